@@ -1,0 +1,15 @@
+# eventlet must patch the standard library before anything else imports it.
+import warnings
+
+warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+
+os.environ.setdefault("WUYE_SECRET", "test-secret")
+pytest_plugins = ["kernel.testing"]

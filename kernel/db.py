@@ -1,0 +1,240 @@
+"""Databases: engines, a session per worker, and per-service migrations.
+
+:class:`Database` is the nameko dependency every service uses. Each worker gets
+its own ``Session``; the kernel entrypoints (``kernel.entrypoints``) commit it
+*before* the RPC reply is sent or the event is acked, and roll it back on
+error -- so a caller never hears "done" for a write that did not commit.
+Anything the worker wrote to the outbox is relayed after the commit.
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+from pathlib import Path
+
+from nameko.extensions import DependencyProvider, SharedExtension
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from .clock import Clock, clock_from_setting
+from .config import default_db_url
+
+log = logging.getLogger(__name__)
+
+_green_patched = False
+
+
+def _make_psycopg_green() -> None:
+    """psycopg2 blocks in C; under eventlet that would stall every worker of the
+    process. psycogreen installs a wait callback that yields to the hub."""
+    global _green_patched
+    if _green_patched:
+        return
+    from eventlet import patcher
+    if patcher.is_monkey_patched("socket"):
+        from psycogreen.eventlet import patch_psycopg
+        patch_psycopg()
+        _green_patched = True
+
+
+class SharedClock(SharedExtension):
+    """One clock per container, shared by every extension that needs the time."""
+
+    _clock: Clock | None = None
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            self._clock = clock_from_setting(self.container.config.get("CLOCK"))
+        return self._clock
+
+
+class ClockProvider(DependencyProvider):
+    """Injects the container's :class:`~kernel.clock.Clock`."""
+
+    shared = SharedClock()
+
+    def get_dependency(self, worker_ctx) -> Clock:
+        return self.shared.clock
+
+
+def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
+    """An engine for ``url``: SQLite (default, under ``var/``) or PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # SQLAlchemy 2.1 would pick psycopg 3; we ship (and green) psycopg2
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+        url = parsed.render_as_string(hide_password=False)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite's busy-wait sleeps in C, which under
+        # eventlet would freeze the greenlet holding the lock. Waiting for the
+        # pool instead is green, so writers queue politely.
+        engine = create_engine(
+            url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.get_driver_name() in ("psycopg2", ""):
+            _make_psycopg_green()
+        return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
+                             pool_pre_ping=True, pool_recycle=1800)
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def new_base():
+    """A fresh declarative base with its own MetaData, for one service."""
+
+    class ServiceBase(DeclarativeBase):
+        pass
+
+    return ServiceBase
+
+
+class Database(DependencyProvider):
+    """Session-per-worker dependency for one service database.
+
+    ``base`` is the service's declarative base (its ``MetaData`` must include the
+    kernel's outbox and inbox tables -- see :func:`kernel.messaging.kernel_tables`).
+    The URL comes from config key ``DB_URL`` or, failing that, from
+    ``{SERVICE}_DB_URL`` / ``var/{service}.db``.
+    """
+
+    shared_clock = SharedClock()
+
+    def __init__(self, base, relay: bool = True):
+        self.base = base
+        self.relay_enabled = relay
+        self.sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.engine = None
+        self.Session = None
+        self.relay = None
+
+    # -- lifecycle ----------------------------------------------------------
+    def setup(self):
+        config = self.container.config
+        url = config.get("DB_URL") or default_db_url(self.container.service_name)
+        self.engine = make_engine(url, pool_size=int(config.get("DB_POOL_SIZE", 5)))
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        if self.relay_enabled:
+            from .messaging.relay import OutboxRelay
+            self.relay = OutboxRelay.from_config(self.Session, self.base, config, clock=self.clock)
+
+    def start(self):
+        if self.relay is not None:
+            self.container.spawn_managed_thread(self.relay.run, identifier="outbox-relay")
+
+    def stop(self):
+        if self.relay is not None:
+            self.relay.stop()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    @property
+    def clock(self) -> Clock:
+        return self.shared_clock.clock
+
+    # -- per worker ---------------------------------------------------------
+    def get_dependency(self, worker_ctx) -> Session:
+        session = self.Session()
+        self.sessions[worker_ctx] = session
+        return session
+
+    def finish(self, worker_ctx, exc_info, before_commit=None) -> None:
+        """Commit (no error) or roll back (error) the worker's session, once.
+
+        ``before_commit(session)`` runs inside the transaction (the inbox uses it).
+        Raises whatever the commit raises; the session is rolled back then.
+        """
+        session = self.sessions.pop(worker_ctx, None)
+        if session is None:
+            return
+        try:
+            if exc_info is None:
+                if before_commit is not None:
+                    before_commit(session)
+                wrote_events = bool(session.info.pop("outbox_dirty", False))
+                session.commit()
+                if wrote_events and self.relay is not None:
+                    self.relay.wake()
+            else:
+                session.rollback()
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        # Entry points without a result handler (timers) land here; the kernel
+        # entrypoints have already finished the session by now.
+        try:
+            self.finish(worker_ctx, exc_info)
+        except Exception:
+            log.exception("commit failed after worker %s", worker_ctx)
+
+    def worker_teardown(self, worker_ctx):
+        session = self.sessions.pop(worker_ctx, None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+    # -- helpers for the kernel's own entrypoints ---------------------------
+    def short_session(self) -> Session:
+        return self.Session()
+
+
+def find_database(container) -> Database | None:
+    for dep in container.dependencies:
+        if isinstance(dep, Database):
+            return dep
+    return None
+
+
+# -- migrations ---------------------------------------------------------------
+
+def alembic_config(migrations_dir: str | Path, url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(migrations_dir: str | Path, url: str, revision: str = "head") -> None:
+    """Apply a service's Alembic migrations to ``url``."""
+    from alembic import command
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(migrations_dir, url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+

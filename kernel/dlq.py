@@ -1,0 +1,142 @@
+"""``wuye-dlq``: look into and replay what the platform could not deliver.
+
+    wuye-dlq list   SERVICE              dead-lettered events of a service's handlers
+    wuye-dlq replay SERVICE [--id ID]    put them back on their handler's queue
+    wuye-dlq outbox SERVICE              outbox rows not yet sent / parked as unrouted
+    wuye-dlq outbox SERVICE --requeue    make parked rows pending again
+
+``AMQP_URI`` and ``{SERVICE}_DB_URL`` come from the environment (defaults: the
+local broker, ``var/{service}.db``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+
+from kombu import Connection, Producer
+
+from .config import default_db_url
+from .messaging.handler import ATTEMPT_HEADER, ORIGIN_HEADER, dlq_queue
+
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+@dataclass
+class DeadLetter:
+    event_id: str | None
+    event_type: str | None
+    handler: str | None
+    queue: str | None
+    error: str | None
+    attempts: int
+    body: dict
+
+
+def _describe(message) -> DeadLetter:
+    headers = message.headers or {}
+    body = message.payload if isinstance(message.payload, dict) else {}
+    return DeadLetter(body.get("id"), body.get("type"), headers.get("x-wuye-handler"),
+                      headers.get(ORIGIN_HEADER), headers.get("x-wuye-error"),
+                      int(headers.get(ATTEMPT_HEADER, 0)), body)
+
+
+def list_dead_letters(amqp_uri: str, service: str, limit: int = 1000) -> list[DeadLetter]:
+    """Peek at a service's DLQ without consuming it."""
+    found, held = [], []
+    with Connection(amqp_uri) as conn:
+        queue = dlq_queue(service)(conn.default_channel)
+        queue.declare()
+        try:
+            while len(found) < limit:
+                message = queue.get(no_ack=False, accept=["json"])
+                if message is None:
+                    break
+                held.append(message)
+                found.append(_describe(message))
+        finally:
+            for message in held:
+                message.requeue()
+    return found
+
+
+def replay_dead_letters(amqp_uri: str, service: str, event_id: str | None = None) -> int:
+    """Move dead letters back onto their handler's queue with a fresh attempt count."""
+    replayed, skipped = 0, []
+    with Connection(amqp_uri) as conn:
+        channel = conn.default_channel
+        queue = dlq_queue(service)(channel)
+        queue.declare()
+        producer = Producer(channel)
+        try:
+            while True:
+                message = queue.get(no_ack=False, accept=["json"])
+                if message is None:
+                    break
+                letter = _describe(message)
+                if (event_id and letter.event_id != event_id) or not letter.queue:
+                    skipped.append(message)
+                    continue
+                headers = {k: v for k, v in (message.headers or {}).items()
+                           if not k.startswith("x-wuye-") or k == ORIGIN_HEADER}
+                headers[ATTEMPT_HEADER] = 0
+                producer.publish(message.payload, routing_key=letter.queue, headers=headers,
+                                 serializer="json", delivery_mode=2,
+                                 message_id=message.properties.get("message_id"))
+                message.ack()
+                replayed += 1
+        finally:
+            for message in skipped:
+                message.requeue()
+    return replayed
+
+
+def outbox_rows(db_url: str, requeue: bool = False) -> list[dict]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            if requeue:
+                conn.execute(text("UPDATE outbox SET status='pending', attempts=0, lease_until=NULL "
+                                  "WHERE status='unrouted'"))
+            rows = conn.execute(text(
+                "SELECT event_id, event_type, status, attempts, created_at, last_error FROM outbox "
+                "WHERE status <> 'sent' ORDER BY seq")).mappings().all()
+            return [dict(r) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="wuye-dlq", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["list", "replay", "outbox"])
+    parser.add_argument("service", choices=["tickets", "billing", "notify", "archive", "gateway"])
+    parser.add_argument("--id", help="only this event id (replay)")
+    parser.add_argument("--requeue", action="store_true", help="outbox: make unrouted rows pending")
+    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP))
+    args = parser.parse_args(argv)
+
+    if args.command == "list":
+        letters = list_dead_letters(args.amqp_uri, args.service)
+        for letter in letters:
+            print(json.dumps({"event_id": letter.event_id, "type": letter.event_type,
+                              "handler": letter.handler, "attempts": letter.attempts,
+                              "error": letter.error}, ensure_ascii=False))
+        print(f"{len(letters)} dead letter(s) in wuye.dlq.{args.service}", file=sys.stderr)
+    elif args.command == "replay":
+        n = replay_dead_letters(args.amqp_uri, args.service, args.id)
+        print(f"replayed {n} dead letter(s)")
+    else:
+        rows = outbox_rows(default_db_url(args.service), requeue=args.requeue)
+        for row in rows:
+            print(json.dumps(row, default=str, ensure_ascii=False))
+        print(f"{len(rows)} unsent outbox row(s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

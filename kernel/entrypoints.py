@@ -1,0 +1,60 @@
+"""nameko entrypoints that finish the unit of work before answering.
+
+nameko calls ``DependencyProvider.worker_result`` only *after* the RPC reply has
+gone out (or the message was acked), so a commit there can fail after the
+caller already heard "done". These entrypoints commit (or roll back) the
+worker's :class:`~kernel.db.Database` session first, and turn a failing commit
+into the error the caller sees. They also make ``WuyeError`` expected (logged
+without a traceback) and turn a marshmallow ``ValidationError`` that escaped a
+service into a typed ``InvalidInput``.
+"""
+from __future__ import annotations
+
+import sys
+
+from marshmallow import ValidationError
+from nameko.rpc import Rpc as _NamekoRpc
+from nameko.timer import timer  # noqa: F401  (re-exported: timers finish in worker_result)
+from sqlalchemy.exc import IntegrityError
+
+from .db import find_database
+from .errors import Conflict, WuyeError, from_marshmallow
+from .messaging.handler import event_handler  # noqa: F401  (re-exported)
+
+
+def _reraise_as(exc):
+    try:
+        raise exc
+    except Exception:
+        return sys.exc_info()
+
+
+def finish_unit_of_work(container, worker_ctx, exc_info):
+    """Commit or roll back the worker's database session; return the final exc_info."""
+    if exc_info is not None and isinstance(exc_info[1], ValidationError):
+        exc_info = _reraise_as(from_marshmallow(exc_info[1]))
+    database = find_database(container)
+    if database is None:
+        return exc_info
+    try:
+        database.finish(worker_ctx, exc_info)
+    except IntegrityError:
+        return _reraise_as(Conflict("the write conflicts with data that already exists",
+                                    code="conflicting_write"))
+    except Exception:
+        return sys.exc_info()
+    return exc_info
+
+
+class Rpc(_NamekoRpc):
+    def __init__(self, expected_exceptions=(WuyeError,), **kwargs):
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        exc_info = finish_unit_of_work(self.container, worker_ctx, exc_info)
+        if exc_info is not None:
+            result = None
+        return super().handle_result(message, worker_ctx, result, exc_info)
+
+
+rpc = Rpc.decorator

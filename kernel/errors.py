@@ -1,0 +1,105 @@
+"""Typed errors shared by every service and understood by the gateway.
+
+A service raises one of these; nameko serialises it as ``exc_type`` (the class
+name, e.g. ``NotFound``) and ``value`` (``str(exc)``). ``str`` is a JSON object
+holding the machine-readable ``code``, the human ``message`` and optional
+``details``, so a caller that imports none of the service's code (the gateway)
+still gets all three back with :func:`parse_remote_error`.
+
+Services subclass these for their own codes (``TicketNotFound(NotFound)``);
+the JSON carries ``kind`` -- the kernel base it belongs to -- so the gateway's
+single status table maps a handful of kinds, not every service's classes.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class WuyeError(Exception):
+    """Base of all expected, typed errors."""
+
+    kind = "WuyeError"
+    default_code = "error"
+
+    def __init__(self, message: str, code: str | None = None, details: Any = None):
+        self.code = code or self.default_code
+        self.message = message
+        self.details = details
+        super().__init__(message)
+
+    def to_dict(self) -> dict:
+        body = {"kind": self.kind, "error": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+    def __str__(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+
+
+class InvalidInput(WuyeError):
+    """Malformed input (HTTP 400)."""
+    kind, default_code = "InvalidInput", "invalid_input"
+
+
+class Unauthenticated(WuyeError):
+    """No or bad credentials (HTTP 401)."""
+    kind, default_code = "Unauthenticated", "unauthenticated"
+
+
+class Forbidden(WuyeError):
+    """The caller may not do this, or not in this project (HTTP 403)."""
+    kind, default_code = "Forbidden", "forbidden"
+
+
+class NotFound(WuyeError):
+    """No such record in the caller's scope (HTTP 404)."""
+    kind, default_code = "NotFound", "not_found"
+
+
+class Conflict(WuyeError):
+    """Clashes with the current state, e.g. a duplicate (HTTP 409)."""
+    kind, default_code = "Conflict", "conflict"
+
+
+class RuleViolation(WuyeError):
+    """Well-formed but breaks a business rule (HTTP 422)."""
+    kind, default_code = "RuleViolation", "rule_violation"
+
+
+class Unavailable(WuyeError):
+    """A dependency is down; retry later (HTTP 503)."""
+    kind, default_code = "Unavailable", "unavailable"
+
+
+KINDS = {cls.kind for cls in (
+    InvalidInput, Unauthenticated, Forbidden, NotFound, Conflict, RuleViolation, Unavailable,
+)}
+
+
+class RetryableError(Exception):
+    """Raised by an event handler when the event cannot be applied *yet*
+    (e.g. the unit it names has not arrived in the local copy). The message is
+    retried with backoff and, after the last attempt, dead-lettered."""
+
+
+def from_marshmallow(err, code: str = "invalid_input") -> InvalidInput:
+    """Turn a marshmallow ``ValidationError`` into a typed ``InvalidInput``."""
+    fields = ", ".join(sorted(str(k) for k in err.messages)) if isinstance(err.messages, dict) else ""
+    msg = f"invalid fields: {fields}" if fields else "invalid input"
+    return InvalidInput(msg, code=code, details=err.messages)
+
+
+def parse_remote_error(exc_type: str, value: str) -> tuple[str, str, str, Any]:
+    """Recover (kind, code, message, details) from a nameko ``RemoteError``.
+
+    Errors that are not ours (a bug, a nameko ``MethodNotFound``) come back
+    with their exception class name as kind and no code of ours."""
+    try:
+        body = json.loads(value)
+        if isinstance(body, dict) and "error" in body and "kind" in body:
+            return body["kind"], body["error"], body.get("message", ""), body.get("details")
+    except (TypeError, ValueError):
+        pass
+    return exc_type, "", value or exc_type, None

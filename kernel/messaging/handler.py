@@ -1,0 +1,178 @@
+"""Reliable event handlers: inbox-deduplicated, retried with backoff, dead-lettered.
+
+nameko's own ``event_handler`` acks a message whose handler raised, and the
+event is lost. This entrypoint instead:
+
+1. parses and verifies the envelope -- a malformed or unsigned message goes
+   straight to the dead-letter queue (it will never succeed);
+2. skips an event this handler already applied (inbox lookup);
+3. runs the handler; on success writes the inbox row *in the handler's own
+   transaction* and commits, then acks -- a crash before the ack means a
+   redelivery, which step 2 or the inbox primary key turns into a no-op;
+4. on failure rolls back and republishes the message to
+   ``{queue}--retry-{ms}`` (a queue with that TTL which dead-letters back into
+   the handler's queue), one delay per attempt from ``EVENT_RETRY_DELAYS``;
+   after the last delay the message goes to ``wuye.dlq.{service}`` with the
+   error in its headers. ``wuye-dlq list|replay {service}`` inspects and
+   replays it.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from functools import partial
+
+from kombu import Queue
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..config import secret_from
+from ..db import find_database
+from ..errors import RetryableError, WuyeError
+from .envelope import Event, InvalidEnvelope
+from .models import kernel_tables
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY_DELAYS = (1, 5, 30, 120, 600)   # seconds
+ATTEMPT_HEADER = "x-wuye-attempt"
+ORIGIN_HEADER = "x-wuye-original-queue"
+
+
+def dlq_name(service: str) -> str:
+    return f"wuye.dlq.{service}"
+
+
+def dlq_queue(service: str) -> Queue:
+    return Queue(dlq_name(service), durable=True, auto_delete=False)
+
+
+def retry_queue(queue_name: str, delay_ms: int) -> Queue:
+    return Queue(
+        f"{queue_name}--retry-{delay_ms}", durable=True, auto_delete=False,
+        queue_arguments={
+            "x-message-ttl": delay_ms,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": queue_name,
+        },
+    )
+
+
+def _own_headers(message) -> dict:
+    # the broker's own dead-lettering bookkeeping is not ours to republish
+    return {k: v for k, v in (message.headers or {}).items()
+            if not k.startswith(("x-death", "x-first-death", "x-last-death"))}
+
+
+class ReliableEventHandler(EventHandler):
+
+    def __init__(self, source_service, event_type, **kwargs):
+        kwargs.setdefault("expected_exceptions", (WuyeError, RetryableError))
+        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
+                         reliable_delivery=True, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.handler_name = f"{self.container.service_name}.{self.method_name}"
+        self.secret = secret_from(config)
+        self.retry_delays = [float(d) for d in config.get("EVENT_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)]
+        self.database = find_database(self.container)
+        self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, serializer="json")
+
+    # -- receiving ----------------------------------------------------------
+    def handle_message(self, body, message):
+        try:
+            event = Event.from_body(body, self.secret)
+        except InvalidEnvelope as exc:
+            log.error("%s: dead-lettering a malformed event: %s", self.handler_name, exc)
+            self._dead_letter(body, message, f"InvalidEnvelope: {exc}")
+            self.queue_consumer.ack_message(message)
+            return
+        if self._already_applied(event):
+            log.info("%s: %s %s already applied; skipping", self.handler_name, event.type, event.id)
+            self.queue_consumer.ack_message(message)
+            return
+        context_data = self.unpack_message_headers(message)
+        handle_result = partial(self.handle_result, message, body, event)
+        try:
+            self.container.spawn_worker(self, (event,), {}, context_data=context_data,
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _already_applied(self, event: Event) -> bool:
+        if self.database is None:
+            return False
+        _, InboxRecord = kernel_tables(self.database.base)
+        with self.database.short_session() as session:
+            return session.execute(
+                select(InboxRecord.event_id).where(InboxRecord.handler == self.handler_name,
+                                                   InboxRecord.event_id == event.id)
+            ).first() is not None
+
+    # -- after the worker ---------------------------------------------------
+    def handle_result(self, message, body, event, worker_ctx, result, exc_info):
+        if self.database is not None:
+            try:
+                self.database.finish(worker_ctx, exc_info,
+                                     before_commit=partial(self._record_inbox, event))
+            except IntegrityError:
+                # a concurrent delivery of the same event won the inbox row
+                log.info("%s: %s %s applied concurrently; dropping this copy",
+                         self.handler_name, event.type, event.id)
+                self.queue_consumer.ack_message(message)
+                return None, None
+            except Exception:
+                exc_info = sys.exc_info()
+        if exc_info is not None:
+            try:
+                self._retry_or_dead_letter(body, message, exc_info)
+            except Exception:
+                # could not park it anywhere: leave it on the queue rather than lose it
+                log.exception("%s: could not schedule a retry; requeueing", self.handler_name)
+                self.queue_consumer.requeue_message(message)
+                return result, exc_info
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+    def _record_inbox(self, event: Event, session) -> None:
+        _, InboxRecord = kernel_tables(self.database.base)
+        session.add(InboxRecord(handler=self.handler_name, event_id=event.id,
+                                event_type=event.type, source=event.source,
+                                processed_at=self.database.clock.now()))
+
+    def _retry_or_dead_letter(self, body, message, exc_info) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        if attempt <= len(self.retry_delays):
+            delay_ms = int(self.retry_delays[attempt - 1] * 1000)
+            queue = retry_queue(self.queue.name, delay_ms)
+            headers = _own_headers(message)
+            headers.update({ATTEMPT_HEADER: attempt, "x-wuye-last-error": error[:1000]})
+            self.publisher.publish(body, exchange="", routing_key=queue.name, declare=[queue],
+                                   headers=headers, message_id=message.properties.get("message_id"))
+            log.warning("%s: attempt %d failed (%s); retrying in %.1fs",
+                        self.handler_name, attempt, error, delay_ms / 1000)
+        else:
+            self._dead_letter(body, message, error, attempts=attempt)
+
+    def _dead_letter(self, body, message, error: str, attempts: int = 1) -> None:
+        service = self.container.service_name
+        headers = _own_headers(message)
+        headers.update({
+            ORIGIN_HEADER: self.queue.name, "x-wuye-handler": self.handler_name,
+            "x-wuye-error": error[:2000], ATTEMPT_HEADER: attempts,
+        })
+        self.publisher.publish(body, exchange="", routing_key=dlq_name(service),
+                               declare=[dlq_queue(service)], headers=headers,
+                               message_id=message.properties.get("message_id"))
+        log.error("%s: dead-lettered after %d attempt(s): %s", self.handler_name, attempts, error)
+
+
+event_handler = ReliableEventHandler.decorator

@@ -1,0 +1,69 @@
+"""Writing events: an outbox row in the caller's transaction."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Mapping
+
+from marshmallow import Schema
+from sqlalchemy.orm import Session
+
+from ..clock import Clock
+from ..tenancy import Caller
+from .envelope import Event
+from .models import kernel_tables
+
+
+def record_event(session: Session, base, *, source: str, event_type: str, data: dict,
+                 group_id: str | None, project_id: str | None, clock: Clock, secret: str,
+                 actor: Caller | None = None, mandatory: bool = True) -> Event:
+    """Add one event to the outbox of ``base``'s database, in ``session``'s transaction."""
+    OutboxMessage, _ = kernel_tables(base)
+    now = clock.now()
+    event = Event(
+        id=str(uuid.uuid4()), type=event_type, source=source, occurred_at=now,
+        group_id=group_id, project_id=project_id, data=data,
+        actor={"user_id": actor.user_id, "kind": actor.kind, "name": actor.name} if actor else None,
+    )
+    session.add(OutboxMessage(
+        event_id=event.id, event_type=event_type, source=source, group_id=group_id,
+        project_id=project_id, body=json.dumps(event.to_body(secret), ensure_ascii=False),
+        mandatory=mandatory, status="pending", attempts=0, created_at=now, next_attempt_at=now,
+    ))
+    session.info["outbox_dirty"] = True
+    return event
+
+
+class EventContract:
+    """A service's published events: names and payload schemas (its ``events.py``).
+
+    ``record`` dumps the payload through the event's marshmallow schema -- so only
+    plain JSON reaches the broker -- validates the dump, and writes the outbox row.
+    """
+
+    def __init__(self, source: str, schemas: Mapping[str, type[Schema]],
+                 optional_subscribers: frozenset[str] = frozenset()):
+        self.source = source
+        self.schemas = dict(schemas)
+        # events nobody may be listening to yet are published without `mandatory`
+        self.optional_subscribers = optional_subscribers
+
+    def dump(self, event_type: str, obj) -> dict:
+        try:
+            schema = self.schemas[event_type]()
+        except KeyError:
+            raise KeyError(f"{self.source} does not publish {event_type!r}") from None
+        data = schema.dump(obj)
+        errors = schema.validate(data)
+        if errors:
+            raise ValueError(f"{event_type} payload does not match its schema: {errors}")
+        return data
+
+    def record(self, session: Session, base, event_type: str, obj, *, group_id, project_id,
+               clock: Clock, secret: str, actor: Caller | None = None) -> Event:
+        return record_event(
+            session, base, source=self.source, event_type=event_type,
+            data=self.dump(event_type, obj), group_id=group_id, project_id=project_id,
+            clock=clock, secret=secret, actor=actor,
+            mandatory=event_type not in self.optional_subscribers,
+        )

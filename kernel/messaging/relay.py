@@ -1,0 +1,173 @@
+"""The outbox relay: publishes committed outbox rows with publisher confirms.
+
+It claims due rows with a short lease (so several replicas of a service can run
+relays side by side; on PostgreSQL the claim also uses ``SKIP LOCKED``),
+publishes each to ``{source}.events`` with routing key = event type, and marks
+a row sent only after the broker confirmed it. A failure leaves the row pending
+with exponential backoff; a *mandatory* event the broker could not route (no
+subscriber queue exists yet) is retried the same way and parked as
+``unrouted`` after ``OUTBOX_UNROUTED_GIVE_UP`` seconds -- ``wuye-dlq outbox``
+lists and re-queues those.
+
+If the broker confirmed but the row could not be marked (crash, DB error), the
+event is published again later: delivery is at-least-once, and the handlers'
+inbox makes the effect exactly-once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from kombu.exceptions import KombuError
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import or_, select, update
+
+from ..clock import ensure_aware, clock_from_setting
+from .models import kernel_tables
+
+log = logging.getLogger(__name__)
+
+FAST_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+
+
+class OutboxRelay:
+    def __init__(self, Session, base, amqp_uri: str, *, config: dict | None = None,
+                 clock=None, poll_interval: float = 1.0, batch_size: int = 100,
+                 lease_seconds: float = 30, backoff_max: float = 60,
+                 unrouted_give_up: float = 600):
+        self.Session = Session
+        self.OutboxMessage, _ = kernel_tables(base)
+        self.amqp_uri = amqp_uri
+        self.config = config or {}
+        self.clock = clock or clock_from_setting(self.config.get("CLOCK"))
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.lease = timedelta(seconds=lease_seconds)
+        self.backoff_max = backoff_max
+        self.unrouted_give_up = timedelta(seconds=unrouted_give_up)
+        self._running = False
+        self._wakeup = GreenEvent()
+        # Fail fast when the broker is away: the row just waits for the next pass.
+        self._publisher = Publisher(
+            amqp_uri, use_confirms=True, serializer="json",
+            retry=True, retry_policy=FAST_RETRY,
+        )
+        self._publisher.transport_options = dict(FAST_RETRY)
+
+    @classmethod
+    def from_config(cls, Session, base, config: dict, clock=None) -> "OutboxRelay":
+        return cls(
+            Session, base, config[AMQP_URI_CONFIG_KEY], config=config, clock=clock,
+            poll_interval=float(config.get("OUTBOX_POLL_INTERVAL", 1.0)),
+            batch_size=int(config.get("OUTBOX_BATCH_SIZE", 100)),
+            backoff_max=float(config.get("OUTBOX_BACKOFF_MAX", 60)),
+            unrouted_give_up=float(config.get("OUTBOX_UNROUTED_GIVE_UP", 600)),
+        )
+
+    # -- loop ---------------------------------------------------------------
+    def wake(self) -> None:
+        if not self._wakeup.ready():
+            self._wakeup.send(True)
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+
+    def run(self) -> None:
+        self._running = True
+        while self._running:
+            try:
+                published = self.relay_once()
+            except Exception:  # never let the relay die; the rows wait in the table
+                log.exception("outbox relay pass failed")
+                published = 0
+            if published >= self.batch_size:
+                eventlet.sleep(0)
+                continue
+            self._wakeup.wait(timeout=self.poll_interval)
+            self._wakeup = GreenEvent()
+
+    # -- one pass -----------------------------------------------------------
+    def _claim(self) -> list:
+        OM = self.OutboxMessage
+        now = self.clock.now()
+        with self.Session() as session, session.begin():
+            query = (
+                select(OM.seq, OM.event_id, OM.event_type, OM.source, OM.body, OM.mandatory,
+                       OM.attempts, OM.created_at)
+                .where(OM.status == "pending", OM.next_attempt_at <= now,
+                       or_(OM.lease_until.is_(None), OM.lease_until < now))
+                .order_by(OM.seq).limit(self.batch_size)
+            )
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            if rows:
+                session.execute(update(OM).where(OM.seq.in_([r.seq for r in rows]))
+                                .values(lease_until=now + self.lease))
+        return rows
+
+    def relay_once(self) -> int:
+        rows = self._claim()
+        if not rows:
+            return 0
+        OM = self.OutboxMessage
+        sent, failed = [], []
+        broker_down = False
+        for row in rows:
+            if broker_down:
+                failed.append((row, "not tried: broker unreachable in this pass", False))
+                continue
+            try:
+                self._publish(row)
+                sent.append(row.seq)
+            except UndeliverableMessage:
+                failed.append((row, f"unroutable: no queue is bound for {row.event_type}", True))
+            except (KombuError, OSError, ConnectionError) as exc:
+                broker_down = True
+                failed.append((row, f"{type(exc).__name__}: {exc}", False))
+            except Exception as exc:  # nack, channel error...
+                failed.append((row, f"{type(exc).__name__}: {exc}", False))
+        now = self.clock.now()
+        with self.Session() as session, session.begin():
+            if sent:
+                session.execute(update(OM).where(OM.seq.in_(sent)).values(
+                    status="sent", sent_at=now, lease_until=None, last_error=None,
+                    attempts=OM.attempts + 1))
+            for row, error, unroutable in failed:
+                attempts = row.attempts + 1
+                delay = min(self.backoff_max, 0.5 * (2 ** min(attempts, 16)))
+                values = dict(attempts=attempts, last_error=error[:2000], lease_until=None,
+                              next_attempt_at=now + timedelta(seconds=delay))
+                if unroutable and now - ensure_aware(row.created_at) >= self.unrouted_give_up:
+                    values["status"] = "unrouted"
+                    log.error("outbox: %s %s parked as unrouted after %s attempts",
+                              row.event_type, row.event_id, attempts)
+                session.execute(update(OM).where(OM.seq == row.seq).values(**values))
+        if failed:
+            log.warning("outbox: %d published, %d failed (%s)", len(sent), len(failed), failed[0][1])
+        return len(sent)
+
+    def _publish(self, row) -> None:
+        body = json.loads(row.body)
+        self._publisher.publish(
+            body,
+            exchange=get_event_exchange(row.source, self.config),
+            declare=[get_event_exchange(row.source, self.config)],
+            routing_key=row.event_type,
+            mandatory=bool(row.mandatory),
+            message_id=row.event_id,
+            headers={"wuye-event-id": row.event_id, "wuye-event-type": row.event_type},
+        )
+
+    # -- inspection ---------------------------------------------------------
+    def counts(self) -> dict:
+        from sqlalchemy import func
+        OM = self.OutboxMessage
+        with self.Session() as session:
+            return dict(session.execute(select(OM.status, func.count()).group_by(OM.status)).all())

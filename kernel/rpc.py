@@ -1,0 +1,124 @@
+"""A pool of RPC proxies with timeouts, for callers that are not services
+(the gateway, the CLI tools, the demo seeder, tests).
+
+nameko's standalone ``ClusterRpcProxy`` is single-threaded -- one caller at a
+time -- and each one holds a connection and a reply queue, so making one per
+HTTP request is slow and leaks queues under load. The pool keeps up to
+``size`` started proxies; a request borrows one, sets the caller's context
+data on it, makes its calls and gives it back. A proxy whose connection broke
+is thrown away and replaced. Every call has a timeout (``RpcTimeout``).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+
+import eventlet
+from eventlet.queue import LightQueue
+from nameko.exceptions import RpcTimeout
+from nameko.extensions import DependencyProvider
+from nameko.standalone.rpc import ClusterRpcProxy
+
+log = logging.getLogger(__name__)
+
+
+class _PooledProxy:
+    def __init__(self, config: dict, timeout: float):
+        self._standalone = ClusterRpcProxy(config, context_data={}, timeout=timeout)
+        self.cluster = self._standalone.start()
+
+    def set_context(self, context: dict) -> None:
+        data = self._standalone._worker_ctx.data
+        data.clear()
+        data.update(context)
+
+    def close(self) -> None:
+        try:
+            self._standalone.stop()
+        except Exception:  # already broken
+            pass
+
+
+class RpcPool:
+    def __init__(self, config: dict, size: int = 8, timeout: float = 10.0):
+        self.config = config
+        self.size = size
+        self.timeout = timeout
+        self._idle: LightQueue = LightQueue()
+        self._created = 0
+        self._closed = False
+
+    def _acquire(self) -> _PooledProxy:
+        if self._closed:
+            raise RuntimeError("RPC pool is closed")
+        try:
+            return self._idle.get_nowait()
+        except eventlet.queue.Empty:
+            pass
+        if self._created < self.size:
+            self._created += 1
+            try:
+                return _PooledProxy(self.config, self.timeout)
+            except Exception:
+                self._created -= 1
+                raise
+        return self._idle.get(timeout=self.timeout)
+
+    def _release(self, proxy: _PooledProxy, broken: bool) -> None:
+        if broken or self._closed:
+            proxy.close()
+            self._created -= 1
+        else:
+            self._idle.put(proxy)
+
+    @contextlib.contextmanager
+    def cluster(self, context: dict | None = None):
+        """Borrow a proxy: ``with pool.cluster(ctx) as c: c.tickets.get_ticket(id)``."""
+        proxy = self._acquire()
+        broken = False
+        try:
+            proxy.set_context(context or {})
+            yield proxy.cluster
+        except RpcTimeout:
+            # the late reply would land in this proxy's queue; start clean
+            broken = True
+            raise
+        except (socket.error, IOError, RuntimeError, ConnectionError):
+            broken = True
+            raise
+        finally:
+            self._release(proxy, broken)
+
+    def call(self, context: dict | None, service: str, method: str, *args, **kwargs):
+        with self.cluster(context) as cluster:
+            return getattr(getattr(cluster, service), method)(*args, **kwargs)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except eventlet.queue.Empty:
+                break
+
+
+class RpcPoolProvider(DependencyProvider):
+    """Gives a nameko service (the gateway) one shared :class:`RpcPool`.
+
+    Config: ``RPC_POOL_SIZE`` (default 16), ``RPC_TIMEOUT`` seconds (default 10).
+    """
+
+    def setup(self):
+        config = self.container.config
+        self.pool = RpcPool(config, size=int(config.get("RPC_POOL_SIZE", 16)),
+                            timeout=float(config.get("RPC_TIMEOUT", 10)))
+
+    def stop(self):
+        self.pool.close()
+
+    def kill(self):
+        self.pool.close()
+
+    def get_dependency(self, worker_ctx) -> RpcPool:
+        return self.pool

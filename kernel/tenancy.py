@@ -1,0 +1,184 @@
+"""Who is calling, and for which group, projects and units.
+
+The gateway authenticates a user and builds a :class:`Caller`; it travels in
+nameko context data (key ``caller``) with an HMAC signature (``caller_sig``)
+made with the platform secret, so a service can tell a caller the gateway
+vouched for from anything else put on the broker. Every service checks the
+caller itself -- the gateway's checks are a convenience, not the guard.
+
+Scope rules (DOMAIN.md "Who uses it"):
+- staff see only the projects they are assigned to (``project_ids``), or every
+  project of their group when ``all_projects`` (general manager, group admin);
+- a resident sees only their own units (``unit_ids``);
+- ``system`` is the platform itself (timers, event handlers, the demo seeder).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+
+from .errors import Forbidden, NotFound, Unauthenticated
+
+
+class Role:
+    """Staff roles from the seeds; values are what tokens and the DB store."""
+
+    FRONT_DESK = "front_desk"                  # 总台接待
+    STEWARD = "steward"                        # 管家 / 用户主任 / 片区管理员
+    ENGINEERING = "engineering"                # 工程部
+    ENGINEERING_MANAGER = "engineering_manager"
+    SECURITY = "security"                      # 护卫部
+    FINANCE = "finance"                        # 财务 / 出纳
+    CS_MANAGER = "cs_manager"                  # 客服部经理
+    CENTRE_MANAGER = "centre_manager"          # 服务中心经理
+    GENERAL_MANAGER = "general_manager"        # 总经理
+    GROUP_ADMIN = "group_admin"                # platform administrator of a group
+    RESIDENT = "resident"                      # 业户
+    SYSTEM = "system"
+
+    STAFF = frozenset({
+        FRONT_DESK, STEWARD, ENGINEERING, ENGINEERING_MANAGER, SECURITY, FINANCE,
+        CS_MANAGER, CENTRE_MANAGER, GENERAL_MANAGER, GROUP_ADMIN,
+    })
+    #: the customer-service department (客服部), who keep the household files
+    CUSTOMER_SERVICE = frozenset({FRONT_DESK, STEWARD, CS_MANAGER, CENTRE_MANAGER})
+    ALL = STAFF | {RESIDENT, SYSTEM}
+
+
+STAFF, RESIDENT, SYSTEM = "staff", "resident", "system"
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    kind: str                      # staff | resident | system
+    group_id: str | None
+    roles: frozenset = field(default_factory=frozenset)
+    project_ids: frozenset = field(default_factory=frozenset)
+    unit_ids: frozenset = field(default_factory=frozenset)
+    all_projects: bool = False
+    name: str = ""
+
+    # -- construction -------------------------------------------------------
+    @classmethod
+    def system(cls, group_id: str | None = None, name: str = "system") -> "Caller":
+        return cls(user_id=f"system:{name}", kind=SYSTEM, group_id=group_id,
+                   roles=frozenset({Role.SYSTEM}), all_projects=True, name=name)
+
+    def to_dict(self) -> dict:
+        return {
+            "user_id": self.user_id, "kind": self.kind, "group_id": self.group_id,
+            "roles": sorted(self.roles), "project_ids": sorted(self.project_ids),
+            "unit_ids": sorted(self.unit_ids), "all_projects": self.all_projects,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Caller":
+        kind = d.get("kind")
+        if kind not in (STAFF, RESIDENT, SYSTEM):
+            raise Unauthenticated(f"unknown caller kind {kind!r}", code="bad_caller")
+        return cls(
+            user_id=str(d["user_id"]), kind=kind, group_id=d.get("group_id"),
+            roles=frozenset(d.get("roles") or ()), project_ids=frozenset(d.get("project_ids") or ()),
+            unit_ids=frozenset(d.get("unit_ids") or ()), all_projects=bool(d.get("all_projects")),
+            name=d.get("name") or "",
+        )
+
+    # -- questions ----------------------------------------------------------
+    @property
+    def is_system(self) -> bool:
+        return self.kind == SYSTEM
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == STAFF
+
+    @property
+    def is_resident(self) -> bool:
+        return self.kind == RESIDENT
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_system or bool(self.roles.intersection(roles))
+
+    def in_group(self, group_id: str) -> bool:
+        return self.is_system and self.group_id is None or self.group_id == group_id
+
+    def sees_project(self, group_id: str, project_id: str) -> bool:
+        if not self.in_group(group_id):
+            return False
+        if self.is_system or (self.is_staff and self.all_projects):
+            return True
+        if self.is_staff:
+            return project_id in self.project_ids
+        return False
+
+    def sees_unit(self, group_id: str, project_id: str, unit_id: str) -> bool:
+        if self.is_resident:
+            return self.in_group(group_id) and unit_id in self.unit_ids
+        return self.sees_project(group_id, project_id)
+
+    # -- guards (raise typed errors) ---------------------------------------
+    def require_role(self, *roles: str) -> None:
+        if not self.has_role(*roles):
+            raise Forbidden(f"this needs one of the roles: {', '.join(sorted(roles))}",
+                            code="role_required")
+
+    def require_staff(self) -> None:
+        if not (self.is_staff or self.is_system):
+            raise Forbidden("staff only", code="staff_only")
+
+    def require_project(self, group_id: str, project_id: str) -> None:
+        if not self.sees_project(group_id, project_id):
+            raise Forbidden("project outside the caller's scope", code="project_out_of_scope")
+
+    def require_unit(self, group_id: str, project_id: str, unit_id: str) -> None:
+        # A resident probing someone else's unit learns nothing: 404, not 403.
+        if not self.sees_unit(group_id, project_id, unit_id):
+            if self.is_resident:
+                raise NotFound("no such unit", code="unit_not_found")
+            raise Forbidden("unit outside the caller's scope", code="project_out_of_scope")
+
+    def visible_project_ids(self, known: set[str]) -> set[str]:
+        """Filter a set of project ids (of the caller's group) to those it may see."""
+        if self.is_system or (self.is_staff and self.all_projects):
+            return set(known)
+        return set(known) & set(self.project_ids)
+
+
+# -- signing ----------------------------------------------------------------
+
+def _canonical(data: dict) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(data: dict, secret: str) -> str:
+    return hmac.new(secret.encode(), _canonical(data), hashlib.sha256).hexdigest()
+
+
+def verify(data: dict, signature: str | None, secret: str) -> bool:
+    return bool(signature) and hmac.compare_digest(sign(data, secret), signature)
+
+
+CONTEXT_KEY, SIGNATURE_KEY = "caller", "caller_sig"
+
+
+def context_for(caller: Caller, secret: str) -> dict:
+    """The nameko context data that carries ``caller``."""
+    payload = json.dumps(caller.to_dict(), sort_keys=True, ensure_ascii=False)
+    return {CONTEXT_KEY: payload, SIGNATURE_KEY: sign({"caller": payload}, secret)}
+
+
+def caller_from_context(context: dict, secret: str) -> Caller:
+    payload = context.get(CONTEXT_KEY)
+    if not payload:
+        raise Unauthenticated("no caller in the request context", code="no_caller")
+    if not verify({"caller": payload}, context.get(SIGNATURE_KEY), secret):
+        raise Unauthenticated("caller signature does not verify", code="bad_caller_signature")
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        raise Unauthenticated("caller is not JSON", code="bad_caller") from None
+    return Caller.from_dict(data)

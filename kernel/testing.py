@@ -1,0 +1,193 @@
+"""Test helpers and pytest fixtures shared by every service's tests.
+
+Loaded as a pytest plugin by the root ``conftest.py``. Fixtures:
+
+- ``sqlite_url``: a fresh SQLite file per test
+- ``pg_url``: a fresh PostgreSQL database per test (dropped afterwards)
+- ``db_url``: parametrised over both -- the kernel's own tests run on each
+- ``secret``: the platform secret the tests' containers share
+"""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from contextlib import contextmanager
+
+import eventlet
+import pytest
+
+from .clock import Clock, ManualClock
+from .db import ClockProvider, Database
+from .tenancy import Caller, context_for
+
+TEST_SECRET = "test-secret"
+PG_ADMIN_URL = os.environ.get("WUYE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
+    """Poll ``predicate`` (green-friendly) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
+        eventlet.sleep(interval)
+
+
+@contextmanager
+def temporary_pg_database(admin_url: str = PG_ADMIN_URL):
+    """Create a throw-away PostgreSQL database and yield its SQLAlchemy URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"wuye_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def clock_of(container) -> Clock:
+    """The clock a running container uses (a ManualClock when CONFIG CLOCK=manual:...)."""
+    for dep in container.dependencies:
+        if isinstance(dep, (ClockProvider,)):
+            return dep.shared.clock
+        if isinstance(dep, Database):
+            return dep.clock
+    raise LookupError("container has no clock")
+
+
+def database_of(container) -> Database:
+    for dep in container.dependencies:
+        if isinstance(dep, Database):
+            return dep
+    raise LookupError("container has no Database")
+
+
+def context(caller: Caller, secret: str = TEST_SECRET) -> dict:
+    return context_for(caller, secret)
+
+
+def staff(group_id: str, project_ids=(), roles=("front_desk",), user_id: str = "staff-1",
+          all_projects: bool = False) -> Caller:
+    return Caller(user_id=user_id, kind="staff", group_id=group_id, roles=frozenset(roles),
+                  project_ids=frozenset(project_ids), all_projects=all_projects, name=user_id)
+
+
+def resident(group_id: str, unit_ids=(), user_id: str = "resident-1") -> Caller:
+    return Caller(user_id=user_id, kind="resident", group_id=group_id,
+                  roles=frozenset({"resident"}), unit_ids=frozenset(unit_ids), name=user_id)
+
+
+class TcpProxy:
+    """A TCP forwarder we can cut: stands in for a broker that goes away and comes back.
+
+    ``down()`` closes every open connection and refuses new ones; ``up()`` lets
+    them through again. Used to prove the outbox survives a broker outage.
+    """
+
+    def __init__(self, target_host: str = "127.0.0.1", target_port: int = 5672):
+        self.target = (target_host, target_port)
+        self.listener = eventlet.listen(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepting = True
+        self._conns: list = []
+        self._pipes: list = []
+        self._server = eventlet.spawn(self._serve)
+
+    def _pipe(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.accepting:
+                client.close()
+                continue
+            try:
+                upstream = eventlet.connect(self.target)
+            except OSError:
+                client.close()
+                continue
+            self._conns.extend([client, upstream])
+            self._pipes.append(eventlet.spawn(self._pipe, client, upstream))
+            self._pipes.append(eventlet.spawn(self._pipe, upstream, client))
+
+    def amqp_uri(self, vhost: str = "/", user: str = "guest", password: str = "guest") -> str:
+        from urllib.parse import quote
+        return f"amqp://{user}:{password}@127.0.0.1:{self.port}/{quote(vhost, safe='')}"
+
+    def down(self):
+        self.accepting = False
+        # stop the pipes before closing their sockets: closing a socket a
+        # greenlet is blocked on makes eventlet throw into the hub
+        for pipe in self._pipes:
+            pipe.kill()
+        self._pipes.clear()
+        for sock in self._conns:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        self._conns.clear()
+
+    def up(self):
+        self.accepting = True
+
+    def close(self):
+        self.down()
+        self._server.kill()
+        self.listener.close()
+
+
+# -- fixtures -----------------------------------------------------------------
+
+@pytest.fixture
+def secret():
+    return TEST_SECRET
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def pg_url():
+    with temporary_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        with temporary_pg_database() as url:
+            yield url
+
+
+@pytest.fixture
+def manual_clock():
+    return ManualClock("2026-11-24T09:00:00+08:00")

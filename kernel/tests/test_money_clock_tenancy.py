@@ -1,0 +1,162 @@
+"""Unit tests of the kernel's plain pieces: no broker, no database."""
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from marshmallow import Schema, ValidationError
+
+from kernel import errors
+from kernel.clock import FileClock, ManualClock, clock_from_setting
+from kernel.messaging.envelope import Event, InvalidEnvelope
+from kernel.money import Money, money
+from kernel.tenancy import Caller, Role, caller_from_context, context_for
+
+
+class TestMoney:
+    def test_rounds_half_up_to_the_fen(self):
+        assert money("1.005") == Decimal("1.01")
+        assert money("1.004") == Decimal("1.00")
+        assert money("-1.005") == Decimal("-1.01")
+        assert money(3) == Decimal("3.00")
+
+    def test_refuses_float_and_garbage(self):
+        with pytest.raises(TypeError):
+            money(0.1)
+        with pytest.raises(ValueError):
+            money("12,50")
+        with pytest.raises(ValueError):
+            money("NaN")
+
+    def test_management_fee_example_is_exact(self):
+        # 1.15 yuan/m2/month x 89.37 m2 = 102.7755 -> 102.78
+        assert money(Decimal("1.15") * Decimal("89.37")) == Decimal("102.78")
+
+    def test_marshmallow_field_strings_on_the_wire(self):
+        class S(Schema):
+            amount = Money(required=True, allow_negative=False)
+
+        assert S().load({"amount": "12.345"}) == {"amount": Decimal("12.35")}
+        assert S().dump({"amount": Decimal("7")}) == {"amount": "7.00"}
+        with pytest.raises(ValidationError):
+            S().load({"amount": 1.5})        # float on the wire is refused
+        with pytest.raises(ValidationError):
+            S().load({"amount": "-1"})
+        with pytest.raises(ValidationError):
+            S().load({"amount": "abc"})
+
+
+class TestClock:
+    def test_manual_clock_moves_only_when_told(self):
+        clock = ManualClock("2026-11-24T09:00:00+08:00")
+        assert clock.now() == datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
+        clock.advance(days=30)
+        assert clock.now() == datetime(2026, 12, 24, 1, 0, tzinfo=timezone.utc)
+        assert clock.today("Asia/Shanghai").isoformat() == "2026-12-24"
+
+    def test_local_date_differs_from_utc_date(self):
+        clock = ManualClock("2026-11-30T23:30:00+00:00")
+        assert clock.today("Asia/Shanghai").isoformat() == "2026-12-01"
+
+    def test_refuses_naive_times(self):
+        with pytest.raises(ValueError):
+            ManualClock("2026-11-24T09:00:00")
+
+    def test_settings(self, tmp_path):
+        assert clock_from_setting("manual:2026-01-01T00:00:00+00:00").now().year == 2026
+        path = tmp_path / "clock.json"
+        fc = clock_from_setting(f"file:{path}")
+        assert isinstance(fc, FileClock)
+        fc.write(now=datetime(2030, 5, 1, tzinfo=timezone.utc))
+        assert fc.now().year == 2030
+        fc.write(offset_seconds=86400 * 2)
+        assert fc.now() - datetime.now(timezone.utc) > timedelta(days=1, hours=23)
+        with pytest.raises(ValueError):
+            clock_from_setting("sundial")
+
+
+G, P1, P2 = "g1", "p1", "p2"
+
+
+class TestCaller:
+    def test_staff_sees_only_assigned_projects(self):
+        c = Caller("u", "staff", G, frozenset({Role.FRONT_DESK}), frozenset({P1}))
+        assert c.sees_project(G, P1)
+        assert not c.sees_project(G, P2)
+        assert not c.sees_project("other-group", P1)
+        with pytest.raises(errors.Forbidden):
+            c.require_project(G, P2)
+
+    def test_group_wide_staff(self):
+        gm = Caller("gm", "staff", G, frozenset({Role.GENERAL_MANAGER}), all_projects=True)
+        assert gm.sees_project(G, P2)
+        assert not gm.sees_project("other-group", P2)
+
+    def test_resident_sees_only_own_units_and_gets_404_elsewhere(self):
+        r = Caller("r", "resident", G, frozenset({Role.RESIDENT}), unit_ids=frozenset({"unit-1"}))
+        assert r.sees_unit(G, P1, "unit-1")
+        assert not r.sees_unit(G, P1, "unit-2")
+        assert not r.sees_project(G, P1)
+        with pytest.raises(errors.NotFound):
+            r.require_unit(G, P1, "unit-2")
+
+    def test_roles(self):
+        c = Caller("u", "staff", G, frozenset({Role.FINANCE}), frozenset({P1}))
+        c.require_role(Role.FINANCE, Role.CS_MANAGER)
+        with pytest.raises(errors.Forbidden) as exc:
+            c.require_role(Role.CS_MANAGER)
+        assert exc.value.code == "role_required"
+
+    def test_context_round_trip_and_tampering(self):
+        c = Caller("u", "staff", G, frozenset({Role.STEWARD}), frozenset({P1}), name="王管家")
+        ctx = context_for(c, "s3cret")
+        assert caller_from_context(ctx, "s3cret") == c
+        with pytest.raises(errors.Unauthenticated):
+            caller_from_context(ctx, "other-secret")
+        forged = dict(ctx, caller=ctx["caller"].replace('"p1"', '"p2"'))
+        with pytest.raises(errors.Unauthenticated):
+            caller_from_context(forged, "s3cret")
+        with pytest.raises(errors.Unauthenticated):
+            caller_from_context({}, "s3cret")
+
+
+class TestErrors:
+    def test_typed_error_survives_the_wire_as_json(self):
+        exc = errors.NotFound("ticket T-1 does not exist", code="ticket_not_found", details={"id": "T-1"})
+        kind, code, message, details = errors.parse_remote_error(type(exc).__name__, str(exc))
+        assert (kind, code, message, details) == (
+            "NotFound", "ticket_not_found", "ticket T-1 does not exist", {"id": "T-1"})
+
+    def test_subclass_keeps_its_kind(self):
+        class TicketNotFound(errors.NotFound):
+            default_code = "ticket_not_found"
+
+        kind, code, *_ = errors.parse_remote_error("TicketNotFound", str(TicketNotFound("gone")))
+        assert (kind, code) == ("NotFound", "ticket_not_found")
+
+    def test_foreign_error_is_not_mistaken_for_ours(self):
+        kind, code, message, _ = errors.parse_remote_error("KeyError", "'x'")
+        assert kind == "KeyError" and code == ""
+
+
+class TestEnvelope:
+    def _event(self, **data):
+        return Event(id="e1", type="thing.happened", source="svc",
+                     occurred_at=datetime(2026, 11, 24, tzinfo=timezone.utc),
+                     group_id=G, project_id=P1, data=data or {"n": 1})
+
+    def test_round_trip(self):
+        body = self._event().to_body("k")
+        assert Event.from_body(body, "k") == self._event()
+
+    def test_refuses_tampered_or_unsigned(self):
+        body = self._event().to_body("k")
+        with pytest.raises(InvalidEnvelope):
+            Event.from_body(dict(body, project_id=P2), "k")
+        with pytest.raises(InvalidEnvelope):
+            Event.from_body({k: v for k, v in body.items() if k != "sig"}, "k")
+        with pytest.raises(InvalidEnvelope):
+            Event.from_body("not json", "k")
+
+    def test_refuses_non_json_payloads(self):
+        with pytest.raises(TypeError):
+            self._event(amount=Decimal("1.00")).to_body("k")

@@ -1,0 +1,45 @@
+"""The unit of work a domain handler receives (cosmicpython's UoW, pared down).
+
+Domain modules import nothing from nameko: they take a :class:`Work` -- the
+session, the clock, the verified caller and an event recorder bound to the same
+session -- so the rules run the same under a nameko worker, a CLI or a unit test.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from .clock import Clock
+from .messaging.envelope import Event
+from .messaging.outbox import EventContract
+from .tenancy import Caller
+
+
+@dataclass
+class EventRecorder:
+    session: Session
+    base: type
+    contract: EventContract
+    clock: Clock
+    secret: str
+    actor: Caller | None
+
+    def record(self, event_type: str, obj, *, group_id: str | None, project_id: str | None) -> Event:
+        return self.contract.record(self.session, self.base, event_type, obj, group_id=group_id,
+                                    project_id=project_id, clock=self.clock, secret=self.secret,
+                                    actor=self.actor)
+
+
+@dataclass
+class Work:
+    session: Session
+    clock: Clock
+    caller: Caller
+    events: EventRecorder
+
+    @classmethod
+    def build(cls, session: Session, clock: Clock, caller: Caller, *, base, contract: EventContract,
+              secret: str) -> "Work":
+        return cls(session, clock, caller,
+                   EventRecorder(session, base, contract, clock, secret, caller))
