@@ -13,11 +13,12 @@ import weakref
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider, SharedExtension
-from sqlalchemy import create_engine, event
+from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
-from .clock import Clock, clock_from_setting
+from .clock import UTC, Clock, clock_from_setting, ensure_aware
 from .config import default_db_url
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,27 @@ def _make_psycopg_green() -> None:
         from psycogreen.eventlet import patch_psycopg
         patch_psycopg()
         _green_patched = True
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware instant, stored in UTC on every backend.
+
+    SQLite keeps no offset and hands back naive values; this type always
+    returns aware UTC datetimes and refuses naive ones on the way in."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UtcDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else ensure_aware(value)
 
 
 class SharedClock(SharedExtension):

@@ -10,6 +10,7 @@ service into a typed ``InvalidInput``.
 """
 from __future__ import annotations
 
+import logging
 import sys
 
 from marshmallow import ValidationError
@@ -20,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from .db import find_database
 from .errors import Conflict, WuyeError, from_marshmallow
 from .messaging.handler import event_handler  # noqa: F401  (re-exported)
+
+log = logging.getLogger(__name__)
 
 
 def _reraise_as(exc):
@@ -38,7 +41,8 @@ def finish_unit_of_work(container, worker_ctx, exc_info):
         return exc_info
     try:
         database.finish(worker_ctx, exc_info)
-    except IntegrityError:
+    except IntegrityError as exc:
+        log.info("commit refused by the database: %s", exc.orig)
         return _reraise_as(Conflict("the write conflicts with data that already exists",
                                     code="conflicting_write"))
     except Exception:

@@ -64,33 +64,53 @@ class Money(fields.Field):
         return amount
 
 
-class MoneyType(TypeDecorator):
-    """SQLAlchemy column type for amounts in yuan.
+class FixedDecimal(TypeDecorator):
+    """An exact decimal column with ``scale`` places (money, areas in m2, meter readings).
 
-    PostgreSQL stores ``NUMERIC(14, 2)``. SQLite has no exact decimal type (it
-    would keep REAL), so there the column holds whole fen as an integer; ``SUM``
-    stays exact on both and Python always sees ``Decimal``.
+    PostgreSQL stores ``NUMERIC(precision, scale)``. SQLite has no exact decimal
+    type (it would keep REAL), so there the column holds an integer count of the
+    smallest unit; ``SUM`` stays exact on both and Python always sees ``Decimal``.
     """
 
-    impl = Numeric(14, 2)
+    impl = Numeric
     cache_ok = True
+
+    def __init__(self, scale: int = 2, precision: int = 14):
+        super().__init__()
+        self.scale = scale
+        self.precision = precision
+        self._quantum = Decimal(1).scaleb(-scale)
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(14, 2, asdecimal=True))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def _quantize(self, value) -> Decimal:
+        if isinstance(value, float):
+            raise TypeError("exact decimal columns do not take float")
+        return Decimal(str(value)).quantize(self._quantum, rounding=ROUND_HALF_UP)
 
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        value = money(value)
+        value = self._quantize(value)
         if dialect.name == "sqlite":
-            return int(value * 100)
+            return int(value.scaleb(self.scale))
         return value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / 100).quantize(FEN)
-        return money(value)
+            return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
+        return self._quantize(value)
+
+
+class MoneyType(FixedDecimal):
+    """Amounts in yuan, to the fen."""
+
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(scale=2, precision=14)

@@ -191,3 +191,107 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def manual_clock():
     return ManualClock("2026-11-24T09:00:00+08:00")
+
+
+@contextmanager
+def domain_session(base, url: str = "sqlite://"):
+    """A session on a fresh schema of ``base`` (in-memory SQLite by default),
+    for unit tests of the rules without a broker."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import StaticPool
+
+    from sqlalchemy import event
+
+    engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False}) \
+        if url == "sqlite://" else create_engine(url)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA foreign_keys=ON"))
+    base.metadata.create_all(engine)
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def outbox_events(session, base) -> list[dict]:
+    """The events a unit of work recorded, oldest first, as (type, data) dicts."""
+    import json
+
+    from sqlalchemy import select
+
+    from .messaging.models import kernel_tables
+
+    OutboxMessage, _ = kernel_tables(base)
+    session.flush()
+    return [json.loads(body) for body in session.scalars(
+        select(OutboxMessage.body).order_by(OutboxMessage.seq)).all()]
+
+
+def publish_event(amqp_uri: str, source: str, event_type: str, data: dict, *, group_id: str | None,
+                  project_id: str | None, secret: str = TEST_SECRET, event_id: str | None = None):
+    """Publish a signed event as service ``source`` would (for tests of a consumer)."""
+    from datetime import datetime, timezone
+
+    from nameko.standalone.events import event_dispatcher
+
+    from .messaging.envelope import Event
+
+    event = Event(id=event_id or str(uuid.uuid4()), type=event_type, source=source,
+                  occurred_at=datetime.now(timezone.utc), group_id=group_id, project_id=project_id,
+                  data=data)
+    event_dispatcher({"AMQP_URI": amqp_uri})(source, event_type, event.to_body(secret))
+    return event
+
+
+class EventCapture:
+    """A test queue bound to ``{source}.events``: collects what a service publishes."""
+
+    def __init__(self, amqp_uri: str, source: str, routing_key: str = "#"):
+        from kombu import Connection, Exchange, Queue
+
+        self.connection = Connection(amqp_uri)
+        self.exchange = Exchange(f"{source}.events", type="topic", durable=True)
+        self.queue = Queue(f"test-capture-{source}-{uuid.uuid4().hex[:8]}", exchange=self.exchange,
+                           routing_key=routing_key, auto_delete=True)
+        self.queue(self.connection.default_channel).declare()
+        self.received: list[dict] = []
+
+    def drain(self) -> list[dict]:
+        queue = self.queue(self.connection.default_channel)
+        while True:
+            message = queue.get(no_ack=True, accept=["json"])
+            if message is None:
+                break
+            self.received.append(message.payload)
+        return self.received
+
+    def of_type(self, event_type: str) -> list[dict]:
+        return [e for e in self.drain() if e.get("type") == event_type]
+
+    def wait_for(self, event_type: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        return wait_for(lambda: len(self.of_type(event_type)) >= count and self.of_type(event_type),
+                        timeout=timeout, message=f"{count} x {event_type}")
+
+    def close(self):
+        self.connection.release()
+
+
+def migrated_sqlite(tmp_path, service: str) -> str:
+    """A SQLite database for ``service`` with its Alembic migrations applied."""
+    from .config import ROOT
+    from .db import upgrade
+
+    url = f"sqlite:///{tmp_path / (service + '.db')}"
+    migrations = ROOT / ("gateway" if service == "gateway" else f"services/{service}") / "migrations"
+    upgrade(migrations, url)
+    return url
+
+
+def service_config(amqp_uri: str, db_url: str, **extra) -> dict:
+    """Container config for a service under test: fast retries, fast relay."""
+    return {"AMQP_URI": amqp_uri, "DB_URL": db_url, "WUYE_SECRET": TEST_SECRET,
+            "OUTBOX_POLL_INTERVAL": 0.1, "OUTBOX_BACKOFF_MAX": 0.5,
+            "EVENT_RETRY_DELAYS": [0.2, 0.5, 1.0], **extra}

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import UtcDateTime
 
 _cache: dict = {}
 
@@ -34,10 +36,10 @@ def kernel_tables(Base):
         mandatory: Mapped[bool] = mapped_column(default=True)
         status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|unrouted
         attempts: Mapped[int] = mapped_column(Integer, default=0)
-        created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-        next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-        lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-        sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+        created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+        next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+        lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+        sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
         last_error: Mapped[str | None] = mapped_column(Text)
 
         __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
@@ -51,7 +53,7 @@ def kernel_tables(Base):
         event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
         event_type: Mapped[str] = mapped_column(String(100))
         source: Mapped[str] = mapped_column(String(40))
-        processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+        processed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     _cache[Base] = (OutboxMessage, InboxRecord)
     return _cache[Base]

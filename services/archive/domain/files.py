@@ -1,0 +1,87 @@
+"""Household files (一户一档, 000 §八): catalogue, correspondence, access log.
+
+Only the customer-service department reads files; every read is logged with
+its purpose (业户档案查阅记录表); nothing leaves in bulk -- one file per read.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from ..exceptions import FileAccessDenied
+from ..models import Correspondence, FileAccessLog, FileDocument, Household, Unit
+from .registry import active_household, get_household, household_view
+
+FILE_READER_ROLES = Role.CUSTOMER_SERVICE
+ACCESS_LOG_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER)
+
+
+def read_file(work: Work, household_id: str, purpose: str) -> dict:
+    caller = work.caller
+    household = get_household(work, household_id)
+    if not (caller.is_system or caller.roles & FILE_READER_ROLES):
+        raise FileAccessDenied("household files are read by the customer-service department only; "
+                               "others need the CS head's permission")
+    work.session.add(FileAccessLog(
+        id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+        household_id=household.id, reader_id=caller.user_id, reader_name=caller.name,
+        reader_roles=",".join(sorted(caller.roles)), purpose=purpose, read_at=work.clock.now()))
+    documents = work.session.scalars(select(FileDocument).where(
+        FileDocument.household_id == household.id).order_by(FileDocument.section, FileDocument.doc_type)).all()
+    letters = work.session.scalars(select(Correspondence).where(
+        Correspondence.household_id == household.id).order_by(Correspondence.occurred_at.desc())).all()
+    return {
+        "household": household_view(caller, household),
+        "unit": work.session.get(Unit, household.unit_id),
+        "catalogue": documents,
+        "missing": [d.doc_type for d in documents if d.status == "missing"],
+        "correspondence": letters,
+    }
+
+
+def access_log(work: Work, household_id: str) -> list[FileAccessLog]:
+    household = get_household(work, household_id)
+    work.caller.require_role(*ACCESS_LOG_ROLES)
+    return work.session.scalars(select(FileAccessLog).where(
+        FileAccessLog.household_id == household.id).order_by(FileAccessLog.read_at.desc())).all()
+
+
+def file_correspondence(work: Work, *, unit_id: str | None, kind: str, ref_type: str, ref_id: str,
+                        ref_number: str, summary: str, occurred_at: datetime) -> Correspondence | None:
+    """File a letter/request in the household file of ``unit_id``'s current household.
+
+    Returns None when there is nothing to file it in (public area, vacant unit).
+    Filing the same reference twice is a no-op."""
+    if not unit_id:
+        return None
+    household = active_household(work, unit_id)
+    if household is None:
+        return None
+    existing = work.session.scalars(select(Correspondence).where(
+        Correspondence.household_id == household.id, Correspondence.ref_type == ref_type,
+        Correspondence.ref_id == ref_id, Correspondence.kind == kind)).first()
+    if existing is not None:
+        return existing
+    entry = Correspondence(id=str(uuid.uuid4()), group_id=household.group_id,
+                           project_id=household.project_id, household_id=household.id, kind=kind,
+                           ref_type=ref_type, ref_id=ref_id, ref_number=ref_number,
+                           summary=summary[:2000], occurred_at=occurred_at, filed_at=work.clock.now())
+    work.session.add(entry)
+    return entry
+
+
+def record_balance(work: Work, *, unit_id: str, balance_due, as_of: datetime) -> Household | None:
+    """Keep the payment status summary (缴费情况) of the unit's household current."""
+    household = active_household(work, unit_id)
+    if household is None:
+        return None
+    if household.balance_as_of is None or household.balance_as_of <= as_of:
+        household.balance_due = balance_due
+        household.balance_as_of = as_of
+    return household
+

@@ -1,0 +1,228 @@
+"""The property registry: projects → buildings → units → households and people.
+
+Every change bumps the record's ``version`` and publishes a snapshot event
+through the outbox (see ``events.py``)."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from kernel.errors import Forbidden
+from kernel.tenancy import Caller, Role
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import (BuildingNotFound, HouseholdNotFound, ProjectNotFound, UnitNotFound,
+                          UnitOccupied)
+from ..models import Building, FileDocument, Household, Person, Project, Unit
+from .catalogue import expected_move_in_documents
+from .privacy import mask_id_number, mask_phone, sees_id_numbers, sees_phones
+
+REGISTRY_ROLES = (Role.GROUP_ADMIN, Role.CENTRE_MANAGER, Role.CS_MANAGER)
+MOVE_IN_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+
+
+def _new_id(given: str | None) -> str:
+    return given or str(uuid.uuid4())
+
+
+# -- snapshots ----------------------------------------------------------------
+
+def project_snapshot(p: Project) -> dict:
+    return {"project_id": p.id, "group_id": p.group_id, "code": p.code, "name": p.name,
+            "kind": p.kind, "timezone": p.timezone, "version": p.version}
+
+
+def unit_snapshot(u: Unit) -> dict:
+    return {"unit_id": u.id, "group_id": u.group_id, "project_id": u.project_id,
+            "building_id": u.building_id, "building_name": u.building.name, "number": u.number,
+            "label": u.label, "floor": u.floor, "building_area": u.building_area,
+            "usage": u.usage, "version": u.version}
+
+
+def household_snapshot(h: Household) -> dict:
+    return {
+        "household_id": h.id, "group_id": h.group_id, "project_id": h.project_id,
+        "unit_id": h.unit_id, "status": h.status, "moved_in_on": h.moved_in_on,
+        "moved_out_on": h.moved_out_on, "version": h.version,
+        "people": [{"person_id": p.id, "name": p.name, "role": p.role, "phone": p.phone,
+                    "email": p.email, "locale": p.locale} for p in h.people],
+    }
+
+
+# -- lookups ------------------------------------------------------------------
+
+def get_project(work: Work, project_id: str) -> Project:
+    project = work.session.get(Project, project_id)
+    if project is None:
+        raise ProjectNotFound(f"no project {project_id}")
+    caller = work.caller
+    if caller.is_resident:
+        mine = work.session.scalars(select(Unit.id).where(
+            Unit.project_id == project.id, Unit.id.in_(caller.unit_ids))).first()
+        if mine is None or not caller.in_group(project.group_id):
+            raise ProjectNotFound(f"no project {project_id}")
+    else:
+        caller.require_project(project.group_id, project.id)
+    return project
+
+
+def get_unit(work: Work, unit_id: str) -> Unit:
+    unit = work.session.get(Unit, unit_id)
+    if unit is None:
+        raise UnitNotFound(f"no unit {unit_id}")
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id)
+    return unit
+
+
+def active_household(work: Work, unit_id: str) -> Household | None:
+    return work.session.scalars(
+        select(Household).where(Household.unit_id == unit_id, Household.status == "active")
+    ).first()
+
+
+def list_projects(work: Work) -> list[Project]:
+    caller = work.caller
+    query = select(Project).order_by(Project.code)
+    if not caller.is_system or caller.group_id:
+        query = query.where(Project.group_id == caller.group_id)
+    projects = work.session.scalars(query).all()
+    if caller.is_resident:
+        unit_projects = set(work.session.scalars(
+            select(Unit.project_id).where(Unit.id.in_(caller.unit_ids))).all())
+        return [p for p in projects if p.id in unit_projects]
+    return [p for p in projects if caller.sees_project(p.group_id, p.id)]
+
+
+def list_units(work: Work, project_id: str) -> list[Unit]:
+    project = get_project(work, project_id)
+    work.caller.require_staff()
+    return work.session.scalars(
+        select(Unit).join(Building).where(Unit.project_id == project.id)
+        .order_by(Building.name, Unit.number)).all()
+
+
+# -- registration -------------------------------------------------------------
+
+def register_project(work: Work, data: dict) -> tuple[Project, bool]:
+    caller = work.caller
+    caller.require_role(Role.GROUP_ADMIN)
+    if not caller.in_group(data["group_id"]):
+        raise Forbidden("projects are registered within the caller's own group", code="wrong_group")
+    existing = work.session.get(Project, data["id"]) if data.get("id") else None
+    if existing is None:
+        existing = work.session.scalars(select(Project).where(
+            Project.group_id == data["group_id"], Project.code == data["code"])).first()
+    if existing is not None:
+        return existing, False
+    project = Project(id=_new_id(data.get("id")), group_id=data["group_id"], code=data["code"],
+                      name=data["name"], kind=data["kind"], timezone=data["timezone"],
+                      address=data.get("address", ""), version=1, created_at=work.clock.now())
+    work.session.add(project)
+    work.events.record(events.PROJECT_CHANGED, project_snapshot(project),
+                       group_id=project.group_id, project_id=project.id)
+    return project, True
+
+
+def register_building(work: Work, data: dict) -> tuple[Building, bool]:
+    project = get_project(work, data["project_id"])
+    work.caller.require_role(*REGISTRY_ROLES)
+    existing = work.session.get(Building, data["id"]) if data.get("id") else None
+    if existing is None:
+        existing = work.session.scalars(select(Building).where(
+            Building.project_id == project.id, Building.name == data["name"])).first()
+    if existing is not None:
+        return existing, False
+    building = Building(id=_new_id(data.get("id")), group_id=project.group_id, project_id=project.id,
+                        name=data["name"], floors=data.get("floors"), created_at=work.clock.now())
+    work.session.add(building)
+    return building, True
+
+
+def register_unit(work: Work, data: dict) -> tuple[Unit, bool]:
+    building = work.session.get(Building, data["building_id"])
+    if building is None:
+        raise BuildingNotFound(f"no building {data['building_id']}")
+    work.caller.require_project(building.group_id, building.project_id)
+    work.caller.require_role(*REGISTRY_ROLES)
+    existing = work.session.get(Unit, data["id"]) if data.get("id") else None
+    if existing is None:
+        existing = work.session.scalars(select(Unit).where(
+            Unit.building_id == building.id, Unit.number == data["number"])).first()
+    if existing is not None:
+        return existing, False
+    unit = Unit(id=_new_id(data.get("id")), group_id=building.group_id, project_id=building.project_id,
+                building_id=building.id, number=data["number"], floor=data.get("floor"),
+                building_area=data["building_area"], usage=data.get("usage", "residential"),
+                version=1, created_at=work.clock.now())
+    unit.building = building
+    work.session.add(unit)
+    work.events.record(events.UNIT_CHANGED, unit_snapshot(unit),
+                       group_id=unit.group_id, project_id=unit.project_id)
+    return unit, True
+
+
+def move_in(work: Work, data: dict) -> tuple[Household, bool]:
+    """入伙: register the household of a unit, its people and the move-in file catalogue."""
+    unit = get_unit(work, data["unit_id"])
+    work.caller.require_role(*MOVE_IN_ROLES)
+    if data.get("id"):
+        existing = work.session.get(Household, data["id"])
+        if existing is not None:
+            return existing, False
+    if active_household(work, unit.id) is not None:
+        raise UnitOccupied(f"unit {unit.label} already has an active household; move it out first")
+    now = work.clock.now()
+    household = Household(id=_new_id(data.get("id")), group_id=unit.group_id, project_id=unit.project_id,
+                          unit_id=unit.id, status="active", moved_in_on=data["moved_in_on"],
+                          by_proxy=data.get("by_proxy", False), version=1, created_at=now)
+    household.people = [
+        Person(id=_new_id(p.get("id")), group_id=unit.group_id, project_id=unit.project_id,
+               name=p["name"], role=p["role"], phone=p.get("phone"), email=p.get("email"),
+               id_number=p.get("id_number"), locale=p.get("locale", "zh-CN"),
+               employer=p.get("employer"), created_at=now)
+        for p in data["people"]
+    ]
+    work.session.add(household)
+    work.session.flush()   # the catalogue rows reference the household
+    received = set(data.get("documents_received") or ())
+    for doc_type in expected_move_in_documents(household.by_proxy):
+        work.session.add(FileDocument(
+            id=str(uuid.uuid4()), group_id=unit.group_id, project_id=unit.project_id,
+            household_id=household.id, doc_type=doc_type, section="move_in",
+            status="present" if doc_type in received else "missing",
+            received_at=now if doc_type in received else None))
+    work.events.record(events.HOUSEHOLD_CHANGED, household_snapshot(household),
+                       group_id=household.group_id, project_id=household.project_id)
+    return household, True
+
+
+def get_household(work: Work, household_id: str) -> Household:
+    household = work.session.get(Household, household_id)
+    if household is None:
+        raise HouseholdNotFound(f"no household {household_id}")
+    work.caller.require_unit(household.group_id, household.project_id, household.unit_id)
+    return household
+
+
+# -- what a reader may see ----------------------------------------------------
+
+def household_view(caller: Caller, household: Household) -> dict:
+    """The household as this caller may see it: phones and ID numbers masked
+    unless the caller's role needs them (a resident sees their own phones)."""
+    own = caller.is_resident and household.unit_id in caller.unit_ids
+    show_phone, show_id = sees_phones(caller, own), sees_id_numbers(caller)
+    return {
+        "id": household.id, "group_id": household.group_id, "project_id": household.project_id,
+        "unit_id": household.unit_id, "status": household.status,
+        "moved_in_on": household.moved_in_on, "moved_out_on": household.moved_out_on,
+        "balance_due": household.balance_due, "balance_as_of": household.balance_as_of,
+        "masked": not (show_phone and show_id),
+        "people": [{
+            "id": p.id, "name": p.name, "role": p.role, "locale": p.locale,
+            "phone": p.phone if show_phone else mask_phone(p.phone),
+            "email": p.email if show_phone else (p.email and "***@" + p.email.split("@")[-1]),
+            "id_number": p.id_number if show_id else mask_id_number(p.id_number),
+        } for p in household.people],
+    }

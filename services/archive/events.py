@@ -1,0 +1,74 @@
+"""archive's published events -- its public contract.
+
+The registry is published as *snapshots*: each event carries the whole current
+state of the record and its ``version``; a consumer upserts and ignores a
+version older than the one it holds, so redelivery and reordering are harmless.
+
+| event               | when                                   | subscribers            |
+|---------------------|----------------------------------------|------------------------|
+| project.changed     | a project is registered or edited      | tickets, billing, notify |
+| unit.changed        | a unit is registered or edited         | tickets, billing, notify |
+| household.changed   | move-in, people or contacts changed, move-out | tickets, billing, notify |
+
+``household.changed`` carries names, phones and e-mails (notify must reach
+people) but never ID numbers.
+"""
+from marshmallow import Schema, fields, validate
+
+from kernel.messaging import EventContract
+
+PROJECT_CHANGED = "project.changed"
+UNIT_CHANGED = "unit.changed"
+HOUSEHOLD_CHANGED = "household.changed"
+
+
+class ProjectChanged(Schema):
+    project_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    timezone = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class UnitChanged(Schema):
+    unit_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    building_id = fields.String(required=True)
+    building_name = fields.String(required=True)
+    number = fields.String(required=True)
+    label = fields.String(required=True)
+    floor = fields.Integer(allow_none=True)
+    building_area = fields.Decimal(required=True, as_string=True, places=2)
+    usage = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class PersonSnapshot(Schema):
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    locale = fields.String(required=True)
+
+
+class HouseholdChanged(Schema):
+    household_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "moved_out"]))
+    moved_in_on = fields.Date(allow_none=True)
+    moved_out_on = fields.Date(allow_none=True)
+    people = fields.List(fields.Nested(PersonSnapshot), required=True)
+    version = fields.Integer(required=True)
+
+
+CONTRACT = EventContract("archive", {
+    PROJECT_CHANGED: ProjectChanged,
+    UNIT_CHANGED: UnitChanged,
+    HOUSEHOLD_CHANGED: HouseholdChanged,
+})

@@ -1,0 +1,198 @@
+"""archive's RPC boundary: what comes in is loaded here, what goes out is dumped here."""
+from __future__ import annotations
+
+import re
+from zoneinfo import available_timezones
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from .domain.catalogue import MOVE_IN_DOCUMENTS
+
+PHONE_RE = re.compile(r"^(\+?86-?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+ID_RE = re.compile(r"^[0-9A-Za-z]{6,30}$")
+ROLES = ["owner", "family", "tenant", "emergency_contact"]
+LOCALES = ["zh-CN", "en"]
+
+
+def _phone(value):
+    if value is not None and not PHONE_RE.match(value.replace(" ", "")):
+        raise ValidationError("Not a mainland China mobile or landline number.")
+
+
+class ProjectIn(Schema):
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    group_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(["residential", "apartment", "office"]))
+    timezone = fields.String(load_default="Asia/Shanghai")
+    address = fields.String(load_default="", validate=validate.Length(max=400))
+
+    @validates("timezone")
+    def _tz(self, value, **_):
+        if value not in available_timezones():
+            raise ValidationError("Unknown IANA time zone.")
+
+
+class BuildingIn(Schema):
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    project_id = fields.String(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    floors = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=200))
+
+
+class UnitIn(Schema):
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    building_id = fields.String(required=True)
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    floor = fields.Integer(allow_none=True, validate=validate.Range(min=-10, max=200))
+    building_area = fields.Decimal(required=True, places=2, validate=validate.Range(min=1, max=100000))
+    usage = fields.String(load_default="residential",
+                          validate=validate.OneOf(["residential", "commercial", "office", "parking"]))
+
+
+class PersonIn(Schema):
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    phone = fields.String(allow_none=True, load_default=None, validate=_phone)
+    email = fields.Email(allow_none=True, load_default=None)
+    id_number = fields.String(allow_none=True, load_default=None, validate=validate.Regexp(ID_RE))
+    locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
+    employer = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+
+class MoveIn(Schema):
+    """入伙: a household takes a unit, with the documents handed over."""
+
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    unit_id = fields.String(required=True)
+    moved_in_on = fields.Date(required=True)
+    by_proxy = fields.Boolean(load_default=False)
+    people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
+    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),
+                                     load_default=list)
+
+    @validates("people")
+    def _one_owner(self, people, **_):
+        if not any(p.get("role") in ("owner", "tenant") for p in people):
+            raise ValidationError("A household needs an owner or a tenant.")
+
+
+class FileRead(Schema):
+    household_id = fields.String(required=True)
+    purpose = fields.String(required=True, validate=validate.Length(min=2, max=400))
+
+
+# -- out ----------------------------------------------------------------------
+
+class ProjectOut(Schema):
+    id = fields.String()
+    group_id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    timezone = fields.String()
+    address = fields.String()
+
+
+class BuildingOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    name = fields.String()
+    floors = fields.Integer(allow_none=True)
+
+
+class UnitOut(Schema):
+    id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    building_id = fields.String()
+    building_name = fields.Function(lambda u: u.building.name)
+    number = fields.String()
+    label = fields.String()
+    floor = fields.Integer(allow_none=True)
+    building_area = fields.Decimal(as_string=True, places=2)
+    usage = fields.String()
+
+
+class PersonOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True)
+    locale = fields.String()
+
+
+class HouseholdOut(Schema):
+    id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    status = fields.String()
+    moved_in_on = fields.Date(allow_none=True)
+    moved_out_on = fields.Date(allow_none=True)
+    people = fields.List(fields.Nested(PersonOut))
+    balance_due = fields.Decimal(as_string=True, places=2, allow_none=True)
+    balance_as_of = fields.AwareDateTime(allow_none=True)
+    masked = fields.Boolean()
+
+
+class DocumentOut(Schema):
+    doc_type = fields.String()
+    section = fields.String()
+    status = fields.String()
+    received_at = fields.AwareDateTime(allow_none=True)
+    note = fields.String()
+
+
+class CorrespondenceOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    ref_type = fields.String()
+    ref_id = fields.String()
+    ref_number = fields.String()
+    summary = fields.String()
+    occurred_at = fields.AwareDateTime()
+    filed_at = fields.AwareDateTime()
+
+
+class HouseholdFileOut(Schema):
+    household = fields.Nested(HouseholdOut)
+    unit = fields.Nested(UnitOut)
+    catalogue = fields.List(fields.Nested(DocumentOut))
+    missing = fields.List(fields.String())
+    correspondence = fields.List(fields.Nested(CorrespondenceOut))
+
+
+class AccessLogOut(Schema):
+    reader_id = fields.String()
+    reader_name = fields.String()
+    reader_roles = fields.String()
+    purpose = fields.String()
+    read_at = fields.AwareDateTime()
+
+
+# -- events archive consumes (only the fields it reads) ------------------------
+
+class TicketOpenedIn(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    category = fields.String(required=True)
+    content = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True)
+
+
+class BalanceChangedIn(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    unit_id = fields.String(required=True)
+    balance_due = fields.Decimal(required=True, places=2)
+    as_of = fields.AwareDateTime(required=True)

@@ -1,0 +1,54 @@
+"""tickets' published events -- its public contract.
+
+| event          | when                                       | subscribers      |
+|----------------|--------------------------------------------|------------------|
+| ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
+
+``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
+seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
+``record`` (front desk records within 5 min), ``notify_engineering`` (within
+2 min of recording), ``on_site`` (public area: within 15 min), ``arrive_before``
+(paid in-home: 5 min before the appointment), ``reply`` (not covered: the
+engineering manager replies within 15 min). Minutes are per-project settings.
+"""
+from marshmallow import Schema, fields, validate
+
+from kernel.messaging import EventContract
+
+TICKET_OPENED = "ticket.opened"
+
+CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified"]
+CHANNELS = ["portal", "phone", "visit", "staff"]
+
+
+class Deadline(Schema):
+    kind = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
+class Reporter(Schema):
+    name = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True)
+
+
+class TicketOpened(Schema):
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)            # BX-YYYYMMDD-NNNN, per project and day
+    kind = fields.String(required=True, validate=validate.OneOf(["repair"]))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    status = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)         # None: a public-area request not tied to a unit
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    location = fields.String(required=True)
+    content = fields.String(required=True)
+    reporter = fields.Nested(Reporter, required=True)
+    appointment_at = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    deadlines = fields.List(fields.Nested(Deadline), required=True)
+
+
+CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened})
