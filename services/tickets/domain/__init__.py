@@ -1,0 +1,1 @@
+"""tickets' rules. Plain Python over a ``kernel.work.Work``; no nameko here."""

@@ -1,0 +1,256 @@
+"""Repair requests (报修, seed 000 §五): intake, numbering, SLA clocks, reads.
+
+Intake comes from the resident portal, or from staff recording a visit or a
+phone call (then ``received_at`` is when the resident called, and the
+"recorded within 5 min" clock runs from it).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from kernel.tenancy import Caller, Role
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import (AppointmentRequired, BadReceivedTime, ProjectNotFound, TicketNotFound,
+                          UnitNotFound)
+from ..models import ProjectCopy, SlaSetting, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
+from . import sla
+
+#: staff who may record a repair request on a resident's behalf
+INTAKE_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.ENGINEERING, Role.ENGINEERING_MANAGER,
+                Role.SECURITY, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+SLA_SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
+OPEN_STATUSES = ("open", "dispatched")
+MAX_BACKDATE = timedelta(days=2)
+CLOCK_SKEW = timedelta(minutes=2)
+NUMBER_PREFIX = {"repair": "BX"}
+
+
+# -- settings -----------------------------------------------------------------
+
+def sla_minutes(work: Work, project_id: str) -> dict[str, int]:
+    rows = work.session.scalars(select(SlaSetting).where(SlaSetting.project_id == project_id)).all()
+    return {**sla.DEFAULT_MINUTES, **{r.key: r.minutes for r in rows}}
+
+
+def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
+    project = _project(work, project_id)
+    work.caller.require_project(project.group_id, project.id)
+    return sla_minutes(work, project.id)
+
+
+def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict[str, int]:
+    from ..exceptions import UnknownSlaSetting
+
+    project = _project(work, project_id)
+    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_role(*SLA_SETTING_ROLES)
+    if key not in sla.DEFAULT_MINUTES:
+        raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}")
+    row = work.session.get(SlaSetting, (project.id, key))
+    if row is None:
+        row = SlaSetting(project_id=project.id, key=key, group_id=project.group_id)
+        work.session.add(row)
+    row.minutes, row.updated_at, row.updated_by = minutes, work.clock.now(), work.caller.user_id
+    work.session.flush()
+    return sla_minutes(work, project.id)
+
+
+# -- intake -------------------------------------------------------------------
+
+def _project(work: Work, project_id: str) -> ProjectCopy:
+    project = work.session.get(ProjectCopy, project_id)
+    if project is None:
+        raise ProjectNotFound(f"no project {project_id}")
+    return project
+
+
+def _next_number(work: Work, project: ProjectCopy, kind: str, at: datetime) -> str:
+    day = at.astimezone(ZoneInfo(project.timezone)).date()
+    prefix = NUMBER_PREFIX[kind]
+    dialect = work.session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(TicketCounter).values(project_id=project.id, prefix=prefix, day=day, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["project_id", "prefix", "day"], set_={"last": TicketCounter.last + 1}
+    ).returning(TicketCounter.last)
+    n = work.session.execute(stmt).scalar_one()
+    return f"{prefix}-{day:%Y%m%d}-{n:04d}"
+
+
+def open_repair(work: Work, data: dict) -> Ticket:
+    """Record a repair request and start its SLA clocks; publish ``ticket.opened``."""
+    caller, now = work.caller, work.clock.now()
+    unit = None
+    if data.get("unit_id"):
+        unit = work.session.get(UnitCopy, data["unit_id"])
+        if unit is None:
+            raise UnitNotFound(f"no unit {data['unit_id']}")
+        caller.require_unit(unit.group_id, unit.project_id, unit.id)
+        project = _project(work, unit.project_id)
+    else:
+        if caller.is_resident:
+            raise UnitNotFound("a resident's request names one of their units", code="unit_required")
+        project = _project(work, data["project_id"])
+        caller.require_project(project.group_id, project.id)
+    if caller.is_resident:
+        channel, received_at = "portal", now
+        reporter_name = data.get("reporter_name") or caller.name or (unit.contact_name or "")
+        reporter_phone = data.get("reporter_phone") or (unit.contact_phone if unit else None)
+    else:
+        caller.require_role(*INTAKE_ROLES)
+        channel = data.get("channel") or "staff"
+        received_at = data.get("received_at") or now
+        if received_at > now + CLOCK_SKEW:
+            raise BadReceivedTime("received_at is in the future")
+        if now - received_at > MAX_BACKDATE:
+            raise BadReceivedTime("received_at is more than 2 days ago; record it as a late entry")
+        reporter_name = data.get("reporter_name") or (unit.contact_name if unit else None) or caller.name
+        reporter_phone = data.get("reporter_phone") or (unit.contact_phone if unit else None)
+
+    category = data.get("category") or "unclassified"
+    appointment_at = data.get("appointment_at")
+    if category == "in_home_paid":
+        if appointment_at is None:
+            raise AppointmentRequired("a paid in-home repair needs a booked appointment time")
+        if appointment_at <= now:
+            raise AppointmentRequired("the appointment must be in the future", code="appointment_in_past")
+
+    ticket = Ticket(
+        id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,
+        number=_next_number(work, project, "repair", received_at), kind="repair", category=category,
+        channel=channel, status="open", unit_id=unit.id if unit else None,
+        unit_label=unit.label if unit else None, household_id=unit.household_id if unit else None,
+        location=data.get("location") or (unit.label if unit else ""), content=data["content"],
+        reporter_name=reporter_name or "", reporter_phone=reporter_phone,
+        reporter_user_id=caller.user_id if caller.is_resident else None,
+        appointment_at=appointment_at, received_at=received_at, recorded_at=now,
+        recorded_by=caller.user_id, updated_at=now)
+    deadlines = sla.deadlines_for(category, received_at=received_at, recorded_at=now,
+                                  appointment_at=appointment_at, minutes=sla_minutes(work, project.id))
+    ticket.deadlines = [
+        TicketDeadline(id=str(uuid.uuid4()), group_id=ticket.group_id, project_id=ticket.project_id,
+                       kind=d.kind, due_at=d.due_at, met_at=now if d.kind == sla.RECORD else None)
+        for d in deadlines
+    ]
+    ticket.history = [_log(ticket, caller, now, "opened", f"{channel}: {data['content'][:200]}")]
+    work.session.add(ticket)
+    work.events.record(events.TICKET_OPENED, opened_payload(ticket),
+                       group_id=ticket.group_id, project_id=ticket.project_id)
+    return ticket
+
+
+def opened_payload(ticket: Ticket) -> dict:
+    return {
+        "ticket_id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
+        "channel": ticket.channel, "status": ticket.status, "unit_id": ticket.unit_id,
+        "unit_label": ticket.unit_label, "household_id": ticket.household_id,
+        "location": ticket.location, "content": ticket.content,
+        "reporter": {"name": ticket.reporter_name, "phone": ticket.reporter_phone,
+                     "user_id": ticket.reporter_user_id},
+        "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
+        "recorded_at": ticket.recorded_at,
+        "deadlines": [{"kind": d.kind, "due_at": d.due_at} for d in ticket.deadlines],
+    }
+
+
+def _log(ticket: Ticket, actor: Caller, at: datetime, action: str, note: str = "") -> TicketLog:
+    return TicketLog(id=str(uuid.uuid4()), group_id=ticket.group_id, project_id=ticket.project_id,
+                     at=at, actor_id=actor.user_id, actor_name=actor.name, action=action, note=note)
+
+
+# -- engineering has the order ------------------------------------------------
+
+def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> Ticket | None:
+    """Stop the 2-minute clock and start the on-site / reply clocks from the real notice time."""
+    ticket = work.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    if ticket.engineering_notified_at is not None and ticket.engineering_notified_at <= at:
+        return ticket
+    ticket.engineering_notified_at = at
+    minutes = sla_minutes(work, ticket.project_id)
+    for deadline in ticket.deadlines:
+        if deadline.kind == sla.NOTIFY_ENGINEERING:
+            deadline.met_at = at
+        elif deadline.met_at is None:
+            rebased = sla.rebased_on_notice(deadline.kind, at, minutes)
+            if rebased is not None:
+                deadline.due_at = rebased
+    if ticket.status == "open":
+        ticket.status = "dispatched"
+    ticket.updated_at = work.clock.now()
+    ticket.history.append(_log(ticket, Caller.system(ticket.group_id, "notify"), at,
+                               "engineering_notified", via))
+    return ticket
+
+
+# -- reads --------------------------------------------------------------------
+
+def get_ticket(work: Work, ticket_id: str) -> Ticket:
+    ticket = work.session.get(Ticket, ticket_id)
+    caller = work.caller
+    if ticket is None:
+        raise TicketNotFound(f"no ticket {ticket_id}")
+    if caller.is_resident:
+        if not (ticket.unit_id and caller.sees_unit(ticket.group_id, ticket.project_id, ticket.unit_id)):
+            raise TicketNotFound(f"no ticket {ticket_id}")
+    else:
+        caller.require_project(ticket.group_id, ticket.project_id)
+    return ticket
+
+
+def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | None = None,
+                 status: str | None = None, open_only: bool = False, limit: int = 50,
+                 offset: int = 0) -> tuple[list[Ticket], int]:
+    caller = work.caller
+    query = select(Ticket)
+    if unit_id:
+        unit = work.session.get(UnitCopy, unit_id)
+        if unit is None:
+            raise UnitNotFound(f"no unit {unit_id}")
+        caller.require_unit(unit.group_id, unit.project_id, unit.id)
+        query = query.where(Ticket.unit_id == unit.id)
+    elif caller.is_resident:
+        query = query.where(Ticket.unit_id.in_(caller.unit_ids), Ticket.group_id == caller.group_id)
+    elif project_id:
+        project = _project(work, project_id)
+        caller.require_project(project.group_id, project.id)
+        query = query.where(Ticket.project_id == project.id)
+    else:
+        caller.require_staff()
+        if not caller.is_system:
+            query = query.where(Ticket.group_id == caller.group_id)
+        if not (caller.is_system or caller.all_projects):
+            query = query.where(Ticket.project_id.in_(caller.project_ids))
+    if status:
+        query = query.where(Ticket.status == status)
+    elif open_only:
+        query = query.where(Ticket.status.in_(OPEN_STATUSES))
+    total = work.session.scalar(select(func.count()).select_from(query.subquery()))
+    tickets = work.session.scalars(query.order_by(Ticket.recorded_at.desc(), Ticket.number.desc())
+                                   .limit(limit).offset(offset)).all()
+    return tickets, total
+
+
+def ticket_view(ticket: Ticket, now: datetime) -> dict:
+    return {
+        "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
+        "channel": ticket.channel, "status": ticket.status, "group_id": ticket.group_id,
+        "project_id": ticket.project_id, "unit_id": ticket.unit_id, "unit_label": ticket.unit_label,
+        "household_id": ticket.household_id, "location": ticket.location, "content": ticket.content,
+        "reporter": {"name": ticket.reporter_name, "phone": ticket.reporter_phone},
+        "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
+        "recorded_at": ticket.recorded_at, "engineering_notified_at": ticket.engineering_notified_at,
+        "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,
+                       "state": sla.state(d.due_at, d.met_at, now)} for d in ticket.deadlines],
+        "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
+                     "note": h.note} for h in ticket.history],
+    }

@@ -1,0 +1,70 @@
+"""SLA clocks of a repair request (报修, seed 000 §五).
+
+The figures are the seed's, and each is a per-project setting
+(``SlaSetting``) -- the defaults below apply where a project set nothing.
+
+- record within 5 min of the request reaching the front desk;
+- notify engineering within 2 min of recording;
+- public-area facility: technician on site within 15 min of engineering
+  receiving the order;
+- paid in-home service: arrive 5 min *before* the booked appointment;
+- not covered: the engineering manager replies with advice within 15 min.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+DEFAULT_MINUTES = {
+    "record_within": 5,
+    "notify_engineering_within": 2,
+    "public_area_on_site_within": 15,
+    "paid_arrive_before_appointment": 5,
+    "not_covered_reply_within": 15,
+}
+
+RECORD, NOTIFY_ENGINEERING, ON_SITE, ARRIVE_BEFORE, REPLY = (
+    "record", "notify_engineering", "on_site", "arrive_before", "reply")
+
+#: the deadlines whose clock starts when engineering receives the order
+FROM_ENGINEERING_NOTICE = {ON_SITE: "public_area_on_site_within", REPLY: "not_covered_reply_within"}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    due_at: datetime
+
+
+def deadlines_for(category: str, *, received_at: datetime, recorded_at: datetime,
+                  appointment_at: datetime | None, minutes: dict[str, int]) -> list[Deadline]:
+    m = {**DEFAULT_MINUTES, **minutes}
+    notify_due = recorded_at + timedelta(minutes=m["notify_engineering_within"])
+    out = [
+        Deadline(RECORD, received_at + timedelta(minutes=m["record_within"])),
+        Deadline(NOTIFY_ENGINEERING, notify_due),
+    ]
+    if category == "public_area":
+        # until engineering actually has the order, assume it gets it on time
+        out.append(Deadline(ON_SITE, notify_due + timedelta(minutes=m["public_area_on_site_within"])))
+    elif category == "in_home_paid" and appointment_at is not None:
+        out.append(Deadline(ARRIVE_BEFORE,
+                            appointment_at - timedelta(minutes=m["paid_arrive_before_appointment"])))
+    elif category == "not_covered":
+        out.append(Deadline(REPLY, notify_due + timedelta(minutes=m["not_covered_reply_within"])))
+    return out
+
+
+def rebased_on_notice(kind: str, notified_at: datetime, minutes: dict[str, int]) -> datetime | None:
+    """The due time of ``kind`` once engineering has received the order at ``notified_at``."""
+    key = FROM_ENGINEERING_NOTICE.get(kind)
+    if key is None:
+        return None
+    return notified_at + timedelta(minutes={**DEFAULT_MINUTES, **minutes}[key])
+
+
+def state(due_at: datetime, met_at: datetime | None, now: datetime) -> str:
+    """met (in time) | late (met after due) | pending (running) | breached (overdue, not met)."""
+    if met_at is not None:
+        return "met" if met_at <= due_at else "late"
+    return "pending" if now <= due_at else "breached"

@@ -1,0 +1,136 @@
+"""tickets' RPC boundary and the events it consumes."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from .events import CATEGORIES
+
+PHONE = validate.Regexp(r"^(\+?86-?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
+                        error="Not a mainland China mobile or landline number.")
+
+
+class RepairRequestIn(Schema):
+    """A repair request (报修). Residents give their unit; staff recording a call
+    or a visit give the channel, when it came in and who called."""
+
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    category = fields.String(load_default="unclassified", validate=validate.OneOf(CATEGORIES))
+    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    appointment_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    channel = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(["phone", "visit", "staff"]))
+    received_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for a public-area request the project.", "unit_id")
+        if not data.get("unit_id") and not data.get("location"):
+            raise ValidationError("A request without a unit needs a location.", "location")
+
+
+class TicketQuery(Schema):
+    project_id = fields.String(load_default=None, allow_none=True)
+    unit_id = fields.String(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(["open", "dispatched", "closed", "cancelled"]))
+    open_only = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class SlaSettingIn(Schema):
+    project_id = fields.String(required=True)
+    key = fields.String(required=True)
+    minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=60 * 24 * 30))
+
+
+class DeadlineOut(Schema):
+    kind = fields.String()
+    due_at = fields.AwareDateTime()
+    met_at = fields.AwareDateTime(allow_none=True)
+    state = fields.String()
+
+
+class LogOut(Schema):
+    at = fields.AwareDateTime()
+    action = fields.String()
+    actor = fields.String()
+    note = fields.String()
+
+
+class ReporterOut(Schema):
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class TicketOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    kind = fields.String()
+    category = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    location = fields.String()
+    content = fields.String()
+    reporter = fields.Nested(ReporterOut)
+    appointment_at = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime()
+    recorded_at = fields.AwareDateTime()
+    engineering_notified_at = fields.AwareDateTime(allow_none=True)
+    deadlines = fields.List(fields.Nested(DeadlineOut))
+    history = fields.List(fields.Nested(LogOut))
+
+
+# -- events tickets consumes (only the fields it reads) ------------------------
+
+class _In(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ProjectChangedIn(_In):
+    project_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    name = fields.String(required=True)
+    timezone = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class UnitChangedIn(_In):
+    unit_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    label = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class PersonIn(_In):
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    phone = fields.String(allow_none=True, load_default=None)
+
+
+class HouseholdChangedIn(_In):
+    household_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    status = fields.String(required=True)
+    people = fields.List(fields.Nested(PersonIn), required=True)
+    version = fields.Integer(required=True)
+
+
+class NotificationDeliveredIn(_In):
+    purpose = fields.String(required=True)
+    ref_type = fields.String(allow_none=True, load_default=None)
+    ref_id = fields.String(allow_none=True, load_default=None)
+    channel = fields.String(required=True)
+    delivered_at = fields.AwareDateTime(required=True)
