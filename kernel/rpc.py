@@ -106,13 +106,17 @@ class RpcPool:
 class RpcPoolProvider(DependencyProvider):
     """Gives a nameko service (the gateway) one shared :class:`RpcPool`.
 
-    Config: ``RPC_POOL_SIZE`` (default 16), ``RPC_TIMEOUT`` seconds (default 10).
+    Config: ``{prefix}_POOL_SIZE`` (default 16), ``{prefix}_TIMEOUT`` seconds
+    (default 10); prefix ``RPC`` unless told otherwise.
     """
+
+    def __init__(self, prefix: str = "RPC", size: int = 16, timeout: float = 10.0):
+        self.prefix, self.default_size, self.default_timeout = prefix, size, timeout
 
     def setup(self):
         config = self.container.config
-        self.pool = RpcPool(config, size=int(config.get("RPC_POOL_SIZE", 16)),
-                            timeout=float(config.get("RPC_TIMEOUT", 10)))
+        self.pool = RpcPool(config, size=int(config.get(f"{self.prefix}_POOL_SIZE", self.default_size)),
+                            timeout=float(config.get(f"{self.prefix}_TIMEOUT", self.default_timeout)))
 
     def stop(self):
         self.pool.close()

@@ -1,0 +1,97 @@
+"""``wuye-user``: manage gateway accounts (the gateway owns users, roles, scopes).
+
+    wuye-user create --username desk1 --name 王前台 --kind staff --group G \\
+                     --role front_desk --project P1 [--project P2] [--password ...]
+    wuye-user create --username zhangwei --name 张伟 --kind resident --group G --unit U1
+    wuye-user password --username desk1          (prompts; revokes existing tokens)
+    wuye-user deactivate --username desk1        (revokes existing tokens)
+    wuye-user list
+
+The database is ``GATEWAY_DB_URL`` (default ``var/gateway.db``), migrated first.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kernel.clock import SystemClock
+from kernel.config import ROOT, default_db_url
+from kernel.db import make_engine, upgrade
+from kernel.errors import WuyeError
+
+from . import accounts
+from .models import User
+
+MIGRATIONS = ROOT / "gateway" / "migrations"
+
+
+def _session(url: str) -> Session:
+    upgrade(MIGRATIONS, url)
+    return Session(make_engine(url), expire_on_commit=False)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="wuye-user", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser("create", help="create a staff or resident account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--kind", choices=["staff", "resident"], required=True)
+    create.add_argument("--group", required=True, help="property group id")
+    create.add_argument("--role", action="append", default=[], help="staff role (repeatable)")
+    create.add_argument("--project", action="append", default=[], help="project id (staff; repeatable)")
+    create.add_argument("--unit", action="append", default=[], help="unit id (resident; repeatable)")
+    create.add_argument("--password", help="omit to be prompted")
+    pw = sub.add_parser("password", help="set a new password (revokes tokens)")
+    pw.add_argument("--username", required=True)
+    pw.add_argument("--password")
+    off = sub.add_parser("deactivate", help="disable an account (revokes tokens)")
+    off.add_argument("--username", required=True)
+    sub.add_parser("list", help="list accounts")
+    parser.add_argument("--db-url", default=None, help="default: GATEWAY_DB_URL or var/gateway.db")
+    args = parser.parse_args(argv)
+
+    session = _session(args.db_url or default_db_url("gateway"))
+    now = SystemClock().now()
+    try:
+        if args.command == "create":
+            password = args.password or getpass.getpass("password: ")
+            user = accounts.create_user(session, username=args.username, password=password,
+                                        display_name=args.name, kind=args.kind, group_id=args.group,
+                                        roles=args.role, project_ids=args.project, unit_ids=args.unit,
+                                        now=now)
+            session.commit()
+            print(f"created {user.kind} {user.username} ({user.id}) roles={user.roles}")
+        elif args.command == "password":
+            accounts.set_password(session, args.username, args.password or getpass.getpass("new password: "),
+                                  now)
+            session.commit()
+            print(f"password changed for {args.username}; existing tokens revoked")
+        elif args.command == "deactivate":
+            user = session.scalars(select(User).where(User.username == args.username)).first()
+            if user is None:
+                print(f"no user {args.username}", file=sys.stderr)
+                return 1
+            user.active, user.token_version = False, user.token_version + 1
+            session.commit()
+            print(f"deactivated {args.username}")
+        else:
+            for user in session.scalars(select(User).order_by(User.username)):
+                scopes = ",".join(sc.unit_id or sc.project_id for sc in user.scopes)
+                print(f"{user.username:20} {user.kind:8} {'active' if user.active else 'off':6} "
+                      f"{user.roles:30} {scopes}")
+    except WuyeError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        session.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

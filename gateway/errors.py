@@ -1,0 +1,93 @@
+"""The one table mapping errors to HTTP statuses, and the JSON error body.
+
+Every error leaves the gateway as ``{"error": code, "message": text}`` (plus
+``details`` for field errors). Remote errors come from the services as nameko
+``RemoteError``; their typed JSON carries a *kind* (kernel.errors), and the
+kind picks the status. Anything else -- a bug in a service, a broker outage --
+becomes a 502/503/504 with a generic message: never a 500 with internals.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from eventlet.queue import Empty
+from marshmallow import ValidationError
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from kernel.errors import WuyeError, from_marshmallow, parse_remote_error
+
+log = logging.getLogger(__name__)
+
+#: kind of error (kernel.errors, or nameko's own) -> (HTTP status, default code)
+STATUS_BY_KIND = {
+    "InvalidInput": (400, "invalid_input"),
+    "Unauthenticated": (401, "unauthenticated"),
+    "Forbidden": (403, "forbidden"),
+    "NotFound": (404, "not_found"),
+    "Conflict": (409, "conflict"),
+    "RuleViolation": (422, "rule_violation"),
+    "Unavailable": (503, "service_unavailable"),
+    # nameko's own, raised when the gateway and a service disagree on a call
+    "MethodNotFound": (502, "upstream_contract_error"),
+    "IncorrectSignature": (502, "upstream_contract_error"),
+    "MalformedRequest": (502, "upstream_contract_error"),
+}
+UPSTREAM_BUG = (502, "upstream_error")
+CONTRACT_KINDS = frozenset({"MethodNotFound", "IncorrectSignature", "MalformedRequest"})
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, code: str, message: str, details=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False), status=status, headers=headers,
+                    mimetype="application/json")
+
+
+def error_body(code: str, message: str, details=None) -> dict:
+    body = {"error": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def classify(exc: Exception) -> HttpError:
+    """Turn any exception met while serving a request into an HttpError."""
+    if isinstance(exc, HttpError):
+        return exc
+    if isinstance(exc, ValidationError):
+        exc = from_marshmallow(exc)
+    if isinstance(exc, WuyeError):
+        status, _ = STATUS_BY_KIND.get(exc.kind, UPSTREAM_BUG)
+        return HttpError(status, exc.code, exc.message, exc.details)
+    if isinstance(exc, RemoteError):
+        kind, code, message, details = parse_remote_error(exc.exc_type, exc.value)
+        if kind in STATUS_BY_KIND:
+            status, default_code = STATUS_BY_KIND[kind]
+            if kind in CONTRACT_KINDS:
+                log.error("upstream contract error: %s %s", exc.exc_type, exc.value)
+                return HttpError(status, default_code, "a service did not understand the gateway")
+            return HttpError(status, code or default_code, message, details)
+        log.error("upstream failure: %s: %s", exc.exc_type, exc.value)
+        return HttpError(*UPSTREAM_BUG, "a service failed while handling the request")
+    if isinstance(exc, RpcTimeout):
+        return HttpError(504, "upstream_timeout", "a service did not answer in time; try again")
+    if isinstance(exc, (UnknownService, Empty, ConnectionError, OSError)):
+        return HttpError(503, "service_unavailable", "a service is unavailable; try again shortly")
+    if isinstance(exc, HTTPException):
+        code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.code, "http_error")
+        return HttpError(exc.code or 400, code, exc.description or exc.name)
+    log.exception("unexpected error in the gateway", exc_info=exc)
+    return HttpError(500, "internal_error", "unexpected error; it has been logged")
+
+
+def error_response(exc: Exception) -> Response:
+    err = classify(exc)
+    headers = {"WWW-Authenticate": 'Bearer realm="wuye"'} if err.status == 401 else None
+    return json_response(error_body(err.code, err.message, err.details), err.status, headers)

@@ -1,0 +1,52 @@
+"""The gateway owns who may log in, with which roles, over which projects/units."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kernel.db import UtcDateTime, new_base
+
+Base = new_base()
+
+
+class User(Base):
+    """A staff member or a resident with a portal account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10))            # staff | resident
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+    roles: Mapped[str] = mapped_column(String(400))          # comma-separated
+    all_projects: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    token_version: Mapped[int] = mapped_column(Integer, default=1)   # bump to revoke tokens
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    scopes: Mapped[list["UserScope"]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def role_set(self) -> frozenset:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class UserScope(Base):
+    """A project a staff member works in, or a unit a resident lives in."""
+
+    __tablename__ = "user_scopes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    project_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str | None] = mapped_column(String(36))
+
+    user: Mapped[User] = relationship(back_populates="scopes")
+
+    __table_args__ = (UniqueConstraint("user_id", "project_id", "unit_id", name="uq_user_scope"),)

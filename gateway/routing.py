@@ -1,0 +1,144 @@
+"""HTTP plumbing: a JSON entrypoint over nameko's ``http``, and the route table
+both the server and the OpenAPI document are built from.
+
+A route declares its method, path, the schemas of its query string, body and
+response, and whether it needs a token. The entrypoint parses and validates
+the query and body before the handler runs (400 with per-field details),
+dumps the handler's result through the response schema, commits the worker's
+session, and maps any exception through ``errors.classify`` -- unknown routes
+and methods included, so every error body is JSON.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import partial
+
+from eventlet.event import Event
+from marshmallow import Schema
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from kernel.entrypoints import finish_unit_of_work
+
+from .errors import HttpError, error_response, json_response
+
+MAX_BODY = 64 * 1024
+
+
+@dataclass
+class RouteSpec:
+    method: str
+    path: str                      # OpenAPI style: /api/v1/tickets/{ticket_id}
+    summary: str
+    tags: tuple = ()
+    auth: bool = True
+    query: type[Schema] | None = None
+    body: type[Schema] | None = None
+    response: type[Schema] | None = None
+    many: bool = False
+    status: int = 200
+    errors: tuple = field(default_factory=tuple)   # extra statuses worth documenting
+    description: str = ""
+
+    @property
+    def rule(self) -> str:
+        return re.sub(r"\{(\w+)\}", r"<string:\1>", self.path)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+class JsonWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = error_response(exc)
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
+class JsonHttp(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def __init__(self, method, url, spec: RouteSpec | None = None, **kwargs):
+        self.spec = spec
+        super().__init__(method, url, **kwargs)
+
+    def get_entrypoint_parameters(self, request):
+        kwargs = dict(request.path_values)
+        spec = self.spec
+        if spec and spec.query:
+            kwargs["query"] = spec.query().load(request.args.to_dict())
+        if spec and spec.body:
+            kwargs["body"] = spec.body().load(_json_body(request))
+        return (request,), kwargs
+
+    def handle_request(self, request):
+        request.shallow = False
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(self, args, kwargs, context_data={},
+                                        handle_result=partial(self.handle_result, event))
+            result = event.wait()
+            return self.response_from_result(result)
+        except Exception as exc:
+            return error_response(exc)
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        exc_info = finish_unit_of_work(self.container, worker_ctx, exc_info)
+        if exc_info is not None:
+            event.send_exception(exc_info[1])
+        else:
+            event.send(result)
+        return result, exc_info
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        spec = self.spec
+        if spec and spec.response and result is not None:
+            result = spec.response(many=spec.many).dump(result)
+        return json_response(result, spec.status if spec else 200)
+
+
+def _json_body(request) -> dict:
+    if request.content_length and request.content_length > MAX_BODY:
+        raise HttpError(413, "body_too_large", f"request bodies are at most {MAX_BODY} bytes")
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise HttpError(400, "body_required", "this call needs a JSON body")
+    if request.mimetype != "application/json":
+        raise HttpError(415, "json_required", "send the body as application/json")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise HttpError(400, "invalid_json", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HttpError(400, "invalid_json", "the body must be a JSON object")
+    return data
+
+
+def route(method: str, path: str, *, summary: str, **options):
+    spec = RouteSpec(method=method, path=path, summary=summary, **options)
+    ROUTES.append(spec)
+
+    def decorate(fn):
+        return JsonHttp.decorator(method, spec.rule, spec=spec)(fn)
+
+    return decorate
+

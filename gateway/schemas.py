@@ -1,0 +1,298 @@
+"""The public API's shapes. Requests are validated here before any service is
+called; responses are dumped through these schemas, so a field a service adds
+is not exposed until the API says so."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+PHONE = validate.Regexp(r"^(\+?86-?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
+                        error="Not a mainland China mobile or landline number.")
+
+
+def DT(**kw):
+    kw["metadata"] = {"format": "date-time", **kw.get("metadata", {})}
+    return fields.String(**kw)
+
+
+def Amount(**kw):
+    kw["metadata"] = {"pattern": r"^-?\d+\.\d{2}$", "description": "yuan, 2 places",
+                      **kw.get("metadata", {})}
+    return fields.String(**kw)
+
+
+class Out(Schema):
+    class Meta:
+        unknown = EXCLUDE
+        ordered = True
+
+
+# -- errors & health -----------------------------------------------------------
+
+class ErrorOut(Out):
+    error = fields.String(required=True, metadata={"description": "machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "for humans"})
+    details = fields.Raw(metadata={"description": "per-field messages for invalid input"})
+
+
+class HealthOut(Out):
+    status = fields.String(metadata={"enum": ["ok", "degraded"]})
+    broker = fields.Dict()
+    services = fields.Dict()
+    checked_in_ms = fields.Integer()
+
+
+# -- auth ----------------------------------------------------------------------
+
+class TokenIn(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class MeOut(Out):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    kind = fields.String(metadata={"enum": ["staff", "resident"]})
+    group_id = fields.String()
+    roles = fields.List(fields.String())
+    all_projects = fields.Boolean()
+    project_ids = fields.List(fields.String())
+    unit_ids = fields.List(fields.String())
+
+
+class TokenOut(Out):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_at = DT()
+    user = fields.Nested(MeOut)
+
+
+# -- registry ------------------------------------------------------------------
+
+class ProjectOut(Out):
+    id = fields.String()
+    group_id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    timezone = fields.String()
+    address = fields.String()
+
+
+class UnitOut(Out):
+    id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    building_id = fields.String()
+    building_name = fields.String()
+    number = fields.String()
+    label = fields.String()
+    floor = fields.Integer(allow_none=True)
+    building_area = fields.String(metadata={"description": "m2, 2 places"})
+    usage = fields.String()
+
+
+class PersonOut(Out):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    phone = fields.String(allow_none=True, metadata={"description": "masked unless the role needs it"})
+    email = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True, metadata={"description": "masked unless the role needs it"})
+    locale = fields.String()
+
+
+class HouseholdOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    status = fields.String()
+    moved_in_on = fields.String(allow_none=True, metadata={"format": "date"})
+    moved_out_on = fields.String(allow_none=True, metadata={"format": "date"})
+    people = fields.List(fields.Nested(PersonOut))
+    balance_due = Amount(allow_none=True)
+    balance_as_of = DT(allow_none=True)
+    masked = fields.Boolean()
+
+
+class DocumentOut(Out):
+    doc_type = fields.String()
+    section = fields.String()
+    status = fields.String(metadata={"enum": ["present", "missing"]})
+    received_at = DT(allow_none=True)
+    note = fields.String()
+
+
+class CorrespondenceOut(Out):
+    id = fields.String()
+    kind = fields.String()
+    ref_type = fields.String()
+    ref_id = fields.String()
+    ref_number = fields.String()
+    summary = fields.String()
+    occurred_at = DT()
+    filed_at = DT()
+
+
+class HouseholdFileOut(Out):
+    household = fields.Nested(HouseholdOut)
+    unit = fields.Nested(UnitOut)
+    catalogue = fields.List(fields.Nested(DocumentOut))
+    missing = fields.List(fields.String())
+    correspondence = fields.List(fields.Nested(CorrespondenceOut))
+
+
+class FileQuery(Schema):
+    purpose = fields.String(required=True, validate=validate.Length(min=2, max=400),
+                            metadata={"description": "why the file is read; logged (业户档案查阅记录)"})
+
+
+class AccessLogOut(Out):
+    reader_id = fields.String()
+    reader_name = fields.String()
+    reader_roles = fields.String()
+    purpose = fields.String()
+    read_at = DT()
+
+
+# -- tickets -------------------------------------------------------------------
+
+class RepairRequestIn(Schema):
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
+                               metadata={"description": "for a public-area request without a unit"})
+    category = fields.String(load_default="unclassified", validate=validate.OneOf(
+        ["public_area", "in_home_paid", "not_covered", "unclassified"]))
+    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    appointment_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                          metadata={"description": "required for in_home_paid"})
+    channel = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(["phone", "visit", "staff"]),
+                            metadata={"description": "staff only: how the request came in"})
+    received_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                       metadata={"description": "staff only: when the resident called"})
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for a public-area request the project.", "unit_id")
+
+
+class DeadlineOut(Out):
+    kind = fields.String()
+    due_at = DT()
+    met_at = DT(allow_none=True)
+    state = fields.String(metadata={"enum": ["met", "late", "pending", "breached"]})
+
+
+class TicketLogOut(Out):
+    at = DT()
+    action = fields.String()
+    actor = fields.String()
+    note = fields.String()
+
+
+class ReporterOut(Out):
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class TicketOut(Out):
+    id = fields.String()
+    number = fields.String()
+    kind = fields.String()
+    category = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    location = fields.String()
+    content = fields.String()
+    reporter = fields.Nested(ReporterOut)
+    appointment_at = DT(allow_none=True)
+    received_at = DT()
+    recorded_at = DT()
+    engineering_notified_at = DT(allow_none=True)
+    deadlines = fields.List(fields.Nested(DeadlineOut))
+    history = fields.List(fields.Nested(TicketLogOut))
+
+
+class TicketQuery(Schema):
+    project_id = fields.String(load_default=None)
+    unit_id = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "dispatched", "closed",
+                                                                       "cancelled"]))
+    open_only = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class TicketListOut(Out):
+    items = fields.List(fields.Nested(TicketOut))
+    total = fields.Integer()
+
+
+# -- billing -------------------------------------------------------------------
+
+class AccountOut(Out):
+    account_id = fields.String()
+    unit_id = fields.String()
+    project_id = fields.String()
+    unit_label = fields.String(allow_none=True)
+    building_area = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    currency = fields.String()
+    opening_balance = Amount()
+    balance_due = Amount(metadata={"description": "positive: owed (欠费); negative: prepaid credit"})
+    entry_count = fields.Integer()
+    last_posted_at = DT(allow_none=True)
+
+
+# -- notify --------------------------------------------------------------------
+
+class DeliveryOut(Out):
+    channel = fields.String()
+    status = fields.String()
+    address = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    sent_at = DT(allow_none=True)
+
+
+class NotificationOut(Out):
+    id = fields.String()
+    purpose = fields.String()
+    subject = fields.String(allow_none=True)
+    body = fields.String()
+    locale = fields.String()
+    created_at = DT()
+    read_at = DT(allow_none=True)
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    deliveries = fields.List(fields.Nested(DeliveryOut))
+
+
+class LimitQuery(Schema):
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+
+
+class InboxQuery(Schema):
+    project_id = fields.String(load_default=None)
+    unread_only = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# -- composition ---------------------------------------------------------------
+
+class OverviewOut(Out):
+    unit = fields.Nested(UnitOut)
+    household = fields.Nested(HouseholdOut, allow_none=True)
+    open_tickets = fields.List(fields.Nested(TicketOut), allow_none=True)
+    account = fields.Nested(AccountOut, allow_none=True)
+    notifications = fields.List(fields.Nested(NotificationOut), allow_none=True)
+    degraded = fields.List(fields.String(), metadata={
+        "description": "parts that could not be fetched (their service was down); the rest is current"})

@@ -1,0 +1,200 @@
+"""The gateway in a real container on the real broker, in front of stub services
+(so each behaviour -- auth, validation, error mapping, degradation -- is pinned
+down on its own; tests/e2e runs it in front of the real ones)."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from kernel.db import make_engine
+from kernel.entrypoints import rpc
+from kernel.errors import NotFound, RuleViolation
+from kernel.dependencies import CallerProvider
+from kernel.testing import TEST_SECRET, clock_of, migrated_sqlite
+from gateway import accounts
+from gateway.service import GatewayService
+from kernel.clock import SystemClock
+
+G = "g1"
+
+
+class Archive:
+    name = "archive"
+    auth = CallerProvider()
+
+    @rpc
+    def health(self):
+        return {"service": "archive", "status": "ok"}
+
+    @rpc
+    def get_unit(self, unit_id):
+        caller = self.auth.caller
+        caller.require_unit(G, "p1", unit_id) if unit_id == "u1" else None
+        if unit_id != "u1":
+            raise NotFound("no such unit", code="unit_not_found")
+        return {"id": "u1", "group_id": G, "project_id": "p1", "building_id": "b1",
+                "building_name": "1栋", "number": "0101", "label": "1栋-0101", "floor": 1,
+                "building_area": "89.37", "usage": "residential", "secret_field": "not exposed"}
+
+    @rpc
+    def get_household_for_unit(self, unit_id):
+        return None
+
+    @rpc
+    def list_projects(self):
+        return [{"id": "p1", "group_id": G, "code": "LH", "name": "绿湖花园", "kind": "residential",
+                 "timezone": "Asia/Shanghai", "address": "", "whoami": self.auth.caller.user_id}]
+
+
+class Tickets:
+    name = "tickets"
+    auth = CallerProvider()
+
+    @rpc
+    def health(self):
+        return {"service": "tickets", "status": "ok"}
+
+    @rpc
+    def open_repair(self, data):
+        if data.get("category") == "in_home_paid":
+            raise RuleViolation("a paid in-home repair needs a booked appointment time",
+                                code="appointment_required")
+        raise KeyError("internal detail that must not leak")
+
+    @rpc
+    def list_open_for_unit(self, unit_id):
+        return []
+
+
+@pytest.fixture
+def gateway(container_factory, rabbit_config, web_config, tmp_path):
+    url = migrated_sqlite(tmp_path, "gateway")
+    session = Session(make_engine(url))
+    now = SystemClock().now()
+    accounts.create_user(session, username="zhangwei", password="resident-pass", display_name="张伟",
+                         kind="resident", group_id=G, roles=[], unit_ids=["u1"], now=now)
+    accounts.create_user(session, username="desk1", password="desk-pass-1", display_name="王前台",
+                         kind="staff", group_id=G, roles=["front_desk"], project_ids=["p1"], now=now)
+    session.commit()
+    session.close()
+    config = dict(web_config, AMQP_URI=rabbit_config["AMQP_URI"], DB_URL=url, WUYE_SECRET=TEST_SECRET,
+                  RPC_TIMEOUT=3, HEALTH_RPC_TIMEOUT=1, CLOCK="manual:2026-11-24T09:00:00+08:00")
+    container = container_factory(GatewayService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def stubs(container_factory, rabbit_config):
+    for cls in (Archive, Tickets):
+        container_factory(cls, {"AMQP_URI": rabbit_config["AMQP_URI"], "WUYE_SECRET": TEST_SECRET}).start()
+
+
+def login(web_session, username="zhangwei", password="resident-pass"):
+    response = web_session.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_login_and_me(gateway, web_session):
+    headers = login(web_session)
+    me = web_session.get("/api/v1/me", headers=headers).json()
+    assert me["kind"] == "resident" and me["unit_ids"] == ["u1"]
+    bad = web_session.post("/api/v1/auth/token", json={"username": "zhangwei", "password": "nope"})
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_credentials"
+    assert bad.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_tokens_expire_on_the_platform_clock(gateway, web_session):
+    headers = login(web_session)
+    clock_of(gateway).advance(timedelta(hours=8, minutes=1))
+    response = web_session.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401 and response.json()["error"] == "token_expired"
+
+
+@pytest.mark.parametrize("headers,code", [
+    ({}, "token_required"),
+    ({"Authorization": "Basic abc"}, "token_required"),
+    ({"Authorization": "Bearer not-a-jwt"}, "invalid_token"),
+])
+def test_missing_or_bad_tokens(gateway, web_session, headers, code):
+    response = web_session.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401 and response.json() == {
+        "error": code, "message": response.json()["message"]}
+
+
+def test_bad_bodies(gateway, web_session):
+    headers = login(web_session)
+    cases = [
+        (dict(data="{not json", headers={**headers, "Content-Type": "application/json"}), 400, "invalid_json"),
+        (dict(data="content=x", headers={**headers, "Content-Type": "text/plain"}), 415, "json_required"),
+        (dict(json=["a list"], headers=headers), 400, "invalid_json"),
+        (dict(headers=headers), 400, "body_required"),
+        (dict(json={"unit_id": "u1"}, headers=headers), 400, "invalid_input"),
+        (dict(json={"unit_id": "u1", "content": "漏水", "category": "teleport"}, headers=headers), 400,
+         "invalid_input"),
+        (dict(json={"unit_id": "u1", "content": "x" * 70000}, headers=headers), 413, "body_too_large"),
+    ]
+    for kwargs, status, code in cases:
+        response = web_session.post("/api/v1/repairs", **kwargs)
+        assert (response.status_code, response.json()["error"]) == (status, code), kwargs
+    detail = web_session.post("/api/v1/repairs", json={"unit_id": "u1"}, headers=headers).json()
+    assert "content" in detail["details"]
+
+
+def test_unknown_routes_and_methods_answer_json(gateway, web_session):
+    assert web_session.get("/api/v1/nothing-here").json()["error"] == "route_not_found"
+    response = web_session.delete("/api/v1/me")
+    assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
+
+
+def test_remote_errors_are_mapped(gateway, stubs, web_session):
+    headers = login(web_session)
+    rule = web_session.post("/api/v1/repairs", headers=headers,
+                            json={"unit_id": "u1", "content": "换灯泡", "category": "in_home_paid"})
+    assert rule.status_code == 422 and rule.json()["error"] == "appointment_required"
+    bug = web_session.post("/api/v1/repairs", headers=headers, json={"unit_id": "u1", "content": "漏水"})
+    assert bug.status_code == 502 and bug.json()["error"] == "upstream_error"
+    assert "internal detail" not in bug.text
+    missing = web_session.get("/api/v1/units/u9", headers=headers)
+    assert missing.status_code == 404 and missing.json()["error"] == "unit_not_found"
+
+
+def test_caller_travels_signed_and_responses_are_filtered(gateway, stubs, web_session):
+    headers = login(web_session, "desk1", "desk-pass-1")
+    unit = web_session.get("/api/v1/units/u1", headers=headers).json()
+    assert unit["label"] == "1栋-0101" and "secret_field" not in unit
+    projects = web_session.get("/api/v1/projects", headers=headers).json()
+    assert projects[0]["name"] == "绿湖花园" and "whoami" not in projects[0]
+
+
+def test_overview_degrades_when_a_service_is_down(gateway, stubs, web_session):
+    # billing and notify are not running at all
+    headers = login(web_session)
+    response = web_session.get("/api/v1/units/u1/overview", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["unit"]["id"] == "u1" and body["open_tickets"] == []
+    assert body["account"] is None and body["notifications"] is None
+    assert body["degraded"] == ["billing", "notify"]
+
+
+def test_service_down_is_503_not_500(gateway, web_session):
+    headers = login(web_session)
+    response = web_session.get("/api/v1/units/u1", headers=headers)
+    assert response.status_code in (503, 504) and response.json()["error"] in (
+        "service_unavailable", "upstream_timeout")
+
+
+def test_health_reports_each_service(gateway, stubs, web_session):
+    response = web_session.get("/health")
+    body = response.json()
+    assert response.status_code == 503 and body["status"] == "degraded"
+    assert body["broker"]["status"] == "ok"
+    assert body["services"]["archive"]["status"] == "ok" and body["services"]["tickets"]["status"] == "ok"
+    assert body["services"]["billing"]["status"] == "down"
+
+
+def test_openapi_is_served(gateway, web_session):
+    doc = web_session.get("/api/v1/openapi.json").json()
+    assert doc["openapi"].startswith("3.") and "/api/v1/repairs" in doc["paths"]
