@@ -86,6 +86,10 @@ class FixedDecimal(TypeDecorator):
             return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
+    def __repr__(self) -> str:
+        # Alembic renders column types with repr(): keep the arguments
+        return f"FixedDecimal(scale={self.scale}, precision={self.precision})"
+
     def _quantize(self, value) -> Decimal:
         if isinstance(value, float):
             raise TypeError("exact decimal columns do not take float")
@@ -114,3 +118,6 @@ class MoneyType(FixedDecimal):
 
     def __init__(self):
         super().__init__(scale=2, precision=14)
+
+    def __repr__(self) -> str:
+        return "MoneyType()"

@@ -132,13 +132,18 @@ class Caller:
 
     def require_project(self, group_id: str, project_id: str) -> None:
         if not self.sees_project(group_id, project_id):
+            if not self.in_group(group_id):
+                # another group's records do not exist, as far as this caller can tell
+                raise NotFound("no such record", code="not_found")
             raise Forbidden("project outside the caller's scope", code="project_out_of_scope")
 
-    def require_unit(self, group_id: str, project_id: str, unit_id: str) -> None:
-        # A resident probing someone else's unit learns nothing: 404, not 403.
+    def require_unit(self, group_id: str, project_id: str, unit_id: str,
+                     not_found_code: str = "unit_not_found") -> None:
+        # A resident probing someone else's unit, or anyone probing another
+        # group, learns nothing: 404 (with the caller's own not-found code), not 403.
         if not self.sees_unit(group_id, project_id, unit_id):
-            if self.is_resident:
-                raise NotFound("no such unit", code="unit_not_found")
+            if self.is_resident or not self.in_group(group_id):
+                raise NotFound("no such unit", code=not_found_code)
             raise Forbidden("unit outside the caller's scope", code="project_out_of_scope")
 
     def visible_project_ids(self, known: set[str]) -> set[str]:

@@ -24,6 +24,7 @@ import traceback
 from functools import partial
 
 from kombu import Queue
+from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
@@ -33,13 +34,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ..config import secret_from
 from ..db import find_database
-from ..errors import RetryableError, WuyeError
+from ..errors import InvalidInput, RetryableError, WuyeError
 from .envelope import Event, InvalidEnvelope
 from .models import kernel_tables
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_DELAYS = (1, 5, 30, 120, 600)   # seconds
+#: errors no retry can cure: straight to the dead-letter queue
+POISON = (ValidationError, InvalidInput)
 ATTEMPT_HEADER = "x-wuye-attempt"
 ORIGIN_HEADER = "x-wuye-original-queue"
 
@@ -150,7 +153,10 @@ class ReliableEventHandler(EventHandler):
     def _retry_or_dead_letter(self, body, message, exc_info) -> None:
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
-        if attempt <= len(self.retry_delays):
+        if isinstance(exc_info[1], POISON):
+            # a payload that does not validate will not validate on the next try either
+            self._dead_letter(body, message, error, attempts=attempt)
+        elif attempt <= len(self.retry_delays):
             delay_ms = int(self.retry_delays[attempt - 1] * 1000)
             queue = retry_queue(self.queue.name, delay_ms)
             headers = _own_headers(message)

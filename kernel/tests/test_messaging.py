@@ -304,3 +304,24 @@ def test_unroutable_event_waits_for_its_subscriber(container_factory, rabbit_con
     seen = wait_for(lambda: rows(schema["audit"], Seen), timeout=15, message="delivered late")
     assert [s["text"] for s in seen] == ["early"]
     assert rows(schema["ledger"], LedgerOutbox)[0]["status"] == "sent"
+
+
+def test_a_payload_that_does_not_validate_is_dead_lettered_at_once(container_factory, rabbit_config,
+                                                                   schema):
+    class Strict:
+        name = "audit"
+        db = Database(AuditBase)
+
+        @event_handler("ledger", "note.written")
+        def on_note(self, event):
+            NoteWritten().load({"text": event.data["text"]})   # note_id missing: never valid
+
+    container = container_factory(Strict, config(rabbit_config, schema["audit"],
+                                                 EVENT_RETRY_DELAYS=[30, 60]))
+    container.start()
+    from kernel.testing import publish_event
+    publish_event(rabbit_config["AMQP_URI"], "ledger", "note.written", {"text": "bad"},
+                  group_id="g1", project_id="p1")
+    letters = wait_for(lambda: list_dead_letters(rabbit_config["AMQP_URI"], "audit"), timeout=5,
+                       message="dead-lettered without waiting out the 30 s retry")
+    assert letters[0].attempts == 1 and "ValidationError" in letters[0].error

@@ -135,7 +135,7 @@ def test_residents_see_only_their_units(session, clock, estate):
 def test_staff_outside_the_project_are_refused(session, clock, estate):
     with pytest.raises(Forbidden):
         registry.get_unit(work(session, clock, staff(G, ["p2"])), "u1")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):        # another group's unit does not exist for this caller
         registry.get_unit(work(session, clock, staff("other-group", ["p1"])), "u1")
 
 

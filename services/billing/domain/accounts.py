@@ -1,0 +1,97 @@
+"""Fee accounts (收费账户): one per unit, opened from archive's ``unit.changed``.
+
+Opening an account posts nothing -- its balance is 0.00 until something is
+posted to its ledger. The payer is the unit's active household (see
+``copies.apply_household``).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kernel.errors import Forbidden
+from kernel.money import ZERO, money
+from kernel.work import Work
+
+from ..exceptions import AccountNotFound
+from ..models import FeeAccount, Household, LedgerEntry
+
+
+def find_account(session: Session, unit_id: str) -> FeeAccount | None:
+    return session.scalars(select(FeeAccount).where(FeeAccount.unit_id == unit_id)).first()
+
+
+def apply_unit(work: Work, data: dict) -> tuple[FeeAccount, str]:
+    """``unit.changed`` → open the unit's account, or keep its area and label current.
+
+    Returns (account, outcome) with outcome ``opened`` | ``updated`` | ``stale``."""
+    if not work.caller.is_system:
+        raise Forbidden("accounts are opened from archive's events only", code="system_only")
+    account = find_account(work.session, data["unit_id"])
+    if account is None:
+        account = FeeAccount(
+            id=str(uuid.uuid4()), group_id=data["group_id"], project_id=data["project_id"],
+            unit_id=data["unit_id"], unit_label=data["label"], building_area=data["building_area"],
+            opened_at=work.clock.now(), unit_version=data["version"])
+        work.session.add(account)
+        work.session.flush()
+        refresh_payer(work.session, account)
+        return account, "opened"
+    if account.unit_version >= data["version"]:
+        return account, "stale"
+    account.unit_label = data["label"]
+    account.building_area = data["building_area"]
+    account.unit_version = data["version"]
+    return account, "updated"
+
+
+def refresh_payer(session: Session, account: FeeAccount) -> None:
+    """Point the account at the unit's active household, or at nobody (vacant).
+
+    Two households can both be active for a moment when the new one's move-in
+    arrives before the old one's move-out; the latest move-in pays."""
+    active = session.scalars(select(Household).where(
+        Household.unit_id == account.unit_id, Household.status == "active")).all()
+    if not active:
+        account.household_id = account.payer_name = account.household_version = None
+        return
+    payer = max(active, key=lambda h: (h.moved_in_on or date.min, h.updated_at, h.version))
+    account.household_id = payer.id
+    account.payer_name = payer.payer_name
+    account.household_version = payer.version
+
+
+# -- reading, with the caller's scope -------------------------------------------
+
+def get_account(work: Work, unit_id: str) -> FeeAccount:
+    """The unit's account if the caller may see it: residents only their own units,
+    staff only their projects. A resident asking about someone else's unit hears
+    exactly what they would for a unit that does not exist."""
+    account = find_account(work.session, unit_id)
+    if account is None:
+        raise AccountNotFound(f"no fee account for unit {unit_id}")
+    work.caller.require_unit(account.group_id, account.project_id, account.unit_id,
+                             not_found_code=AccountNotFound.default_code)
+    return account
+
+
+def account_view(session: Session, account: FeeAccount) -> dict:
+    """The account with its ledger summed: ``balance_due`` positive = owed (欠费),
+    negative = prepaid credit (预存)."""
+    count, total, last = session.execute(
+        select(func.count(LedgerEntry.id), func.sum(LedgerEntry.amount), func.max(LedgerEntry.posted_at))
+        .where(LedgerEntry.account_id == account.id)).one()
+    opening = session.scalars(select(LedgerEntry.amount).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.kind == "opening_balance")).first()
+    return {
+        "id": account.id, "unit_id": account.unit_id, "group_id": account.group_id,
+        "project_id": account.project_id, "unit_label": account.unit_label,
+        "building_area": account.building_area, "household_id": account.household_id,
+        "payer_name": account.payer_name,
+        "opening_balance": money(opening) if opening is not None else ZERO,
+        "balance_due": money(total) if total is not None else ZERO,
+        "entry_count": count, "last_posted_at": last,
+    }

@@ -1,0 +1,69 @@
+"""billing service: nameko wiring only -- the rules live in ``domain/``."""
+from __future__ import annotations
+
+from kernel.db import ClockProvider, Database
+from kernel.dependencies import CallerProvider
+from kernel.entrypoints import event_handler, rpc
+from kernel.messaging import Event
+from kernel.tenancy import Caller
+from kernel.work import Work
+
+from . import schemas
+from .domain import accounts, copies, ledger
+from .events import CONTRACT
+from .models import Base
+
+
+class BillingService:
+    name = "billing"
+
+    db = Database(Base)
+    clock = ClockProvider()
+    auth = CallerProvider()
+
+    def _work(self, caller: Caller | None = None) -> Work:
+        return Work.build(self.db, self.clock, caller or self.auth.caller, base=Base,
+                          contract=CONTRACT, secret=self.auth.secret)
+
+    @rpc
+    def health(self):
+        self.db.execute(Base.metadata.tables["fee_accounts"].select().limit(1))
+        return {"service": self.name, "status": "ok"}
+
+    # -- fee accounts ---------------------------------------------------------
+    @rpc
+    def get_account(self, unit_id):
+        work = self._work()
+        data = schemas.AccountQuery().load({"unit_id": unit_id})
+        account = accounts.get_account(work, data["unit_id"])
+        return schemas.AccountOut().dump(accounts.account_view(work.session, account))
+
+    @rpc
+    def list_entries(self, unit_id, limit=50, offset=0):
+        work = self._work()
+        data = schemas.EntriesQuery().load({"unit_id": unit_id, "limit": limit, "offset": offset})
+        return schemas.EntryOut(many=True).dump(
+            ledger.list_entries(work, data["unit_id"], data["limit"], data["offset"]))
+
+    @rpc
+    def record_opening_balance(self, unit_id, amount, as_of, note=""):
+        work = self._work()
+        data = schemas.OpeningBalanceIn().load(
+            {"unit_id": unit_id, "amount": amount, "as_of": as_of, "note": note})
+        return schemas.AccountOut().dump(ledger.record_opening_balance(work, data))
+
+    # -- archive's registry ---------------------------------------------------
+    def _platform(self, event: Event) -> Work:
+        return self._work(Caller.system(event.group_id, "billing"))
+
+    @event_handler("archive", "project.changed")
+    def on_project_changed(self, event: Event):
+        copies.apply_project(self._platform(event), schemas.ProjectChangedIn().load(event.data))
+
+    @event_handler("archive", "unit.changed")
+    def on_unit_changed(self, event: Event):
+        accounts.apply_unit(self._platform(event), schemas.UnitChangedIn().load(event.data))
+
+    @event_handler("archive", "household.changed")
+    def on_household_changed(self, event: Event):
+        copies.apply_household(self._platform(event), schemas.HouseholdChangedIn().load(event.data))
