@@ -15,7 +15,7 @@ import sys
 
 from marshmallow import ValidationError
 from nameko.rpc import Rpc as _NamekoRpc
-from nameko.timer import timer  # noqa: F401  (re-exported: timers finish in worker_result)
+from nameko.timer import Timer, timer  # noqa: F401  (re-exported: timers finish in worker_result)
 from sqlalchemy.exc import IntegrityError
 
 from .db import find_database
@@ -62,3 +62,18 @@ class Rpc(_NamekoRpc):
 
 
 rpc = Rpc.decorator
+
+
+class ConfigTimer(Timer):
+    """nameko's timer with its interval read from config ``config_key`` at setup,
+    so an operator (or a test) can tune how often a background job runs."""
+
+    def __init__(self, config_key: str, default: float, **kwargs):
+        self.config_key = config_key
+        super().__init__(interval=default, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.config_key, self.interval))
+
+
+timer_from_config = ConfigTimer.decorator

@@ -2,29 +2,13 @@
 numbers and phones are masked unless the reader's role needs them)."""
 from __future__ import annotations
 
+from kernel.privacy import mask_id_number, mask_phone  # noqa: F401  (re-exported)
 from kernel.tenancy import Caller, Role
 
 #: roles whose work needs residents' phone numbers: they call them back
 PHONE_ROLES = frozenset({Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER})
 #: roles that may see whole ID numbers (identity checks, lawyer letters)
 ID_NUMBER_ROLES = frozenset({Role.CS_MANAGER, Role.CENTRE_MANAGER})
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    digits = phone.replace(" ", "")
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def mask_id_number(value: str | None) -> str | None:
-    if not value:
-        return value
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
 def sees_phones(caller: Caller, own_household: bool = False) -> bool:

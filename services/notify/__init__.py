@@ -1,0 +1,1 @@
+"""notify: templates, notifications and their deliveries (in-app, SMS; later WeChat, e-mail, print)."""

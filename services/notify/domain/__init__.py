@@ -1,0 +1,1 @@
+"""notify's rules. Plain Python over a ``kernel.work.Work``; no nameko here."""

@@ -1,0 +1,88 @@
+"""Local copies of archive's registry, kept from its snapshot events.
+
+Each event carries the whole record and its ``version``; an event older than
+the copy held is ignored, so redelivery and reordering are harmless. A
+household's people are replaced on every newer version; a moved-out household
+stays on file but its people are no longer reachable through the unit.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlalchemy import delete, select
+
+from kernel.work import Work
+
+from ..models import Contact, HouseholdCopy, ProjectCopy, UnitCopy
+
+_PROJECT_FIELDS = ("group_id", "code", "name", "kind", "timezone")
+_UNIT_FIELDS = ("group_id", "project_id", "building_id", "building_name", "number", "label",
+                "floor", "building_area", "usage")
+_HOUSEHOLD_FIELDS = ("group_id", "project_id", "unit_id", "status", "moved_in_on", "moved_out_on")
+
+
+def _upsert(work: Work, model, record_id: str, data: dict, fields: tuple[str, ...]):
+    """Insert or update a copy; returns (row, applied)."""
+    row = work.session.get(model, record_id)
+    if row is not None and data["version"] < row.version:
+        return row, False
+    if row is None:
+        row = model(id=record_id)
+        work.session.add(row)
+    for name in fields:
+        setattr(row, name, data.get(name))
+    row.version = data["version"]
+    row.updated_at = work.clock.now()
+    return row, True
+
+
+def upsert_project(work: Work, data: dict) -> tuple[ProjectCopy, bool]:
+    return _upsert(work, ProjectCopy, data["project_id"], data, _PROJECT_FIELDS)
+
+
+def upsert_unit(work: Work, data: dict) -> tuple[UnitCopy, bool]:
+    return _upsert(work, UnitCopy, data["unit_id"], data, _UNIT_FIELDS)
+
+
+def upsert_household(work: Work, data: dict) -> tuple[HouseholdCopy, bool]:
+    household, applied = _upsert(work, HouseholdCopy, data["household_id"], data, _HOUSEHOLD_FIELDS)
+    if not applied:
+        return household, False
+    work.session.flush()
+    work.session.execute(delete(Contact).where(Contact.household_id == household.id))
+    for person in data["people"]:
+        work.session.add(Contact(
+            id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+            household_id=household.id, unit_id=household.unit_id, person_id=person["person_id"],
+            name=person["name"], role=person["role"], phone=person.get("phone"),
+            email=person.get("email"), locale=person.get("locale") or "zh-CN"))
+    return household, True
+
+
+def unit_contacts(work: Work, unit_id: str) -> list[Contact]:
+    """The people reachable through a unit: those of its active household(s)."""
+    return list(work.session.scalars(
+        select(Contact).join(HouseholdCopy, Contact.household_id == HouseholdCopy.id)
+        .where(HouseholdCopy.unit_id == unit_id, HouseholdCopy.status == "active")
+        .order_by(Contact.name)))
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """Digits only, without the +86 country prefix, so 138-1234-5678 matches +8613812345678."""
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits or None
+
+
+def contact_by_phone(work: Work, unit_id: str, phone: str | None) -> Contact | None:
+    wanted = normalise_phone(phone)
+    if wanted is None:
+        return None
+    for contact in unit_contacts(work, unit_id):
+        if normalise_phone(contact.phone) == wanted:
+            return contact
+    return None

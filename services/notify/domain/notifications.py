@@ -1,0 +1,179 @@
+"""Notifications and their deliveries: creating them once per event, and who may read them.
+
+A notification is one message to one recipient -- a unit (its household), a
+person or a staff role of a project. Each channel it goes out on is a
+delivery: in-app is delivered the moment it is stored; SMS waits, pending, for
+the sender (``sending.py``) so no provider is ever called inside the
+transaction of an event handler. Every delivery that is delivered or sent
+publishes ``notification.delivered`` through the outbox.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select
+
+from kernel.tenancy import Caller, Role
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import NotAddressedToCaller, NotificationNotFound, UnitNotFound
+from ..models import Delivery, Notification, ProjectCopy, UnitCopy
+from . import templates
+
+UNIT, PERSON, ROLE = "unit", "person", "role"
+INAPP, SMS = "inapp", "sms"
+
+#: the roles whose inbox also shows what is addressed to these roles (heads see their department)
+SUPERVISES = {
+    Role.ENGINEERING_MANAGER: {Role.ENGINEERING},
+    Role.CS_MANAGER: {Role.FRONT_DESK, Role.STEWARD},
+    Role.CENTRE_MANAGER: set(Role.STAFF),
+    Role.GENERAL_MANAGER: set(Role.STAFF),
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str                      # unit | person | role
+    id: str                        # unit id, person id or role name
+    unit_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str                      # inapp | sms
+    address: str | None = None     # the phone for SMS
+
+
+def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipient, locale: str,
+           values: Callable[[str], dict], channels: list[Channel], source_event_id: str,
+           ref_type: str | None = None, ref_id: str | None = None) -> tuple[Notification, bool]:
+    """Create the notification of ``source_event_id`` for ``recipient`` with one delivery per
+    channel, unless it exists already (then it is returned unchanged, ``created`` False).
+
+    ``values(locale)`` gives the placeholder values in the locale the template resolved to
+    (labels such as the repair category are translated)."""
+    existing = work.session.scalars(select(Notification).where(
+        Notification.source_event_id == source_event_id, Notification.purpose == purpose,
+        Notification.recipient_kind == recipient.kind, Notification.recipient == recipient.id)).first()
+    if existing is not None:
+        return existing, False
+    now = work.clock.now()
+    rendered = []
+    for channel in channels:
+        template = templates.resolve(work.session, group_id=project.group_id, project_id=project.id,
+                                     purpose=purpose, channel=channel.name, locale=locale)
+        subject, body = template.render(values(template.locale))
+        rendered.append((channel, template.locale, subject, body))
+    # the notification reads as its in-app message (or its first channel's)
+    _, main_locale, subject, body = next((r for r in rendered if r[0].name == INAPP), rendered[0])
+    notification = Notification(
+        id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, purpose=purpose,
+        ref_type=ref_type, ref_id=ref_id, source_event_id=source_event_id,
+        recipient_kind=recipient.kind, recipient=recipient.id, unit_id=recipient.unit_id,
+        locale=main_locale, subject=subject, body=body, created_at=now)
+    work.session.add(notification)
+    for channel, _, _, text in rendered:
+        delivery = Delivery(
+            id=str(uuid.uuid4()), notification=notification, group_id=project.group_id,
+            project_id=project.id, channel=channel.name, address=channel.address, body=text,
+            attempts=0, created_at=now)
+        if channel.name == INAPP:
+            # stored is delivered: the inbox is ours
+            delivery.status, delivery.attempts, delivery.sent_at = "delivered", 1, now
+            record_delivered(work, notification, delivery)
+        else:
+            delivery.status, delivery.next_attempt_at = "pending", now
+        work.session.add(delivery)
+    return notification, True
+
+
+def record_delivered(work: Work, notification: Notification, delivery: Delivery) -> None:
+    work.events.record(events.NOTIFICATION_DELIVERED, {
+        "notification_id": notification.id, "delivery_id": delivery.id,
+        "purpose": notification.purpose, "ref_type": notification.ref_type,
+        "ref_id": notification.ref_id, "channel": delivery.channel,
+        "recipient_kind": notification.recipient_kind, "recipient": notification.recipient,
+        "delivered_at": delivery.sent_at,
+    }, group_id=notification.group_id, project_id=notification.project_id)
+
+
+# -- who may read what --------------------------------------------------------------
+
+def inbox_roles(caller: Caller) -> set[str]:
+    """The staff roles whose role-addressed notifications this caller reads."""
+    roles = set(caller.roles)
+    for role in caller.roles:
+        roles |= SUPERVISES.get(role, set())
+    return roles & Role.STAFF
+
+
+def _may_read(caller: Caller, n: Notification) -> None:
+    """Raise unless ``caller`` may see ``n``: residents their units' notifications (404
+    otherwise), staff the project's unit notifications and their roles' ones."""
+    if caller.is_system and caller.in_group(n.group_id):
+        return
+    if caller.is_resident:
+        if not (n.recipient_kind == UNIT and caller.sees_unit(n.group_id, n.project_id, n.recipient)):
+            raise NotificationNotFound(f"no notification {n.id}")
+        return
+    caller.require_project(n.group_id, n.project_id)
+    if n.recipient_kind == ROLE and n.recipient not in inbox_roles(caller):
+        raise NotAddressedToCaller(f"this notification is for {n.recipient}")
+
+
+def _may_mark(caller: Caller, n: Notification) -> None:
+    """Reading is the addressee's: a resident for their unit, staff for their roles."""
+    _may_read(caller, n)
+    if caller.is_staff and n.recipient_kind != ROLE:
+        raise NotAddressedToCaller("only the resident marks their own messages read")
+
+
+def get_notification(work: Work, notification_id: str) -> Notification:
+    n = work.session.get(Notification, notification_id)
+    if n is None:
+        raise NotificationNotFound(f"no notification {notification_id}")
+    _may_read(work.caller, n)
+    return n
+
+
+def mark_read(work: Work, notification_id: str) -> Notification:
+    n = get_notification(work, notification_id)
+    _may_mark(work.caller, n)
+    if n.read_at is None:
+        n.read_at, n.read_by = work.clock.now(), work.caller.user_id
+    return n
+
+
+def latest_for_unit(work: Work, unit_id: str, limit: int = 5) -> list[Notification]:
+    unit = work.session.get(UnitCopy, unit_id)
+    if unit is None:
+        raise UnitNotFound(f"no unit {unit_id}")
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id)
+    return list(work.session.scalars(
+        select(Notification).where(Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
+                                   Notification.group_id == unit.group_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def staff_inbox(work: Work, project_id: str | None = None, unread_only: bool = False,
+                limit: int = 50) -> list[Notification]:
+    caller = work.caller
+    caller.require_staff()
+    query = select(Notification).where(Notification.recipient_kind == ROLE)
+    if not caller.is_system:
+        query = query.where(Notification.group_id == caller.group_id,
+                            Notification.recipient.in_(sorted(inbox_roles(caller))))
+    if project_id:
+        project = work.session.get(ProjectCopy, project_id)
+        caller.require_project(project.group_id if project else caller.group_id, project_id)
+        query = query.where(Notification.project_id == project_id)
+    elif not (caller.is_system or caller.all_projects):
+        query = query.where(Notification.project_id.in_(sorted(caller.project_ids)))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(work.session.scalars(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))

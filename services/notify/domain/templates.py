@@ -1,0 +1,262 @@
+"""Message templates: built-in defaults, staff overrides, safe rendering.
+
+A template is chosen per purpose (what the message is for), channel, locale and
+project. Lookup: the project's override, then the group's, then the built-in
+default below -- first in the wanted locale, then in zh-CN.
+
+Staff edit the text, so rendering is deliberately dumb: ``{name}`` is replaced
+by the value of ``name`` when ``name`` is one of the purpose's placeholders;
+anything else in braces (``{x.__class__}``, ``{0}``, ``{a[b]}``) or a stray
+brace makes the template invalid. No ``str.format``, no attribute access.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kernel.errors import Forbidden
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from ..exceptions import (InvalidTemplate, ProjectNotFound, UnknownPurpose, UnsupportedChannel,
+                          UnsupportedLocale)
+from ..models import ProjectCopy, Template
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCALE = "zh-CN"
+LOCALES = ("zh-CN", "en")
+GROUP_SCOPE = "*"
+#: who may read and edit templates
+EDITOR_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
+
+
+@dataclass(frozen=True)
+class Purpose:
+    key: str
+    channels: tuple[str, ...]
+    placeholders: frozenset[str]
+    description: str
+
+
+_TICKET = frozenset({
+    "project_name", "ticket_number", "category_label", "content", "unit_label", "location",
+    "place", "reporter_name", "received_at", "appointment_at",
+})
+
+PURPOSES: dict[str, Purpose] = {p.key: p for p in (
+    Purpose("ticket.opened.resident", ("inapp", "sms"), _TICKET,
+            "acknowledgement of a repair request to the resident (报修受理)"),
+    Purpose("ticket.dispatch_engineering", ("inapp",), _TICKET | {"due_label", "due_at"},
+            "a new repair order for the project's engineering department (派工)"),
+)}
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    body: str
+
+
+_ACK_ZH = "【{project_name}】您的报修（{ticket_number}）已受理：{content}。工程部将尽快处理。"
+_ACK_EN = ("[{project_name}] Your repair request ({ticket_number}) has been received: {content}. "
+           "Our engineering team will attend to it shortly.")
+
+#: built-in defaults, by (purpose, channel, locale)
+DEFAULTS: dict[tuple[str, str, str], Text] = {
+    ("ticket.opened.resident", "inapp", "zh-CN"): Text("报修已受理（{ticket_number}）", _ACK_ZH),
+    ("ticket.opened.resident", "sms", "zh-CN"): Text("", _ACK_ZH),
+    ("ticket.opened.resident", "inapp", "en"): Text("Repair request {ticket_number} received", _ACK_EN),
+    ("ticket.opened.resident", "sms", "en"): Text("", _ACK_EN),
+    ("ticket.dispatch_engineering", "inapp", "zh-CN"): Text(
+        "派工：{ticket_number} {category_label}",
+        "【{project_name}】报修单 {ticket_number}\n位置：{place}\n类别：{category_label}\n"
+        "内容：{content}\n报修人：{reporter_name}\n{due_label}：{due_at}"),
+    ("ticket.dispatch_engineering", "inapp", "en"): Text(
+        "Dispatch: {ticket_number} {category_label}",
+        "[{project_name}] Repair order {ticket_number}\nLocation: {place}\n"
+        "Category: {category_label}\nContent: {content}\nReported by: {reporter_name}\n"
+        "{due_label}: {due_at}"),
+}
+
+CATEGORY_LABELS = {
+    "zh-CN": {"public_area": "公共区域报修", "in_home_paid": "户内有偿维修",
+              "not_covered": "非保修范围咨询", "unclassified": "报修"},
+    "en": {"public_area": "public-area repair", "in_home_paid": "paid in-home repair",
+           "not_covered": "not covered (advice)", "unclassified": "repair"},
+}
+#: the deadline engineering works to, in order of preference, and how it is called
+DUE_KINDS = ("on_site", "arrive_before", "reply")
+DUE_LABELS = {
+    "zh-CN": {"on_site": "到场时限", "arrive_before": "上门时间", "reply": "答复时限", None: "时限"},
+    "en": {"on_site": "On site by", "arrive_before": "Arrive by", "reply": "Reply by", None: "Due"},
+}
+NO_VALUE = {"zh-CN": "无", "en": "none"}
+
+
+# -- safe rendering -------------------------------------------------------------
+
+_BRACED = re.compile(r"\{([^{}]*)\}")
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+
+
+def template_problems(text: str, allowed: frozenset[str]) -> list[str]:
+    """What is wrong with ``text`` as a template using only ``allowed`` names (empty: nothing)."""
+    problems = []
+    for match in _BRACED.finditer(text):
+        name = match.group(1)
+        if not _NAME.match(name):
+            problems.append(f"{{{name}}} is not a plain placeholder")
+        elif name not in allowed:
+            problems.append(f"unknown placeholder {{{name}}}")
+    if "{" in _BRACED.sub("", text) or "}" in _BRACED.sub("", text):
+        problems.append("unmatched brace")
+    return problems
+
+
+def check_template(text: str, allowed: frozenset[str]) -> None:
+    problems = template_problems(text, allowed)
+    if problems:
+        raise InvalidTemplate("the template uses placeholders it may not: " + "; ".join(problems),
+                              details={"problems": problems, "allowed": sorted(allowed)})
+
+
+def render(text: str, allowed: frozenset[str], values: dict) -> str:
+    """Substitute ``{name}`` for ``values[name]`` (as text); refuses any other brace."""
+    check_template(text, allowed)
+    return _BRACED.sub(lambda m: _as_text(values.get(m.group(1))), text)
+
+
+def _as_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def local_time(value: datetime | None, tz: str) -> str | None:
+    """An instant as the project's wall-clock time, e.g. ``2026-11-24 09:15``."""
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+# -- lookup ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Resolved:
+    purpose: str
+    channel: str
+    locale: str
+    subject: str
+    body: str
+    source: str                 # project | group | default
+    template_id: str | None = None
+
+    def render(self, values: dict) -> tuple[str, str]:
+        allowed = PURPOSES[self.purpose].placeholders
+        return render(self.subject, allowed, values), render(self.body, allowed, values)
+
+
+def purpose_of(key: str) -> Purpose:
+    try:
+        return PURPOSES[key]
+    except KeyError:
+        raise UnknownPurpose(f"no message purpose {key!r}", details={"known": sorted(PURPOSES)}) from None
+
+
+def _locales(locale: str) -> list[str]:
+    return [locale] if locale == DEFAULT_LOCALE else [locale, DEFAULT_LOCALE]
+
+
+def resolve(session, *, group_id: str, project_id: str | None, purpose: str, channel: str,
+            locale: str) -> Resolved:
+    """The template to use: project → group → built-in, in ``locale`` then zh-CN.
+
+    An override that no longer passes the placeholder check (say a placeholder
+    was retired) is skipped with a warning rather than failing the message."""
+    spec = purpose_of(purpose)
+    if channel not in spec.channels:
+        raise UnsupportedChannel(f"{purpose} is not sent by {channel}")
+    scopes = [s for s in (project_id, GROUP_SCOPE) if s]
+    for loc in _locales(locale if locale in LOCALES else DEFAULT_LOCALE):
+        overrides = {t.scope: t for t in session.scalars(select(Template).where(
+            Template.group_id == group_id, Template.scope.in_(scopes), Template.purpose == purpose,
+            Template.channel == channel, Template.locale == loc))}
+        for scope in scopes:
+            t = overrides.get(scope)
+            if t is None:
+                continue
+            if template_problems(t.subject, spec.placeholders) or template_problems(t.body, spec.placeholders):
+                log.warning("template %s (%s/%s/%s) no longer valid; skipped", t.id, purpose, channel, loc)
+                continue
+            return Resolved(purpose, channel, loc, t.subject, t.body,
+                            "group" if scope == GROUP_SCOPE else "project", t.id)
+        default = DEFAULTS.get((purpose, channel, loc))
+        if default is not None:
+            return Resolved(purpose, channel, loc, default.subject, default.body, "default")
+    raise UnsupportedChannel(f"no template for {purpose} by {channel}")  # pragma: no cover - DEFAULTS cover every channel
+
+
+# -- administration ---------------------------------------------------------------
+
+def _project(work: Work, project_id: str) -> ProjectCopy:
+    project = work.session.get(ProjectCopy, project_id)
+    if project is None:
+        raise ProjectNotFound(f"no project {project_id}")
+    work.caller.require_project(project.group_id, project.id)
+    return project
+
+
+def _group_of(work: Work, project_id: str | None) -> tuple[str, str | None]:
+    caller = work.caller
+    caller.require_role(*EDITOR_ROLES)
+    if project_id:
+        project = _project(work, project_id)
+        return project.group_id, project.id
+    if not caller.group_id:
+        raise InvalidTemplate("a group-wide template needs a caller of that group", code="group_required")
+    return caller.group_id, None
+
+
+def list_templates(work: Work, project_id: str | None = None) -> list[Resolved]:
+    """Every template in effect for the project (or, without one, for the group)."""
+    group_id, project_id = _group_of(work, project_id)
+    return [resolve(work.session, group_id=group_id, project_id=project_id, purpose=p.key,
+                    channel=channel, locale=locale)
+            for p in PURPOSES.values() for channel in p.channels for locale in LOCALES]
+
+
+def save_template(work: Work, data: dict) -> Template:
+    """Create or replace the override of one (purpose, channel, locale) for a project or the
+    group. A group-wide template is for those who see every project of the group."""
+    spec = purpose_of(data["purpose"])
+    if data["channel"] not in spec.channels:
+        raise UnsupportedChannel(f"{spec.key} is sent by {', '.join(spec.channels)} only",
+                                 details={"channels": list(spec.channels)})
+    if data["locale"] not in LOCALES:
+        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
+    group_id, project_id = _group_of(work, data.get("project_id"))
+    caller = work.caller
+    if project_id is None and not (caller.is_system or caller.all_projects):
+        raise Forbidden("group-wide templates are edited by staff who see every project",
+                        code="group_scope_forbidden")
+    subject, body = data.get("subject") or "", data["body"]
+    check_template(subject, spec.placeholders)
+    check_template(body, spec.placeholders)
+    scope = project_id or GROUP_SCOPE
+    now = work.clock.now()
+    template = work.session.scalars(select(Template).where(
+        Template.group_id == group_id, Template.scope == scope, Template.purpose == spec.key,
+        Template.channel == data["channel"], Template.locale == data["locale"])).first()
+    if template is None:
+        template = Template(id=str(uuid.uuid4()), group_id=group_id, project_id=project_id, scope=scope,
+                            purpose=spec.key, channel=data["channel"], locale=data["locale"], version=0)
+        work.session.add(template)
+    template.subject, template.body = subject, body
+    template.version += 1
+    template.updated_at, template.updated_by = now, caller.user_id
+    return template

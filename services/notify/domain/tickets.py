@@ -1,0 +1,78 @@
+"""Messages triggered by tickets' events (seed 000 §五: the request is acknowledged to the
+resident, and engineering is notified within 2 minutes of it being recorded)."""
+from __future__ import annotations
+
+from kernel.errors import InvalidInput, RetryableError
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from ..models import Notification, ProjectCopy, UnitCopy
+from . import templates
+from .copies import contact_by_phone
+from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, notify
+
+ACKNOWLEDGE = "ticket.opened.resident"
+DISPATCH = "ticket.dispatch_engineering"
+
+
+def ticket_values(data: dict, project: ProjectCopy, unit: UnitCopy | None):
+    """The placeholder values of a ``ticket.opened`` payload, per locale."""
+    tz = project.timezone or "Asia/Shanghai"
+    unit_label = data.get("unit_label") or (unit.label if unit is not None else None)
+    location = data.get("location") or ""
+    # "1栋-0101 卫生间"; a location that already names the unit is used as it is
+    place = f"{unit_label} {location}" if unit_label and location and unit_label not in location \
+        else location or unit_label
+    deadlines = {d["kind"]: d["due_at"] for d in data.get("deadlines") or ()}
+    due_kind = next((k for k in templates.DUE_KINDS if k in deadlines), None)
+
+    def values(locale: str) -> dict:
+        none = templates.NO_VALUE[locale]
+        return {
+            "project_name": project.name, "ticket_number": data["number"],
+            "category_label": templates.CATEGORY_LABELS[locale].get(data["category"], data["category"]),
+            "content": data["content"], "unit_label": unit_label or none, "location": location,
+            "place": place or none, "reporter_name": data["reporter"]["name"],
+            "received_at": templates.local_time(data["received_at"], tz),
+            "appointment_at": templates.local_time(data.get("appointment_at"), tz) or none,
+            "due_label": templates.DUE_LABELS[locale][due_kind],
+            "due_at": templates.local_time(deadlines.get(due_kind), tz) or none,
+        }
+
+    return values
+
+
+def on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | None,
+                     project_id: str | None) -> list[Notification]:
+    """Acknowledge the request to the unit (in-app, and SMS to the reporter's phone) and
+    dispatch it to the project's engineering department (in-app). Returns what was created;
+    the same event twice creates nothing the second time."""
+    project = work.session.get(ProjectCopy, project_id) if project_id else None
+    if project is None:
+        raise RetryableError(f"project {project_id} has not arrived from archive yet")
+    if project.group_id != group_id:
+        raise InvalidInput(f"ticket event of group {group_id} names project {project_id} of another group",
+                           code="group_mismatch")
+    unit = work.session.get(UnitCopy, data["unit_id"]) if data.get("unit_id") else None
+    values = ticket_values(data, project, unit)
+    ref = dict(source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"])
+    created = []
+
+    if data.get("unit_id"):
+        phone = data["reporter"].get("phone")
+        contact = contact_by_phone(work, data["unit_id"], phone)
+        channels = [Channel(INAPP)] + ([Channel(SMS, phone)] if phone else [])
+        ack, new = notify(work, project, purpose=ACKNOWLEDGE,
+                          recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                          locale=contact.locale if contact else templates.DEFAULT_LOCALE,
+                          values=values, channels=channels, **ref)
+        if new:
+            created.append(ack)
+
+    dispatch, new = notify(work, project, purpose=DISPATCH,
+                           recipient=Recipient(ROLE, Role.ENGINEERING, data.get("unit_id")),
+                           locale=templates.DEFAULT_LOCALE, values=values, channels=[Channel(INAPP)],
+                           **ref)
+    if new:
+        created.append(dispatch)
+    return created

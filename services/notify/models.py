@@ -1,0 +1,180 @@
+"""notify's tables: local copies of the registry (from archive's events),
+template overrides, notifications and their per-channel deliveries."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kernel.db import UtcDateTime, new_base
+from kernel.messaging import kernel_tables
+from kernel.money import FixedDecimal
+
+Base = new_base()
+OutboxMessage, InboxRecord = kernel_tables(Base)
+
+ID = String(36)
+
+
+# -- copies of archive's registry (snapshots; newer version wins) -------------
+
+class ProjectCopy(Base):
+    """项目, as archive last described it (``project.changed``)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID, index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UnitCopy(Base):
+    """房屋, as archive last described it (``unit.changed``)."""
+
+    __tablename__ = "units"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    building_id: Mapped[str] = mapped_column(ID)
+    building_name: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(160))
+    floor: Mapped[int | None] = mapped_column(Integer)
+    building_area: Mapped[Decimal | None] = mapped_column(FixedDecimal(scale=2, precision=10))
+    usage: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HouseholdCopy(Base):
+    """业户, as archive last described it (``household.changed``)."""
+
+    __tablename__ = "households"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    status: Mapped[str] = mapped_column(String(20))          # active | moved_out
+    moved_in_on: Mapped[date | None] = mapped_column(Date)
+    moved_out_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Contact(Base):
+    """A person of a household notify may reach; replaced on every newer household version."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    person_id: Mapped[str] = mapped_column(ID)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
+
+    __table_args__ = (UniqueConstraint("household_id", "person_id", name="uq_contact_person"),)
+
+
+# -- templates ----------------------------------------------------------------
+
+class Template(Base):
+    """A staff-edited override of a built-in template, for a whole group
+    (``project_id`` None, ``scope`` "*") or for one project (``scope`` = project id)."""
+
+    __tablename__ = "templates"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str | None] = mapped_column(ID)
+    scope: Mapped[str] = mapped_column(ID)       # project id, or "*" for the group (NULLs are not unique)
+    purpose: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(10))
+    locale: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("group_id", "scope", "purpose", "channel", "locale", name="uq_template_key"),
+    )
+
+
+# -- notifications --------------------------------------------------------------
+
+class Notification(Base):
+    """One message to one recipient (a unit's household, a person, or a staff role)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    purpose: Mapped[str] = mapped_column(String(80))
+    ref_type: Mapped[str | None] = mapped_column(String(30))
+    ref_id: Mapped[str | None] = mapped_column(String(64))
+    source_event_id: Mapped[str] = mapped_column(String(36))
+    recipient_kind: Mapped[str] = mapped_column(String(10))     # unit | person | role
+    recipient: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[str | None] = mapped_column(ID, index=True)
+    locale: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    read_by: Mapped[str | None] = mapped_column(String(100))
+
+    deliveries: Mapped[list["Delivery"]] = relationship(
+        back_populates="notification", order_by="Delivery.channel", lazy="selectin")
+
+    __table_args__ = (
+        # no duplicate message for the same event (DOMAIN.md, Notifications)
+        UniqueConstraint("source_event_id", "purpose", "recipient_kind", "recipient",
+                         name="uq_notification_per_event"),
+        Index("ix_notification_recipient", "recipient_kind", "recipient", "created_at"),
+    )
+
+
+class Delivery(Base):
+    """One channel of a notification: in-app (delivered when stored) or SMS (sent by the timer)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    channel: Mapped[str] = mapped_column(String(10))          # inapp | sms
+    address: Mapped[str | None] = mapped_column(String(200))  # phone for SMS
+    body: Mapped[str] = mapped_column(Text)                   # the text rendered for this channel
+    status: Mapped[str] = mapped_column(String(10))           # pending | sent | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())   # claimed by a sender
+    provider_message_id: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    notification: Mapped[Notification] = relationship(back_populates="deliveries")
+
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel", name="uq_delivery_channel"),
+        Index("ix_delivery_due", "channel", "status", "next_attempt_at"),
+    )

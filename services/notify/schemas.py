@@ -1,0 +1,170 @@
+"""notify's boundaries: RPC input is loaded here, RPC output dumped here, and the
+events it consumes are read here (only the fields it uses; unknown ones excluded)."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from kernel.privacy import mask_phone
+from .domain.templates import LOCALES, PURPOSES
+
+ID = validate.Length(min=1, max=64)
+
+
+# -- in: RPC ------------------------------------------------------------------
+
+class LatestForUnit(Schema):
+    unit_id = fields.String(required=True, validate=ID)
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+
+
+class StaffInbox(Schema):
+    project_id = fields.String(allow_none=True, load_default=None, validate=ID)
+    unread_only = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class NotificationRef(Schema):
+    notification_id = fields.String(required=True, validate=ID)
+
+
+class TemplateQuery(Schema):
+    project_id = fields.String(allow_none=True, load_default=None, validate=ID)
+
+
+class TemplateIn(Schema):
+    project_id = fields.String(allow_none=True, load_default=None, validate=ID)
+    purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
+    channel = fields.String(required=True, validate=validate.OneOf(["inapp", "sms", "email", "wechat", "print"]))
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    subject = fields.String(load_default="", validate=validate.Length(max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+# -- out ------------------------------------------------------------------------
+
+class DeliveryOut(Schema):
+    channel = fields.String()
+    status = fields.String()
+    address = fields.Function(lambda d: mask_phone(d.address))
+    attempts = fields.Integer()
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class NotificationOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    recipient_kind = fields.String()
+    recipient = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    locale = fields.String()
+    created_at = fields.AwareDateTime()
+    read_at = fields.AwareDateTime(allow_none=True)
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    deliveries = fields.List(fields.Nested(DeliveryOut))
+
+
+class TemplateOut(Schema):
+    """A template in effect (``source`` default | group | project) or one just saved."""
+
+    id = fields.String(allow_none=True, attribute="template_id")
+    purpose = fields.String()
+    channel = fields.String()
+    locale = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    source = fields.String()
+    placeholders = fields.Function(lambda t: sorted(PURPOSES[t.purpose].placeholders))
+
+
+class SavedTemplateOut(Schema):
+    id = fields.String()
+    project_id = fields.String(allow_none=True)
+    purpose = fields.String()
+    channel = fields.String()
+    locale = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    version = fields.Integer()
+    updated_at = fields.AwareDateTime()
+    updated_by = fields.String()
+    source = fields.Function(lambda t: "project" if t.project_id else "group")
+
+
+# -- in: events consumed ------------------------------------------------------------
+
+class _Consumed(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ProjectChangedIn(_Consumed):
+    project_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    timezone = fields.String(load_default="Asia/Shanghai")
+    version = fields.Integer(required=True)
+
+
+class UnitChangedIn(_Consumed):
+    unit_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    building_id = fields.String(required=True)
+    building_name = fields.String(required=True)
+    number = fields.String(required=True)
+    label = fields.String(required=True)
+    floor = fields.Integer(allow_none=True, load_default=None)
+    building_area = fields.Decimal(allow_none=True, load_default=None, places=2)
+    usage = fields.String(load_default="residential")
+    version = fields.Integer(required=True)
+
+
+class PersonIn(_Consumed):
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    phone = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None)
+    locale = fields.String(load_default="zh-CN")
+
+
+class HouseholdChangedIn(_Consumed):
+    household_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "moved_out"]))
+    moved_in_on = fields.Date(allow_none=True, load_default=None)
+    moved_out_on = fields.Date(allow_none=True, load_default=None)
+    people = fields.List(fields.Nested(PersonIn), required=True)
+    version = fields.Integer(required=True)
+
+
+class ReporterIn(_Consumed):
+    name = fields.String(required=True)
+    phone = fields.String(allow_none=True, load_default=None)
+    user_id = fields.String(allow_none=True, load_default=None)
+
+
+class DeadlineIn(_Consumed):
+    kind = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
+class TicketOpenedIn(_Consumed):
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    category = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    unit_label = fields.String(allow_none=True, load_default=None)
+    location = fields.String(load_default="")
+    content = fields.String(required=True)
+    reporter = fields.Nested(ReporterIn, required=True)
+    appointment_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    received_at = fields.AwareDateTime(required=True)
+    deadlines = fields.List(fields.Nested(DeadlineIn), load_default=list)

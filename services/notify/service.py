@@ -1,0 +1,115 @@
+"""notify service: nameko wiring only -- the rules live in ``domain/``."""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+
+from kernel.db import ClockProvider, Database
+from kernel.dependencies import CallerProvider
+from kernel.entrypoints import event_handler, rpc, timer_from_config
+from kernel.messaging import Event
+from kernel.tenancy import Caller
+from kernel.work import Work
+
+from . import schemas
+from .domain import copies, notifications, sending, templates, tickets
+from .events import CONTRACT
+from .models import Base
+from .providers import SmsProvider, provider_from_config
+
+
+class SmsSender(DependencyProvider):
+    """The container's SMS provider (config ``SMS_PROVIDER``) and sending policy, built once."""
+
+    def setup(self):
+        config = self.container.config
+        self.provider: SmsProvider = provider_from_config(config)
+        self.policy = sending.SmsPolicy(
+            max_attempts=int(config.get("SMS_MAX_ATTEMPTS", 5)),
+            retry_base=float(config.get("SMS_RETRY_BASE", 30)),
+            retry_max=float(config.get("SMS_RETRY_MAX", 3600)),
+            batch_size=int(config.get("SMS_BATCH_SIZE", 10)),
+            lease_seconds=float(config.get("SMS_LEASE_SECONDS", 120)),
+        )
+
+    def get_dependency(self, worker_ctx) -> "SmsSender":
+        return self
+
+
+class NotifyService:
+    name = "notify"
+
+    db = Database(Base)
+    clock = ClockProvider()
+    auth = CallerProvider()
+    sms = SmsSender()
+
+    def _work(self, caller: Caller | None = None) -> Work:
+        return Work.build(self.db, self.clock, caller or self.auth.caller, base=Base,
+                          contract=CONTRACT, secret=self.auth.secret)
+
+    @rpc
+    def health(self):
+        self.db.execute(Base.metadata.tables["notifications"].select().limit(1))
+        return {"service": self.name, "status": "ok"}
+
+    # -- reading ----------------------------------------------------------------
+    @rpc
+    def latest_for_unit(self, unit_id, limit=5):
+        data = schemas.LatestForUnit().load({"unit_id": unit_id, "limit": limit})
+        return schemas.NotificationOut(many=True).dump(
+            notifications.latest_for_unit(self._work(), data["unit_id"], data["limit"]))
+
+    @rpc
+    def staff_inbox(self, project_id=None, unread_only=False, limit=50):
+        data = schemas.StaffInbox().load({"project_id": project_id, "unread_only": unread_only,
+                                          "limit": limit})
+        return schemas.NotificationOut(many=True).dump(notifications.staff_inbox(self._work(), **data))
+
+    @rpc
+    def get_notification(self, notification_id):
+        data = schemas.NotificationRef().load({"notification_id": notification_id})
+        return schemas.NotificationOut().dump(
+            notifications.get_notification(self._work(), data["notification_id"]))
+
+    @rpc
+    def mark_read(self, notification_id):
+        data = schemas.NotificationRef().load({"notification_id": notification_id})
+        return schemas.NotificationOut().dump(notifications.mark_read(self._work(), data["notification_id"]))
+
+    # -- templates ------------------------------------------------------------------
+    @rpc
+    def list_templates(self, project_id=None):
+        data = schemas.TemplateQuery().load({"project_id": project_id})
+        return schemas.TemplateOut(many=True).dump(templates.list_templates(self._work(), data["project_id"]))
+
+    @rpc
+    def save_template(self, data):
+        return schemas.SavedTemplateOut().dump(
+            templates.save_template(self._work(), schemas.TemplateIn().load(data)))
+
+    # -- sending ------------------------------------------------------------------------
+    @timer_from_config("SMS_SEND_INTERVAL", 2.0)
+    def send_due_sms(self):
+        sending.send_due_sms(self._work(Caller.system(None, "notify")), self.sms.provider,
+                             self.sms.policy, between=self.db.commit)
+
+    # -- events ---------------------------------------------------------------------------
+    def _system(self, event: Event) -> Work:
+        return self._work(Caller.system(event.group_id, "notify"))
+
+    @event_handler("archive", "project.changed")
+    def on_project_changed(self, event: Event):
+        copies.upsert_project(self._system(event), schemas.ProjectChangedIn().load(event.data))
+
+    @event_handler("archive", "unit.changed")
+    def on_unit_changed(self, event: Event):
+        copies.upsert_unit(self._system(event), schemas.UnitChangedIn().load(event.data))
+
+    @event_handler("archive", "household.changed")
+    def on_household_changed(self, event: Event):
+        copies.upsert_household(self._system(event), schemas.HouseholdChangedIn().load(event.data))
+
+    @event_handler("tickets", "ticket.opened")
+    def on_ticket_opened(self, event: Event):
+        tickets.on_ticket_opened(self._system(event), schemas.TicketOpenedIn().load(event.data),
+                                 event_id=event.id, group_id=event.group_id, project_id=event.project_id)
