@@ -91,6 +91,10 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
         for name, f in spec.query().fields.items():
             params.append({"name": name, "in": "query", "required": bool(f.required),
                            "schema": _field(f, components)})
+    if spec.idempotent:
+        params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                       "schema": {"type": "string", "maxLength": 64},
+                       "description": "repeat a request safely: the same key returns the same result"})
     if params:
         op["parameters"] = params
     if spec.body:

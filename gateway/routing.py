@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -42,6 +43,7 @@ class RouteSpec:
     many: bool = False
     status: int = 200
     errors: tuple = field(default_factory=tuple)   # extra statuses worth documenting
+    idempotent: bool = False       # accepts an Idempotency-Key header
     description: str = ""
 
     @property
@@ -84,6 +86,8 @@ class JsonHttp(HttpRequestHandler):
             kwargs["query"] = spec.query().load(request.args.to_dict())
         if spec and spec.body:
             kwargs["body"] = spec.body().load(_json_body(request))
+        if spec and spec.idempotent:
+            kwargs["request_id"] = _idempotency_key(request)
         return (request,), kwargs
 
     def handle_request(self, request):
@@ -131,6 +135,16 @@ def _json_body(request) -> dict:
     if not isinstance(data, dict):
         raise HttpError(400, "invalid_json", "the body must be a JSON object")
     return data
+
+
+def _idempotency_key(request) -> str:
+    """The client's key, or a fresh one: either way a redelivered request is applied once."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return str(uuid.uuid4())
+    if len(key) > 64 or not key.isprintable():
+        raise HttpError(400, "bad_idempotency_key", "Idempotency-Key is 1-64 printable characters")
+    return key
 
 
 def route(method: str, path: str, *, summary: str, **options):

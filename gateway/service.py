@@ -163,9 +163,10 @@ class GatewayService:
 
     # -- tickets --------------------------------------------------------------
     @route("POST", f"{V1}/repairs", summary="Report a repair (报修)", tags=("tickets",),
-           body=s.RepairRequestIn, response=s.TicketOut, status=201, errors=(404, 422))
-    def open_repair(self, request, body):
-        return self._as(request)("tickets", "open_repair", s.RepairRequestIn().dump(body))
+           body=s.RepairRequestIn, response=s.TicketOut, status=201, errors=(404, 422), idempotent=True)
+    def open_repair(self, request, body, request_id):
+        return self._as(request)("tickets", "open_repair",
+                                 dict(s.RepairRequestIn().dump(body), request_id=request_id))
 
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
            query=s.TicketQuery, response=s.TicketListOut, errors=(404,))

@@ -58,7 +58,19 @@ class Rpc(_NamekoRpc):
         exc_info = finish_unit_of_work(self.container, worker_ctx, exc_info)
         if exc_info is not None:
             result = None
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except Exception:
+            # The reply could not be published (broker gone mid-request). The work
+            # is committed and its events wait in the outbox; the caller times out.
+            # Raising here would make nameko kill the whole container.
+            log.exception("could not send the reply of %s; the caller will time out", worker_ctx)
+            try:
+                # the work is done: do not let the request be redelivered and run twice
+                self.rpc_consumer.queue_consumer.ack_message(message)
+            except Exception:
+                log.warning("could not ack the request either; it may be redelivered")
+            return result, exc_info
 
 
 rpc = Rpc.decorator

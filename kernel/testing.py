@@ -152,6 +152,10 @@ class TcpProxy:
                 pass
         self._conns.clear()
 
+    def refuse_new(self):
+        """Keep open connections, refuse new ones (a broker that stopped accepting)."""
+        self.accepting = False
+
     def up(self):
         self.accepting = True
 

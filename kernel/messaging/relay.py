@@ -21,9 +21,10 @@ from datetime import timedelta
 
 import eventlet
 from eventlet.event import Event as GreenEvent
-from kombu.exceptions import KombuError
-from nameko.amqp.publish import Publisher, UndeliverableMessage
-from nameko.constants import AMQP_URI_CONFIG_KEY
+from kombu import Connection, Producer
+from kombu.exceptions import ChannelError, KombuError
+from nameko.amqp.publish import UndeliverableMessage
+from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import or_, select, update
 
@@ -32,7 +33,6 @@ from .models import kernel_tables
 
 log = logging.getLogger(__name__)
 
-FAST_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 
 
 class OutboxRelay:
@@ -52,12 +52,12 @@ class OutboxRelay:
         self.unrouted_give_up = timedelta(seconds=unrouted_give_up)
         self._running = False
         self._wakeup = GreenEvent()
-        # Fail fast when the broker is away: the row just waits for the next pass.
-        self._publisher = Publisher(
-            amqp_uri, use_confirms=True, serializer="json",
-            retry=True, retry_policy=FAST_RETRY,
-        )
-        self._publisher.transport_options = dict(FAST_RETRY)
+        # The relay owns its connection (not a shared pool): after any failure it
+        # is thrown away and the next pass dials again, so a broker restart
+        # cannot leave the relay holding a dead socket.
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+        self._declared: set[str] = set()
 
     @classmethod
     def from_config(cls, Session, base, config: dict, clock=None) -> "OutboxRelay":
@@ -77,6 +77,7 @@ class OutboxRelay:
     def stop(self) -> None:
         self._running = False
         self.wake()
+        self._reset()
 
     def run(self) -> None:
         self._running = True
@@ -153,17 +154,50 @@ class OutboxRelay:
             log.warning("outbox: %d published, %d failed (%s)", len(sent), len(failed), failed[0][1])
         return len(sent)
 
+    def _ensure_producer(self) -> Producer:
+        if self._producer is None:
+            connection = Connection(self.amqp_uri, connect_timeout=5,
+                                    transport_options={"confirm_publish": True})
+            connection.ensure_connection(max_retries=1)
+            self._connection = connection
+            self._producer = Producer(connection.channel(), serializer="json")
+            self._declared = set()
+        return self._producer
+
+    def _reset(self) -> None:
+        producer, connection = self._producer, self._connection
+        self._producer = self._connection = None
+        for closing in (producer and producer.channel, connection):
+            try:
+                if closing is not None:
+                    closing.close()
+            except Exception:  # already broken; we only want it gone
+                pass
+
     def _publish(self, row) -> None:
-        body = json.loads(row.body)
-        self._publisher.publish(
-            body,
-            exchange=get_event_exchange(row.source, self.config),
-            declare=[get_event_exchange(row.source, self.config)],
-            routing_key=row.event_type,
-            mandatory=bool(row.mandatory),
-            message_id=row.event_id,
-            headers={"wuye-event-id": row.event_id, "wuye-event-type": row.event_type},
-        )
+        """Publish one row and wait for the broker's confirm; raise on anything else."""
+        try:
+            producer = self._ensure_producer()
+            exchange = get_event_exchange(row.source, self.config)
+            if exchange.name not in self._declared:
+                exchange(producer.channel).declare()
+                self._declared.add(exchange.name)
+            producer.publish(
+                json.loads(row.body), exchange=exchange, routing_key=row.event_type,
+                mandatory=bool(row.mandatory), delivery_mode=PERSISTENT, retry=False,
+                message_id=row.event_id,
+                headers={"wuye-event-id": row.event_id, "wuye-event-type": row.event_type},
+            )
+        except ChannelError as exc:
+            # a returned (unroutable) message arrives as a channel error before its
+            # confirm; start the next publish on a fresh channel so confirms stay paired
+            self._reset()
+            if "NO_ROUTE" in str(exc):
+                raise UndeliverableMessage(str(exc)) from None
+            raise
+        except Exception:
+            self._reset()
+            raise
 
     # -- inspection ---------------------------------------------------------
     def counts(self) -> dict:

@@ -94,6 +94,8 @@ class Ticket(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     recorded_by: Mapped[str] = mapped_column(String(100))
     engineering_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the caller's idempotency key: a retried or redelivered request returns this ticket
+    request_id: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     deadlines: Mapped[list["TicketDeadline"]] = relationship(
@@ -104,6 +106,7 @@ class Ticket(Base):
 
     __table_args__ = (
         UniqueConstraint("project_id", "number", name="uq_ticket_number"),
+        UniqueConstraint("recorded_by", "request_id", name="uq_ticket_request"),
         Index("ix_tickets_project_status", "project_id", "status"),
     )
 

@@ -24,6 +24,7 @@ class RepairRequestIn(Schema):
     received_at = fields.AwareDateTime(load_default=None, allow_none=True)
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    request_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
 
     @validates_schema
     def _where(self, data, **_):

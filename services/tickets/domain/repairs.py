@@ -86,8 +86,16 @@ def _next_number(work: Work, project: ProjectCopy, kind: str, at: datetime) -> s
 
 
 def open_repair(work: Work, data: dict) -> Ticket:
-    """Record a repair request and start its SLA clocks; publish ``ticket.opened``."""
+    """Record a repair request and start its SLA clocks; publish ``ticket.opened``.
+
+    With a ``request_id`` the call is idempotent per caller: a retried or
+    redelivered request returns the ticket the first one created."""
     caller, now = work.caller, work.clock.now()
+    if data.get("request_id"):
+        earlier = work.session.scalars(select(Ticket).where(
+            Ticket.recorded_by == caller.user_id, Ticket.request_id == data["request_id"])).first()
+        if earlier is not None:
+            return earlier
     unit = None
     if data.get("unit_id"):
         unit = work.session.get(UnitCopy, data["unit_id"])
@@ -132,7 +140,7 @@ def open_repair(work: Work, data: dict) -> Ticket:
         reporter_name=reporter_name or "", reporter_phone=reporter_phone,
         reporter_user_id=caller.user_id if caller.is_resident else None,
         appointment_at=appointment_at, received_at=received_at, recorded_at=now,
-        recorded_by=caller.user_id, updated_at=now)
+        recorded_by=caller.user_id, request_id=data.get("request_id"), updated_at=now)
     deadlines = sla.deadlines_for(category, received_at=received_at, recorded_at=now,
                                   appointment_at=appointment_at, minutes=sla_minutes(work, project.id))
     ticket.deadlines = [

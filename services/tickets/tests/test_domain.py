@@ -123,6 +123,17 @@ class TestIntake:
         assert record["state"] == "late"
         assert view["reporter"] == {"name": "李娜", "phone": "13987654321"}
 
+    def test_a_repeated_request_id_returns_the_first_ticket(self, session, clock, registry):
+        me = work(session, clock, resident(G, ["u1"], user_id="r-zhang"))
+        first = repairs.open_repair(me, {"unit_id": "u1", "content": "漏水", "request_id": "k-1"})
+        again = repairs.open_repair(me, {"unit_id": "u1", "content": "漏水", "request_id": "k-1"})
+        other = repairs.open_repair(me, {"unit_id": "u1", "content": "漏水", "request_id": "k-2"})
+        assert again is first and other.id != first.id
+        # the key is the caller's own: someone else's same key is a different request
+        desk = work(session, clock, staff(G, ["p1"]))
+        assert repairs.open_repair(desk, {"unit_id": "u1", "content": "漏水", "request_id": "k-1"}).id != first.id
+        assert [e["type"] for e in outbox_events(session, Base)].count("ticket.opened") == 3
+
     def test_received_time_must_be_plausible(self, session, clock, registry):
         desk = work(session, clock, staff(G, ["p1"]))
         with pytest.raises(InvalidInput):
