@@ -41,6 +41,15 @@ def platform_secret() -> str:
     return path.read_text().strip()
 
 
+def wipe_local_data() -> None:
+    """--fresh: forget the local databases, logs and sent SMS (not the secret)."""
+    base = var_dir()
+    for pattern in ("*.db", "*.db-wal", "*.db-shm", "sms.log"):
+        for path in base.glob(pattern):
+            path.unlink()
+    shutil.rmtree(base / "log", ignore_errors=True)
+
+
 class Platform:
     def __init__(self, port: int, verbose: bool):
         self.port = port
@@ -52,7 +61,8 @@ class Platform:
     def start(self) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1", GATEWAY_ADDRESS=f"0.0.0.0:{self.port}",
                    WUYE_SECRET=platform_secret())
-        env.setdefault("SMS_LOG_PATH", str(var_dir() / "sms.log"))
+        # eventlet announces its deprecation on import, in every process; once is enough (here)
+        env.setdefault("PYTHONWARNINGS", "ignore::Warning:eventlet")
         for name, target in SERVICES.items():
             out = None if self.verbose else open(self.logs / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen(
@@ -102,14 +112,15 @@ class Platform:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wuye up", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("WUYE_PORT", 8000)))
-    parser.add_argument("--fresh", action="store_true", help="delete var/ (all local data) first")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start from empty local databases (deletes var/*.db, logs, sms.log)")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo group")
     parser.add_argument("--verbose", action="store_true", help="service logs to the console, not var/log")
     parser.add_argument("--migrate-only", action="store_true", help="apply migrations and exit")
     args = parser.parse_args(argv)
 
-    if args.fresh and (ROOT / "var").exists():
-        shutil.rmtree(ROOT / "var")
+    if args.fresh:
+        wipe_local_data()
     print("Wuye: migrating databases")
     migrate()
     if args.migrate_only:

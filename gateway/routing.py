@@ -31,6 +31,14 @@ MAX_BODY = 64 * 1024
 
 
 @dataclass
+class Created:
+    """A registration's answer: 201 when it created the record, 200 when it already existed."""
+
+    data: dict
+    created: bool
+
+
+@dataclass
 class RouteSpec:
     method: str
     path: str                      # OpenAPI style: /api/v1/tickets/{ticket_id}
@@ -115,9 +123,13 @@ class JsonHttp(HttpRequestHandler):
         if isinstance(result, Response):
             return result
         spec = self.spec
+        status = spec.status if spec else 200
+        if isinstance(result, Created):
+            status = 201 if result.created else 200
+            result = result.data
         if spec and spec.response and result is not None:
             result = spec.response(many=spec.many).dump(result)
-        return json_response(result, spec.status if spec else 200)
+        return json_response(result, status)
 
 
 def _json_body(request) -> dict:

@@ -155,6 +155,77 @@ class AccessLogOut(Out):
     read_at = DT()
 
 
+class ProjectIn(Schema):
+    """Register a project (项目) of the caller's group."""
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(["residential", "apartment", "office"]))
+    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.Length(max=64))
+    address = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class BuildingIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    floors = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=200))
+
+
+class BuildingOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    name = fields.String()
+    floors = fields.Integer(allow_none=True)
+
+
+class UnitIn(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    floor = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=-10, max=200))
+    building_area = fields.Decimal(required=True, places=2, as_string=True,
+                                   validate=validate.Range(min=1, max=100000),
+                                   metadata={"description": "建筑面积 in m2, e.g. \"89.37\""})
+    usage = fields.String(load_default="residential",
+                          validate=validate.OneOf(["residential", "commercial", "office", "parking"]))
+
+
+class PersonIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.String(required=True, validate=validate.OneOf(["owner", "family", "tenant",
+                                                                 "emergency_contact"]))
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    email = fields.Email(load_default=None, allow_none=True)
+    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=6, max=30))
+    locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
+    employer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class MoveInIn(Schema):
+    """入伙: a household takes the unit, with the documents handed over."""
+    moved_in_on = fields.Date(required=True)
+    by_proxy = fields.Boolean(load_default=False)
+    people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
+    documents_received = fields.List(fields.String(), load_default=list)
+
+
+class OpeningBalanceIn(Schema):
+    """The balance carried over into the fee account: positive owed, negative prepaid."""
+    amount = fields.Decimal(required=True, places=2, as_string=True,
+                            metadata={"description": "yuan, e.g. \"345.00\" or \"-120.00\""})
+    as_of = fields.Date(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class SlaSettingIn(Schema):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=60 * 24 * 30))
+
+
+class SlaSettingsOut(Out):
+    record_within = fields.Integer()
+    notify_engineering_within = fields.Integer()
+    public_area_on_site_within = fields.Integer()
+    paid_arrive_before_appointment = fields.Integer()
+    not_covered_reply_within = fields.Integer()
+
+
 # -- tickets -------------------------------------------------------------------
 
 class RepairRequestIn(Schema):

@@ -27,7 +27,7 @@ from .composition import unit_overview
 from .errors import json_response
 from .models import Base
 from .openapi import build_document
-from .routing import route
+from .routing import Created, route
 
 SERVICES = ("archive", "tickets", "billing", "notify")
 V1 = "/api/v1"
@@ -72,7 +72,10 @@ class GatewayService:
 
     def _as(self, request):
         """A function making RPC calls as the authenticated caller."""
-        context = context_for(accounts.caller_for(self._user(request)), self._secret)
+        return self._call_as(self._user(request))
+
+    def _call_as(self, user):
+        context = context_for(accounts.caller_for(user), self._secret)
         return lambda service, method, *args, **kwargs: self.rpc.call(context, service, method,
                                                                       *args, **kwargs)
 
@@ -106,6 +109,11 @@ class GatewayService:
             return {"status": "ok"}
         except Exception as exc:
             return {"status": "down", "error": type(exc).__name__}
+
+    @route("GET", "/health/live", summary="The gateway process answers (no dependencies checked)",
+           tags=("platform",), auth=False)
+    def live(self, request):
+        return {"status": "ok"}
 
     @route("GET", f"{V1}/openapi.json", summary="This API's OpenAPI 3.1 document", tags=("platform",),
            auth=False)
@@ -160,6 +168,54 @@ class GatewayService:
            summary="Who read this household file, when and why (业户档案查阅记录)")
     def household_file_log(self, request, household_id):
         return self._as(request)("archive", "file_access_log", household_id)
+
+    # -- registry administration ----------------------------------------------
+    @route("POST", f"{V1}/projects", summary="Register a project of the caller's group (group admin)",
+           tags=("registry",), body=s.ProjectIn, response=s.ProjectOut, status=201, errors=(409,))
+    def register_project(self, request, body):
+        user = self._user(request)
+        call = self._call_as(user)
+        result = call("archive", "register_project", dict(s.ProjectIn().dump(body), group_id=user.group_id))
+        return Created(result, result.pop("created", True))
+
+    @route("POST", f"{V1}/projects/{{project_id}}/buildings", summary="Register a building (楼栋)",
+           tags=("registry",), body=s.BuildingIn, response=s.BuildingOut, status=201, errors=(404,))
+    def register_building(self, request, project_id, body):
+        result = self._as(request)("archive", "register_building",
+                                   dict(s.BuildingIn().dump(body), project_id=project_id))
+        return Created(result, result.pop("created", True))
+
+    @route("POST", f"{V1}/buildings/{{building_id}}/units", summary="Register a unit (房屋) with its area",
+           tags=("registry",), body=s.UnitIn, response=s.UnitOut, status=201, errors=(404,))
+    def register_unit(self, request, building_id, body):
+        result = self._as(request)("archive", "register_unit",
+                                   dict(s.UnitIn().dump(body), building_id=building_id))
+        return Created(result, result.pop("created", True))
+
+    @route("POST", f"{V1}/units/{{unit_id}}/move-in", summary="Move a household in (入伙)",
+           tags=("registry",), body=s.MoveInIn, response=s.HouseholdOut, status=201, errors=(404, 409))
+    def move_in(self, request, unit_id, body):
+        result = self._as(request)("archive", "move_in", dict(s.MoveInIn().dump(body), unit_id=unit_id))
+        return Created(result, result.pop("created", True))
+
+    @route("POST", f"{V1}/units/{{unit_id}}/account/opening-balance", tags=("billing",),
+           summary="Record the balance carried over into the unit's fee account (finance)",
+           body=s.OpeningBalanceIn, response=s.AccountOut, status=201, errors=(404, 409, 422))
+    def opening_balance(self, request, unit_id, body):
+        data = s.OpeningBalanceIn().dump(body)
+        return self._as(request)("billing", "record_opening_balance", unit_id, data["amount"],
+                                 data["as_of"], data["note"])
+
+    @route("GET", f"{V1}/projects/{{project_id}}/sla-settings", tags=("tickets",),
+           summary="The project's SLA figures in minutes", response=s.SlaSettingsOut, errors=(404,))
+    def sla_settings(self, request, project_id):
+        return self._as(request)("tickets", "get_sla_settings", project_id)
+
+    @route("PUT", f"{V1}/projects/{{project_id}}/sla-settings", tags=("tickets",),
+           summary="Change one SLA figure of the project (centre manager)", body=s.SlaSettingIn,
+           response=s.SlaSettingsOut, errors=(404,))
+    def set_sla_setting(self, request, project_id, body):
+        return self._as(request)("tickets", "set_sla_setting", dict(body, project_id=project_id))
 
     # -- tickets --------------------------------------------------------------
     @route("POST", f"{V1}/repairs", summary="Report a repair (报修)", tags=("tickets",),

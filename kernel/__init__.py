@@ -12,3 +12,9 @@ Nothing here knows about repairs, fees or households. The pieces:
 - ``kernel.entrypoints`` nameko entrypoints that commit before they answer
 - ``kernel.rpc``        a pool of RPC proxies with timeouts, for callers outside services
 """
+
+import warnings as _warnings
+
+# eventlet prints a deprecation notice on import; nameko 2.x needs eventlet, and
+# the notice only clutters every CLI's output.
+_warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")

@@ -627,7 +627,8 @@ def test_k8s_resources_and_probes():
         container = main_container(dep)
         assert container.get("readinessProbe") and container.get("livenessProbe"), f"{name}: probes"
         if name == "gateway":
-            assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+            # readiness must not hang on the other services: one down would unready every pod
+            assert container["readinessProbe"]["httpGet"]["path"] == "/health/live"
             assert "tcpSocket" in container["livenessProbe"]
             assert {p["containerPort"] for p in container["ports"]} == {8000}
         else:

@@ -195,6 +195,11 @@ def test_health_reports_each_service(gateway, stubs, web_session):
     assert body["services"]["billing"]["status"] == "down"
 
 
+def test_liveness_needs_no_service(gateway, web_session):
+    response = web_session.get("/health/live")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
 def test_openapi_is_served(gateway, web_session):
     doc = web_session.get("/api/v1/openapi.json").json()
     assert doc["openapi"].startswith("3.") and "/api/v1/repairs" in doc["paths"]

@@ -140,3 +140,49 @@ def test_scopes_hold_across_the_platform(platform, demo, web_session):
     assert denied.status_code == 403 and denied.json()["error"] == "file_access_denied"
     projects = web_session.get("/api/v1/projects", headers=desk_xh).json()
     assert [p["code"] for p in projects] == ["XH"]
+
+
+def test_staff_register_a_project_through_the_api(platform, demo, web_session):
+    """A fresh deployment builds its registry through the API: project, building,
+    unit, move-in, opening balance -- each checked by the owning service."""
+    admin = token(web_session, "admin")
+    project = web_session.post("/api/v1/projects", headers=admin, json={
+        "code": "YH", "name": "雅苑", "kind": "residential"})
+    assert project.status_code == 201, project.text
+    again = web_session.post("/api/v1/projects", headers=admin, json={
+        "code": "YH", "name": "雅苑", "kind": "residential"})
+    assert again.status_code == 200 and again.json()["id"] == project.json()["id"]
+    pid = project.json()["id"]
+    building = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=admin,
+                                json={"name": "3栋", "floors": 12}).json()
+    unit = web_session.post(f"/api/v1/buildings/{building['id']}/units", headers=admin,
+                            json={"number": "0301", "floor": 3, "building_area": "101.50"})
+    assert unit.status_code == 201 and unit.json()["building_area"] == "101.50"
+    desk = token(web_session, "desk.lh")            # front desk of another project
+    denied = web_session.post(f"/api/v1/units/{unit.json()['id']}/move-in", headers=desk, json={
+        "moved_in_on": "2026-11-20", "people": [{"name": "周杰", "role": "owner"}]})
+    assert denied.status_code == 403
+    household = web_session.post(f"/api/v1/units/{unit.json()['id']}/move-in", headers=admin, json={
+        "moved_in_on": "2026-11-20", "people": [{"name": "周杰", "role": "owner", "phone": "13900000001"}]})
+    assert household.status_code == 403      # a group admin is not the customer-service desk
+    gm_units = web_session.get(f"/api/v1/projects/{pid}/units", headers=token(web_session, "gm")).json()
+    assert [u["number"] for u in gm_units] == ["0301"]
+    bad = web_session.post(f"/api/v1/buildings/{building['id']}/units", headers=admin,
+                           json={"number": "0302", "building_area": "abc"})
+    assert bad.status_code == 400 and "building_area" in bad.json()["details"]
+
+
+def test_finance_records_an_opening_balance(platform, demo, web_session):
+    unit_id = seed.unit_id("LH", "2栋", "0101")
+    finance = token(web_session, "finance.lh")
+    response = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=finance,
+                                json={"amount": "88.80", "as_of": "2026-11-01", "note": "carried over"})
+    assert response.status_code == 201, response.text
+    assert response.json()["balance_due"] == "88.80"
+    twice = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=finance,
+                             json={"amount": "1.00", "as_of": "2026-11-01"})
+    assert twice.status_code == 409 and twice.json()["error"] == "opening_balance_exists"
+    desk = token(web_session, "desk.lh")
+    refused = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=desk,
+                               json={"amount": "1.00", "as_of": "2026-11-01"})
+    assert refused.status_code == 403 and refused.json()["error"] == "role_required"

@@ -1,0 +1,78 @@
+"""The README's first command, minus the virtualenv bootstrap: ``python -m
+deploy.run`` migrates, starts the five processes, loads the demo group, serves
+the flow over HTTP and stops cleanly on Ctrl-C."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from deploy import seed
+from kernel.config import ROOT
+from kernel.testing import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def running_platform(rabbit_config, tmp_path):
+    port = free_port()
+    env = dict(os.environ, WUYE_VAR_DIR=str(tmp_path / "var"), AMQP_URI=rabbit_config["AMQP_URI"],
+               WUYE_SECRET="platform-command-test-secret", PYTHONUNBUFFERED="1")
+    for name in ("ARCHIVE", "TICKETS", "BILLING", "NOTIFY", "GATEWAY"):
+        env.pop(f"{name}_DB_URL", None)
+    out = open(tmp_path / "run.out", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "deploy.run", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: "Wuye is running" in (tmp_path / "run.out").read_text() or proc.poll() is not None,
+                 timeout=120, interval=0.5, message="the platform to come up")
+        assert proc.poll() is None, (tmp_path / "run.out").read_text()
+        yield f"http://127.0.0.1:{port}", proc, tmp_path
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        out.close()
+
+
+def test_run_command_serves_the_flow_and_stops_cleanly(running_platform):
+    url, proc, tmp_path = running_platform
+    banner = (tmp_path / "run.out").read_text()
+    assert seed.DEMO_PASSWORD in banner and "zhangwei" in banner and f"{url}/api/v1/openapi.json" in banner
+    assert requests.get(f"{url}/health", timeout=10).json()["status"] == "ok"
+    login = requests.post(f"{url}/api/v1/auth/token", timeout=10,
+                          json={"username": "zhangwei", "password": seed.DEMO_PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    ticket = requests.post(f"{url}/api/v1/repairs", headers=headers, timeout=10, json={
+        "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮"})
+    assert ticket.status_code == 201, ticket.text
+    overview = wait_for(lambda: (o := requests.get(f"{url}/api/v1/units/{unit_id}/overview", headers=headers,
+                                                   timeout=10).json())["notifications"] and o, timeout=30)
+    assert overview["notifications"][0]["ref_id"] == ticket.json()["id"]
+    assert (tmp_path / "var" / "tickets.db").exists()            # SQLite under WUYE_VAR_DIR
+    sms = wait_for(lambda: (tmp_path / "var" / "sms.log").exists() and
+                   (tmp_path / "var" / "sms.log").read_text(), timeout=20)
+    assert ticket.json()["number"] in sms
+
+    os.killpg(proc.pid, signal.SIGINT)                            # Ctrl-C
+    assert proc.wait(timeout=30) == 0
+    assert "Wuye: stopped" in (tmp_path / "run.out").read_text()
+    pids = [int(p) for p in re.findall(r"started \w+ +pid (\d+)", banner)]
+    assert len(pids) == 5
+    for pid in pids:                                              # no service left behind
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
