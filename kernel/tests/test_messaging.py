@@ -325,3 +325,13 @@ def test_a_payload_that_does_not_validate_is_dead_lettered_at_once(container_fac
     letters = wait_for(lambda: list_dead_letters(rabbit_config["AMQP_URI"], "audit"), timeout=5,
                        message="dead-lettered without waiting out the 30 s retry")
     assert letters[0].attempts == 1 and "ValidationError" in letters[0].error
+
+
+@pytest.mark.postgres
+def test_postgres_driver_is_green_under_eventlet(pg_url):
+    """A blocking psycopg2 call would stall every worker of the process."""
+    import psycopg2.extensions
+
+    engine = make_engine(pg_url)
+    engine.dispose()
+    assert psycopg2.extensions.get_wait_callback() is not None
