@@ -224,11 +224,28 @@ def test_kustomization_lists_every_manifest_but_the_secret_template():
     assert SECRET_TEMPLATE.name not in resources
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+def _kustomize_in_python() -> list[dict]:
+    """What `kubectl kustomize` does with this kustomization (resources + namespace),
+    for machines without kubectl."""
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    built = []
+    for resource in kustomization["resources"]:
+        for doc in yaml.safe_load_all((K8S / resource).read_text()):
+            if doc:
+                if kustomization.get("namespace") and doc["kind"] != "Namespace":
+                    doc.setdefault("metadata", {})["namespace"] = kustomization["namespace"]
+                built.append(doc)
+    return built
+
+
 def test_kustomize_builds():
-    result = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    built = [d for d in yaml.safe_load_all(result.stdout) if d]
+    if shutil.which("kubectl"):
+        result = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        built = [d for d in yaml.safe_load_all(result.stdout) if d]
+    else:
+        built = _kustomize_in_python()
     kinds = sorted(d["kind"] for d in built)
     assert kinds.count("Deployment") == len(SERVICES)
     assert all(d["metadata"].get("namespace", "wuye") == "wuye" for d in built)
@@ -521,10 +538,8 @@ def test_entrypoint_migrates_a_database(tmp_path, real_python_first):
     assert (tmp_path / "notify.db").stat().st_size > 0
 
 
-needs_proc = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc")
 
 
-@needs_proc
 def test_probe_ready_sees_the_broker_connection(real_python_first):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -547,7 +562,6 @@ def test_probe_ready_sees_the_broker_connection(real_python_first):
         idle.close()
 
 
-@needs_proc
 def test_probe_live_checks_the_nameko_process(real_python_first):
     fake_service = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "nameko", "run"])
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -563,7 +577,6 @@ def test_probe_live_checks_the_nameko_process(real_python_first):
             p.wait()
 
 
-@needs_proc
 @pytest.mark.parametrize("status, expected_ok", [(200, True), (503, False)])
 def test_probe_http_is_the_gateway_health(status, expected_ok, real_python_first):
     seen = []
