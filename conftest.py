@@ -9,7 +9,6 @@ eventlet.monkey_patch()
 
 import os  # noqa: E402
 
-import pytest  # noqa: E402
 
 os.environ.setdefault("WUYE_SECRET", "test-secret")
 pytest_plugins = ["kernel.testing"]

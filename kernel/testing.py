@@ -193,6 +193,30 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
+def rpc(rabbit_config):
+    """A pool of RPC proxies onto the test's vhost: ``rpc.call(context(caller), svc, method, ...)``."""
+    from .rpc import RpcPool
+
+    pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"]}, size=2, timeout=10)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def capture_events(rabbit_config):
+    """``capture_events("tickets")`` -> an :class:`EventCapture` on the test's vhost."""
+    captures = []
+
+    def make(source: str, routing_key: str = "#") -> EventCapture:
+        captures.append(EventCapture(rabbit_config["AMQP_URI"], source, routing_key))
+        return captures[-1]
+
+    yield make
+    for capture in captures:
+        capture.close()
+
+
+@pytest.fixture
 def manual_clock():
     return ManualClock("2026-11-24T09:00:00+08:00")
 

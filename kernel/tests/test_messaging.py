@@ -19,7 +19,6 @@ from kernel.errors import RetryableError, RuleViolation
 from kernel.messaging import EventContract, kernel_tables
 from kernel.messaging.envelope import Event
 from kernel.messaging.relay import OutboxRelay
-from kernel.rpc import RpcPool
 from kernel.clock import ManualClock
 from kernel.tenancy import Caller
 from kernel.testing import TEST_SECRET, TcpProxy, context, temporary_pg_database, wait_for
@@ -134,10 +133,8 @@ def audit(container_factory, rabbit_config, schema):
 
 
 @pytest.fixture
-def rpc_pool(rabbit_config):
-    pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"]}, size=2, timeout=10)
-    yield pool
-    pool.close()
+def rpc_pool(rpc):
+    return rpc
 
 
 CTX = context(Caller.system(name="test"))

@@ -2,9 +2,8 @@
 import pytest
 from nameko.exceptions import RemoteError
 
-from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
-from kernel.testing import (EventCapture, context, migrated_sqlite, publish_event, resident,
+from kernel.testing import (context, migrated_sqlite, publish_event, resident,
                             service_config, staff, wait_for)
 from services.archive.service import ArchiveService
 
@@ -20,18 +19,10 @@ def archive(container_factory, rabbit_config, tmp_path):
     return container
 
 
-@pytest.fixture
-def rpc(rabbit_config):
-    pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"]}, size=2, timeout=10)
-    yield pool
-    pool.close()
-
 
 @pytest.fixture
-def capture(rabbit_config):
-    cap = EventCapture(rabbit_config["AMQP_URI"], "archive")
-    yield cap
-    cap.close()
+def capture(capture_events):
+    return capture_events("archive")
 
 
 def seed(rpc):

@@ -9,9 +9,8 @@ from kernel.config import ROOT
 from kernel.db import make_engine, upgrade
 from kernel.dlq import list_dead_letters
 from kernel.errors import parse_remote_error
-from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
-from kernel.testing import (EventCapture, context, migrated_sqlite, publish_event, resident,
+from kernel.testing import (context, migrated_sqlite, publish_event, resident,
                             service_config, staff, temporary_pg_database, wait_for)
 from services.billing.service import BillingService
 
@@ -46,18 +45,10 @@ def billing(container_factory, amqp_uri, db_url):
     return container
 
 
-@pytest.fixture
-def rpc(amqp_uri):
-    pool = RpcPool({"AMQP_URI": amqp_uri}, size=2, timeout=10)
-    yield pool
-    pool.close()
-
 
 @pytest.fixture
-def capture(amqp_uri):
-    cap = EventCapture(amqp_uri, "billing")
-    yield cap
-    cap.close()
+def capture(capture_events):
+    return capture_events("billing")
 
 
 def rows(db_url, sql, **params):

@@ -3,9 +3,8 @@ to a real local HTTP server."""
 import pytest
 from nameko.exceptions import RemoteError
 
-from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
-from kernel.testing import (EventCapture, context, migrated_sqlite, publish_event, resident,
+from kernel.testing import (context, migrated_sqlite, publish_event, resident,
                             service_config, staff, wait_for)
 from services.notify.service import NotifyService
 from services.notify.tests.stub import SmsGatewayStub
@@ -25,10 +24,8 @@ def gateway():
 
 
 @pytest.fixture
-def capture(rabbit_config):
-    cap = EventCapture(rabbit_config["AMQP_URI"], "notify")
-    yield cap
-    cap.close()
+def capture(capture_events):
+    return capture_events("notify")
 
 
 @pytest.fixture
@@ -40,12 +37,6 @@ def notify(container_factory, rabbit_config, tmp_path, gateway, capture):
     container.start()
     return container
 
-
-@pytest.fixture
-def rpc(rabbit_config):
-    pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"]}, size=2, timeout=10)
-    yield pool
-    pool.close()
 
 
 def publish_registry(amqp_uri):

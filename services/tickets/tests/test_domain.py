@@ -1,5 +1,5 @@
 """tickets' rules, without a broker."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 

@@ -4,8 +4,7 @@ from datetime import datetime, timezone
 import pytest
 from nameko.exceptions import RemoteError
 
-from kernel.rpc import RpcPool
-from kernel.testing import (EventCapture, context, database_of, migrated_sqlite, publish_event,
+from kernel.testing import (context, database_of, migrated_sqlite, publish_event,
                             resident, service_config, staff, wait_for)
 from services.tickets.models import UnitCopy
 from services.tickets.service import TicketsService
@@ -21,18 +20,10 @@ def tickets(container_factory, rabbit_config, tmp_path):
     return container
 
 
-@pytest.fixture
-def rpc(rabbit_config):
-    pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"]}, size=2, timeout=10)
-    yield pool
-    pool.close()
-
 
 @pytest.fixture
-def capture(rabbit_config):
-    cap = EventCapture(rabbit_config["AMQP_URI"], "tickets")
-    yield cap
-    cap.close()
+def capture(capture_events):
+    return capture_events("tickets")
 
 
 def archive_events(amqp_uri, household_first=False):

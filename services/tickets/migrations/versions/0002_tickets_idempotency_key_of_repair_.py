@@ -6,8 +6,6 @@ Create Date: 2026-11-24 07:48:22.344966
 """
 from alembic import op
 import sqlalchemy as sa
-import kernel.db
-import kernel.money
 
 
 revision = '0002'
