@@ -4,17 +4,23 @@
 
     class TicketsService:
         name = "tickets"
-        db = Database(Base)
-        clock = ClockProvider()
-        auth = CallerProvider()
+        db = Database(Base)            # the worker's session (commits before the reply)
+        clock = ClockProvider()        # the container's clock
+        work = UnitOfWork(CONTRACT)    # self.work() -> Work(session, clock, caller, events)
+
+        @rpc
+        def open_repair(self, data):
+            return repairs.open_repair(self.work(), schemas.RepairRequestIn().load(data))
 """
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
 from .config import secret_from
-from .db import ClockProvider, Database  # noqa: F401  (re-exported)
+from .db import ClockProvider, Database, SharedClock, find_database  # noqa: F401  (re-exported)
+from .messaging.outbox import EventContract
 from .tenancy import Caller, caller_from_context
+from .work import Work
 
 
 class AuthContext:
@@ -36,3 +42,30 @@ class CallerProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> AuthContext:
         return AuthContext(worker_ctx.data, self.secret)
+
+
+class UnitOfWork(DependencyProvider):
+    """``self.work(caller=None)``: the :class:`~kernel.work.Work` a domain handler takes --
+    this worker's session, the container's clock, the verified caller (or the one
+    given, e.g. ``Caller.system(...)`` in event handlers and timers) and an event
+    recorder writing to the outbox in the same transaction."""
+
+    shared_clock = SharedClock()
+
+    def __init__(self, contract: EventContract):
+        self.contract = contract
+
+    def setup(self):
+        self.secret = secret_from(self.container.config)
+        self.database = find_database(self.container)
+        if self.database is None:
+            raise RuntimeError(f"{self.container.service_name}: UnitOfWork needs a Database dependency")
+
+    def get_dependency(self, worker_ctx):
+        def work(caller: Caller | None = None) -> Work:
+            # the Database provider opened this worker's session when it was injected
+            session = self.database.sessions[worker_ctx]
+            return Work.build(session, self.shared_clock.clock,
+                              caller or caller_from_context(worker_ctx.data, self.secret),
+                              base=self.database.base, contract=self.contract, secret=self.secret)
+        return work

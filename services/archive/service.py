@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from kernel.db import ClockProvider, Database
-from kernel.dependencies import CallerProvider
+from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.messaging import Event
 from kernel.tenancy import Caller
-from kernel.work import Work
 
 from . import schemas
 from .domain import files, registry
@@ -22,11 +21,8 @@ class ArchiveService:
 
     db = Database(Base)
     clock = ClockProvider()
-    auth = CallerProvider()
+    work = UnitOfWork(CONTRACT)
 
-    def _work(self, caller: Caller | None = None) -> Work:
-        return Work.build(self.db, self.clock, caller or self.auth.caller, base=Base,
-                          contract=CONTRACT, secret=self.auth.secret)
 
     @rpc
     def health(self):
@@ -36,46 +32,46 @@ class ArchiveService:
     # -- registry -------------------------------------------------------------
     @rpc
     def register_project(self, data):
-        project, created = registry.register_project(self._work(), schemas.ProjectIn().load(data))
+        project, created = registry.register_project(self.work(), schemas.ProjectIn().load(data))
         return dict(schemas.ProjectOut().dump(project), created=created)
 
     @rpc
     def register_building(self, data):
-        building, created = registry.register_building(self._work(), schemas.BuildingIn().load(data))
+        building, created = registry.register_building(self.work(), schemas.BuildingIn().load(data))
         return dict(schemas.BuildingOut().dump(building), created=created)
 
     @rpc
     def register_unit(self, data):
-        unit, created = registry.register_unit(self._work(), schemas.UnitIn().load(data))
+        unit, created = registry.register_unit(self.work(), schemas.UnitIn().load(data))
         return dict(schemas.UnitOut().dump(unit), created=created)
 
     @rpc
     def move_in(self, data):
-        work = self._work()
+        work = self.work()
         household, created = registry.move_in(work, schemas.MoveIn().load(data))
         return dict(schemas.HouseholdOut().dump(registry.household_view(work.caller, household)),
                     created=created)
 
     @rpc
     def list_projects(self):
-        return schemas.ProjectOut(many=True).dump(registry.list_projects(self._work()))
+        return schemas.ProjectOut(many=True).dump(registry.list_projects(self.work()))
 
     @rpc
     def get_project(self, project_id):
-        return schemas.ProjectOut().dump(registry.get_project(self._work(), project_id))
+        return schemas.ProjectOut().dump(registry.get_project(self.work(), project_id))
 
     @rpc
     def list_units(self, project_id):
-        return schemas.UnitOut(many=True).dump(registry.list_units(self._work(), project_id))
+        return schemas.UnitOut(many=True).dump(registry.list_units(self.work(), project_id))
 
     @rpc
     def get_unit(self, unit_id):
-        return schemas.UnitOut().dump(registry.get_unit(self._work(), unit_id))
+        return schemas.UnitOut().dump(registry.get_unit(self.work(), unit_id))
 
     @rpc
     def get_household_for_unit(self, unit_id):
         """The unit's current household (masked per the caller's role), or None if vacant."""
-        work = self._work()
+        work = self.work()
         unit = registry.get_unit(work, unit_id)
         household = registry.active_household(work, unit.id)
         if household is None:
@@ -87,11 +83,11 @@ class ArchiveService:
     def read_household_file(self, household_id, purpose):
         data = schemas.FileRead().load({"household_id": household_id, "purpose": purpose})
         return schemas.HouseholdFileOut().dump(
-            files.read_file(self._work(), data["household_id"], data["purpose"]))
+            files.read_file(self.work(), data["household_id"], data["purpose"]))
 
     @rpc
     def file_access_log(self, household_id):
-        return schemas.AccessLogOut(many=True).dump(files.access_log(self._work(), household_id))
+        return schemas.AccessLogOut(many=True).dump(files.access_log(self.work(), household_id))
 
     # -- events ---------------------------------------------------------------
     @event_handler("tickets", "ticket.opened")
@@ -99,7 +95,7 @@ class ArchiveService:
         data = schemas.TicketOpenedIn().load(event.data)
         label = CATEGORY_LABELS.get(data["category"], "报修")
         files.file_correspondence(
-            self._work(Caller.system(event.group_id, "archive")), unit_id=data["unit_id"],
+            self.work(Caller.system(event.group_id, "archive")), unit_id=data["unit_id"],
             kind="repair_request", ref_type="ticket", ref_id=data["ticket_id"],
             ref_number=data["number"], summary=f"{label}: {data['content']}",
             occurred_at=data["received_at"])
@@ -107,6 +103,6 @@ class ArchiveService:
     @event_handler("billing", "account.balance_changed")
     def on_balance_changed(self, event: Event):
         data = schemas.BalanceChangedIn().load(event.data)
-        files.record_balance(self._work(Caller.system(event.group_id, "archive")),
+        files.record_balance(self.work(Caller.system(event.group_id, "archive")),
                              unit_id=data["unit_id"], balance_due=data["balance_due"],
                              as_of=data["as_of"])

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from kernel.db import ClockProvider, Database
-from kernel.dependencies import CallerProvider
+from kernel.dependencies import UnitOfWork
+from kernel.work import Work
 from kernel.entrypoints import event_handler, rpc
 from kernel.messaging import Event
 from kernel.tenancy import Caller
-from kernel.work import Work
 
 from . import schemas
 from .domain import accounts, copies, ledger
@@ -19,11 +19,8 @@ class BillingService:
 
     db = Database(Base)
     clock = ClockProvider()
-    auth = CallerProvider()
+    work = UnitOfWork(CONTRACT)
 
-    def _work(self, caller: Caller | None = None) -> Work:
-        return Work.build(self.db, self.clock, caller or self.auth.caller, base=Base,
-                          contract=CONTRACT, secret=self.auth.secret)
 
     @rpc
     def health(self):
@@ -33,28 +30,28 @@ class BillingService:
     # -- fee accounts ---------------------------------------------------------
     @rpc
     def get_account(self, unit_id):
-        work = self._work()
+        work = self.work()
         data = schemas.AccountQuery().load({"unit_id": unit_id})
         account = accounts.get_account(work, data["unit_id"])
         return schemas.AccountOut().dump(accounts.account_view(work.session, account))
 
     @rpc
     def list_entries(self, unit_id, limit=50, offset=0):
-        work = self._work()
+        work = self.work()
         data = schemas.EntriesQuery().load({"unit_id": unit_id, "limit": limit, "offset": offset})
         return schemas.EntryOut(many=True).dump(
             ledger.list_entries(work, data["unit_id"], data["limit"], data["offset"]))
 
     @rpc
     def record_opening_balance(self, unit_id, amount, as_of, note=""):
-        work = self._work()
+        work = self.work()
         data = schemas.OpeningBalanceIn().load(
             {"unit_id": unit_id, "amount": amount, "as_of": as_of, "note": note})
         return schemas.AccountOut().dump(ledger.record_opening_balance(work, data))
 
     # -- archive's registry ---------------------------------------------------
     def _platform(self, event: Event) -> Work:
-        return self._work(Caller.system(event.group_id, "billing"))
+        return self.work(Caller.system(event.group_id, "billing"))
 
     @event_handler("archive", "project.changed")
     def on_project_changed(self, event: Event):

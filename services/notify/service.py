@@ -4,11 +4,11 @@ from __future__ import annotations
 from nameko.extensions import DependencyProvider
 
 from kernel.db import ClockProvider, Database
-from kernel.dependencies import CallerProvider
+from kernel.dependencies import UnitOfWork
+from kernel.work import Work
 from kernel.entrypoints import event_handler, rpc, timer_from_config
 from kernel.messaging import Event
 from kernel.tenancy import Caller
-from kernel.work import Work
 
 from . import schemas
 from .domain import copies, notifications, sending, templates, tickets
@@ -40,12 +40,9 @@ class NotifyService:
 
     db = Database(Base)
     clock = ClockProvider()
-    auth = CallerProvider()
+    work = UnitOfWork(CONTRACT)
     sms = SmsSender()
 
-    def _work(self, caller: Caller | None = None) -> Work:
-        return Work.build(self.db, self.clock, caller or self.auth.caller, base=Base,
-                          contract=CONTRACT, secret=self.auth.secret)
 
     @rpc
     def health(self):
@@ -57,45 +54,45 @@ class NotifyService:
     def latest_for_unit(self, unit_id, limit=5):
         data = schemas.LatestForUnit().load({"unit_id": unit_id, "limit": limit})
         return schemas.NotificationOut(many=True).dump(
-            notifications.latest_for_unit(self._work(), data["unit_id"], data["limit"]))
+            notifications.latest_for_unit(self.work(), data["unit_id"], data["limit"]))
 
     @rpc
     def staff_inbox(self, project_id=None, unread_only=False, limit=50):
         data = schemas.StaffInbox().load({"project_id": project_id, "unread_only": unread_only,
                                           "limit": limit})
-        return schemas.NotificationOut(many=True).dump(notifications.staff_inbox(self._work(), **data))
+        return schemas.NotificationOut(many=True).dump(notifications.staff_inbox(self.work(), **data))
 
     @rpc
     def get_notification(self, notification_id):
         data = schemas.NotificationRef().load({"notification_id": notification_id})
         return schemas.NotificationOut().dump(
-            notifications.get_notification(self._work(), data["notification_id"]))
+            notifications.get_notification(self.work(), data["notification_id"]))
 
     @rpc
     def mark_read(self, notification_id):
         data = schemas.NotificationRef().load({"notification_id": notification_id})
-        return schemas.NotificationOut().dump(notifications.mark_read(self._work(), data["notification_id"]))
+        return schemas.NotificationOut().dump(notifications.mark_read(self.work(), data["notification_id"]))
 
     # -- templates ------------------------------------------------------------------
     @rpc
     def list_templates(self, project_id=None):
         data = schemas.TemplateQuery().load({"project_id": project_id})
-        return schemas.TemplateOut(many=True).dump(templates.list_templates(self._work(), data["project_id"]))
+        return schemas.TemplateOut(many=True).dump(templates.list_templates(self.work(), data["project_id"]))
 
     @rpc
     def save_template(self, data):
         return schemas.SavedTemplateOut().dump(
-            templates.save_template(self._work(), schemas.TemplateIn().load(data)))
+            templates.save_template(self.work(), schemas.TemplateIn().load(data)))
 
     # -- sending ------------------------------------------------------------------------
     @timer_from_config("SMS_SEND_INTERVAL", 2.0)
     def send_due_sms(self):
-        sending.send_due_sms(self._work(Caller.system(None, "notify")), self.sms.provider,
+        sending.send_due_sms(self.work(Caller.system(None, "notify")), self.sms.provider,
                              self.sms.policy, between=self.db.commit)
 
     # -- events ---------------------------------------------------------------------------
     def _system(self, event: Event) -> Work:
-        return self._work(Caller.system(event.group_id, "notify"))
+        return self.work(Caller.system(event.group_id, "notify"))
 
     @event_handler("archive", "project.changed")
     def on_project_changed(self, event: Event):

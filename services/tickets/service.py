@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from kernel.db import ClockProvider, Database
-from kernel.dependencies import CallerProvider
+from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.errors import RetryableError
 from kernel.messaging import Event
 from kernel.tenancy import Caller
-from kernel.work import Work
 
 from . import schemas
 from .domain import copies, repairs
@@ -22,11 +21,8 @@ class TicketsService:
 
     db = Database(Base)
     clock = ClockProvider()
-    auth = CallerProvider()
+    work = UnitOfWork(CONTRACT)
 
-    def _work(self, caller: Caller | None = None) -> Work:
-        return Work.build(self.db, self.clock, caller or self.auth.caller, base=Base,
-                          contract=CONTRACT, secret=self.auth.secret)
 
     def _out(self, ticket):
         return schemas.TicketOut().dump(repairs.ticket_view(ticket, self.clock.now()))
@@ -38,46 +34,46 @@ class TicketsService:
 
     @rpc
     def open_repair(self, data):
-        return self._out(repairs.open_repair(self._work(), schemas.RepairRequestIn().load(data)))
+        return self._out(repairs.open_repair(self.work(), schemas.RepairRequestIn().load(data)))
 
     @rpc
     def get_ticket(self, ticket_id):
-        return self._out(repairs.get_ticket(self._work(), ticket_id))
+        return self._out(repairs.get_ticket(self.work(), ticket_id))
 
     @rpc
     def list_tickets(self, query=None):
-        tickets, total = repairs.list_tickets(self._work(), **schemas.TicketQuery().load(query or {}))
+        tickets, total = repairs.list_tickets(self.work(), **schemas.TicketQuery().load(query or {}))
         return {"items": [self._out(t) for t in tickets], "total": total}
 
     @rpc
     def list_open_for_unit(self, unit_id, limit=20):
-        tickets, _ = repairs.list_tickets(self._work(), **schemas.TicketQuery().load(
+        tickets, _ = repairs.list_tickets(self.work(), **schemas.TicketQuery().load(
             {"unit_id": unit_id, "open_only": True, "limit": limit}))
         return [self._out(t) for t in tickets]
 
     @rpc
     def get_sla_settings(self, project_id):
-        return repairs.get_sla_minutes(self._work(), project_id)
+        return repairs.get_sla_minutes(self.work(), project_id)
 
     @rpc
     def set_sla_setting(self, data):
         data = schemas.SlaSettingIn().load(data)
-        return repairs.set_sla_minutes(self._work(), data["project_id"], data["key"], data["minutes"])
+        return repairs.set_sla_minutes(self.work(), data["project_id"], data["key"], data["minutes"])
 
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")
     def on_project_changed(self, event: Event):
-        copies.apply_project(self._work(Caller.system(event.group_id, "tickets")),
+        copies.apply_project(self.work(Caller.system(event.group_id, "tickets")),
                              schemas.ProjectChangedIn().load(event.data))
 
     @event_handler("archive", "unit.changed")
     def on_unit_changed(self, event: Event):
-        copies.apply_unit(self._work(Caller.system(event.group_id, "tickets")),
+        copies.apply_unit(self.work(Caller.system(event.group_id, "tickets")),
                           schemas.UnitChangedIn().load(event.data))
 
     @event_handler("archive", "household.changed")
     def on_household_changed(self, event: Event):
-        if not copies.apply_household(self._work(Caller.system(event.group_id, "tickets")),
+        if not copies.apply_household(self.work(Caller.system(event.group_id, "tickets")),
                                       schemas.HouseholdChangedIn().load(event.data)):
             raise RetryableError(f"unit {event.data.get('unit_id')} not known yet")
 
@@ -86,5 +82,5 @@ class TicketsService:
     def on_notification_delivered(self, event: Event):
         data = schemas.NotificationDeliveredIn().load(event.data)
         if data["purpose"] == ENGINEERING_DISPATCH and data["ref_type"] == "ticket" and data["ref_id"]:
-            repairs.engineering_notified(self._work(Caller.system(event.group_id, "tickets")),
+            repairs.engineering_notified(self.work(Caller.system(event.group_id, "tickets")),
                                          data["ref_id"], data["delivered_at"], via=data["channel"])
