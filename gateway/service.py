@@ -110,6 +110,23 @@ class GatewayService:
         except Exception as exc:
             return {"status": "down", "error": type(exc).__name__}
 
+    @route("GET", "/", summary="Where to start: the API's entry points", tags=("platform",), auth=False)
+    def index(self, request):
+        base = request.host_url.rstrip("/")
+        return {
+            "name": "Wuye (物业) API", "version": "v1",
+            "links": {
+                "openapi": f"{base}{V1}/openapi.json",
+                "health": f"{base}/health",
+                "login": {"method": "POST", "href": f"{base}{V1}/auth/token",
+                          "body": {"username": "...", "password": "..."}},
+                "me": f"{base}{V1}/me",
+                "projects": f"{base}{V1}/projects",
+                "report_a_repair": {"method": "POST", "href": f"{base}{V1}/repairs"},
+            },
+            "auth": "send 'Authorization: Bearer <access_token>' from the login call",
+        }
+
     @route("GET", "/health/live", summary="The gateway process answers (no dependencies checked)",
            tags=("platform",), auth=False)
     def live(self, request):

@@ -195,6 +195,12 @@ def test_health_reports_each_service(gateway, stubs, web_session):
     assert body["services"]["billing"]["status"] == "down"
 
 
+def test_the_root_says_where_to_start(gateway, web_session):
+    index = web_session.get("/").json()
+    assert index["links"]["openapi"].endswith("/api/v1/openapi.json")
+    assert index["links"]["login"]["href"].endswith("/api/v1/auth/token")
+
+
 def test_liveness_needs_no_service(gateway, web_session):
     response = web_session.get("/health/live")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
