@@ -114,6 +114,24 @@ def caller_for(user: User) -> Caller:
 
 # -- tokens -------------------------------------------------------------------
 
+def token_secret(config: dict) -> str:
+    """``GATEWAY_TOKEN_SECRET``, or a key derived from the platform secret."""
+    from kernel.config import secret_from
+
+    explicit = config.get("GATEWAY_TOKEN_SECRET")
+    if explicit:
+        return explicit
+    return hmac.new(secret_from(config).encode(), b"gateway-access-tokens", hashlib.sha256).hexdigest()
+
+
+def bearer_token(authorization: str) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)",
+                              code="token_required")
+    return token.strip()
+
+
 def issue_token(user: User, secret: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
     expires = now + ttl
     token = jwt.encode({"sub": user.id, "ver": user.token_version, "iat": int(now.timestamp()),

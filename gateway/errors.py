@@ -89,5 +89,9 @@ def classify(exc: Exception) -> HttpError:
 
 def error_response(exc: Exception) -> Response:
     err = classify(exc)
-    headers = {"WWW-Authenticate": 'Bearer realm="wuye"'} if err.status == 401 else None
-    return json_response(error_body(err.code, err.message, err.details), err.status, headers)
+    headers = {}
+    if err.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="wuye"'
+    if err.status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return json_response(error_body(err.code, err.message, err.details), err.status, headers or None)

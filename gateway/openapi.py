@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from .routing import ROUTES, RouteSpec
 from .schemas import ErrorOut
@@ -28,8 +28,14 @@ def _field(f: fields.Field, components: dict) -> dict:
         out = {"type": "boolean"}
     elif isinstance(f, fields.Integer):
         out = {"type": "integer"}
-    elif isinstance(f, fields.AwareDateTime) or isinstance(f, fields.DateTime):
+    elif isinstance(f, (fields.AwareDateTime, fields.DateTime)):
         out = {"type": "string", "format": "date-time"}
+    elif isinstance(f, fields.Date):
+        out = {"type": "string", "format": "date"}
+    elif isinstance(f, fields.Decimal):
+        out = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
+    elif isinstance(f, fields.Email):
+        out = {"type": "string", "format": "email"}
     elif isinstance(f, fields.Raw) and not isinstance(f, (fields.String,)):
         out = {}
     else:
@@ -39,10 +45,11 @@ def _field(f: fields.Field, components: dict) -> dict:
         if isinstance(v, validate.OneOf):
             out["enum"] = list(v.choices)
         elif isinstance(v, validate.Length):
+            array = isinstance(f, fields.List)
             if v.min is not None:
-                out["minLength"] = v.min
+                out["minItems" if array else "minLength"] = v.min
             if v.max is not None:
-                out["maxLength"] = v.max
+                out["maxItems" if array else "maxLength"] = v.max
         elif isinstance(v, validate.Range):
             if v.min is not None:
                 out["minimum"] = v.min
@@ -50,7 +57,9 @@ def _field(f: fields.Field, components: dict) -> dict:
                 out["maximum"] = v.max
         elif isinstance(v, validate.Regexp):
             out["pattern"] = v.regex.pattern
-    if f.allow_none and "$ref" not in out and "type" in out:
+    if f.allow_none and "$ref" in out:
+        out = {"anyOf": [out, {"type": "null"}]}
+    elif f.allow_none and "type" in out:
         out["type"] = [out["type"], "null"]
     for key in ("description", "format", "enum", "pattern"):
         if key in meta:
@@ -68,6 +77,8 @@ def _schema(cls: type[Schema], components: dict) -> dict:
     out = {"type": "object", "properties": props}
     if required:
         out["required"] = required
+    if instance.unknown == RAISE:
+        out["additionalProperties"] = False         # requests: unknown fields are refused
     if cls.__doc__:
         out["description"] = " ".join(cls.__doc__.split())
     return out

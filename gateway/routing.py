@@ -23,8 +23,10 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from kernel.db import SharedClock, find_database
 from kernel.entrypoints import finish_unit_of_work
 
+from . import accounts
 from .errors import HttpError, error_response, json_response
 
 MAX_BODY = 64 * 1024
@@ -83,13 +85,25 @@ class JsonWebServer(WebServer):
 class JsonHttp(HttpRequestHandler):
     server = JsonWebServer()
 
+    shared_clock = SharedClock()
+
     def __init__(self, method, url, spec: RouteSpec | None = None, **kwargs):
         self.spec = spec
         super().__init__(method, url, **kwargs)
 
+    def authenticate(self, request):
+        """The user behind the bearer token -- checked before anything in the request
+        is looked at, so an anonymous caller learns nothing from validation errors."""
+        token = accounts.bearer_token(request.headers.get("Authorization", ""))
+        with find_database(self.container).short_session() as session:
+            return accounts.user_from_token(session, token, accounts.token_secret(self.container.config),
+                                            self.shared_clock.clock.now())
+
     def get_entrypoint_parameters(self, request):
         kwargs = dict(request.path_values)
         spec = self.spec
+        if spec and spec.auth:
+            kwargs["user"] = self.authenticate(request)
         if spec and spec.query:
             kwargs["query"] = spec.query().load(request.args.to_dict())
         if spec and spec.body:

@@ -200,7 +200,7 @@ class PersonIn(Schema):
 class MoveInIn(Schema):
     """入伙: a household takes the unit, with the documents handed over."""
     moved_in_on = fields.Date(required=True)
-    by_proxy = fields.Boolean(load_default=False)
+    by_proxy = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
     documents_received = fields.List(fields.String(), load_default=list)
 
@@ -210,7 +210,7 @@ class OpeningBalanceIn(Schema):
     amount = fields.Decimal(required=True, places=2, as_string=True,
                             metadata={"description": "yuan, e.g. \"345.00\" or \"-120.00\""})
     as_of = fields.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=validate.Length(max=300))
 
 
 class SlaSettingIn(Schema):

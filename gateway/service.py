@@ -6,8 +6,6 @@ dumps. Errors of any kind are mapped by ``errors.classify``.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from datetime import timedelta
 
@@ -18,7 +16,6 @@ from nameko.dependency_providers import Config
 
 from kernel.config import secret_from
 from kernel.db import ClockProvider, Database
-from kernel.errors import Unauthenticated
 from kernel.rpc import RpcPoolProvider
 from kernel.tenancy import context_for
 
@@ -55,26 +52,8 @@ class GatewayService:
     def _secret(self) -> str:
         return secret_from(self.config)
 
-    @property
-    def _token_secret(self) -> str:
-        explicit = self.config.get("GATEWAY_TOKEN_SECRET")
-        if explicit:
-            return explicit
-        return hmac.new(self._secret.encode(), b"gateway-access-tokens", hashlib.sha256).hexdigest()
-
-    def _user(self, request):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)",
-                                  code="token_required")
-        return accounts.user_from_token(self.db, token.strip(), self._token_secret, self.clock.now())
-
-    def _as(self, request):
-        """A function making RPC calls as the authenticated caller."""
-        return self._call_as(self._user(request))
-
-    def _call_as(self, user):
+    def _as(self, user):
+        """A function making RPC calls as the authenticated user (``user`` comes from the route)."""
         context = context_for(accounts.caller_for(user), self._secret)
         return lambda service, method, *args, **kwargs: self.rpc.call(context, service, method,
                                                                       *args, **kwargs)
@@ -145,131 +124,131 @@ class GatewayService:
         user = accounts.authenticate(self.db, body["username"], body["password"],
                                      check=lambda pw, stored: tpool.execute(accounts.check_password, pw, stored))
         ttl = timedelta(minutes=float(self.config.get("TOKEN_TTL_MINUTES", 480)))
-        token, expires = accounts.issue_token(user, self._token_secret, self.clock.now(), ttl)
+        token, expires = accounts.issue_token(user, accounts.token_secret(self.config), self.clock.now(),
+                                              ttl)
         return {"access_token": token, "token_type": "Bearer", "expires_at": expires.isoformat(),
                 "user": _me(user)}
 
     @route("GET", f"{V1}/me", summary="Who am I: roles and scopes", tags=("auth",), response=s.MeOut)
-    def me(self, request):
-        return _me(self._user(request))
+    def me(self, request, user):
+        return _me(user)
 
     # -- registry -------------------------------------------------------------
     @route("GET", f"{V1}/projects", summary="Projects the caller may see", tags=("registry",),
            response=s.ProjectOut, many=True)
-    def projects(self, request):
-        return self._as(request)("archive", "list_projects")
+    def projects(self, request, user):
+        return self._as(user)("archive", "list_projects")
 
     @route("GET", f"{V1}/projects/{{project_id}}/units", summary="Units of a project (staff)",
            tags=("registry",), response=s.UnitOut, many=True, errors=(404,))
-    def project_units(self, request, project_id):
-        return self._as(request)("archive", "list_units", project_id)
+    def project_units(self, request, user, project_id):
+        return self._as(user)("archive", "list_units", project_id)
 
     @route("GET", f"{V1}/units/{{unit_id}}", summary="One unit", tags=("registry",), response=s.UnitOut,
            errors=(404,))
-    def unit(self, request, unit_id):
-        return self._as(request)("archive", "get_unit", unit_id)
+    def unit(self, request, user, unit_id):
+        return self._as(user)("archive", "get_unit", unit_id)
 
     @route("GET", f"{V1}/units/{{unit_id}}/overview", tags=("registry",), response=s.OverviewOut,
            errors=(404,), summary="Household, open tickets, balance and latest notifications of a unit")
-    def unit_overview(self, request, unit_id):
-        return unit_overview(self._as(request), unit_id)
+    def unit_overview(self, request, user, unit_id):
+        return unit_overview(self._as(user), unit_id)
 
     @route("GET", f"{V1}/households/{{household_id}}/file", tags=("archive",), query=s.FileQuery,
            response=s.HouseholdFileOut, errors=(404,),
            summary="Read a household file (一户一档); customer service only, every read is logged")
-    def household_file(self, request, household_id, query):
-        return self._as(request)("archive", "read_household_file", household_id, query["purpose"])
+    def household_file(self, request, user, household_id, query):
+        return self._as(user)("archive", "read_household_file", household_id, query["purpose"])
 
     @route("GET", f"{V1}/households/{{household_id}}/file/access-log", tags=("archive",),
            response=s.AccessLogOut, many=True, errors=(404,),
            summary="Who read this household file, when and why (业户档案查阅记录)")
-    def household_file_log(self, request, household_id):
-        return self._as(request)("archive", "file_access_log", household_id)
+    def household_file_log(self, request, user, household_id):
+        return self._as(user)("archive", "file_access_log", household_id)
 
     # -- registry administration ----------------------------------------------
     @route("POST", f"{V1}/projects", summary="Register a project of the caller's group (group admin)",
            tags=("registry",), body=s.ProjectIn, response=s.ProjectOut, status=201, errors=(409,))
-    def register_project(self, request, body):
-        user = self._user(request)
-        call = self._call_as(user)
+    def register_project(self, request, user, body):
+        call = self._as(user)
         result = call("archive", "register_project", dict(s.ProjectIn().dump(body), group_id=user.group_id))
         return Created(result, result.pop("created", True))
 
     @route("POST", f"{V1}/projects/{{project_id}}/buildings", summary="Register a building (楼栋)",
            tags=("registry",), body=s.BuildingIn, response=s.BuildingOut, status=201, errors=(404,))
-    def register_building(self, request, project_id, body):
-        result = self._as(request)("archive", "register_building",
+    def register_building(self, request, user, project_id, body):
+        result = self._as(user)("archive", "register_building",
                                    dict(s.BuildingIn().dump(body), project_id=project_id))
         return Created(result, result.pop("created", True))
 
     @route("POST", f"{V1}/buildings/{{building_id}}/units", summary="Register a unit (房屋) with its area",
            tags=("registry",), body=s.UnitIn, response=s.UnitOut, status=201, errors=(404,))
-    def register_unit(self, request, building_id, body):
-        result = self._as(request)("archive", "register_unit",
+    def register_unit(self, request, user, building_id, body):
+        result = self._as(user)("archive", "register_unit",
                                    dict(s.UnitIn().dump(body), building_id=building_id))
         return Created(result, result.pop("created", True))
 
     @route("POST", f"{V1}/units/{{unit_id}}/move-in", summary="Move a household in (入伙)",
            tags=("registry",), body=s.MoveInIn, response=s.HouseholdOut, status=201, errors=(404, 409))
-    def move_in(self, request, unit_id, body):
-        result = self._as(request)("archive", "move_in", dict(s.MoveInIn().dump(body), unit_id=unit_id))
+    def move_in(self, request, user, unit_id, body):
+        result = self._as(user)("archive", "move_in", dict(s.MoveInIn().dump(body), unit_id=unit_id))
         return Created(result, result.pop("created", True))
 
     @route("POST", f"{V1}/units/{{unit_id}}/account/opening-balance", tags=("billing",),
            summary="Record the balance carried over into the unit's fee account (finance)",
            body=s.OpeningBalanceIn, response=s.AccountOut, status=201, errors=(404, 409, 422))
-    def opening_balance(self, request, unit_id, body):
+    def opening_balance(self, request, user, unit_id, body):
         data = s.OpeningBalanceIn().dump(body)
-        return self._as(request)("billing", "record_opening_balance", unit_id, data["amount"],
+        return self._as(user)("billing", "record_opening_balance", unit_id, data["amount"],
                                  data["as_of"], data["note"])
 
     @route("GET", f"{V1}/projects/{{project_id}}/sla-settings", tags=("tickets",),
            summary="The project's SLA figures in minutes", response=s.SlaSettingsOut, errors=(404,))
-    def sla_settings(self, request, project_id):
-        return self._as(request)("tickets", "get_sla_settings", project_id)
+    def sla_settings(self, request, user, project_id):
+        return self._as(user)("tickets", "get_sla_settings", project_id)
 
     @route("PUT", f"{V1}/projects/{{project_id}}/sla-settings", tags=("tickets",),
            summary="Change one SLA figure of the project (centre manager)", body=s.SlaSettingIn,
            response=s.SlaSettingsOut, errors=(404,))
-    def set_sla_setting(self, request, project_id, body):
-        return self._as(request)("tickets", "set_sla_setting", dict(body, project_id=project_id))
+    def set_sla_setting(self, request, user, project_id, body):
+        return self._as(user)("tickets", "set_sla_setting", dict(body, project_id=project_id))
 
     # -- tickets --------------------------------------------------------------
     @route("POST", f"{V1}/repairs", summary="Report a repair (报修)", tags=("tickets",),
            body=s.RepairRequestIn, response=s.TicketOut, status=201, errors=(404, 422), idempotent=True)
-    def open_repair(self, request, body, request_id):
-        return self._as(request)("tickets", "open_repair",
+    def open_repair(self, request, user, body, request_id):
+        return self._as(user)("tickets", "open_repair",
                                  dict(s.RepairRequestIn().dump(body), request_id=request_id))
 
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
            query=s.TicketQuery, response=s.TicketListOut, errors=(404,))
-    def tickets(self, request, query):
-        return self._as(request)("tickets", "list_tickets", s.TicketQuery().dump(query))
+    def tickets(self, request, user, query):
+        return self._as(user)("tickets", "list_tickets", s.TicketQuery().dump(query))
 
     @route("GET", f"{V1}/tickets/{{ticket_id}}", summary="One ticket with its SLA clocks and history",
            tags=("tickets",), response=s.TicketOut, errors=(404,))
-    def ticket(self, request, ticket_id):
-        return self._as(request)("tickets", "get_ticket", ticket_id)
+    def ticket(self, request, user, ticket_id):
+        return self._as(user)("tickets", "get_ticket", ticket_id)
 
     # -- billing --------------------------------------------------------------
     @route("GET", f"{V1}/units/{{unit_id}}/account", summary="The unit's fee account and balance",
            tags=("billing",), response=s.AccountOut, errors=(404,))
-    def account(self, request, unit_id):
-        return self._as(request)("billing", "get_account", unit_id)
+    def account(self, request, user, unit_id):
+        return self._as(user)("billing", "get_account", unit_id)
 
     # -- notify ---------------------------------------------------------------
     @route("GET", f"{V1}/units/{{unit_id}}/notifications", summary="The unit's latest notifications",
            tags=("notify",), query=s.LimitQuery, response=s.NotificationOut, many=True, errors=(404,))
-    def unit_notifications(self, request, unit_id, query):
-        return self._as(request)("notify", "latest_for_unit", unit_id, query["limit"])
+    def unit_notifications(self, request, user, unit_id, query):
+        return self._as(user)("notify", "latest_for_unit", unit_id, query["limit"])
 
     @route("GET", f"{V1}/staff/inbox", summary="Notifications addressed to the caller's roles",
            tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True)
-    def staff_inbox(self, request, query):
-        return self._as(request)("notify", "staff_inbox", query["project_id"], query["unread_only"],
+    def staff_inbox(self, request, user, query):
+        return self._as(user)("notify", "staff_inbox", query["project_id"], query["unread_only"],
                                  query["limit"])
 
     @route("POST", f"{V1}/notifications/{{notification_id}}/read", summary="Mark a notification read",
            tags=("notify",), response=s.NotificationOut, errors=(404,))
-    def mark_read(self, request, notification_id):
-        return self._as(request)("notify", "mark_read", notification_id)
+    def mark_read(self, request, user, notification_id):
+        return self._as(user)("notify", "mark_read", notification_id)

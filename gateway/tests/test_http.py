@@ -146,6 +146,14 @@ def test_unknown_routes_and_methods_answer_json(gateway, web_session):
     assert web_session.get("/api/v1/nothing-here").json()["error"] == "route_not_found"
     response = web_session.delete("/api/v1/me")
     assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_anonymous_callers_hear_401_before_any_validation(gateway, web_session):
+    response = web_session.post("/api/v1/repairs", json={"unit_id": "u1", "content": ""})
+    assert response.status_code == 401 and "details" not in response.json()
+    response = web_session.get("/api/v1/tickets", params={"limit": "lots"})
+    assert response.status_code == 401
 
 
 def test_remote_errors_are_mapped(gateway, stubs, web_session):
