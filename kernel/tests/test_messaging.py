@@ -332,3 +332,28 @@ def test_postgres_driver_is_green_under_eventlet(pg_url):
     engine = make_engine(pg_url)
     engine.dispose()
     assert psycopg2.extensions.get_wait_callback() is not None
+
+
+def test_an_event_nobody_subscribes_to_is_parked_then_requeued(rabbit_config, schema):
+    """After OUTBOX_UNROUTED_GIVE_UP the relay stops retrying an unroutable event
+    and parks it as ``unrouted``; ``wuye-dlq outbox --requeue`` puts it back."""
+    from sqlalchemy.orm import sessionmaker
+
+    from kernel.dlq import outbox_rows
+
+    Session = sessionmaker(make_engine(schema["ledger"]))
+    relay = OutboxRelay(Session, LedgerBase, rabbit_config["AMQP_URI"],
+                        config={"AMQP_URI": rabbit_config["AMQP_URI"]}, unrouted_give_up=0)
+    try:
+        with Session() as session, session.begin():
+            CONTRACT.record(session, LedgerBase, "note.written", {"note_id": "n1", "text": "lonely"},
+                            group_id="g1", project_id="p1", clock=relay.clock, secret=TEST_SECRET)
+        assert relay.relay_once() == 0
+        row = rows(schema["ledger"], LedgerOutbox)[0]
+        assert row["status"] == "unrouted" and "unroutable" in row["last_error"]
+        assert relay.relay_once() == 0 and rows(schema["ledger"], LedgerOutbox)[0]["attempts"] == 1
+        listed = outbox_rows(schema["ledger"], requeue=True)
+        assert [r["status"] for r in listed] == ["pending"]
+    finally:
+        relay.stop()
+        Session.kw["bind"].dispose()
