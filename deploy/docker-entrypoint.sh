@@ -56,7 +56,7 @@ try:
 except OSError as exc:
     sys.exit(f"probe live: no process {pid}: {exc}")
 state = stat.rsplit(")", 1)[1].split()[0]
-if not any(b"nameko" in part for part in cmdline):
+if not any(b"kernel.serve" in part or b"nameko" in part for part in cmdline):
     sys.exit(f"probe live: process {pid} is not a nameko service")
 if state in ("Z", "T", "X"):
     sys.exit(f"probe live: process {pid} is in state {state}")
@@ -129,7 +129,7 @@ case "$cmd" in
     if [ "${WUYE_MIGRATE_ON_START:-0}" = 1 ]; then
       python -m deploy.migrate "$service"
     fi
-    exec python -m nameko run --config "$config" "$target" ;;
+    exec python -m kernel.serve --config "$config" "$target" ;;
   user)
     exec python -m gateway.cli "$@" ;;
   dlq)

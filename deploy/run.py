@@ -66,7 +66,7 @@ class Platform:
         for name, target in SERVICES.items():
             out = None if self.verbose else open(self.logs / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "nameko", "run", "--config", str(ROOT / f"deploy/config/{name}.yaml"),
+                [sys.executable, "-m", "kernel.serve", "--config", str(ROOT / f"deploy/config/{name}.yaml"),
                  target], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
             print(f"  started {name:8} pid {self.procs[name].pid}")

@@ -485,7 +485,7 @@ def test_entrypoint_serve_runs_the_target(name, fake_python):
     bindir, log = fake_python
     result = run_entrypoint("serve", name, path_first=bindir)
     assert result.returncode == 0, result.stderr
-    assert log.read_text().splitlines() == [f"-m nameko run --config deploy/config/{name}.yaml {SERVICES[name]}"]
+    assert log.read_text().splitlines() == [f"-m kernel.serve --config deploy/config/{name}.yaml {SERVICES[name]}"]
     assert (ROOT / f"deploy/config/{name}.yaml").is_file()
 
 
@@ -495,7 +495,7 @@ def test_entrypoint_migrates_first_when_asked(fake_python):
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines() == [
         "-m deploy.migrate tickets",
-        f"-m nameko run --config deploy/config/tickets.yaml {SERVICES['tickets']}"]
+        f"-m kernel.serve --config deploy/config/tickets.yaml {SERVICES['tickets']}"]
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -563,7 +563,7 @@ def test_probe_ready_sees_the_broker_connection(real_python_first):
 
 
 def test_probe_live_checks_the_nameko_process(real_python_first):
-    fake_service = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "nameko", "run"])
+    fake_service = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "-m", "kernel.serve"])
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         ok = run_entrypoint("probe", "live", path_first=real_python_first,
