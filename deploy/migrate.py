@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import sys
 
-from kernel.config import ROOT, default_db_url
+from kernel.config import default_db_url, migrations_dir
 from kernel.db import upgrade
 
 SERVICES = ("archive", "tickets", "billing", "notify", "gateway")
-
-
-def migrations_dir(name: str):
-    return ROOT / ("gateway" if name == "gateway" else f"services/{name}") / "migrations"
 
 
 def migrate(names=SERVICES, echo=print) -> None:

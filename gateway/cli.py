@@ -19,14 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel.clock import SystemClock
-from kernel.config import ROOT, default_db_url
+from kernel.config import default_db_url, migrations_dir
 from kernel.db import make_engine, upgrade
 from kernel.errors import WuyeError
 
 from . import accounts
 from .models import User
 
-MIGRATIONS = ROOT / "gateway" / "migrations"
+MIGRATIONS = migrations_dir("gateway")
 
 
 def _session(url: str) -> Session:

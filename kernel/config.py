@@ -26,6 +26,11 @@ def default_db_url(service: str) -> str:
     return f"sqlite:///{var_dir() / (service + '.db')}"
 
 
+def migrations_dir(service: str) -> Path:
+    """Where a service's Alembic history lives (the gateway's beside the services')."""
+    return ROOT / ("gateway" if service == "gateway" else f"services/{service}") / "migrations"
+
+
 def secret_from(config: dict) -> str:
     secret = config.get("WUYE_SECRET") or os.environ.get("WUYE_SECRET") or DEV_SECRET
     if secret == DEV_SECRET and os.environ.get("WUYE_ENV") == "production":

@@ -248,15 +248,3 @@ def upgrade(migrations_dir: str | Path, url: str, revision: str = "head") -> Non
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(migrations_dir, url), revision)
-
-
-def current_revision(url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
-    finally:
-        engine.dispose()
-

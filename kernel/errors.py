@@ -73,10 +73,6 @@ class Unavailable(WuyeError):
     kind, default_code = "Unavailable", "unavailable"
 
 
-KINDS = {cls.kind for cls in (
-    InvalidInput, Unauthenticated, Forbidden, NotFound, Conflict, RuleViolation, Unavailable,
-)}
-
 
 class RetryableError(Exception):
     """Raised by an event handler when the event cannot be applied *yet*

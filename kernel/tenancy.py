@@ -146,12 +146,6 @@ class Caller:
                 raise NotFound("no such unit", code=not_found_code)
             raise Forbidden("unit outside the caller's scope", code="project_out_of_scope")
 
-    def visible_project_ids(self, known: set[str]) -> set[str]:
-        """Filter a set of project ids (of the caller's group) to those it may see."""
-        if self.is_system or (self.is_staff and self.all_projects):
-            return set(known)
-        return set(known) & set(self.project_ids)
-
 
 # -- signing ----------------------------------------------------------------
 

@@ -309,12 +309,11 @@ class EventCapture:
 
 def migrated_sqlite(tmp_path, service: str) -> str:
     """A SQLite database for ``service`` with its Alembic migrations applied."""
-    from .config import ROOT
+    from .config import migrations_dir
     from .db import upgrade
 
     url = f"sqlite:///{tmp_path / (service + '.db')}"
-    migrations = ROOT / ("gateway" if service == "gateway" else f"services/{service}") / "migrations"
-    upgrade(migrations, url)
+    upgrade(migrations_dir(service), url)
     return url
 
 

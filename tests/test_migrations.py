@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from deploy.migrate import SERVICES, migrations_dir
+from deploy.migrate import SERVICES
+from kernel.config import migrations_dir
 from kernel.db import alembic_config, make_engine, upgrade
 
 MODELS = {name: ("gateway.models" if name == "gateway" else f"services.{name}.models") for name in SERVICES}

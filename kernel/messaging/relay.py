@@ -198,10 +198,3 @@ class OutboxRelay:
         except Exception:
             self._reset()
             raise
-
-    # -- inspection ---------------------------------------------------------
-    def counts(self) -> dict:
-        from sqlalchemy import func
-        OM = self.OutboxMessage
-        with self.Session() as session:
-            return dict(session.execute(select(OM.status, func.count()).group_by(OM.status)).all())

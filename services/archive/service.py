@@ -12,10 +12,6 @@ from .domain import files, registry
 from .events import CONTRACT
 from .models import Base
 
-CATEGORY_LABELS = {"public_area": "公共区域报修", "in_home_paid": "户内有偿维修",
-                   "not_covered": "非保修范围咨询", "unclassified": "报修"}
-
-
 class ArchiveService:
     name = "archive"
 
@@ -92,13 +88,8 @@ class ArchiveService:
     # -- events ---------------------------------------------------------------
     @event_handler("tickets", "ticket.opened")
     def on_ticket_opened(self, event: Event):
-        data = schemas.TicketOpenedIn().load(event.data)
-        label = CATEGORY_LABELS.get(data["category"], "报修")
-        files.file_correspondence(
-            self.work(Caller.system(event.group_id, "archive")), unit_id=data["unit_id"],
-            kind="repair_request", ref_type="ticket", ref_id=data["ticket_id"],
-            ref_number=data["number"], summary=f"{label}: {data['content']}",
-            occurred_at=data["received_at"])
+        files.file_repair_request(self.work(Caller.system(event.group_id, "archive")),
+                                  schemas.TicketOpenedIn().load(event.data))
 
     @event_handler("billing", "account.balance_changed")
     def on_balance_changed(self, event: Event):

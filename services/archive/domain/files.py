@@ -75,6 +75,19 @@ def file_correspondence(work: Work, *, unit_id: str | None, kind: str, ref_type:
     return entry
 
 
+#: how each kind of repair request is named in the household file
+REPAIR_LABELS = {"public_area": "公共区域报修", "in_home_paid": "户内有偿维修",
+                 "not_covered": "非保修范围咨询", "unclassified": "报修"}
+
+
+def file_repair_request(work: Work, ticket: dict) -> Correspondence | None:
+    """A repair request (from ``ticket.opened``) goes into the household's correspondence."""
+    label = REPAIR_LABELS.get(ticket["category"], "报修")
+    return file_correspondence(work, unit_id=ticket["unit_id"], kind="repair_request", ref_type="ticket",
+                               ref_id=ticket["ticket_id"], ref_number=ticket["number"],
+                               summary=f"{label}: {ticket['content']}", occurred_at=ticket["received_at"])
+
+
 def record_balance(work: Work, *, unit_id: str, balance_due, as_of: datetime) -> Household | None:
     """Keep the payment status summary (缴费情况) of the unit's household current."""
     household = active_household(work, unit_id)

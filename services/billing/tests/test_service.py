@@ -5,7 +5,7 @@ from kombu import Connection
 from nameko.exceptions import RemoteError
 from sqlalchemy import text
 
-from kernel.config import ROOT
+from kernel.config import migrations_dir
 from kernel.db import make_engine, upgrade
 from kernel.dlq import list_dead_letters
 from kernel.errors import parse_remote_error
@@ -14,7 +14,7 @@ from kernel.testing import (context, migrated_sqlite, publish_event, resident,
                             service_config, staff, temporary_pg_database, wait_for)
 from services.billing.service import BillingService
 
-MIGRATIONS = ROOT / "services" / "billing" / "migrations"
+MIGRATIONS = migrations_dir("billing")
 G = "group-1"
 SYSTEM = context(Caller.system(G, "test"))
 FINANCE = context(staff(G, ["p1"], roles=["finance"], user_id="fin-1"))

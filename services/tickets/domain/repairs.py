@@ -19,7 +19,7 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import (AppointmentRequired, BadReceivedTime, ProjectNotFound, TicketNotFound,
-                          UnitNotFound)
+                          UnitNotFound, UnknownSlaSetting)
 from ..models import ProjectCopy, SlaSetting, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
 from . import sla
 
@@ -47,8 +47,6 @@ def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
 
 
 def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict[str, int]:
-    from ..exceptions import UnknownSlaSetting
-
     project = _project(work, project_id)
     work.caller.require_project(project.group_id, project.id)
     work.caller.require_role(*SLA_SETTING_ROLES)
