@@ -1,0 +1,20 @@
+"""Household files (一户一档) and who read them."""
+from __future__ import annotations
+
+from .. import schemas as s
+from ..routing import route
+from .base import V1, RouteModule
+
+
+class ArchiveRoutes(RouteModule):
+    @route("GET", f"{V1}/households/{{household_id}}/file", tags=("archive",), query=s.FileQuery,
+           response=s.HouseholdFileOut, errors=(404,),
+           summary="Read a household file (一户一档); customer service only, every read is logged")
+    def household_file(self, request, user, household_id, query):
+        return self._as(user)("archive", "read_household_file", household_id, query["purpose"])
+
+    @route("GET", f"{V1}/households/{{household_id}}/file/access-log", tags=("archive",),
+           response=s.AccessLogOut, many=True, errors=(404,),
+           summary="Who read this household file, when and why (业户档案查阅记录)")
+    def household_file_log(self, request, user, household_id):
+        return self._as(user)("archive", "file_access_log", household_id)

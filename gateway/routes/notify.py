@@ -1,0 +1,24 @@
+"""Notifications: a unit's latest, the staff inbox, read marks."""
+from __future__ import annotations
+
+from .. import schemas as s
+from ..routing import route
+from .base import V1, RouteModule
+
+
+class NotifyRoutes(RouteModule):
+    @route("GET", f"{V1}/units/{{unit_id}}/notifications", summary="The unit's latest notifications",
+           tags=("notify",), query=s.LimitQuery, response=s.NotificationOut, many=True, errors=(404,))
+    def unit_notifications(self, request, user, unit_id, query):
+        return self._as(user)("notify", "latest_for_unit", unit_id, query["limit"])
+
+    @route("GET", f"{V1}/staff/inbox", summary="Notifications addressed to the caller's roles",
+           tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True)
+    def staff_inbox(self, request, user, query):
+        return self._as(user)("notify", "staff_inbox", query["project_id"], query["unread_only"],
+                                 query["limit"])
+
+    @route("POST", f"{V1}/notifications/{{notification_id}}/read", summary="Mark a notification read",
+           tags=("notify",), response=s.NotificationOut, errors=(404,))
+    def mark_read(self, request, user, notification_id):
+        return self._as(user)("notify", "mark_read", notification_id)

@@ -1,0 +1,72 @@
+"""Health, the index and the OpenAPI document."""
+from __future__ import annotations
+
+import time
+
+import eventlet
+from kombu import Connection
+
+from .. import schemas as s
+from ..errors import json_response
+from ..openapi import build_document
+from ..routing import route
+from .base import SERVICES, V1, RouteModule
+
+
+class PlatformRoutes(RouteModule):
+    @route("GET", "/health", summary="Liveness of the broker and every service", tags=("platform",),
+           auth=False, response=s.HealthOut)
+    def health(self, request):
+        started = time.monotonic()
+        pile = eventlet.GreenPile()
+        for service in SERVICES:
+            pile.spawn(self._ping, service)
+        services = dict(pile)
+        broker = self._ping_broker()
+        ok = broker["status"] == "ok" and all(v["status"] == "ok" for v in services.values())
+        body = {"status": "ok" if ok else "degraded", "broker": broker, "services": services,
+                "checked_in_ms": round((time.monotonic() - started) * 1000)}
+        return json_response(s.HealthOut().dump(body), 200 if ok else 503)
+
+    def _ping(self, service):
+        started = time.monotonic()
+        try:
+            self.health_rpc.call({}, service, "health")
+            return service, {"status": "ok", "latency_ms": round((time.monotonic() - started) * 1000)}
+        except Exception as exc:
+            return service, {"status": "down", "error": type(exc).__name__}
+
+    def _ping_broker(self):
+        try:
+            with Connection(self.config["AMQP_URI"], connect_timeout=3) as conn:
+                conn.ensure_connection(max_retries=1)
+            return {"status": "ok"}
+        except Exception as exc:
+            return {"status": "down", "error": type(exc).__name__}
+
+    @route("GET", "/", summary="Where to start: the API's entry points", tags=("platform",), auth=False)
+    def index(self, request):
+        base = request.host_url.rstrip("/")
+        return {
+            "name": "Wuye (物业) API", "version": "v1",
+            "links": {
+                "openapi": f"{base}{V1}/openapi.json",
+                "health": f"{base}/health",
+                "login": {"method": "POST", "href": f"{base}{V1}/auth/token",
+                          "body": {"username": "...", "password": "..."}},
+                "me": f"{base}{V1}/me",
+                "projects": f"{base}{V1}/projects",
+                "report_a_repair": {"method": "POST", "href": f"{base}{V1}/repairs"},
+            },
+            "auth": "send 'Authorization: Bearer <access_token>' from the login call",
+        }
+
+    @route("GET", "/health/live", summary="The gateway process answers (no dependencies checked)",
+           tags=("platform",), auth=False)
+    def live(self, request):
+        return {"status": "ok"}
+
+    @route("GET", f"{V1}/openapi.json", summary="This API's OpenAPI 3.1 document", tags=("platform",),
+           auth=False)
+    def openapi(self, request):
+        return json_response(build_document(request.host_url.rstrip("/")))

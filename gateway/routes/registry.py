@@ -1,0 +1,56 @@
+"""Projects, buildings, units and households (archive's registry)."""
+from __future__ import annotations
+
+from .. import schemas as s
+from ..composition import unit_overview
+from ..routing import Created, route
+from .base import V1, RouteModule
+
+
+class RegistryRoutes(RouteModule):
+    @route("GET", f"{V1}/projects", summary="Projects the caller may see", tags=("registry",),
+           response=s.ProjectOut, many=True)
+    def projects(self, request, user):
+        return self._as(user)("archive", "list_projects")
+
+    @route("GET", f"{V1}/projects/{{project_id}}/units", summary="Units of a project (staff)",
+           tags=("registry",), response=s.UnitOut, many=True, errors=(404,))
+    def project_units(self, request, user, project_id):
+        return self._as(user)("archive", "list_units", project_id)
+
+    @route("GET", f"{V1}/units/{{unit_id}}", summary="One unit", tags=("registry",), response=s.UnitOut,
+           errors=(404,))
+    def unit(self, request, user, unit_id):
+        return self._as(user)("archive", "get_unit", unit_id)
+
+    @route("GET", f"{V1}/units/{{unit_id}}/overview", tags=("registry",), response=s.OverviewOut,
+           errors=(404,), summary="Household, open tickets, balance and latest notifications of a unit")
+    def unit_overview(self, request, user, unit_id):
+        return unit_overview(self._as(user), unit_id)
+
+    @route("POST", f"{V1}/projects", summary="Register a project of the caller's group (group admin)",
+           tags=("registry",), body=s.ProjectIn, response=s.ProjectOut, status=201, errors=(409,))
+    def register_project(self, request, user, body):
+        call = self._as(user)
+        result = call("archive", "register_project", dict(s.ProjectIn().dump(body), group_id=user.group_id))
+        return Created(result, result.pop("created", True))
+
+    @route("POST", f"{V1}/projects/{{project_id}}/buildings", summary="Register a building (楼栋)",
+           tags=("registry",), body=s.BuildingIn, response=s.BuildingOut, status=201, errors=(404,))
+    def register_building(self, request, user, project_id, body):
+        result = self._as(user)("archive", "register_building",
+                                   dict(s.BuildingIn().dump(body), project_id=project_id))
+        return Created(result, result.pop("created", True))
+
+    @route("POST", f"{V1}/buildings/{{building_id}}/units", summary="Register a unit (房屋) with its area",
+           tags=("registry",), body=s.UnitIn, response=s.UnitOut, status=201, errors=(404,))
+    def register_unit(self, request, user, building_id, body):
+        result = self._as(user)("archive", "register_unit",
+                                   dict(s.UnitIn().dump(body), building_id=building_id))
+        return Created(result, result.pop("created", True))
+
+    @route("POST", f"{V1}/units/{{unit_id}}/move-in", summary="Move a household in (入伙)",
+           tags=("registry",), body=s.MoveInIn, response=s.HouseholdOut, status=201, errors=(404, 409))
+    def move_in(self, request, user, unit_id, body):
+        result = self._as(user)("archive", "move_in", dict(s.MoveInIn().dump(body), unit_id=unit_id))
+        return Created(result, result.pop("created", True))
