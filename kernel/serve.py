@@ -13,7 +13,15 @@ What ``nameko run`` does, plus two things production needs:
 """
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+# Third-party notices meant for library maintainers, not operators: eventlet announces
+# its own deprecation on import, nameko's CLI module imports pkg_resources. Neither is
+# actionable in a running service, so they stay out of the service's output.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="eventlet")
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 

@@ -21,13 +21,17 @@ def test_sigterm_stops_an_idle_http_service_promptly(tmp_path, rabbit_config):
                       "SHUTDOWN_GRACE: 5\n")
     proc = subprocess.Popen([sys.executable, "-m", "kernel.serve", "--config", str(config),
                              "kernel.tests.serve_target:Pinger"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, PYTHONWARNINGS="default"))   # show every warning
     try:
         wait_for(lambda: _answers(port), timeout=30, interval=0.2, message="the service to listen")
         time.sleep(1.0)                                   # let the hub go idle
         os.kill(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=10) == 0                # `nameko run` would still be running
-        assert "stopping (signal 15)" in proc.stdout.read()
+        output = proc.stdout.read()
+        assert "stopping (signal 15)" in output
+        # an operator reads this output: no library deprecation notices in it
+        assert "Warning" not in output and "deprecated" not in output, output
     finally:
         if proc.poll() is None:
             proc.kill()
