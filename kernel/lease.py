@@ -48,8 +48,8 @@ def claim_due(session: Session, model, *, key, now: datetime, lease: timedelta, 
 
     ``key`` is the primary-key column; ``where`` the table's own conditions
     (status, kinds, projects); ``values`` extra columns to set with the lease
-    (status, holder, attempts); ``returning`` the columns to hand back (default:
-    the key). Rows come back in ``order_by`` order (default: ``next_attempt_at``).
+    (status, holder, attempts); ``returning`` the columns to hand back as rows
+    ``(key, *returning)`` (default: just the keys). Rows come back in ``order_by`` order (default: ``next_attempt_at``).
     The caller commits."""
     conditions = due(model, now, *where)
     order = order_by if order_by is not None else model.next_attempt_at
@@ -59,14 +59,14 @@ def claim_due(session: Session, model, *, key, now: datetime, lease: timedelta, 
     keys = session.scalars(query).all()
     if not keys:
         return []
-    columns = tuple(returning) or (key,)
+    returning = tuple(returning)
     stmt = (update(model).where(key.in_(keys), *conditions)
             .values(lease_until=now + lease, **(values or {}))
-            .returning(key, *columns)
+            .returning(key, *returning)
             .execution_options(synchronize_session=False))
-    leased = {row[0]: row[1:] for row in session.execute(stmt).all()}
+    leased = {row[0]: row for row in session.execute(stmt).all()}
     rows = [leased[k] for k in keys if k in leased]      # RETURNING order is not guaranteed
-    return [r[0] for r in rows] if not returning else rows
+    return rows if returning else [row[0] for row in rows]
 
 
 @dataclass(frozen=True)
