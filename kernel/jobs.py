@@ -275,13 +275,21 @@ class JobExecutor:
             return []
         J, now = self.model, self.clock.now()
         with self.Session() as session, session.begin():
-            # a job whose last attempt died with its worker (lease ran out) is failed, not retried
-            session.execute(
-                update(J).where(J.status == "running", J.lease_until < now, J.attempts >= J.max_attempts,
-                                *self._mine())
-                .values(status="failed", lease_until=None, leased_by=None, finished_at=now, updated_at=now,
-                        last_error="the worker stopped while running the last attempt (lease expired)")
-                .execution_options(synchronize_session=False))
+            # a job whose last attempt died with its worker (lease ran out) is failed, not retried;
+            # SKIP LOCKED: a row locked by a job still running (past its lease) is left alone
+            dead = select(J.id).where(J.status == "running", J.lease_until < now,
+                                      J.attempts >= J.max_attempts, *self._mine())
+            if session.get_bind().dialect.name == "postgresql":
+                dead = dead.with_for_update(skip_locked=True)
+            dead_ids = session.scalars(dead).all()
+            if dead_ids:
+                session.execute(
+                    update(J).where(J.id.in_(dead_ids), J.status == "running", J.lease_until < now)
+                    .values(status="failed", lease_until=None, leased_by=None, finished_at=now,
+                            updated_at=now,
+                            last_error="the worker stopped while running the last attempt (lease expired)")
+                    .execution_options(synchronize_session=False))
+                log.error("jobs: %d job(s) failed: their worker stopped during the last attempt", len(dead_ids))
             rows = claim_due(
                 session, J, key=J.id, now=now, lease=timedelta(seconds=self.lease_seconds),
                 limit=self.batch_size,

@@ -189,6 +189,38 @@ def test_a_claimed_job_is_not_taken_by_another_replica_until_its_lease_ends(Sess
         assert session.scalar(select(Effect.runner)) == b.name
 
 
+@pytest.mark.postgres
+def test_a_job_running_past_its_lease_is_not_taken_by_another_replica(pg_url, clock):
+    """On PostgreSQL the running job holds its row: another replica skips it (SKIP LOCKED)
+    even after the lease ran out, and it still runs once."""
+    from eventlet.event import Event as GreenEvent
+
+    engine = make_engine(pg_url)
+    Base.metadata.create_all(engine)
+    Session = sessionmaker(engine, expire_on_commit=False)
+    started, release = GreenEvent(), GreenEvent()
+
+    def slow(work, job):
+        write_effect(work, job)
+        started.send(True)
+        release.wait()
+
+    try:
+        schedule(Session, clock, "k1")
+        a = executor(Session, clock, lease_seconds=30, handlers={"effect": slow})
+        b = executor(Session, clock, lease_seconds=30)
+        running = eventlet.spawn(a.run_once)
+        started.wait()
+        clock.advance(seconds=31)                         # a's lease is over while it still runs
+        assert b.run_once() == 0
+        release.send(True)
+        assert running.wait() == 1
+        assert b.run_once() == 0 and effects(Session) == ["k1"]
+        assert job_row(Session, "k1").status == "done"
+    finally:
+        engine.dispose()
+
+
 def test_a_crash_mid_job_rolls_its_writes_back_and_another_replica_reruns_it(Session, clock):
     FAILURES["k1"] = [Crash()]
     schedule(Session, clock, "k1")
