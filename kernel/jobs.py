@@ -367,7 +367,8 @@ class JobRunner(DependencyProvider):
     ``JobRunner(CONTRACT, {"kind": handler})``; config: ``JOBS_ENABLED`` (true),
     ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
     ``JOBS_BATCH_SIZE`` (20), ``JOBS_LEASE_SECONDS`` (60), ``JOBS_RETRY_BASE`` (30 s),
-    ``JOBS_RETRY_MAX`` (3600 s). ``self.jobs`` is the :class:`JobExecutor`."""
+    ``JOBS_RETRY_MAX`` (3600 s). Injected into a worker it is the :class:`JobExecutor`
+    (``JOBS_ENABLED=false``: a process that schedules jobs but leaves running them to others)."""
 
     shared_clock = SharedClock()
 
