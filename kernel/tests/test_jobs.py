@@ -309,14 +309,19 @@ def test_two_running_containers_run_each_of_200_due_jobs_exactly_once(container_
     engine = make_engine(pg_url)
     Base.metadata.create_all(engine)
     Session = sessionmaker(engine, expire_on_commit=False)
-    clock = ManualClock()
-    for i in range(200):
-        schedule(Session, clock, f"tick-{i:03d}", kind="tick", project_id=f"p{i % 3}")
     config = {"AMQP_URI": rabbit_config["AMQP_URI"], "DB_URL": pg_url, "WUYE_SECRET": TEST_SECRET,
               "JOBS_POLL_INTERVAL": 0.05, "JOBS_BATCH_SIZE": 5, "JOBS_LEASE_SECONDS": 30}
     containers = [container_factory(Clockwork, config) for _ in range(2)]
     for container in containers:
         container.start()
+    # both are polling before the work arrives: 200 jobs due now, in one transaction
+    clock = ManualClock()
+    with Session() as session, session.begin():
+        jobs = Work.build(session, clock, Caller.system("g1"), base=Base, contract=CONTRACT,
+                          secret=TEST_SECRET).jobs
+        for i in range(200):
+            jobs.schedule("tick", key=f"tick-{i:03d}", due_at=clock.now(), group_id="g1",
+                          project_id=f"p{i % 3}")
 
     def finished():
         with Session() as session:
