@@ -43,3 +43,11 @@ class Work:
               secret: str) -> "Work":
         return cls(session, clock, caller,
                    EventRecorder(session, base, contract, clock, secret, caller))
+
+    # -- scheduled jobs (kernel.jobs) ---------------------------------------------
+    @property
+    def jobs(self):
+        """``work.jobs.schedule(kind, key=, due_at=, payload=, group_id=, project_id=)`` and
+        ``work.jobs.cancel(kind, key)``, in this unit of work's transaction."""
+        from .jobs import JobScheduler   # kernel.jobs builds Work for its handlers
+        return JobScheduler(self.session, self.events.base, self.clock)

@@ -19,7 +19,7 @@ queues, and after the last attempt parks the message in ``wuye.dlq.{service}``,
 which ``wuye-dlq`` lists and replays.
 """
 from .envelope import Event, InvalidEnvelope
-from .models import kernel_tables
+from .models import job_table, kernel_tables
 from .outbox import EventContract, record_event
 
-__all__ = ["Event", "InvalidEnvelope", "EventContract", "kernel_tables", "record_event"]
+__all__ = ["Event", "InvalidEnvelope", "EventContract", "job_table", "kernel_tables", "record_event"]

@@ -1,9 +1,10 @@
-"""The outbox and inbox tables, created inside each service's own MetaData."""
+"""The kernel's tables -- outbox, inbox and scheduled jobs -- created inside each
+service's own MetaData (so every service's Alembic history carries them)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UtcDateTime
@@ -17,7 +18,8 @@ SeqType = BigInteger().with_variant(Integer(), "sqlite")
 def kernel_tables(Base):
     """Return ``(OutboxMessage, InboxRecord)`` mapped on the service's ``Base``.
 
-    Call it once in the service's ``models.py`` so Alembic sees the tables."""
+    Call it once in the service's ``models.py`` so Alembic sees the tables.
+    It also registers the scheduled-jobs table (:func:`job_table`)."""
     if Base in _cache:
         return _cache[Base]
 
@@ -56,4 +58,47 @@ def kernel_tables(Base):
         processed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     _cache[Base] = (OutboxMessage, InboxRecord)
+    job_table(Base)
     return _cache[Base]
+
+
+_job_cache: dict = {}
+
+
+def job_table(Base):
+    """The ``jobs`` table (:mod:`kernel.jobs`) mapped on the service's ``Base``."""
+    if Base in _job_cache:
+        return _job_cache[Base]
+
+    class ScheduledJob(Base):
+        """One unit of due work, run exactly once by whichever replica claims it. 定时任务"""
+
+        __tablename__ = "jobs"
+
+        id: Mapped[str] = mapped_column(String(36), primary_key=True)
+        kind: Mapped[str] = mapped_column(String(80))        # a registered handler's name
+        key: Mapped[str] = mapped_column(String(200))        # unique per kind: the same work once
+        group_id: Mapped[str | None] = mapped_column(String(36))
+        project_id: Mapped[str | None] = mapped_column(String(36))
+        payload: Mapped[str] = mapped_column(Text, default="{}")   # plain JSON
+        due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+        next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+        # pending | running | done | failed | cancelled
+        status: Mapped[str] = mapped_column(String(12), default="pending")
+        attempts: Mapped[int] = mapped_column(Integer, default=0)
+        max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+        lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+        leased_by: Mapped[str | None] = mapped_column(String(100))
+        last_error: Mapped[str | None] = mapped_column(Text)
+        created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+        updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+        finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+        __table_args__ = (
+            UniqueConstraint("kind", "key", name="uq_job_kind_key"),
+            Index("ix_jobs_due", "status", "next_attempt_at"),
+            Index("ix_jobs_project", "project_id", "status"),
+        )
+
+    _job_cache[Base] = ScheduledJob
+    return ScheduledJob

@@ -1,11 +1,13 @@
 """The outbox relay: publishes committed outbox rows with publisher confirms.
 
-It claims due rows with a short lease (so several replicas of a service can run
-relays side by side; on PostgreSQL the claim also uses ``SKIP LOCKED``),
+It claims due rows with a short lease (:func:`kernel.lease.claim_due`, shared
+with scheduled jobs and notify's SMS sender: several replicas of a service can
+run relays side by side; on PostgreSQL the claim also uses ``SKIP LOCKED``),
 publishes each to ``{source}.events`` with routing key = event type, and marks
 a row sent only after the broker confirmed it. A failure leaves the row pending
-with exponential backoff; a *mandatory* event the broker could not route (no
-subscriber queue exists yet) is retried the same way and parked as
+with exponential backoff (:class:`kernel.lease.Backoff`); a *mandatory* event
+the broker could not route (no subscriber queue exists yet) is retried the same
+way and parked as
 ``unrouted`` after ``OUTBOX_UNROUTED_GIVE_UP`` seconds -- ``wuye-dlq outbox``
 lists and re-queues those.
 
@@ -26,9 +28,10 @@ from kombu.exceptions import ChannelError, KombuError
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 
 from ..clock import ensure_aware, clock_from_setting
+from ..lease import Backoff, claim_due
 from .models import kernel_tables
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
-        self.backoff_max = backoff_max
+        self.backoff = Backoff(base=1.0, cap=backoff_max)
         self.unrouted_give_up = timedelta(seconds=unrouted_give_up)
         self._running = False
         self._wakeup = GreenEvent()
@@ -96,22 +99,11 @@ class OutboxRelay:
     # -- one pass -----------------------------------------------------------
     def _claim(self) -> list:
         OM = self.OutboxMessage
-        now = self.clock.now()
         with self.Session() as session, session.begin():
-            query = (
-                select(OM.seq, OM.event_id, OM.event_type, OM.source, OM.body, OM.mandatory,
-                       OM.attempts, OM.created_at)
-                .where(OM.status == "pending", OM.next_attempt_at <= now,
-                       or_(OM.lease_until.is_(None), OM.lease_until < now))
-                .order_by(OM.seq).limit(self.batch_size)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
-            if rows:
-                session.execute(update(OM).where(OM.seq.in_([r.seq for r in rows]))
-                                .values(lease_until=now + self.lease))
-        return rows
+            return claim_due(session, OM, key=OM.seq, now=self.clock.now(), lease=self.lease,
+                             limit=self.batch_size, where=(OM.status == "pending",), order_by=OM.seq,
+                             returning=(OM.event_id, OM.event_type, OM.source, OM.body, OM.mandatory,
+                                        OM.attempts, OM.created_at))
 
     def relay_once(self) -> int:
         rows = self._claim()
@@ -142,9 +134,8 @@ class OutboxRelay:
                     attempts=OM.attempts + 1))
             for row, error, unroutable in failed:
                 attempts = row.attempts + 1
-                delay = min(self.backoff_max, 0.5 * (2 ** min(attempts, 16)))
                 values = dict(attempts=attempts, last_error=error[:2000], lease_until=None,
-                              next_attempt_at=now + timedelta(seconds=delay))
+                              next_attempt_at=self.backoff.next_attempt(now, attempts))
                 if unroutable and now - ensure_aware(row.created_at) >= self.unrouted_give_up:
                     values["status"] = "unrouted"
                     log.error("outbox: %s %s parked as unrouted after %s attempts",

@@ -9,11 +9,12 @@ from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import UtcDateTime, new_base
-from kernel.messaging import kernel_tables
+from kernel.messaging import job_table, kernel_tables
 from kernel.money import FixedDecimal, MoneyType
 
 Base = new_base()
 OutboxMessage, InboxRecord = kernel_tables(Base)
+ScheduledJob = job_table(Base)       # kernel.jobs
 
 ID = String(36)
 

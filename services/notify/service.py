@@ -28,7 +28,9 @@ class SmsSender(DependencyProvider):
             retry_base=float(config.get("SMS_RETRY_BASE", 30)),
             retry_max=float(config.get("SMS_RETRY_MAX", 3600)),
             batch_size=int(config.get("SMS_BATCH_SIZE", 10)),
-            lease_seconds=float(config.get("SMS_LEASE_SECONDS", 120)),
+            # a message is at most this late after a sender died mid-batch; above the timeout
+            lease_seconds=float(config.get("SMS_LEASE_SECONDS", 30)),
+            send_timeout=float(config.get("SMS_HTTP_TIMEOUT", 5)),
         )
 
     def get_dependency(self, worker_ctx) -> "SmsSender":

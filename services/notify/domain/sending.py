@@ -2,29 +2,38 @@
 
 One pass (the service's timer runs one every ``SMS_SEND_INTERVAL`` seconds):
 
-1. **claim** the due pending deliveries by setting a lease on each (a
-   conditional update, so two senders never take the same one);
+1. **claim** the due pending deliveries with a lease (the kernel's one claim,
+   :func:`kernel.lease.claim_due`: ``SKIP LOCKED`` on PostgreSQL, a conditional
+   update everywhere, so two senders never take the same one);
 2. the caller commits the claim (``between``) -- nothing is held open while
    the provider is on the line;
 3. **send** each through the provider, with the delivery id as ``ref``
-   (the provider's idempotency key);
+   (the provider's idempotency key); a message whose lease would run out
+   before the provider could answer (``send_timeout``) is left for the next
+   claim instead of being sent by two senders at once;
 4. **record** each outcome: accepted → ``sent`` and ``notification.delivered``;
-   temporary error → retried with exponential backoff from the clock until
-   ``max_attempts``, then ``failed``; rejected → ``failed`` at once. The last
-   error is kept.
+   temporary error → retried with exponential backoff from the clock
+   (:class:`kernel.lease.Backoff`) until ``max_attempts``, then ``failed``;
+   rejected → ``failed`` at once. The last error is kept.
 
-A sender that dies between 3 and 4 leaves the lease to expire; the message is
-sent again with the same ``ref``.
+Exactly once: a sender that dies between 3 and 4 leaves the lease to expire
+(``SMS_LEASE_SECONDS``, 30 s by default -- so the message is at most that
+late); the next pass sends it again with the same ``ref`` and the provider,
+which already has that ref, answers with the first message id and sends
+nothing. The lease must be longer than the provider's timeout
+(``SMS_HTTP_TIMEOUT``, 5 s).
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 
+from kernel.clock import Clock
+from kernel.lease import Backoff, claim_due
 from kernel.work import Work
 
 from ..models import Delivery
@@ -40,10 +49,20 @@ class SmsPolicy:
     retry_base: float = 30.0      # seconds before the 2nd attempt; doubles each time
     retry_max: float = 3600.0
     batch_size: int = 10
-    lease_seconds: float = 120.0  # longer than a batch of provider timeouts
+    lease_seconds: float = 30.0   # how late a message can be after a sender died mid-batch
+    send_timeout: float = 5.0     # the provider's timeout: no send starts this close to the lease's end
+
+    def __post_init__(self):
+        if self.lease_seconds <= self.send_timeout:
+            raise ValueError(f"SMS_LEASE_SECONDS ({self.lease_seconds}) must be longer than the provider's "
+                             f"timeout ({self.send_timeout})")
+
+    @property
+    def retry(self) -> Backoff:
+        return Backoff(base=self.retry_base, cap=self.retry_max, max_attempts=self.max_attempts)
 
     def backoff(self, attempts: int) -> timedelta:
-        return timedelta(seconds=min(self.retry_max, self.retry_base * 2 ** max(attempts - 1, 0)))
+        return self.retry.delay(attempts)
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,7 @@ class OutgoingSms:
     delivery_id: str
     phone: str
     text: str
+    lease_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,34 +85,25 @@ class Outcome:
         return self.message_id is not None
 
 
-def _due(now):
-    return (Delivery.channel == SMS, Delivery.status == "pending", Delivery.next_attempt_at <= now,
-            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
-
-
 def claim_due_sms(work: Work, policy: SmsPolicy) -> list[OutgoingSms]:
-    now = work.clock.now()
-    ids = work.session.scalars(select(Delivery.id).where(*_due(now))
-                               .order_by(Delivery.next_attempt_at).limit(policy.batch_size)).all()
-    lease = now + timedelta(seconds=policy.lease_seconds)
-    claimed = []
-    for delivery_id in ids:
-        result = work.session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, *_due(now)).values(lease_until=lease)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            claimed.append(delivery_id)
-    if not claimed:
-        return []
-    rows = work.session.scalars(select(Delivery).where(Delivery.id.in_(claimed))
-                                .execution_options(populate_existing=True)).all()
-    return [OutgoingSms(d.id, d.address, d.body) for d in rows]
+    rows = claim_due(work.session, Delivery, key=Delivery.id, now=work.clock.now(),
+                     lease=timedelta(seconds=policy.lease_seconds), limit=policy.batch_size,
+                     where=(Delivery.channel == SMS, Delivery.status == "pending"),
+                     returning=(Delivery.address, Delivery.body, Delivery.lease_until))
+    return [OutgoingSms(delivery_id, phone, text, lease_until)
+            for delivery_id, phone, text, lease_until in rows]
 
 
-def send_all(provider: SmsProvider, batch: list[OutgoingSms]) -> list[Outcome]:
-    """Talk to the provider; no database here."""
+def send_all(provider: SmsProvider, batch: list[OutgoingSms], clock: Clock | None = None,
+             send_timeout: float = 0.0) -> list[Outcome]:
+    """Talk to the provider; no database here. With a ``clock``, a message whose lease
+    ends within ``send_timeout`` is not sent (its lease runs out; the next claim sends it)."""
     outcomes = []
     for sms in batch:
+        if clock is not None and sms.lease_until is not None and \
+                clock.now() + timedelta(seconds=send_timeout) >= sms.lease_until:
+            log.warning("SMS delivery %s: lease too close to its end, left for the next pass", sms.delivery_id)
+            continue
         try:
             outcomes.append(Outcome(sms.delivery_id, message_id=provider.send(sms.phone, sms.text,
                                                                                sms.delivery_id)))
@@ -119,13 +130,13 @@ def record_outcome(work: Work, outcome: Outcome, policy: SmsPolicy) -> Delivery 
         delivery.provider_message_id, delivery.last_error, delivery.next_attempt_at = \
             outcome.message_id, None, None
         record_delivered(work, delivery.notification, delivery)
-    elif outcome.permanent or delivery.attempts >= policy.max_attempts:
+    elif outcome.permanent or policy.retry.gives_up(delivery.attempts):
         delivery.status, delivery.last_error, delivery.next_attempt_at = "failed", outcome.error, None
         log.warning("SMS delivery %s failed after %d attempt(s): %s", delivery.id, delivery.attempts,
                     outcome.error)
     else:
         delivery.last_error = outcome.error
-        delivery.next_attempt_at = now + policy.backoff(delivery.attempts)
+        delivery.next_attempt_at = policy.retry.next_attempt(now, delivery.attempts)
     return delivery
 
 
@@ -138,5 +149,5 @@ def send_due_sms(work: Work, provider: SmsProvider, policy: SmsPolicy = SmsPolic
         return []
     if between is not None:
         between()
-    outcomes = send_all(provider, batch)
+    outcomes = send_all(provider, batch, work.clock, policy.send_timeout)
     return [d for d in (record_outcome(work, o, policy) for o in outcomes) if d is not None]

@@ -1,4 +1,5 @@
 """notify's rules, without a broker."""
+import json
 from datetime import timedelta
 
 import pytest
@@ -351,6 +352,96 @@ def test_a_claimed_sms_is_not_taken_by_a_second_sender_until_its_lease_ends(sess
     clock.advance(seconds=POLICY.lease_seconds + 1)       # the first sender died
     assert [s.delivery_id for s in sending.claim_due_sms(work(session, clock), POLICY)] == [
         first[0].delivery_id]
+
+
+class SenderDied(BaseException):
+    """The notify process dying (SIGKILL, OOM): nothing after it runs, nothing handles it."""
+
+
+class DiesAfterSending:
+    """The provider accepts the message, then the sender dies before recording it."""
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    def send(self, phone, text, ref):
+        self.provider.send(phone, text, ref)
+        raise SenderDied()
+
+
+def crash_after_sending_then_resend(session, clock, provider):
+    """Pass 1 sends and dies before recording; pass 2 (after the lease) sends again."""
+    open_ticket(session, clock)
+    session.commit()
+    with pytest.raises(SenderDied):
+        sending.send_due_sms(work(session, clock), DiesAfterSending(provider), POLICY, between=session.commit)
+    session.rollback()                       # the dead process's transaction is gone
+    d = sms_delivery(session)
+    assert (d.status, d.attempts) == ("pending", 0) and d.lease_until is not None
+    assert sending.send_due_sms(work(session, clock), provider, POLICY, between=session.commit) == []
+    clock.advance(seconds=POLICY.lease_seconds + 1)         # the lease of the dead sender ends
+    [done] = sending.send_due_sms(work(session, clock), provider, POLICY, between=session.commit)
+    session.commit()
+    return done
+
+
+def test_a_crash_between_sending_and_recording_is_delivered_once_by_the_dev_provider(session, clock, estate,
+                                                                                    tmp_path):
+    from services.notify.providers import LogSmsProvider
+
+    path = tmp_path / "sms.log"
+    done = crash_after_sending_then_resend(session, clock, LogSmsProvider(path))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["ref"] == done.id       # one text on the phone
+    assert (done.status, done.attempts, done.provider_message_id) == ("sent", 1, f"log-{done.id}")
+    assert done.sent_at == clock.now()
+
+
+def test_a_crash_between_sending_and_recording_is_delivered_once_by_an_http_gateway(session, clock, estate):
+    from services.notify.providers import HttpSmsProvider
+    from services.notify.tests.stub import SmsGatewayStub
+
+    gateway = SmsGatewayStub()
+    try:
+        done = crash_after_sending_then_resend(session, clock, HttpSmsProvider(gateway.url, timeout=2))
+    finally:
+        gateway.close()
+    assert [r["idempotency_key"] for r in gateway.requests] == [done.id, done.id]   # sent twice, same ref
+    assert len(gateway.delivered) == 1                                              # delivered once
+    assert (done.status, done.provider_message_id) == ("sent", "msg-1")
+
+
+def test_the_lease_after_a_crash_is_short_and_outlives_the_provider_timeout():
+    policy = sending.SmsPolicy()
+    assert policy.lease_seconds <= 30 and policy.send_timeout < policy.lease_seconds
+    with pytest.raises(ValueError, match="SMS_LEASE_SECONDS"):
+        sending.SmsPolicy(lease_seconds=5, send_timeout=5)
+
+
+class SlowProvider(FakeProvider):
+    """Each send takes 20 s of the clock."""
+
+    def __init__(self, clock):
+        super().__init__()
+        self.clock = clock
+
+    def send(self, phone, text, ref):
+        self.clock.advance(seconds=20)
+        return super().send(phone, text, ref)
+
+
+def test_a_message_is_not_sent_when_its_lease_would_end_during_the_send(session, clock, estate):
+    for i in range(3):
+        open_ticket(session, clock, ticket(number=f"BX-20261124-000{i + 1}"), event_id=f"ev-{i}")
+    policy = sending.SmsPolicy(lease_seconds=30, send_timeout=5)
+    provider = SlowProvider(clock)
+    done = sending.send_due_sms(work(session, clock), provider, policy)
+    # t=0 first sent (until t=20); t=20 + 5 < 30: second sent; t=40: the lease is over, third left
+    assert len(done) == 2 and len(provider.sent) == 2
+    left = session.scalars(select(Delivery).where(Delivery.channel == "sms", Delivery.status == "pending")).one()
+    assert left.attempts == 0
+    [again] = sending.send_due_sms(work(session, clock), provider, policy)    # its lease has run out
+    assert again.id == left.id and again.status == "sent" and len(provider.sent) == 3
 
 
 # -- who reads what ------------------------------------------------------------------------

@@ -72,3 +72,30 @@ def test_provider_from_config():
         provider_from_config({"SMS_PROVIDER": "http"})
     with pytest.raises(ValueError):
         provider_from_config({"SMS_PROVIDER": "carrier-pigeon"})
+
+
+def test_http_provider_sends_the_ref_as_idempotency_key_and_a_repeat_is_not_delivered_twice(gateway):
+    provider = HttpSmsProvider(gateway.url)
+    first = provider.send("13812345678", "您好", "delivery-1")
+    assert provider.send("13812345678", "您好", "delivery-1") == first     # e.g. after a crash
+    assert [r["idempotency_key"] for r in gateway.requests] == ["delivery-1", "delivery-1"]
+    assert [r["json"]["ref"] for r in gateway.requests] == ["delivery-1", "delivery-1"]
+    assert len(gateway.delivered) == 1
+    provider.send("13812345678", "您好", "delivery-2")
+    assert len(gateway.delivered) == 2
+
+
+def test_log_provider_honours_the_ref_across_processes_sharing_the_file(tmp_path):
+    path = tmp_path / "sms.log"
+    first = LogSmsProvider(path)
+    assert first.send("13812345678", "第一条", "d-1") == "log-d-1"
+    assert first.send("13812345678", "第一条", "d-1") == "log-d-1"      # a second send writes nothing
+    restarted = LogSmsProvider(path)                                     # the process died and came back
+    assert restarted.send("13812345678", "第一条", "d-1") == "log-d-1"
+    restarted.send("13987654321", "second", "d-2")
+    assert first.send("13987654321", "second", "d-2") == "log-d-2"      # written by the other one
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [line["ref"] for line in lines] == ["d-1", "d-2"]
+    path.write_text("")                                                  # rotated
+    first.send("13812345678", "third", "d-3")
+    assert [json.loads(line)["ref"] for line in path.read_text().splitlines()] == ["d-3"]

@@ -150,3 +150,52 @@ def test_scope_and_bad_input_over_rpc(notify, rpc, rabbit_config):
     sms_zh = [t for t in listed if (t["purpose"], t["channel"], t["locale"]) ==
               ("ticket.opened.resident", "sms", "zh-CN")]
     assert sms_zh[0]["id"] == saved["id"] and "ticket_number" in sms_zh[0]["placeholders"]
+
+
+def test_a_notify_container_killed_between_sending_and_recording_texts_the_resident_once(
+        container_factory, rabbit_config, tmp_path, rpc):
+    """The first container hands the SMS to the (dev) provider and is killed before it can
+    record it; a second container takes the delivery when the short lease has run out,
+    sends it again with the same ref -- and the resident gets one text."""
+    import json
+
+    import eventlet
+
+    from kernel.testing import clock_of
+    from services.notify.service import SmsSender
+
+    amqp, sms_log = rabbit_config["AMQP_URI"], tmp_path / "sms.log"
+    config = service_config(amqp, migrated_sqlite(tmp_path, "notify"), SMS_PROVIDER="log",
+                            SMS_LOG_PATH=str(sms_log), SMS_SEND_INTERVAL=0.05,
+                            CLOCK="manual:2026-11-24T09:00:00+08:00")
+    first = container_factory(NotifyService, config)
+    first.start()
+    sender = next(dep for dep in first.dependencies if isinstance(dep, SmsSender))
+    real = sender.provider
+
+    class HangsAfterSending:
+        def send(self, phone, text, ref):
+            message_id = real.send(phone, text, ref)
+            eventlet.sleep(3600)         # never gets to record it: the container is killed here
+            return message_id
+
+    sender.provider = HangsAfterSending()
+    publish_registry(amqp)
+    publish_event(amqp, "tickets", "ticket.opened", TICKET, group_id=G, project_id="p1")
+    wait_for(lambda: sms_log.exists() and sms_log.read_text().strip(), timeout=20, message="the first send")
+    first.kill()
+
+    second = container_factory(NotifyService, config)
+    second.start()
+
+    def sms_delivery():
+        [ack] = rpc.call(OWNER, "notify", "latest_for_unit", "u1")
+        return next(d for d in ack["deliveries"] if d["channel"] == "sms")
+
+    assert sms_delivery()["status"] == "pending"
+    clock_of(second).advance(seconds=31)              # SMS_LEASE_SECONDS (30 s) after the claim
+    wait_for(lambda: sms_delivery()["status"] == "sent", timeout=20, message="the SMS recorded as sent")
+    delivery = sms_delivery()
+    lines = [json.loads(line) for line in sms_log.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 1 and lines[0]["text"] == ACK_ZH            # one text on the resident's phone
+    assert delivery["attempts"] == 1

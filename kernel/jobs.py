@@ -1,0 +1,418 @@
+"""Scheduled jobs: due work that runs exactly once across replicas.
+
+SLA alerts, bill runs, dunning sweeps and scheduled notifications are all
+"at this time, do this once". Domain code schedules a job in its own
+transaction; whichever replica of the service claims it first runs it.
+
+Scheduling (domain code, through :class:`~kernel.work.Work`)::
+
+    work.jobs.schedule("sla-alert", key=f"{ticket.id}:{deadline.kind}", due_at=deadline.due_at,
+                       payload={"ticket_id": ticket.id}, group_id=g, project_id=p)
+    work.jobs.cancel("sla-alert", key)
+
+``(kind, key)`` is unique: scheduling the same work twice leaves one row
+(a cancelled one is revived). ``payload`` is plain JSON -- dump with
+marshmallow first; Decimal, datetime and the like are refused.
+
+Running (nameko wiring, in ``service.py``)::
+
+    jobs = JobRunner(CONTRACT, {"sla-alert": alerts.on_sla_alert})
+
+    # domain/alerts.py
+    def on_sla_alert(work: Work, job: Job) -> None: ...   # work.caller is Caller.system(job.group_id)
+
+How a job runs exactly once:
+
+1. **claim** (:func:`kernel.lease.claim_due`): due rows of the kinds this
+   process handles (and of its projects, ``JOBS_PROJECTS``) are leased --
+   ``status=running``, ``leased_by`` = this claim, ``attempts + 1`` -- and the
+   claim commits;
+2. **run**, in one transaction per job: first the row is marked ``done`` on
+   the condition that this claim still holds it (on PostgreSQL that also locks
+   the row, so nobody re-claims it while it runs), then the handler runs on the
+   same session, then one commit -- the job's writes and its completion commit
+   together or not at all;
+3. a handler **error** rolls that transaction back; the job goes back to
+   ``pending`` with exponential backoff (``JOBS_RETRY_BASE`` doubling up to
+   ``JOBS_RETRY_MAX``), or to ``failed`` with the error after ``max_attempts``;
+4. a **crash** (process killed mid-job) rolls the transaction back by itself;
+   the lease (``JOBS_LEASE_SECONDS``) runs out and another replica claims the
+   job again. A job whose last attempt died that way is marked ``failed``.
+
+Everything is driven by the container's clock (``ManualClock`` in tests).
+``./wuye jobs`` (:mod:`kernel.jobs_cli`) lists jobs and requeues failed ones.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from nameko.extensions import DependencyProvider
+
+from .clock import Clock, ensure_aware
+from .config import secret_from
+from .db import SharedClock, find_database
+from .lease import Backoff, claim_due
+from .messaging.models import job_table
+from .messaging.outbox import EventContract
+from .tenancy import Caller
+from .work import Work
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("pending", "running", "done", "failed", "cancelled")
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+class JobError(ValueError):
+    """A job was scheduled with something that cannot be stored."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a handler receives besides its :class:`~kernel.work.Work`."""
+
+    id: str
+    kind: str
+    key: str
+    group_id: str | None
+    project_id: str | None
+    payload: dict
+    due_at: datetime
+    attempt: int           # 1 on the first run
+    max_attempts: int
+    claim: str             # who runs it (leased_by)
+
+
+# -- scheduling (domain code) -------------------------------------------------
+
+def _dump_payload(payload) -> str:
+    try:
+        return json.dumps(payload if payload is not None else {}, ensure_ascii=False, allow_nan=False,
+                          sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise JobError(f"job payload must be plain JSON (dump it with marshmallow first): {exc}") from None
+
+
+def _insert_ignoring_duplicates(session: Session, table, values: dict) -> None:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - we run on the two above
+        raise RuntimeError(f"jobs: unsupported database {dialect}")
+    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=["kind", "key"]))
+
+
+class JobScheduler:
+    """``work.jobs``: schedule and cancel jobs in the unit of work's transaction."""
+
+    def __init__(self, session: Session, base, clock: Clock):
+        self.session = session
+        self.model = job_table(base)
+        self.clock = clock
+
+    def schedule(self, kind: str, *, key: str, due_at: datetime, payload: Mapping | None = None,
+                 group_id: str | None = None, project_id: str | None = None,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> str:
+        """Schedule ``kind`` for ``key`` at ``due_at`` (aware); return the job's id.
+
+        The same ``(kind, key)`` again returns the existing job unchanged, unless it
+        was cancelled -- then it is pending again with the new time and payload."""
+        if not kind or len(kind) > 80 or not key or len(key) > 200:
+            raise JobError("a job needs a kind (<= 80 characters) and a key (<= 200)")
+        if due_at.tzinfo is None:
+            raise JobError("due_at must be timezone-aware")
+        if max_attempts < 1:
+            raise JobError("max_attempts must be at least 1")
+        J, now, body = self.model, self.clock.now(), _dump_payload(payload)
+        due_at = ensure_aware(due_at)
+        _insert_ignoring_duplicates(self.session, J.__table__, dict(
+            id=str(uuid.uuid4()), kind=kind, key=key, group_id=group_id, project_id=project_id,
+            payload=body, due_at=due_at, next_attempt_at=due_at, status="pending", attempts=0,
+            max_attempts=max_attempts, created_at=now, updated_at=now))
+        self.session.execute(
+            update(J).where(J.kind == kind, J.key == key, J.status == "cancelled")
+            .values(status="pending", payload=body, due_at=due_at, next_attempt_at=due_at, attempts=0,
+                    max_attempts=max_attempts, group_id=group_id, project_id=project_id,
+                    last_error=None, finished_at=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+        return self.session.scalar(select(J.id).where(J.kind == kind, J.key == key))
+
+    def cancel(self, kind: str, key: str) -> bool:
+        """Cancel a pending job; False if there is none (already running, done or unknown)."""
+        J, now = self.model, self.clock.now()
+        result = self.session.execute(
+            update(J).where(J.kind == kind, J.key == key, J.status == "pending")
+            .values(status="cancelled", finished_at=now, updated_at=now)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    def get(self, kind: str, key: str):
+        J = self.model
+        return self.session.scalars(select(J).where(J.kind == kind, J.key == key)
+                                    .execution_options(populate_existing=True)).first()
+
+
+# -- which projects a process serves ------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    """``JOBS_PROJECTS``: empty = every project; ``p1,p2`` = only those (a large site's
+    own worker pool); ``!p1,!p2`` = every project but those (the general pool then)."""
+
+    only: frozenset = frozenset()
+    excluded: frozenset = frozenset()
+
+    @classmethod
+    def parse(cls, setting: str | None) -> "ProjectFilter":
+        items = [s.strip() for s in str(setting or "").split(",") if s.strip()]
+        excluded = {s[1:].strip() for s in items if s.startswith("!")}
+        only = {s for s in items if not s.startswith("!")}
+        if only and excluded:
+            raise ValueError("JOBS_PROJECTS: list the projects to serve, or the ones to leave out (!id), not both")
+        return cls(frozenset(only), frozenset(excluded))
+
+    def condition(self, model):
+        if self.only:
+            return model.project_id.in_(sorted(self.only))
+        if self.excluded:
+            return or_(model.project_id.is_(None), model.project_id.notin_(sorted(self.excluded)))
+        return None
+
+    def __str__(self):
+        if self.only:
+            return ",".join(sorted(self.only))
+        return ",".join(f"!{p}" for p in sorted(self.excluded)) or "all"
+
+
+# -- running ----------------------------------------------------------------------
+
+Handler = Callable[[Any, Job], None]     # (Work, Job)
+
+
+def _runner_name() -> str:
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class JobExecutor:
+    """Claims and runs due jobs of one service database (no nameko in here).
+
+    ``Session`` is a sessionmaker on the service's database, ``base`` its
+    declarative base (with the kernel tables), ``handlers`` ``{kind: fn(work, job)}``.
+    ``after_commit(session)`` runs after a job committed (the runner wakes the
+    outbox relay there)."""
+
+    Session: Callable[[], Session]
+    base: type
+    contract: EventContract
+    secret: str
+    clock: Clock
+    handlers: Mapping[str, Handler]
+    service: str = "jobs"
+    projects: ProjectFilter = field(default_factory=ProjectFilter)
+    batch_size: int = 20
+    lease_seconds: float = 60.0
+    poll_interval: float = 1.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(base=30.0, cap=3600.0))
+    after_commit: Callable[[Session], None] | None = None
+    name: str = field(default_factory=_runner_name)
+
+    def __post_init__(self):
+        self.model = job_table(self.base)
+        self._running = False
+        self._wakeup = GreenEvent()
+
+    # -- loop -----------------------------------------------------------------
+    def run(self) -> None:
+        self._running = True
+        log.info("jobs: %s runs %s for projects %s", self.name, sorted(self.handlers) or "-", self.projects)
+        while self._running:
+            try:
+                done = self.run_once()
+            except Exception:  # never let the runner die; the rows wait in the table
+                log.exception("jobs: pass failed")
+                done = 0
+            if done >= self.batch_size and self._running:
+                eventlet.sleep(0)
+                continue
+            self._wakeup.wait(timeout=self.poll_interval)
+            self._wakeup = GreenEvent()
+
+    def wake(self) -> None:
+        if not self._wakeup.ready():
+            self._wakeup.send(True)
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+
+    # -- one pass ---------------------------------------------------------------
+    def _mine(self):
+        J = self.model
+        conditions = [J.kind.in_(sorted(self.handlers))]
+        projects = self.projects.condition(J)
+        if projects is not None:
+            conditions.append(projects)
+        return conditions
+
+    def claim(self) -> list[Job]:
+        """Lease up to ``batch_size`` due jobs this process handles; the claim is committed."""
+        if not self.handlers:
+            return []
+        J, now = self.model, self.clock.now()
+        with self.Session() as session, session.begin():
+            # a job whose last attempt died with its worker (lease ran out) is failed, not retried;
+            # SKIP LOCKED: a row locked by a job still running (past its lease) is left alone
+            dead = select(J.id).where(J.status == "running", J.lease_until < now,
+                                      J.attempts >= J.max_attempts, *self._mine())
+            if session.get_bind().dialect.name == "postgresql":
+                dead = dead.with_for_update(skip_locked=True)
+            dead_ids = session.scalars(dead).all()
+            if dead_ids:
+                session.execute(
+                    update(J).where(J.id.in_(dead_ids), J.status == "running", J.lease_until < now)
+                    .values(status="failed", lease_until=None, leased_by=None, finished_at=now,
+                            updated_at=now,
+                            last_error="the worker stopped while running the last attempt (lease expired)")
+                    .execution_options(synchronize_session=False))
+                log.error("jobs: %d job(s) failed: their worker stopped during the last attempt", len(dead_ids))
+            rows = claim_due(
+                session, J, key=J.id, now=now, lease=timedelta(seconds=self.lease_seconds),
+                limit=self.batch_size,
+                where=(J.status.in_(("pending", "running")), J.attempts < J.max_attempts, *self._mine()),
+                values=dict(status="running", leased_by=self.name, attempts=J.attempts + 1, updated_at=now),
+                returning=(J.kind, J.key, J.group_id, J.project_id, J.payload, J.due_at, J.attempts,
+                           J.max_attempts))
+        return [Job(id=row_id, kind=kind, key=key, group_id=group_id, project_id=project_id,
+                    payload=json.loads(payload or "{}"), due_at=ensure_aware(due_at), attempt=attempts,
+                    max_attempts=max_attempts, claim=self.name)
+                for row_id, kind, key, group_id, project_id, payload, due_at, attempts, max_attempts in rows]
+
+    def run_once(self) -> int:
+        """Claim a batch and run it; return how many jobs completed."""
+        return sum(1 for job in self.claim() if self.run_job(job) == "done")
+
+    def _held(self, job: Job):
+        J = self.model
+        return and_(J.id == job.id, J.status == "running", J.leased_by == job.claim, J.attempts == job.attempt)
+
+    def run_job(self, job: Job) -> str:
+        """Run one claimed job: ``done``, ``retry``, ``failed`` or ``lost`` (another claim has it)."""
+        J = self.model
+        handler = self.handlers[job.kind]
+        session = self.Session()
+        try:
+            try:
+                with session.begin():
+                    now = self.clock.now()
+                    marked = session.execute(
+                        update(J).where(self._held(job))
+                        .values(status="done", finished_at=now, updated_at=now, lease_until=None,
+                                last_error=None)
+                        .execution_options(synchronize_session=False))
+                    if marked.rowcount != 1:
+                        log.warning("jobs: %s %s was taken over by another claim; not run here",
+                                    job.kind, job.key)
+                        return "lost"
+                    work = Work.build(session, self.clock, Caller.system(job.group_id, self.service),
+                                      base=self.base, contract=self.contract, secret=self.secret)
+                    handler(work, job)
+                    wrote_events = bool(session.info.pop("outbox_dirty", False))
+            except Exception as exc:
+                return self._failed(job, exc)
+            if wrote_events and self.after_commit is not None:
+                self.after_commit(session)
+            return "done"
+        finally:
+            session.close()
+
+    def _failed(self, job: Job, exc: Exception) -> str:
+        J, now = self.model, self.clock.now()
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        values = dict(last_error=error, lease_until=None, leased_by=None, updated_at=now)
+        if self.backoff.gives_up(job.attempt, job.max_attempts):
+            values.update(status="failed", finished_at=now)
+            outcome = "failed"
+            log.error("jobs: %s %s failed after %d attempt(s): %s", job.kind, job.key, job.attempt, error)
+        else:
+            values.update(status="pending", next_attempt_at=self.backoff.next_attempt(now, job.attempt))
+            outcome = "retry"
+            log.warning("jobs: %s %s attempt %d failed, retried at %s: %s", job.kind, job.key, job.attempt,
+                        values["next_attempt_at"].isoformat(), error)
+        with self.Session() as session, session.begin():
+            session.execute(update(J).where(self._held(job)).values(**values)
+                            .execution_options(synchronize_session=False))
+        return outcome
+
+
+# -- nameko wiring -------------------------------------------------------------------
+
+class JobRunner(DependencyProvider):
+    """Runs the service's scheduled jobs in a background thread of the container.
+
+    ``JobRunner(CONTRACT, {"kind": handler})``; config: ``JOBS_ENABLED`` (true),
+    ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
+    ``JOBS_BATCH_SIZE`` (20), ``JOBS_LEASE_SECONDS`` (60), ``JOBS_RETRY_BASE`` (30 s),
+    ``JOBS_RETRY_MAX`` (3600 s). Injected into a worker it is the :class:`JobExecutor`
+    (``JOBS_ENABLED=false``: a process that schedules jobs but leaves running them to others)."""
+
+    shared_clock = SharedClock()
+
+    def __init__(self, contract: EventContract, handlers: Mapping[str, Handler]):
+        self.contract = contract
+        self.handlers = dict(handlers)
+        self.executor: JobExecutor | None = None
+
+    def setup(self):
+        self.database = find_database(self.container)
+        if self.database is None:
+            raise RuntimeError(f"{self.container.service_name}: JobRunner needs a Database dependency")
+        config = self.container.config
+        self.enabled = str(config.get("JOBS_ENABLED", "true")).strip().lower() not in ("0", "false", "no", "off")
+        self.settings = dict(
+            projects=ProjectFilter.parse(config.get("JOBS_PROJECTS")),
+            poll_interval=float(config.get("JOBS_POLL_INTERVAL", 1.0)),
+            batch_size=int(config.get("JOBS_BATCH_SIZE", 20)),
+            lease_seconds=float(config.get("JOBS_LEASE_SECONDS", 60)),
+            backoff=Backoff(base=float(config.get("JOBS_RETRY_BASE", 30)),
+                            cap=float(config.get("JOBS_RETRY_MAX", 3600))),
+        )
+        self.secret = secret_from(config)
+
+    def start(self):
+        database = self.database
+
+        def wake_relay(_session):
+            if database.relay is not None:
+                database.relay.wake()
+
+        self.executor = JobExecutor(
+            database.Session, database.base, self.contract, self.secret, self.shared_clock.clock,
+            self.handlers, service=self.container.service_name, after_commit=wake_relay,
+            **self.settings)
+        if self.enabled:
+            self.container.spawn_managed_thread(self.executor.run, identifier="job-runner")
+
+    def stop(self):
+        if self.executor is not None:
+            self.executor.stop()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx) -> JobExecutor | None:
+        return self.executor
