@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-PHONE = validate.Regexp(r"^(\+?86-?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
-                        error="Not a mainland China mobile or landline number.")
+from kernel import validators as v
+from kernel.money import Money
+
+PHONE, ID_NUMBER = v.PHONE, v.ID_NUMBER
 
 
 def DT(**kw):
@@ -46,6 +48,15 @@ class HealthOut(Out):
 class TokenIn(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordIn(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+
+
+class LoggedOutOut(Out):
+    status = fields.String(metadata={"enum": ["logged_out"]})
 
 
 class MeOut(Out):
@@ -192,14 +203,14 @@ class PersonIn(Schema):
                                                                  "emergency_contact"]))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     email = fields.Email(load_default=None, allow_none=True)
-    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=6, max=30))
+    id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
     employer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class MoveInIn(Schema):
     """入伙: a household takes the unit, with the documents handed over."""
-    moved_in_on = fields.Date(required=True)
+    moved_in_on = v.Date(required=True)
     by_proxy = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
     documents_received = fields.List(fields.String(), load_default=list)
@@ -207,9 +218,10 @@ class MoveInIn(Schema):
 
 class OpeningBalanceIn(Schema):
     """The balance carried over into the fee account: positive owed, negative prepaid."""
-    amount = fields.Decimal(required=True, places=2, as_string=True,
-                            metadata={"description": "yuan, e.g. \"345.00\" or \"-120.00\""})
-    as_of = fields.Date(required=True)
+    amount = Money(required=True, exact=True, metadata={
+        "pattern": r"^-?\d+(\.\d{1,2})?$",
+        "description": "yuan with at most 2 places, as a string: \"345.00\" or \"-120.00\""})
+    as_of = v.Date(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=300))
 
 
@@ -236,12 +248,12 @@ class RepairRequestIn(Schema):
         ["public_area", "in_home_paid", "not_covered", "unclassified"]))
     content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    appointment_at = fields.AwareDateTime(load_default=None, allow_none=True,
+    appointment_at = v.AwareDateTime(load_default=None, allow_none=True,
                                           metadata={"description": "required for in_home_paid"})
     channel = fields.String(load_default=None, allow_none=True,
                             validate=validate.OneOf(["phone", "visit", "staff"]),
                             metadata={"description": "staff only: how the request came in"})
-    received_at = fields.AwareDateTime(load_default=None, allow_none=True,
+    received_at = v.AwareDateTime(load_default=None, allow_none=True,
                                        metadata={"description": "staff only: when the resident called"})
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
@@ -250,6 +262,8 @@ class RepairRequestIn(Schema):
     def _where(self, data, **_):
         if not data.get("unit_id") and not data.get("project_id"):
             raise ValidationError("Give the unit, or for a public-area request the project.", "unit_id")
+        if not data.get("unit_id") and not data.get("location"):
+            raise ValidationError("A request without a unit needs a location.", "location")
 
 
 class DeadlineOut(Out):
