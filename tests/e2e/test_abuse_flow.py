@@ -1,0 +1,54 @@
+"""Abuse paths end to end: a resident cannot make the platform text a number of their
+choice or words of their choice, and SMS per number are limited."""
+from __future__ import annotations
+
+from deploy import seed
+from kernel.testing import wait_for
+
+from .conftest import sms_lines
+from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+
+SPAM = "恭喜中奖！点击 http://evil.example 领取"
+
+
+def sms_of(web_session, headers, unit_id, ticket_id):
+    def delivered():
+        items = web_session.get(f"/api/v1/units/{unit_id}/notifications", headers=headers,
+                                params={"limit": 50}).json()
+        return next((d for n in items if n["ref_id"] == ticket_id for d in n["deliveries"]
+                     if d["channel"] == "sms" and d["status"] in ("sent", "suppressed")), None)
+    return wait_for(delivered, timeout=20, message=f"the SMS of ticket {ticket_id}")
+
+
+def test_a_resident_cannot_text_any_number_or_any_words(platform, demo, web_session, tmp_path):
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    resident = token(web_session, "zhangwei")
+    typed = web_session.post("/api/v1/repairs", headers=resident, json={
+        "unit_id": unit_id, "category": "public_area", "content": SPAM, "location": SPAM,
+        "reporter_name": SPAM[:20], "reporter_phone": "13912345678"})
+    assert typed.status_code == 201, typed.text
+    # the number stays on the ticket for staff to call back ...
+    desk = token(web_session, "desk.lh")
+    assert web_session.get(f"/api/v1/tickets/{typed.json()['id']}", headers=desk).json()[
+        "reporter"]["phone"] == "13912345678"
+    # ... but nothing is sent to it
+    assert sms_of(web_session, resident, unit_id, typed.json()["id"])["status"] == "suppressed"
+
+    own = web_session.post("/api/v1/repairs", headers=resident, json={
+        "unit_id": unit_id, "category": "public_area", "content": SPAM})
+    assert sms_of(web_session, resident, unit_id, own.json()["id"])["status"] == "sent"
+    lines = sms_lines(tmp_path)
+    assert [m["to"] for m in lines] == ["13800000101"]               # the household's contact
+    assert own.json()["number"] in lines[0]["text"]
+    assert not [m for m in lines if "evil" in m["text"] or "中奖" in m["text"]]
+
+
+def test_sms_to_one_number_are_limited(platform, demo, web_session, tmp_path):
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    resident = token(web_session, "zhangwei")
+    tickets = [web_session.post("/api/v1/repairs", headers=resident, json={
+        "unit_id": unit_id, "category": "public_area", "content": f"第{i}次报修"}).json()
+        for i in range(6)]
+    statuses = [sms_of(web_session, resident, unit_id, t["id"])["status"] for t in tickets]
+    assert sorted(statuses) == ["sent"] * 5 + ["suppressed"]      # SMS_MAX_PER_RECIPIENT_PER_HOUR 5
+    assert len(sms_lines(tmp_path)) == 5
