@@ -104,13 +104,18 @@ class UnitOut(Out):
 
 
 class PersonOut(Out):
+    """A household member; never with an ID number (those are in the logged file read only)."""
     id = fields.String()
     name = fields.String()
     role = fields.String()
     phone = fields.String(allow_none=True, metadata={"description": "masked unless the role needs it"})
     email = fields.String(allow_none=True)
-    id_number = fields.String(allow_none=True, metadata={"description": "masked unless the role needs it"})
     locale = fields.String()
+
+
+class FilePersonOut(PersonOut):
+    id_number = fields.String(allow_none=True, metadata={
+        "description": "only in the household file; masked unless the role needs it"})
 
 
 class HouseholdOut(Out):
@@ -145,8 +150,12 @@ class CorrespondenceOut(Out):
     filed_at = DT()
 
 
+class FileHouseholdOut(HouseholdOut):
+    people = fields.List(fields.Nested(FilePersonOut))
+
+
 class HouseholdFileOut(Out):
-    household = fields.Nested(HouseholdOut)
+    household = fields.Nested(FileHouseholdOut)
     unit = fields.Nested(UnitOut)
     catalogue = fields.List(fields.Nested(DocumentOut))
     missing = fields.List(fields.String())

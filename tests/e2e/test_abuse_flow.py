@@ -52,3 +52,47 @@ def test_sms_to_one_number_are_limited(platform, demo, web_session, tmp_path):
     statuses = [sms_of(web_session, resident, unit_id, t["id"])["status"] for t in tickets]
     assert sorted(statuses) == ["sent"] * 5 + ["suppressed"]      # SMS_MAX_PER_RECIPIENT_PER_HOUR 5
     assert len(sms_lines(tmp_path)) == 5
+
+
+def find_key(data, key):
+    if isinstance(data, dict):
+        return key in data or any(find_key(v, key) for v in data.values())
+    if isinstance(data, list):
+        return any(find_key(v, key) for v in data)
+    return False
+
+
+def test_reporter_phones_follow_the_archive_s_masking_rule(platform, demo, web_session, caplog):
+    import logging
+    caplog.set_level(logging.INFO, logger="wuye.audit")
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    resident = token(web_session, "zhangwei")
+    created = web_session.post("/api/v1/repairs", headers=resident, json={
+        "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮"})
+    assert created.json()["reporter"]["phone"] == "13800000101"          # their own household
+    path = f"/api/v1/tickets/{created.json()['id']}"
+    seen = {user: web_session.get(path, headers=token(web_session, user)).json()["reporter"]["phone"]
+            for user in ("zhangwei", "desk.lh", "cs.lh", "eng.lh")}
+    assert seen == {"zhangwei": "13800000101", "desk.lh": "13800000101", "cs.lh": "13800000101",
+                    "eng.lh": "138****0101"}
+    listed = web_session.get("/api/v1/tickets", headers=token(web_session, "eng.lh"),
+                             params={"unit_id": unit_id}).json()
+    assert [t["reporter"]["phone"] for t in listed["items"]] == ["138****0101"]
+    assert any("contacts read" in r.getMessage() and "rows=1" in r.getMessage()
+               for r in caplog.records if r.name == "wuye.audit")
+    assert web_session.get("/api/v1/tickets", headers=resident, params={"limit": 201}).status_code == 400
+
+
+def test_id_numbers_only_in_the_logged_file_read(platform, demo, web_session):
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    household_id = demo["households"][("LH", "1栋", "0101")]["id"]
+    for user in ("zhangwei", "desk.lh", "cs.lh", "gm"):
+        overview = web_session.get(f"/api/v1/units/{unit_id}/overview", headers=token(web_session, user))
+        assert overview.status_code == 200 and overview.json()["household"]["people"]
+        assert not find_key(overview.json(), "id_number") and "440301" not in overview.text, user
+    cs = token(web_session, "cs.lh")
+    read = web_session.get(f"/api/v1/households/{household_id}/file", headers=cs,
+                           params={"purpose": "identity check"}).json()
+    assert read["household"]["people"][0]["id_number"] == "440301198801011238"
+    log = web_session.get(f"/api/v1/households/{household_id}/file/access-log", headers=cs).json()
+    assert log[0]["purpose"] == "identity check"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from kernel import privacy
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -246,13 +247,17 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
     return tickets, total
 
 
-def ticket_view(ticket: Ticket, now: datetime) -> dict:
+def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
+    """The ticket as ``caller`` may see it: the reporter's phone by the one masking rule
+    (kernel.privacy) -- in full for the customer-service desk and the household itself."""
+    own = caller.is_resident and ticket.unit_id is not None and ticket.unit_id in caller.unit_ids
     return {
         "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
         "channel": ticket.channel, "status": ticket.status, "group_id": ticket.group_id,
         "project_id": ticket.project_id, "unit_id": ticket.unit_id, "unit_label": ticket.unit_label,
         "household_id": ticket.household_id, "location": ticket.location, "content": ticket.content,
-        "reporter": {"name": ticket.reporter_name, "phone": ticket.reporter_phone},
+        "reporter": {"name": ticket.reporter_name,
+                     "phone": privacy.phone_for(caller, ticket.reporter_phone, own)},
         "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
         "recorded_at": ticket.recorded_at, "engineering_notified_at": ticket.engineering_notified_at,
         "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,
