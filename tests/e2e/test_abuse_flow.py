@@ -96,3 +96,30 @@ def test_id_numbers_only_in_the_logged_file_read(platform, demo, web_session):
     assert read["household"]["people"][0]["id_number"] == "440301198801011238"
     log = web_session.get(f"/api/v1/households/{household_id}/file/access-log", headers=cs).json()
     assert log[0]["purpose"] == "identity check"
+
+
+def test_not_yours_reads_exactly_like_does_not_exist(platform, demo, web_session):
+    resident = token(web_session, "zhangwei")
+    theirs = seed.unit_id("XH", "A座", "1001")
+    nowhere = "00000000-0000-0000-0000-000000000000"
+    desk = token(web_session, "desk.xh")
+    their_ticket = web_session.post("/api/v1/repairs", headers=desk, json={
+        "unit_id": theirs, "content": "水管漏水", "channel": "phone"}).json()["id"]
+
+    def answer(path, headers, given):
+        response = web_session.get(path.format(given), headers=headers)
+        body = response.json()
+        return response.status_code, body["error"], body["message"].replace(given, "<id>")
+
+    for path in ("/api/v1/units/{}", "/api/v1/units/{}/overview", "/api/v1/units/{}/account",
+                 "/api/v1/units/{}/notifications", "/api/v1/tickets?unit_id={}"):
+        assert answer(path, resident, theirs) == answer(path, resident, nowhere), path
+        assert answer(path, resident, theirs)[0] == 404
+    assert answer("/api/v1/tickets/{}", resident, their_ticket) == answer("/api/v1/tickets/{}", resident, nowhere)
+    assert answer("/api/v1/projects/{}/sla-settings", resident, demo["projects"]["XH"]["id"]) == \
+        answer("/api/v1/projects/{}/sla-settings", resident, nowhere)
+    probes = []
+    for given in (theirs, nowhere):
+        r = web_session.post("/api/v1/repairs", headers=resident, json={"unit_id": given, "content": "探测"})
+        probes.append((r.status_code, r.json()["error"], r.json()["message"].replace(given, "<id>")))
+    assert probes[0] == probes[1] and probes[0][0] == 404

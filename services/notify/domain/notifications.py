@@ -183,7 +183,7 @@ def _may_read(caller: Caller, n: Notification) -> None:
         if not (n.recipient_kind == UNIT and caller.sees_unit(n.group_id, n.project_id, n.recipient)):
             raise NotificationNotFound(f"no notification {n.id}")
         return
-    caller.require_project(n.group_id, n.project_id)
+    caller.require_project(n.group_id, n.project_id, not_found=NotificationNotFound(f"no notification {n.id}"))
     if n.recipient_kind == ROLE and n.recipient not in inbox_roles(caller):
         raise NotAddressedToCaller(f"this notification is for {n.recipient}")
 
@@ -212,10 +212,10 @@ def mark_read(work: Work, notification_id: str) -> Notification:
 
 
 def latest_for_unit(work: Work, unit_id: str, limit: int = 5) -> list[Notification]:
-    unit = work.session.get(UnitCopy, unit_id)
+    unit, missing = work.session.get(UnitCopy, unit_id), UnitNotFound(f"no unit {unit_id}")
     if unit is None:
-        raise UnitNotFound(f"no unit {unit_id}")
-    work.caller.require_unit(unit.group_id, unit.project_id, unit.id)
+        raise missing
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
     return list(work.session.scalars(
         select(Notification).where(Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
                                    Notification.group_id == unit.group_id)

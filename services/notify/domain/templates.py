@@ -219,10 +219,10 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
 # -- administration ---------------------------------------------------------------
 
 def _project(work: Work, project_id: str) -> ProjectCopy:
-    project = work.session.get(ProjectCopy, project_id)
+    project, missing = work.session.get(ProjectCopy, project_id), ProjectNotFound(f"no project {project_id}")
     if project is None:
-        raise ProjectNotFound(f"no project {project_id}")
-    work.caller.require_project(project.group_id, project.id)
+        raise missing
+    work.caller.require_project(project.group_id, project.id, not_found=missing)
     return project
 
 

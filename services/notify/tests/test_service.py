@@ -131,7 +131,7 @@ def test_scope_and_bad_input_over_rpc(notify, rpc, rabbit_config):
     wait_for(lambda: rpc.call(OWNER, "notify", "latest_for_unit", "u1") == [], timeout=10)
     for ctx, args, kind in [
         ({}, ("u1",), "Unauthenticated"),
-        (context(resident(G, ["u2"])), ("u1",), "NotFound"),
+        (context(resident(G, ["u2"])), ("u1",), "UnitNotFound"),      # exactly as for a unit that does not exist
         (context(staff(G, ["p2"])), ("u1",), "Forbidden"),
         (OWNER, ("u1", 0), "InvalidInput"),
     ]:

@@ -43,13 +43,13 @@ def sla_minutes(work: Work, project_id: str) -> dict[str, int]:
 
 def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
     project = _project(work, project_id)
-    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
     return sla_minutes(work, project.id)
 
 
 def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict[str, int]:
     project = _project(work, project_id)
-    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
     work.caller.require_role(*SLA_SETTING_ROLES)
     if key not in sla.DEFAULT_MINUTES:
         raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}")
@@ -64,10 +64,18 @@ def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict
 
 # -- intake -------------------------------------------------------------------
 
+def _no_project(project_id: str) -> ProjectNotFound:
+    return ProjectNotFound(f"no project {project_id}")
+
+
+def _no_unit(unit_id: str) -> UnitNotFound:
+    return UnitNotFound(f"no unit {unit_id}")
+
+
 def _project(work: Work, project_id: str) -> ProjectCopy:
     project = work.session.get(ProjectCopy, project_id)
     if project is None:
-        raise ProjectNotFound(f"no project {project_id}")
+        raise _no_project(project_id)
     return project
 
 
@@ -99,14 +107,14 @@ def open_repair(work: Work, data: dict) -> Ticket:
     if data.get("unit_id"):
         unit = work.session.get(UnitCopy, data["unit_id"])
         if unit is None:
-            raise UnitNotFound(f"no unit {data['unit_id']}")
-        caller.require_unit(unit.group_id, unit.project_id, unit.id)
+            raise _no_unit(data["unit_id"])
+        caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=_no_unit(data["unit_id"]))
         project = _project(work, unit.project_id)
     else:
         if caller.is_resident:
             raise UnitNotFound("a resident's request names one of their units", code="unit_required")
         project = _project(work, data["project_id"])
-        caller.require_project(project.group_id, project.id)
+        caller.require_project(project.group_id, project.id, not_found=_no_project(data["project_id"]))
     if caller.is_resident:
         channel, received_at = "portal", now
         reporter_name = data.get("reporter_name") or caller.name or (unit.contact_name or "")
@@ -210,7 +218,8 @@ def get_ticket(work: Work, ticket_id: str) -> Ticket:
         if not (ticket.unit_id and caller.sees_unit(ticket.group_id, ticket.project_id, ticket.unit_id)):
             raise TicketNotFound(f"no ticket {ticket_id}")
     else:
-        caller.require_project(ticket.group_id, ticket.project_id)
+        caller.require_project(ticket.group_id, ticket.project_id,
+                               not_found=TicketNotFound(f"no ticket {ticket_id}"))
     return ticket
 
 
@@ -222,14 +231,14 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
     if unit_id:
         unit = work.session.get(UnitCopy, unit_id)
         if unit is None:
-            raise UnitNotFound(f"no unit {unit_id}")
-        caller.require_unit(unit.group_id, unit.project_id, unit.id)
+            raise _no_unit(unit_id)
+        caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=_no_unit(unit_id))
         query = query.where(Ticket.unit_id == unit.id)
     elif caller.is_resident:
         query = query.where(Ticket.unit_id.in_(caller.unit_ids), Ticket.group_id == caller.group_id)
     elif project_id:
         project = _project(work, project_id)
-        caller.require_project(project.group_id, project.id)
+        caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
         query = query.where(Ticket.project_id == project.id)
     else:
         caller.require_staff()
