@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields, validate
 from stdnum.cn import ric
@@ -56,8 +58,23 @@ class IdNumber(validate.Validator):
         return value
 
 
+@lru_cache(maxsize=1)
+def _zones() -> frozenset:
+    return frozenset(available_timezones())
+
+
+class TimeZone(validate.Validator):
+    error = "Unknown IANA time zone."
+
+    def __call__(self, value):
+        if value is not None and value not in _zones():
+            raise ValidationError(self.error)
+        return value
+
+
 PHONE = Phone()
 ID_NUMBER = IdNumber()
+TIME_ZONE = TimeZone()
 
 
 def _in_range(year: int) -> bool:

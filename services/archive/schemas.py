@@ -1,8 +1,6 @@
 """archive's RPC boundary: what comes in is loaded here, what goes out is dumped here."""
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from kernel import validators as v
@@ -19,13 +17,8 @@ class ProjectIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(["residential", "apartment", "office"]))
-    timezone = fields.String(load_default="Asia/Shanghai")
+    timezone = fields.String(load_default="Asia/Shanghai", validate=v.TIME_ZONE)
     address = fields.String(load_default="", validate=validate.Length(max=400))
-
-    @validates("timezone")
-    def _tz(self, value, **_):
-        if value not in available_timezones():
-            raise ValidationError("Unknown IANA time zone.")
 
 
 class BuildingIn(Schema):

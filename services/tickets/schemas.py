@@ -47,7 +47,7 @@ class TicketQuery(Schema):
 
 class SlaSettingIn(Schema):
     project_id = fields.String(required=True)
-    key = fields.String(required=True)
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60))
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=60 * 24 * 30))
 
 
