@@ -185,6 +185,8 @@ def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
         response = web_session.post("/api/v1/repairs", data=raw.encode("utf-8", "surrogatepass"),
                                     headers=headers)
         assert (response.status_code, response.json()["error"]) == (400, code), raw[:80]
+    huge = web_session.get("/api/v1/tickets", headers=headers, params={"offset": "9" * 30})
+    assert huge.status_code == 400 and "offset" in huge.json()["details"]
     ok = web_session.post("/api/v1/repairs", headers=headers, data=json.dumps(
         {"unit_id": "u1", "content": "漏水", "reporter_phone": "+86 138 0013 8000"}))
     assert ok.status_code == 201, ok.text

@@ -21,7 +21,7 @@ class AccountQuery(Schema):
 class EntriesQuery(Schema):
     unit_id = fields.String(**UNIT_ID)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class OpeningBalanceIn(Schema):

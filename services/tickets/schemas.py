@@ -42,7 +42,7 @@ class TicketQuery(Schema):
                            validate=validate.OneOf(["open", "dispatched", "closed", "cancelled"]))
     open_only = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class SlaSettingIn(Schema):
