@@ -11,18 +11,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kernel.errors import Conflict, InvalidInput, Unauthenticated
 from kernel.tenancy import RESIDENT, STAFF, Caller, Role
 
-from .models import User, UserScope
+from .models import LoginFailure, RevokedToken, User, UserScope
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 GROUP_WIDE_ROLES = frozenset({Role.GENERAL_MANAGER, Role.GROUP_ADMIN})
@@ -104,6 +106,69 @@ def authenticate(session: Session, username: str, password: str, check=None) -> 
     return user
 
 
+# -- login throttling -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """``LOGIN_MAX_FAILURES_PER_ACCOUNT`` (5) and ``LOGIN_MAX_FAILURES_PER_ADDRESS`` (20) failed
+    logins within ``LOGIN_FAILURE_WINDOW_MINUTES`` (15), then 429 until the oldest ages out."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_config(cls, config: dict) -> "LoginPolicy":
+        return cls(per_account=int(config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT") or 5),
+                   per_address=int(config.get("LOGIN_MAX_FAILURES_PER_ADDRESS") or 20),
+                   window=timedelta(minutes=float(config.get("LOGIN_FAILURE_WINDOW_MINUTES") or 15)))
+
+
+def login_retry_after(session: Session, username: str, address: str, now: datetime,
+                      policy: LoginPolicy) -> int | None:
+    """Seconds to wait before this account or address may try again, or None."""
+    since = now - policy.window
+    waits = []
+    for column, value, limit in ((LoginFailure.username, username, policy.per_account),
+                                 (LoginFailure.address, address, policy.per_address)):
+        if limit <= 0:
+            continue
+        count = session.scalar(select(func.count()).select_from(LoginFailure).where(
+            column == value, LoginFailure.at > since))
+        if count >= limit:
+            # the oldest failure inside the window is the one that has to age out
+            at = session.scalars(select(LoginFailure.at).where(column == value, LoginFailure.at > since)
+                                 .order_by(LoginFailure.at.desc()).offset(limit - 1).limit(1)).first()
+            waits.append(max(1, math.ceil((at + policy.window - now).total_seconds())))
+    return max(waits) if waits else None
+
+
+def record_login_failure(session: Session, username: str, address: str, now: datetime,
+                         policy: LoginPolicy) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - policy.window))
+    session.add(LoginFailure(username=username[:80], address=address[:64], at=now))
+
+
+def clear_login_failures(session: Session, username: str) -> None:
+    """A successful login resets the account's count (the address's stays)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+
+
+def change_password(session: Session, user: User, current: str, new: str, now: datetime,
+                    check=None) -> User:
+    """The user's own change: needs the current password; every other token is revoked."""
+    if not (check or check_password)(current, user.password_hash):
+        raise InvalidInput("the current password is not right", code="wrong_password")
+    if len(new) < 8:
+        raise InvalidInput("passwords have at least 8 characters", code="weak_password")
+    if new == current:
+        raise InvalidInput("the new password is the current one", code="same_password")
+    user.password_hash = hash_password(new)
+    user.token_version += 1
+    user.updated_at = now
+    return user
+
+
 def caller_for(user: User) -> Caller:
     return Caller(
         user_id=user.id, kind=user.kind, group_id=user.group_id, roles=user.role_set,
@@ -135,23 +200,45 @@ def bearer_token(authorization: str) -> str:
 def issue_token(user: User, secret: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
     expires = now + ttl
     token = jwt.encode({"sub": user.id, "ver": user.token_version, "iat": int(now.timestamp()),
-                        "exp": int(expires.timestamp()), "typ": "access"}, secret, algorithm="HS256")
+                        "exp": int(expires.timestamp()), "typ": "access", "jti": str(uuid.uuid4())},
+                       secret, algorithm="HS256")
     return token, expires
 
 
-def user_from_token(session: Session, token: str, secret: str, now: datetime) -> User:
+def token_claims(token: str, secret: str) -> dict:
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False,
-                                                                          "require": ["sub", "exp"]})
+        return jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False,
+                                                                        "require": ["sub", "exp"]})
     except jwt.PyJWTError:
         raise Unauthenticated("the token is not valid", code="invalid_token") from None
+
+
+def user_from_token(session: Session, token: str, secret: str, now: datetime) -> User:
+    claims = token_claims(token, secret)
     # expiry is checked against the platform clock, not the wall clock, so tests can move time
     if claims["exp"] <= now.timestamp():
         raise Unauthenticated("the token has expired; log in again", code="token_expired")
     user = session.get(User, claims["sub"])
     if user is None or not user.active or claims.get("ver") != user.token_version:
         raise Unauthenticated("the token has been revoked", code="token_revoked")
+    if claims.get("jti") and session.get(RevokedToken, str(claims["jti"])[:36]) is not None:
+        raise Unauthenticated("the token has been revoked", code="token_revoked")
     return user
+
+
+def revoke_token(session: Session, token: str, secret: str, now: datetime) -> None:
+    """Logout: this token (its ``jti``) is refused from now on; expired rows are dropped."""
+    claims = token_claims(token, secret)
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at <= now))
+    jti = claims.get("jti")
+    if not jti:   # a token from before logout existed: only the version can revoke it
+        user = session.get(User, claims["sub"])
+        if user is not None:
+            user.token_version += 1
+        return
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, user_id=claims["sub"], revoked_at=now,
+                                 expires_at=datetime.fromtimestamp(claims["exp"], now.tzinfo)))
 
 
 _DUMMY_HASH = hash_password(uuid.uuid4().hex)

@@ -40,14 +40,21 @@ CONTRACT_KINDS = frozenset({"MethodNotFound", "IncorrectSignature", "MalformedRe
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, code: str, message: str, details=None):
+    def __init__(self, status: int, code: str, message: str, details=None, headers: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = headers or {}
+
+
+#: on every response: tokens and personal data are never cached, the browser takes the
+#: content type as sent, and no page may frame the API
+SECURITY_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache",
+                    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
 
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False), status=status, headers=headers,
-                    mimetype="application/json")
+    return Response(json.dumps(payload, ensure_ascii=False), status=status,
+                    headers={**SECURITY_HEADERS, **(headers or {})}, mimetype="application/json")
 
 
 def error_body(code: str, message: str, details=None) -> dict:
@@ -87,9 +94,26 @@ def classify(exc: Exception) -> HttpError:
     return HttpError(500, "internal_error", "unexpected error; it has been logged")
 
 
+def is_refusal(exc: Exception) -> bool:
+    """An expected 4xx answer (bad input, unknown id, wrong role, a rule) -- nothing to log as
+    an error. Decided without logging, unlike :func:`classify`."""
+    if isinstance(exc, HttpError):
+        return exc.status < 500
+    if isinstance(exc, ValidationError):
+        return True
+    if isinstance(exc, WuyeError):
+        return STATUS_BY_KIND.get(exc.kind, UPSTREAM_BUG)[0] < 500
+    if isinstance(exc, RemoteError):
+        kind = parse_remote_error(exc.exc_type, exc.value)[0]
+        return kind not in CONTRACT_KINDS and STATUS_BY_KIND.get(kind, UPSTREAM_BUG)[0] < 500
+    if isinstance(exc, HTTPException):
+        return (exc.code or 500) < 500
+    return False
+
+
 def error_response(exc: Exception) -> Response:
     err = classify(exc)
-    headers = {}
+    headers = dict(err.headers)
     if err.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="wuye"'
     if err.status == 405 and getattr(exc, "valid_methods", None):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import UtcDateTime, new_base
@@ -50,3 +50,29 @@ class UserScope(Base):
     user: Mapped[User] = relationship(back_populates="scopes")
 
     __table_args__ = (UniqueConstraint("user_id", "project_id", "unit_id", name="uq_user_scope"),)
+
+
+class LoginFailure(Base):
+    """A failed login: counted per account and per address to throttle password guessing."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_login_failure_username", "username", "at"),
+                      Index("ix_login_failure_address", "address", "at"),
+                      Index("ix_login_failure_at", "at"))
+
+
+class RevokedToken(Base):
+    """A token given back at logout (by its ``jti``); kept until it would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -12,6 +12,7 @@ from .schemas import ErrorOut
 ERROR_TEXT = {400: "invalid input", 401: "no or bad token", 403: "outside the caller's scope or role",
               404: "not found (or not yours)", 409: "conflicts with current state",
               413: "body too large", 415: "not JSON", 422: "breaks a business rule",
+              429: "too many requests; wait the Retry-After seconds",
               502: "a service failed", 503: "a service is unavailable", 504: "a service timed out"}
 
 
@@ -123,6 +124,8 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
         statuses.add(400)
     if spec.body:
         statuses |= {413, 415}
+    if spec.auth and spec.method != "GET":
+        statuses.add(429)            # GATEWAY_WRITE_LIMIT_PER_MINUTE
     error_ref = {"$ref": _ref(ErrorOut, components)}
     for status in sorted(statuses):
         responses[str(status)] = {"description": ERROR_TEXT.get(status, "error"),

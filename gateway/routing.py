@@ -11,13 +11,17 @@ and methods included, so every error body is JSON.
 from __future__ import annotations
 
 import json
+import logging
+import math
 import re
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, wraps
 
 from eventlet.event import Event
 from marshmallow import Schema
+from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
@@ -27,9 +31,14 @@ from kernel.db import SharedClock, find_database
 from kernel.entrypoints import finish_unit_of_work
 
 from . import accounts
-from .errors import HttpError, error_response, json_response
+from .errors import HttpError, error_response, is_refusal, json_response
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+#: how deep a JSON body may nest (no request of the API needs more than a few levels)
+MAX_JSON_DEPTH = 32
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass
@@ -64,6 +73,31 @@ class RouteSpec:
 ROUTES: list[RouteSpec] = []
 
 
+class RateLimiter(SharedExtension):
+    """Sliding-window counters per key (a user's writes), shared by every route of the
+    container and driven by the platform clock. Per gateway process: behind N replicas a
+    user gets at most N times the limit."""
+
+    def setup(self):
+        self._hits: dict[str, deque] = {}
+
+    def hit(self, key: str, limit: int, window: float, now: float) -> int | None:
+        """Count one request of ``key``; the seconds to wait if it is over ``limit`` per
+        ``window`` seconds (then it is not counted), else None."""
+        if limit <= 0:
+            return None
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        if len(hits) >= limit:
+            return max(1, math.ceil(hits[0] + window - now))
+        hits.append(now)
+        if len(self._hits) > 10000:          # forget idle users
+            for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - window]:
+                del self._hits[k]
+        return None
+
+
 class JsonWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
@@ -86,6 +120,7 @@ class JsonHttp(HttpRequestHandler):
     server = JsonWebServer()
 
     shared_clock = SharedClock()
+    limiter = RateLimiter()
 
     def __init__(self, method, url, spec: RouteSpec | None = None, **kwargs):
         self.spec = spec
@@ -104,6 +139,8 @@ class JsonHttp(HttpRequestHandler):
         spec = self.spec
         if spec and spec.auth:
             kwargs["user"] = self.authenticate(request)
+            if request.method in WRITE_METHODS:
+                self.limit_writes(kwargs["user"])
         if spec and spec.query:
             kwargs["query"] = spec.query().load(request.args.to_dict())
         if spec and spec.body:
@@ -111,6 +148,15 @@ class JsonHttp(HttpRequestHandler):
         if spec and spec.idempotent:
             kwargs["request_id"] = _idempotency_key(request)
         return (request,), kwargs
+
+    def limit_writes(self, user) -> None:
+        """``GATEWAY_WRITE_LIMIT_PER_MINUTE`` writes per user (0: no limit) -> 429 + Retry-After."""
+        limit = int(self.container.config.get("GATEWAY_WRITE_LIMIT_PER_MINUTE", 30) or 0)
+        wait = self.limiter.hit(f"write:{user.id}", limit, 60.0, self.shared_clock.clock.now().timestamp())
+        if wait is not None:
+            log.warning("write rate limit reached by user %s (%d per minute)", user.id, limit)
+            raise HttpError(429, "rate_limited", f"at most {limit} changes per minute; try again in "
+                            f"{wait} s", headers={"Retry-After": str(wait)})
 
     def handle_request(self, request):
         request.shallow = False
@@ -156,11 +202,38 @@ def _json_body(request) -> dict:
         raise HttpError(415, "json_required", "send the body as application/json")
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise HttpError(400, "invalid_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HttpError(400, "invalid_json", "the body must be a JSON object")
+    _check_json(data)
     return data
+
+
+def _check_json(data) -> None:
+    """Refuse what would break later: nesting deeper than MAX_JSON_DEPTH, and strings (or keys)
+    that are not valid Unicode (a lone surrogate such as "\\ud800" cannot be encoded again)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise HttpError(400, "invalid_json", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key)
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _check_text(value)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise HttpError(400, "invalid_json", "the body contains text that is not valid Unicode "
+                        "(a lone surrogate)") from None
 
 
 def _idempotency_key(request) -> str:
@@ -178,7 +251,20 @@ def route(method: str, path: str, *, summary: str, **options):
     ROUTES.append(spec)
 
     def decorate(fn):
-        return JsonHttp.decorator(method, spec.rule, spec=spec)(fn)
+        @wraps(fn)
+        def handler(self, request, *args, **kwargs):
+            # An expected refusal (a 4xx: unknown id, wrong role, a rule) is an answer, not an
+            # error of the gateway: it is returned here, so nameko does not log it with a
+            # traceback. The worker's session is rolled back as on any error.
+            try:
+                return fn(self, request, *args, **kwargs)
+            except Exception as exc:
+                if not is_refusal(exc):
+                    raise
+                self.db.rollback()
+                return error_response(exc)
+
+        return JsonHttp.decorator(method, spec.rule, spec=spec)(handler)
 
     return decorate
 

@@ -41,8 +41,13 @@ class Money(fields.Field):
 
     default_error_messages = {"invalid": "Not a valid amount (yuan, e.g. \"1234.50\")."}
 
-    def __init__(self, *, allow_negative: bool = True, **kwargs):
-        self.allow_negative = allow_negative
+    def __init__(self, *, allow_negative: bool = True, positive: bool = False, exact: bool = False,
+                 **kwargs):
+        """``positive``: zero and negative amounts are refused; ``exact``: an amount with more
+        than two places (a fraction of a fen) is refused instead of rounded half-up."""
+        self.allow_negative = allow_negative and not positive
+        self.positive = positive
+        self.exact = exact
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -55,10 +60,15 @@ class Money(fields.Field):
             raise self.make_error("invalid")
         try:
             amount = money(value)
-        except (TypeError, ValueError):
+            given = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        except (TypeError, ValueError, InvalidOperation):
             raise self.make_error("invalid") from None
         if abs(amount) >= Decimal("1e12"):
             raise ValidationError("Amount is out of range.")
+        if self.exact and given != amount:
+            raise ValidationError("Amounts have at most two decimal places (fen).")
+        if self.positive and amount <= 0:
+            raise ValidationError("Amount must be more than zero.")
         if not self.allow_negative and amount < 0:
             raise ValidationError("Amount must not be negative.")
         return amount

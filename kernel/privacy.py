@@ -1,6 +1,21 @@
-"""Masking of personal data for display: which roles see what is each
-service's rule; how a masked value looks is the same everywhere."""
+"""Personal data for display -- one rule everywhere: how a masked value looks, and who
+sees what. Archive's household views and tickets' reporter phones call the same functions.
+
+Who sees what (000 §八: resident data is never disclosed):
+- phone numbers (and e-mail addresses) in full: the platform itself, the customer-service
+  desk that calls residents back (``PHONE_ROLES``), and a resident for their own household;
+  everyone else sees ``138****5678``;
+- ID numbers in full: the platform and the customer-service heads (``ID_NUMBER_ROLES``), and
+  only in the access-logged household file; everywhere else they are left out.
+"""
 from __future__ import annotations
+
+from .tenancy import Caller, Role
+
+#: roles whose work needs residents' phone numbers: they call them back
+PHONE_ROLES = frozenset({Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER})
+#: roles that may see whole ID numbers (identity checks, lawyer letters) -- in the file only
+ID_NUMBER_ROLES = frozenset({Role.CS_MANAGER, Role.CENTRE_MANAGER})
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -13,10 +28,33 @@ def mask_phone(phone: str | None) -> str | None:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_email(email: str | None) -> str | None:
+    """zhang@example.com -> ***@example.com."""
+    return email and "***@" + email.split("@")[-1]
+
+
 def mask_id_number(value: str | None) -> str | None:
-    """110101199001011234 -> 1101**********1234."""
+    """110101199001011237 -> 1101**********1237."""
     if not value:
         return value
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def sees_phones(caller: Caller, own_household: bool = False) -> bool:
+    """Whether ``caller`` sees residents' phones in full (``own_household``: the resident's own)."""
+    return caller.is_system or (own_household and caller.is_resident) or bool(caller.roles & PHONE_ROLES)
+
+
+def sees_id_numbers(caller: Caller) -> bool:
+    return caller.is_system or bool(caller.roles & ID_NUMBER_ROLES)
+
+
+def phone_for(caller: Caller, phone: str | None, own_household: bool = False) -> str | None:
+    """``phone`` as ``caller`` may see it."""
+    return phone if sees_phones(caller, own_household) else mask_phone(phone)
+
+
+def email_for(caller: Caller, email: str | None, own_household: bool = False) -> str | None:
+    return email if sees_phones(caller, own_household) else mask_email(email)

@@ -130,20 +130,21 @@ class Caller:
         if not (self.is_staff or self.is_system):
             raise Forbidden("staff only", code="staff_only")
 
-    def require_project(self, group_id: str, project_id: str) -> None:
+    # A resident's probe, or anyone's probe of another group, learns nothing: the guard raises
+    # ``not_found`` -- the very error the caller raises for an id that does not exist, so
+    # status, code and message are identical. Staff of the group probing a project outside
+    # their scope get 403 (the group's projects are no secret to its staff).
+    def require_project(self, group_id: str, project_id: str, not_found: NotFound | None = None) -> None:
         if not self.sees_project(group_id, project_id):
-            if not self.in_group(group_id):
-                # another group's records do not exist, as far as this caller can tell
-                raise NotFound("no such record", code="not_found")
+            if self.is_resident or not self.in_group(group_id):
+                raise not_found or NotFound("no such record", code="not_found")
             raise Forbidden("project outside the caller's scope", code="project_out_of_scope")
 
     def require_unit(self, group_id: str, project_id: str, unit_id: str,
-                     not_found_code: str = "unit_not_found") -> None:
-        # A resident probing someone else's unit, or anyone probing another
-        # group, learns nothing: 404 (with the caller's own not-found code), not 403.
+                     not_found_code: str = "unit_not_found", not_found: NotFound | None = None) -> None:
         if not self.sees_unit(group_id, project_id, unit_id):
             if self.is_resident or not self.in_group(group_id):
-                raise NotFound("no such unit", code=not_found_code)
+                raise not_found or NotFound("no such unit", code=not_found_code)
             raise Forbidden("unit outside the caller's scope", code="project_out_of_scope")
 
 

@@ -1,12 +1,16 @@
 """What every route module shares: the service names, the API prefix, calling as the user."""
 from __future__ import annotations
 
+import logging
+
 from kernel.config import secret_from
 from kernel.tenancy import context_for
 
 from .. import accounts
 
 SERVICES = ("archive", "tickets", "billing", "notify")
+#: who read residents' contact data through a list, when, how much (one INFO line per read)
+audit_log = logging.getLogger("wuye.audit")
 V1 = "/api/v1"
 
 
@@ -16,6 +20,13 @@ def user_view(user) -> dict:
             "kind": user.kind, "group_id": user.group_id, "roles": sorted(user.role_set),
             "all_projects": user.all_projects, "project_ids": sorted(caller.project_ids),
             "unit_ids": sorted(caller.unit_ids)}
+
+
+def audit_contacts_read(user, what: str, count: int, **query) -> None:
+    """Log a read of a list that carries residents' contacts (names, phones)."""
+    detail = " ".join(f"{k}={v}" for k, v in sorted(query.items()) if v not in (None, "", False))
+    audit_log.info("contacts read: user=%s roles=%s %s rows=%d %s", user.id, ",".join(sorted(user.role_set)),
+                   what, count, detail)
 
 
 class RouteModule:

@@ -12,6 +12,8 @@ from ..openapi import build_document
 from ..routing import route
 from .base import SERVICES, V1, RouteModule
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
 
 class PlatformRoutes(RouteModule):
     @route("GET", "/health", summary="Liveness of the broker and every service", tags=("platform",),
@@ -46,7 +48,7 @@ class PlatformRoutes(RouteModule):
 
     @route("GET", "/", summary="Where to start: the API's entry points", tags=("platform",), auth=False)
     def index(self, request):
-        base = request.host_url.rstrip("/")
+        base = self._public_url
         return {
             "name": "Wuye (物业) API", "version": "v1",
             "links": {
@@ -69,4 +71,9 @@ class PlatformRoutes(RouteModule):
     @route("GET", f"{V1}/openapi.json", summary="This API's OpenAPI 3.1 document", tags=("platform",),
            auth=False)
     def openapi(self, request):
-        return json_response(build_document(request.host_url.rstrip("/")))
+        return json_response(build_document(self._public_url))
+
+    @property
+    def _public_url(self) -> str:
+        """``GATEWAY_PUBLIC_URL``: links are never built from the request's Host header."""
+        return (self.config.get("GATEWAY_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import schemas as s
 from ..routing import route
-from .base import V1, RouteModule
+from .base import V1, RouteModule, audit_contacts_read
 
 
 class TicketRoutes(RouteModule):
@@ -25,9 +25,12 @@ class TicketRoutes(RouteModule):
                                  dict(s.RepairRequestIn().dump(body), request_id=request_id))
 
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
-           query=s.TicketQuery, response=s.TicketListOut, errors=(404,))
+           query=s.TicketQuery, response=s.TicketListOut, errors=(404,),
+           description="Paged (limit <= 200, offset); each read is logged (reporters' contacts).")
     def tickets(self, request, user, query):
-        return self._as(user)("tickets", "list_tickets", s.TicketQuery().dump(query))
+        page = self._as(user)("tickets", "list_tickets", s.TicketQuery().dump(query))
+        audit_contacts_read(user, "tickets", len(page.get("items") or ()), **query)
+        return page
 
     @route("GET", f"{V1}/tickets/{{ticket_id}}", summary="One ticket with its SLA clocks and history",
            tags=("tickets",), response=s.TicketOut, errors=(404,))

@@ -1,22 +1,14 @@
 """archive's RPC boundary: what comes in is loaded here, what goes out is dumped here."""
 from __future__ import annotations
 
-import re
-from zoneinfo import available_timezones
-
 from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from kernel import validators as v
 
 from .domain.catalogue import MOVE_IN_DOCUMENTS
 
-PHONE_RE = re.compile(r"^(\+?86-?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-ID_RE = re.compile(r"^[0-9A-Za-z]{6,30}$")
 ROLES = ["owner", "family", "tenant", "emergency_contact"]
 LOCALES = ["zh-CN", "en"]
-
-
-def _phone(value):
-    if value is not None and not PHONE_RE.match(value.replace(" ", "")):
-        raise ValidationError("Not a mainland China mobile or landline number.")
 
 
 class ProjectIn(Schema):
@@ -25,13 +17,8 @@ class ProjectIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(["residential", "apartment", "office"]))
-    timezone = fields.String(load_default="Asia/Shanghai")
+    timezone = fields.String(load_default="Asia/Shanghai", validate=v.TIME_ZONE)
     address = fields.String(load_default="", validate=validate.Length(max=400))
-
-    @validates("timezone")
-    def _tz(self, value, **_):
-        if value not in available_timezones():
-            raise ValidationError("Unknown IANA time zone.")
 
 
 class BuildingIn(Schema):
@@ -55,9 +42,9 @@ class PersonIn(Schema):
     id = fields.String(validate=validate.Length(min=1, max=36))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    phone = fields.String(allow_none=True, load_default=None, validate=_phone)
+    phone = fields.String(allow_none=True, load_default=None, validate=v.PHONE)
     email = fields.Email(allow_none=True, load_default=None)
-    id_number = fields.String(allow_none=True, load_default=None, validate=validate.Regexp(ID_RE))
+    id_number = fields.String(allow_none=True, load_default=None, validate=v.ID_NUMBER)
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
     employer = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
@@ -67,7 +54,7 @@ class MoveIn(Schema):
 
     id = fields.String(validate=validate.Length(min=1, max=36))
     unit_id = fields.String(required=True)
-    moved_in_on = fields.Date(required=True)
+    moved_in_on = v.Date(required=True)
     by_proxy = fields.Boolean(load_default=False)
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
     documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from kernel import validators as v
 from kernel.money import CURRENCY, Money
 
 UNIT_ID = dict(required=True, validate=validate.Length(min=1, max=36))
@@ -20,7 +21,7 @@ class AccountQuery(Schema):
 class EntriesQuery(Schema):
     unit_id = fields.String(**UNIT_ID)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class OpeningBalanceIn(Schema):
@@ -29,7 +30,7 @@ class OpeningBalanceIn(Schema):
 
     unit_id = fields.String(**UNIT_ID)
     amount = Money(required=True)
-    as_of = fields.Date(required=True)
+    as_of = v.Date(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=300))
 
 

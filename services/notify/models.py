@@ -164,18 +164,22 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(10))          # inapp | sms
     address: Mapped[str | None] = mapped_column(String(200))  # phone for SMS
     body: Mapped[str] = mapped_column(Text)                   # the text rendered for this channel
-    status: Mapped[str] = mapped_column(String(10))           # pending | sent | delivered | failed
+    status: Mapped[str] = mapped_column(String(10))  # pending | sent | delivered | failed | suppressed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())   # claimed by a sender
     provider_message_id: Mapped[str | None] = mapped_column(String(100))
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)      # or why it was suppressed
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the user whose action caused the message (counted against the per-user SMS limits)
+    requested_by: Mapped[str | None] = mapped_column(String(100))
 
     notification: Mapped[Notification] = relationship(back_populates="deliveries")
 
     __table_args__ = (
         UniqueConstraint("notification_id", "channel", name="uq_delivery_channel"),
         Index("ix_delivery_due", "channel", "status", "next_attempt_at"),
+        Index("ix_delivery_address", "address", "created_at"),
+        Index("ix_delivery_requested_by", "requested_by", "created_at"),
     )

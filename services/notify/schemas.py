@@ -76,7 +76,7 @@ class TemplateOut(Schema):
     subject = fields.String()
     body = fields.String()
     source = fields.String()
-    placeholders = fields.Function(lambda t: sorted(PURPOSES[t.purpose].placeholders))
+    placeholders = fields.Function(lambda t: sorted(PURPOSES[t.purpose].allowed(t.channel)))
 
 
 class SavedTemplateOut(Schema):

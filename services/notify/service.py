@@ -1,6 +1,7 @@
 """notify service: nameko wiring only -- the rules live in ``domain/``."""
 from __future__ import annotations
 
+from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 
 from kernel.db import ClockProvider, Database
@@ -44,6 +45,7 @@ class NotifyService:
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT)
     sms = SmsSender()
+    config = Config()
 
 
     @rpc
@@ -111,4 +113,6 @@ class NotifyService:
     @event_handler("tickets", "ticket.opened")
     def on_ticket_opened(self, event: Event):
         tickets.on_ticket_opened(self._system(event), schemas.TicketOpenedIn().load(event.data),
-                                 event_id=event.id, group_id=event.group_id, project_id=event.project_id)
+                                 event_id=event.id, group_id=event.group_id, project_id=event.project_id,
+                                 actor_id=(event.actor or {}).get("user_id"),
+                                 sms_limits=notifications.SmsLimits.from_config(self.config))

@@ -5,8 +5,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from .events import CATEGORIES
 
-PHONE = validate.Regexp(r"^(\+?86-?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
-                        error="Not a mainland China mobile or landline number.")
+from kernel import validators as v
+
+PHONE = v.PHONE
 
 
 class RepairRequestIn(Schema):
@@ -18,10 +19,10 @@ class RepairRequestIn(Schema):
     category = fields.String(load_default="unclassified", validate=validate.OneOf(CATEGORIES))
     content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    appointment_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    appointment_at = v.AwareDateTime(load_default=None, allow_none=True)
     channel = fields.String(load_default=None, allow_none=True,
                             validate=validate.OneOf(["phone", "visit", "staff"]))
-    received_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    received_at = v.AwareDateTime(load_default=None, allow_none=True)
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     request_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
@@ -41,12 +42,12 @@ class TicketQuery(Schema):
                            validate=validate.OneOf(["open", "dispatched", "closed", "cancelled"]))
     open_only = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class SlaSettingIn(Schema):
     project_id = fields.String(required=True)
-    key = fields.String(required=True)
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60))
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=60 * 24 * 30))
 
 

@@ -24,8 +24,8 @@ class TicketsService:
     work = UnitOfWork(CONTRACT)
 
 
-    def _out(self, ticket):
-        return schemas.TicketOut().dump(repairs.ticket_view(ticket, self.clock.now()))
+    def _out(self, ticket, work):
+        return schemas.TicketOut().dump(repairs.ticket_view(ticket, self.clock.now(), work.caller))
 
     @rpc
     def health(self):
@@ -34,22 +34,26 @@ class TicketsService:
 
     @rpc
     def open_repair(self, data):
-        return self._out(repairs.open_repair(self.work(), schemas.RepairRequestIn().load(data)))
+        work = self.work()
+        return self._out(repairs.open_repair(work, schemas.RepairRequestIn().load(data)), work)
 
     @rpc
     def get_ticket(self, ticket_id):
-        return self._out(repairs.get_ticket(self.work(), ticket_id))
+        work = self.work()
+        return self._out(repairs.get_ticket(work, ticket_id), work)
 
     @rpc
     def list_tickets(self, query=None):
-        tickets, total = repairs.list_tickets(self.work(), **schemas.TicketQuery().load(query or {}))
-        return {"items": [self._out(t) for t in tickets], "total": total}
+        work = self.work()
+        tickets, total = repairs.list_tickets(work, **schemas.TicketQuery().load(query or {}))
+        return {"items": [self._out(t, work) for t in tickets], "total": total}
 
     @rpc
     def list_open_for_unit(self, unit_id, limit=20):
-        tickets, _ = repairs.list_tickets(self.work(), **schemas.TicketQuery().load(
+        work = self.work()
+        tickets, _ = repairs.list_tickets(work, **schemas.TicketQuery().load(
             {"unit_id": unit_id, "open_only": True, "limit": limit}))
-        return [self._out(t) for t in tickets]
+        return [self._out(t, work) for t in tickets]
 
     @rpc
     def get_sla_settings(self, project_id):

@@ -36,7 +36,7 @@ def read_file(work: Work, household_id: str, purpose: str) -> dict:
     letters = work.session.scalars(select(Correspondence).where(
         Correspondence.household_id == household.id).order_by(Correspondence.occurred_at.desc())).all()
     return {
-        "household": household_view(caller, household),
+        "household": household_view(caller, household, id_numbers=True),
         "unit": work.session.get(Unit, household.unit_id),
         "catalogue": documents,
         "missing": [d.doc_type for d in documents if d.status == "missing"],

@@ -17,7 +17,7 @@ from ..exceptions import (BuildingNotFound, HouseholdNotFound, ProjectNotFound, 
                           UnitOccupied)
 from ..models import Building, FileDocument, Household, Person, Project, Unit
 from .catalogue import expected_move_in_documents
-from .privacy import mask_id_number, mask_phone, sees_id_numbers, sees_phones
+from .privacy import email_for, mask_id_number, phone_for, sees_id_numbers, sees_phones
 
 REGISTRY_ROLES = (Role.GROUP_ADMIN, Role.CENTRE_MANAGER, Role.CS_MANAGER)
 MOVE_IN_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
@@ -64,7 +64,7 @@ def get_project(work: Work, project_id: str) -> Project:
         if mine is None or not caller.in_group(project.group_id):
             raise ProjectNotFound(f"no project {project_id}")
     else:
-        caller.require_project(project.group_id, project.id)
+        caller.require_project(project.group_id, project.id, not_found=ProjectNotFound(f"no project {project_id}"))
     return project
 
 
@@ -72,7 +72,7 @@ def get_unit(work: Work, unit_id: str) -> Unit:
     unit = work.session.get(Unit, unit_id)
     if unit is None:
         raise UnitNotFound(f"no unit {unit_id}")
-    work.caller.require_unit(unit.group_id, unit.project_id, unit.id)
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=UnitNotFound(f"no unit {unit_id}"))
     return unit
 
 
@@ -144,7 +144,8 @@ def register_unit(work: Work, data: dict) -> tuple[Unit, bool]:
     building = work.session.get(Building, data["building_id"])
     if building is None:
         raise BuildingNotFound(f"no building {data['building_id']}")
-    work.caller.require_project(building.group_id, building.project_id)
+    work.caller.require_project(building.group_id, building.project_id,
+                                not_found=BuildingNotFound(f"no building {data['building_id']}"))
     work.caller.require_role(*REGISTRY_ROLES)
     existing = work.session.get(Unit, data["id"]) if data.get("id") else None
     if existing is None:
@@ -202,27 +203,28 @@ def get_household(work: Work, household_id: str) -> Household:
     household = work.session.get(Household, household_id)
     if household is None:
         raise HouseholdNotFound(f"no household {household_id}")
-    work.caller.require_unit(household.group_id, household.project_id, household.unit_id)
+    work.caller.require_unit(household.group_id, household.project_id, household.unit_id,
+                             not_found=HouseholdNotFound(f"no household {household_id}"))
     return household
 
 
 # -- what a reader may see ----------------------------------------------------
 
-def household_view(caller: Caller, household: Household) -> dict:
-    """The household as this caller may see it: phones and ID numbers masked
-    unless the caller's role needs them (a resident sees their own phones)."""
+def household_view(caller: Caller, household: Household, id_numbers: bool = False) -> dict:
+    """The household as this caller may see it (kernel.privacy): phones masked unless the
+    caller's role needs them (a resident sees their own). ID numbers are left out, except
+    in the access-logged file read (``id_numbers``), masked unless the role needs them."""
     own = caller.is_resident and household.unit_id in caller.unit_ids
-    show_phone, show_id = sees_phones(caller, own), sees_id_numbers(caller)
+    show_phone, show_id = sees_phones(caller, own), id_numbers and sees_id_numbers(caller)
     return {
         "id": household.id, "group_id": household.group_id, "project_id": household.project_id,
         "unit_id": household.unit_id, "status": household.status,
         "moved_in_on": household.moved_in_on, "moved_out_on": household.moved_out_on,
         "balance_due": household.balance_due, "balance_as_of": household.balance_as_of,
-        "masked": not (show_phone and show_id),
+        "masked": not show_phone or (id_numbers and not show_id),
         "people": [{
             "id": p.id, "name": p.name, "role": p.role, "locale": p.locale,
-            "phone": p.phone if show_phone else mask_phone(p.phone),
-            "email": p.email if show_phone else (p.email and "***@" + p.email.split("@")[-1]),
-            "id_number": p.id_number if show_id else mask_id_number(p.id_number),
+            "phone": phone_for(caller, p.phone, own), "email": email_for(caller, p.email, own),
+            **({"id_number": p.id_number if show_id else mask_id_number(p.id_number)} if id_numbers else {}),
         } for p in household.people],
     }

@@ -49,7 +49,7 @@ def estate(session, clock):
         "id": "h1", "unit_id": "u1", "moved_in_on": date(2026, 3, 1), "by_proxy": False,
         "people": [
             {"id": "pe1", "name": "张伟", "role": "owner", "phone": "13812345678",
-             "id_number": "110101199001011234", "locale": "zh-CN"},
+             "id_number": "110101199001011237", "locale": "zh-CN"},
             {"id": "pe2", "name": "李娜", "role": "family", "phone": "13987654321", "locale": "zh-CN"},
         ],
         "documents_received": ["move_in_notice", "owner_id_copy", "purchase_contract"],
@@ -109,18 +109,33 @@ def test_file_reads_are_cs_only_and_logged(session, clock, estate):
 
 def test_masking_by_role(session, clock, estate):
     household = session.get(Household, "h1")
-    eng = registry.household_view(staff(G, ["p1"], roles=["engineering"]), household)
+
+    def view(caller):
+        return registry.household_view(caller, household, id_numbers=True)["people"][0]
+
+    eng = registry.household_view(staff(G, ["p1"], roles=["engineering"]), household, id_numbers=True)
     assert eng["people"][0]["phone"] == "138****5678"
-    assert eng["people"][0]["id_number"] == "1101**********1234"
+    assert eng["people"][0]["id_number"] == "1101**********1237"
     assert eng["masked"] is True
-    desk = registry.household_view(staff(G, ["p1"], roles=["front_desk"]), household)
-    assert desk["people"][0]["phone"] == "13812345678"          # front desk calls back
-    assert desk["people"][0]["id_number"] == "1101**********1234"
-    manager = registry.household_view(staff(G, ["p1"], roles=["cs_manager"]), household)
-    assert manager["people"][0]["id_number"] == "110101199001011234" and manager["masked"] is False
-    own = registry.household_view(resident(G, ["u1"]), household)
-    assert own["people"][0]["phone"] == "13812345678"            # their own data
-    assert own["people"][0]["id_number"] == "1101**********1234"
+    desk = view(staff(G, ["p1"], roles=["front_desk"]))
+    assert desk["phone"] == "13812345678"                         # front desk calls back
+    assert desk["id_number"] == "1101**********1237"
+    manager = registry.household_view(staff(G, ["p1"], roles=["cs_manager"]), household, id_numbers=True)
+    assert manager["people"][0]["id_number"] == "110101199001011237" and manager["masked"] is False
+    own = view(resident(G, ["u1"]))
+    assert own["phone"] == "13812345678"                          # their own data
+    assert own["id_number"] == "1101**********1237"
+
+
+def test_id_numbers_only_in_the_file(session, clock, estate):
+    household = session.get(Household, "h1")
+    for caller in (staff(G, ["p1"], roles=["cs_manager"]), staff(G, ["p1"], roles=["front_desk"]),
+                   resident(G, ["u1"]), Caller.system(G)):
+        view = registry.household_view(caller, household)
+        assert all("id_number" not in p for p in view["people"])
+    cs = staff(G, ["p1"], roles=["cs_manager"])
+    read = files.read_file(work(session, clock, cs), "h1", "identity check")
+    assert read["household"]["people"][0]["id_number"] == "110101199001011237"
 
 
 def test_residents_see_only_their_units(session, clock, estate):
@@ -168,4 +183,4 @@ def test_mask_helpers():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0755-8888999") == "075*****8999"
     assert mask_phone(None) is None
-    assert mask_id_number("110101199001011234") == "1101**********1234"
+    assert mask_id_number("110101199001011237") == "1101**********1237"

@@ -34,7 +34,7 @@ def seed(rpc):
     return rpc.call(SYSTEM, "archive", "move_in", {
         "id": "h1", "unit_id": "u1", "moved_in_on": "2026-03-01",
         "people": [{"name": "张伟", "role": "owner", "phone": "13812345678",
-                    "id_number": "110101199001011234"}]})
+                    "id_number": "110101199001011237"}]})
 
 
 def test_registry_over_rpc_publishes_events(archive, rpc, capture):

@@ -74,7 +74,7 @@ def get_account(work: Work, unit_id: str) -> FeeAccount:
     if account is None:
         raise AccountNotFound(f"no fee account for unit {unit_id}")
     work.caller.require_unit(account.group_id, account.project_id, account.unit_id,
-                             not_found_code=AccountNotFound.default_code)
+                             not_found=AccountNotFound(f"no fee account for unit {unit_id}"))
     return account
 
 

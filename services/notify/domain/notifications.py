@@ -9,11 +9,13 @@ publishes ``notification.delivered`` through the outbox.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
@@ -23,8 +25,12 @@ from ..exceptions import NotAddressedToCaller, NotificationNotFound, UnitNotFoun
 from ..models import Delivery, Notification, ProjectCopy, UnitCopy
 from . import templates
 
+log = logging.getLogger(__name__)
+
 UNIT, PERSON, ROLE = "unit", "person", "role"
 INAPP, SMS = "inapp", "sms"
+#: a delivery that is never sent (a limit was reached, or the address is not ours to text)
+SUPPRESSED = "suppressed"
 
 #: the roles whose inbox also shows what is addressed to these roles (heads see their department)
 SUPERVISES = {
@@ -45,17 +51,66 @@ class Recipient:
 @dataclass(frozen=True)
 class Channel:
     name: str                      # inapp | sms
-    address: str | None = None     # the phone for SMS
+    address: str | None = None     # the phone for SMS (a registered contact's, normalised)
+    suppressed: str | None = None  # why this delivery is recorded but never sent
+
+
+@dataclass(frozen=True)
+class SmsLimits:
+    """How many SMS one phone number may receive and one user may cause (settings
+    ``SMS_MAX_PER_RECIPIENT_PER_HOUR`` / ``_PER_DAY``, ``SMS_MAX_PER_USER_PER_HOUR`` / ``_PER_DAY``;
+    0 switches a limit off). Deliveries over a limit are recorded ``suppressed``, never sent."""
+
+    per_recipient_hour: int = 5
+    per_recipient_day: int = 20
+    per_user_hour: int = 10
+    per_user_day: int = 30
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SmsLimits":
+        def get(key, default):
+            return int(config.get(key) if config.get(key) not in (None, "") else default)
+        return cls(per_recipient_hour=get("SMS_MAX_PER_RECIPIENT_PER_HOUR", cls.per_recipient_hour),
+                   per_recipient_day=get("SMS_MAX_PER_RECIPIENT_PER_DAY", cls.per_recipient_day),
+                   per_user_hour=get("SMS_MAX_PER_USER_PER_HOUR", cls.per_user_hour),
+                   per_user_day=get("SMS_MAX_PER_USER_PER_DAY", cls.per_user_day))
+
+
+def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: str | None) -> str | None:
+    """The reason an SMS to ``address`` caused by ``requested_by`` must not go out now, or None.
+    Counted: SMS deliveries created in the last hour / day that were not suppressed."""
+    now = work.clock.now()
+    checks = [(Delivery.address == address, limits.per_recipient_hour, timedelta(hours=1),
+               "recipient_hourly_limit"),
+              (Delivery.address == address, limits.per_recipient_day, timedelta(days=1),
+               "recipient_daily_limit")]
+    if requested_by:
+        checks += [(Delivery.requested_by == requested_by, limits.per_user_hour, timedelta(hours=1),
+                    "user_hourly_limit"),
+                   (Delivery.requested_by == requested_by, limits.per_user_day, timedelta(days=1),
+                    "user_daily_limit")]
+    for condition, limit, window, reason in checks:
+        if limit <= 0:
+            continue
+        sent = work.session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.channel == SMS, Delivery.status != SUPPRESSED, Delivery.created_at > now - window,
+            condition))
+        if sent >= limit:
+            return f"{reason}: {limit} per {'hour' if window == timedelta(hours=1) else 'day'}"
+    return None
 
 
 def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipient, locale: str,
            values: Callable[[str], dict], channels: list[Channel], source_event_id: str,
-           ref_type: str | None = None, ref_id: str | None = None) -> tuple[Notification, bool]:
+           ref_type: str | None = None, ref_id: str | None = None, requested_by: str | None = None,
+           sms_limits: SmsLimits | None = None) -> tuple[Notification, bool]:
     """Create the notification of ``source_event_id`` for ``recipient`` with one delivery per
     channel, unless it exists already (then it is returned unchanged, ``created`` False).
 
     ``values(locale)`` gives the placeholder values in the locale the template resolved to
-    (labels such as the repair category are translated)."""
+    (labels such as the repair category are translated). An SMS over ``sms_limits`` (per
+    recipient, per ``requested_by`` user) or with a ``suppressed`` reason is stored as
+    ``suppressed`` with the reason and never sent."""
     existing = work.session.scalars(select(Notification).where(
         Notification.source_event_id == source_event_id, Notification.purpose == purpose,
         Notification.recipient_kind == recipient.kind, Notification.recipient == recipient.id)).first()
@@ -77,17 +132,25 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         locale=main_locale, subject=subject, body=body, created_at=now)
     work.session.add(notification)
     for channel, _, _, text in rendered:
+        suppressed = channel.suppressed
+        if channel.name == SMS and suppressed is None:
+            suppressed = ("no_address" if not channel.address else
+                          sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by))
         delivery = Delivery(
             id=str(uuid.uuid4()), notification=notification, group_id=project.group_id,
             project_id=project.id, channel=channel.name, address=channel.address, body=text,
-            attempts=0, created_at=now)
+            attempts=0, created_at=now, requested_by=requested_by)
         if channel.name == INAPP:
             # stored is delivered: the inbox is ours
             delivery.status, delivery.attempts, delivery.sent_at = "delivered", 1, now
             record_delivered(work, notification, delivery)
+        elif suppressed:
+            delivery.status, delivery.last_error = SUPPRESSED, suppressed
+            log.warning("SMS of %s (%s) suppressed: %s", ref_id or source_event_id, purpose, suppressed)
         else:
             delivery.status, delivery.next_attempt_at = "pending", now
         work.session.add(delivery)
+        work.session.flush()     # counted by the next limit check in this transaction
     return notification, True
 
 
@@ -120,7 +183,7 @@ def _may_read(caller: Caller, n: Notification) -> None:
         if not (n.recipient_kind == UNIT and caller.sees_unit(n.group_id, n.project_id, n.recipient)):
             raise NotificationNotFound(f"no notification {n.id}")
         return
-    caller.require_project(n.group_id, n.project_id)
+    caller.require_project(n.group_id, n.project_id, not_found=NotificationNotFound(f"no notification {n.id}"))
     if n.recipient_kind == ROLE and n.recipient not in inbox_roles(caller):
         raise NotAddressedToCaller(f"this notification is for {n.recipient}")
 
@@ -149,10 +212,10 @@ def mark_read(work: Work, notification_id: str) -> Notification:
 
 
 def latest_for_unit(work: Work, unit_id: str, limit: int = 5) -> list[Notification]:
-    unit = work.session.get(UnitCopy, unit_id)
+    unit, missing = work.session.get(UnitCopy, unit_id), UnitNotFound(f"no unit {unit_id}")
     if unit is None:
-        raise UnitNotFound(f"no unit {unit_id}")
-    work.caller.require_unit(unit.group_id, unit.project_id, unit.id)
+        raise missing
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
     return list(work.session.scalars(
         select(Notification).where(Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
                                    Notification.group_id == unit.group_id)

@@ -37,6 +37,12 @@ GROUP_SCOPE = "*"
 EDITOR_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 
 
+#: what an SMS may say: only values the platform controls (project name, ticket number,
+#: category label, deadlines) -- never a resident's free text (content, location, names they
+#: typed), so nobody can make the platform text arbitrary words under the project's name
+SMS_SAFE = frozenset({"project_name", "ticket_number", "category_label", "due_label", "due_at"})
+
+
 @dataclass(frozen=True)
 class Purpose:
     key: str
@@ -44,16 +50,20 @@ class Purpose:
     placeholders: frozenset[str]
     description: str
 
+    def allowed(self, channel: str) -> frozenset[str]:
+        """The placeholders a template of this purpose may use on ``channel``."""
+        return self.placeholders & SMS_SAFE if channel == "sms" else self.placeholders
+
 
 _TICKET = frozenset({
     "project_name", "ticket_number", "category_label", "content", "unit_label", "location",
-    "place", "reporter_name", "received_at", "appointment_at",
+    "place", "reporter_name", "received_at", "appointment_at", "due_label", "due_at",
 })
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.opened.resident", ("inapp", "sms"), _TICKET,
             "acknowledgement of a repair request to the resident (报修受理)"),
-    Purpose("ticket.dispatch_engineering", ("inapp",), _TICKET | {"due_label", "due_at"},
+    Purpose("ticket.dispatch_engineering", ("inapp",), _TICKET,
             "a new repair order for the project's engineering department (派工)"),
 )}
 
@@ -67,13 +77,17 @@ class Text:
 _ACK_ZH = "【{project_name}】您的报修（{ticket_number}）已受理：{content}。工程部将尽快处理。"
 _ACK_EN = ("[{project_name}] Your repair request ({ticket_number}) has been received: {content}. "
            "Our engineering team will attend to it shortly.")
+#: the SMS says only what the platform controls (SMS_SAFE)
+_ACK_SMS_ZH = "【{project_name}】您的{category_label}（{ticket_number}）已受理，工程部将尽快处理。"
+_ACK_SMS_EN = ("[{project_name}] Your {category_label} request ({ticket_number}) has been received; "
+               "our engineering team will attend to it shortly.")
 
 #: built-in defaults, by (purpose, channel, locale)
 DEFAULTS: dict[tuple[str, str, str], Text] = {
     ("ticket.opened.resident", "inapp", "zh-CN"): Text("报修已受理（{ticket_number}）", _ACK_ZH),
-    ("ticket.opened.resident", "sms", "zh-CN"): Text("", _ACK_ZH),
+    ("ticket.opened.resident", "sms", "zh-CN"): Text("", _ACK_SMS_ZH),
     ("ticket.opened.resident", "inapp", "en"): Text("Repair request {ticket_number} received", _ACK_EN),
-    ("ticket.opened.resident", "sms", "en"): Text("", _ACK_EN),
+    ("ticket.opened.resident", "sms", "en"): Text("", _ACK_SMS_EN),
     ("ticket.dispatch_engineering", "inapp", "zh-CN"): Text(
         "派工：{ticket_number} {category_label}",
         "【{project_name}】报修单 {ticket_number}\n位置：{place}\n类别：{category_label}\n"
@@ -157,7 +171,7 @@ class Resolved:
     template_id: str | None = None
 
     def render(self, values: dict) -> tuple[str, str]:
-        allowed = PURPOSES[self.purpose].placeholders
+        allowed = PURPOSES[self.purpose].allowed(self.channel)
         return render(self.subject, allowed, values), render(self.body, allowed, values)
 
 
@@ -181,6 +195,7 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
     spec = purpose_of(purpose)
     if channel not in spec.channels:
         raise UnsupportedChannel(f"{purpose} is not sent by {channel}")
+    allowed = spec.allowed(channel)
     scopes = [s for s in (project_id, GROUP_SCOPE) if s]
     for loc in _locales(locale if locale in LOCALES else DEFAULT_LOCALE):
         overrides = {t.scope: t for t in session.scalars(select(Template).where(
@@ -190,7 +205,7 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
             t = overrides.get(scope)
             if t is None:
                 continue
-            if template_problems(t.subject, spec.placeholders) or template_problems(t.body, spec.placeholders):
+            if template_problems(t.subject, allowed) or template_problems(t.body, allowed):
                 log.warning("template %s (%s/%s/%s) no longer valid; skipped", t.id, purpose, channel, loc)
                 continue
             return Resolved(purpose, channel, loc, t.subject, t.body,
@@ -204,10 +219,10 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
 # -- administration ---------------------------------------------------------------
 
 def _project(work: Work, project_id: str) -> ProjectCopy:
-    project = work.session.get(ProjectCopy, project_id)
+    project, missing = work.session.get(ProjectCopy, project_id), ProjectNotFound(f"no project {project_id}")
     if project is None:
-        raise ProjectNotFound(f"no project {project_id}")
-    work.caller.require_project(project.group_id, project.id)
+        raise missing
+    work.caller.require_project(project.group_id, project.id, not_found=missing)
     return project
 
 
@@ -245,8 +260,9 @@ def save_template(work: Work, data: dict) -> Template:
         raise Forbidden("group-wide templates are edited by staff who see every project",
                         code="group_scope_forbidden")
     subject, body = data.get("subject") or "", data["body"]
-    check_template(subject, spec.placeholders)
-    check_template(body, spec.placeholders)
+    allowed = spec.allowed(data["channel"])
+    check_template(subject, allowed)
+    check_template(body, allowed)
     scope = project_id or GROUP_SCOPE
     now = work.clock.now()
     template = work.session.scalars(select(Template).where(

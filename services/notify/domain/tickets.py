@@ -8,8 +8,8 @@ from kernel.work import Work
 
 from ..models import Notification, ProjectCopy, UnitCopy
 from . import templates
-from .copies import contact_by_phone
-from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, notify
+from .copies import contact_by_phone, normalise_phone
+from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, SmsLimits, notify
 
 ACKNOWLEDGE = "ticket.opened.resident"
 DISPATCH = "ticket.dispatch_engineering"
@@ -30,7 +30,8 @@ def ticket_values(data: dict, project: ProjectCopy, unit: UnitCopy | None):
         none = templates.NO_VALUE[locale]
         return {
             "project_name": project.name, "ticket_number": data["number"],
-            "category_label": templates.CATEGORY_LABELS[locale].get(data["category"], data["category"]),
+            "category_label": templates.CATEGORY_LABELS[locale].get(
+                data["category"], templates.CATEGORY_LABELS[locale]["unclassified"]),
             "content": data["content"], "unit_label": unit_label or none, "location": location,
             "place": place or none, "reporter_name": data["reporter"]["name"],
             "received_at": templates.local_time(data["received_at"], tz),
@@ -42,11 +43,29 @@ def ticket_values(data: dict, project: ProjectCopy, unit: UnitCopy | None):
     return values
 
 
+def sms_channel(work: Work, unit_id: str, phone: str | None):
+    """Where the acknowledgement SMS may go, and the contact it goes to.
+
+    Only to a registered contact of the unit's active household (notify's copy of
+    archive's registry): a number the reporter typed that is not one is kept on the
+    ticket for staff to call back, but the platform does not text it -- the delivery is
+    recorded ``suppressed`` (``not_a_registered_contact``) without the number."""
+    if not phone:
+        return None, None
+    contact = contact_by_phone(work, unit_id, phone)
+    if contact is None:
+        return Channel(SMS, None, suppressed="not_a_registered_contact"), None
+    return Channel(SMS, normalise_phone(contact.phone)), contact
+
+
 def on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | None,
-                     project_id: str | None) -> list[Notification]:
-    """Acknowledge the request to the unit (in-app, and SMS to the reporter's phone) and
-    dispatch it to the project's engineering department (in-app). Returns what was created;
-    the same event twice creates nothing the second time."""
+                     project_id: str | None, actor_id: str | None = None,
+                     sms_limits: SmsLimits | None = None) -> list[Notification]:
+    """Acknowledge the request to the unit (in-app, and SMS to the reporter's phone when it is
+    one of the household's registered contacts) and dispatch it to the project's engineering
+    department (in-app). SMS count against ``sms_limits`` per phone number and per user (the
+    reporting resident, else the staff member who recorded it: ``actor_id``). Returns what was
+    created; the same event twice creates nothing the second time."""
     project = work.session.get(ProjectCopy, project_id) if project_id else None
     if project is None:
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
@@ -59,13 +78,14 @@ def on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | N
     created = []
 
     if data.get("unit_id"):
-        phone = data["reporter"].get("phone")
-        contact = contact_by_phone(work, data["unit_id"], phone)
-        channels = [Channel(INAPP)] + ([Channel(SMS, phone)] if phone else [])
+        sms, contact = sms_channel(work, data["unit_id"], data["reporter"].get("phone"))
+        channels = [Channel(INAPP)] + ([sms] if sms else [])
         ack, new = notify(work, project, purpose=ACKNOWLEDGE,
                           recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
                           locale=contact.locale if contact else templates.DEFAULT_LOCALE,
-                          values=values, channels=channels, **ref)
+                          values=values, channels=channels,
+                          requested_by=data["reporter"].get("user_id") or actor_id,
+                          sms_limits=sms_limits, **ref)
         if new:
             created.append(ack)
 

@@ -20,6 +20,8 @@ from services.notify.providers import SmsRejected, SmsTemporaryError
 
 G = "group-1"
 ACK_ZH = "【绿湖花园】您的报修（BX-20261124-0001）已受理：卫生间漏水。工程部将尽快处理。"
+#: the SMS never carries the resident's own words
+SMS_ZH = "【绿湖花园】您的公共区域报修（BX-20261124-0001）已受理，工程部将尽快处理。"
 
 
 @pytest.fixture
@@ -165,7 +167,7 @@ def test_saving_a_template_checks_placeholders_and_writes_nothing_bad(session, c
 
 def test_who_may_edit_templates(session, clock, estate):
     data = {"project_id": "p1", "purpose": "ticket.opened.resident", "channel": "sms",
-            "locale": "zh-CN", "body": "{content}"}
+            "locale": "zh-CN", "body": "{ticket_number} {category_label}"}
     with pytest.raises(Forbidden):
         templates.save_template(work(session, clock, staff(G, ["p1"], roles=["front_desk"])), data)
     with pytest.raises(Forbidden):
@@ -196,7 +198,7 @@ def test_ticket_opened_acknowledges_the_resident_and_dispatches_engineering(sess
     assert ack.body == ACK_ZH and ack.subject == "报修已受理（BX-20261124-0001）"
     inapp, sms = sorted(ack.deliveries, key=lambda d: d.channel)
     assert (inapp.channel, inapp.status, inapp.sent_at) == ("inapp", "delivered", clock.now())
-    assert (sms.channel, sms.status, sms.address, sms.body) == ("sms", "pending", "13812345678", ACK_ZH)
+    assert (sms.channel, sms.status, sms.address, sms.body) == ("sms", "pending", "13812345678", SMS_ZH)
     assert sms.attempts == 0 and sms.next_attempt_at == clock.now()
 
     dispatch = by_purpose(session, "ticket.dispatch_engineering")
@@ -269,10 +271,10 @@ def test_a_ticket_before_its_project_copy_is_retried(session, clock):
 def test_a_project_override_is_used_for_the_acknowledgement(session, clock, estate):
     templates.save_template(work(session, clock, staff(G, ["p1"], roles=["cs_manager"])), {
         "project_id": "p1", "purpose": "ticket.opened.resident", "channel": "sms", "locale": "zh-CN",
-        "body": "【{project_name}】已收到报修{ticket_number}，预约：{appointment_at}"})
+        "body": "【{project_name}】已收到报修{ticket_number}，{due_label}：{due_at}"})
     open_ticket(session, clock)
     sms = next(d for d in by_purpose(session, "ticket.opened.resident").deliveries if d.channel == "sms")
-    assert sms.body == "【绿湖花园】已收到报修BX-20261124-0001，预约：无"
+    assert sms.body == "【绿湖花园】已收到报修BX-20261124-0001，到场时限：2026-11-24 09:17"
 
 
 # -- sending SMS --------------------------------------------------------------------------
@@ -302,7 +304,7 @@ def test_sms_accepted_is_sent_and_announced(session, clock, estate):
     done = sending.send_due_sms(work(session, clock), provider, POLICY, between=lambda: commits.append(1))
     d = sms_delivery(session)
     assert done == [d] and commits == [1]
-    assert provider.sent == [("13812345678", ACK_ZH, d.id)]          # ref = delivery id
+    assert provider.sent == [("13812345678", SMS_ZH, d.id)]          # ref = delivery id
     assert (d.status, d.attempts, d.provider_message_id, d.sent_at) == ("sent", 1, "prov-1", clock.now())
     sms_events = [e["data"] for e in outbox_events(session, Base)
                   if e["type"] == "notification.delivered" and e["data"]["channel"] == "sms"]
@@ -516,3 +518,90 @@ def test_reading_and_marking_read(session, clock, estate):
     assert (ack.read_at, ack.read_by) == (clock.now(), "res-1")
     assert (dispatch.read_at, dispatch.read_by) == (clock.now(), "eng-1")
     assert notifications.staff_inbox(work(session, clock, engineer), unread_only=True) == []
+
+
+# -- abuse: who may be texted, what an SMS says, how many --------------------------------------
+
+def sms_of(session, event_id):
+    return session.scalars(select(Delivery).join(Notification).where(
+        Delivery.channel == "sms", Notification.source_event_id == event_id)).one()
+
+
+def test_a_resident_s_text_never_reaches_an_sms(session, clock, estate):
+    spam = "中奖了！请点击 http://evil.example 领取"
+    open_ticket(session, clock, ticket(content=spam, location=spam,
+                                       reporter={"name": spam, "phone": "13812345678", "user_id": "r1"}))
+    ack = by_purpose(session, "ticket.opened.resident")
+    sms = next(d for d in ack.deliveries if d.channel == "sms")
+    assert sms.status == "pending" and "evil" not in sms.body and "中奖" not in sms.body
+    assert "BX-20261124-0001" in sms.body
+    # the household's own in-app inbox may show what they wrote
+    assert spam in next(d for d in ack.deliveries if d.channel == "inapp").body
+
+
+def test_sms_templates_may_use_only_platform_controlled_fields(session, clock, estate):
+    manager = work(session, clock, staff(G, ["p1"], roles=["cs_manager"]))
+    for field in ("content", "location", "place", "reporter_name", "unit_label", "appointment_at"):
+        with pytest.raises(InvalidTemplate):
+            templates.save_template(manager, {"project_id": "p1", "purpose": "ticket.opened.resident",
+                                              "channel": "sms", "locale": "zh-CN", "body": f"{{{field}}}"})
+    # the in-app message of the same purpose may
+    templates.save_template(manager, {"project_id": "p1", "purpose": "ticket.opened.resident",
+                                      "channel": "inapp", "locale": "zh-CN", "body": "{content}"})
+    # an SMS override stored before this rule is skipped, the safe default is used
+    session.add(Template(id="old", group_id=G, project_id="p1", scope="p1",
+                         purpose="ticket.opened.resident", channel="sms", locale="zh-CN", subject="",
+                         body="{content}", version=1, updated_at=clock.now(), updated_by="x"))
+    session.flush()
+    open_ticket(session, clock)
+    assert sms_of(session, "ev-1").body == SMS_ZH
+
+
+def test_a_typed_phone_that_is_no_registered_contact_gets_no_sms(session, clock, estate):
+    open_ticket(session, clock, ticket(phone="13900000000"))
+    sms = sms_delivery(session)
+    assert (sms.status, sms.address, sms.last_error) == ("suppressed", None, "not_a_registered_contact")
+    assert sending.claim_due_sms(work(session, clock), POLICY) == []
+    # a registered contact's number in another spelling is the contact's: it is texted
+    open_ticket(session, clock, ticket(phone="+86 138-1234-5678"), event_id="ev-2")
+    assert (sms_of(session, "ev-2").status, sms_of(session, "ev-2").address) == ("pending", "13812345678")
+
+
+def test_sms_limits_per_recipient_and_per_user(session, clock, estate):
+    limits = notifications.SmsLimits(per_recipient_hour=2, per_recipient_day=3, per_user_hour=0,
+                                     per_user_day=0)
+
+    def report(i, user="r1", phone="13812345678"):
+        tickets.on_ticket_opened(work(session, clock), ticket(
+            number=f"BX-20261124-{i:04d}", reporter={"name": "张伟", "phone": phone, "user_id": user}),
+            event_id=f"ev-{i}", group_id=G, project_id="p1", sms_limits=limits)
+        session.flush()
+        return sms_of(session, f"ev-{i}")
+
+    assert [report(i).status for i in (1, 2, 3)] == ["pending", "pending", "suppressed"]
+    assert sms_of(session, "ev-3").last_error == "recipient_hourly_limit: 2 per hour"
+    assert [s.phone for s in sending.claim_due_sms(work(session, clock), POLICY)] == ["13812345678"] * 2
+    clock.advance(hours=1, minutes=1)
+    assert report(4).status == "pending"
+    assert (report(5).status, sms_of(session, "ev-5").last_error) == (
+        "suppressed", "recipient_daily_limit: 3 per day")
+    clock.advance(days=1)
+    assert report(6).status == "pending"
+
+    per_user = notifications.SmsLimits(per_recipient_hour=0, per_recipient_day=0, per_user_hour=1,
+                                       per_user_day=5)
+    for i, phone in ((7, "13812345678"), (8, "+86 139 8765 4321")):
+        tickets.on_ticket_opened(work(session, clock), ticket(
+            number=f"BX-20261125-{i:04d}", reporter={"name": "x", "phone": phone, "user_id": "r9"}),
+            event_id=f"ev-{i}", group_id=G, project_id="p1", sms_limits=per_user)
+    session.flush()
+    assert (sms_of(session, "ev-7").status, sms_of(session, "ev-8").status) == ("pending", "suppressed")
+    assert sms_of(session, "ev-8").last_error == "user_hourly_limit: 1 per hour"
+    assert sms_of(session, "ev-8").requested_by == "r9"
+
+
+def test_sms_limits_come_from_settings():
+    limits = notifications.SmsLimits.from_config({"SMS_MAX_PER_RECIPIENT_PER_HOUR": "3",
+                                                  "SMS_MAX_PER_USER_PER_DAY": 0})
+    assert limits == notifications.SmsLimits(per_recipient_hour=3, per_recipient_day=20,
+                                             per_user_hour=10, per_user_day=0)

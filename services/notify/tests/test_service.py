@@ -14,6 +14,7 @@ SYSTEM = context(Caller.system(G, "test"))
 OWNER = context(resident(G, ["u1"], user_id="res-1"))
 ENGINEER = context(staff(G, ["p1"], roles=["engineering"], user_id="eng-1"))
 ACK_ZH = "【绿湖花园】您的报修（BX-20261124-0001）已受理：楼道灯不亮。工程部将尽快处理。"
+SMS_ZH = "【绿湖花园】您的公共区域报修（BX-20261124-0001）已受理，工程部将尽快处理。"
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_ticket_opened_reaches_the_resident_by_inapp_and_sms_and_engineering(not
     assert len(gateway.requests) == 2
     assert all(r["authorization"] == "Bearer test-key" for r in gateway.requests)
     first, second = (r["json"] for r in gateway.requests)
-    assert first == second and first["to"] == "13812345678" and first["text"] == ACK_ZH
+    assert first == second and first["to"] == "13812345678" and first["text"] == SMS_ZH
     assert first["sign"] == "绿湖物业"
 
     # engineering was told, and tickets hears about it (it stops the 2-minute clock)
@@ -130,7 +131,7 @@ def test_scope_and_bad_input_over_rpc(notify, rpc, rabbit_config):
     wait_for(lambda: rpc.call(OWNER, "notify", "latest_for_unit", "u1") == [], timeout=10)
     for ctx, args, kind in [
         ({}, ("u1",), "Unauthenticated"),
-        (context(resident(G, ["u2"])), ("u1",), "NotFound"),
+        (context(resident(G, ["u2"])), ("u1",), "UnitNotFound"),      # exactly as for a unit that does not exist
         (context(staff(G, ["p2"])), ("u1",), "Forbidden"),
         (OWNER, ("u1", 0), "InvalidInput"),
     ]:

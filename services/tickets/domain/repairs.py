@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from kernel import privacy
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -42,13 +43,13 @@ def sla_minutes(work: Work, project_id: str) -> dict[str, int]:
 
 def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
     project = _project(work, project_id)
-    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
     return sla_minutes(work, project.id)
 
 
 def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict[str, int]:
     project = _project(work, project_id)
-    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
     work.caller.require_role(*SLA_SETTING_ROLES)
     if key not in sla.DEFAULT_MINUTES:
         raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}")
@@ -63,10 +64,18 @@ def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict
 
 # -- intake -------------------------------------------------------------------
 
+def _no_project(project_id: str) -> ProjectNotFound:
+    return ProjectNotFound(f"no project {project_id}")
+
+
+def _no_unit(unit_id: str) -> UnitNotFound:
+    return UnitNotFound(f"no unit {unit_id}")
+
+
 def _project(work: Work, project_id: str) -> ProjectCopy:
     project = work.session.get(ProjectCopy, project_id)
     if project is None:
-        raise ProjectNotFound(f"no project {project_id}")
+        raise _no_project(project_id)
     return project
 
 
@@ -98,14 +107,14 @@ def open_repair(work: Work, data: dict) -> Ticket:
     if data.get("unit_id"):
         unit = work.session.get(UnitCopy, data["unit_id"])
         if unit is None:
-            raise UnitNotFound(f"no unit {data['unit_id']}")
-        caller.require_unit(unit.group_id, unit.project_id, unit.id)
+            raise _no_unit(data["unit_id"])
+        caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=_no_unit(data["unit_id"]))
         project = _project(work, unit.project_id)
     else:
         if caller.is_resident:
             raise UnitNotFound("a resident's request names one of their units", code="unit_required")
         project = _project(work, data["project_id"])
-        caller.require_project(project.group_id, project.id)
+        caller.require_project(project.group_id, project.id, not_found=_no_project(data["project_id"]))
     if caller.is_resident:
         channel, received_at = "portal", now
         reporter_name = data.get("reporter_name") or caller.name or (unit.contact_name or "")
@@ -209,7 +218,8 @@ def get_ticket(work: Work, ticket_id: str) -> Ticket:
         if not (ticket.unit_id and caller.sees_unit(ticket.group_id, ticket.project_id, ticket.unit_id)):
             raise TicketNotFound(f"no ticket {ticket_id}")
     else:
-        caller.require_project(ticket.group_id, ticket.project_id)
+        caller.require_project(ticket.group_id, ticket.project_id,
+                               not_found=TicketNotFound(f"no ticket {ticket_id}"))
     return ticket
 
 
@@ -221,14 +231,14 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
     if unit_id:
         unit = work.session.get(UnitCopy, unit_id)
         if unit is None:
-            raise UnitNotFound(f"no unit {unit_id}")
-        caller.require_unit(unit.group_id, unit.project_id, unit.id)
+            raise _no_unit(unit_id)
+        caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=_no_unit(unit_id))
         query = query.where(Ticket.unit_id == unit.id)
     elif caller.is_resident:
         query = query.where(Ticket.unit_id.in_(caller.unit_ids), Ticket.group_id == caller.group_id)
     elif project_id:
         project = _project(work, project_id)
-        caller.require_project(project.group_id, project.id)
+        caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
         query = query.where(Ticket.project_id == project.id)
     else:
         caller.require_staff()
@@ -246,13 +256,17 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
     return tickets, total
 
 
-def ticket_view(ticket: Ticket, now: datetime) -> dict:
+def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
+    """The ticket as ``caller`` may see it: the reporter's phone by the one masking rule
+    (kernel.privacy) -- in full for the customer-service desk and the household itself."""
+    own = caller.is_resident and ticket.unit_id is not None and ticket.unit_id in caller.unit_ids
     return {
         "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
         "channel": ticket.channel, "status": ticket.status, "group_id": ticket.group_id,
         "project_id": ticket.project_id, "unit_id": ticket.unit_id, "unit_label": ticket.unit_label,
         "household_id": ticket.household_id, "location": ticket.location, "content": ticket.content,
-        "reporter": {"name": ticket.reporter_name, "phone": ticket.reporter_phone},
+        "reporter": {"name": ticket.reporter_name,
+                     "phone": privacy.phone_for(caller, ticket.reporter_phone, own)},
         "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
         "recorded_at": ticket.recorded_at, "engineering_notified_at": ticket.engineering_notified_at,
         "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,

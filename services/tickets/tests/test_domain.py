@@ -118,7 +118,7 @@ class TestIntake:
         ticket = repairs.open_repair(work(session, clock, desk), {
             "unit_id": "u1", "channel": "phone", "received_at": at(clock, minutes=-9),
             "reporter_name": "李娜", "reporter_phone": "13987654321", "content": "厨房水管漏水"})
-        view = repairs.ticket_view(ticket, clock.now())
+        view = repairs.ticket_view(ticket, clock.now(), Caller.system(G))
         record = next(d for d in view["deadlines"] if d["kind"] == "record")
         assert record["state"] == "late"
         assert view["reporter"] == {"name": "李娜", "phone": "13987654321"}
@@ -185,19 +185,19 @@ class TestEngineeringNotice:
         notified = at(clock, seconds=40)
         clock.advance(minutes=1)
         repairs.engineering_notified(work(session, clock, Caller.system(G)), ticket.id, notified, "inapp")
-        view = {d["kind"]: d for d in repairs.ticket_view(ticket, clock.now())["deadlines"]}
+        view = {d["kind"]: d for d in repairs.ticket_view(ticket, clock.now(), Caller.system(G))["deadlines"]}
         assert view["notify_engineering"]["state"] == "met"
         assert view["on_site"]["due_at"] == notified + timedelta(minutes=15)
         assert ticket.status == "dispatched"
         clock.advance(minutes=20)
-        view = {d["kind"]: d for d in repairs.ticket_view(ticket, clock.now())["deadlines"]}
+        view = {d["kind"]: d for d in repairs.ticket_view(ticket, clock.now(), Caller.system(G))["deadlines"]}
         assert view["on_site"]["state"] == "breached"
 
     def test_a_missed_notice_shows_as_breached(self, session, clock, registry):
         ticket = repairs.open_repair(work(session, clock, resident(G, ["u1"])),
                                      {"unit_id": "u1", "content": "漏水"})
         clock.advance(minutes=3)
-        view = {d["kind"]: d for d in repairs.ticket_view(ticket, clock.now())["deadlines"]}
+        view = {d["kind"]: d for d in repairs.ticket_view(ticket, clock.now(), Caller.system(G))["deadlines"]}
         assert view["notify_engineering"]["state"] == "breached"
 
 

@@ -92,7 +92,7 @@ def test_errors_are_typed_and_scoped(tickets, rpc, rabbit_config):
     assert exc.value.exc_type == "InvalidInput"
     with pytest.raises(RemoteError) as exc:
         rpc.call(context(resident(G, ["u2"])), "tickets", "open_repair", {"unit_id": "u1", "content": "xx"})
-    assert exc.value.exc_type == "NotFound"
+    assert exc.value.exc_type == "UnitNotFound"     # as for a unit that does not exist
     with pytest.raises(RemoteError) as exc:
         rpc.call(context(resident(G, ["u1"])), "tickets", "get_ticket", "no-such-ticket")
     assert exc.value.exc_type == "TicketNotFound"

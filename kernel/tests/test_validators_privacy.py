@@ -1,0 +1,120 @@
+"""kernel.validators, kernel.privacy, the tenancy guards' not-found answers, money limits."""
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from marshmallow import Schema, ValidationError
+
+from kernel import privacy, validators as v
+from kernel.errors import Forbidden, NotFound
+from kernel.money import Money
+from kernel.tenancy import Caller, Role
+
+G, P1 = "g1", "p1"
+
+
+@pytest.mark.parametrize("phone,ok", [
+    ("13800138000", True), ("+8613800138000", True), ("+86-13800138000", True),
+    ("+86 138 0013 8000", True), ("010-12345678", True), ("0755-1234567", True),
+    ("13800138000\n", False), ("13800138000\r\n", False), ("\n13800138000", False),
+    ("1380013800０", False), ("١٣٨٠٠١٣٨٠٠٠", False), ("12800138000", False), ("1380013800", False),
+    ("", False), ("13800138000;rm", False),
+])
+def test_phones_match_in_full(phone, ok):
+    assert v.is_phone(phone) is ok
+    assert _passes(v.PHONE, phone) is ok
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("110101199001011237", True), ("11010519491231002X", True), ("11010519491231002x", True),
+    ("110101199001011234", False),            # wrong check digit
+    ("110101199013011230", False),            # no 13th month
+    ("110101199001011237\n", False), ("E12345678", True), ("H1234567", True),
+    ("12345", False), ("ABC-123456", False),
+])
+def test_id_numbers_carry_the_gb_11643_check_digit(value, ok):
+    assert v.is_id_number(value) is ok
+
+
+def _passes(validator, value):
+    try:
+        validator(value)
+        return True
+    except ValidationError:
+        return False
+
+
+class When(Schema):
+    at = v.AwareDateTime()
+    on = v.Date()
+
+
+@pytest.mark.parametrize("raw", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59",
+                                 "0001-01-01T00:00:00-23:59", "9999-12-31T00:00:00+00:00",
+                                 "2026-11-24T09:00:00"])
+def test_date_times_that_would_overflow_are_refused(raw):
+    with pytest.raises(ValidationError):
+        When().load({"at": raw})
+
+
+def test_sane_dates_load():
+    loaded = When().load({"at": "2026-11-24T09:00:00+08:00", "on": "2026-11-24"})
+    assert loaded["at"].utcoffset().total_seconds() == 8 * 3600
+    with pytest.raises(ValidationError):
+        When().load({"on": "9999-12-31"})
+
+
+class Amounts(Schema):
+    any = Money(exact=True)
+    positive = Money(positive=True)
+
+
+def test_money_exact_and_positive():
+    assert Amounts().load({"any": "12.5"})["any"] == Decimal("12.50")
+    assert Amounts().load({"any": "12.340"})["any"] == Decimal("12.34")
+    for bad in ("12.345", "0.001", 12.5, "NaN", "1e400"):
+        with pytest.raises(ValidationError):
+            Amounts().load({"any": bad})
+    assert Amounts().load({"positive": "0.01"})["positive"] == Decimal("0.01")
+    for bad in ("0", "0.00", "-1.00", "0.004"):
+        with pytest.raises(ValidationError):
+            Amounts().load({"positive": bad})
+    # without exact, half-up at the fen as kernel.money does
+    assert Money().deserialize("0.125") == Decimal("0.13")
+
+
+def staff(*roles, projects=(P1,)):
+    return Caller(user_id="s", kind="staff", group_id=G, roles=frozenset(roles), project_ids=frozenset(projects))
+
+
+def test_one_masking_rule():
+    resident = Caller(user_id="r", kind="resident", group_id=G, roles=frozenset({Role.RESIDENT}),
+                      unit_ids=frozenset({"u1"}))
+    phone = "13812345678"
+    assert privacy.phone_for(staff(Role.FRONT_DESK), phone) == phone
+    assert privacy.phone_for(staff(Role.STEWARD), phone) == phone
+    assert privacy.phone_for(staff(Role.ENGINEERING), phone) == "138****5678"
+    assert privacy.phone_for(staff(Role.FINANCE), phone) == "138****5678"
+    assert privacy.phone_for(resident, phone, own_household=True) == phone
+    assert privacy.phone_for(resident, phone) == "138****5678"
+    assert privacy.phone_for(staff(Role.ENGINEERING), phone, own_household=True) == "138****5678"
+    assert privacy.phone_for(Caller.system(G), phone) == phone
+    assert privacy.sees_id_numbers(staff(Role.CS_MANAGER)) and not privacy.sees_id_numbers(staff(Role.FRONT_DESK))
+    assert privacy.email_for(staff(Role.ENGINEERING), "a@b.cn") == "***@b.cn"
+
+
+def test_a_probe_hears_exactly_what_a_missing_id_hears():
+    missing = NotFound("no unit u9", code="unit_not_found")
+    resident = Caller(user_id="r", kind="resident", group_id=G, roles=frozenset({Role.RESIDENT}),
+                      unit_ids=frozenset({"u1"}))
+    other_group = Caller(user_id="x", kind="staff", group_id="g2", roles=frozenset({Role.CS_MANAGER}),
+                         all_projects=True)
+    for caller, guard in ((resident, lambda c: c.require_unit(G, P1, "u2", not_found=missing)),
+                          (other_group, lambda c: c.require_unit(G, P1, "u1", not_found=missing)),
+                          (resident, lambda c: c.require_project(G, P1, not_found=missing)),
+                          (other_group, lambda c: c.require_project(G, P1, not_found=missing))):
+        with pytest.raises(NotFound) as exc:
+            guard(caller)
+        assert exc.value is missing
+    with pytest.raises(Forbidden):                    # staff of the group: their scope, not existence
+        staff(Role.FRONT_DESK, projects=("p2",)).require_project(G, P1, not_found=missing)

@@ -1,0 +1,110 @@
+"""The one source of the validators every boundary shares: phone numbers, ID numbers,
+instants and dates that stay in range. The gateway's request schemas and every service's
+schemas use these, so the portal and the services accept exactly the same values.
+
+Patterns are matched in full (``fullmatch``): Python's ``$`` also matches before a final
+newline, so ``"13800138000\\n"`` would pass a ``^...$`` pattern. Digits are ASCII only.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from marshmallow import ValidationError, fields, validate
+from stdnum.cn import ric
+
+#: a mainland mobile (1[3-9] + 9 digits) or landline (0 + area code + number), optionally +86
+PHONE_PATTERN = r"(\+?86-?)?(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})"
+_PHONE = re.compile(PHONE_PATTERN)
+#: other identity documents (passport, Hong Kong/Macau/Taiwan permits, 15-digit old IDs)
+_DOCUMENT = re.compile(r"[0-9A-Z]{6,20}")
+#: instants and dates the platform works with; outside this, arithmetic could overflow
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+def is_phone(value: str) -> bool:
+    """Spaces between digit groups are allowed ("+86 139 8765 4321")."""
+    return isinstance(value, str) and _PHONE.fullmatch(value.replace(" ", "")) is not None
+
+
+def is_id_number(value: str) -> bool:
+    """A resident identity card number (18 characters, 17 digits first) must carry a valid
+    GB 11643 check digit and birth date; other documents are 6-20 letters and digits."""
+    if not isinstance(value, str):
+        return False
+    value = value.upper()
+    if len(value) == 18 and value[:17].isascii() and value[:17].isdigit():
+        return ric.is_valid(value)
+    return _DOCUMENT.fullmatch(value) is not None
+
+
+class Phone(validate.Validator):
+    error = "Not a mainland China mobile or landline number."
+
+    def __call__(self, value):
+        if value is not None and not is_phone(value):
+            raise ValidationError(self.error)
+        return value
+
+
+class IdNumber(validate.Validator):
+    error = "Not a valid ID number (GB 11643 check digit) or identity document number."
+
+    def __call__(self, value):
+        if value is not None and not is_id_number(value):
+            raise ValidationError(self.error)
+        return value
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset:
+    return frozenset(available_timezones())
+
+
+class TimeZone(validate.Validator):
+    error = "Unknown IANA time zone."
+
+    def __call__(self, value):
+        if value is not None and value not in _zones():
+            raise ValidationError(self.error)
+        return value
+
+
+PHONE = Phone()
+ID_NUMBER = IdNumber()
+TIME_ZONE = TimeZone()
+
+
+def _in_range(year: int) -> bool:
+    return EARLIEST_YEAR <= year <= LATEST_YEAR
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An instant with its offset that converts to UTC without overflow, in years 1900-2999
+    ("9999-12-31T23:59:59-23:59" and "0001-01-01T00:00:00+23:59" are refused, not a 500)."""
+
+    default_error_messages = {"range": f"Not a date-time between {EARLIEST_YEAR} and {LATEST_YEAR}."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            utc = result.astimezone(timezone.utc)
+        except (OverflowError, ValueError):
+            raise self.make_error("range") from None
+        if not (_in_range(result.year) and _in_range(utc.year)):
+            raise self.make_error("range")
+        return result
+
+
+class Date(fields.Date):
+    """A calendar date in years 1900-2999."""
+
+    default_error_messages = {"range": f"Not a date between {EARLIEST_YEAR} and {LATEST_YEAR}."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not _in_range(result.year):
+            raise self.make_error("range")
+        return result
