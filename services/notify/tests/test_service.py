@@ -198,5 +198,5 @@ def test_a_notify_container_killed_between_sending_and_recording_texts_the_resid
     wait_for(lambda: sms_delivery()["status"] == "sent", timeout=20, message="the SMS recorded as sent")
     delivery = sms_delivery()
     lines = [json.loads(line) for line in sms_log.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 1 and lines[0]["text"] == ACK_ZH            # one text on the resident's phone
+    assert len(lines) == 1 and lines[0]["text"] == SMS_ZH            # one text on the resident's phone
     assert delivery["attempts"] == 1
