@@ -1,7 +1,8 @@
 """SLA clocks of a repair request (报修, seed 000 §五).
 
 The figures are the seed's, and each is a per-project setting
-(``SlaSetting``) -- the defaults below apply where a project set nothing.
+(``SETTINGS``, ``sla.<name>`` in kernel.settings) -- the defaults below apply
+where a project set nothing.
 
 - record within 5 min of the request reaching the front desk;
 - notify engineering within 2 min of recording;
@@ -15,6 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from marshmallow import fields
+from marshmallow.validate import Range
+
+from kernel.settings import Setting, SettingsCatalogue
+
 DEFAULT_MINUTES = {
     "record_within": 5,
     "notify_engineering_within": 2,
@@ -22,6 +28,29 @@ DEFAULT_MINUTES = {
     "paid_arrive_before_appointment": 5,
     "not_covered_reply_within": 15,
 }
+
+DOCS = {
+    "record_within": "record a request within N minutes of it reaching the front desk",
+    "notify_engineering_within": "notify engineering within N minutes of recording",
+    "public_area_on_site_within": "public-area facility: technician on site within N minutes of "
+                                  "engineering receiving the order",
+    "paid_arrive_before_appointment": "paid in-home service: arrive N minutes before the appointment",
+    "not_covered_reply_within": "not covered: the engineering manager replies with advice within N minutes",
+}
+PREFIX = "sla."
+
+#: tickets' per-project settings (kernel.settings): the SLA figures in minutes
+SETTINGS = SettingsCatalogue("tickets", [
+    Setting(PREFIX + name, fields.Integer(strict=True, validate=Range(1, 60 * 24 * 30)), default=minutes,
+            unit="minutes", doc=DOCS[name])
+    for name, minutes in DEFAULT_MINUTES.items()
+])
+
+
+def minutes_from(settings: dict) -> dict[str, int]:
+    """The SLA figures out of a project's settings, by their short names (``record_within``)."""
+    return {name: settings[PREFIX + name] for name in DEFAULT_MINUTES}
+
 
 RECORD, NOTIFY_ENGINEERING, ON_SITE, ARRIVE_BEFORE, REPLY = (
     "record", "notify_engineering", "on_site", "arrive_before", "reply")
