@@ -26,6 +26,10 @@ CHANNELS = ["portal", "phone", "visit", "staff"]
 class Deadline(Schema):
     kind = fields.String(required=True)
     due_at = fields.AwareDateTime(required=True)
+    # clocks that start when engineering receives the order (on_site, reply): their minutes
+    # from that moment -- ``due_at`` assumes the order arrives at the notify_engineering
+    # deadline; once it has arrived the ticket's clock runs from the real time of receipt
+    after_notice_minutes = fields.Integer(allow_none=True)
 
 
 class Reporter(Schema):

@@ -113,3 +113,25 @@ def test_project_settings_are_read_changed_with_a_reason_and_audited(platform, d
     other_group = web_session.get(base.replace(pid, "no-such-project"), headers=admin)
     assert other_group.status_code == 404
     assert len(web_session.get(f"{base}/history", headers=admin).json()) == 2
+
+
+def test_the_engineering_dispatch_states_the_tickets_on_site_deadline(platform, demo, web_session):
+    from zoneinfo import ZoneInfo
+    from datetime import datetime
+
+    resident = token(web_session, "zhangwei")
+    created = web_session.post("/api/v1/repairs", headers=resident, json={
+        "unit_id": seed.unit_id("LH", "1栋", "0101"), "category": "public_area", "content": "楼道灯不亮"})
+    assert created.status_code == 201
+    ticket = created.json()
+
+    def dispatched():
+        t = web_session.get(f"/api/v1/tickets/{ticket['id']}", headers=resident).json()
+        return t["status"] == "dispatched" and t
+    current = wait_for(dispatched, message="engineering notified")
+    on_site = datetime.fromisoformat(next(d["due_at"] for d in current["deadlines"] if d["kind"] == "on_site"))
+    engineer = token(web_session, "eng.lh")
+    [dispatch] = [n for n in web_session.get("/api/v1/staff/inbox", headers=engineer).json()
+                  if n["ref_id"] == ticket["id"]]
+    local = on_site.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert f"到场时限：{local}" in dispatch["body"], (local, dispatch["body"])

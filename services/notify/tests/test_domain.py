@@ -425,3 +425,18 @@ def test_reading_and_marking_read(session, clock, estate):
     assert (ack.read_at, ack.read_by) == (clock.now(), "res-1")
     assert (dispatch.read_at, dispatch.read_by) == (clock.now(), "eng-1")
     assert notifications.staff_inbox(work(session, clock, engineer), unread_only=True) == []
+
+
+def test_the_dispatch_states_the_on_site_deadline_the_ticket_will_show(session, clock, estate):
+    """tickets restarts the on-site clock when engineering receives the order (the in-app
+    dispatch's delivery): the dispatch states that time, not the event's provisional one."""
+    data = ticket(deadlines=[
+        {"kind": "notify_engineering", "due_at": "2026-11-24T01:04:00+00:00"},
+        {"kind": "on_site", "due_at": "2026-11-24T01:17:00+00:00", "after_notice_minutes": 15}])
+    open_ticket(session, clock, data)
+    dispatch = by_purpose(session, "ticket.dispatch_engineering")
+    delivered_at = dispatch.deliveries[0].sent_at
+    assert delivered_at == clock.now()
+    stated = templates.local_time(delivered_at + timedelta(minutes=15), "Asia/Shanghai")
+    assert f"到场时限：{stated}" in dispatch.body
+    assert "09:17" not in dispatch.body

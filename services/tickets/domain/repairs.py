@@ -163,12 +163,12 @@ def open_repair(work: Work, data: dict) -> Ticket:
     ]
     ticket.history = [_log(ticket, caller, now, "opened", f"{channel}: {data['content'][:200]}")]
     work.session.add(ticket)
-    work.events.record(events.TICKET_OPENED, opened_payload(ticket),
+    work.events.record(events.TICKET_OPENED, opened_payload(ticket, sla_minutes(work, project.id)),
                        group_id=ticket.group_id, project_id=ticket.project_id)
     return ticket
 
 
-def opened_payload(ticket: Ticket) -> dict:
+def opened_payload(ticket: Ticket, minutes: dict[str, int]) -> dict:
     return {
         "ticket_id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
         "channel": ticket.channel, "status": ticket.status, "unit_id": ticket.unit_id,
@@ -178,7 +178,9 @@ def opened_payload(ticket: Ticket) -> dict:
                      "user_id": ticket.reporter_user_id},
         "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
         "recorded_at": ticket.recorded_at,
-        "deadlines": [{"kind": d.kind, "due_at": d.due_at} for d in ticket.deadlines],
+        "deadlines": [{"kind": d.kind, "due_at": d.due_at,
+                       "after_notice_minutes": sla.minutes_after_notice(d.kind, minutes)}
+                      for d in ticket.deadlines],
     }
 
 

@@ -84,12 +84,16 @@ def deadlines_for(category: str, *, received_at: datetime, recorded_at: datetime
     return out
 
 
+def minutes_after_notice(kind: str, minutes: dict[str, int]) -> int | None:
+    """For a clock that starts when engineering receives the order: its minutes from then."""
+    key = FROM_ENGINEERING_NOTICE.get(kind)
+    return None if key is None else {**DEFAULT_MINUTES, **minutes}[key]
+
+
 def rebased_on_notice(kind: str, notified_at: datetime, minutes: dict[str, int]) -> datetime | None:
     """The due time of ``kind`` once engineering has received the order at ``notified_at``."""
-    key = FROM_ENGINEERING_NOTICE.get(kind)
-    if key is None:
-        return None
-    return notified_at + timedelta(minutes={**DEFAULT_MINUTES, **minutes}[key])
+    after = minutes_after_notice(kind, minutes)
+    return None if after is None else notified_at + timedelta(minutes=after)
 
 
 def state(due_at: datetime, met_at: datetime | None, now: datetime) -> str:
