@@ -106,5 +106,5 @@ class ArchiveService:
     def on_balance_changed(self, event: Event):
         data = schemas.BalanceChangedIn().load(event.data)
         files.record_balance(self.work(Caller.system(event.group_id, "archive")),
-                             unit_id=data["unit_id"], balance_due=data["balance_due"],
-                             as_of=data["as_of"])
+                             unit_id=data["unit_id"], household_id=data["household_id"],
+                             balance_due=data["balance_due"], as_of=data["as_of"])
