@@ -201,8 +201,18 @@ class ProjectSettings:
         return setting.default if row is None else setting.load(json.loads(row.value))
 
     def values(self, project_id: str, on: date | None = None) -> dict:
-        """Every setting of the catalogue as loaded values."""
-        return {s.key: self.get(project_id, s.key, on) for s in self.catalogue}
+        """Every setting of the catalogue as loaded values (one query)."""
+        SettingValue, _ = self._tables
+        on = on or self.clock.now().date()
+        rows = self.session.scalars(select(SettingValue).where(
+            SettingValue.project_id == project_id, SettingValue.effective_from <= on)
+            .order_by(SettingValue.effective_from)).all()
+        held = {row.key: row for row in rows}          # the latest in force per key
+        out = {}
+        for s in self.catalogue:
+            row = held.get(s.key)
+            out[s.key] = s.default if row is None else s.load(json.loads(row.value))
+        return out
 
     def view(self, project_id: str, on: date | None = None) -> list[dict]:
         """Every setting with its current (dumped) value, default, unit, description and, for
