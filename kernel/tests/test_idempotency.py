@@ -18,7 +18,6 @@ from kernel.entrypoints import rpc
 from kernel.errors import IdempotencyKeyReused, RuleViolation, parse_remote_error
 from kernel.idempotency import canonical_json, fingerprint, idempotency_table
 from kernel.messaging import EventContract, kernel_tables
-from kernel.tenancy import Caller
 from kernel.testing import TEST_SECRET, context, domain_session, staff, temporary_pg_database
 from kernel.work import Work
 

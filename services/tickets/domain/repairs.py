@@ -101,8 +101,9 @@ def _next_number(work: Work, project: ProjectCopy, kind: str, at: datetime) -> s
 def open_repair(work: Work, data: dict) -> Ticket:
     """Record a repair request and start its SLA clocks; publish ``ticket.opened``.
 
-    With a ``request_id`` the call is idempotent per caller: a retried or
-    redelivered request returns the ticket the first one created."""
+    Retries are answered by the kernel's idempotency helper (``open_repair`` in
+    ``service.py``) before this runs; the ``request_id`` (the key) is still kept on
+    the ticket, and a ticket recorded before revision 0020 with that key is returned."""
     caller, now = work.caller, work.clock.now()
     if data.get("request_id"):
         earlier = work.session.scalars(select(Ticket).where(
