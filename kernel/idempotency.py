@@ -14,9 +14,11 @@ itself. So:
 - two simultaneous requests with one key: the key row is inserted first with
   ``INSERT .. ON CONFLICT DO NOTHING`` under its unique constraint. On
   PostgreSQL the second insert waits until the first transaction ends, then
-  reads the committed reply (or, if the first rolled back, runs itself); on
-  SQLite the process' single connection serialises writers the same way. A key
-  whose row exists without a reply answers 409 ``idempotency_key_in_use``.
+  reads the committed reply (or, if the first rolled back, runs itself) -- but
+  at most ``KEY_WAIT_SECONDS``: a first request still running after that makes
+  the second answer 409 ``idempotency_key_in_use`` (retry later) instead of
+  holding a connection until the caller's timeout. On SQLite the process'
+  single connection serialises writers, so the second reads the stored reply.
 - a command that fails stores nothing (its transaction rolls back): retrying
   it runs it again.
 
@@ -39,7 +41,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from sqlalchemy import String, Text, UniqueConstraint, select
+from sqlalchemy import String, Text, UniqueConstraint, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,6 +51,10 @@ from .db import UtcDateTime
 from .errors import IdempotencyKeyInUse, IdempotencyKeyReused  # noqa: F401  (re-exported)
 
 MAX_KEY_LENGTH = 64
+#: how long a request waits for another one holding the same key (PostgreSQL) before 409;
+#: below the gateway's RPC timeout, so the client hears 409 rather than 504
+KEY_WAIT_SECONDS = 5.0
+LOCK_NOT_AVAILABLE = "55P03"
 
 _cache: dict = {}
 
@@ -106,11 +113,15 @@ def run_once(session, base, caller, clock, key: str | None, method: str, command
     caller_id = caller.user_id
     record_id = hashlib.sha256(f"{caller_id}\n{key}".encode()).hexdigest()
     mine = fingerprint(method, caller_id, command)
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    claimed = session.execute(insert(Record).values(
+    postgres = session.bind.dialect.name == "postgresql"
+    claim = (pg_insert if postgres else sqlite_insert)(Record).values(
         id=record_id, caller_id=caller_id, key=key, group_id=caller.group_id, method=method,
         fingerprint=mine, result=None, created_at=clock.now(),
-    ).on_conflict_do_nothing()).rowcount
+    ).on_conflict_do_nothing()
+    if postgres:
+        claimed = _claim_waiting_at_most(session, claim, KEY_WAIT_SECONDS)
+    else:
+        claimed = session.execute(claim).rowcount
     if claimed:
         result = run()
         session.execute(Record.__table__.update().where(Record.id == record_id)
@@ -125,3 +136,19 @@ def run_once(session, base, caller, clock, key: str | None, method: str, command
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used for a different request; use a new key")
     return json.loads(earlier.result)
+
+
+def _claim_waiting_at_most(session, claim, seconds: float) -> int:
+    """Insert the key row, waiting at most ``seconds`` for a transaction holding the same key."""
+    try:
+        with session.begin_nested():
+            # SET LOCAL inside the savepoint: undone if it rolls back, reset below if not
+            session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}"))
+            claimed = session.execute(claim).rowcount
+    except OperationalError as exc:
+        if getattr(exc.orig, "pgcode", None) == LOCK_NOT_AVAILABLE:
+            raise IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed; "
+                                      "retry shortly") from None
+        raise
+    session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+    return claimed

@@ -18,7 +18,8 @@ from kernel.entrypoints import rpc
 from kernel.errors import IdempotencyKeyReused, RuleViolation, parse_remote_error
 from kernel.idempotency import canonical_json, fingerprint, idempotency_table
 from kernel.messaging import EventContract, kernel_tables
-from kernel.testing import TEST_SECRET, context, domain_session, staff, temporary_pg_database
+from kernel.testing import (TEST_SECRET, context, domain_session, staff, temporary_pg_database,
+                            wait_for)
 from kernel.work import Work
 
 Base = new_base()
@@ -26,6 +27,7 @@ kernel_tables(Base)
 Record = idempotency_table(Base)
 CONTRACT = EventContract("orders", {})
 G = "g1"
+RUNNING: set[str] = set()      # keys whose command is running (the key row is claimed)
 
 
 class Order(Base):
@@ -53,6 +55,7 @@ class Orders:
             order = Order(id=str(uuid.uuid4()), item=command["item"])
             work.session.add(order)
             work.session.flush()
+            RUNNING.add(idempotency_key)
             eventlet.sleep(dwell)           # a slow command: a second request arrives meanwhile
             if fail:
                 raise RuleViolation("refused", code="refused")
@@ -172,3 +175,32 @@ def test_work_idempotent_in_a_domain_session():
         row = session.scalars(select(Record)).one()
         assert (row.caller_id, row.key, row.group_id, row.method) == ("staff-1", "k", G, "m")
         assert work.idempotent(None, "m", {"x": 1}, run)["n"] == 2     # no key: no memory
+
+
+@pytest.mark.postgres
+def test_a_key_held_too_long_answers_409_in_use(container_factory, rabbit_config, monkeypatch):
+    """PostgreSQL: the second request waits for the first at most KEY_WAIT_SECONDS, then is
+    told the key is in use; the first one completes and a later retry gets its reply."""
+    from kernel import idempotency
+    from kernel.rpc import RpcPool
+
+    monkeypatch.setattr(idempotency, "KEY_WAIT_SECONDS", 0.2)
+    with temporary_pg_database() as url:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        container_factory(Orders, {"AMQP_URI": rabbit_config["AMQP_URI"], "DB_URL": url,
+                                   "WUYE_SECRET": TEST_SECRET}).start()
+        pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"]}, size=4, timeout=20)
+        try:
+            slow = eventlet.spawn(pool.call, ME, "orders", "place", {"item": "灯泡"},
+                                  idempotency_key="held", dwell=2.0)
+            wait_for(lambda: "held" in RUNNING, message="the slow request holds the key")
+            with pytest.raises(RemoteError) as err:
+                pool.call(ME, "orders", "place", {"item": "灯泡"}, idempotency_key="held")
+            assert remote_code(err.value) == ("Conflict", "idempotency_key_in_use")
+            first = slow.wait()
+            assert pool.call(ME, "orders", "place", {"item": "灯泡"}, idempotency_key="held") == first
+            assert pool.call(ME, "orders", "count") == 1
+        finally:
+            pool.close()
