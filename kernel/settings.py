@@ -14,8 +14,10 @@ Domain code reads through ``Work``: ``work.settings.get(project_id, "sla.record_
 (the default where the project set nothing). A setting declared
 ``effective_dated=True`` (fees) holds a value *from a date*: a change applies
 from ``effective_from`` on (never before today), earlier values stay as they
-were, and ``get(..., on=date)`` reads the value in force that day. An undated
-setting has one current value.
+were, and ``get(..., on=date)`` reads the value in force that day (``on``
+defaults to today's UTC date; domain code that bills by the site's calendar
+passes ``work.clock.today(project.timezone)``). An undated setting has one
+current value.
 
 Changes go through :meth:`ProjectSettings.change` (the service's ``set_setting``
 RPC, role-guarded and idempotent): it validates the value through the field,
