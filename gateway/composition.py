@@ -40,6 +40,10 @@ def unit_overview(call, unit_id: str, notifications: int = 5) -> dict:
                 overview[name] = None
         else:
             overview[name] = value
+    household, account = overview.get("household"), overview.get("account")
+    if household and account and account.get("household_id") in (None, household.get("id")):
+        # the household's balance is its fee account's (billing's figure, not the file's copy)
+        household["balance_due"] = account.get("balance_due")
     return {"unit": unit, **overview, "degraded": sorted(set(degraded))}
 
 

@@ -62,8 +62,13 @@ class RouteSpec:
     many: bool = False
     status: int = 200
     errors: tuple = field(default_factory=tuple)   # extra statuses worth documenting
-    idempotent: bool = False       # accepts an Idempotency-Key header
+    idempotent: bool = False       # accepts an Idempotency-Key header (every POST/PUT that writes)
     description: str = ""
+
+    def __post_init__(self):
+        if self.idempotent:
+            # 409 idempotency_key_in_use, 422 idempotency_key_reused (kernel.idempotency)
+            self.errors = tuple(sorted(set(self.errors) | {409, 422}))
 
     @property
     def rule(self) -> str:
@@ -146,7 +151,7 @@ class JsonHttp(HttpRequestHandler):
         if spec and spec.body:
             kwargs["body"] = spec.body().load(_json_body(request))
         if spec and spec.idempotent:
-            kwargs["request_id"] = _idempotency_key(request)
+            kwargs["idempotency_key"] = _idempotency_key(request)
         return (request,), kwargs
 
     def limit_writes(self, user) -> None:

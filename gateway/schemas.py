@@ -403,3 +403,48 @@ class OverviewOut(Out):
     notifications = fields.List(fields.Nested(NotificationOut), allow_none=True)
     degraded = fields.List(fields.String(), metadata={
         "description": "parts that could not be fetched (their service was down); the rest is current"})
+
+
+# -- per-project settings (kernel.settings, any service that declares some) ---------
+
+class SettingChangeIn(Schema):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    value = fields.Raw(required=True, allow_none=True,
+                       metadata={"description": "the new value, typed as the setting declares"})
+    effective_from = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "effective-dated settings only: the value applies from this day (today or later)"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ScheduledSettingOut(Out):
+    effective_from = fields.String(metadata={"format": "date"})
+    value = fields.Raw()
+
+
+class SettingOut(Out):
+    key = fields.String()
+    value = fields.Raw()
+    default = fields.Raw()
+    unit = fields.String()
+    doc = fields.String()
+    effective_dated = fields.Boolean()
+    is_default = fields.Boolean()
+    effective_from = fields.String(allow_none=True, metadata={"format": "date"})
+    scheduled = fields.List(fields.Nested(ScheduledSettingOut))
+
+
+class SettingsOut(Out):
+    service = fields.String()
+    project_id = fields.String()
+    settings = fields.List(fields.Nested(SettingOut))
+
+
+class SettingChangeOut(Out):
+    key = fields.String()
+    old_value = fields.Raw(allow_none=True)
+    value = fields.Raw()
+    effective_from = fields.String(allow_none=True, metadata={"format": "date"})
+    reason = fields.String()
+    changed_by = fields.String()
+    changed_by_name = fields.String()
+    changed_at = DT()

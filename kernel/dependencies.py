@@ -52,8 +52,9 @@ class UnitOfWork(DependencyProvider):
 
     shared_clock = SharedClock()
 
-    def __init__(self, contract: EventContract):
+    def __init__(self, contract: EventContract, settings=None):
         self.contract = contract
+        self.settings = settings        # the service's kernel.settings.SettingsCatalogue, if any
 
     def setup(self):
         self.secret = secret_from(self.container.config)
@@ -67,5 +68,6 @@ class UnitOfWork(DependencyProvider):
             session = self.database.sessions[worker_ctx]
             return Work.build(session, self.shared_clock.clock,
                               caller or caller_from_context(worker_ctx.data, self.secret),
-                              base=self.database.base, contract=self.contract, secret=self.secret)
+                              base=self.database.base, contract=self.contract, secret=self.secret,
+                              settings=self.settings)
         return work

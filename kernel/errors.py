@@ -73,6 +73,16 @@ class Unavailable(WuyeError):
     kind, default_code = "Unavailable", "unavailable"
 
 
+class IdempotencyKeyReused(RuleViolation):
+    """The Idempotency-Key was already used for a different request (HTTP 422)."""
+    default_code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """The first request with this Idempotency-Key has not finished yet (HTTP 409)."""
+    default_code = "idempotency_key_in_use"
+
+
 
 class RetryableError(Exception):
     """Raised by an event handler when the event cannot be applied *yet*

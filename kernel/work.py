@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .clock import Clock
 from .messaging.envelope import Event
 from .messaging.outbox import EventContract
+from .settings import EMPTY, ProjectSettings, SettingsCatalogue
 from .tenancy import Caller
 
 
@@ -37,12 +38,21 @@ class Work:
     clock: Clock
     caller: Caller
     events: EventRecorder
+    settings: ProjectSettings | None = None     # this service's per-project settings (kernel.settings)
+
+    def idempotent(self, key: str | None, method: str, command, run):
+        """Run ``run()`` (returning the dumped reply) once per caller and key
+        (:mod:`kernel.idempotency`)."""
+        from .idempotency import run_once
+        return run_once(self.session, self.events.base, self.caller, self.clock, key, method, command,
+                        run)
 
     @classmethod
     def build(cls, session: Session, clock: Clock, caller: Caller, *, base, contract: EventContract,
-              secret: str) -> "Work":
-        return cls(session, clock, caller,
-                   EventRecorder(session, base, contract, clock, secret, caller))
+              secret: str, settings: SettingsCatalogue | None = None) -> "Work":
+        events = EventRecorder(session, base, contract, clock, secret, caller)
+        return cls(session, clock, caller, events,
+                   ProjectSettings(session, base, settings or EMPTY, clock, caller, events))
 
     # -- scheduled jobs (kernel.jobs) ---------------------------------------------
     @property

@@ -14,8 +14,9 @@ class BillingRoutes(RouteModule):
 
     @route("POST", f"{V1}/units/{{unit_id}}/account/opening-balance", tags=("billing",),
            summary="Record the balance carried over into the unit's fee account (finance)",
-           body=s.OpeningBalanceIn, response=s.AccountOut, status=201, errors=(404, 409, 422))
-    def opening_balance(self, request, user, unit_id, body):
+           body=s.OpeningBalanceIn, response=s.AccountOut, status=201, errors=(404, 409, 422),
+           idempotent=True)
+    def opening_balance(self, request, user, unit_id, body, idempotency_key):
         data = s.OpeningBalanceIn().dump(body)
         return self._as(user)("billing", "record_opening_balance", unit_id, data["amount"],
-                                 data["as_of"], data["note"])
+                              data["as_of"], data["note"], idempotency_key=idempotency_key)

@@ -19,6 +19,6 @@ class NotifyRoutes(RouteModule):
                                  query["limit"])
 
     @route("POST", f"{V1}/notifications/{{notification_id}}/read", summary="Mark a notification read",
-           tags=("notify",), response=s.NotificationOut, errors=(404,))
-    def mark_read(self, request, user, notification_id):
-        return self._as(user)("notify", "mark_read", notification_id)
+           tags=("notify",), response=s.NotificationOut, errors=(404,), idempotent=True)
+    def mark_read(self, request, user, notification_id, idempotency_key):
+        return self._as(user)("notify", "mark_read", notification_id, idempotency_key=idempotency_key)

@@ -29,28 +29,36 @@ class RegistryRoutes(RouteModule):
         return unit_overview(self._as(user), unit_id)
 
     @route("POST", f"{V1}/projects", summary="Register a project of the caller's group (group admin)",
-           tags=("registry",), body=s.ProjectIn, response=s.ProjectOut, status=201, errors=(409,))
-    def register_project(self, request, user, body):
+           tags=("registry",), body=s.ProjectIn, response=s.ProjectOut, status=201, errors=(409,),
+           idempotent=True)
+    def register_project(self, request, user, body, idempotency_key):
         call = self._as(user)
-        result = call("archive", "register_project", dict(s.ProjectIn().dump(body), group_id=user.group_id))
+        result = call("archive", "register_project", dict(s.ProjectIn().dump(body), group_id=user.group_id),
+                      idempotency_key=idempotency_key)
         return Created(result, result.pop("created", True))
 
     @route("POST", f"{V1}/projects/{{project_id}}/buildings", summary="Register a building (楼栋)",
-           tags=("registry",), body=s.BuildingIn, response=s.BuildingOut, status=201, errors=(404,))
-    def register_building(self, request, user, project_id, body):
+           tags=("registry",), body=s.BuildingIn, response=s.BuildingOut, status=201, errors=(404,),
+           idempotent=True)
+    def register_building(self, request, user, project_id, body, idempotency_key):
         result = self._as(user)("archive", "register_building",
-                                   dict(s.BuildingIn().dump(body), project_id=project_id))
+                                dict(s.BuildingIn().dump(body), project_id=project_id),
+                                idempotency_key=idempotency_key)
         return Created(result, result.pop("created", True))
 
     @route("POST", f"{V1}/buildings/{{building_id}}/units", summary="Register a unit (房屋) with its area",
-           tags=("registry",), body=s.UnitIn, response=s.UnitOut, status=201, errors=(404,))
-    def register_unit(self, request, user, building_id, body):
+           tags=("registry",), body=s.UnitIn, response=s.UnitOut, status=201, errors=(404,),
+           idempotent=True)
+    def register_unit(self, request, user, building_id, body, idempotency_key):
         result = self._as(user)("archive", "register_unit",
-                                   dict(s.UnitIn().dump(body), building_id=building_id))
+                                dict(s.UnitIn().dump(body), building_id=building_id),
+                                idempotency_key=idempotency_key)
         return Created(result, result.pop("created", True))
 
     @route("POST", f"{V1}/units/{{unit_id}}/move-in", summary="Move a household in (入伙)",
-           tags=("registry",), body=s.MoveInIn, response=s.HouseholdOut, status=201, errors=(404, 409))
-    def move_in(self, request, user, unit_id, body):
-        result = self._as(user)("archive", "move_in", dict(s.MoveInIn().dump(body), unit_id=unit_id))
+           tags=("registry",), body=s.MoveInIn, response=s.HouseholdOut, status=201, errors=(404, 409),
+           idempotent=True)
+    def move_in(self, request, user, unit_id, body, idempotency_key):
+        result = self._as(user)("archive", "move_in", dict(s.MoveInIn().dump(body), unit_id=unit_id),
+                                idempotency_key=idempotency_key)
         return Created(result, result.pop("created", True))

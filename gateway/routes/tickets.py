@@ -1,9 +1,21 @@
-"""Repairs (报修), tickets and the projects' SLA settings."""
+"""Repairs (报修), tickets and the projects' settings (SLA figures and any later ones)."""
 from __future__ import annotations
 
 from .. import schemas as s
+from ..errors import HttpError
 from ..routing import route
 from .base import V1, RouteModule, audit_contacts_read
+
+#: services that declare per-project settings (kernel.settings) and answer
+#: get_settings / set_setting / settings_history
+SETTINGS_SERVICES = ("tickets",)
+
+
+def _settings_service(service: str) -> str:
+    if service not in SETTINGS_SERVICES:
+        raise HttpError(404, "no_settings", f"{service!r} has no per-project settings; "
+                                            f"those that do: {', '.join(SETTINGS_SERVICES)}")
+    return service
 
 
 class TicketRoutes(RouteModule):
@@ -13,16 +25,39 @@ class TicketRoutes(RouteModule):
         return self._as(user)("tickets", "get_sla_settings", project_id)
 
     @route("PUT", f"{V1}/projects/{{project_id}}/sla-settings", tags=("tickets",),
-           summary="Change one SLA figure of the project (centre manager)", body=s.SlaSettingIn,
-           response=s.SlaSettingsOut, errors=(404,))
-    def set_sla_setting(self, request, user, project_id, body):
-        return self._as(user)("tickets", "set_sla_setting", dict(body, project_id=project_id))
+           summary="Change one SLA figure of the project (centre manager); kept for compatibility, "
+                   "see PUT /projects/{project_id}/settings/tickets", body=s.SlaSettingIn,
+           response=s.SlaSettingsOut, errors=(404,), idempotent=True)
+    def set_sla_setting(self, request, user, project_id, body, idempotency_key):
+        return self._as(user)("tickets", "set_sla_setting", dict(body, project_id=project_id),
+                              idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/settings/{{service}}", tags=("settings",),
+           summary="A service's settings for the project: value, default, unit, description",
+           response=s.SettingsOut, errors=(404,))
+    def project_settings(self, request, user, project_id, service):
+        return self._as(user)(_settings_service(service), "get_settings", project_id)
+
+    @route("PUT", f"{V1}/projects/{{project_id}}/settings/{{service}}", tags=("settings",),
+           summary="Change one setting of the project, with a reason (audited; centre manager)",
+           body=s.SettingChangeIn, response=s.SettingsOut, errors=(404,), idempotent=True)
+    def set_project_setting(self, request, user, project_id, service, body, idempotency_key):
+        data = s.SettingChangeIn().dump(body)
+        return self._as(user)(_settings_service(service), "set_setting", project_id, data["key"],
+                              data["value"], data["effective_from"], data["reason"],
+                              idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/settings/{{service}}/history", tags=("settings",),
+           summary="Who changed which setting, when, from what to what and why (newest first)",
+           response=s.SettingChangeOut, many=True, errors=(404,))
+    def project_settings_history(self, request, user, project_id, service):
+        return self._as(user)(_settings_service(service), "settings_history", project_id)
 
     @route("POST", f"{V1}/repairs", summary="Report a repair (报修)", tags=("tickets",),
            body=s.RepairRequestIn, response=s.TicketOut, status=201, errors=(404, 422), idempotent=True)
-    def open_repair(self, request, user, body, request_id):
-        return self._as(user)("tickets", "open_repair",
-                                 dict(s.RepairRequestIn().dump(body), request_id=request_id))
+    def open_repair(self, request, user, body, idempotency_key):
+        return self._as(user)("tickets", "open_repair", s.RepairRequestIn().dump(body),
+                              idempotency_key=idempotency_key)
 
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
            query=s.TicketQuery, response=s.TicketListOut, errors=(404,),

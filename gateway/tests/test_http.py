@@ -55,7 +55,7 @@ class Tickets:
         return {"service": "tickets", "status": "ok"}
 
     @rpc
-    def open_repair(self, data):
+    def open_repair(self, data, idempotency_key=None):
         if data.get("category") == "in_home_paid":
             raise RuleViolation("a paid in-home repair needs a booked appointment time",
                                 code="appointment_required")

@@ -9,12 +9,16 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import UtcDateTime, new_base
+from kernel.idempotency import idempotency_table
 from kernel.messaging import job_table, kernel_tables
+from kernel.settings import settings_tables
 from kernel.money import FixedDecimal, MoneyType
 
 Base = new_base()
 OutboxMessage, InboxRecord = kernel_tables(Base)
 ScheduledJob = job_table(Base)       # kernel.jobs
+IdempotencyRecord = idempotency_table(Base)
+SettingValue, SettingChange = settings_tables(Base)
 
 ID = String(36)
 

@@ -181,5 +181,6 @@ class BalanceChangedIn(Schema):
         unknown = "exclude"
 
     unit_id = fields.String(required=True)
+    household_id = fields.String(allow_none=True, load_default=None)
     balance_due = fields.Decimal(required=True, places=2)
     as_of = fields.AwareDateTime(required=True)

@@ -27,26 +27,37 @@ class ArchiveService:
 
     # -- registry -------------------------------------------------------------
     @rpc
-    def register_project(self, data):
-        project, created = registry.register_project(self.work(), schemas.ProjectIn().load(data))
-        return dict(schemas.ProjectOut().dump(project), created=created)
+    def register_project(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.ProjectIn().load(data)
+        def run():
+            project, created = registry.register_project(work, command)
+            return dict(schemas.ProjectOut().dump(project), created=created)
+        return work.idempotent(idempotency_key, "register_project", command, run)
 
     @rpc
-    def register_building(self, data):
-        building, created = registry.register_building(self.work(), schemas.BuildingIn().load(data))
-        return dict(schemas.BuildingOut().dump(building), created=created)
+    def register_building(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.BuildingIn().load(data)
+        def run():
+            building, created = registry.register_building(work, command)
+            return dict(schemas.BuildingOut().dump(building), created=created)
+        return work.idempotent(idempotency_key, "register_building", command, run)
 
     @rpc
-    def register_unit(self, data):
-        unit, created = registry.register_unit(self.work(), schemas.UnitIn().load(data))
-        return dict(schemas.UnitOut().dump(unit), created=created)
+    def register_unit(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.UnitIn().load(data)
+        def run():
+            unit, created = registry.register_unit(work, command)
+            return dict(schemas.UnitOut().dump(unit), created=created)
+        return work.idempotent(idempotency_key, "register_unit", command, run)
 
     @rpc
-    def move_in(self, data):
-        work = self.work()
-        household, created = registry.move_in(work, schemas.MoveIn().load(data))
-        return dict(schemas.HouseholdOut().dump(registry.household_view(work.caller, household)),
-                    created=created)
+    def move_in(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.MoveIn().load(data)
+        def run():
+            household, created = registry.move_in(work, command)
+            return dict(schemas.HouseholdOut().dump(registry.household_view(work.caller, household)),
+                        created=created)
+        return work.idempotent(idempotency_key, "move_in", command, run)
 
     @rpc
     def list_projects(self):
@@ -95,5 +106,5 @@ class ArchiveService:
     def on_balance_changed(self, event: Event):
         data = schemas.BalanceChangedIn().load(event.data)
         files.record_balance(self.work(Caller.system(event.group_id, "archive")),
-                             unit_id=data["unit_id"], balance_due=data["balance_due"],
-                             as_of=data["as_of"])
+                             unit_id=data["unit_id"], household_id=data["household_id"],
+                             balance_due=data["balance_due"], as_of=data["as_of"])

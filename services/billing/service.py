@@ -43,11 +43,12 @@ class BillingService:
             ledger.list_entries(work, data["unit_id"], data["limit"], data["offset"]))
 
     @rpc
-    def record_opening_balance(self, unit_id, amount, as_of, note=""):
+    def record_opening_balance(self, unit_id, amount, as_of, note="", idempotency_key=None):
         work = self.work()
         data = schemas.OpeningBalanceIn().load(
             {"unit_id": unit_id, "amount": amount, "as_of": as_of, "note": note})
-        return schemas.AccountOut().dump(ledger.record_opening_balance(work, data))
+        return work.idempotent(idempotency_key, "record_opening_balance", data, lambda: schemas.AccountOut()
+                               .dump(ledger.record_opening_balance(work, data)))
 
     # -- archive's registry ---------------------------------------------------
     def _platform(self, event: Event) -> Work:

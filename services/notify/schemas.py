@@ -154,6 +154,7 @@ class ReporterIn(_Consumed):
 class DeadlineIn(_Consumed):
     kind = fields.String(required=True)
     due_at = fields.AwareDateTime(required=True)
+    after_notice_minutes = fields.Integer(allow_none=True, load_default=None)
 
 
 class TicketOpenedIn(_Consumed):

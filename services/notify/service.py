@@ -73,9 +73,10 @@ class NotifyService:
             notifications.get_notification(self.work(), data["notification_id"]))
 
     @rpc
-    def mark_read(self, notification_id):
-        data = schemas.NotificationRef().load({"notification_id": notification_id})
-        return schemas.NotificationOut().dump(notifications.mark_read(self.work(), data["notification_id"]))
+    def mark_read(self, notification_id, idempotency_key=None):
+        work, data = self.work(), schemas.NotificationRef().load({"notification_id": notification_id})
+        return work.idempotent(idempotency_key, "mark_read", data, lambda: schemas.NotificationOut().dump(
+            notifications.mark_read(work, data["notification_id"])))
 
     # -- templates ------------------------------------------------------------------
     @rpc
@@ -84,9 +85,10 @@ class NotifyService:
         return schemas.TemplateOut(many=True).dump(templates.list_templates(self.work(), data["project_id"]))
 
     @rpc
-    def save_template(self, data):
-        return schemas.SavedTemplateOut().dump(
-            templates.save_template(self.work(), schemas.TemplateIn().load(data)))
+    def save_template(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.TemplateIn().load(data)
+        return work.idempotent(idempotency_key, "save_template", command, lambda: schemas.SavedTemplateOut()
+                               .dump(templates.save_template(work, command)))
 
     # -- sending ------------------------------------------------------------------------
     @timer_from_config("SMS_SEND_INTERVAL", 2.0)

@@ -3,6 +3,7 @@
 | event          | when                                       | subscribers      |
 |----------------|--------------------------------------------|------------------|
 | ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
+| setting.changed | a project's SLA figure changed (kernel.settings) | -- (audit, later consumers) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -14,6 +15,7 @@ engineering manager replies within 15 min). Minutes are per-project settings.
 from marshmallow import Schema, fields, validate
 
 from kernel.messaging import EventContract
+from kernel.settings import SETTING_CHANGED, SettingChanged
 
 TICKET_OPENED = "ticket.opened"
 
@@ -24,6 +26,10 @@ CHANNELS = ["portal", "phone", "visit", "staff"]
 class Deadline(Schema):
     kind = fields.String(required=True)
     due_at = fields.AwareDateTime(required=True)
+    # clocks that start when engineering receives the order (on_site, reply): their minutes
+    # from that moment -- ``due_at`` assumes the order arrives at the notify_engineering
+    # deadline; once it has arrived the ticket's clock runs from the real time of receipt
+    after_notice_minutes = fields.Integer(allow_none=True)
 
 
 class Reporter(Schema):
@@ -51,4 +57,5 @@ class TicketOpened(Schema):
     deadlines = fields.List(fields.Nested(Deadline), required=True)
 
 
-CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened})
+CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, SETTING_CHANGED: SettingChanged},
+                         optional_subscribers=frozenset({SETTING_CHANGED}))

@@ -1,5 +1,6 @@
-"""tickets' tables: the tickets with their SLA deadlines and history, the
-per-project SLA settings, and local copies of archive's registry."""
+"""tickets' tables: the tickets with their SLA deadlines and history, local
+copies of archive's registry; the per-project SLA settings live in the
+kernel's ``project_settings`` / ``settings_audit`` tables."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,11 +9,14 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import UtcDateTime, new_base
+from kernel.idempotency import idempotency_table
 from kernel.messaging import job_table, kernel_tables
+from kernel.settings import settings_tables
 
 Base = new_base()
 OutboxMessage, InboxRecord = kernel_tables(Base)
-ScheduledJob = job_table(Base)       # kernel.jobs
+IdempotencyRecord = idempotency_table(Base)
+SettingValue, SettingChange = settings_tables(Base)
 
 ID = String(36)
 
@@ -43,19 +47,6 @@ class UnitCopy(Base):
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     household_version: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class SlaSetting(Base):
-    """A per-project SLA figure in minutes, overriding the seed's default."""
-
-    __tablename__ = "sla_settings"
-
-    project_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    group_id: Mapped[str] = mapped_column(ID)
-    minutes: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class TicketCounter(Base):

@@ -6,10 +6,11 @@ from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.errors import RetryableError
 from kernel.messaging import Event
+from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import copies, repairs
+from .domain import copies, repairs, sla
 from .events import CONTRACT
 from .models import Base
 
@@ -21,7 +22,7 @@ class TicketsService:
 
     db = Database(Base)
     clock = ClockProvider()
-    work = UnitOfWork(CONTRACT)
+    work = UnitOfWork(CONTRACT, settings=sla.SETTINGS)
 
 
     def _out(self, ticket, work):
@@ -33,9 +34,13 @@ class TicketsService:
         return {"service": self.name, "status": "ok"}
 
     @rpc
-    def open_repair(self, data):
-        work = self.work()
-        return self._out(repairs.open_repair(work, schemas.RepairRequestIn().load(data)), work)
+    def open_repair(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.RepairRequestIn().load(data)
+        # the older spelling of the key (``request_id`` in the body) still counts
+        key = idempotency_key or command.get("request_id")
+        command["request_id"] = key
+        return work.idempotent(key, "open_repair", command,
+                               lambda: self._out(repairs.open_repair(work, command), work))
 
     @rpc
     def get_ticket(self, ticket_id):
@@ -60,9 +65,31 @@ class TicketsService:
         return repairs.get_sla_minutes(self.work(), project_id)
 
     @rpc
-    def set_sla_setting(self, data):
-        data = schemas.SlaSettingIn().load(data)
-        return repairs.set_sla_minutes(self.work(), data["project_id"], data["key"], data["minutes"])
+    def set_sla_setting(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.SlaSettingIn().load(data)
+        return work.idempotent(idempotency_key, "set_sla_setting", command, lambda: repairs.set_sla_minutes(
+            work, command["project_id"], command["key"], command["minutes"]))
+
+    # -- per-project settings (kernel.settings) ---------------------------------
+    @rpc
+    def get_settings(self, project_id):
+        return SettingsOut().dump({"service": self.name, "project_id": project_id,
+                                   "settings": repairs.get_settings(self.work(), project_id)})
+
+    @rpc
+    def set_setting(self, project_id, key, value, effective_from=None, reason="", idempotency_key=None):
+        work = self.work()
+        command = SettingIn().load({"project_id": project_id, "key": key, "value": value,
+                                    "effective_from": effective_from, "reason": reason})
+        def change():
+            repairs.set_setting(work, command["project_id"], command["key"], command["value"],
+                                reason=command["reason"], effective_from=command["effective_from"])
+            return self.get_settings(command["project_id"])
+        return work.idempotent(idempotency_key, "set_setting", command, change)
+
+    @rpc
+    def settings_history(self, project_id, key=None):
+        return SettingChangeOut(many=True).dump(repairs.settings_history(self.work(), project_id, key))
 
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")

@@ -88,10 +88,17 @@ def file_repair_request(work: Work, ticket: dict) -> Correspondence | None:
                                summary=f"{label}: {ticket['content']}", occurred_at=ticket["received_at"])
 
 
-def record_balance(work: Work, *, unit_id: str, balance_due, as_of: datetime) -> Household | None:
-    """Keep the payment status summary (缴费情况) of the unit's household current."""
-    household = active_household(work, unit_id)
+def record_balance(work: Work, *, unit_id: str, balance_due, as_of: datetime,
+                   household_id: str | None = None) -> Household | None:
+    """Keep the payment status summary (缴费情况) of the household current: the fee account's
+    balance from ``account.balance_changed`` (the household it names, else the unit's current
+    one). Each event carries the whole balance, so the latest ``as_of`` wins."""
+    household = work.session.get(Household, household_id) if household_id else None
+    if household is None or household.unit_id != unit_id:
+        household = active_household(work, unit_id)
     if household is None:
+        return None
+    if work.caller.group_id is not None and household.group_id != work.caller.group_id:
         return None
     if household.balance_as_of is None or household.balance_as_of <= as_of:
         household.balance_due = balance_due

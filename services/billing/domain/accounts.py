@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kernel.errors import Forbidden
+from kernel.copies import guard_snapshot, is_newer
 from kernel.money import ZERO, money
 from kernel.work import Work
 
@@ -28,9 +28,8 @@ def apply_unit(work: Work, data: dict) -> tuple[FeeAccount, str]:
     """``unit.changed`` → open the unit's account, or keep its area and label current.
 
     Returns (account, outcome) with outcome ``opened`` | ``updated`` | ``stale``."""
-    if not work.caller.is_system:
-        raise Forbidden("accounts are opened from archive's events only", code="system_only")
     account = find_account(work.session, data["unit_id"])
+    guard_snapshot(work, data, account)
     if account is None:
         account = FeeAccount(
             id=str(uuid.uuid4()), group_id=data["group_id"], project_id=data["project_id"],
@@ -40,7 +39,7 @@ def apply_unit(work: Work, data: dict) -> tuple[FeeAccount, str]:
         work.session.flush()
         refresh_payer(work.session, account)
         return account, "opened"
-    if account.unit_version >= data["version"]:
+    if not is_newer(account.unit_version, data["version"]):
         return account, "stale"
     account.unit_label = data["label"]
     account.building_area = data["building_area"]

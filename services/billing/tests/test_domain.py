@@ -14,7 +14,7 @@ from services.billing import schemas
 from services.billing.domain import accounts, copies, ledger
 from services.billing.events import CONTRACT
 from services.billing.exceptions import AccountNotFound, AsOfInFuture, OpeningBalanceExists
-from services.billing.models import Base, FeeAccount, LedgerEntry, Project
+from services.billing.models import Base, FeeAccount, LedgerEntry, OutboxMessage, Project
 
 G = "group-1"
 PLATFORM = Caller.system(G, "billing")
@@ -75,8 +75,27 @@ def estate(session, clock):
     accounts.apply_unit(w, unit_snapshot("u2", label="1栋-0102", area="120.00"))
     accounts.apply_unit(w, unit_snapshot("u9", label="9栋-0101", project_id="p2"))
     copies.apply_household(w, household_snapshot())
+    # the estate is the background: its own events (the move-in's payer_changed) are not the tests'
+    session.query(OutboxMessage).delete()
     session.commit()
     return w
+
+
+def test_a_household_moving_in_gets_the_accounts_balance(session, clock):
+    w = work(session, clock, PLATFORM)
+    copies.apply_project(w, schemas.ProjectChangedIn().load({
+        "project_id": "p1", "group_id": G, "code": "LH", "name": "绿湖花园", "kind": "residential",
+        "timezone": "Asia/Shanghai", "version": 1}))
+    accounts.apply_unit(w, unit_snapshot())
+    assert outbox_events(session, Base) == []
+    copies.apply_household(w, household_snapshot())
+    [event] = outbox_events(session, Base)
+    assert event["type"] == "account.balance_changed"
+    assert {k: event["data"][k] for k in ("unit_id", "household_id", "balance_due", "cause", "entry_id")} == {
+        "unit_id": "u1", "household_id": "h1", "balance_due": "0.00", "cause": "payer_changed",
+        "entry_id": None}
+    copies.apply_household(w, household_snapshot())        # the same household again: no news
+    assert len(outbox_events(session, Base)) == 1
 
 
 def account_of(session, unit_id):

@@ -129,7 +129,8 @@ def test_opening_balance_over_rpc_publishes_the_balance(billing, rpc, amqp_uri, 
                        note="旧系统结转")
     assert (account["opening_balance"], account["balance_due"], account["entry_count"]) == (
         "-120.51", "-120.51", 1)                         # half-up, away from zero
-    [event] = capture.wait_for("account.balance_changed")
+    moved_in, event = capture.wait_for("account.balance_changed", count=2)
+    assert (moved_in["data"]["cause"], moved_in["data"]["balance_due"]) == ("payer_changed", "0.00")
     [entry] = rpc.call(context(resident(G, ["u1"])), "billing", "list_entries", "u1")
     assert event["data"] == {
         "account_id": account["account_id"], "unit_id": "u1", "project_id": "p1",
@@ -142,7 +143,8 @@ def test_opening_balance_over_rpc_publishes_the_balance(billing, rpc, amqp_uri, 
     assert remote_error(lambda: rpc.call(FINANCE, "billing", "record_opening_balance", "u1",
                                          "5.00", "2026-10-31")) == ("Conflict", "opening_balance_exists")
     assert rpc.call(FINANCE, "billing", "get_account", "u1")["entry_count"] == 1
-    assert rows(billing.config["DB_URL"], "SELECT count(*) AS n FROM outbox") == [{"n": 1}]
+    # the move-in's payer_changed and the opening balance
+    assert rows(billing.config["DB_URL"], "SELECT count(*) AS n FROM outbox") == [{"n": 2}]
 
 
 def test_two_clerks_at_once_post_one_opening_balance(billing, rpc, amqp_uri, db_url):
@@ -247,5 +249,6 @@ def test_with_the_real_archive_both_ways(container_factory, amqp_uri, tmp_path, 
         "1栋-0101", "89.37", "h1")
     rpc.call(FINANCE, "billing", "record_opening_balance", "u1", "-345.60", "2026-10-31")
     household = wait_for(lambda: (h := rpc.call(SYSTEM, "archive", "get_household_for_unit", "u1"))
-                         and h["balance_due"] and h, message="payment summary in the household file")
+                         and h["balance_due"] == "-345.60" and h,
+                         message="payment summary in the household file")
     assert household["balance_due"] == "-345.60"

@@ -1,7 +1,8 @@
 """Local copies of archive's registry, kept from its snapshot events.
 
-Each event carries the whole record and its ``version``; an event older than
-the copy held is ignored, so redelivery and reordering are harmless. A
+Each event carries the whole record and its ``version``; an event no newer
+than the copy held is ignored, so redelivery and reordering are harmless, and
+only the platform writes copies, within their group (``kernel.copies``). A
 household's people are replaced on every newer version; a moved-out household
 stays on file but its people are no longer reachable through the unit.
 """
@@ -12,6 +13,7 @@ import uuid
 
 from sqlalchemy import delete, select
 
+from kernel.copies import apply_snapshot
 from kernel.work import Work
 
 from ..models import Contact, HouseholdCopy, ProjectCopy, UnitCopy
@@ -24,17 +26,9 @@ _HOUSEHOLD_FIELDS = ("group_id", "project_id", "unit_id", "status", "moved_in_on
 
 def _upsert(work: Work, model, record_id: str, data: dict, fields: tuple[str, ...]):
     """Insert or update a copy; returns (row, applied)."""
-    row = work.session.get(model, record_id)
-    if row is not None and data["version"] < row.version:
-        return row, False
-    if row is None:
-        row = model(id=record_id)
-        work.session.add(row)
-    for name in fields:
-        setattr(row, name, data.get(name))
-    row.version = data["version"]
-    row.updated_at = work.clock.now()
-    return row, True
+    values = {name: data.get(name) for name in fields}
+    return apply_snapshot(work, model, record_id, data["version"],
+                          dict(values, updated_at=work.clock.now()), data=data)
 
 
 def upsert_project(work: Work, data: dict) -> tuple[ProjectCopy, bool]:

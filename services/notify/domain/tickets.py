@@ -2,6 +2,10 @@
 resident, and engineering is notified within 2 minutes of it being recorded)."""
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from kernel.clock import ManualClock
 from kernel.errors import InvalidInput, RetryableError
 from kernel.tenancy import Role
 from kernel.work import Work
@@ -15,16 +19,29 @@ ACKNOWLEDGE = "ticket.opened.resident"
 DISPATCH = "ticket.dispatch_engineering"
 
 
-def ticket_values(data: dict, project: ProjectCopy, unit: UnitCopy | None):
-    """The placeholder values of a ``ticket.opened`` payload, per locale."""
+def dispatch_deadline(deadline: dict | None, received_at: datetime) -> datetime | None:
+    """The deadline the dispatch states: the ticket's own. A clock that starts when engineering
+    receives the order (``after_notice_minutes``) runs from ``received_at`` -- the dispatch is
+    delivered in-app as it is created, and tickets restarts the clock from that delivery time."""
+    if deadline is None:
+        return None
+    if deadline.get("after_notice_minutes") is not None:
+        return received_at + timedelta(minutes=deadline["after_notice_minutes"])
+    return deadline["due_at"]
+
+
+def ticket_values(data: dict, project: ProjectCopy, unit: UnitCopy | None, now: datetime):
+    """The placeholder values of a ``ticket.opened`` payload, per locale (``now``: when the
+    messages are created, i.e. when the in-app dispatch reaches engineering)."""
     tz = project.timezone or "Asia/Shanghai"
     unit_label = data.get("unit_label") or (unit.label if unit is not None else None)
     location = data.get("location") or ""
     # "1栋-0101 卫生间"; a location that already names the unit is used as it is
     place = f"{unit_label} {location}" if unit_label and location and unit_label not in location \
         else location or unit_label
-    deadlines = {d["kind"]: d["due_at"] for d in data.get("deadlines") or ()}
+    deadlines = {d["kind"]: d for d in data.get("deadlines") or ()}
     due_kind = next((k for k in templates.DUE_KINDS if k in deadlines), None)
+    due_at = dispatch_deadline(deadlines.get(due_kind), now)
 
     def values(locale: str) -> dict:
         none = templates.NO_VALUE[locale]
@@ -37,7 +54,7 @@ def ticket_values(data: dict, project: ProjectCopy, unit: UnitCopy | None):
             "received_at": templates.local_time(data["received_at"], tz),
             "appointment_at": templates.local_time(data.get("appointment_at"), tz) or none,
             "due_label": templates.DUE_LABELS[locale][due_kind],
-            "due_at": templates.local_time(deadlines.get(due_kind), tz) or none,
+            "due_at": templates.local_time(due_at, tz) or none,
         }
 
     return values
@@ -73,7 +90,10 @@ def on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | N
         raise InvalidInput(f"ticket event of group {group_id} names project {project_id} of another group",
                            code="group_mismatch")
     unit = work.session.get(UnitCopy, data["unit_id"]) if data.get("unit_id") else None
-    values = ticket_values(data, project, unit)
+    # one instant for the messages and the deadline they state: the in-app dispatch is
+    # delivered at exactly the time its on-site clock is counted from
+    work = replace(work, clock=ManualClock(work.clock.now()))
+    values = ticket_values(data, project, unit, work.clock.now())
     ref = dict(source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"])
     created = []
 

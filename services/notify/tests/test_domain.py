@@ -605,3 +605,18 @@ def test_sms_limits_come_from_settings():
                                                   "SMS_MAX_PER_USER_PER_DAY": 0})
     assert limits == notifications.SmsLimits(per_recipient_hour=3, per_recipient_day=20,
                                              per_user_hour=10, per_user_day=0)
+
+
+def test_the_dispatch_states_the_on_site_deadline_the_ticket_will_show(session, clock, estate):
+    """tickets restarts the on-site clock when engineering receives the order (the in-app
+    dispatch's delivery): the dispatch states that time, not the event's provisional one."""
+    data = ticket(deadlines=[
+        {"kind": "notify_engineering", "due_at": "2026-11-24T01:04:00+00:00"},
+        {"kind": "on_site", "due_at": "2026-11-24T01:17:00+00:00", "after_notice_minutes": 15}])
+    open_ticket(session, clock, data)
+    dispatch = by_purpose(session, "ticket.dispatch_engineering")
+    delivered_at = dispatch.deliveries[0].sent_at
+    assert delivered_at == clock.now()
+    stated = templates.local_time(delivered_at + timedelta(minutes=15), "Asia/Shanghai")
+    assert f"到场时限：{stated}" in dispatch.body
+    assert "09:17" not in dispatch.body

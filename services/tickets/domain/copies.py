@@ -1,9 +1,11 @@
 """Local copies of archive's registry, built from its snapshot events.
 
-A snapshot older than the copy held (by ``version``) is ignored, so
-redelivered or reordered events do no harm."""
+The kernel's rule (``kernel.copies``): a snapshot no newer than the copy held
+(by ``version``) is ignored, so redelivered or reordered events do no harm, and
+only the platform writes copies, each within its group."""
 from __future__ import annotations
 
+from kernel.copies import apply_snapshot, guard_snapshot, is_newer
 from kernel.work import Work
 
 from ..models import ProjectCopy, UnitCopy
@@ -12,22 +14,16 @@ CONTACT_ROLES = ("owner", "tenant", "family")
 
 
 def apply_project(work: Work, data: dict) -> None:
-    copy = work.session.get(ProjectCopy, data["project_id"])
-    if copy is None:
-        work.session.add(ProjectCopy(id=data["project_id"], group_id=data["group_id"], name=data["name"],
-                                     timezone=data["timezone"], version=data["version"]))
-    elif data["version"] > copy.version:
-        copy.name, copy.timezone, copy.version = data["name"], data["timezone"], data["version"]
+    apply_snapshot(work, ProjectCopy, data["project_id"], data["version"], {
+        "group_id": data["group_id"], "name": data["name"], "timezone": data["timezone"]})
 
 
 def apply_unit(work: Work, data: dict) -> None:
-    copy = work.session.get(UnitCopy, data["unit_id"])
-    if copy is None:
-        work.session.add(UnitCopy(id=data["unit_id"], group_id=data["group_id"],
-                                  project_id=data["project_id"], label=data["label"],
-                                  unit_version=data["version"], household_version=0))
-    elif data["version"] > copy.unit_version:
-        copy.label, copy.project_id, copy.unit_version = data["label"], data["project_id"], data["version"]
+    unit, applied = apply_snapshot(work, UnitCopy, data["unit_id"], data["version"], {
+        "group_id": data["group_id"], "project_id": data["project_id"], "label": data["label"]},
+        version_field="unit_version")
+    if applied and unit.household_version is None:
+        unit.household_version = 0
 
 
 def _first_contact(people: list[dict]) -> dict | None:
@@ -41,13 +37,15 @@ def _first_contact(people: list[dict]) -> dict | None:
 def apply_household(work: Work, data: dict) -> bool:
     """Returns False when the unit is not known yet (the caller retries later)."""
     copy = work.session.get(UnitCopy, data["unit_id"])
+    guard_snapshot(work, data, copy)
     if copy is None:
         return False
     if copy.household_id not in (None, data["household_id"]):
         # a different household: only its move-in (or a newer snapshot of it) replaces the old one
         if data["status"] != "active":
             return True
-    elif data["version"] <= copy.household_version and copy.household_id == data["household_id"]:
+    elif copy.household_id == data["household_id"] and not is_newer(copy.household_version,
+                                                                    data["version"]):
         return True
     if data["status"] == "active":
         contact = _first_contact(data["people"]) or {}

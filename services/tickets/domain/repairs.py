@@ -21,7 +21,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (AppointmentRequired, BadReceivedTime, ProjectNotFound, TicketNotFound,
                           UnitNotFound, UnknownSlaSetting)
-from ..models import ProjectCopy, SlaSetting, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
+from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
 from . import sla
 
 #: staff who may record a repair request on a resident's behalf
@@ -34,11 +34,10 @@ CLOCK_SKEW = timedelta(minutes=2)
 NUMBER_PREFIX = {"repair": "BX"}
 
 
-# -- settings -----------------------------------------------------------------
+# -- settings (kernel.settings; the catalogue is sla.SETTINGS) ------------------
 
 def sla_minutes(work: Work, project_id: str) -> dict[str, int]:
-    rows = work.session.scalars(select(SlaSetting).where(SlaSetting.project_id == project_id)).all()
-    return {**sla.DEFAULT_MINUTES, **{r.key: r.minutes for r in rows}}
+    return sla.minutes_from(work.settings.values(project_id))
 
 
 def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
@@ -48,18 +47,34 @@ def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
 
 
 def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict[str, int]:
+    """The older one-figure call (``PUT /projects/{id}/sla-settings``), now a setting change."""
+    if key not in sla.DEFAULT_MINUTES:
+        raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}")
+    project = set_setting(work, project_id, sla.PREFIX + key, minutes, reason="sla-settings")
+    return sla_minutes(work, project.id)
+
+
+def get_settings(work: Work, project_id: str) -> list[dict]:
+    project = _project(work, project_id)
+    work.caller.require_project(project.group_id, project.id)
+    return work.settings.view(project.id)
+
+
+def set_setting(work: Work, project_id: str, key: str, value, *, reason: str = "",
+                effective_from=None) -> ProjectCopy:
     project = _project(work, project_id)
     work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
     work.caller.require_role(*SLA_SETTING_ROLES)
-    if key not in sla.DEFAULT_MINUTES:
-        raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}")
-    row = work.session.get(SlaSetting, (project.id, key))
-    if row is None:
-        row = SlaSetting(project_id=project.id, key=key, group_id=project.group_id)
-        work.session.add(row)
-    row.minutes, row.updated_at, row.updated_by = minutes, work.clock.now(), work.caller.user_id
-    work.session.flush()
-    return sla_minutes(work, project.id)
+    work.settings.change(project.group_id, project.id, key, value, reason=reason,
+                         effective_from=effective_from)
+    return project
+
+
+def settings_history(work: Work, project_id: str, key: str | None = None) -> list[dict]:
+    project = _project(work, project_id)
+    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_staff()
+    return work.settings.history(project.id, key)
 
 
 # -- intake -------------------------------------------------------------------
@@ -95,8 +110,9 @@ def _next_number(work: Work, project: ProjectCopy, kind: str, at: datetime) -> s
 def open_repair(work: Work, data: dict) -> Ticket:
     """Record a repair request and start its SLA clocks; publish ``ticket.opened``.
 
-    With a ``request_id`` the call is idempotent per caller: a retried or
-    redelivered request returns the ticket the first one created."""
+    Retries are answered by the kernel's idempotency helper (``open_repair`` in
+    ``service.py``) before this runs; the ``request_id`` (the key) is still kept on
+    the ticket, and a ticket recorded before revision 0020 with that key is returned."""
     caller, now = work.caller, work.clock.now()
     if data.get("request_id"):
         earlier = work.session.scalars(select(Ticket).where(
@@ -157,12 +173,12 @@ def open_repair(work: Work, data: dict) -> Ticket:
     ]
     ticket.history = [_log(ticket, caller, now, "opened", f"{channel}: {data['content'][:200]}")]
     work.session.add(ticket)
-    work.events.record(events.TICKET_OPENED, opened_payload(ticket),
+    work.events.record(events.TICKET_OPENED, opened_payload(ticket, sla_minutes(work, project.id)),
                        group_id=ticket.group_id, project_id=ticket.project_id)
     return ticket
 
 
-def opened_payload(ticket: Ticket) -> dict:
+def opened_payload(ticket: Ticket, minutes: dict[str, int]) -> dict:
     return {
         "ticket_id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
         "channel": ticket.channel, "status": ticket.status, "unit_id": ticket.unit_id,
@@ -172,7 +188,9 @@ def opened_payload(ticket: Ticket) -> dict:
                      "user_id": ticket.reporter_user_id},
         "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
         "recorded_at": ticket.recorded_at,
-        "deadlines": [{"kind": d.kind, "due_at": d.due_at} for d in ticket.deadlines],
+        "deadlines": [{"kind": d.kind, "due_at": d.due_at,
+                       "after_notice_minutes": sla.minutes_after_notice(d.kind, minutes)}
+                      for d in ticket.deadlines],
     }
 
 

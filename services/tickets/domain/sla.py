@@ -1,7 +1,8 @@
 """SLA clocks of a repair request (报修, seed 000 §五).
 
 The figures are the seed's, and each is a per-project setting
-(``SlaSetting``) -- the defaults below apply where a project set nothing.
+(``SETTINGS``, ``sla.<name>`` in kernel.settings) -- the defaults below apply
+where a project set nothing.
 
 - record within 5 min of the request reaching the front desk;
 - notify engineering within 2 min of recording;
@@ -15,6 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from marshmallow import fields
+from marshmallow.validate import Range
+
+from kernel.settings import Setting, SettingsCatalogue
+
 DEFAULT_MINUTES = {
     "record_within": 5,
     "notify_engineering_within": 2,
@@ -22,6 +28,29 @@ DEFAULT_MINUTES = {
     "paid_arrive_before_appointment": 5,
     "not_covered_reply_within": 15,
 }
+
+DOCS = {
+    "record_within": "record a request within N minutes of it reaching the front desk",
+    "notify_engineering_within": "notify engineering within N minutes of recording",
+    "public_area_on_site_within": "public-area facility: technician on site within N minutes of "
+                                  "engineering receiving the order",
+    "paid_arrive_before_appointment": "paid in-home service: arrive N minutes before the appointment",
+    "not_covered_reply_within": "not covered: the engineering manager replies with advice within N minutes",
+}
+PREFIX = "sla."
+
+#: tickets' per-project settings (kernel.settings): the SLA figures in minutes
+SETTINGS = SettingsCatalogue("tickets", [
+    Setting(PREFIX + name, fields.Integer(strict=True, validate=Range(1, 60 * 24 * 30)), default=minutes,
+            unit="minutes", doc=DOCS[name])
+    for name, minutes in DEFAULT_MINUTES.items()
+])
+
+
+def minutes_from(settings: dict) -> dict[str, int]:
+    """The SLA figures out of a project's settings, by their short names (``record_within``)."""
+    return {name: settings[PREFIX + name] for name in DEFAULT_MINUTES}
+
 
 RECORD, NOTIFY_ENGINEERING, ON_SITE, ARRIVE_BEFORE, REPLY = (
     "record", "notify_engineering", "on_site", "arrive_before", "reply")
@@ -55,12 +84,16 @@ def deadlines_for(category: str, *, received_at: datetime, recorded_at: datetime
     return out
 
 
+def minutes_after_notice(kind: str, minutes: dict[str, int]) -> int | None:
+    """For a clock that starts when engineering receives the order: its minutes from then."""
+    key = FROM_ENGINEERING_NOTICE.get(kind)
+    return None if key is None else {**DEFAULT_MINUTES, **minutes}[key]
+
+
 def rebased_on_notice(kind: str, notified_at: datetime, minutes: dict[str, int]) -> datetime | None:
     """The due time of ``kind`` once engineering has received the order at ``notified_at``."""
-    key = FROM_ENGINEERING_NOTICE.get(kind)
-    if key is None:
-        return None
-    return notified_at + timedelta(minutes={**DEFAULT_MINUTES, **minutes}[key])
+    after = minutes_after_notice(kind, minutes)
+    return None if after is None else notified_at + timedelta(minutes=after)
 
 
 def state(due_at: datetime, met_at: datetime | None, now: datetime) -> str:

@@ -29,7 +29,8 @@ def clock():
 
 
 def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=sla.SETTINGS)
 
 
 @pytest.fixture
