@@ -25,7 +25,7 @@ class Tickets:
     auth = CallerProvider()
 
     @rpc
-    def open_repair(self, data):
+    def open_repair(self, data, idempotency_key=None):
         return {"id": "t1", "number": "BX-1", "content": data["content"],
                 "reporter": {"name": "x", "phone": data.get("reporter_phone")}}
 
@@ -35,7 +35,7 @@ class Billing:
     auth = CallerProvider()
 
     @rpc
-    def record_opening_balance(self, unit_id, amount, as_of, note):
+    def record_opening_balance(self, unit_id, amount, as_of, note, idempotency_key=None):
         return {"unit_id": unit_id, "balance_due": amount, "opening_balance": amount}
 
 

@@ -15,6 +15,7 @@ from kernel.settings import settings_tables
 
 Base = new_base()
 OutboxMessage, InboxRecord = kernel_tables(Base)
+ScheduledJob = job_table(Base)       # kernel.jobs
 IdempotencyRecord = idempotency_table(Base)
 SettingValue, SettingChange = settings_tables(Base)
 
