@@ -31,7 +31,7 @@ class PlatformRoutes(RouteModule):
     def _ping(self, service):
         started = time.monotonic()
         try:
-            self.health_rpc.call({}, service, "health")
+            self.health_rpc.call(None, service, "health")
             return service, {"status": "ok", "latency_ms": round((time.monotonic() - started) * 1000)}
         except Exception as exc:
             return service, {"status": "down", "error": type(exc).__name__}
