@@ -22,6 +22,7 @@ from .db import ClockProvider, Database
 from .tenancy import Caller, context_for
 
 TEST_SECRET = "test-secret"
+TEST_TOKEN_SECRET = "test-token-secret-not-for-production"     # the gateway's token key in tests (conftest sets it)
 PG_ADMIN_URL = os.environ.get("WUYE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 

@@ -485,8 +485,30 @@ def test_entrypoint_serve_runs_the_target(name, fake_python):
     bindir, log = fake_python
     result = run_entrypoint("serve", name, path_first=bindir)
     assert result.returncode == 0, result.stderr
-    assert log.read_text().splitlines() == [f"-m kernel.serve --config deploy/config/{name}.yaml {SERVICES[name]}"]
+    check = "-m kernel.config check-secrets" + (" --gateway" if name == "gateway" else "")
+    assert log.read_text().splitlines() == [
+        check, f"-m kernel.serve --config deploy/config/{name}.yaml {SERVICES[name]}"]
     assert (ROOT / f"deploy/config/{name}.yaml").is_file()
+
+
+@pytest.mark.parametrize("name, env, reason", [
+    ("tickets", {}, "WUYE_SECRET is not set"),
+    ("tickets", {"WUYE_SECRET": "wuye-dev-secret-change-me"}, "WUYE_SECRET is a published"),
+    ("gateway", {"WUYE_SECRET": "x" * 64}, "GATEWAY_TOKEN_SECRET is not set"),
+    ("gateway", {"WUYE_SECRET": "x" * 64, "GATEWAY_TOKEN_SECRET": "too-short"},
+     "GATEWAY_TOKEN_SECRET is shorter than 32 bytes"),
+])
+def test_entrypoint_refuses_to_serve_with_weak_secrets_in_production(name, env, reason, real_python_first):
+    result = run_entrypoint("serve", name, path_first=real_python_first,
+                            env={"WUYE_ENV": "production", **env})
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert f"wuye: refusing to start: {reason}" in result.stderr
+
+
+def test_the_image_runs_in_production_mode():
+    runtime = dockerfile_stages()[-1][1]
+    final_env = " ".join(args for instruction, args in runtime if instruction == "ENV")
+    assert re.search(r"\bWUYE_ENV=production\b", final_env), "the image must set WUYE_ENV=production"
 
 
 def test_entrypoint_migrates_first_when_asked(fake_python):
@@ -494,6 +516,7 @@ def test_entrypoint_migrates_first_when_asked(fake_python):
     result = run_entrypoint("serve", "tickets", path_first=bindir, env={"WUYE_MIGRATE_ON_START": "1"})
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines() == [
+        "-m kernel.config check-secrets",
         "-m deploy.migrate tickets",
         f"-m kernel.serve --config deploy/config/tickets.yaml {SERVICES['tickets']}"]
 
