@@ -185,6 +185,8 @@ def main(argv=None) -> int:
         p.add_argument("--prefix", default="wuye-", help="user names are PREFIX + process (default wuye-)")
         if name == "apply":
             p.add_argument("--api", default=os.environ.get("RABBITMQ_API", "http://127.0.0.1:15672"))
+            p.add_argument("--wait", type=float, default=0,
+                           help="seconds to keep trying while the management API is not up yet")
     args = parser.parse_args(argv)
     if args.command == "show":
         json.dump(all_permissions(), sys.stdout, indent=2)
@@ -196,7 +198,19 @@ def main(argv=None) -> int:
         admin = (os.environ.get("RABBITMQ_ADMIN_USER", ""), os.environ.get("RABBITMQ_ADMIN_PASSWORD", ""))
         if not all(admin):
             raise SystemExit("deploy.broker: set RABBITMQ_ADMIN_USER and RABBITMQ_ADMIN_PASSWORD")
-        apply(args.api, admin, args.vhost, passwords_from_env(), args.prefix)
+        import time
+
+        import requests
+
+        deadline = time.monotonic() + args.wait
+        while True:
+            try:
+                apply(args.api, admin, args.vhost, passwords_from_env(), args.prefix)
+                break
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"deploy.broker: {args.api} does not answer: {exc}") from None
+                time.sleep(2)
         print(f"deploy.broker: vhost {args.vhost}: users {', '.join(user_name(u, args.prefix) for u in USERS)}")
     return 0
 
