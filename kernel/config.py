@@ -31,6 +31,20 @@ def migrations_dir(service: str) -> Path:
     return ROOT / ("gateway" if service == "gateway" else f"services/{service}") / "migrations"
 
 
+def amqp_ssl(config: dict | None = None):
+    """TLS options for a broker connection: ``AMQP_SSL`` from the config (what nameko
+    itself passes to kombu), else from the environment, parsed as YAML -- ``true`` or a
+    mapping such as ``{ca_certs: /etc/wuye/tls/ca.pem, server_hostname: rabbitmq.internal}``.
+    None: no TLS options (an ``amqps://`` URI still speaks TLS with the system CAs)."""
+    value = (config or {}).get("AMQP_SSL")
+    if value in (None, ""):
+        import yaml
+
+        text = os.environ.get("AMQP_SSL", "").strip()
+        value = yaml.safe_load(text) if text else None
+    return value or None
+
+
 # -- secrets --------------------------------------------------------------------
 #
 # Two secrets, never derived from each other:

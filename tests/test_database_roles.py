@@ -81,3 +81,24 @@ def test_the_script_is_idempotent_and_needs_every_password(roles):
     assert again.returncode == 0, again.stderr
     missing = run_script(roles, {s: "x" for s in SERVICES if s != "billing"})
     assert missing.returncode == 1 and "set BILLING_DB_PASSWORD" in missing.stderr
+
+
+def test_tls_to_postgresql_is_settable_in_the_url_and_the_environment(monkeypatch):
+    """The local server has no TLS: a required TLS connection must fail, which shows the
+    setting reaches libpq through the kernel's engine (URL) and through PGSSLMODE."""
+    from kernel.db import make_engine
+
+    def attempt(url):
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT 1")).scalar()
+        finally:
+            engine.dispose()
+
+    assert attempt(PG_ADMIN_URL) == 1
+    with pytest.raises(OperationalError, match="server does not support SSL"):
+        attempt(PG_ADMIN_URL + "?sslmode=require")
+    monkeypatch.setenv("PGSSLMODE", "require")
+    with pytest.raises(OperationalError, match="server does not support SSL"):
+        attempt(PG_ADMIN_URL)

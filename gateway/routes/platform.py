@@ -9,7 +9,7 @@ import eventlet
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 
-from kernel.config import WeakSecret, check_secrets, is_production
+from kernel.config import WeakSecret, amqp_ssl, check_secrets, is_production
 
 from .. import schemas as s
 from ..errors import json_response
@@ -67,7 +67,7 @@ class PlatformRoutes(RouteModule):
 
     def _ping_broker(self):
         try:
-            with Connection(self.config["AMQP_URI"], connect_timeout=3) as conn:
+            with Connection(self.config["AMQP_URI"], connect_timeout=3, ssl=amqp_ssl(self.config)) as conn:
                 conn.ensure_connection(max_retries=1)
             return {"status": "ok"}
         except Exception as exc:

@@ -29,6 +29,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import or_, select, update
 
 from ..clock import ensure_aware, clock_from_setting
+from ..config import amqp_ssl
 from .models import kernel_tables
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ class OutboxRelay:
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:
-            connection = Connection(self.amqp_uri, connect_timeout=5,
+            connection = Connection(self.amqp_uri, connect_timeout=5, ssl=amqp_ssl(self.config),
                                     transport_options={"confirm_publish": True})
             connection.ensure_connection(max_retries=1)
             self._connection = connection
