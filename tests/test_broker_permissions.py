@@ -153,3 +153,56 @@ def test_publishing_to_another_services_exchange_is_refused(restricted):
             producer = conn.Producer(channel)
             producer.publish({}, exchange="tickets.events", routing_key="ticket.opened", serializer="json")
             channel.basic_qos(0, 1, False)      # a round trip: the refusal arrives as a channel close
+
+
+def test_the_definitions_file_loads_and_its_users_log_in():
+    """``deploy.broker definitions`` (password hashes, no plain text) imported by the broker."""
+    tag = uuid.uuid4().hex[:8]
+    vhost, prefix = f"wuye-defs-{tag}", f"wuye-defs-{tag}-"
+    passwords = {user: uuid.uuid4().hex for user in broker.USERS}
+    document = broker.definitions(vhost, passwords, prefix=prefix)
+    assert not any(p in str(document) for p in passwords.values()), "no password in plain text"
+    try:
+        response = requests.post(f"{API}/api/definitions", json=document, auth=ADMIN, timeout=30)
+        assert response.status_code in (200, 201, 204), response.text
+        for user in broker.USERS:
+            name = quote(broker.user_name(user, prefix), safe="")
+            with Connection(f"amqp://{name}:{passwords[user]}@127.0.0.1:5672/{quote(vhost, safe='')}") as conn:
+                conn.ensure_connection(max_retries=1)
+            perms = requests.get(f"{API}/api/permissions/{quote(vhost, safe='')}/{name}", auth=ADMIN,
+                                 timeout=10).json()
+            assert {k: perms[k] for k in ("configure", "write", "read")} == broker.permissions(user)
+    finally:
+        for user in broker.USERS:
+            requests.delete(f"{API}/api/users/{quote(broker.user_name(user, prefix), safe='')}", auth=ADMIN,
+                            timeout=10)
+        requests.delete(f"{API}/api/vhosts/{quote(vhost, safe='')}", auth=ADMIN, timeout=10)
+
+
+def test_the_broker_init_command(tmp_path):
+    """What compose's broker-init runs: credentials from the environment, idempotent."""
+    import os
+    import subprocess
+    import sys
+
+    from kernel.config import ROOT
+
+    tag = uuid.uuid4().hex[:8]
+    vhost, prefix = f"wuye-init-{tag}", f"wuye-init-{tag}-"
+    env = {"PATH": os.environ["PATH"], "RABBITMQ_ADMIN_USER": "guest", "RABBITMQ_ADMIN_PASSWORD": "guest",
+           **{f"{u.upper()}_AMQP_PASSWORD": f"pw-{u}" for u in broker.USERS}}
+    command = [sys.executable, "-m", "deploy.broker", "apply", "--api", API, "--vhost", vhost, "--prefix", prefix]
+    try:
+        for _ in range(2):
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+        with Connection(f"amqp://{prefix}tickets:pw-tickets@127.0.0.1:5672/{vhost}") as conn:
+            conn.ensure_connection(max_retries=1)
+        missing = subprocess.run(command, cwd=ROOT, env={k: v for k, v in env.items() if k != "NOTIFY_AMQP_PASSWORD"},
+                                 capture_output=True, text=True, timeout=120)
+        assert missing.returncode != 0 and "NOTIFY_AMQP_PASSWORD" in missing.stderr
+    finally:
+        for user in broker.USERS:
+            requests.delete(f"{API}/api/users/{quote(broker.user_name(user, prefix), safe='')}", auth=ADMIN,
+                            timeout=10)
+        requests.delete(f"{API}/api/vhosts/{quote(vhost, safe='')}", auth=ADMIN, timeout=10)
