@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel.clock import SystemClock
-from kernel.config import default_db_url
+from kernel.config import amqp_ssl, default_db_url
 from kernel.db import make_engine
 from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
@@ -67,7 +67,7 @@ def unit_id(project: str, building: str, number: str) -> str:
 
 
 def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: float = 60) -> dict:
-    pool = RpcPool({"AMQP_URI": amqp_uri, "WUYE_SECRET": secret}, size=2, timeout=20)
+    pool = RpcPool({"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl(), "WUYE_SECRET": secret}, size=2, timeout=20)
     seeder = Caller.system(GROUP, "demo-seed")
     call = lambda service, method, *args: pool.call(seeder, service, method, *args)  # noqa: E731
     try:

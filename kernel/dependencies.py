@@ -75,8 +75,8 @@ class UnitOfWork(DependencyProvider):
         self.contract = contract
 
     def setup(self):
-        self.secret = secret_from(self.container.config)
         self.check = CallerCheck(self.container.config)
+        self.secret = self.check.secret
         self.database = find_database(self.container)
         if self.database is None:
             raise RuntimeError(f"{self.container.service_name}: UnitOfWork needs a Database dependency")

@@ -7,7 +7,8 @@ HTTP request is slow and leaks queues under load. The pool keeps up to
 ``size`` started proxies; a call borrows one, sets the caller's context
 data on it, makes the call and gives it back. ``call(caller, service, method)``
 signs the caller for that one service and method, with a fresh request id and
-a short expiry (config ``CALLER_CONTEXT_TTL``, see :func:`kernel.tenancy.context_for`). A proxy whose connection broke
+a short expiry (config ``CALLER_CONTEXT_TTL``, see :func:`kernel.tenancy.context_for`);
+services refuse a context signed for another call. A proxy whose connection broke
 is thrown away and replaced. Every call has a timeout (``RpcTimeout``).
 """
 from __future__ import annotations
@@ -92,7 +93,9 @@ class RpcPool:
 
     @contextlib.contextmanager
     def cluster(self, context: dict | None = None):
-        """Borrow a proxy: ``with pool.cluster(ctx) as c: c.tickets.get_ticket(id)``."""
+        """Borrow a proxy with ``context`` data set as it is:
+        ``with pool.cluster(pool.signed_context(caller, "tickets", "get_ticket")) as c:
+        c.tickets.get_ticket(id)`` -- a signed context is good for that one method only."""
         proxy = self._acquire()
         broken = False
         try:
