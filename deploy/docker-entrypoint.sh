@@ -126,6 +126,12 @@ case "$cmd" in
     target=$(target_for "$service") || unknown_service "$service"
     config="deploy/config/$service.yaml"
     [ -f "$config" ] || { echo "wuye: no $config under $APP_DIR" >&2; exit 2; }
+    # secrets first: in production a missing or weak one stops here, with the reason
+    if [ "$service" = gateway ]; then
+      python -m kernel.config check-secrets --gateway
+    else
+      python -m kernel.config check-secrets
+    fi
     if [ "${WUYE_MIGRATE_ON_START:-0}" = 1 ]; then
       python -m deploy.migrate "$service"
     fi

@@ -30,15 +30,29 @@ SERVICES = {
 }
 
 
-def platform_secret() -> str:
-    """A per-checkout secret for local runs (production sets WUYE_SECRET)."""
-    if os.environ.get("WUYE_SECRET"):
-        return os.environ["WUYE_SECRET"]
-    path = var_dir() / "secret"
+def _local_secret(variable: str, filename: str) -> str:
+    """``$variable`` if set, else a random secret kept in ``var/filename`` (mode 0600),
+    made on first use -- one per checkout, never a value from the repository."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    path = var_dir() / filename
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    path.chmod(0o600)
     return path.read_text().strip()
+
+
+def platform_secret() -> str:
+    """The platform secret for local runs (production sets WUYE_SECRET)."""
+    return _local_secret("WUYE_SECRET", "secret")
+
+
+def gateway_token_secret() -> str:
+    """The gateway's own token key for local runs, independent of the platform secret
+    (production sets GATEWAY_TOKEN_SECRET)."""
+    return _local_secret("GATEWAY_TOKEN_SECRET", "token-secret")
 
 
 def wipe_local_data() -> None:
@@ -60,7 +74,7 @@ class Platform:
 
     def start(self) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1", GATEWAY_ADDRESS=f"0.0.0.0:{self.port}",
-                   WUYE_SECRET=platform_secret())
+                   WUYE_SECRET=platform_secret(), GATEWAY_TOKEN_SECRET=gateway_token_secret())
         # eventlet announces its deprecation on import, in every process; once is enough (here)
         env.setdefault("PYTHONWARNINGS", "ignore::Warning:eventlet")
         for name, target in SERVICES.items():

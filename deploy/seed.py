@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel.clock import SystemClock
-from kernel.config import default_db_url
+from kernel.config import amqp_ssl, default_db_url
 from kernel.db import make_engine
 from kernel.rpc import RpcPool
-from kernel.tenancy import Caller, context_for
+from kernel.tenancy import Caller
 
 NS = uuid.UUID("5b1d6c1e-0f4c-4d43-9c7e-1f0e2a3b4c5d")
 DEMO_PASSWORD = "wuye-demo-2026"
@@ -67,9 +67,9 @@ def unit_id(project: str, building: str, number: str) -> str:
 
 
 def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: float = 60) -> dict:
-    pool = RpcPool({"AMQP_URI": amqp_uri}, size=2, timeout=20)
-    ctx = context_for(Caller.system(GROUP, "demo-seed"), secret)
-    call = lambda service, method, *args: pool.call(ctx, service, method, *args)  # noqa: E731
+    pool = RpcPool({"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl(), "WUYE_SECRET": secret}, size=2, timeout=20)
+    seeder = Caller.system(GROUP, "demo-seed")
+    call = lambda service, method, *args: pool.call(seeder, service, method, *args)  # noqa: E731
     try:
         projects = {}
         for p in PROJECTS:

@@ -21,7 +21,7 @@ import jwt
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from kernel.errors import Conflict, InvalidInput, Unauthenticated
+from kernel.errors import Conflict, InvalidInput, Unauthenticated, Unavailable
 from kernel.tenancy import RESIDENT, STAFF, Caller, Role
 
 from .models import LoginFailure, RevokedToken, User, UserScope
@@ -180,13 +180,16 @@ def caller_for(user: User) -> Caller:
 # -- tokens -------------------------------------------------------------------
 
 def token_secret(config: dict) -> str:
-    """``GATEWAY_TOKEN_SECRET``, or a key derived from the platform secret."""
-    from kernel.config import secret_from
+    """``GATEWAY_TOKEN_SECRET``: the gateway's own key, never derived from ``WUYE_SECRET``
+    (which every service holds). Without a usable one the gateway cannot issue or check
+    tokens: ``Unavailable`` (503), and its readiness check fails with the same reason."""
+    from kernel.config import token_secret_problems
 
-    explicit = config.get("GATEWAY_TOKEN_SECRET")
-    if explicit:
-        return explicit
-    return hmac.new(secret_from(config).encode(), b"gateway-access-tokens", hashlib.sha256).hexdigest()
+    problems = token_secret_problems(config)
+    if problems:
+        raise Unavailable("the gateway is not configured to sign tokens: " + "; ".join(problems),
+                          code="gateway_not_configured")
+    return str(config.get("GATEWAY_TOKEN_SECRET") or os.environ["GATEWAY_TOKEN_SECRET"])
 
 
 def bearer_token(authorization: str) -> str:

@@ -19,29 +19,48 @@ from nameko.extensions import DependencyProvider
 from .config import secret_from
 from .db import ClockProvider, Database, SharedClock, find_database  # noqa: F401  (re-exported)
 from .messaging.outbox import EventContract
-from .tenancy import Caller, caller_from_context
+from .tenancy import DEFAULT_CLOCK_SKEW, Caller, VerifiedContext, verify_context
 from .work import Work
+
+
+class CallerCheck:
+    """Verifies the signed caller context of a worker's call: the platform secret,
+    and the clock skew tolerated (config ``CALLER_CONTEXT_SKEW``, default 5 s)."""
+
+    def __init__(self, config: dict):
+        self.secret = secret_from(config)
+        self.skew = float(config.get("CALLER_CONTEXT_SKEW", DEFAULT_CLOCK_SKEW))
+
+    def verify(self, worker_ctx) -> VerifiedContext:
+        """The context must be signed for this very service and entrypoint method."""
+        return verify_context(worker_ctx.data, self.secret, worker_ctx.service_name,
+                              worker_ctx.entrypoint.method_name, skew=self.skew)
 
 
 class AuthContext:
     """What a worker knows about who called it."""
 
-    def __init__(self, context: dict, secret: str):
-        self._context = context
-        self.secret = secret
+    def __init__(self, worker_ctx, check: CallerCheck):
+        self._worker_ctx = worker_ctx
+        self._check = check
+        self.secret = check.secret
 
     @property
     def caller(self) -> Caller:
         """The verified caller; raises ``Unauthenticated`` if there is none."""
-        return caller_from_context(self._context, self.secret)
+        return self._check.verify(self._worker_ctx).caller
+
+    @property
+    def request_id(self) -> str:
+        return self._check.verify(self._worker_ctx).request_id
 
 
 class CallerProvider(DependencyProvider):
     def setup(self):
-        self.secret = secret_from(self.container.config)
+        self.check = CallerCheck(self.container.config)
 
     def get_dependency(self, worker_ctx) -> AuthContext:
-        return AuthContext(worker_ctx.data, self.secret)
+        return AuthContext(worker_ctx, self.check)
 
 
 class UnitOfWork(DependencyProvider):
@@ -57,7 +76,8 @@ class UnitOfWork(DependencyProvider):
         self.settings = settings        # the service's kernel.settings.SettingsCatalogue, if any
 
     def setup(self):
-        self.secret = secret_from(self.container.config)
+        self.check = CallerCheck(self.container.config)
+        self.secret = self.check.secret
         self.database = find_database(self.container)
         if self.database is None:
             raise RuntimeError(f"{self.container.service_name}: UnitOfWork needs a Database dependency")
@@ -67,7 +87,7 @@ class UnitOfWork(DependencyProvider):
             # the Database provider opened this worker's session when it was injected
             session = self.database.sessions[worker_ctx]
             return Work.build(session, self.shared_clock.clock,
-                              caller or caller_from_context(worker_ctx.data, self.secret),
+                              caller or self.check.verify(worker_ctx).caller,
                               base=self.database.base, contract=self.contract, secret=self.secret,
                               settings=self.settings)
         return work

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from kombu import Connection, Producer
 
-from .config import default_db_url
+from .config import amqp_ssl, default_db_url
 from .messaging.handler import ATTEMPT_HEADER, ORIGIN_HEADER, dlq_queue
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
@@ -46,7 +46,7 @@ def _describe(message) -> DeadLetter:
 def list_dead_letters(amqp_uri: str, service: str, limit: int = 1000) -> list[DeadLetter]:
     """Peek at a service's DLQ without consuming it."""
     found, held = [], []
-    with Connection(amqp_uri) as conn:
+    with Connection(amqp_uri, ssl=amqp_ssl()) as conn:
         queue = dlq_queue(service)(conn.default_channel)
         queue.declare()
         try:
@@ -65,7 +65,7 @@ def list_dead_letters(amqp_uri: str, service: str, limit: int = 1000) -> list[De
 def replay_dead_letters(amqp_uri: str, service: str, event_id: str | None = None) -> int:
     """Move dead letters back onto their handler's queue with a fresh attempt count."""
     replayed, skipped = 0, []
-    with Connection(amqp_uri) as conn:
+    with Connection(amqp_uri, ssl=amqp_ssl()) as conn:
         channel = conn.default_channel
         queue = dlq_queue(service)(channel)
         queue.declare()

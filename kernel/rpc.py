@@ -4,8 +4,11 @@
 nameko's standalone ``ClusterRpcProxy`` is single-threaded -- one caller at a
 time -- and each one holds a connection and a reply queue, so making one per
 HTTP request is slow and leaks queues under load. The pool keeps up to
-``size`` started proxies; a request borrows one, sets the caller's context
-data on it, makes its calls and gives it back. A proxy whose connection broke
+``size`` started proxies; a call borrows one, sets the caller's context
+data on it, makes the call and gives it back. ``call(caller, service, method)``
+signs the caller for that one service and method, with a fresh request id and
+a short expiry (config ``CALLER_CONTEXT_TTL``, see :func:`kernel.tenancy.context_for`);
+services refuse a context signed for another call. A proxy whose connection broke
 is thrown away and replaced. Every call has a timeout (``RpcTimeout``).
 """
 from __future__ import annotations
@@ -19,6 +22,9 @@ from eventlet.queue import LightQueue
 from nameko.exceptions import RpcTimeout
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
+
+from .config import secret_from
+from .tenancy import DEFAULT_CONTEXT_TTL, Caller, context_for
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,19 @@ class RpcPool:
         self._idle: LightQueue = LightQueue()
         self._created = 0
         self._closed = False
+        self.context_ttl = float(config.get("CALLER_CONTEXT_TTL", DEFAULT_CONTEXT_TTL))
+        self._secret: str | None = None
+
+    def signed_context(self, caller: Caller | dict | None, service: str, method: str) -> dict:
+        """The context data for one call: ``caller`` signed for ``service.method`` now.
+        ``None`` sends no caller (health pings); a dict is sent as it is (tests of refusals)."""
+        if caller is None:
+            return {}
+        if isinstance(caller, dict):
+            return caller
+        if self._secret is None:
+            self._secret = secret_from(self.config)
+        return context_for(caller, self._secret, service, method, ttl=self.context_ttl)
 
     def _acquire(self) -> _PooledProxy:
         if self._closed:
@@ -74,7 +93,9 @@ class RpcPool:
 
     @contextlib.contextmanager
     def cluster(self, context: dict | None = None):
-        """Borrow a proxy: ``with pool.cluster(ctx) as c: c.tickets.get_ticket(id)``."""
+        """Borrow a proxy with ``context`` data set as it is:
+        ``with pool.cluster(pool.signed_context(caller, "tickets", "get_ticket")) as c:
+        c.tickets.get_ticket(id)`` -- a signed context is good for that one method only."""
         proxy = self._acquire()
         broken = False
         try:
@@ -90,7 +111,9 @@ class RpcPool:
         finally:
             self._release(proxy, broken)
 
-    def call(self, context: dict | None, service: str, method: str, *args, **kwargs):
+    def call(self, caller: Caller | dict | None, service: str, method: str, *args, **kwargs):
+        """``service.method(*args, **kwargs)`` as ``caller`` (see :meth:`signed_context`)."""
+        context = self.signed_context(caller, service, method)
         with self.cluster(context) as cluster:
             return getattr(getattr(cluster, service), method)(*args, **kwargs)
 

@@ -3,7 +3,10 @@
 The gateway authenticates a user and builds a :class:`Caller`; it travels in
 nameko context data (key ``caller``) with an HMAC signature (``caller_sig``)
 made with the platform secret, so a service can tell a caller the gateway
-vouched for from anything else put on the broker. Every service checks the
+vouched for from anything else put on the broker. The signature also covers
+claims (``caller_claims``): issued-at, a short expiry, the one service and
+method the call is for, and a request id -- a context is signed per call and
+is good for that call only (see :func:`context_for`). Every service checks the
 caller itself -- the gateway's checks are a convenience, not the guard.
 
 Scope rules (DOMAIN.md "Who uses it"):
@@ -17,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
+import uuid
 from dataclasses import dataclass, field
 
 from .errors import Forbidden, NotFound, Unauthenticated
@@ -162,23 +167,74 @@ def verify(data: dict, signature: str | None, secret: str) -> bool:
     return bool(signature) and hmac.compare_digest(sign(data, secret), signature)
 
 
-CONTEXT_KEY, SIGNATURE_KEY = "caller", "caller_sig"
+CONTEXT_KEY, CLAIMS_KEY, SIGNATURE_KEY = "caller", "caller_claims", "caller_sig"
+
+#: how long a signed caller context is good for (config ``CALLER_CONTEXT_TTL``, seconds)
+DEFAULT_CONTEXT_TTL = 60.0
+#: how far the signer's and the service's clocks may disagree (``CALLER_CONTEXT_SKEW``, seconds)
+DEFAULT_CLOCK_SKEW = 5.0
 
 
-def context_for(caller: Caller, secret: str) -> dict:
-    """The nameko context data that carries ``caller``."""
+def context_for(caller: Caller, secret: str, service: str, method: str, *,
+                ttl: float = DEFAULT_CONTEXT_TTL, now: float | None = None,
+                request_id: str | None = None) -> dict:
+    """The nameko context data that carries ``caller`` to one call: ``service.method``.
+
+    Signed together with the caller: when it was issued, when it expires (``ttl``
+    seconds later), the one service and method it is for, and a fresh request id --
+    so a captured context cannot be replayed later, nor on another method. Times
+    are wall-clock seconds (``time.time()``), not the platform clock a test may move.
+    """
+    issued = time.time() if now is None else now
     payload = json.dumps(caller.to_dict(), sort_keys=True, ensure_ascii=False)
-    return {CONTEXT_KEY: payload, SIGNATURE_KEY: sign({"caller": payload}, secret)}
+    claims = json.dumps({"iat": round(issued, 3), "exp": round(issued + ttl, 3), "service": service,
+                         "method": method, "rid": request_id or uuid.uuid4().hex},
+                        sort_keys=True, separators=(",", ":"))
+    return {CONTEXT_KEY: payload, CLAIMS_KEY: claims,
+            SIGNATURE_KEY: sign({"caller": payload, "claims": claims}, secret)}
 
 
-def caller_from_context(context: dict, secret: str) -> Caller:
-    payload = context.get(CONTEXT_KEY)
+@dataclass(frozen=True)
+class VerifiedContext:
+    caller: Caller
+    request_id: str
+    issued_at: float
+    expires_at: float
+
+
+def verify_context(context: dict, secret: str, service: str, method: str, *,
+                   now: float | None = None, skew: float = DEFAULT_CLOCK_SKEW) -> VerifiedContext:
+    """Check a context made by :func:`context_for` for a call of ``service.method``.
+
+    Refused (``Unauthenticated``): no caller (``no_caller``), a signature that does
+    not verify over the caller and every claim (``bad_caller_signature``), a context
+    past its expiry or issued in the future by more than ``skew`` seconds
+    (``caller_context_expired``), one signed for another service or method
+    (``caller_context_wrong_target``).
+    """
+    payload, claims_text = context.get(CONTEXT_KEY), context.get(CLAIMS_KEY)
     if not payload:
         raise Unauthenticated("no caller in the request context", code="no_caller")
-    if not verify({"caller": payload}, context.get(SIGNATURE_KEY), secret):
+    if not claims_text or not verify({"caller": payload, "claims": claims_text},
+                                     context.get(SIGNATURE_KEY), secret):
         raise Unauthenticated("caller signature does not verify", code="bad_caller_signature")
     try:
-        data = json.loads(payload)
-    except ValueError:
-        raise Unauthenticated("caller is not JSON", code="bad_caller") from None
-    return Caller.from_dict(data)
+        data, claims = json.loads(payload), json.loads(claims_text)
+        issued, expires = float(claims["iat"]), float(claims["exp"])
+        target, request_id = (claims["service"], claims["method"]), str(claims["rid"])
+    except (ValueError, KeyError, TypeError):
+        raise Unauthenticated("caller context is malformed", code="bad_caller") from None
+    now = time.time() if now is None else now
+    if now > expires + skew or issued > now + skew:
+        raise Unauthenticated("the caller context has expired (or is not yet valid)",
+                              code="caller_context_expired",
+                              details={"issued_at": issued, "expires_at": expires})
+    if target != (service, method):
+        raise Unauthenticated(f"the caller context is for {target[0]}.{target[1]}, "
+                              f"not {service}.{method}", code="caller_context_wrong_target")
+    return VerifiedContext(Caller.from_dict(data), request_id, issued, expires)
+
+
+def caller_from_context(context: dict, secret: str, service: str, method: str, *,
+                        now: float | None = None, skew: float = DEFAULT_CLOCK_SKEW) -> Caller:
+    return verify_context(context, secret, service, method, now=now, skew=skew).caller

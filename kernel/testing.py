@@ -22,6 +22,7 @@ from .db import ClockProvider, Database
 from .tenancy import Caller, context_for
 
 TEST_SECRET = "test-secret"
+TEST_TOKEN_SECRET = "test-token-secret-not-for-production"     # the gateway's token key in tests (conftest sets it)
 PG_ADMIN_URL = os.environ.get("WUYE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 
@@ -75,8 +76,17 @@ def database_of(container) -> Database:
     raise LookupError("container has no Database")
 
 
-def context(caller: Caller, secret: str = TEST_SECRET) -> dict:
-    return context_for(caller, secret)
+def context(caller: Caller) -> Caller:
+    """Kept for tests written before per-call signing: ``rpc.call(context(c), ...)`` still
+    reads; the pool signs ``c`` for each call itself. New tests pass the Caller: ``rpc.call(c, ...)``."""
+    return caller
+
+
+def signed_context(caller: Caller, service: str, method: str, secret: str = TEST_SECRET, **claims) -> dict:
+    """Context data signed for one ``service.method`` (``ttl``, ``now``, ``request_id`` as in
+    :func:`kernel.tenancy.context_for`), to send as it is: ``rpc.call(ctx, service, method)``
+    -- for tests of what a service refuses (replay, another target, tampering)."""
+    return context_for(caller, secret, service, method, **claims)
 
 
 def staff(group_id: str, project_ids=(), roles=("front_desk",), user_id: str = "staff-1",
@@ -194,10 +204,11 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def rpc(rabbit_config):
-    """A pool of RPC proxies onto the test's vhost: ``rpc.call(context(caller), svc, method, ...)``."""
+    """A pool of RPC proxies onto the test's vhost: ``rpc.call(caller, svc, method, ...)`` signs
+    ``caller`` for that call (a dict is sent as it is, ``None`` sends no caller)."""
     from .rpc import RpcPool
 
-    pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"]}, size=2, timeout=10)
+    pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"], "WUYE_SECRET": TEST_SECRET}, size=2, timeout=10)
     yield pool
     pool.close()
 

@@ -35,15 +35,21 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 ENTRYPOINT = DEPLOY / "docker-entrypoint.sh"
 DOCKERIGNORE = ROOT / ".dockerignore"
 README = DEPLOY / "README.md"
-PG_INIT = DEPLOY / "postgres-init" / "01-databases.sql"
+PG_INIT = DEPLOY / "postgres-init" / "01-databases.sh"
 SECRET_TEMPLATE = K8S / "secret.example.yaml"
 
 NAMEKO_SERVICES = [name for name in SERVICES if name != "gateway"]
 DB_URL_RE = re.compile(r"^([A-Z]+)_DB_URL$")
 
 # Environment variables read by code directly (not through a nameko config).
-PROCESS_ENV = {"WUYE_ENV", "WUYE_VAR_DIR", "WUYE_MIGRATE_ON_START", "WUYE_SECRET", "AMQP_URI"} | {
+PROCESS_ENV = {"WUYE_ENV", "WUYE_VAR_DIR", "WUYE_MIGRATE_ON_START", "WUYE_SECRET", "AMQP_URI",
+               "PGSSLMODE", "PGSSLROOTCERT"} | {   # the last two: libpq, under SQLAlchemy
     f"{name.upper()}_DB_URL" for name in SERVICES}
+# Read by deploy/broker.py (the broker-init one-shot), not by a Wuye process.
+BROKER_INIT_ENV = {"RABBITMQ_ADMIN_USER", "RABBITMQ_ADMIN_PASSWORD"} | {
+    f"{name.upper()}_AMQP_PASSWORD" for name in SERVICES}
+#: user names no Wuye process may use against the broker or the database
+ADMIN_USERS = {"guest", "admin", "administrator", "root", "postgres", "wuye", "wuye-admin", "rabbitmq"}
 
 
 # -- helpers ------------------------------------------------------------------
@@ -65,8 +71,16 @@ def compose_text_defaults(value: str) -> str:
 
 
 def compose_app_services(compose: dict) -> dict:
-    """Compose services that run the Wuye image (built from deploy/Dockerfile)."""
-    return {name: svc for name, svc in compose["services"].items() if "build" in svc}
+    """Compose services that run a Wuye process from the image (built from deploy/Dockerfile);
+    not broker-init, which runs deploy/broker.py with the broker's administrator."""
+    return {name: svc for name, svc in compose["services"].items() if "build" in svc and name != "broker-init"}
+
+
+def url_user(url: str) -> str:
+    """The user name of a broker or database URL (``scheme://USER:PASSWORD@host...``)."""
+    match = re.match(r"^[a-z0-9+]+://([^:@/]+)(?::[^@]*)?@", url)
+    assert match, f"no user in {url!r}"
+    return match.group(1)
 
 
 def k8s_docs() -> dict[str, list[dict]]:
@@ -273,8 +287,64 @@ def test_compose_has_every_service_with_its_target_and_own_database():
         assert url.startswith("postgresql+psycopg2://"), f"compose {name}: {url}"
         databases[name] = url.rsplit("/", 1)[1]
     assert len(set(databases.values())) == len(databases), f"services share a database: {databases}"
-    created = set(re.findall(r"CREATE DATABASE\s+(\w+)", PG_INIT.read_text(), re.I))
+    created = set(pg_init_services())
     assert set(databases.values()) <= created, f"databases not created by {PG_INIT.name}: {set(databases.values()) - created}"
+
+
+def pg_init_services() -> list[str]:
+    match = re.search(r"^for service in ([a-z ]+); do", PG_INIT.read_text(), re.M)
+    assert match, f"{PG_INIT.name} has no 'for service in ...' loop"
+    return match.group(1).split()
+
+
+def test_pg_init_makes_one_role_per_service_owning_only_its_database():
+    assert sorted(pg_init_services()) == sorted(SERVICES)
+    text = PG_INIT.read_text()
+    assert text.startswith("#!/usr/bin/env bash") and os.access(PG_INIT, os.X_OK), "the postgres image executes it"
+    assert subprocess.run(["bash", "-n", str(PG_INIT)]).returncode == 0
+    for rule in ("CREATE ROLE", "NOSUPERUSER NOCREATEDB NOCREATEROLE", "CREATE DATABASE %I OWNER %I",
+                 "REVOKE ALL ON DATABASE %I FROM PUBLIC", "GRANT CONNECT", "ALTER SCHEMA public OWNER TO"):
+        assert rule in text, f"{PG_INIT.name} lacks {rule!r}"
+    assert "_DB_PASSWORD" in text and "GRANT ALL" not in text
+
+
+def test_compose_each_process_has_its_own_broker_user_and_database_role():
+    services = load_compose()["services"]
+    amqp_users, db_users = {}, {}
+    for name in SERVICES:
+        env = services[name]["environment"]
+        amqp_users[name] = url_user(env["AMQP_URI"])
+        db_users[name] = url_user(env[f"{name.upper()}_DB_URL"])
+        assert amqp_users[name] == f"wuye-{name}", f"{name} connects to the broker as {amqp_users[name]}"
+        assert db_users[name] == name, f"{name} connects to PostgreSQL as {db_users[name]}"
+        assert f"${{{name.upper()}_AMQP_PASSWORD:?" in env["AMQP_URI"], f"{name}: its broker password is required"
+        assert f"${{{name.upper()}_DB_PASSWORD:?" in env[f"{name.upper()}_DB_URL"], f"{name}: its DB password"
+    for name, svc in compose_app_services(load_compose()).items():
+        for key, value in svc["environment"].items():
+            if isinstance(value, str) and "://" in value and "@" in value:
+                assert url_user(value) not in ADMIN_USERS, f"{name} {key} uses an administrator: {value}"
+    assert not set(amqp_users.values()) & ADMIN_USERS and not set(db_users.values()) & ADMIN_USERS
+    # the administrators exist only for the init steps
+    assert services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_USER"] not in amqp_users.values()
+    assert services["postgres"]["environment"]["POSTGRES_USER"] not in db_users.values()
+    for name in SERVICES:
+        assert f"{name.upper()}_DB_PASSWORD" in services["postgres"]["environment"]
+    init = services["broker-init"]
+    assert init["command"][:4] == ["python", "-m", "deploy.broker", "apply"]
+    assert set(init["environment"]) == BROKER_INIT_ENV
+    for name in SERVICES:
+        assert services[name]["depends_on"]["broker-init"]["condition"] == "service_completed_successfully"
+
+
+def test_broker_users_are_the_run_table():
+    from deploy import broker
+
+    assert set(broker.USERS) == set(SERVICES)
+    for user, perms in broker.all_permissions().items():
+        assert set(perms) == {"configure", "write", "read"}
+        for kind, regex in perms.items():
+            re.compile(regex)
+            assert regex.startswith("^(") and regex.endswith(")$") and ".*" not in regex, (user, kind, regex)
 
 
 def test_compose_migrations_cover_every_database_and_gate_the_services():
@@ -331,13 +401,17 @@ def test_compose_wuye_secret_has_no_default():
         value = svc["environment"].get("WUYE_SECRET")
         assert value and re.fullmatch(r"\$\{WUYE_SECRET:\?[^}]+\}", value), f"{name}: WUYE_SECRET={value!r}"
     # the other credentials are required too (no 'guest'/'postgres' fallbacks)
-    for var in ("POSTGRES_PASSWORD", "RABBITMQ_PASSWORD"):
-        for tail in re.findall(r"\$\{" + var + r"([^}]*)\}", text):
+    for var in ("POSTGRES_PASSWORD", "RABBITMQ_ADMIN_PASSWORD", "GATEWAY_TOKEN_SECRET",
+                *(f"{n.upper()}_{kind}_PASSWORD" for n in SERVICES for kind in ("DB", "AMQP"))):
+        tails = re.findall(r"\$\{" + var + r"([^}]*)\}", text)
+        assert tails, f"compose does not use {var}"
+        for tail in tails:
             assert tail.startswith(":?"), f"{var} must not have a default"
 
 
 def test_compose_settings_are_real_settings():
     known = all_config_vars() | PROCESS_ENV
+    assert set(load_compose()["services"]["broker-init"]["environment"]) <= BROKER_INIT_ENV
     for name, svc in compose_app_services(load_compose()).items():
         unknown = set(svc["environment"]) - known
         assert not unknown, f"compose {name}: {unknown} are read by no config and no code"
@@ -485,8 +559,30 @@ def test_entrypoint_serve_runs_the_target(name, fake_python):
     bindir, log = fake_python
     result = run_entrypoint("serve", name, path_first=bindir)
     assert result.returncode == 0, result.stderr
-    assert log.read_text().splitlines() == [f"-m kernel.serve --config deploy/config/{name}.yaml {SERVICES[name]}"]
+    check = "-m kernel.config check-secrets" + (" --gateway" if name == "gateway" else "")
+    assert log.read_text().splitlines() == [
+        check, f"-m kernel.serve --config deploy/config/{name}.yaml {SERVICES[name]}"]
     assert (ROOT / f"deploy/config/{name}.yaml").is_file()
+
+
+@pytest.mark.parametrize("name, env, reason", [
+    ("tickets", {}, "WUYE_SECRET is not set"),
+    ("tickets", {"WUYE_SECRET": "wuye-dev-secret-change-me"}, "WUYE_SECRET is a published"),
+    ("gateway", {"WUYE_SECRET": "x" * 64}, "GATEWAY_TOKEN_SECRET is not set"),
+    ("gateway", {"WUYE_SECRET": "x" * 64, "GATEWAY_TOKEN_SECRET": "too-short"},
+     "GATEWAY_TOKEN_SECRET is shorter than 32 bytes"),
+])
+def test_entrypoint_refuses_to_serve_with_weak_secrets_in_production(name, env, reason, real_python_first):
+    result = run_entrypoint("serve", name, path_first=real_python_first,
+                            env={"WUYE_ENV": "production", **env})
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert f"wuye: refusing to start: {reason}" in result.stderr
+
+
+def test_the_image_runs_in_production_mode():
+    runtime = dockerfile_stages()[-1][1]
+    final_env = " ".join(args for instruction, args in runtime if instruction == "ENV")
+    assert re.search(r"\bWUYE_ENV=production\b", final_env), "the image must set WUYE_ENV=production"
 
 
 def test_entrypoint_migrates_first_when_asked(fake_python):
@@ -494,6 +590,7 @@ def test_entrypoint_migrates_first_when_asked(fake_python):
     result = run_entrypoint("serve", "tickets", path_first=bindir, env={"WUYE_MIGRATE_ON_START": "1"})
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines() == [
+        "-m kernel.config check-secrets",
         "-m deploy.migrate tickets",
         f"-m kernel.serve --config deploy/config/tickets.yaml {SERVICES['tickets']}"]
 
@@ -624,6 +721,25 @@ def test_k8s_deployment_per_service_with_its_target_and_own_database():
             # a secretRef envFrom would hand every database URL to every pod
             assert not any("secretRef" in source for source in c.get("envFrom", [])), f"{name}/{c['name']}"
         assert {"AMQP_URI", "WUYE_SECRET"} <= env_names(container), name
+        # its own broker user: AMQP_URI from the Secret's {NAME}_AMQP_URI, never a shared key
+        for c in pod_containers(dep):
+            for e in c.get("env", []):
+                if e["name"] == "AMQP_URI":
+                    assert e["valueFrom"]["secretKeyRef"]["key"] == f"{name.upper()}_AMQP_URI", name
+
+
+def test_k8s_secret_template_has_a_broker_user_and_database_role_per_process():
+    template = [d for d in yaml.safe_load_all(SECRET_TEMPLATE.read_text()) if d][0]["stringData"]
+    assert "AMQP_URI" not in template, "one broker URI shared by every process"
+    for name in SERVICES:
+        assert url_user(template[f"{name.upper()}_AMQP_URI"]) == f"wuye-{name}"
+        assert url_user(template[f"{name.upper()}_DB_URL"]) == name
+    for path in K8S.glob("*.yaml"):
+        text = path.read_text()
+        assert "guest:guest" not in text and "//guest:" not in text and "//admin:" not in text, path.name
+    gateway = main_container(objects_of("Deployment")["gateway"])
+    token = next(e for e in gateway["env"] if e["name"] == "GATEWAY_TOKEN_SECRET")["valueFrom"]["secretKeyRef"]
+    assert not token.get("optional"), "the gateway's token key is required"
 
 
 def test_k8s_resources_and_probes():

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
-from kernel.testing import (TEST_SECRET, TcpProxy, context, database_of, migrated_sqlite, resident,
+from kernel.testing import (TEST_SECRET, TcpProxy, database_of, migrated_sqlite, resident,
                             service_config, wait_for)
 from services.archive.models import Correspondence
 from services.archive.service import ArchiveService
@@ -47,8 +47,8 @@ def test_ticket_created_during_broker_outage_is_delivered_exactly_once(
     for container in (archive, notify, tickets):
         container.start()
 
-    rpc = RpcPool({"AMQP_URI": amqp}, size=2, timeout=15)
-    system = context(Caller.system(G, "test"))
+    rpc = RpcPool({"AMQP_URI": amqp, "WUYE_SECRET": TEST_SECRET}, size=2, timeout=15)
+    system = Caller.system(G, "test")
     try:
         rpc.call(system, "archive", "register_project", {"id": "p1", "group_id": G, "code": "LH",
                                                           "name": "绿湖花园", "kind": "residential"})
@@ -63,8 +63,8 @@ def test_ticket_created_during_broker_outage_is_delivered_exactly_once(
                  message="notify's copies")
 
         proxy.refuse_new()                             # the broker stops taking new connections
-        me = context(resident(G, ["u1"]), TEST_SECRET)
-        quick = RpcPool({"AMQP_URI": amqp}, size=1, timeout=5)
+        me = resident(G, ["u1"])
+        quick = RpcPool({"AMQP_URI": amqp, "WUYE_SECRET": TEST_SECRET}, size=1, timeout=5)
         try:
             # the request still reaches tickets over its open connection; the reply
             # may not make it back (publishing is what the outage broke)

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import logging
 
-from kernel.config import secret_from
-from kernel.tenancy import context_for
-
 from .. import accounts
 
 SERVICES = ("archive", "tickets", "billing", "notify")
@@ -33,12 +30,9 @@ class RouteModule:
     """Mixin base: the dependencies (``db``, ``clock``, ``rpc``, ``config``) live on
     :class:`gateway.service.GatewayService`, which inherits every route module."""
 
-    @property
-    def _secret(self) -> str:
-        return secret_from(self.config)
-
     def _as(self, user):
-        """A function making RPC calls as the authenticated user (``user`` comes from the route)."""
-        context = context_for(accounts.caller_for(user), self._secret)
-        return lambda service, method, *args, **kwargs: self.rpc.call(context, service, method,
+        """A function making RPC calls as the authenticated user (``user`` comes from the route);
+        the pool signs the caller for each call's service and method."""
+        caller = accounts.caller_for(user)
+        return lambda service, method, *args, **kwargs: self.rpc.call(caller, service, method,
                                                                       *args, **kwargs)

@@ -32,7 +32,7 @@ from nameko.exceptions import ContainerBeingKilled
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..config import secret_from
+from ..config import amqp_ssl, secret_from
 from ..db import find_database
 from ..errors import InvalidInput, RetryableError, WuyeError
 from .envelope import Event, InvalidEnvelope
@@ -86,7 +86,8 @@ class ReliableEventHandler(EventHandler):
         self.secret = secret_from(config)
         self.retry_delays = [float(d) for d in config.get("EVENT_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)]
         self.database = find_database(self.container)
-        self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, serializer="json")
+        self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, serializer="json",
+                                   ssl=amqp_ssl(config))
 
     # -- receiving ----------------------------------------------------------
     def handle_message(self, body, message):

@@ -31,6 +31,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import update
 
 from ..clock import ensure_aware, clock_from_setting
+from ..config import amqp_ssl
 from ..lease import Backoff, claim_due
 from .models import kernel_tables
 
@@ -147,7 +148,7 @@ class OutboxRelay:
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:
-            connection = Connection(self.amqp_uri, connect_timeout=5,
+            connection = Connection(self.amqp_uri, connect_timeout=5, ssl=amqp_ssl(self.config),
                                     transport_options={"confirm_publish": True})
             connection.ensure_connection(max_retries=1)
             self._connection = connection

@@ -21,7 +21,7 @@ from kernel.messaging.envelope import Event
 from kernel.messaging.relay import OutboxRelay
 from kernel.clock import ManualClock
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, TcpProxy, context, temporary_pg_database, wait_for
+from kernel.testing import TEST_SECRET, TcpProxy, signed_context, temporary_pg_database, wait_for
 from kernel.work import Work
 
 # -- a producing service ------------------------------------------------------
@@ -137,7 +137,7 @@ def rpc_pool(rpc):
     return rpc
 
 
-CTX = context(Caller.system(name="test"))
+CTX = Caller.system(name="test")
 
 
 def rows(url, model):
@@ -179,7 +179,7 @@ def test_commit_failure_reaches_the_caller_not_a_false_success(ledger, rpc_pool,
 
 
 def test_unsigned_caller_is_refused(ledger, rpc_pool):
-    forged = context(Caller.system(name="x"), secret="not-the-platform-secret")
+    forged = signed_context(Caller.system(name="x"), "ledger", "write", secret="not-the-platform-secret")
     with pytest.raises(RemoteError) as exc:
         rpc_pool.call(forged, "ledger", "write", "forged")
     assert exc.value.exc_type == "Unauthenticated"

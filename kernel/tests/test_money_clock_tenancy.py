@@ -1,4 +1,5 @@
 """Unit tests of the kernel's plain pieces: no broker, no database."""
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from kernel import errors
 from kernel.clock import FileClock, ManualClock, clock_from_setting
 from kernel.messaging.envelope import Event, InvalidEnvelope
 from kernel.money import Money, money
-from kernel.tenancy import Caller, Role, caller_from_context, context_for
+from kernel.tenancy import Caller, Role, caller_from_context, context_for, sign, verify_context
 
 
 class TestMoney:
@@ -108,15 +109,54 @@ class TestCaller:
 
     def test_context_round_trip_and_tampering(self):
         c = Caller("u", "staff", G, frozenset({Role.STEWARD}), frozenset({P1}), name="王管家")
-        ctx = context_for(c, "s3cret")
-        assert caller_from_context(ctx, "s3cret") == c
+        ctx = context_for(c, "s3cret", "tickets", "get_ticket")
+        assert caller_from_context(ctx, "s3cret", "tickets", "get_ticket") == c
         with pytest.raises(errors.Unauthenticated):
-            caller_from_context(ctx, "other-secret")
+            caller_from_context(ctx, "other-secret", "tickets", "get_ticket")
         forged = dict(ctx, caller=ctx["caller"].replace('"p1"', '"p2"'))
         with pytest.raises(errors.Unauthenticated):
-            caller_from_context(forged, "s3cret")
+            caller_from_context(forged, "s3cret", "tickets", "get_ticket")
         with pytest.raises(errors.Unauthenticated):
-            caller_from_context({}, "s3cret")
+            caller_from_context({}, "s3cret", "tickets", "get_ticket")
+
+    @pytest.mark.parametrize("field, value", [
+        ("iat", 1e12), ("exp", 1e12), ("service", "billing"), ("method", "open_repair"), ("rid", "other")])
+    def test_every_claim_is_signed(self, field, value):
+        ctx = context_for(Caller.system(G), "s3cret", "tickets", "get_ticket")
+        claims = json.loads(ctx["caller_claims"])
+        tampered = dict(ctx, caller_claims=json.dumps(dict(claims, **{field: value})))
+        with pytest.raises(errors.Unauthenticated) as exc:
+            caller_from_context(tampered, "s3cret", "tickets", "get_ticket")
+        assert exc.value.code == "bad_caller_signature"
+        # the old form -- a caller signed alone, without claims -- is refused too
+        bare = {"caller": ctx["caller"], "caller_sig": sign({"caller": ctx["caller"]}, "s3cret")}
+        with pytest.raises(errors.Unauthenticated) as exc:
+            caller_from_context(bare, "s3cret", "tickets", "get_ticket")
+        assert exc.value.code == "bad_caller_signature"
+
+    def test_context_expires_with_a_small_skew_tolerance(self):
+        c = Caller.system(G)
+        ctx = context_for(c, "s3cret", "tickets", "get_ticket", ttl=60, now=1000.0)
+        verify = lambda now: caller_from_context(ctx, "s3cret", "tickets", "get_ticket", now=now, skew=5)  # noqa: E731
+        assert verify(1000.0) == c
+        assert verify(1064.9) == c                 # within expiry + skew
+        assert verify(996.0) == c                  # the service's clock 4 s behind the signer's
+        for late_or_early in (1065.1, 5000.0, 994.9):
+            with pytest.raises(errors.Unauthenticated) as exc:
+                verify(late_or_early)
+            assert exc.value.code == "caller_context_expired"
+
+    def test_context_is_for_one_service_and_method(self):
+        ctx = context_for(Caller.system(G), "s3cret", "tickets", "get_ticket")
+        for service, method in (("tickets", "open_repair"), ("billing", "get_ticket"), ("billing", "get_account")):
+            with pytest.raises(errors.Unauthenticated) as exc:
+                caller_from_context(ctx, "s3cret", service, method)
+            assert exc.value.code == "caller_context_wrong_target"
+
+    def test_each_context_has_a_fresh_request_id(self):
+        a, b = (verify_context(context_for(Caller.system(G), "s3cret", "tickets", "get_ticket"),
+                               "s3cret", "tickets", "get_ticket") for _ in range(2))
+        assert a.request_id != b.request_id and len(a.request_id) >= 32
 
 
 class TestErrors:

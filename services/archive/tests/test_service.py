@@ -3,12 +3,12 @@ import pytest
 from nameko.exceptions import RemoteError
 
 from kernel.tenancy import Caller
-from kernel.testing import (context, migrated_sqlite, publish_event, resident,
+from kernel.testing import (migrated_sqlite, publish_event, resident,
                             service_config, staff, wait_for)
 from services.archive.service import ArchiveService
 
 G = "group-1"
-SYSTEM = context(Caller.system(G, "test"))
+SYSTEM = Caller.system(G, "test")
 
 
 @pytest.fixture
@@ -62,16 +62,16 @@ def test_bad_input_is_a_typed_error_and_writes_nothing(archive, rpc):
 
 def test_scope_is_enforced_by_the_service(archive, rpc):
     seed(rpc)
-    outsider = context(staff(G, ["p2"], roles=["cs_manager"]))
+    outsider = staff(G, ["p2"], roles=["cs_manager"])
     with pytest.raises(RemoteError) as exc:
         rpc.call(outsider, "archive", "get_unit", "u1")
     assert exc.value.exc_type == "Forbidden"
     with pytest.raises(RemoteError) as exc:
         rpc.call({}, "archive", "get_unit", "u1")
     assert exc.value.exc_type == "Unauthenticated"
-    mine = rpc.call(context(resident(G, ["u1"])), "archive", "get_household_for_unit", "u1")
+    mine = rpc.call(resident(G, ["u1"]), "archive", "get_household_for_unit", "u1")
     assert mine["people"][0]["phone"] == "13812345678"
-    masked = rpc.call(context(staff(G, ["p1"], roles=["security"])), "archive",
+    masked = rpc.call(staff(G, ["p1"], roles=["security"]), "archive",
                       "get_household_for_unit", "u1")
     assert masked["people"][0]["phone"] == "138****5678" and masked["masked"] is True
 
@@ -85,7 +85,7 @@ def test_ticket_opened_is_filed_in_the_household_file(archive, rpc, rabbit_confi
     # the same event delivered twice is filed once
     publish_event(rabbit_config["AMQP_URI"], "tickets", "ticket.opened", data,
                   group_id=G, project_id="p1", event_id=event.id)
-    cs = context(staff(G, ["p1"], roles=["cs_manager"], user_id="cs-1"))
+    cs = staff(G, ["p1"], roles=["cs_manager"], user_id="cs-1")
     file = wait_for(lambda: (f := rpc.call(cs, "archive", "read_household_file", "h1", "test"))
                     and f["correspondence"] and f)
     assert [(c["ref_number"], c["summary"]) for c in file["correspondence"]] == [

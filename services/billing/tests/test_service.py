@@ -10,14 +10,14 @@ from kernel.db import make_engine, upgrade
 from kernel.dlq import list_dead_letters
 from kernel.errors import parse_remote_error
 from kernel.tenancy import Caller
-from kernel.testing import (context, migrated_sqlite, publish_event, resident,
+from kernel.testing import (signed_context, migrated_sqlite, publish_event, resident,
                             service_config, staff, temporary_pg_database, wait_for)
 from services.billing.service import BillingService
 
 MIGRATIONS = migrations_dir("billing")
 G = "group-1"
-SYSTEM = context(Caller.system(G, "test"))
-FINANCE = context(staff(G, ["p1"], roles=["finance"], user_id="fin-1"))
+SYSTEM = Caller.system(G, "test")
+FINANCE = staff(G, ["p1"], roles=["finance"], user_id="fin-1")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -131,7 +131,7 @@ def test_opening_balance_over_rpc_publishes_the_balance(billing, rpc, amqp_uri, 
         "-120.51", "-120.51", 1)                         # half-up, away from zero
     moved_in, event = capture.wait_for("account.balance_changed", count=2)
     assert (moved_in["data"]["cause"], moved_in["data"]["balance_due"]) == ("payer_changed", "0.00")
-    [entry] = rpc.call(context(resident(G, ["u1"])), "billing", "list_entries", "u1")
+    [entry] = rpc.call(resident(G, ["u1"]), "billing", "list_entries", "u1")
     assert event["data"] == {
         "account_id": account["account_id"], "unit_id": "u1", "project_id": "p1",
         "household_id": "h1", "balance_due": "-120.51", "cause": "opening_balance",
@@ -168,14 +168,14 @@ def test_the_service_checks_the_caller_and_the_input(billing, rpc, amqp_uri):
     seed(amqp_uri, rpc)
     call = lambda ctx, method, *args: lambda: rpc.call(ctx, "billing", method, *args)  # noqa: E731
     assert remote_error(call({}, "get_account", "u1"))[0] == "Unauthenticated"
-    forged = dict(context(resident(G, ["u1"])), caller_sig="0" * 64)
+    forged = dict(signed_context(resident(G, ["u1"]), "billing", "get_account"), caller_sig="0" * 64)
     assert remote_error(call(forged, "get_account", "u1"))[0] == "Unauthenticated"
-    neighbour = context(resident(G, ["u2"]))
+    neighbour = resident(G, ["u2"])
     assert remote_error(call(neighbour, "get_account", "u1")) == ("NotFound", "account_not_found")
     assert remote_error(call(neighbour, "list_entries", "u1")) == ("NotFound", "account_not_found")
-    other_site = context(staff(G, ["p2"], roles=["finance"]))
+    other_site = staff(G, ["p2"], roles=["finance"])
     assert remote_error(call(other_site, "get_account", "u1"))[0] == "Forbidden"
-    desk = context(staff(G, ["p1"], roles=["front_desk"]))
+    desk = staff(G, ["p1"], roles=["front_desk"])
     assert rpc.call(desk, "billing", "get_account", "u1")["unit_id"] == "u1"
     assert remote_error(call(desk, "record_opening_balance", "u1", "10.00", "2026-10-31")) == (
         "Forbidden", "role_required")

@@ -4,15 +4,15 @@ import pytest
 from nameko.exceptions import RemoteError
 
 from kernel.tenancy import Caller
-from kernel.testing import (context, migrated_sqlite, publish_event, resident,
+from kernel.testing import (migrated_sqlite, publish_event, resident,
                             service_config, staff, wait_for)
 from services.notify.service import NotifyService
 from services.notify.tests.stub import SmsGatewayStub
 
 G = "group-1"
-SYSTEM = context(Caller.system(G, "test"))
-OWNER = context(resident(G, ["u1"], user_id="res-1"))
-ENGINEER = context(staff(G, ["p1"], roles=["engineering"], user_id="eng-1"))
+SYSTEM = Caller.system(G, "test")
+OWNER = resident(G, ["u1"], user_id="res-1")
+ENGINEER = staff(G, ["p1"], roles=["engineering"], user_id="eng-1")
 ACK_ZH = "【绿湖花园】您的报修（BX-20261124-0001）已受理：楼道灯不亮。工程部将尽快处理。"
 SMS_ZH = "【绿湖花园】您的公共区域报修（BX-20261124-0001）已受理，工程部将尽快处理。"
 
@@ -131,23 +131,23 @@ def test_scope_and_bad_input_over_rpc(notify, rpc, rabbit_config):
     wait_for(lambda: rpc.call(OWNER, "notify", "latest_for_unit", "u1") == [], timeout=10)
     for ctx, args, kind in [
         ({}, ("u1",), "Unauthenticated"),
-        (context(resident(G, ["u2"])), ("u1",), "UnitNotFound"),      # exactly as for a unit that does not exist
-        (context(staff(G, ["p2"])), ("u1",), "Forbidden"),
+        (resident(G, ["u2"]), ("u1",), "UnitNotFound"),      # exactly as for a unit that does not exist
+        (staff(G, ["p2"]), ("u1",), "Forbidden"),
         (OWNER, ("u1", 0), "InvalidInput"),
     ]:
         with pytest.raises(RemoteError) as exc:
             rpc.call(ctx, "notify", "latest_for_unit", *args)
         assert exc.value.exc_type == kind
     with pytest.raises(RemoteError) as exc:
-        rpc.call(context(staff(G, ["p1"], roles=["cs_manager"])), "notify", "save_template", {
+        rpc.call(staff(G, ["p1"], roles=["cs_manager"]), "notify", "save_template", {
             "project_id": "p1", "purpose": "ticket.opened.resident", "channel": "sms",
             "locale": "zh-CN", "body": "{reporter_name.__class__}"})
     assert exc.value.exc_type == "InvalidTemplate"
-    saved = rpc.call(context(staff(G, ["p1"], roles=["cs_manager"])), "notify", "save_template", {
+    saved = rpc.call(staff(G, ["p1"], roles=["cs_manager"]), "notify", "save_template", {
         "project_id": "p1", "purpose": "ticket.opened.resident", "channel": "sms",
         "locale": "zh-CN", "body": "【{project_name}】报修{ticket_number}已受理"})
     assert (saved["source"], saved["version"]) == ("project", 1)
-    listed = rpc.call(context(staff(G, ["p1"], roles=["cs_manager"])), "notify", "list_templates", "p1")
+    listed = rpc.call(staff(G, ["p1"], roles=["cs_manager"]), "notify", "list_templates", "p1")
     sms_zh = [t for t in listed if (t["purpose"], t["channel"], t["locale"]) ==
               ("ticket.opened.resident", "sms", "zh-CN")]
     assert sms_zh[0]["id"] == saved["id"] and "ticket_number" in sms_zh[0]["placeholders"]

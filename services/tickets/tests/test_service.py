@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 from nameko.exceptions import RemoteError
 
-from kernel.testing import (context, database_of, migrated_sqlite, publish_event,
+from kernel.testing import (database_of, migrated_sqlite, publish_event,
                             resident, service_config, staff, wait_for)
 from services.tickets.models import UnitCopy
 from services.tickets.service import TicketsService
@@ -50,7 +50,7 @@ def household_of(container, unit_id):
 
 def known_unit(rpc):
     try:
-        return rpc.call(context(staff(G, ["p1"])), "tickets", "list_open_for_unit", "u1") == []
+        return rpc.call(staff(G, ["p1"]), "tickets", "list_open_for_unit", "u1") == []
     except RemoteError:
         return False
 
@@ -59,7 +59,7 @@ def test_repair_request_flow(tickets, rpc, capture, rabbit_config):
     # the household arrives before its unit: the handler retries until the unit is there
     archive_events(rabbit_config["AMQP_URI"], household_first=True)
     wait_for(lambda: household_of(tickets, "u1") == "h1", message="household copy after retry")
-    me = context(resident(G, ["u1"], user_id="r-zhang"))
+    me = resident(G, ["u1"], user_id="r-zhang")
     ticket = rpc.call(me, "tickets", "open_repair", {
         "unit_id": "u1", "category": "public_area", "content": "楼道灯不亮"})
     assert ticket["number"].startswith("BX-") and ticket["status"] == "open"
@@ -88,13 +88,13 @@ def test_errors_are_typed_and_scoped(tickets, rpc, rabbit_config):
     archive_events(rabbit_config["AMQP_URI"])
     wait_for(lambda: known_unit(rpc))
     with pytest.raises(RemoteError) as exc:
-        rpc.call(context(resident(G, ["u1"])), "tickets", "open_repair", {"unit_id": "u1"})
+        rpc.call(resident(G, ["u1"]), "tickets", "open_repair", {"unit_id": "u1"})
     assert exc.value.exc_type == "InvalidInput"
     with pytest.raises(RemoteError) as exc:
-        rpc.call(context(resident(G, ["u2"])), "tickets", "open_repair", {"unit_id": "u1", "content": "xx"})
+        rpc.call(resident(G, ["u2"]), "tickets", "open_repair", {"unit_id": "u1", "content": "xx"})
     assert exc.value.exc_type == "UnitNotFound"     # as for a unit that does not exist
     with pytest.raises(RemoteError) as exc:
-        rpc.call(context(resident(G, ["u1"])), "tickets", "get_ticket", "no-such-ticket")
+        rpc.call(resident(G, ["u1"]), "tickets", "get_ticket", "no-such-ticket")
     assert exc.value.exc_type == "TicketNotFound"
-    assert rpc.call(context(staff(G, ["p1"])), "tickets", "list_tickets", {"project_id": "p1"}) == {
+    assert rpc.call(staff(G, ["p1"]), "tickets", "list_tickets", {"project_id": "p1"}) == {
         "items": [], "total": 0}
