@@ -213,3 +213,21 @@ def test_undecodable_bodies_are_dead_lettered_with_the_reason(container_factory,
     wait_for(lambda: rows(sink_db, Seen), message="a good event after the bad ones")
     assert [r["text"] for r in rows(sink_db, Seen)] == ["good"]
     assert not container._died.ready()
+
+
+# -- wuye-dlq inspects without declaring -----------------------------------------
+def test_dlq_list_declares_nothing(rabbit_config, capsys):
+    import requests
+    from urllib.parse import quote
+
+    from kernel import dlq
+
+    amqp, vhost = rabbit_config["AMQP_URI"], quote(rabbit_config["vhost"], safe="")
+    api = f"http://127.0.0.1:15672/api/queues/{vhost}"
+    auth = ("guest", "guest")
+    assert dlq.list_dead_letters(amqp, "tickets") == []
+    assert dlq.replay_dead_letters(amqp, "tickets") == 0
+    assert dlq.main(["list", "tickets", "--amqp-uri", amqp]) == 0
+    assert "no dead-letter queue wuye.dlq.tickets" in capsys.readouterr().out
+    assert requests.get(f"{api}/wuye.dlq.tickets", auth=auth, timeout=10).status_code == 404
+    assert requests.get(api, auth=auth, timeout=10).json() == []     # nothing at all was declared
