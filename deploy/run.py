@@ -4,6 +4,13 @@ Migrates the five databases, starts archive, tickets, billing, notify and the
 gateway as separate processes (as they run in production), waits until the
 gateway's ``/health`` is green, loads the demo group (idempotent), prints the
 URL and demo credentials, and stops everything cleanly on Ctrl-C.
+
+Once the platform is up, a service process that exits is restarted, the others
+untouched, after a back-off that doubles with each consecutive crash (1, 2, 4 …
+at most 30 s) and starts again from 1 s once the process has stayed up for
+``STABLE_AFTER`` seconds. A service crashing in a loop keeps being retried;
+only Ctrl-C / SIGTERM stops the platform. The gateway listens on 127.0.0.1
+unless told otherwise (``--host`` or ``WUYE_HOST``).
 """
 from __future__ import annotations
 
@@ -55,6 +62,32 @@ def gateway_token_secret() -> str:
     return _local_secret("GATEWAY_TOKEN_SECRET", "token-secret")
 
 
+def make_private(path) -> None:
+    """var/ holds databases, logs and the secret: owner only."""
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+        print(f"Wuye: made {path} private to its owner (0700)")
+
+
+class RestartPolicy:
+    """When to restart a service that exited: 1, 2, 4 … ``cap`` seconds after
+    consecutive crashes; a process that stayed up ``stable_after`` seconds starts
+    the count again."""
+
+    def __init__(self, first: float = 1.0, cap: float = 30.0, stable_after: float = 60.0):
+        self.first, self.cap, self.stable_after = first, cap, stable_after
+        self.crashes: dict[str, int] = {}      # consecutive, per service
+        self.total: dict[str, int] = {}
+
+    def delay(self, name: str, uptime: float) -> float:
+        """Record a crash after ``uptime`` seconds; the wait before restarting."""
+        if uptime >= self.stable_after:
+            self.crashes[name] = 0
+        self.crashes[name] = self.crashes.get(name, 0) + 1
+        self.total[name] = self.total.get(name, 0) + 1
+        return min(self.cap, self.first * 2 ** (self.crashes[name] - 1))
+
+
 def wipe_local_data() -> None:
     """--fresh: forget the local databases, logs and sent SMS (not the secret)."""
     base = var_dir()
@@ -65,31 +98,73 @@ def wipe_local_data() -> None:
 
 
 class Platform:
-    def __init__(self, port: int, verbose: bool):
+    def __init__(self, port: int, verbose: bool, host: str = "127.0.0.1",
+                 policy: RestartPolicy | None = None):
         self.port = port
+        self.host = host
         self.verbose = verbose
         self.procs: dict[str, subprocess.Popen] = {}
+        self.started_at: dict[str, float] = {}
+        self.restart_at: dict[str, float] = {}     # service -> when to restart it
+        self.policy = policy or RestartPolicy(
+            stable_after=float(os.environ.get("WUYE_RESTART_STABLE_AFTER", 60)))
         self.logs = var_dir() / "log"
-        self.logs.mkdir(exist_ok=True)
+        self.logs.mkdir(mode=0o700, exist_ok=True)
+        self.env: dict[str, str] = {}
 
     def start(self) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", GATEWAY_ADDRESS=f"0.0.0.0:{self.port}",
-                   WUYE_SECRET=platform_secret(), GATEWAY_TOKEN_SECRET=gateway_token_secret())
+        self.env = dict(os.environ, PYTHONUNBUFFERED="1", GATEWAY_ADDRESS=f"{self.host}:{self.port}",
+                        WUYE_SECRET=platform_secret(),
+                        GATEWAY_TOKEN_SECRET=gateway_token_secret())
+        # the links the API prints point where this run listens, unless told otherwise
+        shown_host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        self.env.setdefault("GATEWAY_PUBLIC_URL", f"http://{shown_host}:{self.port}")
         # eventlet announces its deprecation on import, in every process; once is enough (here)
-        env.setdefault("PYTHONWARNINGS", "ignore::Warning:eventlet")
-        for name, target in SERVICES.items():
-            out = None if self.verbose else open(self.logs / f"{name}.log", "ab")
+        self.env.setdefault("PYTHONWARNINGS", "ignore::Warning:eventlet")
+        for name in SERVICES:
+            self.launch(name)
+            print(f"  started {name:8} pid {self.procs[name].pid}")
+
+    def launch(self, name: str) -> None:
+        out = None if self.verbose else open(self.logs / f"{name}.log", "ab")
+        try:
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "kernel.serve", "--config", str(ROOT / f"deploy/config/{name}.yaml"),
-                 target], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                 SERVICES[name]], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
-            print(f"  started {name:8} pid {self.procs[name].pid}")
+        finally:
+            if out is not None:
+                out.close()        # the child has its own copy
+        self.started_at[name] = time.monotonic()
 
     def dead(self) -> list[str]:
         return [name for name, p in self.procs.items() if p.poll() is not None]
 
+    def supervise(self) -> None:
+        """Restart services that exited, each after its back-off (called in the run loop)."""
+        now = time.monotonic()
+        for name in self.dead():
+            if name not in self.restart_at:
+                code = self.procs[name].returncode
+                delay = self.policy.delay(name, now - self.started_at[name])
+                self.restart_at[name] = now + delay
+                print(f"Wuye: {name} (pid {self.procs[name].pid}) exited with code {code}; "
+                      f"restart #{self.policy.total[name]} in {delay:.0f}s "
+                      f"({self.policy.crashes[name]} crash(es) in a row); last log lines:")
+                print(self.tail(name, 15))
+            elif now >= self.restart_at[name]:
+                del self.restart_at[name]
+                self.launch(name)
+                print(f"Wuye: restarted {name} pid {self.procs[name].pid} "
+                      f"(restart #{self.policy.total[name]})")
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
     def wait_healthy(self, timeout: float = 90) -> None:
-        url = f"http://127.0.0.1:{self.port}/health"
+        url = f"{self.url}/health"
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
@@ -106,6 +181,7 @@ class Platform:
         raise RuntimeError(f"the platform did not become healthy in {timeout:.0f}s: {last}")
 
     def stop(self) -> None:
+        self.restart_at.clear()
         for p in self.procs.values():
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
@@ -126,6 +202,9 @@ class Platform:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wuye up", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("WUYE_PORT", 8000)))
+    parser.add_argument("--host", default=os.environ.get("WUYE_HOST", "127.0.0.1"),
+                        help="address the gateway listens on (default 127.0.0.1, this machine only; "
+                             "0.0.0.0 for every interface)")
     parser.add_argument("--fresh", action="store_true",
                         help="start from empty local databases (deletes var/*.db, logs, sms.log)")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo group")
@@ -133,6 +212,7 @@ def main(argv=None) -> int:
     parser.add_argument("--migrate-only", action="store_true", help="apply migrations and exit")
     args = parser.parse_args(argv)
 
+    make_private(var_dir())
     if args.fresh:
         wipe_local_data()
     print("Wuye: migrating databases")
@@ -140,7 +220,7 @@ def main(argv=None) -> int:
     if args.migrate_only:
         return 0
 
-    platform = Platform(args.port, args.verbose)
+    platform = Platform(args.port, args.verbose, host=args.host)
     stopping = {"now": False}
 
     def on_signal(signum, _frame):
@@ -159,16 +239,11 @@ def main(argv=None) -> int:
             print("Wuye: loading the demo group")
             summary = seed.load(amqp_uri=os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//"),
                                 secret=platform_secret())
-            print(seed.banner(summary, f"http://127.0.0.1:{args.port}"))
+            print(seed.banner(summary, platform.url))
         else:
-            print(f"\n  Gateway: http://127.0.0.1:{args.port}   (Ctrl-C stops everything)\n")
+            print(f"\n  Gateway: {platform.url}   (Ctrl-C stops everything)\n")
         while not stopping["now"]:
-            dead = platform.dead()
-            if dead:
-                print(f"Wuye: {', '.join(dead)} stopped unexpectedly; last log lines:")
-                for name in dead:
-                    print(platform.tail(name))
-                return 1
+            platform.supervise()
             time.sleep(0.5)
         print("\nWuye: stopping")
         return 0

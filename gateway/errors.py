@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 
+from amqp.exceptions import AMQPError
 from eventlet.queue import Empty
+from kombu.exceptions import LimitExceeded, OperationalError
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException
@@ -37,6 +39,12 @@ STATUS_BY_KIND = {
 }
 UPSTREAM_BUG = (502, "upstream_error")
 CONTRACT_KINDS = frozenset({"MethodNotFound", "IncorrectSignature", "MalformedRequest"})
+#: the broker or a service cannot be reached: try again shortly (503), never a 500.
+#: OSError covers socket errors, refused/reset/broken pipe (ConnectionError) and
+#: socket timeouts; kombu's OperationalError (reconnect attempts exhausted) and
+#: LimitExceeded (connection pool); amqp's connection and channel errors (AMQPError).
+#: kombu's serialisation errors are not here: those are bugs (500).
+UNAVAILABLE = (UnknownService, Empty, OSError, OperationalError, LimitExceeded, AMQPError)
 
 
 class HttpError(Exception):
@@ -85,7 +93,8 @@ def classify(exc: Exception) -> HttpError:
         return HttpError(*UPSTREAM_BUG, "a service failed while handling the request")
     if isinstance(exc, RpcTimeout):
         return HttpError(504, "upstream_timeout", "a service did not answer in time; try again")
-    if isinstance(exc, (UnknownService, Empty, ConnectionError, OSError)):
+    if isinstance(exc, UNAVAILABLE):
+        log.warning("broker or service unavailable: %s: %s", type(exc).__name__, exc)
         return HttpError(503, "service_unavailable", "a service is unavailable; try again shortly")
     if isinstance(exc, HTTPException):
         code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.code, "http_error")

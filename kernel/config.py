@@ -13,8 +13,13 @@ DEV_SECRET = "wuye-dev-secret-change-me"
 
 
 def var_dir() -> Path:
+    """Local data (SQLite files, logs, the local secret): private to its owner --
+    created 0700 (an existing directory is left as its owner set it)."""
     path = Path(os.environ.get("WUYE_VAR_DIR", ROOT / "var"))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+        path.chmod(0o700)          # whatever the umask
     return path
 
 

@@ -35,20 +35,46 @@ class DeadLetter:
     body: dict
 
 
+def _payload(message):
+    """The decoded body, or None for one that never decoded (dead-lettered for that)."""
+    try:
+        return message.payload
+    except Exception:
+        return None
+
+
 def _describe(message) -> DeadLetter:
     headers = message.headers or {}
-    body = message.payload if isinstance(message.payload, dict) else {}
+    payload = _payload(message)
+    body = payload if isinstance(payload, dict) else {}
     return DeadLetter(body.get("id"), body.get("type"), headers.get("x-wuye-handler"),
                       headers.get(ORIGIN_HEADER), headers.get("x-wuye-error"),
                       int(headers.get(ATTEMPT_HEADER, 0)), body)
 
 
+def _existing_dlq(conn, service: str):
+    """The service's DLQ bound to a channel, or None if it does not exist.
+    Passive: inspecting never creates a queue or an exchange."""
+    queue = dlq_queue(service)(conn.channel())
+    try:
+        queue.queue_declare(passive=True)
+    except conn.channel_errors:      # 404 NOT_FOUND (the broker closed that channel)
+        return None
+    return queue
+
+
+def dlq_exists(amqp_uri: str, service: str) -> bool:
+    with Connection(amqp_uri, ssl=amqp_ssl()) as conn:
+        return _existing_dlq(conn, service) is not None
+
+
 def list_dead_letters(amqp_uri: str, service: str, limit: int = 1000) -> list[DeadLetter]:
-    """Peek at a service's DLQ without consuming it."""
+    """Peek at a service's DLQ without consuming it (none there: an empty list)."""
     found, held = [], []
     with Connection(amqp_uri, ssl=amqp_ssl()) as conn:
-        queue = dlq_queue(service)(conn.default_channel)
-        queue.declare()
+        queue = _existing_dlq(conn, service)
+        if queue is None:
+            return []
         try:
             while len(found) < limit:
                 message = queue.get(no_ack=False, accept=["json"])
@@ -66,9 +92,10 @@ def replay_dead_letters(amqp_uri: str, service: str, event_id: str | None = None
     """Move dead letters back onto their handler's queue with a fresh attempt count."""
     replayed, skipped = 0, []
     with Connection(amqp_uri, ssl=amqp_ssl()) as conn:
-        channel = conn.default_channel
-        queue = dlq_queue(service)(channel)
-        queue.declare()
+        queue = _existing_dlq(conn, service)
+        if queue is None:
+            return 0
+        channel = queue.channel
         producer = Producer(channel)
         try:
             while True:
@@ -82,7 +109,11 @@ def replay_dead_letters(amqp_uri: str, service: str, event_id: str | None = None
                 headers = {k: v for k, v in (message.headers or {}).items()
                            if not k.startswith("x-wuye-") or k == ORIGIN_HEADER}
                 headers[ATTEMPT_HEADER] = 0
-                producer.publish(message.payload, routing_key=letter.queue, headers=headers,
+                payload = _payload(message)
+                if payload is None:     # never decoded: replaying it would fail again
+                    skipped.append(message)
+                    continue
+                producer.publish(payload, routing_key=letter.queue, headers=headers,
                                  serializer="json", delivery_mode=2,
                                  message_id=message.properties.get("message_id"))
                 message.ack()
@@ -120,6 +151,9 @@ def main(argv=None) -> int:
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP))
     args = parser.parse_args(argv)
 
+    if args.command in ("list", "replay") and not dlq_exists(args.amqp_uri, args.service):
+        print(f"no dead-letter queue wuye.dlq.{args.service}: nothing was ever dead-lettered there")
+        return 0
     if args.command == "list":
         letters = list_dead_letters(args.amqp_uri, args.service)
         for letter in letters:

@@ -7,22 +7,34 @@ worker's :class:`~kernel.db.Database` session first, and turn a failing commit
 into the error the caller sees. They also make ``WuyeError`` expected (logged
 without a traceback) and turn a marshmallow ``ValidationError`` that escaped a
 service into a typed ``InvalidInput``.
+
+RPC requests are consumed through the kernel's :class:`SafeQueueConsumer` (an
+ack that fails in a broker outage does not kill the container), and a request
+whose caller has given up -- its ``wuye_deadline`` (epoch seconds, set by
+:mod:`kernel.rpc` from the call's timeout) has passed -- is acked and dropped
+unexecuted: the caller already answered its user with a timeout, and running it
+now would, e.g., open a second ticket when the user retries.
 """
 from __future__ import annotations
 
 import logging
 import sys
+import time
 
 from marshmallow import ValidationError
 from nameko.rpc import Rpc as _NamekoRpc
+from nameko.rpc import RpcConsumer as _NamekoRpcConsumer
 from nameko.timer import Timer, timer  # noqa: F401  (re-exported: timers finish in worker_result)
 from sqlalchemy.exc import IntegrityError
 
 from .db import find_database
 from .errors import Conflict, WuyeError, from_marshmallow
-from .messaging.handler import event_handler  # noqa: F401  (re-exported)
+from .messaging.handler import SafeQueueConsumer, event_handler  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
+
+#: context-data key carrying the time (epoch seconds) after which the caller no longer waits
+DEADLINE_KEY = "wuye_deadline"
 
 
 def _reraise_as(exc):
@@ -50,9 +62,46 @@ def finish_unit_of_work(container, worker_ctx, exc_info):
     return exc_info
 
 
+def request_expired(context_data: dict, now: float | None = None) -> bool:
+    deadline = context_data.get(DEADLINE_KEY)
+    if deadline is None:
+        return False
+    try:
+        return (time.time() if now is None else now) > float(deadline)
+    except (TypeError, ValueError):
+        return False
+
+
+class RpcConsumer(_NamekoRpcConsumer):
+    queue_consumer = SafeQueueConsumer()
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception:
+            # reached for requests refused before a worker ran (unknown method,
+            # malformed): the reply could not go out; never kill the container for it
+            log.warning("could not answer a refused request on %s",
+                        message.delivery_info.get("routing_key"), exc_info=True)
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+
+
 class Rpc(_NamekoRpc):
+    rpc_consumer = RpcConsumer()
+
     def __init__(self, expected_exceptions=(WuyeError,), **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_message(self, body, message):
+        context_data = self.unpack_message_headers(message)
+        if request_expired(context_data):
+            log.warning("dropping %s: its caller gave up at %s (%.1fs ago); not executed",
+                        message.delivery_info.get("routing_key"), context_data.get(DEADLINE_KEY),
+                        time.time() - float(context_data[DEADLINE_KEY]))
+            self.rpc_consumer.queue_consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         exc_info = finish_unit_of_work(self.container, worker_ctx, exc_info)

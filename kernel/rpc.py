@@ -10,28 +10,70 @@ signs the caller for that one service and method, with a fresh request id and
 a short expiry (config ``CALLER_CONTEXT_TTL``, see :func:`kernel.tenancy.context_for`);
 services refuse a context signed for another call. A proxy whose connection broke
 is thrown away and replaced. Every call has a timeout (``RpcTimeout``).
+
+A request expires with its timeout: it is published with that AMQP
+``expiration`` (the broker drops it unread) and carries ``wuye_deadline`` (epoch
+seconds) in its context data, which the kernel's ``Rpc`` entrypoint checks
+before running it -- a request whose caller already gave up is never executed.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
 import socket
+import time
 
 import eventlet
 from eventlet.queue import LightQueue
 from nameko.exceptions import RpcTimeout
 from nameko.extensions import DependencyProvider
-from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.rpc import MethodProxy, ServiceProxy
+from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
 from .config import secret_from
 from .tenancy import DEFAULT_CONTEXT_TTL, Caller, context_for
 
 log = logging.getLogger(__name__)
 
+DEADLINE_KEY = "wuye_deadline"   # kernel.entrypoints.DEADLINE_KEY
+
+
+class _ExpiringMethodProxy(MethodProxy):
+    """Each request carries its deadline (now + timeout) and expires on the broker with it."""
+
+    def __init__(self, *args, timeout: float, **options):
+        self.timeout = timeout
+        super().__init__(*args, expiration=timeout, **options)
+
+    def get_message_headers(self, worker_ctx):
+        headers = super().get_message_headers(worker_ctx)
+        headers[self._get_header_name(DEADLINE_KEY)] = round(time.time() + self.timeout, 3)
+        return headers
+
+
+class _ExpiringServiceProxy(ServiceProxy):
+    def __getattr__(self, name):
+        return _ExpiringMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener,
+                                    **self.options)
+
+
+class _ExpiringClusterProxy(ClusterProxy):
+    def __init__(self, worker_ctx, reply_listener, timeout: float):
+        super().__init__(worker_ctx, reply_listener)
+        self._timeout = timeout
+
+    def __getattr__(self, name):
+        if name not in self._proxies:
+            self._proxies[name] = _ExpiringServiceProxy(self._worker_ctx, name, self._reply_listener,
+                                                        timeout=self._timeout)
+        return self._proxies[name]
+
 
 class _PooledProxy:
     def __init__(self, config: dict, timeout: float):
         self._standalone = ClusterRpcProxy(config, context_data={}, timeout=timeout)
+        self._standalone._proxy = _ExpiringClusterProxy(self._standalone._worker_ctx,
+                                                        self._standalone._reply_listener, timeout)
         self.cluster = self._standalone.start()
 
     def set_context(self, context: dict) -> None:

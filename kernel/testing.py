@@ -148,7 +148,12 @@ class TcpProxy:
         from urllib.parse import quote
         return f"amqp://{user}:{password}@127.0.0.1:{self.port}/{quote(vhost, safe='')}"
 
-    def down(self):
+    def down(self, reset: bool = False):
+        """Cut every connection; ``reset=True`` cuts them with a TCP RST (the peer's
+        next send fails at once with ConnectionResetError/BrokenPipeError)."""
+        import socket
+        import struct
+
         self.accepting = False
         # stop the pipes before closing their sockets: closing a socket a
         # greenlet is blocked on makes eventlet throw into the hub
@@ -157,6 +162,8 @@ class TcpProxy:
         self._pipes.clear()
         for sock in self._conns:
             try:
+                if reset:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 sock.close()
             except OSError:
                 pass

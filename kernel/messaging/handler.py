@@ -15,6 +15,14 @@ event is lost. This entrypoint instead:
    after the last delay the message goes to ``wuye.dlq.{service}`` with the
    error in its headers. ``wuye-dlq list|replay {service}`` inspects and
    replays it.
+
+It consumes through :class:`SafeQueueConsumer`, which nameko's ``QueueConsumer``
+is not in two ways that matter: an ack or requeue that fails because the broker
+went away (``BrokenPipeError``, ``ConnectionResetError``, kombu errors -- nameko
+only catches amqp's ``ConnectionError``) is logged, not raised (a raise kills the
+container; the un-acked message is redelivered after reconnecting and the inbox
+makes it a no-op), and a body that cannot be decoded (not JSON, a content type
+we do not accept) is dead-lettered with the reason instead of acked and lost.
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -72,7 +81,52 @@ def _own_headers(message) -> dict:
             if not k.startswith(("x-death", "x-first-death", "x-last-death"))}
 
 
+class SafeQueueConsumer(QueueConsumer):
+    """nameko's shared queue consumer, hardened for broker outages and bad bodies."""
+
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        except Exception as exc:  # the connection broke under us
+            log.warning("could not ack a message (%s: %s); the broker will redeliver it",
+                        type(exc).__name__, exc)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except Exception as exc:
+            log.warning("could not requeue a message (%s: %s); the broker will redeliver it",
+                        type(exc).__name__, exc)
+
+    def provider_for(self, message):
+        tag = (message.delivery_info or {}).get("consumer_tag")
+        for provider, consumer in list(self._consumers.items()):
+            if tag in getattr(consumer, "_active_tags", {}).values():
+                return provider
+        return None
+
+    def on_decode_error(self, message, exc):
+        """kombu calls this (in the consumer thread) for a body it cannot decode;
+        its default logs and acks: the message is lost."""
+        provider = self.provider_for(message)
+        dead_letter = getattr(provider, "dead_letter_undecodable", None)
+        if dead_letter is None:
+            log.error("could not decode a message on %s (%s: %s); dropping it",
+                      (message.delivery_info or {}).get("routing_key"), type(exc).__name__, exc)
+            self.ack_message(message)
+            return
+        try:
+            dead_letter(message, exc)
+        except Exception:
+            log.exception("could not dead-letter an undecodable message; requeueing it")
+            self.requeue_message(message)
+        else:
+            self.ack_message(message)
+
+
 class ReliableEventHandler(EventHandler):
+
+    queue_consumer = SafeQueueConsumer()
 
     def __init__(self, source_service, event_type, **kwargs):
         kwargs.setdefault("expected_exceptions", (WuyeError, RetryableError))
@@ -95,8 +149,7 @@ class ReliableEventHandler(EventHandler):
             event = Event.from_body(body, self.secret)
         except InvalidEnvelope as exc:
             log.error("%s: dead-lettering a malformed event: %s", self.handler_name, exc)
-            self._dead_letter(body, message, f"InvalidEnvelope: {exc}")
-            self.queue_consumer.ack_message(message)
+            self._park(body, message, f"InvalidEnvelope: {exc}")
             return
         if self._already_applied(event):
             log.info("%s: %s %s already applied; skipping", self.handler_name, event.type, event.id)
@@ -109,6 +162,23 @@ class ReliableEventHandler(EventHandler):
                                         handle_result=handle_result)
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+
+    def dead_letter_undecodable(self, message, exc) -> None:
+        """A body kombu could not decode: to the DLQ as it came, the reason in its headers."""
+        reason = f"undecodable body ({message.content_type or 'no content type'}): " \
+                 f"{type(exc).__name__}: {exc}"
+        self._dead_letter(message.body, message, reason,
+                          raw=(message.content_type, message.content_encoding))
+
+    def _park(self, body, message, error: str) -> None:
+        """Dead-letter and ack; if the DLQ cannot be reached, leave the message on its queue."""
+        try:
+            self._dead_letter(body, message, error)
+        except Exception as exc:
+            log.warning("%s: could not dead-letter (%s); requeueing", self.handler_name, exc)
+            self.queue_consumer.requeue_message(message)
+        else:
+            self.queue_consumer.ack_message(message)
 
     def _already_applied(self, event: Event) -> bool:
         if self.database is None:
@@ -169,16 +239,20 @@ class ReliableEventHandler(EventHandler):
         else:
             self._dead_letter(body, message, error, attempts=attempt)
 
-    def _dead_letter(self, body, message, error: str, attempts: int = 1) -> None:
+    def _dead_letter(self, body, message, error: str, attempts: int = 1, raw=None) -> None:
         service = self.container.service_name
         headers = _own_headers(message)
         headers.update({
             ORIGIN_HEADER: self.queue.name, "x-wuye-handler": self.handler_name,
             "x-wuye-error": error[:2000], ATTEMPT_HEADER: attempts,
         })
+        options = {}
+        if raw is not None:   # bytes as they came: publish them unserialised
+            options = {"content_type": raw[0] or "application/octet-stream",
+                       "content_encoding": raw[1] or "binary"}
         self.publisher.publish(body, exchange="", routing_key=dlq_name(service),
                                declare=[dlq_queue(service)], headers=headers,
-                               message_id=message.properties.get("message_id"))
+                               message_id=message.properties.get("message_id"), **options)
         log.error("%s: dead-lettered after %d attempt(s): %s", self.handler_name, attempts, error)
 
 

@@ -77,3 +77,68 @@ def test_run_command_serves_the_flow_and_stops_cleanly(running_platform):
     for pid in pids:                                              # no service left behind
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses a local socket listens on for ``port`` (from /proc/net/tcp)."""
+    found = set()
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as fh:
+            for line in fh.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, _, hex_port = local.partition(":")
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.add(address)
+    return found
+
+
+def test_a_service_that_dies_is_restarted_alone(rabbit_config, tmp_path):
+    """SIGKILL one service under the runner: it is restarted (the others keep
+    their processes) and /health is green again -- the platform does not stop.
+    The gateway listens on 127.0.0.1 only, and var/ is private."""
+    port = free_port()
+    env = dict(os.environ, WUYE_VAR_DIR=str(tmp_path / "var"), AMQP_URI=rabbit_config["AMQP_URI"],
+               WUYE_SECRET="platform-command-test-secret", PYTHONUNBUFFERED="1")
+    env.pop("WUYE_HOST", None)
+    for name in ("ARCHIVE", "TICKETS", "BILLING", "NOTIFY", "GATEWAY"):
+        env.pop(f"{name}_DB_URL", None)
+    output = tmp_path / "run.out"
+    with open(output, "w+") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "deploy.run", "--port", str(port), "--no-demo"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            wait_for(lambda: "Gateway: http" in output.read_text() or proc.poll() is not None,
+                     timeout=120, interval=0.5, message="the platform to come up")
+            assert proc.poll() is None, output.read_text()
+            url = f"http://127.0.0.1:{port}"
+            pids = {name: int(pid) for name, pid in re.findall(r"started (\w+) +pid (\d+)", output.read_text())}
+            assert len(pids) == 5
+            assert listening_addresses(port) == {"0100007F"}            # 127.0.0.1, not 0.0.0.0
+            assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700
+
+            os.kill(pids["tickets"], signal.SIGKILL)
+            restarted = wait_for(lambda: re.search(r"restarted tickets pid (\d+)", output.read_text()),
+                                 timeout=30, interval=0.3, message="tickets restarted")
+            new_pid = int(restarted.group(1))
+            assert new_pid != pids["tickets"]
+            assert "restart #1" in output.read_text()
+            health = wait_for(lambda: (r := requests.get(f"{url}/health", timeout=10)).status_code == 200 and r,
+                              timeout=60, interval=0.5, message="/health green again")
+            assert health.json()["services"]["tickets"]["status"] == "ok"
+            assert proc.poll() is None                                    # the platform kept running
+            for name, pid in pids.items():                                # the others were not touched
+                if name != "tickets":
+                    os.kill(pid, 0)
+                    assert f"{name} (pid" not in output.read_text()
+            os.kill(new_pid, 0)
+
+            os.killpg(proc.pid, signal.SIGINT)                            # only Ctrl-C stops it all
+            assert proc.wait(timeout=30) == 0
+            for pid in [*pids.values(), new_pid]:
+                with pytest.raises(ProcessLookupError):
+                    os.kill(pid, 0)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

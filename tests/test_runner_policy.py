@@ -1,0 +1,55 @@
+"""The runner's restart back-off and the privacy of its local data."""
+from __future__ import annotations
+
+import pytest
+
+from deploy import run
+
+
+def test_backoff_doubles_to_a_cap_and_resets_after_a_stable_run():
+    policy = run.RestartPolicy(first=1, cap=30, stable_after=60)
+    # a service crashing in a loop: retried for ever, each wait longer, at most 30 s
+    assert [policy.delay("tickets", uptime=0.5) for _ in range(8)] == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert policy.total["tickets"] == 8 and policy.crashes["tickets"] == 8
+    assert policy.delay("notify", uptime=2) == 1                 # per service
+    assert policy.delay("tickets", uptime=61) == 1               # it stayed up a while: start over
+    assert policy.total["tickets"] == 9
+
+
+def test_var_dir_and_local_secret_are_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("WUYE_VAR_DIR", str(tmp_path / "fresh" / "var"))
+    monkeypatch.delenv("WUYE_SECRET", raising=False)
+    secret = run.platform_secret()
+    assert len(secret) == 64
+    assert (tmp_path / "fresh" / "var").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "fresh" / "var" / "secret").stat().st_mode & 0o777 == 0o600
+    assert run.platform_secret() == secret                        # stable across runs
+
+
+def test_an_existing_open_var_dir_is_made_private(tmp_path, capsys):
+    path = tmp_path / "var"
+    path.mkdir(mode=0o755)
+    path.chmod(0o755)
+    run.make_private(path)
+    assert path.stat().st_mode & 0o777 == 0o700
+    assert "private" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, env, expected", [
+    ([], {}, "127.0.0.1"),
+    (["--host", "0.0.0.0"], {}, "0.0.0.0"),
+    ([], {"WUYE_HOST": "0.0.0.0"}, "0.0.0.0"),
+])
+def test_gateway_listens_on_loopback_unless_told(argv, env, expected, monkeypatch):
+    seen = {}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    if "WUYE_HOST" not in env:
+        monkeypatch.delenv("WUYE_HOST", raising=False)
+    monkeypatch.setattr(run, "migrate", lambda: None)
+    monkeypatch.setattr(run, "make_private", lambda path: None)
+    monkeypatch.setattr(run.Platform, "start", lambda self: seen.setdefault("host", self.host))
+    monkeypatch.setattr(run.Platform, "wait_healthy", lambda self: (_ for _ in ()).throw(RuntimeError("stop")))
+    monkeypatch.setattr(run.Platform, "stop", lambda self: None)
+    assert run.main(["--no-demo", *argv]) == 1
+    assert seen["host"] == expected
