@@ -94,6 +94,8 @@ def main(argv=None) -> int:
         logging.config.dictConfig(config["LOGGING"])
     else:
         logging.basicConfig(level=logging.INFO)
+    from .logs import install as install_log_filters
+    install_log_filters()       # expected refusals on one line, no traceback
     return serve(config, import_service(args.target), float(config.get("SHUTDOWN_GRACE", 10)))
 
 
