@@ -1,0 +1,138 @@
+"""A broker outage under load, end to end: residents keep posting repairs
+(each with its Idempotency-Key, retried by the client on 503/504) while every
+service's -- and the gateway's -- broker connection is cut for 20 s and then
+restored. Afterwards every accepted request was processed exactly once and the
+platform is healthy again by itself: same containers, none restarted."""
+from __future__ import annotations
+
+import time
+
+import eventlet
+import pytest
+import requests
+from eventlet.queue import LightQueue
+from sqlalchemy import func, select
+
+from deploy import seed
+from kernel.testing import TEST_SECRET, TcpProxy, database_of, wait_for
+from services.archive.models import Correspondence
+from services.notify.models import InboxRecord as NotifyInbox
+from services.notify.models import Notification
+from services.tickets.models import Ticket
+
+pytestmark = pytest.mark.e2e
+
+REQUESTS = 60
+CLIENTS = 4
+OUTAGE = 20.0      # seconds the broker is cut off
+
+
+@pytest.fixture
+def proxy():
+    p = TcpProxy()
+    yield p
+    p.close()
+
+
+def scalar(container, query):
+    with database_of(container).Session() as session:
+        return session.scalar(query)
+
+
+def test_repairs_survive_a_broker_outage_exactly_once(start_platform, proxy, rabbit_config, web_config):
+    platform = start_platform(proxy.amqp_uri(rabbit_config["vhost"]), postgres=True)
+    seed.load(rabbit_config["AMQP_URI"], TEST_SECRET, gateway_db_url=platform["gateway"].config["DB_URL"],
+              wait=30)
+    base = f"http://{web_config['WEB_SERVER_ADDRESS']}"
+    login = requests.post(f"{base}/api/v1/auth/token", timeout=10,
+                          json={"username": "zhangwei", "password": seed.DEMO_PASSWORD})
+    assert login.status_code == 200, login.text
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+
+    keys: LightQueue = LightQueue()
+    for i in range(REQUESTS):
+        keys.put(i)
+    accepted: dict[str, str] = {}            # idempotency key -> ticket id
+    refused: list[int] = []                  # statuses seen (503/504 expected during the outage)
+    unexpected: list[str] = []
+    deadline = time.monotonic() + 240
+
+    def client():
+        session = requests.Session()
+        while True:
+            try:
+                i = keys.get_nowait()
+            except eventlet.queue.Empty:
+                return
+            key = f"outage-{i:03d}"
+            body = {"unit_id": unit_id, "category": "public_area", "content": f"楼道灯不亮（{i}号）"}
+            while time.monotonic() < deadline:
+                try:
+                    response = session.post(f"{base}/api/v1/repairs", json=body, timeout=30,
+                                            headers=dict(auth, **{"Idempotency-Key": key}))
+                except requests.RequestException as exc:
+                    unexpected.append(f"{key}: {exc}")
+                    return
+                if response.status_code in (503, 504):
+                    refused.append(response.status_code)
+                    eventlet.sleep(0.5)           # the client backs off and retries, same key
+                    continue
+                if response.status_code == 201:
+                    accepted[key] = response.json()["id"]
+                else:
+                    unexpected.append(f"{key}: {response.status_code} {response.text}")
+                break
+
+    clients = [eventlet.spawn(client) for _ in range(CLIENTS)]
+    try:
+        wait_for(lambda: len(accepted) >= 10, timeout=60, message="load running before the outage")
+        proxy.down(reset=True)                   # every broker connection reset, new ones refused
+        eventlet.sleep(OUTAGE)                   # the outage lasts this long (not a proof of anything)
+        proxy.up()                               # the broker is back
+        for c in clients:
+            c.wait()
+        check_exactly_once_and_healthy(platform, base, accepted, refused, unexpected)
+    finally:
+        proxy.up()                               # consumers redial for ever: let them stop
+        for container in platform.values():      # before their databases are dropped
+            container.kill()
+
+
+def check_exactly_once_and_healthy(platform, base, accepted, refused, unexpected):
+    assert unexpected == []
+    assert len(accepted) == REQUESTS
+    assert refused, "no request met the outage"
+    assert set(refused) <= {503, 504}
+
+    tickets, notify, archive = platform["tickets"], platform["notify"], platform["archive"]
+    ticket_ids = set(accepted.values())
+    assert len(ticket_ids) == REQUESTS                                        # one ticket per key
+    assert scalar(tickets, select(func.count()).select_from(Ticket)) == REQUESTS
+    assert scalar(tickets, select(func.count(func.distinct(Ticket.request_id)))) == REQUESTS
+
+    # every ticket.opened handled once: an acknowledgement and a dispatch per ticket, filed once
+    wait_for(lambda: scalar(archive, select(func.count()).select_from(Correspondence)) == REQUESTS,
+             timeout=90, interval=0.5, message="every request filed")
+    wait_for(lambda: scalar(notify, select(func.count()).select_from(Notification)) == 2 * REQUESTS,
+             timeout=90, interval=0.5, message="every request acknowledged and dispatched")
+    with database_of(notify).Session() as session:
+        per_ticket = session.execute(select(Notification.ref_id, Notification.purpose, func.count())
+                                     .group_by(Notification.ref_id, Notification.purpose)).all()
+        handled = session.execute(select(NotifyInbox.event_id, func.count())
+                                  .where(NotifyInbox.event_type == "ticket.opened")
+                                  .group_by(NotifyInbox.event_id)).all()
+    assert {ref for ref, _, _ in per_ticket} == ticket_ids
+    assert {(purpose, n) for _, purpose, n in per_ticket} == {
+        ("ticket.opened.resident", 1), ("ticket.dispatch_engineering", 1)}
+    assert len(handled) == REQUESTS and {n for _, n in handled} == {1}
+    with database_of(archive).Session() as session:
+        filed = session.execute(select(Correspondence.ref_id, func.count())
+                                .group_by(Correspondence.ref_id)).all()
+    assert {ref for ref, _ in filed} == ticket_ids and {n for _, n in filed} == {1}
+
+    # healthy again by itself: every container is the one started, still running
+    wait_for(lambda: requests.get(f"{base}/health", timeout=10).status_code == 200, timeout=60,
+             interval=0.5, message="/health green")
+    for name, container in platform.items():
+        assert not container._died.ready(), f"{name} died"
