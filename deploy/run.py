@@ -88,6 +88,57 @@ class RestartPolicy:
         return min(self.cap, self.first * 2 ** (self.crashes[name] - 1))
 
 
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def ensure_vhost(amqp_uri: str, api: str | None = None) -> bool:
+    """Create the URI's vhost through the management API if it is missing (a second
+    local copy gets its own with one variable); True if it had to be created."""
+    from urllib.parse import quote, unquote, urlsplit
+
+    parts = urlsplit(amqp_uri)
+    vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+    user, password = unquote(parts.username or "guest"), unquote(parts.password or "guest")
+    api = (api or os.environ.get("RABBITMQ_API", f"http://{parts.hostname or '127.0.0.1'}:15672")).rstrip("/")
+    url = f"{api}/api/vhosts/{quote(vhost, safe='')}"
+    try:
+        if requests.get(url, auth=(user, password), timeout=5).status_code == 200:
+            return False
+        requests.put(url, auth=(user, password), timeout=5).raise_for_status()
+        requests.put(f"{api}/api/permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
+                     json={"configure": ".*", "write": ".*", "read": ".*"}, auth=(user, password),
+                     timeout=5).raise_for_status()
+    except requests.RequestException as exc:      # no management API: the broker will say
+        print(f"Wuye: could not check the broker vhost {vhost!r} ({exc}); continuing")
+        return False
+    print(f"Wuye: created the broker vhost {vhost!r}")
+    return True
+
+
+def another_copy_serving(amqp_uri: str) -> str | None:
+    """The service another running copy already serves on this vhost, if any: two copies
+    on one vhost would answer each other's requests and refuse each other's signatures."""
+    from kombu import Connection
+
+    with Connection(amqp_uri, connect_timeout=5) as conn:
+        for name in SERVICES:
+            if name == "gateway":
+                continue
+            channel = conn.channel()
+            try:
+                _, _, consumers = channel.queue_declare(f"rpc-{name}", passive=True)
+            except conn.channel_errors:             # no such queue: nobody serves it
+                continue
+            finally:
+                try:
+                    channel.close()
+                except Exception:
+                    pass
+            if consumers:
+                return name
+    return None
+
+
 def wipe_local_data() -> None:
     """--fresh: forget the local databases, logs and sent SMS (not the secret)."""
     base = var_dir()
@@ -220,6 +271,15 @@ def main(argv=None) -> int:
     if args.migrate_only:
         return 0
 
+    amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    ensure_vhost(amqp_uri)
+    busy = another_copy_serving(amqp_uri)
+    if busy:
+        print(f"Wuye: another copy already serves {busy} on this broker vhost ({amqp_uri.rsplit('/', 1)[-1] or '/'}).\n"
+              "  Stop it, or give this copy its own vhost, e.g.\n"
+              "  AMQP_URI=amqp://guest:guest@127.0.0.1:5672/mycopy ./wuye up --port 8100")
+        return 1
+
     platform = Platform(args.port, args.verbose, host=args.host)
     stopping = {"now": False}
 
@@ -237,7 +297,7 @@ def main(argv=None) -> int:
             from deploy import seed
 
             print("Wuye: loading the demo group")
-            summary = seed.load(amqp_uri=os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//"),
+            summary = seed.load(amqp_uri=amqp_uri,
                                 secret=platform_secret())
             print(seed.banner(summary, platform.url))
         else:

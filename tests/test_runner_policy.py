@@ -48,8 +48,37 @@ def test_gateway_listens_on_loopback_unless_told(argv, env, expected, monkeypatc
         monkeypatch.delenv("WUYE_HOST", raising=False)
     monkeypatch.setattr(run, "migrate", lambda: None)
     monkeypatch.setattr(run, "make_private", lambda path: None)
+    monkeypatch.setattr(run, "ensure_vhost", lambda uri: False)
+    monkeypatch.setattr(run, "another_copy_serving", lambda uri: None)
     monkeypatch.setattr(run.Platform, "start", lambda self: seen.setdefault("host", self.host))
     monkeypatch.setattr(run.Platform, "wait_healthy", lambda self: (_ for _ in ()).throw(RuntimeError("stop")))
     monkeypatch.setattr(run.Platform, "stop", lambda self: None)
     assert run.main(["--no-demo", *argv]) == 1
     assert seen["host"] == expected
+
+
+def test_a_second_copy_on_the_same_vhost_is_refused_and_a_missing_vhost_is_made(rabbit_config):
+    """Two checkouts on one vhost answer each other's requests and refuse each other's
+    signatures; the runner says so instead of starting a half-broken platform."""
+    import uuid
+
+    import requests
+    from kombu import Connection, Consumer, Queue
+
+    uri = rabbit_config["AMQP_URI"]
+    assert run.another_copy_serving(uri) is None                  # an empty vhost: free
+    with Connection(uri) as conn:
+        queue = Queue("rpc-tickets", auto_delete=True)
+        with Consumer(conn.channel(), [queue], callbacks=[lambda body, message: None]):
+            assert run.another_copy_serving(uri) == "tickets"    # another copy serves tickets
+    assert run.another_copy_serving(uri) is None
+
+    vhost = f"wuye-copy-{uuid.uuid4().hex[:8]}"
+    own = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    try:
+        assert run.ensure_vhost(own) is True
+        assert run.ensure_vhost(own) is False                     # there now
+        with Connection(own, connect_timeout=5) as conn:
+            conn.ensure_connection(max_retries=1)                 # and usable by its user
+    finally:
+        requests.delete(f"http://127.0.0.1:15672/api/vhosts/{vhost}", auth=("guest", "guest"), timeout=5)
