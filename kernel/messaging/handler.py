@@ -151,6 +151,14 @@ class ReliableEventHandler(EventHandler):
             log.error("%s: dead-lettering a malformed event: %s", self.handler_name, exc)
             self._park(body, message, f"InvalidEnvelope: {exc}")
             return
+        if (event.source, event.type) != (self.source_service, self.event_type):
+            # a genuinely signed envelope re-published under another routing key: it is not
+            # the event this handler is bound to, whatever its payload would pass
+            reason = (f"MisroutedEvent: envelope is {event.source}/{event.type}, this handler is bound "
+                      f"to {self.source_service}/{self.event_type}")
+            log.error("%s: dead-lettering a misrouted event %s: %s", self.handler_name, event.id, reason)
+            self._park(body, message, reason)
+            return
         if self._already_applied(event):
             log.info("%s: %s %s already applied; skipping", self.handler_name, event.type, event.id)
             self.queue_consumer.ack_message(message)

@@ -246,6 +246,20 @@ def test_forged_event_goes_straight_to_the_dead_letter_queue(audit, rabbit_confi
     assert rows(schema["audit"], Seen) == []
 
 
+def test_signed_envelope_under_another_routing_key_is_dead_lettered(audit, rabbit_config, schema):
+    """A genuinely signed envelope of another type, re-published where a handler listens, is
+    not that handler's event: it is parked, never applied (nor left to the payload schema)."""
+    from nameko.standalone.events import event_dispatcher
+    dispatch = event_dispatcher({"AMQP_URI": rabbit_config["AMQP_URI"]})
+    other = Event(id=str(uuid.uuid4()), type="note.erased", source="ledger",
+                  occurred_at=ManualClock().now(), group_id="g1", project_id="p1",
+                  data={"note_id": "x", "text": "misrouted"}).to_body(TEST_SECRET)
+    dispatch("ledger", "note.written", other)
+    letters = wait_for(lambda: list_dead_letters(rabbit_config["AMQP_URI"], "audit"))
+    assert "MisroutedEvent" in letters[0].error and "note.erased" in letters[0].error
+    assert rows(schema["audit"], Seen) == []
+
+
 def test_broker_outage_at_write_time_event_delivered_exactly_once(
         audit, rabbit_config, schema):
     """The broker is unreachable when the note is written; the event waits in the
