@@ -30,6 +30,14 @@ class AuthRoutes(RouteModule):
         return {"access_token": token, "token_type": "Bearer", "expires_at": expires.isoformat(),
                 "user": user_view(user)}
 
+    def _refuse_if_throttled(self, username: str, address: str, now, policy) -> None:
+        """Every path that checks a password waits out the same throttle (login and change)."""
+        wait = accounts.login_retry_after(self.db, username, address, now, policy)
+        if wait is not None:
+            log.warning("password check of %r from %s refused: too many failed attempts", username, address)
+            raise HttpError(429, "rate_limited", f"too many failed logins; try again in {wait} s",
+                            headers={"Retry-After": str(wait)})
+
     @route("POST", f"{V1}/auth/token", summary="Log in: exchange username and password for a token",
            tags=("auth",), auth=False, body=s.TokenIn, response=s.TokenOut, errors=(401, 429),
            description="After LOGIN_MAX_FAILURES_PER_ACCOUNT failed logins of an account (or "
@@ -39,11 +47,7 @@ class AuthRoutes(RouteModule):
         now, username = self.clock.now(), body["username"]
         address = request.remote_addr or "unknown"
         policy = accounts.LoginPolicy.from_config(self.config)
-        wait = accounts.login_retry_after(self.db, username, address, now, policy)
-        if wait is not None:
-            log.warning("login of %r from %s refused: too many failed logins", username, address)
-            raise HttpError(429, "rate_limited", f"too many failed logins; try again in {wait} s",
-                            headers={"Retry-After": str(wait)})
+        self._refuse_if_throttled(username, address, now, policy)
         try:
             user = accounts.authenticate(self.db, username, body["password"], check=_check)
         except Unauthenticated:
@@ -63,16 +67,19 @@ class AuthRoutes(RouteModule):
 
     @route("POST", f"{V1}/auth/password", tags=("auth",), body=s.PasswordIn, response=s.TokenOut,
            summary="Change one's own password (needs the current one); every other token is revoked",
-           description="Answers a fresh token for this session; tokens issued before stop working.")
+           errors=(400, 429), description="Answers a fresh token for this session; tokens issued before "
+                                          "stop working. Wrong current passwords count as failed logins "
+                                          "and are throttled like them (429 with Retry-After).")
     def change_password(self, request, user, body):
         user, now = self.db.get(User, user.id), self.clock.now()
+        address, policy = request.remote_addr or "unknown", accounts.LoginPolicy.from_config(self.config)
+        self._refuse_if_throttled(user.username, address, now, policy)
         try:
             accounts.change_password(self.db, user, body["current_password"], body["new_password"], now,
                                      check=_check)
         except InvalidInput as exc:
             if exc.code == "wrong_password":      # a guess at the password counts as a failed login
-                accounts.record_login_failure(self.db, user.username, request.remote_addr or "unknown",
-                                              now, accounts.LoginPolicy.from_config(self.config))
+                accounts.record_login_failure(self.db, user.username, address, now, policy)
                 self.db.commit()
                 log.warning("wrong current password in a password change of %r", user.username)
             raise

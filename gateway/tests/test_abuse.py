@@ -161,6 +161,21 @@ def test_changing_the_password_needs_the_current_one_and_revokes_other_tokens(ma
     bearer(login(web_session, password="new-resident-pass"))
 
 
+def test_guessing_through_the_password_change_is_throttled_like_logins(make_gateway, web_session):
+    """A stolen token must not be a way around the login throttle."""
+    make_gateway(LOGIN_MAX_FAILURES_PER_ACCOUNT=3, LOGIN_MAX_FAILURES_PER_ADDRESS=50)
+    mine = bearer(login(web_session))
+    guesses = [web_session.post("/api/v1/auth/password", headers=mine,
+                                json={"current_password": f"guess{i}", "new_password": "new-resident-pass"})
+               for i in range(4)]
+    assert [g.status_code for g in guesses] == [400, 400, 400, 429]
+    assert int(guesses[-1].headers["Retry-After"]) >= 1
+    right = web_session.post("/api/v1/auth/password", headers=mine,
+                             json={"current_password": "resident-pass", "new_password": "new-resident-pass"})
+    assert right.status_code == 429                       # even the right one waits, as at login
+    assert login(web_session).status_code == 429
+
+
 # -- hostile input ------------------------------------------------------------------------
 
 def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
