@@ -139,17 +139,19 @@ class Caller:
     # ``not_found`` -- the very error the caller raises for an id that does not exist, so
     # status, code and message are identical. Staff of the group probing a project outside
     # their scope get 403 (the group's projects are no secret to its staff).
-    def require_project(self, group_id: str, project_id: str, not_found: NotFound | None = None) -> None:
+    def require_project(self, group_id: str, project_id: str, *, not_found: NotFound) -> None:
+        """``not_found`` is the error the caller raises for an id that does not exist: a probe of
+        another group (or a resident's) gets exactly it, so "not yours" reads like "no such"."""
         if not self.sees_project(group_id, project_id):
             if self.is_resident or not self.in_group(group_id):
-                raise not_found or NotFound("no such record", code="not_found")
+                raise not_found
             raise Forbidden("project outside the caller's scope", code="project_out_of_scope")
 
-    def require_unit(self, group_id: str, project_id: str, unit_id: str,
-                     not_found_code: str = "unit_not_found", not_found: NotFound | None = None) -> None:
+    def require_unit(self, group_id: str, project_id: str, unit_id: str, *, not_found: NotFound) -> None:
+        """As :meth:`require_project`, for one unit."""
         if not self.sees_unit(group_id, project_id, unit_id):
             if self.is_resident or not self.in_group(group_id):
-                raise not_found or NotFound("no such unit", code=not_found_code)
+                raise not_found
             raise Forbidden("unit outside the caller's scope", code="project_out_of_scope")
 
 

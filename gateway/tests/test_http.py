@@ -29,7 +29,8 @@ class Archive:
     @rpc
     def get_unit(self, unit_id):
         caller = self.auth.caller
-        caller.require_unit(G, "p1", unit_id) if unit_id == "u1" else None
+        caller.require_unit(G, "p1", unit_id, not_found=NotFound("no such unit", code="unit_not_found")) \
+            if unit_id == "u1" else None
         if unit_id != "u1":
             raise NotFound("no such unit", code="unit_not_found")
         return {"id": "u1", "group_id": G, "project_id": "p1", "building_id": "b1",

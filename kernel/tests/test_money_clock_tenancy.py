@@ -85,7 +85,7 @@ class TestCaller:
         assert not c.sees_project(G, P2)
         assert not c.sees_project("other-group", P1)
         with pytest.raises(errors.Forbidden):
-            c.require_project(G, P2)
+            c.require_project(G, P2, not_found=errors.NotFound("no project", code="project_not_found"))
 
     def test_group_wide_staff(self):
         gm = Caller("gm", "staff", G, frozenset({Role.GENERAL_MANAGER}), all_projects=True)
@@ -97,8 +97,10 @@ class TestCaller:
         assert r.sees_unit(G, P1, "unit-1")
         assert not r.sees_unit(G, P1, "unit-2")
         assert not r.sees_project(G, P1)
-        with pytest.raises(errors.NotFound):
-            r.require_unit(G, P1, "unit-2")
+        missing = errors.NotFound("no unit unit-2", code="unit_not_found")
+        with pytest.raises(errors.NotFound) as exc:
+            r.require_unit(G, P1, "unit-2", not_found=missing)
+        assert exc.value is missing             # exactly what a missing unit would raise
 
     def test_roles(self):
         c = Caller("u", "staff", G, frozenset({Role.FINANCE}), frozenset({P1}))

@@ -116,10 +116,41 @@ def test_not_yours_reads_exactly_like_does_not_exist(platform, demo, web_session
         assert answer(path, resident, theirs) == answer(path, resident, nowhere), path
         assert answer(path, resident, theirs)[0] == 404
     assert answer("/api/v1/tickets/{}", resident, their_ticket) == answer("/api/v1/tickets/{}", resident, nowhere)
-    assert answer("/api/v1/projects/{}/sla-settings", resident, demo["projects"]["XH"]["id"]) == \
-        answer("/api/v1/projects/{}/sla-settings", resident, nowhere)
+    xh = demo["projects"]["XH"]["id"]
+    for path in ("/api/v1/projects/{}/sla-settings", "/api/v1/projects/{}/settings/tickets",
+                 "/api/v1/projects/{}/settings/tickets/history"):
+        assert answer(path, resident, xh) == answer(path, resident, nowhere), path
+    # staff of another group: its projects are as absent as a random id, the inbox included
+    outsider = _outsider_token(platform, web_session)
+    for path in ("/api/v1/projects/{}/settings/tickets", "/api/v1/projects/{}/settings/tickets/history",
+                 "/api/v1/projects/{}/units"):
+        assert answer(path, outsider, xh) == answer(path, outsider, nowhere), path
+    inbox = [web_session.get(f"/api/v1/staff/inbox?project_id={given}", headers=outsider)
+             for given in (xh, nowhere)]
+    assert [(r.status_code, r.json()) for r in inbox] == [(200, [])] * 2
     probes = []
     for given in (theirs, nowhere):
         r = web_session.post("/api/v1/repairs", headers=resident, json={"unit_id": given, "content": "探测"})
         probes.append((r.status_code, r.json()["error"], r.json()["message"].replace(given, "<id>")))
     assert probes[0] == probes[1] and probes[0][0] == 404
+
+
+def _outsider_token(platform, web_session):
+    """A group admin of another group, made in the gateway's database."""
+    import uuid
+
+    from sqlalchemy.orm import Session
+
+    from gateway.accounts import create_user
+    from kernel.clock import ManualClock
+    from kernel.db import make_engine
+
+    engine = make_engine(platform["gateway"].config["DB_URL"])
+    username = f"outsider-{uuid.uuid4().hex[:6]}"
+    with Session(engine) as session:
+        create_user(session, username=username, password=seed.DEMO_PASSWORD, display_name="外人",
+                    kind="staff", group_id=str(uuid.uuid4()), roles=["group_admin"],
+                    now=ManualClock().now())
+        session.commit()
+    engine.dispose()
+    return token(web_session, username)

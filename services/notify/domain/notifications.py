@@ -17,6 +17,7 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
+from kernel.errors import NotFound
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -232,7 +233,10 @@ def staff_inbox(work: Work, project_id: str | None = None, unread_only: bool = F
                             Notification.recipient.in_(sorted(inbox_roles(caller))))
     if project_id:
         project = work.session.get(ProjectCopy, project_id)
-        caller.require_project(project.group_id if project else caller.group_id, project_id)
+        if project is None or not caller.in_group(project.group_id):
+            return []          # another group's project reads exactly like one that does not exist
+        caller.require_project(project.group_id, project_id,
+                               not_found=NotFound("no such project", code="project_not_found"))
         query = query.where(Notification.project_id == project_id)
     elif not (caller.is_system or caller.all_projects):
         query = query.where(Notification.project_id.in_(sorted(caller.project_ids)))

@@ -56,7 +56,7 @@ def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict
 
 def get_settings(work: Work, project_id: str) -> list[dict]:
     project = _project(work, project_id)
-    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
     return work.settings.view(project.id)
 
 
@@ -72,7 +72,7 @@ def set_setting(work: Work, project_id: str, key: str, value, *, reason: str = "
 
 def settings_history(work: Work, project_id: str, key: str | None = None) -> list[dict]:
     project = _project(work, project_id)
-    work.caller.require_project(project.group_id, project.id)
+    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
     work.caller.require_staff()
     return work.settings.history(project.id, key)
 
