@@ -5,6 +5,7 @@ Never use float for money anywhere: ``money(0.1)`` is refused on purpose.
 """
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields
@@ -14,6 +15,9 @@ from sqlalchemy.types import TypeDecorator
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 CURRENCY = "CNY"
+#: the one spelling of an amount on the wire: ASCII digits, an optional sign and decimals --
+#: no exponent ("1e1"), digit separators ("1_000"), other scripts' digits or padding
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
 
@@ -23,8 +27,10 @@ def money(value) -> Decimal:
         raise TypeError("money must not be built from float; pass a string or Decimal")
     if isinstance(value, bool):
         raise TypeError("money must not be built from bool")
+    if isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value):
+        raise ValueError(f"not an amount: {value!r}")
     try:
-        d = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        d = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not d.is_finite():
@@ -60,7 +66,7 @@ class Money(fields.Field):
             raise self.make_error("invalid")
         try:
             amount = money(value)
-            given = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+            given = value if isinstance(value, Decimal) else Decimal(str(value))
         except (TypeError, ValueError, InvalidOperation):
             raise self.make_error("invalid") from None
         if abs(amount) >= Decimal("1e12"):

@@ -28,6 +28,15 @@ class TestMoney:
         with pytest.raises(ValueError):
             money("NaN")
 
+    @pytest.mark.parametrize("text", ["1_000", "\u0663", "1e1", " 1.00 ", "+1", "1.", ".5", "0x10",
+                                      "\uff11", "1.00\n", ""])
+    def test_an_amount_has_one_spelling(self, text):
+        # Decimal() would take each of these (or most); an amount typed at the portal may not
+        with pytest.raises(ValueError):
+            money(text)
+        with pytest.raises(ValidationError):
+            Money().deserialize(text)
+
     def test_management_fee_example_is_exact(self):
         # 1.15 yuan/m2/month x 89.37 m2 = 102.7755 -> 102.78
         assert money(Decimal("1.15") * Decimal("89.37")) == Decimal("102.78")
