@@ -147,7 +147,7 @@ class JsonHttp(HttpRequestHandler):
             if request.method in WRITE_METHODS:
                 self.limit_writes(kwargs["user"])
         if spec and spec.query:
-            kwargs["query"] = spec.query().load(request.args.to_dict())
+            kwargs["query"] = spec.query().load(_query(request))
         if spec and spec.body:
             kwargs["body"] = spec.body().load(_json_body(request))
         if spec and spec.idempotent:
@@ -233,12 +233,27 @@ def _check_json(data) -> None:
             _check_text(value)
 
 
-def _check_text(text: str) -> None:
+#: control characters no field of the API takes (tab, newline and carriage return are text);
+#: NUL in particular is refused by PostgreSQL's text columns
+_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+
+
+def _check_text(text: str, code: str = "invalid_json", where: str = "the body") -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise HttpError(400, "invalid_json", "the body contains text that is not valid Unicode "
+        raise HttpError(400, code, f"{where} contains text that is not valid Unicode "
                         "(a lone surrogate)") from None
+    if not _CONTROL.isdisjoint(text):
+        raise HttpError(400, code, f"{where} contains a control character (such as NUL)")
+
+
+def _query(request) -> dict:
+    args = request.args.to_dict()
+    for key, value in args.items():
+        _check_text(key, "invalid_query", "the query string")
+        _check_text(value, "invalid_query", "the query string")
+    return args
 
 
 def _idempotency_key(request) -> str:

@@ -163,7 +163,7 @@ class HouseholdFileOut(Out):
 
 
 class FileQuery(Schema):
-    purpose = fields.String(required=True, validate=validate.Length(min=2, max=400),
+    purpose = fields.String(required=True, validate=v.PURPOSE,
                             metadata={"description": "why the file is read; logged (业户档案查阅记录)"})
 
 

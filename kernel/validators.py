@@ -72,9 +72,30 @@ class TimeZone(validate.Validator):
         return value
 
 
+class Stated(validate.Validator):
+    """Free text that must say something: at least ``min_chars`` characters besides
+    white space (a file read's purpose, a reason), at most ``max_chars`` in all."""
+
+    def __init__(self, min_chars: int = 2, max_chars: int = 400):
+        self.min_chars, self.max_chars = min_chars, max_chars
+
+    def __call__(self, value):
+        if value is None:
+            return value
+        if len(value) > self.max_chars:
+            raise ValidationError(f"At most {self.max_chars} characters.")
+        if len("".join(value.split())) < self.min_chars:
+            raise ValidationError(f"Say it in at least {self.min_chars} characters (not only spaces).")
+        return value
+
+    def _repr_args(self) -> str:
+        return f"min_chars={self.min_chars!r}, max_chars={self.max_chars!r}"
+
+
 PHONE = Phone()
 ID_NUMBER = IdNumber()
 TIME_ZONE = TimeZone()
+PURPOSE = Stated(2, 400)
 
 
 def _in_range(year: int) -> bool:

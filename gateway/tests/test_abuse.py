@@ -182,6 +182,11 @@ def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
     make_gateway()
     headers = {**bearer(login(web_session)), "Content-Type": "application/json"}
     finance = {**bearer(login(web_session, "fin1", "finance-pass")), "Content-Type": "application/json"}
+
+    def balance(amount):
+        return web_session.post("/api/v1/units/u1/account/opening-balance", headers=finance,
+                                data=json.dumps({"amount": amount, "as_of": "2026-11-01"}))
+
     cases = [
         ('{"unit_id": "u1", "content": "\\ud800\\ud800"}', "invalid_json"),
         ('{"unit_id": "u1", "content": "ok", "\\udfff": 1}', "invalid_json"),
@@ -195,20 +200,26 @@ def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
          "invalid_input"),
         (json.dumps({"unit_id": "u1", "content": "漏水", "reporter_phone": "13800138000\n"}), "invalid_input"),
         (json.dumps({"unit_id": "u1", "content": "漏水", "reporter_phone": "1380013800０"}), "invalid_input"),
+        (json.dumps({"unit_id": "u1", "content": "a\u0000b"}), "invalid_json"),     # NUL: PostgreSQL 5xx
+        (json.dumps({"unit_id": "u1", "content": "ok\u001b[31m"}), "invalid_json"),
     ]
     for raw, code in cases:
         response = web_session.post("/api/v1/repairs", data=raw.encode("utf-8", "surrogatepass"),
                                     headers=headers)
         assert (response.status_code, response.json()["error"]) == (400, code), raw[:80]
+    multiline = web_session.post("/api/v1/repairs", headers=headers, data=json.dumps(
+        {"unit_id": "u1", "content": "楼道灯不亮\r\n\t三楼"}))
+    assert multiline.status_code == 201, multiline.text                  # text keeps its lines
+    nul_query = web_session.get("/api/v1/tickets", headers=headers, params={"status": "open\x00"})
+    assert (nul_query.status_code, nul_query.json()["error"]) == (400, "invalid_query")
+    for amount in ("1_000", "\u0663", "1e1", " 1.00 "):                   # one spelling of an amount
+        assert balance(amount).status_code == 400, amount
     huge = web_session.get("/api/v1/tickets", headers=headers, params={"offset": "9" * 30})
     assert huge.status_code == 400 and "offset" in huge.json()["details"]
     ok = web_session.post("/api/v1/repairs", headers=headers, data=json.dumps(
         {"unit_id": "u1", "content": "漏水", "reporter_phone": "+86 138 0013 8000"}))
     assert ok.status_code == 201, ok.text
 
-    def balance(amount):
-        return web_session.post("/api/v1/units/u1/account/opening-balance", headers=finance,
-                                data=json.dumps({"amount": amount, "as_of": "2026-11-01"}))
     assert balance("12.345").status_code == 400 and "amount" in balance("12.345").json()["details"]
     assert balance(12.5).status_code == 400                     # a float is never money
     assert balance("9999-12-31").status_code == 400

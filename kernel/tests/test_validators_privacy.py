@@ -118,3 +118,16 @@ def test_a_probe_hears_exactly_what_a_missing_id_hears():
         assert exc.value is missing
     with pytest.raises(Forbidden):                    # staff of the group: their scope, not existence
         staff(Role.FRONT_DESK, projects=("p2",)).require_project(G, P1, not_found=missing)
+
+
+def test_a_purpose_must_say_something():
+    from marshmallow import ValidationError
+
+    from kernel.validators import PURPOSE
+
+    assert PURPOSE("核对报修记录") == "核对报修记录"
+    for blank in ("  ", " \t\n ", "x ", "\u3000\u3000"):          # ideographic spaces too
+        with pytest.raises(ValidationError):
+            PURPOSE(blank)
+    with pytest.raises(ValidationError):
+        PURPOSE("x" * 401)

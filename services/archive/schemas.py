@@ -68,7 +68,7 @@ class MoveIn(Schema):
 
 class FileRead(Schema):
     household_id = fields.String(required=True)
-    purpose = fields.String(required=True, validate=validate.Length(min=2, max=400))
+    purpose = fields.String(required=True, validate=v.PURPOSE)
 
 
 # -- out ----------------------------------------------------------------------

@@ -96,6 +96,10 @@ def test_id_numbers_only_in_the_logged_file_read(platform, demo, web_session):
     assert read["household"]["people"][0]["id_number"] == "440301198801011238"
     log = web_session.get(f"/api/v1/households/{household_id}/file/access-log", headers=cs).json()
     assert log[0]["purpose"] == "identity check"
+    blank = web_session.get(f"/api/v1/households/{household_id}/file", headers=cs, params={"purpose": "   "})
+    assert blank.status_code == 400 and "purpose" in blank.json()["details"]     # a read states why
+    assert len(web_session.get(f"/api/v1/households/{household_id}/file/access-log", headers=cs).json()) \
+        == len(log)
 
 
 def test_not_yours_reads_exactly_like_does_not_exist(platform, demo, web_session):
