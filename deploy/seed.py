@@ -55,6 +55,7 @@ USERS = [
     ("steward.lh", "绿湖管家·吴", "staff", ["steward"], ["LH"]),
     ("eng.lh", "绿湖工程·郑", "staff", ["engineering"], ["LH"]),
     ("cs.lh", "绿湖客服经理·孙", "staff", ["cs_manager"], ["LH"]),
+    ("centre.lh", "绿湖服务中心经理·李", "staff", ["centre_manager"], ["LH"]),
     ("finance.lh", "绿湖财务·钱", "staff", ["finance"], ["LH"]),
     ("desk.xh", "星河前台·冯", "staff", ["front_desk"], ["XH"]),
     ("zhangwei", "张伟", "resident", ["resident"], ("LH", "1栋", "0101")),

@@ -145,7 +145,7 @@ def settings_tables(Base):
         project_id: Mapped[str] = mapped_column(String(36))
         key: Mapped[str] = mapped_column(String(100))
         effective_from: Mapped[date | None] = mapped_column(Date)
-        old_value: Mapped[str | None] = mapped_column(Text)       # JSON; None: the default applied
+        old_value: Mapped[str | None] = mapped_column(Text)       # JSON: what applied before (maybe the default)
         new_value: Mapped[str] = mapped_column(Text)
         reason: Mapped[str] = mapped_column(Text, default="")
         changed_by: Mapped[str] = mapped_column(String(100))
@@ -261,7 +261,8 @@ class ProjectSettings:
                                    code="setting_not_dated")
             row = old_row = self.session.scalars(select(SettingValue).where(
                 SettingValue.project_id == project_id, SettingValue.key == key)).first()
-        old_wire = json.loads(old_row.value) if old_row is not None else None
+        # the audit says what applied before, the brief's default included
+        old_wire = json.loads(old_row.value) if old_row is not None else setting.dump(setting.default)
         if row is None:
             row = SettingValue(id=str(uuid.uuid4()), group_id=group_id, project_id=project_id, key=key,
                                effective_from=effective_from if setting.effective_dated else ALWAYS)

@@ -98,11 +98,11 @@ def test_every_change_is_audited_and_published(session, clock):
     w.settings.change(G, P, "reminders.days_before", 5, reason="改回")
     history = w.settings.history(P)
     assert [(h["old_value"], h["value"], h["reason"]) for h in history] == [(3, 5, "改回"),
-                                                                           (None, 3, "业委会要求")]
+                                                                           (7, 3, "业委会要求")]    # 7: the default that applied
     assert history[0]["changed_by"] == "staff-1" and history[0]["changed_by_name"] == "林经理"
     events = [e for e in outbox_events(session, Base) if e["type"] == SETTING_CHANGED]
     assert [(e["data"]["key"], e["data"]["old_value"], e["data"]["value"]) for e in events] == [
-        ("reminders.days_before", None, 3), ("reminders.days_before", 3, 5)]
+        ("reminders.days_before", 7, 3), ("reminders.days_before", 3, 5)]
     assert events[0]["project_id"] == P and events[0]["data"]["service"] == "fees"
 
 

@@ -26,3 +26,10 @@ class BadReceivedTime(InvalidInput):
 
 class UnknownSlaSetting(InvalidInput):
     default_code = "unknown_sla_setting"
+
+
+class UnitRequired(InvalidInput):
+    """A resident reports from one of their units; a public-area request by project is the
+    front desk's (they record where it is)."""
+
+    default_code = "unit_required"

@@ -83,7 +83,7 @@ def test_project_settings_are_read_changed_with_a_reason_and_audited(platform, d
     assert history.status_code == 200
     trail = {h["key"]: h for h in history.json()}
     on_site = trail["sla.public_area_on_site_within"]
-    assert (on_site["old_value"], on_site["value"], on_site["reason"]) == (None, 30, "山地项目，楼栋分散")
+    assert (on_site["old_value"], on_site["value"], on_site["reason"]) == (15, 30, "山地项目，楼栋分散")   # from the default
     assert on_site["changed_by_name"] == "集团管理员" and on_site["changed_at"]
     assert trail["sla.record_within"]["value"] == 10
 

@@ -20,7 +20,7 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import (AppointmentRequired, BadReceivedTime, ProjectNotFound, TicketNotFound,
-                          UnitNotFound, UnknownSlaSetting)
+                          UnitNotFound, UnitRequired, UnknownSlaSetting)
 from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
 from . import sla
 
@@ -128,7 +128,8 @@ def open_repair(work: Work, data: dict) -> Ticket:
         project = _project(work, unit.project_id)
     else:
         if caller.is_resident:
-            raise UnitNotFound("a resident's request names one of their units", code="unit_required")
+            raise UnitRequired("a resident's request names one of their units (unit_id); a public-area "
+                               "request by project is recorded by the front desk")
         project = _project(work, data["project_id"])
         caller.require_project(project.group_id, project.id, not_found=_no_project(data["project_id"]))
     if caller.is_resident:

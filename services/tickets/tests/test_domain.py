@@ -163,6 +163,9 @@ class TestIntake:
                                 {"unit_id": "u1", "content": "xx"})
         with pytest.raises(UnitNotFound):
             repairs.open_repair(work(session, clock, staff(G, ["p1"])), {"unit_id": "nope", "content": "xx"})
+        with pytest.raises(InvalidInput) as exc:   # bad input (400), not "no such unit" (404)
+            repairs.open_repair(work(session, clock, resident(G, ["u1"])), {"project_id": "p1", "content": "xx"})
+        assert exc.value.code == "unit_required" and not isinstance(exc.value, NotFound)
         assert outbox_events(session, Base) == []  # nothing half-written
 
     def test_reads_are_scoped(self, session, clock, registry):
