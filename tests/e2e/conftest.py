@@ -34,7 +34,7 @@ def pg_databases():
 
 @pytest.fixture
 def start_platform(pg_databases, container_factory, rabbit_config, web_config, tmp_path, shared_clock):
-    """``start_platform(amqp_uri=None, postgres=False, rpc_timeout=10)``: start everything (on
+    """``start_platform(amqp_uri=None, postgres=False, rpc_timeout=10, **gateway_config)``: start everything (on
     ``amqp_uri``, e.g. through a ``TcpProxy``, else the test's vhost; each database
     a migrated SQLite file, or a fresh PostgreSQL database for concurrent load);
     returns the containers by name."""
@@ -45,7 +45,8 @@ def start_platform(pg_databases, container_factory, rabbit_config, web_config, t
         upgrade(migrations_dir(name), url)
         return url
 
-    def start(amqp_uri: str | None = None, postgres: bool = False, rpc_timeout: float = 10) -> dict:
+    def start(amqp_uri: str | None = None, postgres: bool = False, rpc_timeout: float = 10,
+              **gateway_extra) -> dict:
         amqp = amqp_uri or rabbit_config["AMQP_URI"]
         clock = f"file:{shared_clock.path}"
         containers = {}
@@ -63,7 +64,8 @@ def start_platform(pg_databases, container_factory, rabbit_config, web_config, t
         from gateway.service import GatewayService
         containers["gateway"] = container_factory(GatewayService, dict(
             web_config, **service_config(amqp, database("gateway", postgres), CLOCK=clock,
-                                         RPC_TIMEOUT=rpc_timeout, HEALTH_RPC_TIMEOUT=3)))
+                                         RPC_TIMEOUT=rpc_timeout, HEALTH_RPC_TIMEOUT=3,
+                                         **gateway_extra)))
         for container in containers.values():
             container.start()
         return containers

@@ -40,7 +40,9 @@ def scalar(container, query):
 
 
 def test_repairs_survive_a_broker_outage_exactly_once(start_platform, proxy, rabbit_config, web_config):
-    platform = start_platform(proxy.amqp_uri(rabbit_config["vhost"]), postgres=True)
+    # one resident sends the whole load: lift the per-user write limit (abuse protection) here
+    platform = start_platform(proxy.amqp_uri(rabbit_config["vhost"]), postgres=True,
+                              GATEWAY_WRITE_LIMIT_PER_MINUTE=0)
     seed.load(rabbit_config["AMQP_URI"], TEST_SECRET, gateway_db_url=platform["gateway"].config["DB_URL"],
               wait=30)
     base = f"http://{web_config['WEB_SERVER_ADDRESS']}"
