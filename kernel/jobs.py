@@ -53,8 +53,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
-import eventlet
-from eventlet.event import Event as GreenEvent
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -63,7 +61,7 @@ from nameko.extensions import DependencyProvider
 from .clock import Clock, ensure_aware
 from .config import secret_from
 from .db import SharedClock, find_database
-from .lease import Backoff, claim_due
+from .lease import Backoff, PollingLoop, claim_due
 from .messaging.models import job_table
 from .messaging.outbox import EventContract
 from .tenancy import Caller
@@ -208,7 +206,7 @@ def _runner_name() -> str:
 
 
 @dataclass
-class JobExecutor:
+class JobExecutor(PollingLoop):
     """Claims and runs due jobs of one service database (no nameko in here).
 
     ``Session`` is a sessionmaker on the service's database, ``base`` its
@@ -233,32 +231,15 @@ class JobExecutor:
 
     def __post_init__(self):
         self.model = job_table(self.base)
-        self._running = False
-        self._wakeup = GreenEvent()
+        self.loop_name = f"jobs ({self.name})"
 
-    # -- loop -----------------------------------------------------------------
+    # -- loop (kernel.lease.PollingLoop) ---------------------------------------
+    def one_pass(self) -> int:
+        return self.run_once()
+
     def run(self) -> None:
-        self._running = True
         log.info("jobs: %s runs %s for projects %s", self.name, sorted(self.handlers) or "-", self.projects)
-        while self._running:
-            try:
-                done = self.run_once()
-            except Exception:  # never let the runner die; the rows wait in the table
-                log.exception("jobs: pass failed")
-                done = 0
-            if done >= self.batch_size and self._running:
-                eventlet.sleep(0)
-                continue
-            self._wakeup.wait(timeout=self.poll_interval)
-            self._wakeup = GreenEvent()
-
-    def wake(self) -> None:
-        if not self._wakeup.ready():
-            self._wakeup.send(True)
-
-    def stop(self) -> None:
-        self._running = False
-        self.wake()
+        super().run()
 
     # -- one pass ---------------------------------------------------------------
     def _mine(self):

@@ -23,12 +23,17 @@ capped, with an optional ``max_attempts`` after which the caller gives up.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
+import eventlet
+from eventlet.event import Event as GreenEvent
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 
 def lease_free(model, now: datetime):
@@ -88,3 +93,50 @@ class Backoff:
     def gives_up(self, attempts: int, max_attempts: int | None = None) -> bool:
         limit = max_attempts if max_attempts is not None else self.max_attempts
         return limit is not None and attempts >= limit
+
+
+
+class PollingLoop:
+    """The loop of a claimer (the outbox relay, the jobs runner): ``run()`` calls
+    ``one_pass()`` until ``stop()``; a full batch (``batch_size``) is followed at once,
+    otherwise it waits ``poll_interval`` seconds or until ``wake()`` (a commit that wrote
+    due rows). A pass that raises is logged and the loop goes on -- the rows wait in
+    their table. Subclasses set ``poll_interval``, ``batch_size`` and ``loop_name``."""
+
+    poll_interval: float = 1.0
+    batch_size: int = 100
+    loop_name: str = "polling loop"
+    _running: bool = False
+    _wakeup: GreenEvent | None = None
+
+    def one_pass(self) -> int:
+        """Claim and handle one batch; the number of rows handled."""
+        raise NotImplementedError
+
+    def run(self) -> None:
+        self._running = True
+        while self._running:
+            try:
+                handled = self.one_pass()
+            except Exception:  # never let the loop die
+                log.exception("%s: pass failed", self.loop_name)
+                handled = 0
+            if handled >= self.batch_size and self._running:
+                eventlet.sleep(0)
+                continue
+            self._event().wait(timeout=self.poll_interval)
+            self._wakeup = GreenEvent()
+
+    def _event(self) -> GreenEvent:
+        if self._wakeup is None:
+            self._wakeup = GreenEvent()
+        return self._wakeup
+
+    def wake(self) -> None:
+        event = self._event()
+        if not event.ready():
+            event.send(True)
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()

@@ -21,8 +21,6 @@ import json
 import logging
 from datetime import timedelta
 
-import eventlet
-from eventlet.event import Event as GreenEvent
 from kombu import Connection, Producer
 from kombu.exceptions import ChannelError, KombuError
 from nameko.amqp.publish import UndeliverableMessage
@@ -32,14 +30,16 @@ from sqlalchemy import update
 
 from ..clock import ensure_aware, clock_from_setting
 from ..config import amqp_ssl
-from ..lease import Backoff, claim_due
+from ..lease import Backoff, PollingLoop, claim_due
 from .models import kernel_tables
 
 log = logging.getLogger(__name__)
 
 
 
-class OutboxRelay:
+class OutboxRelay(PollingLoop):
+    loop_name = "outbox relay"
+
     def __init__(self, Session, base, amqp_uri: str, *, config: dict | None = None,
                  clock=None, poll_interval: float = 1.0, batch_size: int = 100,
                  lease_seconds: float = 30, backoff_max: float = 60,
@@ -54,8 +54,6 @@ class OutboxRelay:
         self.lease = timedelta(seconds=lease_seconds)
         self.backoff = Backoff(base=1.0, cap=backoff_max)
         self.unrouted_give_up = timedelta(seconds=unrouted_give_up)
-        self._running = False
-        self._wakeup = GreenEvent()
         # The relay owns its connection (not a shared pool): after any failure it
         # is thrown away and the next pass dials again, so a broker restart
         # cannot leave the relay holding a dead socket.
@@ -73,29 +71,13 @@ class OutboxRelay:
             unrouted_give_up=float(config.get("OUTBOX_UNROUTED_GIVE_UP", 600)),
         )
 
-    # -- loop ---------------------------------------------------------------
-    def wake(self) -> None:
-        if not self._wakeup.ready():
-            self._wakeup.send(True)
+    # -- loop (kernel.lease.PollingLoop) ------------------------------------
+    def one_pass(self) -> int:
+        return self.relay_once()
 
     def stop(self) -> None:
-        self._running = False
-        self.wake()
+        super().stop()
         self._reset()
-
-    def run(self) -> None:
-        self._running = True
-        while self._running:
-            try:
-                published = self.relay_once()
-            except Exception:  # never let the relay die; the rows wait in the table
-                log.exception("outbox relay pass failed")
-                published = 0
-            if published >= self.batch_size:
-                eventlet.sleep(0)
-                continue
-            self._wakeup.wait(timeout=self.poll_interval)
-            self._wakeup = GreenEvent()
 
     # -- one pass -----------------------------------------------------------
     def _claim(self) -> list:
