@@ -66,13 +66,17 @@ def machine() -> dict:
             "python": py_platform.python_version(), "commit": commit}
 
 
-def write_results(path: Path, results: list[dict], opts, started: datetime, seconds: float) -> None:
+def write_results(path: Path, results: list[dict], opts, started: datetime, seconds: float,
+                  load_before: tuple) -> None:
     m = machine()
+    load_after = os.getloadavg()
     lines = ["# Benchmark results", "",
              f"Written by `./wuye bench` on {started.strftime('%Y-%m-%d %H:%M UTC')} "
              f"({seconds / 60:.0f} min), commit {m['commit'] or '?'}.", "",
              f"Machine: {m['nproc']} CPUs ({m['cpu']}), Linux {m['kernel']}, Python {m['python']}; "
-             f"every service, the broker, PostgreSQL and wrk on this one machine.", "",
+             f"every service, the broker, PostgreSQL and wrk on this one machine; load average "
+             f"{load_before[0]:.1f} before the run, {load_after[0]:.1f} after (anything else running "
+             f"takes CPU from the figures).", "",
              f"Settings: {opts.repeats} repeats, {opts.duration:g} s per wrk run, {opts.clients} clients (GET), "
              f"{opts.post_clients} clients (POST), pipeline {opts.pipeline_seconds:g} s at "
              f"{opts.events_per_second:g} events/s. Figures are medians of the repeats unless marked min.", "",
@@ -107,7 +111,7 @@ def main(argv=None) -> int:
 
     names = opts.figures or list(ORDER)
     write_to = opts.results or (RESULTS if not opts.figures else None)
-    started, t0 = datetime.now(timezone.utc), time.monotonic()
+    started, t0, load_before = datetime.now(timezone.utc), time.monotonic(), os.getloadavg()
     results, failed = [], []
     try:
         for name in names:
@@ -134,7 +138,7 @@ def main(argv=None) -> int:
         for r in results:
             print(f"  {r['name']:9} {r['summary']}")
     if write_to is not None:
-        write_results(write_to, results, opts, started, time.monotonic() - t0)
+        write_results(write_to, results, opts, started, time.monotonic() - t0, load_before)
         print(f"\nwuye bench: wrote {write_to}")
     return 1 if failed else 0
 

@@ -295,6 +295,7 @@ def pipeline(opts) -> dict:
 
 def _pipeline_run(p, flows, env, rate, opts, tag) -> dict:
     backlog = []
+    tickets_before = flows.state()["tickets"]
     started = time.monotonic()
     since = datetime.now(timezone.utc) - timedelta(seconds=0.5)
 
@@ -306,7 +307,7 @@ def _pipeline_run(p, flows, env, rate, opts, tag) -> dict:
             queues = {}
         queued = sum(q["messages"] for q in queues.values())
         backlog.append((round(time.monotonic() - started), sum(state["outbox_pending"].values()), queued,
-                        state["tickets"]))
+                        state["tickets"] - tickets_before))
 
     result = wrk.run(p.url + "/api/v1/repairs", "post_repair.lua", connections=opts.pipeline_clients,
                      threads=2, duration=opts.pipeline_seconds, every=sample, tick=5.0,
@@ -358,7 +359,7 @@ def _pipeline_report(runs, per_flow, opts) -> dict:
     ordered = sorted(runs["full"], key=lambda r: r["timings"]["commit_to_last"]["p95"] or 0)
     r = ordered[len(ordered) // 2]
     t = r["timings"]
-    lines.append(f"  backlog over time (median full-rate run; t s: outbox pending / messages queued / tickets):")
+    lines.append(f"  backlog over time (median full-rate run; t s: outbox pending / messages queued / tickets made so far):")
     lines.append("    " + "  ".join(f"{at}s: {o}/{q}/{n}" for at, o, q, n in r["backlog"]))
     lines.append(f"  messages still queued once every flow had completed: "
                  f"{', '.join(f'{k} {v}' for k, v in r['left'].items()) or 'none'}")
@@ -477,7 +478,8 @@ def outbox(opts) -> dict:
         vhost.delete()
     return {"name": "outbox", "title": "Transactional outbox vs direct publish",
             "lines": [line for o in out for line in o["lines"]],
-            "summary": "; ".join(o["summary"] for o in out), "data": [o["data"] for o in out]}
+            "summary": "; ".join(f"{o['name'].split('-', 1)[1]}: {o['summary']}" for o in out),
+            "data": [o["data"] for o in out]}
 
 
 def _old_bench(name: str, results: list[dict]) -> dict:
