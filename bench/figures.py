@@ -25,6 +25,7 @@ from deploy import seed
 
 from . import wrk
 from .flows import Flows, timings
+from .naive_gateway import comparable
 from .platform import BenchPlatform
 from .stats import fmt, ratio, summary, wrk_row, wrk_table
 
@@ -102,7 +103,7 @@ def _get_figure(name: str, title: str, path_of, opts) -> dict:
         if real_body.status_code != 200 or naive_body.status_code != 200:
             raise RuntimeError(f"{path}: gateway {real_body.status_code} {real_body.text[:200]}, "
                                f"naive {naive_body.status_code} {naive_body.text[:200]}")
-        same = _same_body(real_body.json(), naive_body.json())
+        same = _same_body(comparable(real_body.json()), comparable(naive_body.json()))
         env = {"BENCH_TOKEN": token, "BENCH_PATH": path}
         args = dict(connections=opts.clients, threads=opts.wrk_threads, env=env)
         print(f"bench: {name}: warm-up, then {opts.repeats} x ({opts.duration:g} s gateway, "
