@@ -1,0 +1,118 @@
+"""The bench harness works (no timing is asserted): the naive baseline gateway answers
+what the real gateway answers, wrk's summary line is read, and the Lua scripts drive
+the real gateway (GETs with the token, POSTs each with its own Idempotency-Key)."""
+from __future__ import annotations
+
+import shutil
+
+import eventlet
+import pytest
+import requests
+
+from bench import naive_gateway, wrk
+from deploy import seed
+from kernel.testing import TEST_SECRET, TEST_TOKEN_SECRET, wait_for
+
+SAMPLE = """Running 2s test @ http://127.0.0.1:8140/api/v1/tickets/7
+  1 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    52.31ms   11.02ms 120.40ms   71.00%
+    Req/Sec   152.10     20.33   190.00     70.00%
+  304 requests in 2.00s, 1.10MB read
+  Non-2xx or 3xx responses: 2
+Requests/sec:    151.87
+Transfer/sec:    563.20KB
+BENCH_RESULT {"requests": 304, "duration_us": 2001712, "bytes": 1153290, "errors": {"connect": 0, \
+"read": 0, "write": 0, "status": 2, "timeout": 1}, "latency_us": {"p50": 51877, "p90": 66001, "p95": 74310, \
+"p99": 98700, "mean": 52310.4, "max": 120400}, "statuses": {"200": 302, "503": 2}}
+"""
+
+
+def test_the_wrk_summary_is_parsed():
+    result = wrk.parse(SAMPLE)
+    assert result.requests == 304 and result.rps == pytest.approx(151.87)
+    assert result.p50_ms == pytest.approx(51.877) and result.p95_ms == pytest.approx(74.31)
+    assert result.statuses == {"200": 302, "503": 2}
+    assert result.ok == 302 and result.failed == 3          # two 503s and one timeout
+    with pytest.raises(ValueError):
+        wrk.parse("Requests/sec: 10.0\n")                   # a script without bench.done
+
+
+def test_without_wrk_the_bench_says_how_to_install_it(monkeypatch, capsys):
+    from bench.__main__ import main
+
+    monkeypatch.setattr(wrk.shutil, "which", lambda name: None)
+    assert main(["overview"]) == 2
+    assert "apt-get install wrk" in capsys.readouterr().err
+
+
+@pytest.fixture
+def bench_platform(start_platform, rabbit_config, web_config):
+    containers = start_platform(GATEWAY_WRITE_LIMIT_PER_MINUTE=0)
+    gateway_db = containers["gateway"].config["DB_URL"]
+    seed.load(rabbit_config["AMQP_URI"], TEST_SECRET, gateway_db_url=gateway_db, wait=30)
+    return {"url": f"http://{web_config['WEB_SERVER_ADDRESS']}", "gateway_db": gateway_db,
+            "amqp_uri": rabbit_config["AMQP_URI"]}
+
+
+@pytest.fixture
+def naive(bench_platform):
+    ready = eventlet.Event()
+    thread = eventlet.spawn(naive_gateway.serve, 0, {
+        "AMQP_URI": bench_platform["amqp_uri"], "WUYE_SECRET": TEST_SECRET,
+        "GATEWAY_TOKEN_SECRET": TEST_TOKEN_SECRET, "DB_URL": bench_platform["gateway_db"]},
+        ready=lambda sock: ready.send(sock.getsockname()[1]))
+    port = ready.wait()
+    yield f"http://127.0.0.1:{port}"
+    thread.kill()
+
+
+def _token(url: str) -> str:
+    response = requests.post(f"{url}/api/v1/auth/token",
+                             json={"username": "zhangwei", "password": seed.DEMO_PASSWORD}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def test_the_naive_gateway_answers_the_same_bodies(bench_platform, naive):
+    url = bench_platform["url"]
+    token = _token(url)
+    headers = {"Authorization": f"Bearer {token}"}
+    unit = seed.unit_id("LH", "1栋", "0101")
+    created = requests.post(f"{url}/api/v1/repairs", headers=headers, timeout=10, json={
+        "unit_id": unit, "category": "public_area", "content": "楼道灯不亮", "location": "1栋3楼楼道"})
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    wait_for(lambda: requests.get(f"{url}/api/v1/tickets/{ticket['id']}", headers=headers,
+                                  timeout=10).json()["status"] == "dispatched", timeout=20,
+             message="the ticket dispatched (its body no longer changes)")
+    wait_for(lambda: requests.get(f"{url}/api/v1/units/{unit}/notifications", headers=headers,
+                                  timeout=10).json(), timeout=20, message="the acknowledgement stored")
+
+    for path in (f"/api/v1/tickets/{ticket['id']}", f"/api/v1/units/{unit}/overview"):
+        real = requests.get(url + path, headers=headers, timeout=10)
+        baseline = requests.get(naive + path, headers=headers, timeout=10)
+        assert real.status_code == baseline.status_code == 200, (real.text, baseline.text)
+        assert naive_gateway.comparable(baseline.json()) == naive_gateway.comparable(real.json()), path
+    # same refusals: a stranger's id and a missing token
+    assert requests.get(f"{naive}/api/v1/tickets/no-such-ticket", headers=headers, timeout=10).json() == \
+        requests.get(f"{url}/api/v1/tickets/no-such-ticket", headers=headers, timeout=10).json()
+    assert requests.get(f"{naive}/api/v1/tickets/{ticket['id']}", timeout=10).status_code == 401
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_the_lua_scripts_drive_the_gateway(bench_platform):
+    url = bench_platform["url"]
+    token = _token(url)
+    unit = seed.unit_id("LH", "1栋", "0101")
+
+    posted = wrk.run(f"{url}/api/v1/repairs", "post_repair.lua", connections=2, threads=2, duration=1,
+                     env={"BENCH_TOKEN": token, "BENCH_UNIT": unit, "BENCH_TAG": "harness"})
+    assert posted.requests > 0 and set(posted.statuses) == {"201"}, posted.statuses   # no key answered twice
+
+    headers = {"Authorization": f"Bearer {token}"}
+    page = requests.get(f"{url}/api/v1/tickets", headers=headers, params={"limit": 200}, timeout=10).json()
+    ticket_id = page["items"][0]["id"]
+    got = wrk.run(url, "get.lua", connections=2, threads=1, duration=1,
+                  env={"BENCH_TOKEN": token, "BENCH_PATH": f"/api/v1/tickets/{ticket_id}"})
+    assert got.requests > 0 and got.statuses == {"200": got.ok} and got.p95_ms >= got.p50_ms > 0
