@@ -223,10 +223,15 @@ class Database(DependencyProvider):
 
 
 def find_database(container) -> Database | None:
-    for dep in container.dependencies:
-        if isinstance(dep, Database):
-            return dep
-    return None
+    """The container's :class:`Database` (its dependencies are fixed once it exists:
+    looked up once, then remembered on the container -- this runs for every worker)."""
+    try:
+        return container.__dict__["_wuye_database"]
+    except KeyError:
+        pass
+    found = next((dep for dep in container.dependencies if isinstance(dep, Database)), None)
+    container.__dict__["_wuye_database"] = found
+    return found
 
 
 # -- migrations ---------------------------------------------------------------
