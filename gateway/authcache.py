@@ -103,6 +103,8 @@ class TokenCache:
         self._claims: dict[str, tuple[str, dict]] = {}   # token -> (key it was checked with, claims)
         self._users: dict[str, tuple[tuple, AuthUser]] = {}
         self.loads = 0            # how often a user was (re)loaded: for tests and curiosity
+        self._check_sql: str | None = None
+        self._positional: list | None = None
 
     def claims(self, token: str, secret: str) -> dict:
         known = self._claims.get(token)
@@ -119,18 +121,17 @@ class TokenCache:
             raise Unauthenticated("the token has expired; log in again", code="token_expired")
         user_id = str(claims["sub"])
         jti = str(claims.get("jti") or "")[:36]
+        row = self._check(user_id, jti)
+        if row is None or not row[1] or claims.get("ver") != row[0] or (jti and row[3]):
+            self._users.pop(user_id, None)
+            raise Unauthenticated("the token has been revoked", code="token_revoked")
+        stamp = (row[0], bool(row[1]), row[2])      # updated_at as the driver gives it: compared only
+        entry = self._users.get(user_id)
+        if entry is not None and entry[0] == stamp:
+            return entry[1]
+        # the stamp was read BEFORE the user and its scopes: if they change in between,
+        # the entry holds newer data under an older stamp, and is simply loaded again
         with self.engine.connect() as conn:
-            row = conn.execute(CHECK, {"user_id": user_id, "jti": jti}).first()
-            if (row is None or not row.active or claims.get("ver") != row.token_version
-                    or (jti and row.revoked)):
-                self._users.pop(user_id, None)
-                raise Unauthenticated("the token has been revoked", code="token_revoked")
-            stamp = (row.token_version, bool(row.active), row.updated_at)
-            entry = self._users.get(user_id)
-            if entry is not None and entry[0] == stamp:
-                return entry[1]
-            # the stamp was read BEFORE the user and its scopes: if they change in between,
-            # the entry holds newer data under an older stamp, and is simply loaded again
             user_row = conn.execute(LOAD_USER, {"user_id": user_id}).first()
             scopes = conn.execute(LOAD_SCOPES, {"user_id": user_id}).all()
         if user_row is None:
@@ -139,6 +140,27 @@ class TokenCache:
         self.loads += 1
         _remember(self._users, user_id, (stamp, user), self.max_users)
         return user
+
+    def _check(self, user_id: str, jti: str):
+        """(token_version, active, updated_at, revoked) of the user, or None: the one query of
+        every request, sent as the driver's own SQL (compiled once) on a pooled connection."""
+        if self._check_sql is None:
+            compiled = CHECK.compile(dialect=self.engine.dialect)
+            self._check_sql = str(compiled)
+            self._positional = compiled.positiontup
+        params = {"user_id": user_id, "jti": jti}
+        if self._positional is not None:
+            params = tuple(params[name] for name in self._positional)
+        conn = self.engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(self._check_sql, params)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            conn.close()          # back to the pool (rolled back there)
 
     def forget(self, user_id: str) -> None:
         self._users.pop(user_id, None)

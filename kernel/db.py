@@ -187,6 +187,10 @@ class Database(DependencyProvider):
         session = self.sessions.pop(worker_ctx, None)
         if session is None:
             return
+        if (exc_info is None and before_commit is None and not session.in_transaction()
+                and not (session.new or session.dirty or session.deleted)):
+            session.close()       # the worker never used its session: nothing to commit
+            return
         try:
             if exc_info is None:
                 if before_commit is not None:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel import errors as kerr
-from kernel.db import make_engine
-from kernel.testing import migrated_sqlite
+from kernel.config import migrations_dir
+from kernel.db import make_engine, upgrade
 from gateway import accounts
 from gateway.authcache import TokenCache
 from gateway.models import User, UserScope
@@ -19,8 +19,11 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)     # the clock stands s
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(migrated_sqlite(tmp_path, "gateway"))
+def engine(db_url):
+    """The gateway's database, migrated: SQLite and PostgreSQL (the check is sent in each
+    driver's own SQL)."""
+    upgrade(migrations_dir("gateway"), db_url)
+    engine = make_engine(db_url)
     yield engine
     engine.dispose()
 
