@@ -73,10 +73,29 @@ def json_bytes(payload) -> bytes:
         return json.dumps(payload, ensure_ascii=False).encode()
 
 
+class JsonResponse(Response):
+    """A werkzeug ``Response`` that, for the API's plain case (a buffered body, no
+    Location header, a status with a body, not HEAD), starts the WSGI response from
+    its headers as they are -- skipping ``get_wsgi_headers``' copy and fix-ups, which
+    change nothing there. Everything else goes the werkzeug way."""
+
+    def __call__(self, environ, start_response):
+        status = self.status_code
+        if (environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in (204, 304)
+                or not self.is_sequence or "Location" in self.headers or "Content-Location" in self.headers):
+            return super().__call__(environ, start_response)
+        body = self.get_data()
+        headers = self.headers.to_wsgi_list()
+        if "Content-Length" not in self.headers:
+            headers.append(("Content-Length", str(len(body))))
+        start_response(self.status, headers)
+        return [body]
+
+
 def json_response_raw(body: bytes, status: int = 200, headers: dict | None = None) -> Response:
     """A response whose body is JSON already (e.g. prebuilt by a read model): sent as
     it is, with the same headers as :func:`json_response`. The caller vouches for it."""
-    response = Response(body, status=status, headers=_JSON_HEADERS)
+    response = JsonResponse(body, status=status, headers=_JSON_HEADERS)
     if headers:
         for key, value in headers.items():
             response.headers[key] = value
