@@ -79,11 +79,11 @@ class JsonResponse(Response):
     its headers as they are -- skipping ``get_wsgi_headers``' copy and fix-ups, which
     change nothing there. Everything else goes the werkzeug way."""
 
-    def __call__(self, environ, start_response):
+    def __call__(self, wsgi_env, start_response):
         status = self.status_code
-        if (environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in (204, 304)
+        if (wsgi_env.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in (204, 304)
                 or not self.is_sequence or "Location" in self.headers or "Content-Location" in self.headers):
-            return super().__call__(environ, start_response)
+            return super().__call__(wsgi_env, start_response)
         body = self.get_data()
         headers = self.headers.to_wsgi_list()
         if "Content-Length" not in self.headers:
