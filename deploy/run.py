@@ -11,6 +11,12 @@ at most 30 s) and starts again from 1 s once the process has stayed up for
 ``STABLE_AFTER`` seconds. A service crashing in a loop keeps being retried;
 only Ctrl-C / SIGTERM stops the platform. The gateway listens on 127.0.0.1
 unless told otherwise (``--host`` or ``WUYE_HOST``).
+
+The gateway runs as ``GATEWAY_PROCESSES`` processes (default: one per CPU, at most
+4) listening on the same port: each socket is opened with ``SO_REUSEPORT``, so the
+kernel spreads connections over them. They are named ``gateway``, ``gateway-2``
+... and supervised each like a service; a dead one's connections go to the others
+until it is back. They share nothing but the database (tokens, revocations).
 """
 from __future__ import annotations
 
@@ -89,6 +95,34 @@ class RestartPolicy:
 
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672//"
+MAX_DEFAULT_GATEWAY_PROCESSES = 4
+
+
+def gateway_processes(env=None) -> int:
+    """``GATEWAY_PROCESSES``: how many gateway processes share the port. Unset, empty or
+    ``auto``: one per CPU, at most 4 (the services need the other cores' time too)."""
+    raw = os.environ.get("GATEWAY_PROCESSES", "") if env is None else env.get("GATEWAY_PROCESSES", "")
+    value = str(raw or "").strip()
+    if value.lower() in ("", "auto"):
+        return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_GATEWAY_PROCESSES))
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SystemExit(f"Wuye: GATEWAY_PROCESSES must be a whole number >= 1 or 'auto', not {value!r}")
+    return count
+
+
+def process_names(gateways: int) -> list[str]:
+    """The processes the runner starts: each service, then ``gateway``, ``gateway-2`` ..."""
+    return [name for name in SERVICES if name != "gateway"] + \
+        ["gateway"] + [f"gateway-{i}" for i in range(2, gateways + 1)]
+
+
+def service_of(name: str) -> str:
+    """``gateway-2`` -> ``gateway``: the service a process runs."""
+    return name.split("-", 1)[0]
 
 
 def ensure_vhost(amqp_uri: str, api: str | None = None) -> bool:
@@ -150,8 +184,9 @@ def wipe_local_data() -> None:
 
 class Platform:
     def __init__(self, port: int, verbose: bool, host: str = "127.0.0.1",
-                 policy: RestartPolicy | None = None):
+                 policy: RestartPolicy | None = None, gateways: int | None = None):
         self.port = port
+        self.names = process_names(gateway_processes() if gateways is None else gateways)
         self.host = host
         self.verbose = verbose
         self.procs: dict[str, subprocess.Popen] = {}
@@ -172,7 +207,7 @@ class Platform:
         self.env.setdefault("GATEWAY_PUBLIC_URL", f"http://{shown_host}:{self.port}")
         # eventlet announces its deprecation on import, in every process; once is enough (here)
         self.env.setdefault("PYTHONWARNINGS", "ignore::Warning:eventlet")
-        for name in SERVICES:
+        for name in self.names:
             self.launch(name)
             print(f"  started {name:8} pid {self.procs[name].pid}")
 
@@ -180,8 +215,8 @@ class Platform:
         out = None if self.verbose else open(self.logs / f"{name}.log", "ab")
         try:
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "kernel.serve", "--config", str(ROOT / f"deploy/config/{name}.yaml"),
-                 SERVICES[name]], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "kernel.serve", "--config",
+                 str(ROOT / f"deploy/config/{service_of(name)}.yaml"), SERVICES[service_of(name)]], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
         finally:
             if out is not None:
@@ -262,6 +297,7 @@ def main(argv=None) -> int:
     parser.add_argument("--verbose", action="store_true", help="service logs to the console, not var/log")
     parser.add_argument("--migrate-only", action="store_true", help="apply migrations and exit")
     args = parser.parse_args(argv)
+    gateways = gateway_processes()          # a bad value stops here, before anything starts
 
     make_private(var_dir())
     if args.fresh:
@@ -280,7 +316,7 @@ def main(argv=None) -> int:
               "  AMQP_URI=amqp://guest:guest@127.0.0.1:5672/mycopy ./wuye up --port 8100")
         return 1
 
-    platform = Platform(args.port, args.verbose, host=args.host)
+    platform = Platform(args.port, args.verbose, host=args.host, gateways=gateways)
     stopping = {"now": False}
 
     def on_signal(signum, _frame):
@@ -309,7 +345,7 @@ def main(argv=None) -> int:
         return 0
     except Exception as exc:  # start-up failed: say why, with the logs that show it
         print(f"Wuye: start-up failed: {exc}")
-        for name in SERVICES:
+        for name in platform.names:
             print(f"--- {name} (var/log/{name}.log) ---\n{platform.tail(name, 15)}")
         return 1
     finally:

@@ -3,8 +3,10 @@
 Passwords: scrypt with a random salt. Tokens: HS256 JWTs carrying the user id,
 an expiry and the user's ``token_version`` -- changing a password or
 deactivating a user bumps the version, which revokes every token issued before.
-The roles and scopes are read from the database on every request, so a change
-takes effect at once, not at the next login.
+Every request checks the user's ``token_version``, ``active`` and ``updated_at``
+in the database (one query by primary key, ``gateway.authcache``); the roles and
+scopes are cached per process and loaded again when that stamp moved, so a change
+takes effect at once, not at the next login -- in every gateway process.
 """
 from __future__ import annotations
 
@@ -170,6 +172,9 @@ def change_password(session: Session, user: User, current: str, new: str, now: d
 
 
 def caller_for(user: User) -> Caller:
+    cached = getattr(user, "caller", None)     # gateway.authcache.AuthUser: built once
+    if cached is not None:
+        return cached
     return Caller(
         user_id=user.id, kind=user.kind, group_id=user.group_id, roles=user.role_set,
         project_ids=frozenset(s.project_id for s in user.scopes if s.unit_id is None and s.project_id),

@@ -1,11 +1,13 @@
 """The gateway owns who may log in, with which roles, over which projects/units."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from kernel.clock import UTC, ensure_aware
 from kernel.db import UtcDateTime, new_base
 
 Base = new_base()
@@ -76,3 +78,42 @@ class RevokedToken(Base):
     user_id: Mapped[str] = mapped_column(String(36))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     revoked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# -- the revocation stamp -------------------------------------------------------
+# A gateway process caches each user with the (token_version, active, updated_at) it
+# was loaded with (gateway.authcache) and checks that triple on every request. So a
+# change of a user's roles, scopes or name MUST move ``updated_at``: every ORM flush
+# that touches a user or one of its scopes stamps the user with a strictly later
+# ``updated_at`` (also when the platform clock stands still). Code that writes these
+# tables without the ORM sets ``updated_at`` itself.
+
+def _stamp(session: Session, user: User) -> None:
+    history = sa_inspect(user).attrs.updated_at.history
+    if history.deleted or history.unchanged:
+        old = (history.deleted or history.unchanged)[0]
+    else:
+        old = session.execute(select(User.updated_at).where(User.id == user.id)).scalar()
+    new = history.added[0] if history.added else datetime.now(UTC)
+    if old is not None and new is not None and ensure_aware(new) <= ensure_aware(old):
+        new = ensure_aware(old) + timedelta(microseconds=1)
+    user.updated_at = new
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_changed_users(session: Session, _flush_context, _instances) -> None:
+    touched: dict[int, User] = {}
+    new = set(map(id, session.new))
+    with session.no_autoflush:
+        for obj in (*session.dirty, *session.deleted, *session.new):
+            if isinstance(obj, User):
+                if id(obj) not in new and obj not in session.deleted and session.is_modified(obj):
+                    touched[id(obj)] = obj
+            elif isinstance(obj, UserScope):
+                owner = obj.user
+                if owner is None and obj.user_id is not None:
+                    owner = session.get(User, obj.user_id)
+                if owner is not None and id(owner) not in new and owner not in session.deleted:
+                    touched[id(owner)] = owner
+        for user in touched.values():
+            _stamp(session, user)

@@ -10,6 +10,7 @@ and methods included, so every error body is JSON.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import math
@@ -17,10 +18,13 @@ import re
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from functools import partial, wraps
+from functools import cached_property, partial, wraps
+
+import orjson
 
 from eventlet.event import Event
 from marshmallow import Schema
+from nameko.exceptions import IncorrectSignature
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -31,7 +35,9 @@ from kernel.db import SharedClock, find_database
 from kernel.entrypoints import finish_unit_of_work
 
 from . import accounts
+from .authcache import TokenCache
 from .errors import HttpError, error_response, is_refusal, json_response
+from .fastdump import Dumper
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +80,25 @@ class RouteSpec:
     def rule(self) -> str:
         return re.sub(r"\{(\w+)\}", r"<string:\1>", self.path)
 
+    # one schema instance per route, made on first use (a schema's load/dump keeps no
+    # state between calls, and never yields to another green thread in the middle)
+    @cached_property
+    def query_schema(self) -> Schema | None:
+        return self.query() if self.query else None
+
+    @cached_property
+    def body_schema(self) -> Schema | None:
+        return self.body() if self.body else None
+
+    @cached_property
+    def response_schema(self) -> Schema | None:
+        return self.response(many=self.many) if self.response else None
+
+    @cached_property
+    def response_dumper(self) -> Dumper | None:
+        """The response schema's dump, planned once (``gateway.fastdump``: same result)."""
+        return Dumper(self.response_schema) if self.response else None
+
 
 ROUTES: list[RouteSpec] = []
 
@@ -103,6 +128,31 @@ class RateLimiter(SharedExtension):
         return None
 
 
+class AuthCache(SharedExtension):
+    """The process's token -> user cache (``gateway.authcache``), shared by every route,
+    with what it needs looked up once: the database's engine and the token key."""
+
+    def setup(self):
+        self._cache: TokenCache | None = None
+        self._secret: str | None = None
+
+    @property
+    def cache(self) -> TokenCache:
+        if self._cache is None:
+            self._cache = TokenCache(find_database(self.container).engine)
+        return self._cache
+
+    @property
+    def secret(self) -> str:
+        if self._secret is None:
+            # raises Unavailable (503) while the gateway has no usable key: not remembered
+            self._secret = accounts.token_secret(self.container.config)
+        return self._secret
+
+    def user(self, token: str, now):
+        return self.cache.user(token, self.secret, now)
+
+
 class JsonWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
@@ -126,33 +176,47 @@ class JsonHttp(HttpRequestHandler):
 
     shared_clock = SharedClock()
     limiter = RateLimiter()
+    auth_cache = AuthCache()
 
     def __init__(self, method, url, spec: RouteSpec | None = None, **kwargs):
         self.spec = spec
+        self._signature = None
         super().__init__(method, url, **kwargs)
 
     def authenticate(self, request):
         """The user behind the bearer token -- checked before anything in the request
-        is looked at, so an anonymous caller learns nothing from validation errors."""
+        is looked at, so an anonymous caller learns nothing from validation errors.
+        A :class:`gateway.authcache.AuthUser`, checked against the database on every
+        request (one query by primary key), cached between them."""
         token = accounts.bearer_token(request.headers.get("Authorization", ""))
-        with find_database(self.container).short_session() as session:
-            return accounts.user_from_token(session, token, accounts.token_secret(self.container.config),
-                                            self.shared_clock.clock.now())
+        return self.auth_cache.user(token, self.shared_clock.clock.now())
 
     def get_entrypoint_parameters(self, request):
         kwargs = dict(request.path_values)
         spec = self.spec
-        if spec and spec.auth:
+        if spec is None:
+            return (request,), kwargs
+        if spec.auth:
             kwargs["user"] = self.authenticate(request)
             if request.method in WRITE_METHODS:
                 self.limit_writes(kwargs["user"])
-        if spec and spec.query:
-            kwargs["query"] = spec.query().load(_query(request))
-        if spec and spec.body:
-            kwargs["body"] = spec.body().load(_json_body(request))
-        if spec and spec.idempotent:
+        if spec.query:
+            kwargs["query"] = spec.query_schema.load(_query(request))
+        if spec.body:
+            kwargs["body"] = spec.body_schema.load(_json_body(request))
+        if spec.idempotent:
             kwargs["idempotency_key"] = _idempotency_key(request)
         return (request,), kwargs
+
+    def check_signature(self, args, kwargs):
+        """nameko's check, with the handler's signature taken once (not per request)."""
+        if self._signature is None:
+            self._signature = inspect.signature(getattr(self.container.service_cls, self.method_name),
+                                                follow_wrapped=False)
+        try:
+            self._signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc)) from None
 
     def limit_writes(self, user) -> None:
         """``GATEWAY_WRITE_LIMIT_PER_MINUTE`` writes per user (0: no limit) -> 429 + Retry-After."""
@@ -193,7 +257,7 @@ class JsonHttp(HttpRequestHandler):
             status = 201 if result.created else 200
             result = result.data
         if spec and spec.response and result is not None:
-            result = spec.response(many=spec.many).dump(result)
+            result = spec.response_dumper.dump(result)
         return json_response(result, status)
 
 
@@ -206,9 +270,14 @@ def _json_body(request) -> dict:
     if request.mimetype != "application/json":
         raise HttpError(415, "json_required", "send the body as application/json")
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise HttpError(400, "invalid_json", "the body is not valid JSON") from None
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # what orjson refuses the standard parser may take (NaN, huge integers, lone
+        # surrogates -- refused below with their own message): it decides, as before
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise HttpError(400, "invalid_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HttpError(400, "invalid_json", "the body must be a JSON object")
     _check_json(data)

@@ -187,6 +187,10 @@ class Database(DependencyProvider):
         session = self.sessions.pop(worker_ctx, None)
         if session is None:
             return
+        if (exc_info is None and before_commit is None and not session.in_transaction()
+                and not (session.new or session.dirty or session.deleted)):
+            session.close()       # the worker never used its session: nothing to commit
+            return
         try:
             if exc_info is None:
                 if before_commit is not None:
@@ -223,10 +227,15 @@ class Database(DependencyProvider):
 
 
 def find_database(container) -> Database | None:
-    for dep in container.dependencies:
-        if isinstance(dep, Database):
-            return dep
-    return None
+    """The container's :class:`Database` (its dependencies are fixed once it exists:
+    looked up once, then remembered on the container -- this runs for every worker)."""
+    try:
+        return container.__dict__["_wuye_database"]
+    except KeyError:
+        pass
+    found = next((dep for dep in container.dependencies if isinstance(dep, Database)), None)
+    container.__dict__["_wuye_database"] = found
+    return found
 
 
 # -- migrations ---------------------------------------------------------------

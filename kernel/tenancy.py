@@ -177,6 +177,16 @@ DEFAULT_CONTEXT_TTL = 60.0
 DEFAULT_CLOCK_SKEW = 5.0
 
 
+def caller_payload(caller: Caller) -> str:
+    """The caller as the JSON text a context carries; made once per ``Caller`` object (it is
+    frozen: the gateway keeps one per cached user and signs it for every call)."""
+    payload = caller.__dict__.get("_payload_json")
+    if payload is None:
+        payload = json.dumps(caller.to_dict(), sort_keys=True, ensure_ascii=False)
+        object.__setattr__(caller, "_payload_json", payload)
+    return payload
+
+
 def context_for(caller: Caller, secret: str, service: str, method: str, *,
                 ttl: float = DEFAULT_CONTEXT_TTL, now: float | None = None,
                 request_id: str | None = None) -> dict:
@@ -188,7 +198,7 @@ def context_for(caller: Caller, secret: str, service: str, method: str, *,
     are wall-clock seconds (``time.time()``), not the platform clock a test may move.
     """
     issued = time.time() if now is None else now
-    payload = json.dumps(caller.to_dict(), sort_keys=True, ensure_ascii=False)
+    payload = caller_payload(caller)
     claims = json.dumps({"iat": round(issued, 3), "exp": round(issued + ttl, 3), "service": service,
                          "method": method, "rid": request_id or uuid.uuid4().hex},
                         sort_keys=True, separators=(",", ":"))

@@ -1,6 +1,8 @@
 """The runner's restart back-off and the privacy of its local data."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from deploy import run
@@ -14,6 +16,26 @@ def test_backoff_doubles_to_a_cap_and_resets_after_a_stable_run():
     assert policy.delay("notify", uptime=2) == 1                 # per service
     assert policy.delay("tickets", uptime=61) == 1               # it stayed up a while: start over
     assert policy.total["tickets"] == 9
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, min(os.cpu_count() or 1, 4)), ("", min(os.cpu_count() or 1, 4)), ("auto", min(os.cpu_count() or 1, 4)),
+    ("1", 1), ("3", 3), (" 6 ", 6),
+])
+def test_gateway_processes_setting(value, expected):
+    env = {} if value is None else {"GATEWAY_PROCESSES": value}
+    assert run.gateway_processes(env) == expected
+    names = run.process_names(expected)
+    assert names[:4] == ["archive", "tickets", "billing", "notify"]
+    assert names[4:] == ["gateway"] + [f"gateway-{i}" for i in range(2, expected + 1)]
+    assert {run.service_of(name) for name in names[4:]} == {"gateway"}
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_gateway_processes_setting_stops_the_runner(value):
+    with pytest.raises(SystemExit) as exc:
+        run.gateway_processes({"GATEWAY_PROCESSES": value})
+    assert "GATEWAY_PROCESSES" in str(exc.value)
 
 
 def test_var_dir_and_local_secret_are_private(tmp_path, monkeypatch):

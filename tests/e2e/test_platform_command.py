@@ -12,7 +12,7 @@ import sys
 import pytest
 import requests
 
-from deploy import seed
+from deploy import run, seed
 from kernel.config import ROOT
 from kernel.testing import wait_for
 
@@ -72,8 +72,8 @@ def test_run_command_serves_the_flow_and_stops_cleanly(running_platform):
     assert proc.wait(timeout=30) == 0
     output = (tmp_path / "run.out").read_text()
     assert "Wuye: stopped" in output and "did not stop in time" not in output   # every service stopped itself
-    pids = [int(p) for p in re.findall(r"started \w+ +pid (\d+)", banner)]
-    assert len(pids) == 5
+    pids = [int(p) for p in re.findall(r"started [\w-]+ +pid (\d+)", banner)]
+    assert len(pids) == 4 + run.gateway_processes()               # the services and each gateway process
     for pid in pids:                                              # no service left behind
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
@@ -112,8 +112,9 @@ def test_a_service_that_dies_is_restarted_alone(rabbit_config, tmp_path):
                      timeout=120, interval=0.5, message="the platform to come up")
             assert proc.poll() is None, output.read_text()
             url = f"http://127.0.0.1:{port}"
-            pids = {name: int(pid) for name, pid in re.findall(r"started (\w+) +pid (\d+)", output.read_text())}
-            assert len(pids) == 5
+            pids = {name: int(pid) for name, pid in re.findall(r"started ([\w-]+) +pid (\d+)",
+                                                                output.read_text())}
+            assert len(pids) == 4 + run.gateway_processes()
             assert listening_addresses(port) == {"0100007F"}            # 127.0.0.1, not 0.0.0.0
             assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700
 
