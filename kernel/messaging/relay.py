@@ -3,8 +3,11 @@
 It claims due rows with a short lease (:func:`kernel.lease.claim_due`, shared
 with scheduled jobs and notify's SMS sender: several replicas of a service can
 run relays side by side; on PostgreSQL the claim also uses ``SKIP LOCKED``),
-publishes each to ``{source}.events`` with routing key = event type, and marks
-a row sent only after the broker confirmed it. A failure leaves the row pending
+publishes the whole batch to ``{source}.events`` (routing key = event type) and
+then waits once for the broker's confirms of all of it -- one round trip per
+batch, not per row. Each row is matched to its own confirm by delivery tag, and
+a row is marked sent only after *its* confirm; a nack, a return or no answer in
+``confirm_timeout`` leaves just that row unconfirmed. A failure leaves the row pending
 with exponential backoff (:class:`kernel.lease.Backoff`); a *mandatory* event
 the broker could not route (no subscriber queue exists yet) is retried the same
 way and parked as
