@@ -9,6 +9,7 @@ Anything the worker wrote to the outbox is relayed after the commit.
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from pathlib import Path
 
@@ -81,8 +82,42 @@ class ClockProvider(DependencyProvider):
         return self.shared.clock
 
 
-def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
-    """An engine for ``url``: SQLite (default, under ``var/``) or PostgreSQL."""
+#: how long a green BEGIN IMMEDIATE keeps retrying a locked SQLite database
+SQLITE_LOCK_WAIT = 30.0
+
+
+def _green_begin_immediate(dbapi_conn, wait: float = SQLITE_LOCK_WAIT) -> None:
+    """``BEGIN IMMEDIATE`` (the write lock at the start, so a transaction never fails
+    half-way on a lock another connection took after it read), retried *greenly*: the
+    connection has no busy timeout, so a locked database answers at once and this
+    greenlet sleeps in the hub -- letting the greenlet that holds the lock finish --
+    instead of SQLite's busy handler sleeping in C with the whole process frozen."""
+    import sqlite3
+
+    import eventlet
+
+    deadline, delay = time.monotonic() + wait, 0.001
+    while True:
+        try:
+            dbapi_conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+        eventlet.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
+                sqlite_immediate: bool = False) -> Engine:
+    """An engine for ``url``: SQLite (default, under ``var/``) or PostgreSQL.
+
+    ``sqlite_immediate``: every transaction on this SQLite engine starts with a green
+    ``BEGIN IMMEDIATE`` (:func:`_green_begin_immediate`) -- the outbox relay's own
+    connection, so it neither queues behind the workers' connection nor freezes the
+    process while one of them holds the write lock."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         # SQLAlchemy 2.1 would pick psycopg 3; we ship (and green) psycopg2
@@ -92,12 +127,12 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # One connection per process: SQLite's busy-wait sleeps in C, which under
+        # One pooled connection per engine: SQLite's busy-wait sleeps in C, which under
         # eventlet would freeze the greenlet holding the lock. Waiting for the
         # pool instead is green, so writers queue politely.
         engine = create_engine(
             url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": 0 if sqlite_immediate else 30},
         )
 
         @event.listens_for(engine, "connect")
@@ -107,6 +142,13 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            if sqlite_immediate:
+                dbapi_conn.isolation_level = None      # we issue BEGIN ourselves
+
+        if sqlite_immediate:
+            @event.listens_for(engine, "begin")
+            def _begin(conn):
+                _green_begin_immediate(conn.connection.dbapi_connection)
 
         return engine
     if parsed.get_backend_name() == "postgresql":
@@ -142,6 +184,7 @@ class Database(DependencyProvider):
         self.relay_enabled = relay
         self.sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.engine = None
+        self.relay_engine = None
         self.Session = None
         self.relay = None
 
@@ -153,7 +196,13 @@ class Database(DependencyProvider):
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
         if self.relay_enabled:
             from .messaging.relay import OutboxRelay
-            self.relay = OutboxRelay.from_config(self.Session, self.base, config, clock=self.clock)
+            relay_session = self.Session
+            if self.engine.dialect.name == "sqlite":
+                # SQLite: one pooled connection serves the workers; the relay gets its own
+                # (green BEGIN IMMEDIATE), so it never waits behind the workers' queue
+                self.relay_engine = make_engine(url, sqlite_immediate=True)
+                relay_session = sessionmaker(self.relay_engine, expire_on_commit=False)
+            self.relay = OutboxRelay.from_config(relay_session, self.base, config, clock=self.clock)
 
     def start(self):
         if self.relay is not None:
@@ -162,8 +211,9 @@ class Database(DependencyProvider):
     def stop(self):
         if self.relay is not None:
             self.relay.stop()
-        if self.engine is not None:
-            self.engine.dispose()
+        for engine in (self.engine, self.relay_engine):
+            if engine is not None:
+                engine.dispose()
 
     def kill(self):
         self.stop()

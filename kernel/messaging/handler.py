@@ -5,10 +5,15 @@ event is lost. This entrypoint instead:
 
 1. parses and verifies the envelope -- a malformed or unsigned message goes
    straight to the dead-letter queue (it will never succeed);
-2. skips an event this handler already applied (inbox lookup);
+2. skips an event this process has seen this handler apply (an in-process set of
+   recently applied ids -- no database round trip, no extra session per message);
 3. runs the handler; on success writes the inbox row *in the handler's own
    transaction* and commits, then acks -- a crash before the ack means a
-   redelivery, which step 2 or the inbox primary key turns into a no-op;
+   redelivery, which step 2 or the inbox primary key turns into a no-op: a
+   duplicate that gets past the set (another replica applied it, or this process
+   restarted) runs in a transaction whose commit fails on the inbox row and is
+   rolled back, and if the handler itself refuses the duplicate (raises), the
+   inbox is looked up before any retry -- an applied event is acked and dropped;
 4. on failure rolls back and republishes the message to
    ``{queue}--retry-{ms}`` (a queue with that TTL which dead-letters back into
    the handler's queue), one delay per attempt from ``EVENT_RETRY_DELAYS``;
@@ -29,6 +34,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections import OrderedDict
 from functools import partial
 
 from kombu import Queue
@@ -39,7 +45,6 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..config import amqp_ssl, secret_from
 from ..db import find_database
@@ -124,6 +129,28 @@ class SafeQueueConsumer(QueueConsumer):
             self.ack_message(message)
 
 
+class RecentlyApplied:
+    """A bounded set of event ids (least recently added dropped first): what this
+    process knows a handler has applied. Only ever a shortcut -- the inbox table
+    stays the truth."""
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, event_id: str) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: str) -> None:
+        self._ids[event_id] = None
+        self._ids.move_to_end(event_id)
+        while len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+
+    def clear(self) -> None:
+        self._ids.clear()
+
+
 class ReliableEventHandler(EventHandler):
 
     queue_consumer = SafeQueueConsumer()
@@ -140,6 +167,7 @@ class ReliableEventHandler(EventHandler):
         self.secret = secret_from(config)
         self.retry_delays = [float(d) for d in config.get("EVENT_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)]
         self.database = find_database(self.container)
+        self.recent = RecentlyApplied()
         self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, serializer="json",
                                    ssl=amqp_ssl(config))
 
@@ -159,7 +187,7 @@ class ReliableEventHandler(EventHandler):
             log.error("%s: dead-lettering a misrouted event %s: %s", self.handler_name, event.id, reason)
             self._park(body, message, reason)
             return
-        if self._already_applied(event):
+        if event.id in self.recent:
             log.info("%s: %s %s already applied; skipping", self.handler_name, event.type, event.id)
             self.queue_consumer.ack_message(message)
             return
@@ -189,6 +217,8 @@ class ReliableEventHandler(EventHandler):
             self.queue_consumer.ack_message(message)
 
     def _already_applied(self, event: Event) -> bool:
+        """The inbox's answer (a short session of its own): asked only when a delivery
+        failed, never on the way in."""
         if self.database is None:
             return False
         _, InboxRecord = kernel_tables(self.database.base)
@@ -204,14 +234,18 @@ class ReliableEventHandler(EventHandler):
             try:
                 self.database.finish(worker_ctx, exc_info,
                                      before_commit=partial(self._record_inbox, event))
-            except IntegrityError:
-                # a concurrent delivery of the same event won the inbox row
-                log.info("%s: %s %s applied concurrently; dropping this copy",
-                         self.handler_name, event.type, event.id)
-                self.queue_consumer.ack_message(message)
-                return None, None
             except Exception:
                 exc_info = sys.exc_info()
+            if exc_info is None:
+                self.recent.add(event.id)
+            elif self._applied_before(event, exc_info):
+                # another delivery of the same event (a redelivery, a concurrent copy, a
+                # replica) won the inbox row; this copy's writes were rolled back
+                log.info("%s: %s %s already applied; dropping this copy",
+                         self.handler_name, event.type, event.id)
+                self.recent.add(event.id)
+                self.queue_consumer.ack_message(message)
+                return None, None
         if exc_info is not None:
             try:
                 self._retry_or_dead_letter(body, message, exc_info)
@@ -222,6 +256,16 @@ class ReliableEventHandler(EventHandler):
                 return result, exc_info
         self.queue_consumer.ack_message(message)
         return result, exc_info
+
+    def _applied_before(self, event: Event, exc_info) -> bool:
+        if isinstance(exc_info[1], POISON):
+            return False
+        try:
+            return self._already_applied(event)
+        except Exception:
+            log.warning("%s: could not look up the inbox for %s", self.handler_name, event.id,
+                        exc_info=True)
+            return False
 
     def _record_inbox(self, event: Event, session) -> None:
         _, InboxRecord = kernel_tables(self.database.base)

@@ -3,8 +3,11 @@
 It claims due rows with a short lease (:func:`kernel.lease.claim_due`, shared
 with scheduled jobs and notify's SMS sender: several replicas of a service can
 run relays side by side; on PostgreSQL the claim also uses ``SKIP LOCKED``),
-publishes each to ``{source}.events`` with routing key = event type, and marks
-a row sent only after the broker confirmed it. A failure leaves the row pending
+publishes the whole batch to ``{source}.events`` (routing key = event type) and
+then waits once for the broker's confirms of all of it -- one round trip per
+batch, not per row. Each row is matched to its own confirm by delivery tag, and
+a row is marked sent only after *its* confirm; a nack, a return or no answer in
+``confirm_timeout`` leaves just that row unconfirmed. A failure leaves the row pending
 with exponential backoff (:class:`kernel.lease.Backoff`); a *mandatory* event
 the broker could not route (no subscriber queue exists yet) is retried the same
 way and parked as
@@ -17,13 +20,12 @@ inbox makes the effect exactly-once.
 """
 from __future__ import annotations
 
-import json
 import logging
+import socket
+import time
 from datetime import timedelta
 
-from kombu import Connection, Producer
-from kombu.exceptions import ChannelError, KombuError
-from nameko.amqp.publish import UndeliverableMessage
+from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import update
@@ -43,7 +45,7 @@ class OutboxRelay(PollingLoop):
     def __init__(self, Session, base, amqp_uri: str, *, config: dict | None = None,
                  clock=None, poll_interval: float = 1.0, batch_size: int = 100,
                  lease_seconds: float = 30, backoff_max: float = 60,
-                 unrouted_give_up: float = 600):
+                 unrouted_give_up: float = 600, confirm_timeout: float = 10):
         self.Session = Session
         self.OutboxMessage, _ = kernel_tables(base)
         self.amqp_uri = amqp_uri
@@ -58,8 +60,11 @@ class OutboxRelay(PollingLoop):
         # is thrown away and the next pass dials again, so a broker restart
         # cannot leave the relay holding a dead socket.
         self._connection: Connection | None = None
-        self._producer: Producer | None = None
+        self._channel = None
+        self._last_tag = 0                  # the channel's last delivery tag (confirm mode)
         self._declared: set[str] = set()
+        self._batch = _NO_BATCH
+        self.confirm_timeout = confirm_timeout
 
     @classmethod
     def from_config(cls, Session, base, config: dict, clock=None) -> "OutboxRelay":
@@ -93,22 +98,10 @@ class OutboxRelay(PollingLoop):
         if not rows:
             return 0
         OM = self.OutboxMessage
-        sent, failed = [], []
-        broker_down = False
-        for row in rows:
-            if broker_down:
-                failed.append((row, "not tried: broker unreachable in this pass", False))
-                continue
-            try:
-                self._publish(row)
-                sent.append(row.seq)
-            except UndeliverableMessage:
-                failed.append((row, f"unroutable: no queue is bound for {row.event_type}", True))
-            except (KombuError, OSError, ConnectionError) as exc:
-                broker_down = True
-                failed.append((row, f"{type(exc).__name__}: {exc}", False))
-            except Exception as exc:  # nack, channel error...
-                failed.append((row, f"{type(exc).__name__}: {exc}", False))
+        outcome = self._publish_batch(rows)
+        sent = [row.seq for row in rows if row.seq in outcome.confirmed]
+        failed = [(row, outcome.errors.get(row.seq, "not confirmed"), row.seq in outcome.returned)
+                  for row in rows if row.seq not in outcome.confirmed]
         now = self.clock.now()
         with self.Session() as session, session.begin():
             if sent:
@@ -128,47 +121,135 @@ class OutboxRelay(PollingLoop):
             log.warning("outbox: %d published, %d failed (%s)", len(sent), len(failed), failed[0][1])
         return len(sent)
 
-    def _ensure_producer(self) -> Producer:
-        if self._producer is None:
-            connection = Connection(self.amqp_uri, connect_timeout=5, ssl=amqp_ssl(self.config),
-                                    transport_options={"confirm_publish": True})
+    # -- the broker -----------------------------------------------------------
+    def _ensure_channel(self):
+        if self._channel is None:
+            connection = Connection(self.amqp_uri, connect_timeout=5, ssl=amqp_ssl(self.config))
             connection.ensure_connection(max_retries=1)
-            self._connection = connection
-            self._producer = Producer(connection.channel(), serializer="json")
+            try:
+                channel = connection.channel()
+                channel.confirm_select()
+                channel.events["basic_ack"].add(self._on_ack)
+                channel.events["basic_nack"].add(self._on_nack)
+                channel.events["basic_return"].add(self._on_return)
+            except Exception:
+                self._connection = connection
+                self._reset()
+                raise
+            self._connection, self._channel = connection, channel
+            self._last_tag = 0
             self._declared = set()
-        return self._producer
+        return self._channel
 
     def _reset(self) -> None:
-        producer, connection = self._producer, self._connection
-        self._producer = self._connection = None
-        for closing in (producer and producer.channel, connection):
+        channel, connection = self._channel, self._connection
+        self._channel = self._connection = None
+        for closing in (channel, connection):
             try:
                 if closing is not None:
                     closing.close()
             except Exception:  # already broken; we only want it gone
                 pass
 
-    def _publish(self, row) -> None:
-        """Publish one row and wait for the broker's confirm; raise on anything else."""
+    # confirms and returns of the batch being published (set by _publish_batch)
+    def _on_ack(self, delivery_tag, multiple):
+        self._batch.settle(delivery_tag, multiple, ok=True)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._batch.settle(delivery_tag, multiple, ok=False)
+
+    def _on_return(self, exc, exchange, routing_key, message):
+        props = getattr(message, "properties", None) or {}
+        event_id = props.get("message_id") or (props.get("application_headers") or {}).get("wuye-event-id")
+        self._batch.returned_event(event_id, routing_key)
+
+    def _publish_batch(self, rows) -> "_Batch":
+        """Publish every row, then wait once for all their confirms.
+
+        A row is confirmed only by the broker's ack of its own delivery tag and no
+        return of its message (a mandatory message nobody is bound for comes back as
+        ``basic.return`` before its ack). Anything else -- a nack, a return, no answer
+        within ``confirm_timeout``, the connection lost -- leaves it unconfirmed."""
+        batch = self._batch = _Batch(rows)
         try:
-            producer = self._ensure_producer()
-            exchange = get_event_exchange(row.source, self.config)
-            if exchange.name not in self._declared:
-                exchange(producer.channel).declare()
-                self._declared.add(exchange.name)
-            producer.publish(
-                json.loads(row.body), exchange=exchange, routing_key=row.event_type,
-                mandatory=bool(row.mandatory), delivery_mode=PERSISTENT, retry=False,
-                message_id=row.event_id,
-                headers={"wuye-event-id": row.event_id, "wuye-event-type": row.event_type},
-            )
-        except ChannelError as exc:
-            # a returned (unroutable) message arrives as a channel error before its
-            # confirm; start the next publish on a fresh channel so confirms stay paired
+            channel = self._ensure_channel()
+            for row in rows:
+                exchange = get_event_exchange(row.source, self.config)
+                if exchange.name not in self._declared:
+                    exchange(channel).declare()
+                    self._declared.add(exchange.name)
+                message = channel.prepare_message(
+                    row.body.encode("utf-8"), content_type="application/json",
+                    content_encoding="utf-8", priority=0,
+                    headers={"wuye-event-id": row.event_id, "wuye-event-type": row.event_type},
+                    properties={"delivery_mode": PERSISTENT, "message_id": row.event_id},
+                )
+                channel.basic_publish(message, exchange=exchange.name, routing_key=row.event_type,
+                                      mandatory=bool(row.mandatory))
+                self._last_tag += 1
+                batch.published(self._last_tag, row)
+            deadline = time.monotonic() + self.confirm_timeout
+            while not batch.settled():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no confirm within {self.confirm_timeout:g}s")
+                self._connection.drain_events(timeout=remaining)
+        except socket.timeout:
+            batch.fail_rest(f"TimeoutError: no confirm within {self.confirm_timeout:g}s")
             self._reset()
-            if "NO_ROUTE" in str(exc):
-                raise UndeliverableMessage(str(exc)) from None
-            raise
-        except Exception:
+        except Exception as exc:  # broker gone, channel closed, ...
+            batch.fail_rest(f"{type(exc).__name__}: {exc}")
             self._reset()
-            raise
+        finally:
+            self._batch = _NO_BATCH
+        return batch
+
+
+class _Batch:
+    """The rows of one relay pass on their way through the broker: delivery tag ->
+    row, and what the broker said about each."""
+
+    def __init__(self, rows=()):
+        self.by_tag: dict[int, object] = {}
+        self.by_event: dict[str, object] = {r.event_id: r for r in rows}
+        self.confirmed: set[int] = set()     # seqs
+        self.returned: set[int] = set()      # seqs
+        self.errors: dict[int, str] = {}     # seq -> why not confirmed
+        self.open: set[int] = set()          # tags awaiting a confirm
+
+    def published(self, tag: int, row) -> None:
+        self.by_tag[tag] = row
+        self.open.add(tag)
+
+    def settle(self, tag: int, multiple: bool, ok: bool) -> None:
+        tags = [t for t in self.open if t <= tag] if multiple else [tag] if tag in self.open else []
+        for t in tags:
+            self.open.discard(t)
+            row = self.by_tag[t]
+            if not ok:
+                self.errors[row.seq] = "nacked by the broker"
+            elif row.seq not in self.returned:
+                self.confirmed.add(row.seq)
+
+    def returned_event(self, event_id, routing_key) -> None:
+        row = self.by_event.get(event_id)
+        if row is None:
+            log.warning("outbox: a returned message that is not in this batch (%s)", event_id)
+            return
+        self.returned.add(row.seq)
+        self.confirmed.discard(row.seq)
+        self.errors[row.seq] = f"unroutable: no queue is bound for {routing_key or row.event_type}"
+
+    def settled(self) -> bool:
+        return not self.open
+
+    def fail_rest(self, error: str) -> None:
+        """The pass broke off: every row without an answer stays unconfirmed."""
+        published = {row.seq for row in self.by_tag.values()}
+        for row in self.by_event.values():
+            if row.seq not in self.confirmed and row.seq not in self.errors:
+                self.errors[row.seq] = error if row.seq in published else f"not tried: {error}"
+        self.open.clear()
+
+
+_NO_BATCH = _Batch()

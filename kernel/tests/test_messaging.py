@@ -78,6 +78,7 @@ class Seen(AuditBase):
 
 
 FAILURES: dict[str, int] = {}   # text -> how many more times the handler should fail
+CALLS: dict[str, int] = {}      # text -> how many times the handler ran (committed or not)
 
 
 class Audit:
@@ -86,6 +87,7 @@ class Audit:
 
     @event_handler("ledger", "note.written")
     def on_note(self, event: Event):
+        CALLS[event.data["text"]] = CALLS.get(event.data["text"], 0) + 1
         self.db.add(Seen(event_id=event.id, text=event.data["text"]))
         left = FAILURES.get(event.data["text"], 0)
         if left:
@@ -110,6 +112,7 @@ def schema(db_urls):
         base.metadata.create_all(engine)
         engine.dispose()
     FAILURES.clear()
+    CALLS.clear()
     return db_urls
 
 
@@ -203,6 +206,91 @@ def test_redelivered_event_is_applied_once(ledger, audit, rpc_pool, schema, rabb
     assert [s["text"] for s in rows(schema["audit"], Seen)] == ["once"]
     assert len(rows(schema["audit"], AuditInbox)) == 1
     assert outbox["event_id"] == rows(schema["audit"], AuditInbox)[0]["event_id"]
+
+
+def _republish_all(ledger, url):
+    from sqlalchemy import update
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(LedgerOutbox).values(status="pending"))
+    engine.dispose()
+    next(d for d in ledger.dependencies if isinstance(d, Database)).relay.wake()
+
+
+def _handler(container):
+    from kernel.messaging.handler import ReliableEventHandler
+    return next(e for e in container.entrypoints if isinstance(e, ReliableEventHandler))
+
+
+def test_a_redelivery_the_process_does_not_remember_is_rolled_back_on_the_inbox(
+        ledger, audit, rpc_pool, schema, rabbit_config):
+    """The in-process set of applied ids is only a shortcut: a copy that gets past it
+    (another replica applied the event, or this process restarted) runs, fails to commit
+    (its writes and the inbox row already exist), is rolled back and acked -- applied once,
+    nothing dead-lettered."""
+    rpc_pool.call(CTX, "ledger", "write", "twice-delivered")
+    wait_for(lambda: rows(schema["audit"], Seen))
+    handler = _handler(audit)
+    event_id = rows(schema["audit"], AuditInbox)[0]["event_id"]
+    assert event_id in handler.recent
+    handler.recent.clear()                       # as if another process had applied it
+    _republish_all(ledger, schema["ledger"])
+    wait_for(lambda: CALLS.get("twice-delivered") == 2, message="the copy ran")
+    wait_for(lambda: event_id in handler.recent, message="the copy was recognised as applied")
+    assert [s["text"] for s in rows(schema["audit"], Seen)] == ["twice-delivered"]
+    assert len(rows(schema["audit"], AuditInbox)) == 1
+    assert list_dead_letters(rabbit_config["AMQP_URI"], "audit") == []
+    # remembered now: the next copy is skipped without running the handler
+    _republish_all(ledger, schema["ledger"])
+    wait_for(lambda: rows(schema["ledger"], LedgerOutbox)[0]["attempts"] == 3, message="republished")
+    import eventlet
+    eventlet.sleep(0.3)
+    assert CALLS["twice-delivered"] == 2
+
+
+def test_a_handler_that_refuses_a_duplicate_is_not_retried(container_factory, ledger, rpc_pool, schema,
+                                                           rabbit_config):
+    """A handler that raises on an event it already applied (a domain rule: "already
+    recorded") does not send it to retries: the inbox says applied, the copy is dropped."""
+    class Strict:
+        name = "audit"
+        db = Database(AuditBase)
+
+        @event_handler("ledger", "note.written")
+        def on_note(self, event):
+            CALLS["strict"] = CALLS.get("strict", 0) + 1
+            if self.db.get(Seen, event.id) is not None:
+                raise RuleViolation("already recorded", code="duplicate")
+            self.db.add(Seen(event_id=event.id, text=event.data["text"]))
+
+    audit = container_factory(Strict, config(rabbit_config, schema["audit"]))
+    audit.start()
+    rpc_pool.call(CTX, "ledger", "write", "strict")
+    wait_for(lambda: rows(schema["audit"], AuditInbox))
+    _handler(audit).recent.clear()
+    _republish_all(ledger, schema["ledger"])
+    wait_for(lambda: CALLS.get("strict") == 2, message="the copy ran")
+    wait_for(lambda: _handler(audit).recent, message="dropped as applied")
+    import eventlet
+    eventlet.sleep(0.5)                          # the first retry delay is 0.2 s
+    assert CALLS["strict"] == 2
+    assert list_dead_letters(rabbit_config["AMQP_URI"], "audit") == []
+    assert len(rows(schema["audit"], Seen)) == 1
+
+
+def test_a_handled_event_costs_one_session(ledger, audit, rpc_pool, schema):
+    """The worker's own session holds the handler's writes and the inbox row; no
+    other session is opened per message (the inbox is not looked up on the way in)."""
+    db = next(d for d in audit.dependencies if isinstance(d, Database))
+    opened, make = [], db.Session
+    db.Session = lambda *a, **kw: (opened.append(1), make(*a, **kw))[1]
+    try:
+        for n in range(5):
+            rpc_pool.call(CTX, "ledger", "write", f"n{n}")
+        wait_for(lambda: len(rows(schema["audit"], AuditInbox)) == 5, message="all applied")
+    finally:
+        db.Session = make
+    assert len(opened) == 5
 
 
 def test_failing_handler_is_retried_with_backoff_then_applied(ledger, audit, rpc_pool, schema):

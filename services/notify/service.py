@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
+from sqlalchemy import event
 
-from kernel.db import ClockProvider, Database
+from kernel.config import secret_from
+from kernel.db import ClockProvider, Database, SharedClock, find_database
 from kernel.dependencies import UnitOfWork
 from kernel.work import Work
-from kernel.entrypoints import event_handler, rpc, timer_from_config
+from kernel.entrypoints import event_handler, rpc
 from kernel.messaging import Event
 from kernel.tenancy import Caller
 
@@ -16,10 +18,14 @@ from .domain import copies, notifications, sending, templates, tickets
 from .events import CONTRACT
 from .models import Base
 from .providers import SmsProvider, provider_from_config
+from .sender import SmsSendingLoop
 
 
 class SmsSender(DependencyProvider):
-    """The container's SMS provider (config ``SMS_PROVIDER``) and sending policy, built once."""
+    """The container's SMS provider (config ``SMS_PROVIDER``), sending policy and sender loop
+    (:mod:`services.notify.sender`), woken by every commit that created a due SMS."""
+
+    shared_clock = SharedClock()
 
     def setup(self):
         config = self.container.config
@@ -32,7 +38,40 @@ class SmsSender(DependencyProvider):
             # a message is at most this late after a sender died mid-batch; above the timeout
             lease_seconds=float(config.get("SMS_LEASE_SECONDS", 30)),
             send_timeout=float(config.get("SMS_HTTP_TIMEOUT", 5)),
+            rate_per_second=float(config.get("SMS_RATE_PER_SECOND", 20)),
         )
+        self.poll_interval = float(config.get("SMS_SEND_INTERVAL", 2.0))
+        self.database = find_database(self.container)
+        self.loop: SmsSendingLoop | None = None
+
+    def start(self):
+        database = self.database
+
+        def wake_relay():
+            if database.relay is not None:
+                database.relay.wake()
+
+        self.loop = SmsSendingLoop(database.Session, self.shared_clock.clock, secret_from(self.container.config),
+                                   lambda: self.provider, self.policy, poll_interval=self.poll_interval,
+                                   after_commit=wake_relay)
+        event.listen(database.Session, "after_commit", self._after_commit)
+        self.container.spawn_managed_thread(self.loop.run, identifier="sms-sender")
+
+    def _after_commit(self, session):
+        if session.info.pop(notifications.SMS_DUE, False) and self.loop is not None:
+            self.loop.wake()
+
+    def stop(self):
+        if self.loop is not None:
+            self.loop.stop()
+            if event.contains(self.database.Session, "after_commit", self._after_commit):
+                event.remove(self.database.Session, "after_commit", self._after_commit)
+
+    def kill(self):
+        self.stop()
+        if self.loop is not None:
+            for send in list(self.loop.pool.coroutines_running):
+                send.kill()
 
     def get_dependency(self, worker_ctx) -> "SmsSender":
         return self
@@ -90,11 +129,7 @@ class NotifyService:
         return work.idempotent(idempotency_key, "save_template", command, lambda: schemas.SavedTemplateOut()
                                .dump(templates.save_template(work, command)))
 
-    # -- sending ------------------------------------------------------------------------
-    @timer_from_config("SMS_SEND_INTERVAL", 2.0)
-    def send_due_sms(self):
-        sending.send_due_sms(self.work(Caller.system(None, "notify")), self.sms.provider,
-                             self.sms.policy, between=self.db.commit)
+    # SMS are sent by the SmsSender's loop (services/notify/sender.py), not by a timer
 
     # -- events ---------------------------------------------------------------------------
     def _system(self, event: Event) -> Work:

@@ -101,6 +101,10 @@ def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: st
     return None
 
 
+#: ``session.info`` flag: this transaction created an SMS due now (the sender wakes on its commit)
+SMS_DUE = "notify.sms_due"
+
+
 def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipient, locale: str,
            values: Callable[[str], dict], channels: list[Channel], source_event_id: str,
            ref_type: str | None = None, ref_id: str | None = None, requested_by: str | None = None,
@@ -150,6 +154,7 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             log.warning("SMS of %s (%s) suppressed: %s", ref_id or source_event_id, purpose, suppressed)
         else:
             delivery.status, delivery.next_attempt_at = "pending", now
+            work.session.info[SMS_DUE] = True      # the sender is woken when this commits
         work.session.add(delivery)
         work.session.flush()     # counted by the next limit check in this transaction
     return notification, True
