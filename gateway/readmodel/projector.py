@@ -29,7 +29,7 @@ HOUSEHOLD_FIELDS = ("id", "group_id", "project_id", "unit_id", "status", "moved_
                     "moved_out_on", "people")
 ACCOUNT_FIELDS = ("account_id", "unit_id", "group_id", "project_id", "unit_label", "building_area",
                   "household_id", "payer_name", "currency", "opening_balance", "balance_due",
-                  "entry_count", "last_posted_at", "as_of", "version")
+                  "entry_count", "last_posted_at", "version")
 NOTIFICATION_FIELDS = ("id", "unit_id", "purpose", "recipient_kind", "recipient", "subject", "body",
                        "locale", "created_at", "read_at", "ref_type", "ref_id", "deliveries", "version")
 
@@ -62,7 +62,7 @@ def ticket_document(data: dict) -> dict:
     ``ticket_id``, deadlines with a state), as the stored document."""
     doc = {name: data.get(name) for name in TICKET_FIELDS}
     doc["id"] = data.get("ticket_id") or data.get("id")
-    doc["reporter"] = {k: (data.get("reporter") or {}).get(k) for k in ("name", "phone", "user_id")}
+    doc["reporter"] = {k: (data.get("reporter") or {}).get(k) for k in ("name", "phone")}
     doc["deadlines"] = [{"kind": d["kind"], "due_at": d["due_at"], "met_at": d.get("met_at")}
                         for d in data.get("deadlines") or ()]
     doc["history"] = [{k: h.get(k) for k in ("at", "action", "actor", "note")}
@@ -121,7 +121,6 @@ def apply_account(session: Session, data: dict, group_id: str | None = None) -> 
     doc = {name: data.get(name) for name in ACCOUNT_FIELDS}
     doc["account_id"] = data.get("account_id") or data.get("id")
     doc["group_id"] = data.get("group_id") or group_id
-    doc["as_of"] = data.get("as_of") or data.get("last_posted_at")
     doc["currency"] = data.get("currency") or "CNY"
     return _upsert_newer(session, PortalUnit, "unit_id", {
         "unit_id": data["unit_id"], "group_id": doc["group_id"], "project_id": data["project_id"],
