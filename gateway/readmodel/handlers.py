@@ -47,7 +47,8 @@ class BalanceChangedIn(_In):
     unit_id = fields.String(required=True)
     project_id = fields.String(required=True)
     balance_due = fields.String(required=True)
-    version = fields.Integer(required=True)
+    # events published before billing's revision 0030 have none: they count as version 0
+    version = fields.Integer(load_default=0)
 
 
 class UnitChangedIn(_In):
