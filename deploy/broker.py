@@ -20,7 +20,7 @@ name                                         what
 A service may configure (declare) and write (publish, bind) only its own queues,
 its own exchange and the shared RPC exchange, and read (consume, bind from) only
 its own queues, the RPC exchange and the exchanges of the services it listens
-to. The gateway is an RPC client only. No user is the broker's administrator;
+to. The gateway is an RPC client and, for its read model, a subscriber (no exchange of its own). No user is the broker's administrator;
 one admin account (only for this tool) creates them.
 
     python -m deploy.broker show                   # the permission table
@@ -60,6 +60,7 @@ SERVICES = {
     "notify": "services.notify.service:NotifyService",
 }
 GATEWAY = "gateway"
+GATEWAY_CLASS = "gateway.service:GatewayService"
 USERS = (*SERVICES, GATEWAY)
 
 
@@ -77,7 +78,7 @@ def subscriptions(service_cls) -> set[tuple[str, str, str]]:
 
 
 def sources_of(service: str) -> list[str]:
-    module, _, cls = SERVICES[service].partition(":")
+    module, _, cls = (GATEWAY_CLASS if service == GATEWAY else SERVICES[service]).partition(":")
     service_cls = getattr(importlib.import_module(module), cls)
     return sorted({source for source, _, _ in subscriptions(service_cls)} - {service})
 
@@ -93,17 +94,21 @@ def _alternatives(*names: str) -> str:
 def permissions(user: str, sources: list[str] | None = None) -> dict[str, str]:
     """``{"configure", "write", "read"}`` regexes for ``user`` (a service or the gateway)."""
     rpc = _esc(RPC_EXCHANGE)
-    if user == GATEWAY:
-        # an RPC client: its reply queue, bound to and fed through the RPC exchange
-        names = _alternatives(rpc, CLIENT_REPLY_QUEUES)
-        return {"configure": names, "write": names, "read": names}
     s = _esc(user)
     if sources is None:
         sources = sources_of(user)
-    own_queues = [f"rpc-{s}", rf"evt-[a-z0-9_]+-[A-Za-z0-9_.]+--{s}\.[a-z0-9_]+(--retry-[0-9]+)?",
-                  rf"wuye\.dlq\.{s}"]
-    own_exchange = rf"{s}\.events"
+    handler_queues = [rf"evt-[a-z0-9_]+-[A-Za-z0-9_.]+--{s}\.[a-z0-9_]+(--retry-[0-9]+)?",
+                      rf"wuye\.dlq\.{s}"]
     listened = [rf"{_esc(source)}\.events" for source in sources]
+    if user == GATEWAY:
+        # an RPC client (its reply queues, bound to and fed through the RPC exchange) and the
+        # read model's event handlers (their queues, the exchanges they listen to); it
+        # publishes no events
+        return {"configure": _alternatives(rpc, CLIENT_REPLY_QUEUES, *handler_queues, *listened),
+                "write": _alternatives(rpc, CLIENT_REPLY_QUEUES, *handler_queues, "amq\\.default"),
+                "read": _alternatives(rpc, CLIENT_REPLY_QUEUES, *handler_queues, *listened)}
+    own_queues = [f"rpc-{s}", *handler_queues]
+    own_exchange = rf"{s}\.events"
     return {
         # declare: its queues, its exchange, the RPC exchange and (declared again by
         # nameko when binding, same arguments) the exchanges it listens to

@@ -47,6 +47,24 @@ def unit_overview(call, unit_id: str, notifications: int = 5) -> dict:
     return {"unit": unit, **overview, "degraded": sorted(set(degraded))}
 
 
+def unit_overview_parts(call, unit_id: str, names) -> tuple[dict, list]:
+    """Some parts of the overview (``account``, ``household``) from their owners -- the read
+    model's miss; best-effort as in :func:`unit_overview`. Returns (parts, degraded)."""
+    methods = {"household": ("archive", "get_household_for_unit"), "account": ("billing", "get_account")}
+    pile = eventlet.GreenPile()
+    for name in names:
+        pile.spawn(_attempt, name, call, *methods[name], unit_id)
+    parts, degraded = {}, []
+    for name, value in pile:
+        if isinstance(value, Exception):
+            parts[name] = None
+            if not _is_missing(value):
+                degraded.append(methods[name][0])
+        else:
+            parts[name] = value
+    return parts, sorted(degraded)
+
+
 def _attempt(name, call, service, method, *args):
     try:
         return name, call(service, method, *args)

@@ -1,4 +1,5 @@
-"""The gateway owns who may log in, with which roles, over which projects/units."""
+"""The gateway owns who may log in, with which roles, over which projects/units -- and the
+portal's read model (``portal_*``), kept from the owners' state-carrying events."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -9,8 +10,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from kernel.clock import UTC, ensure_aware
 from kernel.db import UtcDateTime, new_base
+from kernel.messaging import kernel_tables
 
 Base = new_base()
+#: the inbox makes the read model's event handlers reliable (kernel.entrypoints.event_handler);
+#: the gateway publishes nothing (its Database has no relay), the outbox stays empty
+OutboxMessage, InboxRecord = kernel_tables(Base)
 
 
 class User(Base):
@@ -78,6 +83,62 @@ class RevokedToken(Base):
     user_id: Mapped[str] = mapped_column(String(36))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     revoked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# -- the portal's read model (gateway/readmodel): one row per aggregate, each part with the
+# -- version of the owner's snapshot it holds; a snapshot applies only if newer ------------
+
+class PortalUnit(Base):
+    """A unit for the portal: archive's unit, its current household, billing's account (JSON
+    documents as the owners published them; phones masked when read, never ID numbers)."""
+
+    __tablename__ = "portal_units"
+
+    unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(36), index=True)
+    unit: Mapped[str | None] = mapped_column(Text)
+    unit_version: Mapped[int] = mapped_column(Integer, default=0)
+    household_id: Mapped[str | None] = mapped_column(String(36))
+    household: Mapped[str | None] = mapped_column(Text)
+    household_version: Mapped[int] = mapped_column(Integer, default=0)
+    account: Mapped[str | None] = mapped_column(Text)
+    account_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PortalTicket(Base):
+    """A ticket for the portal: indexed columns + the ticket document (``ticket.changed``)."""
+
+    __tablename__ = "portal_tickets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[str] = mapped_column(String(40))      # ISO-8601 UTC as published: sorts
+    document: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_portal_tickets_unit", "unit_id", "status", "recorded_at"),
+                      Index("ix_portal_tickets_project", "project_id", "status", "recorded_at"))
+
+
+class PortalNotification(Base):
+    """A unit's notification for the portal (``notification.changed``), newest first."""
+
+    __tablename__ = "portal_notifications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[str] = mapped_column(String(40))
+    document: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_portal_notifications_unit", "unit_id", "created_at"),)
 
 
 # -- the revocation stamp -------------------------------------------------------

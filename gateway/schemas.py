@@ -326,6 +326,15 @@ class TicketOut(Out):
     engineering_notified_at = DT(allow_none=True)
     deadlines = fields.List(fields.Nested(DeadlineOut))
     history = fields.List(fields.Nested(TicketLogOut))
+    version = fields.Integer(metadata={"description": "grows with every change; GET with "
+                                                      "min_version=N to read at least this one"})
+
+
+class VersionQuery(Schema):
+    min_version = fields.Integer(load_default=None, allow_none=True,
+                                 validate=validate.Range(min=0, max=2**53),
+                                 metadata={"description": "read-your-writes: the version a write "
+                                                          "answered (or header X-Min-Version)"})
 
 
 class TicketQuery(Schema):
@@ -358,6 +367,7 @@ class AccountOut(Out):
     balance_due = Amount(metadata={"description": "positive: owed (欠费); negative: prepaid credit"})
     entry_count = fields.Integer()
     last_posted_at = DT(allow_none=True)
+    version = fields.Integer()
 
 
 # -- notify --------------------------------------------------------------------
@@ -381,6 +391,7 @@ class NotificationOut(Out):
     ref_type = fields.String(allow_none=True)
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))
+    version = fields.Integer()
 
 
 class LimitQuery(Schema):

@@ -4,7 +4,8 @@ The routes live in ``gateway/routes/``, one module per area; this class holds
 the dependencies they share and inherits them all. Each handler authenticates,
 calls the services as the caller (signed context data) through a pool of RPC
 proxies, and returns data the route's schema dumps. Errors of any kind are
-mapped by ``errors.classify``.
+mapped by ``errors.classify``. The portal's hot reads come from the read model
+(``gateway/readmodel``), which the event handlers mixed in here keep current.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kernel.db import ClockProvider, Database
 from kernel.rpc import RpcPoolProvider
 
 from .models import Base
+from .readmodel.handlers import ReadModelHandlers
 from .routes.archive import ArchiveRoutes
 from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
@@ -25,7 +27,7 @@ from .routes.tickets import TicketRoutes
 
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
-                     BillingRoutes, NotifyRoutes):
+                     BillingRoutes, NotifyRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

@@ -145,7 +145,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wuye-dlq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["list", "replay", "outbox"])
-    parser.add_argument("service", choices=["tickets", "billing", "notify", "archive"])
+    parser.add_argument("service", choices=["tickets", "billing", "notify", "archive", "gateway"])
     parser.add_argument("--id", help="only this event id (replay)")
     parser.add_argument("--requeue", action="store_true", help="outbox: make unrouted rows pending")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP))

@@ -131,6 +131,11 @@ class Caller:
             raise Forbidden(f"this needs one of the roles: {', '.join(sorted(roles))}",
                             code="role_required")
 
+    def require_system(self) -> None:
+        """The platform only (e.g. a read model's rebuild reading an owner's snapshots)."""
+        if not self.is_system:
+            raise Forbidden("the platform only", code="system_only")
+
     def require_staff(self) -> None:
         if not (self.is_staff or self.is_system):
             raise Forbidden("staff only", code="staff_only")

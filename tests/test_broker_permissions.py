@@ -136,7 +136,7 @@ def test_a_user_cannot_consume_another_services_queue(restricted, container_fact
     ("billing", lambda ch: ch.exchange_declare("tickets.events", "topic", durable=True)),
     ("billing", lambda ch: ch.exchange_delete("tickets.events")),
     ("archive", lambda ch: ch.exchange_delete("notify.events")),
-    ("gateway", lambda ch: ch.exchange_delete("archive.events")),
+    ("gateway", lambda ch: ch.exchange_declare("gateway.events", "topic", durable=True)),
     ("gateway", lambda ch: ch.queue_declare("wuye.dlq.tickets", durable=True)),
     ("tickets", lambda ch: ch.queue_declare("rpc-billing", durable=True)),
     ("tickets", lambda ch: ch.queue_bind("evt-archive-unit.changed--tickets.on_unit_changed",

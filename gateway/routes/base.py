@@ -4,10 +4,13 @@ from __future__ import annotations
 import logging
 
 from .. import accounts
+from ..errors import HttpError
+from ..readmodel import projector
 
 SERVICES = ("archive", "tickets", "billing", "notify")
 #: who read residents' contact data through a list, when, how much (one INFO line per read)
 audit_log = logging.getLogger("wuye.audit")
+log = logging.getLogger(__name__)
 V1 = "/api/v1"
 
 
@@ -36,3 +39,30 @@ class RouteModule:
         caller = accounts.caller_for(user)
         return lambda service, method, *args, **kwargs: self.rpc.call(caller, service, method,
                                                                       *args, **kwargs)
+
+    def _caller(self, user):
+        return accounts.caller_for(user)
+
+    def _project_reply(self, kind: str, reply, user) -> None:
+        """Read-your-writes: the owner's reply to a write goes into the read model at once (same
+        version rule as its event), committed with this request before the answer. A failure
+        here costs only freshness: the GET then misses and asks the owner."""
+        try:
+            projector.project_reply(self.db, kind, reply, group_id=user.group_id)
+        except Exception as exc:      # never fail a write that the owner has committed
+            log.warning("could not project the %s reply into the read model: %s", kind, exc)
+            self.db.rollback()
+
+
+def min_version(request, query: dict | None = None) -> int | None:
+    """``?min_version=N`` or ``X-Min-Version: N``: the version a client waits for (a write's
+    answer carried it); an older read-model row is a miss, answered by the owner."""
+    value = (query or {}).get("min_version")
+    if value is None:
+        raw = request.headers.get("X-Min-Version", "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit() or len(raw) > 12:
+            raise HttpError(400, "invalid_min_version", "X-Min-Version is a non-negative integer")
+        value = int(raw)
+    return value

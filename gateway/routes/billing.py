@@ -18,5 +18,7 @@ class BillingRoutes(RouteModule):
            idempotent=True)
     def opening_balance(self, request, user, unit_id, body, idempotency_key):
         data = s.OpeningBalanceIn().dump(body)
-        return self._as(user)("billing", "record_opening_balance", unit_id, data["amount"],
-                              data["as_of"], data["note"], idempotency_key=idempotency_key)
+        account = self._as(user)("billing", "record_opening_balance", unit_id, data["amount"],
+                                 data["as_of"], data["note"], idempotency_key=idempotency_key)
+        self._project_reply("account", account, user)
+        return account

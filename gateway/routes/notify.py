@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import schemas as s
+from ..readmodel import views
 from ..routing import route
 from .base import V1, RouteModule
 
@@ -10,7 +11,9 @@ class NotifyRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/notifications", summary="The unit's latest notifications",
            tags=("notify",), query=s.LimitQuery, response=s.NotificationOut, many=True, errors=(404,))
     def unit_notifications(self, request, user, unit_id, query):
-        return self._as(user)("notify", "latest_for_unit", unit_id, query["limit"])
+        found = views.unit_notifications(self.db, self._caller(user), unit_id, query["limit"])
+        return found if found is not None else self._as(user)("notify", "latest_for_unit", unit_id,
+                                                               query["limit"])
 
     @route("GET", f"{V1}/staff/inbox", summary="Notifications addressed to the caller's roles",
            tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True)
@@ -21,4 +24,7 @@ class NotifyRoutes(RouteModule):
     @route("POST", f"{V1}/notifications/{{notification_id}}/read", summary="Mark a notification read",
            tags=("notify",), response=s.NotificationOut, errors=(404,), idempotent=True)
     def mark_read(self, request, user, notification_id, idempotency_key):
-        return self._as(user)("notify", "mark_read", notification_id, idempotency_key=idempotency_key)
+        notification = self._as(user)("notify", "mark_read", notification_id,
+                                      idempotency_key=idempotency_key)
+        self._project_reply("notification", notification, user)
+        return notification

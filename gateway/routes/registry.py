@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .. import schemas as s
-from ..composition import unit_overview
+from ..composition import unit_overview, unit_overview_parts
+from ..readmodel import views
 from ..routing import Created, route
 from .base import V1, RouteModule
 
@@ -26,7 +27,15 @@ class RegistryRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/overview", tags=("registry",), response=s.OverviewOut,
            errors=(404,), summary="Household, open tickets, balance and latest notifications of a unit")
     def unit_overview(self, request, user, unit_id):
-        return unit_overview(self._as(user), unit_id)
+        view = views.overview(self.db, self._caller(user), unit_id, self.clock.now())
+        if view is None:                       # the unit is not projected yet: ask the owners
+            return unit_overview(self._as(user), unit_id)
+        missing = view.pop("missing")
+        if missing:                            # a part not projected yet: from its owner
+            fetched, degraded = unit_overview_parts(self._as(user), unit_id, missing)
+            view.update(fetched)
+            view["degraded"] = degraded
+        return views.combine_balance(view)
 
     @route("POST", f"{V1}/projects", summary="Register a project of the caller's group (group admin)",
            tags=("registry",), body=s.ProjectIn, response=s.ProjectOut, status=201, errors=(409,),

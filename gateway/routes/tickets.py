@@ -1,10 +1,13 @@
 """Repairs (报修), tickets and the projects' settings (SLA figures and any later ones)."""
 from __future__ import annotations
 
+from kernel import privacy
+
 from .. import schemas as s
 from ..errors import HttpError
+from ..readmodel import views
 from ..routing import route
-from .base import V1, RouteModule, audit_contacts_read
+from .base import V1, RouteModule, audit_contacts_read, min_version
 
 #: services that declare per-project settings (kernel.settings) and answer
 #: get_settings / set_setting / settings_history
@@ -56,18 +59,32 @@ class TicketRoutes(RouteModule):
     @route("POST", f"{V1}/repairs", summary="Report a repair (报修)", tags=("tickets",),
            body=s.RepairRequestIn, response=s.TicketOut, status=201, errors=(404, 422), idempotent=True)
     def open_repair(self, request, user, body, idempotency_key):
-        return self._as(user)("tickets", "open_repair", s.RepairRequestIn().dump(body),
-                              idempotency_key=idempotency_key)
+        ticket = self._as(user)("tickets", "open_repair", s.RepairRequestIn().dump(body),
+                                idempotency_key=idempotency_key)
+        caller = self._caller(user)
+        own = caller.is_resident and ticket.get("unit_id") in caller.unit_ids
+        if privacy.sees_phones(caller, own):       # the reply is unmasked: the read model may hold it
+            self._project_reply("ticket", ticket, user)
+        return ticket
 
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
            query=s.TicketQuery, response=s.TicketListOut, errors=(404,),
-           description="Paged (limit <= 200, offset); each read is logged (reporters' contacts).")
+           description="Paged (limit <= 200, offset); each read is logged (reporters' contacts). "
+                       "A resident's list comes from the portal's read model.")
     def tickets(self, request, user, query):
-        page = self._as(user)("tickets", "list_tickets", s.TicketQuery().dump(query))
+        caller, page = self._caller(user), None
+        if caller.is_resident:
+            page = views.resident_tickets(self.db, caller, self.clock.now(), **query)
+        if page is None:
+            page = self._as(user)("tickets", "list_tickets", s.TicketQuery().dump(query))
         audit_contacts_read(user, "tickets", len(page.get("items") or ()), **query)
         return page
 
     @route("GET", f"{V1}/tickets/{{ticket_id}}", summary="One ticket with its SLA clocks and history",
-           tags=("tickets",), response=s.TicketOut, errors=(404,))
-    def ticket(self, request, user, ticket_id):
-        return self._as(user)("tickets", "get_ticket", ticket_id)
+           tags=("tickets",), query=s.VersionQuery, response=s.TicketOut, errors=(404,),
+           description="From the portal's read model; with min_version (or X-Min-Version) newer "
+                       "than it holds, from tickets itself.")
+    def ticket(self, request, user, ticket_id, query):
+        found = views.ticket(self.db, self._caller(user), ticket_id, self.clock.now(),
+                             min_version(request, query))
+        return found if found is not None else self._as(user)("tickets", "get_ticket", ticket_id)

@@ -184,3 +184,11 @@ class BalanceChangedIn(Schema):
     household_id = fields.String(allow_none=True, load_default=None)
     balance_due = fields.Decimal(required=True, places=2)
     as_of = fields.AwareDateTime(required=True)
+
+
+class ExportQuery(Schema):
+    """A page of an owner's current snapshots (read-model rebuilds)."""
+    kind = fields.String(required=True, validate=validate.OneOf(["project", "unit", "household"]))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))

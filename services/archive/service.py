@@ -9,7 +9,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import files, registry
-from .events import CONTRACT
+from .events import CONTRACT, HOUSEHOLD_CHANGED, PROJECT_CHANGED, UNIT_CHANGED
 from .models import Base
 
 class ArchiveService:
@@ -84,6 +84,17 @@ class ArchiveService:
         if household is None:
             return None
         return schemas.HouseholdOut().dump(registry.household_view(work.caller, household))
+
+    @rpc
+    def export_snapshots(self, kind, after=None, limit=200, project_id=None):
+        """The platform's rebuild of a read model: a page of ``{kind}.changed`` payloads
+        (project, unit, household) in id order after ``after``."""
+        q = schemas.ExportQuery().load({"kind": kind, "after": after, "limit": limit,
+                                        "project_id": project_id})
+        event_type = {"project": PROJECT_CHANGED, "unit": UNIT_CHANGED,
+                      "household": HOUSEHOLD_CHANGED}[q["kind"]]
+        return [CONTRACT.dump(event_type, s) for s in registry.export_snapshots(
+            self.work(), q["kind"], q["after"], q["limit"], q["project_id"])]
 
     # -- household files ------------------------------------------------------
     @rpc

@@ -9,6 +9,9 @@ string: positive = the household owes (欠费), negative = prepaid credit (预�
 ``cause`` ``payer_changed`` (no ``entry_id``): a household moved in and the
 account is now theirs -- its balance as it stands (0.00 on a new account), so
 the household file's payment summary starts from the account's figure.
+Each event carries the whole account (``AccountSnapshot``: label, area, payer, opening
+balance, entry count, last posting) and the account's ``version`` (grows with every change),
+so a read model keeps the newest and ignores redelivered or reordered older ones.
 """
 from marshmallow import Schema, fields, validate
 
@@ -18,16 +21,31 @@ from kernel.money import Money
 BALANCE_CHANGED = "account.balance_changed"
 
 
-class BalanceChanged(Schema):
+class AccountSnapshot(Schema):
+    """The fee account as it stands (state-carrying): what ``account.balance_changed`` carries
+    besides its cause, and what ``export_snapshots("account")`` pages through. ``version``
+    grows by 1 with every published change of the account; a consumer keeps the newest."""
     account_id = fields.String(required=True)
     unit_id = fields.String(required=True)
     project_id = fields.String(required=True)
     household_id = fields.String(allow_none=True)
     balance_due = Money(required=True)
+    as_of = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True)
+    group_id = fields.String()
+    unit_label = fields.String(allow_none=True)
+    building_area = fields.Decimal(as_string=True, places=2, allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    currency = fields.String()
+    opening_balance = Money()
+    entry_count = fields.Integer()
+    last_posted_at = fields.AwareDateTime(allow_none=True)
+
+
+class BalanceChanged(AccountSnapshot):
     cause = fields.String(required=True, validate=validate.OneOf(
         ["opening_balance", "charge", "payment", "adjustment", "late_fee", "payer_changed"]))
     entry_id = fields.String(required=True, allow_none=True)
-    as_of = fields.AwareDateTime(required=True)
 
 
 CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged})

@@ -78,6 +78,8 @@ class FeeAccount(Base):
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
     unit_version: Mapped[int] = mapped_column(Integer)
     household_version: Mapped[int | None] = mapped_column(Integer)
+    #: grows by 1 with every published change (``account.balance_changed`` carries it)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LedgerEntry(Base):

@@ -50,6 +50,7 @@ class AccountOut(Schema):
     balance_due = Money()
     entry_count = fields.Integer()
     last_posted_at = fields.AwareDateTime(allow_none=True)
+    version = fields.Integer()
 
 
 class EntryOut(Schema):
@@ -110,3 +111,11 @@ class HouseholdChangedIn(Schema):
     moved_out_on = fields.Date(allow_none=True, load_default=None)
     people = fields.List(fields.Nested(PersonIn), load_default=list)
     version = fields.Integer(required=True)
+
+
+class ExportQuery(Schema):
+    """A page of an owner's current snapshots (read-model rebuilds)."""
+    kind = fields.String(required=True, validate=validate.OneOf(["account"]))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))

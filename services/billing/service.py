@@ -10,7 +10,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import accounts, copies, ledger
-from .events import CONTRACT
+from .events import CONTRACT, AccountSnapshot
 from .models import Base
 
 
@@ -34,6 +34,15 @@ class BillingService:
         data = schemas.AccountQuery().load({"unit_id": unit_id})
         account = accounts.get_account(work, data["unit_id"])
         return schemas.AccountOut().dump(accounts.account_view(work.session, account))
+
+    @rpc
+    def export_snapshots(self, kind, after=None, limit=200, project_id=None):
+        """The platform's rebuild of a read model: a page of account snapshots (the state
+        ``account.balance_changed`` carries) in id order after ``after``."""
+        q = schemas.ExportQuery().load({"kind": kind, "after": after, "limit": limit,
+                                        "project_id": project_id})
+        return AccountSnapshot(many=True).dump(
+            accounts.export_snapshots(self.work(), q["after"], q["limit"], q["project_id"]))
 
     @rpc
     def list_entries(self, unit_id, limit=50, offset=0):

@@ -3,6 +3,7 @@
 | event                   | when                                          | subscribers |
 |-------------------------|-----------------------------------------------|-------------|
 | notification.delivered  | a message reached its channel (in-app stored, SMS accepted by the provider) | tickets |
+| notification.changed    | a message to a unit is stored, read, or one of its deliveries changes (the whole message + ``version``) | -- (gateway's read model) |
 
 tickets uses ``purpose == "ticket.dispatch_engineering"`` to stop the
 "engineering notified within 2 minutes" clock of the ticket in ``ref_id``.
@@ -12,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from kernel.messaging import EventContract
 
 NOTIFICATION_DELIVERED = "notification.delivered"
+NOTIFICATION_CHANGED = "notification.changed"
 
 
 class NotificationDelivered(Schema):
@@ -27,4 +29,35 @@ class NotificationDelivered(Schema):
     delivered_at = fields.AwareDateTime(required=True)
 
 
-CONTRACT = EventContract("notify", {NOTIFICATION_DELIVERED: NotificationDelivered})
+class ChangedDelivery(Schema):
+    channel = fields.String(required=True)
+    status = fields.String(required=True)
+    address = fields.String(allow_none=True)          # masked (138****5678)
+    attempts = fields.Integer(required=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class NotificationChanged(Schema):
+    """The whole notification after a change (state-carrying; a consumer keeps the newest
+    ``version``). Only messages addressed to a unit (its household's inbox) are published."""
+    id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    purpose = fields.String(required=True)
+    recipient_kind = fields.String(required=True)
+    recipient = fields.String(required=True)
+    subject = fields.String(allow_none=True)
+    body = fields.String(required=True)
+    locale = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    read_at = fields.AwareDateTime(allow_none=True)
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    deliveries = fields.List(fields.Nested(ChangedDelivery), required=True)
+    version = fields.Integer(required=True)
+
+
+CONTRACT = EventContract("notify", {NOTIFICATION_DELIVERED: NotificationDelivered,
+                                    NOTIFICATION_CHANGED: NotificationChanged},
+                         optional_subscribers=frozenset({NOTIFICATION_CHANGED}))

@@ -144,6 +144,8 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     read_by: Mapped[str | None] = mapped_column(String(100))
+    #: grows by 1 with every change (read, a delivery sent); ``notification.changed`` carries it
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     deliveries: Mapped[list["Delivery"]] = relationship(
         back_populates="notification", order_by="Delivery.channel", lazy="selectin")

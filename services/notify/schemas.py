@@ -52,6 +52,7 @@ class DeliveryOut(Schema):
 
 class NotificationOut(Schema):
     id = fields.String()
+    group_id = fields.String()
     project_id = fields.String()
     purpose = fields.String()
     recipient_kind = fields.String()
@@ -64,6 +65,16 @@ class NotificationOut(Schema):
     ref_type = fields.String(allow_none=True)
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))
+    unit_id = fields.String(allow_none=True)
+    version = fields.Integer()
+
+
+class ExportQuery(Schema):
+    """A page of an owner's current snapshots (read-model rebuilds)."""
+    kind = fields.String(required=True, validate=validate.OneOf(["notification"]))
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    project_id = fields.String(load_default=None, allow_none=True, validate=ID)
 
 
 class TemplateOut(Schema):

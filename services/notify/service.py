@@ -15,7 +15,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import copies, notifications, sending, templates, tickets
-from .events import CONTRACT
+from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
 from .providers import SmsProvider, provider_from_config
 from .sender import SmsSendingLoop
@@ -116,6 +116,15 @@ class NotifyService:
         work, data = self.work(), schemas.NotificationRef().load({"notification_id": notification_id})
         return work.idempotent(idempotency_key, "mark_read", data, lambda: schemas.NotificationOut().dump(
             notifications.mark_read(work, data["notification_id"])))
+
+    @rpc
+    def export_snapshots(self, kind, after=None, limit=200, project_id=None):
+        """The platform's rebuild of a read model: a page of ``notification.changed`` payloads
+        (messages to units) in id order after ``after``."""
+        q = schemas.ExportQuery().load({"kind": kind, "after": after, "limit": limit,
+                                        "project_id": project_id})
+        return [CONTRACT.dump(NOTIFICATION_CHANGED, s) for s in notifications.export_snapshots(
+            self.work(), q["after"], q["limit"], q["project_id"])]
 
     # -- templates ------------------------------------------------------------------
     @rpc

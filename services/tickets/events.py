@@ -3,6 +3,7 @@
 | event          | when                                       | subscribers      |
 |----------------|--------------------------------------------|------------------|
 | ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
+| ticket.changed | a ticket is recorded or changes (the whole ticket + ``version``) | -- (gateway's read model) |
 | setting.changed | a project's SLA figure changed (kernel.settings) | -- (audit, later consumers) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
@@ -18,6 +19,7 @@ from kernel.messaging import EventContract
 from kernel.settings import SETTING_CHANGED, SettingChanged
 
 TICKET_OPENED = "ticket.opened"
+TICKET_CHANGED = "ticket.changed"
 
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified"]
 CHANNELS = ["portal", "phone", "visit", "staff"]
@@ -57,5 +59,46 @@ class TicketOpened(Schema):
     deadlines = fields.List(fields.Nested(Deadline), required=True)
 
 
-CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, SETTING_CHANGED: SettingChanged},
-                         optional_subscribers=frozenset({SETTING_CHANGED}))
+class ChangedDeadline(Schema):
+    kind = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    met_at = fields.AwareDateTime(allow_none=True)
+
+
+class HistoryEntry(Schema):
+    at = fields.AwareDateTime(required=True)
+    action = fields.String(required=True)
+    actor = fields.String(required=True)
+    note = fields.String(required=True)
+
+
+class TicketChanged(Schema):
+    """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
+    Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
+    deadline is not here -- readers compute it (``kernel.deadlines.state``)."""
+    ticket_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    category = fields.String(required=True)
+    channel = fields.String(required=True)
+    status = fields.String(required=True)
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    location = fields.String(required=True)
+    content = fields.String(required=True)
+    reporter = fields.Nested(Reporter, required=True)
+    appointment_at = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    engineering_notified_at = fields.AwareDateTime(allow_none=True)
+    deadlines = fields.List(fields.Nested(ChangedDeadline), required=True)
+    history = fields.List(fields.Nested(HistoryEntry), required=True)
+    version = fields.Integer(required=True)
+
+
+CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
+                                     SETTING_CHANGED: SettingChanged},
+                         optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED}))

@@ -90,6 +90,8 @@ class Ticket(Base):
     # the caller's idempotency key: a retried or redelivered request returns this ticket
     request_id: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: grows by 1 with every change; ``ticket.changed`` carries it (read models keep the newest)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     deadlines: Mapped[list["TicketDeadline"]] = relationship(
         back_populates="ticket", lazy="selectin", order_by="TicketDeadline.due_at",

@@ -91,6 +91,15 @@ class TicketOut(Schema):
     engineering_notified_at = fields.AwareDateTime(allow_none=True)
     deadlines = fields.List(fields.Nested(DeadlineOut))
     history = fields.List(fields.Nested(LogOut))
+    version = fields.Integer()
+
+
+class ExportQuery(Schema):
+    """A page of an owner's current snapshots (read-model rebuilds)."""
+    kind = fields.String(required=True, validate=validate.OneOf(["ticket"]))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
 # -- events tickets consumes (only the fields it reads) ------------------------

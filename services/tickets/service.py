@@ -11,7 +11,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import copies, repairs, sla
-from .events import CONTRACT
+from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
@@ -59,6 +59,15 @@ class TicketsService:
         tickets, _ = repairs.list_tickets(work, **schemas.TicketQuery().load(
             {"unit_id": unit_id, "open_only": True, "limit": limit}))
         return [self._out(t, work) for t in tickets]
+
+    @rpc
+    def export_snapshots(self, kind, after=None, limit=200, project_id=None):
+        """The platform's rebuild of a read model: a page of ``ticket.changed`` payloads in id
+        order after ``after``."""
+        q = schemas.ExportQuery().load({"kind": kind, "after": after, "limit": limit,
+                                        "project_id": project_id})
+        return [CONTRACT.dump(TICKET_CHANGED, s) for s in
+                repairs.export_snapshots(self.work(), q["after"], q["limit"], q["project_id"])]
 
     @rpc
     def get_sla_settings(self, project_id):

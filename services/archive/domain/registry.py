@@ -51,6 +51,23 @@ def household_snapshot(h: Household) -> dict:
     }
 
 
+def export_snapshots(work: Work, kind: str, after: str | None, limit: int,
+                     project_id: str | None = None) -> list[dict]:
+    """A page of current ``unit.changed`` / ``household.changed`` snapshots in id order after
+    ``after`` (the platform only: read models rebuild from it)."""
+    work.caller.require_system()
+    model, view = {"unit": (Unit, unit_snapshot), "household": (Household, household_snapshot),
+                   "project": (Project, project_snapshot)}[kind]
+    query = select(model).order_by(model.id).limit(limit)
+    if after:
+        query = query.where(model.id > after)
+    if project_id:
+        query = query.where((model.id if model is Project else model.project_id) == project_id)
+    if work.caller.group_id is not None:
+        query = query.where(model.group_id == work.caller.group_id)
+    return [view(row) for row in work.session.scalars(query)]
+
+
 # -- lookups ------------------------------------------------------------------
 
 def get_project(work: Work, project_id: str) -> Project:

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel.copies import guard_snapshot, is_newer
-from kernel.money import ZERO, money
+from kernel.money import CURRENCY, ZERO, money
 from kernel.work import Work
 
+from .. import events
 from ..exceptions import AccountNotFound
 from ..models import FeeAccount, Household, LedgerEntry
 
@@ -92,5 +93,45 @@ def account_view(session: Session, account: FeeAccount) -> dict:
         "payer_name": account.payer_name,
         "opening_balance": money(opening) if opening is not None else ZERO,
         "balance_due": money(total) if total is not None else ZERO,
-        "entry_count": count, "last_posted_at": last,
+        "entry_count": count, "last_posted_at": last, "version": account.version or 0,
     }
+
+
+def snapshot(session: Session, account: FeeAccount, as_of) -> dict:
+    """The account as ``account.balance_changed`` and ``export_snapshots`` carry it."""
+    view = account_view(session, account)
+    return {"account_id": account.id, "unit_id": account.unit_id, "project_id": account.project_id,
+            "group_id": account.group_id, "household_id": account.household_id,
+            "unit_label": account.unit_label, "building_area": account.building_area,
+            "payer_name": account.payer_name, "currency": CURRENCY,
+            "opening_balance": view["opening_balance"], "balance_due": view["balance_due"],
+            "entry_count": view["entry_count"], "last_posted_at": view["last_posted_at"],
+            "as_of": as_of, "version": account.version or 0}
+
+
+def record_balance_changed(work: Work, account: FeeAccount, *, cause: str, entry_id: str | None,
+                           as_of) -> None:
+    """Bump the account's version and publish its whole state with the cause."""
+    account.version = (account.version or 0) + 1
+    work.session.flush()
+    work.events.record(events.BALANCE_CHANGED,
+                       dict(snapshot(work.session, account, as_of), cause=cause, entry_id=entry_id),
+                       group_id=account.group_id, project_id=account.project_id)
+
+
+def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
+    """A page of current account snapshots in id order after ``after`` (platform only)."""
+    work.caller.require_system()
+    query = select(FeeAccount).order_by(FeeAccount.id).limit(limit)
+    if after:
+        query = query.where(FeeAccount.id > after)
+    if project_id:
+        query = query.where(FeeAccount.project_id == project_id)
+    if work.caller.group_id is not None:
+        query = query.where(FeeAccount.group_id == work.caller.group_id)
+    out = []
+    for account in work.session.scalars(query):
+        snap = snapshot(work.session, account, None)
+        snap["as_of"] = snap["last_posted_at"] or account.opened_at
+        out.append(snap)
+    return out

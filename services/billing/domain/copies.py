@@ -12,9 +12,7 @@ from kernel.errors import RetryableError
 from kernel.work import Work
 
 from ..models import Household, Project
-from .. import events
-from .accounts import find_account, refresh_payer
-from .ledger import balance_due
+from .accounts import find_account, record_balance_changed, refresh_payer
 
 
 def apply_project(work: Work, data: dict) -> tuple[Project, bool]:
@@ -57,9 +55,6 @@ def apply_household(work: Work, data: dict) -> tuple[Household, bool]:
     refresh_payer(work.session, account)
     if account.household_id is not None and account.household_id != payer_before:
         # the account is now this household's: its file's payment summary starts from here
-        work.events.record(events.BALANCE_CHANGED, {
-            "account_id": account.id, "unit_id": account.unit_id, "project_id": account.project_id,
-            "household_id": account.household_id, "balance_due": balance_due(work.session, account),
-            "cause": "payer_changed", "entry_id": None, "as_of": work.clock.now(),
-        }, group_id=account.group_id, project_id=account.project_id)
+        record_balance_changed(work, account, cause="payer_changed", entry_id=None,
+                               as_of=work.clock.now())
     return household, True

@@ -20,10 +20,9 @@ from kernel.money import ZERO, money
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from .. import events
 from ..exceptions import AsOfInFuture, DuplicatePosting, OpeningBalanceExists
 from ..models import ENTRY_KINDS, FeeAccount, LedgerEntry, Project
-from .accounts import account_view, get_account
+from .accounts import account_view, get_account, record_balance_changed
 
 #: who may carry a balance over into billing (财务, 服务中心经理, the group's admin)
 OPENING_BALANCE_ROLES = (Role.FINANCE, Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
@@ -66,11 +65,7 @@ def post_entry(work: Work, account: FeeAccount, *, kind: str, amount, descriptio
     except IntegrityError:
         # the unit of work is rolled back as this error leaves the worker
         raise DuplicatePosting(f"{kind} for {ref_type} {ref_id} is already posted") from None
-    work.events.record(events.BALANCE_CHANGED, {
-        "account_id": account.id, "unit_id": account.unit_id, "project_id": account.project_id,
-        "household_id": account.household_id, "balance_due": balance_due(session, account),
-        "cause": kind, "entry_id": entry.id, "as_of": entry.posted_at,
-    }, group_id=account.group_id, project_id=account.project_id)
+    record_balance_changed(work, account, cause=kind, entry_id=entry.id, as_of=entry.posted_at)
     return entry
 
 

@@ -229,10 +229,27 @@ def test_event_is_recorded_with_string_amounts(session, clock, estate):
     assert event["type"] == "account.balance_changed" and event["source"] == "billing"
     assert (event["group_id"], event["project_id"]) == (G, "p1")
     assert event["actor"]["user_id"] == "fin-1"
-    assert event["data"] == {
+    expected = {
         "account_id": account_of(session, "u1").id, "unit_id": "u1", "project_id": "p1",
         "household_id": "h1", "balance_due": "-345.60", "cause": "opening_balance",
         "entry_id": entry.id, "as_of": clock.now().isoformat()}
+    assert {k: event["data"][k] for k in expected} == expected
+    # state-carrying: the whole account and its version (read models keep the newest)
+    assert (event["data"]["group_id"], event["data"]["opening_balance"], event["data"]["entry_count"],
+            event["data"]["currency"]) == (G, "-345.60", 1, "CNY")
+    assert event["data"]["version"] == account_of(session, "u1").version >= 1
+
+
+def test_every_published_change_of_an_account_grows_its_version(session, clock, estate):
+    w = work(session, clock, FINANCE)
+    account = account_of(session, "u1")
+    before = account.version
+    ledger.post_entry(w, account, kind="charge", amount="1.00", description="", occurred_on=date(2026, 11, 1))
+    ledger.post_entry(w, account, kind="charge", amount="2.00", description="", occurred_on=date(2026, 11, 1))
+    versions = [e["data"]["version"] for e in outbox_events(session, Base)
+                if e["type"] == "account.balance_changed"]
+    assert versions[-2:] == [before + 1, before + 2]
+    assert [e["data"]["balance_due"] for e in outbox_events(session, Base)][-1] == "3.00"
 
 
 def test_signed_sums_are_exact_to_the_fen(session, clock, estate):

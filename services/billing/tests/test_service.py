@@ -117,7 +117,7 @@ def test_archive_events_open_the_account(billing, rpc, amqp_uri):
         "account_id": account["account_id"], "unit_id": "u1", "group_id": G, "project_id": "p1",
         "unit_label": "1栋-0101", "building_area": "89.37", "household_id": "h1",
         "payer_name": "张伟", "currency": "CNY", "opening_balance": "0.00", "balance_due": "0.00",
-        "entry_count": 0, "last_posted_at": None}
+        "entry_count": 0, "last_posted_at": None, "version": 1}     # 1: the payer_changed event
     assert rpc.call(SYSTEM, "billing", "list_entries", "u1") == []
     assert rows(billing.config["DB_URL"], "SELECT name, timezone FROM projects") == [
         {"name": "绿湖花园", "timezone": "Asia/Shanghai"}]
@@ -132,10 +132,16 @@ def test_opening_balance_over_rpc_publishes_the_balance(billing, rpc, amqp_uri, 
     moved_in, event = capture.wait_for("account.balance_changed", count=2)
     assert (moved_in["data"]["cause"], moved_in["data"]["balance_due"]) == ("payer_changed", "0.00")
     [entry] = rpc.call(resident(G, ["u1"]), "billing", "list_entries", "u1")
-    assert event["data"] == {
+    expected = {
         "account_id": account["account_id"], "unit_id": "u1", "project_id": "p1",
         "household_id": "h1", "balance_due": "-120.51", "cause": "opening_balance",
         "entry_id": entry["id"], "as_of": account["last_posted_at"]}
+    assert {k: event["data"][k] for k in expected} == expected
+    # the whole account travels with its version, the reply carries the same version
+    assert (moved_in["data"]["version"], event["data"]["version"], account["version"]) == (1, 2, 2)
+    assert {k: event["data"][k] for k in ("unit_label", "payer_name", "opening_balance",
+                                          "entry_count")} == {
+        "unit_label": "1栋-0101", "payer_name": "张伟", "opening_balance": "-120.51", "entry_count": 1}
     assert (event["group_id"], event["project_id"]) == (G, "p1")
     assert (entry["kind"], entry["amount"], entry["occurred_on"], entry["posted_by"]) == (
         "opening_balance", "-120.51", "2026-10-31", "fin-1")

@@ -18,6 +18,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from kernel.errors import NotFound
+from kernel.privacy import mask_phone
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -134,7 +135,7 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, purpose=purpose,
         ref_type=ref_type, ref_id=ref_id, source_event_id=source_event_id,
         recipient_kind=recipient.kind, recipient=recipient.id, unit_id=recipient.unit_id,
-        locale=main_locale, subject=subject, body=body, created_at=now)
+        locale=main_locale, subject=subject, body=body, created_at=now, version=1)
     work.session.add(notification)
     for channel, _, _, text in rendered:
         suppressed = channel.suppressed
@@ -157,7 +158,48 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             work.session.info[SMS_DUE] = True      # the sender is woken when this commits
         work.session.add(delivery)
         work.session.flush()     # counted by the next limit check in this transaction
+    record_changed(work, notification, new=True)
     return notification, True
+
+
+def snapshot(n: Notification) -> dict:
+    """The notification as ``notification.changed`` carries it (delivery addresses masked)."""
+    return {
+        "id": n.id, "group_id": n.group_id, "project_id": n.project_id, "unit_id": n.unit_id,
+        "purpose": n.purpose, "recipient_kind": n.recipient_kind, "recipient": n.recipient,
+        "subject": n.subject, "body": n.body, "locale": n.locale, "created_at": n.created_at,
+        "read_at": n.read_at, "ref_type": n.ref_type, "ref_id": n.ref_id,
+        "deliveries": [{"channel": d.channel, "status": d.status, "address": mask_phone(d.address),
+                        "attempts": d.attempts, "sent_at": d.sent_at}
+                       for d in sorted(n.deliveries, key=lambda d: d.channel)],
+        "version": n.version,
+    }
+
+
+def record_changed(work: Work, n: Notification, *, new: bool = False) -> None:
+    """A change of a unit's notification: bump its version (unless just created) and publish
+    its whole state (``notification.changed``) for read models."""
+    if not new:
+        n.version = (n.version or 1) + 1
+    if n.recipient_kind != UNIT:
+        return
+    work.session.flush()
+    work.events.record(events.NOTIFICATION_CHANGED, snapshot(n), group_id=n.group_id,
+                       project_id=n.project_id)
+
+
+def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
+    """A page of the current unit notifications in id order after ``after`` (platform only)."""
+    work.caller.require_system()
+    query = select(Notification).where(Notification.recipient_kind == UNIT).order_by(
+        Notification.id).limit(limit)
+    if after:
+        query = query.where(Notification.id > after)
+    if project_id:
+        query = query.where(Notification.project_id == project_id)
+    if work.caller.group_id is not None:
+        query = query.where(Notification.group_id == work.caller.group_id)
+    return [snapshot(n) for n in work.session.scalars(query)]
 
 
 def record_delivered(work: Work, notification: Notification, delivery: Delivery) -> None:
@@ -214,6 +256,7 @@ def mark_read(work: Work, notification_id: str) -> Notification:
     _may_mark(work.caller, n)
     if n.read_at is None:
         n.read_at, n.read_by = work.clock.now(), work.caller.user_id
+        record_changed(work, n)
     return n
 
 

@@ -42,7 +42,7 @@ from kernel.work import Work
 
 from ..models import Delivery
 from ..providers import SmsProvider, SmsRejected, SmsTemporaryError
-from .notifications import SMS, record_delivered
+from .notifications import SMS, record_changed, record_delivered
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +169,10 @@ def record_outcome(work: Work, outcome: Outcome, policy: SmsPolicy) -> Delivery 
         delivery.provider_message_id, delivery.last_error, delivery.next_attempt_at = \
             outcome.message_id, None, None
         record_delivered(work, delivery.notification, delivery)
+        record_changed(work, delivery.notification)
     elif outcome.permanent or policy.retry.gives_up(delivery.attempts):
         delivery.status, delivery.last_error, delivery.next_attempt_at = "failed", outcome.error, None
+        record_changed(work, delivery.notification)
         log.warning("SMS delivery %s failed after %d attempt(s): %s", delivery.id, delivery.attempts,
                     outcome.error)
     else:

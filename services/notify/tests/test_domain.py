@@ -620,3 +620,19 @@ def test_the_dispatch_states_the_on_site_deadline_the_ticket_will_show(session, 
     stated = templates.local_time(delivered_at + timedelta(minutes=15), "Asia/Shanghai")
     assert f"到场时限：{stated}" in dispatch.body
     assert "09:17" not in dispatch.body
+
+
+def test_a_units_notification_is_published_whole_with_a_growing_version(session, clock, estate):
+    open_ticket(session, clock)
+    changed = [e["data"] for e in outbox_events(session, Base) if e["type"] == "notification.changed"]
+    # only the unit's message (the engineering dispatch is addressed to a role)
+    assert [(c["purpose"], c["unit_id"], c["version"]) for c in changed] == [("ticket.opened.resident", "u1", 1)]
+    assert sorted(d["channel"] for d in changed[0]["deliveries"]) == ["inapp", "sms"]
+    assert [d["address"] for d in changed[0]["deliveries"] if d["channel"] == "sms"] == ["138****5678"]
+    sending.send_due_sms(work(session, clock), FakeProvider(), POLICY)
+    ack = by_purpose(session, "ticket.opened.resident")
+    notifications.mark_read(work(session, clock, resident(G, ["u1"])), ack.id)
+    changed = [e["data"] for e in outbox_events(session, Base) if e["type"] == "notification.changed"]
+    assert [c["version"] for c in changed] == [1, 2, 3] and ack.version == 3
+    assert [d["status"] for d in changed[1]["deliveries"] if d["channel"] == "sms"] == ["sent"]
+    assert changed[2]["read_at"] is not None

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from kernel import privacy
+from kernel import deadlines, privacy
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -177,7 +177,7 @@ def open_repair(work: Work, data: dict) -> Ticket:
         reporter_name=reporter_name or "", reporter_phone=reporter_phone,
         reporter_user_id=caller.user_id if caller.is_resident else None,
         appointment_at=appointment_at, received_at=received_at, recorded_at=now,
-        recorded_by=caller.user_id, request_id=data.get("request_id"), updated_at=now)
+        recorded_by=caller.user_id, request_id=data.get("request_id"), updated_at=now, version=1)
     deadlines = sla.deadlines_for(category, received_at=received_at, recorded_at=now,
                                   appointment_at=appointment_at, minutes=sla_minutes(work, project.id))
     ticket.deadlines = [
@@ -187,6 +187,7 @@ def open_repair(work: Work, data: dict) -> Ticket:
     ]
     ticket.history = [_log(ticket, caller, now, "opened", f"{channel}: {data['content'][:200]}")]
     work.session.add(ticket)
+    record_changed(work, ticket)
     work.events.record(events.TICKET_OPENED, opened_payload(ticket, sla_minutes(work, project.id)),
                        group_id=ticket.group_id, project_id=ticket.project_id)
     return ticket
@@ -206,6 +207,48 @@ def opened_payload(ticket: Ticket, minutes: dict[str, int]) -> dict:
                        "after_notice_minutes": sla.minutes_after_notice(d.kind, minutes)}
                       for d in ticket.deadlines],
     }
+
+
+def snapshot(ticket: Ticket) -> dict:
+    """The ticket's public state as ``ticket.changed`` carries it (and ``export_snapshots``):
+    everything a reader may be shown, unmasked (readers mask by ``kernel.privacy``), no SLA
+    state (computed when read: ``kernel.deadlines.state``)."""
+    return {
+        "ticket_id": ticket.id, "group_id": ticket.group_id, "project_id": ticket.project_id,
+        "unit_id": ticket.unit_id, "number": ticket.number, "kind": ticket.kind,
+        "category": ticket.category, "channel": ticket.channel, "status": ticket.status,
+        "unit_label": ticket.unit_label, "household_id": ticket.household_id,
+        "location": ticket.location, "content": ticket.content,
+        "reporter": {"name": ticket.reporter_name, "phone": ticket.reporter_phone,
+                     "user_id": ticket.reporter_user_id},
+        "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
+        "recorded_at": ticket.recorded_at, "engineering_notified_at": ticket.engineering_notified_at,
+        "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at} for d in ticket.deadlines],
+        "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
+                    for h in ticket.history],
+        "version": ticket.version,
+    }
+
+
+def record_changed(work: Work, ticket: Ticket) -> None:
+    """Publish the ticket's new state (``ticket.changed``), after every change."""
+    work.session.flush()
+    work.events.record(events.TICKET_CHANGED, snapshot(ticket), group_id=ticket.group_id,
+                       project_id=ticket.project_id)
+
+
+def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
+    """A page of current ticket snapshots in id order after ``after`` (the platform only:
+    read models rebuild from it)."""
+    work.caller.require_system()
+    query = select(Ticket).order_by(Ticket.id).limit(limit)
+    if after:
+        query = query.where(Ticket.id > after)
+    if project_id:
+        query = query.where(Ticket.project_id == project_id)
+    if work.caller.group_id is not None:
+        query = query.where(Ticket.group_id == work.caller.group_id)
+    return [snapshot(t) for t in work.session.scalars(query)]
 
 
 def _log(ticket: Ticket, actor: Caller, at: datetime, action: str, note: str = "") -> TicketLog:
@@ -236,6 +279,8 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
     ticket.updated_at = work.clock.now()
     ticket.history.append(_log(ticket, Caller.system(ticket.group_id, "notify"), at,
                                "engineering_notified", via))
+    ticket.version += 1
+    record_changed(work, ticket)
     return ticket
 
 
@@ -302,7 +347,8 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
         "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
         "recorded_at": ticket.recorded_at, "engineering_notified_at": ticket.engineering_notified_at,
         "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,
-                       "state": sla.state(d.due_at, d.met_at, now)} for d in ticket.deadlines],
+                       "state": deadlines.state(d.due_at, d.met_at, now)} for d in ticket.deadlines],
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
                      "note": h.note} for h in ticket.history],
+        "version": ticket.version,
     }

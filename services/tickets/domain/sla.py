@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from marshmallow import fields
 from marshmallow.validate import Range
 
+from kernel.deadlines import state  # noqa: F401  (the one rule, shared with the gateway's read model)
 from kernel.settings import Setting, SettingsCatalogue
 
 DEFAULT_MINUTES = {
@@ -94,10 +95,3 @@ def rebased_on_notice(kind: str, notified_at: datetime, minutes: dict[str, int])
     """The due time of ``kind`` once engineering has received the order at ``notified_at``."""
     after = minutes_after_notice(kind, minutes)
     return None if after is None else notified_at + timedelta(minutes=after)
-
-
-def state(due_at: datetime, met_at: datetime | None, now: datetime) -> str:
-    """met (in time) | late (met after due) | pending (running) | breached (overdue, not met)."""
-    if met_at is not None:
-        return "met" if met_at <= due_at else "late"
-    return "pending" if now <= due_at else "breached"

@@ -240,3 +240,33 @@ class TestSettings:
             repairs.set_sla_minutes(manager, "p1", "coffee_break", 10)
         with pytest.raises(Forbidden):
             repairs.set_sla_minutes(work(session, clock, staff(G, ["p1"])), "p1", "record_within", 1)
+
+
+class TestTicketChanged:
+    """State-carrying snapshots for read models: the whole ticket and a version that grows by 1."""
+
+    def test_open_and_every_change_publish_the_whole_ticket_with_its_version(self, session, clock, registry):
+        ticket = repairs.open_repair(work(session, clock, resident(G, ["u1"])),
+                                     {"unit_id": "u1", "category": "public_area", "content": "电梯异响"})
+        [opened] = [e for e in outbox_events(session, Base) if e["type"] == "ticket.changed"]
+        data = opened["data"]
+        assert (data["ticket_id"], data["version"], data["status"], ticket.version) == (ticket.id, 1, "open", 1)
+        assert data["reporter"]["phone"] == "13812345678" and "state" not in data["deadlines"][0]
+        assert [h["action"] for h in data["history"]] == ["opened"]
+        repairs.engineering_notified(work(session, clock, Caller.system(G)), ticket.id, clock.now(), "inapp")
+        changed = [e["data"] for e in outbox_events(session, Base) if e["type"] == "ticket.changed"]
+        assert [(c["version"], c["status"]) for c in changed] == [(1, "open"), (2, "dispatched")]
+        assert changed[-1]["engineering_notified_at"] and ticket.version == 2
+        assert {d["kind"]: d["met_at"] for d in changed[-1]["deadlines"]}["notify_engineering"]
+        # a repeated notice changes nothing, publishes nothing
+        repairs.engineering_notified(work(session, clock, Caller.system(G)), ticket.id, clock.now(), "inapp")
+        assert len([e for e in outbox_events(session, Base) if e["type"] == "ticket.changed"]) == 2
+
+    def test_snapshots_are_exported_to_the_platform_only(self, session, clock, registry):
+        ticket = repairs.open_repair(work(session, clock, resident(G, ["u1"])),
+                                     {"unit_id": "u1", "category": "public_area", "content": "电梯异响"})
+        [page] = [repairs.export_snapshots(work(session, clock, Caller.system(G)), None, 10)]
+        assert [s["ticket_id"] for s in page] == [ticket.id] and page[0]["version"] == 1
+        assert repairs.export_snapshots(work(session, clock, Caller.system(G)), ticket.id, 10) == []
+        with pytest.raises(Forbidden):
+            repairs.export_snapshots(work(session, clock, staff(G, ["p1"])), None, 10)

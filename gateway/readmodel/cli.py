@@ -1,0 +1,70 @@
+"""``wuye-readmodel`` (``./wuye readmodel``): the portal's read model in the gateway database.
+
+    wuye-readmodel rebuild [--project P] [--fresh]
+
+replays the owners' current snapshots (archive units and households, billing accounts,
+tickets, notify's unit notifications) through the same projector as the events: run it once
+after an upgrade that adds a read model, after restoring the gateway database, or whenever
+the read model is in doubt. ``--fresh`` empties the tables (of the project) first. Needs the
+services running (it calls their ``export_snapshots`` RPC as the platform, signed with
+``WUYE_SECRET`` -- or ``var/secret`` of a local ``./wuye up``). The database is
+``GATEWAY_DB_URL`` (default ``var/gateway.db``), migrated first.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from sqlalchemy.orm import sessionmaker
+
+from kernel.config import amqp_ssl, default_db_url, migrations_dir, var_dir
+from kernel.db import make_engine, upgrade
+from kernel.rpc import RpcPool
+from kernel.tenancy import Caller
+
+from .rebuild import rebuild
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def _secret() -> str | None:
+    if os.environ.get("WUYE_SECRET"):
+        return os.environ["WUYE_SECRET"]
+    path = var_dir() / "secret"
+    return path.read_text().strip() if path.exists() else None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="wuye-readmodel", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    again = sub.add_parser("rebuild", help="replay the owners' current snapshots")
+    again.add_argument("--project", help="only this project")
+    again.add_argument("--fresh", action="store_true", help="empty the read model (of the project) first")
+    again.add_argument("--page", type=int, default=200, help="snapshots per call (default 200)")
+    parser.add_argument("--db-url", default=None, help="default: GATEWAY_DB_URL or var/gateway.db")
+    args = parser.parse_args(argv)
+
+    url = args.db_url or default_db_url("gateway")
+    upgrade(migrations_dir("gateway"), url)
+    engine = make_engine(url)
+    config = {"AMQP_URI": os.environ.get("AMQP_URI", DEFAULT_AMQP_URI), "AMQP_SSL": amqp_ssl()}
+    secret = _secret()
+    if secret:
+        config["WUYE_SECRET"] = secret
+    pool = RpcPool(config, size=2, timeout=float(os.environ.get("RPC_TIMEOUT", 30)))
+    platform = Caller.system(None, "readmodel")
+    try:
+        counts = rebuild(lambda service, method, *a: pool.call(platform, service, method, *a),
+                         sessionmaker(engine, expire_on_commit=False), project_id=args.project,
+                         fresh=args.fresh, page=args.page)
+    finally:
+        pool.close()
+        engine.dispose()
+    print("read model rebuilt: " + ", ".join(f"{n} {kind}s" for kind, n in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Applying the owners' snapshots to the portal tables: the one version rule.
+
+Every apply is a single upsert whose update only happens when the incoming version is newer
+than the row's (``INSERT ... ON CONFLICT DO UPDATE ... WHERE version < excluded.version``), so
+an event redelivered, arriving out of order or racing a write reply's projection converges on
+the newest snapshot -- also across several gateway processes sharing the database.
+
+Inputs are the owners' payloads as published (JSON types: times as ISO-8601 strings); the
+documents are stored as JSON text and never hold an ID number (no owner publishes one).
+"""
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..models import PortalNotification, PortalTicket, PortalUnit
+
+#: fields of a ticket document (``ticket.changed`` payload; ``ticket_id`` stored as ``id``)
+TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "category", "channel",
+                 "status", "unit_label", "household_id", "location", "content", "reporter",
+                 "appointment_at", "received_at", "recorded_at", "engineering_notified_at",
+                 "deadlines", "history", "version")
+UNIT_FIELDS = ("id", "group_id", "project_id", "building_id", "building_name", "number", "label",
+               "floor", "building_area", "usage")
+HOUSEHOLD_FIELDS = ("id", "group_id", "project_id", "unit_id", "status", "moved_in_on",
+                    "moved_out_on", "people")
+ACCOUNT_FIELDS = ("account_id", "unit_id", "group_id", "project_id", "unit_label", "building_area",
+                  "household_id", "payer_name", "currency", "opening_balance", "balance_due",
+                  "entry_count", "last_posted_at", "version")
+NOTIFICATION_FIELDS = ("id", "unit_id", "purpose", "recipient_kind", "recipient", "subject", "body",
+                       "locale", "created_at", "read_at", "ref_type", "ref_id", "deliveries", "version")
+
+
+def dumps(doc: dict) -> str:
+    return orjson.dumps(doc).decode()
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _upsert_newer(session: Session, model, key: str, values: dict, version_col: str,
+                  update_cols: tuple[str, ...]) -> bool:
+    """Insert the row, or update ``update_cols`` if the incoming ``version_col`` is newer."""
+    insert = _insert(session)
+    stmt = insert(model).values(**values)
+    table = model.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={c: stmt.excluded[c] for c in update_cols},
+        where=table.c[version_col] < stmt.excluded[version_col])
+    return session.execute(stmt).rowcount > 0
+
+
+# -- tickets ------------------------------------------------------------------------------
+
+def ticket_document(data: dict) -> dict:
+    """A ``ticket.changed`` payload, or the owner's ticket reply (``id`` instead of
+    ``ticket_id``, deadlines with a state), as the stored document."""
+    doc = {name: data.get(name) for name in TICKET_FIELDS}
+    doc["id"] = data.get("ticket_id") or data.get("id")
+    doc["reporter"] = {k: (data.get("reporter") or {}).get(k) for k in ("name", "phone")}
+    doc["deadlines"] = [{"kind": d["kind"], "due_at": d["due_at"], "met_at": d.get("met_at")}
+                        for d in data.get("deadlines") or ()]
+    doc["history"] = [{k: h.get(k) for k in ("at", "action", "actor", "note")}
+                      for h in data.get("history") or ()]
+    return doc
+
+
+def apply_ticket(session: Session, data: dict) -> bool:
+    doc = ticket_document(data)
+    return _upsert_newer(session, PortalTicket, "id", {
+        "id": doc["id"], "group_id": doc["group_id"], "project_id": doc["project_id"],
+        "unit_id": doc["unit_id"], "status": doc["status"], "number": doc["number"],
+        "recorded_at": doc["recorded_at"], "document": dumps(doc), "version": int(doc["version"] or 0),
+    }, "version", ("group_id", "project_id", "unit_id", "status", "number", "recorded_at", "document",
+                   "version"))
+
+
+# -- notifications ------------------------------------------------------------------------
+
+def apply_notification(session: Session, data: dict, group_id: str | None = None) -> bool:
+    """A unit's notification (others are not the portal's); ``group_id`` when the payload has
+    none (a write reply)."""
+    unit_id = data.get("unit_id")
+    if data.get("recipient_kind", "unit") != "unit" or not unit_id:
+        return False
+    doc = {name: data.get(name) for name in NOTIFICATION_FIELDS}
+    return _upsert_newer(session, PortalNotification, "id", {
+        "id": doc["id"], "group_id": data.get("group_id") or group_id, "project_id": data["project_id"],
+        "unit_id": unit_id, "created_at": doc["created_at"], "document": dumps(doc),
+        "version": int(doc["version"] or 0),
+    }, "version", ("created_at", "document", "version"))
+
+
+# -- units: the unit, its household, its account ---------------------------------------------
+
+def _ensure_unit_row(session: Session, unit_id: str, group_id: str, project_id: str) -> None:
+    stmt = _insert(session)(PortalUnit).values(
+        unit_id=unit_id, group_id=group_id, project_id=project_id, unit_version=0,
+        household_version=0, account_version=0).on_conflict_do_nothing(index_elements=["unit_id"])
+    session.execute(stmt)
+
+
+def apply_unit(session: Session, data: dict) -> bool:
+    """``unit.changed`` (archive)."""
+    doc = {name: data.get(name) for name in UNIT_FIELDS}
+    doc["id"] = data.get("unit_id") or data.get("id")
+    return _upsert_newer(session, PortalUnit, "unit_id", {
+        "unit_id": doc["id"], "group_id": data["group_id"], "project_id": data["project_id"],
+        "unit": dumps(doc), "unit_version": int(data["version"]), "household_version": 0,
+        "account_version": 0,
+    }, "unit_version", ("unit", "unit_version", "group_id", "project_id"))
+
+
+def apply_account(session: Session, data: dict, group_id: str | None = None) -> bool:
+    """``account.balance_changed`` (billing), an account snapshot, or the owner's reply."""
+    doc = {name: data.get(name) for name in ACCOUNT_FIELDS}
+    doc["account_id"] = data.get("account_id") or data.get("id")
+    doc["group_id"] = data.get("group_id") or group_id
+    doc["currency"] = data.get("currency") or "CNY"
+    return _upsert_newer(session, PortalUnit, "unit_id", {
+        "unit_id": data["unit_id"], "group_id": doc["group_id"], "project_id": data["project_id"],
+        "account": dumps(doc), "account_version": int(data.get("version") or 0),
+        "unit_version": 0, "household_version": 0,
+    }, "account_version", ("account", "account_version"))
+
+
+def _takes_over(held: dict | None, held_version: int, held_id: str | None, incoming: dict,
+                version: int) -> bool:
+    """Whether ``incoming`` (a household snapshot) becomes the unit's household."""
+    if held_id is None or held is None:
+        return True
+    if incoming["id"] == held_id:
+        return version > held_version
+    # another household: a move-in replaces a moved-out one or an earlier move-in; a stale
+    # move-out of an earlier household does not displace the current one
+    if incoming.get("status") != "active":
+        return False
+    return held.get("status") != "active" or (incoming.get("moved_in_on") or "") >= (
+        held.get("moved_in_on") or "")
+
+
+def apply_household(session: Session, data: dict, attempts: int = 5) -> bool:
+    """``household.changed`` (archive): the unit's current household. People with phones and
+    e-mails as archive published them (masked when read); the snapshot has no ID numbers."""
+    doc = {name: data.get(name) for name in HOUSEHOLD_FIELDS}
+    doc["id"] = data.get("household_id") or data.get("id")
+    doc["people"] = [{"id": p.get("person_id") or p.get("id"), "name": p.get("name"),
+                      "role": p.get("role"), "phone": p.get("phone"), "email": p.get("email"),
+                      "locale": p.get("locale")} for p in data.get("people") or ()]
+    version = int(data["version"])
+    _ensure_unit_row(session, data["unit_id"], data["group_id"], data["project_id"])
+    for _ in range(attempts):
+        row = session.execute(select(PortalUnit.household_id, PortalUnit.household,
+                                     PortalUnit.household_version)
+                              .where(PortalUnit.unit_id == data["unit_id"])).one()
+        held = orjson.loads(row.household) if row.household else None
+        if not _takes_over(held, row.household_version, row.household_id, doc, version):
+            return False
+        # optimistic: applies only if nobody changed the household part meanwhile
+        same = (PortalUnit.household_id.is_(None) if row.household_id is None
+                else PortalUnit.household_id == row.household_id)
+        done = session.execute(update(PortalUnit).where(
+            PortalUnit.unit_id == data["unit_id"], same,
+            PortalUnit.household_version == row.household_version).values(
+            household_id=doc["id"], household=dumps(doc), household_version=version)).rowcount
+        if done:
+            return True
+    return False
+
+
+# -- a write's reply, projected at once (read-your-writes) ------------------------------------
+
+def project_reply(session: Session, kind: str, reply: dict, *, group_id: str | None = None) -> bool:
+    """The owner's reply to a write, applied by the same rule as its event."""
+    if not isinstance(reply, dict) or reply.get("version") is None:
+        return False
+    if kind == "ticket":
+        return apply_ticket(session, reply)
+    if kind == "account":
+        return apply_account(session, reply, group_id=group_id)
+    if kind == "notification":
+        return apply_notification(session, reply, group_id=group_id)
+    raise ValueError(kind)

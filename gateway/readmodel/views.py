@@ -1,0 +1,162 @@
+"""Reading the portal tables as a caller may see them: the same scope guards as the owners
+(``kernel.tenancy``: a probe is answered exactly like a missing id), phones masked by the one
+rule (``kernel.privacy``), SLA states at read time (``kernel.deadlines``). ``None`` means a
+miss (not projected yet, or older than the version the client waits for): the route asks the
+owner by RPC instead."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kernel import deadlines, privacy
+from kernel.errors import NotFound
+from kernel.tenancy import Caller
+
+from ..models import PortalNotification, PortalTicket, PortalUnit
+
+OPEN_STATUSES = ("open", "dispatched")
+
+
+def no_ticket(ticket_id: str) -> NotFound:
+    return NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+
+
+def no_unit(unit_id: str) -> NotFound:
+    return NotFound(f"no unit {unit_id}", code="unit_not_found")
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
+    """The stored ticket as ``caller`` may see it (the owner's ``ticket_view``)."""
+    own = caller.is_resident and doc.get("unit_id") is not None and doc["unit_id"] in caller.unit_ids
+    reporter = doc.get("reporter") or {}
+    return {**{k: v for k, v in doc.items() if k not in ("reporter", "deadlines")},
+            "reporter": {"name": reporter.get("name"),
+                         "phone": privacy.phone_for(caller, reporter.get("phone"), own)},
+            "deadlines": [{**d, "state": deadlines.state(_time(d["due_at"]), _time(d.get("met_at")), now)}
+                          for d in doc.get("deadlines") or ()]}
+
+
+def _may_see_ticket(caller: Caller, row) -> bool:
+    if caller.is_resident:
+        return bool(row.unit_id) and caller.sees_unit(row.group_id, row.project_id, row.unit_id)
+    caller.require_project(row.group_id, row.project_id, not_found=no_ticket(row.id))
+    return True
+
+
+def ticket(session: Session, caller: Caller, ticket_id: str, now: datetime,
+           min_version: int | None = None) -> dict | None:
+    row = session.get(PortalTicket, ticket_id)
+    if row is None or (min_version is not None and row.version < min_version):
+        return None
+    if not _may_see_ticket(caller, row):
+        raise no_ticket(ticket_id)
+    return ticket_view(orjson.loads(row.document), caller, now)
+
+
+def unit_row(session: Session, caller: Caller, unit_id: str) -> PortalUnit | None:
+    """The unit's row if projected (None: a miss), after the caller's scope check."""
+    row = session.get(PortalUnit, unit_id)
+    if row is None or row.unit is None:
+        return None
+    caller.require_unit(row.group_id, row.project_id, row.unit_id, not_found=no_unit(unit_id))
+    return row
+
+
+def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool):
+    query = select(PortalTicket.document)
+    query = query.where(PortalTicket.unit_id.in_(sorted(unit_ids)), PortalTicket.group_id == group_id)
+    if status:
+        query = query.where(PortalTicket.status == status)
+    elif open_only:
+        query = query.where(PortalTicket.status.in_(OPEN_STATUSES))
+    return query
+
+
+def resident_tickets(session: Session, caller: Caller, now: datetime, *, unit_id: str | None = None,
+                     status: str | None = None, open_only: bool = False, limit: int = 50,
+                     offset: int = 0, **_) -> dict | None:
+    """A resident's tickets (their units', or one of them), newest first, paged like the owner's
+    ``list_tickets``; None if the named unit is not projected yet."""
+    if unit_id:
+        row = unit_row(session, caller, unit_id)
+        if row is None:
+            return None
+        units, group = [row.unit_id], row.group_id
+    else:
+        units, group = caller.unit_ids, caller.group_id
+    query = _tickets_query(units, group, status, open_only)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    docs = session.scalars(query.order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc())
+                           .limit(limit).offset(offset)).all()
+    return {"items": [ticket_view(orjson.loads(d), caller, now) for d in docs], "total": total}
+
+
+def _notifications(session: Session, unit_id: str, limit: int) -> list[dict]:
+    docs = session.scalars(select(PortalNotification.document).where(PortalNotification.unit_id == unit_id)
+                           .order_by(PortalNotification.created_at.desc(), PortalNotification.id.desc())
+                           .limit(limit)).all()
+    return [orjson.loads(d) for d in docs]
+
+
+def unit_notifications(session: Session, caller: Caller, unit_id: str, limit: int) -> list | None:
+    row = unit_row(session, caller, unit_id)
+    if row is None:
+        return None
+    return _notifications(session, row.unit_id, limit)
+
+
+def household_view(caller: Caller, doc: dict) -> dict:
+    """archive's ``household_view`` without ID numbers (a snapshot never has them)."""
+    own = caller.is_resident and doc.get("unit_id") in caller.unit_ids
+    return {**{k: v for k, v in doc.items() if k != "people"},
+            "masked": not privacy.sees_phones(caller, own),
+            "people": [{**p, "phone": privacy.phone_for(caller, p.get("phone"), own),
+                        "email": privacy.email_for(caller, p.get("email"), own)}
+                       for p in doc.get("people") or ()]}
+
+
+def overview(session: Session, caller: Caller, unit_id: str, now: datetime,
+             notifications: int = 5, open_tickets: int = 20) -> dict | None:
+    """The unit overview from the read model. None: the unit is not projected (ask the owners).
+    Parts still missing are named in ``missing`` ("account", "household") for the route to
+    fetch from their owner."""
+    row = unit_row(session, caller, unit_id)
+    if row is None:
+        return None
+    account = orjson.loads(row.account) if row.account else None
+    household = orjson.loads(row.household) if row.household else None
+    if household is not None and household.get("status") != "active":
+        household = None
+    missing = []
+    if account is None:
+        missing.append("account")
+    elif account.get("household_id") and (household is None or household["id"] != account["household_id"]):
+        missing.append("household")       # the account names a household not projected yet
+    docs = session.scalars(select(PortalTicket.document).where(
+        PortalTicket.unit_id == row.unit_id, PortalTicket.status.in_(OPEN_STATUSES))
+        .order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc()).limit(open_tickets)).all()
+    return {
+        "unit": orjson.loads(row.unit),
+        "household": household_view(caller, household) if household else None,
+        "open_tickets": [ticket_view(orjson.loads(d), caller, now) for d in docs],
+        "account": account,
+        "notifications": _notifications(session, row.unit_id, notifications),
+        "degraded": [],
+        "missing": missing,
+    }
+
+
+def combine_balance(view: dict) -> dict:
+    """The household's balance is its fee account's (as the composed view does)."""
+    household, account = view.get("household"), view.get("account")
+    if household and account and account.get("household_id") in (None, household.get("id")):
+        household["balance_due"] = account.get("balance_due")
+        household["balance_as_of"] = account.get("last_posted_at")
+    return view

@@ -1,0 +1,219 @@
+"""The portal's read model without a broker: the projector's version rule (redelivery and
+reordering converge, on SQLite and PostgreSQL) and the views' scope, probe and masking rules."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+from sqlalchemy.orm import Session
+
+from gateway.models import PortalNotification, PortalTicket, PortalUnit
+from gateway.readmodel import projector, views
+from kernel.config import migrations_dir
+from kernel.db import make_engine, upgrade
+from kernel.errors import Forbidden, NotFound
+from kernel.testing import resident, staff
+
+G, OTHER = "g1", "g2"
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
+
+
+def iso(minutes: float = 0) -> str:
+    return (NOW + timedelta(minutes=minutes)).isoformat()
+
+
+@pytest.fixture
+def session(db_url):
+    upgrade(migrations_dir("gateway"), db_url)
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def ticket(version: int = 1, **changes) -> dict:
+    data = {
+        "ticket_id": "t1", "group_id": G, "project_id": "p1", "unit_id": "u1", "number": "BX-20261124-0001",
+        "kind": "repair", "category": "public_area", "channel": "portal", "status": "open",
+        "unit_label": "1栋-0101", "household_id": "h1", "location": "1栋3楼楼道", "content": "楼道灯不亮",
+        "reporter": {"name": "张伟", "phone": "13812345678", "user_id": "r1"},
+        "appointment_at": None, "received_at": iso(), "recorded_at": iso(), "engineering_notified_at": None,
+        "deadlines": [{"kind": "record", "due_at": iso(5), "met_at": iso()},
+                      {"kind": "notify_engineering", "due_at": iso(2), "met_at": None}],
+        "history": [{"at": iso(), "action": "opened", "actor": "张伟", "note": "portal: 楼道灯不亮"}],
+        "version": version}
+    data.update(changes)
+    return data
+
+
+def unit(version: int = 1, label: str = "1栋-0101") -> dict:
+    return {"unit_id": "u1", "group_id": G, "project_id": "p1", "building_id": "b1", "building_name": "1栋",
+            "number": "0101", "label": label, "floor": 1, "building_area": "89.37", "usage": "residential",
+            "version": version}
+
+
+def household(hid: str = "h1", version: int = 1, status: str = "active", moved_in_on: str = "2026-01-01",
+              phone: str = "13812345678") -> dict:
+    return {"household_id": hid, "group_id": G, "project_id": "p1", "unit_id": "u1", "status": status,
+            "moved_in_on": moved_in_on, "moved_out_on": None, "version": version,
+            "people": [{"person_id": f"{hid}-p", "name": "张伟", "role": "owner", "phone": phone,
+                        "email": "zw@example.com", "locale": "zh-CN"}]}
+
+
+def account(version: int = 1, balance: str = "0.00", household_id: str = "h1") -> dict:
+    return {"account_id": "a1", "unit_id": "u1", "project_id": "p1", "group_id": G, "household_id": household_id,
+            "unit_label": "1栋-0101", "building_area": "89.37", "payer_name": "张伟", "currency": "CNY",
+            "opening_balance": balance, "balance_due": balance, "entry_count": 1, "last_posted_at": iso(),
+            "as_of": iso(), "cause": "opening_balance", "entry_id": "e1", "version": version}
+
+
+def notification(nid: str = "n1", version: int = 1, read_at=None, created: float = 0) -> dict:
+    return {"id": nid, "group_id": G, "project_id": "p1", "unit_id": "u1", "purpose": "ticket.opened.resident",
+            "recipient_kind": "unit", "recipient": "u1", "subject": "", "body": "已受理", "locale": "zh-CN",
+            "created_at": iso(created), "read_at": read_at, "ref_type": "ticket", "ref_id": "t1",
+            "deliveries": [{"channel": "inapp", "status": "delivered", "address": None, "attempts": 1,
+                            "sent_at": iso(created)}], "version": version}
+
+
+def stored(session, model, key):
+    session.expire_all()
+    return session.get(model, key)
+
+
+# -- the version rule ----------------------------------------------------------------------
+
+def test_a_redelivered_snapshot_changes_nothing(session):
+    assert projector.apply_ticket(session, ticket())
+    first = stored(session, PortalTicket, "t1").document
+    assert not projector.apply_ticket(session, ticket())          # the same version again
+    session.commit()
+    assert stored(session, PortalTicket, "t1").document == first
+    assert session.query(PortalTicket).count() == 1
+
+
+def test_an_older_snapshot_arriving_late_is_ignored(session):
+    dispatched = ticket(2, status="dispatched", engineering_notified_at=iso(1))
+    projector.apply_ticket(session, dispatched)
+    assert not projector.apply_ticket(session, ticket(1))         # reordered: the opened state
+    session.commit()
+    row = stored(session, PortalTicket, "t1")
+    assert (row.version, row.status) == (2, "dispatched")
+    assert orjson.loads(row.document)["engineering_notified_at"] == iso(1)
+    # and in the order they were made, the same end state
+    projector.apply_ticket(session, ticket(3, status="closed"))
+    assert stored(session, PortalTicket, "t1").status == "closed"
+
+
+def test_each_part_of_a_unit_keeps_its_own_newest_version(session):
+    projector.apply_account(session, account(2, "345.00"))        # the account before the unit
+    projector.apply_household(session, household(version=2, phone="13900000000"))
+    projector.apply_unit(session, unit(2, "1栋-0101A"))
+    # older snapshots of every part, late
+    assert not projector.apply_unit(session, unit(1))
+    assert not projector.apply_account(session, account(1, "0.00"))
+    assert not projector.apply_household(session, household(version=1))
+    session.commit()
+    row = stored(session, PortalUnit, "u1")
+    assert (row.unit_version, row.household_version, row.account_version) == (2, 2, 2)
+    assert orjson.loads(row.unit)["label"] == "1栋-0101A"
+    assert orjson.loads(row.account)["balance_due"] == "345.00"
+    assert orjson.loads(row.household)["people"][0]["phone"] == "13900000000"
+
+
+def test_a_move_in_replaces_the_household_and_a_late_move_out_of_the_old_one_does_not(session):
+    projector.apply_unit(session, unit())
+    projector.apply_household(session, household("h1", 1))
+    assert projector.apply_household(session, household("h2", 1, moved_in_on="2026-06-01"))
+    assert not projector.apply_household(session, household("h1", 2, status="moved_out"))
+    session.commit()
+    assert stored(session, PortalUnit, "u1").household_id == "h2"
+
+
+def test_notifications_keep_their_newest_version_and_only_a_units_are_kept(session):
+    projector.apply_notification(session, notification(version=2, read_at=iso(3)))
+    assert not projector.apply_notification(session, notification(version=1))
+    assert not projector.apply_notification(session, dict(notification("n2"), recipient_kind="role",
+                                                          recipient="engineering"))
+    session.commit()
+    assert orjson.loads(stored(session, PortalNotification, "n1").document)["read_at"] == iso(3)
+    assert stored(session, PortalNotification, "n2") is None
+
+
+# -- reading: scope, probes, masking, SLA state at read time ---------------------------------
+
+@pytest.fixture
+def projected(session):
+    projector.apply_unit(session, unit())
+    projector.apply_household(session, household())
+    projector.apply_account(session, account(1, "345.00"))
+    projector.apply_ticket(session, ticket())
+    projector.apply_notification(session, notification())
+    session.commit()
+    return session
+
+
+def test_the_household_sees_its_ticket_in_full_and_its_sla_state_is_computed_when_read(projected):
+    me = resident(G, ["u1"])
+    view = views.ticket(projected, me, "t1", NOW)
+    assert view["reporter"] == {"name": "张伟", "phone": "13812345678"}
+    assert [d["state"] for d in view["deadlines"]] == ["met", "pending"]
+    later = views.ticket(projected, me, "t1", NOW + timedelta(minutes=3))
+    assert [d["state"] for d in later["deadlines"]] == ["met", "breached"]
+
+
+def test_phones_are_masked_by_the_one_rule(projected):
+    engineer = staff(G, ["p1"], roles=("engineering",))
+    assert views.ticket(projected, engineer, "t1", NOW)["reporter"]["phone"] == "138****5678"
+    assert views.ticket(projected, staff(G, ["p1"]), "t1", NOW)["reporter"]["phone"] == "13812345678"
+    overview = views.overview(projected, engineer, "u1", NOW)
+    person = overview["household"]["people"][0]
+    assert (person["phone"], person["email"], overview["household"]["masked"]) == (
+        "138****5678", "***@example.com", True)
+    assert "id_number" not in person
+    own = views.overview(projected, resident(G, ["u1"]), "u1", NOW)["household"]
+    assert own["people"][0]["phone"] == "13812345678" and own["masked"] is False
+
+
+def test_a_probe_is_answered_like_a_missing_id(projected):
+    neighbour, stranger = resident(G, ["u9"]), staff(OTHER, ["p1"])
+    for caller in (neighbour, stranger):
+        with pytest.raises(NotFound) as probe:
+            views.ticket(projected, caller, "t1", NOW)
+        assert (probe.value.code, probe.value.message) == ("ticket_not_found", "no ticket t1")
+        for read in (lambda: views.overview(projected, caller, "u1", NOW),
+                     lambda: views.unit_notifications(projected, caller, "u1", 5),
+                     lambda: views.resident_tickets(projected, caller, NOW, unit_id="u1")):
+            with pytest.raises(NotFound) as probe:
+                read()
+            assert (probe.value.code, probe.value.message) == ("unit_not_found", "no unit u1")
+    # staff of the group outside the project: 403, as the owners answer
+    with pytest.raises(Forbidden):
+        views.ticket(projected, staff(G, ["p2"]), "t1", NOW)
+
+
+def test_a_miss_or_an_older_row_than_asked_for_is_left_to_the_owner(projected):
+    me = resident(G, ["u1"])
+    assert views.ticket(projected, me, "t-unknown", NOW) is None
+    assert views.ticket(projected, me, "t1", NOW, min_version=2) is None     # read-your-writes
+    assert views.ticket(projected, me, "t1", NOW, min_version=1)["version"] == 1
+    assert views.overview(projected, me, "u-unknown", NOW) is None
+
+
+def test_a_residents_list_and_the_overview(projected):
+    me = resident(G, ["u1"])
+    page = views.resident_tickets(projected, me, NOW, open_only=True)
+    assert page["total"] == 1 and page["items"][0]["id"] == "t1"
+    assert views.resident_tickets(projected, me, NOW, status="closed")["total"] == 0
+    overview = views.combine_balance(views.overview(projected, me, "u1", NOW))
+    assert overview["missing"] == [] and overview["unit"]["label"] == "1栋-0101"
+    assert [t["id"] for t in overview["open_tickets"]] == ["t1"]
+    assert overview["household"]["balance_due"] == overview["account"]["balance_due"] == "345.00"
+    assert [n["id"] for n in overview["notifications"]] == ["n1"]
+
+
+def test_an_account_naming_a_household_not_projected_yet_is_a_partial_miss(session):
+    projector.apply_unit(session, unit())
+    projector.apply_account(session, account(1, household_id="h-new"))
+    session.commit()
+    assert views.overview(session, resident(G, ["u1"]), "u1", NOW)["missing"] == ["household"]

@@ -1,0 +1,24 @@
+"""notify: a version per notification (grows with every change; notification.changed carries it)
+
+Revision ID: 0040
+Revises: 0030
+Create Date: 2026-11-26 02:45:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0040'
+down_revision = '0030'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_column('version')
