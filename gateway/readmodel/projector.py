@@ -29,7 +29,7 @@ HOUSEHOLD_FIELDS = ("id", "group_id", "project_id", "unit_id", "status", "moved_
                     "moved_out_on", "people")
 ACCOUNT_FIELDS = ("account_id", "unit_id", "group_id", "project_id", "unit_label", "building_area",
                   "household_id", "payer_name", "currency", "opening_balance", "balance_due",
-                  "entry_count", "last_posted_at", "version")
+                  "entry_count", "last_posted_at", "as_of", "version")
 NOTIFICATION_FIELDS = ("id", "unit_id", "purpose", "recipient_kind", "recipient", "subject", "body",
                        "locale", "created_at", "read_at", "ref_type", "ref_id", "deliveries", "version")
 
@@ -122,6 +122,9 @@ def apply_account(session: Session, data: dict, group_id: str | None = None) -> 
     doc["account_id"] = data.get("account_id") or data.get("id")
     doc["group_id"] = data.get("group_id") or group_id
     doc["currency"] = data.get("currency") or "CNY"
+    # when billing stated it: the event's as_of; an owner's reply to a posting has none, and
+    # then it is the posting's time (the as_of billing's event for that posting carries)
+    doc["as_of"] = data.get("as_of") or data.get("last_posted_at")
     return _upsert_newer(session, PortalUnit, "unit_id", {
         "unit_id": data["unit_id"], "group_id": doc["group_id"], "project_id": data["project_id"],
         "account": dumps(doc), "account_version": int(data.get("version") or 0),

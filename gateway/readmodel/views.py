@@ -158,5 +158,6 @@ def combine_balance(view: dict) -> dict:
     household, account = view.get("household"), view.get("account")
     if household and account and account.get("household_id") in (None, household.get("id")):
         household["balance_due"] = account.get("balance_due")
-        household["balance_as_of"] = account.get("last_posted_at")
+        # when billing stated this balance (the event's ``as_of``): the time archive's copy shows
+        household["balance_as_of"] = account.get("as_of") or account.get("last_posted_at")
     return view

@@ -80,6 +80,8 @@ class FeeAccount(Base):
     household_version: Mapped[int | None] = mapped_column(Integer)
     #: grows by 1 with every published change (``account.balance_changed`` carries it)
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the ``as_of`` of the last published snapshot (when billing stated this balance and payer)
+    stated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class LedgerEntry(Base):

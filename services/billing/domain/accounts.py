@@ -113,6 +113,7 @@ def record_balance_changed(work: Work, account: FeeAccount, *, cause: str, entry
                            as_of) -> None:
     """Bump the account's version and publish its whole state with the cause."""
     account.version = (account.version or 0) + 1
+    account.stated_at = as_of
     work.session.flush()
     work.events.record(events.BALANCE_CHANGED,
                        dict(snapshot(work.session, account, as_of), cause=cause, entry_id=entry_id),
@@ -132,6 +133,7 @@ def export_snapshots(work: Work, after: str | None, limit: int, project_id: str 
     out = []
     for account in work.session.scalars(query):
         snap = snapshot(work.session, account, None)
-        snap["as_of"] = snap["last_posted_at"] or account.opened_at
+        # the as_of of the last published snapshot, so a rebuild equals what the events built
+        snap["as_of"] = account.stated_at or snap["last_posted_at"] or account.opened_at
         out.append(snap)
     return out

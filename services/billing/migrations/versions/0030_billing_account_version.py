@@ -1,4 +1,4 @@
-"""billing: a version per fee account (grows with every published change)
+"""billing: a version per fee account (grows with every published change) and when it was stated
 
 Revision ID: 0030
 Revises: 0020
@@ -17,8 +17,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('fee_accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('stated_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('fee_accounts', schema=None) as batch_op:
+        batch_op.drop_column('stated_at')
         batch_op.drop_column('version')
