@@ -62,3 +62,22 @@ def apply_snapshot(work, model, key: str, version: int, values: dict, *,
         setattr(row, name, value)
     setattr(row, version_field, version)
     return row, True
+
+
+def snapshot_page(work, model, *, after: str | None, limit: int, project_id: str | None = None,
+                  project_column=None, where=()) -> list:
+    """The platform-only page behind every owner's ``export_snapshots`` (read-model rebuilds):
+    rows of ``model`` in id order after ``after``, at most ``limit``, of one project if asked
+    (``project_column``, default ``model.project_id``) and of the caller's group unless the
+    caller is the platform across groups. Refused to anyone but the platform."""
+    from sqlalchemy import select
+
+    work.caller.require_system()
+    query = select(model).where(*where).order_by(model.id).limit(limit)
+    if after:
+        query = query.where(model.id > after)
+    if project_id:
+        query = query.where((project_column if project_column is not None else model.project_id) == project_id)
+    if work.caller.group_id is not None:
+        query = query.where(model.group_id == work.caller.group_id)
+    return list(work.session.scalars(query))

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import select
 
 from kernel.errors import Forbidden
+from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -58,14 +59,9 @@ def export_snapshots(work: Work, kind: str, after: str | None, limit: int,
     work.caller.require_system()
     model, view = {"unit": (Unit, unit_snapshot), "household": (Household, household_snapshot),
                    "project": (Project, project_snapshot)}[kind]
-    query = select(model).order_by(model.id).limit(limit)
-    if after:
-        query = query.where(model.id > after)
-    if project_id:
-        query = query.where((model.id if model is Project else model.project_id) == project_id)
-    if work.caller.group_id is not None:
-        query = query.where(model.group_id == work.caller.group_id)
-    return [view(row) for row in work.session.scalars(query)]
+    return [view(row) for row in snapshot_page(
+        work, model, after=after, limit=limit, project_id=project_id,
+        project_column=model.id if model is Project else model.project_id)]
 
 
 # -- lookups ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kernel.copies import guard_snapshot, is_newer
+from kernel.copies import guard_snapshot, is_newer, snapshot_page
 from kernel.money import CURRENCY, ZERO, money
 from kernel.work import Work
 
@@ -122,16 +122,8 @@ def record_balance_changed(work: Work, account: FeeAccount, *, cause: str, entry
 
 def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
     """A page of current account snapshots in id order after ``after`` (platform only)."""
-    work.caller.require_system()
-    query = select(FeeAccount).order_by(FeeAccount.id).limit(limit)
-    if after:
-        query = query.where(FeeAccount.id > after)
-    if project_id:
-        query = query.where(FeeAccount.project_id == project_id)
-    if work.caller.group_id is not None:
-        query = query.where(FeeAccount.group_id == work.caller.group_id)
     out = []
-    for account in work.session.scalars(query):
+    for account in snapshot_page(work, FeeAccount, after=after, limit=limit, project_id=project_id):
         snap = snapshot(work.session, account, None)
         # the as_of of the last published snapshot, so a rebuild equals what the events built
         snap["as_of"] = account.stated_at or snap["last_posted_at"] or account.opened_at

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from kernel.errors import NotFound
 from kernel.privacy import mask_phone
+from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -190,16 +191,8 @@ def record_changed(work: Work, n: Notification, *, new: bool = False) -> None:
 
 def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
     """A page of the current unit notifications in id order after ``after`` (platform only)."""
-    work.caller.require_system()
-    query = select(Notification).where(Notification.recipient_kind == UNIT).order_by(
-        Notification.id).limit(limit)
-    if after:
-        query = query.where(Notification.id > after)
-    if project_id:
-        query = query.where(Notification.project_id == project_id)
-    if work.caller.group_id is not None:
-        query = query.where(Notification.group_id == work.caller.group_id)
-    return [snapshot(n) for n in work.session.scalars(query)]
+    return [snapshot(n) for n in snapshot_page(work, Notification, after=after, limit=limit, project_id=project_id,
+                                               where=(Notification.recipient_kind == UNIT,))]
 
 
 def record_delivered(work: Work, notification: Notification, delivery: Delivery) -> None:

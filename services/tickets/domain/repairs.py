@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kernel import deadlines, privacy
+from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -240,15 +241,7 @@ def record_changed(work: Work, ticket: Ticket) -> None:
 def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
     """A page of current ticket snapshots in id order after ``after`` (the platform only:
     read models rebuild from it)."""
-    work.caller.require_system()
-    query = select(Ticket).order_by(Ticket.id).limit(limit)
-    if after:
-        query = query.where(Ticket.id > after)
-    if project_id:
-        query = query.where(Ticket.project_id == project_id)
-    if work.caller.group_id is not None:
-        query = query.where(Ticket.group_id == work.caller.group_id)
-    return [snapshot(t) for t in work.session.scalars(query)]
+    return [snapshot(t) for t in snapshot_page(work, Ticket, after=after, limit=limit, project_id=project_id)]
 
 
 def _log(ticket: Ticket, actor: Caller, at: datetime, action: str, note: str = "") -> TicketLog:
