@@ -32,7 +32,7 @@ import time
 import requests
 
 from deploy.migrate import migrate
-from kernel.config import ROOT, var_dir
+from kernel.config import AMQP_URI_FILE, ROOT, var_dir, vhost_of
 
 SERVICES = {
     "archive": "services.archive.service:ArchiveService",
@@ -173,6 +173,36 @@ def another_copy_serving(amqp_uri: str) -> str | None:
     return None
 
 
+LOCK_FILE = "up.lock"
+
+
+def hold_checkout_lock():
+    """An exclusive lock on ``var/up.lock`` for as long as this runner lives (the open file
+    is returned and kept), or None when another ``./wuye up`` of this checkout holds it."""
+    import fcntl
+
+    handle = open(var_dir() / LOCK_FILE, "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def port_answers(host: str, port: int) -> bool:
+    """Something already accepts connections there (gateways bind with SO_REUSEPORT, so a
+    second one would bind beside it and share the traffic instead of failing)."""
+    import socket
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    try:
+        with socket.create_connection((shown, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wipe_local_data() -> None:
     """--fresh: forget the local databases, logs and sent SMS (not the secret)."""
     base = var_dir()
@@ -212,6 +242,8 @@ class Platform:
             print(f"  started {name:8} pid {self.procs[name].pid}")
 
     def launch(self, name: str) -> None:
+        if not self.verbose:
+            self.logs.mkdir(mode=0o700, exist_ok=True)     # someone may have removed var/log
         out = None if self.verbose else open(self.logs / f"{name}.log", "ab")
         try:
             self.procs[name] = subprocess.Popen(
@@ -300,21 +332,36 @@ def main(argv=None) -> int:
     gateways = gateway_processes()          # a bad value stops here, before anything starts
 
     make_private(var_dir())
+    # everything that can refuse the start is checked before anything is changed: a second
+    # `./wuye up --fresh` must not wipe the databases of the copy that is running
+    lock = hold_checkout_lock()
+    if lock is None:
+        print(f"Wuye: this checkout is already running (./wuye up holds {var_dir() / LOCK_FILE});\n"
+              "  stop it first -- or run a second copy from another clone, with its own vhost and port")
+        return 1
+    amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    if not args.migrate_only:
+        ensure_vhost(amqp_uri)
+        busy = another_copy_serving(amqp_uri)
+        if busy:
+            print(f"Wuye: another copy already serves {busy} on this broker vhost ({vhost_of(amqp_uri)}).\n"
+                  "  Stop it, or give this copy its own vhost, e.g.\n"
+                  "  AMQP_URI=amqp://guest:guest@127.0.0.1:5672/mycopy ./wuye up --port 8100")
+            return 1
+        if port_answers(args.host, args.port):
+            print(f"Wuye: port {args.port} is already in use (another ./wuye up, or another program);\n"
+                  "  choose another: ./wuye up --port 8100")
+            return 1
     if args.fresh:
         wipe_local_data()
     print("Wuye: migrating databases")
     migrate()
     if args.migrate_only:
         return 0
-
-    amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
-    ensure_vhost(amqp_uri)
-    busy = another_copy_serving(amqp_uri)
-    if busy:
-        print(f"Wuye: another copy already serves {busy} on this broker vhost ({amqp_uri.rsplit('/', 1)[-1] or '/'}).\n"
-              "  Stop it, or give this copy its own vhost, e.g.\n"
-              "  AMQP_URI=amqp://guest:guest@127.0.0.1:5672/mycopy ./wuye up --port 8100")
-        return 1
+    # the command-line tools of this checkout talk to this copy's vhost while it runs
+    uri_file = var_dir() / AMQP_URI_FILE
+    uri_file.write_text(amqp_uri)
+    uri_file.chmod(0o600)
 
     platform = Platform(args.port, args.verbose, host=args.host, gateways=gateways)
     stopping = {"now": False}
@@ -338,19 +385,33 @@ def main(argv=None) -> int:
             print(seed.banner(summary, platform.url))
         else:
             print(f"\n  Gateway: {platform.url}   (Ctrl-C stops everything)\n")
-        while not stopping["now"]:
-            platform.supervise()
-            time.sleep(0.5)
-        print("\nWuye: stopping")
-        return 0
     except Exception as exc:  # start-up failed: say why, with the logs that show it
         print(f"Wuye: start-up failed: {exc}")
         for name in platform.names:
             print(f"--- {name} (var/log/{name}.log) ---\n{platform.tail(name, 15)}")
+        _shut_down(platform)
         return 1
+    try:
+        # running: only Ctrl-C / SIGTERM stops the platform; a restart that fails is retried
+        while not stopping["now"]:
+            try:
+                platform.supervise()
+            except Exception as exc:
+                print(f"Wuye: supervising failed ({type(exc).__name__}: {exc}); trying again")
+            time.sleep(0.5)
+        print("\nWuye: stopping")
+        return 0
     finally:
-        platform.stop()
-        print("Wuye: stopped")
+        _shut_down(platform)
+
+
+def _shut_down(platform: "Platform") -> None:
+    platform.stop()
+    try:
+        (var_dir() / AMQP_URI_FILE).unlink()
+    except OSError:
+        pass
+    print("Wuye: stopped")
 
 
 if __name__ == "__main__":

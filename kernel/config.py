@@ -23,6 +23,32 @@ def var_dir() -> Path:
     return path
 
 
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672//"
+#: written by ``./wuye up`` while it runs, so the command-line tools of this checkout talk to
+#: the broker vhost the running copy uses (``AMQP_URI`` still wins)
+AMQP_URI_FILE = "amqp-uri"
+
+
+def local_amqp_uri() -> str:
+    """``AMQP_URI``; else the one the running ``./wuye up`` of this checkout uses; else the
+    local default."""
+    if os.environ.get("AMQP_URI"):
+        return os.environ["AMQP_URI"]
+    path = var_dir() / AMQP_URI_FILE
+    try:
+        return path.read_text().strip() or DEFAULT_AMQP_URI
+    except OSError:
+        return DEFAULT_AMQP_URI
+
+
+def vhost_of(amqp_uri: str) -> str:
+    """The vhost an AMQP URI names (``/`` when none)."""
+    from urllib.parse import unquote, urlsplit
+
+    path = urlsplit(amqp_uri).path
+    return unquote(path[1:]) if len(path) > 1 else "/"
+
+
 def default_db_url(service: str) -> str:
     """``{SERVICE}_DB_URL`` if set, else a SQLite file under ``var/``."""
     env = os.environ.get(f"{service.upper()}_DB_URL")

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 from kombu import Connection, Producer
 
-from .config import amqp_ssl, default_db_url
+from .config import amqp_ssl, default_db_url, local_amqp_uri, vhost_of
 from .messaging.handler import ATTEMPT_HEADER, ORIGIN_HEADER, dlq_queue
 
-DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 
 
 @dataclass
@@ -148,11 +147,14 @@ def main(argv=None) -> int:
     parser.add_argument("service", choices=["tickets", "billing", "notify", "archive", "gateway"])
     parser.add_argument("--id", help="only this event id (replay)")
     parser.add_argument("--requeue", action="store_true", help="outbox: make unrouted rows pending")
-    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP))
+    parser.add_argument("--amqp-uri", default=None,
+                        help="default: AMQP_URI, else the vhost of this checkout's running ./wuye up")
     args = parser.parse_args(argv)
+    args.amqp_uri = args.amqp_uri or local_amqp_uri()
 
     if args.command in ("list", "replay") and not dlq_exists(args.amqp_uri, args.service):
-        print(f"no dead-letter queue wuye.dlq.{args.service}: nothing was ever dead-lettered there")
+        print(f"no dead-letter queue wuye.dlq.{args.service} on broker vhost {vhost_of(args.amqp_uri)!r}: "
+              "nothing was ever dead-lettered there (another copy's vhost? set AMQP_URI)")
         return 0
     if args.command == "list":
         letters = list_dead_letters(args.amqp_uri, args.service)

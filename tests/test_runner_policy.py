@@ -62,8 +62,10 @@ def test_an_existing_open_var_dir_is_made_private(tmp_path, capsys):
     (["--host", "0.0.0.0"], {}, "0.0.0.0"),
     ([], {"WUYE_HOST": "0.0.0.0"}, "0.0.0.0"),
 ])
-def test_gateway_listens_on_loopback_unless_told(argv, env, expected, monkeypatch):
+def test_gateway_listens_on_loopback_unless_told(argv, env, expected, monkeypatch, tmp_path):
     seen = {}
+    monkeypatch.setenv("WUYE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setattr(run, "port_answers", lambda host, port: False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     if "WUYE_HOST" not in env:
@@ -104,3 +106,73 @@ def test_a_second_copy_on_the_same_vhost_is_refused_and_a_missing_vhost_is_made(
             conn.ensure_connection(max_retries=1)                 # and usable by its user
     finally:
         requests.delete(f"http://127.0.0.1:15672/api/vhosts/{vhost}", auth=("guest", "guest"), timeout=5)
+
+
+@pytest.fixture
+def refusing_runner(monkeypatch, tmp_path):
+    """main() with the broker and the disk watched: what ran before it refused."""
+    done = []
+    monkeypatch.setenv("WUYE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setattr(run, "wipe_local_data", lambda: done.append("wipe"))
+    monkeypatch.setattr(run, "migrate", lambda: done.append("migrate"))
+    monkeypatch.setattr(run, "ensure_vhost", lambda uri: False)
+    monkeypatch.setattr(run, "another_copy_serving", lambda uri: None)
+    monkeypatch.setattr(run, "port_answers", lambda host, port: False)
+    monkeypatch.setattr(run.Platform, "start", lambda self: done.append("start"))
+    return done
+
+
+def test_a_second_runner_of_the_checkout_is_refused_before_it_wipes_anything(refusing_runner, capsys):
+    held = run.hold_checkout_lock()             # the copy that is running
+    try:
+        assert run.main(["--fresh", "--no-demo"]) == 1
+    finally:
+        held.close()
+    assert refusing_runner == []                # nothing wiped, migrated or started
+    assert "already running" in capsys.readouterr().out
+
+
+def test_a_busy_vhost_or_port_is_refused_before_it_wipes_anything(refusing_runner, monkeypatch, capsys):
+    monkeypatch.setattr(run, "another_copy_serving", lambda uri: "tickets")
+    assert run.main(["--fresh", "--no-demo"]) == 1
+    assert refusing_runner == [] and "another copy already serves tickets" in capsys.readouterr().out
+
+    monkeypatch.setattr(run, "another_copy_serving", lambda uri: None)
+    monkeypatch.setattr(run, "port_answers", lambda host, port: True)
+    assert run.main(["--fresh", "--no-demo", "--port", "8123"]) == 1
+    assert refusing_runner == [] and "port 8123 is already in use" in capsys.readouterr().out
+
+
+def test_port_answers_sees_a_listener():
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert run.port_answers("127.0.0.1", port)
+    assert not run.port_answers("127.0.0.1", port)
+
+
+def test_a_restart_recreates_a_removed_log_directory(monkeypatch, tmp_path):
+    import shutil
+
+    monkeypatch.setenv("WUYE_VAR_DIR", str(tmp_path / "var"))
+    started = []
+    monkeypatch.setattr(run.subprocess, "Popen", lambda *a, **k: started.append(a) or object())
+    platform = run.Platform(8999, verbose=False, gateways=1)
+    shutil.rmtree(platform.logs)
+    platform.launch("tickets")
+    assert started and (platform.logs / "tickets.log").exists()
+
+
+def test_the_tools_use_the_running_copys_vhost_unless_amqp_uri_says(monkeypatch, tmp_path):
+    from kernel.config import AMQP_URI_FILE, DEFAULT_AMQP_URI, local_amqp_uri, var_dir, vhost_of
+
+    monkeypatch.setenv("WUYE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("AMQP_URI", raising=False)
+    assert local_amqp_uri() == DEFAULT_AMQP_URI and vhost_of(DEFAULT_AMQP_URI) == "/"
+    (var_dir() / AMQP_URI_FILE).write_text("amqp://guest:guest@127.0.0.1:5672/mycopy")
+    assert vhost_of(local_amqp_uri()) == "mycopy"
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/other")
+    assert vhost_of(local_amqp_uri()) == "other"

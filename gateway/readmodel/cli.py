@@ -18,14 +18,15 @@ import sys
 
 from sqlalchemy.orm import sessionmaker
 
-from kernel.config import amqp_ssl, default_db_url, migrations_dir, var_dir
+from nameko.exceptions import RpcTimeout, UnknownService
+
+from kernel.config import amqp_ssl, default_db_url, local_amqp_uri, migrations_dir, var_dir, vhost_of
 from kernel.db import make_engine, upgrade
 from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
 
 from .rebuild import rebuild
 
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672//"
 
 
 def _secret() -> str | None:
@@ -49,13 +50,21 @@ def main(argv=None) -> int:
     url = args.db_url or default_db_url("gateway")
     upgrade(migrations_dir("gateway"), url)
     engine = make_engine(url)
-    config = {"AMQP_URI": os.environ.get("AMQP_URI", DEFAULT_AMQP_URI), "AMQP_SSL": amqp_ssl()}
+    amqp_uri = local_amqp_uri()
+    config = {"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl()}
     secret = _secret()
     if secret:
         config["WUYE_SECRET"] = secret
     pool = RpcPool(config, size=2, timeout=float(os.environ.get("RPC_TIMEOUT", 30)))
     platform = Caller.system(None, "readmodel")
     try:
+        try:
+            pool.call(None, "archive", "health")
+        except (UnknownService, RpcTimeout, OSError) as exc:
+            print(f"wuye-readmodel: the services do not answer on broker vhost {vhost_of(amqp_uri)!r} "
+                  f"({type(exc).__name__}): start the platform (./wuye up), or set AMQP_URI to the "
+                  "vhost it runs on", file=sys.stderr)
+            return 2
         counts = rebuild(lambda service, method, *a: pool.call(platform, service, method, *a),
                          sessionmaker(engine, expire_on_commit=False), project_id=args.project,
                          fresh=args.fresh, page=args.page)
