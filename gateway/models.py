@@ -125,6 +125,17 @@ class PortalTicket(Base):
                       Index("ix_portal_tickets_project", "project_id", "status", "recorded_at"))
 
 
+class PortalHousehold(Base):
+    """The newest version of every household seen (snapshot versions only): a late snapshot of a
+    household that has since moved out cannot put it back on its unit."""
+
+    __tablename__ = "portal_households"
+
+    household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class PortalNotification(Base):
     """A unit's notification for the portal (``notification.changed``), newest first."""
 

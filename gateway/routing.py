@@ -193,6 +193,8 @@ class JsonHttp(HttpRequestHandler):
 
     def get_entrypoint_parameters(self, request):
         kwargs = dict(request.path_values)
+        for value in kwargs.values():     # ids reach databases: NUL would be a 5xx on PostgreSQL
+            _check_text(value, "invalid_path", "the path")
         spec = self.spec
         if spec is None:
             return (request,), kwargs

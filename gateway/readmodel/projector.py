@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..models import PortalNotification, PortalTicket, PortalUnit
+from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUnit
 
 #: fields of a ticket document (``ticket.changed`` payload; ``ticket_id`` stored as ``id``)
 TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "category", "channel",
@@ -156,6 +156,12 @@ def apply_household(session: Session, data: dict, attempts: int = 5) -> bool:
                       "role": p.get("role"), "phone": p.get("phone"), "email": p.get("email"),
                       "locale": p.get("locale")} for p in data.get("people") or ()]
     version = int(data["version"])
+    # the version rule per household first: a snapshot older than one already seen of the same
+    # household (e.g. "active" arriving late after "moved out") changes nothing
+    if not _upsert_newer(session, PortalHousehold, "household_id", {
+            "household_id": doc["id"], "unit_id": data["unit_id"], "version": version},
+            "version", ("unit_id", "version")):
+        return False
     _ensure_unit_row(session, data["unit_id"], data["group_id"], data["project_id"])
     for _ in range(attempts):
         row = session.execute(select(PortalUnit.household_id, PortalUnit.household,

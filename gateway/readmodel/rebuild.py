@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import PortalNotification, PortalTicket, PortalUnit
+from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUnit
 from . import projector
 
 #: (owner, kind, the payload's key, projector) -- units before what refers to them
@@ -32,6 +32,10 @@ def clear(session: Session, project_id: str | None = None) -> None:
         if project_id:
             stmt = stmt.where(model.project_id == project_id)
         session.execute(stmt)
+    households = delete(PortalHousehold)
+    if project_id:                 # the households of the project's units (just cleared above)
+        households = households.where(~PortalHousehold.unit_id.in_(select(PortalUnit.unit_id)))
+    session.execute(households)
 
 
 def rebuild(call: Callable, sessions: Callable[[], Session], *, project_id: str | None = None,

@@ -12,20 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel import deadlines, privacy
-from kernel.errors import NotFound
 from kernel.tenancy import Caller
 
 from ..models import PortalNotification, PortalTicket, PortalUnit
 
 OPEN_STATUSES = ("open", "dispatched")
-
-
-def no_ticket(ticket_id: str) -> NotFound:
-    return NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
-
-
-def no_unit(unit_id: str) -> NotFound:
-    return NotFound(f"no unit {unit_id}", code="unit_not_found")
 
 
 def _time(value: str | None) -> datetime | None:
@@ -43,11 +34,14 @@ def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
                           for d in doc.get("deadlines") or ()]}
 
 
+# A row the caller may not see is answered like a row that is not projected: None, and the
+# route asks the owner, whose refusal is the answer. So a probe of another household's id takes
+# the same path, and the same time, as a probe of an id that does not exist.
+
 def _may_see_ticket(caller: Caller, row) -> bool:
     if caller.is_resident:
         return bool(row.unit_id) and caller.sees_unit(row.group_id, row.project_id, row.unit_id)
-    caller.require_project(row.group_id, row.project_id, not_found=no_ticket(row.id))
-    return True
+    return caller.sees_project(row.group_id, row.project_id)
 
 
 def ticket(session: Session, caller: Caller, ticket_id: str, now: datetime,
@@ -56,16 +50,17 @@ def ticket(session: Session, caller: Caller, ticket_id: str, now: datetime,
     if row is None or (min_version is not None and row.version < min_version):
         return None
     if not _may_see_ticket(caller, row):
-        raise no_ticket(ticket_id)
+        return None
     return ticket_view(orjson.loads(row.document), caller, now)
 
 
 def unit_row(session: Session, caller: Caller, unit_id: str) -> PortalUnit | None:
-    """The unit's row if projected (None: a miss), after the caller's scope check."""
+    """The unit's row if projected and the caller may see it (None: ask the owner)."""
     row = session.get(PortalUnit, unit_id)
     if row is None or row.unit is None:
         return None
-    caller.require_unit(row.group_id, row.project_id, row.unit_id, not_found=no_unit(unit_id))
+    if not caller.sees_unit(row.group_id, row.project_id, row.unit_id):
+        return None
     return row
 
 

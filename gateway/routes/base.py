@@ -43,6 +43,15 @@ class RouteModule:
     def _caller(self, user):
         return accounts.caller_for(user)
 
+    def _read_model(self, view, *args, **kwargs):
+        """``view(session, *args)`` on the read model; its connection goes back to the pool
+        before the route asks an owner by RPC on a miss (on SQLite a process has one
+        connection: held across a slow owner it would stall every other request)."""
+        try:
+            return view(self.db, *args, **kwargs)
+        finally:
+            self.db.rollback()
+
     def _project_reply(self, kind: str, reply, user) -> None:
         """Read-your-writes: the owner's reply to a write goes into the read model at once (same
         version rule as its event), committed with this request before the answer. A failure
@@ -62,7 +71,7 @@ def min_version(request, query: dict | None = None) -> int | None:
         raw = request.headers.get("X-Min-Version", "").strip()
         if not raw:
             return None
-        if not raw.isdigit() or len(raw) > 12:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
             raise HttpError(400, "invalid_min_version", "X-Min-Version is a non-negative integer")
         value = int(raw)
     return value

@@ -11,7 +11,7 @@ class NotifyRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/notifications", summary="The unit's latest notifications",
            tags=("notify",), query=s.LimitQuery, response=s.NotificationOut, many=True, errors=(404,))
     def unit_notifications(self, request, user, unit_id, query):
-        found = views.unit_notifications(self.db, self._caller(user), unit_id, query["limit"])
+        found = self._read_model(views.unit_notifications, self._caller(user), unit_id, query["limit"])
         return found if found is not None else self._as(user)("notify", "latest_for_unit", unit_id,
                                                                query["limit"])
 

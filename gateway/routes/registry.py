@@ -27,7 +27,7 @@ class RegistryRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/overview", tags=("registry",), response=s.OverviewOut,
            errors=(404,), summary="Household, open tickets, balance and latest notifications of a unit")
     def unit_overview(self, request, user, unit_id):
-        view = views.overview(self.db, self._caller(user), unit_id, self.clock.now())
+        view = self._read_model(views.overview, self._caller(user), unit_id, self.clock.now())
         if view is None:                       # the unit is not projected yet: ask the owners
             return unit_overview(self._as(user), unit_id)
         missing = view.pop("missing")

@@ -74,7 +74,7 @@ class TicketRoutes(RouteModule):
     def tickets(self, request, user, query):
         caller, page = self._caller(user), None
         if caller.is_resident:
-            page = views.resident_tickets(self.db, caller, self.clock.now(), **query)
+            page = self._read_model(views.resident_tickets, caller, self.clock.now(), **query)
         if page is None:
             page = self._as(user)("tickets", "list_tickets", s.TicketQuery().dump(query))
         audit_contacts_read(user, "tickets", len(page.get("items") or ()), **query)
@@ -85,6 +85,6 @@ class TicketRoutes(RouteModule):
            description="From the portal's read model; with min_version (or X-Min-Version) newer "
                        "than it holds, from tickets itself.")
     def ticket(self, request, user, ticket_id, query):
-        found = views.ticket(self.db, self._caller(user), ticket_id, self.clock.now(),
-                             min_version(request, query))
+        found = self._read_model(views.ticket, self._caller(user), ticket_id, self.clock.now(),
+                                 min_version(request, query))
         return found if found is not None else self._as(user)("tickets", "get_ticket", ticket_id)

@@ -14,7 +14,7 @@ from kernel.clock import SystemClock
 from kernel.db import make_engine
 from kernel.entrypoints import rpc
 from kernel.dependencies import CallerProvider
-from kernel.testing import TEST_SECRET, clock_of, migrated_sqlite
+from kernel.testing import TEST_SECRET, clock_of, migrated_sqlite, wait_for
 
 G = "g1"
 
@@ -24,10 +24,23 @@ class Tickets:
     name = "tickets"
     auth = CallerProvider()
 
+    #: set by a test to hold ``get_ticket`` until it is sent (a slow owner)
+    gate = None
+    waiting = False
+
     @rpc
     def open_repair(self, data, idempotency_key=None):
         return {"id": "t1", "number": "BX-1", "content": data["content"],
                 "reporter": {"name": "x", "phone": data.get("reporter_phone")}}
+
+    @rpc
+    def get_ticket(self, ticket_id):
+        from kernel.errors import NotFound
+
+        if Tickets.gate is not None:
+            Tickets.waiting = True
+            Tickets.gate.wait()
+        raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
 
 
 class Billing:
@@ -260,3 +273,35 @@ def test_the_public_url_defaults_to_the_local_address(make_gateway, web_session)
     make_gateway()
     index = web_session.get("/", headers={"Host": "evil.example"}).json()
     assert index["links"]["openapi"] == "http://127.0.0.1:8000/api/v1/openapi.json"
+
+
+# -- the read model's misses ------------------------------------------------------------------
+
+def test_a_slow_owner_behind_a_read_model_miss_does_not_stall_other_requests(make_gateway, web_session):
+    """Found by the attacker trial: the route held its database connection (one per process on
+    SQLite) while it asked the owner, so every other request -- the token check included --
+    waited for the slowest owner. The connection now goes back before the RPC."""
+    import eventlet
+
+    make_gateway()
+    resident = bearer(login(web_session))
+    Tickets.gate = eventlet.Event()
+    try:
+        miss = eventlet.spawn(web_session.get, "/api/v1/tickets/not-projected", headers=resident)
+        wait_for(lambda: Tickets.waiting, message="the miss is waiting on tickets")
+        me = web_session.get("/api/v1/me", headers=resident)
+        assert me.status_code == 200 and not miss.dead   # answered while the miss still waits
+    finally:
+        Tickets.gate.send(True)
+        Tickets.gate, Tickets.waiting = None, False
+    assert miss.wait().status_code == 404
+
+
+def test_odd_versions_and_control_characters_in_paths_are_bad_input(make_gateway, web_session):
+    make_gateway()
+    resident = bearer(login(web_session))
+    for value in ("\xb2", "\xb9", "-1", "1e3", "x"):      # "²".isdigit() is true, int("²") is not
+        answer = web_session.get("/api/v1/tickets/t1", headers={**resident, "X-Min-Version": value})
+        assert (answer.status_code, answer.json()["error"]) == (400, "invalid_min_version"), value
+    answer = web_session.get("/api/v1/tickets/a%00b", headers=resident)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_path")

@@ -72,6 +72,12 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('portal_households',
+    sa.Column('household_id', sa.String(length=36), nullable=False),
+    sa.Column('unit_id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('household_id')
+    )
     op.create_table('portal_notifications',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('group_id', sa.String(length=36), nullable=False),
@@ -126,6 +132,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_portal_units_project_id'))
 
     op.drop_table('portal_units')
+    op.drop_table('portal_households')
     with op.batch_alter_table('portal_tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_portal_tickets_unit')
         batch_op.drop_index('ix_portal_tickets_project')
