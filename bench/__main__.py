@@ -5,7 +5,7 @@
     ./wuye bench pipeline --pipeline-seconds 20 --repeats 1     a quicker pipeline run
 
 The platform runs as ``./wuye up`` runs it, on the bench's own port (8140; the naive
-gateway 8149; WUYE_BENCH_PORT moves both), broker vhost (wuye-bench-<figure>) and a
+gateway 8149; WUYE_BENCH_PORT moves both), broker vhost (wuye-bench-<figure>-<port>) and a
 throw-away data directory. Ctrl-C stops everything the bench started.
 """
 from __future__ import annotations

@@ -461,7 +461,7 @@ def outbox(opts) -> dict:
     from . import outbox as ob
     from .platform import Vhost
 
-    vhost = Vhost("wuye-bench-outbox")
+    vhost = Vhost(f"wuye-bench-outbox-{os.getpid()}")
     vhost.create()
     out = []
     try:

@@ -118,14 +118,15 @@ class Vhost:
 
 class BenchPlatform:
     """``with BenchPlatform("overview") as p:`` -- the platform on port 8140, vhost
-    ``wuye-bench-overview``, demo group loaded; ``p.url``, ``p.token(username)``,
+    ``wuye-bench-overview-8140``, demo group loaded; ``p.url``, ``p.token(username)``,
     ``p.db_url(service)``, ``p.naive_gateway()``, ``p.add_replica("tickets")``."""
 
     def __init__(self, figure: str, *, postgres: bool = False, port: int = GATEWAY_PORT,
                  env: dict | None = None, verbose: bool = False):
         self.figure, self.postgres, self.port, self.verbose = figure, postgres, port, verbose
         self.extra_env = {"GATEWAY_WRITE_LIMIT_PER_MINUTE": "0", **(env or {})}
-        self.vhost = Vhost(f"wuye-bench-{figure}")
+        # the port in the name: two benches on other ports (WUYE_BENCH_PORT) never share a vhost
+        self.vhost = Vhost(f"wuye-bench-{figure}-{GATEWAY_PORT}")
         self.children: list[subprocess.Popen] = []
         self.platform = None
         self._stack = contextlib.ExitStack()

@@ -72,6 +72,10 @@ def main(argv=None) -> int:
         pool.close()
         engine.dispose()
     print("read model rebuilt: " + ", ".join(f"{n} {kind}s" for kind, n in counts.items()))
+    if args.project and not any(counts.values()):
+        print(f"wuye-readmodel: no owner knows project {args.project!r} -- --project takes the "
+              "project's id (GET /api/v1/projects lists them), not its code", file=sys.stderr)
+        return 1
     return 0
 
 
