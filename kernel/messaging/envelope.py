@@ -35,6 +35,9 @@ class _EnvelopeSchema(Schema):
     sig = fields.String(required=True)
 
 
+_ENVELOPE = _EnvelopeSchema()      # one instance: it holds no state between loads
+
+
 @dataclass(frozen=True)
 class Event:
     id: str
@@ -67,7 +70,7 @@ class Event:
         if not isinstance(body, dict):
             raise InvalidEnvelope("envelope must be a JSON object")
         try:
-            loaded = _EnvelopeSchema().load(body)
+            loaded = _ENVELOPE.load(body)
         except ValidationError as exc:
             raise InvalidEnvelope(f"bad envelope: {exc.messages}") from None
         unsigned = {k: v for k, v in body.items() if k != "sig"}

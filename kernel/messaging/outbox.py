@@ -47,12 +47,24 @@ class EventContract:
         self.schemas = dict(schemas)
         # events nobody may be listening to yet are published without `mandatory`
         self.optional_subscribers = optional_subscribers
+        # one instance per event type, made on first use: building a marshmallow schema
+        # (deep copies of its fields) costs more than dumping a small payload with it.
+        # An instance keeps no state between calls (and dump/validate never yield to the hub).
+        self._instances: dict[str, Schema] = {}
 
-    def dump(self, event_type: str, obj) -> dict:
+    def schema(self, event_type: str) -> Schema:
         try:
-            schema = self.schemas[event_type]()
+            return self._instances[event_type]
+        except KeyError:
+            pass
+        try:
+            schema = self._instances[event_type] = self.schemas[event_type]()
         except KeyError:
             raise KeyError(f"{self.source} does not publish {event_type!r}") from None
+        return schema
+
+    def dump(self, event_type: str, obj) -> dict:
+        schema = self.schema(event_type)
         data = schema.dump(obj)
         errors = schema.validate(data)
         if errors:

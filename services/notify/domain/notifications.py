@@ -157,7 +157,10 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             delivery.status, delivery.next_attempt_at = "pending", now
             work.session.info[SMS_DUE] = True      # the sender is woken when this commits
         work.session.add(delivery)
-        work.session.flush()     # counted by the next limit check in this transaction
+        if delivery.channel == SMS and delivery.status != SUPPRESSED:
+            work.session.flush()     # counted by the next limit check in this transaction
+    # everything else is written by one flush (at the commit, or the next query's autoflush):
+    # one INSERT per table for all of it, not one round trip per row
     record_changed(work, notification, new=True)
     return notification, True
 
@@ -183,7 +186,8 @@ def record_changed(work: Work, n: Notification, *, new: bool = False) -> None:
         n.version = (n.version or 1) + 1
     if n.recipient_kind != UNIT:
         return
-    work.session.flush()
+    if not new:
+        work.session.flush()      # a new one is snapshotted from memory: nothing to load
     work.events.record(events.NOTIFICATION_CHANGED, snapshot(n), group_id=n.group_id,
                        project_id=n.project_id)
 
