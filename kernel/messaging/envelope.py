@@ -56,7 +56,8 @@ class Event:
             "group_id": self.group_id, "project_id": self.project_id,
             "actor": self.actor, "data": self.data,
         }
-        json.dumps(body)  # plain JSON only: a Decimal or datetime here is a bug upstream
+        # plain JSON only: a Decimal or datetime here is a bug upstream -- the signature's own
+        # (canonical) JSON refuses it with a TypeError, no separate check needed
         body["sig"] = sign(body, secret)
         return body
 

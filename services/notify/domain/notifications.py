@@ -124,9 +124,13 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         return existing, False
     now = work.clock.now()
     rendered = []
+    # the overrides of every channel in one query
+    candidates = templates.overrides_for(work.session, group_id=project.group_id, project_id=project.id,
+                                         purpose=purpose, channels={c.name for c in channels})
     for channel in channels:
         template = templates.resolve(work.session, group_id=project.group_id, project_id=project.id,
-                                     purpose=purpose, channel=channel.name, locale=locale)
+                                     purpose=purpose, channel=channel.name, locale=locale,
+                                     candidates=candidates)
         subject, body = template.render(values(template.locale))
         rendered.append((channel, template.locale, subject, body))
     # the notification reads as its in-app message (or its first channel's)

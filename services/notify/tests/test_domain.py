@@ -645,10 +645,14 @@ def test_a_ticket_opened_writes_each_table_in_one_statement(session, clock, esta
     from sqlalchemy import event
 
     inserts = []
+    template_reads = 0
 
     def seen(conn, cursor, statement, *args):
+        nonlocal template_reads
         if statement.lstrip().upper().startswith("INSERT"):
             inserts.append(statement.split()[2])
+        elif "FROM templates" in statement:
+            template_reads += 1
 
     event.listen(session.bind, "before_cursor_execute", seen)
     try:
@@ -658,6 +662,8 @@ def test_a_ticket_opened_writes_each_table_in_one_statement(session, clock, esta
         event.remove(session.bind, "before_cursor_execute", seen)
     assert [n.purpose for n in created] == ["ticket.opened.resident", "ticket.dispatch_engineering"]
     assert (inserts.count("notifications"), inserts.count("deliveries")) == (1, 1), inserts
+    # the overrides of a message's channels are read in one query (ack: in-app + SMS; dispatch)
+    assert template_reads == 2, template_reads
     if session.bind.dialect.name == "postgresql":   # SQLite's driver inserts outbox rows one by one
         assert inserts.count("outbox") == 1, inserts
     assert count(session, Delivery) == 3

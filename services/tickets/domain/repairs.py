@@ -129,10 +129,11 @@ def open_repair(work: Work, data: dict) -> Ticket:
     the ticket, and a ticket recorded before revision 0020 with that key is returned."""
     caller, now = work.caller, work.clock.now()
     if data.get("request_id"):
-        earlier = work.session.scalars(select(Ticket).where(
-            Ticket.recorded_by == caller.user_id, Ticket.request_id == data["request_id"])).first()
+        # a key only (no ticket loaded) in the usual case: there is none
+        earlier = work.session.scalar(select(Ticket.id).where(
+            Ticket.recorded_by == caller.user_id, Ticket.request_id == data["request_id"]).limit(1))
         if earlier is not None:
-            return earlier
+            return work.session.get(Ticket, earlier)
     unit = None
     if data.get("unit_id"):
         unit = work.session.get(UnitCopy, data["unit_id"])
