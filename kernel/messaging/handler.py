@@ -292,10 +292,13 @@ class ReliableEventHandler(EventHandler):
             return False
 
     def _record_inbox(self, event: Event, session) -> None:
+        # a Core INSERT (after the handler's own writes are flushed): no ORM object to track and
+        # flush -- a handler that wrote through Core (the read model's upserts) then commits
+        # without any unit-of-work flush at all. A duplicate fails here, as it did at the flush.
         _, InboxRecord = kernel_tables(self.database.base)
-        session.add(InboxRecord(handler=self.handler_name, event_id=event.id,
-                                event_type=event.type, source=event.source,
-                                processed_at=self.database.clock.now()))
+        session.execute(InboxRecord.__table__.insert().values(
+            handler=self.handler_name, event_id=event.id, event_type=event.type, source=event.source,
+            processed_at=self.database.clock.now()))
 
     def _retry_or_dead_letter(self, body, message, exc_info) -> None:
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
