@@ -13,7 +13,7 @@ from kernel.work import Work
 from ..models import Notification, ProjectCopy, UnitCopy
 from . import templates
 from .copies import contact_by_phone, normalise_phone
-from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, SmsLimits, notify
+from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, SmsLimits, notify, of_event
 
 ACKNOWLEDGE = "ticket.opened.resident"
 DISPATCH = "ticket.dispatch_engineering"
@@ -106,7 +106,9 @@ def _on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | 
     # delivered at exactly the time its on-site clock is counted from
     work = replace(work, clock=ManualClock(work.clock.now()))
     values = ticket_values(data, project, unit, work.clock.now())
-    ref = dict(source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"])
+    # what this event created already (a redelivery): one query for both messages
+    ref = dict(source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"],
+               earlier=of_event(work, event_id))
     created = []
 
     if data.get("unit_id"):

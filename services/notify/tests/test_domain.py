@@ -653,6 +653,8 @@ def test_a_ticket_opened_writes_each_table_in_one_statement(session, clock, esta
             inserts.append(statement.split()[2])
         elif "FROM templates" in statement:
             template_reads += 1
+        elif "FROM notifications" in statement:
+            inserts.append("read notifications")
 
     event.listen(session.bind, "before_cursor_execute", seen)
     try:
@@ -662,6 +664,7 @@ def test_a_ticket_opened_writes_each_table_in_one_statement(session, clock, esta
         event.remove(session.bind, "before_cursor_execute", seen)
     assert [n.purpose for n in created] == ["ticket.opened.resident", "ticket.dispatch_engineering"]
     assert (inserts.count("notifications"), inserts.count("deliveries")) == (1, 1), inserts
+    assert inserts.count("read notifications") == 1, inserts     # both messages' redelivery check
     # the overrides of a message's channels are read in one query (ack: in-app + SMS; dispatch)
     assert template_reads == 2, template_reads
     if session.bind.dialect.name == "postgresql":   # SQLite's driver inserts outbox rows one by one
