@@ -140,11 +140,11 @@ def run_once(session, base, caller, clock, key: str | None, method: str, command
 
 def _claim_waiting_at_most(session, claim, seconds: float) -> int:
     """Insert the key row, waiting at most ``seconds`` for a transaction holding the same key."""
+    # no savepoint around it: a lock timeout aborts the whole transaction, and the request
+    # fails with it (409, its transaction rolled back) -- nothing after it would run anyway
+    session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}"))
     try:
-        with session.begin_nested():
-            # SET LOCAL inside the savepoint: undone if it rolls back, reset below if not
-            session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}"))
-            claimed = session.execute(claim).rowcount
+        claimed = session.execute(claim).rowcount
     except OperationalError as exc:
         if getattr(exc.orig, "pgcode", None) == LOCK_NOT_AVAILABLE:
             raise IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed; "

@@ -59,12 +59,26 @@ def claim_due(session: Session, model, *, key, now: datetime, lease: timedelta, 
     conditions = due(model, now, *where)
     order = order_by if order_by is not None else model.next_attempt_at
     query = select(key).where(*conditions).order_by(order).limit(limit)
+    returning = tuple(returning)
     if session.get_bind().dialect.name == "postgresql":
+        # one round trip: UPDATE .. WHERE key IN (SELECT .. FOR UPDATE SKIP LOCKED) RETURNING,
+        # the order column returned too (RETURNING order is not guaranteed) and sorted here
         query = query.with_for_update(skip_locked=True)
+        columns = (key, *returning)
+        at = next((i for i, c in enumerate(columns) if c is order), None)
+        # the locked keys as a CTE (materialised once: a subquery under IN may be rescanned)
+        locked = query.cte("claimable")
+        stmt = (update(model).where(key == locked.c[key.key], *conditions)
+                .values(lease_until=now + lease, **(values or {}))
+                .returning(*columns, *(() if at is not None else (order,)))
+                .execution_options(synchronize_session=False))
+        claimed = sorted(session.execute(stmt).all(), key=lambda row: row[-1 if at is None else at])
+        if not returning:
+            return [row[0] for row in claimed]
+        return claimed if at is not None else [tuple(row[:-1]) for row in claimed]
     keys = session.scalars(query).all()
     if not keys:
         return []
-    returning = tuple(returning)
     stmt = (update(model).where(key.in_(keys), *conditions)
             .values(lease_until=now + lease, **(values or {}))
             .returning(key, *returning)

@@ -182,6 +182,9 @@ class ProjectSettings:
     clock: Any
     caller: Any
     events: Any = dc_field(default=None, repr=False)
+    #: ``values()`` read once per unit of work: (project_id, on) -> the loaded values; a change
+    #: through :meth:`change` empties it
+    _values: dict = dc_field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def _tables(self):
@@ -203,9 +206,17 @@ class ProjectSettings:
         return setting.default if row is None else setting.load(json.loads(row.value))
 
     def values(self, project_id: str, on: date | None = None) -> dict:
-        """Every setting of the catalogue as loaded values (one query)."""
-        SettingValue, _ = self._tables
+        """Every setting of the catalogue as loaded values (one query, once per unit of work:
+        asked again in the same ``Work`` -- e.g. by two rules of one command -- the values read
+        the first time are returned, a copy, until :meth:`change` changes one)."""
         on = on or self.clock.now().date()
+        cached = self._values.get((project_id, on))
+        if cached is None:
+            cached = self._values[(project_id, on)] = self._read_values(project_id, on)
+        return dict(cached)
+
+    def _read_values(self, project_id: str, on: date) -> dict:
+        SettingValue, _ = self._tables
         rows = self.session.scalars(select(SettingValue).where(
             SettingValue.project_id == project_id, SettingValue.effective_from <= on)
             .order_by(SettingValue.effective_from)).all()
@@ -245,6 +256,7 @@ class ProjectSettings:
         SettingValue, SettingChange = self._tables
         setting = self.catalogue.setting(key)
         loaded = setting.load(value)
+        self._values.clear()
         wire = setting.dump(loaded)
         now, today = self.clock.now(), self.clock.now().date()
         if setting.effective_dated:

@@ -69,9 +69,15 @@ class HouseholdChangedIn(_In):
     version = fields.Integer(required=True)
 
 
+_INSTANCES: dict[type, Schema] = {}
+
+
 def checked(schema: type[Schema], event: Event) -> dict:
     """The payload as published, once its shape is checked and its group is its event's."""
-    errors = schema().validate(event.data)
+    instance = _INSTANCES.get(schema)
+    if instance is None:       # one instance per schema (stateless between calls)
+        instance = _INSTANCES[schema] = schema()
+    errors = instance.validate(event.data)
     if errors:
         raise InvalidInput(f"{event.type} payload does not match: {errors}", code="invalid_event")
     data = dict(event.data)

@@ -35,6 +35,9 @@ class _EnvelopeSchema(Schema):
     sig = fields.String(required=True)
 
 
+_ENVELOPE = _EnvelopeSchema()      # one instance: it holds no state between loads
+
+
 @dataclass(frozen=True)
 class Event:
     id: str
@@ -53,7 +56,8 @@ class Event:
             "group_id": self.group_id, "project_id": self.project_id,
             "actor": self.actor, "data": self.data,
         }
-        json.dumps(body)  # plain JSON only: a Decimal or datetime here is a bug upstream
+        # plain JSON only: a Decimal or datetime here is a bug upstream -- the signature's own
+        # (canonical) JSON refuses it with a TypeError, no separate check needed
         body["sig"] = sign(body, secret)
         return body
 
@@ -67,7 +71,7 @@ class Event:
         if not isinstance(body, dict):
             raise InvalidEnvelope("envelope must be a JSON object")
         try:
-            loaded = _EnvelopeSchema().load(body)
+            loaded = _ENVELOPE.load(body)
         except ValidationError as exc:
             raise InvalidEnvelope(f"bad envelope: {exc.messages}") from None
         unsigned = {k: v for k, v in body.items() if k != "sig"}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import uuid
+
+import orjson
 from typing import Mapping
 
 from marshmallow import Schema
@@ -12,6 +14,15 @@ from ..clock import Clock
 from ..tenancy import Caller
 from .envelope import Event
 from .models import kernel_tables
+
+
+def _json_text(body: dict) -> str:
+    """The envelope as JSON text (UTF-8 characters as they are) -- by orjson, ~10x faster than
+    json on a whole ticket snapshot; json for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(body).decode()
+    except TypeError:
+        return json.dumps(body, ensure_ascii=False)
 
 
 def record_event(session: Session, base, *, source: str, event_type: str, data: dict,
@@ -27,7 +38,7 @@ def record_event(session: Session, base, *, source: str, event_type: str, data: 
     )
     session.add(OutboxMessage(
         event_id=event.id, event_type=event_type, source=source, group_id=group_id,
-        project_id=project_id, body=json.dumps(event.to_body(secret), ensure_ascii=False),
+        project_id=project_id, body=_json_text(event.to_body(secret)),
         mandatory=mandatory, status="pending", attempts=0, created_at=now, next_attempt_at=now,
     ))
     session.info["outbox_dirty"] = True
@@ -47,12 +58,24 @@ class EventContract:
         self.schemas = dict(schemas)
         # events nobody may be listening to yet are published without `mandatory`
         self.optional_subscribers = optional_subscribers
+        # one instance per event type, made on first use: building a marshmallow schema
+        # (deep copies of its fields) costs more than dumping a small payload with it.
+        # An instance keeps no state between calls (and dump/validate never yield to the hub).
+        self._instances: dict[str, Schema] = {}
 
-    def dump(self, event_type: str, obj) -> dict:
+    def schema(self, event_type: str) -> Schema:
         try:
-            schema = self.schemas[event_type]()
+            return self._instances[event_type]
+        except KeyError:
+            pass
+        try:
+            schema = self._instances[event_type] = self.schemas[event_type]()
         except KeyError:
             raise KeyError(f"{self.source} does not publish {event_type!r}") from None
+        return schema
+
+    def dump(self, event_type: str, obj) -> dict:
+        schema = self.schema(event_type)
         data = schema.dump(obj)
         errors = schema.validate(data)
         if errors:

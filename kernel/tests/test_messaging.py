@@ -459,3 +459,62 @@ def test_an_event_nobody_subscribes_to_is_parked_then_requeued(rabbit_config, sc
     finally:
         relay.stop()
         Session.kw["bind"].dispose()
+
+
+# -- a handler that wants only some events of its type (when=) ------------------------------
+ASKED: list[str] = []           # texts the when= predicate was asked about
+
+
+def wants_kept(event: Event) -> bool:
+    ASKED.append(event.data["text"])
+    if event.data["text"] == "broken-predicate":
+        raise KeyError("the predicate itself fails")
+    return event.data["text"].startswith("keep")
+
+
+class Picky:
+    name = "audit"
+    db = Database(AuditBase)
+
+    @event_handler("ledger", "note.written", when=wants_kept)
+    def on_note(self, event: Event):
+        CALLS[event.data["text"]] = CALLS.get(event.data["text"], 0) + 1
+        self.db.add(Seen(event_id=event.id, text=event.data["text"]))
+
+
+def test_an_event_the_handler_does_not_want_is_acked_without_a_worker_session_or_inbox_row(
+        container_factory, ledger, rpc_pool, schema, rabbit_config):
+    """``when=`` declines an event in the consumer: acked, no worker runs, no session is
+    opened, no inbox row is written -- and nothing is retried or dead-lettered. An event the
+    predicate wants (or one it fails on) is handled as any other."""
+    ASKED.clear()
+    audit = container_factory(Picky, config(rabbit_config, schema["audit"]))
+    db = next(d for d in audit.dependencies if isinstance(d, Database))
+    opened, make = [], None
+    audit.start()
+    make = db.Session
+    db.Session = lambda *a, **kw: (opened.append(1), make(*a, **kw))[1]
+    workers = []
+    spawn = audit.spawn_worker
+    audit.spawn_worker = lambda *a, **kw: (workers.append(a[1][0].data["text"]), spawn(*a, **kw))[1]
+    try:
+        for text in ("drop-1", "keep-1", "drop-2", "broken-predicate", "keep-2"):
+            rpc_pool.call(CTX, "ledger", "write", text)
+        wait_for(lambda: len(ASKED) == 5, message="every event reached the predicate")
+        wait_for(lambda: len(rows(schema["audit"], AuditInbox)) == 3, message="the wanted ones applied")
+    finally:
+        db.Session = make
+        audit.spawn_worker = spawn
+    assert sorted(s["text"] for s in rows(schema["audit"], Seen)) == ["broken-predicate", "keep-1", "keep-2"]
+    assert sorted(workers) == ["broken-predicate", "keep-1", "keep-2"]
+    assert len(opened) == 3
+    assert CALLS == {"keep-1": 1, "keep-2": 1, "broken-predicate": 1}
+    assert list_dead_letters(rabbit_config["AMQP_URI"], "audit") == []
+    # the declined ones are gone from the queue (acked), not waiting to be redelivered
+    handler = _handler(audit)
+    from kombu import Connection
+    with Connection(rabbit_config["AMQP_URI"]) as conn:
+        channel = conn.channel()
+        _, ready, _ = channel.queue_declare(handler.queue.name, passive=True)
+        channel.close()
+    assert ready == 0

@@ -112,3 +112,34 @@ def test_a_catalogue_refuses_a_default_its_field_does_not_accept():
     with pytest.raises(ValueError):
         SettingsCatalogue("x", [Setting("a", fields.Integer(), default=1),
                                 Setting("a", fields.Integer(), default=2)])
+
+
+def test_values_are_read_once_per_unit_of_work_until_a_change(session, clock):
+    """``values()`` asked twice in one Work (two rules of one command) queries once; a change
+    through the same Work is seen by the next read; another Work reads afresh."""
+    from sqlalchemy import event
+
+    SettingValue, _ = settings_tables(Base)
+    reads = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "project_settings" in statement:
+            reads.append(statement)
+
+    event.listen(session.bind, "before_cursor_execute", count)
+    try:
+        w = work(session, clock)
+        assert w.settings.values(P)["reminders.days_before"] == 7
+        first = w.settings.values(P)
+        first["reminders.days_before"] = 99          # a caller's copy, not the cache
+        assert w.settings.values(P)["reminders.days_before"] == 7
+        assert len(reads) == 1
+        w.settings.change(G, P, "reminders.days_before", 3)
+        before = len(reads)
+        assert w.settings.values(P)["reminders.days_before"] == 3
+        assert w.settings.values(P)["reminders.days_before"] == 3
+        assert len(reads) == before + 1
+        assert work(session, clock).settings.values(P)["reminders.days_before"] == 3
+        assert len(reads) == before + 2
+    finally:
+        event.remove(session.bind, "before_cursor_execute", count)

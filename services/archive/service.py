@@ -12,6 +12,10 @@ from .domain import files, registry
 from .events import CONTRACT, HOUSEHOLD_CHANGED, PROJECT_CHANGED, UNIT_CHANGED
 from .models import Base
 
+#: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
+TICKET_OPENED_IN = schemas.TicketOpenedIn()
+
+
 class ArchiveService:
     name = "archive"
 
@@ -111,7 +115,7 @@ class ArchiveService:
     @event_handler("tickets", "ticket.opened")
     def on_ticket_opened(self, event: Event):
         files.file_repair_request(self.work(Caller.system(event.group_id, "archive")),
-                                  schemas.TicketOpenedIn().load(event.data))
+                                  TICKET_OPENED_IN.load(event.data))
 
     @event_handler("billing", "account.balance_changed")
     def on_balance_changed(self, event: Event):

@@ -77,6 +77,10 @@ class SmsSender(DependencyProvider):
         return self
 
 
+#: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
+TICKET_OPENED_IN = schemas.TicketOpenedIn()
+
+
 class NotifyService:
     name = "notify"
 
@@ -158,7 +162,7 @@ class NotifyService:
 
     @event_handler("tickets", "ticket.opened")
     def on_ticket_opened(self, event: Event):
-        tickets.on_ticket_opened(self._system(event), schemas.TicketOpenedIn().load(event.data),
+        tickets.on_ticket_opened(self._system(event), TICKET_OPENED_IN.load(event.data),
                                  event_id=event.id, group_id=event.group_id, project_id=event.project_id,
                                  actor_id=(event.actor or {}).get("user_id"),
                                  sms_limits=notifications.SmsLimits.from_config(self.config))

@@ -59,7 +59,10 @@ def file_correspondence(work: Work, *, unit_id: str | None, kind: str, ref_type:
     Filing the same reference twice is a no-op."""
     if not unit_id:
         return None
-    household = active_household(work, unit_id)
+    # the household's keys only: its people (loaded with a Household) are not needed to file
+    household = work.session.execute(
+        select(Household.id, Household.group_id, Household.project_id)
+        .where(Household.unit_id == unit_id, Household.status == "active")).first()
     if household is None:
         return None
     existing = work.session.scalars(select(Correspondence).where(

@@ -170,6 +170,31 @@ def test_correspondence_is_filed_once_in_the_current_household(session, clock, e
                                      ref_id="t2", ref_number="BX-2", summary="x", occurred_at=when) is None
 
 
+def test_filing_a_repair_request_reads_the_household_not_its_people(session, clock, estate):
+    """The household's keys are all filing needs: its people (with their ID numbers) are not
+    loaded -- counted with an SQLAlchemy event."""
+    from sqlalchemy import event
+
+    session.commit()
+    session.expunge_all()
+    tables = []
+
+    def seen(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            tables.append(statement.split("FROM", 1)[1].split()[0])
+
+    event.listen(session.bind, "before_cursor_execute", seen)
+    try:
+        entry = files.file_repair_request(work(session, clock, Caller.system(G, "archive")), {
+            "ticket_id": "t9", "number": "BX-9", "category": "public_area", "content": "灯坏",
+            "unit_id": "u1", "received_at": datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)})
+        session.flush()
+    finally:
+        event.remove(session.bind, "before_cursor_execute", seen)
+    assert (entry.household_id, entry.ref_number) == ("h1", "BX-9")
+    assert tables == ["households", "correspondence"], tables
+
+
 def test_balance_summary_ignores_stale_updates(session, clock, estate):
     w = work(session, clock, Caller.system(G, "archive"))
     late = datetime(2026, 11, 24, 2, tzinfo=timezone.utc)

@@ -110,24 +110,35 @@ SMS_DUE = "notify.sms_due"
 def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipient, locale: str,
            values: Callable[[str], dict], channels: list[Channel], source_event_id: str,
            ref_type: str | None = None, ref_id: str | None = None, requested_by: str | None = None,
-           sms_limits: SmsLimits | None = None) -> tuple[Notification, bool]:
+           sms_limits: SmsLimits | None = None,
+           earlier: list[Notification] | None = None) -> tuple[Notification, bool]:
     """Create the notification of ``source_event_id`` for ``recipient`` with one delivery per
     channel, unless it exists already (then it is returned unchanged, ``created`` False).
 
     ``values(locale)`` gives the placeholder values in the locale the template resolved to
     (labels such as the repair category are translated). An SMS over ``sms_limits`` (per
     recipient, per ``requested_by`` user) or with a ``suppressed`` reason is stored as
-    ``suppressed`` with the reason and never sent."""
-    existing = work.session.scalars(select(Notification).where(
-        Notification.source_event_id == source_event_id, Notification.purpose == purpose,
-        Notification.recipient_kind == recipient.kind, Notification.recipient == recipient.id)).first()
+    ``suppressed`` with the reason and never sent. ``earlier``: the notifications of
+    ``source_event_id`` already read by the caller (:func:`of_event`: one query for all the
+    messages of an event), instead of a query here."""
+    if earlier is not None:
+        existing = next((n for n in earlier if n.source_event_id == source_event_id and n.purpose == purpose
+                         and n.recipient_kind == recipient.kind and n.recipient == recipient.id), None)
+    else:
+        existing = work.session.scalars(select(Notification).where(
+            Notification.source_event_id == source_event_id, Notification.purpose == purpose,
+            Notification.recipient_kind == recipient.kind, Notification.recipient == recipient.id)).first()
     if existing is not None:
         return existing, False
     now = work.clock.now()
     rendered = []
+    # the overrides of every channel in one query
+    candidates = templates.overrides_for(work.session, group_id=project.group_id, project_id=project.id,
+                                         purpose=purpose, channels={c.name for c in channels})
     for channel in channels:
         template = templates.resolve(work.session, group_id=project.group_id, project_id=project.id,
-                                     purpose=purpose, channel=channel.name, locale=locale)
+                                     purpose=purpose, channel=channel.name, locale=locale,
+                                     candidates=candidates)
         subject, body = template.render(values(template.locale))
         rendered.append((channel, template.locale, subject, body))
     # the notification reads as its in-app message (or its first channel's)
@@ -158,9 +169,18 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             delivery.status, delivery.next_attempt_at = "pending", now
             work.session.info[SMS_DUE] = True      # the sender is woken when this commits
         work.session.add(delivery)
-        work.session.flush()     # counted by the next limit check in this transaction
+        if delivery.channel == SMS and delivery.status != SUPPRESSED:
+            work.session.flush()     # counted by the next limit check in this transaction
+    # everything else is written by one flush (at the commit, or the next query's autoflush):
+    # one INSERT per table for all of it, not one round trip per row
     record_changed(work, notification, new=True)
     return notification, True
+
+
+def of_event(work: Work, source_event_id: str) -> list[Notification]:
+    """The notifications already created for an event (``earlier`` of :func:`notify`)."""
+    return list(work.session.scalars(select(Notification).where(
+        Notification.source_event_id == source_event_id)))
 
 
 def snapshot(n: Notification) -> dict:
@@ -184,7 +204,8 @@ def record_changed(work: Work, n: Notification, *, new: bool = False) -> None:
         n.version = (n.version or 1) + 1
     if n.recipient_kind != UNIT:
         return
-    work.session.flush()
+    if not new:
+        work.session.flush()      # a new one is snapshotted from memory: nothing to load
     work.events.record(events.NOTIFICATION_CHANGED, snapshot(n), group_id=n.group_id,
                        project_id=n.project_id)
 

@@ -186,11 +186,22 @@ def _locales(locale: str) -> list[str]:
     return [locale] if locale == DEFAULT_LOCALE else [locale, DEFAULT_LOCALE]
 
 
+def overrides_for(session, *, group_id: str, project_id: str | None, purpose: str,
+                  channels) -> list[Template]:
+    """Every override (project's and group's, any locale) of ``purpose`` on ``channels``: one
+    query for all the channels of a message, handed to :func:`resolve` as ``candidates``."""
+    scopes = [s for s in (project_id, GROUP_SCOPE) if s]
+    return list(session.scalars(select(Template).where(
+        Template.group_id == group_id, Template.scope.in_(scopes), Template.purpose == purpose,
+        Template.channel.in_(list(channels)))))
+
+
 def resolve(session, *, group_id: str, project_id: str | None, purpose: str, channel: str,
-            locale: str) -> Resolved:
+            locale: str, candidates: list[Template] | None = None) -> Resolved:
     """The template to use: project → group → built-in, in ``locale`` then zh-CN.
 
-    An override that no longer passes the placeholder check (say a placeholder
+    ``candidates``: the overrides already read by :func:`overrides_for` (then nothing is
+    queried here). An override that no longer passes the placeholder check (say a placeholder
     was retired) is skipped with a warning rather than failing the message."""
     spec = purpose_of(purpose)
     if channel not in spec.channels:
@@ -198,9 +209,14 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
     allowed = spec.allowed(channel)
     scopes = [s for s in (project_id, GROUP_SCOPE) if s]
     for loc in _locales(locale if locale in LOCALES else DEFAULT_LOCALE):
-        overrides = {t.scope: t for t in session.scalars(select(Template).where(
-            Template.group_id == group_id, Template.scope.in_(scopes), Template.purpose == purpose,
-            Template.channel == channel, Template.locale == loc))}
+        if candidates is not None:
+            overrides = {t.scope: t for t in candidates
+                         if t.group_id == group_id and t.scope in scopes and t.purpose == purpose
+                         and t.channel == channel and t.locale == loc}
+        else:
+            overrides = {t.scope: t for t in session.scalars(select(Template).where(
+                Template.group_id == group_id, Template.scope.in_(scopes), Template.purpose == purpose,
+                Template.channel == channel, Template.locale == loc))}
         for scope in scopes:
             t = overrides.get(scope)
             if t is None:

@@ -13,7 +13,7 @@ from kernel.work import Work
 from ..models import Notification, ProjectCopy, UnitCopy
 from . import templates
 from .copies import contact_by_phone, normalise_phone
-from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, SmsLimits, notify
+from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, SmsLimits, notify, of_event
 
 ACKNOWLEDGE = "ticket.opened.resident"
 DISPATCH = "ticket.dispatch_engineering"
@@ -83,6 +83,18 @@ def on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | N
     department (in-app). SMS count against ``sms_limits`` per phone number and per user (the
     reporting resident, else the staff member who recorded it: ``actor_id``). Returns what was
     created; the same event twice creates nothing the second time."""
+    # the reads below never need what this handler adds: no autoflush between them, the
+    # notifications, deliveries and outbox rows go out together (an SMS that counts against
+    # the limits is flushed by ``notify`` itself, so the next limit check sees it)
+    work.session.flush()          # what the transaction wrote before (nothing, in a handler) is seen
+    with work.session.no_autoflush:
+        return _on_ticket_opened(work, data, event_id=event_id, group_id=group_id,
+                                 project_id=project_id, actor_id=actor_id, sms_limits=sms_limits)
+
+
+def _on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | None,
+                      project_id: str | None, actor_id: str | None,
+                      sms_limits: SmsLimits | None) -> list[Notification]:
     project = work.session.get(ProjectCopy, project_id) if project_id else None
     if project is None:
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
@@ -94,7 +106,9 @@ def on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | N
     # delivered at exactly the time its on-site clock is counted from
     work = replace(work, clock=ManualClock(work.clock.now()))
     values = ticket_values(data, project, unit, work.clock.now())
-    ref = dict(source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"])
+    # what this event created already (a redelivery): one query for both messages
+    ref = dict(source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"],
+               earlier=of_event(work, event_id))
     created = []
 
     if data.get("unit_id"):

@@ -636,3 +636,53 @@ def test_a_units_notification_is_published_whole_with_a_growing_version(session,
     assert [c["version"] for c in changed] == [1, 2, 3] and ack.version == 3
     assert [d["status"] for d in changed[1]["deliveries"] if d["channel"] == "sms"] == ["sent"]
     assert changed[2]["read_at"] is not None
+
+
+def test_a_ticket_opened_writes_each_table_in_one_statement(session, clock, estate):
+    """The acknowledgement and the dispatch, their deliveries and their events go out in one
+    INSERT per table (the SMS limit check still sees an SMS created earlier in the transaction:
+    ``notify`` flushes each SMS that counts). Counted with an SQLAlchemy event."""
+    from sqlalchemy import event
+
+    inserts = []
+    template_reads = 0
+
+    def seen(conn, cursor, statement, *args):
+        nonlocal template_reads
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement.split()[2])
+        elif "FROM templates" in statement:
+            template_reads += 1
+        elif "FROM notifications" in statement:
+            inserts.append("read notifications")
+
+    event.listen(session.bind, "before_cursor_execute", seen)
+    try:
+        # a number that is not a registered contact: the SMS is recorded suppressed (not counted)
+        created = open_ticket(session, clock, ticket(phone="13900000000"))
+    finally:
+        event.remove(session.bind, "before_cursor_execute", seen)
+    assert [n.purpose for n in created] == ["ticket.opened.resident", "ticket.dispatch_engineering"]
+    assert (inserts.count("notifications"), inserts.count("deliveries")) == (1, 1), inserts
+    assert inserts.count("read notifications") == 1, inserts     # both messages' redelivery check
+    # the overrides of a message's channels are read in one query (ack: in-app + SMS; dispatch)
+    assert template_reads == 2, template_reads
+    if session.bind.dialect.name == "postgresql":   # SQLite's driver inserts outbox rows one by one
+        assert inserts.count("outbox") == 1, inserts
+    assert count(session, Delivery) == 3
+    assert [e["type"] for e in outbox_events(session, Base)].count("notification.delivered") == 2
+
+
+def test_sms_limits_count_the_sms_of_the_same_transaction(session, clock, estate):
+    """Two tickets opened in one transaction: the second acknowledgement SMS is counted
+    against the first (per-recipient limit 1) although nothing was committed in between."""
+    limits = notifications.SmsLimits(per_recipient_hour=1, per_recipient_day=0, per_user_hour=0,
+                                     per_user_day=0)
+    w = work(session, clock)
+    tickets.on_ticket_opened(w, ticket(), event_id="ev-a", group_id=G, project_id="p1", sms_limits=limits)
+    tickets.on_ticket_opened(w, ticket(ticket_id="t2", number="BX-20261124-0002"), event_id="ev-b",
+                             group_id=G, project_id="p1", sms_limits=limits)
+    session.flush()
+    sms = session.scalars(select(Delivery).where(Delivery.channel == "sms")
+                          .order_by(Delivery.created_at, Delivery.status)).all()
+    assert sorted(d.status for d in sms) == ["pending", "suppressed"]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -129,10 +130,11 @@ def open_repair(work: Work, data: dict) -> Ticket:
     the ticket, and a ticket recorded before revision 0020 with that key is returned."""
     caller, now = work.caller, work.clock.now()
     if data.get("request_id"):
-        earlier = work.session.scalars(select(Ticket).where(
-            Ticket.recorded_by == caller.user_id, Ticket.request_id == data["request_id"])).first()
+        # a key only (no ticket loaded) in the usual case: there is none
+        earlier = work.session.scalar(select(Ticket.id).where(
+            Ticket.recorded_by == caller.user_id, Ticket.request_id == data["request_id"]).limit(1))
         if earlier is not None:
-            return earlier
+            return work.session.get(Ticket, earlier)
     unit = None
     if data.get("unit_id"):
         unit = work.session.get(UnitCopy, data["unit_id"])
@@ -253,13 +255,16 @@ def _log(ticket: Ticket, actor: Caller, at: datetime, action: str, note: str = "
 
 def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> Ticket | None:
     """Stop the 2-minute clock and start the on-site / reply clocks from the real notice time."""
-    ticket = work.session.get(Ticket, ticket_id)
+    # the ticket with its deadlines and history (both change, and ticket.changed carries them)
+    # in one query, instead of a lazy load of each collection
+    ticket = work.session.scalars(select(Ticket).where(Ticket.id == ticket_id).options(
+        joinedload(Ticket.deadlines), joinedload(Ticket.history))).unique().first()
     if ticket is None:
         return None
     if ticket.engineering_notified_at is not None and ticket.engineering_notified_at <= at:
         return ticket
+    minutes = sla_minutes(work, ticket.project_id)       # read before the ticket changes
     ticket.engineering_notified_at = at
-    minutes = sla_minutes(work, ticket.project_id)
     for deadline in ticket.deadlines:
         if deadline.kind == sla.NOTIFY_ENGINEERING:
             deadline.met_at = at

@@ -270,3 +270,68 @@ class TestTicketChanged:
         assert repairs.export_snapshots(work(session, clock, Caller.system(G)), ticket.id, 10) == []
         with pytest.raises(Forbidden):
             repairs.export_snapshots(work(session, clock, staff(G, ["p1"])), None, 10)
+
+
+class TestStatements:
+    """What a repair flow asks of the database (counted with an SQLAlchemy event, no timings)."""
+
+    @staticmethod
+    def selects(session):
+        from sqlalchemy import event
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("SELECT"):
+                seen.append(statement.split("FROM", 1)[1].split()[0] if "FROM" in statement else statement)
+        event.listen(session.bind, "before_cursor_execute", count)
+        return seen, lambda: event.remove(session.bind, "before_cursor_execute", count)
+
+    def test_open_repair_reads_the_settings_once(self, session, clock, registry):
+        seen, stop = self.selects(session)
+        try:
+            repairs.open_repair(work(session, clock, resident(G, ["u1"])),
+                                {"unit_id": "u1", "category": "public_area", "content": "电梯异响"})
+        finally:
+            stop()
+        assert seen.count("project_settings") == 1, seen
+
+    def test_the_notice_loads_the_ticket_with_its_clocks_and_history_in_one_query(self, session, clock,
+                                                                                   registry):
+        ticket = repairs.open_repair(work(session, clock, resident(G, ["u1"])),
+                                     {"unit_id": "u1", "category": "public_area", "content": "电梯异响"})
+        session.commit()
+        session.expunge_all()
+        seen, stop = self.selects(session)
+        try:
+            notified = repairs.engineering_notified(work(session, clock, Caller.system(G)), ticket.id,
+                                                    at(clock, seconds=40), "inapp")
+            assert [h.action for h in notified.history] == ["opened", "engineering_notified"]
+            assert {d.kind for d in notified.deadlines} == {"record", "notify_engineering", "on_site"}
+            event = outbox_events(session, Base)[-1]
+        finally:
+            stop()
+        assert event["type"] == "ticket.changed" and event["data"]["version"] == 2
+        assert len(event["data"]["history"]) == 2 and len(event["data"]["deadlines"]) == 3
+        # the ticket (with deadlines and history joined), the settings, then the outbox read above
+        assert seen[:2] == ["tickets", "project_settings"], seen
+        assert "ticket_deadlines" not in seen and "ticket_log" not in seen, seen
+
+
+def test_tickets_takes_only_the_engineering_dispatch_of_notification_delivered():
+    """The resident's acknowledgements (in-app and SMS) are declined by the handler's ``when=``
+    predicate: the kernel acks them without a worker, session or inbox row."""
+    from datetime import datetime, timezone as tz
+
+    from kernel.messaging.envelope import Event
+    from services.tickets.service import TicketsService, is_engineering_dispatch
+
+    def delivered(purpose, ref_type="ticket"):
+        return Event(id="e", type="notification.delivered", source="notify",
+                     occurred_at=datetime.now(tz.utc), group_id=G, project_id="p1",
+                     data={"purpose": purpose, "ref_type": ref_type, "ref_id": "t1"})
+
+    assert is_engineering_dispatch(delivered("ticket.dispatch_engineering"))
+    assert not is_engineering_dispatch(delivered("ticket.opened.resident"))
+    assert not is_engineering_dispatch(delivered("ticket.dispatch_engineering", ref_type="complaint"))
+    entrypoint = next(iter(TicketsService.on_notification_delivered.nameko_entrypoints))
+    assert entrypoint.when is is_engineering_dispatch
