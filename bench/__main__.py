@@ -1,7 +1,7 @@
 """``./wuye bench [FIGURE ...]``: run the benchmarks and print each against its baseline.
 
     ./wuye bench                 every figure; writes bench/RESULTS.md (date, machine, figures)
-    ./wuye bench overview        one figure (overview ticket repairs pipeline replicas green_db outbox)
+    ./wuye bench overview        one figure (overview ticket gateways repairs pipeline replicas green_db outbox)
     ./wuye bench pipeline --pipeline-seconds 20 --repeats 1     a quicker pipeline run
 
 The platform runs as ``./wuye up`` runs it, on the bench's own port (8140; the naive
@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ORDER = ("green_db", "outbox", "overview", "ticket", "repairs", "pipeline", "replicas")
+ORDER = ("green_db", "outbox", "overview", "ticket", "gateways", "repairs", "pipeline", "replicas")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 

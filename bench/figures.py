@@ -440,6 +440,59 @@ def replicas(opts) -> dict:
             "data": {"one": one, "two": two, "shared": both}}
 
 
+def _listening(pid: int, port: int) -> bool:
+    """``pid`` accepts connections on ``port`` (ss shows each SO_REUSEPORT listener's owner)."""
+    import subprocess
+
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return f"pid={pid}," in out
+
+
+def gateway_processes(opts) -> dict:
+    """The unit overview with one gateway process and with two on the one port."""
+    with BenchPlatform("gateways", env={"GATEWAY_PROCESSES": "2"}, verbose=opts.verbose) as p:
+        token = p.token(RESIDENT)
+        path = f"/api/v1/units/{seed.unit_id(*UNIT)}/overview"
+        env = {"BENCH_TOKEN": token, "BENCH_PATH": path}
+        args = dict(connections=opts.clients, threads=opts.wrk_threads, env=env)
+        second = "gateway-2"
+        print(f"bench: gateways: {opts.repeats} x ({opts.duration:g} s with one gateway process, "
+              f"{opts.duration:g} s with two) at {opts.clients} clients", flush=True)
+        wrk.run(p.url + path, "get.lua", duration=min(3, opts.duration), **args)
+        runs = {"one": [], "two": []}
+        for i in range(opts.repeats):
+            for side in (("one", "two") if i % 2 == 0 else ("two", "one")):
+                proc = p.platform.procs[second]
+                if side == "one" and proc.poll() is None:
+                    os.killpg(proc.pid, 15)
+                    proc.wait(timeout=30)
+                elif side == "two" and proc.poll() is not None:
+                    p.platform.launch(second)
+                    deadline = time.monotonic() + 60
+                    while not _listening(p.platform.procs[second].pid, p.port):
+                        if time.monotonic() > deadline:
+                            raise RuntimeError(f"{second} did not listen again in 60 s")
+                        time.sleep(0.2)
+                    wrk.run(p.url + path, "get.lua", duration=min(3, opts.duration), **args)   # its warm-up
+                result = wrk.run(p.url + path, "get.lua", duration=opts.duration, **args)
+                runs[side].append(result)
+                print(f"  {i + 1}/{opts.repeats} {side} process(es): {result.rps:8.1f} req/s  "
+                      f"p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  non-2xx {result.failed}",
+                      flush=True)
+    one, two = wrk_row("one gateway process", runs["one"]), wrk_row("two gateway processes", runs["two"])
+    r = ratio(two["rps"]["median"], one["rps"]["median"])
+    lines = [f"GET {path.replace(seed.unit_id(*UNIT), '{id}')} at {opts.clients} clients (the read model), one "
+             f"gateway process vs two on the same port (GATEWAY_PROCESSES=2, SO_REUSEPORT), {opts.repeats} x "
+             f"{opts.duration:g} s each, interleaved",
+             *wrk_table([two, one]),
+             f"  ratio two / one (median req/s): {fmt(r, 2)}x   ({_machine_cpus()} CPUs; wrk, the broker and the "
+             f"database share them)"]
+    return {"name": "gateways", "title": "Gateway processes on one port", "lines": lines,
+            "summary": f"two gateway processes {fmt(two['rps']['median'])} req/s vs one "
+                       f"{fmt(one['rps']['median'])} ({fmt(r, 2)}x)",
+            "data": {"one": one, "two": two, "ratio": r}}
+
+
 # -- the two benches kept from before --------------------------------------------------------
 def green_db(opts) -> dict:
     from kernel.testing import temporary_pg_database
@@ -498,7 +551,7 @@ def _old_bench(name: str, results: list[dict]) -> dict:
 
 
 FIGURES = {"overview": overview, "ticket": ticket, "repairs": repairs, "pipeline": pipeline,
-           "replicas": replicas, "green_db": green_db, "outbox": outbox}
+           "replicas": replicas, "gateways": gateway_processes, "green_db": green_db, "outbox": outbox}
 
 
 def to_json(result: dict) -> str:
