@@ -248,7 +248,8 @@ class Platform:
         try:
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "kernel.serve", "--config",
-                 str(ROOT / f"deploy/config/{service_of(name)}.yaml"), SERVICES[service_of(name)]], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                 str(ROOT / f"deploy/config/{service_of(name)}.yaml"), SERVICES[service_of(name)],
+                 *(["--instance", name] if name != service_of(name) else [])], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
         finally:
             if out is not None:

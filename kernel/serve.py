@@ -27,6 +27,7 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import importlib  # noqa: E402
+import os  # noqa: E402
 import logging  # noqa: E402
 import logging.config  # noqa: E402
 import signal  # noqa: E402
@@ -53,7 +54,7 @@ def import_service(target: str):
     return getattr(module, class_name)
 
 
-def serve(config: dict, service_cls, grace: float) -> int:
+def serve(config: dict, service_cls, grace: float, instance: str | None = None) -> int:
     runner = ServiceRunner(config)
     runner.add_service(service_cls)
     requested: list[int] = []
@@ -65,7 +66,7 @@ def serve(config: dict, service_cls, grace: float) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runner.start()
-    log.info("serving %s", service_cls.name)
+    log.info("serving %s%s (pid %d)", service_cls.name, f" as {instance}" if instance else "", os.getpid())
     running = eventlet.spawn(runner.wait)
     while not requested and not running.dead:
         eventlet.sleep(0.2)
@@ -88,6 +89,9 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="nameko YAML config")
     parser.add_argument("target", help="module:Class of the service")
+    parser.add_argument("--instance", default=None,
+                        help="this process's name among several of the service (gateway-2): shown by "
+                             "ps and in the start line of its log")
     args = parser.parse_args(argv)
     config = load_config(args.config)
     if "LOGGING" in config:
@@ -96,7 +100,8 @@ def main(argv=None) -> int:
         logging.basicConfig(level=logging.INFO)
     from .logs import install as install_log_filters
     install_log_filters()       # expected refusals on one line, no traceback
-    return serve(config, import_service(args.target), float(config.get("SHUTDOWN_GRACE", 10)))
+    return serve(config, import_service(args.target), float(config.get("SHUTDOWN_GRACE", 10)),
+                 instance=args.instance)
 
 
 if __name__ == "__main__":
