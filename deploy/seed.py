@@ -54,6 +54,7 @@ USERS = [
     ("desk.lh", "绿湖前台·周", "staff", ["front_desk"], ["LH"]),
     ("steward.lh", "绿湖管家·吴", "staff", ["steward"], ["LH"]),
     ("eng.lh", "绿湖工程·郑", "staff", ["engineering"], ["LH"]),
+    ("engmgr.lh", "绿湖工程经理·何", "staff", ["engineering_manager"], ["LH"]),
     ("cs.lh", "绿湖客服经理·孙", "staff", ["cs_manager"], ["LH"]),
     ("centre.lh", "绿湖服务中心经理·李", "staff", ["centre_manager"], ["LH"]),
     ("finance.lh", "绿湖财务·钱", "staff", ["finance"], ["LH"]),

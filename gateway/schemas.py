@@ -288,6 +288,54 @@ class RepairRequestIn(Schema):
             raise ValidationError("A request without a unit needs a location.", "location")
 
 
+#: the repair workflow's states (services/tickets/domain/workflow.py; "open" = recorded)
+TICKET_STATES = ("open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled")
+
+
+class AssigneeOut(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class MaterialOut(Out):
+    name = fields.String()
+    quantity = fields.Float()
+    unit = fields.String()
+
+
+class MaterialIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    quantity = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=1_000_000))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class DispatchIn(Schema):
+    assignee_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                metadata={"description": "the technician's user id"})
+    assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class StepIn(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CompleteIn(Schema):
+    work_done = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                              metadata={"description": "the actual work"})
+    materials = fields.List(fields.Nested(MaterialIn), load_default=list, validate=validate.Length(max=50))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RateIn(Schema):
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class ReasonIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 class DeadlineOut(Out):
     kind = fields.String()
     due_at = DT()
@@ -326,6 +374,18 @@ class TicketOut(Out):
     engineering_notified_at = DT(allow_none=True)
     deadlines = fields.List(fields.Nested(DeadlineOut))
     history = fields.List(fields.Nested(TicketLogOut))
+    assignee = fields.Nested(AssigneeOut, allow_none=True)
+    dispatched_at = DT(allow_none=True)
+    accepted_at = DT(allow_none=True)
+    arrived_at = DT(allow_none=True)
+    completed_at = DT(allow_none=True)
+    work_note = fields.String(allow_none=True)
+    materials = fields.List(fields.Nested(MaterialOut), allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True)
+    confirmed_at = DT(allow_none=True)
+    closed_at = DT(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
                                                       "min_version=N to read at least this one"})
 
@@ -340,8 +400,7 @@ class VersionQuery(Schema):
 class TicketQuery(Schema):
     project_id = fields.String(load_default=None)
     unit_id = fields.String(load_default=None)
-    status = fields.String(load_default=None, validate=validate.OneOf(["open", "dispatched", "closed",
-                                                                       "cancelled"]))
+    status = fields.String(load_default=None, validate=validate.OneOf(TICKET_STATES))
     open_only = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))

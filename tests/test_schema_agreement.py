@@ -24,6 +24,7 @@ FORWARDED = {
     gw.OpeningBalanceIn: (billing.OpeningBalanceIn, {"unit_id"}),
     gw.SlaSettingIn: (tickets.SlaSettingIn, {"project_id"}),
     gw.TicketQuery: (tickets.TicketQuery, set()),
+    gw.MaterialIn: (tickets.MaterialIn, set()),
 }
 
 

@@ -22,7 +22,9 @@ from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUn
 TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "category", "channel",
                  "status", "unit_label", "household_id", "location", "content", "reporter",
                  "appointment_at", "received_at", "recorded_at", "engineering_notified_at",
-                 "deadlines", "history", "version")
+                 "deadlines", "history", "assignee", "dispatched_at", "accepted_at", "arrived_at",
+                 "completed_at", "work_note", "materials", "rating", "comment", "confirmed_at",
+                 "closed_at", "cancel_reason", "version")
 UNIT_FIELDS = ("id", "group_id", "project_id", "building_id", "building_name", "number", "label",
                "floor", "building_area", "usage")
 HOUSEHOLD_FIELDS = ("id", "group_id", "project_id", "unit_id", "status", "moved_in_on",

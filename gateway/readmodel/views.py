@@ -16,7 +16,8 @@ from kernel.tenancy import Caller
 
 from ..models import PortalNotification, PortalTicket, PortalUnit
 
-OPEN_STATUSES = ("open", "dispatched")
+#: the repair workflow's states with work still to do (tickets' ``workflow.OPEN_STATES``)
+OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site")
 
 
 def _time(value: str | None) -> datetime | None:

@@ -67,6 +67,69 @@ class TicketRoutes(RouteModule):
             self._project_reply("ticket", ticket, user)
         return ticket
 
+    # -- the repair workflow (tickets' domain/workflow.py): one RPC, one route per step ------
+    def _step(self, user, ticket_id, action, body, idempotency_key):
+        ticket = self._as(user)("tickets", "transition", ticket_id, dict(body, action=action),
+                                idempotency_key=idempotency_key)
+        caller = self._caller(user)
+        own = caller.is_resident and ticket.get("unit_id") in caller.unit_ids
+        if privacy.sees_phones(caller, own):       # the reply is unmasked: the read model may hold it
+            self._project_reply("ticket", ticket, user)
+        return ticket
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/dispatch", tags=("tickets",),
+           summary="Dispatch a repair to a technician (engineering manager, front desk, CS manager, "
+                   "centre manager); again before acceptance reassigns it",
+           body=s.DispatchIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def dispatch_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "dispatch", s.DispatchIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/accept", tags=("tickets",),
+           summary="Accept a dispatched repair (the assigned technician; an order dispatched to the "
+                   "duty phone without a name: any engineer, who becomes its assignee)",
+           body=s.StepIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def accept_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "accept", s.StepIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/arrive", tags=("tickets",),
+           summary="On site (the assigned technician): meets the on_site / arrive_before clock",
+           body=s.StepIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def arrive(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "arrive", s.StepIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/complete", tags=("tickets",),
+           summary="Work done (the assigned technician): the actual work and the materials used",
+           body=s.CompleteIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def complete_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "complete", s.CompleteIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/confirm", tags=("tickets",),
+           summary="The resident signs the finished work off: closes it (resident, own ticket)",
+           body=s.StepIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def confirm_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "confirm", s.StepIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/rate", tags=("tickets",),
+           summary="The resident rates the work 1-5 with an optional comment: closes it; once only "
+                   "(409 already_rated) (resident, own ticket)",
+           body=s.RateIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def rate_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "rate", s.RateIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/cancel", tags=("tickets",),
+           summary="Cancel with a reason (the resident before dispatch; engineering manager, front "
+                   "desk, CS manager, centre manager until the work is done)",
+           body=s.ReasonIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def cancel_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "cancel", s.ReasonIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/reopen", tags=("tickets",),
+           summary="Reopen a closed repair within the project's repair.reopen_days: back to the same "
+                   "technician, dispatched (the resident, or the dispatching staff)",
+           body=s.ReasonIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def reopen_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "reopen", s.ReasonIn().dump(body), idempotency_key)
+
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
            query=s.TicketQuery, response=s.TicketListOut, errors=(404,),
            description="Paged (limit <= 200, offset); each read is logged (reporters' contacts). "

@@ -225,3 +225,26 @@ def test_an_account_naming_a_household_not_projected_yet_is_a_partial_miss(sessi
     projector.apply_account(session, account(1, household_id="h-new"))
     session.commit()
     assert views.overview(session, resident(G, ["u1"]), "u1", NOW)["missing"] == ["household"]
+
+
+def test_the_repair_workflow_fields_are_projected_and_read(session):
+    """tickets' workflow (assignee, materials, rating, closed_at...) travels in ``ticket.changed``;
+    the stored document keeps it and the read answers it; an accepted/on-site repair is open."""
+    on_site = ticket(4, status="on_site", assignee={"user_id": "eng.lh", "name": "郑工"},
+                     dispatched_at=iso(1), accepted_at=iso(2), arrived_at=iso(3))
+    projector.apply_ticket(session, on_site)
+    session.commit()
+    me = resident(G, ["u1"])
+    view = views.ticket(session, me, "t1", NOW)
+    assert (view["status"], view["assignee"], view["arrived_at"]) == (
+        "on_site", {"user_id": "eng.lh", "name": "郑工"}, iso(3))
+    assert [t["id"] for t in views.resident_tickets(session, me, NOW, open_only=True)["items"]] == ["t1"]
+    closed = ticket(6, status="closed", assignee={"user_id": "eng.lh", "name": "郑工"},
+                    materials=[{"name": "LED灯管", "quantity": 2.0, "unit": "根"}], work_note="换灯管",
+                    rating=5, comment="好", closed_at=iso(9), cancel_reason=None)
+    projector.apply_ticket(session, closed)
+    session.commit()
+    view = views.ticket(session, me, "t1", NOW)
+    assert (view["rating"], view["comment"], view["closed_at"], view["materials"]) == (
+        5, "好", iso(9), [{"name": "LED灯管", "quantity": 2.0, "unit": "根"}])
+    assert views.resident_tickets(session, me, NOW, open_only=True)["items"] == []

@@ -4,6 +4,7 @@
 |----------------|--------------------------------------------|------------------|
 | ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
 | ticket.changed | a ticket is recorded or changes (the whole ticket + ``version``) | -- (gateway's read model) |
+| ticket.status_changed | a repair moves along its workflow (domain/workflow.py) | -- (later consumers) |
 | setting.changed | a project's SLA figure changed (kernel.settings) | -- (audit, later consumers) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
@@ -20,6 +21,7 @@ from kernel.settings import SETTING_CHANGED, SettingChanged
 
 TICKET_OPENED = "ticket.opened"
 TICKET_CHANGED = "ticket.changed"
+TICKET_STATUS_CHANGED = "ticket.status_changed"
 
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified"]
 CHANNELS = ["portal", "phone", "visit", "staff"]
@@ -72,6 +74,17 @@ class HistoryEntry(Schema):
     note = fields.String(required=True)
 
 
+class Assignee(Schema):
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class Material(Schema):
+    name = fields.String(required=True)
+    quantity = fields.Float(required=True)
+    unit = fields.String(required=True)
+
+
 class TicketChanged(Schema):
     """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
     Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
@@ -96,9 +109,46 @@ class TicketChanged(Schema):
     engineering_notified_at = fields.AwareDateTime(allow_none=True)
     deadlines = fields.List(fields.Nested(ChangedDeadline), required=True)
     history = fields.List(fields.Nested(HistoryEntry), required=True)
+    # the repair workflow (domain/workflow.py)
+    assignee = fields.Nested(Assignee, allow_none=True)
+    dispatched_at = fields.AwareDateTime(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    arrived_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    work_note = fields.String(allow_none=True)
+    materials = fields.List(fields.Nested(Material), allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    version = fields.Integer(required=True)
+
+
+class Actor(Schema):
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class TicketStatusChanged(Schema):
+    """One step of the repair workflow: ``from`` -> ``to`` by ``action`` (a reassignment or a
+    late rating keeps the state: from == to)."""
+    ticket_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    number = fields.String(required=True)
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    action = fields.String(required=True)
+    actor = fields.Nested(Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+    note = fields.String(required=True)
     version = fields.Integer(required=True)
 
 
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
+                                     TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      SETTING_CHANGED: SettingChanged},
-                         optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED}))
+                         optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
+                                                         TICKET_STATUS_CHANGED}))

@@ -1,5 +1,5 @@
 """tickets' typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import InvalidInput, NotFound, RuleViolation
+from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation
 
 
 class TicketNotFound(NotFound):
@@ -33,3 +33,34 @@ class UnitRequired(InvalidInput):
     front desk's (they record where it is)."""
 
     default_code = "unit_required"
+
+
+class TransitionNotAllowed(Conflict):
+    """The repair workflow's table has no such step from the ticket's state (HTTP 409)."""
+
+    default_code = "transition_not_allowed"
+
+
+class AlreadyRated(Conflict):
+    """A repair is rated once (HTTP 409)."""
+
+    default_code = "already_rated"
+
+
+class NotAssignedToYou(RuleViolation):
+    """A technician acts only on the orders assigned to them (HTTP 422)."""
+
+    default_code = "not_assigned_to_you"
+
+
+class NotYourStep(RuleViolation):
+    """The step is in the table, but another party takes it (e.g. staff signing for the
+    resident, a resident cancelling after dispatch) (HTTP 422)."""
+
+    default_code = "not_your_step"
+
+
+class ReopenWindowClosed(RuleViolation):
+    """Closed longer ago than the project's ``repair.reopen_days`` (HTTP 422)."""
+
+    default_code = "reopen_window_closed"

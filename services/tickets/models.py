@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import UtcDateTime, new_base
@@ -92,6 +92,21 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     #: grows by 1 with every change; ``ticket.changed`` carries it (read models keep the newest)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # the repair workflow (domain/workflow.py; revision 0040)
+    assignee_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    assignee_name: Mapped[str | None] = mapped_column(String(100))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    work_note: Mapped[str | None] = mapped_column(Text)
+    #: [{name, quantity, unit}] the technician used
+    materials: Mapped[list | None] = mapped_column(JSON)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     deadlines: Mapped[list["TicketDeadline"]] = relationship(
         back_populates="ticket", lazy="selectin", order_by="TicketDeadline.due_at",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from .domain import workflow
 from .events import CATEGORIES
 
 from kernel import validators as v
@@ -39,10 +40,37 @@ class TicketQuery(Schema):
     project_id = fields.String(load_default=None, allow_none=True)
     unit_id = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(["open", "dispatched", "closed", "cancelled"]))
+                           validate=validate.OneOf(workflow.STATES))
     open_only = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class MaterialIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    quantity = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=1_000_000))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class TransitionIn(Schema):
+    """One step of the repair workflow (domain/workflow.py) with what that step records."""
+    action = fields.String(required=True, validate=validate.OneOf(workflow.ACTIONS))
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    work_done = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
+    materials = fields.List(fields.Nested(MaterialIn), load_default=list, validate=validate.Length(max=50))
+    rating = fields.Integer(load_default=None, allow_none=True, strict=True,
+                            validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _needs(self, data, **_):
+        need = {workflow.DISPATCH: "assignee_id", workflow.COMPLETE: "work_done",
+                workflow.RATE: "rating", workflow.CANCEL: "reason"}.get(data.get("action"))
+        if need and not data.get(need):
+            raise ValidationError(f"{data['action']} needs {need}.", need)
 
 
 class SlaSettingIn(Schema):
@@ -63,6 +91,17 @@ class LogOut(Schema):
     action = fields.String()
     actor = fields.String()
     note = fields.String()
+
+
+class AssigneeOut(Schema):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class MaterialOut(Schema):
+    name = fields.String()
+    quantity = fields.Float()
+    unit = fields.String()
 
 
 class ReporterOut(Schema):
@@ -91,6 +130,18 @@ class TicketOut(Schema):
     engineering_notified_at = fields.AwareDateTime(allow_none=True)
     deadlines = fields.List(fields.Nested(DeadlineOut))
     history = fields.List(fields.Nested(LogOut))
+    assignee = fields.Nested(AssigneeOut, allow_none=True)
+    dispatched_at = fields.AwareDateTime(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    arrived_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    work_note = fields.String(allow_none=True)
+    materials = fields.List(fields.Nested(MaterialOut), allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
     version = fields.Integer()
 
 

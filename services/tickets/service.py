@@ -20,6 +20,7 @@ ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
 TICKET_OUT = schemas.TicketOut()
 REPAIR_IN = schemas.RepairRequestIn()
 DELIVERED_IN = schemas.NotificationDeliveredIn()
+TRANSITION_IN = schemas.TransitionIn()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -53,6 +54,15 @@ class TicketsService:
         command["request_id"] = key
         return work.idempotent(key, "open_repair", command,
                                lambda: self._out(repairs.open_repair(work, command), work))
+
+    @rpc
+    def transition(self, ticket_id, data, idempotency_key=None):
+        """One step of the repair workflow: ``data = {"action": dispatch|accept|arrive|complete|
+        confirm|rate|cancel|reopen, ...}`` (schemas.TransitionIn; domain/workflow.py's table)."""
+        work, command = self.work(), TRANSITION_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "transition", command, lambda: self._out(
+            repairs.transition(work, command["ticket_id"], command["action"], command), work))
 
     @rpc
     def get_ticket(self, ticket_id):

@@ -21,16 +21,17 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (AppointmentRequired, BadReceivedTime, ProjectNotFound, TicketNotFound,
-                          UnitNotFound, UnitRequired, UnknownSlaSetting)
+from ..exceptions import (AlreadyRated, AppointmentRequired, BadReceivedTime, NotAssignedToYou,
+                          NotYourStep, ProjectNotFound, ReopenWindowClosed, TicketNotFound,
+                          TransitionNotAllowed, UnitNotFound, UnitRequired, UnknownSlaSetting)
 from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
-from . import sla
+from . import sla, workflow
 
 #: staff who may record a repair request on a resident's behalf
 INTAKE_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.ENGINEERING, Role.ENGINEERING_MANAGER,
                 Role.SECURITY, Role.CS_MANAGER, Role.CENTRE_MANAGER)
 SLA_SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
-OPEN_STATUSES = ("open", "dispatched")
+OPEN_STATUSES = workflow.OPEN_STATES
 MAX_BACKDATE = timedelta(days=2)
 CLOCK_SKEW = timedelta(minutes=2)
 NUMBER_PREFIX = {"repair": "BX"}
@@ -229,7 +230,21 @@ def snapshot(ticket: Ticket) -> dict:
         "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at} for d in ticket.deadlines],
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],
+        **workflow_fields(ticket),
         "version": ticket.version,
+    }
+
+
+def workflow_fields(ticket: Ticket) -> dict:
+    """The repair workflow's part of a ticket (snapshot and reply alike)."""
+    return {
+        "assignee": ({"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
+                     if ticket.assignee_id else None),
+        "dispatched_at": ticket.dispatched_at, "accepted_at": ticket.accepted_at,
+        "arrived_at": ticket.arrived_at, "completed_at": ticket.completed_at,
+        "work_note": ticket.work_note, "materials": ticket.materials, "rating": ticket.rating,
+        "comment": ticket.comment, "confirmed_at": ticket.confirmed_at, "closed_at": ticket.closed_at,
+        "cancel_reason": ticket.cancel_reason,
     }
 
 
@@ -272,11 +287,122 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
             rebased = sla.rebased_on_notice(deadline.kind, at, minutes)
             if rebased is not None:
                 deadline.due_at = rebased
-    if ticket.status == "open":
-        ticket.status = "dispatched"
+    system = Caller.system(ticket.group_id, "notify")
+    move = workflow.step(ticket.status, workflow.ENGINEERING_NOTIFIED)
+    if move is not None:
+        # still recorded: the notice dispatches it (to the duty phone: no technician named yet)
+        _move(work, ticket, move.to, workflow.ENGINEERING_NOTIFIED, system, at, via)
+        ticket.dispatched_at = ticket.dispatched_at or at
+    else:
+        # dispatched by hand already (or further along): the notice is bookkeeping only
+        ticket.history.append(_log(ticket, system, at, "engineering_notified", via))
     ticket.updated_at = work.clock.now()
-    ticket.history.append(_log(ticket, Caller.system(ticket.group_id, "notify"), at,
-                               "engineering_notified", via))
+    ticket.version += 1
+    record_changed(work, ticket)
+    return ticket
+
+
+# -- the repair workflow (domain/workflow.py's table) -----------------------------------
+
+def _move(work: Work, ticket: Ticket, to: str, action: str, actor: Caller, at: datetime,
+          note: str = "") -> None:
+    """The one place a ticket's state changes: history row + ``ticket.status_changed`` (the
+    caller bumps ``version`` and records ``ticket.changed``)."""
+    before = ticket.status
+    ticket.status = to
+    ticket.history.append(_log(ticket, actor, at, action, note))
+    work.events.record(events.TICKET_STATUS_CHANGED, {
+        "ticket_id": ticket.id, "group_id": ticket.group_id, "project_id": ticket.project_id,
+        "unit_id": ticket.unit_id, "number": ticket.number, "from_": before, "to": to,
+        "action": action, "actor": {"user_id": actor.user_id, "name": actor.name or ""},
+        "at": at, "note": note, "version": ticket.version + 1,
+    }, group_id=ticket.group_id, project_id=ticket.project_id)
+
+
+def _party(work: Work, ticket: Ticket, who: frozenset) -> str:
+    """Which of the step's parties the caller is, or a typed refusal."""
+    caller = work.caller
+    if caller.is_resident:
+        if workflow.RESIDENT in who:
+            return workflow.RESIDENT
+        raise NotYourStep("staff take this step, not the resident")
+    if workflow.DISPATCHER in who and caller.has_role(*workflow.DISPATCH_ROLES):
+        return workflow.DISPATCHER
+    if workflow.ASSIGNEE in who:
+        if ticket.assignee_id == caller.user_id:
+            return workflow.ASSIGNEE
+        if ticket.assignee_id is None and caller.has_role(Role.ENGINEERING, Role.ENGINEERING_MANAGER):
+            return workflow.ASSIGNEE          # takes an order dispatched to the duty phone
+        if caller.has_role(Role.ENGINEERING, Role.ENGINEERING_MANAGER):
+            raise NotAssignedToYou(f"ticket {ticket.number} is assigned to {ticket.assignee_name or 'another technician'}")
+    if who == {workflow.RESIDENT}:
+        raise NotYourStep("the resident takes this step (signs or rates)")
+    caller.require_role(*workflow.DISPATCH_ROLES)   # a staff role with no part: 403
+    raise NotYourStep("this step is the assigned technician's")
+
+
+def _ticket_for_change(work: Work, ticket_id: str) -> Ticket:
+    """The ticket, if in the caller's scope (a resident sees only their household's: another's
+    is answered like a missing id); row-locked on PostgreSQL so two steps do not race."""
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if work.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    ticket = work.session.scalars(query).first()
+    if ticket is None:
+        raise TicketNotFound(f"no ticket {ticket_id}")
+    return get_ticket(work, ticket_id)
+
+
+def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
+    """Take one step of the repair workflow (``workflow.TABLE``); anything else is refused."""
+    ticket = _ticket_for_change(work, ticket_id)
+    caller, now = work.caller, work.clock.now()
+    if action == workflow.RATE and ticket.rating is not None:
+        raise AlreadyRated(f"ticket {ticket.number} is rated already")
+    move = workflow.step(ticket.status, action)
+    if move is None:
+        raise TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} repair",
+                                   details={"status": ticket.status, "action": action})
+    party = _party(work, ticket, move.who)
+    note = (data.get("note") or "").strip()
+    if action == workflow.DISPATCH:
+        ticket.assignee_id, ticket.assignee_name = data["assignee_id"], data.get("assignee_name") or ""
+        ticket.dispatched_at = now
+        note = note or f"to {ticket.assignee_name or ticket.assignee_id}"
+    elif action == workflow.ACCEPT:
+        if ticket.assignee_id is None:
+            ticket.assignee_id, ticket.assignee_name = caller.user_id, caller.name
+        ticket.accepted_at = now
+    elif action == workflow.ARRIVE:
+        ticket.arrived_at = now
+        for deadline in ticket.deadlines:
+            if deadline.kind in (sla.ON_SITE, sla.ARRIVE_BEFORE) and deadline.met_at is None:
+                deadline.met_at = now
+    elif action == workflow.COMPLETE:
+        ticket.completed_at, ticket.work_note = now, data["work_done"]
+        ticket.materials = [{"name": m["name"], "quantity": m["quantity"], "unit": m["unit"]}
+                            for m in data.get("materials") or ()]
+        note = note or data["work_done"][:200]
+    elif action == workflow.CONFIRM:
+        ticket.confirmed_at = now
+    elif action == workflow.RATE:
+        ticket.rating, ticket.comment = data["rating"], data.get("comment")
+        note = note or f"{data['rating']}/5" + (f": {data['comment'][:200]}" if data.get("comment") else "")
+    elif action == workflow.CANCEL:
+        ticket.cancel_reason = data["reason"]
+        note = note or data["reason"][:200]
+    elif action == workflow.REOPEN:
+        days = work.settings.values(ticket.project_id)[sla.REOPEN_DAYS]
+        if ticket.closed_at is None or now - ticket.closed_at > timedelta(days=days):
+            raise ReopenWindowClosed(f"ticket {ticket.number} closed more than {days} days ago; "
+                                     "report a new repair")
+        ticket.closed_at, ticket.confirmed_at, ticket.rating, ticket.comment = None, None, None, None
+        ticket.completed_at = None
+        note = note or (data.get("reason") or "")
+    if move.to == workflow.CLOSED and ticket.closed_at is None:
+        ticket.closed_at = now
+    _move(work, ticket, move.to, action, caller, now, note)
+    ticket.updated_at = now
     ticket.version += 1
     record_changed(work, ticket)
     return ticket
@@ -348,5 +474,6 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
                        "state": deadlines.state(d.due_at, d.met_at, now)} for d in ticket.deadlines],
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
                      "note": h.note} for h in ticket.history],
+        **workflow_fields(ticket),
         "version": ticket.version,
     }

@@ -39,12 +39,16 @@ DOCS = {
     "not_covered_reply_within": "not covered: the engineering manager replies with advice within N minutes",
 }
 PREFIX = "sla."
+REOPEN_DAYS = "repair.reopen_days"
 
 #: tickets' per-project settings (kernel.settings): the SLA figures in minutes
 SETTINGS = SettingsCatalogue("tickets", [
     Setting(PREFIX + name, fields.Integer(strict=True, validate=Range(1, 60 * 24 * 30)), default=minutes,
             unit="minutes", doc=DOCS[name])
     for name, minutes in DEFAULT_MINUTES.items()
+] + [
+    Setting(REOPEN_DAYS, fields.Integer(strict=True, validate=Range(0, 365)), default=7, unit="days",
+            doc="a closed repair may be reopened (by the resident or staff) within N days of closing"),
 ])
 
 

@@ -98,3 +98,35 @@ def test_errors_are_typed_and_scoped(tickets, rpc, rabbit_config):
     assert exc.value.exc_type == "TicketNotFound"
     assert rpc.call(staff(G, ["p1"]), "tickets", "list_tickets", {"project_id": "p1"}) == {
         "items": [], "total": 0}
+
+
+def test_repair_workflow_over_rpc(tickets, rpc, capture, rabbit_config):
+    archive_events(rabbit_config["AMQP_URI"])
+    wait_for(lambda: known_unit(rpc))
+    me = resident(G, ["u1"], user_id="r-zhang")
+    manager = staff(G, ["p1"], roles=["engineering_manager"], user_id="eng.mgr")
+    tech = staff(G, ["p1"], roles=["engineering"], user_id="eng.lh")
+    ticket = rpc.call(me, "tickets", "open_repair", {"unit_id": "u1", "category": "public_area",
+                                                      "content": "楼道灯不亮"})
+    steps = [(manager, {"action": "dispatch", "assignee_id": "eng.lh", "assignee_name": "林工"}),
+             (tech, {"action": "accept"}), (tech, {"action": "arrive"}),
+             (tech, {"action": "complete", "work_done": "换灯管",
+                     "materials": [{"name": "LED灯管", "quantity": 2, "unit": "根"}]}),
+             (me, {"action": "rate", "rating": 5, "comment": "好"})]
+    for n, (caller, data) in enumerate(steps):
+        reply = rpc.call(caller, "tickets", "transition", ticket["id"], data, idempotency_key=f"k-{n}")
+        # a retry with the same key answers the same reply and changes nothing
+        assert rpc.call(caller, "tickets", "transition", ticket["id"], data,
+                        idempotency_key=f"k-{n}") == reply
+    assert (reply["status"], reply["rating"], reply["version"]) == ("closed", 5, 6)
+    assert reply["assignee"] == {"user_id": "eng.lh", "name": "林工"}
+    assert reply["materials"] == [{"name": "LED灯管", "quantity": 2.0, "unit": "根"}]
+    assert {d["kind"]: d["state"] for d in reply["deadlines"]}["on_site"] == "met"
+    with pytest.raises(RemoteError) as exc:
+        rpc.call(me, "tickets", "transition", ticket["id"], {"action": "rate", "rating": 3})
+    assert exc.value.exc_type == "AlreadyRated"
+    with pytest.raises(RemoteError) as exc:
+        rpc.call(me, "tickets", "transition", ticket["id"], {"action": "fly"})
+    assert exc.value.exc_type == "InvalidInput"
+    moves = capture.wait_for("ticket.status_changed", count=5)
+    assert [m["data"]["to"] for m in sorted(moves, key=lambda m: m["data"]["version"])] == ["dispatched", "accepted", "on_site", "work_done", "closed"]
