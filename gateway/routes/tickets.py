@@ -12,6 +12,8 @@ from .base import V1, RouteModule, audit_contacts_read, min_version
 #: services that declare per-project settings (kernel.settings) and answer
 #: get_settings / set_setting / settings_history
 SETTINGS_SERVICES = ("tickets",)
+#: list filters only tickets answers (staff lists, and a resident's list filtered by them)
+OWNER_FILTERS = ("kind", "category", "channel", "assignee_id", "received_from", "received_to", "sla_state")
 
 
 def _settings_service(service: str) -> str:
@@ -132,11 +134,16 @@ class TicketRoutes(RouteModule):
 
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
            query=s.TicketQuery, response=s.TicketListOut, errors=(404,),
-           description="Paged (limit <= 200, offset); each read is logged (reporters' contacts). "
-                       "A resident's list comes from the portal's read model.")
+           description="Staff filter by project, unit, status (or open_only), kind, category, channel, "
+                       "technician (assignee_id), period of receipt (received_from, received_to) and "
+                       "SLA state; newest first, paged (limit <= 200, offset); each read is logged "
+                       "(reporters' contacts). A resident's list by unit and status comes from the "
+                       "portal's read model.")
     def tickets(self, request, user, query):
         caller, page = self._caller(user), None
-        if caller.is_resident:
+        # the read model answers a resident's list by unit, status and page; any other filter
+        # (kind, category, channel, technician, period, SLA state) is the owner's query
+        if caller.is_resident and not any(query.get(k) for k in OWNER_FILTERS):
             page = self._read_model(views.resident_tickets, caller, self.clock.now(), **query)
         if page is None:
             page = self._as(user)("tickets", "list_tickets", s.TicketQuery().dump(query))

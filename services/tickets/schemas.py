@@ -42,8 +42,28 @@ class TicketQuery(Schema):
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(workflow.STATES))
     open_only = fields.Boolean(load_default=False)
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["repair"]))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["public_area", "in_home_paid", "not_covered", "unclassified"]))
+    channel = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(["portal", "phone", "visit", "staff"]))
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                metadata={"description": "the technician the repair is assigned to"})
+    received_from = v.AwareDateTime(load_default=None, allow_none=True,
+                                    metadata={"description": "received at or after (ISO-8601 with offset)"})
+    received_to = v.AwareDateTime(load_default=None, allow_none=True,
+                                  metadata={"description": "received before"})
+    sla_state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["breached", "late", "pending", "met"]), metadata={
+        "description": "the ticket's worst SLA clock: breached (one overdue and not met) > late (one met "
+                       "after its due time) > pending (one still running) > met (all met in time)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("received_from") and data.get("received_to") and data["received_to"] <= data["received_from"]:
+            raise ValidationError("received_to must be after received_from", "received_to")
 
 
 class MaterialIn(Schema):

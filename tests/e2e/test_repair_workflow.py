@@ -80,3 +80,19 @@ def test_a_repair_from_report_to_rating(platform, demo, web_session):  # noqa: F
     again = step(resident, "rate", {"rating": 1}, expect=409)
     assert again["error"] == "already_rated"
     assert read()["rating"] == 5
+
+    # the staff list filters by technician, category and SLA state; a resident's list filtered
+    # that way is the owner's query (the read model answers only by unit and status)
+    def listed(headers, **query):
+        response = web_session.get("/api/v1/tickets", headers=headers, params=query)
+        assert response.status_code == 200, response.text
+        return {t["id"] for t in response.json()["items"]}
+
+    project = final["project_id"]
+    assert ticket["id"] in listed(manager, project_id=project, assignee_id=tech_id, category="public_area")
+    assert ticket["id"] not in listed(manager, project_id=project, category="in_home_paid")
+    assert ticket["id"] not in listed(manager, project_id=project, sla_state="breached")
+    assert ticket["id"] in listed(resident, assignee_id=tech_id)
+    assert ticket["id"] not in listed(resident, channel="phone")
+    bad = web_session.get("/api/v1/tickets", headers=manager, params={"sla_state": "late-ish"})
+    assert bad.status_code == 400

@@ -425,7 +425,10 @@ def get_ticket(work: Work, ticket_id: str) -> Ticket:
 
 
 def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | None = None,
-                 status: str | None = None, open_only: bool = False, limit: int = 50,
+                 status: str | None = None, open_only: bool = False, kind: str | None = None,
+                 category: str | None = None, channel: str | None = None,
+                 assignee_id: str | None = None, received_from: datetime | None = None,
+                 received_to: datetime | None = None, sla_state: str | None = None, limit: int = 50,
                  offset: int = 0) -> tuple[list[Ticket], int]:
     caller = work.caller
     query = select(Ticket)
@@ -451,10 +454,35 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
         query = query.where(Ticket.status == status)
     elif open_only:
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
+    for column, value in ((Ticket.kind, kind), (Ticket.category, category), (Ticket.channel, channel),
+                          (Ticket.assignee_id, assignee_id)):
+        if value:
+            query = query.where(column == value)
+    if received_from:
+        query = query.where(Ticket.received_at >= received_from)
+    if received_to:
+        query = query.where(Ticket.received_at < received_to)
+    if sla_state:
+        query = query.where(*_sla_state_filter(sla_state, work.clock.now()))
     total = work.session.scalar(select(func.count()).select_from(query.subquery()))
     tickets = work.session.scalars(query.order_by(Ticket.recorded_at.desc(), Ticket.number.desc())
                                    .limit(limit).offset(offset)).all()
     return tickets, total
+
+
+def _sla_state_filter(wanted: str, now: datetime) -> tuple:
+    """Conditions for tickets whose worst clock is ``wanted`` (kernel.deadlines: breached >
+    late > pending > met), as indexed EXISTS subqueries on the deadline rows."""
+    def clocks(*where):
+        return select(TicketDeadline.id).where(TicketDeadline.ticket_id == Ticket.id, *where).exists()
+
+    breached = clocks(TicketDeadline.met_at.is_(None), TicketDeadline.due_at < now)
+    late = clocks(TicketDeadline.met_at > TicketDeadline.due_at)
+    running = clocks(TicketDeadline.met_at.is_(None))
+    return {deadlines.BREACHED: (breached,),
+            deadlines.LATE: (~breached, late),
+            deadlines.PENDING: (~breached, ~late, running),
+            deadlines.MET: (~late, ~running)}[wanted]
 
 
 def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:

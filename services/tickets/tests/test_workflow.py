@@ -276,3 +276,47 @@ class TestWhatEachStepRecords:
             act(session, clock, MANAGER, ticket, "reopen")
         assert {s["key"]: s["value"] for s in repairs.get_settings(work(session, clock, centre), "p1")}[
             "repair.reopen_days"] == 1
+
+
+# -- staff lists: every filter of the issue ------------------------------------------------------
+
+def test_staff_lists_filter_by_kind_category_channel_technician_period_and_sla_state(session, clock, registry):
+    """Three repairs a day apart: one closed in time by eng.lh, one dispatched to eng.wq whose
+    on-site clock ran out, one paid in-home repair still inside its clocks."""
+    platform = Caller.system(G, "notify")
+
+    def notified(ticket):          # engineering got the order at once (notify's delivery)
+        repairs.engineering_notified(work(session, clock, platform), ticket.id, clock.now(), via="sms")
+        return ticket
+
+    done = walk(session, clock, notified(open_ticket(session, clock)), "closed")
+    clock.advance(days=1)
+    overdue = notified(open_ticket(session, clock))
+    act(session, clock, MANAGER, overdue, "dispatch", assignee_id="eng.wq", assignee_name="王工")
+    clock.advance(days=1)
+    paid = notified(repairs.open_repair(work(session, clock, ME), {
+        "unit_id": "u1", "category": "in_home_paid", "content": "换灯",
+        "appointment_at": clock.now() + timedelta(days=1)}))
+    session.flush()
+    w = work(session, clock, DESK)
+    from services.tickets.schemas import TicketQuery
+
+    def ids(**query):
+        tickets, total = repairs.list_tickets(w, **TicketQuery().load({"project_id": "p1", **query}))
+        assert total == len(tickets)
+        return {t.id for t in tickets}
+
+    assert ids() == {done.id, overdue.id, paid.id}
+    assert ids(kind="repair") == {done.id, overdue.id, paid.id}
+    assert ids(category="in_home_paid") == {paid.id}
+    assert ids(channel="portal") == {done.id, overdue.id, paid.id} and ids(channel="phone") == set()
+    assert ids(assignee_id="eng.lh") == {done.id} and ids(assignee_id="eng.wq") == {overdue.id}
+    first_day = done.received_at
+    assert ids(received_from=(first_day + timedelta(hours=12)).isoformat()) == {overdue.id, paid.id}
+    assert ids(received_to=(first_day + timedelta(hours=12)).isoformat()) == {done.id}
+    assert ids(sla_state="breached") == {overdue.id}       # on site within 15 min: a day ago
+    assert ids(sla_state="pending") == {paid.id}           # the appointment is tomorrow
+    assert ids(sla_state="met") == {done.id}
+    assert ids(sla_state="late") == set()
+    with pytest.raises(Exception):
+        TicketQuery().load({"received_from": clock.now().isoformat(), "received_to": clock.now().isoformat()})
