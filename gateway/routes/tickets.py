@@ -61,23 +61,22 @@ class TicketRoutes(RouteModule):
     @route("POST", f"{V1}/repairs", summary="Report a repair (报修)", tags=("tickets",),
            body=s.RepairRequestIn, response=s.TicketOut, status=201, errors=(404, 422), idempotent=True)
     def open_repair(self, request, user, body, idempotency_key):
-        ticket = self._as(user)("tickets", "open_repair", s.RepairRequestIn().dump(body),
-                                idempotency_key=idempotency_key)
+        return self._project_ticket(self._as(user)("tickets", "open_repair", s.RepairRequestIn().dump(body),
+                                                   idempotency_key=idempotency_key), user)
+
+    def _project_ticket(self, ticket: dict, user) -> dict:
+        """Read-your-writes for a ticket reply -- only one unmasked for its caller, which the
+        read model may hold (it masks when read)."""
         caller = self._caller(user)
         own = caller.is_resident and ticket.get("unit_id") in caller.unit_ids
-        if privacy.sees_phones(caller, own):       # the reply is unmasked: the read model may hold it
+        if privacy.sees_phones(caller, own):
             self._project_reply("ticket", ticket, user)
         return ticket
 
     # -- the repair workflow (tickets' domain/workflow.py): one RPC, one route per step ------
     def _step(self, user, ticket_id, action, body, idempotency_key):
-        ticket = self._as(user)("tickets", "transition", ticket_id, dict(body, action=action),
-                                idempotency_key=idempotency_key)
-        caller = self._caller(user)
-        own = caller.is_resident and ticket.get("unit_id") in caller.unit_ids
-        if privacy.sees_phones(caller, own):       # the reply is unmasked: the read model may hold it
-            self._project_reply("ticket", ticket, user)
-        return ticket
+        return self._project_ticket(self._as(user)("tickets", "transition", ticket_id, dict(body, action=action),
+                                                   idempotency_key=idempotency_key), user)
 
     @route("POST", f"{V1}/tickets/{{ticket_id}}/dispatch", tags=("tickets",),
            summary="Dispatch a repair to a technician (engineering manager, front desk, CS manager, "

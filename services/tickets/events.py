@@ -74,7 +74,8 @@ class HistoryEntry(Schema):
     note = fields.String(required=True)
 
 
-class Assignee(Schema):
+class UserRef(Schema):
+    """A person of the platform: the technician a repair is assigned to, who took a step."""
     user_id = fields.String(required=True)
     name = fields.String(required=True)
 
@@ -110,7 +111,7 @@ class TicketChanged(Schema):
     deadlines = fields.List(fields.Nested(ChangedDeadline), required=True)
     history = fields.List(fields.Nested(HistoryEntry), required=True)
     # the repair workflow (domain/workflow.py)
-    assignee = fields.Nested(Assignee, allow_none=True)
+    assignee = fields.Nested(UserRef, allow_none=True)
     dispatched_at = fields.AwareDateTime(allow_none=True)
     accepted_at = fields.AwareDateTime(allow_none=True)
     arrived_at = fields.AwareDateTime(allow_none=True)
@@ -125,11 +126,6 @@ class TicketChanged(Schema):
     version = fields.Integer(required=True)
 
 
-class Actor(Schema):
-    user_id = fields.String(required=True)
-    name = fields.String(required=True)
-
-
 class TicketStatusChanged(Schema):
     """One step of the repair workflow: ``from`` -> ``to`` by ``action`` (a reassignment or a
     late rating keeps the state: from == to)."""
@@ -141,7 +137,7 @@ class TicketStatusChanged(Schema):
     from_ = fields.String(required=True, data_key="from")
     to = fields.String(required=True)
     action = fields.String(required=True)
-    actor = fields.Nested(Actor, required=True)
+    actor = fields.Nested(UserRef, required=True)
     at = fields.AwareDateTime(required=True)
     note = fields.String(required=True)
     version = fields.Integer(required=True)

@@ -197,7 +197,8 @@ def open_repair(work: Work, data: dict) -> Ticket:
     return ticket
 
 
-def opened_payload(ticket: Ticket, minutes: dict[str, int]) -> dict:
+def _request_fields(ticket: Ticket) -> dict:
+    """What both ``ticket.opened`` and ``ticket.changed`` say of the request itself."""
     return {
         "ticket_id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
         "channel": ticket.channel, "status": ticket.status, "unit_id": ticket.unit_id,
@@ -207,6 +208,12 @@ def opened_payload(ticket: Ticket, minutes: dict[str, int]) -> dict:
                      "user_id": ticket.reporter_user_id},
         "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
         "recorded_at": ticket.recorded_at,
+    }
+
+
+def opened_payload(ticket: Ticket, minutes: dict[str, int]) -> dict:
+    return {
+        **_request_fields(ticket),
         "deadlines": [{"kind": d.kind, "due_at": d.due_at,
                        "after_notice_minutes": sla.minutes_after_notice(d.kind, minutes)}
                       for d in ticket.deadlines],
@@ -218,15 +225,9 @@ def snapshot(ticket: Ticket) -> dict:
     everything a reader may be shown, unmasked (readers mask by ``kernel.privacy``), no SLA
     state (computed when read: ``kernel.deadlines.state``)."""
     return {
-        "ticket_id": ticket.id, "group_id": ticket.group_id, "project_id": ticket.project_id,
-        "unit_id": ticket.unit_id, "number": ticket.number, "kind": ticket.kind,
-        "category": ticket.category, "channel": ticket.channel, "status": ticket.status,
-        "unit_label": ticket.unit_label, "household_id": ticket.household_id,
-        "location": ticket.location, "content": ticket.content,
-        "reporter": {"name": ticket.reporter_name, "phone": ticket.reporter_phone,
-                     "user_id": ticket.reporter_user_id},
-        "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
-        "recorded_at": ticket.recorded_at, "engineering_notified_at": ticket.engineering_notified_at,
+        **_request_fields(ticket),
+        "group_id": ticket.group_id, "project_id": ticket.project_id,
+        "engineering_notified_at": ticket.engineering_notified_at,
         "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at} for d in ticket.deadlines],
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],

@@ -3,34 +3,16 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from kernel.clock import ManualClock
 from kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident, staff
-from kernel.work import Work
+from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import copies, repairs, sla
-from services.tickets.events import CONTRACT
 from services.tickets.exceptions import TicketNotFound, UnitNotFound
+from services.tickets.tests.support import work
 from services.tickets.models import Base, UnitCopy
 
 G = "group-1"
 UTC = timezone.utc
-
-
-@pytest.fixture
-def session():
-    with domain_session(Base) as s:
-        yield s
-
-
-@pytest.fixture
-def clock():
-    return ManualClock("2026-11-24T09:00:00+08:00")   # 01:00 UTC
-
-
-def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
-                      settings=sla.SETTINGS)
 
 
 @pytest.fixture

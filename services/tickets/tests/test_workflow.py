@@ -4,15 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from kernel.clock import ManualClock
 from kernel.errors import Conflict, Forbidden, RuleViolation
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident, staff
-from kernel.work import Work
-from services.tickets.domain import copies, repairs, sla, workflow
-from services.tickets.events import CONTRACT
+from kernel.testing import outbox_events, resident, staff
+from services.tickets.domain import copies, repairs, workflow
 from services.tickets.exceptions import (AlreadyRated, NotAssignedToYou, NotYourStep,
                                          ReopenWindowClosed, TicketNotFound, TransitionNotAllowed)
+from services.tickets.tests.support import work
 from services.tickets.models import Base
 from services.tickets.schemas import TransitionIn
 
@@ -43,22 +41,6 @@ PATH = {
     "closed": ["dispatch", "accept", "arrive", "complete", "confirm"],
     "cancelled": ["cancel"],
 }
-
-
-@pytest.fixture
-def session():
-    with domain_session(Base) as s:
-        yield s
-
-
-@pytest.fixture
-def clock():
-    return ManualClock("2026-11-24T09:00:00+08:00")
-
-
-def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
-                      settings=sla.SETTINGS)
 
 
 @pytest.fixture
