@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from kernel.clock import UTC, ensure_aware
+from kernel.clock import ensure_aware
 from kernel.db import UtcDateTime, new_base
 from kernel.messaging import kernel_tables
 
@@ -166,7 +166,12 @@ def _stamp(session: Session, user: User) -> None:
         old = (history.deleted or history.unchanged)[0]
     else:
         old = session.execute(select(User.updated_at).where(User.id == user.id)).scalar()
-    new = history.added[0] if history.added else datetime.now(UTC)
+    # the time the change set, else the platform clock of the session (kernel.db.Database puts it
+    # in session.info), else just after the old stamp (a bare session: the CLI sets it itself)
+    clock = session.info.get("clock")
+    new = history.added[0] if history.added else (clock.now() if clock is not None else None)
+    if new is None and old is not None:
+        new = ensure_aware(old) + timedelta(microseconds=1)
     if old is not None and new is not None and ensure_aware(new) <= ensure_aware(old):
         new = ensure_aware(old) + timedelta(microseconds=1)
     user.updated_at = new

@@ -193,7 +193,9 @@ class Database(DependencyProvider):
         config = self.container.config
         url = config.get("DB_URL") or default_db_url(self.container.service_name)
         self.engine = make_engine(url, pool_size=int(config.get("DB_POOL_SIZE", 5)))
-        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        # the container's clock travels with every session (``session.info["clock"]``), for
+        # session events that stamp a time (the gateway's user stamp)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False, info={"clock": self.clock})
         if self.relay_enabled:
             from .messaging.relay import OutboxRelay
             relay_session = self.Session
