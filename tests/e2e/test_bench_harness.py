@@ -3,7 +3,6 @@ what the real gateway answers, wrk's summary line is read, and the Lua scripts d
 the real gateway (GETs with the token, POSTs each with its own Idempotency-Key)."""
 from __future__ import annotations
 
-import shutil
 
 import eventlet
 import pytest
@@ -100,7 +99,6 @@ def test_the_naive_gateway_answers_the_same_bodies(bench_platform, naive):
     assert requests.get(f"{naive}/api/v1/tickets/{ticket['id']}", timeout=10).status_code == 401
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
 def test_the_lua_scripts_drive_the_gateway(bench_platform):
     url = bench_platform["url"]
     token = _token(url)
