@@ -340,7 +340,12 @@ class DeadlineOut(Out):
     kind = fields.String()
     due_at = DT()
     met_at = DT(allow_none=True)
-    state = fields.String(metadata={"enum": ["met", "late", "pending", "breached"]})
+    cancelled_at = DT(allow_none=True)
+    responsible_role = fields.String(allow_none=True, metadata={
+        "description": "the role answerable for the clock (told of its warning and breach)"})
+    warned_at = DT(allow_none=True, metadata={"description": "when the near-breach warning went out"})
+    breached_at = DT(allow_none=True, metadata={"description": "when the breach was told"})
+    state = fields.String(metadata={"enum": ["met", "late", "pending", "breached", "cancelled"]})
 
 
 class TicketLogOut(Out):

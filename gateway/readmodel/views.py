@@ -31,7 +31,8 @@ def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
     return {**{k: v for k, v in doc.items() if k not in ("reporter", "deadlines")},
             "reporter": {"name": reporter.get("name"),
                          "phone": privacy.phone_for(caller, reporter.get("phone"), own)},
-            "deadlines": [{**d, "state": deadlines.state(_time(d["due_at"]), _time(d.get("met_at")), now)}
+            "deadlines": [{**d, "state": deadlines.state(_time(d["due_at"]), _time(d.get("met_at")), now,
+                                                       _time(d.get("cancelled_at")))}
                           for d in doc.get("deadlines") or ()]}
 
 

@@ -65,6 +65,10 @@ class ChangedDeadline(Schema):
     kind = fields.String(required=True)
     due_at = fields.AwareDateTime(required=True)
     met_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)      # stopped with its ticket: never alerts
+    responsible_role = fields.String(allow_none=True)         # who answers for it
+    warned_at = fields.AwareDateTime(allow_none=True)         # ticket.sla_warning went out
+    breached_at = fields.AwareDateTime(allow_none=True)       # ticket.sla_breached went out
 
 
 class HistoryEntry(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import UtcDateTime, new_base
@@ -62,7 +62,10 @@ class TicketCounter(Base):
 
 
 class Ticket(Base):
-    """A work order (工单). Now: repair requests (报修, kind "repair")."""
+    """A work order (工单) of any kind: ``repair`` (报修), ``complaint`` (投诉), ``quality``
+    (warranty-quality complaint, 质量投诉), ``revisit`` (回访). Each kind has its state machine
+    in ``domain/workflow.py`` and, where it needs more, a detail table (``Complaint``,
+    ``Revisit``)."""
 
     __tablename__ = "tickets"
 
@@ -122,7 +125,13 @@ class Ticket(Base):
 
 
 class TicketDeadline(Base):
-    """One SLA clock of a ticket: due at ``due_at``, stopped at ``met_at``."""
+    """One SLA clock of a ticket (时限): due at ``due_at``, stopped at ``met_at``.
+
+    The SLA engine (``domain/clocks.py``) starts, meets, cancels and extends them; its sweep
+    (``domain/alerts.py``) finds the rows whose ``next_alert_at`` has come, through the
+    partial index ``ix_deadline_next_alert``: ``warn_at`` (warning, at the project's
+    ``sla.warn_at_percent`` of the allowed time), then ``due_at`` (breach). ``next_alert_at``
+    is NULL once both alerts went out, or the clock was met or cancelled."""
 
     __tablename__ = "ticket_deadlines"
 
@@ -133,10 +142,45 @@ class TicketDeadline(Base):
     kind: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     met_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the SLA engine (revision 0050)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the role answerable for this clock (told of its warning and breach)
+    responsible_role: Mapped[str | None] = mapped_column(String(40))
+    warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_alert_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     ticket: Mapped[Ticket] = relationship(back_populates="deadlines")
+    extensions: Mapped[list["DeadlineExtension"]] = relationship(
+        back_populates="deadline", order_by="DeadlineExtension.approved_at",
+        cascade="all, delete-orphan")
 
-    __table_args__ = (UniqueConstraint("ticket_id", "kind", name="uq_ticket_deadline"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", name="uq_ticket_deadline"),
+        Index("ix_deadline_next_alert", "next_alert_at", postgresql_where=text("next_alert_at IS NOT NULL"),
+              sqlite_where=text("next_alert_at IS NOT NULL")),
+    )
+
+
+class DeadlineExtension(Base):
+    """An approved overrun (超时审批): who allowed a clock more time, when, why, until when."""
+
+    __tablename__ = "deadline_extensions"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    deadline_id: Mapped[str] = mapped_column(ForeignKey("ticket_deadlines.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_by_name: Mapped[str] = mapped_column(String(100), default="")
+    approved_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    old_due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    new_due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    deadline: Mapped[TicketDeadline] = relationship(back_populates="extensions")
 
 
 class TicketLog(Base):
@@ -155,3 +199,90 @@ class TicketLog(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     ticket: Mapped[Ticket] = relationship(back_populates="history")
+
+
+class Complaint(Base):
+    """A complaint's own facts (投诉, seed 000 §七), one row per ticket of kind ``complaint``
+    or ``quality`` (warranty-quality complaint, 质量投诉)."""
+
+    __tablename__ = "complaints"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    #: major (重大) | key (重要) | minor (轻微)
+    complaint_class: Mapped[str] = mapped_column(String(10))
+    #: the department answerable (engineering, customer_service, security, cleaning, ...)
+    department: Mapped[str] = mapped_column(String(40))
+    #: oral (口头) | written (书面)
+    form: Mapped[str] = mapped_column(String(10))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    written_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: set once, when the 30-day rule upgraded it to major
+    upgraded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the revisit whose dissatisfied result opened this complaint, if any
+    revisit_ticket_id: Mapped[str | None] = mapped_column(ID)
+
+
+class ComplaintClassChange(Base):
+    """A complaint's class changed: from, to, who, when, why (the 30-day upgrade included)."""
+
+    __tablename__ = "complaint_class_changes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    from_class: Mapped[str | None] = mapped_column(String(10))
+    to_class: Mapped[str] = mapped_column(String(10))
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_by_name: Mapped[str] = mapped_column(String(100), default="")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class TicketDocument(Base):
+    """A document written on a ticket: a written reply to a complaint (书面回复), a joint
+    assessment, an out-of-warranty explanation."""
+
+    __tablename__ = "ticket_documents"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    written_by: Mapped[str] = mapped_column(String(100))
+    written_by_name: Mapped[str] = mapped_column(String(100), default="")
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Revisit(Base):
+    """A revisit's own facts (回访, seed 000 §六), one row per ticket of kind ``revisit``."""
+
+    __tablename__ = "revisits"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    #: complaint | repair_dissatisfied | repair_unrated | repair_unsigned | repair_sample |
+    #: maintenance | routine
+    reason: Mapped[str] = mapped_column(String(30))
+    #: the ticket revisited (a complaint, a repair, a maintenance work); None for routine
+    source_ticket_id: Mapped[str | None] = mapped_column(ID, index=True)
+    household_id: Mapped[str | None] = mapped_column(ID, index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    quality: Mapped[int | None] = mapped_column(Integer)          # 1-5
+    effect: Mapped[int | None] = mapped_column(Integer)           # 1-5
+    #: satisfied | neutral | dissatisfied
+    satisfaction: Mapped[str | None] = mapped_column(String(20))
+    shortcomings: Mapped[str | None] = mapped_column(Text)
+    suggestions: Mapped[str | None] = mapped_column(Text)
+    #: the complaint a dissatisfied revisit opened
+    complaint_ticket_id: Mapped[str | None] = mapped_column(ID)

@@ -103,6 +103,10 @@ class DeadlineOut(Schema):
     kind = fields.String()
     due_at = fields.AwareDateTime()
     met_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    responsible_role = fields.String(allow_none=True)
+    warned_at = fields.AwareDateTime(allow_none=True)
+    breached_at = fields.AwareDateTime(allow_none=True)
     state = fields.String()
 
 

@@ -25,7 +25,7 @@ from ..exceptions import (AlreadyRated, AppointmentRequired, BadReceivedTime, No
                           NotYourStep, ProjectNotFound, ReopenWindowClosed, TicketNotFound,
                           TransitionNotAllowed, UnitNotFound, UnitRequired, UnknownSlaSetting)
 from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
-from . import sla, workflow
+from . import clocks, sla, workflow
 
 #: staff who may record a repair request on a resident's behalf
 INTAKE_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.ENGINEERING, Role.ENGINEERING_MANAGER,
@@ -184,11 +184,11 @@ def open_repair(work: Work, data: dict) -> Ticket:
         recorded_by=caller.user_id, request_id=data.get("request_id"), updated_at=now, version=1)
     deadlines = sla.deadlines_for(category, received_at=received_at, recorded_at=now,
                                   appointment_at=appointment_at, minutes=sla_minutes(work, project.id))
-    ticket.deadlines = [
-        TicketDeadline(id=str(uuid.uuid4()), group_id=ticket.group_id, project_id=ticket.project_id,
-                       kind=d.kind, due_at=d.due_at, met_at=now if d.kind == sla.RECORD else None)
-        for d in deadlines
-    ]
+    ticket.deadlines = []
+    for d in deadlines:
+        clocks.start(work, ticket, d.kind, d.due_at, responsible_role=sla.RESPONSIBLE[d.kind],
+                     started_at=received_at if d.kind == sla.RECORD else now,
+                     met_at=now if d.kind == sla.RECORD else None)
     ticket.history = [_log(ticket, caller, now, "opened", f"{channel}: {data['content'][:200]}")]
     work.session.add(ticket)
     record_changed(work, ticket)
@@ -228,12 +228,18 @@ def snapshot(ticket: Ticket) -> dict:
         **_request_fields(ticket),
         "group_id": ticket.group_id, "project_id": ticket.project_id,
         "engineering_notified_at": ticket.engineering_notified_at,
-        "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at} for d in ticket.deadlines],
+        "deadlines": [deadline_fields(d) for d in ticket.deadlines],
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],
         **workflow_fields(ticket),
         "version": ticket.version,
     }
+
+
+def deadline_fields(d: TicketDeadline) -> dict:
+    """One clock as events and replies carry it (its state is computed when read)."""
+    return {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "cancelled_at": d.cancelled_at,
+            "responsible_role": d.responsible_role, "warned_at": d.warned_at, "breached_at": d.breached_at}
 
 
 def workflow_fields(ticket: Ticket) -> dict:
@@ -281,13 +287,12 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
         return ticket
     minutes = sla_minutes(work, ticket.project_id)       # read before the ticket changes
     ticket.engineering_notified_at = at
+    clocks.meet(ticket, sla.NOTIFY_ENGINEERING, at)
     for deadline in ticket.deadlines:
-        if deadline.kind == sla.NOTIFY_ENGINEERING:
-            deadline.met_at = at
-        elif deadline.met_at is None:
+        if deadline.met_at is None and deadline.cancelled_at is None:
             rebased = sla.rebased_on_notice(deadline.kind, at, minutes)
             if rebased is not None:
-                deadline.due_at = rebased
+                clocks.move(work, deadline, rebased, started_at=at)
     system = Caller.system(ticket.group_id, "notify")
     move = workflow.step(ticket.status, workflow.ENGINEERING_NOTIFIED)
     if move is not None:
@@ -376,9 +381,8 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         ticket.accepted_at = now
     elif action == workflow.ARRIVE:
         ticket.arrived_at = now
-        for deadline in ticket.deadlines:
-            if deadline.kind in (sla.ON_SITE, sla.ARRIVE_BEFORE) and deadline.met_at is None:
-                deadline.met_at = now
+        clocks.meet(ticket, sla.ON_SITE, now)
+        clocks.meet(ticket, sla.ARRIVE_BEFORE, now)
     elif action == workflow.COMPLETE:
         ticket.completed_at, ticket.work_note = now, data["work_done"]
         ticket.materials = [{"name": m["name"], "quantity": m["quantity"], "unit": m["unit"]}
@@ -391,6 +395,7 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         note = note or f"{data['rating']}/5" + (f": {data['comment'][:200]}" if data.get("comment") else "")
     elif action == workflow.CANCEL:
         ticket.cancel_reason = data["reason"]
+        clocks.cancel_running(ticket, now)
         note = note or data["reason"][:200]
     elif action == workflow.REOPEN:
         days = work.settings.values(ticket.project_id)[sla.REOPEN_DAYS]
@@ -474,12 +479,13 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
 def _sla_state_filter(wanted: str, now: datetime) -> tuple:
     """Conditions for tickets whose worst clock is ``wanted`` (kernel.deadlines: breached >
     late > pending > met), as indexed EXISTS subqueries on the deadline rows."""
-    def clocks(*where):
+    def rows(*where):
         return select(TicketDeadline.id).where(TicketDeadline.ticket_id == Ticket.id, *where).exists()
 
-    breached = clocks(TicketDeadline.met_at.is_(None), TicketDeadline.due_at < now)
-    late = clocks(TicketDeadline.met_at > TicketDeadline.due_at)
-    running = clocks(TicketDeadline.met_at.is_(None))
+    breached = rows(TicketDeadline.met_at.is_(None), TicketDeadline.cancelled_at.is_(None),
+                      TicketDeadline.due_at < now)
+    late = rows(TicketDeadline.met_at > TicketDeadline.due_at)
+    running = rows(TicketDeadline.met_at.is_(None), TicketDeadline.cancelled_at.is_(None))
     return {deadlines.BREACHED: (breached,),
             deadlines.LATE: (~breached, late),
             deadlines.PENDING: (~breached, ~late, running),
@@ -499,8 +505,8 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
                      "phone": privacy.phone_for(caller, ticket.reporter_phone, own)},
         "appointment_at": ticket.appointment_at, "received_at": ticket.received_at,
         "recorded_at": ticket.recorded_at, "engineering_notified_at": ticket.engineering_notified_at,
-        "deadlines": [{"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,
-                       "state": deadlines.state(d.due_at, d.met_at, now)} for d in ticket.deadlines],
+        "deadlines": [{**deadline_fields(d), "state": deadlines.state(d.due_at, d.met_at, now, d.cancelled_at)}
+                      for d in ticket.deadlines],
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
                      "note": h.note} for h in ticket.history],
         **workflow_fields(ticket),

@@ -19,8 +19,12 @@ from datetime import datetime, timedelta
 from marshmallow import fields
 from marshmallow.validate import Range
 
+from kernel.calendar import CALENDAR_SETTINGS
 from kernel.deadlines import state  # noqa: F401  (the one rule, shared with the gateway's read model)
 from kernel.settings import Setting, SettingsCatalogue
+from kernel.tenancy import Role
+
+from . import clocks
 
 DEFAULT_MINUTES = {
     "record_within": 5,
@@ -49,7 +53,7 @@ SETTINGS = SettingsCatalogue("tickets", [
 ] + [
     Setting(REOPEN_DAYS, fields.Integer(strict=True, validate=Range(0, 365)), default=7, unit="days",
             doc="a closed repair may be reopened (by the resident or staff) within N days of closing"),
-])
+] + clocks.SETTINGS + CALENDAR_SETTINGS)
 
 
 def minutes_from(settings: dict) -> dict[str, int]:
@@ -59,6 +63,10 @@ def minutes_from(settings: dict) -> dict[str, int]:
 
 RECORD, NOTIFY_ENGINEERING, ON_SITE, ARRIVE_BEFORE, REPLY = (
     "record", "notify_engineering", "on_site", "arrive_before", "reply")
+
+#: who answers for each repair clock (told of its warning and breach)
+RESPONSIBLE = {RECORD: Role.FRONT_DESK, NOTIFY_ENGINEERING: Role.FRONT_DESK, ON_SITE: Role.ENGINEERING,
+               ARRIVE_BEFORE: Role.ENGINEERING, REPLY: Role.ENGINEERING_MANAGER}
 
 #: the deadlines whose clock starts when engineering receives the order
 FROM_ENGINEERING_NOTICE = {ON_SITE: "public_area_on_site_within", REPLY: "not_covered_reply_within"}

@@ -1,4 +1,6 @@
-"""The repair ticket's state machine (报修工单流程): one transition table, used by every change.
+"""The tickets' state machines: one transition table per ticket kind (``TABLES[kind]``), used
+by every change. This module holds the repair's (报修工单流程); the other kinds' tables sit
+with their rules and register here (``complaints.TABLE``, ``revisits.TABLE``).
 
 ``TABLE[(state, action)] = Step(next_state, who)``; anything not in the table is refused
 (``TransitionNotAllowed``). ``who`` names the parties allowed to take the step:
@@ -66,11 +68,22 @@ TABLE: dict[tuple[str, str], Step] = {
 }
 
 
-def step(state: str, action: str) -> Step | None:
-    """The table's step for ``action`` in ``state``, or None (refused)."""
-    return TABLE.get((state, action))
+#: every kind's table: ``{kind: {(state, action): Step}}`` (other modules add theirs)
+TABLES: dict[str, dict[tuple[str, str], Step]] = {"repair": TABLE}
 
 
-def table_rows() -> list[tuple[str, str, str, str]]:
+def register(kind: str, table: dict[tuple[str, str], Step]) -> None:
+    """Add a ticket kind's transition table (at import of the kind's rules module)."""
+    if TABLES.get(kind, table) is not table:
+        raise ValueError(f"ticket kind {kind!r} has a transition table already")
+    TABLES[kind] = table
+
+
+def step(state: str, action: str, kind: str = "repair") -> Step | None:
+    """The kind's step for ``action`` in ``state``, or None (refused)."""
+    return TABLES[kind].get((state, action))
+
+
+def table_rows(kind: str = "repair") -> list[tuple[str, str, str, str]]:
     """(from, action, to, who) for documentation."""
-    return [(s, a, st.to, ", ".join(sorted(st.who))) for (s, a), st in TABLE.items()]
+    return [(s, a, st.to, ", ".join(sorted(st.who))) for (s, a), st in TABLES[kind].items()]

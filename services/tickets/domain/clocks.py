@@ -1,0 +1,143 @@
+"""The SLA engine's clocks (时限): every deadline of every ticket kind is a ``TicketDeadline``
+row, started, met, cancelled, moved and extended only here.
+
+- :func:`due_after` turns a figure of the project's settings into a due time: minutes and
+  hours run around the clock; ``working_days`` follow the project's calendar
+  (:mod:`kernel.calendar`: weekends, China's holidays and make-up days, the project's own
+  days); ``days`` are calendar days.
+- :func:`start` opens a clock with the role answerable for it. Its warning falls at
+  ``sla.warn_at_percent`` of the allowed time (80 % by default); ``next_alert_at`` is the
+  warning's time, then the due time, then NULL -- the sweep (``domain/alerts.py``) reads
+  only that column, through a partial index.
+- A met or cancelled clock has ``next_alert_at`` NULL: it never alerts.
+- :func:`extend` is the only way past a due time: an approval with who, when, why and the
+  new due time (超时审批), kept in ``deadline_extensions``.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from marshmallow import fields
+from marshmallow.validate import Range
+
+from kernel.calendar import WorkingCalendar
+from kernel.settings import Setting
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from ..models import DeadlineExtension, ProjectCopy, Ticket, TicketDeadline
+
+WARN_AT_PERCENT = "sla.warn_at_percent"
+#: the engine's own settings (in tickets' catalogue, ``sla.SETTINGS``)
+SETTINGS = [
+    Setting(WARN_AT_PERCENT, fields.Integer(strict=True, validate=Range(1, 99)), default=80, unit="percent",
+            doc="warn the responsible role when this share of a clock's allowed time has passed"),
+]
+UNITS = ("minutes", "hours", "days", "working_days")
+#: who may approve an overrun (seed 000 §七: the service-centre manager)
+APPROVER_ROLES = (Role.CENTRE_MANAGER, Role.GENERAL_MANAGER)
+
+
+def calendar(work: Work, project: ProjectCopy) -> WorkingCalendar:
+    """The project's working-day calendar, from its settings."""
+    return WorkingCalendar.from_settings(work.settings.values(project.id), project.timezone)
+
+
+def due_after(work: Work, project: ProjectCopy, start: datetime, amount: int, unit: str) -> datetime:
+    """``start`` + ``amount`` ``unit`` (one of :data:`UNITS`) for the project."""
+    if unit == "minutes":
+        return start + timedelta(minutes=amount)
+    if unit == "hours":
+        return start + timedelta(hours=amount)
+    if unit == "days":
+        return start + timedelta(days=amount)
+    if unit == "working_days":
+        return calendar(work, project).add_working_days(start, amount)
+    raise ValueError(f"unknown unit {unit!r}; one of {UNITS}")
+
+
+def warn_time(started_at: datetime, due_at: datetime, percent: int) -> datetime | None:
+    """When the warning falls; None when the clock has no time to warn in (due at or before start)."""
+    if due_at <= started_at:
+        return None
+    return started_at + (due_at - started_at) * percent / 100
+
+
+def _arm(deadline: TicketDeadline, percent: int) -> None:
+    """Set ``warn_at`` and ``next_alert_at`` from the clock's start and due time and what was sent."""
+    if deadline.met_at is not None or deadline.cancelled_at is not None:
+        deadline.next_alert_at = None
+        return
+    if deadline.warned_at is None and deadline.breached_at is None:
+        deadline.warn_at = warn_time(deadline.started_at or deadline.due_at, deadline.due_at, percent)
+        deadline.next_alert_at = deadline.warn_at or deadline.due_at
+    elif deadline.breached_at is None:
+        deadline.next_alert_at = deadline.due_at
+    else:
+        deadline.next_alert_at = None
+
+
+def start(work: Work, ticket: Ticket, kind: str, due_at: datetime, *, responsible_role: str,
+          started_at: datetime | None = None, met_at: datetime | None = None) -> TicketDeadline:
+    """Open the clock ``kind`` of ``ticket`` (one per kind: starting it again moves it)."""
+    started_at = started_at or work.clock.now()
+    percent = work.settings.values(ticket.project_id)[WARN_AT_PERCENT]
+    deadline = find(ticket, kind)
+    if deadline is None:
+        deadline = TicketDeadline(id=str(uuid.uuid4()), group_id=ticket.group_id, project_id=ticket.project_id,
+                                  kind=kind)
+        ticket.deadlines.append(deadline)
+    deadline.due_at, deadline.started_at, deadline.met_at = due_at, started_at, met_at
+    deadline.responsible_role, deadline.cancelled_at = responsible_role, None
+    deadline.warned_at = deadline.breached_at = None
+    _arm(deadline, percent)
+    return deadline
+
+
+def find(ticket: Ticket, kind: str) -> TicketDeadline | None:
+    return next((d for d in ticket.deadlines if d.kind == kind), None)
+
+
+def meet(ticket: Ticket, kind: str, at: datetime) -> TicketDeadline | None:
+    """Stop the running clock ``kind`` at ``at`` (no-op if it is not running)."""
+    deadline = find(ticket, kind)
+    if deadline is None or deadline.met_at is not None or deadline.cancelled_at is not None:
+        return None
+    deadline.met_at, deadline.next_alert_at = at, None
+    return deadline
+
+
+def cancel_running(ticket: Ticket, at: datetime, kinds=None) -> list[TicketDeadline]:
+    """Cancel the ticket's running clocks (all, or those of ``kinds``): they never alert."""
+    out = []
+    for deadline in ticket.deadlines:
+        if deadline.met_at is None and deadline.cancelled_at is None and (kinds is None or deadline.kind in kinds):
+            deadline.cancelled_at, deadline.next_alert_at = at, None
+            out.append(deadline)
+    return out
+
+
+def move(work: Work, deadline: TicketDeadline, due_at: datetime, *, started_at: datetime | None = None) -> None:
+    """A rule moved a running clock (the on-site clock once engineering really has the order);
+    alerts already sent stay sent."""
+    deadline.due_at = due_at
+    if started_at is not None:
+        deadline.started_at = started_at
+    _arm(deadline, work.settings.values(deadline.project_id)[WARN_AT_PERCENT])
+
+
+def extend(work: Work, deadline: TicketDeadline, new_due_at: datetime, reason: str) -> DeadlineExtension:
+    """Record an approved overrun: the clock is due at ``new_due_at`` from now on; a breach
+    already told stays told, a breach not yet told waits for the new time."""
+    caller = work.caller
+    extension = DeadlineExtension(
+        id=str(uuid.uuid4()), deadline_id=deadline.id, group_id=deadline.group_id,
+        project_id=deadline.project_id, approved_by=caller.user_id, approved_by_name=caller.name or "",
+        approved_at=work.clock.now(), reason=reason, old_due_at=deadline.due_at, new_due_at=new_due_at)
+    deadline.extensions.append(extension)
+    deadline.due_at = new_due_at
+    if deadline.breached_at is None:
+        deadline.warned_at = deadline.warned_at or extension.approved_at   # no second warning
+        deadline.next_alert_at = None if deadline.met_at or deadline.cancelled_at else new_due_at
+    return extension
