@@ -44,6 +44,7 @@ DOCS = {
 }
 PREFIX = "sla."
 REOPEN_DAYS = "repair.reopen_days"
+REVISIT_TARGET = "revisit.repair_target_percent"
 
 #: tickets' per-project settings (kernel.settings): the SLA figures in minutes
 SETTINGS = SettingsCatalogue("tickets", [
@@ -53,6 +54,9 @@ SETTINGS = SettingsCatalogue("tickets", [
 ] + [
     Setting(REOPEN_DAYS, fields.Integer(strict=True, validate=Range(0, 365)), default=7, unit="days",
             doc="a closed repair may be reopened (by the resident or staff) within N days of closing"),
+    Setting(REVISIT_TARGET, fields.Integer(strict=True, validate=Range(0, 100)), default=30, unit="percent",
+            doc="repairs revisited per month (回访率): when the compulsory revisits fall short, satisfied "
+                "repairs are sampled until this share is reached"),
 ] + clocks.SETTINGS + CALENDAR_SETTINGS)
 
 
