@@ -177,10 +177,11 @@ class _Report:
         self.postgres = work.session.get_bind().dialect.name == "postgresql"
 
     def _minutes(self, start, end):
-        """Minutes from ``start`` to ``end`` (NULL when either is NULL), on either database."""
+        """Minutes from ``start`` to ``end`` (NULL when either is NULL), on either database; on
+        SQLite through whole seconds, so a day number's rounding error never shows in a mean."""
         if self.postgres:
             return extract("epoch", end - start) / 60.0
-        return (func.julianday(end) - func.julianday(start)) * 1440.0
+        return func.round((func.julianday(end) - func.julianday(start)) * 86400.0) / 60.0
 
     def _received(self, *kinds):
         where = [Ticket.project_id == self.project.id, self.p.holds(Ticket.received_at)]
