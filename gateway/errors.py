@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 import orjson
 from amqp.exceptions import AMQPError
@@ -104,6 +105,19 @@ def json_response_raw(body: bytes, status: int = 200, headers: dict | None = Non
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
     return json_response_raw(json_bytes(payload), status, headers)
+
+
+def file_response(body: bytes, media_type: str, filename: str, utf8_filename: str | None = None) -> Response:
+    """A download (a CSV report...): ``body`` as it is, with its media type, the API's security
+    headers, and ``Content-Disposition: attachment`` naming the file -- ``filename`` (ASCII, for
+    every client) and, if given, ``utf8_filename`` (RFC 6266 ``filename*``, e.g. Chinese)."""
+    if not filename.isascii() or any(c in filename for c in '"\\\r\n;'):
+        raise ValueError(f"not a plain ASCII file name: {filename!r}")
+    disposition = f'attachment; filename="{filename}"'
+    if utf8_filename:
+        disposition += f"; filename*=UTF-8''{quote(utf8_filename, safe='')}"
+    return Response(body, status=200, headers=[("Content-Type", media_type), *SECURITY_HEADERS.items(),
+                                               ("Content-Disposition", disposition)])
 
 
 def error_body(code: str, message: str, details=None) -> dict:

@@ -113,7 +113,9 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": _ref(spec.body, components)}}}}
     ok: dict = {"description": "success"}
-    if spec.response:
+    if spec.media_type != "application/json":
+        ok["content"] = {spec.media_type: {"schema": {"type": "string"}}}
+    elif spec.response:
         ref = {"$ref": _ref(spec.response, components)}
         ok["content"] = {"application/json": {"schema": {"type": "array", "items": ref} if spec.many else ref}}
     responses = {str(spec.status): ok}

@@ -70,6 +70,9 @@ class RouteSpec:
     errors: tuple = field(default_factory=tuple)   # extra statuses worth documenting
     idempotent: bool = False       # accepts an Idempotency-Key header (every POST/PUT that writes)
     description: str = ""
+    #: what a success answers: JSON (dumped through ``response``), or a file the handler returns as
+    #: a werkzeug ``Response`` (``errors.file_response``), e.g. ``text/csv; charset=utf-8``
+    media_type: str = "application/json"
 
     def __post_init__(self):
         if self.idempotent:

@@ -543,3 +543,178 @@ class SettingChangeOut(Out):
     changed_by = fields.String()
     changed_by_name = fields.String()
     changed_at = DT()
+
+
+# -- reports (tickets' domain/reports.py) -----------------------------------------
+
+class ReportMonthIn(Schema):
+    """The month of a report, in the project's local calendar (the path's ``{month}``)."""
+    month = fields.String(required=True, validate=v.MONTH,
+                          metadata={"description": "YYYY-MM in the project's time zone; finished or current"})
+
+
+class KindCountOut(Out):
+    kind = fields.String()
+    count = fields.Integer()
+
+
+class CategoryCountOut(Out):
+    kind = fields.String()
+    category = fields.String()
+    count = fields.Integer()
+
+
+class ChannelCountOut(Out):
+    kind = fields.String()
+    channel = fields.String()
+    count = fields.Integer()
+
+
+class VolumesOut(Out):
+    """Tickets received in the month: by kind, by kind and category, by kind and channel."""
+    total = fields.Integer()
+    by_kind = fields.List(fields.Nested(KindCountOut))
+    by_category = fields.List(fields.Nested(CategoryCountOut))
+    by_channel = fields.List(fields.Nested(ChannelCountOut))
+
+
+_SLA_STATES = ("on_time: met at or before the due time; late: met after it; breached: not met and "
+               "past due; running: not met, due still ahead; cancelled: stopped with its ticket "
+               "(not in the rate)")
+
+
+class SlaCountsOut(Out):
+    """Clocks whose due time (after approved extensions) falls in the month, by their state at the
+    report's time."""
+    due = fields.Integer()
+    on_time = fields.Integer(metadata={"description": _SLA_STATES})
+    late = fields.Integer()
+    breached = fields.Integer()
+    running = fields.Integer()
+    cancelled = fields.Integer()
+    extended = fields.Integer(metadata={"description": "how many carry an approved overrun (超时审批)"})
+    rate_percent = fields.Float(allow_none=True, metadata={
+        "description": "on_time / (on_time + late + breached), one decimal; null when none counts"})
+
+
+class SlaClockOut(Out):
+    ticket_kind = fields.String()
+    clock = fields.String()
+    due = fields.Integer()
+    on_time = fields.Integer()
+    late = fields.Integer()
+    breached = fields.Integer()
+    running = fields.Integer()
+    cancelled = fields.Integer()
+    extended = fields.Integer()
+    rate_percent = fields.Float(allow_none=True)
+
+
+class SlaOut(Out):
+    clocks = fields.List(fields.Nested(SlaClockOut))
+    total = fields.Nested(SlaCountsOut)
+
+
+class RepairTimeOut(Out):
+    """Minutes over the repairs received in the month that reached the later step: to_dispatch
+    (received -> dispatched), to_arrive (dispatched -> on site), to_resolve (received -> work done)."""
+    measure = fields.String(metadata={"enum": ["to_dispatch", "to_arrive", "to_resolve"]})
+    count = fields.Integer()
+    mean_minutes = fields.Float(allow_none=True)
+    median_minutes = fields.Float(allow_none=True)
+
+
+class ComplaintCountsOut(Out):
+    registered = fields.Integer()
+    resolved = fields.Integer()
+    resolved_in_limit = fields.Integer(metadata={
+        "description": "resolved with the resolution clock met at or before its (approved) due time"})
+    upgraded = fields.Integer(metadata={"description": "upgraded to major by the 30-day rule"})
+    reclassified = fields.Integer(metadata={"description": "moved to another class by a person"})
+
+
+class ComplaintClassOut(Out):
+    complaint_class = fields.String(metadata={"description": "the current class: major | key | minor"})
+    registered = fields.Integer()
+    resolved = fields.Integer()
+    resolved_in_limit = fields.Integer()
+    upgraded = fields.Integer()
+    reclassified = fields.Integer()
+
+
+class ComplaintDepartmentOut(Out):
+    department = fields.String()
+    registered = fields.Integer()
+    resolved = fields.Integer()
+    resolved_in_limit = fields.Integer()
+    upgraded = fields.Integer()
+    reclassified = fields.Integer()
+
+
+class ComplaintsOut(Out):
+    """Complaints (and warranty-quality complaints) registered in the month."""
+    total = fields.Nested(ComplaintCountsOut)
+    by_class = fields.List(fields.Nested(ComplaintClassOut))
+    by_department = fields.List(fields.Nested(ComplaintDepartmentOut))
+
+
+class SatisfactionCountsOut(Out):
+    satisfied = fields.Integer()
+    neutral = fields.Integer()
+    dissatisfied = fields.Integer()
+    unrecorded = fields.Integer()
+
+
+class RevisitReasonOut(Out):
+    reason = fields.String()
+    done = fields.Integer()
+    satisfied = fields.Integer()
+    neutral = fields.Integer()
+    dissatisfied = fields.Integer()
+    unrecorded = fields.Integer()
+
+
+class RevisitsOut(Out):
+    """The repair revisit rate: repairs closed in the month, how many have a revisit done (whenever)
+    or at all, against the project's target; and the revisits done in the month by reason."""
+    repairs_closed = fields.Integer()
+    repairs_revisited = fields.Integer()
+    repairs_with_revisit = fields.Integer()
+    rate_percent = fields.Float(allow_none=True)
+    target_percent = fields.Integer(metadata={"description": "the project's revisit.repair_target_percent"})
+    target_met = fields.Boolean()
+    done = fields.Integer()
+    by_reason = fields.List(fields.Nested(RevisitReasonOut))
+
+
+class RatingCountOut(Out):
+    rating = fields.Integer()
+    count = fields.Integer()
+
+
+class SatisfactionOut(Out):
+    """Ratings 1-5 of the repairs closed in the month; satisfaction of the revisits done in it."""
+    repairs_closed = fields.Integer()
+    rated = fields.Integer()
+    unrated = fields.Integer()
+    ratings = fields.List(fields.Nested(RatingCountOut))
+    mean_rating = fields.Float(allow_none=True)
+    revisits = fields.Nested(SatisfactionCountsOut)
+
+
+class MonthlyReportOut(Out):
+    """A project's tickets in one month of its local calendar (工单月报)."""
+    project_id = fields.String()
+    project_name = fields.String()
+    month = fields.String()
+    timezone = fields.String()
+    period_start = DT()
+    period_end = DT(metadata={"description": "the next month's first instant (not included)"})
+    as_of = DT(metadata={"description": "when the figures were read (running clocks are as of then)"})
+    complete = fields.Boolean(metadata={"description": "false for the current month"})
+    volumes = fields.Nested(VolumesOut)
+    sla = fields.Nested(SlaOut)
+    repair_times = fields.List(fields.Nested(RepairTimeOut))
+    complaints = fields.Nested(ComplaintsOut)
+    revisits = fields.Nested(RevisitsOut)
+    satisfaction = fields.Nested(SatisfactionOut)

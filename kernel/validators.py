@@ -92,10 +92,31 @@ class Stated(validate.Validator):
         return f"min_chars={self.min_chars!r}, max_chars={self.max_chars!r}"
 
 
+class Month(validate.Validator):
+    """A calendar month written ``YYYY-MM`` (ASCII digits, month 01-12), in years 1900-2999."""
+
+    error = f"Not a month written YYYY-MM (01-12) between {EARLIEST_YEAR} and {LATEST_YEAR}."
+
+    def __call__(self, value):
+        if value is not None and parse_month(value) is None:
+            raise ValidationError(self.error)
+        return value
+
+
+def parse_month(value) -> tuple[int, int] | None:
+    """``"2026-11"`` -> ``(2026, 11)``; None for anything else (``2026-13``, ``2026-1``, ``"２０２６-11"``)."""
+    if not isinstance(value, str) or _MONTH.fullmatch(value) is None:
+        return None
+    year, month = int(value[:4]), int(value[5:])
+    return (year, month) if _in_range(year) and 1 <= month <= 12 else None
+
+
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 PHONE = Phone()
 ID_NUMBER = IdNumber()
 TIME_ZONE = TimeZone()
 PURPOSE = Stated(2, 400)
+MONTH = Month()
 
 
 def _in_range(year: int) -> bool:

@@ -25,6 +25,7 @@ FORWARDED = {
     gw.SlaSettingIn: (tickets.SlaSettingIn, {"project_id"}),
     gw.TicketQuery: (tickets.TicketQuery, set()),
     gw.MaterialIn: (tickets.MaterialIn, set()),
+    gw.ReportMonthIn: (tickets.MonthlyReportIn, {"project_id"}),
 }
 
 
@@ -83,3 +84,23 @@ def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
     assert service_schema().validate({**payload, **{k: "x" for k in added if k != "id"}})
     assert gateway_schema().validate(payload)
+
+
+def _tree(schema_cls) -> dict:
+    """A response schema's field names, nested schemas opened, with each field's kind."""
+    out = {}
+    for name, field in schema_cls().fields.items():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            nested = inner.nested if isinstance(inner.nested, type) else type(inner.nested)
+            out[name] = (type(field).__name__, _tree(nested))
+        else:
+            kind = "DateTime" if isinstance(field, fields.DateTime) or field.metadata.get("format") == "date-time" \
+                else type(field).__name__
+            out[name] = (kind, field.allow_none)
+    return out
+
+
+def test_the_gateway_shows_the_whole_monthly_report():
+    """Every figure tickets' monthly report has, the gateway's schema passes on (and no other)."""
+    assert _tree(gw.MonthlyReportOut) == _tree(tickets.MonthlyReportOut)

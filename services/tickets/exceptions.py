@@ -64,3 +64,15 @@ class ReopenWindowClosed(RuleViolation):
     """Closed longer ago than the project's ``repair.reopen_days`` (HTTP 422)."""
 
     default_code = "reopen_window_closed"
+
+
+class InvalidMonth(InvalidInput):
+    """A report's month is written ``YYYY-MM`` (01-12) (HTTP 400)."""
+
+    default_code = "invalid_month"
+
+
+class MonthInFuture(InvalidMonth):
+    """A month that has not begun in the project's time zone has no report yet (HTTP 400)."""
+
+    default_code = "month_in_future"

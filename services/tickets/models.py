@@ -286,3 +286,10 @@ class Revisit(Base):
     suggestions: Mapped[str | None] = mapped_column(Text)
     #: the complaint a dissatisfied revisit opened
     complaint_ticket_id: Mapped[str | None] = mapped_column(ID)
+
+
+# -- the monthly report's ranges (domain/reports.py; revision 0055): a project's tickets received,
+# closed, and clocks due in a month are read through these, not by scanning the project's history
+Index("ix_tickets_project_received", Ticket.project_id, Ticket.received_at)
+Index("ix_tickets_project_closed", Ticket.project_id, Ticket.closed_at)
+Index("ix_deadline_project_due", TicketDeadline.project_id, TicketDeadline.due_at)

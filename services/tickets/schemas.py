@@ -177,6 +177,150 @@ class ExportQuery(Schema):
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
+# -- the monthly report (domain/reports.py) ----------------------------------------
+
+class MonthlyReportIn(Schema):
+    """Which report: a project and a month of its local calendar, ``YYYY-MM``."""
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    month = fields.String(required=True, validate=v.MONTH,
+                          metadata={"description": "YYYY-MM in the project's time zone; finished or current"})
+
+
+class KindCountOut(Schema):
+    kind = fields.String()
+    count = fields.Integer()
+
+
+class CategoryCountOut(Schema):
+    kind = fields.String()
+    category = fields.String()
+    count = fields.Integer()
+
+
+class ChannelCountOut(Schema):
+    kind = fields.String()
+    channel = fields.String()
+    count = fields.Integer()
+
+
+class VolumesOut(Schema):
+    """Tickets received in the month."""
+    total = fields.Integer()
+    by_kind = fields.List(fields.Nested(KindCountOut))
+    by_category = fields.List(fields.Nested(CategoryCountOut))
+    by_channel = fields.List(fields.Nested(ChannelCountOut))
+
+
+class SlaCountsOut(Schema):
+    """Clocks due in the month (after approved extensions), by their state at the report's time."""
+    due = fields.Integer()
+    on_time = fields.Integer()
+    late = fields.Integer()
+    breached = fields.Integer()
+    running = fields.Integer()
+    cancelled = fields.Integer()
+    extended = fields.Integer()
+    rate_percent = fields.Float(allow_none=True)
+
+
+class SlaClockOut(SlaCountsOut):
+    ticket_kind = fields.String()
+    clock = fields.String()
+
+
+class SlaOut(Schema):
+    clocks = fields.List(fields.Nested(SlaClockOut))
+    total = fields.Nested(SlaCountsOut)
+
+
+class RepairTimeOut(Schema):
+    """Minutes over repairs received in the month that reached the later step."""
+    measure = fields.String()
+    count = fields.Integer()
+    mean_minutes = fields.Float(allow_none=True)
+    median_minutes = fields.Float(allow_none=True)
+
+
+class ComplaintCountsOut(Schema):
+    registered = fields.Integer()
+    resolved = fields.Integer()
+    resolved_in_limit = fields.Integer()
+    upgraded = fields.Integer()
+    reclassified = fields.Integer()
+
+
+class ComplaintClassOut(ComplaintCountsOut):
+    complaint_class = fields.String()
+
+
+class ComplaintDepartmentOut(ComplaintCountsOut):
+    department = fields.String()
+
+
+class ComplaintsOut(Schema):
+    """Complaints registered in the month, by their current class and by department."""
+    total = fields.Nested(ComplaintCountsOut)
+    by_class = fields.List(fields.Nested(ComplaintClassOut))
+    by_department = fields.List(fields.Nested(ComplaintDepartmentOut))
+
+
+class SatisfactionCountsOut(Schema):
+    satisfied = fields.Integer()
+    neutral = fields.Integer()
+    dissatisfied = fields.Integer()
+    unrecorded = fields.Integer()
+
+
+class RevisitReasonOut(SatisfactionCountsOut):
+    reason = fields.String()
+    done = fields.Integer()
+
+
+class RevisitsOut(Schema):
+    """The repair revisit rate of the month against the target, and the revisits done in it."""
+    repairs_closed = fields.Integer()
+    repairs_revisited = fields.Integer()
+    repairs_with_revisit = fields.Integer()
+    rate_percent = fields.Float(allow_none=True)
+    target_percent = fields.Integer()
+    target_met = fields.Boolean()
+    done = fields.Integer()
+    by_reason = fields.List(fields.Nested(RevisitReasonOut))
+
+
+class RatingCountOut(Schema):
+    rating = fields.Integer()
+    count = fields.Integer()
+
+
+class SatisfactionOut(Schema):
+    """Ratings of the repairs closed in the month; satisfaction of the revisits done in it."""
+    repairs_closed = fields.Integer()
+    rated = fields.Integer()
+    unrated = fields.Integer()
+    ratings = fields.List(fields.Nested(RatingCountOut))
+    mean_rating = fields.Float(allow_none=True)
+    revisits = fields.Nested(SatisfactionCountsOut)
+
+
+class MonthlyReportOut(Schema):
+    """A project's tickets in one month of its local calendar (工单月报)."""
+    project_id = fields.String()
+    project_name = fields.String()
+    month = fields.String()
+    timezone = fields.String()
+    period_start = fields.AwareDateTime()
+    period_end = fields.AwareDateTime()
+    as_of = fields.AwareDateTime()
+    complete = fields.Boolean()
+    volumes = fields.Nested(VolumesOut)
+    sla = fields.Nested(SlaOut)
+    repair_times = fields.List(fields.Nested(RepairTimeOut))
+    complaints = fields.Nested(ComplaintsOut)
+    revisits = fields.Nested(RevisitsOut)
+    satisfaction = fields.Nested(SatisfactionOut)
+
+
 # -- events tickets consumes (only the fields it reads) ------------------------
 
 class _In(Schema):

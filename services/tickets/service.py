@@ -10,7 +10,7 @@ from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import copies, repairs, sla
+from .domain import copies, repairs, reports, sla
 from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
@@ -21,6 +21,8 @@ TICKET_OUT = schemas.TicketOut()
 REPAIR_IN = schemas.RepairRequestIn()
 DELIVERED_IN = schemas.NotificationDeliveredIn()
 TRANSITION_IN = schemas.TransitionIn()
+REPORT_IN = schemas.MonthlyReportIn()
+REPORT_OUT = schemas.MonthlyReportOut()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -100,6 +102,14 @@ class TicketsService:
         work, command = self.work(), schemas.SlaSettingIn().load(data)
         return work.idempotent(idempotency_key, "set_sla_setting", command, lambda: repairs.set_sla_minutes(
             work, command["project_id"], command["key"], command["minutes"]))
+
+    # -- reports ----------------------------------------------------------------
+    @rpc
+    def monthly_report(self, project_id, month):
+        """The project's tickets in one month of its local calendar (domain/reports.py): managers
+        of the project (CS, centre, general, engineering) and the group admin."""
+        query = REPORT_IN.load({"project_id": project_id, "month": month})
+        return REPORT_OUT.dump(reports.monthly_report(self.work(), query["project_id"], query["month"]))
 
     # -- per-project settings (kernel.settings) ---------------------------------
     @rpc
