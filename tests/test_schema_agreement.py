@@ -25,6 +25,12 @@ FORWARDED = {
     gw.SlaSettingIn: (tickets.SlaSettingIn, {"project_id"}),
     gw.TicketQuery: (tickets.TicketQuery, set()),
     gw.MaterialIn: (tickets.MaterialIn, set()),
+    gw.QuoteLineIn: (tickets.QuoteLineIn, set()),
+    gw.PriceListQuery: (tickets.PriceListQuery, {"project_id"}),
+    gw.PriceItemIn: (tickets.PriceItemIn, set()),
+    gw.RetireItemIn: (tickets.RetireItemIn, set()),
+    gw.DutyEntryIn: (tickets.DutyEntryIn, set()),
+    gw.DutyRosterIn: (tickets.DutyRosterIn, set()),
 }
 
 
@@ -78,8 +84,27 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.ProjectIn, {"code": "YH", "name": "雅苑", "kind": "residential", "timezone": "Mars/Olympus"}),
     (gw.PersonIn, {"name": "周杰", "role": "owner", "id_number": "110101199001011234"}),
     (gw.RepairRequestIn, {"unit_id": "u1", "content": "漏水", "reporter_phone": "13800138000\n"}),
+    (gw.QuoteLineIn, {"code": "SD-01", "quantity": "-1"}),
+    (gw.QuoteLineIn, {"code": "SD-01", "quantity": "1.555"}),
+    (gw.PriceItemIn, {"code": "SD-01\n", "name": "换阀芯", "unit": "个", "price": "35.00"}),
+    (gw.PriceItemIn, {"code": "SD-01", "name": "换阀芯", "unit": "个", "price": 35.5}),
+    (gw.DutyEntryIn, {"category": "*", "technician_id": "eng", "technician_name": "林工", "weekdays": [1],
+                      "starts": "08:00+08:00", "ends": "17:30"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
     assert service_schema().validate({**payload, **{k: "x" for k in added if k != "id"}})
     assert gateway_schema().validate(payload)
+
+
+def test_the_gateway_knows_the_repair_workflow_s_states_and_snapshot():
+    """The states the gateway filters and counts as open, and the ticket fields its read model
+    keeps, are tickets' (domain/workflow.py, events.TicketChanged)."""
+    from gateway.readmodel import projector, views
+    from services.tickets.domain import workflow
+    from services.tickets.events import TicketChanged
+
+    assert tuple(gw.TICKET_STATES) == tuple(workflow.STATES)
+    assert tuple(views.OPEN_STATUSES) == tuple(workflow.OPEN_STATES)
+    assert set(projector.TICKET_FIELDS) == set(TicketChanged().fields) - {"ticket_id"} | {"id"}
+    assert set(gw.TicketOut().fields) - {"group_id", "household_id"} <= set(tickets.TicketOut().fields)
