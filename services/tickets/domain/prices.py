@@ -142,8 +142,7 @@ def retire_item(work: Work, project_id: str, code: str, data: dict) -> dict:
 
 def quantity_text(quantity: Decimal) -> str:
     """A quantity as the quote stores it: plain decimal text, no exponent ("2", "1.5")."""
-    text = format(quantity.normalize(), "f")
-    return text
+    return format(quantity.normalize(), "f")
 
 
 def price_lines(work: Work, project: ProjectCopy, lines: list[dict], on: date) -> tuple[list[dict], Decimal]:
