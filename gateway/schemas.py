@@ -289,7 +289,8 @@ class RepairRequestIn(Schema):
 
 
 #: the repair workflow's states (services/tickets/domain/workflow.py; "open" = recorded)
-TICKET_STATES = ("open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled")
+TICKET_STATES = ("open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
+                 "quoted", "consented")
 
 
 class AssigneeOut(Out):
@@ -310,8 +311,10 @@ class MaterialIn(Schema):
 
 
 class DispatchIn(Schema):
-    assignee_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                                metadata={"description": "the technician's user id"})
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
+                                metadata={"description": "the technician's user id; without it, the "
+                                                         "on-duty technician for the repair's category with "
+                                                         "the fewest open orders (409 no_one_on_duty)"})
     assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -324,6 +327,31 @@ class CompleteIn(Schema):
     work_done = fields.String(required=True, validate=validate.Length(min=1, max=2000),
                               metadata={"description": "the actual work"})
     materials = fields.List(fields.Nested(MaterialIn), load_default=list, validate=validate.Length(max=50))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class QuoteLineIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"description": "an item code of the project's price list"})
+    quantity = fields.Decimal(required=True, validate=v.QUANTITY,
+                              metadata={"description": "more than 0, at most 2 places (\"2\", \"1.5\")"})
+
+
+class QuoteIn(Schema):
+    """A paid repair's quote: items of the price list in force today; the total is computed."""
+    lines = fields.List(fields.Nested(QuoteLineIn), required=True, validate=validate.Length(min=1, max=50))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+    @validates("lines")
+    def _once_each(self, lines, **_):
+        codes = [line["code"] for line in lines]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Each item once per quote (give its quantity).")
+
+
+class ReplyIn(Schema):
+    advice = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "the engineering manager's advice to the resident"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
@@ -360,6 +388,50 @@ class ReporterOut(Out):
     phone = fields.String(allow_none=True)
 
 
+class UserRefOut(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class PricedLineOut(Out):
+    code = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    quantity = fields.String(metadata={"description": "exact decimal, e.g. \"1.5\""})
+    unit_price = Amount()
+    amount = Amount(metadata={"description": "unit_price x quantity, at the fen (half-up)"})
+
+
+class QuoteOut(Out):
+    quote_id = fields.String()
+    revision = fields.Integer(metadata={"description": "1, 2, ...: a re-quote supersedes the earlier one"})
+    status = fields.String(metadata={"enum": ["pending", "consented", "refused"]})
+    lines = fields.List(fields.Nested(PricedLineOut))
+    total = Amount()
+    currency = fields.String()
+    priced_on = fields.String(metadata={"format": "date", "description": "the price list of that local day"})
+    quoted_at = DT()
+    quoted_by = fields.Nested(UserRefOut)
+    note = fields.String()
+    consented_at = DT(allow_none=True)
+    refused_at = DT(allow_none=True)
+    refusal_reason = fields.String(allow_none=True)
+
+
+class ChargeOut(Out):
+    charge_id = fields.String(metadata={"description": "billing posts it once (ticket.charge_posted)"})
+    lines = fields.List(fields.Nested(PricedLineOut))
+    total = Amount()
+    currency = fields.String()
+    posted_at = DT()
+
+
+class AdviceOut(Out):
+    text = fields.String()
+    at = DT()
+    by = fields.Nested(UserRefOut)
+
+
 class TicketOut(Out):
     id = fields.String()
     number = fields.String()
@@ -391,6 +463,12 @@ class TicketOut(Out):
     confirmed_at = DT(allow_none=True)
     closed_at = DT(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    quote = fields.Nested(QuoteOut, allow_none=True, metadata={
+        "description": "a paid in-home repair's current quote (the resident consents or refuses)"})
+    charge = fields.Nested(ChargeOut, allow_none=True, metadata={
+        "description": "a paid repair's charge, put on the order at completion"})
+    advice = fields.Nested(AdviceOut, allow_none=True, metadata={
+        "description": "a not-covered request: the engineering manager's reply"})
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
                                                       "min_version=N to read at least this one"})
 
@@ -434,6 +512,99 @@ class TicketQuery(Schema):
 class TicketListOut(Out):
     items = fields.List(fields.Nested(TicketOut))
     total = fields.Integer()
+
+
+# -- the price list of paid services and the on-duty list (tickets) -------------------------
+
+class PriceListQuery(Schema):
+    on = v.Date(load_default=None, allow_none=True,
+                metadata={"description": "the prices in force on this day (default: today at the site)"})
+
+
+class PriceItemIn(Schema):
+    """An item of the price list of paid services (有偿服务价目表), in force from a date."""
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=40),
+                                                  validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z")],
+                         metadata={"description": "the list's code, e.g. SD-01"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                         metadata={"description": "个, 次, 米 ..."})
+    price = Money(required=True, positive=True, exact=True, metadata={
+        "pattern": r"^\d+(\.\d{1,2})?$", "description": "yuan, more than 0, at most 2 places: \"35.00\""})
+    effective_from = v.Date(load_default=None, allow_none=True, metadata={
+        "description": "in force from this day (today or later; default today)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class RetireItemIn(Schema):
+    effective_from = v.Date(load_default=None, allow_none=True, metadata={
+        "description": "no longer offered from this day (today or later; default today)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class PriceItemOut(Out):
+    code = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    price = Amount(allow_none=True)
+    effective_from = fields.String(metadata={"format": "date"})
+
+
+class ScheduledPriceOut(PriceItemOut):
+    retired = fields.Boolean()
+
+
+class PriceListOut(Out):
+    project_id = fields.String()
+    on = fields.String(metadata={"format": "date"})
+    currency = fields.String()
+    items = fields.List(fields.Nested(PriceItemOut))
+    scheduled = fields.List(fields.Nested(ScheduledPriceOut), metadata={
+        "description": "changes in force after `on` (new prices, retirements)"})
+
+
+class DutyEntryIn(Schema):
+    """One line of the on-duty list (值班表), in the project's local time."""
+    category = fields.String(required=True, validate=validate.OneOf(
+        ["public_area", "in_home_paid", "not_covered", "unclassified", "*"]),
+        metadata={"description": "the repairs it takes; * for all"})
+    technician_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    technician_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    weekdays = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=7)),
+                           required=True, validate=validate.Length(min=1, max=7),
+                           metadata={"description": "ISO weekdays the shift starts on: 1 = Monday ... 7 = Sunday"})
+    starts = v.LocalTime(required=True, metadata={"description": "HH:MM local"})
+    ends = v.LocalTime(required=True, metadata={
+        "description": "HH:MM local; at or before starts: into the next morning (00:00-00:00: 24 h)"})
+    valid_from = v.Date(load_default=None, allow_none=True, metadata={"description": "first shift day"})
+    valid_to = v.Date(load_default=None, allow_none=True, metadata={"description": "last shift day"})
+
+    @validates_schema
+    def _period(self, data, **_):
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            raise ValidationError("valid_to is on or after valid_from.", "valid_to")
+
+
+class DutyRosterIn(Schema):
+    entries = fields.List(fields.Nested(DutyEntryIn), required=True, validate=validate.Length(max=200))
+
+
+class DutyEntryOut(Out):
+    category = fields.String()
+    technician_id = fields.String()
+    technician_name = fields.String()
+    weekdays = fields.List(fields.Integer())
+    starts = fields.String(metadata={"description": "HH:MM local"})
+    ends = fields.String(metadata={"description": "HH:MM local"})
+    valid_from = fields.String(allow_none=True, metadata={"format": "date"})
+    valid_to = fields.String(allow_none=True, metadata={"format": "date"})
+
+
+class DutyRosterOut(Out):
+    project_id = fields.String()
+    entries = fields.List(fields.Nested(DutyEntryOut))
+    updated_at = DT(allow_none=True)
+    on_duty_now = fields.List(fields.Nested(DutyEntryOut))
 
 
 # -- billing -------------------------------------------------------------------

@@ -150,3 +150,40 @@ class Date(fields.Date):
         if not _in_range(result.year):
             raise self.make_error("range")
         return result
+
+
+class LocalTime(fields.Time):
+    """A time of day on the minute in a project's local time ("08:00", "17:30"): no offset (the
+    project's time zone says it), no seconds. Dumped as "HH:MM"."""
+
+    default_error_messages = {"local": "A local time of day on the minute (\"08:00\"), without an offset."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is not None or result.second or result.microsecond:
+            raise self.make_error("local")
+        return result
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat(timespec="minutes")
+
+
+class AtMostPlaces(validate.Validator):
+    """A decimal with at most ``places`` decimal places (a quantity of 1.5 m, not 1.555 m)."""
+
+    error = "At most {places} decimal places."
+
+    def __init__(self, places: int):
+        self.places = places
+
+    def _repr_args(self) -> str:
+        return f"places={self.places!r}"
+
+    def __call__(self, value):
+        if value is not None and value.normalize().as_tuple().exponent < -self.places:
+            raise ValidationError(self.error.format(places=self.places))
+        return value
+
+
+#: a quantity of a priced item (a quote line): more than 0, at most 10 000, at most 2 places
+QUANTITY = (validate.Range(min=0, min_inclusive=False, max=10000), AtMostPlaces(2))

@@ -133,8 +133,10 @@ def test_a_user_cannot_consume_another_services_queue(restricted, container_fact
 
 
 @pytest.mark.parametrize("who, action", [
-    ("billing", lambda ch: ch.exchange_declare("tickets.events", "topic", durable=True)),
-    ("billing", lambda ch: ch.exchange_delete("tickets.events")),
+    # (billing listens to tickets' events since ticket.charge_posted: tickets and notify listen to
+    # no billing event)
+    ("tickets", lambda ch: ch.exchange_declare("billing.events", "topic", durable=True)),
+    ("notify", lambda ch: ch.exchange_delete("billing.events")),
     ("archive", lambda ch: ch.exchange_delete("notify.events")),
     ("gateway", lambda ch: ch.exchange_declare("gateway.events", "topic", durable=True)),
     ("gateway", lambda ch: ch.queue_declare("wuye.dlq.tickets", durable=True)),

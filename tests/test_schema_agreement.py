@@ -26,6 +26,12 @@ FORWARDED = {
     gw.TicketQuery: (tickets.TicketQuery, set()),
     gw.MaterialIn: (tickets.MaterialIn, set()),
     gw.ReportMonthIn: (tickets.MonthlyReportIn, {"project_id"}),
+    gw.QuoteLineIn: (tickets.QuoteLineIn, set()),
+    gw.PriceListQuery: (tickets.PriceListQuery, {"project_id"}),
+    gw.PriceItemIn: (tickets.PriceItemIn, set()),
+    gw.RetireItemIn: (tickets.RetireItemIn, set()),
+    gw.DutyEntryIn: (tickets.DutyEntryIn, set()),
+    gw.DutyRosterIn: (tickets.DutyRosterIn, set()),
 }
 
 
@@ -79,6 +85,12 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.ProjectIn, {"code": "YH", "name": "雅苑", "kind": "residential", "timezone": "Mars/Olympus"}),
     (gw.PersonIn, {"name": "周杰", "role": "owner", "id_number": "110101199001011234"}),
     (gw.RepairRequestIn, {"unit_id": "u1", "content": "漏水", "reporter_phone": "13800138000\n"}),
+    (gw.QuoteLineIn, {"code": "SD-01", "quantity": "-1"}),
+    (gw.QuoteLineIn, {"code": "SD-01", "quantity": "1.555"}),
+    (gw.PriceItemIn, {"code": "SD-01\n", "name": "换阀芯", "unit": "个", "price": "35.00"}),
+    (gw.PriceItemIn, {"code": "SD-01", "name": "换阀芯", "unit": "个", "price": 35.5}),
+    (gw.DutyEntryIn, {"category": "*", "technician_id": "eng", "technician_name": "林工", "weekdays": [1],
+                      "starts": "08:00+08:00", "ends": "17:30"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -104,3 +116,16 @@ def _tree(schema_cls) -> dict:
 def test_the_gateway_shows_the_whole_monthly_report():
     """Every figure tickets' monthly report has, the gateway's schema passes on (and no other)."""
     assert _tree(gw.MonthlyReportOut) == _tree(tickets.MonthlyReportOut)
+
+
+def test_the_gateway_knows_the_repair_workflow_s_states_and_snapshot():
+    """The states the gateway filters and counts as open, and the ticket fields its read model
+    keeps, are tickets' (domain/workflow.py, events.TicketChanged)."""
+    from gateway.readmodel import projector, views
+    from services.tickets.domain import workflow
+    from services.tickets.events import TicketChanged
+
+    assert tuple(gw.TICKET_STATES) == tuple(workflow.STATES)
+    assert tuple(views.OPEN_STATUSES) == tuple(workflow.OPEN_STATES)
+    assert set(projector.TICKET_FIELDS) == set(TicketChanged().fields) - {"ticket_id"} | {"id"}
+    assert set(gw.TicketOut().fields) - {"group_id", "household_id"} <= set(tickets.TicketOut().fields)

@@ -17,7 +17,7 @@ from kernel.tenancy import Caller
 from ..models import PortalNotification, PortalTicket, PortalUnit
 
 #: the repair workflow's states with work still to do (tickets' ``workflow.OPEN_STATES``)
-OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site")
+OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented")
 
 
 def _time(value: str | None) -> datetime | None:

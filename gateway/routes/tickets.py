@@ -79,8 +79,9 @@ class TicketRoutes(RouteModule):
                                                    idempotency_key=idempotency_key), user)
 
     @route("POST", f"{V1}/tickets/{{ticket_id}}/dispatch", tags=("tickets",),
-           summary="Dispatch a repair to a technician (engineering manager, front desk, CS manager, "
-                   "centre manager); again before acceptance reassigns it",
+           summary="Dispatch a repair to a technician, or without one to the on-duty technician for its "
+                   "category with the fewest open orders (409 no_one_on_duty) (engineering manager, front "
+                   "desk, CS manager, centre manager); again before acceptance reassigns it",
            body=s.DispatchIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
     def dispatch_repair(self, request, user, ticket_id, body, idempotency_key):
         return self._step(user, ticket_id, "dispatch", s.DispatchIn().dump(body), idempotency_key)
@@ -98,8 +99,38 @@ class TicketRoutes(RouteModule):
     def arrive(self, request, user, ticket_id, body, idempotency_key):
         return self._step(user, ticket_id, "arrive", s.StepIn().dump(body), idempotency_key)
 
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/quote", tags=("tickets",),
+           summary="Quote a paid in-home repair on site from the project's price list in force today: "
+                   "items by code and quantity, the total computed; a re-quote replaces it, after "
+                   "consent it needs consent again (the assigned technician)",
+           body=s.QuoteIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def quote_repair(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "quote", s.QuoteIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/consent", tags=("tickets",),
+           summary="Consent to the paid repair's quote before the work (resident, own household's ticket)",
+           body=s.StepIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def consent_to_quote(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "consent", s.StepIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/refuse", tags=("tickets",),
+           summary="Refuse the paid repair's quote with a reason: cancels the order (resident, own "
+                   "household's ticket)",
+           body=s.ReasonIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+    def refuse_quote(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "refuse", s.ReasonIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/reply", tags=("tickets",),
+           summary="Answer a not-covered request with advice: meets the reply clock and closes it "
+                   "(engineering manager)",
+           body=s.ReplyIn, response=s.TicketOut, errors=(403, 404, 409, 422), idempotent=True)
+    def reply_not_covered(self, request, user, ticket_id, body, idempotency_key):
+        return self._step(user, ticket_id, "reply", s.ReplyIn().dump(body), idempotency_key)
+
     @route("POST", f"{V1}/tickets/{{ticket_id}}/complete", tags=("tickets",),
-           summary="Work done (the assigned technician): the actual work and the materials used",
+           summary="Work done (the assigned technician): the actual work and the materials used; a paid "
+                   "repair only with a consented quote (409 consent_required), whose charge is then put on "
+                   "the order and sent to billing",
            body=s.CompleteIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
     def complete_repair(self, request, user, ticket_id, body, idempotency_key):
         return self._step(user, ticket_id, "complete", s.CompleteIn().dump(body), idempotency_key)

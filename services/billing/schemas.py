@@ -113,6 +113,36 @@ class HouseholdChangedIn(Schema):
     version = fields.Integer(required=True)
 
 
+class ChargeLineIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    quantity = fields.Decimal(required=True)
+    unit_price = Money(required=True)
+    amount = Money(required=True)
+
+
+class ChargePostedIn(Schema):
+    """tickets' ``ticket.charge_posted``: a paid repair's charge for the unit's fee account."""
+    class Meta:
+        unknown = EXCLUDE
+
+    charge_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(**UNIT_ID)
+    household_id = fields.String(allow_none=True, load_default=None)
+    lines = fields.List(fields.Nested(ChargeLineIn), required=True, validate=validate.Length(min=1))
+    total = Money(required=True, positive=True)
+    currency = fields.String(required=True, validate=validate.OneOf([CURRENCY]))
+    posted_at = fields.AwareDateTime(required=True)
+
+
 class ExportQuery(Schema):
     """A page of an owner's current snapshots (read-model rebuilds)."""
     kind = fields.String(required=True, validate=validate.OneOf(["account"]))

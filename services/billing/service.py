@@ -74,3 +74,9 @@ class BillingService:
     @event_handler("archive", "household.changed")
     def on_household_changed(self, event: Event):
         copies.apply_household(self._platform(event), schemas.HouseholdChangedIn().load(event.data))
+
+    # -- charges ----------------------------------------------------------------
+    @event_handler("tickets", "ticket.charge_posted")
+    def on_charge_posted(self, event: Event):
+        """A paid repair's charge: to the unit's fee account, once per charge_id."""
+        ledger.post_repair_charge(self._platform(event), schemas.ChargePostedIn().load(event.data))

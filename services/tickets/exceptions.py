@@ -76,3 +76,56 @@ class MonthInFuture(InvalidMonth):
     """A month that has not begun in the project's time zone has no report yet (HTTP 400)."""
 
     default_code = "month_in_future"
+
+
+# -- paid in-home repairs, the price list, the on-duty list, the not-covered reply ------------
+
+class ConsentRequired(Conflict):
+    """A paid in-home repair is completed only after the resident consented to a quote (HTTP 409)."""
+
+    default_code = "consent_required"
+
+
+class NotAPaidRepair(Conflict):
+    """Only a paid in-home repair (有偿维修) is quoted (HTTP 409)."""
+
+    default_code = "not_a_paid_repair"
+
+
+class AlreadyCharged(Conflict):
+    """The repair's charge is on the order already: a reopened paid repair is rework on the same
+    order, quoted and charged once (HTTP 409)."""
+
+    default_code = "already_charged"
+
+
+class NotCoveredOnly(Conflict):
+    """The engineering manager's advice closes a not-covered request only (HTTP 409)."""
+
+    default_code = "not_covered_only"
+
+
+class UnknownPriceItem(RuleViolation):
+    """A quote line names an item that is not on the project's price list in force that day
+    (HTTP 422; ``details``: the codes)."""
+
+    default_code = "unknown_price_item"
+
+
+class PriceItemNotFound(NotFound):
+    """No such item on the project's price list (to retire)."""
+
+    default_code = "price_item_not_found"
+
+
+class PriceChangeBackdated(RuleViolation):
+    """A price list change takes effect today or later: history is never rewritten (HTTP 422)."""
+
+    default_code = "price_change_backdated"
+
+
+class NoOneOnDuty(Conflict):
+    """Auto-assignment found no technician on the project's on-duty list for the repair's
+    category at this time (HTTP 409): name the technician instead."""
+
+    default_code = "no_one_on_duty"

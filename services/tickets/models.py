@@ -3,14 +3,17 @@ copies of archive's registry; the per-project SLA settings live in the
 kernel's ``project_settings`` / ``settings_audit`` tables."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time,
+                        UniqueConstraint, text)
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from kernel.db import UtcDateTime, new_base
 from kernel.idempotency import idempotency_table
 from kernel.messaging import job_table, kernel_tables
+from kernel.money import MoneyType
 from kernel.settings import settings_tables
 
 Base = new_base()
@@ -293,3 +296,127 @@ class Revisit(Base):
 Index("ix_tickets_project_received", Ticket.project_id, Ticket.received_at)
 Index("ix_tickets_project_closed", Ticket.project_id, Ticket.closed_at)
 Index("ix_deadline_project_due", TicketDeadline.project_id, TicketDeadline.due_at)
+
+
+# -- paid in-home repairs, the on-duty list (revision 0052) ---------------------------------
+
+class PriceListItem(Base):
+    """One line of a project's price list of paid services (有偿服务价目表), effective-dated.
+
+    Rows are never changed or deleted: a new price (or a retirement, ``retired``) is a new row
+    in force from ``effective_from`` (today or later), so reading the list "on a date" always
+    gives what was in force then. On one day the row with the highest ``seq`` wins (a same-day
+    correction); ``seq`` grows per project with every row."""
+
+    __tablename__ = "price_list_items"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    seq: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(20))
+    price: Mapped[Decimal | None] = mapped_column(MoneyType())
+    #: from this date on the item is no longer offered (a retirement row has no price)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    effective_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_by_name: Mapped[str] = mapped_column(String(100), default="")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "seq", name="uq_price_list_seq"),
+        Index("ix_price_list_project_code", "project_id", "code", "effective_from"),
+    )
+
+
+class RepairQuote(Base):
+    """A paid repair's quote (报价单): lines priced from the price list in force that day, the
+    total computed here. The resident consents or refuses; a re-quote supersedes it."""
+
+    __tablename__ = "repair_quotes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    #: 1, 2, ... per ticket
+    revision: Mapped[int] = mapped_column(Integer)
+    #: pending (待确认) | consented (已同意) | refused (已拒绝) | superseded (已重报)
+    status: Mapped[str] = mapped_column(String(12))
+    #: [{code, name, unit, quantity, unit_price, amount}] (decimals as strings)
+    lines: Mapped[list] = mapped_column(JSON)
+    total: Mapped[Decimal] = mapped_column(MoneyType())
+    #: the day whose price list priced it (the project's local date)
+    priced_on: Mapped[date] = mapped_column(Date)
+    quoted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    quoted_by: Mapped[str] = mapped_column(String(100))
+    quoted_by_name: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+
+    ticket: Mapped[Ticket] = relationship(backref=backref(
+        "quotes", lazy="select", order_by="RepairQuote.revision", cascade="all, delete-orphan"))
+
+    __table_args__ = (UniqueConstraint("ticket_id", "revision", name="uq_repair_quote_revision"),)
+
+
+class RepairCharge(Base):
+    """The charge put on a paid repair at completion (维修收费): the consented quote's lines and
+    total. ``charge_id`` is what billing posts once (its idempotency key); one per ticket."""
+
+    __tablename__ = "repair_charges"
+
+    charge_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    quote_id: Mapped[str] = mapped_column(ForeignKey("repair_quotes.id"))
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_id: Mapped[str] = mapped_column(ID)
+    household_id: Mapped[str | None] = mapped_column(ID)
+    lines: Mapped[list] = mapped_column(JSON)
+    total: Mapped[Decimal] = mapped_column(MoneyType())
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    posted_by: Mapped[str] = mapped_column(String(100))
+
+    ticket: Mapped[Ticket] = relationship(backref=backref(
+        "charge", lazy="select", uselist=False, cascade="all, delete-orphan"))
+
+
+class DutyRosterEntry(Base):
+    """One line of a project's on-duty list (工程值班表): a technician on duty for a category of
+    repairs (or ``*``: all) on some weekdays from ``starts`` to ``ends`` in the project's local
+    time -- ``ends`` at or before ``starts`` is a shift into the next morning (a night shift
+    17:30-08:00 belongs to the weekday it starts on); ``valid_from``/``valid_to`` limit it to a
+    period (a holiday roster). The list is replaced as a whole (``position`` keeps its order)."""
+
+    __tablename__ = "duty_roster_entries"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    #: public_area | in_home_paid | not_covered | unclassified | *
+    category: Mapped[str] = mapped_column(String(20))
+    technician_id: Mapped[str] = mapped_column(String(100))
+    technician_name: Mapped[str] = mapped_column(String(100))
+    #: ISO weekdays the shift starts on, 1 = Monday ... 7 = Sunday
+    weekdays: Mapped[list] = mapped_column(JSON)
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+#: the not-covered advice (不属维修范围的答复) is a document written on the ticket
+ADVICE_DOCUMENT = "not_covered_advice"
+Ticket.advice_document = relationship(
+    TicketDocument, primaryjoin=lambda: (TicketDocument.ticket_id == Ticket.id)
+    & (TicketDocument.kind == ADVICE_DOCUMENT), viewonly=True, uselist=False, lazy="select")

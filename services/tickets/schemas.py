@@ -7,6 +7,7 @@ from .domain import workflow
 from .events import CATEGORIES
 
 from kernel import validators as v
+from kernel.money import Money
 
 PHONE = v.PHONE
 
@@ -72,9 +73,17 @@ class MaterialIn(Schema):
     unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
 
 
+class QuoteLineIn(Schema):
+    """A line of a paid repair's quote: an item of the project's price list and how many."""
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    quantity = fields.Decimal(required=True, validate=v.QUANTITY,
+                              metadata={"description": "more than 0, at most 2 places (\"2\", \"1.5\")"})
+
+
 class TransitionIn(Schema):
     """One step of the repair workflow (domain/workflow.py) with what that step records."""
     action = fields.String(required=True, validate=validate.OneOf(workflow.ACTIONS))
+    # dispatch without a technician: the on-duty technician for the category (domain/duty.py)
     assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     work_done = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
@@ -84,13 +93,21 @@ class TransitionIn(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    # a paid repair's quote (the items of the price list); the not-covered advice
+    lines = fields.List(fields.Nested(QuoteLineIn), load_default=None, allow_none=True,
+                        validate=validate.Length(min=1, max=50))
+    advice = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
 
     @validates_schema
     def _needs(self, data, **_):
-        need = {workflow.DISPATCH: "assignee_id", workflow.COMPLETE: "work_done",
-                workflow.RATE: "rating", workflow.CANCEL: "reason"}.get(data.get("action"))
+        need = {workflow.COMPLETE: "work_done", workflow.RATE: "rating", workflow.CANCEL: "reason",
+                workflow.REFUSE: "reason", workflow.QUOTE: "lines",
+                workflow.REPLY: "advice"}.get(data.get("action"))
         if need and not data.get(need):
             raise ValidationError(f"{data['action']} needs {need}.", need)
+        codes = [line["code"] for line in data.get("lines") or ()]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Each item once per quote (give its quantity).", "lines")
 
 
 class SlaSettingIn(Schema):
@@ -133,6 +150,50 @@ class ReporterOut(Schema):
     phone = fields.String(allow_none=True)
 
 
+class UserRefOut(Schema):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class PricedLineOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit_price = Money()
+    amount = Money()
+
+
+class QuoteOut(Schema):
+    quote_id = fields.String()
+    revision = fields.Integer()
+    status = fields.String()
+    lines = fields.List(fields.Nested(PricedLineOut))
+    total = Money()
+    currency = fields.String()
+    priced_on = fields.Date()
+    quoted_at = fields.AwareDateTime()
+    quoted_by = fields.Nested(UserRefOut)
+    note = fields.String()
+    consented_at = fields.AwareDateTime(allow_none=True)
+    refused_at = fields.AwareDateTime(allow_none=True)
+    refusal_reason = fields.String(allow_none=True)
+
+
+class ChargeOut(Schema):
+    charge_id = fields.String()
+    lines = fields.List(fields.Nested(PricedLineOut))
+    total = Money()
+    currency = fields.String()
+    posted_at = fields.AwareDateTime()
+
+
+class AdviceOut(Schema):
+    text = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.Nested(UserRefOut)
+
+
 class TicketOut(Schema):
     id = fields.String()
     number = fields.String()
@@ -166,7 +227,95 @@ class TicketOut(Schema):
     confirmed_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    quote = fields.Nested(QuoteOut, allow_none=True)
+    charge = fields.Nested(ChargeOut, allow_none=True)
+    advice = fields.Nested(AdviceOut, allow_none=True)
     version = fields.Integer()
+
+
+# -- the price list (domain/prices.py) and the on-duty list (domain/duty.py) -----------------
+
+PRICE_CODE = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z")  # matched from the start
+
+
+class PriceListQuery(Schema):
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    on = v.Date(load_default=None, allow_none=True)
+
+
+class PriceItemIn(Schema):
+    """An item of the price list of paid services (有偿服务价目表), in force from a date."""
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=40), PRICE_CODE])
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    price = Money(required=True, positive=True, exact=True)
+    effective_from = v.Date(load_default=None, allow_none=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class RetireItemIn(Schema):
+    effective_from = v.Date(load_default=None, allow_none=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class PriceItemOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    price = Money(allow_none=True)
+    effective_from = fields.Date()
+
+
+class ScheduledPriceOut(PriceItemOut):
+    retired = fields.Boolean()
+
+
+class PriceListOut(Schema):
+    project_id = fields.String()
+    on = fields.Date()
+    currency = fields.String()
+    items = fields.List(fields.Nested(PriceItemOut))
+    scheduled = fields.List(fields.Nested(ScheduledPriceOut))
+
+
+class DutyEntryIn(Schema):
+    """One line of the on-duty list (值班表): who takes which repairs when (project local time)."""
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES + ["*"]))
+    technician_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    technician_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    weekdays = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=7)),
+                           required=True, validate=validate.Length(min=1, max=7))
+    starts = v.LocalTime(required=True)
+    ends = v.LocalTime(required=True)
+    valid_from = v.Date(load_default=None, allow_none=True)
+    valid_to = v.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _period(self, data, **_):
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            raise ValidationError("valid_to is on or after valid_from.", "valid_to")
+
+
+class DutyRosterIn(Schema):
+    entries = fields.List(fields.Nested(DutyEntryIn), required=True, validate=validate.Length(max=200))
+
+
+class DutyEntryOut(Schema):
+    category = fields.String()
+    technician_id = fields.String()
+    technician_name = fields.String()
+    weekdays = fields.List(fields.Integer())
+    starts = v.LocalTime()
+    ends = v.LocalTime()
+    valid_from = fields.Date(allow_none=True)
+    valid_to = fields.Date(allow_none=True)
+
+
+class DutyRosterOut(Schema):
+    project_id = fields.String()
+    entries = fields.List(fields.Nested(DutyEntryOut))
+    updated_at = fields.AwareDateTime(allow_none=True)
+    on_duty_now = fields.List(fields.Nested(DutyEntryOut))
 
 
 class ExportQuery(Schema):

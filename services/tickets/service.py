@@ -10,7 +10,7 @@ from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import copies, repairs, reports, sla
+from .domain import copies, duty, prices, repairs, reports, sla
 from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
@@ -23,6 +23,8 @@ DELIVERED_IN = schemas.NotificationDeliveredIn()
 TRANSITION_IN = schemas.TransitionIn()
 REPORT_IN = schemas.MonthlyReportIn()
 REPORT_OUT = schemas.MonthlyReportOut()
+PRICE_LIST_OUT = schemas.PriceListOut()
+DUTY_ROSTER_OUT = schemas.DutyRosterOut()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -59,12 +61,51 @@ class TicketsService:
 
     @rpc
     def transition(self, ticket_id, data, idempotency_key=None):
-        """One step of the repair workflow: ``data = {"action": dispatch|accept|arrive|complete|
-        confirm|rate|cancel|reopen, ...}`` (schemas.TransitionIn; domain/workflow.py's table)."""
+        """One step of the repair workflow: ``data = {"action": dispatch|accept|arrive|quote|consent|
+        refuse|complete|confirm|rate|cancel|reopen|reply, ...}`` (schemas.TransitionIn;
+        domain/workflow.py's table)."""
         work, command = self.work(), TRANSITION_IN.load(data)
         command["ticket_id"] = str(ticket_id)
         return work.idempotent(idempotency_key, "transition", command, lambda: self._out(
             repairs.transition(work, command["ticket_id"], command["action"], command), work))
+
+    # -- paid in-home repairs: the price list (domain/prices.py) ----------------------------
+    @rpc
+    def get_price_list(self, project_id, on=None):
+        """The project's price list of paid services in force ``on`` (default today), with the
+        changes scheduled after it: its staff and its residents."""
+        query = schemas.PriceListQuery().load({"project_id": project_id, "on": on})
+        return PRICE_LIST_OUT.dump(prices.price_list(self.work(), query["project_id"], query["on"]))
+
+    @rpc
+    def set_price_item(self, project_id, data, idempotency_key=None):
+        """Add an item or change it from ``effective_from`` (engineering manager, centre manager)."""
+        work, command = self.work(), schemas.PriceItemIn().load(data)
+        command["project_id"] = str(project_id)
+        return work.idempotent(idempotency_key, "set_price_item", command, lambda: PRICE_LIST_OUT.dump(
+            prices.set_item(work, command["project_id"], command)))
+
+    @rpc
+    def retire_price_item(self, project_id, code, data=None, idempotency_key=None):
+        """No longer offer ``code`` from ``effective_from`` (engineering manager, centre manager)."""
+        work, command = self.work(), schemas.RetireItemIn().load(data or {})
+        command.update(project_id=str(project_id), code=str(code))
+        return work.idempotent(idempotency_key, "retire_price_item", command, lambda: PRICE_LIST_OUT.dump(
+            prices.retire_item(work, command["project_id"], command["code"], command)))
+
+    # -- the on-duty list (domain/duty.py) --------------------------------------------------
+    @rpc
+    def get_duty_roster(self, project_id):
+        work = self.work()
+        return DUTY_ROSTER_OUT.dump(duty.roster(work, str(project_id)))
+
+    @rpc
+    def replace_duty_roster(self, project_id, data, idempotency_key=None):
+        """Replace the project's whole on-duty list (engineering manager)."""
+        work, command = self.work(), schemas.DutyRosterIn().load(data)
+        command["project_id"] = str(project_id)
+        return work.idempotent(idempotency_key, "replace_duty_roster", command, lambda: DUTY_ROSTER_OUT.dump(
+            duty.replace(work, command["project_id"], command["entries"])))
 
     @rpc
     def get_ticket(self, ticket_id):

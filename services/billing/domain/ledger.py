@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -16,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.clock import DEFAULT_TZ
+from kernel.errors import InvalidInput, RetryableError
 from kernel.money import ZERO, money
 from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import AsOfInFuture, DuplicatePosting, OpeningBalanceExists
 from ..models import ENTRY_KINDS, FeeAccount, LedgerEntry, Project
-from .accounts import account_view, get_account, record_balance_changed
+from .accounts import account_view, find_account, get_account, record_balance_changed
 
 #: who may carry a balance over into billing (财务, 服务中心经理, the group's admin)
 OPENING_BALANCE_ROLES = (Role.FINANCE, Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
@@ -105,3 +107,44 @@ def record_opening_balance(work: Work, data: dict) -> dict:
     except DuplicatePosting:
         raise OpeningBalanceExists(f"unit {account.unit_label} already has an opening balance") from None
     return account_view(work.session, account)
+
+
+# -- charges from other services ------------------------------------------------------------------
+
+#: a paid repair's charge (tickets' ``ticket.charge_posted``): ``ref_id`` is its ``charge_id``
+REPAIR_CHARGE = "repair_charge"
+
+
+def post_repair_charge(work: Work, data: dict) -> LedgerEntry | None:
+    """Post a paid repair's charge (有偿维修费) to the unit's fee account -- once per ``charge_id``,
+    however often the event arrives (a redelivery, a replay from the dead letters, a second
+    publication of the same charge). Returns the entry, or None when it was posted already.
+
+    The account is locked before the look-up, so two replicas handling copies of the same charge
+    queue on the row and the second finds the first's entry; the ledger's ``uq_ledger_ref``
+    (account, kind, ref_type, ref_id) is the final guard."""
+    account = find_account(work.session, data["unit_id"])
+    if account is None:
+        raise RetryableError(f"no fee account for unit {data['unit_id']} yet; waiting for its unit.changed")
+    if (account.group_id, account.project_id) != (data["group_id"], data["project_id"]):
+        raise InvalidInput(f"charge {data['charge_id']}: unit {data['unit_id']} is not of project "
+                           f"{data['project_id']}", code="charge_unit_mismatch")
+    if sum((line["amount"] for line in data["lines"]), ZERO) != data["total"]:
+        raise InvalidInput(f"charge {data['charge_id']}: its lines do not add up to {data['total']}",
+                           code="charge_total_mismatch")
+    account = lock_account(work.session, account)
+    posted = work.session.scalars(select(LedgerEntry).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.kind == "charge",
+        LedgerEntry.ref_type == REPAIR_CHARGE, LedgerEntry.ref_id == data["charge_id"])).first()
+    if posted is not None:
+        return None
+    names = "、".join(f"{line['name']}x{line['quantity']}" for line in data["lines"])
+    description = f"有偿维修 {data['number']}: {names}"[:400]
+    project = work.session.get(Project, account.project_id)
+    occurred_on = data["posted_at"].astimezone(ZoneInfo(project.timezone if project else DEFAULT_TZ)).date()
+    try:
+        return post_entry(work, account, kind="charge", amount=data["total"], description=description,
+                          occurred_on=occurred_on, ref_type=REPAIR_CHARGE, ref_id=data["charge_id"])
+    except DuplicatePosting:
+        # posted by a concurrent copy after all: the retry finds it and posts nothing
+        raise RetryableError(f"charge {data['charge_id']} was posted concurrently") from None

@@ -21,11 +21,12 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (AlreadyRated, AppointmentRequired, BadReceivedTime, NotAssignedToYou,
+from ..exceptions import (AlreadyCharged, AlreadyRated, AppointmentRequired, BadReceivedTime,
+                          ConsentRequired, NoOneOnDuty, NotAPaidRepair, NotAssignedToYou, NotCoveredOnly,
                           NotYourStep, ProjectNotFound, ReopenWindowClosed, TicketNotFound,
                           TransitionNotAllowed, UnitNotFound, UnitRequired, UnknownSlaSetting)
 from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
-from . import clocks, sla, workflow
+from . import clocks, duty, paid, sla, workflow
 
 #: staff who may record a repair request on a resident's behalf
 INTAKE_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.ENGINEERING, Role.ENGINEERING_MANAGER,
@@ -167,6 +168,9 @@ def open_repair(work: Work, data: dict) -> Ticket:
     category = data.get("category") or "unclassified"
     appointment_at = data.get("appointment_at")
     if category == "in_home_paid":
+        if unit is None:
+            raise UnitRequired("a paid in-home repair is done in a unit and charged to its account: "
+                               "give the unit_id")
         if appointment_at is None:
             raise AppointmentRequired("a paid in-home repair needs a booked appointment time")
         if appointment_at <= now:
@@ -232,6 +236,7 @@ def snapshot(ticket: Ticket) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],
         **workflow_fields(ticket),
+        **paid.snapshot_fields(ticket),
         "version": ticket.version,
     }
 
@@ -296,8 +301,15 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
     system = Caller.system(ticket.group_id, "notify")
     move = workflow.step(ticket.status, workflow.ENGINEERING_NOTIFIED)
     if move is not None:
-        # still recorded: the notice dispatches it (to the duty phone: no technician named yet)
-        _move(work, ticket, move.to, workflow.ENGINEERING_NOTIFIED, system, at, via)
+        # still recorded: the notice dispatches it (to the duty phone: no technician named yet,
+        # unless the project has the on-duty technician assigned at once)
+        note = via
+        if ticket.assignee_id is None and duty.auto_assign_on_notice(work, ticket.project_id):
+            chosen = duty.choose(work, _project(work, ticket.project_id), ticket.category, at)
+            if chosen is not None:
+                ticket.assignee_id, ticket.assignee_name = chosen.technician_id, chosen.technician_name
+                note = f"{via}; on duty: {chosen.technician_name or chosen.technician_id}"
+        _move(work, ticket, move.to, workflow.ENGINEERING_NOTIFIED, system, at, note)
         ticket.dispatched_at = ticket.dispatched_at or at
     else:
         # dispatched by hand already (or further along): the notice is bookkeeping only
@@ -341,10 +353,64 @@ def _party(work: Work, ticket: Ticket, who: frozenset) -> str:
             return workflow.ASSIGNEE          # takes an order dispatched to the duty phone
         if caller.has_role(Role.ENGINEERING, Role.ENGINEERING_MANAGER):
             raise NotAssignedToYou(f"ticket {ticket.number} is assigned to {ticket.assignee_name or 'another technician'}")
+    if workflow.MANAGER in who and caller.has_role(Role.ENGINEERING_MANAGER):
+        return workflow.MANAGER
     if who == {workflow.RESIDENT}:
-        raise NotYourStep("the resident takes this step (signs or rates)")
+        raise NotYourStep("the resident takes this step (signs, rates, consents to or refuses a quote)")
     caller.require_role(*workflow.DISPATCH_ROLES)   # a staff role with no part: 403
+    if who == {workflow.MANAGER}:
+        raise NotYourStep("the engineering manager takes this step")
     raise NotYourStep("this step is the assigned technician's")
+
+
+def _check_guard(ticket: Ticket, guard: str | None) -> None:
+    """The condition a row of the table needs on the ticket (``workflow.GUARDS``), or its refusal."""
+    if guard == workflow.CHARGEABLE:
+        if ticket.category != paid.PAID:
+            raise NotAPaidRepair(f"ticket {ticket.number} is a {ticket.category} repair; only a paid "
+                                 "in-home repair is quoted")
+        if ticket.charge is not None:
+            raise AlreadyCharged(f"ticket {ticket.number} was charged already; a reopened paid repair "
+                                 "is rework on the same order (new paid work is a new request)")
+    elif guard == workflow.NO_CONSENT_NEEDED:
+        if ticket.category == paid.PAID and ticket.charge is None:
+            raise ConsentRequired(f"ticket {ticket.number} is a paid repair: quote it and have the "
+                                  "resident consent before completing it")
+    elif guard == workflow.NOT_COVERED:
+        if ticket.category != paid.NOT_COVERED:
+            raise NotCoveredOnly(f"ticket {ticket.number} is a {ticket.category} repair; the advice "
+                                 "reply closes not-covered requests only")
+    elif guard is not None:
+        raise ValueError(f"unknown guard {guard!r}")
+
+
+def _refused(ticket: Ticket, action: str) -> Exception:
+    """The typed refusal of a step not in the table."""
+    if workflow.REFUSALS.get((ticket.status, action)) == workflow.CONSENT_REQUIRED:
+        return ConsentRequired(f"ticket {ticket.number}'s quote waits for the resident's consent; "
+                               "it is completed only once they consented",
+                               details={"status": ticket.status, "action": action})
+    return TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} repair",
+                                details={"status": ticket.status, "action": action})
+
+
+def _same_household(work: Work, ticket: Ticket) -> None:
+    """A resident answers a quote only for the household the ticket is theirs: a later household
+    of the unit is answered as for a ticket that does not exist."""
+    if ticket.household_id is None or not ticket.unit_id:
+        return
+    unit = work.session.get(UnitCopy, ticket.unit_id)
+    if unit is not None and unit.household_id not in (None, ticket.household_id):
+        raise TicketNotFound(f"no ticket {ticket.id}")
+
+
+def _assign_on_duty(work: Work, ticket: Ticket, at: datetime):
+    """The on-duty technician for the ticket's category with the fewest open orders."""
+    chosen = duty.choose(work, _project(work, ticket.project_id), ticket.category, at)
+    if chosen is None:
+        raise NoOneOnDuty(f"nobody on the on-duty list takes {ticket.category} repairs now; name the "
+                          "technician", details={"category": ticket.category})
+    return chosen
 
 
 def _ticket_for_change(work: Work, ticket_id: str) -> Ticket:
@@ -367,14 +433,22 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         raise AlreadyRated(f"ticket {ticket.number} is rated already")
     move = workflow.step(ticket.status, action)
     if move is None:
-        raise TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} repair",
-                                   details={"status": ticket.status, "action": action})
+        raise _refused(ticket, action)
     party = _party(work, ticket, move.who)
+    _check_guard(ticket, move.guard)
+    if party == workflow.RESIDENT and action in (workflow.CONSENT, workflow.REFUSE):
+        _same_household(work, ticket)
     note = (data.get("note") or "").strip()
+    before = ticket.status
     if action == workflow.DISPATCH:
-        ticket.assignee_id, ticket.assignee_name = data["assignee_id"], data.get("assignee_name") or ""
+        if data.get("assignee_id"):
+            ticket.assignee_id, ticket.assignee_name = data["assignee_id"], data.get("assignee_name") or ""
+            note = note or f"to {ticket.assignee_name or ticket.assignee_id}"
+        else:
+            chosen = _assign_on_duty(work, ticket, now)
+            ticket.assignee_id, ticket.assignee_name = chosen.technician_id, chosen.technician_name
+            note = note or f"on duty: {chosen.technician_name or chosen.technician_id}"
         ticket.dispatched_at = now
-        note = note or f"to {ticket.assignee_name or ticket.assignee_id}"
     elif action == workflow.ACCEPT:
         if ticket.assignee_id is None:
             ticket.assignee_id, ticket.assignee_name = caller.user_id, caller.name
@@ -388,6 +462,24 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         ticket.materials = [{"name": m["name"], "quantity": m["quantity"], "unit": m["unit"]}
                             for m in data.get("materials") or ()]
         note = note or data["work_done"][:200]
+        if before == workflow.CONSENTED:
+            charge = paid.post_charge(work, ticket, now)
+            note = f"{note}; charge {charge.total} {charge.currency}"
+    elif action == workflow.QUOTE:
+        quote = paid.quote(work, ticket, data["lines"], note, now)
+        note = f"quote {quote.revision}: {quote.total} {paid.CURRENCY}" + (f"; {note}" if note else "")
+    elif action == workflow.CONSENT:
+        quote = paid.decide(work, ticket, True, now)
+        note = note or f"consented to quote {quote.revision}: {quote.total} {paid.CURRENCY}"
+    elif action == workflow.REFUSE:
+        paid.decide(work, ticket, False, now, reason=data["reason"])
+        ticket.cancel_reason = data["reason"]
+        clocks.cancel_running(ticket, now)
+        note = note or data["reason"][:200]
+    elif action == workflow.REPLY:
+        paid.reply(work, ticket, data["advice"], now)
+        clocks.meet(ticket, sla.REPLY, now)
+        note = note or data["advice"][:200]
     elif action == workflow.CONFIRM:
         ticket.confirmed_at = now
     elif action == workflow.RATE:
@@ -510,5 +602,6 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
                      "note": h.note} for h in ticket.history],
         **workflow_fields(ticket),
+        **paid.snapshot_fields(ticket),
         "version": ticket.version,
     }
