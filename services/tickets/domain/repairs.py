@@ -7,6 +7,7 @@ phone call (then ``received_at`` is when the resident called, and the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,9 @@ OPEN_STATUSES = workflow.OPEN_STATES
 MAX_BACKDATE = timedelta(days=2)
 CLOCK_SKEW = timedelta(minutes=2)
 NUMBER_PREFIX = {"repair": "BX"}
+#: kind-specific parts of a ticket's snapshot and reply, ``{name: fn(ticket)}``: each kind's rules
+#: module adds its own (``complaints``: "complaint", "documents"); a part is None / [] on other kinds
+PARTS: dict[str, Callable[[Ticket], object]] = {}
 
 
 # -- settings (kernel.settings; the catalogue is sla.SETTINGS) ------------------
@@ -232,8 +236,14 @@ def snapshot(ticket: Ticket) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],
         **workflow_fields(ticket),
+        **parts(ticket),
         "version": ticket.version,
     }
+
+
+def parts(ticket: Ticket) -> dict:
+    """The kind-specific parts (:data:`PARTS`) of the ticket."""
+    return {name: part(ticket) for name, part in PARTS.items()}
 
 
 def deadline_fields(d: TicketDeadline) -> dict:
@@ -510,5 +520,6 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
                      "note": h.note} for h in ticket.history],
         **workflow_fields(ticket),
+        **parts(ticket),
         "version": ticket.version,
     }
