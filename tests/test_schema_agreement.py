@@ -25,6 +25,9 @@ FORWARDED = {
     gw.SlaSettingIn: (tickets.SlaSettingIn, {"project_id"}),
     gw.TicketQuery: (tickets.TicketQuery, set()),
     gw.MaterialIn: (tickets.MaterialIn, set()),
+    gw.ComplaintIn: (tickets.ComplaintIn, set()),
+    gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
+    gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
 }
 
 
