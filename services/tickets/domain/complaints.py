@@ -154,12 +154,14 @@ def register(work: Work, data: dict) -> Ticket:
     (``Caller.system``) on a revisit's behalf."""
     source = intake(work, data, staff_roles=DESK_ROLES)
     project, received_at, now = source["project"], source["received_at"], work.clock.now()
-    complaint_class = data.get("complaint_class") or csla.MINOR
+    # a resident says what and about whom; the service centre classifies (reclassify)
+    complaint_class = (None if work.caller.is_resident else data.get("complaint_class")) or csla.MINOR
+    revisit_ticket_id = None if work.caller.is_resident else data.get("revisit_ticket_id")
     department = data.get("department") or "customer_service"
     ticket = new_ticket(work, KIND, source, category=department, status=REGISTERED, content=data["content"])
     complaint = Complaint(ticket_id=ticket.id, group_id=ticket.group_id, project_id=ticket.project_id,
                           complaint_class=complaint_class, department=department, form=source["form"],
-                          revisit_ticket_id=data.get("revisit_ticket_id"))
+                          revisit_ticket_id=revisit_ticket_id)
     values = work.settings.values(project.id)
     start = lambda kind, due: clocks.start(work, ticket, kind, due, started_at=received_at,  # noqa: E731
                                            responsible_role=csla.responsible(kind, department))
@@ -171,8 +173,7 @@ def register(work: Work, data: dict) -> Ticket:
     for kind, due in csla.class_dues(work, project, complaint_class, received_at=received_at,
                                      classed_at=received_at).items():
         start(kind, due)
-    via = f"{source['channel']}, {source['form']}" + (f", revisit {data['revisit_ticket_id']}"
-                                                      if data.get("revisit_ticket_id") else "")
+    via = f"{source['channel']}, {source['form']}" + (f", revisit {revisit_ticket_id}" if revisit_ticket_id else "")
     ticket.history.append(repairs._log(ticket, work.caller, now, "registered",
                                        f"{via}: {complaint_class}, {department}"))
     work.session.add(ticket)

@@ -1,7 +1,7 @@
 """Warranty-quality complaints (质量投诉, domain/quality.py): recorded with their three clocks,
 the notices' deliveries meeting them, the joint assessment, the out-of-warranty explanation and a
 compensation claim decided by the service-centre manager / GM -- on the injectable clock."""
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
