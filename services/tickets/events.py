@@ -6,6 +6,10 @@
 | ticket.changed | a ticket is recorded or changes (the whole ticket + ``version``) | -- (gateway's read model) |
 | ticket.status_changed | a repair moves along its workflow (domain/workflow.py) | -- (later consumers) |
 | setting.changed | a project's SLA figure changed (kernel.settings) | -- (audit, later consumers) |
+| complaint.registered | a complaint (TS-) or warranty-quality complaint (ZL-) is registered | archive, notify |
+| complaint.replied | a complaint's first response, written reply, resolution (quality: explanation, compensation decision) | archive |
+| complaint.reclassified | a person changed a complaint's class (who, when, why) | -- |
+| complaint.upgraded | unresolved 30 days, a complaint became major by itself (once) | -- |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:

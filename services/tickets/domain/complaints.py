@@ -84,6 +84,9 @@ workflow.register(KIND, TABLE)
 repairs.NUMBER_PREFIX[KIND] = "TS"
 
 UPGRADE_JOB = "complaint-upgrade"
+#: called with ``(work, ticket)`` in the transaction that resolves a complaint (either kind):
+#: other rules hook in here (the revisit within 3 days of handling)
+RESOLVED_HOOKS: list = []
 
 
 # -- intake (shared with warranty-quality complaints) ---------------------------------------
@@ -378,7 +381,16 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         note = note or data["reason"]
     if move.to == CLOSED and ticket.closed_at is None:
         ticket.closed_at = now
-    return finish(work, ticket, move.to, action, caller, now, note[:500])
+    finish(work, ticket, move.to, action, caller, now, note[:500])
+    if action == RESOLVE:
+        resolved(work, ticket)
+    return ticket
+
+
+def resolved(work: Work, ticket: Ticket) -> None:
+    """Run :data:`RESOLVED_HOOKS` on a complaint just resolved (its state and events recorded)."""
+    for hook in RESOLVED_HOOKS:
+        hook(work, ticket)
 
 
 def _first_response(ticket: Ticket, complaint: Complaint, at: datetime) -> None:

@@ -201,7 +201,10 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         note = note or data["reason"]
     if move.to in (CLOSED, CANCELLED):
         clocks.cancel_running(ticket, now)
-    return complaints.finish(work, ticket, move.to, step, caller, now, note[:500])
+    complaints.finish(work, ticket, move.to, step, caller, now, note[:500])
+    if move.to == RESOLVED:
+        complaints.resolved(work, ticket)
+    return ticket
 
 
 # -- the ticket's complaint part ------------------------------------------------------------------

@@ -448,3 +448,13 @@ def test_a_major_complaint_is_not_upgraded(db, clock):
     with Session() as s:
         assert len(s.scalars(select(ComplaintClassChange).where(
             ComplaintClassChange.ticket_id == ticket_id)).all()) == 1
+
+
+def test_other_rules_hook_into_the_resolution(session, clock, registry):
+    seen = []
+    complaints.RESOLVED_HOOKS.append(lambda w, t: seen.append((t.number, t.status)))
+    try:
+        ticket = walk(session, clock, register(session, clock), "resolved")
+    finally:
+        complaints.RESOLVED_HOOKS.pop()
+    assert seen == [(ticket.number, "resolved")]      # in the same transaction, once

@@ -130,6 +130,8 @@ def test_a_compensation_claim_is_decided_by_the_centre_manager_or_gm(session, cl
     assert (row.compensation_decision, row.decided_by, row.decided_at) == ("granted", decider.user_id, clock.now())
     changed = [e["data"] for e in outbox_events(session, Base) if e["type"] == "ticket.changed"][-1]
     assert changed["complaint"]["compensation"]["decided_by"]["user_id"] == decider.user_id
+    [reply] = [e["data"] for e in outbox_events(session, Base) if e["type"] == "complaint.replied"]
+    assert (reply["reply_kind"], reply["by"]["user_id"]) == ("compensation_decision", decider.user_id)
     assert changed["complaint"]["compensation"]["claim"] == "墙纸和地板被泡坏，要求赔偿3000元"
 
 
