@@ -105,6 +105,7 @@ def test_within_the_warranty_the_developer_repairs_it(session, clock, registry):
 def test_out_of_the_warranty_an_explanation_closes_it(session, clock, registry):
     ticket = register(session, clock)
     act(session, clock, ENG_MGR, ticket, "assess", within_warranty=False, body="已过两年保修期")
+    clock.advance(hours=3)
     act(session, clock, CS, ticket, "explain", body="您好，该部位保修期为两年，已于2026年5月届满……")
     assert ticket.status == "closed" and ticket.closed_at == clock.now()
     replies = [e["data"] for e in outbox_events(session, Base) if e["type"] == "complaint.replied"]
