@@ -32,6 +32,9 @@ FORWARDED = {
     gw.RetireItemIn: (tickets.RetireItemIn, set()),
     gw.DutyEntryIn: (tickets.DutyEntryIn, set()),
     gw.DutyRosterIn: (tickets.DutyRosterIn, set()),
+    gw.ComplaintIn: (tickets.ComplaintIn, set()),
+    gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
+    gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
 }
 
 

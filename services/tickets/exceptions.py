@@ -129,3 +129,13 @@ class NoOneOnDuty(Conflict):
     category at this time (HTTP 409): name the technician instead."""
 
     default_code = "no_one_on_duty"
+class ClassUnchanged(Conflict):
+    """A complaint reclassified to the class it has (HTTP 409)."""
+
+    default_code = "class_unchanged"
+
+
+class WrittenReplyMissing(RuleViolation):
+    """A written complaint is closed only after its written reply is on file (HTTP 422)."""
+
+    default_code = "written_reply_missing"

@@ -144,7 +144,3 @@ def advice_fields(ticket: Ticket) -> dict | None:
     return {"text": document.body, "at": document.written_at,
             "by": {"user_id": document.written_by, "name": document.written_by_name or ""}}
 
-
-def snapshot_fields(ticket: Ticket) -> dict:
-    """The paid repair's and the not-covered reply's parts of the ticket's snapshot."""
-    return {"quote": quote_fields(ticket), "charge": charge_fields(ticket), "advice": advice_fields(ticket)}

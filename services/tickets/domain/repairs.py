@@ -7,6 +7,7 @@ phone call (then ``received_at`` is when the resident called, and the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,12 @@ OPEN_STATUSES = workflow.OPEN_STATES
 MAX_BACKDATE = timedelta(days=2)
 CLOCK_SKEW = timedelta(minutes=2)
 NUMBER_PREFIX = {"repair": "BX"}
+#: kind-specific parts of a ticket's snapshot and reply, ``{name: fn(ticket)}``: each kind's rules
+#: module adds its own (``complaints``: "complaint", "documents"); a part is None / [] on other kinds
+PARTS: dict[str, Callable[[Ticket], object]] = {
+    # the paid repair's quote and charge, the not-covered reply's advice (domain/paid.py)
+    "quote": paid.quote_fields, "charge": paid.charge_fields, "advice": paid.advice_fields,
+}
 
 
 # -- settings (kernel.settings; the catalogue is sla.SETTINGS) ------------------
@@ -236,9 +243,14 @@ def snapshot(ticket: Ticket) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],
         **workflow_fields(ticket),
-        **paid.snapshot_fields(ticket),
+        **parts(ticket),
         "version": ticket.version,
     }
+
+
+def parts(ticket: Ticket) -> dict:
+    """The kind-specific parts (:data:`PARTS`) of the ticket."""
+    return {name: part(ticket) for name, part in PARTS.items()}
 
 
 def deadline_fields(d: TicketDeadline) -> dict:
@@ -299,7 +311,7 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
             if rebased is not None:
                 clocks.move(work, deadline, rebased, started_at=at)
     system = Caller.system(ticket.group_id, "notify")
-    move = workflow.step(ticket.status, workflow.ENGINEERING_NOTIFIED)
+    move = workflow.step(ticket.status, workflow.ENGINEERING_NOTIFIED, ticket.kind)
     if move is not None:
         # still recorded: the notice dispatches it (to the duty phone: no technician named yet,
         # unless the project has the on-duty technician assigned at once)
@@ -527,9 +539,11 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
                  category: str | None = None, channel: str | None = None,
                  assignee_id: str | None = None, received_from: datetime | None = None,
                  received_to: datetime | None = None, sla_state: str | None = None, limit: int = 50,
-                 offset: int = 0) -> tuple[list[Ticket], int]:
+                 offset: int = 0, where: tuple = ()) -> tuple[list[Ticket], int]:
+    """A page of tickets in the caller's scope; ``where``: a kind's own conditions on ``Ticket``
+    (e.g. a complaint's class)."""
     caller = work.caller
-    query = select(Ticket)
+    query = select(Ticket).where(*where)
     if unit_id:
         unit = work.session.get(UnitCopy, unit_id)
         if unit is None:
@@ -602,6 +616,6 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
                      "note": h.note} for h in ticket.history],
         **workflow_fields(ticket),
-        **paid.snapshot_fields(ticket),
+        **parts(ticket),
         "version": ticket.version,
     }
