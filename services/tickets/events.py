@@ -101,47 +101,6 @@ class Material(Schema):
     unit = fields.String(required=True)
 
 
-class PricedLine(Schema):
-    """A line of a paid repair's quote or charge, priced from the project's price list."""
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    unit = fields.String(required=True)
-    quantity = fields.Decimal(required=True, as_string=True)     # exact: "2", "1.5"
-    unit_price = Money(required=True)
-    amount = Money(required=True)                                # unit_price x quantity, at the fen
-
-
-class Quote(Schema):
-    """A paid repair's current quote (报价): pending (the resident decides), consented, refused."""
-    quote_id = fields.String(required=True)
-    revision = fields.Integer(required=True)                     # 1, 2, ...: a re-quote supersedes
-    status = fields.String(required=True, validate=validate.OneOf(["pending", "consented", "refused"]))
-    lines = fields.List(fields.Nested(PricedLine), required=True)
-    total = Money(required=True)
-    currency = fields.String(required=True)
-    priced_on = fields.Date(required=True)                       # the price list of that local day
-    quoted_at = fields.AwareDateTime(required=True)
-    quoted_by = fields.Nested(UserRef, required=True)
-    note = fields.String(required=True)
-    consented_at = fields.AwareDateTime(allow_none=True)
-    refused_at = fields.AwareDateTime(allow_none=True)
-    refusal_reason = fields.String(allow_none=True)
-
-
-class Charge(Schema):
-    """The charge put on a paid repair at completion (what ``ticket.charge_posted`` carried)."""
-    charge_id = fields.String(required=True)
-    lines = fields.List(fields.Nested(PricedLine), required=True)
-    total = Money(required=True)
-    currency = fields.String(required=True)
-    posted_at = fields.AwareDateTime(required=True)
-
-
-class Advice(Schema):
-    """The engineering manager's reply to a not-covered request (不属维修范围的答复)."""
-    text = fields.String(required=True)
-    at = fields.AwareDateTime(required=True)
-    by = fields.Nested(UserRef, required=True)
 class ClassChange(Schema):
     """One change of a complaint's class (the registration's own class first: ``from_class`` None)."""
     from_class = fields.String(allow_none=True)
@@ -191,6 +150,49 @@ class Document(Schema):
     body = fields.String(required=True)
     written_by = fields.Nested(UserRef, required=True)
     written_at = fields.AwareDateTime(required=True)
+
+
+class PricedLine(Schema):
+    """A line of a paid repair's quote or charge, priced from the project's price list."""
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    quantity = fields.Decimal(required=True, as_string=True)     # exact: "2", "1.5"
+    unit_price = Money(required=True)
+    amount = Money(required=True)                                # unit_price x quantity, at the fen
+
+
+class Quote(Schema):
+    """A paid repair's current quote (报价): pending (the resident decides), consented, refused."""
+    quote_id = fields.String(required=True)
+    revision = fields.Integer(required=True)                     # 1, 2, ...: a re-quote supersedes
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "consented", "refused"]))
+    lines = fields.List(fields.Nested(PricedLine), required=True)
+    total = Money(required=True)
+    currency = fields.String(required=True)
+    priced_on = fields.Date(required=True)                       # the price list of that local day
+    quoted_at = fields.AwareDateTime(required=True)
+    quoted_by = fields.Nested(UserRef, required=True)
+    note = fields.String(required=True)
+    consented_at = fields.AwareDateTime(allow_none=True)
+    refused_at = fields.AwareDateTime(allow_none=True)
+    refusal_reason = fields.String(allow_none=True)
+
+
+class Charge(Schema):
+    """The charge put on a paid repair at completion (what ``ticket.charge_posted`` carried)."""
+    charge_id = fields.String(required=True)
+    lines = fields.List(fields.Nested(PricedLine), required=True)
+    total = Money(required=True)
+    currency = fields.String(required=True)
+    posted_at = fields.AwareDateTime(required=True)
+
+
+class Advice(Schema):
+    """The engineering manager's reply to a not-covered request (不属维修范围的答复)."""
+    text = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    by = fields.Nested(UserRef, required=True)
 
 
 class TicketChanged(Schema):
@@ -257,12 +259,6 @@ class TicketStatusChanged(Schema):
     version = fields.Integer(required=True)
 
 
-class TicketChargePosted(Schema):
-    """A paid repair's charge, put on the order at completion, for billing to post to the unit's
-    fee account. ``charge_id`` is billing's idempotency key: the same charge is posted once,
-    however often the event arrives. Published ``mandatory`` (not an optional subscriber): while
-    no queue is bound for it the outbox keeps it (see README, Event catalogue)."""
-    charge_id = fields.String(required=True)
 COMPLAINT_KINDS = ["complaint", "quality"]
 COMPLAINT_CHANNELS = ["phone", "visit", "portal", "letter", "staff", "revisit"]
 REPLY_KINDS = ["first_response", "written_reply", "resolution", "explanation", "compensation_decision"]
@@ -318,12 +314,6 @@ class ComplaintReclassified(Schema):
     number = fields.String(required=True)
     group_id = fields.String(required=True)
     project_id = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    household_id = fields.String(allow_none=True)
-    lines = fields.List(fields.Nested(PricedLine), required=True, validate=validate.Length(min=1))
-    total = Money(required=True)
-    currency = fields.String(required=True, validate=validate.OneOf(["CNY"]))
-    posted_at = fields.AwareDateTime(required=True)
     unit_id = fields.String(allow_none=True)
     from_class = fields.String(required=True)
     to_class = fields.String(required=True)
@@ -344,6 +334,24 @@ class ComplaintUpgraded(Schema):
     received_at = fields.AwareDateTime(required=True)
     days = fields.Integer(required=True)
     at = fields.AwareDateTime(required=True)
+
+
+class TicketChargePosted(Schema):
+    """A paid repair's charge, put on the order at completion, for billing to post to the unit's
+    fee account. ``charge_id`` is billing's idempotency key: the same charge is posted once,
+    however often the event arrives. Published ``mandatory`` (not an optional subscriber): while
+    no queue is bound for it the outbox keeps it (see README, Event catalogue)."""
+    charge_id = fields.String(required=True)
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(PricedLine), required=True, validate=validate.Length(min=1))
+    total = Money(required=True)
+    currency = fields.String(required=True, validate=validate.OneOf(["CNY"]))
+    posted_at = fields.AwareDateTime(required=True)
 
 
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
