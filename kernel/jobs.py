@@ -277,6 +277,8 @@ class JobExecutor(PollingLoop):
     name: str = field(default_factory=_runner_name)
     #: periodic kinds: ``{kind: seconds}`` (each kind must have a handler)
     every: Mapping[str, float] = field(default_factory=dict)
+    #: the service's settings catalogue (kernel.settings): ``work.settings`` in the handlers
+    settings: Any = None
 
     def __post_init__(self):
         self.model = job_table(self.base)
@@ -409,7 +411,8 @@ class JobExecutor(PollingLoop):
                                     job.kind, job.key)
                         return "lost"
                     work = Work.build(session, self.clock, Caller.system(job.group_id, self.service),
-                                      base=self.base, contract=self.contract, secret=self.secret)
+                                      base=self.base, contract=self.contract, secret=self.secret,
+                                      settings=self.settings)
                     handler(work, job)
                     wrote_events = bool(session.info.pop("outbox_dirty", False))
             except Exception as exc:
@@ -444,7 +447,8 @@ class JobExecutor(PollingLoop):
 class JobRunner(DependencyProvider):
     """Runs the service's scheduled jobs in a background thread of the container.
 
-    ``JobRunner(CONTRACT, {"kind": handler}, every={"kind": seconds})``; config: ``JOBS_ENABLED``
+    ``JobRunner(CONTRACT, {"kind": handler}, every={"kind": seconds}, settings=CATALOGUE)``
+    (``settings``: the handlers' ``work.settings``, as ``UnitOfWork``'s); config: ``JOBS_ENABLED``
     (true), ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
     ``JOBS_BATCH_SIZE`` (20), ``JOBS_LEASE_SECONDS`` (60), ``JOBS_RETRY_BASE`` (30 s),
     ``JOBS_RETRY_MAX`` (3600 s), ``JOBS_EVERY_<KIND>`` (a periodic kind's interval, s). Injected
@@ -454,9 +458,10 @@ class JobRunner(DependencyProvider):
     shared_clock = SharedClock()
 
     def __init__(self, contract: EventContract, handlers: Mapping[str, Handler],
-                 every: Mapping[str, float] | None = None):
+                 every: Mapping[str, float] | None = None, settings=None):
         self.contract = contract
         self.handlers = dict(handlers)
+        self.catalogue = settings
         self.every = dict(every or {})
         unknown = sorted(set(self.every) - set(self.handlers))
         if unknown:
@@ -482,6 +487,7 @@ class JobRunner(DependencyProvider):
             backoff=Backoff(base=float(get("JOBS_RETRY_BASE", 30)),
                             cap=float(get("JOBS_RETRY_MAX", 3600))),
             every=intervals(self.every, config),
+            settings=self.catalogue,
         )
         self.secret = secret_from(config)
 

@@ -25,6 +25,7 @@ FORWARDED = {
     gw.SlaSettingIn: (tickets.SlaSettingIn, {"project_id"}),
     gw.TicketQuery: (tickets.TicketQuery, set()),
     gw.MaterialIn: (tickets.MaterialIn, set()),
+    gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
 }
 
 

@@ -64,3 +64,27 @@ class ReopenWindowClosed(RuleViolation):
     """Closed longer ago than the project's ``repair.reopen_days`` (HTTP 422)."""
 
     default_code = "reopen_window_closed"
+
+
+class DeadlineNotFound(NotFound):
+    """The ticket has no clock of that kind (HTTP 404)."""
+
+    default_code = "deadline_not_found"
+
+
+class DeadlineNotRunning(Conflict):
+    """The clock was met or cancelled: there is nothing to extend (HTTP 409)."""
+
+    default_code = "deadline_not_running"
+
+
+class ExtensionNotLater(RuleViolation):
+    """An approved overrun (超时审批) moves the due time later, and into the future (HTTP 422)."""
+
+    default_code = "extension_not_later"
+
+
+class ExtensionReasonRequired(InvalidInput):
+    """An approved overrun says why (HTTP 400)."""
+
+    default_code = "extension_reason_required"

@@ -5,12 +5,13 @@ from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.errors import RetryableError
+from kernel.jobs import JobRunner
 from kernel.messaging import Event
 from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import copies, repairs, sla
+from .domain import alerts, copies, overruns, repairs, sla
 from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
@@ -21,6 +22,7 @@ TICKET_OUT = schemas.TicketOut()
 REPAIR_IN = schemas.RepairRequestIn()
 DELIVERED_IN = schemas.NotificationDeliveredIn()
 TRANSITION_IN = schemas.TransitionIn()
+EXTENSION_IN = schemas.ExtensionIn()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -36,7 +38,9 @@ class TicketsService:
     db = Database(Base)
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT, settings=sla.SETTINGS)
-
+    # the SLA sweep (domain/alerts.py): one replica runs it every JOBS_EVERY_SLA_SWEEP seconds
+    jobs = JobRunner(CONTRACT, {alerts.SWEEP: alerts.run_sweep}, every={alerts.SWEEP: alerts.SWEEP_EVERY},
+                     settings=sla.SETTINGS)
 
     def _out(self, ticket, work):
         return TICKET_OUT.dump(repairs.ticket_view(ticket, self.clock.now(), work.caller))
@@ -63,6 +67,15 @@ class TicketsService:
         command["ticket_id"] = str(ticket_id)
         return work.idempotent(idempotency_key, "transition", command, lambda: self._out(
             repairs.transition(work, command["ticket_id"], command["action"], command), work))
+
+    @rpc
+    def extend_deadline(self, ticket_id, data, idempotency_key=None):
+        """An approved overrun (超时审批) of one clock: ``data = {"kind", "new_due_at", "reason"}``
+        (schemas.ExtensionIn; domain/overruns.py)."""
+        work, command = self.work(), EXTENSION_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "extend_deadline", command, lambda: self._out(
+            overruns.extend_deadline(work, command["ticket_id"], command), work))
 
     @rpc
     def get_ticket(self, ticket_id):
