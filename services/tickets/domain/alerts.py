@@ -45,7 +45,6 @@ fraction of a ticket's events.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, NamedTuple
@@ -88,6 +87,8 @@ class SweepResult:
     lost: int = 0             # another run took it between the read and the update
     batches: int = 0
     left: set = field(default_factory=set)      # ids still due after this sweep (skipped, lost)
+    #: the tickets with alerts not yet published as ticket.changed: id -> (ticket, [(type, clock)])
+    changed: dict = field(default_factory=dict)
     tickets: int = 0          # tickets that got ticket.changed
     told: list = field(default_factory=list)    # (event type, ticket number, clock kind), in order
 
@@ -118,9 +119,10 @@ def sweep(work: Work, *, batch: int = BATCH, now: datetime | None = None) -> Swe
         if not rows:
             break
         result.batches += 1
-        alert(work, rows, now, result)
+        alert(work, rows, now, result, publish=False)
         if len(rows) < batch:
             break
+    publish_changes(work, result, now)
     return result
 
 
@@ -145,9 +147,11 @@ def due(work: Work, now: datetime, limit: int = BATCH, exclude: Iterable[str] = 
 
 # -- one batch ------------------------------------------------------------------------
 
-def alert(work: Work, rows: list[Due], now: datetime, result: SweepResult | None = None) -> SweepResult:
-    """Tell what ``rows`` (clocks read as due at ``now``) have to tell; each ticket with an
-    alert gets one ``ticket.changed``."""
+def alert(work: Work, rows: list[Due], now: datetime, result: SweepResult | None = None, *,
+          publish: bool = True) -> SweepResult:
+    """Tell what ``rows`` (clocks read as due at ``now``) have to tell. Each ticket with an
+    alert gets one ``ticket.changed`` -- here, or (``publish=False``) by :func:`publish_changes`
+    once the whole sweep is done."""
     result = result if result is not None else SweepResult()
     session = work.session
     ticket_ids = sorted({r.ticket_id for r in rows})
@@ -159,7 +163,6 @@ def alert(work: Work, rows: list[Due], now: datetime, result: SweepResult | None
         locked = set(ticket_ids)         # SQLite: one writer at a time, and we are it
     tickets = {t.id: t for t in session.scalars(
         select(Ticket).where(Ticket.id.in_(sorted(locked))).execution_options(populate_existing=True))}
-    told: OrderedDict[str, list] = OrderedDict()
     for row in rows:
         ticket = tickets.get(row.ticket_id)
         if ticket is None:
@@ -189,22 +192,28 @@ def alert(work: Work, rows: list[Due], now: datetime, result: SweepResult | None
             extension.breached_at = now
         work.events.record(what, payload(ticket, deadline, what, now, extension),
                            group_id=ticket.group_id, project_id=ticket.project_id)
-        told.setdefault(ticket.id, []).append((what, deadline))
+        result.changed.setdefault(ticket.id, (ticket, []))[1].append((what, deadline))
         result.told.append((what, ticket.number, deadline.kind))
         if what == WARNING:
             result.warnings += 1
         else:
             result.breaches += 1
-    for ticket_id, alerts in told.items():
-        ticket = tickets[ticket_id]
-        for what, deadline in alerts:
+    if publish:
+        publish_changes(work, result, now)
+    return result
+
+
+def publish_changes(work: Work, result: SweepResult, now: datetime) -> None:
+    """One history entry per alert, ``version + 1`` and ``ticket.changed`` per ticket told."""
+    for ticket, told in result.changed.values():
+        for what, deadline in told:
             ticket.history.append(repairs._log(ticket, work.caller, now, HISTORY[what],
                                                _note(what, deadline, now)))
         ticket.updated_at = now
         ticket.version += 1
         repairs.record_changed(work, ticket)
         result.tickets += 1
-    return result
+    result.changed = {}
 
 
 def decide(deadline: TicketDeadline, now: datetime):
