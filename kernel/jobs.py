@@ -399,7 +399,7 @@ class JobExecutor(PollingLoop):
                         # writes (on PostgreSQL this UPDATE also holds the row while the handler runs)
                         following = now + timedelta(seconds=job.every)
                         done = dict(status="pending", due_at=following, next_attempt_at=following,
-                                    attempts=0, leased_by=None)
+                                    attempts=0)      # leased_by stays: who ran the last period
                     else:
                         done = dict(status="done")
                     marked = session.execute(

@@ -388,7 +388,7 @@ def test_a_periodic_kind_is_one_row_that_runs_once_per_interval(Session, clock):
     assert (row.key, row.status, row.attempts, row.next_attempt_at, row.due_at, row.finished_at,
             row.leased_by, row.lease_until) == (
         "every", "pending", 0, start + timedelta(seconds=15), start + timedelta(seconds=15), start,
-        None, None)
+        runner.name, None)                                # who ran the last period
     assert runner.run_once() == 0                         # the next period is not due yet
     clock.advance(seconds=14)
     assert runner.run_once() == 0
