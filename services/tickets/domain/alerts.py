@@ -27,8 +27,9 @@ then NULL; a met or cancelled clock has NULL -- it never alerts.
   due time, nothing told.
 
 **Exactly once.** Each row is updated on the condition that ``next_alert_at`` is still what
-the sweep read (``UPDATE .. WHERE id = :id AND next_alert_at = :seen``), and the event is
-recorded in the same transaction (outbox). An overlapping run (another replica, a run that
+the sweep read (``UPDATE .. WHERE id = :id AND next_alert_at = :seen``; on PostgreSQL one
+``UPDATE .. FROM (VALUES ..) .. RETURNING`` per batch), and the event is recorded in the same
+transaction (outbox). An overlapping run (another replica, a run that
 outlived its lease) that read the same row updates nothing and tells nothing; on
 PostgreSQL it does not even see the row (``SKIP LOCKED``). A ticket that a request is
 changing right now (its row locked) is left for the next sweep, so a sweep never waits on a
@@ -49,13 +50,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import cast, column, select, update
+from sqlalchemy import values as sa_values
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kernel.work import Work
 
 from .. import events
-from ..models import Ticket, TicketDeadline
+from ..models import DeadlineExtension, Ticket, TicketDeadline
 from . import clocks, repairs
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,7 @@ def alert(work: Work, rows: list[Due], now: datetime, result: SweepResult | None
         locked = set(ticket_ids)         # SQLite: one writer at a time, and we are it
     tickets = {t.id: t for t in session.scalars(
         select(Ticket).where(Ticket.id.in_(sorted(locked))).execution_options(populate_existing=True))}
+    decided = []
     for row in rows:
         ticket = tickets.get(row.ticket_id)
         if ticket is None:
@@ -175,11 +178,11 @@ def alert(work: Work, rows: list[Due], now: datetime, result: SweepResult | None
             result.left.add(row.id)
             continue
         what, values, extension = decide(deadline, now)
-        updated = session.execute(
-            update(TicketDeadline).where(TicketDeadline.id == deadline.id,
-                                         TicketDeadline.next_alert_at == row.next_alert_at)
-            .values(**values).execution_options(synchronize_session=False))
-        if updated.rowcount != 1:
+        decided.append((row, ticket, deadline, what, values, extension))
+    applied = _apply(session, decided)
+    tell = []           # recorded after the updates: no outbox row is flushed between two of them
+    for row, ticket, deadline, what, values, extension in decided:
+        if row.id not in applied:
             result.lost += 1
             result.left.add(row.id)
             continue
@@ -189,29 +192,67 @@ def alert(work: Work, rows: list[Due], now: datetime, result: SweepResult | None
             result.rearmed += 1
             continue
         if extension is not None:
-            extension.breached_at = now
-        work.events.record(what, payload(ticket, deadline, what, now, extension),
-                           group_id=ticket.group_id, project_id=ticket.project_id)
+            set_committed_value(extension, "breached_at", now)
+            session.execute(update(DeadlineExtension).where(DeadlineExtension.id == extension.id)
+                            .values(breached_at=now).execution_options(synchronize_session=False))
+        tell.append((ticket, what, payload(ticket, deadline, what, now, extension)))
         result.changed.setdefault(ticket.id, (ticket, []))[1].append((what, deadline))
         result.told.append((what, ticket.number, deadline.kind))
         if what == WARNING:
             result.warnings += 1
         else:
             result.breaches += 1
+    for ticket, what, data in tell:
+        work.events.record(what, data, group_id=ticket.group_id, project_id=ticket.project_id)
     if publish:
         publish_changes(work, result, now)
     return result
 
 
+def _apply(session, decided) -> set[str]:
+    """Update each decided clock on the condition that ``next_alert_at`` is still what the sweep
+    read; the ids updated. On PostgreSQL one statement for the batch (``UPDATE .. FROM (VALUES
+    ..) .. RETURNING``), elsewhere one per clock."""
+    if not decided:
+        return set()
+    D = TicketDeadline
+    if session.get_bind().dialect.name != "postgresql":
+        applied = set()
+        for row, _, _, _, values, _ in decided:
+            updated = session.execute(update(D).where(D.id == row.id, D.next_alert_at == row.next_alert_at)
+                                      .values(**values).execution_options(synchronize_session=False))
+            if updated.rowcount == 1:
+                applied.add(row.id)
+        return applied
+    when = D.next_alert_at.type
+    batch = sa_values(column("id", D.id.type), column("seen", when), column("warned_at", when),
+                      column("breached_at", when), column("next_alert_at", when), name="decided").data([
+        (row.id, row.next_alert_at, values.get("warned_at", deadline.warned_at),
+         values.get("breached_at", deadline.breached_at), values["next_alert_at"])
+        for row, _, deadline, _, values, _ in decided])
+    stmt = (update(D).where(D.id == batch.c.id, D.next_alert_at == cast(batch.c.seen, when))
+            .values(warned_at=cast(batch.c.warned_at, when), breached_at=cast(batch.c.breached_at, when),
+                    next_alert_at=cast(batch.c.next_alert_at, when))
+            .returning(D.id).execution_options(synchronize_session=False))
+    return set(session.scalars(stmt))
+
+
 def publish_changes(work: Work, result: SweepResult, now: datetime) -> None:
-    """One history entry per alert, ``version + 1`` and ``ticket.changed`` per ticket told."""
-    for ticket, told in result.changed.values():
-        for what, deadline in told:
+    """One history entry per alert, ``version + 1`` and ``ticket.changed`` per ticket told.
+
+    (What ``repairs.record_changed`` does for one ticket, for all of them at once: one flush of
+    every ticket's change, then the snapshots -- the rows go out in one statement per table.)"""
+    told = list(result.changed.values())
+    for ticket, alerts in told:
+        for what, deadline in alerts:
             ticket.history.append(repairs._log(ticket, work.caller, now, HISTORY[what],
                                                _note(what, deadline, now)))
         ticket.updated_at = now
         ticket.version += 1
-        repairs.record_changed(work, ticket)
+    work.session.flush()
+    for ticket, _ in told:
+        work.events.record(events.TICKET_CHANGED, repairs.snapshot(ticket), group_id=ticket.group_id,
+                           project_id=ticket.project_id)
         result.tickets += 1
     result.changed = {}
 

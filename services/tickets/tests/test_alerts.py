@@ -479,5 +479,25 @@ def test_concurrent_sweeps_on_postgresql_tell_each_clock_once_and_skip_a_ticket_
         per_clock = Counter((e["data"]["deadline_id"], e["type"]) for e in events)
         assert len(per_clock) == 48 and set(per_clock.values()) == {1}
         assert {e["data"]["number"] for e in events} == {t.number for t in tickets}
+
+        # the batch's conditional UPDATE (one statement on PostgreSQL): a second run with what the
+        # first read updates nothing
+        with Session() as session:
+            more = [open_repair(session, clock) for _ in range(3)]
+            session.commit()
+        clock.advance(minutes=14)           # each: the 2-minute clock's breach, the on-site warning
+        with Session() as session:
+            w = work(session, clock, SYSTEM)
+            rows = alerts.due(w, clock.now())
+            decided = []
+            for row in rows:
+                ticket = session.get(Ticket, row.ticket_id)
+                d = next(d for d in ticket.deadlines if d.id == row.id)
+                what, values, extension = alerts.decide(d, clock.now())
+                decided.append((row, ticket, d, what, values, extension))
+            assert len(decided) == 6 and {t.id for _, t, *_ in decided} == {t.id for t in more}
+            assert alerts._apply(session, decided) == {row.id for row in rows}
+            assert alerts._apply(session, decided) == set()
+            session.rollback()
     finally:
         engine.dispose()
