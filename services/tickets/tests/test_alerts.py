@@ -11,7 +11,7 @@ import pytest
 from kernel.errors import Forbidden
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
-from services.tickets.domain import alerts, clocks, copies, overruns, repairs, workflow
+from services.tickets.domain import alerts, clocks, copies, overruns, repairs
 from services.tickets.exceptions import (DeadlineNotFound, DeadlineNotRunning, ExtensionNotLater,
                                          ExtensionReasonRequired, TicketNotFound)
 from services.tickets.models import Base, TicketDeadline
