@@ -1,7 +1,8 @@
 """``./wuye bench [FIGURE ...]``: run the benchmarks and print each against its baseline.
 
     ./wuye bench                 every figure; writes bench/RESULTS.md (date, machine, figures)
-    ./wuye bench overview        one figure (overview ticket gateways repairs pipeline replicas green_db outbox)
+    ./wuye bench overview        one figure (overview ticket gateways repairs pipeline replicas green_db outbox
+                                 sla_sweep)
     ./wuye bench pipeline --pipeline-seconds 20 --repeats 1     a quicker pipeline run
 
 The platform runs as ``./wuye up`` runs it, on the bench's own port (8140; the naive
@@ -20,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ORDER = ("green_db", "outbox", "overview", "ticket", "gateways", "repairs", "pipeline", "replicas")
+ORDER = ("green_db", "outbox", "sla_sweep", "overview", "ticket", "gateways", "repairs", "pipeline", "replicas")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -42,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
                    help="wrk connections carrying the pipeline's fixed rate (default 32)")
     p.add_argument("--drain-timeout", type=float, default=180,
                    help="seconds to wait for every flow to complete after a run (default 180)")
+    p.add_argument("--sla-deadlines", type=int, default=100_000,
+                   help="open deadlines the sla_sweep figure fills the database with (default 100000)")
+    p.add_argument("--sla-due", type=int, default=300,
+                   help="of which due now (default 300)")
     p.add_argument("--results", type=Path, default=None,
                    help="write the results file there (default bench/RESULTS.md when all figures run)")
     p.add_argument("--verbose", action="store_true", help="service logs to the console")

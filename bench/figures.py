@@ -7,6 +7,8 @@ repeated (``--repeats``, 3), min and median printed.
     pipeline   repair flows at a fixed rate (200 events/s) on PostgreSQL for --pipeline-seconds:
                backlog over time, commit -> last handler p95, where the time goes; baseline 10 %
     replicas   POST /repairs with one tickets process vs two (both share the work?)
+    sla_sweep  one SLA sweep over 100,000 open deadlines on PostgreSQL: the partial index vs
+               loading every open deadline and filtering in Python (no platform, no wrk load)
 
 Each returns ``{"name", "title", "lines", "summary"}``: ``lines`` is what is printed (and
 kept in bench/RESULTS.md), ``summary`` one line per figure for the table at the top.
@@ -550,8 +552,20 @@ def _old_bench(name: str, results: list[dict]) -> dict:
             "data": {"baseline": base, "measured": measured, "ratio": rat}}
 
 
+def sla_sweep(opts) -> dict:
+    """One SLA sweep over 100,000 open deadlines on PostgreSQL: through the partial index vs
+    loading every open deadline and filtering in Python (bench/sla_sweep.py)."""
+    from kernel.testing import temporary_pg_database
+
+    from . import sla_sweep as ss
+
+    with temporary_pg_database() as pg_url:
+        return ss.run(pg_url, deadlines=opts.sla_deadlines, due=opts.sla_due, repeats=opts.repeats)
+
+
 FIGURES = {"overview": overview, "ticket": ticket, "repairs": repairs, "pipeline": pipeline,
-           "replicas": replicas, "gateways": gateway_processes, "green_db": green_db, "outbox": outbox}
+           "replicas": replicas, "gateways": gateway_processes, "green_db": green_db, "outbox": outbox,
+           "sla_sweep": sla_sweep}
 
 
 def to_json(result: dict) -> str:

@@ -364,6 +364,37 @@ class ReasonIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class ExtensionIn(Schema):
+    """An approved overrun (超时审批) of the clock named in the path."""
+    new_due_at = v.AwareDateTime(required=True, metadata={
+        "description": "the clock's new due time (ISO-8601 with offset): later than the current one, "
+                       "in the future"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "why the overrun is approved (recorded)"})
+
+    @validates_schema
+    def _reason(self, data, **_):
+        if not (data.get("reason") or "").strip():
+            raise ValidationError("An approved overrun needs its reason.", "reason")
+
+
+class ApproverOut(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class ExtensionOut(Out):
+    """An approved overrun of a clock (超时审批)."""
+    id = fields.String()
+    approved_by = fields.Nested(ApproverOut, metadata={"description": "who approved it (user id, name)"})
+    approved_at = DT()
+    reason = fields.String()
+    old_due_at = DT()
+    new_due_at = DT()
+    breached_at = DT(allow_none=True, metadata={
+        "description": "the new due time was missed too: when that second breach was told"})
+
+
 class DeadlineOut(Out):
     kind = fields.String()
     due_at = DT()
@@ -373,6 +404,8 @@ class DeadlineOut(Out):
         "description": "the role answerable for the clock (told of its warning and breach)"})
     warned_at = DT(allow_none=True, metadata={"description": "when the near-breach warning went out"})
     breached_at = DT(allow_none=True, metadata={"description": "when the breach was told"})
+    extensions = fields.List(fields.Nested(ExtensionOut), metadata={
+        "description": "approved overruns (超时审批), oldest first; due_at is the latest one's new_due_at"})
     state = fields.String(metadata={"enum": ["met", "late", "pending", "breached", "cancelled"]})
 
 

@@ -39,6 +39,26 @@ How a job runs exactly once:
    the lease (``JOBS_LEASE_SECONDS``) runs out and another replica claims the
    job again. A job whose last attempt died that way is marked ``failed``.
 
+**Periodic jobs** (a sweep every N seconds: the SLA engine's alerts)::
+
+    jobs = JobRunner(CONTRACT, {"sla-sweep": alerts.run_sweep}, every={"sla-sweep": 15.0})
+
+A kind named in ``every`` has exactly one row (key :data:`PERIODIC_KEY`), ensured
+when the runner starts (insert-on-conflict-do-nothing, so replicas starting
+together still make one; a ``done``/``failed``/``cancelled`` row is made
+pending again, and a row due later than one interval from now is brought
+forward -- a shortened interval applies at once). It is claimed like any job;
+a successful run puts the *same row* back to ``pending`` with
+``next_attempt_at = now + interval`` (and ``due_at`` = that time: the period's
+name) in the handler's own transaction -- it is never ``done``. So one replica
+runs each period, and a period's writes and the next period's schedule commit
+together. A failure backs off like any job (``JOBS_RETRY_BASE`` doubling up to
+``JOBS_RETRY_MAX``) and is never given up on (``attempts`` counts the failures
+in a row, reset by a success). The interval is overridden per process by
+``JOBS_EVERY_<KIND>`` (the kind upper-cased, other characters ``_``: ``JOBS_EVERY_SLA_SWEEP``).
+A periodic row has no project (``JOBS_PROJECTS`` pools that list projects leave
+it to the general pool).
+
 Everything is driven by the container's clock (``ManualClock`` in tests).
 ``./wuye jobs`` (:mod:`kernel.jobs_cli`) lists jobs and requeues failed ones.
 """
@@ -47,6 +67,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -71,6 +92,10 @@ log = logging.getLogger(__name__)
 
 STATUSES = ("pending", "running", "done", "failed", "cancelled")
 DEFAULT_MAX_ATTEMPTS = 5
+#: the key of a periodic kind's one row
+PERIODIC_KEY = "every"
+#: a periodic job is never given up on (``attempts`` < this, always)
+PERIODIC_MAX_ATTEMPTS = 2_147_483_647
 
 
 class JobError(ValueError):
@@ -91,6 +116,7 @@ class Job:
     attempt: int           # 1 on the first run
     max_attempts: int
     claim: str             # who runs it (leased_by)
+    every: float | None = None   # a periodic job: its interval in seconds (``due_at`` names the period)
 
 
 # -- scheduling (domain code) -------------------------------------------------
@@ -196,6 +222,27 @@ class ProjectFilter:
         return ",".join(f"!{p}" for p in sorted(self.excluded)) or "all"
 
 
+# -- periodic kinds ------------------------------------------------------------------
+
+def every_setting(kind: str) -> str:
+    """The config / environment key overriding a periodic kind's interval:
+    ``sla-sweep`` -> ``JOBS_EVERY_SLA_SWEEP``."""
+    return "JOBS_EVERY_" + re.sub(r"[^A-Z0-9]+", "_", kind.upper()).strip("_")
+
+
+def intervals(every: Mapping[str, float] | None, config: Mapping | None = None) -> dict[str, float]:
+    """The periodic kinds' intervals in seconds: the code's, each overridden by
+    :func:`every_setting` in ``config`` when set (an empty value keeps the code's)."""
+    out = {}
+    for kind, seconds in (every or {}).items():
+        value = (config or {}).get(every_setting(kind))
+        seconds = float(seconds if value in (None, "") else value)
+        if not seconds > 0:
+            raise ValueError(f"{every_setting(kind)}: a periodic job's interval must be > 0 seconds")
+        out[kind] = seconds
+    return out
+
+
 # -- running ----------------------------------------------------------------------
 
 Handler = Callable[[Any, Job], None]     # (Work, Job)
@@ -228,10 +275,54 @@ class JobExecutor(PollingLoop):
     backoff: Backoff = field(default_factory=lambda: Backoff(base=30.0, cap=3600.0))
     after_commit: Callable[[Session], None] | None = None
     name: str = field(default_factory=_runner_name)
+    #: periodic kinds: ``{kind: seconds}`` (each kind must have a handler)
+    every: Mapping[str, float] = field(default_factory=dict)
+    #: the service's settings catalogue (kernel.settings): ``work.settings`` in the handlers
+    settings: Any = None
 
     def __post_init__(self):
         self.model = job_table(self.base)
         self.loop_name = f"jobs ({self.name})"
+        unknown = sorted(set(self.every) - set(self.handlers))
+        if unknown:
+            raise ValueError(f"periodic job kinds without a handler: {', '.join(unknown)}")
+        self.every = intervals(self.every)
+        self._ensured = False
+
+    # -- periodic kinds ----------------------------------------------------------
+    def ensure_periodic(self) -> None:
+        """One pending row per periodic kind (see the module doc); safe to run from every
+        replica at once."""
+        if not self.every:
+            return
+        J, now = self.model, self.clock.now()
+        with self.Session() as session, session.begin():
+            for kind, seconds in sorted(self.every.items()):
+                _insert_ignoring_duplicates(session, J.__table__, dict(
+                    id=str(uuid.uuid4()), kind=kind, key=PERIODIC_KEY, group_id=None, project_id=None,
+                    payload=_dump_payload({"every": seconds}), due_at=now, next_attempt_at=now,
+                    status="pending", attempts=0, max_attempts=PERIODIC_MAX_ATTEMPTS, created_at=now,
+                    updated_at=now))
+                mine = (J.kind == kind, J.key == PERIODIC_KEY)
+                # stopped for whatever reason (a cancel, an old failure): pending again, due now
+                session.execute(
+                    update(J).where(*mine, J.status.in_(("done", "failed", "cancelled")))
+                    .values(status="pending", due_at=now, next_attempt_at=now, attempts=0,
+                            lease_until=None, leased_by=None, finished_at=None, updated_at=now)
+                    .execution_options(synchronize_session=False))
+                # a shorter interval than the row was scheduled with applies at once
+                soon = now + timedelta(seconds=seconds)
+                session.execute(
+                    update(J).where(*mine, J.status == "pending", J.next_attempt_at > soon)
+                    .values(due_at=soon, next_attempt_at=soon, updated_at=now)
+                    .execution_options(synchronize_session=False))
+                session.execute(
+                    update(J).where(*mine, J.max_attempts != PERIODIC_MAX_ATTEMPTS)
+                    .values(max_attempts=PERIODIC_MAX_ATTEMPTS, payload=_dump_payload({"every": seconds}))
+                    .execution_options(synchronize_session=False))
+        self._ensured = True
+        log.info("jobs: %s runs %s periodically", self.name,
+                 ", ".join(f"{k} every {v:g} s" for k, v in sorted(self.every.items())))
 
     # -- loop (kernel.lease.PollingLoop) ---------------------------------------
     def one_pass(self) -> int:
@@ -254,6 +345,8 @@ class JobExecutor(PollingLoop):
         """Lease up to ``batch_size`` due jobs this process handles; the claim is committed."""
         if not self.handlers:
             return []
+        if not self._ensured:
+            self.ensure_periodic()
         J, now = self.model, self.clock.now()
         with self.Session() as session, session.begin():
             # a job whose last attempt died with its worker (lease ran out) is failed, not retried;
@@ -280,7 +373,8 @@ class JobExecutor(PollingLoop):
                            J.max_attempts))
         return [Job(id=row_id, kind=kind, key=key, group_id=group_id, project_id=project_id,
                     payload=json.loads(payload or "{}"), due_at=ensure_aware(due_at), attempt=attempts,
-                    max_attempts=max_attempts, claim=self.name)
+                    max_attempts=max_attempts, claim=self.name,
+                    every=self.every.get(kind) if key == PERIODIC_KEY else None)
                 for row_id, kind, key, group_id, project_id, payload, due_at, attempts, max_attempts in rows]
 
     def run_once(self) -> int:
@@ -300,17 +394,25 @@ class JobExecutor(PollingLoop):
             try:
                 with session.begin():
                     now = self.clock.now()
+                    if job.every is not None:
+                        # the same row, pending for the next period -- committed with the handler's
+                        # writes (on PostgreSQL this UPDATE also holds the row while the handler runs)
+                        following = now + timedelta(seconds=job.every)
+                        done = dict(status="pending", due_at=following, next_attempt_at=following,
+                                    attempts=0)      # leased_by stays: who ran the last period
+                    else:
+                        done = dict(status="done")
                     marked = session.execute(
                         update(J).where(self._held(job))
-                        .values(status="done", finished_at=now, updated_at=now, lease_until=None,
-                                last_error=None)
+                        .values(finished_at=now, updated_at=now, lease_until=None, last_error=None, **done)
                         .execution_options(synchronize_session=False))
                     if marked.rowcount != 1:
                         log.warning("jobs: %s %s was taken over by another claim; not run here",
                                     job.kind, job.key)
                         return "lost"
                     work = Work.build(session, self.clock, Caller.system(job.group_id, self.service),
-                                      base=self.base, contract=self.contract, secret=self.secret)
+                                      base=self.base, contract=self.contract, secret=self.secret,
+                                      settings=self.settings)
                     handler(work, job)
                     wrote_events = bool(session.info.pop("outbox_dirty", False))
             except Exception as exc:
@@ -345,17 +447,25 @@ class JobExecutor(PollingLoop):
 class JobRunner(DependencyProvider):
     """Runs the service's scheduled jobs in a background thread of the container.
 
-    ``JobRunner(CONTRACT, {"kind": handler})``; config: ``JOBS_ENABLED`` (true),
-    ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
+    ``JobRunner(CONTRACT, {"kind": handler}, every={"kind": seconds}, settings=CATALOGUE)``
+    (``settings``: the handlers' ``work.settings``, as ``UnitOfWork``'s); config: ``JOBS_ENABLED``
+    (true), ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
     ``JOBS_BATCH_SIZE`` (20), ``JOBS_LEASE_SECONDS`` (60), ``JOBS_RETRY_BASE`` (30 s),
-    ``JOBS_RETRY_MAX`` (3600 s). Injected into a worker it is the :class:`JobExecutor`
-    (``JOBS_ENABLED=false``: a process that schedules jobs but leaves running them to others)."""
+    ``JOBS_RETRY_MAX`` (3600 s), ``JOBS_EVERY_<KIND>`` (a periodic kind's interval, s). Injected
+    into a worker it is the :class:`JobExecutor` (``JOBS_ENABLED=false``: a process that
+    schedules jobs but leaves running them to others)."""
 
     shared_clock = SharedClock()
 
-    def __init__(self, contract: EventContract, handlers: Mapping[str, Handler]):
+    def __init__(self, contract: EventContract, handlers: Mapping[str, Handler],
+                 every: Mapping[str, float] | None = None, settings=None):
         self.contract = contract
         self.handlers = dict(handlers)
+        self.catalogue = settings
+        self.every = dict(every or {})
+        unknown = sorted(set(self.every) - set(self.handlers))
+        if unknown:
+            raise ValueError(f"periodic job kinds without a handler: {', '.join(unknown)}")
         self.executor: JobExecutor | None = None
 
     def setup(self):
@@ -363,14 +473,21 @@ class JobRunner(DependencyProvider):
         if self.database is None:
             raise RuntimeError(f"{self.container.service_name}: JobRunner needs a Database dependency")
         config = self.container.config
-        self.enabled = str(config.get("JOBS_ENABLED", "true")).strip().lower() not in ("0", "false", "no", "off")
+
+        def get(key, default):
+            value = config.get(key)
+            return default if value in (None, "") else value
+
+        self.enabled = str(get("JOBS_ENABLED", "true")).strip().lower() not in ("0", "false", "no", "off")
         self.settings = dict(
             projects=ProjectFilter.parse(config.get("JOBS_PROJECTS")),
-            poll_interval=float(config.get("JOBS_POLL_INTERVAL", 1.0)),
-            batch_size=int(config.get("JOBS_BATCH_SIZE", 20)),
-            lease_seconds=float(config.get("JOBS_LEASE_SECONDS", 60)),
-            backoff=Backoff(base=float(config.get("JOBS_RETRY_BASE", 30)),
-                            cap=float(config.get("JOBS_RETRY_MAX", 3600))),
+            poll_interval=float(get("JOBS_POLL_INTERVAL", 1.0)),
+            batch_size=int(get("JOBS_BATCH_SIZE", 20)),
+            lease_seconds=float(get("JOBS_LEASE_SECONDS", 60)),
+            backoff=Backoff(base=float(get("JOBS_RETRY_BASE", 30)),
+                            cap=float(get("JOBS_RETRY_MAX", 3600))),
+            every=intervals(self.every, config),
+            settings=self.catalogue,
         )
         self.secret = secret_from(config)
 

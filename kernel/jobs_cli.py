@@ -2,7 +2,8 @@
 
     wuye-jobs [list] [SERVICE] [--project P] [--status S]
         per service: counts by kind and status, the jobs due now (and how
-        overdue), the failed ones with their errors; with --status the jobs
+        overdue), the failed ones with their errors, the periodic kinds (interval,
+        next and last run, who ran it, failures in a row); with --status the jobs
         in that state
     wuye-jobs retry SERVICE --id ID
         put a failed job back to pending (attempts start again), due now
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections import defaultdict
@@ -24,7 +26,7 @@ from sqlalchemy.engine import make_url
 from .clock import clock_from_setting
 from .config import default_db_url
 from .db import new_base
-from .jobs import STATUSES
+from .jobs import PERIODIC_KEY, STATUSES
 from .messaging.models import job_table
 
 SERVICES = ("tickets", "billing", "notify", "archive")
@@ -102,6 +104,16 @@ def report(service: str, url: str, now, *, project: str | None = None, status: s
                           f"{row.status}  due={_when(row.next_attempt_at)}  overdue {_ago(late)}"
                           + (f"  leased by {row.leased_by} until {_when(row.lease_until)}"
                              if row.lease_until and row.lease_until > now else ""), file=out)
+            periodic = [] if project else conn.execute(
+                select(Job).where(Job.key == PERIODIC_KEY).order_by(Job.kind)).all()
+            if periodic:
+                print("   periodic:", file=out)
+                for row in periodic:
+                    every = json.loads(row.payload or "{}").get("every")
+                    print(f"     {row.kind}  every {every:g} s  {row.status}  next={_when(row.next_attempt_at)}  "
+                          f"last={_when(row.finished_at)} by {row.leased_by or '-'}"
+                          + (f"  FAILING: {row.attempts} in a row, {row.last_error}"
+                             if row.attempts and row.last_error else ""), file=out)
             failed = conn.execute(select(Job).where(*scope, Job.status == "failed")
                                   .order_by(Job.finished_at.desc()).limit(LIST_LIMIT)).all()
             if failed:

@@ -35,6 +35,7 @@ FORWARDED = {
     gw.ComplaintIn: (tickets.ComplaintIn, set()),
     gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
     gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
+    gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
 }
 
 

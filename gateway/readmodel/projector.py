@@ -26,7 +26,7 @@ TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "c
                  "completed_at", "work_note", "materials", "rating", "comment", "confirmed_at",
                  "closed_at", "cancel_reason", "quote", "charge", "advice", "complaint", "documents",
                  "version")
-#: a deadline's fields besides kind and due_at (its state is computed when read)
+#: a deadline's fields besides kind, due_at and extensions (its state is computed when read)
 DEADLINE_FIELDS = ("met_at", "cancelled_at", "responsible_role", "warned_at", "breached_at")
 UNIT_FIELDS = ("id", "group_id", "project_id", "building_id", "building_name", "number", "label",
                "floor", "building_area", "usage")
@@ -69,7 +69,8 @@ def ticket_document(data: dict) -> dict:
     doc["id"] = data.get("ticket_id") or data.get("id")
     doc["reporter"] = {k: (data.get("reporter") or {}).get(k) for k in ("name", "phone")}
     doc["deadlines"] = [{"kind": d["kind"], "due_at": d["due_at"],
-                         **{k: d.get(k) for k in DEADLINE_FIELDS}} for d in data.get("deadlines") or ()]
+                         **{k: d.get(k) for k in DEADLINE_FIELDS},
+                         "extensions": d.get("extensions") or []} for d in data.get("deadlines") or ()]
     doc["history"] = [{k: h.get(k) for k in ("at", "action", "actor", "note")}
                       for h in data.get("history") or ()]
     return doc

@@ -162,6 +162,21 @@ class TicketRoutes(RouteModule):
     def reopen_repair(self, request, user, ticket_id, body, idempotency_key):
         return self._step(user, ticket_id, "reopen", s.ReasonIn().dump(body), idempotency_key)
 
+    # -- approved overruns (超时审批; tickets' domain/overruns.py) -----------------------------
+    @route("POST", f"{V1}/tickets/{{ticket_id}}/deadlines/{{kind}}/extensions", tags=("tickets",),
+           summary="Approve an overrun of one SLA clock (超时审批): its new due time and why (service-centre "
+                   "manager, general manager)",
+           description="Recorded with who approved it and when; the clock's extensions are listed in the "
+                       "ticket. The new time must be later than the current due time and in the future (422 "
+                       "extension_not_later); an unknown clock kind is 404 deadline_not_found; a met or "
+                       "cancelled clock 409 deadline_not_running. A breach already told stays told; "
+                       "missing the new due time is told again (ticket.sla_breached with extension_id).",
+           body=s.ExtensionIn, response=s.TicketOut, status=201, errors=(404, 409, 422), idempotent=True)
+    def extend_deadline(self, request, user, ticket_id, kind, body, idempotency_key):
+        data = dict(s.ExtensionIn().dump(body), kind=kind)
+        return self._project_ticket(self._as(user)("tickets", "extend_deadline", ticket_id, data,
+                                                   idempotency_key=idempotency_key), user)
+
     @route("GET", f"{V1}/tickets", summary="Tickets in the caller's scope", tags=("tickets",),
            query=s.TicketQuery, response=s.TicketListOut, errors=(404,),
            description="Staff filter by project, unit, status (or open_only), kind, category, channel, "

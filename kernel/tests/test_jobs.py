@@ -343,3 +343,159 @@ def test_two_running_containers_run_each_of_200_due_jobs_exactly_once(container_
     runners = {runner for _, runner in runs}
     assert len(runners) == 2                                    # both containers took part
     assert statuses == {"done": 200}
+
+
+# -- periodic kinds: one row, one run per period, across replicas -------------------------
+
+class Period(Base):
+    """Every run of a periodic job appends its period (the row's due time when claimed) and
+    who ran it -- no unique constraint, so a period run twice shows as a duplicate."""
+
+    __tablename__ = "periods"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(40))
+    runner: Mapped[str] = mapped_column(String(100))
+
+
+def record_period(work: Work, job: Job) -> None:
+    assert job.every is not None and job.key == "every" and job.group_id is None
+    work.session.add(Period(kind=job.kind, period=job.due_at.isoformat(), runner=job.claim))
+    work.session.flush()
+    if FAILURES.get(job.kind):
+        raise FAILURES[job.kind].pop(0)
+
+
+def periodic(Session, clock, every=15.0, **kw):
+    return executor(Session, clock, handlers={"sweep": record_period}, every={"sweep": every}, **kw)
+
+
+def periods(Session) -> list[tuple[str, str]]:
+    with Session() as session:
+        return [(p, r) for p, r in session.execute(select(Period.period, Period.runner).order_by(Period.seq))]
+
+
+def sweep_rows(Session):
+    with Session() as session:
+        return session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "sweep")).all()
+
+
+def test_a_periodic_kind_is_one_row_that_runs_once_per_interval(Session, clock):
+    runner = periodic(Session, clock)
+    start = clock.now()
+    assert runner.run_once() == 1                         # ensured at the first claim, due at once
+    [row] = sweep_rows(Session)
+    assert (row.key, row.status, row.attempts, row.next_attempt_at, row.due_at, row.finished_at,
+            row.leased_by, row.lease_until) == (
+        "every", "pending", 0, start + timedelta(seconds=15), start + timedelta(seconds=15), start,
+        runner.name, None)                                # who ran the last period
+    assert runner.run_once() == 0                         # the next period is not due yet
+    clock.advance(seconds=14)
+    assert runner.run_once() == 0
+    clock.advance(seconds=1)
+    assert runner.run_once() == 1
+    # a replica starting later finds the row: still one, its schedule kept
+    other = periodic(Session, clock)
+    assert other.run_once() == 0 and len(sweep_rows(Session)) == 1
+    assert [p for p, _ in periods(Session)] == [start.isoformat(),
+                                                (start + timedelta(seconds=15)).isoformat()]
+    # a long pause runs one period, not the missed ones
+    clock.advance(hours=1)
+    assert runner.run_once() + other.run_once() == 1
+    assert len(periods(Session)) == 3
+    assert sweep_rows(Session)[0].next_attempt_at == clock.now() + timedelta(seconds=15)
+
+
+def test_a_failing_periodic_job_backs_off_and_is_never_given_up(Session, clock):
+    FAILURES["sweep"] = [RuntimeError(f"database away #{i}") for i in range(1, 8)]
+    runner = periodic(Session, clock)
+    for attempt in range(1, 8):                          # more failures than DEFAULT_MAX_ATTEMPTS
+        assert runner.run_once() == 0
+        [row] = sweep_rows(Session)
+        delay = timedelta(seconds=min(3600, 30 * 2 ** (attempt - 1)))
+        assert (row.status, row.attempts, row.next_attempt_at, row.last_error) == (
+            "pending", attempt, clock.now() + delay, f"RuntimeError: database away #{attempt}")
+        assert periods(Session) == []                    # the failed run's writes rolled back
+        clock.advance(delay)
+    assert runner.run_once() == 1                        # the cause is gone: runs, counts reset
+    [row] = sweep_rows(Session)
+    assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == (
+        "pending", 0, None, clock.now() + timedelta(seconds=15))
+
+
+def test_starting_a_runner_revives_a_stopped_periodic_row_and_applies_a_shorter_interval(Session, clock):
+    slow = periodic(Session, clock, every=3600)
+    assert slow.run_once() == 1
+    assert sweep_rows(Session)[0].next_attempt_at == clock.now() + timedelta(hours=1)
+    fast = periodic(Session, clock, every=10)            # the interval was lowered (JOBS_EVERY_SWEEP)
+    assert fast.run_once() == 0
+    assert sweep_rows(Session)[0].next_attempt_at == clock.now() + timedelta(seconds=10)
+    with Session() as session, session.begin():
+        session.execute(ScheduledJob.__table__.update().values(status="cancelled"))
+    assert periodic(Session, clock, every=10).run_once() == 1    # a new process: pending again, due now
+    assert len(sweep_rows(Session)) == 1
+
+
+def test_two_replicas_never_run_the_same_period_twice(Session, clock):
+    """Two executors on one database and one clock, claiming side by side (interleaved, and
+    concurrently as green threads -- on PostgreSQL with real row locks): every period runs
+    exactly once, and both replicas run some."""
+    a, b = periodic(Session, clock, every=15), periodic(Session, clock, every=15)
+    for n in range(24):
+        first, second = (a, b) if n % 2 else (b, a)
+        if n % 3 == 2:
+            runs = [eventlet.spawn(first.run_once), eventlet.spawn(second.run_once)]
+            done = sum(r.wait() for r in runs)
+        else:
+            done = first.run_once() + second.run_once()
+        assert done == 1, f"period {n}: {done} runs"
+        clock.advance(seconds=15)
+    seen = periods(Session)
+    assert len(seen) == 24 and len({p for p, _ in seen}) == 24
+    assert {r for _, r in seen} == {a.name, b.name}
+    assert len(sweep_rows(Session)) == 1
+
+
+def test_a_periodic_interval_is_set_by_config_and_checked():
+    from kernel.jobs import every_setting, intervals
+
+    assert every_setting("sla-sweep") == "JOBS_EVERY_SLA_SWEEP"
+    assert intervals({"sla-sweep": 15.0}, {}) == {"sla-sweep": 15.0}
+    assert intervals({"sla-sweep": 15.0}, {"JOBS_EVERY_SLA_SWEEP": ""}) == {"sla-sweep": 15.0}
+    assert intervals({"sla-sweep": 15.0}, {"JOBS_EVERY_SLA_SWEEP": "2.5"}) == {"sla-sweep": 2.5}
+    with pytest.raises(ValueError, match="JOBS_EVERY_SLA_SWEEP"):
+        intervals({"sla-sweep": 15.0}, {"JOBS_EVERY_SLA_SWEEP": "0"})
+    with pytest.raises(ValueError, match="without a handler"):
+        JobRunner(CONTRACT, {}, every={"sla-sweep": 15.0})
+
+
+class Sweeper:
+    name = "sweeper"
+    db = Database(Base)
+    work = UnitOfWork(CONTRACT)
+    jobs = JobRunner(CONTRACT, {"sweep": record_period}, every={"sweep": 3600})
+
+
+@pytest.mark.postgres
+def test_two_running_containers_run_each_period_once(container_factory, rabbit_config, pg_url):
+    """Two containers of one service on one PostgreSQL database and the system clock, the
+    interval cut to 0.1 s by ``JOBS_EVERY_SWEEP``: many periods, none run twice."""
+    engine = make_engine(pg_url)
+    Base.metadata.create_all(engine)
+    Session = sessionmaker(engine, expire_on_commit=False)
+    config = {"AMQP_URI": rabbit_config["AMQP_URI"], "DB_URL": pg_url, "WUYE_SECRET": TEST_SECRET,
+              "JOBS_POLL_INTERVAL": 0.02, "JOBS_EVERY_SWEEP": "0.1", "JOBS_LEASE_SECONDS": 30}
+    containers = [container_factory(Sweeper, config) for _ in range(2)]
+    for container in containers:
+        container.start()
+    try:
+        wait_for(lambda: len(periods(Session)) >= 20, timeout=30, message="20 periods run")
+    finally:
+        for container in containers:
+            container.stop()
+    seen = periods(Session)
+    rows = sweep_rows(Session)
+    engine.dispose()
+    assert len(seen) == len({p for p, _ in seen}), "a period ran twice"
+    assert len(rows) == 1 and rows[0].status == "pending"
+    assert len({r for _, r in seen}) == 2               # both containers took periods

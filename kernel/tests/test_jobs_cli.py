@@ -92,3 +92,20 @@ def test_the_console_script_runs(tickets_db):
                              "--status", "failed"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "2026-11:p1" in result.stdout and "the provider said no" in result.stdout
+
+
+def test_list_shows_the_periodic_kinds_and_a_failing_one(tickets_db, capsys):
+    url, Session = tickets_db
+    clock = ManualClock(NOW)
+    sweeper = JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, {"sla-sweep": lambda work, job: None},
+                          every={"sla-sweep": 15.0}, name="tickets-1")
+    assert sweeper.run_once() == 1
+    failing = JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, {"night-report": boom},
+                          every={"night-report": 3600.0}, backoff=Backoff(base=30))
+    assert failing.run_once() == 0
+    assert main(["tickets"]) == 0
+    out = capsys.readouterr().out
+    [sweep] = [line for line in out.splitlines() if line.strip().startswith("sla-sweep  every")]
+    assert "every 15 s  pending  next=2026-11-24 09:00:15  last=2026-11-24 09:00:00 by tickets-1" in sweep
+    [report] = [line for line in out.splitlines() if line.strip().startswith("night-report  every")]
+    assert "FAILING: 1 in a row, RuntimeError: the provider said no" in report

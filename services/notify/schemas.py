@@ -192,3 +192,27 @@ class ComplaintRegisteredIn(_Consumed):
     content = fields.String(required=True)
     reporter_name = fields.String(required=True)
     received_at = fields.AwareDateTime(required=True)
+
+
+class AssigneeIn(_Consumed):
+    user_id = fields.String(required=True)
+    name = fields.String(load_default="")
+
+
+class SlaAlertIn(_Consumed):
+    """``ticket.sla_warning`` / ``ticket.sla_breached`` (tickets' events.SlaWarning / SlaBreached),
+    the fields notify reads."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    category = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    deadline_kind = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    responsible_role = fields.String(allow_none=True, load_default=None)
+    assignee = fields.Nested(AssigneeIn, allow_none=True, load_default=None)
+    at = fields.AwareDateTime(required=True)
+    minutes_left = fields.Float(allow_none=True, load_default=None)
+    minutes_overdue = fields.Float(allow_none=True, load_default=None)
+    extension_id = fields.String(allow_none=True, load_default=None)

@@ -81,6 +81,7 @@ class SmsSender(DependencyProvider):
 #: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
 COMPLAINT_REGISTERED_IN = schemas.ComplaintRegisteredIn()
+SLA_ALERT_IN = schemas.SlaAlertIn()
 
 
 class NotifyService:
@@ -197,3 +198,16 @@ class NotifyService:
                                            event_id=event.id, group_id=event.group_id,
                                            project_id=event.project_id,
                                            sms_limits=notifications.SmsLimits.from_config(self.config))
+
+    # the SLA engine's alerts: the staff inbox of the clock's answerable role
+    def _sla_alert(self, event: Event):
+        tickets.on_sla_alert(self._system(event), event.type, SLA_ALERT_IN.load(event.data), event_id=event.id,
+                             group_id=event.group_id, project_id=event.project_id)
+
+    @event_handler("tickets", "ticket.sla_warning")
+    def on_sla_warning(self, event: Event):
+        self._sla_alert(event)
+
+    @event_handler("tickets", "ticket.sla_breached")
+    def on_sla_breached(self, event: Event):
+        self._sla_alert(event)

@@ -11,6 +11,9 @@
 | complaint.replied | a complaint's first response, written reply, resolution (quality: explanation, compensation decision) | archive |
 | complaint.reclassified | a person changed a complaint's class (who, when, why) | -- |
 | complaint.upgraded | unresolved 30 days, a complaint became major by itself (once) | -- |
+| ticket.sla_warning | a clock reached its warning share of the allowed time, still running (the sweep, once) | notify |
+| ticket.sla_breached | a clock passed its due time unmet (the sweep, once per due time) | notify |
+| ticket.deadline_extended | an overrun was approved (超时审批): a clock's new due time | -- (reports, later consumers) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -33,6 +36,9 @@ COMPLAINT_REGISTERED = "complaint.registered"
 COMPLAINT_REPLIED = "complaint.replied"
 COMPLAINT_RECLASSIFIED = "complaint.reclassified"
 COMPLAINT_UPGRADED = "complaint.upgraded"
+TICKET_SLA_WARNING = "ticket.sla_warning"
+TICKET_SLA_BREACHED = "ticket.sla_breached"
+TICKET_DEADLINE_EXTENDED = "ticket.deadline_extended"
 
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified"]
 CHANNELS = ["portal", "phone", "visit", "staff"]
@@ -72,6 +78,23 @@ class TicketOpened(Schema):
     deadlines = fields.List(fields.Nested(Deadline), required=True)
 
 
+class UserRef(Schema):
+    """A person of the platform: the technician a repair is assigned to, who took a step."""
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class Extension(Schema):
+    """An approved overrun of a clock (超时审批): who, when, why, from which due time to which."""
+    id = fields.String(required=True)
+    approved_by = fields.Nested(UserRef, required=True)
+    approved_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+    old_due_at = fields.AwareDateTime(required=True)
+    new_due_at = fields.AwareDateTime(required=True)
+    breached_at = fields.AwareDateTime(allow_none=True)       # the new due time was missed too (told then)
+
+
 class ChangedDeadline(Schema):
     kind = fields.String(required=True)
     due_at = fields.AwareDateTime(required=True)
@@ -80,6 +103,7 @@ class ChangedDeadline(Schema):
     responsible_role = fields.String(allow_none=True)         # who answers for it
     warned_at = fields.AwareDateTime(allow_none=True)         # ticket.sla_warning went out
     breached_at = fields.AwareDateTime(allow_none=True)       # ticket.sla_breached went out
+    extensions = fields.List(fields.Nested(Extension))        # approved overruns, oldest first
 
 
 class HistoryEntry(Schema):
@@ -87,12 +111,6 @@ class HistoryEntry(Schema):
     action = fields.String(required=True)
     actor = fields.String(required=True)
     note = fields.String(required=True)
-
-
-class UserRef(Schema):
-    """A person of the platform: the technician a repair is assigned to, who took a step."""
-    user_id = fields.String(required=True)
-    name = fields.String(required=True)
 
 
 class Material(Schema):
@@ -354,6 +372,58 @@ class TicketChargePosted(Schema):
     posted_at = fields.AwareDateTime(required=True)
 
 
+class SlaAlert(Schema):
+    """What the SLA sweep tells of one clock (``domain/alerts.py``): the ticket, the clock, who
+    answers for it. ``at`` is the sweep's time. No resident's free text."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)                       # the ticket's kind: repair, complaint, ...
+    category = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    deadline_id = fields.String(required=True)
+    deadline_kind = fields.String(required=True)              # on_site, reply, first_response, ...
+    due_at = fields.AwareDateTime(required=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    responsible_role = fields.String(allow_none=True)         # whose inbox it goes to (kernel.tenancy.Role)
+    assignee = fields.Nested(UserRef, allow_none=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class SlaWarning(SlaAlert):
+    """The clock reached its warning share (``sla.warn_at_percent``) and still runs."""
+    minutes_left = fields.Float(required=True)                # to the due time, 0.1 min
+
+
+class SlaBreached(SlaAlert):
+    """The clock passed its due time unmet. ``warned_at`` None: the sweep came after the due time,
+    so no warning was told (only this breach). ``extension_id``: the due time missed is the one
+    that approved overrun set (a second breach of the clock; the first stays told)."""
+    minutes_overdue = fields.Float(required=True)             # past the due time, 0.1 min
+    warned_at = fields.AwareDateTime(allow_none=True)
+    extension_id = fields.String(allow_none=True)
+
+
+class DeadlineExtended(Schema):
+    """An approved overrun (超时审批) of one clock."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    deadline_kind = fields.String(required=True)
+    extension_id = fields.String(required=True)
+    old_due_at = fields.AwareDateTime(required=True)
+    new_due_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+    approved_by = fields.Nested(UserRef, required=True)
+    approved_at = fields.AwareDateTime(required=True)
+    responsible_role = fields.String(allow_none=True)
+    version = fields.Integer(required=True)                   # the ticket's after the extension
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      TICKET_CHARGE_POSTED: TicketChargePosted,
@@ -361,7 +431,9 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      COMPLAINT_REGISTERED: ComplaintRegistered,
                                      COMPLAINT_REPLIED: ComplaintReplied,
                                      COMPLAINT_RECLASSIFIED: ComplaintReclassified,
-                                     COMPLAINT_UPGRADED: ComplaintUpgraded},
+                                     COMPLAINT_UPGRADED: ComplaintUpgraded,
+                                     TICKET_SLA_WARNING: SlaWarning, TICKET_SLA_BREACHED: SlaBreached,
+                                     TICKET_DEADLINE_EXTENDED: DeadlineExtended},
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          TICKET_STATUS_CHANGED, COMPLAINT_RECLASSIFIED,
-                                                         COMPLAINT_UPGRADED}))
+                                                         COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED}))

@@ -129,6 +129,8 @@ class NoOneOnDuty(Conflict):
     category at this time (HTTP 409): name the technician instead."""
 
     default_code = "no_one_on_duty"
+
+
 class ClassUnchanged(Conflict):
     """A complaint reclassified to the class it has (HTTP 409)."""
 
@@ -139,3 +141,27 @@ class WrittenReplyMissing(RuleViolation):
     """A written complaint is closed only after its written reply is on file (HTTP 422)."""
 
     default_code = "written_reply_missing"
+
+
+class DeadlineNotFound(NotFound):
+    """The ticket has no clock of that kind (HTTP 404)."""
+
+    default_code = "deadline_not_found"
+
+
+class DeadlineNotRunning(Conflict):
+    """The clock was met or cancelled: there is nothing to extend (HTTP 409)."""
+
+    default_code = "deadline_not_running"
+
+
+class ExtensionNotLater(RuleViolation):
+    """An approved overrun (超时审批) moves the due time later, and into the future (HTTP 422)."""
+
+    default_code = "extension_not_later"
+
+
+class ExtensionReasonRequired(InvalidInput):
+    """An approved overrun says why (HTTP 400)."""
+
+    default_code = "extension_reason_required"

@@ -218,6 +218,22 @@ class SlaSettingIn(Schema):
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=60 * 24 * 30))
 
 
+class ApproverOut(Schema):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class ExtensionOut(Schema):
+    """An approved overrun (超时审批) of a clock."""
+    id = fields.String()
+    approved_by = fields.Nested(ApproverOut)
+    approved_at = fields.AwareDateTime()
+    reason = fields.String()
+    old_due_at = fields.AwareDateTime()
+    new_due_at = fields.AwareDateTime()
+    breached_at = fields.AwareDateTime(allow_none=True)
+
+
 class DeadlineOut(Schema):
     kind = fields.String()
     due_at = fields.AwareDateTime()
@@ -226,7 +242,20 @@ class DeadlineOut(Schema):
     responsible_role = fields.String(allow_none=True)
     warned_at = fields.AwareDateTime(allow_none=True)
     breached_at = fields.AwareDateTime(allow_none=True)
+    extensions = fields.List(fields.Nested(ExtensionOut))
     state = fields.String()
+
+
+class ExtensionIn(Schema):
+    """An approved overrun (超时审批): the clock of ``kind`` is due at ``new_due_at`` from now on."""
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    new_due_at = v.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def _reason(self, data, **_):
+        if not (data.get("reason") or "").strip():
+            raise ValidationError("An approved overrun needs its reason.", "reason")
 
 
 class LogOut(Schema):

@@ -11,7 +11,7 @@ from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import complaints, copies, duty, prices, quality, repairs, reports, sla
+from .domain import alerts, complaints, copies, duty, overruns, prices, quality, repairs, reports, sla
 from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
@@ -36,7 +36,9 @@ QUALITY_IN = schemas.QualityComplaintIn()
 QUALITY_STEP_IN = schemas.QualityStepIn()
 
 #: tickets' scheduled jobs (kernel.jobs): {kind: handler(work, job)}
-JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job}
+JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job,
+                alerts.SWEEP: alerts.run_sweep}
+EXTENSION_IN = schemas.ExtensionIn()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -54,7 +56,9 @@ class TicketsService:
     db = Database(Base)
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT, settings=sla.SETTINGS)
-    jobs = JobRunner(CONTRACT, JOB_HANDLERS)
+    # scheduled jobs (kernel.jobs); the SLA sweep (domain/alerts.py) is periodic: one replica
+    # runs it every JOBS_EVERY_SLA_SWEEP seconds
+    jobs = JobRunner(CONTRACT, JOB_HANDLERS, every={alerts.SWEEP: alerts.SWEEP_EVERY}, settings=sla.SETTINGS)
 
     def _out(self, ticket, work):
         return TICKET_OUT.dump(repairs.ticket_view(ticket, self.clock.now(), work.caller))
@@ -161,6 +165,15 @@ class TicketsService:
         work = self.work()
         tickets, total = complaints.list_complaints(work, **schemas.ComplaintQuery().load(query or {}))
         return {"items": [self._out(t, work) for t in tickets], "total": total}
+
+    @rpc
+    def extend_deadline(self, ticket_id, data, idempotency_key=None):
+        """An approved overrun (超时审批) of one clock: ``data = {"kind", "new_due_at", "reason"}``
+        (schemas.ExtensionIn; domain/overruns.py)."""
+        work, command = self.work(), EXTENSION_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "extend_deadline", command, lambda: self._out(
+            overruns.extend_deadline(work, command["ticket_id"], command), work))
 
     @rpc
     def get_ticket(self, ticket_id):

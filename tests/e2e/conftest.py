@@ -34,7 +34,8 @@ def pg_databases():
 
 @pytest.fixture
 def start_platform(pg_databases, container_factory, rabbit_config, web_config, tmp_path, shared_clock):
-    """``start_platform(amqp_uri=None, postgres=False, rpc_timeout=10, **gateway_config)``: start everything (on
+    """``start_platform(amqp_uri=None, postgres=False, rpc_timeout=10, services={name: config},
+    **gateway_config)``: start everything (on
     ``amqp_uri``, e.g. through a ``TcpProxy``, else the test's vhost; each database
     a migrated SQLite file, or a fresh PostgreSQL database for concurrent load);
     returns the containers by name."""
@@ -46,7 +47,7 @@ def start_platform(pg_databases, container_factory, rabbit_config, web_config, t
         return url
 
     def start(amqp_uri: str | None = None, postgres: bool = False, rpc_timeout: float = 10,
-              **gateway_extra) -> dict:
+              services: dict | None = None, **gateway_extra) -> dict:
         amqp = amqp_uri or rabbit_config["AMQP_URI"]
         clock = f"file:{shared_clock.path}"
         containers = {}
@@ -55,7 +56,7 @@ def start_platform(pg_databases, container_factory, rabbit_config, web_config, t
                 continue
             module, _, cls = target.partition(":")
             service = getattr(importlib.import_module(module), cls)
-            extra = {"CLOCK": clock}
+            extra = {"CLOCK": clock, **(services or {}).get(name, {})}
             if name == "notify":
                 extra.update(SMS_PROVIDER="log", SMS_LOG_PATH=str(tmp_path / "sms.log"),
                              SMS_SEND_INTERVAL=0.2)

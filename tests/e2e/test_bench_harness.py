@@ -114,3 +114,18 @@ def test_the_lua_scripts_drive_the_gateway(bench_platform):
     got = wrk.run(url, "get.lua", connections=2, threads=1, duration=1,
                   env={"BENCH_TOKEN": token, "BENCH_PATH": f"/api/v1/tickets/{ticket_id}"})
     assert got.requests > 0 and got.statuses == {"200": got.ok} and got.p95_ms >= got.p50_ms > 0
+
+
+@pytest.mark.postgres
+def test_the_sla_sweep_figure_runs_small(pg_url):
+    """``./wuye bench sla_sweep`` at a small size: both sides find and tell the same clocks, the
+    sweep's query goes through the partial index, the lines and the summary are there."""
+    from bench import sla_sweep
+
+    result = sla_sweep.run(pg_url, deadlines=2000, due=40, repeats=1)
+    data = result["data"]
+    assert data["counts"] == [40] and data["told"][:3] == (20, 20, 20)       # warnings, breaches, tickets
+    assert data["plan_uses_index"], data["plan"]
+    assert data["find_ratio"] > 0 and data["sweep_ratio"] > 0 and data["idle_ratio"] > 0
+    assert result["name"] == "sla_sweep" and "ix_deadline_next_alert" in result["summary"]
+    assert any("uses ix_deadline_next_alert: yes" in line for line in result["lines"])

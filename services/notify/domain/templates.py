@@ -66,6 +66,13 @@ _QUALITY = frozenset({"project_name", "ticket_number", "unit_label", "content", 
                       "received_at"})
 _SUPERVISION = frozenset({"project_name", "ticket_number", "unit_label"})
 
+#: what an SLA alert to staff may say: platform values only -- never the resident's words
+#: (content, location, names): the ticket number, the clock's name, its due time, who answers
+_SLA = frozenset({
+    "project_name", "ticket_number", "category_label", "deadline_label", "due_at", "role_label",
+    "assignee_name", "minutes_left", "minutes_overdue", "extension_note",
+})
+
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.opened.resident", ("inapp", "sms"), _TICKET,
             "acknowledgement of a repair request to the resident (报修受理)"),
@@ -77,6 +84,10 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("quality.notify_supervision", ("sms",), _SUPERVISION,
             "a warranty-quality complaint told to the developer's supervision department (开发商监理部)",
             sms_also=frozenset({"unit_label"})),
+    Purpose("ticket.sla_warning", ("inapp",), _SLA - {"minutes_overdue", "extension_note"},
+            "a ticket's SLA clock is near its due time: to the role answerable for it (时限预警)"),
+    Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left"},
+            "a ticket's SLA clock passed its due time: to the role answerable for it (超时告警)"),
 )}
 
 
@@ -123,6 +134,23 @@ DEFAULTS: dict[tuple[str, str, str], Text] = {
     ("quality.notify_supervision", "sms", "en"): Text(
         "", "[{project_name}] Warranty-quality complaint {ticket_number} ({unit_label}): please arrange "
             "the joint assessment."),
+    ("ticket.sla_warning", "inapp", "zh-CN"): Text(
+        "时限预警：{ticket_number} {deadline_label}",
+        "【{project_name}】工单 {ticket_number}（{category_label}）的{deadline_label}将于 {due_at} 到期，"
+        "还剩 {minutes_left} 分钟。\n责任岗位：{role_label}\n处理人：{assignee_name}"),
+    ("ticket.sla_warning", "inapp", "en"): Text(
+        "SLA warning: {ticket_number} {deadline_label}",
+        "[{project_name}] Ticket {ticket_number} ({category_label}): {deadline_label} is due at {due_at}, "
+        "{minutes_left} min left.\nAnswerable: {role_label}\nAssignee: {assignee_name}"),
+    ("ticket.sla_breached", "inapp", "zh-CN"): Text(
+        "超时：{ticket_number} {deadline_label}",
+        "【{project_name}】工单 {ticket_number}（{category_label}）的{deadline_label}已于 {due_at} 到期未完成，"
+        "已超时 {minutes_overdue} 分钟。{extension_note}\n责任岗位：{role_label}\n处理人：{assignee_name}"),
+    ("ticket.sla_breached", "inapp", "en"): Text(
+        "SLA breached: {ticket_number} {deadline_label}",
+        "[{project_name}] Ticket {ticket_number} ({category_label}): {deadline_label} was due at {due_at} "
+        "and is {minutes_overdue} min overdue.{extension_note}\nAnswerable: {role_label}\n"
+        "Assignee: {assignee_name}"),
 }
 
 CATEGORY_LABELS = {
@@ -138,6 +166,42 @@ DUE_LABELS = {
     "en": {"on_site": "On site by", "arrive_before": "Arrive by", "reply": "Reply by", None: "Due"},
 }
 NO_VALUE = {"zh-CN": "无", "en": "none"}
+
+#: the SLA clocks by their Chinese (and English) names; a kind not listed reads "时限（kind）"
+DEADLINE_LABELS = {
+    "zh-CN": {"record": "受理登记时限", "notify_engineering": "通知工程部时限", "on_site": "到场时限",
+              "arrive_before": "上门时限", "reply": "答复时限", "dispatch": "派单时限",
+              "first_response": "首次回应时限", "written_reply": "书面回复时限", "escalate": "上报时限",
+              "resolve": "处理完成时限", "supervision_notice": "通知监理部时限",
+              "assessment": "联合评估时限", "revisit": "回访时限"},
+    "en": {"record": "recording deadline", "notify_engineering": "engineering notice deadline",
+           "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
+           "dispatch": "dispatch deadline", "first_response": "first response deadline",
+           "written_reply": "written reply deadline", "escalate": "escalation deadline",
+           "resolve": "resolution deadline", "supervision_notice": "supervision notice deadline",
+           "assessment": "joint assessment deadline", "revisit": "revisit deadline"},
+}
+#: the staff roles (kernel.tenancy.Role) by name
+ROLE_LABELS = {
+    "zh-CN": {"front_desk": "总台接待", "steward": "管家", "engineering": "工程部", "engineering_manager": "工程部经理",
+              "security": "护卫部", "finance": "财务", "cs_manager": "客服部经理", "centre_manager": "服务中心经理",
+              "general_manager": "总经理", "group_admin": "集团管理员"},
+    "en": {"front_desk": "front desk", "steward": "steward", "engineering": "engineering",
+           "engineering_manager": "engineering manager", "security": "security", "finance": "finance",
+           "cs_manager": "customer-service manager", "centre_manager": "service-centre manager",
+           "general_manager": "general manager", "group_admin": "group administrator"},
+}
+#: the ticket kinds, for a ticket whose category has no label of its own
+KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访"},
+               "en": {"repair": "repair", "complaint": "complaint", "quality": "quality complaint",
+                      "revisit": "revisit"}}
+EXTENSION_NOTES = {"zh-CN": "（此为超时审批后的新时限，再次超时）",
+                   "en": " (the due time an approved overrun set, missed again)"}
+
+
+def deadline_label(kind: str, locale: str) -> str:
+    labels = DEADLINE_LABELS.get(locale, DEADLINE_LABELS[DEFAULT_LOCALE])
+    return labels.get(kind) or (f"时限（{kind}）" if locale == DEFAULT_LOCALE else f"{kind} deadline")
 
 
 # -- safe rendering -------------------------------------------------------------

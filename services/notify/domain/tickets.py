@@ -1,5 +1,6 @@
 """Messages triggered by tickets' events (seed 000 §五: the request is acknowledged to the
-resident, and engineering is notified within 2 minutes of it being recorded)."""
+resident, and engineering is notified within 2 minutes of it being recorded; the SLA engine's
+warnings and breaches go to the staff inbox of the role answerable for the clock)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -17,6 +18,10 @@ from .notifications import INAPP, ROLE, SMS, UNIT, Channel, Recipient, SmsLimits
 
 ACKNOWLEDGE = "ticket.opened.resident"
 DISPATCH = "ticket.dispatch_engineering"
+SLA_WARNING = "ticket.sla_warning"
+SLA_BREACHED = "ticket.sla_breached"
+#: who is told of an alert whose clock names no answerable role (sees every role's inbox)
+SLA_FALLBACK_ROLE = Role.CENTRE_MANAGER
 
 
 def dispatch_deadline(deadline: dict | None, received_at: datetime) -> datetime | None:
@@ -130,3 +135,57 @@ def _on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | 
     if new:
         created.append(dispatch)
     return created
+
+
+# -- the SLA engine's alerts → the answerable role's staff inbox ---------------------------
+
+def _minutes(value) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def sla_values(data: dict, project: ProjectCopy, role: str):
+    """The placeholder values of an SLA alert, per locale: platform values only (the ticket
+    number, the clock's name, its due time in the project's local time, the role and the
+    assignee) -- never the resident's words."""
+    tz = project.timezone or "Asia/Shanghai"
+
+    def values(locale: str) -> dict:
+        category = templates.CATEGORY_LABELS.get(locale, {}).get(data["category"]) or \
+            templates.KIND_LABELS.get(locale, {}).get(data["kind"]) or data["category"]
+        assignee = (data.get("assignee") or {}).get("name") or (data.get("assignee") or {}).get("user_id")
+        return {
+            "project_name": project.name, "ticket_number": data["number"], "category_label": category,
+            "deadline_label": templates.deadline_label(data["deadline_kind"], locale),
+            "due_at": templates.local_time(data["due_at"], tz),
+            "role_label": templates.ROLE_LABELS.get(locale, {}).get(role, role),
+            "assignee_name": assignee or templates.NO_VALUE[locale],
+            "minutes_left": _minutes(data.get("minutes_left")),
+            "minutes_overdue": _minutes(data.get("minutes_overdue")),
+            "extension_note": templates.EXTENSION_NOTES[locale] if data.get("extension_id") else "",
+        }
+
+    return values
+
+
+def on_sla_alert(work: Work, purpose: str, data: dict, *, event_id: str, group_id: str | None,
+                 project_id: str | None) -> Notification | None:
+    """Put an SLA warning or breach (``purpose``: ``ticket.sla_warning`` / ``ticket.sla_breached``)
+    in the staff inbox of the clock's answerable role in that project (zh-CN, in-app); the
+    role's supervisors see it too (``notifications.inbox_roles``). The same event twice makes
+    one message. Returns the message made, or None for a redelivery."""
+    if purpose not in (SLA_WARNING, SLA_BREACHED):
+        raise InvalidInput(f"not an SLA alert: {purpose}", code="unknown_purpose")
+    project = work.session.get(ProjectCopy, project_id) if project_id else None
+    if project is None:
+        raise RetryableError(f"project {project_id} has not arrived from archive yet")
+    if project.group_id != group_id or data["project_id"] != project.id:
+        raise InvalidInput(f"SLA alert of group {group_id} names project {data['project_id']} of another "
+                           "group or event", code="group_mismatch")
+    role = data.get("responsible_role")
+    if role not in Role.STAFF:
+        role = SLA_FALLBACK_ROLE
+    message, new = notify(work, project, purpose=purpose, recipient=Recipient(ROLE, role, data.get("unit_id")),
+                          locale=templates.DEFAULT_LOCALE, values=sla_values(data, project, role),
+                          channels=[Channel(INAPP)], source_event_id=event_id, ref_type="ticket",
+                          ref_id=data["ticket_id"])
+    return message if new else None

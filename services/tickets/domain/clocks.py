@@ -11,7 +11,20 @@ row, started, met, cancelled, moved and extended only here.
   only that column, through a partial index.
 - A met or cancelled clock has ``next_alert_at`` NULL: it never alerts.
 - :func:`extend` is the only way past a due time: an approval with who, when, why and the
-  new due time (超时审批), kept in ``deadline_extensions``.
+  new due time (超时审批), kept in ``deadline_extensions``. Only the service-centre manager
+  or the general manager approves (seed 000 §七); the new time is later than the current
+  one and in the future; a met or cancelled clock has nothing to extend.
+
+What the sweep (``domain/alerts.py``) tells, per clock: one warning (``ticket.sla_warning``)
+when ``warn_at`` comes and the clock still runs, one breach (``ticket.sla_breached``) when the
+due time passes unmet. After an extension:
+
+- not breached yet: a clock already warned is not warned again (the next alert is the new due
+  time); one not warned yet is warned at the share of its new allowed time
+  (``started_at`` .. new due), unless that moment is already past -- then only a breach of the
+  new due time can follow;
+- breached already: the breach told stays told (``breached_at`` keeps it); missing the new due
+  time too is told once more, as a breach naming the extension (its ``breached_at``).
 """
 from __future__ import annotations
 
@@ -26,6 +39,7 @@ from kernel.settings import Setting
 from kernel.tenancy import Role
 from kernel.work import Work
 
+from ..exceptions import DeadlineNotRunning, ExtensionNotLater, ExtensionReasonRequired
 from ..models import DeadlineExtension, ProjectCopy, Ticket, TicketDeadline
 
 WARN_AT_PERCENT = "sla.warn_at_percent"
@@ -128,18 +142,45 @@ def move(work: Work, deadline: TicketDeadline, due_at: datetime, *, started_at: 
 
 
 def extend(work: Work, deadline: TicketDeadline, new_due_at: datetime, reason: str) -> DeadlineExtension:
-    """Record an approved overrun: the clock is due at ``new_due_at`` from now on; a breach
-    already told stays told, a breach not yet told waits for the new time."""
-    caller = work.caller
+    """Record an approved overrun (超时审批) by the caller: the clock is due at ``new_due_at``
+    from now on (see the module doc for what is told afterwards).
+
+    Refused: a caller who is not a service-centre manager or general manager (403
+    ``role_required``), no reason (400), a met or cancelled clock (409
+    ``deadline_not_running``), a time not later than the current due time or not in the
+    future (422 ``extension_not_later``)."""
+    caller, now = work.caller, work.clock.now()
+    caller.require_role(*APPROVER_ROLES)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExtensionReasonRequired("an approved overrun needs its reason")
+    if deadline.met_at is not None or deadline.cancelled_at is not None:
+        raise DeadlineNotRunning(f"the {deadline.kind} clock was {'met' if deadline.met_at else 'cancelled'}; "
+                                 "there is nothing to extend",
+                                 details={"kind": deadline.kind, "met_at": _iso(deadline.met_at),
+                                          "cancelled_at": _iso(deadline.cancelled_at)})
+    if new_due_at.tzinfo is None:
+        raise ExtensionNotLater("the new due time needs a time zone")
+    if new_due_at <= deadline.due_at:
+        raise ExtensionNotLater(f"the new due time must be later than the current one ({_iso(deadline.due_at)})",
+                                details={"due_at": _iso(deadline.due_at)})
+    if new_due_at <= now:
+        raise ExtensionNotLater("the new due time must be in the future", details={"now": _iso(now)})
     extension = DeadlineExtension(
         id=str(uuid.uuid4()), deadline_id=deadline.id, group_id=deadline.group_id,
         project_id=deadline.project_id, approved_by=caller.user_id, approved_by_name=caller.name or "",
-        approved_at=work.clock.now(), reason=reason, old_due_at=deadline.due_at, new_due_at=new_due_at)
+        approved_at=now, reason=reason, old_due_at=deadline.due_at, new_due_at=new_due_at)
     deadline.extensions.append(extension)
     deadline.due_at = new_due_at
-    if deadline.breached_at is None:
-        deadline.warned_at = deadline.warned_at or extension.approved_at   # no second warning
-        deadline.next_alert_at = None if deadline.met_at or deadline.cancelled_at else new_due_at
+    if deadline.breached_at is not None:
+        deadline.next_alert_at = new_due_at       # the breach told stays told; missing this one is told too
+    else:
+        percent = work.settings.values(deadline.project_id)[WARN_AT_PERCENT]
+        deadline.warn_at = warn_time(deadline.started_at or extension.old_due_at, new_due_at, percent)
+        if deadline.warned_at is None and deadline.warn_at is not None and deadline.warn_at > now:
+            deadline.next_alert_at = deadline.warn_at
+        else:
+            deadline.next_alert_at = new_due_at
     return extension
 
 
@@ -147,3 +188,11 @@ def reassign(deadline: TicketDeadline, responsible_role: str) -> None:
     """Another role answers for a running clock from now on (a complaint sent on to another
     department); its times and the alerts already sent stay as they are."""
     deadline.responsible_role = responsible_role
+
+
+def latest_extension(deadline: TicketDeadline) -> DeadlineExtension | None:
+    return deadline.extensions[-1] if deadline.extensions else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

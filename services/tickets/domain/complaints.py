@@ -38,7 +38,7 @@ from .. import events
 from ..exceptions import (BadReceivedTime, ClassUnchanged, NotYourStep, TicketNotFound,
                           TransitionNotAllowed, UnitRequired, WrittenReplyMissing)
 from ..models import Complaint, ComplaintClassChange, Ticket, TicketDocument, UnitCopy
-from . import clocks, complaint_sla as csla, repairs, sla, workflow
+from . import clocks, complaint_sla as csla, repairs, workflow
 
 KIND = "complaint"
 REGISTERED, DISPATCHED, RESPONDED, RESOLVED, CLOSED, CANCELLED = (
@@ -423,21 +423,12 @@ def change_class(work: Work, ticket: Ticket, complaint: Complaint, to_class: str
 
 # -- the 30-day upgrade (kernel.jobs: whichever replica claims the job runs it, once) --------------
 
-def with_settings(work: Work) -> Work:
-    """``work`` reading tickets' settings (kernel.jobs builds its Work without a catalogue)."""
-    if csla.UPGRADE_AFTER_DAYS in work.settings.catalogue:
-        return work
-    return Work.build(work.session, work.clock, work.caller, base=work.events.base,
-                      contract=work.events.contract, secret=work.events.secret, settings=sla.SETTINGS)
-
-
 def on_upgrade_job(work: Work, job) -> Ticket | None:
     """The ``complaint-upgrade`` job's handler: a complaint still unresolved when its job comes
     due (``complaint.upgrade_after_days`` after it came in) becomes major, once, with
     ``complaint.upgraded`` (the figure is the one in force at registration, in the job's payload).
     Already major, resolved, closed or withdrawn: nothing (the handler
     may run again -- a requeued job -- and changes nothing the second time)."""
-    work = with_settings(work)
     query = select(Ticket).where(Ticket.id == job.payload["ticket_id"])
     if work.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()

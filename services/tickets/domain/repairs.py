@@ -254,9 +254,18 @@ def parts(ticket: Ticket) -> dict:
 
 
 def deadline_fields(d: TicketDeadline) -> dict:
-    """One clock as events and replies carry it (its state is computed when read)."""
+    """One clock as events and replies carry it (its state is computed when read), with its
+    approved overruns (超时审批), oldest first."""
     return {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "cancelled_at": d.cancelled_at,
-            "responsible_role": d.responsible_role, "warned_at": d.warned_at, "breached_at": d.breached_at}
+            "responsible_role": d.responsible_role, "warned_at": d.warned_at, "breached_at": d.breached_at,
+            "extensions": [extension_fields(e) for e in d.extensions]}
+
+
+def extension_fields(e) -> dict:
+    """One approved overrun as events and replies carry it."""
+    return {"id": e.id, "approved_by": {"user_id": e.approved_by, "name": e.approved_by_name or ""},
+            "approved_at": e.approved_at, "reason": e.reason, "old_due_at": e.old_due_at,
+            "new_due_at": e.new_due_at, "breached_at": e.breached_at}
 
 
 def workflow_fields(ticket: Ticket) -> dict:
@@ -296,8 +305,10 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
     """Stop the 2-minute clock and start the on-site / reply clocks from the real notice time."""
     # the ticket with its deadlines and history (both change, and ticket.changed carries them)
     # in one query, instead of a lazy load of each collection
+    # (the clocks' approved overruns joined too: the snapshot lists them)
     ticket = work.session.scalars(select(Ticket).where(Ticket.id == ticket_id).options(
-        joinedload(Ticket.deadlines), joinedload(Ticket.history))).unique().first()
+        joinedload(Ticket.deadlines).joinedload(TicketDeadline.extensions),
+        joinedload(Ticket.history))).unique().first()
     if ticket is None:
         return None
     if ticket.engineering_notified_at is not None and ticket.engineering_notified_at <= at:

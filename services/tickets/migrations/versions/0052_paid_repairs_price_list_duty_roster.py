@@ -3,7 +3,7 @@ never rewritten), quotes and the charge put on the order; the per-project on-dut
 that auto-assignment reads. New tables only.
 
 Revision ID: 0052
-Revises: 0050
+Revises: 0051
 Create Date: 2026-11-26 05:42:14.153273
 """
 from alembic import op
@@ -13,7 +13,7 @@ import kernel.money
 
 
 revision = '0052'
-down_revision = '0050'
+down_revision = '0051'
 branch_labels = None
 depends_on = None
 
