@@ -228,6 +228,8 @@ class JobExecutor(PollingLoop):
     backoff: Backoff = field(default_factory=lambda: Backoff(base=30.0, cap=3600.0))
     after_commit: Callable[[Session], None] | None = None
     name: str = field(default_factory=_runner_name)
+    #: the service's per-project settings catalogue (kernel.settings): ``work.settings`` in handlers
+    settings: Any = None
 
     def __post_init__(self):
         self.model = job_table(self.base)
@@ -310,7 +312,8 @@ class JobExecutor(PollingLoop):
                                     job.kind, job.key)
                         return "lost"
                     work = Work.build(session, self.clock, Caller.system(job.group_id, self.service),
-                                      base=self.base, contract=self.contract, secret=self.secret)
+                                      base=self.base, contract=self.contract, secret=self.secret,
+                                      settings=self.settings)
                     handler(work, job)
                     wrote_events = bool(session.info.pop("outbox_dirty", False))
             except Exception as exc:
@@ -345,7 +348,8 @@ class JobExecutor(PollingLoop):
 class JobRunner(DependencyProvider):
     """Runs the service's scheduled jobs in a background thread of the container.
 
-    ``JobRunner(CONTRACT, {"kind": handler})``; config: ``JOBS_ENABLED`` (true),
+    ``JobRunner(CONTRACT, {"kind": handler}, settings=CATALOGUE)`` (the catalogue: handlers read
+    the service's per-project settings through ``work.settings``, as its RPCs do); config: ``JOBS_ENABLED`` (true),
     ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
     ``JOBS_BATCH_SIZE`` (20), ``JOBS_LEASE_SECONDS`` (60), ``JOBS_RETRY_BASE`` (30 s),
     ``JOBS_RETRY_MAX`` (3600 s). Injected into a worker it is the :class:`JobExecutor`
@@ -353,9 +357,10 @@ class JobRunner(DependencyProvider):
 
     shared_clock = SharedClock()
 
-    def __init__(self, contract: EventContract, handlers: Mapping[str, Handler]):
+    def __init__(self, contract: EventContract, handlers: Mapping[str, Handler], settings=None):
         self.contract = contract
         self.handlers = dict(handlers)
+        self.catalogue = settings
         self.executor: JobExecutor | None = None
 
     def setup(self):
@@ -384,7 +389,7 @@ class JobRunner(DependencyProvider):
         self.executor = JobExecutor(
             database.Session, database.base, self.contract, self.secret, self.shared_clock.clock,
             self.handlers, service=self.container.service_name, after_commit=wake_relay,
-            **self.settings)
+            settings=self.catalogue, **self.settings)
         if self.enabled:
             self.container.spawn_managed_thread(self.executor.run, identifier="job-runner")
 

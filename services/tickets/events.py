@@ -4,7 +4,7 @@
 |----------------|--------------------------------------------|------------------|
 | ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
 | ticket.changed | a ticket is recorded or changes (the whole ticket + ``version``) | -- (gateway's read model) |
-| ticket.status_changed | a repair moves along its workflow (domain/workflow.py) | -- (later consumers) |
+| ticket.status_changed | a ticket moves along its kind's workflow (domain/workflow.py: repair, revisit, ...) | -- (later consumers) |
 | setting.changed | a project's SLA figure changed (kernel.settings) | -- (audit, later consumers) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
@@ -23,7 +23,8 @@ TICKET_OPENED = "ticket.opened"
 TICKET_CHANGED = "ticket.changed"
 TICKET_STATUS_CHANGED = "ticket.status_changed"
 
-CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified"]
+#: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
+CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
 CHANNELS = ["portal", "phone", "visit", "staff"]
 
 
@@ -90,6 +91,25 @@ class Material(Schema):
     unit = fields.String(required=True)
 
 
+class RevisitPart(Schema):
+    """A revisit's own facts (回访; tickets of kind ``revisit``): why it was scheduled, what it
+    revisits, when it is due, and what was recorded."""
+    reason = fields.String(required=True, validate=validate.OneOf(
+        ["complaint", "repair_dissatisfied", "repair_unrated", "repair_unsigned", "repair_sample",
+         "maintenance", "routine"]))
+    source_ticket_id = fields.String(allow_none=True)       # the complaint / repair revisited
+    household_id = fields.String(allow_none=True)
+    due_at = fields.AwareDateTime(required=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    quality = fields.Integer(allow_none=True)                # 1-5
+    effect = fields.Integer(allow_none=True)                 # 1-5
+    satisfaction = fields.String(allow_none=True)            # satisfied | neutral | dissatisfied
+    shortcomings = fields.String(allow_none=True)
+    suggestions = fields.String(allow_none=True)
+    complaint_ticket_id = fields.String(allow_none=True)     # the complaint a dissatisfied revisit opened
+
+
 class TicketChanged(Schema):
     """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
     Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
@@ -127,6 +147,8 @@ class TicketChanged(Schema):
     confirmed_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    # kind revisit (domain/revisits.py): its facts; None for other kinds
+    revisit = fields.Nested(RevisitPart, allow_none=True)
     version = fields.Integer(required=True)
 
 

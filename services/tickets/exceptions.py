@@ -64,3 +64,15 @@ class ReopenWindowClosed(RuleViolation):
     """Closed longer ago than the project's ``repair.reopen_days`` (HTTP 422)."""
 
     default_code = "reopen_window_closed"
+
+
+class NotARevisit(NotFound):
+    """A revisit step or read on a ticket of another kind (HTTP 404)."""
+
+    default_code = "revisit_not_found"
+
+
+class StaffOnlyCategory(RuleViolation):
+    """Maintenance works (维修工程) are recorded by staff, not reported by residents (HTTP 422)."""
+
+    default_code = "staff_only_category"

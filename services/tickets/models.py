@@ -286,3 +286,8 @@ class Revisit(Base):
     suggestions: Mapped[str | None] = mapped_column(Text)
     #: the complaint a dissatisfied revisit opened
     complaint_ticket_id: Mapped[str | None] = mapped_column(ID)
+
+    __table_args__ = (
+        # one revisit per source and reason (revisits.py checks first; this holds under races)
+        UniqueConstraint("source_ticket_id", "reason", name="uq_revisit_source_reason"),
+    )

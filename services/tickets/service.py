@@ -5,12 +5,13 @@ from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.errors import RetryableError
+from kernel.jobs import JobRunner
 from kernel.messaging import Event
 from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import copies, repairs, sla
+from .domain import copies, repairs, revisits, sla
 from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
@@ -21,6 +22,7 @@ TICKET_OUT = schemas.TicketOut()
 REPAIR_IN = schemas.RepairRequestIn()
 DELIVERED_IN = schemas.NotificationDeliveredIn()
 TRANSITION_IN = schemas.TransitionIn()
+REVISIT_STEP_IN = schemas.RevisitStepIn()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -36,7 +38,8 @@ class TicketsService:
     db = Database(Base)
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT, settings=sla.SETTINGS)
-
+    #: tickets' scheduled jobs (kernel.jobs), one runner: every kind's handler in this dict
+    jobs = JobRunner(CONTRACT, {**revisits.JOBS}, settings=sla.SETTINGS)
 
     def _out(self, ticket, work):
         return TICKET_OUT.dump(repairs.ticket_view(ticket, self.clock.now(), work.caller))
@@ -91,6 +94,28 @@ class TicketsService:
         return [CONTRACT.dump(TICKET_CHANGED, s) for s in
                 repairs.export_snapshots(self.work(), q["after"], q["limit"], q["project_id"])]
 
+    # -- revisits (回访, domain/revisits.py) ---------------------------------------
+    @rpc
+    def revisit_step(self, ticket_id, data, idempotency_key=None):
+        """One step of a revisit: ``data = {"action": assign|record|unreachable|cancel, ...}``
+        (schemas.RevisitStepIn; revisits.TABLE). Recorded dissatisfied, it opens a complaint."""
+        work, command = self.work(), REVISIT_STEP_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "revisit_step", command, lambda: self._out(
+            revisits.step(work, command["ticket_id"], command["action"], command), work))
+
+    @rpc
+    def list_revisits(self, project_id, query=None):
+        work = self.work()
+        tickets, total = revisits.list_revisits(work, str(project_id), **schemas.RevisitQuery().load(query or {}))
+        return {"items": [self._out(t, work) for t in tickets], "total": total}
+
+    @rpc
+    def revisit_figures(self, project_id, month):
+        """The month's repair revisit rate against the project's target."""
+        query = schemas.RevisitFiguresQuery().load({"month": month})
+        return schemas.RevisitFiguresOut().dump(revisits.figures(self.work(), str(project_id), query["month"]))
+
     @rpc
     def get_sla_settings(self, project_id):
         return repairs.get_sla_minutes(self.work(), project_id)
@@ -125,8 +150,9 @@ class TicketsService:
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")
     def on_project_changed(self, event: Event):
-        copies.apply_project(self.work(Caller.system(event.group_id, "tickets")),
-                             schemas.ProjectChangedIn().load(event.data))
+        work, data = self.work(Caller.system(event.group_id, "tickets")), schemas.ProjectChangedIn().load(event.data)
+        copies.apply_project(work, data)
+        revisits.seed_monthly_jobs(work, data["project_id"])     # the monthly sample and routine plan
 
     @event_handler("archive", "unit.changed")
     def on_unit_changed(self, event: Event):
