@@ -22,6 +22,10 @@ from kernel.settings import SETTING_CHANGED, SettingChanged
 TICKET_OPENED = "ticket.opened"
 TICKET_CHANGED = "ticket.changed"
 TICKET_STATUS_CHANGED = "ticket.status_changed"
+COMPLAINT_REGISTERED = "complaint.registered"
+COMPLAINT_REPLIED = "complaint.replied"
+COMPLAINT_RECLASSIFIED = "complaint.reclassified"
+COMPLAINT_UPGRADED = "complaint.upgraded"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -91,6 +95,57 @@ class Material(Schema):
     unit = fields.String(required=True)
 
 
+class ClassChange(Schema):
+    """One change of a complaint's class (the registration's own class first: ``from_class`` None)."""
+    from_class = fields.String(allow_none=True)
+    to_class = fields.String(required=True)
+    by = fields.Nested(UserRef, required=True)
+    at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+
+
+class Compensation(Schema):
+    """A warranty-quality complaint's compensation claim and the manager's / GM's decision."""
+    claim = fields.String(required=True)
+    claimed_at = fields.AwareDateTime(required=True)
+    decision = fields.String(allow_none=True)            # granted | refused; None: still to decide
+    decision_note = fields.String(allow_none=True)
+    decided_by = fields.Nested(UserRef, allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
+class ComplaintPart(Schema):
+    """The complaint's own facts in a ticket snapshot (kinds ``complaint`` and ``quality``)."""
+    complaint_class = fields.String(allow_none=True)      # major | key | minor (complaints only)
+    department = fields.String(required=True)
+    form = fields.String(required=True)                   # oral | written
+    dispatched_at = fields.AwareDateTime(allow_none=True)
+    reported_to_manager_at = fields.AwareDateTime(allow_none=True)
+    first_response_at = fields.AwareDateTime(allow_none=True)
+    written_reply_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    upgraded_at = fields.AwareDateTime(allow_none=True)
+    revisit_ticket_id = fields.String(allow_none=True)
+    class_changes = fields.List(fields.Nested(ClassChange), required=True)
+    # warranty-quality complaints (kind quality) only
+    supervision_notified_at = fields.AwareDateTime(allow_none=True)
+    within_warranty = fields.Boolean(allow_none=True)
+    assessed_at = fields.AwareDateTime(allow_none=True)
+    explained_at = fields.AwareDateTime(allow_none=True)
+    compensation = fields.Nested(Compensation, allow_none=True)
+
+
+class Document(Schema):
+    """A document written on a ticket: written reply (书面回复), joint assessment, explanation,
+    compensation decision."""
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    written_by = fields.Nested(UserRef, required=True)
+    written_at = fields.AwareDateTime(required=True)
+
+
 class RevisitPart(Schema):
     """A revisit's own facts (回访; tickets of kind ``revisit``): why it was scheduled, what it
     revisits, when it is due, and what was recorded."""
@@ -147,6 +202,9 @@ class TicketChanged(Schema):
     confirmed_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    # complaints and warranty-quality complaints (domain/complaints.py, domain/quality.py)
+    complaint = fields.Nested(ComplaintPart, allow_none=True)
+    documents = fields.List(fields.Nested(Document), load_default=list)
     # kind revisit (domain/revisits.py): its facts; None for other kinds
     revisit = fields.Nested(RevisitPart, allow_none=True)
     version = fields.Integer(required=True)
@@ -169,8 +227,90 @@ class TicketStatusChanged(Schema):
     version = fields.Integer(required=True)
 
 
+COMPLAINT_KINDS = ["complaint", "quality"]
+COMPLAINT_CHANNELS = ["phone", "visit", "portal", "letter", "staff", "revisit"]
+REPLY_KINDS = ["first_response", "written_reply", "resolution", "explanation", "compensation_decision"]
+
+
+class ComplaintRegistered(Schema):
+    """A complaint (投诉) or warranty-quality complaint (质量投诉) was registered: archive files it
+    as a correspondence entry of the household (of the project, for a public matter). No phone
+    numbers."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)                 # TS- / ZL-YYYYMMDD-NNNN
+    kind = fields.String(required=True, validate=validate.OneOf(COMPLAINT_KINDS))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)              # None: a public matter of the project
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    channel = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CHANNELS))
+    form = fields.String(required=True, validate=validate.OneOf(["oral", "written"]))
+    complaint_class = fields.String(allow_none=True, validate=validate.OneOf(["major", "key", "minor"]))
+    department = fields.String(required=True)
+    content = fields.String(required=True)
+    reporter_name = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    revisit_ticket_id = fields.String(allow_none=True)
+
+
+class ComplaintReplied(Schema):
+    """The service centre answered a complaint: its first response, a written reply (a
+    document), its resolution; for a warranty-quality complaint the out-of-warranty
+    explanation and the compensation decision. ``reply_id`` is unique per reply (archive's
+    key for filing it once)."""
+    reply_id = fields.String(required=True)
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(COMPLAINT_KINDS))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    reply_kind = fields.String(required=True, validate=validate.OneOf(REPLY_KINDS))
+    body = fields.String(required=True)
+    document_id = fields.String(allow_none=True)          # the TicketDocument, for written ones
+    by = fields.Nested(UserRef, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ComplaintReclassified(Schema):
+    """A complaint's class was changed by a person (who, when, why); its class clocks re-timed."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    from_class = fields.String(required=True)
+    to_class = fields.String(required=True)
+    by = fields.Nested(UserRef, required=True)
+    at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+
+
+class ComplaintUpgraded(Schema):
+    """A complaint unresolved ``days`` after it came in became major by itself (once)."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    from_class = fields.String(required=True)
+    to_class = fields.String(required=True, validate=validate.Equal("major"))
+    received_at = fields.AwareDateTime(required=True)
+    days = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
-                                     SETTING_CHANGED: SettingChanged},
+                                     SETTING_CHANGED: SettingChanged,
+                                     COMPLAINT_REGISTERED: ComplaintRegistered,
+                                     COMPLAINT_REPLIED: ComplaintReplied,
+                                     COMPLAINT_RECLASSIFIED: ComplaintReclassified,
+                                     COMPLAINT_UPGRADED: ComplaintUpgraded},
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
-                                                         TICKET_STATUS_CHANGED}))
+                                                         TICKET_STATUS_CHANGED, COMPLAINT_RECLASSIFIED,
+                                                         COMPLAINT_UPGRADED}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import UtcDateTime, new_base
@@ -224,6 +224,8 @@ class Complaint(Base):
     upgraded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: the revisit whose dissatisfied result opened this complaint, if any
     revisit_ticket_id: Mapped[str | None] = mapped_column(ID)
+    #: when it was reported to the service-centre manager (revision 0053)
+    reported_to_manager_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ComplaintClassChange(Base):
@@ -291,3 +293,32 @@ class Revisit(Base):
         # one revisit per source and reason (revisits.py checks first; this holds under races)
         UniqueConstraint("source_ticket_id", "reason", name="uq_revisit_source_reason"),
     )
+
+
+class QualityComplaint(Base):
+    """A warranty-quality complaint's own facts (质量投诉, seed 000 §五), one row per ticket of kind
+    ``quality``: the developer's supervision department's notice, the joint assessment, the
+    out-of-warranty explanation, a compensation claim and its decision (revision 0053)."""
+
+    __tablename__ = "quality_complaints"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    #: oral (口头) | written (书面)
+    form: Mapped[str] = mapped_column(String(10))
+    #: the notice to the developer's supervision department (开发商监理部) was delivered
+    supervision_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the joint assessment's finding: within the warranty or not
+    within_warranty: Mapped[bool | None] = mapped_column(Boolean)
+    assessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    explained_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    compensation_claim: Mapped[str | None] = mapped_column(Text)
+    compensation_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: granted | refused (the service-centre manager or the GM decides)
+    compensation_decision: Mapped[str | None] = mapped_column(String(10))
+    compensation_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_by_name: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

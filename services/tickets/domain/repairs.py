@@ -7,6 +7,7 @@ phone call (then ``received_at`` is when the resident called, and the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from ..exceptions import (AlreadyRated, AppointmentRequired, BadReceivedTime, No
                           NotYourStep, ProjectNotFound, ReopenWindowClosed, StaffOnlyCategory, TicketNotFound,
                           TransitionNotAllowed, UnitNotFound, UnitRequired, UnknownSlaSetting)
 from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
-from . import clocks, revisits, sla, workflow
+from . import clocks, sla, workflow
 
 #: staff who may record a repair request on a resident's behalf
 INTAKE_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.ENGINEERING, Role.ENGINEERING_MANAGER,
@@ -37,6 +38,9 @@ CLOCK_SKEW = timedelta(minutes=2)
 NUMBER_PREFIX = {"repair": "BX", "revisit": "HF"}
 #: repair categories only staff record (维修工程: public maintenance works, revisited after 30 days)
 STAFF_ONLY_CATEGORIES = ("maintenance",)
+#: kind-specific parts of a ticket's snapshot and reply, ``{name: fn(ticket)}``: each kind's rules
+#: module adds its own (``complaints``: "complaint", "documents"); a part is None / [] on other kinds
+PARTS: dict[str, Callable[[Ticket], object]] = {}
 
 
 # -- settings (kernel.settings; the catalogue is sla.SETTINGS) ------------------
@@ -236,9 +240,14 @@ def snapshot(ticket: Ticket) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],
         **workflow_fields(ticket),
-        "revisit": revisits.part(ticket),
+        **parts(ticket),
         "version": ticket.version,
     }
+
+
+def parts(ticket: Ticket) -> dict:
+    """The kind-specific parts (:data:`PARTS`) of the ticket."""
+    return {name: part(ticket) for name, part in PARTS.items()}
 
 
 def deadline_fields(d: TicketDeadline) -> dict:
@@ -519,6 +528,11 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
                      "note": h.note} for h in ticket.history],
         **workflow_fields(ticket),
-        "revisit": revisits.part(ticket),
+        **parts(ticket),
         "version": ticket.version,
     }
+
+
+# revisits (回访) hook into the workflow above (``after_repair_step``) and add the "revisit" part;
+# imported last: it builds on this module
+from . import revisits  # noqa: E402

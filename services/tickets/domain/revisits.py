@@ -578,6 +578,9 @@ def part(ticket: Ticket) -> dict | None:
             "suggestions": revisit.suggestions, "complaint_ticket_id": revisit.complaint_ticket_id}
 
 
+repairs.PARTS["revisit"] = part
+
+
 def preload(work: Work, tickets) -> None:
     """Load the revisit rows of a page of tickets in one query (``part`` then finds them)."""
     ids = [t.id for t in tickets if t.kind == KIND]

@@ -3,14 +3,14 @@ unique constraint holds when two transactions race). Routine revisits have no so
 collide.
 
 Revision ID: 0054
-Revises: 0050
+Revises: 0053 (0050 on its own branch; re-chained when merged after wt/complaints)
 Create Date: 2026-11-26 05:45:52.920045
 """
 from alembic import op
 
 
 revision = '0054'
-down_revision = '0050'
+down_revision = '0053'
 branch_labels = None
 depends_on = None
 
