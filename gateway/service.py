@@ -23,11 +23,12 @@ from .routes.billing import BillingRoutes
 from .routes.notify import NotifyRoutes
 from .routes.platform import PlatformRoutes
 from .routes.registry import RegistryRoutes
+from .routes.revisits import RevisitRoutes
 from .routes.tickets import TicketRoutes
 
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
-                     BillingRoutes, NotifyRoutes, ReadModelHandlers):
+                     RevisitRoutes, BillingRoutes, NotifyRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

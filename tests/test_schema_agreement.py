@@ -25,6 +25,8 @@ FORWARDED = {
     gw.SlaSettingIn: (tickets.SlaSettingIn, {"project_id"}),
     gw.TicketQuery: (tickets.TicketQuery, set()),
     gw.MaterialIn: (tickets.MaterialIn, set()),
+    gw.RevisitQuery: (tickets.RevisitQuery, set()),
+    gw.RevisitFiguresQuery: (tickets.RevisitFiguresQuery, set()),
 }
 
 
@@ -83,3 +85,12 @@ def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
     assert service_schema().validate({**payload, **{k: "x" for k in added if k != "id"}})
     assert gateway_schema().validate(payload)
+
+
+def test_the_gateway_lists_the_revisits_words():
+    """Revisit reasons, states, satisfaction and complaint departments: the service's own lists."""
+    from services.tickets.domain import complaint_sla, revisits
+    assert gw.REVISIT_REASONS == revisits.REASONS and gw.REVISIT_STATES == revisits.STATES
+    assert gw.SATISFACTION == revisits.SATISFACTION
+    assert gw.COMPLAINT_DEPARTMENTS == tuple(complaint_sla.DEPARTMENTS)
+    assert gw.REPAIR_CATEGORIES == tickets.CATEGORIES

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import revisits, workflow
+from .domain import complaint_sla, revisits, workflow
 from .events import CATEGORIES
 
 from kernel import validators as v
@@ -111,7 +111,8 @@ class RevisitStepIn(Schema):
                                  validate=validate.OneOf(revisits.SATISFACTION))
     shortcomings = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     suggestions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+    department = fields.String(load_default=None, allow_none=True,
+                               validate=validate.OneOf(tuple(complaint_sla.DEPARTMENTS)))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
