@@ -32,8 +32,8 @@ answerable by the steward (管家) or, for complaints, the customer-service mana
 - *routine* (例行回访): a monthly job per project (``revisit-routine``, key ``project:YYYY-MM``,
   01:00 local on the 1st) plans about 1/``revisit.routine_cycle_months`` (12) of the project's
   occupied households (unit copies with a household), never-visited first, then the longest
-  since their last visit; a household last visited before the cycle's window is never left
-  out. Due at the end of the month. A project's monthly jobs are seeded when its copy arrives
+  since their last visit; a household whose 12 months would run out before next month's plan
+  (last visited 11 or more months back) is never left out. Due at the end of the month. A project's monthly jobs are seeded when its copy arrives
   (:func:`seed_monthly_jobs`); each run schedules the next month's.
 
 Scheduling is idempotent: one source never gets two revisits of the same reason (checked, and
@@ -419,9 +419,9 @@ def run_sample(work: Work, job) -> None:
 def plan_routine(work: Work, project: ProjectCopy, year: int, month: int) -> list[Ticket]:
     """Plan the month's routine revisits (例行回访): about 1/N of the occupied households (N =
     ``revisit.routine_cycle_months``), never-visited first, then the longest since their last
-    visit (a done revisit of any reason); every household last visited before the N-month
-    window ending with this month is planned whatever the share; one with an open routine
-    revisit is not planned again. Due at the end of the month."""
+    visit (a done revisit of any reason); a household last visited N-1 or more months back
+    (before month M-N+2: next month's plan would come too late) is planned whatever the share;
+    one with an open routine revisit is not planned again. Due at the end of the month."""
     start, end = month_bounds(project, year, month)
     cycle = _settings(work, project.id)[ROUTINE_CYCLE_MONTHS]
     units = work.session.scalars(select(UnitCopy).where(
@@ -434,7 +434,9 @@ def plan_routine(work: Work, project: ProjectCopy, year: int, month: int) -> lis
     last_visit = dict(work.session.execute(select(Revisit.household_id, func.max(Revisit.done_at)).where(
         Revisit.project_id == project.id, Revisit.household_id.isnot(None), Revisit.done_at.isnot(None))
         .group_by(Revisit.household_id)).all())
-    window_start, _ = month_bounds(project, *add_months(year, month, 1 - cycle))
+    # last visited before this month's start minus (N - 2) months: due end of this month, still
+    # inside N months of that visit -- next month's plan would be too late
+    window_start, _ = month_bounds(project, *add_months(year, month, 2 - cycle))
     candidates = sorted((u for u in units if u.household_id not in open_routine),
                         key=lambda u: (last_visit.get(u.household_id) is not None,
                                        last_visit.get(u.household_id) or start, u.label, u.id))
