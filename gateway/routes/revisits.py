@@ -30,7 +30,7 @@ class RevisitRoutes(RouteModule):
     def revisit_figures(self, request, user, project_id, query):
         return self._as(user)("tickets", "revisit_figures", project_id, query["month"])
 
-    def _step(self, user, ticket_id, action, body, idempotency_key):
+    def _revisit_step(self, user, ticket_id, action, body, idempotency_key):
         reply = self._as(user)("tickets", "revisit_step", ticket_id, dict(body, action=action),
                                idempotency_key=idempotency_key)
         return TicketRoutes._project_ticket(self, reply, user)
@@ -39,7 +39,7 @@ class RevisitRoutes(RouteModule):
            summary="Assign a scheduled revisit to a steward (CS manager, centre manager)",
            body=s.RevisitAssignIn, response=s.TicketOut, errors=(403, 404, 409, 422), idempotent=True)
     def assign_revisit(self, request, user, ticket_id, body, idempotency_key):
-        return self._step(user, ticket_id, "assign", s.RevisitAssignIn().dump(body), idempotency_key)
+        return self._revisit_step(user, ticket_id, "assign", s.RevisitAssignIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/revisits/{{ticket_id}}/record", tags=("revisits",),
            summary="Record a revisit: quality and effect 1-5, satisfaction, shortcomings, suggestions "
@@ -47,17 +47,17 @@ class RevisitRoutes(RouteModule):
                    "dissatisfied opens a complaint linked to it",
            body=s.RevisitRecordIn, response=s.TicketOut, errors=(403, 404, 409, 422), idempotent=True)
     def record_revisit(self, request, user, ticket_id, body, idempotency_key):
-        return self._step(user, ticket_id, "record", s.RevisitRecordIn().dump(body), idempotency_key)
+        return self._revisit_step(user, ticket_id, "record", s.RevisitRecordIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/revisits/{{ticket_id}}/unreachable", tags=("revisits",),
            summary="The household could not be reached, with the reason (steward, CS manager, centre "
                    "manager); recorded later if reached after all",
            body=s.ReasonIn, response=s.TicketOut, errors=(403, 404, 409, 422), idempotent=True)
     def revisit_unreachable(self, request, user, ticket_id, body, idempotency_key):
-        return self._step(user, ticket_id, "unreachable", s.ReasonIn().dump(body), idempotency_key)
+        return self._revisit_step(user, ticket_id, "unreachable", s.ReasonIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/revisits/{{ticket_id}}/cancel", tags=("revisits",),
            summary="Cancel a scheduled revisit with the reason (CS manager, centre manager)",
            body=s.ReasonIn, response=s.TicketOut, errors=(403, 404, 409, 422), idempotent=True)
     def cancel_revisit(self, request, user, ticket_id, body, idempotency_key):
-        return self._step(user, ticket_id, "cancel", s.ReasonIn().dump(body), idempotency_key)
+        return self._revisit_step(user, ticket_id, "cancel", s.ReasonIn().dump(body), idempotency_key)
