@@ -270,9 +270,10 @@ REVISIT_REASONS = ("complaint", "repair_dissatisfied", "repair_unrated", "repair
 #: a revisit's states and what a revisit records (revisits.STATES, revisits.SATISFACTION)
 REVISIT_STATES = ("scheduled", "done", "unreachable", "cancelled")
 SATISFACTION = ("satisfied", "neutral", "dissatisfied")
-#: the departments a complaint goes to (services/tickets/domain/complaint_sla.py DEPARTMENTS)
-COMPLAINT_DEPARTMENTS = ("customer_service", "engineering", "security", "cleaning", "greening", "finance",
-                         "management")
+#: the departments a complaint goes to (sorted: services/tickets/domain/complaint_sla.py DEPARTMENTS;
+#: the complaints' own list below is the same)
+COMPLAINT_DEPARTMENTS = ["cleaning", "customer_service", "engineering", "finance", "greening", "management",
+                         "security"]
 
 
 class RepairRequestIn(Schema):
@@ -379,6 +380,60 @@ class ReporterOut(Out):
     phone = fields.String(allow_none=True)
 
 
+class UserRefOut(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class ClassChangeOut(Out):
+    from_class = fields.String(allow_none=True)
+    to_class = fields.String()
+    by = fields.Nested(UserRefOut)
+    at = DT()
+    reason = fields.String()
+
+
+class CompensationOut(Out):
+    claim = fields.String()
+    claimed_at = DT()
+    decision = fields.String(allow_none=True, metadata={"enum": ["granted", "refused", None]})
+    decision_note = fields.String(allow_none=True)
+    decided_by = fields.Nested(UserRefOut, allow_none=True)
+    decided_at = DT(allow_none=True)
+
+
+class ComplaintPartOut(Out):
+    """A complaint's (投诉) or warranty-quality complaint's (质量投诉) own facts."""
+    complaint_class = fields.String(allow_none=True, metadata={"enum": ["major", "key", "minor", None]})
+    department = fields.String()
+    form = fields.String(metadata={"enum": ["oral", "written"]})
+    dispatched_at = DT(allow_none=True)
+    reported_to_manager_at = DT(allow_none=True)
+    first_response_at = DT(allow_none=True)
+    written_reply_at = DT(allow_none=True)
+    resolved_at = DT(allow_none=True)
+    upgraded_at = DT(allow_none=True, metadata={"description": "made major by the 30-day rule"})
+    revisit_ticket_id = fields.String(allow_none=True)
+    class_changes = fields.List(fields.Nested(ClassChangeOut))
+    supervision_notified_at = DT(allow_none=True)
+    within_warranty = fields.Boolean(allow_none=True)
+    assessed_at = DT(allow_none=True)
+    explained_at = DT(allow_none=True)
+    compensation = fields.Nested(CompensationOut, allow_none=True)
+
+
+class DocumentOut(Out):
+    """A written reply (书面回复), joint assessment, out-of-warranty explanation or compensation
+    decision."""
+    id = fields.String()
+    kind = fields.String(metadata={"enum": ["written_reply", "joint_assessment", "explanation",
+                                            "compensation_decision"]})
+    title = fields.String()
+    body = fields.String()
+    written_by = fields.Nested(UserRefOut)
+    written_at = DT()
+
+
 class RevisitOut(Out):
     reason = fields.String(metadata={"enum": list(REVISIT_REASONS)})
     source_ticket_id = fields.String(allow_none=True, metadata={"description": "the complaint or repair revisited"})
@@ -426,6 +481,9 @@ class TicketOut(Out):
     confirmed_at = DT(allow_none=True)
     closed_at = DT(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    complaint = fields.Nested(ComplaintPartOut, allow_none=True,
+                              metadata={"description": "complaints and warranty-quality complaints only"})
+    documents = fields.List(fields.Nested(DocumentOut))
     revisit = fields.Nested(RevisitOut, allow_none=True, metadata={"description": "kind revisit: its facts"})
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
                                                       "min_version=N to read at least this one"})
@@ -525,6 +583,133 @@ class RevisitFiguresOut(Out):
 class TicketListOut(Out):
     items = fields.List(fields.Nested(TicketOut))
     total = fields.Integer()
+
+
+# -- complaints (投诉) and warranty-quality complaints (质量投诉) -------------------------------
+
+#: tickets' complaint_sla.DEPARTMENTS
+DEPARTMENTS = ["cleaning", "customer_service", "engineering", "finance", "greening", "management", "security"]
+COMPLAINT_CLASSES = ["major", "key", "minor"]
+#: the states of tickets' complaints.TABLE and quality.TABLE
+COMPLAINT_STATES = ("registered", "dispatched", "responded", "resolved", "closed", "cancelled")
+QUALITY_STATES = ("registered", "in_warranty", "out_of_warranty", "compensation_claimed", "resolved",
+                  "closed", "cancelled")
+
+
+class ComplaintIn(Schema):
+    """A complaint (投诉). A resident gives their unit (portal, written); staff give the channel, the
+    form, when it came in and who complained; a public matter names the project only."""
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["phone", "visit", "letter", "staff", "revisit"]),
+        metadata={"description": "how it came in (staff); a resident's is always portal"})
+    form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]),
+                         metadata={"description": "oral (口头, default for staff) or written (书面)"})
+    complaint_class = fields.String(load_default="minor", validate=validate.OneOf(COMPLAINT_CLASSES))
+    department = fields.String(load_default="customer_service", validate=validate.OneOf(DEPARTMENTS))
+    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    received_at = v.AwareDateTime(load_default=None, allow_none=True,
+                                  metadata={"description": "staff only: when it came in"})
+    revisit_ticket_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for a public matter the project.", "unit_id")
+
+
+class QualityComplaintIn(Schema):
+    """A warranty-quality complaint (质量投诉): a defect the developer answers for."""
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["phone", "visit", "letter", "staff"]))
+    form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]))
+    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    received_at = v.AwareDateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for a common part the project.", "unit_id")
+
+
+class ComplaintQuery(TicketQuery):
+    """Complaints (both kinds unless ``kind``) with the ticket lists' filters and their own."""
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["complaint", "quality"]))
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(COMPLAINT_STATES + QUALITY_STATES))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    channel = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(["portal", "phone", "visit", "letter", "staff", "revisit"]))
+    complaint_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(COMPLAINT_CLASSES))
+    department = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DEPARTMENTS))
+
+
+class ComplaintDispatchIn(Schema):
+    department = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DEPARTMENTS),
+                               metadata={"description": "another department than the registered one"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class NoteIn(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class WrittenReplyIn(Schema):
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ReclassifyIn(Schema):
+    complaint_class = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CLASSES))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class AssessmentIn(Schema):
+    within_warranty = fields.Boolean(required=True)
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000),
+                         metadata={"description": "the joint assessment with the developer's supervision department"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CompensationClaimIn(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000),
+                         metadata={"description": "what the resident claims"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CompensationDecisionIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["granted", "refused"]))
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ProjectCorrespondenceOut(Out):
+    """An entry of the project's own correspondence (项目往来记录)."""
+    id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    kind = fields.String(metadata={"enum": ["complaint", "quality_complaint", "complaint_reply"]})
+    ref_type = fields.String()
+    ref_id = fields.String()
+    ref_number = fields.String()
+    summary = fields.String()
+    occurred_at = DT()
+    filed_at = DT()
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 # -- billing -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .routes.archive import ArchiveRoutes
 from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
 from .routes.billing import BillingRoutes
+from .routes.complaints import ComplaintRoutes
 from .routes.notify import NotifyRoutes
 from .routes.platform import PlatformRoutes
 from .routes.registry import RegistryRoutes
@@ -28,7 +29,7 @@ from .routes.tickets import TicketRoutes
 
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
-                     RevisitRoutes, BillingRoutes, NotifyRoutes, ReadModelHandlers):
+                     ComplaintRoutes, RevisitRoutes, BillingRoutes, NotifyRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

@@ -27,6 +27,9 @@ FORWARDED = {
     gw.MaterialIn: (tickets.MaterialIn, set()),
     gw.RevisitQuery: (tickets.RevisitQuery, set()),
     gw.RevisitFiguresQuery: (tickets.RevisitFiguresQuery, set()),
+    gw.ComplaintIn: (tickets.ComplaintIn, set()),
+    gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
+    gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
 }
 
 
@@ -92,5 +95,5 @@ def test_the_gateway_lists_the_revisits_words():
     from services.tickets.domain import complaint_sla, revisits
     assert gw.REVISIT_REASONS == revisits.REASONS and gw.REVISIT_STATES == revisits.STATES
     assert gw.SATISFACTION == revisits.SATISFACTION
-    assert gw.COMPLAINT_DEPARTMENTS == tuple(complaint_sla.DEPARTMENTS)
+    assert gw.COMPLAINT_DEPARTMENTS == gw.DEPARTMENTS == sorted(complaint_sla.DEPARTMENTS)
     assert gw.REPAIR_CATEGORIES == tickets.CATEGORIES

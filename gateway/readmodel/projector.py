@@ -24,7 +24,7 @@ TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "c
                  "appointment_at", "received_at", "recorded_at", "engineering_notified_at",
                  "deadlines", "history", "assignee", "dispatched_at", "accepted_at", "arrived_at",
                  "completed_at", "work_note", "materials", "rating", "comment", "confirmed_at",
-                 "closed_at", "cancel_reason", "revisit", "version")
+                 "closed_at", "cancel_reason", "complaint", "documents", "revisit", "version")
 #: a deadline's fields besides kind and due_at (its state is computed when read)
 DEADLINE_FIELDS = ("met_at", "cancelled_at", "responsible_role", "warned_at", "breached_at")
 UNIT_FIELDS = ("id", "group_id", "project_id", "building_id", "building_name", "number", "label",

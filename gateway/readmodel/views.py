@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kernel import deadlines, privacy
@@ -66,9 +66,12 @@ def unit_row(session: Session, caller: Caller, unit_id: str) -> PortalUnit | Non
     return row
 
 
-def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool):
+def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool, number_prefixes=()):
     query = select(PortalTicket.document)
     query = query.where(PortalTicket.unit_id.in_(sorted(unit_ids)), PortalTicket.group_id == group_id)
+    if number_prefixes:
+        # a ticket's number names its kind (tickets' NUMBER_PREFIX: TS- complaint, ZL- quality, ...)
+        query = query.where(or_(*(PortalTicket.number.startswith(f"{p}-") for p in number_prefixes)))
     if status:
         query = query.where(PortalTicket.status == status)
     elif open_only:
@@ -78,9 +81,10 @@ def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool):
 
 def resident_tickets(session: Session, caller: Caller, now: datetime, *, unit_id: str | None = None,
                      status: str | None = None, open_only: bool = False, limit: int = 50,
-                     offset: int = 0, **_) -> dict | None:
+                     offset: int = 0, number_prefixes: tuple = (), **_) -> dict | None:
     """A resident's tickets (their units', or one of them), newest first, paged like the owner's
-    ``list_tickets``; None if the named unit is not projected yet."""
+    ``list_tickets``; None if the named unit is not projected yet. ``number_prefixes``: only
+    tickets of these kinds (a resident's complaints: ``("TS", "ZL")``)."""
     if unit_id:
         row = unit_row(session, caller, unit_id)
         if row is None:
@@ -88,7 +92,7 @@ def resident_tickets(session: Session, caller: Caller, now: datetime, *, unit_id
         units, group = [row.unit_id], row.group_id
     else:
         units, group = caller.unit_ids, caller.group_id
-    query = _tickets_query(units, group, status, open_only)
+    query = _tickets_query(units, group, status, open_only, number_prefixes)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     docs = session.scalars(query.order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc())
                            .limit(limit).offset(offset)).all()

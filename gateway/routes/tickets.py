@@ -11,7 +11,7 @@ from .base import V1, RouteModule, audit_contacts_read, min_version
 
 #: services that declare per-project settings (kernel.settings) and answer
 #: get_settings / set_setting / settings_history
-SETTINGS_SERVICES = ("tickets",)
+SETTINGS_SERVICES = ("tickets", "notify")
 #: list filters only tickets answers (staff lists, and a resident's list filtered by them)
 OWNER_FILTERS = ("kind", "category", "channel", "assignee_id", "received_from", "received_to", "sla_state")
 

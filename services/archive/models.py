@@ -182,3 +182,28 @@ class FileAccessLog(Base):
     read_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_file_access_household_time", "household_id", "read_at"),)
+
+
+class ProjectCorrespondence(Base):
+    """项目往来记录: a complaint about a public matter of the project (no unit), or about a unit
+    with no household to file it with, and the replies to it -- the project's own file of
+    correspondence, as a household's ``Correspondence`` (revision 0030)."""
+
+    __tablename__ = "project_correspondence"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    #: the unit it concerns, if any (a vacant unit)
+    unit_id: Mapped[str | None] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(30))     # complaint | quality_complaint | complaint_reply
+    ref_type: Mapped[str] = mapped_column(String(30))
+    ref_id: Mapped[str] = mapped_column(String(64))
+    ref_number: Mapped[str] = mapped_column(String(40), default="")
+    summary: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "ref_type", "ref_id", "kind", name="uq_project_correspondence_ref"),
+    )

@@ -176,6 +176,58 @@ class TicketOpenedIn(Schema):
     received_at = fields.AwareDateTime(required=True)
 
 
+class ComplaintRegisteredIn(Schema):
+    """tickets' ``complaint.registered`` (what archive files)."""
+    class Meta:
+        unknown = "exclude"
+
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    form = fields.String(required=True)
+    complaint_class = fields.String(allow_none=True, load_default=None)
+    department = fields.String(required=True)
+    content = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True)
+
+
+class ReplyByIn(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    user_id = fields.String(required=True)
+    name = fields.String(load_default="")
+
+
+class ComplaintRepliedIn(Schema):
+    """tickets' ``complaint.replied`` (what archive files)."""
+    class Meta:
+        unknown = "exclude"
+
+    reply_id = fields.String(required=True)
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    reply_kind = fields.String(required=True)
+    body = fields.String(required=True)
+    by = fields.Nested(ReplyByIn, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ProjectCorrespondenceQuery(Schema):
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class ProjectCorrespondenceOut(CorrespondenceOut):
+    project_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+
+
 class BalanceChangedIn(Schema):
     class Meta:
         unknown = "exclude"

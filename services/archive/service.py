@@ -108,6 +108,14 @@ class ArchiveService:
             files.read_file(self.work(), data["household_id"], data["purpose"]))
 
     @rpc
+    def project_correspondence(self, project_id, limit=50, offset=0):
+        """The project's own correspondence: complaints about public matters (no unit) and their
+        replies (the customer-service department's)."""
+        q = schemas.ProjectCorrespondenceQuery().load({"project_id": project_id, "limit": limit, "offset": offset})
+        return schemas.ProjectCorrespondenceOut(many=True).dump(
+            files.project_correspondence(self.work(), q["project_id"], q["limit"], q["offset"]))
+
+    @rpc
     def file_access_log(self, household_id):
         return schemas.AccessLogOut(many=True).dump(files.access_log(self.work(), household_id))
 
@@ -116,6 +124,16 @@ class ArchiveService:
     def on_ticket_opened(self, event: Event):
         files.file_repair_request(self.work(Caller.system(event.group_id, "archive")),
                                   TICKET_OPENED_IN.load(event.data))
+
+    @event_handler("tickets", "complaint.registered")
+    def on_complaint_registered(self, event: Event):
+        files.file_complaint(self.work(Caller.system(event.group_id, "archive")),
+                             schemas.ComplaintRegisteredIn().load(event.data))
+
+    @event_handler("tickets", "complaint.replied")
+    def on_complaint_replied(self, event: Event):
+        files.file_complaint_reply(self.work(Caller.system(event.group_id, "archive")),
+                                   schemas.ComplaintRepliedIn().load(event.data))
 
     @event_handler("billing", "account.balance_changed")
     def on_balance_changed(self, event: Event):

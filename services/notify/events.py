@@ -6,11 +6,15 @@
 | notification.changed    | a message to a unit is stored, read, or one of its deliveries changes (the whole message + ``version``) | -- (gateway's read model) |
 
 tickets uses ``purpose == "ticket.dispatch_engineering"`` to stop the
-"engineering notified within 2 minutes" clock of the ticket in ``ref_id``.
+"engineering notified within 2 minutes" clock of the ticket in ``ref_id``, and
+``quality.dispatch_engineering`` / ``quality.notify_supervision`` to stop a warranty-quality
+complaint's engineering and supervision-department clocks. ``setting.changed``: a project's
+notify setting changed (kernel.settings).
 """
 from marshmallow import Schema, fields, validate
 
 from kernel.messaging import EventContract
+from kernel.settings import SETTING_CHANGED, SettingChanged
 
 NOTIFICATION_DELIVERED = "notification.delivered"
 NOTIFICATION_CHANGED = "notification.changed"
@@ -59,5 +63,6 @@ class NotificationChanged(Schema):
 
 
 CONTRACT = EventContract("notify", {NOTIFICATION_DELIVERED: NotificationDelivered,
-                                    NOTIFICATION_CHANGED: NotificationChanged},
-                         optional_subscribers=frozenset({NOTIFICATION_CHANGED}))
+                                    NOTIFICATION_CHANGED: NotificationChanged,
+                                    SETTING_CHANGED: SettingChanged},
+                         optional_subscribers=frozenset({NOTIFICATION_CHANGED, SETTING_CHANGED}))

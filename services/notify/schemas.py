@@ -180,3 +180,15 @@ class TicketOpenedIn(_Consumed):
     appointment_at = fields.AwareDateTime(allow_none=True, load_default=None)
     received_at = fields.AwareDateTime(required=True)
     deadlines = fields.List(fields.Nested(DeadlineIn), load_default=list)
+
+
+class ComplaintRegisteredIn(_Consumed):
+    """tickets' ``complaint.registered`` (the fields notify reads)."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    unit_label = fields.String(allow_none=True, load_default=None)
+    content = fields.String(required=True)
+    reporter_name = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True)

@@ -11,10 +11,11 @@ from kernel.dependencies import UnitOfWork
 from kernel.work import Work
 from kernel.entrypoints import event_handler, rpc
 from kernel.messaging import Event
+from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import copies, notifications, sending, templates, tickets
+from .domain import complaints, copies, notifications, sending, settings, templates, tickets
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
 from .providers import SmsProvider, provider_from_config
@@ -79,6 +80,7 @@ class SmsSender(DependencyProvider):
 
 #: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
+COMPLAINT_REGISTERED_IN = schemas.ComplaintRegisteredIn()
 
 
 class NotifyService:
@@ -86,7 +88,7 @@ class NotifyService:
 
     db = Database(Base)
     clock = ClockProvider()
-    work = UnitOfWork(CONTRACT)
+    work = UnitOfWork(CONTRACT, settings=settings.SETTINGS)
     sms = SmsSender()
     config = Config()
 
@@ -142,6 +144,28 @@ class NotifyService:
         return work.idempotent(idempotency_key, "save_template", command, lambda: schemas.SavedTemplateOut()
                                .dump(templates.save_template(work, command)))
 
+    # -- per-project settings (kernel.settings: domain/settings.py) ------------------------
+    @rpc
+    def get_settings(self, project_id):
+        return SettingsOut().dump({"service": self.name, "project_id": project_id,
+                                   "settings": settings.get_settings(self.work(), project_id)})
+
+    @rpc
+    def set_setting(self, project_id, key, value, effective_from=None, reason="", idempotency_key=None):
+        work = self.work()
+        command = SettingIn().load({"project_id": project_id, "key": key, "value": value,
+                                    "effective_from": effective_from, "reason": reason})
+
+        def change():
+            settings.set_setting(work, command["project_id"], command["key"], command["value"],
+                                 reason=command["reason"], effective_from=command["effective_from"])
+            return self.get_settings(command["project_id"])
+        return work.idempotent(idempotency_key, "set_setting", command, change)
+
+    @rpc
+    def settings_history(self, project_id, key=None):
+        return SettingChangeOut(many=True).dump(settings.settings_history(self.work(), project_id, key))
+
     # SMS are sent by the SmsSender's loop (services/notify/sender.py), not by a timer
 
     # -- events ---------------------------------------------------------------------------
@@ -166,3 +190,10 @@ class NotifyService:
                                  event_id=event.id, group_id=event.group_id, project_id=event.project_id,
                                  actor_id=(event.actor or {}).get("user_id"),
                                  sms_limits=notifications.SmsLimits.from_config(self.config))
+
+    @event_handler("tickets", "complaint.registered")
+    def on_complaint_registered(self, event: Event):
+        complaints.on_complaint_registered(self._system(event), COMPLAINT_REGISTERED_IN.load(event.data),
+                                           event_id=event.id, group_id=event.group_id,
+                                           project_id=event.project_id,
+                                           sms_limits=notifications.SmsLimits.from_config(self.config))

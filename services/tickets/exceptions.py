@@ -66,6 +66,18 @@ class ReopenWindowClosed(RuleViolation):
     default_code = "reopen_window_closed"
 
 
+class ClassUnchanged(Conflict):
+    """A complaint reclassified to the class it has (HTTP 409)."""
+
+    default_code = "class_unchanged"
+
+
+class WrittenReplyMissing(RuleViolation):
+    """A written complaint is closed only after its written reply is on file (HTTP 422)."""
+
+    default_code = "written_reply_missing"
+
+
 class NotARevisit(NotFound):
     """A revisit step or read on a ticket of another kind (HTTP 404)."""
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import complaint_sla, revisits, workflow
-from .events import CATEGORIES
+from .domain import complaints, quality, revisits, workflow
+from .domain.complaint_sla import DEPARTMENTS
+from .events import CATEGORIES, ComplaintPart, Document
 
 from kernel import validators as v
 
@@ -73,6 +74,20 @@ class TicketQuery(Schema):
             raise ValidationError("received_to must be after received_from", "received_to")
 
 
+class ComplaintQuery(TicketQuery):
+    """A page of complaints (kind complaint, default both kinds) with their own filters."""
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["complaint", "quality"]))
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(complaints.STATES + quality.STATES))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    channel = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(["portal", "phone", "visit", "letter", "staff", "revisit"]))
+    complaint_class = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.OneOf(["major", "key", "minor"]))
+    department = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(sorted(DEPARTMENTS)))
+
+
+
 class MaterialIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     quantity = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=1_000_000))
@@ -100,6 +115,93 @@ class TransitionIn(Schema):
             raise ValidationError(f"{data['action']} needs {need}.", need)
 
 
+class ComplaintIn(Schema):
+    """A complaint (投诉) to register. Residents give their unit (portal, written); staff give the
+    channel, the form, when it came in and who complained; a public matter names the project only."""
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["phone", "visit", "letter", "staff", "revisit"]),
+        metadata={"description": "how it came in (staff); a resident's is always portal"})
+    form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]),
+                         metadata={"description": "oral (口头, default for staff) or written (书面)"})
+    complaint_class = fields.String(load_default="minor", validate=validate.OneOf(["major", "key", "minor"]))
+    department = fields.String(load_default="customer_service", validate=validate.OneOf(sorted(DEPARTMENTS)))
+    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    received_at = v.AwareDateTime(load_default=None, allow_none=True)
+    revisit_ticket_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for a public matter the project.", "unit_id")
+
+
+class ComplaintStepIn(Schema):
+    """One step of a complaint (domain/complaints.py's table) with what it records."""
+    action = fields.String(required=True, validate=validate.OneOf(complaints.ACTIONS))
+    department = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(sorted(DEPARTMENTS)))
+    complaint_class = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.OneOf(["major", "key", "minor"]))
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10000))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _needs(self, data, **_):
+        needs = {complaints.RESPOND: ("note",), complaints.RESOLVE: ("note",),
+                 complaints.WRITE_REPLY: ("body",), complaints.RECLASSIFY: ("complaint_class", "reason"),
+                 complaints.CANCEL: ("reason",)}.get(data.get("action"), ())
+        for need in needs:
+            if not (data.get(need) or "").strip():
+                raise ValidationError(f"{data['action']} needs {need}.", need)
+
+
+class QualityComplaintIn(Schema):
+    """A warranty-quality complaint (质量投诉) to record: a defect the developer answers for."""
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["phone", "visit", "letter", "staff"]))
+    form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]))
+    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    received_at = v.AwareDateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for a common part the project.", "unit_id")
+
+
+class QualityStepIn(Schema):
+    """One step of a warranty-quality complaint (domain/quality.py's table)."""
+    action = fields.String(required=True, validate=validate.OneOf(quality.ACTIONS))
+    within_warranty = fields.Boolean(load_default=None, allow_none=True,
+                                     metadata={"description": "assess: the joint assessment's finding"})
+    decision = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["granted", "refused"]))
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10000),
+                         metadata={"description": "assess: the assessment; explain: the explanation; "
+                                                  "claim_compensation: the claim; decide_compensation: the decision"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _needs(self, data, **_):
+        needs = {quality.ASSESS: ("within_warranty", "body"), quality.RESOLVE: ("note",),
+                 quality.EXPLAIN: ("body",), quality.CLAIM: ("body",), quality.DECIDE: ("decision", "body"),
+                 quality.CANCEL: ("reason",)}.get(data.get("action"), ())
+        for need in needs:
+            value = data.get(need)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise ValidationError(f"{data['action']} needs {need}.", need)
+
+
 class RevisitStepIn(Schema):
     """One step of a revisit (回访, domain/revisits.py's table) with what that step records."""
     action = fields.String(required=True, validate=validate.OneOf(revisits.ACTIONS))
@@ -112,7 +214,7 @@ class RevisitStepIn(Schema):
     shortcomings = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     suggestions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     department = fields.String(load_default=None, allow_none=True,
-                               validate=validate.OneOf(tuple(complaint_sla.DEPARTMENTS)))
+                               validate=validate.OneOf(sorted(DEPARTMENTS)))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -242,6 +344,8 @@ class TicketOut(Schema):
     confirmed_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    complaint = fields.Nested(ComplaintPart, allow_none=True)       # complaints and quality complaints
+    documents = fields.List(fields.Nested(Document))
     revisit = fields.Nested(RevisitOut, allow_none=True)
     version = fields.Integer()
 

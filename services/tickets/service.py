@@ -11,11 +11,15 @@ from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import copies, repairs, revisits, sla
+from .domain import complaints, copies, quality, repairs, revisits, sla
 from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
+#: notify's notices of a warranty-quality complaint (its ``complaint.registered``): to engineering
+#: and to the developer's supervision department; each delivery meets its clock
+QUALITY_NOTICES = {"quality.dispatch_engineering": quality.ENGINEERING_NOTIFIED,
+                   "quality.notify_supervision": quality.SUPERVISION_NOTIFIED}
 
 # the hot paths' schemas, built once (a marshmallow instance keeps no state between calls)
 TICKET_OUT = schemas.TicketOut()
@@ -23,13 +27,22 @@ REPAIR_IN = schemas.RepairRequestIn()
 DELIVERED_IN = schemas.NotificationDeliveredIn()
 TRANSITION_IN = schemas.TransitionIn()
 REVISIT_STEP_IN = schemas.RevisitStepIn()
+COMPLAINT_IN = schemas.ComplaintIn()
+COMPLAINT_STEP_IN = schemas.ComplaintStepIn()
+QUALITY_IN = schemas.QualityComplaintIn()
+QUALITY_STEP_IN = schemas.QualityStepIn()
+
+#: tickets' scheduled jobs (kernel.jobs): {kind: handler(work, job)}
+JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job, **revisits.JOBS}
 
 
 def is_engineering_dispatch(event: Event) -> bool:
-    """The one ``notification.delivered`` tickets acts on (2 of a repair flow's 3 are the
-    resident's acknowledgement): the others are acked by the kernel without a worker."""
+    """The ``notification.delivered`` tickets acts on -- the repair's engineering dispatch and a
+    warranty-quality complaint's two notices (2 of a repair flow's 3 are the resident's
+    acknowledgement): the others are acked by the kernel without a worker."""
     data = event.data or {}
-    return data.get("purpose") == ENGINEERING_DISPATCH and data.get("ref_type") == "ticket"
+    return (data.get("purpose") == ENGINEERING_DISPATCH or data.get("purpose") in QUALITY_NOTICES) \
+        and data.get("ref_type") == "ticket"
 
 
 class TicketsService:
@@ -38,8 +51,8 @@ class TicketsService:
     db = Database(Base)
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT, settings=sla.SETTINGS)
-    #: tickets' scheduled jobs (kernel.jobs), one runner: every kind's handler in this dict
-    jobs = JobRunner(CONTRACT, {**revisits.JOBS}, settings=sla.SETTINGS)
+    #: tickets' scheduled jobs (kernel.jobs), one runner: every kind's handler in JOB_HANDLERS
+    jobs = JobRunner(CONTRACT, JOB_HANDLERS, settings=sla.SETTINGS)
 
     def _out(self, ticket, work):
         return TICKET_OUT.dump(repairs.ticket_view(ticket, self.clock.now(), work.caller))
@@ -66,6 +79,48 @@ class TicketsService:
         command["ticket_id"] = str(ticket_id)
         return work.idempotent(idempotency_key, "transition", command, lambda: self._out(
             repairs.transition(work, command["ticket_id"], command["action"], command), work))
+
+    # -- complaints (投诉, domain/complaints.py) ----------------------------------------------
+    @rpc
+    def register_complaint(self, data, idempotency_key=None):
+        """Register a complaint (schemas.ComplaintIn): front desk, steward, CS / centre manager, or
+        a resident from the portal (written, own unit)."""
+        work, command = self.work(), COMPLAINT_IN.load(data)
+        return work.idempotent(idempotency_key, "register_complaint", command,
+                               lambda: self._out(complaints.register(work, command), work))
+
+    @rpc
+    def complaint_step(self, ticket_id, data, idempotency_key=None):
+        """One step of a complaint: ``data = {"action": dispatch|respond|write_reply|
+        report_to_manager|resolve|close|reclassify|cancel, ...}`` (schemas.ComplaintStepIn)."""
+        work, command = self.work(), COMPLAINT_STEP_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "complaint_step", command, lambda: self._out(
+            complaints.transition(work, command["ticket_id"], command["action"], command), work))
+
+    @rpc
+    def register_quality_complaint(self, data, idempotency_key=None):
+        """Record a warranty-quality complaint (schemas.QualityComplaintIn)."""
+        work, command = self.work(), QUALITY_IN.load(data)
+        return work.idempotent(idempotency_key, "register_quality_complaint", command,
+                               lambda: self._out(quality.register(work, command), work))
+
+    @rpc
+    def quality_step(self, ticket_id, data, idempotency_key=None):
+        """One step of a warranty-quality complaint: ``data = {"action": assess|resolve|explain|
+        claim_compensation|decide_compensation|close|cancel, ...}`` (schemas.QualityStepIn)."""
+        work, command = self.work(), QUALITY_STEP_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "quality_step", command, lambda: self._out(
+            quality.transition(work, command["ticket_id"], command["action"], command), work))
+
+    @rpc
+    def list_complaints(self, query=None):
+        """Complaints and warranty-quality complaints, filtered by kind, class, department,
+        status and the ticket lists' filters (schemas.ComplaintQuery)."""
+        work = self.work()
+        tickets, total = complaints.list_complaints(work, **schemas.ComplaintQuery().load(query or {}))
+        return {"items": [self._out(t, work) for t in tickets], "total": total}
 
     @rpc
     def get_ticket(self, ticket_id):
@@ -169,6 +224,11 @@ class TicketsService:
     @event_handler("notify", "notification.delivered", when=is_engineering_dispatch)
     def on_notification_delivered(self, event: Event):
         data = DELIVERED_IN.load(event.data)
-        if data["purpose"] == ENGINEERING_DISPATCH and data["ref_type"] == "ticket" and data["ref_id"]:
-            repairs.engineering_notified(self.work(Caller.system(event.group_id, "tickets")),
-                                         data["ref_id"], data["delivered_at"], via=data["channel"])
+        if data["ref_type"] != "ticket" or not data["ref_id"]:
+            return
+        work = self.work(Caller.system(event.group_id, "tickets"))
+        if data["purpose"] == ENGINEERING_DISPATCH:
+            repairs.engineering_notified(work, data["ref_id"], data["delivered_at"], via=data["channel"])
+        elif data["purpose"] in QUALITY_NOTICES:
+            quality.notice_delivered(work, data["ref_id"], QUALITY_NOTICES[data["purpose"]],
+                                     data["delivered_at"], via=data["channel"])

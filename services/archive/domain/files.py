@@ -14,7 +14,8 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import FileAccessDenied
-from ..models import Correspondence, FileAccessLog, FileDocument, Household, Unit
+from ..exceptions import ProjectNotFound
+from ..models import Correspondence, FileAccessLog, FileDocument, Household, Project, ProjectCorrespondence, Unit
 from .registry import active_household, get_household, household_view
 
 FILE_READER_ROLES = Role.CUSTOMER_SERVICE
@@ -89,6 +90,85 @@ def file_repair_request(work: Work, ticket: dict) -> Correspondence | None:
     return file_correspondence(work, unit_id=ticket["unit_id"], kind="repair_request", ref_type="ticket",
                                ref_id=ticket["ticket_id"], ref_number=ticket["number"],
                                summary=f"{label}: {ticket['content']}", occurred_at=ticket["received_at"])
+
+
+# -- complaints (投诉) and their replies -------------------------------------------------------------
+
+#: how a complaint kind is named in the file
+COMPLAINT_LABELS = {"complaint": "投诉", "quality": "质量投诉"}
+#: the correspondence kind of a complaint, by ticket kind
+COMPLAINT_KINDS = {"complaint": "complaint", "quality": "quality_complaint"}
+#: how each reply is named in the file
+REPLY_LABELS = {"first_response": "投诉首次答复", "written_reply": "投诉书面回复", "resolution": "投诉处理结果",
+                "explanation": "保修期外说明", "compensation_decision": "赔偿处理决定"}
+FORM_LABELS = {"oral": "口头", "written": "书面"}
+CLASS_LABELS = {"major": "重大", "key": "重要", "minor": "轻微"}
+
+
+def file_complaint(work: Work, data: dict):
+    """A complaint (``complaint.registered``) goes into the household's correspondence; a public
+    matter (no unit) or a unit without a household into the project's (:class:`ProjectCorrespondence`)."""
+    label = COMPLAINT_LABELS.get(data["kind"], "投诉")
+    klass = f"{CLASS_LABELS[data['complaint_class']]}，" if data.get("complaint_class") else ""
+    summary = f"{label}（{FORM_LABELS.get(data['form'], data['form'])}，{klass}{data['department']}）：{data['content']}"
+    return _file_either(work, data, kind=COMPLAINT_KINDS.get(data["kind"], "complaint"), ref_type="ticket",
+                        ref_id=data["ticket_id"], summary=summary, occurred_at=data["received_at"])
+
+
+def file_complaint_reply(work: Work, data: dict):
+    """A reply to a complaint (``complaint.replied``: first response, written reply, resolution,
+    explanation, compensation decision), filed where the complaint is, once per ``reply_id``."""
+    label = REPLY_LABELS.get(data["reply_kind"], "投诉答复")
+    summary = f"{label}（{data['by']['name'] or data['by']['user_id']}）：{data['body']}"
+    return _file_either(work, data, kind="complaint_reply", ref_type="complaint_reply", ref_id=data["reply_id"],
+                        summary=summary, occurred_at=data["at"])
+
+
+def _file_either(work: Work, data: dict, *, kind: str, ref_type: str, ref_id: str, summary: str,
+                 occurred_at: datetime):
+    entry = file_correspondence(work, unit_id=data.get("unit_id"), kind=kind, ref_type=ref_type, ref_id=ref_id,
+                                ref_number=data["number"], summary=summary, occurred_at=occurred_at)
+    if entry is not None:
+        return entry
+    return file_project_correspondence(work, project_id=data["project_id"], unit_id=data.get("unit_id"),
+                                       kind=kind, ref_type=ref_type, ref_id=ref_id, ref_number=data["number"],
+                                       summary=summary, occurred_at=occurred_at)
+
+
+def file_project_correspondence(work: Work, *, project_id: str, unit_id: str | None, kind: str, ref_type: str,
+                                ref_id: str, ref_number: str, summary: str,
+                                occurred_at: datetime) -> ProjectCorrespondence | None:
+    """File in the project's correspondence; the same reference twice is a no-op."""
+    project = work.session.get(Project, project_id)
+    if project is None or (work.caller.group_id is not None and project.group_id != work.caller.group_id):
+        return None
+    existing = work.session.scalars(select(ProjectCorrespondence).where(
+        ProjectCorrespondence.project_id == project.id, ProjectCorrespondence.ref_type == ref_type,
+        ProjectCorrespondence.ref_id == ref_id, ProjectCorrespondence.kind == kind)).first()
+    if existing is not None:
+        return existing
+    entry = ProjectCorrespondence(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,
+                                  unit_id=unit_id, kind=kind, ref_type=ref_type, ref_id=ref_id,
+                                  ref_number=ref_number, summary=summary[:2000], occurred_at=occurred_at,
+                                  filed_at=work.clock.now())
+    work.session.add(entry)
+    return entry
+
+
+def project_correspondence(work: Work, project_id: str, limit: int = 50, offset: int = 0) -> list:
+    """The project's correspondence, newest first: the customer-service department's, as files."""
+    caller = work.caller
+    project = work.session.get(Project, project_id)
+    not_found = ProjectNotFound(f"no project {project_id}")
+    if project is None:
+        raise not_found
+    caller.require_project(project.group_id, project.id, not_found=not_found)
+    if not (caller.is_system or caller.roles & FILE_READER_ROLES):
+        raise FileAccessDenied("the project's correspondence is read by the customer-service department")
+    return list(work.session.scalars(select(ProjectCorrespondence).where(
+        ProjectCorrespondence.project_id == project.id)
+        .order_by(ProjectCorrespondence.occurred_at.desc(), ProjectCorrespondence.id)
+        .limit(limit).offset(offset)))
 
 
 def record_balance(work: Work, *, unit_id: str, balance_due, as_of: datetime,

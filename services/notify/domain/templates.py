@@ -49,10 +49,12 @@ class Purpose:
     channels: tuple[str, ...]
     placeholders: frozenset[str]
     description: str
+    #: registry values (archive's) this purpose's SMS may state besides SMS_SAFE
+    sms_also: frozenset[str] = frozenset()
 
     def allowed(self, channel: str) -> frozenset[str]:
         """The placeholders a template of this purpose may use on ``channel``."""
-        return self.placeholders & SMS_SAFE if channel == "sms" else self.placeholders
+        return self.placeholders & (SMS_SAFE | self.sms_also) if channel == "sms" else self.placeholders
 
 
 _TICKET = frozenset({
@@ -60,11 +62,21 @@ _TICKET = frozenset({
     "place", "reporter_name", "received_at", "appointment_at", "due_label", "due_at",
 })
 
+_QUALITY = frozenset({"project_name", "ticket_number", "unit_label", "content", "reporter_name",
+                      "received_at"})
+_SUPERVISION = frozenset({"project_name", "ticket_number", "unit_label"})
+
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.opened.resident", ("inapp", "sms"), _TICKET,
             "acknowledgement of a repair request to the resident (报修受理)"),
     Purpose("ticket.dispatch_engineering", ("inapp",), _TICKET,
             "a new repair order for the project's engineering department (派工)"),
+    Purpose("quality.dispatch_engineering", ("inapp",), _QUALITY,
+            "a warranty-quality complaint (质量投诉) for the project's engineering department"),
+    # to the developer: the ticket number and the unit only, never what the resident wrote
+    Purpose("quality.notify_supervision", ("sms",), _SUPERVISION,
+            "a warranty-quality complaint told to the developer's supervision department (开发商监理部)",
+            sms_also=frozenset({"unit_label"})),
 )}
 
 
@@ -97,6 +109,20 @@ DEFAULTS: dict[tuple[str, str, str], Text] = {
         "[{project_name}] Repair order {ticket_number}\nLocation: {place}\n"
         "Category: {category_label}\nContent: {content}\nReported by: {reporter_name}\n"
         "{due_label}: {due_at}"),
+    ("quality.dispatch_engineering", "inapp", "zh-CN"): Text(
+        "质量投诉：{ticket_number} {unit_label}",
+        "【{project_name}】质量投诉 {ticket_number}\n房号：{unit_label}\n内容：{content}\n"
+        "投诉人：{reporter_name}\n受理时间：{received_at}\n请会同开发商监理部联合评估。"),
+    ("quality.dispatch_engineering", "inapp", "en"): Text(
+        "Warranty-quality complaint: {ticket_number} {unit_label}",
+        "[{project_name}] Warranty-quality complaint {ticket_number}\nUnit: {unit_label}\n"
+        "Content: {content}\nReported by: {reporter_name}\nReceived: {received_at}\n"
+        "Please assess it jointly with the developer's supervision department."),
+    ("quality.notify_supervision", "sms", "zh-CN"): Text(
+        "", "【{project_name}】质量投诉 {ticket_number}（{unit_label}），请开发商监理部安排联合评估。"),
+    ("quality.notify_supervision", "sms", "en"): Text(
+        "", "[{project_name}] Warranty-quality complaint {ticket_number} ({unit_label}): please arrange "
+            "the joint assessment."),
 }
 
 CATEGORY_LABELS = {

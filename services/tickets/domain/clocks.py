@@ -141,3 +141,9 @@ def extend(work: Work, deadline: TicketDeadline, new_due_at: datetime, reason: s
         deadline.warned_at = deadline.warned_at or extension.approved_at   # no second warning
         deadline.next_alert_at = None if deadline.met_at or deadline.cancelled_at else new_due_at
     return extension
+
+
+def reassign(deadline: TicketDeadline, responsible_role: str) -> None:
+    """Another role answers for a running clock from now on (a complaint sent on to another
+    department); its times and the alerts already sent stay as they are."""
+    deadline.responsible_role = responsible_role

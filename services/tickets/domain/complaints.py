@@ -35,10 +35,10 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (BadReceivedTime, NotYourStep, TicketNotFound, TransitionNotAllowed,
-                          UnitRequired)
+from ..exceptions import (BadReceivedTime, ClassUnchanged, NotYourStep, TicketNotFound,
+                          TransitionNotAllowed, UnitRequired, WrittenReplyMissing)
 from ..models import Complaint, ComplaintClassChange, Ticket, TicketDocument, UnitCopy
-from . import clocks, complaint_sla as csla, repairs, sla, workflow
+from . import clocks, complaint_sla as csla, repairs, revisits, sla, workflow
 
 KIND = "complaint"
 REGISTERED, DISPATCHED, RESPONDED, RESOLVED, CLOSED, CANCELLED = (
@@ -183,20 +183,22 @@ def register(work: Work, data: dict) -> Ticket:
         from_class=None, to_class=complaint_class, changed_by=work.caller.user_id,
         changed_by_name=work.caller.name or "", changed_at=now, reason="registered"))
     work.jobs.schedule(UPGRADE_JOB, key=ticket.id, due_at=csla.upgrade_due(work, project, received_at),
-                       payload={"ticket_id": ticket.id}, group_id=ticket.group_id, project_id=ticket.project_id)
+                       payload={"ticket_id": ticket.id, "days": values[csla.UPGRADE_AFTER_DAYS]},
+                       group_id=ticket.group_id, project_id=ticket.project_id)
     repairs.record_changed(work, ticket)
     work.events.record(events.COMPLAINT_REGISTERED, registered_payload(ticket, complaint),
                        group_id=ticket.group_id, project_id=ticket.project_id)
     return ticket
 
 
-def registered_payload(ticket: Ticket, complaint: Complaint | None) -> dict:
-    """``complaint.registered``: what archive files as the correspondence entry (no phone)."""
+def registered_payload(ticket: Ticket, complaint: Complaint | None, *, form: str | None = None) -> dict:
+    """``complaint.registered``: what archive files as the correspondence entry (no phone); a
+    warranty-quality complaint has no ``Complaint`` row (no class; engineering answers)."""
     return {
         "ticket_id": ticket.id, "number": ticket.number, "kind": ticket.kind, "group_id": ticket.group_id,
         "project_id": ticket.project_id, "unit_id": ticket.unit_id, "unit_label": ticket.unit_label,
         "household_id": ticket.household_id, "channel": ticket.channel,
-        "form": complaint.form if complaint else csla.WRITTEN,
+        "form": complaint.form if complaint else form,
         "complaint_class": complaint.complaint_class if complaint else None,
         "department": complaint.department if complaint else "engineering",
         "content": ticket.content, "reporter_name": ticket.reporter_name,
@@ -221,11 +223,231 @@ def class_changes_of(session, ticket_id: str) -> list[ComplaintClassChange]:
                                 .order_by(ComplaintClassChange.changed_at, ComplaintClassChange.id)))
 
 
-def get_complaint(work: Work, ticket_id: str, kinds=(KIND,)) -> Ticket:
-    ticket = repairs.get_ticket(work, ticket_id)
-    if ticket.kind not in kinds:
-        raise TicketNotFound(f"no {' or '.join(kinds)} {ticket_id}")
+def list_complaints(work: Work, *, kind: str | None = None, complaint_class: str | None = None,
+                    department: str | None = None, **query) -> tuple[list[Ticket], int]:
+    """Complaints (and warranty-quality complaints) through the ticket list's scope and filters,
+    with the complaint's own: class and department (a quality complaint's department is
+    engineering, it has no class)."""
+    where = [Ticket.kind.in_([kind] if kind else list(PART_BUILDERS))]
+    if query.pop("open_only", False) and not query.get("status"):
+        where.append(Ticket.status.in_(OPEN_STATES + OPEN_ELSEWHERE))
+    if complaint_class or department:
+        rows = select(Complaint.ticket_id)
+        if complaint_class:
+            rows = rows.where(Complaint.complaint_class == complaint_class)
+        if department:
+            rows = rows.where(Complaint.department == department)
+        where.append(Ticket.id.in_(rows))
+    return repairs.list_tickets(work, where=tuple(where), **query)
+
+
+# -- the workflow (TABLE) ------------------------------------------------------------------------
+
+def party(work: Work, ticket: Ticket, department: str, who: frozenset) -> str:
+    """Which of the step's parties the caller is, or a typed refusal (403 for a staff role with
+    no part in the step, 422 when another party takes it)."""
+    caller = work.caller
+    if caller.is_system:
+        return SYSTEM
+    if caller.is_resident:
+        if RESIDENT in who:
+            return RESIDENT
+        raise NotYourStep("the service centre takes this step, not the resident")
+    if who == {SYSTEM}:
+        raise NotYourStep("the platform takes this step")
+    if DESK in who and caller.has_role(*DESK_ROLES):
+        return DESK
+    if HANDLER in who and caller.has_role(csla.DEPARTMENTS.get(department, Role.CS_MANAGER), *HANDLER_ROLES):
+        return HANDLER
+    if CLASSIFIER in who and caller.has_role(*CLASSIFIER_ROLES):
+        return CLASSIFIER
+    allowed = {DESK: DESK_ROLES, HANDLER: (csla.DEPARTMENTS.get(department, Role.CS_MANAGER),) + HANDLER_ROLES,
+               CLASSIFIER: CLASSIFIER_ROLES}
+    caller.require_role(*sorted({r for p in who for r in allowed.get(p, ())}))
+    raise NotYourStep("another party takes this step")
+
+
+def step_for(ticket: Ticket, action: str) -> workflow.Step:
+    move = workflow.step(ticket.status, action, ticket.kind)
+    if move is None:
+        raise TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} {ticket.kind}",
+                                   details={"status": ticket.status, "action": action})
+    return move
+
+
+def finish(work: Work, ticket: Ticket, to: str, action: str, actor: Caller, at: datetime, note: str) -> Ticket:
+    """The state change (history, ``ticket.status_changed``) and ``ticket.changed``."""
+    repairs._move(work, ticket, to, action, actor, at, note)
+    ticket.updated_at = work.clock.now()
+    ticket.version += 1
+    repairs.record_changed(work, ticket)
     return ticket
+
+
+def write_document(work: Work, ticket: Ticket, kind: str, title: str, body: str) -> TicketDocument:
+    document = TicketDocument(id=str(uuid.uuid4()), ticket_id=ticket.id, group_id=ticket.group_id,
+                              project_id=ticket.project_id, kind=kind, title=title, body=body,
+                              written_by=work.caller.user_id, written_by_name=work.caller.name or "",
+                              written_at=work.clock.now())
+    work.session.add(document)
+    return document
+
+
+def replied(work: Work, ticket: Ticket, reply_kind: str, body: str, *, reply_id: str,
+            document_id: str | None = None) -> None:
+    """``complaint.replied``: archive files each reply in the household's correspondence."""
+    caller = work.caller
+    work.events.record(events.COMPLAINT_REPLIED, {
+        "reply_id": reply_id, "ticket_id": ticket.id, "number": ticket.number, "kind": ticket.kind,
+        "group_id": ticket.group_id, "project_id": ticket.project_id, "unit_id": ticket.unit_id,
+        "unit_label": ticket.unit_label, "household_id": ticket.household_id, "reply_kind": reply_kind,
+        "body": body, "document_id": document_id,
+        "by": {"user_id": caller.user_id, "name": caller.name or ""}, "at": work.clock.now(),
+    }, group_id=ticket.group_id, project_id=ticket.project_id)
+
+
+def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
+    """Take one step of a complaint (:data:`TABLE`); anything else is refused with a typed error.
+
+    ``data`` per action: dispatch ``department`` (optional: another department), respond
+    ``note`` (what the resident was told), write_reply ``body`` (+ ``title``), report_to_manager
+    ``note``, resolve ``note`` (the resolution), reclassify ``complaint_class`` + ``reason``,
+    cancel ``reason``; ``note`` on any."""
+    ticket = repairs._ticket_for_change(work, ticket_id)
+    if ticket.kind != KIND:
+        raise TicketNotFound(f"no complaint {ticket_id}")
+    complaint = work.session.get(Complaint, ticket.id)
+    move = step_for(ticket, action)
+    party(work, ticket, complaint.department, move.who)
+    caller, now = work.caller, work.clock.now()
+    note = (data.get("note") or "").strip()
+    if action == DISPATCH:
+        department = data.get("department") or complaint.department
+        if department != complaint.department:
+            note = note or f"{complaint.department} -> {department}"
+            complaint.department = ticket.category = department
+            for deadline in ticket.deadlines:
+                if deadline.met_at is None and deadline.cancelled_at is None:
+                    clocks.reassign(deadline, csla.responsible(deadline.kind, department))
+        note = note or f"to {department}"
+        complaint.dispatched_at = complaint.dispatched_at or now
+        ticket.dispatched_at = ticket.dispatched_at or now
+        clocks.meet(ticket, csla.DISPATCH_DEPARTMENT, now)
+    elif action == RESPOND:
+        _first_response(ticket, complaint, now)
+        replied(work, ticket, "first_response", note, reply_id=f"{ticket.id}:first_response")
+    elif action == WRITE_REPLY:
+        title = data.get("title") or f"书面回复 {ticket.number}"
+        document = write_document(work, ticket, "written_reply", title, data["body"])
+        complaint.written_reply_at = complaint.written_reply_at or now
+        clocks.meet(ticket, csla.WRITTEN_REPLY, now)
+        _first_response(ticket, complaint, now)
+        note = note or title
+        replied(work, ticket, "written_reply", data["body"], reply_id=document.id, document_id=document.id)
+    elif action == REPORT_TO_MANAGER:
+        complaint.reported_to_manager_at = complaint.reported_to_manager_at or now
+        clocks.meet(ticket, csla.TO_MANAGER, now)
+    elif action == RESOLVE:
+        complaint.resolved_at = now
+        clocks.meet(ticket, csla.RESOLVE, now)
+        clocks.cancel_running(ticket, now, kinds=(csla.TO_MANAGER, csla.RESIDENT_REPLY))
+        work.jobs.cancel(UPGRADE_JOB, ticket.id)
+        replied(work, ticket, "resolution", note, reply_id=f"{ticket.id}:resolution")
+        # revisits (回访): every complaint is revisited within 3 days of its handling (domain/revisits.py)
+        revisits.schedule_for_complaint(work, ticket)
+    elif action == CLOSE:
+        if complaint.form == csla.WRITTEN and complaint.written_reply_at is None:
+            raise WrittenReplyMissing(f"complaint {ticket.number} was made in writing: file the written "
+                                      "reply before closing it")
+        ticket.closed_at = now
+        clocks.cancel_running(ticket, now)
+    elif action == RECLASSIFY:
+        before = complaint.complaint_class
+        if data["complaint_class"] == before:
+            raise ClassUnchanged(f"complaint {ticket.number} is {before} already")
+        change_class(work, ticket, complaint, data["complaint_class"], data["reason"])
+        note = f"{before} -> {complaint.complaint_class}: {data['reason']}"
+        work.events.record(events.COMPLAINT_RECLASSIFIED, {
+            "ticket_id": ticket.id, "number": ticket.number, "group_id": ticket.group_id,
+            "project_id": ticket.project_id, "unit_id": ticket.unit_id, "from_class": before,
+            "to_class": complaint.complaint_class, "by": {"user_id": caller.user_id, "name": caller.name or ""},
+            "at": now, "reason": data["reason"]}, group_id=ticket.group_id, project_id=ticket.project_id)
+    elif action == CANCEL:
+        ticket.cancel_reason = data["reason"]
+        clocks.cancel_running(ticket, now)
+        work.jobs.cancel(UPGRADE_JOB, ticket.id)
+        note = note or data["reason"]
+    if move.to == CLOSED and ticket.closed_at is None:
+        ticket.closed_at = now
+    return finish(work, ticket, move.to, action, caller, now, note[:500])
+
+
+def _first_response(ticket: Ticket, complaint: Complaint, at: datetime) -> None:
+    if complaint.first_response_at is None:
+        complaint.first_response_at = at
+    clocks.meet(ticket, csla.FIRST_RESPONSE, at)
+    clocks.meet(ticket, csla.RESIDENT_REPLY, at)
+
+
+def change_class(work: Work, ticket: Ticket, complaint: Complaint, to_class: str, reason: str) -> None:
+    """Record the class change (who, when, why) and re-time the class's clocks: the escalation
+    to the manager from now, reply and resolution from when the complaint came in; a clock the
+    new class does not have is cancelled, one already met (the manager told, the resident
+    answered) stays met."""
+    now, caller = work.clock.now(), work.caller
+    work.session.add(ComplaintClassChange(
+        id=str(uuid.uuid4()), ticket_id=ticket.id, group_id=ticket.group_id, project_id=ticket.project_id,
+        from_class=complaint.complaint_class, to_class=to_class, changed_by=caller.user_id,
+        changed_by_name=caller.name or "", changed_at=now, reason=reason))
+    complaint.complaint_class = to_class
+    project = repairs._project(work, ticket.project_id)
+    dues = csla.class_dues(work, project, to_class, received_at=ticket.received_at, classed_at=now)
+    met = {csla.TO_MANAGER: complaint.reported_to_manager_at, csla.RESIDENT_REPLY: complaint.first_response_at,
+           csla.RESOLVE: complaint.resolved_at}
+    for kind, due in dues.items():
+        clocks.start(work, ticket, kind, due, responsible_role=csla.responsible(kind, complaint.department),
+                     started_at=now if kind == csla.TO_MANAGER else ticket.received_at, met_at=met[kind])
+    clocks.cancel_running(ticket, now, kinds=[k for k in csla.CLASS_CLOCKS if k not in dues])
+
+
+# -- the 30-day upgrade (kernel.jobs: whichever replica claims the job runs it, once) --------------
+
+def with_settings(work: Work) -> Work:
+    """``work`` reading tickets' settings (kernel.jobs builds its Work without a catalogue)."""
+    if csla.UPGRADE_AFTER_DAYS in work.settings.catalogue:
+        return work
+    return Work.build(work.session, work.clock, work.caller, base=work.events.base,
+                      contract=work.events.contract, secret=work.events.secret, settings=sla.SETTINGS)
+
+
+def on_upgrade_job(work: Work, job) -> Ticket | None:
+    """The ``complaint-upgrade`` job's handler: a complaint still unresolved when its job comes
+    due (``complaint.upgrade_after_days`` after it came in) becomes major, once, with
+    ``complaint.upgraded`` (the figure is the one in force at registration, in the job's payload).
+    Already major, resolved, closed or withdrawn: nothing (the handler
+    may run again -- a requeued job -- and changes nothing the second time)."""
+    work = with_settings(work)
+    query = select(Ticket).where(Ticket.id == job.payload["ticket_id"])
+    if work.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    ticket = work.session.scalars(query).first()
+    if ticket is None or ticket.kind != KIND or ticket.status not in OPEN_STATES:
+        return None
+    complaint = work.session.get(Complaint, ticket.id)
+    if complaint.resolved_at is not None or complaint.upgraded_at is not None \
+            or complaint.complaint_class == csla.MAJOR:
+        return None
+    now, before = work.clock.now(), complaint.complaint_class
+    days = job.payload["days"]
+    step_for(ticket, UPGRADE)
+    complaint.upgraded_at = now
+    change_class(work, ticket, complaint, csla.MAJOR, f"unresolved {days} days after it came in")
+    work.events.record(events.COMPLAINT_UPGRADED, {
+        "ticket_id": ticket.id, "number": ticket.number, "group_id": ticket.group_id,
+        "project_id": ticket.project_id, "unit_id": ticket.unit_id, "from_class": before,
+        "to_class": csla.MAJOR, "received_at": ticket.received_at, "days": days, "at": now,
+    }, group_id=ticket.group_id, project_id=ticket.project_id)
+    return finish(work, ticket, ticket.status, UPGRADE, work.caller, now, f"{before} -> major: unresolved {days} days")
 
 
 # -- the ticket's complaint part (snapshot and reply) --------------------------------------------
@@ -256,6 +478,8 @@ def _complaint_part(session, ticket: Ticket) -> dict | None:
     }
 
 
+#: the other complaint kinds' open states (quality.py adds its own)
+OPEN_ELSEWHERE: tuple = ()
 #: how each complaint kind builds its part: ``{kind: fn(session, ticket)}`` (quality.py adds its own)
 PART_BUILDERS = {KIND: _complaint_part}
 

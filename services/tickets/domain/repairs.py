@@ -308,7 +308,7 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
             if rebased is not None:
                 clocks.move(work, deadline, rebased, started_at=at)
     system = Caller.system(ticket.group_id, "notify")
-    move = workflow.step(ticket.status, workflow.ENGINEERING_NOTIFIED)
+    move = workflow.step(ticket.status, workflow.ENGINEERING_NOTIFIED, ticket.kind)
     if move is not None:
         # still recorded: the notice dispatches it (to the duty phone: no technician named yet)
         _move(work, ticket, move.to, workflow.ENGINEERING_NOTIFIED, system, at, via)
@@ -452,9 +452,11 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
                  category: str | None = None, channel: str | None = None,
                  assignee_id: str | None = None, received_from: datetime | None = None,
                  received_to: datetime | None = None, sla_state: str | None = None, limit: int = 50,
-                 offset: int = 0) -> tuple[list[Ticket], int]:
+                 offset: int = 0, where: tuple = ()) -> tuple[list[Ticket], int]:
+    """A page of tickets in the caller's scope; ``where``: a kind's own conditions on ``Ticket``
+    (e.g. a complaint's class)."""
     caller = work.caller
-    query = select(Ticket)
+    query = select(Ticket).where(*where)
     if unit_id:
         unit = work.session.get(UnitCopy, unit_id)
         if unit is None:

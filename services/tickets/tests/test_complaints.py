@@ -189,3 +189,261 @@ def test_a_complaint_before_the_national_day_week_is_answered_after_it(session, 
     session.flush()
     with_days = [c.to_class for c in session.scalars(select(ComplaintClassChange))]
     assert with_days == ["minor", "minor"]
+
+
+# -- the workflow ---------------------------------------------------------------------------------
+
+BODY = {
+    "dispatch": {}, "respond": {"note": "已电话回复业主，今天下午清理"},
+    "write_reply": {"body": "张先生：您反映的楼道垃圾问题已安排保洁当日清理。"},
+    "report_to_manager": {"note": "已报服务中心经理"}, "resolve": {"note": "已清理并加派巡查"},
+    "close": {}, "reclassify": {"complaint_class": "key", "reason": "保洁主管失职"},
+    "cancel": {"reason": "业主撤回"},
+}
+BY = {"dispatch": DESK, "respond": CS, "write_reply": CS, "report_to_manager": DESK, "resolve": CS,
+      "close": DESK, "reclassify": CS, "cancel": DESK}
+PATH = {"registered": [], "dispatched": ["dispatch"], "responded": ["dispatch", "respond"],
+        "resolved": ["dispatch", "respond", "resolve"], "closed": ["dispatch", "respond", "resolve", "close"],
+        "cancelled": ["cancel"]}
+
+
+def act(session, clock, caller, ticket, action, **body):
+    from services.tickets.schemas import ComplaintStepIn
+    data = ComplaintStepIn().load({"action": action, **(body or BODY[action])})
+    return complaints.transition(work(session, clock, caller), ticket.id, action, data)
+
+
+def walk(session, clock, ticket, state):
+    for action in PATH[state]:
+        clock.advance(minutes=1)
+        act(session, clock, BY[action], ticket, action)
+    assert ticket.status == state
+    return ticket
+
+
+ALLOWED = [(s, a, st.to) for (s, a), st in complaints.TABLE.items() if a != "upgrade"]
+
+
+@pytest.mark.parametrize("state,action,to", ALLOWED, ids=[f"{s}-{a}" for s, a, _ in ALLOWED])
+def test_every_step_of_the_table(session, clock, registry, state, action, to):
+    ticket = walk(session, clock, register(session, clock, form="oral"), state)
+    if action == "close" and state == "resolved":
+        pass                                      # oral: no written reply needed
+    act(session, clock, BY[action], ticket, action)
+    assert ticket.status == to
+
+
+REFUSED = [(s, a) for s in complaints.STATES for a in complaints.ACTIONS
+           if (s, a) not in complaints.TABLE]
+
+
+@pytest.mark.parametrize("state,action", REFUSED, ids=[f"{s}-{a}" for s, a in REFUSED])
+def test_every_other_step_is_refused(session, clock, registry, state, action):
+    from services.tickets.exceptions import TransitionNotAllowed
+    ticket = walk(session, clock, register(session, clock), state)
+    with pytest.raises(TransitionNotAllowed):
+        act(session, clock, BY[action], ticket, action)
+
+
+def test_the_whole_way_of_a_written_complaint(session, clock, registry):
+    ticket = register(session, clock, form="written", channel="letter", complaint_class="key")
+    clock.advance(minutes=6)
+    act(session, clock, DESK, ticket, "dispatch", department="security")
+    clock.advance(minutes=30)
+    act(session, clock, DESK, ticket, "report_to_manager", note="已报经理")
+    clock.advance(hours=3)
+    act(session, clock, staff(G, ["p1"], roles=["security"], user_id="sec.chief"), ticket, "respond",
+        note="已当面致歉")
+    clock.advance(hours=2)
+    act(session, clock, CS, ticket, "write_reply", title="书面回复", body="关于夜间巡逻的答复……")
+    clock.advance(days=1)
+    act(session, clock, CS, ticket, "resolve", note="已调整巡逻路线")
+    act(session, clock, DESK, ticket, "close")
+
+    row = session.get(Complaint, ticket.id)
+    assert ticket.status == "closed" and row.department == "security" and ticket.category == "security"
+    state = {d.kind: (d.met_at is not None and d.met_at <= d.due_at, d.cancelled_at) for d in ticket.deadlines}
+    assert state == {"dispatch_department": (True, None), "to_manager": (True, None),
+                     "first_response": (True, None), "written_reply": (True, None), "resolve": (True, None)}
+    roles = {d.kind: d.responsible_role for d in ticket.deadlines}
+    assert roles["resolve"] == "security" and roles["first_response"] == "security"
+    replies = [e["data"] for e in events_of(session, "complaint.replied")]
+    assert [r["reply_kind"] for r in replies] == ["first_response", "written_reply", "resolution"]
+    assert replies[1]["document_id"] and replies[1]["body"] == "关于夜间巡逻的答复……"
+    assert len({r["reply_id"] for r in replies}) == 3
+    last = events_of(session, "ticket.changed")[-1]["data"]
+    assert [d["kind"] for d in last["documents"]] == ["written_reply"]
+    assert last["complaint"]["first_response_at"] and last["complaint"]["resolved_at"]
+    job = session.scalars(select(ScheduledJob).where(ScheduledJob.key == ticket.id)).one()
+    assert job.status == "cancelled"              # resolved: never upgraded
+
+
+def test_a_written_complaint_closes_only_with_its_written_reply(session, clock, registry):
+    from services.tickets.exceptions import WrittenReplyMissing
+    ticket = walk(session, clock, register(session, clock, form="written", channel="letter"), "resolved")
+    with pytest.raises(WrittenReplyMissing):
+        act(session, clock, DESK, ticket, "close")
+    act(session, clock, CS, ticket, "write_reply")
+    act(session, clock, DESK, ticket, "close")
+    assert ticket.status == "closed"
+
+
+def test_who_takes_which_step(session, clock, registry):
+    from services.tickets.exceptions import NotYourStep
+    ticket = register(session, clock, department="engineering")
+    with pytest.raises(Forbidden):
+        act(session, clock, TECH, ticket, "dispatch")             # engineering does not dispatch
+    with pytest.raises(NotYourStep):
+        act(session, clock, ME, ticket, "dispatch")
+    act(session, clock, DESK, ticket, "dispatch")
+    act(session, clock, ENG_MGR, ticket, "respond")              # the department answers
+    with pytest.raises(Forbidden):
+        act(session, clock, DESK, ticket, "reclassify")          # classes: CS / centre manager / GM
+    with pytest.raises(Forbidden):
+        act(session, clock, staff(G, ["p1"], roles=["security"]), ticket, "resolve")   # not their department
+    with pytest.raises(NotFound):
+        act(session, clock, NEIGHBOUR, ticket, "cancel")
+
+
+def test_the_resident_withdraws_before_dispatch_only(session, clock, registry):
+    from services.tickets.exceptions import NotYourStep
+    ticket = register(session, clock, ME, channel=None, form=None)
+    act(session, clock, ME, ticket, "cancel", reason="已经解决了")
+    assert ticket.status == "cancelled" and ticket.cancel_reason == "已经解决了"
+    assert all(d.cancelled_at or d.met_at for d in ticket.deadlines)
+    other = walk(session, clock, register(session, clock, ME, channel=None, form=None), "dispatched")
+    with pytest.raises(NotYourStep):
+        act(session, clock, ME, other, "cancel")
+
+
+# -- classes ---------------------------------------------------------------------------------
+
+def test_reclassification_re_times_the_class_clocks_and_is_recorded(session, clock, registry):
+    from services.tickets.exceptions import ClassUnchanged
+    ticket = walk(session, clock, register(session, clock), "responded")       # minor, answered 09:02
+    clock.set("2026-11-25T10:00:00+08:00")
+    act(session, clock, CS, ticket, "reclassify", complaint_class="major", reason="多次投诉仍未处理")
+    clocks = {d.kind: d for d in ticket.deadlines}
+    assert clocks["to_manager"].due_at == local(2026, 11, 26, 0, 0)            # the day it became major
+    assert clocks["to_manager"].started_at == local(2026, 11, 25, 10, 0)
+    assert clocks["resolve"].due_at == local(2026, 12, 4, 9, 0)                # 10 days from receipt
+    assert clocks["resident_reply"].met_at == local(2026, 11, 24, 9, 2)        # answered already
+    clock.advance(hours=1)
+    act(session, clock, CENTRE, ticket, "reclassify", complaint_class="minor", reason="核实后为设施问题")
+    clocks = {d.kind: d for d in ticket.deadlines}
+    assert clocks["to_manager"].cancelled_at == local(2026, 11, 25, 11, 0)
+    assert clocks["resolve"].due_at == local(2026, 11, 27, 9, 0) and clocks["resolve"].cancelled_at is None
+    changes = [(c.from_class, c.to_class, c.changed_by, c.reason) for c in
+               session.scalars(select(ComplaintClassChange).order_by(ComplaintClassChange.changed_at))]
+    assert changes == [(None, "minor", "desk", "registered"),
+                       ("minor", "major", "cs.mgr", "多次投诉仍未处理"),
+                       ("major", "minor", "centre.mgr", "核实后为设施问题")]
+    [first, second] = [e["data"] for e in events_of(session, "complaint.reclassified")]
+    assert (first["from_class"], first["to_class"], first["by"]["user_id"]) == ("minor", "major", "cs.mgr")
+    assert ticket.status == "responded"
+    with pytest.raises(ClassUnchanged):
+        act(session, clock, CS, ticket, "reclassify", complaint_class="minor", reason="再确认")
+
+
+# -- the 30-day upgrade (kernel.jobs) ---------------------------------------------------------------
+
+@pytest.fixture
+def db(tmp_path, clock):
+    """A file database with the registry, and the job executor tickets' service runs."""
+    from sqlalchemy.orm import sessionmaker
+
+    from kernel.jobs import JobExecutor
+    from kernel.testing import TEST_SECRET, domain_session
+    from services.tickets.events import CONTRACT
+    from services.tickets.service import JOB_HANDLERS
+
+    with domain_session(Base, f"sqlite:///{tmp_path}/tickets.db") as session:
+        w = work(session, clock, Caller.system(G, "tickets"))
+        copies.apply_project(w, {"project_id": "p1", "group_id": G, "name": "绿湖花园",
+                                 "timezone": "Asia/Shanghai", "version": 1})
+        copies.apply_unit(w, {"unit_id": "u1", "group_id": G, "project_id": "p1", "label": "1栋-0101",
+                              "version": 1})
+        session.commit()
+        Session = sessionmaker(session.get_bind(), expire_on_commit=False)
+        executor = JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, JOB_HANDLERS, service="tickets")
+        yield Session, executor
+
+
+def upgraded_events(Session):
+    with Session() as s:
+        return [e["data"] for e in outbox_events(s, Base) if e["type"] == "complaint.upgraded"]
+
+
+def class_of(Session, ticket_id):
+    with Session() as s:
+        return s.get(Complaint, ticket_id).complaint_class
+
+
+def test_unresolved_for_30_days_it_becomes_major_once(db, clock):
+    Session, executor = db
+    with Session() as s, s.begin():
+        ticket_id = register(s, clock, complaint_class="key").id
+    registered = clock.now()
+
+    clock.set(registered + timedelta(days=29, hours=23, minutes=59))
+    assert executor.run_once() == 0
+    assert class_of(Session, ticket_id) == "key" and upgraded_events(Session) == []
+
+    clock.set(registered + timedelta(days=30))
+    assert executor.run_once() == 1
+    assert class_of(Session, ticket_id) == "major"
+    [event] = upgraded_events(Session)
+    assert (event["from_class"], event["to_class"], event["days"]) == ("key", "major", 30)
+    with Session() as s:
+        ticket = s.get(Complaint, ticket_id)
+        assert ticket.upgraded_at == registered + timedelta(days=30)
+        change = s.scalars(select(ComplaintClassChange).where(ComplaintClassChange.to_class == "major")).one()
+        assert (change.changed_by, change.reason) == ("system:tickets", "unresolved 30 days after it came in")
+        from services.tickets.models import Ticket
+        t = s.get(Ticket, ticket_id)
+        clocks = {d.kind: d for d in t.deadlines}
+        # major now: the manager is told the same day (from the upgrade), resolution was due on day 10
+        assert clocks["to_manager"].due_at == local(2026, 12, 25, 0, 0)
+        assert clocks["resolve"].due_at == registered + timedelta(days=10)
+        assert t.history[-1].action == "upgrade" and t.status == "registered"
+
+    clock.set(registered + timedelta(days=31))
+    assert executor.run_once() == 0                   # the job is done
+    with Session() as s, s.begin():                   # the handler run again (a requeued job): nothing
+        job = executor.claim() or None
+        assert job is None
+        from kernel.jobs import Job
+        again = Job(id="x", kind="complaint-upgrade", key=ticket_id, group_id=G, project_id="p1",
+                    payload={"ticket_id": ticket_id, "days": 30}, due_at=clock.now(), attempt=2,
+                    max_attempts=5, claim="test")
+        assert complaints.on_upgrade_job(work(s, clock, Caller.system(G, "tickets")), again) is None
+    assert len(upgraded_events(Session)) == 1
+
+
+def test_resolved_before_day_30_it_is_never_upgraded(db, clock):
+    Session, executor = db
+    with Session() as s, s.begin():
+        ticket = register(s, clock)
+        walk(s, clock, ticket, "resolved")
+        ticket_id = ticket.id
+    clock.advance(days=30)
+    assert executor.run_once() == 0                   # the job was cancelled at resolution
+    with Session() as s, s.begin():
+        from kernel.jobs import Job
+        job = Job(id="x", kind="complaint-upgrade", key=ticket_id, group_id=G, project_id="p1",
+                  payload={"ticket_id": ticket_id, "days": 30}, due_at=clock.now(), attempt=1,
+                  max_attempts=5, claim="test")
+        assert complaints.on_upgrade_job(work(s, clock, Caller.system(G, "tickets")), job) is None
+    assert class_of(Session, ticket_id) == "minor" and upgraded_events(Session) == []
+
+
+def test_a_major_complaint_is_not_upgraded(db, clock):
+    Session, executor = db
+    with Session() as s, s.begin():
+        ticket_id = register(s, clock, complaint_class="major").id
+    clock.advance(days=30)
+    assert executor.run_once() == 1                   # ran, changed nothing
+    assert upgraded_events(Session) == []
+    with Session() as s:
+        assert len(s.scalars(select(ComplaintClassChange).where(
+            ComplaintClassChange.ticket_id == ticket_id)).all()) == 1

@@ -376,6 +376,27 @@ def test_every_complaint_is_revisited_within_three_days_of_its_resolution(sessio
     assert part["reason"] == "complaint" and part["source_ticket_id"] == complaint.id and part["done_at"] is None
 
 
+def test_a_complaint_resolved_through_its_workflow_is_revisited(session, clock):
+    """The complaints' resolve step schedules the revisit (complaints.transition calls
+    schedule_for_complaint): due 3 days after the resolution, the CS manager's."""
+    from services.tickets.domain import complaints
+    from services.tickets.schemas import ComplaintStepIn
+    build_registry(work(session, clock, SYSTEM), 1, seed_jobs=False)
+    complaint = complaints.register(work(session, clock, DESK), {
+        "project_id": P, "unit_id": "u01", "channel": "phone", "form": "oral", "department": "cleaning",
+        "content": "楼道垃圾三天没人清", "reporter_name": "张先生"})
+    for action, caller, body in (("dispatch", DESK, {}), ("respond", CS, {"note": "已安排"}),
+                                 ("resolve", CS, {"note": "已清理"})):
+        clock.advance(hours=1)
+        complaints.transition(work(session, clock, caller), complaint.id, action,
+                              ComplaintStepIn().load({"action": action, **body}))
+    [row] = session.scalars(select(Revisit)).all()
+    assert (row.reason, row.source_ticket_id, row.household_id) == ("complaint", complaint.id, "h01")
+    assert row.due_at == clock.now() + timedelta(days=3)
+    assert [(d.kind, d.responsible_role) for d in session.get(Ticket, row.ticket_id).deadlines] == [
+        ("revisit", "cs_manager")]
+
+
 def test_one_revisit_per_source_and_reason_even_when_written_twice(session, clock):
     w = work(session, clock, SYSTEM)
     build_registry(w, 1, seed_jobs=False)

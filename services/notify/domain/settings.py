@@ -1,0 +1,66 @@
+"""notify's per-project settings (kernel.settings): where the messages to parties outside the
+service centre go.
+
+- ``supervision.contact_phone``: the developer's supervision department (开发商监理部) of the
+  project, texted when a warranty-quality complaint is recorded (``domain/complaints.py``). Empty
+  (the default): no number -- the SMS is recorded ``suppressed`` (``no_supervision_contact``), so
+  tickets' "supervision department notified within 5 min" clock runs out and its alert tells the
+  front desk to call them.
+
+It is a notify setting, not an archive project field: it is an address of the messaging, read
+only here, changed by the service-centre manager with the other settings routes
+(``PUT /projects/{id}/settings/notify``), audited like every setting.
+"""
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields
+
+from kernel import validators
+from kernel.settings import Setting, SettingsCatalogue
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from ..exceptions import ProjectNotFound
+from ..models import ProjectCopy
+
+SUPERVISION_PHONE = "supervision.contact_phone"
+#: who may change notify's settings (as tickets' SLA settings)
+SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
+
+
+def _phone_or_empty(value: str) -> None:
+    if value and not validators.is_phone(value):
+        raise ValidationError("a mobile or landline number (or empty: none)")
+
+
+SETTINGS = SettingsCatalogue("notify", [
+    Setting(SUPERVISION_PHONE, fields.String(validate=_phone_or_empty), default="", unit="phone",
+            doc="the developer's supervision department (开发商监理部): texted the number and unit of each "
+                "warranty-quality complaint (empty: none on file -- the notice is not sent)"),
+])
+
+
+def _project(work: Work, project_id: str) -> ProjectCopy:
+    project = work.session.get(ProjectCopy, project_id)
+    not_found = ProjectNotFound(f"no project {project_id}")
+    if project is None:
+        raise not_found
+    work.caller.require_project(project.group_id, project.id, not_found=not_found)
+    return project
+
+
+def get_settings(work: Work, project_id: str) -> list[dict]:
+    work.caller.require_staff()
+    return work.settings.view(_project(work, project_id).id)
+
+
+def set_setting(work: Work, project_id: str, key: str, value, *, reason: str = "", effective_from=None) -> None:
+    project = _project(work, project_id)
+    work.caller.require_role(*SETTING_ROLES)
+    work.settings.change(project.group_id, project.id, key, value, reason=reason, effective_from=effective_from)
+
+
+def settings_history(work: Work, project_id: str, key: str | None = None) -> list[dict]:
+    project = _project(work, project_id)
+    work.caller.require_staff()
+    return work.settings.history(project.id, key)
