@@ -262,12 +262,27 @@ class SlaSettingsOut(Out):
 
 # -- tickets -------------------------------------------------------------------
 
+#: repair categories (services/tickets/events.py CATEGORIES)
+REPAIR_CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
+#: why the system scheduled a revisit (services/tickets/domain/revisits.py REASONS)
+REVISIT_REASONS = ("complaint", "repair_dissatisfied", "repair_unrated", "repair_unsigned", "repair_sample",
+                   "maintenance", "routine")
+#: a revisit's states and what a revisit records (revisits.STATES, revisits.SATISFACTION)
+REVISIT_STATES = ("scheduled", "done", "unreachable", "cancelled")
+SATISFACTION = ("satisfied", "neutral", "dissatisfied")
+#: the departments a complaint goes to (sorted: services/tickets/domain/complaint_sla.py DEPARTMENTS;
+#: the complaints' own list below is the same)
+COMPLAINT_DEPARTMENTS = ["cleaning", "customer_service", "engineering", "finance", "greening", "management",
+                         "security"]
+
+
 class RepairRequestIn(Schema):
     unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
                                metadata={"description": "for a public-area request without a unit"})
-    category = fields.String(load_default="unclassified", validate=validate.OneOf(
-        ["public_area", "in_home_paid", "not_covered", "unclassified"]))
+    category = fields.String(load_default="unclassified", validate=validate.OneOf(REPAIR_CATEGORIES),
+                             metadata={"description": "maintenance: public maintenance works (维修工程), "
+                                                      "recorded by staff"})
     content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     appointment_at = v.AwareDateTime(load_default=None, allow_none=True,
@@ -288,9 +303,13 @@ class RepairRequestIn(Schema):
             raise ValidationError("A request without a unit needs a location.", "location")
 
 
-#: the repair workflow's states (services/tickets/domain/workflow.py; "open" = recorded)
-TICKET_STATES = ("open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
-                 "quoted", "consented")
+#: the repair workflow's states (services/tickets/domain/workflow.py; "open" = recorded), then the
+#: revisit's (services/tickets/schemas.py TICKET_STATES)
+TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
+                 "quoted", "consented", "scheduled", "done", "unreachable"]
+TICKET_KINDS = ["repair", "revisit"]
+#: a repair's category or a revisit's reason
+TICKET_CATEGORIES = REPAIR_CATEGORIES + list(REVISIT_REASONS)
 
 
 class AssigneeOut(Out):
@@ -512,6 +531,22 @@ class DocumentOut(Out):
     written_at = DT()
 
 
+class RevisitOut(Out):
+    reason = fields.String(metadata={"enum": list(REVISIT_REASONS)})
+    source_ticket_id = fields.String(allow_none=True, metadata={"description": "the complaint or repair revisited"})
+    household_id = fields.String(allow_none=True)
+    due_at = DT()
+    done_at = DT(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    quality = fields.Integer(allow_none=True)
+    effect = fields.Integer(allow_none=True)
+    satisfaction = fields.String(allow_none=True, metadata={"enum": list(SATISFACTION)})
+    shortcomings = fields.String(allow_none=True)
+    suggestions = fields.String(allow_none=True)
+    complaint_ticket_id = fields.String(allow_none=True, metadata={
+        "description": "the complaint a dissatisfied revisit opened"})
+
+
 class TicketOut(Out):
     id = fields.String()
     number = fields.String()
@@ -552,6 +587,7 @@ class TicketOut(Out):
     complaint = fields.Nested(ComplaintPartOut, allow_none=True,
                               metadata={"description": "complaints and warranty-quality complaints only"})
     documents = fields.List(fields.Nested(DocumentOut))
+    revisit = fields.Nested(RevisitOut, allow_none=True, metadata={"description": "kind revisit: its facts"})
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
                                                       "min_version=N to read at least this one"})
 
@@ -568,9 +604,9 @@ class TicketQuery(Schema):
     unit_id = fields.String(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(TICKET_STATES))
     open_only = fields.Boolean(load_default=False)
-    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["repair"]))
-    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        ["public_area", "in_home_paid", "not_covered", "unclassified"]))
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_KINDS))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_CATEGORIES),
+                             metadata={"description": "a repair's category, or a revisit's reason"})
     channel = fields.String(load_default=None, allow_none=True,
                             validate=validate.OneOf(["portal", "phone", "visit", "staff"]))
     assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
@@ -590,6 +626,61 @@ class TicketQuery(Schema):
     def _period(self, data, **kwargs):
         if data.get("received_from") and data.get("received_to") and data["received_to"] <= data["received_from"]:
             raise ValidationError("received_to must be after received_from", "received_to")
+
+
+# -- revisits (回访) -------------------------------------------------------------
+
+class RevisitQuery(Schema):
+    """A project's revisits (services/tickets/schemas.py RevisitQuery)."""
+    due = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["due", "overdue"]),
+                        metadata={"description": "due: still to do, not yet past its due time; overdue: "
+                                                 "still to do and past it"})
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REVISIT_STATES))
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                metadata={"description": "the steward the revisit is assigned to"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REVISIT_REASONS))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class RevisitAssignIn(Schema):
+    assignee_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                metadata={"description": "the steward's user id"})
+    assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RevisitRecordIn(Schema):
+    quality = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5),
+                             metadata={"description": "quality of the work or service, 1-5"})
+    effect = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5),
+                            metadata={"description": "the service's effect, 1-5"})
+    satisfaction = fields.String(required=True, validate=validate.OneOf(SATISFACTION),
+                                 metadata={"description": "dissatisfied opens a complaint linked to the revisit"})
+    shortcomings = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    suggestions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    department = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(COMPLAINT_DEPARTMENTS),
+                               metadata={"description": "dissatisfied: the department the complaint goes to "
+                                                        "(default: the complaint's, engineering for a repair, "
+                                                        "else customer service)"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RevisitFiguresQuery(Schema):
+    month = fields.String(required=True, validate=validate.Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "YYYY-MM (the project's local month)"})
+
+
+class RevisitFiguresOut(Out):
+    project_id = fields.String()
+    month = fields.String()
+    repairs_done = fields.Integer(metadata={"description": "repairs whose work was done in the month "
+                                                           "(signed or not; maintenance works aside)"})
+    revisited = fields.Integer(metadata={"description": "of them, revisited (each once)"})
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    target_percent = fields.Integer()
+    required = fields.Integer(metadata={"description": "revisits the target requires"})
+    rate_percent = fields.Float(allow_none=True)
 
 
 class TicketListOut(Out):

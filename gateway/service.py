@@ -26,12 +26,13 @@ from .routes.notify import NotifyRoutes
 from .routes.platform import PlatformRoutes
 from .routes.registry import RegistryRoutes
 from .routes.reports import ReportRoutes
+from .routes.revisits import RevisitRoutes
 from .routes.tickets import TicketRoutes
 
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
-                     ReportRoutes, EngineeringRoutes, ComplaintRoutes, BillingRoutes, NotifyRoutes,
-                     ReadModelHandlers):
+                     ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
+                     NotifyRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

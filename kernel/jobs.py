@@ -448,7 +448,8 @@ class JobRunner(DependencyProvider):
     """Runs the service's scheduled jobs in a background thread of the container.
 
     ``JobRunner(CONTRACT, {"kind": handler}, every={"kind": seconds}, settings=CATALOGUE)``
-    (``settings``: the handlers' ``work.settings``, as ``UnitOfWork``'s); config: ``JOBS_ENABLED``
+    (``settings``: the handlers read the service's per-project settings through ``work.settings``,
+    as its RPCs do); config: ``JOBS_ENABLED``
     (true), ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
     ``JOBS_BATCH_SIZE`` (20), ``JOBS_LEASE_SECONDS`` (60), ``JOBS_RETRY_BASE`` (30 s),
     ``JOBS_RETRY_MAX`` (3600 s), ``JOBS_EVERY_<KIND>`` (a periodic kind's interval, s). Injected
@@ -501,7 +502,7 @@ class JobRunner(DependencyProvider):
         self.executor = JobExecutor(
             database.Session, database.base, self.contract, self.secret, self.shared_clock.clock,
             self.handlers, service=self.container.service_name, after_commit=wake_relay,
-            **self.settings)
+            settings=self.catalogue, **self.settings)
         if self.enabled:
             self.container.spawn_managed_thread(self.executor.run, identifier="job-runner")
 

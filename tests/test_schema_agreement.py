@@ -32,6 +32,8 @@ FORWARDED = {
     gw.RetireItemIn: (tickets.RetireItemIn, set()),
     gw.DutyEntryIn: (tickets.DutyEntryIn, set()),
     gw.DutyRosterIn: (tickets.DutyRosterIn, set()),
+    gw.RevisitQuery: (tickets.RevisitQuery, set()),
+    gw.RevisitFiguresQuery: (tickets.RevisitFiguresQuery, set()),
     gw.ComplaintIn: (tickets.ComplaintIn, set()),
     gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
     gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
@@ -129,7 +131,17 @@ def test_the_gateway_knows_the_repair_workflow_s_states_and_snapshot():
     from services.tickets.domain import workflow
     from services.tickets.events import TicketChanged
 
-    assert tuple(gw.TICKET_STATES) == tuple(workflow.STATES)
+    assert tuple(gw.TICKET_STATES[:len(workflow.STATES)]) == tuple(workflow.STATES)
+    assert gw.TICKET_STATES == tickets.TICKET_STATES
     assert tuple(views.OPEN_STATUSES) == tuple(workflow.OPEN_STATES)
     assert set(projector.TICKET_FIELDS) == set(TicketChanged().fields) - {"ticket_id"} | {"id"}
     assert set(gw.TicketOut().fields) - {"group_id", "household_id"} <= set(tickets.TicketOut().fields)
+
+
+def test_the_gateway_lists_the_revisits_words():
+    """Revisit reasons, states, satisfaction and complaint departments: the service's own lists."""
+    from services.tickets.domain import complaint_sla, revisits
+    assert gw.REVISIT_REASONS == revisits.REASONS and gw.REVISIT_STATES == revisits.STATES
+    assert gw.SATISFACTION == revisits.SATISFACTION
+    assert gw.COMPLAINT_DEPARTMENTS == gw.DEPARTMENTS == sorted(complaint_sla.DEPARTMENTS)
+    assert gw.REPAIR_CATEGORIES == tickets.CATEGORIES

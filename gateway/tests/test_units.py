@@ -161,4 +161,4 @@ class TestOpenApi:
         body = schemas["RepairRequestIn"]
         assert body["required"] == ["content"]
         assert body["properties"]["category"]["enum"] == [
-            "public_area", "in_home_paid", "not_covered", "unclassified"]
+            "public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]

@@ -4,7 +4,7 @@
 |----------------|--------------------------------------------|------------------|
 | ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
 | ticket.changed | a ticket is recorded or changes (the whole ticket + ``version``) | -- (gateway's read model) |
-| ticket.status_changed | a repair moves along its workflow (domain/workflow.py) | -- (later consumers) |
+| ticket.status_changed | a ticket moves along its kind's workflow (domain/workflow.py: repair, revisit, ...) | -- (later consumers) |
 | setting.changed | a project's SLA figure changed (kernel.settings) | -- (audit, later consumers) |
 | ticket.charge_posted | a paid repair is completed: its consented quote is put on the order as its charge | billing (``mandatory``: a money event) |
 | complaint.registered | a complaint (TS-) or warranty-quality complaint (ZL-) is registered | archive, notify |
@@ -40,7 +40,8 @@ TICKET_SLA_WARNING = "ticket.sla_warning"
 TICKET_SLA_BREACHED = "ticket.sla_breached"
 TICKET_DEADLINE_EXTENDED = "ticket.deadline_extended"
 
-CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified"]
+#: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
+CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
 CHANNELS = ["portal", "phone", "visit", "staff"]
 
 
@@ -213,6 +214,25 @@ class Advice(Schema):
     by = fields.Nested(UserRef, required=True)
 
 
+class RevisitPart(Schema):
+    """A revisit's own facts (回访; tickets of kind ``revisit``): why it was scheduled, what it
+    revisits, when it is due, and what was recorded."""
+    reason = fields.String(required=True, validate=validate.OneOf(
+        ["complaint", "repair_dissatisfied", "repair_unrated", "repair_unsigned", "repair_sample",
+         "maintenance", "routine"]))
+    source_ticket_id = fields.String(allow_none=True)       # the complaint / repair revisited
+    household_id = fields.String(allow_none=True)
+    due_at = fields.AwareDateTime(required=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    quality = fields.Integer(allow_none=True)                # 1-5
+    effect = fields.Integer(allow_none=True)                 # 1-5
+    satisfaction = fields.String(allow_none=True)            # satisfied | neutral | dissatisfied
+    shortcomings = fields.String(allow_none=True)
+    suggestions = fields.String(allow_none=True)
+    complaint_ticket_id = fields.String(allow_none=True)     # the complaint a dissatisfied revisit opened
+
+
 class TicketChanged(Schema):
     """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
     Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
@@ -257,6 +277,8 @@ class TicketChanged(Schema):
     # complaints and warranty-quality complaints (domain/complaints.py, domain/quality.py)
     complaint = fields.Nested(ComplaintPart, allow_none=True)
     documents = fields.List(fields.Nested(Document), load_default=list)
+    # kind revisit (domain/revisits.py): its facts; None for other kinds
+    revisit = fields.Nested(RevisitPart, allow_none=True)
     version = fields.Integer(required=True)
 
 

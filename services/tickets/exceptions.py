@@ -165,3 +165,15 @@ class ExtensionReasonRequired(InvalidInput):
     """An approved overrun says why (HTTP 400)."""
 
     default_code = "extension_reason_required"
+
+
+class NotARevisit(NotFound):
+    """A revisit step or read on a ticket of another kind (HTTP 404)."""
+
+    default_code = "revisit_not_found"
+
+
+class StaffOnlyCategory(RuleViolation):
+    """Maintenance works (维修工程) are recorded by staff, not reported by residents (HTTP 422)."""
+
+    default_code = "staff_only_category"

@@ -297,6 +297,11 @@ class Revisit(Base):
     #: the complaint a dissatisfied revisit opened
     complaint_ticket_id: Mapped[str | None] = mapped_column(ID)
 
+    __table_args__ = (
+        # one revisit per source and reason (revisits.py checks first; this holds under races)
+        UniqueConstraint("source_ticket_id", "reason", name="uq_revisit_source_reason"),
+    )
+
 
 # -- the monthly report's ranges (domain/reports.py; revision 0055): a project's tickets received,
 # closed, and clocks due in a month are read through these, not by scanning the project's history

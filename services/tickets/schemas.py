@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import complaints, quality, workflow
+from .domain import complaints, quality, revisits, workflow
 from .domain.complaint_sla import DEPARTMENTS
 from .events import CATEGORIES, ComplaintPart, Document
 
@@ -38,15 +38,22 @@ class RepairRequestIn(Schema):
             raise ValidationError("A request without a unit needs a location.", "location")
 
 
+#: every ticket state a list may ask for (the repair's, then the revisit's not already among them)
+TICKET_STATES = list(workflow.STATES) + [s for s in revisits.STATES if s not in workflow.STATES]
+TICKET_KINDS = ["repair", "revisit"]
+#: repair categories, then revisit reasons (a revisit's category is its reason)
+TICKET_CATEGORIES = list(CATEGORIES) + list(revisits.REASONS)
+
+
 class TicketQuery(Schema):
     project_id = fields.String(load_default=None, allow_none=True)
     unit_id = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(workflow.STATES))
+                           validate=validate.OneOf(TICKET_STATES))
     open_only = fields.Boolean(load_default=False)
-    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["repair"]))
-    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        ["public_area", "in_home_paid", "not_covered", "unclassified"]))
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_KINDS))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_CATEGORIES),
+                             metadata={"description": "a repair's category, or a revisit's reason"})
     channel = fields.String(load_default=None, allow_none=True,
                             validate=validate.OneOf(["portal", "phone", "visit", "staff"]))
     assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
@@ -212,6 +219,60 @@ class QualityStepIn(Schema):
                 raise ValidationError(f"{data['action']} needs {need}.", need)
 
 
+class RevisitStepIn(Schema):
+    """One step of a revisit (回访, domain/revisits.py's table) with what that step records."""
+    action = fields.String(required=True, validate=validate.OneOf(revisits.ACTIONS))
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    quality = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 5))
+    effect = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 5))
+    satisfaction = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.OneOf(revisits.SATISFACTION))
+    shortcomings = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    suggestions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    department = fields.String(load_default=None, allow_none=True,
+                               validate=validate.OneOf(sorted(DEPARTMENTS)))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _needs(self, data, **_):
+        needs = {revisits.ASSIGN: ("assignee_id",), revisits.RECORD: ("quality", "effect", "satisfaction"),
+                 revisits.MARK_UNREACHABLE: ("reason",), revisits.CANCEL: ("reason",)}.get(data.get("action"), ())
+        missing = {name: [f"{data['action']} needs {name}."] for name in needs if data.get(name) is None}
+        if missing:
+            raise ValidationError(missing)
+
+
+class RevisitQuery(Schema):
+    """A project's revisits (staff): due (to do, not yet overdue) or overdue, by steward, reason."""
+    due = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["due", "overdue"]),
+                        metadata={"description": "due: still to do, not yet past its due time; overdue: "
+                                                 "still to do and past it"})
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(revisits.STATES))
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                metadata={"description": "the steward the revisit is assigned to"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(revisits.REASONS))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class RevisitFiguresQuery(Schema):
+    month = fields.String(required=True, validate=validate.Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "YYYY-MM (the project's local month)"})
+
+
+class RevisitFiguresOut(Schema):
+    project_id = fields.String()
+    month = fields.String()
+    repairs_done = fields.Integer()
+    revisited = fields.Integer()
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    target_percent = fields.Integer()
+    required = fields.Integer()
+    rate_percent = fields.Float(allow_none=True)
+
+
 class SlaSettingIn(Schema):
     project_id = fields.String(required=True)
     key = fields.String(required=True, validate=validate.Length(min=1, max=60))
@@ -325,6 +386,21 @@ class AdviceOut(Schema):
     by = fields.Nested(UserRefOut)
 
 
+class RevisitOut(Schema):
+    reason = fields.String()
+    source_ticket_id = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    due_at = fields.AwareDateTime()
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    quality = fields.Integer(allow_none=True)
+    effect = fields.Integer(allow_none=True)
+    satisfaction = fields.String(allow_none=True)
+    shortcomings = fields.String(allow_none=True)
+    suggestions = fields.String(allow_none=True)
+    complaint_ticket_id = fields.String(allow_none=True)
+
+
 class TicketOut(Schema):
     id = fields.String()
     number = fields.String()
@@ -363,6 +439,7 @@ class TicketOut(Schema):
     advice = fields.Nested(AdviceOut, allow_none=True)
     complaint = fields.Nested(ComplaintPart, allow_none=True)       # complaints and quality complaints
     documents = fields.List(fields.Nested(Document))
+    revisit = fields.Nested(RevisitOut, allow_none=True)
     version = fields.Integer()
 
 

@@ -11,7 +11,7 @@ from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import alerts, complaints, copies, duty, overruns, prices, quality, repairs, reports, sla
+from .domain import alerts, complaints, copies, duty, overruns, prices, quality, repairs, reports, revisits, sla
 from .events import CONTRACT, TICKET_CHANGED
 from .models import Base
 
@@ -30,14 +30,15 @@ REPORT_IN = schemas.MonthlyReportIn()
 REPORT_OUT = schemas.MonthlyReportOut()
 PRICE_LIST_OUT = schemas.PriceListOut()
 DUTY_ROSTER_OUT = schemas.DutyRosterOut()
+REVISIT_STEP_IN = schemas.RevisitStepIn()
 COMPLAINT_IN = schemas.ComplaintIn()
 COMPLAINT_STEP_IN = schemas.ComplaintStepIn()
 QUALITY_IN = schemas.QualityComplaintIn()
 QUALITY_STEP_IN = schemas.QualityStepIn()
 
 #: tickets' scheduled jobs (kernel.jobs): {kind: handler(work, job)}
-JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job,
-                alerts.SWEEP: alerts.run_sweep}
+JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job, alerts.SWEEP: alerts.run_sweep,
+                **revisits.JOBS}
 EXTENSION_IN = schemas.ExtensionIn()
 
 
@@ -56,8 +57,8 @@ class TicketsService:
     db = Database(Base)
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT, settings=sla.SETTINGS)
-    # scheduled jobs (kernel.jobs); the SLA sweep (domain/alerts.py) is periodic: one replica
-    # runs it every JOBS_EVERY_SLA_SWEEP seconds
+    # scheduled jobs (kernel.jobs), one runner: every kind's handler in JOB_HANDLERS; the SLA sweep
+    # (domain/alerts.py) is periodic: one replica runs it every JOBS_EVERY_SLA_SWEEP seconds
     jobs = JobRunner(CONTRACT, JOB_HANDLERS, every={alerts.SWEEP: alerts.SWEEP_EVERY}, settings=sla.SETTINGS)
 
     def _out(self, ticket, work):
@@ -202,6 +203,28 @@ class TicketsService:
         return [CONTRACT.dump(TICKET_CHANGED, s) for s in
                 repairs.export_snapshots(self.work(), q["after"], q["limit"], q["project_id"])]
 
+    # -- revisits (回访, domain/revisits.py) ---------------------------------------
+    @rpc
+    def revisit_step(self, ticket_id, data, idempotency_key=None):
+        """One step of a revisit: ``data = {"action": assign|record|unreachable|cancel, ...}``
+        (schemas.RevisitStepIn; revisits.TABLE). Recorded dissatisfied, it opens a complaint."""
+        work, command = self.work(), REVISIT_STEP_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "revisit_step", command, lambda: self._out(
+            revisits.step(work, command["ticket_id"], command["action"], command), work))
+
+    @rpc
+    def list_revisits(self, project_id, query=None):
+        work = self.work()
+        tickets, total = revisits.list_revisits(work, str(project_id), **schemas.RevisitQuery().load(query or {}))
+        return {"items": [self._out(t, work) for t in tickets], "total": total}
+
+    @rpc
+    def revisit_figures(self, project_id, month):
+        """The month's repair revisit rate against the project's target."""
+        query = schemas.RevisitFiguresQuery().load({"month": month})
+        return schemas.RevisitFiguresOut().dump(revisits.figures(self.work(), str(project_id), query["month"]))
+
     @rpc
     def get_sla_settings(self, project_id):
         return repairs.get_sla_minutes(self.work(), project_id)
@@ -244,8 +267,9 @@ class TicketsService:
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")
     def on_project_changed(self, event: Event):
-        copies.apply_project(self.work(Caller.system(event.group_id, "tickets")),
-                             schemas.ProjectChangedIn().load(event.data))
+        work, data = self.work(Caller.system(event.group_id, "tickets")), schemas.ProjectChangedIn().load(event.data)
+        copies.apply_project(work, data)
+        revisits.seed_monthly_jobs(work, data["project_id"])     # the monthly sample and routine plan
 
     @event_handler("archive", "unit.changed")
     def on_unit_changed(self, event: Event):

@@ -81,7 +81,7 @@ def file_correspondence(work: Work, *, unit_id: str | None, kind: str, ref_type:
 
 #: how each kind of repair request is named in the household file
 REPAIR_LABELS = {"public_area": "公共区域报修", "in_home_paid": "户内有偿维修",
-                 "not_covered": "非保修范围咨询", "unclassified": "报修"}
+                 "not_covered": "非保修范围咨询", "unclassified": "报修", "maintenance": "维修工程"}
 
 
 def file_repair_request(work: Work, ticket: dict) -> Correspondence | None:

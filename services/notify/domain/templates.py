@@ -155,9 +155,9 @@ DEFAULTS: dict[tuple[str, str, str], Text] = {
 
 CATEGORY_LABELS = {
     "zh-CN": {"public_area": "公共区域报修", "in_home_paid": "户内有偿维修",
-              "not_covered": "非保修范围咨询", "unclassified": "报修"},
+              "not_covered": "非保修范围咨询", "unclassified": "报修", "maintenance": "维修工程"},
     "en": {"public_area": "public-area repair", "in_home_paid": "paid in-home repair",
-           "not_covered": "not covered (advice)", "unclassified": "repair"},
+           "not_covered": "not covered (advice)", "unclassified": "repair", "maintenance": "maintenance works"},
 }
 #: the deadline engineering works to, in order of preference, and how it is called
 DUE_KINDS = ("on_site", "arrive_before", "reply")

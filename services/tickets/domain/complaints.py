@@ -38,7 +38,7 @@ from .. import events
 from ..exceptions import (BadReceivedTime, ClassUnchanged, NotYourStep, TicketNotFound,
                           TransitionNotAllowed, UnitRequired, WrittenReplyMissing)
 from ..models import Complaint, ComplaintClassChange, Ticket, TicketDocument, UnitCopy
-from . import clocks, complaint_sla as csla, repairs, workflow
+from . import clocks, complaint_sla as csla, repairs, revisits, workflow
 
 KIND = "complaint"
 REGISTERED, DISPATCHED, RESPONDED, RESOLVED, CLOSED, CANCELLED = (
@@ -357,6 +357,8 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         clocks.cancel_running(ticket, now, kinds=(csla.TO_MANAGER, csla.RESIDENT_REPLY))
         work.jobs.cancel(UPGRADE_JOB, ticket.id)
         replied(work, ticket, "resolution", note, reply_id=f"{ticket.id}:resolution")
+        # revisits (回访): every complaint is revisited within 3 days of its handling (domain/revisits.py)
+        revisits.schedule_for_complaint(work, ticket)
     elif action == CLOSE:
         if complaint.form == csla.WRITTEN and complaint.written_reply_at is None:
             raise WrittenReplyMissing(f"complaint {ticket.number} was made in writing: file the written "

@@ -24,7 +24,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (AlreadyCharged, AlreadyRated, AppointmentRequired, BadReceivedTime,
                           ConsentRequired, NoOneOnDuty, NotAPaidRepair, NotAssignedToYou, NotCoveredOnly,
-                          NotYourStep, ProjectNotFound, ReopenWindowClosed, TicketNotFound,
+                          NotYourStep, ProjectNotFound, ReopenWindowClosed, StaffOnlyCategory, TicketNotFound,
                           TransitionNotAllowed, UnitNotFound, UnitRequired, UnknownSlaSetting)
 from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
 from . import clocks, duty, paid, sla, workflow
@@ -36,7 +36,9 @@ SLA_SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 OPEN_STATUSES = workflow.OPEN_STATES
 MAX_BACKDATE = timedelta(days=2)
 CLOCK_SKEW = timedelta(minutes=2)
-NUMBER_PREFIX = {"repair": "BX"}
+NUMBER_PREFIX = {"repair": "BX", "revisit": "HF"}
+#: repair categories only staff record (维修工程: public maintenance works, revisited after 30 days)
+STAFF_ONLY_CATEGORIES = ("maintenance",)
 #: kind-specific parts of a ticket's snapshot and reply, ``{name: fn(ticket)}``: each kind's rules
 #: module adds its own (``complaints``: "complaint", "documents"); a part is None / [] on other kinds
 PARTS: dict[str, Callable[[Ticket], object]] = {
@@ -173,6 +175,8 @@ def open_repair(work: Work, data: dict) -> Ticket:
         reporter_phone = data.get("reporter_phone") or (unit.contact_phone if unit else None)
 
     category = data.get("category") or "unclassified"
+    if caller.is_resident and category in STAFF_ONLY_CATEGORIES:
+        raise StaffOnlyCategory(f"{category} works are recorded by staff, not reported by residents")
     appointment_at = data.get("appointment_at")
     if category == "in_home_paid":
         if unit is None:
@@ -525,6 +529,9 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     _move(work, ticket, move.to, action, caller, now, note)
     ticket.updated_at = now
     ticket.version += 1
+    # revisits (回访): work done starts the unsigned / maintenance checks; a signature without a
+    # rating, or a dissatisfied rating, schedules a revisit (domain/revisits.py)
+    revisits.after_repair_step(work, ticket, action)
     record_changed(work, ticket)
     return ticket
 
@@ -590,6 +597,7 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
     total = work.session.scalar(select(func.count()).select_from(query.subquery()))
     tickets = work.session.scalars(query.order_by(Ticket.recorded_at.desc(), Ticket.number.desc())
                                    .limit(limit).offset(offset)).all()
+    revisits.preload(work, tickets)          # a page's revisit rows in one query
     return tickets, total
 
 
@@ -630,3 +638,8 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
         **parts(ticket),
         "version": ticket.version,
     }
+
+
+# revisits (回访) hook into the workflow above (``after_repair_step``) and add the "revisit" part;
+# imported last: it builds on this module
+from . import revisits  # noqa: E402

@@ -46,6 +46,35 @@ PREFIX = "sla."
 REOPEN_DAYS = "repair.reopen_days"
 REVISIT_TARGET = "revisit.repair_target_percent"
 
+# revisits (回访, domain/revisits.py): the figures of the revisits the system schedules
+REVISIT_COMPLAINT_WITHIN_DAYS = "revisit.complaint_within_days"
+REVISIT_DISSATISFIED_RATING = "revisit.repair_dissatisfied_rating"
+REVISIT_REPAIR_WITHIN_DAYS = "revisit.repair_within_days"
+REVISIT_UNSIGNED_AFTER_DAYS = "revisit.repair_unsigned_after_days"
+REVISIT_MAINTENANCE_AFTER_DAYS = "revisit.maintenance_after_days"
+REVISIT_MAINTENANCE_WITHIN_DAYS = "revisit.maintenance_within_days"
+REVISIT_ROUTINE_CYCLE_MONTHS = "revisit.routine_cycle_months"
+_DAYS = fields.Integer(strict=True, validate=Range(1, 365))
+REVISIT_SETTINGS = [
+    Setting(REVISIT_COMPLAINT_WITHIN_DAYS, _DAYS, default=3, unit="days",
+            doc="every complaint is revisited within N days of being resolved (投诉回访)"),
+    Setting(REVISIT_DISSATISFIED_RATING, fields.Integer(strict=True, validate=Range(1, 5)), default=2,
+            unit="rating", doc="a repair rated at or below this (1-5) counts as dissatisfied and is revisited"),
+    Setting(REVISIT_REPAIR_WITHIN_DAYS, _DAYS, default=3, unit="days",
+            doc="a repair revisit (dissatisfied, unrated, unsigned, sampled) is due N days after it is "
+                "scheduled"),
+    Setting(REVISIT_UNSIGNED_AFTER_DAYS, fields.Integer(strict=True, validate=Range(1, 25)), default=3,
+            unit="days", doc="a repair whose work is done and that the resident neither signs nor rates "
+                             "within N days is revisited (the month's sample runs on day N+2 of the next month)"),
+    Setting(REVISIT_MAINTENANCE_AFTER_DAYS, _DAYS, default=30, unit="days",
+            doc="maintenance works (维修工程) are revisited N days after their work was done"),
+    Setting(REVISIT_MAINTENANCE_WITHIN_DAYS, _DAYS, default=60, unit="days",
+            doc="a maintenance works revisit is due N days after the work was done (within two months)"),
+    Setting(REVISIT_ROUTINE_CYCLE_MONTHS, fields.Integer(strict=True, validate=Range(1, 60)), default=12,
+            unit="months", doc="routine revisits: every occupied household is visited within N months (about "
+                               "1/N of them planned each month)"),
+]
+
 #: tickets' per-project settings (kernel.settings): the SLA figures in minutes
 SETTINGS = SettingsCatalogue("tickets", [
     Setting(PREFIX + name, fields.Integer(strict=True, validate=Range(1, 60 * 24 * 30)), default=minutes,
@@ -57,7 +86,7 @@ SETTINGS = SettingsCatalogue("tickets", [
     Setting(REVISIT_TARGET, fields.Integer(strict=True, validate=Range(0, 100)), default=30, unit="percent",
             doc="repairs revisited per month (回访率): when the compulsory revisits fall short, satisfied "
                 "repairs are sampled until this share is reached"),
-] + clocks.SETTINGS + duty.SETTINGS + CALENDAR_SETTINGS + complaint_sla.SETTINGS)
+] + REVISIT_SETTINGS + clocks.SETTINGS + duty.SETTINGS + CALENDAR_SETTINGS + complaint_sla.SETTINGS)
 
 
 def minutes_from(settings: dict) -> dict[str, int]:

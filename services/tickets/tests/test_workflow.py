@@ -294,7 +294,9 @@ def test_staff_lists_filter_by_kind_category_channel_technician_period_and_sla_s
         repairs.engineering_notified(work(session, clock, platform), ticket.id, clock.now(), via="sms")
         return ticket
 
-    done = walk(session, clock, notified(open_ticket(session, clock)), "closed")
+    # rated, not just signed: a signature without a rating would schedule a revisit (a ticket too)
+    done = walk(session, clock, notified(open_ticket(session, clock)), "work_done")
+    act(session, clock, ME, done, "rate")
     clock.advance(days=1)
     overdue = notified(open_ticket(session, clock))
     act(session, clock, MANAGER, overdue, "dispatch", assignee_id="eng.wq", assignee_name="王工")

@@ -2,14 +2,14 @@
 received in a month, closed in a month, and its clocks due in a month.
 
 Revision ID: 0055
-Revises: 0053
+Revises: 0054
 Create Date: 2026-11-26 05:48:17.785442
 """
 from alembic import op
 
 
 revision = '0055'
-down_revision = '0053'
+down_revision = '0054'
 branch_labels = None
 depends_on = None
 
