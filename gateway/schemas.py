@@ -739,8 +739,7 @@ class PriceListOut(Out):
 
 class DutyEntryIn(Schema):
     """One line of the on-duty list (值班表), in the project's local time."""
-    category = fields.String(required=True, validate=validate.OneOf(
-        ["public_area", "in_home_paid", "not_covered", "unclassified", "*"]),
+    category = fields.String(required=True, validate=validate.OneOf(REPAIR_CATEGORIES + ["*"]),
         metadata={"description": "the repairs it takes; * for all"})
     technician_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     technician_name = fields.String(required=True, validate=validate.Length(min=1, max=100))

@@ -501,8 +501,7 @@ class JobRunner(DependencyProvider):
 
         self.executor = JobExecutor(
             database.Session, database.base, self.contract, self.secret, self.shared_clock.clock,
-            self.handlers, service=self.container.service_name, after_commit=wake_relay,
-            settings=self.catalogue, **self.settings)
+            self.handlers, service=self.container.service_name, after_commit=wake_relay, **self.settings)
         if self.enabled:
             self.container.spawn_managed_thread(self.executor.run, identifier="job-runner")
 

@@ -353,10 +353,8 @@ def db(tmp_path, clock):
     """A file database with the registry, and the job executor tickets' service runs."""
     from sqlalchemy.orm import sessionmaker
 
-    from kernel.jobs import JobExecutor
-    from kernel.testing import TEST_SECRET, domain_session
-    from services.tickets.events import CONTRACT
-    from services.tickets.service import JOB_HANDLERS
+    from kernel.testing import domain_session
+    from services.tickets.tests.support import job_executor
 
     with domain_session(Base, f"sqlite:///{tmp_path}/tickets.db") as session:
         w = work(session, clock, Caller.system(G, "tickets"))
@@ -366,7 +364,7 @@ def db(tmp_path, clock):
                               "version": 1})
         session.commit()
         Session = sessionmaker(session.get_bind(), expire_on_commit=False)
-        executor = JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, JOB_HANDLERS, service="tickets")
+        executor = job_executor(Session, clock)
         yield Session, executor
 
 

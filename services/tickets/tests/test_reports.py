@@ -85,6 +85,16 @@ class Seed:
             clocks.meet(ticket, kind, met)
         return deadline
 
+    def extend(self, deadline, new_due: datetime, reason: str):
+        """An approval given while the clock still ran (at its start): the engine refuses a new
+        due time already past, and the seed is written after the month."""
+        now = self.clock.now()
+        self.clock.set(deadline.started_at)
+        try:
+            return clocks.extend(self.work, deadline, new_due, reason)
+        finally:
+            self.clock.set(now)
+
     def repair(self, received: datetime, category: str, channel: str, *, dispatch=None, arrive=None,
                complete=None, closed=None, rating=None, cancelled=None, record_met=1, reply_met=None,
                on_site_extended_to=None) -> Ticket:
@@ -102,7 +112,7 @@ class Seed:
         if category == "public_area":
             on_site = self.start_clock(t, "on_site", received + minutes(17), role="engineering")
             if on_site_extended_to is not None:
-                clocks.extend(self.work, on_site, received + minutes(on_site_extended_to), "材料在路上")
+                self.extend(on_site, received + minutes(on_site_extended_to), "材料在路上")
             if arrived:
                 clocks.meet(t, "on_site", arrived)
         elif category == "in_home_paid":
@@ -128,7 +138,7 @@ class Seed:
             deadline = self.start_clock(t, reports.RESOLVE_CLOCK, received + timedelta(days=limit_days),
                                    role="cs_manager")
             if extended_to is not None:
-                clocks.extend(self.work, deadline, extended_to, "业主出差")
+                self.extend(deadline, extended_to, "业主出差")
             if resolved is not None:
                 clocks.meet(t, reports.RESOLVE_CLOCK, resolved)
             if cancelled is not None:
@@ -270,6 +280,7 @@ def test_volumes_by_kind_category_and_channel(november):
         {"kind": "repair", "category": "in_home_paid", "count": 8},
         {"kind": "repair", "category": "not_covered", "count": 6},
         {"kind": "repair", "category": "unclassified", "count": 4},
+        {"kind": "repair", "category": "maintenance", "count": 0},      # every category, even at zero
         {"kind": "complaint", "category": "complaint", "count": 15},
         {"kind": "quality", "category": "quality", "count": 3},
         {"kind": "revisit", "category": "revisit", "count": 13}]

@@ -18,16 +18,14 @@ from sqlalchemy.orm import sessionmaker
 from kernel.clock import ManualClock
 from kernel.db import make_engine
 from kernel.errors import Forbidden
-from kernel.jobs import JobExecutor
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, outbox_events, resident, staff
-from services.tickets.domain import copies, repairs, revisits, sla
-from services.tickets.events import CONTRACT
+from kernel.testing import outbox_events, resident, staff
+from services.tickets.domain import copies, repairs, revisits
 from services.tickets.exceptions import (NotARevisit, NotAssignedToYou, StaffOnlyCategory,
                                          TransitionNotAllowed)
 from services.tickets.models import Base, Complaint, ProjectCopy, Revisit, ScheduledJob, Ticket, UnitCopy
 from services.tickets.schemas import RevisitStepIn, TransitionIn
-from services.tickets.tests.support import work
+from services.tickets.tests.support import job_executor, work
 
 G, P = "group-1", "p1"
 SH = ZoneInfo("Asia/Shanghai")
@@ -91,8 +89,7 @@ class World:
 
     def __init__(self, Session, clock: ManualClock):
         self.Session, self.clock = Session, clock
-        self.runner = JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, dict(revisits.JOBS),
-                                  service="tickets", settings=sla.SETTINGS)
+        self.runner = job_executor(Session, clock, revisits.JOBS)
 
     def do(self, caller, fn, *args, **kwargs):
         """``fn(work, ...)`` as ``caller`` in a transaction of its own; a ticket comes back as its id."""
