@@ -303,13 +303,17 @@ class RepairRequestIn(Schema):
             raise ValidationError("A request without a unit needs a location.", "location")
 
 
-#: the repair workflow's states (services/tickets/domain/workflow.py; "open" = recorded), then the
-#: revisit's (services/tickets/schemas.py TICKET_STATES)
+#: every ticket state (services/tickets/schemas.py TICKET_STATES): the repair workflow's ("open" =
+#: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
-                 "quoted", "consented", "scheduled", "done", "unreachable"]
-TICKET_KINDS = ["repair", "revisit"]
-#: a repair's category or a revisit's reason
-TICKET_CATEGORIES = REPAIR_CATEGORIES + list(REVISIT_REASONS)
+                 "quoted", "consented", "registered", "responded", "resolved", "in_warranty",
+                 "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+#: how a ticket came in (services/tickets/schemas.py TICKET_CHANNELS)
+TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system"]
+#: a repair's category, a complaint's department, a quality complaint's "warranty", a revisit's reason
+TICKET_CATEGORIES = list(dict.fromkeys(REPAIR_CATEGORIES + sorted(COMPLAINT_DEPARTMENTS) + ["warranty"]
+                                       + list(REVISIT_REASONS)))
 
 
 class AssigneeOut(Out):
@@ -606,9 +610,9 @@ class TicketQuery(Schema):
     open_only = fields.Boolean(load_default=False)
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_KINDS))
     category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_CATEGORIES),
-                             metadata={"description": "a repair's category, or a revisit's reason"})
-    channel = fields.String(load_default=None, allow_none=True,
-                            validate=validate.OneOf(["portal", "phone", "visit", "staff"]))
+                             metadata={"description": "a repair's category, a complaint's department, "
+                                                      "a quality complaint's \"warranty\", or a revisit's reason"})
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_CHANNELS))
     assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
                                 metadata={"description": "the technician the repair is assigned to"})
     received_from = v.AwareDateTime(load_default=None, allow_none=True,

@@ -133,7 +133,10 @@ def test_the_gateway_knows_the_repair_workflow_s_states_and_snapshot():
 
     assert tuple(gw.TICKET_STATES[:len(workflow.STATES)]) == tuple(workflow.STATES)
     assert gw.TICKET_STATES == tickets.TICKET_STATES
-    assert tuple(views.OPEN_STATUSES) == tuple(workflow.OPEN_STATES)
+    assert gw.TICKET_KINDS == tickets.TICKET_KINDS and gw.TICKET_CATEGORIES == tickets.TICKET_CATEGORIES
+    assert gw.TICKET_CHANNELS == tickets.TICKET_CHANNELS
+    import services.tickets.schemas  # noqa: F401  (every kind's rules registered)
+    assert sorted(views.OPEN_STATUSES) == sorted(workflow.all_open_states())
     assert set(projector.TICKET_FIELDS) == set(TicketChanged().fields) - {"ticket_id"} | {"id"}
     assert set(gw.TicketOut().fields) - {"group_id", "household_id"} <= set(tickets.TicketOut().fields)
 

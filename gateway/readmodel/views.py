@@ -16,8 +16,9 @@ from kernel.tenancy import Caller
 
 from ..models import PortalNotification, PortalTicket, PortalUnit
 
-#: the repair workflow's states with work still to do (tickets' ``workflow.OPEN_STATES``)
-OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented")
+#: the states with work still to do, of every ticket kind (tickets' ``workflow.all_open_states()``)
+OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
+                 "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled")
 
 
 def _time(value: str | None) -> datetime | None:

@@ -38,11 +38,17 @@ class RepairRequestIn(Schema):
             raise ValidationError("A request without a unit needs a location.", "location")
 
 
-#: every ticket state a list may ask for (the repair's, then the revisit's not already among them)
-TICKET_STATES = list(workflow.STATES) + [s for s in revisits.STATES if s not in workflow.STATES]
-TICKET_KINDS = ["repair", "revisit"]
-#: repair categories, then revisit reasons (a revisit's category is its reason)
-TICKET_CATEGORIES = list(CATEGORIES) + list(revisits.REASONS)
+#: how a ticket came in: a repair's channels, a complaint's letter or revisit, the system's revisits
+TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + list(complaints.CHANNELS) + ["system"]))
+#: every ticket kind with its own transition table (domain/workflow.py TABLES)
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+#: every ticket state a list may ask for: the repair's, then each other kind's not already among them
+TICKET_STATES = list(dict.fromkeys(
+    list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)))
+#: repair categories, then a complaint's department, a quality complaint's "warranty" and a
+#: revisit's reason (each kind keeps that in the ticket's category)
+TICKET_CATEGORIES = list(dict.fromkeys(
+    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS)))
 
 
 class TicketQuery(Schema):
@@ -53,9 +59,9 @@ class TicketQuery(Schema):
     open_only = fields.Boolean(load_default=False)
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_KINDS))
     category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_CATEGORIES),
-                             metadata={"description": "a repair's category, or a revisit's reason"})
-    channel = fields.String(load_default=None, allow_none=True,
-                            validate=validate.OneOf(["portal", "phone", "visit", "staff"]))
+                             metadata={"description": "a repair's category, a complaint's department, "
+                                                      "a quality complaint's \"warranty\", or a revisit's reason"})
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_CHANNELS))
     assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
                                 metadata={"description": "the technician the repair is assigned to"})
     received_from = v.AwareDateTime(load_default=None, allow_none=True,

@@ -80,7 +80,7 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     **{(s, RECLASSIFY): _step(s, CLASSIFIER) for s in OPEN_STATES},
     **{(s, UPGRADE): _step(s, SYSTEM) for s in OPEN_STATES},
 }
-workflow.register(KIND, TABLE)
+workflow.register(KIND, TABLE, OPEN_STATES)
 repairs.NUMBER_PREFIX[KIND] = "TS"
 
 UPGRADE_JOB = "complaint-upgrade"

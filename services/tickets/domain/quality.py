@@ -70,7 +70,7 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (RESOLVED, CLOSE): _step(CLOSED, DESK),
     (REGISTERED, CANCEL): _step(CANCELLED, RESIDENT, DESK),
 }
-workflow.register(KIND, TABLE)
+workflow.register(KIND, TABLE, OPEN_STATES)
 repairs.NUMBER_PREFIX[KIND] = "ZL"
 ROLES = {DESK: complaints.DESK_ROLES, ASSESSOR: ASSESSOR_ROLES, DECIDER: DECIDER_ROLES}
 

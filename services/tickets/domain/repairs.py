@@ -33,7 +33,6 @@ from . import clocks, duty, paid, sla, workflow
 INTAKE_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.ENGINEERING, Role.ENGINEERING_MANAGER,
                 Role.SECURITY, Role.CS_MANAGER, Role.CENTRE_MANAGER)
 SLA_SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
-OPEN_STATUSES = workflow.OPEN_STATES
 MAX_BACKDATE = timedelta(days=2)
 CLOCK_SKEW = timedelta(minutes=2)
 NUMBER_PREFIX = {"repair": "BX", "revisit": "HF"}
@@ -583,7 +582,7 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
     if status:
         query = query.where(Ticket.status == status)
     elif open_only:
-        query = query.where(Ticket.status.in_(OPEN_STATUSES))
+        query = query.where(Ticket.status.in_(workflow.all_open_states()))
     for column, value in ((Ticket.kind, kind), (Ticket.category, category), (Ticket.channel, channel),
                           (Ticket.assignee_id, assignee_id)):
         if value:

@@ -122,13 +122,22 @@ REFUSALS: dict[tuple[str, str], str] = {
 
 #: every kind's table: ``{kind: {(state, action): Step}}`` (other modules add theirs)
 TABLES: dict[str, dict[tuple[str, str], Step]] = {"repair": TABLE}
+#: every kind's states with work still to do (lists' ``open_only``, the portal's open tickets)
+OPEN_BY_KIND: dict[str, tuple[str, ...]] = {"repair": OPEN_STATES}
 
 
-def register(kind: str, table: dict[tuple[str, str], Step]) -> None:
-    """Add a ticket kind's transition table (at import of the kind's rules module)."""
+def register(kind: str, table: dict[tuple[str, str], Step], open_states: tuple[str, ...]) -> None:
+    """Add a ticket kind's transition table and its open states (at import of the kind's rules
+    module)."""
     if TABLES.get(kind, table) is not table:
         raise ValueError(f"ticket kind {kind!r} has a transition table already")
     TABLES[kind] = table
+    OPEN_BY_KIND[kind] = tuple(open_states)
+
+
+def all_open_states() -> tuple[str, ...]:
+    """The states in which some kind's ticket still has work to do (repair's first)."""
+    return tuple(dict.fromkeys(s for states in OPEN_BY_KIND.values() for s in states))
 
 
 def step(state: str, action: str, kind: str = "repair") -> Step | None:
