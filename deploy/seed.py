@@ -1,8 +1,13 @@
 """The demo group: one property group, two projects, a few buildings,
-households and users. Loading it twice changes nothing (ids are derived
-from names, and every registration is idempotent)."""
+households and users -- and, for 绿湖花园, what engineering and customer service
+need to try the service centre's work: the price list of paid services, the
+on-duty list that auto-assignment reads, and the developer's supervision
+department's number (notify). Loading it twice changes nothing (ids are derived
+from names, every registration is idempotent, and the engineering data is added
+only where the project has none -- what staff changed since is left as it is)."""
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import date
@@ -14,6 +19,7 @@ from sqlalchemy.orm import Session
 from kernel.clock import SystemClock
 from kernel.config import amqp_ssl, default_db_url
 from kernel.db import make_engine
+from kernel.errors import parse_remote_error
 from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
 
@@ -64,14 +70,77 @@ USERS = [
 ]
 
 
+# The price list of paid services (有偿服务价目表) per project: code (SN 水暖 plumbing, DQ 电气
+# electrical, MC 门窗 doors and windows, QT 其他 other), name, unit, price (yuan, labour). In force
+# from the day the demo is loaded; the banner shows the first four.
+PRICE_LISTS = {
+    "LH": [
+        ("SN-01", "更换水龙头", "个", "30.00"),
+        ("SN-04", "疏通下水道", "次", "80.00"),
+        ("DQ-01", "更换灯具", "个", "25.00"),
+        ("MC-01", "更换门锁", "把", "120.00"),
+        ("SN-02", "更换水龙头阀芯", "个", "20.00"),
+        ("SN-03", "更换角阀", "个", "25.00"),
+        ("SN-05", "疏通马桶", "次", "60.00"),
+        ("DQ-02", "更换开关插座面板", "个", "15.00"),
+        ("DQ-03", "更换空气开关", "个", "40.00"),
+        ("MC-02", "更换门合页", "个", "20.00"),
+        ("QT-01", "安装晾衣架", "套", "50.00"),
+    ],
+}
+
+# The on-duty list (工程值班表) per project: category ("*": all), the technician (a demo user),
+# the ISO weekdays the shift starts on (1 = Monday) and its local hours (an end at or before the
+# start runs into the next morning). Every hour of the week has someone on duty.
+DUTY_ROSTERS = {
+    "LH": [
+        ("*", "eng.lh", [1, 2, 3, 4, 5], "08:00", "18:00"),           # weekdays, day shift
+        ("*", "engmgr.lh", [1, 2, 3, 4, 5, 6, 7], "18:00", "08:00"),  # every night
+        ("*", "engmgr.lh", [6, 7], "08:00", "18:00"),                 # weekend days
+    ],
+}
+
+# notify's per-project settings: the developer's supervision department (开发商监理部), texted
+# when a warranty-quality complaint is recorded. A made-up number of the demo's range.
+NOTIFY_SETTINGS = {
+    "LH": {"supervision.contact_phone": "13800000199"},
+}
+DEMO_REASON = "demo data (./wuye up)"
+
+
 def unit_id(project: str, building: str, number: str) -> str:
     return did(f"unit:{project}:{building}:{number}")
+
+
+def demo_key(*parts) -> str:
+    """An idempotency key derived from what is sent: the same request on a second load gets the
+    first answer and writes nothing; a different one (new user ids after ``--fresh``) a new key."""
+    return "demo-seed:" + did(json.dumps(parts, sort_keys=True, ensure_ascii=False))
+
+
+def price_items(code: str) -> list[dict]:
+    return [{"code": c, "name": name, "unit": unit, "price": price, "reason": DEMO_REASON}
+            for c, name, unit, price in PRICE_LISTS.get(code, ())]
+
+
+def missing_price_items(price_list: dict, items: list[dict]) -> list[dict]:
+    """The demo items whose code the project's list neither offers nor has scheduled (a code
+    staff have since repriced or scheduled is theirs)."""
+    known = {i["code"] for i in price_list.get("items", ())} | {i["code"] for i in price_list.get("scheduled", ())}
+    return [item for item in items if item["code"] not in known]
+
+
+def duty_entries(code: str, users: dict[str, dict]) -> list[dict]:
+    """The project's demo on-duty list with the technicians' user ids (``users`` by username)."""
+    return [{"category": category, "technician_id": users[username]["id"],
+             "technician_name": users[username]["name"], "weekdays": weekdays, "starts": starts, "ends": ends}
+            for category, username, weekdays, starts, ends in DUTY_ROSTERS.get(code, ())]
 
 
 def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: float = 60) -> dict:
     pool = RpcPool({"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl(), "WUYE_SECRET": secret}, size=2, timeout=20)
     seeder = Caller.system(GROUP, "demo-seed")
-    call = lambda service, method, *args: pool.call(seeder, service, method, *args)  # noqa: E731
+    call = lambda service, method, *args, **kw: pool.call(seeder, service, method, *args, **kw)  # noqa: E731
     try:
         projects = {}
         for p in PROJECTS:
@@ -106,10 +175,51 @@ def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: fl
             except RemoteError as exc:
                 if "opening_balance_exists" not in str(exc.value):
                     raise
+        users = _users(gateway_db_url or default_db_url("gateway"), projects)
+        service_centre = {code: _service_centre(call, projects[code]["id"], code,
+                                                {u["username"]: u for u in users}, wait)
+                          for code in sorted(set(PRICE_LISTS) | set(DUTY_ROSTERS) | set(NOTIFY_SETTINGS))}
     finally:
         pool.close()
-    users = _users(gateway_db_url or default_db_url("gateway"), projects)
-    return {"group_id": GROUP, "projects": projects, "households": households, "users": users}
+    return {"group_id": GROUP, "projects": projects, "households": households, "users": users,
+            "service_centre": service_centre}
+
+
+def _service_centre(call, project_id: str, code: str, users: dict[str, dict], wait: float) -> dict:
+    """The project's price list, on-duty list and supervision-department number, through tickets'
+    and notify's RPCs -- each added only where the project has none yet."""
+    price_list = _once_project_known(call, wait, "tickets", "get_price_list", project_id)
+    for item in missing_price_items(price_list, price_items(code)):
+        price_list = call("tickets", "set_price_item", project_id, item,
+                          idempotency_key=demo_key("price", project_id, item))
+    roster = call("tickets", "get_duty_roster", project_id)
+    entries = duty_entries(code, users)
+    if entries and not roster["entries"]:
+        roster = call("tickets", "replace_duty_roster", project_id, {"entries": entries},
+                      idempotency_key=demo_key("duty", project_id, entries))
+    values = {s["key"]: s["value"] for s in
+              _once_project_known(call, wait, "notify", "get_settings", project_id)["settings"]}
+    for key, value in NOTIFY_SETTINGS.get(code, {}).items():
+        if not values.get(key):
+            call("notify", "set_setting", project_id, key, value, None, DEMO_REASON,
+                 idempotency_key=demo_key("notify", project_id, key, value))
+            values[key] = value
+    return {"price_items": price_list["items"], "duty_roster": roster["entries"],
+            "notify_settings": {key: values.get(key) for key in NOTIFY_SETTINGS.get(code, {})}}
+
+
+def _once_project_known(call, wait: float, service: str, method: str, project_id: str):
+    """``service.method(project_id)`` once the service has its copy of the project (from archive's
+    ``project.changed``): until then it answers ``project_not_found``."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return call(service, method, project_id)
+        except RemoteError as exc:
+            if parse_remote_error(exc.exc_type, exc.value)[1] != "project_not_found" \
+                    or time.monotonic() > deadline:
+                raise
+        time.sleep(0.3)
 
 
 def _wait_for_accounts(call, unit_ids, wait):
@@ -138,20 +248,54 @@ def _users(url: str, projects: dict) -> list[dict]:
     try:
         for username, name, kind, roles, scope in USERS:
             unit = unit_id(*scope) if kind == "resident" else None
-            if session.scalars(select(User).where(User.username == username)).first() is None:
-                create_user(session, username=username, password=DEMO_PASSWORD, display_name=name,
-                            kind=kind, group_id=GROUP, roles=roles,
-                            project_ids=[projects[c]["id"] for c in scope] if kind == "staff" else [],
-                            unit_ids=[unit] if unit else [],
-                            unit_projects={unit: projects[scope[0]]["id"]} if unit else None,
-                            now=SystemClock().now())
-            out.append({"username": username, "name": name, "kind": kind, "roles": roles,
+            user = session.scalars(select(User).where(User.username == username)).first()
+            if user is None:
+                user = create_user(session, username=username, password=DEMO_PASSWORD, display_name=name,
+                                   kind=kind, group_id=GROUP, roles=roles,
+                                   project_ids=[projects[c]["id"] for c in scope] if kind == "staff" else [],
+                                   unit_ids=[unit] if unit else [],
+                                   unit_projects={unit: projects[scope[0]]["id"]} if unit else None,
+                                   now=SystemClock().now())
+            out.append({"id": user.id, "username": username, "name": name, "kind": kind, "roles": roles,
                         "scope": ("/".join(scope) if kind == "resident" else ",".join(scope) or "all projects"),
                         "unit_id": unit})
         session.commit()
     finally:
         session.close()
     return out
+
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _days(weekdays: list[int]) -> str:
+    days = sorted(weekdays)
+    if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
+        return f"{DAY_NAMES[days[0] - 1]}-{DAY_NAMES[days[-1] - 1]}"
+    return ",".join(DAY_NAMES[d - 1] for d in days)
+
+
+def service_centre_lines(summary: dict) -> list[str]:
+    """What the banner says of each project's price list, on-duty list and notify settings."""
+    names = {u["id"]: u["username"] for u in summary["users"]}
+    lines = []
+    for code, centre in summary.get("service_centre", {}).items():
+        lines += ["", f"  Service centre of {summary['projects'][code]['name']} ({code}):"]
+        order = {c: n for n, (c, *_rest) in enumerate(PRICE_LISTS.get(code, ()))}
+        items = sorted(centre["price_items"], key=lambda i: (order.get(i["code"], len(order)), i["code"]))
+        if items:
+            shown = ", ".join(f"{i['name']} ¥{i['price']}/{i['unit']}" for i in items[:4])
+            lines.append(f"    price list of paid services: {len(items)} items ({shown}{', ...' if len(items) > 4 else ''})")
+        if centre["duty_roster"]:
+            lines.append("    on-duty list (a repair dispatched without a technician goes to the one on duty):")
+            lines += [f"      {names.get(e['technician_id'], e['technician_name']):10} {_days(e['weekdays']):8} "
+                      f"{e['starts']}-{e['ends']}  {'all categories' if e['category'] == '*' else e['category']}"
+                      for e in centre["duty_roster"]]
+        for key, value in centre["notify_settings"].items():
+            lines.append(f"    notify setting {key}: {value or '(none)'}"
+                         + (" -- the developer's supervision department, a made-up number"
+                            if key == "supervision.contact_phone" and value else ""))
+    return lines
 
 
 def banner(summary: dict, url: str) -> str:
@@ -168,6 +312,8 @@ def banner(summary: dict, url: str) -> str:
     ]
     for u in summary["users"]:
         lines.append(f"    {u['kind']:8} {u['username']:11} {u['name']:10} {','.join(u['roles']):16} {u['scope']}")
+    lines += service_centre_lines(summary)
+    lh = summary["projects"]["LH"]["id"]
     lines += [
         "",
         "  Try it (resident 张伟, unit 1栋-0101 of 绿湖花园):",
@@ -181,6 +327,9 @@ def banner(summary: dict, url: str) -> str:
         f"    CS_TOKEN=$(curl -s -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json' \\",
         f"      -d '{{\"username\":\"cs.lh\",\"password\":\"{DEMO_PASSWORD}\"}}' | python3 -c 'import sys,json; print(json.load(sys.stdin)[\"access_token\"])')",
         f"    curl -s '{url}/api/v1/households/{household['id']}/file?purpose=demo' -H \"Authorization: Bearer $CS_TOKEN\"",
+        "  the price list of paid services (residents read it too) and who is on duty now:",
+        f"    curl -s {url}/api/v1/projects/{lh}/price-list -H \"Authorization: Bearer $TOKEN\"",
+        f"    curl -s {url}/api/v1/projects/{lh}/duty-roster -H \"Authorization: Bearer $CS_TOKEN\"",
         "",
         "  Logs: var/log/<service>.log   SMS (dev provider): var/sms.log   Ctrl-C stops everything.",
         "",
