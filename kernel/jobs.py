@@ -1,14 +1,14 @@
 """Scheduled jobs: due work that runs exactly once across replicas.
 
-SLA alerts, bill runs, dunning sweeps and scheduled notifications are all
-"at this time, do this once". Domain code schedules a job in its own
-transaction; whichever replica of the service claims it first runs it.
+A complaint's 30-day upgrade, a revisit planned for later, bill runs, dunning sweeps and
+scheduled notifications are all "at this time, do this once". Domain code schedules a job
+in its own transaction; whichever replica of the service claims it first runs it.
 
 Scheduling (domain code, through :class:`~kernel.work.Work`)::
 
-    work.jobs.schedule("sla-alert", key=f"{ticket.id}:{deadline.kind}", due_at=deadline.due_at,
+    work.jobs.schedule("complaint-upgrade", key=ticket.id, due_at=received_at + timedelta(days=30),
                        payload={"ticket_id": ticket.id}, group_id=g, project_id=p)
-    work.jobs.cancel("sla-alert", key)
+    work.jobs.cancel("complaint-upgrade", ticket.id)
 
 ``(kind, key)`` is unique: scheduling the same work twice leaves one row
 (a cancelled one is revived). ``payload`` is plain JSON -- dump with
@@ -16,10 +16,16 @@ marshmallow first; Decimal, datetime and the like are refused.
 
 Running (nameko wiring, in ``service.py``)::
 
-    jobs = JobRunner(CONTRACT, {"sla-alert": alerts.on_sla_alert})
+    jobs = JobRunner(CONTRACT, {"complaint-upgrade": complaints.on_upgrade_job,
+                                "sla-sweep": alerts.run_sweep},
+                     every={"sla-sweep": 15.0}, settings=sla.SETTINGS)
 
-    # domain/alerts.py
-    def on_sla_alert(work: Work, job: Job) -> None: ...   # work.caller is Caller.system(job.group_id)
+    # domain/complaints.py
+    def on_upgrade_job(work: Work, job: Job) -> None: ...  # work.caller is Caller.system(job.group_id)
+
+A **periodic** kind (``every={kind: seconds}``, ``JOBS_EVERY_<KIND>``) is one row that goes
+back to ``pending`` with the next period after each run: one replica runs each period (the
+SLA sweep). ``settings`` gives the handlers ``work.settings``.
 
 How a job runs exactly once:
 

@@ -5,7 +5,7 @@
 | ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
 | ticket.changed | a ticket is recorded or changes (the whole ticket + ``version``) | -- (gateway's read model) |
 | ticket.status_changed | a ticket moves along its kind's workflow (domain/workflow.py: repair, revisit, ...) | -- (later consumers) |
-| setting.changed | a project's SLA figure changed (kernel.settings) | -- (audit, later consumers) |
+| setting.changed | a project setting of tickets changed (kernel.settings) | -- (audit, later consumers) |
 | ticket.charge_posted | a paid repair is completed: its consented quote is put on the order as its charge | billing (``mandatory``: a money event) |
 | complaint.registered | a complaint (TS-) or warranty-quality complaint (ZL-) is registered | archive, notify |
 | complaint.replied | a complaint's first response, written reply, resolution (quality: explanation, compensation decision) | archive |

@@ -4,7 +4,7 @@ A maintenance team's roster is a weekly pattern of shifts, with a few dated exce
 Spring Festival roster). So each entry says:
 
 - ``category``: which repairs it takes -- ``public_area``, ``in_home_paid``, ``not_covered``,
-  ``unclassified``, or ``*`` for all;
+  ``unclassified``, ``maintenance``, or ``*`` for all;
 - the technician (``technician_id``, the user id, and ``technician_name``);
 - ``weekdays`` the shift **starts** on (ISO: 1 = Monday ... 7 = Sunday) and its hours
   ``starts``-``ends`` in the project's local time. An ``ends`` at or before ``starts`` runs into

@@ -131,6 +131,14 @@ def test_the_platform_registers_for_a_dissatisfied_revisit(session, clock, regis
     assert events_of(session, "complaint.registered")[0]["data"]["revisit_ticket_id"] == "hf-1"
 
 
+def test_staff_cannot_claim_a_complaint_came_from_a_revisit(session, clock, registry):
+    """The channel ``revisit`` is the platform's (a dissatisfied revisit opens its complaint)."""
+    with pytest.raises(InvalidInput) as refused:
+        register(session, clock, DESK, channel="revisit")
+    assert refused.value.code == "channel_reserved"
+    assert session.scalars(select(Complaint)).all() == []
+
+
 def test_a_call_taken_earlier_runs_from_when_it_came_in(session, clock, registry):
     ticket = register(session, clock, received_at=local(2026, 11, 24, 8, 30))
     assert due(ticket, "dispatch_department") == local(2026, 11, 24, 8, 40)
