@@ -799,7 +799,7 @@ class ComplaintIn(Schema):
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        ["phone", "visit", "letter", "staff", "revisit"]),
+        ["phone", "visit", "letter", "staff"]),
         metadata={"description": "how it came in (staff); a resident's is always portal"})
     form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]),
                          metadata={"description": "oral (口头, default for staff) or written (书面)"})
@@ -810,7 +810,6 @@ class ComplaintIn(Schema):
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     received_at = v.AwareDateTime(load_default=None, allow_none=True,
                                   metadata={"description": "staff only: when it came in"})
-    revisit_ticket_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
 
     @validates_schema
     def _where(self, data, **_):

@@ -144,7 +144,7 @@ class ComplaintIn(Schema):
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        ["phone", "visit", "letter", "staff", "revisit"]),
+        ["phone", "visit", "letter", "staff"]),
         metadata={"description": "how it came in (staff); a resident's is always portal"})
     form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]),
                          metadata={"description": "oral (口头, default for staff) or written (书面)"})
@@ -154,7 +154,8 @@ class ComplaintIn(Schema):
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     received_at = v.AwareDateTime(load_default=None, allow_none=True)
-    revisit_ticket_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    # no channel "revisit" nor revisit_ticket_id here: a dissatisfied revisit opens its complaint
+    # itself when it is recorded (domain/revisits.py), linked both ways
 
     @validates_schema
     def _where(self, data, **_):

@@ -31,7 +31,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from kernel.errors import InvalidInput
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -116,10 +115,6 @@ def intake(work: Work, data: dict, *, staff_roles) -> dict:
                     reporter_phone=data.get("reporter_phone") or unit.contact_phone,
                     reporter_user_id=caller.user_id)
     caller.require_role(*staff_roles)          # the platform (a revisit) passes: system has every role
-    if data.get("channel") == "revisit" and not caller.is_system:
-        raise InvalidInput("channel 'revisit' is the platform's: a dissatisfied revisit opens its complaint "
-                           "itself (record the revisit); a complaint staff take in came by phone, visit, "
-                           "letter or at the desk", code="channel_reserved")
     received_at = data.get("received_at") or now
     if received_at > now + repairs.CLOCK_SKEW:
         raise BadReceivedTime("received_at is in the future")

@@ -131,12 +131,18 @@ def test_the_platform_registers_for_a_dissatisfied_revisit(session, clock, regis
     assert events_of(session, "complaint.registered")[0]["data"]["revisit_ticket_id"] == "hf-1"
 
 
-def test_staff_cannot_claim_a_complaint_came_from_a_revisit(session, clock, registry):
-    """The channel ``revisit`` is the platform's (a dissatisfied revisit opens its complaint)."""
-    with pytest.raises(InvalidInput) as refused:
-        register(session, clock, DESK, channel="revisit")
-    assert refused.value.code == "channel_reserved"
-    assert session.scalars(select(Complaint)).all() == []
+def test_no_caller_claims_a_complaint_came_from_a_revisit():
+    """The channel ``revisit`` and the link to a revisit are the platform's: a dissatisfied
+    revisit opens its complaint itself when it is recorded (the RPC input has neither)."""
+    from marshmallow import ValidationError
+    from services.tickets.schemas import ComplaintIn
+    body = {"project_id": "p1", "unit_id": "u1", "department": "cleaning", "content": "楼道垃圾"}
+    with pytest.raises(ValidationError) as refused:
+        ComplaintIn().load({**body, "channel": "revisit"})
+    assert "channel" in refused.value.messages
+    with pytest.raises(ValidationError) as refused:
+        ComplaintIn().load({**body, "revisit_ticket_id": "hf-1"})
+    assert "revisit_ticket_id" in refused.value.messages
 
 
 def test_a_call_taken_earlier_runs_from_when_it_came_in(session, clock, registry):
