@@ -356,7 +356,7 @@ class CompleteIn(Schema):
 class QuoteLineIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=40),
                          metadata={"description": "an item code of the project's price list"})
-    quantity = fields.Decimal(required=True, validate=v.QUANTITY,
+    quantity = v.Quantity(required=True,
                               metadata={"description": "more than 0, at most 2 places (\"2\", \"1.5\")"})
 
 

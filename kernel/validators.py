@@ -187,3 +187,22 @@ class AtMostPlaces(validate.Validator):
 
 #: a quantity of a priced item (a quote line): more than 0, at most 10 000, at most 2 places
 QUANTITY = (validate.Range(min=0, min_inclusive=False, max=10000), AtMostPlaces(2))
+
+
+class Quantity(fields.Decimal):
+    """A quantity as plain decimal text or an integer ("2", "1.5", 2): no exponent ("1e3"),
+    digit separators, other scripts' digits or floats (which carry binary noise) -- the same
+    spelling rule as money (:data:`kernel.money.AMOUNT_TEXT`). Checked by :data:`QUANTITY`."""
+
+    default_error_messages = {"spelling": "Write a plain decimal number (\"2\", \"1.5\")."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", QUANTITY)
+        super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from .money import AMOUNT_TEXT
+        if isinstance(value, bool) or isinstance(value, float) or not (
+                isinstance(value, int) or (isinstance(value, str) and AMOUNT_TEXT.fullmatch(value))):
+            raise self.make_error("spelling")
+        return super()._deserialize(value, attr, data, **kwargs)

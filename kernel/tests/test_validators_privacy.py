@@ -131,3 +131,17 @@ def test_a_purpose_must_say_something():
             PURPOSE(blank)
     with pytest.raises(ValidationError):
         PURPOSE("x" * 401)
+
+
+@pytest.mark.parametrize("text", ["1e3", "1E4", "1_000", "٣", 1.5, True, "", " 2", "0.001", "0", "-1", "10001"])
+def test_a_quantity_is_plain_decimal_text_in_range(text):
+    from marshmallow import Schema, ValidationError
+    from kernel.validators import Quantity
+
+    class Line(Schema):
+        quantity = Quantity(required=True)
+
+    with pytest.raises(ValidationError):
+        Line().load({"quantity": text})
+    assert Line().load({"quantity": "1.5"}) == {"quantity": Decimal("1.5")}
+    assert Line().load({"quantity": 2}) == {"quantity": Decimal("2")}

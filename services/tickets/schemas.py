@@ -104,7 +104,7 @@ class MaterialIn(Schema):
 class QuoteLineIn(Schema):
     """A line of a paid repair's quote: an item of the project's price list and how many."""
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    quantity = fields.Decimal(required=True, validate=v.QUANTITY,
+    quantity = v.Quantity(required=True,
                               metadata={"description": "more than 0, at most 2 places (\"2\", \"1.5\")"})
 
 

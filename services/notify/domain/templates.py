@@ -173,13 +173,18 @@ DEADLINE_LABELS = {
               "arrive_before": "上门时限", "reply": "答复时限", "dispatch": "派单时限",
               "first_response": "首次回应时限", "written_reply": "书面回复时限", "escalate": "上报时限",
               "resolve": "处理完成时限", "supervision_notice": "通知监理部时限",
-              "assessment": "联合评估时限", "revisit": "回访时限"},
+              "assessment": "联合评估时限", "revisit": "回访时限",
+              # complaints' and warranty-quality complaints' clocks (tickets' complaint_sla.py)
+              "dispatch_department": "派单时限", "to_manager": "上报经理时限",
+              "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限"},
     "en": {"record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
            "dispatch": "dispatch deadline", "first_response": "first response deadline",
            "written_reply": "written reply deadline", "escalate": "escalation deadline",
            "resolve": "resolution deadline", "supervision_notice": "supervision notice deadline",
-           "assessment": "joint assessment deadline", "revisit": "revisit deadline"},
+           "assessment": "joint assessment deadline", "revisit": "revisit deadline",
+           "dispatch_department": "dispatch deadline", "to_manager": "report-to-manager deadline",
+           "resident_reply": "reply-to-resident deadline", "notify_supervision": "supervision notice deadline"},
 }
 #: the staff roles (kernel.tenancy.Role) by name
 ROLE_LABELS = {
