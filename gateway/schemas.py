@@ -387,6 +387,20 @@ class ReasonIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class ConsentIn(Schema):
+    """The resident's consent to the quote they were shown (a re-quote since: 409 quote_changed)."""
+    quote_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
+                             metadata={"description": "the quote's quote_id, as read on the ticket"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RefusalIn(Schema):
+    """The resident's refusal of the quote they were shown, with the reason (cancels the order)."""
+    quote_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
+                             metadata={"description": "the quote's quote_id, as read on the ticket"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 class ExtensionIn(Schema):
     """An approved overrun (超时审批) of the clock named in the path."""
     new_due_at = v.AwareDateTime(required=True, metadata={

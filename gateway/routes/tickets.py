@@ -108,17 +108,18 @@ class TicketRoutes(RouteModule):
         return self._step(user, ticket_id, "quote", s.QuoteIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/tickets/{{ticket_id}}/consent", tags=("tickets",),
-           summary="Consent to the paid repair's quote before the work (resident, own household's ticket)",
-           body=s.StepIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+           summary="Consent to the paid repair's quote before the work, naming the quote read "
+                   "(quote_id; replaced since: 409 quote_changed) (resident, own household's ticket)",
+           body=s.ConsentIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
     def consent_to_quote(self, request, user, ticket_id, body, idempotency_key):
-        return self._step(user, ticket_id, "consent", s.StepIn().dump(body), idempotency_key)
+        return self._step(user, ticket_id, "consent", s.ConsentIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/tickets/{{ticket_id}}/refuse", tags=("tickets",),
-           summary="Refuse the paid repair's quote with a reason: cancels the order (resident, own "
-                   "household's ticket)",
-           body=s.ReasonIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
+           summary="Refuse the paid repair's quote (quote_id as read) with a reason: cancels the order "
+                   "(resident, own household's ticket)",
+           body=s.RefusalIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
     def refuse_quote(self, request, user, ticket_id, body, idempotency_key):
-        return self._step(user, ticket_id, "refuse", s.ReasonIn().dump(body), idempotency_key)
+        return self._step(user, ticket_id, "refuse", s.RefusalIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/tickets/{{ticket_id}}/reply", tags=("tickets",),
            summary="Answer a not-covered request with advice: meets the reply clock and closes it "

@@ -99,6 +99,13 @@ class AlreadyCharged(Conflict):
     default_code = "already_charged"
 
 
+class QuoteChanged(Conflict):
+    """The resident answered a quote that has been replaced since: consent and refusal name the
+    quote they answer (HTTP 409; ``details``: the current quote)."""
+
+    default_code = "quote_changed"
+
+
 class NotCoveredOnly(Conflict):
     """The engineering manager's advice closes a not-covered request only (HTTP 409)."""
 

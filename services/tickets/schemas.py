@@ -125,14 +125,17 @@ class TransitionIn(Schema):
     lines = fields.List(fields.Nested(QuoteLineIn), load_default=None, allow_none=True,
                         validate=validate.Length(min=1, max=50))
     advice = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
+    #: consent / refuse: the quote the resident was shown (a re-quote since is refused: 409 quote_changed)
+    quote_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
 
     @validates_schema
     def _needs(self, data, **_):
-        need = {workflow.COMPLETE: "work_done", workflow.RATE: "rating", workflow.CANCEL: "reason",
-                workflow.REFUSE: "reason", workflow.QUOTE: "lines",
-                workflow.REPLY: "advice"}.get(data.get("action"))
-        if need and not data.get(need):
-            raise ValidationError(f"{data['action']} needs {need}.", need)
+        needs = {workflow.COMPLETE: ("work_done",), workflow.RATE: ("rating",), workflow.CANCEL: ("reason",),
+                 workflow.REFUSE: ("reason", "quote_id"), workflow.CONSENT: ("quote_id",),
+                 workflow.QUOTE: ("lines",), workflow.REPLY: ("advice",)}.get(data.get("action"), ())
+        for need in needs:
+            if not data.get(need):
+                raise ValidationError(f"{data['action']} needs {need}.", need)
         codes = [line["code"] for line in data.get("lines") or ()]
         if len(codes) != len(set(codes)):
             raise ValidationError("Each item once per quote (give its quantity).", "lines")

@@ -126,7 +126,8 @@ def test_a_paid_repair_is_quoted_consented_charged_and_billed_once(platform, dem
     assert api.post(technician, f"/tickets/{tid}/quote", {"lines": [{"code": "SD-01", "quantity": 1},
                                                                       {"code": "SD-01", "quantity": 1}]},
                     expect=400)["error"] == "invalid_input"
-    assert api.post(resident, f"/tickets/{tid}/consent", expect=409)["error"] == "transition_not_allowed"
+    assert api.post(resident, f"/tickets/{tid}/consent", {"quote_id": "none-yet"},
+                    expect=409)["error"] == "transition_not_allowed"
     assert api.get(manager, f"/tickets/{tid}", min_version=arrived["version"])["version"] == arrived["version"]
 
     # -- the quote, the resident sees it and consents ---------------------------------------------
@@ -142,10 +143,14 @@ def test_a_paid_repair_is_quoted_consented_charged_and_billed_once(platform, dem
         {"code": "DQ-02", "name": "更换电线", "unit": "米", "quantity": "1.5", "unit_price": "12.35",
          "amount": "18.53"}]
     assert seen["quote"]["total"] == "53.53" and seen["charge"] is None
-    assert api.post(other_household, f"/tickets/{tid}/consent", expect=404)["error"] == "ticket_not_found"
-    assert api.post(technician, f"/tickets/{tid}/consent", expect=422)["error"] == "not_your_step"
+    quote_id = seen["quote"]["quote_id"]
+    assert api.post(resident, f"/tickets/{tid}/consent", {}, expect=400)["error"] == "invalid_input"
+    assert api.post(other_household, f"/tickets/{tid}/consent", {"quote_id": quote_id},
+                    expect=404)["error"] == "ticket_not_found"
+    assert api.post(technician, f"/tickets/{tid}/consent", {"quote_id": quote_id},
+                    expect=422)["error"] == "not_your_step"
     assert api.post(technician, f"/tickets/{tid}/complete", done, expect=409)["error"] == "consent_required"
-    consented = api.post(resident, f"/tickets/{tid}/consent", {"note": "同意"})
+    consented = api.post(resident, f"/tickets/{tid}/consent", {"quote_id": quote_id, "note": "同意"})
     assert (consented["status"], consented["quote"]["status"]) == ("consented", "consented")
     assert consented["quote"]["consented_at"]
 
@@ -214,9 +219,12 @@ def test_a_refused_quote_cancels_and_a_not_covered_request_gets_advice(platform,
     api.post(manager, f"/tickets/{tid}/dispatch", {"assignee_id": tech_id, "assignee_name": "郑工"})
     for action in ("accept", "arrive"):
         api.post(technician, f"/tickets/{tid}/{action}")
-    api.post(technician, f"/tickets/{tid}/quote", {"lines": [{"code": "DQ-02", "quantity": 10}]})
-    assert api.post(resident, f"/tickets/{tid}/refuse", {}, expect=400)["error"] == "invalid_input"
-    refused = api.post(resident, f"/tickets/{tid}/refuse", {"reason": "太贵了，自己买材料"})
+    quote_id = api.post(technician, f"/tickets/{tid}/quote",
+                        {"lines": [{"code": "DQ-02", "quantity": 10}]})["quote"]["quote_id"]
+    assert api.post(resident, f"/tickets/{tid}/refuse", {"quote_id": quote_id}, expect=400)["error"] == "invalid_input"
+    assert api.post(resident, f"/tickets/{tid}/refuse", {"reason": "太贵了", "quote_id": "an-older-quote"},
+                    expect=409)["error"] == "quote_changed"
+    refused = api.post(resident, f"/tickets/{tid}/refuse", {"reason": "太贵了，自己买材料", "quote_id": quote_id})
     assert (refused["status"], refused["cancel_reason"], refused["quote"]["status"]) == (
         "cancelled", "太贵了，自己买材料", "refused")
     assert all(d["state"] in ("met", "late", "cancelled") for d in refused["deadlines"])

@@ -24,6 +24,7 @@ from kernel.money import money
 from kernel.work import Work
 
 from .. import events
+from ..exceptions import QuoteChanged
 from ..models import ADVICE_DOCUMENT, ProjectCopy, RepairCharge, RepairQuote, Ticket, TicketDocument
 from . import prices
 
@@ -55,9 +56,16 @@ def quote(work: Work, ticket: Ticket, lines: list[dict], note: str, now: datetim
     return new
 
 
-def decide(work: Work, ticket: Ticket, consented: bool, now: datetime, reason: str | None = None) -> RepairQuote:
-    """The resident's answer to the pending quote (the table lets this run only when quoted)."""
+def decide(work: Work, ticket: Ticket, quote_id: str, consented: bool, now: datetime,
+           reason: str | None = None) -> RepairQuote:
+    """The resident's answer to the pending quote they were shown (``quote_id``; the table lets
+    this run only when quoted). A quote replaced since is not the one answered: 409
+    ``quote_changed`` with the current one, so a consent never lands on a figure not seen."""
     current = current_quote(ticket)
+    if current.id != quote_id:
+        raise QuoteChanged(f"the quote was replaced: revision {current.revision} is {current.total} {CURRENCY}; "
+                           "read it and answer that one", details={
+                               "quote_id": current.id, "revision": current.revision, "total": str(current.total)})
     current.status = CONSENTED if consented else REFUSED
     current.decided_at, current.decided_by = now, work.caller.user_id
     current.refusal_reason = None if consented else reason

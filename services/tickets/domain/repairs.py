@@ -455,6 +455,11 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     """Take one step of the repair workflow (``workflow.TABLE``); anything else is refused."""
     ticket = _ticket_for_change(work, ticket_id)
     caller, now = work.caller, work.clock.now()
+    if ticket.kind != "repair":
+        # a complaint, quality complaint or revisit takes its own table's steps, never a repair's
+        raise TransitionNotAllowed(f"ticket {ticket.number} is a {ticket.kind}, not a repair: it takes its "
+                                   f"own steps", code="not_a_repair",
+                                   details={"kind": ticket.kind, "status": ticket.status, "action": action})
     if action == workflow.RATE and ticket.rating is not None:
         raise AlreadyRated(f"ticket {ticket.number} is rated already")
     move = workflow.step(ticket.status, action)
@@ -495,10 +500,10 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         quote = paid.quote(work, ticket, data["lines"], note, now)
         note = f"quote {quote.revision}: {quote.total} {paid.CURRENCY}" + (f"; {note}" if note else "")
     elif action == workflow.CONSENT:
-        quote = paid.decide(work, ticket, True, now)
+        quote = paid.decide(work, ticket, data["quote_id"], True, now)
         note = note or f"consented to quote {quote.revision}: {quote.total} {paid.CURRENCY}"
     elif action == workflow.REFUSE:
-        paid.decide(work, ticket, False, now, reason=data["reason"])
+        paid.decide(work, ticket, data["quote_id"], False, now, reason=data["reason"])
         ticket.cancel_reason = data["reason"]
         clocks.cancel_running(ticket, now)
         note = note or data["reason"][:200]

@@ -470,3 +470,20 @@ def test_other_rules_hook_into_the_resolution(session, clock, registry):
     finally:
         complaints.RESOLVED_HOOKS.pop()
     assert seen == [(ticket.number, "resolved")]      # in the same transaction, once
+
+
+@pytest.mark.parametrize("action, by, body", [
+    ("dispatch", ENG_MGR, {"assignee_id": "eng.lh"}), ("cancel", DESK, {"reason": "x"}),
+    ("rate", ME, {"rating": 5}), ("reopen", ME, {"reason": "x"}), ("confirm", ME, {})])
+def test_a_repair_step_on_a_complaint_is_refused_and_changes_nothing(session, clock, registry, action, by, body):
+    """The repair routes take repairs only: a complaint (or quality complaint) never walks the
+    repair table (no technician closing a written complaint without its reply)."""
+    from services.tickets.domain import repairs
+    from services.tickets.exceptions import TransitionNotAllowed
+    from services.tickets.schemas import TransitionIn
+    ticket = register(session, clock, DESK, form="written")
+    status, version = ticket.status, ticket.version
+    with pytest.raises(TransitionNotAllowed) as refused:
+        repairs.transition(work(session, clock, by), ticket.id, action, TransitionIn().load({"action": action, **body}))
+    assert refused.value.code == "not_a_repair" and refused.value.details["kind"] == "complaint"
+    assert (ticket.status, ticket.version, ticket.assignee_id) == (status, version, None)

@@ -14,7 +14,7 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import copies, duty, paid, prices, repairs
 from services.tickets.exceptions import (AlreadyCharged, ConsentRequired, NoOneOnDuty, NotAPaidRepair,
                                          NotAssignedToYou, NotCoveredOnly, NotYourStep,
-                                         PriceChangeBackdated, PriceItemNotFound, ProjectNotFound,
+                                         PriceChangeBackdated, PriceItemNotFound, ProjectNotFound, QuoteChanged,
                                          TicketNotFound, UnitRequired, UnknownPriceItem)
 from services.tickets.models import Base, OutboxMessage, ProjectCopy, UnitCopy
 from services.tickets.schemas import DutyRosterIn, PriceItemIn, TransitionIn
@@ -63,6 +63,8 @@ def price_list(session, clock, registry):
 
 
 def act(session, clock, caller, ticket, action, **body):
+    if action in ("consent", "refuse") and ticket.quotes:
+        body.setdefault("quote_id", ticket.quotes[-1].id)         # the quote the resident read
     return repairs.transition(work(session, clock, caller), ticket.id, action,
                               TransitionIn().load({"action": action, **body}))
 
@@ -192,6 +194,24 @@ class TestQuoteConsentCharge:
                 TransitionIn().load({"action": "quote", "lines": lines})
         with pytest.raises(ValidationError):
             TransitionIn().load({"action": "quote"})
+
+    def test_a_consent_to_a_replaced_quote_is_refused(self, session, clock, price_list):
+        """The resident read quote 1 (35.00); the technician re-quotes 10 x 35.00 meanwhile: the
+        consent names quote 1 and is refused -- it never lands on the figure not seen."""
+        ticket = on_site(session, clock, paid_ticket(session, clock))
+        act(session, clock, TECH, ticket, "quote", lines=[{"code": "SD-01", "quantity": 1}])
+        seen = ticket.quotes[-1].id
+        act(session, clock, TECH, ticket, "quote", lines=[{"code": "SD-01", "quantity": 10}])
+        version = ticket.version
+        for action, body in (("consent", {}), ("refuse", {"reason": "太贵"})):
+            with pytest.raises(QuoteChanged) as changed:
+                act(session, clock, ME, ticket, action, quote_id=seen, **body)
+            assert changed.value.code == "quote_changed" and changed.value.details["total"] == "350.00"
+        assert (ticket.status, ticket.version, ticket.quotes[-1].status) == ("quoted", version, "pending")
+        with pytest.raises(ValidationError):                          # consent names the quote
+            TransitionIn().load({"action": "consent"})
+        act(session, clock, ME, ticket, "consent", quote_id=ticket.quotes[-1].id)
+        assert (ticket.status, ticket.quotes[-1].status) == ("consented", "consented")
 
     def test_re_quote_replaces_and_a_new_quote_after_consent_needs_consent_again(self, session, clock, price_list):
         ticket = on_site(session, clock, paid_ticket(session, clock))

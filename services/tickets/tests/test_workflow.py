@@ -83,7 +83,10 @@ def open_ticket(session, clock, category="public_area"):
 
 
 def act(session, clock, caller, ticket, action, **body):
-    data = TransitionIn().load({"action": action, **(BODY.get(action, {}) if not body else body)})
+    body = dict(BODY.get(action, {}) if not body else body)
+    if action in ("consent", "refuse"):                           # the quote the resident read
+        body.setdefault("quote_id", ticket.quotes[-1].id if ticket.quotes else "no-quote-yet")
+    data = TransitionIn().load({"action": action, **body})
     return repairs.transition(work(session, clock, caller), ticket.id, action, data)
 
 
