@@ -99,6 +99,19 @@ class AlreadyCharged(Conflict):
     default_code = "already_charged"
 
 
+class CalendarClosed(RuleViolation):
+    """The project's calendar settings close every day, so no working-day clock can be timed
+    (HTTP 422): the settings are to be corrected."""
+
+    default_code = "calendar_closed"
+
+
+class QuoteOverLimit(RuleViolation):
+    """A quote's total is over the project's ``repair.max_quote_total`` (HTTP 422)."""
+
+    default_code = "quote_over_limit"
+
+
 class QuoteChanged(Conflict):
     """The resident answered a quote that has been replaced since: consent and refusal name the
     quote they answer (HTTP 409; ``details``: the current quote)."""

@@ -1,6 +1,8 @@
 """tickets' RPC boundary and the events it consumes."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from .domain import complaints, quality, revisits, workflow
@@ -468,7 +470,7 @@ class PriceItemIn(Schema):
     code = fields.String(required=True, validate=[validate.Length(min=1, max=40), PRICE_CODE])
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    price = Money(required=True, positive=True, exact=True)
+    price = Money(required=True, positive=True, exact=True, validate=validate.Range(max=Decimal("100000.00")))
     effective_from = v.Date(load_default=None, allow_none=True)
     reason = fields.String(load_default="", validate=validate.Length(max=300))
 

@@ -39,7 +39,7 @@ from kernel.settings import Setting
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import DeadlineNotRunning, ExtensionNotLater, ExtensionReasonRequired
+from ..exceptions import CalendarClosed, DeadlineNotRunning, ExtensionNotLater, ExtensionReasonRequired
 from ..models import DeadlineExtension, ProjectCopy, Ticket, TicketDeadline
 
 WARN_AT_PERCENT = "sla.warn_at_percent"
@@ -67,7 +67,11 @@ def due_after(work: Work, project: ProjectCopy, start: datetime, amount: int, un
     if unit == "days":
         return start + timedelta(days=amount)
     if unit == "working_days":
-        return calendar(work, project).add_working_days(start, amount)
+        try:
+            return calendar(work, project).add_working_days(start, amount)
+        except ValueError:
+            raise CalendarClosed("the project's calendar settings (calendar.*) leave no working day: "
+                                 "a clock in working days cannot be timed; open a working day") from None
     raise ValueError(f"unknown unit {unit!r}; one of {UNITS}")
 
 

@@ -19,11 +19,21 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from kernel.money import ZERO, money
+from kernel.money import ZERO, Money, money
+from kernel.settings import Setting
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import PriceChangeBackdated, PriceItemNotFound, ProjectNotFound, UnknownPriceItem
+from ..exceptions import (PriceChangeBackdated, PriceItemNotFound, ProjectNotFound, QuoteOverLimit,
+                          UnknownPriceItem)
+
+MAX_QUOTE_TOTAL = "repair.max_quote_total"
+#: the price list's per-project settings (in tickets' catalogue)
+SETTINGS = [
+    Setting(MAX_QUOTE_TOTAL, Money(positive=True, exact=True), default=Decimal("20000.00"), unit="yuan",
+            doc="the largest total a paid in-home repair may be quoted; a larger job is a works contract, "
+                "not a repair order (and an amount typed with extra zeros is caught here)"),
+]
 from ..models import PriceListItem, ProjectCopy, UnitCopy
 
 #: who changes the price list (工程部经理, 服务中心经理)
@@ -161,4 +171,9 @@ def price_lines(work: Work, project: ProjectCopy, lines: list[dict], on: date) -
         priced.append({"code": item.code, "name": item.name, "unit": item.unit,
                        "quantity": quantity_text(line["quantity"]), "unit_price": format(item.price, "f"),
                        "amount": format(amount, "f")})
+    limit = work.settings.values(project.id)[MAX_QUOTE_TOTAL]
+    if total > limit:
+        raise QuoteOverLimit(f"the quote comes to {money(total)} yuan, over the project's limit of {limit} "
+                             f"for a paid repair ({MAX_QUOTE_TOTAL})",
+                             details={"total": format(money(total), "f"), "limit": format(limit, "f")})
     return priced, money(total)

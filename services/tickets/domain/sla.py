@@ -24,7 +24,7 @@ from kernel.deadlines import state  # noqa: F401  (the one rule, shared with the
 from kernel.settings import Setting, SettingsCatalogue
 from kernel.tenancy import Role
 
-from . import clocks, complaint_sla, duty
+from . import clocks, complaint_sla, duty, prices
 
 DEFAULT_MINUTES = {
     "record_within": 5,
@@ -86,7 +86,8 @@ SETTINGS = SettingsCatalogue("tickets", [
     Setting(REVISIT_TARGET, fields.Integer(strict=True, validate=Range(0, 100)), default=30, unit="percent",
             doc="repairs revisited per month (回访率): when the compulsory revisits fall short, satisfied "
                 "repairs are sampled until this share is reached"),
-] + REVISIT_SETTINGS + clocks.SETTINGS + duty.SETTINGS + CALENDAR_SETTINGS + complaint_sla.SETTINGS)
+] + REVISIT_SETTINGS + clocks.SETTINGS + duty.SETTINGS + prices.SETTINGS + CALENDAR_SETTINGS
+    + complaint_sla.SETTINGS)
 
 
 def minutes_from(settings: dict) -> dict[str, int]:

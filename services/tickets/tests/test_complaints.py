@@ -487,3 +487,18 @@ def test_a_repair_step_on_a_complaint_is_refused_and_changes_nothing(session, cl
         repairs.transition(work(session, clock, by), ticket.id, action, TransitionIn().load({"action": action, **body}))
     assert refused.value.code == "not_a_repair" and refused.value.details["kind"] == "complaint"
     assert (ticket.status, ticket.version, ticket.assignee_id) == (status, version, None)
+
+
+def test_a_calendar_closing_every_day_refuses_with_a_clear_error(session, clock, registry):
+    """Settings that leave no working day (possible through per-project settings) answer 422
+    calendar_closed, not a server error, and write nothing."""
+    from services.tickets.exceptions import CalendarClosed
+    admin = staff(G, ["p1"], roles=["centre_manager"], user_id="centre")
+    settings = work(session, clock, admin).settings
+    settings.change(G, "p1", "calendar.holidays", "none")
+    settings.change(G, "p1", "calendar.weekend", ["tue", "wed", "thu", "fri", "sat", "sun"])
+    mondays = [(local(2026, 11, 30) + timedelta(weeks=n)).date() for n in range(60)]
+    settings.change(G, "p1", "calendar.extra_holidays", mondays)
+    with pytest.raises(CalendarClosed) as closed:
+        register(session, clock, DESK)
+    assert closed.value.code == "calendar_closed"

@@ -14,8 +14,9 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import copies, duty, paid, prices, repairs
 from services.tickets.exceptions import (AlreadyCharged, ConsentRequired, NoOneOnDuty, NotAPaidRepair,
                                          NotAssignedToYou, NotCoveredOnly, NotYourStep,
-                                         PriceChangeBackdated, PriceItemNotFound, ProjectNotFound, QuoteChanged,
-                                         TicketNotFound, UnitRequired, UnknownPriceItem)
+                                         PriceChangeBackdated, PriceItemNotFound, ProjectNotFound,
+                                         QuoteChanged, QuoteOverLimit, TicketNotFound, UnitRequired,
+                                         UnknownPriceItem)
 from services.tickets.models import Base, OutboxMessage, ProjectCopy, UnitCopy
 from services.tickets.schemas import DutyRosterIn, PriceItemIn, TransitionIn
 from services.tickets.tests.support import work
@@ -194,6 +195,17 @@ class TestQuoteConsentCharge:
                 TransitionIn().load({"action": "quote", "lines": lines})
         with pytest.raises(ValidationError):
             TransitionIn().load({"action": "quote"})
+
+    def test_a_quote_over_the_projects_limit_is_refused(self, session, clock, price_list):
+        """A paid repair is quoted up to ``repair.max_quote_total`` (20 000.00 by default): extra
+        zeros typed into a quantity never become a charge nor break billing's amount range."""
+        ticket = on_site(session, clock, paid_ticket(session, clock))
+        with pytest.raises(QuoteOverLimit) as over:
+            act(session, clock, TECH, ticket, "quote", lines=[{"code": "SD-01", "quantity": 10000}])
+        assert over.value.details == {"total": "350000.00", "limit": "20000.00"}
+        assert (ticket.status, ticket.quotes) == ("on_site", [])
+        with pytest.raises(ValidationError):                    # a unit price over 100 000.00
+            PriceItemIn().load({"code": "X", "name": "x", "unit": "个", "price": "100000.01"})
 
     def test_a_consent_to_a_replaced_quote_is_refused(self, session, clock, price_list):
         """The resident read quote 1 (35.00); the technician re-quotes 10 x 35.00 meanwhile: the
