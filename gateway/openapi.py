@@ -51,6 +51,12 @@ def _field(f: fields.Field, components: dict) -> dict:
                 out["minItems" if array else "minLength"] = v.min
             if v.max is not None:
                 out["maxItems" if array else "maxLength"] = v.max
+        elif isinstance(v, validate.Range) and out.get("type") == "string":
+            # a number written as text (money, a quantity): its bounds in words, not as JSON numbers
+            bounds = [f"{'more than' if not v.min_inclusive else 'at least'} {v.min}" if v.min is not None else "",
+                      f"{'less than' if not v.max_inclusive else 'at most'} {v.max}" if v.max is not None else ""]
+            words = ", ".join(b for b in bounds if b)
+            out["description"] = f"{out['description']} ({words})" if out.get("description") else words
         elif isinstance(v, validate.Range):
             if v.min is not None:
                 out["minimum"] = v.min

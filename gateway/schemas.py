@@ -3,6 +3,8 @@ called; responses are dumped through these schemas, so a field a service adds
 is not exposed until the API says so."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from kernel import validators as v
@@ -721,8 +723,9 @@ class PriceItemIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=20),
                          metadata={"description": "个, 次, 米 ..."})
-    price = Money(required=True, positive=True, exact=True, metadata={
-        "pattern": r"^\d+(\.\d{1,2})?$", "description": "yuan, more than 0, at most 2 places: \"35.00\""})
+    price = Money(required=True, positive=True, exact=True, validate=validate.Range(max=Decimal("100000.00")),
+                  metadata={"pattern": r"^\d+(\.\d{1,2})?$",
+                            "description": "yuan, more than 0, at most 2 places, at most 100000.00: \"35.00\""})
     effective_from = v.Date(load_default=None, allow_none=True, metadata={
         "description": "in force from this day (today or later; default today)"})
     reason = fields.String(load_default="", validate=validate.Length(max=300))

@@ -76,7 +76,15 @@ def ticket_document(data: dict) -> dict:
     return doc
 
 
+#: ticket kinds the portal never keeps: a revisit (回访) is the service centre's own task about a
+#: household, read by its stewards and managers through tickets (role-checked there), not by the
+#: household nor by every staff member of the project
+STAFF_ONLY_KINDS = frozenset({"revisit"})
+
+
 def apply_ticket(session: Session, data: dict) -> bool:
+    if data.get("kind") in STAFF_ONLY_KINDS:
+        return False
     doc = ticket_document(data)
     return _upsert_newer(session, PortalTicket, "id", {
         "id": doc["id"], "group_id": doc["group_id"], "project_id": doc["project_id"],

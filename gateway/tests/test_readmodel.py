@@ -82,6 +82,13 @@ def stored(session, model, key):
 
 # -- the version rule ----------------------------------------------------------------------
 
+def test_a_revisit_is_never_kept_for_the_portal(session):
+    """A revisit (回访) is the centre's task about a household: read through tickets, by role."""
+    assert not projector.apply_ticket(session, ticket(kind="revisit", number="HF-20261124-0001"))
+    session.commit()
+    assert session.query(PortalTicket).count() == 0
+
+
 def test_a_redelivered_snapshot_changes_nothing(session):
     assert projector.apply_ticket(session, ticket())
     first = stored(session, PortalTicket, "t1").document

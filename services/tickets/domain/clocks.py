@@ -102,6 +102,12 @@ def start(work: Work, ticket: Ticket, kind: str, due_at: datetime, *, responsibl
     started_at = started_at or work.clock.now()
     percent = work.settings.values(ticket.project_id)[WARN_AT_PERCENT]
     deadline = find(ticket, kind)
+    if deadline is not None and deadline.met_at is None and deadline.cancelled_at is None and met_at is None:
+        # a running clock re-timed (a complaint's class changed): the alerts told stay told --
+        # a breach already told is not told again for the new time (only an approved overrun's is)
+        deadline.responsible_role = responsible_role
+        move(work, deadline, due_at, started_at=started_at)
+        return deadline
     if deadline is None:
         deadline = TicketDeadline(id=str(uuid.uuid4()), group_id=ticket.group_id, project_id=ticket.project_id,
                                   kind=kind)

@@ -553,6 +553,10 @@ def get_ticket(work: Work, ticket_id: str) -> Ticket:
     else:
         caller.require_project(ticket.group_id, ticket.project_id,
                                not_found=TicketNotFound(f"no ticket {ticket_id}"))
+    if ticket.kind in workflow.hidden_kinds(caller):
+        if caller.is_resident:
+            raise TicketNotFound(f"no ticket {ticket_id}")
+        caller.require_role(*workflow.READERS[ticket.kind])
     return ticket
 
 
@@ -584,6 +588,9 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
             query = query.where(Ticket.group_id == caller.group_id)
         if not (caller.is_system or caller.all_projects):
             query = query.where(Ticket.project_id.in_(caller.project_ids))
+    hidden = workflow.hidden_kinds(caller)
+    if hidden:
+        query = query.where(Ticket.kind.notin_(hidden))
     if status:
         query = query.where(Ticket.status == status)
     elif open_only:

@@ -109,7 +109,8 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
 }
 #: a revisit still to make (an unreachable one is planned anew by the routine plan, not kept open)
 OPEN_STATES = (SCHEDULED,)
-workflow.register(KIND, TABLE, OPEN_STATES)
+#: a revisit is the service centre's own task: its stewards and managers read it, not the household
+workflow.register(KIND, TABLE, OPEN_STATES, readers=READER_ROLES)
 
 # -- settings (declared in sla.py, tickets' catalogue: ``sla.REVISIT_SETTINGS``) ---------------
 COMPLAINT_WITHIN_DAYS, DISSATISFIED_RATING, REPAIR_WITHIN_DAYS, UNSIGNED_AFTER_DAYS = (

@@ -124,15 +124,27 @@ REFUSALS: dict[tuple[str, str], str] = {
 TABLES: dict[str, dict[tuple[str, str], Step]] = {"repair": TABLE}
 #: every kind's states with work still to do (lists' ``open_only``, the portal's open tickets)
 OPEN_BY_KIND: dict[str, tuple[str, ...]] = {"repair": OPEN_STATES}
+#: kinds only some staff roles read (``{kind: roles}``); residents never see them; other kinds:
+#: every staff member of the project, and the household for its own
+READERS: dict[str, tuple[str, ...]] = {}
 
 
-def register(kind: str, table: dict[tuple[str, str], Step], open_states: tuple[str, ...]) -> None:
-    """Add a ticket kind's transition table and its open states (at import of the kind's rules
-    module)."""
+def register(kind: str, table: dict[tuple[str, str], Step], open_states: tuple[str, ...],
+             readers: tuple[str, ...] | None = None) -> None:
+    """Add a ticket kind's transition table, its open states and, for a staff-only kind, the
+    roles that read it (at import of the kind's rules module)."""
     if TABLES.get(kind, table) is not table:
         raise ValueError(f"ticket kind {kind!r} has a transition table already")
     TABLES[kind] = table
     OPEN_BY_KIND[kind] = tuple(open_states)
+    if readers is not None:
+        READERS[kind] = tuple(readers)
+
+
+def hidden_kinds(caller) -> list[str]:
+    """The kinds ``caller`` may not read (residents: every staff-only kind)."""
+    return sorted(kind for kind, roles in READERS.items()
+                  if caller.is_resident or not (caller.is_system or caller.has_role(*roles)))
 
 
 def all_open_states() -> tuple[str, ...]:

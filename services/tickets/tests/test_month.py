@@ -414,13 +414,11 @@ def test_a_clock_met_in_time_never_alerts(month):
 
 
 def test_every_clock_is_warned_and_breached_at_most_once_over_the_month(month):
-    """Over the whole month each clock got at most one warning and one breach -- with one
-    exception, K1's resolve clock (see the upgrade test: the upgrade re-times it and its breach is
-    told again)."""
+    """Over the whole month each clock got at most one warning and one breach (K1's resolve clock,
+    re-timed by the upgrade after its breach, included)."""
     told = Counter((e["type"], e["data"]["deadline_id"]) for e in month.events(WARNING, BREACH))
     assert len(told) > 30
-    assert {k for k, n in told.items() if n > 1} == {(BREACH, month.deadline_id(month.ids["K1"], "resolve"))}
-    assert max(told.values()) == 2
+    assert max(told.values()) == 1
     for e in month.events(WARNING, BREACH):          # a warning before the due time, a breach at or after
         d = e["data"]
         at, due = datetime.fromisoformat(d["at"]), datetime.fromisoformat(d["due_at"])
@@ -522,20 +520,13 @@ def test_the_unresolved_complaint_becomes_major_on_day_30_once(month):
     assert month.alerts(k1, "to_manager") == [(WARNING, local(2026, 10, 15, 21, 12)),
                                               (BREACH, local(2026, 10, 16, 0, 0))]
 
-    # DOUBT (asserted as the code does it, reported): the upgrade re-times the class clocks
-    # (complaints.change_class -> clocks.start), which clears ``warned_at`` / ``breached_at`` of the
-    # resolve clock that had already breached on 18 September. Re-timed to 10 days from receipt
-    # (25 September, long past), the same clock is told breached a second time at the first sweep
-    # after the upgrade (15 s later), as if never warned -- and the row no longer says when its
-    # first breach was told. "Exactly once each" (issue 7) is kept only for extensions.
+    # the upgrade re-times the class clocks: the resolve clock, breached on 18 September, is due
+    # 10 days from receipt now (25 September) -- its breach stays told, once (not told again for
+    # the new time: only an approved overrun's missed time is)
     resolve = month.clock_of(k1, "resolve")
     assert (resolve["due_at"], resolve["started_at"]) == (local(2026, 9, 25, 10, 0), local(2026, 9, 15, 10, 0))
-    assert month.alerts(k1, "resolve") == [(WARNING, local(2026, 9, 17, 19, 36)), (BREACH, local(2026, 9, 18, 10, 0)),
-                                           (BREACH, local(2026, 10, 15, 10, 0, 15))]
-    second = [e["data"] for e in month.events(BREACH)
-              if e["data"]["ticket_id"] == k1 and e["data"]["deadline_kind"] == "resolve"][-1]
-    assert (second["warned_at"], second["extension_id"], second["minutes_overdue"]) == (None, None, 28800.2)
-    assert (resolve["warned_at"], resolve["breached_at"]) == (None, local(2026, 10, 15, 10, 0, 15))
+    assert month.alerts(k1, "resolve") == [(WARNING, local(2026, 9, 17, 19, 36)), (BREACH, local(2026, 9, 18, 10, 0))]
+    assert (resolve["warned_at"], resolve["breached_at"]) == (local(2026, 9, 17, 19, 36), local(2026, 9, 18, 10, 0))
     assert month.alerts(k1, "first_response") == month.alerts(k1, "dispatch_department") == []
 
     # its job requeued and run again, and its handler called once more: nothing changes

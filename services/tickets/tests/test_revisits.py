@@ -21,7 +21,7 @@ from kernel.errors import Forbidden
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import copies, repairs, revisits
-from services.tickets.exceptions import (NotARevisit, NotAssignedToYou, StaffOnlyCategory,
+from services.tickets.exceptions import (NotARevisit, NotAssignedToYou, StaffOnlyCategory, TicketNotFound,
                                          TransitionNotAllowed)
 from services.tickets.models import Base, Complaint, ProjectCopy, Revisit, ScheduledJob, Ticket, UnitCopy
 from services.tickets.schemas import RevisitStepIn, TransitionIn
@@ -511,7 +511,9 @@ def test_the_steward_s_lists_of_revisits_due_and_overdue(world, dissatisfied):
         return world.do(caller, lambda w: [t.id for t in revisits.list_revisits(w, P, **query)[0]])
 
     assert listed(due="due") == [revisit] and listed(due="overdue") == []
-    assert world.do(DESK, lambda w: [t.id for t in repairs.list_tickets(w, project_id=P, kind="revisit")[0]]) == [
+    # the front desk does not read revisits (their roles do), not even through the general list
+    assert world.do(DESK, lambda w: [t.id for t in repairs.list_tickets(w, project_id=P, kind="revisit")[0]]) == []
+    assert world.do(CS, lambda w: [t.id for t in repairs.list_tickets(w, project_id=P, kind="revisit")[0]]) == [
         revisit]
     world.do(CS, revisit_step, revisit, "assign", assignee_id="steward.wu", assignee_name="吴管家")
     assert listed(assignee_id="steward.wu") == [revisit] and listed(assignee_id="steward.li") == []
@@ -531,11 +533,13 @@ def test_recording_a_revisit_follows_its_table(world, dissatisfied):
         RevisitStepIn().load({"action": "record", "quality": 6, "effect": 1, "satisfaction": "satisfied"})
     with pytest.raises(NotARevisit):
         world.do(STEWARD, revisit_step, repair, "record", **record)
+    with pytest.raises(Forbidden):
+        world.do(ENG_MGR, repair_step, revisit, "dispatch")                # engineering does not read revisits
     with pytest.raises(TransitionNotAllowed):
-        world.do(ENG_MGR, repair_step, revisit, "dispatch")                # a revisit is no repair
+        world.do(CS, repair_step, revisit, "dispatch")                     # and a revisit is no repair
     with pytest.raises(Forbidden):
         world.do(TECH, revisit_step, revisit, "record", **record)
-    with pytest.raises(Forbidden):
+    with pytest.raises(TicketNotFound):                                   # the household never sees it
         world.do(occupant("u01"), revisit_step, revisit, "record", **record)
     with pytest.raises(Forbidden):
         world.do(STEWARD, revisit_step, revisit, "cancel", reason="不用了")   # the manager's step
@@ -606,3 +610,37 @@ def test_a_dissatisfied_revisit_opens_a_complaint_linked_to_it(world, dissatisfi
     snapshot = [e["data"] for e in events if e["type"] == "ticket.changed" and e["data"]["ticket_id"] == revisit][-1]
     assert snapshot["revisit"]["complaint_ticket_id"] == complaint.id
     assert snapshot["history"][-1]["note"].endswith(f"complaint {complaint.number}")
+
+
+def test_revisits_are_read_by_their_roles_only_not_through_the_general_ticket_routes(tmp_path):
+    """Engineering, the front desk and finance get no revisit through ``list_tickets`` /
+    ``get_ticket`` (a revisit records the household's satisfaction and words); the household
+    never sees the centre's task about it; stewards and managers do."""
+    from kernel.errors import Forbidden
+    from services.tickets.models import Base, ProjectCopy, Ticket
+    from kernel.testing import domain_session
+    G_, P_ = "g-r", "p-r"
+    clock = ManualClock("2026-11-24T09:00:00+08:00")
+    with domain_session(Base) as session:
+        session.add(ProjectCopy(id=P_, group_id=G_, name="绿湖花园", timezone="Asia/Shanghai", version=1))
+        now = clock.now()
+        for kind, number in (("revisit", "HF-1"), ("repair", "BX-1")):
+            session.add(Ticket(id=number, group_id=G_, project_id=P_, number=number, kind=kind, category="x",
+                               channel="system", status="scheduled", unit_id="u-r", location="", content="回访",
+                               reporter_name="", received_at=now, recorded_at=now, recorded_by="system",
+                               updated_at=now, version=1))
+        session.flush()
+        for role in ("engineering", "front_desk", "finance"):
+            w = work(session, clock, staff(G_, [P_], roles=[role]))
+            assert [t.number for t in repairs.list_tickets(w, project_id=P_)[0]] == ["BX-1"]
+            assert repairs.list_tickets(w, project_id=P_, kind="revisit")[1] == 0
+            with pytest.raises(Forbidden):
+                repairs.get_ticket(w, "HF-1")
+        home = work(session, clock, resident(G_, ["u-r"]))
+        assert [t.number for t in repairs.list_tickets(home)[0]] == ["BX-1"]
+        with pytest.raises(TicketNotFound):
+            repairs.get_ticket(home, "HF-1")
+        for role in ("steward", "cs_manager", "centre_manager"):
+            w = work(session, clock, staff(G_, [P_], roles=[role]))
+            assert sorted(t.number for t in repairs.list_tickets(w, project_id=P_)[0]) == ["BX-1", "HF-1"]
+            assert repairs.get_ticket(w, "HF-1").number == "HF-1"
