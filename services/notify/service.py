@@ -194,10 +194,13 @@ class NotifyService:
 
     @event_handler("tickets", "complaint.registered")
     def on_complaint_registered(self, event: Event):
+        actor = event.actor or {}
         complaints.on_complaint_registered(self._system(event), COMPLAINT_REGISTERED_IN.load(event.data),
                                            event_id=event.id, group_id=event.group_id,
                                            project_id=event.project_id,
-                                           sms_limits=notifications.SmsLimits.from_config(self.config))
+                                           sms_limits=notifications.SmsLimits.from_config(self.config),
+                                           requested_by=actor.get("user_id") if actor.get("kind") == "resident"
+                                           else None)
 
     # the SLA engine's alerts: the staff inbox of the clock's answerable role
     def _sla_alert(self, event: Event):

@@ -27,7 +27,8 @@ SUPERVISION = "supervision"
 
 
 def on_complaint_registered(work: Work, data: dict, *, event_id: str, group_id: str | None,
-                            project_id: str | None, sms_limits: SmsLimits | None = None) -> list[Notification]:
+                            project_id: str | None, sms_limits: SmsLimits | None = None,
+                            requested_by: str | None = None) -> list[Notification]:
     """A warranty-quality complaint's two notices (nothing for other complaints); the same event
     twice creates nothing the second time."""
     if data["kind"] != "quality":
@@ -57,10 +58,14 @@ def on_complaint_registered(work: Work, data: dict, *, event_id: str, group_id: 
         created.append(engineering)
     phone = normalise_phone(work.settings.values(project.id)[SUPERVISION_PHONE])
     channel = Channel(SMS, phone) if phone else Channel(SMS, None, suppressed="no_supervision_contact")
+    # the department is an office, not a household: no per-recipient cap (a resident filing six
+    # complaints must not silence the seventh, recorded by staff); a resident who filed it counts
+    # against their own hourly / daily SMS limit instead
+    limits = replace(sms_limits or SmsLimits(), per_recipient_hour=0, per_recipient_day=0)
     supervision, new = notify(work, project, purpose=QUALITY_SUPERVISION,
                               recipient=Recipient(PERSON, f"{SUPERVISION}:{project.id}"),
                               locale=templates.DEFAULT_LOCALE, values=values, channels=[channel],
-                              sms_limits=sms_limits, **ref)
+                              sms_limits=limits, requested_by=requested_by, **ref)
     if new:
         created.append(supervision)
     return created

@@ -104,3 +104,21 @@ def test_the_contact_is_a_setting_of_the_centre_manager(session, clock, estate):
     assert view == {"supervision.contact_phone": "13900001111"}
     [change] = settings.settings_history(work(session, clock, DESK), "p1")
     assert change["changed_by"] == "centre.mgr"
+
+
+def test_a_resident_filing_many_cannot_silence_the_supervision_notice(session, clock, estate):
+    """The department is an office: no per-recipient cap. A resident's own filings count against
+    the resident's SMS limit; a staff-recorded complaint after them is still sent."""
+    settings.set_setting(work(session, clock, CENTRE), "p1", settings.SUPERVISION_PHONE, "13700000000",
+                         reason="监理部")
+    data, _ = registered()
+    statuses = []
+    for n in range(12):                                       # the resident's own twelve in an hour
+        _, supervision = complaints.on_complaint_registered(
+            work(session, clock), dict(data, ticket_id=f"r{n}"), event_id=f"ev-r{n}", group_id=G,
+            project_id="p1", requested_by="resident-zhang")
+        statuses.append(supervision.deliveries[0].status)
+    assert statuses == ["pending"] * 10 + ["suppressed"] * 2  # the resident's hourly limit (10)
+    _, staff_recorded = complaints.on_complaint_registered(
+        work(session, clock), dict(data, ticket_id="s1"), event_id="ev-s1", group_id=G, project_id="p1")
+    assert staff_recorded.deliveries[0].status == "pending"
