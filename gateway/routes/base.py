@@ -43,6 +43,33 @@ class RouteModule:
     def _caller(self, user):
         return accounts.caller_for(user)
 
+    def _colleague(self, user, user_id: str, roles: frozenset, *, project_id: str | None = None,
+                   ticket_id: str | None = None) -> str:
+        """The display name of ``user_id`` if it is an active staff account of the caller's group
+        with one of ``roles`` and the project in its scope (the project, or the ticket's from the
+        read model); else 422 ``unknown_assignee`` -- an order given to nobody, a resident or another
+        site's technician would sit where no one can take it."""
+        from ..models import PortalTicket, User
+
+        def look(session):
+            project = project_id
+            if project is None and ticket_id is not None:
+                row = session.get(PortalTicket, ticket_id)
+                project = row.project_id if row is not None else None
+            other = session.get(User, user_id)
+            if other is None or not other.active or other.kind != "staff" or other.group_id != user.group_id \
+                    or not (other.role_set & roles):
+                return None
+            if project is not None and not other.all_projects and project not in {s.project_id for s in other.scopes}:
+                return None
+            return other.display_name
+        name = self._read_model(look)
+        if name is None:
+            raise HttpError(422, "unknown_assignee",
+                            f"{user_id!r} is not an active staff member of this project with one of the roles "
+                            f"{', '.join(sorted(roles))}")
+        return name
+
     def _read_model(self, view, *args, **kwargs):
         """``view(session, *args)`` on the read model; its connection goes back to the pool
         before the route asks an owner by RPC on a miss (on SQLite a process has one

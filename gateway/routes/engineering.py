@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import schemas as s
 from ..routing import route
 from .base import V1, RouteModule
+from .tickets import TECHNICIAN_ROLES
 
 
 class EngineeringRoutes(RouteModule):
@@ -40,7 +41,7 @@ class EngineeringRoutes(RouteModule):
         return self._as(user)("tickets", "get_duty_roster", project_id)
 
     @route("PUT", f"{V1}/projects/{{project_id}}/duty-roster", tags=("tickets",), body=s.DutyRosterIn,
-           response=s.DutyRosterOut, errors=(403, 404), idempotent=True,
+           response=s.DutyRosterOut, errors=(403, 404, 422), idempotent=True,
            summary="Replace the project's whole on-duty list (engineering manager)",
            description="Each entry: the category it takes (or *), the technician, the ISO weekdays "
                        "the shift starts on and its local hours (an end at or before the start runs "
@@ -49,5 +50,9 @@ class EngineeringRoutes(RouteModule):
                        "the fewest open orders; the setting repair.auto_assign_on_notice does it when "
                        "engineering receives the order.")
     def replace_duty_roster(self, request, user, project_id, body, idempotency_key):
-        return self._as(user)("tickets", "replace_duty_roster", project_id, s.DutyRosterIn().dump(body),
+        data = s.DutyRosterIn().dump(body)
+        for entry in data["entries"]:
+            entry["technician_name"] = self._colleague(user, entry["technician_id"], TECHNICIAN_ROLES,
+                                                       project_id=project_id)
+        return self._as(user)("tickets", "replace_duty_roster", project_id, data,
                               idempotency_key=idempotency_key)

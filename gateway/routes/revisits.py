@@ -39,7 +39,10 @@ class RevisitRoutes(RouteModule):
            summary="Assign a scheduled revisit to a steward (CS manager, centre manager)",
            body=s.RevisitAssignIn, response=s.TicketOut, errors=(403, 404, 409, 422), idempotent=True)
     def assign_revisit(self, request, user, ticket_id, body, idempotency_key):
-        return self._revisit_step(user, ticket_id, "assign", s.RevisitAssignIn().dump(body), idempotency_key)
+        data = s.RevisitAssignIn().dump(body)
+        data["assignee_name"] = self._colleague(user, data["assignee_id"],
+                                                frozenset({"steward", "cs_manager", "centre_manager"}))
+        return self._revisit_step(user, ticket_id, "assign", data, idempotency_key)
 
     @route("POST", f"{V1}/revisits/{{ticket_id}}/record", tags=("revisits",),
            summary="Record a revisit: quality and effect 1-5, satisfaction, shortcomings, suggestions "

@@ -12,6 +12,8 @@ from .base import V1, RouteModule, audit_contacts_read, min_version
 #: services that declare per-project settings (kernel.settings) and answer
 #: get_settings / set_setting / settings_history
 SETTINGS_SERVICES = ("tickets", "notify")
+#: who takes a repair order (dispatch, the on-duty list)
+TECHNICIAN_ROLES = frozenset({"engineering", "engineering_manager"})
 #: list filters only tickets answers (staff lists, and a resident's list filtered by them)
 OWNER_FILTERS = ("kind", "category", "channel", "assignee_id", "received_from", "received_to", "sla_state")
 
@@ -84,7 +86,10 @@ class TicketRoutes(RouteModule):
                    "desk, CS manager, centre manager); again before acceptance reassigns it",
            body=s.DispatchIn, response=s.TicketOut, errors=(404, 409, 422), idempotent=True)
     def dispatch_repair(self, request, user, ticket_id, body, idempotency_key):
-        return self._step(user, ticket_id, "dispatch", s.DispatchIn().dump(body), idempotency_key)
+        data = s.DispatchIn().dump(body)
+        if data.get("assignee_id"):
+            data["assignee_name"] = self._colleague(user, data["assignee_id"], TECHNICIAN_ROLES, ticket_id=ticket_id)
+        return self._step(user, ticket_id, "dispatch", data, idempotency_key)
 
     @route("POST", f"{V1}/tickets/{{ticket_id}}/accept", tags=("tickets",),
            summary="Accept a dispatched repair (the assigned technician; an order dispatched to the "

@@ -111,7 +111,7 @@ def test_a_paid_repair_is_quoted_consented_charged_and_billed_once(platform, dem
     tid = ticket["id"]
     wait_for(lambda: api.get(resident, f"/tickets/{tid}")["status"] == "dispatched", message="engineering notified")
     dispatched = api.post(manager, f"/tickets/{tid}/dispatch", {})                # no name: the on-duty one
-    assert dispatched["assignee"] == {"user_id": tech_id, "name": "郑工"}
+    assert dispatched["assignee"] == {"user_id": tech_id, "name": "绿湖工程·郑"}      # the account's name
     api.post(technician, f"/tickets/{tid}/accept")
     arrived = api.post(technician, f"/tickets/{tid}/arrive")
     assert {d["kind"]: d["state"] for d in arrived["deadlines"]}["arrive_before"] == "met"

@@ -18,6 +18,7 @@ def test_a_repair_from_report_to_rating(platform, demo, web_session):  # noqa: F
     resident, manager, technician = (token(web_session, u) for u in ("zhangwei", "engmgr.lh", "eng.lh"))
     desk_xh, other_household = token(web_session, "desk.xh"), token(web_session, "liuyang")
     tech_id = web_session.get("/api/v1/me", headers=technician).json()["id"]
+    resident_id, desk_xh_id = (web_session.get("/api/v1/me", headers=h).json()["id"] for h in (resident, desk_xh))
 
     created = web_session.post("/api/v1/repairs", headers=resident, json={
         "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮", "location": "1栋3楼楼道"})
@@ -47,8 +48,12 @@ def test_a_repair_from_report_to_rating(platform, demo, web_session):  # noqa: F
     # nor can the resident rate a repair nobody has done
     assert step(resident, "rate", {"rating": 5}, expect=409)["error"] == "transition_not_allowed"
 
-    reply = step(manager, "dispatch", {"assignee_id": tech_id, "assignee_name": "郑工"})
-    assert reply["assignee"] == {"user_id": tech_id, "name": "郑工"}
+    # an order goes to an active technician of the project: not to nobody, a resident or another site
+    for nobody in ("no-such-user", resident_id, desk_xh_id):
+        assert step(manager, "dispatch", {"assignee_id": nobody}, expect=422)["error"] == "unknown_assignee"
+    assert read(manager)["assignee"] is None
+    reply = step(manager, "dispatch", {"assignee_id": tech_id, "assignee_name": "随便写"})
+    assert reply["assignee"] == {"user_id": tech_id, "name": "绿湖工程·郑"}     # the account's name
     assert (read()["status"], read()["version"]) == ("dispatched", reply["version"])
 
     assert step(technician, "accept")["status"] == "accepted"
