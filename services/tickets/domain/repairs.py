@@ -363,7 +363,7 @@ def _move(work: Work, ticket: Ticket, to: str, action: str, actor: Caller, at: d
     }, group_id=ticket.group_id, project_id=ticket.project_id)
 
 
-def _party(work: Work, ticket: Ticket, who: frozenset) -> str:
+def _party(work: Work, ticket: Ticket, who: frozenset, action: str = "") -> str:
     """Which of the step's parties the caller is, or a typed refusal."""
     caller = work.caller
     if caller.is_resident:
@@ -381,6 +381,11 @@ def _party(work: Work, ticket: Ticket, who: frozenset) -> str:
             raise NotAssignedToYou(f"ticket {ticket.number} is assigned to {ticket.assignee_name or 'another technician'}")
     if workflow.MANAGER in who and caller.has_role(Role.ENGINEERING_MANAGER):
         return workflow.MANAGER
+    if (action == workflow.CONFIRM and ticket.unit_id is None and ticket.reporter_user_id is None
+            and caller.has_role(*workflow.DISPATCH_ROLES)):
+        # a request tied to no household (a passer-by's call about a public area): nobody could sign
+        # in the portal, so the desk records the reporter's sign-off on the paper order
+        return workflow.DISPATCHER
     if who == {workflow.RESIDENT}:
         raise NotYourStep("the resident takes this step (signs, rates, consents to or refuses a quote)")
     caller.require_role(*workflow.DISPATCH_ROLES)   # a staff role with no part: 403
@@ -465,7 +470,7 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     move = workflow.step(ticket.status, action)
     if move is None:
         raise _refused(ticket, action)
-    party = _party(work, ticket, move.who)
+    party = _party(work, ticket, move.who, action)
     _check_guard(ticket, move.guard)
     if party == workflow.RESIDENT and action in (workflow.CONSENT, workflow.REFUSE):
         _same_household(work, ticket)

@@ -169,7 +169,7 @@ def _open(work: Work, project: ProjectCopy, reason: str, *, due_at: datetime, co
         reporter_phone=reporter_phone, reporter_user_id=None, received_at=now, recorded_at=now,
         recorded_by=system.user_id, updated_at=now, version=1)
     ticket.deadlines = []
-    ticket.history = [repairs._log(ticket, system, now, "scheduled", f"{LABELS[reason]}: {content[:200]}")]
+    ticket.history = [repairs._log(ticket, system, now, "scheduled", content[:200])]
     work.session.add(ticket)
     work.session.flush()          # the ticket's row first: the revisit row refers to it
     work.session.add(Revisit(ticket_id=ticket.id, group_id=project.group_id, project_id=project.id,

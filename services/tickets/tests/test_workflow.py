@@ -185,6 +185,20 @@ class TestWhoMayAct:
         with pytest.raises(NotYourStep):
             act(session, clock, TECH, ticket, "rate")
 
+    def test_the_desk_records_the_sign_off_of_a_request_tied_to_no_household(self, session, clock, registry):
+        """A passer-by phoned about a public area (no unit, no portal user): nobody can sign in the
+        portal, so the desk confirms for the paper order; they still do not rate."""
+        ticket = repairs.open_repair(work(session, clock, DESK), {
+            "project_id": "p1", "location": "东门岗亭", "category": "public_area", "content": "门禁坏了",
+            "channel": "phone", "reporter_name": "王女士"})
+        walk(session, clock, ticket, "work_done")
+        with pytest.raises(NotYourStep):
+            act(session, clock, TECH, ticket, "confirm")          # the technician does not sign his own work
+        act(session, clock, DESK, ticket, "confirm")
+        assert (ticket.status, ticket.history[-1].actor_id) == ("closed", DESK.user_id)
+        with pytest.raises(NotYourStep):
+            act(session, clock, DESK, ticket, "rate")
+
     def test_residents_cancel_only_before_dispatch_staff_until_work_is_done(self, session, clock, registry):
         ticket = walk(session, clock, open_ticket(session, clock), "dispatched")
         with pytest.raises(NotYourStep):
