@@ -886,7 +886,8 @@ class ReclassifyIn(Schema):
 
 
 class AssessmentIn(Schema):
-    within_warranty = fields.Boolean(required=True)
+    within_warranty = v.StrictBoolean(required=True,
+                                     metadata={"description": "true or false (JSON booleans only)"})
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
     body = fields.String(required=True, validate=validate.Length(min=1, max=10000),
                          metadata={"description": "the joint assessment with the developer's supervision department"})

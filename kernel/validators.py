@@ -206,3 +206,12 @@ class Quantity(fields.Decimal):
                 isinstance(value, int) or (isinstance(value, str) and AMOUNT_TEXT.fullmatch(value))):
             raise self.make_error("spelling")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` as JSON booleans only: "yes", "1" or 1 are refused, not read as true."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

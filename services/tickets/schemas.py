@@ -210,7 +210,7 @@ class QualityComplaintIn(Schema):
 class QualityStepIn(Schema):
     """One step of a warranty-quality complaint (domain/quality.py's table)."""
     action = fields.String(required=True, validate=validate.OneOf(quality.ACTIONS))
-    within_warranty = fields.Boolean(load_default=None, allow_none=True,
+    within_warranty = v.StrictBoolean(load_default=None, allow_none=True,
                                      metadata={"description": "assess: the joint assessment's finding"})
     decision = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["granted", "refused"]))
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))

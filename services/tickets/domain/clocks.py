@@ -49,6 +49,8 @@ SETTINGS = [
             doc="warn the responsible role when this share of a clock's allowed time has passed"),
 ]
 UNITS = ("minutes", "hours", "days", "working_days")
+#: the longest an approved overrun may reach from the approval (a clock is not switched off by one)
+MAX_EXTENSION = timedelta(days=90)
 #: who may approve an overrun (seed 000 §七: the service-centre manager)
 APPROVER_ROLES = (Role.CENTRE_MANAGER, Role.GENERAL_MANAGER)
 
@@ -176,6 +178,10 @@ def extend(work: Work, deadline: TicketDeadline, new_due_at: datetime, reason: s
                                 details={"due_at": _iso(deadline.due_at)})
     if new_due_at <= now:
         raise ExtensionNotLater("the new due time must be in the future", details={"now": _iso(now)})
+    if new_due_at > now + MAX_EXTENSION:
+        raise ExtensionNotLater(f"an overrun is approved for at most {MAX_EXTENSION.days} days from now; "
+                                "approve again when that runs out", code="extension_too_long",
+                                details={"latest": _iso(now + MAX_EXTENSION)})
     extension = DeadlineExtension(
         id=str(uuid.uuid4()), deadline_id=deadline.id, group_id=deadline.group_id,
         project_id=deadline.project_id, approved_by=caller.user_id, approved_by_name=caller.name or "",

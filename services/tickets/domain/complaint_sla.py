@@ -51,6 +51,7 @@ from marshmallow import fields
 from marshmallow.validate import Range
 
 from kernel.settings import Setting
+from kernel.validators import StrictBoolean
 from kernel.tenancy import Role
 from kernel.work import Work
 
@@ -96,7 +97,7 @@ SETTINGS = [
                 "within N minutes of it coming in"),
     Setting(FIRST_RESPONSE_DAYS, _int(1, 30), default=1, unit="working days",
             doc="complaints: first response to the resident within N working days"),
-    Setting(ORAL_SAME_DAY, fields.Boolean(), default=True, unit="",
+    Setting(ORAL_SAME_DAY, StrictBoolean(), default=True, unit="",
             doc="complaints: an oral complaint made on a working day is answered the same day "
                 "(by 24:00 local), if that is earlier than the working-day limit"),
     Setting(WRITTEN_REPLY_DAYS, _int(1, 30), default=1, unit="working days",

@@ -27,11 +27,11 @@ import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from marshmallow import fields
 from sqlalchemy import func, select
 
 from kernel.settings import Setting
 from kernel.tenancy import Role
+from kernel.validators import StrictBoolean
 from kernel.work import Work
 
 from ..exceptions import ProjectNotFound
@@ -45,7 +45,7 @@ AUTO_ASSIGN_ON_NOTICE = "repair.auto_assign_on_notice"
 
 #: the on-duty list's settings (in tickets' catalogue, ``sla.SETTINGS``)
 SETTINGS = [
-    Setting(AUTO_ASSIGN_ON_NOTICE, fields.Boolean(truthy={True}, falsy={False}), default=False, unit="",
+    Setting(AUTO_ASSIGN_ON_NOTICE, StrictBoolean(), default=False, unit="",
             doc="when engineering receives a repair order (the dispatch notice is delivered), assign it "
                 "at once to the on-duty technician for its category with the fewest open orders"),
 ]

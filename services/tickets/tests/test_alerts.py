@@ -243,10 +243,26 @@ def test_an_extension_is_refused_unless_approved_later_with_a_reason_by_the_cent
     clock.advance(hours=2)
     with pytest.raises(ExtensionNotLater, match="future"):
         extend(session, clock, ticket, "on_site", clock.now() - timedelta(minutes=1))
+    with pytest.raises(ExtensionNotLater) as too_long:                 # a clock is not switched off
+        extend(session, clock, ticket, "on_site", clock.now() + timedelta(days=91))
+    assert too_long.value.code == "extension_too_long"
     assert deadline(ticket, "on_site").extensions == [] and told(session, ("ticket.deadline_extended",)) == []
     act(session, clock, DESK, ticket, "cancel", reason="重复报修")
     with pytest.raises(DeadlineNotRunning):
         extend(session, clock, ticket, "on_site", clock.now() + timedelta(hours=1))
+
+
+def test_flags_are_json_booleans_only():
+    """"yes", 1 or "true" are not a finding nor a setting: a typo is refused, not read as true."""
+    from marshmallow import ValidationError
+    from services.tickets.domain import sla
+    from services.tickets.schemas import QualityStepIn
+    for value in ("yes", 1, "true"):
+        with pytest.raises(ValidationError):
+            QualityStepIn().load({"action": "assess", "within_warranty": value})
+        with pytest.raises(Exception):
+            sla.SETTINGS.setting("complaint.oral_same_day").load(value)
+    assert sla.SETTINGS.setting("complaint.oral_same_day").load(False) is False
 
 
 def test_an_extension_is_recorded_told_and_listed_with_the_ticket(session, clock, registry):
