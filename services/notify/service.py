@@ -11,7 +11,7 @@ from kernel.dependencies import UnitOfWork
 from kernel.work import Work
 from kernel.entrypoints import event_handler, rpc
 from kernel.messaging import Event
-from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
+from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
@@ -84,8 +84,9 @@ COMPLAINT_REGISTERED_IN = schemas.ComplaintRegisteredIn()
 SLA_ALERT_IN = schemas.SlaAlertIn()
 
 
-class NotifyService:
+class NotifyService(SettingsRpcs):
     name = "notify"
+    settings_rules = settings            # per-project settings: get / set / history RPCs (kernel.settings_rpc)
 
     db = Database(Base)
     clock = ClockProvider()
@@ -144,28 +145,6 @@ class NotifyService:
         work, command = self.work(), schemas.TemplateIn().load(data)
         return work.idempotent(idempotency_key, "save_template", command, lambda: schemas.SavedTemplateOut()
                                .dump(templates.save_template(work, command)))
-
-    # -- per-project settings (kernel.settings: domain/settings.py) ------------------------
-    @rpc
-    def get_settings(self, project_id):
-        return SettingsOut().dump({"service": self.name, "project_id": project_id,
-                                   "settings": settings.get_settings(self.work(), project_id)})
-
-    @rpc
-    def set_setting(self, project_id, key, value, effective_from=None, reason="", idempotency_key=None):
-        work = self.work()
-        command = SettingIn().load({"project_id": project_id, "key": key, "value": value,
-                                    "effective_from": effective_from, "reason": reason})
-
-        def change():
-            settings.set_setting(work, command["project_id"], command["key"], command["value"],
-                                 reason=command["reason"], effective_from=command["effective_from"])
-            return self.get_settings(command["project_id"])
-        return work.idempotent(idempotency_key, "set_setting", command, change)
-
-    @rpc
-    def settings_history(self, project_id, key=None):
-        return SettingChangeOut(many=True).dump(settings.settings_history(self.work(), project_id, key))
 
     # SMS are sent by the SmsSender's loop (services/notify/sender.py), not by a timer
 

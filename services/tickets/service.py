@@ -7,7 +7,7 @@ from kernel.entrypoints import event_handler, rpc
 from kernel.errors import RetryableError
 from kernel.jobs import JobRunner
 from kernel.messaging import Event
-from kernel.settings import SettingChangeOut, SettingIn, SettingsOut
+from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
@@ -51,8 +51,9 @@ def is_engineering_dispatch(event: Event) -> bool:
         and data.get("ref_type") == "ticket"
 
 
-class TicketsService:
+class TicketsService(SettingsRpcs):
     name = "tickets"
+    settings_rules = repairs            # per-project settings: get / set / history RPCs (kernel.settings_rpc)
 
     db = Database(Base)
     clock = ClockProvider()
@@ -242,27 +243,6 @@ class TicketsService:
         of the project (CS, centre, general, engineering) and the group admin."""
         query = REPORT_IN.load({"project_id": project_id, "month": month})
         return REPORT_OUT.dump(reports.monthly_report(self.work(), query["project_id"], query["month"]))
-
-    # -- per-project settings (kernel.settings) ---------------------------------
-    @rpc
-    def get_settings(self, project_id):
-        return SettingsOut().dump({"service": self.name, "project_id": project_id,
-                                   "settings": repairs.get_settings(self.work(), project_id)})
-
-    @rpc
-    def set_setting(self, project_id, key, value, effective_from=None, reason="", idempotency_key=None):
-        work = self.work()
-        command = SettingIn().load({"project_id": project_id, "key": key, "value": value,
-                                    "effective_from": effective_from, "reason": reason})
-        def change():
-            repairs.set_setting(work, command["project_id"], command["key"], command["value"],
-                                reason=command["reason"], effective_from=command["effective_from"])
-            return self.get_settings(command["project_id"])
-        return work.idempotent(idempotency_key, "set_setting", command, change)
-
-    @rpc
-    def settings_history(self, project_id, key=None):
-        return SettingChangeOut(many=True).dump(repairs.settings_history(self.work(), project_id, key))
 
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")
