@@ -205,7 +205,7 @@ class UnitIn(Schema):
                                    validate=validate.Range(min=1, max=100000),
                                    metadata={"description": "建筑面积 in m2, e.g. \"89.37\""})
     usage = fields.String(load_default="residential",
-                          validate=validate.OneOf(["residential", "commercial", "office", "parking"]))
+                          validate=validate.OneOf(v.UNIT_USAGES))
 
 
 class PersonIn(Schema):

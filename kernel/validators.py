@@ -215,3 +215,8 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+#: a unit's use (房屋用途): which fee prices apply to it (billing's fee schedule) -- high-rise
+#: residential (高层住宅), villa (别墅), commercial / shop (商铺), office (写字楼), parking (车位)
+UNIT_USAGES = ("residential", "villa", "commercial", "office", "parking")

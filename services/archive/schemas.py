@@ -35,7 +35,7 @@ class UnitIn(Schema):
     floor = fields.Integer(allow_none=True, validate=validate.Range(min=-10, max=200))
     building_area = fields.Decimal(required=True, places=2, validate=validate.Range(min=1, max=100000))
     usage = fields.String(load_default="residential",
-                          validate=validate.OneOf(["residential", "commercial", "office", "parking"]))
+                          validate=validate.OneOf(v.UNIT_USAGES))
 
 
 class PersonIn(Schema):

@@ -2,7 +2,8 @@
 
 | event                    | when                                         | subscribers |
 |--------------------------|----------------------------------------------|-------------|
-| account.balance_changed  | anything posted to a unit's fee account, or the account's household changed | archive |
+| account.balance_changed  | anything posted to a unit's fee account, or the account's household changed | archive, gateway |
+| setting.changed          | a project setting of billing changed (kernel.settings) | -- (audit) |
 
 ``balance_due`` is the signed balance of the unit's fee account in yuan, as a
 string: positive = the household owes (欠费), negative = prepaid credit (预存).
@@ -17,6 +18,9 @@ from marshmallow import Schema, fields, validate
 
 from kernel.messaging import EventContract
 from kernel.money import Money
+from kernel.settings import SETTING_CHANGED, SettingChanged
+
+from .models import ENTRY_KINDS
 
 BALANCE_CHANGED = "account.balance_changed"
 
@@ -43,9 +47,9 @@ class AccountSnapshot(Schema):
 
 
 class BalanceChanged(AccountSnapshot):
-    cause = fields.String(required=True, validate=validate.OneOf(
-        ["opening_balance", "charge", "payment", "adjustment", "late_fee", "payer_changed"]))
+    cause = fields.String(required=True, validate=validate.OneOf([*ENTRY_KINDS, "payer_changed"]))
     entry_id = fields.String(required=True, allow_none=True)
 
 
-CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged})
+CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged},
+                         optional_subscribers=frozenset({SETTING_CHANGED}))

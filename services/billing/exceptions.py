@@ -23,3 +23,11 @@ class DuplicatePosting(Conflict):
     """The same source (bill, payment, opening balance) was already posted."""
 
     default_code = "duplicate_posting"
+
+
+class ProjectNotFound(NotFound):
+    default_code = "project_not_found"
+
+
+class BillNotFound(NotFound):
+    default_code = "bill_not_found"

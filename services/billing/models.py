@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import UtcDateTime, new_base
@@ -22,7 +22,9 @@ SettingValue, SettingChange = settings_tables(Base)
 
 ID = String(36)
 
-ENTRY_KINDS = ("opening_balance", "charge", "payment", "adjustment", "late_fee")
+#: journal entry kinds (分录类型); ``domain/journal.py`` says which books each one posts to
+ENTRY_KINDS = ("opening_balance", "charge", "payment", "prepaid_applied", "refund", "deposit_held",
+               "deposit_refunded", "late_fee", "discount", "write_off", "reversal", "adjustment")
 
 
 class Project(Base):
@@ -71,6 +73,8 @@ class FeeAccount(Base):
     project_id: Mapped[str] = mapped_column(ID, index=True)
     unit_id: Mapped[str] = mapped_column(ID, unique=True)
     unit_label: Mapped[str] = mapped_column(String(100))
+    #: the unit's use (房屋用途, ``kernel.validators.UNIT_USAGES``): which fee prices apply
+    usage: Mapped[str] = mapped_column(String(20), default="residential", server_default="residential")
     # 建筑面积 m2: the management fee is computed on it, so it is exact
     building_area: Mapped[Decimal] = mapped_column(FixedDecimal(scale=2, precision=10))
     household_id: Mapped[str | None] = mapped_column(ID)     # the paying household (缴费业户)
@@ -85,10 +89,15 @@ class FeeAccount(Base):
 
 
 class LedgerEntry(Base):
-    """台账分录: one posting to a fee account. ``amount`` is signed: positive is owed
-    by the household (charge, late fee), negative is paid or credited.
+    """台账分录: one journal entry of a fee account. Its double-entry lines are its
+    :class:`Posting` rows, which sum to zero. ``amount`` is the entry's effect on the
+    household's balance due (the sum of its postings to the unit's ``receivable`` and
+    ``prepaid`` books): positive is owed (charge, late fee, refund of credit), negative is
+    paid or credited; 0.00 for entries that do not change what is owed (a deposit held,
+    prepaid credit applied to a bill).
 
-    Entries are never edited or deleted; a mistake is corrected by an adjustment.
+    Entries are never edited or deleted; a mistake is corrected by a ``reversal`` (the exact
+    negation of the entry, ``reverses_id``, with who and why) and a new entry.
     ``line_no`` numbers an account's entries in posting order (the ledger's line),
     which also orders entries posted in the same instant."""
 
@@ -107,10 +116,393 @@ class LedgerEntry(Base):
     posted_by: Mapped[str] = mapped_column(String(100))
     ref_type: Mapped[str | None] = mapped_column(String(30))
     ref_id: Mapped[str | None] = mapped_column(String(64))
+    #: why (a reversal, discount, write-off, refund or adjustment says why; who is ``posted_by``)
+    reason: Mapped[str | None] = mapped_column(String(400))
+    #: a ``reversal`` names the entry it cancels; an entry is reversed at most once
+    reverses_id: Mapped[str | None] = mapped_column(ID)
 
     __table_args__ = (
         UniqueConstraint("account_id", "line_no", name="uq_ledger_line"),
         # The same source (a bill, a payment, the account's opening balance) posts
         # one entry of a kind: the database refuses a second even under a race.
         UniqueConstraint("account_id", "kind", "ref_type", "ref_id", name="uq_ledger_ref"),
+        UniqueConstraint("reverses_id", name="uq_ledger_reverses"),
     )
+
+
+class Posting(Base):
+    """分录行: one line of a journal entry in double-entry form. ``amount`` is signed:
+    positive = debit (借), negative = credit (贷); the lines of an entry sum to zero.
+
+    Books (``domain/journal.py``): the unit's ``receivable`` (应收), ``prepaid`` (预收) and
+    ``deposit`` (押金/保证金), which carry ``account_id``; and the project's ``income:<item>``
+    (收入), ``cash`` (现金), ``card`` (刷卡), ``bank`` (银行存款), ``wechat`` / ``alipay``
+    (清算), ``opening`` (期初), ``discount`` (减免), ``write_off`` (核销) and ``adjustment``,
+    which carry it too so that every figure can be traced to its unit."""
+
+    __tablename__ = "postings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    account_id: Mapped[str] = mapped_column(ID)
+    book: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+
+    __table_args__ = (
+        Index("ix_postings_account_book", "account_id", "book"),
+        Index("ix_postings_project_book", "project_id", "book"),
+    )
+
+
+class NumberSequence(Base):
+    """A project's running numbers (receipts 收据号, bills 账单号, bank batches): the row is
+    locked while a number is taken, so numbers are sequential per project without gaps
+    from concurrent takers."""
+
+    __tablename__ = "number_sequences"
+
+    project_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeeItem(Base):
+    """收费项目: one item of a project's fee schedule.
+
+    ``method``: ``per_area_monthly`` (管理费: building area x price per m2 per month),
+    ``fixed_monthly`` (车位管理费: price per month), ``metered`` (水费: consumption read at
+    month end x tariff), ``per_area_once`` (装修垃圾外运费: area x price, once),
+    ``fixed_once`` (a one-off service at a price), ``deposit`` (装修保证金: held, refunded)."""
+
+    __tablename__ = "fee_items"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("project_id", "code", name="uq_fee_item_code"),)
+
+
+class FeePrice(Base):
+    """收费标准: the price of an item for units of one usage (``*``: every usage) from a date
+    on. Effective-dated and append-only: a change is a new row from its date; the bill line
+    names the row it used."""
+
+    __tablename__ = "fee_prices"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("fee_items.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    usage: Mapped[str] = mapped_column(String(20))
+    unit_price: Mapped[Decimal] = mapped_column(FixedDecimal(scale=4, precision=14))
+    effective_from: Mapped[date] = mapped_column(Date)
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    set_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(400), default="")
+
+    __table_args__ = (UniqueConstraint("item_id", "usage", "effective_from", name="uq_fee_price_from"),)
+
+
+class MeterReading(Base):
+    """抄表: a unit's meter read at the end of ``period`` (YYYY-MM); ``quantity`` =
+    ``reading`` - ``previous`` is billed on the next month's bill at the tariff."""
+
+    __tablename__ = "meter_readings"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"))
+    item_code: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(7))
+    previous: Mapped[Decimal] = mapped_column(FixedDecimal(scale=2, precision=12))
+    reading: Mapped[Decimal] = mapped_column(FixedDecimal(scale=2, precision=12))
+    quantity: Mapped[Decimal] = mapped_column(FixedDecimal(scale=2, precision=12))
+    read_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(80))          # entered | import:<file sha256 prefix>
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (UniqueConstraint("account_id", "item_code", "period", name="uq_meter_reading"),)
+
+
+class Bill(Base):
+    """账单: what a unit is asked to pay by a due date -- the month's bill, a one-off charge
+    (a paid repair, the renovation garbage fee), the opening balance carried over, a late fee.
+
+    Its charge is one journal entry (``entry_id``); credits settle it through
+    :class:`Allocation` rows, oldest bill first. ``allocated`` and ``settled_at`` keep the
+    allocations' sum for fast reads (the dunning sweep); the allocations are the record."""
+
+    __tablename__ = "bills"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"))
+    household_id: Mapped[str | None] = mapped_column(ID)
+    number: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))             # monthly | one_off | opening | late_fee
+    period: Mapped[str | None] = mapped_column(String(7))    # YYYY-MM (monthly bills)
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(MoneyType())
+    allocated: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: what the bill is for: (``month``, ``2026-12``), (``repair_charge``, charge id), ...
+    source_type: Mapped[str] = mapped_column(String(30))
+    source_id: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[str | None] = mapped_column(ID)
+    run_id: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+    #: when the bill's notice was requested from notify (the 5th)
+    notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        # one bill per source: the month's bill of an account exists once, however often a run goes
+        UniqueConstraint("account_id", "source_type", "source_id", name="uq_bill_source"),
+        UniqueConstraint("project_id", "number", name="uq_bill_number"),
+        Index("ix_bills_open", "account_id", "settled_at", "due_on"),
+        Index("ix_bills_project_period", "project_id", "period"),
+    )
+
+
+class BillLine(Base):
+    """账单明细: one item of a bill, computed exactly and rounded half-up at the fen, with the
+    price it used (``price_id``, ``unit_price``, ``price_from``)."""
+
+    __tablename__ = "bill_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(40))
+    item_name: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[Decimal] = mapped_column(FixedDecimal(scale=2, precision=12))
+    quantity_unit: Mapped[str] = mapped_column(String(20))    # m2 | month | m3 | item
+    unit_price: Mapped[Decimal] = mapped_column(FixedDecimal(scale=4, precision=14))
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    price_id: Mapped[str | None] = mapped_column(ID)
+    price_from: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Allocation(Base):
+    """核销: part of a credit (a payment, prepaid credit applied, a discount, a write-off)
+    settling a bill; a reversal's allocations are negative."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ID)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BillRun(Base):
+    """月度计费: a project's bills for one month, computed by a job (or ``./wuye billing run``)
+    in chunks; its progress is what ``GET .../bill-runs/{month}`` shows."""
+
+    __tablename__ = "bill_runs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    period: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(20))          # running | done | failed
+    total: Mapped[int] = mapped_column(Integer, default=0)   # accounts to bill when it started
+    billed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # nothing to charge (no price, vacant rule)
+    amount: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_by: Mapped[str] = mapped_column(String(100))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("project_id", "period", name="uq_bill_run_period"),)
+
+
+class Payment(Base):
+    """收款: money received for a unit -- cash or card at the front desk, a bank transfer, a
+    WeChat Pay / Alipay payment (``reference``: the provider's trade number), a bank
+    collection (托收). ``status`` ``pending`` while an online payment awaits the provider."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"), index=True)
+    household_id: Mapped[str | None] = mapped_column(ID)
+    method: Mapped[str] = mapped_column(String(20))   # cash | card | transfer | wechat | alipay | bank_debit
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    purpose: Mapped[str] = mapped_column(String(20), default="fees")   # fees | deposit
+    reference: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))   # pending | received | failed | reversed
+    payer_name: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    entry_id: Mapped[str | None] = mapped_column(ID)
+    receipt_id: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    failure: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (UniqueConstraint("method", "reference", name="uq_payment_reference"),)
+
+
+class Receipt(Base):
+    """收据: numbered per project without gaps (``seq``); a voided receipt stays, marked void
+    with who and why."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(40))
+    payment_id: Mapped[str | None] = mapped_column(ID)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    payer_name: Mapped[str | None] = mapped_column(String(100))
+    #: what it was for, as printed: JSON list of {"bill": number, "item": name, "amount": "..."}
+    lines: Mapped[str] = mapped_column(Text, default="[]")
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    issued_by: Mapped[str] = mapped_column(String(100))
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    voided_by: Mapped[str | None] = mapped_column(String(100))
+    void_reason: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (UniqueConstraint("project_id", "seq", name="uq_receipt_seq"),)
+
+
+class Deposit(Base):
+    """押金/保证金 held for a unit (the renovation deposit): held by a payment, refunded (in
+    full or part) through an approved :class:`Refund`."""
+
+    __tablename__ = "deposits"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))          # renovation | ...
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    refunded: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
+    status: Mapped[str] = mapped_column(String(20))           # held | refunded
+    payment_id: Mapped[str | None] = mapped_column(ID)
+    held_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    held_by: Mapped[str] = mapped_column(String(100))
+
+
+class Refund(Base):
+    """退款: a refund of prepaid credit (overpayment) or of a deposit, requested by one person
+    and approved by another (finance or the centre manager), then paid out."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))             # overpayment | deposit
+    deposit_id: Mapped[str | None] = mapped_column(ID)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    method: Mapped[str] = mapped_column(String(20))           # cash | transfer | original
+    reason: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(20))           # requested | approved | rejected | paid
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    requested_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decision_note: Mapped[str | None] = mapped_column(String(400))
+    entry_id: Mapped[str | None] = mapped_column(ID)
+
+
+class DebitMandate(Base):
+    """托收协议: the household's authority to collect the unit's fees from a bank account."""
+
+    __tablename__ = "debit_mandates"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"), index=True)
+    bank_name: Mapped[str] = mapped_column(String(100))
+    holder_name: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(String(40))
+    signed_on: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class BankBatch(Base):
+    """托收批次: one collection file sent to the bank (the 10th; after the 20th)."""
+
+    __tablename__ = "bank_batches"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(7))
+    round: Mapped[int] = mapped_column(Integer)               # 1: the 10th, 2: after the 20th
+    collect_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))           # open | settled
+    item_count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[Decimal] = mapped_column(MoneyType())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("project_id", "period", "round", name="uq_bank_batch_round"),)
+
+
+class BankBatchItem(Base):
+    """One account's line in a collection file and what the bank answered."""
+
+    __tablename__ = "bank_batch_items"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("bank_batches.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"))
+    mandate_id: Mapped[str] = mapped_column(ID)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    status: Mapped[str] = mapped_column(String(20))           # sent | paid | failed
+    reason: Mapped[str | None] = mapped_column(String(200))
+    payment_id: Mapped[str | None] = mapped_column(ID)
+    result_id: Mapped[str | None] = mapped_column(ID)
+
+    __table_args__ = (UniqueConstraint("batch_id", "account_id", name="uq_bank_batch_account"),)
+
+
+class BankResultImport(Base):
+    """A bank result file imported into a batch; the same file twice records nothing new."""
+
+    __tablename__ = "bank_result_imports"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("bank_batches.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    imported_by: Mapped[str] = mapped_column(String(100))
+    rows: Mapped[int] = mapped_column(Integer)
+    paid: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("batch_id", "sha256", name="uq_bank_result_file"),)

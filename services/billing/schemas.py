@@ -87,6 +87,8 @@ class UnitChangedIn(Schema):
     label = fields.String(required=True)
     building_area = fields.Decimal(required=True, places=2, rounding=ROUND_HALF_UP,
                                    validate=validate.Range(min=0))
+    #: archive's unit usage; an unknown one is kept as it came (no price matches it)
+    usage = fields.String(load_default="residential", validate=validate.Length(min=1, max=20))
     version = fields.Integer(required=True)
 
 

@@ -5,21 +5,29 @@ from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.work import Work
 from kernel.entrypoints import event_handler, rpc
+from kernel.jobs import JobRunner
 from kernel.messaging import Event
+from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import accounts, copies, ledger
+from .domain import accounts, copies, ledger, settings
 from .events import CONTRACT, AccountSnapshot
 from .models import Base
 
+#: billing's scheduled jobs (kernel.jobs): ``{kind: fn(work, job)}``; periodic kinds in ``PERIODIC``
+JOB_HANDLERS: dict = {}
+PERIODIC: dict = {}
 
-class BillingService:
+
+class BillingService(SettingsRpcs):
     name = "billing"
+    settings_rules = settings          # get_settings / set_setting / settings_history
 
     db = Database(Base)
     clock = ClockProvider()
-    work = UnitOfWork(CONTRACT)
+    work = UnitOfWork(CONTRACT, settings=settings.SETTINGS)
+    jobs = JobRunner(CONTRACT, JOB_HANDLERS, every=PERIODIC, settings=settings.SETTINGS)
 
 
     @rpc

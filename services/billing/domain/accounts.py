@@ -35,7 +35,7 @@ def apply_unit(work: Work, data: dict) -> tuple[FeeAccount, str]:
         account = FeeAccount(
             id=str(uuid.uuid4()), group_id=data["group_id"], project_id=data["project_id"],
             unit_id=data["unit_id"], unit_label=data["label"], building_area=data["building_area"],
-            opened_at=work.clock.now(), unit_version=data["version"])
+            usage=data["usage"], opened_at=work.clock.now(), unit_version=data["version"])
         work.session.add(account)
         work.session.flush()
         refresh_payer(work.session, account)
@@ -44,6 +44,7 @@ def apply_unit(work: Work, data: dict) -> tuple[FeeAccount, str]:
         return account, "stale"
     account.unit_label = data["label"]
     account.building_area = data["building_area"]
+    account.usage = data["usage"]
     account.unit_version = data["version"]
     return account, "updated"
 

@@ -1,19 +1,18 @@
 """The ledger (台账) of a fee account -- the seed of the arrears ledger (欠费台账).
 
-Every posting goes through :func:`post_entry`: it takes the account's row lock,
-numbers the entry, and records ``account.balance_changed`` through the outbox in
-the same transaction, so archive's payment summary (缴费情况) follows every
-change and never hears of one that did not commit.
+Every posting goes through the journal (``journal.post``, double-entry): it takes the
+account's row lock, numbers the entry, and records ``account.balance_changed`` through
+the outbox in the same transaction, so archive's payment summary (缴费情况) follows
+every change and never hears of one that did not commit. This module holds the opening
+balance carried over and the charges other services send (a paid repair).
 """
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.clock import DEFAULT_TZ
@@ -23,8 +22,10 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import AsOfInFuture, DuplicatePosting, OpeningBalanceExists
-from ..models import ENTRY_KINDS, FeeAccount, LedgerEntry, Project
-from .accounts import account_view, find_account, get_account, record_balance_changed
+from ..models import FeeAccount, LedgerEntry, Project
+from . import journal, settings as billing_settings
+from .accounts import account_view, find_account, get_account
+from .journal import lock_account
 
 #: who may carry a balance over into billing (财务, 服务中心经理, the group's admin)
 OPENING_BALANCE_ROLES = (Role.FINANCE, Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
@@ -35,40 +36,6 @@ def balance_due(session: Session, account: FeeAccount) -> Decimal:
     total = session.scalar(select(func.sum(LedgerEntry.amount))
                            .where(LedgerEntry.account_id == account.id))
     return money(total) if total is not None else ZERO
-
-
-def lock_account(session: Session, account: FeeAccount) -> FeeAccount:
-    """Serialise postings to one account (PostgreSQL row lock; SQLite has one
-    writer anyway), so line numbers and the balance each event carries follow
-    the commit order."""
-    return session.scalars(select(FeeAccount).where(FeeAccount.id == account.id)
-                           .with_for_update().execution_options(populate_existing=True)).one()
-
-
-def post_entry(work: Work, account: FeeAccount, *, kind: str, amount, description: str,
-               occurred_on: date, ref_type: str | None = None,
-               ref_id: str | None = None) -> LedgerEntry:
-    """Post one signed entry (positive = owed, negative = paid/credit) and record
-    ``account.balance_changed``. The caller has checked scope and roles."""
-    if kind not in ENTRY_KINDS:
-        raise ValueError(f"unknown ledger entry kind {kind!r}")
-    session = work.session
-    account = lock_account(session, account)
-    last_line = session.scalar(select(func.max(LedgerEntry.line_no))
-                               .where(LedgerEntry.account_id == account.id))
-    entry = LedgerEntry(
-        id=str(uuid.uuid4()), account_id=account.id, group_id=account.group_id,
-        project_id=account.project_id, line_no=(last_line or 0) + 1, kind=kind,
-        amount=money(amount), description=description, occurred_on=occurred_on,
-        posted_at=work.clock.now(), posted_by=work.caller.user_id, ref_type=ref_type, ref_id=ref_id)
-    session.add(entry)
-    try:
-        session.flush()
-    except IntegrityError:
-        # the unit of work is rolled back as this error leaves the worker
-        raise DuplicatePosting(f"{kind} for {ref_type} {ref_id} is already posted") from None
-    record_balance_changed(work, account, cause=kind, entry_id=entry.id, as_of=entry.posted_at)
-    return entry
 
 
 def list_entries(work: Work, unit_id: str, limit: int = 50, offset: int = 0) -> list[LedgerEntry]:
@@ -100,10 +67,27 @@ def record_opening_balance(work: Work, data: dict) -> dict:
         raise OpeningBalanceExists(f"unit {account.unit_label} already has an opening balance; "
                                    "post an adjustment instead")
     note = data.get("note") or ""
+    description = f"期初余额 {note}".strip()
+    amount = money(data["amount"])
     try:
-        post_entry(work, account, kind="opening_balance", amount=data["amount"],
-                   description=f"期初余额 {note}".strip(), occurred_on=data["as_of"],
-                   ref_type="opening_balance", ref_id=account.id)
+        if amount > ZERO:
+            # owed: a bill like any other, so payments settle it oldest first
+            journal.issue_bill(
+                work, account, kind="opening", entry_kind="opening_balance", description=description,
+                lines=[{"item_code": "opening", "item_name": "期初欠费", "quantity": Decimal("1"),
+                        "quantity_unit": "item", "unit_price": amount, "amount": amount, "book": "opening",
+                        "detail": note[:200]}],
+                issued_on=data["as_of"], due_on=data["as_of"], source_type="opening_balance",
+                source_id=account.id)
+        elif amount < ZERO:
+            # prepaid credit (预存), applied to the account's bills as they come
+            entry = journal.post(work, account, kind="opening_balance", lines=[("opening", -amount), ("prepaid", amount)],
+                                 description=description, occurred_on=data["as_of"], ref_type="opening_balance",
+                                 ref_id=account.id, publish=False)
+            last = journal.apply_credit(work, account, occurred_on=data["as_of"], publish=False) or entry
+            journal.publish_balance(work, account, cause=last.kind, entry_id=last.id)
+        else:
+            raise InvalidInput("an opening balance of 0.00 records nothing", code="invalid_amount")
     except DuplicatePosting:
         raise OpeningBalanceExists(f"unit {account.unit_label} already has an opening balance") from None
     return account_view(work.session, account)
@@ -142,9 +126,17 @@ def post_repair_charge(work: Work, data: dict) -> LedgerEntry | None:
     description = f"有偿维修 {data['number']}: {names}"[:400]
     project = work.session.get(Project, account.project_id)
     occurred_on = data["posted_at"].astimezone(ZoneInfo(project.timezone if project else DEFAULT_TZ)).date()
+    lines = [{"item_code": "repair", "item_name": f"有偿维修 {line['name']}"[:100],
+              "quantity": line["quantity"], "quantity_unit": line["unit"][:20], "unit_price": line["unit_price"],
+              "amount": line["amount"], "detail": f"{data['number']} {line['code']}"[:200]}
+             for line in data["lines"]]
     try:
-        return post_entry(work, account, kind="charge", amount=data["total"], description=description,
-                          occurred_on=occurred_on, ref_type=REPAIR_CHARGE, ref_id=data["charge_id"])
+        bill = journal.issue_bill(
+            work, account, kind="one_off", entry_kind="charge", lines=lines,
+            description=description, issued_on=occurred_on,
+            due_on=billing_settings.next_due_date(work.settings.values(account.project_id), occurred_on),
+            source_type=REPAIR_CHARGE, source_id=data["charge_id"])
     except DuplicatePosting:
         # posted by a concurrent copy after all: the retry finds it and posts nothing
         raise RetryableError(f"charge {data['charge_id']} was posted concurrently") from None
+    return work.session.get(LedgerEntry, bill.entry_id)

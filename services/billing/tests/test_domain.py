@@ -8,11 +8,9 @@ from marshmallow import ValidationError
 from kernel.clock import ManualClock
 from kernel.errors import Forbidden, NotFound, RetryableError
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident, staff
-from kernel.work import Work
+from kernel.testing import domain_session, outbox_events, resident, staff
 from services.billing import schemas
-from services.billing.domain import accounts, copies, ledger
-from services.billing.events import CONTRACT
+from services.billing.domain import accounts, copies, journal, ledger
 from services.billing.exceptions import AccountNotFound, AsOfInFuture, OpeningBalanceExists
 from services.billing.models import Base, FeeAccount, LedgerEntry, OutboxMessage, Project
 
@@ -32,8 +30,7 @@ def clock():
     return ManualClock("2026-11-24T09:00:00+08:00")
 
 
-def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+from .support import work  # noqa: E402  (billing's settings catalogue)
 
 
 def unit_snapshot(unit_id="u1", version=1, area="89.37", label="1栋-0101", project_id="p1", group_id=G):
@@ -195,7 +192,7 @@ def test_only_the_platform_applies_registry_snapshots(session, clock, estate):
 
 def test_consumer_schemas_ignore_fields_billing_does_not_read(session):
     data = unit_snapshot()
-    assert set(data) == {"unit_id", "group_id", "project_id", "label", "building_area", "version"}
+    assert set(data) == {"unit_id", "group_id", "project_id", "label", "building_area", "usage", "version"}
     assert isinstance(data["building_area"], Decimal)
 
 
@@ -240,12 +237,19 @@ def test_event_is_recorded_with_string_amounts(session, clock, estate):
     assert event["data"]["version"] == account_of(session, "u1").version >= 1
 
 
+def post(w, account, *, kind, amount, description, occurred_on, other="income:management"):
+    """One journal entry changing the balance by ``amount`` (receivable against ``other``)."""
+    amount = Decimal(amount)
+    return journal.post(w, account, kind=kind, lines=[("receivable", amount), (other, -amount)],
+                        description=description, occurred_on=occurred_on)
+
+
 def test_every_published_change_of_an_account_grows_its_version(session, clock, estate):
     w = work(session, clock, FINANCE)
     account = account_of(session, "u1")
     before = account.version
-    ledger.post_entry(w, account, kind="charge", amount="1.00", description="", occurred_on=date(2026, 11, 1))
-    ledger.post_entry(w, account, kind="charge", amount="2.00", description="", occurred_on=date(2026, 11, 1))
+    post(w, account, kind="charge", amount="1.00", description="", occurred_on=date(2026, 11, 1))
+    post(w, account, kind="charge", amount="2.00", description="", occurred_on=date(2026, 11, 1))
     versions = [e["data"]["version"] for e in outbox_events(session, Base)
                 if e["type"] == "account.balance_changed"]
     assert versions[-2:] == [before + 1, before + 2]
@@ -256,11 +260,11 @@ def test_signed_sums_are_exact_to_the_fen(session, clock, estate):
     w = work(session, clock, FINANCE)
     account = account_of(session, "u1")
     for _ in range(10):                                  # 10 x 0.1 is 1.00, not 0.9999999
-        ledger.post_entry(w, account, kind="charge", amount=Decimal("0.10"), description="水费",
+        post(w, account, kind="charge", amount=Decimal("0.10"), description="水费",
                           occurred_on=date(2026, 11, 1))
-    ledger.post_entry(w, account, kind="charge", amount="0.20", description="", occurred_on=date(2026, 11, 1))
+    post(w, account, kind="charge", amount="0.20", description="", occurred_on=date(2026, 11, 1))
     assert ledger.balance_due(session, account) == Decimal("1.20")
-    ledger.post_entry(w, account, kind="payment", amount="-1.30", description="微信支付",
+    post(w, account, kind="payment", amount="-1.30", description="微信支付",
                       occurred_on=date(2026, 11, 2))
     v = view(session, clock)
     assert v["balance_due"] == Decimal("-0.10") and str(v["balance_due"]) == "-0.10"
@@ -277,7 +281,7 @@ def test_sums_are_exact_on_both_databases(db_url, clock):
         accounts.apply_unit(w, unit_snapshot(area="0.30"))
         account = account_of(session, "u1")
         for amount in ["0.10", "0.20", "999999999.99", "-999999999.99", "-0.01"]:
-            ledger.post_entry(w, account, kind="adjustment", amount=amount, description="",
+            post(w, account, kind="adjustment", amount=amount, description="",
                               occurred_on=date(2026, 11, 24))
         session.commit()
         assert ledger.balance_due(session, account) == Decimal("0.29")
@@ -374,7 +378,7 @@ def test_entries_are_listed_newest_first_and_paged(session, clock, estate):
     account = account_of(session, "u1")
     for i, amount in enumerate(["1.00", "2.00", "3.00"]):
         clock.advance(timedelta(hours=1))
-        ledger.post_entry(w, account, kind="charge", amount=amount, description=f"#{i}",
+        post(w, account, kind="charge", amount=amount, description=f"#{i}",
                           occurred_on=date(2026, 11, 24))
     me = work(session, clock, resident(G, ["u1"]))
     assert [e.amount for e in ledger.list_entries(me, "u1")] == [
@@ -390,7 +394,7 @@ def test_entries_posted_in_the_same_instant_keep_their_order(session, clock, est
     w = work(session, clock, FINANCE)
     account = account_of(session, "u1")
     for i in range(5):
-        ledger.post_entry(w, account, kind="charge", amount="1", description=str(i),
+        post(w, account, kind="charge", amount="1", description=str(i),
                           occurred_on=date(2026, 11, 24))
     assert [e.description for e in ledger.list_entries(w, "u1")] == ["4", "3", "2", "1", "0"]
 

@@ -9,12 +9,12 @@ from marshmallow import ValidationError
 from kernel.clock import ManualClock
 from kernel.errors import InvalidInput, RetryableError
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, domain_session, outbox_events
-from kernel.work import Work
+from kernel.testing import domain_session, outbox_events
 from services.billing import schemas
 from services.billing.domain import accounts, copies, ledger
-from services.billing.events import CONTRACT
 from services.billing.models import Base, LedgerEntry
+
+from . import support
 
 G = "group-1"
 PLATFORM = Caller.system(G, "billing")
@@ -32,7 +32,7 @@ def clock():
 
 
 def work(session, clock):
-    return Work.build(session, clock, PLATFORM, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+    return support.work(session, clock, PLATFORM)
 
 
 @pytest.fixture
