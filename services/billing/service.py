@@ -11,13 +11,13 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import accounts, copies, ledger, settings
+from .domain import accounts, copies, cycle, ledger, settings
 from .events import CONTRACT, AccountSnapshot
 from .models import Base
 
 #: billing's scheduled jobs (kernel.jobs): ``{kind: fn(work, job)}``; periodic kinds in ``PERIODIC``
-JOB_HANDLERS: dict = {}
-PERIODIC: dict = {}
+JOB_HANDLERS: dict = {cycle.SWEEP: cycle.run_sweep}
+PERIODIC: dict = {cycle.SWEEP: cycle.SWEEP_EVERY}
 
 
 class BillingService(SettingsRpcs):
