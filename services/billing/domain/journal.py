@@ -188,7 +188,9 @@ def post(work: Work, account: FeeAccount, *, kind: str, lines, description: str,
 def publish_balance(work: Work, account: FeeAccount, *, cause: str, entry_id: str | None) -> None:
     """``account.balance_changed`` with the account as it now stands."""
     from .accounts import record_balance_changed
-    record_balance_changed(work, account, cause=cause, entry_id=entry_id, as_of=work.clock.now())
+    entry = work.session.get(LedgerEntry, entry_id) if entry_id else None
+    record_balance_changed(work, account, cause=cause, entry_id=entry_id,
+                           as_of=entry.posted_at if entry is not None else work.clock.now())
 
 
 def postings_of(session: Session, entry_id: str) -> list[Line]:
