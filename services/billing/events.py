@@ -4,6 +4,9 @@
 |--------------------------|----------------------------------------------|-------------|
 | account.balance_changed  | anything posted to a unit's fee account, or the account's household changed | archive, gateway |
 | setting.changed          | a project setting of billing changed (kernel.settings) | -- (audit) |
+| bill.notice_due          | a bill's notice is due (the 5th; a one-off bill when issued) | notify |
+| bill.reminder_due        | N days before a bill's due date (cash payers) or a bank collection (mandates) | notify |
+| receipt.issued           | a receipt was issued for a payment | notify |
 
 ``balance_due`` is the signed balance of the unit's fee account in yuan, as a
 string: positive = the household owes (欠费), negative = prepaid credit (预存).
@@ -23,6 +26,9 @@ from kernel.settings import SETTING_CHANGED, SettingChanged
 from .models import ENTRY_KINDS
 
 BALANCE_CHANGED = "account.balance_changed"
+BILL_NOTICE_DUE = "bill.notice_due"
+BILL_REMINDER_DUE = "bill.reminder_due"
+RECEIPT_ISSUED = "receipt.issued"
 
 
 class AccountSnapshot(Schema):
@@ -44,6 +50,14 @@ class AccountSnapshot(Schema):
     opening_balance = Money()
     entry_count = fields.Integer()
     last_posted_at = fields.AwareDateTime(allow_none=True)
+    usage = fields.String()
+    #: on bills not yet settled (应收); the prepaid credit (预收); deposits held (押金)
+    receivable = Money()
+    credit = Money()
+    deposits_held = Money()
+    #: how many bills are open and the oldest one's due date (overdue when before today)
+    open_bills = fields.Integer()
+    oldest_due_on = fields.Date(allow_none=True)
 
 
 class BalanceChanged(AccountSnapshot):
@@ -51,5 +65,50 @@ class BalanceChanged(AccountSnapshot):
     entry_id = fields.String(required=True, allow_none=True)
 
 
-CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged},
-                         optional_subscribers=frozenset({SETTING_CHANGED}))
+class BillNotice(Schema):
+    """What notify needs to tell a household about one bill -- platform values only (numbers,
+    dates, amounts, the unit's label): nothing a resident typed. ``pays_by`` ``cash`` (at the desk
+    or online) or ``bank_debit`` (a debit mandate: the bank collects on ``collect_on``)."""
+    bill_id = fields.String(required=True)
+    number = fields.String(required=True)
+    account_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    period = fields.String(allow_none=True)
+    total = Money(required=True)
+    outstanding = Money(required=True)
+    due_on = fields.Date(required=True)
+    pays_by = fields.String(required=True, validate=validate.OneOf(["cash", "bank_debit"]))
+    collect_on = fields.Date(allow_none=True)
+
+
+class BillReminder(BillNotice):
+    """``bill.reminder_due``: ``kind`` ``before_due`` (N days before the due date, cash payers) or
+    ``before_debit`` (N days before a bank collection, households with a mandate)."""
+    kind = fields.String(required=True, validate=validate.OneOf(["before_due", "before_debit"]))
+    days_before = fields.Integer(required=True)
+
+
+class ReceiptIssued(Schema):
+    """``receipt.issued``: a receipt (收据) after a payment -- for the household's receipt message."""
+    receipt_id = fields.String(required=True)
+    number = fields.String(required=True)
+    account_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    amount = Money(required=True)
+    method = fields.String(required=True)
+    issued_at = fields.AwareDateTime(required=True)
+
+
+CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged,
+                                    BILL_NOTICE_DUE: BillNotice, BILL_REMINDER_DUE: BillReminder,
+                                    RECEIPT_ISSUED: ReceiptIssued},
+                         optional_subscribers=frozenset({SETTING_CHANGED, BILL_NOTICE_DUE, BILL_REMINDER_DUE,
+                                                         RECEIPT_ISSUED}))
