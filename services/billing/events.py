@@ -110,5 +110,6 @@ class ReceiptIssued(Schema):
 CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged,
                                     BILL_NOTICE_DUE: BillNotice, BILL_REMINDER_DUE: BillReminder,
                                     RECEIPT_ISSUED: ReceiptIssued},
-                         optional_subscribers=frozenset({SETTING_CHANGED, BILL_NOTICE_DUE, BILL_REMINDER_DUE,
-                                                         RECEIPT_ISSUED}))
+                         # bill.notice_due, bill.reminder_due, receipt.issued: notify subscribes (bank),
+                         # so they are published ``mandatory`` -- kept while no queue is bound
+                         optional_subscribers=frozenset({SETTING_CHANGED}))

@@ -23,9 +23,10 @@ def work(session, clock, caller) -> Work:
 def job_executor(Session, clock, handlers=None):
     """billing's job runner as the service builds it (kernel.jobs, its settings catalogue)."""
     from kernel.jobs import JobExecutor
-    from services.billing.service import JOB_HANDLERS
-    return JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, dict(handlers or JOB_HANDLERS),
-                       service="billing", settings=settings.SETTINGS)
+    from services.billing.service import JOB_HANDLERS, PERIODIC
+    handlers = dict(handlers or JOB_HANDLERS)
+    return JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, handlers, service="billing",
+                       settings=settings.SETTINGS, every={k: v for k, v in PERIODIC.items() if k in handlers})
 
 
 def add_project(w: Work, project_id="p1", *, code="LH", name="绿湖花园", timezone="Asia/Shanghai", version=1,
@@ -56,3 +57,18 @@ def move_in(w: Work, unit_id="u1", *, household_id=None, owner="张伟", moved_i
 
 def amounts(*values) -> list[Decimal]:
     return [Decimal(v) for v in values]
+
+
+# -- bank: a month's bill without a fee schedule (bank collection and reminder tests) -----------
+
+def add_bill(w: Work, account: FeeAccount, amount="100.00", *, period="2026-12", issued_on="2026-12-01",
+             due_on="2026-12-15", source_id=None):
+    """One bill of ``amount`` (a management-fee line) through ``journal.issue_bill``."""
+    from datetime import date
+    from services.billing.domain import journal
+    return journal.issue_bill(
+        w, account, kind="monthly", entry_kind="charge", period=period, issued_on=date.fromisoformat(issued_on),
+        due_on=date.fromisoformat(due_on), source_type="month", source_id=source_id or period,
+        description=f"{period} 物业管理费",
+        lines=[dict(item_code="management", item_name="物业管理费", quantity=Decimal("1.00"), quantity_unit="month",
+                    unit_price=Decimal(amount), amount=Decimal(amount))])
