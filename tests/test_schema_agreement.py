@@ -38,6 +38,13 @@ FORWARDED = {
     gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
     gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
     gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
+    # bank collection (bank)
+    gw.DebitMandateIn: (billing.DebitMandateIn, {"unit_id"}),
+    gw.MandateCancelIn: (billing.MandateCancelIn, {"unit_id", "mandate_id"}),
+    gw.MandateAccountQuery: (billing.MandateAccountRead, {"unit_id", "mandate_id"}),
+    gw.BankBatchIn: (billing.BankBatchIn, {"project_id"}),
+    gw.BankBatchQuery: (billing.BankBatchQuery, {"project_id"}),
+    gw.BankResultFileIn: (billing.BankResultFileIn, {"batch_id"}),
 }
 
 
@@ -97,6 +104,10 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.PriceItemIn, {"code": "SD-01", "name": "换阀芯", "unit": "个", "price": 35.5}),
     (gw.DutyEntryIn, {"category": "*", "technician_id": "eng", "technician_name": "林工", "weekdays": [1],
                       "starts": "08:00+08:00", "ends": "17:30"}),
+    (gw.DebitMandateIn, {"bank_name": "工行", "holder_name": "张伟", "bank_account": "6222 0212 345"}),
+    (gw.DebitMandateIn, {"bank_name": "工行", "holder_name": "张伟\n", "bank_account": "622202123456789"}),
+    (gw.BankBatchIn, {"period": "2026-12", "round": 3}),
+    (gw.BankResultFileIn, {"csv": "item_id,status\x00"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -148,3 +159,14 @@ def test_the_gateway_lists_the_revisits_words():
     assert gw.SATISFACTION == revisits.SATISFACTION
     assert gw.COMPLAINT_DEPARTMENTS == gw.DEPARTMENTS == sorted(complaint_sla.DEPARTMENTS)
     assert gw.REPAIR_CATEGORIES == tickets.CATEGORIES
+
+
+def test_the_gateway_shows_bank_batches_and_mandates_as_billing_dumps_them():
+    """Every field of a mandate, a batch with its items and a result import passes through (bank)."""
+    def names(schema):
+        return {n: sorted(f.inner.nested().fields) if isinstance(f, fields.List) else None
+                for n, f in schema().fields.items()}
+    for ours, theirs in ((gw.DebitMandateOut, billing.DebitMandateOut), (gw.BankBatchOut, billing.BankBatchOut),
+                         (gw.BankBatchDetailOut, billing.BankBatchDetailOut),
+                         (gw.BankResultImportOut, billing.BankResultImportOut)):
+        assert names(ours) == names(theirs), ours.__name__

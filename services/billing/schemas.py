@@ -261,6 +261,10 @@ class BankBatchOut(Schema):
     created_by = fields.String()
     #: create_bank_batch: whether this call made it (else it existed)
     created = fields.Boolean()
+
+
+class BankBatchDetailOut(BankBatchOut):
+    """One batch with its items (get_bank_batch)."""
     items = fields.List(fields.Nested(BankBatchItemOut))
 
 

@@ -128,7 +128,7 @@ class BillingService(SettingsRpcs):
     @rpc
     def get_bank_batch(self, batch_id):
         data = schemas.BankBatchRef().load({"batch_id": batch_id})
-        return schemas.BankBatchOut().dump(bank.get_batch(self.work(), data["batch_id"]))
+        return schemas.BankBatchDetailOut().dump(bank.get_batch(self.work(), data["batch_id"]))
 
     @rpc
     def create_bank_batch(self, project_id, data, idempotency_key=None):
