@@ -221,15 +221,19 @@ class SlaAlertIn(_Consumed):
 
 # -- billing's events (bank): what notify reads of them -----------------------------------------
 
-class BillNoticeIn(_Consumed):
-    """``bill.notice_due``: platform values only (numbers, dates, amounts, the unit's label)."""
-    bill_id = fields.String(required=True)
-    number = fields.String(required=True)
+class _ToHousehold(_Consumed):
+    """What every billing message names: the unit, its household, the project."""
     unit_id = fields.String(required=True)
     unit_label = fields.String(required=True)
     household_id = fields.String(allow_none=True, load_default=None)
     group_id = fields.String(required=True)
     project_id = fields.String(required=True)
+
+
+class BillNoticeIn(_ToHousehold):
+    """``bill.notice_due``: platform values only (numbers, dates, amounts, the unit's label)."""
+    bill_id = fields.String(required=True)
+    number = fields.String(required=True)
     period = fields.String(allow_none=True, load_default=None)
     outstanding = Money(required=True)
     due_on = fields.Date(required=True)
@@ -242,13 +246,8 @@ class BillReminderIn(BillNoticeIn):
     kind = fields.String(required=True, validate=validate.OneOf(["before_due", "before_debit"]))
 
 
-class ReceiptIssuedIn(_Consumed):
+class ReceiptIssuedIn(_ToHousehold):
     """``receipt.issued``: a receipt after a payment."""
     receipt_id = fields.String(required=True)
     number = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    unit_label = fields.String(required=True)
-    household_id = fields.String(allow_none=True, load_default=None)
-    group_id = fields.String(required=True)
-    project_id = fields.String(required=True)
     amount = Money(required=True)
