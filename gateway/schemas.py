@@ -1313,22 +1313,28 @@ class BankBatchOut(Out):
     created = fields.Boolean(metadata={"description": "made by this request (else it existed)"})
 
 
-class BankBatchDetailOut(BankBatchOut):
-    """A batch with its items."""
-    items = fields.List(fields.Nested(BankBatchItemOut))
-
-
 class BankResultImportOut(Out):
+    """A bank result file taken for a batch: checked whole, then recorded -- its first 100 rows at once,
+    the rest by jobs (``status`` applying until ``applied`` reaches ``rows``, then done)."""
     id = fields.String()
     batch_id = fields.String()
     batch_number = fields.String()
     sha256 = fields.String()
     imported_at = DT()
     imported_by = fields.String()
+    status = fields.String(metadata={"description": "applying | done"})
     rows = fields.Integer()
+    applied = fields.Integer()
     paid = fields.Integer()
     failed = fields.Integer()
     unchanged = fields.Integer()
+    finished_at = DT(allow_none=True)
     repeated = fields.Boolean(metadata={"description": "the same file again: nothing recorded; the first "
                                                       "import's answer"})
     batch_status = fields.String()
+
+
+class BankBatchDetailOut(BankBatchOut):
+    """A batch with its items and the bank's result files."""
+    items = fields.List(fields.Nested(BankBatchItemOut))
+    imports = fields.List(fields.Nested(BankResultImportOut))

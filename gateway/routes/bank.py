@@ -21,8 +21,10 @@ RESULTS_DOC = (
     "item_id (or batch_number and line_no), status paid|failed, amount (collected: the item's amount, or "
     "0.00/empty when failed), bank_reference, reason; an optional last row TOTAL,<rows>,<sum>. Any wrong "
     "row refuses the whole file (400 bank_file_refused, details.errors per line) and records nothing. "
-    "Paid items are recorded once each (payment, receipt); the same file again records nothing and "
-    "answers the first import (repeated: true); an item already answered the same way is unchanged.")
+    "Paid items are recorded once each (payment, receipt); the first 100 rows in this request, the rest by "
+    "jobs right after (status applying until applied = rows; GET the batch to follow). The same file again "
+    "records nothing and answers the first import (repeated: true); another file waits until the last one is "
+    "done (409 import_in_progress); an item already answered the same way counts as unchanged.")
 
 
 def result_file(request) -> dict:

@@ -65,6 +65,12 @@ class PeriodNotOpen(RuleViolation):
     default_code = "period_not_open"
 
 
+class ImportInProgress(Conflict):
+    """The batch's previous result file is still being recorded (its jobs run)."""
+
+    default_code = "import_in_progress"
+
+
 class BankFileRefused(InvalidInput):
     """The bank's result file as a whole: nothing recorded; ``details.errors`` per line."""
 

@@ -513,7 +513,12 @@ class BankBatchItem(Base):
 
 
 class BankResultImport(Base):
-    """A bank result file imported into a batch; the same file twice records nothing new."""
+    """A bank result file imported into a batch; the same file twice records nothing new.
+
+    Checked whole when uploaded, then applied in chunks (``domain/bank.py``): ``answers`` keeps what
+    the file said of each item (JSON ``[item_id, status, bank_reference, reason]`` in file order --
+    nothing else of the file, no account number), ``applied`` how many are recorded, ``status``
+    ``applying`` until all are, then ``done``."""
 
     __tablename__ = "bank_result_imports"
 
@@ -526,6 +531,11 @@ class BankResultImport(Base):
     paid: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
+    # -- bank (0043) --
+    status: Mapped[str] = mapped_column(String(20), default="done", server_default="done")
+    answers: Mapped[str | None] = mapped_column(Text)
+    applied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("batch_id", "sha256", name="uq_bank_result_file"),)
 

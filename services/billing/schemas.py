@@ -263,16 +263,6 @@ class BankBatchOut(Schema):
     created = fields.Boolean()
 
 
-class BankBatchDetailOut(BankBatchOut):
-    """One batch with its items (get_bank_batch)."""
-    items = fields.List(fields.Nested(BankBatchItemOut))
-
-
-class BankFileOut(Schema):
-    filename = fields.String()
-    content = fields.String()
-
-
 class BankResultImportOut(Schema):
     id = fields.String()
     batch_id = fields.String()
@@ -280,10 +270,25 @@ class BankResultImportOut(Schema):
     sha256 = fields.String()
     imported_at = fields.AwareDateTime()
     imported_by = fields.String()
+    #: applying (the rows after the first ones are recorded by jobs) | done
+    status = fields.String()
     rows = fields.Integer()
+    applied = fields.Integer()
     paid = fields.Integer()
     failed = fields.Integer()
     unchanged = fields.Integer()
+    finished_at = fields.AwareDateTime(allow_none=True)
     #: the same file again: nothing recorded, the first import's answer
     repeated = fields.Boolean()
     batch_status = fields.String()
+
+
+class BankBatchDetailOut(BankBatchOut):
+    """One batch with its items and the bank's result files (get_bank_batch)."""
+    items = fields.List(fields.Nested(BankBatchItemOut))
+    imports = fields.List(fields.Nested(BankResultImportOut))
+
+
+class BankFileOut(Schema):
+    filename = fields.String()
+    content = fields.String()

@@ -20,8 +20,8 @@ from .models import Base
 JOB_HANDLERS: dict = {cycle.SWEEP: cycle.run_sweep}
 PERIODIC: dict = {cycle.SWEEP: cycle.SWEEP_EVERY}
 # -- bank: the collection rounds (cycle steps) and the payment reminders' sweep and day jobs --
-JOB_HANDLERS.update({bank.KIND: bank.on_collect_job, reminders.SWEEP: reminders.run_sweep,
-                     reminders.KIND: reminders.run_day})
+JOB_HANDLERS.update({bank.KIND: bank.on_collect_job, bank.RESULTS_KIND: bank.on_results_job,
+                     reminders.SWEEP: reminders.run_sweep, reminders.KIND: reminders.run_day})
 PERIODIC.update({reminders.SWEEP: reminders.SWEEP_EVERY})
 
 
@@ -146,5 +146,5 @@ class BillingService(SettingsRpcs):
     def import_bank_results(self, batch_id, data, idempotency_key=None):
         work = self.work()
         command = schemas.BankResultFileIn().load(dict(data, batch_id=batch_id))
-        return work.idempotent(idempotency_key, "import_bank_results", command, lambda: schemas
-                               .BankResultImportOut().dump(bank.import_results(work, command["batch_id"], command["csv"])))
+        return work.idempotent(idempotency_key, "import_bank_results", command, lambda: schemas.BankResultImportOut()
+                               .dump(bank.import_results(work, command["batch_id"], command["csv"])))

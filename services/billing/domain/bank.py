@@ -36,7 +36,12 @@ keys below, amounts as plain decimals with two places, a trailing control row
 
 **Import** is all or nothing: every row is checked first (an unknown item, another batch's, an
 amount that is not the item's, the same item twice, a bad status or amount, a wrong total) and any
-error refuses the whole file with the errors per line, recording nothing. Then each row moves its
+error refuses the whole file with the errors per line, recording nothing. A file that passes is
+taken (:class:`BankResultImport`, ``applying``) and its rows recorded in order -- the first
+:data:`APPLY_NOW` in the upload's own request, the rest by ``bank-results`` jobs of
+:data:`APPLY_PER_JOB` rows, each job one transaction naming the next (a large project's file does
+not outlast the request's time, and a crash redoes one chunk); the import is ``done`` when the last
+row is, and another file for the batch waits until then (409 ``import_in_progress``). Each row moves its
 item through :data:`ITEM_TRANSITIONS`: ``paid`` records the money once through
 ``payments.record_received`` (method ``bank_debit``, journal entry, payment, receipt,
 ``receipt.issued``; the payment's reference is the item's ``<batch>-<line>``, unique, so an item is
@@ -47,6 +52,7 @@ same way counts it ``unchanged``.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -65,7 +71,7 @@ from kernel.tenancy import Role
 from kernel.validators import bank_account_digits
 from kernel.work import Work
 
-from ..exceptions import (BankBatchNotFound, BankFileRefused, MandateCancelled, MandateExists,
+from ..exceptions import (BankBatchNotFound, BankFileRefused, ImportInProgress, MandateCancelled, MandateExists,
                           MandateNotFound, NoHousehold, PeriodNotOpen)
 from ..models import (BankBatch, BankBatchItem, BankResultImport, Bill, DebitMandate, FeeAccount,
                       Posting, Project)
@@ -85,6 +91,12 @@ BATCH_ROLES = (Role.FINANCE,)
 BATCH_READERS = (Role.FINANCE, Role.CENTRE_MANAGER)
 
 KIND = "bank-collect"
+#: the job recording the next rows of a result file (key ``<import id>:<rows applied>``)
+RESULTS_KIND = "bank-results"
+#: rows of a result file recorded in the upload's own request, and by each ``bank-results`` job after it
+#: (each paid row is a payment, a receipt and two events: about 10 ms on PostgreSQL)
+APPLY_NOW, APPLY_PER_JOB = 100, 500
+APPLYING, DONE = "applying", "done"
 #: the monthly cycle's two collection rounds (job keys ``<project>:<period>#1`` / ``#2``)
 ROUNDS = {1: cycle.register(cycle.Step(KIND, FIRST_COLLECTION_DAY, suffix="#1")),
           2: cycle.register(cycle.Step(KIND, SECOND_COLLECTION_DAY, suffix="#2"))}
@@ -406,7 +418,9 @@ def get_batch(work: Work, batch_id: str) -> dict:
               "bank_reference": item.bank_reference, "payment_id": item.payment_id,
               "answered_at": item.answered_at}
              for item, account, mandate in _items(work.session, batch)]
-    return dict(batch_view(work.session, batch), items=items)
+    imports = [import_view(r, batch) for r in work.session.scalars(
+        select(BankResultImport).where(BankResultImport.batch_id == batch.id).order_by(BankResultImport.imported_at))]
+    return dict(batch_view(work.session, batch), items=items, imports=imports)
 
 
 # -- the collection file ----------------------------------------------------------------------
@@ -510,62 +524,91 @@ def _parse(batch: BankBatch, by_id: dict[str, BankBatchItem], content: str) -> l
     return parsed
 
 
-def import_view(record: BankResultImport, batch: BankBatch, repeated: bool) -> dict:
+def import_view(record: BankResultImport, batch: BankBatch, repeated: bool = False) -> dict:
     return {"id": record.id, "batch_id": batch.id, "batch_number": batch.number, "sha256": record.sha256,
-            "imported_at": record.imported_at, "imported_by": record.imported_by, "rows": record.rows,
-            "paid": record.paid, "failed": record.failed, "unchanged": record.unchanged, "repeated": repeated,
+            "imported_at": record.imported_at, "imported_by": record.imported_by, "status": record.status,
+            "rows": record.rows, "applied": record.applied, "paid": record.paid, "failed": record.failed,
+            "unchanged": record.unchanged, "finished_at": record.finished_at, "repeated": repeated,
             "batch_status": batch.status}
 
 
+def _lock(session: Session, batch: BankBatch) -> BankBatch:
+    """One import of a batch at a time (PostgreSQL row lock; SQLite has one writer)."""
+    return session.scalars(select(BankBatch).where(BankBatch.id == batch.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
 def import_results(work: Work, batch_id: str, content: str) -> dict:
-    """Record the bank's result file for a batch (finance): all or nothing, once per file."""
-    batch = _batch(work, batch_id, BATCH_ROLES)
+    """Take the bank's result file for a batch (finance): checked whole (refused with nothing
+    recorded), once per file; its first :data:`APPLY_NOW` rows are recorded at once, the rest by
+    ``bank-results`` jobs of :data:`APPLY_PER_JOB` rows each (``status`` ``applying`` until then)."""
+    batch = _lock(work.session, _batch(work, batch_id, BATCH_ROLES))
     session = work.session
-    # one import of a batch at a time (PostgreSQL row lock; SQLite has one writer)
-    batch = session.scalars(select(BankBatch).where(BankBatch.id == batch.id).with_for_update()
-                            .execution_options(populate_existing=True)).one()
     sha256 = csvfile.fingerprint(content)
-    earlier = session.scalars(select(BankResultImport).where(BankResultImport.batch_id == batch.id,
-                                                             BankResultImport.sha256 == sha256)).first()
-    if earlier is not None:
-        return import_view(earlier, batch, repeated=True)
+    imports = {r.sha256: r for r in session.scalars(select(BankResultImport).where(
+        BankResultImport.batch_id == batch.id))}
+    if sha256 in imports:
+        return import_view(imports[sha256], batch, repeated=True)
+    if any(r.status == APPLYING for r in imports.values()):
+        raise ImportInProgress(f"the bank's last file for {batch.number} is still being recorded; "
+                               "send this one when it is done")
     items = {item.id: item for item in session.scalars(select(BankBatchItem).where(BankBatchItem.batch_id == batch.id))}
-    parsed = _parse(batch, items, content)
-    now = work.clock.now()
-    record = BankResultImport(id=str(uuid.uuid4()), batch_id=batch.id, sha256=sha256, imported_at=now,
-                              imported_by=work.caller.user_id, rows=len(parsed), paid=0, failed=0, unchanged=0)
+    answers = [[item.id, a["status"], a["reference"], a["reason"]] for _, item, a in _parse(batch, items, content)]
+    record = BankResultImport(id=str(uuid.uuid4()), batch_id=batch.id, sha256=sha256, imported_at=work.clock.now(),
+                              imported_by=work.caller.user_id, status=APPLYING, rows=len(answers), applied=0,
+                              paid=0, failed=0, unchanged=0, answers=json.dumps(answers, ensure_ascii=False))
     session.add(record)
     session.flush()
-    project = session.get(Project, batch.project_id)
-    occurred_on = min(batch.collect_on, _local_today(work, project))
-    for line, item, answer in parsed:
-        after = ITEM_TRANSITIONS[(item.status, answer["status"])]
+    apply_results(work, batch, record, APPLY_NOW)
+    return import_view(record, batch)
+
+
+def on_results_job(work: Work, job: Job) -> None:
+    """``bank-results``: the next rows of an import being applied."""
+    record = work.session.get(BankResultImport, job.payload["import_id"])
+    if record is not None and record.status == APPLYING:
+        apply_results(work, _lock(work.session, work.session.get(BankBatch, record.batch_id)), record,
+                      APPLY_PER_JOB)
+
+
+def apply_results(work: Work, batch: BankBatch, record: BankResultImport, limit: int) -> None:
+    """Record up to ``limit`` more of the import's rows (:data:`ITEM_TRANSITIONS`), then the next
+    job, or -- the last row done -- the import ``done`` and the batch ``settled`` if nothing awaits
+    an answer."""
+    session, now = work.session, work.clock.now()
+    occurred_on = min(batch.collect_on, _local_today(work, session.get(Project, batch.project_id)))
+    answers = json.loads(record.answers or "[]")
+    for item_id, status, reference, reason in answers[record.applied:record.applied + limit]:
+        item = session.get(BankBatchItem, item_id)
+        after = ITEM_TRANSITIONS[(item.status, status)]
+        record.applied += 1
         if after == item.status:
             record.unchanged += 1
-            if item.status == PAID and answer["status"] == FAILED:
+            if item.status == PAID and status == FAILED:
                 log.warning("bank batch %s line %d: the bank now says failed (%s), but the item was paid; "
                             "finance reverses the payment if the bank took the money back", batch.number,
-                            item.line_no, answer["reason"])
+                            item.line_no, reason)
             continue
         if after == PAID:
-            account = session.get(FeeAccount, item.account_id)
             payment = payments.record_received(
-                work, account, method="bank_debit", amount=money(item.amount), occurred_on=occurred_on,
-                reference=item_reference(batch, item),
-                note=f"银行托收 {batch.number} 第{item.line_no}行" + (f" bank ref {answer['reference']}"
-                                                                     if answer["reference"] else ""))
+                work, session.get(FeeAccount, item.account_id), method="bank_debit", amount=money(item.amount),
+                occurred_on=occurred_on, reference=item_reference(batch, item),
+                note=f"银行托收 {batch.number} 第{item.line_no}行" + (f" bank ref {reference}" if reference else ""))
             item.payment_id, item.reason = payment.id, None
             record.paid += 1
         else:
-            item.reason = answer["reason"] or "bank: failed"
+            item.reason = reason or "bank: failed"
             record.failed += 1
-        item.status, item.bank_reference, item.answered_at, item.result_id = after, answer["reference"], now, record.id
+        item.status, item.bank_reference, item.answered_at, item.result_id = after, reference, now, record.id
     session.flush()
+    if record.applied < record.rows:
+        work.jobs.schedule(RESULTS_KIND, key=f"{record.id}:{record.applied}", due_at=now,
+                           payload={"import_id": record.id}, group_id=batch.group_id, project_id=batch.project_id)
+        return
+    record.status, record.finished_at = DONE, now
     if batch.status == OPEN and not session.scalar(select(func.count()).select_from(BankBatchItem).where(
             BankBatchItem.batch_id == batch.id, BankBatchItem.status == SENT)):
         batch.status = BATCH_TRANSITIONS[(OPEN, "all_answered")]
     session.flush()
     log.info("bank result file for %s: %d row(s), %d paid, %d failed, %d unchanged", batch.number, record.rows,
              record.paid, record.failed, record.unchanged)
-    return import_view(record, batch, repeated=False)
-

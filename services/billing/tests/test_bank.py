@@ -18,8 +18,8 @@ from kernel.tenancy import Caller
 from kernel.testing import domain_session, outbox_events, resident, staff
 from services.billing import schemas
 from services.billing.domain import bank, journal, reminders
-from services.billing.exceptions import (BankFileRefused, MandateCancelled, MandateExists, NoHousehold,
-                                         PeriodNotOpen)
+from services.billing.exceptions import (BankFileRefused, ImportInProgress, MandateCancelled, MandateExists,
+                                         NoHousehold, PeriodNotOpen)
 from services.billing.models import (BankBatch, BankBatchItem, Base, BillReminder, OutboxMessage, Payment,
                                      Project, Receipt)
 
@@ -226,8 +226,8 @@ def test_the_result_file_records_each_paid_item_once(session, clock, estate):
                           (two["id"], "failed", "0.00", "", "余额不足"),
                           (three["id"], "paid", "100.00", "B20261210-03", ""), total="TOTAL,3,200.00")
     answer = upload(session, clock, batch, content)
-    assert (answer["rows"], answer["paid"], answer["failed"], answer["unchanged"], answer["repeated"]) == (
-        3, 2, 1, 0, False)
+    assert (answer["rows"], answer["paid"], answer["failed"], answer["unchanged"], answer["repeated"],
+            answer["status"]) == (3, 2, 1, 0, False, "done")
     payments = session.scalars(select(Payment).order_by(Payment.reference)).all()
     assert [(p.method, p.amount, p.reference, p.status) for p in payments] == [
         ("bank_debit", Decimal("100.00"), "TS00000001-00001", "received"),
@@ -251,6 +251,28 @@ def test_the_result_file_records_each_paid_item_once(session, clock, estate):
     assert (later["paid"], later["failed"], later["unchanged"], later["repeated"]) == (1, 0, 1, False)
     assert session.scalar(select(func.count()).select_from(Payment)) == 3
     assert session.scalar(select(func.count()).select_from(Receipt)) == 3
+
+
+def test_a_long_file_is_recorded_by_jobs_after_its_first_rows(session, clock, estate, monkeypatch):
+    monkeypatch.setattr(bank, "APPLY_NOW", 1)
+    monkeypatch.setattr(bank, "APPLY_PER_JOB", 1)
+    batch, items = collected(session, clock, "u1", "u2", "u3")
+    content = result_file(*((i["id"], "paid", "100.00", f"B{n}", "") for n, i in enumerate(items)))
+    first = upload(session, clock, batch, content)
+    assert (first["status"], first["rows"], first["applied"], first["paid"], first["batch_status"]) == (
+        "applying", 3, 1, 1, "open")
+    with pytest.raises(ImportInProgress):                  # another file waits for this one
+        upload(session, clock, batch, result_file((items[1]["id"], "failed", "", "", "余额不足")))
+    assert upload(session, clock, batch, content)["repeated"] is True
+    session.commit()
+    executor = job_executor(sessionmaker(session.get_bind(), expire_on_commit=False), clock)
+    while executor.run_once():                             # one job per row here, each naming the next
+        pass
+    session.expire_all()
+    [done] = bank.get_batch(work(session, clock, FINANCE), batch["id"])["imports"]
+    assert (done["id"], done["status"], done["applied"], done["paid"], done["batch_status"]) == (
+        first["id"], "done", 3, 3, "settled")
+    assert session.scalar(select(func.count()).select_from(Payment)) == 3
 
 
 def test_a_bad_file_is_refused_whole_with_its_errors_per_line(session, clock, estate):

@@ -1,11 +1,12 @@
 """billing (bank collection and reminders): a debit mandate names the household that signed it and
 who cancelled it and why, one active mandate per account (a partial unique index); a bank batch's
-items carry their line number in the file, the bank's reference and when the bank answered; the
-bill reminders recorded (once per bill and kind)
+items carry their line number in the file, the bank's reference and when the bank answered; a
+result file's import keeps what it said of each item and how far it is applied; the bill
+reminders recorded (once per bill and kind)
 
 Revision ID: 0043
 Revises: 0040
-Create Date: 2026-11-26 09:36:29.780485
+Create Date: 2026-11-26 10:00:17.794763
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,6 +43,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('answered_at', kernel.db.UtcDateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_bank_batch_items_account', ['account_id', 'status'], unique=False)
 
+    with op.batch_alter_table('bank_result_imports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status', sa.String(length=20), server_default='done', nullable=False))
+        batch_op.add_column(sa.Column('answers', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('applied', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('finished_at', kernel.db.UtcDateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table('debit_mandates', schema=None) as batch_op:
         batch_op.add_column(sa.Column('household_id', sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column('cancelled_by', sa.String(length=100), nullable=True))
@@ -56,6 +63,12 @@ def downgrade() -> None:
         batch_op.drop_column('cancel_reason')
         batch_op.drop_column('cancelled_by')
         batch_op.drop_column('household_id')
+
+    with op.batch_alter_table('bank_result_imports', schema=None) as batch_op:
+        batch_op.drop_column('finished_at')
+        batch_op.drop_column('applied')
+        batch_op.drop_column('answers')
+        batch_op.drop_column('status')
 
     with op.batch_alter_table('bank_batch_items', schema=None) as batch_op:
         batch_op.drop_index('ix_bank_batch_items_account')
