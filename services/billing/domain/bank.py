@@ -487,7 +487,8 @@ def _parse(batch: BankBatch, by_id: dict[str, BankBatchItem], content: str) -> l
         if number and number != batch.number:
             error(line, "other_batch", f"batch {number} is not {batch.number}")
             continue
-        item = by_id.get(item_id) if item_id else (by_line.get(int(line_no)) if line_no.isascii() and line_no.isdigit() else None)
+        by_number = line_no.isascii() and line_no.isdigit()
+        item = by_id.get(item_id) if item_id else (by_line.get(int(line_no)) if by_number else None)
         if item is None:
             error(line, "unknown_item", f"no item {item_id or line_no} in batch {batch.number}")
             continue

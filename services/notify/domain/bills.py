@@ -76,7 +76,8 @@ def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: s
         ref = dict(source_event_id=event_id, ref_type=ref_type, ref_id=ref_id, earlier=of_event(work, event_id))
         bound = values(project)
         created = []
-        message, new = notify(work, project, purpose=purpose, recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+        message, new = notify(work, project, purpose=purpose,
+                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
                               locale=templates.DEFAULT_LOCALE, values=bound, channels=[Channel(INAPP)], **ref)
         if new:
             created.append(message)
