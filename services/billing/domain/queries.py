@@ -50,7 +50,7 @@ BILL_STATUSES = ("open", "partly_paid", "overdue", "settled", "reversed")
 BILL_FILTERS = ("open", "settled", "all")
 
 
-def _sum(expression):
+def money_sum(expression):
     """``SUM`` typed as money (fen integers on SQLite, NUMERIC on PostgreSQL -> Decimal)."""
     return type_coerce(func.coalesce(func.sum(expression), 0), MoneyType())
 
@@ -103,7 +103,7 @@ def statement(work: Work, unit_id: str, date_from: date, date_to: date) -> dict:
     (:data:`MAX_PERIOD_DAYS`)."""
     account = get_account(work, unit_id)
     session = work.session
-    opening = money(session.scalar(select(_sum(LedgerEntry.amount)).where(
+    opening = money(session.scalar(select(money_sum(LedgerEntry.amount)).where(
         LedgerEntry.account_id == account.id, LedgerEntry.occurred_on < date_from)))
     entries = session.scalars(select(LedgerEntry).where(
         LedgerEntry.account_id == account.id, LedgerEntry.occurred_on >= date_from,
@@ -287,11 +287,11 @@ def project_ledger(work: Work, project_id: str) -> dict:
     project = _project(work, project_id)
     session = work.session
     books = {book: money(total) for book, total in session.execute(
-        select(Posting.book, _sum(Posting.amount)).where(Posting.project_id == project.id)
+        select(Posting.book, money_sum(Posting.amount)).where(Posting.project_id == project.id)
         .group_by(Posting.book).order_by(Posting.book))}
     today = site_today(work, project.id)
     overdue, in_arrears = session.execute(
-        select(_sum(Bill.total - Bill.allocated), func.count(func.distinct(Bill.account_id)))
+        select(money_sum(Bill.total - Bill.allocated), func.count(func.distinct(Bill.account_id)))
         .where(Bill.project_id == project.id, Bill.settled_at.is_(None), Bill.due_on < today)).one()
     open_bills = session.scalar(select(func.count(Bill.id)).where(
         Bill.project_id == project.id, Bill.settled_at.is_(None)))
@@ -313,9 +313,9 @@ def trial_balance(work: Work, project_id: str, date_from: date, date_to: date) -
     during = LedgerEntry.occurred_on >= date_from
     rows = work.session.execute(
         select(Posting.book,
-               _sum(case((before, Posting.amount), else_=0)),
-               _sum(case((and_(during, Posting.amount > 0), Posting.amount), else_=0)),
-               _sum(case((and_(during, Posting.amount < 0), -Posting.amount), else_=0)))
+               money_sum(case((before, Posting.amount), else_=0)),
+               money_sum(case((and_(during, Posting.amount > 0), Posting.amount), else_=0)),
+               money_sum(case((and_(during, Posting.amount < 0), -Posting.amount), else_=0)))
         .join(LedgerEntry, LedgerEntry.id == Posting.entry_id)
         .where(Posting.project_id == project.id, LedgerEntry.occurred_on <= date_to)
         .group_by(Posting.book).order_by(Posting.book)).all()
