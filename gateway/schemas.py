@@ -1154,19 +1154,15 @@ class ProjectLedgerOut(Out):
     books = fields.List(fields.Nested(BookBalanceOut))
 
 
-class TrialBookOut(Out):
-    book = fields.String()
+class TrialTotalsOut(Out):
     opening = Amount()
     debit = Amount()
     credit = Amount(metadata={"description": "credits of the period, as a positive amount"})
     closing = Amount()
 
 
-class TrialTotalsOut(Out):
-    opening = Amount()
-    debit = Amount()
-    credit = Amount()
-    closing = Amount()
+class TrialBookOut(TrialTotalsOut):
+    book = fields.String()
 
 
 class TrialBalanceOut(Out):

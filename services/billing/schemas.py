@@ -171,15 +171,19 @@ PAGE_LIMIT = fields.Integer(load_default=50, validate=validate.Range(min=1, max=
 PAGE_OFFSET = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
-class StatementQuery(Schema):
-    """对账单: the days ``date_from`` to ``date_to`` inclusive, at most three years."""
-    unit_id = fields.String(**UNIT_ID)
+class DatePeriod(Schema):
+    """The days ``date_from`` to ``date_to`` inclusive, at most three years."""
     date_from = v.Date(required=True)
     date_to = v.Date(required=True)
 
     @validates_schema
     def _period(self, data, **kwargs):
         v.check_period(data, "date_from", "date_to", max_days=MAX_PERIOD_DAYS)
+
+
+class StatementQuery(DatePeriod):
+    """对账单 of a unit for a period."""
+    unit_id = fields.String(**UNIT_ID)
 
 
 class BillsQuery(Schema):
@@ -208,13 +212,8 @@ class ProjectQuery(Schema):
     project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
-class TrialBalanceQuery(ProjectQuery):
-    date_from = v.Date(required=True)
-    date_to = v.Date(required=True)
-
-    @validates_schema
-    def _period(self, data, **kwargs):
-        v.check_period(data, "date_from", "date_to", max_days=MAX_PERIOD_DAYS)
+class TrialBalanceQuery(ProjectQuery, DatePeriod):
+    """试算平衡表 of a project for a period."""
 
 
 class BalanceOut(Schema):
@@ -373,19 +372,15 @@ class ProjectLedgerOut(Schema):
     books = fields.List(fields.Nested(BookBalanceOut))
 
 
-class TrialBookOut(Schema):
-    book = fields.String()
-    opening = Money()
-    debit = Money()
-    credit = Money()
-    closing = Money()
-
-
 class TrialTotalsOut(Schema):
     opening = Money()
     debit = Money()
     credit = Money()
     closing = Money()
+
+
+class TrialBookOut(TrialTotalsOut):
+    book = fields.String()
 
 
 class TrialBalanceOut(Schema):

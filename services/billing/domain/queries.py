@@ -32,12 +32,13 @@ from kernel.money import CURRENCY, ZERO, MoneyType, money
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import BillNotFound, ProjectNotFound, ReceiptNotFound
+from ..exceptions import BillNotFound, ReceiptNotFound
 from ..models import (Allocation, Bill, BillLine, FeeAccount, LedgerEntry, Payment, Posting, Project,
                       Receipt)
 from . import journal
 from .accounts import get_account
 from .ledger import site_today
+from .settings import _project as project_in_scope   # the project in the caller's scope (settings RPCs')
 
 #: who reads a project's figures: finance (财务), the customer-service manager, the service-centre
 #: manager, the general manager, the group's admin
@@ -184,14 +185,19 @@ def list_bills(work: Work, unit_id: str, status: str = "all", period: str | None
     return {"items": _bill_views(work, account, bills), "total": total}
 
 
+def _account_of(work: Work, row: Bill | Receipt | None, missing) -> FeeAccount:
+    """The account a bill or receipt is on, if the caller may see it -- else ``missing``, the
+    very error of an id that does not exist."""
+    if row is None:
+        raise missing
+    account = work.session.get(FeeAccount, row.account_id)
+    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
+    return account
+
+
 def get_bill(work: Work, bill_id: str) -> dict:
     bill = work.session.get(Bill, bill_id)
-    missing = BillNotFound(f"no bill {bill_id}")
-    if bill is None:
-        raise missing
-    account = work.session.get(FeeAccount, bill.account_id)
-    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
-    return _bill_views(work, account, [bill])[0]
+    return _bill_views(work, _account_of(work, bill, BillNotFound(f"no bill {bill_id}")), [bill])[0]
 
 
 def _bill_views(work: Work, account: FeeAccount, bills) -> list[dict]:
@@ -238,11 +244,7 @@ def list_receipts(work: Work, unit_id: str, limit: int = 50, offset: int = 0) ->
 
 def get_receipt(work: Work, receipt_id: str) -> dict:
     receipt = work.session.get(Receipt, receipt_id)
-    missing = ReceiptNotFound(f"no receipt {receipt_id}")
-    if receipt is None:
-        raise missing
-    account = work.session.get(FeeAccount, receipt.account_id)
-    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
+    account = _account_of(work, receipt, ReceiptNotFound(f"no receipt {receipt_id}"))
     return _receipt_views(work.session, account, [receipt])[0]
 
 
@@ -271,11 +273,8 @@ def _receipt_views(session: Session, account: FeeAccount, receipts) -> list[dict
 # -- the project's figures ---------------------------------------------------------------------
 
 def _project(work: Work, project_id: str) -> Project:
-    project = work.session.get(Project, project_id)
-    missing = ProjectNotFound(f"no project {project_id}")
-    if project is None:
-        raise missing
-    work.caller.require_project(project.group_id, project.id, not_found=missing)
+    """The project in the caller's scope (404 like a missing one) -- and a reader of its figures."""
+    project = project_in_scope(work, project_id)
     work.caller.require_role(*PROJECT_FIGURE_ROLES)
     return project
 
