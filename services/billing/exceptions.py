@@ -31,3 +31,11 @@ class ProjectNotFound(NotFound):
 
 class BillNotFound(NotFound):
     default_code = "bill_not_found"
+
+
+# -- queries (balances, statements, bills, receipts, project figures) ------------------------
+
+class ReceiptNotFound(NotFound):
+    """No such receipt, or not the caller's to see (reads like a missing id)."""
+
+    default_code = "receipt_not_found"

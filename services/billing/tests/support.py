@@ -56,3 +56,19 @@ def move_in(w: Work, unit_id="u1", *, household_id=None, owner="张伟", moved_i
 
 def amounts(*values) -> list[Decimal]:
     return [Decimal(v) for v in values]
+
+
+# -- queries: a bill of one management-fee line, as a bill run or a one-off charge makes it ----
+
+def issue(w: Work, account: FeeAccount, amount, *, issued_on, due_on, source_id: str, kind: str = "one_off",
+          period: str | None = None, item_code: str = "management", item_name: str = "物业管理费"):
+    """``journal.issue_bill`` with one line (quantity 1 month at ``amount``, priced from 2026-01-01)."""
+    from datetime import date
+
+    from services.billing.domain import journal
+    return journal.issue_bill(
+        w, account, kind=kind, entry_kind="charge", period=period, issued_on=issued_on, due_on=due_on,
+        source_type="month" if kind == "monthly" else "test", source_id=source_id, description=item_name,
+        lines=[{"item_code": item_code, "item_name": item_name, "quantity": Decimal("1"), "quantity_unit": "month",
+                "unit_price": Decimal(amount), "amount": Decimal(amount), "price_id": "price-1",
+                "price_from": date(2026, 1, 1), "detail": ""}])
