@@ -107,7 +107,8 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
               for n in re.findall(r"\{(\w+)\}", spec.path)]
     if spec.query:
         for name, f in spec.query().fields.items():
-            params.append({"name": name, "in": "query", "required": bool(f.required),
+            # the name on the wire (a field may read another: ``from`` -> ``date_from``)
+            params.append({"name": f.data_key or name, "in": "query", "required": bool(f.required),
                            "schema": _field(f, components)})
     if spec.idempotent:
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,

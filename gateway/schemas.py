@@ -133,7 +133,8 @@ class HouseholdOut(Out):
     masked = fields.Boolean()
 
 
-class DocumentOut(Out):
+class FileDocumentOut(Out):
+    """A move-in document of the household file's catalogue (present or missing)."""
     doc_type = fields.String()
     section = fields.String()
     status = fields.String(metadata={"enum": ["present", "missing"]})
@@ -159,7 +160,7 @@ class FileHouseholdOut(HouseholdOut):
 class HouseholdFileOut(Out):
     household = fields.Nested(FileHouseholdOut)
     unit = fields.Nested(UnitOut)
-    catalogue = fields.List(fields.Nested(DocumentOut))
+    catalogue = fields.List(fields.Nested(FileDocumentOut))
     missing = fields.List(fields.String())
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
 
@@ -942,6 +943,236 @@ class AccountOut(Out):
     entry_count = fields.Integer()
     last_posted_at = DT(allow_none=True)
     version = fields.Integer()
+    # the arrears summary account.balance_changed carries (billing queries)
+    usage = fields.String()
+    receivable = Amount(metadata={"description": "on bills not yet settled (应收)"})
+    credit = Amount(metadata={"description": "prepaid credit held (预收), positive"})
+    deposits_held = Amount(metadata={"description": "deposits held for the unit (押金)"})
+    open_bills = fields.Integer()
+    oldest_due_on = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "the oldest open bill's due date (overdue when before today)"})
+    as_of = DT(allow_none=True, metadata={"description": "when billing stated these figures"})
+
+
+# -- billing queries: balance, arrears, statement, bills, receipts, project figures ----------------
+# (billing's domain/queries.py; the request schemas are paired in tests/test_schema_agreement.py)
+
+#: the bills list's filter (billing's queries.BILL_FILTERS) and the longest period in days
+#: (queries.MAX_PERIOD_DAYS: three years)
+BILL_FILTERS = ("open", "settled", "all")
+MAX_PERIOD_DAYS = 1096
+
+
+def Day(**kw):
+    kw["metadata"] = {"format": "date", **kw.get("metadata", {})}
+    return fields.String(**kw)
+
+
+class StatementQuery(Schema):
+    date_from = v.Date(required=True, data_key="from", metadata={"description": "the first day (YYYY-MM-DD)"})
+    date_to = v.Date(required=True, data_key="to", metadata={
+        "description": "the last day, inclusive; at most three years after the first"})
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        v.check_period(data, "date_from", "date_to", max_days=MAX_PERIOD_DAYS)
+
+
+class TrialBalanceQuery(StatementQuery):
+    pass
+
+
+class BillsQuery(Schema):
+    status = fields.String(load_default="all", validate=validate.OneOf(BILL_FILTERS), metadata={
+        "description": "open (not settled), settled (settled or reversed), all"})
+    period = fields.String(load_default=None, allow_none=True, validate=v.MONTH,
+                           metadata={"description": "a month's bills (YYYY-MM)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class ReceiptsQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class UnitBalanceOut(Out):
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    project_id = fields.String()
+    currency = fields.String()
+    receivable = Amount()
+    credit = Amount()
+    deposits_held = Amount()
+    balance_due = Amount(metadata={"description": "positive: owed (欠费); negative: prepaid credit"})
+    open_bills = fields.Integer()
+    overdue = Amount(metadata={"description": "arrears: past-due bills' outstanding less unapplied credit"})
+    overdue_bills = fields.Integer()
+    oldest_due_on = Day(allow_none=True)
+    as_of = Day(metadata={"description": "the site's today the figures were computed on"})
+
+
+class ArrearsOut(Out):
+    unit_id = fields.String()
+    has_arrears = fields.Boolean(metadata={
+        "description": "a bill past its due date (before the site's today) is not settled, beyond the "
+                       "unit's unapplied prepaid credit; a bill not yet due is not arrears"})
+    overdue = Amount()
+    overdue_bills = fields.Integer()
+    balance_due = Amount()
+    oldest_due_on = Day(allow_none=True)
+    as_of = Day()
+
+
+class StatementEntryOut(Out):
+    entry_id = fields.String()
+    line_no = fields.Integer()
+    date = Day()
+    kind = fields.String()
+    description = fields.String()
+    amount = Amount(metadata={"description": "effect on the balance due: positive owed, negative paid"})
+    balance = Amount(metadata={"description": "running balance after this entry"})
+    bills = fields.List(fields.String(), metadata={"description": "bill numbers it charged or settled"})
+    receipt_id = fields.String(allow_none=True)
+    receipt_number = fields.String(allow_none=True)
+    reversed_by = fields.Integer(allow_none=True, metadata={"description": "line of the reversal cancelling it"})
+    reverses = fields.Integer(allow_none=True, metadata={"description": "line of the entry it cancels"})
+    reason = fields.String(allow_none=True)
+    posted_at = DT()
+
+
+class StatementOut(Out):
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    payer_name = fields.String(allow_none=True)
+    currency = fields.String()
+    date_from = Day()
+    date_to = Day()
+    opening_balance = Amount()
+    entries = fields.List(fields.Nested(StatementEntryOut))
+    closing_balance = Amount()
+
+
+class BillLineOut(Out):
+    line_no = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    quantity = fields.String()
+    quantity_unit = fields.String()
+    unit_price = fields.String(metadata={"description": "yuan, 4 places"})
+    amount = Amount()
+    price_id = fields.String(allow_none=True)
+    price_from = Day(allow_none=True, metadata={"description": "the price's effective date"})
+    detail = fields.String()
+
+
+class BillSettlementOut(Out):
+    entry_id = fields.String()
+    kind = fields.String(metadata={"description": "payment, prepaid_applied, discount, write_off, reversal"})
+    occurred_on = Day()
+    amount = Amount()
+    receipt_id = fields.String(allow_none=True)
+    receipt_number = fields.String(allow_none=True)
+    receipt_voided = fields.Boolean()
+
+
+class BillOut(Out):
+    id = fields.String()
+    number = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    kind = fields.String()
+    period = fields.String(allow_none=True)
+    issued_on = Day()
+    due_on = Day()
+    total = Amount()
+    allocated = Amount()
+    outstanding = Amount()
+    status = fields.String(metadata={"enum": ["open", "partly_paid", "overdue", "settled", "reversed"]})
+    overdue = fields.Boolean()
+    settled_at = DT(allow_none=True)
+    lines = fields.List(fields.Nested(BillLineOut))
+    settlements = fields.List(fields.Nested(BillSettlementOut))
+
+
+class BillPageOut(Out):
+    items = fields.List(fields.Nested(BillOut))
+    total = fields.Integer()
+
+
+class ReceiptLineOut(Out):
+    bill = fields.String(allow_none=True)
+    period = fields.String(allow_none=True)
+    item = fields.String(allow_none=True)
+    amount = Amount()
+
+
+class ReceiptOut(Out):
+    id = fields.String()
+    number = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    amount = Amount()
+    payer_name = fields.String(allow_none=True)
+    method = fields.String(allow_none=True)
+    payment_id = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(ReceiptLineOut))
+    issued_at = DT()
+    issued_by = fields.String()
+    voided = fields.Boolean()
+    voided_at = DT(allow_none=True)
+    voided_by = fields.String(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+class ReceiptPageOut(Out):
+    items = fields.List(fields.Nested(ReceiptOut))
+    total = fields.Integer()
+
+
+class BookBalanceOut(Out):
+    book = fields.String()
+    balance = Amount(metadata={"description": "debit positive, credit negative"})
+
+
+class ProjectLedgerOut(Out):
+    project_id = fields.String()
+    currency = fields.String()
+    as_of = Day()
+    receivable = Amount()
+    credit = Amount()
+    deposits_held = Amount()
+    balance_due = Amount()
+    open_bills = fields.Integer()
+    overdue = Amount(metadata={"description": "open bills past their due date (before any unit's credit)"})
+    accounts_in_arrears = fields.Integer()
+    accounts = fields.Integer()
+    books = fields.List(fields.Nested(BookBalanceOut))
+
+
+class TrialTotalsOut(Out):
+    opening = Amount()
+    debit = Amount()
+    credit = Amount(metadata={"description": "credits of the period, as a positive amount"})
+    closing = Amount()
+
+
+class TrialBookOut(TrialTotalsOut):
+    book = fields.String()
+
+
+class TrialBalanceOut(Out):
+    project_id = fields.String()
+    currency = fields.String()
+    date_from = Day()
+    date_to = Day()
+    books = fields.List(fields.Nested(TrialBookOut))
+    totals = fields.Nested(TrialTotalsOut)
+    balanced = fields.Boolean()
 
 
 # -- notify --------------------------------------------------------------------

@@ -183,6 +183,19 @@ class Date(fields.Date):
         return result
 
 
+def check_period(data: dict, start: str, end: str, *, max_days: int) -> None:
+    """A schema's date period (``@validates_schema``): ``data[end]`` on or after ``data[start]``
+    and at most ``max_days`` days from first to last day inclusive -- one rule for a service's
+    schema and the gateway's that forwards to it. Raises ``ValidationError`` on ``end``."""
+    first, last = data.get(start), data.get(end)
+    if first is None or last is None:
+        return
+    if last < first:
+        raise ValidationError(f"{end} must not be before {start}", end)
+    if (last - first).days + 1 > max_days:
+        raise ValidationError(f"the period is at most {max_days} days", end)
+
+
 class LocalTime(fields.Time):
     """A time of day on the minute in a project's local time ("08:00", "17:30"): no offset (the
     project's time zone says it), no seconds. Dumped as "HH:MM"."""

@@ -45,6 +45,11 @@ FORWARDED = {
     gw.BankBatchIn: (billing.BankBatchIn, {"project_id"}),
     gw.BankBatchQuery: (billing.BankBatchQuery, {"project_id"}),
     gw.BankResultFileIn: (billing.BankResultFileIn, {"batch_id"}),
+    # -- billing queries (statement, bills, receipts, trial balance) --
+    gw.StatementQuery: (billing.StatementQuery, {"unit_id"}),
+    gw.BillsQuery: (billing.BillsQuery, {"unit_id"}),
+    gw.ReceiptsQuery: (billing.ReceiptsQuery, {"unit_id"}),
+    gw.TrialBalanceQuery: (billing.TrialBalanceQuery, {"project_id"}),
 }
 
 
@@ -161,12 +166,58 @@ def test_the_gateway_lists_the_revisits_words():
     assert gw.REPAIR_CATEGORIES == tickets.CATEGORIES
 
 
-def test_the_gateway_shows_bank_batches_and_mandates_as_billing_dumps_them():
-    """Every field of a mandate, a batch with its items and a result import passes through (bank)."""
-    def names(schema):
-        return {n: sorted(f.inner.nested().fields) if isinstance(f, fields.List) else None
-                for n, f in schema().fields.items()}
-    for ours, theirs in ((gw.DebitMandateOut, billing.DebitMandateOut), (gw.BankBatchOut, billing.BankBatchOut),
-                         (gw.BankBatchDetailOut, billing.BankBatchDetailOut),
-                         (gw.BankResultImportOut, billing.BankResultImportOut)):
-        assert names(ours) == names(theirs), ours.__name__
+# -- billing queries ---------------------------------------------------------------------------
+
+def _names(schema_cls) -> dict:
+    """A response schema's field names, nested schemas opened."""
+    out = {}
+    for name, field in schema_cls().fields.items():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            out[name] = _names(inner.nested if isinstance(inner.nested, type) else type(inner.nested))
+        else:
+            out[name] = None
+    return out
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (gw.UnitBalanceOut, billing.BalanceOut), (gw.ArrearsOut, billing.ArrearsOut),
+    (gw.StatementOut, billing.StatementOut), (gw.BillPageOut, billing.BillPageOut),
+    (gw.ReceiptPageOut, billing.ReceiptPageOut), (gw.ProjectLedgerOut, billing.ProjectLedgerOut),
+    (gw.TrialBalanceOut, billing.TrialBalanceOut)], ids=lambda s: s.__name__)
+def test_the_gateway_passes_on_every_figure_of_billing_s_queries(ours, theirs):
+    assert _names(ours) == _names(theirs)
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (gw.DebitMandateOut, billing.DebitMandateOut), (gw.BankBatchOut, billing.BankBatchOut),
+    (gw.BankBatchDetailOut, billing.BankBatchDetailOut), (gw.BankResultImportOut, billing.BankResultImportOut)],
+    ids=lambda s: s.__name__)
+def test_the_gateway_shows_mandates_and_bank_batches_as_billing_dumps_them(ours, theirs):
+    """Every field of a mandate, a batch with its items and imports, a result import (bank)."""
+    assert _names(ours) == _names(theirs)
+
+
+def test_the_gateway_shows_the_account_billing_states():
+    """The account route and the overview show what billing's account reply and its
+    ``account.balance_changed`` carry (the read model keeps those fields)."""
+    from gateway.readmodel import projector
+    from services.billing.domain import queries
+    from services.billing.events import AccountSnapshot
+
+    assert set(gw.AccountOut().fields) == set(billing.AccountOut().fields) - {"group_id"} | {"as_of"}
+    assert set(gw.AccountOut().fields) <= set(projector.ACCOUNT_FIELDS)
+    assert set(projector.ACCOUNT_FIELDS) <= set(AccountSnapshot().fields)
+    assert gw.BILL_FILTERS == queries.BILL_FILTERS and gw.MAX_PERIOD_DAYS == queries.MAX_PERIOD_DAYS
+
+
+def test_every_gateway_schema_is_defined_once():
+    """Route modules of several areas append to gateway/schemas.py: a second class of the same
+    name would silently replace the first."""
+    import ast
+    import collections
+    from pathlib import Path
+
+    tree = ast.parse(Path(gw.__file__).read_text(encoding="utf-8"))
+    names = collections.Counter(node.name for node in tree.body if isinstance(node, ast.ClassDef))
+    assert [name for name, count in names.items() if count > 1] == []

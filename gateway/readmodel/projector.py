@@ -34,7 +34,9 @@ HOUSEHOLD_FIELDS = ("id", "group_id", "project_id", "unit_id", "status", "moved_
                     "moved_out_on", "people")
 ACCOUNT_FIELDS = ("account_id", "unit_id", "group_id", "project_id", "unit_label", "building_area",
                   "household_id", "payer_name", "currency", "opening_balance", "balance_due",
-                  "entry_count", "last_posted_at", "as_of", "version")
+                  "entry_count", "last_posted_at", "as_of", "version",
+                  # the arrears summary (billing queries): what the overview and account routes show
+                  "usage", "receivable", "credit", "deposits_held", "open_bills", "oldest_due_on")
 NOTIFICATION_FIELDS = ("id", "unit_id", "purpose", "recipient_kind", "recipient", "subject", "body",
                        "locale", "created_at", "read_at", "ref_type", "ref_id", "deliveries", "version")
 

@@ -155,6 +155,15 @@ def overview(session: Session, caller: Caller, unit_id: str, now: datetime,
     }
 
 
+def unit_account(session: Session, caller: Caller, unit_id: str) -> dict | None:
+    """The unit's fee account as ``account.balance_changed`` last stated it (balance and the
+    arrears summary); None: not projected (or not the caller's) -- ask billing."""
+    row = unit_row(session, caller, unit_id)
+    if row is None or not row.account:
+        return None
+    return orjson.loads(row.account)
+
+
 def combine_balance(view: dict) -> dict:
     """The household's balance is its fee account's (as the composed view does)."""
     household, account = view.get("household"), view.get("account")

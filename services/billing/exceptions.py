@@ -75,3 +75,11 @@ class BankFileRefused(InvalidInput):
     """The bank's result file as a whole: nothing recorded; ``details.errors`` per line."""
 
     default_code = "bank_file_refused"
+
+
+# -- queries (balances, statements, bills, receipts, project figures) ------------------------
+
+class ReceiptNotFound(NotFound):
+    """No such receipt, or not the caller's to see (reads like a missing id)."""
+
+    default_code = "receipt_not_found"

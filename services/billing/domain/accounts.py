@@ -82,21 +82,9 @@ def get_account(work: Work, unit_id: str) -> FeeAccount:
 
 def account_view(session: Session, account: FeeAccount) -> dict:
     """The account with its ledger summed: ``balance_due`` positive = owed (欠费),
-    negative = prepaid credit (预存)."""
-    count, total, last = session.execute(
-        select(func.count(LedgerEntry.id), func.sum(LedgerEntry.amount), func.max(LedgerEntry.posted_at))
-        .where(LedgerEntry.account_id == account.id)).one()
-    opening = session.scalars(select(LedgerEntry.amount).where(
-        LedgerEntry.account_id == account.id, LedgerEntry.kind == "opening_balance")).first()
-    return {
-        "id": account.id, "unit_id": account.unit_id, "group_id": account.group_id,
-        "project_id": account.project_id, "unit_label": account.unit_label,
-        "building_area": account.building_area, "household_id": account.household_id,
-        "payer_name": account.payer_name,
-        "opening_balance": money(opening) if opening is not None else ZERO,
-        "balance_due": money(total) if total is not None else ZERO,
-        "entry_count": count, "last_posted_at": last, "version": account.version or 0,
-    }
+    negative = prepaid credit (预存) -- and the arrears summary its snapshot carries
+    (receivable, credit, deposits held, open bills, the oldest one's due date)."""
+    return dict(snapshot(session, account, None), id=account.id)
 
 
 def snapshot(session: Session, account: FeeAccount, as_of) -> dict:

@@ -91,8 +91,10 @@ class Line:
     amount: Decimal
 
 
-def balanced(lines: Iterable[tuple[str, Decimal] | Line]) -> list[Line]:
-    """The entry's lines checked: known books, exact amounts, zero lines dropped, zero sum."""
+def balanced(lines: Iterable[tuple[str, Decimal] | Line], *, allow_empty: bool = False) -> list[Line]:
+    """The entry's lines checked: known books, exact amounts, zero lines dropped, zero sum.
+    ``allow_empty``: an entry that moves nothing (the opening balance of 0.00 -- "checked at the
+    takeover: nothing owed") keeps no lines."""
     out = []
     for line in lines:
         book, amount = (line.book, line.amount) if isinstance(line, Line) else line
@@ -103,7 +105,7 @@ def balanced(lines: Iterable[tuple[str, Decimal] | Line]) -> list[Line]:
             out.append(Line(book, amount))
     if sum((line.amount for line in out), ZERO) != ZERO:
         raise ValueError(f"unbalanced entry: {out}")
-    if len(out) < 2:
+    if len(out) < 2 and not (allow_empty and not out):
         raise ValueError("an entry needs two lines or more")
     return out
 
@@ -159,10 +161,11 @@ def post(work: Work, account: FeeAccount, *, kind: str, lines, description: str,
          reverses_id: str | None = None, publish: bool = True) -> LedgerEntry:
     """Post one balanced entry to the account's journal. ``publish``: record
     ``account.balance_changed`` now (composite operations pass False and publish once at the
-    end with :func:`publish_balance`). The caller has checked scope and roles."""
+    end with :func:`publish_balance`). The caller has checked scope and roles. Only an
+    ``opening_balance`` may move nothing (0.00 carried over)."""
     if kind not in ENTRY_KINDS:
         raise ValueError(f"unknown ledger entry kind {kind!r}")
-    checked = balanced(lines)
+    checked = balanced(lines, allow_empty=kind == "opening_balance")
     session = work.session
     account = lock_account(session, account)
     entry = LedgerEntry(

@@ -87,7 +87,10 @@ def record_opening_balance(work: Work, data: dict) -> dict:
             last = journal.apply_credit(work, account, occurred_on=data["as_of"], publish=False) or entry
             journal.publish_balance(work, account, cause=last.kind, entry_id=last.id)
         else:
-            raise InvalidInput("an opening balance of 0.00 records nothing", code="invalid_amount")
+            # nothing owed, nothing prepaid: recorded all the same (the takeover checked this unit),
+            # so a second opening balance is refused like any other
+            journal.post(work, account, kind="opening_balance", lines=[], description=description,
+                         occurred_on=data["as_of"], ref_type="opening_balance", ref_id=account.id)
     except DuplicatePosting:
         raise OpeningBalanceExists(f"unit {account.unit_label} already has an opening balance") from None
     return account_view(work.session, account)

@@ -59,16 +59,17 @@ def amounts(*values) -> list[Decimal]:
     return [Decimal(v) for v in values]
 
 
-# -- bank: a month's bill without a fee schedule (bank collection and reminder tests) -----------
+# -- queries: a bill of one management-fee line, as a bill run or a one-off charge makes it ----
 
-def add_bill(w: Work, account: FeeAccount, amount="100.00", *, period="2026-12", issued_on="2026-12-01",
-             due_on="2026-12-15", source_id=None):
-    """One bill of ``amount`` (a management-fee line) through ``journal.issue_bill``."""
+def issue(w: Work, account: FeeAccount, amount, *, issued_on, due_on, source_id: str, kind: str = "one_off",
+          period: str | None = None, item_code: str = "management", item_name: str = "物业管理费"):
+    """``journal.issue_bill`` with one line (quantity 1 month at ``amount``, priced from 2026-01-01)."""
     from datetime import date
+
     from services.billing.domain import journal
     return journal.issue_bill(
-        w, account, kind="monthly", entry_kind="charge", period=period, issued_on=date.fromisoformat(issued_on),
-        due_on=date.fromisoformat(due_on), source_type="month", source_id=source_id or period,
-        description=f"{period} 物业管理费",
-        lines=[dict(item_code="management", item_name="物业管理费", quantity=Decimal("1.00"), quantity_unit="month",
-                    unit_price=Decimal(amount), amount=Decimal(amount))])
+        w, account, kind=kind, entry_kind="charge", period=period, issued_on=issued_on, due_on=due_on,
+        source_type="month" if kind == "monthly" else "test", source_id=source_id, description=item_name,
+        lines=[{"item_code": item_code, "item_name": item_name, "quantity": Decimal("1"), "quantity_unit": "month",
+                "unit_price": Decimal(amount), "amount": Decimal(amount), "price_id": "price-1",
+                "price_from": date(2026, 1, 1), "detail": ""}])

@@ -23,7 +23,7 @@ from services.billing.exceptions import (BankFileRefused, ImportInProgress, Mand
 from services.billing.models import (BankBatch, BankBatchItem, Base, BillReminder, OutboxMessage, Payment,
                                      Project, Receipt)
 
-from .support import G, add_bill, add_project, add_unit, job_executor, move_in, work
+from .support import G, add_project, add_unit, issue, job_executor, move_in, work
 
 PLATFORM = Caller.system(G, "billing")
 FINANCE = staff(G, ["p1"], roles=["finance"], user_id="fin-1")
@@ -42,6 +42,12 @@ def clock():
     return ManualClock("2026-12-01T09:00:00+08:00")
 
 
+def december(w, account):
+    """The account's bill of December: 100.00, due on the 15th."""
+    return issue(w, account, "100.00", kind="monthly", period="2026-12", source_id="2026-12",
+                 issued_on=date(2026, 12, 1), due_on=date(2026, 12, 15))
+
+
 @pytest.fixture
 def estate(session, clock):
     """绿湖花园 with four occupied units, each with December's bill of 100.00 due on the 15th."""
@@ -51,7 +57,7 @@ def estate(session, clock):
     for uid in ("u1", "u2", "u3", "u4"):
         accounts[uid] = add_unit(w, uid, label=f"1栋-0{uid[1]}01")
         move_in(w, uid)
-        add_bill(w, accounts[uid])
+        december(w, accounts[uid])
     add_unit(w, "u9", label="1栋-0901")                       # vacant
     session.query(OutboxMessage).delete()
     session.commit()
@@ -141,8 +147,9 @@ def test_a_round_collects_what_is_open_from_mandate_households_once(session, clo
     w = work(session, clock, PLATFORM)
     journal.receive(w, estate["u2"], amount=Decimal("100.00"), book="cash", occurred_on=date(2026, 12, 1),
                     description="现金", ref_type="test", ref_id="paid-u2")                 # nothing left
-    add_bill(w, estate["u3"], "35.50", period="2026-11", issued_on="2026-11-01", due_on="2026-11-15")
-    add_bill(w, estate["u1"], "20.00", period=None, issued_on="2026-12-01", due_on="2027-01-15",
+    issue(w, estate["u3"], "35.50", kind="monthly", period="2026-11", source_id="2026-11",
+          issued_on=date(2026, 11, 1), due_on=date(2026, 11, 15))
+    issue(w, estate["u1"], "20.00", issued_on=date(2026, 12, 1), due_on=date(2027, 1, 15),
              source_id="next-month")                               # due next month: waits
     batch = make(session, clock)
     assert (batch["number"], batch["round"], batch["collect_on"], batch["created"]) == (
@@ -358,8 +365,8 @@ def test_a_bill_settled_before_its_day_and_a_late_day_job_do_the_right_thing(ses
     assert remind(session, clock, "2026-12-09T11:00:00+08:00") == 3
     assert {e["days_before"] for e in events_of(session, "bill.reminder_due")} == {6}
     # after the due date nothing more: dunning's business
-    add_bill(work(session, clock, PLATFORM), estate["u1"], "10.00", period=None, source_id="late",
-             issued_on="2026-12-01", due_on="2026-12-08")
+    issue(work(session, clock, PLATFORM), estate["u1"], "10.00", source_id="late", issued_on=date(2026, 12, 1),
+          due_on=date(2026, 12, 8))
     assert remind(session, clock, "2026-12-10T09:00:00+08:00") == 0
 
 

@@ -219,6 +219,16 @@ def test_negative_opening_balance_is_prepaid_credit(session, clock, estate):
     assert result["balance_due"] == Decimal("-345.60")
 
 
+def test_an_opening_balance_of_zero_is_recorded_without_postings_and_only_once(session, clock, estate):
+    result = ledger.record_opening_balance(work(session, clock, FINANCE), opening(amount="0.00"))
+    assert (result["balance_due"], result["entry_count"]) == (Decimal("0.00"), 1)
+    entry = session.query(LedgerEntry).one()
+    assert (entry.kind, entry.amount) == ("opening_balance", Decimal("0.00"))
+    assert journal.postings_of(session, entry.id) == []
+    with pytest.raises(OpeningBalanceExists):
+        ledger.record_opening_balance(work(session, clock, FINANCE), opening(amount="10.00"))
+
+
 def test_event_is_recorded_with_string_amounts(session, clock, estate):
     ledger.record_opening_balance(work(session, clock, FINANCE), opening(amount="-345.6"))
     [event] = outbox_events(session, Base)

@@ -117,7 +117,10 @@ def test_archive_events_open_the_account(billing, rpc, amqp_uri):
         "account_id": account["account_id"], "unit_id": "u1", "group_id": G, "project_id": "p1",
         "unit_label": "1栋-0101", "building_area": "89.37", "household_id": "h1",
         "payer_name": "张伟", "currency": "CNY", "opening_balance": "0.00", "balance_due": "0.00",
-        "entry_count": 0, "last_posted_at": None, "version": 1}     # 1: the payer_changed event
+        "entry_count": 0, "last_posted_at": None, "version": 1,     # 1: the payer_changed event
+        # the arrears summary (queries): nothing owed, no credit, no deposit, no bill
+        "usage": "residential", "receivable": "0.00", "credit": "0.00", "deposits_held": "0.00",
+        "open_bills": 0, "oldest_due_on": None}
     assert rpc.call(SYSTEM, "billing", "list_entries", "u1") == []
     assert rows(billing.config["DB_URL"], "SELECT name, timezone FROM projects") == [
         {"name": "绿湖花园", "timezone": "Asia/Shanghai"}]

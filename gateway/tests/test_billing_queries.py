@@ -1,0 +1,100 @@
+"""The gateway's side of billing's queries without a broker: the account's arrears summary kept in
+the read model and read back (account route, overview) as the caller may see it, the query
+strings refused with a 400 before billing is asked, and the routes' OpenAPI entries."""
+from __future__ import annotations
+
+import pytest
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+import gateway.service  # noqa: F401  (registers the routes)
+from gateway import schemas as s
+from gateway.fastdump import Dumper
+from gateway.openapi import build_document
+from gateway.readmodel import projector, views
+from kernel.db import make_engine
+from kernel.testing import migrated_sqlite, resident, staff
+
+G = "g1"
+
+
+@pytest.fixture
+def session(tmp_path):
+    engine = make_engine(migrated_sqlite(tmp_path, "gateway"))
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def balance_changed(version=3, **changes) -> dict:
+    """``account.balance_changed`` as billing publishes it (JSON types)."""
+    return {"account_id": "a1", "unit_id": "u1", "project_id": "p1", "group_id": G, "household_id": "h1",
+            "unit_label": "1栋-0101", "building_area": "89.37", "usage": "residential", "payer_name": "张伟",
+            "currency": "CNY", "opening_balance": "0.00", "balance_due": "95.56", "receivable": "102.78",
+            "credit": "7.22", "deposits_held": "2000.00", "open_bills": 1, "oldest_due_on": "2026-11-15",
+            "entry_count": 4, "last_posted_at": "2026-11-08T02:00:00+00:00",
+            "as_of": "2026-11-08T02:00:00+00:00", "cause": "payment", "entry_id": "e4", "version": version,
+            **changes}
+
+
+def test_the_account_s_arrears_summary_is_kept_and_read_back(session):
+    projector.apply_unit(session, {"unit_id": "u1", "group_id": G, "project_id": "p1", "label": "1栋-0101",
+                                   "version": 1})
+    projector.apply_account(session, balance_changed())
+    projector.apply_account(session, balance_changed(version=2, receivable="1.00"))     # older: ignored
+    session.commit()
+    account = views.unit_account(session, resident(G, ["u1"]), "u1")
+    shown = Dumper(s.AccountOut()).dump(account)
+    assert shown == s.AccountOut().dump(account)
+    assert {k: shown[k] for k in ("balance_due", "receivable", "credit", "deposits_held", "open_bills",
+                                  "oldest_due_on", "usage", "as_of", "version")} == {
+        "balance_due": "95.56", "receivable": "102.78", "credit": "7.22", "deposits_held": "2000.00",
+        "open_bills": 1, "oldest_due_on": "2026-11-15", "usage": "residential",
+        "as_of": "2026-11-08T02:00:00+00:00", "version": 3}
+    overview = views.overview(session, staff(G, ["p1"]), "u1", None)
+    assert Dumper(s.OverviewOut()).dump(overview)["account"]["receivable"] == "102.78"
+    # not the caller's: a miss, so billing answers with its own refusal
+    for caller in (resident(G, ["u2"]), staff(G, ["p2"]), staff("g2", ["p1"])):
+        assert views.unit_account(session, caller, "u1") is None
+    assert views.unit_account(session, staff(G, ["p1"]), "u-not-projected") is None
+
+
+@pytest.mark.parametrize("schema, query", [
+    (s.StatementQuery, {"from": "2026-11-01", "to": "9999-12-31"}),
+    (s.StatementQuery, {"from": "2026-11-30", "to": "2026-11-01"}),
+    (s.StatementQuery, {"from": "2023-01-01", "to": "2026-11-30"}),
+    (s.StatementQuery, {"from": "2026-11-01"}),
+    (s.StatementQuery, {"from": "2026-02-29", "to": "2026-03-31"}),
+    (s.StatementQuery, {"date_from": "2026-11-01", "date_to": "2026-11-30"}),
+    (s.TrialBalanceQuery, {"from": "0000-01-01", "to": "2026-11-30"}),
+    (s.BillsQuery, {"status": "unpaid"}), (s.BillsQuery, {"period": "2026-11-01"}),
+    (s.BillsQuery, {"limit": "0"}), (s.BillsQuery, {"offset": "-1"}), (s.BillsQuery, {"limit": "1e3"}),
+    (s.ReceiptsQuery, {"limit": "201"}), (s.ReceiptsQuery, {"offset": "99999999999"})])
+def test_bad_query_strings_are_refused_before_billing_is_asked(schema, query):
+    with pytest.raises(ValidationError):
+        schema().load(query)
+
+
+def test_the_statement_s_days_are_read_from_from_and_to():
+    q = s.StatementQuery().load({"from": "2024-01-01", "to": "2026-12-31"})       # three years exactly
+    assert (q["date_to"] - q["date_from"]).days + 1 == s.MAX_PERIOD_DAYS
+
+
+def test_every_billing_route_names_its_roles_and_its_query_parameters():
+    doc = build_document()
+    paths = doc["paths"]
+    statement = paths["/api/v1/units/{unit_id}/statement"]["get"]
+    params = {p["name"]: p for p in statement["parameters"] if p["in"] == "query"}
+    assert set(params) == {"from", "to"} and all(p["required"] for p in params.values())
+    assert params["from"]["schema"]["format"] == "date"
+    routes = {"/api/v1/units/{unit_id}/account": "residents", "/api/v1/units/{unit_id}/balance": "residents",
+              "/api/v1/units/{unit_id}/arrears": "staff", "/api/v1/units/{unit_id}/statement": "residents",
+              "/api/v1/units/{unit_id}/bills": "residents", "/api/v1/bills/{bill_id}": "residents",
+              "/api/v1/units/{unit_id}/receipts": "residents", "/api/v1/receipts/{receipt_id}": "residents",
+              "/api/v1/projects/{project_id}/ledger": "finance",
+              "/api/v1/projects/{project_id}/trial-balance": "finance"}
+    for path, who in routes.items():
+        operation = paths[path]["get"]
+        assert who in operation["summary"] and "404" in operation["responses"], path
+    assert {p["name"] for p in paths["/api/v1/units/{unit_id}/bills"]["get"]["parameters"]} == {
+        "unit_id", "status", "period", "limit", "offset"}
