@@ -1451,9 +1451,9 @@ MAX_RESULT_FILE = 4_000_000
 class DebitMandateIn(Schema):
     """托收协议: what the household signed. The account number is 12-30 digits (spaces between groups
     allowed); it is masked in every answer."""
-    bank_name = fields.String(required=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE],
+    bank_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE],
                               metadata={"description": "开户行, e.g. 中国工商银行深圳分行"})
-    holder_name = fields.String(required=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE],
+    holder_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE],
                                 metadata={"description": "户名: the account holder"})
     bank_account = fields.String(required=True, validate=v.BANK_ACCOUNT,
                                  metadata={"description": "账号: 12-30 digits"})

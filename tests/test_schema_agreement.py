@@ -111,6 +111,7 @@ def test_the_gateway_lists_archive_s_move_in_documents():
                       "starts": "08:00+08:00", "ends": "17:30"}),
     (gw.DebitMandateIn, {"bank_name": "工行", "holder_name": "张伟", "bank_account": "6222 0212 345"}),
     (gw.DebitMandateIn, {"bank_name": "工行", "holder_name": "张伟\n", "bank_account": "622202123456789"}),
+    (gw.DebitMandateIn, {"bank_name": "  ", "holder_name": "张伟", "bank_account": "622202123456789"}),
     (gw.BankBatchIn, {"period": "2026-12", "round": 3}),
     (gw.BankResultFileIn, {"csv": "item_id,status\x00"}),
 ])

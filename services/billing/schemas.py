@@ -170,8 +170,8 @@ ROUNDS = (1, 2)
 class DebitMandateIn(Schema):
     """托收协议: the household's bank, the account holder and the account number (12-30 digits)."""
     unit_id = fields.String(**UNIT_ID)
-    bank_name = fields.String(required=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
-    holder_name = fields.String(required=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+    bank_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE])
+    holder_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE])
     bank_account = fields.String(required=True, validate=v.BANK_ACCOUNT)
     signed_on = v.Date(load_default=None, allow_none=True)
 

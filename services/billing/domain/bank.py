@@ -117,7 +117,6 @@ BATCH_TRANSITIONS = {(OPEN, "all_answered"): SETTLED}
 
 EXPORT_COLUMNS = ("batch_number", "line_no", "item_id", "unit_label", "holder_name", "bank_name",
                   "account_number", "amount")
-RESULT_COLUMNS = ("item_id", "batch_number", "line_no", "status", "amount", "bank_reference", "reason")
 TOTAL = "TOTAL"
 #: at most this many per-line errors are listed in a refusal
 MAX_ERRORS = 100
