@@ -438,6 +438,9 @@ class Refund(Base):
     #: who paid it out and when (the entry's posting; payments helper, 0042)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     paid_by: Mapped[str | None] = mapped_column(String(100))
+    #: every step in order, JSON [{"at", "action", "by", "note"}] -- a decision changed later
+    #: (approved, then rejected) keeps who approved and when
+    history: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
 
 class DebitMandate(Base):

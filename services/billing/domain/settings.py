@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from decimal import Decimal
 
 from marshmallow import fields
 from marshmallow.validate import Range
@@ -31,6 +32,10 @@ CASH_REMINDER_DAYS = "billing.cash_reminder_days_before"
 DEBIT_REMINDER_DAYS = "billing.debit_reminder_days_before"
 PREPAY_MONTHS = "billing.prepay_months"
 RENOVATION_DEPOSIT = "billing.renovation_deposit"
+# -- payments (payments helper): domain/payments.py, online.py, deposits.py, refunds.py --
+PAYMENT_CEILING = "billing.payment_ceiling"
+ONLINE_QUERY_AFTER = "billing.online_query_after_minutes"
+ONLINE_EXPIRE = "billing.online_expire_minutes"
 
 #: who may change billing's settings: the service-centre manager, finance, the group's admin
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.FINANCE, Role.GROUP_ADMIN)
@@ -57,6 +62,13 @@ SETTINGS = SettingsCatalogue("billing", [
     Setting(RENOVATION_DEPOSIT, Money(allow_negative=False, allow_none=True), default=None, unit="yuan",
             doc="renovation deposit per unit (装修保证金, 元/户; the seed leaves the figure to the project: "
                 "none until set)"),
+    # -- payments (payments helper) --
+    Setting(PAYMENT_CEILING, Money(positive=True), default=Decimal("100000.00"), unit="yuan",
+            doc="the most one payment, deposit or refund may be (收款上限; a typo's extra zeros are refused)"),
+    Setting(ONLINE_QUERY_AFTER, fields.Integer(strict=True, validate=Range(1, 1440)), default=5, unit="minutes",
+            doc="an online payment (WeChat Pay / Alipay) still pending this long is asked about at the provider"),
+    Setting(ONLINE_EXPIRE, fields.Integer(strict=True, validate=Range(5, 1440)), default=30, unit="minutes",
+            doc="the provider closes an online payment not paid within this many minutes of its start"),
 ])
 
 

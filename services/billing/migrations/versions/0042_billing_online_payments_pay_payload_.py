@@ -1,5 +1,6 @@
 """billing: an online payment's pay payload (the provider's pay URL / QR code) and the index the
-payment-query job reads pending payments by; who paid a refund out and when
+payment-query job reads pending payments by; who paid a refund out and when, and every step of
+a refund in order
 
 Revision ID: 0042
 Revises: 0040
@@ -24,10 +25,12 @@ def upgrade() -> None:
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paid_at', kernel.db.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('paid_by', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('history', sa.Text(), server_default='[]', nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_column('history')
         batch_op.drop_column('paid_by')
         batch_op.drop_column('paid_at')
 
