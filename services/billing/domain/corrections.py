@@ -10,8 +10,11 @@
 **Credit spent since** (:func:`reverse_with_credit`): a reversed credit -- a payment's overpayment,
 a prepaid opening balance -- may have paid later bills already (``prepaid_applied``). Those
 applications are reversed too, newest first, until the unit's prepaid credit is no longer below
-zero, and what credit is left is applied again oldest bill first -- so the bills open are
-exactly what is owed. Credit refunded since cannot be taken back: refused (``credit_refunded``).
+zero; then the credit there is is applied to the bills open now, oldest first (a voided payment's
+bills open again and take the unit's other credit) -- so, as everywhere in the journal, credit
+and open bills never stand side by side. Credit refunded since cannot be taken back: refused
+(``credit_refunded``). A credit application (``prepaid_applied``) is not reversed by hand: it
+would be applied again at once.
 """
 from __future__ import annotations
 
@@ -71,6 +74,8 @@ def reverse_entry(work: Work, data: dict) -> tuple[LedgerEntry, FeeAccount]:
     account = _account_in_scope(work, entry.account_id, not_found)
     if entry.kind == "payment" and entry.ref_type == "payment":
         raise VoidTheReceipt("a payment is reversed by voiding its receipt (POST /api/v1/receipts/{id}/void)")
+    if entry.kind == "prepaid_applied":
+        raise journal.NotReversible("credit is always applied to open bills; reverse what gave the credit")
     reversal = reverse_with_credit(work, account, entry.id, reason=data["reason"],
                                    occurred_on=site_today(work, account.project_id))
     journal.publish_balance(work, account, cause=reversal.kind, entry_id=reversal.id)
@@ -82,7 +87,6 @@ def reverse_with_credit(work: Work, account: FeeAccount, entry_id: str, *, reaso
     """``journal.reverse`` (not published), then the credit spent since taken back (module doc)."""
     reversal = journal.reverse(work, entry_id, reason=reason, occurred_on=occurred_on, publish=False, kinds=kinds)
     session = work.session
-    taken_back = False
     while journal.balances(session, account.id)["credit"] < ZERO:
         applied = session.scalars(select(LedgerEntry).where(
             LedgerEntry.account_id == account.id, LedgerEntry.kind == "prepaid_applied",
@@ -93,9 +97,7 @@ def reverse_with_credit(work: Work, account: FeeAccount, entry_id: str, *, reaso
             raise CreditRefunded("the credit this entry gave was refunded since; it cannot be taken back")
         journal.reverse(work, applied.id, reason=f"credit taken back: {reason}"[:400], occurred_on=occurred_on,
                         publish=False)
-        taken_back = True
-    if taken_back:
-        journal.apply_credit(work, account, occurred_on=occurred_on, publish=False)
+    journal.apply_credit(work, account, occurred_on=occurred_on, publish=False)
     return reversal
 
 

@@ -8,9 +8,11 @@ transfer, a WeChat Pay / Alipay confirmation, a bank collection's result file al
 **How a payment is applied** (the journal's rule, ``journal.receive``): the unit's prepaid
 credit is used first, then the money settles its open bills oldest first -- earliest due date,
 then issue date, then bill number -- each in full before the next; what is left becomes prepaid
-credit (预收), used by the next bills as they are issued. A unit with bills of 300.00 (due
-15 Oct) and 300.00 (due 15 Nov) and 50.00 credit paying 400.00: the credit and 250.00 settle
-October's bill, 150.00 goes to November's (150.00 still open), nothing is left as credit.
+credit (预收), used first by the next bills as they are issued. A unit with October's bill of
+300.00 (due 15 Oct) and November's of 300.00 (due 15 Nov) open pays 450.00: October's is
+settled, 150.00 goes to November's (150.00 still open). It pays 200.00 more: November's is
+settled and 50.00 is credit -- which December's bill of 300.00 takes when it is issued (250.00
+open). (``tests/test_payments.py`` walks this example.)
 
 **Who takes what at the desk** (:data:`DESK_ROLES`): the front desk (总台) takes cash and card
 (the POS slip's reference); a bank transfer is matched against the bank statement, so finance

@@ -64,8 +64,8 @@ class PaymentProviderStub(HttpStub):
     def close_trade(self, out_trade_no: str) -> None:
         self.trades[out_trade_no].update(status="closed", pay_url=None)
 
-    def notification(self, out_trade_no: str, **changes) -> tuple[str, str]:
+    def notification(self, trade: str, /, **changes) -> tuple[str, str]:
         """(body, signature) of the callback the provider posts for the payment (``changes``: a
         tampered or wrong one)."""
-        body = canonical({**self.trades[out_trade_no], "merchant_id": self.merchant_id, **changes}).decode()
+        body = canonical({**self.trades[trade], "merchant_id": self.merchant_id, **changes}).decode()
         return body, sign(self.key, body.encode())

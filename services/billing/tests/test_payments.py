@@ -17,8 +17,8 @@ from services.billing.exceptions import (AccountNotFound, AmountOverCeiling, Amo
                                          ReferenceRequired, VoidTheReceipt)
 from services.billing.models import Base, Bill, Deposit, LedgerEntry, Payment, Receipt
 
-from .support import (CENTRE, DESK, DESK2, FAR_STAFF, FINANCE, G, PLATFORM, ZHANG, as_, books_balance,  # noqa: F401
-                      clock, estate, monthly_bill, service_as, session)
+from .support import (CENTRE, DESK, DESK2, FAR_STAFF, FINANCE, G, PLATFORM, ZHANG, books_balance, monthly_bill,
+                      service_as)
 
 
 def pay(session, clock, caller, unit_id, amount, method="cash", key=None, **extra):
@@ -160,6 +160,19 @@ def test_a_voided_receipt_stays_its_payment_reversed_and_the_bills_open_again(se
     # the same request retried answers the same
     assert service_as(session, clock, CENTRE).void_receipt(
         paid["receipt"]["id"], {"reason": "收错户了 wrong unit"}, idempotency_key="v1") == voided
+
+
+def test_a_voided_payment_s_bills_take_the_unit_s_other_credit(session, clock, estate, as_):
+    bill = monthly_bill(as_(PLATFORM), estate["u1"], "300.00", "2026-11")
+    first = pay(session, clock, DESK, "u1", "300.00")
+    pay(session, clock, DESK, "u1", "50.00")                              # credit
+    voided = service_as(session, clock, FINANCE).void_receipt(first["receipt"]["id"], {"reason": "假币 counterfeit"})
+    assert outstanding(session, bill) == Decimal("250.00")
+    assert (voided["account"]["balance_due"], voided["account"]["credit"]) == ("250.00", "0.00")
+    books_balance(session, estate["u1"].id)
+    applied = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "prepaid_applied")).one()
+    with pytest.raises(NotReversible):
+        service_as(session, clock, FINANCE).reverse_entry(applied.id, {"reason": "by hand"})
 
 
 @pytest.mark.parametrize("caller, error", [(DESK, Forbidden), (ZHANG, Forbidden), (resident(G, ["u2"]), ReceiptNotFound),
