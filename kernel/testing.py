@@ -219,18 +219,18 @@ class HttpStub:
             eventlet.sleep(delay)
         return status, body, {}
 
-    def _app(self, environ, start_response):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
+    def _app(self, wsgi_env, start_response):
+        length = int(wsgi_env.get("CONTENT_LENGTH") or 0)
+        raw = wsgi_env["wsgi.input"].read(length) if length else b""
         try:
             parsed = json.loads(raw) if raw else None
         except ValueError:
             parsed = None
-        headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items()
+        headers = {key[5:].replace("_", "-").lower(): value for key, value in wsgi_env.items()
                    if key.startswith("HTTP_")}
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = environ["CONTENT_TYPE"]
-        request = {"method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"], "headers": headers,
+        if wsgi_env.get("CONTENT_TYPE"):
+            headers["content-type"] = wsgi_env["CONTENT_TYPE"]
+        request = {"method": wsgi_env["REQUEST_METHOD"], "path": wsgi_env["PATH_INFO"], "headers": headers,
                    "body": raw, "json": parsed, "authorization": headers.get("authorization"),
                    "content_type": headers.get("content-type"),
                    "idempotency_key": headers.get("idempotency-key")}
