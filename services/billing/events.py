@@ -111,20 +111,11 @@ class ReceiptIssued(Schema):
 
 # -- payments helper ------------------------------------------------------------------------
 
-class ReceiptVoided(Schema):
+class ReceiptVoided(ReceiptIssued):
     """``receipt.voided``: a receipt (收据) was voided -- it stays, marked void, and its payment
-    (or deposit) is reversed in the journal. Who voided it; the reason stays with billing."""
-    receipt_id = fields.String(required=True)
-    number = fields.String(required=True)
+    (or deposit) is reversed in the journal. The receipt as issued, and who voided it when; the
+    reason stays with billing."""
     payment_id = fields.String(required=True)
-    account_id = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    unit_label = fields.String(required=True)
-    household_id = fields.String(allow_none=True)
-    group_id = fields.String(required=True)
-    project_id = fields.String(required=True)
-    amount = Money(required=True)
-    method = fields.String(required=True)
     purpose = fields.String(required=True)
     voided_at = fields.AwareDateTime(required=True)
     voided_by = fields.String(required=True)

@@ -311,28 +311,16 @@ class DepositOut(Schema):
     held_by = fields.String()
 
 
-class BalanceOut(Schema):
-    """The fee account after the change (what the read model keeps: ``version``, ``as_of``)."""
+class BalanceOut(AccountOut):
+    """The fee account after the change, as ``account.balance_changed`` states it (what the read
+    model keeps: ``version``, ``as_of``), with the arrears summary."""
     account_id = fields.String()
-    unit_id = fields.String()
-    group_id = fields.String()
-    project_id = fields.String()
-    unit_label = fields.String()
-    building_area = fields.Decimal(as_string=True, places=2)
-    household_id = fields.String(allow_none=True)
-    payer_name = fields.String(allow_none=True)
-    currency = fields.Constant(CURRENCY)
-    opening_balance = Money()
-    balance_due = Money()
     receivable = Money()
     credit = Money()
     deposits_held = Money()
     open_bills = fields.Integer()
     oldest_due_on = fields.Date(allow_none=True)
-    entry_count = fields.Integer()
-    last_posted_at = fields.AwareDateTime(allow_none=True)
     as_of = fields.AwareDateTime(allow_none=True)
-    version = fields.Integer()
 
 
 class PaymentOut(Schema):

@@ -32,15 +32,14 @@ from ..exceptions import (AmountOverOutstanding, BillNotFound, BillSettled, Cred
 from ..models import Bill, FeeAccount, LedgerEntry
 from . import journal
 from .ledger import site_today
-from .payments import account_state
+from .payments import account_state, scoped_account
 
 CORRECTION_ROLES = (Role.FINANCE, Role.CENTRE_MANAGER)
 LABELS = {"discount": "减免 discount", "write_off": "核销 write-off"}
 
 
 def _account_in_scope(work: Work, account_id: str, not_found) -> FeeAccount:
-    account = work.session.get(FeeAccount, account_id)
-    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=not_found)
+    account = scoped_account(work, account_id, not_found)
     work.caller.require_role(*CORRECTION_ROLES)
     return account
 

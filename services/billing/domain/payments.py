@@ -145,14 +145,22 @@ def record_payment(work: Work, data: dict) -> Payment:
                            payer_name=data.get("payer_name"), note=data.get("note") or "")
 
 
+def scoped_account(work: Work, account_id: str, not_found) -> FeeAccount:
+    """The fee account of a record the caller asked for by id (a payment, receipt, refund, bill,
+    entry), if the caller may see its unit: its household, staff of its project. A probe of
+    another household or group raises ``not_found`` -- what a missing id raises."""
+    account = work.session.get(FeeAccount, account_id)
+    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=not_found)
+    return account
+
+
 def get_payment(work: Work, payment_id: str) -> Payment:
     """The payment if the caller may see it: the household its unit's, staff of the project."""
     payment = work.session.get(Payment, payment_id)
     not_found = PaymentNotFound(f"no payment {payment_id}")
     if payment is None:
         raise not_found
-    account = work.session.get(FeeAccount, payment.account_id)
-    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=not_found)
+    scoped_account(work, payment.account_id, not_found)
     return payment
 
 

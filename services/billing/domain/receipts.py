@@ -19,8 +19,8 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import ReceiptAlreadyVoid, ReceiptNotFound
-from ..models import FeeAccount, Payment, Receipt
-from . import deposits, journal
+from ..models import Payment, Receipt
+from . import deposits, journal, payments
 from .corrections import reverse_with_credit
 from .ledger import site_today
 
@@ -34,8 +34,7 @@ def void_receipt(work: Work, data: dict) -> Payment:
     not_found = ReceiptNotFound(f"no receipt {data['receipt_id']}")
     if receipt is None:
         raise not_found
-    account = session.get(FeeAccount, receipt.account_id)
-    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=not_found)
+    account = payments.scoped_account(work, receipt.account_id, not_found)
     work.caller.require_role(*VOID_ROLES)
     account = journal.lock_account(session, account)
     # read again under the account's lock: of two clerks voiding it at once, the second sees it void
@@ -58,7 +57,8 @@ def void_receipt(work: Work, data: dict) -> Payment:
         "receipt_id": receipt.id, "number": receipt.number, "payment_id": payment.id, "account_id": account.id,
         "unit_id": account.unit_id, "unit_label": account.unit_label, "household_id": account.household_id,
         "group_id": account.group_id, "project_id": account.project_id, "amount": receipt.amount,
-        "method": payment.method, "purpose": payment.purpose, "voided_at": now, "voided_by": work.caller.user_id},
+        "method": payment.method, "issued_at": receipt.issued_at, "purpose": payment.purpose, "voided_at": now,
+        "voided_by": work.caller.user_id},
         group_id=account.group_id, project_id=account.project_id)
     journal.publish_balance(work, account, cause=reversal.kind, entry_id=reversal.id)
     return payment

@@ -135,8 +135,7 @@ def _refund(work: Work, refund_id: str) -> tuple[Refund, FeeAccount]:
     not_found = RefundNotFound(f"no refund {refund_id}")
     if refund is None:
         raise not_found
-    account = work.session.get(FeeAccount, refund.account_id)
-    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=not_found)
+    account = payments.scoped_account(work, refund.account_id, not_found)
     if work.caller.is_resident:
         raise not_found
     account = journal.lock_account(work.session, account)
