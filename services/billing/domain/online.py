@@ -118,6 +118,7 @@ def settle(work: Work, payment: Payment, answer: ProviderAnswer, *, via: str) ->
         raise AmountMismatch(f"the provider confirmed {answer.amount}; payment {payment.id} is for "
                              f"{payment.amount}")
     account = work.session.get(FeeAccount, payment.account_id)
+    payment.failure = None
     return payments.record_received(work, account, method=payment.method, amount=payment.amount,
                                     occurred_on=site_today(work, account.project_id), reference=answer.trade_no,
                                     payment=payment)

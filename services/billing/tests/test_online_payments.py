@@ -208,6 +208,10 @@ def test_the_query_job_settles_what_stays_pending(session, clock, estate, provid
     # the payer says they paid: asked now, whatever its age
     refreshed = service_as(session, clock, ZHANG, providers).refresh_payment(fresh["id"], idempotency_key="r1")
     assert refreshed["status"] == "received" and refreshed["receipt"]["number"] == "SJ00000002"
+    # a payment the provider reports paid after it was closed is recorded: the money is there
+    provider.pay(closed["id"])
+    late = service_as(session, clock, ZHANG, providers).refresh_payment(closed["id"])
+    assert (late["status"], late["failure"], late["receipt"]["number"]) == ("received", None, "SJ00000003")
 
 
 def test_the_query_job_leaves_what_it_cannot_settle_now(session, clock, estate, provider, providers, as_):
