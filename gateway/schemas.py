@@ -1104,15 +1104,17 @@ class BillPageOut(Out):
 
 
 class ReceiptLineOut(Out):
-    bill = fields.String(allow_none=True)
+    bill = fields.String(allow_none=True, metadata={"description": "the bill number settled; null: credit or deposit"})
     period = fields.String(allow_none=True)
     item = fields.String(allow_none=True)
     amount = Amount()
 
 
 class ReceiptOut(Out):
+    """收据 as printed, and whether it was voided (by whom, why)."""
     id = fields.String()
-    number = fields.String()
+    number = fields.String(metadata={"description": "SJ and 8 digits, sequential per project"})
+    project_id = fields.String()
     account_id = fields.String()
     unit_id = fields.String()
     unit_label = fields.String()
@@ -1123,6 +1125,7 @@ class ReceiptOut(Out):
     lines = fields.List(fields.Nested(ReceiptLineOut))
     issued_at = DT()
     issued_by = fields.String()
+    status = fields.String(metadata={"description": "valid | void"})
     voided = fields.Boolean()
     voided_at = DT(allow_none=True)
     voided_by = fields.String(allow_none=True)
@@ -1173,6 +1176,182 @@ class TrialBalanceOut(Out):
     books = fields.List(fields.Nested(TrialBookOut))
     totals = fields.Nested(TrialTotalsOut)
     balanced = fields.Boolean()
+
+
+# -- payments, receipts, deposits, refunds, corrections (billing; payments helper) ---------------
+
+DESK_METHODS = ("cash", "card", "transfer")
+ONLINE_METHODS = ("wechat", "alipay")
+DEPOSIT_PURPOSES = ("renovation", "key", "other")
+REFUND_KINDS = ("overpayment", "deposit")
+REFUND_METHODS = ("cash", "transfer")
+REFUND_STATES = ("requested", "approved", "rejected", "paid")
+_REF = dict(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+
+
+def _amount(**kw):
+    return Money(**kw, metadata={"pattern": r"^\d+(\.\d{1,2})?$",
+                                 "description": "yuan above zero with at most 2 places, as a string: \"345.00\""})
+
+
+class PaymentIn(Schema):
+    """收款 at the desk: cash, card (``reference``: the POS slip's), bank transfer (the bank's)."""
+    method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
+    amount = _amount(required=True, positive=True, exact=True)
+    reference = fields.String(**_REF, metadata={"description": "required for card and transfer; unique per method"})
+    payer_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class OnlinePaymentIn(Schema):
+    """WeChat Pay / Alipay; ``auth_code``: the payer's payment code (付款码) scanned at the desk."""
+    method = fields.String(required=True, validate=validate.OneOf(ONLINE_METHODS))
+    amount = _amount(required=True, positive=True, exact=True)
+    auth_code = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Regexp(r"^[0-9]{16,24}$", error="A payment code is 16-24 digits."))
+
+
+class VoidReceiptIn(Schema):
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class DepositIn(Schema):
+    """押金; without ``amount`` the renovation deposit is the project's billing.renovation_deposit."""
+    purpose = fields.String(load_default="renovation", validate=validate.OneOf(DEPOSIT_PURPOSES))
+    amount = _amount(load_default=None, allow_none=True, positive=True, exact=True)
+    method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
+    reference = fields.String(**_REF)
+    payer_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class RefundIn(Schema):
+    """退款 of prepaid credit (``overpayment``) or of a deposit (``deposit``, naming ``deposit_id``)."""
+    kind = fields.String(required=True, validate=validate.OneOf(REFUND_KINDS))
+    deposit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    amount = _amount(required=True, positive=True, exact=True)
+    method = fields.String(required=True, validate=validate.OneOf(REFUND_METHODS))
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class RefundStepIn(Schema):
+    """``note``: optional when approving, required when rejecting (why)."""
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class RefundQuery(Schema):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REFUND_STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class BillCreditIn(Schema):
+    """减免 / 核销 of part or all of the bill's open amount."""
+    amount = _amount(required=True, positive=True, exact=True)
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class ReverseIn(Schema):
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class DepositOut(Out):
+    id = fields.String()
+    account_id = fields.String()
+    purpose = fields.String()
+    amount = Amount()
+    refunded = Amount()
+    status = fields.String(metadata={"description": "held | refunded | void"})
+    payment_id = fields.String(allow_none=True)
+    held_at = DT()
+    held_by = fields.String()
+
+
+class PaymentAccountOut(AccountOut):
+    """The fee account after the change."""
+    receivable = Amount()
+    credit = Amount()
+    deposits_held = Amount()
+    open_bills = fields.Integer()
+    oldest_due_on = fields.String(allow_none=True)
+    as_of = DT(allow_none=True)
+
+
+class PaymentOut(Out):
+    id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    project_id = fields.String()
+    method = fields.String()
+    amount = Amount()
+    purpose = fields.String(metadata={"description": "fees | deposit"})
+    status = fields.String(metadata={"description": "pending | received | failed | reversed"})
+    reference = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    note = fields.String()
+    created_at = DT()
+    created_by = fields.String()
+    received_at = DT(allow_none=True)
+    failure = fields.String(allow_none=True)
+    pay = fields.Dict(allow_none=True, metadata={"description": "online and pending: pay_url / qr_code to open"})
+    receipt = fields.Nested(ReceiptOut, allow_none=True)
+    deposit = fields.Nested(DepositOut, allow_none=True)
+    account = fields.Nested(PaymentAccountOut, allow_none=True)
+
+
+class PaymentNotifiedOut(Out):
+    result = fields.String()
+    payment_id = fields.String()
+    status = fields.String()
+
+
+class RefundStepOut(Out):
+    at = DT()
+    action = fields.String()
+    by = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class RefundOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    kind = fields.String()
+    deposit_id = fields.String(allow_none=True)
+    amount = Amount()
+    method = fields.String()
+    reason = fields.String()
+    status = fields.String(metadata={"description": "requested | approved | rejected | paid"})
+    requested_at = DT()
+    requested_by = fields.String()
+    decided_at = DT(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    paid_at = DT(allow_none=True)
+    paid_by = fields.String(allow_none=True)
+    entry_id = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(RefundStepOut))
+    account = fields.Nested(PaymentAccountOut, allow_none=True)
+
+
+class CorrectionEntryOut(Out):
+    id = fields.String()
+    line_no = fields.Integer()
+    kind = fields.String()
+    amount = Amount()
+    description = fields.String()
+    occurred_on = fields.String()
+    posted_at = DT()
+    posted_by = fields.String()
+    reason = fields.String(allow_none=True)
+    reverses_id = fields.String(allow_none=True)
+
+
+class CorrectionOut(Out):
+    entry = fields.Nested(CorrectionEntryOut)
+    account = fields.Nested(PaymentAccountOut)
 
 
 # -- notify --------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
 from .routes.complaints import ComplaintRoutes
 from .routes.notify import NotifyRoutes
+from .routes.payments import PaymentRoutes
 from .routes.platform import PlatformRoutes
 from .routes.registry import RegistryRoutes
 from .routes.reports import ReportRoutes
@@ -33,6 +34,7 @@ from .routes.tickets import TicketRoutes
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
+                     PaymentRoutes,   # payments helper
                      NotifyRoutes, BankRoutes, ReadModelHandlers):
     name = "gateway"
 

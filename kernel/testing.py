@@ -6,15 +6,19 @@ Loaded as a pytest plugin by the root ``conftest.py``. Fixtures:
 - ``pg_url``: a fresh PostgreSQL database per test (dropped afterwards)
 - ``db_url``: parametrised over both -- the kernel's own tests run on each
 - ``secret``: the platform secret the tests' containers share
+
+and :class:`HttpStub`, the one local HTTP server tests put in place of an outside system.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
 from contextlib import contextmanager
 
 import eventlet
+import eventlet.wsgi
 import pytest
 
 from .clock import Clock, ManualClock
@@ -180,6 +184,71 @@ class TcpProxy:
         self.down()
         self._server.kill()
         self.listener.close()
+
+
+class HttpStub:
+    """A real HTTP server standing in for an outside system in a test (an SMS gateway, a
+    payment provider): an eventlet WSGI server on a free port of 127.0.0.1 that records every
+    request in ``requests`` and answers through :meth:`respond`.
+
+    Each request is recorded as ``{"method", "path", "headers" (lower-case names), "body"
+    (bytes), "json" (parsed, or None), "authorization", "content_type", "idempotency_key"}``.
+    ``answers`` -- ``(status, body, delay seconds)`` -- script the next answers; a subclass
+    overrides :meth:`respond` for the system's own behaviour (deduplication, signatures) and
+    takes a scripted answer with :meth:`scripted`. A body that is not ``bytes`` is sent as JSON.
+    Use it as a context manager, or call :meth:`close`."""
+
+    def __init__(self, answers=()):
+        self.answers = list(answers)
+        self.requests: list[dict] = []
+        self.sock = eventlet.listen(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.server = eventlet.spawn(eventlet.wsgi.server, self.sock, self._app, log_output=False)
+
+    def respond(self, request: dict) -> tuple[int, object, dict]:
+        """(status, body, extra headers) for ``request``: the next scripted answer, else 200 ``{}``."""
+        return self.scripted() or (200, {}, {})
+
+    def scripted(self) -> tuple[int, object, dict] | None:
+        """The next scripted answer (after its delay), or None when the script is done."""
+        if not self.answers:
+            return None
+        status, body, delay = self.answers.pop(0)
+        if delay:
+            eventlet.sleep(delay)
+        return status, body, {}
+
+    def _app(self, wsgi_env, start_response):
+        length = int(wsgi_env.get("CONTENT_LENGTH") or 0)
+        raw = wsgi_env["wsgi.input"].read(length) if length else b""
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        headers = {key[5:].replace("_", "-").lower(): value for key, value in wsgi_env.items()
+                   if key.startswith("HTTP_")}
+        if wsgi_env.get("CONTENT_TYPE"):
+            headers["content-type"] = wsgi_env["CONTENT_TYPE"]
+        request = {"method": wsgi_env["REQUEST_METHOD"], "path": wsgi_env["PATH_INFO"], "headers": headers,
+                   "body": raw, "json": parsed, "authorization": headers.get("authorization"),
+                   "content_type": headers.get("content-type"),
+                   "idempotency_key": headers.get("idempotency-key")}
+        self.requests.append(request)
+        status, body, extra = self.respond(request)
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        start_response(f"{status} STUB", [("Content-Type", "application/json"), *extra.items()])
+        return [data]
+
+    def close(self) -> None:
+        self.server.kill()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 # -- fixtures -----------------------------------------------------------------

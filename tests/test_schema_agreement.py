@@ -50,6 +50,16 @@ FORWARDED = {
     gw.BillsQuery: (billing.BillsQuery, {"unit_id"}),
     gw.ReceiptsQuery: (billing.ReceiptsQuery, {"unit_id"}),
     gw.TrialBalanceQuery: (billing.TrialBalanceQuery, {"project_id"}),
+    # -- payments helper: payments, receipts, deposits, refunds, corrections --
+    gw.PaymentIn: (billing.PaymentIn, {"unit_id"}),
+    gw.OnlinePaymentIn: (billing.OnlinePaymentIn, {"unit_id"}),
+    gw.VoidReceiptIn: (billing.VoidReceiptIn, {"receipt_id"}),
+    gw.DepositIn: (billing.DepositIn, {"unit_id"}),
+    gw.RefundIn: (billing.RefundIn, {"unit_id"}),
+    gw.RefundStepIn: (billing.RefundStepIn, {"refund_id"}),
+    gw.RefundQuery: (billing.RefundQuery, {"project_id"}),
+    gw.BillCreditIn: (billing.BillCreditIn, {"bill_id"}),
+    gw.ReverseIn: (billing.ReverseIn, {"entry_id"}),
 }
 
 
@@ -114,6 +124,14 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.DebitMandateIn, {"bank_name": "  ", "holder_name": "张伟", "bank_account": "622202123456789"}),
     (gw.BankBatchIn, {"period": "2026-12", "round": 3}),
     (gw.BankResultFileIn, {"csv": "item_id,status\x00"}),
+    (gw.PaymentIn, {"method": "cash", "amount": "0.00"}),
+    (gw.PaymentIn, {"method": "cash", "amount": "10.005"}),
+    (gw.PaymentIn, {"method": "cash", "amount": 10.5}),
+    (gw.PaymentIn, {"method": "cheque", "amount": "10.00"}),
+    (gw.OnlinePaymentIn, {"method": "wechat", "amount": "10.00", "auth_code": "12345"}),
+    (gw.DepositIn, {"method": "cash", "amount": "-1.00"}),
+    (gw.RefundIn, {"kind": "overpayment", "amount": "1.00", "method": "cash", "reason": "  "}),
+    (gw.BillCreditIn, {"amount": "1.00", "reason": ""}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -222,3 +240,16 @@ def test_every_gateway_schema_is_defined_once():
     tree = ast.parse(Path(gw.__file__).read_text(encoding="utf-8"))
     names = collections.Counter(node.name for node in tree.body if isinstance(node, ast.ClassDef))
     assert [name for name, count in names.items() if count > 1] == []
+
+
+def test_the_gateway_knows_billing_s_payment_words():
+    """Methods, deposit purposes, refund kinds and states: billing's own lists (payments helper)."""
+    from services.billing.domain import refunds
+    assert gw.DESK_METHODS == billing.DESK_METHODS and gw.ONLINE_METHODS == billing.ONLINE_METHODS
+    assert gw.DEPOSIT_PURPOSES == billing.DEPOSIT_PURPOSES
+    assert gw.REFUND_KINDS == billing.REFUND_KINDS and gw.REFUND_METHODS == billing.REFUND_METHODS
+    assert gw.REFUND_STATES == billing.REFUND_STATES == refunds.STATES
+    assert set(gw.PaymentOut().fields) == set(billing.PaymentOut().fields)
+    assert set(gw.RefundOut().fields) == set(billing.RefundOut().fields)
+    assert set(gw.ReceiptOut().fields) == set(billing.ReceiptOut().fields)
+    assert set(gw.PaymentAccountOut().fields) - {"building_area"} <= set(billing.AccountStateOut().fields)

@@ -7,6 +7,7 @@
 | bill.notice_due          | a bill's notice is due (the 5th; a one-off bill when issued) | notify |
 | bill.reminder_due        | N days before a bill's due date (cash payers) or a bank collection (mandates) | notify |
 | receipt.issued           | a receipt was issued for a payment | notify |
+| receipt.voided           | a receipt was voided (its payment reversed in the journal) | -- (optional) |
 
 ``balance_due`` is the signed balance of the unit's fee account in yuan, as a
 string: positive = the household owes (欠费), negative = prepaid credit (预存).
@@ -29,6 +30,7 @@ BALANCE_CHANGED = "account.balance_changed"
 BILL_NOTICE_DUE = "bill.notice_due"
 BILL_REMINDER_DUE = "bill.reminder_due"
 RECEIPT_ISSUED = "receipt.issued"
+RECEIPT_VOIDED = "receipt.voided"
 
 
 class AccountSnapshot(Schema):
@@ -107,9 +109,21 @@ class ReceiptIssued(Schema):
     issued_at = fields.AwareDateTime(required=True)
 
 
+# -- payments helper ------------------------------------------------------------------------
+
+class ReceiptVoided(ReceiptIssued):
+    """``receipt.voided``: a receipt (收据) was voided -- it stays, marked void, and its payment
+    (or deposit) is reversed in the journal. The receipt as issued, and who voided it when; the
+    reason stays with billing."""
+    payment_id = fields.String(required=True)
+    purpose = fields.String(required=True)
+    voided_at = fields.AwareDateTime(required=True)
+    voided_by = fields.String(required=True)
+
+
 CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged,
                                     BILL_NOTICE_DUE: BillNotice, BILL_REMINDER_DUE: BillReminder,
-                                    RECEIPT_ISSUED: ReceiptIssued},
+                                    RECEIPT_ISSUED: ReceiptIssued, RECEIPT_VOIDED: ReceiptVoided},
                          # bill.notice_due, bill.reminder_due, receipt.issued: notify subscribes (bank),
                          # so they are published ``mandatory`` -- kept while no queue is bound
-                         optional_subscribers=frozenset({SETTING_CHANGED}))
+                         optional_subscribers=frozenset({SETTING_CHANGED, RECEIPT_VOIDED}))

@@ -1,5 +1,5 @@
 """billing's typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, Unauthenticated, Unavailable
 
 
 class AccountNotFound(NotFound):
@@ -79,7 +79,125 @@ class BankFileRefused(InvalidInput):
 
 # -- queries (balances, statements, bills, receipts, project figures) ------------------------
 
+
+# -- payments, receipts, deposits, refunds, corrections (payments helper) ---------------------
+
+class PaymentNotFound(NotFound):
+    """No such payment in the caller's scope (a resident asking about another household's)."""
+    default_code = "payment_not_found"
+
+
 class ReceiptNotFound(NotFound):
     """No such receipt, or not the caller's to see (reads like a missing id)."""
-
     default_code = "receipt_not_found"
+
+
+class RefundNotFound(NotFound):
+    default_code = "refund_not_found"
+
+
+class DepositNotFound(NotFound):
+    default_code = "deposit_not_found"
+
+
+class EntryNotFound(NotFound):
+    default_code = "entry_not_found"
+
+
+class UnknownProvider(NotFound):
+    """A payment provider billing has no configuration for (WeChat Pay ``wechat``, Alipay ``alipay``)."""
+    default_code = "unknown_provider"
+
+
+class MethodNotAllowed(Forbidden):
+    """The caller's roles do not take this payment method (the front desk takes cash and card)."""
+    default_code = "method_not_allowed"
+
+
+class FourEyes(Forbidden):
+    """A refund is approved or rejected by someone other than who requested it (四眼原则)."""
+    default_code = "four_eyes_required"
+
+
+class ReferenceRequired(RuleViolation):
+    """A card payment names the POS slip's reference, a transfer the bank's."""
+    default_code = "reference_required"
+
+
+class AmountOverCeiling(RuleViolation):
+    """Above the project's ``billing.payment_ceiling``."""
+    default_code = "amount_over_ceiling"
+
+
+class DuplicateReference(Conflict):
+    """The same POS / transfer reference or provider trade number was recorded already."""
+    default_code = "duplicate_reference"
+
+
+class AmountMismatch(RuleViolation):
+    """The provider confirmed another amount than the payment asked for: nothing is recorded."""
+    default_code = "amount_mismatch"
+
+
+class PaymentNotPending(Conflict):
+    """A confirmation of a payment that failed, was reversed or was confirmed with another trade."""
+    default_code = "payment_not_pending"
+
+
+class InvalidSignature(Unauthenticated):
+    """A provider notification whose signature does not verify."""
+    default_code = "invalid_signature"
+
+
+class ProviderUnavailable(Unavailable):
+    """The payment provider did not answer (or not readably): retry with the same key --
+    the provider deduplicates on our payment id, so nothing is charged twice."""
+    default_code = "provider_unavailable"
+
+
+class PaymentRefused(RuleViolation):
+    """The payment provider refused the payment (a bad payment code, the payer's limit)."""
+    default_code = "payment_refused"
+
+
+class ReceiptAlreadyVoid(Conflict):
+    default_code = "receipt_already_void"
+
+
+class CreditRefunded(Conflict):
+    """Voiding the payment would take back credit that has been refunded already."""
+    default_code = "credit_refunded"
+
+
+class DepositAmountRequired(RuleViolation):
+    """No amount given and the project has no ``billing.renovation_deposit``."""
+    default_code = "deposit_amount_required"
+
+
+class DepositNotHeld(Conflict):
+    """The deposit was refunded or voided (nothing, or not that much, is held)."""
+    default_code = "deposit_not_held"
+
+
+class RefundTransitionNotAllowed(Conflict):
+    """The step is not in the refund's state-transition table (``domain/refunds.py``)."""
+    default_code = "transition_not_allowed"
+
+
+class AmountOverAvailable(RuleViolation):
+    """More than the credit or the deposit held (less what approved refunds already take)."""
+    default_code = "amount_over_available"
+
+
+class BillSettled(Conflict):
+    default_code = "bill_settled"
+
+
+class AmountOverOutstanding(RuleViolation):
+    """A discount or write-off above what is still open on the bill."""
+    default_code = "amount_over_outstanding"
+
+
+class VoidTheReceipt(Conflict):
+    """A payment's entry is reversed by voiding its receipt, so the receipt says so too."""
+    default_code = "void_the_receipt"

@@ -359,8 +359,13 @@ class Payment(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     failure: Mapped[str | None] = mapped_column(String(400))
+    #: a pending online payment: what the payer opens or scans (JSON: pay_url, qr_code), as the
+    #: provider answered (payments helper, 0042)
+    pay_payload: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("method", "reference", name="uq_payment_reference"),)
+    __table_args__ = (UniqueConstraint("method", "reference", name="uq_payment_reference"),
+                      # the payment-query job's look-up of online payments still pending (0042)
+                      Index("ix_payments_status_created", "status", "created_at"))
 
 
 class Receipt(Base):
@@ -402,7 +407,7 @@ class Deposit(Base):
     purpose: Mapped[str] = mapped_column(String(40))          # renovation | ...
     amount: Mapped[Decimal] = mapped_column(MoneyType())
     refunded: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
-    status: Mapped[str] = mapped_column(String(20))           # held | refunded
+    status: Mapped[str] = mapped_column(String(20))           # held | refunded | void (its receipt voided)
     payment_id: Mapped[str | None] = mapped_column(ID)
     held_at: Mapped[datetime] = mapped_column(UtcDateTime())
     held_by: Mapped[str] = mapped_column(String(100))
@@ -423,13 +428,19 @@ class Refund(Base):
     amount: Mapped[Decimal] = mapped_column(MoneyType())
     method: Mapped[str] = mapped_column(String(20))           # cash | transfer | original
     reason: Mapped[str] = mapped_column(String(400))
-    status: Mapped[str] = mapped_column(String(20))           # requested | approved | rejected | paid
+    status: Mapped[str] = mapped_column(String(20))           # requested | approved | rejected | paid (domain/refunds.py)
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     requested_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decision_note: Mapped[str | None] = mapped_column(String(400))
     entry_id: Mapped[str | None] = mapped_column(ID)
+    #: who paid it out and when (the entry's posting; payments helper, 0042)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    paid_by: Mapped[str | None] = mapped_column(String(100))
+    #: every step in order, JSON [{"at", "action", "by", "note"}] -- a decision changed later
+    #: (approved, then rejected) keeps who approved and when
+    history: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
 
 class DebitMandate(Base):

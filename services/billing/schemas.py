@@ -470,8 +470,10 @@ class ReceiptLineOut(Schema):
 
 
 class ReceiptOut(Schema):
+    """收据 as printed, and whether it was voided (by whom, why): ``payments.receipt_view``."""
     id = fields.String()
     number = fields.String()
+    project_id = fields.String()
     account_id = fields.String()
     unit_id = fields.String()
     unit_label = fields.String()
@@ -482,6 +484,7 @@ class ReceiptOut(Schema):
     lines = fields.List(fields.Nested(ReceiptLineOut))
     issued_at = fields.AwareDateTime()
     issued_by = fields.String()
+    status = fields.String()                 # valid | void
     voided = fields.Boolean()
     voided_at = fields.AwareDateTime(allow_none=True)
     voided_by = fields.String(allow_none=True)
@@ -532,3 +535,220 @@ class TrialBalanceOut(Schema):
     books = fields.List(fields.Nested(TrialBookOut))
     totals = fields.Nested(TrialTotalsOut)
     balanced = fields.Boolean()
+
+
+# -- payments, receipts, deposits, refunds, corrections (payments helper) ----------------------
+
+#: at the desk: 现金 cash, 刷卡 card (the POS slip's reference), 银行转账 transfer (the bank's reference)
+DESK_METHODS = ("cash", "card", "transfer")
+#: online, through a payment provider (domain/providers.py): 微信支付, 支付宝
+ONLINE_METHODS = ("wechat", "alipay")
+DEPOSIT_PURPOSES = ("renovation", "key", "other")
+#: a refund of prepaid credit (an overpayment, 预收退款) or of a deposit (押金退还)
+REFUND_KINDS = ("overpayment", "deposit")
+REFUND_METHODS = ("cash", "transfer")
+REFUND_STATES = ("requested", "approved", "rejected", "paid")
+ID = dict(required=True, validate=validate.Length(min=1, max=64))
+REFERENCE = dict(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+PAYER = dict(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+NOTE = dict(load_default="", validate=validate.Length(max=300))
+
+
+class PaymentIn(Schema):
+    """收款 at the desk. ``reference``: the POS slip's (card) or the bank's (transfer) -- required
+    for both, unique per method."""
+    unit_id = fields.String(**UNIT_ID)
+    method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
+    amount = Money(required=True, positive=True, exact=True)
+    reference = fields.String(**REFERENCE)
+    payer_name = fields.String(**PAYER)
+    note = fields.String(**NOTE)
+
+
+class OnlinePaymentIn(Schema):
+    """A WeChat Pay / Alipay payment for the unit. ``auth_code``: the payer's payment code
+    (付款码) scanned at the desk -- the provider answers at once; without it the provider answers
+    with a pay URL / QR code the payer opens."""
+    unit_id = fields.String(**UNIT_ID)
+    method = fields.String(required=True, validate=validate.OneOf(ONLINE_METHODS))
+    amount = Money(required=True, positive=True, exact=True)
+    auth_code = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Regexp(r"^[0-9]{16,24}$", error="A payment code is 16-24 digits."))
+
+
+class PaymentRef(Schema):
+    payment_id = fields.String(**ID)
+
+
+class NotificationIn(Schema):
+    """A provider's notification as the gateway forwards it: the raw body (its signature is over
+    these bytes) and the signature header."""
+    provider = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    body = fields.String(required=True, validate=validate.Length(min=2, max=64 * 1024))
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ProviderAnswerIn(Schema):
+    """What a payment provider says about one payment (its answer to create or query, or its
+    notification): ``out_trade_no`` is our payment id, ``trade_no`` the provider's."""
+    class Meta:
+        unknown = EXCLUDE
+
+    out_trade_no = fields.String(**ID)
+    status = fields.String(required=True, validate=validate.OneOf(["paid", "pending", "closed"]))
+    trade_no = fields.String(**REFERENCE)
+    amount = Money(load_default=None, allow_none=True, positive=True)
+    merchant_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    pay_url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    qr_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class VoidReceiptIn(Schema):
+    receipt_id = fields.String(**ID)
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class DepositIn(Schema):
+    """押金/保证金 held for the unit. Without ``amount`` the renovation deposit is the project's
+    ``billing.renovation_deposit``."""
+    unit_id = fields.String(**UNIT_ID)
+    purpose = fields.String(load_default="renovation", validate=validate.OneOf(DEPOSIT_PURPOSES))
+    amount = Money(load_default=None, allow_none=True, positive=True, exact=True)
+    method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
+    reference = fields.String(**REFERENCE)
+    payer_name = fields.String(**PAYER)
+    note = fields.String(**NOTE)
+
+
+class RefundIn(Schema):
+    """退款 requested: of the unit's prepaid credit (``overpayment``) or of a deposit it holds
+    (``deposit``, naming ``deposit_id``)."""
+    unit_id = fields.String(**UNIT_ID)
+    kind = fields.String(required=True, validate=validate.OneOf(REFUND_KINDS))
+    deposit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    amount = Money(required=True, positive=True, exact=True)
+    method = fields.String(required=True, validate=validate.OneOf(REFUND_METHODS))
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class RefundStepIn(Schema):
+    """approve (``note`` optional), reject (``note`` says why: required), pay."""
+    refund_id = fields.String(**ID)
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class RefundQuery(Schema):
+    project_id = fields.String(**ID)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REFUND_STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class BillCreditIn(Schema):
+    """减免 (discount) or 核销 (write-off) of part or all of a bill's open amount, with why."""
+    bill_id = fields.String(**ID)
+    amount = Money(required=True, positive=True, exact=True)
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class ReverseIn(Schema):
+    """冲正 of one journal entry, with why."""
+    entry_id = fields.String(**ID)
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class DepositOut(Schema):
+    id = fields.String()
+    account_id = fields.String()
+    purpose = fields.String()
+    amount = Money()
+    refunded = Money()
+    status = fields.String()
+    payment_id = fields.String(allow_none=True)
+    held_at = fields.AwareDateTime()
+    held_by = fields.String()
+
+
+class AccountStateOut(AccountOut):
+    """The fee account after the change, as ``account.balance_changed`` states it (what the read
+    model keeps: ``version``, ``as_of``), with the arrears summary."""
+    account_id = fields.String()
+    receivable = Money()
+    credit = Money()
+    deposits_held = Money()
+    open_bills = fields.Integer()
+    oldest_due_on = fields.Date(allow_none=True)
+    as_of = fields.AwareDateTime(allow_none=True)
+
+
+class PaymentOut(Schema):
+    """A payment (收款) with its receipt -- or, online and still pending, what the payer opens
+    (``pay``: pay_url / qr_code) -- the deposit it holds, and the account after it."""
+    id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    project_id = fields.String()
+    method = fields.String()
+    amount = Money()
+    purpose = fields.String()
+    status = fields.String()                 # pending | received | failed | reversed
+    reference = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    note = fields.String()
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+    received_at = fields.AwareDateTime(allow_none=True)
+    failure = fields.String(allow_none=True)
+    pay = fields.Dict(allow_none=True)
+    receipt = fields.Nested(ReceiptOut, allow_none=True)
+    deposit = fields.Nested(DepositOut, allow_none=True)
+    account = fields.Nested(AccountStateOut, allow_none=True)
+
+
+class NotificationOut(Schema):
+    """billing's answer to a provider's notification (the gateway acknowledges it)."""
+    payment_id = fields.String()
+    status = fields.String()
+
+
+class RefundStepOut(Schema):
+    at = fields.AwareDateTime()
+    action = fields.String()
+    by = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class RefundOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    kind = fields.String()
+    deposit_id = fields.String(allow_none=True)
+    amount = Money()
+    method = fields.String()
+    reason = fields.String()
+    status = fields.String()
+    requested_at = fields.AwareDateTime()
+    requested_by = fields.String()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    paid_at = fields.AwareDateTime(allow_none=True)
+    paid_by = fields.String(allow_none=True)
+    entry_id = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(RefundStepOut))
+    account = fields.Nested(AccountStateOut, allow_none=True)
+
+
+class CorrectionEntryOut(EntryOut):
+    reason = fields.String(allow_none=True)
+    reverses_id = fields.String(allow_none=True)
+    line_no = fields.Integer()
+
+
+class CorrectionOut(Schema):
+    """A discount, write-off or reversal: the entry posted and the account after it."""
+    entry = fields.Nested(CorrectionEntryOut)
+    account = fields.Nested(AccountStateOut)

@@ -1,6 +1,10 @@
 """billing service: nameko wiring only -- the rules live in ``domain/``."""
 from __future__ import annotations
 
+from functools import partial
+
+from nameko.extensions import DependencyProvider
+
 from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.work import Work
@@ -14,6 +18,8 @@ from . import schemas
 from .domain import accounts, copies, cycle, ledger, settings
 from .domain import bank, reminders        # bank collection and payment reminders (bank)
 from .domain import queries
+from .domain import corrections, deposits, online, payments, receipts, refunds  # payments helper
+from .domain.providers import providers_from_config
 from .events import CONTRACT, AccountSnapshot
 from .models import Base
 
@@ -25,6 +31,35 @@ JOB_HANDLERS.update({bank.KIND: bank.on_collect_job, bank.RESULTS_KIND: bank.on_
                      reminders.SWEEP: reminders.run_sweep, reminders.KIND: reminders.run_day})
 PERIODIC.update({reminders.SWEEP: reminders.SWEEP_EVERY})
 
+# -- payments helper: the payment-query job (its runner binds the container's providers) --
+JOB_HANDLERS[online.QUERY] = online.run_query
+PERIODIC[online.QUERY] = online.QUERY_EVERY
+
+
+class BillingJobs(JobRunner):
+    """billing's job runner; ``payment-query`` asks the payment providers of the container's config."""
+
+    def setup(self):
+        super().setup()
+        self.handlers[online.QUERY] = partial(online.run_query,
+                                              providers=providers_from_config(self.container.config))
+
+
+class PaymentProviders(DependencyProvider):
+    """WeChat Pay / Alipay (config ``PAYMENT_*``, ``domain/providers.py``): ``{channel: provider}``."""
+
+    def setup(self):
+        self.providers = providers_from_config(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.providers
+
+
+def _with(data, **ids):
+    """A command's body with the ids from the path; a body that is not an object is left to the
+    schema, which refuses it (400)."""
+    return {**data, **ids} if isinstance(data, dict) else data
+
 
 class BillingService(SettingsRpcs):
     name = "billing"
@@ -33,7 +68,8 @@ class BillingService(SettingsRpcs):
     db = Database(Base)
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT, settings=settings.SETTINGS)
-    jobs = JobRunner(CONTRACT, JOB_HANDLERS, every=PERIODIC, settings=settings.SETTINGS)
+    jobs = BillingJobs(CONTRACT, JOB_HANDLERS, every=PERIODIC, settings=settings.SETTINGS)
+    providers = PaymentProviders()
 
 
     @rpc
@@ -199,3 +235,124 @@ class BillingService(SettingsRpcs):
         command = schemas.BankResultFileIn().load(dict(data, batch_id=batch_id))
         return work.idempotent(idempotency_key, "import_bank_results", command, lambda: schemas.BankResultImportOut()
                                .dump(bank.import_results(work, command["batch_id"], command["csv"])))
+
+    # -- payments, receipts, deposits, refunds, corrections (payments helper) -----------------
+    # Every write runs once per caller and Idempotency-Key; the stored reply is the whole dumped
+    # answer (the receipt included), so a retry gets the same receipt.
+    def _payment_out(self, work, payment):
+        return schemas.PaymentOut().dump(payments.payment_view(work.session, payment))
+
+    @rpc
+    def record_payment(self, unit_id, data, idempotency_key=None):
+        """收款 at the desk (front desk: cash, card; finance, centre manager: also transfers)."""
+        work = self.work()
+        command = schemas.PaymentIn().load(_with(data, unit_id=unit_id))
+        return work.idempotent(idempotency_key, "record_payment", command, lambda: self._payment_out(
+            work, payments.record_payment(work, command)))
+
+    @rpc
+    def start_online_payment(self, unit_id, data, idempotency_key=None):
+        """WeChat Pay / Alipay for the unit (its household; the desk with a scanned payment code)."""
+        work = self.work()
+        command = schemas.OnlinePaymentIn().load(_with(data, unit_id=unit_id))
+        return work.idempotent(idempotency_key, "start_online_payment", command, lambda: self._payment_out(
+            work, online.start_online_payment(work, self.providers, command, idempotency_key)))
+
+    @rpc
+    def get_payment(self, payment_id):
+        work = self.work()
+        data = schemas.PaymentRef().load({"payment_id": payment_id})
+        return self._payment_out(work, payments.get_payment(work, data["payment_id"]))
+
+    @rpc
+    def refresh_payment(self, payment_id, idempotency_key=None):
+        """Ask the provider about a pending online payment now."""
+        work = self.work()
+        data = schemas.PaymentRef().load({"payment_id": payment_id})
+        return work.idempotent(idempotency_key, "refresh_payment", data, lambda: self._payment_out(
+            work, online.refresh_payment(work, self.providers, data["payment_id"])))
+
+    @rpc
+    def confirm_online_payment(self, provider, body, signature, idempotency_key=None):
+        """A provider's notification forwarded by the gateway (the platform only); idempotent by
+        the provider's trade number whatever the key."""
+        work = self.work()
+        data = schemas.NotificationIn().load({"provider": provider, "body": body, "signature": signature})
+        return work.idempotent(idempotency_key, "confirm_online_payment", data, lambda: schemas.NotificationOut()
+                               .dump(_notified(online.confirm_notification(work, self.providers, data))))
+
+    @rpc
+    def void_receipt(self, receipt_id, data, idempotency_key=None):
+        """作废收据 (finance, centre manager): the receipt stays, void; its payment is reversed."""
+        work = self.work()
+        command = schemas.VoidReceiptIn().load(_with(data, receipt_id=receipt_id))
+        return work.idempotent(idempotency_key, "void_receipt", command, lambda: self._payment_out(
+            work, receipts.void_receipt(work, command)))
+
+    @rpc
+    def hold_deposit(self, unit_id, data, idempotency_key=None):
+        """押金 held for the unit (the desk's roles per method, as payments)."""
+        work = self.work()
+        command = schemas.DepositIn().load(_with(data, unit_id=unit_id))
+        return work.idempotent(idempotency_key, "hold_deposit", command, lambda: self._payment_out(
+            work, deposits.hold_deposit(work, command)))
+
+    @rpc
+    def request_refund(self, unit_id, data, idempotency_key=None):
+        work = self.work()
+        command = schemas.RefundIn().load(_with(data, unit_id=unit_id))
+        return work.idempotent(idempotency_key, "request_refund", command, lambda: schemas.RefundOut().dump(
+            refunds.refund_view(work, refunds.request_refund(work, command))))
+
+    @rpc
+    def approve_refund(self, refund_id, data=None, idempotency_key=None):
+        return self._refund_step(refund_id, refunds.APPROVE, data, idempotency_key)
+
+    @rpc
+    def reject_refund(self, refund_id, data=None, idempotency_key=None):
+        return self._refund_step(refund_id, refunds.REJECT, data, idempotency_key)
+
+    @rpc
+    def pay_refund(self, refund_id, data=None, idempotency_key=None):
+        return self._refund_step(refund_id, refunds.PAY, data, idempotency_key)
+
+    def _refund_step(self, refund_id, action, data, idempotency_key):
+        work = self.work()
+        command = schemas.RefundStepIn().load(_with(data if data is not None else {}, refund_id=refund_id))
+        return work.idempotent(idempotency_key, f"{action}_refund", command, lambda: schemas.RefundOut().dump(
+            refunds.refund_view(work, refunds.step(work, command["refund_id"], action, command["note"]),
+                                with_account=action == refunds.PAY)))
+
+    @rpc
+    def list_refunds(self, project_id, status=None, limit=50, offset=0):
+        work = self.work()
+        query = schemas.RefundQuery().load({"project_id": project_id, "status": status, "limit": limit,
+                                            "offset": offset})
+        return schemas.RefundOut(many=True).dump([refunds.refund_view(work, r)
+                                                  for r in refunds.list_refunds(work, query)])
+
+    @rpc
+    def discount_bill(self, bill_id, data, idempotency_key=None):
+        return self._credit_bill(bill_id, "discount", data, idempotency_key)
+
+    @rpc
+    def write_off_bill(self, bill_id, data, idempotency_key=None):
+        return self._credit_bill(bill_id, "write_off", data, idempotency_key)
+
+    def _credit_bill(self, bill_id, kind, data, idempotency_key):
+        work = self.work()
+        command = schemas.BillCreditIn().load(_with(data, bill_id=bill_id))
+        return work.idempotent(idempotency_key, f"{kind}_bill", command, lambda: schemas.CorrectionOut().dump(
+            corrections.correction_view(work, *corrections.credit_bill(work, kind, command))))
+
+    @rpc
+    def reverse_entry(self, entry_id, data, idempotency_key=None):
+        """冲正 of a journal entry (finance, centre manager)."""
+        work = self.work()
+        command = schemas.ReverseIn().load(_with(data, entry_id=entry_id))
+        return work.idempotent(idempotency_key, "reverse_entry", command, lambda: schemas.CorrectionOut().dump(
+            corrections.correction_view(work, *corrections.reverse_entry(work, command))))
+
+
+def _notified(payment) -> dict:
+    return {"payment_id": payment.id, "status": payment.status}

@@ -76,8 +76,8 @@ from ..exceptions import (BankBatchNotFound, BankFileRefused, ImportInProgress, 
 from ..models import (BankBatch, BankBatchItem, BankResultImport, Bill, DebitMandate, FeeAccount,
                       Posting, Project)
 from . import accounts, cycle, journal, payments
-from .settings import (FIRST_COLLECTION_DAY, SECOND_COLLECTION_DAY, _project, add_months, day_in_month, due_on,
-                       month_of)
+from .settings import (FIRST_COLLECTION_DAY, SECOND_COLLECTION_DAY, add_months, day_in_month, due_on, month_of,
+                       project_in_scope)
 
 log = logging.getLogger(__name__)
 #: who read whole bank account numbers, when, why (one INFO line per read)
@@ -348,7 +348,7 @@ def on_collect_job(work: Work, job: Job) -> None:
 
 def create_round(work: Work, project_id: str, data: dict) -> dict:
     """Finance starts a round by hand (a month that has started; idempotent: the batch made once)."""
-    project = _project(work, project_id)
+    project = project_in_scope(work, project_id)
     work.caller.require_role(*BATCH_ROLES)
     if data["period"] > month_of(_local_today(work, project)):
         raise PeriodNotOpen(f"{data['period']} has not started in {project.name}")
@@ -388,7 +388,7 @@ def _batch(work: Work, batch_id: str, roles) -> BankBatch:
 
 
 def list_batches(work: Work, project_id: str, period: str | None = None, limit: int = 24) -> list[dict]:
-    project = _project(work, project_id)
+    project = project_in_scope(work, project_id)
     work.caller.require_role(*BATCH_READERS)
     query = select(BankBatch).where(BankBatch.project_id == project.id)
     if period:

@@ -365,17 +365,19 @@ def credit_bill(work: Work, account: FeeAccount, *, kind: str, book: str, amount
 
 
 def reverse(work: Work, entry_id: str, *, reason: str, occurred_on: date,
-            publish: bool = True) -> LedgerEntry:
+            publish: bool = True, kinds: Sequence[str] = REVERSIBLE) -> LedgerEntry:
     """冲正: cancel an entry by its exact negation, with who (the caller) and why. A charge's
     bill is settled by the reversal (nothing left to pay on it) -- refused while other credits
     are on the bill; a credit's allocations are undone (its bills open again). An entry is
-    reversed at most once; a reversal is not reversed (post a new entry instead)."""
+    reversed at most once; a reversal is not reversed (post a new entry instead).
+    ``kinds``: the entry kinds the caller's flow may reverse (the deposit's own flow passes
+    ``("deposit_held",)`` when its receipt is voided)."""
     session = work.session
     original = session.get(LedgerEntry, entry_id)
     if original is None:
         raise InvalidInput(f"no entry {entry_id}", code="entry_not_found")
     account = lock_account(session, session.get(FeeAccount, original.account_id))
-    if original.kind not in REVERSIBLE:
+    if original.kind not in kinds:
         raise NotReversible(f"a {original.kind} entry is not reversed here")
     if session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)):
         raise AlreadyReversed(f"entry {original.id} is already reversed")

@@ -20,7 +20,6 @@ these); deposits held (押金) never count either way. ``has_arrears`` is true w
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -35,10 +34,10 @@ from kernel.work import Work
 from ..exceptions import BillNotFound, ReceiptNotFound
 from ..models import (Allocation, Bill, BillLine, FeeAccount, LedgerEntry, Payment, Posting, Project,
                       Receipt)
-from . import journal
+from . import journal, payments
 from .accounts import get_account
 from .ledger import site_today
-from .settings import _project as project_in_scope   # the project in the caller's scope (settings RPCs')
+from .settings import project_in_scope
 
 #: who reads a project's figures: finance (财务), the customer-service manager, the service-centre
 #: manager, the general manager, the group's admin
@@ -248,26 +247,11 @@ def get_receipt(work: Work, receipt_id: str) -> dict:
     return _receipt_views(work.session, account, [receipt])[0]
 
 
-def receipt_lines(text: str) -> list[dict]:
-    """The receipt's printed lines (``payments.issue_receipt``: JSON of bill, period, item, amount)."""
-    try:
-        lines = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return [{"bill": line.get("bill"), "period": line.get("period"), "item": line.get("item"),
-             "amount": money(line["amount"])} for line in lines if isinstance(line, dict) and "amount" in line]
-
-
 def _receipt_views(session: Session, account: FeeAccount, receipts) -> list[dict]:
     payment_ids = [r.payment_id for r in receipts if r.payment_id]
     methods = dict(session.execute(select(Payment.id, Payment.method).where(Payment.id.in_(payment_ids)))
                    .all()) if payment_ids else {}
-    return [{"id": r.id, "number": r.number, "account_id": account.id, "unit_id": account.unit_id,
-             "unit_label": account.unit_label, "amount": money(r.amount), "payer_name": r.payer_name,
-             "method": methods.get(r.payment_id), "payment_id": r.payment_id, "lines": receipt_lines(r.lines),
-             "issued_at": r.issued_at, "issued_by": r.issued_by, "voided": r.voided_at is not None,
-             "voided_at": r.voided_at, "voided_by": r.voided_by, "void_reason": r.void_reason}
-            for r in receipts]
+    return [payments.receipt_view(r, account, methods.get(r.payment_id)) for r in receipts]
 
 
 # -- the project's figures ---------------------------------------------------------------------

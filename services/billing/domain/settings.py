@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from decimal import Decimal
 
 from marshmallow import fields
 from marshmallow.validate import Range
@@ -31,6 +32,10 @@ CASH_REMINDER_DAYS = "billing.cash_reminder_days_before"
 DEBIT_REMINDER_DAYS = "billing.debit_reminder_days_before"
 PREPAY_MONTHS = "billing.prepay_months"
 RENOVATION_DEPOSIT = "billing.renovation_deposit"
+# -- payments (payments helper): domain/payments.py, online.py, deposits.py, refunds.py --
+PAYMENT_CEILING = "billing.payment_ceiling"
+ONLINE_QUERY_AFTER = "billing.online_query_after_minutes"
+ONLINE_EXPIRE = "billing.online_expire_minutes"
 
 #: who may change billing's settings: the service-centre manager, finance, the group's admin
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.FINANCE, Role.GROUP_ADMIN)
@@ -57,6 +62,13 @@ SETTINGS = SettingsCatalogue("billing", [
     Setting(RENOVATION_DEPOSIT, Money(allow_negative=False, allow_none=True), default=None, unit="yuan",
             doc="renovation deposit per unit (装修保证金, 元/户; the seed leaves the figure to the project: "
                 "none until set)"),
+    # -- payments (payments helper) --
+    Setting(PAYMENT_CEILING, Money(positive=True), default=Decimal("100000.00"), unit="yuan",
+            doc="the most one payment, deposit or refund may be (收款上限; a typo's extra zeros are refused)"),
+    Setting(ONLINE_QUERY_AFTER, fields.Integer(strict=True, validate=Range(1, 1440)), default=5, unit="minutes",
+            doc="an online payment (WeChat Pay / Alipay) still pending this long is asked about at the provider"),
+    Setting(ONLINE_EXPIRE, fields.Integer(strict=True, validate=Range(5, 1440)), default=30, unit="minutes",
+            doc="the provider closes an online payment not paid within this many minutes of its start"),
 ])
 
 
@@ -93,7 +105,8 @@ def next_due_date(values: dict, day: date) -> date:
 
 # -- the settings RPCs (kernel.settings_rpc.SettingsRpcs) ----------------------------------
 
-def _project(work: Work, project_id: str) -> Project:
+def project_in_scope(work: Work, project_id: str) -> Project:
+    """The project if it is in the caller's scope (404 like a missing one otherwise)."""
     project = work.session.get(Project, project_id)
     not_found = ProjectNotFound(f"no project {project_id}")
     if project is None:
@@ -104,15 +117,15 @@ def _project(work: Work, project_id: str) -> Project:
 
 def get_settings(work: Work, project_id: str) -> list[dict]:
     work.caller.require_staff()
-    return work.settings.view(_project(work, project_id).id)
+    return work.settings.view(project_in_scope(work, project_id).id)
 
 
 def set_setting(work: Work, project_id: str, key: str, value, *, reason: str = "", effective_from=None) -> None:
-    project = _project(work, project_id)
+    project = project_in_scope(work, project_id)
     work.caller.require_role(*SETTING_ROLES)
     work.settings.change(project.group_id, project.id, key, value, reason=reason, effective_from=effective_from)
 
 
 def settings_history(work: Work, project_id: str, key: str | None = None) -> list[dict]:
     work.caller.require_staff()
-    return work.settings.history(_project(work, project_id).id, key)
+    return work.settings.history(project_in_scope(work, project_id).id, key)

@@ -5,7 +5,7 @@ result file's import keeps what it said of each item and how far it is applied; 
 reminders recorded (once per bill and kind)
 
 Revision ID: 0043
-Revises: 0040
+Revises: 0042
 Create Date: 2026-11-26 10:00:17.794763
 """
 from alembic import op
@@ -14,7 +14,7 @@ import kernel.db
 
 
 revision = '0043'
-down_revision = '0040'
+down_revision = '0042'
 branch_labels = None
 depends_on = None
 

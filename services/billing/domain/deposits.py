@@ -1,0 +1,83 @@
+"""Deposits (押金/保证金) held for a unit -- the renovation deposit (装修保证金) above all.
+
+Holding one is money received at the desk like a payment (the same roles per method, the same
+reference rule and ceiling: ``payments.check_desk``), but it settles no bill: a
+:class:`Deposit` row, a :class:`Payment` with purpose ``deposit``, one ``deposit_held`` entry
+(the money book debited, the unit's ``deposit`` book credited; the balance due does not
+change) and a numbered receipt. The renovation deposit's amount is the project's
+``billing.renovation_deposit`` unless the desk names one; with neither the request is refused
+(422 ``deposit_amount_required``).
+
+A deposit goes back through a refund (``domain/refunds.py``: requested, approved by someone
+else, paid -- in full or in part); its receipt voided before any refund voids it (the
+``deposit_held`` entry reversed, status ``void``).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from kernel.money import ZERO, money
+from kernel.work import Work
+
+from ..exceptions import DepositAmountRequired, DepositNotHeld
+from ..models import Deposit, FeeAccount, LedgerEntry, Payment
+from . import journal, payments, settings as billing_settings
+from .accounts import get_account
+from .corrections import reverse_with_credit
+from .ledger import site_today
+
+PURPOSE_LABELS = {"renovation": "装修保证金", "key": "钥匙押金", "other": "押金"}
+HELD, REFUNDED, VOID = "held", "refunded", "void"
+
+
+def hold_deposit(work: Work, data: dict) -> Payment:
+    account = get_account(work, data["unit_id"])
+    work.caller.require_staff()
+    amount = data.get("amount")
+    if amount is None and data["purpose"] == "renovation":
+        amount = work.settings.values(account.project_id)[billing_settings.RENOVATION_DEPOSIT]
+    if amount is None:
+        raise DepositAmountRequired("name the deposit's amount (the project has no billing.renovation_deposit)")
+    payments.check_desk(work, account, data["method"], amount, data.get("reference"))
+    account = journal.lock_account(work.session, account)
+    payment = payments.new_payment(work, account, method=data["method"], amount=amount, purpose="deposit",
+                                   reference=data.get("reference"), payer_name=data.get("payer_name"),
+                                   note=data.get("note") or "")
+    label = PURPOSE_LABELS[data["purpose"]]
+    entry = journal.post(work, account, kind="deposit_held", lines=[
+        (journal.MONEY_BOOKS[payment.method], payment.amount), (journal.DEPOSIT, -payment.amount)],
+        description=f"{label} {payments.METHOD_LABELS[payment.method]}", ref_type="payment", ref_id=payment.id,
+        occurred_on=site_today(work, account.project_id), publish=False)
+    now = work.clock.now()
+    work.session.add(Deposit(id=str(uuid.uuid4()), group_id=account.group_id, project_id=account.project_id,
+                             account_id=account.id, purpose=data["purpose"], amount=payment.amount,
+                             refunded=ZERO, status=HELD, payment_id=payment.id, held_at=now,
+                             held_by=work.caller.user_id))
+    payment.status, payment.entry_id, payment.received_at = "received", entry.id, now
+    payment.receipt_id = payments.issue_receipt(work, account, payment, entry_id=None).id
+    work.session.flush()
+    journal.publish_balance(work, account, cause=entry.kind, entry_id=entry.id)
+    return payment
+
+
+def void_deposit(work: Work, account: FeeAccount, payment: Payment, *, reason: str,
+                 occurred_on: date) -> LedgerEntry:
+    """Its receipt voided: the ``deposit_held`` entry reversed, the deposit ``void`` -- only while
+    none of it was refunded (refused otherwise: ``deposit_not_held``)."""
+    deposit = work.session.scalars(select(Deposit).where(Deposit.payment_id == payment.id)
+                                   .with_for_update().execution_options(populate_existing=True)).one()
+    if deposit.status != HELD or money(deposit.refunded) != ZERO:
+        raise DepositNotHeld(f"the deposit is {deposit.status} with {deposit.refunded} refunded; its receipt "
+                             "is not voided")
+    deposit.status = VOID
+    return reverse_with_credit(work, account, payment.entry_id, reason=reason, occurred_on=occurred_on,
+                               kinds=("deposit_held",))
+
+
+def held(deposit: Deposit) -> Decimal:
+    """What is still held of the deposit (0.00 once refunded in full or voided)."""
+    return money(deposit.amount) - money(deposit.refunded) if deposit.status == HELD else ZERO
