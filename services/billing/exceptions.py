@@ -77,9 +77,6 @@ class BankFileRefused(InvalidInput):
     default_code = "bank_file_refused"
 
 
-# -- queries (balances, statements, bills, receipts, project figures) ------------------------
-
-
 # -- payments, receipts, deposits, refunds, corrections (payments helper) ---------------------
 
 class PaymentNotFound(NotFound):
