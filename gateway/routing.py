@@ -274,6 +274,12 @@ def _json_body(request) -> dict:
         raise HttpError(400, "body_required", "this call needs a JSON body")
     if request.mimetype != "application/json":
         raise HttpError(415, "json_required", "send the body as application/json")
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> dict:
+    """A request body's JSON object, checked (400 otherwise); a route reading its own body (a file
+    upload that may also come as text) uses it too."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -1618,3 +1618,133 @@ class MonthlyReportOut(Out):
     complaints = fields.Nested(ComplaintsOut)
     revisits = fields.Nested(RevisitsOut)
     satisfaction = fields.Nested(SatisfactionOut)
+
+
+# -- bank collection (银行托收): debit mandates, collection batches, the bank's result files -- bank --
+
+BANK_ROUNDS = (1, 2)
+#: the bank's result file as JSON text ({"csv": ...}); the same limit as a text/csv upload's body
+MAX_RESULT_FILE = 4_000_000
+
+
+class DebitMandateIn(Schema):
+    """托收协议: what the household signed. The account number is 12-30 digits (spaces between groups
+    allowed); it is masked in every answer."""
+    bank_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE],
+                              metadata={"description": "开户行, e.g. 中国工商银行深圳分行"})
+    holder_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE],
+                                metadata={"description": "户名: the account holder"})
+    bank_account = fields.String(required=True, validate=v.BANK_ACCOUNT,
+                                 metadata={"description": "账号: 12-30 digits"})
+    signed_on = v.Date(load_default=None, allow_none=True,
+                       metadata={"description": "the day it was signed (default today; not later)"})
+
+
+class MandateCancelIn(Schema):
+    cancelled_on = v.Date(load_default=None, allow_none=True, metadata={
+        "description": "from this day (default today; between its signing and today)"})
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class MandateAccountQuery(Schema):
+    purpose = fields.String(required=True, validate=v.PURPOSE,
+                            metadata={"description": "why the whole number is read (logged)"})
+
+
+class BankBatchIn(Schema):
+    period = fields.String(required=True, validate=v.MONTH, metadata={"description": "YYYY-MM, started"})
+    round = fields.Integer(required=True, strict=True, validate=validate.OneOf(BANK_ROUNDS),
+                           metadata={"description": "1: the first collection day (10th); 2: the second (21st)"})
+
+
+class BankBatchQuery(Schema):
+    period = fields.String(load_default=None, allow_none=True, validate=v.MONTH)
+    limit = fields.Integer(load_default=24, validate=validate.Range(min=1, max=200))
+
+
+class BankResultFileIn(Schema):
+    """The bank's result file as text, when not uploaded as ``text/csv``."""
+    csv = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_RESULT_FILE), v.TEXT_FILE])
+
+
+class DebitMandateOut(Out):
+    id = fields.String()
+    unit_id = fields.String()
+    account_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    bank_name = fields.String()
+    holder_name = fields.String()
+    bank_account = fields.String(metadata={"description": "masked (6222 **** **** 1234); whole only in "
+                                                          "finance's logged read"})
+    signed_on = fields.String(metadata={"format": "date"})
+    active = fields.Boolean()
+    collects = fields.Boolean(metadata={"description": "active and signed by the unit's current household"})
+    cancelled_on = fields.String(allow_none=True, metadata={"format": "date"})
+    cancelled_by = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    created_at = DT()
+    created_by = fields.String()
+
+
+class BankBatchItemOut(Out):
+    id = fields.String()
+    line_no = fields.Integer()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    holder_name = fields.String()
+    bank_name = fields.String()
+    bank_account = fields.String(metadata={"description": "masked"})
+    amount = Amount()
+    status = fields.String(metadata={"description": "sent | paid | failed"})
+    reason = fields.String(allow_none=True)
+    bank_reference = fields.String(allow_none=True)
+    payment_id = fields.String(allow_none=True)
+    answered_at = DT(allow_none=True)
+
+
+class BankBatchOut(Out):
+    """托收批次: one round's collection file and how the bank answered it."""
+    id = fields.String()
+    project_id = fields.String()
+    number = fields.String()
+    period = fields.String()
+    round = fields.Integer()
+    collect_on = fields.String(metadata={"format": "date"})
+    status = fields.String(metadata={"description": "open (items await the bank's answer) | settled"})
+    item_count = fields.Integer()
+    total = Amount()
+    sent = fields.Integer()
+    paid = fields.Integer()
+    failed = fields.Integer()
+    paid_total = Amount()
+    created_at = DT()
+    created_by = fields.String()
+    created = fields.Boolean(metadata={"description": "made by this request (else it existed)"})
+
+
+class BankResultImportOut(Out):
+    """A bank result file taken for a batch: checked whole, then recorded -- its first 100 rows at once,
+    the rest by jobs (``status`` applying until ``applied`` reaches ``rows``, then done)."""
+    id = fields.String()
+    batch_id = fields.String()
+    batch_number = fields.String()
+    sha256 = fields.String()
+    imported_at = DT()
+    imported_by = fields.String()
+    status = fields.String(metadata={"description": "applying | done"})
+    rows = fields.Integer()
+    applied = fields.Integer()
+    paid = fields.Integer()
+    failed = fields.Integer()
+    unchanged = fields.Integer()
+    finished_at = DT(allow_none=True)
+    repeated = fields.Boolean(metadata={"description": "the same file again: nothing recorded; the first "
+                                                      "import's answer"})
+    batch_status = fields.String()
+
+
+class BankBatchDetailOut(BankBatchOut):
+    """A batch with its items and the bank's result files."""
+    items = fields.List(fields.Nested(BankBatchItemOut))
+    imports = fields.List(fields.Nested(BankResultImportOut))

@@ -19,6 +19,7 @@ from .readmodel.handlers import ReadModelHandlers
 from .routes.archive import ArchiveRoutes
 from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
+from .routes.bank import BankRoutes          # bank collection (bank)
 from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
 from .routes.complaints import ComplaintRoutes
@@ -34,7 +35,7 @@ from .routes.tickets import TicketRoutes
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes,   # payments helper
-                     NotifyRoutes, ReadModelHandlers):
+                     NotifyRoutes, BankRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

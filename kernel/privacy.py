@@ -7,6 +7,9 @@ Who sees what (000 §八: resident data is never disclosed):
   everyone else sees ``138****5678``;
 - ID numbers in full: the platform and the customer-service heads (``ID_NUMBER_ROLES``), and
   only in the access-logged household file; everywhere else they are left out.
+- bank account numbers (a debit mandate's, 托收账号): masked everywhere (``6222 **** **** 1234``);
+  in full only in the bank collection file and to finance (``BANK_ACCOUNT_ROLES``) through a
+  read that is logged on ``wuye.audit``.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from .tenancy import Caller, Role
 PHONE_ROLES = frozenset({Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER})
 #: roles that may see whole ID numbers (identity checks, lawyer letters) -- in the file only
 ID_NUMBER_ROLES = frozenset({Role.CS_MANAGER, Role.CENTRE_MANAGER})
+#: roles that may read a whole bank account number (the cashier checks it against the bank's answer)
+BANK_ACCOUNT_ROLES = frozenset({Role.FINANCE})
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -42,6 +47,17 @@ def mask_id_number(value: str | None) -> str | None:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_bank_account(value: str | None) -> str | None:
+    """6222021234567890123 -> 6222 **** **** 0123: the first four digits (the bank), the last
+    four (what the holder recognises), never how long the number is."""
+    if not value:
+        return value
+    digits = value.replace(" ", "")
+    if len(digits) <= 8:
+        return "*" * len(digits)
+    return f"{digits[:4]} **** **** {digits[-4:]}"
+
+
 def sees_phones(caller: Caller, own_household: bool = False) -> bool:
     """Whether ``caller`` sees residents' phones in full (``own_household``: the resident's own)."""
     return caller.is_system or (own_household and caller.is_resident) or bool(caller.roles & PHONE_ROLES)
@@ -49,6 +65,11 @@ def sees_phones(caller: Caller, own_household: bool = False) -> bool:
 
 def sees_id_numbers(caller: Caller) -> bool:
     return caller.is_system or bool(caller.roles & ID_NUMBER_ROLES)
+
+
+def sees_bank_accounts(caller: Caller) -> bool:
+    """Whether ``caller`` may ask for a whole bank account number (a logged read)."""
+    return caller.is_system or bool(caller.roles & BANK_ACCOUNT_ROLES)
 
 
 def phone_for(caller: Caller, phone: str | None, own_household: bool = False) -> str | None:

@@ -24,6 +24,10 @@ _DOCUMENT = re.compile(r"[0-9A-Z]{6,20}")
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
 
+#: a bank account or card number (托收账号): 12-30 ASCII digits, spaces between groups allowed
+_BANK_ACCOUNT = re.compile(r"[0-9]{12,30}")
+
+
 def is_phone(value: str) -> bool:
     """Spaces between digit groups are allowed ("+86 139 8765 4321")."""
     return isinstance(value, str) and _PHONE.fullmatch(value.replace(" ", "")) is not None
@@ -38,6 +42,27 @@ def is_id_number(value: str) -> bool:
     if len(value) == 18 and value[:17].isascii() and value[:17].isdigit():
         return ric.is_valid(value)
     return _DOCUMENT.fullmatch(value) is not None
+
+
+def is_bank_account(value: str) -> bool:
+    """12-30 ASCII digits once the spaces between digit groups are taken out. No check digit:
+    bank *card* numbers (ISO/IEC 7812, 13-19 digits) end in a Luhn digit, but a debit mandate
+    may name a passbook or settlement account number, which has none (and is up to 30 long)."""
+    return isinstance(value, str) and _BANK_ACCOUNT.fullmatch(value.replace(" ", "")) is not None
+
+
+def bank_account_digits(value: str) -> str:
+    """The digits of a valid bank account number as stored and exported (no spaces)."""
+    return value.replace(" ", "")
+
+
+class BankAccount(validate.Validator):
+    error = "Not a bank account number (12-30 digits)."
+
+    def __call__(self, value):
+        if value is not None and not is_bank_account(value):
+            raise ValidationError(self.error)
+        return value
 
 
 class Phone(validate.Validator):
@@ -112,6 +137,12 @@ def parse_month(value) -> tuple[int, int] | None:
 
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+#: one line of text without control characters (a name written into a CSV file for a bank)
+ONE_LINE = validate.Regexp(r"[^\x00-\x1f\x7f]*\Z", error="One line of text without control characters.")
+#: the text of an uploaded file: lines and tabs, no other control character (NUL breaks PostgreSQL)
+TEXT_FILE = validate.Regexp(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z",
+                            error="Text with line breaks and tabs, no other control characters.")
+BANK_ACCOUNT = BankAccount()
 PHONE = Phone()
 ID_NUMBER = IdNumber()
 TIME_ZONE = TimeZone()

@@ -38,6 +38,13 @@ FORWARDED = {
     gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
     gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
     gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
+    # bank collection (bank)
+    gw.DebitMandateIn: (billing.DebitMandateIn, {"unit_id"}),
+    gw.MandateCancelIn: (billing.MandateCancelIn, {"unit_id", "mandate_id"}),
+    gw.MandateAccountQuery: (billing.MandateAccountRead, {"unit_id", "mandate_id"}),
+    gw.BankBatchIn: (billing.BankBatchIn, {"project_id"}),
+    gw.BankBatchQuery: (billing.BankBatchQuery, {"project_id"}),
+    gw.BankResultFileIn: (billing.BankResultFileIn, {"batch_id"}),
     # -- billing queries (statement, bills, receipts, trial balance) --
     gw.StatementQuery: (billing.StatementQuery, {"unit_id"}),
     gw.BillsQuery: (billing.BillsQuery, {"unit_id"}),
@@ -112,6 +119,11 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.PriceItemIn, {"code": "SD-01", "name": "换阀芯", "unit": "个", "price": 35.5}),
     (gw.DutyEntryIn, {"category": "*", "technician_id": "eng", "technician_name": "林工", "weekdays": [1],
                       "starts": "08:00+08:00", "ends": "17:30"}),
+    (gw.DebitMandateIn, {"bank_name": "工行", "holder_name": "张伟", "bank_account": "6222 0212 345"}),
+    (gw.DebitMandateIn, {"bank_name": "工行", "holder_name": "张伟\n", "bank_account": "622202123456789"}),
+    (gw.DebitMandateIn, {"bank_name": "  ", "holder_name": "张伟", "bank_account": "622202123456789"}),
+    (gw.BankBatchIn, {"period": "2026-12", "round": 3}),
+    (gw.BankResultFileIn, {"csv": "item_id,status\x00"}),
     (gw.PaymentIn, {"method": "cash", "amount": "0.00"}),
     (gw.PaymentIn, {"method": "cash", "amount": "10.005"}),
     (gw.PaymentIn, {"method": "cash", "amount": 10.5}),
@@ -193,6 +205,15 @@ def _names(schema_cls) -> dict:
     (gw.ReceiptPageOut, billing.ReceiptPageOut), (gw.ProjectLedgerOut, billing.ProjectLedgerOut),
     (gw.TrialBalanceOut, billing.TrialBalanceOut)], ids=lambda s: s.__name__)
 def test_the_gateway_passes_on_every_figure_of_billing_s_queries(ours, theirs):
+    assert _names(ours) == _names(theirs)
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (gw.DebitMandateOut, billing.DebitMandateOut), (gw.BankBatchOut, billing.BankBatchOut),
+    (gw.BankBatchDetailOut, billing.BankBatchDetailOut), (gw.BankResultImportOut, billing.BankResultImportOut)],
+    ids=lambda s: s.__name__)
+def test_the_gateway_shows_mandates_and_bank_batches_as_billing_dumps_them(ours, theirs):
+    """Every field of a mandate, a batch with its items and imports, a result import (bank)."""
     assert _names(ours) == _names(theirs)
 
 

@@ -7,13 +7,13 @@ line (Chinese, then English), the rows, a blank line -- in the order of the JSON
 (project, month, period, as of), 一 volumes, 二 SLA, 三 repair times, 四 complaints, 五 revisits,
 六 satisfaction. Keys read as their Chinese name with the key in parentheses
 ("公共区域 (public_area)"); an unknown key reads as itself. Numbers are plain numbers (rates in
-percent with one decimal), an empty cell is "none" (no rate without anything to rate). A text
-cell that Excel would take for a formula (``=``, ``+``, ``-``, ``@`` first) is quoted with ``'``.
+percent with one decimal), an empty cell is "none" (no rate without anything to rate). The CSV
+rules (line ends, the mark, a text cell Excel would take for a formula quoted with ``'``) are
+``kernel.csvfile``'s, shared with billing's bank collection files.
 """
 from __future__ import annotations
 
-import csv
-import io
+from kernel import csvfile
 
 from .. import schemas as s
 from ..errors import file_response
@@ -57,22 +57,17 @@ def _name(what: str, key) -> str:
 
 
 def _cell(value):
-    if value is None:
-        return ""
     if isinstance(value, bool):
         return "是 yes" if value else "否 no"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value                  # never a formula in Excel
     return value
 
 
 def monthly_csv(doc: dict) -> str:
     """The report document (``MonthlyReportOut``) as the CSV text described above (no BOM)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    out: list[list] = []
 
     def line(*cells):
-        writer.writerow([_cell(c) for c in cells])
+        out.append([_cell(c) for c in cells])
 
     def table(title, header, rows):
         line(title)
@@ -139,7 +134,7 @@ def monthly_csv(doc: dict) -> str:
         ["未评价 Unrated", sat["unrated"]],
         ["合计 Total", sat["repairs_closed"]],
         ["平均分 Mean rating", sat["mean_rating"]]])
-    return out.getvalue()
+    return csvfile.text(out)
 
 
 class ReportRoutes(RouteModule):
@@ -166,6 +161,6 @@ class ReportRoutes(RouteModule):
                        "tickets-report-{month}.csv.")
     def tickets_monthly_report_csv(self, request, user, project_id, month):
         doc = REPORT_OUT.dump(self._monthly_report(user, project_id, month))
-        return file_response(monthly_csv(doc).encode("utf-8-sig"), CSV_TYPE,
+        return file_response(csvfile.encode(monthly_csv(doc)), CSV_TYPE,
                              f"tickets-report-{doc['month']}.csv",
                              utf8_filename=f"{doc['project_name']}-工单月报-{doc['month']}.csv")

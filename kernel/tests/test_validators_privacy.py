@@ -145,3 +145,19 @@ def test_a_quantity_is_plain_decimal_text_in_range(text):
         Line().load({"quantity": text})
     assert Line().load({"quantity": "1.5"}) == {"quantity": Decimal("1.5")}
     assert Line().load({"quantity": 2}) == {"quantity": Decimal("2")}
+
+
+def test_a_bank_account_is_masked_to_its_bank_and_last_four_and_read_whole_by_finance_only():
+    assert privacy.mask_bank_account("6222021234567890123") == "6222 **** **** 0123"
+    assert privacy.mask_bank_account("6222 0212 3456") == "6222 **** **** 3456"     # the length is not told
+    assert privacy.mask_bank_account("12345678") == "********" and privacy.mask_bank_account(None) is None
+    assert privacy.sees_bank_accounts(staff(Role.FINANCE)) and privacy.sees_bank_accounts(Caller.system(G))
+    assert not privacy.sees_bank_accounts(staff(Role.FRONT_DESK, Role.CENTRE_MANAGER))
+
+
+@pytest.mark.parametrize("number,ok", [
+    ("6222021234567890123", True), ("6222 0212 3456 7890 123", True), ("1" * 12, True), ("1" * 30, True),
+    ("1" * 11, False), ("1" * 31, False), ("6222-0212-3456-7890", False), ("6222021234567890\n", False),
+    ("６２２２０２１２３４５６", False), ("", False), (None, False)])
+def test_bank_account_numbers_are_12_to_30_ascii_digits(number, ok):
+    assert v.is_bank_account(number) is ok

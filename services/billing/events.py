@@ -124,5 +124,6 @@ class ReceiptVoided(ReceiptIssued):
 CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged,
                                     BILL_NOTICE_DUE: BillNotice, BILL_REMINDER_DUE: BillReminder,
                                     RECEIPT_ISSUED: ReceiptIssued, RECEIPT_VOIDED: ReceiptVoided},
-                         optional_subscribers=frozenset({SETTING_CHANGED, BILL_NOTICE_DUE, BILL_REMINDER_DUE,
-                                                         RECEIPT_ISSUED, RECEIPT_VOIDED}))
+                         # bill.notice_due, bill.reminder_due, receipt.issued: notify subscribes (bank),
+                         # so they are published ``mandatory`` -- kept while no queue is bound
+                         optional_subscribers=frozenset({SETTING_CHANGED, RECEIPT_VOIDED}))

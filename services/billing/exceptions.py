@@ -1,5 +1,5 @@
 """billing's typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, Unavailable
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, Unauthenticated, Unavailable
 
 
 class AccountNotFound(NotFound):
@@ -31,6 +31,50 @@ class ProjectNotFound(NotFound):
 
 class BillNotFound(NotFound):
     default_code = "bill_not_found"
+
+
+# -- bank collection (银行托收) and reminders -- bank ------------------------------------------
+
+class MandateNotFound(NotFound):
+    default_code = "mandate_not_found"
+
+
+class MandateExists(Conflict):
+    """One active debit mandate per account: cancel the old one first."""
+
+    default_code = "mandate_exists"
+
+
+class NoHousehold(RuleViolation):
+    """A mandate is a household's: a vacant unit has nobody to sign one."""
+
+    default_code = "no_household"
+
+
+class MandateCancelled(Conflict):
+    default_code = "mandate_cancelled"
+
+
+class BankBatchNotFound(NotFound):
+    default_code = "bank_batch_not_found"
+
+
+class PeriodNotOpen(RuleViolation):
+    """A collection round of a month that has not started in the project's time zone."""
+
+    default_code = "period_not_open"
+
+
+class ImportInProgress(Conflict):
+    """The batch's previous result file is still being recorded (its jobs run)."""
+
+    default_code = "import_in_progress"
+
+
+class BankFileRefused(InvalidInput):
+    """The bank's result file as a whole: nothing recorded; ``details.errors`` per line."""
+
+    default_code = "bank_file_refused"
 
 
 # -- payments, receipts, deposits, refunds, corrections (payments helper) ---------------------

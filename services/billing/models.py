@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import UtcDateTime, new_base
@@ -444,7 +444,13 @@ class Refund(Base):
 
 
 class DebitMandate(Base):
-    """托收协议: the household's authority to collect the unit's fees from a bank account."""
+    """托收协议: the household's authority to collect the unit's fees from a bank account.
+
+    One active mandate per account (a partial unique index); it speaks for the household that
+    signed it (``household_id``): after a move-out the bank is not asked to collect the next
+    household's fees from it. ``bank_account`` is personal data: masked in every answer
+    (``kernel.privacy.mask_bank_account``), in full only in the collection file and to finance
+    through a logged read. Cancelled with the date, who and why; never deleted."""
 
     __tablename__ = "debit_mandates"
 
@@ -460,6 +466,15 @@ class DebitMandate(Base):
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
+    # -- bank (0043) --
+    household_id: Mapped[str | None] = mapped_column(ID)
+    cancelled_by: Mapped[str | None] = mapped_column(String(100))
+    cancel_reason: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (
+        Index("uq_debit_mandate_active", "account_id", unique=True,
+              sqlite_where=text("active"), postgresql_where=text("active")),
+    )
 
 
 class BankBatch(Base):
@@ -484,7 +499,9 @@ class BankBatch(Base):
 
 
 class BankBatchItem(Base):
-    """One account's line in a collection file and what the bank answered."""
+    """One account's line in a collection file (``line_no``) and what the bank answered
+    (``domain/bank.py`` ``ITEM_TRANSITIONS``): ``paid`` with the bank's reference and the
+    payment it recorded, or ``failed`` with the bank's reason."""
 
     __tablename__ = "bank_batch_items"
 
@@ -497,12 +514,22 @@ class BankBatchItem(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     payment_id: Mapped[str | None] = mapped_column(ID)
     result_id: Mapped[str | None] = mapped_column(ID)
+    # -- bank (0043) --
+    line_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    __table_args__ = (UniqueConstraint("batch_id", "account_id", name="uq_bank_batch_account"),)
+    __table_args__ = (UniqueConstraint("batch_id", "account_id", name="uq_bank_batch_account"),
+                      Index("ix_bank_batch_items_account", "account_id", "status"))
 
 
 class BankResultImport(Base):
-    """A bank result file imported into a batch; the same file twice records nothing new."""
+    """A bank result file imported into a batch; the same file twice records nothing new.
+
+    Checked whole when uploaded, then applied in chunks (``domain/bank.py``): ``answers`` keeps what
+    the file said of each item (JSON ``[item_id, status, bank_reference, reason]`` in file order --
+    nothing else of the file, no account number), ``applied`` how many are recorded, ``status``
+    ``applying`` until all are, then ``done``."""
 
     __tablename__ = "bank_result_imports"
 
@@ -515,5 +542,32 @@ class BankResultImport(Base):
     paid: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
+    # -- bank (0043) --
+    status: Mapped[str] = mapped_column(String(20), default="done", server_default="done")
+    answers: Mapped[str | None] = mapped_column(Text)
+    applied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("batch_id", "sha256", name="uq_bank_result_file"),)
+
+
+# -- bank (0043): payment reminders ------------------------------------------------------------
+
+class BillReminder(Base):
+    """催缴提醒: a bill's reminder recorded (``bill.reminder_due`` for notify) -- once per bill and
+    ``kind`` (``before_due``: cash payers, N days before the due date; ``before_debit``: households
+    with a debit mandate, N days before the bank collects), whoever runs the day's job."""
+
+    __tablename__ = "bill_reminders"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id"))
+    account_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))
+    remind_on: Mapped[date] = mapped_column(Date)             # the project's local day it was recorded
+    collect_on: Mapped[date | None] = mapped_column(Date)     # before_debit: the collection day
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (UniqueConstraint("bill_id", "kind", name="uq_bill_reminder_kind"),)

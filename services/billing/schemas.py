@@ -160,6 +160,147 @@ class ExportQuery(Schema):
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
+# -- bank collection (银行托收): mandates, batches, result files -- bank ------------------------
+
+#: a bank result file uploaded as text: at most this many characters (about 40 000 lines)
+MAX_RESULT_FILE = 4_000_000
+ROUNDS = (1, 2)
+
+
+class DebitMandateIn(Schema):
+    """托收协议: the household's bank, the account holder and the account number (12-30 digits)."""
+    unit_id = fields.String(**UNIT_ID)
+    bank_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE])
+    holder_name = fields.String(required=True, validate=[v.Stated(1, 100), v.ONE_LINE])
+    bank_account = fields.String(required=True, validate=v.BANK_ACCOUNT)
+    signed_on = v.Date(load_default=None, allow_none=True)
+
+
+class MandateRef(Schema):
+    unit_id = fields.String(**UNIT_ID)
+    mandate_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class MandateCancelIn(MandateRef):
+    cancelled_on = v.Date(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class MandateAccountRead(MandateRef):
+    """Why finance reads the whole account number (logged)."""
+    purpose = fields.String(required=True, validate=v.PURPOSE)
+
+
+class BankBatchIn(Schema):
+    """A collection round started by hand: the month and the round (1: the 10th, 2: after the 20th)."""
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    period = fields.String(required=True, validate=v.MONTH)
+    round = fields.Integer(required=True, strict=True, validate=validate.OneOf(ROUNDS))
+
+
+class BankBatchQuery(Schema):
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    period = fields.String(load_default=None, allow_none=True, validate=v.MONTH)
+    limit = fields.Integer(load_default=24, validate=validate.Range(min=1, max=200))
+
+
+class BankBatchRef(Schema):
+    batch_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class BankResultFileIn(BankBatchRef):
+    """The bank's result file as text (CSV, see ``domain/bank.py``)."""
+    csv = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_RESULT_FILE), v.TEXT_FILE])
+
+
+class DebitMandateOut(Schema):
+    id = fields.String()
+    unit_id = fields.String()
+    account_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    bank_name = fields.String()
+    holder_name = fields.String()
+    #: masked (6222 **** **** 1234) except in finance's logged read
+    bank_account = fields.String()
+    signed_on = fields.Date()
+    active = fields.Boolean()
+    #: active and signed by the unit's current household: the bank collects from it
+    collects = fields.Boolean()
+    cancelled_on = fields.Date(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+
+
+class BankBatchItemOut(Schema):
+    id = fields.String()
+    line_no = fields.Integer()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    holder_name = fields.String()
+    bank_name = fields.String()
+    bank_account = fields.String()          # masked
+    amount = Money()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    bank_reference = fields.String(allow_none=True)
+    payment_id = fields.String(allow_none=True)
+    answered_at = fields.AwareDateTime(allow_none=True)
+
+
+class BankBatchOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    number = fields.String()
+    period = fields.String()
+    round = fields.Integer()
+    collect_on = fields.Date()
+    status = fields.String()
+    item_count = fields.Integer()
+    total = Money()
+    sent = fields.Integer()
+    paid = fields.Integer()
+    failed = fields.Integer()
+    paid_total = Money()
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+    #: create_bank_batch: whether this call made it (else it existed)
+    created = fields.Boolean()
+
+
+class BankResultImportOut(Schema):
+    id = fields.String()
+    batch_id = fields.String()
+    batch_number = fields.String()
+    sha256 = fields.String()
+    imported_at = fields.AwareDateTime()
+    imported_by = fields.String()
+    #: applying (the rows after the first ones are recorded by jobs) | done
+    status = fields.String()
+    rows = fields.Integer()
+    applied = fields.Integer()
+    paid = fields.Integer()
+    failed = fields.Integer()
+    unchanged = fields.Integer()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    #: the same file again: nothing recorded, the first import's answer
+    repeated = fields.Boolean()
+    batch_status = fields.String()
+
+
+class BankBatchDetailOut(BankBatchOut):
+    """One batch with its items and the bank's result files (get_bank_batch)."""
+    items = fields.List(fields.Nested(BankBatchItemOut))
+    imports = fields.List(fields.Nested(BankResultImportOut))
+
+
+class BankFileOut(Schema):
+    filename = fields.String()
+    content = fields.String()
+
+
 # -- queries: balances, arrears, statements, bills, receipts, project figures ------------------
 # (domain/queries.py; the gateway's twins in gateway/schemas.py "billing queries")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from kernel.money import Money
 from kernel.privacy import mask_phone
 from .domain.templates import LOCALES, PURPOSES
 
@@ -216,3 +217,37 @@ class SlaAlertIn(_Consumed):
     minutes_left = fields.Float(allow_none=True, load_default=None)
     minutes_overdue = fields.Float(allow_none=True, load_default=None)
     extension_id = fields.String(allow_none=True, load_default=None)
+
+
+# -- billing's events (bank): what notify reads of them -----------------------------------------
+
+class _ToHousehold(_Consumed):
+    """What every billing message names: the unit, its household, the project."""
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True, load_default=None)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+
+
+class BillNoticeIn(_ToHousehold):
+    """``bill.notice_due``: platform values only (numbers, dates, amounts, the unit's label)."""
+    bill_id = fields.String(required=True)
+    number = fields.String(required=True)
+    period = fields.String(allow_none=True, load_default=None)
+    outstanding = Money(required=True)
+    due_on = fields.Date(required=True)
+    pays_by = fields.String(required=True, validate=validate.OneOf(["cash", "bank_debit"]))
+    collect_on = fields.Date(allow_none=True, load_default=None)
+
+
+class BillReminderIn(BillNoticeIn):
+    """``bill.reminder_due``: before the due date (cash payers) or before a bank collection."""
+    kind = fields.String(required=True, validate=validate.OneOf(["before_due", "before_debit"]))
+
+
+class ReceiptIssuedIn(_ToHousehold):
+    """``receipt.issued``: a receipt after a payment."""
+    receipt_id = fields.String(required=True)
+    number = fields.String(required=True)
+    amount = Money(required=True)

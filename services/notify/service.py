@@ -15,7 +15,7 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import complaints, copies, notifications, sending, settings, templates, tickets
+from .domain import bills, complaints, copies, notifications, sending, settings, templates, tickets
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
 from .providers import SmsProvider, provider_from_config
@@ -82,6 +82,10 @@ class SmsSender(DependencyProvider):
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
 COMPLAINT_REGISTERED_IN = schemas.ComplaintRegisteredIn()
 SLA_ALERT_IN = schemas.SlaAlertIn()
+# billing's messages to households (bank)
+BILL_NOTICE_IN = schemas.BillNoticeIn()
+BILL_REMINDER_IN = schemas.BillReminderIn()
+RECEIPT_ISSUED_IN = schemas.ReceiptIssuedIn()
 
 
 class NotifyService(SettingsRpcs):
@@ -193,3 +197,20 @@ class NotifyService(SettingsRpcs):
     @event_handler("tickets", "ticket.sla_breached")
     def on_sla_breached(self, event: Event):
         self._sla_alert(event)
+
+    # -- billing's bills and receipts → the household (in-app and SMS to its payers) -- bank --
+    def _to_household(self, rule, schema, event: Event):
+        rule(self._system(event), schema.load(event.data), event_id=event.id, group_id=event.group_id,
+             project_id=event.project_id, sms_limits=notifications.SmsLimits.from_config(self.config))
+
+    @event_handler("billing", "bill.notice_due")
+    def on_bill_notice_due(self, event: Event):
+        self._to_household(bills.on_bill_notice, BILL_NOTICE_IN, event)
+
+    @event_handler("billing", "bill.reminder_due")
+    def on_bill_reminder_due(self, event: Event):
+        self._to_household(bills.on_bill_reminder, BILL_REMINDER_IN, event)
+
+    @event_handler("billing", "receipt.issued")
+    def on_receipt_issued(self, event: Event):
+        self._to_household(bills.on_receipt_issued, RECEIPT_ISSUED_IN, event)

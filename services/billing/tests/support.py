@@ -26,10 +26,15 @@ def work(session, clock, caller) -> Work:
 
 def job_executor(Session, clock, handlers=None):
     """billing's job runner as the service builds it (kernel.jobs, its settings catalogue)."""
+    from functools import partial
+
     from kernel.jobs import JobExecutor
-    from services.billing.service import JOB_HANDLERS
-    return JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, dict(handlers or JOB_HANDLERS),
-                       service="billing", settings=settings.SETTINGS)
+    from services.billing.domain import online
+    from services.billing.service import JOB_HANDLERS, PERIODIC
+    # the service binds the payment providers of its config to the query job (BillingJobs): none here
+    handlers = dict(handlers or dict(JOB_HANDLERS, **{online.QUERY: partial(online.run_query, providers={})}))
+    return JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, handlers, service="billing",
+                       settings=settings.SETTINGS, every={k: v for k, v in PERIODIC.items() if k in handlers})
 
 
 def add_project(w: Work, project_id="p1", *, code="LH", name="绿湖花园", timezone="Asia/Shanghai", version=1,

@@ -73,6 +73,16 @@ _SLA = frozenset({
     "assignee_name", "minutes_left", "minutes_overdue", "extension_note",
 })
 
+#: what billing's messages say (bank): platform values only -- the project, the unit's label, bill and
+#: receipt numbers, the period, amounts and dates, and ``collect_note``, the platform's sentence naming
+#: the collection day of a bank-debit household (empty for others). Nothing a resident typed, so every
+#: one of them may go in an SMS (``sms_also``)
+_BILL = frozenset({"project_name", "unit_label", "bill_number", "period", "amount", "due_date"})
+_BILL_NOTICE = _BILL | {"collect_date", "collect_note"}
+_PAYMENT_REMINDER = _BILL
+_DEBIT_REMINDER = _BILL | {"collect_date"}
+_RECEIPT = frozenset({"project_name", "unit_label", "receipt_number", "amount"})
+
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.opened.resident", ("inapp", "sms"), _TICKET,
             "acknowledgement of a repair request to the resident (报修受理)"),
@@ -88,6 +98,16 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "a ticket's SLA clock is near its due time: to the role answerable for it (时限预警)"),
     Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left"},
             "a ticket's SLA clock passed its due time: to the role answerable for it (超时告警)"),
+    # -- billing's bills and receipts (bank) --
+    Purpose("bill_notice", ("inapp", "sms"), _BILL_NOTICE,
+            "a bill's notice to the household (收费通知单, the 5th)", sms_also=_BILL_NOTICE),
+    Purpose("payment_reminder", ("inapp", "sms"), _PAYMENT_REMINDER,
+            "a reminder before the due date to a household paying in cash or at the desk (缴费提醒)",
+            sms_also=_PAYMENT_REMINDER),
+    Purpose("debit_reminder", ("inapp", "sms"), _DEBIT_REMINDER,
+            "a reminder before the bank collects, to a household with a debit mandate (托收提醒)",
+            sms_also=_DEBIT_REMINDER),
+    Purpose("receipt", ("inapp", "sms"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
 )}
 
 
@@ -152,6 +172,64 @@ DEFAULTS: dict[tuple[str, str, str], Text] = {
         "and is {minutes_overdue} min overdue.{extension_note}\nAnswerable: {role_label}\n"
         "Assignee: {assignee_name}"),
 }
+
+# -- billing's bills and receipts (bank) --
+DEFAULTS.update({
+    ("bill_notice", "inapp", "zh-CN"): Text(
+        "{period} 账单 {bill_number}",
+        "【{project_name}】{unit_label} {period} 账单 {bill_number}：应缴 {amount} 元，缴费截止日 {due_date}。"
+        "{collect_note}"),
+    ("bill_notice", "sms", "zh-CN"): Text(
+        "", "【{project_name}】{unit_label} {period} 账单 {bill_number} 应缴 {amount} 元，请于 {due_date} 前缴纳。"
+            "{collect_note}"),
+    ("payment_reminder", "inapp", "zh-CN"): Text(
+        "缴费提醒：{bill_number}",
+        "【{project_name}】{unit_label} {period} 账单 {bill_number} 尚有 {amount} 元未缴，缴费截止日 {due_date}，"
+        "请按时到服务中心或线上缴纳。"),
+    ("payment_reminder", "sms", "zh-CN"): Text(
+        "", "【{project_name}】温馨提示：{unit_label} {period} 账单 {bill_number} 尚有 {amount} 元未缴，"
+            "请于 {due_date} 前缴纳。"),
+    ("debit_reminder", "inapp", "zh-CN"): Text(
+        "托收提醒：{bill_number}",
+        "【{project_name}】{unit_label} {period} 账单 {bill_number} 的 {amount} 元将于 {collect_date} "
+        "从您的托收账户扣款，请保证账户余额充足。"),
+    ("debit_reminder", "sms", "zh-CN"): Text(
+        "", "【{project_name}】温馨提示：{unit_label} 账单 {bill_number} 的 {amount} 元将于 {collect_date} "
+            "银行托收扣款，请保证账户余额充足。"),
+    ("receipt", "inapp", "zh-CN"): Text(
+        "收据 {receipt_number}",
+        "【{project_name}】{unit_label} 已收到您缴纳的 {amount} 元，收据号 {receipt_number}。谢谢！"),
+    ("receipt", "sms", "zh-CN"): Text(
+        "", "【{project_name}】{unit_label} 已收到您缴纳的 {amount} 元，收据号 {receipt_number}。"),
+    ("bill_notice", "inapp", "en"): Text(
+        "Bill {bill_number} for {period}",
+        "[{project_name}] {unit_label}: bill {bill_number} for {period}, {amount} yuan to pay by {due_date}."
+        "{collect_note}"),
+    ("bill_notice", "sms", "en"): Text(
+        "", "[{project_name}] {unit_label}: bill {bill_number} for {period}, {amount} yuan, due {due_date}."
+            "{collect_note}"),
+    ("payment_reminder", "inapp", "en"): Text(
+        "Payment reminder: {bill_number}",
+        "[{project_name}] {unit_label}: {amount} yuan of bill {bill_number} ({period}) is still open; please pay "
+        "by {due_date} at the service centre or online."),
+    ("payment_reminder", "sms", "en"): Text(
+        "", "[{project_name}] Reminder: {unit_label}, bill {bill_number} ({period}): {amount} yuan due {due_date}."),
+    ("debit_reminder", "inapp", "en"): Text(
+        "Bank collection reminder: {bill_number}",
+        "[{project_name}] {unit_label}: {amount} yuan of bill {bill_number} ({period}) will be collected from "
+        "your bank account on {collect_date}; please keep enough in it."),
+    ("debit_reminder", "sms", "en"): Text(
+        "", "[{project_name}] Reminder: {unit_label}, bill {bill_number}: the bank collects {amount} yuan on "
+            "{collect_date}."),
+    ("receipt", "inapp", "en"): Text(
+        "Receipt {receipt_number}",
+        "[{project_name}] {unit_label}: we received {amount} yuan, receipt {receipt_number}. Thank you!"),
+    ("receipt", "sms", "en"): Text(
+        "", "[{project_name}] {unit_label}: {amount} yuan received, receipt {receipt_number}."),
+})
+#: ``collect_note`` of a bill notice to a household with a debit mandate (cash payers: empty);
+#: ``{}`` is the collection day
+COLLECT_NOTES = {"zh-CN": "银行托收户将于 {} 自动扣款。", "en": " The bank collects it on {}."}
 
 CATEGORY_LABELS = {
     "zh-CN": {"public_area": "公共区域报修", "in_home_paid": "户内有偿维修",

@@ -1,0 +1,134 @@
+"""Messages triggered by billing's events (seed 004): a bill's notice (``bill.notice_due``, the 5th),
+the payment reminders (``bill.reminder_due``: 10 days before the due date for households paying in
+cash or at the desk, 3 days before the bank collects for those with a debit mandate) and the
+receipt after each payment (``receipt.issued``).
+
+Each goes to the unit's household: an in-app message to the unit (its inbox in the portal), and an
+SMS to each of the household's registered payers (:data:`PAYER_ROLES`, with a phone; one text per
+number) -- notify's copy of archive's household, as for the repair acknowledgement; family members
+and emergency contacts are not texted about money. A household not copied yet is waited for (the
+handler retries); a moved-out one is not texted. The texts are the purposes' templates
+(``bill_notice``, ``payment_reminder``, ``debit_reminder``, ``receipt``) filled with platform
+values only -- project, unit label, numbers, period, amounts, dates. One message per event and
+recipient, however often the event arrives (``notifications.notify``); each SMS goes out once
+(the delivery id is the provider's idempotency reference).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from kernel.clock import ManualClock
+from kernel.errors import InvalidInput, RetryableError
+from kernel.work import Work
+
+from ..models import Contact, HouseholdCopy, Notification, ProjectCopy
+from . import templates
+from .copies import normalise_phone
+from .notifications import INAPP, PERSON, SMS, UNIT, Channel, Recipient, SmsLimits, notify, of_event
+
+BILL_NOTICE, PAYMENT_REMINDER, DEBIT_REMINDER, RECEIPT = "bill_notice", "payment_reminder", "debit_reminder", "receipt"
+#: which reminder purpose each ``bill.reminder_due`` kind is told with
+REMINDER_PURPOSES = {"before_due": PAYMENT_REMINDER, "before_debit": DEBIT_REMINDER}
+#: who is texted about a household's bills and receipts: the paying roles of archive's household
+PAYER_ROLES = ("owner", "tenant")
+
+
+def _project(work: Work, data: dict, group_id: str | None, project_id: str | None) -> ProjectCopy:
+    project = work.session.get(ProjectCopy, project_id) if project_id else None
+    if project is None:
+        raise RetryableError(f"project {project_id} has not arrived from archive yet")
+    if project.group_id != group_id or data["project_id"] != project.id or data["group_id"] != group_id:
+        raise InvalidInput(f"billing event of group {group_id} names project {data['project_id']} of another "
+                           "group or event", code="group_mismatch")
+    return project
+
+
+def payers(work: Work, household_id: str | None, unit_id: str) -> list[Contact]:
+    """The household's registered payers with a phone, one per number (none for a moved-out one)."""
+    if household_id is None:
+        return []
+    household = work.session.get(HouseholdCopy, household_id)
+    if household is None:
+        raise RetryableError(f"household {household_id} has not arrived from archive yet")
+    if household.status != "active" or household.unit_id != unit_id:
+        return []
+    seen, out = set(), []
+    for contact in work.session.scalars(select(Contact).where(
+            Contact.household_id == household.id, Contact.role.in_(PAYER_ROLES))
+            .order_by(Contact.role, Contact.person_id)):
+        phone = normalise_phone(contact.phone)
+        if phone and phone not in seen:
+            seen.add(phone)
+            out.append(contact)
+    return out
+
+
+def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: str, group_id: str | None,
+                    project_id: str | None, ref_type: str, ref_id: str,
+                    sms_limits: SmsLimits | None) -> list[Notification]:
+    work.session.flush()
+    with work.session.no_autoflush:
+        project = _project(work, data, group_id, project_id)
+        contacts = payers(work, data.get("household_id"), data["unit_id"])
+        work = replace(work, clock=ManualClock(work.clock.now()))
+        ref = dict(source_event_id=event_id, ref_type=ref_type, ref_id=ref_id, earlier=of_event(work, event_id))
+        bound = values(project)
+        created = []
+        message, new = notify(work, project, purpose=purpose,
+                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                              locale=templates.DEFAULT_LOCALE, values=bound, channels=[Channel(INAPP)], **ref)
+        if new:
+            created.append(message)
+        for contact in contacts:
+            message, new = notify(work, project, purpose=purpose,
+                                  recipient=Recipient(PERSON, contact.person_id, data["unit_id"]),
+                                  locale=contact.locale, values=bound,
+                                  channels=[Channel(SMS, normalise_phone(contact.phone))], sms_limits=sms_limits,
+                                  **ref)
+            if new:
+                created.append(message)
+        return created
+
+
+def bill_values(data: dict):
+    """The placeholder values of a bill's notice or reminder, per locale: platform values only."""
+    def bind(project: ProjectCopy):
+        def values(locale: str) -> dict:
+            none = templates.NO_VALUE[locale]
+            collect = data.get("collect_on")
+            note = templates.COLLECT_NOTES[locale].format(collect.isoformat()) \
+                if data["pays_by"] == "bank_debit" and collect else ""
+            return {"project_name": project.name, "unit_label": data["unit_label"], "bill_number": data["number"],
+                    "period": data.get("period") or none, "amount": str(data["outstanding"]),
+                    "due_date": data["due_on"].isoformat(),
+                    "collect_date": collect.isoformat() if collect else none, "collect_note": note}
+        return values
+    return bind
+
+
+def on_bill_notice(work: Work, data: dict, *, event_id: str, group_id: str | None, project_id: str | None,
+                   sms_limits: SmsLimits | None = None) -> list[Notification]:
+    """``bill.notice_due``: the bill's notice to the household (in-app and SMS)."""
+    return _tell_household(work, BILL_NOTICE, data, bill_values(data), event_id=event_id, group_id=group_id,
+                           project_id=project_id, ref_type="bill", ref_id=data["bill_id"], sms_limits=sms_limits)
+
+
+def on_bill_reminder(work: Work, data: dict, *, event_id: str, group_id: str | None, project_id: str | None,
+                     sms_limits: SmsLimits | None = None) -> list[Notification]:
+    """``bill.reminder_due``: a payment reminder (cash payers) or a bank collection reminder."""
+    return _tell_household(work, REMINDER_PURPOSES[data["kind"]], data, bill_values(data), event_id=event_id,
+                           group_id=group_id, project_id=project_id, ref_type="bill", ref_id=data["bill_id"],
+                           sms_limits=sms_limits)
+
+
+def on_receipt_issued(work: Work, data: dict, *, event_id: str, group_id: str | None, project_id: str | None,
+                      sms_limits: SmsLimits | None = None) -> list[Notification]:
+    """``receipt.issued``: the receipt's number and amount to the household (in-app and SMS)."""
+    def bind(project: ProjectCopy):
+        return lambda locale: {"project_name": project.name, "unit_label": data["unit_label"],
+                               "receipt_number": data["number"], "amount": str(data["amount"])}
+    return _tell_household(work, RECEIPT, data, bind, event_id=event_id, group_id=group_id,
+                           project_id=project_id, ref_type="receipt", ref_id=data["receipt_id"],
+                           sms_limits=sms_limits)
