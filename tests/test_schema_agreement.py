@@ -224,7 +224,7 @@ def test_the_gateway_shows_the_account_billing_states():
     from services.billing.domain import queries
     from services.billing.events import AccountSnapshot
 
-    assert set(gw.AccountOut().fields) == set(billing.AccountOut().fields) - {"group_id"} | {"as_of"}
+    assert set(gw.AccountOut().fields) == set(billing.AccountOut().fields) - {"group_id"}
     assert set(gw.AccountOut().fields) <= set(projector.ACCOUNT_FIELDS)
     assert set(projector.ACCOUNT_FIELDS) <= set(AccountSnapshot().fields)
     assert gw.BILL_FILTERS == queries.BILL_FILTERS and gw.MAX_PERIOD_DAYS == queries.MAX_PERIOD_DAYS

@@ -58,6 +58,8 @@ class AccountOut(Schema):
     deposits_held = Money()
     open_bills = fields.Integer()
     oldest_due_on = fields.Date(allow_none=True)
+    #: when billing last stated the account (its last ``account.balance_changed``)
+    as_of = fields.AwareDateTime(allow_none=True)
 
 
 class EntryOut(Schema):

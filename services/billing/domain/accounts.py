@@ -84,7 +84,15 @@ def account_view(session: Session, account: FeeAccount) -> dict:
     """The account with its ledger summed: ``balance_due`` positive = owed (欠费),
     negative = prepaid credit (预存) -- and the arrears summary its snapshot carries
     (receivable, credit, deposits held, open bills, the oldest one's due date)."""
-    return dict(snapshot(session, account, None), id=account.id)
+    snap = snapshot(session, account, None)
+    snap["as_of"] = stated_as_of(account, snap)
+    return dict(snap, id=account.id)
+
+
+def stated_as_of(account: FeeAccount, snap: dict):
+    """When billing last stated this account (its last published snapshot's ``as_of``), so an RPC
+    answer and a read model built from the events say the same."""
+    return account.stated_at or snap["last_posted_at"] or account.opened_at
 
 
 def snapshot(session: Session, account: FeeAccount, as_of) -> dict:
@@ -151,6 +159,6 @@ def export_snapshots(work: Work, after: str | None, limit: int, project_id: str 
     for account in snapshot_page(work, FeeAccount, after=after, limit=limit, project_id=project_id):
         snap = snapshot(work.session, account, None)
         # the as_of of the last published snapshot, so a rebuild equals what the events built
-        snap["as_of"] = account.stated_at or snap["last_posted_at"] or account.opened_at
+        snap["as_of"] = stated_as_of(account, snap)
         out.append(snap)
     return out

@@ -120,7 +120,9 @@ def test_archive_events_open_the_account(billing, rpc, amqp_uri):
         "entry_count": 0, "last_posted_at": None, "version": 1,     # 1: the payer_changed event
         # the arrears summary (queries): nothing owed, no credit, no deposit, no bill
         "usage": "residential", "receivable": "0.00", "credit": "0.00", "deposits_held": "0.00",
-        "open_bills": 0, "oldest_due_on": None}
+        "open_bills": 0, "oldest_due_on": None,
+        "as_of": account["as_of"]}                                  # when the payer_changed was stated
+    assert account["as_of"] is not None
     assert rpc.call(SYSTEM, "billing", "list_entries", "u1") == []
     assert rows(billing.config["DB_URL"], "SELECT name, timezone FROM projects") == [
         {"name": "绿湖花园", "timezone": "Asia/Shanghai"}]
