@@ -31,6 +31,15 @@ class EventRecorder:
                                     project_id=project_id, clock=self.clock, secret=self.secret,
                                     actor=self.actor)
 
+    def record_many(self, event_type: str, items) -> list[Event]:
+        """Many events of one type in one ``INSERT`` -- a bulk path's events (the bill run's
+        ``account.balance_changed`` per account of a chunk). ``items``: an iterable of
+        ``(obj, group_id, project_id)``; each ``obj`` is dumped and validated through the
+        contract's schema exactly as :meth:`record` does, and each row is what :meth:`record`
+        would write, in the order given."""
+        return self.contract.record_many(self.session, self.base, event_type, items, clock=self.clock,
+                                         secret=self.secret, actor=self.actor)
+
 
 @dataclass
 class Work:

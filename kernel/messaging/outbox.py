@@ -5,9 +5,10 @@ import json
 import uuid
 
 import orjson
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from marshmallow import Schema
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -25,24 +26,56 @@ def _json_text(body: dict) -> str:
         return json.dumps(body, ensure_ascii=False)
 
 
-def record_event(session: Session, base, *, source: str, event_type: str, data: dict,
-                 group_id: str | None, project_id: str | None, clock: Clock, secret: str,
-                 actor: Caller | None = None, mandatory: bool = True) -> Event:
-    """Add one event to the outbox of ``base``'s database, in ``session``'s transaction."""
-    OutboxMessage, _ = kernel_tables(base)
-    now = clock.now()
+def _envelope(*, source: str, event_type: str, data: dict, group_id: str | None, project_id: str | None,
+              now, secret: str, actor: Caller | None, mandatory: bool) -> tuple[Event, dict]:
+    """One event and the values of its outbox row (signed envelope, pending, due now)."""
     event = Event(
         id=str(uuid.uuid4()), type=event_type, source=source, occurred_at=now,
         group_id=group_id, project_id=project_id, data=data,
         actor={"user_id": actor.user_id, "kind": actor.kind, "name": actor.name} if actor else None,
     )
-    session.add(OutboxMessage(
+    return event, dict(
         event_id=event.id, event_type=event_type, source=source, group_id=group_id,
         project_id=project_id, body=_json_text(event.to_body(secret)),
         mandatory=mandatory, status="pending", attempts=0, created_at=now, next_attempt_at=now,
-    ))
+    )
+
+
+def record_event(session: Session, base, *, source: str, event_type: str, data: dict,
+                 group_id: str | None, project_id: str | None, clock: Clock, secret: str,
+                 actor: Caller | None = None, mandatory: bool = True) -> Event:
+    """Add one event to the outbox of ``base``'s database, in ``session``'s transaction."""
+    OutboxMessage, _ = kernel_tables(base)
+    event, row = _envelope(source=source, event_type=event_type, data=data, group_id=group_id,
+                           project_id=project_id, now=clock.now(), secret=secret, actor=actor,
+                           mandatory=mandatory)
+    session.add(OutboxMessage(**row))
     session.info["outbox_dirty"] = True
     return event
+
+
+def record_events(session: Session, base, *, source: str, event_type: str,
+                  items: Iterable[tuple[dict, str | None, str | None]], clock: Clock, secret: str,
+                  actor: Caller | None = None, mandatory: bool = True) -> list[Event]:
+    """Add many events of one type to the outbox in **one** Core ``INSERT`` (a bulk path: the
+    bill run's thousand ``account.balance_changed`` of a chunk), in ``session``'s transaction.
+    ``items``: ``(data, group_id, project_id)`` per event, in the order they are published
+    (the outbox ``seq`` follows it). Each row is exactly what :func:`record_event` writes; pending
+    ORM changes are flushed first, so events recorded before keep their place in the order."""
+    OutboxMessage, _ = kernel_tables(base)
+    now = clock.now()
+    events, rows = [], []
+    for data, group_id, project_id in items:
+        event, row = _envelope(source=source, event_type=event_type, data=data, group_id=group_id,
+                               project_id=project_id, now=now, secret=secret, actor=actor,
+                               mandatory=mandatory)
+        events.append(event)
+        rows.append(row)
+    if rows:
+        session.flush()
+        session.execute(insert(OutboxMessage.__table__), rows)
+        session.info["outbox_dirty"] = True
+    return events
 
 
 class EventContract:
@@ -89,4 +122,14 @@ class EventContract:
             data=self.dump(event_type, obj), group_id=group_id, project_id=project_id,
             clock=clock, secret=secret, actor=actor,
             mandatory=event_type not in self.optional_subscribers,
+        )
+
+    def record_many(self, session: Session, base, event_type: str, items, *, clock: Clock, secret: str,
+                    actor: Caller | None = None) -> list[Event]:
+        """Many events of one type in one ``INSERT`` (:func:`record_events`); ``items``:
+        ``(obj, group_id, project_id)``, each ``obj`` dumped and validated as :meth:`record` does."""
+        return record_events(
+            session, base, source=self.source, event_type=event_type,
+            items=[(self.dump(event_type, obj), group_id, project_id) for obj, group_id, project_id in items],
+            clock=clock, secret=secret, actor=actor, mandatory=event_type not in self.optional_subscribers,
         )

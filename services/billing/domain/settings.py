@@ -91,6 +91,21 @@ def next_due_date(values: dict, day: date) -> date:
     return this if this >= day else due_on(values, add_months(month_of(day), 1))
 
 
+# -- billrun: the cycle's dates of a month ----------------------------------------------------
+
+def bill_date(values: dict, period: str) -> date:
+    """The day the bills of ``period`` are computed and issued on (``billing.bill_day``)."""
+    start = month_start(period)
+    return day_in_month(start.year, start.month, values[BILL_DAY])
+
+
+def next_collection_day(values: dict, day: date) -> date:
+    """The first bank collection day (the first or second round) on or after ``day``."""
+    starts = [month_start(p) for p in (month_of(day), add_months(month_of(day), 1))]
+    return min(collect_on for start in starts for key in (FIRST_COLLECTION_DAY, SECOND_COLLECTION_DAY)
+               if (collect_on := day_in_month(start.year, start.month, values[key])) >= day)
+
+
 # -- the settings RPCs (kernel.settings_rpc.SettingsRpcs) ----------------------------------
 
 def _project(work: Work, project_id: str) -> Project:
