@@ -21,6 +21,7 @@ from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
 from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
+from .routes.fees import FeeRoutes
 from .routes.complaints import ComplaintRoutes
 from .routes.notify import NotifyRoutes
 from .routes.platform import PlatformRoutes
@@ -32,7 +33,7 @@ from .routes.tickets import TicketRoutes
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
-                     NotifyRoutes, ReadModelHandlers):
+                     FeeRoutes, NotifyRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

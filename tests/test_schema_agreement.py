@@ -38,6 +38,16 @@ FORWARDED = {
     gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
     gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
     gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
+    # billing's fee schedules, meter readings, one-off charges, bill runs
+    gw.FeeScheduleQuery: (billing.FeeScheduleQuery, {"project_id"}),
+    gw.FeeItemIn: (billing.FeeItemIn, set()),
+    gw.FeePriceIn: (billing.FeePriceIn, set()),
+    gw.MeterReadingIn: (billing.MeterReadingIn, set()),
+    gw.MeterImportIn: (billing.MeterImportIn, set()),
+    gw.MeterReadingsQuery: (billing.MeterReadingsQuery, {"project_id"}),
+    gw.MoveInQuoteQuery: (billing.MoveInQuoteQuery, {"unit_id"}),
+    gw.OneOffChargeIn: (billing.OneOffChargeIn, set()),
+    gw.BillRunIn: (billing.BillRunIn, set()),
 }
 
 

@@ -20,20 +20,13 @@ from sqlalchemy.orm import sessionmaker
 
 from nameko.exceptions import RpcTimeout, UnknownService
 
-from kernel.config import amqp_ssl, default_db_url, local_amqp_uri, migrations_dir, var_dir, vhost_of
+from kernel.config import amqp_ssl, default_db_url, local_amqp_uri, local_secret, migrations_dir, vhost_of
 from kernel.db import make_engine, upgrade
 from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
 
 from .rebuild import rebuild
 
-
-
-def _secret() -> str | None:
-    if os.environ.get("WUYE_SECRET"):
-        return os.environ["WUYE_SECRET"]
-    path = var_dir() / "secret"
-    return path.read_text().strip() if path.exists() else None
 
 
 def main(argv=None) -> int:
@@ -52,7 +45,7 @@ def main(argv=None) -> int:
     engine = make_engine(url)
     amqp_uri = local_amqp_uri()
     config = {"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl()}
-    secret = _secret()
+    secret = local_secret()
     if secret:
         config["WUYE_SECRET"] = secret
     pool = RpcPool(config, size=2, timeout=float(os.environ.get("RPC_TIMEOUT", 30)))

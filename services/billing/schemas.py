@@ -157,7 +157,7 @@ class ExportQuery(Schema):
 
 # -- fee schedules, meter readings, one-off charges, bill runs (billrun) ---------------------
 
-FEE_CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,40}$", error="1-40 letters, digits, '_', '-' or '.'")
+FEE_CODE = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z")     # matched from the start
 #: a fee schedule's price: 0 (stop charging from that date) up to 100 000 yuan, at most 4 places
 UNIT_PRICE = (validate.Range(min=0, max=100000), v.AtMostPlaces(4))
 #: a meter's reading: 0 up to a billion, at most 2 places
@@ -236,8 +236,12 @@ class OneOffChargeIn(Schema):
 
 
 class BillRunIn(Schema):
-    """Start the month's bill run (YYYY-MM); ``chunk_size``: accounts per chunk (operations)."""
+    """Start the month's bill run (YYYY-MM)."""
     month = fields.String(required=True, validate=v.MONTH)
+
+
+class BillRunOptions(Schema):
+    """``chunk_size``: accounts per chunk (operations: the CLI, the bench; default 1000)."""
     chunk_size = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5000))
 
 

@@ -161,7 +161,8 @@ class BillingService(SettingsRpcs):
     def start_bill_run(self, project_id, month, chunk_size=None, idempotency_key=None):
         """Start (or answer) the month's bill run (finance; the platform)."""
         work = self.work()
-        command = schemas.BillRunIn().load({"month": month, "chunk_size": chunk_size})
+        command = {**schemas.BillRunIn().load({"month": month}),
+                   **schemas.BillRunOptions().load({"chunk_size": chunk_size})}
         command["project_id"] = PROJECT_REF.load({"project_id": project_id})["project_id"]
         return work.idempotent(idempotency_key, "start_bill_run", command, lambda: schemas.BillRunOut().dump(
             billrun.start(work, command["project_id"], command["month"], command["chunk_size"])))

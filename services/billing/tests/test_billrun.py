@@ -17,7 +17,7 @@ from kernel.testing import domain_session, outbox_events, staff
 from services.billing import schemas
 from services.billing.domain import billrun, cycle, journal, ledger, meters, schedule
 from services.billing.exceptions import BillRunNotFound, BillRunTooEarly
-from services.billing.models import (Allocation, Base, Bill, BillLine, BillRun, DebitMandate, FeeAccount,
+from services.billing.models import (Allocation, Base, Bill, BillLine, DebitMandate, FeeAccount,
                                      LedgerEntry, OutboxMessage, Posting, Project, ScheduledJob)
 
 from .support import G, add_project, add_unit, job_executor, move_in, work
