@@ -236,9 +236,10 @@ def bill_chunk(work: Work, project: Project, period: str, *, after: str | None =
     # account.balance_changed per account, as journal.publish_balance states it (the new version)
     stated = [SimpleNamespace(**dict(account._asdict(), version=(account.version or 0) + 1)) for account, _ in published]
     snaps = snapshots(session, stated, now)
+    # one function makes every snapshot: the first is validated, the rest only dumped
     work.events.record_many(events.BALANCE_CHANGED, [
         (dict(snaps[account.id], cause=cause, entry_id=entry_id), account.group_id, account.project_id)
-        for account, (cause, entry_id) in published])
+        for account, (cause, entry_id) in published], validate_each=False)
     result.billed = len(to_bill)
     return result
 
@@ -413,7 +414,7 @@ def send_notices(work: Work, project: Project, period: str, limit: int = NOTICE_
                                     work.clock.today(project.timezone))
     work.events.record_many(events.BILL_NOTICE_DUE, [
         (schedule.notice_of(bill, account, days.get(account.id)), bill.group_id, bill.project_id)
-        for bill, account in rows])
+        for bill, account in rows], validate_each=False)
     session.execute(update(Bill).where(Bill.id.in_([bill.id for bill, _ in rows])).values(notified_at=now)
                     .execution_options(synchronize_session=False))
     return len(rows)
