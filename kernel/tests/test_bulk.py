@@ -1,13 +1,12 @@
 """The kernel's bulk paths -- many outbox rows in one INSERT (``record_many``), many rows updated in one
-UPDATE (``update_many``), a CSV file loaded all or nothing (``kernel.csvimport``) -- and chained jobs
-waking their runner (on SQLite and the real PostgreSQL)."""
+UPDATE (``update_many``), a CSV file loaded all or nothing (``kernel.csvimport``) -- on SQLite and the
+real PostgreSQL."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from decimal import Decimal
 
-import eventlet
 import pytest
 from marshmallow import Schema, fields, validate
 from sqlalchemy import String, event, select
@@ -15,12 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from kernel.clock import ManualClock
 from kernel.csvimport import CsvRefused, CsvUnreadable, load_csv
-from kernel.db import Database, UtcDateTime, make_engine, new_base, update_many
-from kernel.jobs import JOBS_DUE, JobExecutor
+from kernel.db import UtcDateTime, make_engine, new_base, update_many
 from kernel.messaging import EventContract, kernel_tables
 from kernel.money import Money, MoneyType
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, wait_for
+from kernel.testing import TEST_SECRET
 from kernel.work import Work
 
 Base = new_base()
@@ -138,73 +136,3 @@ def test_a_csv_file_is_loaded_with_its_line_numbers_and_refused_as_a_whole():
         with pytest.raises(CsvUnreadable) as exc:
             load_csv(bad, Row(), max_rows=3)
         assert exc.value.code == code, bad
-
-
-# -- chained jobs wake their runner -----------------------------------------------------------------
-
-def chain(work, job):
-    n = job.payload["n"]
-    if n < 3:
-        work.jobs.schedule("chain", key=f"link-{n + 1}", due_at=work.clock.now(), payload={"n": n + 1})
-
-
-def test_a_job_scheduling_due_work_wakes_its_runner_instead_of_waiting_a_poll(Session, clock):
-    runner = JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, {"chain": chain}, service="bulk",
-                         poll_interval=3600.0)           # without the wake-up each link would wait an hour
-    with Session() as session, session.begin():
-        work(session, clock).jobs.schedule("chain", key="link-1", due_at=clock.now(), payload={"n": 1})
-    thread = eventlet.spawn(runner.run)
-    try:
-        from kernel.messaging.models import job_table
-        J = job_table(Base)
-
-        def all_done():
-            with Session() as session:
-                return session.scalars(select(J.key).where(J.status == "done")).all()
-        assert sorted(wait_for(lambda: len(all_done()) == 3 and all_done(), timeout=10)) == [
-            "link-1", "link-2", "link-3"]
-    finally:
-        runner.stop()
-        thread.wait()
-
-
-def test_retry_makes_a_failed_job_pending_and_due_now(Session, clock):
-    def broken(work, job):
-        raise RuntimeError("no")
-    runner = JobExecutor(Session, Base, CONTRACT, TEST_SECRET, clock, {"x": broken}, service="bulk")
-    with Session() as session, session.begin():
-        work(session, clock).jobs.schedule("x", key="k", due_at=clock.now(), max_attempts=1)
-    runner.run_once()
-    with Session() as session, session.begin():
-        jobs = work(session, clock).jobs
-        assert jobs.get("x", "k").status == "failed"
-        assert jobs.retry("x", "k") is True and session.info[JOBS_DUE] is True
-        assert jobs.retry("x", "k") is False                        # pending now, not failed
-        job = jobs.get("x", "k")
-        assert (job.status, job.attempts, job.next_attempt_at) == ("pending", 0, clock.now())
-
-
-class WorkerContext:
-    """Stands in for nameko's worker context (a key of the database's sessions)."""
-
-
-def test_a_workers_commit_that_scheduled_due_work_wakes_the_runner(Session, clock):
-    """``Database.finish`` wakes what ``wake_after_commit`` registered (the JobRunner registers its
-    executor), only after a commit whose session set the flag."""
-    database = Database(Base)
-    database.Session, woken = Session, []
-    database.wake_after_commit(JOBS_DUE, lambda: woken.append(1))
-    for flag in (False, True):
-        ctx = WorkerContext()
-        session = database.get_dependency(ctx)
-        session.add(Bill(id=f"w{flag}", allocated=Decimal("0")))
-        if flag:
-            session.info[JOBS_DUE] = True
-        database.finish(ctx, None)
-    assert woken == [1]
-    ctx = WorkerContext()
-    session = database.get_dependency(ctx)
-    session.info[JOBS_DUE] = True
-    session.add(Bill(id="rolled-back", allocated=Decimal("0")))
-    database.finish(ctx, (RuntimeError, RuntimeError("x"), None))
-    assert woken == [1]                                                 # a rollback wakes nobody

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 import time
 from datetime import datetime
@@ -26,9 +25,9 @@ from datetime import datetime
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from tqdm import tqdm
 
-from kernel.config import amqp_ssl, local_amqp_uri, local_secret, vhost_of
+from kernel.config import vhost_of
 from kernel.errors import parse_remote_error
-from kernel.rpc import RpcPool
+from kernel.rpc import local_pool
 from kernel.tenancy import Caller
 
 
@@ -77,12 +76,8 @@ def main(argv=None) -> int:
     run.add_argument("--interval", type=float, default=0.5, help="seconds between progress polls")
     args = parser.parse_args(argv)
 
-    amqp_uri = local_amqp_uri()
-    config = {"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl()}
-    secret = local_secret()
-    if secret:
-        config["WUYE_SECRET"] = secret
-    pool = RpcPool(config, size=1, timeout=float(os.environ.get("RPC_TIMEOUT", 30)))
+    pool = local_pool(size=1, timeout=30)
+    amqp_uri = pool.config["AMQP_URI"]
     caller = Caller.system(None, f"cli:{args.by or getpass.getuser()}")
 
     def call(service, method, *a, **kw):
