@@ -87,6 +87,9 @@ class FeeAccount(Base):
     #: the ``as_of`` of the last published snapshot (when billing stated this balance and payer)
     stated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
+    #: the bill run takes a project's accounts in id order, a chunk at a time (keyset)
+    __table_args__ = (Index("ix_fee_accounts_project_keyset", "project_id", "id"),)
+
 
 class LedgerEntry(Base):
     """台账分录: one journal entry of a fee account. Its double-entry lines are its

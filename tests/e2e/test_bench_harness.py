@@ -141,6 +141,6 @@ def test_the_bill_run_figure_runs_small(pg_url):
     data = result["data"]
     assert [r["bills"] for r in data["set_based"]] == [285, 285]        # every twentieth unit vacant; the
     # 4th chunk of 100 finds nothing left and finishes the run
-    assert [r["chunks"] for r in data["set_based"]] == [4, 4] and [r["bills"] for r in data["baseline"]] == [40, 40]
+    assert [r["chunks"] for r in data["set_based"]] == [4, 4] and [r["accounts"] for r in data["baseline"]] == [40, 40]
     assert data["check"]["unbalanced_entries"] == 0 and data["check"]["duplicate_bills"] == 0
     assert result["name"] == "bill_run" and "bills/s set-based" in result["summary"]

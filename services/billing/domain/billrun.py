@@ -125,6 +125,22 @@ ACCOUNT_COLUMNS = (FeeAccount.id, FeeAccount.group_id, FeeAccount.project_id, Fe
                    FeeAccount.payer_name, FeeAccount.version)
 
 
+def next_accounts(session, project_id: str, period: str, *, after: str | None, limit: int, lock: bool = True):
+    """The project's next ``limit`` accounts after id ``after``, in id order, each with ``billed``: it
+    has a bill of ``period`` already. One query: the accounts are taken by the primary key first
+    and only those ``limit`` are looked up in ``uq_bill_source`` (``NOT EXISTS`` over the whole
+    project would make the planner's choice depend on fresh statistics of a bills table that has
+    just grown by a month). ``lock``: the accounts are locked (PostgreSQL), as the journal does."""
+    chunk = select(*ACCOUNT_COLUMNS).where(FeeAccount.project_id == project_id).order_by(FeeAccount.id).limit(limit)
+    if after is not None:
+        chunk = chunk.where(FeeAccount.id > after)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        chunk = chunk.with_for_update()
+    chunk = chunk.subquery("chunk")
+    billed = exists().where(Bill.account_id == chunk.c.id, Bill.source_type == MONTH, Bill.source_id == period)
+    return session.execute(select(chunk, billed.label("billed")).order_by(chunk.c.id)).all()
+
+
 def _dates(work: Work, project_id: str, period: str) -> tuple[date, date]:
     values = work.settings.values(project_id, on=billing_settings.month_start(period))
     return billing_settings.bill_date(values, period), billing_settings.due_on(values, period)
@@ -132,18 +148,13 @@ def _dates(work: Work, project_id: str, period: str) -> tuple[date, date]:
 
 def bill_chunk(work: Work, project: Project, period: str, *, after: str | None = None, limit: int = CHUNK,
                run_id: str | None = None) -> ChunkResult:
-    """Bill the next ``limit`` unbilled accounts of ``project`` after account id ``after`` (see the
-    module doc): a constant number of statements whatever ``limit`` is."""
+    """Bill the next ``limit`` accounts of ``project`` after account id ``after`` that have no bill of
+    the month yet (see the module doc): a constant number of statements whatever ``limit`` is."""
     session, now, by = work.session, work.clock.now(), work.caller.user_id
     issued_on, due_on = _dates(work, project.id, period)
-    query = (select(*ACCOUNT_COLUMNS).where(FeeAccount.project_id == project.id, _unbilled(period))
-             .order_by(FeeAccount.id).limit(limit))
-    if after is not None:
-        query = query.where(FeeAccount.id > after)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=FeeAccount)      # the journal's account lock, for the chunk
-    accounts = session.execute(query).all()
-    result = ChunkResult(seen=len(accounts), cursor=accounts[-1].id if accounts else after)
+    scanned = next_accounts(session, project.id, period, after=after, limit=limit)
+    accounts = [a for a in scanned if not a.billed]
+    result = ChunkResult(seen=len(scanned), cursor=scanned[-1].id if scanned else after)
     occupied = [a for a in accounts if a.household_id is not None]
     fees = schedule.load(session, project.id)
     uses = meter_uses(session, project.id, billing_settings.add_months(period, -1), [a.id for a in occupied])
@@ -244,19 +255,18 @@ def bill_chunk(work: Work, project: Project, period: str, *, after: str | None =
     return result
 
 
-def bill_row_by_row(work: Work, project: Project, period: str, *, run_id: str | None = None,
-                    limit: int | None = None) -> ChunkResult:
-    """The same bills one account at a time through ``journal.issue_bill`` (ORM objects, a flush per
-    row): the reference the set-based chunk is tested against, and the bench's baseline."""
+def bill_row_by_row(work: Work, project: Project, period: str, *, after: str | None = None, limit: int = CHUNK,
+                    run_id: str | None = None) -> ChunkResult:
+    """The same bills one account at a time through ``journal.issue_bill`` (the ORM account, a flush
+    per row, the journal's queries per account): the reference the set-based chunk is tested
+    against, and the bench's baseline. The same accounts as :func:`bill_chunk` would take."""
     session = work.session
     issued_on, due_on = _dates(work, project.id, period)
     fees = schedule.load(session, project.id)
-    query = (select(FeeAccount).where(FeeAccount.project_id == project.id, _unbilled(period))
-             .order_by(FeeAccount.id))
-    accounts = session.scalars(query.limit(limit) if limit else query).all()
-    result = ChunkResult(seen=len(accounts), cursor=accounts[-1].id if accounts else None)
+    scanned = next_accounts(session, project.id, period, after=after, limit=limit, lock=False)
+    result = ChunkResult(seen=len(scanned), cursor=scanned[-1].id if scanned else after)
     previous = billing_settings.add_months(period, -1)
-    for account in accounts:
+    for account in (session.get(FeeAccount, row.id) for row in scanned if not row.billed):
         uses = meter_uses(session, project.id, previous, [account.id]).get(account.id) \
             if account.household_id is not None else None
         lines = fees.monthly_lines(account.usage, account.building_area, period, uses) \
@@ -308,6 +318,9 @@ def start(work: Work, project_id: str, period: str, chunk_size: int | None = Non
     if run is not None and state(work, run) == FAILED:
         run.status, run.last_error = _step(FAILED, "start"), None
         work.jobs.retry(CHUNK_JOB, chunk_key(run, run.chunks + 1))
+    elif run is not None and run.status == RUNNING and getattr(_current_job(work, run), "status", "cancelled") \
+            == "cancelled":
+        _schedule_chunk(work, run, run.chunks + 1, size)      # its next chunk was cancelled by hand
     elif run is None:
         run = BillRun(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, period=period,
                       status=_step(None, "start"), billed=0, skipped=0, amount=ZERO, chunks=0,

@@ -206,6 +206,9 @@ def test_a_run_goes_chunk_by_chunk_and_a_second_start_creates_nothing(Session, c
         progress(Session, clock)
     view = start(Session, clock)
     assert (view["status"], view["total"], view["done"], view["started_by"]) == ("running", 23, 0, "fin-1")
+    with Session() as s, s.begin():                          # someone cancels its chunk by hand ...
+        assert work(s, clock, PLATFORM).jobs.cancel(billrun.CHUNK_JOB, f"{view['run_id']}:1")
+    assert start(Session, clock)["run_id"] == view["run_id"]  # ... starting it again puts the chunk back
     runner = job_executor(Session, clock)
     ran = 0
     while runner.run_once():                                # one chunk per pass: it schedules the next

@@ -1,5 +1,5 @@
 """billing: a fee item's counting unit, a meter reading's kind (regular, initial, replacement),
-and a bill run's committed chunks and cursor
+a bill run's committed chunks and cursor, and a project's accounts in id order (the run's keyset)
 
 Revision ID: 0041
 Revises: 0040
@@ -26,8 +26,14 @@ def upgrade() -> None:
     with op.batch_alter_table('meter_readings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=12), server_default='regular', nullable=False))
 
+    with op.batch_alter_table('fee_accounts', schema=None) as batch_op:
+        batch_op.create_index('ix_fee_accounts_project_keyset', ['project_id', 'id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('fee_accounts', schema=None) as batch_op:
+        batch_op.drop_index('ix_fee_accounts_project_keyset')
+
     with op.batch_alter_table('meter_readings', schema=None) as batch_op:
         batch_op.drop_column('kind')
 
