@@ -37,7 +37,7 @@ from kernel.entrypoints import finish_unit_of_work
 from . import accounts
 from .authcache import TokenCache
 from .errors import HttpError, error_response, is_refusal, json_response
-from .fastdump import Dumper
+from kernel.fastdump import Dumper
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class RouteSpec:
 
     @cached_property
     def response_dumper(self) -> Dumper | None:
-        """The response schema's dump, planned once (``gateway.fastdump``: same result)."""
+        """The response schema's dump, planned once (``kernel.fastdump``: same result)."""
         return Dumper(self.response_schema) if self.response else None
 
 

@@ -17,7 +17,7 @@ import io
 
 from .. import schemas as s
 from ..errors import file_response
-from ..fastdump import Dumper
+from kernel.fastdump import Dumper
 from ..routing import route
 from .base import V1, RouteModule
 

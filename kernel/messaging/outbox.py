@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
+from ..fastdump import Dumper
 from ..tenancy import Caller
 from .envelope import Event
 from .models import kernel_tables
@@ -95,6 +96,8 @@ class EventContract:
         # (deep copies of its fields) costs more than dumping a small payload with it.
         # An instance keeps no state between calls (and dump/validate never yield to the hub).
         self._instances: dict[str, Schema] = {}
+        # and its dump planned once (kernel.fastdump: marshmallow's result, faster)
+        self._dumpers: dict[str, Dumper] = {}
 
     def schema(self, event_type: str) -> Schema:
         try:
@@ -107,10 +110,17 @@ class EventContract:
             raise KeyError(f"{self.source} does not publish {event_type!r}") from None
         return schema
 
+    def dumper(self, event_type: str) -> Dumper:
+        try:
+            return self._dumpers[event_type]
+        except KeyError:
+            dumper = self._dumpers[event_type] = Dumper(self.schema(event_type))
+            return dumper
+
     def dump(self, event_type: str, obj) -> dict:
-        schema = self.schema(event_type)
-        data = schema.dump(obj)
-        errors = schema.validate(data)
+        """The payload dumped through its schema and validated against it."""
+        data = self.dumper(event_type).dump(obj)
+        errors = self.schema(event_type).validate(data)
         if errors:
             raise ValueError(f"{event_type} payload does not match its schema: {errors}")
         return data
@@ -131,9 +141,9 @@ class EventContract:
         does and validated -- every one, or with ``validate_each=False`` the first one only (a
         bulk path whose payloads all come from one function, where validating a thousand
         snapshots would cost more than writing them)."""
-        schema, rows = self.schema(event_type), []
+        dumper, rows = self.dumper(event_type), []
         for n, (obj, group_id, project_id) in enumerate(items):
-            data = self.dump(event_type, obj) if validate_each or n == 0 else schema.dump(obj)
+            data = self.dump(event_type, obj) if validate_each or n == 0 else dumper.dump(obj)
             rows.append((data, group_id, project_id))
         return record_events(session, base, source=self.source, event_type=event_type, items=rows, clock=clock,
                              secret=secret, actor=actor, mandatory=event_type not in self.optional_subscribers)
