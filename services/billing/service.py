@@ -23,6 +23,7 @@ JOB_HANDLERS.update({billrun.BILL_RUN.kind: billrun.on_cycle_job, billrun.CHUNK_
 PERIODIC: dict = {cycle.SWEEP: cycle.SWEEP_EVERY}
 
 
+# -- billrun: schemas used by several RPCs, made once
 FEE_SCHEDULE_OUT = schemas.FeeScheduleOut()
 PROJECT_REF = schemas.ProjectRef()
 
