@@ -2,7 +2,7 @@
 
     ./wuye bench                 every figure; writes bench/RESULTS.md (date, machine, figures)
     ./wuye bench overview        one figure (overview ticket gateways repairs pipeline replicas green_db outbox
-                                 sla_sweep)
+                                 sla_sweep bill_run)
     ./wuye bench pipeline --pipeline-seconds 20 --repeats 1     a quicker pipeline run
 
 The platform runs as ``./wuye up`` runs it, on the bench's own port (8140; the naive
@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ORDER = ("green_db", "outbox", "sla_sweep", "overview", "ticket", "gateways", "repairs", "pipeline", "replicas")
+ORDER = ("green_db", "outbox", "sla_sweep", "bill_run", "overview", "ticket", "gateways", "repairs", "pipeline", "replicas")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -47,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
                    help="open deadlines the sla_sweep figure fills the database with (default 100000)")
     p.add_argument("--sla-due", type=int, default=300,
                    help="of which due now (default 300)")
+    p.add_argument("--bill-units", type=int, default=100_000,
+                   help="units per project the bill_run figure bills (default 100000)")
+    p.add_argument("--bill-sample", type=int, default=3_000,
+                   help="accounts the bill_run baseline bills row by row (default 3000)")
+    p.add_argument("--bill-chunk", type=int, default=None,
+                   help="accounts per chunk of the set-based bill run (default billing's, 1000)")
     p.add_argument("--results", type=Path, default=None,
                    help="write the results file there (default bench/RESULTS.md when all figures run)")
     p.add_argument("--verbose", action="store_true", help="service logs to the console")

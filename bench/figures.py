@@ -9,6 +9,8 @@ repeated (``--repeats``, 3), min and median printed.
     replicas   POST /repairs with one tickets process vs two (both share the work?)
     sla_sweep  one SLA sweep over 100,000 open deadlines on PostgreSQL: the partial index vs
                loading every open deadline and filtering in Python (no platform, no wrk load)
+    bill_run   billing's monthly bill run over 100,000 units on PostgreSQL: set-based chunk jobs vs
+               journal.issue_bill row by row on a 3,000-account sample (no platform, no wrk load)
 
 Each returns ``{"name", "title", "lines", "summary"}``: ``lines`` is what is printed (and
 kept in bench/RESULTS.md), ``summary`` one line per figure for the table at the top.
@@ -563,9 +565,21 @@ def sla_sweep(opts) -> dict:
         return ss.run(pg_url, deadlines=opts.sla_deadlines, due=opts.sla_due, repeats=opts.repeats)
 
 
+def bill_run(opts) -> dict:
+    """billing's monthly bill run over 100,000 units on PostgreSQL: set-based chunk jobs vs the naive
+    ORM row-by-row baseline (journal.issue_bill per account) on a sample (bench/bill_run.py)."""
+    from kernel.testing import temporary_pg_database
+
+    from . import bill_run as br
+
+    with temporary_pg_database() as pg_url:
+        return br.run(pg_url, units=opts.bill_units, sample=opts.bill_sample, repeats=opts.repeats,
+                      chunk=opts.bill_chunk)
+
+
 FIGURES = {"overview": overview, "ticket": ticket, "repairs": repairs, "pipeline": pipeline,
            "replicas": replicas, "gateways": gateway_processes, "green_db": green_db, "outbox": outbox,
-           "sla_sweep": sla_sweep}
+           "sla_sweep": sla_sweep, "bill_run": bill_run}
 
 
 def to_json(result: dict) -> str:

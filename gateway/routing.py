@@ -37,7 +37,7 @@ from kernel.entrypoints import finish_unit_of_work
 from . import accounts
 from .authcache import TokenCache
 from .errors import HttpError, error_response, is_refusal, json_response
-from .fastdump import Dumper
+from kernel.fastdump import Dumper
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ class RouteSpec:
     #: what a success answers: JSON (dumped through ``response``), or a file the handler returns as
     #: a werkzeug ``Response`` (``errors.file_response``), e.g. ``text/csv; charset=utf-8``
     media_type: str = "application/json"
+    #: the largest body it takes (``MAX_BODY``, 64 KiB; a file import more)
+    max_body: int = MAX_BODY
 
     def __post_init__(self):
         if self.idempotent:
@@ -99,7 +101,7 @@ class RouteSpec:
 
     @cached_property
     def response_dumper(self) -> Dumper | None:
-        """The response schema's dump, planned once (``gateway.fastdump``: same result)."""
+        """The response schema's dump, planned once (``kernel.fastdump``: same result)."""
         return Dumper(self.response_schema) if self.response else None
 
 
@@ -208,7 +210,7 @@ class JsonHttp(HttpRequestHandler):
         if spec.query:
             kwargs["query"] = spec.query_schema.load(_query(request))
         if spec.body:
-            kwargs["body"] = spec.body_schema.load(_json_body(request))
+            kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body))
         if spec.idempotent:
             kwargs["idempotency_key"] = _idempotency_key(request)
         return (request,), kwargs
@@ -266,9 +268,9 @@ class JsonHttp(HttpRequestHandler):
         return json_response(result, status)
 
 
-def _json_body(request) -> dict:
-    if request.content_length and request.content_length > MAX_BODY:
-        raise HttpError(413, "body_too_large", f"request bodies are at most {MAX_BODY} bytes")
+def _json_body(request, max_body: int = MAX_BODY) -> dict:
+    if request.content_length and request.content_length > max_body:
+        raise HttpError(413, "body_too_large", f"request bodies are at most {max_body} bytes")
     raw = request.get_data(cache=True)
     if not raw:
         raise HttpError(400, "body_required", "this call needs a JSON body")

@@ -1748,3 +1748,200 @@ class BankBatchDetailOut(BankBatchOut):
     """A batch with its items and the bank's result files."""
     items = fields.List(fields.Nested(BankBatchItemOut))
     imports = fields.List(fields.Nested(BankResultImportOut))
+
+
+# -- fee schedules, meter readings, one-off charges, bill runs (billing's schedule and bill run) -----
+
+FEE_CODE = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z")
+FEE_METHODS = ("per_area_monthly", "fixed_monthly", "metered", "per_area_once", "fixed_once")
+
+
+def Decimals(**kw):
+    kw["metadata"] = {"pattern": r"^\d+(\.\d+)?$", **kw.get("metadata", {})}
+    return fields.String(**kw)
+
+
+class FeeScheduleQuery(Schema):
+    on = v.Date(load_default=None, allow_none=True,
+                metadata={"description": "mark the prices in force on this day (default: today at the site)"})
+
+
+class FeeItemIn(Schema):
+    """收费项目: a new item of the project's fee schedule (its prices are set on their own)."""
+    code = fields.String(required=True, validate=FEE_CODE, metadata={"description": "e.g. cleaning"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    method = fields.String(required=True, validate=validate.OneOf(FEE_METHODS), metadata={
+        "description": "per_area_monthly (管理费), fixed_monthly (车位), metered (水费), per_area_once "
+                       "(装修垃圾外运费), fixed_once"})
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20),
+                         metadata={"description": "what a quantity is counted in (metered m3 / kWh, 次)"})
+
+
+class FeePriceIn(Schema):
+    """收费标准: the item's price for units of one usage (* = every usage without its own) from a day."""
+    usage = fields.String(required=True, validate=validate.OneOf((*v.UNIT_USAGES, "*")))
+    unit_price = v.Quantity(required=True, validate=(validate.Range(min=0, max=100000), v.AtMostPlaces(4)),
+                            metadata={"description": "yuan per m2 a month, per month, per m3 or per item; "
+                                                     "at most 4 places; 0 stops charging from that day"})
+    effective_from = v.Date(load_default=None, allow_none=True, metadata={
+        "description": "in force from this day (today or later at the site; default today)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class MeterReadingIn(Schema):
+    """抄表: a unit's meter read at the end of a month."""
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"description": "the unit's id or label (1栋-0101)"})
+    item_code = fields.String(required=True, validate=FEE_CODE, metadata={"description": "a metered item: water"})
+    period = fields.String(required=True, validate=v.MONTH, metadata={"description": "the month it closes, YYYY-MM"})
+    reading = v.Quantity(required=True, validate=(validate.Range(min=0, max=1_000_000_000), v.AtMostPlaces(2)))
+    read_on = v.Date(required=True, metadata={"description": "in that month or the next, not in the future"})
+    replacement = v.Quantity(load_default=None, allow_none=True,
+                             validate=(validate.Range(min=0, max=1_000_000_000), v.AtMostPlaces(2)),
+                             metadata={"description": "a new meter: its starting reading (often 0)"})
+
+
+class MeterImportIn(Schema):
+    csv = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000), metadata={
+        "description": "the file's text: UTF-8 (a BOM is fine), a header line unit,item,period,reading,"
+                       "read_on[,replacement] (or 房号,收费项目,月份,读数,抄表日期,换表起数), one reading a line"})
+
+
+class MeterReadingsQuery(Schema):
+    period = fields.String(required=True, validate=v.MONTH)
+    item_code = fields.String(load_default=None, allow_none=True, validate=FEE_CODE)
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class MoveInQuoteQuery(Schema):
+    on = v.Date(load_default=None, allow_none=True,
+                metadata={"description": "the move-in day (default: today at the site)"})
+
+
+class OneOffChargeIn(Schema):
+    """A one-off charge from the fee schedule (装修垃圾外运费: the unit's area x 3.00)."""
+    item_code = fields.String(required=True, validate=FEE_CODE)
+    quantity = v.Quantity(load_default=None, allow_none=True,
+                          metadata={"description": "how many of a fixed one-off item (default 1); a per-area "
+                                                   "item is charged on the unit's area"})
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40),
+                              metadata={"description": "what it is for (a renovation permit): once per unit, "
+                                                       "item and reference (default: today's date)"})
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class BillRunIn(Schema):
+    month = fields.String(required=True, validate=v.MONTH, metadata={"description": "YYYY-MM"})
+
+
+class FeePriceOut(Out):
+    price_id = fields.String()
+    usage = fields.String()
+    unit_price = Decimals()
+    effective_from = fields.String()
+    status = fields.String(metadata={"enum": ["past", "in_force", "scheduled"]})
+    set_at = DT()
+    set_by = fields.String()
+    reason = fields.String()
+
+
+class FeeItemOut(Out):
+    code = fields.String()
+    name = fields.String()
+    method = fields.String(metadata={"enum": list(FEE_METHODS)})
+    quantity_unit = fields.String()
+    active = fields.Boolean()
+    prices = fields.List(fields.Nested(FeePriceOut))
+
+
+class FeeScheduleOut(Out):
+    project_id = fields.String()
+    on = fields.String()
+    currency = fields.String()
+    items = fields.List(fields.Nested(FeeItemOut))
+
+
+class MeterReadingOut(Out):
+    id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    item_code = fields.String()
+    period = fields.String()
+    previous = Decimals()
+    reading = Decimals()
+    quantity = Decimals(metadata={"description": "reading - previous: billed on the next month's bill"})
+    read_on = fields.String()
+    kind = fields.String(metadata={"enum": ["regular", "initial", "replacement"]})
+    source = fields.String()
+    recorded_by = fields.String()
+    recorded_at = DT()
+
+
+class MeterImportOut(Out):
+    project_id = fields.String()
+    file_sha256 = fields.String()
+    source = fields.String()
+    lines = fields.Integer()
+    recorded = fields.Integer()
+    unchanged = fields.Integer(metadata={"description": "lines already recorded as they are (a file imported again)"})
+
+
+class FeeLineOut(Out):
+    line_no = fields.Integer()
+    period = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    quantity = Decimals()
+    quantity_unit = fields.String()
+    unit_price = Decimals()
+    amount = Amount()
+    price_id = fields.String(allow_none=True, metadata={"description": "the fee schedule's price row used"})
+    price_from = fields.String(allow_none=True)
+    detail = fields.String()
+
+
+class MoveInQuoteOut(Out):
+    unit_id = fields.String()
+    unit_label = fields.String()
+    usage = fields.String()
+    building_area = fields.String()
+    on = fields.String()
+    prepay_months = fields.Integer()
+    periods = fields.List(fields.String())
+    lines = fields.List(fields.Nested(FeeLineOut))
+    total = Amount()
+    currency = fields.String()
+
+
+class FeeBillOut(Out):
+    bill_id = fields.String()
+    number = fields.String()
+    kind = fields.String()
+    period = fields.String(allow_none=True)
+    account_id = fields.String()
+    issued_on = fields.String()
+    due_on = fields.String()
+    total = Amount()
+    outstanding = Amount()
+    settled = fields.Boolean()
+    source_type = fields.String()
+    source_id = fields.String()
+    lines = fields.List(fields.Nested(FeeLineOut))
+
+
+class BillRunOut(Out):
+    run_id = fields.String()
+    project_id = fields.String()
+    period = fields.String()
+    status = fields.String(metadata={"enum": ["running", "done", "failed"]})
+    total = fields.Integer(metadata={"description": "accounts without a bill of the month when it started"})
+    billed = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "vacant units and units with nothing to charge"})
+    done = fields.Integer(metadata={"description": "billed + skipped"})
+    amount = Amount()
+    chunks = fields.Integer()
+    started_at = DT()
+    started_by = fields.String()
+    finished_at = DT(allow_none=True)
+    last_error = fields.String(allow_none=True)

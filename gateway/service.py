@@ -22,6 +22,7 @@ from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
 from .routes.bank import BankRoutes          # bank collection (bank)
 from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
+from .routes.fees import FeeRoutes
 from .routes.complaints import ComplaintRoutes
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
@@ -34,8 +35,7 @@ from .routes.tickets import TicketRoutes
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
-                     PaymentRoutes,   # payments helper
-                     NotifyRoutes, BankRoutes, ReadModelHandlers):
+                     PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

@@ -41,6 +41,15 @@ def local_amqp_uri() -> str:
         return DEFAULT_AMQP_URI
 
 
+def local_secret() -> str | None:
+    """``WUYE_SECRET``; else the secret the running ``./wuye up`` of this checkout generated
+    (``var/secret``); else None -- what a command-line tool signs its platform calls with."""
+    if os.environ.get("WUYE_SECRET"):
+        return os.environ["WUYE_SECRET"]
+    path = var_dir() / "secret"
+    return path.read_text().strip() if path.exists() else None
+
+
 def vhost_of(amqp_uri: str) -> str:
     """The vhost an AMQP URI names (``/`` when none)."""
     from urllib.parse import unquote, urlsplit

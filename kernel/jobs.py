@@ -65,6 +65,11 @@ in a row, reset by a success). The interval is overridden per process by
 A periodic row has no project (``JOBS_PROJECTS`` pools that list projects leave
 it to the general pool).
 
+**Chained work** does not wait for the next poll: a transaction that schedules a job due now (or
+revives one with :meth:`JobScheduler.retry`) wakes the process's runner after its commit -- a job
+handler's (the bill run's chunk scheduling the next chunk) and an RPC worker's alike -- so the
+next job is claimed at once.
+
 Everything is driven by the container's clock (``ManualClock`` in tests).
 ``./wuye jobs`` (:mod:`kernel.jobs_cli`) lists jobs and requeues failed ones.
 """
@@ -102,6 +107,10 @@ DEFAULT_MAX_ATTEMPTS = 5
 PERIODIC_KEY = "every"
 #: a periodic job is never given up on (``attempts`` < this, always)
 PERIODIC_MAX_ATTEMPTS = 2_147_483_647
+#: ``session.info`` flag: this transaction scheduled (or revived) a job due now -- after its commit
+#: the runner is woken (``JobExecutor.run_job`` for a job's own session, ``Database.finish`` for a
+#: worker's), so work chained job after job (the bill run's chunks) never waits a poll interval
+JOBS_DUE = "jobs_due_now"
 
 
 class JobError(ValueError):
@@ -179,7 +188,24 @@ class JobScheduler:
                     max_attempts=max_attempts, group_id=group_id, project_id=project_id,
                     last_error=None, finished_at=None, updated_at=now)
             .execution_options(synchronize_session=False))
+        if due_at <= now:
+            self.session.info[JOBS_DUE] = True
         return self.session.scalar(select(J.id).where(J.kind == kind, J.key == key))
+
+    def retry(self, kind: str, key: str) -> bool:
+        """Make a ``failed`` job pending again, due now, its attempts starting again (what
+        ``./wuye jobs retry`` does by id) -- a domain's "try again" after the cause was fixed.
+        False if that job is not failed (pending, running, done or unknown)."""
+        J, now = self.model, self.clock.now()
+        result = self.session.execute(
+            update(J).where(J.kind == kind, J.key == key, J.status == "failed")
+            .values(status="pending", attempts=0, next_attempt_at=now, lease_until=None, leased_by=None,
+                    finished_at=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            self.session.info[JOBS_DUE] = True
+            return True
+        return False
 
     def cancel(self, kind: str, key: str) -> bool:
         """Cancel a pending job; False if there is none (already running, done or unknown)."""
@@ -421,10 +447,13 @@ class JobExecutor(PollingLoop):
                                       settings=self.settings)
                     handler(work, job)
                     wrote_events = bool(session.info.pop("outbox_dirty", False))
+                    more_due = bool(session.info.pop(JOBS_DUE, False))
             except Exception as exc:
                 return self._failed(job, exc)
             if wrote_events and self.after_commit is not None:
                 self.after_commit(session)
+            if more_due:
+                self.wake()          # the job chained due work: claim it now, not after a poll interval
             return "done"
         finally:
             session.close()
@@ -509,6 +538,8 @@ class JobRunner(DependencyProvider):
             database.Session, database.base, self.contract, self.secret, self.shared_clock.clock,
             self.handlers, service=self.container.service_name, after_commit=wake_relay, **self.settings)
         if self.enabled:
+            # a worker's commit that scheduled a job due now wakes the runner at once
+            database.wake_after_commit(JOBS_DUE, self.executor.wake)
             self.container.spawn_managed_thread(self.executor.run, identifier="job-runner")
 
     def stop(self):

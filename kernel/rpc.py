@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import time
 
@@ -30,7 +31,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
-from .config import secret_from
+from .config import amqp_ssl, local_amqp_uri, local_secret, secret_from
 from .tenancy import DEFAULT_CONTEXT_TTL, Caller, context_for
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,18 @@ class RpcPool:
                 self._idle.get_nowait().close()
             except eventlet.queue.Empty:
                 break
+
+
+def local_pool(size: int = 2, timeout: float = 30.0) -> RpcPool:
+    """A pool for a command-line tool of this checkout (``./wuye readmodel``, ``./wuye billing``):
+    the broker ``AMQP_URI`` (else the vhost of the running ``./wuye up``), its TLS options, and the
+    platform secret ``WUYE_SECRET`` (else ``var/secret`` of ``./wuye up``); ``RPC_TIMEOUT``
+    overrides ``timeout``. ``pool.config["AMQP_URI"]`` says where it calls."""
+    config = {"AMQP_URI": local_amqp_uri(), "AMQP_SSL": amqp_ssl()}
+    secret = local_secret()
+    if secret:
+        config["WUYE_SECRET"] = secret
+    return RpcPool(config, size=size, timeout=float(os.environ.get("RPC_TIMEOUT") or timeout))
 
 
 class RpcPoolProvider(DependencyProvider):

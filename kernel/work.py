@@ -31,6 +31,16 @@ class EventRecorder:
                                     project_id=project_id, clock=self.clock, secret=self.secret,
                                     actor=self.actor)
 
+    def record_many(self, event_type: str, items, *, validate_each: bool = True) -> list[Event]:
+        """Many events of one type in one ``INSERT`` -- a bulk path's events (the bill run's
+        ``account.balance_changed`` per account of a chunk). ``items``: an iterable of
+        ``(obj, group_id, project_id)``; each ``obj`` is dumped and validated through the
+        contract's schema exactly as :meth:`record` does (``validate_each=False``: the first one
+        validated, the others only dumped -- payloads made by one function), and each row is what
+        :meth:`record` would write, in the order given."""
+        return self.contract.record_many(self.session, self.base, event_type, items, clock=self.clock,
+                                         secret=self.secret, actor=self.actor, validate_each=validate_each)
+
 
 @dataclass
 class Work:

@@ -60,6 +60,16 @@ FORWARDED = {
     gw.RefundQuery: (billing.RefundQuery, {"project_id"}),
     gw.BillCreditIn: (billing.BillCreditIn, {"bill_id"}),
     gw.ReverseIn: (billing.ReverseIn, {"entry_id"}),
+    # billing's fee schedules, meter readings, one-off charges, bill runs
+    gw.FeeScheduleQuery: (billing.FeeScheduleQuery, {"project_id"}),
+    gw.FeeItemIn: (billing.FeeItemIn, set()),
+    gw.FeePriceIn: (billing.FeePriceIn, set()),
+    gw.MeterReadingIn: (billing.MeterReadingIn, set()),
+    gw.MeterImportIn: (billing.MeterImportIn, set()),
+    gw.MeterReadingsQuery: (billing.MeterReadingsQuery, {"project_id"}),
+    gw.MoveInQuoteQuery: (billing.MoveInQuoteQuery, {"unit_id"}),
+    gw.OneOffChargeIn: (billing.OneOffChargeIn, set()),
+    gw.BillRunIn: (billing.BillRunIn, set()),
 }
 
 

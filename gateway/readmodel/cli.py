@@ -13,27 +13,19 @@ services running (it calls their ``export_snapshots`` RPC as the platform, signe
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from sqlalchemy.orm import sessionmaker
 
 from nameko.exceptions import RpcTimeout, UnknownService
 
-from kernel.config import amqp_ssl, default_db_url, local_amqp_uri, migrations_dir, var_dir, vhost_of
+from kernel.config import default_db_url, migrations_dir, vhost_of
 from kernel.db import make_engine, upgrade
-from kernel.rpc import RpcPool
+from kernel.rpc import local_pool
 from kernel.tenancy import Caller
 
 from .rebuild import rebuild
 
-
-
-def _secret() -> str | None:
-    if os.environ.get("WUYE_SECRET"):
-        return os.environ["WUYE_SECRET"]
-    path = var_dir() / "secret"
-    return path.read_text().strip() if path.exists() else None
 
 
 def main(argv=None) -> int:
@@ -50,12 +42,8 @@ def main(argv=None) -> int:
     url = args.db_url or default_db_url("gateway")
     upgrade(migrations_dir("gateway"), url)
     engine = make_engine(url)
-    amqp_uri = local_amqp_uri()
-    config = {"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl()}
-    secret = _secret()
-    if secret:
-        config["WUYE_SECRET"] = secret
-    pool = RpcPool(config, size=2, timeout=float(os.environ.get("RPC_TIMEOUT", 30)))
+    pool = local_pool(size=2, timeout=30)
+    amqp_uri = pool.config["AMQP_URI"]
     platform = Caller.system(None, "readmodel")
     try:
         try:

@@ -17,7 +17,7 @@ from kernel import csvfile
 
 from .. import schemas as s
 from ..errors import file_response
-from ..fastdump import Dumper
+from kernel.fastdump import Dumper
 from ..routing import route
 from .base import V1, RouteModule
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 import gateway.service  # noqa: F401  (registers the routes)
 from gateway import schemas as s
-from gateway.fastdump import Dumper
+from kernel.fastdump import Dumper
 from gateway.openapi import build_document
 from gateway.readmodel import projector, views
 from kernel.db import make_engine

@@ -1,4 +1,4 @@
-"""The planned dump (gateway.fastdump) gives exactly what marshmallow's dump gives --
+"""The planned dump (kernel.fastdump) gives exactly what marshmallow's dump gives --
 same keys, same order, same values -- for every response schema of the API, on
 generated replies with missing keys, nulls, odd types and unknown keys."""
 import random
@@ -8,7 +8,7 @@ import orjson
 import pytest
 from marshmallow import Schema, fields, post_dump
 
-from gateway.fastdump import Dumper
+from kernel.fastdump import Dumper
 from gateway.routing import ROUTES
 import gateway.service  # noqa: F401  (registers the routes)
 

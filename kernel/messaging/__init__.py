@@ -4,7 +4,8 @@ Write side::
 
     CONTRACT.record(session, clock, "ticket.opened", ticket, group_id=..., project_id=...)
 
-adds an outbox row in the same transaction as the state change; the relay
+adds an outbox row in the same transaction as the state change (``record_many`` /
+``record_events``: many rows of one type in one ``INSERT``, for bulk paths); the relay
 publishes it to ``{source}.events`` with publisher confirms after the commit and
 marks it sent only when the broker confirmed it.
 
@@ -20,6 +21,6 @@ which ``wuye-dlq`` lists and replays.
 """
 from .envelope import Event, InvalidEnvelope
 from .models import job_table, kernel_tables
-from .outbox import EventContract, record_event
+from .outbox import EventContract, record_event, record_events
 
-__all__ = ["Event", "InvalidEnvelope", "EventContract", "job_table", "kernel_tables", "record_event"]
+__all__ = ["Event", "InvalidEnvelope", "EventContract", "job_table", "kernel_tables", "record_event", "record_events"]

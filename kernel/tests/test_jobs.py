@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from kernel.clock import ManualClock
 from kernel.db import Database, make_engine, new_base
 from kernel.dependencies import UnitOfWork
-from kernel.jobs import Job, JobError, JobExecutor, JobRunner, ProjectFilter
+from kernel.jobs import JOBS_DUE, Job, JobError, JobExecutor, JobRunner, ProjectFilter
 from kernel.lease import Backoff
 from kernel.messaging import EventContract, job_table, kernel_tables
 from kernel.testing import TEST_SECRET, wait_for
@@ -499,3 +499,61 @@ def test_two_running_containers_run_each_period_once(container_factory, rabbit_c
     assert len(seen) == len({p for p, _ in seen}), "a period ran twice"
     assert len(rows) == 1 and rows[0].status == "pending"
     assert len({r for _, r in seen}) == 2               # both containers took periods
+
+
+# -- chained work wakes the runner; a failed job tried again -----------------------------------------
+
+def chain(work: Work, job: Job) -> None:
+    """Writes its effect and schedules the next link, due now (the bill run's chunks do this)."""
+    write_effect(work, job)
+    n = int(job.key.split("-")[1])
+    if n < 3:
+        work.jobs.schedule("chain", key=f"link-{n + 1}", due_at=work.clock.now(), group_id="g1")
+
+
+def test_a_job_scheduling_due_work_wakes_its_runner_instead_of_waiting_a_poll(Session, clock):
+    runner = executor(Session, clock, handlers={"chain": chain}, poll_interval=3600.0)  # else an hour a link
+    schedule(Session, clock, "link-1", kind="chain")
+    thread = eventlet.spawn(runner.run)
+    try:
+        assert wait_for(lambda: effects(Session) == ["link-1", "link-2", "link-3"] and effects(Session),
+                        timeout=10, message="three links run one after the other")
+    finally:
+        runner.stop()
+        thread.wait()
+
+
+def test_retry_makes_a_failed_job_pending_and_due_now(Session, clock):
+    runner = executor(Session, clock)
+    FAILURES["k"] = [RuntimeError("no")]
+    schedule(Session, clock, "k", max_attempts=1)
+    assert runner.run_once() == 0 and job_row(Session, "k").status == "failed"
+    with Session() as session, session.begin():
+        jobs = Work.build(session, clock, Caller.system("g1"), base=Base, contract=CONTRACT, secret=TEST_SECRET).jobs
+        assert jobs.retry("effect", "k") is True and session.info[JOBS_DUE] is True
+        assert jobs.retry("effect", "k") is False                    # pending now, not failed
+    row = job_row(Session, "k")
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, clock.now())
+    assert runner.run_once() == 1 and effects(Session) == ["k"]
+
+
+class WorkerContext:
+    """Stands in for nameko's worker context (a key of the database's sessions)."""
+
+
+def test_a_workers_commit_that_scheduled_due_work_wakes_the_runner(Session, clock):
+    """``Database.finish`` wakes what ``wake_after_commit`` registered (the JobRunner registers its
+    executor) after a commit whose session set the flag -- not after one that did not, nor a rollback."""
+    database = Database(Base)
+    database.Session, woken = Session, []
+    database.wake_after_commit(JOBS_DUE, lambda: woken.append(1))
+    for key, flag, error in (("w1", False, None), ("w2", True, None),
+                             ("w3", True, (RuntimeError, RuntimeError("x"), None))):
+        ctx = WorkerContext()
+        session = database.get_dependency(ctx)
+        session.add(Effect(key=key, runner="worker"))
+        if flag:
+            session.info[JOBS_DUE] = True
+        database.finish(ctx, error)
+    assert woken == [1] and effects(Session) == ["w1", "w2"]
+

@@ -198,3 +198,42 @@ class AmountOverOutstanding(RuleViolation):
 class VoidTheReceipt(Conflict):
     """A payment's entry is reversed by voiding its receipt, so the receipt says so too."""
     default_code = "void_the_receipt"
+
+
+# -- fee schedules, meter readings, one-off charges, bill runs (billrun) ---------------------
+
+class FeeItemNotFound(NotFound):
+    default_code = "fee_item_not_found"
+
+
+class FeeItemExists(Conflict):
+    """A project's item codes are unique; an item is changed through its prices."""
+    default_code = "fee_item_exists"
+
+
+class PriceChangeBackdated(RuleViolation):
+    """A price applies from today (the project's local date) or later: history is never rewritten."""
+    default_code = "price_change_backdated"
+
+
+class PriceExists(Conflict):
+    """The item already has a price for that usage from that date (a row is never rewritten)."""
+    default_code = "price_exists"
+
+
+class NotAOneOffItem(RuleViolation):
+    default_code = "not_a_one_off_item"
+
+
+class NoPrice(RuleViolation):
+    """The item has no price in force for the unit's usage on that date."""
+    default_code = "no_price"
+
+
+class BillRunNotFound(NotFound):
+    default_code = "bill_run_not_found"
+
+
+class BillRunTooEarly(RuleViolation):
+    """A month's bills are computed from its bill day on (billing.bill_day), never ahead."""
+    default_code = "bill_run_too_early"

@@ -87,6 +87,9 @@ class FeeAccount(Base):
     #: the ``as_of`` of the last published snapshot (when billing stated this balance and payer)
     stated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
+    #: the bill run takes a project's accounts in id order, a chunk at a time (keyset)
+    __table_args__ = (Index("ix_fee_accounts_project_keyset", "project_id", "id"),)
+
 
 class LedgerEntry(Base):
     """台账分录: one journal entry of a fee account. Its double-entry lines are its
@@ -184,6 +187,9 @@ class FeeItem(Base):
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
     method: Mapped[str] = mapped_column(String(20))
+    #: what a quantity of it is counted in on a bill line (a metered item's m3 or kWh, a fixed
+    #: one-off's 次); per-area items are m2 and monthly fixed ones month (``domain/schedule.py``)
+    unit: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
@@ -214,7 +220,11 @@ class FeePrice(Base):
 
 class MeterReading(Base):
     """抄表: a unit's meter read at the end of ``period`` (YYYY-MM); ``quantity`` =
-    ``reading`` - ``previous`` is billed on the next month's bill at the tariff."""
+    ``reading`` - ``previous`` is billed on the next month's bill at the tariff.
+
+    ``kind``: ``regular`` (``previous`` is the last reading before), ``initial`` (the meter's
+    first reading: nothing consumed yet, ``previous`` = ``reading``) or ``replacement`` (a new
+    meter: ``previous`` is the new meter's starting reading)."""
 
     __tablename__ = "meter_readings"
 
@@ -228,6 +238,7 @@ class MeterReading(Base):
     reading: Mapped[Decimal] = mapped_column(FixedDecimal(scale=2, precision=12))
     quantity: Mapped[Decimal] = mapped_column(FixedDecimal(scale=2, precision=12))
     read_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12), default="regular", server_default="regular")
     source: Mapped[str] = mapped_column(String(80))          # entered | import:<file sha256 prefix>
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -330,6 +341,10 @@ class BillRun(Base):
     started_by: Mapped[str] = mapped_column(String(100))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: chunks committed so far (the next chunk job is ``bill-run-chunk`` ``{id}:{chunks + 1}``) and
+    #: the last account id they covered (accounts are taken in id order)
+    chunks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cursor: Mapped[str | None] = mapped_column(ID)
 
     __table_args__ = (UniqueConstraint("project_id", "period", name="uq_bill_run_period"),)
 

@@ -129,3 +129,18 @@ def test_the_sla_sweep_figure_runs_small(pg_url):
     assert data["find_ratio"] > 0 and data["sweep_ratio"] > 0 and data["idle_ratio"] > 0
     assert result["name"] == "sla_sweep" and "ix_deadline_next_alert" in result["summary"]
     assert any("uses ix_deadline_next_alert: yes" in line for line in result["lines"])
+
+
+@pytest.mark.postgres
+def test_the_bill_run_figure_runs_small(pg_url):
+    """``./wuye bench bill_run`` at a small size: both projects filled, the set-based run done through
+    its chunk jobs, the baseline billed its sample, the journal's rule holds after both; no timings."""
+    from bench import bill_run
+
+    result = bill_run.run(pg_url, units=300, sample=40, repeats=2, chunk=100)
+    data = result["data"]
+    assert [r["bills"] for r in data["set_based"]] == [285, 285]        # every twentieth unit vacant; the
+    # 4th chunk of 100 finds nothing left and finishes the run
+    assert [r["chunks"] for r in data["set_based"]] == [4, 4] and [r["accounts"] for r in data["baseline"]] == [40, 40]
+    assert data["check"]["unbalanced_entries"] == 0 and data["check"]["duplicate_bills"] == 0
+    assert result["name"] == "bill_run" and "bills/s set-based" in result["summary"]

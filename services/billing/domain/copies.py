@@ -13,14 +13,21 @@ from kernel.work import Work
 
 from ..models import Household, Project
 from .accounts import find_account, record_balance_changed, refresh_payer
+from .schedule import install_defaults
 
 
 def apply_project(work: Work, data: dict) -> tuple[Project, bool]:
-    """``project.changed`` → the local project copy (name, time zone). Returns
-    (project, applied); ``applied`` is False for a stale snapshot."""
-    return apply_snapshot(work, Project, data["project_id"], data["version"], {
+    """``project.changed`` → the local project copy (name, time zone); a project billing learns of
+    for the first time gets the brief's default fee schedule (``schedule.install_defaults``).
+    Returns (project, applied); ``applied`` is False for a stale snapshot."""
+    new = work.session.get(Project, data["project_id"]) is None
+    project, applied = apply_snapshot(work, Project, data["project_id"], data["version"], {
         "group_id": data["group_id"], "code": data["code"], "name": data["name"],
         "timezone": data["timezone"], "updated_at": work.clock.now()})
+    if new and applied:
+        work.session.flush()
+        install_defaults(work, project)
+    return project, applied
 
 
 def payer_name(people: list[dict]) -> str | None:

@@ -103,6 +103,14 @@ def next_due_date(values: dict, day: date) -> date:
     return this if this >= day else due_on(values, add_months(month_of(day), 1))
 
 
+# -- billrun: the cycle's dates of a month ----------------------------------------------------
+
+def bill_date(values: dict, period: str) -> date:
+    """The day the bills of ``period`` are computed and issued on (``billing.bill_day``)."""
+    start = month_start(period)
+    return day_in_month(start.year, start.month, values[BILL_DAY])
+
+
 # -- the settings RPCs (kernel.settings_rpc.SettingsRpcs) ----------------------------------
 
 def project_in_scope(work: Work, project_id: str) -> Project:

@@ -3,7 +3,7 @@ payment-query job reads pending payments by; who paid a refund out and when, and
 a refund in order
 
 Revision ID: 0042
-Revises: 0040
+Revises: 0041
 Create Date: 2026-11-26 09:36:39.117757
 """
 from alembic import op
@@ -12,7 +12,7 @@ import kernel.db
 
 
 revision = '0042'
-down_revision = '0040'
+down_revision = '0041'
 branch_labels = None
 depends_on = None
 

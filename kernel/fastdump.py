@@ -1,4 +1,5 @@
-"""The response schemas' dump, planned once per schema (issue 6: "a fast path for large lists").
+"""A schema's dump, planned once per schema (issue 6: "a fast path for large lists") -- the gateway's
+response schemas and the event contracts' payload schemas (``kernel.messaging.EventContract``).
 
 marshmallow's ``Schema.dump`` pays per field and per item for generality: the
 accessor chain (``Field.serialize`` -> ``get_value`` -> ``Schema.get_attribute`` ->
@@ -16,7 +17,8 @@ and keeps, per field, the shortest way to the same result:
   marshmallow itself.
 
 The result is the same as ``schema.dump`` (same keys, same order, same values);
-``gateway/tests/test_fastdump.py`` checks it for every response schema of the API.
+``gateway/tests/test_fastdump.py`` checks it for every response schema of the API,
+``kernel/tests/test_bulk.py`` for the services' event schemas.
 """
 from __future__ import annotations
 
