@@ -22,21 +22,20 @@ The rules, the same for every import:
   a file that cannot be read as such -- empty, a wrong header, too long -- 400 with its own code):
   a half-imported file is never left behind. ``details`` carries ``{"lines": [{"line": n, "errors": {column:
   [messages]}}]}`` (the first 500 lines with errors) and ``"count"``;
-- ``sha256`` names the file's content (BOM left out), for the rows' source and the audit.
+- ``sha256`` names the file's content (``kernel.csvfile.fingerprint``: the byte-order mark and the
+  line-end style left out, so the same file saved again names the same), for the rows' source.
+- Rows are read by ``kernel.csvfile.rows`` (the one CSV reader): blank lines skipped, cells stripped.
 """
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from marshmallow import Schema, ValidationError
 
+from . import csvfile
 from .errors import InvalidInput, RuleViolation
 
-BOM = "\ufeff"
 #: how many wrong lines a refusal lists (the count says how many there were)
 MAX_LISTED = 500
 
@@ -96,39 +95,33 @@ def load_csv(text: str, schema: Schema, *, aliases: Mapping[str, Sequence[str]] 
     """Parse and load ``text`` (see the module doc). Raises :class:`CsvUnreadable` for a file with no
     header, a wrong header or more than ``max_rows`` data lines; per-line problems are collected
     in the result's ``errors`` (call :meth:`CsvImport.refuse_if_errors` after your own checks)."""
-    if text.startswith(BOM):
-        text = text[1:]
-    parsed = CsvImport(sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    parsed = CsvImport(sha256=csvfile.fingerprint(text))
     names = {name.lower(): name for name in schema.fields}
     for name, others in (aliases or {}).items():
         names.update({alias.strip().lower(): name for alias in others})
     required = {name for name, f in schema.fields.items() if f.required}
-    reader = csv.reader(io.StringIO(text, newline=""))
-    columns = None
     try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if columns is None:
-                columns = _header(cells, names, required)
-                continue
-            if len(parsed.rows) + len(parsed.errors) >= max_rows:
-                raise CsvUnreadable(f"more than {max_rows} lines: split the file; nothing was imported",
-                                    code="csv_too_long")
-            if len(cells) > len(columns):
-                parsed.error(line, "_line", f"{len(cells)} cells for {len(columns)} columns")
-                continue
-            raw = {column: cell.strip() for column, cell in zip(columns, cells) if cell.strip()}
-            try:
-                parsed.rows.append((line, schema.load(raw)))
-            except ValidationError as exc:
-                for column, messages in exc.messages.items():
-                    for message in (messages if isinstance(messages, list) else [str(messages)]):
-                        parsed.error(line, column, message)
-    except csv.Error as exc:
-        raise CsvUnreadable(f"not a readable CSV file (line {reader.line_num}: {exc}); nothing was "
-                            "imported") from None
+        lines = csvfile.rows(text)
+    except csvfile.CsvError as exc:
+        raise CsvUnreadable(f"not a readable CSV file ({exc}); nothing was imported") from None
+    columns = None
+    for line, cells in lines:
+        if columns is None:
+            columns = _header(cells, names, required)
+            continue
+        if len(parsed.rows) + len(parsed.errors) >= max_rows:
+            raise CsvUnreadable(f"more than {max_rows} lines: split the file; nothing was imported",
+                                code="csv_too_long")
+        if len(cells) > len(columns):
+            parsed.error(line, "_line", f"{len(cells)} cells for {len(columns)} columns")
+            continue
+        raw = {column: cell for column, cell in zip(columns, cells) if cell}
+        try:
+            parsed.rows.append((line, schema.load(raw)))
+        except ValidationError as exc:
+            for column, messages in exc.messages.items():
+                for message in (messages if isinstance(messages, list) else [str(messages)]):
+                    parsed.error(line, column, message)
     if columns is None:
         raise CsvUnreadable("the file is empty: it needs a header line and at least one line",
                             code="csv_empty")
