@@ -69,6 +69,10 @@ FEE_SCHEDULE_OUT = schemas.FeeScheduleOut()
 PROJECT_REF = schemas.ProjectRef()
 
 
+def _notified(payment) -> dict:
+    return {"payment_id": payment.id, "status": payment.status}
+
+
 class BillingService(SettingsRpcs):
     name = "billing"
     settings_rules = settings          # get_settings / set_setting / settings_history
@@ -361,9 +365,6 @@ class BillingService(SettingsRpcs):
         return work.idempotent(idempotency_key, "reverse_entry", command, lambda: schemas.CorrectionOut().dump(
             corrections.correction_view(work, *corrections.reverse_entry(work, command))))
 
-
-def _notified(payment) -> dict:
-    return {"payment_id": payment.id, "status": payment.status}
 
     # -- fee schedules, meter readings, one-off charges, bill runs (billrun) -------------
     @rpc
