@@ -34,7 +34,7 @@ import json
 import uuid
 from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import Date, Index, String, Text, UniqueConstraint, select
@@ -354,3 +354,35 @@ class SettingChangeOut(Schema):
     changed_by = fields.String()
     changed_by_name = fields.String()
     changed_at = fields.AwareDateTime()
+
+
+# -- the rules behind a service's settings RPCs (kernel.settings_rpc) ----------------------------
+
+@dataclass(frozen=True)
+class ProjectSettingsRules:
+    """The usual rules behind the three RPCs, for a service whose settings any staff member of
+    the project reads and ``roles`` change: ``find_project(work, project_id)`` returns the
+    service's copy of the project if it is in the caller's scope (and raises the service's own
+    not-found otherwise, so a probe of another group reads like a missing id)::
+
+        RULES = ProjectSettingsRules(project_in_scope, (Role.CENTRE_MANAGER, Role.GROUP_ADMIN))
+        get_settings, set_setting, settings_history = RULES.get_settings, RULES.set_setting, ...
+    """
+    find_project: Callable[[Any, str], Any]
+    roles: tuple
+
+    def get_settings(self, work, project_id: str) -> list[dict]:
+        work.caller.require_staff()
+        return work.settings.view(self.find_project(work, project_id).id)
+
+    def set_setting(self, work, project_id: str, key: str, value, *, reason: str = "",
+                    effective_from=None) -> None:
+        project = self.find_project(work, project_id)
+        work.caller.require_role(*self.roles)
+        work.settings.change(project.group_id, project.id, key, value, reason=reason,
+                             effective_from=effective_from)
+
+    def settings_history(self, work, project_id: str, key: str | None = None) -> list[dict]:
+        project = self.find_project(work, project_id)
+        work.caller.require_staff()
+        return work.settings.history(project.id, key)

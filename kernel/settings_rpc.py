@@ -16,6 +16,8 @@ from .entrypoints import rpc
 from .settings import SettingChangeOut, SettingIn, SettingsOut
 
 
+
+
 class SettingsRpcs:
     #: the service's rules module for its settings (see the module doc)
     settings_rules = None

@@ -67,18 +67,22 @@ class BalanceChanged(AccountSnapshot):
     entry_id = fields.String(required=True, allow_none=True)
 
 
-class BillNotice(Schema):
-    """What notify needs to tell a household about one bill -- platform values only (numbers,
-    dates, amounts, the unit's label): nothing a resident typed. ``pays_by`` ``cash`` (at the desk
-    or online) or ``bank_debit`` (a debit mandate: the bank collects on ``collect_on``)."""
-    bill_id = fields.String(required=True)
-    number = fields.String(required=True)
+class ToHousehold(Schema):
+    """Whom a billing message is for: the unit's account and the household paying it."""
     account_id = fields.String(required=True)
     unit_id = fields.String(required=True)
     unit_label = fields.String(required=True)
     household_id = fields.String(allow_none=True)
     group_id = fields.String(required=True)
     project_id = fields.String(required=True)
+
+
+class BillNotice(ToHousehold):
+    """What notify needs to tell a household about one bill -- platform values only (numbers,
+    dates, amounts, the unit's label): nothing a resident typed. ``pays_by`` ``cash`` (at the desk
+    or online) or ``bank_debit`` (a debit mandate: the bank collects on ``collect_on``)."""
+    bill_id = fields.String(required=True)
+    number = fields.String(required=True)
     period = fields.String(allow_none=True)
     total = Money(required=True)
     outstanding = Money(required=True)
@@ -94,16 +98,10 @@ class BillReminder(BillNotice):
     days_before = fields.Integer(required=True)
 
 
-class ReceiptIssued(Schema):
+class ReceiptIssued(ToHousehold):
     """``receipt.issued``: a receipt (收据) after a payment -- for the household's receipt message."""
     receipt_id = fields.String(required=True)
     number = fields.String(required=True)
-    account_id = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    unit_label = fields.String(required=True)
-    household_id = fields.String(allow_none=True)
-    group_id = fields.String(required=True)
-    project_id = fields.String(required=True)
     amount = Money(required=True)
     method = fields.String(required=True)
     issued_at = fields.AwareDateTime(required=True)

@@ -16,7 +16,7 @@ from marshmallow import fields
 from marshmallow.validate import Range
 
 from kernel.money import Money
-from kernel.settings import Setting, SettingsCatalogue
+from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
 from kernel.tenancy import Role
 from kernel.work import Work
 
@@ -123,17 +123,6 @@ def project_in_scope(work: Work, project_id: str) -> Project:
     return project
 
 
-def get_settings(work: Work, project_id: str) -> list[dict]:
-    work.caller.require_staff()
-    return work.settings.view(project_in_scope(work, project_id).id)
-
-
-def set_setting(work: Work, project_id: str, key: str, value, *, reason: str = "", effective_from=None) -> None:
-    project = project_in_scope(work, project_id)
-    work.caller.require_role(*SETTING_ROLES)
-    work.settings.change(project.group_id, project.id, key, value, reason=reason, effective_from=effective_from)
-
-
-def settings_history(work: Work, project_id: str, key: str | None = None) -> list[dict]:
-    work.caller.require_staff()
-    return work.settings.history(project_in_scope(work, project_id).id, key)
+#: get_settings / set_setting / settings_history (kernel.settings_rpc.SettingsRpcs asks them)
+RULES = ProjectSettingsRules(project_in_scope, SETTING_ROLES)
+get_settings, set_setting, settings_history = RULES.get_settings, RULES.set_setting, RULES.settings_history

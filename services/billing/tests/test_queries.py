@@ -29,12 +29,6 @@ D = Decimal
 
 
 @pytest.fixture
-def session():
-    with domain_session(Base) as s:
-        yield s
-
-
-@pytest.fixture
 def clock():
     return ManualClock("2026-11-10T09:00:00+08:00")
 

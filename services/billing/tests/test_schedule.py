@@ -10,7 +10,7 @@ from kernel.clock import ManualClock
 from kernel.errors import Forbidden
 from kernel.csvimport import CsvRefused, CsvUnreadable
 from kernel.tenancy import Caller
-from kernel.testing import domain_session, outbox_events, resident, staff
+from kernel.testing import outbox_events, resident, staff
 from services.billing import schemas
 from services.billing.domain import journal, meters, schedule
 from services.billing.domain.schedule import Item, MeterUse, Price, Schedule
@@ -25,12 +25,6 @@ FINANCE = staff(G, ["p1"], roles=["finance"], user_id="fin-1")
 DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk-1")
 ENGINEER = staff(G, ["p1"], roles=["engineering"], user_id="eng-1")
 D = Decimal
-
-
-@pytest.fixture
-def session():
-    with domain_session(Base) as s:
-        yield s
 
 
 @pytest.fixture

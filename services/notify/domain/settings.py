@@ -16,7 +16,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields
 
 from kernel import validators
-from kernel.settings import Setting, SettingsCatalogue
+from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
 from kernel.tenancy import Role
 from kernel.work import Work
 
@@ -49,18 +49,6 @@ def _project(work: Work, project_id: str) -> ProjectCopy:
     return project
 
 
-def get_settings(work: Work, project_id: str) -> list[dict]:
-    work.caller.require_staff()
-    return work.settings.view(_project(work, project_id).id)
-
-
-def set_setting(work: Work, project_id: str, key: str, value, *, reason: str = "", effective_from=None) -> None:
-    project = _project(work, project_id)
-    work.caller.require_role(*SETTING_ROLES)
-    work.settings.change(project.group_id, project.id, key, value, reason=reason, effective_from=effective_from)
-
-
-def settings_history(work: Work, project_id: str, key: str | None = None) -> list[dict]:
-    project = _project(work, project_id)
-    work.caller.require_staff()
-    return work.settings.history(project.id, key)
+#: get_settings / set_setting / settings_history (kernel.settings_rpc.SettingsRpcs asks them)
+RULES = ProjectSettingsRules(_project, SETTING_ROLES)
+get_settings, set_setting, settings_history = RULES.get_settings, RULES.set_setting, RULES.settings_history
