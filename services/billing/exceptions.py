@@ -237,3 +237,9 @@ class BillRunNotFound(NotFound):
 class BillRunTooEarly(RuleViolation):
     """A month's bills are computed from its bill day on (billing.bill_day), never ahead."""
     default_code = "bill_run_too_early"
+
+
+class BillRunTooLate(RuleViolation):
+    """A month is billed in its own month or the next, never long after (households would owe, and
+    be overdue, for months they were never told of)."""
+    default_code = "bill_run_too_late"

@@ -53,6 +53,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -66,8 +67,8 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import BillRunNotFound, BillRunTooEarly
-from ..models import (Allocation, Bill, BillLine, BillRun, FeeAccount, LedgerEntry, Posting, Project)
+from ..exceptions import BillRunNotFound, BillRunTooEarly, BillRunTooLate
+from ..models import (Allocation, Bill, BillLine, BillRun, FeeAccount, Household, LedgerEntry, Posting, Project)
 from . import cycle, journal, schedule, settings as billing_settings
 from .accounts import snapshots
 from .meters import meter_uses
@@ -132,7 +133,10 @@ def next_accounts(session, project_id: str, period: str, *, after: str | None, l
     and only those ``limit`` are looked up in ``uq_bill_source`` (``NOT EXISTS`` over the whole
     project would make the planner's choice depend on fresh statistics of a bills table that has
     just grown by a month). ``lock``: the accounts are locked (PostgreSQL), as the journal does."""
-    chunk = select(*ACCOUNT_COLUMNS).where(FeeAccount.project_id == project_id).order_by(FeeAccount.id).limit(limit)
+    moved_in = select(Household.moved_in_on).where(Household.id == FeeAccount.household_id) \
+        .scalar_subquery().label("moved_in_on")
+    chunk = select(*ACCOUNT_COLUMNS, moved_in).where(FeeAccount.project_id == project_id) \
+        .order_by(FeeAccount.id).limit(limit)
     if after is not None:
         chunk = chunk.where(FeeAccount.id > after)
     if lock and session.get_bind().dialect.name == "postgresql":
@@ -142,9 +146,25 @@ def next_accounts(session, project_id: str, period: str, *, after: str | None, l
     return session.execute(select(chunk, billed.label("billed")).order_by(chunk.c.id)).all()
 
 
-def _dates(work: Work, project_id: str, period: str) -> tuple[date, date]:
-    values = work.settings.values(project_id, on=billing_settings.month_start(period))
-    return billing_settings.bill_date(values, period), billing_settings.due_on(values, period)
+def _dates(work: Work, project: Project, period: str, run_id: str | None = None) -> tuple[date, date]:
+    """The month's issue and due dates. A run started after the bill day (by hand, or late after
+    an outage) issues its bills on the day it started, and gives the household the project's
+    usual time to pay (due day - bill day) from then if the month's due day is closer: a bill is
+    never overdue the moment it exists."""
+    values = work.settings.values(project.id, on=billing_settings.month_start(period))
+    issued_on, due_on = billing_settings.bill_date(values, period), billing_settings.due_on(values, period)
+    run = work.session.get(BillRun, run_id) if run_id else None
+    started = (run.started_at if run is not None else work.clock.now()).astimezone(ZoneInfo(project.timezone)).date()
+    if started > issued_on:
+        usual = max(due_on - issued_on, timedelta(days=1))
+        issued_on, due_on = started, max(due_on, started + usual)
+    return issued_on, due_on
+
+
+def _occupied_in(row, period: str) -> bool:
+    """Billed for ``period``: the unit has a paying household that had moved in by the month's end."""
+    return row.household_id is not None and (
+        row.moved_in_on is None or row.moved_in_on <= billing_settings.month_end(period))
 
 
 def bill_chunk(work: Work, project: Project, period: str, *, after: str | None = None, limit: int = CHUNK,
@@ -152,11 +172,11 @@ def bill_chunk(work: Work, project: Project, period: str, *, after: str | None =
     """Bill the next ``limit`` accounts of ``project`` after account id ``after`` that have no bill of
     the month yet (see the module doc): a constant number of statements whatever ``limit`` is."""
     session, now, by = work.session, work.clock.now(), work.caller.user_id
-    issued_on, due_on = _dates(work, project.id, period)
+    issued_on, due_on = _dates(work, project, period, run_id)
     scanned = next_accounts(session, project.id, period, after=after, limit=limit)
     accounts = [a for a in scanned if not a.billed]
     result = ChunkResult(seen=len(scanned), cursor=scanned[-1].id if scanned else after)
-    occupied = [a for a in accounts if a.household_id is not None]
+    occupied = [a for a in accounts if _occupied_in(a, period)]
     fees = schedule.load(session, project.id)
     uses = meter_uses(session, project.id, billing_settings.add_months(period, -1), [a.id for a in occupied])
     to_bill = [(a, lines) for a in occupied
@@ -262,16 +282,16 @@ def bill_row_by_row(work: Work, project: Project, period: str, *, after: str | N
     per row, the journal's queries per account): the reference the set-based chunk is tested
     against, and the bench's baseline. The same accounts as :func:`bill_chunk` would take."""
     session = work.session
-    issued_on, due_on = _dates(work, project.id, period)
+    issued_on, due_on = _dates(work, project, period, run_id)
     fees = schedule.load(session, project.id)
     scanned = next_accounts(session, project.id, period, after=after, limit=limit, lock=False)
     result = ChunkResult(seen=len(scanned), cursor=scanned[-1].id if scanned else after)
     previous = billing_settings.add_months(period, -1)
-    for account in (session.get(FeeAccount, row.id) for row in scanned if not row.billed):
-        uses = meter_uses(session, project.id, previous, [account.id]).get(account.id) \
-            if account.household_id is not None else None
-        lines = fees.monthly_lines(account.usage, account.building_area, period, uses) \
-            if account.household_id is not None else []
+    for row in (row for row in scanned if not row.billed):
+        account = session.get(FeeAccount, row.id)
+        occupied = _occupied_in(row, period)
+        uses = meter_uses(session, project.id, previous, [account.id]).get(account.id) if occupied else None
+        lines = fees.monthly_lines(account.usage, account.building_area, period, uses) if occupied else []
         if not lines:
             result.skipped += 1
             continue
@@ -307,11 +327,15 @@ def start(work: Work, project_id: str, period: str, chunk_size: int | None = Non
     chunk failed is tried again. Idempotent: never a second run of a month."""
     project = project_in_scope(work, project_id)
     work.caller.require_role(*START_ROLES)
-    issued_on, _ = _dates(work, project.id, period)
+    values = work.settings.values(project.id, on=billing_settings.month_start(period))
+    issued_on = billing_settings.bill_date(values, period)
     today = work.clock.today(project.timezone)
     if issued_on > today:
         raise BillRunTooEarly(f"the bills of {period} are computed from {issued_on} on (billing.bill_day); "
                               f"today is {today} at the site")
+    if period < billing_settings.add_months(billing_settings.month_of(today), -1):
+        raise BillRunTooLate(f"{period} is more than a month ago at the site (today is {today}): a month is "
+                             "billed in its own month or the next; charge anything older as a one-off charge")
     install_defaults(work, project)
     size = chunk_size or CHUNK
     session = work.session

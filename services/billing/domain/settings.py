@@ -86,6 +86,11 @@ def month_start(period: str) -> date:
     return date(year, month, 1)
 
 
+def month_end(period: str) -> date:
+    year, month = int(period[:4]), int(period[5:7])
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
 def add_months(period: str, n: int) -> str:
     year, month = int(period[:4]), int(period[5:7]) - 1 + n
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"

@@ -16,7 +16,7 @@ from kernel.tenancy import Caller
 from kernel.testing import domain_session, outbox_events, staff
 from services.billing import schemas
 from services.billing.domain import billrun, cycle, journal, ledger, meters, schedule
-from services.billing.exceptions import BillRunNotFound, BillRunTooEarly
+from services.billing.exceptions import BillRunNotFound, BillRunTooEarly, BillRunTooLate
 from services.billing.models import (Allocation, Base, Bill, BillLine, DebitMandate, FeeAccount,
                                      LedgerEntry, OutboxMessage, Posting, Project, ScheduledJob)
 
@@ -316,3 +316,27 @@ def test_the_cycle_starts_the_run_on_the_bill_day_and_the_notices_on_the_5th_onc
         assert billrun.send_notices(work(s, clock, PLATFORM), s.get(Project, "p1"), "2026-12") == 0
     with Session() as s:
         assert s.scalar(select(func.count(ScheduledJob.id)).where(ScheduledJob.status == "failed")) == 0
+
+
+def test_a_run_started_late_gives_the_usual_time_to_pay_and_bills_only_who_lived_there(Session, clock):
+    """Started by hand on the 20th (after the due day): issued that day, due 14 days later (due day
+    - bill day), never overdue at birth; a household that moves in after the month is not billed
+    for it; a month two months back is refused."""
+    with Session() as s, s.begin():
+        w = work(s, clock, PLATFORM)
+        add_unit(w, "u-late", area="80.00", label="9栋-0101")
+        move_in(w, "u-late", moved_in_on="2027-01-03")          # registered ahead of the keys
+    clock.set("2026-12-20T10:00:00+08:00")
+    start(Session, clock)
+    runner = job_executor(Session, clock, _handlers())
+    while runner.run_once():
+        pass
+    with Session() as s:
+        bills = s.scalars(select(Bill).where(Bill.period == "2026-12")).all()
+        late = ledger.find_account(s, "u-late")
+        assert bills and {(b.issued_on.isoformat(), b.due_on.isoformat()) for b in bills} == {
+            ("2026-12-20", "2027-01-03")}
+        assert late.id not in {b.account_id for b in bills}
+    with Session() as s, s.begin():
+        with pytest.raises(BillRunTooLate):
+            billrun.start(work(s, clock, FINANCE), "p1", "2026-10")
