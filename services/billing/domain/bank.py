@@ -576,7 +576,8 @@ def apply_results(work: Work, batch: BankBatch, record: BankResultImport, limit:
     job, or -- the last row done -- the import ``done`` and the batch ``settled`` if nothing awaits
     an answer."""
     session, now = work.session, work.clock.now()
-    occurred_on = min(batch.collect_on, _local_today(work, session.get(Project, batch.project_id)))
+    # the day billing learns of it: an answer uploaded late never dates money into days already closed
+    occurred_on = _local_today(work, session.get(Project, batch.project_id))
     answers = json.loads(record.answers or "[]")
     for item_id, status, reference, reason in answers[record.applied:record.applied + limit]:
         item = session.get(BankBatchItem, item_id)
@@ -590,6 +591,11 @@ def apply_results(work: Work, batch: BankBatch, record: BankResultImport, limit:
                             item.line_no, reason)
             continue
         if after == PAID:
+            still_open = journal.balances(session, item.account_id)["balance_due"]
+            if still_open < money(item.amount):
+                log.warning("bank batch %s line %d: the bank collected %s while %s is owed now (paid otherwise "
+                            "since the file was made): the difference becomes the unit's prepaid credit -- keep "
+                            "it or refund it", batch.number, item.line_no, money(item.amount), max(still_open, ZERO))
             payment = payments.record_received(
                 work, session.get(FeeAccount, item.account_id), method="bank_debit", amount=money(item.amount),
                 occurred_on=occurred_on, reference=item_reference(batch, item),

@@ -20,7 +20,7 @@ from services.billing import schemas
 from services.billing.domain import bank, journal, reminders
 from services.billing.exceptions import (BankFileRefused, ImportInProgress, MandateCancelled, MandateExists,
                                          NoHousehold, PeriodNotOpen)
-from services.billing.models import (BankBatch, BankBatchItem, Base, BillReminder, OutboxMessage, Payment,
+from services.billing.models import (BankBatch, BankBatchItem, Base, BillReminder, LedgerEntry, OutboxMessage, Payment,
                                      Project, Receipt)
 
 from .support import G, add_project, add_unit, issue, job_executor, move_in, work
@@ -240,6 +240,9 @@ def test_the_result_file_records_each_paid_item_once(session, clock, estate):
         ("bank_debit", Decimal("100.00"), "TS00000001-00001", "received"),
         ("bank_debit", Decimal("100.00"), "TS00000001-00003", "received")]
     assert session.scalar(select(func.count()).select_from(Receipt)) == 2
+    # dated the day the answer came (11 December), not the collection day: no day already closed changes
+    assert {e.occurred_on.isoformat() for e in session.scalars(select(LedgerEntry).where(
+        LedgerEntry.kind == "payment"))} == {"2026-12-11"}
     assert [e["method"] for e in events_of(session, "receipt.issued")] == ["bank_debit", "bank_debit"]
     assert journal.balances(session, estate["u1"].id)["balance_due"] == Decimal("0.00")
     assert journal.balances(session, estate["u2"].id)["balance_due"] == Decimal("100.00")
