@@ -441,7 +441,8 @@ def _notices_after_run(work: Work, project: Project, period: str) -> None:
 
 
 def send_notices(work: Work, project: Project, period: str, limit: int = NOTICE_CHUNK) -> int:
-    """``bill.notice_due`` for up to ``limit`` bills of the month not yet notified; how many."""
+    """``bill.notice_due`` for up to ``limit`` bills of the month not yet notified (a bill already
+    settled -- by prepaid credit -- is marked notified without a notice); how many were looked at."""
     session, now = work.session, work.clock.now()
     rows = session.execute(select(Bill, FeeAccount).join(FeeAccount, FeeAccount.id == Bill.account_id).where(
         Bill.project_id == project.id, Bill.period == period, Bill.source_type == MONTH,
@@ -450,9 +451,12 @@ def send_notices(work: Work, project: Project, period: str, limit: int = NOTICE_
         return 0
     days = schedule.collection_days(work, project.id, [account.id for _, account in rows],
                                     work.clock.today(project.timezone))
-    work.events.record_many(events.BILL_NOTICE_DUE, [
-        (schedule.notice_of(bill, account, days.get(account.id)), bill.group_id, bill.project_id)
-        for bill, account in rows], validate_each=False)
+    # a bill the unit's prepaid credit settled when it was issued asks nothing: no "0.00 to pay"
+    to_tell = [(bill, account) for bill, account in rows if bill.settled_at is None]
+    if to_tell:
+        work.events.record_many(events.BILL_NOTICE_DUE, [
+            (schedule.notice_of(bill, account, days.get(account.id)), bill.group_id, bill.project_id)
+            for bill, account in to_tell], validate_each=False)
     session.execute(update(Bill).where(Bill.id.in_([bill.id for bill, _ in rows])).values(notified_at=now)
                     .execution_options(synchronize_session=False))
     return len(rows)

@@ -68,6 +68,10 @@ def payers(work: Work, household_id: str | None, unit_id: str) -> list[Contact]:
 def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: str, group_id: str | None,
                     project_id: str | None, ref_type: str, ref_id: str,
                     sms_limits: SmsLimits | None) -> list[Notification]:
+    # a household's money messages (notices, reminders, receipts) are the platform's own, one per bill
+    # and kind or receipt: the per-number limits (there against a flood a person can cause) never
+    # drop them -- a move-in with its prepayment, deposit and fee receipts goes over five an hour
+    sms_limits = replace(sms_limits or SmsLimits(), per_recipient_hour=0, per_recipient_day=0)
     work.session.flush()
     with work.session.no_autoflush:
         project = _project(work, data, group_id, project_id)
@@ -101,7 +105,7 @@ def bill_values(data: dict):
             note = templates.COLLECT_NOTES[locale].format(collect.isoformat()) \
                 if data["pays_by"] == "bank_debit" and collect else ""
             return {"project_name": project.name, "unit_label": data["unit_label"], "bill_number": data["number"],
-                    "period": data.get("period") or none, "amount": str(data["outstanding"]),
+                    "period": data.get("period") or templates.ONE_OFF_BILL[locale], "amount": str(data["outstanding"]),
                     "due_date": data["due_on"].isoformat(),
                     "collect_date": collect.isoformat() if collect else none, "collect_note": note}
         return values

@@ -244,6 +244,9 @@ DUE_LABELS = {
     "en": {"on_site": "On site by", "arrive_before": "Arrive by", "reply": "Reply by", None: "Due"},
 }
 NO_VALUE = {"zh-CN": "无", "en": "none"}
+#: what a bill without a month (a one-off charge: a paid repair, the renovation garbage fee) is called
+#: where its notice names the month
+ONE_OFF_BILL = {"zh-CN": "一次性收费", "en": "one-off charge"}
 
 #: the SLA clocks by their Chinese (and English) names; a kind not listed reads "时限（kind）"
 DEADLINE_LABELS = {

@@ -99,3 +99,19 @@ def test_who_is_texted_follows_notify_s_copy_of_the_household(session, clock, es
     with pytest.raises(RetryableError):                                      # not copied yet: wait for it
         tell(session, clock, bills.on_bill_notice, schemas.BillNoticeIn(), dict(NOTICE, household_id="h9"),
              event_id="ev-3")
+
+
+def test_a_one_off_bill_is_named_so_and_money_messages_are_never_dropped_by_the_per_number_limit(
+        session, clock, estate):
+    """A move-in: the prepayment, the deposit and the fee's receipts, the garbage fee's notice and more
+    within the hour -- over the per-number limit of five, every one is sent (the platform's own
+    messages, one per receipt or bill)."""
+    one_off = tell(session, clock, bills.on_bill_notice, schemas.BillNoticeIn(), dict(NOTICE, period=None))
+    assert texts(one_off)[("person", "pe1")]["sms"][1] == \
+        "【绿湖花园】1栋-0101 一次性收费 账单 ZD00000012 应缴 268.38 元，请于 2026-12-15 前缴纳。"
+    made = []
+    for n in range(7):
+        made += tell(session, clock, bills.on_receipt_issued, schemas.ReceiptIssuedIn(),
+                     dict(RECEIPT, receipt_id=f"r{n}", number=f"SJ0000001{n}"), event_id=f"ev-r{n}")
+    owner_sms = [d.status for m in made if m.recipient == "pe1" for d in m.deliveries]
+    assert owner_sms == ["pending"] * 7
