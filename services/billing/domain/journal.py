@@ -367,8 +367,10 @@ def credit_bill(work: Work, account: FeeAccount, *, kind: str, book: str, amount
 def reverse(work: Work, entry_id: str, *, reason: str, occurred_on: date,
             publish: bool = True, kinds: Sequence[str] = REVERSIBLE) -> LedgerEntry:
     """冲正: cancel an entry by its exact negation, with who (the caller) and why. A charge's
-    bill is settled by the reversal (nothing left to pay on it) -- refused while other credits
-    are on the bill; a credit's allocations are undone (its bills open again). An entry is
+    bill is settled by the reversal (nothing left to pay on it); prepaid credit the journal had
+    applied to it goes back to credit (and on to the unit's other open bills) -- refused while money
+    paid on the bill itself is on it (void its receipt first); a credit's allocations are undone
+    (its bills open again). An entry is
     reversed at most once; a reversal is not reversed (post a new entry instead).
     ``kinds``: the entry kinds the caller's flow may reverse (the deposit's own flow passes
     ``("deposit_held",)`` when its receipt is voided)."""
@@ -382,9 +384,18 @@ def reverse(work: Work, entry_id: str, *, reason: str, occurred_on: date,
     if session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)):
         raise AlreadyReversed(f"entry {original.id} is already reversed")
     charged = session.scalars(select(Bill).where(Bill.entry_id == original.id)).first()
+    applied = []
     if charged is not None and money(charged.allocated) != ZERO:
-        raise BillHasPayments(f"bill {charged.number} has {charged.allocated} settled on it; "
-                              "reverse those credits first")
+        # prepaid credit the journal applied to the bill by itself goes back to credit first (those
+        # credit applications reversed; the other bills they settled take the credit again below);
+        # money paid on the bill itself is refused: void its receipt (the payment's own flow)
+        applied = _credit_applications(session, charged)
+        if applied is None:
+            raise BillHasPayments(f"bill {charged.number} has {charged.allocated} paid on it; void the "
+                                  "receipts of those payments first")
+        for application in applied:
+            reverse(work, application, reason=f"{reason} (bill {charged.number} cancelled)",
+                    occurred_on=occurred_on, publish=False, kinds=("prepaid_applied",))
     lines = [(line.book, -line.amount) for line in postings_of(session, original.id)]
     entry = post(work, account, kind="reversal", lines=lines,
                  description=f"冲正 reversal of {original.kind} #{original.line_no}", occurred_on=occurred_on,
@@ -397,9 +408,30 @@ def reverse(work: Work, entry_id: str, *, reason: str, occurred_on: date,
                                            .group_by(Allocation.bill_id)).all():
         _allocate_to(work, entry, session.get(Bill, bill_id), -money(amount))
     session.flush()
+    if applied:
+        apply_credit(work, account, occurred_on=occurred_on, publish=False)
     if publish:
         publish_balance(work, account, cause=entry.kind, entry_id=entry.id)
     return entry
+
+
+def _credit_applications(session: Session, bill: Bill) -> list[str] | None:
+    """The ``prepaid_applied`` entries whose credit is still on ``bill`` (their reversals' allocations
+    netted out), or None when anything else (a payment, a discount) is."""
+    rows = session.execute(select(Allocation.entry_id, Allocation.amount, LedgerEntry.kind, LedgerEntry.reverses_id)
+                           .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
+                           .where(Allocation.bill_id == bill.id)).all()
+    net: dict[str, Decimal] = {}
+    kinds: dict[str, str] = {}
+    for entry_id, amount, kind, reverses_id in rows:
+        origin = reverses_id if kind == "reversal" else entry_id
+        net[origin] = net.get(origin, ZERO) + money(amount)
+        if kind != "reversal":
+            kinds[origin] = kind
+    on_bill = [origin for origin, amount in net.items() if amount != ZERO]
+    if any(kinds.get(origin) != "prepaid_applied" for origin in on_bill):
+        return None
+    return on_bill
 
 
 def reversed_ids(session: Session, entry_ids: Iterable[str]) -> set[str]:

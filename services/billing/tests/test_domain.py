@@ -30,6 +30,7 @@ def clock():
     return ManualClock("2026-11-24T09:00:00+08:00")
 
 
+from . import support  # noqa: E402
 from .support import work  # noqa: E402  (billing's settings catalogue)
 
 
@@ -415,3 +416,26 @@ def test_entries_posted_in_the_same_instant_keep_their_order(session, clock, est
 def test_bad_paging_is_refused(query):
     with pytest.raises(ValidationError):
         schemas.EntriesQuery().load(query)
+
+
+def test_a_wrong_bill_the_credit_paid_is_reversed_and_the_credit_goes_to_the_next_bill(session, clock, estate):
+    """Credit 300.00; two bills of 102.78 issued (both settled by it); the first was wrong: reversing
+    its charge gives its 102.78 back to credit, which the other open bills take again -- nothing else
+    to do (a payment made on a bill itself is still refused: void its receipt)."""
+    w = work(session, clock, FINANCE)
+    account = account_of(session, "u1")
+    ledger.record_opening_balance(w, opening(amount="-300.00"))
+    wrong, right = (support.issue(w, account, "102.78", issued_on=date(2026, 11, d), due_on=date(2026, 11, 15),
+                                  source_id=f"m{d}") for d in (1, 2))
+    assert journal.balances(session, account.id)["credit"] == Decimal("94.44")
+    journal.reverse(w, wrong.entry_id, reason="开错了 wrong area", occurred_on=date(2026, 11, 3))
+    session.refresh(wrong), session.refresh(right)
+    assert (wrong.settled_at is not None, right.settled_at is not None) == (True, True)
+    assert journal.balances(session, account.id) == {"receivable": Decimal("0.00"), "credit": Decimal("197.22"),
+                                                      "deposits_held": Decimal("0.00"),
+                                                      "balance_due": Decimal("-197.22")}
+    paid = support.issue(w, account, "500.00", issued_on=date(2026, 11, 4), due_on=date(2026, 11, 15), source_id="m4")
+    journal.receive(w, account, amount=Decimal("302.78"), book="cash", occurred_on=date(2026, 11, 4),
+                    description="收款", ref_type="payment", ref_id="p1")
+    with pytest.raises(journal.BillHasPayments):
+        journal.reverse(w, paid.entry_id, reason="x", occurred_on=date(2026, 11, 5))
