@@ -516,8 +516,9 @@ def _parse(batch: BankBatch, by_id: dict[str, BankBatchItem], content: str) -> l
         rows, paid = (cells[1] if len(cells) > 1 else ""), _amount(cells[2] if len(cells) > 2 else "")
         expected = sum((a["amount"] for _, _, a in parsed), ZERO)
         if rows != str(len(parsed)) or paid != expected:
-            error(line, "total_mismatch", f"the TOTAL row says {rows} rows, {cells[2:3]}; the file has "
-                                          f"{len(parsed)} rows, {expected}")
+            said = cells[2] if len(cells) > 2 else ""
+            error(line, "total_mismatch", f"the TOTAL row says {rows or '?'} rows and {said or '?'}; the file "
+                                          f"has {len(parsed)} rows and {expected}")
     if errors:
         raise BankFileRefused(f"the result file has {len(errors)} error(s); nothing was recorded",
                               details={"errors": errors[:MAX_ERRORS]})

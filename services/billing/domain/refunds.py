@@ -173,14 +173,15 @@ def step(work: Work, refund_id: str, action: str, note: str = "") -> Refund:
 def _pay(work: Work, refund: Refund, account: FeeAccount) -> None:
     book, amount = BOOKS[refund.method], money(refund.amount)
     if refund.kind == OVERPAYMENT:
-        kind, lines, label = "refund", [(journal.PREPAID, amount), (book, -amount)], "退款 预收"
+        kind, lines, label = "refund", [(journal.PREPAID, amount), (book, -amount)], "预收退款"
     else:
         deposit = work.session.get(Deposit, refund.deposit_id)
         deposit.refunded = money(deposit.refunded) + amount
         if money(deposit.refunded) == money(deposit.amount):
             deposit.status = REFUNDED
         kind, lines, label = "deposit_refunded", [(journal.DEPOSIT, amount), (book, -amount)], "退还押金"
-    entry = journal.post(work, account, kind=kind, lines=lines, description=f"{label} {refund.method}",
+    entry = journal.post(work, account, kind=kind, lines=lines,
+                         description=f"{label} {payments.METHOD_LABELS.get(refund.method, refund.method)}",
                          occurred_on=site_today(work, account.project_id), reason=refund.reason,
                          ref_type="refund", ref_id=refund.id)
     refund.entry_id = entry.id
