@@ -1186,7 +1186,7 @@ DEPOSIT_PURPOSES = ("renovation", "key", "other")
 REFUND_KINDS = ("overpayment", "deposit")
 REFUND_METHODS = ("cash", "transfer")
 REFUND_STATES = ("requested", "approved", "rejected", "paid")
-_REF = dict(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+_REF = dict(load_default=None, allow_none=True)
 
 
 def _amount(**kw):
@@ -1198,7 +1198,7 @@ class PaymentIn(Schema):
     """收款 at the desk: cash, card (``reference``: the POS slip's), bank transfer (the bank's)."""
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
     amount = _amount(required=True, positive=True, exact=True)
-    reference = fields.String(**_REF, metadata={"description": "required for card and transfer; unique per method"})
+    reference = v.Reference(**_REF, metadata={"description": "required for card and transfer; unique per method in the project, read as people read a slip (full-width folded, invisible characters and spaces removed, upper-cased)"})
     payer_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     note = fields.String(load_default="", validate=validate.Length(max=300))
 
@@ -1220,7 +1220,7 @@ class DepositIn(Schema):
     purpose = fields.String(load_default="renovation", validate=validate.OneOf(DEPOSIT_PURPOSES))
     amount = _amount(load_default=None, allow_none=True, positive=True, exact=True)
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
-    reference = fields.String(**_REF)
+    reference = v.Reference(**_REF)
     payer_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     note = fields.String(load_default="", validate=validate.Length(max=300))
 

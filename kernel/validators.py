@@ -264,3 +264,22 @@ class StrictBoolean(fields.Boolean):
 #: a unit's use (房屋用途): which fee prices apply to it (billing's fee schedule) -- high-rise
 #: residential (高层住宅), villa (别墅), commercial / shop (商铺), office (写字楼), parking (车位)
 UNIT_USAGES = ("residential", "villa", "commercial", "office", "parking")
+
+
+class Reference(fields.String):
+    """A payment's reference as staff type it from a slip (POS 参考号, a transfer's 流水号): compared
+    the way people read it -- full-width forms folded (NFKC), invisible characters (zero-width
+    spaces, other format characters) and surrounding white space removed, letters upper-cased --
+    so ``TR-0001``, `` tr-0001 `` and ``ＴＲ-0001`` are one reference and a slip cannot be recorded
+    twice by retyping it. Control characters inside are refused; 1-64 characters after folding."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        import unicodedata
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+        text = text.strip().upper()
+        if any(unicodedata.category(c) == "Cc" for c in text):
+            raise ValidationError("a reference has no control characters")
+        if not 1 <= len(text) <= 64:
+            raise ValidationError("1-64 characters")
+        return text

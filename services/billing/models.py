@@ -378,7 +378,7 @@ class Payment(Base):
     #: provider answered (payments helper, 0042)
     pay_payload: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("method", "reference", name="uq_payment_reference"),
+    __table_args__ = (UniqueConstraint("project_id", "method", "reference", name="uq_payment_project_reference"),
                       # the payment-query job's look-up of online payments still pending (0042)
                       Index("ix_payments_status_created", "status", "created_at"))
 

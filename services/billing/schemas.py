@@ -553,7 +553,7 @@ REFUND_KINDS = ("overpayment", "deposit")
 REFUND_METHODS = ("cash", "transfer")
 REFUND_STATES = ("requested", "approved", "rejected", "paid")
 ID = dict(required=True, validate=validate.Length(min=1, max=64))
-REFERENCE = dict(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+REFERENCE = dict(load_default=None, allow_none=True)
 PAYER = dict(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 NOTE = dict(load_default="", validate=validate.Length(max=300))
 
@@ -564,7 +564,7 @@ class PaymentIn(Schema):
     unit_id = fields.String(**UNIT_ID)
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
     amount = Money(required=True, positive=True, exact=True)
-    reference = fields.String(**REFERENCE)
+    reference = v.Reference(**REFERENCE)
     payer_name = fields.String(**PAYER)
     note = fields.String(**NOTE)
 
@@ -600,7 +600,7 @@ class ProviderAnswerIn(Schema):
 
     out_trade_no = fields.String(**ID)
     status = fields.String(required=True, validate=validate.OneOf(["paid", "pending", "closed"]))
-    trade_no = fields.String(**REFERENCE)
+    trade_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
     amount = Money(load_default=None, allow_none=True, positive=True)
     merchant_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     pay_url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
@@ -619,7 +619,7 @@ class DepositIn(Schema):
     purpose = fields.String(load_default="renovation", validate=validate.OneOf(DEPOSIT_PURPOSES))
     amount = Money(load_default=None, allow_none=True, positive=True, exact=True)
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
-    reference = fields.String(**REFERENCE)
+    reference = v.Reference(**REFERENCE)
     payer_name = fields.String(**PAYER)
     note = fields.String(**NOTE)
 

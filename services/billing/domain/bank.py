@@ -128,7 +128,7 @@ def batch_number(seq: int) -> str:
 
 
 def item_reference(batch: BankBatch, item: BankBatchItem) -> str:
-    """The payment reference of a collected item: unique (``uq_payment_reference``)."""
+    """The payment reference of a collected item: unique in the project (``uq_payment_project_reference``)."""
     return f"{batch.number}-{item.line_no:05d}"
 
 

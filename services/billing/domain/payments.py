@@ -73,7 +73,7 @@ def record_received(work: Work, account: FeeAccount, *, method: str, amount: Dec
         payment = new_payment(work, account, method=method, amount=amount, purpose="fees", reference=reference,
                               payer_name=payer_name, note=note)
     elif reference:
-        free_reference(work.session, method, reference, payment.id)
+        free_reference(work.session, account.project_id, method, reference, payment.id)
         payment.reference = reference
         flush_payment(work.session, payment)
     entry = journal.receive(work, account, amount=amount, book=journal.MONEY_BOOKS[method], occurred_on=occurred_on,
@@ -91,7 +91,7 @@ def new_payment(work: Work, account: FeeAccount, *, method: str, amount: Decimal
                 reference: str | None = None, payer_name: str | None = None, note: str = "",
                 payment_id: str | None = None, status: str = "pending") -> Payment:
     """A payment row for the account (``pending`` until its entry is posted)."""
-    free_reference(work.session, method, reference)
+    free_reference(work.session, account.project_id, method, reference)
     payment = Payment(id=payment_id or str(uuid.uuid4()), group_id=account.group_id, project_id=account.project_id,
                       account_id=account.id, household_id=account.household_id, method=method,
                       amount=money(amount), purpose=purpose, reference=reference, status=status,
@@ -102,11 +102,15 @@ def new_payment(work: Work, account: FeeAccount, *, method: str, amount: Decimal
     return payment
 
 
-def free_reference(session: Session, method: str, reference: str | None, payment_id: str | None = None) -> None:
-    """A reference (POS slip, transfer, provider trade number) already on another payment of the
-    method is refused -- checked before writing; the unique key is the last guard (:func:`flush_payment`)."""
+def free_reference(session: Session, project_id: str, method: str, reference: str | None,
+                   payment_id: str | None = None) -> None:
+    """A reference (POS slip, transfer, provider trade number, bank collection line) already on another
+    payment of the method in the project is refused -- checked before writing; the unique key
+    (project, method, reference) is the last guard (:func:`flush_payment`). Another project's is its own:
+    bank batch numbers and POS slips run per project."""
     if reference and session.scalar(select(Payment.id).where(
-            Payment.method == method, Payment.reference == reference, Payment.id != payment_id)):
+            Payment.project_id == project_id, Payment.method == method, Payment.reference == reference,
+            Payment.id != payment_id)):
         raise DuplicateReference(f"{METHOD_LABELS[method]} reference {reference} is recorded already")
 
 

@@ -300,3 +300,16 @@ def test_a_reversed_credit_is_taken_back_from_the_bills_it_paid(session, clock, 
     assert outstanding(session, bill) == Decimal("300.00")
     assert session.get(Bill, bill.id).settled_at is None
     books_balance(session, account.id)
+
+
+def test_a_slip_retyped_another_way_is_the_same_reference_and_another_project_s_is_its_own(session, clock, estate):
+    pay(session, clock, FINANCE, "u1", "1.00", method="transfer", reference="TR-0001")
+    for typed in (" tr-0001 ", "ＴＲ-0001", "TR-0001\u200b", "TR-0001\t"):
+        with pytest.raises(DuplicateReference):
+            pay(session, clock, FINANCE, "u1", "1.00", method="transfer", reference=typed)
+    with pytest.raises(ValidationError):
+        pay(session, clock, FINANCE, "u1", "1.00", method="transfer", reference="TR\x00-1")
+    # 星河湾's own slip with the same number (its POS and bank batches count on their own)
+    far = pay(session, clock, FAR_STAFF, "u9", "1.00", method="transfer", reference="tr-0001")
+    assert far["reference"] == "TR-0001"
+    assert session.scalar(select(func.count(Payment.id)).where(Payment.reference == "TR-0001")) == 2
