@@ -69,7 +69,8 @@ def payment_id_for(user_id: str, idempotency_key: str | None) -> str:
 def provider_for(providers: dict[str, PaymentProvider], method: str) -> PaymentProvider:
     provider = providers.get(method)
     if provider is None:
-        raise UnknownProvider(f"no payment provider {method!r} (one of {', '.join(ONLINE_METHODS)})")
+        taken = ", ".join(sorted(providers)) or "none"
+        raise UnknownProvider(f"no payment provider {method!r} here: online payments are taken by {taken}")
     return provider
 
 

@@ -43,6 +43,7 @@ from decimal import Decimal
 import requests
 from marshmallow import ValidationError
 
+from kernel.config import is_production
 from kernel.errors import InvalidInput
 from kernel.money import CURRENCY, to_wire
 
@@ -209,11 +210,20 @@ def providers_from_config(config: dict) -> dict[str, PaymentProvider]:
     """``{channel: provider}`` for WeChat Pay and Alipay, from the service's config."""
     base = str(config.get("PAYMENT_NOTIFY_BASE_URL") or "").rstrip("/")
     timeout = float(config.get("PAYMENT_HTTP_TIMEOUT") or 5)
+    production = is_production(config)
     out: dict[str, PaymentProvider] = {}
     for name in ONLINE_METHODS:
         prefix = f"PAYMENT_{name.upper()}_"
-        kind = str(config.get(prefix + "PROVIDER") or "log").strip().lower()
+        kind = str(config.get(prefix + "PROVIDER") or ("off" if production else "log")).strip().lower()
+        if kind == "off":
+            continue                    # no online payments by this channel (404 unknown_provider)
         if kind == "log":
+            if production:
+                # the development provider "takes" every payment and moves no money: a resident could
+                # clear their arrears with it
+                raise ValueError(f"{prefix}PROVIDER=log is the development provider (no money moves): "
+                                 "refused with WUYE_ENV=production -- set http (with its URL, merchant id "
+                                 "and key) or off")
             out[name] = LogPaymentProvider(name)
         elif kind == "http":
             out[name] = HttpPaymentProvider(
@@ -221,5 +231,5 @@ def providers_from_config(config: dict) -> dict[str, PaymentProvider]:
                 str(config.get(prefix + "KEY") or ""),
                 notify_url=f"{base}/api/v1/payments/notify/{name}" if base else "", timeout=timeout)
         else:
-            raise ValueError(f"unknown {prefix}PROVIDER {kind!r} (log | http)")
+            raise ValueError(f"unknown {prefix}PROVIDER {kind!r} (log | http | off)")
     return out

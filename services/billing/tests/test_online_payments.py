@@ -253,3 +253,14 @@ def test_the_log_provider_pays_at_once_for_development(session, clock, estate):
     assert paid["status"] == "received" and paid["reference"] == f"log-wechat-{paid['id']}"
     with pytest.raises(InvalidSignature):
         notify(session, clock, providers_from_config({}), json.dumps({"out_trade_no": paid["id"]}), "sig")
+
+
+def test_production_never_runs_the_development_payment_provider():
+    """The log provider takes every payment and moves no money: refused in production, where a channel
+    with nothing configured is off (no online payments by it) rather than the log provider."""
+    from services.billing.domain.providers import LogPaymentProvider, providers_from_config
+    assert {k: type(v) for k, v in providers_from_config({}).items()} == {
+        "wechat": LogPaymentProvider, "alipay": LogPaymentProvider}
+    assert providers_from_config({"WUYE_ENV": "production"}) == {}
+    with pytest.raises(ValueError, match="development provider"):
+        providers_from_config({"WUYE_ENV": "production", "PAYMENT_WECHAT_PROVIDER": "log"})
