@@ -243,7 +243,7 @@ class MoveInIn(Schema):
 
 class OpeningBalanceIn(Schema):
     """The balance carried over into the fee account: positive owed, negative prepaid."""
-    amount = Money(required=True, exact=True, metadata={
+    amount = Money(required=True, exact=True, validate=v.OPENING_BALANCE_RANGE, metadata={
         "pattern": r"^-?\d+(\.\d{1,2})?$",
         "description": "yuan with at most 2 places, as a string: \"345.00\" or \"-120.00\""})
     as_of = v.Date(required=True)

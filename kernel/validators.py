@@ -8,6 +8,7 @@ newline, so ``"13800138000\\n"`` would pass a ``^...$`` pattern. Digits are ASCI
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import available_timezones
@@ -283,3 +284,8 @@ class Reference(fields.String):
         if not 1 <= len(text) <= 64:
             raise ValidationError("1-64 characters")
         return text
+
+
+#: an opening balance carried over (期初余额), owed or prepaid: at most ten million yuan either way --
+#: a figure beyond is a typing slip (the journal's events carry amounts below 10^12)
+OPENING_BALANCE_RANGE = validate.Range(min=Decimal("-10000000.00"), max=Decimal("10000000.00"))

@@ -31,7 +31,7 @@ class OpeningBalanceIn(Schema):
     account was taken over, as of a date."""
 
     unit_id = fields.String(**UNIT_ID)
-    amount = Money(required=True)
+    amount = Money(required=True, validate=v.OPENING_BALANCE_RANGE)
     as_of = v.Date(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=300))
 

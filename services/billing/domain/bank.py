@@ -350,8 +350,12 @@ def create_round(work: Work, project_id: str, data: dict) -> dict:
     """Finance starts a round by hand (a month that has started; idempotent: the batch made once)."""
     project = project_in_scope(work, project_id)
     work.caller.require_role(*BATCH_ROLES)
-    if data["period"] > month_of(_local_today(work, project)):
+    this_month = month_of(_local_today(work, project))
+    if data["period"] > this_month:
         raise PeriodNotOpen(f"{data['period']} has not started in {project.name}")
+    if data["period"] < add_months(this_month, -1):
+        raise PeriodNotOpen(f"{data['period']} is over: a round is made in its month or the next "
+                            f"(today is in {this_month} at {project.name})")
     batch, made = make_batch(work, project, data["period"], data["round"])
     return dict(batch_view(work.session, batch), created=made)
 

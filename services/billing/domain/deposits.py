@@ -40,7 +40,7 @@ def hold_deposit(work: Work, data: dict) -> Payment:
     amount = data.get("amount")
     if amount is None and data["purpose"] == "renovation":
         amount = work.settings.values(account.project_id)[billing_settings.RENOVATION_DEPOSIT]
-    if amount is None:
+    if amount is None or money(amount) <= ZERO:     # (a value set before 0.00 was refused as a setting)
         raise DepositAmountRequired("name the deposit's amount (the project has no billing.renovation_deposit)")
     payments.check_desk(work, account, data["method"], amount, data.get("reference"))
     account = journal.lock_account(work.session, account)

@@ -59,7 +59,7 @@ SETTINGS = SettingsCatalogue("billing", [
             doc="SMS reminder this many days before a bank collection to households with a debit mandate"),
     Setting(PREPAY_MONTHS, fields.Integer(strict=True, validate=Range(0, 24)), default=3, unit="months",
             doc="management fee prepaid at move-in (首期物业管理费, 3 months)"),
-    Setting(RENOVATION_DEPOSIT, Money(allow_negative=False, allow_none=True), default=None, unit="yuan",
+    Setting(RENOVATION_DEPOSIT, Money(positive=True, allow_none=True), default=None, unit="yuan",
             doc="renovation deposit per unit (装修保证金, 元/户; the seed leaves the figure to the project: "
                 "none until set)"),
     # -- payments (payments helper) --

@@ -165,6 +165,8 @@ def test_a_round_collects_what_is_open_from_mandate_households_once(session, clo
     assert [b["number"] for b in bank.list_batches(work(session, clock, FINANCE), "p1")] == ["TS00000001"]
     with pytest.raises(PeriodNotOpen):
         make(session, clock, period="2027-01")
+    with pytest.raises(PeriodNotOpen):                   # over: a round is made in its month or the next
+        make(session, clock, period="1900-01")
     with pytest.raises(Forbidden):
         make(session, clock, caller=DESK)
 

@@ -307,7 +307,7 @@ def test_amounts_are_rounded_half_up_to_the_fen(session, clock, estate, given, s
     assert schemas.AccountOut().dump(dict(result, id="x"))["balance_due"] == stored
 
 
-@pytest.mark.parametrize("bad", [0.1, "abc", "NaN", "1e12", None, True])
+@pytest.mark.parametrize("bad", [0.1, "abc", "NaN", "1e12", None, True, "10000000.01", "-10000000.01"])
 def test_bad_amounts_are_refused_before_anything_is_written(session, bad):
     with pytest.raises(ValidationError):
         opening(amount=bad)

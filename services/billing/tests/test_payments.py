@@ -313,3 +313,10 @@ def test_a_slip_retyped_another_way_is_the_same_reference_and_another_project_s_
     far = pay(session, clock, FAR_STAFF, "u9", "1.00", method="transfer", reference="tr-0001")
     assert far["reference"] == "TR-0001"
     assert session.scalar(select(func.count(Payment.id)).where(Payment.reference == "TR-0001")) == 2
+
+
+def test_a_renovation_deposit_setting_of_nothing_is_refused(session, clock, estate, as_):
+    from kernel.errors import InvalidInput
+    from services.billing.domain import settings as billing_settings
+    with pytest.raises(InvalidInput):
+        billing_settings.set_setting(as_(CENTRE), "p1", billing_settings.RENOVATION_DEPOSIT, "0.00", reason="x")
