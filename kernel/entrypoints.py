@@ -4,9 +4,9 @@ nameko calls ``DependencyProvider.worker_result`` only *after* the RPC reply has
 gone out (or the message was acked), so a commit there can fail after the
 caller already heard "done". These entrypoints commit (or roll back) the
 worker's :class:`~kernel.db.Database` session first, and turn a failing commit
-into the error the caller sees. They also make ``WuyeError`` expected (logged
-without a traceback) and turn a marshmallow ``ValidationError`` that escaped a
-service into a typed ``InvalidInput``.
+into the error the caller sees. They also make ``WuyeError`` and marshmallow's
+``ValidationError`` expected (logged without a traceback: a refused input is not a bug) and turn a
+``ValidationError`` that escaped a service into a typed ``InvalidInput``.
 
 RPC requests are consumed through the kernel's :class:`SafeQueueConsumer` (an
 ack that fails in a broker outage does not kill the container), and a request
@@ -90,7 +90,7 @@ class RpcConsumer(_NamekoRpcConsumer):
 class Rpc(_NamekoRpc):
     rpc_consumer = RpcConsumer()
 
-    def __init__(self, expected_exceptions=(WuyeError,), **kwargs):
+    def __init__(self, expected_exceptions=(WuyeError, ValidationError), **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_message(self, body, message):

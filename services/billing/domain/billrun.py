@@ -50,6 +50,8 @@ account with an active debit mandate, else ``cash``. While the month's run is st
 """
 from __future__ import annotations
 
+import logging
+
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -93,6 +95,8 @@ START_ROLES = (Role.FINANCE,)
 RUNNING, DONE, FAILED = "running", "done", "failed"
 TRANSITIONS = {(None, "start"): RUNNING, (RUNNING, "chunk"): RUNNING, (RUNNING, "finish"): DONE,
                (FAILED, "start"): RUNNING}
+
+log = logging.getLogger(__name__)
 
 
 def _step(state: str | None, action: str) -> str:
@@ -359,6 +363,7 @@ def start(work: Work, project_id: str, period: str, chunk_size: int | None = Non
         except IntegrityError:                       # started concurrently: that one is the run
             return run_view(work, _run(work, project.id, period))
         _schedule_chunk(work, run, 1, size)
+        log.info("bill run %s %s started by %s: %d accounts", project.code, period, run.started_by, run.total)
     return run_view(work, run)
 
 
@@ -378,6 +383,8 @@ def on_chunk_job(work: Work, job: Job) -> None:
     run.amount = money(run.amount) + result.amount
     if result.seen < size:
         run.status, run.finished_at = _step(run.status, "finish"), work.clock.now()
+        log.info("bill run %s %s done: %d bills, %s yuan, %d skipped, %d chunks (started by %s)", project.code,
+                 run.period, run.billed, money(run.amount), run.skipped, run.chunks, run.started_by)
         _notices_after_run(work, project, run.period)
     else:
         run.status = _step(run.status, "chunk")

@@ -12,6 +12,8 @@ unit's receipts are read from the receipts table by the queries.
 """
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from kernel.tenancy import Role
@@ -25,6 +27,8 @@ from .corrections import reverse_with_credit
 from .ledger import site_today
 
 VOID_ROLES = (Role.FINANCE, Role.CENTRE_MANAGER)
+
+log = logging.getLogger(__name__)
 
 
 def void_receipt(work: Work, data: dict) -> Payment:
@@ -52,6 +56,7 @@ def void_receipt(work: Work, data: dict) -> Payment:
     now = work.clock.now()
     payment.status = "reversed"
     receipt.voided_at, receipt.voided_by, receipt.void_reason = now, work.caller.user_id, data["reason"]
+    log.info("receipt %s (%s yuan) voided by %s", receipt.number, receipt.amount, work.caller.user_id)
     session.flush()
     work.events.record(events.RECEIPT_VOIDED, {
         "receipt_id": receipt.id, "number": receipt.number, "payment_id": payment.id, "account_id": account.id,

@@ -27,6 +27,8 @@ last decision and the payment).
 """
 from __future__ import annotations
 
+import logging
+
 import json
 import uuid
 from dataclasses import dataclass
@@ -61,6 +63,8 @@ PAY_ROLES = (Role.FINANCE,)
 READ_ROLES = (Role.FINANCE, Role.FRONT_DESK, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
 #: the refund's money book by how it is paid out
 BOOKS = {"cash": "cash", "transfer": "bank"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ def step(work: Work, refund_id: str, action: str, note: str = "") -> Refund:
     else:
         refund.decided_at, refund.decided_by, refund.decision_note = now, work.caller.user_id, note or None
     refund.status = rule.to
+    log.info("refund %s (%s, %s yuan) %s by %s", refund.id, refund.kind, refund.amount, action, work.caller.user_id)
     _record(work, refund, action, note)
     work.session.flush()
     return refund

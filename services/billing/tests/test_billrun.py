@@ -322,7 +322,7 @@ def test_the_cycle_starts_the_run_on_the_bill_day_and_the_notices_on_the_5th_onc
         assert s.scalar(select(func.count(ScheduledJob.id)).where(ScheduledJob.status == "failed")) == 0
 
 
-def test_a_run_started_late_gives_the_usual_time_to_pay_and_bills_only_who_lived_there(Session, clock):
+def test_a_run_started_late_gives_the_usual_time_to_pay_and_bills_only_who_lived_there(Session, clock, caplog):
     """Started by hand on the 20th (after the due day): issued that day, due 14 days later (due day
     - bill day), never overdue at birth; a household that moves in after the month is not billed
     for it; a month two months back is refused."""
@@ -331,10 +331,14 @@ def test_a_run_started_late_gives_the_usual_time_to_pay_and_bills_only_who_lived
         add_unit(w, "u-late", area="80.00", label="9栋-0101")
         move_in(w, "u-late", moved_in_on="2027-01-03")          # registered ahead of the keys
     clock.set("2026-12-20T10:00:00+08:00")
+    caplog.set_level("INFO", logger="services.billing.domain.billrun")
     start(Session, clock)
     runner = job_executor(Session, clock, _handlers())
     while runner.run_once():
         pass
+    said = [r.getMessage() for r in caplog.records if r.name == "services.billing.domain.billrun"]
+    assert any(m.startswith("bill run LH 2026-12 started by fin-1") for m in said)
+    assert any(m.startswith("bill run LH 2026-12 done: 18 bills") for m in said), said
     with Session() as s:
         bills = s.scalars(select(Bill).where(Bill.period == "2026-12")).all()
         late = ledger.find_account(s, "u-late")
