@@ -1914,22 +1914,6 @@ class MoveInQuoteOut(Out):
     currency = fields.String()
 
 
-class FeeBillOut(Out):
-    bill_id = fields.String()
-    number = fields.String()
-    kind = fields.String()
-    period = fields.String(allow_none=True)
-    account_id = fields.String()
-    issued_on = fields.String()
-    due_on = fields.String()
-    total = Amount()
-    outstanding = Amount()
-    settled = fields.Boolean()
-    source_type = fields.String()
-    source_id = fields.String()
-    lines = fields.List(fields.Nested(FeeLineOut))
-
-
 class BillRunOut(Out):
     run_id = fields.String()
     project_id = fields.String()

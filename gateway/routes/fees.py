@@ -88,7 +88,7 @@ class FeeRoutes(RouteModule):
         return self._as(user)("billing", "move_in_quote", unit_id, on.isoformat() if on else None)
 
     @route("POST", f"{V1}/units/{{unit_id}}/charges", tags=("billing",), body=s.OneOffChargeIn,
-           response=s.FeeBillOut, status=201, errors=(400, 403, 404, 422), idempotent=True,
+           response=s.BillOut, status=201, errors=(400, 403, 404, 422), idempotent=True,
            summary="Charge a one-off item of the fee schedule (装修垃圾外运费: area x 3.00) as a bill due on the "
                    "next due day, once per unit, item and reference (finance, front desk, centre manager, "
                    "group admin)")

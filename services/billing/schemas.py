@@ -928,22 +928,6 @@ class MoveInQuoteOut(Schema):
     currency = fields.String()
 
 
-class FeeBillOut(Schema):
-    bill_id = fields.String()
-    number = fields.String()
-    kind = fields.String()
-    period = fields.String(allow_none=True)
-    account_id = fields.String()
-    issued_on = fields.Date()
-    due_on = fields.Date()
-    total = Money()
-    outstanding = Money()
-    settled = fields.Boolean()
-    source_type = fields.String()
-    source_id = fields.String()
-    lines = fields.List(fields.Nested(FeeLineOut))
-
-
 class BillRunOut(Schema):
     run_id = fields.String()
     project_id = fields.String()

@@ -424,7 +424,7 @@ class BillingService(SettingsRpcs):
         """A one-off charge from the schedule as a bill (finance, front desk, centre manager, group admin)."""
         work, command = self.work(), schemas.OneOffChargeIn().load(data)
         command["unit_id"] = schemas.AccountQuery().load({"unit_id": unit_id})["unit_id"]
-        return work.idempotent(idempotency_key, "charge_once", command, lambda: schemas.FeeBillOut().dump(
+        return work.idempotent(idempotency_key, "charge_once", command, lambda: schemas.BillOut().dump(
             schedule.charge_once(work, command["unit_id"], command)))
 
     @rpc

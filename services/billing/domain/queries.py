@@ -199,6 +199,11 @@ def get_bill(work: Work, bill_id: str) -> dict:
     return _bill_views(work, _account_of(work, bill, BillNotFound(f"no bill {bill_id}")), [bill])[0]
 
 
+def bill_view(work: Work, bill: Bill) -> dict:
+    """One bill as ``schemas.BillOut`` (the caller has checked scope)."""
+    return _bill_views(work, work.session.get(FeeAccount, bill.account_id), [bill])[0]
+
+
 def _bill_views(work: Work, account: FeeAccount, bills) -> list[dict]:
     session = work.session
     ids = [b.id for b in bills]

@@ -58,7 +58,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (FeeItemExists, FeeItemNotFound, NoPrice, NotAOneOffItem, PriceChangeBackdated,
                           PriceExists)
-from ..models import Bill, BillLine, FeeAccount, FeeItem, FeePrice, Project
+from ..models import Bill, FeeAccount, FeeItem, FeePrice, Project
 from . import journal, settings as billing_settings
 from .accounts import get_account
 from .settings import project_in_scope
@@ -374,18 +374,6 @@ def move_in_quote(work: Work, unit_id: str, on: date | None = None) -> dict:
 
 # -- one-off charges --------------------------------------------------------------------------------
 
-def bill_view(session, bill: Bill) -> dict:
-    lines = session.scalars(select(BillLine).where(BillLine.bill_id == bill.id).order_by(BillLine.line_no)).all()
-    return {"bill_id": bill.id, "number": bill.number, "kind": bill.kind, "period": bill.period,
-            "account_id": bill.account_id, "issued_on": bill.issued_on, "due_on": bill.due_on,
-            "total": bill.total, "outstanding": journal.outstanding(bill), "settled": bill.settled_at is not None,
-            "source_type": bill.source_type, "source_id": bill.source_id,
-            "lines": [{"line_no": line.line_no, "item_code": line.item_code, "item_name": line.item_name,
-                       "quantity": line.quantity, "quantity_unit": line.quantity_unit,
-                       "unit_price": line.unit_price, "amount": line.amount, "price_id": line.price_id,
-                       "price_from": line.price_from, "detail": line.detail} for line in lines]}
-
-
 def collection_days(work: Work, project_id: str, account_ids: list[str], day: date) -> dict[str, date]:
     """``{account id: collect_on}`` for those of ``account_ids`` whose household pays by an active
     debit mandate (托收协议, ``bank.active_mandates``): the bank collects on the next collection day
@@ -408,6 +396,12 @@ def notice_of(bill: Bill, account: FeeAccount, collect_on: date | None) -> dict:
             "pays_by": "bank_debit" if collect_on else "cash", "collect_on": collect_on}
 
 
+def bill_of(work: Work, bill: Bill) -> dict:
+    """The bill as every reply shows one (``queries``: lines, status, settlements)."""
+    from .queries import bill_view     # queries reads the schedule's bills; the schedule answers with its view
+    return bill_view(work, bill)
+
+
 def charge_once(work: Work, unit_id: str, data: dict) -> dict:
     """A one-off charge from the schedule (the renovation garbage fee: area x 3.00 yuan/m2) as a
     one-off bill, issued today at the site and due on the next due day (``billing.due_day``), its
@@ -424,7 +418,7 @@ def charge_once(work: Work, unit_id: str, data: dict) -> dict:
     existing = session.scalars(select(Bill).where(Bill.account_id == account.id, Bill.source_type == ONE_OFF,
                                                   Bill.source_id == source_id)).first()
     if existing is not None:
-        return bill_view(session, existing)
+        return bill_of(work, existing)
     schedule = load(session, project.id)
     item = schedule.items.get(data["item_code"])
     if item is None or not item.active:
@@ -447,4 +441,4 @@ def charge_once(work: Work, unit_id: str, data: dict) -> dict:
     collect_on = collection_days(work, project.id, [account.id], today).get(account.id)
     work.events.record(events.BILL_NOTICE_DUE, notice_of(bill, account, collect_on),
                        group_id=bill.group_id, project_id=bill.project_id)
-    return bill_view(session, bill)
+    return bill_of(work, bill)

@@ -291,16 +291,17 @@ def test_a_one_off_charge_is_a_bill_once_due_on_the_next_due_day_with_its_notice
     assert (bill["total"], bill["kind"], bill["issued_on"], bill["due_on"]) == (
         D("268.11"), "one_off", date(2026, 11, 24), date(2026, 12, 15))
     [line] = bill["lines"]
-    assert (line["item_code"], line["quantity"], line["unit_price"]) == ("garbage", D("89.37"), D("3.0000"))
-    assert line["price_id"] is not None and line["price_from"] == date(2000, 1, 1)
+    assert (line.item_code, line.quantity, line.unit_price) == ("garbage", D("89.37"), D("3.0000"))
+    assert line.price_id is not None and line.price_from == date(2000, 1, 1)
     again = schedule.charge_once(w, "u1", charge())
-    assert again["bill_id"] == bill["bill_id"] and session.scalar(select(func.count(Bill.id))) == 1
+    assert again["id"] == bill["id"] and session.scalar(select(func.count(Bill.id))) == 1
+    assert (bill["status"], bill["outstanding"]) == ("open", D("268.11"))
     types = [e["type"] for e in outbox_events(session, Base)]
     assert types == ["account.balance_changed", "bill.notice_due"]
     notice = outbox_events(session, Base)[1]["data"]
     assert (notice["number"], notice["total"], notice["pays_by"], notice["due_on"]) == (
         bill["number"], "268.11", "cash", "2026-12-15")
-    assert journal.balances(session, session.get(Bill, bill["bill_id"]).account_id)["balance_due"] == D("268.11")
+    assert journal.balances(session, session.get(Bill, bill["id"]).account_id)["balance_due"] == D("268.11")
     with pytest.raises(NotAOneOffItem):
         schedule.charge_once(w, "u1", charge(item="management"))
     with pytest.raises(NoPrice):                  # the project never priced it

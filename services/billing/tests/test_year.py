@@ -32,7 +32,7 @@ On 12-31: charged 5 x 102.78 + 6 x 116.18 + 59.70 = 1,270.68; received 308.34 + 
 to December, each due on the 15th).
 """
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
