@@ -365,7 +365,6 @@ def _journal_for_earlier_entries() -> None:
     """Entries of revision 0030 and before had one signed amount; give each its two postings
     (receivable or prepaid against ``opening`` / ``income:repair``) and a bill for what is owed."""
     import uuid
-    from datetime import datetime, timezone
     from decimal import Decimal
 
     conn = op.get_bind()
@@ -381,7 +380,6 @@ def _journal_for_earlier_entries() -> None:
     rows = conn.execute(sa.select(entries).order_by(entries.c.project_id, entries.c.posted_at,
                                                     entries.c.line_no)).mappings().all()
     numbers: dict[str, int] = {}
-    now = datetime.now(timezone.utc)
     for e in rows:
         amount = money.process_result_value(e["amount"], conn.dialect)
         if amount is None or amount == 0:
@@ -404,7 +402,7 @@ def _journal_for_earlier_entries() -> None:
                 total=money.process_bind_param(amount, conn.dialect),
                 allocated=money.process_bind_param(Decimal("0.00"), conn.dialect), settled_at=None,
                 source_type=e["ref_type"] or "entry", source_id=e["ref_id"] or e["id"], entry_id=e["id"],
-                run_id=None, created_at=now, created_by="migration-0040", notified_at=None))
+                run_id=None, created_at=e["posted_at"], created_by="migration-0040", notified_at=None))
             conn.execute(lines.insert().values(
                 bill_id=bill_id, line_no=1, item_code="repair" if e["kind"] == "charge" else "opening",
                 item_name=(e["description"] or "")[:100] or "期初欠费",
