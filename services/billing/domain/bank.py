@@ -76,6 +76,7 @@ from ..exceptions import (BankBatchNotFound, BankFileRefused, ImportInProgress, 
 from ..models import (BankBatch, BankBatchItem, BankResultImport, Bill, DebitMandate, FeeAccount,
                       Posting, Project)
 from . import accounts, cycle, journal, payments
+from .ledger import site_today
 from .settings import (FIRST_COLLECTION_DAY, SECOND_COLLECTION_DAY, add_months, day_in_month, due_on, month_of,
                        project_in_scope)
 
@@ -155,10 +156,6 @@ def round_of(job: Job) -> int:
     return next(r for r, step in ROUNDS.items() if job.key.endswith(step.suffix))
 
 
-def _local_today(work: Work, project: Project) -> date:
-    return work.clock.today(project.timezone or "Asia/Shanghai")
-
-
 # -- mandates ---------------------------------------------------------------------------------
 
 def active_mandates(session: Session, account_ids) -> dict[str, DebitMandate]:
@@ -197,7 +194,7 @@ def register_mandate(work: Work, data: dict) -> dict:
     session = work.session
     if account.household_id is None:
         raise NoHousehold(f"unit {account.unit_label} has no household to sign a debit mandate")
-    today = _local_today(work, session.get(Project, account.project_id))
+    today = site_today(work, account.project_id)
     signed_on = data.get("signed_on") or today
     if signed_on > today:
         raise InvalidInput("a mandate is registered once it is signed", code="signed_on_in_future")
@@ -248,7 +245,7 @@ def cancel_mandate(work: Work, data: dict) -> dict:
     work.caller.require_role(*MANDATE_ROLES)
     if not mandate.active:
         raise MandateCancelled(f"the debit mandate was cancelled on {mandate.cancelled_on}")
-    today = _local_today(work, work.session.get(Project, account.project_id))
+    today = site_today(work, account.project_id)
     on = data.get("cancelled_on") or today
     if on > today or on < mandate.signed_on:
         raise InvalidInput(f"a mandate is cancelled between its signing ({mandate.signed_on}) and today",
@@ -350,7 +347,7 @@ def create_round(work: Work, project_id: str, data: dict) -> dict:
     """Finance starts a round by hand (a month that has started; idempotent: the batch made once)."""
     project = project_in_scope(work, project_id)
     work.caller.require_role(*BATCH_ROLES)
-    this_month = month_of(_local_today(work, project))
+    this_month = month_of(site_today(work, project.id))
     if data["period"] > this_month:
         raise PeriodNotOpen(f"{data['period']} has not started in {project.name}")
     if data["period"] < add_months(this_month, -1):
@@ -582,7 +579,7 @@ def apply_results(work: Work, batch: BankBatch, record: BankResultImport, limit:
     an answer."""
     session, now = work.session, work.clock.now()
     # the day billing learns of it: an answer uploaded late never dates money into days already closed
-    occurred_on = _local_today(work, session.get(Project, batch.project_id))
+    occurred_on = site_today(work, batch.project_id)
     answers = json.loads(record.answers or "[]")
     for item_id, status, reference, reason in answers[record.applied:record.applied + limit]:
         item = session.get(BankBatchItem, item_id)

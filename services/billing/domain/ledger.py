@@ -12,8 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from kernel.clock import DEFAULT_TZ
 from kernel.errors import InvalidInput, RetryableError
@@ -22,20 +21,13 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import AsOfInFuture, DuplicatePosting, OpeningBalanceExists
-from ..models import FeeAccount, LedgerEntry, Project
+from ..models import LedgerEntry, Project
 from . import journal, settings as billing_settings
 from .accounts import account_view, find_account, get_account
 from .journal import lock_account
 
 #: who may carry a balance over into billing (财务, 服务中心经理, the group's admin)
 OPENING_BALANCE_ROLES = (Role.FINANCE, Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
-
-
-def balance_due(session: Session, account: FeeAccount) -> Decimal:
-    """Signed sum of the account's ledger, exact to the fen."""
-    total = session.scalar(select(func.sum(LedgerEntry.amount))
-                           .where(LedgerEntry.account_id == account.id))
-    return money(total) if total is not None else ZERO
 
 
 def list_entries(work: Work, unit_id: str, limit: int = 50, offset: int = 0) -> list[LedgerEntry]:

@@ -274,7 +274,7 @@ def test_signed_sums_are_exact_to_the_fen(session, clock, estate):
         post(w, account, kind="charge", amount=Decimal("0.10"), description="水费",
                           occurred_on=date(2026, 11, 1))
     post(w, account, kind="charge", amount="0.20", description="", occurred_on=date(2026, 11, 1))
-    assert ledger.balance_due(session, account) == Decimal("1.20")
+    assert journal.balances(session, account.id)["balance_due"] == Decimal("1.20")
     post(w, account, kind="payment", amount="-1.30", description="微信支付",
                       occurred_on=date(2026, 11, 2))
     v = view(session, clock)
@@ -295,7 +295,7 @@ def test_sums_are_exact_on_both_databases(db_url, clock):
             post(w, account, kind="adjustment", amount=amount, description="",
                               occurred_on=date(2026, 11, 24))
         session.commit()
-        assert ledger.balance_due(session, account) == Decimal("0.29")
+        assert journal.balances(session, account.id)["balance_due"] == Decimal("0.29")
         assert account_of(session, "u1").building_area == Decimal("0.30")
 
 

@@ -11,7 +11,7 @@ from kernel.errors import InvalidInput, RetryableError
 from kernel.tenancy import Caller
 from kernel.testing import domain_session, outbox_events
 from services.billing import schemas
-from services.billing.domain import accounts, copies, ledger
+from services.billing.domain import accounts, copies, journal, ledger
 from services.billing.models import Base, LedgerEntry
 
 from . import support
@@ -67,19 +67,19 @@ def test_a_charge_is_posted_once_per_charge_id(session, clock, account):
     # posted 23:40 in Shanghai on the 24th (15:40 UTC): the site's date
     assert entry.occurred_on == date(2026, 11, 24)
     assert entry.description == "有偿维修 BX-20261124-0001: 更换水龙头阀芯x1、更换电线x2"
-    assert ledger.balance_due(session, account) == Decimal("59.70")
+    assert journal.balances(session, account.id)["balance_due"] == Decimal("59.70")
     [changed] = [e["data"] for e in outbox_events(session, Base) if e["type"] == "account.balance_changed"]
     assert (changed["cause"], changed["entry_id"], changed["balance_due"]) == ("charge", entry.id, "59.70")
     # the same charge again (a redelivery, a replay, a second publication): nothing more
     assert ledger.post_repair_charge(work(session, clock), charge()) is None
     assert session.query(LedgerEntry).count() == 1
-    assert ledger.balance_due(session, account) == Decimal("59.70")
+    assert journal.balances(session, account.id)["balance_due"] == Decimal("59.70")
     assert len([e for e in outbox_events(session, Base) if e["type"] == "account.balance_changed"]) == 1
     # another charge is another posting
     ledger.post_repair_charge(work(session, clock), charge("c-2", total="35.00", lines=[
         {"code": "SD-01", "name": "更换水龙头阀芯", "unit": "个", "quantity": "1", "unit_price": "35.00",
          "amount": "35.00"}]))
-    assert ledger.balance_due(session, account) == Decimal("94.70")
+    assert journal.balances(session, account.id)["balance_due"] == Decimal("94.70")
 
 
 def test_a_charge_for_a_unit_billing_does_not_know_yet_is_retried(session, clock, account):
