@@ -169,8 +169,9 @@ def test_a_paid_repair_is_quoted_consented_charged_and_billed_once(platform, dem
         "total": "53.53", "currency": "CNY", "posted_at": event["data"]["posted_at"]}
     assert datetime.fromisoformat(event["data"]["posted_at"]) == datetime.fromisoformat(charge["posted_at"])
     tickets_db = platform["tickets"].config["DB_URL"]
-    assert rows(tickets_db, "SELECT status FROM outbox WHERE event_type = 'ticket.charge_posted'") == [
-        {"status": "sent"}]
+    # the relay marks the row sent once the broker confirmed it -- just after subscribers may have it
+    assert wait_for(lambda: rows(tickets_db, "SELECT status FROM outbox WHERE event_type = 'ticket.charge_posted'")
+                    == [{"status": "sent"}], message="the charge's outbox row marked sent")
 
     account = wait_for(lambda: (a := api.get(resident, f"/units/{UNIT}/account"))["balance_due"] == "53.53" and a,
                        message="billing posted the charge")
