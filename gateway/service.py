@@ -17,6 +17,7 @@ from kernel.rpc import RpcPoolProvider
 from .models import Base
 from .readmodel.handlers import ReadModelHandlers
 from .routes.archive import ArchiveRoutes
+from .routes.arrears import ArrearsRoutes
 from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
 from .routes.bank import BankRoutes          # bank collection (bank)
@@ -24,6 +25,8 @@ from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
 from .routes.fees import FeeRoutes
 from .routes.complaints import ComplaintRoutes
+from .routes.dunning import DunningRoutes
+from .routes.hardship import HardshipRoutes
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
 from .routes.platform import PlatformRoutes
@@ -35,7 +38,8 @@ from .routes.tickets import TicketRoutes
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
-                     PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, ReadModelHandlers):
+                     PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
+                     ArrearsRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

@@ -184,6 +184,33 @@ def update_many(session: Session, table, key: str, rows: list[dict]) -> int:
     return result.rowcount
 
 
+# -- append-only tables ----------------------------------------------------------
+
+def append_only_statements(table: str, dialect: str) -> list[str]:
+    """The DDL that makes ``table`` append-only in the database itself (an UPDATE or DELETE
+    raises), for SQLite and PostgreSQL; a migration runs these for its dialect."""
+    message = f"{table} is append-only"
+    if dialect == "sqlite":
+        return [f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END" for op in ("UPDATE", "DELETE")]
+    if dialect == "postgresql":
+        return [f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"]
+    return []
+
+
+def append_only(table) -> None:
+    """Mark a model's table append-only wherever it is created from the models (tests'
+    ``create_all``); the migration that creates it runs :func:`append_only_statements`."""
+    from sqlalchemy import DDL, event
+
+    for dialect in ("sqlite", "postgresql"):
+        for statement in append_only_statements(table.name, dialect):
+            event.listen(table, "after_create", DDL(statement.replace("%", "%%")).execute_if(dialect=dialect))
+
+
 def new_base():
     """A fresh declarative base with its own MetaData, for one service."""
 

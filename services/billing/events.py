@@ -8,6 +8,7 @@
 | bill.reminder_due        | N days before a bill's due date (cash payers) or a bank collection (mandates) | notify |
 | receipt.issued           | a receipt was issued for a payment | notify |
 | receipt.voided           | a receipt was voided (its payment reversed in the journal) | -- (optional) |
+| dunning.notice_due       | a notice of the dunning ladder (1st, 2nd, final) is due for a household | notify |
 
 ``balance_due`` is the signed balance of the unit's fee account in yuan, as a
 string: positive = the household owes (欠费), negative = prepaid credit (预存).
@@ -31,6 +32,7 @@ BILL_NOTICE_DUE = "bill.notice_due"
 BILL_REMINDER_DUE = "bill.reminder_due"
 RECEIPT_ISSUED = "receipt.issued"
 RECEIPT_VOIDED = "receipt.voided"
+DUNNING_NOTICE_DUE = "dunning.notice_due"
 
 
 class AccountSnapshot(Schema):
@@ -119,9 +121,30 @@ class ReceiptVoided(ReceiptIssued):
     voided_by = fields.String(required=True)
 
 
+# -- dunning (催费) ------------------------------------------------------------------------------
+
+class DunningNoticeDue(ToHousehold):
+    """``dunning.notice_due``: a notice of the dunning ladder for the household -- ``stage``
+    ``first`` (催费通知书), ``second`` (二次催费通知书) or ``final`` (最后催费通知书, with the late fee):
+    what is overdue, the late fee accrued and not yet billed, the day to pay by. Sent by SMS and
+    in-app and printed for the door (``door_notice``). Platform values only. ``notice_id`` is the
+    idempotency reference for every channel."""
+    notice_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(["first", "second", "final"]))
+    notice_on = fields.Date(required=True)
+    pay_by = fields.Date(required=True)
+    overdue = Money(required=True)
+    late_fee = Money(required=True)
+    oldest_due_on = fields.Date(required=True)
+    bills = fields.Integer(required=True)
+    door_notice = fields.Boolean(load_default=True, dump_default=True)
+
+
 CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged,
                                     BILL_NOTICE_DUE: BillNotice, BILL_REMINDER_DUE: BillReminder,
-                                    RECEIPT_ISSUED: ReceiptIssued, RECEIPT_VOIDED: ReceiptVoided},
+                                    RECEIPT_ISSUED: ReceiptIssued, RECEIPT_VOIDED: ReceiptVoided,
+                                    DUNNING_NOTICE_DUE: DunningNoticeDue},
                          # bill.notice_due, bill.reminder_due, receipt.issued: notify subscribes (bank),
                          # so they are published ``mandatory`` -- kept while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, RECEIPT_VOIDED}))

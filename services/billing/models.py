@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.db import UtcDateTime, new_base
+from kernel.db import UtcDateTime, append_only, new_base
 from kernel.idempotency import idempotency_table
 from kernel.messaging import job_table, kernel_tables
 from kernel.settings import settings_tables
@@ -586,3 +586,243 @@ class BillReminder(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("bill_id", "kind", name="uq_bill_reminder_kind"),)
+
+
+# -- dunning (催费, issue 9): domain/dunning.py and its companions ----------------------------------
+
+#: the ladder's stages in order (DunningStage): none yet, the three notices, then past the final
+#: notice's deadline (late fees accrue)
+DUNNING_STAGES = ("none", "first", "second", "final", "late")
+#: arrears classes set after the first call (欠费分类, seed 004 4.5)
+ARREARS_CLASSES = ("A", "B", "C", "D", "E")
+
+
+class DunningCase(Base):
+    """催缴案件: one account's arrears from the day a bill of it is overdue (at or above
+    ``dunning.threshold``) until what is overdue is paid -- the ladder's stage, the steward's class,
+    a pause (a disputed bill, an installment plan), the late fee accrued. One open case per
+    account (a partial unique index); a settled case stays closed and the next arrears open a new
+    one."""
+
+    __tablename__ = "dunning_cases"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"))
+    household_id: Mapped[str | None] = mapped_column(ID)
+    status: Mapped[str] = mapped_column(String(10))            # open | closed
+    #: ``DUNNING_STAGES``; never goes back within a case
+    stage: Mapped[str] = mapped_column(String(10), default="none")
+    stage_on: Mapped[date | None] = mapped_column(Date)
+    #: the due date the ladder's dates are counted from: the oldest overdue bill's when the case opened
+    anchor_due_on: Mapped[date] = mapped_column(Date)
+    opened_on: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    close_reason: Mapped[str | None] = mapped_column(String(20))     # settled | under_threshold
+    #: what was overdue and since when, as the last sweep or payment saw it
+    overdue: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
+    oldest_due_on: Mapped[date | None] = mapped_column(Date)
+    #: ``ARREARS_CLASSES`` (set by the steward after the first call), when and by whom
+    arrears_class: Mapped[str | None] = mapped_column(String(1))
+    class_set_on: Mapped[date | None] = mapped_column(Date)
+    class_set_by: Mapped[str | None] = mapped_column(String(100))
+    #: class A: the date the household promised to pay by (and how much, if said)
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    promised_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    #: why the ladder waits: ``dispute`` (a disputed bill) | ``plan`` (an installment plan honoured)
+    paused: Mapped[str | None] = mapped_column(String(10))
+    pause_reason: Mapped[str | None] = mapped_column(String(400))
+    #: the steward following the case (管家; assigned by the CS supervisor), none = the project's stewards
+    steward_id: Mapped[str | None] = mapped_column(String(100))
+    #: the project's local day the daily sweep last moved this case (once per day)
+    swept_on: Mapped[date | None] = mapped_column(Date)
+    #: late fee (滞纳金): accrued exactly (no rounding) through ``late_fee_through``; ``late_fee_billed``
+    #: of it is on late-fee bills (each bill: round(accrued) - billed so far, half-up at the fen)
+    late_fee_accrued: Mapped[Decimal] = mapped_column(FixedDecimal(scale=8, precision=24), default=Decimal("0"))
+    late_fee_through: Mapped[date | None] = mapped_column(Date)
+    late_fee_billed: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        Index("uq_dunning_case_open", "account_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index("ix_dunning_cases_project", "project_id", "status"),
+    )
+
+
+class DunningNotice(Base):
+    """催费通知单: a notice of the ladder (``first`` 催费通知书, ``second`` 二次催费通知书, ``final``
+    最后催费通知书) -- once per case and stage, whoever sweeps; its id is the event's and the
+    provider's idempotency reference."""
+
+    __tablename__ = "dunning_notices"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str] = mapped_column(ForeignKey("dunning_cases.id"))
+    account_id: Mapped[str] = mapped_column(ID)
+    stage: Mapped[str] = mapped_column(String(10))
+    notice_on: Mapped[date] = mapped_column(Date)
+    pay_by: Mapped[date] = mapped_column(Date)
+    overdue: Mapped[Decimal] = mapped_column(MoneyType())
+    late_fee: Mapped[Decimal] = mapped_column(MoneyType())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (UniqueConstraint("case_id", "stage", name="uq_dunning_notice_stage"),
+                      Index("ix_dunning_notices_project_day", "project_id", "notice_on"))
+
+
+class DunningLogEntry(Base):
+    """欠费催缴记录: one action on a case -- a call, an SMS, a door notice (with its photo
+    reference), a visit, a promise, a class set, a notice sent, a pause, a plan's or a legal
+    step's record -- with who and when. Append-only: no API edits or deletes one."""
+
+    __tablename__ = "dunning_log"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str] = mapped_column(ForeignKey("dunning_cases.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(400), default="")
+    photo_ref: Mapped[str | None] = mapped_column(String(200))
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    promised_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    arrears_class: Mapped[str | None] = mapped_column(String(1))
+    ref_id: Mapped[str | None] = mapped_column(String(64))      # the notice, task, plan or proposal
+    done_on: Mapped[date] = mapped_column(Date)                  # the project's local day
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_by_name: Mapped[str] = mapped_column(String(100), default="")
+
+    __table_args__ = (Index("ix_dunning_log_project_day", "project_id", "done_on"),)
+
+
+append_only(DunningLogEntry.__table__)
+
+
+class DunningTask(Base):
+    """催费任务: the steward's next action on a case and the day it is due -- made by the daily
+    sweep from the case's class (``domain/arrears_classes.py``), once per (case, kind, day); done
+    when the steward logs the action, cancelled when the case closes or pauses."""
+
+    __tablename__ = "dunning_tasks"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str] = mapped_column(ForeignKey("dunning_cases.id"))
+    account_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date] = mapped_column(Date)
+    #: who does it: the role, and the steward when the case has one
+    role: Mapped[str] = mapped_column(String(30))
+    steward_id: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10), default="open")   # open | done | cancelled
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    log_id: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (UniqueConstraint("case_id", "kind", "due_on", name="uq_dunning_task_day"),
+                      Index("ix_dunning_tasks_project_due", "project_id", "status", "due_on"))
+
+
+class BillDispute(Base):
+    """账单异议: a household disputes a bill; the account's dunning pauses (with the reason) until
+    staff resolve it -- ``upheld`` (the bill is corrected through ``domain/corrections.py``) or
+    ``rejected`` (the ladder resumes)."""
+
+    __tablename__ = "bill_disputes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id"))
+    account_id: Mapped[str] = mapped_column(ID, index=True)
+    reason: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(10))              # open | upheld | rejected
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    opened_by: Mapped[str] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolution: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (Index("uq_bill_dispute_open", "bill_id", unique=True,
+                            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),)
+
+
+class InstallmentPlan(Base):
+    """分期缴费协议: a schedule of instalments agreed with a household in hardship. The case
+    pauses while the plan is honoured (what was paid since it was agreed covers every instalment
+    due) and resumes the day after an instalment is missed (``broken``); ``completed`` when all
+    are paid."""
+
+    __tablename__ = "installment_plans"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str] = mapped_column(ForeignKey("dunning_cases.id"))
+    account_id: Mapped[str] = mapped_column(ID, index=True)
+    status: Mapped[str] = mapped_column(String(10))              # active | completed | broken | cancelled
+    total: Mapped[Decimal] = mapped_column(MoneyType())
+    reason: Mapped[str] = mapped_column(String(400))
+    agreed_on: Mapped[date] = mapped_column(Date)
+    agreed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    agreed_by: Mapped[str] = mapped_column(String(100))
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    ended_reason: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (Index("uq_installment_plan_active", "account_id", unique=True,
+                            sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),)
+
+
+class Installment(Base):
+    """One instalment of a plan: how much by which day."""
+
+    __tablename__ = "installments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("installment_plans.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    met_on: Mapped[date | None] = mapped_column(Date)
+
+
+class LegalProposal(Base):
+    """律师函 / 诉讼: a proposal to send a lawyer letter or to sue, listed by the project, reviewed by
+    the CS department, approved by the GM; sent or filed only after both, never automatically
+    (``domain/legal.py``, its transition table)."""
+
+    __tablename__ = "legal_proposals"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str] = mapped_column(ForeignKey("dunning_cases.id"))
+    account_id: Mapped[str] = mapped_column(ID, index=True)
+    kind: Mapped[str] = mapped_column(String(20))                # lawyer_letter | litigation
+    status: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(MoneyType())         # what was overdue when proposed
+    reason: Mapped[str] = mapped_column(String(400))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    rejected_by: Mapped[str | None] = mapped_column(String(100))
+    decided_note: Mapped[str | None] = mapped_column(String(400))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    document_ref: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_legal_proposals_project", "project_id", "status"),)

@@ -15,12 +15,15 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import accounts, bank, billrun, copies, cycle, ledger, online, reminders, settings
+from .domain import accounts, bank, billrun, copies, cycle, dunning, ledger, online, reminders, settings
 from .domain.providers import providers_from_config
 from .events import CONTRACT, AccountSnapshot
 from .models import Base
+from .rpcs.arrears import ArrearsReportRpcs
 from .rpcs.bank import BankRpcs
+from .rpcs.dunning import DunningRpcs
 from .rpcs.fees import FeeRpcs
+from .rpcs.hardship import HardshipRpcs
 from .rpcs.payments import PaymentRpcs
 from .rpcs.queries import QueryRpcs
 
@@ -34,6 +37,10 @@ PERIODIC: dict = {cycle.SWEEP: cycle.SWEEP_EVERY}
 JOB_HANDLERS.update({bank.KIND: bank.on_collect_job, bank.RESULTS_KIND: bank.on_results_job,
                      reminders.SWEEP: reminders.run_sweep, reminders.KIND: reminders.run_day})
 PERIODIC.update({reminders.SWEEP: reminders.SWEEP_EVERY})
+
+# -- dunning: the daily ladder sweep (an hourly job scheduling each project's day job) --
+JOB_HANDLERS.update({dunning.SWEEP: dunning.run_sweep, dunning.KIND: dunning.run_day})
+PERIODIC.update({dunning.SWEEP: dunning.SWEEP_EVERY})
 
 # -- payments helper: the payment-query job (its runner binds the container's providers) --
 JOB_HANDLERS[online.QUERY] = online.run_query
@@ -69,7 +76,8 @@ class BillingJobs(JobRunner):
         self.handlers[online.QUERY] = partial(online.run_query, providers=providers.providers)
 
 
-class BillingService(QueryRpcs, PaymentRpcs, BankRpcs, FeeRpcs, SettingsRpcs):
+class BillingService(QueryRpcs, PaymentRpcs, BankRpcs, FeeRpcs, DunningRpcs, HardshipRpcs, ArrearsReportRpcs,
+                     SettingsRpcs):
     name = "billing"
     settings_rules = settings          # get_settings / set_setting / settings_history
 

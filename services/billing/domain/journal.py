@@ -191,6 +191,8 @@ def post(work: Work, account: FeeAccount, *, kind: str, lines, description: str,
 def publish_balance(work: Work, account: FeeAccount, *, cause: str, entry_id: str | None) -> None:
     """``account.balance_changed`` with the account as it now stands."""
     from .accounts import record_balance_changed
+    from .dunning import on_balance
+    on_balance(work, account)        # a debt paid stops its dunning at once (and bills its late fee)
     entry = work.session.get(LedgerEntry, entry_id) if entry_id else None
     record_balance_changed(work, account, cause=cause, entry_id=entry_id,
                            as_of=entry.posted_at if entry is not None else work.clock.now())

@@ -36,6 +36,20 @@ RENOVATION_DEPOSIT = "billing.renovation_deposit"
 PAYMENT_CEILING = "billing.payment_ceiling"
 ONLINE_QUERY_AFTER = "billing.online_query_after_minutes"
 ONLINE_EXPIRE = "billing.online_expire_minutes"
+# -- dunning (催费, seed 004): domain/dunning.py and its companions --
+FIRST_NOTICE_DAY = "dunning.first_notice_day"
+SECOND_NOTICE_DAY = "dunning.second_notice_day"
+FINAL_NOTICE_DAY = "dunning.final_notice_day"
+PAY_WITHIN_DAYS = "dunning.pay_within_days"
+LATE_FEE_RATE = "dunning.late_fee_daily_rate"
+LATE_FEE_GRACE_DAYS = "dunning.late_fee_grace_days"
+LATE_FEE_COMPOUNDS = "dunning.late_fee_compounds"
+THRESHOLD = "dunning.threshold"
+QUARTER_FOLLOW_UP_DAYS = "dunning.quarter_follow_up_days"
+CLASS_B_EVERY_DAYS = "dunning.class_b_every_days"
+CLASS_C_EVERY_DAYS = "dunning.class_c_every_days"
+CLASS_D_EVERY_DAYS = "dunning.class_d_every_days"
+CLASS_E_EVERY_DAYS = "dunning.class_e_every_days"
 
 #: who may change billing's settings: the service-centre manager, finance, the group's admin
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.FINANCE, Role.GROUP_ADMIN)
@@ -69,6 +83,37 @@ SETTINGS = SettingsCatalogue("billing", [
             doc="an online payment (WeChat Pay / Alipay) still pending this long is asked about at the provider"),
     Setting(ONLINE_EXPIRE, fields.Integer(strict=True, validate=Range(5, 1440)), default=30, unit="minutes",
             doc="the provider closes an online payment not paid within this many minutes of its start"),
+    # -- dunning (催费 ladder, classes, late fee; seed 004) --
+    Setting(FIRST_NOTICE_DAY, _DAY, default=16, unit="day of month",
+            doc="1st notice (催费通知书) on this day of the bill's due month (the 16th: unpaid after the 15th)"),
+    Setting(SECOND_NOTICE_DAY, _DAY, default=24, unit="day of month",
+            doc="2nd notice (二次催费通知书) on this day of the due month (the 24th: unpaid after the 23rd)"),
+    Setting(FINAL_NOTICE_DAY, _DAY, default=31, unit="day of month",
+            doc="final notice (最后催费通知书, with the late fee) on this day of the due month: 31 = "
+                "after the 30th; a day the month does not have means the next month's 1st"),
+    Setting(PAY_WITHIN_DAYS, fields.Integer(strict=True, validate=Range(1, 60)), default=7, unit="days",
+            doc="each notice asks for payment within this many days (7)"),
+    Setting(LATE_FEE_RATE, fields.Decimal(places=6, as_string=True, validate=Range(Decimal("0"), Decimal("0.01"))),
+            default=Decimal("0.0005"), unit="per day",
+            doc="late fee (滞纳金) per day on the overdue principal after the final notice's deadline "
+                "(0.0005 = 0.05%/day; 0 = none)"),
+    Setting(LATE_FEE_GRACE_DAYS, fields.Integer(strict=True, validate=Range(0, 365)), default=0, unit="days",
+            doc="days after the final notice's deadline before the late fee starts"),
+    Setting(LATE_FEE_COMPOUNDS, fields.Boolean(), default=False, unit="yes/no",
+            doc="whether unpaid late fees themselves bear a late fee (off: the fee is on fees, never on fees)"),
+    Setting(THRESHOLD, Money(positive=True), default=Decimal("0.01"), unit="yuan",
+            doc="the ladder runs for an account only while at least this much is overdue (the brief sets "
+                "none: every fen)"),
+    Setting(QUARTER_FOLLOW_UP_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=7, unit="days",
+            doc="accounts in arrears over one quarter are followed up this often (7)"),
+    Setting(CLASS_B_EVERY_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=1, unit="days",
+            doc="class B (unclear / no answer): a call and a door notice this often (daily)"),
+    Setting(CLASS_C_EVERY_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=7, unit="days",
+            doc="class C (unreachable): a visit, a door notice and a search for a new contact this often"),
+    Setting(CLASS_D_EVERY_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=1, unit="days",
+            doc="class D (away): a call guiding to remote payment this often (daily)"),
+    Setting(CLASS_E_EVERY_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=7, unit="days",
+            doc="class E (refuses): the steward's follow-up this often, after the CS supervisor is told"),
 ])
 
 

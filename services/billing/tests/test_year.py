@@ -27,6 +27,9 @@ date       what happens                                                        b
 08-01 ... 12-01 five bills of 116.18, nothing paid                              580.90
 ========== ================================================================== =========
 
+The project charges no late fee here (``dunning.late_fee_daily_rate`` 0): this is billing's year;
+the dunning ladder's own year, late fees included, is ``test_dunning_year.py``.
+
 On 12-31: charged 5 x 102.78 + 6 x 116.18 + 59.70 = 1,270.68; received 308.34 + 162.48 + 50.00 +
 200.00 = 720.82; refunded 31.04; 1,270.68 - 720.82 + 31.04 = 580.90 owed, all of it overdue (August
 to December, each due on the 15th).
@@ -71,6 +74,7 @@ def Session(tmp_path, clock):
         add_project(w)
         add_unit(w, "u1", area="89.37", label="1栋-0101")
         move_in(w, "u1", moved_in_on="2026-01-05")
+        w.settings.change(G, "p1", "dunning.late_fee_daily_rate", "0", reason="no late fee in billing's year")
     yield factory
     engine.dispose()
 

@@ -1,0 +1,149 @@
+"""The dunning ladder's rules (domain/dunning.py): its dates in short months, the daily sweep's
+stages and notices, the late fee, the payment that stops it at once."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from kernel.clock import ManualClock
+from services.billing.domain import dunning, journal, settings as s
+from services.billing.models import Bill, DunningCase, DunningLogEntry, DunningNotice, OutboxMessage, Project
+
+from .support import DESK, PLATFORM, monthly_bill
+
+DEFAULTS = {setting.key: setting.default for setting in s.SETTINGS}
+
+
+def at(clock: ManualClock, day: date, hour: int = 8) -> None:
+    clock.set(f"{day.isoformat()}T{hour:02d}:00:00+08:00")
+
+
+@pytest.mark.parametrize("anchor, day, expected", [
+    (date(2026, 1, 15), 16, date(2026, 1, 16)),
+    (date(2026, 1, 15), 24, date(2026, 1, 24)),
+    (date(2026, 1, 15), 31, date(2026, 1, 31)),     # 31 days: the 31st
+    (date(2026, 4, 15), 31, date(2026, 5, 1)),      # 30 days: the next month's 1st
+    (date(2026, 2, 15), 31, date(2026, 3, 1)),      # February
+    (date(2028, 2, 15), 31, date(2028, 3, 1)),      # February of a leap year: still 1 March
+    (date(2028, 2, 15), 30, date(2028, 3, 1)),
+    (date(2028, 2, 15), 29, date(2028, 2, 29)),     # the 29th exists in a leap year ...
+    (date(2027, 2, 15), 29, date(2027, 3, 1)),      # ... and not in 2027
+    (date(2026, 12, 15), 31, date(2026, 12, 31)),
+    (date(2026, 11, 15), 31, date(2026, 12, 1)),
+    (date(2026, 12, 20), 16, date(2026, 12, 21)),   # due later than the due day: +1 day from it
+    (date(2026, 12, 20), 24, date(2026, 12, 24)),
+])
+def test_ladder_days_in_short_months(anchor, day, expected):
+    assert dunning.ladder_day(anchor, day, 15) == expected
+
+
+def test_the_ladder_of_a_bill_due_on_15_january():
+    steps = dunning.ladder(DEFAULTS, date(2026, 1, 15))
+    assert (steps.first, steps.second, steps.final) == (date(2026, 1, 16), date(2026, 1, 24), date(2026, 1, 31))
+    assert steps.pay_by("final") == date(2026, 2, 7)
+    assert steps.fee_from == date(2026, 2, 8)
+    assert [steps.stage_on(date(2026, 1, d)) for d in (15, 16, 23, 24, 30, 31)] == [
+        "none", "first", "first", "second", "second", "final"]
+    assert steps.stage_on(date(2026, 2, 7)) == "final" and steps.stage_on(date(2026, 2, 8)) == "late"
+
+
+def test_a_february_bill_gets_its_final_notice_on_1_march():
+    steps = dunning.ladder(DEFAULTS, date(2026, 2, 15))
+    assert (steps.first, steps.second, steps.final) == (date(2026, 2, 16), date(2026, 2, 24), date(2026, 3, 1))
+    assert steps.fee_from == date(2026, 3, 9)
+
+
+def test_the_late_fee_is_exact_and_per_bill():
+    base = {date(2026, 1, 15): Decimal("100.00"), date(2026, 2, 15): Decimal("33.33")}
+    # 8 Feb .. 28 Feb: 21 days of the January bill; the February bill bears none before 9 March
+    assert dunning.late_fee_days(DEFAULTS, base, date(2026, 2, 1), date(2026, 2, 28)) == Decimal("1.0500")
+    # 1 .. 10 March: 10 days of 100.00, 2 days (9, 10) of 33.33 -- exactly, not rounded per day
+    assert dunning.late_fee_days(DEFAULTS, base, date(2026, 3, 1), date(2026, 3, 10)) == Decimal("0.533330")
+    assert dunning.late_fee_days(dict(DEFAULTS, **{s.LATE_FEE_RATE: Decimal("0")}), base,
+                                 date(2026, 3, 1), date(2026, 3, 10)) == 0
+
+
+def _sweep_days(as_, clock, first: date, last: date):
+    day = first
+    while day <= last:
+        at(clock, day)
+        w = as_(PLATFORM)
+        dunning.sweep(w, w.session.get(Project, "p1"))
+        w.session.commit()
+        day += timedelta(days=1)
+
+
+def test_an_account_climbs_the_ladder_and_bears_the_late_fee(session, clock, estate, as_):
+    at(clock, date(2026, 1, 1))
+    monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-01")
+    session.commit()
+    _sweep_days(as_, clock, date(2026, 1, 15), date(2026, 2, 28))
+    notices = session.scalars(select(DunningNotice).order_by(DunningNotice.notice_on)).all()
+    assert [(n.stage, n.notice_on, n.pay_by) for n in notices] == [
+        ("first", date(2026, 1, 16), date(2026, 1, 23)),
+        ("second", date(2026, 1, 24), date(2026, 1, 31)),
+        ("final", date(2026, 1, 31), date(2026, 2, 7))]
+    events = session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "dunning.notice_due")).all()
+    assert len(events) == 3
+    case = session.scalar(select(DunningCase))
+    assert case.stage == "late" and case.stage_on == date(2026, 2, 8)
+    # 8..28 February: 21 days x 100.00 x 0.05% = 1.05, billed on the month's last day
+    fee = session.scalar(select(Bill).where(Bill.kind == "late_fee"))
+    assert fee.total == Decimal("1.05") and fee.issued_on == date(2026, 2, 28)
+    assert case.late_fee_billed == Decimal("1.05")
+
+
+def test_two_sweeps_on_one_day_give_one_notice(session, clock, estate, as_):
+    at(clock, date(2026, 1, 1))
+    monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-01")
+    session.commit()
+    at(clock, date(2026, 1, 16))
+    for _ in range(2):
+        w = as_(PLATFORM)
+        dunning.sweep(w, w.session.get(Project, "p1"))
+        session.commit()
+    assert session.query(DunningNotice).count() == 1
+
+
+def test_a_payment_stops_the_ladder_at_once_and_bills_the_fee(session, clock, estate, as_):
+    at(clock, date(2026, 1, 1))
+    monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-01")
+    session.commit()
+    _sweep_days(as_, clock, date(2026, 1, 16), date(2026, 2, 12))   # 8..12 Feb: 5 days, 0.25
+    at(clock, date(2026, 2, 12), 15)
+    w = as_(DESK)
+    journal.receive(w, estate["u1"], amount=Decimal("100.00"), book="cash", occurred_on=date(2026, 2, 12),
+                    description="物业费", ref_type="payment", ref_id="pay-1")
+    session.commit()
+    case = session.scalar(select(DunningCase))
+    assert case.status == "closed" and case.close_reason == "settled"
+    fee = session.scalar(select(Bill).where(Bill.kind == "late_fee"))
+    assert fee.total == Decimal("0.25") and fee.due_on == date(2026, 2, 15)
+    assert [e.kind for e in session.scalars(select(DunningLogEntry).order_by(DunningLogEntry.recorded_at))][-1] \
+        == "closed"
+    _sweep_days(as_, clock, date(2026, 2, 13), date(2026, 2, 14))
+    assert session.query(DunningNotice).count() == 3          # nothing more
+    assert session.query(DunningCase).filter_by(status="open").count() == 0
+
+
+def test_the_row_by_row_sweep_makes_the_same_notices(session, clock, estate, as_):
+    at(clock, date(2026, 1, 1))
+    monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-01")
+    session.commit()
+    for day in (date(2026, 1, 16), date(2026, 1, 24), date(2026, 2, 10)):
+        at(clock, day)
+        w = as_(PLATFORM)
+        dunning.sweep_rows(w, w.session.get(Project, "p1"))
+        session.commit()
+    assert [n.stage for n in session.scalars(select(DunningNotice).order_by(DunningNotice.notice_on))] == [
+        "first", "second", "final"]
+    case = session.scalar(select(DunningCase))
+    # jumped from second to late on 10 Feb: the final notice is sent, and 8..10 Feb bear the fee
+    assert case.stage == "late" and case.late_fee_accrued == Decimal("0.15")
+
+
+def test_nothing_can_suspend_water_or_power():
+    words = ("suspend", "cut", "disconnect", "停水", "停电", "断水", "断电")
+    assert not [k for k in DEFAULTS if any(w in k for w in words)]
+    assert not [st for st in dunning.NOTICE_STAGES + ("late",) if any(w in st for w in words)]
