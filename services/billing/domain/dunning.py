@@ -227,8 +227,10 @@ class Step:
 def advance(values: dict, case: DunningCase, arrears: Arrears, today: date) -> Step:
     """The day's move of an open case that is not paused (pure: the caller writes it)."""
     steps = ladder(values, case.anchor_due_on)
+    # every key always (the sweep writes all cases' values in one UPDATE: the same columns each)
     new = {"overdue": arrears.overdue, "oldest_due_on": arrears.oldest_due_on, "swept_on": today,
-           "household_id": arrears.household_id}
+           "household_id": arrears.household_id, "stage": case.stage, "stage_on": case.stage_on,
+           "late_fee_accrued": Decimal(case.late_fee_accrued or 0)}
     out = Step(new)
     target = steps.stage_on(today)
     if stage_index(target) > stage_index(case.stage):
@@ -240,7 +242,7 @@ def advance(values: dict, case: DunningCase, arrears: Arrears, today: date) -> S
     fee = late_fee_days(values, arrears.fee_base, start, today)
     if fee:
         out.fee_added = fee
-        new["late_fee_accrued"] = Decimal(case.late_fee_accrued or 0) + fee
+        new["late_fee_accrued"] += fee
     new["late_fee_through"] = today
     return out
 
@@ -432,7 +434,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
             notices.append(n)
             logs.append(_log_row(work, case, "notice", today, outcome=step.notice, ref_id=n["id"]))
             payloads.append((notice_payload(n, case, a), case.group_id, case.project_id))
-        elif "stage" in step.values:
+        elif step.values["stage"] != case.stage:
             result.moved[case.id] = step.values["stage"]
             logs.append(_log_row(work, case, "stage", today, outcome=step.values["stage"]))
         updates.append(update)
