@@ -139,6 +139,10 @@ class DunningNoticeDue(ToHousehold):
     oldest_due_on = fields.Date(required=True)
     bills = fields.Integer(required=True)
     door_notice = fields.Boolean(load_default=True, dump_default=True)
+    #: the late fee the project charges (a daily rate, 0.0005 = 0.05%) and the first day it accrues on
+    #: the oldest overdue bill -- what the final notice warns of
+    late_fee_daily_rate = fields.Decimal(as_string=True, load_default=None, allow_none=True)
+    late_fee_from = fields.Date(load_default=None, allow_none=True)
 
 
 CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged,

@@ -288,16 +288,19 @@ def new_case_row(work: Work, project: Project, a: Arrears, today: date) -> dict:
             "late_fee_accrued": Decimal("0"), "late_fee_billed": ZERO, "version": 1}
 
 
-def notice_payload(notice: DunningNotice | dict, case, a: Arrears) -> dict:
+def notice_payload(notice: DunningNotice | dict, case, a: Arrears, values: dict) -> dict:
     n = notice if isinstance(notice, dict) else {c: getattr(notice, c) for c in (
         "id", "stage", "notice_on", "pay_by", "overdue", "late_fee")}
+    rate = Decimal(values[s.LATE_FEE_RATE])
+    fee_from = ladder(values, a.oldest_due_on).fee_from if rate else None
     return {"notice_id": n["id"], "case_id": case["id"] if isinstance(case, dict) else case.id,
             "account_id": a.account_id, "unit_id": a.unit_id, "unit_label": a.unit_label,
             "household_id": a.household_id, "group_id": (case["group_id"] if isinstance(case, dict)
                                                          else case.group_id),
             "project_id": case["project_id"] if isinstance(case, dict) else case.project_id,
             "stage": n["stage"], "notice_on": n["notice_on"], "pay_by": n["pay_by"], "overdue": n["overdue"],
-            "late_fee": n["late_fee"], "oldest_due_on": a.oldest_due_on, "bills": a.bills}
+            "late_fee": n["late_fee"], "oldest_due_on": a.oldest_due_on, "bills": a.bills,
+            "late_fee_daily_rate": rate, "late_fee_from": fee_from}
 
 
 def bill_late_fee(work: Work, case: DunningCase, today: date, *, publish: bool = False) -> Bill | None:
@@ -433,7 +436,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
                  "pay_by": step.pay_by, "overdue": a.overdue, "late_fee": late, "recorded_at": now}
             notices.append(n)
             logs.append(_log_row(work, case, "notice", today, outcome=step.notice, ref_id=n["id"]))
-            payloads.append((notice_payload(n, case, a), case.group_id, case.project_id))
+            payloads.append((notice_payload(n, case, a, values), case.group_id, case.project_id))
         elif step.values["stage"] != case.stage:
             result.moved[case.id] = step.values["stage"]
             logs.append(_log_row(work, case, "stage", today, outcome=step.values["stage"]))
@@ -522,7 +525,7 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
             session.add(notice)
             add_log(work, case, "notice", outcome=step.notice, on=today, ref_id=notice.id)
             session.flush()
-            work.events.record(events.DUNNING_NOTICE_DUE, notice_payload(notice, case, a),
+            work.events.record(events.DUNNING_NOTICE_DUE, notice_payload(notice, case, a, values),
                                group_id=case.group_id, project_id=case.project_id)
             result.notices += 1
         session.flush()

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from kernel.clock import ManualClock
 from services.billing.domain import dunning, journal, settings as s
-from services.billing.models import Bill, DunningCase, DunningLogEntry, DunningNotice, OutboxMessage, Project
+from kernel.testing import outbox_events
+from services.billing.models import Base, Bill, DunningCase, DunningLogEntry, DunningNotice, Project
 
 from .support import DESK, PLATFORM, monthly_bill
 
@@ -84,8 +85,13 @@ def test_an_account_climbs_the_ladder_and_bears_the_late_fee(session, clock, est
         ("first", date(2026, 1, 16), date(2026, 1, 23)),
         ("second", date(2026, 1, 24), date(2026, 1, 31)),
         ("final", date(2026, 1, 31), date(2026, 2, 7))]
-    events = session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "dunning.notice_due")).all()
-    assert len(events) == 3
+    sent = [e["data"] for e in outbox_events(session, Base) if e["type"] == "dunning.notice_due"]
+    assert [e["stage"] for e in sent] == ["first", "second", "final"]
+    final = sent[-1]
+    assert (final["unit_label"], final["overdue"], final["late_fee"], final["pay_by"], final["oldest_due_on"]) == (
+        "1栋-u1", "100.00", "0.00", "2026-02-07", "2026-01-15")
+    # the final notice warns of the fee: 0.05% a day from the day after its deadline
+    assert (final["late_fee_daily_rate"], final["late_fee_from"]) == ("0.0005", "2026-02-08")
     case = session.scalar(select(DunningCase))
     assert case.stage == "late" and case.stage_on == date(2026, 2, 8)
     # 8..28 February: 21 days x 100.00 x 0.05% = 1.05, billed on the month's last day
