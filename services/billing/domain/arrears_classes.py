@@ -518,7 +518,7 @@ def worklist(work: Work, query: dict) -> dict:
     where = [DunningTask.project_id == project.id, DunningTask.status == "open", DunningTask.due_on <= day]
     steward = query.get("steward")
     if steward:
-        where.append(DunningTask.steward_id == steward)
+        where += [DunningTask.role == STEWARD, DunningTask.steward_id == steward]
     elif work.caller.has_role(Role.STEWARD) and not work.caller.has_role(*ASSIGN_ROLES):
         where += [DunningTask.role == STEWARD,
                   (DunningTask.steward_id == work.caller.user_id) | DunningTask.steward_id.is_(None)]
