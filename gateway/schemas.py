@@ -952,6 +952,14 @@ class AccountOut(Out):
     oldest_due_on = fields.String(allow_none=True, metadata={
         "format": "date", "description": "the oldest open bill's due date (overdue when before today)"})
     as_of = DT(allow_none=True, metadata={"description": "when billing stated these figures"})
+    # the account's dunning state (催缴), as account.balance_changed carries it
+    dunning_stage = fields.String(allow_none=True, metadata={
+        "enum": ["none", "first", "second", "final", "late"],
+        "description": "the open dunning case's ladder stage (none: no notice yet); null: no open case"})
+    arrears_class = fields.String(allow_none=True, metadata={
+        "enum": ["A", "B", "C", "D", "E"], "description": "the steward's arrears class (null: not yet classed)"})
+    dunning_paused = fields.Boolean(metadata={"description": "the ladder waits (a disputed bill, an installment plan)"})
+    late_fee_accrued = Amount(metadata={"description": "late fee (滞纳金) accrued and not yet billed"})
 
 
 # -- billing queries: balance, arrears, statement, bills, receipts, project figures ----------------
@@ -1929,3 +1937,202 @@ class BillRunOut(Out):
     started_by = fields.String()
     finished_at = DT(allow_none=True)
     last_error = fields.String(allow_none=True)
+
+
+# -- dunning: arrears classes, the dunning log, the stewards' tasks, case views (classes, issue 9) --
+# (billing's domain/arrears_classes.py; request schemas paired in tests/test_schema_agreement.py)
+
+DUNNING_STAGES = ("none", "first", "second", "final", "late")
+ARREARS_CLASSES = ("A", "B", "C", "D", "E")
+DUNNING_ACTION_KINDS = ("call", "sms", "door_notice", "visit", "promise", "find_contact", "note")
+DUNNING_CASE_STATES = ("open", "closed")
+DUNNING_TEXT = [validate.Length(max=400), v.ONE_LINE]
+_DOPT = dict(load_default=None, allow_none=True)
+
+
+class DunningCasesQuery(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(DUNNING_CASE_STATES))
+    stage = fields.String(**_DOPT, validate=validate.OneOf(DUNNING_STAGES))
+    arrears_class = fields.String(**_DOPT, validate=validate.OneOf(ARREARS_CLASSES), data_key="class")
+    steward = fields.String(**_DOPT, validate=validate.Length(min=1, max=100),
+                            metadata={"description": "a steward's user id"})
+    paused = fields.Boolean(**_DOPT)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class ArrearsClassIn(Schema):
+    """欠费分类 after the first call: A promised a date (``promised_on`` today or later, the amount if
+    said), B unclear / no answer, C unreachable, D away, E refuses."""
+    arrears_class = fields.String(required=True, validate=validate.OneOf(ARREARS_CLASSES))
+    promised_on = v.Date(**_DOPT, metadata={"description": "class A: the day the household promised to pay by"})
+    promised_amount = Money(**_DOPT, positive=True, exact=True)
+    note = fields.String(load_default="", validate=DUNNING_TEXT)
+
+
+class DunningActionIn(Schema):
+    """One action for the dunning log (欠费催缴记录表). ``outcome``: staff's one line, never sent to a
+    household. A door notice names its photo (张贴《催费通知单》并拍照留存); a promise its day."""
+    kind = fields.String(required=True, validate=validate.OneOf(DUNNING_ACTION_KINDS))
+    outcome = fields.String(required=True, validate=[v.Stated(1, 400), v.ONE_LINE])
+    photo_ref = fields.String(**_DOPT, validate=[validate.Length(min=1, max=200), v.ONE_LINE])
+    promised_on = v.Date(**_DOPT)
+    promised_amount = Money(**_DOPT, positive=True, exact=True)
+
+
+class StewardAssignmentIn(Schema):
+    """Cases of the project to a steward (管家) of the project; ``steward_id`` null: back to the
+    project's stewards."""
+    case_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                           validate=validate.Length(min=1, max=500))
+    steward_id = fields.String(required=True, allow_none=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+
+
+class DunningTasksQuery(Schema):
+    steward = fields.String(**_DOPT, validate=validate.Length(min=1, max=100),
+                            metadata={"description": "a steward's user id (default: a steward's own)"})
+    day = v.Date(**_DOPT, metadata={"description": "tasks due on this day or earlier, still open (default: today)"})
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class DunningCaseOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": list(DUNNING_CASE_STATES)})
+    stage = fields.String(metadata={"enum": list(DUNNING_STAGES)})
+    stage_on = Day(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    class_set_on = Day(allow_none=True)
+    promised_on = Day(allow_none=True)
+    promised_amount = Amount(allow_none=True)
+    paused = fields.Boolean()
+    pause_reason = fields.String(allow_none=True, metadata={"description": "dispute | plan"})
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    overdue = Amount()
+    oldest_due_on = Day(allow_none=True)
+    opened_on = Day()
+    closed_on = Day(allow_none=True)
+    close_reason = fields.String(allow_none=True)
+    late_fee_accrued = Amount(metadata={"description": "accrued and not yet billed, rounded"})
+    late_fee_billed = Amount()
+    version = fields.Integer()
+
+
+class DunningCasePageOut(Out):
+    items = fields.List(fields.Nested(DunningCaseOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class DunningNoticeRowOut(Out):
+    id = fields.String()
+    stage = fields.String()
+    notice_on = Day()
+    pay_by = Day()
+    overdue = Amount()
+    late_fee = Amount()
+
+
+class DunningLogRowOut(Out):
+    id = fields.String()
+    kind = fields.String()
+    outcome = fields.String()
+    photo_ref = fields.String(allow_none=True)
+    promised_on = Day(allow_none=True)
+    promised_amount = Amount(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    done_on = Day()
+    recorded_at = DT()
+    recorded_by = fields.String()
+    recorded_by_name = fields.String()
+
+
+class DunningTaskOut(Out):
+    id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    kind = fields.String()
+    due_on = Day()
+    role = fields.String()
+    steward_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": ["open", "done", "cancelled"]})
+    done_at = DT(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    log_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    overdue = Amount()
+    arrears_class = fields.String(allow_none=True)
+    stage = fields.String()
+    promised_on = Day(allow_none=True)
+
+
+class DunningInstalmentOut(Out):
+    seq = fields.Integer()
+    due_on = Day()
+    amount = Amount()
+    met_on = Day(allow_none=True)
+
+
+class DunningPlanRowOut(Out):
+    id = fields.String()
+    status = fields.String()
+    total = Amount()
+    agreed_on = Day()
+    agreed_by = fields.String()
+    ended_on = Day(allow_none=True)
+    ended_reason = fields.String(allow_none=True)
+    installments = fields.List(fields.Nested(DunningInstalmentOut))
+
+
+class DunningLegalRowOut(Out):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    amount = Amount()
+    proposed_at = DT()
+    proposed_by = fields.String()
+    reviewed_at = DT(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    approved_at = DT(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    rejected_at = DT(allow_none=True)
+    rejected_by = fields.String(allow_none=True)
+    done_at = DT(allow_none=True)
+    done_by = fields.String(allow_none=True)
+
+
+class DunningCaseDetailOut(DunningCaseOut):
+    notices = fields.List(fields.Nested(DunningNoticeRowOut))
+    log = fields.List(fields.Nested(DunningLogRowOut))
+    tasks = fields.List(fields.Nested(DunningTaskOut))
+    plans = fields.List(fields.Nested(DunningPlanRowOut))
+    legal = fields.List(fields.Nested(DunningLegalRowOut))
+
+
+class DunningActionOut(Out):
+    case = fields.Nested(DunningCaseOut)
+    entry = fields.Nested(DunningLogRowOut)
+    completed_tasks = fields.List(fields.String())
+    account = fields.Nested(PaymentAccountOut)
+
+
+class StewardAssignmentOut(Out):
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    cases = fields.List(fields.Nested(DunningCaseOut))
+
+
+class DunningWorklistOut(Out):
+    project_id = fields.String()
+    day = Day()
+    steward = fields.String(allow_none=True)
+    tasks = fields.List(fields.Nested(DunningTaskOut))

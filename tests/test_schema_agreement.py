@@ -70,6 +70,12 @@ FORWARDED = {
     gw.MoveInQuoteQuery: (billing.MoveInQuoteQuery, {"unit_id"}),
     gw.OneOffChargeIn: (billing.OneOffChargeIn, set()),
     gw.BillRunIn: (billing.BillRunIn, set()),
+    # -- dunning: arrears classes, the dunning log, stewards' tasks (classes, issue 9) --
+    gw.DunningCasesQuery: (billing.DunningCasesQuery, {"project_id"}),
+    gw.ArrearsClassIn: (billing.ArrearsClassIn, {"case_id"}),
+    gw.DunningActionIn: (billing.DunningActionIn, {"case_id"}),
+    gw.StewardAssignmentIn: (billing.StewardAssignmentIn, {"project_id", "steward_name"}),
+    gw.DunningTasksQuery: (billing.DunningTasksQuery, {"project_id"}),
 }
 
 
@@ -142,6 +148,14 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.DepositIn, {"method": "cash", "amount": "-1.00"}),
     (gw.RefundIn, {"kind": "overpayment", "amount": "1.00", "method": "cash", "reason": "  "}),
     (gw.BillCreditIn, {"amount": "1.00", "reason": ""}),
+    (gw.ArrearsClassIn, {"arrears_class": "F"}),
+    (gw.ArrearsClassIn, {"arrears_class": "A", "promised_on": "2026-02-30"}),
+    (gw.ArrearsClassIn, {"arrears_class": "A", "promised_on": "2026-02-01", "promised_amount": "0.00"}),
+    (gw.DunningActionIn, {"kind": "call", "outcome": "无人接听\n13800138000"}),
+    (gw.DunningActionIn, {"kind": "suspend_water", "outcome": "x"}),
+    (gw.DunningActionIn, {"kind": "call", "outcome": " "}),
+    (gw.StewardAssignmentIn, {"case_ids": [], "steward_id": "s1"}),
+    (gw.StewardAssignmentIn, {"case_ids": ["c1"]}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -263,3 +277,21 @@ def test_the_gateway_knows_billing_s_payment_words():
     assert set(gw.RefundOut().fields) == set(billing.RefundOut().fields)
     assert set(gw.ReceiptOut().fields) == set(billing.ReceiptOut().fields)
     assert set(gw.PaymentAccountOut().fields) - {"building_area"} <= set(billing.AccountStateOut().fields)
+
+
+def test_the_gateway_shows_dunning_cases_tasks_and_actions_as_billing_dumps_them():
+    """Every field of a case (with its notices, log, tasks, plans, legal steps), the worklist, an action's
+    answer and an assignment's; the stages, classes and action kinds are billing's (classes, issue 9)."""
+    from services.billing.domain import arrears_classes
+    from services.billing.models import ARREARS_CLASSES, DUNNING_STAGES
+    for ours, theirs in ((gw.DunningCasePageOut, billing.DunningCasePageOut),
+                         (gw.DunningCaseDetailOut, billing.DunningCaseDetailOut),
+                         (gw.DunningWorklistOut, billing.DunningWorklistOut),
+                         (gw.DunningActionOut, billing.DunningActionOut),
+                         (gw.StewardAssignmentOut, billing.StewardAssignmentOut)):
+        theirs_names = _names(theirs)
+        if "account" in theirs_names:          # the account as the account route shows it (no group)
+            theirs_names["account"].pop("group_id")
+        assert _names(ours) == theirs_names, ours.__name__
+    assert gw.DUNNING_STAGES == DUNNING_STAGES and gw.ARREARS_CLASSES == ARREARS_CLASSES
+    assert gw.DUNNING_ACTION_KINDS == arrears_classes.ACTION_KINDS

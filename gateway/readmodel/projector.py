@@ -36,7 +36,9 @@ ACCOUNT_FIELDS = ("account_id", "unit_id", "group_id", "project_id", "unit_label
                   "household_id", "payer_name", "currency", "opening_balance", "balance_due",
                   "entry_count", "last_posted_at", "as_of", "version",
                   # the arrears summary (billing queries): what the overview and account routes show
-                  "usage", "receivable", "credit", "deposits_held", "open_bills", "oldest_due_on")
+                  "usage", "receivable", "credit", "deposits_held", "open_bills", "oldest_due_on",
+                  # the account's dunning state (催缴): stage, arrears class, paused, late fee not billed
+                  "dunning_stage", "arrears_class", "dunning_paused", "late_fee_accrued")
 NOTIFICATION_FIELDS = ("id", "unit_id", "purpose", "recipient_kind", "recipient", "subject", "body",
                        "locale", "created_at", "read_at", "ref_type", "ref_id", "deliveries", "version")
 

@@ -12,7 +12,9 @@
 
 ``balance_due`` is the signed balance of the unit's fee account in yuan, as a
 string: positive = the household owes (欠费), negative = prepaid credit (预存).
-``cause`` ``payer_changed`` (no ``entry_id``): a household moved in and the
+``cause`` ``dunning`` (no ``entry_id``): the account's dunning state changed (its case opened,
+moved on the ladder, got a class, paused, resumed or closed) -- ``dunning_stage``, ``arrears_class``,
+``dunning_paused``, ``late_fee_accrued``. ``cause`` ``payer_changed`` (no ``entry_id``): a household moved in and the
 account is now theirs -- its balance as it stands (0.00 on a new account), so
 the household file's payment summary starts from the account's figure.
 Each event carries the whole account (``AccountSnapshot``: label, area, payer, opening
@@ -62,10 +64,23 @@ class AccountSnapshot(Schema):
     #: how many bills are open and the oldest one's due date (overdue when before today)
     open_bills = fields.Integer()
     oldest_due_on = fields.Date(allow_none=True)
+    #: the open dunning case (催缴案件), if any: its ladder stage (``none`` before the 1st notice ..
+    #: ``late``; null: no open case), the steward's arrears class (A-E, null before the first call),
+    #: whether it is paused (a disputed bill, an installment plan honoured), and the late fee (滞纳金)
+    #: accrued and not yet billed, rounded at the fen
+    dunning_stage = fields.String(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    dunning_paused = fields.Boolean()
+    late_fee_accrued = Money()
+
+
+#: why ``account.balance_changed`` was published: a journal entry's kind, a new payer, or
+#: ``dunning`` -- the account's dunning state changed (a case opened, moved, classed, paused or closed)
+BALANCE_CAUSES = (*ENTRY_KINDS, "payer_changed", "dunning")
 
 
 class BalanceChanged(AccountSnapshot):
-    cause = fields.String(required=True, validate=validate.OneOf([*ENTRY_KINDS, "payer_changed"]))
+    cause = fields.String(required=True, validate=validate.OneOf(BALANCE_CAUSES))
     entry_id = fields.String(required=True, allow_none=True)
 
 

@@ -243,3 +243,34 @@ class BillRunTooLate(RuleViolation):
     """A month is billed in its own month or the next, never long after (households would owe, and
     be overdue, for months they were never told of)."""
     default_code = "bill_run_too_late"
+
+
+# -- dunning: arrears classes, the dunning log, stewards' tasks (classes, issue 9) ------------
+
+class DunningCaseNotFound(NotFound):
+    default_code = "dunning_case_not_found"
+
+
+class DunningCaseClosed(Conflict):
+    """A closed case (settled, under the threshold) takes no class, action or steward."""
+    default_code = "dunning_case_closed"
+
+
+class PromisedOnRequired(RuleViolation):
+    """Class A (a promise) names the day the household promised to pay by."""
+    default_code = "promised_on_required"
+
+
+class PromiseInThePast(RuleViolation):
+    """A promise is for today or a later day."""
+    default_code = "promise_in_the_past"
+
+
+class PromiseNotExpected(RuleViolation):
+    """Only a promise (class A) carries a promised day or amount."""
+    default_code = "promise_not_expected"
+
+
+class PhotoRequired(RuleViolation):
+    """A door notice (张贴《催费通知单》) is photographed and the photo named (拍照留存)."""
+    default_code = "photo_required"

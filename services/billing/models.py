@@ -637,6 +637,8 @@ class DunningCase(Base):
     pause_reason: Mapped[str | None] = mapped_column(String(400))
     #: the steward following the case (管家; assigned by the CS supervisor), none = the project's stewards
     steward_id: Mapped[str | None] = mapped_column(String(100))
+    #: the steward's display name when assigned (the gateway checks the id is a steward of the project)
+    steward_name: Mapped[str | None] = mapped_column(String(100))
     #: the project's local day the daily sweep last moved this case (once per day)
     swept_on: Mapped[date | None] = mapped_column(Date)
     #: late fee (滞纳金): accrued exactly (no rounding) through ``late_fee_through``; ``late_fee_billed``

@@ -62,6 +62,11 @@ class AccountOut(Schema):
     oldest_due_on = fields.Date(allow_none=True)
     #: when billing last stated the account (its last ``account.balance_changed``)
     as_of = fields.AwareDateTime(allow_none=True)
+    #: the open dunning case's stage and class, paused or not, the late fee accrued and not billed
+    dunning_stage = fields.String(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    dunning_paused = fields.Boolean()
+    late_fee_accrued = Money()
 
 
 class EntryOut(Schema):
@@ -943,3 +948,213 @@ class BillRunOut(Schema):
     started_by = fields.String()
     finished_at = fields.AwareDateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
+
+
+# -- dunning: arrears classes, the dunning log, the stewards' tasks, case views (classes, issue 9) --
+# (domain/arrears_classes.py; the request schemas are paired in tests/test_schema_agreement.py)
+
+from .domain.arrears_classes import ACTION_KINDS, TASK_KINDS, TASK_STATES  # noqa: E402
+from .models import ARREARS_CLASSES, DUNNING_STAGES  # noqa: E402
+
+CASE_STATES = ("open", "closed")
+DUNNING_TEXT = [validate.Length(max=400), v.ONE_LINE]
+_OPT = dict(load_default=None, allow_none=True)
+
+
+class DunningCasesQuery(Schema):
+    project_id = fields.String(**ID)
+    status = fields.String(load_default="open", validate=validate.OneOf(CASE_STATES))
+    stage = fields.String(**_OPT, validate=validate.OneOf(DUNNING_STAGES))
+    arrears_class = fields.String(**_OPT, validate=validate.OneOf(ARREARS_CLASSES))
+    steward = fields.String(**_OPT, validate=validate.Length(min=1, max=100))
+    paused = fields.Boolean(**_OPT)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class DunningCaseRef(Schema):
+    case_id = fields.String(**ID)
+
+
+class ArrearsClassIn(Schema):
+    """欠费分类 after the first call: A (a promise: ``promised_on`` today or later, ``promised_amount``
+    if said), B, C, D, E (no promise)."""
+    case_id = fields.String(**ID)
+    arrears_class = fields.String(required=True, validate=validate.OneOf(ARREARS_CLASSES))
+    promised_on = v.Date(**_OPT)
+    promised_amount = Money(**_OPT, positive=True, exact=True)
+    note = fields.String(load_default="", validate=DUNNING_TEXT)
+
+
+class DunningActionIn(Schema):
+    """One action for the dunning log (欠费催缴记录表): ``outcome`` is staff's one line (never sent to
+    a household); a door notice names its photo; a promise its day (and amount)."""
+    case_id = fields.String(**ID)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTION_KINDS))
+    outcome = fields.String(required=True, validate=[v.Stated(1, 400), v.ONE_LINE])
+    photo_ref = fields.String(**_OPT, validate=[validate.Length(min=1, max=200), v.ONE_LINE])
+    promised_on = v.Date(**_OPT)
+    promised_amount = Money(**_OPT, positive=True, exact=True)
+
+
+class StewardAssignmentIn(Schema):
+    """Cases of the project to a steward (``steward_id``; ``null``: back to the project's stewards).
+    ``steward_name``: the gateway's, from its user (checked: a steward of the project)."""
+    project_id = fields.String(**ID)
+    case_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                           validate=validate.Length(min=1, max=500))
+    steward_id = fields.String(required=True, allow_none=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+    steward_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class DunningTasksQuery(Schema):
+    project_id = fields.String(**ID)
+    steward = fields.String(**_OPT, validate=validate.Length(min=1, max=100))
+    day = v.Date(**_OPT)
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class DunningCaseOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    status = fields.String()
+    stage = fields.String()
+    stage_on = fields.Date(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    class_set_on = fields.Date(allow_none=True)
+    promised_on = fields.Date(allow_none=True)
+    promised_amount = Money(allow_none=True)
+    paused = fields.Boolean()
+    pause_reason = fields.String(allow_none=True)
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    overdue = Money()
+    oldest_due_on = fields.Date(allow_none=True)
+    opened_on = fields.Date()
+    closed_on = fields.Date(allow_none=True)
+    close_reason = fields.String(allow_none=True)
+    late_fee_accrued = Money()
+    late_fee_billed = Money()
+    version = fields.Integer()
+
+
+class DunningCasePageOut(Schema):
+    items = fields.List(fields.Nested(DunningCaseOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class DunningNoticeRowOut(Schema):
+    id = fields.String()
+    stage = fields.String()
+    notice_on = fields.Date()
+    pay_by = fields.Date()
+    overdue = Money()
+    late_fee = Money()
+
+
+class DunningLogRowOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    outcome = fields.String()
+    photo_ref = fields.String(allow_none=True)
+    promised_on = fields.Date(allow_none=True)
+    promised_amount = Money(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    done_on = fields.Date()
+    recorded_at = fields.AwareDateTime()
+    recorded_by = fields.String()
+    recorded_by_name = fields.String()
+
+
+class DunningTaskOut(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    kind = fields.String()
+    due_on = fields.Date()
+    role = fields.String()
+    steward_id = fields.String(allow_none=True)
+    status = fields.String()
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    log_id = fields.String(allow_none=True)
+    # the worklist's: the case's unit, what is overdue, its class and stage, the promised day
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    overdue = Money()
+    arrears_class = fields.String(allow_none=True)
+    stage = fields.String()
+    promised_on = fields.Date(allow_none=True)
+
+
+class DunningInstalmentOut(Schema):
+    seq = fields.Integer()
+    due_on = fields.Date()
+    amount = Money()
+    met_on = fields.Date(allow_none=True)
+
+
+class DunningPlanRowOut(Schema):
+    id = fields.String()
+    status = fields.String()
+    total = Money()
+    agreed_on = fields.Date()
+    agreed_by = fields.String()
+    ended_on = fields.Date(allow_none=True)
+    ended_reason = fields.String(allow_none=True)
+    installments = fields.List(fields.Nested(DunningInstalmentOut))
+
+
+class DunningLegalRowOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    amount = Money()
+    proposed_at = fields.AwareDateTime()
+    proposed_by = fields.String()
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    rejected_at = fields.AwareDateTime(allow_none=True)
+    rejected_by = fields.String(allow_none=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.String(allow_none=True)
+
+
+class DunningCaseDetailOut(DunningCaseOut):
+    notices = fields.List(fields.Nested(DunningNoticeRowOut))
+    log = fields.List(fields.Nested(DunningLogRowOut))
+    tasks = fields.List(fields.Nested(DunningTaskOut))
+    plans = fields.List(fields.Nested(DunningPlanRowOut))
+    legal = fields.List(fields.Nested(DunningLegalRowOut))
+
+
+class DunningActionOut(Schema):
+    """A class set or an action logged: the case after it, the log row, the tasks it completed, and
+    the fee account as it now stands (its dunning state, for the read model)."""
+    case = fields.Nested(DunningCaseOut)
+    entry = fields.Nested(DunningLogRowOut)
+    completed_tasks = fields.List(fields.String())
+    account = fields.Nested(AccountStateOut)
+
+
+class StewardAssignmentOut(Schema):
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    cases = fields.List(fields.Nested(DunningCaseOut))
+
+
+class DunningWorklistOut(Schema):
+    project_id = fields.String()
+    day = fields.Date()
+    steward = fields.String(allow_none=True)
+    tasks = fields.List(fields.Nested(DunningTaskOut))

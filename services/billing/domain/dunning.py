@@ -56,7 +56,12 @@ case can take are notices, calls, visits, door notices and the approved legal st
 setting, action or event for cutting a supply, and ``tests`` assert it stays so.
 
 Companions register on :data:`BEFORE_SWEEP` (plans checked before the ladder moves),
-:data:`AFTER_SWEEP` (the steward's tasks from the classes) and :data:`ON_CLOSE`.
+:data:`AFTER_SWEEP` (the steward's tasks from the classes), :data:`ON_CLOSE` and :data:`ON_PAUSE`.
+
+**The account's dunning state** (stage, class, paused, the late fee accrued and not billed) rides on
+``account.balance_changed`` (cause ``dunning``): published in bulk at the end of the sweep for the
+accounts whose case opened, moved or closed (and whose class a hook changed), and by the classes
+module when a class is set or a case pauses or resumes.
 """
 from __future__ import annotations
 
@@ -97,6 +102,8 @@ BEFORE_SWEEP: list[Callable] = []
 AFTER_SWEEP: list[Callable] = []
 #: fn(work, case) when a case closes (open tasks cancelled)
 ON_CLOSE: list[Callable] = []
+#: fn(work, case) after a case pauses or resumes (``case.paused`` says which): tasks, the snapshot
+ON_PAUSE: list[Callable] = []
 
 
 # -- the ladder's dates (pure) --------------------------------------------------------------------
@@ -343,6 +350,8 @@ def pause(work: Work, case: DunningCase, why: str, reason: str) -> None:
     case.late_fee_through = max(case.late_fee_through or today, today)
     case.version = (case.version or 0) + 1
     add_log(work, case, "paused", outcome=f"{why}: {reason}", on=today)
+    for hook in ON_PAUSE:
+        hook(work, case)
 
 
 def resume(work: Work, case: DunningCase, reason: str) -> None:
@@ -352,6 +361,8 @@ def resume(work: Work, case: DunningCase, reason: str) -> None:
     case.late_fee_through = max(case.late_fee_through or today, today)
     case.version = (case.version or 0) + 1
     add_log(work, case, "resumed", outcome=reason, on=today)
+    for hook in ON_PAUSE:
+        hook(work, case)
 
 
 # -- the payment hook: the ladder stops at once ----------------------------------------------------
@@ -387,6 +398,9 @@ class SweepResult:
     fee_billed: int = 0
     #: the open cases after the sweep: {case id: (account id, stage, class, paused, oldest due date)}
     open_cases: dict = field(default_factory=dict)
+    #: accounts whose dunning state changed (opened, moved, closed; a hook's class change): their
+    #: ``account.balance_changed`` (cause ``dunning``) is published in bulk at the end of the sweep
+    restate: set = field(default_factory=set)
 
 
 def sweep(work: Work, project: Project, today: date | None = None) -> SweepResult:
@@ -408,6 +422,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
         if a is None or a.overdue < threshold:
             close_case(work, case, today, "settled" if a is None else "under_threshold")
             result.closed.append(case.id)
+            result.restate.add(aid)
             del cases[aid]
 
     # opened
@@ -416,6 +431,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
     if rows:
         session.execute(insert(DunningCase), rows)
         result.opened = [r["id"] for r in rows]
+        result.restate.update(r["account_id"] for r in rows)
         for case in session.scalars(select(DunningCase).where(DunningCase.id.in_(result.opened))):
             cases[case.account_id] = case
 
@@ -430,6 +446,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
         update = dict(step.values, id=case.id, version=(case.version or 0) + 1)
         if step.notice:
             result.moved[case.id] = step.values["stage"]
+            result.restate.add(aid)
             late = unbilled_fee(case, step.fee_added)
             n = {"id": str(uuid.uuid4()), "group_id": case.group_id, "project_id": case.project_id,
                  "case_id": case.id, "account_id": aid, "stage": step.notice, "notice_on": today,
@@ -439,6 +456,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
             payloads.append((notice_payload(n, case, a, values), case.group_id, case.project_id))
         elif step.values["stage"] != case.stage:
             result.moved[case.id] = step.values["stage"]
+            result.restate.add(aid)
             logs.append(_log_row(work, case, "stage", today, outcome=step.values["stage"]))
         updates.append(update)
     _write(work, updates, notices, logs, payloads)
@@ -459,6 +477,8 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
                          for c in cases.values()}
     for hook in AFTER_SWEEP:
         hook(work, project, today, result)
+    from .accounts import publish_dunning_states
+    publish_dunning_states(work, result.restate)
     log.info("dunning sweep %s %s: %d open, %d opened, %d closed, %d notices, %d late-fee bills",
              project.id, today, len(result.open_cases), len(result.opened), len(result.closed),
              result.notices, result.fee_billed)

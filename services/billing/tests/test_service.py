@@ -121,6 +121,8 @@ def test_archive_events_open_the_account(billing, rpc, amqp_uri):
         # the arrears summary (queries): nothing owed, no credit, no deposit, no bill
         "usage": "residential", "receivable": "0.00", "credit": "0.00", "deposits_held": "0.00",
         "open_bills": 0, "oldest_due_on": None,
+        # no dunning case (classes, issue 9)
+        "dunning_stage": None, "arrears_class": None, "dunning_paused": False, "late_fee_accrued": "0.00",
         "as_of": account["as_of"]}                                  # when the payer_changed was stated
     assert account["as_of"] is not None
     assert rpc.call(SYSTEM, "billing", "list_entries", "u1") == []
