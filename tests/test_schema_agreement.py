@@ -70,6 +70,18 @@ FORWARDED = {
     gw.MoveInQuoteQuery: (billing.MoveInQuoteQuery, {"unit_id"}),
     gw.OneOffChargeIn: (billing.OneOffChargeIn, set()),
     gw.BillRunIn: (billing.BillRunIn, set()),
+    # -- hardship helper: disputes, installment plans, legal proposals --
+    gw.DisputeIn: (billing.DisputeIn, {"bill_id"}),
+    gw.DisputeResolveIn: (billing.DisputeResolveIn, {"dispute_id"}),
+    gw.DisputeQuery: (billing.DisputeQuery, {"project_id"}),
+    gw.InstalmentIn: (billing.InstalmentIn, set()),
+    gw.InstallmentPlanIn: (billing.InstallmentPlanIn, {"case_id"}),
+    gw.PlanCancelIn: (billing.PlanCancelIn, {"plan_id"}),
+    gw.PlanQuery: (billing.PlanQuery, {"project_id"}),
+    gw.LegalProposalIn: (billing.LegalProposalIn, {"case_id"}),
+    gw.LegalStepIn: (billing.LegalStepIn, {"proposal_id"}),
+    gw.LegalDoneIn: (billing.LegalDoneIn, {"proposal_id"}),
+    gw.LegalQuery: (billing.LegalQuery, {"project_id"}),
 }
 
 
@@ -142,6 +154,14 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.DepositIn, {"method": "cash", "amount": "-1.00"}),
     (gw.RefundIn, {"kind": "overpayment", "amount": "1.00", "method": "cash", "reason": "  "}),
     (gw.BillCreditIn, {"amount": "1.00", "reason": ""}),
+    (gw.DisputeIn, {"reason": " "}),
+    (gw.DisputeResolveIn, {"outcome": "withdraw", "resolution": "核实无误"}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": []}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": [{"due_on": "2026-02-30", "amount": "1.00"}]}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": [{"due_on": "2026-02-25", "amount": "0.00"}]}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": [{"due_on": "2026-02-25", "amount": "1.00"}] * 25}),
+    (gw.LegalProposalIn, {"kind": "cut_water", "reason": "拒缴"}),
+    (gw.LegalDoneIn, {"document_ref": "律函\n001"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
