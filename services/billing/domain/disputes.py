@@ -97,8 +97,10 @@ def on_open(work: Work, project, today, cases: list[DunningCase]) -> None:
     paused (one query for all of them)."""
     if not cases:
         return
-    disputed = set(work.session.scalars(select(BillDispute.account_id).where(
-        BillDispute.account_id.in_([c.account_id for c in cases]), BillDispute.status == OPEN)))
+    ids, disputed = [c.account_id for c in cases], set()
+    for i in range(0, len(ids), 1000):
+        disputed.update(work.session.scalars(select(BillDispute.account_id).where(
+            BillDispute.account_id.in_(ids[i:i + 1000]), BillDispute.status == OPEN)))
     for case in cases:
         if case.account_id in disputed:
             reconsider(work, case, "")
