@@ -2136,3 +2136,158 @@ class DunningWorklistOut(Out):
     day = Day()
     steward = fields.String(allow_none=True)
     tasks = fields.List(fields.Nested(DunningTaskOut))
+
+# -- disputes, installment plans, legal proposals (billing; hardship helper, issue 9) ------------
+
+DISPUTE_STATES = ("open", "upheld", "rejected")
+PLAN_STATES = ("active", "completed", "broken", "cancelled")
+LEGAL_KINDS = ("lawyer_letter", "litigation")
+LEGAL_STATES = ("proposed", "reviewed", "approved", "rejected", "withdrawn", "sent", "filed")
+MAX_INSTALMENTS = 24
+_HARDSHIP_REASON = dict(required=True, validate=v.Stated(2, 300))
+
+
+class DisputeIn(Schema):
+    """账单异议: why the household disputes the bill."""
+    reason = fields.String(**_HARDSHIP_REASON)
+
+
+class DisputeResolveIn(Schema):
+    """``uphold`` (the bill is wrong: correct it first with discount / write-off / reverse) or
+    ``reject`` (the bill stands: the ladder resumes), with what was found."""
+    outcome = fields.String(required=True, validate=validate.OneOf(("uphold", "reject")))
+    resolution = fields.String(**_HARDSHIP_REASON)
+
+
+class DisputeQuery(Schema):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DISPUTE_STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class InstalmentIn(Schema):
+    due_on = v.Date(required=True)
+    amount = _amount(required=True, positive=True, exact=True)
+
+
+class InstallmentPlanIn(Schema):
+    """分期缴费协议: 1-24 instalments due on strictly increasing dates from today on, summing to what
+    the case has overdue now."""
+    instalments = fields.List(fields.Nested(InstalmentIn), required=True,
+                              validate=validate.Length(min=1, max=MAX_INSTALMENTS))
+    reason = fields.String(**_HARDSHIP_REASON)
+
+
+class PlanCancelIn(Schema):
+    reason = fields.String(**_HARDSHIP_REASON)
+
+
+class PlanQuery(Schema):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PLAN_STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class LegalProposalIn(Schema):
+    """律师函 (``lawyer_letter``) or 诉讼 (``litigation``: after a lawyer letter was sent)."""
+    kind = fields.String(required=True, validate=validate.OneOf(LEGAL_KINDS))
+    reason = fields.String(**_HARDSHIP_REASON)
+
+
+class LegalStepIn(Schema):
+    """``note``: optional when reviewing, approving, withdrawing; required when rejecting (why)."""
+    note = fields.String(load_default="", validate=[validate.Length(max=300), v.ONE_LINE])
+
+
+class LegalDoneIn(Schema):
+    """The reference of the letter sent or of the suit filed (letter number, court case number)."""
+    document_ref = fields.String(required=True, validate=[v.Stated(1, 200), v.ONE_LINE])
+
+
+class LegalQuery(Schema):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEGAL_STATES))
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEGAL_KINDS))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class BillDisputeOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    bill_id = fields.String()
+    bill_number = fields.String()
+    bill_due_on = fields.String()
+    bill_open = Amount()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    reason = fields.String()
+    status = fields.String(metadata={"description": "open | upheld | rejected"})
+    opened_at = DT()
+    opened_by = fields.String()
+    resolved_at = DT(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    case_id = fields.String(allow_none=True, metadata={"description": "the account's open dunning case"})
+    case_paused = fields.String(allow_none=True, metadata={"description": "why the case waits: dispute | plan"})
+
+
+class InstalmentOut(Out):
+    seq = fields.Integer()
+    due_on = fields.String()
+    amount = Amount()
+    met_on = fields.String(allow_none=True, metadata={"description": "the day the money covering it was received"})
+
+
+class InstallmentPlanOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    status = fields.String(metadata={"description": "active | completed | broken | cancelled"})
+    total = Amount()
+    received = Amount(metadata={"description": "payments since the plan was agreed, net of reversals"})
+    reason = fields.String()
+    agreed_on = fields.String()
+    agreed_at = DT()
+    agreed_by = fields.String()
+    ended_on = fields.String(allow_none=True)
+    ended_reason = fields.String(allow_none=True)
+    instalments = fields.List(fields.Nested(InstalmentOut))
+
+
+class LegalStepOut(Out):
+    kind = fields.String()
+    at = DT()
+    by = fields.String()
+    by_name = fields.String()
+    outcome = fields.String()
+
+
+class LegalProposalOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    kind = fields.String(metadata={"description": "lawyer_letter | litigation"})
+    status = fields.String(metadata={"description": "proposed | reviewed | approved | rejected | withdrawn | "
+                                                    "sent | filed"})
+    amount = Amount(metadata={"description": "what the case had overdue when proposed"})
+    reason = fields.String()
+    proposed_at = DT()
+    proposed_by = fields.String()
+    reviewed_at = DT(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    approved_at = DT(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    rejected_at = DT(allow_none=True)
+    rejected_by = fields.String(allow_none=True)
+    decided_note = fields.String(allow_none=True)
+    done_at = DT(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    document_ref = fields.String(allow_none=True)
+    steps = fields.List(fields.Nested(LegalStepOut))

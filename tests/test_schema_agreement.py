@@ -76,6 +76,18 @@ FORWARDED = {
     gw.DunningActionIn: (billing.DunningActionIn, {"case_id"}),
     gw.StewardAssignmentIn: (billing.StewardAssignmentIn, {"project_id", "steward_name"}),
     gw.DunningTasksQuery: (billing.DunningTasksQuery, {"project_id"}),
+    # -- hardship helper: disputes, installment plans, legal proposals --
+    gw.DisputeIn: (billing.DisputeIn, {"bill_id"}),
+    gw.DisputeResolveIn: (billing.DisputeResolveIn, {"dispute_id"}),
+    gw.DisputeQuery: (billing.DisputeQuery, {"project_id"}),
+    gw.InstalmentIn: (billing.InstalmentIn, set()),
+    gw.InstallmentPlanIn: (billing.InstallmentPlanIn, {"case_id"}),
+    gw.PlanCancelIn: (billing.PlanCancelIn, {"plan_id"}),
+    gw.PlanQuery: (billing.PlanQuery, {"project_id"}),
+    gw.LegalProposalIn: (billing.LegalProposalIn, {"case_id"}),
+    gw.LegalStepIn: (billing.LegalStepIn, {"proposal_id"}),
+    gw.LegalDoneIn: (billing.LegalDoneIn, {"proposal_id"}),
+    gw.LegalQuery: (billing.LegalQuery, {"project_id"}),
 }
 
 
@@ -156,6 +168,14 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.DunningActionIn, {"kind": "call", "outcome": " "}),
     (gw.StewardAssignmentIn, {"case_ids": [], "steward_id": "s1"}),
     (gw.StewardAssignmentIn, {"case_ids": ["c1"]}),
+    (gw.DisputeIn, {"reason": " "}),
+    (gw.DisputeResolveIn, {"outcome": "withdraw", "resolution": "核实无误"}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": []}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": [{"due_on": "2026-02-30", "amount": "1.00"}]}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": [{"due_on": "2026-02-25", "amount": "0.00"}]}),
+    (gw.InstallmentPlanIn, {"reason": "分期", "instalments": [{"due_on": "2026-02-25", "amount": "1.00"}] * 25}),
+    (gw.LegalProposalIn, {"kind": "cut_water", "reason": "拒缴"}),
+    (gw.LegalDoneIn, {"document_ref": "律函\n001"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]

@@ -33,7 +33,9 @@ DUNNING = {
 
 def test_every_dunning_route_states_its_roles_and_every_write_takes_a_key():
     paths = build_document()["paths"]
-    specs = {(spec.method, spec.path): spec for spec in ROUTES if "/dunning/" in spec.path}
+    # (a case's installment plans and legal proposals are the hardship routes': test_hardship_routes.py)
+    specs = {(spec.method, spec.path): spec for spec in ROUTES if "/dunning/" in spec.path
+             and not spec.path.endswith(("/installment-plans", "/legal-proposals"))}
     assert set(specs) == set(DUNNING)
     for (method, path), who in DUNNING.items():
         operation = paths[path][method.lower()]

@@ -245,14 +245,17 @@ class BillRunTooLate(RuleViolation):
     default_code = "bill_run_too_late"
 
 
-# -- dunning: arrears classes, the dunning log, stewards' tasks (classes, issue 9) ------------
+# -- dunning: cases, arrears classes, the dunning log, stewards' tasks, disputes, installment
+# -- plans, legal proposals (issue 9) ----------------------------------------------------------
 
 class DunningCaseNotFound(NotFound):
+    """No dunning case (催缴案件) with that id the caller may see."""
     default_code = "dunning_case_not_found"
 
 
 class DunningCaseClosed(Conflict):
-    """A closed case (settled, under the threshold) takes no class, action or steward."""
+    """A closed case (settled, under the threshold) takes no class, action, steward, plan or legal
+    step."""
     default_code = "dunning_case_closed"
 
 
@@ -274,3 +277,82 @@ class PromiseNotExpected(RuleViolation):
 class PhotoRequired(RuleViolation):
     """A door notice (张贴《催费通知单》) is photographed and the photo named (拍照留存)."""
     default_code = "photo_required"
+
+
+class DisputeNotFound(NotFound):
+    default_code = "dispute_not_found"
+
+
+class DisputeExists(Conflict):
+    """One open dispute (账单异议) per bill."""
+    default_code = "dispute_exists"
+
+
+class DisputeTransitionNotAllowed(Conflict):
+    """The step is not in the dispute's transition table (``domain/disputes.py``)."""
+    default_code = "transition_not_allowed"
+
+
+class BillNotCorrected(Conflict):
+    """A dispute is upheld once the bill has been corrected (a discount, write-off or reversal of it
+    since the dispute was opened), so the ladder resumes on the right figure."""
+    default_code = "bill_not_corrected"
+
+
+class InstallmentPlanNotFound(NotFound):
+    default_code = "installment_plan_not_found"
+
+
+class InstallmentPlanExists(Conflict):
+    """One active installment plan (分期缴费协议) per account."""
+    default_code = "installment_plan_exists"
+
+
+class InvalidSchedule(RuleViolation):
+    """Instalments are due on strictly increasing dates from today on."""
+    default_code = "invalid_schedule"
+
+
+class PlanTotalMismatch(RuleViolation):
+    """The instalments sum to what the case has overdue now (the message names the figure)."""
+    default_code = "plan_total_mismatch"
+
+
+class PlanTransitionNotAllowed(Conflict):
+    """The step is not in the plan's transition table (``domain/installments.py``)."""
+    default_code = "transition_not_allowed"
+
+
+class LegalProposalNotFound(NotFound):
+    default_code = "legal_proposal_not_found"
+
+
+class LegalProposalExists(Conflict):
+    """One pending proposal of a kind per case (proposed, reviewed or approved, not yet done)."""
+    default_code = "legal_proposal_exists"
+
+
+class LegalTransitionNotAllowed(Conflict):
+    """The step is not in the legal proposal's transition table (``domain/legal.py``)."""
+    default_code = "transition_not_allowed"
+
+
+class ApprovalsMissing(Conflict):
+    """A lawyer letter is sent and a suit filed only after the CS department's review and the
+    general manager's approval (the message names what is missing)."""
+    default_code = "approvals_missing"
+
+
+class LegalKindMismatch(RuleViolation):
+    """A lawyer letter is sent, a suit is filed: not the other way round."""
+    default_code = "legal_kind_mismatch"
+
+
+class LawyerLetterNotSent(RuleViolation):
+    """Litigation is proposed only after a lawyer letter was sent for the same case."""
+    default_code = "lawyer_letter_not_sent"
+
+
+class ProposerOnly(Forbidden):
+    """Only who proposed may withdraw a proposal."""
+    default_code = "proposer_only"

@@ -1158,3 +1158,175 @@ class DunningWorklistOut(Schema):
     day = fields.Date()
     steward = fields.String(allow_none=True)
     tasks = fields.List(fields.Nested(DunningTaskOut))
+
+# -- disputes, installment plans, legal proposals (hardship helper, issue 9) -------------------
+
+DISPUTE_STATES = ("open", "upheld", "rejected")
+DISPUTE_ACTIONS = ("uphold", "reject")
+PLAN_STATES = ("active", "completed", "broken", "cancelled")
+LEGAL_KINDS = ("lawyer_letter", "litigation")
+LEGAL_STATES = ("proposed", "reviewed", "approved", "rejected", "withdrawn", "sent", "filed")
+MAX_INSTALMENTS = 24
+HARDSHIP_REASON = dict(required=True, validate=v.Stated(2, 300))
+
+
+class DisputeIn(Schema):
+    """账单异议: the household disputes the bill, saying why."""
+    bill_id = fields.String(**ID)
+    reason = fields.String(**HARDSHIP_REASON)
+
+
+class DisputeResolveIn(Schema):
+    """``uphold`` (the bill is wrong and has been corrected) or ``reject`` (the bill stands), with
+    what was found."""
+    dispute_id = fields.String(**ID)
+    outcome = fields.String(required=True, validate=validate.OneOf(DISPUTE_ACTIONS))
+    resolution = fields.String(**HARDSHIP_REASON)
+
+
+class DisputeQuery(Schema):
+    project_id = fields.String(**ID)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DISPUTE_STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class InstalmentIn(Schema):
+    due_on = v.Date(required=True)
+    amount = Money(required=True, positive=True, exact=True)
+
+
+class InstallmentPlanIn(Schema):
+    """分期缴费协议 agreed with the household: 1-24 instalments summing to what the case has overdue."""
+    case_id = fields.String(**ID)
+    instalments = fields.List(fields.Nested(InstalmentIn), required=True,
+                              validate=validate.Length(min=1, max=MAX_INSTALMENTS))
+    reason = fields.String(**HARDSHIP_REASON)
+
+
+class PlanRef(Schema):
+    plan_id = fields.String(**ID)
+
+
+class PlanCancelIn(Schema):
+    plan_id = fields.String(**ID)
+    reason = fields.String(**HARDSHIP_REASON)
+
+
+class PlanQuery(Schema):
+    project_id = fields.String(**ID)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PLAN_STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class LegalProposalIn(Schema):
+    """律师函 (``lawyer_letter``) or 诉讼 (``litigation``) proposed for the case, with why."""
+    case_id = fields.String(**ID)
+    kind = fields.String(required=True, validate=validate.OneOf(LEGAL_KINDS))
+    reason = fields.String(**HARDSHIP_REASON)
+
+
+class LegalStepIn(Schema):
+    """review, approve, withdraw (``note`` optional), reject (``note`` says why: required)."""
+    proposal_id = fields.String(**ID)
+    note = fields.String(load_default="", validate=[validate.Length(max=300), v.ONE_LINE])
+
+
+class LegalDoneIn(Schema):
+    """The lawyer letter sent or the suit filed: the document's reference (letter or case number)."""
+    proposal_id = fields.String(**ID)
+    document_ref = fields.String(required=True, validate=[v.Stated(1, 200), v.ONE_LINE])
+
+
+class LegalProposalRef(Schema):
+    proposal_id = fields.String(**ID)
+
+
+class LegalQuery(Schema):
+    project_id = fields.String(**ID)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEGAL_STATES))
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEGAL_KINDS))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class BillDisputeOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    bill_id = fields.String()
+    bill_number = fields.String()
+    bill_due_on = fields.Date()
+    bill_open = Money()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    reason = fields.String()
+    status = fields.String()
+    opened_at = fields.AwareDateTime()
+    opened_by = fields.String()
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    case_id = fields.String(allow_none=True)
+    case_paused = fields.String(allow_none=True)
+
+
+class InstalmentOut(Schema):
+    seq = fields.Integer()
+    due_on = fields.Date()
+    amount = Money()
+    met_on = fields.Date(allow_none=True)
+
+
+class InstallmentPlanOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    status = fields.String()
+    total = Money()
+    received = Money()
+    reason = fields.String()
+    agreed_on = fields.Date()
+    agreed_at = fields.AwareDateTime()
+    agreed_by = fields.String()
+    ended_on = fields.Date(allow_none=True)
+    ended_reason = fields.String(allow_none=True)
+    instalments = fields.List(fields.Nested(InstalmentOut))
+
+
+class LegalStepOut(Schema):
+    kind = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.String()
+    by_name = fields.String()
+    outcome = fields.String()
+
+
+class LegalProposalOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    amount = Money()
+    reason = fields.String()
+    proposed_at = fields.AwareDateTime()
+    proposed_by = fields.String()
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    rejected_at = fields.AwareDateTime(allow_none=True)
+    rejected_by = fields.String(allow_none=True)
+    decided_note = fields.String(allow_none=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    document_ref = fields.String(allow_none=True)
+    steps = fields.List(fields.Nested(LegalStepOut))

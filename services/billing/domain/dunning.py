@@ -56,7 +56,8 @@ case can take are notices, calls, visits, door notices and the approved legal st
 setting, action or event for cutting a supply, and ``tests`` assert it stays so.
 
 Companions register on :data:`BEFORE_SWEEP` (plans checked before the ladder moves),
-:data:`AFTER_SWEEP` (the steward's tasks from the classes), :data:`ON_CLOSE` and :data:`ON_PAUSE`.
+:data:`AFTER_SWEEP` (the steward's tasks from the classes), :data:`ON_OPEN` (a disputed account's
+new case opens paused), :data:`ON_CLOSE` and :data:`ON_PAUSE`.
 
 **The account's dunning state** (stage, class, paused, the late fee accrued and not billed) rides on
 ``account.balance_changed`` (cause ``dunning``): published in bulk at the end of the sweep for the
@@ -104,6 +105,9 @@ AFTER_SWEEP: list[Callable] = []
 ON_CLOSE: list[Callable] = []
 #: fn(work, case) after a case pauses or resumes (``case.paused`` says which): tasks, the snapshot
 ON_PAUSE: list[Callable] = []
+#: fn(work, project, today, cases) when the sweep opens cases, before they move (a disputed
+#: account's case opens paused)
+ON_OPEN: list[Callable] = []
 
 
 # -- the ladder's dates (pure) --------------------------------------------------------------------
@@ -432,8 +436,11 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
         session.execute(insert(DunningCase), rows)
         result.opened = [r["id"] for r in rows]
         result.restate.update(r["account_id"] for r in rows)
-        for case in session.scalars(select(DunningCase).where(DunningCase.id.in_(result.opened))):
+        opened = list(session.scalars(select(DunningCase).where(DunningCase.id.in_(result.opened))))
+        for case in opened:
             cases[case.account_id] = case
+        for hook in ON_OPEN:
+            hook(work, project, today, opened)
 
     # moved
     updates, notices, logs, payloads = [], [], [], []
@@ -529,6 +536,8 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
             session.add(case)
             session.flush()
             result.opened.append(case.id)
+            for hook in ON_OPEN:
+                hook(work, project, today, [case])
         if case.paused or case.swept_on == today:
             continue
         step = advance(values, case, a, today)
