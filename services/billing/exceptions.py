@@ -243,3 +243,20 @@ class BillRunTooLate(RuleViolation):
     """A month is billed in its own month or the next, never long after (households would owe, and
     be overdue, for months they were never told of)."""
     default_code = "bill_run_too_late"
+
+
+# -- reports helper (issue 9): the arrears ledger, collection rate, dunning reports -------------
+
+class DayInFuture(RuleViolation):
+    """A report of a day after the site's today (HTTP 422): the books of tomorrow are not written."""
+    default_code = "day_in_future"
+
+
+class MonthInFuture(RuleViolation):
+    """A collection rate of a month not begun at the site (HTTP 422)."""
+    default_code = "month_in_future"
+
+
+class ReportRangeTooLong(InvalidInput):
+    """A trend of months ends before it starts, or is longer than the reports allow (HTTP 400)."""
+    default_code = "invalid_month_range"
