@@ -5,7 +5,7 @@ what the service would take."""
 from __future__ import annotations
 
 import pytest
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 from gateway import schemas as gw
 from kernel import validators
@@ -70,6 +70,10 @@ FORWARDED = {
     gw.MoveInQuoteQuery: (billing.MoveInQuoteQuery, {"unit_id"}),
     gw.OneOffChargeIn: (billing.OneOffChargeIn, set()),
     gw.BillRunIn: (billing.BillRunIn, set()),
+    # -- reports helper (issue 9): the arrears ledger, collection rate, dunning reports --
+    gw.ArrearsLedgerQuery: (billing.ArrearsLedgerQuery, {"project_id"}),
+    gw.CollectionRateQuery: (billing.CollectionRateQuery, {"project_id"}),
+    gw.DunningReportDayQuery: (billing.DunningReportDayQuery, {"project_id"}),
 }
 
 
@@ -142,6 +146,10 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.DepositIn, {"method": "cash", "amount": "-1.00"}),
     (gw.RefundIn, {"kind": "overpayment", "amount": "1.00", "method": "cash", "reason": "  "}),
     (gw.BillCreditIn, {"amount": "1.00", "reason": ""}),
+    (gw.ArrearsLedgerQuery, {"on": "2026-02-30"}),
+    (gw.CollectionRateQuery, {"month": "2026-13"}),
+    (gw.CollectionRateQuery, {}),
+    (gw.DunningReportDayQuery, {"day": "24/11/2026"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -263,3 +271,22 @@ def test_the_gateway_knows_billing_s_payment_words():
     assert set(gw.RefundOut().fields) == set(billing.RefundOut().fields)
     assert set(gw.ReceiptOut().fields) == set(billing.ReceiptOut().fields)
     assert set(gw.PaymentAccountOut().fields) - {"building_area"} <= set(billing.AccountStateOut().fields)
+
+
+# -- reports helper (issue 9) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("ours, theirs", [
+    (gw.ArrearsLedgerOut, billing.ArrearsLedgerOut), (gw.CollectionRateOut, billing.CollectionRateOut),
+    (gw.DailyDunningReportOut, billing.DailyDunningReportOut),
+    (gw.WeeklyDunningSummaryOut, billing.WeeklyDunningSummaryOut), (gw.DepositsHeldOut, billing.DepositsHeldOut)],
+    ids=lambda s: s.__name__)
+def test_the_gateway_passes_on_every_figure_of_the_dunning_reports(ours, theirs):
+    assert _names(ours) == _names(theirs)
+
+
+def test_the_gateway_s_trend_is_as_long_as_billing_s():
+    from services.billing.domain import arrears_reports
+    assert gw.REPORT_MAX_MONTHS == arrears_reports.MAX_MONTHS
+    gw.CollectionRateQuery().load({"from": "2024-12", "to": "2026-11"})
+    with pytest.raises(ValidationError):
+        gw.CollectionRateQuery().load({"from": "2024-11", "to": "2026-11"})

@@ -967,12 +967,12 @@ class CollectionRateQuery(ProjectQuery):
         v.check_months(data, "month", "month_from", "month_to", max_months=MAX_MONTHS)
 
 
-class DunningDayQuery(ProjectQuery):
+class DunningReportDayQuery(ProjectQuery):
     """The daily report's day, or a day of the weekly summary's ISO week (default the site's today)."""
     day = v.Date(load_default=None, allow_none=True)
 
 
-class LedgerTotalsOut(Schema):
+class ArrearsLedgerTotalsOut(Schema):
     accounts = fields.Integer()
     overdue = Money()
     aged_0_30 = Money()
@@ -981,12 +981,12 @@ class LedgerTotalsOut(Schema):
     aged_over_365 = Money()
 
 
-class LedgerClassOut(LedgerTotalsOut):
+class ArrearsLedgerClassOut(ArrearsLedgerTotalsOut):
     #: A-E, or unclassified (no case, or no class set)
     arrears_class = fields.String()
 
 
-class LedgerRowOut(Schema):
+class ArrearsLedgerRowOut(Schema):
     account_id = fields.String()
     unit_id = fields.String()
     unit_label = fields.String()
@@ -1017,12 +1017,12 @@ class ArrearsLedgerOut(Schema):
     on = fields.Date()
     today = fields.Boolean()
     accounts = fields.Integer()
-    rows = fields.List(fields.Nested(LedgerRowOut))
-    totals = fields.Nested(LedgerTotalsOut)
-    by_class = fields.List(fields.Nested(LedgerClassOut))
+    rows = fields.List(fields.Nested(ArrearsLedgerRowOut))
+    totals = fields.Nested(ArrearsLedgerTotalsOut)
+    by_class = fields.List(fields.Nested(ArrearsLedgerClassOut))
 
 
-RATE = dict(as_string=True, places=2, allow_none=True)
+REPORT_RATE = dict(as_string=True, places=2, allow_none=True)
 
 
 class CurrentRateOut(Schema):
@@ -1036,7 +1036,7 @@ class CurrentRateOut(Schema):
     discounted = Money()
     written_off = Money()
     outstanding = Money()
-    rate_percent = fields.Decimal(**RATE)
+    rate_percent = fields.Decimal(**REPORT_RATE)
 
 
 class ArrearsRateOut(Schema):
@@ -1047,7 +1047,7 @@ class ArrearsRateOut(Schema):
     discounted = Money()
     written_off = Money()
     outstanding = Money()
-    rate_percent = fields.Decimal(**RATE)
+    rate_percent = fields.Decimal(**REPORT_RATE)
 
 
 class LateFeeRateOut(Schema):
@@ -1077,12 +1077,12 @@ class CollectionRateOut(Schema):
     months = fields.List(fields.Nested(MonthRateOut))
 
 
-class KindCountOut(Schema):
+class DunningKindCountOut(Schema):
     kind = fields.String()
     count = fields.Integer()
 
 
-class StageCountOut(Schema):
+class DunningStageCountOut(Schema):
     stage = fields.String()
     count = fields.Integer()
 
@@ -1094,11 +1094,11 @@ class StewardFiguresOut(Schema):
     tasks_open = fields.Integer()
     tasks_overdue = fields.Integer()
     actions_total = fields.Integer()
-    actions = fields.List(fields.Nested(KindCountOut))
+    actions = fields.List(fields.Nested(DunningKindCountOut))
     promises = fields.Integer()
     promised_amount = Money()
     notices_total = fields.Integer()
-    notices = fields.List(fields.Nested(StageCountOut))
+    notices = fields.List(fields.Nested(DunningStageCountOut))
     collected = Money()
 
 
@@ -1117,7 +1117,7 @@ class DailyDunningReportOut(Schema):
     totals = fields.Nested(StewardFiguresOut)
 
 
-class ReasonCountOut(Schema):
+class DunningReasonCountOut(Schema):
     reason = fields.String(allow_none=True)
     count = fields.Integer()
 
@@ -1126,10 +1126,10 @@ class WeekCasesOut(Schema):
     opened = fields.Integer()
     closed = fields.Integer()
     open_at_end = fields.Integer()
-    closed_by_reason = fields.List(fields.Nested(ReasonCountOut))
+    closed_by_reason = fields.List(fields.Nested(DunningReasonCountOut))
 
 
-class ClassCountOut(Schema):
+class DunningClassCountOut(Schema):
     arrears_class = fields.String()
     cases = fields.Integer()
 
@@ -1140,7 +1140,7 @@ class WeekPlansOut(Schema):
     completed = fields.Integer()
 
 
-class StatusCountOut(Schema):
+class DunningStatusCountOut(Schema):
     status = fields.String()
     count = fields.Integer()
 
@@ -1151,7 +1151,7 @@ class WeekLegalOut(Schema):
     approved = fields.Integer()
     rejected = fields.Integer()
     done = fields.Integer()
-    by_status = fields.List(fields.Nested(StatusCountOut))
+    by_status = fields.List(fields.Nested(DunningStatusCountOut))
 
 
 class WeekCollectionOut(Schema):
@@ -1170,13 +1170,13 @@ class WeeklyDunningSummaryOut(Schema):
     week_end = fields.Date()
     complete = fields.Boolean()
     cases = fields.Nested(WeekCasesOut)
-    notices = fields.List(fields.Nested(StageCountOut))
+    notices = fields.List(fields.Nested(DunningStageCountOut))
     notices_total = fields.Integer()
-    actions = fields.List(fields.Nested(KindCountOut))
+    actions = fields.List(fields.Nested(DunningKindCountOut))
     actions_total = fields.Integer()
     promises = fields.Integer()
     collected_on_case_accounts = Money()
-    classes_at_end = fields.List(fields.Nested(ClassCountOut))
+    classes_at_end = fields.List(fields.Nested(DunningClassCountOut))
     plans = fields.Nested(WeekPlansOut)
     legal = fields.Nested(WeekLegalOut)
     collection = fields.Nested(WeekCollectionOut)

@@ -235,13 +235,6 @@ def stages_and_classes_on(session, cases, day: date) -> dict[str, tuple[str, str
 
 # -- 欠费台账 the arrears ledger ---------------------------------------------------------------------
 
-def _bucket_of(days: int) -> str:
-    for name, most in BUCKETS:
-        if most is None or days <= most:
-            return name
-    raise AssertionError(days)
-
-
 def arrears_ledger(work: Work, project_id: str, on: date | None = None) -> dict:
     """欠费台账 of the day ``on`` (see the module)."""
     project = _project(work, project_id)

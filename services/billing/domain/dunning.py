@@ -422,7 +422,10 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
             continue
         a = arrears[aid]
         step = advance(values, case, a, today)
-        update = dict(step.values, id=case.id, version=(case.version or 0) + 1)
+        # every row of one bulk UPDATE names the same columns (kernel.db.update_many reads the first
+        # row's): a case whose stage or fee did not move keeps its own values
+        update = {"stage": case.stage, "stage_on": case.stage_on, "late_fee_accrued": case.late_fee_accrued,
+                  **step.values, "id": case.id, "version": (case.version or 0) + 1}
         if step.notice:
             result.moved[case.id] = step.values["stage"]
             late = unbilled_fee(case, step.fee_added)

@@ -28,13 +28,13 @@ class ArrearsReportRpcs:
 
     @rpc
     def dunning_daily_report(self, project_id, day=None):
-        q = schemas.DunningDayQuery().load({"project_id": project_id, "day": day})
+        q = schemas.DunningReportDayQuery().load({"project_id": project_id, "day": day})
         return schemas.DailyDunningReportOut().dump(arrears_reports.daily_report(self.work(), q["project_id"],
                                                                                  q["day"]))
 
     @rpc
     def dunning_weekly_summary(self, project_id, day=None):
-        q = schemas.DunningDayQuery().load({"project_id": project_id, "day": day})
+        q = schemas.DunningReportDayQuery().load({"project_id": project_id, "day": day})
         return schemas.WeeklyDunningSummaryOut().dump(arrears_reports.weekly_summary(self.work(), q["project_id"],
                                                                                      q["day"]))
 
