@@ -2291,3 +2291,269 @@ class LegalProposalOut(Out):
     done_by = fields.String(allow_none=True)
     document_ref = fields.String(allow_none=True)
     steps = fields.List(fields.Nested(LegalStepOut))
+
+# -- reports helper (issue 9): the arrears ledger, collection rate, dunning reports, deposits held --
+# (gateway/routes/arrears.py; billing's twins in services/billing/schemas.py "reports helper")
+
+REPORT_MAX_MONTHS = 24
+
+
+def Rate(**kw):
+    kw["metadata"] = {"pattern": r"^\d+\.\d{2}$", "description": "percent, 2 places; null when nothing was due",
+                      **kw.get("metadata", {})}
+    return fields.String(allow_none=True, **kw)
+
+
+class ArrearsLedgerQuery(Schema):
+    on = v.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day (YYYY-MM-DD), today at the site or before; default today"})
+
+
+class CollectionRateQuery(Schema):
+    month = fields.String(load_default=None, allow_none=True, validate=v.MONTH,
+                          metadata={"description": "one month (YYYY-MM), begun at the site"})
+    month_from = fields.String(load_default=None, allow_none=True, validate=v.MONTH, data_key="from",
+                               metadata={"description": "a trend's first month (YYYY-MM), with to"})
+    month_to = fields.String(load_default=None, allow_none=True, validate=v.MONTH, data_key="to",
+                             metadata={"description": f"a trend's last month, at most {REPORT_MAX_MONTHS} months"})
+
+    @validates_schema
+    def _months(self, data, **kwargs):
+        v.check_months(data, "month", "month_from", "month_to", max_months=REPORT_MAX_MONTHS)
+
+
+class DunningReportDayQuery(Schema):
+    day = v.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day (the weekly summary: a day of its ISO week), today or before; default today"})
+
+
+class ArrearsLedgerTotalsOut(Out):
+    accounts = fields.Integer()
+    overdue = Amount()
+    aged_0_30 = Amount()
+    aged_31_90 = Amount()
+    aged_91_365 = Amount()
+    aged_over_365 = Amount()
+
+
+class ArrearsLedgerClassOut(ArrearsLedgerTotalsOut):
+    #: A-E, or unclassified (no case, or no class set)
+    arrears_class = fields.String()
+
+
+class ArrearsLedgerRowOut(Out):
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    payer_name = fields.String(allow_none=True)
+    overdue = Amount()
+    bills = fields.Integer()
+    oldest_due_on = Day()
+    days_past_due = fields.Integer()
+    aged_0_30 = Amount()
+    aged_31_90 = Amount()
+    aged_91_365 = Amount()
+    aged_over_365 = Amount()
+    case_id = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    paused = fields.String(allow_none=True)
+    late_fee_accrued = Amount()
+    late_fee_billed = Amount()
+    late_fee_through = Day(allow_none=True)
+
+
+class ArrearsLedgerOut(Out):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    on = Day()
+    today = fields.Boolean()
+    accounts = fields.Integer()
+    rows = fields.List(fields.Nested(ArrearsLedgerRowOut))
+    totals = fields.Nested(ArrearsLedgerTotalsOut)
+    by_class = fields.List(fields.Nested(ArrearsLedgerClassOut))
+
+
+class CurrentRateOut(Out):
+    bills = fields.Integer()
+    gross = Amount()
+    monthly = Amount()
+    one_off = Amount()
+    cancelled = Amount()
+    billed = Amount()
+    collected = Amount()
+    discounted = Amount()
+    written_off = Amount()
+    outstanding = Amount()
+    rate_percent = Rate()
+
+
+class ArrearsRateOut(Out):
+    bills = fields.Integer()
+    brought_forward = Amount()
+    cancelled = Amount()
+    collected = Amount()
+    discounted = Amount()
+    written_off = Amount()
+    outstanding = Amount()
+    rate_percent = Rate()
+
+
+class LateFeeRateOut(Out):
+    bills = fields.Integer()
+    billed = Amount()
+    collected = Amount()
+    outstanding = Amount()
+
+
+class MonthRateOut(Out):
+    month = fields.String()
+    first_day = Day()
+    last_day = Day()
+    complete = fields.Boolean()
+    current = fields.Nested(CurrentRateOut)
+    arrears = fields.Nested(ArrearsRateOut)
+    late_fee = fields.Nested(LateFeeRateOut)
+
+
+class CollectionRateOut(Out):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    month_from = fields.String()
+    month_to = fields.String()
+    as_of = Day()
+    months = fields.List(fields.Nested(MonthRateOut))
+
+
+class DunningKindCountOut(Out):
+    kind = fields.String()
+    count = fields.Integer()
+
+
+class DunningStageCountOut(Out):
+    stage = fields.String()
+    count = fields.Integer()
+
+
+class StewardFiguresOut(Out):
+    open_cases = fields.Integer()
+    tasks_due = fields.Integer()
+    tasks_done = fields.Integer()
+    tasks_open = fields.Integer()
+    tasks_overdue = fields.Integer()
+    actions_total = fields.Integer()
+    actions = fields.List(fields.Nested(DunningKindCountOut))
+    promises = fields.Integer()
+    promised_amount = Amount()
+    notices_total = fields.Integer()
+    notices = fields.List(fields.Nested(DunningStageCountOut))
+    collected = Amount()
+
+
+class StewardDayOut(StewardFiguresOut):
+    #: null: the cases no steward is assigned to
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+
+
+class DailyDunningReportOut(Out):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    day = Day()
+    stewards = fields.List(fields.Nested(StewardDayOut))
+    totals = fields.Nested(StewardFiguresOut)
+
+
+class DunningReasonCountOut(Out):
+    reason = fields.String(allow_none=True)
+    count = fields.Integer()
+
+
+class WeekCasesOut(Out):
+    opened = fields.Integer()
+    closed = fields.Integer()
+    open_at_end = fields.Integer()
+    closed_by_reason = fields.List(fields.Nested(DunningReasonCountOut))
+
+
+class DunningClassCountOut(Out):
+    arrears_class = fields.String()
+    cases = fields.Integer()
+
+
+class WeekPlansOut(Out):
+    agreed = fields.Integer()
+    broken = fields.Integer()
+    completed = fields.Integer()
+
+
+class DunningStatusCountOut(Out):
+    status = fields.String()
+    count = fields.Integer()
+
+
+class WeekLegalOut(Out):
+    proposed = fields.Integer()
+    reviewed = fields.Integer()
+    approved = fields.Integer()
+    rejected = fields.Integer()
+    done = fields.Integer()
+    by_status = fields.List(fields.Nested(DunningStatusCountOut))
+
+
+class WeekCollectionOut(Out):
+    current = Amount()
+    arrears = Amount()
+    late_fee = Amount()
+    total = Amount()
+
+
+class WeeklyDunningSummaryOut(Out):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    week = fields.String()
+    week_start = Day()
+    week_end = Day()
+    complete = fields.Boolean()
+    cases = fields.Nested(WeekCasesOut)
+    notices = fields.List(fields.Nested(DunningStageCountOut))
+    notices_total = fields.Integer()
+    actions = fields.List(fields.Nested(DunningKindCountOut))
+    actions_total = fields.Integer()
+    promises = fields.Integer()
+    collected_on_case_accounts = Amount()
+    classes_at_end = fields.List(fields.Nested(DunningClassCountOut))
+    plans = fields.Nested(WeekPlansOut)
+    legal = fields.Nested(WeekLegalOut)
+    collection = fields.Nested(WeekCollectionOut)
+
+
+class PurposeHeldOut(Out):
+    purpose = fields.String()
+    deposits = fields.Integer()
+    held = Amount()
+
+
+class UnitDepositsOut(Out):
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    payer_name = fields.String(allow_none=True)
+    held = Amount()
+    by_purpose = fields.List(fields.Nested(PurposeHeldOut))
+
+
+class DepositsHeldOut(Out):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    as_of = Day()
+    units = fields.List(fields.Nested(UnitDepositsOut))
+    unit_count = fields.Integer()
+    total = Amount()

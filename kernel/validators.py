@@ -197,6 +197,28 @@ def check_period(data: dict, start: str, end: str, *, max_days: int) -> None:
         raise ValidationError(f"the period is at most {max_days} days", end)
 
 
+def check_months(data: dict, month: str, start: str, end: str, *, max_months: int) -> None:
+    """A report of one month (``data[month]``) or of the months ``data[start]``..``data[end]``
+    (``@validates_schema``; every value ``YYYY-MM`` already): one or the other, the range in order
+    and at most ``max_months`` months -- one rule for a service's schema and the gateway's."""
+    one, first, last = data.get(month), data.get(start), data.get(end)
+    if one is not None and (first is not None or last is not None):
+        raise ValidationError(f"either {month} or a range, not both", month)
+    if one is None and (first is None or last is None):
+        raise ValidationError(f"a {month}, or both ends of a range", month if first is None and last is None
+                              else (end if last is None else start))
+    if one is not None:
+        return
+    a, b = parse_month(first), parse_month(last)
+    if a is None or b is None:
+        return
+    count = (b[0] - a[0]) * 12 + b[1] - a[1] + 1
+    if count < 1:
+        raise ValidationError(f"{end} must not be before {start}", end)
+    if count > max_months:
+        raise ValidationError(f"a range is at most {max_months} months", end)
+
+
 class LocalTime(fields.Time):
     """A time of day on the minute in a project's local time ("08:00", "17:30"): no offset (the
     project's time zone says it), no seconds. Dumped as "HH:MM"."""

@@ -5,7 +5,7 @@ what the service would take."""
 from __future__ import annotations
 
 import pytest
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 from gateway import schemas as gw
 from kernel import validators
@@ -88,6 +88,10 @@ FORWARDED = {
     gw.LegalStepIn: (billing.LegalStepIn, {"proposal_id"}),
     gw.LegalDoneIn: (billing.LegalDoneIn, {"proposal_id"}),
     gw.LegalQuery: (billing.LegalQuery, {"project_id"}),
+    # -- reports helper (issue 9): the arrears ledger, collection rate, dunning reports --
+    gw.ArrearsLedgerQuery: (billing.ArrearsLedgerQuery, {"project_id"}),
+    gw.CollectionRateQuery: (billing.CollectionRateQuery, {"project_id"}),
+    gw.DunningReportDayQuery: (billing.DunningReportDayQuery, {"project_id"}),
 }
 
 
@@ -176,6 +180,10 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.InstallmentPlanIn, {"reason": "分期", "instalments": [{"due_on": "2026-02-25", "amount": "1.00"}] * 25}),
     (gw.LegalProposalIn, {"kind": "cut_water", "reason": "拒缴"}),
     (gw.LegalDoneIn, {"document_ref": "律函\n001"}),
+    (gw.ArrearsLedgerQuery, {"on": "2026-02-30"}),
+    (gw.CollectionRateQuery, {"month": "2026-13"}),
+    (gw.CollectionRateQuery, {}),
+    (gw.DunningReportDayQuery, {"day": "24/11/2026"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -315,3 +323,22 @@ def test_the_gateway_shows_dunning_cases_tasks_and_actions_as_billing_dumps_them
         assert _names(ours) == theirs_names, ours.__name__
     assert gw.DUNNING_STAGES == DUNNING_STAGES and gw.ARREARS_CLASSES == ARREARS_CLASSES
     assert gw.DUNNING_ACTION_KINDS == arrears_classes.ACTION_KINDS
+
+
+# -- reports helper (issue 9) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("ours, theirs", [
+    (gw.ArrearsLedgerOut, billing.ArrearsLedgerOut), (gw.CollectionRateOut, billing.CollectionRateOut),
+    (gw.DailyDunningReportOut, billing.DailyDunningReportOut),
+    (gw.WeeklyDunningSummaryOut, billing.WeeklyDunningSummaryOut), (gw.DepositsHeldOut, billing.DepositsHeldOut)],
+    ids=lambda s: s.__name__)
+def test_the_gateway_passes_on_every_figure_of_the_dunning_reports(ours, theirs):
+    assert _names(ours) == _names(theirs)
+
+
+def test_the_gateway_s_trend_is_as_long_as_billing_s():
+    from services.billing.domain import arrears_reports
+    assert gw.REPORT_MAX_MONTHS == arrears_reports.MAX_MONTHS
+    gw.CollectionRateQuery().load({"from": "2024-12", "to": "2026-11"})
+    with pytest.raises(ValidationError):
+        gw.CollectionRateQuery().load({"from": "2024-11", "to": "2026-11"})

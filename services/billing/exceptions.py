@@ -356,3 +356,19 @@ class LawyerLetterNotSent(RuleViolation):
 class ProposerOnly(Forbidden):
     """Only who proposed may withdraw a proposal."""
     default_code = "proposer_only"
+
+# -- reports helper (issue 9): the arrears ledger, collection rate, dunning reports -------------
+
+class DayInFuture(RuleViolation):
+    """A report of a day after the site's today (HTTP 422): the books of tomorrow are not written."""
+    default_code = "day_in_future"
+
+
+class MonthInFuture(RuleViolation):
+    """A collection rate of a month not begun at the site (HTTP 422)."""
+    default_code = "month_in_future"
+
+
+class ReportRangeTooLong(InvalidInput):
+    """A trend of months ends before it starts, or is longer than the reports allow (HTTP 400)."""
+    default_code = "invalid_month_range"

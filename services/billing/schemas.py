@@ -1330,3 +1330,264 @@ class LegalProposalOut(Schema):
     done_by = fields.String(allow_none=True)
     document_ref = fields.String(allow_none=True)
     steps = fields.List(fields.Nested(LegalStepOut))
+
+# -- reports helper (issue 9): the arrears ledger, collection rate, dunning reports, deposits held --
+# (domain/arrears_reports.py; the gateway's twins in gateway/schemas.py "reports helper")
+
+from .domain.arrears_reports import MAX_MONTHS  # noqa: E402
+
+
+class ArrearsLedgerQuery(ProjectQuery):
+    """欠费台账 of a day (default the site's today)."""
+    on = v.Date(load_default=None, allow_none=True)
+
+
+class CollectionRateQuery(ProjectQuery):
+    """收费率 of a month, or of each month of a range (at most MAX_MONTHS)."""
+    month = fields.String(load_default=None, allow_none=True, validate=v.MONTH)
+    month_from = fields.String(load_default=None, allow_none=True, validate=v.MONTH)
+    month_to = fields.String(load_default=None, allow_none=True, validate=v.MONTH)
+
+    @validates_schema
+    def _months(self, data, **kwargs):
+        v.check_months(data, "month", "month_from", "month_to", max_months=MAX_MONTHS)
+
+
+class DunningReportDayQuery(ProjectQuery):
+    """The daily report's day, or a day of the weekly summary's ISO week (default the site's today)."""
+    day = v.Date(load_default=None, allow_none=True)
+
+
+class ArrearsLedgerTotalsOut(Schema):
+    accounts = fields.Integer()
+    overdue = Money()
+    aged_0_30 = Money()
+    aged_31_90 = Money()
+    aged_91_365 = Money()
+    aged_over_365 = Money()
+
+
+class ArrearsLedgerClassOut(ArrearsLedgerTotalsOut):
+    #: A-E, or unclassified (no case, or no class set)
+    arrears_class = fields.String()
+
+
+class ArrearsLedgerRowOut(Schema):
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    payer_name = fields.String(allow_none=True)
+    overdue = Money()
+    bills = fields.Integer()
+    oldest_due_on = fields.Date()
+    days_past_due = fields.Integer()
+    aged_0_30 = Money()
+    aged_31_90 = Money()
+    aged_91_365 = Money()
+    aged_over_365 = Money()
+    case_id = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True)
+    arrears_class = fields.String(allow_none=True)
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    paused = fields.String(allow_none=True)
+    late_fee_accrued = Money()
+    late_fee_billed = Money()
+    late_fee_through = fields.Date(allow_none=True)
+
+
+class ArrearsLedgerOut(Schema):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    on = fields.Date()
+    today = fields.Boolean()
+    accounts = fields.Integer()
+    rows = fields.List(fields.Nested(ArrearsLedgerRowOut))
+    totals = fields.Nested(ArrearsLedgerTotalsOut)
+    by_class = fields.List(fields.Nested(ArrearsLedgerClassOut))
+
+
+REPORT_RATE = dict(as_string=True, places=2, allow_none=True)
+
+
+class CurrentRateOut(Schema):
+    bills = fields.Integer()
+    gross = Money()
+    monthly = Money()
+    one_off = Money()
+    cancelled = Money()
+    billed = Money()
+    collected = Money()
+    discounted = Money()
+    written_off = Money()
+    outstanding = Money()
+    rate_percent = fields.Decimal(**REPORT_RATE)
+
+
+class ArrearsRateOut(Schema):
+    bills = fields.Integer()
+    brought_forward = Money()
+    cancelled = Money()
+    collected = Money()
+    discounted = Money()
+    written_off = Money()
+    outstanding = Money()
+    rate_percent = fields.Decimal(**REPORT_RATE)
+
+
+class LateFeeRateOut(Schema):
+    bills = fields.Integer()
+    billed = Money()
+    collected = Money()
+    outstanding = Money()
+
+
+class MonthRateOut(Schema):
+    month = fields.String()
+    first_day = fields.Date()
+    last_day = fields.Date()
+    complete = fields.Boolean()
+    current = fields.Nested(CurrentRateOut)
+    arrears = fields.Nested(ArrearsRateOut)
+    late_fee = fields.Nested(LateFeeRateOut)
+
+
+class CollectionRateOut(Schema):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    month_from = fields.String()
+    month_to = fields.String()
+    as_of = fields.Date()
+    months = fields.List(fields.Nested(MonthRateOut))
+
+
+class DunningKindCountOut(Schema):
+    kind = fields.String()
+    count = fields.Integer()
+
+
+class DunningStageCountOut(Schema):
+    stage = fields.String()
+    count = fields.Integer()
+
+
+class StewardFiguresOut(Schema):
+    open_cases = fields.Integer()
+    tasks_due = fields.Integer()
+    tasks_done = fields.Integer()
+    tasks_open = fields.Integer()
+    tasks_overdue = fields.Integer()
+    actions_total = fields.Integer()
+    actions = fields.List(fields.Nested(DunningKindCountOut))
+    promises = fields.Integer()
+    promised_amount = Money()
+    notices_total = fields.Integer()
+    notices = fields.List(fields.Nested(DunningStageCountOut))
+    collected = Money()
+
+
+class StewardDayOut(StewardFiguresOut):
+    #: null: the cases no steward is assigned to
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+
+
+class DailyDunningReportOut(Schema):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    day = fields.Date()
+    stewards = fields.List(fields.Nested(StewardDayOut))
+    totals = fields.Nested(StewardFiguresOut)
+
+
+class DunningReasonCountOut(Schema):
+    reason = fields.String(allow_none=True)
+    count = fields.Integer()
+
+
+class WeekCasesOut(Schema):
+    opened = fields.Integer()
+    closed = fields.Integer()
+    open_at_end = fields.Integer()
+    closed_by_reason = fields.List(fields.Nested(DunningReasonCountOut))
+
+
+class DunningClassCountOut(Schema):
+    arrears_class = fields.String()
+    cases = fields.Integer()
+
+
+class WeekPlansOut(Schema):
+    agreed = fields.Integer()
+    broken = fields.Integer()
+    completed = fields.Integer()
+
+
+class DunningStatusCountOut(Schema):
+    status = fields.String()
+    count = fields.Integer()
+
+
+class WeekLegalOut(Schema):
+    proposed = fields.Integer()
+    reviewed = fields.Integer()
+    approved = fields.Integer()
+    rejected = fields.Integer()
+    done = fields.Integer()
+    by_status = fields.List(fields.Nested(DunningStatusCountOut))
+
+
+class WeekCollectionOut(Schema):
+    current = Money()
+    arrears = Money()
+    late_fee = Money()
+    total = Money()
+
+
+class WeeklyDunningSummaryOut(Schema):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    week = fields.String()
+    week_start = fields.Date()
+    week_end = fields.Date()
+    complete = fields.Boolean()
+    cases = fields.Nested(WeekCasesOut)
+    notices = fields.List(fields.Nested(DunningStageCountOut))
+    notices_total = fields.Integer()
+    actions = fields.List(fields.Nested(DunningKindCountOut))
+    actions_total = fields.Integer()
+    promises = fields.Integer()
+    collected_on_case_accounts = Money()
+    classes_at_end = fields.List(fields.Nested(DunningClassCountOut))
+    plans = fields.Nested(WeekPlansOut)
+    legal = fields.Nested(WeekLegalOut)
+    collection = fields.Nested(WeekCollectionOut)
+
+
+class PurposeHeldOut(Schema):
+    purpose = fields.String()
+    deposits = fields.Integer()
+    held = Money()
+
+
+class UnitDepositsOut(Schema):
+    account_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    payer_name = fields.String(allow_none=True)
+    held = Money()
+    by_purpose = fields.List(fields.Nested(PurposeHeldOut))
+
+
+class DepositsHeldOut(Schema):
+    project_id = fields.String()
+    project_name = fields.String()
+    currency = fields.String()
+    as_of = fields.Date()
+    units = fields.List(fields.Nested(UnitDepositsOut))
+    unit_count = fields.Integer()
+    total = Money()

@@ -450,6 +450,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
             continue
         a = arrears[aid]
         step = advance(values, case, a, today)
+        # (``advance`` gives every key for every case: one bulk UPDATE names the same columns)
         update = dict(step.values, id=case.id, version=(case.version or 0) + 1)
         if step.notice:
             result.moved[case.id] = step.values["stage"]
