@@ -119,10 +119,15 @@ def test_two_replicas_send_one_notice_per_account_and_stage_and_notify_tells_the
         assert {d["channel"]: d["status"] for d in message["deliveries"]} == {"inapp": "delivered",
                                                                               "print": "queued"}
 
-        # 24 November: 17 November's day job, late, sweeps the 24th; the 24th's own finds it swept
+        # 24 November: 17 November's day job (scheduled on the 16th by the hourly sweep), late, sweeps the
+        # 24th; the 24th's own finds it swept
+        wait_for(lambda: scalar("SELECT count(*) FROM jobs WHERE kind = 'dunning-day' AND key = :key",
+                                key=f"{lh}:2026-11-17") == 1, timeout=20, message="17 November's day job scheduled")
         shared_clock.write(now=SECOND_DAY)
+        # both due at once: the two replicas typically run one each, one sweep waiting for the other
         wait_for(lambda: day_done("2026-11-17") and day_done("2026-11-24"), timeout=30,
                  message="the day jobs of 17 and 24 November")
+        assert not scalar("SELECT count(*) FROM jobs WHERE kind = 'dunning-day' AND attempts > 1")
         both = notices()
         assert sorted(stage for _, stage in both) == ["first"] * 3 + ["second"] * 3 and set(both.values()) == {1}
         assert {account for account, _ in both} == {account for account, _ in first}

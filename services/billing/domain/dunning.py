@@ -34,7 +34,9 @@ cases, bulk inserts of new cases, notices, log rows and outbox rows, one ``UPDAT
 (``kernel.db.update_many``). A case moves straight to the stage its dates call for (after an outage,
 only the highest notice is sent, never three at once) and each stage's notice exists once per case
 (``uq_dunning_notice_stage``): two replicas sweeping the same day give one notice per account.
-``swept_on`` marks a case seen today; a second sweep the same day changes nothing.
+``swept_on`` marks a case seen today; a second sweep the same day changes nothing. Two sweeps of a
+project at once (two day jobs due together after an outage, on two replicas) run one after the
+other: the sweep locks the project's row first (``SELECT ... FOR UPDATE``).
 :func:`sweep_rows` is the same rule one account at a time (the benchmark's baseline and the
 payment hook's path).
 
@@ -394,6 +396,10 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
     """The project's daily move, set-based (see the module)."""
     session = work.session
     today = today or site_today(work, project)
+    # one sweep of a project at a time: a second (another replica's late day job, the same day) waits for
+    # the first to commit and then finds every case swept today -- instead of failing on the notices'
+    # unique constraint and being retried
+    session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
     for hook in BEFORE_SWEEP:
         hook(work, project, today)
     values = work.settings.values(project.id, on=today)
