@@ -11,6 +11,8 @@ repeated (``--repeats``, 3), min and median printed.
                loading every open deadline and filtering in Python (no platform, no wrk load)
     bill_run   billing's monthly bill run over 100,000 units on PostgreSQL: set-based chunk jobs vs
                journal.issue_bill row by row on a 3,000-account sample (no platform, no wrk load)
+    dunning_sweep  the dunning ladder's daily sweep over 100,000 accounts (10 % in arrears) on PostgreSQL:
+               dunning.sweep (set-based) vs dunning.sweep_rows (row by row), the same day on the same rows
 
 Each returns ``{"name", "title", "lines", "summary"}``: ``lines`` is what is printed (and
 kept in bench/RESULTS.md), ``summary`` one line per figure for the table at the top.
@@ -577,9 +579,20 @@ def bill_run(opts) -> dict:
                       chunk=opts.bill_chunk)
 
 
+def dunning_sweep(opts) -> dict:
+    """The dunning ladder's daily sweep over 100,000 accounts on PostgreSQL: set-based vs row by row,
+    each run rolled back so both sweep the same rows (bench/dunning_sweep.py)."""
+    from kernel.testing import temporary_pg_database
+
+    from . import dunning_sweep as ds
+
+    with temporary_pg_database() as pg_url:
+        return ds.run(pg_url, accounts=opts.dunning_accounts, repeats=opts.repeats)
+
+
 FIGURES = {"overview": overview, "ticket": ticket, "repairs": repairs, "pipeline": pipeline,
            "replicas": replicas, "gateways": gateway_processes, "green_db": green_db, "outbox": outbox,
-           "sla_sweep": sla_sweep, "bill_run": bill_run}
+           "sla_sweep": sla_sweep, "bill_run": bill_run, "dunning_sweep": dunning_sweep}
 
 
 def to_json(result: dict) -> str:

@@ -14,7 +14,7 @@ import weakref
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider, SharedExtension
-from sqlalchemy import DateTime, bindparam, case, create_engine, event, update
+from sqlalchemy import DateTime, bindparam, case, create_engine, event, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -171,17 +171,41 @@ def update_many(session: Session, table, key: str, rows: list[dict]) -> int:
     column's type (``MoneyType``, ``UtcDateTime``: the same conversions as the ORM), so it runs
     alike on SQLite and PostgreSQL. Returns the number of rows matched. The ORM objects of
     those rows in ``session`` are not refreshed (bulk paths read with Core). Keep a statement to
-    a few thousand rows (SQLite binds at most 32 766 parameters)."""
+    a few thousand rows (SQLite binds at most 32 766 parameters). On PostgreSQL the same
+    ``UPDATE`` takes one array per column (``FROM unnest(...)``): its cost grows with the rows only
+    in the database, not in building and compiling a ``CASE`` per row."""
     if not rows:
         return 0
     t = getattr(table, "__table__", table)
     k = t.c[key]
     columns = [name for name in rows[0] if name != key]
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        return _update_many_pg(session, t, key, columns, rows, dialect)
     values = {name: case(*[(k == row[key], bindparam(None, row[name], type_=t.c[name].type)) for row in rows],
                          else_=t.c[name]) for name in columns}
     result = session.execute(update(t).where(k.in_([row[key] for row in rows])).values(values)
                              .execution_options(synchronize_session=False))
     return result.rowcount
+
+
+def _update_many_pg(session: Session, t, key: str, columns: list[str], rows: list[dict], dialect) -> int:
+    """PostgreSQL: ``UPDATE t SET c = v.c ... FROM unnest(:key[], :c[], ...) AS v WHERE t.key = v.key`` --
+    one array parameter per column, so neither the statement nor its compilation grows with the rows
+    (a ``CASE`` of thousands of branches is costly to build, compile and evaluate)."""
+    names = [key, *columns]
+    params, arrays = {}, []
+    for n, name in enumerate(names):
+        column_type = t.c[name].type
+        process = column_type.bind_processor(dialect)
+        values = [row[name] for row in rows]
+        params[f"a{n}"] = [process(v) for v in values] if process else values
+        arrays.append(f"CAST(:a{n} AS {column_type.compile(dialect=dialect)}[])")
+    quote = dialect.identifier_preparer.quote
+    sql = (f"UPDATE {quote(t.name)} AS t SET {', '.join(f'{quote(c)} = v.{quote(c)}' for c in columns)} "
+           f"FROM unnest({', '.join(arrays)}) AS v ({', '.join(quote(c) for c in names)}) "
+           f"WHERE t.{quote(key)} = v.{quote(key)}")
+    return session.execute(text(sql), params).rowcount
 
 
 # -- append-only tables ----------------------------------------------------------

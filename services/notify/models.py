@@ -155,6 +155,8 @@ class Notification(Base):
         UniqueConstraint("source_event_id", "purpose", "recipient_kind", "recipient",
                          name="uq_notification_per_event"),
         Index("ix_notification_recipient", "recipient_kind", "recipient", "created_at"),
+        # one message per dunning notice and recipient, whichever event brings it (once_per_ref)
+        Index("ix_notification_ref", "ref_type", "ref_id"),
     )
 
 

@@ -251,3 +251,20 @@ class ReceiptIssuedIn(_ToHousehold):
     receipt_id = fields.String(required=True)
     number = fields.String(required=True)
     amount = Money(required=True)
+
+
+# -- dunning (issue 9): billing's ``dunning.notice_due``, what notify reads of it --------------------
+
+class DunningNoticeIn(_ToHousehold):
+    """``dunning.notice_due``: a notice of the dunning ladder -- platform values only (the stage, the
+    amounts, the dates); ``notice_id`` makes it once per notice."""
+    notice_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(["first", "second", "final"]))
+    notice_on = fields.Date(required=True)
+    pay_by = fields.Date(required=True)
+    overdue = Money(required=True)
+    late_fee = Money(required=True)
+    oldest_due_on = fields.Date(required=True)
+    bills = fields.Integer(required=True)
+    door_notice = fields.Boolean(load_default=True)

@@ -86,6 +86,8 @@ SLA_ALERT_IN = schemas.SlaAlertIn()
 BILL_NOTICE_IN = schemas.BillNoticeIn()
 BILL_REMINDER_IN = schemas.BillReminderIn()
 RECEIPT_ISSUED_IN = schemas.ReceiptIssuedIn()
+# the dunning ladder's notices (issue 9)
+DUNNING_NOTICE_IN = schemas.DunningNoticeIn()
 
 
 class NotifyService(SettingsRpcs):
@@ -214,3 +216,8 @@ class NotifyService(SettingsRpcs):
     @event_handler("billing", "receipt.issued")
     def on_receipt_issued(self, event: Event):
         self._to_household(bills.on_receipt_issued, RECEIPT_ISSUED_IN, event)
+
+    # -- the dunning ladder's notices → the household (in-app, SMS, the door notice queued) -- issue 9 --
+    @event_handler("billing", "dunning.notice_due")
+    def on_dunning_notice_due(self, event: Event):
+        self._to_household(bills.on_dunning_notice, DUNNING_NOTICE_IN, event)

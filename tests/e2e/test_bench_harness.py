@@ -144,3 +144,19 @@ def test_the_bill_run_figure_runs_small(pg_url):
     assert [r["chunks"] for r in data["set_based"]] == [4, 4] and [r["accounts"] for r in data["baseline"]] == [40, 40]
     assert data["check"]["unbalanced_entries"] == 0 and data["check"]["duplicate_bills"] == 0
     assert result["name"] == "bill_run" and "bills/s set-based" in result["summary"]
+
+
+@pytest.mark.postgres
+def test_the_dunning_sweep_figure_runs_small(pg_url):
+    """``./wuye bench dunning_sweep`` at a small size: the set-based sweep and the row-by-row baseline give
+    the same day (notices, stages, figures per account) on the same rows, every run rolled back."""
+    from bench import dunning_sweep
+
+    result = dunning_sweep.run(pg_url, accounts=2000, repeats=2)
+    data = result["data"]
+    assert data["same"] and data["arrears"] == 200
+    # 2,000 accounts: 80 new cases and 20 at ``none`` get their first notice, 20 after an outage their final
+    assert data["outcome"]["notices"] == [("final", 20), ("first", 100)] and data["outcome"]["outbox"] == [(120,)]
+    assert data["outcome"]["closed"] == [(2,)]
+    assert [r["notices"] for r in data["set_based"] + data["baseline"]] == [120] * 4
+    assert result["name"] == "dunning_sweep" and "accounts/s set-based" in result["summary"]

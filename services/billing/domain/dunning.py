@@ -34,7 +34,9 @@ cases, bulk inserts of new cases, notices, log rows and outbox rows, one ``UPDAT
 (``kernel.db.update_many``). A case moves straight to the stage its dates call for (after an outage,
 only the highest notice is sent, never three at once) and each stage's notice exists once per case
 (``uq_dunning_notice_stage``): two replicas sweeping the same day give one notice per account.
-``swept_on`` marks a case seen today; a second sweep the same day changes nothing.
+``swept_on`` marks a case seen today; a second sweep the same day changes nothing. Two sweeps of a
+project at once (two day jobs due together after an outage, on two replicas) run one after the
+other: the sweep locks the project's row first (``SELECT ... FOR UPDATE``).
 :func:`sweep_rows` is the same rule one account at a time (the benchmark's baseline and the
 payment hook's path).
 
@@ -72,6 +74,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -148,13 +151,18 @@ class Ladder:
 
 
 def ladder(values: dict, anchor: date) -> Ladder:
-    due_day = values[s.DUE_DAY]
-    first = ladder_day(anchor, values[s.FIRST_NOTICE_DAY], due_day)
-    second = max(ladder_day(anchor, values[s.SECOND_NOTICE_DAY], due_day), first + timedelta(days=1))
-    final = max(ladder_day(anchor, values[s.FINAL_NOTICE_DAY], due_day), second + timedelta(days=1))
-    within = values[s.PAY_WITHIN_DAYS]
-    return Ladder(first, second, final, within,
-                  final + timedelta(days=within + values[s.LATE_FEE_GRACE_DAYS] + 1))
+    return _ladder(values[s.DUE_DAY], values[s.FIRST_NOTICE_DAY], values[s.SECOND_NOTICE_DAY],
+                   values[s.FINAL_NOTICE_DAY], values[s.PAY_WITHIN_DAYS], values[s.LATE_FEE_GRACE_DAYS], anchor)
+
+
+@lru_cache(maxsize=4096)
+def _ladder(due_day: int, first_day: int, second_day: int, final_day: int, within: int, grace: int,
+            anchor: date) -> Ladder:
+    # pure: a sweep asks for the same few anchors thousands of times (once per case and per bill)
+    first = ladder_day(anchor, first_day, due_day)
+    second = max(ladder_day(anchor, second_day, due_day), first + timedelta(days=1))
+    final = max(ladder_day(anchor, final_day, due_day), second + timedelta(days=1))
+    return Ladder(first, second, final, within, final + timedelta(days=within + grace + 1))
 
 
 def stage_index(stage: str) -> int:
@@ -411,6 +419,10 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
     """The project's daily move, set-based (see the module)."""
     session = work.session
     today = today or site_today(work, project)
+    # one sweep of a project at a time: a second (another replica's late day job, the same day) waits for
+    # the first to commit and then finds every case swept today -- instead of failing on the notices'
+    # unique constraint and being retried
+    session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
     for hook in BEFORE_SWEEP:
         hook(work, project, today)
     values = work.settings.values(project.id, on=today)
@@ -433,7 +445,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
     rows = [new_case_row(work, project, a, today) for aid, a in arrears.items()
             if aid not in cases and a.overdue >= threshold]
     if rows:
-        session.execute(insert(DunningCase), rows)
+        session.execute(insert(DunningCase.__table__), rows)
         result.opened = [r["id"] for r in rows]
         result.restate.update(r["account_id"] for r in rows)
         opened = list(session.scalars(select(DunningCase).where(DunningCase.id.in_(result.opened))))
@@ -452,6 +464,8 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
         step = advance(values, case, a, today)
         # (``advance`` gives every key for every case: one bulk UPDATE names the same columns)
         update = dict(step.values, id=case.id, version=(case.version or 0) + 1)
+        for key in UNCHANGED_UNLESS_MOVED:      # one UPDATE sets the same columns of every case
+            update.setdefault(key, getattr(case, key))
         if step.notice:
             result.moved[case.id] = step.values["stage"]
             result.restate.add(aid)
@@ -493,6 +507,10 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
     return result
 
 
+#: the columns a day may leave as they were (no new stage, no fee): written back unchanged
+UNCHANGED_UNLESS_MOVED = ("stage", "stage_on", "late_fee_accrued")
+
+
 def _log_row(work: Work, case: DunningCase, kind: str, today: date, **extra) -> dict:
     return {"id": str(uuid.uuid4()), "group_id": case.group_id, "project_id": case.project_id,
             "case_id": case.id, "account_id": case.account_id, "kind": kind, "done_on": today,
@@ -505,10 +523,11 @@ def _write(work: Work, updates, notices, logs, payloads) -> None:
     session = work.session
     for i in range(0, len(updates), 1000):
         update_many(session, DunningCase, "id", updates[i:i + 1000])
+    # Core inserts (the tables, not the ORM's bulk path: no per-row mapping work)
     if notices:
-        session.execute(insert(DunningNotice), notices)
+        session.execute(insert(DunningNotice.__table__), notices)
     if logs:
-        session.execute(insert(DunningLogEntry), logs)
+        session.execute(insert(DunningLogEntry.__table__), logs)
     if payloads:
         work.events.record_many(events.DUNNING_NOTICE_DUE, payloads)
 

@@ -153,3 +153,22 @@ def test_nothing_can_suspend_water_or_power():
     words = ("suspend", "cut", "disconnect", "停水", "停电", "断水", "断电")
     assert not [k for k in DEFAULTS if any(w in k for w in words)]
     assert not [st for st in dunning.NOTICE_STAGES + ("late",) if any(w in st for w in words)]
+
+
+def test_one_day_moves_some_cases_and_leaves_others_as_they_were(session, clock, estate, as_):
+    """A day where one case bears its late fee without a new stage and another opens and climbs: the
+    sweep's one UPDATE sets the same columns of both (the unchanged ones as they were)."""
+    at(clock, date(2026, 1, 1))
+    monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-01")
+    session.commit()
+    _sweep_days(as_, clock, date(2026, 1, 16), date(2026, 2, 9))           # u1: late since 8 Feb
+    at(clock, date(2026, 2, 1))
+    monthly_bill(as_(PLATFORM), estate["u2"], "50.00", "2026-02")          # due 15 Feb
+    session.commit()
+    _sweep_days(as_, clock, date(2026, 2, 10), date(2026, 2, 16))
+    cases = {c.account_id: c for c in session.scalars(select(DunningCase))}
+    late, new = cases[estate["u1"].id], cases[estate["u2"].id]
+    # u1: 8..16 Feb, 9 days x 100.00 x 0.05 % = 0.45, still ``late`` from 8 Feb; u2: its first notice
+    assert (late.stage, late.stage_on, late.late_fee_accrued, late.swept_on) == (
+        "late", date(2026, 2, 8), Decimal("0.45"), date(2026, 2, 16))
+    assert (new.stage, new.stage_on, new.late_fee_accrued) == ("first", date(2026, 2, 16), Decimal("0"))

@@ -12,6 +12,16 @@ handler retries); a moved-out one is not texted. The texts are the purposes' tem
 values only -- project, unit label, numbers, period, amounts, dates. One message per event and
 recipient, however often the event arrives (``notifications.notify``); each SMS goes out once
 (the delivery id is the provider's idempotency reference).
+
+**The dunning ladder's notices** (issue 9, ``dunning.notice_due``; purposes ``dunning_first``
+催费通知书, ``dunning_second`` 二次催费通知书, ``dunning_final`` 最后催费通知书) go the same way -- an
+in-app message to the unit and an SMS to each payer -- saying what is overdue (本金), the late fee
+accrued (滞纳金, named by the final notice), the total, the oldest due date and the day to pay by.
+They are one per **notice** (``notice_id``) and recipient, whichever event brings it
+(``notify(once_per_ref=True)``, ref ``dunning_notice``); the SMS of each goes out once under its
+delivery id. When billing asks for the printed door notice (``door_notice``, 催费通知单) the unit's
+message gets a third delivery, channel ``print``, with the notice's text, left ``queued``: the PDF
+and its printing are issue 10's, which takes the queued print deliveries.
 """
 from __future__ import annotations
 
@@ -26,11 +36,16 @@ from kernel.work import Work
 from ..models import Contact, HouseholdCopy, Notification, ProjectCopy
 from . import templates
 from .copies import normalise_phone
-from .notifications import INAPP, PERSON, SMS, UNIT, Channel, Recipient, SmsLimits, notify, of_event
+from .notifications import (INAPP, PERSON, PRINT, SMS, UNIT, Channel, Recipient, SmsLimits, notify, of_event,
+                            of_ref)
 
 BILL_NOTICE, PAYMENT_REMINDER, DEBIT_REMINDER, RECEIPT = "bill_notice", "payment_reminder", "debit_reminder", "receipt"
 #: which reminder purpose each ``bill.reminder_due`` kind is told with
 REMINDER_PURPOSES = {"before_due": PAYMENT_REMINDER, "before_debit": DEBIT_REMINDER}
+#: the dunning ladder's notices (issue 9), by the stage of ``dunning.notice_due``
+DUNNING_FIRST, DUNNING_SECOND, DUNNING_FINAL = "dunning_first", "dunning_second", "dunning_final"
+DUNNING_PURPOSES = {"first": DUNNING_FIRST, "second": DUNNING_SECOND, "final": DUNNING_FINAL}
+DUNNING_REF = "dunning_notice"
 #: who is texted about a household's bills and receipts: the paying roles of archive's household
 PAYER_ROLES = ("owner", "tenant")
 
@@ -67,7 +82,8 @@ def payers(work: Work, household_id: str | None, unit_id: str) -> list[Contact]:
 
 def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: str, group_id: str | None,
                     project_id: str | None, ref_type: str, ref_id: str,
-                    sms_limits: SmsLimits | None) -> list[Notification]:
+                    sms_limits: SmsLimits | None, once_per_ref: bool = False,
+                    printed: bool = False) -> list[Notification]:
     # a household's money messages (notices, reminders, receipts) are the platform's own, one per bill
     # and kind or receipt: the per-number limits (there against a flood a person can cause) never
     # drop them -- a move-in with its prepayment, deposit and fee receipts goes over five an hour
@@ -77,12 +93,15 @@ def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: s
         project = _project(work, data, group_id, project_id)
         contacts = payers(work, data.get("household_id"), data["unit_id"])
         work = replace(work, clock=ManualClock(work.clock.now()))
-        ref = dict(source_event_id=event_id, ref_type=ref_type, ref_id=ref_id, earlier=of_event(work, event_id))
+        earlier = of_ref(work, ref_type, ref_id) if once_per_ref else of_event(work, event_id)
+        ref = dict(source_event_id=event_id, ref_type=ref_type, ref_id=ref_id, earlier=earlier,
+                   once_per_ref=once_per_ref)
         bound = values(project)
         created = []
+        unit_channels = [Channel(INAPP), Channel(PRINT)] if printed else [Channel(INAPP)]
         message, new = notify(work, project, purpose=purpose,
                               recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
-                              locale=templates.DEFAULT_LOCALE, values=bound, channels=[Channel(INAPP)], **ref)
+                              locale=templates.DEFAULT_LOCALE, values=bound, channels=unit_channels, **ref)
         if new:
             created.append(message)
         for contact in contacts:
@@ -136,3 +155,24 @@ def on_receipt_issued(work: Work, data: dict, *, event_id: str, group_id: str | 
     return _tell_household(work, RECEIPT, data, bind, event_id=event_id, group_id=group_id,
                            project_id=project_id, ref_type="receipt", ref_id=data["receipt_id"],
                            sms_limits=sms_limits)
+
+
+def dunning_values(data: dict):
+    """The placeholder values of a dunning notice: platform values only (the same in every locale)."""
+    def bind(project: ProjectCopy):
+        values = {"project_name": project.name, "unit_label": data["unit_label"], "overdue": str(data["overdue"]),
+                  "late_fee": str(data["late_fee"]), "total": str(data["overdue"] + data["late_fee"]),
+                  "bills": str(data["bills"]), "oldest_due_date": data["oldest_due_on"].isoformat(),
+                  "notice_date": data["notice_on"].isoformat(), "pay_by": data["pay_by"].isoformat()}
+        return lambda locale: values
+    return bind
+
+
+def on_dunning_notice(work: Work, data: dict, *, event_id: str, group_id: str | None, project_id: str | None,
+                      sms_limits: SmsLimits | None = None) -> list[Notification]:
+    """``dunning.notice_due``: the ladder's notice to the household (in-app and SMS, and the door
+    notice's text queued for print), once per notice and recipient."""
+    return _tell_household(work, DUNNING_PURPOSES[data["stage"]], data, dunning_values(data), event_id=event_id,
+                           group_id=group_id, project_id=project_id, ref_type=DUNNING_REF,
+                           ref_id=data["notice_id"], sms_limits=sms_limits, once_per_ref=True,
+                           printed=data["door_notice"])

@@ -5,7 +5,10 @@ person or a staff role of a project. Each channel it goes out on is a
 delivery: in-app is delivered the moment it is stored; SMS waits, pending, for
 the sender (``sending.py``) so no provider is ever called inside the
 transaction of an event handler. Every delivery that is delivered or sent
-publishes ``notification.delivered`` through the outbox.
+publishes ``notification.delivered`` through the outbox. A ``print`` delivery (the dunning
+ladder's door notice, 催费通知单) is the text of a notice to print: it is stored ``queued`` and
+nothing here sends it -- the printed notice (PDF) is notify's next issue's (issue 10), which takes
+the queued print deliveries.
 """
 from __future__ import annotations
 
@@ -31,7 +34,9 @@ from . import templates
 log = logging.getLogger(__name__)
 
 UNIT, PERSON, ROLE = "unit", "person", "role"
-INAPP, SMS = "inapp", "sms"
+INAPP, SMS, PRINT = "inapp", "sms", "print"
+#: a print delivery waiting to be printed (issue 10 makes the PDF)
+QUEUED = "queued"
 #: a delivery that is never sent (a limit was reached, or the address is not ours to text)
 SUPPRESSED = "suppressed"
 
@@ -111,7 +116,7 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
            values: Callable[[str], dict], channels: list[Channel], source_event_id: str,
            ref_type: str | None = None, ref_id: str | None = None, requested_by: str | None = None,
            sms_limits: SmsLimits | None = None,
-           earlier: list[Notification] | None = None) -> tuple[Notification, bool]:
+           earlier: list[Notification] | None = None, once_per_ref: bool = False) -> tuple[Notification, bool]:
     """Create the notification of ``source_event_id`` for ``recipient`` with one delivery per
     channel, unless it exists already (then it is returned unchanged, ``created`` False).
 
@@ -120,14 +125,24 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
     recipient, per ``requested_by`` user) or with a ``suppressed`` reason is stored as
     ``suppressed`` with the reason and never sent. ``earlier``: the notifications of
     ``source_event_id`` already read by the caller (:func:`of_event`: one query for all the
-    messages of an event), instead of a query here."""
-    if earlier is not None:
-        existing = next((n for n in earlier if n.source_event_id == source_event_id and n.purpose == purpose
-                         and n.recipient_kind == recipient.kind and n.recipient == recipient.id), None)
-    else:
-        existing = work.session.scalars(select(Notification).where(
-            Notification.source_event_id == source_event_id, Notification.purpose == purpose,
-            Notification.recipient_kind == recipient.kind, Notification.recipient == recipient.id)).first()
+    messages of an event), instead of a query here. ``once_per_ref``: one message per
+    ``(ref_type, ref_id)``, purpose and recipient, whichever event brings it (a dunning notice:
+    its ``notice_id``); ``earlier`` is then :func:`of_ref`'s."""
+    if once_per_ref and not ref_id:
+        raise ValueError("once_per_ref needs a ref_id")
+
+    def same(n: Notification) -> bool:
+        source = (n.ref_type == ref_type and n.ref_id == ref_id) if once_per_ref else (
+            n.source_event_id == source_event_id)
+        return source and n.purpose == purpose and n.recipient_kind == recipient.kind and n.recipient == recipient.id
+
+    if earlier is None:
+        source = ((Notification.ref_type == ref_type, Notification.ref_id == ref_id) if once_per_ref
+                  else (Notification.source_event_id == source_event_id,))
+        earlier = list(work.session.scalars(select(Notification).where(
+            *source, Notification.purpose == purpose, Notification.recipient_kind == recipient.kind,
+            Notification.recipient == recipient.id)))
+    existing = next((n for n in earlier if same(n)), None)
     if existing is not None:
         return existing, False
     now = work.clock.now()
@@ -162,6 +177,9 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             # stored is delivered: the inbox is ours
             delivery.status, delivery.attempts, delivery.sent_at = "delivered", 1, now
             record_delivered(work, notification, delivery)
+        elif channel.name == PRINT:
+            # a notice to print and put on the door: waits for the printing (issue 10), never sent here
+            delivery.status = QUEUED
         elif suppressed:
             delivery.status, delivery.last_error = SUPPRESSED, suppressed
             log.warning("SMS of %s (%s) suppressed: %s", ref_id or source_event_id, purpose, suppressed)
@@ -181,6 +199,13 @@ def of_event(work: Work, source_event_id: str) -> list[Notification]:
     """The notifications already created for an event (``earlier`` of :func:`notify`)."""
     return list(work.session.scalars(select(Notification).where(
         Notification.source_event_id == source_event_id)))
+
+
+def of_ref(work: Work, ref_type: str | None, ref_id: str) -> list[Notification]:
+    """The notifications already created about ``(ref_type, ref_id)`` (``earlier`` of :func:`notify`
+    with ``once_per_ref``)."""
+    return list(work.session.scalars(select(Notification).where(
+        Notification.ref_type == ref_type, Notification.ref_id == ref_id)))
 
 
 def snapshot(n: Notification) -> dict:

@@ -82,6 +82,12 @@ _BILL_NOTICE = _BILL | {"collect_date", "collect_note"}
 _PAYMENT_REMINDER = _BILL
 _DEBIT_REMINDER = _BILL | {"collect_date"}
 _RECEIPT = frozenset({"project_name", "unit_label", "receipt_number", "amount"})
+#: what the dunning ladder's notices say (issue 9, ``dunning.notice_due``): platform values only -- the
+#: unit's label, what is overdue (``overdue``, 本金), the late fee accrued and not yet billed
+#: (``late_fee``, 滞纳金), both together (``total``), how many bills and the oldest one's due date, the
+#: notice's date and the day to pay by. Every one may go in an SMS (``sms_also``)
+_DUNNING = frozenset({"project_name", "unit_label", "overdue", "late_fee", "total", "bills", "oldest_due_date",
+                      "notice_date", "pay_by"})
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.opened.resident", ("inapp", "sms"), _TICKET,
@@ -108,6 +114,13 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "a reminder before the bank collects, to a household with a debit mandate (托收提醒)",
             sms_also=_DEBIT_REMINDER),
     Purpose("receipt", ("inapp", "sms"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
+    # -- the dunning ladder's notices (issue 9); ``print``: the door notice's text, queued for print --
+    Purpose("dunning_first", ("inapp", "sms", "print"), _DUNNING,
+            "the dunning ladder's first notice to the household (催费通知书)", sms_also=_DUNNING),
+    Purpose("dunning_second", ("inapp", "sms", "print"), _DUNNING,
+            "the dunning ladder's second notice (二次催费通知书)", sms_also=_DUNNING),
+    Purpose("dunning_final", ("inapp", "sms", "print"), _DUNNING,
+            "the dunning ladder's final notice, principal and late fee (最后催费通知书)", sms_also=_DUNNING),
 )}
 
 
@@ -226,6 +239,79 @@ DEFAULTS.update({
         "[{project_name}] {unit_label}: we received {amount} yuan, receipt {receipt_number}. Thank you!"),
     ("receipt", "sms", "en"): Text(
         "", "[{project_name}] {unit_label}: {amount} yuan received, receipt {receipt_number}."),
+})
+# -- the dunning ladder's notices (issue 9): in-app, SMS, and the printed door notice's text --
+DEFAULTS.update({
+    ("dunning_first", "inapp", "zh-CN"): Text(
+        "催费通知书：{unit_label}",
+        "【{project_name}】{unit_label} 截至 {notice_date} 尚欠费用 {overdue} 元（{bills} 笔账单，最早于 "
+        "{oldest_due_date} 到期），请于 {pay_by} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。"),
+    ("dunning_first", "sms", "zh-CN"): Text(
+        "", "【{project_name}】{unit_label} 尚欠费用 {overdue} 元（最早于 {oldest_due_date} 到期），"
+            "请于 {pay_by} 前缴纳。如已缴纳请忽略。"),
+    ("dunning_first", "print", "zh-CN"): Text(
+        "催费通知书",
+        "{unit_label} 业主/住户：\n截至 {notice_date}，您户尚欠费用 {overdue} 元（{bills} 笔账单，最早于 "
+        "{oldest_due_date} 到期）。请于 {pay_by} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。\n"
+        "{project_name} 服务中心 {notice_date}"),
+    ("dunning_second", "inapp", "zh-CN"): Text(
+        "二次催费通知书：{unit_label}",
+        "【{project_name}】{unit_label} 截至 {notice_date} 仍欠费用 {overdue} 元（{bills} 笔账单，最早于 "
+        "{oldest_due_date} 到期），此为第二次催缴，请于 {pay_by} 前缴纳。"),
+    ("dunning_second", "sms", "zh-CN"): Text(
+        "", "【{project_name}】第二次催缴：{unit_label} 仍欠费用 {overdue} 元，请于 {pay_by} 前缴纳。"),
+    ("dunning_second", "print", "zh-CN"): Text(
+        "二次催费通知书",
+        "{unit_label} 业主/住户：\n截至 {notice_date}，您户仍欠费用 {overdue} 元（{bills} 笔账单，最早于 "
+        "{oldest_due_date} 到期），此为第二次催缴。请于 {pay_by} 前缴纳。\n{project_name} 服务中心 {notice_date}"),
+    ("dunning_final", "inapp", "zh-CN"): Text(
+        "最后催费通知书：{unit_label}",
+        "【{project_name}】{unit_label} 截至 {notice_date} 欠费本金 {overdue} 元，滞纳金 {late_fee} 元，合计 "
+        "{total} 元。请于 {pay_by} 前缴清；逾期未缴，将按规定按日计收滞纳金。"),
+    ("dunning_final", "sms", "zh-CN"): Text(
+        "", "【{project_name}】最后催缴：{unit_label} 欠费本金 {overdue} 元，滞纳金 {late_fee} 元，合计 {total} 元，"
+            "请于 {pay_by} 前缴清，逾期将按日计收滞纳金。"),
+    ("dunning_final", "print", "zh-CN"): Text(
+        "最后催费通知书",
+        "{unit_label} 业主/住户：\n截至 {notice_date}，您户欠费本金 {overdue} 元（{bills} 笔账单，最早于 "
+        "{oldest_due_date} 到期），滞纳金 {late_fee} 元，合计 {total} 元。请于 {pay_by} 前缴清；逾期未缴，"
+        "将按规定按日计收滞纳金。\n{project_name} 服务中心 {notice_date}"),
+    ("dunning_first", "inapp", "en"): Text(
+        "Payment notice: {unit_label}",
+        "[{project_name}] {unit_label}: as of {notice_date}, {overdue} yuan is overdue ({bills} bills, the oldest "
+        "due {oldest_due_date}). Please pay by {pay_by} at the service centre or online. If you have paid, "
+        "please ignore this notice."),
+    ("dunning_first", "sms", "en"): Text(
+        "", "[{project_name}] {unit_label}: {overdue} yuan overdue (oldest due {oldest_due_date}); please pay by "
+            "{pay_by}. Ignore if paid."),
+    ("dunning_first", "print", "en"): Text(
+        "Payment notice",
+        "To the household of {unit_label}:\nAs of {notice_date}, {overdue} yuan is overdue ({bills} bills, the "
+        "oldest due {oldest_due_date}). Please pay by {pay_by} at the service centre or online. If you have "
+        "paid, please ignore this notice.\n{project_name} service centre, {notice_date}"),
+    ("dunning_second", "inapp", "en"): Text(
+        "Second payment notice: {unit_label}",
+        "[{project_name}] {unit_label}: as of {notice_date}, {overdue} yuan is still overdue ({bills} bills, the "
+        "oldest due {oldest_due_date}). This is the second notice; please pay by {pay_by}."),
+    ("dunning_second", "sms", "en"): Text(
+        "", "[{project_name}] Second notice: {unit_label}, {overdue} yuan still overdue; please pay by {pay_by}."),
+    ("dunning_second", "print", "en"): Text(
+        "Second payment notice",
+        "To the household of {unit_label}:\nAs of {notice_date}, {overdue} yuan is still overdue ({bills} bills, "
+        "the oldest due {oldest_due_date}). This is the second notice; please pay by {pay_by}.\n"
+        "{project_name} service centre, {notice_date}"),
+    ("dunning_final", "inapp", "en"): Text(
+        "Final payment notice: {unit_label}",
+        "[{project_name}] {unit_label}: as of {notice_date}, principal {overdue} yuan and late fee {late_fee} "
+        "yuan, {total} yuan in all. Please pay in full by {pay_by}; after that a late fee accrues daily."),
+    ("dunning_final", "sms", "en"): Text(
+        "", "[{project_name}] Final notice: {unit_label}, principal {overdue} yuan, late fee {late_fee} yuan, "
+            "{total} yuan in all; please pay by {pay_by}, after that a late fee accrues daily."),
+    ("dunning_final", "print", "en"): Text(
+        "Final payment notice",
+        "To the household of {unit_label}:\nAs of {notice_date}, principal {overdue} yuan ({bills} bills, the "
+        "oldest due {oldest_due_date}) and late fee {late_fee} yuan, {total} yuan in all. Please pay in full "
+        "by {pay_by}; after that a late fee accrues daily.\n{project_name} service centre, {notice_date}"),
 })
 #: ``collect_note`` of a bill notice to a household with a debit mandate (cash payers: empty);
 #: ``{}`` is the collection day
