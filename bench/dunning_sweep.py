@@ -113,6 +113,9 @@ OUTCOME = {
     "closed": "SELECT count(*) FROM dunning_cases WHERE closed_on = :day",
     "outbox": "SELECT count(*) FROM outbox WHERE event_type = 'dunning.notice_due'",
     "log": "SELECT kind, count(*) FROM dunning_log WHERE done_on = :day GROUP BY kind ORDER BY kind",
+    # the steward's tasks of the day (the classes' hook) and the accounts' published dunning states
+    "tasks": "SELECT kind, count(*) FROM dunning_tasks WHERE due_on = :day GROUP BY kind ORDER BY kind",
+    "states": "SELECT count(*) FROM outbox WHERE event_type = 'account.balance_changed'",
     # per account: the case's stage and figures, the notice's stage and amounts
     "cases_digest": "SELECT md5(string_agg(concat_ws(':', account_id, status, stage, stage_on, overdue, oldest_due_on,"
                     " late_fee_accrued, late_fee_through, swept_on, paused, close_reason), ',' ORDER BY account_id,"

@@ -533,9 +533,14 @@ def _write(work: Work, updates, notices, logs, payloads) -> None:
 
 
 def sweep_rows(work: Work, project: Project, today: date | None = None) -> SweepResult:
-    """The same day, one account at a time through the ORM (the benchmark's baseline)."""
+    """The same day, one account at a time through the ORM (the benchmark's baseline): the same rule,
+    notices, log rows, late-fee bills, hooks and published states as :func:`sweep`, each written on
+    its own."""
+    from .accounts import publish_dunning_states
     session = work.session
     today = today or site_today(work, project)
+    for hook in BEFORE_SWEEP:
+        hook(work, project, today)
     values = work.settings.values(project.id, on=today)
     threshold = values[s.THRESHOLD]
     result = SweepResult(today)
@@ -548,10 +553,12 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
         if case is not None and (a is None or a.overdue < threshold):
             close_case(work, case, today, "settled" if a is None else "under_threshold")
             result.closed.append(case.id)
+            publish_dunning_states(work, {aid})
             continue
         if a is None or a.overdue < threshold:
             continue
-        if case is None:
+        opened = case is None
+        if opened:
             case = DunningCase(**new_case_row(work, project, a, today))
             session.add(case)
             session.flush()
@@ -559,12 +566,19 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
             for hook in ON_OPEN:
                 hook(work, project, today, [case])
         if case.paused or case.swept_on == today:
+            result.open_cases[case.id] = (aid, case.stage, case.arrears_class, case.paused, case.oldest_due_on)
+            if opened:
+                publish_dunning_states(work, {aid})
             continue
         step = advance(values, case, a, today)
         late = unbilled_fee(case, step.fee_added)
+        stage_before = case.stage
         for key, value in step.values.items():
             setattr(case, key, value)
         case.version = (case.version or 0) + 1
+        if not step.notice and case.stage != stage_before:
+            result.moved[case.id] = case.stage
+            add_log(work, case, "stage", outcome=case.stage, on=today)
         if step.notice:
             result.moved[case.id] = case.stage
             notice = DunningNotice(id=str(uuid.uuid4()), group_id=case.group_id, project_id=case.project_id,
@@ -577,7 +591,16 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
             work.events.record(events.DUNNING_NOTICE_DUE, notice_payload(notice, case, a, values),
                                group_id=case.group_id, project_id=case.project_id)
             result.notices += 1
+        if today == s.day_in_month(today.year, today.month, 31) and unbilled_fee(case) > ZERO:
+            bill_late_fee(work, case, today, publish=True)
+            result.fee_billed += 1
         session.flush()
+        result.open_cases[case.id] = (aid, case.stage, case.arrears_class, case.paused, case.oldest_due_on)
+        if opened or case.id in result.moved:
+            publish_dunning_states(work, {aid})
+    for hook in AFTER_SWEEP:
+        hook(work, project, today, result)
+    publish_dunning_states(work, result.restate)      # what the hooks changed (a promise broken)
     return result
 
 
