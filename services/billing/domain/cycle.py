@@ -22,7 +22,7 @@ A day past the month's end is the month's last day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -86,6 +86,21 @@ def schedule_project(work: Work, project: Project) -> int:
                                group_id=project.group_id, project_id=project.id)
             count += 1
     return count
+
+
+def schedule_day_jobs(work: Work, kind: str, at: time) -> None:
+    """Every project's day job of ``kind`` for its local today and tomorrow at ``at`` local time (key
+    ``<project>:<date>``, payload ``project_id`` and ``day``): what an hourly periodic job does for
+    daily work -- the reminders, the dunning sweep. Idempotent; one job per project and day."""
+    now = work.clock.now()
+    for project in work.session.scalars(select(Project).order_by(Project.id)):
+        tz = ZoneInfo(project.timezone or "Asia/Shanghai")
+        today = now.astimezone(tz).date()
+        for day in (today, today + timedelta(days=1)):
+            work.jobs.schedule(kind, key=f"{project.id}:{day.isoformat()}",
+                               due_at=datetime.combine(day, at, tzinfo=tz),
+                               payload={"project_id": project.id, "day": day.isoformat()},
+                               group_id=project.group_id, project_id=project.id)
 
 
 def run_sweep(work: Work, job: Job) -> None:

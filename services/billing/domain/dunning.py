@@ -72,11 +72,10 @@ import calendar
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm.attributes import set_committed_value
@@ -88,7 +87,7 @@ from kernel.work import Work
 
 from .. import events
 from ..models import (DUNNING_STAGES, Bill, DunningCase, DunningLogEntry, DunningNotice, FeeAccount, Project)
-from . import settings as s
+from . import cycle, settings as s
 
 log = logging.getLogger("wuye.billing.dunning")
 
@@ -608,15 +607,7 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
 
 def run_sweep(work: Work, job: Job) -> None:
     """The periodic job: every project's day job for today and tomorrow (idempotent)."""
-    now = work.clock.now()
-    for project in work.session.scalars(select(Project).order_by(Project.id)):
-        tz = ZoneInfo(project.timezone or "Asia/Shanghai")
-        today = now.astimezone(tz).date()
-        for day in (today, today + timedelta(days=1)):
-            work.jobs.schedule(KIND, key=f"{project.id}:{day.isoformat()}",
-                               due_at=datetime.combine(day, RUN_AT, tzinfo=tz),
-                               payload={"project_id": project.id, "day": day.isoformat()},
-                               group_id=project.group_id, project_id=project.id)
+    cycle.schedule_day_jobs(work, KIND, RUN_AT)
 
 
 def run_day(work: Work, job: Job) -> None:

@@ -24,8 +24,7 @@ no household (a vacant unit) neither.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 from sqlalchemy import exists, select
 
@@ -35,7 +34,7 @@ from kernel.work import Work
 
 from .. import events
 from ..models import Bill, BillReminder, FeeAccount, Project
-from . import bank
+from . import bank, cycle
 from .settings import CASH_REMINDER_DAYS, DEBIT_REMINDER_DAYS, day_in_month, due_on
 
 SWEEP = "bill-reminders-sweep"
@@ -48,15 +47,7 @@ BEFORE_DUE, BEFORE_DEBIT = "before_due", "before_debit"
 
 def run_sweep(work: Work, job: Job) -> None:
     """The periodic job: every project's reminder day job for today and tomorrow (idempotent)."""
-    now = work.clock.now()
-    for project in work.session.scalars(select(Project).order_by(Project.id)):
-        tz = ZoneInfo(project.timezone or "Asia/Shanghai")
-        today = now.astimezone(tz).date()
-        for day in (today, today + timedelta(days=1)):
-            work.jobs.schedule(KIND, key=f"{project.id}:{day.isoformat()}",
-                               due_at=datetime.combine(day, SEND_AT, tzinfo=tz),
-                               payload={"project_id": project.id, "day": day.isoformat()},
-                               group_id=project.group_id, project_id=project.id)
+    cycle.schedule_day_jobs(work, KIND, SEND_AT)
 
 
 def run_day(work: Work, job: Job) -> None:
