@@ -372,3 +372,9 @@ class MonthInFuture(RuleViolation):
 class ReportRangeTooLong(InvalidInput):
     """A trend of months ends before it starts, or is longer than the reports allow (HTTP 400)."""
     default_code = "invalid_month_range"
+
+
+class CaseUnderDispute(Conflict):
+    """No legal step is proposed, sent or filed while a dispute of the debt holds the case (账单异议
+    first: a lawyer letter is not sent for an amount the household disputes and staff are examining)."""
+    default_code = "case_under_dispute"

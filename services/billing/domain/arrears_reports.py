@@ -322,12 +322,13 @@ def months_between(first: str, last: str) -> list[Month]:
     if b.first < a.first:
         raise ReportRangeTooLong(f"{last} is before {first}")
     out, m = [], a
-    while m.first <= b.first:
+    while True:
         out.append(m)
         if len(out) > MAX_MONTHS:
             raise ReportRangeTooLong(f"a trend is at most {MAX_MONTHS} months")
+        if m.first >= b.first:          # (never a month past the last: 2999-12's next is not a month)
+            return out
         m = month_of(m.next_first.strftime("%Y-%m"))
-    return out
 
 
 def collection_rate(work: Work, project_id: str, month_from: str, month_to: str | None = None) -> dict:

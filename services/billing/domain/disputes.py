@@ -33,6 +33,7 @@ the bill stands and the ladder resumes (if nothing else holds it). Every step is
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import exists, select
 
@@ -42,7 +43,7 @@ from kernel.work import Work
 
 from ..exceptions import (BillNotCorrected, BillNotFound, BillSettled, DisputeExists, DisputeNotFound,
                           DisputeTransitionNotAllowed)
-from ..models import Allocation, Bill, BillDispute, DunningCase, FeeAccount, InstallmentPlan, LedgerEntry
+from ..models import Allocation, Bill, BillDispute, DunningCase, FeeAccount, InstallmentPlan, LedgerEntry, Project
 from . import dunning, journal
 from .payments import scoped_account
 from .settings import project_in_scope
@@ -64,11 +65,14 @@ LOG_KINDS = {UPHELD: "dispute_upheld", REJECTED: "dispute_rejected"}
 
 # -- why a case waits (the one rule, for disputes and plans alike) --------------------------------
 
-def hold_of(session, account_id: str) -> tuple[str, str] | None:
-    """Why the account's ladder waits now: ``("dispute", reason)`` while a dispute of it is open,
-    else ``("plan", reason)`` while an installment plan is active, else None."""
-    dispute = session.scalar(select(BillDispute).where(BillDispute.account_id == account_id,
-                                                       BillDispute.status == OPEN)
+def hold_of(session, account_id: str, today) -> tuple[str, str] | None:
+    """Why the account's ladder waits now: ``("dispute", reason)`` while a dispute of one of its
+    **overdue** bills is open (a dispute of a bill not yet due holds nothing until the bill is
+    overdue: the ladder is about the overdue ones), else ``("plan", reason)`` while an installment
+    plan is active, else None."""
+    dispute = session.scalar(select(BillDispute).join(Bill, Bill.id == BillDispute.bill_id)
+                             .where(BillDispute.account_id == account_id, BillDispute.status == OPEN,
+                                    Bill.due_on < today)
                              .order_by(BillDispute.opened_at, BillDispute.id).limit(1))
     if dispute is not None:
         number = session.scalar(select(Bill.number).where(Bill.id == dispute.bill_id))
@@ -84,12 +88,24 @@ def reconsider(work: Work, case: DunningCase, why: str) -> None:
     """Pause or resume ``case`` by :func:`hold_of` (``why``: the resume's reason in the log)."""
     if case.status != "open":
         return
-    hold = hold_of(work.session, case.account_id)
+    hold = hold_of(work.session, case.account_id, dunning.site_today(work, work.session.get(Project, case.project_id)))
     if hold is None:
         if case.paused:
             dunning.resume(work, case, why[:400])
     elif case.paused != hold[0]:
         dunning.pause(work, case, hold[0], hold[1])
+
+
+def on_day(work: Work, project, today) -> None:
+    """``dunning.BEFORE_SWEEP``: a disputed bill that fell due yesterday now holds its account's open
+    case (one query)."""
+    cases = list(work.session.scalars(
+        select(DunningCase).join(BillDispute, BillDispute.account_id == DunningCase.account_id)
+        .join(Bill, Bill.id == BillDispute.bill_id)
+        .where(DunningCase.project_id == project.id, DunningCase.status == "open", DunningCase.paused.is_(None),
+               BillDispute.status == OPEN, Bill.due_on == today - timedelta(days=1))))
+    for case in cases:
+        reconsider(work, case, "")
 
 
 def on_open(work: Work, project, today, cases: list[DunningCase]) -> None:
@@ -107,6 +123,7 @@ def on_open(work: Work, project, today, cases: list[DunningCase]) -> None:
 
 
 dunning.ON_OPEN.append(on_open)
+dunning.BEFORE_SWEEP.append(on_day)
 
 
 # -- the workflow ---------------------------------------------------------------------------------
@@ -131,6 +148,12 @@ def open_dispute(work: Work, data: dict) -> BillDispute:
     if work.session.scalar(select(BillDispute.id).where(BillDispute.bill_id == bill.id,
                                                         BillDispute.status == OPEN)):
         raise DisputeExists(f"bill {bill.number} is already disputed")
+    if work.caller.is_resident and work.session.scalar(select(BillDispute.id).where(
+            BillDispute.bill_id == bill.id, BillDispute.status == REJECTED)):
+        # a rejected dispute is not raised again by the household to hold the ladder; the service
+        # centre records a new one if there is something new
+        raise DisputeExists(f"the dispute of bill {bill.number} was already examined and rejected; "
+                            "please contact the service centre")
     dispute = BillDispute(id=str(uuid.uuid4()), group_id=account.group_id, project_id=account.project_id,
                           bill_id=bill.id, account_id=account.id, reason=data["reason"], status=OPEN,
                           opened_at=work.clock.now(), opened_by=work.caller.user_id)

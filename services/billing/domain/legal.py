@@ -54,7 +54,7 @@ from kernel.errors import Forbidden, InvalidInput
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import (ApprovalsMissing, FourEyes, LawyerLetterNotSent, LegalKindMismatch, LegalProposalExists,
+from ..exceptions import (ApprovalsMissing, CaseUnderDispute, FourEyes, LawyerLetterNotSent, LegalKindMismatch, LegalProposalExists,
                           LegalProposalNotFound, LegalTransitionNotAllowed, ProposerOnly)
 from ..models import DunningCase, DunningLogEntry, FeeAccount, LegalProposal
 from . import dunning, journal
@@ -128,6 +128,9 @@ def propose(work: Work, data: dict) -> LegalProposal:
     _people_only(work)
     work.caller.require_role(*PROPOSE_ROLES)
     lock_open_case(work, case, account)
+    if case.paused == "dispute":
+        raise CaseUnderDispute(f"the case is held by a dispute ({case.pause_reason}); a legal step waits until "
+                               "it is resolved")
     kind = data["kind"]
     if kind == LITIGATION and not lawyer_letter_sent(work.session, case.id):
         raise LawyerLetterNotSent("litigation is proposed after a lawyer letter was sent for the case")
@@ -182,6 +185,10 @@ def step(work: Work, proposal_id: str, action: str, note: str = "", document_ref
     if rule.note_required and not note.strip():
         raise InvalidInput("a rejection says why (note)", code="note_required")
     if action in (SEND, FILE):
+        case = work.session.get(DunningCase, proposal.case_id)
+        if case is not None and case.paused == "dispute":
+            raise CaseUnderDispute(f"the case is held by a dispute ({case.pause_reason}); the {NAMES[proposal.kind]} "
+                                   "waits until the dispute is resolved")
         if not (document_ref or "").strip():
             raise InvalidInput("the document's reference is recorded (document_ref)", code="document_ref_required")
         if action == FILE and not lawyer_letter_sent(work.session, proposal.case_id):

@@ -511,3 +511,10 @@ def test_who_reads_the_reports(session, clock, estate, as_, report, args):
     else:
         with pytest.raises(Forbidden):
             read(as_(STEWARD), "p1", *args)
+
+
+def test_a_trend_may_end_in_the_last_month_there_is():
+    """2999-12 has no next month to look at (the trial's 502): the range stops at its last month."""
+    from services.billing.domain.arrears_reports import months_between
+    assert [m.name for m in months_between("2999-11", "2999-12")] == ["2999-11", "2999-12"]
+    assert [m.name for m in months_between("2999-12", "2999-12")] == ["2999-12"]

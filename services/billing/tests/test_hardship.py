@@ -461,3 +461,51 @@ def test_legal_scope(session, clock, estate, as_):
     assert svc(session, clock, FAR_CS).list_legal_proposals("p2") == []
     assert session.query(LegalProposal).count() == 1
     assert session.query(BillDispute).count() == 0
+
+
+# -- trial findings: a household cannot hold the ladder with disputes, nor a letter go out over one ----
+
+def test_a_dispute_of_a_bill_not_yet_due_does_not_hold_the_overdue_case_until_it_falls_due(
+        session, clock, estate, as_):
+    bill, case = overdue_case(session, clock, as_, until=date(2026, 2, 5))
+    at(clock, date(2026, 2, 5), 10)
+    february = monthly_bill(as_(PLATFORM), _u1(session), "100.00", "2026-02")    # due 15 February
+    session.commit()
+    svc(session, clock, ZHANG).open_dispute(february.id, {"reason": "二月账单有误"}, idempotency_key="d-feb")
+    session.commit()
+    session.refresh(case)
+    assert case.paused is None                      # January's arrears go on
+    _sweep_days(as_, clock, date(2026, 2, 6), date(2026, 2, 16))
+    session.refresh(case)
+    assert case.paused == "dispute"                 # the disputed bill is overdue from the 16th: it holds
+
+
+def test_a_rejected_dispute_is_not_raised_again_by_the_household(session, clock, estate, as_):
+    bill, case = overdue_case(session, clock, as_, until=date(2026, 1, 20))
+    at(clock, date(2026, 1, 20), 10)
+    opened = svc(session, clock, ZHANG).open_dispute(bill.id, {"reason": "面积算错了"})
+    svc(session, clock, CS).resolve_dispute(opened["id"], {"outcome": "reject", "resolution": "面积核实无误"})
+    session.commit()
+    with pytest.raises(DisputeExists):
+        svc(session, clock, ZHANG).open_dispute(bill.id, {"reason": "再次异议"})
+    session.rollback()
+    # the service centre may record a new one when there is something new
+    assert svc(session, clock, CS).open_dispute(bill.id, {"reason": "业主提供新的测绘报告"})["status"] == "open"
+
+
+def test_no_legal_step_while_a_dispute_holds_the_case(session, clock, estate, as_):
+    from services.billing.exceptions import CaseUnderDispute
+    bill, case = overdue_case(session, clock, as_, until=date(2026, 3, 1))
+    at(clock, date(2026, 3, 2), 9)
+    proposal = svc(session, clock, STEWARD).propose_legal(case.id, {"kind": "lawyer_letter", "reason": "拒缴"})
+    svc(session, clock, CS).review_legal_proposal(proposal["id"], {})
+    svc(session, clock, GM).approve_legal_proposal(proposal["id"], {})
+    session.commit()
+    svc(session, clock, ZHANG).open_dispute(bill.id, {"reason": "面积算错了"})
+    session.commit()
+    with pytest.raises(CaseUnderDispute):
+        svc(session, clock, STEWARD).send_lawyer_letter(proposal["id"], {"document_ref": "律函001"})
+    session.rollback()
+    with pytest.raises(CaseUnderDispute):
+        svc(session, clock, CS).propose_legal(case.id, {"kind": "litigation", "reason": "拒缴"})
+    session.rollback()
