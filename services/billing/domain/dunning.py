@@ -306,18 +306,21 @@ def new_case_row(work: Work, project: Project, a: Arrears, today: date) -> dict:
             "late_fee_accrued": Decimal("0"), "late_fee_billed": ZERO, "version": 1}
 
 
-def notice_payload(notice: DunningNotice | dict, case, a: Arrears, values: dict) -> dict:
-    n = notice if isinstance(notice, dict) else {c: getattr(notice, c) for c in (
-        "id", "stage", "notice_on", "pay_by", "overdue", "late_fee")}
+def notice_row(work: Work, case: DunningCase, a: Arrears, step: "Step", late: Decimal, today: date) -> dict:
+    """The ``dunning_notices`` row of the notice a day's step sends (both sweeps write it)."""
+    return {"id": str(uuid.uuid4()), "group_id": case.group_id, "project_id": case.project_id,
+            "case_id": case.id, "account_id": a.account_id, "stage": step.notice, "notice_on": today,
+            "pay_by": step.pay_by, "overdue": a.overdue, "late_fee": late, "recorded_at": work.clock.now()}
+
+
+def notice_payload(n: dict, case: DunningCase, a: Arrears, values: dict) -> dict:
+    """``dunning.notice_due`` of the notice row ``n``: platform values only."""
     rate = Decimal(values[s.LATE_FEE_RATE])
     fee_from = ladder(values, a.oldest_due_on).fee_from if rate else None
-    return {"notice_id": n["id"], "case_id": case["id"] if isinstance(case, dict) else case.id,
-            "account_id": a.account_id, "unit_id": a.unit_id, "unit_label": a.unit_label,
-            "household_id": a.household_id, "group_id": (case["group_id"] if isinstance(case, dict)
-                                                         else case.group_id),
-            "project_id": case["project_id"] if isinstance(case, dict) else case.project_id,
-            "stage": n["stage"], "notice_on": n["notice_on"], "pay_by": n["pay_by"], "overdue": n["overdue"],
-            "late_fee": n["late_fee"], "oldest_due_on": a.oldest_due_on, "bills": a.bills,
+    return {"notice_id": n["id"], "case_id": case.id, "account_id": a.account_id, "unit_id": a.unit_id,
+            "unit_label": a.unit_label, "household_id": a.household_id, "group_id": case.group_id,
+            "project_id": case.project_id, "stage": n["stage"], "notice_on": n["notice_on"], "pay_by": n["pay_by"],
+            "overdue": n["overdue"], "late_fee": n["late_fee"], "oldest_due_on": a.oldest_due_on, "bills": a.bills,
             "late_fee_daily_rate": rate, "late_fee_from": fee_from}
 
 
@@ -455,7 +458,6 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
 
     # moved
     updates, notices, logs, payloads = [], [], [], []
-    now = work.clock.now()
     for aid, case in cases.items():
         if case.paused or case.swept_on == today:
             continue
@@ -469,9 +471,7 @@ def sweep(work: Work, project: Project, today: date | None = None) -> SweepResul
             result.moved[case.id] = step.values["stage"]
             result.restate.add(aid)
             late = unbilled_fee(case, step.fee_added)
-            n = {"id": str(uuid.uuid4()), "group_id": case.group_id, "project_id": case.project_id,
-                 "case_id": case.id, "account_id": aid, "stage": step.notice, "notice_on": today,
-                 "pay_by": step.pay_by, "overdue": a.overdue, "late_fee": late, "recorded_at": now}
+            n = notice_row(work, case, a, step, late, today)
             notices.append(n)
             logs.append(_log_row(work, case, "notice", today, outcome=step.notice, ref_id=n["id"]))
             payloads.append((notice_payload(n, case, a, values), case.group_id, case.project_id))
@@ -580,14 +580,11 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
             add_log(work, case, "stage", outcome=case.stage, on=today)
         if step.notice:
             result.moved[case.id] = case.stage
-            notice = DunningNotice(id=str(uuid.uuid4()), group_id=case.group_id, project_id=case.project_id,
-                                   case_id=case.id, account_id=aid, stage=step.notice, notice_on=today,
-                                   pay_by=step.pay_by, overdue=a.overdue, late_fee=late,
-                                   recorded_at=work.clock.now())
-            session.add(notice)
-            add_log(work, case, "notice", outcome=step.notice, on=today, ref_id=notice.id)
+            n = notice_row(work, case, a, step, late, today)
+            session.add(DunningNotice(**n))
+            add_log(work, case, "notice", outcome=step.notice, on=today, ref_id=n["id"])
             session.flush()
-            work.events.record(events.DUNNING_NOTICE_DUE, notice_payload(notice, case, a, values),
+            work.events.record(events.DUNNING_NOTICE_DUE, notice_payload(n, case, a, values),
                                group_id=case.group_id, project_id=case.project_id)
             result.notices += 1
         if today == s.day_in_month(today.year, today.month, 31) and unbilled_fee(case) > ZERO:
