@@ -394,14 +394,35 @@ class EventCapture:
         self.connection.release()
 
 
+_MIGRATED: dict[tuple, str] = {}
+
+
 def migrated_sqlite(tmp_path, service: str) -> str:
-    """A SQLite database for ``service`` with its Alembic migrations applied."""
+    """A SQLite database for ``service`` with its Alembic migrations applied.
+
+    The migrations run once per test process and service (into a template file); each test gets a
+    copy of it -- a platform start would otherwise replay some 175 revisions. The template is keyed
+    by the migration files' names and modification times, so a revision added or edited during a
+    run is applied; ``tests/test_migrations.py`` replays the history itself on every run."""
+    import atexit
+    import shutil
+    import tempfile
+
     from .config import migrations_dir
     from .db import upgrade
 
-    url = f"sqlite:///{tmp_path / (service + '.db')}"
-    upgrade(migrations_dir(service), url)
-    return url
+    folder = migrations_dir(service)
+    key = (service, tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.rglob("*.py"))))
+    template = _MIGRATED.get(key)
+    if template is None or not os.path.exists(template):
+        folder_tmp = tempfile.mkdtemp(prefix="wuye-migrated-")
+        atexit.register(shutil.rmtree, folder_tmp, True)
+        template = os.path.join(folder_tmp, f"{service}.db")
+        upgrade(folder, f"sqlite:///{template}")
+        _MIGRATED[key] = template
+    path = tmp_path / (service + ".db")
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 def service_config(amqp_uri: str, db_url: str, **extra) -> dict:

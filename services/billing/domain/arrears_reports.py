@@ -54,9 +54,10 @@ in an earlier month and due in M (a late one-off) is in neither column of M.
 **Daily dunning report** (:func:`daily_report`) of a day D, per steward (the case's ``steward_id``;
 ``null`` = unassigned): ``open_cases`` (cases open at the end of D); the tasks (催费任务) due on D
 (``tasks_due``), of them done by the end of D (``tasks_done``) and not (``tasks_open``, cancelled
-ones aside), and ``tasks_overdue`` (due before D, not done by its end); the actions logged on D by
-kind (the dunning log's rows of the day, without the ladder's own ``notice`` and ``stage`` rows);
-promises made (log rows of the day with a promised date) and their amount; the notices of the day
+ones aside), and ``tasks_overdue`` (due before D, not done by its end); staff's actions logged on D
+by kind (calls, SMS, door notices, visits, promises, contact searches, notes -- not the rows the
+ladder, a class or an assignment writes), credited to who took them; the promises made (per case
+the last of the day: one replaced counts once, at its new amount) and their amount; the notices of the day
 by stage; ``collected``: money received on D (``payment`` entries of the day, net of reversals
 dated D) on the accounts of their cases (the account's case on D: the latest one opened by then).
 A steward caller gets their own line only.
@@ -96,6 +97,7 @@ from ..models import (ARREARS_CLASSES, DUNNING_STAGES, Allocation, Bill, Deposit
                       DunningNotice, DunningTask, FeeAccount, InstallmentPlan, LedgerEntry, LegalProposal, Posting,
                       Project)
 from . import journal
+from .arrears_classes import ACTION_KINDS
 from .queries import PROJECT_FIGURE_ROLES, money_sum
 from .settings import project_in_scope
 
@@ -111,6 +113,8 @@ UNCLASSIFIED = "unclassified"
 CLASS_KEYS = ARREARS_CLASSES + (UNCLASSIFIED,)
 #: the dunning log's rows the ladder writes itself (not a person's action)
 LADDER_KINDS = ("notice", "stage")
+#: the log rows that record a household's promise (an action, or class A set with its day)
+PROMISE_KINDS = ("promise", "class")
 NOTICE_STAGES = ("first", "second", "final")
 #: what an allocation is, by the kind of the entry it belongs to (a reversal's: the reversed entry's)
 COLLECTED_KINDS = ("payment", "prepaid_applied")
@@ -486,6 +490,8 @@ def daily_report(work: Work, project_id: str, day: date | None = None) -> dict:
 
     if caller.is_staff and not caller.has_role(*READERS):        # a steward: their own cases
         lines = {k: v for k, v in lines.items() if k == caller.user_id}
+    # a steward touched only by rows that count nothing (a task done days ago) has no line
+    lines = {k: v for k, v in lines.items() if any(v[f] for f in STEWARD_FIGURES)}
     names = staff_names(session, project.id, [k for k in lines if k])
     stewards = [_steward_line(k, names.get(k) if k else None, v)
                 for k, v in sorted(lines.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
@@ -494,21 +500,32 @@ def daily_report(work: Work, project_id: str, day: date | None = None) -> dict:
 
 
 def _actions(session, project_id: str, first: date, last: date, lines) -> None:
-    """The dunning log's actions (and promises) ``first``..``last`` per steward of the case, by kind."""
-    for steward, kind, n, promises, promised in session.execute(
-            select(DunningCase.steward_id, DunningLogEntry.kind, func.count(),
-                   _count_if(DunningLogEntry.promised_on.is_not(None)),
-                   money_sum(case((DunningLogEntry.promised_on.is_not(None), DunningLogEntry.promised_amount),
-                                  else_=0)))
-            .join(DunningCase, DunningCase.id == DunningLogEntry.case_id)
+    """Staff's actions in the dunning log ``first``..``last`` (:data:`ACTION_KINDS`: not the rows the
+    ladder or a class change writes) by kind, credited to who took them; and the promises made: per
+    case the last one of the period (a promise replaced the same week counts once, at its new
+    amount), credited to who took it."""
+    for who, kind, n in session.execute(
+            select(DunningLogEntry.recorded_by, DunningLogEntry.kind, func.count())
             .where(DunningLogEntry.project_id == project_id, DunningLogEntry.done_on >= first,
-                   DunningLogEntry.done_on <= last, DunningLogEntry.kind.not_in(LADDER_KINDS))
-            .group_by(DunningCase.steward_id, DunningLogEntry.kind)):
-        line = lines[steward]
+                   DunningLogEntry.done_on <= last, DunningLogEntry.kind.in_(ACTION_KINDS))
+            .group_by(DunningLogEntry.recorded_by, DunningLogEntry.kind)):
+        line = lines[who]
         line["actions"][kind] += n
         line["actions_total"] += n
-        line["promises"] += promises
-        line["promised_amount"] += money(promised)
+    made = (select(DunningLogEntry.case_id, DunningLogEntry.recorded_by, DunningLogEntry.promised_amount,
+                   func.row_number().over(partition_by=DunningLogEntry.case_id,
+                                          order_by=(DunningLogEntry.recorded_at.desc(),
+                                                    DunningLogEntry.id.desc())).label("n"))
+            .where(DunningLogEntry.project_id == project_id, DunningLogEntry.done_on >= first,
+                   DunningLogEntry.done_on <= last, DunningLogEntry.kind.in_(PROMISE_KINDS),
+                   DunningLogEntry.promised_on.is_not(None))
+            .subquery())
+    for who, n, amount in session.execute(
+            select(made.c.recorded_by, func.count(), money_sum(func.coalesce(made.c.promised_amount, 0)))
+            .where(made.c.n == 1).group_by(made.c.recorded_by)):
+        line = lines[who]
+        line["promises"] += n
+        line["promised_amount"] += money(amount)
 
 
 def _steward_line(steward_id, name, v: dict) -> dict:

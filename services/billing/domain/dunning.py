@@ -23,9 +23,13 @@ stage      when (defaults)                            what happens
 **Short months** (:func:`ladder_day`): a ladder day is a day of the anchor's month; a day that month
 does not have is **the first day of the next month**. So the final notice (31) of a bill due on 15
 February goes out on 1 March -- in leap years too (29 February is not the 31st); that of a bill due
-on 15 April on 1 May; that of a bill due on 15 January on 31 January. A ladder day on or before the
-anchor (a bill due later than the project's due day: a late bill run's) is moved by the same
-distance from the anchor as from the due day (at least one day after it).
+on 15 April on 1 May; that of a bill due on 15 January on 31 January.
+
+**Anchors off the due day** -- a bill due another day (a repair's charge, a late bill run's) or a
+case that opens late (:func:`anchor_of`: old debts an opening balance brought in, days without a
+sweep; its anchor is the day before it opens) -- keep the due day's distances: day ``k`` of the
+ladder is ``k - due_day`` days after the anchor (at least one). A case that opens late therefore
+starts at the first notice, never straight at the final one, and each notice still gives its 7 days.
 
 **Once a day.** A daily job per project (``dunning-day``, key ``<project>:<local date>``, scheduled
 by the hourly ``dunning-sweep`` like the reminders; kernel jobs: one replica claims it) runs
@@ -41,7 +45,8 @@ other: the sweep locks the project's row first (``SELECT ... FOR UPDATE``).
 payment hook's path).
 
 **The late fee** (滞纳金): for each day ``d`` from the day after a bill's final-notice deadline plus
-``dunning.late_fee_grace_days``, ``rate x`` the bill's open amount -- summed exactly (no rounding)
+``dunning.late_fee_grace_days`` -- and never before the case's own final notice's deadline (plus
+the grace days), so a case opened late does not charge for days before its notices -- ``rate x`` the bill's open amount -- summed exactly (no rounding)
 into the case's ``late_fee_accrued``, through the day the sweep runs (the payment day counts). Only
 bills of charges bear it (a late-fee bill does not, unless ``dunning.late_fee_compounds``). Days a
 sweep missed (an outage) are accrued at the open amounts the sweep sees, never more than what was
@@ -115,8 +120,12 @@ ON_OPEN: list[Callable] = []
 # -- the ladder's dates (pure) --------------------------------------------------------------------
 
 def ladder_day(anchor: date, day: int, due_day: int) -> date:
-    """The ladder's ``day`` for a case anchored at ``anchor`` (see the module: short months)."""
+    """The ladder's ``day`` for a case anchored at ``anchor`` (see the module: short months, and
+    anchors off the due day)."""
     last = calendar.monthrange(anchor.year, anchor.month)[1]
+    if anchor.day != min(due_day, last):
+        # a bill due off the cycle (a repair's charge) or a case opened late: the due day's distances
+        return anchor + timedelta(days=max(1, day - due_day))
     on = date(anchor.year, anchor.month, day) if day <= last else (
         date(anchor.year + anchor.month // 12, anchor.month % 12 + 1, 1))
     if on <= anchor:
@@ -172,15 +181,17 @@ def round_fen(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def late_fee_days(values: dict, open_by_due: dict[date, Decimal], start: date, end: date) -> Decimal:
+def late_fee_days(values: dict, open_by_due: dict[date, Decimal], start: date, end: date,
+                  floor: date = date.min) -> Decimal:
     """The exact late fee for the days ``start``..``end`` (inclusive) on ``open_by_due`` (``{due
-    date: open principal}``): each bill bears ``rate`` a day from its own ladder's ``fee_from``."""
+    date: open principal}``): each bill bears ``rate`` a day from its own ladder's ``fee_from``, and
+    never before ``floor`` (the case's own ``fee_from``: the deadline of the final notice it sent)."""
     rate = Decimal(values[s.LATE_FEE_RATE])
     if rate == 0 or end < start:
         return Decimal("0")
     total = Decimal("0")
     for due, amount in open_by_due.items():
-        begin = max(start, ladder(values, due).fee_from)
+        begin = max(start, floor, ladder(values, due).fee_from)
         if begin <= end and amount > 0:
             total += amount * rate * ((end - begin).days + 1)
     return total
@@ -257,7 +268,7 @@ def advance(values: dict, case: DunningCase, arrears: Arrears, today: date) -> S
         if notice is not None:
             out.notice, out.pay_by = notice, today + timedelta(days=steps.pay_within)
     start = (case.late_fee_through + timedelta(days=1)) if case.late_fee_through else date.min
-    fee = late_fee_days(values, arrears.fee_base, start, today)
+    fee = late_fee_days(values, arrears.fee_base, start, today, floor=steps.fee_from)
     if fee:
         out.fee_added = fee
         new["late_fee_accrued"] += fee
@@ -298,10 +309,18 @@ def open_case_of(session, account_id: str) -> DunningCase | None:
                                                     DunningCase.status == "open"))
 
 
+def anchor_of(a: Arrears, today: date) -> date:
+    """A new case's anchor: the oldest overdue bill's due date -- or, for a case that opens late
+    (old debts brought in by an opening balance, a sweep that did not run for days), the day before
+    it opens, so that its ladder starts with the first notice and its late fee only after the
+    deadline of a final notice it really sent."""
+    return max(a.oldest_due_on, today - timedelta(days=1))
+
+
 def new_case_row(work: Work, project: Project, a: Arrears, today: date) -> dict:
     return {"id": str(uuid.uuid4()), "group_id": project.group_id, "project_id": project.id,
             "account_id": a.account_id, "household_id": a.household_id, "status": "open", "stage": "none",
-            "stage_on": today, "anchor_due_on": a.oldest_due_on, "opened_on": today,
+            "stage_on": today, "anchor_due_on": anchor_of(a, today), "opened_on": today,
             "opened_at": work.clock.now(), "overdue": a.overdue, "oldest_due_on": a.oldest_due_on,
             "late_fee_accrued": Decimal("0"), "late_fee_billed": ZERO, "version": 1}
 
@@ -316,7 +335,8 @@ def notice_row(work: Work, case: DunningCase, a: Arrears, step: "Step", late: De
 def notice_payload(n: dict, case: DunningCase, a: Arrears, values: dict) -> dict:
     """``dunning.notice_due`` of the notice row ``n``: platform values only."""
     rate = Decimal(values[s.LATE_FEE_RATE])
-    fee_from = ladder(values, a.oldest_due_on).fee_from if rate else None
+    fee_from = max(ladder(values, a.oldest_due_on).fee_from, ladder(values, case.anchor_due_on).fee_from) \
+        if rate else None
     return {"notice_id": n["id"], "case_id": case.id, "account_id": a.account_id, "unit_id": a.unit_id,
             "unit_label": a.unit_label, "household_id": a.household_id, "group_id": case.group_id,
             "project_id": case.project_id, "stage": n["stage"], "notice_on": n["notice_on"], "pay_by": n["pay_by"],

@@ -77,9 +77,16 @@ def test_ageing_buckets_at_their_edges(session, clock, estate, as_):
     ====================  ====  ========  ==========
 
     u1: overdue 127.00 = 3.00 + 12.00 + 48.00 + 64.00, 7 bills, oldest 2025-11-23 (366 days).
-    u2: 500.00 due 2026-10-10, 45 days (Oct 10 -> 31: 21, + 24) -> 31-90; class B, steward 李管家;
-    its late fee from the sweep of 24 Nov: ladder of 10-10 = 16 Oct / 24 Oct / 31 Oct, pay by 7 Nov,
-    fee from 8 Nov: 8..24 Nov = 17 days x 500.00 x 0.05% = 4.25.
+    u2: 500.00 due 2026-10-10, 45 days (Oct 10 -> 31: 21, + 24) -> 31-90; class B, steward 李管家.
+    Both cases open in the sweep of 11 Oct, anchored on 10 Oct (u2's due day; for u1, whose old
+    bills came before, the day before the case opens). 10 Oct is off the due day (15), so the
+    ladder keeps the due day's distances: 1st notice 11 Oct (+1), 2nd 19 Oct (+9), final 26 Oct
+    (+16), pay by 2 Nov, fee from 3 Nov. At the sweep of 24 Nov (late):
+    u2: 3..24 Nov = 22 days x 500.00 x 0.05% = 5.50.
+    u1: its bills due before 10 Oct (64 + 32 + 16 + 8 = 120.00) bear the fee from the case's 3 Nov,
+    not from their own old deadlines: 22 x 120.00 x 0.05% = 1.32; the bill due 24 Oct has its own
+    ladder (final 9 Nov, pay by 16 Nov) -> 17..24 Nov = 8 x 4.00 x 0.05% = 0.016; the bill due 25 Oct
+    18..24 Nov = 7 x 2.00 x 0.05% = 0.007; the bill due 23 Nov none -> 1.343 -> 1.34.
     Totals: 2 accounts, 627.00; 0-30 3.00, 31-90 12.00 + 500.00 = 512.00, 91-365 48.00, >365 64.00.
     Classes: B 1 account 500.00; unclassified 1 account 127.00. u9 (another project) not shown.
     Rows by overdue, descending: u2, u1."""
@@ -92,6 +99,7 @@ def test_ageing_buckets_at_their_edges(session, clock, estate, as_):
     issue(w, estate["u2"], "500.00", issued_on=date(2026, 10, 1), due_on=date(2026, 10, 10), source_id="u2")
     issue(w, estate["u9"], "999.00", issued_on=date(2026, 10, 1), due_on=date(2026, 10, 10), source_id="u9")
     session.commit()
+    sweep(as_, clock, date(2026, 10, 11))
     sweep(as_, clock, D)
     u2_case = case_of(session, estate["u2"])
     u2_case.arrears_class, u2_case.class_set_on, u2_case.steward_id = "B", D, "stew-1"
@@ -108,12 +116,12 @@ def test_ageing_buckets_at_their_edges(session, clock, estate, as_):
         "3.00", "12.00", "48.00", "64.00")
     u1_case = case_of(session, estate["u1"])
     assert (u1["case_id"], u1["stage"], u1["arrears_class"], u1["steward_id"]) == (u1_case.id, "late", None, None)
-    assert u1["late_fee_accrued"] == str(dunning.round_fen(u1_case.late_fee_accrued))
+    assert (u1["late_fee_accrued"], u1_case.late_fee_accrued) == ("1.34", Decimal("1.343"))
     assert (u2["unit_id"], u2["overdue"], u2["days_past_due"], u2["aged_31_90"], u2["aged_0_30"]) == (
         "u2", "500.00", 45, "500.00", "0.00")
     assert (u2["stage"], u2["arrears_class"], u2["steward_id"], u2["steward_name"], u2["paused"]) == (
         "late", "B", "stew-1", "李管家", None)
-    assert (u2["late_fee_accrued"], u2["late_fee_billed"], u2["late_fee_through"]) == ("4.25", "0.00", "2026-11-24")
+    assert (u2["late_fee_accrued"], u2["late_fee_billed"], u2["late_fee_through"]) == ("5.50", "0.00", "2026-11-24")
     assert ledger["totals"] == {"accounts": 2, "overdue": "627.00", "aged_0_30": "3.00", "aged_31_90": "512.00",
                                 "aged_91_365": "48.00", "aged_over_365": "64.00"}
     by_class = {c["arrears_class"]: c for c in ledger["by_class"]}
@@ -128,15 +136,16 @@ def test_a_past_day_s_ledger_reads_the_books_as_they_stood(session, clock, estat
     """u2: a 200.00 bill of October (issued 1 Oct, due 15 Oct); the ladder swept on 16 Oct (1st
     notice) and 24 Oct (2nd); class A set on 18 Oct, B on 22 Oct; 50.00 paid on 10 Nov; swept again
     on 24 Nov (straight to late, the final notice). u1: 80.00 carried over, due 5 Oct, recorded only
-    on 20 Nov.
+    on 20 Nov: its case opens on the 24th and starts the ladder there (anchor 23 Nov: the 1st notice),
+    with no late fee -- none of its notices had been sent.
 
     On 20 Oct (asked on 24 Nov): u2 only (u1's bill did not exist yet), 200.00 -- the payment came
     later -- 5 days past due (0-30); stage ``first`` (the 2nd notice was on the 24th), class A (B came
     on the 22nd).
     On 15 Oct: nothing is overdue (a bill due on the day is not).
     On 24 Nov: u2 150.00, 40 days (Oct 15 -> 31: 16, + 24) -> 31-90, late, class B, late fee
-    8..24 Nov = 17 days x 150.00 x 0.05% = 1.275 -> 1.28; u1 80.00, 50 days (31-90), ladder of 5 Oct:
-    16 Oct / 24 Oct / 31 Oct, fee from 8 Nov: 17 x 80.00 x 0.05% = 0.68."""
+    8..24 Nov = 17 days x 150.00 x 0.05% = 1.275 -> 1.28; u1 80.00, 50 days (31-90), ``first``, fee
+    0.00."""
     at(clock, date(2026, 10, 1))
     monthly_bill(as_(PLATFORM), estate["u2"], "200.00", "2026-10")
     session.commit()
@@ -172,7 +181,7 @@ def test_a_past_day_s_ledger_reads_the_books_as_they_stood(session, clock, estat
         Decimal("150.00"), 40, Decimal("150.00"), "late", "B")
     assert u2["late_fee_accrued"] == Decimal("1.28") and case.late_fee_accrued == Decimal("1.275")
     assert (u1["overdue"], u1["days_past_due"], u1["aged_31_90"], u1["stage"], u1["late_fee_accrued"]) == (
-        Decimal("80.00"), 50, Decimal("80.00"), "late", Decimal("0.68"))
+        Decimal("80.00"), 50, Decimal("80.00"), "first", Decimal("0.00"))
     assert now["totals"]["overdue"] == Decimal("230.00")
     with pytest.raises(DayInFuture):
         reports.arrears_ledger(finance, "p1", date(2026, 11, 25))
@@ -297,8 +306,10 @@ def test_a_month_not_begun_or_a_bad_range_is_refused(session, clock, estate):
 # -- the daily report and the weekly summary ----------------------------------------------------------
 
 def _dunning_week(session, clock, estate, as_):
-    """Tue 24 Nov 2026: u1 owes 100.00 due 15 Nov (the sweep: 2nd notice), u2 200.00 due 15 Oct (the
-    sweep: straight to late, the final notice); u1's case is 李管家's (stew-1), u2's unassigned.
+    """Tue 24 Nov 2026: u2 owes 200.00 due 15 Oct (its case opened in the sweep of 16 Oct, 1st notice;
+    the sweep of the 24th: straight to late, the final notice), u1 100.00 due 15 Nov, recorded late
+    (its case opens in the sweep of the 24th, which starts its ladder: the 1st notice); u1's case is
+    李管家's (stew-1), u2's unassigned.
     Tasks: stew-1 due 24th x3 (one done at 16:00 on the 24th, one open, one cancelled), due 23rd open
     (overdue), due 22nd done on the 23rd; unassigned: due 24th open. The log of the 24th by stew-1:
     two calls, a door notice (photo), a promise (27 Nov, 60.00); a call on the 23rd. Money on the
@@ -306,6 +317,8 @@ def _dunning_week(session, clock, estate, as_):
     billed), u3 20.00 on the 25th on a bill due 15 Dec (no case)."""
     at(clock, date(2026, 10, 1))
     monthly_bill(as_(PLATFORM), estate["u2"], "200.00", "2026-10")
+    session.commit()
+    sweep(as_, clock, date(2026, 10, 16))
     at(clock, date(2026, 11, 1))
     monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-11")
     session.commit()
@@ -344,13 +357,13 @@ def _dunning_week(session, clock, estate, as_):
 def test_the_daily_report_per_steward(session, clock, estate, as_):
     """stew-1 (李管家): 1 open case; tasks due 3 -- 1 done, 1 open (the cancelled one neither) --, 1
     overdue (the 23rd's); actions: call 2, door notice 1, promise 1 = 4 (the 23rd's call not);
-    1 promise of 60.00; notices: 1 second; collected 30.00.
+    1 promise of 60.00; notices: 1 first; collected 30.00.
     Unassigned: no case open at the day's end (u2's closed on it); task due 1, open 0 (closing the case
-    cancelled it); actions: the
-    case's ``closed`` row (the payment) = 1; notices: 1 final; collected 200.00 (the payment that closed
-    it counts on its case's day).
-    Totals: 1 open case, tasks due 4, done 1, open 1, overdue 1, actions 5, notices 2, collected 230.00.
-    A steward reads their own line only; another steward an empty report."""
+    cancelled it); no action (the case's ``closed`` row is the ladder's, not a person's); notices: 1
+    final; collected 200.00 (the payment that closed it counts on its case's day).
+    Totals: 1 open case, tasks due 4, done 1, open 1, overdue 1, actions 4, notices 2, collected 230.00.
+    A steward reads their own line only; another steward an empty report. On the 23rd: stew-1's call
+    and task; u2's case (unassigned) was open."""
     c1, _ = _dunning_week(session, clock, estate, as_)
     at(clock, D, 20)
     report = service_as(session, clock, CS).dunning_daily_report("p1")
@@ -361,18 +374,17 @@ def test_the_daily_report_per_steward(session, clock, estate, as_):
     assert mine["actions"] == [{"kind": "call", "count": 2}, {"kind": "door_notice", "count": 1},
                                {"kind": "promise", "count": 1}]
     assert (mine["actions_total"], mine["promises"], mine["promised_amount"]) == (4, 1, "60.00")
-    assert mine["notices"] == [{"stage": "first", "count": 0}, {"stage": "second", "count": 1},
+    assert mine["notices"] == [{"stage": "first", "count": 1}, {"stage": "second", "count": 0},
                                {"stage": "final", "count": 0}]
     assert (mine["notices_total"], mine["collected"]) == (1, "30.00")
     assert (unassigned["steward_id"], unassigned["steward_name"], unassigned["open_cases"]) == (None, None, 0)
-    assert (unassigned["tasks_due"], unassigned["tasks_open"], unassigned["actions"]) == (
-        1, 0, [{"kind": "closed", "count": 1}])
+    assert (unassigned["tasks_due"], unassigned["tasks_open"], unassigned["actions"]) == (1, 0, [])
     assert (unassigned["notices_total"], unassigned["notices"][2], unassigned["collected"]) == (
         1, {"stage": "final", "count": 1}, "200.00")
     totals = report["totals"]
     assert {k: totals[k] for k in ("open_cases", "tasks_due", "tasks_done", "tasks_open", "tasks_overdue",
                                    "actions_total", "notices_total", "collected", "promised_amount")} == {
-        "open_cases": 1, "tasks_due": 4, "tasks_done": 1, "tasks_open": 1, "tasks_overdue": 1, "actions_total": 5,
+        "open_cases": 1, "tasks_due": 4, "tasks_done": 1, "tasks_open": 1, "tasks_overdue": 1, "actions_total": 4,
         "notices_total": 2, "collected": "230.00", "promised_amount": "60.00"}
 
     own = service_as(session, clock, STEWARD).dunning_daily_report("p1", day="2026-11-24")
@@ -380,16 +392,18 @@ def test_the_daily_report_per_steward(session, clock, estate, as_):
     assert service_as(session, clock, STEWARD2).dunning_daily_report("p1")["stewards"] == []
     # the day before: the 23rd's call, the overdue-to-be task not yet overdue, nothing collected
     before = service_as(session, clock, CS).dunning_daily_report("p1", day="2026-11-23")
-    [line] = before["stewards"]
+    line, unassigned_then = before["stewards"]
     assert (line["steward_id"], line["open_cases"], line["tasks_due"], line["tasks_done"], line["tasks_open"]) == (
         "stew-1", 0, 1, 0, 1)
+    assert (unassigned_then["steward_id"], unassigned_then["open_cases"], unassigned_then["actions"]) == (None, 1, [])
     assert line["actions"] == [{"kind": "call", "count": 1}] and line["collected"] == "0.00"
 
 
 def test_the_weekly_summary(session, clock, estate, as_):
     """The ISO week of Tue 24 Nov 2026: Mon 23 - Sun 29 Nov (2026-W48), read on 30 Nov.
-    Cases opened 2 (24th), closed 1 (u2, settled), open at the end 1 (u1, class A set on the 26th).
-    Notices: second 1, final 1. Actions: call 3 (23rd, 24th x2), door notice 1, promise 1, closed 1 = 6.
+    Cases opened 1 (u1, the 24th; u2's opened 16 Oct), closed 1 (u2, settled), open at the end 1 (u1,
+    class A set on the 26th). Notices: first 1, final 1. Actions: call 3 (23rd, 24th x2), door notice 1,
+    promise 1 = 5 (the ``closed`` row is the ladder's).
     Money received on accounts with a case in the week: 30.00 + 200.00 = 230.00 (u3's 20.00 not).
     Plans: agreed on the 23rd (active), agreed 1 Nov and broken on the 26th, completed on the 20th
     (last week) -> agreed 1, broken 1, completed 0. Legal: a lawyer letter proposed on the 23rd
@@ -437,13 +451,13 @@ def test_the_weekly_summary(session, clock, estate, as_):
     week = service_as(session, clock, FINANCE).dunning_weekly_summary("p1", day="2026-11-24")
     assert (week["week"], week["week_start"], week["week_end"], week["complete"]) == (
         "2026-W48", "2026-11-23", "2026-11-29", True)
-    assert week["cases"] == {"opened": 2, "closed": 1, "open_at_end": 1,
+    assert week["cases"] == {"opened": 1, "closed": 1, "open_at_end": 1,
                              "closed_by_reason": [{"reason": "settled", "count": 1}]}
-    assert week["notices"] == [{"stage": "first", "count": 0}, {"stage": "second", "count": 1},
+    assert week["notices"] == [{"stage": "first", "count": 1}, {"stage": "second", "count": 0},
                                {"stage": "final", "count": 1}]
-    assert week["actions"] == [{"kind": "call", "count": 3}, {"kind": "closed", "count": 1},
-                               {"kind": "door_notice", "count": 1}, {"kind": "promise", "count": 1}]
-    assert (week["actions_total"], week["promises"], week["notices_total"]) == (6, 1, 2)
+    assert week["actions"] == [{"kind": "call", "count": 3}, {"kind": "door_notice", "count": 1},
+                               {"kind": "promise", "count": 1}]
+    assert (week["actions_total"], week["promises"], week["notices_total"]) == (5, 1, 2)
     assert week["collected_on_case_accounts"] == "230.00"
     assert {c["arrears_class"]: c["cases"] for c in week["classes_at_end"]} == {
         "A": 1, "B": 0, "C": 0, "D": 0, "E": 0, "unclassified": 0}
@@ -455,6 +469,46 @@ def test_the_weekly_summary(session, clock, estate, as_):
     before = service_as(session, clock, FINANCE).dunning_weekly_summary("p1", day="2026-11-22")
     assert before["week"] == "2026-W47" and before["cases"]["opened"] == 0 and before["plans"]["completed"] == 1
     assert before["collection"]["total"] == "0.00"
+
+
+def test_actions_count_for_who_took_them_and_a_replaced_promise_once(session, clock, estate, as_):
+    """u1 owes 100.00 due 15 Nov; its case opens on the 16th. On the 24th: stew-1 calls and takes a
+    promise (27 Nov, 60.00), the case is reassigned to stew-2 (logged: ``assigned``, the platform's
+    row kinds are not actions), stew-2 calls and the household replaces its promise (30 Nov, 80.00).
+    Actions: stew-1 call 1 + promise 1, stew-2 call 1 + promise 1 -- each credited to who took it,
+    not to the case's steward now. Promises: one (the case's last of the day), 80.00, stew-2's; the
+    first promise is not added to it."""
+    at(clock, date(2026, 11, 1))
+    monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-11")
+    session.commit()
+    sweep(as_, clock, date(2026, 11, 16))
+    case = case_of(session, estate["u1"])
+    svc1 = service_as(session, clock, STEWARD)
+    at(clock, D, 10)
+    svc1.log_dunning_action(case.id, {"kind": "call", "outcome": "接通"})
+    svc1.log_dunning_action(case.id, {"kind": "promise", "outcome": "月底前", "promised_on": "2026-11-27",
+                                      "promised_amount": "60.00"})
+    service_as(session, clock, CS).assign_dunning_steward(
+        "p1", {"case_ids": [case.id], "steward_id": "stew-2", "steward_name": "王管家"})
+    at(clock, D, 14)
+    svc2 = service_as(session, clock, STEWARD2)
+    svc2.log_dunning_action(case.id, {"kind": "call", "outcome": "改期"})
+    svc2.log_dunning_action(case.id, {"kind": "promise", "outcome": "改到30号", "promised_on": "2026-11-30",
+                                      "promised_amount": "80.00"})
+    at(clock, D, 20)
+    report = service_as(session, clock, CS).dunning_daily_report("p1")
+    lines = {line["steward_id"]: line for line in report["stewards"]}
+    assert set(lines) == {"stew-1", "stew-2"}
+    assert lines["stew-1"]["actions"] == [{"kind": "call", "count": 1}, {"kind": "promise", "count": 1}]
+    assert (lines["stew-1"]["promises"], lines["stew-1"]["promised_amount"], lines["stew-1"]["open_cases"]) == (
+        0, "0.00", 0)
+    assert lines["stew-2"]["actions"] == [{"kind": "call", "count": 1}, {"kind": "promise", "count": 1}]
+    assert (lines["stew-2"]["promises"], lines["stew-2"]["promised_amount"], lines["stew-2"]["open_cases"]) == (
+        1, "80.00", 1)
+    assert (report["totals"]["actions_total"], report["totals"]["promises"], report["totals"]["promised_amount"]) == (
+        4, 1, "80.00")
+    week = service_as(session, clock, CS).dunning_weekly_summary("p1", day="2026-11-24")
+    assert (week["actions_total"], week["promises"]) == (4, 1)
 
 
 # -- deposits held ------------------------------------------------------------------------------------

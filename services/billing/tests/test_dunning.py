@@ -33,7 +33,7 @@ def at(clock: ManualClock, day: date, hour: int = 8) -> None:
     (date(2026, 12, 15), 31, date(2026, 12, 31)),
     (date(2026, 11, 15), 31, date(2026, 12, 1)),
     (date(2026, 12, 20), 16, date(2026, 12, 21)),   # due later than the due day: +1 day from it
-    (date(2026, 12, 20), 24, date(2026, 12, 24)),
+    (date(2026, 12, 20), 24, date(2026, 12, 29)),   # the due day's distances (24 - 15 = 9 days)
 ])
 def test_ladder_days_in_short_months(anchor, day, expected):
     assert dunning.ladder_day(anchor, day, 15) == expected
@@ -147,6 +147,32 @@ def test_the_row_by_row_sweep_makes_the_same_notices(session, clock, estate, as_
     case = session.scalar(select(DunningCase))
     # jumped from second to late on 10 Feb: the final notice is sent, and 8..10 Feb bear the fee
     assert case.stage == "late" and case.late_fee_accrued == Decimal("0.15")
+
+
+def test_a_case_that_opens_late_starts_at_the_first_notice_and_charges_no_fee_before_its_final(
+        session, clock, estate, as_):
+    """An opening balance of 300.00 due 15 June, brought in on 20 Nov (a site moving onto Wuye). Its
+    case opens in the sweep of 24 Nov and starts its ladder then -- anchor 23 Nov, off the due day, so
+    the due day's distances: 1st notice 24 Nov, 2nd 2 Dec (+9), final 9 Dec (+16), pay by 16 Dec --
+    never straight at the final notice. The fee runs from 17 Dec, not from June's own deadline:
+    17..20 Dec = 4 days x 300.00 x 0.05% = 0.60."""
+    from .support import issue
+    at(clock, date(2026, 11, 20), 10)
+    issue(as_(PLATFORM), estate["u1"], "300.00", issued_on=date(2026, 6, 1), due_on=date(2026, 6, 15),
+          source_id="carried", kind="opening")
+    session.commit()
+    for day in (date(2026, 11, 24), date(2026, 12, 2), date(2026, 12, 9), date(2026, 12, 20)):
+        _sweep_days(as_, clock, day, day)
+    case = session.scalar(select(DunningCase))
+    assert (case.anchor_due_on, case.oldest_due_on, case.stage) == (date(2026, 11, 23), date(2026, 6, 15), "late")
+    notices = session.scalars(select(DunningNotice).order_by(DunningNotice.notice_on)).all()
+    assert [(n.stage, n.notice_on, n.pay_by) for n in notices] == [
+        ("first", date(2026, 11, 24), date(2026, 12, 1)),
+        ("second", date(2026, 12, 2), date(2026, 12, 9)),
+        ("final", date(2026, 12, 9), date(2026, 12, 16))]
+    final = [e["data"] for e in outbox_events(session, Base) if e["type"] == "dunning.notice_due"][-1]
+    assert (final["stage"], final["late_fee"], final["late_fee_from"]) == ("final", "0.00", "2026-12-17")
+    assert case.late_fee_accrued == Decimal("0.60")
 
 
 def test_nothing_can_suspend_water_or_power():
