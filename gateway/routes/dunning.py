@@ -39,10 +39,12 @@ class DunningRoutes(RouteModule):
         return self._as(user)("billing", "get_dunning_case", case_id)
 
     @route("POST", f"{V1}/dunning/cases/{{case_id}}/class", tags=("dunning",), body=s.ArrearsClassIn,
-           response=s.DunningActionOut, errors=(403, 404), idempotent=True,
+           response=s.DunningActionOut, errors=(403, 404, 409, 422), idempotent=True,
            summary=f"Set the case's arrears class after the first call: A promised a date, B unclear, C "
                    f"unreachable, D away, E refuses ({DOERS})",
-           description="Class A names the promised day (today or later): a reminder call the day before; the "
+           description="Class A names the promised day: today or later (422 promise_in_the_past), at most "
+                       "dunning.promise_longest_days (30) ahead (422 promise_too_far), and an amount no more "
+                       "than what is overdue (422 promise_above_overdue); a reminder call the day before; the "
                        "day after it, still unpaid, the case moves to class B. The class's tasks start today.")
     def set_arrears_class(self, request, user, case_id, body, idempotency_key):
         reply = self._as(user)("billing", "set_arrears_class", case_id, s.ArrearsClassIn().dump(body),
@@ -51,11 +53,11 @@ class DunningRoutes(RouteModule):
         return reply
 
     @route("POST", f"{V1}/dunning/cases/{{case_id}}/actions", tags=("dunning",), body=s.DunningActionIn,
-           response=s.DunningActionOut, status=201, errors=(403, 404), idempotent=True,
+           response=s.DunningActionOut, status=201, errors=(403, 404, 409, 422), idempotent=True,
            summary=f"Log an action on the case -- call, SMS, door notice (with its photo), visit, promise, new "
                    f"contact found, note -- completing its open tasks ({DOERS})",
            description="The dunning log (欠费催缴记录表) is append-only: nothing edits or deletes a row. Who and "
-                       "when are the caller and the server's clock.")
+                       "when are the caller and the server's clock. A promise is checked as class A is.")
     def log_dunning_action(self, request, user, case_id, body, idempotency_key):
         reply = self._as(user)("billing", "log_dunning_action", case_id, s.DunningActionIn().dump(body),
                                idempotency_key=idempotency_key)

@@ -45,7 +45,8 @@ class HardshipRoutes(RouteModule):
            idempotent=True,
            summary="Agree an installment plan with the household for an open dunning case: its dunning pauses "
                    "while the plan is honoured (CS manager, centre manager)",
-           description="1-24 instalments due on strictly increasing dates from today on (422 invalid_schedule) "
+           description="1-24 instalments due on strictly increasing dates from today on (422 invalid_schedule), the "
+                       "last within dunning.plan_longest_months (12) of today (422 plan_too_long), "
                        "summing to what the case has overdue now (422 plan_total_mismatch names the figure); one "
                        "active plan per account (409 installment_plan_exists). Checked every morning: an "
                        "instalment due before today that the payments since the plan do not cover breaks it and "

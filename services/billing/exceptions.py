@@ -378,3 +378,18 @@ class CaseUnderDispute(Conflict):
     """No legal step is proposed, sent or filed while a dispute of the debt holds the case (账单异议
     first: a lawyer letter is not sent for an amount the household disputes and staff are examining)."""
     default_code = "case_under_dispute"
+
+
+class PromiseTooFar(RuleViolation):
+    """A promise is for a day at most ``dunning.promise_longest_days`` ahead."""
+    default_code = "promise_too_far"
+
+
+class PromiseAboveOverdue(RuleViolation):
+    """A promised amount is at most what the case has overdue."""
+    default_code = "promise_above_overdue"
+
+
+class PlanTooLong(RuleViolation):
+    """An installment plan ends at most ``dunning.plan_longest_months`` after it is agreed."""
+    default_code = "plan_too_long"

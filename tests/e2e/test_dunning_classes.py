@@ -79,6 +79,13 @@ def test_a_steward_works_a_case_and_the_resident_sees_only_the_account_s_state(p
     assert my_tasks() == [("call", today.isoformat()), ("door_notice", today.isoformat())]
     assert call("POST", steward, f"/dunning/cases/{case['id']}/actions", 422, key="dn-0",
                 json={"kind": "door_notice", "outcome": "已张贴"})["error"] == "photo_required"
+    # a promise is for a near day (dunning.promise_longest_days, 30) and at most what is overdue
+    far = (today + timedelta(days=31)).isoformat()
+    assert call("POST", steward, f"/dunning/cases/{case['id']}/actions", 422, key="pr-0",
+                json={"kind": "promise", "outcome": "明年再说", "promised_on": far})["error"] == "promise_too_far"
+    assert call("POST", steward, f"/dunning/cases/{case['id']}/actions", 422, key="pr-1",
+                json={"kind": "promise", "outcome": "全部结清", "promised_on": today.isoformat(),
+                      "promised_amount": "999999.00"})["error"] == "promise_above_overdue"
     logged = call("POST", steward, f"/dunning/cases/{case['id']}/actions", 201, key="dn-1",
                   json={"kind": "door_notice", "outcome": "已张贴催费通知单", "photo_ref": "photo/dn-0101.jpg"})
     assert logged["entry"]["recorded_by"] == users["steward.lh"]["id"] and len(logged["completed_tasks"]) == 1

@@ -101,6 +101,9 @@ def test_a_dispute_a_lawyer_letter_and_an_installment_plan(platform, demo, web_s
     short = post(web_session, plans, cs, {"reason": "收入困难", "instalments": schedule}, "p0")
     assert short.status_code == 422 and "345.00" in short.json()["message"], short.text
     schedule[1]["amount"] = "200.00"
+    too_long = post(web_session, plans, cs, {"reason": "收入困难", "instalments": [
+        schedule[0], dict(schedule[1], due_on="2999-12-20")]}, "p0b")
+    assert too_long.status_code == 422 and too_long.json()["error"] == "plan_too_long", too_long.text
     agreed = post(web_session, plans, cs, {"reason": "收入困难", "instalments": schedule}, "p1")
     assert agreed.status_code == 201 and agreed.json()["status"] == "active", agreed.text
     plan = agreed.json()

@@ -59,7 +59,6 @@ project's stewards (role ``steward``).
 """
 from __future__ import annotations
 
-import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,8 +72,8 @@ from kernel.money import ZERO, money
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import (DunningCaseClosed, DunningCaseNotFound, PhotoRequired, PromiseInThePast,
-                          PromiseNotExpected, PromisedOnRequired)
+from ..exceptions import (DunningCaseClosed, DunningCaseNotFound, PhotoRequired, PromiseAboveOverdue,
+                          PromiseInThePast, PromiseNotExpected, PromisedOnRequired, PromiseTooFar)
 from ..models import (DunningCase, DunningLogEntry, DunningNotice, DunningTask, FeeAccount, InstallmentPlan,
                       Installment, LegalProposal, Project)
 from . import dunning
@@ -143,17 +142,10 @@ COMPLETES: dict[str, tuple[str, ...]] = {
 
 # -- the days (pure) ------------------------------------------------------------------------------
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    m = day.month - 1 + months
-    year, month = day.year + m // 12, m % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def quarter_from(oldest_due_on: date | None) -> date | None:
     """The first day an account is *more* than one quarter in arrears (3 calendar months after its
     oldest overdue bill's due date, plus one day)."""
-    return None if oldest_due_on is None else add_months(oldest_due_on, 3) + timedelta(days=1)
+    return None if oldest_due_on is None else s.months_after(oldest_due_on, 3) + timedelta(days=1)
 
 
 def tasks_on(values: dict, day: date, *, opened_on: date, arrears_class: str | None,
@@ -309,11 +301,24 @@ def _open_case(work: Work, case_id: str, roles) -> DunningCase:
     return case
 
 
-def _check_promise(promised_on: date | None, today: date) -> None:
+def _check_promise(work: Work, case: DunningCase, data: dict, today: date) -> None:
+    """A promise (class A, 近期缴纳类) names a day from today to ``dunning.promise_longest_days``
+    ahead, and an amount (if any) no more than what the case has overdue now."""
+    promised_on = data.get("promised_on")
     if promised_on is None:
         raise PromisedOnRequired("class A (a promise) names the day the household promised to pay by")
     if promised_on < today:
         raise PromiseInThePast(f"the promised day {promised_on} is before today ({today})")
+    longest = work.settings.values(case.project_id, on=today)[s.PROMISE_LONGEST_DAYS]
+    if promised_on > today + timedelta(days=longest):
+        raise PromiseTooFar(f"the promised day {promised_on} is more than {longest} days ahead (setting "
+                            f"{s.PROMISE_LONGEST_DAYS}); a longer arrangement is an installment plan")
+    amount = data.get("promised_amount")
+    if amount is not None:
+        overdue = dunning.overdue_now(work, case)
+        if money(amount) > overdue:
+            raise PromiseAboveOverdue(f"the promised amount {money(amount)} is more than the case has overdue "
+                                      f"({overdue})")
 
 
 def _complete(work: Work, case: DunningCase, kinds, today: date, log_id: str) -> list[str]:
@@ -349,7 +354,7 @@ def classify(work: Work, data: dict) -> tuple[DunningCase, DunningLogEntry, list
     today = work.clock.today(_tz(work, case.project_id))
     cls = data["arrears_class"]
     if cls == "A":
-        _check_promise(data.get("promised_on"), today)
+        _check_promise(work, case, data, today)
     elif data.get("promised_on") is not None or data.get("promised_amount") is not None:
         raise PromiseNotExpected(f"class {cls} takes no promised day or amount (class A does)")
     return _classified(work, case, today, cls, "class", data.get("note") or "", data.get("promised_on"),
@@ -381,7 +386,7 @@ def log_action(work: Work, data: dict) -> tuple[DunningCase, DunningLogEntry, li
     if kind == "door_notice" and not data.get("photo_ref"):
         raise PhotoRequired("a door notice (催费通知单) is photographed: name the photo (photo_ref)")
     if kind == "promise":
-        _check_promise(data.get("promised_on"), today)
+        _check_promise(work, case, data, today)
         return _classified(work, case, today, "A", "promise", data["outcome"], data["promised_on"],
                            data.get("promised_amount"), COMPLETES["promise"], data.get("photo_ref"))
     if data.get("promised_on") is not None or data.get("promised_amount") is not None:

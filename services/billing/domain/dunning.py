@@ -304,6 +304,16 @@ def _tz(work: Work, project_id: str) -> str:
     return (project.timezone if project else None) or "Asia/Shanghai"
 
 
+def overdue_now(work: Work, case: DunningCase) -> Decimal:
+    """What the case's account has overdue on the site's today (its overdue bills' open amounts)."""
+    project = work.session.get(Project, case.project_id)
+    today = site_today(work, project)
+    values = work.settings.values(project.id, on=today)
+    a = overdue_by_account(work.session, project.id, today, compounds=values[s.LATE_FEE_COMPOUNDS],
+                           account_ids=[case.account_id]).get(case.account_id)
+    return a.overdue if a is not None else ZERO
+
+
 def open_case_of(session, account_id: str) -> DunningCase | None:
     return session.scalar(select(DunningCase).where(DunningCase.account_id == account_id,
                                                     DunningCase.status == "open"))

@@ -45,7 +45,7 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import (DunningCaseClosed, DunningCaseNotFound, InstallmentPlanExists, InstallmentPlanNotFound,
-                          InvalidSchedule, PlanTotalMismatch, PlanTransitionNotAllowed)
+                          InvalidSchedule, PlanTooLong, PlanTotalMismatch, PlanTransitionNotAllowed)
 from ..models import DunningCase, FeeAccount, Installment, InstallmentPlan, LedgerEntry, Project
 from . import dunning, journal
 from . import settings as s
@@ -95,14 +95,7 @@ def lock_open_case(work: Work, case: DunningCase, account: FeeAccount) -> FeeAcc
     return account
 
 
-def overdue_now(work: Work, case: DunningCase) -> Decimal:
-    """What the case's account has overdue on the site's today (its overdue bills' open amounts)."""
-    project = work.session.get(Project, case.project_id)
-    today = dunning.site_today(work, project)
-    values = work.settings.values(project.id, on=today)
-    a = dunning.overdue_by_account(work.session, project.id, today, compounds=values[s.LATE_FEE_COMPOUNDS],
-                                   account_ids=[case.account_id]).get(case.account_id)
-    return a.overdue if a is not None else ZERO
+overdue_now = dunning.overdue_now
 
 
 # -- agreeing -------------------------------------------------------------------------------------
@@ -119,6 +112,12 @@ def agree_plan(work: Work, data: dict) -> InstallmentPlan:
     schedule = data["instalments"]
     if not 1 <= len(schedule) <= MAX_INSTALMENTS:
         raise InvalidSchedule(f"a plan has 1 to {MAX_INSTALMENTS} instalments")
+    months = work.settings.values(case.project_id, on=today)[s.PLAN_LONGEST_MONTHS]
+    last_day = s.months_after(today, months)
+    late = next(((i, item) for i, item in enumerate(schedule, 1) if item["due_on"] > last_day), None)
+    if late is not None:
+        raise PlanTooLong(f"instalment {late[0]} is due on {late[1]['due_on']}: a plan ends within {months} "
+                          f"months of today, by {last_day} (setting {s.PLAN_LONGEST_MONTHS})")
     previous = None
     for i, item in enumerate(schedule, 1):
         if item["due_on"] < today:

@@ -50,6 +50,8 @@ CLASS_B_EVERY_DAYS = "dunning.class_b_every_days"
 CLASS_C_EVERY_DAYS = "dunning.class_c_every_days"
 CLASS_D_EVERY_DAYS = "dunning.class_d_every_days"
 CLASS_E_EVERY_DAYS = "dunning.class_e_every_days"
+PROMISE_LONGEST_DAYS = "dunning.promise_longest_days"
+PLAN_LONGEST_MONTHS = "dunning.plan_longest_months"
 
 #: who may change billing's settings: the service-centre manager, finance, the group's admin
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.FINANCE, Role.GROUP_ADMIN)
@@ -114,12 +116,25 @@ SETTINGS = SettingsCatalogue("billing", [
             doc="class D (away): a call guiding to remote payment this often (daily)"),
     Setting(CLASS_E_EVERY_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=7, unit="days",
             doc="class E (refuses): the steward's follow-up this often, after the CS supervisor is told"),
+    Setting(PROMISE_LONGEST_DAYS, fields.Integer(strict=True, validate=Range(1, 365)), default=30, unit="days",
+            doc="a household's promise (class A, 近期缴纳类: paying soon) is for a day at most this far ahead; "
+                "a later one is an installment plan's matter"),
+    Setting(PLAN_LONGEST_MONTHS, fields.Integer(strict=True, validate=Range(1, 60)), default=12, unit="months",
+            doc="an installment plan's (分期缴纳) last instalment is due at most this many months after it is "
+                "agreed (the ladder waits while it is honoured)"),
 ])
 
 
 def day_in_month(year: int, month: int, day: int) -> date:
     """The ``day`` of the month, or its last day when the month is shorter."""
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    m = day.month - 1 + months
+    year, month = day.year + m // 12, m % 12 + 1
+    return day_in_month(year, month, day.day)
 
 
 def month_of(day: date) -> str:

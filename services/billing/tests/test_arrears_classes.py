@@ -15,7 +15,8 @@ from kernel.errors import Forbidden, NotFound
 from kernel.testing import outbox_events, resident, staff
 from services.billing import events, schemas
 from services.billing.domain import arrears_classes as classes, dunning, journal, settings as s
-from services.billing.exceptions import (DunningCaseClosed, DunningCaseNotFound, PhotoRequired, PromiseInThePast,
+from services.billing.exceptions import (DunningCaseClosed, DunningCaseNotFound, PhotoRequired, PromiseAboveOverdue,
+                                         PromiseInThePast, PromiseTooFar,
                                          PromiseNotExpected, PromisedOnRequired)
 from services.billing.models import Base, DunningCase, DunningLogEntry, DunningTask, OutboxMessage, Project
 
@@ -133,6 +134,16 @@ def test_class_a_is_reminded_the_day_before_and_a_broken_promise_moves_it_to_b(s
         act(as_, clock, STEWARD, classes.classify, JAN(17), case_id=case.id, arrears_class="A")
     with pytest.raises(PromiseInThePast):
         act(as_, clock, STEWARD, classes.classify, JAN(17), case_id=case.id, arrears_class="A", promised_on=JAN(16))
+    session.rollback()
+    # at most dunning.promise_longest_days (30) ahead: 16 February, not the 17th; at most the 100.00 overdue
+    with pytest.raises(PromiseTooFar):
+        act(as_, clock, STEWARD, classes.classify, JAN(17), case_id=case.id, arrears_class="A",
+            promised_on=date(2026, 2, 17))
+    session.rollback()
+    with pytest.raises(PromiseAboveOverdue):
+        act(as_, clock, STEWARD, classes.log_action, JAN(17), case_id=case.id, kind="promise", outcome="",
+            promised_on=date(2026, 2, 16), promised_amount=Decimal("100.01"))
+    session.rollback()
     act(as_, clock, STEWARD, classes.classify, JAN(17), case_id=case.id, arrears_class="A", promised_on=JAN(25),
         promised_amount=Decimal("100.00"), note="月底前交")
     sweep(as_, clock, JAN(18), JAN(25))

@@ -14,7 +14,8 @@ from kernel.testing import resident, staff
 from services.billing.domain import dunning
 from services.billing.exceptions import (ApprovalsMissing, BillNotCorrected, BillSettled, DisputeExists,
                                          DisputeTransitionNotAllowed, DunningCaseClosed, DunningCaseNotFound, FourEyes,
-                                         InstallmentPlanExists, InstallmentPlanNotFound, InvalidSchedule, ProjectNotFound,
+                                         InstallmentPlanExists, InstallmentPlanNotFound, InvalidSchedule, PlanTooLong,
+                                         ProjectNotFound,
                                          LawyerLetterNotSent, LegalKindMismatch, LegalProposalExists,
                                          LegalTransitionNotAllowed, PlanTotalMismatch, ProposerOnly)
 from services.billing.models import (Bill, BillDispute, DunningCase, DunningLogEntry, DunningNotice, Installment,
@@ -232,6 +233,16 @@ def test_a_plan_must_sum_to_what_is_overdue(session, clock, estate, as_):
         with pytest.raises(InvalidSchedule):
             svc(session, clock, CS).agree_installment_plan(case.id, dict(PLAN, instalments=schedule))
         session.rollback()
+    # the last instalment within dunning.plan_longest_months (12) of today, 20 Jan 2026: by 20 Jan 2027
+    with pytest.raises(PlanTooLong) as refused:
+        svc(session, clock, CS).agree_installment_plan(case.id, dict(PLAN, instalments=[
+            {"due_on": "2026-02-25", "amount": "150.00"}, {"due_on": "2027-01-21", "amount": "150.00"}]))
+    assert refused.value.code == "plan_too_long" and "by 2027-01-20" in refused.value.message
+    session.rollback()
+    with pytest.raises(PlanTooLong):
+        svc(session, clock, CS).agree_installment_plan(case.id, dict(PLAN, instalments=[
+            {"due_on": "2999-12-25", "amount": "300.00"}]))
+    session.rollback()
     for schedule in ([], [{"due_on": f"2026-{m:02d}-25", "amount": "12.00"} for m in range(1, 13)] * 3,
                      [{"due_on": "2026-02-25", "amount": "0.00"}], [{"due_on": "2026-02-30", "amount": "300.00"}]):
         with pytest.raises(ValidationError):
