@@ -2144,7 +2144,7 @@ PLAN_STATES = ("active", "completed", "broken", "cancelled")
 LEGAL_KINDS = ("lawyer_letter", "litigation")
 LEGAL_STATES = ("proposed", "reviewed", "approved", "rejected", "withdrawn", "sent", "filed")
 MAX_INSTALMENTS = 24
-_HARDSHIP_REASON = dict(required=True, validate=v.Stated(2, 300))
+_HARDSHIP_REASON = dict(required=True, validate=[v.Stated(2, 300), v.ONE_LINE])
 
 
 class DisputeIn(Schema):

@@ -190,8 +190,8 @@ def _task_row(work: Work, case, kind: str, role: str, day: date) -> dict:
 
 def break_promises(work: Work, cases: list[DunningCase], today: date, result) -> None:
     """Class A cases whose promised day is past (today is after it) and still open: class B from
-    today, ``promise_broken`` in the log (who: the sweep's caller, the system). One ``UPDATE``, one
-    ``INSERT``."""
+    today, ``promise_broken`` in the log (who: the sweep's caller, the system), class A's open tasks
+    (the reminder call) cancelled. One ``UPDATE`` of the cases, one ``INSERT``, one of the tasks."""
     broken = [c for c in cases if c.arrears_class == "A" and c.promised_on is not None and c.promised_on < today]
     if not broken:
         return
@@ -205,6 +205,10 @@ def break_promises(work: Work, cases: list[DunningCase], today: date, result) ->
                                      outcome=f"promised {case.promised_on.isoformat()}, not paid: class B"))
     update_many(work.session, DunningCase, "id", updates)
     work.session.execute(insert(DunningLogEntry), logs)
+    # what class A asked for (the reminder the day before) and was not done is no longer the plan
+    work.session.execute(update(DunningTask).where(DunningTask.case_id.in_([c.id for c in broken]),
+                                                   DunningTask.status == "open")
+                         .values(status="cancelled").execution_options(synchronize_session=False))
     by_id = {c.id: c for c in broken}
     for row in updates:
         for key, value in row.items():

@@ -155,7 +155,9 @@ def test_class_a_is_reminded_the_day_before_and_a_broken_promise_moves_it_to_b(s
     assert (case.arrears_class, case.class_set_on, case.promised_on) == ("B", JAN(26), None)
     broken = session.scalar(select(DunningLogEntry).where(DunningLogEntry.kind == "promise_broken"))
     assert broken.recorded_by == PLATFORM.user_id and broken.promised_on == JAN(25) and broken.done_on == JAN(26)
-    assert kinds_on(session) == [(JAN(24), "reminder_call"), (JAN(26), "call"), (JAN(26), "door_notice")]
+    # the reminder nobody did is class A's: cancelled with the promise, not left open
+    assert kinds_on(session) == [(JAN(26), "call"), (JAN(26), "door_notice")]
+    assert [(k, d) for k, d, _, _ in tasks(session, "cancelled")] == [("reminder_call", JAN(24))]
     snaps = _balance_events(session)
     assert [(p["cause"], p["arrears_class"]) for p in snaps] == [("dunning", "B")]
 

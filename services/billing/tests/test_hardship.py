@@ -247,6 +247,8 @@ def test_a_plan_must_sum_to_what_is_overdue(session, clock, estate, as_):
                      [{"due_on": "2026-02-25", "amount": "0.00"}], [{"due_on": "2026-02-30", "amount": "300.00"}]):
         with pytest.raises(ValidationError):
             svc(session, clock, CS).agree_installment_plan(case.id, dict(PLAN, instalments=schedule))
+    with pytest.raises(ValidationError):                     # a reason is one line (it reaches CSV cells)
+        svc(session, clock, CS).agree_installment_plan(case.id, dict(PLAN, reason="收入困难\n=HYPERLINK(1)"))
     for caller, error in ((STEWARD, "role_required"), (ZHANG, "dunning_case_not_found"),
                           (FAR_CS, "project_out_of_scope"), (OTHER_GROUP, "dunning_case_not_found")):
         with pytest.raises(Exception) as refused:
