@@ -957,7 +957,8 @@ class AccountOut(Out):
         "enum": ["none", "first", "second", "final", "late"],
         "description": "the open dunning case's ladder stage (none: no notice yet); null: no open case"})
     arrears_class = fields.String(allow_none=True, metadata={
-        "enum": ["A", "B", "C", "D", "E"], "description": "the steward's arrears class (null: not yet classed)"})
+        "enum": ["A", "B", "C", "D", "E"],
+        "description": "the steward's arrears class (null: not yet classed; always null for residents)"})
     dunning_paused = fields.Boolean(metadata={"description": "the ladder waits (a disputed bill, an installment plan)"})
     late_fee_accrued = Amount(metadata={"description": "late fee (滞纳金) accrued and not yet billed"})
 

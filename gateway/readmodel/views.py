@@ -164,6 +164,17 @@ def unit_account(session: Session, caller: Caller, unit_id: str) -> dict | None:
     return orjson.loads(row.account)
 
 
+#: the account's fields for staff only: the steward's arrears class is an internal judgement
+STAFF_ONLY_ACCOUNT_FIELDS = ("arrears_class",)
+
+
+def account_for(caller: Caller, account: dict | None) -> dict | None:
+    """The fee account as ``caller`` may read it: a resident does not see the staff-only fields."""
+    if account is None or caller.is_staff:
+        return account
+    return {**account, **{k: None for k in STAFF_ONLY_ACCOUNT_FIELDS if k in account}}
+
+
 def combine_balance(view: dict) -> dict:
     """The household's balance is its fee account's (as the composed view does)."""
     household, account = view.get("household"), view.get("account")

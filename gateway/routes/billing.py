@@ -20,8 +20,10 @@ class BillingRoutes(RouteModule):
            summary=f"The unit's fee account: balance, what is owed on bills, credit, deposits held, open "
                    f"bills and the oldest due date ({UNIT_READERS})")
     def account(self, request, user, unit_id):
-        account = self._read_model(views.unit_account, self._caller(user), unit_id)
-        return account if account is not None else self._as(user)("billing", "get_account", unit_id)
+        caller = self._caller(user)
+        account = self._read_model(views.unit_account, caller, unit_id)
+        return views.account_for(caller, account if account is not None else
+                                 self._as(user)("billing", "get_account", unit_id))
 
     @route("POST", f"{V1}/units/{{unit_id}}/account/opening-balance", tags=("billing",),
            summary="Record the balance carried over into the unit's fee account (finance)",

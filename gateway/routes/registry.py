@@ -27,15 +27,20 @@ class RegistryRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/overview", tags=("registry",), response=s.OverviewOut,
            errors=(404,), summary="Household, open tickets, balance and latest notifications of a unit")
     def unit_overview(self, request, user, unit_id):
-        view = self._read_model(views.overview, self._caller(user), unit_id, self.clock.now())
+        caller = self._caller(user)
+        view = self._read_model(views.overview, caller, unit_id, self.clock.now())
         if view is None:                       # the unit is not projected yet: ask the owners
-            return unit_overview(self._as(user), unit_id)
-        missing = view.pop("missing")
-        if missing:                            # a part not projected yet: from its owner
-            fetched, degraded = unit_overview_parts(self._as(user), unit_id, missing)
-            view.update(fetched)
-            view["degraded"] = degraded
-        return views.combine_balance(view)
+            view = unit_overview(self._as(user), unit_id)
+        else:
+            missing = view.pop("missing")
+            if missing:                        # a part not projected yet: from its owner
+                fetched, degraded = unit_overview_parts(self._as(user), unit_id, missing)
+                view.update(fetched)
+                view["degraded"] = degraded
+            view = views.combine_balance(view)
+        if view.get("account") is not None:
+            view["account"] = views.account_for(caller, view["account"])
+        return view
 
     @route("POST", f"{V1}/projects", summary="Register a project of the caller's group (group admin)",
            tags=("registry",), body=s.ProjectIn, response=s.ProjectOut, status=201, errors=(409,),

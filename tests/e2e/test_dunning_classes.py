@@ -104,9 +104,12 @@ def test_a_steward_works_a_case_and_the_resident_sees_only_the_account_s_state(p
     assert detail["log"][-2]["photo_ref"] == "photo/dn-0101.jpg"
     call("GET", desk, f"/dunning/cases/{case['id']}", 200)                # any staff of the project reads
 
-    # the resident's overview: the account's dunning state from the read model
-    def shown():
-        account = call("GET", me, f"/units/{unit}/overview", 200)["account"] or {}
+    # the overview: the account's dunning state from the read model -- the steward's class for staff
+    # only (an internal judgement), the stage and pause for the resident too
+    def shown(who):
+        account = call("GET", who, f"/units/{unit}/overview", 200)["account"] or {}
         return account.get("arrears_class"), account.get("dunning_paused"), account.get("dunning_stage")
-    wait_for(lambda: shown()[0] == "B", timeout=15, message="the overview shows class B")
-    assert shown()[1] is False and shown()[2] is not None
+    wait_for(lambda: shown(desk)[0] == "B", timeout=15, message="the overview shows class B")
+    assert shown(me)[0] is None and shown(me)[1] is False and shown(me)[2] is not None
+    assert call("GET", me, f"/units/{unit}/account", 200)["arrears_class"] is None
+    assert call("GET", desk, f"/units/{unit}/account", 200)["arrears_class"] == "B"
