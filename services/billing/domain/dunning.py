@@ -177,6 +177,12 @@ def stage_index(stage: str) -> int:
     return DUNNING_STAGES.index(stage)
 
 
+def percent(rate: Decimal) -> str:
+    """A daily rate as the notice and the bill's line say it: 0.0005 -> "0.05" (no trailing zeros)."""
+    text = f"{Decimal(rate) * 100:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def round_fen(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -369,7 +375,7 @@ def bill_late_fee(work: Work, case: DunningCase, today: date, *, publish: bool =
         source_id=f"{case.id}:{today.isoformat()}", description=f"{LATE_FEE_NAME} (催缴 {case.anchor_due_on})",
         lines=[{"item_code": LATE_FEE_ITEM, "item_name": LATE_FEE_NAME, "quantity": Decimal("1"),
                 "quantity_unit": "item", "unit_price": amount, "amount": amount,
-                "detail": f"{rate * 100:f}%/日 至 {case.late_fee_through or today}"}],
+                "detail": f"{percent(rate)}%/日 至 {case.late_fee_through or today}"}],
         publish=publish)
     case.late_fee_billed = money(case.late_fee_billed or ZERO) + amount
     return bill

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kernel.clock import ManualClock
 from services.billing.domain import dunning, journal, settings as s
 from kernel.testing import outbox_events
-from services.billing.models import Base, Bill, DunningCase, DunningLogEntry, DunningNotice, Project
+from services.billing.models import Base, Bill, BillLine, DunningCase, DunningLogEntry, DunningNotice, Project
 
 from .support import DESK, PLATFORM, monthly_bill
 
@@ -98,6 +98,8 @@ def test_an_account_climbs_the_ladder_and_bears_the_late_fee(session, clock, est
     fee = session.scalar(select(Bill).where(Bill.kind == "late_fee"))
     assert fee.total == Decimal("1.05") and fee.issued_on == date(2026, 2, 28)
     assert case.late_fee_billed == Decimal("1.05")
+    assert session.scalars(select(BillLine.detail).where(BillLine.bill_id == fee.id)).all() == [
+        "0.05%/日 至 2026-02-28"]
 
 
 def test_two_sweeps_on_one_day_give_one_notice(session, clock, estate, as_):
