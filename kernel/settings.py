@@ -54,6 +54,12 @@ class UnknownSetting(InvalidInput):
     default_code = "unknown_setting"
 
 
+class SettingsInconsistent(RuleViolation):
+    """A change that would leave the project's settings contradicting each other (a catalogue's
+    ``checks``: e.g. the ladder's days out of order)."""
+    default_code = "settings_inconsistent"
+
+
 class SettingBackdated(RuleViolation):
     """An effective-dated value cannot start before today: history is never rewritten."""
     default_code = "setting_backdated"
@@ -82,8 +88,11 @@ class Setting:
 class SettingsCatalogue:
     """The settings one service declares (its only source of keys and defaults)."""
 
-    def __init__(self, service: str, settings: Iterable[Setting] = ()):
+    def __init__(self, service: str, settings: Iterable[Setting] = (), checks: Iterable[Callable] = ()):
+        """``checks``: ``fn(values) -> str | None`` over all the project's values as they would be
+        after a change -- a message refuses the change (422 ``settings_inconsistent``)."""
         self.service = service
+        self.checks = tuple(checks)
         self.settings: dict[str, Setting] = {}
         for setting in settings:
             if setting.key in self.settings:
@@ -256,9 +265,16 @@ class ProjectSettings:
         SettingValue, SettingChange = self._tables
         setting = self.catalogue.setting(key)
         loaded = setting.load(value)
+        now, today = self.clock.now(), self.clock.now().date()
+        if self.catalogue.checks:
+            after = self.values(project_id, on=(effective_from or today) if setting.effective_dated else today)
+            after[key] = loaded
+            for check in self.catalogue.checks:
+                problem = check(after)
+                if problem:
+                    raise SettingsInconsistent(f"{key} = {setting.dump(loaded)}: {problem}")
         self._values.clear()
         wire = setting.dump(loaded)
-        now, today = self.clock.now(), self.clock.now().date()
         if setting.effective_dated:
             effective_from = effective_from or today
             if effective_from < today:

@@ -143,3 +143,22 @@ def test_values_are_read_once_per_unit_of_work_until_a_change(session, clock):
         assert len(reads) == before + 2
     finally:
         event.remove(session.bind, "before_cursor_execute", count)
+
+
+def test_a_catalogue_s_checks_refuse_a_change_that_contradicts_the_others(session, clock):
+    """A check sees every value as it would be after the change (the dated ones on the day the change
+    takes effect); its message refuses the change and nothing is written."""
+    from kernel.settings import SettingsInconsistent
+    checked = SettingsCatalogue("fees", list(CATALOGUE), checks=[
+        lambda v: "reminders come before a rate of 5.00 or more"
+        if v["fees.rate_per_m2"] >= Decimal("5.00") and v["reminders.days_before"] == 0 else None])
+    w = Work.build(session, clock, replace(staff(G, [P], roles=("centre_manager",)), name="林经理"),
+                   base=Base, contract=CONTRACT, secret=TEST_SECRET, settings=checked)
+    w.settings.change(G, P, "reminders.days_before", 0, reason="试")
+    with pytest.raises(SettingsInconsistent) as refused:
+        w.settings.change(G, P, "fees.rate_per_m2", "5.00", reason="涨价",
+                          effective_from=date(2026, 12, 1))
+    assert refused.value.code == "settings_inconsistent" and "fees.rate_per_m2 = 5.00" in refused.value.message
+    assert w.settings.get(P, "fees.rate_per_m2", on=date(2026, 12, 1)) == Decimal("2.50")
+    w.settings.change(G, P, "fees.rate_per_m2", "4.99", reason="涨价", effective_from=date(2026, 12, 1))
+    assert w.settings.get(P, "fees.rate_per_m2", on=date(2026, 12, 1)) == Decimal("4.99")

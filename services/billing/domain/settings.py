@@ -58,6 +58,16 @@ SETTING_ROLES = (Role.CENTRE_MANAGER, Role.FINANCE, Role.GROUP_ADMIN)
 
 _DAY = fields.Integer(strict=True, validate=Range(1, 31))
 
+
+def ladder_in_order(values: dict) -> str | None:
+    """The dunning ladder's days come after the due day and after each other (each notice gives
+    its days to pay before the next)."""
+    days = [(k, values[k]) for k in (DUE_DAY, FIRST_NOTICE_DAY, SECOND_NOTICE_DAY, FINAL_NOTICE_DAY)]
+    for (k1, d1), (k2, d2) in zip(days, days[1:]):
+        if d2 <= d1:
+            return f"{k2} ({d2}) must come after {k1} ({d1}): the due day, then the 1st, 2nd and final notices"
+    return None
+
 SETTINGS = SettingsCatalogue("billing", [
     Setting(BILL_DAY, _DAY, default=1, unit="day of month",
             doc="the month's bills are computed on this day (month start)"),
@@ -122,7 +132,7 @@ SETTINGS = SettingsCatalogue("billing", [
     Setting(PLAN_LONGEST_MONTHS, fields.Integer(strict=True, validate=Range(1, 60)), default=12, unit="months",
             doc="an installment plan's (分期缴纳) last instalment is due at most this many months after it is "
                 "agreed (the ladder waits while it is honoured)"),
-])
+], checks=[ladder_in_order])
 
 
 def day_in_month(year: int, month: int, day: int) -> date:

@@ -177,6 +177,25 @@ def test_a_case_that_opens_late_starts_at_the_first_notice_and_charges_no_fee_be
     assert case.late_fee_accrued == Decimal("0.60")
 
 
+def test_the_ladder_s_days_are_set_in_order(session, clock, estate, as_):
+    """The due day, the 1st, 2nd and final notices' days strictly increase: a change that would break
+    the order is refused whole (422 settings_inconsistent), one that keeps it is taken."""
+    from kernel.settings import SettingsInconsistent
+
+    from .support import CENTRE
+    for key, value in ((s.SECOND_NOTICE_DAY, 16), (s.FIRST_NOTICE_DAY, 15), (s.FINAL_NOTICE_DAY, 20),
+                       (s.DUE_DAY, 20)):
+        with pytest.raises(SettingsInconsistent) as refused:
+            s.set_setting(as_(CENTRE), "p1", key, value, reason="试")
+        assert refused.value.code == "settings_inconsistent"
+        session.rollback()
+    s.set_setting(as_(CENTRE), "p1", s.FINAL_NOTICE_DAY, 29, reason="月底")
+    session.commit()
+    assert as_(CENTRE).settings.values("p1")[s.FINAL_NOTICE_DAY] == 29
+    with pytest.raises(SettingsInconsistent):
+        s.set_setting(as_(CENTRE), "p1", s.SECOND_NOTICE_DAY, 29, reason="试")
+
+
 def test_nothing_can_suspend_water_or_power():
     words = ("suspend", "cut", "disconnect", "停水", "停电", "断水", "断电")
     assert not [k for k in DEFAULTS if any(w in k for w in words)]
