@@ -19,8 +19,9 @@ share of the accounts  what is overdue / the case before the day              wh
 1 %                    January's to March's, case ``late`` since 8 February   a day's late fee
 1 %                    February's and March's, case paused at ``second``      nothing
                        (a disputed bill)
-1 %                    a one-off charge due 1 March and March's bill, case    1st notice (its ladder from
-                       at ``none`` since 2 March                              1 March: the 16th)
+1 %                    a one-off charge due 1 March and March's bill, case    2nd notice (its ladder from
+                       at ``none`` since 2 March (days without a sweep)       1 March, off the due day:
+                                                                              1st the 2nd, 2nd the 10th)
 1 %                    January's to March's and a late-fee bill, ``late``     a day's late fee (not on the
                                                                               late-fee bill: no compounding)
 0.1 %                  nothing (paid yesterday, the hook missed)              the case closes

@@ -155,8 +155,10 @@ def test_the_dunning_sweep_figure_runs_small(pg_url):
     result = dunning_sweep.run(pg_url, accounts=2000, repeats=1)
     data = result["data"]
     assert data["same"] and data["arrears"] == 200
-    # 2,000 accounts: 80 new cases and 20 at ``none`` get their first notice, 20 after an outage their final
-    assert data["outcome"]["notices"] == [("final", 20), ("first", 100)] and data["outcome"]["outbox"] == [(120,)]
+    # 2,000 accounts: 80 new cases get their first notice, 20 at ``none`` on a one-off's ladder their second,
+    # 20 after an outage their final
+    assert data["outcome"]["notices"] == [("final", 20), ("first", 80), ("second", 20)]
+    assert data["outcome"]["outbox"] == [(120,)]
     assert data["outcome"]["closed"] == [(2,)]
     assert [r["notices"] for r in data["set_based"] + data["baseline"]] == [120] * 2
     assert result["name"] == "dunning_sweep" and "accounts/s set-based" in result["summary"]
