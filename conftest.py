@@ -12,4 +12,4 @@ import os  # noqa: E402
 
 os.environ.setdefault("WUYE_SECRET", "test-secret")
 os.environ.setdefault("GATEWAY_TOKEN_SECRET", "test-token-secret-not-for-production")
-pytest_plugins = ["kernel.testing"]
+pytest_plugins = ["kernel.testing", "kernel.testshard"]
