@@ -15,8 +15,7 @@ weights always give the same shards. ``WUYE_STORE_DURATIONS=1 ./wuye test`` writ
 from the run (commit it when files were added or got slower).
 
 Every test is isolated already -- a fresh vhost, database or temporary directory of its own, free
-ports -- so two shards do not meet; a test that needs the machine to itself (none today) would say
-so with ``@pytest.mark.serial`` and is run by shard 1.
+ports, unique broker users -- so two shards do not meet.
 """
 from __future__ import annotations
 
@@ -79,9 +78,7 @@ def pytest_collection_modifyitems(config, items):
     if not spec:
         return
     index, shards = _parse(spec)
-    serial = {_file_of(i) for i in items if i.get_closest_marker("serial")}
-    place = deal(sorted({_file_of(i) for i in items} - serial), _weights(), shards)
-    place.update({f: 1 for f in serial})
+    place = deal(sorted({_file_of(i) for i in items}), _weights(), shards)
     keep, drop = [], []
     for item in items:
         (keep if place[_file_of(item)] == index else drop).append(item)
@@ -106,7 +103,6 @@ class _Timer:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "serial: needs the machine to itself (kernel.testshard runs it in shard 1)")
     out = os.environ.get("WUYE_DURATIONS_OUT")
     if out:
         config.pluginmanager.register(_Timer(out), "wuye-durations")

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from amqp.exceptions import AccessRefused
+from amqp.exceptions import AccessRefused, NotFound
 from kombu import Connection, Exchange, Queue
 from nameko.exceptions import RemoteError
 
@@ -102,8 +102,13 @@ def test_the_platform_runs_under_its_restricted_users(restricted, container_fact
                                     routing_key="unit.changed", serializer="json")
         with Connection(restricted("tickets")) as conn:
             def dead_letter():
-                message = Queue("wuye.dlq.tickets", durable=True)(conn.default_channel).get(no_ack=False)
-                return message
+                # the DLQ is declared when the first letter goes dead: until then a get is a 404 (and the
+                # 404 closes its channel: each look on a fresh one)
+                with conn.channel() as channel:
+                    try:
+                        return Queue("wuye.dlq.tickets", durable=True)(channel).get(no_ack=False)
+                    except NotFound:
+                        return None
             assert wait_for(dead_letter, timeout=15, message="tickets' dead letter") is not None
     finally:
         gateway.close()
