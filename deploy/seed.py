@@ -175,6 +175,10 @@ def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: fl
             except RemoteError as exc:
                 if "opening_balance_exists" not in str(exc.value):
                     raise
+        # the day's dunning sweep ran when the platform started, before these balances: run it again
+        # now (a case moves once a day: nothing is sent twice) so the demo's arrears have their case
+        for code in sorted({key[0] for key in OPENING_BALANCES}):
+            call("billing", "run_dunning_sweep", projects[code]["id"])
         users = _users(gateway_db_url or default_db_url("gateway"), projects)
         service_centre = {code: _service_centre(call, projects[code]["id"], code,
                                                 {u["username"]: u for u in users}, wait)
@@ -338,8 +342,9 @@ def banner(summary: dict, url: str) -> str:
         f"    curl -s {url}/api/v1/units/{zhang['unit_id']}/bills -H \"Authorization: Bearer $TOKEN\"",
         f"    curl -s -X POST {url}/api/v1/units/{zhang['unit_id']}/payments -H \"Authorization: Bearer $DESK_TOKEN\" \\",
         "      -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-pay-1' -d '{\"method\":\"cash\",\"amount\":\"102.78\"}'",
-        "  dunning: 1栋-0102 carried 345.00 over, due 1 November -- the ladder's morning sweep opened its case",
-        "  and sent its notice; the CS manager's cases, the steward's worklist and the arrears ledger (CSV too):",
+        "  dunning: 1栋-0102 carried 345.00 over, due 1 November -- the demo's sweep opened its case with the",
+        "  1st notice (then each morning at 08:00); the CS manager's cases, the steward's worklist and the",
+        "  arrears ledger (CSV too):",
         f"    curl -s {url}/api/v1/projects/{lh}/dunning/cases -H \"Authorization: Bearer $CS_TOKEN\"",
         f"    curl -s {url}/api/v1/projects/{lh}/dunning/tasks -H \"Authorization: Bearer $CS_TOKEN\"",
         f"    curl -s {url}/api/v1/projects/{lh}/arrears-ledger.csv -H \"Authorization: Bearer $CS_TOKEN\"",

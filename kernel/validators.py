@@ -138,8 +138,11 @@ def parse_month(value) -> tuple[int, int] | None:
 
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
-#: one line of text without control characters (a name written into a CSV file for a bank)
-ONE_LINE = validate.Regexp(r"[^\x00-\x1f\x7f]*\Z", error="One line of text without control characters.")
+#: one line of text without control characters (a name written into a CSV file for a bank): no C0 or
+#: C1 control, no Unicode line or paragraph separator, no invisible format character (zero-width
+#: spaces and joiners, bidirectional overrides that make a cell read backwards, the BOM)
+ONE_LINE = validate.Regexp(r"[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]*\Z",
+                           error="One line of text without control characters.")
 #: the text of an uploaded file: lines and tabs, no other control character (NUL breaks PostgreSQL)
 TEXT_FILE = validate.Regexp(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z",
                             error="Text with line breaks and tabs, no other control characters.")

@@ -161,3 +161,18 @@ def test_a_bank_account_is_masked_to_its_bank_and_last_four_and_read_whole_by_fi
     ("６２２２０２１２３４５６", False), ("", False), (None, False)])
 def test_bank_account_numbers_are_12_to_30_ascii_digits(number, ok):
     assert v.is_bank_account(number) is ok
+
+
+def test_one_line_refuses_invisible_and_breaking_characters():
+    """What a CSV cell or a log line would show wrongly: C0/C1 controls, Unicode line and paragraph
+    separators, zero-width characters and bidirectional overrides; ordinary Chinese text, typographic
+    punctuation and emoji pass."""
+    from marshmallow import ValidationError
+
+    from kernel.validators import ONE_LINE
+    for ok in ("张伟 1栋-0101", "已张贴《催费通知单》—“月底前”", "🙂 ok", ""):
+        assert ONE_LINE(ok) == ok
+    for bad in ("a\nb", "a\tb", "a\x00b", "a\x85b", "a\u2028b", "a\u2029b", "x\u202ey", "x\u200by", "\ufeffx",
+                "x\u2066y"):
+        with pytest.raises(ValidationError):
+            ONE_LINE(bad)

@@ -645,6 +645,9 @@ class DunningCase(Base):
     #: of it is on late-fee bills (each bill: round(accrued) - billed so far, half-up at the fen)
     late_fee_accrued: Mapped[Decimal] = mapped_column(FixedDecimal(scale=8, precision=24), default=Decimal("0"))
     late_fee_through: Mapped[date | None] = mapped_column(Date)
+    #: the first day the late fee may accrue: the day after the deadline (plus the grace days) of the
+    #: final notice this case sent; null: no final notice sent yet -- no fee
+    late_fee_from: Mapped[date | None] = mapped_column(Date)
     late_fee_billed: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -53,7 +53,8 @@ in an earlier month and due in M (a late one-off) is in neither column of M.
 
 **Daily dunning report** (:func:`daily_report`) of a day D, per steward (the case's ``steward_id``;
 ``null`` = unassigned): ``open_cases`` (cases open at the end of D); the tasks (催费任务) due on D
-(``tasks_due``), of them done by the end of D (``tasks_done``) and not (``tasks_open``, cancelled
+(``tasks_due``; a task done counts for who did it, one not done for the steward holding it), of
+them done by the end of D (``tasks_done``) and not (``tasks_open``, cancelled
 ones aside), and ``tasks_overdue`` (due before D, not done by its end); staff's actions logged on D
 by kind (calls, SMS, door notices, visits, promises, contact searches, notes -- not the rows the
 ladder, a class or an assignment writes), credited to who took them; the promises made (per case
@@ -450,13 +451,16 @@ def daily_report(work: Work, project_id: str, day: date | None = None) -> dict:
 
     done = and_(DunningTask.status == "done", DunningTask.done_at < cutoff)
     not_done = and_(DunningTask.status != "cancelled", ~done)
+    # a task done counts for who did it (a case assigned after its first call: the call was theirs);
+    # one not done for the steward who holds it
+    whose = case((done, DunningTask.done_by), else_=DunningTask.steward_id).label("whose")
     for steward, due, done_n, open_n, overdue in session.execute(
-            select(DunningTask.steward_id, _count_if(DunningTask.due_on == day),
+            select(whose, _count_if(DunningTask.due_on == day),
                    _count_if(and_(DunningTask.due_on == day, done)), _count_if(and_(DunningTask.due_on == day, not_done)),
                    _count_if(and_(DunningTask.due_on < day, not_done)))
             .where(DunningTask.project_id == project.id, DunningTask.due_on <= day,
                    DunningTask.created_at < cutoff)
-            .group_by(DunningTask.steward_id)):
+            .group_by(whose)):
         line = lines[steward]
         line["tasks_due"] += due
         line["tasks_done"] += done_n

@@ -45,8 +45,9 @@ other: the sweep locks the project's row first (``SELECT ... FOR UPDATE``).
 payment hook's path).
 
 **The late fee** (滞纳金): for each day ``d`` from the day after a bill's final-notice deadline plus
-``dunning.late_fee_grace_days`` -- and never before the case's own final notice's deadline (plus
-the grace days), so a case opened late does not charge for days before its notices -- ``rate x`` the bill's open amount -- summed exactly (no rounding)
+``dunning.late_fee_grace_days`` -- and never before the deadline (plus the grace days) of the final
+notice the case really sent (``late_fee_from``, set when it goes out: a case that opened late, or
+resumed after a pause, or was not swept for days, sends it late and its 7 days still count) -- ``rate x`` the bill's open amount -- summed exactly (no rounding)
 into the case's ``late_fee_accrued``, through the day the sweep runs (the payment day counts). Only
 bills of charges bear it (a late-fee bill does not, unless ``dunning.late_fee_compounds``). Days a
 sweep missed (an outage) are accrued at the open amounts the sweep sees, never more than what was
@@ -265,7 +266,7 @@ def advance(values: dict, case: DunningCase, arrears: Arrears, today: date) -> S
     # every key always (the sweep writes all cases' values in one UPDATE: the same columns each)
     new = {"overdue": arrears.overdue, "oldest_due_on": arrears.oldest_due_on, "swept_on": today,
            "household_id": arrears.household_id, "stage": case.stage, "stage_on": case.stage_on,
-           "late_fee_accrued": Decimal(case.late_fee_accrued or 0)}
+           "late_fee_accrued": Decimal(case.late_fee_accrued or 0), "late_fee_from": case.late_fee_from}
     out = Step(new)
     target = steps.stage_on(today)
     if stage_index(target) > stage_index(case.stage):
@@ -273,13 +274,23 @@ def advance(values: dict, case: DunningCase, arrears: Arrears, today: date) -> S
         notice = target if target in NOTICE_STAGES else ("final" if case.stage != "final" else None)
         if notice is not None:
             out.notice, out.pay_by = notice, today + timedelta(days=steps.pay_within)
+            if notice == "final":
+                new["late_fee_from"] = fee_from_notice(values, out.pay_by)
     start = (case.late_fee_through + timedelta(days=1)) if case.late_fee_through else date.min
-    fee = late_fee_days(values, arrears.fee_base, start, today, floor=steps.fee_from)
+    # no fee before the deadline of a final notice really sent (after an outage or a pause the notice
+    # goes out late: its 7 days still count)
+    floor = max(steps.fee_from, new["late_fee_from"]) if new["late_fee_from"] else date.max
+    fee = late_fee_days(values, arrears.fee_base, start, today, floor=floor)
     if fee:
         out.fee_added = fee
         new["late_fee_accrued"] += fee
     new["late_fee_through"] = today
     return out
+
+
+def fee_from_notice(values: dict, pay_by: date) -> date:
+    """The first day of the late fee after a final notice whose deadline is ``pay_by``."""
+    return pay_by + timedelta(days=values[s.LATE_FEE_GRACE_DAYS] + 1)
 
 
 def unbilled_fee(case: DunningCase, extra: Decimal = Decimal("0")) -> Decimal:
@@ -351,8 +362,8 @@ def notice_row(work: Work, case: DunningCase, a: Arrears, step: "Step", late: De
 def notice_payload(n: dict, case: DunningCase, a: Arrears, values: dict) -> dict:
     """``dunning.notice_due`` of the notice row ``n``: platform values only."""
     rate = Decimal(values[s.LATE_FEE_RATE])
-    fee_from = max(ladder(values, a.oldest_due_on).fee_from, ladder(values, case.anchor_due_on).fee_from) \
-        if rate else None
+    fee_from = max(ladder(values, a.oldest_due_on).fee_from, ladder(values, case.anchor_due_on).fee_from,
+                   fee_from_notice(values, n["pay_by"])) if rate and n["stage"] == "final" else None
     return {"notice_id": n["id"], "case_id": case.id, "account_id": a.account_id, "unit_id": a.unit_id,
             "unit_label": a.unit_label, "household_id": a.household_id, "group_id": case.group_id,
             "project_id": case.project_id, "stage": n["stage"], "notice_on": n["notice_on"], "pay_by": n["pay_by"],
@@ -641,6 +652,18 @@ def sweep_rows(work: Work, project: Project, today: date | None = None) -> Sweep
 def run_sweep(work: Work, job: Job) -> None:
     """The periodic job: every project's day job for today and tomorrow (idempotent)."""
     cycle.schedule_day_jobs(work, KIND, RUN_AT)
+
+
+def sweep_now(work: Work, project_id: str) -> SweepResult:
+    """Today's sweep of the project, now (the platform only: ``./wuye up``'s demo after loading its
+    data, an operator after fixing a project's bills) -- the day job's sweep, run early; the day job
+    then finds every case swept today and changes nothing."""
+    work.caller.require_system()
+    project = work.session.get(Project, project_id)
+    if project is None:
+        from ..exceptions import ProjectNotFound
+        raise ProjectNotFound(f"no project {project_id}")
+    return sweep(work, project)
 
 
 def run_day(work: Work, job: Job) -> None:

@@ -74,16 +74,15 @@ LOG_KINDS = {COMPLETED: "plan_completed", BROKEN: "plan_broken", CANCELLED: "pla
 # -- shared with legal.py: an open case the caller may act on, and what it has overdue -----------
 
 def case_in_scope(work: Work, case_id: str) -> tuple[DunningCase, FeeAccount]:
-    """The case if the caller is staff who may see its project (a resident, or anyone of another
-    group, hears exactly what a missing id says)."""
+    """The case if the caller is staff who may see its project (a resident, staff of another project
+    or group, hears exactly what a missing id says)."""
     case = work.session.get(DunningCase, case_id)
     not_found = DunningCaseNotFound(f"no dunning case {case_id}")
-    if case is None:
+    # staff of another project hear what they hear on the case itself (arrears_classes.get_case)
+    if case is None or work.caller.is_resident or not (
+            work.caller.is_system or work.caller.sees_project(case.group_id, case.project_id)):
         raise not_found
-    account = scoped_account(work, case.account_id, not_found)
-    if work.caller.is_resident:
-        raise not_found
-    return case, account
+    return case, scoped_account(work, case.account_id, not_found)
 
 
 def lock_open_case(work: Work, case: DunningCase, account: FeeAccount) -> FeeAccount:
@@ -250,8 +249,8 @@ dunning.ON_CLOSE.append(on_close)
 def _plan(work: Work, plan_id: str) -> tuple[InstallmentPlan, FeeAccount]:
     plan = work.session.get(InstallmentPlan, plan_id)
     not_found = InstallmentPlanNotFound(f"no installment plan {plan_id}")
-    if plan is None:
-        raise not_found
+    if plan is None or (work.caller.is_staff and not work.caller.sees_project(plan.group_id, plan.project_id)):
+        raise not_found                    # staff of another project: as for the case itself
     return plan, scoped_account(work, plan.account_id, not_found)
 
 

@@ -151,8 +151,9 @@ def propose(work: Work, data: dict) -> LegalProposal:
 def _proposal(work: Work, proposal_id: str) -> tuple[LegalProposal, FeeAccount]:
     proposal = work.session.get(LegalProposal, proposal_id)
     not_found = LegalProposalNotFound(f"no legal proposal {proposal_id}")
-    if proposal is None:
-        raise not_found
+    if proposal is None or (work.caller.is_staff
+                            and not work.caller.sees_project(proposal.group_id, proposal.project_id)):
+        raise not_found                    # staff of another project: as for the case itself
     account = scoped_account(work, proposal.account_id, not_found)
     if work.caller.is_resident:
         raise not_found

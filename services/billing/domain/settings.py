@@ -16,6 +16,7 @@ from marshmallow import fields
 from marshmallow.validate import Range
 
 from kernel.money import Money
+from kernel.validators import AtMostPlaces, StrictBoolean
 from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
 from kernel.tenancy import Role
 from kernel.work import Work
@@ -105,13 +106,14 @@ SETTINGS = SettingsCatalogue("billing", [
                 "after the 30th; a day the month does not have means the next month's 1st"),
     Setting(PAY_WITHIN_DAYS, fields.Integer(strict=True, validate=Range(1, 60)), default=7, unit="days",
             doc="each notice asks for payment within this many days (7)"),
-    Setting(LATE_FEE_RATE, fields.Decimal(places=6, as_string=True, validate=Range(Decimal("0"), Decimal("0.01"))),
+    Setting(LATE_FEE_RATE, fields.Decimal(as_string=True, validate=[Range(Decimal("0"), Decimal("0.01")),
+                                                                    AtMostPlaces(6)]),
             default=Decimal("0.0005"), unit="per day",
             doc="late fee (滞纳金) per day on the overdue principal after the final notice's deadline "
                 "(0.0005 = 0.05%/day; 0 = none)"),
     Setting(LATE_FEE_GRACE_DAYS, fields.Integer(strict=True, validate=Range(0, 365)), default=0, unit="days",
             doc="days after the final notice's deadline before the late fee starts"),
-    Setting(LATE_FEE_COMPOUNDS, fields.Boolean(), default=False, unit="yes/no",
+    Setting(LATE_FEE_COMPOUNDS, StrictBoolean(), default=False, unit="yes/no",
             doc="whether unpaid late fees themselves bear a late fee (off: the fee is on fees, never on fees)"),
     Setting(THRESHOLD, Money(positive=True), default=Decimal("0.01"), unit="yuan",
             doc="the ladder runs for an account only while at least this much is overdue (the brief sets "

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from kernel.entrypoints import rpc
 
 from .. import schemas
-from ..domain import arrears_classes as classes
+from ..domain import arrears_classes as classes, dunning
 from ..domain.payments import account_state
 from ..models import FeeAccount
 from . import with_ids as _with
@@ -37,6 +37,16 @@ class DunningRpcs:
         work = self.work()
         q = schemas.DunningTasksQuery().load(_with(query or {}, project_id=project_id))
         return schemas.DunningWorklistOut().dump(classes.worklist(work, q))
+
+    @rpc
+    def run_dunning_sweep(self, project_id):
+        """Today's sweep of the project now (the platform only; idempotent: a case is moved once a
+        day). Returns what it did: cases opened, moved and closed, notices sent."""
+        work = self.work()
+        ref = schemas.ProjectRef().load({"project_id": project_id})
+        result = dunning.sweep_now(work, ref["project_id"])
+        return {"day": result.day.isoformat(), "opened": len(result.opened), "moved": len(result.moved),
+                "closed": len(result.closed), "notices": result.notices}
 
     # -- writes -----------------------------------------------------------------------------------
     def _action_out(self, work, result):

@@ -81,7 +81,7 @@ def test_ageing_buckets_at_their_edges(session, clock, estate, as_):
     Both cases open in the sweep of 11 Oct, anchored on 10 Oct (u2's due day; for u1, whose old
     bills came before, the day before the case opens). 10 Oct is off the due day (15), so the
     ladder keeps the due day's distances: 1st notice 11 Oct (+1), 2nd 19 Oct (+9), final 26 Oct
-    (+16), pay by 2 Nov, fee from 3 Nov. At the sweep of 24 Nov (late):
+    (+16; swept that day), pay by 2 Nov, fee from 3 Nov. At the sweep of 24 Nov (late):
     u2: 3..24 Nov = 22 days x 500.00 x 0.05% = 5.50.
     u1: its bills due before 10 Oct (64 + 32 + 16 + 8 = 120.00) bear the fee from the case's 3 Nov,
     not from their own old deadlines: 22 x 120.00 x 0.05% = 1.32; the bill due 24 Oct has its own
@@ -99,8 +99,8 @@ def test_ageing_buckets_at_their_edges(session, clock, estate, as_):
     issue(w, estate["u2"], "500.00", issued_on=date(2026, 10, 1), due_on=date(2026, 10, 10), source_id="u2")
     issue(w, estate["u9"], "999.00", issued_on=date(2026, 10, 1), due_on=date(2026, 10, 10), source_id="u9")
     session.commit()
-    sweep(as_, clock, date(2026, 10, 11))
-    sweep(as_, clock, D)
+    for day in (date(2026, 10, 11), date(2026, 10, 26), D):
+        sweep(as_, clock, day)
     u2_case = case_of(session, estate["u2"])
     u2_case.arrears_class, u2_case.class_set_on, u2_case.steward_id = "B", D, "stew-1"
     at(clock, D, 11)
@@ -134,8 +134,8 @@ def test_ageing_buckets_at_their_edges(session, clock, estate, as_):
 
 def test_a_past_day_s_ledger_reads_the_books_as_they_stood(session, clock, estate, as_):
     """u2: a 200.00 bill of October (issued 1 Oct, due 15 Oct); the ladder swept on 16 Oct (1st
-    notice) and 24 Oct (2nd); class A set on 18 Oct, B on 22 Oct; 50.00 paid on 10 Nov; swept again
-    on 24 Nov (straight to late, the final notice). u1: 80.00 carried over, due 5 Oct, recorded only
+    notice) and 24 Oct (2nd); class A set on 18 Oct, B on 22 Oct; swept on 31 Oct (the final notice,
+    pay by 7 Nov); 50.00 paid on 10 Nov; swept again on 24 Nov (late). u1: 80.00 carried over, due 5 Oct, recorded only
     on 20 Nov: its case opens on the 24th and starts the ladder there (anchor 23 Nov: the 1st notice),
     with no late fee -- none of its notices had been sent.
 
@@ -157,6 +157,7 @@ def test_a_past_day_s_ledger_reads_the_books_as_they_stood(session, clock, estat
         dunning.add_log(as_(STEWARD), case, "class", arrears_class=klass)
         session.commit()
     sweep(as_, clock, date(2026, 10, 24))
+    sweep(as_, clock, date(2026, 10, 31))
     pay(as_, clock, estate["u2"], "50.00", date(2026, 11, 10), "pay-1")
     at(clock, date(2026, 11, 20))
     issue(as_(PLATFORM), estate["u1"], "80.00", issued_on=date(2026, 10, 1), due_on=date(2026, 10, 5),
@@ -313,8 +314,8 @@ def _dunning_week(session, clock, estate, as_):
     Tasks: stew-1 due 24th x3 (one done at 16:00 on the 24th, one open, one cancelled), due 23rd open
     (overdue), due 22nd done on the 23rd; unassigned: due 24th open. The log of the 24th by stew-1:
     two calls, a door notice (photo), a promise (27 Nov, 60.00); a call on the 23rd. Money on the
-    24th: u1 30.00 (its case stays open), u2 200.00 at 15:00 (its case closes: settled, the late fee
-    billed), u3 20.00 on the 25th on a bill due 15 Dec (no case)."""
+    24th: u1 30.00 (its case stays open), u2 200.00 at 15:00 (its case closes: settled; no late fee --
+    its final notice went out that morning), u3 20.00 on the 25th on a bill due 15 Dec (no case)."""
     at(clock, date(2026, 10, 1))
     monthly_bill(as_(PLATFORM), estate["u2"], "200.00", "2026-10")
     session.commit()
@@ -332,7 +333,8 @@ def _dunning_week(session, clock, estate, as_):
     def task(case, kind, due, status="open", done_at=None, steward="stew-1"):
         session.add(DunningTask(id=f"t-{kind}-{due}-{status}-{case.id[:4]}", group_id=G, project_id="p1",
                                 case_id=case.id, account_id=case.account_id, kind=kind, due_on=due, role="steward",
-                                steward_id=steward, status=status, done_at=done_at, created_at=now - timedelta(days=5)))
+                                steward_id=steward, status=status, done_at=done_at,
+                                done_by=steward if status == "done" else None, created_at=now - timedelta(days=5)))
     task(c1, "call", D, "done", datetime(2026, 11, 24, 8, tzinfo=timezone.utc))
     task(c1, "door_notice", D)
     task(c1, "visit", D, "cancelled")
@@ -477,15 +479,20 @@ def test_actions_count_for_who_took_them_and_a_replaced_promise_once(session, cl
     row kinds are not actions), stew-2 calls and the household replaces its promise (30 Nov, 80.00).
     Actions: stew-1 call 1 + promise 1, stew-2 call 1 + promise 1 -- each credited to who took it,
     not to the case's steward now. Promises: one (the case's last of the day), 80.00, stew-2's; the
-    first promise is not added to it."""
+    first promise is not added to it. A call task due that day, unassigned when stew-1's call did it,
+    counts for stew-1."""
     at(clock, date(2026, 11, 1))
     monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-11")
     session.commit()
     sweep(as_, clock, date(2026, 11, 16))
     case = case_of(session, estate["u1"])
+    session.add(DunningTask(id="t-call-24", group_id=G, project_id="p1", case_id=case.id, account_id=case.account_id,
+                            kind="call", due_on=D, role="steward", steward_id=None, status="open",
+                            created_at=datetime(2026, 11, 24, 0, tzinfo=timezone.utc)))
+    session.commit()
     svc1 = service_as(session, clock, STEWARD)
     at(clock, D, 10)
-    svc1.log_dunning_action(case.id, {"kind": "call", "outcome": "接通"})
+    svc1.log_dunning_action(case.id, {"kind": "call", "outcome": "接通"})     # does the unassigned call task
     svc1.log_dunning_action(case.id, {"kind": "promise", "outcome": "月底前", "promised_on": "2026-11-27",
                                       "promised_amount": "60.00"})
     service_as(session, clock, CS).assign_dunning_steward(
@@ -502,6 +509,9 @@ def test_actions_count_for_who_took_them_and_a_replaced_promise_once(session, cl
     assert lines["stew-1"]["actions"] == [{"kind": "call", "count": 1}, {"kind": "promise", "count": 1}]
     assert (lines["stew-1"]["promises"], lines["stew-1"]["promised_amount"], lines["stew-1"]["open_cases"]) == (
         0, "0.00", 0)
+    # the call task, unassigned when stew-1 did it, counts for stew-1 (not for nobody, nor for stew-2)
+    assert (lines["stew-1"]["tasks_due"], lines["stew-1"]["tasks_done"]) == (1, 1)
+    assert (lines["stew-2"]["tasks_due"], lines["stew-2"]["tasks_done"]) == (0, 0)
     assert lines["stew-2"]["actions"] == [{"kind": "call", "count": 1}, {"kind": "promise", "count": 1}]
     assert (lines["stew-2"]["promises"], lines["stew-2"]["promised_amount"], lines["stew-2"]["open_cases"]) == (
         1, "80.00", 1)

@@ -147,8 +147,9 @@ def test_the_row_by_row_sweep_makes_the_same_notices(session, clock, estate, as_
     assert [n.stage for n in session.scalars(select(DunningNotice).order_by(DunningNotice.notice_on))] == [
         "first", "second", "final"]
     case = session.scalar(select(DunningCase))
-    # jumped from second to late on 10 Feb: the final notice is sent, and 8..10 Feb bear the fee
-    assert case.stage == "late" and case.late_fee_accrued == Decimal("0.15")
+    # jumped from second to late on 10 Feb (no sweep between): the final notice goes out then, and its
+    # 7 days count -- no fee before 18 Feb, although the ladder's dates alone would say 8 Feb
+    assert case.stage == "late" and case.late_fee_accrued == 0 and case.late_fee_from == date(2026, 2, 18)
 
 
 def test_a_case_that_opens_late_starts_at_the_first_notice_and_charges_no_fee_before_its_final(
@@ -194,6 +195,13 @@ def test_the_ladder_s_days_are_set_in_order(session, clock, estate, as_):
     assert as_(CENTRE).settings.values("p1")[s.FINAL_NOTICE_DAY] == 29
     with pytest.raises(SettingsInconsistent):
         s.set_setting(as_(CENTRE), "p1", s.SECOND_NOTICE_DAY, 29, reason="试")
+    session.rollback()
+    # nothing is quietly rounded or read as true: a rate of 7 places, "yes" for a yes/no
+    from kernel.errors import InvalidInput
+    for key, value in ((s.LATE_FEE_RATE, "0.000500001"), (s.LATE_FEE_COMPOUNDS, "yes"), (s.LATE_FEE_COMPOUNDS, 1)):
+        with pytest.raises(InvalidInput):
+            s.set_setting(as_(CENTRE), "p1", key, value, reason="试")
+        session.rollback()
 
 
 def test_nothing_can_suspend_water_or_power():
@@ -219,3 +227,23 @@ def test_one_day_moves_some_cases_and_leaves_others_as_they_were(session, clock,
     assert (late.stage, late.stage_on, late.late_fee_accrued, late.swept_on) == (
         "late", date(2026, 2, 8), Decimal("0.45"), date(2026, 2, 16))
     assert (new.stage, new.stage_on, new.late_fee_accrued) == ("first", date(2026, 2, 16), Decimal("0"))
+
+
+def test_the_platform_may_run_today_s_sweep_now_and_once(session, clock, estate, as_):
+    """``run_dunning_sweep`` (the demo after loading its data, an operator after a fix): today's sweep
+    now; a second call moves nothing; staff may not call it."""
+    from kernel.errors import Forbidden
+
+    from .support import CENTRE, service_as
+    at(clock, date(2026, 1, 1))
+    monthly_bill(as_(PLATFORM), estate["u1"], "100.00", "2026-01")
+    session.commit()
+    at(clock, date(2026, 1, 16), 10)
+    with pytest.raises(Forbidden):
+        service_as(session, clock, CENTRE).run_dunning_sweep("p1")
+    session.rollback()
+    first = service_as(session, clock, PLATFORM).run_dunning_sweep("p1")
+    session.commit()
+    assert first == {"day": "2026-01-16", "opened": 1, "moved": 1, "closed": 0, "notices": 1}
+    again = service_as(session, clock, PLATFORM).run_dunning_sweep("p1")
+    assert (again["opened"], again["moved"], again["notices"]) == (0, 0, 0)

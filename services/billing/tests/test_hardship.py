@@ -208,10 +208,13 @@ def test_a_plan_honoured_pauses_the_ladder_and_a_missed_instalment_resumes_it(se
     assert notices(session) == [("first", date(2026, 1, 16)), ("final", date(2026, 2, 26))]
     session.refresh(case)
     assert case.paused is None and case.stage == "late"
-    # the fee runs from the day after the resumption: 27, 28 Feb x 200.00 x 0.05% = 0.20, billed on the 28th
-    assert case.late_fee_accrued == Decimal("0.2")
-    fee = session.scalar(select(Bill).where(Bill.kind == "late_fee"))
-    assert (fee.total, fee.issued_on) == (Decimal("0.20"), date(2026, 2, 28))
+    # the final notice of 26 Feb gives its 7 days (pay by 5 March): no fee before 6 March, although the
+    # ladder's own dates are long past; then 6..10 March x 200.00 x 0.05% = 0.50
+    assert (case.late_fee_accrued, case.late_fee_from) == (0, date(2026, 3, 6))
+    assert session.scalar(select(Bill).where(Bill.kind == "late_fee")) is None
+    _sweep_days(as_, clock, date(2026, 3, 1), date(2026, 3, 10))
+    session.refresh(case)
+    assert case.late_fee_accrued == Decimal("0.5")
     kinds = log_kinds(session)
     for earlier, later in (("plan_agreed", "instalment_met"), ("instalment_met", "plan_broken"),
                            ("plan_broken", "resumed")):
@@ -250,7 +253,7 @@ def test_a_plan_must_sum_to_what_is_overdue(session, clock, estate, as_):
     with pytest.raises(ValidationError):                     # a reason is one line (it reaches CSV cells)
         svc(session, clock, CS).agree_installment_plan(case.id, dict(PLAN, reason="收入困难\n=HYPERLINK(1)"))
     for caller, error in ((STEWARD, "role_required"), (ZHANG, "dunning_case_not_found"),
-                          (FAR_CS, "project_out_of_scope"), (OTHER_GROUP, "dunning_case_not_found")):
+                          (FAR_CS, "dunning_case_not_found"), (OTHER_GROUP, "dunning_case_not_found")):
         with pytest.raises(Exception) as refused:
             svc(session, clock, caller).agree_installment_plan(case.id, PLAN)
         assert refused.value.code == error
@@ -452,7 +455,7 @@ def test_legal_scope(session, clock, estate, as_):
     bill, case = overdue_case(session, clock, as_, until=date(2026, 2, 10))
     body = {"kind": "lawyer_letter", "reason": "拒缴"}
     for caller, code in ((ZHANG, "dunning_case_not_found"), (OTHER_GROUP, "dunning_case_not_found"),
-                         (FAR_CS, "project_out_of_scope"), (DESK, "role_required"), (FINANCE, "role_required"),
+                         (FAR_CS, "dunning_case_not_found"), (DESK, "role_required"), (FINANCE, "role_required"),
                          (PLATFORM, "staff_only")):
         with pytest.raises(Exception) as refused:
             svc(session, clock, caller).propose_legal(case.id, body)
@@ -461,7 +464,7 @@ def test_legal_scope(session, clock, estate, as_):
     letter = svc(session, clock, STEWARD).propose_legal(case.id, body)
     session.commit()
     for caller, code in ((ZHANG, "legal_proposal_not_found"), (OTHER_GROUP, "legal_proposal_not_found"),
-                         (FAR_CS, "project_out_of_scope")):
+                         (FAR_CS, "legal_proposal_not_found")):
         with pytest.raises(Exception) as refused:
             svc(session, clock, caller).review_legal_proposal(letter["id"])
         assert refused.value.code == code
