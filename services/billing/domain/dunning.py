@@ -86,6 +86,7 @@ from typing import Callable
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kernel.calendar import WorkingCalendar
 from kernel.db import update_many
 from kernel.jobs import Job
 from kernel.money import ZERO, money
@@ -142,12 +143,22 @@ class Ladder:
     pay_within: int
     #: the first day the late fee accrues
     fee_from: date
+    #: the project's working days when ``dunning.deadlines_on_working_days`` (else calendar days)
+    calendar: WorkingCalendar | None = None
 
     def date_of(self, stage: str) -> date:
         return getattr(self, stage)
 
+    def deadline(self, notice_on: date) -> date:
+        """The pay-by day of a notice sent on ``notice_on``: ``pay_within`` days later -- moved to the
+        next working day when it falls on a closed day and the project counts its calendar."""
+        day = notice_on + timedelta(days=self.pay_within)
+        if self.calendar is not None and not self.calendar.is_working_day(day):
+            day = self.calendar.next_working_day(day)
+        return day
+
     def pay_by(self, stage: str) -> date:
-        return self.date_of(stage) + timedelta(days=self.pay_within)
+        return self.deadline(self.date_of(stage))
 
     def stage_on(self, today: date) -> str:
         """The stage the dates call for on ``today``."""
@@ -161,17 +172,19 @@ class Ladder:
 
 def ladder(values: dict, anchor: date) -> Ladder:
     return _ladder(values[s.DUE_DAY], values[s.FIRST_NOTICE_DAY], values[s.SECOND_NOTICE_DAY],
-                   values[s.FINAL_NOTICE_DAY], values[s.PAY_WITHIN_DAYS], values[s.LATE_FEE_GRACE_DAYS], anchor)
+                   values[s.FINAL_NOTICE_DAY], values[s.PAY_WITHIN_DAYS], values[s.LATE_FEE_GRACE_DAYS], anchor,
+                   WorkingCalendar.from_settings(values) if values.get(s.DEADLINES_ON_WORKING_DAYS) else None)
 
 
 @lru_cache(maxsize=4096)
 def _ladder(due_day: int, first_day: int, second_day: int, final_day: int, within: int, grace: int,
-            anchor: date) -> Ladder:
+            anchor: date, calendar: WorkingCalendar | None = None) -> Ladder:
     # pure: a sweep asks for the same few anchors thousands of times (once per case and per bill)
     first = ladder_day(anchor, first_day, due_day)
     second = max(ladder_day(anchor, second_day, due_day), first + timedelta(days=1))
     final = max(ladder_day(anchor, final_day, due_day), second + timedelta(days=1))
-    return Ladder(first, second, final, within, final + timedelta(days=within + grace + 1))
+    steps = Ladder(first, second, final, within, final, calendar)
+    return Ladder(first, second, final, within, steps.pay_by("final") + timedelta(days=grace + 1), calendar)
 
 
 def stage_index(stage: str) -> int:
@@ -273,7 +286,7 @@ def advance(values: dict, case: DunningCase, arrears: Arrears, today: date) -> S
         new.update(stage=target, stage_on=today)
         notice = target if target in NOTICE_STAGES else ("final" if case.stage != "final" else None)
         if notice is not None:
-            out.notice, out.pay_by = notice, today + timedelta(days=steps.pay_within)
+            out.notice, out.pay_by = notice, steps.deadline(today)
             if notice == "final":
                 new["late_fee_from"] = fee_from_notice(values, out.pay_by)
     start = (case.late_fee_through + timedelta(days=1)) if case.late_fee_through else date.min

@@ -15,6 +15,7 @@ from decimal import Decimal
 from marshmallow import fields
 from marshmallow.validate import Range
 
+from kernel.calendar import CALENDAR_SETTINGS
 from kernel.money import Money
 from kernel.validators import AtMostPlaces, StrictBoolean
 from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
@@ -52,6 +53,7 @@ CLASS_C_EVERY_DAYS = "dunning.class_c_every_days"
 CLASS_D_EVERY_DAYS = "dunning.class_d_every_days"
 CLASS_E_EVERY_DAYS = "dunning.class_e_every_days"
 PROMISE_LONGEST_DAYS = "dunning.promise_longest_days"
+DEADLINES_ON_WORKING_DAYS = "dunning.deadlines_on_working_days"
 PLAN_LONGEST_MONTHS = "dunning.plan_longest_months"
 
 #: who may change billing's settings: the service-centre manager, finance, the group's admin
@@ -134,7 +136,11 @@ SETTINGS = SettingsCatalogue("billing", [
     Setting(PLAN_LONGEST_MONTHS, fields.Integer(strict=True, validate=Range(1, 60)), default=12, unit="months",
             doc="an installment plan's (分期缴纳) last instalment is due at most this many months after it is "
                 "agreed (the ladder waits while it is honoured)"),
-], checks=[ladder_in_order])
+    Setting(DEADLINES_ON_WORKING_DAYS, StrictBoolean(), default=False, unit="yes/no",
+            doc="a notice's deadline (pay within 7 days) that falls on a day the office is closed by the "
+                "project's calendar (calendar.*: China's holidays, the weekend) moves to the next working "
+                "day, and the late fee with it (off: calendar days, the brief's; online payment is open every day)"),
+] + CALENDAR_SETTINGS, checks=[ladder_in_order])
 
 
 def day_in_month(year: int, month: int, day: int) -> date:

@@ -247,3 +247,24 @@ def test_the_platform_may_run_today_s_sweep_now_and_once(session, clock, estate,
     assert first == {"day": "2026-01-16", "opened": 1, "moved": 1, "closed": 0, "notices": 1}
     again = service_as(session, clock, PLATFORM).run_dunning_sweep("p1")
     assert (again["opened"], again["moved"], again["notices"]) == (0, 0, 0)
+
+
+def test_deadlines_on_working_days_move_past_the_project_s_closed_days():
+    """With ``dunning.deadlines_on_working_days`` a notice's 7 days ending on a day the office is
+    closed end on the next working day instead, and the fee starts after it. A bill due 15 January
+    2026: the final notice on 31 January (a Saturday) would be due Saturday 7 February; 2026's Spring
+    Festival holiday runs 15-23 February with Saturday 14 February and Saturday 28 February worked
+    (调休). Off (the brief's calendar days): pay by 7 February, fee from 8 February."""
+    from kernel.calendar import WorkingCalendar
+    values = dict(DEFAULTS, **{s.DEADLINES_ON_WORKING_DAYS: True})
+    steps = dunning.ladder(values, date(2026, 1, 15))
+    assert (steps.pay_by("first"), steps.pay_by("second")) == (date(2026, 1, 23), date(2026, 2, 2))  # Sat 31 Jan
+    assert steps.pay_by("final") == date(2026, 2, 9) and steps.fee_from == date(2026, 2, 10)     # Sat 7 -> Mon 9
+    # a notice sent on 13 February (a Friday): 7 days end on Friday the 20th, in the holiday -> 24 February
+    cal = WorkingCalendar.from_settings(values)
+    assert not cal.is_working_day(date(2026, 2, 20)) and steps.deadline(date(2026, 2, 13)) == date(2026, 2, 24)
+    off = dunning.ladder(DEFAULTS, date(2026, 1, 15))
+    assert (off.pay_by("final"), off.fee_from) == (date(2026, 2, 7), date(2026, 2, 8))
+    # the project's own closed days count too
+    closed = dict(values, **{"calendar.extra_holidays": [date(2026, 1, 23)]})
+    assert dunning.ladder(closed, date(2026, 1, 15)).pay_by("first") == date(2026, 1, 26)
