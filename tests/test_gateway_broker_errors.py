@@ -18,6 +18,9 @@ from kernel.clock import SystemClock
 from kernel.db import make_engine
 from kernel.testing import TEST_SECRET, TcpProxy, migrated_sqlite, wait_for
 
+# one of the suite's longest files: on a loaded machine (shards in parallel) it may pass the 120 s default
+pytestmark = pytest.mark.timeout(360)
+
 BROKER_ERRORS = [
     OperationalError("[Errno 111] Connection refused"),
     LimitExceeded("connection pool limit"),

@@ -16,7 +16,8 @@ from deploy import run, seed
 from kernel.config import ROOT
 from kernel.testing import wait_for
 
-pytestmark = pytest.mark.e2e
+# one of the suite's longest files: on a loaded machine (shards in parallel) it may pass the 120 s default
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(360)]
 
 
 def free_port() -> int:

@@ -43,6 +43,9 @@ from services.billing.models import Allocation, Base, Bill, BillLine, LedgerEntr
 
 from . import support
 
+# one of the suite's longest files: on a loaded machine (shards in parallel) it may pass the 120 s default
+pytestmark = pytest.mark.timeout(360)
+
 G = support.G
 UNITS = ("u1", "u2", "u3")
 FIRST_DAY = date(2026, 1, 5)

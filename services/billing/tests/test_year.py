@@ -52,6 +52,9 @@ from services.billing.models import Base, Bill, Posting
 
 from .support import G, add_project, add_unit, job_executor, move_in, service_as, work
 
+# one of the suite's longest files: on a loaded machine (shards in parallel) it may pass the 120 s default
+pytestmark = pytest.mark.timeout(360)
+
 D = Decimal
 TZ = "Asia/Shanghai"
 PLATFORM = Caller.system(G, "billing")
