@@ -1387,6 +1387,77 @@ class NotificationOut(Out):
     version = fields.Integer()
 
 
+#: notify's message purposes, channels and locales (services/notify/domain/templates.py; the gateway imports
+#: no service -- tests/test_schema_agreement.py checks the copies agree)
+TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunning_final", "dunning_first",
+                     "dunning_second", "greeting.holiday", "move_in.welcome", "outage.notice", "payment_reminder",
+                     "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
+                     "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
+                     "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "warranty.expiry"]
+TEMPLATE_CHANNELS = ("inapp", "sms", "email", "wechat", "print")
+TEMPLATE_LOCALES = ("zh-CN", "en")
+
+
+class TemplateIn(Schema):
+    """A template override (Jinja2: ``{{ ticket_number }}``; checked at upload)."""
+
+    purpose = fields.String(required=True, validate=validate.OneOf(TEMPLATE_PURPOSES))
+    channel = fields.String(required=True, validate=validate.OneOf(TEMPLATE_CHANNELS))
+    locale = fields.String(required=True, validate=validate.OneOf(TEMPLATE_LOCALES))
+    subject = fields.String(load_default="", validate=validate.Length(max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TemplatePreviewIn(Schema):
+    purpose = fields.String(required=True, validate=validate.OneOf(TEMPLATE_PURPOSES))
+    channel = fields.String(required=True, validate=validate.OneOf(TEMPLATE_CHANNELS))
+    locale = fields.String(load_default="zh-CN", validate=validate.OneOf(TEMPLATE_LOCALES))
+    subject = fields.String(load_default="", validate=validate.Length(max=200))
+    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "the text to preview before saving it; without it the "
+                                                  "template in effect"})
+
+
+class TemplateOut(Out):
+    id = fields.String(allow_none=True)
+    purpose = fields.String()
+    channel = fields.String()
+    locale = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    source = fields.String(metadata={"description": "default | group | project"})
+    placeholders = fields.List(fields.String())
+    kind = fields.String(metadata={"description": "service | legal | marketing"})
+    html = fields.Boolean()
+
+
+class SavedTemplateOut(Out):
+    id = fields.String()
+    project_id = fields.String(allow_none=True)
+    purpose = fields.String()
+    channel = fields.String()
+    locale = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    version = fields.Integer()
+    updated_at = DT()
+    updated_by = fields.String()
+    source = fields.String()
+
+
+class TemplatePreviewOut(Out):
+    purpose = fields.String()
+    channel = fields.String()
+    locale = fields.String()
+    source = fields.String(metadata={"description": "preview (the text given) | default | group | project"})
+    kind = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    html = fields.Boolean(metadata={"description": "the body is HTML (an e-mail): values were escaped"})
+    placeholders = fields.List(fields.String())
+    sample = fields.Dict(keys=fields.String(), values=fields.String())
+
+
 class LimitQuery(Schema):
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
 

@@ -33,13 +33,14 @@ from .routes.platform import PlatformRoutes
 from .routes.registry import RegistryRoutes
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
+from .routes.templates import TemplateRoutes
 from .routes.tickets import TicketRoutes
 
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
-                     ArrearsRoutes, ReadModelHandlers):
+                     ArrearsRoutes, TemplateRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

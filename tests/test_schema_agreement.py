@@ -11,6 +11,7 @@ from gateway import schemas as gw
 from kernel import validators
 from services.archive import schemas as archive
 from services.billing import schemas as billing
+from services.notify import schemas as notify
 from services.tickets import schemas as tickets
 
 #: gateway schema -> (service schema, fields the gateway adds itself from the path or caller)
@@ -92,6 +93,9 @@ FORWARDED = {
     gw.ArrearsLedgerQuery: (billing.ArrearsLedgerQuery, {"project_id"}),
     gw.CollectionRateQuery: (billing.CollectionRateQuery, {"project_id"}),
     gw.DunningReportDayQuery: (billing.DunningReportDayQuery, {"project_id"}),
+    # -- notify's templates (issue 10) --
+    gw.TemplateIn: (notify.TemplateIn, {"project_id"}),
+    gw.TemplatePreviewIn: (notify.TemplatePreviewIn, set()),
 }
 
 
@@ -342,3 +346,9 @@ def test_the_gateway_s_trend_is_as_long_as_billing_s():
     gw.CollectionRateQuery().load({"from": "2024-12", "to": "2026-11"})
     with pytest.raises(ValidationError):
         gw.CollectionRateQuery().load({"from": "2024-11", "to": "2026-11"})
+
+
+def test_the_gateway_lists_notify_s_purposes_channels_and_locales():
+    from services.notify.domain import templates
+    assert gw.TEMPLATE_PURPOSES == sorted(templates.PURPOSES)
+    assert gw.TEMPLATE_CHANNELS == templates.CHANNELS and gw.TEMPLATE_LOCALES == templates.LOCALES

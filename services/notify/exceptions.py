@@ -1,5 +1,5 @@
 """notify's typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import Forbidden, InvalidInput, NotFound
+from kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 
 
 class ProjectNotFound(NotFound):
@@ -36,3 +36,11 @@ class UnsupportedChannel(InvalidInput):
 
 class UnsupportedLocale(InvalidInput):
     default_code = "unsupported_locale"
+
+
+class TemplateRefused(RuleViolation):
+    """A template that cannot be used: a variable its purpose does not provide on its channel
+    (``unknown_placeholder``, ``details.missing``), a syntax error (``template_syntax``,
+    ``details.line``) or a construct the sandbox refuses (``template_unsafe``)."""
+
+    default_code = "template_refused"

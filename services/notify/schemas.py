@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from kernel.money import Money
 from kernel.privacy import mask_phone
-from .domain.templates import LOCALES, PURPOSES
+from .domain.templates import CHANNELS, LOCALES, PURPOSES
 
 ID = validate.Length(min=1, max=64)
 
@@ -35,10 +35,20 @@ class TemplateQuery(Schema):
 class TemplateIn(Schema):
     project_id = fields.String(allow_none=True, load_default=None, validate=ID)
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
-    channel = fields.String(required=True, validate=validate.OneOf(["inapp", "sms", "email", "wechat", "print"]))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
     subject = fields.String(load_default="", validate=validate.Length(max=200))
     body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TemplatePreviewIn(Schema):
+    """A preview: the template in effect, or the ``subject``/``body`` given (before saving them)."""
+
+    purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
+    subject = fields.String(load_default="", validate=validate.Length(max=200))
+    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
 
 
 # -- out ------------------------------------------------------------------------
@@ -89,6 +99,21 @@ class TemplateOut(Schema):
     body = fields.String()
     source = fields.String()
     placeholders = fields.Function(lambda t: sorted(PURPOSES[t.purpose].allowed(t.channel)))
+    kind = fields.Function(lambda t: PURPOSES[t.purpose].kind)
+    html = fields.Boolean()
+
+
+class TemplatePreviewOut(Schema):
+    purpose = fields.String()
+    channel = fields.String()
+    locale = fields.String()
+    source = fields.String()
+    kind = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    html = fields.Boolean()
+    placeholders = fields.List(fields.String())
+    sample = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class SavedTemplateOut(Schema):

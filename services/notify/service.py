@@ -152,6 +152,14 @@ class NotifyService(SettingsRpcs):
         return work.idempotent(idempotency_key, "save_template", command, lambda: schemas.SavedTemplateOut()
                                .dump(templates.save_template(work, command)))
 
+    @rpc
+    def preview_template(self, project_id, data):
+        """A template rendered with its purpose's sample values; writes nothing."""
+        query = schemas.TemplateQuery().load({"project_id": project_id})
+        command = schemas.TemplatePreviewIn().load(data)
+        return schemas.TemplatePreviewOut().dump(templates.preview_template(self.work(), query["project_id"],
+                                                                            command))
+
     # SMS are sent by the SmsSender's loop (services/notify/sender.py), not by a timer
 
     # -- events ---------------------------------------------------------------------------

@@ -4,28 +4,36 @@ A template is chosen per purpose (what the message is for), channel, locale and
 project. Lookup: the project's override, then the group's, then the built-in
 default below -- first in the wanted locale, then in zh-CN.
 
-Staff edit the text, so rendering is deliberately dumb: ``{name}`` is replaced
-by the value of ``name`` when ``name`` is one of the purpose's placeholders;
-anything else in braces (``{x.__class__}``, ``{0}``, ``{a[b]}``) or a stray
-brace makes the template invalid. No ``str.format``, no attribute access.
+Templates are Jinja2 (``{{ ticket_number }}``), rendered in a
+:class:`jinja2.sandbox.SandboxedEnvironment` with :class:`jinja2.StrictUndefined`
+(staff write them): a template is checked when it is saved -- its syntax (the
+refusal names the line), every variable it names is one its purpose provides on
+its channel (the refusal names the missing ones; an SMS may name only platform
+values, ``SMS_SAFE``), and it uses only plain output, ``if``/``else``, comparisons
+and a few text filters: no attribute or item access, no calls, loops, macros,
+imports or assignments (the sandbox would refuse some of them only when a message
+is rendered). HTML e-mail bodies are auto-escaped; every other text is not.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from sqlalchemy import select
 
 from kernel.errors import Forbidden
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import (InvalidTemplate, ProjectNotFound, UnknownPurpose, UnsupportedChannel,
-                          UnsupportedLocale)
+from ..exceptions import (InvalidTemplate, ProjectNotFound, TemplateRefused, UnknownPurpose,
+                          UnsupportedChannel, UnsupportedLocale)
 from ..models import ProjectCopy, Template
 
 log = logging.getLogger(__name__)
@@ -43,6 +51,14 @@ EDITOR_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 SMS_SAFE = frozenset({"project_name", "ticket_number", "category_label", "due_label", "due_at"})
 
 
+#: what a purpose is, for the sending policy: ``service`` (the default), ``legal`` (a legally
+#: required notice -- sent even to a resident who opted out of the channel) or ``marketing``
+#: (greetings, community events -- the first an opt-out stops)
+KINDS = ("service", "legal", "marketing")
+#: every channel a template may be for
+CHANNELS = ("inapp", "sms", "email", "wechat", "print")
+
+
 @dataclass(frozen=True)
 class Purpose:
     key: str
@@ -51,10 +67,26 @@ class Purpose:
     description: str
     #: registry values (archive's) this purpose's SMS may state besides SMS_SAFE
     sms_also: frozenset[str] = frozenset()
+    kind: str = "service"
+
+    def __post_init__(self):
+        assert self.kind in KINDS and set(self.channels) <= set(CHANNELS), self.key
 
     def allowed(self, channel: str) -> frozenset[str]:
         """The placeholders a template of this purpose may use on ``channel``."""
         return self.placeholders & (SMS_SAFE | self.sms_also) if channel == "sms" else self.placeholders
+
+    @property
+    def legal(self) -> bool:
+        return self.kind == "legal"
+
+    @property
+    def marketing(self) -> bool:
+        return self.kind == "marketing"
+
+    def sample(self, locale: str = "zh-CN") -> dict:
+        """Sample values for every placeholder (the preview's data)."""
+        return {name: _sample(name, locale) for name in self.placeholders}
 
 
 _TICKET = frozenset({
@@ -89,8 +121,28 @@ _RECEIPT = frozenset({"project_name", "unit_label", "receipt_number", "amount"})
 _DUNNING = frozenset({"project_name", "unit_label", "overdue", "late_fee", "total", "bills", "oldest_due_date",
                       "notice_date", "pay_by"})
 
+#: move-in welcome: the steward's name and phone and the service centre's phone (staff numbers, not the
+#: resident's), the unit's label; the resident's name is not for an SMS
+_WELCOME = frozenset({"project_name", "unit_label", "resident_name", "steward_name", "steward_phone",
+                      "service_phone"})
+#: a ticket's status change: ``status_label`` is the platform's word for the status, ``note`` the staff's
+#: note (in-app and WeChat only)
+_STATUS = frozenset({"project_name", "ticket_number", "category_label", "status_label", "changed_at", "note"})
+_REVISIT = frozenset({"project_name", "ticket_number", "category_label", "steward_name", "steward_phone",
+                      "revisit_by"})
+#: a planned outage: what (water, power, gas: ``outage_label``), where (``area_label``: the buildings),
+#: when, why (the staff's reason) and whom to call
+_OUTAGE = frozenset({"project_name", "outage_label", "area_label", "starts_at", "ends_at", "reason",
+                     "service_phone"})
+_WARRANTY = frozenset({"project_name", "unit_label", "warranty_item", "expires_on", "service_phone"})
+#: the vacant unit's monthly check: ``result_label`` is the platform's sentence (nothing found / a
+#: repair ticket opened with its number / a crack waiting for the manager)
+_VACANCY = frozenset({"project_name", "unit_label", "check_date", "result_label", "service_phone"})
+_HOLIDAY = frozenset({"project_name", "holiday_name"})
+_EVENT = frozenset({"project_name", "event_title", "event_at", "event_place", "event_details"})
+
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
-    Purpose("ticket.opened.resident", ("inapp", "sms"), _TICKET,
+    Purpose("ticket.opened.resident", ("inapp", "sms", "wechat"), _TICKET,
             "acknowledgement of a repair request to the resident (报修受理)"),
     Purpose("ticket.dispatch_engineering", ("inapp",), _TICKET,
             "a new repair order for the project's engineering department (派工)"),
@@ -105,7 +157,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left"},
             "a ticket's SLA clock passed its due time: to the role answerable for it (超时告警)"),
     # -- billing's bills and receipts (bank) --
-    Purpose("bill_notice", ("inapp", "sms"), _BILL_NOTICE,
+    Purpose("bill_notice", ("inapp", "sms", "email", "wechat"), _BILL_NOTICE,
             "a bill's notice to the household (收费通知单, the 5th)", sms_also=_BILL_NOTICE),
     Purpose("payment_reminder", ("inapp", "sms"), _PAYMENT_REMINDER,
             "a reminder before the due date to a household paying in cash or at the desk (缴费提醒)",
@@ -113,14 +165,38 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("debit_reminder", ("inapp", "sms"), _DEBIT_REMINDER,
             "a reminder before the bank collects, to a household with a debit mandate (托收提醒)",
             sms_also=_DEBIT_REMINDER),
-    Purpose("receipt", ("inapp", "sms"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
+    Purpose("receipt", ("inapp", "sms", "email"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
     # -- the dunning ladder's notices (issue 9); ``print``: the door notice's text, queued for print --
     Purpose("dunning_first", ("inapp", "sms", "print"), _DUNNING,
-            "the dunning ladder's first notice to the household (催费通知书)", sms_also=_DUNNING),
+            "the dunning ladder's first notice to the household (催费通知书)", sms_also=_DUNNING,
+            kind="legal"),
     Purpose("dunning_second", ("inapp", "sms", "print"), _DUNNING,
-            "the dunning ladder's second notice (二次催费通知书)", sms_also=_DUNNING),
+            "the dunning ladder's second notice (二次催费通知书)", sms_also=_DUNNING,
+            kind="legal"),
     Purpose("dunning_final", ("inapp", "sms", "print"), _DUNNING,
-            "the dunning ladder's final notice, principal and late fee (最后催费通知书)", sms_also=_DUNNING),
+            "the dunning ladder's final notice, principal and late fee (最后催费通知书)", sms_also=_DUNNING,
+            kind="legal"),
+    # -- the rest of DOMAIN.md's triggers (issue 10): the values are those the events will carry --
+    Purpose("move_in.welcome", ("inapp", "sms", "email", "wechat"), _WELCOME,
+            "move-in welcome with the steward's phone (入住欢迎)", sms_also=_WELCOME - {"resident_name"}),
+    Purpose("ticket.status_changed", ("inapp", "sms", "wechat"), _STATUS,
+            "a ticket's status changed: to the resident who reported it (工单状态)",
+            sms_also=frozenset({"status_label", "changed_at"})),
+    Purpose("revisit.request", ("inapp", "sms", "wechat"), _REVISIT,
+            "a revisit after a repair or complaint: the steward will call (回访)",
+            sms_also=_REVISIT - {"ticket_number", "category_label", "project_name"}),
+    Purpose("outage.notice", ("inapp", "sms", "wechat", "print"), _OUTAGE,
+            "a planned water or power outage, one day ahead (停水停电通知; posted in the building)",
+            sms_also=_OUTAGE, kind="legal"),
+    Purpose("warranty.expiry", ("inapp", "sms", "email"), _WARRANTY,
+            "the unit's warranty ends in a month (保修期到期提醒)", sms_also=_WARRANTY),
+    Purpose("vacancy.check_result", ("inapp", "sms"), _VACANCY,
+            "the month's check of a vacant unit, to its owner by the 12th (空置房检查结果)", sms_also=_VACANCY),
+    Purpose("greeting.holiday", ("inapp", "sms", "wechat"), _HOLIDAY,
+            "holiday greetings (节日问候)", sms_also=_HOLIDAY, kind="marketing"),
+    Purpose("community.event", ("inapp", "sms", "email", "wechat", "print"), _EVENT,
+            "a community event (社区活动; posted on the board)",
+            sms_also=_EVENT - {"event_details"}, kind="marketing"),
 )}
 
 
@@ -130,189 +206,467 @@ class Text:
     body: str
 
 
-_ACK_ZH = "【{project_name}】您的报修（{ticket_number}）已受理：{content}。工程部将尽快处理。"
-_ACK_EN = ("[{project_name}] Your repair request ({ticket_number}) has been received: {content}. "
+_ACK_ZH = "【{{ project_name }}】您的报修（{{ ticket_number }}）已受理：{{ content }}。工程部将尽快处理。"
+_ACK_EN = ("[{{ project_name }}] Your repair request ({{ ticket_number }}) has been received: {{ content }}. "
            "Our engineering team will attend to it shortly.")
 #: the SMS says only what the platform controls (SMS_SAFE)
-_ACK_SMS_ZH = "【{project_name}】您的{category_label}（{ticket_number}）已受理，工程部将尽快处理。"
-_ACK_SMS_EN = ("[{project_name}] Your {category_label} request ({ticket_number}) has been received; "
+_ACK_SMS_ZH = "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）已受理，工程部将尽快处理。"
+_ACK_SMS_EN = ("[{{ project_name }}] Your {{ category_label }} request ({{ ticket_number }}) has been received; "
                "our engineering team will attend to it shortly.")
 
 #: built-in defaults, by (purpose, channel, locale)
 DEFAULTS: dict[tuple[str, str, str], Text] = {
-    ("ticket.opened.resident", "inapp", "zh-CN"): Text("报修已受理（{ticket_number}）", _ACK_ZH),
+    ("ticket.opened.resident", "inapp", "zh-CN"): Text("报修已受理（{{ ticket_number }}）", _ACK_ZH),
     ("ticket.opened.resident", "sms", "zh-CN"): Text("", _ACK_SMS_ZH),
-    ("ticket.opened.resident", "inapp", "en"): Text("Repair request {ticket_number} received", _ACK_EN),
+    ("ticket.opened.resident", "inapp", "en"): Text("Repair request {{ ticket_number }} received", _ACK_EN),
     ("ticket.opened.resident", "sms", "en"): Text("", _ACK_SMS_EN),
     ("ticket.dispatch_engineering", "inapp", "zh-CN"): Text(
-        "派工：{ticket_number} {category_label}",
-        "【{project_name}】报修单 {ticket_number}\n位置：{place}\n类别：{category_label}\n"
-        "内容：{content}\n报修人：{reporter_name}\n{due_label}：{due_at}"),
+        "派工：{{ ticket_number }} {{ category_label }}",
+        "【{{ project_name }}】报修单 {{ ticket_number }}\n位置：{{ place }}\n类别：{{ category_label }}\n"
+        "内容：{{ content }}\n报修人：{{ reporter_name }}\n{{ due_label }}：{{ due_at }}"),
     ("ticket.dispatch_engineering", "inapp", "en"): Text(
-        "Dispatch: {ticket_number} {category_label}",
-        "[{project_name}] Repair order {ticket_number}\nLocation: {place}\n"
-        "Category: {category_label}\nContent: {content}\nReported by: {reporter_name}\n"
-        "{due_label}: {due_at}"),
+        "Dispatch: {{ ticket_number }} {{ category_label }}",
+        "[{{ project_name }}] Repair order {{ ticket_number }}\nLocation: {{ place }}\n"
+        "Category: {{ category_label }}\nContent: {{ content }}\nReported by: {{ reporter_name }}\n"
+        "{{ due_label }}: {{ due_at }}"),
     ("quality.dispatch_engineering", "inapp", "zh-CN"): Text(
-        "质量投诉：{ticket_number} {unit_label}",
-        "【{project_name}】质量投诉 {ticket_number}\n房号：{unit_label}\n内容：{content}\n"
-        "投诉人：{reporter_name}\n受理时间：{received_at}\n请会同开发商监理部联合评估。"),
+        "质量投诉：{{ ticket_number }} {{ unit_label }}",
+        "【{{ project_name }}】质量投诉 {{ ticket_number }}\n房号：{{ unit_label }}\n内容：{{ content }}\n"
+        "投诉人：{{ reporter_name }}\n受理时间：{{ received_at }}\n请会同开发商监理部联合评估。"),
     ("quality.dispatch_engineering", "inapp", "en"): Text(
-        "Warranty-quality complaint: {ticket_number} {unit_label}",
-        "[{project_name}] Warranty-quality complaint {ticket_number}\nUnit: {unit_label}\n"
-        "Content: {content}\nReported by: {reporter_name}\nReceived: {received_at}\n"
+        "Warranty-quality complaint: {{ ticket_number }} {{ unit_label }}",
+        "[{{ project_name }}] Warranty-quality complaint {{ ticket_number }}\nUnit: {{ unit_label }}\n"
+        "Content: {{ content }}\nReported by: {{ reporter_name }}\nReceived: {{ received_at }}\n"
         "Please assess it jointly with the developer's supervision department."),
     ("quality.notify_supervision", "sms", "zh-CN"): Text(
-        "", "【{project_name}】质量投诉 {ticket_number}（{unit_label}），请开发商监理部安排联合评估。"),
+        "", "【{{ project_name }}】质量投诉 {{ ticket_number }}（{{ unit_label }}），请开发商监理部安排联合评估。"),
     ("quality.notify_supervision", "sms", "en"): Text(
-        "", "[{project_name}] Warranty-quality complaint {ticket_number} ({unit_label}): please arrange "
+        "", "[{{ project_name }}] Warranty-quality complaint {{ ticket_number }} ({{ unit_label }}): please arrange "
             "the joint assessment."),
     ("ticket.sla_warning", "inapp", "zh-CN"): Text(
-        "时限预警：{ticket_number} {deadline_label}",
-        "【{project_name}】工单 {ticket_number}（{category_label}）的{deadline_label}将于 {due_at} 到期，"
-        "还剩 {minutes_left} 分钟。\n责任岗位：{role_label}\n处理人：{assignee_name}"),
+        "时限预警：{{ ticket_number }} {{ deadline_label }}",
+        "【{{ project_name }}】工单 {{ ticket_number }}（{{ category_label }}）的{{ deadline_label }}将于 {{ due_at }} 到期，"
+        "还剩 {{ minutes_left }} 分钟。\n责任岗位：{{ role_label }}\n处理人：{{ assignee_name }}"),
     ("ticket.sla_warning", "inapp", "en"): Text(
-        "SLA warning: {ticket_number} {deadline_label}",
-        "[{project_name}] Ticket {ticket_number} ({category_label}): {deadline_label} is due at {due_at}, "
-        "{minutes_left} min left.\nAnswerable: {role_label}\nAssignee: {assignee_name}"),
+        "SLA warning: {{ ticket_number }} {{ deadline_label }}",
+        "[{{ project_name }}] Ticket {{ ticket_number }} ({{ category_label }}): {{ deadline_label }} is due at {{ due_at }}, "
+        "{{ minutes_left }} min left.\nAnswerable: {{ role_label }}\nAssignee: {{ assignee_name }}"),
     ("ticket.sla_breached", "inapp", "zh-CN"): Text(
-        "超时：{ticket_number} {deadline_label}",
-        "【{project_name}】工单 {ticket_number}（{category_label}）的{deadline_label}已于 {due_at} 到期未完成，"
-        "已超时 {minutes_overdue} 分钟。{extension_note}\n责任岗位：{role_label}\n处理人：{assignee_name}"),
+        "超时：{{ ticket_number }} {{ deadline_label }}",
+        "【{{ project_name }}】工单 {{ ticket_number }}（{{ category_label }}）的{{ deadline_label }}已于 {{ due_at }} 到期未完成，"
+        "已超时 {{ minutes_overdue }} 分钟。{{ extension_note }}\n责任岗位：{{ role_label }}\n处理人：{{ assignee_name }}"),
     ("ticket.sla_breached", "inapp", "en"): Text(
-        "SLA breached: {ticket_number} {deadline_label}",
-        "[{project_name}] Ticket {ticket_number} ({category_label}): {deadline_label} was due at {due_at} "
-        "and is {minutes_overdue} min overdue.{extension_note}\nAnswerable: {role_label}\n"
-        "Assignee: {assignee_name}"),
+        "SLA breached: {{ ticket_number }} {{ deadline_label }}",
+        "[{{ project_name }}] Ticket {{ ticket_number }} ({{ category_label }}): {{ deadline_label }} was due at {{ due_at }} "
+        "and is {{ minutes_overdue }} min overdue.{{ extension_note }}\nAnswerable: {{ role_label }}\n"
+        "Assignee: {{ assignee_name }}"),
 }
 
 # -- billing's bills and receipts (bank) --
 DEFAULTS.update({
     ("bill_notice", "inapp", "zh-CN"): Text(
-        "{period} 账单 {bill_number}",
-        "【{project_name}】{unit_label} {period} 账单 {bill_number}：应缴 {amount} 元，缴费截止日 {due_date}。"
-        "{collect_note}"),
+        "{{ period }} 账单 {{ bill_number }}",
+        "【{{ project_name }}】{{ unit_label }} {{ period }} 账单 {{ bill_number }}：应缴 {{ amount }} 元，缴费截止日 {{ due_date }}。"
+        "{{ collect_note }}"),
     ("bill_notice", "sms", "zh-CN"): Text(
-        "", "【{project_name}】{unit_label} {period} 账单 {bill_number} 应缴 {amount} 元，请于 {due_date} 前缴纳。"
-            "{collect_note}"),
+        "", "【{{ project_name }}】{{ unit_label }} {{ period }} 账单 {{ bill_number }} 应缴 {{ amount }} 元，请于 {{ due_date }} 前缴纳。"
+            "{{ collect_note }}"),
     ("payment_reminder", "inapp", "zh-CN"): Text(
-        "缴费提醒：{bill_number}",
-        "【{project_name}】{unit_label} {period} 账单 {bill_number} 尚有 {amount} 元未缴，缴费截止日 {due_date}，"
+        "缴费提醒：{{ bill_number }}",
+        "【{{ project_name }}】{{ unit_label }} {{ period }} 账单 {{ bill_number }} 尚有 {{ amount }} 元未缴，缴费截止日 {{ due_date }}，"
         "请按时到服务中心或线上缴纳。"),
     ("payment_reminder", "sms", "zh-CN"): Text(
-        "", "【{project_name}】温馨提示：{unit_label} {period} 账单 {bill_number} 尚有 {amount} 元未缴，"
-            "请于 {due_date} 前缴纳。"),
+        "", "【{{ project_name }}】温馨提示：{{ unit_label }} {{ period }} 账单 {{ bill_number }} 尚有 {{ amount }} 元未缴，"
+            "请于 {{ due_date }} 前缴纳。"),
     ("debit_reminder", "inapp", "zh-CN"): Text(
-        "托收提醒：{bill_number}",
-        "【{project_name}】{unit_label} {period} 账单 {bill_number} 的 {amount} 元将于 {collect_date} "
+        "托收提醒：{{ bill_number }}",
+        "【{{ project_name }}】{{ unit_label }} {{ period }} 账单 {{ bill_number }} 的 {{ amount }} 元将于 {{ collect_date }} "
         "从您的托收账户扣款，请保证账户余额充足。"),
     ("debit_reminder", "sms", "zh-CN"): Text(
-        "", "【{project_name}】温馨提示：{unit_label} 账单 {bill_number} 的 {amount} 元将于 {collect_date} "
+        "", "【{{ project_name }}】温馨提示：{{ unit_label }} 账单 {{ bill_number }} 的 {{ amount }} 元将于 {{ collect_date }} "
             "银行托收扣款，请保证账户余额充足。"),
     ("receipt", "inapp", "zh-CN"): Text(
-        "收据 {receipt_number}",
-        "【{project_name}】{unit_label} 已收到您缴纳的 {amount} 元，收据号 {receipt_number}。谢谢！"),
+        "收据 {{ receipt_number }}",
+        "【{{ project_name }}】{{ unit_label }} 已收到您缴纳的 {{ amount }} 元，收据号 {{ receipt_number }}。谢谢！"),
     ("receipt", "sms", "zh-CN"): Text(
-        "", "【{project_name}】{unit_label} 已收到您缴纳的 {amount} 元，收据号 {receipt_number}。"),
+        "", "【{{ project_name }}】{{ unit_label }} 已收到您缴纳的 {{ amount }} 元，收据号 {{ receipt_number }}。"),
     ("bill_notice", "inapp", "en"): Text(
-        "Bill {bill_number} for {period}",
-        "[{project_name}] {unit_label}: bill {bill_number} for {period}, {amount} yuan to pay by {due_date}."
-        "{collect_note}"),
+        "Bill {{ bill_number }} for {{ period }}",
+        "[{{ project_name }}] {{ unit_label }}: bill {{ bill_number }} for {{ period }}, {{ amount }} yuan to pay by {{ due_date }}."
+        "{{ collect_note }}"),
     ("bill_notice", "sms", "en"): Text(
-        "", "[{project_name}] {unit_label}: bill {bill_number} for {period}, {amount} yuan, due {due_date}."
-            "{collect_note}"),
+        "", "[{{ project_name }}] {{ unit_label }}: bill {{ bill_number }} for {{ period }}, {{ amount }} yuan, due {{ due_date }}."
+            "{{ collect_note }}"),
     ("payment_reminder", "inapp", "en"): Text(
-        "Payment reminder: {bill_number}",
-        "[{project_name}] {unit_label}: {amount} yuan of bill {bill_number} ({period}) is still open; please pay "
-        "by {due_date} at the service centre or online."),
+        "Payment reminder: {{ bill_number }}",
+        "[{{ project_name }}] {{ unit_label }}: {{ amount }} yuan of bill {{ bill_number }} ({{ period }}) is still open; please pay "
+        "by {{ due_date }} at the service centre or online."),
     ("payment_reminder", "sms", "en"): Text(
-        "", "[{project_name}] Reminder: {unit_label}, bill {bill_number} ({period}): {amount} yuan due {due_date}."),
+        "", "[{{ project_name }}] Reminder: {{ unit_label }}, bill {{ bill_number }} ({{ period }}): {{ amount }} yuan due {{ due_date }}."),
     ("debit_reminder", "inapp", "en"): Text(
-        "Bank collection reminder: {bill_number}",
-        "[{project_name}] {unit_label}: {amount} yuan of bill {bill_number} ({period}) will be collected from "
-        "your bank account on {collect_date}; please keep enough in it."),
+        "Bank collection reminder: {{ bill_number }}",
+        "[{{ project_name }}] {{ unit_label }}: {{ amount }} yuan of bill {{ bill_number }} ({{ period }}) will be collected from "
+        "your bank account on {{ collect_date }}; please keep enough in it."),
     ("debit_reminder", "sms", "en"): Text(
-        "", "[{project_name}] Reminder: {unit_label}, bill {bill_number}: the bank collects {amount} yuan on "
-            "{collect_date}."),
+        "", "[{{ project_name }}] Reminder: {{ unit_label }}, bill {{ bill_number }}: the bank collects {{ amount }} yuan on "
+            "{{ collect_date }}."),
     ("receipt", "inapp", "en"): Text(
-        "Receipt {receipt_number}",
-        "[{project_name}] {unit_label}: we received {amount} yuan, receipt {receipt_number}. Thank you!"),
+        "Receipt {{ receipt_number }}",
+        "[{{ project_name }}] {{ unit_label }}: we received {{ amount }} yuan, receipt {{ receipt_number }}. Thank you!"),
     ("receipt", "sms", "en"): Text(
-        "", "[{project_name}] {unit_label}: {amount} yuan received, receipt {receipt_number}."),
+        "", "[{{ project_name }}] {{ unit_label }}: {{ amount }} yuan received, receipt {{ receipt_number }}."),
 })
 # -- the dunning ladder's notices (issue 9): in-app, SMS, and the printed door notice's text --
 DEFAULTS.update({
     ("dunning_first", "inapp", "zh-CN"): Text(
-        "催费通知书：{unit_label}",
-        "【{project_name}】{unit_label} 截至 {notice_date} 尚欠费用 {overdue} 元（{bills} 笔账单，最早于 "
-        "{oldest_due_date} 到期），请于 {pay_by} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。"),
+        "催费通知书：{{ unit_label }}",
+        "【{{ project_name }}】{{ unit_label }} 截至 {{ notice_date }} 尚欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
+        "{{ oldest_due_date }} 到期），请于 {{ pay_by }} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。"),
     ("dunning_first", "sms", "zh-CN"): Text(
-        "", "【{project_name}】{unit_label} 尚欠费用 {overdue} 元（最早于 {oldest_due_date} 到期），"
-            "请于 {pay_by} 前缴纳。如已缴纳请忽略。"),
+        "", "【{{ project_name }}】{{ unit_label }} 尚欠费用 {{ overdue }} 元（最早于 {{ oldest_due_date }} 到期），"
+            "请于 {{ pay_by }} 前缴纳。如已缴纳请忽略。"),
     ("dunning_first", "print", "zh-CN"): Text(
         "催费通知书",
-        "{unit_label} 业主/住户：\n截至 {notice_date}，您户尚欠费用 {overdue} 元（{bills} 笔账单，最早于 "
-        "{oldest_due_date} 到期）。请于 {pay_by} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。\n"
-        "{project_name} 服务中心 {notice_date}"),
+        "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户尚欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
+        "{{ oldest_due_date }} 到期）。请于 {{ pay_by }} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。\n"
+        "{{ project_name }} 服务中心 {{ notice_date }}"),
     ("dunning_second", "inapp", "zh-CN"): Text(
-        "二次催费通知书：{unit_label}",
-        "【{project_name}】{unit_label} 截至 {notice_date} 仍欠费用 {overdue} 元（{bills} 笔账单，最早于 "
-        "{oldest_due_date} 到期），此为第二次催缴，请于 {pay_by} 前缴纳。"),
+        "二次催费通知书：{{ unit_label }}",
+        "【{{ project_name }}】{{ unit_label }} 截至 {{ notice_date }} 仍欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
+        "{{ oldest_due_date }} 到期），此为第二次催缴，请于 {{ pay_by }} 前缴纳。"),
     ("dunning_second", "sms", "zh-CN"): Text(
-        "", "【{project_name}】第二次催缴：{unit_label} 仍欠费用 {overdue} 元，请于 {pay_by} 前缴纳。"),
+        "", "【{{ project_name }}】第二次催缴：{{ unit_label }} 仍欠费用 {{ overdue }} 元，请于 {{ pay_by }} 前缴纳。"),
     ("dunning_second", "print", "zh-CN"): Text(
         "二次催费通知书",
-        "{unit_label} 业主/住户：\n截至 {notice_date}，您户仍欠费用 {overdue} 元（{bills} 笔账单，最早于 "
-        "{oldest_due_date} 到期），此为第二次催缴。请于 {pay_by} 前缴纳。\n{project_name} 服务中心 {notice_date}"),
+        "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户仍欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
+        "{{ oldest_due_date }} 到期），此为第二次催缴。请于 {{ pay_by }} 前缴纳。\n{{ project_name }} 服务中心 {{ notice_date }}"),
     ("dunning_final", "inapp", "zh-CN"): Text(
-        "最后催费通知书：{unit_label}",
-        "【{project_name}】{unit_label} 截至 {notice_date} 欠费本金 {overdue} 元，滞纳金 {late_fee} 元，合计 "
-        "{total} 元。请于 {pay_by} 前缴清；逾期未缴，将按规定按日计收滞纳金。"),
+        "最后催费通知书：{{ unit_label }}",
+        "【{{ project_name }}】{{ unit_label }} 截至 {{ notice_date }} 欠费本金 {{ overdue }} 元，滞纳金 {{ late_fee }} 元，合计 "
+        "{{ total }} 元。请于 {{ pay_by }} 前缴清；逾期未缴，将按规定按日计收滞纳金。"),
     ("dunning_final", "sms", "zh-CN"): Text(
-        "", "【{project_name}】最后催缴：{unit_label} 欠费本金 {overdue} 元，滞纳金 {late_fee} 元，合计 {total} 元，"
-            "请于 {pay_by} 前缴清，逾期将按日计收滞纳金。"),
+        "", "【{{ project_name }}】最后催缴：{{ unit_label }} 欠费本金 {{ overdue }} 元，滞纳金 {{ late_fee }} 元，合计 {{ total }} 元，"
+            "请于 {{ pay_by }} 前缴清，逾期将按日计收滞纳金。"),
     ("dunning_final", "print", "zh-CN"): Text(
         "最后催费通知书",
-        "{unit_label} 业主/住户：\n截至 {notice_date}，您户欠费本金 {overdue} 元（{bills} 笔账单，最早于 "
-        "{oldest_due_date} 到期），滞纳金 {late_fee} 元，合计 {total} 元。请于 {pay_by} 前缴清；逾期未缴，"
-        "将按规定按日计收滞纳金。\n{project_name} 服务中心 {notice_date}"),
+        "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户欠费本金 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
+        "{{ oldest_due_date }} 到期），滞纳金 {{ late_fee }} 元，合计 {{ total }} 元。请于 {{ pay_by }} 前缴清；逾期未缴，"
+        "将按规定按日计收滞纳金。\n{{ project_name }} 服务中心 {{ notice_date }}"),
     ("dunning_first", "inapp", "en"): Text(
-        "Payment notice: {unit_label}",
-        "[{project_name}] {unit_label}: as of {notice_date}, {overdue} yuan is overdue ({bills} bills, the oldest "
-        "due {oldest_due_date}). Please pay by {pay_by} at the service centre or online. If you have paid, "
+        "Payment notice: {{ unit_label }}",
+        "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, {{ overdue }} yuan is overdue ({{ bills }} bills, the oldest "
+        "due {{ oldest_due_date }}). Please pay by {{ pay_by }} at the service centre or online. If you have paid, "
         "please ignore this notice."),
     ("dunning_first", "sms", "en"): Text(
-        "", "[{project_name}] {unit_label}: {overdue} yuan overdue (oldest due {oldest_due_date}); please pay by "
-            "{pay_by}. Ignore if paid."),
+        "", "[{{ project_name }}] {{ unit_label }}: {{ overdue }} yuan overdue (oldest due {{ oldest_due_date }}); please pay by "
+            "{{ pay_by }}. Ignore if paid."),
     ("dunning_first", "print", "en"): Text(
         "Payment notice",
-        "To the household of {unit_label}:\nAs of {notice_date}, {overdue} yuan is overdue ({bills} bills, the "
-        "oldest due {oldest_due_date}). Please pay by {pay_by} at the service centre or online. If you have "
-        "paid, please ignore this notice.\n{project_name} service centre, {notice_date}"),
+        "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, {{ overdue }} yuan is overdue ({{ bills }} bills, the "
+        "oldest due {{ oldest_due_date }}). Please pay by {{ pay_by }} at the service centre or online. If you have "
+        "paid, please ignore this notice.\n{{ project_name }} service centre, {{ notice_date }}"),
     ("dunning_second", "inapp", "en"): Text(
-        "Second payment notice: {unit_label}",
-        "[{project_name}] {unit_label}: as of {notice_date}, {overdue} yuan is still overdue ({bills} bills, the "
-        "oldest due {oldest_due_date}). This is the second notice; please pay by {pay_by}."),
+        "Second payment notice: {{ unit_label }}",
+        "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, {{ overdue }} yuan is still overdue ({{ bills }} bills, the "
+        "oldest due {{ oldest_due_date }}). This is the second notice; please pay by {{ pay_by }}."),
     ("dunning_second", "sms", "en"): Text(
-        "", "[{project_name}] Second notice: {unit_label}, {overdue} yuan still overdue; please pay by {pay_by}."),
+        "", "[{{ project_name }}] Second notice: {{ unit_label }}, {{ overdue }} yuan still overdue; please pay by {{ pay_by }}."),
     ("dunning_second", "print", "en"): Text(
         "Second payment notice",
-        "To the household of {unit_label}:\nAs of {notice_date}, {overdue} yuan is still overdue ({bills} bills, "
-        "the oldest due {oldest_due_date}). This is the second notice; please pay by {pay_by}.\n"
-        "{project_name} service centre, {notice_date}"),
+        "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, {{ overdue }} yuan is still overdue ({{ bills }} bills, "
+        "the oldest due {{ oldest_due_date }}). This is the second notice; please pay by {{ pay_by }}.\n"
+        "{{ project_name }} service centre, {{ notice_date }}"),
     ("dunning_final", "inapp", "en"): Text(
-        "Final payment notice: {unit_label}",
-        "[{project_name}] {unit_label}: as of {notice_date}, principal {overdue} yuan and late fee {late_fee} "
-        "yuan, {total} yuan in all. Please pay in full by {pay_by}; after that a late fee accrues daily."),
+        "Final payment notice: {{ unit_label }}",
+        "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, principal {{ overdue }} yuan and late fee {{ late_fee }} "
+        "yuan, {{ total }} yuan in all. Please pay in full by {{ pay_by }}; after that a late fee accrues daily."),
     ("dunning_final", "sms", "en"): Text(
-        "", "[{project_name}] Final notice: {unit_label}, principal {overdue} yuan, late fee {late_fee} yuan, "
-            "{total} yuan in all; please pay by {pay_by}, after that a late fee accrues daily."),
+        "", "[{{ project_name }}] Final notice: {{ unit_label }}, principal {{ overdue }} yuan, late fee {{ late_fee }} yuan, "
+            "{{ total }} yuan in all; please pay by {{ pay_by }}, after that a late fee accrues daily."),
     ("dunning_final", "print", "en"): Text(
         "Final payment notice",
-        "To the household of {unit_label}:\nAs of {notice_date}, principal {overdue} yuan ({bills} bills, the "
-        "oldest due {oldest_due_date}) and late fee {late_fee} yuan, {total} yuan in all. Please pay in full "
-        "by {pay_by}; after that a late fee accrues daily.\n{project_name} service centre, {notice_date}"),
+        "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, principal {{ overdue }} yuan ({{ bills }} bills, the "
+        "oldest due {{ oldest_due_date }}) and late fee {{ late_fee }} yuan, {{ total }} yuan in all. Please pay in full "
+        "by {{ pay_by }}; after that a late fee accrues daily.\n{{ project_name }} service centre, {{ notice_date }}"),
 })
+# -- issue 10: the new channels of existing purposes (e-mail bodies are HTML, auto-escaped) --
+DEFAULTS.update({
+    ("ticket.opened.resident", "wechat", "zh-CN"): Text(
+        "报修受理通知", "您的{{ category_label }}（{{ ticket_number }}）已受理，工程部将尽快处理。\n{{ project_name }} 服务中心"),
+    ("ticket.opened.resident", "wechat", "en"): Text(
+        "Repair request received", "Your {{ category_label }} request ({{ ticket_number }}) has been received; our "
+        "engineering team will attend to it shortly.\n{{ project_name }} service centre"),
+    ("bill_notice", "email", "zh-CN"): Text(
+        "【{{ project_name }}】{{ period }} 账单 {{ bill_number }}",
+        "<p>{{ unit_label }} 业主/住户：</p><p>您户 {{ period }} 账单 {{ bill_number }} 应缴 <strong>{{ amount }} 元</strong>，"
+        "缴费截止日 {{ due_date }}。{{ collect_note }}</p><p>{{ project_name }} 服务中心</p>"),
+    ("bill_notice", "email", "en"): Text(
+        "[{{ project_name }}] Bill {{ bill_number }} for {{ period }}",
+        "<p>To the household of {{ unit_label }}:</p><p>Bill {{ bill_number }} for {{ period }}: "
+        "<strong>{{ amount }} yuan</strong> to pay by {{ due_date }}.{{ collect_note }}</p>"
+        "<p>{{ project_name }} service centre</p>"),
+    ("bill_notice", "wechat", "zh-CN"): Text(
+        "收费通知", "{{ unit_label }} {{ period }} 账单 {{ bill_number }}：应缴 {{ amount }} 元，缴费截止日 {{ due_date }}。"
+        "{{ collect_note }}\n{{ project_name }} 服务中心"),
+    ("bill_notice", "wechat", "en"): Text(
+        "Bill notice", "{{ unit_label }}: bill {{ bill_number }} for {{ period }}, {{ amount }} yuan to pay by "
+        "{{ due_date }}.{{ collect_note }}\n{{ project_name }} service centre"),
+    ("receipt", "email", "zh-CN"): Text(
+        "【{{ project_name }}】收据 {{ receipt_number }}",
+        "<p>{{ unit_label }} 业主/住户：</p><p>已收到您缴纳的 <strong>{{ amount }} 元</strong>，收据号 "
+        "{{ receipt_number }}。谢谢！</p><p>{{ project_name }} 服务中心</p>"),
+    ("receipt", "email", "en"): Text(
+        "[{{ project_name }}] Receipt {{ receipt_number }}",
+        "<p>To the household of {{ unit_label }}:</p><p>We received <strong>{{ amount }} yuan</strong>, receipt "
+        "{{ receipt_number }}. Thank you!</p><p>{{ project_name }} service centre</p>"),
+})
+# -- issue 10: the rest of DOMAIN.md's triggers --
+DEFAULTS.update({
+    ("move_in.welcome", "inapp", "zh-CN"): Text(
+        "欢迎入住 {{ project_name }}",
+        "{{ resident_name }}，欢迎入住 {{ project_name }} {{ unit_label }}！您的专属管家是 {{ steward_name }}，"
+        "电话 {{ steward_phone }}；服务中心电话 {{ service_phone }}。"),
+    ("move_in.welcome", "inapp", "en"): Text(
+        "Welcome to {{ project_name }}",
+        "{{ resident_name }}, welcome to {{ unit_label }}, {{ project_name }}! Your steward is {{ steward_name }}, "
+        "phone {{ steward_phone }}; the service centre: {{ service_phone }}."),
+    ("move_in.welcome", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】欢迎入住 {{ unit_label }}！您的管家 {{ steward_name }}，电话 {{ steward_phone }}；"
+            "服务中心 {{ service_phone }}。"),
+    ("move_in.welcome", "sms", "en"): Text(
+        "", "[{{ project_name }}] Welcome to {{ unit_label }}! Your steward {{ steward_name }}: {{ steward_phone }}; "
+            "service centre: {{ service_phone }}."),
+    ("move_in.welcome", "email", "zh-CN"): Text(
+        "欢迎入住 {{ project_name }}",
+        "<p>{{ resident_name }}，您好：</p><p>欢迎入住 {{ project_name }} {{ unit_label }}！您的专属管家是 "
+        "{{ steward_name }}，电话 {{ steward_phone }}。</p><p>服务中心电话：{{ service_phone }}</p>"),
+    ("move_in.welcome", "email", "en"): Text(
+        "Welcome to {{ project_name }}",
+        "<p>Dear {{ resident_name }},</p><p>Welcome to {{ unit_label }}, {{ project_name }}! Your steward is "
+        "{{ steward_name }}, phone {{ steward_phone }}.</p><p>Service centre: {{ service_phone }}</p>"),
+    ("move_in.welcome", "wechat", "zh-CN"): Text(
+        "入住欢迎", "欢迎入住 {{ unit_label }}！管家 {{ steward_name }}，电话 {{ steward_phone }}；服务中心 "
+        "{{ service_phone }}。\n{{ project_name }}"),
+    ("move_in.welcome", "wechat", "en"): Text(
+        "Welcome", "Welcome to {{ unit_label }}! Steward {{ steward_name }}: {{ steward_phone }}; service centre: "
+        "{{ service_phone }}.\n{{ project_name }}"),
+    ("ticket.status_changed", "inapp", "zh-CN"): Text(
+        "工单 {{ ticket_number }}：{{ status_label }}",
+        "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）于 {{ changed_at }} {{ status_label }}。"
+        "{% if note %}\n说明：{{ note }}{% endif %}"),
+    ("ticket.status_changed", "inapp", "en"): Text(
+        "Ticket {{ ticket_number }}: {{ status_label }}",
+        "[{{ project_name }}] Your {{ category_label }} request ({{ ticket_number }}): {{ status_label }} at "
+        "{{ changed_at }}.{% if note %}\nNote: {{ note }}{% endif %}"),
+    ("ticket.status_changed", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）于 {{ changed_at }} {{ status_label }}。"),
+    ("ticket.status_changed", "sms", "en"): Text(
+        "", "[{{ project_name }}] Your {{ category_label }} request ({{ ticket_number }}): {{ status_label }} at "
+            "{{ changed_at }}."),
+    ("ticket.status_changed", "wechat", "zh-CN"): Text(
+        "工单状态更新", "{{ category_label }}（{{ ticket_number }}）：{{ status_label }}（{{ changed_at }}）"
+        "{% if note %}\n说明：{{ note }}{% endif %}\n{{ project_name }} 服务中心"),
+    ("ticket.status_changed", "wechat", "en"): Text(
+        "Ticket status", "{{ category_label }} ({{ ticket_number }}): {{ status_label }} ({{ changed_at }})"
+        "{% if note %}\nNote: {{ note }}{% endif %}\n{{ project_name }} service centre"),
+    ("revisit.request", "inapp", "zh-CN"): Text(
+        "回访：{{ ticket_number }}",
+        "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）已处理完毕，管家 {{ steward_name }}"
+        "（{{ steward_phone }}）将于 {{ revisit_by }} 前与您联系回访，感谢您的配合。"),
+    ("revisit.request", "inapp", "en"): Text(
+        "Revisit: {{ ticket_number }}",
+        "[{{ project_name }}] Your {{ category_label }} request ({{ ticket_number }}) is done; steward "
+        "{{ steward_name }} ({{ steward_phone }}) will call you by {{ revisit_by }} to ask how it went."),
+    ("revisit.request", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）已处理完毕，管家 {{ steward_name }}"
+            "（{{ steward_phone }}）将于 {{ revisit_by }} 前回访。"),
+    ("revisit.request", "sms", "en"): Text(
+        "", "[{{ project_name }}] {{ ticket_number }} is done; steward {{ steward_name }} ({{ steward_phone }}) "
+            "will call you by {{ revisit_by }}."),
+    ("revisit.request", "wechat", "zh-CN"): Text(
+        "服务回访", "{{ category_label }}（{{ ticket_number }}）已处理完毕，管家 {{ steward_name }}（{{ steward_phone }}）"
+        "将于 {{ revisit_by }} 前回访。\n{{ project_name }} 服务中心"),
+    ("revisit.request", "wechat", "en"): Text(
+        "Revisit", "{{ category_label }} ({{ ticket_number }}) is done; steward {{ steward_name }} "
+        "({{ steward_phone }}) will call you by {{ revisit_by }}.\n{{ project_name }} service centre"),
+    ("outage.notice", "inapp", "zh-CN"): Text(
+        "{{ outage_label }}通知",
+        "【{{ project_name }}】因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
+        "请提前做好准备。如有疑问请致电服务中心 {{ service_phone }}。"),
+    ("outage.notice", "inapp", "en"): Text(
+        "{{ outage_label }} notice",
+        "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
+        "{{ ends_at }}. Please prepare. Questions: service centre {{ service_phone }}."),
+    ("outage.notice", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
+            "请提前做好准备。咨询电话 {{ service_phone }}。"),
+    ("outage.notice", "sms", "en"): Text(
+        "", "[{{ project_name }}] {{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
+            "({{ reason }}). Questions: {{ service_phone }}."),
+    ("outage.notice", "wechat", "zh-CN"): Text(
+        "{{ outage_label }}通知", "{{ area_label }}：{{ starts_at }} 至 {{ ends_at }} {{ outage_label }}（{{ reason }}）。"
+        "咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
+    ("outage.notice", "wechat", "en"): Text(
+        "{{ outage_label }} notice", "{{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
+        "({{ reason }}). Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
+    ("outage.notice", "print", "zh-CN"): Text(
+        "{{ outage_label }}通知",
+        "各位业主/住户：\n因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
+        "请提前做好储水等准备，给您带来不便，敬请谅解。\n咨询电话：{{ service_phone }}\n{{ project_name }} 服务中心"),
+    ("outage.notice", "print", "en"): Text(
+        "{{ outage_label }} notice",
+        "To all residents:\nBecause of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
+        "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}\n"
+        "{{ project_name }} service centre"),
+    ("warranty.expiry", "inapp", "zh-CN"): Text(
+        "保修期到期提醒：{{ unit_label }}",
+        "【{{ project_name }}】{{ unit_label }} 的{{ warranty_item }}保修期将于 {{ expires_on }} 到期。如发现质量问题，"
+        "请在到期前联系服务中心 {{ service_phone }}。"),
+    ("warranty.expiry", "inapp", "en"): Text(
+        "Warranty ends soon: {{ unit_label }}",
+        "[{{ project_name }}] {{ unit_label }}: the warranty on {{ warranty_item }} ends on {{ expires_on }}. "
+        "Please report any defect before then: service centre {{ service_phone }}."),
+    ("warranty.expiry", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】{{ unit_label }} 的{{ warranty_item }}保修期将于 {{ expires_on }} 到期，如有质量问题"
+            "请在到期前致电 {{ service_phone }}。"),
+    ("warranty.expiry", "sms", "en"): Text(
+        "", "[{{ project_name }}] {{ unit_label }}: warranty on {{ warranty_item }} ends {{ expires_on }}; report "
+            "defects before then: {{ service_phone }}."),
+    ("warranty.expiry", "email", "zh-CN"): Text(
+        "【{{ project_name }}】保修期到期提醒",
+        "<p>{{ unit_label }} 业主：</p><p>您户的{{ warranty_item }}保修期将于 <strong>{{ expires_on }}</strong> 到期。"
+        "如发现质量问题，请在到期前联系服务中心 {{ service_phone }}。</p><p>{{ project_name }} 服务中心</p>"),
+    ("warranty.expiry", "email", "en"): Text(
+        "[{{ project_name }}] Your warranty ends soon",
+        "<p>To the owner of {{ unit_label }}:</p><p>The warranty on {{ warranty_item }} ends on "
+        "<strong>{{ expires_on }}</strong>. Please report any defect before then: service centre "
+        "{{ service_phone }}.</p><p>{{ project_name }} service centre</p>"),
+    ("vacancy.check_result", "inapp", "zh-CN"): Text(
+        "空置房检查结果：{{ unit_label }}",
+        "【{{ project_name }}】您的空置房 {{ unit_label }} 已于 {{ check_date }} 完成本月检查：{{ result_label }}。"
+        "如有疑问请致电 {{ service_phone }}。"),
+    ("vacancy.check_result", "inapp", "en"): Text(
+        "Vacant unit check: {{ unit_label }}",
+        "[{{ project_name }}] Your vacant unit {{ unit_label }} was checked on {{ check_date }}: {{ result_label }}. "
+        "Questions: {{ service_phone }}."),
+    ("vacancy.check_result", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】空置房 {{ unit_label }} 已于 {{ check_date }} 检查：{{ result_label }}。"
+            "咨询 {{ service_phone }}。"),
+    ("vacancy.check_result", "sms", "en"): Text(
+        "", "[{{ project_name }}] Vacant unit {{ unit_label }} checked {{ check_date }}: {{ result_label }}. "
+            "Questions: {{ service_phone }}."),
+    ("greeting.holiday", "inapp", "zh-CN"): Text(
+        "{{ holiday_name }}快乐", "【{{ project_name }}】{{ holiday_name }}到来之际，{{ project_name }} 服务中心全体员工"
+        "祝您和家人节日快乐、阖家幸福！"),
+    ("greeting.holiday", "inapp", "en"): Text(
+        "Happy {{ holiday_name }}", "[{{ project_name }}] Everyone at the {{ project_name }} service centre wishes "
+        "you and your family a happy {{ holiday_name }}!"),
+    ("greeting.holiday", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】{{ holiday_name }}快乐！{{ project_name }} 服务中心祝您和家人阖家幸福。"),
+    ("greeting.holiday", "sms", "en"): Text(
+        "", "[{{ project_name }}] Happy {{ holiday_name }} from the {{ project_name }} service centre!"),
+    ("greeting.holiday", "wechat", "zh-CN"): Text(
+        "节日问候", "{{ holiday_name }}快乐！{{ project_name }} 服务中心祝您和家人阖家幸福。"),
+    ("greeting.holiday", "wechat", "en"): Text(
+        "Season's greetings", "Happy {{ holiday_name }} from the {{ project_name }} service centre!"),
+    ("community.event", "inapp", "zh-CN"): Text(
+        "社区活动：{{ event_title }}",
+        "【{{ project_name }}】{{ event_title }}\n时间：{{ event_at }}\n地点：{{ event_place }}\n{{ event_details }}"),
+    ("community.event", "inapp", "en"): Text(
+        "Community event: {{ event_title }}",
+        "[{{ project_name }}] {{ event_title }}\nWhen: {{ event_at }}\nWhere: {{ event_place }}\n{{ event_details }}"),
+    ("community.event", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】社区活动“{{ event_title }}”将于 {{ event_at }} 在 {{ event_place }} 举行，欢迎参加。"),
+    ("community.event", "sms", "en"): Text(
+        "", "[{{ project_name }}] Community event \"{{ event_title }}\": {{ event_at }} at {{ event_place }}. "
+            "Everyone welcome."),
+    ("community.event", "email", "zh-CN"): Text(
+        "【{{ project_name }}】社区活动：{{ event_title }}",
+        "<h3>{{ event_title }}</h3><p>时间：{{ event_at }}<br>地点：{{ event_place }}</p><p>{{ event_details }}</p>"
+        "<p>{{ project_name }} 服务中心</p>"),
+    ("community.event", "email", "en"): Text(
+        "[{{ project_name }}] Community event: {{ event_title }}",
+        "<h3>{{ event_title }}</h3><p>When: {{ event_at }}<br>Where: {{ event_place }}</p><p>{{ event_details }}</p>"
+        "<p>{{ project_name }} service centre</p>"),
+    ("community.event", "wechat", "zh-CN"): Text(
+        "社区活动通知", "{{ event_title }}\n时间：{{ event_at }}\n地点：{{ event_place }}\n{{ project_name }} 服务中心"),
+    ("community.event", "wechat", "en"): Text(
+        "Community event", "{{ event_title }}\nWhen: {{ event_at }}\nWhere: {{ event_place }}\n"
+        "{{ project_name }} service centre"),
+    ("community.event", "print", "zh-CN"): Text(
+        "社区活动：{{ event_title }}",
+        "各位业主/住户：\n{{ event_title }}\n时间：{{ event_at }}\n地点：{{ event_place }}\n{{ event_details }}\n"
+        "欢迎踊跃参加！\n{{ project_name }} 服务中心"),
+    ("community.event", "print", "en"): Text(
+        "Community event: {{ event_title }}",
+        "To all residents:\n{{ event_title }}\nWhen: {{ event_at }}\nWhere: {{ event_place }}\n{{ event_details }}\n"
+        "Everyone welcome!\n{{ project_name }} service centre"),
+})
+
+#: sample values for the preview (and the defaults' tests): by placeholder, a text or one per locale
+SAMPLES: dict[str, str | dict[str, str]] = {
+    "project_name": {"zh-CN": "翠湖花园", "en": "Green Lake Garden"},
+    "ticket_number": "BX-20261126-0001",
+    "category_label": {"zh-CN": "公共区域报修", "en": "public-area repair"},
+    "content": {"zh-CN": "3 栋电梯按钮失灵", "en": "the lift buttons of building 3 do not work"},
+    "unit_label": {"zh-CN": "3栋2单元1201", "en": "B3-2-1201"},
+    "location": {"zh-CN": "3 栋电梯厅", "en": "building 3 lift lobby"},
+    "place": {"zh-CN": "3栋2单元1201", "en": "B3-2-1201"},
+    "reporter_name": {"zh-CN": "张三", "en": "Zhang San"},
+    "received_at": "2026-11-24 09:15",
+    "appointment_at": "2026-11-25 14:00",
+    "due_label": {"zh-CN": "到场时限", "en": "On site by"},
+    "due_at": "2026-11-24 09:45",
+    "deadline_label": {"zh-CN": "到场时限", "en": "on-site deadline"},
+    "role_label": {"zh-CN": "工程部", "en": "engineering"},
+    "assignee_name": {"zh-CN": "李师傅", "en": "Li"},
+    "minutes_left": "10",
+    "minutes_overdue": "25",
+    "extension_note": "",
+    "bill_number": "ZD-202611-0042",
+    "period": "2026-11",
+    "amount": "356.20",
+    "due_date": "2026-11-20",
+    "collect_date": "2026-11-15",
+    "collect_note": {"zh-CN": "银行托收户将于 2026-11-15 自动扣款。", "en": " The bank collects it on 2026-11-15."},
+    "receipt_number": "SJ-20261126-0007",
+    "overdue": "1068.60",
+    "late_fee": "12.40",
+    "total": "1081.00",
+    "bills": "3",
+    "oldest_due_date": "2026-08-20",
+    "notice_date": "2026-11-26",
+    "pay_by": "2026-12-03",
+    "resident_name": {"zh-CN": "王女士", "en": "Ms Wang"},
+    "steward_name": {"zh-CN": "赵管家", "en": "Zhao"},
+    "steward_phone": "138 0000 1234",
+    "service_phone": "0571-8888 6666",
+    "status_label": {"zh-CN": "维修完成", "en": "repaired"},
+    "changed_at": "2026-11-24 16:30",
+    "note": {"zh-CN": "已更换电梯按钮面板", "en": "the lift's button panel was replaced"},
+    "revisit_by": "2026-11-27",
+    "outage_label": {"zh-CN": "停水", "en": "water off"},
+    "area_label": {"zh-CN": "3栋、5栋", "en": "buildings 3 and 5"},
+    "starts_at": "2026-11-27 09:00",
+    "ends_at": "2026-11-27 17:00",
+    "reason": {"zh-CN": "市政供水管网维修", "en": "mains repairs by the water company"},
+    "warranty_item": {"zh-CN": "防水工程", "en": "the waterproofing"},
+    "expires_on": "2026-12-26",
+    "check_date": "2026-11-10",
+    "result_label": {"zh-CN": "未发现问题", "en": "nothing found"},
+    "holiday_name": {"zh-CN": "春节", "en": "Spring Festival"},
+    "event_title": {"zh-CN": "邻里美食节", "en": "Neighbours' food fair"},
+    "event_at": "2026-12-05 14:00",
+    "event_place": {"zh-CN": "中心花园", "en": "the central garden"},
+    "event_details": {"zh-CN": "现场有亲子游戏，欢迎带上家人。", "en": "Games for children; bring your family."},
+}
+
+
+def _sample(name: str, locale: str) -> str:
+    value = SAMPLES[name]
+    return value.get(locale, value[DEFAULT_LOCALE]) if isinstance(value, dict) else value
+
+
 #: ``collect_note`` of a bill notice to a household with a debit mandate (cash payers: empty);
 #: ``{}`` is the collection day
 COLLECT_NOTES = {"zh-CN": "银行托收户将于 {} 自动扣款。", "en": " The bank collects it on {}."}
@@ -378,39 +732,107 @@ def deadline_label(kind: str, locale: str) -> str:
 
 # -- safe rendering -------------------------------------------------------------
 
-_BRACED = re.compile(r"\{([^{}]*)\}")
+#: a placeholder's name (the old ``{name}`` syntax's pattern, kept for names)
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+#: the text filters a template may use (no ``attr``, ``map``, ``format``, ``safe``...)
+FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "truncate", "replace", "escape", "e"})
+#: the tests a template may use in ``{% if %}``
+TESTS = frozenset({"none", "number", "string", "eq", "ne"})
+#: the template syntax a template may use: output, ``if``/``else``, comparisons, ``and``/``or``/``not``,
+#: ``~``, literals and the filters above -- nothing reaching into an object or running code
+_ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If,
+                  nodes.CondExpr, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Concat,
+                  nodes.Filter, nodes.Test)
+_CONSTRUCTS = {nodes.Getattr: "attribute access", nodes.Getitem: "item access", nodes.Call: "a call",
+               nodes.For: "a loop", nodes.Macro: "a macro", nodes.Assign: "an assignment",
+               nodes.AssignBlock: "an assignment", nodes.Import: "an import", nodes.FromImport: "an import",
+               nodes.Include: "an include", nodes.Extends: "extends", nodes.Block: "a block"}
+#: an e-mail body is HTML (auto-escaped) when it has a tag
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")
+
+
+def _finalize(value):
+    # a value the platform has not (None) reads as nothing, as before; a *missing* one is an error
+    return "" if value is None else value
+
+
+_ENVS = {escape: SandboxedEnvironment(undefined=StrictUndefined, autoescape=escape, finalize=_finalize,
+                                      keep_trailing_newline=True)
+         for escape in (False, True)}
+
+
+def is_html(channel: str, text: str) -> bool:
+    """Whether ``text`` is an HTML body: an e-mail body with a tag (auto-escaped when rendered)."""
+    return channel == "email" and bool(_HTML_TAG.search(text or ""))
+
+
+def _refused(message: str, code: str, **details) -> TemplateRefused:
+    return TemplateRefused(message, code=code, details=details)
 
 
 def template_problems(text: str, allowed: frozenset[str]) -> list[str]:
     """What is wrong with ``text`` as a template using only ``allowed`` names (empty: nothing)."""
-    problems = []
-    for match in _BRACED.finditer(text):
-        name = match.group(1)
-        if not _NAME.match(name):
-            problems.append(f"{{{name}}} is not a plain placeholder")
-        elif name not in allowed:
-            problems.append(f"unknown placeholder {{{name}}}")
-    if "{" in _BRACED.sub("", text) or "}" in _BRACED.sub("", text):
-        problems.append("unmatched brace")
-    return problems
+    try:
+        check_template(text, allowed)
+    except TemplateRefused as exc:
+        return [exc.message]
+    return []
 
 
 def check_template(text: str, allowed: frozenset[str]) -> None:
-    problems = template_problems(text, allowed)
-    if problems:
-        raise InvalidTemplate("the template uses placeholders it may not: " + "; ".join(problems),
-                              details={"problems": problems, "allowed": sorted(allowed)})
+    """Refuse ``text`` unless it parses, names only ``allowed`` variables and uses only the plain
+    syntax (:data:`_ALLOWED_NODES`, :data:`FILTERS`, :data:`TESTS`): a :class:`TemplateRefused` with
+    code ``template_syntax`` (and the line), ``template_unsafe`` or ``unknown_placeholder`` (and the
+    missing names)."""
+    env = _ENVS[False]
+    try:
+        ast = env.parse(text or "")
+    except TemplateSyntaxError as exc:
+        raise _refused(f"template syntax error on line {exc.lineno}: {exc.message}", "template_syntax",
+                       line=exc.lineno, error=exc.message) from None
+    for node in ast.find_all(nodes.Node):
+        line = getattr(node, "lineno", None)
+        if not isinstance(node, _ALLOWED_NODES):
+            what = next((label for kind, label in _CONSTRUCTS.items() if isinstance(node, kind)),
+                        type(node).__name__)
+            raise _refused(f"line {line}: {what} is not allowed in a template", "template_unsafe",
+                           line=line, construct=what)
+        if isinstance(node, nodes.Filter) and node.name not in FILTERS:
+            raise _refused(f"line {line}: the filter {node.name!r} is not allowed (allowed: "
+                           f"{', '.join(sorted(FILTERS))})", "template_unsafe", line=line, construct=node.name)
+        if isinstance(node, nodes.Test) and node.name not in TESTS:
+            raise _refused(f"line {line}: the test {node.name!r} is not allowed", "template_unsafe",
+                           line=line, construct=node.name)
+    undeclared = meta.find_undeclared_variables(ast)
+    missing = sorted(name for name in undeclared if name not in allowed or not _NAME.match(name))
+    if missing:
+        raise _refused("the template names variables its purpose does not provide on this channel: "
+                       + ", ".join(missing), "unknown_placeholder", missing=missing, allowed=sorted(allowed))
 
 
-def render(text: str, allowed: frozenset[str], values: dict) -> str:
-    """Substitute ``{name}`` for ``values[name]`` (as text); refuses any other brace."""
-    check_template(text, allowed)
-    return _BRACED.sub(lambda m: _as_text(values.get(m.group(1))), text)
+@functools.lru_cache(maxsize=1024)
+def _checked(text: str, allowed: frozenset[str]) -> bool:
+    check_template(text, allowed)       # a refusal is not cached (it raises)
+    return True
 
 
-def _as_text(value) -> str:
-    return "" if value is None else str(value)
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str, escape: bool):
+    return _ENVS[escape].from_string(text)
+
+
+def render(text: str, allowed: frozenset[str], values: dict, *, html: bool = False) -> str:
+    """``text`` rendered with ``values`` (only the ``allowed`` ones are visible): checked first
+    (:func:`check_template`), sandboxed, a missing value an error, HTML-escaped when ``html``."""
+    if not text:
+        return ""
+    _checked(text, allowed)
+    try:
+        return _compiled(text, html).render({k: v for k, v in values.items() if k in allowed})
+    except SecurityError as exc:
+        raise _refused(f"the template does what the sandbox refuses: {exc}", "template_unsafe") from None
+    except UndefinedError as exc:
+        raise _refused(f"no value for the template: {exc.message}", "missing_value") from None
 
 
 def local_time(value: datetime | None, tz: str) -> str | None:
@@ -432,9 +854,26 @@ class Resolved:
     source: str                 # project | group | default
     template_id: str | None = None
 
+    @property
+    def html(self) -> bool:
+        """The body is HTML (an e-mail with tags): rendered auto-escaped, sent as text/html."""
+        return is_html(self.channel, self.body)
+
     def render(self, values: dict) -> tuple[str, str]:
+        """Subject and body with ``values``. An override that needs a value the message lacks
+        (checked at upload, so only an event older than its purpose's placeholders) falls back to
+        the built-in default with a warning: never a blank, never a lost message."""
         allowed = PURPOSES[self.purpose].allowed(self.channel)
-        return render(self.subject, allowed, values), render(self.body, allowed, values)
+        try:
+            return render(self.subject, allowed, values), render(self.body, allowed, values, html=self.html)
+        except TemplateRefused as exc:
+            default = DEFAULTS.get((self.purpose, self.channel, self.locale))
+            if exc.code != "missing_value" or self.source not in ("project", "group") or default is None:
+                raise
+            log.warning("template %s (%s/%s/%s) not rendered (%s); the built-in default is used",
+                        self.template_id, self.purpose, self.channel, self.locale, exc.message)
+            return Resolved(self.purpose, self.channel, self.locale, default.subject, default.body,
+                            "default").render(values)
 
 
 def purpose_of(key: str) -> Purpose:
@@ -554,3 +993,32 @@ def save_template(work: Work, data: dict) -> Template:
     template.version += 1
     template.updated_at, template.updated_by = now, caller.user_id
     return template
+
+
+def preview_template(work: Work, project_id: str | None, data: dict) -> dict:
+    """A template rendered with its purpose's sample values (:meth:`Purpose.sample`), nothing
+    written: the text given (``body``, ``subject``: checked as at upload, refused the same way) or,
+    without a body, the template in effect for the project (or the group). Same roles as editing."""
+    spec = purpose_of(data["purpose"])
+    channel, locale = data["channel"], data.get("locale") or DEFAULT_LOCALE
+    if channel not in spec.channels:
+        raise UnsupportedChannel(f"{spec.key} is sent by {', '.join(spec.channels)} only",
+                                 details={"channels": list(spec.channels)})
+    if locale not in LOCALES:
+        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
+    group_id, project_id = _group_of(work, project_id)
+    if data.get("body"):
+        allowed = spec.allowed(channel)
+        subject, body = data.get("subject") or "", data["body"]
+        check_template(subject, allowed)
+        check_template(body, allowed)
+        template = Resolved(spec.key, channel, locale, subject, body, "preview")
+    else:
+        template = resolve(work.session, group_id=group_id, project_id=project_id, purpose=spec.key,
+                           channel=channel, locale=locale)
+    sample = spec.sample(template.locale)
+    subject, body = template.render(sample)
+    return {"purpose": spec.key, "channel": channel, "locale": template.locale, "source": template.source,
+            "subject": subject, "body": body, "html": template.html, "kind": spec.kind,
+            "placeholders": sorted(spec.allowed(channel)),
+            "sample": {k: v for k, v in sorted(sample.items()) if k in spec.allowed(channel)}}

@@ -11,7 +11,7 @@ from kernel.work import Work
 from services.notify import schemas
 from services.notify.domain import complaints, copies, settings, templates
 from services.notify.events import CONTRACT
-from services.notify.exceptions import InvalidTemplate
+from services.notify.exceptions import TemplateRefused
 from services.notify.models import Base
 
 G = "group-1"
@@ -86,12 +86,12 @@ def test_other_complaints_send_nothing(session, clock, estate):
 def test_the_developer_never_gets_the_residents_words(session, clock, estate):
     manager = work(session, clock, staff(G, ["p1"], roles=["cs_manager"]))
     for field in ("content", "reporter_name", "received_at"):
-        with pytest.raises(InvalidTemplate):
+        with pytest.raises(TemplateRefused):
             templates.save_template(manager, {"project_id": "p1", "purpose": "quality.notify_supervision",
-                                              "channel": "sms", "locale": "zh-CN", "body": f"{{{field}}}"})
+                                              "channel": "sms", "locale": "zh-CN", "body": f"{{{{ {field} }}}}"})
     templates.save_template(manager, {"project_id": "p1", "purpose": "quality.notify_supervision",
                                       "channel": "sms", "locale": "zh-CN",
-                                      "body": "【{project_name}】{ticket_number} {unit_label} 请联系物业"})
+                                      "body": "【{{ project_name }}】{{ ticket_number }} {{ unit_label }} 请联系物业"})
 
 
 def test_the_contact_is_a_setting_of_the_centre_manager(session, clock, estate):

@@ -141,11 +141,11 @@ def test_scope_and_bad_input_over_rpc(notify, rpc, rabbit_config):
     with pytest.raises(RemoteError) as exc:
         rpc.call(staff(G, ["p1"], roles=["cs_manager"]), "notify", "save_template", {
             "project_id": "p1", "purpose": "ticket.opened.resident", "channel": "sms",
-            "locale": "zh-CN", "body": "{reporter_name.__class__}"})
-    assert exc.value.exc_type == "InvalidTemplate"
+            "locale": "zh-CN", "body": "{{ reporter_name.__class__ }}"})
+    assert exc.value.exc_type == "TemplateRefused"
     saved = rpc.call(staff(G, ["p1"], roles=["cs_manager"]), "notify", "save_template", {
         "project_id": "p1", "purpose": "ticket.opened.resident", "channel": "sms",
-        "locale": "zh-CN", "body": "【{project_name}】报修{ticket_number}已受理"})
+        "locale": "zh-CN", "body": "【{{ project_name }}】报修{{ ticket_number }}已受理"})
     assert (saved["source"], saved["version"]) == ("project", 1)
     listed = rpc.call(staff(G, ["p1"], roles=["cs_manager"]), "notify", "list_templates", "p1")
     sms_zh = [t for t in listed if (t["purpose"], t["channel"], t["locale"]) ==

@@ -11,7 +11,7 @@ from kernel.testing import (migrated_sqlite, outbox_events, publish_event, servi
                             wait_for)
 from services.notify import schemas
 from services.notify.domain import notifications, templates, tickets
-from services.notify.exceptions import InvalidTemplate
+from services.notify.exceptions import TemplateRefused
 from services.notify.models import Base, Notification
 from services.notify.tests.test_domain import G, clock, estate, session, work  # noqa: F401 (fixtures)
 
@@ -92,16 +92,16 @@ def test_an_alert_never_says_what_the_resident_wrote(session, clock, estate):
     assert "楼上" not in message.body and "张三" not in message.body and "张伟" not in message.body
     for purpose in ("ticket.sla_warning", "ticket.sla_breached"):
         assert not templates.PURPOSES[purpose].placeholders & {"content", "location", "place", "reporter_name"}
-    with pytest.raises(InvalidTemplate):
+    with pytest.raises(TemplateRefused):
         templates.save_template(work(session, clock, staff(G, ["p1"], roles=["centre_manager"])), {
             "purpose": "ticket.sla_warning", "channel": "inapp", "locale": "zh-CN", "project_id": "p1",
-            "subject": "预警", "body": "{ticket_number}：{content}"})
+            "subject": "预警", "body": "{{ ticket_number }}：{{ content }}"})
 
 
 def test_a_project_template_changes_the_words(session, clock, estate):
     templates.save_template(work(session, clock, staff(G, ["p1"], roles=["centre_manager"])), {
         "purpose": "ticket.sla_warning", "channel": "inapp", "locale": "zh-CN", "project_id": "p1",
-        "subject": "请注意 {ticket_number}", "body": "{deadline_label}还剩{minutes_left}分钟（{due_at}）"})
+        "subject": "请注意 {{ ticket_number }}", "body": "{{ deadline_label }}还剩{{ minutes_left }}分钟（{{ due_at }}）"})
     message = alert(session, clock, "ticket.sla_warning", WARNING)
     assert (message.subject, message.body) == ("请注意 BX-20261124-0001", "到场时限还剩3分钟（2026-11-24 09:16）")
 
