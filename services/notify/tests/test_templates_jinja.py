@@ -1,7 +1,7 @@
 """Templates on Jinja2 (issue 10): refused at upload when they name a variable their purpose does not
 provide (the names in the error), when they do not parse (the line), when they reach into objects;
 the sandbox holds at render too; HTML e-mail escaped, SMS not; every purpose's defaults render with
-its sample data in both locales on each channel; the preview writes nothing; migration 0042a turns
+its sample data in both locales on each channel; the preview writes nothing; migration 0042 turns
 stored ``{name}`` into ``{{ name }}``."""
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def test_a_missing_value_is_never_a_blank(session, clock, estate):
     assert exc.value.code == "missing_value" and "amount" in exc.value.message
 
 
-def test_migration_0042a_turns_stored_braces_into_jinja(tmp_path):
+def test_migration_0042_turns_stored_braces_into_jinja(tmp_path):
     url = f"sqlite:///{tmp_path / 'notify.db'}"
     upgrade(migrations_dir("notify"), url, "0041")
     engine = create_engine(url)
@@ -166,7 +166,7 @@ def test_migration_0042a_turns_stored_braces_into_jinja(tmp_path):
             "version, updated_at, updated_by) VALUES ('t1', :g, 'p1', 'p1', 'ticket.opened.resident', 'sms', "
             "'zh-CN', '受理 {ticket_number}', '【{project_name}】{ticket_number} {Not_a_name} {{ x }} {}', 1, "
             "'2026-11-26 00:00:00', 'u1')"), {"g": G})
-    upgrade(migrations_dir("notify"), url, "0042a")
+    upgrade(migrations_dir("notify"), url, "0042")
     with engine.begin() as db:
         subject, body = db.execute(text("SELECT subject, body FROM templates WHERE id = 't1'")).one()
     assert subject == "受理 {{ ticket_number }}"

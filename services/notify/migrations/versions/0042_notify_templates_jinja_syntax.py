@@ -1,11 +1,11 @@
 """notify: stored template overrides from ``{name}`` to Jinja2's ``{{ name }}`` (issue 10, templates)
 
-Until 0042a templates were rendered by a hand-written ``{name}`` substitution; they are now Jinja2
+Until 0042 templates were rendered by a hand-written ``{name}`` substitution; they are now Jinja2
 templates (sandboxed, strict undefined). Every ``{name}`` whose name matches the old placeholder
 pattern becomes ``{{ name }}``; nothing else is touched (the old renderer refused any other brace,
 so a stored row has no other). The downgrade turns ``{{ name }}`` back.
 
-Revision ID: 0042a
+Revision ID: 0042
 Revises: 0041
 Create Date: 2026-11-26 16:40:00
 """
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0042a'
+revision = '0042'
 down_revision = '0041'
 branch_labels = None
 depends_on = None
