@@ -1,5 +1,5 @@
 """notify's typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import Forbidden, InvalidInput, NotFound
+from kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 
 
 class ProjectNotFound(NotFound):
@@ -36,3 +36,25 @@ class UnsupportedChannel(InvalidInput):
 
 class UnsupportedLocale(InvalidInput):
     default_code = "unsupported_locale"
+
+
+# -- printed notices (issue 10) --------------------------------------------------------------
+
+class CjkFontMissing(RuleViolation):
+    """No CJK font to print with: the setup installs one (fonts-wqy-microhei) or WUYE_CJK_FONT names it."""
+
+    default_code = "cjk_font_missing"
+
+
+class DeliveryNotFound(NotFound):
+    default_code = "delivery_not_found"
+
+
+class BuildingNotFound(NotFound):
+    default_code = "building_not_found"
+
+
+class NothingToPrint(RuleViolation):
+    """A batch of a building with no queued print delivery (of the purpose asked)."""
+
+    default_code = "nothing_to_print"
