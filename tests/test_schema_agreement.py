@@ -11,6 +11,7 @@ from gateway import schemas as gw
 from kernel import validators
 from services.archive import schemas as archive
 from services.billing import schemas as billing
+from services.notify import schemas as notify
 from services.tickets import schemas as tickets
 
 #: gateway schema -> (service schema, fields the gateway adds itself from the path or caller)
@@ -92,6 +93,10 @@ FORWARDED = {
     gw.ArrearsLedgerQuery: (billing.ArrearsLedgerQuery, {"project_id"}),
     gw.CollectionRateQuery: (billing.CollectionRateQuery, {"project_id"}),
     gw.DunningReportDayQuery: (billing.DunningReportDayQuery, {"project_id"}),
+    # -- printed notices (notify, issue 10) --
+    gw.PrintQuery: (notify.PrintQuery, {"project_id"}),
+    gw.PrintBatchQuery: (notify.PrintBatchQuery, {"project_id", "building_id"}),
+    gw.MarkPrintedIn: (notify.MarkPrintedIn, {"project_id"}),
 }
 
 
@@ -184,6 +189,11 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.CollectionRateQuery, {"month": "2026-13"}),
     (gw.CollectionRateQuery, {}),
     (gw.DunningReportDayQuery, {"day": "24/11/2026"}),
+    (gw.PrintQuery, {"status": "posted"}),
+    (gw.PrintQuery, {"purpose": "ticket_ack"}),
+    (gw.PrintBatchQuery, {"purpose": "outage"}),
+    (gw.MarkPrintedIn, {"delivery_ids": []}),
+    (gw.MarkPrintedIn, {"delivery_ids": ["x" * 65]}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -342,3 +352,9 @@ def test_the_gateway_s_trend_is_as_long_as_billing_s():
     gw.CollectionRateQuery().load({"from": "2024-12", "to": "2026-11"})
     with pytest.raises(ValidationError):
         gw.CollectionRateQuery().load({"from": "2024-11", "to": "2026-11"})
+
+
+def test_the_gateway_shows_print_deliveries_as_notify_dumps_them():
+    """Printed notices (issue 10): the queue's fields, notify's print purposes and states."""
+    assert _tree(gw.PrintDeliveryOut) == _tree(notify.PrintDeliveryOut)
+    assert gw.PRINT_PURPOSES == notify.PRINT_PURPOSES and gw.PRINT_STATUSES == notify.PRINT_STATUSES
