@@ -1,9 +1,11 @@
 """The A4 layout of a printed notice (door or board posting) with fpdf2 and the CJK font of
 :mod:`.fonts`: one page per notice -- the project's name as the header, the notice's title, the
-unit, the date, the body wrapped (``multi_cell``), the footer line 物业服务中心 -- and a batch is
-the same pages one after another, in the order given."""
+unit, the date, the body wrapped, the footer line 物业服务中心 -- and a batch is
+the same pages one after another, in the order given. The body is wrapped here (:func:`wrap`:
+between CJK characters, never inside a date or an amount, never before closing punctuation)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +18,10 @@ FAMILY = "wuye-cjk"
 FOOTER = "物业服务中心"
 #: A4, millimetres
 MARGIN, LINE = 20, 8
+#: never at the start of a line (禁则): kept at the end of the line before, in the right margin
+NO_LINE_START = set("，。、；：？！）》」』】〕〉”’%,.;:?!)]}")
+#: a run of ASCII (a date, an amount, a unit number) is not broken; CJK text breaks between characters
+_TOKENS = re.compile(r"[!-~]+|\s|.")
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,35 @@ def _page(pdf: FPDF, n: PrintedNotice) -> None:
     else:
         pdf.cell(width, LINE, f"日期：{n.on.isoformat()}", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    # the body: each paragraph wrapped to the width (CJK text has no spaces: wrapped by character)
+    # the body: each paragraph wrapped to the width (CJK text has no spaces: between characters)
     pdf.set_font(FAMILY, size=13)
     for paragraph in n.body.splitlines() or [""]:
-        pdf.multi_cell(width, LINE + 1, paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+        for line in wrap(pdf, paragraph, width):
+            # a cell, not a multi_cell: a hanging mark may go a little into the right margin
+            pdf.cell(width, LINE + 1, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(14)
     # the footer: who posts it, and the date again under it
     pdf.set_font(FAMILY, size=13)
     pdf.cell(width, LINE, f"{n.project_name}{FOOTER}", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(width, LINE, n.on.strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月"),
              align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """``text`` in lines of at most ``width`` in the current font: broken between CJK characters and
+    at spaces, never inside a run of ASCII (2027-01-15, 268.38) unless it is wider than a line, and
+    never before closing punctuation (it hangs at the end of the line before)."""
+    lines, line = [], ""
+    for token in _TOKENS.findall(text):
+        if not line and token.isspace():
+            continue
+        if line and pdf.get_string_width(line + token) > width:
+            if token[0] in NO_LINE_START and len(token) == 1:
+                line += token
+                continue
+            lines.append(line.rstrip())
+            line = "" if token.isspace() else token
+        else:
+            line += token
+    lines.append(line.rstrip())
+    return lines

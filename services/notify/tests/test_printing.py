@@ -190,3 +190,16 @@ def test_a_long_body_wraps_onto_lines_within_the_page(tmp_path):
     wrapped = [line for line in lines if line and set(line) <= set("尚欠费用")]
     assert len(wrapped) > 5 and "".join(wrapped) == body
     assert max(len(line) for line in wrapped) < 60
+
+
+def test_lines_never_start_with_closing_punctuation_nor_break_a_date():
+    body = ("截至 2027-01-16，您户尚欠费用 268.38 元（1 笔账单，最早于 2027-01-15 到期）。请于 2027-01-23 前到服务中心"
+            "或线上缴纳。如已缴纳，请忽略本通知。") * 3
+    data = pdf.render([pdf.PrintedNotice("绿湖花园", "催费通知书", "1栋-0101", body, date(2027, 1, 16))],
+                      compress=False)
+    lines = pdftext.text(data)[4:-2]
+    assert "".join(lines).replace(" ", "") == body.replace(" ", "")
+    assert len(lines) > 3
+    assert not [line for line in lines if line[0] in pdf.NO_LINE_START]
+    for day in ("2027-01-16", "2027-01-15", "2027-01-23"):
+        assert sum(line.count(day) for line in lines) == 3
