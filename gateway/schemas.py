@@ -2629,3 +2629,49 @@ class DepositsHeldOut(Out):
     units = fields.List(fields.Nested(UnitDepositsOut))
     unit_count = fields.Integer()
     total = Amount()
+
+
+# -- printed notices (notify, issue 10) ----------------------------------------------------------
+
+#: notify's purposes with a print channel and the print deliveries' states (tests/test_schema_agreement.py)
+PRINT_PURPOSES = ["community.event", "dunning_final", "dunning_first", "dunning_second", "outage.notice"]
+PRINT_STATUSES = ["queued", "printed"]
+
+
+class PrintQuery(Schema):
+    building_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
+                                metadata={"description": "one building's notices"})
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRINT_PURPOSES),
+                            metadata={"description": "one purpose's notices (dunning_first, ...)"})
+    status = fields.String(load_default="queued", validate=validate.OneOf(PRINT_STATUSES),
+                           metadata={"description": "queued (default: still to print) or printed"})
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class PrintBatchQuery(Schema):
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRINT_PURPOSES),
+                            metadata={"description": "only this purpose's queued notices"})
+
+
+class MarkPrintedIn(Schema):
+    delivery_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                               validate=validate.Length(min=1, max=500))
+
+
+class PrintDeliveryOut(Out):
+    delivery_id = fields.String()
+    notification_id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    title = fields.String()
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    building_id = fields.String(allow_none=True)
+    building_name = fields.String(allow_none=True)
+    status = fields.String()
+    created_at = DT()
+    printed_at = DT(allow_none=True)
+    printed_by = fields.String(allow_none=True)

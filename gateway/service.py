@@ -30,6 +30,7 @@ from .routes.hardship import HardshipRoutes
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
 from .routes.platform import PlatformRoutes
+from .routes.printing import PrintingRoutes      # printed notices (notify, issue 10)
 from .routes.registry import RegistryRoutes
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
@@ -40,7 +41,7 @@ from .routes.tickets import TicketRoutes
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
-                     ArrearsRoutes, TemplateRoutes, ReadModelHandlers):
+                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

@@ -465,6 +465,61 @@ def test_dockerfile_runtime_stage():
     assert "curl" not in healthcheck and "wget" not in healthcheck
 
 
+def test_the_notify_image_installs_the_cjk_font_of_the_printed_notices():
+    """One image runs notify: its runtime stage installs a CJK font from Debian's packages (as root,
+    before USER) and WUYE_CJK_FONT names the file the package puts there, one of the paths notify's
+    font locator knows; ./wuye's bootstrap installs the same package through deploy/scripts/cjk-font."""
+    from services.notify.printing import fonts
+
+    runtime = dockerfile_stages()[-1][1]
+    instructions = [i for i, _ in runtime]
+    installs = [n for n, (i, a) in enumerate(runtime) if i == "RUN" and "apt-get install" in a
+                and fonts.PACKAGE in a.split()]
+    assert installs, f"the runtime stage does not apt-get install {fonts.PACKAGE}"
+    assert installs[0] < instructions.index("USER"), "the font is installed as root, before USER"
+    run = runtime[installs[0]][1]
+    assert "apt-get update" in run and "rm -rf /var/lib/apt/lists" in run
+    envs = " ".join(a for i, a in runtime if i == "ENV")
+    chosen = re.search(r"WUYE_CJK_FONT=(\S+)", envs)
+    assert chosen and chosen.group(1) == fonts.WELL_KNOWN[0][0]
+    script = (DEPLOY / "scripts" / "cjk-font").read_text()
+    listed = re.search(r"WELL_KNOWN=\((.*?)\)", script, re.S).group(1).split()
+    assert listed == [path for path, _ in fonts.WELL_KNOWN], "the script looks where notify looks"
+    assert f"PACKAGE={fonts.PACKAGE}" in script
+    assert "deploy/scripts/cjk-font --log \"$ROOT/var/log/bootstrap.log\"" in (ROOT / "wuye").read_text()
+
+
+def test_the_font_script_installs_the_font_only_when_none_is_found(tmp_path):
+    """deploy/scripts/cjk-font with a recording apt-get on PATH: a font present (or named by
+    WUYE_CJK_FONT) installs nothing; none found: apt-get update and install of the package, its
+    output in the log; a failing apt-get never fails the caller."""
+    script = DEPLOY / "scripts" / "cjk-font"
+    calls = tmp_path / "calls"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "apt-get").write_text(f'#!/bin/sh\necho "$@" >> {calls}\necho apt-chatter\nexit ${{FAKE_APT_RC:-0}}\n')
+    (fake / "apt-get").chmod(0o755)
+    (fake / "id").write_text("#!/bin/sh\necho 0\n")           # as root (no sudo)
+    (fake / "id").chmod(0o755)
+    present = tmp_path / "font.ttc"
+    present.write_bytes(b"x")
+    log = tmp_path / "bootstrap.log"
+    env = {"PATH": f"{fake}:/usr/bin:/bin"}
+
+    def run(*paths, **extra):
+        return subprocess.run(["bash", str(script), "--log", str(log), *map(str, paths)], env={**env, **extra},
+                              capture_output=True, text=True, timeout=30)
+
+    assert run(tmp_path / "none.ttc", present).returncode == 0 and not calls.exists()
+    assert run(tmp_path / "none.ttc", WUYE_CJK_FONT=str(present)).returncode == 0 and not calls.exists()
+    done = run(tmp_path / "none.ttc")
+    assert done.returncode == 0 and "installing fonts-wqy-microhei" in done.stdout
+    assert calls.read_text().splitlines() == ["update -qq", "install -y -qq fonts-wqy-microhei"]
+    assert "apt-chatter" in log.read_text() and "apt-chatter" not in done.stdout
+    failed = run(tmp_path / "none.ttc", FAKE_APT_RC="100")
+    assert failed.returncode == 0 and "cjk_font_missing" in failed.stderr
+
+
 def test_dockerfile_numeric_user_matches_kubernetes():
     runtime = dockerfile_stages()[-1][1]
     uid = [a for i, a in runtime if i == "USER"][-1].split(":")[0]

@@ -96,6 +96,10 @@ FORWARDED = {
     # -- notify's templates (issue 10) --
     gw.TemplateIn: (notify.TemplateIn, {"project_id"}),
     gw.TemplatePreviewIn: (notify.TemplatePreviewIn, set()),
+    # -- printed notices (notify, issue 10) --
+    gw.PrintQuery: (notify.PrintQuery, {"project_id"}),
+    gw.PrintBatchQuery: (notify.PrintBatchQuery, {"project_id", "building_id"}),
+    gw.MarkPrintedIn: (notify.MarkPrintedIn, {"project_id"}),
 }
 
 
@@ -188,6 +192,11 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.CollectionRateQuery, {"month": "2026-13"}),
     (gw.CollectionRateQuery, {}),
     (gw.DunningReportDayQuery, {"day": "24/11/2026"}),
+    (gw.PrintQuery, {"status": "posted"}),
+    (gw.PrintQuery, {"purpose": "ticket_ack"}),
+    (gw.PrintBatchQuery, {"purpose": "outage"}),
+    (gw.MarkPrintedIn, {"delivery_ids": []}),
+    (gw.MarkPrintedIn, {"delivery_ids": ["x" * 65]}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -352,3 +361,9 @@ def test_the_gateway_lists_notify_s_purposes_channels_and_locales():
     from services.notify.domain import templates
     assert gw.TEMPLATE_PURPOSES == sorted(templates.PURPOSES)
     assert gw.TEMPLATE_CHANNELS == templates.CHANNELS and gw.TEMPLATE_LOCALES == templates.LOCALES
+
+
+def test_the_gateway_shows_print_deliveries_as_notify_dumps_them():
+    """Printed notices (issue 10): the queue's fields, notify's print purposes and states."""
+    assert _tree(gw.PrintDeliveryOut) == _tree(notify.PrintDeliveryOut)
+    assert gw.PRINT_PURPOSES == notify.PRINT_PURPOSES and gw.PRINT_STATUSES == notify.PRINT_STATUSES

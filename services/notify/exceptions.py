@@ -44,3 +44,25 @@ class TemplateRefused(RuleViolation):
     ``details.line``) or a construct the sandbox refuses (``template_unsafe``)."""
 
     default_code = "template_refused"
+
+
+# -- printed notices (issue 10) --------------------------------------------------------------
+
+class CjkFontMissing(RuleViolation):
+    """No CJK font to print with: the setup installs one (fonts-wqy-microhei) or WUYE_CJK_FONT names it."""
+
+    default_code = "cjk_font_missing"
+
+
+class DeliveryNotFound(NotFound):
+    default_code = "delivery_not_found"
+
+
+class BuildingNotFound(NotFound):
+    default_code = "building_not_found"
+
+
+class NothingToPrint(RuleViolation):
+    """A batch of a building with no queued print delivery (of the purpose asked)."""
+
+    default_code = "nothing_to_print"

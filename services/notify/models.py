@@ -172,7 +172,8 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(10))          # inapp | sms
     address: Mapped[str | None] = mapped_column(String(200))  # phone for SMS
     body: Mapped[str] = mapped_column(Text)                   # the text rendered for this channel
-    status: Mapped[str] = mapped_column(String(10))  # pending | sent | delivered | failed | suppressed
+    # pending | sent | delivered | failed | suppressed; print: queued | printed
+    status: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())   # claimed by a sender
@@ -182,6 +183,9 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: the user whose action caused the message (counted against the per-user SMS limits)
     requested_by: Mapped[str | None] = mapped_column(String(100))
+    #: a print delivery printed and posted (status ``printed``): when, and by which staff user
+    printed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    printed_by: Mapped[str | None] = mapped_column(String(100))
 
     notification: Mapped[Notification] = relationship(back_populates="deliveries")
 

@@ -293,3 +293,63 @@ class DunningNoticeIn(_ToHousehold):
     oldest_due_on = fields.Date(required=True)
     bills = fields.Integer(required=True)
     door_notice = fields.Boolean(load_default=True)
+
+
+# -- printed notices (issue 10) ----------------------------------------------------------------
+
+PRINT_STATUSES = ["queued", "printed"]
+#: the purposes that have a print channel (the dunning notices today)
+PRINT_PURPOSES = sorted(p for p, spec in PURPOSES.items() if "print" in spec.channels)
+
+
+class PrintQuery(Schema):
+    """The print queue of a project: queued (default) or printed, by building and purpose."""
+    project_id = fields.String(required=True, validate=ID)
+    building_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRINT_PURPOSES))
+    status = fields.String(load_default="queued", validate=validate.OneOf(PRINT_STATUSES))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class PrintRef(Schema):
+    delivery_id = fields.String(required=True, validate=ID)
+
+
+class PrintBatchQuery(Schema):
+    """A building's batch: its queued notices (of one purpose, if given)."""
+    project_id = fields.String(required=True, validate=ID)
+    building_id = fields.String(required=True, validate=ID)
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRINT_PURPOSES))
+
+
+class MarkPrintedIn(Schema):
+    """Print deliveries of the project printed and posted."""
+    project_id = fields.String(required=True, validate=ID)
+    delivery_ids = fields.List(fields.String(validate=ID), required=True, validate=validate.Length(min=1, max=500))
+
+
+class PrintDeliveryOut(Schema):
+    delivery_id = fields.String()
+    notification_id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    title = fields.String()
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    building_id = fields.String(allow_none=True)
+    building_name = fields.String(allow_none=True)
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    printed_at = fields.AwareDateTime(allow_none=True)
+    printed_by = fields.String(allow_none=True)
+
+
+class PrintFileOut(Schema):
+    """A PDF over RPC: its bytes in base64, its names (ASCII and UTF-8) and page count."""
+    filename = fields.String()
+    utf8_filename = fields.String()
+    pages = fields.Integer()
+    content_base64 = fields.String()

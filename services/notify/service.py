@@ -15,7 +15,7 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import bills, complaints, copies, notifications, sending, settings, templates, tickets
+from .domain import bills, complaints, copies, notifications, printing, sending, settings, templates, tickets
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
 from .providers import SmsProvider, provider_from_config
@@ -159,6 +159,29 @@ class NotifyService(SettingsRpcs):
         command = schemas.TemplatePreviewIn().load(data)
         return schemas.TemplatePreviewOut().dump(templates.preview_template(self.work(), query["project_id"],
                                                                             command))
+
+    # -- printed notices (issue 10): the print queue, the PDFs, the printed mark ----------------------
+    @rpc
+    def list_print_queue(self, project_id, query=None):
+        q = schemas.PrintQuery().load({**(query or {}), "project_id": project_id})
+        return schemas.PrintDeliveryOut(many=True).dump(printing.list_prints(self.work(), q))
+
+    @rpc
+    def print_notice_pdf(self, delivery_id):
+        data = schemas.PrintRef().load({"delivery_id": delivery_id})
+        return schemas.PrintFileOut().dump(printing.notice_pdf(self.work(), data["delivery_id"]))
+
+    @rpc
+    def print_building_pdf(self, project_id, building_id, purpose=None):
+        q = schemas.PrintBatchQuery().load({"project_id": project_id, "building_id": building_id,
+                                            "purpose": purpose})
+        return schemas.PrintFileOut().dump(printing.building_pdf(self.work(), q))
+
+    @rpc
+    def mark_printed(self, project_id, data, idempotency_key=None):
+        work, command = self.work(), schemas.MarkPrintedIn().load({**(data or {}), "project_id": project_id})
+        return work.idempotent(idempotency_key, "mark_printed", command, lambda: schemas.PrintDeliveryOut(
+            many=True).dump(printing.mark_printed(work, command)))
 
     # SMS are sent by the SmsSender's loop (services/notify/sender.py), not by a timer
 

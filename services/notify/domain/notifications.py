@@ -7,8 +7,8 @@ the sender (``sending.py``) so no provider is ever called inside the
 transaction of an event handler. Every delivery that is delivered or sent
 publishes ``notification.delivered`` through the outbox. A ``print`` delivery (the dunning
 ladder's door notice, 催费通知单) is the text of a notice to print: it is stored ``queued`` and
-nothing here sends it -- the printed notice (PDF) is notify's next issue's (issue 10), which takes
-the queued print deliveries.
+nothing here sends it -- ``printing.py`` (issue 10) makes its PDF for the service desk, alone or in
+a building's batch, and marks it ``printed`` once posted.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 UNIT, PERSON, ROLE = "unit", "person", "role"
 INAPP, SMS, PRINT = "inapp", "sms", "print"
-#: a print delivery waiting to be printed (issue 10 makes the PDF)
+#: a print delivery waiting to be printed (``printing.py`` makes the PDF and marks it ``printed``)
 QUEUED = "queued"
 #: a delivery that is never sent (a limit was reached, or the address is not ours to text)
 SUPPRESSED = "suppressed"
@@ -178,7 +178,7 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             delivery.status, delivery.attempts, delivery.sent_at = "delivered", 1, now
             record_delivered(work, notification, delivery)
         elif channel.name == PRINT:
-            # a notice to print and put on the door: waits for the printing (issue 10), never sent here
+            # a notice to print and put on the door: waits for the desk's printing (printing.py), never sent here
             delivery.status = QUEUED
         elif suppressed:
             delivery.status, delivery.last_error = SUPPRESSED, suppressed
