@@ -11,6 +11,7 @@ from gateway import schemas as gw
 from kernel import validators
 from services.archive import schemas as archive
 from services.billing import schemas as billing
+from services.notify import schemas as notify
 from services.tickets import schemas as tickets
 
 #: gateway schema -> (service schema, fields the gateway adds itself from the path or caller)
@@ -92,6 +93,8 @@ FORWARDED = {
     gw.ArrearsLedgerQuery: (billing.ArrearsLedgerQuery, {"project_id"}),
     gw.CollectionRateQuery: (billing.CollectionRateQuery, {"project_id"}),
     gw.DunningReportDayQuery: (billing.DunningReportDayQuery, {"project_id"}),
+    # -- notify: a resident's WeChat binding (channels, issue 10) --
+    gw.WechatBindingIn: (notify.WechatBindingIn, {"unit_id", "person_id"}),
 }
 
 

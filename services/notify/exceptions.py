@@ -36,3 +36,15 @@ class UnsupportedChannel(InvalidInput):
 
 class UnsupportedLocale(InvalidInput):
     default_code = "unsupported_locale"
+
+
+class PersonNotFound(NotFound):
+    """No such person in the unit's (active) household -- or not one the caller may see."""
+
+    default_code = "person_not_found"
+
+
+class ResidentsOnly(Forbidden):
+    """Only a resident binds their own WeChat account."""
+
+    default_code = "residents_only"

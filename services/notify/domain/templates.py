@@ -113,7 +113,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("debit_reminder", ("inapp", "sms"), _DEBIT_REMINDER,
             "a reminder before the bank collects, to a household with a debit mandate (托收提醒)",
             sms_also=_DEBIT_REMINDER),
-    Purpose("receipt", ("inapp", "sms"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
+    Purpose("receipt", ("inapp", "sms", "email", "wechat"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
     # -- the dunning ladder's notices (issue 9); ``print``: the door notice's text, queued for print --
     Purpose("dunning_first", ("inapp", "sms", "print"), _DUNNING,
             "the dunning ladder's first notice to the household (催费通知书)", sms_also=_DUNNING),
@@ -313,6 +313,9 @@ DEFAULTS.update({
         "oldest due {oldest_due_date}) and late fee {late_fee} yuan, {total} yuan in all. Please pay in full "
         "by {pay_by}; after that a late fee accrues daily.\n{project_name} service centre, {notice_date}"),
 })
+# e-mail and WeChat say what the in-app message says, unless a template of their own is saved
+DEFAULTS.update({(purpose, channel, locale): text for (purpose, via, locale), text in list(DEFAULTS.items())
+                 if via == "inapp" for channel in PURPOSES[purpose].channels if channel in ("email", "wechat")})
 #: ``collect_note`` of a bill notice to a household with a debit mandate (cash payers: empty);
 #: ``{}`` is the collection day
 COLLECT_NOTES = {"zh-CN": "银行托收户将于 {} 自动扣款。", "en": " The bank collects it on {}."}

@@ -182,9 +182,9 @@ def test_who_may_edit_templates(session, clock, estate):
     listed = templates.list_templates(work(session, clock, staff(G, ["p1"], roles=["cs_manager"])), "p1")
     by_key = {(t.purpose, t.channel, t.locale): t for t in listed}
     # repairs 6 (acknowledgement in-app + SMS, dispatch), warranty-quality complaints 4, SLA warning
-    # and breach 4, bills and receipts 16 (4 purposes in-app + SMS), the dunning notices 18 (3 purposes
-    # in-app + SMS + print) -- each in two locales
-    assert len(listed) == len(templates.DEFAULTS) == 48
+    # and breach 4, bills and receipts 20 (4 purposes in-app + SMS, the receipt also by e-mail and WeChat),
+    # the dunning notices 18 (3 purposes in-app + SMS + print) -- each in two locales
+    assert len(listed) == len(templates.DEFAULTS) == 52
     assert by_key[("ticket.opened.resident", "sms", "zh-CN")].source == "project"
     assert by_key[("ticket.opened.resident", "sms", "en")].source == "default"
 
