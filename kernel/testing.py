@@ -194,7 +194,8 @@ class HttpStub:
     payment provider): an eventlet WSGI server on a free port of 127.0.0.1 that records every
     request in ``requests`` and answers through :meth:`respond`.
 
-    Each request is recorded as ``{"method", "path", "headers" (lower-case names), "body"
+    Each request is recorded as ``{"method", "path", "query" (the raw query string), "headers"
+    (lower-case names), "body"
     (bytes), "json" (parsed, or None), "authorization", "content_type", "idempotency_key"}``.
     ``answers`` -- ``(status, body, delay seconds)`` -- script the next answers; a subclass
     overrides :meth:`respond` for the system's own behaviour (deduplication, signatures) and
@@ -234,6 +235,7 @@ class HttpStub:
         if wsgi_env.get("CONTENT_TYPE"):
             headers["content-type"] = wsgi_env["CONTENT_TYPE"]
         request = {"method": wsgi_env["REQUEST_METHOD"], "path": wsgi_env["PATH_INFO"], "headers": headers,
+                   "query": wsgi_env.get("QUERY_STRING", ""),
                    "body": raw, "json": parsed, "authorization": headers.get("authorization"),
                    "content_type": headers.get("content-type"),
                    "idempotency_key": headers.get("idempotency-key")}

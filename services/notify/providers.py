@@ -308,10 +308,15 @@ def _smtp_answer(code: int, message) -> str:
     return f"SMTP {code}: {message}"
 
 
+#: 5xx answers about our credentials, not the message (authentication required / failed): the
+#: operator fixes the configuration, the message is retried meanwhile (up to SMS_MAX_ATTEMPTS)
+_SMTP_CREDENTIALS = frozenset({530, 534, 535, 538})
+
+
 def _smtp_error(code: int, message) -> ProviderError:
-    """4xx: try again later; 5xx: never (RFC 5321)."""
+    """4xx: try again later; 5xx: never (RFC 5321) -- but for the credentials' answers."""
     answer = _smtp_answer(code, message)
-    return Rejected(answer) if 500 <= code < 600 else TemporaryError(answer)
+    return Rejected(answer) if 500 <= code < 600 and code not in _SMTP_CREDENTIALS else TemporaryError(answer)
 
 
 class SmtpEmailProvider(ChannelProvider):
@@ -378,7 +383,9 @@ class SmtpEmailProvider(ChannelProvider):
                 code, reply = smtp.rcpt(outgoing.address)
                 if code not in (250, 251):
                     raise _smtp_error(code, reply)
-                code, reply = smtp.data(data)          # SMTPDataError unless 250
+                code, reply = smtp.data(data)          # SMTPDataError unless DATA is let in (354)
+                if code != 250:
+                    raise _smtp_error(code, reply)
         except ProviderError:
             raise
         except smtplib.SMTPResponseException as exc:   # DATA refused, STARTTLS refused, ...
