@@ -1458,6 +1458,18 @@ class TemplatePreviewOut(Out):
     sample = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class WechatBindingIn(Schema):
+    openid = fields.String(required=True, allow_none=True, validate=v.WECHAT_OPENID, metadata={
+        "description": "the openid the group's WeChat official account knows the person by; null unbinds"})
+
+
+class WechatBindingOut(Out):
+    unit_id = fields.String()
+    person_id = fields.String()
+    bound = fields.Boolean()
+    openid = fields.String(allow_none=True, metadata={"description": "masked (oAbC****wxYz)"})
+
+
 class LimitQuery(Schema):
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
 

@@ -38,6 +38,24 @@ def mask_email(email: str | None) -> str | None:
     return email and "***@" + email.split("@")[-1]
 
 
+def mask_openid(openid: str | None) -> str | None:
+    """A WeChat openid (it names the person to the official account): oAbC****wxYz."""
+    if not openid:
+        return openid
+    if len(openid) <= 8:
+        return "*" * len(openid)
+    return openid[:4] + "****" + openid[-4:]
+
+
+def mask_address(channel: str | None, address: str | None) -> str | None:
+    """A delivery's address as any read shows it: phone, e-mail or openid, masked."""
+    if channel == "email":
+        return mask_email(address)
+    if channel == "wechat":
+        return mask_openid(address)
+    return mask_phone(address)
+
+
 def mask_id_number(value: str | None) -> str | None:
     """110101199001011237 -> 1101**********1237."""
     if not value:

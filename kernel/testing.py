@@ -7,7 +7,10 @@ Loaded as a pytest plugin by the root ``conftest.py``. Fixtures:
 - ``db_url``: parametrised over both -- the kernel's own tests run on each
 - ``secret``: the platform secret the tests' containers share
 
-and :class:`HttpStub`, the one local HTTP server tests put in place of an outside system.
+- ``smtp_sink``: a real local SMTP server (:class:`SmtpSink`, aiosmtpd) for the test
+
+and :class:`HttpStub`, the one local HTTP server tests put in place of an outside system
+(:class:`SmtpSink` is its SMTP counterpart).
 """
 from __future__ import annotations
 
@@ -191,7 +194,8 @@ class HttpStub:
     payment provider): an eventlet WSGI server on a free port of 127.0.0.1 that records every
     request in ``requests`` and answers through :meth:`respond`.
 
-    Each request is recorded as ``{"method", "path", "headers" (lower-case names), "body"
+    Each request is recorded as ``{"method", "path", "query" (the raw query string), "headers"
+    (lower-case names), "body"
     (bytes), "json" (parsed, or None), "authorization", "content_type", "idempotency_key"}``.
     ``answers`` -- ``(status, body, delay seconds)`` -- script the next answers; a subclass
     overrides :meth:`respond` for the system's own behaviour (deduplication, signatures) and
@@ -231,6 +235,7 @@ class HttpStub:
         if wsgi_env.get("CONTENT_TYPE"):
             headers["content-type"] = wsgi_env["CONTENT_TYPE"]
         request = {"method": wsgi_env["REQUEST_METHOD"], "path": wsgi_env["PATH_INFO"], "headers": headers,
+                   "query": wsgi_env.get("QUERY_STRING", ""),
                    "body": raw, "json": parsed, "authorization": headers.get("authorization"),
                    "content_type": headers.get("content-type"),
                    "idempotency_key": headers.get("idempotency-key")}
@@ -251,11 +256,97 @@ class HttpStub:
         self.close()
 
 
+class SmtpSink:
+    """A real SMTP server standing in for the mail relay in a test: aiosmtpd on a free port of
+    127.0.0.1, in its own process (:mod:`kernel.smtpsink`; aiosmtpd's asyncio thread cannot run
+    in an eventlet-patched process). Every accepted message is kept; :meth:`messages` parses them
+    (``email.message.EmailMessage``, the default policy: headers decoded, ``get_content()`` the
+    decoded text), :meth:`envelopes` gives ``{"mail_from", "rcpt_tos"}`` of each.
+    :meth:`answer` scripts the replies to the next DATA commands (``"451 4.3.0 busy"``,
+    ``"550 5.1.1 no such user"``): a scripted reply is given instead of accepting the message.
+    ``auth=("user", "password")`` requires AUTH. Use it as a context manager, or call :meth:`close`."""
+
+    def __init__(self, auth: tuple[str, str] | None = None):
+        import subprocess
+        import sys
+        import tempfile
+        from pathlib import Path
+
+        self.directory = Path(tempfile.mkdtemp(prefix="smtpsink-"))
+        args = [sys.executable, "-m", "kernel.smtpsink", str(self.directory)]
+        if auth:
+            args += ["--auth", f"{auth[0]}:{auth[1]}"]
+        root = str(Path(__file__).resolve().parent.parent)
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, cwd=root, text=True,
+                                        env=dict(os.environ, PYTHONPATH=root))
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.process.kill()
+            raise RuntimeError(f"the SMTP sink did not start: {line!r}")
+        self.host, self.port = "127.0.0.1", int(line.split()[1])
+
+    def answer(self, *replies: str) -> None:
+        """Script the replies to the next DATA commands (appended to those not given yet)."""
+        path = self.directory / "answers.json"
+        try:
+            pending = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pending = []
+        tmp = self.directory / "answers.tmp"
+        tmp.write_text(json.dumps(pending + list(replies)), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def _numbers(self) -> list[int]:
+        return sorted(int(p.stem) for p in self.directory.glob("*.eml"))
+
+    def raw(self) -> list[bytes]:
+        return [(self.directory / f"{n}.eml").read_bytes() for n in self._numbers()]
+
+    def messages(self) -> list:
+        from email import policy
+        from email.parser import BytesParser
+
+        return [BytesParser(policy=policy.default).parsebytes(raw) for raw in self.raw()]
+
+    def envelopes(self) -> list[dict]:
+        return [json.loads((self.directory / f"{n}.json").read_text(encoding="utf-8")) for n in self._numbers()]
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list:
+        wait_for(lambda: len(self._numbers()) >= count, timeout, message=f"{count} mail(s) at the SMTP sink")
+        return self.messages()
+
+    def close(self) -> None:
+        import shutil
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 # -- fixtures -----------------------------------------------------------------
 
 @pytest.fixture
 def secret():
     return TEST_SECRET
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real local SMTP server (:class:`SmtpSink`) for the test."""
+    with SmtpSink() as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -147,6 +147,8 @@ ONE_LINE = validate.Regexp(r"[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u206
 TEXT_FILE = validate.Regexp(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z",
                             error="Text with line breaks and tabs, no other control characters.")
 BANK_ACCOUNT = BankAccount()
+#: a WeChat openid (the official account's id of a person): 28 characters today, letters, digits, - and _
+WECHAT_OPENID = validate.Regexp(r"[A-Za-z0-9_-]{6,64}\Z", error="a WeChat openid (6-64 letters, digits, - or _)")
 PHONE = Phone()
 ID_NUMBER = IdNumber()
 TIME_ZONE = TimeZone()

@@ -100,6 +100,8 @@ FORWARDED = {
     gw.PrintQuery: (notify.PrintQuery, {"project_id"}),
     gw.PrintBatchQuery: (notify.PrintBatchQuery, {"project_id", "building_id"}),
     gw.MarkPrintedIn: (notify.MarkPrintedIn, {"project_id"}),
+    # -- notify: a resident's WeChat binding (channels, issue 10) --
+    gw.WechatBindingIn: (notify.WechatBindingIn, {"unit_id", "person_id"}),
 }
 
 

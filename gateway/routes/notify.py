@@ -1,4 +1,4 @@
-"""Notifications: a unit's latest, the staff inbox, read marks."""
+"""Notifications: a unit's latest, the staff inbox, read marks; a resident's WeChat binding."""
 from __future__ import annotations
 
 from .. import schemas as s
@@ -28,3 +28,11 @@ class NotifyRoutes(RouteModule):
                                       idempotency_key=idempotency_key)
         self._project_reply("notification", notification, user)
         return notification
+
+    @route("PUT", f"{V1}/units/{{unit_id}}/people/{{person_id}}/wechat", tags=("notify",),
+           summary="Bind (or with openid null unbind) the resident's WeChat openid to their person record in "
+                   "the unit's household, for the WeChat channel (residents of the unit; masked in the answer)",
+           body=s.WechatBindingIn, response=s.WechatBindingOut, errors=(403, 404), idempotent=True)
+    def bind_wechat(self, request, user, unit_id, person_id, body, idempotency_key):
+        return self._as(user)("notify", "bind_wechat", unit_id, person_id, body["openid"],
+                              idempotency_key=idempotency_key)

@@ -66,3 +66,15 @@ class NothingToPrint(RuleViolation):
     """A batch of a building with no queued print delivery (of the purpose asked)."""
 
     default_code = "nothing_to_print"
+
+
+class PersonNotFound(NotFound):
+    """No such person in the unit's (active) household -- or not one the caller may see."""
+
+    default_code = "person_not_found"
+
+
+class ResidentsOnly(Forbidden):
+    """Only a resident binds their own WeChat account."""
+
+    default_code = "residents_only"

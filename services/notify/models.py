@@ -91,6 +91,9 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
+    #: the person's WeChat openid (of the group's official account), bound by the resident
+    #: (``bind_wechat``); kept across the household's newer versions
+    wechat_openid: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("household_id", "person_id", name="uq_contact_person"),)
 
@@ -161,7 +164,8 @@ class Notification(Base):
 
 
 class Delivery(Base):
-    """One channel of a notification: in-app (delivered when stored) or SMS (sent by the timer)."""
+    """One channel of a notification: in-app (delivered when stored), SMS, e-mail or WeChat (sent by
+    the sender loop), or print (queued for printing)."""
 
     __tablename__ = "deliveries"
 
@@ -169,16 +173,20 @@ class Delivery(Base):
     notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id"), index=True)
     group_id: Mapped[str] = mapped_column(ID)
     project_id: Mapped[str] = mapped_column(ID)
-    channel: Mapped[str] = mapped_column(String(10))          # inapp | sms
-    address: Mapped[str | None] = mapped_column(String(200))  # phone for SMS
+    channel: Mapped[str] = mapped_column(String(10))          # inapp | sms | email | wechat | print
+    address: Mapped[str | None] = mapped_column(String(200))  # phone (SMS), e-mail address, openid (WeChat)
+    #: the subject rendered for this channel (an e-mail's Subject, a WeChat message's first line)
+    subject: Mapped[str] = mapped_column(String(200), default="", server_default="")
     body: Mapped[str] = mapped_column(Text)                   # the text rendered for this channel
-    # pending | sent | delivered | failed | suppressed; print: queued | printed
+    #: pending (queued for the sender) | sent | delivered | failed | suppressed; print: queued | printed
     status: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())   # claimed by a sender
     provider_message_id: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text)      # or why it was suppressed
+    #: the provider's last answer (SMTP reply, gateway / WeChat body), whatever the outcome
+    provider_answer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: the user whose action caused the message (counted against the per-user SMS limits)

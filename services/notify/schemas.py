@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from kernel import validators
 from kernel.money import Money
-from kernel.privacy import mask_phone
+from kernel.privacy import mask_address, mask_phone
 from .domain.templates import CHANNELS, LOCALES, PURPOSES
 
 ID = validate.Length(min=1, max=64)
@@ -51,12 +52,27 @@ class TemplatePreviewIn(Schema):
     body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
 
 
+class WechatBindingIn(Schema):
+    """A resident binds (or, with ``openid`` null, unbinds) their WeChat openid to their person."""
+    unit_id = fields.String(required=True, validate=ID)
+    person_id = fields.String(required=True, validate=ID)
+    openid = fields.String(required=True, allow_none=True, validate=validators.WECHAT_OPENID)
+
+
 # -- out ------------------------------------------------------------------------
+
+class WechatBindingOut(Schema):
+    unit_id = fields.String()
+    person_id = fields.String()
+    bound = fields.Boolean()
+    openid = fields.String(allow_none=True)        # masked
+
+
 
 class DeliveryOut(Schema):
     channel = fields.String()
     status = fields.String()
-    address = fields.Function(lambda d: mask_phone(d.address))
+    address = fields.Function(lambda d: mask_address(d.channel, d.address))
     attempts = fields.Integer()
     sent_at = fields.AwareDateTime(allow_none=True)
 

@@ -1,4 +1,7 @@
-"""notify's SMS sender: a loop in the container, not a timer.
+"""notify's sender of every outbound channel (SMS, e-mail, WeChat): a loop in the container, not
+a timer. One claim takes the due deliveries of every channel that has a provider; each goes out
+through its channel's provider (:mod:`services.notify.providers`); the settings keep their SMS_
+names (``SMS_BATCH_SIZE``, ``SMS_RATE_PER_SECOND``, ... apply to all channels).
 
 A timer sends at most one batch per tick (``SMS_BATCH_SIZE`` / ``SMS_SEND_INTERVAL``: 5 SMS/s
 by default, whatever the provider could take). This loop (the kernel's
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Callable
+from typing import Callable, Mapping
 
 from eventlet.greenpool import GreenPool
 
@@ -28,12 +31,13 @@ from kernel.work import Work
 from .domain import sending
 from .events import CONTRACT
 from .models import Base
+from .providers import OUTBOUND
 
 log = logging.getLogger(__name__)
 
 
-class SmsSendingLoop(PollingLoop):
-    loop_name = "sms sender"
+class SendingLoop(PollingLoop):
+    loop_name = "message sender"
 
     def __init__(self, Session, clock, secret: str, provider: Callable[[], object],
                  policy: sending.SmsPolicy, poll_interval: float = 2.0,
@@ -41,7 +45,7 @@ class SmsSendingLoop(PollingLoop):
         self.Session = Session
         self.clock = clock
         self.secret = secret
-        self.provider = provider                 # called per pass: the current provider
+        self.provider = provider                 # called per pass: the current providers, by channel
         self.policy = policy
         self.poll_interval = poll_interval
         self.batch_size = policy.batch_size
@@ -55,11 +59,15 @@ class SmsSendingLoop(PollingLoop):
 
     def one_pass(self) -> int:
         """Claim a batch (committed), send it, record the outcomes; the number claimed."""
+        providers = self.provider()
+        if not isinstance(providers, Mapping):
+            providers = {sending.SMS: providers}
+        channels = [c for c in OUTBOUND if providers.get(c) is not None]
         with self.Session() as session, session.begin():
-            batch = sending.claim_due_sms(self._work(session), self.policy)
+            batch = sending.claim_due(self._work(session), self.policy, channels)
         if not batch:
             return 0
-        outcomes = sending.send_all(self.provider(), batch, self.clock, self.policy.send_timeout,
+        outcomes = sending.send_all(providers, batch, self.clock, self.policy.send_timeout,
                                     self.limiter, self.pool.imap)
         with self.Session() as session, session.begin():
             work = self._work(session)
@@ -69,3 +77,7 @@ class SmsSendingLoop(PollingLoop):
         if wrote_events and self.after_commit is not None:
             self.after_commit()
         return len(batch)
+
+
+#: the SMS sender's name of before
+SmsSendingLoop = SendingLoop

@@ -15,22 +15,29 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import bills, complaints, copies, notifications, printing, sending, settings, templates, tickets
+from .domain import bills, complaints, copies, notifications, printing, sending, settings, templates, tickets, wechat
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
-from .providers import SmsProvider, provider_from_config
-from .sender import SmsSendingLoop
+from .providers import SMS, providers_from_config
+from .sender import SendingLoop
 
 
-class SmsSender(DependencyProvider):
-    """The container's SMS provider (config ``SMS_PROVIDER``), sending policy and sender loop
-    (:mod:`services.notify.sender`), woken by every commit that created a due SMS."""
+class ChannelSender(DependencyProvider):
+    """The container's providers of every outbound channel (config ``SMS_PROVIDER``,
+    ``EMAIL_PROVIDER``, ``WECHAT_PROVIDER``), the sending policy and the sender loop
+    (:mod:`services.notify.sender`), woken by every commit that created a due message."""
 
     shared_clock = SharedClock()
 
     def setup(self):
         config = self.container.config
-        self.provider: SmsProvider = provider_from_config(config)
+        self.providers: dict = providers_from_config(config)
+        # no send starts closer to its lease's end than the slowest provider's timeout
+        timeouts = [float(config.get("SMS_HTTP_TIMEOUT") or 5)]
+        if str(config.get("EMAIL_PROVIDER") or "log").strip().lower() == "smtp":
+            timeouts.append(float(config.get("EMAIL_SMTP_TIMEOUT") or 10))
+        if str(config.get("WECHAT_PROVIDER") or "log").strip().lower() == "http":
+            timeouts.append(float(config.get("WECHAT_HTTP_TIMEOUT") or 5))
         self.policy = sending.SmsPolicy(
             max_attempts=int(config.get("SMS_MAX_ATTEMPTS", 5)),
             retry_base=float(config.get("SMS_RETRY_BASE", 30)),
@@ -38,12 +45,21 @@ class SmsSender(DependencyProvider):
             batch_size=int(config.get("SMS_BATCH_SIZE", 10)),
             # a message is at most this late after a sender died mid-batch; above the timeout
             lease_seconds=float(config.get("SMS_LEASE_SECONDS", 30)),
-            send_timeout=float(config.get("SMS_HTTP_TIMEOUT", 5)),
+            send_timeout=max(timeouts),
             rate_per_second=float(config.get("SMS_RATE_PER_SECOND", 20)),
         )
         self.poll_interval = float(config.get("SMS_SEND_INTERVAL", 2.0))
         self.database = find_database(self.container)
-        self.loop: SmsSendingLoop | None = None
+        self.loop: SendingLoop | None = None
+
+    @property
+    def provider(self):
+        """The SMS provider (its name of before)."""
+        return self.providers.get(SMS)
+
+    @provider.setter
+    def provider(self, value) -> None:
+        self.providers[SMS] = value
 
     def start(self):
         database = self.database
@@ -52,11 +68,11 @@ class SmsSender(DependencyProvider):
             if database.relay is not None:
                 database.relay.wake()
 
-        self.loop = SmsSendingLoop(database.Session, self.shared_clock.clock, secret_from(self.container.config),
-                                   lambda: self.provider, self.policy, poll_interval=self.poll_interval,
-                                   after_commit=wake_relay)
+        self.loop = SendingLoop(database.Session, self.shared_clock.clock, secret_from(self.container.config),
+                                lambda: self.providers, self.policy, poll_interval=self.poll_interval,
+                                after_commit=wake_relay)
         event.listen(database.Session, "after_commit", self._after_commit)
-        self.container.spawn_managed_thread(self.loop.run, identifier="sms-sender")
+        self.container.spawn_managed_thread(self.loop.run, identifier="message-sender")
 
     def _after_commit(self, session):
         if session.info.pop(notifications.SMS_DUE, False) and self.loop is not None:
@@ -74,8 +90,12 @@ class SmsSender(DependencyProvider):
             for send in list(self.loop.pool.coroutines_running):
                 send.kill()
 
-    def get_dependency(self, worker_ctx) -> "SmsSender":
+    def get_dependency(self, worker_ctx) -> "ChannelSender":
         return self
+
+
+#: the sender's name of before (SMS only then)
+SmsSender = ChannelSender
 
 
 #: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
@@ -97,7 +117,7 @@ class NotifyService(SettingsRpcs):
     db = Database(Base)
     clock = ClockProvider()
     work = UnitOfWork(CONTRACT, settings=settings.SETTINGS)
-    sms = SmsSender()
+    sms = ChannelSender()
     config = Config()
 
 
@@ -139,6 +159,14 @@ class NotifyService(SettingsRpcs):
                                         "project_id": project_id})
         return [CONTRACT.dump(NOTIFICATION_CHANGED, s) for s in notifications.export_snapshots(
             self.work(), q["after"], q["limit"], q["project_id"])]
+
+    # -- a resident's WeChat account (the WeChat channel's address) ----------------------
+    @rpc
+    def bind_wechat(self, unit_id, person_id, openid, idempotency_key=None):
+        work = self.work()
+        data = schemas.WechatBindingIn().load({"unit_id": unit_id, "person_id": person_id, "openid": openid})
+        return work.idempotent(idempotency_key, "bind_wechat", data, lambda: schemas.WechatBindingOut().dump(
+            wechat.bind_wechat(work, data["unit_id"], data["person_id"], data["openid"])))
 
     # -- templates ------------------------------------------------------------------
     @rpc
@@ -183,7 +211,7 @@ class NotifyService(SettingsRpcs):
         return work.idempotent(idempotency_key, "mark_printed", command, lambda: schemas.PrintDeliveryOut(
             many=True).dump(printing.mark_printed(work, command)))
 
-    # SMS are sent by the SmsSender's loop (services/notify/sender.py), not by a timer
+    # SMS, e-mail and WeChat are sent by the ChannelSender's loop (services/notify/sender.py), not by a timer
 
     # -- events ---------------------------------------------------------------------------
     def _system(self, event: Event) -> Work:

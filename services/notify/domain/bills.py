@@ -5,7 +5,8 @@ receipt after each payment (``receipt.issued``).
 
 Each goes to the unit's household: an in-app message to the unit (its inbox in the portal), and an
 SMS to each of the household's registered payers (:data:`PAYER_ROLES`, with a phone; one text per
-number) -- notify's copy of archive's household, as for the repair acknowledgement; family members
+number) -- and, where the purpose lists them (``receipt``), an e-mail to a payer's address and a
+WeChat message to the openid they bound, all in the one message to that person -- notify's copy of archive's household, as for the repair acknowledgement; family members
 and emergency contacts are not texted about money. A household not copied yet is waited for (the
 handler retries); a moved-out one is not texted. The texts are the purposes' templates
 (``bill_notice``, ``payment_reminder``, ``debit_reminder``, ``receipt``) filled with platform
@@ -36,8 +37,8 @@ from kernel.work import Work
 from ..models import Contact, HouseholdCopy, Notification, ProjectCopy
 from . import templates
 from .copies import normalise_phone
-from .notifications import (INAPP, PERSON, PRINT, SMS, UNIT, Channel, Recipient, SmsLimits, notify, of_event,
-                            of_ref)
+from .notifications import (EMAIL, INAPP, PERSON, PRINT, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimits, notify,
+                            of_event, of_ref)
 
 BILL_NOTICE, PAYMENT_REMINDER, DEBIT_REMINDER, RECEIPT = "bill_notice", "payment_reminder", "debit_reminder", "receipt"
 #: which reminder purpose each ``bill.reminder_due`` kind is told with
@@ -62,6 +63,14 @@ def _project(work: Work, data: dict, group_id: str | None, project_id: str | Non
 
 def payers(work: Work, household_id: str | None, unit_id: str) -> list[Contact]:
     """The household's registered payers with a phone, one per number (none for a moved-out one)."""
+    return [contact for contact, channels in payer_channels(work, household_id, unit_id, (SMS,))]
+
+
+def payer_channels(work: Work, household_id: str | None, unit_id: str,
+                   channels: tuple[str, ...]) -> list[tuple[Contact, list[Channel]]]:
+    """Each registered payer of the household with the ``channels`` (of the purpose) they can be
+    reached on: SMS to a phone, e-mail to their address, WeChat to the openid they bound -- one
+    message per number, address and openid. A payer with none of them is left out; so is a moved-out household."""
     if household_id is None:
         return []
     household = work.session.get(HouseholdCopy, household_id)
@@ -73,10 +82,20 @@ def payers(work: Work, household_id: str | None, unit_id: str) -> list[Contact]:
     for contact in work.session.scalars(select(Contact).where(
             Contact.household_id == household.id, Contact.role.in_(PAYER_ROLES))
             .order_by(Contact.role, Contact.person_id)):
+        reach = []
         phone = normalise_phone(contact.phone)
-        if phone and phone not in seen:
+        if SMS in channels and phone and phone not in seen:
             seen.add(phone)
-            out.append(contact)
+            reach.append(Channel(SMS, phone))
+        email = (contact.email or "").strip().lower()
+        if EMAIL in channels and email and ("email", email) not in seen:
+            seen.add(("email", email))
+            reach.append(Channel(EMAIL, contact.email.strip()))
+        if WECHAT in channels and contact.wechat_openid and ("wechat", contact.wechat_openid) not in seen:
+            seen.add(("wechat", contact.wechat_openid))
+            reach.append(Channel(WECHAT, contact.wechat_openid))
+        if reach:
+            out.append((contact, reach))
     return out
 
 
@@ -91,7 +110,8 @@ def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: s
     work.session.flush()
     with work.session.no_autoflush:
         project = _project(work, data, group_id, project_id)
-        contacts = payers(work, data.get("household_id"), data["unit_id"])
+        outbound = tuple(c for c in templates.purpose_of(purpose).channels if c in (SMS, EMAIL, WECHAT))
+        contacts = payer_channels(work, data.get("household_id"), data["unit_id"], outbound)
         work = replace(work, clock=ManualClock(work.clock.now()))
         earlier = of_ref(work, ref_type, ref_id) if once_per_ref else of_event(work, event_id)
         ref = dict(source_event_id=event_id, ref_type=ref_type, ref_id=ref_id, earlier=earlier,
@@ -104,11 +124,10 @@ def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: s
                               locale=templates.DEFAULT_LOCALE, values=bound, channels=unit_channels, **ref)
         if new:
             created.append(message)
-        for contact in contacts:
+        for contact, reach in contacts:
             message, new = notify(work, project, purpose=purpose,
                                   recipient=Recipient(PERSON, contact.person_id, data["unit_id"]),
-                                  locale=contact.locale, values=bound,
-                                  channels=[Channel(SMS, normalise_phone(contact.phone))], sms_limits=sms_limits,
+                                  locale=contact.locale, values=bound, channels=reach, sms_limits=sms_limits,
                                   **ref)
             if new:
                 created.append(message)

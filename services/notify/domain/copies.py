@@ -4,7 +4,8 @@ Each event carries the whole record and its ``version``; an event no newer
 than the copy held is ignored, so redelivery and reordering are harmless, and
 only the platform writes copies, within their group (``kernel.copies``). A
 household's people are replaced on every newer version; a moved-out household
-stays on file but its people are no longer reachable through the unit.
+stays on file but its people are no longer reachable through the unit. A person's WeChat openid
+(bound by the resident, ``wechat.py``) is kept across the replacements.
 """
 from __future__ import annotations
 
@@ -44,13 +45,19 @@ def upsert_household(work: Work, data: dict) -> tuple[HouseholdCopy, bool]:
     if not applied:
         return household, False
     work.session.flush()
+    # a WeChat openid is bound by the resident, not sent by archive: it stays with the person
+    person_ids = [person["person_id"] for person in data["people"]]
+    openids = dict(work.session.execute(select(Contact.person_id, Contact.wechat_openid).where(
+        Contact.group_id == household.group_id, Contact.person_id.in_(person_ids),
+        Contact.wechat_openid.is_not(None))).all()) if person_ids else {}
     work.session.execute(delete(Contact).where(Contact.household_id == household.id))
     for person in data["people"]:
         work.session.add(Contact(
             id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
             household_id=household.id, unit_id=household.unit_id, person_id=person["person_id"],
             name=person["name"], role=person["role"], phone=person.get("phone"),
-            email=person.get("email"), locale=person.get("locale") or "zh-CN"))
+            email=person.get("email"), locale=person.get("locale") or "zh-CN",
+            wechat_openid=openids.get(person["person_id"])))
     return household, True
 
 

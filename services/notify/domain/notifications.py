@@ -2,9 +2,10 @@
 
 A notification is one message to one recipient -- a unit (its household), a
 person or a staff role of a project. Each channel it goes out on is a
-delivery: in-app is delivered the moment it is stored; SMS waits, pending, for
+delivery: in-app is delivered the moment it is stored; SMS, e-mail and WeChat wait, pending, for
 the sender (``sending.py``) so no provider is ever called inside the
-transaction of an event handler. Every delivery that is delivered or sent
+transaction of an event handler; an outbound channel without an address is recorded
+``suppressed`` (``no_address``). Every delivery that is delivered or sent
 publishes ``notification.delivered`` through the outbox. A ``print`` delivery (the dunning
 ladder's door notice, 催费通知单) is the text of a notice to print: it is stored ``queued`` and
 nothing here sends it -- ``printing.py`` (issue 10) makes its PDF for the service desk, alone or in
@@ -21,7 +22,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from kernel.errors import NotFound
-from kernel.privacy import mask_phone
+from kernel.privacy import mask_address
 from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
@@ -34,7 +35,9 @@ from . import templates
 log = logging.getLogger(__name__)
 
 UNIT, PERSON, ROLE = "unit", "person", "role"
-INAPP, SMS, PRINT = "inapp", "sms", "print"
+INAPP, SMS, PRINT, EMAIL, WECHAT = "inapp", "sms", "print", "email", "wechat"
+#: the channels the sender hands to a provider (``sending.py``)
+OUTBOUND = (SMS, EMAIL, WECHAT)
 #: a print delivery waiting to be printed (``printing.py`` makes the PDF and marks it ``printed``)
 QUEUED = "queued"
 #: a delivery that is never sent (a limit was reached, or the address is not ours to text)
@@ -58,8 +61,9 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Channel:
-    name: str                      # inapp | sms
-    address: str | None = None     # the phone for SMS (a registered contact's, normalised)
+    name: str                      # inapp | sms | email | wechat | print
+    address: str | None = None     # the phone for SMS (a registered contact's, normalised), the
+                                   # e-mail address, the WeChat openid
     suppressed: str | None = None  # why this delivery is recorded but never sent
 
 
@@ -108,8 +112,10 @@ def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: st
     return None
 
 
-#: ``session.info`` flag: this transaction created an SMS due now (the sender wakes on its commit)
+#: ``session.info`` flag: this transaction created an outbound message (SMS, e-mail, WeChat) due
+#: now (the sender wakes on its commit)
 SMS_DUE = "notify.sms_due"
+MESSAGE_DUE = SMS_DUE
 
 
 def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipient, locale: str,
@@ -155,23 +161,32 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
                                      purpose=purpose, channel=channel.name, locale=locale,
                                      candidates=candidates)
         subject, body = template.render(values(template.locale))
+        if channel.name == EMAIL and not template.html:
+            # an e-mail's body is stored as HTML: a plain template's text escaped here, where it is
+            # known to be plain (a value with "<" in it must never become markup at sending)
+            body = templates.plain_to_html(body)
         rendered.append((channel, template.locale, subject, body))
     # the notification reads as its in-app message (or its first channel's)
     _, main_locale, subject, body = next((r for r in rendered if r[0].name == INAPP), rendered[0])
+    main_subject = subject
     notification = Notification(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, purpose=purpose,
         ref_type=ref_type, ref_id=ref_id, source_event_id=source_event_id,
         recipient_kind=recipient.kind, recipient=recipient.id, unit_id=recipient.unit_id,
         locale=main_locale, subject=subject, body=body, created_at=now, version=1)
     work.session.add(notification)
-    for channel, _, _, text in rendered:
+    for channel, _, channel_subject, text in rendered:
         suppressed = channel.suppressed
+        if channel.name in OUTBOUND and suppressed is None and not channel.address:
+            suppressed = "no_address"
         if channel.name == SMS and suppressed is None:
-            suppressed = ("no_address" if not channel.address else
-                          sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by))
+            suppressed = sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by)
         delivery = Delivery(
             id=str(uuid.uuid4()), notification=notification, group_id=project.group_id,
             project_id=project.id, channel=channel.name, address=channel.address, body=text,
+            # an SMS has no subject; an e-mail or WeChat message without its own says the in-app one
+            subject=(channel_subject or main_subject or "")[:200] if channel.name in (EMAIL, WECHAT)
+            else (channel_subject or "")[:200],
             attempts=0, created_at=now, requested_by=requested_by)
         if channel.name == INAPP:
             # stored is delivered: the inbox is ours
@@ -182,8 +197,10 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             delivery.status = QUEUED
         elif suppressed:
             delivery.status, delivery.last_error = SUPPRESSED, suppressed
-            log.warning("SMS of %s (%s) suppressed: %s", ref_id or source_event_id, purpose, suppressed)
+            log.warning("%s of %s (%s) suppressed: %s", channel.name, ref_id or source_event_id, purpose,
+                        suppressed)
         else:
+            # SMS, e-mail, WeChat: pending ("queued") for the sender, never sent in this transaction
             delivery.status, delivery.next_attempt_at = "pending", now
             work.session.info[SMS_DUE] = True      # the sender is woken when this commits
         work.session.add(delivery)
@@ -215,7 +232,7 @@ def snapshot(n: Notification) -> dict:
         "purpose": n.purpose, "recipient_kind": n.recipient_kind, "recipient": n.recipient,
         "subject": n.subject, "body": n.body, "locale": n.locale, "created_at": n.created_at,
         "read_at": n.read_at, "ref_type": n.ref_type, "ref_id": n.ref_id,
-        "deliveries": [{"channel": d.channel, "status": d.status, "address": mask_phone(d.address),
+        "deliveries": [{"channel": d.channel, "status": d.status, "address": mask_address(d.channel, d.address),
                         "attempts": d.attempts, "sent_at": d.sent_at}
                        for d in sorted(n.deliveries, key=lambda d: d.channel)],
         "version": n.version,

@@ -1,7 +1,9 @@
-"""Sending due SMS deliveries, outside any event handler's transaction.
+"""Sending due deliveries of every outbound channel (SMS, e-mail, WeChat), outside any event
+handler's transaction -- one claim, one interface (:class:`~services.notify.providers.ChannelProvider`),
+one record of the outcome per delivery.
 
 One pass (the service's sender loop, ``services/notify/sender.py``, runs one as soon as a
-commit created a due SMS, again at once while there are more due than one batch, else
+commit created a due message, again at once while there are more due than one batch, else
 every ``SMS_SEND_INTERVAL`` seconds for retries coming due):
 
 1. **claim** the due pending deliveries with a lease (the kernel's one claim,
@@ -9,12 +11,14 @@ every ``SMS_SEND_INTERVAL`` seconds for retries coming due):
    update everywhere, so two senders never take the same one);
 2. the caller commits the claim (``between``) -- nothing is held open while
    the provider is on the line;
-3. **send** each through the provider -- concurrently (the loop's green pool) but at
+3. **send** each through its channel's provider -- concurrently (the loop's green pool) but at
    most ``SMS_RATE_PER_SECOND`` per second (:class:`RateLimiter`, a token bucket) --
-   with the delivery id as ``ref`` (the provider's idempotency key); a message whose lease would run out
+   with the delivery id as ``ref`` (the provider's idempotency key: the SMS gateway's ref, WeChat's
+   ``client_msg_id``, the e-mail's ``Message-ID``); a message whose lease would run out
    before the provider could answer (``send_timeout``) is left for the next
    claim instead of being sent by two senders at once;
-4. **record** each outcome: accepted → ``sent`` and ``notification.delivered``;
+4. **record** each outcome, with the provider's answer (``provider_answer``): accepted → ``sent``
+   and ``notification.delivered``;
    temporary error → retried with exponential backoff from the clock
    (:class:`kernel.lease.Backoff`) until ``max_attempts``, then ``failed``;
    rejected → ``failed`` at once. The last error is kept.
@@ -28,20 +32,23 @@ nothing. The lease must be longer than the provider's timeout
 """
 from __future__ import annotations
 
+import html
 import logging
+import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from datetime import timedelta
+from typing import Callable, Iterable, Mapping
 
 from sqlalchemy import select
 
 from kernel.clock import Clock
-from kernel.lease import Backoff, claim_due
+from kernel.lease import Backoff
+from kernel.lease import claim_due as claim_due_rows
 from kernel.work import Work
 
 from ..models import Delivery
-from ..providers import SmsProvider, SmsRejected, SmsTemporaryError
+from ..providers import EMAIL, OUTBOUND, Outgoing, Rejected, TemporaryError, deliver
 from .notifications import SMS, record_changed, record_delivered
 
 log = logging.getLogger(__name__)
@@ -72,12 +79,12 @@ class SmsPolicy:
         return self.retry.delay(attempts)
 
 
-@dataclass(frozen=True)
-class OutgoingSms:
-    delivery_id: str
-    phone: str
-    text: str
-    lease_until: datetime | None = None
+#: the policy of every outbound channel (its settings keep their SMS_ names)
+SendPolicy = SmsPolicy
+#: what the SMS sender claimed, by its name of before
+OutgoingSms = Outgoing
+#: a provider per channel, or one provider (of SMS: the form of before)
+Providers = Mapping[str, object] | object
 
 
 @dataclass(frozen=True)
@@ -86,19 +93,61 @@ class Outcome:
     message_id: str | None = None
     error: str | None = None
     permanent: bool = False
+    answer: str | None = None          # the provider's answer, kept on the delivery
+    channel: str = SMS
 
     @property
     def ok(self) -> bool:
         return self.message_id is not None
 
 
-def claim_due_sms(work: Work, policy: SmsPolicy) -> list[OutgoingSms]:
-    rows = claim_due(work.session, Delivery, key=Delivery.id, now=work.clock.now(),
-                     lease=timedelta(seconds=policy.lease_seconds), limit=policy.batch_size,
-                     where=(Delivery.channel == SMS, Delivery.status == "pending"),
-                     returning=(Delivery.address, Delivery.body, Delivery.lease_until))
-    return [OutgoingSms(delivery_id, phone, text, lease_until)
-            for delivery_id, phone, text, lease_until in rows]
+def email_html(text: str) -> str:
+    """The HTML part of an e-mail: its text, escaped (never markup from a template's values),
+    paragraphs and line breaks kept."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
+    inner = "".join("<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs)
+    return _document(inner)
+
+
+def _document(inner: str) -> str:
+    return f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"></head><body>\n{inner}</body></html>\n'
+
+
+_BLOCK_END = re.compile(r"(?i)</p\s*>|<br\s*/?>|</li\s*>|</h[1-6]\s*>|</div\s*>")
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def email_parts(body: str) -> tuple[str, str]:
+    """(text, html) of an e-mail delivery's body -- HTML always (an HTML template rendered with its
+    values escaped; a plain one escaped when the message was made: ``notifications.notify``): the
+    HTML part as it is and, without its tags, the text part."""
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body)))
+    text = "\n".join(line.strip() for line in text.splitlines()).strip()
+    return re.sub(r"\n{3,}", "\n\n", text), _document(body)
+
+
+def claim_due(work: Work, policy: SmsPolicy, channels=OUTBOUND) -> list[Outgoing]:
+    """Claim (lease) the next batch of due pending deliveries of ``channels``."""
+    rows = claim_due_rows(work.session, Delivery, key=Delivery.id, now=work.clock.now(),
+                          lease=timedelta(seconds=policy.lease_seconds), limit=policy.batch_size,
+                          where=(Delivery.channel.in_(list(channels)), Delivery.status == "pending"),
+                          returning=(Delivery.channel, Delivery.address, Delivery.subject, Delivery.body,
+                                     Delivery.lease_until))
+    out = []
+    for delivery_id, channel, address, subject, body, lease_until in rows:
+        text, part = email_parts(body) if channel == EMAIL else (body, None)
+        out.append(Outgoing(delivery_id, channel, address, text, subject or "", part, lease_until))
+    return out
+
+
+def claim_due_sms(work: Work, policy: SmsPolicy) -> list[Outgoing]:
+    return claim_due(work, policy, (SMS,))
+
+
+def _provider_for(providers: Providers, channel: str):
+    if isinstance(providers, Mapping):
+        return providers.get(channel)
+    return providers
 
 
 class RateLimiter:
@@ -124,35 +173,42 @@ class RateLimiter:
             self._sleep(wait)
 
 
-def send_one(provider: SmsProvider, sms: OutgoingSms, clock: Clock | None = None,
+def send_one(providers: Providers, sms: Outgoing, clock: Clock | None = None,
              send_timeout: float = 0.0, limiter: RateLimiter | None = None) -> Outcome | None:
-    """Send one message (after the limiter let it go); None when its lease is too close to
-    its end to start a send (its lease runs out; the next claim sends it)."""
+    """Send one message through its channel's provider (after the limiter let it go); None when
+    its lease is too close to its end to start a send (its lease runs out; the next claim sends it)."""
     if limiter is not None:
         limiter.acquire()
     if clock is not None and sms.lease_until is not None and \
             clock.now() + timedelta(seconds=send_timeout) >= sms.lease_until:
-        log.warning("SMS delivery %s: lease too close to its end, left for the next pass", sms.delivery_id)
+        log.warning("%s delivery %s: lease too close to its end, left for the next pass", sms.channel,
+                    sms.delivery_id)
         return None
+    provider = _provider_for(providers, sms.channel)
+    if provider is None:     # claimed only for channels with a provider; a bug if it happens
+        return Outcome(sms.delivery_id, error=f"no provider for {sms.channel}", channel=sms.channel)
     try:
-        return Outcome(sms.delivery_id, message_id=provider.send(sms.phone, sms.text, sms.delivery_id))
-    except SmsRejected as exc:
-        return Outcome(sms.delivery_id, error=f"rejected: {exc}", permanent=True)
-    except SmsTemporaryError as exc:
-        return Outcome(sms.delivery_id, error=str(exc))
+        message_id = deliver(provider, sms)
+        return Outcome(sms.delivery_id, message_id=message_id, channel=sms.channel,
+                       answer=getattr(message_id, "answer", None) or f"accepted: {message_id}")
+    except Rejected as exc:
+        return Outcome(sms.delivery_id, error=f"rejected: {exc}", permanent=True, answer=str(exc),
+                       channel=sms.channel)
+    except TemporaryError as exc:
+        return Outcome(sms.delivery_id, error=str(exc), answer=str(exc), channel=sms.channel)
     except Exception as exc:  # a provider bug must not stop the batch; it is retried
-        log.exception("SMS provider failed on delivery %s", sms.delivery_id)
-        return Outcome(sms.delivery_id, error=f"{type(exc).__name__}: {exc}")
+        log.exception("%s provider failed on delivery %s", sms.channel, sms.delivery_id)
+        return Outcome(sms.delivery_id, error=f"{type(exc).__name__}: {exc}", channel=sms.channel)
 
 
-def send_all(provider: SmsProvider, batch: list[OutgoingSms], clock: Clock | None = None,
+def send_all(providers: Providers, batch: list[Outgoing], clock: Clock | None = None,
              send_timeout: float = 0.0, limiter: RateLimiter | None = None,
              map_: Callable[[Callable, Iterable], Iterable] = map) -> list[Outcome]:
-    """Talk to the provider; no database here. ``map_`` runs the sends (the sender loop
+    """Talk to the providers; no database here. ``map_`` runs the sends (the sender loop
     passes a green pool's ``imap``: concurrent sends); ``limiter`` paces them. With a
     ``clock``, a message whose lease ends within ``send_timeout`` is not sent."""
-    def one(sms: OutgoingSms) -> Outcome | None:
-        return send_one(provider, sms, clock, send_timeout, limiter)
+    def one(sms: Outgoing) -> Outcome | None:
+        return send_one(providers, sms, clock, send_timeout, limiter)
     return [outcome for outcome in map_(one, batch) if outcome is not None]
 
 
@@ -164,6 +220,7 @@ def record_outcome(work: Work, outcome: Outcome, policy: SmsPolicy) -> Delivery 
     now = work.clock.now()
     delivery.attempts += 1
     delivery.lease_until = None
+    delivery.provider_answer = (outcome.answer or outcome.error or "")[:1000] or None
     if outcome.ok:
         delivery.status, delivery.sent_at = "sent", now
         delivery.provider_message_id, delivery.last_error, delivery.next_attempt_at = \
@@ -173,23 +230,33 @@ def record_outcome(work: Work, outcome: Outcome, policy: SmsPolicy) -> Delivery 
     elif outcome.permanent or policy.retry.gives_up(delivery.attempts):
         delivery.status, delivery.last_error, delivery.next_attempt_at = "failed", outcome.error, None
         record_changed(work, delivery.notification)
-        log.warning("SMS delivery %s failed after %d attempt(s): %s", delivery.id, delivery.attempts,
-                    outcome.error)
+        log.warning("%s delivery %s failed after %d attempt(s): %s", delivery.channel, delivery.id,
+                    delivery.attempts, outcome.error)
     else:
         delivery.last_error = outcome.error
         delivery.next_attempt_at = policy.retry.next_attempt(now, delivery.attempts)
     return delivery
 
 
-def send_due_sms(work: Work, provider: SmsProvider, policy: SmsPolicy = SmsPolicy(),
-                 between: Callable[[], None] | None = None, limiter: RateLimiter | None = None,
-                 map_: Callable[[Callable, Iterable], Iterable] = map) -> list[Delivery]:
-    """One pass of the sender. ``between`` (the sender commits its claim) runs after the
-    claim and before the provider is called."""
-    batch = claim_due_sms(work, policy)
+def send_due(work: Work, providers: Providers, policy: SmsPolicy = SmsPolicy(),
+             between: Callable[[], None] | None = None, limiter: RateLimiter | None = None,
+             map_: Callable[[Callable, Iterable], Iterable] = map) -> list[Delivery]:
+    """One pass of the sender over the channels of ``providers`` (a mapping channel → provider;
+    a single provider sends SMS). ``between`` (the sender commits its claim) runs after the
+    claim and before any provider is called."""
+    channels = [c for c in OUTBOUND if providers.get(c) is not None] \
+        if isinstance(providers, Mapping) else [SMS]
+    batch = claim_due(work, policy, channels) if channels else []
     if not batch:
         return []
     if between is not None:
         between()
-    outcomes = send_all(provider, batch, work.clock, policy.send_timeout, limiter, map_)
+    outcomes = send_all(providers, batch, work.clock, policy.send_timeout, limiter, map_)
     return [d for d in (record_outcome(work, o, policy) for o in outcomes) if d is not None]
+
+
+def send_due_sms(work: Work, provider, policy: SmsPolicy = SmsPolicy(),
+                 between: Callable[[], None] | None = None, limiter: RateLimiter | None = None,
+                 map_: Callable[[Callable, Iterable], Iterable] = map) -> list[Delivery]:
+    """One pass over the SMS only, through ``provider``."""
+    return send_due(work, {SMS: provider}, policy, between, limiter, map_)

@@ -165,7 +165,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("debit_reminder", ("inapp", "sms"), _DEBIT_REMINDER,
             "a reminder before the bank collects, to a household with a debit mandate (托收提醒)",
             sms_also=_DEBIT_REMINDER),
-    Purpose("receipt", ("inapp", "sms", "email"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
+    Purpose("receipt", ("inapp", "sms", "email", "wechat"), _RECEIPT, "a receipt for a payment (收据)", sms_also=_RECEIPT),
     # -- the dunning ladder's notices (issue 9); ``print``: the door notice's text, queued for print --
     Purpose("dunning_first", ("inapp", "sms", "print"), _DUNNING,
             "the dunning ladder's first notice to the household (催费通知书)", sms_also=_DUNNING,
@@ -667,6 +667,13 @@ def _sample(name: str, locale: str) -> str:
     return value.get(locale, value[DEFAULT_LOCALE]) if isinstance(value, dict) else value
 
 
+
+# e-mail and WeChat without a default of their own say what the in-app message says
+for (_purpose, _via, _locale), _text in list(DEFAULTS.items()):
+    if _via == "inapp":
+        for _channel in PURPOSES[_purpose].channels:
+            if _channel in ("email", "wechat"):
+                DEFAULTS.setdefault((_purpose, _channel, _locale), _text)
 #: ``collect_note`` of a bill notice to a household with a debit mandate (cash payers: empty);
 #: ``{}`` is the collection day
 COLLECT_NOTES = {"zh-CN": "银行托收户将于 {} 自动扣款。", "en": " The bank collects it on {}."}
@@ -759,6 +766,13 @@ def _finalize(value):
 _ENVS = {escape: SandboxedEnvironment(undefined=StrictUndefined, autoescape=escape, finalize=_finalize,
                                       keep_trailing_newline=True)
          for escape in (False, True)}
+
+
+def plain_to_html(text: str) -> str:
+    """A plain text as an HTML fragment: escaped, paragraphs (blank lines) and line breaks kept."""
+    import html as _html
+    paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
+    return "".join("<p>" + _html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 
 
 def is_html(channel: str, text: str) -> bool:

@@ -47,7 +47,12 @@ def test_a_bill_notice_reaches_the_unit_in_app_and_each_payer_by_sms_once(sessio
         ("person", "pe1"): {"sms": ("13812345678",
                                     "【绿湖花园】1栋-0101 2026-12 账单 ZD00000012 应缴 268.38 元，请于 2026-12-15 前缴纳。")},
         ("person", "pe2"): {"sms": ("13987654321",
-                                    "[绿湖花园] 1栋-0101: bill ZD00000012 for 2026-12, 268.38 yuan, due 2026-12-15.")}}
+                                    "[绿湖花园] 1栋-0101: bill ZD00000012 for 2026-12, 268.38 yuan, due 2026-12-15."),
+                            # the tenant gave an e-mail address: the bill goes there too (HTML, escaped)
+                            "email": ("john@example.com",
+                                      "<p>To the household of 1栋-0101:</p><p>Bill ZD00000012 for 2026-12: "
+                                      "<strong>268.38 yuan</strong> to pay by 2026-12-15.</p>"
+                                      "<p>绿湖花园 service centre</p>")}}
     assert {n.purpose for n in made} == {"bill_notice"} and {n.ref_id for n in made} == {"b1"}
     assert [d.status for n in made for d in n.deliveries if d.channel == "sms"] == ["pending", "pending"]
     # the broker delivers it again: nothing more
@@ -92,7 +97,8 @@ def test_who_is_texted_follows_notify_s_copy_of_the_household(session, clock, es
     twin = dict(TENANT, person_id="pe4", name="同号")                # the tenant's number again
     copies.upsert_household(work(session, clock), household_event([OWNER, TENANT, family, twin], version=2))
     made = tell(session, clock, bills.on_bill_notice, schemas.BillNoticeIn(), NOTICE)
-    assert sorted(n.recipient for n in made) == ["pe1", "pe2", "u1"]       # payers only, one text per number
+    # payers only, one message per number and address (the twin shares the tenant's number and e-mail)
+    assert sorted(n.recipient for n in made) == ["pe1", "pe2", "u1"]
     copies.upsert_household(work(session, clock), household_event([OWNER], status="moved_out", version=3))
     moved = tell(session, clock, bills.on_bill_notice, schemas.BillNoticeIn(), NOTICE, event_id="ev-2")
     assert [n.recipient for n in moved] == ["u1"]                            # in-app only
