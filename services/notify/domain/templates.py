@@ -68,9 +68,13 @@ class Purpose:
     #: registry values (archive's) this purpose's SMS may state besides SMS_SAFE
     sms_also: frozenset[str] = frozenset()
     kind: str = "service"
+    #: an emergency (an outage happening now): its SMS and WeChat messages go out at once, also in
+    #: the project's quiet hours (``policy.py``); only a legally required purpose is one
+    emergency: bool = False
 
     def __post_init__(self):
         assert self.kind in KINDS and set(self.channels) <= set(CHANNELS), self.key
+        assert not self.emergency or self.kind == "legal", self.key
 
     def allowed(self, channel: str) -> frozenset[str]:
         """The placeholders a template of this purpose may use on ``channel``."""
@@ -188,6 +192,9 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("outage.notice", ("inapp", "sms", "wechat", "print"), _OUTAGE,
             "a planned water or power outage, one day ahead (停水停电通知; posted in the building)",
             sms_also=_OUTAGE, kind="legal"),
+    Purpose("outage.urgent", ("inapp", "sms", "wechat"), _OUTAGE,
+            "an unplanned water or power outage happening now (突发停水停电通知): sent in quiet hours too",
+            sms_also=_OUTAGE, kind="legal", emergency=True),
     Purpose("warranty.expiry", ("inapp", "sms", "email"), _WARRANTY,
             "the unit's warranty ends in a month (保修期到期提醒)", sms_also=_WARRANTY),
     Purpose("vacancy.check_result", ("inapp", "sms"), _VACANCY,
@@ -518,6 +525,26 @@ DEFAULTS.update({
         "To all residents:\nBecause of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
         "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}\n"
         "{{ project_name }} service centre"),
+    ("outage.urgent", "inapp", "zh-CN"): Text(
+        "紧急{{ outage_label }}通知",
+        "【{{ project_name }}】因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复"
+        "（自 {{ starts_at }} 起）。如有疑问请致电服务中心 {{ service_phone }}。"),
+    ("outage.urgent", "inapp", "en"): Text(
+        "Urgent {{ outage_label }} notice",
+        "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} now (since {{ starts_at }}), "
+        "expected back by {{ ends_at }}. Questions: service centre {{ service_phone }}."),
+    ("outage.urgent", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】紧急通知：因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复。"
+            "咨询电话 {{ service_phone }}。"),
+    ("outage.urgent", "sms", "en"): Text(
+        "", "[{{ project_name }}] Urgent: {{ area_label }}: {{ outage_label }} now ({{ reason }}), expected back by "
+            "{{ ends_at }}. Questions: {{ service_phone }}."),
+    ("outage.urgent", "wechat", "zh-CN"): Text(
+        "紧急{{ outage_label }}通知", "{{ area_label }}：自 {{ starts_at }} 起{{ outage_label }}（{{ reason }}），预计 "
+        "{{ ends_at }} 恢复。咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
+    ("outage.urgent", "wechat", "en"): Text(
+        "Urgent {{ outage_label }} notice", "{{ area_label }}: {{ outage_label }} since {{ starts_at }} ({{ reason }}), "
+        "expected back by {{ ends_at }}. Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
     ("warranty.expiry", "inapp", "zh-CN"): Text(
         "保修期到期提醒：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 的{{ warranty_item }}保修期将于 {{ expires_on }} 到期。如发现质量问题，"
