@@ -9,7 +9,9 @@
   message due within them waits for their end (``next_attempt_at``), whether it was made at night,
   scheduled into the night (send-at) or retried into it. E-mail and in-app are not held. A purpose
   marked ``emergency`` (``templates.Purpose.emergency``: ``outage.urgent``, an outage happening
-  now) is never held.
+  now; ``quality.notify_supervision``, the developer's office on tickets' 5-minute clock) is never
+  held; nor is a ``reply`` (``Purpose.reply``: the repair acknowledgement answers the resident's own
+  request of a moment ago -- they are awake and waiting for it).
 - **Opt-outs** per person and channel (SMS, e-mail, WeChat), set by the resident: ``marketing``
   stops the marketing purposes (greetings, community events), ``all`` every purpose that is not
   legally required. A ``legal`` purpose (the dunning notices, outage notices) is sent whatever the
@@ -77,8 +79,9 @@ def quiet_hours(work: Work, project: ProjectCopy) -> tuple[time, time]:
 
 def due_at(work: Work, project: ProjectCopy, channel: str, purpose: str, at: datetime) -> datetime:
     """When a message of ``purpose`` on ``channel`` wanting to go at ``at`` may go: ``at``, or
-    the end of the project's quiet hours it falls in (SMS and WeChat, unless an emergency)."""
-    if channel not in HELD_AT_NIGHT or templates.purpose_of(purpose).emergency:
+    the end of the project's quiet hours it falls in (SMS and WeChat, unless an emergency or a reply)."""
+    spec = templates.purpose_of(purpose)
+    if channel not in HELD_AT_NIGHT or spec.emergency or spec.reply:
         return at
     quiet_from, quiet_until = quiet_hours(work, project)
     return quiet_end(at, project.timezone, quiet_from, quiet_until) or at

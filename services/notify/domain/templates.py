@@ -68,13 +68,16 @@ class Purpose:
     #: registry values (archive's) this purpose's SMS may state besides SMS_SAFE
     sms_also: frozenset[str] = frozenset()
     kind: str = "service"
-    #: an emergency (an outage happening now): its SMS and WeChat messages go out at once, also in
-    #: the project's quiet hours (``policy.py``); only a legally required purpose is one
+    #: an emergency: its SMS and WeChat messages go out at once, also in the project's quiet hours
+    #: (``policy.py``) -- an outage happening now (``outage.urgent``), and the developer's supervision
+    #: department told of a quality complaint (an office's line, on tickets' 5-minute clock)
     emergency: bool = False
+    #: the answer to the recipient's own request of a moment ago (a repair's acknowledgement): they are
+    #: awake and waiting for it, so quiet hours do not hold it either
+    reply: bool = False
 
     def __post_init__(self):
         assert self.kind in KINDS and set(self.channels) <= set(CHANNELS), self.key
-        assert not self.emergency or self.kind == "legal", self.key
 
     def allowed(self, channel: str) -> frozenset[str]:
         """The placeholders a template of this purpose may use on ``channel``."""
@@ -147,7 +150,7 @@ _EVENT = frozenset({"project_name", "event_title", "event_at", "event_place", "e
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.opened.resident", ("inapp", "sms", "wechat"), _TICKET,
-            "acknowledgement of a repair request to the resident (报修受理)"),
+            "acknowledgement of a repair request to the resident (报修受理)", reply=True),
     Purpose("ticket.dispatch_engineering", ("inapp",), _TICKET,
             "a new repair order for the project's engineering department (派工)"),
     Purpose("quality.dispatch_engineering", ("inapp",), _QUALITY,
@@ -155,7 +158,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     # to the developer: the ticket number and the unit only, never what the resident wrote
     Purpose("quality.notify_supervision", ("sms",), _SUPERVISION,
             "a warranty-quality complaint told to the developer's supervision department (开发商监理部)",
-            sms_also=frozenset({"unit_label"})),
+            sms_also=frozenset({"unit_label"}), emergency=True),
     Purpose("ticket.sla_warning", ("inapp",), _SLA - {"minutes_overdue", "extension_note"},
             "a ticket's SLA clock is near its due time: to the role answerable for it (时限预警)"),
     Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left"},

@@ -247,6 +247,17 @@ def test_opting_out_of_all_stops_service_messages_not_legal_ones_and_none_undoes
     assert by_channel(again)[SMS].status == "pending"
 
 
+def test_the_repair_acknowledgement_answers_at_once_even_at_night(session, clock, estate):
+    """A reply to the resident's own request of a moment ago: they are awake and waiting for it."""
+    from services.notify.domain import tickets
+    from services.notify.tests.test_domain import ticket
+    tickets.on_ticket_opened(work(session, clock), ticket(), event_id="ev-t", group_id=G, project_id="p1")
+    session.flush()
+    sms = session.scalars(select(Delivery).where(Delivery.channel == SMS)).one()
+    assert sms.status == "pending" and sms.next_attempt_at == clock.now()       # 23:00, not held
+    assert templates.purpose_of("ticket.opened.resident").reply
+
+
 def test_the_repair_acknowledgement_respects_the_reporter_s_opt_out(session, clock, estate):
     from services.notify.domain import tickets
     from services.notify.tests.test_domain import ticket
