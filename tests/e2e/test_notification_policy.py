@@ -36,14 +36,17 @@ def test_an_opted_out_resident_is_texted_the_dunning_notice_only_and_in_the_morn
     resident = token(web_session, "zhangwei")
     prefs = f"/api/v1/units/{home}/people/{owner}/notification-preferences"
     body = {"channels": [{"channel": "sms", "opt_out": "all"}]}
-    assert web_session.put(prefs, headers=resident, json=body).status_code == 400        # no Idempotency-Key
-
     def opted_out():
         found = web_session.put(prefs, headers={**resident, "Idempotency-Key": "prefs-1"}, json=body)
         return found if found.status_code == 200 else None     # notify's copy of the household may be on its way
     changed = wait_for(opted_out, timeout=30, message="the opt-out stored")
     assert changed.json()["channels"][0] == {"channel": "sms", "opt_out": "all"}
     assert web_session.get(prefs, headers=resident).json() == changed.json()
+    again = web_session.put(prefs, headers={**resident, "Idempotency-Key": "prefs-1"}, json=body)
+    assert again.json() == changed.json()                                   # the same key: the same answer
+    reused = web_session.put(prefs, headers={**resident, "Idempotency-Key": "prefs-1"},
+                             json={"channels": [{"channel": "sms", "opt_out": "none"}]})
+    assert (reused.status_code, reused.json()["error"]) == (422, "idempotency_key_reused")
     bad = web_session.put(prefs, headers={**resident, "Idempotency-Key": "prefs-2"},
                           json={"channels": [{"channel": "sms", "opt_out": "legal"}]})
     assert bad.status_code == 400
@@ -52,9 +55,9 @@ def test_an_opted_out_resident_is_texted_the_dunning_notice_only_and_in_the_morn
     assert other.status_code == 404
 
     # a repair reported at 22:30: in-app only (opted out of SMS); then the first dunning notice
-    repair = web_session.post("/api/v1/tickets", headers={**resident, "Idempotency-Key": "policy-repair-1"},
-                              json={"unit_id": home, "content": "楼道灯不亮", "location": "1栋门口"})
-    assert repair.status_code in (200, 201), repair.text
+    repair = web_session.post("/api/v1/repairs", headers={**resident, "Idempotency-Key": "policy-repair-1"},
+                              json={"unit_id": home, "category": "public_area", "content": "楼道灯不亮"})
+    assert repair.status_code == 201, repair.text
     rpc.call(system, "billing", "record_opening_balance", home, "200.00", "2026-11-01", "carried over",
              idempotency_key="policy-e2e-0101")
     rpc.call(system, "billing", "run_dunning_sweep", lh)
@@ -87,6 +90,7 @@ def test_an_opted_out_resident_is_texted_the_dunning_notice_only_and_in_the_morn
 
     # the morning: the notice's SMS goes out
     shared_clock.write(now=datetime.fromisoformat("2026-11-17T08:00:05+08:00"))
+    desk = token(web_session, "desk.lh")          # the evening's token has expired overnight
 
     def sent():
         row = (texts() or {}).get("dunning_first")
