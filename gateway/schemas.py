@@ -1390,7 +1390,8 @@ class NotificationOut(Out):
 #: notify's message purposes, channels and locales (services/notify/domain/templates.py; the gateway imports
 #: no service -- tests/test_schema_agreement.py checks the copies agree)
 TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunning_final", "dunning_first",
-                     "dunning_second", "greeting.holiday", "move_in.welcome", "outage.notice", "payment_reminder",
+                     "dunning_second", "greeting.holiday", "move_in.welcome", "outage.notice", "outage.urgent",
+                     "payment_reminder",
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
                      "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "warranty.expiry"]
@@ -2687,3 +2688,107 @@ class PrintDeliveryOut(Out):
     created_at = DT()
     printed_at = DT(allow_none=True)
     printed_by = fields.String(allow_none=True)
+
+
+# -- notify's sending policy (issue 10): opt-outs, delivery status, unread counts ----------------------
+#: notify's opt-out channels and scopes, and its delivery states (tests/test_schema_agreement.py)
+OPT_OUT_CHANNELS = ["sms", "email", "wechat"]
+OPT_OUT_SCOPES = ["none", "marketing", "all"]
+DELIVERY_STATUSES = ["pending", "queued", "sent", "delivered", "failed", "suppressed", "printed"]
+
+
+class ChannelPreferenceIn(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(OPT_OUT_CHANNELS),
+                            metadata={"description": "sms, email or wechat (the in-app inbox is always kept)"})
+    opt_out = fields.String(required=True, validate=validate.OneOf(OPT_OUT_SCOPES), metadata={
+        "description": "none; marketing (greetings, community events); all (every message not legally required "
+                       "-- dunning and outage notices are sent whatever this says)"})
+
+
+def _distinct_channels(items: list) -> None:
+    channels = [i["channel"] for i in items]
+    if len(channels) != len(set(channels)):
+        raise ValidationError("each channel at most once")
+
+
+class PreferencesIn(Schema):
+    channels = fields.List(fields.Nested(ChannelPreferenceIn), required=True,
+                           validate=[validate.Length(min=1, max=3), _distinct_channels],
+                           metadata={"description": "the channels to change; the others are kept"})
+
+
+class ChannelPreferenceOut(Out):
+    channel = fields.String()
+    opt_out = fields.String()
+
+
+class PreferencesOut(Out):
+    unit_id = fields.String()
+    person_id = fields.String()
+    channels = fields.List(fields.Nested(ChannelPreferenceOut))
+
+
+class DeliveryQuery(Schema):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DELIVERY_STATUSES),
+                           metadata={"description": "pending (queued for the sender), queued (print), sent, "
+                                                    "delivered, failed, suppressed, printed"})
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TEMPLATE_CHANNELS))
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TEMPLATE_PURPOSES))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    date_from = fields.Date(load_default=None, allow_none=True,
+                            metadata={"description": "created on or after this local date (the project's zone)"})
+    date_to = fields.Date(load_default=None, allow_none=True,
+                          metadata={"description": "created on or before this local date"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ValidationError("date_to must not be before date_from", "date_to")
+
+
+class DeliveryStatusOut(Out):
+    delivery_id = fields.String()
+    notification_id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    kind = fields.String(allow_none=True, metadata={"description": "service, legal or marketing"})
+    recipient_kind = fields.String()
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    channel = fields.String()
+    status = fields.String()
+    address = fields.String(allow_none=True, metadata={"description": "masked"})
+    attempts = fields.Integer()
+    created_at = DT()
+    send_at = DT(allow_none=True)
+    next_attempt_at = DT(allow_none=True, metadata={"description": "a pending one's next try (send-at, quiet "
+                                                                   "hours, a retry's backoff)"})
+    sent_at = DT(allow_none=True)
+    printed_at = DT(allow_none=True)
+    last_error = fields.String(allow_none=True, metadata={"description": "the last error, or why it was suppressed "
+                                                                        "(opted_out, no_address, a limit)"})
+    provider_answer = fields.String(allow_none=True, metadata={"description": "the provider's last answer (masked)"})
+    provider_message_id = fields.String(allow_none=True)
+
+
+class DeliveryPageOut(Out):
+    items = fields.List(fields.Nested(DeliveryStatusOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class StaffUnreadQuery(Schema):
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+
+
+class UnitUnreadOut(Out):
+    unit_id = fields.String()
+    unread = fields.Integer()
+
+
+class StaffUnreadOut(Out):
+    project_id = fields.String(allow_none=True)
+    unread = fields.Integer()

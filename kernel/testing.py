@@ -399,6 +399,20 @@ def manual_clock():
     return ManualClock("2026-11-24T09:00:00+08:00")
 
 
+def daytime_clock(path, zone: str = "Asia/Shanghai", hour: int = 10) -> str:
+    """A ``CLOCK`` setting for a container on a running clock that reads ``hour``:00 today in
+    ``zone`` when this is called (a file clock with an offset): for tests that need real time to
+    pass (retries, leases) yet must not depend on the time of day (notify's quiet hours)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from .clock import FileClock
+    local = datetime.now(ZoneInfo(zone))
+    FileClock(str(path)).write(offset_seconds=(local.replace(hour=hour, minute=0, second=0, microsecond=0)
+                                               - local).total_seconds())
+    return f"file:{path}"
+
+
 @contextmanager
 def domain_session(base, url: str = "sqlite://"):
     """A session on a fresh schema of ``base`` (in-memory SQLite by default),

@@ -102,6 +102,11 @@ FORWARDED = {
     gw.MarkPrintedIn: (notify.MarkPrintedIn, {"project_id"}),
     # -- notify: a resident's WeChat binding (channels, issue 10) --
     gw.WechatBindingIn: (notify.WechatBindingIn, {"unit_id", "person_id"}),
+    # -- notify's sending policy (issue 10): opt-outs, delivery status, unread counts --
+    gw.PreferencesIn: (notify.PreferencesIn, set()),
+    gw.ChannelPreferenceIn: (notify.ChannelPreferenceIn, set()),
+    gw.DeliveryQuery: (notify.DeliveryQuery, {"project_id"}),
+    gw.StaffUnreadQuery: (notify.StaffUnreadQuery, set()),
 }
 
 
@@ -369,3 +374,12 @@ def test_the_gateway_shows_print_deliveries_as_notify_dumps_them():
     """Printed notices (issue 10): the queue's fields, notify's print purposes and states."""
     assert _tree(gw.PrintDeliveryOut) == _tree(notify.PrintDeliveryOut)
     assert gw.PRINT_PURPOSES == notify.PRINT_PURPOSES and gw.PRINT_STATUSES == notify.PRINT_STATUSES
+
+
+def test_the_gateway_shows_opt_outs_deliveries_and_unread_counts_as_notify_dumps_them():
+    """The sending policy (issue 10): preferences, the delivery status page, the unread counts."""
+    for ours, theirs in ((gw.PreferencesOut, notify.PreferencesOut), (gw.DeliveryPageOut, notify.DeliveryPageOut),
+                         (gw.UnitUnreadOut, notify.UnitUnreadOut), (gw.StaffUnreadOut, notify.StaffUnreadOut)):
+        assert _tree(ours) == _tree(theirs), ours.__name__
+    assert gw.OPT_OUT_CHANNELS == notify.OPT_OUT_CHANNELS and gw.OPT_OUT_SCOPES == notify.OPT_OUT_SCOPES
+    assert gw.DELIVERY_STATUSES == notify.DELIVERY_STATUSES

@@ -114,6 +114,21 @@ def unit_notifications(session: Session, caller: Caller, unit_id: str, limit: in
     return _notifications(session, row.unit_id, limit)
 
 
+#: an unread notification's document (orjson's compact form, written by ``projector.dumps``): inside a string
+#: value every quote is escaped, so only the document's own ``read_at`` key can match
+UNREAD = '%"read_at":null%'
+
+
+def unit_unread(session: Session, caller: Caller, unit_id: str) -> dict | None:
+    """How many of the unit's notifications are unread (None: not projected -- ask notify)."""
+    row = unit_row(session, caller, unit_id)
+    if row is None:
+        return None
+    unread = session.scalar(select(func.count()).select_from(PortalNotification).where(
+        PortalNotification.unit_id == row.unit_id, PortalNotification.document.like(UNREAD)))
+    return {"unit_id": row.unit_id, "unread": unread}
+
+
 def household_view(caller: Caller, doc: dict) -> dict:
     """archive's ``household_view`` without ID numbers (a snapshot never has them)."""
     own = caller.is_resident and doc.get("unit_id") in caller.unit_ids

@@ -1,10 +1,13 @@
-"""Notifications: a unit's latest, the staff inbox, read marks; a resident's WeChat binding."""
+"""Notifications: a unit's latest, the staff inbox, read marks and unread counts; a resident's WeChat
+binding and channel opt-outs; the delivery status of a project's messages for its customer service."""
 from __future__ import annotations
 
 from .. import schemas as s
 from ..readmodel import views
 from ..routing import route
 from .base import V1, RouteModule
+
+DESK = "front desk, steward, CS manager, centre manager of the project"
 
 
 class NotifyRoutes(RouteModule):
@@ -14,6 +17,43 @@ class NotifyRoutes(RouteModule):
         found = self._read_model(views.unit_notifications, self._caller(user), unit_id, query["limit"])
         return found if found is not None else self._as(user)("notify", "latest_for_unit", unit_id,
                                                                query["limit"])
+
+    @route("GET", f"{V1}/units/{{unit_id}}/notifications/unread", tags=("notify",),
+           summary="How many of the unit's notifications are unread (residents of the unit, the project's staff)",
+           response=s.UnitUnreadOut, errors=(404,))
+    def unit_unread(self, request, user, unit_id):
+        found = self._read_model(views.unit_unread, self._caller(user), unit_id)
+        return found if found is not None else self._as(user)("notify", "unread_for_unit", unit_id)
+
+    @route("GET", f"{V1}/staff/inbox/unread", tags=("notify",), query=s.StaffUnreadQuery,
+           summary="How many notifications of the caller's inbox are unread (staff)", response=s.StaffUnreadOut,
+           errors=(400, 403))
+    def staff_unread(self, request, user, query):
+        return self._as(user)("notify", "staff_unread", query["project_id"])
+
+    @route("GET", f"{V1}/units/{{unit_id}}/people/{{person_id}}/notification-preferences", tags=("notify",),
+           summary="A person's opt-outs per channel (sms, email, wechat; residents of the unit, their own household)",
+           response=s.PreferencesOut, errors=(403, 404))
+    def preferences(self, request, user, unit_id, person_id):
+        return self._as(user)("notify", "get_preferences", unit_id, person_id)
+
+    @route("PUT", f"{V1}/units/{{unit_id}}/people/{{person_id}}/notification-preferences", tags=("notify",),
+           summary="Opt a person of the resident's household out of a channel for marketing or all messages not "
+                   "legally required (dunning and outage notices are sent all the same; residents of the unit)",
+           body=s.PreferencesIn, response=s.PreferencesOut, errors=(400, 403, 404), idempotent=True)
+    def set_preferences(self, request, user, unit_id, person_id, body, idempotency_key):
+        return self._as(user)("notify", "set_preferences", unit_id, person_id, dict(body),
+                              idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/deliveries", tags=("notify",), query=s.DeliveryQuery,
+           response=s.DeliveryPageOut, errors=(400, 403, 404),
+           summary=f"The project's deliveries per message and channel with their status and the provider's answer "
+                   f"({DESK})",
+           description="Newest first; by status, channel, purpose, unit and local dates (date_from, date_to); "
+                       "addresses masked.")
+    def deliveries(self, request, user, project_id, query):
+        q = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in query.items()}
+        return self._as(user)("notify", "list_deliveries", project_id, q)
 
     @route("GET", f"{V1}/staff/inbox", summary="Notifications addressed to the caller's roles",
            tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True)

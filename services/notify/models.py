@@ -147,6 +147,8 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     read_by: Mapped[str | None] = mapped_column(String(100))
+    #: scheduled: its outbound deliveries wait until then (``policy.py``); None: at once
+    send_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: grows by 1 with every change (read, a delivery sent); ``notification.changed`` carries it
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
@@ -203,3 +205,22 @@ class Delivery(Base):
         Index("ix_delivery_address", "address", "created_at"),
         Index("ix_delivery_requested_by", "requested_by", "created_at"),
     )
+
+
+class OptOut(Base):
+    """A resident's opt-out of a channel (sms, email, wechat) in a project: ``scope`` ``marketing``
+    (greetings, community events) or ``all`` (every purpose not legally required). Set by the
+    resident for a person of their household; no row: no opt-out (``domain/policy.py``)."""
+
+    __tablename__ = "opt_outs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    person_id: Mapped[str] = mapped_column(ID)
+    channel: Mapped[str] = mapped_column(String(10))
+    scope: Mapped[str] = mapped_column(String(12))            # marketing | all
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("project_id", "person_id", "channel", name="uq_opt_out"),)

@@ -2,7 +2,7 @@
 events it consumes are read here (only the fields it uses; unknown ones excluded)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from kernel import validators
 from kernel.money import Money
@@ -369,3 +369,111 @@ class PrintFileOut(Schema):
     utf8_filename = fields.String()
     pages = fields.Integer()
     content_base64 = fields.String()
+
+
+# -- the sending policy (issue 10): opt-outs, delivery status, unread counts -------------------
+
+OPT_OUT_CHANNELS = ["sms", "email", "wechat"]
+OPT_OUT_SCOPES = ["none", "marketing", "all"]
+DELIVERY_STATUSES = ["pending", "queued", "sent", "delivered", "failed", "suppressed", "printed"]
+
+
+class PreferencesRef(Schema):
+    unit_id = fields.String(required=True, validate=ID)
+    person_id = fields.String(required=True, validate=ID)
+
+
+class ChannelPreferenceIn(Schema):
+    """A person's opt-out of one channel: ``none``, ``marketing`` (greetings, community events) or
+    ``all`` (every message not legally required)."""
+    channel = fields.String(required=True, validate=validate.OneOf(OPT_OUT_CHANNELS))
+    opt_out = fields.String(required=True, validate=validate.OneOf(OPT_OUT_SCOPES))
+
+
+def _distinct_channels(items: list) -> None:
+    channels = [i["channel"] for i in items]
+    if len(channels) != len(set(channels)):
+        raise ValidationError("each channel at most once")
+
+
+class PreferencesIn(Schema):
+    """The channels to change (the others are kept)."""
+    channels = fields.List(fields.Nested(ChannelPreferenceIn), required=True,
+                           validate=[validate.Length(min=1, max=3), _distinct_channels])
+
+
+class ChannelPreferenceOut(Schema):
+    channel = fields.String()
+    opt_out = fields.String()
+
+
+class PreferencesOut(Schema):
+    unit_id = fields.String()
+    person_id = fields.String()
+    channels = fields.List(fields.Nested(ChannelPreferenceOut))
+
+
+class DeliveryQuery(Schema):
+    """A project's deliveries for staff: by status, channel, purpose, unit and local dates; a page."""
+    project_id = fields.String(required=True, validate=ID)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DELIVERY_STATUSES))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CHANNELS))
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(sorted(PURPOSES)))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    date_from = fields.Date(load_default=None, allow_none=True)
+    date_to = fields.Date(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ValidationError("date_to must not be before date_from", "date_to")
+
+
+class DeliveryStatusOut(Schema):
+    delivery_id = fields.String()
+    notification_id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    kind = fields.String(allow_none=True)
+    recipient_kind = fields.String()
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    channel = fields.String()
+    status = fields.String()
+    address = fields.String(allow_none=True)           # masked
+    attempts = fields.Integer()
+    created_at = fields.AwareDateTime()
+    send_at = fields.AwareDateTime(allow_none=True)
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    printed_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    provider_answer = fields.String(allow_none=True)
+    provider_message_id = fields.String(allow_none=True)
+
+
+class DeliveryPageOut(Schema):
+    items = fields.List(fields.Nested(DeliveryStatusOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class UnitRef(Schema):
+    unit_id = fields.String(required=True, validate=ID)
+
+
+class StaffUnreadQuery(Schema):
+    project_id = fields.String(allow_none=True, load_default=None, validate=ID)
+
+
+class UnitUnreadOut(Schema):
+    unit_id = fields.String()
+    unread = fields.Integer()
+
+
+class StaffUnreadOut(Schema):
+    project_id = fields.String(allow_none=True)
+    unread = fields.Integer()

@@ -29,6 +29,7 @@ from kernel.tenancy import Caller
 from kernel.work import Work
 
 from .domain import sending
+from .domain.settings import SETTINGS
 from .events import CONTRACT
 from .models import Base
 from .providers import OUTBOUND
@@ -55,7 +56,7 @@ class SendingLoop(PollingLoop):
 
     def _work(self, session) -> Work:
         return Work.build(session, self.clock, Caller.system(None, "notify"), base=Base,
-                          contract=CONTRACT, secret=self.secret)
+                          contract=CONTRACT, secret=self.secret, settings=SETTINGS)
 
     def one_pass(self) -> int:
         """Claim a batch (committed), send it, record the outcomes; the number claimed."""

@@ -15,7 +15,8 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import bills, complaints, copies, notifications, printing, sending, settings, templates, tickets, wechat
+from .domain import (bills, complaints, copies, deliveries, notifications, policy, printing, sending, settings,
+                     templates, tickets, wechat)
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
 from .providers import SMS, providers_from_config
@@ -140,6 +141,16 @@ class NotifyService(SettingsRpcs):
         return schemas.NotificationOut(many=True).dump(notifications.staff_inbox(self.work(), **data))
 
     @rpc
+    def unread_for_unit(self, unit_id):
+        data = schemas.UnitRef().load({"unit_id": unit_id})
+        return schemas.UnitUnreadOut().dump(notifications.unread_for_unit(self.work(), data["unit_id"]))
+
+    @rpc
+    def staff_unread(self, project_id=None):
+        data = schemas.StaffUnreadQuery().load({"project_id": project_id})
+        return schemas.StaffUnreadOut().dump(notifications.staff_unread(self.work(), data["project_id"]))
+
+    @rpc
     def get_notification(self, notification_id):
         data = schemas.NotificationRef().load({"notification_id": notification_id})
         return schemas.NotificationOut().dump(
@@ -210,6 +221,25 @@ class NotifyService(SettingsRpcs):
         work, command = self.work(), schemas.MarkPrintedIn().load({**(data or {}), "project_id": project_id})
         return work.idempotent(idempotency_key, "mark_printed", command, lambda: schemas.PrintDeliveryOut(
             many=True).dump(printing.mark_printed(work, command)))
+
+    # -- the sending policy (issue 10): a resident's opt-outs, the delivery status for staff ---------
+    @rpc
+    def get_preferences(self, unit_id, person_id):
+        ref = schemas.PreferencesRef().load({"unit_id": unit_id, "person_id": person_id})
+        return schemas.PreferencesOut().dump(policy.get_preferences(self.work(), ref["unit_id"], ref["person_id"]))
+
+    @rpc
+    def set_preferences(self, unit_id, person_id, data, idempotency_key=None):
+        work = self.work()
+        ref = schemas.PreferencesRef().load({"unit_id": unit_id, "person_id": person_id})
+        command = {**ref, **schemas.PreferencesIn().load(data or {})}
+        return work.idempotent(idempotency_key, "set_preferences", command, lambda: schemas.PreferencesOut().dump(
+            policy.set_preferences(work, ref["unit_id"], ref["person_id"], command["channels"])))
+
+    @rpc
+    def list_deliveries(self, project_id, query=None):
+        q = schemas.DeliveryQuery().load({**(query or {}), "project_id": project_id})
+        return schemas.DeliveryPageOut().dump(deliveries.list_deliveries(self.work(), q))
 
     # SMS, e-mail and WeChat are sent by the ChannelSender's loop (services/notify/sender.py), not by a timer
 

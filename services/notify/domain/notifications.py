@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import func, select
@@ -30,7 +30,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import NotAddressedToCaller, NotificationNotFound, UnitNotFound
 from ..models import Delivery, Notification, ProjectCopy, UnitCopy
-from . import templates
+from . import policy, templates
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ class Channel:
     address: str | None = None     # the phone for SMS (a registered contact's, normalised), the
                                    # e-mail address, the WeChat openid
     suppressed: str | None = None  # why this delivery is recorded but never sent
+    person_id: str | None = None   # the person the address is of (their opt-outs apply); a
+                                   # person-addressed notification's is its recipient
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
            values: Callable[[str], dict], channels: list[Channel], source_event_id: str,
            ref_type: str | None = None, ref_id: str | None = None, requested_by: str | None = None,
            sms_limits: SmsLimits | None = None,
-           earlier: list[Notification] | None = None, once_per_ref: bool = False) -> tuple[Notification, bool]:
+           earlier: list[Notification] | None = None, once_per_ref: bool = False,
+           send_at: datetime | None = None) -> tuple[Notification, bool]:
     """Create the notification of ``source_event_id`` for ``recipient`` with one delivery per
     channel, unless it exists already (then it is returned unchanged, ``created`` False).
 
@@ -133,7 +136,12 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
     ``source_event_id`` already read by the caller (:func:`of_event`: one query for all the
     messages of an event), instead of a query here. ``once_per_ref``: one message per
     ``(ref_type, ref_id)``, purpose and recipient, whichever event brings it (a dunning notice:
-    its ``notice_id``); ``earlier`` is then :func:`of_ref`'s."""
+    its ``notice_id``); ``earlier`` is then :func:`of_ref`'s.
+
+    The sending policy (``policy.py``): the SMS, e-mail and WeChat deliveries wait until ``send_at``
+    (if later than now), an SMS or WeChat message due in the project's quiet hours until their end
+    (not an emergency purpose's); a channel the person opted out of for this purpose is recorded
+    ``suppressed`` (``opted_out``) -- never a legally required notice's."""
     if once_per_ref and not ref_id:
         raise ValueError("once_per_ref needs a ref_id")
 
@@ -152,6 +160,10 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
     if existing is not None:
         return existing, False
     now = work.clock.now()
+    if send_at is not None and send_at.tzinfo is None:
+        raise ValueError("send_at must carry its offset")
+    wanted_at = max(now, send_at) if send_at is not None else now
+    scopes: dict[str, dict[str, str]] = {}         # person id → their opt-outs (one query per person)
     rendered = []
     # the overrides of every channel in one query
     candidates = templates.overrides_for(work.session, group_id=project.group_id, project_id=project.id,
@@ -166,6 +178,18 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             # known to be plain (a value with "<" in it must never become markup at sending)
             body = templates.plain_to_html(body)
         rendered.append((channel, template.locale, subject, body))
+    # the sending policy, read before anything is added (its queries must not flush a half-made message):
+    # the channels the person opted out of for this purpose, when each outbound one may go
+    opted_out, due = set(), {}
+    for channel in channels:
+        person = channel.person_id or (recipient.id if recipient.kind == PERSON else None)
+        if channel.name in policy.OPT_OUT_CHANNELS and person is not None and not templates.purpose_of(purpose).legal:
+            if person not in scopes:
+                scopes[person] = policy.opt_out_scopes(work, project.id, person)
+            if policy.opted_out(work, project.id, person, channel.name, purpose, scopes[person]):
+                opted_out.add(channel.name)
+        if channel.name in OUTBOUND:
+            due[channel.name] = policy.due_at(work, project, channel.name, purpose, wanted_at)
     # the notification reads as its in-app message (or its first channel's)
     _, main_locale, subject, body = next((r for r in rendered if r[0].name == INAPP), rendered[0])
     main_subject = subject
@@ -173,12 +197,15 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, purpose=purpose,
         ref_type=ref_type, ref_id=ref_id, source_event_id=source_event_id,
         recipient_kind=recipient.kind, recipient=recipient.id, unit_id=recipient.unit_id,
-        locale=main_locale, subject=subject, body=body, created_at=now, version=1)
+        locale=main_locale, subject=subject, body=body, created_at=now, version=1,
+        send_at=send_at if send_at is not None and send_at > now else None)
     work.session.add(notification)
     for channel, _, channel_subject, text in rendered:
         suppressed = channel.suppressed
         if channel.name in OUTBOUND and suppressed is None and not channel.address:
             suppressed = "no_address"
+        if suppressed is None and channel.name in opted_out:
+            suppressed = policy.OPTED_OUT
         if channel.name == SMS and suppressed is None:
             suppressed = sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by)
         delivery = Delivery(
@@ -200,9 +227,12 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             log.warning("%s of %s (%s) suppressed: %s", channel.name, ref_id or source_event_id, purpose,
                         suppressed)
         else:
-            # SMS, e-mail, WeChat: pending ("queued") for the sender, never sent in this transaction
-            delivery.status, delivery.next_attempt_at = "pending", now
-            work.session.info[SMS_DUE] = True      # the sender is woken when this commits
+            # SMS, e-mail, WeChat: pending ("queued") for the sender, never sent in this transaction;
+            # not before send-at, nor in the quiet hours (SMS, WeChat)
+            delivery.status = "pending"
+            delivery.next_attempt_at = due[channel.name]
+            if delivery.next_attempt_at <= now:
+                work.session.info[SMS_DUE] = True      # the sender is woken when this commits
         work.session.add(delivery)
         if delivery.channel == SMS and delivery.status != SUPPRESSED:
             work.session.flush()     # counted by the next limit check in this transaction
@@ -327,8 +357,8 @@ def latest_for_unit(work: Work, unit_id: str, limit: int = 5) -> list[Notificati
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
-def staff_inbox(work: Work, project_id: str | None = None, unread_only: bool = False,
-                limit: int = 50) -> list[Notification]:
+def _staff_inbox_query(work: Work, project_id: str | None):
+    """The caller's inbox (None: nothing -- another group's project)."""
     caller = work.caller
     caller.require_staff()
     query = select(Notification).where(Notification.recipient_kind == ROLE)
@@ -338,13 +368,45 @@ def staff_inbox(work: Work, project_id: str | None = None, unread_only: bool = F
     if project_id:
         project = work.session.get(ProjectCopy, project_id)
         if project is None or not caller.in_group(project.group_id):
-            return []          # another group's project reads exactly like one that does not exist
+            return None        # another group's project reads exactly like one that does not exist
         caller.require_project(project.group_id, project_id,
                                not_found=NotFound("no such project", code="project_not_found"))
         query = query.where(Notification.project_id == project_id)
     elif not (caller.is_system or caller.all_projects):
         query = query.where(Notification.project_id.in_(sorted(caller.project_ids)))
+    return query
+
+
+def staff_inbox(work: Work, project_id: str | None = None, unread_only: bool = False,
+                limit: int = 50) -> list[Notification]:
+    query = _staff_inbox_query(work, project_id)
+    if query is None:
+        return []
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     return list(work.session.scalars(
         query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+# -- unread counts (the in-app inbox) --------------------------------------------------
+
+def unread_for_unit(work: Work, unit_id: str) -> dict:
+    """How many of the unit's notifications are not read yet (whoever may read the unit's list)."""
+    unit, missing = work.session.get(UnitCopy, unit_id), UnitNotFound(f"no unit {unit_id}")
+    if unit is None:
+        raise missing
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
+    unread = work.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
+        Notification.group_id == unit.group_id, Notification.read_at.is_(None)))
+    return {"unit_id": unit.id, "unread": unread}
+
+
+def staff_unread(work: Work, project_id: str | None = None) -> dict:
+    """How many notifications of the caller's inbox (:func:`staff_inbox`'s, all of them) are unread."""
+    query = _staff_inbox_query(work, project_id)
+    if query is None:
+        return {"project_id": project_id, "unread": 0}
+    unread = work.session.scalar(select(func.count()).select_from(
+        query.where(Notification.read_at.is_(None)).subquery()))
+    return {"project_id": project_id, "unread": unread}

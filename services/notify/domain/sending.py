@@ -21,7 +21,10 @@ every ``SMS_SEND_INTERVAL`` seconds for retries coming due):
    and ``notification.delivered``;
    temporary error → retried with exponential backoff from the clock
    (:class:`kernel.lease.Backoff`) until ``max_attempts``, then ``failed``;
-   rejected → ``failed`` at once. The last error is kept.
+   rejected → ``failed`` at once. The last error is kept. A retry that would fall in the
+   project's quiet hours (SMS, WeChat) waits for their end (``policy.py``). An SMS that fails for
+   good falls back (:func:`fall_back`): the in-app message is there already; a purpose with a print
+   channel gets a ``print`` delivery queued (unless the unit's printed notice is queued already).
 
 Exactly once: a sender that dies between 3 and 4 leaves the lease to expire
 (``SMS_LEASE_SECONDS``, 30 s by default -- so the message is at most that
@@ -35,21 +38,23 @@ from __future__ import annotations
 import html
 import logging
 import re
+import uuid
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from kernel.clock import Clock
 from kernel.lease import Backoff
 from kernel.lease import claim_due as claim_due_rows
 from kernel.work import Work
 
-from ..models import Delivery
+from ..models import Delivery, Notification, ProjectCopy
 from ..providers import EMAIL, OUTBOUND, Outgoing, Rejected, TemporaryError, deliver
-from .notifications import SMS, record_changed, record_delivered
+from . import policy as quiet, templates
+from .notifications import PRINT, QUEUED, SMS, record_changed, record_delivered
 
 log = logging.getLogger(__name__)
 
@@ -229,13 +234,50 @@ def record_outcome(work: Work, outcome: Outcome, policy: SmsPolicy) -> Delivery 
         record_changed(work, delivery.notification)
     elif outcome.permanent or policy.retry.gives_up(delivery.attempts):
         delivery.status, delivery.last_error, delivery.next_attempt_at = "failed", outcome.error, None
+        if delivery.channel == SMS:
+            fall_back(work, delivery)
         record_changed(work, delivery.notification)
         log.warning("%s delivery %s failed after %d attempt(s): %s", delivery.channel, delivery.id,
                     delivery.attempts, outcome.error)
     else:
         delivery.last_error = outcome.error
-        delivery.next_attempt_at = policy.retry.next_attempt(now, delivery.attempts)
+        retry_at = policy.retry.next_attempt(now, delivery.attempts)
+        project = work.session.get(ProjectCopy, delivery.project_id)
+        if project is not None:
+            retry_at = quiet.due_at(work, project, delivery.channel, delivery.notification.purpose, retry_at)
+        delivery.next_attempt_at = retry_at
     return delivery
+
+
+#: why a fallback print delivery exists (its ``last_error``: the delivery's note)
+FALLBACK_NOTE = "fallback: the SMS failed"
+
+
+def fall_back(work: Work, sms: Delivery) -> Delivery | None:
+    """The fallback of an SMS that failed for good: the message's text printed (a ``print``
+    delivery queued on the same notification, for the desk to post) when its purpose has a print
+    channel and the message is about a unit -- unless a print delivery of that purpose for the unit
+    and the same event or reference is there already (the door notice queued with the unit's
+    message). The in-app message needs nothing: it was stored with the notification. Otherwise the
+    SMS stays ``failed`` only. The printed text is the notification's own (the SMS's words)."""
+    n: Notification = sms.notification
+    if PRINT not in templates.purpose_of(n.purpose).channels or not n.unit_id:
+        return None
+    same = (Notification.ref_type == n.ref_type) & (Notification.ref_id == n.ref_id) if n.ref_id else \
+        (Notification.source_event_id == n.source_event_id)
+    existing = work.session.scalars(select(Delivery.id).join(Notification, Delivery.notification_id == Notification.id)
+                                    .where(Delivery.channel == PRINT, Notification.purpose == n.purpose,
+                                           Notification.unit_id == n.unit_id,
+                                           or_(same, Notification.id == n.id)).limit(1)).first()
+    if existing is not None:
+        return None
+    printed = Delivery(id=str(uuid.uuid4()), notification=n, group_id=n.group_id, project_id=n.project_id,
+                       channel=PRINT, address=None, subject=(n.subject or "")[:200], body=sms.body, status=QUEUED,
+                       attempts=0, created_at=work.clock.now(), requested_by=sms.requested_by,
+                       last_error=FALLBACK_NOTE)
+    work.session.add(printed)
+    log.info("SMS delivery %s failed for good: its text queued for print (%s)", sms.id, printed.id)
+    return printed
 
 
 def send_due(work: Work, providers: Providers, policy: SmsPolicy = SmsPolicy(),

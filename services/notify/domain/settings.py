@@ -7,11 +7,17 @@ service centre go.
   tickets' "supervision department notified within 5 min" clock runs out and its alert tells the
   front desk to call them.
 
-It is a notify setting, not an archive project field: it is an address of the messaging, read
+- ``notify.quiet_from`` / ``notify.quiet_until`` (21:00 / 08:00, the project's local time): the
+  quiet hours, when no SMS or WeChat message goes out unless its purpose is an emergency
+  (``policy.py``); one that falls in them waits for their end. Equal times: no quiet hours.
+
+``supervision.contact_phone`` is a notify setting, not an archive project field: it is an address of the messaging, read
 only here, changed by the service-centre manager with the other settings routes
 (``PUT /projects/{id}/settings/notify``), audited like every setting.
 """
 from __future__ import annotations
+
+from datetime import time
 
 from marshmallow import ValidationError, fields
 
@@ -24,6 +30,7 @@ from ..exceptions import ProjectNotFound
 from ..models import ProjectCopy
 
 SUPERVISION_PHONE = "supervision.contact_phone"
+QUIET_FROM, QUIET_UNTIL = "notify.quiet_from", "notify.quiet_until"
 #: who may change notify's settings (as tickets' SLA settings)
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 
@@ -37,6 +44,11 @@ SETTINGS = SettingsCatalogue("notify", [
     Setting(SUPERVISION_PHONE, fields.String(validate=_phone_or_empty), default="", unit="phone",
             doc="the developer's supervision department (开发商监理部): texted the number and unit of each "
                 "warranty-quality complaint (empty: none on file -- the notice is not sent)"),
+    Setting(QUIET_FROM, validators.LocalTime(), default=time(21, 0), unit="local time",
+            doc="quiet hours start: from then no SMS or WeChat message goes out (unless an emergency) until "
+                "notify.quiet_until; one falling in them waits for their end"),
+    Setting(QUIET_UNTIL, validators.LocalTime(), default=time(8, 0), unit="local time",
+            doc="quiet hours end (the project's time zone); equal to notify.quiet_from: no quiet hours"),
 ])
 
 

@@ -68,6 +68,13 @@ class Purpose:
     #: registry values (archive's) this purpose's SMS may state besides SMS_SAFE
     sms_also: frozenset[str] = frozenset()
     kind: str = "service"
+    #: an emergency: its SMS and WeChat messages go out at once, also in the project's quiet hours
+    #: (``policy.py``) -- an outage happening now (``outage.urgent``), and the developer's supervision
+    #: department told of a quality complaint (an office's line, on tickets' 5-minute clock)
+    emergency: bool = False
+    #: the answer to the recipient's own request of a moment ago (a repair's acknowledgement): they are
+    #: awake and waiting for it, so quiet hours do not hold it either
+    reply: bool = False
 
     def __post_init__(self):
         assert self.kind in KINDS and set(self.channels) <= set(CHANNELS), self.key
@@ -143,7 +150,7 @@ _EVENT = frozenset({"project_name", "event_title", "event_at", "event_place", "e
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("ticket.opened.resident", ("inapp", "sms", "wechat"), _TICKET,
-            "acknowledgement of a repair request to the resident (报修受理)"),
+            "acknowledgement of a repair request to the resident (报修受理)", reply=True),
     Purpose("ticket.dispatch_engineering", ("inapp",), _TICKET,
             "a new repair order for the project's engineering department (派工)"),
     Purpose("quality.dispatch_engineering", ("inapp",), _QUALITY,
@@ -151,7 +158,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     # to the developer: the ticket number and the unit only, never what the resident wrote
     Purpose("quality.notify_supervision", ("sms",), _SUPERVISION,
             "a warranty-quality complaint told to the developer's supervision department (开发商监理部)",
-            sms_also=frozenset({"unit_label"})),
+            sms_also=frozenset({"unit_label"}), emergency=True),
     Purpose("ticket.sla_warning", ("inapp",), _SLA - {"minutes_overdue", "extension_note"},
             "a ticket's SLA clock is near its due time: to the role answerable for it (时限预警)"),
     Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left"},
@@ -188,6 +195,9 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("outage.notice", ("inapp", "sms", "wechat", "print"), _OUTAGE,
             "a planned water or power outage, one day ahead (停水停电通知; posted in the building)",
             sms_also=_OUTAGE, kind="legal"),
+    Purpose("outage.urgent", ("inapp", "sms", "wechat"), _OUTAGE,
+            "an unplanned water or power outage happening now (突发停水停电通知): sent in quiet hours too",
+            sms_also=_OUTAGE, kind="legal", emergency=True),
     Purpose("warranty.expiry", ("inapp", "sms", "email"), _WARRANTY,
             "the unit's warranty ends in a month (保修期到期提醒)", sms_also=_WARRANTY),
     Purpose("vacancy.check_result", ("inapp", "sms"), _VACANCY,
@@ -518,6 +528,26 @@ DEFAULTS.update({
         "To all residents:\nBecause of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
         "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}\n"
         "{{ project_name }} service centre"),
+    ("outage.urgent", "inapp", "zh-CN"): Text(
+        "紧急{{ outage_label }}通知",
+        "【{{ project_name }}】因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复"
+        "（自 {{ starts_at }} 起）。如有疑问请致电服务中心 {{ service_phone }}。"),
+    ("outage.urgent", "inapp", "en"): Text(
+        "Urgent {{ outage_label }} notice",
+        "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} now (since {{ starts_at }}), "
+        "expected back by {{ ends_at }}. Questions: service centre {{ service_phone }}."),
+    ("outage.urgent", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】紧急通知：因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复。"
+            "咨询电话 {{ service_phone }}。"),
+    ("outage.urgent", "sms", "en"): Text(
+        "", "[{{ project_name }}] Urgent: {{ area_label }}: {{ outage_label }} now ({{ reason }}), expected back by "
+            "{{ ends_at }}. Questions: {{ service_phone }}."),
+    ("outage.urgent", "wechat", "zh-CN"): Text(
+        "紧急{{ outage_label }}通知", "{{ area_label }}：自 {{ starts_at }} 起{{ outage_label }}（{{ reason }}），预计 "
+        "{{ ends_at }} 恢复。咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
+    ("outage.urgent", "wechat", "en"): Text(
+        "Urgent {{ outage_label }} notice", "{{ area_label }}: {{ outage_label }} since {{ starts_at }} ({{ reason }}), "
+        "expected back by {{ ends_at }}. Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
     ("warranty.expiry", "inapp", "zh-CN"): Text(
         "保修期到期提醒：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 的{{ warranty_item }}保修期将于 {{ expires_on }} 到期。如发现质量问题，"

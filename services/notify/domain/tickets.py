@@ -77,7 +77,7 @@ def sms_channel(work: Work, unit_id: str, phone: str | None):
     contact = contact_by_phone(work, unit_id, phone)
     if contact is None:
         return Channel(SMS, None, suppressed="not_a_registered_contact"), None
-    return Channel(SMS, normalise_phone(contact.phone)), contact
+    return Channel(SMS, normalise_phone(contact.phone), person_id=contact.person_id), contact
 
 
 def on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | None,

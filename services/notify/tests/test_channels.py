@@ -377,7 +377,7 @@ def test_notify_sends_a_receipt_by_e_mail_and_wechat_to_real_local_servers(
         container_factory, rabbit_config, tmp_path, rpc, smtp_sink, wechat_api):
     from nameko.exceptions import RemoteError
 
-    from kernel.testing import migrated_sqlite, publish_event, service_config, wait_for
+    from kernel.testing import daytime_clock, migrated_sqlite, publish_event, service_config, wait_for
     from services.notify.service import NotifyService
     from services.notify.tests.test_service import publish_registry
 
@@ -388,7 +388,9 @@ def test_notify_sends_a_receipt_by_e_mail_and_wechat_to_real_local_servers(
         EMAIL_SMTP_STARTTLS="false", EMAIL_FROM="wuye@lvhu.example", EMAIL_FROM_NAME="绿湖物业",
         WECHAT_PROVIDER="http", WECHAT_TOKEN_URL=wechat_api.token_url, WECHAT_SEND_URL=wechat_api.send_url,
         WECHAT_APPID="wx-app", WECHAT_SECRET="wx-secret", WECHAT_TEMPLATE_ID="TPL-1",
-        SMS_SEND_INTERVAL=0.1, SMS_RETRY_BASE=0.2))
+        SMS_SEND_INTERVAL=0.1, SMS_RETRY_BASE=0.2,
+        # real time passes (the retry), at 10:00 in Shanghai: the quiet hours do not hold the WeChat message
+        CLOCK=daytime_clock(tmp_path / "clock.json")))
     container.start()
     publish_registry(amqp)
     owner_with_mail = {"person_id": "pe1", "name": "张伟", "role": "owner", "phone": "13812345678",

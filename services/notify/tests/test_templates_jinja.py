@@ -115,7 +115,8 @@ def test_every_purpose_has_samples_a_kind_and_the_legal_and_marketing_ones_are_m
         assert spec.kind in templates.KINDS
     legal = {k for k, p in templates.PURPOSES.items() if p.legal}
     marketing = {k for k, p in templates.PURPOSES.items() if p.marketing}
-    assert legal == {"dunning_first", "dunning_second", "dunning_final", "outage.notice"}
+    assert legal == {"dunning_first", "dunning_second", "dunning_final", "outage.notice", "outage.urgent"}
+    assert {k for k, p in templates.PURPOSES.items() if p.emergency} == {"outage.urgent", "quality.notify_supervision"}
     assert marketing == {"greeting.holiday", "community.event"}
     # DOMAIN.md's triggers each have a purpose
     for key in ("move_in.welcome", "bill_notice", "payment_reminder", "outage.notice", "warranty.expiry",
