@@ -1,6 +1,6 @@
 """notify: the sending policy -- a notification's send-at, residents' opt-outs per channel
 
-Revision ID: 0045a
+Revision ID: 0045
 Revises: 0044
 Create Date: 2026-11-26 17:10:00
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from kernel.db import UtcDateTime
 
 
-revision = '0045a'
+revision = '0045'
 down_revision = '0044'
 branch_labels = None
 depends_on = None
