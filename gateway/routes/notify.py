@@ -8,20 +8,25 @@ from .base import V1, RouteModule
 
 
 class NotifyRoutes(RouteModule):
-    @route("GET", f"{V1}/units/{{unit_id}}/notifications", summary="The unit's latest notifications",
+    @route("GET", f"{V1}/units/{{unit_id}}/notifications",
+           summary="The unit's latest notifications (residents of the unit; staff of the unit's project)",
            tags=("notify",), query=s.LimitQuery, response=s.NotificationOut, many=True, errors=(404,))
     def unit_notifications(self, request, user, unit_id, query):
         found = self._read_model(views.unit_notifications, self._caller(user), unit_id, query["limit"])
         return found if found is not None else self._as(user)("notify", "latest_for_unit", unit_id,
                                                                query["limit"])
 
-    @route("GET", f"{V1}/staff/inbox", summary="Notifications addressed to the caller's roles",
+    @route("GET", f"{V1}/staff/inbox",
+           summary="Notifications addressed to the caller's roles (staff: their roles' inbox; an engineering "
+                   "manager, CS manager, centre manager, general manager also the roles they supervise)",
            tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True)
     def staff_inbox(self, request, user, query):
         return self._as(user)("notify", "staff_inbox", query["project_id"], query["unread_only"],
                                  query["limit"])
 
-    @route("POST", f"{V1}/notifications/{{notification_id}}/read", summary="Mark a notification read",
+    @route("POST", f"{V1}/notifications/{{notification_id}}/read",
+           summary="Mark a notification read (its addressee: a resident their unit's messages, staff their "
+                   "roles' inbox messages)",
            tags=("notify",), response=s.NotificationOut, errors=(404,), idempotent=True)
     def mark_read(self, request, user, notification_id, idempotency_key):
         notification = self._as(user)("notify", "mark_read", notification_id,
