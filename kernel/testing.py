@@ -112,6 +112,10 @@ class TcpProxy:
 
     ``down()`` closes every open connection and refuses new ones; ``up()`` lets
     them through again. Used to prove the outbox survives a broker outage.
+    ``freeze()`` stops forwarding without closing anything (a server that stops answering:
+    whoever waits on it waits; a new connection is accepted and never answered) -- to hold a
+    process at one point (its next query) until the test kills it. Any target will do: the
+    broker (the default) or a database (``TcpProxy("127.0.0.1", 5432)``).
     """
 
     def __init__(self, target_host: str = "127.0.0.1", target_port: int = 5672):
@@ -119,6 +123,7 @@ class TcpProxy:
         self.listener = eventlet.listen(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.accepting = True
+        self.frozen = False
         self._conns: list = []
         self._pipes: list = []
         self._server = eventlet.spawn(self._serve)
@@ -139,6 +144,9 @@ class TcpProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.frozen:             # accepted, never answered
+                self._conns.append(client)
+                continue
             if not self.accepting:
                 client.close()
                 continue
@@ -176,12 +184,21 @@ class TcpProxy:
                 pass
         self._conns.clear()
 
+    def freeze(self):
+        """Stop forwarding: every open connection stays open but carries nothing more, and a new
+        one is accepted and left unanswered -- the peer blocks on its next read. ``down()`` then
+        closes them all; ``up()`` forwards new connections again."""
+        self.frozen = True
+        for pipe in self._pipes:
+            pipe.kill()
+        self._pipes.clear()
+
     def refuse_new(self):
         """Keep open connections, refuse new ones (a broker that stopped accepting)."""
         self.accepting = False
 
     def up(self):
-        self.accepting = True
+        self.accepting, self.frozen = True, False
 
     def close(self):
         self.down()

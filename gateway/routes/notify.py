@@ -11,7 +11,8 @@ DESK = "front desk, steward, CS manager, centre manager of the project"
 
 
 class NotifyRoutes(RouteModule):
-    @route("GET", f"{V1}/units/{{unit_id}}/notifications", summary="The unit's latest notifications",
+    @route("GET", f"{V1}/units/{{unit_id}}/notifications",
+           summary="The unit's latest notifications (residents of the unit; staff of the unit's project)",
            tags=("notify",), query=s.LimitQuery, response=s.NotificationOut, many=True, errors=(404,))
     def unit_notifications(self, request, user, unit_id, query):
         found = self._read_model(views.unit_notifications, self._caller(user), unit_id, query["limit"])
@@ -19,8 +20,9 @@ class NotifyRoutes(RouteModule):
                                                                query["limit"])
 
     @route("GET", f"{V1}/units/{{unit_id}}/notifications/unread", tags=("notify",),
-           summary="How many of the unit's notifications are unread (residents of the unit, the project's staff)",
-           response=s.UnitUnreadOut, errors=(404,))
+           summary="How many of the unit's notifications are unread (residents of the unit; staff of the unit's "
+                   "project)",
+           response=s.UnitUnreadOut, errors=(403, 404))
     def unit_unread(self, request, user, unit_id):
         found = self._read_model(views.unit_unread, self._caller(user), unit_id)
         return found if found is not None else self._as(user)("notify", "unread_for_unit", unit_id)
@@ -32,14 +34,15 @@ class NotifyRoutes(RouteModule):
         return self._as(user)("notify", "staff_unread", query["project_id"])
 
     @route("GET", f"{V1}/units/{{unit_id}}/people/{{person_id}}/notification-preferences", tags=("notify",),
-           summary="A person's opt-outs per channel (sms, email, wechat; residents of the unit, their own household)",
+           summary="A person's opt-outs per channel: sms, email, wechat (residents of the unit, their own household)",
            response=s.PreferencesOut, errors=(403, 404))
     def preferences(self, request, user, unit_id, person_id):
         return self._as(user)("notify", "get_preferences", unit_id, person_id)
 
     @route("PUT", f"{V1}/units/{{unit_id}}/people/{{person_id}}/notification-preferences", tags=("notify",),
            summary="Opt a person of the resident's household out of a channel for marketing or all messages not "
-                   "legally required (dunning and outage notices are sent all the same; residents of the unit)",
+                   "legally required (residents of the unit, their own household)",
+           description="Dunning and outage notices are legally required: they are sent all the same.",
            body=s.PreferencesIn, response=s.PreferencesOut, errors=(400, 403, 404), idempotent=True)
     def set_preferences(self, request, user, unit_id, person_id, body, idempotency_key):
         return self._as(user)("notify", "set_preferences", unit_id, person_id, dict(body),
@@ -55,13 +58,17 @@ class NotifyRoutes(RouteModule):
         q = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in query.items()}
         return self._as(user)("notify", "list_deliveries", project_id, q)
 
-    @route("GET", f"{V1}/staff/inbox", summary="Notifications addressed to the caller's roles",
+    @route("GET", f"{V1}/staff/inbox",
+           summary="Notifications addressed to the caller's roles (staff: their roles' inbox; an engineering "
+                   "manager, CS manager, centre manager, general manager also the roles they supervise)",
            tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True)
     def staff_inbox(self, request, user, query):
         return self._as(user)("notify", "staff_inbox", query["project_id"], query["unread_only"],
                                  query["limit"])
 
-    @route("POST", f"{V1}/notifications/{{notification_id}}/read", summary="Mark a notification read",
+    @route("POST", f"{V1}/notifications/{{notification_id}}/read",
+           summary="Mark a notification read (its addressee: a resident their unit's messages, staff their "
+                   "roles' inbox messages)",
            tags=("notify",), response=s.NotificationOut, errors=(404,), idempotent=True)
     def mark_read(self, request, user, notification_id, idempotency_key):
         notification = self._as(user)("notify", "mark_read", notification_id,

@@ -1,0 +1,69 @@
+"""Every notify route of the OpenAPI document states who may call it (issue 10): a route is notify's
+when it is tagged ``notify`` or its handler calls the notify service -- the two sets are the same --
+and its summary ends with the roles in parentheses, as the other areas' routes do."""
+from __future__ import annotations
+
+import inspect
+import re
+
+from gateway.openapi import build_document
+from gateway.service import GatewayService
+
+PRINT_STAFF = "front desk, steward, CS manager, centre manager of the project"
+TEMPLATE_STAFF = "CS manager, centre manager, group admin"
+#: (method, path) -> the roles its summary ends with
+NOTIFY_ROUTES = {
+    ("GET", "/api/v1/units/{unit_id}/notifications"): "residents of the unit; staff of the unit's project",
+    ("GET", "/api/v1/staff/inbox"): "staff: their roles' inbox; an engineering manager, CS manager, centre "
+                                    "manager, general manager also the roles they supervise",
+    ("POST", "/api/v1/notifications/{notification_id}/read"): "its addressee: a resident their unit's messages, "
+                                                               "staff their roles' inbox messages",
+    ("PUT", "/api/v1/units/{unit_id}/people/{person_id}/wechat"): "residents of the unit; masked in the answer",
+    ("GET", "/api/v1/projects/{project_id}/templates"): TEMPLATE_STAFF,
+    ("POST", "/api/v1/projects/{project_id}/templates"): TEMPLATE_STAFF,
+    ("POST", "/api/v1/projects/{project_id}/templates/preview"): TEMPLATE_STAFF,
+    ("GET", "/api/v1/projects/{project_id}/print-deliveries"): PRINT_STAFF,
+    ("GET", "/api/v1/print-deliveries/{delivery_id}/notice.pdf"): PRINT_STAFF,
+    ("GET", "/api/v1/projects/{project_id}/buildings/{building_id}/print-batch.pdf"): PRINT_STAFF,
+    ("POST", "/api/v1/projects/{project_id}/print-deliveries/printed"): PRINT_STAFF,
+    ("GET", "/api/v1/units/{unit_id}/notifications/unread"): "residents of the unit; staff of the unit's project",
+    ("GET", "/api/v1/staff/inbox/unread"): "staff",
+    ("GET", "/api/v1/units/{unit_id}/people/{person_id}/notification-preferences"):
+        "residents of the unit, their own household",
+    ("PUT", "/api/v1/units/{unit_id}/people/{person_id}/notification-preferences"):
+        "residents of the unit, their own household",
+    ("GET", "/api/v1/projects/{project_id}/deliveries"): PRINT_STAFF,
+}
+#: words that name who may call (a role, residents, staff, an addressee)
+WHO = re.compile(r"resident|staff|front desk|steward|manager|group admin|engineering|finance|addressee")
+
+
+def _routes():
+    """(spec, calls notify) of every route of the gateway."""
+    for name in dir(GatewayService):
+        handler = getattr(GatewayService, name)
+        for entrypoint in getattr(handler, "nameko_entrypoints", None) or ():
+            spec = getattr(entrypoint, "spec", None)
+            if spec is not None:
+                source = inspect.getsource(inspect.unwrap(handler))
+                yield spec, bool(re.search(r"\(\s*\"notify\"\s*,", source))
+
+
+def test_notify_s_routes_are_those_tagged_notify():
+    routes = list(_routes())
+    assert len(routes) > 50                                  # the scan itself works
+    tagged = {(s.method, s.path) for s, _ in routes if "notify" in s.tags}
+    calling = {(s.method, s.path) for s, calls in routes if calls}
+    assert tagged == calling == set(NOTIFY_ROUTES)
+
+
+def test_every_notify_route_states_its_roles_in_the_openapi_document():
+    paths = build_document()["paths"]
+    for (method, path), who in NOTIFY_ROUTES.items():
+        operation = paths[path][method.lower()]
+        roles = re.search(r"\(([^()]*)\)$", operation["summary"])
+        assert roles and roles.group(1) == who, (path, operation["summary"])
+        assert WHO.search(roles.group(1)), path
+        # a route open to some is refused to the others: documented
+        assert {"401", "403"} <= set(operation["responses"]), path
+        assert operation["security"] == [{"bearer": []}], path

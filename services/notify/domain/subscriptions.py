@@ -1,0 +1,82 @@
+"""What notify listens to and what each event makes: one row per event and template purpose --
+the source, the event type, the service's handler (``services/notify/service.py``), the purpose
+(the template, ``templates.PURPOSES``), the channels it goes out on and who receives it.
+
+The README's event catalogue carries this table (:func:`markdown`); ``tests/test_notify_catalogue.py``
+checks it against the service's event handlers, the purposes' channels and README.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kernel.tenancy import Role
+
+from . import bills, complaints, tickets
+from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
+from .settings import SUPERVISION_PHONE
+
+
+@dataclass(frozen=True)
+class Subscription:
+    source: str                    # the publishing service
+    event_type: str
+    handler: str                   # NotifyService's method
+    purpose: str | None            # the template purpose; None: a registry copy, no message
+    channels: tuple[str, ...]      # every channel a message of it may go out on
+    recipients: str                # who receives it
+    when: str = ""                 # which of the event's messages take this purpose
+
+    def row(self) -> str:
+        if self.purpose is None:
+            purpose = "— (registry copy, no message)"
+        else:
+            purpose = f"`{self.purpose}`" + (f" ({self.when})" if self.when else "")
+        channels = ", ".join(self.channels) or "—"
+        return f"| {self.source} | `{self.event_type}` | `{self.handler}` | {purpose} | {channels} | {self.recipients} |"
+
+
+_PAYERS = ("the unit in-app; each payer (owner, tenant) of its active household on those of the channels "
+           "they can be reached on (SMS to a phone, e-mail to an address, WeChat to a bound openid; one message "
+           "per number, address, openid); a moved-out household: nothing")
+_COPY = "— (notify's copy: who is told, their phones, e-mails, locale)"
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("archive", "project.changed", "on_project_changed", None, (), _COPY),
+    Subscription("archive", "unit.changed", "on_unit_changed", None, (), _COPY),
+    Subscription("archive", "household.changed", "on_household_changed", None, (), _COPY),
+    Subscription("tickets", "ticket.opened", "on_ticket_opened", tickets.ACKNOWLEDGE, (INAPP, SMS),
+                 "the unit in-app; SMS to the reporter's phone only when it is a registered contact of "
+                 "the unit's active household", "a ticket with a unit"),
+    Subscription("tickets", "ticket.opened", "on_ticket_opened", tickets.DISPATCH, (INAPP,),
+                 f"the project's engineering department (role `{Role.ENGINEERING}` inbox)"),
+    Subscription("tickets", "complaint.registered", "on_complaint_registered", complaints.QUALITY_ENGINEERING,
+                 (INAPP,), f"the project's engineering department (role `{Role.ENGINEERING}` inbox)",
+                 "kind `quality` only"),
+    Subscription("tickets", "complaint.registered", "on_complaint_registered", complaints.QUALITY_SUPERVISION,
+                 (SMS,), f"the developer's supervision department: SMS to the project's setting "
+                 f"`{SUPERVISION_PHONE}` (suppressed without one)", "kind `quality` only"),
+    Subscription("tickets", "ticket.sla_warning", "on_sla_warning", tickets.SLA_WARNING, (INAPP,),
+                 f"the staff inbox of the clock's answerable role (`responsible_role`, else "
+                 f"`{tickets.SLA_FALLBACK_ROLE}`); its supervisors see it too"),
+    Subscription("tickets", "ticket.sla_breached", "on_sla_breached", tickets.SLA_BREACHED, (INAPP,),
+                 f"the staff inbox of the clock's answerable role (`responsible_role`, else "
+                 f"`{tickets.SLA_FALLBACK_ROLE}`); its supervisors see it too"),
+    Subscription("billing", "bill.notice_due", "on_bill_notice_due", bills.BILL_NOTICE,
+                 (INAPP, SMS, EMAIL, WECHAT), _PAYERS),
+    Subscription("billing", "bill.reminder_due", "on_bill_reminder_due", bills.PAYMENT_REMINDER, (INAPP, SMS),
+                 _PAYERS, "kind `before_due`"),
+    Subscription("billing", "bill.reminder_due", "on_bill_reminder_due", bills.DEBIT_REMINDER, (INAPP, SMS),
+                 _PAYERS, "kind `before_debit`"),
+    Subscription("billing", "receipt.issued", "on_receipt_issued", bills.RECEIPT, (INAPP, SMS, EMAIL, WECHAT),
+                 _PAYERS),
+    *(Subscription("billing", "dunning.notice_due", "on_dunning_notice_due", purpose, (INAPP, SMS, PRINT),
+                   _PAYERS + "; the door notice queued for print (unit) when `door_notice`",
+                   f"stage `{stage}`; once per notice") for stage, purpose in bills.DUNNING_PURPOSES.items()),
+)
+
+HEADER = ("| source | event | handler | purpose (template) | channels | who receives |\n"
+          "|---|---|---|---|---|---|")
+
+
+def markdown() -> str:
+    """The catalogue as the README's table."""
+    return "\n".join([HEADER, *(s.row() for s in SUBSCRIPTIONS)])
