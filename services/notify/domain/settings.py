@@ -13,7 +13,7 @@ only here, changed by the service-centre manager with the other settings routes
 """
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from kernel import validators
 from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
@@ -24,6 +24,8 @@ from ..exceptions import ProjectNotFound
 from ..models import ProjectCopy
 
 SUPERVISION_PHONE = "supervision.contact_phone"
+#: how many units one job of a broadcast (群发) takes (``domain/broadcasts.py``)
+BROADCAST_CHUNK_SIZE = "broadcast.chunk_size"
 #: who may change notify's settings (as tickets' SLA settings)
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 
@@ -37,6 +39,9 @@ SETTINGS = SettingsCatalogue("notify", [
     Setting(SUPERVISION_PHONE, fields.String(validate=_phone_or_empty), default="", unit="phone",
             doc="the developer's supervision department (开发商监理部): texted the number and unit of each "
                 "warranty-quality complaint (empty: none on file -- the notice is not sent)"),
+    Setting(BROADCAST_CHUNK_SIZE, fields.Integer(strict=True, validate=validate.Range(min=1, max=5000)), default=500,
+            unit="units", doc="how many units one job of a broadcast (群发) takes: the replicas share a broadcast "
+                              "chunk by chunk, and a restart redoes at most the chunk it was in"),
 ])
 
 
