@@ -391,7 +391,7 @@ class BroadcastIn(Schema):
                            validate=validate.Length(min=1, max=10000))
     values = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)), values=BROADCAST_VALUE,
                          required=True, validate=validate.Length(max=20))
-    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
+    channels = fields.List(fields.String(validate=validate.OneOf(list(CHANNELS))), required=True,
                            validate=validate.Length(min=1, max=len(CHANNELS)))
     send_at = validators.AwareDateTime(load_default=None, allow_none=True)
 
