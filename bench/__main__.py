@@ -2,7 +2,7 @@
 
     ./wuye bench                 every figure; writes bench/RESULTS.md (date, machine, figures)
     ./wuye bench overview        one figure (overview ticket gateways repairs pipeline replicas green_db outbox
-                                 sla_sweep bill_run dunning_sweep)
+                                 sla_sweep bill_run dunning_sweep broadcast)
     ./wuye bench pipeline --pipeline-seconds 20 --repeats 1     a quicker pipeline run
 
 The platform runs as ``./wuye up`` runs it, on the bench's own port (8140; the naive
@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ORDER = ("green_db", "outbox", "sla_sweep", "bill_run", "dunning_sweep", "overview", "ticket", "gateways", "repairs", "pipeline", "replicas")
+ORDER = ("green_db", "outbox", "sla_sweep", "bill_run", "dunning_sweep", "broadcast", "overview", "ticket", "gateways", "repairs", "pipeline", "replicas")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -55,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
                    help="accounts per chunk of the set-based bill run (default billing's, 1000)")
     p.add_argument("--dunning-accounts", type=int, default=100_000,
                    help="fee accounts the dunning_sweep figure sweeps, 10 %% in arrears (default 100000)")
+    p.add_argument("--broadcast-households", type=int, default=10_000,
+                   help="households the broadcast figure sends an outage notice to, in-app + SMS (default 10000)")
     p.add_argument("--results", type=Path, default=None,
                    help="write the results file there (default bench/RESULTS.md when all figures run)")
     p.add_argument("--verbose", action="store_true", help="service logs to the console")

@@ -13,6 +13,8 @@ repeated (``--repeats``, 3), min and median printed.
                journal.issue_bill row by row on a 3,000-account sample (no platform, no wrk load)
     dunning_sweep  the dunning ladder's daily sweep over 100,000 accounts (10 % in arrears) on PostgreSQL:
                dunning.sweep (set-based) vs dunning.sweep_rows (row by row), the same day on the same rows
+    broadcast  a broadcast (群发) to 10,000 households, in-app + SMS, on PostgreSQL: the broadcast's set-based
+               chunks vs notifications.notify once per recipient, the same messages on the same rows
 
 Each returns ``{"name", "title", "lines", "summary"}``: ``lines`` is what is printed (and
 kept in bench/RESULTS.md), ``summary`` one line per figure for the table at the top.
@@ -590,9 +592,20 @@ def dunning_sweep(opts) -> dict:
         return ds.run(pg_url, accounts=opts.dunning_accounts, repeats=opts.repeats)
 
 
+def broadcast(opts) -> dict:
+    """A broadcast to 10,000 households on PostgreSQL: the set-based chunks vs the single-message path,
+    each run rolled back so both make the same messages on the same rows (bench/broadcast.py)."""
+    from kernel.testing import temporary_pg_database
+
+    from . import broadcast as bc
+
+    with temporary_pg_database() as pg_url:
+        return bc.run(pg_url, households=opts.broadcast_households, repeats=opts.repeats)
+
+
 FIGURES = {"overview": overview, "ticket": ticket, "repairs": repairs, "pipeline": pipeline,
            "replicas": replicas, "gateways": gateway_processes, "green_db": green_db, "outbox": outbox,
-           "sla_sweep": sla_sweep, "bill_run": bill_run, "dunning_sweep": dunning_sweep}
+           "sla_sweep": sla_sweep, "bill_run": bill_run, "dunning_sweep": dunning_sweep, "broadcast": broadcast}
 
 
 def to_json(result: dict) -> str:

@@ -2694,7 +2694,7 @@ class PrintDeliveryOut(Out):
 #: notify's opt-out channels and scopes, and its delivery states (tests/test_schema_agreement.py)
 OPT_OUT_CHANNELS = ["sms", "email", "wechat"]
 OPT_OUT_SCOPES = ["none", "marketing", "all"]
-DELIVERY_STATUSES = ["pending", "queued", "sent", "delivered", "failed", "suppressed", "printed"]
+DELIVERY_STATUSES = ["pending", "queued", "sent", "delivered", "failed", "suppressed", "printed", "cancelled"]
 
 
 class ChannelPreferenceIn(Schema):
@@ -2792,3 +2792,70 @@ class UnitUnreadOut(Out):
 class StaffUnreadOut(Out):
     project_id = fields.String(allow_none=True)
     unread = fields.Integer()
+
+
+# -- broadcasts (群发, notify, issue 10) ------------------------------------------------------------
+
+#: notify's broadcast purposes, targets and states (tests/test_schema_agreement.py)
+BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice"]
+BROADCAST_TARGETS = ["project", "building", "units"]
+BROADCAST_STATES = ["scheduled", "sending", "done", "cancelled"]
+BROADCAST_CHANNELS = ["inapp", "sms", "email", "wechat", "print"]
+_BROADCAST_ID = validate.Length(min=1, max=64)
+
+
+class BroadcastIn(Schema):
+    purpose = fields.String(required=True, validate=validate.OneOf(BROADCAST_PURPOSES), metadata={
+        "description": "outage.notice (legally required), community.event, greeting.holiday (marketing)"})
+    target = fields.String(required=True, validate=validate.OneOf(BROADCAST_TARGETS),
+                           metadata={"description": "project (every unit), building (building_id) or units (unit_ids)"})
+    building_id = fields.String(load_default=None, allow_none=True, validate=_BROADCAST_ID)
+    unit_ids = fields.List(fields.String(validate=_BROADCAST_ID), load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=10000))
+    values = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)),
+                         values=fields.String(validate=[validate.Length(min=1, max=500), v.ONE_LINE]),
+                         required=True, validate=validate.Length(max=20), metadata={
+                             "description": "the template's values: every placeholder of the purpose but "
+                                            "project_name (outage.notice: outage_label, area_label, starts_at, "
+                                            "ends_at, reason, service_phone; community.event: event_title, "
+                                            "event_at, event_place, event_details; greeting.holiday: holiday_name)"})
+    channels = fields.List(fields.String(validate=validate.OneOf(BROADCAST_CHANNELS)), required=True,
+                           validate=validate.Length(min=1, max=5),
+                           metadata={"description": "a subset of the purpose's channels"})
+    send_at = v.AwareDateTime(load_default=None, allow_none=True,
+                              metadata={"description": "when to start sending (default: now)"})
+
+
+class BroadcastQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class BroadcastDeliveriesOut(Out):
+    channel = fields.String()
+    status = fields.String()
+    count = fields.Integer()
+
+
+class BroadcastOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    target = fields.String()
+    building_id = fields.String(allow_none=True)
+    values = fields.Dict(keys=fields.String(), values=fields.String())
+    channels = fields.List(fields.String())
+    send_at = DT()
+    status = fields.String(metadata={"description": "scheduled | sending | done | cancelled"})
+    created_at = DT()
+    created_by = fields.String()
+    cancelled_at = DT(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    total_units = fields.Integer()
+    units_done = fields.Integer()
+    chunks = fields.Integer()
+    chunks_done = fields.Integer()
+    notifications = fields.Integer(metadata={"description": "messages made so far (units' inboxes and persons)"})
+    deliveries = fields.List(fields.Nested(BroadcastDeliveriesOut), allow_none=True, metadata={
+        "description": "by channel and status (pending, sent, delivered, failed, suppressed, cancelled, queued); "
+                       "null in lists"})

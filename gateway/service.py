@@ -21,6 +21,7 @@ from .routes.arrears import ArrearsRoutes
 from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
 from .routes.bank import BankRoutes          # bank collection (bank)
+from .routes.broadcasts import BroadcastRoutes    # broadcasts (notify, issue 10)
 from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
 from .routes.fees import FeeRoutes
@@ -41,7 +42,7 @@ from .routes.tickets import TicketRoutes
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
-                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, ReadModelHandlers):
+                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

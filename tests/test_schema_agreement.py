@@ -107,6 +107,9 @@ FORWARDED = {
     gw.ChannelPreferenceIn: (notify.ChannelPreferenceIn, set()),
     gw.DeliveryQuery: (notify.DeliveryQuery, {"project_id"}),
     gw.StaffUnreadQuery: (notify.StaffUnreadQuery, set()),
+    # -- notify: broadcasts (群发, issue 10) --
+    gw.BroadcastIn: (notify.BroadcastIn, {"project_id"}),
+    gw.BroadcastQuery: (notify.BroadcastQuery, {"project_id"}),
 }
 
 
@@ -204,6 +207,17 @@ def test_the_gateway_lists_archive_s_move_in_documents():
     (gw.PrintBatchQuery, {"purpose": "outage"}),
     (gw.MarkPrintedIn, {"delivery_ids": []}),
     (gw.MarkPrintedIn, {"delivery_ids": ["x" * 65]}),
+    (gw.BroadcastIn, {"purpose": "bill_notice", "target": "project", "values": {}, "channels": ["inapp"]}),
+    (gw.BroadcastIn, {"purpose": "outage.notice", "target": "street", "values": {}, "channels": ["inapp"]}),
+    (gw.BroadcastIn, {"purpose": "outage.notice", "target": "project", "values": {"reason": "a\nb"},
+                      "channels": ["inapp"]}),
+    (gw.BroadcastIn, {"purpose": "outage.notice", "target": "project", "values": {}, "channels": []}),
+    (gw.BroadcastIn, {"purpose": "outage.notice", "target": "project", "values": {}, "channels": ["fax"]}),
+    (gw.BroadcastIn, {"purpose": "outage.notice", "target": "units", "values": {}, "channels": ["sms"],
+                      "unit_ids": []}),
+    (gw.BroadcastIn, {"purpose": "outage.notice", "target": "project", "values": {}, "channels": ["sms"],
+                      "send_at": "2026-11-24T09:00:00"}),
+    (gw.BroadcastQuery, {"limit": 0}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]
@@ -383,3 +397,13 @@ def test_the_gateway_shows_opt_outs_deliveries_and_unread_counts_as_notify_dumps
         assert _tree(ours) == _tree(theirs), ours.__name__
     assert gw.OPT_OUT_CHANNELS == notify.OPT_OUT_CHANNELS and gw.OPT_OUT_SCOPES == notify.OPT_OUT_SCOPES
     assert gw.DELIVERY_STATUSES == notify.DELIVERY_STATUSES
+
+
+def test_the_gateway_shows_broadcasts_as_notify_dumps_them():
+    """Broadcasts (issue 10): the progress's fields, notify's broadcast purposes, targets, states, channels."""
+    from services.notify.domain import broadcasts, templates
+    assert _tree(gw.BroadcastOut) == _tree(notify.BroadcastOut)
+    assert gw.BROADCAST_PURPOSES == notify.BROADCAST_PURPOSES == sorted(broadcasts.PURPOSES)
+    assert gw.BROADCAST_TARGETS == notify.BROADCAST_TARGETS == list(broadcasts.TARGETS)
+    assert gw.BROADCAST_STATES == notify.BROADCAST_STATES == list(broadcasts.STATES)
+    assert tuple(gw.BROADCAST_CHANNELS) == templates.CHANNELS

@@ -11,6 +11,7 @@ from gateway.service import GatewayService
 
 PRINT_STAFF = "front desk, steward, CS manager, centre manager of the project"
 TEMPLATE_STAFF = "CS manager, centre manager, group admin"
+BROADCAST_STAFF = "CS manager, centre manager of the project"
 #: (method, path) -> the roles its summary ends with
 NOTIFY_ROUTES = {
     ("GET", "/api/v1/units/{unit_id}/notifications"): "residents of the unit; staff of the unit's project",
@@ -33,6 +34,10 @@ NOTIFY_ROUTES = {
     ("PUT", "/api/v1/units/{unit_id}/people/{person_id}/notification-preferences"):
         "residents of the unit, their own household",
     ("GET", "/api/v1/projects/{project_id}/deliveries"): PRINT_STAFF,
+    ("POST", "/api/v1/projects/{project_id}/broadcasts"): BROADCAST_STAFF,
+    ("GET", "/api/v1/projects/{project_id}/broadcasts"): BROADCAST_STAFF,
+    ("GET", "/api/v1/broadcasts/{broadcast_id}"): BROADCAST_STAFF,
+    ("POST", "/api/v1/broadcasts/{broadcast_id}/cancel"): BROADCAST_STAFF,
 }
 #: words that name who may call (a role, residents, staff, an addressee)
 WHO = re.compile(r"resident|staff|front desk|steward|manager|group admin|engineering|finance|addressee")

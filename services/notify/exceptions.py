@@ -1,5 +1,5 @@
 """notify's typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 
 
 class ProjectNotFound(NotFound):
@@ -78,3 +78,33 @@ class ResidentsOnly(Forbidden):
     """Only a resident binds their own WeChat account."""
 
     default_code = "residents_only"
+
+
+# -- broadcasts (群发, issue 10) ----------------------------------------------------------------
+
+class BroadcastNotFound(NotFound):
+    default_code = "broadcast_not_found"
+
+
+class NotABroadcastPurpose(InvalidInput):
+    """A purpose that is not sent as a broadcast (outage.notice, community.event, greeting.holiday are)."""
+
+    default_code = "not_a_broadcast_purpose"
+
+
+class BroadcastValues(InvalidInput):
+    """The values do not match the purpose's placeholders (``details.missing`` / ``details.unknown``)."""
+
+    default_code = "broadcast_values"
+
+
+class NoUnits(RuleViolation):
+    """The target has no units (an empty building, a project without units)."""
+
+    default_code = "broadcast_without_units"
+
+
+class BroadcastCancelled(Conflict):
+    """The broadcast was cancelled already."""
+
+    default_code = "broadcast_cancelled"

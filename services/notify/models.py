@@ -224,3 +224,52 @@ class OptOut(Base):
     updated_by: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (UniqueConstraint("project_id", "person_id", "channel", name="uq_opt_out"),)
+
+
+# -- broadcasts (群发, issue 10) ------------------------------------------------------------
+
+class Broadcast(Base):
+    """A message staff send to a project, a building or a list of units (a planned outage, a
+    community event, a holiday greeting): its units fixed when created, fanned out in chunks by
+    jobs (``broadcast-chunk``); every notification it makes has the broadcast's id as its source
+    event id and reference, so a recipient gets one message per broadcast."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    purpose: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(10))                 # project | building | units
+    building_id: Mapped[str | None] = mapped_column(ID)
+    #: the template's values (JSON object), staff text checked against the purpose's placeholders
+    values: Mapped[str] = mapped_column(Text)
+    channels: Mapped[str] = mapped_column(String(60))               # comma-separated, in CHANNELS order
+    send_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: active (scheduled, sending or done: derived from its chunks) | cancelled
+    status: Mapped[str] = mapped_column(String(10))
+    total_units: Mapped[int] = mapped_column(Integer)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    chunks: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_broadcast_project", "project_id", "created_at"),)
+
+
+class BroadcastChunk(Base):
+    """One job's share of a broadcast: its units (JSON list of ids, fixed at creation) and, once
+    run, how many units and notifications it did. ``done`` is written in the job's own
+    transaction with its notifications, so a re-run chunk does nothing."""
+
+    __tablename__ = "broadcast_chunks"
+
+    broadcast_id: Mapped[str] = mapped_column(ForeignKey("broadcasts.id"), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)       # 1, 2, ...
+    unit_ids: Mapped[str] = mapped_column(Text)
+    units: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))                 # pending | done | cancelled
+    notifications: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -375,7 +375,7 @@ class PrintFileOut(Schema):
 
 OPT_OUT_CHANNELS = ["sms", "email", "wechat"]
 OPT_OUT_SCOPES = ["none", "marketing", "all"]
-DELIVERY_STATUSES = ["pending", "queued", "sent", "delivered", "failed", "suppressed", "printed"]
+DELIVERY_STATUSES = ["pending", "queued", "sent", "delivered", "failed", "suppressed", "printed", "cancelled"]
 
 
 class PreferencesRef(Schema):
@@ -477,3 +477,66 @@ class UnitUnreadOut(Schema):
 class StaffUnreadOut(Schema):
     project_id = fields.String(allow_none=True)
     unread = fields.Integer()
+
+
+# -- broadcasts (群发, issue 10) ----------------------------------------------------------------
+
+#: what staff broadcast (domain/broadcasts.py PURPOSES), and to what
+BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice"]
+BROADCAST_TARGETS = ["project", "building", "units"]
+BROADCAST_STATES = ["scheduled", "sending", "done", "cancelled"]
+#: a staff value of a broadcast's template: one line of text (no control characters), at most 500
+BROADCAST_VALUE = fields.String(validate=[validate.Length(min=1, max=500), validators.ONE_LINE])
+
+
+class BroadcastIn(Schema):
+    """A broadcast of a project: to the whole project, one building or a list of its units."""
+    project_id = fields.String(required=True, validate=ID)
+    purpose = fields.String(required=True, validate=validate.OneOf(BROADCAST_PURPOSES))
+    target = fields.String(required=True, validate=validate.OneOf(BROADCAST_TARGETS))
+    building_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    unit_ids = fields.List(fields.String(validate=ID), load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=10000))
+    values = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)), values=BROADCAST_VALUE,
+                         required=True, validate=validate.Length(max=20))
+    channels = fields.List(fields.String(validate=validate.OneOf(list(CHANNELS))), required=True,
+                           validate=validate.Length(min=1, max=len(CHANNELS)))
+    send_at = validators.AwareDateTime(load_default=None, allow_none=True)
+
+
+class BroadcastRef(Schema):
+    broadcast_id = fields.String(required=True, validate=ID)
+
+
+class BroadcastQuery(Schema):
+    project_id = fields.String(required=True, validate=ID)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class BroadcastDeliveriesOut(Schema):
+    channel = fields.String()
+    status = fields.String()
+    count = fields.Integer()
+
+
+class BroadcastOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    target = fields.String()
+    building_id = fields.String(allow_none=True)
+    values = fields.Dict(keys=fields.String(), values=fields.String())
+    channels = fields.List(fields.String())
+    send_at = fields.AwareDateTime()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    total_units = fields.Integer()
+    units_done = fields.Integer()
+    chunks = fields.Integer()
+    chunks_done = fields.Integer()
+    notifications = fields.Integer()
+    deliveries = fields.List(fields.Nested(BroadcastDeliveriesOut), allow_none=True)

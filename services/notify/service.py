@@ -10,13 +10,15 @@ from kernel.db import ClockProvider, Database, SharedClock, find_database
 from kernel.dependencies import UnitOfWork
 from kernel.work import Work
 from kernel.entrypoints import event_handler, rpc
+from kernel.jobs import JobRunner
+from functools import partial
 from kernel.messaging import Event
 from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (bills, complaints, copies, deliveries, notifications, policy, printing, sending, settings,
-                     templates, tickets, wechat)
+from .domain import (bills, broadcasts, complaints, copies, deliveries, notifications, policy, printing, sending,
+                     settings, templates, tickets, wechat)
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
 from .providers import SMS, providers_from_config
@@ -111,6 +113,20 @@ RECEIPT_ISSUED_IN = schemas.ReceiptIssuedIn()
 DUNNING_NOTICE_IN = schemas.DunningNoticeIn()
 
 
+class NotifyJobs(JobRunner):
+    """notify's job runner: a broadcast's chunks (``broadcast-chunk``), with the per-number SMS limits
+    of the container's config."""
+
+    def setup(self):
+        super().setup()
+        self.handlers[broadcasts.CHUNK_JOB] = partial(
+            broadcasts.on_chunk_job, sms_limits=notifications.SmsLimits.from_config(self.container.config))
+
+
+#: every kind of job notify runs (kernel.jobs)
+JOB_HANDLERS = {broadcasts.CHUNK_JOB: broadcasts.on_chunk_job}
+
+
 class NotifyService(SettingsRpcs):
     name = "notify"
     settings_rules = settings            # per-project settings: get / set / history RPCs (kernel.settings_rpc)
@@ -120,6 +136,7 @@ class NotifyService(SettingsRpcs):
     work = UnitOfWork(CONTRACT, settings=settings.SETTINGS)
     sms = ChannelSender()
     config = Config()
+    jobs = NotifyJobs(CONTRACT, JOB_HANDLERS, settings=settings.SETTINGS)
 
 
     @rpc
@@ -240,6 +257,31 @@ class NotifyService(SettingsRpcs):
     def list_deliveries(self, project_id, query=None):
         q = schemas.DeliveryQuery().load({**(query or {}), "project_id": project_id})
         return schemas.DeliveryPageOut().dump(deliveries.list_deliveries(self.work(), q))
+
+    # -- broadcasts (群发, issue 10): create, follow, list, cancel ---------------------------------
+    @rpc
+    def create_broadcast(self, project_id, data, idempotency_key=None):
+        work = self.work()
+        command = schemas.BroadcastIn().load({**(data or {}), "project_id": project_id})
+        return work.idempotent(idempotency_key, "create_broadcast", command, lambda: schemas.BroadcastOut().dump(
+            broadcasts.view(work, broadcasts.create(work, command["project_id"], command))))
+
+    @rpc
+    def get_broadcast(self, broadcast_id):
+        data = schemas.BroadcastRef().load({"broadcast_id": broadcast_id})
+        return schemas.BroadcastOut().dump(broadcasts.get(self.work(), data["broadcast_id"]))
+
+    @rpc
+    def list_broadcasts(self, project_id, query=None):
+        q = schemas.BroadcastQuery().load({**(query or {}), "project_id": project_id})
+        return schemas.BroadcastOut(many=True).dump(
+            broadcasts.list_for_project(self.work(), q["project_id"], q["limit"], q["offset"]))
+
+    @rpc
+    def cancel_broadcast(self, broadcast_id, idempotency_key=None):
+        work, data = self.work(), schemas.BroadcastRef().load({"broadcast_id": broadcast_id})
+        return work.idempotent(idempotency_key, "cancel_broadcast", data, lambda: schemas.BroadcastOut().dump(
+            broadcasts.view(work, broadcasts.cancel(work, data["broadcast_id"]))))
 
     # SMS, e-mail and WeChat are sent by the ChannelSender's loop (services/notify/sender.py), not by a timer
 

@@ -162,3 +162,21 @@ def test_the_dunning_sweep_figure_runs_small(pg_url):
     assert data["outcome"]["closed"] == [(2,)]
     assert [r["notices"] for r in data["set_based"] + data["baseline"]] == [120] * 2
     assert result["name"] == "dunning_sweep" and "accounts/s set-based" in result["summary"]
+
+
+def test_the_broadcast_figure_runs_small(pg_url):
+    """``./wuye bench broadcast`` at a small size: the broadcast's set-based chunks and the single-message path
+    make the same messages (per recipient kind, per channel and status, the same texts, the same outbox rows)
+    on the same rows, every run rolled back; the broadcast's path in a handful of statements per chunk."""
+    from bench import broadcast
+
+    result = broadcast.run(pg_url, households=600, repeats=1, chunk=250)
+    data = result["data"]
+    assert data["same"] and data["messages"] == 1200
+    assert data["outcome"]["notifications"] == [("person", 600, 600), ("unit", 600, 600)]
+    assert data["outcome"]["deliveries"] == [("inapp", "delivered", 600), ("sms", "pending", 600)]
+    assert data["outcome"]["outbox"] == [("notification.changed", 600), ("notification.delivered", 600)]
+    assert [r["messages"] for r in data["set_based"] + data["baseline"]] == [1200, 1200]
+    # 3 chunks: the broadcast's path is bulk, the baseline a few statements per message
+    assert data["set_based"][0]["statements"] < 60 < 1200 < data["baseline"][0]["statements"]
+    assert result["name"] == "broadcast" and "messages/s by the broadcast's chunks" in result["summary"]

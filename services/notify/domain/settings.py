@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from kernel import validators
 from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
@@ -31,6 +31,8 @@ from ..models import ProjectCopy
 
 SUPERVISION_PHONE = "supervision.contact_phone"
 QUIET_FROM, QUIET_UNTIL = "notify.quiet_from", "notify.quiet_until"
+#: how many units one job of a broadcast (群发) takes (``domain/broadcasts.py``)
+BROADCAST_CHUNK_SIZE = "broadcast.chunk_size"
 #: who may change notify's settings (as tickets' SLA settings)
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 
@@ -49,6 +51,9 @@ SETTINGS = SettingsCatalogue("notify", [
                 "notify.quiet_until; one falling in them waits for their end"),
     Setting(QUIET_UNTIL, validators.LocalTime(), default=time(8, 0), unit="local time",
             doc="quiet hours end (the project's time zone); equal to notify.quiet_from: no quiet hours"),
+    Setting(BROADCAST_CHUNK_SIZE, fields.Integer(strict=True, validate=validate.Range(min=1, max=5000)), default=500,
+            unit="units", doc="how many units one job of a broadcast (群发) takes: the replicas share a broadcast "
+                              "chunk by chunk, and a restart redoes at most the chunk it was in"),
 ])
 
 
