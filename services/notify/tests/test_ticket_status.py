@@ -242,3 +242,16 @@ def test_a_repair_dispatched_reaches_the_resident_in_app_and_by_sms_once(contain
     wait_for(lambda: handled() == wanted, timeout=10, message="every event handled")
     assert len(rpc.call(OWNER_CALLER, "notify", "latest_for_unit", "u1", 10)) == 1
     assert len(sms_gateway.delivered) == 1
+
+
+def test_what_tickets_publishes_is_what_notify_reads(session, clock, estate):
+    """tickets' own schema dumps the step; notify's loads it and tells it."""
+    from services.tickets.events import CONTRACT as TICKETS
+    published = TICKETS.dump("ticket.status_changed", {
+        "ticket_id": "t1", "group_id": G, "project_id": "p1", "unit_id": "u1", "kind": "repair",
+        "category": "public_area", "household_id": "h1", "reporter_phone": "138-1234-5678", "number": NUMBER,
+        "from_": "open", "to": "dispatched", "action": "dispatch", "actor": {"user_id": "desk-1", "name": "王芳"},
+        "at": datetime(2026, 11, 24, 1, 5, tzinfo=timezone.utc), "note": "to 林工", "version": 3})
+    made = tell(session, clock, schemas.TicketStatusChangedIn().load(published))
+    assert made.body == DISPATCH_INAPP_ZH
+    assert next(d for d in made.deliveries if d.channel == "sms").address == "13812345678"
