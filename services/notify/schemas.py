@@ -236,6 +236,32 @@ class ComplaintRegisteredIn(_Consumed):
     received_at = fields.AwareDateTime(required=True)
 
 
+class ActorIn(_Consumed):
+    user_id = fields.String(allow_none=True, load_default=None)
+    name = fields.String(allow_none=True, load_default="")
+
+
+class TicketStatusChangedIn(_Consumed):
+    """tickets' ``ticket.status_changed`` (the fields notify reads). ``kind`` missing: an event
+    recorded before tickets published it (nothing is told for it)."""
+    ticket_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    kind = fields.String(allow_none=True, load_default=None)
+    category = fields.String(allow_none=True, load_default=None)
+    household_id = fields.String(allow_none=True, load_default=None)
+    reporter_phone = fields.String(allow_none=True, load_default=None)
+    number = fields.String(required=True)
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    action = fields.String(required=True)
+    actor = fields.Nested(ActorIn, load_default=dict)
+    at = fields.AwareDateTime(required=True)
+    note = fields.String(allow_none=True, load_default="")
+    version = fields.Integer(required=True)
+
+
 class AssigneeIn(_Consumed):
     user_id = fields.String(required=True)
     name = fields.String(load_default="")

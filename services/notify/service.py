@@ -18,7 +18,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import (bills, broadcasts, complaints, copies, deliveries, notifications, policy, printing, sending,
-                     settings, templates, tickets, wechat)
+                     settings, templates, ticket_status, tickets, wechat)
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .models import Base
 from .providers import SMS, providers_from_config
@@ -105,6 +105,7 @@ SmsSender = ChannelSender
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
 COMPLAINT_REGISTERED_IN = schemas.ComplaintRegisteredIn()
 SLA_ALERT_IN = schemas.SlaAlertIn()
+TICKET_STATUS_CHANGED_IN = schemas.TicketStatusChangedIn()
 # billing's messages to households (bank)
 BILL_NOTICE_IN = schemas.BillNoticeIn()
 BILL_REMINDER_IN = schemas.BillReminderIn()
@@ -317,6 +318,14 @@ class NotifyService(SettingsRpcs):
                                            sms_limits=notifications.SmsLimits.from_config(self.config),
                                            requested_by=actor.get("user_id") if actor.get("kind") == "resident"
                                            else None)
+
+    @event_handler("tickets", "ticket.status_changed")
+    def on_ticket_status_changed(self, event: Event):
+        ticket_status.on_ticket_status_changed(self._system(event), TICKET_STATUS_CHANGED_IN.load(event.data),
+                                               event_id=event.id, group_id=event.group_id,
+                                               project_id=event.project_id,
+                                               actor_kind=(event.actor or {}).get("kind"),
+                                               sms_limits=notifications.SmsLimits.from_config(self.config))
 
     # the SLA engine's alerts: the staff inbox of the clock's answerable role
     def _sla_alert(self, event: Event):

@@ -4,7 +4,7 @@
 |----------------|--------------------------------------------|------------------|
 | ticket.opened  | a repair request (报修) is recorded         | notify, archive  |
 | ticket.changed | a ticket is recorded or changes (the whole ticket + ``version``) | -- (gateway's read model) |
-| ticket.status_changed | a ticket moves along its kind's workflow (domain/workflow.py: repair, revisit, ...) | -- (later consumers) |
+| ticket.status_changed | a ticket moves along its kind's workflow (domain/workflow.py: repair, revisit, ...) | notify (the reporting household, ``mandatory``) |
 | setting.changed | a project setting of tickets changed (kernel.settings) | -- (audit, later consumers) |
 | ticket.charge_posted | a paid repair is completed: its consented quote is put on the order as its charge | billing (``mandatory``: a money event) |
 | complaint.registered | a complaint (TS-) or warranty-quality complaint (ZL-) is registered | archive, notify |
@@ -282,13 +282,23 @@ class TicketChanged(Schema):
     version = fields.Integer(required=True)
 
 
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+
+
 class TicketStatusChanged(Schema):
-    """One step of the repair workflow: ``from`` -> ``to`` by ``action`` (a reassignment or a
-    late rating keeps the state: from == to)."""
+    """One step of a ticket's workflow: ``from`` -> ``to`` by ``action`` (a reassignment or a
+    late rating keeps the state: from == to). ``kind``, ``category``, ``household_id`` and
+    ``reporter_phone`` say whom notify tells and how (the reporting household: in-app to the unit,
+    SMS only to a phone that is a registered contact of its active household) -- the same
+    reporter phone ``ticket.changed`` carries."""
     ticket_id = fields.String(required=True)
     group_id = fields.String(required=True)
     project_id = fields.String(required=True)
     unit_id = fields.String(allow_none=True)
+    kind = fields.String(required=True, validate=validate.OneOf(TICKET_KINDS))
+    category = fields.String(required=True)      # a repair's category, a complaint's department, ...
+    household_id = fields.String(allow_none=True)
+    reporter_phone = fields.String(allow_none=True)
     number = fields.String(required=True)
     from_ = fields.String(required=True, data_key="from")
     to = fields.String(required=True)
@@ -456,6 +466,8 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      COMPLAINT_UPGRADED: ComplaintUpgraded,
                                      TICKET_SLA_WARNING: SlaWarning, TICKET_SLA_BREACHED: SlaBreached,
                                      TICKET_DEADLINE_EXTENDED: DeadlineExtended},
+                         # ticket.status_changed is notify's (the resident told of their ticket's steps):
+                         # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
-                                                         TICKET_STATUS_CHANGED, COMPLAINT_RECLASSIFIED,
+                                                         COMPLAINT_RECLASSIFIED,
                                                          COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED}))

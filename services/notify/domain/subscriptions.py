@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import bills, complaints, tickets
+from . import bills, complaints, ticket_status, tickets
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
 from .settings import SUPERVISION_PHONE
 
@@ -54,6 +54,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("tickets", "complaint.registered", "on_complaint_registered", complaints.QUALITY_SUPERVISION,
                  (SMS,), f"the developer's supervision department: SMS to the project's setting "
                  f"`{SUPERVISION_PHONE}` (suppressed without one)", "kind `quality` only"),
+    Subscription("tickets", "ticket.status_changed", "on_ticket_status_changed", ticket_status.STATUS_CHANGED,
+                 (INAPP, SMS, WECHAT),
+                 "the unit in-app; WeChat to the reporting contact when they bound an openid; SMS to the "
+                 "reporter's phone only when it is a registered contact of the unit's active household and only "
+                 "for the steps that need them now (repair dispatch, quote, completion, a not-covered reply); "
+                 "the ticket's household gone from the unit, or no unit: nothing",
+                 "the steps of `ticket_status.TOLD`: never a revisit, a staff-only step or the resident's own"),
     Subscription("tickets", "ticket.sla_warning", "on_sla_warning", tickets.SLA_WARNING, (INAPP,),
                  f"the staff inbox of the clock's answerable role (`responsible_role`, else "
                  f"`{tickets.SLA_FALLBACK_ROLE}`); its supervisors see it too"),

@@ -357,7 +357,9 @@ def _move(work: Work, ticket: Ticket, to: str, action: str, actor: Caller, at: d
     ticket.history.append(_log(ticket, actor, at, action, note))
     work.events.record(events.TICKET_STATUS_CHANGED, {
         "ticket_id": ticket.id, "group_id": ticket.group_id, "project_id": ticket.project_id,
-        "unit_id": ticket.unit_id, "number": ticket.number, "from_": before, "to": to,
+        "unit_id": ticket.unit_id, "kind": ticket.kind, "category": ticket.category,
+        "household_id": ticket.household_id, "reporter_phone": ticket.reporter_phone,
+        "number": ticket.number, "from_": before, "to": to,
         "action": action, "actor": {"user_id": actor.user_id, "name": actor.name or ""},
         "at": at, "note": note, "version": ticket.version + 1,
     }, group_id=ticket.group_id, project_id=ticket.project_id)

@@ -1,0 +1,221 @@
+"""A ticket's steps told to the household that reported it (工单状态通知, DOMAIN.md: "ticket
+acknowledgement and status"; purpose ``ticket.status_changed``), from tickets'
+``ticket.status_changed``.
+
+**Which steps are told** is one explicit table, :data:`TOLD`: every ``(kind, action)`` of tickets'
+workflow tables (``services/tickets/domain/workflow.py`` ``TABLES``, the status event's action
+names) has a row; ``None`` means the household is never told of it. A told step is an in-app
+message to the unit (and a WeChat message to the reporting contact when they bound one); the
+steps marked ``sms`` also text the reporting contact. Why each is what it is:
+
+- **Repairs (报修).** ``dispatch`` (派工: a technician is coming -- the resident stays in or opens
+  the door; SMS), ``quote`` (报价: a paid repair waits for the resident's consent before any work;
+  SMS, a re-quote too: the price they must consent to changed), ``complete`` (完工: the resident
+  tests the work and signs or rates it; SMS), ``reply`` (答复: the engineering manager's advice on
+  a not-covered request is the whole answer, on a 15-minute clock; SMS -- the advice itself only
+  in-app), ``cancel`` and ``reopen`` by staff (in-app: they follow a call with the resident; the
+  reason is on the message). Not told: ``accept`` and ``arrive`` (the technician is at the door --
+  the resident sees it), ``engineering_notified`` (the platform's bookkeeping of the duty phone's
+  SMS), a reassignment before acceptance (dispatch keeping the state: the resident already heard
+  someone is coming), and the resident's own steps (``consent``, ``refuse``, ``confirm``, ``rate``,
+  a cancellation or reopening they asked for).
+- **Complaints (投诉).** ``respond`` (the first response), ``write_reply`` (the written reply),
+  ``resolve`` and ``close`` (the outcome), a ``cancel`` by the desk: in-app (the centre also calls
+  or writes; seed 000 §七). Never: ``dispatch`` (to a department), ``report_to_manager``,
+  ``reclassify``, ``upgrade`` -- the service centre's own handling.
+- **Warranty-quality complaints (质量投诉).** The assessment's outcome (within / out of warranty),
+  ``resolve``, ``explain``, ``decide_compensation``, ``close``, a ``cancel`` by the desk: in-app.
+  Never: ``claim_compensation`` (staff record the resident's own claim).
+- **Revisits (回访):** never -- a revisit is the service centre's own task about the household; the
+  household never sees it (tickets' readers), and the revisit call is the contact.
+
+A step the resident took themselves (the event's actor is a resident) is never told back to them.
+No SMS outside those rows, and an SMS says only the platform's words: the template may state
+``status_label`` and ``changed_at`` besides the ticket number, category and project
+(``templates.Purpose.sms_also``) -- the staff ``note`` goes only in-app and by WeChat.
+
+**Who.** As the repair acknowledgement (``tickets.on_ticket_opened``): the message is the unit's
+(its inbox, one per event), and the SMS goes only to the reporter's phone when it is a registered
+contact of the unit's active household (a number typed on the ticket that is not one: the delivery
+is recorded ``suppressed``, ``not_a_registered_contact``). A ticket with no unit (a public-area
+complaint, a passer-by's repair call) tells nobody: there is no household inbox and no registered
+number -- staff call back. A ticket of a household that has since left the unit tells nobody (the
+new household must not read of the old one's ticket). The SMS is the platform's own (no resident
+caused it): it counts against the per-number limits only.
+
+One message per event and recipient however often the event arrives (``notifications.notify``,
+keyed by the event id); each SMS goes out once under its delivery id.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+
+from kernel.clock import ManualClock
+from kernel.errors import InvalidInput, RetryableError
+from kernel.work import Work
+
+from ..models import HouseholdCopy, Notification, ProjectCopy
+from . import templates
+from .copies import contact_by_phone, normalise_phone
+from .notifications import INAPP, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimits, notify
+
+STATUS_CHANGED = "ticket.status_changed"
+REPAIR, COMPLAINT, QUALITY, REVISIT = "repair", "complaint", "quality", "revisit"
+
+
+@dataclass(frozen=True)
+class Tell:
+    """How one step is told: its words (``status_label``, zh-CN and en), whether the reporting
+    contact is texted, and whether it is told also when it keeps the state (a re-quote)."""
+    zh: str
+    en: str
+    sms: bool = False
+    same_state: bool = False
+
+    def label(self, locale: str) -> str:
+        return self.en if locale == "en" else self.zh
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (INAPP, SMS, WECHAT) if self.sms else (INAPP, WECHAT)
+
+
+_CANCELLED = Tell("已取消", "cancelled")
+_WITHDRAWN = Tell("已撤销", "withdrawn")
+_CLOSED = Tell("已结案", "closed")
+
+#: every step of every kind's workflow (tickets' ``TABLES``; the status event's action names) ->
+#: how the reporting household is told of it, or None: never (see the module's docstring for why)
+TOLD: dict[tuple[str, str], Tell | None] = {
+    # -- repairs (报修) --
+    (REPAIR, "dispatch"): Tell("已派工，维修人员将尽快上门", "dispatched: a technician is on the way", sms=True),
+    (REPAIR, "engineering_notified"): None,
+    (REPAIR, "accept"): None,
+    (REPAIR, "arrive"): None,
+    (REPAIR, "quote"): Tell("已报价，请在线查看价格并确认是否同意", "quoted: please check the price and consent "
+                            "or refuse in the app", sms=True, same_state=True),
+    (REPAIR, "consent"): None,
+    (REPAIR, "refuse"): None,
+    (REPAIR, "complete"): Tell("已完工，请验收后签认或评价", "work done: please check it and sign it off or rate it",
+                               sms=True),
+    (REPAIR, "confirm"): None,
+    (REPAIR, "rate"): None,
+    (REPAIR, "cancel"): _CANCELLED,
+    (REPAIR, "reopen"): Tell("已重新派工", "reopened and dispatched again"),
+    (REPAIR, "reply"): Tell("已答复（不属维修范围），请在线查看处理建议", "answered (not covered): see the advice "
+                            "in the app", sms=True),
+    # -- complaints (投诉) --
+    (COMPLAINT, "dispatch"): None,
+    (COMPLAINT, "respond"): Tell("已回复", "answered"),
+    (COMPLAINT, "write_reply"): Tell("已书面回复", "answered in writing"),
+    (COMPLAINT, "report_to_manager"): None,
+    (COMPLAINT, "resolve"): Tell("已处理完毕", "resolved"),
+    (COMPLAINT, "close"): _CLOSED,
+    (COMPLAINT, "reclassify"): None,
+    (COMPLAINT, "upgrade"): None,
+    (COMPLAINT, "cancel"): _WITHDRAWN,
+    # -- warranty-quality complaints (质量投诉) --
+    (QUALITY, "assess_within_warranty"): Tell("经联合评估，属保修范围", "assessed: within the warranty"),
+    (QUALITY, "assess_out_of_warranty"): Tell("经联合评估，已过保修期", "assessed: out of the warranty"),
+    (QUALITY, "resolve"): Tell("已在保修范围内处理完毕", "repaired under the warranty"),
+    (QUALITY, "explain"): Tell("已作出说明并结案", "explained and closed"),
+    (QUALITY, "claim_compensation"): None,
+    (QUALITY, "decide_compensation"): Tell("赔偿申请已有处理结果", "compensation claim decided"),
+    (QUALITY, "close"): _CLOSED,
+    (QUALITY, "cancel"): _WITHDRAWN,
+    # -- revisits (回访): the centre's own task, never the household's --
+    (REVISIT, "assign"): None,
+    (REVISIT, "record"): None,
+    (REVISIT, "unreachable"): None,
+    (REVISIT, "cancel"): None,
+}
+
+
+def told(data: dict, actor_kind: str | None = None) -> Tell | None:
+    """How the step ``data`` (a ``ticket.status_changed`` payload) is told, or None: a step of no
+    row or a ``None`` row, a step keeping the state (unless its row says otherwise), a step the
+    resident took themselves, an event without a kind (recorded before tickets published it)."""
+    if actor_kind == "resident" or not data.get("kind"):
+        return None
+    tell = TOLD.get((data["kind"], data["action"]))
+    if tell is None or (data["from_"] == data["to"] and not tell.same_state):
+        return None
+    return tell
+
+
+def category_label(data: dict, locale: str) -> str:
+    """A repair's category by name; any other kind by the kind's name (never a raw code)."""
+    labels = templates.CATEGORY_LABELS.get(locale, templates.CATEGORY_LABELS[templates.DEFAULT_LOCALE])
+    if data["kind"] == REPAIR:
+        return labels.get(data.get("category") or "", labels["unclassified"])
+    kinds = templates.KIND_LABELS.get(locale, templates.KIND_LABELS[templates.DEFAULT_LOCALE])
+    return kinds.get(data["kind"], kinds[COMPLAINT])
+
+
+def status_values(data: dict, project: ProjectCopy, tell: Tell):
+    """The placeholder values, per locale: platform words for the category and the step, the
+    step's local time, and the staff note (the templates keep it out of SMS)."""
+    tz = project.timezone or "Asia/Shanghai"
+
+    def values(locale: str) -> dict:
+        return {"project_name": project.name, "ticket_number": data["number"],
+                "category_label": category_label(data, locale), "status_label": tell.label(locale),
+                "changed_at": templates.local_time(data["at"], tz), "note": (data.get("note") or "").strip()}
+
+    return values
+
+
+def _household_of_ticket(work: Work, data: dict) -> HouseholdCopy | None:
+    """The household told: the ticket's own while it still lives in the unit, else nobody (a
+    ticket naming no household: the unit's active one, as the acknowledgement)."""
+    if data.get("household_id"):
+        household = work.session.get(HouseholdCopy, data["household_id"])
+        if household is None:
+            raise RetryableError(f"household {data['household_id']} has not arrived from archive yet")
+        return household if household.status == "active" and household.unit_id == data["unit_id"] else None
+    return work.session.scalars(select(HouseholdCopy).where(
+        HouseholdCopy.unit_id == data["unit_id"], HouseholdCopy.status == "active")
+        .order_by(HouseholdCopy.id)).first()
+
+
+def on_ticket_status_changed(work: Work, data: dict, *, event_id: str, group_id: str | None,
+                             project_id: str | None, actor_kind: str | None = None,
+                             sms_limits: SmsLimits | None = None) -> Notification | None:
+    """Tell the reporting household of a ticket's step (:data:`TOLD`). Returns the message made,
+    or None (not told, or made already by an earlier delivery of the event)."""
+    tell = told(data, actor_kind)
+    if tell is None:
+        return None
+    project = work.session.get(ProjectCopy, project_id) if project_id else None
+    if project is None:
+        raise RetryableError(f"project {project_id} has not arrived from archive yet")
+    if project.group_id != group_id or data["project_id"] != project.id or data["group_id"] != group_id:
+        raise InvalidInput(f"ticket event of group {group_id} names project {data['project_id']} of another "
+                           "group or event", code="group_mismatch")
+    if not data.get("unit_id"):
+        return None                     # a public matter: no household inbox, no registered number
+    work.session.flush()
+    with work.session.no_autoflush:
+        household = _household_of_ticket(work, data)
+        if household is None:
+            return None
+        phone = data.get("reporter_phone")
+        contact = contact_by_phone(work, data["unit_id"], phone)
+        if contact is not None and contact.household_id != household.id:
+            contact = None
+        channels = [Channel(INAPP)]
+        if tell.sms and phone:
+            channels.append(Channel(SMS, normalise_phone(contact.phone), person_id=contact.person_id)
+                            if contact is not None else Channel(SMS, None, suppressed="not_a_registered_contact"))
+        if contact is not None and contact.wechat_openid:
+            channels.append(Channel(WECHAT, contact.wechat_openid, person_id=contact.person_id))
+        work = replace(work, clock=ManualClock(work.clock.now()))
+        message, new = notify(work, project, purpose=STATUS_CHANGED,
+                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                              locale=contact.locale if contact else templates.DEFAULT_LOCALE,
+                              values=status_values(data, project, tell), channels=channels,
+                              source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"],
+                              sms_limits=sms_limits)
+        return message if new else None
