@@ -18,11 +18,11 @@ from services.notify.tests.test_domain import (G, OWNER, TENANT, clock, estate, 
 NUMBER = "BX-20261124-0001"
 #: the SMS says the platform's words only: no staff note
 DISPATCH_SMS_ZH = f"【绿湖花园】您的公共区域报修（{NUMBER}）于 2026-11-24 09:05 已派工，维修人员将尽快上门。"
-DISPATCH_INAPP_ZH = DISPATCH_SMS_ZH + "\n说明：to 林工"
+DISPATCH_INAPP_ZH = DISPATCH_SMS_ZH + "\n说明：派给 林工"
 
 
 def step(action="dispatch", frm="open", to="dispatched", *, kind="repair", category="public_area",
-         unit_id="u1", household_id="h1", phone="13812345678", note="to 林工",
+         unit_id="u1", household_id="h1", phone="13812345678", note="派给 林工",
          at="2026-11-24T01:05:00+00:00", **over):
     raw = {"ticket_id": "t1", "group_id": G, "project_id": "p1", "unit_id": unit_id, "kind": kind,
            "category": category, "household_id": household_id, "reporter_phone": phone, "number": NUMBER,
@@ -86,7 +86,7 @@ def test_a_dispatch_tells_the_unit_in_app_with_the_note_and_texts_the_reporter_w
     assert deliveries["inapp"].status == "delivered"
     sms = deliveries["sms"]
     assert (sms.status, sms.address, sms.body) == ("pending", "13812345678", DISPATCH_SMS_ZH)
-    assert "林工" not in sms.body and "to " not in sms.body
+    assert "林工" not in sms.body and "派给" not in sms.body
     assert sms.next_attempt_at == clock.now()                     # 09:00 in Shanghai: not held
 
 
@@ -226,7 +226,7 @@ def test_a_repair_dispatched_reaches_the_resident_in_app_and_by_sms_once(contain
 
     [message] = wait_for(texted, timeout=20, message="the dispatch SMS")
     assert (message["purpose"], message["ref_id"]) == ("ticket.status_changed", "t1")
-    assert "已派工" in message["body"] and "说明：to 林工" in message["body"]
+    assert "已派工" in message["body"] and "说明：派给 林工" in message["body"]
     assert {d["channel"]: d["status"] for d in message["deliveries"]} == {"inapp": "delivered", "sms": "sent"}
     [sent] = sms_gateway.delivered
     assert sent["to"] == "13812345678"
@@ -251,7 +251,7 @@ def test_what_tickets_publishes_is_what_notify_reads(session, clock, estate):
         "ticket_id": "t1", "group_id": G, "project_id": "p1", "unit_id": "u1", "kind": "repair",
         "category": "public_area", "household_id": "h1", "reporter_phone": "138-1234-5678", "number": NUMBER,
         "from_": "open", "to": "dispatched", "action": "dispatch", "actor": {"user_id": "desk-1", "name": "王芳"},
-        "at": datetime(2026, 11, 24, 1, 5, tzinfo=timezone.utc), "note": "to 林工", "version": 3})
+        "at": datetime(2026, 11, 24, 1, 5, tzinfo=timezone.utc), "note": "派给 林工", "version": 3})
     made = tell(session, clock, schemas.TicketStatusChangedIn().load(published))
     assert made.body == DISPATCH_INAPP_ZH
     assert next(d for d in made.deliveries if d.channel == "sms").address == "13812345678"

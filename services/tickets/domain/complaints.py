@@ -333,7 +333,7 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
             for deadline in ticket.deadlines:
                 if deadline.met_at is None and deadline.cancelled_at is None:
                     clocks.reassign(deadline, csla.responsible(deadline.kind, department))
-        note = note or f"to {department}"
+        note = note or f"转交 {department}"
         complaint.dispatched_at = complaint.dispatched_at or now
         ticket.dispatched_at = ticket.dispatched_at or now
         clocks.meet(ticket, csla.DISPATCH_DEPARTMENT, now)

@@ -334,7 +334,7 @@ def engineering_notified(work: Work, ticket_id: str, at: datetime, via: str) -> 
             chosen = duty.choose(work, _project(work, ticket.project_id), ticket.category, at)
             if chosen is not None:
                 ticket.assignee_id, ticket.assignee_name = chosen.technician_id, chosen.technician_name
-                note = f"{via}; on duty: {chosen.technician_name or chosen.technician_id}"
+                note = f"{via}; 值班派工：{chosen.technician_name or chosen.technician_id}"
         _move(work, ticket, move.to, workflow.ENGINEERING_NOTIFIED, system, at, note)
         ticket.dispatched_at = ticket.dispatched_at or at
     else:
@@ -481,11 +481,11 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     if action == workflow.DISPATCH:
         if data.get("assignee_id"):
             ticket.assignee_id, ticket.assignee_name = data["assignee_id"], data.get("assignee_name") or ""
-            note = note or f"to {ticket.assignee_name or ticket.assignee_id}"
+            note = note or f"派给 {ticket.assignee_name or ticket.assignee_id}"
         else:
             chosen = _assign_on_duty(work, ticket, now)
             ticket.assignee_id, ticket.assignee_name = chosen.technician_id, chosen.technician_name
-            note = note or f"on duty: {chosen.technician_name or chosen.technician_id}"
+            note = note or f"值班派工：{chosen.technician_name or chosen.technician_id}"
         ticket.dispatched_at = now
     elif action == workflow.ACCEPT:
         if ticket.assignee_id is None:

@@ -537,7 +537,7 @@ def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     note = (data.get("note") or "").strip()
     if action == ASSIGN:
         ticket.assignee_id, ticket.assignee_name = data["assignee_id"], data.get("assignee_name") or ""
-        note = note or f"to {ticket.assignee_name or ticket.assignee_id}"
+        note = note or f"派给 {ticket.assignee_name or ticket.assignee_id}"
     elif action == RECORD:
         revisit.quality, revisit.effect = data["quality"], data["effect"]
         revisit.satisfaction = data["satisfaction"]

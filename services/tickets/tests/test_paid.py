@@ -464,7 +464,7 @@ class TestOnDutyList:
             return
         act(session, clock, MANAGER, ticket, "dispatch")
         assert (ticket.status, ticket.assignee_id) == ("dispatched", expected)
-        assert ticket.history[-1].note.startswith("on duty: ")
+        assert ticket.history[-1].note.startswith("值班派工：")
 
     def test_the_technician_with_fewest_open_orders_then_the_list_order(self, session, clock, registry):
         replace_roster(session, clock, [
@@ -508,7 +508,7 @@ class TestOnDutyList:
                                                                 "content": "电梯厅灯不亮"})
         repairs.engineering_notified(work(session, clock, SYSTEM), second.id, clock.now(), via="sms")
         assert (second.status, second.assignee_id, second.assignee_name) == ("dispatched", "eng.lh", "林工")
-        assert second.history[-1].note == "sms; on duty: 林工"
+        assert second.history[-1].note == "sms; 值班派工：林工"
         # nobody on duty for a paid repair on a weekday morning: it stays with the duty phone
         third = paid_ticket(session, clock)
         repairs.engineering_notified(work(session, clock, SYSTEM), third.id, clock.now(), via="sms")
