@@ -242,6 +242,8 @@ class PersonChange(Base):
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_by_name: Mapped[str] = mapped_column(String(100), default="")
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: the order of the changes recorded at one instant (one unit of work records several)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_person_changes_household_time", "household_id", "changed_at"),)
 

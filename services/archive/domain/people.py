@@ -156,9 +156,16 @@ def _record(work: Work, household: Household, person: Person, action: str, field
         household_id=household.id, person_id=person.id, person_name=person.name, action=action, field=field,
         old_value=_stored(field, old) if field else old, new_value=_stored(field, new) if field else new,
         reason=reason or "", changed_by=work.caller.user_id, changed_by_name=work.caller.name or "",
-        changed_at=work.clock.now())
+        changed_at=work.clock.now(), seq=_next_seq(work))
     work.session.add(change)
     return change
+
+
+def _next_seq(work: Work) -> int:
+    """Changes recorded at the same instant keep the order they were made in."""
+    seq = work.session.info.get("person_change_seq", 0) + 1
+    work.session.info["person_change_seq"] = seq
+    return seq
 
 
 def _summary(person: Person) -> str:
@@ -340,7 +347,7 @@ def person_history(work: Work, household_id: str) -> list[dict]:
     household = get_household(work, household_id)
     _reader(work, household, residents=False)
     rows = work.session.scalars(select(PersonChange).where(PersonChange.household_id == household.id)
-                                .order_by(PersonChange.changed_at.desc(), PersonChange.id)).all()
+                                .order_by(PersonChange.changed_at.desc(), PersonChange.seq.desc())).all()
     caller = work.caller
 
     def shown(field, value):

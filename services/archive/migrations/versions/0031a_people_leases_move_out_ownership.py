@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('changed_by', sa.String(length=100), nullable=False),
     sa.Column('changed_by_name', sa.String(length=100), nullable=False),
     sa.Column('changed_at', kernel.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('person_changes', schema=None) as batch_op:
