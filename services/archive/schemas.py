@@ -59,6 +59,22 @@ class PersonIn(Schema):
         v.check_id_document(data)
 
 
+class LeaseTermsIn(Schema):
+    """A lease's terms (租户情况记录表): the period, how many live there, for what, the landlord."""
+
+    start_on = v.Date(load_default=None, allow_none=True)
+    end_on = v.Date(load_default=None, allow_none=True)
+    tenant_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
+    purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
+    landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+    @validates_schema
+    def _period(self, data, **_):
+        if data.get("start_on") and data.get("end_on"):
+            v.check_period(data, "start_on", "end_on", max_days=366 * 70)
+
+
 class MoveIn(Schema):
     """入伙: a household takes a unit, with the documents handed over."""
 
@@ -72,7 +88,7 @@ class MoveIn(Schema):
     #: how the owners came by the unit (ownership history); purchase when not said
     acquired_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS))
     #: the tenants' lease terms (租户情况记录表), when tenants move in
-    lease = fields.Nested(lambda: LeaseTermsIn(), load_default=None, allow_none=True)
+    lease = fields.Nested(LeaseTermsIn, load_default=None, allow_none=True)
 
     @validates("people")
     def _one_owner(self, people, **_):
@@ -262,21 +278,6 @@ class ExportQuery(Schema):
 
 
 # == people, leases, checklist, move-out, transfer (issue 11: wt/people) ===========================
-
-class LeaseTermsIn(Schema):
-    """A lease's terms (租户情况记录表): the period, how many live there, for what, the landlord."""
-
-    start_on = v.Date(load_default=None, allow_none=True)
-    end_on = v.Date(load_default=None, allow_none=True)
-    tenant_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
-    purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
-    landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
-
-    @validates_schema
-    def _period(self, data, **_):
-        if data.get("start_on") and data.get("end_on"):
-            v.check_period(data, "start_on", "end_on", max_days=366 * 70)
 
 
 class NewPersonIn(PersonIn):
