@@ -116,9 +116,17 @@ def _reader(work: Work, household: Household, *, residents: bool) -> None:
                            "(and the household itself); others need the CS head's permission")
 
 
+def _lock(work: Work, household: Household) -> Household:
+    """Changes of one household queue behind each other (its row locked on PostgreSQL), so each
+    ``household.changed`` carries a version of its own -- copies ignore an equal version."""
+    work.session.refresh(household, with_for_update=True)
+    return household
+
+
 def _writable(work: Work, household_id: str) -> Household:
     household = get_household(work, household_id)
     _desk(work)
+    _lock(work, household)
     if household.status != "active":
         raise HouseholdNotActive(f"household {household.id} is {household.status}: its people are a record now",
                                  details={"status": household.status})
@@ -574,6 +582,7 @@ def move_out(work: Work, household_id: str, data: dict) -> tuple[Household, Move
     active household afterwards. Its leases end that day; its people stay in its file."""
     household = get_household(work, household_id)
     _desk(work)
+    _lock(work, household)
     return household, _leave(work, household, "move_out", data["moved_out_on"], data["reason"], data)
 
 
@@ -655,6 +664,10 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
         raise InvalidInput("transferred_on: not before the current owners' record began",
                            details={"transferred_on": [f"Not before {current.from_on}."]})
     old = active_household(work, unit.id)
+    if old is not None:
+        _lock(work, old)
+        if old.status != "active":            # moved out meanwhile
+            old = None
     if old is not None:
         if data.get("handover") is None:
             raise MoveOutChecklistIncomplete(

@@ -58,6 +58,10 @@ DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk-1")
 
 @pytest.fixture
 def estate(session, clock):
+    return build_estate(session, clock)
+
+
+def build_estate(session, clock):
     w = work(session, clock, Caller.system(G, "seed"))
     registry.register_project(w, {"id": "p1", "group_id": G, "code": "LH", "name": "绿湖花园",
                                   "kind": "residential", "timezone": "Asia/Shanghai"})
@@ -406,3 +410,19 @@ def test_ownership_history_is_for_customer_service(session, clock, estate):
         people.ownership_history(work(session, clock, resident(G, ["u-0101"])), "u-0101")
     with pytest.raises(NotFound):
         people.ownership_history(work(session, clock, resident(G, ["u-0102"])), "u-0101")
+
+
+@pytest.mark.postgres
+def test_the_household_s_life_on_postgresql(pg_url, clock):
+    """The same rules on PostgreSQL (the household row locked by each change)."""
+    with domain_session(Base, pg_url) as session:
+        build_estate(session, clock)
+        record = lease(session, clock)
+        people.update_person(work(session, clock, DESK), "pe1", {"phone": "13700001111"})
+        session.commit()
+        ownership, household, _ = transfer(session, clock)
+        session.commit()
+        assert (record.status, session.get(Household, "h1").status, household.status) == (
+            "ended", "moved_out", "active")
+        assert [e["version"] for e in events_of(session) if e["household_id"] == "h1"] == [1, 2, 3, 4]
+        assert len(people.ownership_history(work(session, clock, DESK), "u-0101")) == 2
