@@ -36,8 +36,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (DocumentTypeNotFound, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
                           MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
-from ..models import (FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project,
-                      Unit)
+from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project
 from .catalogue import MOVE_IN_DOCUMENTS
 from .privacy import email_for, mask_id_number, phone_for
 from .registry import active_household, get_household, get_unit, household_snapshot
@@ -721,7 +720,3 @@ def ownership_view(work: Work, r: Ownership) -> dict:
             "documents": [{"id": d["id"], "doc_type": d["doc_type"], "status": status.get(d["id"], "missing")}
                           for d in docs],
             "previous_id": r.previous_id, "recorded_at": r.recorded_at}
-
-
-def unit_of(work: Work, household: Household) -> Unit:
-    return work.session.get(Unit, household.unit_id)
