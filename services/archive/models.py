@@ -119,11 +119,11 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(200))
     id_number: Mapped[str | None] = mapped_column(String(40))    # 证件号 -- never leaves unmasked
-    #: the identity document (证件类型, ``kernel.validators.ID_TYPES``) -- revision 0031a
+    #: the identity document (证件类型, ``kernel.validators.ID_TYPES``) -- revision 0031
     id_type: Mapped[str | None] = mapped_column(String(30))
-    #: how they relate to the owner (与业主关系: 配偶, 子女, 父母...), free text -- revision 0031a
+    #: how they relate to the owner (与业主关系: 配偶, 子女, 父母...), free text -- revision 0031
     relation: Mapped[str | None] = mapped_column(String(40))
-    #: a tenant's lease (租户情况记录表, :class:`Lease`) -- revision 0031a
+    #: a tenant's lease (租户情况记录表, :class:`Lease`) -- revision 0031
     lease_id: Mapped[str | None] = mapped_column(String(36), index=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
     employer: Mapped[str | None] = mapped_column(String(200))
@@ -146,7 +146,7 @@ class FileDocument(Base):
     status: Mapped[str] = mapped_column(String(10), default="missing")   # present | missing
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(String(400), default="")
-    #: who ticked the item present (or missing again) -- revision 0031a
+    #: who ticked the item present (or missing again) -- revision 0031
     received_by: Mapped[str | None] = mapped_column(String(100))
     received_by_name: Mapped[str | None] = mapped_column(String(100))
 
@@ -218,7 +218,7 @@ class ProjectCorrespondence(Base):
     )
 
 
-# == people, leases, move-out and ownership (issue 11: wt/people, revision 0031a) ====================
+# == people, leases, move-out and ownership (issue 11: wt/people, revision 0031) ====================
 
 class PersonChange(Base):
     """联系方式/人员变更记录: one change of a household's people, recorded at once (000 §八: contacts

@@ -1,4 +1,4 @@
-"""Revision 0031a carries the owners of the active households into the ownership history."""
+"""Revision 0031 carries the owners of the active households into the ownership history."""
 import json
 
 from sqlalchemy import text

@@ -2,7 +2,7 @@
 leases (租户情况记录表), move-outs (迁出) and ownership history (产权记录, 过户); who ticked a
 catalogue item. Current owners of active households are carried into ``ownerships``.
 
-Revision ID: 0031a
+Revision ID: 0031
 Revises: 0030
 Create Date: 2026-11-27 09:00:00.000000
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0031a'
+revision = '0031'
 down_revision = '0030'
 branch_labels = None
 depends_on = None
@@ -151,7 +151,7 @@ def _carry_current_owners() -> None:
                      "owners": json.dumps([{"person_id": o.id, "name": o.name} for o in owners],
                                           ensure_ascii=False),
                      "from_on": from_on, "to_on": None, "acquired_by": "purchase", "documents": "[]",
-                     "previous_id": None, "recorded_by": "system:migration-0031a", "recorded_at": now})
+                     "previous_id": None, "recorded_by": "system:migration-0031", "recorded_at": now})
     if rows:
         op.bulk_insert(ownerships, rows)
 
