@@ -216,8 +216,18 @@ class PersonIn(Schema):
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     email = fields.Email(load_default=None, allow_none=True)
     id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
+    id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE, metadata={
+        "description": "证件类型: resident_id (居民身份证, GB 11643 check digit), passport, hk_macau_permit "
+                       "(H/M + 8 or 10 digits), taiwan_permit (8 digits), hmt_residence_permit (港澳台居民居住证); "
+                       "guessed from id_number when left out"})
+    relation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                             metadata={"description": "与业主关系 (spouse, child...)"})
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
     employer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _document(self, data, **_):
+        v.check_id_document(data)
 
 
 #: the move-in documents (入伙资料) archive keeps in the file catalogue (its domain's list;
@@ -227,6 +237,32 @@ MOVE_IN_DOCUMENTS = ["covenant", "fire_safety_letter", "handover_inspection_form
                      "preliminary_service_agreement", "purchase_contract"]
 
 
+#: the people area's enumerations (archive's domain.people; tests/test_schema_agreement.py keeps them equal)
+ACQUISITIONS = ("purchase", "transfer", "inheritance", "gift")
+MOVE_OUT_REASONS = ("sold", "lease_ended", "relocated", "other")
+DEPOSIT_HANDLING = ("refunded", "transferred", "retained", "none")
+LEASE_PURPOSES = ("residential", "office", "commercial", "other")
+TRANSFER_DOCUMENTS = ["new_owner_id_copy", "new_property_certificate", "old_owner_fee_settlement",
+                      "transfer_contract"]
+
+
+class LeaseTermsIn(Schema):
+    """A lease's terms (租户情况记录表)."""
+    start_on = v.Date(load_default=None, allow_none=True)
+    end_on = v.Date(load_default=None, allow_none=True)
+    tenant_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50),
+                                  metadata={"description": "租住人数: how many live there"})
+    purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
+    landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
+                                       metadata={"description": "an owner of the household; its first owner if left out"})
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+    @validates_schema
+    def _period(self, data, **_):
+        if data.get("start_on") and data.get("end_on"):
+            v.check_period(data, "start_on", "end_on", max_days=366 * 70)
+
+
 class MoveInIn(Schema):
     """入伙: a household takes the unit, with the documents handed over."""
     moved_in_on = v.Date(required=True)
@@ -234,6 +270,10 @@ class MoveInIn(Schema):
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
     documents_received = fields.List(fields.String(validate=validate.OneOf(MOVE_IN_DOCUMENTS)),
                                      load_default=list)
+    acquired_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS),
+                                metadata={"description": "how the owners came by the unit; purchase if left out"})
+    lease = fields.Nested(LeaseTermsIn, load_default=None, allow_none=True,
+                          metadata={"description": "the tenants' lease (租户情况记录表) when tenants move in"})
 
     @validates("people")
     def _one_owner(self, people, **_):
@@ -2859,3 +2899,219 @@ class BroadcastOut(Out):
     deliveries = fields.List(fields.Nested(BroadcastDeliveriesOut), allow_none=True, metadata={
         "description": "by channel and status (pending, sent, delivered, failed, suppressed, cancelled, queued); "
                        "null in lists"})
+
+
+
+# -- archive: people, leases, checklist, move-out, transfer (issue 11: wt/people) ----------------------
+
+
+class NewPersonIn(PersonIn):
+    """A person joining the household; a tenant names the lease they join."""
+    lease_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    reason = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class TenantIn(PersonIn):
+    role = fields.String(load_default="tenant", validate=validate.OneOf(["tenant"]))
+
+
+class LeaseIn(LeaseTermsIn):
+    """租户情况记录表: a lease with its tenants."""
+    start_on = v.Date(required=True)
+    end_on = v.Date(required=True)
+    tenants = fields.List(fields.Nested(TenantIn), required=True, validate=validate.Length(min=1, max=20))
+
+
+class LeaseEndIn(Schema):
+    ended_on = v.Date(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class PersonChangeIn(Schema):
+    """Only the fields sent change; each change is recorded (who, what, from, to, when)."""
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    role = fields.String(validate=validate.OneOf(["owner", "family", "tenant", "emergency_contact"]))
+    relation = fields.String(allow_none=True, validate=validate.Length(max=40))
+    phone = fields.String(allow_none=True, validate=PHONE)
+    email = fields.Email(allow_none=True)
+    id_type = fields.String(allow_none=True, validate=v.ID_TYPE)
+    id_number = fields.String(allow_none=True, validate=ID_NUMBER)
+    locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
+    employer = fields.String(allow_none=True, validate=validate.Length(max=200))
+    lease_id = fields.String(allow_none=True, validate=validate.Length(max=36))
+    reason = fields.String(load_default="", validate=validate.Length(max=400),
+                           metadata={"description": "why (goes into the history)"})
+
+    @validates_schema
+    def _document(self, data, **_):
+        if data.get("id_number") is not None:
+            v.check_id_document(data)
+
+
+class PersonRemoveIn(Schema):
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class ChecklistTickIn(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["present", "missing"]))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
+
+
+class HandoverIn(Schema):
+    """The desk's move-out checklist (迁出): keys, fees (as finance confirmed), meters, the deposit."""
+    keys_returned = v.StrictBoolean(load_default=False)
+    fees_settled = v.StrictBoolean(load_default=False)
+    fees_confirmed_by = fields.String(load_default="", validate=validate.Length(max=100),
+                                      metadata={"description": "who in finance confirmed it (财务确认人)"})
+    meter_readings_recorded = v.StrictBoolean(load_default=False)
+    deposit_handling = fields.String(required=True, validate=validate.OneOf(DEPOSIT_HANDLING))
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class MoveOutIn(HandoverIn):
+    moved_out_on = v.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(MOVE_OUT_REASONS))
+
+
+class TransferHouseholdIn(Schema):
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    by_proxy = fields.Boolean(load_default=False)
+    people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
+    documents_received = fields.List(fields.String(validate=validate.OneOf(MOVE_IN_DOCUMENTS)),
+                                     load_default=list)
+
+    @validates("people")
+    def _an_owner(self, people, **_):
+        if not any(p.get("role") == "owner" for p in people):
+            raise ValidationError("The new household names its owners (at least one owner).")
+
+
+class TransferIn(Schema):
+    """过户: the unit passes to new owners on a date, with its documents."""
+    transferred_on = v.Date(required=True)
+    acquired_by = fields.String(load_default="transfer", validate=validate.OneOf(ACQUISITIONS))
+    household = fields.Nested(TransferHouseholdIn, required=True)
+    documents_received = fields.List(fields.String(validate=validate.OneOf(TRANSFER_DOCUMENTS)),
+                                     load_default=list)
+    handover = fields.Nested(HandoverIn, load_default=None, allow_none=True,
+                             metadata={"description": "the current household's move-out checklist (if there is one)"})
+
+
+class PersonViewOut(Out):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    relation = fields.String(allow_none=True)
+    locale = fields.String()
+    phone = fields.String(allow_none=True, metadata={"description": "masked unless the role needs it"})
+    email = fields.String(allow_none=True)
+    id_type = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True, metadata={"description": "always masked here"})
+    employer = fields.String(allow_none=True)
+    lease_id = fields.String(allow_none=True)
+
+
+class LeaseOut(Out):
+    id = fields.String()
+    household_id = fields.String()
+    unit_id = fields.String()
+    landlord_person_id = fields.String(allow_none=True)
+    landlord_name = fields.String()
+    start_on = fields.String(metadata={"format": "date"})
+    end_on = fields.String(allow_none=True, metadata={"format": "date"})
+    tenant_count = fields.Integer()
+    purpose = fields.String()
+    status = fields.String(metadata={"description": "active | ended"})
+    ended_on = fields.String(allow_none=True, metadata={"format": "date"})
+    tenant_names = fields.String()
+    note = fields.String()
+
+
+class PeopleOut(Out):
+    household_id = fields.String()
+    unit_id = fields.String()
+    status = fields.String()
+    people = fields.List(fields.Nested(PersonViewOut))
+    leases = fields.List(fields.Nested(LeaseOut))
+
+
+class PersonChangedOut(PersonViewOut):
+    changed = fields.List(fields.String(), metadata={"description": "the fields that changed"})
+
+
+class PersonChangeOut(Out):
+    person_id = fields.String()
+    person_name = fields.String()
+    action = fields.String(metadata={"description": "added | changed | removed"})
+    field = fields.String(allow_none=True)
+    old_value = fields.String(allow_none=True, metadata={"description": "phones masked unless the role needs "
+                                                                        "them; ID numbers always masked"})
+    new_value = fields.String(allow_none=True)
+    reason = fields.String()
+    changed_by = fields.String()
+    changed_by_name = fields.String()
+    changed_at = DT()
+
+
+class ChecklistItemOut(Out):
+    id = fields.String()
+    doc_type = fields.String()
+    label = fields.String()
+    section = fields.String(metadata={"description": "move_in | transfer"})
+    status = fields.String(metadata={"description": "present | missing"})
+    received_at = DT(allow_none=True)
+    received_by = fields.String(allow_none=True)
+    received_by_name = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class MoveOutRecordOut(Out):
+    id = fields.String()
+    household_id = fields.String()
+    unit_id = fields.String()
+    moved_out_on = fields.String(metadata={"format": "date"})
+    reason = fields.String()
+    note = fields.String()
+    keys_returned = fields.Boolean()
+    fees_settled = fields.Boolean()
+    fees_confirmed_by = fields.String()
+    meter_readings_recorded = fields.Boolean()
+    deposit_handling = fields.String()
+    ownership_id = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_by_name = fields.String()
+    recorded_at = DT()
+
+
+class MoveOutOut(Out):
+    household = fields.Nested(HouseholdOut)
+    move_out = fields.Nested(MoveOutRecordOut)
+
+
+class OwnerOut(Out):
+    person_id = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class OwnershipDocumentOut(Out):
+    id = fields.String()
+    doc_type = fields.String()
+    status = fields.String(metadata={"description": "present | missing (now)"})
+
+
+class OwnershipOut(Out):
+    id = fields.String()
+    unit_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    owners = fields.List(fields.Nested(OwnerOut))
+    from_on = fields.String(metadata={"format": "date"})
+    to_on = fields.String(allow_none=True, metadata={"format": "date", "description": "null: the current owners"})
+    acquired_by = fields.String(metadata={"description": "purchase | transfer | inheritance | gift"})
+    documents = fields.List(fields.Nested(OwnershipDocumentOut))
+    previous_id = fields.String(allow_none=True)
+    recorded_at = DT()
+
+
+class TransferOut(Out):
+    ownership = fields.Nested(OwnershipOut)
+    household = fields.Nested(HouseholdOut)

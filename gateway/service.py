@@ -30,6 +30,7 @@ from .routes.dunning import DunningRoutes
 from .routes.hardship import HardshipRoutes
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
+from .routes.people import PeopleRoutes          # people, leases, move-out, transfer (archive, issue 11)
 from .routes.platform import PlatformRoutes
 from .routes.printing import PrintingRoutes      # printed notices (notify, issue 10)
 from .routes.registry import RegistryRoutes
@@ -42,7 +43,8 @@ from .routes.tickets import TicketRoutes
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
-                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, ReadModelHandlers):
+                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes,
+                     ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)

@@ -19,8 +19,6 @@ from stdnum.cn import ric
 #: a mainland mobile (1[3-9] + 9 digits) or landline (0 + area code + number), optionally +86
 PHONE_PATTERN = r"(\+?86-?)?(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})"
 _PHONE = re.compile(PHONE_PATTERN)
-#: other identity documents (passport, Hong Kong/Macau/Taiwan permits, 15-digit old IDs)
-_DOCUMENT = re.compile(r"[0-9A-Z]{6,20}")
 #: instants and dates the platform works with; outside this, arithmetic could overflow
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
@@ -36,13 +34,110 @@ def is_phone(value: str) -> bool:
 
 def is_id_number(value: str) -> bool:
     """A resident identity card number (18 characters, 17 digits first) must carry a valid
-    GB 11643 check digit and birth date; other documents are 6-20 letters and digits."""
+    GB 11643 check digit and birth date (a Hong Kong/Macau/Taiwan residence permit's too);
+    other documents are checked by their format (:func:`id_document_error`, the type guessed
+    from the shape: :func:`guess_id_type`)."""
     if not isinstance(value, str):
         return False
+    return id_document_error(guess_id_type(value), value) is None
+
+
+# -- identity documents (证件) -----------------------------------------------------------------------
+
+#: the identity documents a person of a household is registered with (证件类型):
+#: ``resident_id`` 居民身份证 (18 characters, GB 11643 check digit, a real birth date and place),
+#: ``passport`` 护照 (any country: 6-20 letters and digits, at least one digit -- no check digit
+#: outside the machine-readable zone), ``hk_macau_permit`` 港澳居民来往内地通行证 (H or M and 8 or
+#: 10 digits), ``taiwan_permit`` 台湾居民来往大陆通行证 (8 digits), ``hmt_residence_permit``
+#: 港澳台居民居住证 (18 characters beginning 810000 / 820000 / 830000, GB 11643 check digit and
+#: birth date)
+ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "hmt_residence_permit")
+ID_TYPE_NAMES = {"resident_id": "居民身份证 (resident ID card)", "passport": "护照 (passport)",
+                 "hk_macau_permit": "港澳居民来往内地通行证 (Hong Kong/Macau permit)",
+                 "taiwan_permit": "台湾居民来往大陆通行证 (Taiwan permit)",
+                 "hmt_residence_permit": "港澳台居民居住证 (HK/Macau/Taiwan residence permit)"}
+_EIGHTEEN = re.compile(r"[0-9]{17}[0-9X]")
+_PASSPORT = re.compile(r"(?=[A-Z]*[0-9])[0-9A-Z]{6,20}")
+_HK_MACAU_PERMIT = re.compile(r"[HM][0-9]{8}([0-9]{2})?")
+_TAIWAN_PERMIT = re.compile(r"[0-9]{8}")
+_RESIDENCE_PERMIT_PREFIXES = ("810000", "820000", "830000")
+
+
+def guess_id_type(value: str) -> str:
+    """The document type a number's shape says (a number given without its type): 18 characters
+    with 17 digits -- a residence permit when it begins 810000/820000/830000, else a resident ID;
+    H/M and digits -- a Hong Kong/Macau permit; 8 digits -- a Taiwan permit; anything else a passport."""
+    value = value.upper() if isinstance(value, str) else ""
+    if _EIGHTEEN.fullmatch(value):
+        return "hmt_residence_permit" if value.startswith(_RESIDENCE_PERMIT_PREFIXES) else "resident_id"
+    if _HK_MACAU_PERMIT.fullmatch(value):
+        return "hk_macau_permit"
+    if _TAIWAN_PERMIT.fullmatch(value):
+        return "taiwan_permit"
+    return "passport"
+
+
+def _gb11643(value: str) -> bool:
+    """The GB 11643 check digit (ISO 7064 MOD 11-2) and a real birth date."""
+    if value[-1] != ric.calc_check_digit(value):
+        return False
+    try:
+        ric.get_birth_date(value)
+    except Exception:       # stdnum's InvalidComponent: no such date
+        return False
+    return True
+
+
+def id_document_error(id_type: str, value: str) -> str | None:
+    """Why ``value`` is not a number of a ``id_type`` document, or None when it is one."""
+    if id_type not in ID_TYPES:
+        return f"Unknown identity document type {id_type!r} (one of {', '.join(ID_TYPES)})."
+    name = ID_TYPE_NAMES[id_type]
+    if not isinstance(value, str):
+        return f"Not a {name} number."
     value = value.upper()
-    if len(value) == 18 and value[:17].isascii() and value[:17].isdigit():
-        return ric.is_valid(value)
-    return _DOCUMENT.fullmatch(value) is not None
+    if id_type == "resident_id":
+        if not _EIGHTEEN.fullmatch(value):
+            return f"A {name} number is 17 digits and a check digit (0-9 or X)."
+        if value.startswith(_RESIDENCE_PERMIT_PREFIXES):
+            return f"This is a residence permit number: id_type hmt_residence_permit."
+        if value[-1] != ric.calc_check_digit(value):
+            return f"Not a valid {name} number: wrong GB 11643 check digit."
+        if not ric.is_valid(value):
+            return f"Not a valid {name} number: no such birth date or region code."
+        return None
+    if id_type == "hmt_residence_permit":
+        if not (_EIGHTEEN.fullmatch(value) and value.startswith(_RESIDENCE_PERMIT_PREFIXES)):
+            return f"A {name} number is 18 characters beginning 810000, 820000 or 830000."
+        if not _gb11643(value):
+            return f"Not a valid {name} number: wrong GB 11643 check digit or birth date."
+        return None
+    pattern, shape = {"passport": (_PASSPORT, "6-20 letters and digits"),
+                      "hk_macau_permit": (_HK_MACAU_PERMIT, "H or M and 8 or 10 digits"),
+                      "taiwan_permit": (_TAIWAN_PERMIT, "8 digits")}[id_type]
+    if pattern.fullmatch(value) is None:
+        return f"A {name} number is {shape}."
+    return None
+
+
+def normalize_id_number(value: str | None) -> str | None:
+    """As stored: letters upper-cased (``x`` -> ``X``)."""
+    return value.upper() if isinstance(value, str) else value
+
+
+def check_id_document(data: dict, type_field: str = "id_type", number_field: str = "id_number") -> None:
+    """A schema's identity document (``@validates_schema``): the number checked against its type
+    (the type guessed from the number when not given); a type without a number is refused. Raises
+    ``ValidationError`` on the number's field naming the document -- one rule for a service's
+    schema and the gateway's that forwards to it."""
+    id_type, number = data.get(type_field), data.get(number_field)
+    if number is None:
+        if id_type is not None:
+            raise ValidationError(f"{type_field} {id_type} needs its {number_field}.", number_field)
+        return
+    error = id_document_error(id_type or guess_id_type(number), number)
+    if error is not None:
+        raise ValidationError(error, number_field)
 
 
 def is_bank_account(value: str) -> bool:
@@ -76,7 +171,8 @@ class Phone(validate.Validator):
 
 
 class IdNumber(validate.Validator):
-    error = "Not a valid ID number (GB 11643 check digit) or identity document number."
+    error = ("Not a valid ID number (GB 11643 check digit) or identity document number (passport, "
+             "Hong Kong/Macau or Taiwan permit).")
 
     def __call__(self, value):
         if value is not None and not is_id_number(value):
@@ -151,6 +247,7 @@ BANK_ACCOUNT = BankAccount()
 WECHAT_OPENID = validate.Regexp(r"[A-Za-z0-9_-]{6,64}\Z", error="a WeChat openid (6-64 letters, digits, - or _)")
 PHONE = Phone()
 ID_NUMBER = IdNumber()
+ID_TYPE = validate.OneOf(ID_TYPES)
 TIME_ZONE = TimeZone()
 PURPOSE = Stated(2, 400)
 MONTH = Month()

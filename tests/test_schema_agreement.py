@@ -22,6 +22,19 @@ FORWARDED = {
     gw.UnitIn: (archive.UnitIn, {"id", "building_id"}),
     gw.MoveInIn: (archive.MoveIn, {"id", "unit_id"}),
     gw.PersonIn: (archive.PersonIn, {"id"}),
+    # -- archive: people, leases, checklist, move-out, transfer (issue 11) --
+    gw.LeaseTermsIn: (archive.LeaseTermsIn, set()),
+    gw.NewPersonIn: (archive.NewPersonIn, {"id"}),
+    gw.TenantIn: (archive.TenantIn, {"id"}),
+    gw.LeaseIn: (archive.LeaseIn, {"id"}),
+    gw.LeaseEndIn: (archive.LeaseEndIn, set()),
+    gw.PersonChangeIn: (archive.PersonChangeIn, set()),
+    gw.PersonRemoveIn: (archive.PersonRemoveIn, set()),
+    gw.ChecklistTickIn: (archive.ChecklistTickIn, set()),
+    gw.HandoverIn: (archive.HandoverIn, set()),
+    gw.MoveOutIn: (archive.MoveOutIn, set()),
+    gw.TransferHouseholdIn: (archive.TransferHouseholdIn, set()),
+    gw.TransferIn: (archive.TransferIn, set()),
     gw.OpeningBalanceIn: (billing.OpeningBalanceIn, {"unit_id"}),
     gw.SlaSettingIn: (tickets.SlaSettingIn, {"project_id"}),
     gw.TicketQuery: (tickets.TicketQuery, set()),
@@ -155,6 +168,13 @@ def test_phones_and_id_numbers_have_one_validator_everywhere():
 def test_the_gateway_lists_archive_s_move_in_documents():
     from services.archive.domain.catalogue import MOVE_IN_DOCUMENTS
     assert gw.MOVE_IN_DOCUMENTS == sorted(MOVE_IN_DOCUMENTS)
+
+
+def test_the_gateway_lists_archive_s_people_enumerations():
+    from services.archive.domain import people
+    assert gw.TRANSFER_DOCUMENTS == sorted(people.TRANSFER_DOCUMENTS)
+    assert (gw.ACQUISITIONS, gw.MOVE_OUT_REASONS, gw.DEPOSIT_HANDLING, gw.LEASE_PURPOSES) == (
+        people.ACQUISITIONS, people.MOVE_OUT_REASONS, people.DEPOSIT_HANDLING, people.LEASE_PURPOSES)
 
 
 @pytest.mark.parametrize("gateway_schema,payload", [

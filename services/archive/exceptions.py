@@ -1,5 +1,5 @@
 """archive's typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import Conflict, Forbidden, NotFound
+from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 
 
 class ProjectNotFound(NotFound):
@@ -30,3 +30,33 @@ class FileAccessDenied(Forbidden):
     """Only the customer-service department reads household files (000 §八)."""
 
     default_code = "file_access_denied"
+
+
+# -- people, leases, move-out, transfer (issue 11: wt/people) -------------------------------------
+
+class PersonNotFound(NotFound):
+    default_code = "person_not_found"
+
+
+class LeaseNotFound(NotFound):
+    default_code = "lease_not_found"
+
+
+class DocumentTypeNotFound(NotFound):
+    default_code = "document_type_not_found"
+
+
+class HouseholdNotActive(Conflict):
+    """The household lifecycle (``domain.people.LIFECYCLE``) has no such step from its state."""
+
+    default_code = "household_not_active"
+
+
+class PeopleRuleViolation(RuleViolation):
+    """A rule of the household's people: an owner or tenant left, a tenant without a lease..."""
+
+    default_code = "people_rule"
+
+
+class MoveOutChecklistIncomplete(RuleViolation):
+    default_code = "move_out_checklist_incomplete"

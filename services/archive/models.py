@@ -119,6 +119,12 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(200))
     id_number: Mapped[str | None] = mapped_column(String(40))    # 证件号 -- never leaves unmasked
+    #: the identity document (证件类型, ``kernel.validators.ID_TYPES``) -- revision 0031
+    id_type: Mapped[str | None] = mapped_column(String(30))
+    #: how they relate to the owner (与业主关系: 配偶, 子女, 父母...), free text -- revision 0031
+    relation: Mapped[str | None] = mapped_column(String(40))
+    #: a tenant's lease (租户情况记录表, :class:`Lease`) -- revision 0031
+    lease_id: Mapped[str | None] = mapped_column(String(36), index=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
     employer: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -140,6 +146,9 @@ class FileDocument(Base):
     status: Mapped[str] = mapped_column(String(10), default="missing")   # present | missing
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(String(400), default="")
+    #: who ticked the item present (or missing again) -- revision 0031
+    received_by: Mapped[str | None] = mapped_column(String(100))
+    received_by_name: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (UniqueConstraint("household_id", "doc_type", name="uq_file_doc"),)
 
@@ -207,3 +216,112 @@ class ProjectCorrespondence(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "ref_type", "ref_id", "kind", name="uq_project_correspondence_ref"),
     )
+
+
+# == people, leases, move-out and ownership (issue 11: wt/people, revision 0031) ====================
+
+class PersonChange(Base):
+    """联系方式/人员变更记录: one change of a household's people, recorded at once (000 §八: contacts
+    and ownership changes recorded at once) -- a person added or removed, or one field of a person
+    from what to what. Append-only: no API edits or deletes it. ID numbers are kept masked here
+    (the history never needs a whole one); phones and e-mails whole, masked on the way out."""
+
+    __tablename__ = "person_changes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    household_id: Mapped[str] = mapped_column(ID)
+    person_id: Mapped[str] = mapped_column(ID)
+    person_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))          # added | changed | removed
+    field: Mapped[str | None] = mapped_column(String(30))    # name | role | phone | ... (changed)
+    old_value: Mapped[str | None] = mapped_column(String(400))
+    new_value: Mapped[str | None] = mapped_column(String(400))
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_by_name: Mapped[str] = mapped_column(String(100), default="")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: the order of the changes recorded at one instant (one unit of work records several)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_person_changes_household_time", "household_id", "changed_at"),)
+
+
+class Lease(Base):
+    """租户情况记录表: a lease of the unit -- the landlord (an owner), the period, how many live
+    there and for what; its tenants are the household's people with ``role = tenant`` and this
+    ``lease_id``. Ended (``status = ended``) by hand, by the household's move-out or a transfer."""
+
+    __tablename__ = "leases"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    household_id: Mapped[str] = mapped_column(ID, index=True)
+    landlord_person_id: Mapped[str | None] = mapped_column(ID)
+    landlord_name: Mapped[str] = mapped_column(String(100), default="")
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date | None] = mapped_column(Date)      # None: not recorded (a legacy move-in)
+    tenant_count: Mapped[int] = mapped_column(Integer)     # 租住人数
+    purpose: Mapped[str] = mapped_column(String(20))       # residential | office | commercial | other
+    status: Mapped[str] = mapped_column(String(10), default="active")   # active | ended
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    #: the tenants' names as registered (kept when they leave: the record stays complete)
+    tenant_names: Mapped[str] = mapped_column(String(400), default="")
+    note: Mapped[str] = mapped_column(String(400), default="")
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class MoveOut(Base):
+    """迁出: a household leaves the unit -- when, why, and the desk's checklist (keys returned, fees
+    settled as finance confirmed, meters read, what happened to the deposit)."""
+
+    __tablename__ = "move_outs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    household_id: Mapped[str] = mapped_column(ID, unique=True)
+    moved_out_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20))        # sold | transfer | lease_ended | relocated | other
+    note: Mapped[str] = mapped_column(String(400), default="")
+    keys_returned: Mapped[bool] = mapped_column(default=False)
+    fees_settled: Mapped[bool] = mapped_column(default=False)
+    fees_confirmed_by: Mapped[str] = mapped_column(String(100), default="")   # finance's name
+    meter_readings_recorded: Mapped[bool] = mapped_column(default=False)
+    deposit_handling: Mapped[str] = mapped_column(String(20))   # refunded | transferred | retained | none
+    #: the ownership a transfer (过户) started, when the move-out was one
+    ownership_id: Mapped[str | None] = mapped_column(ID)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_by_name: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Ownership(Base):
+    """产权记录: who owned the unit from when to when and how they came by it (purchase from the
+    developer, transfer from the previous owner -- 过户 --, inheritance, gift), with the documents
+    of the file that prove it. The current one has ``to_on`` None; the unit's history is its rows."""
+
+    __tablename__ = "ownerships"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    household_id: Mapped[str | None] = mapped_column(ID, index=True)
+    #: JSON ``[{"person_id", "name"}]``: the owners (kept when the household changes later)
+    owners: Mapped[str] = mapped_column(Text)
+    from_on: Mapped[date] = mapped_column(Date)
+    to_on: Mapped[date | None] = mapped_column(Date)
+    acquired_by: Mapped[str] = mapped_column(String(20))   # purchase | transfer | inheritance | gift
+    #: JSON ``[{"id", "doc_type"}]``: the household file's catalogue entries of the change
+    documents: Mapped[str] = mapped_column(Text, default="[]")
+    previous_id: Mapped[str | None] = mapped_column(ID)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_ownerships_unit_from", "unit_id", "from_on"),)

@@ -1,11 +1,13 @@
 """archive's RPC boundary: what comes in is loaded here, what goes out is dumped here."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from kernel import validators as v
 
 from .domain.catalogue import MOVE_IN_DOCUMENTS
+from .domain.people import (ACQUISITIONS, CHECKLIST_SECTIONS, DEPOSIT_HANDLING, LEASE_PURPOSES,
+                            MOVE_OUT_REASONS, TRANSFER_DOCUMENTS)
 
 ROLES = ["owner", "family", "tenant", "emergency_contact"]
 LOCALES = ["zh-CN", "en"]
@@ -45,8 +47,32 @@ class PersonIn(Schema):
     phone = fields.String(allow_none=True, load_default=None, validate=v.PHONE)
     email = fields.Email(allow_none=True, load_default=None)
     id_number = fields.String(allow_none=True, load_default=None, validate=v.ID_NUMBER)
+    #: the document the number is of (kernel.validators.ID_TYPES); guessed from the number if not given
+    id_type = fields.String(allow_none=True, load_default=None, validate=v.ID_TYPE)
+    #: 与业主关系 (spouse, child, parent...), free text
+    relation = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=40))
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
     employer = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _document(self, data, **_):
+        v.check_id_document(data)
+
+
+class LeaseTermsIn(Schema):
+    """A lease's terms (租户情况记录表): the period, how many live there, for what, the landlord."""
+
+    start_on = v.Date(load_default=None, allow_none=True)
+    end_on = v.Date(load_default=None, allow_none=True)
+    tenant_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
+    purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
+    landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+    @validates_schema
+    def _period(self, data, **_):
+        if data.get("start_on") and data.get("end_on"):
+            v.check_period(data, "start_on", "end_on", max_days=366 * 70)
 
 
 class MoveIn(Schema):
@@ -59,6 +85,10 @@ class MoveIn(Schema):
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
     documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),
                                      load_default=list)
+    #: how the owners came by the unit (ownership history); purchase when not said
+    acquired_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS))
+    #: the tenants' lease terms (租户情况记录表), when tenants move in
+    lease = fields.Nested(LeaseTermsIn, load_default=None, allow_none=True)
 
     @validates("people")
     def _one_owner(self, people, **_):
@@ -244,3 +274,217 @@ class ExportQuery(Schema):
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+
+# == people, leases, checklist, move-out, transfer (issue 11: wt/people) ===========================
+
+
+class NewPersonIn(PersonIn):
+    """A person joining a household (a tenant names the lease they join)."""
+
+    lease_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    reason = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class TenantIn(PersonIn):
+    """A tenant of a lease being registered: the role is tenant."""
+
+    role = fields.String(load_default="tenant", validate=validate.OneOf(["tenant"]))
+
+
+class LeaseIn(LeaseTermsIn):
+    """租户情况记录表: register a lease with its tenants."""
+
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    start_on = v.Date(required=True)
+    end_on = v.Date(required=True)
+    tenants = fields.List(fields.Nested(TenantIn), required=True, validate=validate.Length(min=1, max=20))
+
+
+class LeaseEndIn(Schema):
+    ended_on = v.Date(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class PersonChangeIn(Schema):
+    """The fields of a person that change (only those given); ``reason`` goes into the history."""
+
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    relation = fields.String(allow_none=True, validate=validate.Length(max=40))
+    phone = fields.String(allow_none=True, validate=v.PHONE)
+    email = fields.Email(allow_none=True)
+    id_type = fields.String(allow_none=True, validate=v.ID_TYPE)
+    id_number = fields.String(allow_none=True, validate=v.ID_NUMBER)
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+    employer = fields.String(allow_none=True, validate=validate.Length(max=200))
+    lease_id = fields.String(allow_none=True, validate=validate.Length(max=36))
+    reason = fields.String(load_default="", validate=validate.Length(max=400))
+
+    @validates_schema
+    def _document(self, data, **_):
+        if data.get("id_number") is not None:
+            v.check_id_document(data)
+
+
+class PersonRemoveIn(Schema):
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class ChecklistTickIn(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["present", "missing"]))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
+
+
+class ChecklistItemName(Schema):
+    doc_type = fields.String(required=True, validate=validate.OneOf(sorted(CHECKLIST_SECTIONS)))
+
+
+class HandoverIn(Schema):
+    """The desk's move-out checklist (迁出): each item confirmed, the deposit's handling stated."""
+
+    keys_returned = v.StrictBoolean(load_default=False)
+    fees_settled = v.StrictBoolean(load_default=False)
+    #: who in finance confirmed the fees are settled (财务确认人)
+    fees_confirmed_by = fields.String(load_default="", validate=validate.Length(max=100))
+    meter_readings_recorded = v.StrictBoolean(load_default=False)
+    deposit_handling = fields.String(required=True, validate=validate.OneOf(DEPOSIT_HANDLING))
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class MoveOutIn(HandoverIn):
+    moved_out_on = v.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(MOVE_OUT_REASONS))
+
+
+class TransferHouseholdIn(Schema):
+    """The new owners' household of a transfer (their move-in)."""
+
+    id = fields.String(validate=validate.Length(min=1, max=36))
+    by_proxy = fields.Boolean(load_default=False)
+    people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
+    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),
+                                     load_default=list)
+
+    @validates("people")
+    def _an_owner(self, people, **_):
+        if not any(p.get("role") == "owner" for p in people):
+            raise ValidationError("The new household names its owners (at least one owner).")
+
+
+class TransferIn(Schema):
+    """过户: the unit passes to new owners on a date, with its documents."""
+
+    transferred_on = v.Date(required=True)
+    acquired_by = fields.String(load_default="transfer", validate=validate.OneOf(ACQUISITIONS))
+    household = fields.Nested(TransferHouseholdIn, required=True)
+    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(TRANSFER_DOCUMENTS))),
+                                     load_default=list)
+    #: the current household's move-out checklist (required when the unit has one)
+    handover = fields.Nested(HandoverIn, load_default=None, allow_none=True)
+
+
+class PersonViewOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    relation = fields.String(allow_none=True)
+    locale = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    id_type = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True)
+    employer = fields.String(allow_none=True)
+    lease_id = fields.String(allow_none=True)
+
+
+class LeaseOut(Schema):
+    id = fields.String()
+    household_id = fields.String()
+    unit_id = fields.String()
+    landlord_person_id = fields.String(allow_none=True)
+    landlord_name = fields.String()
+    start_on = fields.Date()
+    end_on = fields.Date(allow_none=True)
+    tenant_count = fields.Integer()
+    purpose = fields.String()
+    status = fields.String()
+    ended_on = fields.Date(allow_none=True)
+    tenant_names = fields.String()
+    note = fields.String()
+
+
+class PeopleOut(Schema):
+    household_id = fields.String()
+    unit_id = fields.String()
+    status = fields.String()
+    people = fields.List(fields.Nested(PersonViewOut))
+    leases = fields.List(fields.Nested(LeaseOut))
+
+
+class PersonChangeOut(Schema):
+    person_id = fields.String()
+    person_name = fields.String()
+    action = fields.String()
+    field = fields.String(allow_none=True)
+    old_value = fields.String(allow_none=True)
+    new_value = fields.String(allow_none=True)
+    reason = fields.String()
+    changed_by = fields.String()
+    changed_by_name = fields.String()
+    changed_at = fields.AwareDateTime()
+
+
+class ChecklistItemOut(Schema):
+    id = fields.String()
+    doc_type = fields.String()
+    label = fields.String()
+    section = fields.String()
+    status = fields.String()
+    received_at = fields.AwareDateTime(allow_none=True)
+    received_by = fields.String(allow_none=True)
+    received_by_name = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class MoveOutOut(Schema):
+    id = fields.String()
+    household_id = fields.String()
+    unit_id = fields.String()
+    moved_out_on = fields.Date()
+    reason = fields.String()
+    note = fields.String()
+    keys_returned = fields.Boolean()
+    fees_settled = fields.Boolean()
+    fees_confirmed_by = fields.String()
+    meter_readings_recorded = fields.Boolean()
+    deposit_handling = fields.String()
+    ownership_id = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_by_name = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class OwnerOut(Schema):
+    person_id = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class OwnershipDocumentOut(Schema):
+    id = fields.String()
+    doc_type = fields.String()
+    status = fields.String()
+
+
+class OwnershipOut(Schema):
+    id = fields.String()
+    unit_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    owners = fields.List(fields.Nested(OwnerOut))
+    from_on = fields.Date()
+    to_on = fields.Date(allow_none=True)
+    acquired_by = fields.String()
+    documents = fields.List(fields.Nested(OwnershipDocumentOut))
+    previous_id = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime()

@@ -16,7 +16,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (BuildingNotFound, HouseholdNotFound, ProjectNotFound, UnitNotFound,
                           UnitOccupied)
-from ..models import Building, FileDocument, Household, Person, Project, Unit
+from ..models import Building, FileDocument, Household, Project, Unit
 from .catalogue import expected_move_in_documents
 from .privacy import email_for, mask_id_number, phone_for, sees_id_numbers, sees_phones
 
@@ -191,13 +191,8 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
     household = Household(id=_new_id(data.get("id")), group_id=unit.group_id, project_id=unit.project_id,
                           unit_id=unit.id, status="active", moved_in_on=data["moved_in_on"],
                           by_proxy=data.get("by_proxy", False), version=1, created_at=now)
-    household.people = [
-        Person(id=_new_id(p.get("id")), group_id=unit.group_id, project_id=unit.project_id,
-               name=p["name"], role=p["role"], phone=p.get("phone"), email=p.get("email"),
-               id_number=p.get("id_number"), locale=p.get("locale", "zh-CN"),
-               employer=p.get("employer"), created_at=now)
-        for p in data["people"]
-    ]
+    from .people import after_move_in, new_person     # people, leases, ownership (issue 11)
+    household.people = [new_person(work, household, p) for p in data["people"]]
     work.session.add(household)
     work.session.flush()   # the catalogue rows reference the household
     received = set(data.get("documents_received") or ())
@@ -207,6 +202,8 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
             household_id=household.id, doc_type=doc_type, section="move_in",
             status="present" if doc_type in received else "missing",
             received_at=now if doc_type in received else None))
+    work.session.flush()
+    after_move_in(work, household, data)
     work.events.record(events.HOUSEHOLD_CHANGED, household_snapshot(household),
                        group_id=household.group_id, project_id=household.project_id)
     return household, True

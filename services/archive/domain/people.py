@@ -1,0 +1,722 @@
+"""A household's people (业户人员) and its lifecycle: owners, family members, tenants with their
+lease (租户情况记录表), emergency contacts; every change of a person recorded at once with who
+changed what from what to what (000 §八); move-in's checklist, move-out (迁出) and the transfer of
+ownership (过户) with the unit's ownership history (产权记录).
+
+The household lifecycle is :data:`LIFECYCLE`: a household is ``active`` from its move-in until
+it moves out (``move_out``) or its unit changes hands (``transfer_out``); both leave it
+``moved_out`` for good -- a household that comes back is a new household. A transfer is
+``transfer_out`` of the old household and a move-in of the new owners' household on the same
+day, in one transaction: the unit is never without its owners' record.
+
+**A transfer does not keep tenants.** Their lease was with the old owner (the landlord): the old
+household moves out whole, its leases end on the transfer date, and tenants who stay register a
+new lease with the new owner (``register_lease`` on the new household).
+
+A plain move-out leaves the ownership as it is (an owner who moves out still owns the unit);
+only a transfer, or a move-in of other owners, ends it.
+
+Who records: the customer-service desk (front desk, steward, CS manager, centre manager,
+:data:`DESK_ROLES`). Who reads: the customer-service department and a resident for their own
+household (ID numbers always masked in these reads; whole only in the access-logged file read).
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+
+from kernel import validators as v
+from kernel.errors import InvalidInput
+from kernel.tenancy import Caller, Role
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import (DocumentTypeNotFound, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
+                          MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
+from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project
+from .catalogue import MOVE_IN_DOCUMENTS
+from .privacy import email_for, mask_id_number, phone_for
+from .registry import active_household, get_household, get_unit, household_snapshot
+
+#: who records people, leases, move-in items, move-outs and transfers: the customer-service desk
+DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+#: who reads a household's people, their history, checklist and the unit's ownership history
+READER_ROLES = Role.CUSTOMER_SERVICE
+
+#: 业户生命周期 -- (state, action) -> next state; anything else is refused (409 household_not_active)
+LIFECYCLE = {
+    ("active", "move_out"): "moved_out",        # 迁出
+    ("active", "transfer_out"): "moved_out",    # 过户: the old owners' household leaves
+}
+#: the states a household is born in: a move-in (入伙) or the new owners of a transfer (过户)
+BORN = {"move_in": "active", "transfer_in": "active"}
+
+#: how owners came by the unit (取得方式): bought from the developer (一手), bought from the previous
+#: owner (二手买卖 / 过户), inherited (继承), given (赠与)
+ACQUISITIONS = ("purchase", "transfer", "inheritance", "gift")
+#: why a household moves out (the transfer's own reason is ``transfer``)
+MOVE_OUT_REASONS = ("sold", "lease_ended", "relocated", "other")
+#: what happens to the household's deposits (押金) when it leaves
+DEPOSIT_HANDLING = ("refunded", "transferred", "retained", "none")
+#: the desk's move-out checklist: each must be confirmed before the household leaves
+MOVE_OUT_CHECKS = {
+    "keys_returned": "钥匙已交回 / keys returned",
+    "fees_settled": "费用已结清（财务确认）/ fees settled, confirmed by finance",
+    "meter_readings_recorded": "水电表读数已记录 / meter readings recorded",
+}
+#: a lease's use (租赁用途)
+LEASE_PURPOSES = ("residential", "office", "commercial", "other")
+#: the documents of a transfer (过户资料), filed in the new household's catalogue (section transfer)
+TRANSFER_DOCUMENTS = {
+    "transfer_contract": "房屋买卖/过户合同 / transfer contract",
+    "new_property_certificate": "新产权证（不动产权证书）/ new property certificate",
+    "new_owner_id_copy": "新业主身份证复印件 / new owners' ID (copies)",
+    "old_owner_fee_settlement": "原业主费用结清证明 / the old owner's fee settlement",
+}
+#: every checklist item the desk may tick, by section
+CHECKLIST_SECTIONS = {**{d: "move_in" for d in MOVE_IN_DOCUMENTS},
+                      **{d: "transfer" for d in TRANSFER_DOCUMENTS}}
+CHECKLIST_LABELS = {**MOVE_IN_DOCUMENTS, **TRANSFER_DOCUMENTS}
+
+#: the fields of a person a change records, in this order
+TRACKED_FIELDS = ("name", "role", "relation", "phone", "email", "id_type", "id_number", "locale", "employer",
+                  "lease_id")
+
+
+def transition(household: Household, action: str) -> str:
+    """The household's next state for ``action`` (:data:`LIFECYCLE`), set on it; else 409."""
+    target = LIFECYCLE.get((household.status, action))
+    if target is None:
+        raise HouseholdNotActive(f"household {household.id} is {household.status}: it cannot {action}",
+                                 details={"status": household.status, "action": action})
+    household.status = target
+    return target
+
+
+# -- access --------------------------------------------------------------------------------------
+
+def _desk(work: Work) -> None:
+    work.caller.require_role(*DESK_ROLES)
+
+
+def _reader(work: Work, household: Household, *, residents: bool) -> None:
+    """The customer-service department reads (the platform too); a resident their own household
+    (``residents``) -- another unit's is a 404 already (:func:`registry.get_household`).
+    The merger switches this to the access area's ``require_file_access`` (grants)."""
+    caller = work.caller
+    if caller.is_system or caller.roles & READER_ROLES:
+        return
+    if residents and caller.is_resident and household.unit_id in caller.unit_ids:
+        return
+    raise FileAccessDenied("a household's people are read by the customer-service department "
+                           "(and the household itself); others need the CS head's permission")
+
+
+def _lock(work: Work, household: Household) -> Household:
+    """Changes of one household queue behind each other (its row locked on PostgreSQL), so each
+    ``household.changed`` carries a version of its own -- copies ignore an equal version."""
+    work.session.refresh(household, with_for_update=True)
+    return household
+
+
+def _writable(work: Work, household_id: str) -> Household:
+    household = get_household(work, household_id)
+    _desk(work)
+    _lock(work, household)
+    if household.status != "active":
+        raise HouseholdNotActive(f"household {household.id} is {household.status}: its people are a record now",
+                                 details={"status": household.status})
+    return household
+
+
+def _person(work: Work, person_id: str) -> tuple[Person, Household]:
+    person = work.session.get(Person, person_id)
+    if person is None:
+        raise PersonNotFound(f"no person {person_id}")
+    try:
+        household = _writable(work, person.household_id)
+    except Exception as exc:
+        if getattr(exc, "kind", "") == "NotFound":
+            raise PersonNotFound(f"no person {person_id}") from None
+        raise
+    return person, household
+
+
+# -- history -------------------------------------------------------------------------------------
+
+def _stored(field: str, value) -> str | None:
+    """A value as the history keeps it: ID numbers masked (the history never needs a whole one)."""
+    if value is None:
+        return None
+    if field == "id_number":
+        return mask_id_number(value)
+    return str(value)[:400]
+
+
+def _record(work: Work, household: Household, person: Person, action: str, field: str | None = None,
+            old=None, new=None, reason: str = "") -> PersonChange:
+    change = PersonChange(
+        id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+        household_id=household.id, person_id=person.id, person_name=person.name, action=action, field=field,
+        old_value=_stored(field, old) if field else old, new_value=_stored(field, new) if field else new,
+        reason=reason or "", changed_by=work.caller.user_id, changed_by_name=work.caller.name or "",
+        changed_at=work.clock.now(), seq=_next_seq(work))
+    work.session.add(change)
+    return change
+
+
+def _next_seq(work: Work) -> int:
+    """Changes recorded at the same instant keep the order they were made in."""
+    seq = work.session.info.get("person_change_seq", 0) + 1
+    work.session.info["person_change_seq"] = seq
+    return seq
+
+
+def _summary(person: Person) -> str:
+    return f"{person.name} ({person.role})"
+
+
+def _changed(work: Work, household: Household) -> None:
+    """The household changed: its version goes up and ``household.changed`` is published."""
+    household.version = (household.version or 1) + 1
+    work.session.flush()
+    work.session.refresh(household, ["people"])
+    work.events.record(events.HOUSEHOLD_CHANGED, household_snapshot(household),
+                       group_id=household.group_id, project_id=household.project_id)
+
+
+# -- identity documents --------------------------------------------------------------------------
+
+def _check_document(id_type: str | None, id_number: str | None) -> tuple[str | None, str | None]:
+    """The document as stored: the number upper-cased, the type given or guessed from the number;
+    a wrong one is a 400 naming ``id_number``."""
+    if id_number is None:
+        if id_type is not None:
+            raise InvalidInput(f"id_type {id_type} needs its id_number",
+                               details={"id_number": [f"id_type {id_type} needs its id_number."]})
+        return None, None
+    id_type = id_type or v.guess_id_type(id_number)
+    error = v.id_document_error(id_type, id_number)
+    if error is not None:
+        raise InvalidInput(f"id_number: {error}", details={"id_number": [error]})
+    return id_type, v.normalize_id_number(id_number)
+
+
+# -- people --------------------------------------------------------------------------------------
+
+def _active_lease(work: Work, household: Household, lease_id: str | None) -> Lease:
+    lease = work.session.get(Lease, lease_id) if lease_id else None
+    if lease is None or lease.household_id != household.id:
+        raise PeopleRuleViolation("a tenant joins a lease of this household: register the lease "
+                                  "(POST /households/{id}/leases) or give its lease_id",
+                                  code="lease_required", details={"lease_id": lease_id})
+    if lease.status != "active":
+        raise PeopleRuleViolation(f"lease {lease.id} has ended", code="lease_ended")
+    return lease
+
+
+def _needs_owner_or_tenant(household: Household) -> None:
+    if not any(p.role in ("owner", "tenant") for p in household.people):
+        raise PeopleRuleViolation("a household needs an owner or a tenant; record a move-out instead",
+                                  code="household_needs_owner_or_tenant")
+
+
+def _end_empty_leases(work: Work, household: Household, lease_ids) -> None:
+    """A lease whose last tenant left (removed, or no longer a tenant) ends that day."""
+    for lease_id in {i for i in lease_ids if i}:
+        if not any(p.lease_id == lease_id for p in household.people):
+            lease = work.session.get(Lease, lease_id)
+            if lease is not None and lease.status == "active":
+                lease.status, lease.ended_on = "ended", _today(work, household)
+
+
+def new_person(work: Work, household: Household, data: dict, *, role: str | None = None,
+                lease: Lease | None = None) -> Person:
+    id_type, id_number = _check_document(data.get("id_type"), data.get("id_number"))
+    return Person(id=data.get("id") or str(uuid.uuid4()), group_id=household.group_id,
+                  project_id=household.project_id, household_id=household.id, name=data["name"],
+                  role=role or data["role"], relation=data.get("relation"), phone=data.get("phone"),
+                  email=data.get("email"), id_type=id_type, id_number=id_number,
+                  locale=data.get("locale") or "zh-CN", employer=data.get("employer"),
+                  lease_id=lease.id if lease is not None else None, created_at=work.clock.now())
+
+
+def add_person(work: Work, household_id: str, data: dict) -> tuple[Person, bool]:
+    """A person joins the household: an owner, family member, tenant (of one of its leases) or
+    emergency contact. Recorded at once (``person_changes``) and published."""
+    household = _writable(work, household_id)
+    if data.get("id"):
+        existing = work.session.get(Person, data["id"])
+        if existing is not None:
+            if existing.household_id != household.id:
+                raise PeopleRuleViolation(f"person {data['id']} belongs to another household",
+                                          code="duplicate_person")
+            return existing, False
+    lease = None
+    if data["role"] == "tenant":
+        lease = _active_lease(work, household, data.get("lease_id"))
+    elif data.get("lease_id"):
+        raise PeopleRuleViolation("only a tenant has a lease", code="lease_for_tenants_only")
+    person = new_person(work, household, data, lease=lease)
+    household.people.append(person)
+    if lease is not None:
+        lease.tenant_names = _names(lease.tenant_names, person.name)
+    _record(work, household, person, "added", new=_summary(person), reason=data.get("reason", ""))
+    _sync_ownership(work, household)
+    _changed(work, household)
+    return person, True
+
+
+def update_person(work: Work, person_id: str, data: dict) -> tuple[Person, list[PersonChange]]:
+    """Change a person's contact data, role or document: only the fields given; each field that
+    really changes is one ``person_changes`` row (who, what, from, to, when); nothing changed,
+    nothing recorded nor published."""
+    person, household = _person(work, person_id)
+    new = {f: data[f] for f in TRACKED_FIELDS if f in data}
+    if "id_type" in new or "id_number" in new:
+        id_type = new.get("id_type", person.id_type if "id_number" not in new else None)
+        new["id_type"], new["id_number"] = _check_document(id_type, new.get("id_number", person.id_number))
+    if "name" in new and not new["name"]:
+        raise InvalidInput("name: a person has a name", details={"name": ["A person has a name."]})
+    role = new.get("role", person.role)
+    if role == "tenant":
+        lease_id = new.get("lease_id", person.lease_id)
+        lease = _active_lease(work, household, lease_id)
+        new["lease_id"] = lease.id
+    elif new.get("lease_id"):
+        raise PeopleRuleViolation("only a tenant has a lease", code="lease_for_tenants_only")
+    else:
+        new["lease_id"] = None
+    changes, old_lease = [], person.lease_id
+    for field in TRACKED_FIELDS:
+        if field not in new:
+            continue
+        old_value, new_value = getattr(person, field), new[field]
+        if old_value == new_value:
+            continue
+        changes.append(_record(work, household, person, "changed", field, old_value, new_value,
+                               reason=data.get("reason", "")))
+        setattr(person, field, new_value)
+        if field == "lease_id" and new_value:
+            lease = work.session.get(Lease, new_value)
+            lease.tenant_names = _names(lease.tenant_names, person.name)
+    if not changes:
+        return person, []
+    _needs_owner_or_tenant(household)
+    _end_empty_leases(work, household, [old_lease])
+    _sync_ownership(work, household)
+    _changed(work, household)
+    return person, changes
+
+
+def remove_person(work: Work, person_id: str, data: dict) -> Household:
+    """A person leaves the household (moved away, a tenant whose lease ended, a contact no longer
+    reachable): removed from the household, the removal recorded with its reason. A lease whose
+    last tenant left ends that day."""
+    person, household = _person(work, person_id)
+    _record(work, household, person, "removed", old=_summary(person), reason=data.get("reason", ""))
+    lease_id = person.lease_id
+    household.people.remove(person)
+    work.session.flush()
+    _needs_owner_or_tenant(household)
+    _end_empty_leases(work, household, [lease_id])
+    _sync_ownership(work, household)
+    _changed(work, household)
+    return household
+
+
+def list_people(work: Work, household_id: str) -> dict:
+    """The household's people and leases as the caller may see them: phones per
+    :mod:`kernel.privacy` (a resident sees their own household's), ID numbers always masked."""
+    household = get_household(work, household_id)
+    _reader(work, household, residents=True)
+    leases = work.session.scalars(select(Lease).where(Lease.household_id == household.id)
+                                  .order_by(Lease.start_on, Lease.id)).all()
+    return {"household_id": household.id, "unit_id": household.unit_id, "status": household.status,
+            "people": [person_view(work.caller, household, p) for p in household.people],
+            "leases": leases}
+
+
+def person_view(caller: Caller, household: Household, p: Person) -> dict:
+    own = caller.is_resident and household.unit_id in caller.unit_ids
+    return {"id": p.id, "name": p.name, "role": p.role, "relation": p.relation, "locale": p.locale,
+            "phone": phone_for(caller, p.phone, own), "email": email_for(caller, p.email, own),
+            "id_type": p.id_type, "id_number": mask_id_number(p.id_number), "employer": p.employer,
+            "lease_id": p.lease_id}
+
+
+def person_history(work: Work, household_id: str) -> list[dict]:
+    """Every change of the household's people, newest first (the customer-service department):
+    phones and e-mails as the reader may see them, ID numbers masked."""
+    household = get_household(work, household_id)
+    _reader(work, household, residents=False)
+    rows = work.session.scalars(select(PersonChange).where(PersonChange.household_id == household.id)
+                                .order_by(PersonChange.changed_at.desc(), PersonChange.seq.desc())).all()
+    caller = work.caller
+
+    def shown(field, value):
+        if field == "phone":
+            return phone_for(caller, value)
+        if field == "email":
+            return email_for(caller, value)
+        return value
+    return [{"person_id": r.person_id, "person_name": r.person_name, "action": r.action, "field": r.field,
+             "old_value": shown(r.field, r.old_value), "new_value": shown(r.field, r.new_value),
+             "reason": r.reason, "changed_by": r.changed_by, "changed_by_name": r.changed_by_name,
+             "changed_at": r.changed_at} for r in rows]
+
+
+# -- leases (租户情况记录表) -------------------------------------------------------------------------
+
+def _names(current: str, name: str) -> str:
+    names = [n for n in (current or "").split("、") if n]
+    if name not in names:
+        names.append(name)
+    return "、".join(names)[:400]
+
+
+def _landlord(work: Work, household: Household, person_id: str | None) -> tuple[str | None, str]:
+    """The landlord is an owner: the one named (an owner of this household), else its first owner,
+    else the unit's current owner of record."""
+    owners = [p for p in household.people if p.role == "owner"]
+    if person_id:
+        chosen = next((p for p in owners if p.id == person_id), None)
+        if chosen is None:
+            raise PeopleRuleViolation("the landlord is an owner of this household", code="landlord_not_owner",
+                                      details={"landlord_person_id": person_id})
+        return chosen.id, chosen.name
+    if owners:
+        return owners[0].id, owners[0].name
+    current = current_ownership(work, household.unit_id)
+    if current is not None:
+        first = (json.loads(current.owners) or [{}])[0]
+        return first.get("person_id"), first.get("name", "")
+    return None, ""
+
+
+def register_lease(work: Work, household_id: str, data: dict) -> tuple[Lease, bool]:
+    """租户情况记录表: a lease of the unit with its tenants (who join the household)."""
+    household = _writable(work, household_id)
+    if data.get("id"):
+        existing = work.session.get(Lease, data["id"])
+        if existing is not None:
+            if existing.household_id != household.id:
+                raise PeopleRuleViolation(f"lease {data['id']} belongs to another household",
+                                          code="duplicate_lease")
+            return existing, False
+    tenants = data["tenants"]
+    if data.get("tenant_count") is not None and data["tenant_count"] < len(tenants):
+        raise InvalidInput("tenant_count: at least the tenants named",
+                           details={"tenant_count": [f"At least the {len(tenants)} tenants named."]})
+    landlord_id, landlord_name = _landlord(work, household, data.get("landlord_person_id"))
+    lease = Lease(id=data.get("id") or str(uuid.uuid4()), group_id=household.group_id,
+                  project_id=household.project_id, unit_id=household.unit_id, household_id=household.id,
+                  landlord_person_id=landlord_id, landlord_name=landlord_name, start_on=data["start_on"],
+                  end_on=data.get("end_on"), tenant_count=data.get("tenant_count") or len(tenants),
+                  purpose=data.get("purpose") or "residential", status="active", tenant_names="",
+                  note=data.get("note") or "", recorded_by=work.caller.user_id, recorded_at=work.clock.now())
+    work.session.add(lease)
+    for t in tenants:
+        person = new_person(work, household, t, role="tenant", lease=lease)
+        household.people.append(person)
+        lease.tenant_names = _names(lease.tenant_names, person.name)
+        _record(work, household, person, "added", new=_summary(person), reason=data.get("note") or "lease")
+    _changed(work, household)
+    return lease, True
+
+
+def end_lease(work: Work, lease_id: str, data: dict) -> Lease:
+    """The lease ends: its tenants leave the household (each removal recorded)."""
+    lease = work.session.get(Lease, lease_id)
+    if lease is None:
+        raise LeaseNotFound(f"no lease {lease_id}")
+    try:
+        household = _writable(work, lease.household_id)
+    except Exception as exc:
+        if getattr(exc, "kind", "") == "NotFound":
+            raise LeaseNotFound(f"no lease {lease_id}") from None
+        raise
+    if lease.status != "active":
+        raise PeopleRuleViolation(f"lease {lease.id} has ended already", code="lease_ended")
+    if data["ended_on"] < lease.start_on:
+        raise InvalidInput("ended_on: not before the lease started",
+                           details={"ended_on": ["Not before the lease started."]})
+    _end_lease(work, household, lease, data["ended_on"], data.get("note") or "lease ended")
+    _needs_owner_or_tenant(household)
+    _changed(work, household)
+    return lease
+
+
+def _end_lease(work: Work, household: Household, lease: Lease, on: date, reason: str,
+               remove_tenants: bool = True) -> None:
+    lease.status, lease.ended_on = "ended", on
+    if reason and not lease.note:
+        lease.note = reason[:400]
+    if not remove_tenants:
+        return
+    for person in [p for p in household.people if p.lease_id == lease.id]:
+        _record(work, household, person, "removed", old=_summary(person), reason=reason)
+        household.people.remove(person)
+    work.session.flush()
+
+
+# -- the move-in checklist (入伙资料) ---------------------------------------------------------------
+
+def after_move_in(work: Work, household: Household, data: dict) -> None:
+    """What a move-in (``registry.move_in``) adds: each person's arrival in the history, the
+    tenants' lease, who received the documents handed over, and the owners' ownership record."""
+    for person in household.people:
+        _record(work, household, person, "added", new=_summary(person), reason="move-in")
+    tenants = [p for p in household.people if p.role == "tenant"]
+    if tenants:
+        terms = data.get("lease") or {}
+        landlord_id, landlord_name = _landlord(work, household, terms.get("landlord_person_id"))
+        lease = Lease(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+                      unit_id=household.unit_id, household_id=household.id, landlord_person_id=landlord_id,
+                      landlord_name=landlord_name, start_on=terms.get("start_on") or household.moved_in_on,
+                      end_on=terms.get("end_on"), tenant_count=max(terms.get("tenant_count") or 0, len(tenants)),
+                      purpose=terms.get("purpose") or "residential", status="active",
+                      tenant_names="、".join(p.name for p in tenants)[:400], note=terms.get("note") or "",
+                      recorded_by=work.caller.user_id, recorded_at=work.clock.now())
+        work.session.add(lease)
+        for person in tenants:
+            person.lease_id = lease.id
+    for doc in work.session.scalars(select(FileDocument).where(FileDocument.household_id == household.id)):
+        if doc.status == "present":
+            doc.received_by, doc.received_by_name = work.caller.user_id, work.caller.name or ""
+    if any(p.role == "owner" for p in household.people):
+        _own(work, household, household.moved_in_on, data.get("acquired_by") or "purchase")
+
+
+def checklist(work: Work, household_id: str) -> list[dict]:
+    """The household's checklist entries (move-in, transfer): present or missing, who, when."""
+    household = get_household(work, household_id)
+    _reader(work, household, residents=False)
+    rows = work.session.scalars(select(FileDocument).where(FileDocument.household_id == household.id)
+                                .order_by(FileDocument.section, FileDocument.doc_type)).all()
+    return [_item_view(r) for r in rows]
+
+
+def _item_view(r: FileDocument) -> dict:
+    return {"id": r.id, "doc_type": r.doc_type, "label": CHECKLIST_LABELS.get(r.doc_type, r.doc_type),
+            "section": r.section, "status": r.status, "received_at": r.received_at,
+            "received_by": r.received_by, "received_by_name": r.received_by_name, "note": r.note}
+
+
+def tick_item(work: Work, household_id: str, doc_type: str, data: dict) -> dict:
+    """Tick a checklist item present (or back to missing) with a note: who and when are kept. An
+    item not yet in the catalogue (the power of attorney of a move-in found to be by proxy) is
+    added. Moved-out households' files take late papers too."""
+    household = get_household(work, household_id)
+    _desk(work)
+    section = CHECKLIST_SECTIONS.get(doc_type)
+    if section is None:
+        raise DocumentTypeNotFound(f"no checklist item {doc_type!r}",
+                                   details={"doc_type": sorted(CHECKLIST_SECTIONS)})
+    item = work.session.scalars(select(FileDocument).where(
+        FileDocument.household_id == household.id, FileDocument.doc_type == doc_type)).first()
+    if item is None:
+        item = FileDocument(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+                            household_id=household.id, doc_type=doc_type, section=section, status="missing",
+                            note="")
+        work.session.add(item)
+    present = data["status"] == "present"
+    item.status = data["status"]
+    item.received_at = work.clock.now() if present else None
+    item.received_by, item.received_by_name = work.caller.user_id, work.caller.name or ""
+    if data.get("note") is not None:
+        item.note = data["note"]
+    work.session.flush()
+    return _item_view(item)
+
+
+# -- move-out (迁出) --------------------------------------------------------------------------------
+
+def _today(work: Work, household: Household) -> date:
+    project = work.session.get(Project, household.project_id)
+    return work.clock.today(project.timezone if project else "Asia/Shanghai")
+
+
+def _checked(data: dict) -> None:
+    missing = [item for item in MOVE_OUT_CHECKS if not data.get(item)]
+    if data.get("fees_settled") and not (data.get("fees_confirmed_by") or "").strip():
+        missing.append("fees_confirmed_by")
+    if missing:
+        raise MoveOutChecklistIncomplete(
+            "the move-out checklist is not complete: " + ", ".join(missing),
+            details={"missing": missing, "checklist": MOVE_OUT_CHECKS})
+
+
+def _leave(work: Work, household: Household, action: str, on: date, reason: str, data: dict,
+           ownership_id: str | None = None) -> MoveOut:
+    if household.moved_in_on and on < household.moved_in_on:
+        raise InvalidInput("the household cannot leave before it moved in",
+                           details={"moved_out_on": [f"Not before the move-in ({household.moved_in_on})."]})
+    _checked(data)
+    transition(household, action)
+    household.moved_out_on = on
+    for lease in work.session.scalars(select(Lease).where(Lease.household_id == household.id,
+                                                          Lease.status == "active")):
+        _end_lease(work, household, lease, on, "household moved out" if action == "move_out" else "transfer",
+                   remove_tenants=False)
+    record = MoveOut(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+                     unit_id=household.unit_id, household_id=household.id, moved_out_on=on, reason=reason,
+                     note=data.get("note") or "", keys_returned=bool(data.get("keys_returned")),
+                     fees_settled=bool(data.get("fees_settled")),
+                     fees_confirmed_by=data.get("fees_confirmed_by") or "",
+                     meter_readings_recorded=bool(data.get("meter_readings_recorded")),
+                     deposit_handling=data["deposit_handling"], ownership_id=ownership_id,
+                     recorded_by=work.caller.user_id, recorded_by_name=work.caller.name or "",
+                     recorded_at=work.clock.now())
+    work.session.add(record)
+    _changed(work, household)
+    return record
+
+
+def move_out(work: Work, household_id: str, data: dict) -> tuple[Household, MoveOut]:
+    """迁出: the household leaves its unit, with the desk's checklist confirmed; the unit has no
+    active household afterwards. Its leases end that day; its people stay in its file."""
+    household = get_household(work, household_id)
+    _desk(work)
+    _lock(work, household)
+    return household, _leave(work, household, "move_out", data["moved_out_on"], data["reason"], data)
+
+
+# -- ownership (产权) and its transfer (过户) ---------------------------------------------------------
+
+def current_ownership(work: Work, unit_id: str) -> Ownership | None:
+    return work.session.scalars(select(Ownership).where(Ownership.unit_id == unit_id, Ownership.to_on.is_(None))
+                                .order_by(Ownership.from_on.desc())).first()
+
+
+def _owners(household: Household) -> list[dict]:
+    return [{"person_id": p.id, "name": p.name} for p in household.people if p.role == "owner"]
+
+
+def _own(work: Work, household: Household, from_on: date, acquired_by: str,
+         documents: list[dict] | None = None) -> Ownership:
+    """The household's owners own the unit from ``from_on``: the current record of other owners
+    ends that day; the same owners moving back in keep their record (now this household's)."""
+    owners = _owners(household)
+    current = current_ownership(work, household.unit_id)
+    if current is not None:
+        if sorted(o["name"] for o in json.loads(current.owners)) == sorted(o["name"] for o in owners) \
+                and documents is None:
+            current.household_id, current.owners = household.id, json.dumps(owners, ensure_ascii=False)
+            return current
+        current.to_on = max(from_on, current.from_on)
+    ownership = Ownership(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+                          unit_id=household.unit_id, household_id=household.id,
+                          owners=json.dumps(owners, ensure_ascii=False), from_on=from_on, to_on=None,
+                          acquired_by=acquired_by, documents=json.dumps(documents or []),
+                          previous_id=current.id if current is not None else None,
+                          recorded_by=work.caller.user_id, recorded_at=work.clock.now())
+    work.session.add(ownership)
+    work.session.flush()
+    return ownership
+
+
+def _sync_ownership(work: Work, household: Household) -> None:
+    """An owner added, removed or renamed in an active household corrects the current ownership
+    record of that household (a correction of the record -- each is in ``person_changes``); a
+    household that gets its first owner starts one. Closed records are never touched."""
+    if household.status != "active":
+        return
+    owners = _owners(household)
+    current = current_ownership(work, household.unit_id)
+    if current is not None and current.household_id == household.id:
+        if owners:
+            current.owners = json.dumps(owners, ensure_ascii=False)
+        return
+    if owners and current is None:
+        _own(work, household, household.moved_in_on or _today(work, household), "purchase")
+
+
+def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household, bool]:
+    """过户: the unit passes to new owners on ``transferred_on``. In one transaction: the unit's
+    current household (if any) moves out (``transfer_out``, its checklist confirmed in
+    ``handover``; its leases end -- a transfer keeps no tenants), the current ownership ends, the
+    new owners' household moves in with its move-in catalogue, the transfer's documents are filed
+    in its catalogue (section ``transfer``, present or missing) and the new ownership names them."""
+    from .registry import move_in      # the move-in of the new owners is the ordinary one
+
+    unit = get_unit(work, unit_id)
+    _desk(work)
+    new = data["household"]
+    if new.get("id"):
+        existing = work.session.get(Household, new["id"])
+        if existing is not None:
+            if existing.unit_id != unit.id:
+                raise PeopleRuleViolation(f"household {new['id']} is another unit's", code="duplicate_household")
+            ownership = work.session.scalars(select(Ownership).where(
+                Ownership.household_id == existing.id).order_by(Ownership.from_on.desc())).first()
+            return ownership, existing, False
+    if not any(p["role"] == "owner" for p in new["people"]):
+        raise InvalidInput("household.people: a transfer's household has its new owners",
+                           details={"household": {"people": ["At least one owner."]}})
+    on = data["transferred_on"]
+    current = current_ownership(work, unit.id)
+    if current is not None and on < current.from_on:
+        raise InvalidInput("transferred_on: not before the current owners' record began",
+                           details={"transferred_on": [f"Not before {current.from_on}."]})
+    old = active_household(work, unit.id)
+    if old is not None:
+        _lock(work, old)
+        if old.status != "active":            # moved out meanwhile
+            old = None
+    if old is not None:
+        if data.get("handover") is None:
+            raise MoveOutChecklistIncomplete(
+                "the current household moves out: give its handover checklist (keys, fees, meters, deposit)",
+                details={"missing": ["handover"], "checklist": MOVE_OUT_CHECKS})
+        leaving = _leave(work, old, "transfer_out", on, "transfer", data["handover"])
+    if current is not None:
+        current.to_on = on
+    work.session.flush()
+    household, _ = move_in(work, {**new, "unit_id": unit.id, "moved_in_on": on,
+                                  "acquired_by": data["acquired_by"]})
+    received = set(data.get("documents_received") or ())
+    documents = []
+    for doc_type in TRANSFER_DOCUMENTS:
+        item = FileDocument(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+                            household_id=household.id, doc_type=doc_type, section="transfer",
+                            status="present" if doc_type in received else "missing",
+                            received_at=work.clock.now() if doc_type in received else None,
+                            received_by=work.caller.user_id if doc_type in received else None,
+                            received_by_name=(work.caller.name or "") if doc_type in received else None,
+                            note="")
+        work.session.add(item)
+        documents.append({"id": item.id, "doc_type": doc_type})
+    ownership = current_ownership(work, unit.id)
+    ownership.documents = json.dumps(documents)
+    ownership.previous_id = current.id if current is not None else None
+    if old is not None:
+        leaving.ownership_id = ownership.id
+    work.session.flush()
+    return ownership, household, True
+
+
+def ownership_history(work: Work, unit_id: str) -> list[dict]:
+    """The unit's owners of record, newest first (the customer-service department): from, to, how
+    acquired, the documents (their present / missing status now)."""
+    unit = get_unit(work, unit_id)
+    caller = work.caller
+    if not (caller.is_system or caller.roles & READER_ROLES):
+        raise FileAccessDenied("ownership history is read by the customer-service department")
+    rows = work.session.scalars(select(Ownership).where(Ownership.unit_id == unit.id)
+                                .order_by(Ownership.from_on.desc(), Ownership.recorded_at.desc())).all()
+    return [ownership_view(work, r) for r in rows]
+
+
+def ownership_view(work: Work, r: Ownership) -> dict:
+    docs = json.loads(r.documents or "[]")
+    status = {d.id: d.status for d in work.session.scalars(select(FileDocument).where(
+        FileDocument.id.in_([d["id"] for d in docs])))} if docs else {}
+    return {"id": r.id, "unit_id": r.unit_id, "household_id": r.household_id, "owners": json.loads(r.owners),
+            "from_on": r.from_on, "to_on": r.to_on, "acquired_by": r.acquired_by,
+            "documents": [{"id": d["id"], "doc_type": d["doc_type"], "status": status.get(d["id"], "missing")}
+                          for d in docs],
+            "previous_id": r.previous_id, "recorded_at": r.recorded_at}

@@ -1,0 +1,428 @@
+"""A household's people, tenants and leases, contact changes with history, identity documents,
+the move-in checklist, move-out and transfer of ownership -- archive's rules, without a broker."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from marshmallow import ValidationError
+from stdnum.cn import ric
+
+from kernel import validators as v
+from kernel.clock import ManualClock
+from kernel.errors import Forbidden, InvalidInput, NotFound
+from kernel.privacy import mask_id_number
+from kernel.tenancy import Caller
+from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident, staff
+from kernel.work import Work
+from services.archive import schemas
+from services.archive.domain import people, registry
+from services.archive.events import CONTRACT
+from services.archive.exceptions import (FileAccessDenied, HouseholdNotActive, MoveOutChecklistIncomplete,
+                                         PeopleRuleViolation, UnitOccupied)
+from services.archive.models import Base, FileDocument, Household, Lease, MoveOut, Ownership, PersonChange
+
+G = "group-1"
+
+
+def valid_ric(first17: str) -> str:
+    """A number with its real GB 11643 check digit, computed by python-stdnum."""
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def wrong_ric(first17: str) -> str:
+    right = ric.calc_check_digit(first17 + "0")
+    return first17 + ("1" if right != "1" else "2")
+
+
+OWNER_ID = valid_ric("11010119850307123")          # 北京东城, born 1985-03-07
+NEW_OWNER_ID = valid_ric("44030419920815456")      # 深圳福田, born 1992-08-15
+
+
+@pytest.fixture
+def session():
+    with domain_session(Base) as s:
+        yield s
+
+
+@pytest.fixture
+def clock():
+    return ManualClock("2026-11-24T09:00:00+08:00")
+
+
+def work(session, clock, caller):
+    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+
+
+DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk-1")
+
+
+@pytest.fixture
+def estate(session, clock):
+    return build_estate(session, clock)
+
+
+def build_estate(session, clock):
+    w = work(session, clock, Caller.system(G, "seed"))
+    registry.register_project(w, {"id": "p1", "group_id": G, "code": "LH", "name": "绿湖花园",
+                                  "kind": "residential", "timezone": "Asia/Shanghai"})
+    registry.register_building(w, {"id": "b1", "project_id": "p1", "name": "1栋", "floors": 18})
+    for unit in ("0101", "0102"):
+        registry.register_unit(w, {"id": f"u-{unit}", "building_id": "b1", "number": unit, "floor": 1,
+                                   "building_area": Decimal("89.37")})
+    registry.move_in(work(session, clock, DESK), schemas.MoveIn().load({
+        "id": "h1", "unit_id": "u-0101", "moved_in_on": "2026-03-01",
+        "people": [{"id": "pe1", "name": "张伟", "role": "owner", "phone": "13812345678", "id_number": OWNER_ID},
+                   {"id": "pe2", "name": "李娜", "role": "family", "relation": "配偶", "phone": "13987654321"}],
+        "documents_received": ["move_in_notice", "owner_id_copy"]}))
+    session.commit()
+    return w
+
+
+def events_of(session, type_="household.changed"):
+    return [e["data"] for e in outbox_events(session, Base) if e["type"] == type_]
+
+
+# -- identity documents ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("id_type,value", [
+    ("resident_id", OWNER_ID), ("resident_id", valid_ric("11010519491231002")),
+    ("resident_id", valid_ric("11010519491231002").lower()),
+    ("passport", "E12345678"), ("passport", "EA1234567"), ("passport", "X1234567Z"),
+    ("hk_macau_permit", "H12345678"), ("hk_macau_permit", "M1234567801"),
+    ("taiwan_permit", "12345678"),
+    ("hmt_residence_permit", valid_ric("81000019900101123")),
+    ("hmt_residence_permit", valid_ric("83000019851231456")),
+])
+def test_valid_documents(id_type, value):
+    assert v.id_document_error(id_type, value) is None
+    assert v.is_id_number(value)
+    assert v.guess_id_type(value) == id_type or id_type == "passport"
+
+
+@pytest.mark.parametrize("id_type,value,says", [
+    ("resident_id", wrong_ric("11010119850307123"), "check digit"),
+    ("resident_id", valid_ric("11010119851307123"), "birth date"),     # no 13th month
+    ("resident_id", "11010119850307123", "17 digits"),                  # 17 characters
+    ("resident_id", valid_ric("81000019900101123"), "residence permit"),
+    ("hmt_residence_permit", wrong_ric("81000019900101123"), "check digit"),
+    ("hmt_residence_permit", OWNER_ID, "810000"),
+    ("hk_macau_permit", "H1234567", "H or M"), ("hk_macau_permit", "K12345678", "H or M"),
+    ("taiwan_permit", "1234567", "8 digits"), ("taiwan_permit", "T1234567", "8 digits"),
+    ("passport", "ABCDEFG", "letters and digits"), ("passport", "E1234-567", "letters and digits"),
+    ("passport", "E12345678\n", "letters and digits"),
+])
+def test_invalid_documents_say_why(id_type, value, says):
+    assert says in v.id_document_error(id_type, value)
+
+
+def test_a_schema_names_the_field_and_the_document():
+    with pytest.raises(ValidationError) as exc:
+        schemas.PersonIn().load({"name": "周杰", "role": "owner", "id_type": "taiwan_permit",
+                                 "id_number": "H12345678"})
+    assert list(exc.value.messages) == ["id_number"] and "台湾居民来往大陆通行证" in exc.value.messages["id_number"][0]
+    with pytest.raises(ValidationError) as exc:
+        schemas.PersonIn().load({"name": "周杰", "role": "owner", "id_number": wrong_ric("11010119850307123")})
+    assert "id_number" in exc.value.messages
+    with pytest.raises(ValidationError):
+        schemas.PersonIn().load({"name": "周杰", "role": "owner", "id_type": "passport"})   # no number
+    loaded = schemas.PersonIn().load({"name": "周杰", "role": "owner", "id_number": "H12345678"})
+    assert loaded["id_type"] is None            # guessed when stored
+
+
+def test_move_in_stores_the_document_type_and_the_arrivals(session, clock, estate):
+    household = session.get(Household, "h1")
+    owner = household.people[0]
+    assert (owner.id_type, owner.id_number) == ("resident_id", OWNER_ID)
+    history = people.person_history(work(session, clock, DESK), "h1")
+    assert {(h["person_name"], h["action"], h["reason"]) for h in history} == {
+        ("张伟", "added", "move-in"), ("李娜", "added", "move-in")}
+    [ownership] = session.query(Ownership).all()
+    assert (ownership.unit_id, ownership.from_on, ownership.to_on, ownership.acquired_by) == (
+        "u-0101", date(2026, 3, 1), None, "purchase")
+    notice = session.query(FileDocument).filter_by(household_id="h1", doc_type="move_in_notice").one()
+    assert notice.status == "present" and notice.received_by == "desk-1"
+
+
+# -- people and their history ------------------------------------------------------------------------
+
+def test_a_contact_change_is_recorded_at_once_with_who_what_and_when(session, clock, estate):
+    clock.advance(hours=2)
+    w = work(session, clock, DESK)
+    person, changes = people.update_person(w, "pe1", {"phone": "13700001111", "email": "zw@example.com",
+                                                      "name": "张伟", "reason": "业主来电更新"})
+    assert [c.field for c in changes] == ["phone", "email"]      # the same name is no change
+    history = people.person_history(w, "h1")
+    assert history[0]["changed_at"] == clock.now()
+    phone = next(h for h in history if h["field"] == "phone")
+    assert (phone["old_value"], phone["new_value"], phone["changed_by"], phone["reason"]) == (
+        "13812345678", "13700001111", "desk-1", "业主来电更新")
+    published = events_of(session)
+    assert published[-1]["version"] == 2 and published[-1]["people"][0]["phone"] == "13700001111"
+    assert all("id_number" not in p for p in published[-1]["people"])
+    # nothing changed: nothing recorded, nothing published
+    _, none = people.update_person(w, "pe1", {"phone": "13700001111"})
+    assert none == [] and len(events_of(session)) == len(published)
+
+
+def test_history_masks_phones_for_readers_who_may_not_see_them_and_never_keeps_whole_ids(session, clock, estate):
+    w = work(session, clock, staff(G, ["p1"], roles=["cs_manager"]))
+    people.update_person(w, "pe1", {"id_type": "passport", "id_number": "E12345678"})
+    rows = {r.field: r for r in session.query(PersonChange).filter_by(action="changed")}
+    assert (rows["id_number"].old_value, rows["id_number"].new_value) == (mask_id_number(OWNER_ID), "E123*5678")
+    assert OWNER_ID not in {r.old_value for r in session.query(PersonChange)}
+    assert rows["id_type"].old_value == "resident_id" and rows["id_type"].new_value == "passport"
+    # engineering is no reader of the people at all
+    with pytest.raises(FileAccessDenied):
+        people.person_history(work(session, clock, staff(G, ["p1"], roles=["engineering"])), "h1")
+
+
+def test_a_wrong_document_on_an_edit_is_a_400_naming_the_field(session, clock, estate):
+    w = work(session, clock, DESK)
+    with pytest.raises(InvalidInput) as exc:
+        people.update_person(w, "pe1", {"id_type": "taiwan_permit"})     # the stored number is an ID card's
+    assert "id_number" in exc.value.details
+    with pytest.raises(InvalidInput):
+        people.add_person(w, "h1", {"name": "王五", "role": "family", "id_type": "hk_macau_permit",
+                                    "id_number": "H123"})
+
+
+def test_people_are_added_and_removed_with_history_and_the_household_keeps_an_owner(session, clock, estate):
+    w = work(session, clock, DESK)
+    person, created = people.add_person(w, "h1", {"name": "张父", "role": "emergency_contact",
+                                                  "relation": "父亲", "phone": "13600000001"})
+    assert created and person.household_id == "h1"
+    again, created = people.add_person(w, "h1", {"id": person.id, "name": "张父", "role": "emergency_contact"})
+    assert not created and again.id == person.id
+    people.remove_person(w, person.id, {"reason": "联系人变更"})
+    history = people.person_history(w, "h1")
+    assert [(h["action"], h["person_name"], h["reason"]) for h in history[:2]] == [
+        ("removed", "张父", "联系人变更"), ("added", "张父", "")]
+    assert [p["name"] for p in events_of(session)[-1]["people"]] == ["张伟", "李娜"]
+    with pytest.raises(PeopleRuleViolation) as exc:
+        people.remove_person(w, "pe1", {"reason": "搬走了"})              # the only owner
+    assert exc.value.code == "household_needs_owner_or_tenant"
+
+
+def test_roles_and_object_level_checks(session, clock, estate):
+    with pytest.raises(Forbidden):        # engineering does not record people
+        people.add_person(work(session, clock, staff(G, ["p1"], roles=["engineering"])), "h1",
+                          {"name": "X", "role": "family"})
+    with pytest.raises(Forbidden):        # staff of another project of the group
+        people.list_people(work(session, clock, staff(G, ["p2"], roles=["cs_manager"])), "h1")
+    with pytest.raises(NotFound):         # another group
+        people.list_people(work(session, clock, staff("g2", ["p1"], roles=["cs_manager"])), "h1")
+    with pytest.raises(NotFound):         # a neighbour
+        people.list_people(work(session, clock, resident(G, ["u-0102"])), "h1")
+    with pytest.raises(NotFound):
+        people.update_person(work(session, clock, resident(G, ["u-0102"])), "pe1", {"phone": "13700001111"})
+    with pytest.raises(Forbidden):        # a resident reads, never writes
+        people.update_person(work(session, clock, resident(G, ["u-0101"])), "pe1", {"phone": "13700001111"})
+    own = people.list_people(work(session, clock, resident(G, ["u-0101"])), "h1")
+    assert own["people"][0]["phone"] == "13812345678"                    # their own
+    assert own["people"][0]["id_number"] == "1101**********" + OWNER_ID[-4:]
+    security = staff(G, ["p1"], roles=["security"])
+    with pytest.raises(FileAccessDenied):
+        people.list_people(work(session, clock, security), "h1")
+    desk = people.list_people(work(session, clock, DESK), "h1")
+    assert desk["people"][0]["id_number"] != OWNER_ID                    # masked for everyone here
+
+
+# -- tenants and leases ----------------------------------------------------------------------------
+
+def lease(session, clock, **extra):
+    return people.register_lease(work(session, clock, DESK), "h1", schemas.LeaseIn().load({
+        "start_on": "2026-12-01", "end_on": "2027-11-30", "purpose": "residential", "tenant_count": 3,
+        "tenants": [{"name": "Tom Baker", "phone": "13800000105", "id_type": "passport", "id_number": "E12345678"}],
+        **extra}))[0]
+
+
+def test_a_lease_registers_its_tenants_with_the_owner_as_landlord(session, clock, estate):
+    record = lease(session, clock)
+    assert (record.landlord_person_id, record.landlord_name, record.tenant_count, record.tenant_names) == (
+        "pe1", "张伟", 3, "Tom Baker")
+    household = session.get(Household, "h1")
+    tenant = next(p for p in household.people if p.role == "tenant")
+    assert tenant.lease_id == record.id and tenant.id_type == "passport"
+    # a second tenant joins the lease; a tenant without one is refused
+    w = work(session, clock, DESK)
+    people.add_person(w, "h1", {"name": "Ann Baker", "role": "tenant", "lease_id": record.id})
+    assert record.tenant_names == "Tom Baker、Ann Baker"
+    with pytest.raises(PeopleRuleViolation) as exc:
+        people.add_person(w, "h1", {"name": "No Lease", "role": "tenant"})
+    assert exc.value.code == "lease_required"
+    with pytest.raises(PeopleRuleViolation):
+        lease(session, clock, landlord_person_id="pe2")                 # the spouse is no owner
+
+
+def test_ending_a_lease_removes_its_tenants_and_keeps_the_record(session, clock, estate):
+    record = lease(session, clock)
+    people.end_lease(work(session, clock, DESK), record.id, {"ended_on": date(2027, 6, 30), "note": "提前退租"})
+    assert (record.status, record.ended_on, record.tenant_names) == ("ended", date(2027, 6, 30), "Tom Baker")
+    assert [p.role for p in session.get(Household, "h1").people] == ["owner", "family"]
+    assert people.person_history(work(session, clock, DESK), "h1")[0]["action"] == "removed"
+    with pytest.raises(PeopleRuleViolation):
+        people.end_lease(work(session, clock, DESK), record.id, {"ended_on": date(2027, 7, 1)})
+
+
+def test_a_tenant_move_in_records_its_lease(session, clock, estate):
+    household, _ = registry.move_in(work(session, clock, DESK), schemas.MoveIn().load({
+        "unit_id": "u-0102", "moved_in_on": "2026-11-01",
+        "people": [{"name": "刘洋", "role": "tenant", "phone": "13800000106"}],
+        "lease": {"end_on": "2027-10-31", "tenant_count": 2, "purpose": "office"}}))
+    [record] = session.query(Lease).filter_by(household_id=household.id).all()
+    assert (record.start_on, record.end_on, record.tenant_count, record.purpose) == (
+        date(2026, 11, 1), date(2027, 10, 31), 2, "office")
+    assert household.people[0].lease_id == record.id
+    assert session.query(Ownership).filter_by(unit_id="u-0102").count() == 0    # tenants own nothing
+
+
+# -- the move-in checklist -------------------------------------------------------------------------
+
+def test_ticking_a_checklist_item_keeps_who_when_and_the_note(session, clock, estate):
+    clock.advance(days=3)
+    w = work(session, clock, staff(G, ["p1"], roles=["steward"], user_id="steward-1"))
+    item = people.tick_item(w, "h1", "covenant", {"status": "present", "note": "原件已签"})
+    assert (item["status"], item["received_by"], item["received_at"], item["note"]) == (
+        "present", "steward-1", clock.now(), "原件已签")
+    # the power of attorney was not expected (not by proxy): ticking it adds it
+    people.tick_item(w, "h1", "power_of_attorney", {"status": "present", "note": "代办"})
+    items = {i["doc_type"]: i["status"] for i in people.checklist(w, "h1")}
+    assert items["power_of_attorney"] == "present" and items["fire_safety_letter"] == "missing"
+    people.tick_item(w, "h1", "covenant", {"status": "missing", "note": "原件退回重签"})
+    assert {i["doc_type"]: i for i in people.checklist(w, "h1")}["covenant"]["received_at"] is None
+
+
+# -- move-out --------------------------------------------------------------------------------------
+
+HANDOVER = {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 王会计",
+            "meter_readings_recorded": True, "deposit_handling": "refunded", "note": ""}
+
+
+def test_move_out_needs_its_checklist_then_frees_the_unit(session, clock, estate):
+    w = work(session, clock, DESK)
+    record = lease(session, clock)
+    with pytest.raises(MoveOutChecklistIncomplete) as exc:
+        people.move_out(w, "h1", {**HANDOVER, "fees_settled": False, "moved_out_on": date(2027, 1, 31),
+                                  "reason": "relocated"})
+    assert exc.value.details["missing"] == ["fees_settled"]
+    with pytest.raises(MoveOutChecklistIncomplete) as exc:
+        people.move_out(w, "h1", {**HANDOVER, "fees_confirmed_by": " ", "moved_out_on": date(2027, 1, 31),
+                                  "reason": "relocated"})
+    assert exc.value.details["missing"] == ["fees_confirmed_by"]
+    with pytest.raises(InvalidInput):
+        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2026, 2, 1), "reason": "relocated"})
+    household, out = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31),
+                                               "reason": "relocated"})
+    assert (household.status, household.moved_out_on, out.deposit_handling, out.recorded_by) == (
+        "moved_out", date(2027, 1, 31), "refunded", "desk-1")
+    assert (record.status, record.ended_on) == ("ended", date(2027, 1, 31))
+    assert registry.active_household(w, "u-0101") is None
+    assert events_of(session)[-1]["status"] == "moved_out"
+    # the lifecycle has no second move-out, and a moved-out household's people are a record
+    with pytest.raises(HouseholdNotActive):
+        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 2, 1), "reason": "other"})
+    with pytest.raises(HouseholdNotActive):
+        people.update_person(w, "pe1", {"phone": "13700001111"})
+    # a plain move-out leaves the ownership: the owner still owns the empty unit
+    assert session.query(Ownership).filter_by(unit_id="u-0101").one().to_on is None
+    # and the unit takes a new household
+    registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0101", "moved_in_on": "2027-03-01",
+                                               "people": [{"name": "张伟", "role": "owner"}]}))
+    assert session.query(Ownership).filter_by(unit_id="u-0101").count() == 1   # the same owner, one record
+
+
+def test_the_lifecycle_table_is_explicit():
+    assert people.LIFECYCLE == {("active", "move_out"): "moved_out", ("active", "transfer_out"): "moved_out"}
+    gone = Household(id="x", status="moved_out")
+    with pytest.raises(HouseholdNotActive):
+        people.transition(gone, "transfer_out")
+
+
+# -- transfer of ownership (过户) --------------------------------------------------------------------
+
+def transfer(session, clock, **extra):
+    return people.transfer(work(session, clock, DESK), "u-0101", schemas.TransferIn().load({
+        "transferred_on": "2027-05-20", "acquired_by": "transfer",
+        "household": {"id": "h2", "people": [
+            {"name": "陈静", "role": "owner", "phone": "13800000104", "id_number": NEW_OWNER_ID}]},
+        "documents_received": ["transfer_contract", "new_property_certificate"],
+        "handover": HANDOVER, **extra}))
+
+
+def test_a_transfer_moves_the_old_household_out_and_the_new_owners_in_with_the_history(session, clock, estate):
+    record = lease(session, clock)
+    ownership, household, created = transfer(session, clock)
+    assert created and household.id == "h2" and household.status == "active"
+    old = session.get(Household, "h1")
+    assert (old.status, old.moved_out_on) == ("moved_out", date(2027, 5, 20))
+    assert record.status == "ended"                                   # a transfer keeps no tenants
+    out = session.query(MoveOut).filter_by(household_id="h1").one()
+    assert (out.reason, out.ownership_id) == ("transfer", ownership.id)
+    history = people.ownership_history(work(session, clock, DESK), "u-0101")
+    assert [(h["owners"][0]["name"], h["from_on"], h["to_on"], h["acquired_by"]) for h in history] == [
+        ("陈静", date(2027, 5, 20), None, "transfer"),
+        ("张伟", date(2026, 3, 1), date(2027, 5, 20), "purchase")]
+    assert {d["doc_type"]: d["status"] for d in history[0]["documents"]} == {
+        "transfer_contract": "present", "new_property_certificate": "present",
+        "new_owner_id_copy": "missing", "old_owner_fee_settlement": "missing"}
+    assert history[0]["previous_id"] == history[1]["id"]
+    # the new household's checklist: its move-in items and the transfer's
+    sections = {i["section"] for i in people.checklist(work(session, clock, DESK), "h2")}
+    assert sections == {"move_in", "transfer"}
+    # a missing paper arrives later: the ownership's documents show it
+    people.tick_item(work(session, clock, DESK), "h2", "old_owner_fee_settlement", {"status": "present"})
+    docs = people.ownership_history(work(session, clock, DESK), "u-0101")[0]["documents"]
+    assert {d["doc_type"]: d["status"] for d in docs}["old_owner_fee_settlement"] == "present"
+    published = events_of(session)
+    assert [(e["household_id"], e["status"]) for e in published[-2:]] == [("h1", "moved_out"), ("h2", "active")]
+    # the same transfer again (a retry) changes nothing
+    again, same, created = transfer(session, clock)
+    assert not created and same.id == "h2" and again.id == ownership.id
+
+
+def test_a_transfer_needs_the_handover_and_new_owners(session, clock, estate):
+    with pytest.raises(MoveOutChecklistIncomplete):
+        transfer(session, clock, handover=None)
+    with pytest.raises(ValidationError):
+        schemas.TransferIn().load({"transferred_on": "2027-05-20", "household": {
+            "people": [{"name": "陈静", "role": "tenant"}]}})
+    with pytest.raises(InvalidInput):
+        transfer(session, clock, transferred_on="2026-01-01")          # before the owners' record began
+    session.rollback()
+    assert session.get(Household, "h1").status == "active"
+
+
+def test_a_vacant_unit_changes_hands_without_a_handover(session, clock, estate):
+    w = work(session, clock, DESK)
+    people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "sold"})
+    ownership, household, _ = people.transfer(w, "u-0101", schemas.TransferIn().load({
+        "transferred_on": "2027-02-10", "acquired_by": "inheritance",
+        "household": {"people": [{"name": "张小伟", "role": "owner"}]}}))
+    assert ownership.acquired_by == "inheritance"
+    assert [h["owners"][0]["name"] for h in people.ownership_history(w, "u-0101")] == ["张小伟", "张伟"]
+    with pytest.raises(UnitOccupied):
+        registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0101", "moved_in_on": "2027-03-01",
+                                                   "people": [{"name": "X", "role": "owner"}]}))
+
+
+def test_ownership_history_is_for_customer_service(session, clock, estate):
+    with pytest.raises(Forbidden):
+        people.ownership_history(work(session, clock, resident(G, ["u-0101"])), "u-0101")
+    with pytest.raises(NotFound):
+        people.ownership_history(work(session, clock, resident(G, ["u-0102"])), "u-0101")
+
+
+@pytest.mark.postgres
+def test_the_household_s_life_on_postgresql(pg_url, clock):
+    """The same rules on PostgreSQL (the household row locked by each change)."""
+    with domain_session(Base, pg_url) as session:
+        build_estate(session, clock)
+        record = lease(session, clock)
+        people.update_person(work(session, clock, DESK), "pe1", {"phone": "13700001111"})
+        session.commit()
+        ownership, household, _ = transfer(session, clock)
+        session.commit()
+        assert (record.status, session.get(Household, "h1").status, household.status) == (
+            "ended", "moved_out", "active")
+        assert [e["version"] for e in events_of(session) if e["household_id"] == "h1"] == [1, 2, 3, 4]
+        assert len(people.ownership_history(work(session, clock, DESK), "u-0101")) == 2
