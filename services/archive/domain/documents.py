@@ -135,6 +135,7 @@ DEFAULT_CATALOGUE = [
     ("renovation", "renovation_permit", "装修许可证 / renovation permit", "section"),
     ("renovation", "completion_acceptance", "竣工验收表 / completion acceptance form", "section"),
 ]
+DEFAULT_TITLES = {d: t for _, d, t, _ in DEFAULT_CATALOGUE}
 #: a document of a type the catalogue does not name: filed under "other" with its own title
 OTHER = "other"
 
@@ -428,6 +429,17 @@ def download(work: Work, storage: Storage, household_id: str, document_id: str, 
             "download_name": f"{document.doc_type}-v{document.version}.{ext}", "utf8_download_name": name}
 
 
+class CatalogueItem(dict):
+    """One line of a file's catalogue; its keys read as attributes too (``item.status``), as the
+    ``FileDocument`` rows the file read listed before."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def _expected(entry: dict, household: Household, opened: set[str]) -> bool:
     condition = entry["condition"]
     if condition == "always":
@@ -450,24 +462,26 @@ def catalogue_for(work: Work, household: Household) -> list[dict]:
         select(Document).where(Document.household_id == household.id).order_by(Document.version))}
     opened = {r.section for r in ticks.values()} | {d.section for d in current.values()}
     listed = {e["doc_type"] for e in entries}
-    extra = [{"section": r.section, "doc_type": r.doc_type, "title": r.doc_type, "condition": "always"}
-             for r in ticks.values() if r.doc_type not in listed]
+    # what the file holds though the catalogue does not list it (any more): shown while present
+    extra = [{"section": r.section, "doc_type": r.doc_type, "title": DEFAULT_TITLES.get(r.doc_type, r.doc_type),
+              "condition": "always"} for r in ticks.values() if r.doc_type not in listed and r.status == "present"]
     extra += [{"section": d.section, "doc_type": d.doc_type, "title": d.title, "condition": "always"}
               for d in current.values() if d.doc_type not in listed and d.doc_type not in ticks]
     out = []
-    for entry in entries + extra:
+    for entry in entries + sorted(extra, key=lambda e: (SECTIONS.index(e["section"]) if e["section"] in SECTIONS
+                                                         else len(SECTIONS), e["doc_type"])):
         tick, document = ticks.get(entry["doc_type"]), current.get(entry["doc_type"])
         confirmed = tick is not None and tick.status == "present"
         present = confirmed or document is not None
         if not (present or _expected(entry, household, opened)):
             continue
-        out.append({
+        out.append(CatalogueItem({
             "doc_type": entry["doc_type"], "section": entry["section"], "title": entry["title"],
             "status": "present" if present else "missing", "present": present, "confirmed": confirmed,
             "received_at": document.uploaded_at if document is not None else (tick.received_at if tick else None),
             "note": tick.note if tick is not None else "",
             "current": document_view(document, True) if document is not None else None,
-        })
+        }))
     return out
 
 
