@@ -26,6 +26,7 @@ from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
 from .routes.fees import FeeRoutes
 from .routes.complaints import ComplaintRoutes
+from .routes.documents import DocumentRoutes      # documents of household files (archive, issue 11)
 from .routes.dunning import DunningRoutes
 from .routes.hardship import HardshipRoutes
 from .routes.notify import NotifyRoutes
@@ -42,7 +43,8 @@ from .routes.tickets import TicketRoutes
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
-                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, ReadModelHandlers):
+                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, DocumentRoutes,
+                     ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)
