@@ -261,8 +261,9 @@ def storage_from_config(config: dict, service: str) -> Storage:
                          secret_key=(config.get("STORAGE_S3_SECRET_KEY") or "").strip() or None)
     directory = (config.get("STORAGE_DIR") or "").strip()
     if not directory:
-        from .config import var_dir
-        directory = str(var_dir() / f"{service}-files")
+        # var/ as kernel.config.var_dir() names it, made (0700) only when the first file is written
+        from .config import ROOT
+        directory = str(Path(os.environ.get("WUYE_VAR_DIR", ROOT / "var")) / f"{service}-files")
     return LocalStorage(directory)
 
 

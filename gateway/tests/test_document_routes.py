@@ -35,10 +35,16 @@ USERS = {  # username: (kind, roles, projects, units)
 
 
 @pytest.fixture
-def platform(container_factory, rabbit_config, web_config, rpc, tmp_path):
+def storage_config(tmp_path):
+    """archive's storage: a local directory (the default backend)."""
+    return {"STORAGE_DIR": str(tmp_path / "archive-files")}
+
+
+@pytest.fixture
+def platform(container_factory, rabbit_config, web_config, rpc, tmp_path, storage_config):
     amqp = rabbit_config["AMQP_URI"]
     archive = container_factory(ArchiveService, service_config(
-        amqp, migrated_sqlite(tmp_path, "archive"), STORAGE_DIR=str(tmp_path / "archive-files")))
+        amqp, migrated_sqlite(tmp_path, "archive"), **storage_config))
     url = migrated_sqlite(tmp_path, "gateway")
     session = Session(make_engine(url))
     now = SystemClock().now()
@@ -202,3 +208,31 @@ def test_bad_uploads_are_4xx_and_the_limit_is_a_project_setting(platform, web_se
     assert saved.json()["source"] == "project" and [e["condition"] for e in saved.json()["entries"]] == ["always"] * 2
     other = web_session.get("/api/v1/projects/p1/document-catalogue", headers=login(web_session, "desk.xh"))
     assert other.status_code == 404
+
+
+class TestInAnS3Bucket:
+    """The same archive with ``ARCHIVE_STORAGE_URL``: the content goes to an S3-compatible server (moto's,
+    real HTTP) under the prefix and our key, and comes back checked."""
+
+    @pytest.fixture
+    def storage_config(self, s3_server):
+        self.s3 = s3_server
+        return s3_server.config(prefix="wuye/archive")
+
+    def test_upload_and_download_through_the_bucket(self, platform, web_session):
+        desk = login(web_session, "desk.lh")
+        v1 = upload(web_session, desk, PDF_1, "s3-1").json()
+        v2 = upload(web_session, desk, PDF_2, "s3-2").json()
+        assert (v1["version"], v2["version"]) == (1, 2)
+        listed = self.s3.client().list_objects_v2(Bucket=self.s3.bucket, Prefix=f"wuye/archive/archive/{G}/p1/")
+        keys = {o["Key"] for o in listed.get("Contents", [])}
+        assert keys == {f"wuye/archive/archive/{G}/p1/households/h1/{v['id']}" for v in (v1, v2)}
+        got = web_session.get(f"/api/v1/households/h1/documents/{v1['id']}/content", headers=desk,
+                              params={"purpose": "check"})
+        assert got.status_code == 200 and got.content == PDF_1 and got.headers["ETag"] == f'"{v1["sha256"]}"'
+        # bytes changed in the bucket behind our back: refused, not served
+        self.s3.client().put_object(Bucket=self.s3.bucket, Key=f"wuye/archive/archive/{G}/p1/households/h1/{v1['id']}",
+                                    Body=PDF_1 + b"tampered")
+        tampered = web_session.get(f"/api/v1/households/h1/documents/{v1['id']}/content", headers=desk,
+                                   params={"purpose": "check"})
+        assert (tampered.status_code, tampered.json()["error"]) == (409, "document_checksum_mismatch")
