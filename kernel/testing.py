@@ -561,10 +561,11 @@ class S3Server:
 
     ACCESS_KEY, SECRET_KEY, REGION = "test-access-key", "test-secret-key", "us-east-1"
 
-    def __init__(self, bucket: str = "wuye-test-files"):
+    def __init__(self, bucket: str | None = None):
         from moto.server import ThreadedMotoServer   # requirements-test.lock (moto[s3], flask)
 
-        self.bucket = bucket
+        # moto keeps its in-memory S3 per process, whichever server started it: a bucket of its own
+        self.bucket = bucket or f"wuye-test-{uuid.uuid4().hex[:12]}"
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 
     def __enter__(self) -> "S3Server":
@@ -575,7 +576,11 @@ class S3Server:
         return self
 
     def __exit__(self, *exc):
-        self._server.stop()
+        try:
+            import requests
+            requests.post(f"{self.endpoint}/moto-api/reset", timeout=5)    # forget every bucket
+        finally:
+            self._server.stop()
 
     def client(self):
         import boto3
