@@ -210,7 +210,7 @@ class ProjectCorrespondence(Base):
 
 
 # == documents (issue 11, area "documents"): a household file's documents with their content in
-# kernel.storage, and the project's catalogue of the documents expected (revision 0031b) ==========
+# kernel.storage, and the project's catalogue of the documents expected (revision 0032) ==========
 
 class Document(Base):
     """档案文件: one version of one document of a household file. The bytes live in the storage

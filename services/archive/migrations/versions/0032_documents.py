@@ -1,7 +1,7 @@
 """archive: documents of a household file (档案文件: versions, content in kernel.storage, checksum)
 and the project's catalogue of expected document types (档案目录设置).
 
-Revision ID: 0031b
+Revision ID: 0032
 Revises: 0030
 Create Date: 2026-11-26 23:30:00
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0031b'
-down_revision = '0030'
+revision = '0032'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
