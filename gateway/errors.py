@@ -33,6 +33,8 @@ STATUS_BY_KIND = {
     "NotFound": (404, "not_found"),
     "Conflict": (409, "conflict"),
     "RuleViolation": (422, "rule_violation"),
+    "PayloadTooLarge": (413, "payload_too_large"),
+    "UnsupportedMediaType": (415, "unsupported_media_type"),
     "Unavailable": (503, "service_unavailable"),
     # nameko's own, raised when the gateway and a service disagree on a call
     "MethodNotFound": (502, "upstream_contract_error"),

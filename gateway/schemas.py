@@ -133,6 +133,31 @@ class HouseholdOut(Out):
     masked = fields.Boolean()
 
 
+# documents (issue 11): a version of a household file's document (the rest of the area is at the end)
+class UploaderRefOut(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class HouseholdDocumentOut(Out):
+    """One version of a document of a household file (档案文件)."""
+    id = fields.String()
+    household_id = fields.String()
+    project_id = fields.String()
+    doc_type = fields.String()
+    section = fields.String(metadata={"enum": ["move_in", "lease", "transfer", "renovation", "other"]})
+    title = fields.String()
+    version = fields.Integer(metadata={"description": "1, 2, 3... per household and doc_type"})
+    current = fields.Boolean(metadata={"description": "the highest version of its type"})
+    file_name = fields.String(metadata={"description": "what the uploaded file was called (display only)"})
+    content_type = fields.String(metadata={"enum": ["application/pdf", "image/jpeg", "image/png"]})
+    size = fields.Integer(metadata={"description": "bytes"})
+    sha256 = fields.String(metadata={"description": "SHA-256 of the content, hex; the download's ETag"})
+    uploaded_by = fields.Nested(UploaderRefOut)
+    uploaded_at = DT()
+    note = fields.String()
+
+
 class FileDocumentOut(Out):
     """A move-in document of the household file's catalogue (present or missing)."""
     doc_type = fields.String()
@@ -140,6 +165,12 @@ class FileDocumentOut(Out):
     status = fields.String(metadata={"enum": ["present", "missing"]})
     received_at = DT(allow_none=True)
     note = fields.String()
+    # documents (issue 11): the catalogue's title, present/confirmed, the current version
+    title = fields.String()
+    present = fields.Boolean()
+    confirmed = fields.Boolean(metadata={"description": "ticked on a checklist (or by an upload)"})
+    current = fields.Nested(HouseholdDocumentOut, allow_none=True,
+                            metadata={"description": "the current version, null when none was uploaded"})
 
 
 class CorrespondenceOut(Out):
@@ -3115,3 +3146,72 @@ class OwnershipOut(Out):
 class TransferOut(Out):
     ownership = fields.Nested(OwnershipOut)
     household = fields.Nested(HouseholdOut)
+# == documents of a household file (issue 11, area "documents") =====================================
+
+DOC_SECTIONS = ["move_in", "lease", "transfer", "renovation", "other"]
+DOC_CONDITIONS = ["always", "by_proxy", "has_tenant", "section"]
+_DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
+
+
+class DocumentUploadForm(Schema):
+    """The fields of a multipart upload besides ``file``."""
+    class Meta:
+        unknown = EXCLUDE
+
+    doc_type = fields.String(required=True, validate=_DOC_TYPE)
+    title = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class DocumentListQuery(Schema):
+    doc_type = fields.String(load_default=None, validate=_DOC_TYPE,
+                             metadata={"description": "only this type's versions"})
+    purpose = fields.String(load_default=None, validate=v.PURPOSE, metadata={
+        "description": "why they are read; logged (业户档案查阅记录). Required of staff; a resident reading "
+                       "their own household's may leave it out"})
+
+
+class DocumentReadQuery(Schema):
+    purpose = fields.String(load_default=None, validate=v.PURPOSE, metadata={
+        "description": "why it is read; logged (业户档案查阅记录). Required of staff; a resident reading "
+                       "their own household's may leave it out"})
+
+
+class FileCatalogueItemOut(FileDocumentOut):
+    pass
+
+
+class FileCatalogueOut(Out):
+    household_id = fields.String()
+    project_id = fields.String()
+    source = fields.String(metadata={"enum": ["group_default", "project"]})
+    items = fields.List(fields.Nested(FileCatalogueItemOut))
+    missing = fields.List(fields.String())
+
+
+class CatalogueEntryIn(Schema):
+    section = fields.String(required=True, validate=validate.OneOf(DOC_SECTIONS[:-1]))
+    doc_type = fields.String(required=True, validate=_DOC_TYPE)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    condition = fields.String(load_default="always", validate=validate.OneOf(DOC_CONDITIONS), metadata={
+        "description": "always; by_proxy (moved in through an agent); has_tenant; section (once the file holds "
+                       "anything of the section)"})
+
+
+class CatalogueIn(Schema):
+    """The project's whole catalogue of expected documents, in order."""
+    entries = fields.List(fields.Nested(CatalogueEntryIn), required=True, validate=validate.Length(min=1, max=100))
+    reason = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class CatalogueEntryOut(Out):
+    section = fields.String()
+    doc_type = fields.String()
+    title = fields.String()
+    condition = fields.String()
+
+
+class ProjectCatalogueOut(Out):
+    project_id = fields.String()
+    source = fields.String(metadata={"enum": ["group_default", "project"]})
+    entries = fields.List(fields.Nested(CatalogueEntryOut))

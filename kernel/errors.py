@@ -68,6 +68,16 @@ class RuleViolation(WuyeError):
     kind, default_code = "RuleViolation", "rule_violation"
 
 
+class PayloadTooLarge(WuyeError):
+    """The content is larger than the limit that applies to it (HTTP 413), e.g. an uploaded file."""
+    kind, default_code = "PayloadTooLarge", "payload_too_large"
+
+
+class UnsupportedMediaType(WuyeError):
+    """The content is not of a type accepted here (HTTP 415), e.g. an uploaded file's format."""
+    kind, default_code = "UnsupportedMediaType", "unsupported_media_type"
+
+
 class Unavailable(WuyeError):
     """A dependency is down; retry later (HTTP 503)."""
     kind, default_code = "Unavailable", "unavailable"

@@ -16,6 +16,7 @@ people) but never ID numbers.
 from marshmallow import Schema, fields, validate
 
 from kernel.messaging import EventContract
+from kernel.settings import SETTING_CHANGED, SettingChanged   # archive's project settings (documents)
 
 PROJECT_CHANGED = "project.changed"
 UNIT_CHANGED = "unit.changed"
@@ -71,4 +72,5 @@ CONTRACT = EventContract("archive", {
     PROJECT_CHANGED: ProjectChanged,
     UNIT_CHANGED: UnitChanged,
     HOUSEHOLD_CHANGED: HouseholdChanged,
-})
+    SETTING_CHANGED: SettingChanged,
+}, optional_subscribers=frozenset({SETTING_CHANGED}))

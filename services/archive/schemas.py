@@ -1,6 +1,8 @@
 """archive's RPC boundary: what comes in is loaded here, what goes out is dumped here."""
 from __future__ import annotations
 
+import base64
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from kernel import validators as v
@@ -163,6 +165,11 @@ class DocumentOut(Schema):
     status = fields.String()
     received_at = fields.AwareDateTime(allow_none=True)
     note = fields.String()
+    # documents (issue 11): the catalogue entry's title, present/confirmed, the current version
+    title = fields.String()
+    present = fields.Boolean()
+    confirmed = fields.Boolean()
+    current = fields.Nested(lambda: DocumentVersionOut(), allow_none=True)
 
 
 class CorrespondenceOut(Schema):
@@ -488,3 +495,111 @@ class OwnershipOut(Schema):
     documents = fields.List(fields.Nested(OwnershipDocumentOut))
     previous_id = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
+# == documents (issue 11, area "documents"): upload, versions, download, catalogues ===============
+
+DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
+SECTIONS = ["move_in", "lease", "transfer", "renovation", "other"]
+CONDITIONS = ["always", "by_proxy", "has_tenant", "section"]
+
+
+class DocumentUploadIn(Schema):
+    """A new version of a document: the content in base64 (the gateway's multipart upload)."""
+    household_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    doc_type = fields.String(required=True, validate=DOC_TYPE)
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    note = fields.String(load_default="", validate=validate.Length(max=400))
+    file_name = fields.String(load_default="", validate=validate.Length(max=1000))
+    content_type = fields.String(load_default="", validate=validate.Length(max=200))
+    content_base64 = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class DocumentQuery(Schema):
+    household_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    doc_type = fields.String(load_default=None, allow_none=True, validate=DOC_TYPE)
+    purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+
+
+class DocumentRead(Schema):
+    household_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    document_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+
+
+class UploaderOut(Schema):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class DocumentVersionOut(Schema):
+    id = fields.String()
+    household_id = fields.String()
+    project_id = fields.String()
+    doc_type = fields.String()
+    section = fields.String()
+    title = fields.String()
+    version = fields.Integer()
+    current = fields.Boolean()
+    file_name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.Nested(UploaderOut)
+    uploaded_at = fields.AwareDateTime()
+    note = fields.String()
+
+
+class DocumentContentOut(DocumentVersionOut):
+    content_base64 = fields.Function(lambda d: base64.b64encode(d["content"]).decode("ascii"))
+    download_name = fields.String()
+    utf8_download_name = fields.String()
+
+
+class CatalogueItemOut(Schema):
+    doc_type = fields.String()
+    section = fields.String()
+    title = fields.String()
+    status = fields.String()
+    present = fields.Boolean()
+    confirmed = fields.Boolean()
+    received_at = fields.AwareDateTime(allow_none=True)
+    note = fields.String()
+    current = fields.Nested(DocumentVersionOut, allow_none=True)
+
+
+class FileCatalogueOut(Schema):
+    household_id = fields.String()
+    project_id = fields.String()
+    source = fields.String()
+    items = fields.List(fields.Nested(CatalogueItemOut))
+    missing = fields.List(fields.String())
+
+
+class CatalogueEntryIn(Schema):
+    section = fields.String(required=True, validate=validate.OneOf(SECTIONS[:-1]))
+    doc_type = fields.String(required=True, validate=DOC_TYPE)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    condition = fields.String(load_default="always", validate=validate.OneOf(CONDITIONS))
+
+    @validates("doc_type")
+    def _not_other(self, value, **_):
+        if value == "other":
+            raise ValidationError("'other' is for documents outside the catalogue")
+
+
+class CatalogueIn(Schema):
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    entries = fields.List(fields.Nested(CatalogueEntryIn), required=True, validate=validate.Length(min=1, max=100))
+    reason = fields.String(load_default="", validate=validate.Length(max=400))
+
+
+class CatalogueEntryOut(Schema):
+    section = fields.String()
+    doc_type = fields.String()
+    title = fields.String()
+    condition = fields.String()
+
+
+class ProjectCatalogueOut(Schema):
+    project_id = fields.String()
+    source = fields.String()
+    entries = fields.List(fields.Nested(CatalogueEntryOut))

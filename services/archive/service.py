@@ -5,10 +5,12 @@ from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.messaging import Event
+from kernel.settings_rpc import SettingsRpcs
+from kernel.storage import StorageProvider
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import files, people, registry
+from .domain import documents, files, people, registry
 from .events import CONTRACT, HOUSEHOLD_CHANGED, PROJECT_CHANGED, UNIT_CHANGED
 from .models import Base
 
@@ -16,12 +18,16 @@ from .models import Base
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
 
 
-class ArchiveService:
+class ArchiveService(SettingsRpcs):
     name = "archive"
 
     db = Database(Base)
     clock = ClockProvider()
-    work = UnitOfWork(CONTRACT)
+    work = UnitOfWork(CONTRACT, settings=documents.CATALOGUE)
+    #: documents' content (kernel.storage: a local directory, or S3 by STORAGE_URL)
+    storage = StorageProvider("archive")
+    #: get_settings / set_setting / settings_history (archive's settings: documents' limits)
+    settings_rules = documents
 
 
     @rpc
@@ -233,3 +239,49 @@ class ArchiveService:
     def ownership_history(self, unit_id):
         """The unit's owners of record, newest first (customer service)."""
         return schemas.OwnershipOut(many=True).dump(people.ownership_history(self.work(), unit_id))
+    # -- documents (issue 11, area "documents") ------------------------------------------------
+    @rpc
+    def upload_document(self, household_id, data, idempotency_key=None):
+        """A new version of a document of the household file; the content in base64."""
+        work = self.work()
+        command = schemas.DocumentUploadIn().load({**(data if isinstance(data, dict) else {}), "household_id": household_id})
+        content = documents.decode_content(command.pop("content_base64"))
+        # the key's fingerprint: the command with the content's checksum, not the content itself
+        fingerprint = {**command, "sha256": documents.sha256_hex(content), "size": len(content)}
+
+        def run():
+            document = documents.upload(work, self.storage, command["household_id"], command, content)
+            return schemas.DocumentVersionOut().dump(documents.document_view(document, True))
+        return work.idempotent(idempotency_key, "upload_document", fingerprint, run)
+
+    @rpc
+    def list_documents(self, household_id, doc_type=None, purpose=None):
+        q = schemas.DocumentQuery().load({"household_id": household_id, "doc_type": doc_type, "purpose": purpose})
+        return schemas.DocumentVersionOut(many=True).dump(
+            documents.list_documents(self.work(), q["household_id"], q["doc_type"], q["purpose"]))
+
+    @rpc
+    def download_document(self, household_id, document_id, purpose=None):
+        """A version with its content (base64), checked against its checksum."""
+        q = schemas.DocumentRead().load({"household_id": household_id, "document_id": document_id,
+                                         "purpose": purpose})
+        return schemas.DocumentContentOut().dump(
+            documents.download(self.work(), self.storage, q["household_id"], q["document_id"], q["purpose"]))
+
+    @rpc
+    def household_catalogue(self, household_id, purpose=None):
+        q = schemas.DocumentQuery().load({"household_id": household_id, "purpose": purpose})
+        return schemas.FileCatalogueOut().dump(documents.file_catalogue(self.work(), q["household_id"], q["purpose"]))
+
+    @rpc
+    def get_document_catalogue(self, project_id):
+        return schemas.ProjectCatalogueOut().dump(documents.project_catalogue(self.work(), project_id))
+
+    @rpc
+    def replace_document_catalogue(self, project_id, data, idempotency_key=None):
+        work = self.work()
+        command = schemas.CatalogueIn().load({**(data if isinstance(data, dict) else {}), "project_id": project_id})
+
+        def run():
+            return schemas.ProjectCatalogueOut().dump(documents.replace_catalogue(work, command["project_id"], command))
+        return work.idempotent(idempotency_key, "replace_document_catalogue", command, run)

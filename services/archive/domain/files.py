@@ -32,15 +32,15 @@ def read_file(work: Work, household_id: str, purpose: str) -> dict:
         id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
         household_id=household.id, reader_id=caller.user_id, reader_name=caller.name,
         reader_roles=",".join(sorted(caller.roles)), purpose=purpose, read_at=work.clock.now()))
-    documents = work.session.scalars(select(FileDocument).where(
-        FileDocument.household_id == household.id).order_by(FileDocument.section, FileDocument.doc_type)).all()
+    from .documents import catalogue_for       # documents (issue 11): the project's catalogue, present/missing
+    documents = catalogue_for(work, household)
     letters = work.session.scalars(select(Correspondence).where(
         Correspondence.household_id == household.id).order_by(Correspondence.occurred_at.desc())).all()
     return {
         "household": household_view(caller, household, id_numbers=True),
         "unit": work.session.get(Unit, household.unit_id),
         "catalogue": documents,
-        "missing": [d.doc_type for d in documents if d.status == "missing"],
+        "missing": [d["doc_type"] for d in documents if d["status"] == "missing"],
         "correspondence": letters,
     }
 

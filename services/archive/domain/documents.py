@@ -1,0 +1,494 @@
+"""Documents of a household file (档案文件) and the catalogue of what each file should hold (档案目录).
+
+- **Upload** (customer service: front desk, steward, CS manager, centre manager of the project): a
+  new *version* of a document type of the household -- 1, 2, 3... per household and type; earlier
+  versions stay readable. The content must be a PDF, JPEG or PNG *by its first bytes* (the declared
+  type must agree: 415 ``unsupported_document_type``), at most ``archive.document_max_bytes``
+  (413 ``document_too_large``); its SHA-256 is returned, kept, and checked again on every download
+  (a mismatch: 409 ``document_checksum_mismatch`` and an ERROR line -- the content is not served).
+  The bytes go to ``kernel.storage`` under a key we generate
+  (``archive/<group>/<project>/households/<household>/<document id>``); the uploaded file's name
+  is kept for display only. Residents do not upload: the desk files copies after seeing the
+  originals (ID cards, contracts).
+- **Reads** -- the versions, a version's content, the file's catalogue -- go through
+  :func:`_require_read`: the customer-service department of the project with a stated purpose, or
+  a resident of the household (their own documents), each read one row in the file's access log
+  (业户档案查阅记录表). Anyone else outside the household's unit scope -- another project's staff,
+  another household's resident, another group -- gets 404 ``household_not_found``, as for a
+  household that does not exist.
+- **The catalogue** of a project: which document types are expected, by section (move_in, lease,
+  transfer, renovation) and condition; the group's default (:data:`DEFAULT_CATALOGUE`) until the
+  CS manager or centre manager saves the project's own list. A household file shows each expected
+  type present (with its current version) or missing; *present* is "a version was uploaded" or
+  "the checklist item was confirmed" (``FileDocument.status == "present"``: move-in's
+  ``documents_received``, the move-in/transfer checklists).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import unicodedata
+import uuid
+
+from marshmallow import ValidationError, fields, validate
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from kernel.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, RuleViolation, UnsupportedMediaType
+from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
+from kernel.storage import Storage, make_key, sha256_hex  # noqa: F401  (sha256_hex: service.py)
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from ..exceptions import FileAccessDenied, HouseholdNotFound, ProjectNotFound
+from ..models import CatalogueEntry, Document, FileAccessLog, FileDocument, Household, Project
+
+log = logging.getLogger(__name__)
+
+# -- settings -------------------------------------------------------------------------------------
+
+MAX_BYTES = "archive.document_max_bytes"
+CONTENT_TYPES = "archive.document_content_types"
+#: the largest a project may allow: the gateway refuses a bigger body before asking (413), and the
+#: content travels over RPC in base64 (RabbitMQ 4's default message limit is 16 MiB; 3.x: 128 MiB)
+HARD_MAX_BYTES = 25 * 1024 * 1024
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+#: what a content's first bytes say it is (only these three can be filed)
+MAGIC = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+#: declared types that say nothing (a browser's or curl's default): the content decides
+UNDECLARED = {"", "application/octet-stream", "binary/octet-stream"}
+
+
+def _content_types(value):
+    if not value or len(set(value)) != len(value):
+        raise ValidationError("one or more of application/pdf, image/jpeg, image/png, each once")
+
+
+SETTINGS = [
+    Setting(MAX_BYTES, fields.Integer(strict=True, validate=validate.Range(min=1024, max=HARD_MAX_BYTES)),
+            default=10 * 1024 * 1024, unit="bytes",
+            doc="the largest document (one file) that may be uploaded to a household file (10 MiB; at most 25 MiB)"),
+    Setting(CONTENT_TYPES, fields.List(fields.String(validate=validate.OneOf([PDF, JPEG, PNG])),
+                                       validate=_content_types),
+            default=[PDF, JPEG, PNG], unit="content types",
+            doc="the kinds of file a household file takes, recognised by their first bytes (PDF, JPEG, PNG)"),
+]
+#: archive's settings catalogue (kernel.settings); other areas of archive add theirs to the list
+CATALOGUE = SettingsCatalogue("archive", SETTINGS)
+#: who changes archive's settings (as notify's and tickets')
+SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
+
+
+def _settings_project(work: Work, project_id: str) -> Project:
+    project = work.session.get(Project, project_id)
+    not_found = ProjectNotFound(f"no project {project_id}")
+    if project is None:
+        raise not_found
+    work.caller.require_project(project.group_id, project.id, not_found=not_found)
+    return project
+
+
+#: get_settings / set_setting / settings_history (kernel.settings_rpc.SettingsRpcs asks them)
+RULES = ProjectSettingsRules(_settings_project, SETTING_ROLES)
+get_settings, set_setting, settings_history = RULES.get_settings, RULES.set_setting, RULES.settings_history
+
+# -- the catalogue ----------------------------------------------------------------------------------
+
+SECTIONS = ("move_in", "lease", "transfer", "renovation", "other")
+#: when an entry is expected in a household's file:
+#: always; by_proxy: the household moved in through an agent (委托); has_tenant: a tenant lives
+#: there; section: once the file has anything of the entry's section (a document uploaded or a
+#: checklist item of it -- a transfer, a renovation under way)
+CONDITIONS = ("always", "by_proxy", "has_tenant", "section")
+
+#: the group's default (000 §一 the move-in file; §二 renovation; §八 the archive), in order
+DEFAULT_CATALOGUE = [
+    # 入伙资料 (the move-in file)
+    ("move_in", "move_in_notice", "入伙通知书 / move-in notice", "always"),
+    ("move_in", "owner_id_copy", "业主身份证复印件 / owner ID (copies)", "always"),
+    ("move_in", "purchase_contract", "购房合同 / purchase contract", "always"),
+    ("move_in", "power_of_attorney", "委托书 / power of attorney (move-in by proxy)", "by_proxy"),
+    ("move_in", "owner_info_card", "业主资料卡 / owner information card", "always"),
+    ("move_in", "covenant", "业主公约 / covenant", "always"),
+    ("move_in", "preliminary_service_agreement", "前期物业服务协议 / preliminary service agreement", "always"),
+    ("move_in", "fire_safety_letter", "消防安全责任书 / fire-safety letter", "always"),
+    ("move_in", "handover_inspection_form", "房屋交接验收表 / house handover inspection form", "always"),
+    # 租赁 (a lease: 租户情况记录表)
+    ("lease", "lease_contract", "租赁合同 / lease contract", "has_tenant"),
+    ("lease", "tenant_id_copy", "租户身份证复印件 / tenant ID (copies)", "has_tenant"),
+    ("lease", "tenant_record_form", "租户情况记录表 / tenant record form", "has_tenant"),
+    # 过户 (a change of ownership)
+    ("transfer", "transfer_application", "过户申请表 / transfer application", "section"),
+    ("transfer", "new_owner_id_copy", "新业主身份证复印件 / new owner ID (copies)", "section"),
+    ("transfer", "property_certificate", "不动产权证书 / property certificate", "section"),
+    ("transfer", "fee_settlement_proof", "费用结清证明 / proof that all fees are settled", "section"),
+    # 装修 (renovation, 000 §二)
+    ("renovation", "renovation_application", "装修申请表 / renovation application", "section"),
+    ("renovation", "renovation_drawings", "装修图纸 / renovation drawings", "section"),
+    ("renovation", "contractor_licence", "施工单位资质 / contractor's licence", "section"),
+    ("renovation", "worker_id_copies", "施工人员身份证复印件 / workers' ID (copies)", "section"),
+    ("renovation", "renovation_agreement", "装修管理协议 / renovation agreement", "section"),
+    ("renovation", "renovation_permit", "装修许可证 / renovation permit", "section"),
+    ("renovation", "completion_acceptance", "竣工验收表 / completion acceptance form", "section"),
+]
+DEFAULT_TITLES = {d: t for _, d, t, _ in DEFAULT_CATALOGUE}
+#: a document of a type the catalogue does not name: filed under "other" with its own title
+OTHER = "other"
+
+UPLOAD_ROLES = Role.CUSTOMER_SERVICE
+CATALOGUE_EDIT_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+
+
+class UnknownDocumentType(RuleViolation):
+    default_code = "unknown_doc_type"
+
+
+class DocumentNotFound(NotFound):
+    default_code = "document_not_found"
+
+
+class DocumentTooLarge(PayloadTooLarge):
+    default_code = "document_too_large"
+
+
+class UnsupportedDocumentType(UnsupportedMediaType):
+    default_code = "unsupported_document_type"
+
+
+class DocumentChecksumMismatch(Conflict):
+    """The stored content of a version no longer has the checksum recorded at upload: it is not
+    served (restore it from the backup)."""
+    default_code = "document_checksum_mismatch"
+
+
+class PurposeRequired(InvalidInput):
+    default_code = "purpose_required"
+
+
+class VersionConflict(Conflict):
+    default_code = "document_version_conflict"
+
+
+# -- who may read (the one check every document read goes through) ---------------------------------
+
+def _household(work: Work, household_id: str) -> Household:
+    """The household if the caller's scope holds its unit -- else 404 for everyone (another
+    project's staff too: a document route tells nobody outside that the household exists). A
+    resident sees only the unit's *current* household."""
+    household = work.session.get(Household, household_id)
+    caller = work.caller
+    if household is None or not caller.sees_unit(household.group_id, household.project_id, household.unit_id) \
+            or (caller.is_resident and household.status != "active"):
+        raise HouseholdNotFound(f"no household {household_id}")
+    return household
+
+
+def _own(work: Work, household: Household) -> bool:
+    caller = work.caller
+    return caller.is_resident and household.unit_id in caller.unit_ids and household.status == "active"
+
+
+def _require_read(work: Work, household: Household, what: str, purpose: str | None) -> None:
+    """THE access check of a document read, and its line in the file's access log.
+
+    Today: ``files.read_file``'s rule -- the customer-service department (``FILE_READER_ROLES``)
+    with a stated purpose, or the platform -- plus a resident of the household reading their own
+    documents. MERGE NOTE: the "access" area's grant check (``access.require_file_access`` /
+    ``access.record_read``) replaces the body of this function; every document read calls only it."""
+    caller = work.caller
+    own = _own(work, household)
+    from .files import FILE_READER_ROLES
+    if not (caller.is_system or own or caller.roles & FILE_READER_ROLES):
+        raise FileAccessDenied("household files are read by the customer-service department only; "
+                               "others need the CS head's permission")
+    purpose = (purpose or "").strip()
+    if not purpose:
+        if not (own or caller.is_system):
+            raise PurposeRequired("say why you read this household's documents (purpose)")
+        purpose = "own household" if own else "platform"
+    work.session.add(FileAccessLog(
+        id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+        household_id=household.id, reader_id=caller.user_id, reader_name=caller.name,
+        reader_roles=",".join(sorted(caller.roles)) or caller.kind,
+        purpose=f"{purpose} [{what}]"[:400], read_at=work.clock.now()))
+
+
+# -- the catalogue of a project --------------------------------------------------------------------
+
+def _entries(work: Work, project_id: str) -> tuple[str, list[dict]]:
+    rows = work.session.scalars(select(CatalogueEntry).where(CatalogueEntry.project_id == project_id)
+                                .order_by(CatalogueEntry.position)).all()
+    if rows:
+        return "project", [{"section": r.section, "doc_type": r.doc_type, "title": r.title,
+                            "condition": r.condition} for r in rows]
+    return "group_default", [{"section": s, "doc_type": d, "title": t, "condition": c}
+                             for s, d, t, c in DEFAULT_CATALOGUE]
+
+
+def _catalogue_project(work: Work, project_id: str) -> Project:
+    project = work.session.get(Project, project_id)
+    not_found = ProjectNotFound(f"no project {project_id}")
+    if project is None or not work.caller.sees_project(project.group_id, project.id):
+        raise not_found
+    return project
+
+
+def project_catalogue(work: Work, project_id: str) -> dict:
+    """The project's catalogue of expected documents (the customer-service department's)."""
+    project = _catalogue_project(work, project_id)
+    work.caller.require_role(*Role.CUSTOMER_SERVICE)
+    source, entries = _entries(work, project.id)
+    return {"project_id": project.id, "source": source, "entries": entries}
+
+
+def replace_catalogue(work: Work, project_id: str, data: dict) -> dict:
+    """Save the project's own catalogue (the whole list, in order): the CS manager or the centre
+    manager. Documents already filed keep their type; a type no longer listed is still shown in
+    the files that hold it."""
+    project = _catalogue_project(work, project_id)
+    work.caller.require_role(*CATALOGUE_EDIT_ROLES)
+    entries = data["entries"]
+    seen = set()
+    for entry in entries:
+        if entry["doc_type"] in seen:
+            raise InvalidInput(f"{entry['doc_type']!r} is listed twice", code="duplicate_doc_type")
+        seen.add(entry["doc_type"])
+    now = work.clock.now()
+    for row in work.session.scalars(select(CatalogueEntry).where(CatalogueEntry.project_id == project.id)):
+        work.session.delete(row)
+    work.session.flush()
+    for position, entry in enumerate(entries):
+        work.session.add(CatalogueEntry(
+            id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, section=entry["section"],
+            doc_type=entry["doc_type"], title=entry["title"], condition=entry["condition"], position=position,
+            updated_by=work.caller.user_id, updated_at=now))
+    log.info("archive: catalogue of project %s replaced by %s (%d entries): %s", project.id,
+             work.caller.user_id, len(entries), data.get("reason", ""))
+    return project_catalogue(work, project.id)
+
+
+# -- upload ---------------------------------------------------------------------------------------
+
+def sniff(data: bytes) -> str | None:
+    """The content type the first bytes say, among PDF, JPEG, PNG (else None)."""
+    for magic, content_type in MAGIC:
+        if data.startswith(magic):
+            return content_type
+    return None
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def display_name(file_name: str | None) -> str:
+    """What the uploader's file was called, for display: its last path part, no control characters,
+    at most 200 characters (never used to build a path or a key)."""
+    name = unicodedata.normalize("NFC", file_name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE.sub("", name).strip().strip(".")
+    return name[:200]
+
+
+def decode_content(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("content_base64 is not base64", code="invalid_content") from None
+
+
+def upload(work: Work, storage: Storage, household_id: str, data: dict, content: bytes) -> Document:
+    """File a new version of ``data["doc_type"]`` in the household's file (see the module doc)."""
+    household = _household(work, household_id)
+    caller = work.caller
+    if not caller.has_role(*UPLOAD_ROLES):
+        raise FileAccessDenied("documents are filed by the customer-service department "
+                               "(front desk, steward, CS manager, centre manager)", code="role_required")
+    source, entries = _entries(work, household.project_id)
+    entry = next((e for e in entries if e["doc_type"] == data["doc_type"]), None)
+    if entry is None and data["doc_type"] != OTHER:
+        raise UnknownDocumentType(
+            f"{data['doc_type']!r} is not in the project's catalogue; known: "
+            f"{', '.join(e['doc_type'] for e in entries)}, or {OTHER!r} with a title")
+    if entry is None and not data.get("title"):
+        raise InvalidInput("a document of type 'other' needs a title", code="title_required")
+    limit = work.settings.get(household.project_id, MAX_BYTES)
+    if len(content) > limit:
+        raise DocumentTooLarge(f"the document is {len(content)} bytes; this project takes at most {limit} "
+                               f"bytes ({limit / 1048576:.1f} MiB) per file",
+                               details={"size": len(content), "max_bytes": limit})
+    if not content:
+        raise InvalidInput("the file is empty", code="empty_document")
+    allowed = work.settings.get(household.project_id, CONTENT_TYPES)
+    actual = sniff(content)
+    declared = (data.get("content_type") or "").split(";")[0].strip().lower()
+    if actual is None or actual not in allowed:
+        what = f"a {actual}" if actual else "none of PDF, JPEG or PNG"
+        raise UnsupportedDocumentType(f"the content is {what} by its first bytes; this project files "
+                                      f"{', '.join(allowed)}", details={"allowed": allowed, "detected": actual})
+    if declared not in UNDECLARED and declared != actual and not (declared == "image/jpg" and actual == JPEG):
+        raise UnsupportedDocumentType(f"the file is declared {declared} but its content is {actual}",
+                                      details={"declared": declared, "detected": actual})
+    latest = work.session.scalar(select(func.max(Document.version)).where(
+        Document.household_id == household.id, Document.doc_type == data["doc_type"])) or 0
+    document = Document(
+        id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+        household_id=household.id, doc_type=data["doc_type"], section=entry["section"] if entry else OTHER,
+        title=data.get("title") or entry["title"], version=latest + 1, storage_key="",
+        file_name=display_name(data.get("file_name")), content_type=actual, size=len(content),
+        sha256=sha256_hex(content), uploaded_by_id=caller.user_id, uploaded_by_name=caller.name or "",
+        uploaded_at=work.clock.now(), note=data.get("note") or "")
+    document.storage_key = make_key("archive", household.group_id, household.project_id, "households",
+                                    household.id, document.id)
+    try:
+        with work.session.begin_nested():
+            work.session.add(document)
+            work.session.flush()
+    except IntegrityError:
+        raise VersionConflict("another version of this document was filed at the same moment; "
+                              "send it again") from None
+    _mark_present(work, household, document)
+    # the bytes last: a failed write raises and the row is rolled back with the request; a
+    # failed commit after it leaves only unreferenced bytes under a fresh key
+    checksum = storage.put(document.storage_key, content, actual)
+    if checksum != document.sha256:       # the store hashed other bytes than we did
+        raise DocumentChecksumMismatch("the stored content does not match what was sent; send it again")
+    return document
+
+
+def _mark_present(work: Work, household: Household, document: Document) -> None:
+    """Uploading a document of a type ticks it in the file's catalogue (FileDocument)."""
+    row = work.session.scalars(select(FileDocument).where(
+        FileDocument.household_id == household.id, FileDocument.doc_type == document.doc_type)).first()
+    if row is None:
+        work.session.add(FileDocument(
+            id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+            household_id=household.id, doc_type=document.doc_type, section=document.section,
+            status="present", received_at=document.uploaded_at, note=""))
+    elif row.status != "present":
+        row.status, row.received_at = "present", document.uploaded_at
+
+
+# -- reads ----------------------------------------------------------------------------------------
+
+def _current_versions(work: Work, household_id: str) -> dict[str, int]:
+    return dict(work.session.execute(select(Document.doc_type, func.max(Document.version))
+                                     .where(Document.household_id == household_id)
+                                     .group_by(Document.doc_type)).all())
+
+
+def list_documents(work: Work, household_id: str, doc_type: str | None, purpose: str | None) -> list[dict]:
+    """Every version of the household's documents (of one type), newest first per type, each
+    saying whether it is the current one."""
+    household = _household(work, household_id)
+    _require_read(work, household, f"documents{':' + doc_type if doc_type else ''}", purpose)
+    query = select(Document).where(Document.household_id == household.id)
+    if doc_type:
+        query = query.where(Document.doc_type == doc_type)
+    rows = work.session.scalars(query.order_by(Document.section, Document.doc_type,
+                                               Document.version.desc())).all()
+    current = _current_versions(work, household.id)
+    return [document_view(d, current.get(d.doc_type) == d.version) for d in rows]
+
+
+def document_view(document: Document, current: bool) -> dict:
+    return {"id": document.id, "household_id": document.household_id, "project_id": document.project_id,
+            "doc_type": document.doc_type, "section": document.section, "title": document.title,
+            "version": document.version, "current": current, "file_name": document.file_name,
+            "content_type": document.content_type, "size": document.size, "sha256": document.sha256,
+            "uploaded_by": {"user_id": document.uploaded_by_id, "name": document.uploaded_by_name},
+            "uploaded_at": document.uploaded_at, "note": document.note}
+
+
+def download(work: Work, storage: Storage, household_id: str, document_id: str, purpose: str | None) -> dict:
+    """A version's content, checked against its checksum before it is served."""
+    household = _household(work, household_id)
+    document = work.session.get(Document, document_id)
+    if document is None or document.household_id != household.id:
+        raise DocumentNotFound(f"no document {document_id} in this household file")
+    _require_read(work, household, f"download {document.doc_type} v{document.version}", purpose)
+    content = storage.get(document.storage_key)
+    checksum = sha256_hex(content)
+    if checksum != document.sha256 or len(content) != document.size:
+        log.error("archive: document %s (household %s, %s v%d) failed its checksum: stored %s (%d bytes), "
+                  "recorded %s (%d bytes) under %s", document.id, household.id, document.doc_type,
+                  document.version, checksum, len(content), document.sha256, document.size, document.storage_key)
+        raise DocumentChecksumMismatch(
+            f"the stored content of {document.doc_type} version {document.version} does not match its checksum "
+            "and is not served; the administrator restores it from the backup",
+            details={"document_id": document.id, "sha256": document.sha256})
+    current = _current_versions(work, household.id).get(document.doc_type) == document.version
+    ext = EXTENSIONS.get(document.content_type, "bin")
+    name = document.file_name or f"{document.title.split(' / ')[0]}-v{document.version}.{ext}"
+    if not name.lower().endswith("." + ext):
+        name = f"{name}.{ext}"
+    return {**document_view(document, current), "content": content,
+            "download_name": f"{document.doc_type}-v{document.version}.{ext}", "utf8_download_name": name}
+
+
+class CatalogueItem(dict):
+    """One line of a file's catalogue; its keys read as attributes too (``item.status``), as the
+    ``FileDocument`` rows the file read listed before."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _expected(entry: dict, household: Household, opened: set[str]) -> bool:
+    condition = entry["condition"]
+    if condition == "always":
+        return True
+    if condition == "by_proxy":
+        return bool(household.by_proxy)
+    if condition == "has_tenant":
+        return any(p.role == "tenant" for p in household.people)
+    return entry["section"] in opened          # "section"
+
+
+def catalogue_for(work: Work, household: Household) -> list[dict]:
+    """The household file's catalogue: each expected type (and each type present though not
+    expected) with present/missing, whether it was confirmed on a checklist, and its current
+    version. No access check: callers did it (``file_catalogue``, ``files.read_file``)."""
+    source, entries = _entries(work, household.project_id)
+    ticks = {r.doc_type: r for r in work.session.scalars(select(FileDocument).where(
+        FileDocument.household_id == household.id))}
+    current = {d.doc_type: d for d in work.session.scalars(
+        select(Document).where(Document.household_id == household.id).order_by(Document.version))}
+    opened = {r.section for r in ticks.values()} | {d.section for d in current.values()}
+    listed = {e["doc_type"] for e in entries}
+    # what the file holds though the catalogue does not list it (any more): shown while present
+    extra = [{"section": r.section, "doc_type": r.doc_type, "title": DEFAULT_TITLES.get(r.doc_type, r.doc_type),
+              "condition": "always"} for r in ticks.values() if r.doc_type not in listed and r.status == "present"]
+    extra += [{"section": d.section, "doc_type": d.doc_type, "title": d.title, "condition": "always"}
+              for d in current.values() if d.doc_type not in listed and d.doc_type not in ticks]
+    out = []
+    for entry in entries + sorted(extra, key=lambda e: (SECTIONS.index(e["section"]) if e["section"] in SECTIONS
+                                                         else len(SECTIONS), e["doc_type"])):
+        tick, document = ticks.get(entry["doc_type"]), current.get(entry["doc_type"])
+        confirmed = tick is not None and tick.status == "present"
+        present = confirmed or document is not None
+        if not (present or _expected(entry, household, opened)):
+            continue
+        out.append(CatalogueItem({
+            "doc_type": entry["doc_type"], "section": entry["section"], "title": entry["title"],
+            "status": "present" if present else "missing", "present": present, "confirmed": confirmed,
+            "received_at": document.uploaded_at if document is not None else (tick.received_at if tick else None),
+            "note": tick.note if tick is not None else "",
+            "current": document_view(document, True) if document is not None else None,
+        }))
+    return out
+
+
+def file_catalogue(work: Work, household_id: str, purpose: str | None) -> dict:
+    household = _household(work, household_id)
+    _require_read(work, household, "catalogue", purpose)
+    source, _ = _entries(work, household.project_id)
+    items = catalogue_for(work, household)
+    return {"household_id": household.id, "project_id": household.project_id, "source": source,
+            "items": items, "missing": [i["doc_type"] for i in items if not i["present"]]}
