@@ -5,10 +5,11 @@ from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.messaging import Event
+from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import files, registry
+from .domain import access, access_settings, files, registry
 from .events import CONTRACT, HOUSEHOLD_CHANGED, PROJECT_CHANGED, UNIT_CHANGED
 from .models import Base
 
@@ -16,12 +17,13 @@ from .models import Base
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
 
 
-class ArchiveService:
+class ArchiveService(SettingsRpcs):
     name = "archive"
 
     db = Database(Base)
     clock = ClockProvider()
-    work = UnitOfWork(CONTRACT)
+    work = UnitOfWork(CONTRACT, settings=access_settings.SETTINGS)
+    settings_rules = access_settings      # get_settings / set_setting / settings_history
 
 
     @rpc
@@ -141,3 +143,37 @@ class ArchiveService:
         files.record_balance(self.work(Caller.system(event.group_id, "archive")),
                              unit_id=data["unit_id"], household_id=data["household_id"],
                              balance_due=data["balance_due"], as_of=data["as_of"])
+
+    # -- access (查阅授权与查阅记录): grants by the CS head, the access log, the contacts export ----------
+    @rpc
+    def create_file_grant(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.GrantIn().load(data)
+        def run():
+            grant = access.create_grant(work, command)
+            return schemas.GrantOut().dump(access.grant_view(grant, work.clock.now()))
+        return work.idempotent(idempotency_key, "create_file_grant", command, run)
+
+    @rpc
+    def revoke_file_grant(self, grant_id, reason, idempotency_key=None):
+        work, command = self.work(), schemas.GrantRevokeIn().load({"grant_id": grant_id, "reason": reason})
+        def run():
+            grant = access.revoke_grant(work, command["grant_id"], command["reason"])
+            return schemas.GrantOut().dump(access.grant_view(grant, work.clock.now()))
+        return work.idempotent(idempotency_key, "revoke_file_grant", command, run)
+
+    @rpc
+    def list_file_grants(self, project_id, query=None):
+        q = schemas.GrantQuery().load(dict(query or {}, project_id=project_id))
+        return schemas.GrantPageOut().dump(access.list_grants(self.work(), q["project_id"], q))
+
+    @rpc
+    def project_access_log(self, project_id, query=None):
+        """The project's 业户档案查阅记录表, filtered and paged (CS head, centre manager, auditor)."""
+        q = schemas.AccessLogQuery().load(dict(query or {}, project_id=project_id))
+        return schemas.AccessLogPageOut().dump(access.access_log(self.work(), q["project_id"], q))
+
+    @rpc
+    def export_contacts(self, project_id, purpose):
+        """The project's households' contacts in bulk -- only under a grant that allows export."""
+        q = schemas.ContactsExportIn().load({"project_id": project_id, "purpose": purpose})
+        return schemas.ContactsExportOut().dump(access.export_contacts(self.work(), q["project_id"], q["purpose"]))
