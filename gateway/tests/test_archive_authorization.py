@@ -269,6 +269,16 @@ def test_contacts_leave_in_bulk_only_under_an_export_grant(platform, web_session
     assert [(r[1], r[3]) for r in rows[1:]] == [("业主u1", "13812345678"), ("业主u2", "13987654321")]
 
 
+def test_archive_s_settings_are_read_through_the_settings_routes(platform, web_session):
+    got = web_session.get("/api/v1/projects/p1/settings/archive", headers=login(web_session, "cs"))
+    assert got.status_code == 200, got.text
+    [longest] = [x for x in got.json()["settings"] if x["key"] == "archive.grant_longest_days"]
+    assert (longest["value"], longest["default"], longest["unit"]) == (30, 30, "days")
+    changed = web_session.put("/api/v1/projects/p1/settings/archive", headers=login(web_session, "cs"),
+                              json={"key": "archive.grant_longest_days", "value": 7, "reason": "收紧"})
+    assert changed.status_code == 403                   # the centre manager's, not the CS head's
+
+
 def test_the_user_admin_takes_the_auditor_role(tmp_path):
     """``./wuye user create --role auditor`` (审计): a staff role like the others."""
     import subprocess
