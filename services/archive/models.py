@@ -168,7 +168,7 @@ class Correspondence(Base):
 
 class FileAccessLog(Base):
     """业户档案查阅记录表: every read of a household file, a document, a contact list or an export,
-    allowed or refused (``domain/access.py``). Append-only in the database (revision 0031c)."""
+    allowed or refused (``domain/access.py``). Append-only in the database (revision 0033)."""
 
     __tablename__ = "file_access_log"
 
@@ -182,7 +182,7 @@ class FileAccessLog(Base):
     reader_roles: Mapped[str] = mapped_column(String(200), default="")
     purpose: Mapped[str] = mapped_column(String(400))
     read_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    # -- access (revision 0031c) --
+    # -- access (revision 0033) --
     unit_id: Mapped[str | None] = mapped_column(ID, index=True)
     #: file | document:<id> | contacts | people | export:<what>
     what: Mapped[str] = mapped_column(String(80), default="file", server_default="file")

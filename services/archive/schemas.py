@@ -160,7 +160,7 @@ class AccessLogOut(Schema):
     reader_roles = fields.String()
     purpose = fields.String()
     read_at = fields.AwareDateTime()
-    # -- access (revision 0031c) --
+    # -- access (revision 0033) --
     id = fields.String()
     project_id = fields.String()
     household_id = fields.String(allow_none=True)

@@ -18,7 +18,7 @@ THE access check other areas call -- one function per kind of read, each logging
   allows it -- for the project, or for the one file/unit exported (403 ``export_denied``).
 
 Both take the time from the service clock. Every call writes one row of the access log; the log
-cannot be edited or deleted (triggers on SQLite and PostgreSQL, revision 0031c) and no RPC does.
+cannot be edited or deleted (triggers on SQLite and PostgreSQL, revision 0033) and no RPC does.
 
 Grants (查阅授权), by the CS head (客服部经理 -- DOMAIN.md: "anyone else needs the CS head's
 permission"): who (a staff member of the project), which file (one household, or one unit: its

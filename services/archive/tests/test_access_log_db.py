@@ -1,5 +1,5 @@
 """The access log (业户档案查阅记录表) is append-only in the database itself: on the migrated schema
-(revision 0031c), SQLite and the real PostgreSQL refuse every UPDATE and DELETE of it -- and a refused
+(revision 0033), SQLite and the real PostgreSQL refuse every UPDATE and DELETE of it -- and a refused
 read's row, kept through the failed call's rollback, is there on both."""
 from __future__ import annotations
 

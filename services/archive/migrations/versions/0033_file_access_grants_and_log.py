@@ -2,7 +2,7 @@
 log extended (unit, what was read, allowed or refused, the grant, why refused) and made append-only
 in the database itself (a trigger refuses every UPDATE and DELETE, on SQLite and PostgreSQL).
 
-Revision ID: 0031c
+Revision ID: 0033
 Revises: 0030
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0031c'
-down_revision = '0030'
+revision = '0033'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 
