@@ -202,11 +202,24 @@ class FileQuery(Schema):
 
 
 class AccessLogOut(Out):
+    """One row of the access log (业户档案查阅记录表): who read what of which file, why, when, allowed or
+    refused, under which grant."""
     reader_id = fields.String()
     reader_name = fields.String()
     reader_roles = fields.String()
     purpose = fields.String()
     read_at = DT()
+    # -- access (issue 11) --
+    id = fields.String()
+    project_id = fields.String()
+    household_id = fields.String(allow_none=True, metadata={"description": "none: a project-wide export"})
+    unit_id = fields.String(allow_none=True)
+    what = fields.String(metadata={"description": "file | document:<id> | contacts | people | export:<what>"})
+    outcome = fields.String(metadata={"enum": ["allowed", "refused"]})
+    grant_id = fields.String(allow_none=True, metadata={"description": "the grant the read was allowed under"})
+    refusal = fields.String(allow_none=True, metadata={
+        "description": "why refused: no_grant, grant_not_started, grant_expired, grant_revoked, "
+                       "not_own_household, project_out_of_scope"})
 
 
 class ProjectIn(Schema):
@@ -3215,3 +3228,117 @@ class ProjectCatalogueOut(Out):
     project_id = fields.String()
     source = fields.String(metadata={"enum": ["group_default", "project"]})
     entries = fields.List(fields.Nested(CatalogueEntryOut))
+# -- archive: access to household files (查阅授权与查阅记录, issue 11) ------------------------------------
+
+GRANT_SCOPES = ["household", "unit", "project"]
+GRANT_STATES = ["pending", "active", "expired", "revoked"]
+_GID = validate.Length(min=1, max=36)
+
+
+class GrantIn(Schema):
+    """查阅授权 (CS manager): a staff member of the project may read one household's file (scope
+    household), the file of a unit's current household (unit), or -- export only -- take the project's
+    contacts out as a file (project), for a purpose, from valid_from (default now) until valid_until (at
+    most archive.grant_longest_days, 30)."""
+    grantee_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                               metadata={"description": "the user id of an active staff member of the project"})
+    scope = fields.String(required=True, validate=validate.OneOf(GRANT_SCOPES))
+    household_id = fields.String(load_default=None, allow_none=True, validate=_GID)
+    unit_id = fields.String(load_default=None, allow_none=True, validate=_GID)
+    purpose = fields.String(required=True, validate=v.PURPOSE)
+    valid_from = v.AwareDateTime(load_default=None, allow_none=True)
+    valid_until = v.AwareDateTime(required=True)
+    read = fields.Boolean(load_default=True, metadata={"description": "read the file (not with scope project)"})
+    export = fields.Boolean(load_default=False, metadata={"description": "export personal data (contacts) in bulk"})
+    unmasked = fields.Boolean(load_default=False, metadata={
+        "description": "phones and ID numbers in full (else masked per the grantee's role)"})
+
+    @validates_schema
+    def _scope_names_its_object(self, data, **_):
+        scope = data.get("scope")
+        if scope == "household" and not data.get("household_id"):
+            raise ValidationError("a household grant names the household", "household_id")
+        if scope == "unit" and not data.get("unit_id"):
+            raise ValidationError("a unit grant names the unit", "unit_id")
+        if scope == "household" and data.get("unit_id"):
+            raise ValidationError("a household grant names the household only", "unit_id")
+        if scope == "unit" and data.get("household_id"):
+            raise ValidationError("a unit grant names the unit only", "household_id")
+        if scope == "project" and (data.get("household_id") or data.get("unit_id")):
+            raise ValidationError("a project grant names neither a household nor a unit", "scope")
+
+
+class GrantRevokeIn(Schema):
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class GrantQuery(Schema):
+    grantee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    household_id = fields.String(load_default=None, allow_none=True, validate=_GID)
+    unit_id = fields.String(load_default=None, allow_none=True, validate=_GID)
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GRANT_STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class GrantOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    grantee_id = fields.String()
+    grantee_name = fields.String()
+    scope = fields.String(metadata={"enum": GRANT_SCOPES})
+    household_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    purpose = fields.String()
+    valid_from = DT()
+    valid_until = DT()
+    read = fields.Boolean()
+    export = fields.Boolean()
+    unmasked = fields.Boolean()
+    state = fields.String(metadata={"enum": GRANT_STATES})
+    granted_by_id = fields.String()
+    granted_by_name = fields.String()
+    granted_at = DT()
+    revoked_at = DT(allow_none=True)
+    revoked_by_id = fields.String(allow_none=True)
+    revoked_by_name = fields.String(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+
+
+class GrantPageOut(Out):
+    items = fields.List(fields.Nested(GrantOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class AccessLogCsvQuery(Schema):
+    """The access log's filters: reader, household (file), unit, outcome, what, days (the project's calendar)."""
+    reader_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    household_id = fields.String(load_default=None, allow_none=True, validate=_GID)
+    unit_id = fields.String(load_default=None, allow_none=True, validate=_GID)
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["allowed", "refused"]))
+    what = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    date_from = v.Date(load_default=None, allow_none=True)
+    date_to = v.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _days_in_order(self, data, **_):
+        v.check_period(data, "date_from", "date_to", max_days=3660)
+
+
+class AccessLogQuery(AccessLogCsvQuery):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+
+
+class AccessLogPageOut(Out):
+    items = fields.List(fields.Nested(AccessLogOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class ContactsExportQuery(Schema):
+    purpose = fields.String(required=True, validate=v.PURPOSE,
+                            metadata={"description": "why the contacts leave; logged (业户档案查阅记录)"})

@@ -17,6 +17,7 @@ from kernel.rpc import RpcPoolProvider
 from .models import Base
 from .readmodel.handlers import ReadModelHandlers
 from .routes.archive import ArchiveRoutes
+from .routes.archive_access import ArchiveAccessRoutes    # access to household files (archive, issue 11)
 from .routes.arrears import ArrearsRoutes
 from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
@@ -41,7 +42,7 @@ from .routes.templates import TemplateRoutes
 from .routes.tickets import TicketRoutes
 
 
-class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
+class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, ArchiveAccessRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes,

@@ -338,7 +338,10 @@ class Database(DependencyProvider):
                 for wake in woken:
                     wake()
             else:
-                session.rollback()
+                # rows a domain kept for a failure (kernel.work.keep_on_failure: the log of a
+                # refused read) are committed on their own after the rollback
+                from .work import rollback_keeping
+                rollback_keeping(session)
         except Exception:
             session.rollback()
             raise

@@ -40,12 +40,13 @@ class Role:
     CENTRE_MANAGER = "centre_manager"          # 服务中心经理
     GENERAL_MANAGER = "general_manager"        # 总经理
     GROUP_ADMIN = "group_admin"                # platform administrator of a group
+    AUDITOR = "auditor"                        # 审计: reads the household files' access log, nothing else there
     RESIDENT = "resident"                      # 业户
     SYSTEM = "system"
 
     STAFF = frozenset({
         FRONT_DESK, STEWARD, ENGINEERING, ENGINEERING_MANAGER, SECURITY, FINANCE,
-        CS_MANAGER, CENTRE_MANAGER, GENERAL_MANAGER, GROUP_ADMIN,
+        CS_MANAGER, CENTRE_MANAGER, GENERAL_MANAGER, GROUP_ADMIN, AUDITOR,
     })
     #: the customer-service department (客服部), who keep the household files
     CUSTOMER_SERVICE = frozenset({FRONT_DESK, STEWARD, CS_MANAGER, CENTRE_MANAGER})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from .clock import Clock
@@ -64,6 +65,16 @@ class Work:
         return cls(session, clock, caller, events,
                    ProjectSettings(session, base, settings or EMPTY, clock, caller, events))
 
+    # -- writes that outlive a failure ---------------------------------------------
+    def keep_on_failure(self, obj) -> None:
+        """Add ``obj`` to this unit of work *and* keep it if the unit fails: the audit record of a
+        refusal (archive's access log: a read refused with 403 is still logged). On success it is
+        committed with the rest; on failure :func:`rollback_keeping` (which ``Database.finish``
+        runs for every worker that raises) rolls the unit back and then commits a copy of each kept
+        row in a transaction of its own. Only for rows nothing else refers to (log rows)."""
+        self.session.add(obj)
+        keep_on_failure(self.session, obj)
+
     # -- scheduled jobs (kernel.jobs) ---------------------------------------------
     @property
     def jobs(self):
@@ -71,3 +82,42 @@ class Work:
         ``work.jobs.cancel(kind, key)``, in this unit of work's transaction."""
         from .jobs import JobScheduler   # kernel.jobs builds Work for its handlers
         return JobScheduler(self.session, self.events.base, self.clock)
+
+
+# -- rows kept when a unit of work fails ---------------------------------------------------------
+
+KEPT = "kept_on_failure"
+
+
+def _forget_kept(session) -> None:
+    session.info.pop(KEPT, None)
+
+
+def keep_on_failure(session: Session, obj) -> None:
+    """Remember ``obj`` (already added to ``session``) to be written even if the transaction is rolled
+    back (:meth:`Work.keep_on_failure`). A commit forgets it: it is written then."""
+    kept = session.info.setdefault(KEPT, [])
+    if not kept and not event.contains(session, "after_commit", _forget_kept):
+        event.listen(session, "after_commit", _forget_kept)
+    mapper = inspect(obj).mapper
+    values = {a.key: getattr(obj, a.key) for a in mapper.column_attrs}
+    # None: not given (a column default applies at the copy's insert as at the original's)
+    kept.append((mapper.class_, {k: v for k, v in values.items() if v is not None}))
+
+
+def rollback_keeping(session: Session) -> int:
+    """Roll ``session`` back, then commit the rows kept with :func:`keep_on_failure` (fresh copies,
+    in a transaction of their own); how many were kept. What the failed unit wrote besides them is
+    gone; a failure to write them is raised (the session rolled back again)."""
+    kept = session.info.pop(KEPT, [])
+    session.rollback()
+    if not kept:
+        return 0
+    try:
+        for cls, values in kept:
+            session.add(cls(**values))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return len(kept)

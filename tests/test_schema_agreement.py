@@ -123,6 +123,12 @@ FORWARDED = {
     # -- notify: broadcasts (群发, issue 10) --
     gw.BroadcastIn: (notify.BroadcastIn, {"project_id"}),
     gw.BroadcastQuery: (notify.BroadcastQuery, {"project_id"}),
+    # -- archive: access to household files (grants, the access log, the contacts export; issue 11) --
+    gw.GrantIn: (archive.GrantIn, {"project_id", "grantee_name"}),
+    gw.GrantRevokeIn: (archive.GrantRevokeIn, {"grant_id"}),
+    gw.GrantQuery: (archive.GrantQuery, {"project_id"}),
+    gw.AccessLogQuery: (archive.AccessLogQuery, {"project_id"}),
+    gw.ContactsExportQuery: (archive.ContactsExportIn, {"project_id"}),
 }
 
 

@@ -157,12 +157,14 @@ def test_upload_version_download_catalogue_and_scope(platform, web_session):
 
     # every read is in the file's access log
     log = web_session.get("/api/v1/households/h1/file/access-log", headers=cs).json()
-    purposes = [r["purpose"] for r in log]
-    assert "check the purchase contract [documents]" in purposes
-    assert "compare [download purchase_contract v1]" in purposes and "compare [download purchase_contract v2]" \
-        in purposes
-    assert "own household [download purchase_contract v2]" in purposes
-    assert not [p for p in purposes if "look around" in p or "curious" in p]
+    reads = [(r["purpose"], r["what"], r["outcome"]) for r in log]
+    assert ("check the purchase contract", "documents", "allowed") in reads
+    assert ("compare", "download purchase_contract v1", "allowed") in reads
+    assert ("compare", "download purchase_contract v2", "allowed") in reads
+    assert ("own household", "download purchase_contract v2", "allowed") in reads
+    # a refusal is a line too; a neighbour's or another project's probe never reached the file
+    assert {r for r in reads if r[0] == "curious"} == {("curious", "documents", "refused")}
+    assert not [r for r in reads if r[0] == "look around"]
 
 
 def test_bad_uploads_are_4xx_and_the_limit_is_a_project_setting(platform, web_session):

@@ -9,6 +9,7 @@ version older than the one it holds, so redelivery and reordering are harmless.
 | project.changed     | a project is registered or edited      | tickets, billing, notify |
 | unit.changed        | a unit is registered or edited         | tickets, billing, notify |
 | household.changed   | move-in, people or contacts changed, move-out | tickets, billing, notify |
+| setting.changed     | a project setting of archive changed (kernel.settings) | -- (audit, later consumers) |
 
 ``household.changed`` carries names, phones and e-mails (notify must reach
 people) but never ID numbers.
@@ -16,7 +17,7 @@ people) but never ID numbers.
 from marshmallow import Schema, fields, validate
 
 from kernel.messaging import EventContract
-from kernel.settings import SETTING_CHANGED, SettingChanged   # archive's project settings (documents)
+from kernel.settings import SETTING_CHANGED, SettingChanged   # archive's project settings
 
 PROJECT_CHANGED = "project.changed"
 UNIT_CHANGED = "unit.changed"

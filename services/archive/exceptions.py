@@ -60,3 +60,27 @@ class PeopleRuleViolation(RuleViolation):
 
 class MoveOutChecklistIncomplete(RuleViolation):
     default_code = "move_out_checklist_incomplete"
+# -- access (查阅授权与查阅记录) ---------------------------------------------------------------------
+from kernel.errors import RuleViolation  # noqa: E402
+
+
+class GrantNotFound(NotFound):
+    default_code = "grant_not_found"
+
+
+class GrantRefused(RuleViolation):
+    """A grant that cannot be recorded as asked (too long, ends before it starts, to oneself...)."""
+
+    default_code = "grant_invalid"
+
+
+class GrantNotRevocable(Conflict):
+    """Only a pending or active grant can be revoked."""
+
+    default_code = "grant_not_revocable"
+
+
+class ExportDenied(Forbidden):
+    """Personal data leaves in bulk only under a grant for it (000 §八: nothing leaves in bulk)."""
+
+    default_code = "export_denied"

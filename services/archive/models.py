@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kernel.db import UtcDateTime, new_base
+from kernel.db import UtcDateTime, append_only, new_base
 from kernel.idempotency import idempotency_table
 from kernel.messaging import job_table, kernel_tables
 from kernel.settings import settings_tables
@@ -176,21 +176,32 @@ class Correspondence(Base):
 
 
 class FileAccessLog(Base):
-    """业户档案查阅记录表: every read of a household file."""
+    """业户档案查阅记录表: every read of a household file, a document, a contact list or an export,
+    allowed or refused (``domain/access.py``). Append-only in the database (revision 0033)."""
 
     __tablename__ = "file_access_log"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     group_id: Mapped[str] = mapped_column(ID)
     project_id: Mapped[str] = mapped_column(ID)
-    household_id: Mapped[str] = mapped_column(ID, index=True)
+    #: the household read (None: a project-wide export)
+    household_id: Mapped[str | None] = mapped_column(ID, index=True)
     reader_id: Mapped[str] = mapped_column(String(100))
     reader_name: Mapped[str] = mapped_column(String(100), default="")
     reader_roles: Mapped[str] = mapped_column(String(200), default="")
     purpose: Mapped[str] = mapped_column(String(400))
     read_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # -- access (revision 0033) --
+    unit_id: Mapped[str | None] = mapped_column(ID, index=True)
+    #: file | document:<id> | contacts | people | export:<what>
+    what: Mapped[str] = mapped_column(String(80), default="file", server_default="file")
+    outcome: Mapped[str] = mapped_column(String(10), default="allowed", server_default="allowed")  # allowed | refused
+    grant_id: Mapped[str | None] = mapped_column(ID)
+    #: why a read was refused (no_grant, grant_expired, grant_revoked, ...)
+    refusal: Mapped[str | None] = mapped_column(String(40))
 
-    __table_args__ = (Index("ix_file_access_household_time", "household_id", "read_at"),)
+    __table_args__ = (Index("ix_file_access_household_time", "household_id", "read_at"),
+                      Index("ix_file_access_project_time", "project_id", "read_at"))
 
 
 class ProjectCorrespondence(Base):
@@ -378,3 +389,39 @@ class CatalogueEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("project_id", "doc_type", name="uq_catalogue_entry"),)
+
+
+# == access (查阅授权与查阅记录): grants by the CS head; the access log is append-only ================
+
+append_only(FileAccessLog.__table__)
+
+
+class FileAccessGrant(Base):
+    """查阅授权: the CS head's permission for someone outside customer service to read one household
+    file, or the file of a unit's current household, or (``export``) to export personal data, for a
+    stated purpose from ``valid_from`` until ``valid_until`` (``domain/access.py``)."""
+
+    __tablename__ = "file_access_grants"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    grantee_id: Mapped[str] = mapped_column(String(100), index=True)
+    grantee_name: Mapped[str] = mapped_column(String(100), default="")
+    scope: Mapped[str] = mapped_column(String(10))            # household | unit | project
+    household_id: Mapped[str | None] = mapped_column(ID, index=True)
+    unit_id: Mapped[str | None] = mapped_column(ID, index=True)
+    purpose: Mapped[str] = mapped_column(String(400))
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: what it allows: read the file; export personal data (contacts, people); see them unmasked
+    allows_read: Mapped[bool] = mapped_column(default=True)
+    allows_export: Mapped[bool] = mapped_column(default=False)
+    unmasked: Mapped[bool] = mapped_column(default=False)
+    granted_by_id: Mapped[str] = mapped_column(String(100))
+    granted_by_name: Mapped[str] = mapped_column(String(100), default="")
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_by_id: Mapped[str | None] = mapped_column(String(100))
+    revoked_by_name: Mapped[str | None] = mapped_column(String(100))
+    revoke_reason: Mapped[str | None] = mapped_column(String(400))

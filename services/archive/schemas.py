@@ -197,6 +197,15 @@ class AccessLogOut(Schema):
     reader_roles = fields.String()
     purpose = fields.String()
     read_at = fields.AwareDateTime()
+    # -- access (revision 0033) --
+    id = fields.String()
+    project_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    what = fields.String()
+    outcome = fields.String()
+    grant_id = fields.String(allow_none=True)
+    refusal = fields.String(allow_none=True)
 
 
 # -- events archive consumes (only the fields it reads) ------------------------
@@ -603,3 +612,134 @@ class ProjectCatalogueOut(Schema):
     project_id = fields.String()
     source = fields.String()
     entries = fields.List(fields.Nested(CatalogueEntryOut))
+# == access (查阅授权与查阅记录): grants, the access log, the contacts export ============================
+
+from marshmallow import validates_schema  # noqa: E402
+
+from .domain.access import OUTCOMES, SCOPES, STATES  # noqa: E402
+
+_ID = validate.Length(min=1, max=36)
+
+
+class GrantIn(Schema):
+    """查阅授权: the CS head lets a staff member read one file (household), a unit's current household's
+    file (unit), or export the project's personal data (project, export only), for a purpose, for a time."""
+
+    project_id = fields.String(required=True, validate=_ID)
+    grantee_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    grantee_name = fields.String(load_default="", validate=validate.Length(max=100))
+    scope = fields.String(required=True, validate=validate.OneOf(list(SCOPES)))
+    household_id = fields.String(load_default=None, allow_none=True, validate=_ID)
+    unit_id = fields.String(load_default=None, allow_none=True, validate=_ID)
+    purpose = fields.String(required=True, validate=v.PURPOSE)
+    valid_from = v.AwareDateTime(load_default=None, allow_none=True)
+    valid_until = v.AwareDateTime(required=True)
+    read = fields.Boolean(load_default=True)
+    export = fields.Boolean(load_default=False)
+    unmasked = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _scope_names_its_object(self, data, **_):
+        scope = data.get("scope")
+        if scope == "household" and not data.get("household_id"):
+            raise ValidationError("a household grant names the household", "household_id")
+        if scope == "unit" and not data.get("unit_id"):
+            raise ValidationError("a unit grant names the unit", "unit_id")
+        if scope == "household" and data.get("unit_id"):
+            raise ValidationError("a household grant names the household only", "unit_id")
+        if scope == "unit" and data.get("household_id"):
+            raise ValidationError("a unit grant names the unit only", "household_id")
+        if scope == "project" and (data.get("household_id") or data.get("unit_id")):
+            raise ValidationError("a project grant names neither a household nor a unit", "scope")
+
+
+class GrantRevokeIn(Schema):
+    grant_id = fields.String(required=True, validate=_ID)
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class GrantQuery(Schema):
+    project_id = fields.String(required=True, validate=_ID)
+    grantee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    household_id = fields.String(load_default=None, allow_none=True, validate=_ID)
+    unit_id = fields.String(load_default=None, allow_none=True, validate=_ID)
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(STATES)))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class GrantOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    grantee_id = fields.String()
+    grantee_name = fields.String()
+    scope = fields.String()
+    household_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    purpose = fields.String()
+    valid_from = fields.AwareDateTime()
+    valid_until = fields.AwareDateTime()
+    read = fields.Boolean()
+    export = fields.Boolean()
+    unmasked = fields.Boolean()
+    state = fields.String()
+    granted_by_id = fields.String()
+    granted_by_name = fields.String()
+    granted_at = fields.AwareDateTime()
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    revoked_by_id = fields.String(allow_none=True)
+    revoked_by_name = fields.String(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+
+
+class GrantPageOut(Schema):
+    items = fields.List(fields.Nested(GrantOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class AccessLogQuery(Schema):
+    """The project's access log: by reader, file, unit, outcome, what, days (the project's calendar)."""
+
+    project_id = fields.String(required=True, validate=_ID)
+    reader_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    household_id = fields.String(load_default=None, allow_none=True, validate=_ID)
+    unit_id = fields.String(load_default=None, allow_none=True, validate=_ID)
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(OUTCOMES)))
+    what = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    date_from = v.Date(load_default=None, allow_none=True)
+    date_to = v.Date(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+
+    @validates_schema
+    def _days_in_order(self, data, **_):
+        v.check_period(data, "date_from", "date_to", max_days=3660)
+
+
+class AccessLogPageOut(Schema):
+    items = fields.List(fields.Nested(AccessLogOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class ContactsExportIn(Schema):
+    project_id = fields.String(required=True, validate=_ID)
+    purpose = fields.String(required=True, validate=v.PURPOSE)
+
+
+class ContactRowOut(Schema):
+    unit_label = fields.String()
+    household_id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class ContactsExportOut(Schema):
+    project_id = fields.String()
+    grant_id = fields.String(allow_none=True)
+    people = fields.List(fields.Nested(ContactRowOut))

@@ -10,7 +10,8 @@ from kernel.storage import StorageProvider
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import documents, files, people, registry
+from .domain import access, documents, files, people, registry
+from .domain import settings as archive_settings
 from .events import CONTRACT, HOUSEHOLD_CHANGED, PROJECT_CHANGED, UNIT_CHANGED
 from .models import Base
 
@@ -23,11 +24,11 @@ class ArchiveService(SettingsRpcs):
 
     db = Database(Base)
     clock = ClockProvider()
-    work = UnitOfWork(CONTRACT, settings=documents.CATALOGUE)
+    work = UnitOfWork(CONTRACT, settings=archive_settings.SETTINGS)
     #: documents' content (kernel.storage: a local directory, or S3 by STORAGE_URL)
     storage = StorageProvider("archive")
-    #: get_settings / set_setting / settings_history (archive's settings: documents' limits)
-    settings_rules = documents
+    #: get_settings / set_setting / settings_history (archive's settings: domain/settings.py)
+    settings_rules = archive_settings
 
 
     @rpc
@@ -285,3 +286,36 @@ class ArchiveService(SettingsRpcs):
         def run():
             return schemas.ProjectCatalogueOut().dump(documents.replace_catalogue(work, command["project_id"], command))
         return work.idempotent(idempotency_key, "replace_document_catalogue", command, run)
+    # -- access (查阅授权与查阅记录): grants by the CS head, the access log, the contacts export ----------
+    @rpc
+    def create_file_grant(self, data, idempotency_key=None):
+        work, command = self.work(), schemas.GrantIn().load(data)
+        def run():
+            grant = access.create_grant(work, command)
+            return schemas.GrantOut().dump(access.grant_view(grant, work.clock.now()))
+        return work.idempotent(idempotency_key, "create_file_grant", command, run)
+
+    @rpc
+    def revoke_file_grant(self, grant_id, reason, idempotency_key=None):
+        work, command = self.work(), schemas.GrantRevokeIn().load({"grant_id": grant_id, "reason": reason})
+        def run():
+            grant = access.revoke_grant(work, command["grant_id"], command["reason"])
+            return schemas.GrantOut().dump(access.grant_view(grant, work.clock.now()))
+        return work.idempotent(idempotency_key, "revoke_file_grant", command, run)
+
+    @rpc
+    def list_file_grants(self, project_id, query=None):
+        q = schemas.GrantQuery().load(dict(query or {}, project_id=project_id))
+        return schemas.GrantPageOut().dump(access.list_grants(self.work(), q["project_id"], q))
+
+    @rpc
+    def project_access_log(self, project_id, query=None):
+        """The project's 业户档案查阅记录表, filtered and paged (CS head, centre manager, auditor)."""
+        q = schemas.AccessLogQuery().load(dict(query or {}, project_id=project_id))
+        return schemas.AccessLogPageOut().dump(access.access_log(self.work(), q["project_id"], q))
+
+    @rpc
+    def export_contacts(self, project_id, purpose):
+        """The project's households' contacts in bulk -- only under a grant that allows export."""
+        q = schemas.ContactsExportIn().load({"project_id": project_id, "purpose": purpose})
+        return schemas.ContactsExportOut().dump(access.export_contacts(self.work(), q["project_id"], q["purpose"]))

@@ -37,13 +37,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kernel.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, RuleViolation, UnsupportedMediaType
-from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
+from kernel.settings import Setting
 from kernel.storage import Storage, make_key, sha256_hex  # noqa: F401  (sha256_hex: service.py)
 from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import FileAccessDenied, HouseholdNotFound, ProjectNotFound
-from ..models import CatalogueEntry, Document, FileAccessLog, FileDocument, Household, Project
+from ..models import CatalogueEntry, Document, FileDocument, Household, Project
+from . import access
 
 log = logging.getLogger(__name__)
 
@@ -77,25 +78,6 @@ SETTINGS = [
             default=[PDF, JPEG, PNG], unit="content types",
             doc="the kinds of file a household file takes, recognised by their first bytes (PDF, JPEG, PNG)"),
 ]
-#: archive's settings catalogue (kernel.settings); other areas of archive add theirs to the list
-CATALOGUE = SettingsCatalogue("archive", SETTINGS)
-#: who changes archive's settings (as notify's and tickets')
-SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
-
-
-def _settings_project(work: Work, project_id: str) -> Project:
-    project = work.session.get(Project, project_id)
-    not_found = ProjectNotFound(f"no project {project_id}")
-    if project is None:
-        raise not_found
-    work.caller.require_project(project.group_id, project.id, not_found=not_found)
-    return project
-
-
-#: get_settings / set_setting / settings_history (kernel.settings_rpc.SettingsRpcs asks them)
-RULES = ProjectSettingsRules(_settings_project, SETTING_ROLES)
-get_settings, set_setting, settings_history = RULES.get_settings, RULES.set_setting, RULES.settings_history
-
 # -- the catalogue ----------------------------------------------------------------------------------
 
 SECTIONS = ("move_in", "lease", "transfer", "renovation", "other")
@@ -193,28 +175,20 @@ def _own(work: Work, household: Household) -> bool:
 
 
 def _require_read(work: Work, household: Household, what: str, purpose: str | None) -> None:
-    """THE access check of a document read, and its line in the file's access log.
-
-    Today: ``files.read_file``'s rule -- the customer-service department (``FILE_READER_ROLES``)
-    with a stated purpose, or the platform -- plus a resident of the household reading their own
-    documents. MERGE NOTE: the "access" area's grant check (``access.require_file_access`` /
-    ``access.record_read``) replaces the body of this function; every document read calls only it."""
+    """THE access check of a document read, and its line in the file's access log: ``access.require_read``
+    (the customer-service department of the project, a resident of the household reading their own
+    documents, anyone else under the CS head's grant -- refusals logged too). Staff state why they read
+    (``purpose``); a resident's own read is logged as ``own household``."""
     caller = work.caller
     own = _own(work, household)
-    from .files import FILE_READER_ROLES
-    if not (caller.is_system or own or caller.roles & FILE_READER_ROLES):
-        raise FileAccessDenied("household files are read by the customer-service department only; "
-                               "others need the CS head's permission")
     purpose = (purpose or "").strip()
-    if not purpose:
-        if not (own or caller.is_system):
-            raise PurposeRequired("say why you read this household's documents (purpose)")
-        purpose = "own household" if own else "platform"
-    work.session.add(FileAccessLog(
-        id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
-        household_id=household.id, reader_id=caller.user_id, reader_name=caller.name,
-        reader_roles=",".join(sorted(caller.roles)) or caller.kind,
-        purpose=f"{purpose} [{what}]"[:400], read_at=work.clock.now()))
+    missing = not purpose and not (own or caller.is_system)
+    if missing and caller.roles & access.FILE_READER_ROLES:
+        raise PurposeRequired("say why you read this household's documents (purpose)")
+    access.require_read(work, household, what, purpose or ("own household" if own else
+                                                             "platform" if caller.is_system else ""))
+    if missing:        # a grantee who said nothing: refused (the unit of work drops the allowed line)
+        raise PurposeRequired("say why you read this household's documents (purpose)")
 
 
 # -- the catalogue of a project --------------------------------------------------------------------

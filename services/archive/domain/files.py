@@ -15,29 +15,27 @@ from kernel.work import Work
 
 from ..exceptions import FileAccessDenied
 from ..exceptions import ProjectNotFound
-from ..models import Correspondence, FileAccessLog, FileDocument, Household, Project, ProjectCorrespondence, Unit
-from .registry import active_household, get_household, household_view
+from ..models import Correspondence, FileAccessLog, Household, Project, ProjectCorrespondence, Unit
+from . import access
+from .registry import active_household
 
 FILE_READER_ROLES = Role.CUSTOMER_SERVICE
-ACCESS_LOG_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER)
+#: who reads a file's access log (domain/access.py: the CS head, the centre manager, auditors)
+ACCESS_LOG_ROLES = access.LOG_READER_ROLES
 
 
 def read_file(work: Work, household_id: str, purpose: str) -> dict:
-    caller = work.caller
-    household = get_household(work, household_id)
-    if not (caller.is_system or caller.roles & FILE_READER_ROLES):
-        raise FileAccessDenied("household files are read by the customer-service department only; "
-                               "others need the CS head's permission")
-    work.session.add(FileAccessLog(
-        id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
-        household_id=household.id, reader_id=caller.user_id, reader_name=caller.name,
-        reader_roles=",".join(sorted(caller.roles)), purpose=purpose, read_at=work.clock.now()))
-    from .documents import catalogue_for       # documents (issue 11): the project's catalogue, present/missing
+    """The household file, after the access check (``access.require_read``: by role, a resident's
+    own, or under the CS head's grant), logged -- refusals too. The catalogue is the project's
+    (``documents.catalogue_for``: each expected type present or missing)."""
+    from .documents import catalogue_for
+    household = access.household_for_read(work, household_id)
+    grant = access.require_read(work, household, "file", purpose)
     documents = catalogue_for(work, household)
     letters = work.session.scalars(select(Correspondence).where(
         Correspondence.household_id == household.id).order_by(Correspondence.occurred_at.desc())).all()
     return {
-        "household": household_view(caller, household, id_numbers=True),
+        "household": access.view(work, household, grant),
         "unit": work.session.get(Unit, household.unit_id),
         "catalogue": documents,
         "missing": [d["doc_type"] for d in documents if d["status"] == "missing"],
@@ -46,10 +44,7 @@ def read_file(work: Work, household_id: str, purpose: str) -> dict:
 
 
 def access_log(work: Work, household_id: str) -> list[FileAccessLog]:
-    household = get_household(work, household_id)
-    work.caller.require_role(*ACCESS_LOG_ROLES)
-    return work.session.scalars(select(FileAccessLog).where(
-        FileAccessLog.household_id == household.id).order_by(FileAccessLog.read_at.desc())).all()
+    return access.household_access_log(work, household_id)
 
 
 def file_correspondence(work: Work, *, unit_id: str | None, kind: str, ref_type: str, ref_id: str,

@@ -1,0 +1,294 @@
+"""Object-level authorization of EVERY archive route (tag ``archive``), through the real gateway in
+front of the real archive service on the broker: a resident of another unit, a steward of another
+project and engineering staff of the project without a grant each get the expected refusal, and a
+new archive route without an entry in :data:`ROUTES_UNDER_TEST` fails
+:func:`test_every_archive_route_is_in_the_table`.
+
+To add a route: one entry ``(METHOD, path template): Case(request=..., expect={...})`` -- the path's
+``{...}`` names are filled from :data:`IDS` (``household_id`` h1 is u1's household in p1; add an id
+there if the route names a new kind of object). ``expect`` gives, per intruder, the status (and
+optionally the error code) it must get. Also here: the grant's life through the gateway
+(Idempotency-Key), the access log as CSV, the contacts export only under a grant.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+import gateway.service  # noqa: F401  (registers the routes)
+from gateway import accounts
+from gateway.routing import ROUTES
+from gateway.service import GatewayService
+from kernel.clock import ManualClock
+from kernel.db import make_engine
+from kernel.tenancy import Caller
+from kernel.testing import TEST_SECRET, migrated_sqlite, service_config, staff
+from kernel.work import Work
+from services.archive.domain import settings as archive_settings
+from services.archive.domain import access, access_settings, registry
+from services.archive.events import CONTRACT
+from services.archive.models import Base
+from services.archive.service import ArchiveService
+
+G = "g1"
+NOW = "2026-11-24T09:00:00+08:00"
+PASSWORD = "pass-word-1"
+
+
+@dataclass
+class Case:
+    """How to ask a route (``params`` / ``json``), and what each intruder must get: ``status`` or
+    ``(status, error code)``."""
+    expect: dict
+    params: dict = field(default_factory=dict)
+    json: dict | None = None
+
+
+GRANT_BODY = {"grantee_id": "{eng_id}", "scope": "household", "household_id": "h1", "purpose": "维修",
+              "valid_until": "2026-11-25T09:00:00+08:00"}
+ENGINEERING_SEES_ONLY_ITS_OWN = (200, None)
+
+#: every archive route: the intruders' answers. resident: a resident of u2 (not u1); far steward: a
+#: steward of p2 (not p1); engineering: engineering staff of p1 without any grant.
+ROUTES_UNDER_TEST: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/households/{household_id}/file"): Case(
+        params={"purpose": "查看"},
+        expect={"resident": (404, "household_not_found"), "far_steward": (403, "project_out_of_scope"),
+                "engineering": (403, "file_access_denied")}),
+    ("GET", "/api/v1/households/{household_id}/file/access-log"): Case(
+        expect={"resident": 404, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
+    ("POST", "/api/v1/projects/{project_id}/file-grants"): Case(
+        json=GRANT_BODY,
+        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
+    ("GET", "/api/v1/projects/{project_id}/file-grants"): Case(
+        # engineering staff see their own grants only: none
+        expect={"resident": (403, "staff_only"), "far_steward": (403, "project_out_of_scope"),
+                "engineering": ENGINEERING_SEES_ONLY_ITS_OWN}),
+    ("POST", "/api/v1/file-grants/{grant_id}/revoke"): Case(
+        json={"reason": "不再需要"},
+        expect={"resident": 404, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
+    ("GET", "/api/v1/projects/{project_id}/file-access-log"): Case(
+        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
+    ("GET", "/api/v1/projects/{project_id}/file-access-log.csv"): Case(
+        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
+    ("GET", "/api/v1/projects/{project_id}/contacts.csv"): Case(
+        params={"purpose": "导出"},
+        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "export_denied")}),
+}
+INTRUDERS = ("resident", "far_steward", "engineering")
+
+
+def archive_routes() -> set[tuple[str, str]]:
+    return {(spec.method, spec.path) for spec in ROUTES if "archive" in spec.tags}
+
+
+def test_every_archive_route_is_in_the_table():
+    missing = archive_routes() - set(ROUTES_UNDER_TEST)
+    assert not missing, f"archive routes without an object-level authorization case: {sorted(missing)}"
+    assert not set(ROUTES_UNDER_TEST) - archive_routes(), "cases for routes that do not exist"
+    for key, case in ROUTES_UNDER_TEST.items():
+        assert set(case.expect) == set(INTRUDERS), key
+
+
+# -- the platform: archive and the gateway in real containers --------------------------------------
+
+def seed_archive(url: str) -> dict:
+    engine = make_engine(url)
+    clock = ManualClock(NOW)
+    with Session(engine, expire_on_commit=False) as session:
+        def work(caller):
+            return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                              settings=archive_settings.SETTINGS)
+        w = work(Caller.system(G, "seed"))
+        for pid, code in (("p1", "LH"), ("p2", "XH")):
+            registry.register_project(w, {"id": pid, "group_id": G, "code": code, "name": code,
+                                          "kind": "residential", "timezone": "Asia/Shanghai"})
+            registry.register_building(w, {"id": f"b-{pid}", "project_id": pid, "name": "1栋"})
+        for uid, pid, hid, phone in (("u1", "p1", "h1", "13812345678"), ("u2", "p1", "h2", "13987654321"),
+                                     ("u3", "p2", "h3", "13700000000")):
+            registry.register_unit(w, {"id": uid, "building_id": f"b-{pid}", "number": uid,
+                                       "building_area": Decimal("90")})
+            registry.move_in(w, {"id": hid, "unit_id": uid, "moved_in_on": date(2026, 3, 1), "people": [
+                {"name": f"业主{uid}", "role": "owner", "phone": phone, "id_number": "110101199001011237"}]})
+        session.commit()
+        grant = access.create_grant(work(staff(G, ["p1"], roles=["cs_manager"], user_id="seed-csm")), {
+            "project_id": "p1", "grantee_id": "someone-else", "grantee_name": "某人", "scope": "household",
+            "household_id": "h1", "purpose": "维修", "valid_until": clock.now().replace(day=25)})
+        session.commit()
+        ids = {"grant_id": grant.id}
+    engine.dispose()
+    return ids
+
+
+@pytest.fixture
+def platform(container_factory, rabbit_config, web_config, tmp_path):
+    archive_url = migrated_sqlite(tmp_path, "archive")
+    ids = seed_archive(archive_url)
+    url = migrated_sqlite(tmp_path, "gateway")
+    session = Session(make_engine(url))
+    now = ManualClock(NOW).now()
+    users = {}
+    for name, kind, roles, projects, units in (
+            ("owner", "resident", [], [], ["u1"]), ("resident", "resident", [], [], ["u2"]),
+            ("far_steward", "staff", ["steward"], ["p2"], []), ("engineering", "staff", ["engineering"], ["p1"], []),
+            ("cs", "staff", ["cs_manager"], ["p1"], []), ("auditor", "staff", ["auditor"], ["p1"], []),
+            ("desk", "staff", ["front_desk"], ["p1"], [])):
+        users[name] = accounts.create_user(session, username=name, password=PASSWORD, display_name=f"{name}·用户",
+                                           kind=kind, group_id=G, roles=roles, project_ids=projects, unit_ids=units,
+                                           unit_projects={u: "p1" for u in units}, now=now).id
+    session.commit()
+    session.close()
+    amqp = rabbit_config["AMQP_URI"]
+    container_factory(ArchiveService, service_config(amqp, archive_url, CLOCK=f"manual:{NOW}")).start()
+    container = container_factory(GatewayService, dict(web_config, **service_config(
+        amqp, url, CLOCK=f"manual:{NOW}", RPC_TIMEOUT=10, HEALTH_RPC_TIMEOUT=2, GATEWAY_WRITE_LIMIT_PER_MINUTE=0)))
+    container.start()
+    return {"users": users, "ids": dict(ids, household_id="h1", project_id="p1")}
+
+
+def login(web_session, username):
+    response = web_session.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def fill(template, values: dict):
+    if isinstance(template, dict):
+        return {k: fill(v, values) for k, v in template.items()}
+    if isinstance(template, str):
+        return template.format(**values)
+    return template
+
+
+def test_intruders_are_refused_on_every_archive_route(platform, web_session):
+    values = dict(platform["ids"], eng_id=platform["users"]["engineering"])
+    headers = {name: login(web_session, name) for name in INTRUDERS}
+    failures = []
+    for (method, path), case in sorted(ROUTES_UNDER_TEST.items()):
+        for who in INTRUDERS:
+            want = case.expect[who]
+            status, code = want if isinstance(want, tuple) else (want, None)
+            response = web_session.request(method, fill(path, values), headers=headers[who],
+                                           params=case.params, json=fill(case.json, values))
+            got_code = response.json().get("error") if response.headers.get("Content-Type", "").startswith(
+                "application/json") and response.status_code >= 400 else None
+            if response.status_code != status or (code and got_code != code):
+                failures.append((method, path, who, response.status_code, got_code, status, code))
+            if (method, path) == ("GET", "/api/v1/projects/{project_id}/file-grants") and who == "engineering":
+                assert response.json()["items"] == []          # not the grant to someone else
+    assert not failures
+
+
+def test_a_resident_reads_their_own_file_only(platform, web_session):
+    owner = login(web_session, "owner")
+    own = web_session.get("/api/v1/households/h1/file", headers=owner, params={"purpose": "查看本户档案"})
+    assert own.status_code == 200, own.text
+    person = own.json()["household"]["people"][0]
+    assert person["phone"] == "13812345678" and person["id_number"] == "1101**********1237"
+    theirs = web_session.get("/api/v1/households/h2/file", headers=owner, params={"purpose": "x看看"})
+    nowhere = web_session.get("/api/v1/households/h9/file", headers=owner, params={"purpose": "x看看"})
+    assert theirs.status_code == nowhere.status_code == 404
+    assert theirs.json()["error"] == nowhere.json()["error"]
+
+
+def test_a_grant_through_the_gateway_opens_the_file_until_revoked(platform, web_session):
+    cs, eng = login(web_session, "cs"), login(web_session, "engineering")
+    body = fill(GRANT_BODY, {"eng_id": platform["users"]["engineering"]})
+    key = {"Idempotency-Key": "grant-eng-h1"}
+    created = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, **key}, json=body)
+    assert created.status_code == 201, created.text
+    g = created.json()
+    assert (g["grantee_name"], g["state"], g["granted_by_id"]) == ("engineering·用户", "active", platform["users"]["cs"])
+    again = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, **key}, json=body)
+    assert again.json()["id"] == g["id"]
+    other = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, **key}, json=dict(body, purpose="别的"))
+    assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
+    nobody = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json=dict(body, grantee_id="ghost"))
+    assert nobody.status_code == 422 and nobody.json()["error"] == "unknown_grantee"
+    too_long = web_session.post("/api/v1/projects/p1/file-grants", headers=cs,
+                                json=dict(body, valid_until="2027-01-24T09:00:00+08:00"))
+    assert too_long.status_code == 422 and too_long.json()["error"] == "grant_too_long"
+
+    read = web_session.get("/api/v1/households/h1/file", headers=eng, params={"purpose": "维修联系业主"})
+    assert read.status_code == 200 and read.json()["household"]["people"][0]["phone"] == "138****5678"
+    revoked = web_session.post(f"/api/v1/file-grants/{g['id']}/revoke", headers=cs, json={"reason": "已完成"})
+    assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
+    refused = web_session.get("/api/v1/households/h1/file", headers=eng, params={"purpose": "维修联系业主"})
+    assert refused.status_code == 403 and refused.json()["error"] == "file_access_denied"
+
+    log = web_session.get("/api/v1/projects/p1/file-access-log", headers=login(web_session, "auditor"),
+                          params={"reader_id": platform["users"]["engineering"]}).json()
+    assert [(r["outcome"], r["grant_id"], r["refusal"]) for r in log["items"]] == [
+        ("refused", None, "grant_revoked"), ("allowed", g["id"], None)]
+    # the auditor reads the log, not the files
+    assert web_session.get("/api/v1/households/h1/file", headers=login(web_session, "auditor"),
+                           params={"purpose": "审计"}).status_code == 403
+
+
+def test_the_access_log_as_a_csv_file(platform, web_session):
+    desk, eng = login(web_session, "desk"), login(web_session, "engineering")
+    assert web_session.get("/api/v1/households/h1/file", headers=desk, params={"purpose": "=业主来电"}).status_code == 200
+    assert web_session.get("/api/v1/households/h2/file", headers=eng, params={"purpose": "好奇"}).status_code == 403
+    response = web_session.get("/api/v1/projects/p1/file-access-log.csv", headers=login(web_session, "auditor"))
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="file-access-log.csv"')
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["时间 At", "查阅人 Reader", "查阅人编号 Reader id", "角色 Roles"]
+    by_reader = {r[2]: r for r in rows[1:]}
+    refused, allowed = by_reader[platform["users"]["engineering"]], by_reader[platform["users"]["desk"]]
+    assert (refused[4], refused[5], refused[8], refused[10]) == ("h2", "u2", "拒绝 refused", "no_grant")
+    assert allowed[7] == "'=业主来电" and allowed[8] == "允许 allowed"    # a formula is quoted
+    assert refused[0].endswith("+08:00")                                    # the project's time
+    only = web_session.get("/api/v1/projects/p1/file-access-log.csv", headers=login(web_session, "cs"),
+                           params={"outcome": "refused", "date_from": "2026-11-24", "date_to": "2026-11-24"})
+    assert len(list(csv.reader(io.StringIO(only.content.decode("utf-8-sig"))))) == 2
+    bad = web_session.get("/api/v1/projects/p1/file-access-log.csv", headers=login(web_session, "cs"),
+                          params={"date_from": "2026-11-25", "date_to": "2026-11-24"})
+    assert bad.status_code == 400
+
+
+def test_contacts_leave_in_bulk_only_under_an_export_grant(platform, web_session):
+    cs, desk = login(web_session, "cs"), login(web_session, "desk")
+    refused = web_session.get("/api/v1/projects/p1/contacts.csv", headers=cs, params={"purpose": "通讯录"})
+    assert refused.status_code == 403 and refused.json()["error"] == "export_denied"   # not even the CS head
+    granted = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json={
+        "grantee_id": platform["users"]["desk"], "scope": "project", "read": False, "export": True,
+        "purpose": "年度普查通讯录", "valid_until": "2026-11-24T18:00:00+08:00"})
+    assert granted.status_code == 201, granted.text
+    response = web_session.get("/api/v1/projects/p1/contacts.csv", headers=desk, params={"purpose": "年度普查通讯录"})
+    assert response.status_code == 200, response.text
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["房屋 Unit", "姓名 Name", "身份 Role"]
+    assert [(r[1], r[3]) for r in rows[1:]] == [("业主u1", "13812345678"), ("业主u2", "13987654321")]
+
+
+def test_archive_s_settings_are_read_through_the_settings_routes(platform, web_session):
+    got = web_session.get("/api/v1/projects/p1/settings/archive", headers=login(web_session, "cs"))
+    assert got.status_code == 200, got.text
+    [longest] = [x for x in got.json()["settings"] if x["key"] == "archive.grant_longest_days"]
+    assert (longest["value"], longest["default"], longest["unit"]) == (30, 30, "days")
+    changed = web_session.put("/api/v1/projects/p1/settings/archive", headers=login(web_session, "cs"),
+                              json={"key": "archive.grant_longest_days", "value": 7, "reason": "收紧"})
+    assert changed.status_code == 403                   # the centre manager's, not the CS head's
+
+
+def test_the_user_admin_takes_the_auditor_role(tmp_path):
+    """``./wuye user create --role auditor`` (审计): a staff role like the others."""
+    import subprocess
+    import sys
+
+    from kernel.config import ROOT
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    made = subprocess.run([sys.executable, "-m", "gateway.cli", "--db-url", url, "create", "--username", "audit1",
+                           "--name", "审计·王", "--kind", "staff", "--group", "g1", "--role", "auditor", "--project",
+                           "p1", "--password", "audit-pass-1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert "roles=auditor" in made.stdout
