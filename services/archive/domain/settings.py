@@ -1,0 +1,34 @@
+"""archive's per-project settings (kernel.settings): the census rhythm and the retention periods.
+
+The catalogue is the concatenation of each area's settings (census: ``census.SETTINGS`` and
+``retention.SETTINGS``); another area adds its list here. Read by any staff member of the project,
+changed by the service-centre manager or the group admin (``PUT /projects/{id}/settings/archive``),
+audited and published as ``setting.changed`` like every service's.
+"""
+from __future__ import annotations
+
+from kernel.settings import ProjectSettingsRules, SettingsCatalogue
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from ..exceptions import ProjectNotFound
+from ..models import Project
+from . import census, retention
+
+SETTINGS = SettingsCatalogue("archive", [*census.SETTINGS, *retention.SETTINGS])
+#: who may change archive's settings (as tickets' and notify's)
+SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
+
+
+def _project(work: Work, project_id: str) -> Project:
+    project = work.session.get(Project, project_id)
+    not_found = ProjectNotFound(f"no project {project_id}")
+    if project is None:
+        raise not_found
+    work.caller.require_project(project.group_id, project.id, not_found=not_found)
+    return project
+
+
+#: get_settings / set_setting / settings_history (kernel.settings_rpc.SettingsRpcs asks them)
+RULES = ProjectSettingsRules(_project, SETTING_ROLES)
+get_settings, set_setting, settings_history = RULES.get_settings, RULES.set_setting, RULES.settings_history
