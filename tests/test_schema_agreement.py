@@ -110,6 +110,15 @@ FORWARDED = {
     # -- notify: broadcasts (群发, issue 10) --
     gw.BroadcastIn: (notify.BroadcastIn, {"project_id"}),
     gw.BroadcastQuery: (notify.BroadcastQuery, {"project_id"}),
+    # -- archive: stewards' areas, census, retention (issue 11, census) --
+    gw.StewardAssignIn: (archive.StewardAssignIn, {"steward_name"}),
+    gw.StewardRemoveIn: (archive.StewardRemoveIn, set()),
+    gw.CensusQuery: (archive.CensusQuery, set()),
+    gw.CensusConfirmIn: (archive.CensusConfirmIn, set()),
+    gw.CensusPersonIn: (archive.CensusPersonIn, set()),
+    gw.CensusCorrectIn: (archive.CensusCorrectIn, set()),
+    gw.CensusCancelIn: (archive.CensusCancelIn, set()),
+    gw.RetentionPurgeQuery: (archive.PurgeQuery, {"project_id"}),
 }
 
 

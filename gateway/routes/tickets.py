@@ -11,7 +11,7 @@ from .base import V1, RouteModule, audit_contacts_read, min_version
 
 #: services that declare per-project settings (kernel.settings) and answer
 #: get_settings / set_setting / settings_history
-SETTINGS_SERVICES = ("tickets", "notify", "billing")
+SETTINGS_SERVICES = ("tickets", "notify", "billing", "archive")
 #: who takes a repair order (dispatch, the on-duty list)
 TECHNICIAN_ROLES = frozenset({"engineering", "engineering_manager"})
 #: list filters only tickets answers (staff lists, and a resident's list filtered by them)

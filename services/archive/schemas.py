@@ -269,7 +269,7 @@ class StewardRemoveIn(Schema):
     unit_id = fields.String(load_default=None, allow_none=True, validate=ID36)
 
 
-class StewardAssignmentOut(Schema):
+class StewardAreaOut(Schema):
     assignment_id = fields.String()
     project_id = fields.String()
     building_id = fields.String()

@@ -160,19 +160,19 @@ class ArchiveService(SettingsRpcs):
         work, command = self.work(), schemas.StewardAssignIn().load(data)
         def run():
             row, changed = census.assign_steward(work, project_id, command)
-            return dict(schemas.StewardAssignmentOut().dump(census.assignment_view(row)), changed=changed)
+            return dict(schemas.StewardAreaOut().dump(census.assignment_view(row)), changed=changed)
         return work.idempotent(idempotency_key, "assign_steward", dict(command, project_id=project_id), run)
 
     @rpc
     def remove_steward(self, project_id, data, idempotency_key=None):
         work, command = self.work(), schemas.StewardRemoveIn().load(data)
         return work.idempotent(idempotency_key, "remove_steward", dict(command, project_id=project_id),
-                               lambda: schemas.StewardAssignmentOut().dump(
+                               lambda: schemas.StewardAreaOut().dump(
                                    census.remove_steward(work, project_id, command)))
 
     @rpc
     def list_stewards(self, project_id):
-        return schemas.StewardAssignmentOut(many=True).dump(
+        return schemas.StewardAreaOut(many=True).dump(
             [census.assignment_view(r) for r in census.list_stewards(self.work(), project_id)])
 
     @rpc

@@ -65,7 +65,7 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import (BuildingNotFound, CensusTaskNotFound, CensusTransitionNotAllowed,
-                          HouseholdNotFound, NotAssignedToYou, NothingCorrected, PersonNotInHousehold,
+                          NotAssignedToYou, NothingCorrected, PersonNotInHousehold,
                           ProjectNotFound, StewardAssignmentNotFound, UnitNotFound)
 from ..models import (Building, CensusTask, FileAccessLog, Household, Person, PersonConsent, Project,
                       StewardAssignment, Unit)

@@ -5,7 +5,7 @@ correction changes the file and says which fields; two replicas open each task o
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import eventlet
