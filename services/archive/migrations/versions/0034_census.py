@@ -1,7 +1,7 @@
 """archive: census and retention (issue 11, area "census") -- the stewards' areas (管家片区), census
 tasks (住户普查), people's consents, retention purge records and the erased households' marks.
 
-Revision ID: 0031d
+Revision ID: 0034
 Revises: 0030
 Create Date: 2026-11-26 23:17:29.466895
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0031d'
-down_revision = '0030'
+revision = '0034'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
