@@ -3342,3 +3342,215 @@ class AccessLogPageOut(Out):
 class ContactsExportQuery(Schema):
     purpose = fields.String(required=True, validate=v.PURPOSE,
                             metadata={"description": "why the contacts leave; logged (业户档案查阅记录)"})
+
+
+# -- census (issue 11, area "census"): stewards' areas, census tasks, retention purges, household summary --
+
+CENSUS_STATES = ["open", "due", "overdue", "done", "cancelled", "all"]
+
+
+class StewardAssignIn(Schema):
+    """管家片区: the steward of a building (no unit_id) or of one unit (overriding its building's)."""
+    building_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36),
+                            metadata={"description": "a unit of the building: its own steward"})
+    steward_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                               metadata={"description": "an active steward of the project (user id)"})
+    work_phone = fields.String(load_default=None, allow_none=True, validate=PHONE,
+                               metadata={"description": "the steward's work number, published to residents"})
+
+
+class StewardRemoveIn(Schema):
+    building_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+
+
+class StewardAreaOut(Out):
+    assignment_id = fields.String()
+    project_id = fields.String()
+    building_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    steward_id = fields.String(allow_none=True, metadata={"description": "null: removed"})
+    steward_name = fields.String(allow_none=True)
+    work_phone = fields.String(allow_none=True)
+    assigned_at = DT()
+    assigned_by = fields.String()
+    version = fields.Integer()
+    changed = fields.Boolean(metadata={"description": "false: the same assignment was already in place"})
+
+
+class StewardForUnitOut(Out):
+    unit_id = fields.String()
+    building_id = fields.String()
+    steward_id = fields.String()
+    steward_name = fields.String()
+    work_phone = fields.String(allow_none=True)
+    source = fields.String(metadata={"description": "unit: the unit's own steward; building: its building's"})
+    assigned_at = DT()
+
+
+class CensusQuery(Schema):
+    """Census tasks (services/archive/schemas.py CensusQuery)."""
+    state = fields.String(load_default="open", validate=validate.OneOf(CENSUS_STATES),
+                          metadata={"description": "open; due: open, not past its due date; overdue: open and past "
+                                                   "it; done: confirmed or corrected; cancelled; all"})
+    steward_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
+                               metadata={"description": "a steward's user id, or unassigned"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class CensusConfirmIn(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class CensusPersonIn(Schema):
+    """A correction of one person of the household: only the fields given change."""
+    person_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    name = fields.String(validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+    phone = fields.String(allow_none=True, validate=PHONE)
+    email = fields.Email(allow_none=True)
+    locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
+    marketing_consent = fields.Boolean(allow_none=False, metadata={
+        "description": "the person agrees to marketing messages (greetings, community events)"})
+
+
+class CensusCorrectIn(Schema):
+    people = fields.List(fields.Nested(CensusPersonIn), required=True, validate=validate.Length(min=1, max=30))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+    @validates("people")
+    def _each_once(self, people, **_):
+        ids = [p.get("person_id") for p in people]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Each person once.")
+
+
+class CensusCancelIn(Schema):
+    reason = fields.String(required=True, validate=v.PURPOSE)
+
+
+class CensusWhoOut(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class CensusChangeOut(Out):
+    person_id = fields.String()
+    changed = fields.List(fields.String(), metadata={"description": "the fields corrected (never their values)"})
+
+
+class CensusConsentsOut(Out):
+    marketing = fields.Boolean(allow_none=True, metadata={"description": "null: never asked (counts as no)"})
+
+
+class CensusContactOut(Out):
+    person_id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    locale = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    consents = fields.Nested(CensusConsentsOut)
+
+
+class CensusHouseholdOut(Out):
+    household_id = fields.String(allow_none=True)
+    unit_id = fields.String()
+    status = fields.String(allow_none=True)
+    masked = fields.Boolean()
+    people = fields.List(fields.Nested(CensusContactOut))
+
+
+class CensusTaskOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    household_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    due_on = Day()
+    status = fields.String(metadata={"description": "open, confirmed, corrected, cancelled"})
+    overdue = fields.Boolean()
+    steward = fields.Nested(CensusWhoOut, allow_none=True)
+    created_at = DT()
+    done_on = Day(allow_none=True)
+    done_at = DT(allow_none=True)
+    done_by = fields.Nested(CensusWhoOut, allow_none=True)
+    note = fields.String()
+    changes = fields.List(fields.Nested(CensusChangeOut))
+    next_due_on = Day(allow_none=True, metadata={"description": "done: the next census falls due (from this one's date)"})
+    version = fields.Integer()
+    household = fields.Nested(CensusHouseholdOut, metadata={"description": "one task read by id: its household"})
+
+
+class CensusPageOut(Out):
+    total = fields.Integer()
+    items = fields.List(fields.Nested(CensusTaskOut))
+
+
+class CensusStewardOut(Out):
+    steward_id = fields.String(allow_none=True, metadata={"description": "null: units without a steward"})
+    steward_name = fields.String()
+    open = fields.Integer()
+    overdue = fields.Integer()
+    oldest_due_on = Day(allow_none=True)
+
+
+class RetentionPurgeQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class RetentionPurgeOut(Out):
+    """保管期限到期清除记录 -- no personal data."""
+    id = fields.String()
+    project_id = fields.String()
+    rule = fields.String(metadata={"description": "the setting applied"})
+    keep_years = fields.Integer()
+    kind = fields.String(metadata={"description": "household_file:<kind>, project_file:<kind>, household_personal_data"})
+    cutoff = DT()
+    count = fields.Integer()
+    refs = fields.List(fields.String(), metadata={"description": "ticket numbers; household ids for erasures"})
+    oldest = Day()
+    newest = Day()
+    purged_at = DT()
+    job_key = fields.String()
+
+
+class SummaryUnitOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    building_id = fields.String()
+    label = fields.String()
+    building_area = fields.String()
+    usage = fields.String()
+
+
+class SummaryHouseholdOut(Out):
+    id = fields.String()
+    status = fields.String()
+    moved_in_on = Day(allow_none=True)
+    people_by_role = fields.Dict(keys=fields.String(), values=fields.Integer())
+    owners = fields.List(fields.String())
+    names_masked = fields.Boolean()
+    balance_due = Amount(allow_none=True)
+    balance_as_of = DT(allow_none=True)
+
+
+class SummaryOpenTaskOut(Out):
+    id = fields.String()
+    due_on = Day()
+    overdue = fields.Boolean()
+
+
+class SummaryCensusOut(Out):
+    open_task = fields.Nested(SummaryOpenTaskOut, allow_none=True)
+    last_done_on = Day(allow_none=True)
+    next_due_on = Day(allow_none=True)
+
+
+class HouseholdSummaryOut(Out):
+    unit = fields.Nested(SummaryUnitOut)
+    household = fields.Nested(SummaryHouseholdOut, allow_none=True)
+    steward = fields.Nested(StewardForUnitOut, allow_none=True)
+    census = fields.Nested(SummaryCensusOut, allow_none=True, metadata={"description": "staff only"})

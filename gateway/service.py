@@ -23,6 +23,7 @@ from .routes.auth import AuthRoutes
 from .routes.base import SERVICES, V1  # noqa: F401  (re-exported)
 from .routes.bank import BankRoutes          # bank collection (bank)
 from .routes.broadcasts import BroadcastRoutes    # broadcasts (notify, issue 10)
+from .routes.census import CensusRoutes            # stewards' areas, census, retention (archive, issue 11)
 from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
 from .routes.fees import FeeRoutes
@@ -45,7 +46,7 @@ from .routes.tickets import TicketRoutes
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, ArchiveAccessRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
-                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes,
+                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
                      DocumentRoutes,
                      ReadModelHandlers):
     name = "gateway"

@@ -65,6 +65,14 @@ def mask_id_number(value: str | None) -> str | None:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_name(name: str | None) -> str | None:
+    """张伟 -> 张*, 欧阳娜娜 -> 欧***: the first character (the family name, mostly) and a star per
+    character left. Applied twice it gives the same (a retention erasure may run again)."""
+    if not name:
+        return name
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
 def mask_bank_account(value: str | None) -> str | None:
     """6222021234567890123 -> 6222 **** **** 0123: the first four digits (the bank), the last
     four (what the holder recognises), never how long the number is."""

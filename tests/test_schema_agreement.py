@@ -129,6 +129,15 @@ FORWARDED = {
     gw.GrantQuery: (archive.GrantQuery, {"project_id"}),
     gw.AccessLogQuery: (archive.AccessLogQuery, {"project_id"}),
     gw.ContactsExportQuery: (archive.ContactsExportIn, {"project_id"}),
+    # -- archive: stewards' areas, census, retention (issue 11, census) --
+    gw.StewardAssignIn: (archive.StewardAssignIn, {"steward_name"}),
+    gw.StewardRemoveIn: (archive.StewardRemoveIn, set()),
+    gw.CensusQuery: (archive.CensusQuery, set()),
+    gw.CensusConfirmIn: (archive.CensusConfirmIn, set()),
+    gw.CensusPersonIn: (archive.CensusPersonIn, set()),
+    gw.CensusCorrectIn: (archive.CensusCorrectIn, set()),
+    gw.CensusCancelIn: (archive.CensusCancelIn, set()),
+    gw.RetentionPurgeQuery: (archive.PurgeQuery, {"project_id"}),
 }
 
 

@@ -9,7 +9,8 @@ version older than the one it holds, so redelivery and reordering are harmless.
 | project.changed     | a project is registered or edited      | tickets, billing, notify |
 | unit.changed        | a unit is registered or edited         | tickets, billing, notify |
 | household.changed   | move-in, people or contacts changed, move-out | tickets, billing, notify |
-| setting.changed     | a project setting of archive changed (kernel.settings) | -- (audit, later consumers) |
+| steward.assigned    | a building's or unit's steward assigned, changed, removed | -- (optional) |
+| setting.changed     | an archive setting changed              | -- (optional, audit)   |
 
 ``household.changed`` carries names, phones and e-mails (notify must reach
 people) but never ID numbers.
@@ -17,7 +18,7 @@ people) but never ID numbers.
 from marshmallow import Schema, fields, validate
 
 from kernel.messaging import EventContract
-from kernel.settings import SETTING_CHANGED, SettingChanged   # archive's project settings
+from kernel.settings import SETTING_CHANGED, SettingChanged
 
 PROJECT_CHANGED = "project.changed"
 UNIT_CHANGED = "unit.changed"
@@ -69,9 +70,32 @@ class HouseholdChanged(Schema):
     version = fields.Integer(required=True)
 
 
+# -- census (issue 11): the stewards' areas, and archive's settings -----------------------------------
+STEWARD_ASSIGNED = "steward.assigned"
+
+
+class StewardAssigned(Schema):
+    """管家片区: a building's steward (``unit_id`` null) or one unit's (overriding its building's) was
+    assigned, changed or removed (``steward_id`` null). The work phone is a staff number, published
+    to residents (the move-in welcome): not masked."""
+
+    assignment_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    building_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    work_phone = fields.String(allow_none=True)
+    assigned_at = fields.AwareDateTime(required=True)
+    assigned_by = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
 CONTRACT = EventContract("archive", {
     PROJECT_CHANGED: ProjectChanged,
     UNIT_CHANGED: UnitChanged,
     HOUSEHOLD_CHANGED: HouseholdChanged,
+    STEWARD_ASSIGNED: StewardAssigned,
     SETTING_CHANGED: SettingChanged,
-}, optional_subscribers=frozenset({SETTING_CHANGED}))
+}, optional_subscribers=frozenset({STEWARD_ASSIGNED, SETTING_CHANGED}))

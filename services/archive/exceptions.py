@@ -84,3 +84,34 @@ class ExportDenied(Forbidden):
     """Personal data leaves in bulk only under a grant for it (000 §八: nothing leaves in bulk)."""
 
     default_code = "export_denied"
+
+
+# -- census (issue 11, area "census") ---------------------------------------------------------------
+from kernel.errors import InvalidInput, RuleViolation  # noqa: E402
+
+
+class StewardAssignmentNotFound(NotFound):
+    default_code = "steward_assignment_not_found"
+
+
+class CensusTaskNotFound(NotFound):
+    default_code = "census_task_not_found"
+
+
+class CensusTransitionNotAllowed(Conflict):
+    """The census task is not open any more (confirmed, corrected or cancelled)."""
+    default_code = "transition_not_allowed"
+
+
+class NotAssignedToYou(RuleViolation):
+    """A steward acts only on the census tasks of their own area (or unassigned ones)."""
+    default_code = "not_assigned_to_you"
+
+
+class NothingCorrected(RuleViolation):
+    """A correction that changes nothing: confirm the task instead."""
+    default_code = "nothing_corrected"
+
+
+class PersonNotInHousehold(InvalidInput):
+    default_code = "person_not_in_household"

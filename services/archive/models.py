@@ -425,3 +425,111 @@ class FileAccessGrant(Base):
     revoked_by_id: Mapped[str | None] = mapped_column(String(100))
     revoked_by_name: Mapped[str | None] = mapped_column(String(100))
     revoke_reason: Mapped[str | None] = mapped_column(String(400))
+
+
+# == census (issue 11, area "census"): stewards' areas, census tasks, consents, retention purges ==========
+
+class StewardAssignment(Base):
+    """管家片区: the steward responsible for a building's units, or for one unit (overriding its
+    building's). ``scope_key`` is ``building:<id>`` or ``unit:<id>`` -- one assignment per scope."""
+
+    __tablename__ = "steward_assignments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
+    building_id: Mapped[str] = mapped_column(ForeignKey("buildings.id"))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    scope_key: Mapped[str] = mapped_column(String(80))
+    steward_id: Mapped[str] = mapped_column(String(100))
+    steward_name: Mapped[str] = mapped_column(String(100))
+    #: the steward's work number (a staff number published to residents: never masked)
+    work_phone: Mapped[str | None] = mapped_column(String(30))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (UniqueConstraint("project_id", "scope_key", name="uq_steward_scope"),
+                      Index("ix_steward_assignments_steward", "project_id", "steward_id"))
+
+
+class CensusTask(Base):
+    """住户普查 / 入户核查: the steward checks a household's people and contacts (every
+    ``archive.census_every_months``); confirmed as they are, or corrected."""
+
+    __tablename__ = "census_tasks"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
+    unit_id: Mapped[str] = mapped_column(ID)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | confirmed | corrected | cancelled
+    steward_id: Mapped[str | None] = mapped_column(String(100))
+    steward_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    done_by_name: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    #: what a correction changed: JSON ``[{"person_id", "changed": [...]}]`` -- field names, never values
+    changes: Mapped[str] = mapped_column(Text, default="[]")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (UniqueConstraint("household_id", "due_on", name="uq_census_household_due"),
+                      Index("ix_census_tasks_household", "household_id", "status"),
+                      Index("ix_census_tasks_project", "project_id", "status", "due_on"),
+                      Index("ix_census_tasks_steward", "steward_id", "status", "due_on"))
+
+
+class PersonConsent(Base):
+    """What a person agreed to, recorded by the company (at move-in, at a census): ``marketing`` --
+    messages that are not service or legal notices. notify's opt-outs (per channel) come on top."""
+
+    __tablename__ = "person_consents"
+
+    person_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(30), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    household_id: Mapped[str] = mapped_column(ID, index=True)
+    allowed: Mapped[bool] = mapped_column()
+    source: Mapped[str] = mapped_column(String(20))      # move_in | census | staff
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class RetentionPurge(Base):
+    """保管期限到期清除记录: what a retention job purged, when, under which rule -- kinds, reference
+    numbers, counts and date ranges only, never personal data."""
+
+    __tablename__ = "retention_purges"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    rule: Mapped[str] = mapped_column(String(60))        # the setting, e.g. archive.correspondence_keep_years
+    keep_years: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))        # repair_request | complaint | ... | household_personal_data
+    cutoff: Mapped[datetime] = mapped_column(UtcDateTime())   # older than this was purged
+    count: Mapped[int] = mapped_column(Integer)
+    #: JSON list: ticket numbers (correspondence) or household ids (moved-out households)
+    refs: Mapped[str] = mapped_column(Text, default="[]")
+    oldest: Mapped[date] = mapped_column(Date)
+    newest: Mapped[date] = mapped_column(Date)
+    purged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    job_key: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_retention_purges_project", "project_id", "purged_at"),)
+
+
+class HouseholdErasure(Base):
+    """A moved-out household whose personal data was erased (the retention job's mark: once)."""
+
+    __tablename__ = "household_erasures"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    erased_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    purge_id: Mapped[str] = mapped_column(ID)

@@ -4,19 +4,27 @@ from __future__ import annotations
 from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
+from kernel.errors import InvalidInput
+from kernel.jobs import JobRunner
+from kernel.settings_rpc import SettingsRpcs
 from kernel.messaging import Event
 from kernel.settings_rpc import SettingsRpcs
 from kernel.storage import StorageProvider
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import access, documents, files, people, registry
+from .domain import access, census, documents, files, people, registry, retention
 from .domain import settings as archive_settings
 from .events import CONTRACT, HOUSEHOLD_CHANGED, PROJECT_CHANGED, UNIT_CHANGED
-from .models import Base
+from .models import Base, Project
 
 #: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
+
+#: kernel jobs (census area): the hourly seed of each project's daily jobs, the census sweep, the
+#: retention purge
+JOB_HANDLERS = {census.SEED_JOB: census.seed_daily_jobs, census.SWEEP_JOB: census.run_sweep,
+                retention.PURGE_JOB: retention.run_purge}
 
 
 class ArchiveService(SettingsRpcs):
@@ -27,6 +35,8 @@ class ArchiveService(SettingsRpcs):
     work = UnitOfWork(CONTRACT, settings=archive_settings.SETTINGS)
     #: documents' content (kernel.storage: a local directory, or S3 by STORAGE_URL)
     storage = StorageProvider("archive")
+    jobs = JobRunner(CONTRACT, JOB_HANDLERS, every={census.SEED_JOB: census.SEED_EVERY},
+                     settings=archive_settings.SETTINGS)
     #: get_settings / set_setting / settings_history (archive's settings: domain/settings.py)
     settings_rules = archive_settings
 
@@ -319,3 +329,85 @@ class ArchiveService(SettingsRpcs):
         """The project's households' contacts in bulk -- only under a grant that allows export."""
         q = schemas.ContactsExportIn().load({"project_id": project_id, "purpose": purpose})
         return schemas.ContactsExportOut().dump(access.export_contacts(self.work(), q["project_id"], q["purpose"]))
+    # -- census (issue 11, area "census"): stewards' areas, census tasks, retention, queries ----------
+    @rpc
+    def assign_steward(self, project_id, data, idempotency_key=None):
+        work, command = self.work(), schemas.StewardAssignIn().load(data)
+        def run():
+            row, changed = census.assign_steward(work, project_id, command)
+            return dict(schemas.StewardAreaOut().dump(census.assignment_view(row)), changed=changed)
+        return work.idempotent(idempotency_key, "assign_steward", dict(command, project_id=project_id), run)
+
+    @rpc
+    def remove_steward(self, project_id, data, idempotency_key=None):
+        work, command = self.work(), schemas.StewardRemoveIn().load(data)
+        return work.idempotent(idempotency_key, "remove_steward", dict(command, project_id=project_id),
+                               lambda: schemas.StewardAreaOut().dump(
+                                   census.remove_steward(work, project_id, command)))
+
+    @rpc
+    def list_stewards(self, project_id):
+        return schemas.StewardAreaOut(many=True).dump(
+            [census.assignment_view(r) for r in census.list_stewards(self.work(), project_id)])
+
+    @rpc
+    def steward_for_unit(self, unit_id):
+        """The steward responsible for the unit (its own, else its building's), or None."""
+        q = schemas.UnitRef().load({"unit_id": unit_id})
+        found = census.steward_for_unit(self.work(), q["unit_id"])
+        return None if found is None else schemas.StewardForUnitOut().dump(found)
+
+    @rpc
+    def household_summary(self, unit_id):
+        q = schemas.UnitRef().load({"unit_id": unit_id})
+        return schemas.HouseholdSummaryOut().dump(census.household_summary(self.work(), q["unit_id"]))
+
+    @rpc
+    def contacts_for_notify(self, unit_id=None, household_id=None, purpose=None):
+        q = schemas.ContactsQuery().load({"unit_id": unit_id, "household_id": household_id, "purpose": purpose})
+        return schemas.HouseholdContactsOut().dump(
+            census.contacts_for_notify(self.work(), q["unit_id"], q["household_id"], q["purpose"]))
+
+    @rpc
+    def list_census_tasks(self, project_id, query=None):
+        q = schemas.CensusQuery().load(query or {})
+        return schemas.CensusPageOut().dump(census.list_tasks(self.work(), project_id, q))
+
+    @rpc
+    def my_census_tasks(self, query=None):
+        q = schemas.CensusQuery().load(query or {})
+        return schemas.CensusPageOut().dump(census.my_tasks(self.work(), q))
+
+    @rpc
+    def census_by_steward(self, project_id):
+        return schemas.CensusStewardOut(many=True).dump(census.overdue_by_steward(self.work(), project_id))
+
+    @rpc
+    def get_census_task(self, task_id, purpose):
+        q = schemas.CensusTaskRead().load({"task_id": task_id, "purpose": purpose})
+        return schemas.CensusTaskOut().dump(census.task_with_household(self.work(), q["task_id"], q["purpose"]))
+
+    @rpc
+    def census_step(self, task_id, action, data=None, idempotency_key=None):
+        """confirm | correct | cancel a census task (the table in ``domain/census.py``)."""
+        loaders = {census.CONFIRM: (schemas.CensusConfirmIn, census.confirm),
+                   census.CORRECT: (schemas.CensusCorrectIn, census.correct),
+                   census.CANCEL: (schemas.CensusCancelIn, census.cancel)}
+        if action not in loaders:
+            raise InvalidInput(f"unknown census action {action!r}; one of {', '.join(loaders)}",
+                               code="unknown_action")
+        schema, step = loaders[action]
+        work, command = self.work(), schema().load(data or {})
+
+        def run():
+            task = step(work, task_id, command)
+            project = work.session.get(Project, task.project_id)
+            return schemas.CensusTaskOut().dump(
+                census.task_views(work, [task], {project.id: census.local_today(work, project)})[0])
+        return work.idempotent(idempotency_key, f"census_{action}", dict(command, task_id=task_id), run)
+
+    @rpc
+    def retention_purges(self, project_id, limit=50, offset=0):
+        q = schemas.PurgeQuery().load({"project_id": project_id, "limit": limit, "offset": offset})
+        return schemas.RetentionPurgeOut(many=True).dump(
+            retention.list_purges(self.work(), q["project_id"], q["limit"], q["offset"]))
