@@ -32,6 +32,7 @@ from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
 from .routes.platform import PlatformRoutes
 from .routes.printing import PrintingRoutes      # printed notices (notify, issue 10)
+from .routes.receipts import ReceiptRoutes       # the providers' delivery receipts (notify, issue 10)
 from .routes.registry import RegistryRoutes
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
@@ -42,7 +43,8 @@ from .routes.tickets import TicketRoutes
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
-                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, ReadModelHandlers):
+                     ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, ReceiptRoutes,
+                     ReadModelHandlers):
     name = "gateway"
 
     db = Database(Base, relay=False)
