@@ -34,8 +34,9 @@ OPENID = "oAbCdEfGhIjKlMnOpQrStUvWxYz1"
 
 
 @pytest.fixture
-def session():
-    with domain_session(Base) as s:
+def session(db_url):
+    """SQLite and PostgreSQL (a receipt and the sender's record lock the delivery there)."""
+    with domain_session(Base, db_url) as s:
         yield s
 
 
