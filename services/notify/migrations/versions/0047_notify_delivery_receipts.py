@@ -1,7 +1,7 @@
 """notify: the providers' delivery receipts (回执) -- what each delivery's provider reported, its code,
 message and time, delivered_at; a WeChat message's template and fields (channel_data)
 
-Revision ID: 0047a
+Revision ID: 0047
 Revises: 0046
 Create Date: 2026-11-27 10:00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from kernel.db import UtcDateTime
 
 
-revision = '0047a'
+revision = '0047'
 down_revision = '0046'
 branch_labels = None
 depends_on = None
