@@ -2855,6 +2855,15 @@ class DeliveryStatusOut(Out):
                                                                         "(opted_out, no_address, a limit)"})
     provider_answer = fields.String(allow_none=True, metadata={"description": "the provider's last answer (masked)"})
     provider_message_id = fields.String(allow_none=True)
+    reported_status = fields.String(allow_none=True, metadata={
+        "description": "what the provider's delivery receipt (回执) said: delivered or failed (held while the "
+                       "delivery is still pending)"})
+    provider_code = fields.String(allow_none=True, metadata={"description": "the receipt's code (e.g. DELIVRD)"})
+    provider_message = fields.String(allow_none=True, metadata={"description": "the receipt's message (masked)"})
+    reported_at = DT(allow_none=True, metadata={"description": "the provider's time of the receipt"})
+    receipt_at = DT(allow_none=True, metadata={"description": "when the receipt reached us"})
+    delivered_at = DT(allow_none=True, metadata={
+        "description": "reached the recipient: the provider's receipt (SMS, WeChat); e-mail stays sent"})
 
 
 class DeliveryPageOut(Out):
@@ -2862,6 +2871,18 @@ class DeliveryPageOut(Out):
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+class ReceiptsOut(Out):
+    """What notify made of a provider's delivery receipts (回执)."""
+    channel = fields.String()
+    received = fields.Integer(metadata={"description": "reports in the request"})
+    applied = fields.Integer(metadata={"description": "deliveries now delivered or failed"})
+    held = fields.Integer(metadata={"description": "reports for deliveries not recorded sent yet: applied when "
+                                                   "they are"})
+    unchanged = fields.Integer(metadata={"description": "the same report again"})
+    ignored = fields.Integer(metadata={"description": "against the order (a delivered after failed, ...): never back"})
+    unknown = fields.Integer(metadata={"description": "for no delivery of ours: acknowledged, logged"})
 
 
 class StaffUnreadQuery(Schema):

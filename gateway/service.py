@@ -36,6 +36,7 @@ from .routes.payments import PaymentRoutes
 from .routes.people import PeopleRoutes          # people, leases, move-out, transfer (archive, issue 11)
 from .routes.platform import PlatformRoutes
 from .routes.printing import PrintingRoutes      # printed notices (notify, issue 10)
+from .routes.receipts import ReceiptRoutes       # the providers' delivery receipts (notify, issue 10)
 from .routes.registry import RegistryRoutes
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
@@ -47,7 +48,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
-                     DocumentRoutes,
+                     DocumentRoutes, ReceiptRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

@@ -426,9 +426,11 @@ def test_the_gateway_shows_print_deliveries_as_notify_dumps_them():
 
 
 def test_the_gateway_shows_opt_outs_deliveries_and_unread_counts_as_notify_dumps_them():
-    """The sending policy (issue 10): preferences, the delivery status page, the unread counts."""
+    """The sending policy (issue 10): preferences, the delivery status page, the unread counts, what notify
+    made of a provider's delivery receipts."""
     for ours, theirs in ((gw.PreferencesOut, notify.PreferencesOut), (gw.DeliveryPageOut, notify.DeliveryPageOut),
-                         (gw.UnitUnreadOut, notify.UnitUnreadOut), (gw.StaffUnreadOut, notify.StaffUnreadOut)):
+                         (gw.UnitUnreadOut, notify.UnitUnreadOut), (gw.StaffUnreadOut, notify.StaffUnreadOut),
+                         (gw.ReceiptsOut, notify.ReceiptsOut)):
         assert _tree(ours) == _tree(theirs), ours.__name__
     assert gw.OPT_OUT_CHANNELS == notify.OPT_OUT_CHANNELS and gw.OPT_OUT_SCOPES == notify.OPT_OUT_SCOPES
     assert gw.DELIVERY_STATUSES == notify.DELIVERY_STATUSES

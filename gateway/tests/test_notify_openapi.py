@@ -38,9 +38,17 @@ NOTIFY_ROUTES = {
     ("GET", "/api/v1/projects/{project_id}/broadcasts"): BROADCAST_STAFF,
     ("GET", "/api/v1/broadcasts/{broadcast_id}"): BROADCAST_STAFF,
     ("POST", "/api/v1/broadcasts/{broadcast_id}/cancel"): BROADCAST_STAFF,
+    # the providers' delivery receipts: no user, the provider signs the body
+    ("POST", "/api/v1/notify/receipts/sms"):
+        "the SMS gateway: no user token, the body signed with the receipt key in X-Signature",
+    ("POST", "/api/v1/notify/receipts/wechat"):
+        "WeChat: no user token, the body signed with the receipt key in X-Signature",
 }
+#: the routes a provider calls (no bearer token: 401 for a body not signed as agreed)
+SIGNED_BY_PROVIDER = {("POST", "/api/v1/notify/receipts/sms"), ("POST", "/api/v1/notify/receipts/wechat")}
 #: words that name who may call (a role, residents, staff, an addressee)
-WHO = re.compile(r"resident|staff|front desk|steward|manager|group admin|engineering|finance|addressee")
+WHO = re.compile(r"resident|staff|front desk|steward|manager|group admin|engineering|finance|addressee|"
+                 r"SMS gateway|WeChat")
 
 
 def _routes():
@@ -69,6 +77,11 @@ def test_every_notify_route_states_its_roles_in_the_openapi_document():
         roles = re.search(r"\(([^()]*)\)$", operation["summary"])
         assert roles and roles.group(1) == who, (path, operation["summary"])
         assert WHO.search(roles.group(1)), path
+        if (method, path) in SIGNED_BY_PROVIDER:
+            # no user token: a body not signed as agreed is refused
+            assert {"401", "413"} <= set(operation["responses"]), path
+            assert "security" not in operation, path
+            continue
         # a route open to some is refused to the others: documented
         assert {"401", "403"} <= set(operation["responses"]), path
         assert operation["security"] == [{"bearer": []}], path

@@ -10,6 +10,11 @@ tickets uses ``purpose == "ticket.dispatch_engineering"`` to stop the
 ``quality.dispatch_engineering`` / ``quality.notify_supervision`` to stop a warranty-quality
 complaint's engineering and supervision-department clocks. ``setting.changed``: a project's
 notify setting changed (kernel.settings).
+
+``notification.delivered`` is published once per delivery, when the message reaches its channel:
+stored (in-app) or **accepted** by the provider (SMS, e-mail, WeChat: status ``sent``). The provider's
+later delivery receipt (回执, ``domain/receipts.py``: ``delivered`` / ``failed``) publishes no second
+one -- tickets' clocks stop at the acceptance, as before -- only the unit's ``notification.changed``.
 """
 from marshmallow import Schema, fields, validate
 

@@ -196,6 +196,18 @@ class Delivery(Base):
     #: a print delivery printed and posted (status ``printed``): when, and by which staff user
     printed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     printed_by: Mapped[str | None] = mapped_column(String(100))
+    #: the provider's delivery receipt (回执 / 状态报告, ``domain/receipts.py``): what it reported
+    #: (delivered | failed; held here while the delivery is still ``pending``), its code and message,
+    #: its time, and when we received it; ``delivered_at``: reached the handset / the user
+    reported_status: Mapped[str | None] = mapped_column(String(10))
+    provider_code: Mapped[str | None] = mapped_column(String(64))
+    provider_message: Mapped[str | None] = mapped_column(String(500))
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    receipt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: what a channel's provider needs besides the text (JSON): a WeChat message's template id and
+    #: its keyword fields (``domain/wechat.py`` ``template_message``); None: the generic template
+    channel_data: Mapped[str | None] = mapped_column(Text)
 
     notification: Mapped[Notification] = relationship(back_populates="deliveries")
 
@@ -204,6 +216,8 @@ class Delivery(Base):
         Index("ix_delivery_due", "channel", "status", "next_attempt_at"),
         Index("ix_delivery_address", "address", "created_at"),
         Index("ix_delivery_requested_by", "requested_by", "created_at"),
+        # a receipt that names the provider's message id rather than our reference
+        Index("ix_delivery_provider_message", "channel", "provider_message_id"),
     )
 
 

@@ -44,8 +44,13 @@ Config picks one provider per channel (see README, "Channels"):
     ``WECHAT_TOKEN_URL`` (``appid``=``WECHAT_APPID``, ``secret``=``WECHAT_SECRET``), cached until
     ``WECHAT_TOKEN_MARGIN`` (300 s) before it expires and shared by every send, fetched again when
     the API says it is invalid or expired (errcode 40001, 40014, 42001); the message POSTed to
-    ``WECHAT_SEND_URL?access_token=...`` with template ``WECHAT_TEMPLATE_ID`` and our delivery id
+    ``WECHAT_SEND_URL?access_token=...`` with the purpose's template (the project's setting
+    ``wechat.template_ids``) or else ``WECHAT_TEMPLATE_ID`` (the generic one), and our delivery id
     as ``client_msg_id``; timeout ``WECHAT_HTTP_TIMEOUT`` (5 s).
+
+Delivery receipts (回执): the SMS gateway and WeChat report later whether a message accepted reached its
+recipient, to the gateway's ``POST /api/v1/notify/receipts/{sms,wechat}``, signed like our requests
+(:func:`sign_body`) with ``SMS_RECEIPT_KEY`` / ``WECHAT_RECEIPT_KEY`` (``domain/receipts.py``).
 """
 from __future__ import annotations
 
@@ -87,6 +92,9 @@ class Outgoing:
     subject: str = ""
     html: str | None = None
     lease_until: datetime | None = None
+    #: WeChat: the purpose's template, ``{"template_id", "data": {"first", "keyword1".., "remark"}}``
+    #: (``domain/wechat.py``); None: the generic template with the subject and text
+    template: dict | None = None
 
     @property
     def phone(self) -> str:          # the SMS name of the address
@@ -178,6 +186,8 @@ class LogProvider(ChannelProvider):
                "ref": outgoing.delivery_id}
         if outgoing.html:
             out["html"] = outgoing.html
+        if outgoing.template:
+            out["template"] = outgoing.template
         return out
 
     def _catch_up(self, fh) -> None:
@@ -411,7 +421,9 @@ class WeChatProvider(ChannelProvider):
     shared by every send of this process -- until ``margin`` seconds before it expires; an answer
     saying the token is invalid or expired (:data:`WECHAT_TOKEN_ERRORS`) drops it, fetches a new
     one and sends once more. The message: ``{"touser": openid, "template_id", "client_msg_id":
-    delivery id, "data": {"first": subject, "keyword1": text, "remark": ""}}``; the answer's
+    delivery id, "data": {...}}`` -- the purpose's template and keyword fields when the project names
+    one (``Outgoing.template``), else ``template_id`` with ``{"first": subject, "keyword1": text,
+    "remark": ""}``; the answer's
     ``msgid`` is the provider's message id. errcode 0: sent; -1 and rate limits: temporary; any
     other errcode (the user unsubscribed 43004, a bad openid 40003, ...): rejected."""
 
@@ -471,11 +483,21 @@ class WeChatProvider(ChannelProvider):
             self._token_until = self._now() + max(0.0, expires_in - self.margin)
             return token
 
+    def payload(self, outgoing: Outgoing) -> dict:
+        """The template message: the purpose's template and fields (``outgoing.template``, the
+        project's setting ``wechat.template_ids``), else the generic ``template_id`` with the subject
+        as ``first`` and the text as ``keyword1``."""
+        if outgoing.template:
+            template_id = outgoing.template["template_id"]
+            fields = outgoing.template.get("data") or {}
+        else:
+            template_id = self.template_id
+            fields = {"first": outgoing.subject, "keyword1": outgoing.text, "remark": ""}
+        return {"touser": outgoing.address, "template_id": template_id, "client_msg_id": outgoing.delivery_id,
+                "data": {name: {"value": value} for name, value in fields.items()}}
+
     def send(self, outgoing: Outgoing) -> str:
-        payload = {"touser": outgoing.address, "template_id": self.template_id,
-                   "client_msg_id": outgoing.delivery_id,
-                   "data": {"first": {"value": outgoing.subject}, "keyword1": {"value": outgoing.text},
-                            "remark": {"value": ""}}}
+        payload = self.payload(outgoing)
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         token = self.access_token()
         for attempt in (1, 2):

@@ -478,6 +478,13 @@ class DeliveryStatusOut(Schema):
     last_error = fields.String(allow_none=True)
     provider_answer = fields.String(allow_none=True)
     provider_message_id = fields.String(allow_none=True)
+    # the provider's delivery receipt (回执, domain/receipts.py)
+    reported_status = fields.String(allow_none=True)
+    provider_code = fields.String(allow_none=True)
+    provider_message = fields.String(allow_none=True)        # masked
+    reported_at = fields.AwareDateTime(allow_none=True)
+    receipt_at = fields.AwareDateTime(allow_none=True)
+    delivered_at = fields.AwareDateTime(allow_none=True)
 
 
 class DeliveryPageOut(Schema):
@@ -566,3 +573,36 @@ class BroadcastOut(Schema):
     chunks_done = fields.Integer()
     notifications = fields.Integer()
     deliveries = fields.List(fields.Nested(BroadcastDeliveriesOut), allow_none=True)
+
+
+# -- the providers' delivery receipts (回执, issue 10) ----------------------------------------------
+
+class ReceiptReportIn(Schema):
+    """One status report of an SMS gateway or WeChat: our delivery id (``ref``) or the provider's
+    message id, ``delivered`` or ``failed``, the provider's code, message and time. Other fields a
+    provider adds are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    ref = fields.String(load_default=None, allow_none=True, validate=ID)
+    message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    status = fields.String(required=True, validate=validate.OneOf(["delivered", "failed"]))
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _named(self, data, **kwargs):
+        if not data.get("ref") and not data.get("message_id"):
+            raise ValidationError("a report names our reference (ref) or the provider's message_id", "ref")
+
+
+class ReceiptsOut(Schema):
+    channel = fields.String()
+    received = fields.Integer()
+    applied = fields.Integer()
+    held = fields.Integer()
+    unchanged = fields.Integer()
+    ignored = fields.Integer()
+    unknown = fields.Integer()

@@ -17,9 +17,10 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (bills, broadcasts, complaints, copies, deliveries, notifications, policy, printing, sending,
-                     settings, templates, ticket_status, tickets, wechat)
+from .domain import (bills, broadcasts, complaints, copies, deliveries, notifications, policy, printing, receipts,
+                     sending, settings, templates, ticket_status, tickets, wechat)
 from .events import CONTRACT, NOTIFICATION_CHANGED
+from .exceptions import UnsupportedChannel
 from .models import Base
 from .providers import SMS, providers_from_config
 from .sender import SendingLoop
@@ -258,6 +259,21 @@ class NotifyService(SettingsRpcs):
     def list_deliveries(self, project_id, query=None):
         q = schemas.DeliveryQuery().load({**(query or {}), "project_id": project_id})
         return schemas.DeliveryPageOut().dump(deliveries.list_deliveries(self.work(), q))
+
+    # -- the providers' delivery receipts (回执, issue 10): from the gateway's webhook routes ----------
+    @rpc
+    def record_receipts(self, channel, body, timestamp=None, signature=None):
+        """A provider's status reports as it sent them (``body``: the request's text), with its
+        ``X-Timestamp`` and ``X-Signature``: verified with the channel's receipt key, then recorded
+        (``domain/receipts.py``). Idempotent by nature: a report applied once changes nothing again."""
+        if channel not in receipts.RECEIPT_CHANNELS:
+            raise UnsupportedChannel(f"no delivery receipts for {channel!r}")
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
+        work = self.work()
+        receipts.verify(receipts.ReceiptKeys.from_config(self.config), channel, raw, timestamp, signature,
+                        work.clock.now())
+        reports = schemas.ReceiptReportIn(many=True).load(receipts.parse(raw))
+        return schemas.ReceiptsOut().dump(receipts.record_receipts(work, channel, reports))
 
     # -- broadcasts (群发, issue 10): create, follow, list, cancel ---------------------------------
     @rpc

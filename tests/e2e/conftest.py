@@ -56,10 +56,11 @@ def start_platform(pg_databases, container_factory, rabbit_config, web_config, t
                 continue
             module, _, cls = target.partition(":")
             service = getattr(importlib.import_module(module), cls)
-            extra = {"CLOCK": clock, **(services or {}).get(name, {})}
+            extra = {"CLOCK": clock}
             if name == "notify":
                 extra.update(SMS_PROVIDER="log", SMS_LOG_PATH=str(tmp_path / "sms.log"),
                              SMS_SEND_INTERVAL=0.2)
+            extra.update((services or {}).get(name, {}))      # a test's own (an SMS gateway stub's URL)
             containers[name] = container_factory(service, service_config(
                 amqp, database(name, postgres), **extra))
         from gateway.service import GatewayService

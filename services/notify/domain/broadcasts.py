@@ -56,7 +56,7 @@ from ..exceptions import (BroadcastCancelled, BroadcastNotFound, BroadcastValues
                           NoUnits, NotABroadcastPurpose, ProjectNotFound, UnitNotFound, UnsupportedChannel)
 from ..models import (Broadcast, BroadcastChunk, Contact, Delivery, HouseholdCopy, Notification, OptOut,
                       ProjectCopy, UnitCopy)
-from . import policy, settings, templates
+from . import policy, settings, templates, wechat
 from .copies import normalise_phone
 from .notifications import (EMAIL, INAPP, MESSAGE_DUE, OUTBOUND, PERSON, PRINT, QUEUED, SMS, SUPPRESSED, UNIT,
                             WECHAT, SmsLimits, record_changed)
@@ -322,6 +322,7 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
             select(OptOut.person_id, OptOut.channel, OptOut.scope).where(
                 OptOut.project_id == b.project_id, OptOut.person_id.in_(persons)))}
     go_at = {channel: policy.due_at(work, project, channel, b.purpose, now) for channel in person_channels}
+    template_ids = settings.values_of(work, project.id)[settings.WECHAT_TEMPLATE_IDS] if WECHAT in person_channels else {}
     delivery_rows, changed, delivered, due = [], [], [], False
     for n in notes:
         if n["id"] not in made:
@@ -335,7 +336,12 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
                        subject=((subject or main_subject or "") if channel in (EMAIL, WECHAT) else subject or "")[:200],
                        status="pending", attempts=0, next_attempt_at=None, lease_until=None,
                        provider_message_id=None, last_error=None, provider_answer=None, created_at=now,
-                       sent_at=None, requested_by=None, printed_at=None, printed_by=None)
+                       sent_at=None, requested_by=None, printed_at=None, printed_by=None, channel_data=None)
+            if channel == WECHAT:
+                # the project's template of the purpose with its fields (wechat.py); None: the generic one
+                made = wechat.template_message(template_ids, b.purpose, row["subject"], body,
+                                               {**values, "project_name": project.name})
+                row["channel_data"] = json.dumps(made, ensure_ascii=False) if made else None
             if channel == INAPP:
                 row.update(status="delivered", attempts=1, sent_at=now)
                 delivered.append(({"notification_id": n["id"], "delivery_id": row["id"], "purpose": b.purpose,

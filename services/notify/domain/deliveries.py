@@ -3,9 +3,13 @@
 The customer-service desk of a project (front desk, steward, CS manager, service-centre manager --
 as the print queue) lists the project's deliveries, newest first: per message (purpose, recipient,
 unit) and channel, its status -- ``pending`` (queued for the sender, ``next_attempt_at`` saying
-when: send-at, quiet hours, a retry's backoff), ``sent``, ``delivered`` (in-app), ``failed``,
+when: send-at, quiet hours, a retry's backoff), ``sent`` (the provider accepted it), ``delivered``
+(in-app; an SMS or WeChat message its provider's receipt says reached the recipient: ``delivered_at``),
+``failed`` (refused, out of attempts, or reported failed by the provider's receipt),
 ``suppressed`` (why: ``opted_out``, ``no_address``, a rate limit), and for print ``queued`` or
-``printed`` -- with the attempts, the last error and the provider's answer. Filterable by status,
+``printed`` -- with the attempts, the last error and the provider's answer, and the provider's
+receipt (``receipts.py``): ``reported_status``, ``provider_code``, ``provider_message``, ``reported_at``
+(the provider's time), ``receipt_at`` (when it reached us), ``delivered_at``. Filterable by status,
 channel, purpose, unit and a date range (the project's local dates of creation), paginated
 (``limit``/``offset``, ``total``). Addresses are masked (``kernel.privacy.mask_address``), also
 where the provider's answer repeats one. A resident never sees this (404, as a project not theirs);
@@ -84,4 +88,7 @@ def view(d: Delivery, n: Notification, u: UnitCopy | None) -> dict:
             "sent_at": d.sent_at, "printed_at": d.printed_at,
             "last_error": _masked_answer(d.address, masked, d.last_error),
             "provider_answer": _masked_answer(d.address, masked, d.provider_answer),
-            "provider_message_id": d.provider_message_id}
+            "provider_message_id": d.provider_message_id,
+            "reported_status": d.reported_status, "provider_code": d.provider_code,
+            "provider_message": _masked_answer(d.address, masked, d.provider_message),
+            "reported_at": d.reported_at, "receipt_at": d.receipt_at, "delivered_at": d.delivered_at}

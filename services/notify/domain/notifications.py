@@ -13,6 +13,7 @@ a building's batch, and marks it ``printed`` once posted.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from .. import events
 from ..exceptions import NotAddressedToCaller, NotificationNotFound, UnitNotFound
 from ..models import Delivery, Notification, ProjectCopy, UnitCopy
 from . import policy, templates
+from .settings import WECHAT_TEMPLATE_IDS, values_of
+from .wechat import template_message
 
 log = logging.getLogger(__name__)
 
@@ -172,12 +175,13 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         template = templates.resolve(work.session, group_id=project.group_id, project_id=project.id,
                                      purpose=purpose, channel=channel.name, locale=locale,
                                      candidates=candidates)
-        subject, body = template.render(values(template.locale))
+        bound = values(template.locale)
+        subject, body = template.render(bound)
         if channel.name == EMAIL and not template.html:
             # an e-mail's body is stored as HTML: a plain template's text escaped here, where it is
             # known to be plain (a value with "<" in it must never become markup at sending)
             body = templates.plain_to_html(body)
-        rendered.append((channel, template.locale, subject, body))
+        rendered.append((channel, template.locale, subject, body, bound))
     # the sending policy, read before anything is added (its queries must not flush a half-made message):
     # the channels the person opted out of for this purpose, when each outbound one may go
     opted_out, due = set(), {}
@@ -190,8 +194,11 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
                 opted_out.add(channel.name)
         if channel.name in OUTBOUND:
             due[channel.name] = policy.due_at(work, project, channel.name, purpose, wanted_at)
+    # the project's WeChat template per purpose (wechat.py), read before anything is added too
+    template_ids = values_of(work, project.id)[WECHAT_TEMPLATE_IDS] if any(c.name == WECHAT for c in channels) \
+        else {}
     # the notification reads as its in-app message (or its first channel's)
-    _, main_locale, subject, body = next((r for r in rendered if r[0].name == INAPP), rendered[0])
+    _, main_locale, subject, body, _ = next((r for r in rendered if r[0].name == INAPP), rendered[0])
     main_subject = subject
     notification = Notification(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, purpose=purpose,
@@ -200,7 +207,7 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         locale=main_locale, subject=subject, body=body, created_at=now, version=1,
         send_at=send_at if send_at is not None and send_at > now else None)
     work.session.add(notification)
-    for channel, _, channel_subject, text in rendered:
+    for channel, _, channel_subject, text, bound in rendered:
         suppressed = channel.suppressed
         if channel.name in OUTBOUND and suppressed is None and not channel.address:
             suppressed = "no_address"
@@ -215,6 +222,10 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             subject=(channel_subject or main_subject or "")[:200] if channel.name in (EMAIL, WECHAT)
             else (channel_subject or "")[:200],
             attempts=0, created_at=now, requested_by=requested_by)
+        if channel.name == WECHAT:
+            # the project's template of this purpose, with its keyword fields (wechat.py); None: the generic one
+            made = template_message(template_ids, purpose, delivery.subject, text, bound)
+            delivery.channel_data = json.dumps(made, ensure_ascii=False) if made else None
         if channel.name == INAPP:
             # stored is delivered: the inbox is ours
             delivery.status, delivery.attempts, delivery.sent_at = "delivered", 1, now

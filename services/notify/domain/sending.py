@@ -18,7 +18,8 @@ every ``SMS_SEND_INTERVAL`` seconds for retries coming due):
    before the provider could answer (``send_timeout``) is left for the next
    claim instead of being sent by two senders at once;
 4. **record** each outcome, with the provider's answer (``provider_answer``): accepted → ``sent``
-   and ``notification.delivered``;
+   and ``notification.delivered`` (a delivery receipt the provider sent before this record,
+   held by ``receipts.py``, is applied at once: ``delivered`` or ``failed``);
    temporary error → retried with exponential backoff from the clock
    (:class:`kernel.lease.Backoff`) until ``max_attempts``, then ``failed``;
    rejected → ``failed`` at once. The last error is kept. A retry that would fall in the
@@ -36,6 +37,7 @@ nothing. The lease must be longer than the provider's timeout
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import uuid
@@ -137,12 +139,25 @@ def claim_due(work: Work, policy: SmsPolicy, channels=OUTBOUND) -> list[Outgoing
                           lease=timedelta(seconds=policy.lease_seconds), limit=policy.batch_size,
                           where=(Delivery.channel.in_(list(channels)), Delivery.status == "pending"),
                           returning=(Delivery.channel, Delivery.address, Delivery.subject, Delivery.body,
-                                     Delivery.lease_until))
+                                     Delivery.lease_until, Delivery.channel_data))
     out = []
-    for delivery_id, channel, address, subject, body, lease_until in rows:
+    for delivery_id, channel, address, subject, body, lease_until, data in rows:
         text, part = email_parts(body) if channel == EMAIL else (body, None)
-        out.append(Outgoing(delivery_id, channel, address, text, subject or "", part, lease_until))
+        out.append(Outgoing(delivery_id, channel, address, text, subject or "", part, lease_until,
+                            _template(delivery_id, data)))
     return out
+
+
+def _template(delivery_id: str, data: str | None) -> dict | None:
+    """A delivery's ``channel_data`` (a WeChat template and its fields), or None (the generic one)."""
+    if not data:
+        return None
+    try:
+        made = json.loads(data)
+    except ValueError:
+        log.error("delivery %s: unreadable channel_data, sent with the generic template", delivery_id)
+        return None
+    return made if isinstance(made, dict) and made.get("template_id") else None
 
 
 def claim_due_sms(work: Work, policy: SmsPolicy) -> list[Outgoing]:
@@ -218,7 +233,8 @@ def send_all(providers: Providers, batch: list[Outgoing], clock: Clock | None = 
 
 
 def record_outcome(work: Work, outcome: Outcome, policy: SmsPolicy) -> Delivery | None:
-    delivery = work.session.scalars(select(Delivery).where(Delivery.id == outcome.delivery_id)
+    # locked: a provider's receipt for it (``receipts.py``) waits for this record, or this for it
+    delivery = work.session.scalars(select(Delivery).where(Delivery.id == outcome.delivery_id).with_for_update()
                                     .execution_options(populate_existing=True)).first()
     if delivery is None or delivery.status != "pending":
         return None          # someone else finished it after our lease ran out
@@ -231,6 +247,9 @@ def record_outcome(work: Work, outcome: Outcome, policy: SmsPolicy) -> Delivery 
         delivery.provider_message_id, delivery.last_error, delivery.next_attempt_at = \
             outcome.message_id, None, None
         record_delivered(work, delivery.notification, delivery)
+        # the provider reported on it before this record (its receipt was held): applied now
+        from .receipts import apply_held
+        apply_held(work, delivery)
         record_changed(work, delivery.notification)
     elif outcome.permanent or policy.retry.gives_up(delivery.attempts):
         delivery.status, delivery.last_error, delivery.next_attempt_at = "failed", outcome.error, None

@@ -11,28 +11,36 @@ service centre go.
   quiet hours, when no SMS or WeChat message goes out unless its purpose is an emergency
   (``policy.py``); one that falls in them waits for their end. Equal times: no quiet hours.
 
+- ``wechat.template_ids`` ({} by default): the official account's template id per purpose (WeChat template
+  messages need one template per kind of message, each with its own keyword fields --
+  ``domain/wechat.py`` ``TEMPLATE_FIELDS``); a purpose not named goes with the generic
+  ``WECHAT_TEMPLATE_ID``.
+
 ``supervision.contact_phone`` is a notify setting, not an archive project field: it is an address of the messaging, read
 only here, changed by the service-centre manager with the other settings routes
 (``PUT /projects/{id}/settings/notify``), audited like every setting.
 """
 from __future__ import annotations
 
+import re
 from datetime import time
 
 from marshmallow import ValidationError, fields, validate
 
 from kernel import validators
-from kernel.settings import ProjectSettingsRules, Setting, SettingsCatalogue
+from kernel.settings import ProjectSettings, ProjectSettingsRules, Setting, SettingsCatalogue
 from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import ProjectNotFound
-from ..models import ProjectCopy
+from ..models import Base, ProjectCopy
 
 SUPERVISION_PHONE = "supervision.contact_phone"
 QUIET_FROM, QUIET_UNTIL = "notify.quiet_from", "notify.quiet_until"
 #: how many units one job of a broadcast (群发) takes (``domain/broadcasts.py``)
 BROADCAST_CHUNK_SIZE = "broadcast.chunk_size"
+#: the official account's template id per purpose for WeChat template messages (``domain/wechat.py``)
+WECHAT_TEMPLATE_IDS = "wechat.template_ids"
 #: who may change notify's settings (as tickets' SLA settings)
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 
@@ -40,6 +48,20 @@ SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 def _phone_or_empty(value: str) -> None:
     if value and not validators.is_phone(value):
         raise ValidationError("a mobile or landline number (or empty: none)")
+
+
+def _wechat_template_ids(value: dict) -> None:
+    from .templates import PURPOSES
+    by_wechat = sorted(p.key for p in PURPOSES.values() if "wechat" in p.channels)
+    wrong = sorted(k for k in value if k not in by_wechat)
+    if wrong:
+        raise ValidationError(f"not a purpose sent by WeChat: {', '.join(wrong)} (those are: {', '.join(by_wechat)})")
+    bad = sorted(k for k, v in value.items() if not _TEMPLATE_ID.match(v or ""))
+    if bad:
+        raise ValidationError(f"a template id is 1-64 letters, digits, - or _ (wrong for: {', '.join(bad)})")
+
+
+_TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 
 
 SETTINGS = SettingsCatalogue("notify", [
@@ -54,7 +76,21 @@ SETTINGS = SettingsCatalogue("notify", [
     Setting(BROADCAST_CHUNK_SIZE, fields.Integer(strict=True, validate=validate.Range(min=1, max=5000)), default=500,
             unit="units", doc="how many units one job of a broadcast (群发) takes: the replicas share a broadcast "
                               "chunk by chunk, and a restart redoes at most the chunk it was in"),
+    Setting(WECHAT_TEMPLATE_IDS, fields.Dict(keys=fields.String(), values=fields.String(), validate=_wechat_template_ids),
+            default={}, unit="purpose → template id",
+            doc="the official account's WeChat template id per purpose (e.g. receipt, bill_notice): that purpose's "
+                "messages go with it and its own keyword fields; a purpose not named uses WECHAT_TEMPLATE_ID, "
+                "the generic template (first: subject, keyword1: text)"),
 ])
+
+
+def values_of(work: Work, project_id: str) -> dict:
+    """Every notify setting of the project (its values, else the defaults) -- also in a unit of work
+    built without notify's catalogue (a test's)."""
+    values = work.settings.values(project_id)
+    if WECHAT_TEMPLATE_IDS in values:
+        return values
+    return ProjectSettings(work.session, Base, SETTINGS, work.clock, work.caller, work.events).values(project_id)
 
 
 def _project(work: Work, project_id: str) -> ProjectCopy:
