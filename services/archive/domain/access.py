@@ -64,7 +64,12 @@ LOG_READER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.AUDITOR)
 SCOPES = ("household", "unit", "project")
 OUTCOMES = ("allowed", "refused")
 #: what a read names (``document:<id>``, ``export:<what>`` carry their object)
-WHATS = ("file", "document", "contacts", "people", "export")
+WHATS = ("file", "catalogue", "document", "contacts", "people", "people_history", "checklist", "ownerships",
+         "summary", "census_task", "export")
+#: what a read without a stated purpose is logged with: a resident's own, the platform's, and a
+#: staff member's read on a route that asks none (the desk's working lists: people, their history,
+#: the checklist, the ownership history, the household summary)
+OWN_PURPOSE, PLATFORM_PURPOSE, UNSTATED_PURPOSE = "own household", "platform", "(not asked)"
 #: how far in the past a grant may start (a form filled in a few minutes ago)
 BACKDATE_TOLERANCE = timedelta(minutes=5)
 
@@ -145,12 +150,33 @@ def _grant_for(work: Work, caller: Caller, household: Household | None, project_
     return None, "no_grant"
 
 
-def require_read(work: Work, household: Household, what: str, purpose: str) -> FileAccessGrant | None:
+def logged_purpose(work: Work, household: Household, purpose: str | None) -> str:
+    """The purpose a read is logged with: the one stated, else who read it (a resident's own
+    household, the platform), else :data:`UNSTATED_PURPOSE`."""
+    purpose = (purpose or "").strip()
+    if purpose:
+        return purpose
+    caller = work.caller
+    if caller.is_system:
+        return PLATFORM_PURPOSE
+    if caller.is_resident and household.unit_id in caller.unit_ids and household.status == "active":
+        return OWN_PURPOSE
+    return UNSTATED_PURPOSE
+
+
+def require_read(work: Work, household: Household, what: str, purpose: str | None, *,
+                 roles=FILE_READER_ROLES, residents: bool = True) -> FileAccessGrant | None:
     """May the caller read ``what`` of ``household``'s file? Logs the answer (see the module doc);
-    returns the grant it reads under (None: by role), raises if refused."""
+    returns the grant it reads under (None: by role), raises if refused.
+
+    ``roles``: who of the project reads this part without a grant (the customer-service department
+    unless the part says otherwise -- the household summary: any staff of the project);
+    ``residents``: whether a resident reads this part of their own household (their people, their
+    documents) -- when not (the change history, the checklist, the ownership history, the census),
+    their read is refused (403 ``file_access_denied``, logged ``not_for_residents``)."""
     caller = work.caller
     where = dict(group_id=household.group_id, project_id=household.project_id, household=household,
-                 unit_id=household.unit_id, what=what, purpose=purpose)
+                 unit_id=household.unit_id, what=what, purpose=logged_purpose(work, household, purpose))
     if caller.is_system:
         _log(work, outcome="allowed", **where)
         return None
@@ -159,13 +185,18 @@ def require_read(work: Work, household: Household, what: str, purpose: str) -> F
         raise not_found                          # another group's probe: not this group's reader
     if caller.is_resident:
         if household.status == "active" and household.unit_id in caller.unit_ids:
+            if not residents:
+                _refuse(work, FileAccessDenied(f"{what.replace('_', ' ')} is read by the customer-service "
+                                               "department, not by residents",
+                                               details={"reason": "not_for_residents"}),
+                        "not_for_residents", **where)
             _log(work, outcome="allowed", **where)
             return None
         _refuse(work, not_found, "not_own_household", **where)
     if not caller.sees_project(household.group_id, household.project_id):
         _refuse(work, Forbidden("project outside the caller's scope", code="project_out_of_scope"),
                 "project_out_of_scope", **where)
-    if caller.roles & FILE_READER_ROLES:
+    if caller.roles & frozenset(roles):
         _log(work, outcome="allowed", **where)
         return None
     grant, reason = _grant_for(work, caller, household, household.project_id, "read")
