@@ -3,12 +3,16 @@ contact lists, the CS head's grants for everyone else, and the access log (ä¸šæˆ
 
 THE access check other areas call -- one function per kind of read, each logging what it decided:
 
-- :func:`require_read` ``(work, household, what, purpose) -> FileAccessGrant | None`` before any read
-  of a household's file or a part of it (``what``: ``file``, ``document:<id>``, ``contacts``,
-  ``people``). Allowed: the platform; the customer-service department (front desk, steward, CS
-  manager, centre manager) of the project; a resident for their own (current) household; anyone else
-  of the project with a valid grant for this file or this unit (the grant is returned: the read may
-  show what it unmasks). Refused (and the refusal logged, committed although the call fails --
+- :func:`require_read` ``(work, household, what, purpose, *, roles, residents) -> FileAccessGrant | None``
+  before any read of a household's file or a part of it (``what``, :data:`WHATS`: ``file``,
+  ``catalogue``, ``document:<id>``, ``people``, ``people_history``, ``checklist``, ``ownerships``,
+  ``census_task``, ``summary``, ``contacts``). Allowed: the platform; the customer-service department
+  (front desk, steward, CS manager, centre manager) of the project -- or the ``roles`` a part names
+  (the household summary: any staff role); a resident for their own (current) household where the
+  part is theirs to read (``residents``); anyone else of the project with a valid grant for this file
+  or this unit (the grant is returned: the read may show what it unmasks). The purpose logged is the
+  one stated, else :func:`logged_purpose`'s (``own household``, ``platform``, ``(not asked)`` on the
+  desk's working lists that ask none). Refused (and the refusal logged, committed although the call fails --
   ``Work.keep_on_failure``): a resident's read of another household (404, as if it did not exist),
   staff outside the project (403 ``project_out_of_scope``), anyone else without a valid grant (403
   ``file_access_denied``; the log says why: ``no_grant``, ``grant_not_started``, ``grant_expired``,
