@@ -5,7 +5,8 @@ THE access check other areas call -- one function per kind of read, each logging
 
 - :func:`require_read` ``(work, household, what, purpose, *, roles, residents) -> FileAccessGrant | None``
   before any read of a household's file or a part of it (``what``, :data:`WHATS`: ``file``,
-  ``catalogue``, ``document:<id>``, ``people``, ``people_history``, ``checklist``, ``ownerships``,
+  ``catalogue``, ``documents[:<type>]`` (the versions listed), ``document:<type> v<n>`` (one
+  downloaded), ``people``, ``people_history``, ``checklist``, ``ownerships``,
   ``census_task``, ``summary``, ``contacts``). Allowed: the platform; the customer-service department
   (front desk, steward, CS manager, centre manager) of the project -- or the ``roles`` a part names
   (the household summary: any staff role); a resident for their own (current) household where the
@@ -68,7 +69,7 @@ LOG_READER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.AUDITOR)
 SCOPES = ("household", "unit", "project")
 OUTCOMES = ("allowed", "refused")
 #: what a read names (``document:<id>``, ``export:<what>`` carry their object)
-WHATS = ("file", "catalogue", "document", "contacts", "people", "people_history", "checklist", "ownerships",
+WHATS = ("file", "catalogue", "documents", "document", "contacts", "people", "people_history", "checklist", "ownerships",
          "summary", "census_task", "export")
 #: what a read without a stated purpose is logged with: a resident's own, the platform's, and a
 #: staff member's read on a route that asks none (the desk's working lists: people, their history,
