@@ -268,6 +268,10 @@ class PersonIn(Schema):
                              metadata={"description": "与业主关系 (spouse, child...)"})
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
     employer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    marketing_consent = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False}, metadata={
+        "description": "agrees to marketing messages (greetings, community events -- not service or legal "
+                       "notices), recorded with the person (source move_in; desk for a person or tenant added "
+                       "later); left out: not asked (counts as no)"})
 
     @validates_schema
     def _document(self, data, **_):

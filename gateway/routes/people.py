@@ -1,6 +1,8 @@
 """A household's people, leases, move-in checklist, move-out and transfer of ownership (archive,
 issue 11). The customer-service desk (front desk, steward, CS manager, centre manager) records;
-residents read their own household's people (ID numbers masked)."""
+reads go through archive's access check (``access.require_read``: the customer-service department,
+others under the CS head's grant, residents their own household's people -- ID numbers masked), each
+a row of the file's access log."""
 from __future__ import annotations
 
 from .. import schemas as s
@@ -8,8 +10,8 @@ from ..routing import Created, route
 from .base import V1, RouteModule
 
 DESK = "(customer-service desk: front desk, steward, CS manager, centre manager)"
-READERS = "(customer service; a resident their own household)"
-CS = "(customer service)"
+READERS = "(customer service; a resident their own household; others under the CS head's grant -- each read logged)"
+CS = "(customer service; others under the CS head's grant -- each read logged)"
 
 
 class PeopleRoutes(RouteModule):

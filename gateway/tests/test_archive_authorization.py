@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import gateway.service  # noqa: F401  (registers the routes)
@@ -31,9 +32,10 @@ from kernel.tenancy import Caller
 from kernel.testing import TEST_SECRET, migrated_sqlite, service_config, staff
 from kernel.work import Work
 from services.archive.domain import settings as archive_settings
-from services.archive.domain import access, access_settings, registry
+from kernel.storage import LocalStorage
+from services.archive.domain import access, access_settings, census, documents, people, registry
 from services.archive.events import CONTRACT
-from services.archive.models import Base
+from services.archive.models import Base, CensusTask, Project
 from services.archive.service import ArchiveService
 
 G = "g1"
@@ -43,16 +45,34 @@ PASSWORD = "pass-word-1"
 
 @dataclass
 class Case:
-    """How to ask a route (``params`` / ``json``), and what each intruder must get: ``status`` or
-    ``(status, error code)``."""
+    """How to ask a route (``params`` / ``json``, or a multipart ``form`` with one ``file``), and what
+    each intruder must get: ``status`` or ``(status, error code)``. Writes are sent with an
+    Idempotency-Key of their own."""
     expect: dict
     params: dict = field(default_factory=dict)
     json: dict | None = None
+    form: dict | None = None
 
 
 GRANT_BODY = {"grantee_id": "{eng_id}", "scope": "household", "household_id": "h1", "purpose": "维修",
               "valid_until": "2026-11-25T09:00:00+08:00"}
 ENGINEERING_SEES_ONLY_ITS_OWN = (200, None)
+PDF = b"%PDF-1.4\n% authz\n"
+HOUSEHOLD_HIDDEN = (404, "household_not_found")
+PROJECT_HIDDEN = (404, "project_not_found")
+UNIT_HIDDEN = (404, "unit_not_found")
+OUT_OF_SCOPE = (403, "project_out_of_scope")
+ROLE = (403, "role_required")
+NO_GRANT = (403, "file_access_denied")
+#: a resident of another unit / a steward of another project / engineering without a grant
+FILE_READ = {"resident": HOUSEHOLD_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": NO_GRANT}
+DESK_WRITE = {"resident": HOUSEHOLD_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": ROLE}
+#: documents tell nobody outside the household's unit scope that it exists (domain/documents.py)
+DOCUMENT_READ = {"resident": HOUSEHOLD_HIDDEN, "far_steward": HOUSEHOLD_HIDDEN, "engineering": NO_GRANT}
+CENSUS_TASK = {"resident": (404, "census_task_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}
+PROJECT_MANAGERS = {"resident": PROJECT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": ROLE}
+HANDOVER = {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务", "meter_readings_recorded": True,
+            "deposit_handling": "none"}
 
 #: every archive route: the intruders' answers. resident: a resident of u2 (not u1); far steward: a
 #: steward of p2 (not p1); engineering: engineering staff of p1 without any grant.
@@ -80,6 +100,67 @@ ROUTES_UNDER_TEST: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/projects/{project_id}/contacts.csv"): Case(
         params={"purpose": "导出"},
         expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "export_denied")}),
+    # -- people, leases, checklist, move-out, transfer (reads: access.require_read) --
+    ("GET", "/api/v1/households/{household_id}/people"): Case(expect=FILE_READ),
+    ("POST", "/api/v1/households/{household_id}/people"): Case(
+        json={"name": "闯入者", "role": "family"}, expect=DESK_WRITE),
+    ("PUT", "/api/v1/people/{person_id}"): Case(
+        json={"phone": "13700000001"},
+        expect={"resident": (404, "person_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+    ("POST", "/api/v1/people/{person_id}/remove"): Case(
+        json={"reason": "搬走"},
+        expect={"resident": (404, "person_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+    ("GET", "/api/v1/households/{household_id}/people/history"): Case(expect=FILE_READ),
+    ("POST", "/api/v1/households/{household_id}/leases"): Case(
+        json={"start_on": "2026-12-01", "end_on": "2027-11-30", "tenants": [{"name": "租客"}]}, expect=DESK_WRITE),
+    ("POST", "/api/v1/leases/{lease_id}/end"): Case(
+        json={"ended_on": "2026-11-24"},
+        expect={"resident": (404, "lease_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+    ("GET", "/api/v1/households/{household_id}/checklist"): Case(expect=FILE_READ),
+    ("POST", "/api/v1/households/{household_id}/checklist/{doc_type}"): Case(
+        json={"status": "present"}, expect=DESK_WRITE),
+    ("POST", "/api/v1/households/{household_id}/move-out"): Case(
+        json={"moved_out_on": "2026-11-24", "reason": "relocated", **HANDOVER}, expect=DESK_WRITE),
+    ("POST", "/api/v1/units/{unit_id}/transfer"): Case(
+        json={"transferred_on": "2026-11-24", "household": {"people": [{"name": "新业主", "role": "owner"}]},
+              "handover": HANDOVER},
+        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+    ("GET", "/api/v1/units/{unit_id}/ownerships"): Case(
+        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": NO_GRANT}),
+    # -- documents --
+    ("POST", "/api/v1/households/{household_id}/documents"): Case(
+        form={"doc_type": "covenant"},
+        expect={"resident": HOUSEHOLD_HIDDEN, "far_steward": HOUSEHOLD_HIDDEN, "engineering": ROLE}),
+    ("GET", "/api/v1/households/{household_id}/documents"): Case(params={"purpose": "查看"}, expect=DOCUMENT_READ),
+    ("GET", "/api/v1/households/{household_id}/documents/{document_id}/content"): Case(
+        params={"purpose": "查看"}, expect=DOCUMENT_READ),
+    ("GET", "/api/v1/households/{household_id}/file/catalogue"): Case(params={"purpose": "查看"}, expect=DOCUMENT_READ),
+    ("GET", "/api/v1/projects/{project_id}/document-catalogue"): Case(
+        expect={"resident": PROJECT_HIDDEN, "far_steward": PROJECT_HIDDEN, "engineering": ROLE}),
+    ("PUT", "/api/v1/projects/{project_id}/document-catalogue"): Case(
+        json={"entries": [{"section": "move_in", "doc_type": "move_in_notice", "title": "入伙通知书"}]},
+        expect={"resident": PROJECT_HIDDEN, "far_steward": PROJECT_HIDDEN, "engineering": ROLE}),
+    # -- stewards' areas, the census, retention, the queries --
+    ("GET", "/api/v1/projects/{project_id}/stewards"): Case(     # any staff member of the project
+        expect={"resident": PROJECT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": (200, None)}),
+    ("POST", "/api/v1/projects/{project_id}/stewards"): Case(
+        json={"building_id": "b-p1", "steward_id": "{steward_id}"}, expect=PROJECT_MANAGERS),
+    ("POST", "/api/v1/projects/{project_id}/stewards/remove"): Case(
+        json={"building_id": "b-p1"}, expect=PROJECT_MANAGERS),
+    ("GET", "/api/v1/units/{unit_id}/steward"): Case(            # staff of the project: the work phone
+        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": (200, None)}),
+    ("GET", "/api/v1/units/{unit_id}/household-summary"): Case(  # any staff of the project (logged)
+        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": (200, None)}),
+    ("GET", "/api/v1/census-tasks/mine"): Case(                  # one's own: nothing of p1's
+        expect={"resident": (403, "staff_only"), "far_steward": (200, None), "engineering": (200, None)}),
+    ("GET", "/api/v1/projects/{project_id}/census-tasks"): Case(expect=PROJECT_MANAGERS),
+    ("GET", "/api/v1/projects/{project_id}/census-by-steward"): Case(expect=PROJECT_MANAGERS),
+    ("GET", "/api/v1/census-tasks/{task_id}"): Case(params={"purpose": "入户核查"}, expect=CENSUS_TASK),
+    ("POST", "/api/v1/census-tasks/{task_id}/confirm"): Case(json={}, expect=CENSUS_TASK),
+    ("POST", "/api/v1/census-tasks/{task_id}/correct"): Case(
+        json={"people": [{"person_id": "{person_id}", "phone": "13700000002"}]}, expect=CENSUS_TASK),
+    ("POST", "/api/v1/census-tasks/{task_id}/cancel"): Case(json={"reason": "闯入"}, expect=CENSUS_TASK),
+    ("GET", "/api/v1/projects/{project_id}/retention-purges"): Case(expect=PROJECT_MANAGERS),
 }
 INTRUDERS = ("resident", "far_steward", "engineering")
 
@@ -98,7 +179,7 @@ def test_every_archive_route_is_in_the_table():
 
 # -- the platform: archive and the gateway in real containers --------------------------------------
 
-def seed_archive(url: str) -> dict:
+def seed_archive(url: str, storage_dir) -> dict:
     engine = make_engine(url)
     clock = ManualClock(NOW)
     with Session(engine, expire_on_commit=False) as session:
@@ -115,13 +196,23 @@ def seed_archive(url: str) -> dict:
             registry.register_unit(w, {"id": uid, "building_id": f"b-{pid}", "number": uid,
                                        "building_area": Decimal("90")})
             registry.move_in(w, {"id": hid, "unit_id": uid, "moved_in_on": date(2026, 3, 1), "people": [
-                {"name": f"业主{uid}", "role": "owner", "phone": phone, "id_number": "110101199001011237"}]})
+                {"id": f"pe-{hid}", "name": f"业主{uid}", "role": "owner", "phone": phone,
+                 "id_number": "110101199001011237"}]})
+        census.sweep(w, session.get(Project, "p1"))      # h1's census falls due
+        session.commit()
+        desk = work(staff(G, ["p1"], roles=["front_desk"], user_id="seed-desk"))
+        people.register_lease(desk, "h1", {"id": "l-h1", "start_on": date(2026, 4, 1), "end_on": date(2027, 3, 31),
+                                           "tenants": [{"name": "租户甲", "phone": "13600000000"}]})
+        document = documents.upload(desk, LocalStorage(storage_dir), "h1", {
+            "doc_type": "owner_id_copy", "file_name": "id.pdf", "content_type": "application/pdf"}, PDF)
+        task = session.scalars(select(CensusTask).where(CensusTask.household_id == "h1")).one()
         session.commit()
         grant = access.create_grant(work(staff(G, ["p1"], roles=["cs_manager"], user_id="seed-csm")), {
             "project_id": "p1", "grantee_id": "someone-else", "grantee_name": "某人", "scope": "household",
             "household_id": "h1", "purpose": "维修", "valid_until": clock.now().replace(day=25)})
         session.commit()
-        ids = {"grant_id": grant.id}
+        ids = {"grant_id": grant.id, "person_id": "pe-h1", "lease_id": "l-h1", "task_id": task.id,
+               "document_id": document.id, "unit_id": "u1", "doc_type": "covenant"}
     engine.dispose()
     return ids
 
@@ -129,7 +220,8 @@ def seed_archive(url: str) -> dict:
 @pytest.fixture
 def platform(container_factory, rabbit_config, web_config, tmp_path):
     archive_url = migrated_sqlite(tmp_path, "archive")
-    ids = seed_archive(archive_url)
+    storage_dir = tmp_path / "archive-files"
+    ids = seed_archive(archive_url, storage_dir)
     url = migrated_sqlite(tmp_path, "gateway")
     session = Session(make_engine(url))
     now = ManualClock(NOW).now()
@@ -138,14 +230,15 @@ def platform(container_factory, rabbit_config, web_config, tmp_path):
             ("owner", "resident", [], [], ["u1"]), ("resident", "resident", [], [], ["u2"]),
             ("far_steward", "staff", ["steward"], ["p2"], []), ("engineering", "staff", ["engineering"], ["p1"], []),
             ("cs", "staff", ["cs_manager"], ["p1"], []), ("auditor", "staff", ["auditor"], ["p1"], []),
-            ("desk", "staff", ["front_desk"], ["p1"], [])):
+            ("desk", "staff", ["front_desk"], ["p1"], []), ("steward", "staff", ["steward"], ["p1"], [])):
         users[name] = accounts.create_user(session, username=name, password=PASSWORD, display_name=f"{name}·用户",
                                            kind=kind, group_id=G, roles=roles, project_ids=projects, unit_ids=units,
                                            unit_projects={u: "p1" for u in units}, now=now).id
     session.commit()
     session.close()
     amqp = rabbit_config["AMQP_URI"]
-    container_factory(ArchiveService, service_config(amqp, archive_url, CLOCK=f"manual:{NOW}")).start()
+    container_factory(ArchiveService, service_config(amqp, archive_url, CLOCK=f"manual:{NOW}",
+                                                     STORAGE_DIR=str(storage_dir))).start()
     container = container_factory(GatewayService, dict(web_config, **service_config(
         amqp, url, CLOCK=f"manual:{NOW}", RPC_TIMEOUT=10, HEALTH_RPC_TIMEOUT=2, GATEWAY_WRITE_LIMIT_PER_MINUTE=0)))
     container.start()
@@ -167,22 +260,29 @@ def fill(template, values: dict):
 
 
 def test_intruders_are_refused_on_every_archive_route(platform, web_session):
-    values = dict(platform["ids"], eng_id=platform["users"]["engineering"])
+    values = dict(platform["ids"], eng_id=platform["users"]["engineering"], steward_id=platform["users"]["steward"])
     headers = {name: login(web_session, name) for name in INTRUDERS}
     failures = []
-    for (method, path), case in sorted(ROUTES_UNDER_TEST.items()):
+    for n, ((method, path), case) in enumerate(sorted(ROUTES_UNDER_TEST.items())):
         for who in INTRUDERS:
             want = case.expect[who]
             status, code = want if isinstance(want, tuple) else (want, None)
-            response = web_session.request(method, fill(path, values), headers=headers[who],
-                                           params=case.params, json=fill(case.json, values))
+            sent = dict(headers[who])
+            if method != "GET":
+                sent["Idempotency-Key"] = f"authz-{who}-{n}"
+            if case.form is not None:
+                response = web_session.request(method, fill(path, values), headers=sent, data=case.form,
+                                               files={"file": ("x.pdf", PDF, "application/pdf")})
+            else:
+                response = web_session.request(method, fill(path, values), headers=sent,
+                                               params=case.params, json=fill(case.json, values))
             got_code = response.json().get("error") if response.headers.get("Content-Type", "").startswith(
                 "application/json") and response.status_code >= 400 else None
             if response.status_code != status or (code and got_code != code):
                 failures.append((method, path, who, response.status_code, got_code, status, code))
             if (method, path) == ("GET", "/api/v1/projects/{project_id}/file-grants") and who == "engineering":
                 assert response.json()["items"] == []          # not the grant to someone else
-    assert not failures
+    assert not failures, "\n".join(map(str, failures))
 
 
 def test_a_resident_reads_their_own_file_only(platform, web_session):
@@ -224,8 +324,11 @@ def test_a_grant_through_the_gateway_opens_the_file_until_revoked(platform, web_
 
     log = web_session.get("/api/v1/projects/p1/file-access-log", headers=login(web_session, "auditor"),
                           params={"reader_id": platform["users"]["engineering"]}).json()
-    assert [(r["outcome"], r["grant_id"], r["refusal"]) for r in log["items"]] == [
-        ("refused", None, "grant_revoked"), ("allowed", g["id"], None)]
+    # both reads happened at the manual clock's one instant: the log is newest first by read_at, and
+    # two rows of the same instant have no order between them (the tie is broken by the random id)
+    assert sorted([(r["outcome"], r["grant_id"], r["refusal"]) for r in log["items"]], key=str) == sorted([
+        ("refused", None, "grant_revoked"), ("allowed", g["id"], None)], key=str)
+    assert len({r["read_at"] for r in log["items"]}) == 1
     # the auditor reads the log, not the files
     assert web_session.get("/api/v1/households/h1/file", headers=login(web_session, "auditor"),
                            params={"purpose": "审计"}).status_code == 403
@@ -267,7 +370,8 @@ def test_contacts_leave_in_bulk_only_under_an_export_grant(platform, web_session
     assert response.status_code == 200, response.text
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["房屋 Unit", "姓名 Name", "身份 Role"]
-    assert [(r[1], r[3]) for r in rows[1:]] == [("业主u1", "13812345678"), ("业主u2", "13987654321")]
+    assert [(r[1], r[3]) for r in rows[1:]] == [("业主u1", "13812345678"), ("租户甲", "13600000000"),
+                                                 ("业主u2", "13987654321")]
 
 
 def test_archive_s_settings_are_read_through_the_settings_routes(platform, web_session):

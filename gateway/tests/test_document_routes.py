@@ -159,9 +159,9 @@ def test_upload_version_download_catalogue_and_scope(platform, web_session):
     log = web_session.get("/api/v1/households/h1/file/access-log", headers=cs).json()
     reads = [(r["purpose"], r["what"], r["outcome"]) for r in log]
     assert ("check the purchase contract", "documents", "allowed") in reads
-    assert ("compare", "download purchase_contract v1", "allowed") in reads
-    assert ("compare", "download purchase_contract v2", "allowed") in reads
-    assert ("own household", "download purchase_contract v2", "allowed") in reads
+    assert ("compare", "document:purchase_contract v1", "allowed") in reads
+    assert ("compare", "document:purchase_contract v2", "allowed") in reads
+    assert ("own household", "document:purchase_contract v2", "allowed") in reads
     # a refusal is a line too; a neighbour's or another project's probe never reached the file
     assert {r for r in reads if r[0] == "curious"} == {("curious", "documents", "refused")}
     assert not [r for r in reads if r[0] == "look around"]

@@ -234,7 +234,8 @@ class ProjectCorrespondence(Base):
 class PersonChange(Base):
     """联系方式/人员变更记录: one change of a household's people, recorded at once (000 §八: contacts
     and ownership changes recorded at once) -- a person added or removed, or one field of a person
-    from what to what. Append-only: no API edits or deletes it. ID numbers are kept masked here
+    from what to what. Append-only in the database itself (revision 0035: triggers refuse UPDATE and
+    DELETE on SQLite and PostgreSQL, as for the access log). ID numbers are kept masked here
     (the history never needs a whole one); phones and e-mails whole, masked on the way out."""
 
     __tablename__ = "person_changes"
@@ -394,6 +395,8 @@ class CatalogueEntry(Base):
 # == access (查阅授权与查阅记录): grants by the CS head; the access log is append-only ================
 
 append_only(FileAccessLog.__table__)
+#: the contact-change history too (revision 0035): no API and no statement edits or deletes it
+append_only(PersonChange.__table__)
 
 
 class FileAccessGrant(Base):

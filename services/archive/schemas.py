@@ -55,6 +55,8 @@ class PersonIn(Schema):
     relation = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=40))
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
     employer = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    #: what the person agreed to at move-in (census.record_consent, topic marketing): not given -- not asked
+    marketing_consent = fields.Boolean(allow_none=True, load_default=None)
 
     @validates_schema
     def _document(self, data, **_):

@@ -6,7 +6,6 @@ from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.errors import InvalidInput
 from kernel.jobs import JobRunner
-from kernel.settings_rpc import SettingsRpcs
 from kernel.messaging import Event
 from kernel.settings_rpc import SettingsRpcs
 from kernel.storage import StorageProvider

@@ -3,12 +3,17 @@ contact lists, the CS head's grants for everyone else, and the access log (ä¸šæˆ
 
 THE access check other areas call -- one function per kind of read, each logging what it decided:
 
-- :func:`require_read` ``(work, household, what, purpose) -> FileAccessGrant | None`` before any read
-  of a household's file or a part of it (``what``: ``file``, ``document:<id>``, ``contacts``,
-  ``people``). Allowed: the platform; the customer-service department (front desk, steward, CS
-  manager, centre manager) of the project; a resident for their own (current) household; anyone else
-  of the project with a valid grant for this file or this unit (the grant is returned: the read may
-  show what it unmasks). Refused (and the refusal logged, committed although the call fails --
+- :func:`require_read` ``(work, household, what, purpose, *, roles, residents) -> FileAccessGrant | None``
+  before any read of a household's file or a part of it (``what``, :data:`WHATS`: ``file``,
+  ``catalogue``, ``documents[:<type>]`` (the versions listed), ``document:<type> v<n>`` (one
+  downloaded), ``people``, ``people_history``, ``checklist``, ``ownerships``,
+  ``census_task``, ``summary``, ``contacts``). Allowed: the platform; the customer-service department
+  (front desk, steward, CS manager, centre manager) of the project -- or the ``roles`` a part names
+  (the household summary: any staff role); a resident for their own (current) household where the
+  part is theirs to read (``residents``); anyone else of the project with a valid grant for this file
+  or this unit (the grant is returned: the read may show what it unmasks). The purpose logged is the
+  one stated, else :func:`logged_purpose`'s (``own household``, ``platform``, ``(not asked)`` on the
+  desk's working lists that ask none). Refused (and the refusal logged, committed although the call fails --
   ``Work.keep_on_failure``): a resident's read of another household (404, as if it did not exist),
   staff outside the project (403 ``project_out_of_scope``), anyone else without a valid grant (403
   ``file_access_denied``; the log says why: ``no_grant``, ``grant_not_started``, ``grant_expired``,
@@ -64,7 +69,12 @@ LOG_READER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.AUDITOR)
 SCOPES = ("household", "unit", "project")
 OUTCOMES = ("allowed", "refused")
 #: what a read names (``document:<id>``, ``export:<what>`` carry their object)
-WHATS = ("file", "document", "contacts", "people", "export")
+WHATS = ("file", "catalogue", "documents", "document", "contacts", "people", "people_history", "checklist", "ownerships",
+         "summary", "census_task", "export")
+#: what a read without a stated purpose is logged with: a resident's own, the platform's, and a
+#: staff member's read on a route that asks none (the desk's working lists: people, their history,
+#: the checklist, the ownership history, the household summary)
+OWN_PURPOSE, PLATFORM_PURPOSE, UNSTATED_PURPOSE = "own household", "platform", "(not asked)"
 #: how far in the past a grant may start (a form filled in a few minutes ago)
 BACKDATE_TOLERANCE = timedelta(minutes=5)
 
@@ -145,12 +155,33 @@ def _grant_for(work: Work, caller: Caller, household: Household | None, project_
     return None, "no_grant"
 
 
-def require_read(work: Work, household: Household, what: str, purpose: str) -> FileAccessGrant | None:
+def logged_purpose(work: Work, household: Household, purpose: str | None) -> str:
+    """The purpose a read is logged with: the one stated, else who read it (a resident's own
+    household, the platform), else :data:`UNSTATED_PURPOSE`."""
+    purpose = (purpose or "").strip()
+    if purpose:
+        return purpose
+    caller = work.caller
+    if caller.is_system:
+        return PLATFORM_PURPOSE
+    if caller.is_resident and household.unit_id in caller.unit_ids and household.status == "active":
+        return OWN_PURPOSE
+    return UNSTATED_PURPOSE
+
+
+def require_read(work: Work, household: Household, what: str, purpose: str | None, *,
+                 roles=FILE_READER_ROLES, residents: bool = True) -> FileAccessGrant | None:
     """May the caller read ``what`` of ``household``'s file? Logs the answer (see the module doc);
-    returns the grant it reads under (None: by role), raises if refused."""
+    returns the grant it reads under (None: by role), raises if refused.
+
+    ``roles``: who of the project reads this part without a grant (the customer-service department
+    unless the part says otherwise -- the household summary: any staff of the project);
+    ``residents``: whether a resident reads this part of their own household (their people, their
+    documents) -- when not (the change history, the checklist, the ownership history, the census),
+    their read is refused (403 ``file_access_denied``, logged ``not_for_residents``)."""
     caller = work.caller
     where = dict(group_id=household.group_id, project_id=household.project_id, household=household,
-                 unit_id=household.unit_id, what=what, purpose=purpose)
+                 unit_id=household.unit_id, what=what, purpose=logged_purpose(work, household, purpose))
     if caller.is_system:
         _log(work, outcome="allowed", **where)
         return None
@@ -159,13 +190,18 @@ def require_read(work: Work, household: Household, what: str, purpose: str) -> F
         raise not_found                          # another group's probe: not this group's reader
     if caller.is_resident:
         if household.status == "active" and household.unit_id in caller.unit_ids:
+            if not residents:
+                _refuse(work, FileAccessDenied(f"{what.replace('_', ' ')} is read by the customer-service "
+                                               "department, not by residents",
+                                               details={"reason": "not_for_residents"}),
+                        "not_for_residents", **where)
             _log(work, outcome="allowed", **where)
             return None
         _refuse(work, not_found, "not_own_household", **where)
     if not caller.sees_project(household.group_id, household.project_id):
         _refuse(work, Forbidden("project outside the caller's scope", code="project_out_of_scope"),
                 "project_out_of_scope", **where)
-    if caller.roles & FILE_READER_ROLES:
+    if caller.roles & frozenset(roles):
         _log(work, outcome="allowed", **where)
         return None
     grant, reason = _grant_for(work, caller, household, household.project_id, "read")

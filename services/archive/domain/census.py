@@ -34,11 +34,17 @@ The task is assigned to the unit's steward at the time (moved with the area, see
 | open | correct ``{people: [{person_id, name?, phone?, email?, locale?, marketing_consent?}], note?}`` | corrected | as confirm |
 | open | cancel ``{reason}`` | cancelled | CS manager, centre manager, the platform (the household moved out) |
 
-Corrections go through :data:`apply_correction` -- the one place a person's fields are changed by
-the census. The ``people`` area's contact-change function (with its history: who changed what,
-when) replaces it when the areas are merged: ``census.apply_correction = people.apply_correction``
-(same signature). A correction of contacts bumps the household's version and publishes
-``household.changed``; the task keeps which fields of whom were changed, never the values.
+Corrections go through :data:`apply_correction` -- the people area's ``people.apply_correction``,
+the one place a person's contacts are corrected from outside the desk: each field changed is a row
+of the contact history (``person_changes``: who changed what from what to what, when; reason
+``census: <task id>``). The household is locked first (its changes queue behind each other) and
+published once per correction (``household.changed``, a new version) whatever the number of people
+corrected; the task keeps which fields of whom were changed, never the values.
+
+Reads: a task's details show the household's people and contacts -- THE access check
+(``access.require_read``, ``census_task``, the purpose the steward states; logged), as the household
+summary (``summary``: any staff of the project, a resident their own) and the contacts for notify
+(``contacts``: the customer-service department with a purpose; the platform without) are.
 
 **Consents** (:func:`record_consent`): what a person agreed to with the company, ``marketing``
 (greetings, community events -- not service or legal notices) yes or no, recorded at move-in or
@@ -67,9 +73,9 @@ from .. import events
 from ..exceptions import (BuildingNotFound, CensusTaskNotFound, CensusTransitionNotAllowed,
                           NotAssignedToYou, NothingCorrected, PersonNotInHousehold,
                           ProjectNotFound, StewardAssignmentNotFound, UnitNotFound)
-from ..models import (Building, CensusTask, FileAccessLog, Household, Person, PersonConsent, Project,
+from ..models import (Building, CensusTask, Household, Person, PersonConsent, Project,
                       StewardAssignment, Unit)
-from . import registry, retention
+from . import access, people, registry, retention
 from .privacy import email_for, mask_name, phone_for, sees_phones
 
 EVERY_MONTHS = "archive.census_every_months"
@@ -295,22 +301,9 @@ def consents_of(work: Work, person_ids: list[str]) -> dict[str, dict]:
 
 # -- the census ------------------------------------------------------------------------------------------
 
-def _apply_fields(work: Work, person: Person, changes: dict, *, source: str, ref: str) -> list[str]:
-    """Set ``changes`` (a subset of :data:`CORRECTABLE`) on ``person``; the names of the fields that
-    really changed. Stand-in for the people area's contact-change function (with history)."""
-    changed = []
-    for name, value in changes.items():
-        if name in CORRECTABLE and getattr(person, name) != value:
-            setattr(person, name, value)
-            changed.append(name)
-    return changed
-
-
-#: HOOK (merger): the one function a census correction changes a person with --
-#: ``apply_correction(work, person, {field: value}, source="census", ref=task_id) -> [changed field names]``.
-#: Replace with the people area's ``people.apply_correction`` (same signature), which records the
-#: contact history; if that function publishes ``household.changed`` itself, drop :func:`_publish` below.
-apply_correction = _apply_fields
+#: the one function a census correction changes a person with (the people area's, with the contact
+#: history) -- ``apply_correction(work, person, {field: value}, source="census", ref=task_id) -> [changed]``
+apply_correction = people.apply_correction
 
 
 def seed_daily_jobs(work: Work, job) -> int:
@@ -448,15 +441,15 @@ def correct(work: Work, task_id: str, data: dict) -> CensusTask:
     """The steward corrects people's names, phones, e-mails, locales and marketing consent."""
     task = get_task(work, task_id)
     _may_act(work.caller, task, CORRECT)
-    household = work.session.get(Household, task.household_id)
-    people = {p.id: p for p in household.people}
-    unknown = [c["person_id"] for c in data["people"] if c["person_id"] not in people]
+    household = people.lock_household(work, work.session.get(Household, task.household_id))
+    members = {p.id: p for p in household.people}
+    unknown = [c["person_id"] for c in data["people"] if c["person_id"] not in members]
     if unknown:
         raise PersonNotInHousehold("not a member of this household", details={"person_ids": unknown})
-    held = consents_of(work, list(people))
+    held = consents_of(work, list(members))
     changes, contacts_changed = [], False
     for change in data["people"]:
-        person = people[change["person_id"]]
+        person = members[change["person_id"]]
         wanted = {k: change[k] for k in CORRECTABLE if k in change}
         changed = apply_correction(work, person, wanted, source="census", ref=task.id)
         contacts_changed = contacts_changed or bool(changed)
@@ -470,15 +463,8 @@ def correct(work: Work, task_id: str, data: dict) -> CensusTask:
     _transition(work, task, CORRECT)
     task.note, task.changes = data.get("note") or "", json.dumps(changes)
     if contacts_changed:
-        _publish(work, household)
+        people.household_changed(work, household)       # once per correction
     return task
-
-
-def _publish(work: Work, household: Household) -> None:
-    household.version += 1
-    work.session.flush()
-    work.events.record(events.HOUSEHOLD_CHANGED, registry.household_snapshot(household),
-                       group_id=household.group_id, project_id=household.project_id)
 
 
 def cancel(work: Work, task_id: str, data: dict) -> CensusTask:
@@ -610,7 +596,7 @@ def task_with_household(work: Work, task_id: str, purpose: str) -> dict:
     the steward checks at the door. A read of contacts: logged in the file's access log."""
     task = get_task(work, task_id)
     household = work.session.get(Household, task.household_id)
-    _log_read(work, household, f"census: {purpose}")
+    access.require_read(work, household, "census_task", purpose, residents=False)
     project = work.session.get(Project, task.project_id)
     view = task_views(work, [task], {project.id: local_today(work, project)})[0]
     view["household"] = _people_view(work, household)
@@ -628,30 +614,21 @@ def _people_view(work: Work, household: Household) -> dict:
                         "consents": {MARKETING: held.get(p.id, {}).get(MARKETING)}} for p in household.people]}
 
 
-def _log_read(work: Work, household: Household, purpose: str) -> None:
-    """HOOK (access area): a read of a household's contacts goes into the file's access log. The
-    access area's ``access.record_read(work, household, "contacts", ref)`` replaces this."""
-    caller = work.caller
-    if caller.is_system:
-        return
-    work.session.add(FileAccessLog(
-        id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
-        household_id=household.id, reader_id=caller.user_id, reader_name=caller.name,
-        reader_roles=",".join(sorted(caller.roles)), purpose=purpose[:400], read_at=work.clock.now()))
-
-
 # -- queries for the other services -------------------------------------------------------------------------
 
 def household_summary(work: Work, unit_id: str) -> dict:
     """A unit's household at a glance: status, move-in date, people counted by role, the owners'
     names (masked unless the caller's role needs them), the payment summary kept from billing's
     events, the census (open task, last done, next due) and the steward. Staff of the project, the
-    platform, a resident for their own unit. No phones, no ID numbers."""
+    platform, a resident for their own unit. No phones, no ID numbers. A read of a household is
+    THE access check's (``access.require_read``, ``summary``: any staff role of the project)."""
     unit = registry.get_unit(work, unit_id)
     caller = work.caller
     if not (caller.is_system or caller.is_staff or caller.is_resident):
         raise Forbidden("staff, the platform or the unit's resident", code="role_required")
     household = registry.active_household(work, unit.id)
+    if household is not None and not caller.is_system:    # the other services' query: not logged
+        access.require_read(work, household, "summary", None, roles=Role.STAFF)
     project = work.session.get(Project, unit.project_id)
     out = {"unit": {"id": unit.id, "project_id": unit.project_id, "building_id": unit.building_id,
                     "label": unit.label, "building_area": unit.building_area, "usage": unit.usage},
@@ -694,17 +671,17 @@ def contacts_for_notify(work: Work, unit_id: str | None, household_id: str | Non
     if (unit_id is None) == (household_id is None):
         raise InvalidInput("name a unit_id or a household_id (one of them)", code="unit_or_household")
     caller = work.caller
-    if not caller.is_system:
-        caller.require_role(*CONTACT_READERS)
-        if not purpose:
-            raise InvalidInput("a staff member's read of contacts states its purpose", code="purpose_required")
+    if caller.is_staff and not (purpose or "").strip():
+        raise InvalidInput("a staff member's read of contacts states its purpose", code="purpose_required")
     if household_id is not None:
-        household = registry.get_household(work, household_id)
+        household = access.household_for_read(work, household_id)
     else:
         unit = registry.get_unit(work, unit_id)
         household = registry.active_household(work, unit.id)
         if household is None:
+            if not caller.is_system:
+                caller.require_role(*CONTACT_READERS)
             return {"unit_id": unit.id, "household_id": None, "status": None, "masked": False, "people": []}
-    if not caller.is_system:
-        _log_read(work, household, f"contacts: {purpose}")
+    if not caller.is_system:           # the platform's reads for messaging are not the file's readers
+        access.require_read(work, household, "contacts", purpose, residents=False)
     return _people_view(work, household)

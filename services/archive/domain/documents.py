@@ -383,7 +383,7 @@ def download(work: Work, storage: Storage, household_id: str, document_id: str, 
     document = work.session.get(Document, document_id)
     if document is None or document.household_id != household.id:
         raise DocumentNotFound(f"no document {document_id} in this household file")
-    _require_read(work, household, f"download {document.doc_type} v{document.version}", purpose)
+    _require_read(work, household, f"document:{document.doc_type} v{document.version}", purpose)
     content = storage.get(document.storage_key)
     checksum = sha256_hex(content)
     if checksum != document.sha256 or len(content) != document.size:

@@ -17,8 +17,18 @@ A plain move-out leaves the ownership as it is (an owner who moves out still own
 only a transfer, or a move-in of other owners, ends it.
 
 Who records: the customer-service desk (front desk, steward, CS manager, centre manager,
-:data:`DESK_ROLES`). Who reads: the customer-service department and a resident for their own
-household (ID numbers always masked in these reads; whole only in the access-logged file read).
+:data:`DESK_ROLES`). Who reads: THE access check, ``access.require_read`` -- the customer-service
+department of the project, anyone else of the project under the CS head's grant, a resident their
+own household's people (not the change history, the checklist nor the ownership history); every
+read is a line of the file's access log, refusals too. These routes ask no purpose (the desk's
+working lists): a staff member's read is logged ``(not asked)``, a resident's ``own household``.
+ID numbers are always masked in these reads (whole only in the file read, where the role needs them).
+
+The other areas' hooks: a move-in records each person's marketing consent when it says so
+(``census.record_consent``, source ``move_in``; ``add_person`` and a lease's tenants: ``desk``); a
+move-out and a transfer's old household cancel their open census task (``census.on_moved_out``);
+the census corrects contacts through :func:`apply_correction` (history recorded, the household
+published once by the census through :func:`household_changed`).
 """
 from __future__ import annotations
 
@@ -37,6 +47,7 @@ from .. import events
 from ..exceptions import (DocumentTypeNotFound, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
                           MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
 from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project
+from . import access
 from .catalogue import MOVE_IN_DOCUMENTS
 from .privacy import email_for, mask_id_number, phone_for
 from .registry import active_household, get_household, get_unit, household_snapshot
@@ -102,17 +113,11 @@ def _desk(work: Work) -> None:
     work.caller.require_role(*DESK_ROLES)
 
 
-def _reader(work: Work, household: Household, *, residents: bool) -> None:
-    """The customer-service department reads (the platform too); a resident their own household
-    (``residents``) -- another unit's is a 404 already (:func:`registry.get_household`).
-    The merger switches this to the access area's ``require_file_access`` (grants)."""
-    caller = work.caller
-    if caller.is_system or caller.roles & READER_ROLES:
-        return
-    if residents and caller.is_resident and household.unit_id in caller.unit_ids:
-        return
-    raise FileAccessDenied("a household's people are read by the customer-service department "
-                           "(and the household itself); others need the CS head's permission")
+def _read(work: Work, household_id: str, what: str, *, residents: bool) -> Household:
+    """The household a read names, after THE access check (``access.require_read``, logged)."""
+    household = access.household_for_read(work, household_id)
+    access.require_read(work, household, what, None, residents=residents)
+    return household
 
 
 def _lock(work: Work, household: Household) -> Household:
@@ -186,6 +191,48 @@ def _changed(work: Work, household: Household) -> None:
     work.session.refresh(household, ["people"])
     work.events.record(events.HOUSEHOLD_CHANGED, household_snapshot(household),
                        group_id=household.group_id, project_id=household.project_id)
+
+
+#: for the other areas (the census): queue behind the household's other changes, publish it once
+lock_household, household_changed = _lock, _changed
+
+#: what another area may correct of a person through :func:`apply_correction` (roles, documents,
+#: new people and tenants are the desk's: ``update_person``, ``add_person``, leases)
+CORRECTABLE_FIELDS = ("name", "phone", "email", "locale")
+
+
+def apply_correction(work: Work, person: Person, fields: dict, source: str, ref: str) -> list[str]:
+    """A correction of ``person``'s contacts found by another area (the census: ``source`` census,
+    ``ref`` its task): each field that really changes is one ``person_changes`` row (reason
+    ``<source>: <ref>``, who, when, from what to what); an owner's new name keeps the ownership
+    record current. Returns the names of the fields changed. Does not publish: the caller locks the
+    household first (:data:`lock_household`) and publishes it once after all its corrections
+    (:data:`household_changed`)."""
+    unknown = sorted(set(fields) - set(CORRECTABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(f"only {', '.join(CORRECTABLE_FIELDS)} are corrected this way: not {', '.join(unknown)}",
+                           details={f: ["Not correctable here."] for f in unknown})
+    if "name" in fields and not fields["name"]:
+        raise InvalidInput("name: a person has a name", details={"name": ["A person has a name."]})
+    household = person.household
+    changed = []
+    for field in CORRECTABLE_FIELDS:
+        if field not in fields or getattr(person, field) == fields[field]:
+            continue
+        _record(work, household, person, "changed", field, getattr(person, field), fields[field],
+                reason=f"{source}: {ref}")
+        setattr(person, field, fields[field])
+        changed.append(field)
+    if "name" in changed and person.role == "owner":
+        _sync_ownership(work, household)
+    return changed
+
+
+def _consent(work: Work, person: Person, given: dict, source: str) -> None:
+    """The person's marketing consent, when the command says it (census area's record)."""
+    if given.get("marketing_consent") is not None:
+        from . import census
+        census.record_consent(work, person, census.MARKETING, given["marketing_consent"], source)
 
 
 # -- identity documents --------------------------------------------------------------------------
@@ -265,6 +312,7 @@ def add_person(work: Work, household_id: str, data: dict) -> tuple[Person, bool]
     if lease is not None:
         lease.tenant_names = _names(lease.tenant_names, person.name)
     _record(work, household, person, "added", new=_summary(person), reason=data.get("reason", ""))
+    _consent(work, person, data, "desk")
     _sync_ownership(work, household)
     _changed(work, household)
     return person, True
@@ -331,8 +379,7 @@ def remove_person(work: Work, person_id: str, data: dict) -> Household:
 def list_people(work: Work, household_id: str) -> dict:
     """The household's people and leases as the caller may see them: phones per
     :mod:`kernel.privacy` (a resident sees their own household's), ID numbers always masked."""
-    household = get_household(work, household_id)
-    _reader(work, household, residents=True)
+    household = _read(work, household_id, "people", residents=True)
     leases = work.session.scalars(select(Lease).where(Lease.household_id == household.id)
                                   .order_by(Lease.start_on, Lease.id)).all()
     return {"household_id": household.id, "unit_id": household.unit_id, "status": household.status,
@@ -351,8 +398,7 @@ def person_view(caller: Caller, household: Household, p: Person) -> dict:
 def person_history(work: Work, household_id: str) -> list[dict]:
     """Every change of the household's people, newest first (the customer-service department):
     phones and e-mails as the reader may see them, ID numbers masked."""
-    household = get_household(work, household_id)
-    _reader(work, household, residents=False)
+    household = _read(work, household_id, "people_history", residents=False)
     rows = work.session.scalars(select(PersonChange).where(PersonChange.household_id == household.id)
                                 .order_by(PersonChange.changed_at.desc(), PersonChange.seq.desc())).all()
     caller = work.caller
@@ -424,6 +470,7 @@ def register_lease(work: Work, household_id: str, data: dict) -> tuple[Lease, bo
         household.people.append(person)
         lease.tenant_names = _names(lease.tenant_names, person.name)
         _record(work, household, person, "added", new=_summary(person), reason=data.get("note") or "lease")
+        _consent(work, person, t, "desk")
     _changed(work, household)
     return lease, True
 
@@ -468,8 +515,9 @@ def _end_lease(work: Work, household: Household, lease: Lease, on: date, reason:
 def after_move_in(work: Work, household: Household, data: dict) -> None:
     """What a move-in (``registry.move_in``) adds: each person's arrival in the history, the
     tenants' lease, who received the documents handed over, and the owners' ownership record."""
-    for person in household.people:
+    for person, given in zip(household.people, data["people"]):
         _record(work, household, person, "added", new=_summary(person), reason="move-in")
+        _consent(work, person, given, "move_in")
     tenants = [p for p in household.people if p.role == "tenant"]
     if tenants:
         terms = data.get("lease") or {}
@@ -493,8 +541,7 @@ def after_move_in(work: Work, household: Household, data: dict) -> None:
 
 def checklist(work: Work, household_id: str) -> list[dict]:
     """The household's checklist entries (move-in, transfer): present or missing, who, when."""
-    household = get_household(work, household_id)
-    _reader(work, household, residents=False)
+    household = _read(work, household_id, "checklist", residents=False)
     rows = work.session.scalars(select(FileDocument).where(FileDocument.household_id == household.id)
                                 .order_by(FileDocument.section, FileDocument.doc_type)).all()
     return [_item_view(r) for r in rows]
@@ -558,6 +605,8 @@ def _leave(work: Work, household: Household, action: str, on: date, reason: str,
     _checked(data)
     transition(household, action)
     household.moved_out_on = on
+    from . import census
+    census.on_moved_out(work, household)           # its open census task is cancelled at once
     for lease in work.session.scalars(select(Lease).where(Lease.household_id == household.id,
                                                           Lease.status == "active")):
         _end_lease(work, household, lease, on, "household moved out" if action == "move_out" else "transfer",
@@ -704,7 +753,13 @@ def ownership_history(work: Work, unit_id: str) -> list[dict]:
     acquired, the documents (their present / missing status now)."""
     unit = get_unit(work, unit_id)
     caller = work.caller
-    if not (caller.is_system or caller.roles & READER_ROLES):
+    # the file the history is part of: the unit's current household, else its latest one
+    household = active_household(work, unit.id) or work.session.scalars(
+        select(Household).where(Household.unit_id == unit.id)
+        .order_by(Household.moved_out_on.desc(), Household.created_at.desc())).first()
+    if household is not None:
+        access.require_read(work, household, "ownerships", None, residents=False)
+    elif not (caller.is_system or caller.roles & READER_ROLES):
         raise FileAccessDenied("ownership history is read by the customer-service department")
     rows = work.session.scalars(select(Ownership).where(Ownership.unit_id == unit.id)
                                 .order_by(Ownership.from_on.desc(), Ownership.recorded_at.desc())).all()

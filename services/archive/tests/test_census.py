@@ -247,7 +247,9 @@ def test_who_reads_contacts_and_summaries_and_what_they_see(Session, clock, esta
     assert desk["people"][0]["phone"] == "13812345671"
     with Session() as s:
         logged = s.scalars(select(FileAccessLog)).all()
-    assert [(r.reader_id, r.purpose) for r in logged] == [("desk-1", "contacts: 回访前核对电话")]
+    # THE access check's log (access.require_read): what was read, why, allowed
+    assert [(r.reader_id, r.what, r.purpose, r.outcome) for r in logged] == [
+        ("desk-1", "contacts", "回访前核对电话", "allowed")]
     assert run(Session, clock, lambda w: census.contacts_for_notify(w, "u2", None))["people"] == []
 
     engineer = run(Session, clock, lambda w: census.household_summary(w, "u1"), staff(G, ["p1"], roles=["engineering"]))

@@ -68,7 +68,7 @@ def test_the_queries_for_the_others_answer_through_their_schemas(archive, rpc):
     with pytest.raises(RemoteError) as exc:
         rpc.call(staff(G, ["p1"], roles=["engineering"]), "archive", "contacts_for_notify", unit_id="u1",
                  purpose="看看")
-    assert exc.value.exc_type == "Forbidden"
+    assert exc.value.exc_type == "FileAccessDenied"          # THE access check: no grant (403, logged)
     with pytest.raises(RemoteError) as exc:
         rpc.call(resident(G, ["u2"]), "archive", "household_summary", "u1")
     assert exc.value.exc_type == "UnitNotFound"
@@ -87,7 +87,7 @@ def test_the_census_runs_on_the_containers_clock_and_its_steps_are_idempotent(ar
     read = rpc.call(STEWARD, "archive", "get_census_task", task["id"], "入户核查")
     assert read["household"]["people"][0]["phone"] == "13812345678"      # the steward calls them
     log = rpc.call(CS, "archive", "file_access_log", "h1")
-    assert [(e["reader_id"], e["purpose"]) for e in log] == [("st-a", "census: 入户核查")]
+    assert [(e["reader_id"], e["what"], e["purpose"]) for e in log] == [("st-a", "census_task", "入户核查")]
 
     body = {"people": [{"person_id": "pe1", "phone": "13900001111", "marketing_consent": False}]}
     done = rpc.call(STEWARD, "archive", "census_step", task["id"], "correct", body, idempotency_key="c1")
@@ -112,7 +112,11 @@ def test_the_census_runs_on_the_containers_clock_and_its_steps_are_idempotent(ar
 def test_archive_serves_its_settings(archive, rpc):
     seed(rpc)
     keys = {s["key"]: s["value"] for s in rpc.call(CS, "archive", "get_settings", "p1")["settings"]}
-    assert keys == {"archive.census_every_months": 3, "archive.census_lead_days": 7,
+    # archive's one catalogue (domain/settings.py): documents, access, census, retention
+    assert keys == {"archive.document_max_bytes": 10 * 1024 * 1024,
+                    "archive.document_content_types": ["application/pdf", "image/jpeg", "image/png"],
+                    "archive.grant_longest_days": 30,
+                    "archive.census_every_months": 3, "archive.census_lead_days": 7,
                     "archive.correspondence_keep_years": 3, "archive.moved_out_keep_years": 3}
     with pytest.raises(RemoteError) as exc:
         rpc.call(CS, "archive", "set_setting", "p1", "archive.census_every_months", 2)

@@ -256,7 +256,7 @@ def test_who_may_read_and_every_read_is_logged(session, clock, estate, storage):
     log = session.scalars(select(FileAccessLog).order_by(FileAccessLog.read_at, FileAccessLog.purpose)).all()
     assert sorted((r.reader_id, r.purpose, r.what) for r in log if r.outcome == "allowed") == sorted([
         ("zhangwei", "own household", "documents"),
-        ("zhangwei", "own household", "download purchase_contract v1"),
+        ("zhangwei", "own household", "document:purchase_contract v1"),
         ("cs-1", "check the file", "catalogue"),
     ])
     # residents and other roles do not upload
