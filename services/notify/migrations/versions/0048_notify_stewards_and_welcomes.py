@@ -1,7 +1,7 @@
 """notify: copies of archive's stewards' areas (管家片区, ``steward.assigned``) and the households
 welcomed (入住欢迎, ``move_in.welcome`` once per household)
 
-Revision ID: 0048a
+Revision ID: 0048
 Revises: 0047
 Create Date: 2026-11-28 10:00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from kernel.db import UtcDateTime
 
 
-revision = '0048a'
+revision = '0048'
 down_revision = '0047'
 branch_labels = None
 depends_on = None
