@@ -9,7 +9,7 @@ version older than the one it holds, so redelivery and reordering are harmless.
 | project.changed     | a project is registered or edited      | tickets, billing, notify |
 | unit.changed        | a unit is registered or edited         | tickets, billing, notify |
 | household.changed   | move-in, people or contacts changed, move-out | tickets, billing, notify |
-| steward.assigned    | a building's or unit's steward assigned, changed, removed | -- (optional) |
+| steward.assigned    | a building's or unit's steward assigned, changed, removed | notify |
 | setting.changed     | an archive setting changed              | -- (optional, audit)   |
 
 ``household.changed`` carries names, phones and e-mails (notify must reach
@@ -98,4 +98,4 @@ CONTRACT = EventContract("archive", {
     HOUSEHOLD_CHANGED: HouseholdChanged,
     STEWARD_ASSIGNED: StewardAssigned,
     SETTING_CHANGED: SettingChanged,
-}, optional_subscribers=frozenset({STEWARD_ASSIGNED, SETTING_CHANGED}))
+}, optional_subscribers=frozenset({SETTING_CHANGED}))

@@ -98,6 +98,45 @@ class Contact(Base):
     __table_args__ = (UniqueConstraint("household_id", "person_id", name="uq_contact_person"),)
 
 
+class StewardCopy(Base):
+    """管家片区, as archive last described one assignment (``steward.assigned``): the steward of a
+    building (``unit_id`` None) or of one unit (overriding its building's). Kept per assignment id
+    (newer version wins); a removed assignment stays with ``steward_id`` None. The work phone is a
+    staff number published to residents (the move-in welcome, revisit requests)."""
+
+    __tablename__ = "steward_copies"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)          # archive's assignment id
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    building_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str | None] = mapped_column(ID)
+    steward_id: Mapped[str | None] = mapped_column(String(100))
+    steward_name: Mapped[str | None] = mapped_column(String(100))
+    work_phone: Mapped[str | None] = mapped_column(String(30))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_steward_copies_building", "project_id", "building_id"),)
+
+
+class HouseholdWelcome(Base):
+    """入住欢迎: a household notify has welcomed (``move_in.welcome``) -- once per household, whatever
+    event brings it again (the primary key holds under concurrent deliveries)."""
+
+    __tablename__ = "household_welcomes"
+
+    household_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str] = mapped_column(ID)
+    source_event_id: Mapped[str] = mapped_column(String(36))
+    #: the steward the welcome named (None: the service centre's number instead)
+    steward_id: Mapped[str | None] = mapped_column(String(100))
+    welcomed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 # -- templates ----------------------------------------------------------------
 
 class Template(Base):

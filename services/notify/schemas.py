@@ -198,6 +198,21 @@ class HouseholdChangedIn(_Consumed):
     version = fields.Integer(required=True)
 
 
+class StewardAssignedIn(_Consumed):
+    """archive's ``steward.assigned`` (管家片区): a building's steward (``unit_id`` null) or a unit's;
+    ``steward_id`` null: the assignment was removed."""
+    assignment_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    building_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    steward_id = fields.String(allow_none=True, load_default=None)
+    steward_name = fields.String(allow_none=True, load_default=None)
+    work_phone = fields.String(allow_none=True, load_default=None)
+    assigned_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True)
+
+
 class ReporterIn(_Consumed):
     name = fields.String(required=True)
     phone = fields.String(allow_none=True, load_default=None)
@@ -260,11 +275,23 @@ class TicketStatusChangedIn(_Consumed):
     at = fields.AwareDateTime(required=True)
     note = fields.String(allow_none=True, load_default="")
     version = fields.Integer(required=True)
+    #: who the ticket is assigned to after the step, a revisit's due time and the ticket it revisits
+    #: (the revisit request, 回访预约); absent in events of before tickets published them
+    assignee = fields.Nested(lambda: AssigneeIn(), allow_none=True, load_default=None)
+    due_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    revisited = fields.Nested(lambda: RevisitedTicketIn(), allow_none=True, load_default=None)
 
 
 class AssigneeIn(_Consumed):
     user_id = fields.String(required=True)
     name = fields.String(load_default="")
+
+
+class RevisitedTicketIn(_Consumed):
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    category = fields.String(allow_none=True, load_default=None)
 
 
 class SlaAlertIn(_Consumed):

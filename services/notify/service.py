@@ -18,7 +18,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import (bills, broadcasts, complaints, copies, deliveries, notifications, policy, printing, receipts,
-                     sending, settings, templates, ticket_status, tickets, wechat)
+                     sending, settings, templates, ticket_status, tickets, wechat, welcome)
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .exceptions import UnsupportedChannel
 from .models import Base
@@ -316,7 +316,15 @@ class NotifyService(SettingsRpcs):
 
     @event_handler("archive", "household.changed")
     def on_household_changed(self, event: Event):
-        copies.upsert_household(self._system(event), schemas.HouseholdChangedIn().load(event.data))
+        """The household's copy, and the move-in welcome when it is due one (``domain/welcome.py``)."""
+        welcome.on_household_changed(self._system(event), schemas.HouseholdChangedIn().load(event.data),
+                                     event_id=event.id, occurred_at=event.occurred_at,
+                                     sms_limits=notifications.SmsLimits.from_config(self.config))
+
+    @event_handler("archive", "steward.assigned")
+    def on_steward_assigned(self, event: Event):
+        """The stewards' areas' copy (管家片区): whose name and phone the welcome and revisit requests give."""
+        copies.upsert_steward(self._system(event), schemas.StewardAssignedIn().load(event.data))
 
     @event_handler("tickets", "ticket.opened")
     def on_ticket_opened(self, event: Event):

@@ -285,12 +285,22 @@ class TicketChanged(Schema):
 TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
 
 
+class RevisitedTicket(Schema):
+    """The ticket a revisit is about, as the household knows it: its number, kind and category."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    category = fields.String(required=True)
+
+
 class TicketStatusChanged(Schema):
     """One step of a ticket's workflow: ``from`` -> ``to`` by ``action`` (a reassignment or a
     late rating keeps the state: from == to). ``kind``, ``category``, ``household_id`` and
     ``reporter_phone`` say whom notify tells and how (the reporting household: in-app to the unit,
     SMS only to a phone that is a registered contact of its active household) -- the same
-    reporter phone ``ticket.changed`` carries."""
+    reporter phone ``ticket.changed`` carries. ``assignee``, ``due_at`` and ``revisited`` (added for
+    notify's revisit request, 回访预约) say who the ticket is assigned to, a revisit's due time and the
+    ticket it revisits."""
     ticket_id = fields.String(required=True)
     group_id = fields.String(required=True)
     project_id = fields.String(required=True)
@@ -307,6 +317,13 @@ class TicketStatusChanged(Schema):
     at = fields.AwareDateTime(required=True)
     note = fields.String(required=True)
     version = fields.Integer(required=True)
+    #: who the ticket is assigned to after the step (a repair's technician, a revisit's steward), or null
+    assignee = fields.Nested(UserRef, allow_none=True)
+    #: a revisit's due time (回访期限: the steward calls by then); null for the other kinds
+    due_at = fields.AwareDateTime(allow_none=True)
+    #: the ticket a revisit revisits (the household's repair or complaint), null for the other kinds and a
+    #: routine revisit -- notify names it in the revisit request (the household never sees the revisit)
+    revisited = fields.Nested(RevisitedTicket, allow_none=True)
 
 
 COMPLAINT_KINDS = ["complaint", "quality"]

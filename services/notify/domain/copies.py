@@ -6,23 +6,32 @@ only the platform writes copies, within their group (``kernel.copies``). A
 household's people are replaced on every newer version; a moved-out household
 stays on file but its people are no longer reachable through the unit. A person's WeChat openid
 (bound by the resident, ``wechat.py``) is kept across the replacements.
+
+**Stewards' areas** (管家片区, ``steward.assigned``): one copy per archive assignment -- a building's
+steward, or one unit's overriding its building's -- newer version wins; a removal is the assignment's
+last version with no steward (kept, so an older version arriving late changes nothing). archive gives a
+scope removed and assigned again a *new* assignment id, so a scope may hold several copies: the one
+in force is the newest assignment that still names a steward (:func:`steward_for_unit`: the unit's
+own, else its building's, else nobody).
 """
 from __future__ import annotations
 
 import re
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from kernel.copies import apply_snapshot
 from kernel.work import Work
 
-from ..models import Contact, HouseholdCopy, ProjectCopy, UnitCopy
+from ..models import Contact, HouseholdCopy, ProjectCopy, StewardCopy, UnitCopy
 
 _PROJECT_FIELDS = ("group_id", "code", "name", "kind", "timezone")
 _UNIT_FIELDS = ("group_id", "project_id", "building_id", "building_name", "number", "label",
                 "floor", "building_area", "usage")
 _HOUSEHOLD_FIELDS = ("group_id", "project_id", "unit_id", "status", "moved_in_on", "moved_out_on")
+_STEWARD_FIELDS = ("group_id", "project_id", "building_id", "unit_id", "steward_id", "steward_name", "work_phone",
+                   "assigned_at")
 
 
 def _upsert(work: Work, model, record_id: str, data: dict, fields: tuple[str, ...]):
@@ -59,6 +68,23 @@ def upsert_household(work: Work, data: dict) -> tuple[HouseholdCopy, bool]:
             email=person.get("email"), locale=person.get("locale") or "zh-CN",
             wechat_openid=openids.get(person["person_id"])))
     return household, True
+
+
+def upsert_steward(work: Work, data: dict) -> tuple[StewardCopy, bool]:
+    """archive's ``steward.assigned``: the assignment's copy (a removal keeps it, with no steward)."""
+    return _upsert(work, StewardCopy, data["assignment_id"], data, _STEWARD_FIELDS)
+
+
+def steward_for_unit(work: Work, unit: UnitCopy) -> StewardCopy | None:
+    """The steward responsible for ``unit`` on notify's copy: the unit's own assignment, else its
+    building's, else None -- each the newest assignment of its scope that still names a steward."""
+    rows = work.session.scalars(select(StewardCopy).where(
+        StewardCopy.group_id == unit.group_id, StewardCopy.project_id == unit.project_id,
+        StewardCopy.building_id == unit.building_id, StewardCopy.steward_id.is_not(None),
+        or_(StewardCopy.unit_id == unit.id, StewardCopy.unit_id.is_(None)))).all()
+    own = [r for r in rows if r.unit_id == unit.id]
+    chosen = own or [r for r in rows if r.unit_id is None]
+    return max(chosen, key=lambda r: (r.assigned_at, r.version, r.id)) if chosen else None
 
 
 def unit_contacts(work: Work, unit_id: str) -> list[Contact]:

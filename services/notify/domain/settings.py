@@ -7,6 +7,13 @@ service centre go.
   tickets' "supervision department notified within 5 min" clock runs out and its alert tells the
   front desk to call them.
 
+- ``service_centre.phone`` (服务中心电话): the project's service centre's number, given in the messages
+  that name one -- the move-in welcome (``domain/welcome.py``), a revisit request whose steward has no
+  work number on notify's copy (``domain/revisit_requests.py``). Empty (the default): none.
+- ``welcome.within_days`` (30): a household is welcomed (``move_in.welcome``) only when its move-in
+  date is at most this many days before the date of the ``household.changed`` that brings it -- a
+  rebuild or an import of households on file welcomes nobody.
+
 - ``notify.quiet_from`` / ``notify.quiet_until`` (21:00 / 08:00, the project's local time): the
   quiet hours, when no SMS or WeChat message goes out unless its purpose is an emergency
   (``policy.py``); one that falls in them waits for their end. Equal times: no quiet hours.
@@ -36,6 +43,10 @@ from ..exceptions import ProjectNotFound
 from ..models import Base, ProjectCopy
 
 SUPERVISION_PHONE = "supervision.contact_phone"
+#: the service centre's number (服务中心电话) for the messages that give one (``domain/welcome.py``)
+SERVICE_PHONE = "service_centre.phone"
+#: how recent a move-in must be (days before the event's date) for the household to be welcomed
+WELCOME_WITHIN_DAYS = "welcome.within_days"
 QUIET_FROM, QUIET_UNTIL = "notify.quiet_from", "notify.quiet_until"
 #: how many units one job of a broadcast (群发) takes (``domain/broadcasts.py``)
 BROADCAST_CHUNK_SIZE = "broadcast.chunk_size"
@@ -68,6 +79,13 @@ SETTINGS = SettingsCatalogue("notify", [
     Setting(SUPERVISION_PHONE, fields.String(validate=_phone_or_empty), default="", unit="phone",
             doc="the developer's supervision department (开发商监理部): texted the number and unit of each "
                 "warranty-quality complaint (empty: none on file -- the notice is not sent)"),
+    Setting(SERVICE_PHONE, fields.String(validate=_phone_or_empty), default="", unit="phone",
+            doc="the service centre's number (服务中心电话) given in the move-in welcome and in revisit requests "
+                "when the steward has no work number (empty: none)"),
+    Setting(WELCOME_WITHIN_DAYS, fields.Integer(strict=True, validate=validate.Range(min=0, max=365)), default=30,
+            unit="days", doc="a household is welcomed (入住欢迎) only when it moved in at most N days before the "
+                             "date of the event that brings it: a rebuild or an import of old households welcomes "
+                             "nobody"),
     Setting(QUIET_FROM, validators.LocalTime(), default=time(21, 0), unit="local time",
             doc="quiet hours start: from then no SMS or WeChat message goes out (unless an emergency) until "
                 "notify.quiet_until; one falling in them waits for their end"),

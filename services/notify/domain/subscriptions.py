@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import bills, complaints, ticket_status, tickets
+from . import bills, complaints, revisit_requests, ticket_status, tickets, welcome
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
-from .settings import SUPERVISION_PHONE
+from .settings import SERVICE_PHONE, SUPERVISION_PHONE, WELCOME_WITHIN_DAYS
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,16 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("archive", "project.changed", "on_project_changed", None, (), _COPY),
     Subscription("archive", "unit.changed", "on_unit_changed", None, (), _COPY),
     Subscription("archive", "household.changed", "on_household_changed", None, (), _COPY),
+    Subscription("archive", "household.changed", "on_household_changed", welcome.WELCOME,
+                 (INAPP, SMS, EMAIL, WECHAT),
+                 _PAYERS + "; the steward's name and work phone from notify's copy of the stewards' areas (the "
+                 f"unit's, else its building's), else the service centre (`{SERVICE_PHONE}`); no number at all: "
+                 "the SMS suppressed",
+                 f"once per household: active, moved in at most `{WELCOME_WITHIN_DAYS}` (30) days before the "
+                 "event's date"),
+    Subscription("archive", "steward.assigned", "on_steward_assigned", None, (),
+                 "— (notify's copy of the stewards' areas: whose name and phone the welcome and revisit "
+                 "requests give)"),
     Subscription("tickets", "ticket.opened", "on_ticket_opened", tickets.ACKNOWLEDGE, (INAPP, SMS),
                  "the unit in-app; SMS to the reporter's phone only when it is a registered contact of "
                  "the unit's active household", "a ticket with a unit"),
@@ -61,6 +71,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "for the steps that need them now (repair dispatch, quote, completion, a not-covered reply); "
                  "the ticket's household gone from the unit, or no unit: nothing",
                  "the steps of `ticket_status.TOLD`: never a revisit, a staff-only step or the resident's own"),
+    Subscription("tickets", "ticket.status_changed", "on_ticket_status_changed", revisit_requests.REVISIT_REQUEST,
+                 (INAPP, SMS, WECHAT),
+                 "the unit in-app; SMS to the reporting contact (a registered contact of the unit's active "
+                 "household), WeChat when they bound an openid: the steward's name and phone (their work phone "
+                 "when they are the unit's steward, else the service centre's) and the revisit's due time",
+                 "kind `revisit`, action `assign`, reasons " + ", ".join(
+                     f"`{r}`" for r in sorted(revisit_requests.TOLD_REASONS)) + "; once per revisit"),
     Subscription("tickets", "ticket.sla_warning", "on_sla_warning", tickets.SLA_WARNING, (INAPP,),
                  f"the staff inbox of the clock's answerable role (`responsible_role`, else "
                  f"`{tickets.SLA_FALLBACK_ROLE}`); its supervisors see it too"),

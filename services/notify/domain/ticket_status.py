@@ -26,8 +26,11 @@ steps marked ``sms`` also text the reporting contact. Why each is what it is:
 - **Warranty-quality complaints (质量投诉).** The assessment's outcome (within / out of warranty),
   ``resolve``, ``explain``, ``decide_compensation``, ``close``, a ``cancel`` by the desk: in-app.
   Never: ``claim_compensation`` (staff record the resident's own claim).
-- **Revisits (回访):** never -- a revisit is the service centre's own task about the household; the
-  household never sees it (tickets' readers), and the revisit call is the contact.
+- **Revisits (回访):** never as a status -- a revisit is the service centre's own task about the
+  household; the household never sees it (tickets' readers). Its ``assign`` only is told, and not as
+  this purpose: the household hears which steward will call, on which number, by when
+  (``revisit.request``, ``revisit_requests.py``: only for the reasons where a call about its own
+  request is expected, once per revisit). ``record``, ``unreachable``, ``cancel``: never.
 
 A step the resident took themselves (the event's actor is a resident) is never told back to them.
 No SMS outside those rows, and an SMS says only the platform's words: the template may state
@@ -57,11 +60,12 @@ from kernel.errors import InvalidInput, RetryableError
 from kernel.work import Work
 
 from ..models import HouseholdCopy, Notification, ProjectCopy
-from . import templates
+from . import revisit_requests, templates
 from .copies import contact_by_phone, normalise_phone
 from .notifications import INAPP, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimits, notify
 
 STATUS_CHANGED = "ticket.status_changed"
+REVISIT_REQUEST = revisit_requests.REVISIT_REQUEST
 REPAIR, COMPLAINT, QUALITY, REVISIT = "repair", "complaint", "quality", "revisit"
 
 
@@ -73,6 +77,8 @@ class Tell:
     en: str
     sms: bool = False
     same_state: bool = False
+    #: the purpose it is told as (a revisit's assignment: ``revisit.request``, its own message)
+    purpose: str = STATUS_CHANGED
 
     def label(self, locale: str) -> str:
         return self.en if locale == "en" else self.zh
@@ -125,8 +131,10 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     (QUALITY, "decide_compensation"): Tell("赔偿申请已有处理结果", "compensation claim decided"),
     (QUALITY, "close"): _CLOSED,
     (QUALITY, "cancel"): _WITHDRAWN,
-    # -- revisits (回访): the centre's own task, never the household's --
-    (REVISIT, "assign"): None,
+    # -- revisits (回访): the centre's own task, never told as a status; the assignment tells the household
+    # which steward will call (revisit_requests.py, only for some reasons; a reassignment keeps the state) --
+    (REVISIT, "assign"): Tell("已安排管家回访", "a steward will call you", sms=True, same_state=True,
+                              purpose=REVISIT_REQUEST),
     (REVISIT, "record"): None,
     (REVISIT, "unreachable"): None,
     (REVISIT, "cancel"): None,
@@ -167,7 +175,7 @@ def status_values(data: dict, project: ProjectCopy, tell: Tell):
     return values
 
 
-def _household_of_ticket(work: Work, data: dict) -> HouseholdCopy | None:
+def household_of_ticket(work: Work, data: dict) -> HouseholdCopy | None:
     """The household told: the ticket's own while it still lives in the unit, else nobody (a
     ticket naming no household: the unit's active one, as the acknowledgement)."""
     if data.get("household_id"):
@@ -196,9 +204,11 @@ def on_ticket_status_changed(work: Work, data: dict, *, event_id: str, group_id:
                            "group or event", code="group_mismatch")
     if not data.get("unit_id"):
         return None                     # a public matter: no household inbox, no registered number
+    if tell.purpose == REVISIT_REQUEST:
+        return revisit_requests.on_revisit_assigned(work, data, project, event_id=event_id, sms_limits=sms_limits)
     work.session.flush()
     with work.session.no_autoflush:
-        household = _household_of_ticket(work, data)
+        household = household_of_ticket(work, data)
         if household is None:
             return None
         phone = data.get("reporter_phone")

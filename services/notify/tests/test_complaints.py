@@ -101,7 +101,8 @@ def test_the_contact_is_a_setting_of_the_centre_manager(session, clock, estate):
         settings.set_setting(work(session, clock, CENTRE), "p1", settings.SUPERVISION_PHONE, "not a phone")
     settings.set_setting(work(session, clock, CENTRE), "p1", settings.SUPERVISION_PHONE, "13900001111")
     view = {s["key"]: s["value"] for s in settings.get_settings(work(session, clock, DESK), "p1")}
-    assert view == {"supervision.contact_phone": "13900001111", "notify.quiet_from": "21:00",
+    assert view == {"supervision.contact_phone": "13900001111", "service_centre.phone": "", "welcome.within_days": 30,
+                    "notify.quiet_from": "21:00",
                     "notify.quiet_until": "08:00", "broadcast.chunk_size": 500, "wechat.template_ids": {}}
     [change] = settings.settings_history(work(session, clock, DESK), "p1")
     assert change["changed_by"] == "centre.mgr"

@@ -53,7 +53,10 @@ def test_the_table_decides_every_step_of_every_kind_of_tickets_workflows():
 
 
 def test_revisits_and_staff_only_steps_are_never_told_and_only_steps_to_act_on_are_texted():
-    assert all(TOLD[k] is None for k in TOLD if k[0] == "revisit")
+    # a revisit is never told as a status: only its assignment, as the revisit request (its own purpose)
+    assert all(TOLD[k] is None for k in TOLD if k[0] == "revisit" and k[1] != "assign")
+    assert TOLD[("revisit", "assign")].purpose == "revisit.request"
+    assert all(t.purpose == "ticket.status_changed" for k, t in TOLD.items() if t and k[0] != "revisit")
     for staff_only in [("repair", "engineering_notified"), ("complaint", "reclassify"),
                        ("complaint", "report_to_manager"), ("complaint", "upgrade"), ("complaint", "dispatch"),
                        ("quality", "claim_compensation")]:
@@ -61,7 +64,8 @@ def test_revisits_and_staff_only_steps_are_never_told_and_only_steps_to_act_on_a
     for own in ["consent", "refuse", "confirm", "rate"]:          # the resident's own steps
         assert TOLD[("repair", own)] is None
     assert {k for k, t in TOLD.items() if t and t.sms} == {
-        ("repair", "dispatch"), ("repair", "quote"), ("repair", "complete"), ("repair", "reply")}
+        ("repair", "dispatch"), ("repair", "quote"), ("repair", "complete"), ("repair", "reply"),
+        ("revisit", "assign")}
 
 
 def test_every_told_step_has_words_in_both_locales_never_a_code():

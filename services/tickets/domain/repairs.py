@@ -26,7 +26,7 @@ from ..exceptions import (AlreadyCharged, AlreadyRated, AppointmentRequired, Bad
                           ConsentRequired, NoOneOnDuty, NotAPaidRepair, NotAssignedToYou, NotCoveredOnly,
                           NotYourStep, ProjectNotFound, ReopenWindowClosed, StaffOnlyCategory, TicketNotFound,
                           TransitionNotAllowed, UnitNotFound, UnitRequired, UnknownSlaSetting)
-from ..models import ProjectCopy, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
+from ..models import ProjectCopy, Revisit, Ticket, TicketCounter, TicketDeadline, TicketLog, UnitCopy
 from . import clocks, duty, paid, sla, workflow
 
 #: staff who may record a repair request on a resident's behalf
@@ -362,7 +362,24 @@ def _move(work: Work, ticket: Ticket, to: str, action: str, actor: Caller, at: d
         "number": ticket.number, "from_": before, "to": to,
         "action": action, "actor": {"user_id": actor.user_id, "name": actor.name or ""},
         "at": at, "note": note, "version": ticket.version + 1,
+        "assignee": {"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
+        if ticket.assignee_id else None,
+        **_revisit_facts(work, ticket),
     }, group_id=ticket.group_id, project_id=ticket.project_id)
+
+
+def _revisit_facts(work: Work, ticket: Ticket) -> dict:
+    """A revisit's due time and the ticket it revisits (``ticket.status_changed``: notify's revisit
+    request names them); nulls for the other kinds."""
+    if ticket.kind != "revisit":
+        return {"due_at": None, "revisited": None}
+    revisit = work.session.get(Revisit, ticket.id)
+    if revisit is None:
+        return {"due_at": None, "revisited": None}
+    source = work.session.get(Ticket, revisit.source_ticket_id) if revisit.source_ticket_id else None
+    return {"due_at": revisit.due_at,
+            "revisited": {"ticket_id": source.id, "number": source.number, "kind": source.kind,
+                          "category": source.category} if source is not None else None}
 
 
 def _party(work: Work, ticket: Ticket, who: frozenset, action: str = "") -> str:

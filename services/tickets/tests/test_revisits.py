@@ -567,6 +567,14 @@ def test_recording_a_revisit_follows_its_table(world, dissatisfied):
                                   and e["data"]["ticket_id"] == revisit])
     assert moves == [("scheduled", "scheduled", "assign"), ("scheduled", "unreachable", "unreachable"),
                      ("unreachable", "done", "record")]
+    # the assignment says whom, by when and about which of the household's tickets (notify's revisit request)
+    assigned = world.read(lambda s: next(e["data"] for e in outbox_events(s, Base)
+                                         if e["type"] == "ticket.status_changed" and e["data"]["ticket_id"] == revisit))
+    facts = world.read(lambda s: (s.get(Revisit, revisit).due_at, s.get(Ticket, repair).number))
+    assert assigned["assignee"] == {"user_id": "steward.wu", "name": "吴管家"}
+    assert datetime.fromisoformat(assigned["due_at"]) == facts[0]
+    assert assigned["revisited"] == {"ticket_id": repair, "number": facts[1], "kind": "repair",
+                                     "category": "public_area"}
     snapshot = world.read(lambda s: [e["data"] for e in outbox_events(s, Base) if e["type"] == "ticket.changed"
                                      and e["data"]["ticket_id"] == revisit][-1])
     assert snapshot["status"] == "done" and snapshot["revisit"]["quality"] == 4
