@@ -967,7 +967,7 @@ def check_template(text: str, allowed: frozenset[str]) -> None:
         if not isinstance(node, _ALLOWED_NODES):
             what = _construct(node)
             raise _refused(f"{_where(line)}{what} is not allowed in a template", "template_unsafe",
-                           line=line, construct=what)
+                           line=line, construct=what.split(" (")[0].split(" --")[0])
         if isinstance(node, nodes.Filter):
             _check_filter(node)
         if isinstance(node, nodes.Test) and node.name not in TESTS:
