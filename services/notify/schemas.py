@@ -38,8 +38,8 @@ class TemplateIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
-    subject = fields.String(load_default="", validate=validate.Length(max=200))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), validators.ONE_LINE])
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=2000), validators.FREE_TEXT])
 
 
 class TemplatePreviewIn(Schema):
@@ -48,8 +48,8 @@ class TemplatePreviewIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
-    subject = fields.String(load_default="", validate=validate.Length(max=200))
-    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), validators.ONE_LINE])
+    body = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=2000), validators.FREE_TEXT])
 
 
 class WechatBindingIn(Schema):

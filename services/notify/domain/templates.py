@@ -30,6 +30,7 @@ from jinja2.filters import do_replace
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from sqlalchemy import select
 
+from kernel import validators
 from kernel.errors import Forbidden
 from kernel.tenancy import Role
 from kernel.work import Work
@@ -1155,6 +1156,10 @@ def check_text(purpose: Purpose, channel: str, locale: str, subject: str, body: 
     (:func:`check_template`, the subject too), active content in an e-mail body (:func:`check_html`),
     and the text made with sample values (:func:`check_renders`). Returns the sample's (subject, body)."""
     allowed = purpose.allowed(channel)
+    for text in (subject, body):
+        invisible = validators.free_text_error(text)
+        if invisible:
+            raise _refused(invisible, "invisible_characters")
     check_template(subject, allowed)
     check_template(body, allowed)
     if channel == "email":
