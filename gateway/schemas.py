@@ -1497,6 +1497,13 @@ class TemplateIn(Schema):
     body = fields.String(required=True, validate=[validate.Length(min=1, max=2000), v.FREE_TEXT])
 
 
+class TemplateTextIn(Schema):
+    """The group's template for the purpose, channel and locale of the path (Jinja2; checked at upload)."""
+
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), v.ONE_LINE])
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=2000), v.FREE_TEXT])
+
+
 class TemplatePreviewIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(TEMPLATE_PURPOSES))
     channel = fields.String(required=True, validate=validate.OneOf(TEMPLATE_CHANNELS))

@@ -42,6 +42,14 @@ class TemplateIn(Schema):
     body = fields.String(required=True, validate=[validate.Length(min=1, max=2000), validators.FREE_TEXT])
 
 
+class TemplateKeyIn(Schema):
+    """One override: a project's (``project_id``) or the group's (none)."""
+    project_id = fields.String(allow_none=True, load_default=None, validate=ID)
+    purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+
+
 class TemplatePreviewIn(Schema):
     """A preview: the template in effect, or the ``subject``/``body`` given (before saving them)."""
 

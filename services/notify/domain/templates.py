@@ -35,7 +35,7 @@ from kernel.errors import Forbidden
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import (InvalidTemplate, ProjectNotFound, TemplateRefused, UnknownPurpose,
+from ..exceptions import (InvalidTemplate, ProjectNotFound, TemplateNotFound, TemplateRefused, UnknownPurpose,
                           UnsupportedChannel, UnsupportedLocale)
 from ..models import ProjectCopy, Template
 
@@ -1331,6 +1331,37 @@ def save_template(work: Work, data: dict) -> Template:
     template.version += 1
     template.updated_at, template.updated_by = now, caller.user_id
     return template
+
+
+def delete_template(work: Work, data: dict) -> Resolved:
+    """Reset one (purpose, channel, locale) of a project (``project_id``) or of the group (none) to what
+    is in effect without the override -- the group's, then the built-in default -- and return that.
+    Same roles as saving; no override there: 404 ``template_not_found``."""
+    spec = purpose_of(data["purpose"])
+    channel, locale = data["channel"], data["locale"]
+    if channel not in spec.channels:
+        raise UnsupportedChannel(f"{spec.key} is sent by {', '.join(spec.channels)} only",
+                                 details={"channels": list(spec.channels)})
+    if locale not in LOCALES:
+        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
+    group_id, project_id = _group_of(work, data.get("project_id"))
+    caller = work.caller
+    if project_id is None and not (caller.is_system or caller.all_projects):
+        raise Forbidden("group-wide templates are edited by staff who see every project",
+                        code="group_scope_forbidden")
+    scope = project_id or GROUP_SCOPE
+    template = work.session.scalars(select(Template).where(
+        Template.group_id == group_id, Template.scope == scope, Template.purpose == spec.key,
+        Template.channel == channel, Template.locale == locale)).first()
+    if template is None:
+        raise TemplateNotFound(f"no {'project' if project_id else 'group'} template for {spec.key} by {channel} "
+                               f"in {locale}: the {'group' if project_id else 'built-in'} text is in effect")
+    log.info("template %s (%s %s/%s/%s) reset to the default by %s", template.id, scope, spec.key, channel,
+             locale, caller.user_id)
+    work.session.delete(template)
+    work.session.flush()
+    return resolve(work.session, group_id=group_id, project_id=project_id, purpose=spec.key, channel=channel,
+                   locale=locale)
 
 
 def _sample_for(work: Work, spec: Purpose, locale: str, project_id: str | None) -> dict:

@@ -173,3 +173,29 @@ def test_refusals_name_constructs_in_words_and_never_say_line_none():
                         ("{% with %}{% endwith %}", "{% with %}")):
         exc = refused(templates.check_template, body, allowed)
         assert words in exc.message and "None" not in exc.message and "Mul" not in exc.message, exc.message
+
+
+def test_the_group_s_template_and_resetting_an_override_to_the_default(session, clock, estate):
+    from kernel.errors import Forbidden, NotFound
+    admin = work(session, clock, staff(G, (), roles=["group_admin"], all_projects=True, user_id="admin"))
+    manager = work(session, clock, staff(G, ["p1"], roles=["cs_manager"], user_id="cs.mgr"))
+    key = {"purpose": "greeting.holiday", "channel": "sms", "locale": "zh-CN"}
+    templates.save_template(admin, dict(key, project_id=None, subject="", body="【{{ project_name }}】集团祝您{{ holiday_name }}快乐"))
+    templates.save_template(manager, dict(key, project_id="p1", subject="", body="【{{ project_name }}】本项目祝您{{ holiday_name }}快乐"))
+
+    def effective(project_id):
+        return templates.preview_template(manager if project_id else admin, project_id, dict(key))
+
+    assert (effective("p1")["source"], effective(None)["source"]) == ("project", "group")
+    # the project's reset: the group's text is in effect again
+    now = templates.delete_template(manager, dict(key, project_id="p1"))
+    assert (now.source, now.body) == ("group", "【{{ project_name }}】集团祝您{{ holiday_name }}快乐")
+    assert effective("p1")["body"] == "【绿湖花园】集团祝您春节快乐"
+    with pytest.raises(NotFound) as exc:                    # nothing to reset
+        templates.delete_template(manager, dict(key, project_id="p1"))
+    assert exc.value.code == "template_not_found"
+    # the group's is for those who see every project
+    with pytest.raises(Forbidden):
+        templates.delete_template(manager, dict(key, project_id=None))
+    assert templates.delete_template(admin, dict(key, project_id=None)).source == "default"
+    assert count(session, Template) == 0
