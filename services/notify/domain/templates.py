@@ -507,7 +507,7 @@ DEFAULTS.update({
         "【{{ project_name }}】因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
         "请提前做好准备。如有疑问请致电服务中心 {{ service_phone }}。"),
     ("outage.notice", "inapp", "en"): Text(
-        "{{ outage_label }} notice",
+        "Notice: {{ outage_label }}",
         "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
         "{{ ends_at }}. Please prepare. Questions: service centre {{ service_phone }}."),
     ("outage.notice", "sms", "zh-CN"): Text(
@@ -520,14 +520,14 @@ DEFAULTS.update({
         "{{ outage_label }}通知", "{{ area_label }}：{{ starts_at }} 至 {{ ends_at }} {{ outage_label }}（{{ reason }}）。"
         "咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
     ("outage.notice", "wechat", "en"): Text(
-        "{{ outage_label }} notice", "{{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
+        "Notice: {{ outage_label }}", "{{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
         "({{ reason }}). Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
     ("outage.notice", "print", "zh-CN"): Text(
         "{{ outage_label }}通知",
         "各位业主/住户：\n因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
         "请提前做好储水等准备，给您带来不便，敬请谅解。\n咨询电话：{{ service_phone }}\n{{ project_name }} 服务中心"),
     ("outage.notice", "print", "en"): Text(
-        "{{ outage_label }} notice",
+        "Notice: {{ outage_label }}",
         "To all residents:\nBecause of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
         "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}\n"
         "{{ project_name }} service centre"),
@@ -536,7 +536,7 @@ DEFAULTS.update({
         "【{{ project_name }}】因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复"
         "（自 {{ starts_at }} 起）。如有疑问请致电服务中心 {{ service_phone }}。"),
     ("outage.urgent", "inapp", "en"): Text(
-        "Urgent {{ outage_label }} notice",
+        "Urgent notice: {{ outage_label }}",
         "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} now (since {{ starts_at }}), "
         "expected back by {{ ends_at }}. Questions: service centre {{ service_phone }}."),
     ("outage.urgent", "sms", "zh-CN"): Text(
@@ -549,7 +549,7 @@ DEFAULTS.update({
         "紧急{{ outage_label }}通知", "{{ area_label }}：自 {{ starts_at }} 起{{ outage_label }}（{{ reason }}），预计 "
         "{{ ends_at }} 恢复。咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
     ("outage.urgent", "wechat", "en"): Text(
-        "Urgent {{ outage_label }} notice", "{{ area_label }}: {{ outage_label }} since {{ starts_at }} ({{ reason }}), "
+        "Urgent notice: {{ outage_label }}", "{{ area_label }}: {{ outage_label }} since {{ starts_at }} ({{ reason }}), "
         "expected back by {{ ends_at }}. Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
     ("warranty.expiry", "inapp", "zh-CN"): Text(
         "保修期到期提醒：{{ unit_label }}",
@@ -678,7 +678,7 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "changed_at": "2026-11-24 16:30",
     "note": {"zh-CN": "已更换电梯按钮面板", "en": "the lift's button panel was replaced"},
     "revisit_by": "2026-11-27",
-    "outage_label": {"zh-CN": "停水", "en": "water off"},
+    "outage_label": {"zh-CN": "停水", "en": "water supply interruption"},
     "area_label": {"zh-CN": "3栋、5栋", "en": "buildings 3 and 5"},
     "starts_at": "2026-11-27 09:00",
     "ends_at": "2026-11-27 17:00",

@@ -199,3 +199,18 @@ def test_the_group_s_template_and_resetting_an_override_to_the_default(session, 
         templates.delete_template(manager, dict(key, project_id=None))
     assert templates.delete_template(admin, dict(key, project_id=None)).source == "default"
     assert count(session, Template) == 0
+
+
+def test_an_english_email_says_so_and_the_outage_reads_in_english(session, clock, estate):
+    import json
+
+    from services.notify.domain import sending
+    from services.notify.tests.test_bills import NOTICE
+    made = tell(session, clock, bills.on_bill_notice, schemas.BillNoticeIn(), NOTICE, event_id="ev-lang")
+    email = next(d for n in made for d in n.deliveries if d.channel == "email")     # the English tenant's
+    assert json.loads(email.channel_data) == {"lang": "en"}
+    assert '<html lang="en">' in sending.email_parts(email.body, sending._lang(email.channel_data))[1]
+    assert '<html lang="zh-CN">' in sending.email_parts(email.body, sending._lang(None))[1]
+    shown = templates.preview_template(work(session, clock, staff(G, ["p1"], roles=["cs_manager"])), "p1",
+                                       {"purpose": "outage.notice", "channel": "inapp", "locale": "en"})
+    assert shown["subject"] == "Notice: water supply interruption" and "water off" not in shown["body"]
