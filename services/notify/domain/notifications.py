@@ -338,7 +338,9 @@ def _may_read(caller: Caller, n: Notification) -> None:
         return
     caller.require_project(n.group_id, n.project_id, not_found=NotificationNotFound(f"no notification {n.id}"))
     if n.recipient_kind == ROLE and n.recipient not in inbox_roles(caller):
-        raise NotAddressedToCaller(f"this notification is for {n.recipient}")
+        words = [templates.ROLE_LABELS[loc].get(n.recipient) for loc in ("en", "zh-CN")]
+        raise NotAddressedToCaller(f"this notification is for {words[1]} ({words[0]})" if all(words)
+                                   else f"this notification is for {n.recipient}", details={"role": n.recipient})
 
 
 def _may_mark(caller: Caller, n: Notification) -> None:

@@ -341,8 +341,7 @@ DEFAULTS.update({
     ("dunning_first", "print", "zh-CN"): Text(
         "催费通知书",
         "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户尚欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
-        "{{ oldest_due_date }} 到期）。请于 {{ pay_by }} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。\n"
-        "{{ project_name }} 服务中心 {{ notice_date }}"),
+        "{{ oldest_due_date }} 到期）。请于 {{ pay_by }} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。"),
     ("dunning_second", "inapp", "zh-CN"): Text(
         "二次催费通知书：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 截至 {{ notice_date }} 仍欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
@@ -352,7 +351,7 @@ DEFAULTS.update({
     ("dunning_second", "print", "zh-CN"): Text(
         "二次催费通知书",
         "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户仍欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
-        "{{ oldest_due_date }} 到期），此为第二次催缴。请于 {{ pay_by }} 前缴纳。\n{{ project_name }} 服务中心 {{ notice_date }}"),
+        "{{ oldest_due_date }} 到期），此为第二次催缴。请于 {{ pay_by }} 前缴纳。"),
     ("dunning_final", "inapp", "zh-CN"): Text(
         "最后催费通知书：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 截至 {{ notice_date }} 欠费本金 {{ overdue }} 元，滞纳金 {{ late_fee }} 元，合计 "
@@ -364,7 +363,7 @@ DEFAULTS.update({
         "最后催费通知书",
         "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户欠费本金 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
         "{{ oldest_due_date }} 到期），滞纳金 {{ late_fee }} 元，合计 {{ total }} 元。请于 {{ pay_by }} 前缴清；逾期未缴，"
-        "将按规定按日计收滞纳金。\n{{ project_name }} 服务中心 {{ notice_date }}"),
+        "将按规定按日计收滞纳金。"),
     ("dunning_first", "inapp", "en"): Text(
         "Payment notice: {{ unit_label }}",
         "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, {{ overdue }} yuan is overdue ({{ bills }} bills, the oldest "
@@ -377,7 +376,7 @@ DEFAULTS.update({
         "Payment notice",
         "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, {{ overdue }} yuan is overdue ({{ bills }} bills, the "
         "oldest due {{ oldest_due_date }}). Please pay by {{ pay_by }} at the service centre or online. If you have "
-        "paid, please ignore this notice.\n{{ project_name }} service centre, {{ notice_date }}"),
+        "paid, please ignore this notice."),
     ("dunning_second", "inapp", "en"): Text(
         "Second payment notice: {{ unit_label }}",
         "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, {{ overdue }} yuan is still overdue ({{ bills }} bills, the "
@@ -387,8 +386,7 @@ DEFAULTS.update({
     ("dunning_second", "print", "en"): Text(
         "Second payment notice",
         "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, {{ overdue }} yuan is still overdue ({{ bills }} bills, "
-        "the oldest due {{ oldest_due_date }}). This is the second notice; please pay by {{ pay_by }}.\n"
-        "{{ project_name }} service centre, {{ notice_date }}"),
+        "the oldest due {{ oldest_due_date }}). This is the second notice; please pay by {{ pay_by }}."),
     ("dunning_final", "inapp", "en"): Text(
         "Final payment notice: {{ unit_label }}",
         "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, principal {{ overdue }} yuan and late fee {{ late_fee }} "
@@ -400,7 +398,7 @@ DEFAULTS.update({
         "Final payment notice",
         "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, principal {{ overdue }} yuan ({{ bills }} bills, the "
         "oldest due {{ oldest_due_date }}) and late fee {{ late_fee }} yuan, {{ total }} yuan in all. Please pay in full "
-        "by {{ pay_by }}; after that a late fee accrues daily.\n{{ project_name }} service centre, {{ notice_date }}"),
+        "by {{ pay_by }}; after that a late fee accrues daily."),
 })
 # -- issue 10: the new channels of existing purposes (e-mail bodies are HTML, auto-escaped) --
 DEFAULTS.update({
@@ -525,12 +523,11 @@ DEFAULTS.update({
     ("outage.notice", "print", "zh-CN"): Text(
         "{{ outage_label }}通知",
         "各位业主/住户：\n因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
-        "请提前做好储水等准备，给您带来不便，敬请谅解。\n咨询电话：{{ service_phone }}\n{{ project_name }} 服务中心"),
+        "请提前做好储水等准备，给您带来不便，敬请谅解。\n咨询电话：{{ service_phone }}"),
     ("outage.notice", "print", "en"): Text(
         "Notice: {{ outage_label }}",
         "To all residents:\nBecause of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
-        "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}\n"
-        "{{ project_name }} service centre"),
+        "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}"),
     ("outage.urgent", "inapp", "zh-CN"): Text(
         "紧急{{ outage_label }}通知",
         "【{{ project_name }}】因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复"
@@ -629,11 +626,11 @@ DEFAULTS.update({
     ("community.event", "print", "zh-CN"): Text(
         "社区活动：{{ event_title }}",
         "各位业主/住户：\n{{ event_title }}\n时间：{{ event_at }}\n地点：{{ event_place }}\n{{ event_details }}\n"
-        "欢迎踊跃参加！\n{{ project_name }} 服务中心"),
+        "欢迎踊跃参加！"),
     ("community.event", "print", "en"): Text(
         "Community event: {{ event_title }}",
         "To all residents:\n{{ event_title }}\nWhen: {{ event_at }}\nWhere: {{ event_place }}\n{{ event_details }}\n"
-        "Everyone welcome!\n{{ project_name }} service centre"),
+        "Everyone welcome!"),
 })
 
 #: sample values for the preview (and the defaults' tests): by placeholder, a text or one per locale

@@ -214,3 +214,26 @@ def test_an_english_email_says_so_and_the_outage_reads_in_english(session, clock
     shown = templates.preview_template(work(session, clock, staff(G, ["p1"], roles=["cs_manager"])), "p1",
                                        {"purpose": "outage.notice", "channel": "inapp", "locale": "en"})
     assert shown["subject"] == "Notice: water supply interruption" and "water off" not in shown["body"]
+
+
+@pytest.mark.parametrize("label", ["停水", "停电", "停气"])
+def test_a_printed_outage_is_titled_by_its_template_s_subject(label):
+    from services.notify.domain import printing
+    from services.notify.models import Delivery, Notification
+    spec = templates.PURPOSES["outage.notice"]
+    subject, _ = templates.resolve(None, group_id=G, project_id="p1", purpose="outage.notice", channel="print",
+                                   locale="zh-CN", candidates=[]).render(dict(spec.sample(), outage_label=label))
+    n = Notification(purpose="outage.notice", subject=f"{label}通知")
+    assert printing.title_of(n, Delivery(channel="print", subject=subject)) == f"{label}通知"
+    assert printing.title_of(Notification(purpose="dunning_first", subject="x"), None) == "催费通知书"
+
+
+def test_a_notification_for_another_role_names_the_role_in_words(session, clock, estate):
+    from services.notify.domain import notifications
+    from services.notify.exceptions import NotAddressedToCaller
+    from services.notify.models import Notification
+    n = Notification(id="n1", group_id=G, project_id="p1", purpose="ticket.dispatch_engineering",
+                     recipient_kind="role", recipient="engineering")
+    with pytest.raises(NotAddressedToCaller) as exc:
+        notifications._may_read(staff(G, ["p1"], roles=["security"]), n)
+    assert exc.value.message == "this notification is for 工程部 (engineering)"
