@@ -374,8 +374,8 @@ class RepairRequestIn(Schema):
     category = fields.String(load_default="unclassified", validate=validate.OneOf(REPAIR_CATEGORIES),
                              metadata={"description": "maintenance: public maintenance works (维修工程), "
                                                       "recorded by staff"})
-    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
+    location = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
     appointment_at = v.AwareDateTime(load_default=None, allow_none=True,
                                           metadata={"description": "required for in_home_paid"})
     channel = fields.String(load_default=None, allow_none=True,
@@ -911,7 +911,7 @@ class ComplaintIn(Schema):
                          metadata={"description": "oral (口头, default for staff) or written (书面)"})
     complaint_class = fields.String(load_default="minor", validate=validate.OneOf(COMPLAINT_CLASSES))
     department = fields.String(load_default="customer_service", validate=validate.OneOf(DEPARTMENTS))
-    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     received_at = v.AwareDateTime(load_default=None, allow_none=True,
@@ -930,7 +930,7 @@ class QualityComplaintIn(Schema):
     channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         ["phone", "visit", "letter", "staff"]))
     form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]))
-    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     received_at = v.AwareDateTime(load_default=None, allow_none=True)
@@ -1493,16 +1493,23 @@ class TemplateIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(TEMPLATE_PURPOSES))
     channel = fields.String(required=True, validate=validate.OneOf(TEMPLATE_CHANNELS))
     locale = fields.String(required=True, validate=validate.OneOf(TEMPLATE_LOCALES))
-    subject = fields.String(load_default="", validate=validate.Length(max=200))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), v.ONE_LINE])
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=2000), v.FREE_TEXT])
+
+
+class TemplateTextIn(Schema):
+    """The group's template for the purpose, channel and locale of the path (Jinja2; checked at upload)."""
+
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), v.ONE_LINE])
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=2000), v.FREE_TEXT])
 
 
 class TemplatePreviewIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(TEMPLATE_PURPOSES))
     channel = fields.String(required=True, validate=validate.OneOf(TEMPLATE_CHANNELS))
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(TEMPLATE_LOCALES))
-    subject = fields.String(load_default="", validate=validate.Length(max=200))
-    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000),
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), v.ONE_LINE])
+    body = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=2000), v.FREE_TEXT],
                          metadata={"description": "the text to preview before saving it; without it the "
                                                   "template in effect"})
 

@@ -239,6 +239,45 @@ _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 #: spaces and joiners, bidirectional overrides that make a cell read backwards, the BOM)
 ONE_LINE = validate.Regexp(r"[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]*\Z",
                            error="One line of text without control characters.")
+#: characters free text never carries: C0 and C1 controls (line breaks and tabs aside), the Unicode line and
+#: paragraph separators, zero-width spaces and joiners (U+200B-U+200D, U+2060, the BOM U+FEFF), the
+#: direction marks and the bidirectional embeddings, overrides and isolates (U+200E, U+200F,
+#: U+202A-U+202E, U+2066-U+2069) that make a text read backwards on a screen or a printed notice
+_NOT_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE_NAMES = {**{c: "a zero-width character" for c in "\u200b\u200c\u200d\u2060\ufeff"},
+                    **{c: "a direction control" for c in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
+                                                          "\u2068\u2069"},
+                    "\u2028": "a line separator", "\u2029": "a paragraph separator"}
+
+
+def free_text_error(value) -> str | None:
+    """Why ``value`` is not acceptable free text (several lines allowed), or None: the first character
+    :data:`FREE_TEXT` refuses, named with its code point and what it is."""
+    if not isinstance(value, str):
+        return None
+    found = _NOT_IN_FREE_TEXT.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    what = _INVISIBLE_NAMES.get(char) or "a control character"
+    return (f"The text contains U+{ord(char):04X} ({what}) at position {found.start() + 1}: invisible and "
+            "control characters are not allowed (line breaks and tabs are).")
+
+
+class FreeText(validate.Validator):
+    """Free text of several lines (a repair's content, a template's body): line breaks (``\\n``,
+    ``\\r\\n``) and tabs, no other control character, no zero-width or direction-control character
+    (:func:`free_text_error`) -- the one rule every free text field shares."""
+
+    def __call__(self, value):
+        error = free_text_error(value)
+        if error is not None:
+            raise ValidationError(error)
+        return value
+
+
+#: the one rule for free text (several lines): see :class:`FreeText`; ``ONE_LINE`` for a single line
+FREE_TEXT = FreeText()
 #: the text of an uploaded file: lines and tabs, no other control character (NUL breaks PostgreSQL)
 TEXT_FILE = validate.Regexp(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z",
                             error="Text with line breaks and tabs, no other control characters.")

@@ -253,6 +253,14 @@ def test_the_gateway_lists_archive_s_people_enumerations():
     (gw.BroadcastIn, {"purpose": "outage.notice", "target": "project", "values": {}, "channels": ["sms"],
                       "send_at": "2026-11-24T09:00:00"}),
     (gw.BroadcastQuery, {"limit": 0}),
+    # free text: no direction controls or zero-width characters (kernel.validators.FREE_TEXT)
+    (gw.RepairRequestIn, {"unit_id": "u1", "content": "水管\u202e漏水"}),
+    (gw.RepairRequestIn, {"unit_id": "u1", "content": "水管漏水", "location": "1栋\u200b3楼"}),
+    (gw.ComplaintIn, {"unit_id": "u1", "content": "噪音\u2066扰民"}),
+    (gw.QualityComplaintIn, {"unit_id": "u1", "content": "墙面\x1b开裂"}),
+    (gw.TemplateIn, {"purpose": "receipt", "channel": "sms", "locale": "zh-CN", "body": "{{ amount }}\u202e"}),
+    (gw.TemplateIn, {"purpose": "receipt", "channel": "sms", "locale": "zh-CN", "subject": "a\nb", "body": "x"}),
+    (gw.TemplatePreviewIn, {"purpose": "receipt", "channel": "sms", "body": "\ufeff{{ amount }}"}),
 ])
 def test_what_a_service_refuses_the_gateway_refuses(gateway_schema, payload):
     service_schema, added = FORWARDED[gateway_schema]

@@ -12,6 +12,7 @@ from gateway.service import GatewayService
 PRINT_STAFF = "front desk, steward, CS manager, centre manager of the project"
 TEMPLATE_STAFF = "CS manager, centre manager, group admin"
 BROADCAST_STAFF = "CS manager, centre manager of the project"
+GROUP_TEMPLATE_STAFF = "group admin; a CS manager or centre manager who sees every project"
 #: (method, path) -> the roles its summary ends with
 NOTIFY_ROUTES = {
     ("GET", "/api/v1/units/{unit_id}/notifications"): "residents of the unit; staff of the unit's project",
@@ -23,6 +24,11 @@ NOTIFY_ROUTES = {
     ("GET", "/api/v1/projects/{project_id}/templates"): TEMPLATE_STAFF,
     ("POST", "/api/v1/projects/{project_id}/templates"): TEMPLATE_STAFF,
     ("POST", "/api/v1/projects/{project_id}/templates/preview"): TEMPLATE_STAFF,
+    ("DELETE", "/api/v1/projects/{project_id}/templates/{purpose}/{channel}/{locale}"): TEMPLATE_STAFF,
+    ("GET", "/api/v1/templates"): GROUP_TEMPLATE_STAFF,
+    ("PUT", "/api/v1/templates/{purpose}/{channel}/{locale}"): GROUP_TEMPLATE_STAFF,
+    ("DELETE", "/api/v1/templates/{purpose}/{channel}/{locale}"): GROUP_TEMPLATE_STAFF,
+    ("POST", "/api/v1/templates/preview"): GROUP_TEMPLATE_STAFF,
     ("GET", "/api/v1/projects/{project_id}/print-deliveries"): PRINT_STAFF,
     ("GET", "/api/v1/print-deliveries/{delivery_id}/notice.pdf"): PRINT_STAFF,
     ("GET", "/api/v1/projects/{project_id}/buildings/{building_id}/print-batch.pdf"): PRINT_STAFF,

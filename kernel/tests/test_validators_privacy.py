@@ -176,3 +176,19 @@ def test_one_line_refuses_invisible_and_breaking_characters():
                 "x\u2066y"):
         with pytest.raises(ValidationError):
             ONE_LINE(bad)
+
+
+def test_free_text_keeps_its_lines_and_refuses_invisible_and_control_characters():
+    """One rule for free text of several lines (a repair's content, a template's body): line breaks and tabs
+    pass, controls, zero-width characters and direction controls do not -- the refusal names the character."""
+    from marshmallow import ValidationError
+
+    from kernel.validators import FREE_TEXT, free_text_error
+    for ok in ("楼道灯不亮\r\n\t三楼", "已张贴《催费通知单》—“月底前”", "🙂 ok", "", "{{ amount }} 元"):
+        assert FREE_TEXT(ok) == ok and free_text_error(ok) is None
+    for bad, code in (("a\u202eb", "U+202E"), ("a\u202ab", "U+202A"), ("x\u2066y", "U+2066"), ("x\u2069y", "U+2069"),
+                      ("x\u200by", "U+200B"), ("x\u200dy", "U+200D"), ("x\u2060y", "U+2060"), ("\ufeffx", "U+FEFF"),
+                      ("a\x00b", "U+0000"), ("a\x1bb", "U+001B"), ("a\x85b", "U+0085"), ("a\u2028b", "U+2028")):
+        with pytest.raises(ValidationError) as exc:
+            FREE_TEXT(bad)
+        assert code in str(exc.value.messages), bad

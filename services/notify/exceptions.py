@@ -10,6 +10,11 @@ class UnitNotFound(NotFound):
     default_code = "unit_not_found"
 
 
+class TemplateNotFound(NotFound):
+    """No override of the project (or the group) for that purpose, channel and locale."""
+    default_code = "template_not_found"
+
+
 class NotificationNotFound(NotFound):
     default_code = "notification_not_found"
 

@@ -38,8 +38,16 @@ class TemplateIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
-    subject = fields.String(load_default="", validate=validate.Length(max=200))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), validators.ONE_LINE])
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=2000), validators.FREE_TEXT])
+
+
+class TemplateKeyIn(Schema):
+    """One override: a project's (``project_id``) or the group's (none)."""
+    project_id = fields.String(allow_none=True, load_default=None, validate=ID)
+    purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
 
 
 class TemplatePreviewIn(Schema):
@@ -48,8 +56,8 @@ class TemplatePreviewIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
-    subject = fields.String(load_default="", validate=validate.Length(max=200))
-    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
+    subject = fields.String(load_default="", validate=[validate.Length(max=200), validators.ONE_LINE])
+    body = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=2000), validators.FREE_TEXT])
 
 
 class WechatBindingIn(Schema):

@@ -211,6 +211,13 @@ class NotifyService(SettingsRpcs):
                                .dump(templates.save_template(work, command)))
 
     @rpc
+    def delete_template(self, data, idempotency_key=None):
+        """Reset a project's (or the group's) override to what is in effect without it."""
+        work, command = self.work(), schemas.TemplateKeyIn().load(data)
+        return work.idempotent(idempotency_key, "delete_template", command, lambda: schemas.TemplateOut()
+                               .dump(templates.delete_template(work, command)))
+
+    @rpc
     def preview_template(self, project_id, data):
         """A template rendered with its purpose's sample values; writes nothing."""
         query = schemas.TemplateQuery().load({"project_id": project_id})

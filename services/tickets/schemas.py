@@ -22,8 +22,8 @@ class RepairRequestIn(Schema):
     unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     category = fields.String(load_default="unclassified", validate=validate.OneOf(CATEGORIES))
-    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
+    location = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
     appointment_at = v.AwareDateTime(load_default=None, allow_none=True)
     channel = fields.String(load_default=None, allow_none=True,
                             validate=validate.OneOf(["phone", "visit", "staff"]))
@@ -155,7 +155,7 @@ class ComplaintIn(Schema):
                          metadata={"description": "oral (口头, default for staff) or written (书面)"})
     complaint_class = fields.String(load_default="minor", validate=validate.OneOf(["major", "key", "minor"]))
     department = fields.String(load_default="customer_service", validate=validate.OneOf(sorted(DEPARTMENTS)))
-    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     received_at = v.AwareDateTime(load_default=None, allow_none=True)
@@ -196,7 +196,7 @@ class QualityComplaintIn(Schema):
     channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         ["phone", "visit", "letter", "staff"]))
     form = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["oral", "written"]))
-    content = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     received_at = v.AwareDateTime(load_default=None, allow_none=True)

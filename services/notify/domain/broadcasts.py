@@ -59,7 +59,7 @@ from ..models import (Broadcast, BroadcastChunk, Contact, Delivery, HouseholdCop
 from . import policy, settings, templates, wechat
 from .copies import normalise_phone
 from .notifications import (EMAIL, INAPP, MESSAGE_DUE, OUTBOUND, PERSON, PRINT, QUEUED, SMS, SUPPRESSED, UNIT,
-                            WECHAT, SmsLimits, record_changed)
+                            WECHAT, SmsLimits, email_channel_data, record_changed)
 
 log = logging.getLogger(__name__)
 
@@ -330,13 +330,14 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
         main_subject, reach = deliveries[n["id"]]
         snapshot_deliveries = []
         for channel, address in reach:
-            _, subject, body = render(channel, n["locale"])
+            made_locale, subject, body = render(channel, n["locale"])
             row = dict(id=str(uuid.uuid4()), notification_id=n["id"], group_id=b.group_id, project_id=b.project_id,
                        channel=channel, address=address, body=body,
                        subject=((subject or main_subject or "") if channel in (EMAIL, WECHAT) else subject or "")[:200],
                        status="pending", attempts=0, next_attempt_at=None, lease_until=None,
                        provider_message_id=None, last_error=None, provider_answer=None, created_at=now,
-                       sent_at=None, requested_by=None, printed_at=None, printed_by=None, channel_data=None)
+                       sent_at=None, requested_by=None, printed_at=None, printed_by=None,
+                       channel_data=email_channel_data(made_locale) if channel == EMAIL else None)
             if channel == WECHAT:
                 # the project's template of the purpose with its fields (wechat.py); None: the generic one
                 made = wechat.template_message(template_ids, b.purpose, row["subject"], body,

@@ -123,6 +123,12 @@ SMS_DUE = "notify.sms_due"
 MESSAGE_DUE = SMS_DUE
 
 
+def email_channel_data(locale: str) -> str:
+    """An e-mail delivery's ``channel_data``: the language it was written in (its ``<html lang>``,
+    ``sending.email_parts``)."""
+    return json.dumps({"lang": locale if locale in templates.LOCALES else templates.DEFAULT_LOCALE})
+
+
 def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipient, locale: str,
            values: Callable[[str], dict], channels: list[Channel], source_event_id: str,
            ref_type: str | None = None, ref_id: str | None = None, requested_by: str | None = None,
@@ -207,7 +213,7 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         locale=main_locale, subject=subject, body=body, created_at=now, version=1,
         send_at=send_at if send_at is not None and send_at > now else None)
     work.session.add(notification)
-    for channel, _, channel_subject, text, bound in rendered:
+    for channel, channel_locale, channel_subject, text, bound in rendered:
         suppressed = channel.suppressed
         if channel.name in OUTBOUND and suppressed is None and not channel.address:
             suppressed = "no_address"
@@ -222,6 +228,8 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             subject=(channel_subject or main_subject or "")[:200] if channel.name in (EMAIL, WECHAT)
             else (channel_subject or "")[:200],
             attempts=0, created_at=now, requested_by=requested_by)
+        if channel.name == EMAIL:
+            delivery.channel_data = email_channel_data(channel_locale)     # its <html lang>
         if channel.name == WECHAT:
             # the project's template of this purpose, with its keyword fields (wechat.py); None: the generic one
             made = template_message(template_ids, purpose, delivery.subject, text, bound)
@@ -330,7 +338,9 @@ def _may_read(caller: Caller, n: Notification) -> None:
         return
     caller.require_project(n.group_id, n.project_id, not_found=NotificationNotFound(f"no notification {n.id}"))
     if n.recipient_kind == ROLE and n.recipient not in inbox_roles(caller):
-        raise NotAddressedToCaller(f"this notification is for {n.recipient}")
+        words = [templates.ROLE_LABELS[loc].get(n.recipient) for loc in ("en", "zh-CN")]
+        raise NotAddressedToCaller(f"this notification is for {words[1]} ({words[0]})" if all(words)
+                                   else f"this notification is for {n.recipient}", details={"role": n.recipient})
 
 
 def _may_mark(caller: Caller, n: Notification) -> None:

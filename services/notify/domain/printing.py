@@ -33,9 +33,9 @@ PRINTED = "printed"
 STATUSES = (QUEUED, PRINTED)
 #: who prints and posts the notices: the customer-service department of the project
 PRINT_ROLES = tuple(sorted(Role.CUSTOMER_SERVICE))
-#: the printed title of each purpose (another purpose: its subject before the colon)
-TITLES = {DUNNING_FIRST: "催费通知书", DUNNING_SECOND: "二次催费通知书", DUNNING_FINAL: "最后催费通知书",
-          "outage.notice": "停水停电通知", "community.event": "社区活动通知"}
+#: the printed title of each purpose (another purpose -- an outage, an event: its print subject before the
+#: colon, so an outage reads 停水通知 / 停电通知 / 停气通知 as its template says)
+TITLES = {DUNNING_FIRST: "催费通知书", DUNNING_SECOND: "二次催费通知书", DUNNING_FINAL: "最后催费通知书"}
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,11 @@ class PrintRow:
     unit: UnitCopy | None
 
 
-def title_of(n: Notification) -> str:
-    return TITLES.get(n.purpose) or (n.subject or n.purpose).split("：")[0].split(":")[0].strip() or n.purpose
+def title_of(n: Notification, d: Delivery | None = None) -> str:
+    """The notice's title: the purpose's (:data:`TITLES`), else the print delivery's subject (the print
+    template's), else the notification's, before a colon."""
+    subject = (d.subject if d is not None else None) or n.subject or n.purpose
+    return TITLES.get(n.purpose) or subject.split("：")[0].split(":")[0].strip() or n.purpose
 
 
 def _require_desk(caller: Caller, group_id: str, project_id: str, not_found) -> None:
@@ -91,7 +94,7 @@ def list_prints(work: Work, q: dict) -> list[dict]:
 def view(row: PrintRow) -> dict:
     d, n, u = row.delivery, row.notification, row.unit
     return {"delivery_id": d.id, "notification_id": n.id, "project_id": d.project_id, "purpose": n.purpose,
-            "title": title_of(n), "ref_type": n.ref_type, "ref_id": n.ref_id, "unit_id": n.unit_id,
+            "title": title_of(n, d), "ref_type": n.ref_type, "ref_id": n.ref_id, "unit_id": n.unit_id,
             "unit_label": u.label if u is not None else None,
             "building_id": u.building_id if u is not None else None,
             "building_name": u.building_name if u is not None else None,
@@ -114,7 +117,7 @@ def _get(work: Work, delivery_id: str) -> tuple[ProjectCopy, PrintRow]:
 
 def _notice(project: ProjectCopy, row: PrintRow) -> pdf.PrintedNotice:
     zone = ZoneInfo(project.timezone or "Asia/Shanghai")
-    return pdf.PrintedNotice(project_name=project.name, title=title_of(row.notification),
+    return pdf.PrintedNotice(project_name=project.name, title=title_of(row.notification, row.delivery),
                              unit_label=row.unit.label if row.unit is not None else None,
                              body=row.delivery.body, on=row.delivery.created_at.astimezone(zone).date())
 

@@ -116,21 +116,34 @@ def email_html(text: str) -> str:
     return _document(inner)
 
 
-def _document(inner: str) -> str:
-    return f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"></head><body>\n{inner}</body></html>\n'
+#: the languages an e-mail's ``<html lang>`` may name (the template locales)
+_LANGS = ("zh-CN", "en")
+
+
+def _document(inner: str, lang: str = "zh-CN") -> str:
+    lang = lang if lang in _LANGS else "zh-CN"
+    return f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"></head><body>\n{inner}</body></html>\n'
+
+
+def _lang(data: str | None) -> str:
+    try:
+        made = json.loads(data) if data else None
+    except ValueError:
+        return "zh-CN"
+    return made.get("lang") or "zh-CN" if isinstance(made, dict) else "zh-CN"
 
 
 _BLOCK_END = re.compile(r"(?i)</p\s*>|<br\s*/?>|</li\s*>|</h[1-6]\s*>|</div\s*>")
 _TAG = re.compile(r"<[^<>]*>")
 
 
-def email_parts(body: str) -> tuple[str, str]:
+def email_parts(body: str, lang: str = "zh-CN") -> tuple[str, str]:
     """(text, html) of an e-mail delivery's body -- HTML always (an HTML template rendered with its
     values escaped; a plain one escaped when the message was made: ``notifications.notify``): the
     HTML part as it is and, without its tags, the text part."""
     text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body)))
     text = "\n".join(line.strip() for line in text.splitlines()).strip()
-    return re.sub(r"\n{3,}", "\n\n", text), _document(body)
+    return re.sub(r"\n{3,}", "\n\n", text), _document(body, lang)
 
 
 def claim_due(work: Work, policy: SmsPolicy, channels=OUTBOUND) -> list[Outgoing]:
@@ -142,7 +155,7 @@ def claim_due(work: Work, policy: SmsPolicy, channels=OUTBOUND) -> list[Outgoing
                                      Delivery.lease_until, Delivery.channel_data))
     out = []
     for delivery_id, channel, address, subject, body, lease_until, data in rows:
-        text, part = email_parts(body) if channel == EMAIL else (body, None)
+        text, part = email_parts(body, _lang(data)) if channel == EMAIL else (body, None)
         out.append(Outgoing(delivery_id, channel, address, text, subject or "", part, lease_until,
                             _template(delivery_id, data)))
     return out

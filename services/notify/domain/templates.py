@@ -20,19 +20,22 @@ import functools
 import logging
 import re
 import uuid
+from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes, pass_eval_context
+from jinja2.filters import do_replace
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from sqlalchemy import select
 
+from kernel import validators
 from kernel.errors import Forbidden
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import (InvalidTemplate, ProjectNotFound, TemplateRefused, UnknownPurpose,
+from ..exceptions import (InvalidTemplate, ProjectNotFound, TemplateNotFound, TemplateRefused, UnknownPurpose,
                           UnsupportedChannel, UnsupportedLocale)
 from ..models import ProjectCopy, Template
 
@@ -338,8 +341,7 @@ DEFAULTS.update({
     ("dunning_first", "print", "zh-CN"): Text(
         "催费通知书",
         "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户尚欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
-        "{{ oldest_due_date }} 到期）。请于 {{ pay_by }} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。\n"
-        "{{ project_name }} 服务中心 {{ notice_date }}"),
+        "{{ oldest_due_date }} 到期）。请于 {{ pay_by }} 前到服务中心或线上缴纳。如已缴纳，请忽略本通知。"),
     ("dunning_second", "inapp", "zh-CN"): Text(
         "二次催费通知书：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 截至 {{ notice_date }} 仍欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
@@ -349,7 +351,7 @@ DEFAULTS.update({
     ("dunning_second", "print", "zh-CN"): Text(
         "二次催费通知书",
         "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户仍欠费用 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
-        "{{ oldest_due_date }} 到期），此为第二次催缴。请于 {{ pay_by }} 前缴纳。\n{{ project_name }} 服务中心 {{ notice_date }}"),
+        "{{ oldest_due_date }} 到期），此为第二次催缴。请于 {{ pay_by }} 前缴纳。"),
     ("dunning_final", "inapp", "zh-CN"): Text(
         "最后催费通知书：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 截至 {{ notice_date }} 欠费本金 {{ overdue }} 元，滞纳金 {{ late_fee }} 元，合计 "
@@ -361,7 +363,7 @@ DEFAULTS.update({
         "最后催费通知书",
         "{{ unit_label }} 业主/住户：\n截至 {{ notice_date }}，您户欠费本金 {{ overdue }} 元（{{ bills }} 笔账单，最早于 "
         "{{ oldest_due_date }} 到期），滞纳金 {{ late_fee }} 元，合计 {{ total }} 元。请于 {{ pay_by }} 前缴清；逾期未缴，"
-        "将按规定按日计收滞纳金。\n{{ project_name }} 服务中心 {{ notice_date }}"),
+        "将按规定按日计收滞纳金。"),
     ("dunning_first", "inapp", "en"): Text(
         "Payment notice: {{ unit_label }}",
         "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, {{ overdue }} yuan is overdue ({{ bills }} bills, the oldest "
@@ -374,7 +376,7 @@ DEFAULTS.update({
         "Payment notice",
         "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, {{ overdue }} yuan is overdue ({{ bills }} bills, the "
         "oldest due {{ oldest_due_date }}). Please pay by {{ pay_by }} at the service centre or online. If you have "
-        "paid, please ignore this notice.\n{{ project_name }} service centre, {{ notice_date }}"),
+        "paid, please ignore this notice."),
     ("dunning_second", "inapp", "en"): Text(
         "Second payment notice: {{ unit_label }}",
         "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, {{ overdue }} yuan is still overdue ({{ bills }} bills, the "
@@ -384,8 +386,7 @@ DEFAULTS.update({
     ("dunning_second", "print", "en"): Text(
         "Second payment notice",
         "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, {{ overdue }} yuan is still overdue ({{ bills }} bills, "
-        "the oldest due {{ oldest_due_date }}). This is the second notice; please pay by {{ pay_by }}.\n"
-        "{{ project_name }} service centre, {{ notice_date }}"),
+        "the oldest due {{ oldest_due_date }}). This is the second notice; please pay by {{ pay_by }}."),
     ("dunning_final", "inapp", "en"): Text(
         "Final payment notice: {{ unit_label }}",
         "[{{ project_name }}] {{ unit_label }}: as of {{ notice_date }}, principal {{ overdue }} yuan and late fee {{ late_fee }} "
@@ -397,7 +398,7 @@ DEFAULTS.update({
         "Final payment notice",
         "To the household of {{ unit_label }}:\nAs of {{ notice_date }}, principal {{ overdue }} yuan ({{ bills }} bills, the "
         "oldest due {{ oldest_due_date }}) and late fee {{ late_fee }} yuan, {{ total }} yuan in all. Please pay in full "
-        "by {{ pay_by }}; after that a late fee accrues daily.\n{{ project_name }} service centre, {{ notice_date }}"),
+        "by {{ pay_by }}; after that a late fee accrues daily."),
 })
 # -- issue 10: the new channels of existing purposes (e-mail bodies are HTML, auto-escaped) --
 DEFAULTS.update({
@@ -504,7 +505,7 @@ DEFAULTS.update({
         "【{{ project_name }}】因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
         "请提前做好准备。如有疑问请致电服务中心 {{ service_phone }}。"),
     ("outage.notice", "inapp", "en"): Text(
-        "{{ outage_label }} notice",
+        "Notice: {{ outage_label }}",
         "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
         "{{ ends_at }}. Please prepare. Questions: service centre {{ service_phone }}."),
     ("outage.notice", "sms", "zh-CN"): Text(
@@ -517,23 +518,22 @@ DEFAULTS.update({
         "{{ outage_label }}通知", "{{ area_label }}：{{ starts_at }} 至 {{ ends_at }} {{ outage_label }}（{{ reason }}）。"
         "咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
     ("outage.notice", "wechat", "en"): Text(
-        "{{ outage_label }} notice", "{{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
+        "Notice: {{ outage_label }}", "{{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
         "({{ reason }}). Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
     ("outage.notice", "print", "zh-CN"): Text(
         "{{ outage_label }}通知",
         "各位业主/住户：\n因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
-        "请提前做好储水等准备，给您带来不便，敬请谅解。\n咨询电话：{{ service_phone }}\n{{ project_name }} 服务中心"),
+        "请提前做好储水等准备，给您带来不便，敬请谅解。\n咨询电话：{{ service_phone }}"),
     ("outage.notice", "print", "en"): Text(
-        "{{ outage_label }} notice",
+        "Notice: {{ outage_label }}",
         "To all residents:\nBecause of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
-        "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}\n"
-        "{{ project_name }} service centre"),
+        "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}"),
     ("outage.urgent", "inapp", "zh-CN"): Text(
         "紧急{{ outage_label }}通知",
         "【{{ project_name }}】因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复"
         "（自 {{ starts_at }} 起）。如有疑问请致电服务中心 {{ service_phone }}。"),
     ("outage.urgent", "inapp", "en"): Text(
-        "Urgent {{ outage_label }} notice",
+        "Urgent notice: {{ outage_label }}",
         "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} now (since {{ starts_at }}), "
         "expected back by {{ ends_at }}. Questions: service centre {{ service_phone }}."),
     ("outage.urgent", "sms", "zh-CN"): Text(
@@ -546,7 +546,7 @@ DEFAULTS.update({
         "紧急{{ outage_label }}通知", "{{ area_label }}：自 {{ starts_at }} 起{{ outage_label }}（{{ reason }}），预计 "
         "{{ ends_at }} 恢复。咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
     ("outage.urgent", "wechat", "en"): Text(
-        "Urgent {{ outage_label }} notice", "{{ area_label }}: {{ outage_label }} since {{ starts_at }} ({{ reason }}), "
+        "Urgent notice: {{ outage_label }}", "{{ area_label }}: {{ outage_label }} since {{ starts_at }} ({{ reason }}), "
         "expected back by {{ ends_at }}. Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
     ("warranty.expiry", "inapp", "zh-CN"): Text(
         "保修期到期提醒：{{ unit_label }}",
@@ -626,11 +626,11 @@ DEFAULTS.update({
     ("community.event", "print", "zh-CN"): Text(
         "社区活动：{{ event_title }}",
         "各位业主/住户：\n{{ event_title }}\n时间：{{ event_at }}\n地点：{{ event_place }}\n{{ event_details }}\n"
-        "欢迎踊跃参加！\n{{ project_name }} 服务中心"),
+        "欢迎踊跃参加！"),
     ("community.event", "print", "en"): Text(
         "Community event: {{ event_title }}",
         "To all residents:\n{{ event_title }}\nWhen: {{ event_at }}\nWhere: {{ event_place }}\n{{ event_details }}\n"
-        "Everyone welcome!\n{{ project_name }} service centre"),
+        "Everyone welcome!"),
 })
 
 #: sample values for the preview (and the defaults' tests): by placeholder, a text or one per locale
@@ -675,7 +675,7 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "changed_at": "2026-11-24 16:30",
     "note": {"zh-CN": "已更换电梯按钮面板", "en": "the lift's button panel was replaced"},
     "revisit_by": "2026-11-27",
-    "outage_label": {"zh-CN": "停水", "en": "water off"},
+    "outage_label": {"zh-CN": "停水", "en": "water supply interruption"},
     "area_label": {"zh-CN": "3栋、5栋", "en": "buildings 3 and 5"},
     "starts_at": "2026-11-27 09:00",
     "ends_at": "2026-11-27 17:00",
@@ -771,8 +771,16 @@ def deadline_label(kind: str, locale: str) -> str:
 
 #: a placeholder's name (the old ``{name}`` syntax's pattern, kept for names)
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
-#: the text filters a template may use (no ``attr``, ``map``, ``format``, ``safe``...)
-FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "truncate", "replace", "escape", "e"})
+#: the text filters a template may use (no ``attr``, ``map``, ``format``, ``safe``...), each with the
+#: arguments it takes, in order, and their kinds: ``str`` (a quoted text or a placeholder), ``int``
+#: (a whole number), ``bool`` (true/false) -- anything else is refused when the template is saved
+FILTER_ARGS: dict[str, tuple[tuple[str, type], ...]] = {
+    "upper": (), "lower": (), "title": (), "capitalize": (), "escape": (), "e": (),
+    "trim": (("chars", str),),
+    "truncate": (("length", int), ("killwords", bool), ("end", str), ("leeway", int)),
+    "replace": (("old", str), ("new", str), ("count", int)),
+}
+FILTERS = frozenset(FILTER_ARGS)
 #: the tests a template may use in ``{% if %}``
 TESTS = frozenset({"none", "number", "string", "eq", "ne"})
 #: the template syntax a template may use: output, ``if``/``else``, comparisons, ``and``/``or``/``not``,
@@ -780,12 +788,38 @@ TESTS = frozenset({"none", "number", "string", "eq", "ne"})
 _ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If,
                   nodes.CondExpr, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Concat,
                   nodes.Filter, nodes.Test)
-_CONSTRUCTS = {nodes.Getattr: "attribute access", nodes.Getitem: "item access", nodes.Call: "a call",
-               nodes.For: "a loop", nodes.Macro: "a macro", nodes.Assign: "an assignment",
-               nodes.AssignBlock: "an assignment", nodes.Import: "an import", nodes.FromImport: "an import",
-               nodes.Include: "an include", nodes.Extends: "extends", nodes.Block: "a block"}
-#: an e-mail body is HTML (auto-escaped) when it has a tag
-_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")
+#: what a refused construct is called in the refusal (by Jinja's node class name)
+CONSTRUCT_WORDS = {
+    "Getattr": "attribute access (x.y)", "Getitem": "item access (x[...])", "Slice": "slicing (x[a:b])",
+    "Call": "a call (f(...))", "For": "a loop ({% for %})", "Macro": "a macro ({% macro %})",
+    "CallBlock": "a call block ({% call %})", "Assign": "an assignment ({% set %})",
+    "AssignBlock": "an assignment ({% set %})", "Import": "an import ({% import %})",
+    "FromImport": "an import ({% from ... import %})", "Include": "an include ({% include %})",
+    "Extends": "extends ({% extends %})", "Block": "a block ({% block %})",
+    "Scope": "a scope ({% with %})", "With": "a scope ({% with %})", "ScopedEvalContextModifier":
+    "an autoescape block ({% autoescape %})", "EvalContextModifier": "an autoescape block ({% autoescape %})",
+    "FilterBlock": "a filter block ({% filter %})", "ExprStmt": "an expression statement ({% do %})",
+    "Continue": "continue", "Break": "break",
+    "Add": "arithmetic (+) -- join texts with ~", "Sub": "arithmetic (-)", "Mul": "arithmetic (*)",
+    "Div": "arithmetic (/)", "FloorDiv": "arithmetic (//)", "Mod": "arithmetic (%)", "Pow": "arithmetic (**)",
+    "Neg": "a minus sign (-x)", "Pos": "a plus sign (+x)",
+    "List": "a list ([...])", "Tuple": "a tuple", "Dict": "a dict ({...})", "Pair": "a dict ({...})",
+    "Keyword": "a keyword argument", "NSRef": "a namespace reference",
+}
+#: the longest text a template may make, per channel (characters): an SMS is a few segments, a WeChat
+#: template message a screen, an in-app message a page, an e-mail 64 KB, a printed notice one A4 page;
+#: a subject at most 500. A template making more is refused at upload; a stored override making more
+#: when a message is made gives way to the built-in default (``Resolved.render``)
+MAX_CHARS = {"sms": 500, "wechat": 1000, "inapp": 4000, "email": 65536, "print": 8192}
+MAX_SUBJECT_CHARS = 500
+#: every channel's longest text (a ``replace`` filter making more stops at once)
+_MAX_ANY = max(MAX_CHARS.values())
+
+
+class _TooLong(Exception):
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
 
 
 def _finalize(value):
@@ -793,9 +827,30 @@ def _finalize(value):
     return "" if value is None else value
 
 
-_ENVS = {escape: SandboxedEnvironment(undefined=StrictUndefined, autoescape=escape, finalize=_finalize,
-                                      keep_trailing_newline=True)
-         for escape in (False, True)}
+@pass_eval_context
+def _bounded_replace(eval_ctx, s, old, new, count=None):
+    """Jinja's ``replace`` that refuses to make more than any channel's longest text: chained
+    replaces of the empty string would multiply a value's length (16 MB from a few characters)."""
+    text, old_text, new_text = str(s if s is not None else ""), str(old), str(new)
+    found = text.count(old_text)
+    times = found if count is None or count < 0 else min(count, found)
+    if len(text) + times * (len(new_text) - len(old_text)) > _MAX_ANY:
+        raise _TooLong(_MAX_ANY)
+    return do_replace(eval_ctx, s, old, new, count)
+
+
+def _environment(escape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=escape, finalize=_finalize,
+                               keep_trailing_newline=True)
+    # no globals: range, lipsum, dict, cycler, joiner, namespace are undefined names (StrictUndefined)
+    env.globals.clear()
+    env.filters["replace"] = _bounded_replace
+    return env
+
+
+_ENVS = {escape: _environment(escape) for escape in (False, True)}
+#: an e-mail body is HTML (auto-escaped) when it has a tag
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")
 
 
 def plain_to_html(text: str) -> str:
@@ -823,11 +878,82 @@ def template_problems(text: str, allowed: frozenset[str]) -> list[str]:
     return []
 
 
+def _where(line) -> str:
+    return f"line {line}: " if line else ""
+
+
+def _construct(node: nodes.Node) -> str:
+    name = type(node).__name__
+    return CONSTRUCT_WORDS.get(name) or f"this construct ({name})"
+
+
+def _kind_word(kind: type) -> str:
+    return {str: "a text in quotes or a placeholder", int: "a whole number", bool: "true or false"}[kind]
+
+
+def _check_filter(node: nodes.Filter) -> None:
+    line = node.lineno
+    if node.name not in FILTERS:
+        raise _refused(f"{_where(line)}the filter {node.name!r} is not allowed (allowed: "
+                       f"{', '.join(sorted(FILTERS))})", "template_unsafe", line=line, construct=node.name)
+    spec = FILTER_ARGS[node.name]
+    if node.dyn_args is not None or node.dyn_kwargs is not None:
+        raise _refused(f"{_where(line)}the filter {node.name!r} takes its arguments written out (no * or **)",
+                       "template_unsafe", line=line, construct=node.name)
+    names = [n for n, _ in spec]
+    given: dict[str, nodes.Node] = {}
+    if len(node.args) > len(spec):
+        raise _refused(f"{_where(line)}the filter {node.name!r} takes at most {len(spec)} argument(s)"
+                       + (f" ({', '.join(names)})" if names else ""), "template_arguments",
+                       line=line, filter=node.name)
+    for (name, _), arg in zip(spec, node.args):
+        given[name] = arg
+    for kw in node.kwargs:
+        if kw.key not in names or kw.key in given:
+            raise _refused(f"{_where(line)}the filter {node.name!r} has no argument {kw.key!r}"
+                           + (f" (it takes {', '.join(names)})" if names else ""), "template_arguments",
+                           line=line, filter=node.name)
+        given[kw.key] = kw.value
+    kinds = dict(spec)
+    consts = {}
+    for name, arg in given.items():
+        kind = kinds[name]
+        ok = (isinstance(arg, nodes.Const) and type(arg.value) is kind) or (kind is str and isinstance(
+            arg, (nodes.Name, nodes.Concat, nodes.Filter, nodes.CondExpr)))
+        if not ok:
+            raise _refused(f"{_where(line)}the filter {node.name!r}: its argument {name!r} must be {_kind_word(kind)}",
+                           "template_arguments", line=line, filter=node.name, argument=name)
+        if isinstance(arg, nodes.Const):
+            consts[name] = arg.value
+    if node.name == "replace" and consts.get("old") == "":
+        raise _refused(f"{_where(line)}the filter 'replace' needs a text to replace (not an empty one)",
+                       "template_arguments", line=line, filter="replace", argument="old")
+    if node.name == "truncate":
+        end = consts.get("end", "...")
+        if "length" in consts and isinstance(end, str) and consts["length"] < len(end):
+            raise _refused(f"{_where(line)}the filter 'truncate': the length must be at least the end's length "
+                           f"({len(end)})", "template_arguments", line=line, filter="truncate", argument="length")
+        if consts.get("leeway", 0) < 0:
+            raise _refused(f"{_where(line)}the filter 'truncate': leeway may not be negative", "template_arguments",
+                           line=line, filter="truncate", argument="leeway")
+
+
+def _check_compare(node: nodes.Compare) -> None:
+    # every value is a text: ordering (<, >, <=, >=) and ``in`` compare texts with texts only
+    if all(op.op in ("eq", "ne") for op in node.ops):
+        return
+    for operand in [node.expr] + [op.expr for op in node.ops]:
+        if isinstance(operand, nodes.Const) and not isinstance(operand.value, str):
+            raise _refused(f"{_where(node.lineno)}a comparison of a text with {operand.value!r}: every value is a "
+                           "text, compare it with a text in quotes", "template_arguments", line=node.lineno,
+                           construct="comparison")
+
+
 def check_template(text: str, allowed: frozenset[str]) -> None:
     """Refuse ``text`` unless it parses, names only ``allowed`` variables and uses only the plain
-    syntax (:data:`_ALLOWED_NODES`, :data:`FILTERS`, :data:`TESTS`): a :class:`TemplateRefused` with
-    code ``template_syntax`` (and the line), ``template_unsafe`` or ``unknown_placeholder`` (and the
-    missing names)."""
+    syntax (:data:`_ALLOWED_NODES`, :data:`FILTER_ARGS` with arguments of the right kinds,
+    :data:`TESTS`): a :class:`TemplateRefused` with code ``template_syntax`` (and the line),
+    ``template_unsafe``, ``template_arguments`` or ``unknown_placeholder`` (and the missing names)."""
     env = _ENVS[False]
     try:
         ast = env.parse(text or "")
@@ -837,18 +963,19 @@ def check_template(text: str, allowed: frozenset[str]) -> None:
     for node in ast.find_all(nodes.Node):
         line = getattr(node, "lineno", None)
         if not isinstance(node, _ALLOWED_NODES):
-            what = next((label for kind, label in _CONSTRUCTS.items() if isinstance(node, kind)),
-                        type(node).__name__)
-            raise _refused(f"line {line}: {what} is not allowed in a template", "template_unsafe",
-                           line=line, construct=what)
-        if isinstance(node, nodes.Filter) and node.name not in FILTERS:
-            raise _refused(f"line {line}: the filter {node.name!r} is not allowed (allowed: "
-                           f"{', '.join(sorted(FILTERS))})", "template_unsafe", line=line, construct=node.name)
+            what = _construct(node)
+            raise _refused(f"{_where(line)}{what} is not allowed in a template", "template_unsafe",
+                           line=line, construct=what.split(" (")[0].split(" --")[0])
+        if isinstance(node, nodes.Filter):
+            _check_filter(node)
         if isinstance(node, nodes.Test) and node.name not in TESTS:
-            raise _refused(f"line {line}: the test {node.name!r} is not allowed", "template_unsafe",
-                           line=line, construct=node.name)
-    undeclared = meta.find_undeclared_variables(ast)
-    missing = sorted(name for name in undeclared if name not in allowed or not _NAME.match(name))
+            raise _refused(f"{_where(line)}the test {node.name!r} is not allowed (allowed: "
+                           f"{', '.join(sorted(TESTS))})", "template_unsafe", line=line, construct=node.name)
+        if isinstance(node, nodes.Compare):
+            _check_compare(node)
+    # every name read: Jinja's own (self, loop, range, lipsum...) too -- only the purpose's values
+    names = {n.name for n in ast.find_all(nodes.Name)} | meta.find_undeclared_variables(ast)
+    missing = sorted(name for name in names if name not in allowed or not _NAME.match(name))
     if missing:
         raise _refused("the template names variables its purpose does not provide on this channel: "
                        + ", ".join(missing), "unknown_placeholder", missing=missing, allowed=sorted(allowed))
@@ -865,18 +992,176 @@ def _compiled(text: str, escape: bool):
     return _ENVS[escape].from_string(text)
 
 
-def render(text: str, allowed: frozenset[str], values: dict, *, html: bool = False) -> str:
+def render(text: str, allowed: frozenset[str], values: dict, *, html: bool = False,
+           max_chars: int | None = None) -> str:
     """``text`` rendered with ``values`` (only the ``allowed`` ones are visible): checked first
-    (:func:`check_template`), sandboxed, a missing value an error, HTML-escaped when ``html``."""
+    (:func:`check_template`), sandboxed, a missing value an error, HTML-escaped when ``html``,
+    stopped as soon as it makes more than ``max_chars`` characters (``template_too_long``). Any
+    failure is a :class:`TemplateRefused` (``template_unsafe``, ``missing_value``,
+    ``template_too_long``, ``template_render_error``) -- never another exception."""
     if not text:
         return ""
     _checked(text, allowed)
+    parts, length = [], 0
     try:
-        return _compiled(text, html).render({k: v for k, v in values.items() if k in allowed})
+        for part in _compiled(text, html).generate({k: v for k, v in values.items() if k in allowed}):
+            length += len(part)
+            if max_chars is not None and length > max_chars:
+                raise _TooLong(max_chars)
+            parts.append(part)
+    except _TooLong as exc:
+        raise _refused(f"the text made is longer than {exc.limit} characters", "template_too_long",
+                       max_chars=exc.limit) from None
     except SecurityError as exc:
         raise _refused(f"the template does what the sandbox refuses: {exc}", "template_unsafe") from None
     except UndefinedError as exc:
         raise _refused(f"no value for the template: {exc.message}", "missing_value") from None
+    except Exception as exc:        # noqa: BLE001 -- a staff text that cannot be made, whatever the reason
+        raise _refused(f"the template cannot be made with its values: {_explain(exc)}", "template_render_error",
+                       error=type(exc).__name__) from None
+    return "".join(parts)
+
+
+def _explain(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, TypeError) and "not supported between" in text:
+        return "a comparison of a text with a number (" + text + ")"
+    return text
+
+
+def check_renders(purpose: Purpose, channel: str, locale: str, subject: str, body: str,
+                  sample: dict | None = None) -> tuple[str, str]:
+    """A template rendered as at sending, with the purpose's sample values and again with every value
+    empty: any error (a comparison or a filter that fails on a text, a text longer than the channel's
+    :data:`MAX_CHARS`) is the same :class:`TemplateRefused` it would be when a message is made. Returns
+    the (subject, body) made from ``sample`` (the purpose's samples when not given)."""
+    allowed = purpose.allowed(channel)
+    html = is_html(channel, body)
+    sample = sample if sample is not None else purpose.sample(locale)
+    made = [(render(subject, allowed, values, max_chars=MAX_SUBJECT_CHARS),
+             render(body, allowed, values, html=html, max_chars=MAX_CHARS[channel]))
+            for values in (sample, {name: "" for name in purpose.placeholders})]
+    return made[0]
+
+
+# -- staff-written HTML (e-mail bodies) -----------------------------------------------
+
+#: the tags an e-mail template may use: text and layout, links and images -- no script, frame, object,
+#: embed, form, meta, base, link, svg or math (active content); ``style`` only without scripting
+HTML_TAGS = frozenset({
+    "html", "head", "body", "title", "style", "p", "br", "hr", "div", "span", "strong", "b", "em", "i", "u",
+    "s", "small", "big", "sub", "sup", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "blockquote", "pre", "code", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "col",
+    "colgroup", "a", "img", "font", "center",
+})
+#: the attributes any allowed tag may carry (``on*`` handlers never)
+HTML_ATTRIBUTES = frozenset({
+    "style", "class", "id", "title", "lang", "dir", "align", "valign", "width", "height", "border",
+    "cellpadding", "cellspacing", "bgcolor", "color", "face", "size", "colspan", "rowspan", "alt", "href",
+    "src", "target", "rel", "name", "span",
+})
+#: attributes holding a URL: a literal http(s)/mailto/tel address or an anchor (a placeholder may follow it)
+_URL_ATTRIBUTES = frozenset({"href", "src"})
+_SAFE_URL = re.compile(r"(https?://[^\s\"'<>{}]|mailto:|tel:|#)", re.I)
+#: CSS that runs or loads something: IE's expression(), url(...) (javascript:, tracking), imports, bindings
+_ACTIVE_CSS = re.compile(r"expression\s*\(|url\s*\(|@import|javascript:|behavior\s*:|-moz-binding|\\", re.I)
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+class _HtmlCheck(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problem: str | None = None
+        self._style = False
+
+    def _refuse(self, problem: str) -> None:
+        self.problem = self.problem or problem
+
+    def handle_starttag(self, tag, attrs):
+        raw = self.get_starttag_text() or ""
+        if tag not in HTML_TAGS:
+            return self._refuse(f"the tag <{tag}> is not allowed in an e-mail template")
+        if "{%" in raw or "{{" in _QUOTED.sub("", raw):
+            return self._refuse(f"<{tag}>: a placeholder or {{% %}} inside a tag is allowed only in a quoted "
+                                "attribute value")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                return self._refuse(f"<{tag}>: event handler attributes ({name}) are not allowed")
+            if name not in HTML_ATTRIBUTES:
+                return self._refuse(f"<{tag}>: the attribute {name!r} is not allowed")
+            if name in _URL_ATTRIBUTES and not _SAFE_URL.match(value.strip()):
+                return self._refuse(f"<{tag} {name}>: a link must begin with https://, http://, mailto:, tel: or # "
+                                    "(no javascript: or data: addresses, no placeholder first)")
+            if name == "style" and (_ACTIVE_CSS.search(value) or "{{" in value):
+                return self._refuse(f"<{tag} style>: no expression(), url(), @import or placeholder in a style")
+        self._style = tag == "style"
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self._style = False
+
+    def handle_endtag(self, tag):
+        self._style = False
+        if tag not in HTML_TAGS:
+            self._refuse(f"the tag </{tag}> is not allowed in an e-mail template")
+
+    def handle_data(self, data):
+        if self._style and (_ACTIVE_CSS.search(data) or "{{" in data or "{%" in data):
+            self._refuse("<style>: no expression(), url(), @import or template syntax in a style sheet")
+
+    def handle_pi(self, data):
+        self._refuse("processing instructions are not allowed in an e-mail template")
+
+    def unknown_decl(self, data):
+        self._refuse("CDATA and declarations are not allowed in an e-mail template")
+
+
+#: a tag whose name a template would make (``<{{ x }}>``, ``<{% if %}script{% endif %}>``)
+_MADE_TAG = re.compile(r"<\s*/?\s*[{]")
+
+
+def check_html(text: str) -> None:
+    """Refuse active content in a staff-written e-mail body (HTML): only :data:`HTML_TAGS` with
+    :data:`HTML_ATTRIBUTES`, no ``on*`` handler, no ``javascript:``/``data:`` link, no scripting CSS, no
+    tag made by the template's own syntax. A :class:`TemplateRefused` ``template_active_content``.
+    (Values are escaped when the message is made; this is about the text staff write.)"""
+    if not text:
+        return
+    if _MADE_TAG.search(text):
+        raise _refused("a tag may not be made by a placeholder or {% %} (write the tag's name out)",
+                       "template_active_content")
+    checker = _HtmlCheck()
+    checker.feed(text)
+    checker.close()
+    if checker.problem:
+        raise _refused(checker.problem, "template_active_content", problem=checker.problem)
+
+
+def html_problems(text: str) -> list[str]:
+    """What :func:`check_html` refuses in ``text`` (empty: nothing)."""
+    try:
+        check_html(text)
+    except TemplateRefused as exc:
+        return [exc.message]
+    return []
+
+
+def check_text(purpose: Purpose, channel: str, locale: str, subject: str, body: str,
+               sample: dict | None = None) -> tuple[str, str]:
+    """Everything checked when staff save or preview a text: the syntax and names
+    (:func:`check_template`, the subject too), active content in an e-mail body (:func:`check_html`),
+    and the text made with sample values (:func:`check_renders`). Returns the sample's (subject, body)."""
+    allowed = purpose.allowed(channel)
+    for text in (subject, body):
+        invisible = validators.free_text_error(text)
+        if invisible:
+            raise _refused(invisible, "invisible_characters")
+    check_template(subject, allowed)
+    check_template(body, allowed)
+    if channel == "email":
+        check_html(body)
+    return check_renders(purpose, channel, locale, subject, body, sample)
 
 
 def local_time(value: datetime | None, tz: str) -> str | None:
@@ -904,18 +1189,24 @@ class Resolved:
         return is_html(self.channel, self.body)
 
     def render(self, values: dict) -> tuple[str, str]:
-        """Subject and body with ``values``. An override that needs a value the message lacks
-        (checked at upload, so only an event older than its purpose's placeholders) falls back to
-        the built-in default with a warning: never a blank, never a lost message."""
+        """Subject and body with ``values``. A project's or the group's text that cannot be made --
+        a value the message lacks (an event older than its purpose's placeholders), a comparison or
+        filter failing on these values, a text longer than the channel's :data:`MAX_CHARS` -- gives
+        way to the built-in default for the purpose, channel and locale, with a warning naming the
+        template: never a blank, never a lost message, never a failed event handler. A text being
+        previewed is refused (:class:`TemplateRefused`) instead."""
         allowed = PURPOSES[self.purpose].allowed(self.channel)
+        caps = (MAX_SUBJECT_CHARS, MAX_CHARS[self.channel]) if self.source != "default" else (None, None)
         try:
-            return render(self.subject, allowed, values), render(self.body, allowed, values, html=self.html)
+            return (render(self.subject, allowed, values, max_chars=caps[0]),
+                    render(self.body, allowed, values, html=self.html, max_chars=caps[1]))
         except TemplateRefused as exc:
             default = DEFAULTS.get((self.purpose, self.channel, self.locale))
-            if exc.code != "missing_value" or self.source not in ("project", "group") or default is None:
+            if self.source not in ("project", "group") or default is None:
                 raise
-            log.warning("template %s (%s/%s/%s) not rendered (%s); the built-in default is used",
-                        self.template_id, self.purpose, self.channel, self.locale, exc.message)
+            log.warning("template %s (%s scope, %s/%s/%s) not rendered (%s: %s); the built-in default is used",
+                        self.template_id, self.source, self.purpose, self.channel, self.locale, exc.code,
+                        exc.message)
             return Resolved(self.purpose, self.channel, self.locale, default.subject, default.body,
                             "default").render(values)
 
@@ -966,7 +1257,8 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
             t = overrides.get(scope)
             if t is None:
                 continue
-            if template_problems(t.subject, allowed) or template_problems(t.body, allowed):
+            if template_problems(t.subject, allowed) or template_problems(t.body, allowed) or (
+                    channel == "email" and html_problems(t.body)):
                 log.warning("template %s (%s/%s/%s) no longer valid; skipped", t.id, purpose, channel, loc)
                 continue
             return Resolved(purpose, channel, loc, t.subject, t.body,
@@ -1021,9 +1313,8 @@ def save_template(work: Work, data: dict) -> Template:
         raise Forbidden("group-wide templates are edited by staff who see every project",
                         code="group_scope_forbidden")
     subject, body = data.get("subject") or "", data["body"]
-    allowed = spec.allowed(data["channel"])
-    check_template(subject, allowed)
-    check_template(body, allowed)
+    check_text(spec, data["channel"], data["locale"], subject, body,
+               _sample_for(work, spec, data["locale"], project_id))
     scope = project_id or GROUP_SCOPE
     now = work.clock.now()
     template = work.session.scalars(select(Template).where(
@@ -1039,10 +1330,51 @@ def save_template(work: Work, data: dict) -> Template:
     return template
 
 
+def delete_template(work: Work, data: dict) -> Resolved:
+    """Reset one (purpose, channel, locale) of a project (``project_id``) or of the group (none) to what
+    is in effect without the override -- the group's, then the built-in default -- and return that.
+    Same roles as saving; no override there: 404 ``template_not_found``."""
+    spec = purpose_of(data["purpose"])
+    channel, locale = data["channel"], data["locale"]
+    if channel not in spec.channels:
+        raise UnsupportedChannel(f"{spec.key} is sent by {', '.join(spec.channels)} only",
+                                 details={"channels": list(spec.channels)})
+    if locale not in LOCALES:
+        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
+    group_id, project_id = _group_of(work, data.get("project_id"))
+    caller = work.caller
+    if project_id is None and not (caller.is_system or caller.all_projects):
+        raise Forbidden("group-wide templates are edited by staff who see every project",
+                        code="group_scope_forbidden")
+    scope = project_id or GROUP_SCOPE
+    template = work.session.scalars(select(Template).where(
+        Template.group_id == group_id, Template.scope == scope, Template.purpose == spec.key,
+        Template.channel == channel, Template.locale == locale)).first()
+    if template is None:
+        raise TemplateNotFound(f"no {'project' if project_id else 'group'} template for {spec.key} by {channel} "
+                               f"in {locale}: the {'group' if project_id else 'built-in'} text is in effect")
+    log.info("template %s (%s %s/%s/%s) reset to the default by %s", template.id, scope, spec.key, channel,
+             locale, caller.user_id)
+    work.session.delete(template)
+    work.session.flush()
+    return resolve(work.session, group_id=group_id, project_id=project_id, purpose=spec.key, channel=channel,
+                   locale=locale)
+
+
+def _sample_for(work: Work, spec: Purpose, locale: str, project_id: str | None) -> dict:
+    """The purpose's sample values, the project's own name (notify's copy) when there is a project."""
+    sample = spec.sample(locale)
+    project = work.session.get(ProjectCopy, project_id) if project_id else None
+    if project is not None and "project_name" in sample:
+        sample["project_name"] = project.name
+    return sample
+
+
 def preview_template(work: Work, project_id: str | None, data: dict) -> dict:
-    """A template rendered with its purpose's sample values (:meth:`Purpose.sample`), nothing
-    written: the text given (``body``, ``subject``: checked as at upload, refused the same way) or,
-    without a body, the template in effect for the project (or the group). Same roles as editing."""
+    """A template rendered with its purpose's sample values (:meth:`Purpose.sample`, the project's own
+    name), nothing written: the text given (``body`` and/or ``subject``: checked as at upload, refused
+    the same way; a subject alone is previewed with the body in effect) or, with neither, the template
+    in effect for the project (or the group). Same roles as editing."""
     spec = purpose_of(data["purpose"])
     channel, locale = data["channel"], data.get("locale") or DEFAULT_LOCALE
     if channel not in spec.channels:
@@ -1051,17 +1383,19 @@ def preview_template(work: Work, project_id: str | None, data: dict) -> dict:
     if locale not in LOCALES:
         raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
     group_id, project_id = _group_of(work, project_id)
-    if data.get("body"):
-        allowed = spec.allowed(channel)
-        subject, body = data.get("subject") or "", data["body"]
-        check_template(subject, allowed)
-        check_template(body, allowed)
-        template = Resolved(spec.key, channel, locale, subject, body, "preview")
+    if data.get("body") or data.get("subject"):
+        body = data.get("body")
+        if not body:
+            body = resolve(work.session, group_id=group_id, project_id=project_id, purpose=spec.key,
+                           channel=channel, locale=locale).body
+        template = Resolved(spec.key, channel, locale, data.get("subject") or "", body, "preview")
+        sample = _sample_for(work, spec, template.locale, project_id)
+        subject, body = check_text(spec, channel, locale, template.subject, template.body, sample)
     else:
         template = resolve(work.session, group_id=group_id, project_id=project_id, purpose=spec.key,
                            channel=channel, locale=locale)
-    sample = spec.sample(template.locale)
-    subject, body = template.render(sample)
+        sample = _sample_for(work, spec, template.locale, project_id)
+        subject, body = template.render(sample)
     return {"purpose": spec.key, "channel": channel, "locale": template.locale, "source": template.source,
             "subject": subject, "body": body, "html": template.html, "kind": spec.kind,
             "placeholders": sorted(spec.allowed(channel)),
