@@ -16,7 +16,7 @@ def test_preview_refusal_and_save_through_the_gateway(platform, demo, web_sessio
              "body": "【{{ project_name }}】{{ area_label }}{{ starts_at }}起{{ outage_label }}"}
     shown = web_session.post(f"{base}/preview", headers=cs, json=draft)
     assert shown.status_code == 200, shown.text
-    assert shown.json()["body"] == "【翠湖花园】3栋、5栋2026-11-27 09:00起停水"
+    assert shown.json()["body"] == "【绿湖花园】3栋、5栋2026-11-27 09:00起停水"   # the project's own name in the sample
     assert shown.json()["source"] == "preview" and shown.json()["kind"] == "legal"
     refused = web_session.post(f"{base}/preview", headers=cs, json=dict(draft, body="{{ owner_phone }}"))
     assert refused.status_code == 422 and refused.json()["error"] == "unknown_placeholder"
