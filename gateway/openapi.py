@@ -111,9 +111,12 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
             params.append({"name": f.data_key or name, "in": "query", "required": bool(f.required),
                            "schema": _field(f, components)})
     if spec.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+        required = spec.idempotency == "required"
+        params.append({"name": "Idempotency-Key", "in": "header", "required": required,
                        "schema": {"type": "string", "maxLength": 64},
-                       "description": "repeat a request safely: the same key returns the same result"})
+                       "description": "repeat a request safely: the same key returns the same result"
+                                      + ("; required (400 idempotency_key_required without one)" if required
+                                         else "")})
     if params:
         op["parameters"] = params
     if spec.body:

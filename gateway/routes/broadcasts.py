@@ -13,7 +13,7 @@ MANAGERS = "CS manager, centre manager of the project"
 
 class BroadcastRoutes(RouteModule):
     @route("POST", f"{V1}/projects/{{project_id}}/broadcasts", tags=("notify",), body=s.BroadcastIn,
-           response=s.BroadcastOut, errors=(400, 403, 404, 409, 422), idempotent=True,
+           response=s.BroadcastOut, errors=(400, 403, 404, 409, 422), idempotency="required",
            summary=f"Broadcast a message to the project, a building or a list of its units ({MANAGERS})",
            description="The units are fixed now; from send_at (default now) they are sent in chunks (the "
                        "project's broadcast.chunk_size, 500) by notify's jobs: an in-app message per unit "
@@ -38,7 +38,7 @@ class BroadcastRoutes(RouteModule):
         return self._as(user)("notify", "get_broadcast", broadcast_id)
 
     @route("POST", f"{V1}/broadcasts/{{broadcast_id}}/cancel", tags=("notify",), response=s.BroadcastOut,
-           errors=(403, 404, 409), idempotent=True,
+           errors=(403, 404, 409), idempotency="required",
            summary=f"Cancel a broadcast: the chunks not run and the deliveries not sent yet ({MANAGERS})",
            description="Sent and delivered messages stay; pending deliveries not in a sender's hands and "
                        "queued printed notices become cancelled. 409 broadcast_cancelled the second time.")

@@ -43,7 +43,7 @@ class NotifyRoutes(RouteModule):
            summary="Opt a person of the resident's household out of a channel for marketing or all messages not "
                    "legally required (residents of the unit, their own household)",
            description="Dunning and outage notices are legally required: they are sent all the same.",
-           body=s.PreferencesIn, response=s.PreferencesOut, errors=(400, 403, 404), idempotent=True)
+           body=s.PreferencesIn, response=s.PreferencesOut, errors=(400, 403, 404), idempotency="required")
     def set_preferences(self, request, user, unit_id, person_id, body, idempotency_key):
         return self._as(user)("notify", "set_preferences", unit_id, person_id, dict(body),
                               idempotency_key=idempotency_key)
@@ -69,7 +69,7 @@ class NotifyRoutes(RouteModule):
     @route("POST", f"{V1}/notifications/{{notification_id}}/read",
            summary="Mark a notification read (its addressee: a resident their unit's messages, staff their "
                    "roles' inbox messages)",
-           tags=("notify",), response=s.NotificationOut, errors=(404,), idempotent=True)
+           tags=("notify",), response=s.NotificationOut, errors=(404,), idempotency="natural")
     def mark_read(self, request, user, notification_id, idempotency_key):
         notification = self._as(user)("notify", "mark_read", notification_id,
                                       idempotency_key=idempotency_key)
@@ -79,7 +79,7 @@ class NotifyRoutes(RouteModule):
     @route("PUT", f"{V1}/units/{{unit_id}}/people/{{person_id}}/wechat", tags=("notify",),
            summary="Bind (or with openid null unbind) the resident's WeChat openid to their person record in "
                    "the unit's household, for the WeChat channel (residents of the unit; masked in the answer)",
-           body=s.WechatBindingIn, response=s.WechatBindingOut, errors=(403, 404), idempotent=True)
+           body=s.WechatBindingIn, response=s.WechatBindingOut, errors=(403, 404), idempotency="required")
     def bind_wechat(self, request, user, unit_id, person_id, body, idempotency_key):
         return self._as(user)("notify", "bind_wechat", unit_id, person_id, body["openid"],
                               idempotency_key=idempotency_key)

@@ -20,7 +20,7 @@ class TemplateRoutes(RouteModule):
 
     @route("POST", f"{V1}/projects/{{project_id}}/templates", tags=("notify",),
            summary=f"Save the project's template for a purpose, channel and locale ({EDITORS})",
-           body=s.TemplateIn, response=s.SavedTemplateOut, errors=(400, 403, 404, 422), idempotent=True,
+           body=s.TemplateIn, response=s.SavedTemplateOut, errors=(400, 403, 404, 422), idempotency="required",
            description="Jinja2 syntax (``{{ ticket_number }}``). Refused with 422: a variable the purpose "
                        "does not provide on the channel (``unknown_placeholder``, details.missing), a syntax "
                        "error (``template_syntax``, details.line), attribute or item access, calls, loops "

@@ -169,6 +169,23 @@ def test_remote_errors_are_mapped(gateway, stubs, web_session):
     assert missing.status_code == 404 and missing.json()["error"] == "unit_not_found"
 
 
+def test_a_write_that_requires_an_idempotency_key_is_refused_without_one(gateway, web_session):
+    """A route declared ``idempotency="required"`` (every notify write) refuses a request without the
+    header before any service is asked; a bad key is refused too."""
+    headers = login(web_session, "desk1", "desk-pass-1")
+    body = {"purpose": "greeting.holiday", "target": "project", "channels": ["inapp"], "values": {"holiday_name": "元旦"}}
+    for key in (None, ""):
+        sent = dict(headers, **({"Idempotency-Key": key} if key is not None else {}))
+        missing = web_session.post("/api/v1/projects/p1/broadcasts", headers=sent, json=body)
+        assert (missing.status_code, missing.json()["error"]) == (400, "idempotency_key_required"), missing.text
+    too_long = web_session.post("/api/v1/projects/p1/broadcasts", headers=dict(headers, **{"Idempotency-Key": "k" * 65}),
+                                json=body)
+    assert (too_long.status_code, too_long.json()["error"]) == (400, "bad_idempotency_key")
+    prefs = web_session.put("/api/v1/units/u1/people/p1/notification-preferences", headers=headers,
+                            json={"channels": [{"channel": "sms", "opt_out": "marketing"}]})
+    assert (prefs.status_code, prefs.json()["error"]) == (400, "idempotency_key_required")
+
+
 def test_caller_travels_signed_and_responses_are_filtered(gateway, stubs, web_session):
     headers = login(web_session, "desk1", "desk-pass-1")
     unit = web_session.get("/api/v1/units/u1", headers=headers).json()
