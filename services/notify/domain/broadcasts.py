@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import aliased
@@ -59,7 +58,7 @@ from ..models import (Broadcast, BroadcastChunk, Contact, Delivery, HouseholdCop
 from . import policy, settings, templates, wechat
 from .copies import normalise_phone
 from .notifications import (EMAIL, INAPP, MESSAGE_DUE, OUTBOUND, PERSON, PRINT, QUEUED, SMS, SUPPRESSED, UNIT,
-                            WECHAT, SmsLimits, record_changed)
+                            WECHAT, SmsLimits, over_limits, record_changed)
 
 log = logging.getLogger(__name__)
 
@@ -231,22 +230,6 @@ def _recipients(work: Work, group_id: str, unit_ids: list[str]):
         .order_by(UnitCopy.id, c.role, c.person_id)).all()
 
 
-def _over_limits(work: Work, phones: set[str], limits: SmsLimits) -> dict[str, str]:
-    """The numbers among ``phones`` at a per-number limit (one grouped query per window)."""
-    out, now = {}, work.clock.now()
-    for limit, window, reason in ((limits.per_recipient_hour, timedelta(hours=1), "recipient_hourly_limit: {} per hour"),
-                                  (limits.per_recipient_day, timedelta(days=1), "recipient_daily_limit: {} per day")):
-        if limit <= 0 or not phones:
-            continue
-        for address, count in work.session.execute(
-                select(Delivery.address, func.count()).where(
-                    Delivery.channel == SMS, Delivery.status != SUPPRESSED, Delivery.created_at > now - window,
-                    Delivery.address.in_(sorted(phones))).group_by(Delivery.address)):
-            if count >= limit:
-                out.setdefault(address, reason.format(limit))
-    return out
-
-
 def _insert_ignoring_duplicates(work: Work, rows: list[dict]) -> set[str]:
     """Insert the notifications; return the ids of those inserted (a recipient that has the
     broadcast's message already is left out: the unique key)."""
@@ -312,8 +295,9 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
     made = _insert_ignoring_duplicates(work, notes)
     if not made:
         return 0
-    over = {} if legal else _over_limits(
-        work, {a for nid in made for ch, a in deliveries[nid][1] if ch == SMS}, sms_limits or SmsLimits())
+    # the per-number limits (notifications.over_limits: what went out or is due now, never a legal notice's)
+    over = {} if legal else over_limits(
+        work, sms_limits or SmsLimits(), {a for nid in made for ch, a in deliveries[nid][1] if ch == SMS})
     # the sending policy (policy.py), set-based: the chunk's opt-outs in one query (a legal notice is
     # never stopped), each channel's time after the project's quiet hours
     persons = [n["recipient"] for n in notes if n["recipient_kind"] == PERSON]

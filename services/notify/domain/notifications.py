@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from kernel.errors import NotFound
 from kernel.privacy import mask_address
@@ -93,28 +93,67 @@ class SmsLimits:
                    per_user_day=get("SMS_MAX_PER_USER_PER_DAY", cls.per_user_day))
 
 
-def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: str | None) -> str | None:
-    """The reason an SMS to ``address`` caused by ``requested_by`` must not go out now, or None.
-    Counted: SMS deliveries created in the last hour / day that were not suppressed."""
-    now = work.clock.now()
-    checks = [(Delivery.address == address, limits.per_recipient_hour, timedelta(hours=1),
-               "recipient_hourly_limit"),
-              (Delivery.address == address, limits.per_recipient_day, timedelta(days=1),
-               "recipient_daily_limit")]
+#: the statuses of an SMS that went out (``delivered``: its receipt says it reached the phone)
+WENT_OUT = ("sent", "delivered")
+
+
+def _legal_purposes() -> list[str]:
+    return sorted(p.key for p in templates.PURPOSES.values() if p.legal)
+
+
+def counted_sms(now: datetime, window: timedelta):
+    """The SMS deliveries a limit counts in the ``window`` before ``now``: those that went out in it
+    (``sent``/``delivered``, by their sending time) and those ``pending`` that fell due in it (about to
+    go). Not counted: cancelled, suppressed, failed ones, one held until later (quiet hours, send-at:
+    due after ``now``), nor a legally required notice's (never limited, it uses up no allowance)."""
+    start = now - window
+    due = func.coalesce(Delivery.next_attempt_at, Delivery.created_at)
+    return and_(
+        Delivery.channel == SMS,
+        or_(and_(Delivery.status.in_(WENT_OUT), func.coalesce(Delivery.sent_at, Delivery.created_at) > start),
+            and_(Delivery.status == "pending", due > start, due <= now)),
+        ~Delivery.notification_id.in_(select(Notification.id).where(Notification.purpose.in_(_legal_purposes()))))
+
+
+def sms_counts(work: Work, by, keys, window: timedelta) -> dict[str, int]:
+    """How many counted SMS (:func:`counted_sms`) each of ``keys`` of column ``by`` (``Delivery.address``,
+    ``Delivery.requested_by``) has in the ``window`` before now: one grouped query."""
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return {}
+    return dict(work.session.execute(select(by, func.count()).where(
+        counted_sms(work.clock.now(), window), by.in_(keys)).group_by(by)).all())
+
+
+_WINDOWS = ((timedelta(hours=1), "hour", "hourly"), (timedelta(days=1), "day", "daily"))
+
+
+def over_limits(work: Work, limits: SmsLimits, addresses, requested_by: str | None = None) -> dict[str, str]:
+    """The numbers among ``addresses`` that must get no more SMS now, with the reason: a number at its
+    per-recipient limit (``SMS_MAX_PER_RECIPIENT_PER_HOUR`` / ``_DAY``), or every one when the user
+    ``requested_by`` is at theirs. The one rule of notify's SMS limits (single messages and broadcasts)."""
+    addresses = {a for a in addresses if a}
+    out: dict[str, str] = {}
+    for window, unit, adjective in _WINDOWS:
+        limit = limits.per_recipient_hour if unit == "hour" else limits.per_recipient_day
+        if limit > 0:
+            for address, count in sms_counts(work, Delivery.address, addresses, window).items():
+                if count >= limit:
+                    out.setdefault(address, f"recipient_{adjective}_limit: {limit} per {unit}")
     if requested_by:
-        checks += [(Delivery.requested_by == requested_by, limits.per_user_hour, timedelta(hours=1),
-                    "user_hourly_limit"),
-                   (Delivery.requested_by == requested_by, limits.per_user_day, timedelta(days=1),
-                    "user_daily_limit")]
-    for condition, limit, window, reason in checks:
-        if limit <= 0:
-            continue
-        sent = work.session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.channel == SMS, Delivery.status != SUPPRESSED, Delivery.created_at > now - window,
-            condition))
-        if sent >= limit:
-            return f"{reason}: {limit} per {'hour' if window == timedelta(hours=1) else 'day'}"
-    return None
+        for window, unit, adjective in _WINDOWS:
+            limit = limits.per_user_hour if unit == "hour" else limits.per_user_day
+            if limit > 0 and sms_counts(work, Delivery.requested_by, {requested_by}, window).get(
+                    requested_by, 0) >= limit:
+                for address in addresses:
+                    out.setdefault(address, f"user_{adjective}_limit: {limit} per {unit}")
+    return out
+
+
+def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: str | None) -> str | None:
+    """The reason an SMS to ``address`` caused by ``requested_by`` must not go out now, or None
+    (:func:`over_limits`; counted as :func:`counted_sms` says)."""
+    return over_limits(work, limits, {address}, requested_by).get(address)
 
 
 #: ``session.info`` flag: this transaction created an outbound message (SMS, e-mail, WeChat) due
@@ -213,7 +252,8 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             suppressed = "no_address"
         if suppressed is None and channel.name in opted_out:
             suppressed = policy.OPTED_OUT
-        if channel.name == SMS and suppressed is None:
+        if channel.name == SMS and suppressed is None and not templates.purpose_of(purpose).legal:
+            # a legally required notice is never limited (nor does it use up the allowance: counted_sms)
             suppressed = sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by)
         delivery = Delivery(
             id=str(uuid.uuid4()), notification=notification, group_id=project.group_id,

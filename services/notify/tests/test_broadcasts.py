@@ -249,6 +249,58 @@ def test_a_marketing_sms_respects_the_per_number_limits_a_legal_notice_does_not(
     assert {st for a, _, st in sms_of(Session, outage["id"]) if a == "13812340001"} == {"pending"}
 
 
+def test_the_per_number_limit_counts_only_what_went_out_or_is_due(Session, clock):
+    """Trial 10, finding 12: the per-number limit (5 per hour) counts the SMS that went out or are due
+    now -- not the cancelled, suppressed or held ones, nor legally required notices (never limited, they
+    use up no allowance)."""
+    from services.notify.domain import notifications
+    estate(Session, clock, units=1)
+    number = "13812340001"
+    greeting = {"purpose": "greeting.holiday", "values": {"holiday_name": "春节"}, "channels": ["sms"]}
+    for _ in range(4):                                   # four outage notices: legal, not counted
+        create(Session, clock)
+        runner(Session, clock).run_once()
+    for _ in range(3):                                   # three greetings made, then cancelled
+        cancelled = create(Session, clock, **greeting)
+        runner(Session, clock).run_once()
+        with Session() as s, s.begin():
+            broadcasts.cancel(work(s, clock, MANAGER), cancelled["id"])
+    held = create(Session, clock, **greeting)            # one held until later (quiet hours, send-at)
+    runner(Session, clock).run_once()
+    with Session() as s, s.begin():
+        s.execute(Delivery.__table__.update().where(Delivery.notification_id.in_(select(Notification.id).where(
+            Notification.source_event_id == held["id"]))).values(next_attempt_at=clock.now() + timedelta(hours=10)))
+    sent = []
+    for _ in range(2):                                   # two sent this hour
+        b = create(Session, clock, **greeting)
+        runner(Session, clock).run_once()
+        sent.append(b["id"])
+    with Session() as s, s.begin():
+        s.execute(Delivery.__table__.update().where(Delivery.notification_id.in_(select(Notification.id).where(
+            Notification.source_event_id.in_(sent)))).values(status="sent", sent_at=clock.now()))
+        w = work(s, clock)
+        assert notifications.sms_counts(w, Delivery.address, {number}, timedelta(hours=1)) == {number: 2}
+    statuses = []
+    for _ in range(4):                                   # 2 sent + 3 due now = 5: the fourth is over
+        b = create(Session, clock, **greeting)
+        runner(Session, clock).run_once()
+        statuses += [(st, e) for a, e, st in _sms_errors(Session, b["id"]) if a == number]
+    assert statuses == [("pending", None)] * 3 + [("suppressed", "recipient_hourly_limit: 5 per hour")]
+    outage = create(Session, clock)                      # a legal notice is never limited
+    runner(Session, clock).run_once()
+    assert {st for a, _, st in sms_of(Session, outage["id"]) if a == number} == {"pending"}
+    clock.advance(timedelta(hours=1, minutes=1))          # the hour is over: room again
+    b = create(Session, clock, **greeting)
+    runner(Session, clock).run_once()
+    assert [st for a, _, st in sms_of(Session, b["id"]) if a == number] == ["pending"]
+
+
+def _sms_errors(Session, broadcast_id):
+    with Session() as s:
+        return s.execute(select(Delivery.address, Delivery.last_error, Delivery.status).join(Notification).where(
+            Notification.source_event_id == broadcast_id, Delivery.channel == "sms")).all()
+
+
 def test_the_sending_policy_holds_in_broadcasts_opt_outs_and_quiet_hours(Session, clock):
     """A broadcast applies notify's sending policy set-based: a resident opted out of marketing SMS gets
     no greeting by SMS (suppressed ``opted_out``) but the outage notice all the same (legal); a
