@@ -1469,6 +1469,10 @@ class NotificationOut(Out):
     locale = fields.String()
     created_at = DT()
     read_at = DT(allow_none=True)
+    withdrawn_at = DT(allow_none=True, metadata={
+        "description": "its broadcast was cancelled after it was stored: withdrawn, not counted unread"})
+    withdrawn_label = fields.String(allow_none=True, metadata={
+        "description": "what the inbox shows on a withdrawn message: 已撤回 (Withdrawn in English); null otherwise"})
     ref_type = fields.String(allow_none=True)
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))

@@ -117,6 +117,8 @@ def unit_notifications(session: Session, caller: Caller, unit_id: str, limit: in
 #: an unread notification's document (orjson's compact form, written by ``projector.dumps``): inside a string
 #: value every quote is escaped, so only the document's own ``read_at`` key can match
 UNREAD = '%"read_at":null%'
+#: a withdrawn notification's document (its broadcast cancelled): ``withdrawn_at`` is a time, not null
+WITHDRAWN = '%"withdrawn_at":"%'
 
 
 def unit_unread(session: Session, caller: Caller, unit_id: str) -> dict | None:
@@ -125,7 +127,8 @@ def unit_unread(session: Session, caller: Caller, unit_id: str) -> dict | None:
     if row is None:
         return None
     unread = session.scalar(select(func.count()).select_from(PortalNotification).where(
-        PortalNotification.unit_id == row.unit_id, PortalNotification.document.like(UNREAD)))
+        PortalNotification.unit_id == row.unit_id, PortalNotification.document.like(UNREAD),
+        ~PortalNotification.document.like(WITHDRAWN)))
     return {"unit_id": row.unit_id, "unread": unread}
 
 

@@ -97,6 +97,14 @@ def test_the_unit_s_unread_count_is_read_from_the_portal_s_notifications(session
     assert views.unit_unread(session, me, "u1") == {"unit_id": "u1", "unread": 1}
     assert views.unit_unread(session, staff(G, ["p1"]), "u1")["unread"] == 1
     assert orjson.loads(session.get(gateway.models.PortalNotification, "n3").document)["body"] == '{"read_at":null}'
+    # withdrawn (its broadcast cancelled): shown so, not unread -- a body quoting the words is not withdrawn
+    projector.apply_notification(session, dict(notification("n2", version=2, created=1), withdrawn_at=iso(6),
+                                               withdrawn_label="已撤回"))
+    projector.apply_notification(session, dict(notification("n4", created=3), body='"withdrawn_at":"x'))
+    session.commit()
+    assert views.unit_unread(session, me, "u1") == {"unit_id": "u1", "unread": 1}
+    shown = {n["id"]: n for n in views.unit_notifications(session, me, "u1", 10)}
+    assert (shown["n2"]["withdrawn_label"], shown["n4"]["withdrawn_at"]) == ("已撤回", None)
 
 
 def test_a_unit_not_projected_or_not_the_caller_s_is_left_to_notify(session):

@@ -89,6 +89,8 @@ class NotificationOut(Schema):
     locale = fields.String()
     created_at = fields.AwareDateTime()
     read_at = fields.AwareDateTime(allow_none=True)
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    withdrawn_label = fields.String(allow_none=True)
     ref_type = fields.String(allow_none=True)
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))

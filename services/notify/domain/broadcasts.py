@@ -31,7 +31,9 @@ per-user limits do not apply (a broadcast is the centre's, not a person's flood)
 chunk holds it ``FOR SHARE``, so the cancel waits for it and then sees its rows), its pending
 chunks and their jobs are cancelled, and every delivery of its messages not yet sent -- pending
 and not claimed by a sender right now, or a print still queued -- becomes ``cancelled``. What was
-sent stays sent.
+sent stays sent. The messages stored already are **withdrawn** (已撤回, ``withdrawn_at``): the unit's
+inbox shows them so, they are no longer counted unread, and each unit's message is republished
+(``notification.changed``) for the portal's read model.
 
 **Progress** (:func:`view`): units in total and done, chunks, notifications made, deliveries by
 channel and status; the state is ``scheduled`` (before ``send_at``, nothing done), ``sending``,
@@ -58,7 +60,7 @@ from ..models import (Broadcast, BroadcastChunk, Contact, Delivery, HouseholdCop
 from . import policy, settings, templates, wechat
 from .copies import normalise_phone
 from .notifications import (EMAIL, INAPP, MESSAGE_DUE, OUTBOUND, PERSON, PRINT, QUEUED, SMS, SUPPRESSED, UNIT,
-                            WECHAT, SmsLimits, over_limits, record_changed)
+                            WECHAT, SmsLimits, over_limits, snapshot)
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +268,7 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
         notes.append(dict(id=nid, group_id=b.group_id, project_id=b.project_id, purpose=b.purpose,
                           ref_type=REF_TYPE, ref_id=b.id, source_event_id=b.id, recipient_kind=kind,
                           recipient=recipient, unit_id=unit_id, locale=loc, subject=subject, body=body,
-                          created_at=now, read_at=None, read_by=None, version=1))
+                          created_at=now, read_at=None, read_by=None, version=1, withdrawn_at=None))
         deliveries[nid] = (subject, made)
 
     for unit_id, person_id, phone, email, openid, locale in rows:
@@ -348,7 +350,8 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
         if n["recipient_kind"] == UNIT:
             changed.append(({**{k: n[k] for k in ("id", "group_id", "project_id", "unit_id", "purpose",
                                                     "recipient_kind", "recipient", "subject", "body", "locale",
-                                                    "created_at", "read_at", "ref_type", "ref_id", "version")},
+                                                    "created_at", "read_at", "ref_type", "ref_id", "version",
+                                                    "withdrawn_at")}, "withdrawn_label": None,
                              "deliveries": sorted(snapshot_deliveries, key=lambda d: d["channel"])},
                             b.group_id, b.project_id))
     if delivery_rows:
@@ -405,17 +408,22 @@ def cancel(work: Work, broadcast_id: str) -> Broadcast:
     # print still queued; sent, delivered and printed ones stay as they are
     not_sent = or_((Delivery.status == "pending") & or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
                    (Delivery.channel == PRINT) & (Delivery.status == QUEUED))
-    printed_units = list(work.session.scalars(select(Delivery.notification_id).where(
-        Delivery.notification_id.in_(mine), Delivery.channel == PRINT, Delivery.status == QUEUED)))
     result = work.session.execute(update(Delivery).where(Delivery.notification_id.in_(mine), not_sent).values(
         status=DELIVERY_CANCELLED, last_error="broadcast_cancelled", next_attempt_at=None)
         .execution_options(synchronize_session=False))
-    # a unit's message whose printed notice was withdrawn: the read models see it
-    for start in range(0, len(printed_units), 500):
-        for n in work.session.scalars(select(Notification).where(
-                Notification.id.in_(printed_units[start:start + 500]))
-                .execution_options(populate_existing=True)):
-            record_changed(work, n)
+    # the messages stored already are withdrawn (已撤回): the inbox shows them so, no longer unread
+    work.session.execute(update(Notification).where(
+        Notification.source_event_id == b.id, Notification.ref_type == REF_TYPE, Notification.withdrawn_at.is_(None))
+        .values(withdrawn_at=now, version=Notification.version + 1).execution_options(synchronize_session=False))
+    # every unit's message is republished whole (notification.changed): the portal's read model sees it
+    units = list(work.session.scalars(select(Notification.id).where(
+        Notification.source_event_id == b.id, Notification.ref_type == REF_TYPE, Notification.recipient_kind == UNIT)
+        .order_by(Notification.id)))
+    for start in range(0, len(units), 500):
+        changed = work.session.scalars(select(Notification).where(Notification.id.in_(units[start:start + 500]))
+                                       .execution_options(populate_existing=True)).all()
+        work.events.record_many(events.NOTIFICATION_CHANGED, [(snapshot(n), n.group_id, n.project_id)
+                                                              for n in changed], validate_each=False)
     log.info("broadcast %s cancelled by %s: %d chunk(s) stopped, %d delivery(ies) not sent", b.id,
              b.cancelled_by, len(pending), result.rowcount)
     return b

@@ -312,7 +312,8 @@ def snapshot(n: Notification) -> dict:
         "id": n.id, "group_id": n.group_id, "project_id": n.project_id, "unit_id": n.unit_id,
         "purpose": n.purpose, "recipient_kind": n.recipient_kind, "recipient": n.recipient,
         "subject": n.subject, "body": n.body, "locale": n.locale, "created_at": n.created_at,
-        "read_at": n.read_at, "ref_type": n.ref_type, "ref_id": n.ref_id,
+        "read_at": n.read_at, "withdrawn_at": n.withdrawn_at, "withdrawn_label": n.withdrawn_label,
+        "ref_type": n.ref_type, "ref_id": n.ref_id,
         "deliveries": [{"channel": d.channel, "status": d.status, "address": mask_address(d.channel, d.address),
                         "attempts": d.attempts, "sent_at": d.sent_at}
                        for d in sorted(n.deliveries, key=lambda d: d.channel)],
@@ -449,7 +450,8 @@ def unread_for_unit(work: Work, unit_id: str) -> dict:
     work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
     unread = work.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
-        Notification.group_id == unit.group_id, Notification.read_at.is_(None)))
+        Notification.group_id == unit.group_id, Notification.read_at.is_(None),
+        Notification.withdrawn_at.is_(None)))      # a withdrawn message is not waiting to be read
     return {"unit_id": unit.id, "unread": unread}
 
 

@@ -375,6 +375,37 @@ def test_cancel_stops_the_chunks_left_and_what_is_not_sent_yet(Session, clock):
             broadcasts.cancel(work(s, clock, MANAGER), b["id"])
 
 
+def test_cancel_withdraws_the_messages_stored_and_tells_the_read_model(Session, clock):
+    """Trial 10, finding 6: a cancelled outage's in-app messages stay in the inboxes, withdrawn (已撤回):
+    no longer unread, republished (notification.changed) with withdrawn_at for the portal's read model."""
+    from kernel.testing import resident
+    from services.notify.domain import notifications
+    estate(Session, clock, units=2)
+    b = create(Session, clock, channels=["inapp", "sms"])
+    runner(Session, clock).run_once()
+    home = work(Session(), clock, resident(G, ["u01"]))
+    assert notifications.unread_for_unit(home, "u01")["unread"] == 1
+    home.session.close()
+    with Session() as s, s.begin():
+        broadcasts.cancel(work(s, clock, MANAGER), b["id"])
+    with Session() as s:
+        made = s.scalars(select(Notification).where(Notification.source_event_id == b["id"])).all()
+        assert {(n.withdrawn_at, n.version) for n in made} == {(clock.now(), 2)}
+        assert {(n.recipient, n.withdrawn_label) for n in made if n.recipient_kind == "unit"} == {
+            ("u01", "已撤回"), ("u02", "已撤回")}
+        assert "Withdrawn" in {n.withdrawn_label for n in made if n.recipient == "pe-en"}
+        assert {d.status for n in made for d in n.deliveries if d.channel == "sms"} == {"cancelled"}
+        home = work(s, clock, resident(G, ["u01"]))
+        assert notifications.unread_for_unit(home, "u01")["unread"] == 0
+        assert [n.withdrawn_label for n in notifications.latest_for_unit(home, "u01")] == ["已撤回"]
+        changed = [e["data"] for e in outbox_events(s, Base) if e["type"] == "notification.changed"
+                   and e["data"]["ref_id"] == b["id"]]
+    assert sorted((c["unit_id"], c["version"], c["withdrawn_label"]) for c in changed if c["version"] == 2) == [
+        ("u01", 2, "已撤回"), ("u02", 2, "已撤回")]
+    assert all(c["withdrawn_at"] for c in changed if c["version"] == 2)
+    assert all(c["withdrawn_at"] is None for c in changed if c["version"] == 1)
+
+
 def test_cancel_before_send_at_leaves_nothing_to_run(Session, clock):
     estate(Session, clock, units=3)
     b = create(Session, clock, chunk_size=1, send_at=(clock.now() + timedelta(days=1)).isoformat())
