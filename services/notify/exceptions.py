@@ -92,6 +92,13 @@ class NotABroadcastPurpose(InvalidInput):
     default_code = "not_a_broadcast_purpose"
 
 
+class UrgentNotScheduled(InvalidInput):
+    """An emergency broadcast (``outage.urgent``) goes now: it is never scheduled (a later one is planned:
+    ``outage.notice``, which waits for the end of the quiet hours)."""
+
+    default_code = "urgent_not_scheduled"
+
+
 class BroadcastValues(InvalidInput):
     """The values do not match the purpose's placeholders (``details.missing`` / ``details.unknown``)."""
 

@@ -544,7 +544,7 @@ class StaffUnreadOut(Schema):
 # -- broadcasts (群发, issue 10) ----------------------------------------------------------------
 
 #: what staff broadcast (domain/broadcasts.py PURPOSES), and to what
-BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice"]
+BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice", "outage.urgent"]
 BROADCAST_TARGETS = ["project", "building", "units"]
 BROADCAST_STATES = ["scheduled", "sending", "done", "cancelled"]
 #: a staff value of a broadcast's template: one line of text (no control characters), at most 500

@@ -54,7 +54,8 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import (BroadcastCancelled, BroadcastNotFound, BroadcastValues, BuildingNotFound,
-                          NoUnits, NotABroadcastPurpose, ProjectNotFound, UnitNotFound, UnsupportedChannel)
+                          NoUnits, NotABroadcastPurpose, ProjectNotFound, UnitNotFound, UnsupportedChannel,
+                          UrgentNotScheduled)
 from ..models import (Broadcast, BroadcastChunk, Contact, Delivery, HouseholdCopy, Notification, OptOut,
                       ProjectCopy, UnitCopy)
 from . import policy, settings, templates, wechat
@@ -64,9 +65,11 @@ from .notifications import (EMAIL, INAPP, MESSAGE_DUE, OUTBOUND, PERSON, PRINT, 
 
 log = logging.getLogger(__name__)
 
-#: the purposes staff broadcast
-PURPOSES = ("community.event", "greeting.holiday", "outage.notice")
-#: who creates, reads and cancels a project's broadcasts
+#: the purposes staff broadcast; ``outage.urgent`` (突发停水停电通知, an emergency: its SMS and WeChat
+#: messages go in the quiet hours too) is sent now, never scheduled
+PURPOSES = ("community.event", "greeting.holiday", "outage.notice", "outage.urgent")
+#: who creates, reads and cancels a project's broadcasts -- an urgent outage too: the managers who answer
+#: for waking residents at night (front desk and stewards ask them)
 ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 TARGETS = ("project", "building", "units")
 CHUNK_JOB = "broadcast-chunk"
@@ -166,6 +169,9 @@ def create(work: Work, project_id: str, data: dict) -> Broadcast:
         raise UnsupportedChannel(f"{purpose.key} is not sent by {', '.join(wrong)}",
                                  details={"channels": list(purpose.channels)})
     values = check_values(purpose, data["values"])
+    if purpose.emergency and data.get("send_at") and data["send_at"] > work.clock.now():
+        raise UrgentNotScheduled(f"{purpose.key} is sent now (it ignores the quiet hours); a planned outage is "
+                                 "outage.notice", details={"send_at": data["send_at"].isoformat()})
     channels = [c for c in templates.CHANNELS if c in set(data["channels"])]
     # every channel's template renders with these values now, not in a chunk job later
     _renderer(work, project, purpose.key, channels, values)

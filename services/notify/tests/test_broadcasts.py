@@ -406,6 +406,36 @@ def test_cancel_withdraws_the_messages_stored_and_tells_the_read_model(Session, 
     assert all(c["withdrawn_at"] is None for c in changed if c["version"] == 1)
 
 
+def test_an_urgent_outage_goes_at_night_a_planned_one_waits(Session, clock):
+    """Trial 10, finding 7: ``outage.urgent`` (an emergency) is broadcast by the project's managers and its
+    SMS is due at once at 23:00 Shanghai, while a planned ``outage.notice`` made then waits for 08:00;
+    an urgent one is never scheduled, and other staff may not send one."""
+    from datetime import datetime, timezone
+
+    from services.notify.exceptions import UrgentNotScheduled
+    estate(Session, clock, units=1)
+    clock.set(datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc))          # 23:00 in Shanghai
+    urgent_values = OUTAGE
+    centre = staff(G, ["p1"], roles=["centre_manager"], user_id="cm-1")
+    urgent = create(Session, clock, caller=centre, purpose="outage.urgent", values=urgent_values,
+                    channels=["inapp", "sms"])
+    planned = create(Session, clock)
+    runner(Session, clock).run_once()
+    with Session() as s:
+        def due(b):
+            return {a: (st, at) for a, st, at in s.execute(
+                select(Delivery.address, Delivery.status, Delivery.next_attempt_at).join(Notification).where(
+                    Notification.source_event_id == b["id"], Delivery.channel == "sms")).all()}
+        assert due(urgent)["13812340001"] == ("pending", clock.now())
+        assert due(planned)["13812340001"] == ("pending", datetime(2026, 11, 25, 0, 0, tzinfo=timezone.utc))
+    with pytest.raises(UrgentNotScheduled):
+        create(Session, clock, purpose="outage.urgent", values=urgent_values, channels=["sms"],
+               send_at=(clock.now() + timedelta(hours=1)).isoformat())
+    with pytest.raises(Forbidden):
+        create(Session, clock, caller=staff(G, ["p1"], roles=["steward"]), purpose="outage.urgent",
+               values=urgent_values, channels=["sms"])
+
+
 def test_cancel_before_send_at_leaves_nothing_to_run(Session, clock):
     estate(Session, clock, units=3)
     b = create(Session, clock, chunk_size=1, send_at=(clock.now() + timedelta(days=1)).isoformat())
