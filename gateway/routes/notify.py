@@ -29,7 +29,9 @@ class NotifyRoutes(RouteModule):
 
     @route("GET", f"{V1}/staff/inbox/unread", tags=("notify",), query=s.StaffUnreadQuery,
            summary="How many notifications of the caller's inbox are unread (staff)", response=s.StaffUnreadOut,
-           errors=(400, 403))
+           errors=(400, 403, 404),
+           description="Read state is per user: what another member of the role read is still unread for the "
+                       "caller. 404 project_not_found: an unknown project or another group's.")
     def staff_unread(self, request, user, query):
         return self._as(user)("notify", "staff_unread", query["project_id"])
 
@@ -61,7 +63,9 @@ class NotifyRoutes(RouteModule):
     @route("GET", f"{V1}/staff/inbox",
            summary="Notifications addressed to the caller's roles (staff: their roles' inbox; an engineering "
                    "manager, CS manager, centre manager, general manager also the roles they supervise)",
-           tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True)
+           tags=("notify",), query=s.InboxQuery, response=s.NotificationOut, many=True, errors=(403, 404),
+           description="Newest first; read_at is the caller's own (read state is per user); unread_only: what the "
+                       "caller has not read. 404 project_not_found: an unknown project or another group's.")
     def staff_inbox(self, request, user, query):
         return self._as(user)("notify", "staff_inbox", query["project_id"], query["unread_only"],
                                  query["limit"])

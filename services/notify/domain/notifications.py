@@ -22,15 +22,14 @@ from typing import Callable
 
 from sqlalchemy import and_, func, or_, select
 
-from kernel.errors import NotFound
 from kernel.privacy import mask_address
 from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import NotAddressedToCaller, NotificationNotFound, UnitNotFound
-from ..models import Delivery, Notification, ProjectCopy, UnitCopy
+from ..exceptions import NotAddressedToCaller, NotificationNotFound, ProjectNotFound, UnitNotFound
+from ..models import Delivery, Notification, NotificationRead, ProjectCopy, UnitCopy
 from . import policy, templates
 from .settings import WECHAT_TEMPLATE_IDS, values_of
 from .wechat import template_message
@@ -389,11 +388,40 @@ def get_notification(work: Work, notification_id: str) -> Notification:
     return n
 
 
-def mark_read(work: Work, notification_id: str) -> Notification:
+class AsReadBy:
+    """A role-addressed notification as one staff member sees it: their own ``read_at`` (the staff
+    inbox's read state is per user, ``notification_reads``); everything else is the notification's."""
+
+    def __init__(self, notification: Notification, read_at: datetime | None):
+        self._notification, self.read_at = notification, read_at
+
+    def __getattr__(self, name):
+        return getattr(self._notification, name)
+
+
+def _reader(caller: Caller) -> str:
+    return caller.user_id or "system"
+
+
+def mark_read(work: Work, notification_id: str) -> Notification | AsReadBy:
+    """The addressee reads it: a unit's message is read for the household (``read_at``); a role's
+    message is read by this staff member only (a ``notification_reads`` row) -- the others of the role
+    still see it unread. The notification's own ``read_at``/``read_by`` keep the first reading."""
     n = get_notification(work, notification_id)
     _may_mark(work.caller, n)
+    now = work.clock.now()
+    if n.recipient_kind == ROLE and not work.caller.is_resident:
+        user = _reader(work.caller)
+        mark = work.session.get(NotificationRead, (n.id, user))
+        if mark is None:
+            mark = NotificationRead(notification_id=n.id, user_id=user, read_at=now)
+            work.session.add(mark)
+        if n.read_at is None:
+            n.read_at, n.read_by = now, work.caller.user_id
+            record_changed(work, n)
+        return AsReadBy(n, mark.read_at)
     if n.read_at is None:
-        n.read_at, n.read_by = work.clock.now(), work.caller.user_id
+        n.read_at, n.read_by = now, work.caller.user_id
         record_changed(work, n)
     return n
 
@@ -418,26 +446,30 @@ def _staff_inbox_query(work: Work, project_id: str | None):
         query = query.where(Notification.group_id == caller.group_id,
                             Notification.recipient.in_(sorted(inbox_roles(caller))))
     if project_id:
-        project = work.session.get(ProjectCopy, project_id)
+        project, missing = work.session.get(ProjectCopy, project_id), ProjectNotFound(f"no project {project_id}")
         if project is None or not caller.in_group(project.group_id):
-            return None        # another group's project reads exactly like one that does not exist
-        caller.require_project(project.group_id, project_id,
-                               not_found=NotFound("no such project", code="project_not_found"))
+            raise missing      # another group's project reads exactly like one that does not exist
+        caller.require_project(project.group_id, project_id, not_found=missing)
         query = query.where(Notification.project_id == project_id)
     elif not (caller.is_system or caller.all_projects):
         query = query.where(Notification.project_id.in_(sorted(caller.project_ids)))
     return query
 
 
+def _with_my_reads(work: Work, query):
+    """``query`` with the caller's own read mark of each notification (``NotificationRead.read_at``)."""
+    return query.add_columns(NotificationRead.read_at).outerjoin(NotificationRead, (
+        NotificationRead.notification_id == Notification.id) & (NotificationRead.user_id == _reader(work.caller)))
+
+
 def staff_inbox(work: Work, project_id: str | None = None, unread_only: bool = False,
-                limit: int = 50) -> list[Notification]:
-    query = _staff_inbox_query(work, project_id)
-    if query is None:
-        return []
+                limit: int = 50) -> list[AsReadBy]:
+    """The caller's inbox, newest first, each message with the caller's own read state."""
+    query = _with_my_reads(work, _staff_inbox_query(work, project_id))
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    return list(work.session.scalars(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+        query = query.where(NotificationRead.read_at.is_(None))
+    return [AsReadBy(n, read_at) for n, read_at in work.session.execute(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))]
 
 
 # -- unread counts (the in-app inbox) --------------------------------------------------
@@ -456,10 +488,9 @@ def unread_for_unit(work: Work, unit_id: str) -> dict:
 
 
 def staff_unread(work: Work, project_id: str | None = None) -> dict:
-    """How many notifications of the caller's inbox (:func:`staff_inbox`'s, all of them) are unread."""
-    query = _staff_inbox_query(work, project_id)
-    if query is None:
-        return {"project_id": project_id, "unread": 0}
+    """How many notifications of the caller's inbox (:func:`staff_inbox`'s, all of them) the caller has not
+    read (per user). An unknown project, or another group's, is 404 ``project_not_found``."""
+    query = _with_my_reads(work, _staff_inbox_query(work, project_id))
     unread = work.session.scalar(select(func.count()).select_from(
-        query.where(Notification.read_at.is_(None)).subquery()))
+        query.where(NotificationRead.read_at.is_(None)).subquery()))
     return {"project_id": project_id, "unread": unread}
