@@ -181,6 +181,13 @@ def test_a_write_that_requires_an_idempotency_key_is_refused_without_one(gateway
     too_long = web_session.post("/api/v1/projects/p1/broadcasts", headers=dict(headers, **{"Idempotency-Key": "k" * 65}),
                                 json=body)
     assert (too_long.status_code, too_long.json()["error"]) == (400, "bad_idempotency_key")
+    # a broadcast to 10,000 listed units is within the route's own body limit (the default is 64 KiB)
+    many = dict(body, target="units", unit_ids=[f"{i:08d}-0000-4000-8000-000000000000" for i in range(10000)])
+    big = web_session.post("/api/v1/projects/p1/broadcasts", headers=headers, json=many)
+    assert (big.status_code, big.json()["error"]) == (400, "idempotency_key_required"), big.text
+    too_big = web_session.post("/api/v1/projects/p1/broadcasts", headers=headers,
+                               json=dict(many, values={"holiday_name": "x" * 500}, unit_ids=many["unit_ids"] * 2))
+    assert (too_big.status_code, too_big.json()["error"]) == (413, "body_too_large")
     prefs = web_session.put("/api/v1/units/u1/people/p1/notification-preferences", headers=headers,
                             json={"channels": [{"channel": "sms", "opt_out": "marketing"}]})
     assert (prefs.status_code, prefs.json()["error"]) == (400, "idempotency_key_required")
