@@ -83,7 +83,10 @@ class NotifyRoutes(RouteModule):
     @route("PUT", f"{V1}/units/{{unit_id}}/people/{{person_id}}/wechat", tags=("notify",),
            summary="Bind (or with openid null unbind) the resident's WeChat openid to their person record in "
                    "the unit's household, for the WeChat channel (residents of the unit; masked in the answer)",
-           body=s.WechatBindingIn, response=s.WechatBindingOut, errors=(403, 404), idempotency="required")
+           body=s.WechatBindingIn, response=s.WechatBindingOut, errors=(403, 404, 409), idempotency="required",
+           description="One person per openid in the group: an openid bound to another person is 409 "
+                       "openid_already_bound. That the openid is the resident's own comes from the official "
+                       "account's OAuth (网页授权) in the portal calling this route; it is not proven here.")
     def bind_wechat(self, request, user, unit_id, person_id, body, idempotency_key):
         return self._as(user)("notify", "bind_wechat", unit_id, person_id, body["openid"],
                               idempotency_key=idempotency_key)

@@ -111,6 +111,12 @@ class NoUnits(RuleViolation):
     default_code = "broadcast_without_units"
 
 
+class OpenidAlreadyBound(Conflict):
+    """The WeChat openid is bound to another person of the group already (one person per openid and group)."""
+
+    default_code = "openid_already_bound"
+
+
 class BroadcastCancelled(Conflict):
     """The broadcast was cancelled already."""
 
