@@ -46,11 +46,13 @@ def _field(f: fields.Field, components: dict) -> dict:
         if isinstance(v, validate.OneOf):
             out["enum"] = list(v.choices)
         elif isinstance(v, validate.Length):
-            array = isinstance(f, fields.List)
+            # a list counts items, an object (a Dict) its properties, text its characters
+            words = ("minItems", "maxItems") if isinstance(f, fields.List) else (
+                ("minProperties", "maxProperties") if isinstance(f, fields.Dict) else ("minLength", "maxLength"))
             if v.min is not None:
-                out["minItems" if array else "minLength"] = v.min
+                out[words[0]] = v.min
             if v.max is not None:
-                out["maxItems" if array else "maxLength"] = v.max
+                out[words[1]] = v.max
         elif isinstance(v, validate.Range) and out.get("type") == "string":
             # a number written as text (money, a quantity): its bounds in words, not as JSON numbers
             bounds = [f"{'more than' if not v.min_inclusive else 'at least'} {v.min}" if v.min is not None else "",

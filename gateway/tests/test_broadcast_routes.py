@@ -58,3 +58,9 @@ def test_bad_input_is_refused_before_notify_is_asked(change):
 def test_a_bad_list_query_is_refused(query):
     with pytest.raises(ValidationError):
         s.BroadcastQuery().load(query)
+
+
+def test_the_values_object_is_bounded_by_its_properties_in_the_openapi_document():
+    """Trial 10, finding 20: a Dict's Length is maxProperties (not maxLength, which is for text)."""
+    values = build_document()["components"]["schemas"]["BroadcastIn"]["properties"]["values"]
+    assert values["maxProperties"] == 20 and "maxLength" not in values
