@@ -9,6 +9,7 @@ from ..routing import route
 from .base import V1, RouteModule
 
 MANAGERS = "CS manager, centre manager of the project"
+READERS = f"{MANAGERS}; general manager, group admin"
 #: a broadcast to 10,000 listed units (unit_ids of 36 characters: ~390 KB of JSON) fits; other routes keep 64 KiB
 BROADCAST_MAX_BODY = 512 * 1024
 
@@ -31,13 +32,13 @@ class BroadcastRoutes(RouteModule):
 
     @route("GET", f"{V1}/projects/{{project_id}}/broadcasts", tags=("notify",), query=s.BroadcastQuery,
            response=s.BroadcastOut, many=True, errors=(400, 403, 404),
-           summary=f"The project's broadcasts, newest first, with their progress ({MANAGERS})")
+           summary=f"The project's broadcasts, newest first, with their progress ({READERS})")
     def list_broadcasts(self, request, user, project_id, query):
         return self._as(user)("notify", "list_broadcasts", project_id, dict(query))
 
     @route("GET", f"{V1}/broadcasts/{{broadcast_id}}", tags=("notify",), response=s.BroadcastOut,
            errors=(403, 404),
-           summary=f"A broadcast's progress: units done, notifications made, deliveries by status ({MANAGERS})")
+           summary=f"A broadcast's progress: units done, notifications made, deliveries by status ({READERS})")
     def get_broadcast(self, request, user, broadcast_id):
         return self._as(user)("notify", "get_broadcast", broadcast_id)
 

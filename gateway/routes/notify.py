@@ -7,7 +7,7 @@ from ..readmodel import views
 from ..routing import route
 from .base import V1, RouteModule
 
-DESK = "front desk, steward, CS manager, centre manager of the project"
+DESK = "front desk, steward, CS manager, centre manager of the project; general manager, group admin"
 
 
 class NotifyRoutes(RouteModule):

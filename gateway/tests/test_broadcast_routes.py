@@ -25,7 +25,8 @@ def test_every_broadcast_route_states_its_roles_and_the_writes_take_a_key():
     assert set(specs) == BROADCASTS
     for method, path in BROADCASTS:
         operation = paths[path][method.lower()]
-        assert operation["summary"].endswith("(CS manager, centre manager of the project)"), path
+        readers = "; general manager, group admin" if method == "GET" else ""
+        assert operation["summary"].endswith(f"(CS manager, centre manager of the project{readers})"), path
         assert "notify" in operation["tags"]
         assert {"403", "404"} <= set(operation["responses"]), path
         assert specs[(method, path)].idempotent == (method == "POST"), path

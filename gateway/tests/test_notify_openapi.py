@@ -33,10 +33,10 @@ NOTIFY_ROUTES = {
         "residents of the unit, their own household",
     ("PUT", "/api/v1/units/{unit_id}/people/{person_id}/notification-preferences"):
         "residents of the unit, their own household",
-    ("GET", "/api/v1/projects/{project_id}/deliveries"): PRINT_STAFF,
+    ("GET", "/api/v1/projects/{project_id}/deliveries"): f"{PRINT_STAFF}; general manager, group admin",
     ("POST", "/api/v1/projects/{project_id}/broadcasts"): BROADCAST_STAFF,
-    ("GET", "/api/v1/projects/{project_id}/broadcasts"): BROADCAST_STAFF,
-    ("GET", "/api/v1/broadcasts/{broadcast_id}"): BROADCAST_STAFF,
+    ("GET", "/api/v1/projects/{project_id}/broadcasts"): f"{BROADCAST_STAFF}; general manager, group admin",
+    ("GET", "/api/v1/broadcasts/{broadcast_id}"): f"{BROADCAST_STAFF}; general manager, group admin",
     ("POST", "/api/v1/broadcasts/{broadcast_id}/cancel"): BROADCAST_STAFF,
     # the providers' delivery receipts: no user, the provider signs the body
     ("POST", "/api/v1/notify/receipts/sms"):

@@ -71,6 +71,9 @@ PURPOSES = ("community.event", "greeting.holiday", "outage.notice", "outage.urge
 #: who creates, reads and cancels a project's broadcasts -- an urgent outage too: the managers who answer
 #: for waking residents at night (front desk and stewards ask them)
 ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+#: who reads them (progress, the list): the managers, and the general manager and group admin (read only, as
+#: they read the bill runs and the census elsewhere)
+READ_ROLES = ROLES + (Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
 TARGETS = ("project", "building", "units")
 CHUNK_JOB = "broadcast-chunk"
 REF_TYPE = "broadcast"
@@ -97,16 +100,16 @@ def chunk_key(broadcast_id: str, n: int) -> str:
 
 # -- scope -----------------------------------------------------------------------------------
 
-def _project(work: Work, project_id: str) -> ProjectCopy:
+def _project(work: Work, project_id: str, roles=ROLES) -> ProjectCopy:
     project, missing = work.session.get(ProjectCopy, project_id), ProjectNotFound(f"no project {project_id}")
     if project is None:
         raise missing
     work.caller.require_project(project.group_id, project.id, not_found=missing)
-    work.caller.require_role(*ROLES)
+    work.caller.require_role(*roles)
     return project
 
 
-def _broadcast(work: Work, broadcast_id: str, *, lock: bool = False) -> Broadcast:
+def _broadcast(work: Work, broadcast_id: str, *, lock: bool = False, roles=ROLES) -> Broadcast:
     query = select(Broadcast).where(Broadcast.id == broadcast_id).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update()
@@ -114,7 +117,7 @@ def _broadcast(work: Work, broadcast_id: str, *, lock: bool = False) -> Broadcas
     if b is None:
         raise missing
     work.caller.require_project(b.group_id, b.project_id, not_found=missing)
-    work.caller.require_role(*ROLES)
+    work.caller.require_role(*roles)
     return b
 
 
@@ -274,7 +277,9 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
         notes.append(dict(id=nid, group_id=b.group_id, project_id=b.project_id, purpose=b.purpose,
                           ref_type=REF_TYPE, ref_id=b.id, source_event_id=b.id, recipient_kind=kind,
                           recipient=recipient, unit_id=unit_id, locale=loc, subject=subject, body=body,
-                          created_at=now, read_at=None, read_by=None, version=1, withdrawn_at=None))
+                          created_at=now, read_at=None, read_by=None, version=1, withdrawn_at=None,
+                          # a scheduled broadcast's messages keep its send-at (the delivery status shows it)
+                          send_at=b.send_at if b.send_at > b.created_at else None))
         deliveries[nid] = (subject, made)
 
     for unit_id, person_id, phone, email, openid, locale in rows:
@@ -468,11 +473,11 @@ def view(work: Work, b: Broadcast, *, with_deliveries: bool = True) -> dict:
 
 
 def get(work: Work, broadcast_id: str) -> dict:
-    return view(work, _broadcast(work, broadcast_id))
+    return view(work, _broadcast(work, broadcast_id, roles=READ_ROLES))
 
 
 def list_for_project(work: Work, project_id: str, limit: int = 50, offset: int = 0) -> list[dict]:
-    project = _project(work, project_id)
+    project = _project(work, project_id, READ_ROLES)
     return [view(work, b, with_deliveries=False) for b in work.session.scalars(
         select(Broadcast).where(Broadcast.group_id == project.group_id, Broadcast.project_id == project.id)
         .order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit).offset(offset))]

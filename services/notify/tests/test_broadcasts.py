@@ -436,6 +436,28 @@ def test_an_urgent_outage_goes_at_night_a_planned_one_waits(Session, clock):
                values=urgent_values, channels=["sms"])
 
 
+def test_the_general_manager_and_group_admin_read_broadcasts_and_deliveries_with_their_send_at(Session, clock):
+    """Trial 10, finding 20: the general manager and the group admin read a project's broadcasts and the
+    delivery status (not create or cancel); the deliveries of a scheduled broadcast show its send_at."""
+    from services.notify.domain import deliveries
+    estate(Session, clock, units=1)
+    send_at = clock.now() + timedelta(hours=2)
+    b = create(Session, clock, send_at=send_at.isoformat())
+    clock.advance(timedelta(hours=2))
+    runner(Session, clock).run_once()
+    for role in ("general_manager", "group_admin"):
+        reader = staff(G, ["p1"], roles=[role])
+        with Session() as s:
+            assert broadcasts.get(work(s, clock, reader), b["id"])["id"] == b["id"]
+            assert [x["id"] for x in broadcasts.list_for_project(work(s, clock, reader), "p1")] == [b["id"]]
+            page = deliveries.list_deliveries(work(s, clock, reader), schemas.DeliveryQuery().load({"project_id": "p1"}))
+            assert page["total"] == 3 and {d["send_at"] for d in page["items"]} == {send_at}
+        with pytest.raises(Forbidden):
+            create(Session, clock, caller=reader)
+        with pytest.raises(Forbidden), Session() as s:
+            broadcasts.cancel(work(s, clock, reader), b["id"])
+
+
 def test_cancel_before_send_at_leaves_nothing_to_run(Session, clock):
     estate(Session, clock, units=3)
     b = create(Session, clock, chunk_size=1, send_at=(clock.now() + timedelta(days=1)).isoformat())
