@@ -1567,6 +1567,14 @@ class LimitQuery(Schema):
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
 
 
+class UnitInboxQuery(Schema):
+    """A page of the unit's inbox: the total comes in the X-Total-Count header."""
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    unread_only = fields.Boolean(load_default=False, metadata={
+        "description": "only the messages not read yet (and not withdrawn)"})
+
+
 class InboxQuery(Schema):
     project_id = fields.String(load_default=None)
     unread_only = fields.Boolean(load_default=False)

@@ -3,21 +3,30 @@ binding and channel opt-outs; the delivery status of a project's messages for it
 from __future__ import annotations
 
 from .. import schemas as s
+from ..errors import json_response
 from ..readmodel import views
 from ..routing import route
 from .base import V1, RouteModule
 
+#: the inbox page's items, dumped as the route's response schema says (the total goes in a header)
+_NOTIFICATIONS = s.NotificationOut(many=True)
 DESK = "front desk, steward, CS manager, centre manager of the project; general manager, group admin"
 
 
 class NotifyRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/notifications",
            summary="The unit's latest notifications (residents of the unit; staff of the unit's project)",
-           tags=("notify",), query=s.LimitQuery, response=s.NotificationOut, many=True, errors=(404,))
+           tags=("notify",), query=s.UnitInboxQuery, response=s.NotificationOut, many=True, errors=(400, 404),
+           description="Newest first, a page: limit (default 5, at most 200), offset, unread_only (not read, not "
+                       "withdrawn); the number of messages matching is in the X-Total-Count header. A message of "
+                       "a cancelled broadcast shows withdrawn_at and withdrawn_label (已撤回).")
     def unit_notifications(self, request, user, unit_id, query):
-        found = self._read_model(views.unit_notifications, self._caller(user), unit_id, query["limit"])
-        return found if found is not None else self._as(user)("notify", "latest_for_unit", unit_id,
-                                                               query["limit"])
+        page = self._read_model(views.unit_inbox, self._caller(user), unit_id, query["limit"], query["offset"],
+                                query["unread_only"])
+        if page is None:
+            page = self._as(user)("notify", "unit_inbox", unit_id, query["limit"], query["offset"],
+                                  query["unread_only"])
+        return json_response(_NOTIFICATIONS.dump(page["items"]), headers={"X-Total-Count": str(page["total"])})
 
     @route("GET", f"{V1}/units/{{unit_id}}/notifications/unread", tags=("notify",),
            summary="How many of the unit's notifications are unread (residents of the unit; staff of the unit's "

@@ -242,3 +242,31 @@ def test_liveness_needs_no_service(gateway, web_session):
 def test_openapi_is_served(gateway, web_session):
     doc = web_session.get("/api/v1/openapi.json").json()
     assert doc["openapi"].startswith("3.") and "/api/v1/repairs" in doc["paths"]
+
+
+class NotifyInbox:
+    name = "notify"
+    auth = CallerProvider()
+
+    @rpc
+    def unit_inbox(self, unit_id, limit=50, offset=0, unread_only=False):
+        return {"items": [{"id": "n1", "purpose": "outage.notice", "subject": f"{unit_id} {limit} {offset} {unread_only}",
+                           "body": "停水", "locale": "zh-CN", "created_at": "2026-11-24T01:00:00+00:00",
+                           "read_at": None, "withdrawn_at": "2026-11-24T02:00:00+00:00", "withdrawn_label": "已撤回",
+                           "ref_type": "broadcast", "ref_id": "b1", "deliveries": [], "version": 2,
+                           "recipient": "secret"}], "total": 7}
+
+
+def test_the_unit_s_inbox_is_paged_with_the_total_in_a_header(gateway, container_factory, rabbit_config, web_session):
+    """Not projected yet: the page comes from notify's unit_inbox, dumped as NotificationOut, the total in
+    X-Total-Count; a bad page is 400 before notify is asked."""
+    container_factory(NotifyInbox, {"AMQP_URI": rabbit_config["AMQP_URI"], "WUYE_SECRET": TEST_SECRET}).start()
+    headers = login(web_session)
+    page = web_session.get("/api/v1/units/u1/notifications", headers=headers,
+                           params={"limit": "200", "offset": "2", "unread_only": "true"})
+    assert page.status_code == 200, page.text
+    assert page.headers["X-Total-Count"] == "7"
+    [item] = page.json()
+    assert (item["subject"], item["withdrawn_label"]) == ("u1 200 2 True", "已撤回") and "recipient" not in item
+    assert web_session.get("/api/v1/units/u1/notifications", headers=headers,
+                           params={"limit": "201"}).status_code == 400

@@ -19,6 +19,14 @@ class LatestForUnit(Schema):
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
 
 
+class UnitInbox(Schema):
+    """A page of a unit's inbox (the resident's list)."""
+    unit_id = fields.String(required=True, validate=ID)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    unread_only = fields.Boolean(load_default=False)
+
+
 class StaffInbox(Schema):
     project_id = fields.String(allow_none=True, load_default=None, validate=ID)
     unread_only = fields.Boolean(load_default=False)

@@ -437,6 +437,23 @@ def latest_for_unit(work: Work, unit_id: str, limit: int = 5) -> list[Notificati
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
+def unit_inbox(work: Work, unit_id: str, limit: int = 50, offset: int = 0, unread_only: bool = False) -> dict:
+    """A page of the unit's inbox, newest first: ``{"items", "total"}`` (``unread_only``: not read and not
+    withdrawn). Whoever may read the unit's list (its residents, the project's staff)."""
+    unit, missing = work.session.get(UnitCopy, unit_id), UnitNotFound(f"no unit {unit_id}")
+    if unit is None:
+        raise missing
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
+    query = select(Notification).where(Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
+                                       Notification.group_id == unit.group_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None), Notification.withdrawn_at.is_(None))
+    total = work.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = list(work.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                      .limit(limit).offset(offset)))
+    return {"items": items, "total": total}
+
+
 def _staff_inbox_query(work: Work, project_id: str | None):
     """The caller's inbox (None: nothing -- another group's project)."""
     caller = work.caller

@@ -442,3 +442,27 @@ def test_the_staff_unread_count_of_an_unknown_or_foreign_project_is_404(session,
         notifications.staff_unread(foreign, "p1")
     with pytest.raises(Forbidden):                      # the group's other project: 403, as elsewhere
         notifications.staff_unread(work(session, clock, staff(G, ["p2"], roles=["front_desk"])), "p1")
+
+
+def test_the_unit_s_inbox_page_with_its_total_and_the_unread_filter(session, clock, estate):
+    """Trial 10, finding 18 (notify's side, when the read model misses): limit, offset, total, unread_only."""
+    project = session.get(ProjectCopy, "p1")
+    made = []
+    for i in range(4):
+        clock.advance(minutes=1)
+        n, _ = notifications.notify(work(session, clock), project, purpose="warranty.expiry",
+                                    recipient=Recipient(UNIT, "u1", "u1"), locale="zh-CN",
+                                    values=sample("warranty.expiry"), channels=[Channel(INAPP)],
+                                    source_event_id=f"ev-{i}")
+        made.append(n)
+    session.flush()
+    me = owner(session, clock)
+    notifications.mark_read(me, made[0].id)
+    made[1].withdrawn_at = clock.now()
+    session.flush()
+    page = notifications.unit_inbox(me, "u1", limit=2, offset=1)
+    assert ([n.id for n in page["items"]], page["total"]) == ([made[2].id, made[1].id], 4)
+    unread = notifications.unit_inbox(me, "u1", unread_only=True)
+    assert ([n.id for n in unread["items"]], unread["total"]) == ([made[3].id, made[2].id], 2)
+    with pytest.raises(NotFound):
+        notifications.unit_inbox(owner(session, clock, ("u2",)), "u1")
