@@ -38,7 +38,7 @@ def test_the_routes_are_documented_with_their_roles_and_the_write_takes_a_key():
     assert "legally required" in paths[PREFERENCES]["put"]["summary"]
     assert {"400", "403", "404"} <= set(paths[PREFERENCES]["put"]["responses"])
     assert paths[DELIVERIES]["get"]["summary"].endswith(
-        "(front desk, steward, CS manager, centre manager of the project)")
+        "(front desk, steward, CS manager, centre manager of the project; general manager, group admin)")
     assert {"400", "403", "404"} <= set(paths[DELIVERIES]["get"]["responses"])
     assert "residents of the unit" in paths[UNIT_UNREAD]["get"]["summary"]
     assert "(staff)" in paths[STAFF_UNREAD]["get"]["summary"]
