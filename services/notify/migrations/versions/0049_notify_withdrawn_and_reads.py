@@ -1,7 +1,7 @@
 """notify: a notification withdrawn by its broadcast's cancel (``notifications.withdrawn_at``), and the
 staff inbox's read marks per user (``notification_reads``)
 
-Revision ID: 0049a
+Revision ID: 0049
 Revises: 0048
 Create Date: 2026-11-29 10:00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from kernel.db import UtcDateTime
 
 
-revision = '0049a'
+revision = '0049'
 down_revision = '0048'
 branch_labels = None
 depends_on = None
