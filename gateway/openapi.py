@@ -46,11 +46,13 @@ def _field(f: fields.Field, components: dict) -> dict:
         if isinstance(v, validate.OneOf):
             out["enum"] = list(v.choices)
         elif isinstance(v, validate.Length):
-            array = isinstance(f, fields.List)
+            # a list counts items, an object (a Dict) its properties, text its characters
+            words = ("minItems", "maxItems") if isinstance(f, fields.List) else (
+                ("minProperties", "maxProperties") if isinstance(f, fields.Dict) else ("minLength", "maxLength"))
             if v.min is not None:
-                out["minItems" if array else "minLength"] = v.min
+                out[words[0]] = v.min
             if v.max is not None:
-                out["maxItems" if array else "maxLength"] = v.max
+                out[words[1]] = v.max
         elif isinstance(v, validate.Range) and out.get("type") == "string":
             # a number written as text (money, a quantity): its bounds in words, not as JSON numbers
             bounds = [f"{'more than' if not v.min_inclusive else 'at least'} {v.min}" if v.min is not None else "",
@@ -111,9 +113,12 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
             params.append({"name": f.data_key or name, "in": "query", "required": bool(f.required),
                            "schema": _field(f, components)})
     if spec.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+        required = spec.idempotency == "required"
+        params.append({"name": "Idempotency-Key", "in": "header", "required": required,
                        "schema": {"type": "string", "maxLength": 64},
-                       "description": "repeat a request safely: the same key returns the same result"})
+                       "description": "repeat a request safely: the same key returns the same result"
+                                      + ("; required (400 idempotency_key_required without one)" if required
+                                         else "")})
     if params:
         op["parameters"] = params
     if spec.body:

@@ -45,6 +45,8 @@ MAX_BODY = 64 * 1024
 #: how deep a JSON body may nest (no request of the API needs more than a few levels)
 MAX_JSON_DEPTH = 32
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: how a route takes an Idempotency-Key (``RouteSpec.idempotency``)
+IDEMPOTENCY = ("", "optional", "required", "natural")
 
 
 @dataclass
@@ -69,6 +71,12 @@ class RouteSpec:
     status: int = 200
     errors: tuple = field(default_factory=tuple)   # extra statuses worth documenting
     idempotent: bool = False       # accepts an Idempotency-Key header (every POST/PUT that writes)
+    #: how the route takes its Idempotency-Key: ``"optional"`` (without one the gateway makes a fresh key),
+    #: ``"required"`` (400 ``idempotency_key_required`` without one: a write whose repetition would do
+    #: harm, e.g. a second broadcast to every household), ``"natural"`` (repeating it changes nothing --
+    #: marking a message read -- so a key is accepted but not needed); "" when it takes none.
+    #: ``"required"`` and ``"natural"`` imply ``idempotent``.
+    idempotency: str = ""
     description: str = ""
     #: what a success answers: JSON (dumped through ``response``), or a file the handler returns as
     #: a werkzeug ``Response`` (``errors.file_response``), e.g. ``text/csv; charset=utf-8``
@@ -77,6 +85,14 @@ class RouteSpec:
     max_body: int = MAX_BODY
 
     def __post_init__(self):
+        if self.idempotency not in IDEMPOTENCY:
+            raise ValueError(f"idempotency is one of {IDEMPOTENCY}, not {self.idempotency!r}")
+        if self.idempotency:
+            self.idempotent = True
+        elif self.idempotent:
+            self.idempotency = "optional"
+        if self.idempotency == "required":
+            self.errors = tuple(sorted(set(self.errors) | {400}))
         if self.idempotent:
             # 409 idempotency_key_in_use, 422 idempotency_key_reused (kernel.idempotency)
             self.errors = tuple(sorted(set(self.errors) | {409, 422}))
@@ -212,7 +228,7 @@ class JsonHttp(HttpRequestHandler):
         if spec.body:
             kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body))
         if spec.idempotent:
-            kwargs["idempotency_key"] = _idempotency_key(request)
+            kwargs["idempotency_key"] = _idempotency_key(request, required=spec.idempotency == "required")
         return (request,), kwargs
 
     def check_signature(self, args, kwargs):
@@ -338,10 +354,16 @@ def _query(request) -> dict:
     return args
 
 
-def _idempotency_key(request) -> str:
-    """The client's key, or a fresh one: either way a redelivered request is applied once."""
+def _idempotency_key(request, required: bool = False) -> str:
+    """The client's key, or a fresh one: either way a redelivered request is applied once. A route
+    whose key is ``required`` refuses a request without one (a client's retry without its key would
+    do the work twice)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
+        if required:
+            raise HttpError(400, "idempotency_key_required",
+                            "this request needs an Idempotency-Key header (1-64 printable characters; send "
+                            "the same key when you send it again)")
         return str(uuid.uuid4())
     if len(key) > 64 or not key.isprintable():
         raise HttpError(400, "bad_idempotency_key", "Idempotency-Key is 1-64 printable characters")

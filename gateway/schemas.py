@@ -1469,6 +1469,10 @@ class NotificationOut(Out):
     locale = fields.String()
     created_at = DT()
     read_at = DT(allow_none=True)
+    withdrawn_at = DT(allow_none=True, metadata={
+        "description": "its broadcast was cancelled after it was stored: withdrawn, not counted unread"})
+    withdrawn_label = fields.String(allow_none=True, metadata={
+        "description": "what the inbox shows on a withdrawn message: 已撤回 (Withdrawn in English); null otherwise"})
     ref_type = fields.String(allow_none=True)
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))
@@ -1568,6 +1572,14 @@ class WechatBindingOut(Out):
 
 class LimitQuery(Schema):
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+
+
+class UnitInboxQuery(Schema):
+    """A page of the unit's inbox: the total comes in the X-Total-Count header."""
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    unread_only = fields.Boolean(load_default=False, metadata={
+        "description": "only the messages not read yet (and not withdrawn)"})
 
 
 class InboxQuery(Schema):
@@ -2913,7 +2925,7 @@ class StaffUnreadOut(Out):
 # -- broadcasts (群发, notify, issue 10) ------------------------------------------------------------
 
 #: notify's broadcast purposes, targets and states (tests/test_schema_agreement.py)
-BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice"]
+BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice", "outage.urgent"]
 BROADCAST_TARGETS = ["project", "building", "units"]
 BROADCAST_STATES = ["scheduled", "sending", "done", "cancelled"]
 BROADCAST_CHANNELS = ["inapp", "sms", "email", "wechat", "print"]
@@ -2922,7 +2934,9 @@ _BROADCAST_ID = validate.Length(min=1, max=64)
 
 class BroadcastIn(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(BROADCAST_PURPOSES), metadata={
-        "description": "outage.notice (legally required), community.event, greeting.holiday (marketing)"})
+        "description": "outage.notice (planned, legally required), outage.urgent (an outage happening now: legally "
+                       "required, an emergency sent in quiet hours too, never scheduled), community.event, "
+                       "greeting.holiday (marketing)"})
     target = fields.String(required=True, validate=validate.OneOf(BROADCAST_TARGETS),
                            metadata={"description": "project (every unit), building (building_id) or units (unit_ids)"})
     building_id = fields.String(load_default=None, allow_none=True, validate=_BROADCAST_ID)
@@ -2933,7 +2947,8 @@ class BroadcastIn(Schema):
                          required=True, validate=validate.Length(max=20), metadata={
                              "description": "the template's values: every placeholder of the purpose but "
                                             "project_name (outage.notice: outage_label, area_label, starts_at, "
-                                            "ends_at, reason, service_phone; community.event: event_title, "
+                                            "ends_at, reason, service_phone (outage.urgent the same); "
+                                            "community.event: event_title, "
                                             "event_at, event_place, event_details; greeting.holiday: holiday_name)"})
     channels = fields.List(fields.String(validate=validate.OneOf(BROADCAST_CHANNELS)), required=True,
                            validate=validate.Length(min=1, max=5),

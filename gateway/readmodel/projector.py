@@ -40,7 +40,8 @@ ACCOUNT_FIELDS = ("account_id", "unit_id", "group_id", "project_id", "unit_label
                   # the account's dunning state (催缴): stage, arrears class, paused, late fee not billed
                   "dunning_stage", "arrears_class", "dunning_paused", "late_fee_accrued")
 NOTIFICATION_FIELDS = ("id", "unit_id", "purpose", "recipient_kind", "recipient", "subject", "body",
-                       "locale", "created_at", "read_at", "ref_type", "ref_id", "deliveries", "version")
+                       "locale", "created_at", "read_at", "ref_type", "ref_id", "deliveries", "version",
+                       "withdrawn_at", "withdrawn_label")
 
 
 def dumps(doc: dict) -> str:

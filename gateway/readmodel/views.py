@@ -114,9 +114,26 @@ def unit_notifications(session: Session, caller: Caller, unit_id: str, limit: in
     return _notifications(session, row.unit_id, limit)
 
 
+def unit_inbox(session: Session, caller: Caller, unit_id: str, limit: int, offset: int = 0,
+               unread_only: bool = False) -> dict | None:
+    """A page of the unit's notifications, newest first: ``{"items", "total"}`` (None: not projected)."""
+    row = unit_row(session, caller, unit_id)
+    if row is None:
+        return None
+    query = select(PortalNotification.document).where(PortalNotification.unit_id == row.unit_id)
+    if unread_only:
+        query = query.where(PortalNotification.document.like(UNREAD), ~PortalNotification.document.like(WITHDRAWN))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    docs = session.scalars(query.order_by(PortalNotification.created_at.desc(), PortalNotification.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return {"items": [orjson.loads(d) for d in docs], "total": total}
+
+
 #: an unread notification's document (orjson's compact form, written by ``projector.dumps``): inside a string
 #: value every quote is escaped, so only the document's own ``read_at`` key can match
 UNREAD = '%"read_at":null%'
+#: a withdrawn notification's document (its broadcast cancelled): ``withdrawn_at`` is a time, not null
+WITHDRAWN = '%"withdrawn_at":"%'
 
 
 def unit_unread(session: Session, caller: Caller, unit_id: str) -> dict | None:
@@ -125,7 +142,8 @@ def unit_unread(session: Session, caller: Caller, unit_id: str) -> dict | None:
     if row is None:
         return None
     unread = session.scalar(select(func.count()).select_from(PortalNotification).where(
-        PortalNotification.unit_id == row.unit_id, PortalNotification.document.like(UNREAD)))
+        PortalNotification.unit_id == row.unit_id, PortalNotification.document.like(UNREAD),
+        ~PortalNotification.document.like(WITHDRAWN)))
     return {"unit_id": row.unit_id, "unread": unread}
 
 

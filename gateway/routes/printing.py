@@ -50,7 +50,7 @@ class PrintingRoutes(RouteModule):
 
     @route("POST", f"{V1}/projects/{{project_id}}/print-deliveries/printed", tags=("notify",),
            body=s.MarkPrintedIn, response=s.PrintDeliveryOut, many=True, errors=(400, 403, 404, 422),
-           idempotent=True,
+           idempotency="required",
            summary=f"Mark print deliveries printed and posted: status printed, who and when ({DESK})",
            description="Every id must be a print delivery of the project (else 404, nothing marked); one "
                        "already printed keeps its first mark.")

@@ -23,7 +23,7 @@ class TemplateRoutes(RouteModule):
 
     @route("POST", f"{V1}/projects/{{project_id}}/templates", tags=("notify",),
            summary=f"Save the project's template for a purpose, channel and locale ({EDITORS})",
-           body=s.TemplateIn, response=s.SavedTemplateOut, errors=(400, 403, 404, 422), idempotent=True,
+           body=s.TemplateIn, response=s.SavedTemplateOut, errors=(400, 403, 404, 422), idempotency="required",
            description="Jinja2 syntax (``{{ ticket_number }}``). Refused with 422: a variable the purpose "
                        "does not provide on the channel (``unknown_placeholder``, details.missing), a syntax "
                        "error (``template_syntax``, details.line), attribute or item access, calls, loops "
@@ -43,7 +43,7 @@ class TemplateRoutes(RouteModule):
     @route("DELETE", f"{V1}/projects/{{project_id}}/templates/{KEY}", tags=("notify",),
            summary=f"Reset the project's template for a purpose, channel and locale to the group's or the "
                    f"built-in one ({EDITORS})",
-           response=s.TemplateOut, errors=(400, 403, 404), idempotent=True,
+           response=s.TemplateOut, errors=(400, 403, 404), idempotency="required",
            description="Deletes the project's override; the answer is the template now in effect (source group "
                        "or default). No override: 404 ``template_not_found``.")
     def reset_project_template(self, request, user, project_id, purpose, channel, locale, idempotency_key):
@@ -60,7 +60,7 @@ class TemplateRoutes(RouteModule):
 
     @route("PUT", f"{V1}/templates/{KEY}", tags=("notify",),
            summary=f"Save the group's template for a purpose, channel and locale ({GROUP_EDITORS})",
-           body=s.TemplateTextIn, response=s.SavedTemplateOut, errors=(400, 403, 422), idempotent=True,
+           body=s.TemplateTextIn, response=s.SavedTemplateOut, errors=(400, 403, 422), idempotency="required",
            description="Used by every project of the group without its own override (project → group → "
                        "built-in). Checked as a project's (422 as there).")
     def save_group_template(self, request, user, purpose, channel, locale, body, idempotency_key):
@@ -70,7 +70,7 @@ class TemplateRoutes(RouteModule):
     @route("DELETE", f"{V1}/templates/{KEY}", tags=("notify",),
            summary=f"Reset the group's template for a purpose, channel and locale to the built-in one "
                    f"({GROUP_EDITORS})",
-           response=s.TemplateOut, errors=(400, 403, 404), idempotent=True,
+           response=s.TemplateOut, errors=(400, 403, 404), idempotency="required",
            description="No group override: 404 ``template_not_found``.")
     def reset_group_template(self, request, user, purpose, channel, locale, idempotency_key):
         return self._as(user)("notify", "delete_template", {"project_id": None, "purpose": purpose,

@@ -25,7 +25,8 @@ def test_every_broadcast_route_states_its_roles_and_the_writes_take_a_key():
     assert set(specs) == BROADCASTS
     for method, path in BROADCASTS:
         operation = paths[path][method.lower()]
-        assert operation["summary"].endswith("(CS manager, centre manager of the project)"), path
+        readers = "; general manager, group admin" if method == "GET" else ""
+        assert operation["summary"].endswith(f"(CS manager, centre manager of the project{readers})"), path
         assert "notify" in operation["tags"]
         assert {"403", "404"} <= set(operation["responses"]), path
         assert specs[(method, path)].idempotent == (method == "POST"), path
@@ -58,3 +59,9 @@ def test_bad_input_is_refused_before_notify_is_asked(change):
 def test_a_bad_list_query_is_refused(query):
     with pytest.raises(ValidationError):
         s.BroadcastQuery().load(query)
+
+
+def test_the_values_object_is_bounded_by_its_properties_in_the_openapi_document():
+    """Trial 10, finding 20: a Dict's Length is maxProperties (not maxLength, which is for text)."""
+    values = build_document()["components"]["schemas"]["BroadcastIn"]["properties"]["values"]
+    assert values["maxProperties"] == 20 and "maxLength" not in values

@@ -169,6 +169,30 @@ def test_remote_errors_are_mapped(gateway, stubs, web_session):
     assert missing.status_code == 404 and missing.json()["error"] == "unit_not_found"
 
 
+def test_a_write_that_requires_an_idempotency_key_is_refused_without_one(gateway, web_session):
+    """A route declared ``idempotency="required"`` (every notify write) refuses a request without the
+    header before any service is asked; a bad key is refused too."""
+    headers = login(web_session, "desk1", "desk-pass-1")
+    body = {"purpose": "greeting.holiday", "target": "project", "channels": ["inapp"], "values": {"holiday_name": "元旦"}}
+    for key in (None, ""):
+        sent = dict(headers, **({"Idempotency-Key": key} if key is not None else {}))
+        missing = web_session.post("/api/v1/projects/p1/broadcasts", headers=sent, json=body)
+        assert (missing.status_code, missing.json()["error"]) == (400, "idempotency_key_required"), missing.text
+    too_long = web_session.post("/api/v1/projects/p1/broadcasts", headers=dict(headers, **{"Idempotency-Key": "k" * 65}),
+                                json=body)
+    assert (too_long.status_code, too_long.json()["error"]) == (400, "bad_idempotency_key")
+    # a broadcast to 10,000 listed units is within the route's own body limit (the default is 64 KiB)
+    many = dict(body, target="units", unit_ids=[f"{i:08d}-0000-4000-8000-000000000000" for i in range(10000)])
+    big = web_session.post("/api/v1/projects/p1/broadcasts", headers=headers, json=many)
+    assert (big.status_code, big.json()["error"]) == (400, "idempotency_key_required"), big.text
+    too_big = web_session.post("/api/v1/projects/p1/broadcasts", headers=headers,
+                               json=dict(many, values={"holiday_name": "x" * 500}, unit_ids=many["unit_ids"] * 2))
+    assert (too_big.status_code, too_big.json()["error"]) == (413, "body_too_large")
+    prefs = web_session.put("/api/v1/units/u1/people/p1/notification-preferences", headers=headers,
+                            json={"channels": [{"channel": "sms", "opt_out": "marketing"}]})
+    assert (prefs.status_code, prefs.json()["error"]) == (400, "idempotency_key_required")
+
+
 def test_caller_travels_signed_and_responses_are_filtered(gateway, stubs, web_session):
     headers = login(web_session, "desk1", "desk-pass-1")
     unit = web_session.get("/api/v1/units/u1", headers=headers).json()
@@ -218,3 +242,31 @@ def test_liveness_needs_no_service(gateway, web_session):
 def test_openapi_is_served(gateway, web_session):
     doc = web_session.get("/api/v1/openapi.json").json()
     assert doc["openapi"].startswith("3.") and "/api/v1/repairs" in doc["paths"]
+
+
+class NotifyInbox:
+    name = "notify"
+    auth = CallerProvider()
+
+    @rpc
+    def unit_inbox(self, unit_id, limit=50, offset=0, unread_only=False):
+        return {"items": [{"id": "n1", "purpose": "outage.notice", "subject": f"{unit_id} {limit} {offset} {unread_only}",
+                           "body": "停水", "locale": "zh-CN", "created_at": "2026-11-24T01:00:00+00:00",
+                           "read_at": None, "withdrawn_at": "2026-11-24T02:00:00+00:00", "withdrawn_label": "已撤回",
+                           "ref_type": "broadcast", "ref_id": "b1", "deliveries": [], "version": 2,
+                           "recipient": "secret"}], "total": 7}
+
+
+def test_the_unit_s_inbox_is_paged_with_the_total_in_a_header(gateway, container_factory, rabbit_config, web_session):
+    """Not projected yet: the page comes from notify's unit_inbox, dumped as NotificationOut, the total in
+    X-Total-Count; a bad page is 400 before notify is asked."""
+    container_factory(NotifyInbox, {"AMQP_URI": rabbit_config["AMQP_URI"], "WUYE_SECRET": TEST_SECRET}).start()
+    headers = login(web_session)
+    page = web_session.get("/api/v1/units/u1/notifications", headers=headers,
+                           params={"limit": "200", "offset": "2", "unread_only": "true"})
+    assert page.status_code == 200, page.text
+    assert page.headers["X-Total-Count"] == "7"
+    [item] = page.json()
+    assert (item["subject"], item["withdrawn_label"]) == ("u1 200 2 True", "已撤回") and "recipient" not in item
+    assert web_session.get("/api/v1/units/u1/notifications", headers=headers,
+                           params={"limit": "201"}).status_code == 400

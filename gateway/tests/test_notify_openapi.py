@@ -39,10 +39,10 @@ NOTIFY_ROUTES = {
         "residents of the unit, their own household",
     ("PUT", "/api/v1/units/{unit_id}/people/{person_id}/notification-preferences"):
         "residents of the unit, their own household",
-    ("GET", "/api/v1/projects/{project_id}/deliveries"): PRINT_STAFF,
+    ("GET", "/api/v1/projects/{project_id}/deliveries"): f"{PRINT_STAFF}; general manager, group admin",
     ("POST", "/api/v1/projects/{project_id}/broadcasts"): BROADCAST_STAFF,
-    ("GET", "/api/v1/projects/{project_id}/broadcasts"): BROADCAST_STAFF,
-    ("GET", "/api/v1/broadcasts/{broadcast_id}"): BROADCAST_STAFF,
+    ("GET", "/api/v1/projects/{project_id}/broadcasts"): f"{BROADCAST_STAFF}; general manager, group admin",
+    ("GET", "/api/v1/broadcasts/{broadcast_id}"): f"{BROADCAST_STAFF}; general manager, group admin",
     ("POST", "/api/v1/broadcasts/{broadcast_id}/cancel"): BROADCAST_STAFF,
     # the providers' delivery receipts: no user, the provider signs the body
     ("POST", "/api/v1/notify/receipts/sms"):
@@ -91,3 +91,27 @@ def test_every_notify_route_states_its_roles_in_the_openapi_document():
         # a route open to some is refused to the others: documented
         assert {"401", "403"} <= set(operation["responses"]), path
         assert operation["security"] == [{"bearer": []}], path
+
+
+#: notify's writes whose repetition changes nothing: a key is accepted, not needed
+NATURALLY_IDEMPOTENT = {("POST", "/api/v1/notifications/{notification_id}/read")}
+
+
+def test_every_notify_write_requires_an_idempotency_key():
+    """A notify write sent twice without a key would be done twice (two broadcasts: every household
+    messaged twice): each one requires the header (400 idempotency_key_required), except the read mark
+    (naturally idempotent), the previews (they write nothing) and the providers' signed receipts."""
+    from gateway.routing import ROUTES, WRITE_METHODS
+    paths = build_document()["paths"]
+    writes = [spec for spec in ROUTES if "notify" in spec.tags and spec.method in WRITE_METHODS and spec.auth
+              and not spec.path.endswith("/preview")]
+    assert len(writes) >= 7
+    for spec in writes:
+        expected = "natural" if (spec.method, spec.path) in NATURALLY_IDEMPOTENT else "required"
+        assert spec.idempotency == expected, (spec.method, spec.path)
+        header = next(p for p in paths[spec.path][spec.method.lower()]["parameters"] if p["name"] == "Idempotency-Key")
+        assert header["required"] is (expected == "required"), spec.path
+        if expected == "required":
+            assert "400" in paths[spec.path][spec.method.lower()]["responses"], spec.path
+    previews = [spec for spec in ROUTES if "notify" in spec.tags and spec.path.endswith("/preview")]
+    assert previews and not any(spec.idempotent for spec in previews)

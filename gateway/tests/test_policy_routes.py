@@ -38,7 +38,7 @@ def test_the_routes_are_documented_with_their_roles_and_the_write_takes_a_key():
     assert "legally required" in paths[PREFERENCES]["put"]["summary"]
     assert {"400", "403", "404"} <= set(paths[PREFERENCES]["put"]["responses"])
     assert paths[DELIVERIES]["get"]["summary"].endswith(
-        "(front desk, steward, CS manager, centre manager of the project)")
+        "(front desk, steward, CS manager, centre manager of the project; general manager, group admin)")
     assert {"400", "403", "404"} <= set(paths[DELIVERIES]["get"]["responses"])
     assert "residents of the unit" in paths[UNIT_UNREAD]["get"]["summary"]
     assert "(staff)" in paths[STAFF_UNREAD]["get"]["summary"]
@@ -97,6 +97,14 @@ def test_the_unit_s_unread_count_is_read_from_the_portal_s_notifications(session
     assert views.unit_unread(session, me, "u1") == {"unit_id": "u1", "unread": 1}
     assert views.unit_unread(session, staff(G, ["p1"]), "u1")["unread"] == 1
     assert orjson.loads(session.get(gateway.models.PortalNotification, "n3").document)["body"] == '{"read_at":null}'
+    # withdrawn (its broadcast cancelled): shown so, not unread -- a body quoting the words is not withdrawn
+    projector.apply_notification(session, dict(notification("n2", version=2, created=1), withdrawn_at=iso(6),
+                                               withdrawn_label="已撤回"))
+    projector.apply_notification(session, dict(notification("n4", created=3), body='"withdrawn_at":"x'))
+    session.commit()
+    assert views.unit_unread(session, me, "u1") == {"unit_id": "u1", "unread": 1}
+    shown = {n["id"]: n for n in views.unit_notifications(session, me, "u1", 10)}
+    assert (shown["n2"]["withdrawn_label"], shown["n4"]["withdrawn_at"]) == ("已撤回", None)
 
 
 def test_a_unit_not_projected_or_not_the_caller_s_is_left_to_notify(session):
@@ -106,3 +114,23 @@ def test_a_unit_not_projected_or_not_the_caller_s_is_left_to_notify(session):
     for caller in (resident(G, ["u9"]), staff("g2", ["p1"]), staff(G, ["p2"])):
         assert views.unit_unread(session, caller, "u1") is None
     assert views.unit_unread(session, resident(G, ["u2"]), "u2") is None
+
+
+def test_the_unit_s_inbox_is_paged_with_its_total_and_an_unread_filter(session):
+    """Trial 10, finding 18: up to 200 a page, an offset, the total, only the unread (not withdrawn) ones."""
+    projector.apply_unit(session, unit())
+    for i in range(7):
+        projector.apply_notification(session, notification(f"n{i}", created=i, read_at=iso(9) if i < 2 else None))
+    projector.apply_notification(session, dict(notification("n7", created=7), withdrawn_at=iso(8)))
+    session.commit()
+    me = resident(G, ["u1"])
+    page = views.unit_inbox(session, me, "u1", 3, 2)
+    assert ([n["id"] for n in page["items"]], page["total"]) == (["n5", "n4", "n3"], 8)
+    unread = views.unit_inbox(session, me, "u1", 200, 0, unread_only=True)
+    assert ([n["id"] for n in unread["items"]], unread["total"]) == (["n6", "n5", "n4", "n3", "n2"], 5)
+    assert views.unit_inbox(session, resident(G, ["u9"]), "u1", 5) is None
+    assert s.UnitInboxQuery().load({"limit": "200", "offset": "10", "unread_only": "true"}) == {
+        "limit": 200, "offset": 10, "unread_only": True}
+    for bad in ({"limit": "201"}, {"offset": "-1"}, {"limit": "0"}):
+        with pytest.raises(ValidationError):
+            s.UnitInboxQuery().load(bad)

@@ -61,6 +61,9 @@ class NotificationChanged(Schema):
     locale = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
     read_at = fields.AwareDateTime(allow_none=True)
+    #: its broadcast was cancelled after it was stored: shown withdrawn (已撤回), not counted unread
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    withdrawn_label = fields.String(allow_none=True)
     ref_type = fields.String(allow_none=True)
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(ChangedDelivery), required=True)

@@ -97,6 +97,13 @@ class NotABroadcastPurpose(InvalidInput):
     default_code = "not_a_broadcast_purpose"
 
 
+class UrgentNotScheduled(InvalidInput):
+    """An emergency broadcast (``outage.urgent``) goes now: it is never scheduled (a later one is planned:
+    ``outage.notice``, which waits for the end of the quiet hours)."""
+
+    default_code = "urgent_not_scheduled"
+
+
 class BroadcastValues(InvalidInput):
     """The values do not match the purpose's placeholders (``details.missing`` / ``details.unknown``)."""
 
@@ -107,6 +114,12 @@ class NoUnits(RuleViolation):
     """The target has no units (an empty building, a project without units)."""
 
     default_code = "broadcast_without_units"
+
+
+class OpenidAlreadyBound(Conflict):
+    """The WeChat openid is bound to another person of the group already (one person per openid and group)."""
+
+    default_code = "openid_already_bound"
 
 
 class BroadcastCancelled(Conflict):

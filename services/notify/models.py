@@ -190,6 +190,15 @@ class Notification(Base):
     send_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: grows by 1 with every change (read, a delivery sent); ``notification.changed`` carries it
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: withdrawn (已撤回): its broadcast was cancelled after it was stored -- shown as withdrawn, not unread
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def withdrawn_label(self) -> str | None:
+        """What the inbox shows on a withdrawn message: 已撤回 (``Withdrawn`` in English); None otherwise."""
+        if self.withdrawn_at is None:
+            return None
+        return "Withdrawn" if (self.locale or "").startswith("en") else "已撤回"
 
     deliveries: Mapped[list["Delivery"]] = relationship(
         back_populates="notification", order_by="Delivery.channel", lazy="selectin")
@@ -202,6 +211,19 @@ class Notification(Base):
         # one message per dunning notice and recipient, whichever event brings it (once_per_ref)
         Index("ix_notification_ref", "ref_type", "ref_id"),
     )
+
+
+class NotificationRead(Base):
+    """A staff member's read mark of a role-addressed notification (the staff inbox): read state is per
+    user -- one engineer reading a dispatch leaves it unread for the others of the role."""
+
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_notification_reads_user", "user_id", "notification_id"),)
 
 
 class Delivery(Base):

@@ -19,6 +19,14 @@ class LatestForUnit(Schema):
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
 
 
+class UnitInbox(Schema):
+    """A page of a unit's inbox (the resident's list)."""
+    unit_id = fields.String(required=True, validate=ID)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    unread_only = fields.Boolean(load_default=False)
+
+
 class StaffInbox(Schema):
     project_id = fields.String(allow_none=True, load_default=None, validate=ID)
     unread_only = fields.Boolean(load_default=False)
@@ -97,6 +105,8 @@ class NotificationOut(Schema):
     locale = fields.String()
     created_at = fields.AwareDateTime()
     read_at = fields.AwareDateTime(allow_none=True)
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    withdrawn_label = fields.String(allow_none=True)
     ref_type = fields.String(allow_none=True)
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))
@@ -550,7 +560,7 @@ class StaffUnreadOut(Schema):
 # -- broadcasts (群发, issue 10) ----------------------------------------------------------------
 
 #: what staff broadcast (domain/broadcasts.py PURPOSES), and to what
-BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice"]
+BROADCAST_PURPOSES = ["community.event", "greeting.holiday", "outage.notice", "outage.urgent"]
 BROADCAST_TARGETS = ["project", "building", "units"]
 BROADCAST_STATES = ["scheduled", "sending", "done", "cancelled"]
 #: a staff value of a broadcast's template: one line of text (no control characters), at most 500

@@ -154,6 +154,14 @@ class NotifyService(SettingsRpcs):
             notifications.latest_for_unit(self.work(), data["unit_id"], data["limit"]))
 
     @rpc
+    def unit_inbox(self, unit_id, limit=50, offset=0, unread_only=False):
+        """A page of the unit's inbox: ``{"items", "total"}``, newest first."""
+        data = schemas.UnitInbox().load({"unit_id": unit_id, "limit": limit, "offset": offset,
+                                         "unread_only": unread_only})
+        page = notifications.unit_inbox(self.work(), **data)
+        return {"items": schemas.NotificationOut(many=True).dump(page["items"]), "total": page["total"]}
+
+    @rpc
     def staff_inbox(self, project_id=None, unread_only=False, limit=50):
         data = schemas.StaffInbox().load({"project_id": project_id, "unread_only": unread_only,
                                           "limit": limit})

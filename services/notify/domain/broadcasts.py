@@ -31,7 +31,9 @@ per-user limits do not apply (a broadcast is the centre's, not a person's flood)
 chunk holds it ``FOR SHARE``, so the cancel waits for it and then sees its rows), its pending
 chunks and their jobs are cancelled, and every delivery of its messages not yet sent -- pending
 and not claimed by a sender right now, or a print still queued -- becomes ``cancelled``. What was
-sent stays sent.
+sent stays sent. The messages stored already are **withdrawn** (已撤回, ``withdrawn_at``): the unit's
+inbox shows them so, they are no longer counted unread, and each unit's message is republished
+(``notification.changed``) for the portal's read model.
 
 **Progress** (:func:`view`): units in total and done, chunks, notifications made, deliveries by
 channel and status; the state is ``scheduled`` (before ``send_at``, nothing done), ``sending``,
@@ -42,7 +44,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import aliased
@@ -53,20 +54,26 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import (BroadcastCancelled, BroadcastNotFound, BroadcastValues, BuildingNotFound,
-                          NoUnits, NotABroadcastPurpose, ProjectNotFound, UnitNotFound, UnsupportedChannel)
+                          NoUnits, NotABroadcastPurpose, ProjectNotFound, UnitNotFound, UnsupportedChannel,
+                          UrgentNotScheduled)
 from ..models import (Broadcast, BroadcastChunk, Contact, Delivery, HouseholdCopy, Notification, OptOut,
                       ProjectCopy, UnitCopy)
 from . import policy, settings, templates, wechat
 from .copies import normalise_phone
 from .notifications import (EMAIL, INAPP, MESSAGE_DUE, OUTBOUND, PERSON, PRINT, QUEUED, SMS, SUPPRESSED, UNIT,
-                            WECHAT, SmsLimits, email_channel_data, record_changed)
+                            WECHAT, SmsLimits, email_channel_data, over_limits, snapshot)
 
 log = logging.getLogger(__name__)
 
-#: the purposes staff broadcast
-PURPOSES = ("community.event", "greeting.holiday", "outage.notice")
-#: who creates, reads and cancels a project's broadcasts
+#: the purposes staff broadcast; ``outage.urgent`` (突发停水停电通知, an emergency: its SMS and WeChat
+#: messages go in the quiet hours too) is sent now, never scheduled
+PURPOSES = ("community.event", "greeting.holiday", "outage.notice", "outage.urgent")
+#: who creates, reads and cancels a project's broadcasts -- an urgent outage too: the managers who answer
+#: for waking residents at night (front desk and stewards ask them)
 ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+#: who reads them (progress, the list): the managers, and the general manager and group admin (read only, as
+#: they read the bill runs and the census elsewhere)
+READ_ROLES = ROLES + (Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
 TARGETS = ("project", "building", "units")
 CHUNK_JOB = "broadcast-chunk"
 REF_TYPE = "broadcast"
@@ -93,16 +100,16 @@ def chunk_key(broadcast_id: str, n: int) -> str:
 
 # -- scope -----------------------------------------------------------------------------------
 
-def _project(work: Work, project_id: str) -> ProjectCopy:
+def _project(work: Work, project_id: str, roles=ROLES) -> ProjectCopy:
     project, missing = work.session.get(ProjectCopy, project_id), ProjectNotFound(f"no project {project_id}")
     if project is None:
         raise missing
     work.caller.require_project(project.group_id, project.id, not_found=missing)
-    work.caller.require_role(*ROLES)
+    work.caller.require_role(*roles)
     return project
 
 
-def _broadcast(work: Work, broadcast_id: str, *, lock: bool = False) -> Broadcast:
+def _broadcast(work: Work, broadcast_id: str, *, lock: bool = False, roles=ROLES) -> Broadcast:
     query = select(Broadcast).where(Broadcast.id == broadcast_id).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update()
@@ -110,7 +117,7 @@ def _broadcast(work: Work, broadcast_id: str, *, lock: bool = False) -> Broadcas
     if b is None:
         raise missing
     work.caller.require_project(b.group_id, b.project_id, not_found=missing)
-    work.caller.require_role(*ROLES)
+    work.caller.require_role(*roles)
     return b
 
 
@@ -165,6 +172,9 @@ def create(work: Work, project_id: str, data: dict) -> Broadcast:
         raise UnsupportedChannel(f"{purpose.key} is not sent by {', '.join(wrong)}",
                                  details={"channels": list(purpose.channels)})
     values = check_values(purpose, data["values"])
+    if purpose.emergency and data.get("send_at") and data["send_at"] > work.clock.now():
+        raise UrgentNotScheduled(f"{purpose.key} is sent now (it ignores the quiet hours); a planned outage is "
+                                 "outage.notice", details={"send_at": data["send_at"].isoformat()})
     channels = [c for c in templates.CHANNELS if c in set(data["channels"])]
     # every channel's template renders with these values now, not in a chunk job later
     _renderer(work, project, purpose.key, channels, values)
@@ -231,22 +241,6 @@ def _recipients(work: Work, group_id: str, unit_ids: list[str]):
         .order_by(UnitCopy.id, c.role, c.person_id)).all()
 
 
-def _over_limits(work: Work, phones: set[str], limits: SmsLimits) -> dict[str, str]:
-    """The numbers among ``phones`` at a per-number limit (one grouped query per window)."""
-    out, now = {}, work.clock.now()
-    for limit, window, reason in ((limits.per_recipient_hour, timedelta(hours=1), "recipient_hourly_limit: {} per hour"),
-                                  (limits.per_recipient_day, timedelta(days=1), "recipient_daily_limit: {} per day")):
-        if limit <= 0 or not phones:
-            continue
-        for address, count in work.session.execute(
-                select(Delivery.address, func.count()).where(
-                    Delivery.channel == SMS, Delivery.status != SUPPRESSED, Delivery.created_at > now - window,
-                    Delivery.address.in_(sorted(phones))).group_by(Delivery.address)):
-            if count >= limit:
-                out.setdefault(address, reason.format(limit))
-    return out
-
-
 def _insert_ignoring_duplicates(work: Work, rows: list[dict]) -> set[str]:
     """Insert the notifications; return the ids of those inserted (a recipient that has the
     broadcast's message already is left out: the unique key)."""
@@ -283,7 +277,9 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
         notes.append(dict(id=nid, group_id=b.group_id, project_id=b.project_id, purpose=b.purpose,
                           ref_type=REF_TYPE, ref_id=b.id, source_event_id=b.id, recipient_kind=kind,
                           recipient=recipient, unit_id=unit_id, locale=loc, subject=subject, body=body,
-                          created_at=now, read_at=None, read_by=None, version=1))
+                          created_at=now, read_at=None, read_by=None, version=1, withdrawn_at=None,
+                          # a scheduled broadcast's messages keep its send-at (the delivery status shows it)
+                          send_at=b.send_at if b.send_at > b.created_at else None))
         deliveries[nid] = (subject, made)
 
     for unit_id, person_id, phone, email, openid, locale in rows:
@@ -312,8 +308,9 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
     made = _insert_ignoring_duplicates(work, notes)
     if not made:
         return 0
-    over = {} if legal else _over_limits(
-        work, {a for nid in made for ch, a in deliveries[nid][1] if ch == SMS}, sms_limits or SmsLimits())
+    # the per-number limits (notifications.over_limits: what went out or is due now, never a legal notice's)
+    over = {} if legal else over_limits(
+        work, sms_limits or SmsLimits(), {a for nid in made for ch, a in deliveries[nid][1] if ch == SMS})
     # the sending policy (policy.py), set-based: the chunk's opt-outs in one query (a legal notice is
     # never stopped), each channel's time after the project's quiet hours
     persons = [n["recipient"] for n in notes if n["recipient_kind"] == PERSON]
@@ -365,7 +362,8 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
         if n["recipient_kind"] == UNIT:
             changed.append(({**{k: n[k] for k in ("id", "group_id", "project_id", "unit_id", "purpose",
                                                     "recipient_kind", "recipient", "subject", "body", "locale",
-                                                    "created_at", "read_at", "ref_type", "ref_id", "version")},
+                                                    "created_at", "read_at", "ref_type", "ref_id", "version",
+                                                    "withdrawn_at")}, "withdrawn_label": None,
                              "deliveries": sorted(snapshot_deliveries, key=lambda d: d["channel"])},
                             b.group_id, b.project_id))
     if delivery_rows:
@@ -422,17 +420,22 @@ def cancel(work: Work, broadcast_id: str) -> Broadcast:
     # print still queued; sent, delivered and printed ones stay as they are
     not_sent = or_((Delivery.status == "pending") & or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
                    (Delivery.channel == PRINT) & (Delivery.status == QUEUED))
-    printed_units = list(work.session.scalars(select(Delivery.notification_id).where(
-        Delivery.notification_id.in_(mine), Delivery.channel == PRINT, Delivery.status == QUEUED)))
     result = work.session.execute(update(Delivery).where(Delivery.notification_id.in_(mine), not_sent).values(
         status=DELIVERY_CANCELLED, last_error="broadcast_cancelled", next_attempt_at=None)
         .execution_options(synchronize_session=False))
-    # a unit's message whose printed notice was withdrawn: the read models see it
-    for start in range(0, len(printed_units), 500):
-        for n in work.session.scalars(select(Notification).where(
-                Notification.id.in_(printed_units[start:start + 500]))
-                .execution_options(populate_existing=True)):
-            record_changed(work, n)
+    # the messages stored already are withdrawn (已撤回): the inbox shows them so, no longer unread
+    work.session.execute(update(Notification).where(
+        Notification.source_event_id == b.id, Notification.ref_type == REF_TYPE, Notification.withdrawn_at.is_(None))
+        .values(withdrawn_at=now, version=Notification.version + 1).execution_options(synchronize_session=False))
+    # every unit's message is republished whole (notification.changed): the portal's read model sees it
+    units = list(work.session.scalars(select(Notification.id).where(
+        Notification.source_event_id == b.id, Notification.ref_type == REF_TYPE, Notification.recipient_kind == UNIT)
+        .order_by(Notification.id)))
+    for start in range(0, len(units), 500):
+        changed = work.session.scalars(select(Notification).where(Notification.id.in_(units[start:start + 500]))
+                                       .execution_options(populate_existing=True)).all()
+        work.events.record_many(events.NOTIFICATION_CHANGED, [(snapshot(n), n.group_id, n.project_id)
+                                                              for n in changed], validate_each=False)
     log.info("broadcast %s cancelled by %s: %d chunk(s) stopped, %d delivery(ies) not sent", b.id,
              b.cancelled_by, len(pending), result.rowcount)
     return b
@@ -471,11 +474,11 @@ def view(work: Work, b: Broadcast, *, with_deliveries: bool = True) -> dict:
 
 
 def get(work: Work, broadcast_id: str) -> dict:
-    return view(work, _broadcast(work, broadcast_id))
+    return view(work, _broadcast(work, broadcast_id, roles=READ_ROLES))
 
 
 def list_for_project(work: Work, project_id: str, limit: int = 50, offset: int = 0) -> list[dict]:
-    project = _project(work, project_id)
+    project = _project(work, project_id, READ_ROLES)
     return [view(work, b, with_deliveries=False) for b in work.session.scalars(
         select(Broadcast).where(Broadcast.group_id == project.group_id, Broadcast.project_id == project.id)
         .order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit).offset(offset))]

@@ -1,7 +1,7 @@
 """Delivery status for staff (issue 10): what became of each message on each channel.
 
 The customer-service desk of a project (front desk, steward, CS manager, service-centre manager --
-as the print queue) lists the project's deliveries, newest first: per message (purpose, recipient,
+as the print queue), and the general manager and group admin (read only, as elsewhere) list the project's deliveries, newest first: per message (purpose, recipient,
 unit) and channel, its status -- ``pending`` (queued for the sender, ``next_attempt_at`` saying
 when: send-at, quiet hours, a retry's backoff), ``sent`` (the provider accepted it), ``delivered``
 (in-app; an SMS or WeChat message its provider's receipt says reached the recipient: ``delivered_at``),
@@ -31,7 +31,7 @@ from ..models import Delivery, Notification, ProjectCopy, UnitCopy
 from . import templates
 
 #: who reads the delivery status: the customer-service department of the project
-STATUS_ROLES = tuple(sorted(Role.CUSTOMER_SERVICE))
+STATUS_ROLES = tuple(sorted(Role.CUSTOMER_SERVICE | {Role.GENERAL_MANAGER, Role.GROUP_ADMIN}))
 STATUSES = ("pending", "queued", "sent", "delivered", "failed", "suppressed", "printed")
 
 

@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
-from kernel.errors import NotFound
 from kernel.privacy import mask_address
 from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import NotAddressedToCaller, NotificationNotFound, UnitNotFound
-from ..models import Delivery, Notification, ProjectCopy, UnitCopy
+from ..exceptions import NotAddressedToCaller, NotificationNotFound, ProjectNotFound, UnitNotFound
+from ..models import Delivery, Notification, NotificationRead, ProjectCopy, UnitCopy
 from . import policy, templates
 from .settings import WECHAT_TEMPLATE_IDS, values_of
 from .wechat import template_message
@@ -93,28 +92,67 @@ class SmsLimits:
                    per_user_day=get("SMS_MAX_PER_USER_PER_DAY", cls.per_user_day))
 
 
-def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: str | None) -> str | None:
-    """The reason an SMS to ``address`` caused by ``requested_by`` must not go out now, or None.
-    Counted: SMS deliveries created in the last hour / day that were not suppressed."""
-    now = work.clock.now()
-    checks = [(Delivery.address == address, limits.per_recipient_hour, timedelta(hours=1),
-               "recipient_hourly_limit"),
-              (Delivery.address == address, limits.per_recipient_day, timedelta(days=1),
-               "recipient_daily_limit")]
+#: the statuses of an SMS that went out (``delivered``: its receipt says it reached the phone)
+WENT_OUT = ("sent", "delivered")
+
+
+def _legal_purposes() -> list[str]:
+    return sorted(p.key for p in templates.PURPOSES.values() if p.legal)
+
+
+def counted_sms(now: datetime, window: timedelta):
+    """The SMS deliveries a limit counts in the ``window`` before ``now``: those that went out in it
+    (``sent``/``delivered``, by their sending time) and those ``pending`` that fell due in it (about to
+    go). Not counted: cancelled, suppressed, failed ones, one held until later (quiet hours, send-at:
+    due after ``now``), nor a legally required notice's (never limited, it uses up no allowance)."""
+    start = now - window
+    due = func.coalesce(Delivery.next_attempt_at, Delivery.created_at)
+    return and_(
+        Delivery.channel == SMS,
+        or_(and_(Delivery.status.in_(WENT_OUT), func.coalesce(Delivery.sent_at, Delivery.created_at) > start),
+            and_(Delivery.status == "pending", due > start, due <= now)),
+        ~Delivery.notification_id.in_(select(Notification.id).where(Notification.purpose.in_(_legal_purposes()))))
+
+
+def sms_counts(work: Work, by, keys, window: timedelta) -> dict[str, int]:
+    """How many counted SMS (:func:`counted_sms`) each of ``keys`` of column ``by`` (``Delivery.address``,
+    ``Delivery.requested_by``) has in the ``window`` before now: one grouped query."""
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return {}
+    return dict(work.session.execute(select(by, func.count()).where(
+        counted_sms(work.clock.now(), window), by.in_(keys)).group_by(by)).all())
+
+
+_WINDOWS = ((timedelta(hours=1), "hour", "hourly"), (timedelta(days=1), "day", "daily"))
+
+
+def over_limits(work: Work, limits: SmsLimits, addresses, requested_by: str | None = None) -> dict[str, str]:
+    """The numbers among ``addresses`` that must get no more SMS now, with the reason: a number at its
+    per-recipient limit (``SMS_MAX_PER_RECIPIENT_PER_HOUR`` / ``_DAY``), or every one when the user
+    ``requested_by`` is at theirs. The one rule of notify's SMS limits (single messages and broadcasts)."""
+    addresses = {a for a in addresses if a}
+    out: dict[str, str] = {}
+    for window, unit, adjective in _WINDOWS:
+        limit = limits.per_recipient_hour if unit == "hour" else limits.per_recipient_day
+        if limit > 0:
+            for address, count in sms_counts(work, Delivery.address, addresses, window).items():
+                if count >= limit:
+                    out.setdefault(address, f"recipient_{adjective}_limit: {limit} per {unit}")
     if requested_by:
-        checks += [(Delivery.requested_by == requested_by, limits.per_user_hour, timedelta(hours=1),
-                    "user_hourly_limit"),
-                   (Delivery.requested_by == requested_by, limits.per_user_day, timedelta(days=1),
-                    "user_daily_limit")]
-    for condition, limit, window, reason in checks:
-        if limit <= 0:
-            continue
-        sent = work.session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.channel == SMS, Delivery.status != SUPPRESSED, Delivery.created_at > now - window,
-            condition))
-        if sent >= limit:
-            return f"{reason}: {limit} per {'hour' if window == timedelta(hours=1) else 'day'}"
-    return None
+        for window, unit, adjective in _WINDOWS:
+            limit = limits.per_user_hour if unit == "hour" else limits.per_user_day
+            if limit > 0 and sms_counts(work, Delivery.requested_by, {requested_by}, window).get(
+                    requested_by, 0) >= limit:
+                for address in addresses:
+                    out.setdefault(address, f"user_{adjective}_limit: {limit} per {unit}")
+    return out
+
+
+def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: str | None) -> str | None:
+    """The reason an SMS to ``address`` caused by ``requested_by`` must not go out now, or None
+    (:func:`over_limits`; counted as :func:`counted_sms` says)."""
+    return over_limits(work, limits, {address}, requested_by).get(address)
 
 
 #: ``session.info`` flag: this transaction created an outbound message (SMS, e-mail, WeChat) due
@@ -219,7 +257,8 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
             suppressed = "no_address"
         if suppressed is None and channel.name in opted_out:
             suppressed = policy.OPTED_OUT
-        if channel.name == SMS and suppressed is None:
+        if channel.name == SMS and suppressed is None and not templates.purpose_of(purpose).legal:
+            # a legally required notice is never limited (nor does it use up the allowance: counted_sms)
             suppressed = sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by)
         delivery = Delivery(
             id=str(uuid.uuid4()), notification=notification, group_id=project.group_id,
@@ -280,7 +319,8 @@ def snapshot(n: Notification) -> dict:
         "id": n.id, "group_id": n.group_id, "project_id": n.project_id, "unit_id": n.unit_id,
         "purpose": n.purpose, "recipient_kind": n.recipient_kind, "recipient": n.recipient,
         "subject": n.subject, "body": n.body, "locale": n.locale, "created_at": n.created_at,
-        "read_at": n.read_at, "ref_type": n.ref_type, "ref_id": n.ref_id,
+        "read_at": n.read_at, "withdrawn_at": n.withdrawn_at, "withdrawn_label": n.withdrawn_label,
+        "ref_type": n.ref_type, "ref_id": n.ref_id,
         "deliveries": [{"channel": d.channel, "status": d.status, "address": mask_address(d.channel, d.address),
                         "attempts": d.attempts, "sent_at": d.sent_at}
                        for d in sorted(n.deliveries, key=lambda d: d.channel)],
@@ -358,11 +398,40 @@ def get_notification(work: Work, notification_id: str) -> Notification:
     return n
 
 
-def mark_read(work: Work, notification_id: str) -> Notification:
+class AsReadBy:
+    """A role-addressed notification as one staff member sees it: their own ``read_at`` (the staff
+    inbox's read state is per user, ``notification_reads``); everything else is the notification's."""
+
+    def __init__(self, notification: Notification, read_at: datetime | None):
+        self._notification, self.read_at = notification, read_at
+
+    def __getattr__(self, name):
+        return getattr(self._notification, name)
+
+
+def _reader(caller: Caller) -> str:
+    return caller.user_id or "system"
+
+
+def mark_read(work: Work, notification_id: str) -> Notification | AsReadBy:
+    """The addressee reads it: a unit's message is read for the household (``read_at``); a role's
+    message is read by this staff member only (a ``notification_reads`` row) -- the others of the role
+    still see it unread. The notification's own ``read_at``/``read_by`` keep the first reading."""
     n = get_notification(work, notification_id)
     _may_mark(work.caller, n)
+    now = work.clock.now()
+    if n.recipient_kind == ROLE and not work.caller.is_resident:
+        user = _reader(work.caller)
+        mark = work.session.get(NotificationRead, (n.id, user))
+        if mark is None:
+            mark = NotificationRead(notification_id=n.id, user_id=user, read_at=now)
+            work.session.add(mark)
+        if n.read_at is None:
+            n.read_at, n.read_by = now, work.caller.user_id
+            record_changed(work, n)
+        return AsReadBy(n, mark.read_at)
     if n.read_at is None:
-        n.read_at, n.read_by = work.clock.now(), work.caller.user_id
+        n.read_at, n.read_by = now, work.caller.user_id
         record_changed(work, n)
     return n
 
@@ -378,6 +447,23 @@ def latest_for_unit(work: Work, unit_id: str, limit: int = 5) -> list[Notificati
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
+def unit_inbox(work: Work, unit_id: str, limit: int = 50, offset: int = 0, unread_only: bool = False) -> dict:
+    """A page of the unit's inbox, newest first: ``{"items", "total"}`` (``unread_only``: not read and not
+    withdrawn). Whoever may read the unit's list (its residents, the project's staff)."""
+    unit, missing = work.session.get(UnitCopy, unit_id), UnitNotFound(f"no unit {unit_id}")
+    if unit is None:
+        raise missing
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
+    query = select(Notification).where(Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
+                                       Notification.group_id == unit.group_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None), Notification.withdrawn_at.is_(None))
+    total = work.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = list(work.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                      .limit(limit).offset(offset)))
+    return {"items": items, "total": total}
+
+
 def _staff_inbox_query(work: Work, project_id: str | None):
     """The caller's inbox (None: nothing -- another group's project)."""
     caller = work.caller
@@ -387,26 +473,30 @@ def _staff_inbox_query(work: Work, project_id: str | None):
         query = query.where(Notification.group_id == caller.group_id,
                             Notification.recipient.in_(sorted(inbox_roles(caller))))
     if project_id:
-        project = work.session.get(ProjectCopy, project_id)
+        project, missing = work.session.get(ProjectCopy, project_id), ProjectNotFound(f"no project {project_id}")
         if project is None or not caller.in_group(project.group_id):
-            return None        # another group's project reads exactly like one that does not exist
-        caller.require_project(project.group_id, project_id,
-                               not_found=NotFound("no such project", code="project_not_found"))
+            raise missing      # another group's project reads exactly like one that does not exist
+        caller.require_project(project.group_id, project_id, not_found=missing)
         query = query.where(Notification.project_id == project_id)
     elif not (caller.is_system or caller.all_projects):
         query = query.where(Notification.project_id.in_(sorted(caller.project_ids)))
     return query
 
 
+def _with_my_reads(work: Work, query):
+    """``query`` with the caller's own read mark of each notification (``NotificationRead.read_at``)."""
+    return query.add_columns(NotificationRead.read_at).outerjoin(NotificationRead, (
+        NotificationRead.notification_id == Notification.id) & (NotificationRead.user_id == _reader(work.caller)))
+
+
 def staff_inbox(work: Work, project_id: str | None = None, unread_only: bool = False,
-                limit: int = 50) -> list[Notification]:
-    query = _staff_inbox_query(work, project_id)
-    if query is None:
-        return []
+                limit: int = 50) -> list[AsReadBy]:
+    """The caller's inbox, newest first, each message with the caller's own read state."""
+    query = _with_my_reads(work, _staff_inbox_query(work, project_id))
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    return list(work.session.scalars(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+        query = query.where(NotificationRead.read_at.is_(None))
+    return [AsReadBy(n, read_at) for n, read_at in work.session.execute(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))]
 
 
 # -- unread counts (the in-app inbox) --------------------------------------------------
@@ -419,15 +509,15 @@ def unread_for_unit(work: Work, unit_id: str) -> dict:
     work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
     unread = work.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
-        Notification.group_id == unit.group_id, Notification.read_at.is_(None)))
+        Notification.group_id == unit.group_id, Notification.read_at.is_(None),
+        Notification.withdrawn_at.is_(None)))      # a withdrawn message is not waiting to be read
     return {"unit_id": unit.id, "unread": unread}
 
 
 def staff_unread(work: Work, project_id: str | None = None) -> dict:
-    """How many notifications of the caller's inbox (:func:`staff_inbox`'s, all of them) are unread."""
-    query = _staff_inbox_query(work, project_id)
-    if query is None:
-        return {"project_id": project_id, "unread": 0}
+    """How many notifications of the caller's inbox (:func:`staff_inbox`'s, all of them) the caller has not
+    read (per user). An unknown project, or another group's, is 404 ``project_not_found``."""
+    query = _with_my_reads(work, _staff_inbox_query(work, project_id))
     unread = work.session.scalar(select(func.count()).select_from(
-        query.where(Notification.read_at.is_(None)).subquery()))
+        query.where(NotificationRead.read_at.is_(None)).subquery()))
     return {"project_id": project_id, "unread": unread}

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from kernel.privacy import mask_openid
 from kernel.work import Work
 
-from ..exceptions import PersonNotFound, ResidentsOnly, UnitNotFound
+from ..exceptions import OpenidAlreadyBound, PersonNotFound, ResidentsOnly, UnitNotFound
 from ..models import Contact, HouseholdCopy, UnitCopy
 
 #: what an openid looks like (28 characters today; letters, digits, ``-`` and ``_``)
@@ -44,6 +44,13 @@ def bind_wechat(work: Work, unit_id: str, person_id: str, openid: str | None) ->
                Contact.person_id == person_id)).first()
     if contact is None:
         raise PersonNotFound(f"no person {person_id} in the household of unit {unit_id}")
+    if openid is not None and work.session.scalars(select(Contact.person_id).where(
+            Contact.group_id == unit.group_id, Contact.wechat_openid == openid,
+            Contact.person_id != person_id).limit(1)).first() is not None:
+        # one person per openid in the group: else one phone would read another household's messages.
+        # That the openid is the resident's own is proven by the official account's OAuth (网页授权) in the
+        # portal that calls this, not here.
+        raise OpenidAlreadyBound("this WeChat account is bound to another person already; unbind it there first")
     work.session.execute(update(Contact).where(Contact.group_id == unit.group_id, Contact.person_id == person_id)
                          .values(wechat_openid=openid).execution_options(synchronize_session="fetch"))
     return {"unit_id": unit.id, "person_id": person_id, "bound": openid is not None,

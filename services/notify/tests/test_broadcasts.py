@@ -249,6 +249,58 @@ def test_a_marketing_sms_respects_the_per_number_limits_a_legal_notice_does_not(
     assert {st for a, _, st in sms_of(Session, outage["id"]) if a == "13812340001"} == {"pending"}
 
 
+def test_the_per_number_limit_counts_only_what_went_out_or_is_due(Session, clock):
+    """Trial 10, finding 12: the per-number limit (5 per hour) counts the SMS that went out or are due
+    now -- not the cancelled, suppressed or held ones, nor legally required notices (never limited, they
+    use up no allowance)."""
+    from services.notify.domain import notifications
+    estate(Session, clock, units=1)
+    number = "13812340001"
+    greeting = {"purpose": "greeting.holiday", "values": {"holiday_name": "春节"}, "channels": ["sms"]}
+    for _ in range(4):                                   # four outage notices: legal, not counted
+        create(Session, clock)
+        runner(Session, clock).run_once()
+    for _ in range(3):                                   # three greetings made, then cancelled
+        cancelled = create(Session, clock, **greeting)
+        runner(Session, clock).run_once()
+        with Session() as s, s.begin():
+            broadcasts.cancel(work(s, clock, MANAGER), cancelled["id"])
+    held = create(Session, clock, **greeting)            # one held until later (quiet hours, send-at)
+    runner(Session, clock).run_once()
+    with Session() as s, s.begin():
+        s.execute(Delivery.__table__.update().where(Delivery.notification_id.in_(select(Notification.id).where(
+            Notification.source_event_id == held["id"]))).values(next_attempt_at=clock.now() + timedelta(hours=10)))
+    sent = []
+    for _ in range(2):                                   # two sent this hour
+        b = create(Session, clock, **greeting)
+        runner(Session, clock).run_once()
+        sent.append(b["id"])
+    with Session() as s, s.begin():
+        s.execute(Delivery.__table__.update().where(Delivery.notification_id.in_(select(Notification.id).where(
+            Notification.source_event_id.in_(sent)))).values(status="sent", sent_at=clock.now()))
+        w = work(s, clock)
+        assert notifications.sms_counts(w, Delivery.address, {number}, timedelta(hours=1)) == {number: 2}
+    statuses = []
+    for _ in range(4):                                   # 2 sent + 3 due now = 5: the fourth is over
+        b = create(Session, clock, **greeting)
+        runner(Session, clock).run_once()
+        statuses += [(st, e) for a, e, st in _sms_errors(Session, b["id"]) if a == number]
+    assert statuses == [("pending", None)] * 3 + [("suppressed", "recipient_hourly_limit: 5 per hour")]
+    outage = create(Session, clock)                      # a legal notice is never limited
+    runner(Session, clock).run_once()
+    assert {st for a, _, st in sms_of(Session, outage["id"]) if a == number} == {"pending"}
+    clock.advance(timedelta(hours=1, minutes=1))          # the hour is over: room again
+    b = create(Session, clock, **greeting)
+    runner(Session, clock).run_once()
+    assert [st for a, _, st in sms_of(Session, b["id"]) if a == number] == ["pending"]
+
+
+def _sms_errors(Session, broadcast_id):
+    with Session() as s:
+        return s.execute(select(Delivery.address, Delivery.last_error, Delivery.status).join(Notification).where(
+            Notification.source_event_id == broadcast_id, Delivery.channel == "sms")).all()
+
+
 def test_the_sending_policy_holds_in_broadcasts_opt_outs_and_quiet_hours(Session, clock):
     """A broadcast applies notify's sending policy set-based: a resident opted out of marketing SMS gets
     no greeting by SMS (suppressed ``opted_out``) but the outage notice all the same (legal); a
@@ -321,6 +373,89 @@ def test_cancel_stops_the_chunks_left_and_what_is_not_sent_yet(Session, clock):
     with pytest.raises(BroadcastCancelled):
         with Session() as s, s.begin():
             broadcasts.cancel(work(s, clock, MANAGER), b["id"])
+
+
+def test_cancel_withdraws_the_messages_stored_and_tells_the_read_model(Session, clock):
+    """Trial 10, finding 6: a cancelled outage's in-app messages stay in the inboxes, withdrawn (已撤回):
+    no longer unread, republished (notification.changed) with withdrawn_at for the portal's read model."""
+    from kernel.testing import resident
+    from services.notify.domain import notifications
+    estate(Session, clock, units=2)
+    b = create(Session, clock, channels=["inapp", "sms"])
+    runner(Session, clock).run_once()
+    home = work(Session(), clock, resident(G, ["u01"]))
+    assert notifications.unread_for_unit(home, "u01")["unread"] == 1
+    home.session.close()
+    with Session() as s, s.begin():
+        broadcasts.cancel(work(s, clock, MANAGER), b["id"])
+    with Session() as s:
+        made = s.scalars(select(Notification).where(Notification.source_event_id == b["id"])).all()
+        assert {(n.withdrawn_at, n.version) for n in made} == {(clock.now(), 2)}
+        assert {(n.recipient, n.withdrawn_label) for n in made if n.recipient_kind == "unit"} == {
+            ("u01", "已撤回"), ("u02", "已撤回")}
+        assert "Withdrawn" in {n.withdrawn_label for n in made if n.recipient == "pe-en"}
+        assert {d.status for n in made for d in n.deliveries if d.channel == "sms"} == {"cancelled"}
+        home = work(s, clock, resident(G, ["u01"]))
+        assert notifications.unread_for_unit(home, "u01")["unread"] == 0
+        assert [n.withdrawn_label for n in notifications.latest_for_unit(home, "u01")] == ["已撤回"]
+        changed = [e["data"] for e in outbox_events(s, Base) if e["type"] == "notification.changed"
+                   and e["data"]["ref_id"] == b["id"]]
+    assert sorted((c["unit_id"], c["version"], c["withdrawn_label"]) for c in changed if c["version"] == 2) == [
+        ("u01", 2, "已撤回"), ("u02", 2, "已撤回")]
+    assert all(c["withdrawn_at"] for c in changed if c["version"] == 2)
+    assert all(c["withdrawn_at"] is None for c in changed if c["version"] == 1)
+
+
+def test_an_urgent_outage_goes_at_night_a_planned_one_waits(Session, clock):
+    """Trial 10, finding 7: ``outage.urgent`` (an emergency) is broadcast by the project's managers and its
+    SMS is due at once at 23:00 Shanghai, while a planned ``outage.notice`` made then waits for 08:00;
+    an urgent one is never scheduled, and other staff may not send one."""
+    from datetime import datetime, timezone
+
+    from services.notify.exceptions import UrgentNotScheduled
+    estate(Session, clock, units=1)
+    clock.set(datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc))          # 23:00 in Shanghai
+    urgent_values = OUTAGE
+    centre = staff(G, ["p1"], roles=["centre_manager"], user_id="cm-1")
+    urgent = create(Session, clock, caller=centre, purpose="outage.urgent", values=urgent_values,
+                    channels=["inapp", "sms"])
+    planned = create(Session, clock)
+    runner(Session, clock).run_once()
+    with Session() as s:
+        def due(b):
+            return {a: (st, at) for a, st, at in s.execute(
+                select(Delivery.address, Delivery.status, Delivery.next_attempt_at).join(Notification).where(
+                    Notification.source_event_id == b["id"], Delivery.channel == "sms")).all()}
+        assert due(urgent)["13812340001"] == ("pending", clock.now())
+        assert due(planned)["13812340001"] == ("pending", datetime(2026, 11, 25, 0, 0, tzinfo=timezone.utc))
+    with pytest.raises(UrgentNotScheduled):
+        create(Session, clock, purpose="outage.urgent", values=urgent_values, channels=["sms"],
+               send_at=(clock.now() + timedelta(hours=1)).isoformat())
+    with pytest.raises(Forbidden):
+        create(Session, clock, caller=staff(G, ["p1"], roles=["steward"]), purpose="outage.urgent",
+               values=urgent_values, channels=["sms"])
+
+
+def test_the_general_manager_and_group_admin_read_broadcasts_and_deliveries_with_their_send_at(Session, clock):
+    """Trial 10, finding 20: the general manager and the group admin read a project's broadcasts and the
+    delivery status (not create or cancel); the deliveries of a scheduled broadcast show its send_at."""
+    from services.notify.domain import deliveries
+    estate(Session, clock, units=1)
+    send_at = clock.now() + timedelta(hours=2)
+    b = create(Session, clock, send_at=send_at.isoformat())
+    clock.advance(timedelta(hours=2))
+    runner(Session, clock).run_once()
+    for role in ("general_manager", "group_admin"):
+        reader = staff(G, ["p1"], roles=[role])
+        with Session() as s:
+            assert broadcasts.get(work(s, clock, reader), b["id"])["id"] == b["id"]
+            assert [x["id"] for x in broadcasts.list_for_project(work(s, clock, reader), "p1")] == [b["id"]]
+            page = deliveries.list_deliveries(work(s, clock, reader), schemas.DeliveryQuery().load({"project_id": "p1"}))
+            assert page["total"] == 3 and {d["send_at"] for d in page["items"]} == {send_at}
+        with pytest.raises(Forbidden):
+            create(Session, clock, caller=reader)
+        with pytest.raises(Forbidden), Session() as s:
+            broadcasts.cancel(work(s, clock, reader), b["id"])
 
 
 def test_cancel_before_send_at_leaves_nothing_to_run(Session, clock):

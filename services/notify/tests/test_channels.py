@@ -353,6 +353,21 @@ def test_only_a_resident_of_the_unit_binds_a_person_of_its_household(session, cl
     assert session.scalars(select(Contact.wechat_openid).where(Contact.wechat_openid.is_not(None))).all() == []
 
 
+def test_an_openid_is_bound_to_one_person_of_the_group(session, clock, estate):
+    """Trial 10, finding 16: binding an openid already bound to another person is 409 openid_already_bound
+    (nothing changed); binding it again to the same person is fine; once unbound there it may move."""
+    from services.notify.exceptions import OpenidAlreadyBound
+    me = resident(G, ["u1"])
+    wechat.bind_wechat(work(session, clock, me), "u1", "pe2", OPENID)
+    with pytest.raises(OpenidAlreadyBound) as taken:
+        wechat.bind_wechat(work(session, clock, me), "u1", "pe1", OPENID)
+    assert taken.value.code == "openid_already_bound"
+    assert session.scalars(select(Contact.wechat_openid).where(Contact.person_id == "pe1")).one() is None
+    assert wechat.bind_wechat(work(session, clock, me), "u1", "pe2", OPENID)["bound"] is True
+    wechat.bind_wechat(work(session, clock, me), "u1", "pe2", None)
+    assert wechat.bind_wechat(work(session, clock, me), "u1", "pe1", OPENID)["bound"] is True
+
+
 def test_the_binding_schema_refuses_what_is_not_an_openid():
     load = schemas.WechatBindingIn().load
     assert load({"unit_id": "u1", "person_id": "pe2", "openid": OPENID})["openid"] == OPENID

@@ -397,3 +397,72 @@ def test_unread_counts_of_the_unit_and_the_staff_inbox(session, clock, estate):
     desk = work(session, clock, staff(G, ["p1"], roles=["front_desk"]))
     assert notifications.staff_unread(desk, "p1") == {"project_id": "p1", "unread": 1}
     assert notifications.staff_unread(work(session, clock, staff(G, ["p1"], roles=["engineering"])))["unread"] == 0
+
+
+def test_the_staff_inbox_s_read_state_is_per_user(session, clock, estate):
+    """Trial 10, finding 17: the engineering manager reading a dispatch leaves it unread for the engineer
+    (and the other way round); each sees their own read_at; the counts are per user."""
+    project = session.get(ProjectCopy, "p1")
+    n, _ = notifications.notify(work(session, clock), project, purpose="ticket.sla_warning",
+                                recipient=Recipient("role", "engineering"), locale="zh-CN",
+                                values=sample("ticket.sla_warning"), channels=[Channel(INAPP)], source_event_id="ev-r")
+    session.flush()
+    manager = work(session, clock, staff(G, ["p1"], roles=["engineering_manager"], user_id="engmgr"))
+    engineer = work(session, clock, staff(G, ["p1"], roles=["engineering"], user_id="eng"))
+    other = work(session, clock, staff(G, ["p1"], roles=["engineering"], user_id="eng-2"))
+    assert [notifications.staff_unread(w, "p1")["unread"] for w in (manager, engineer, other)] == [1, 1, 1]
+    read = notifications.mark_read(manager, n.id)
+    session.flush()
+    assert read.read_at == clock.now()
+    assert [notifications.staff_unread(w, "p1")["unread"] for w in (manager, engineer, other)] == [0, 1, 1]
+    assert [m.read_at for m in notifications.staff_inbox(engineer, "p1")] == [None]
+    assert [m.id for m in notifications.staff_inbox(engineer, "p1", unread_only=True)] == [n.id]
+    assert notifications.staff_inbox(manager, "p1", unread_only=True) == []
+    clock.advance(minutes=5)
+    notifications.mark_read(engineer, n.id)
+    notifications.mark_read(engineer, n.id)             # again: nothing more
+    session.flush()
+    assert [notifications.staff_unread(w, "p1")["unread"] for w in (manager, engineer, other)] == [0, 0, 1]
+    assert schemas.NotificationOut().dump(notifications.staff_inbox(engineer, "p1")[0])["read_at"] == \
+        clock.now().isoformat()
+    assert (n.read_at, n.read_by) == (clock.now() - timedelta(minutes=5), "engmgr")     # the first reading
+
+
+def test_the_staff_unread_count_of_an_unknown_or_foreign_project_is_404(session, clock, estate):
+    """Trial 10, finding 19: ?project_id=zzz was 200 {unread: 0}; another group's project reads the same."""
+    from services.notify.exceptions import ProjectNotFound
+    desk = work(session, clock, staff(G, ["p1"], roles=["front_desk"]))
+    for project_id in ("zzz",):
+        with pytest.raises(ProjectNotFound):
+            notifications.staff_unread(desk, project_id)
+        with pytest.raises(ProjectNotFound):
+            notifications.staff_inbox(desk, project_id)
+    foreign = work(session, clock, staff("other-group", ["p1"], roles=["front_desk"], all_projects=True))
+    with pytest.raises(ProjectNotFound):
+        notifications.staff_unread(foreign, "p1")
+    with pytest.raises(Forbidden):                      # the group's other project: 403, as elsewhere
+        notifications.staff_unread(work(session, clock, staff(G, ["p2"], roles=["front_desk"])), "p1")
+
+
+def test_the_unit_s_inbox_page_with_its_total_and_the_unread_filter(session, clock, estate):
+    """Trial 10, finding 18 (notify's side, when the read model misses): limit, offset, total, unread_only."""
+    project = session.get(ProjectCopy, "p1")
+    made = []
+    for i in range(4):
+        clock.advance(minutes=1)
+        n, _ = notifications.notify(work(session, clock), project, purpose="warranty.expiry",
+                                    recipient=Recipient(UNIT, "u1", "u1"), locale="zh-CN",
+                                    values=sample("warranty.expiry"), channels=[Channel(INAPP)],
+                                    source_event_id=f"ev-{i}")
+        made.append(n)
+    session.flush()
+    me = owner(session, clock)
+    notifications.mark_read(me, made[0].id)
+    made[1].withdrawn_at = clock.now()
+    session.flush()
+    page = notifications.unit_inbox(me, "u1", limit=2, offset=1)
+    assert ([n.id for n in page["items"]], page["total"]) == ([made[2].id, made[1].id], 4)
+    unread = notifications.unit_inbox(me, "u1", unread_only=True)
+    assert ([n.id for n in unread["items"]], unread["total"]) == ([made[3].id, made[2].id], 2)
+    with pytest.raises(NotFound):
+        notifications.unit_inbox(owner(session, clock, ("u2",)), "u1")
