@@ -167,6 +167,7 @@ class FileDocumentOut(Out):
     note = fields.String()
     # documents (issue 11): the catalogue's title, present/confirmed, the current version
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     present = fields.Boolean()
     confirmed = fields.Boolean(metadata={"description": "ticked on a checklist (or by an upload)"})
     current = fields.Nested(HouseholdDocumentOut, allow_none=True,
@@ -278,8 +279,8 @@ class PersonIn(Schema):
         v.check_id_document(data)
 
 
-#: the move-in documents (入伙资料) archive keeps in the file catalogue (its domain's list;
-#: tests/test_schema_agreement.py keeps the two equal)
+#: the default catalogue's move-in documents (入伙资料) (archive's domain/catalogue.py; tests/test_schema_agreement.py
+#: keeps the two equal) -- for the documentation: archive checks the project's own catalogue (422 unknown_doc_type)
 MOVE_IN_DOCUMENTS = ["covenant", "fire_safety_letter", "handover_inspection_form", "move_in_notice",
                      "owner_id_copy", "owner_info_card", "power_of_attorney",
                      "preliminary_service_agreement", "purchase_contract"]
@@ -290,8 +291,8 @@ ACQUISITIONS = ("purchase", "transfer", "inheritance", "gift")
 MOVE_OUT_REASONS = ("sold", "lease_ended", "relocated", "other")
 DEPOSIT_HANDLING = ("refunded", "transferred", "retained", "none")
 LEASE_PURPOSES = ("residential", "office", "commercial", "other")
-TRANSFER_DOCUMENTS = ["new_owner_id_copy", "new_property_certificate", "old_owner_fee_settlement",
-                      "transfer_contract"]
+TRANSFER_DOCUMENTS = ["fee_settlement_proof", "new_owner_id_copy", "property_certificate", "transfer_application"]
+_RECEIVED_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
 
 
 class LeaseTermsIn(Schema):
@@ -316,8 +317,10 @@ class MoveInIn(Schema):
     moved_in_on = v.Date(required=True)
     by_proxy = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(MOVE_IN_DOCUMENTS)),
-                                     load_default=list)
+    documents_received = fields.List(fields.String(validate=_RECEIVED_TYPE), load_default=list,
+                                     validate=validate.Length(max=50), metadata={
+        "description": "types of the project's document catalogue, section move_in (by default: "
+                       + ", ".join(MOVE_IN_DOCUMENTS) + ")"})
     acquired_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS),
                                 metadata={"description": "how the owners came by the unit; purchase if left out"})
     lease = fields.Nested(LeaseTermsIn, load_default=None, allow_none=True,
@@ -3046,8 +3049,10 @@ class TransferHouseholdIn(Schema):
     id = fields.String(validate=validate.Length(min=1, max=36))
     by_proxy = fields.Boolean(load_default=False)
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(MOVE_IN_DOCUMENTS)),
-                                     load_default=list)
+    documents_received = fields.List(fields.String(validate=_RECEIVED_TYPE), load_default=list,
+                                     validate=validate.Length(max=50), metadata={
+        "description": "types of the project's document catalogue, section move_in (by default: "
+                       + ", ".join(MOVE_IN_DOCUMENTS) + ")"})
 
     @validates("people")
     def _an_owner(self, people, **_):
@@ -3060,8 +3065,10 @@ class TransferIn(Schema):
     transferred_on = v.Date(required=True)
     acquired_by = fields.String(load_default="transfer", validate=validate.OneOf(ACQUISITIONS))
     household = fields.Nested(TransferHouseholdIn, required=True)
-    documents_received = fields.List(fields.String(validate=validate.OneOf(TRANSFER_DOCUMENTS)),
-                                     load_default=list)
+    documents_received = fields.List(fields.String(validate=_RECEIVED_TYPE), load_default=list,
+                                     validate=validate.Length(max=50), metadata={
+        "description": "types of the project's document catalogue, section transfer (by default: "
+                       + ", ".join(TRANSFER_DOCUMENTS) + ")"})
     handover = fields.Nested(HandoverIn, load_default=None, allow_none=True,
                              metadata={"description": "the current household's move-out checklist (if there is one)"})
 
@@ -3126,6 +3133,7 @@ class ChecklistItemOut(Out):
     id = fields.String()
     doc_type = fields.String()
     label = fields.String()
+    label_en = fields.String(metadata={"description": "the English label"})
     section = fields.String(metadata={"description": "move_in | transfer"})
     status = fields.String(metadata={"description": "present | missing"})
     received_at = DT(allow_none=True)
@@ -3246,6 +3254,7 @@ class CatalogueEntryOut(Out):
     section = fields.String()
     doc_type = fields.String()
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     condition = fields.String()
 
 

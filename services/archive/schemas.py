@@ -7,9 +7,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from kernel import validators as v
 
-from .domain.catalogue import MOVE_IN_DOCUMENTS
-from .domain.people import (ACQUISITIONS, CHECKLIST_SECTIONS, DEPOSIT_HANDLING, LEASE_PURPOSES,
-                            MOVE_OUT_REASONS, TRANSFER_DOCUMENTS)
+from .domain.people import ACQUISITIONS, DEPOSIT_HANDLING, LEASE_PURPOSES, MOVE_OUT_REASONS
+
+#: a document type's form; which types exist is the project's catalogue's (domain/catalogue.py,
+#: documents.entry_for: 422 unknown_doc_type)
+DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
 
 ROLES = ["owner", "family", "tenant", "emergency_contact"]
 LOCALES = ["zh-CN", "en"]
@@ -87,7 +89,7 @@ class MoveIn(Schema):
     moved_in_on = v.Date(required=True)
     by_proxy = fields.Boolean(load_default=False)
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),
+    documents_received = fields.List(fields.String(validate=DOC_TYPE), validate=validate.Length(max=50),
                                      load_default=list)
     #: how the owners came by the unit (ownership history); purchase when not said
     acquired_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS))
@@ -356,7 +358,7 @@ class ChecklistTickIn(Schema):
 
 
 class ChecklistItemName(Schema):
-    doc_type = fields.String(required=True, validate=validate.OneOf(sorted(CHECKLIST_SECTIONS)))
+    doc_type = fields.String(required=True, validate=DOC_TYPE)
 
 
 class HandoverIn(Schema):
@@ -382,7 +384,7 @@ class TransferHouseholdIn(Schema):
     id = fields.String(validate=validate.Length(min=1, max=36))
     by_proxy = fields.Boolean(load_default=False)
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),
+    documents_received = fields.List(fields.String(validate=DOC_TYPE), validate=validate.Length(max=50),
                                      load_default=list)
 
     @validates("people")
@@ -397,7 +399,7 @@ class TransferIn(Schema):
     transferred_on = v.Date(required=True)
     acquired_by = fields.String(load_default="transfer", validate=validate.OneOf(ACQUISITIONS))
     household = fields.Nested(TransferHouseholdIn, required=True)
-    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(TRANSFER_DOCUMENTS))),
+    documents_received = fields.List(fields.String(validate=DOC_TYPE), validate=validate.Length(max=50),
                                      load_default=list)
     #: the current household's move-out checklist (required when the unit has one)
     handover = fields.Nested(HandoverIn, load_default=None, allow_none=True)
@@ -458,6 +460,7 @@ class ChecklistItemOut(Schema):
     id = fields.String()
     doc_type = fields.String()
     label = fields.String()
+    label_en = fields.String(metadata={"description": "the English label"})
     section = fields.String()
     status = fields.String()
     received_at = fields.AwareDateTime(allow_none=True)
@@ -508,7 +511,6 @@ class OwnershipOut(Schema):
     recorded_at = fields.AwareDateTime()
 # == documents (issue 11, area "documents"): upload, versions, download, catalogues ===============
 
-DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
 SECTIONS = ["move_in", "lease", "transfer", "renovation", "other"]
 CONDITIONS = ["always", "by_proxy", "has_tenant", "section"]
 
@@ -569,6 +571,7 @@ class CatalogueItemOut(Schema):
     doc_type = fields.String()
     section = fields.String()
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     status = fields.String()
     present = fields.Boolean()
     confirmed = fields.Boolean()
@@ -607,6 +610,7 @@ class CatalogueEntryOut(Schema):
     section = fields.String()
     doc_type = fields.String()
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     condition = fields.String()
 
 

@@ -44,11 +44,11 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (DocumentTypeNotFound, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
+from ..exceptions import (FileAccessDenied, HouseholdNotActive, LeaseNotFound,
                           MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
 from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project
 from . import access
-from .catalogue import MOVE_IN_DOCUMENTS
+from .catalogue import TITLES_EN, TRANSFER_DOCUMENTS
 from .privacy import email_for, mask_id_number, phone_for
 from .registry import active_household, get_household, get_unit, household_snapshot
 
@@ -80,17 +80,9 @@ MOVE_OUT_CHECKS = {
 }
 #: a lease's use (租赁用途)
 LEASE_PURPOSES = ("residential", "office", "commercial", "other")
-#: the documents of a transfer (过户资料), filed in the new household's catalogue (section transfer)
-TRANSFER_DOCUMENTS = {
-    "transfer_contract": "房屋买卖/过户合同 / transfer contract",
-    "new_property_certificate": "新产权证（不动产权证书）/ new property certificate",
-    "new_owner_id_copy": "新业主身份证复印件 / new owners' ID (copies)",
-    "old_owner_fee_settlement": "原业主费用结清证明 / the old owner's fee settlement",
-}
-#: every checklist item the desk may tick, by section
-CHECKLIST_SECTIONS = {**{d: "move_in" for d in MOVE_IN_DOCUMENTS},
-                      **{d: "transfer" for d in TRANSFER_DOCUMENTS}}
-CHECKLIST_LABELS = {**MOVE_IN_DOCUMENTS, **TRANSFER_DOCUMENTS}
+#: the documents of a transfer (过户资料), filed in the new household's catalogue (section transfer):
+#: the catalogue's (THE one list, ``catalogue.py``; a project's own catalogue's transfer section wins)
+TRANSFER_DOCUMENTS = TRANSFER_DOCUMENTS
 
 #: the fields of a person a change records, in this order
 TRACKED_FIELDS = ("name", "role", "relation", "phone", "email", "id_type", "id_number", "locale", "employer",
@@ -544,25 +536,32 @@ def checklist(work: Work, household_id: str) -> list[dict]:
     household = _read(work, household_id, "checklist", residents=False)
     rows = work.session.scalars(select(FileDocument).where(FileDocument.household_id == household.id)
                                 .order_by(FileDocument.section, FileDocument.doc_type)).all()
-    return [_item_view(r) for r in rows]
+    titles = _titles(work, household.project_id)
+    return [_item_view(r, titles) for r in rows]
 
 
-def _item_view(r: FileDocument) -> dict:
-    return {"id": r.id, "doc_type": r.doc_type, "label": CHECKLIST_LABELS.get(r.doc_type, r.doc_type),
+def _item_view(r: FileDocument, titles: dict[str, str] | None = None) -> dict:
+    return {"id": r.id, "doc_type": r.doc_type, "label": (titles or {}).get(r.doc_type, r.doc_type),
+            "label_en": TITLES_EN.get(r.doc_type, ""),
             "section": r.section, "status": r.status, "received_at": r.received_at,
             "received_by": r.received_by, "received_by_name": r.received_by_name, "note": r.note}
 
 
+def _titles(work: Work, project_id: str) -> dict[str, str]:
+    from .documents import DEFAULT_TITLES, project_entries
+    return {**DEFAULT_TITLES, **{e["doc_type"]: e["title"] for e in project_entries(work, project_id)[1]}}
+
+
 def tick_item(work: Work, household_id: str, doc_type: str, data: dict) -> dict:
-    """Tick a checklist item present (or back to missing) with a note: who and when are kept. An
-    item not yet in the catalogue (the power of attorney of a move-in found to be by proxy) is
-    added. Moved-out households' files take late papers too."""
+    """Tick a checklist item present (or back to missing) with a note: who and when are kept. Any
+    type of the project's document catalogue -- move-in, lease, transfer, renovation: the same row an
+    upload of that type ticks (422 ``unknown_doc_type`` for another). An item not yet in the file
+    (the power of attorney of a move-in found to be by proxy, a lease's papers) is added. Moved-out
+    households' files take late papers too."""
+    from .documents import entry_for
     household = get_household(work, household_id)
     _desk(work)
-    section = CHECKLIST_SECTIONS.get(doc_type)
-    if section is None:
-        raise DocumentTypeNotFound(f"no checklist item {doc_type!r}",
-                                   details={"doc_type": sorted(CHECKLIST_SECTIONS)})
+    section = entry_for(work, household.project_id, doc_type)["section"]
     item = work.session.scalars(select(FileDocument).where(
         FileDocument.household_id == household.id, FileDocument.doc_type == doc_type)).first()
     if item is None:
@@ -577,7 +576,7 @@ def tick_item(work: Work, household_id: str, doc_type: str, data: dict) -> dict:
     if data.get("note") is not None:
         item.note = data["note"]
     work.session.flush()
-    return _item_view(item)
+    return _item_view(item, _titles(work, household.project_id))
 
 
 # -- move-out (迁出) --------------------------------------------------------------------------------
@@ -706,6 +705,9 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     if not any(p["role"] == "owner" for p in new["people"]):
         raise InvalidInput("household.people: a transfer's household has its new owners",
                            details={"household": {"people": ["At least one owner."]}})
+    from .documents import entry_for
+    for doc_type in sorted(set(data.get("documents_received") or ())):
+        entry_for(work, unit.project_id, doc_type, "transfer")      # 422 unknown_doc_type otherwise
     on = data["transferred_on"]
     current = current_ownership(work, unit.id)
     if current is not None and on < current.from_on:
@@ -727,9 +729,11 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     work.session.flush()
     household, _ = move_in(work, {**new, "unit_id": unit.id, "moved_in_on": on,
                                   "acquired_by": data["acquired_by"]})
+    from .documents import project_entries
     received = set(data.get("documents_received") or ())
     documents = []
-    for doc_type in TRANSFER_DOCUMENTS:
+    transfer_types = [e["doc_type"] for e in project_entries(work, unit.project_id)[1] if e["section"] == "transfer"]
+    for doc_type in transfer_types:
         item = FileDocument(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
                             household_id=household.id, doc_type=doc_type, section="transfer",
                             status="present" if doc_type in received else "missing",

@@ -17,7 +17,6 @@ from .. import events
 from ..exceptions import (BuildingNotFound, HouseholdNotFound, ProjectNotFound, UnitNotFound,
                           UnitOccupied)
 from ..models import Building, FileDocument, Household, Project, Unit
-from .catalogue import expected_move_in_documents
 from .privacy import email_for, mask_id_number, phone_for, sees_id_numbers, sees_phones
 
 REGISTRY_ROLES = (Role.GROUP_ADMIN, Role.CENTRE_MANAGER, Role.CS_MANAGER)
@@ -185,6 +184,7 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
         existing = work.session.get(Household, data["id"])
         if existing is not None:
             return existing, False
+    move_in_types(work, unit.project_id, data.get("by_proxy", False), set(data.get("documents_received") or ()))
     if active_household(work, unit.id) is not None:
         raise UnitOccupied(f"unit {unit.label} already has an active household; move it out first")
     now = work.clock.now()
@@ -196,7 +196,7 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
     work.session.add(household)
     work.session.flush()   # the catalogue rows reference the household
     received = set(data.get("documents_received") or ())
-    for doc_type in expected_move_in_documents(household.by_proxy):
+    for doc_type in move_in_types(work, unit.project_id, household.by_proxy, received):
         work.session.add(FileDocument(
             id=str(uuid.uuid4()), group_id=unit.group_id, project_id=unit.project_id,
             household_id=household.id, doc_type=doc_type, section="move_in",
@@ -207,6 +207,18 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
     work.events.record(events.HOUSEHOLD_CHANGED, household_snapshot(household),
                        group_id=household.group_id, project_id=household.project_id)
     return household, True
+
+
+def move_in_types(work: Work, project_id: str, by_proxy: bool, received: set[str]) -> list[str]:
+    """The move-in file's types (the project's catalogue, section move_in): those expected (the power
+    of attorney only by proxy) and those received; a type received that is not in the section is 422
+    ``unknown_doc_type`` (one list of types: the catalogue's)."""
+    from .documents import entry_for, project_entries
+    for doc_type in sorted(received):
+        entry_for(work, project_id, doc_type, "move_in")
+    return [e["doc_type"] for e in project_entries(work, project_id)[1] if e["section"] == "move_in"
+            and (e["doc_type"] in received or e["condition"] in ("always", "section")
+                 or (e["condition"] == "by_proxy" and by_proxy))]
 
 
 def get_household(work: Work, household_id: str) -> Household:

@@ -345,7 +345,7 @@ def transfer(session, clock, **extra):
         "transferred_on": "2027-05-20", "acquired_by": "transfer",
         "household": {"id": "h2", "people": [
             {"name": "陈静", "role": "owner", "phone": "13800000104", "id_number": NEW_OWNER_ID}]},
-        "documents_received": ["transfer_contract", "new_property_certificate"],
+        "documents_received": ["transfer_application", "property_certificate"],
         "handover": HANDOVER, **extra}))
 
 
@@ -363,16 +363,16 @@ def test_a_transfer_moves_the_old_household_out_and_the_new_owners_in_with_the_h
         ("陈静", date(2027, 5, 20), None, "transfer"),
         ("张伟", date(2026, 3, 1), date(2027, 5, 20), "purchase")]
     assert {d["doc_type"]: d["status"] for d in history[0]["documents"]} == {
-        "transfer_contract": "present", "new_property_certificate": "present",
-        "new_owner_id_copy": "missing", "old_owner_fee_settlement": "missing"}
+        "transfer_application": "present", "property_certificate": "present",
+        "new_owner_id_copy": "missing", "fee_settlement_proof": "missing"}
     assert history[0]["previous_id"] == history[1]["id"]
     # the new household's checklist: its move-in items and the transfer's
     sections = {i["section"] for i in people.checklist(work(session, clock, DESK), "h2")}
     assert sections == {"move_in", "transfer"}
     # a missing paper arrives later: the ownership's documents show it
-    people.tick_item(work(session, clock, DESK), "h2", "old_owner_fee_settlement", {"status": "present"})
+    people.tick_item(work(session, clock, DESK), "h2", "fee_settlement_proof", {"status": "present"})
     docs = people.ownership_history(work(session, clock, DESK), "u-0101")[0]["documents"]
-    assert {d["doc_type"]: d["status"] for d in docs}["old_owner_fee_settlement"] == "present"
+    assert {d["doc_type"]: d["status"] for d in docs}["fee_settlement_proof"] == "present"
     published = events_of(session)
     assert [(e["household_id"], e["status"]) for e in published[-2:]] == [("h1", "moved_out"), ("h2", "active")]
     # the same transfer again (a retry) changes nothing
@@ -426,3 +426,51 @@ def test_the_household_s_life_on_postgresql(pg_url, clock):
             "ended", "moved_out", "active")
         assert [e["version"] for e in events_of(session) if e["household_id"] == "h1"] == [1, 2, 3, 4]
         assert len(people.ownership_history(work(session, clock, DESK), "u-0101")) == 2
+
+
+# -- one list of document types (the catalogue's): transfer, checklist and uploads ---------------------
+
+def test_a_transfer_files_the_catalogue_s_types_and_an_upload_ticks_the_same_row(session, clock, estate, tmp_path):
+    from kernel.storage import LocalStorage
+    from services.archive.domain import documents
+    ownership, household, _ = transfer(session, clock)
+    catalogue = documents.file_catalogue(work(session, clock, DESK), "h2", "核对过户资料")
+    transfer_rows = [i for i in catalogue["items"] if i["section"] == "transfer"]
+    assert [i["doc_type"] for i in transfer_rows] == list(documents.DEFAULT_TITLES)[12:16] == [
+        "transfer_application", "new_owner_id_copy", "property_certificate", "fee_settlement_proof"]
+    assert {i["doc_type"]: i["status"] for i in transfer_rows}["transfer_application"] == "present"
+    # an upload of a type the transfer listed missing makes that very row present (no second row)
+    from services.archive.domain import settings as archive_settings
+    desk = Work.build(session, clock, DESK, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=archive_settings.SETTINGS)
+    documents.upload(desk, LocalStorage(tmp_path), "h2", {
+        "doc_type": "fee_settlement_proof", "file_name": "结清.pdf", "content_type": "application/pdf"},
+        b"%PDF-1.4 settled")
+    items = documents.file_catalogue(work(session, clock, DESK), "h2", "核对过户资料")["items"]
+    assert [i["doc_type"] for i in items].count("fee_settlement_proof") == 1
+    assert {i["doc_type"]: i["status"] for i in items}["fee_settlement_proof"] == "present"
+    docs = people.ownership_history(work(session, clock, DESK), "u-0101")[0]["documents"]
+    assert {d["doc_type"]: d["status"] for d in docs}["fee_settlement_proof"] == "present"
+    # the checklist shows the catalogue's titles, Chinese and English apart
+    labels = {i["doc_type"]: (i["label"], i["label_en"]) for i in people.checklist(work(session, clock, DESK), "h2")}
+    assert labels["property_certificate"] == ("不动产权证书", "property certificate")
+
+
+def test_the_old_transfer_names_and_unknown_types_are_refused(session, clock, estate):
+    from services.archive.domain.documents import UnknownDocumentType
+    with pytest.raises(UnknownDocumentType) as refused:
+        transfer(session, clock, documents_received=["transfer_contract"])
+    assert refused.value.code == "unknown_doc_type" and "transfer_application" in refused.value.details["known"]
+    with pytest.raises(UnknownDocumentType):
+        people.tick_item(work(session, clock, DESK), "h1", "new_property_certificate", {"status": "present"})
+    with pytest.raises(UnknownDocumentType):          # a move-in receives move-in papers only
+        registry.move_in(work(session, clock, DESK), schemas.MoveIn().load({
+            "unit_id": "u-0102", "moved_in_on": "2026-03-01", "people": [{"name": "王五", "role": "owner"}],
+            "documents_received": ["property_certificate"]}))
+
+
+def test_lease_and_transfer_papers_are_tickable(session, clock, estate):
+    for doc_type, section in (("lease_contract", "lease"), ("tenant_record_form", "lease"),
+                              ("property_certificate", "transfer"), ("renovation_permit", "renovation")):
+        item = people.tick_item(work(session, clock, DESK), "h1", doc_type, {"status": "present", "note": "原件已核"})
+        assert (item["doc_type"], item["section"], item["status"]) == (doc_type, section, "present")
