@@ -197,9 +197,19 @@ class HouseholdFileOut(Out):
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
 
 
+class AskedPurpose(fields.String):
+    """The purpose of a read (查阅目的): blank is none stated -- archive answers 400 purpose_required to
+    staff (one check, ``access.require_purpose``), a resident's own read needs none."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text if text.strip() else None
+
+
 class FileQuery(Schema):
-    purpose = fields.String(required=True, validate=v.PURPOSE,
-                            metadata={"description": "why the file is read; logged (业户档案查阅记录)"})
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE, metadata={
+        "description": "why it is read; logged (业户档案查阅记录). Required of staff (400 purpose_required); a "
+                       "resident reading their own household's may leave it out"})
 
 
 class AccessLogOut(Out):
@@ -3212,13 +3222,13 @@ class DocumentUploadForm(Schema):
 class DocumentListQuery(Schema):
     doc_type = fields.String(load_default=None, validate=_DOC_TYPE,
                              metadata={"description": "only this type's versions"})
-    purpose = fields.String(load_default=None, validate=v.PURPOSE, metadata={
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE, metadata={
         "description": "why they are read; logged (业户档案查阅记录). Required of staff; a resident reading "
                        "their own household's may leave it out"})
 
 
 class DocumentReadQuery(Schema):
-    purpose = fields.String(load_default=None, validate=v.PURPOSE, metadata={
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE, metadata={
         "description": "why it is read; logged (业户档案查阅记录). Required of staff; a resident reading "
                        "their own household's may leave it out"})
 
@@ -3374,7 +3384,7 @@ class AccessLogPageOut(Out):
 
 
 class ContactsExportQuery(Schema):
-    purpose = fields.String(required=True, validate=v.PURPOSE,
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE,
                             metadata={"description": "why the contacts leave; logged (业户档案查阅记录)"})
 
 

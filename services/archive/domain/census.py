@@ -145,12 +145,9 @@ def local_today(work: Work, project: Project) -> date:
 
 
 def _project(work: Work, project_id: str) -> Project:
-    project = work.session.get(Project, project_id)
-    not_found = ProjectNotFound(f"no project {project_id}")
-    if project is None:
-        raise not_found
-    work.caller.require_project(project.group_id, project.id, not_found=not_found)
-    return project
+    """The project (404 for another project's staff and for residents elsewhere: one rule); a resident
+    of the project, or another role of it, is then refused by the role check (403)."""
+    return registry.get_project(work, project_id)
 
 
 # -- stewards' areas (管家片区) ------------------------------------------------------------------------
@@ -399,7 +396,7 @@ def get_task(work: Work, task_id: str) -> CensusTask:
     caller = work.caller
     if caller.is_resident:
         raise not_found            # the centre's own work about a household
-    caller.require_project(task.group_id, task.project_id, not_found=not_found)
+    caller.require_project(task.group_id, task.project_id, not_found=not_found, conceal=True)
     caller.require_role(*LIST_ROLES)
     return task
 
@@ -591,12 +588,12 @@ def overdue_by_steward(work: Work, project_id: str) -> list[dict]:
     return sorted(out, key=lambda r: (-r["overdue"], r["steward_id"] or ""))
 
 
-def task_with_household(work: Work, task_id: str, purpose: str) -> dict:
+def task_with_household(work: Work, task_id: str, purpose: str | None) -> dict:
     """A census task with its household's people as on file (masked per the caller's role) -- what
     the steward checks at the door. A read of contacts: logged in the file's access log."""
     task = get_task(work, task_id)
     household = work.session.get(Household, task.household_id)
-    access.require_read(work, household, "census_task", purpose, residents=False)
+    access.require_read(work, household, "census_task", purpose, residents=False, asks_purpose=True)
     project = work.session.get(Project, task.project_id)
     view = task_views(work, [task], {project.id: local_today(work, project)})[0]
     view["household"] = _people_view(work, household)
@@ -671,8 +668,6 @@ def contacts_for_notify(work: Work, unit_id: str | None, household_id: str | Non
     if (unit_id is None) == (household_id is None):
         raise InvalidInput("name a unit_id or a household_id (one of them)", code="unit_or_household")
     caller = work.caller
-    if caller.is_staff and not (purpose or "").strip():
-        raise InvalidInput("a staff member's read of contacts states its purpose", code="purpose_required")
     if household_id is not None:
         household = access.household_for_read(work, household_id)
     else:
@@ -680,8 +675,9 @@ def contacts_for_notify(work: Work, unit_id: str | None, household_id: str | Non
         household = registry.active_household(work, unit.id)
         if household is None:
             if not caller.is_system:
+                access.require_purpose(work, None, purpose)
                 caller.require_role(*CONTACT_READERS)
             return {"unit_id": unit.id, "household_id": None, "status": None, "masked": False, "people": []}
     if not caller.is_system:           # the platform's reads for messaging are not the file's readers
-        access.require_read(work, household, "contacts", purpose, residents=False)
+        access.require_read(work, household, "contacts", purpose, residents=False, asks_purpose=True)
     return _people_view(work, household)

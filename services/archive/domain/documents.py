@@ -113,8 +113,7 @@ class DocumentChecksumMismatch(Conflict):
     default_code = "document_checksum_mismatch"
 
 
-class PurposeRequired(InvalidInput):
-    default_code = "purpose_required"
+PurposeRequired = access.PurposeRequired
 
 
 class VersionConflict(Conflict):
@@ -144,17 +143,8 @@ def _require_read(work: Work, household: Household, what: str, purpose: str | No
     """THE access check of a document read, and its line in the file's access log: ``access.require_read``
     (the customer-service department of the project, a resident of the household reading their own
     documents, anyone else under the CS head's grant -- refusals logged too). Staff state why they read
-    (``purpose``); a resident's own read is logged as ``own household``."""
-    caller = work.caller
-    own = _own(work, household)
-    purpose = (purpose or "").strip()
-    missing = not purpose and not (own or caller.is_system)
-    if missing and caller.roles & access.FILE_READER_ROLES:
-        raise PurposeRequired("say why you read this household's documents (purpose)")
-    access.require_read(work, household, what, purpose or ("own household" if own else
-                                                             "platform" if caller.is_system else ""))
-    if missing:        # a grantee who said nothing: refused (the unit of work drops the allowed line)
-        raise PurposeRequired("say why you read this household's documents (purpose)")
+    (``purpose``, 400 ``purpose_required``); a resident's own read is logged as ``own household``."""
+    access.require_read(work, household, what, purpose, asks_purpose=True)
 
 
 # -- the catalogue of a project --------------------------------------------------------------------
@@ -190,11 +180,10 @@ def _entries(work: Work, project_id: str) -> tuple[str, list[dict]]:
 
 
 def _catalogue_project(work: Work, project_id: str) -> Project:
-    project = work.session.get(Project, project_id)
-    not_found = ProjectNotFound(f"no project {project_id}")
-    if project is None or not work.caller.sees_project(project.group_id, project.id):
-        raise not_found
-    return project
+    """The project (404 for another project's staff, as for one that does not exist); a resident of
+    the project is refused by the role check (403 ``role_required``)."""
+    from .registry import get_project
+    return get_project(work, project_id)
 
 
 def project_catalogue(work: Work, project_id: str) -> dict:

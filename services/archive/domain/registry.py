@@ -76,7 +76,8 @@ def get_project(work: Work, project_id: str) -> Project:
         if mine is None or not caller.in_group(project.group_id):
             raise ProjectNotFound(f"no project {project_id}")
     else:
-        caller.require_project(project.group_id, project.id, not_found=ProjectNotFound(f"no project {project_id}"))
+        caller.require_project(project.group_id, project.id, not_found=ProjectNotFound(f"no project {project_id}"),
+                               conceal=True)
     return project
 
 
@@ -84,7 +85,8 @@ def get_unit(work: Work, unit_id: str) -> Unit:
     unit = work.session.get(Unit, unit_id)
     if unit is None:
         raise UnitNotFound(f"no unit {unit_id}")
-    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=UnitNotFound(f"no unit {unit_id}"))
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=UnitNotFound(f"no unit {unit_id}"),
+                             conceal=True)
     return unit
 
 
@@ -157,7 +159,7 @@ def register_unit(work: Work, data: dict) -> tuple[Unit, bool]:
     if building is None:
         raise BuildingNotFound(f"no building {data['building_id']}")
     work.caller.require_project(building.group_id, building.project_id,
-                                not_found=BuildingNotFound(f"no building {data['building_id']}"))
+                                not_found=BuildingNotFound(f"no building {data['building_id']}"), conceal=True)
     work.caller.require_role(*REGISTRY_ROLES)
     existing = work.session.get(Unit, data["id"]) if data.get("id") else None
     if existing is None:
@@ -226,7 +228,7 @@ def get_household(work: Work, household_id: str) -> Household:
     if household is None:
         raise HouseholdNotFound(f"no household {household_id}")
     work.caller.require_unit(household.group_id, household.project_id, household.unit_id,
-                             not_found=HouseholdNotFound(f"no household {household_id}"))
+                             not_found=HouseholdNotFound(f"no household {household_id}"), conceal=True)
     return household
 
 
