@@ -265,7 +265,7 @@ class UnitIn(Schema):
 
 
 class PersonIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1), v.NAME])
     role = fields.String(required=True, validate=validate.OneOf(["owner", "family", "tenant",
                                                                  "emergency_contact"]))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
@@ -314,7 +314,7 @@ class LeaseTermsIn(Schema):
     purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
     landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
                                        metadata={"description": "an owner of the household; its first owner if left out"})
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
     @validates_schema
     def _period(self, data, **_):
@@ -2990,7 +2990,7 @@ class BroadcastOut(Out):
 class NewPersonIn(PersonIn):
     """A person joining the household; a tenant names the lease they join."""
     lease_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class TenantIn(PersonIn):
@@ -3006,22 +3006,22 @@ class LeaseIn(LeaseTermsIn):
 
 class LeaseEndIn(Schema):
     ended_on = v.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class PersonChangeIn(Schema):
     """Only the fields sent change; each change is recorded (who, what, from, to, when)."""
-    name = fields.String(validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     role = fields.String(validate=validate.OneOf(["owner", "family", "tenant", "emergency_contact"]))
-    relation = fields.String(allow_none=True, validate=validate.Length(max=40))
+    relation = fields.String(allow_none=True, validate=[validate.Length(max=40), v.NAME])
     phone = fields.String(allow_none=True, validate=PHONE)
     email = fields.Email(allow_none=True)
     id_type = fields.String(allow_none=True, validate=v.ID_TYPE)
     id_number = fields.String(allow_none=True, validate=ID_NUMBER)
     locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
-    employer = fields.String(allow_none=True, validate=validate.Length(max=200))
+    employer = fields.String(allow_none=True, validate=v.TITLE)
     lease_id = fields.String(allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400),
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE],
                            metadata={"description": "why (goes into the history)"})
 
     @validates_schema
@@ -3036,18 +3036,18 @@ class PersonRemoveIn(Schema):
 
 class ChecklistTickIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["present", "missing"]))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=400), v.NOTE])
 
 
 class HandoverIn(Schema):
     """The desk's move-out checklist (迁出): keys, fees (as finance confirmed), meters, the deposit."""
     keys_returned = v.StrictBoolean(load_default=False)
     fees_settled = v.StrictBoolean(load_default=False)
-    fees_confirmed_by = fields.String(load_default="", validate=validate.Length(max=100),
+    fees_confirmed_by = fields.String(load_default="", validate=v.Text(100, blank=True),
                                       metadata={"description": "who in finance confirmed it (财务确认人)"})
     meter_readings_recorded = v.StrictBoolean(load_default=False)
     deposit_handling = fields.String(required=True, validate=validate.OneOf(DEPOSIT_HANDLING))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class MoveOutIn(HandoverIn):
@@ -3215,8 +3215,8 @@ class DocumentUploadForm(Schema):
         unknown = EXCLUDE
 
     doc_type = fields.String(required=True, validate=_DOC_TYPE)
-    title = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    title = fields.String(load_default=None, validate=v.TITLE)
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class DocumentListQuery(Schema):
@@ -3248,7 +3248,7 @@ class FileCatalogueOut(Out):
 class CatalogueEntryIn(Schema):
     section = fields.String(required=True, validate=validate.OneOf(DOC_SECTIONS[:-1]))
     doc_type = fields.String(required=True, validate=_DOC_TYPE)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=v.TITLE)
     condition = fields.String(load_default="always", validate=validate.OneOf(DOC_CONDITIONS), metadata={
         "description": "always; by_proxy (moved in through an agent); has_tenant; section (once the file holds "
                        "anything of the section)"})
@@ -3257,7 +3257,7 @@ class CatalogueEntryIn(Schema):
 class CatalogueIn(Schema):
     """The project's whole catalogue of expected documents, in order."""
     entries = fields.List(fields.Nested(CatalogueEntryIn), required=True, validate=validate.Length(min=1, max=100))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class CatalogueEntryOut(Out):
@@ -3445,13 +3445,13 @@ class CensusQuery(Schema):
 
 
 class CensusConfirmIn(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
 
 class CensusPersonIn(Schema):
     """A correction of one person of the household: only the fields given change."""
     person_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    name = fields.String(validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     phone = fields.String(allow_none=True, validate=PHONE)
     email = fields.Email(allow_none=True)
     locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
@@ -3461,7 +3461,7 @@ class CensusPersonIn(Schema):
 
 class CensusCorrectIn(Schema):
     people = fields.List(fields.Nested(CensusPersonIn), required=True, validate=validate.Length(min=1, max=30))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
     @validates("people")
     def _each_once(self, people, **_):

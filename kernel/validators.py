@@ -8,6 +8,7 @@ newline, so ``"13800138000\\n"`` would pass a ``^...$`` pattern. Digits are ASCI
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -242,6 +243,47 @@ ONE_LINE = validate.Regexp(r"[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u206
 #: the text of an uploaded file: lines and tabs, no other control character (NUL breaks PostgreSQL)
 TEXT_FILE = validate.Regexp(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z",
                             error="Text with line breaks and tabs, no other control characters.")
+
+
+class Text(validate.Validator):
+    """THE rule for text people read back -- names of people, catalogue and document titles (one
+    line), notes and reasons (lines): at most ``max_chars``; no control character (a note keeps line
+    breaks and tabs), no invisible or format character (zero-width spaces and joiners, the BOM,
+    bidirectional marks, embeddings, overrides and isolates that make text read backwards or hide a
+    file's real extension), no line or paragraph separator; a name is not blank or only spaces.
+    The census correction's names, the people's, the catalogue's and the documents' share it."""
+
+    def __init__(self, max_chars: int, *, one_line: bool = True, blank: bool = False):
+        self.max_chars, self.one_line, self.blank = max_chars, one_line, blank
+
+    def __call__(self, value):
+        if value is None:
+            return value
+        if len(value) > self.max_chars:
+            raise ValidationError(f"At most {self.max_chars} characters.")
+        for char in value:
+            if char in "\t\n\r" and not self.one_line:
+                continue
+            if unicodedata.category(char) in _UNSEEN:
+                raise ValidationError(f"No control or invisible characters (U+{ord(char):04X}); "
+                                      + ("one line of text." if self.one_line else "lines of text."))
+        if not self.blank and not value.strip():
+            raise ValidationError("Not blank or only spaces.")
+        return value
+
+    def _repr_args(self) -> str:
+        return f"max_chars={self.max_chars!r}, one_line={self.one_line!r}, blank={self.blank!r}"
+
+
+#: Unicode categories nobody types into a name or a note: controls, format characters (zero-width,
+#: bidi, BOM), line / paragraph separators, surrogates
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+#: a person's name (姓名), a catalogue's or a document's title: one line, not blank
+NAME = Text(100)
+TITLE = Text(200)
+#: a note, a reason: lines, may be empty
+NOTE = Text(1000, one_line=False, blank=True)
+
 BANK_ACCOUNT = BankAccount()
 #: a WeChat openid (the official account's id of a person): 28 characters today, letters, digits, - and _
 WECHAT_OPENID = validate.Regexp(r"[A-Za-z0-9_-]{6,64}\Z", error="a WeChat openid (6-64 letters, digits, - or _)")

@@ -13,6 +13,7 @@ optionally ``title`` (required for ``other``) and ``note``. An ``Idempotency-Key
 from __future__ import annotations
 
 import base64
+import re
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -36,6 +37,10 @@ UPLOAD_DOC = (
     "desk files copies after seeing the originals.")
 
 
+#: a ``filename`` parameter of a part's Content-Disposition (a name with an unescaped quote makes two)
+_FILENAME_PARAM = re.compile(r";\s*filename\s*=", re.IGNORECASE)
+
+
 def upload_form(request) -> tuple[dict, bytes, str, str]:
     """The multipart body's fields, the file's bytes, name and declared type (400/413/415 otherwise)."""
     if request.content_length and request.content_length > UPLOAD_MAX:
@@ -52,6 +57,10 @@ def upload_form(request) -> tuple[dict, bytes, str, str]:
     upload = files.get("file")
     if upload is None:
         raise HttpError(400, "file_required", "the form has no part named file")
+    disposition = upload.headers.get("Content-Disposition", "")
+    if len(_FILENAME_PARAM.findall(disposition)) > 1:     # filename="a"; filename=evil.html": which one?
+        raise HttpError(400, "invalid_file_name", "the file part names its file more than once (a quote inside "
+                        "the name must be escaped); send one file name")
     try:
         content = upload.read(UPLOAD_MAX + 1)
     except RequestEntityTooLarge:

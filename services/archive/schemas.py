@@ -46,7 +46,7 @@ class UnitIn(Schema):
 
 class PersonIn(Schema):
     id = fields.String(validate=validate.Length(min=1, max=36))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1), v.NAME])
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     phone = fields.String(allow_none=True, load_default=None, validate=v.PHONE)
     email = fields.Email(allow_none=True, load_default=None)
@@ -54,9 +54,9 @@ class PersonIn(Schema):
     #: the document the number is of (kernel.validators.ID_TYPES); guessed from the number if not given
     id_type = fields.String(allow_none=True, load_default=None, validate=v.ID_TYPE)
     #: 与业主关系 (spouse, child, parent...), free text
-    relation = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=40))
+    relation = fields.String(allow_none=True, load_default=None, validate=[validate.Length(max=40), v.NAME])
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
-    employer = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    employer = fields.String(allow_none=True, load_default=None, validate=v.TITLE)
     #: what the person agreed to at move-in (census.record_consent, topic marketing): not given -- not asked
     marketing_consent = fields.Boolean(allow_none=True, load_default=None)
 
@@ -73,7 +73,7 @@ class LeaseTermsIn(Schema):
     tenant_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
     purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
     landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
     @validates_schema
     def _period(self, data, **_):
@@ -304,7 +304,7 @@ class NewPersonIn(PersonIn):
     """A person joining a household (a tenant names the lease they join)."""
 
     lease_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class TenantIn(PersonIn):
@@ -324,23 +324,23 @@ class LeaseIn(LeaseTermsIn):
 
 class LeaseEndIn(Schema):
     ended_on = v.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class PersonChangeIn(Schema):
     """The fields of a person that change (only those given); ``reason`` goes into the history."""
 
-    name = fields.String(validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     role = fields.String(validate=validate.OneOf(ROLES))
-    relation = fields.String(allow_none=True, validate=validate.Length(max=40))
+    relation = fields.String(allow_none=True, validate=[validate.Length(max=40), v.NAME])
     phone = fields.String(allow_none=True, validate=v.PHONE)
     email = fields.Email(allow_none=True)
     id_type = fields.String(allow_none=True, validate=v.ID_TYPE)
     id_number = fields.String(allow_none=True, validate=v.ID_NUMBER)
     locale = fields.String(validate=validate.OneOf(LOCALES))
-    employer = fields.String(allow_none=True, validate=validate.Length(max=200))
+    employer = fields.String(allow_none=True, validate=v.TITLE)
     lease_id = fields.String(allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
     @validates_schema
     def _document(self, data, **_):
@@ -354,7 +354,7 @@ class PersonRemoveIn(Schema):
 
 class ChecklistTickIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["present", "missing"]))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=400), v.NOTE])
 
 
 class ChecklistItemName(Schema):
@@ -367,10 +367,10 @@ class HandoverIn(Schema):
     keys_returned = v.StrictBoolean(load_default=False)
     fees_settled = v.StrictBoolean(load_default=False)
     #: who in finance confirmed the fees are settled (财务确认人)
-    fees_confirmed_by = fields.String(load_default="", validate=validate.Length(max=100))
+    fees_confirmed_by = fields.String(load_default="", validate=v.Text(100, blank=True))
     meter_readings_recorded = v.StrictBoolean(load_default=False)
     deposit_handling = fields.String(required=True, validate=validate.OneOf(DEPOSIT_HANDLING))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class MoveOutIn(HandoverIn):
@@ -519,8 +519,8 @@ class DocumentUploadIn(Schema):
     """A new version of a document: the content in base64 (the gateway's multipart upload)."""
     household_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     doc_type = fields.String(required=True, validate=DOC_TYPE)
-    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    title = fields.String(load_default=None, allow_none=True, validate=v.TITLE)
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
     file_name = fields.String(load_default="", validate=validate.Length(max=1000))
     content_type = fields.String(load_default="", validate=validate.Length(max=200))
     content_base64 = fields.String(required=True, validate=validate.Length(min=1))
@@ -591,7 +591,7 @@ class FileCatalogueOut(Schema):
 class CatalogueEntryIn(Schema):
     section = fields.String(required=True, validate=validate.OneOf(SECTIONS[:-1]))
     doc_type = fields.String(required=True, validate=DOC_TYPE)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=v.TITLE)
     condition = fields.String(load_default="always", validate=validate.OneOf(CONDITIONS))
 
     @validates("doc_type")
@@ -603,7 +603,7 @@ class CatalogueEntryIn(Schema):
 class CatalogueIn(Schema):
     project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     entries = fields.List(fields.Nested(CatalogueEntryIn), required=True, validate=validate.Length(min=1, max=100))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class CatalogueEntryOut(Schema):
@@ -805,13 +805,13 @@ class CensusQuery(Schema):
 
 
 class CensusConfirmIn(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
 
 class CensusPersonIn(Schema):
     """A correction of one person: only the fields given change."""
     person_id = fields.String(required=True, validate=ID36)
-    name = fields.String(validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     phone = fields.String(allow_none=True, validate=v.PHONE)
     email = fields.Email(allow_none=True)
     locale = fields.String(validate=validate.OneOf(LOCALES))
@@ -820,7 +820,7 @@ class CensusPersonIn(Schema):
 
 class CensusCorrectIn(Schema):
     people = fields.List(fields.Nested(CensusPersonIn), required=True, validate=validate.Length(min=1, max=30))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
     @validates("people")
     def _each_once(self, people, **_):

@@ -230,16 +230,20 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+#: what a displayed file name never keeps: controls, invisible and bidirectional characters (a name
+#: "a\u202egpj.exe" reads "aexe.jpg"), line separators, quotes (a header's parameter ends at one)
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_QUOTES = frozenset("\"'`")
 
 
 def display_name(file_name: str | None) -> str:
-    """What the uploader's file was called, for display: its last path part, no control characters,
-    at most 200 characters (never used to build a path or a key)."""
+    """What the uploader's file was called, for display: its last path part, without control,
+    invisible or bidirectional characters and quotes, at most 200 characters (never used to build a
+    path or a key; a download adds the real extension when the name does not end with it)."""
     name = unicodedata.normalize("NFC", file_name or "")
     name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE.sub("", name).strip().strip(".")
-    return name[:200]
+    name = "".join(c for c in name if c not in _QUOTES and unicodedata.category(c) not in _UNSEEN)
+    return name.strip().strip(".").strip()[:200]
 
 
 def decode_content(text: str) -> bytes:

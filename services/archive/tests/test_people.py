@@ -474,3 +474,32 @@ def test_lease_and_transfer_papers_are_tickable(session, clock, estate):
                               ("property_certificate", "transfer"), ("renovation_permit", "renovation")):
         item = people.tick_item(work(session, clock, DESK), "h1", doc_type, {"status": "present", "note": "原件已核"})
         assert (item["doc_type"], item["section"], item["status"]) == (doc_type, section, "present")
+
+
+@pytest.mark.parametrize("name", ["\u200b", "   ", "张\u202e三", "\u2066x\u2069", "\ufeff王", "王\x00", "a\nb", ""])
+def test_names_with_hidden_characters_or_blank_are_refused(name):
+    """TRIAL11 finding 7: kernel.validators' one rule (NAME) for people's names, everywhere."""
+    with pytest.raises(ValidationError):
+        schemas.NewPersonIn().load({"name": name, "role": "family"})
+    with pytest.raises(ValidationError):
+        schemas.PersonChangeIn().load({"name": name})
+    with pytest.raises(ValidationError):
+        schemas.CensusCorrectIn().load({"people": [{"person_id": "pe1", "name": name}]})
+
+
+def test_names_and_notes_people_write_are_taken():
+    assert schemas.NewPersonIn().load({"name": "欧阳 娜娜", "role": "family", "reason": "第一行\n第二行"})["name"] == "欧阳 娜娜"
+    assert schemas.CatalogueEntryIn().load({"section": "move_in", "doc_type": "covenant", "title": "业主公约"})
+    with pytest.raises(ValidationError):
+        schemas.CatalogueEntryIn().load({"section": "move_in", "doc_type": "covenant", "title": "\u202e约公"})
+    with pytest.raises(ValidationError):
+        schemas.ChecklistTickIn().load({"status": "present", "note": "ok\u200b"})
+
+
+@pytest.mark.parametrize("given,shown", [
+    ("a\u202egpj.exe", "agpj.exe"), ("C:\\Users\\x\\合同.pdf", "合同.pdf"), ("../../etc/passwd", "passwd"),
+    ('a"; filename=evil.html', "a; filename=evil.html"), ("\u200b\ufeff.pdf", "pdf"), ("ok\x00.pdf", "ok.pdf"),
+])
+def test_uploaded_file_names_are_shown_without_hidden_characters(given, shown):
+    from services.archive.domain.documents import display_name
+    assert display_name(given) == shown
