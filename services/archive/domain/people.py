@@ -50,7 +50,7 @@ from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person,
 from . import access
 from .catalogue import TITLES_EN, TRANSFER_DOCUMENTS
 from .privacy import email_for, mask_id_number, phone_for
-from .registry import active_household, get_household, get_unit, household_snapshot
+from .registry import active_household, check_date, get_household, get_unit, household_snapshot
 
 #: who records people, leases, move-in items, move-outs and transfers: the customer-service desk
 DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
@@ -446,6 +446,7 @@ def register_lease(work: Work, household_id: str, data: dict) -> tuple[Lease, bo
                                           code="duplicate_lease")
             return existing, False
     tenants = data["tenants"]
+    check_date(work, household.project_id, "start_on", data["start_on"], ahead=True)
     if data.get("tenant_count") is not None and data["tenant_count"] < len(tenants):
         raise InvalidInput("tenant_count: at least the tenants named",
                            details={"tenant_count": [f"At least the {len(tenants)} tenants named."]})
@@ -480,6 +481,7 @@ def end_lease(work: Work, lease_id: str, data: dict) -> Lease:
         raise
     if lease.status != "active":
         raise PeopleRuleViolation(f"lease {lease.id} has ended already", code="lease_ended")
+    check_date(work, household.project_id, "ended_on", data["ended_on"], ahead=False)
     if data["ended_on"] < lease.start_on:
         raise InvalidInput("ended_on: not before the lease started",
                            details={"ended_on": ["Not before the lease started."]})
@@ -513,6 +515,8 @@ def after_move_in(work: Work, household: Household, data: dict) -> None:
     tenants = [p for p in household.people if p.role == "tenant"]
     if tenants:
         terms = data.get("lease") or {}
+        if terms.get("start_on"):
+            check_date(work, household.project_id, "lease.start_on", terms["start_on"], ahead=True)
         landlord_id, landlord_name = _landlord(work, household, terms.get("landlord_person_id"))
         lease = Lease(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
                       unit_id=household.unit_id, household_id=household.id, landlord_person_id=landlord_id,
@@ -629,6 +633,7 @@ def move_out(work: Work, household_id: str, data: dict) -> tuple[Household, Move
     active household afterwards. Its leases end that day; its people stay in its file."""
     household = get_household(work, household_id)
     _desk(work)
+    check_date(work, household.project_id, "moved_out_on", data["moved_out_on"], ahead=False)
     _lock(work, household)
     return household, _leave(work, household, "move_out", data["moved_out_on"], data["reason"], data)
 
@@ -709,6 +714,7 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     for doc_type in sorted(set(data.get("documents_received") or ())):
         entry_for(work, unit.project_id, doc_type, "transfer")      # 422 unknown_doc_type otherwise
     on = data["transferred_on"]
+    check_date(work, unit.project_id, "transferred_on", on, ahead=False)
     current = current_ownership(work, unit.id)
     if current is not None and on < current.from_on:
         raise InvalidInput("transferred_on: not before the current owners' record began",
@@ -727,7 +733,7 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     if current is not None:
         current.to_on = on
     work.session.flush()
-    household, _ = move_in(work, {**new, "unit_id": unit.id, "moved_in_on": on,
+    household, _ = move_in(work, {**new, "unit_id": unit.id, "moved_in_on": on, "_transfer": True,
                                   "acquired_by": data["acquired_by"]})
     from .documents import project_entries
     received = set(data.get("documents_received") or ())

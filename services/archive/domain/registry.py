@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import uuid
 
+from datetime import date, timedelta
+
+from marshmallow import fields, validate
 from sqlalchemy import select
 
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, InvalidInput
+from kernel.settings import Setting
 from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
@@ -21,6 +25,30 @@ from .privacy import email_for, mask_id_number, phone_for, sees_id_numbers, sees
 
 REGISTRY_ROLES = (Role.GROUP_ADMIN, Role.CENTRE_MANAGER, Role.CS_MANAGER)
 MOVE_IN_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+
+
+#: how far ahead a move-in, a transfer's move-in or a lease's start may be dated (a planned handover
+#: recorded ahead); what takes effect at once -- a move-out, a transfer (the old household leaves), a
+#: lease ended -- is never dated after today (the project's calendar)
+FUTURE_DATE_DAYS = "archive.future_date_days"
+SETTINGS = [
+    Setting(FUTURE_DATE_DAYS, fields.Integer(strict=True, validate=validate.Range(min=0, max=366)), default=30,
+            unit="days", doc="how many days ahead a move-in or a lease's start may be dated (a planned handover); "
+                             "move-outs, transfers and ended leases take effect at once: never after today"),
+]
+
+
+def check_date(work: Work, project_id: str, field: str, on: date, *, ahead: bool) -> None:
+    """A date of the household's life against the project's today: ``ahead`` -- a move-in, a lease's
+    start -- at most ``archive.future_date_days`` (30) days after today; else (a move-out, a
+    transfer, a lease's end: the record changes now) not after today. 400 naming ``field``."""
+    project = work.session.get(Project, project_id)
+    today = work.clock.today(project.timezone if project else "Asia/Shanghai")
+    days = work.settings.get(project_id, FUTURE_DATE_DAYS) if ahead else 0
+    if on > today + timedelta(days=days):
+        said = (f"At most {days} days after today ({today})." if days else
+                f"Not after today ({today}): it takes effect at once; record it on the day.")
+        raise InvalidInput(f"{field}: {said}", details={field: [said]})
 
 
 def _new_id(given: str | None) -> str:
@@ -187,6 +215,8 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
         if existing is not None:
             return existing, False
     move_in_types(work, unit.project_id, data.get("by_proxy", False), set(data.get("documents_received") or ()))
+    if not data.get("_transfer"):        # a transfer's date is checked as the transfer's (not after today)
+        check_date(work, unit.project_id, "moved_in_on", data["moved_in_on"], ahead=True)
     if active_household(work, unit.id) is not None:
         raise UnitOccupied(f"unit {unit.label} already has an active household; move it out first")
     now = work.clock.now()

@@ -11,6 +11,7 @@ from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident,
 from kernel.work import Work
 from services.archive.domain import files, registry
 from services.archive.domain.privacy import mask_id_number, mask_phone
+from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
 from services.archive.exceptions import FileAccessDenied, UnitOccupied
 from services.archive.models import Base, Household
@@ -30,7 +31,8 @@ def clock():
 
 
 def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=archive_settings.SETTINGS)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident,
 from kernel.work import Work
 from services.archive import schemas
 from services.archive.domain import people, registry
+from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
 from services.archive.exceptions import (FileAccessDenied, HouseholdNotActive, MoveOutChecklistIncomplete,
                                          PeopleRuleViolation, UnitOccupied)
@@ -46,11 +47,12 @@ def session():
 
 @pytest.fixture
 def clock():
-    return ManualClock("2026-11-24T09:00:00+08:00")
+    return ManualClock("2027-12-01T09:00:00+08:00")     # after every date of the stories below
 
 
 def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=archive_settings.SETTINGS)
 
 
 DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk-1")
@@ -503,3 +505,25 @@ def test_names_and_notes_people_write_are_taken():
 def test_uploaded_file_names_are_shown_without_hidden_characters(given, shown):
     from services.archive.domain.documents import display_name
     assert display_name(given) == shown
+
+
+def test_dates_after_today_are_refused_but_a_planned_move_in(session, clock, estate):
+    """TRIAL11 finding 8: a move-in (or a lease's start) may be dated at most archive.future_date_days
+    (30) ahead -- a planned handover; a move-out, a transfer and a lease's end take effect at once:
+    never after today (the project's calendar, Asia/Shanghai)."""
+    w = work(session, clock, DESK)          # today: 2027-12-01
+    with pytest.raises(InvalidInput) as far:
+        registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0102", "moved_in_on": "2031-01-01",
+                                                   "people": [{"name": "王五", "role": "owner"}]}))
+    assert "moved_in_on" in far.value.details and "30 days" in far.value.message
+    planned, _ = registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0102", "moved_in_on": "2027-12-31",
+                                                            "people": [{"name": "王五", "role": "owner"}]}))
+    assert planned.moved_in_on == date(2027, 12, 31)
+    for call, field in ((lambda: people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 2),
+                                                               "reason": "relocated"}), "moved_out_on"),
+                        (lambda: transfer(session, clock, transferred_on="2027-12-02"), "transferred_on")):
+        with pytest.raises(InvalidInput) as refused:
+            call()
+        assert field in refused.value.details and "Not after today" in refused.value.message
+    household, _ = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 1), "reason": "relocated"})
+    assert household.status == "moved_out"                       # today itself is fine
