@@ -292,7 +292,7 @@ def export_contacts(work: Work, project_id: str, purpose: str) -> dict:
     """The project's current households with their people and contacts, for a file -- under a grant
     that allows export (:func:`require_export`), masked unless the reader's role or the grant says
     otherwise."""
-    project = get_project(work, project_id)
+    project = get_project(work, project_id, conceal=True)
     grant = require_export(work, project, "contacts", purpose)
     households = work.session.scalars(select(Household).where(
         Household.project_id == project.id, Household.status == "active")).all()
@@ -313,7 +313,7 @@ def create_grant(work: Work, data: dict) -> FileAccessGrant:
     """查阅授权: the CS head lets ``grantee_id`` read one file (household), the file of a unit's current
     household (unit) or export the project's personal data (project; export only)."""
     caller = work.caller
-    project = get_project(work, data["project_id"])
+    project = get_project(work, data["project_id"], conceal=True)
     caller.require_role(*GRANT_ROLES)
     scope, now = data["scope"], work.clock.now()
     household_id = unit_id = None
@@ -381,7 +381,7 @@ def list_grants(work: Work, project_id: str, q: dict) -> dict:
     """The project's grants, newest first (CS head, centre manager, auditor); anyone else of the
     project sees only their own."""
     caller = work.caller
-    project = get_project(work, project_id)
+    project = get_project(work, project_id, conceal=True)
     caller.require_staff()
     now = work.clock.now()
     where = [FileAccessGrant.project_id == project.id]
@@ -422,7 +422,7 @@ def _local_day_start(day, tz: str) -> datetime:
 def access_log(work: Work, project_id: str, q: dict) -> dict:
     """The project's access log, newest first, filtered by reader, household, unit, outcome, what and
     the days (``date_from``..``date_to`` in the project's time zone); CS head, centre manager, auditor."""
-    project = get_project(work, project_id)
+    project = get_project(work, project_id, conceal=True)
     work.caller.require_role(*LOG_READER_ROLES)
     where = [FileAccessLog.project_id == project.id]
     for key in ("reader_id", "household_id", "unit_id", "outcome"):

@@ -147,7 +147,7 @@ def local_today(work: Work, project: Project) -> date:
 def _project(work: Work, project_id: str) -> Project:
     """The project (404 for another project's staff and for residents elsewhere: one rule); a resident
     of the project, or another role of it, is then refused by the role check (403)."""
-    return registry.get_project(work, project_id)
+    return registry.get_project(work, project_id, conceal=True)
 
 
 # -- stewards' areas (管家片区) ------------------------------------------------------------------------
@@ -263,7 +263,7 @@ def steward_view(row: StewardAssignment | None, unit: Unit) -> dict | None:
 def steward_for_unit(work: Work, unit_id: str) -> dict | None:
     """The steward responsible for a unit (the unit's own, else its building's; None: nobody yet).
     Staff of the project, the platform, and a resident for their own unit."""
-    unit = registry.get_unit(work, unit_id)
+    unit = registry.get_unit(work, unit_id, conceal=True)
     rows = work.session.scalars(select(StewardAssignment).where(
         StewardAssignment.project_id == unit.project_id,
         or_(StewardAssignment.scope_key == f"unit:{unit.id}",
@@ -619,7 +619,7 @@ def household_summary(work: Work, unit_id: str) -> dict:
     events, the census (open task, last done, next due) and the steward. Staff of the project, the
     platform, a resident for their own unit. No phones, no ID numbers. A read of a household is
     THE access check's (``access.require_read``, ``summary``: any staff role of the project)."""
-    unit = registry.get_unit(work, unit_id)
+    unit = registry.get_unit(work, unit_id, conceal=True)
     caller = work.caller
     if not (caller.is_system or caller.is_staff or caller.is_resident):
         raise Forbidden("staff, the platform or the unit's resident", code="role_required")
@@ -671,7 +671,7 @@ def contacts_for_notify(work: Work, unit_id: str | None, household_id: str | Non
     if household_id is not None:
         household = access.household_for_read(work, household_id)
     else:
-        unit = registry.get_unit(work, unit_id)
+        unit = registry.get_unit(work, unit_id, conceal=True)
         household = registry.active_household(work, unit.id)
         if household is None:
             if not caller.is_system:

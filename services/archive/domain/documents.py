@@ -183,7 +183,7 @@ def _catalogue_project(work: Work, project_id: str) -> Project:
     """The project (404 for another project's staff, as for one that does not exist); a resident of
     the project is refused by the role check (403 ``role_required``)."""
     from .registry import get_project
-    return get_project(work, project_id)
+    return get_project(work, project_id, conceal=True)
 
 
 def project_catalogue(work: Work, project_id: str) -> dict:

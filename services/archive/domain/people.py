@@ -696,7 +696,7 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     in its catalogue (section ``transfer``, present or missing) and the new ownership names them."""
     from .registry import move_in      # the move-in of the new owners is the ordinary one
 
-    unit = get_unit(work, unit_id)
+    unit = get_unit(work, unit_id, conceal=True)
     _desk(work)
     new = data["household"]
     if new.get("id"):
@@ -761,7 +761,7 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
 def ownership_history(work: Work, unit_id: str) -> list[dict]:
     """The unit's owners of record, newest first (the customer-service department): from, to, how
     acquired, the documents (their present / missing status now)."""
-    unit = get_unit(work, unit_id)
+    unit = get_unit(work, unit_id, conceal=True)
     caller = work.caller
     # the file the history is part of: the unit's current household, else its latest one
     household = active_household(work, unit.id) or work.session.scalars(

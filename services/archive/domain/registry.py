@@ -93,7 +93,9 @@ def export_snapshots(work: Work, kind: str, after: str | None, limit: int,
 
 # -- lookups ------------------------------------------------------------------
 
-def get_project(work: Work, project_id: str) -> Project:
+def get_project(work: Work, project_id: str, *, conceal: bool = False) -> Project:
+    """The project in the caller's scope. ``conceal``: another project's staff get 404 as for one that
+    does not exist (the household files' routes -- one rule); the registry's own routes answer 403."""
     project = work.session.get(Project, project_id)
     if project is None:
         raise ProjectNotFound(f"no project {project_id}")
@@ -105,16 +107,17 @@ def get_project(work: Work, project_id: str) -> Project:
             raise ProjectNotFound(f"no project {project_id}")
     else:
         caller.require_project(project.group_id, project.id, not_found=ProjectNotFound(f"no project {project_id}"),
-                               conceal=True)
+                               conceal=conceal)
     return project
 
 
-def get_unit(work: Work, unit_id: str) -> Unit:
+def get_unit(work: Work, unit_id: str, *, conceal: bool = False) -> Unit:
+    """The unit in the caller's scope (``conceal``: as :func:`get_project`)."""
     unit = work.session.get(Unit, unit_id)
     if unit is None:
         raise UnitNotFound(f"no unit {unit_id}")
     work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=UnitNotFound(f"no unit {unit_id}"),
-                             conceal=True)
+                             conceal=conceal)
     return unit
 
 
@@ -187,7 +190,7 @@ def register_unit(work: Work, data: dict) -> tuple[Unit, bool]:
     if building is None:
         raise BuildingNotFound(f"no building {data['building_id']}")
     work.caller.require_project(building.group_id, building.project_id,
-                                not_found=BuildingNotFound(f"no building {data['building_id']}"), conceal=True)
+                                not_found=BuildingNotFound(f"no building {data['building_id']}"))
     work.caller.require_role(*REGISTRY_ROLES)
     existing = work.session.get(Unit, data["id"]) if data.get("id") else None
     if existing is None:
