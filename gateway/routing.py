@@ -45,6 +45,9 @@ MAX_BODY = 64 * 1024
 #: how deep a JSON body may nest (no request of the API needs more than a few levels)
 MAX_JSON_DEPTH = 32
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: areas whose every write requires an Idempotency-Key (a household file: a grant, a person, a
+#: transfer or a document twice is a wrong record, not a harmless repeat)
+KEY_REQUIRED_TAGS = frozenset({"archive"})
 
 
 @dataclass
@@ -69,6 +72,9 @@ class RouteSpec:
     status: int = 200
     errors: tuple = field(default_factory=tuple)   # extra statuses worth documenting
     idempotent: bool = False       # accepts an Idempotency-Key header (every POST/PUT that writes)
+    #: the Idempotency-Key is required, not made up when missing (400 idempotency_key_required): a
+    #: retry after a timeout must not write twice -- every write of the tags in KEY_REQUIRED_TAGS
+    key_required: bool = False
     description: str = ""
     #: what a success answers: JSON (dumped through ``response``), or a file the handler returns as
     #: a werkzeug ``Response`` (``errors.file_response``), e.g. ``text/csv; charset=utf-8``
@@ -77,6 +83,10 @@ class RouteSpec:
     max_body: int = MAX_BODY
 
     def __post_init__(self):
+        if self.idempotent and KEY_REQUIRED_TAGS.intersection(self.tags):
+            self.key_required = True
+        if self.key_required:
+            self.errors = tuple(sorted(set(self.errors) | {400}))
         if self.idempotent:
             # 409 idempotency_key_in_use, 422 idempotency_key_reused (kernel.idempotency)
             self.errors = tuple(sorted(set(self.errors) | {409, 422}))
@@ -212,7 +222,7 @@ class JsonHttp(HttpRequestHandler):
         if spec.body:
             kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body))
         if spec.idempotent:
-            kwargs["idempotency_key"] = _idempotency_key(request)
+            kwargs["idempotency_key"] = _idempotency_key(request, required=spec.key_required)
         return (request,), kwargs
 
     def check_signature(self, args, kwargs):
@@ -338,9 +348,13 @@ def _query(request) -> dict:
     return args
 
 
-def _idempotency_key(request) -> str:
-    """The client's key, or a fresh one: either way a redelivered request is applied once."""
+def _idempotency_key(request, required: bool = False) -> str:
+    """The client's key, or a fresh one: either way a redelivered request is applied once. A route
+    that requires one (``RouteSpec.key_required``) answers 400 ``idempotency_key_required`` without."""
     key = request.headers.get("Idempotency-Key", "").strip()
+    if not key and required:
+        raise HttpError(400, "idempotency_key_required", "this change needs an Idempotency-Key header (any "
+                        "unique text, the same when the request is sent again): a retry must not write twice")
     if not key:
         return str(uuid.uuid4())
     if len(key) > 64 or not key.isprintable():

@@ -3292,7 +3292,9 @@ class GrantIn(Schema):
     purpose = fields.String(required=True, validate=v.PURPOSE)
     valid_from = v.AwareDateTime(load_default=None, allow_none=True)
     valid_until = v.AwareDateTime(required=True)
-    read = fields.Boolean(load_default=True, metadata={"description": "read the file (not with scope project)"})
+    read = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "read the file; left out: true for scope household or unit, false for scope project "
+                       "(a project grant is for the export only)"})
     export = fields.Boolean(load_default=False, metadata={"description": "export personal data (contacts) in bulk"})
     unmasked = fields.Boolean(load_default=False, metadata={
         "description": "phones and ID numbers in full (else masked per the grantee's role)"})

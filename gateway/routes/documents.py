@@ -82,9 +82,6 @@ class DocumentRoutes(RouteModule):
            max_body=UPLOAD_MAX, summary=f"File a new version of a document of the household file ({CS})",
            description=UPLOAD_DOC)
     def upload_document(self, request, user, household_id, idempotency_key):
-        if not request.headers.get("Idempotency-Key", "").strip():
-            raise HttpError(400, "idempotency_key_required",
-                            "an upload needs an Idempotency-Key header (the same key when it is sent again)")
         data, content, file_name, declared = upload_form(request)
         document = self._as(user)("archive", "upload_document", household_id, {
             **{k: v for k, v in data.items() if v is not None}, "file_name": file_name[:1000],

@@ -326,15 +326,19 @@ def test_a_grant_through_the_gateway_opens_the_file_until_revoked(platform, web_
     assert again.json()["id"] == g["id"]
     other = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, **key}, json=dict(body, purpose="别的"))
     assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
-    nobody = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json=dict(body, grantee_id="ghost"))
+    keyless = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json=body)
+    assert (keyless.status_code, keyless.json()["error"]) == (400, "idempotency_key_required")   # finding 13
+    nobody = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-ghost"},
+                              json=dict(body, grantee_id="ghost"))
     assert nobody.status_code == 422 and nobody.json()["error"] == "unknown_grantee"
-    too_long = web_session.post("/api/v1/projects/p1/file-grants", headers=cs,
+    too_long = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-long"},
                                 json=dict(body, valid_until="2027-01-24T09:00:00+08:00"))
     assert too_long.status_code == 422 and too_long.json()["error"] == "grant_too_long"
 
     read = web_session.get("/api/v1/households/h1/file", headers=eng, params={"purpose": "维修联系业主"})
     assert read.status_code == 200 and read.json()["household"]["people"][0]["phone"] == "138****5678"
-    revoked = web_session.post(f"/api/v1/file-grants/{g['id']}/revoke", headers=cs, json={"reason": "已完成"})
+    revoked = web_session.post(f"/api/v1/file-grants/{g['id']}/revoke", headers={**cs, "Idempotency-Key": "rv-1"},
+                               json={"reason": "已完成"})
     assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
     refused = web_session.get("/api/v1/households/h1/file", headers=eng, params={"purpose": "维修联系业主"})
     assert refused.status_code == 403 and refused.json()["error"] == "file_access_denied"
@@ -379,8 +383,8 @@ def test_contacts_leave_in_bulk_only_under_an_export_grant(platform, web_session
     cs, desk = login(web_session, "cs"), login(web_session, "desk")
     refused = web_session.get("/api/v1/projects/p1/contacts.csv", headers=cs, params={"purpose": "通讯录"})
     assert refused.status_code == 403 and refused.json()["error"] == "export_denied"   # not even the CS head
-    granted = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json={
-        "grantee_id": platform["users"]["desk"], "scope": "project", "read": False, "export": True,
+    granted = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "export-1"}, json={
+        "grantee_id": platform["users"]["desk"], "scope": "project", "export": True,     # read: false by its scope
         "purpose": "年度普查通讯录", "valid_until": "2026-11-24T18:00:00+08:00"})
     assert granted.status_code == 201, granted.text
     response = web_session.get("/api/v1/projects/p1/contacts.csv", headers=desk, params={"purpose": "年度普查通讯录"})

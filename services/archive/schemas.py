@@ -640,7 +640,8 @@ class GrantIn(Schema):
     purpose = fields.String(required=True, validate=v.PURPOSE)
     valid_from = v.AwareDateTime(load_default=None, allow_none=True)
     valid_until = v.AwareDateTime(required=True)
-    read = fields.Boolean(load_default=True)
+    #: left out: true for a household or unit grant, false for a project grant (export only)
+    read = fields.Boolean(load_default=None, allow_none=True)
     export = fields.Boolean(load_default=False)
     unmasked = fields.Boolean(load_default=False)
 

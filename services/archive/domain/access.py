@@ -327,7 +327,8 @@ def create_grant(work: Work, data: dict) -> FileAccessGrant:
         if unit is None or unit.project_id != project.id:
             raise UnitNotFound(f"no unit {data.get('unit_id')} in this project")
         unit_id = unit.id
-    reads, exports = bool(data.get("read", True)), bool(data.get("export", False))
+    read = data.get("read")               # left out: what the scope is for (a project grant exports)
+    reads, exports = (scope != "project") if read is None else bool(read), bool(data.get("export", False))
     if scope == "project" and reads:
         raise GrantRefused("a grant to read files names one household or one unit; a project-wide grant "
                            "allows the export only (read: false)", code="project_grant_reads")

@@ -106,9 +106,12 @@ def _desk(work: Work) -> None:
 
 
 def _read(work: Work, household_id: str, what: str, *, residents: bool) -> Household:
-    """The household a read names, after THE access check (``access.require_read``, logged)."""
+    """The household a read names, after THE access check (``access.require_read``, logged); the
+    grant it was read under (if any) is kept in ``work.session.info["file_grant"]`` -- a grant marked
+    ``unmasked`` shows phones and e-mails in full here as in the file read."""
     household = access.household_for_read(work, household_id)
-    access.require_read(work, household, what, None, residents=residents)
+    grant = access.require_read(work, household, what, None, residents=residents)
+    work.session.info["file_grant_unmasked"] = bool(grant is not None and grant.unmasked)
     return household
 
 
@@ -374,15 +377,19 @@ def list_people(work: Work, household_id: str) -> dict:
     household = _read(work, household_id, "people", residents=True)
     leases = work.session.scalars(select(Lease).where(Lease.household_id == household.id)
                                   .order_by(Lease.start_on, Lease.id)).all()
+    unmasked = work.session.info.pop("file_grant_unmasked", False)
     return {"household_id": household.id, "unit_id": household.unit_id, "status": household.status,
-            "people": [person_view(work.caller, household, p) for p in household.people],
+            "people": [person_view(work.caller, household, p, unmasked=unmasked) for p in household.people],
             "leases": leases}
 
 
-def person_view(caller: Caller, household: Household, p: Person) -> dict:
+def person_view(caller: Caller, household: Household, p: Person, *, unmasked: bool = False) -> dict:
+    """A person as ``caller`` may see them: phones per :mod:`kernel.privacy` (in full under a grant
+    marked ``unmasked``, as in the file read), ID numbers always masked."""
     own = caller.is_resident and household.unit_id in caller.unit_ids
     return {"id": p.id, "name": p.name, "role": p.role, "relation": p.relation, "locale": p.locale,
-            "phone": phone_for(caller, p.phone, own), "email": email_for(caller, p.email, own),
+            "phone": p.phone if unmasked else phone_for(caller, p.phone, own),
+            "email": p.email if unmasked else email_for(caller, p.email, own),
             "id_type": p.id_type, "id_number": mask_id_number(p.id_number), "employer": p.employer,
             "lease_id": p.lease_id}
 
@@ -394,12 +401,13 @@ def person_history(work: Work, household_id: str) -> list[dict]:
     rows = work.session.scalars(select(PersonChange).where(PersonChange.household_id == household.id)
                                 .order_by(PersonChange.changed_at.desc(), PersonChange.seq.desc())).all()
     caller = work.caller
+    unmasked = work.session.info.pop("file_grant_unmasked", False)      # a grant marked unmasked
 
     def shown(field, value):
         if field == "phone":
-            return phone_for(caller, value)
+            return value if unmasked else phone_for(caller, value)
         if field == "email":
-            return email_for(caller, value)
+            return value if unmasked else email_for(caller, value)
         return value
     return [{"person_id": r.person_id, "person_name": r.person_name, "action": r.action, "field": r.field,
              "old_value": shown(r.field, r.old_value), "new_value": shown(r.field, r.new_value),
