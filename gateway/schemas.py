@@ -197,13 +197,7 @@ class HouseholdFileOut(Out):
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
 
 
-class AskedPurpose(fields.String):
-    """The purpose of a read (查阅目的): blank is none stated -- archive answers 400 purpose_required to
-    staff (one check, ``access.require_purpose``), a resident's own read needs none."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        return text if text.strip() else None
+AskedPurpose = v.AskedPurpose
 
 
 class FileQuery(Schema):
@@ -275,10 +269,10 @@ class PersonIn(Schema):
         "description": "证件类型: resident_id (居民身份证, GB 11643 check digit), passport, hk_macau_permit "
                        "(H/M + 8 or 10 digits), taiwan_permit (8 digits), hmt_residence_permit (港澳台居民居住证); "
                        "guessed from id_number when left out"})
-    relation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+    relation = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=40), v.NAME],
                              metadata={"description": "与业主关系 (spouse, child...)"})
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
-    employer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    employer = fields.String(load_default=None, allow_none=True, validate=v.TITLE)
     marketing_consent = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False}, metadata={
         "description": "agrees to marketing messages (greetings, community events -- not service or legal "
                        "notices), recorded with the person (source move_in; desk for a person or tenant added "

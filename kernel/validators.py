@@ -284,6 +284,15 @@ TITLE = Text(200)
 #: a note, a reason: lines, may be empty
 NOTE = Text(1000, one_line=False, blank=True)
 
+class AskedPurpose(fields.String):
+    """The purpose of a read (查阅目的) where a route asks one: blank is none stated -- archive answers
+    staff 400 purpose_required (one check, ``access.require_purpose``); a resident's own read needs none."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text if text.strip() else None
+
+
 BANK_ACCOUNT = BankAccount()
 #: a WeChat openid (the official account's id of a person): 28 characters today, letters, digits, - and _
 WECHAT_OPENID = validate.Regexp(r"[A-Za-z0-9_-]{6,64}\Z", error="a WeChat openid (6-64 letters, digits, - or _)")

@@ -104,7 +104,7 @@ class MoveIn(Schema):
 
 class FileRead(Schema):
     household_id = fields.String(required=True)
-    purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+    purpose = v.AskedPurpose(load_default=None, allow_none=True, validate=v.PURPOSE)
 
 
 # -- out ----------------------------------------------------------------------
@@ -734,7 +734,7 @@ class AccessLogPageOut(Schema):
 
 class ContactsExportIn(Schema):
     project_id = fields.String(required=True, validate=_ID)
-    purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+    purpose = v.AskedPurpose(load_default=None, allow_none=True, validate=v.PURPOSE)
 
 
 class ContactRowOut(Schema):
@@ -836,7 +836,7 @@ class CensusCancelIn(Schema):
 
 class CensusTaskRead(Schema):
     task_id = fields.String(required=True, validate=ID36)
-    purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+    purpose = v.AskedPurpose(load_default=None, allow_none=True, validate=v.PURPOSE)
 
 
 class WhoOut(Schema):
