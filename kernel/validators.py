@@ -78,15 +78,12 @@ def guess_id_type(value: str) -> str:
     return "passport"
 
 
-def _gb11643(value: str) -> bool:
-    """The GB 11643 check digit (ISO 7064 MOD 11-2) and a real birth date."""
-    if value[-1] != ric.calc_check_digit(value):
-        return False
+def _birth_date(value: str):
+    """The birth date an 18-character number carries, or None when there is no such day."""
     try:
-        ric.get_birth_date(value)
+        return ric.get_birth_date(value)
     except Exception:       # stdnum's InvalidComponent: no such date
-        return False
-    return True
+        return None
 
 
 def id_document_error(id_type: str, value: str) -> str | None:
@@ -104,14 +101,18 @@ def id_document_error(id_type: str, value: str) -> str | None:
             return f"This is a residence permit number: id_type hmt_residence_permit."
         if value[-1] != ric.calc_check_digit(value):
             return f"Not a valid {name} number: wrong GB 11643 check digit."
+        if _birth_date(value) is None:
+            return f"Not a valid {name} number: no such birth date ({value[6:14]})."
         if not ric.is_valid(value):
-            return f"Not a valid {name} number: no such birth date or region code."
+            return f"Not a valid {name} number: unknown region code ({value[:6]})."
         return None
     if id_type == "hmt_residence_permit":
         if not (_EIGHTEEN.fullmatch(value) and value.startswith(_RESIDENCE_PERMIT_PREFIXES)):
             return f"A {name} number is 18 characters beginning 810000, 820000 or 830000."
-        if not _gb11643(value):
-            return f"Not a valid {name} number: wrong GB 11643 check digit or birth date."
+        if value[-1] != ric.calc_check_digit(value):
+            return f"Not a valid {name} number: wrong GB 11643 check digit."
+        if _birth_date(value) is None:
+            return f"Not a valid {name} number: no such birth date ({value[6:14]})."
         return None
     pattern, shape = {"passport": (_PASSPORT, "6-20 letters and digits"),
                       "hk_macau_permit": (_HK_MACAU_PERMIT, "H or M and 8 or 10 digits"),
@@ -177,7 +178,10 @@ class IdNumber(validate.Validator):
 
     def __call__(self, value):
         if value is not None and not is_id_number(value):
-            raise ValidationError(self.error)
+            # what exactly is wrong (the check digit, the birth date, the region, the shape) for the
+            # type the number's shape says; the schema's check_id_document names the type given
+            raise ValidationError(id_document_error(guess_id_type(value), value)
+                                  if isinstance(value, str) else self.error)
         return value
 
 

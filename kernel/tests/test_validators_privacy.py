@@ -207,3 +207,19 @@ def test_text_names_notes_and_titles_one_rule():
     for bad in ("a\x00b", "a\u202eb", "a\u2028b"):
         with pytest.raises(ValidationError):
             v.NOTE(bad)
+
+
+def test_a_resident_id_says_what_is_wrong_with_it():
+    """TRIAL11 finding 11: a wrong check digit and a day that does not exist are told apart, at the
+    field (``ID_NUMBER``) as in the schema's check of the document."""
+    from marshmallow import ValidationError
+    from stdnum.cn import ric
+    good = "11010119850307123" + ric.calc_check_digit("110101198503071230")
+    wrong_digit = good[:-1] + ("1" if good[-1] != "1" else "2")
+    bad_day = "11010119851307123" + ric.calc_check_digit("110101198513071230")
+    for number, says in ((wrong_digit, "wrong GB 11643 check digit"), (bad_day, "no such birth date (19851307)")):
+        assert says in v.id_document_error("resident_id", number)
+        with pytest.raises(ValidationError) as refused:
+            v.ID_NUMBER(number)
+        assert says in str(refused.value.messages)
+    assert v.id_document_error("resident_id", good) is None
