@@ -523,7 +523,8 @@ class DocumentUploadIn(Schema):
     note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
     file_name = fields.String(load_default="", validate=validate.Length(max=1000))
     content_type = fields.String(load_default="", validate=validate.Length(max=200))
-    content_base64 = fields.String(required=True, validate=validate.Length(min=1))
+    #: empty: the domain answers "the file is empty" (422 empty_document), not a field name
+    content_base64 = fields.String(required=True)
 
 
 class DocumentQuery(Schema):

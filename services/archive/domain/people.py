@@ -93,7 +93,9 @@ def transition(household: Household, action: str) -> str:
     """The household's next state for ``action`` (:data:`LIFECYCLE`), set on it; else 409."""
     target = LIFECYCLE.get((household.status, action))
     if target is None:
-        raise HouseholdNotActive(f"household {household.id} is {household.status}: it cannot {action}",
+        said = {"move_out": "move out", "transfer_out": "hand over its unit"}.get(action, action.replace("_", " "))
+        raise HouseholdNotActive(f"This household has moved out already: it cannot {said} again "
+                                 "(a household that comes back is a new move-in).",
                                  details={"status": household.status, "action": action})
     household.status = target
     return target
@@ -431,7 +433,8 @@ def _landlord(work: Work, household: Household, person_id: str | None) -> tuple[
     if person_id:
         chosen = next((p for p in owners if p.id == person_id), None)
         if chosen is None:
-            raise PeopleRuleViolation("the landlord is an owner of this household", code="landlord_not_owner",
+            raise PeopleRuleViolation("the landlord must be an owner of this household (landlord_person_id names "
+                                      "one of its owners)", code="landlord_not_owner",
                                       details={"landlord_person_id": person_id})
         return chosen.id, chosen.name
     if owners:

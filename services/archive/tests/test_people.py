@@ -527,3 +527,10 @@ def test_dates_after_today_are_refused_but_a_planned_move_in(session, clock, est
         assert field in refused.value.details and "Not after today" in refused.value.message
     household, _ = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 1), "reason": "relocated"})
     assert household.status == "moved_out"                       # today itself is fine
+
+
+def test_a_second_move_out_says_so_in_a_sentence():
+    gone = Household(id="x", status="moved_out")
+    with pytest.raises(HouseholdNotActive) as twice:
+        people.transition(gone, "move_out")
+    assert twice.value.message.startswith("This household has moved out already: it cannot move out again")
