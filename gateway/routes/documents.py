@@ -37,6 +37,8 @@ UPLOAD_DOC = (
     "desk files copies after seeing the originals.")
 
 
+UPLOAD_TOO_LARGE = "an upload is at most 25 MiB (the file and its form); a project may take less per file"
+
 #: a ``filename`` parameter of a part's Content-Disposition (a name with an unescaped quote makes two)
 _FILENAME_PARAM = re.compile(r";\s*filename\s*=", re.IGNORECASE)
 
@@ -44,7 +46,7 @@ _FILENAME_PARAM = re.compile(r";\s*filename\s*=", re.IGNORECASE)
 def upload_form(request) -> tuple[dict, bytes, str, str]:
     """The multipart body's fields, the file's bytes, name and declared type (400/413/415 otherwise)."""
     if request.content_length and request.content_length > UPLOAD_MAX:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes")
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE)
     if request.mimetype != "multipart/form-data":
         raise HttpError(415, "multipart_required",
                         "send the document as multipart/form-data with a part named file")
@@ -53,7 +55,7 @@ def upload_form(request) -> tuple[dict, bytes, str, str]:
     try:
         form, files = request.form, request.files
     except RequestEntityTooLarge:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes") from None
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE) from None
     upload = files.get("file")
     if upload is None:
         raise HttpError(400, "file_required", "the form has no part named file")
@@ -64,9 +66,9 @@ def upload_form(request) -> tuple[dict, bytes, str, str]:
     try:
         content = upload.read(UPLOAD_MAX + 1)
     except RequestEntityTooLarge:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes") from None
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE) from None
     if len(content) > UPLOAD_MAX:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes")
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE)
     fields = {}
     for key in ("doc_type", "title", "note"):
         value = form.get(key)
