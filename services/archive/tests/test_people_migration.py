@@ -38,7 +38,7 @@ def test_current_owners_become_the_first_ownership_records(tmp_path):
             for r in rows] == [("u1", "h1", [{"person_id": "pe-h1", "name": "张伟"}], "2026-03-01", None, "purchase")]
 
 
-def test_0036a_renames_a_transfer_s_old_document_types_to_the_catalogue_s(tmp_path):
+def test_0036_renames_a_transfer_s_old_document_types_to_the_catalogue_s(tmp_path):
     url = f"sqlite:///{tmp_path / 'archive.db'}"
     upgrade(migrations_dir("archive"), url, "0035")
     engine = make_engine(url)

@@ -7,7 +7,7 @@ missing. Each old row is renamed to the catalogue's type; where the file holds t
 already (an upload ticked it), the two become one (present if either was, the old row's receipt
 kept when the catalogue's was missing) and the ownership record's documents name the row kept.
 
-Revision ID: 0036a
+Revision ID: 0036
 Revises: 0035
 """
 import json
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0036a'
+revision = '0036'
 down_revision = '0035'
 branch_labels = None
 depends_on = None
