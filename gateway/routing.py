@@ -47,6 +47,9 @@ MAX_JSON_DEPTH = 32
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: how a route takes an Idempotency-Key (``RouteSpec.idempotency``)
 IDEMPOTENCY = ("", "optional", "required", "natural")
+#: areas whose every write requires an Idempotency-Key (a household file: a grant, a person, a
+#: transfer or a document twice is a wrong record, not a harmless repeat)
+KEY_REQUIRED_TAGS = frozenset({"archive"})
 
 
 @dataclass
@@ -91,6 +94,8 @@ class RouteSpec:
             self.idempotent = True
         elif self.idempotent:
             self.idempotency = "optional"
+        if self.idempotency == "optional" and KEY_REQUIRED_TAGS.intersection(self.tags):
+            self.idempotency = "required"        # every write of these areas requires its key
         if self.idempotency == "required":
             self.errors = tuple(sorted(set(self.errors) | {400}))
         if self.idempotent:

@@ -167,6 +167,7 @@ class FileDocumentOut(Out):
     note = fields.String()
     # documents (issue 11): the catalogue's title, present/confirmed, the current version
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     present = fields.Boolean()
     confirmed = fields.Boolean(metadata={"description": "ticked on a checklist (or by an upload)"})
     current = fields.Nested(HouseholdDocumentOut, allow_none=True,
@@ -196,9 +197,13 @@ class HouseholdFileOut(Out):
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
 
 
+AskedPurpose = v.AskedPurpose
+
+
 class FileQuery(Schema):
-    purpose = fields.String(required=True, validate=v.PURPOSE,
-                            metadata={"description": "why the file is read; logged (业户档案查阅记录)"})
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE, metadata={
+        "description": "why it is read; logged (业户档案查阅记录). Required of staff (400 purpose_required); a "
+                       "resident reading their own household's may leave it out"})
 
 
 class AccessLogOut(Out):
@@ -254,7 +259,7 @@ class UnitIn(Schema):
 
 
 class PersonIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1), v.NAME])
     role = fields.String(required=True, validate=validate.OneOf(["owner", "family", "tenant",
                                                                  "emergency_contact"]))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
@@ -264,10 +269,10 @@ class PersonIn(Schema):
         "description": "证件类型: resident_id (居民身份证, GB 11643 check digit), passport, hk_macau_permit "
                        "(H/M + 8 or 10 digits), taiwan_permit (8 digits), hmt_residence_permit (港澳台居民居住证); "
                        "guessed from id_number when left out"})
-    relation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+    relation = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=40), v.NAME],
                              metadata={"description": "与业主关系 (spouse, child...)"})
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
-    employer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    employer = fields.String(load_default=None, allow_none=True, validate=v.TITLE)
     marketing_consent = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False}, metadata={
         "description": "agrees to marketing messages (greetings, community events -- not service or legal "
                        "notices), recorded with the person (source move_in; desk for a person or tenant added "
@@ -278,8 +283,8 @@ class PersonIn(Schema):
         v.check_id_document(data)
 
 
-#: the move-in documents (入伙资料) archive keeps in the file catalogue (its domain's list;
-#: tests/test_schema_agreement.py keeps the two equal)
+#: the default catalogue's move-in documents (入伙资料) (archive's domain/catalogue.py; tests/test_schema_agreement.py
+#: keeps the two equal) -- for the documentation: archive checks the project's own catalogue (422 unknown_doc_type)
 MOVE_IN_DOCUMENTS = ["covenant", "fire_safety_letter", "handover_inspection_form", "move_in_notice",
                      "owner_id_copy", "owner_info_card", "power_of_attorney",
                      "preliminary_service_agreement", "purchase_contract"]
@@ -290,8 +295,8 @@ ACQUISITIONS = ("purchase", "transfer", "inheritance", "gift")
 MOVE_OUT_REASONS = ("sold", "lease_ended", "relocated", "other")
 DEPOSIT_HANDLING = ("refunded", "transferred", "retained", "none")
 LEASE_PURPOSES = ("residential", "office", "commercial", "other")
-TRANSFER_DOCUMENTS = ["new_owner_id_copy", "new_property_certificate", "old_owner_fee_settlement",
-                      "transfer_contract"]
+TRANSFER_DOCUMENTS = ["fee_settlement_proof", "new_owner_id_copy", "property_certificate", "transfer_application"]
+_RECEIVED_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
 
 
 class LeaseTermsIn(Schema):
@@ -303,7 +308,7 @@ class LeaseTermsIn(Schema):
     purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
     landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
                                        metadata={"description": "an owner of the household; its first owner if left out"})
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
     @validates_schema
     def _period(self, data, **_):
@@ -316,8 +321,10 @@ class MoveInIn(Schema):
     moved_in_on = v.Date(required=True)
     by_proxy = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(MOVE_IN_DOCUMENTS)),
-                                     load_default=list)
+    documents_received = fields.List(fields.String(validate=_RECEIVED_TYPE), load_default=list,
+                                     validate=validate.Length(max=50), metadata={
+        "description": "types of the project's document catalogue, section move_in (by default: "
+                       + ", ".join(MOVE_IN_DOCUMENTS) + ")"})
     acquired_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS),
                                 metadata={"description": "how the owners came by the unit; purchase if left out"})
     lease = fields.Nested(LeaseTermsIn, load_default=None, allow_none=True,
@@ -2999,7 +3006,7 @@ class BroadcastOut(Out):
 class NewPersonIn(PersonIn):
     """A person joining the household; a tenant names the lease they join."""
     lease_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class TenantIn(PersonIn):
@@ -3015,22 +3022,22 @@ class LeaseIn(LeaseTermsIn):
 
 class LeaseEndIn(Schema):
     ended_on = v.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class PersonChangeIn(Schema):
     """Only the fields sent change; each change is recorded (who, what, from, to, when)."""
-    name = fields.String(validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     role = fields.String(validate=validate.OneOf(["owner", "family", "tenant", "emergency_contact"]))
-    relation = fields.String(allow_none=True, validate=validate.Length(max=40))
+    relation = fields.String(allow_none=True, validate=[validate.Length(max=40), v.NAME])
     phone = fields.String(allow_none=True, validate=PHONE)
     email = fields.Email(allow_none=True)
     id_type = fields.String(allow_none=True, validate=v.ID_TYPE)
     id_number = fields.String(allow_none=True, validate=ID_NUMBER)
     locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
-    employer = fields.String(allow_none=True, validate=validate.Length(max=200))
+    employer = fields.String(allow_none=True, validate=v.TITLE)
     lease_id = fields.String(allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400),
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE],
                            metadata={"description": "why (goes into the history)"})
 
     @validates_schema
@@ -3045,18 +3052,18 @@ class PersonRemoveIn(Schema):
 
 class ChecklistTickIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["present", "missing"]))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=400), v.NOTE])
 
 
 class HandoverIn(Schema):
     """The desk's move-out checklist (迁出): keys, fees (as finance confirmed), meters, the deposit."""
     keys_returned = v.StrictBoolean(load_default=False)
     fees_settled = v.StrictBoolean(load_default=False)
-    fees_confirmed_by = fields.String(load_default="", validate=validate.Length(max=100),
+    fees_confirmed_by = fields.String(load_default="", validate=v.Text(100, blank=True),
                                       metadata={"description": "who in finance confirmed it (财务确认人)"})
     meter_readings_recorded = v.StrictBoolean(load_default=False)
     deposit_handling = fields.String(required=True, validate=validate.OneOf(DEPOSIT_HANDLING))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class MoveOutIn(HandoverIn):
@@ -3068,8 +3075,10 @@ class TransferHouseholdIn(Schema):
     id = fields.String(validate=validate.Length(min=1, max=36))
     by_proxy = fields.Boolean(load_default=False)
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(MOVE_IN_DOCUMENTS)),
-                                     load_default=list)
+    documents_received = fields.List(fields.String(validate=_RECEIVED_TYPE), load_default=list,
+                                     validate=validate.Length(max=50), metadata={
+        "description": "types of the project's document catalogue, section move_in (by default: "
+                       + ", ".join(MOVE_IN_DOCUMENTS) + ")"})
 
     @validates("people")
     def _an_owner(self, people, **_):
@@ -3082,8 +3091,10 @@ class TransferIn(Schema):
     transferred_on = v.Date(required=True)
     acquired_by = fields.String(load_default="transfer", validate=validate.OneOf(ACQUISITIONS))
     household = fields.Nested(TransferHouseholdIn, required=True)
-    documents_received = fields.List(fields.String(validate=validate.OneOf(TRANSFER_DOCUMENTS)),
-                                     load_default=list)
+    documents_received = fields.List(fields.String(validate=_RECEIVED_TYPE), load_default=list,
+                                     validate=validate.Length(max=50), metadata={
+        "description": "types of the project's document catalogue, section transfer (by default: "
+                       + ", ".join(TRANSFER_DOCUMENTS) + ")"})
     handover = fields.Nested(HandoverIn, load_default=None, allow_none=True,
                              metadata={"description": "the current household's move-out checklist (if there is one)"})
 
@@ -3148,6 +3159,7 @@ class ChecklistItemOut(Out):
     id = fields.String()
     doc_type = fields.String()
     label = fields.String()
+    label_en = fields.String(metadata={"description": "the English label"})
     section = fields.String(metadata={"description": "move_in | transfer"})
     status = fields.String(metadata={"description": "present | missing"})
     received_at = DT(allow_none=True)
@@ -3219,20 +3231,20 @@ class DocumentUploadForm(Schema):
         unknown = EXCLUDE
 
     doc_type = fields.String(required=True, validate=_DOC_TYPE)
-    title = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    title = fields.String(load_default=None, validate=v.TITLE)
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class DocumentListQuery(Schema):
     doc_type = fields.String(load_default=None, validate=_DOC_TYPE,
                              metadata={"description": "only this type's versions"})
-    purpose = fields.String(load_default=None, validate=v.PURPOSE, metadata={
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE, metadata={
         "description": "why they are read; logged (业户档案查阅记录). Required of staff; a resident reading "
                        "their own household's may leave it out"})
 
 
 class DocumentReadQuery(Schema):
-    purpose = fields.String(load_default=None, validate=v.PURPOSE, metadata={
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE, metadata={
         "description": "why it is read; logged (业户档案查阅记录). Required of staff; a resident reading "
                        "their own household's may leave it out"})
 
@@ -3252,7 +3264,7 @@ class FileCatalogueOut(Out):
 class CatalogueEntryIn(Schema):
     section = fields.String(required=True, validate=validate.OneOf(DOC_SECTIONS[:-1]))
     doc_type = fields.String(required=True, validate=_DOC_TYPE)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=v.TITLE)
     condition = fields.String(load_default="always", validate=validate.OneOf(DOC_CONDITIONS), metadata={
         "description": "always; by_proxy (moved in through an agent); has_tenant; section (once the file holds "
                        "anything of the section)"})
@@ -3261,13 +3273,14 @@ class CatalogueEntryIn(Schema):
 class CatalogueIn(Schema):
     """The project's whole catalogue of expected documents, in order."""
     entries = fields.List(fields.Nested(CatalogueEntryIn), required=True, validate=validate.Length(min=1, max=100))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class CatalogueEntryOut(Out):
     section = fields.String()
     doc_type = fields.String()
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     condition = fields.String()
 
 
@@ -3295,7 +3308,9 @@ class GrantIn(Schema):
     purpose = fields.String(required=True, validate=v.PURPOSE)
     valid_from = v.AwareDateTime(load_default=None, allow_none=True)
     valid_until = v.AwareDateTime(required=True)
-    read = fields.Boolean(load_default=True, metadata={"description": "read the file (not with scope project)"})
+    read = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "read the file; left out: true for scope household or unit, false for scope project "
+                       "(a project grant is for the export only)"})
     export = fields.Boolean(load_default=False, metadata={"description": "export personal data (contacts) in bulk"})
     unmasked = fields.Boolean(load_default=False, metadata={
         "description": "phones and ID numbers in full (else masked per the grantee's role)"})
@@ -3387,7 +3402,7 @@ class AccessLogPageOut(Out):
 
 
 class ContactsExportQuery(Schema):
-    purpose = fields.String(required=True, validate=v.PURPOSE,
+    purpose = AskedPurpose(load_default=None, validate=v.PURPOSE,
                             metadata={"description": "why the contacts leave; logged (业户档案查阅记录)"})
 
 
@@ -3448,13 +3463,13 @@ class CensusQuery(Schema):
 
 
 class CensusConfirmIn(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
 
 class CensusPersonIn(Schema):
     """A correction of one person of the household: only the fields given change."""
     person_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    name = fields.String(validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     phone = fields.String(allow_none=True, validate=PHONE)
     email = fields.Email(allow_none=True)
     locale = fields.String(validate=validate.OneOf(["zh-CN", "en"]))
@@ -3464,7 +3479,7 @@ class CensusPersonIn(Schema):
 
 class CensusCorrectIn(Schema):
     people = fields.List(fields.Nested(CensusPersonIn), required=True, validate=validate.Length(min=1, max=30))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
     @validates("people")
     def _each_once(self, people, **_):

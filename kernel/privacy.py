@@ -57,12 +57,18 @@ def mask_address(channel: str | None, address: str | None) -> str | None:
 
 
 def mask_id_number(value: str | None) -> str | None:
-    """110101199001011237 -> 1101**********1237."""
+    """An identity document's number as a masked read shows it -- never more than a few characters:
+    an 18-character ID card or residence permit 110101199001011237 -> 1101**********1237 (the region
+    and the check, 8 of 18); a passport or a travel permit (8-11 characters, where 4 + 4 would be
+    nearly all of it) C12345678 -> C1*****78, H1234567801 -> H1*******01 (2 + 2); a number of 6 or 7
+    characters its first and its last two; anything shorter all stars."""
     if not value:
         return value
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    n = len(value)
+    if n <= 5:
+        return "*" * n
+    head, tail = (4, 4) if n >= 15 else (2, 2) if n >= 8 else (1, 2)
+    return value[:head] + "*" * (n - head - tail) + value[-tail:]
 
 
 def mask_name(name: str | None) -> str | None:

@@ -144,19 +144,24 @@ class Caller:
     # A resident's probe, or anyone's probe of another group, learns nothing: the guard raises
     # ``not_found`` -- the very error the caller raises for an id that does not exist, so
     # status, code and message are identical. Staff of the group probing a project outside
-    # their scope get 403 (the group's projects are no secret to its staff).
-    def require_project(self, group_id: str, project_id: str, *, not_found: NotFound) -> None:
+    # their scope get 403 (the group's projects are no secret to its staff) -- unless the
+    # object's area conceals it (``conceal``: archive's household files, documents, grants and
+    # census tasks answer 404 to another project's staff too, as for an id that does not exist).
+    def require_project(self, group_id: str, project_id: str, *, not_found: NotFound,
+                        conceal: bool = False) -> None:
         """``not_found`` is the error the caller raises for an id that does not exist: a probe of
-        another group (or a resident's) gets exactly it, so "not yours" reads like "no such"."""
+        another group (or a resident's) gets exactly it, so "not yours" reads like "no such";
+        ``conceal``: another project's staff get it too."""
         if not self.sees_project(group_id, project_id):
-            if self.is_resident or not self.in_group(group_id):
+            if conceal or self.is_resident or not self.in_group(group_id):
                 raise not_found
             raise Forbidden("project outside the caller's scope", code="project_out_of_scope")
 
-    def require_unit(self, group_id: str, project_id: str, unit_id: str, *, not_found: NotFound) -> None:
+    def require_unit(self, group_id: str, project_id: str, unit_id: str, *, not_found: NotFound,
+                     conceal: bool = False) -> None:
         """As :meth:`require_project`, for one unit."""
         if not self.sees_unit(group_id, project_id, unit_id):
-            if self.is_resident or not self.in_group(group_id):
+            if conceal or self.is_resident or not self.in_group(group_id):
                 raise not_found
             raise Forbidden("unit outside the caller's scope", code="project_out_of_scope")
 

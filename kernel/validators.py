@@ -8,6 +8,7 @@ newline, so ``"13800138000\\n"`` would pass a ``^...$`` pattern. Digits are ASCI
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -77,15 +78,12 @@ def guess_id_type(value: str) -> str:
     return "passport"
 
 
-def _gb11643(value: str) -> bool:
-    """The GB 11643 check digit (ISO 7064 MOD 11-2) and a real birth date."""
-    if value[-1] != ric.calc_check_digit(value):
-        return False
+def _birth_date(value: str):
+    """The birth date an 18-character number carries, or None when there is no such day."""
     try:
-        ric.get_birth_date(value)
+        return ric.get_birth_date(value)
     except Exception:       # stdnum's InvalidComponent: no such date
-        return False
-    return True
+        return None
 
 
 def id_document_error(id_type: str, value: str) -> str | None:
@@ -103,14 +101,18 @@ def id_document_error(id_type: str, value: str) -> str | None:
             return f"This is a residence permit number: id_type hmt_residence_permit."
         if value[-1] != ric.calc_check_digit(value):
             return f"Not a valid {name} number: wrong GB 11643 check digit."
+        if _birth_date(value) is None:
+            return f"Not a valid {name} number: no such birth date ({value[6:14]})."
         if not ric.is_valid(value):
-            return f"Not a valid {name} number: no such birth date or region code."
+            return f"Not a valid {name} number: unknown region code ({value[:6]})."
         return None
     if id_type == "hmt_residence_permit":
         if not (_EIGHTEEN.fullmatch(value) and value.startswith(_RESIDENCE_PERMIT_PREFIXES)):
             return f"A {name} number is 18 characters beginning 810000, 820000 or 830000."
-        if not _gb11643(value):
-            return f"Not a valid {name} number: wrong GB 11643 check digit or birth date."
+        if value[-1] != ric.calc_check_digit(value):
+            return f"Not a valid {name} number: wrong GB 11643 check digit."
+        if _birth_date(value) is None:
+            return f"Not a valid {name} number: no such birth date ({value[6:14]})."
         return None
     pattern, shape = {"passport": (_PASSPORT, "6-20 letters and digits"),
                       "hk_macau_permit": (_HK_MACAU_PERMIT, "H or M and 8 or 10 digits"),
@@ -176,7 +178,10 @@ class IdNumber(validate.Validator):
 
     def __call__(self, value):
         if value is not None and not is_id_number(value):
-            raise ValidationError(self.error)
+            # what exactly is wrong (the check digit, the birth date, the region, the shape) for the
+            # type the number's shape says; the schema's check_id_document names the type given
+            raise ValidationError(id_document_error(guess_id_type(value), value)
+                                  if isinstance(value, str) else self.error)
         return value
 
 
@@ -239,29 +244,34 @@ _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 #: spaces and joiners, bidirectional overrides that make a cell read backwards, the BOM)
 ONE_LINE = validate.Regexp(r"[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]*\Z",
                            error="One line of text without control characters.")
-#: characters free text never carries: C0 and C1 controls (line breaks and tabs aside), the Unicode line and
-#: paragraph separators, zero-width spaces and joiners (U+200B-U+200D, U+2060, the BOM U+FEFF), the
-#: direction marks and the bidirectional embeddings, overrides and isolates (U+200E, U+200F,
-#: U+202A-U+202E, U+2066-U+2069) that make a text read backwards on a screen or a printed notice
-_NOT_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+#: Unicode categories nobody types into a name, a note or free text: controls, format characters
+#: (zero-width spaces and joiners, direction marks, embeddings, overrides and isolates, the BOM), line
+#: and paragraph separators, surrogates -- THE character rule of :class:`Text` and :data:`FREE_TEXT`
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 _INVISIBLE_NAMES = {**{c: "a zero-width character" for c in "\u200b\u200c\u200d\u2060\ufeff"},
                     **{c: "a direction control" for c in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
                                                           "\u2068\u2069"},
                     "\u2028": "a line separator", "\u2029": "a paragraph separator"}
 
 
-def free_text_error(value) -> str | None:
-    """Why ``value`` is not acceptable free text (several lines allowed), or None: the first character
-    :data:`FREE_TEXT` refuses, named with its code point and what it is."""
+def unseen_char_error(value, *, one_line: bool) -> str | None:
+    """Why ``value`` holds a character nobody reads (see :data:`_UNSEEN`; line breaks and tabs allowed
+    unless ``one_line``), naming the first one with its code point and position; None when clean."""
     if not isinstance(value, str):
         return None
-    found = _NOT_IN_FREE_TEXT.search(value)
-    if found is None:
-        return None
-    char = found.group()
-    what = _INVISIBLE_NAMES.get(char) or "a control character"
-    return (f"The text contains U+{ord(char):04X} ({what}) at position {found.start() + 1}: invisible and "
-            "control characters are not allowed (line breaks and tabs are).")
+    for position, char in enumerate(value, 1):
+        if char in "\t\n\r" and not one_line:
+            continue
+        if unicodedata.category(char) in _UNSEEN:
+            what = _INVISIBLE_NAMES.get(char) or "a control character"
+            return (f"The text contains U+{ord(char):04X} ({what}) at position {position}: invisible and "
+                    "control characters are not allowed" + ("." if one_line else " (line breaks and tabs are)."))
+    return None
+
+
+def free_text_error(value) -> str | None:
+    """Why ``value`` is not acceptable free text (several lines allowed), or None."""
+    return unseen_char_error(value, one_line=False)
 
 
 class FreeText(validate.Validator):
@@ -281,6 +291,50 @@ FREE_TEXT = FreeText()
 #: the text of an uploaded file: lines and tabs, no other control character (NUL breaks PostgreSQL)
 TEXT_FILE = validate.Regexp(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z",
                             error="Text with line breaks and tabs, no other control characters.")
+
+
+class Text(validate.Validator):
+    """THE rule for text people read back -- names of people, catalogue and document titles (one
+    line), notes and reasons (lines): at most ``max_chars``; no control character (a note keeps line
+    breaks and tabs), no invisible or format character (zero-width spaces and joiners, the BOM,
+    bidirectional marks, embeddings, overrides and isolates that make text read backwards or hide a
+    file's real extension), no line or paragraph separator; a name is not blank or only spaces.
+    The census correction's names, the people's, the catalogue's and the documents' share it."""
+
+    def __init__(self, max_chars: int, *, one_line: bool = True, blank: bool = False):
+        self.max_chars, self.one_line, self.blank = max_chars, one_line, blank
+
+    def __call__(self, value):
+        if value is None:
+            return value
+        if len(value) > self.max_chars:
+            raise ValidationError(f"At most {self.max_chars} characters.")
+        error = unseen_char_error(value, one_line=self.one_line)
+        if error is not None:
+            raise ValidationError(error)
+        if not self.blank and not value.strip():
+            raise ValidationError("Not blank or only spaces.")
+        return value
+
+    def _repr_args(self) -> str:
+        return f"max_chars={self.max_chars!r}, one_line={self.one_line!r}, blank={self.blank!r}"
+
+
+#: a person's name (姓名), a catalogue's or a document's title: one line, not blank
+NAME = Text(100)
+TITLE = Text(200)
+#: a note, a reason: lines, may be empty
+NOTE = Text(1000, one_line=False, blank=True)
+
+class AskedPurpose(fields.String):
+    """The purpose of a read (查阅目的) where a route asks one: blank is none stated -- archive answers
+    staff 400 purpose_required (one check, ``access.require_purpose``); a resident's own read needs none."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text if text.strip() else None
+
+
 BANK_ACCOUNT = BankAccount()
 #: a WeChat openid (the official account's id of a person): 28 characters today, letters, digits, - and _
 WECHAT_OPENID = validate.Regexp(r"[A-Za-z0-9_-]{6,64}\Z", error="a WeChat openid (6-64 letters, digits, - or _)")

@@ -186,8 +186,8 @@ def test_the_gateway_lists_archive_s_move_in_documents():
 
 
 def test_the_gateway_lists_archive_s_people_enumerations():
-    from services.archive.domain import people
-    assert gw.TRANSFER_DOCUMENTS == sorted(people.TRANSFER_DOCUMENTS)
+    from services.archive.domain import catalogue, people
+    assert gw.TRANSFER_DOCUMENTS == sorted(catalogue.TRANSFER_DOCUMENTS)
     assert (gw.ACQUISITIONS, gw.MOVE_OUT_REASONS, gw.DEPOSIT_HANDLING, gw.LEASE_PURPOSES) == (
         people.ACQUISITIONS, people.MOVE_OUT_REASONS, people.DEPOSIT_HANDLING, people.LEASE_PURPOSES)
 

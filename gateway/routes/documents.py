@@ -13,6 +13,7 @@ optionally ``title`` (required for ``other``) and ``note``. An ``Idempotency-Key
 from __future__ import annotations
 
 import base64
+import re
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -36,10 +37,16 @@ UPLOAD_DOC = (
     "desk files copies after seeing the originals.")
 
 
+UPLOAD_TOO_LARGE = "an upload is at most 25 MiB (the file and its form); a project may take less per file"
+
+#: a ``filename`` parameter of a part's Content-Disposition (a name with an unescaped quote makes two)
+_FILENAME_PARAM = re.compile(r";\s*filename\s*=", re.IGNORECASE)
+
+
 def upload_form(request) -> tuple[dict, bytes, str, str]:
     """The multipart body's fields, the file's bytes, name and declared type (400/413/415 otherwise)."""
     if request.content_length and request.content_length > UPLOAD_MAX:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes")
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE)
     if request.mimetype != "multipart/form-data":
         raise HttpError(415, "multipart_required",
                         "send the document as multipart/form-data with a part named file")
@@ -48,16 +55,20 @@ def upload_form(request) -> tuple[dict, bytes, str, str]:
     try:
         form, files = request.form, request.files
     except RequestEntityTooLarge:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes") from None
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE) from None
     upload = files.get("file")
     if upload is None:
         raise HttpError(400, "file_required", "the form has no part named file")
+    disposition = upload.headers.get("Content-Disposition", "")
+    if len(_FILENAME_PARAM.findall(disposition)) > 1:     # filename="a"; filename=evil.html": which one?
+        raise HttpError(400, "invalid_file_name", "the file part names its file more than once (a quote inside "
+                        "the name must be escaped); send one file name")
     try:
         content = upload.read(UPLOAD_MAX + 1)
     except RequestEntityTooLarge:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes") from None
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE) from None
     if len(content) > UPLOAD_MAX:
-        raise HttpError(413, "body_too_large", f"an upload is at most {UPLOAD_MAX} bytes")
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE)
     fields = {}
     for key in ("doc_type", "title", "note"):
         value = form.get(key)

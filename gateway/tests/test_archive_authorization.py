@@ -61,61 +61,56 @@ PDF = b"%PDF-1.4\n% authz\n"
 HOUSEHOLD_HIDDEN = (404, "household_not_found")
 PROJECT_HIDDEN = (404, "project_not_found")
 UNIT_HIDDEN = (404, "unit_not_found")
-OUT_OF_SCOPE = (403, "project_out_of_scope")
 ROLE = (403, "role_required")
+STAFF_ONLY = (403, "staff_only")
 NO_GRANT = (403, "file_access_denied")
+#: ONE rule (TRIAL11 finding 12): another project's object -- household, document, grant, census task,
+#: unit, project -- is 404, exactly as one that does not exist; another role of the same project
+#: (the resident of u2 is of p1 too, for the project's routes) is 403.
 #: a resident of another unit / a steward of another project / engineering without a grant
-FILE_READ = {"resident": HOUSEHOLD_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": NO_GRANT}
-DESK_WRITE = {"resident": HOUSEHOLD_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": ROLE}
-#: documents tell nobody outside the household's unit scope that it exists (domain/documents.py)
-DOCUMENT_READ = {"resident": HOUSEHOLD_HIDDEN, "far_steward": HOUSEHOLD_HIDDEN, "engineering": NO_GRANT}
-CENSUS_TASK = {"resident": (404, "census_task_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}
-PROJECT_MANAGERS = {"resident": PROJECT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": ROLE}
+FILE_READ = {"resident": HOUSEHOLD_HIDDEN, "far_steward": HOUSEHOLD_HIDDEN, "engineering": NO_GRANT}
+DESK_WRITE = {"resident": HOUSEHOLD_HIDDEN, "far_steward": HOUSEHOLD_HIDDEN, "engineering": ROLE}
+DOCUMENT_READ = FILE_READ
+CENSUS_TASK = {"resident": (404, "census_task_not_found"), "far_steward": (404, "census_task_not_found"),
+               "engineering": ROLE}
+PROJECT_MANAGERS = {"resident": ROLE, "far_steward": PROJECT_HIDDEN, "engineering": ROLE}
 HANDOVER = {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务", "meter_readings_recorded": True,
             "deposit_handling": "none"}
 
 #: every archive route: the intruders' answers. resident: a resident of u2 (not u1); far steward: a
 #: steward of p2 (not p1); engineering: engineering staff of p1 without any grant.
 ROUTES_UNDER_TEST: dict[tuple[str, str], Case] = {
-    ("GET", "/api/v1/households/{household_id}/file"): Case(
-        params={"purpose": "查看"},
-        expect={"resident": (404, "household_not_found"), "far_steward": (403, "project_out_of_scope"),
-                "engineering": (403, "file_access_denied")}),
+    ("GET", "/api/v1/households/{household_id}/file"): Case(params={"purpose": "查看"}, expect=FILE_READ),
     ("GET", "/api/v1/households/{household_id}/file/access-log"): Case(
-        expect={"resident": 404, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
-    ("POST", "/api/v1/projects/{project_id}/file-grants"): Case(
-        json=GRANT_BODY,
-        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
+        expect={"resident": HOUSEHOLD_HIDDEN, "far_steward": HOUSEHOLD_HIDDEN, "engineering": ROLE}),
+    ("POST", "/api/v1/projects/{project_id}/file-grants"): Case(json=GRANT_BODY, expect=PROJECT_MANAGERS),
     ("GET", "/api/v1/projects/{project_id}/file-grants"): Case(
         # engineering staff see their own grants only: none
-        expect={"resident": (403, "staff_only"), "far_steward": (403, "project_out_of_scope"),
-                "engineering": ENGINEERING_SEES_ONLY_ITS_OWN}),
+        expect={"resident": STAFF_ONLY, "far_steward": PROJECT_HIDDEN, "engineering": ENGINEERING_SEES_ONLY_ITS_OWN}),
     ("POST", "/api/v1/file-grants/{grant_id}/revoke"): Case(
         json={"reason": "不再需要"},
-        expect={"resident": 404, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
-    ("GET", "/api/v1/projects/{project_id}/file-access-log"): Case(
-        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
-    ("GET", "/api/v1/projects/{project_id}/file-access-log.csv"): Case(
-        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "role_required")}),
+        expect={"resident": (404, "grant_not_found"), "far_steward": (404, "grant_not_found"), "engineering": ROLE}),
+    ("GET", "/api/v1/projects/{project_id}/file-access-log"): Case(expect=PROJECT_MANAGERS),
+    ("GET", "/api/v1/projects/{project_id}/file-access-log.csv"): Case(expect=PROJECT_MANAGERS),
     ("GET", "/api/v1/projects/{project_id}/contacts.csv"): Case(
         params={"purpose": "导出"},
-        expect={"resident": 403, "far_steward": (403, "project_out_of_scope"), "engineering": (403, "export_denied")}),
+        expect={"resident": (403, "export_denied"), "far_steward": PROJECT_HIDDEN, "engineering": (403, "export_denied")}),
     # -- people, leases, checklist, move-out, transfer (reads: access.require_read) --
     ("GET", "/api/v1/households/{household_id}/people"): Case(expect=FILE_READ),
     ("POST", "/api/v1/households/{household_id}/people"): Case(
         json={"name": "闯入者", "role": "family"}, expect=DESK_WRITE),
     ("PUT", "/api/v1/people/{person_id}"): Case(
         json={"phone": "13700000001"},
-        expect={"resident": (404, "person_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+        expect={"resident": (404, "person_not_found"), "far_steward": (404, "person_not_found"), "engineering": ROLE}),
     ("POST", "/api/v1/people/{person_id}/remove"): Case(
         json={"reason": "搬走"},
-        expect={"resident": (404, "person_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+        expect={"resident": (404, "person_not_found"), "far_steward": (404, "person_not_found"), "engineering": ROLE}),
     ("GET", "/api/v1/households/{household_id}/people/history"): Case(expect=FILE_READ),
     ("POST", "/api/v1/households/{household_id}/leases"): Case(
         json={"start_on": "2026-12-01", "end_on": "2027-11-30", "tenants": [{"name": "租客"}]}, expect=DESK_WRITE),
     ("POST", "/api/v1/leases/{lease_id}/end"): Case(
         json={"ended_on": "2026-11-24"},
-        expect={"resident": (404, "lease_not_found"), "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+        expect={"resident": (404, "lease_not_found"), "far_steward": (404, "lease_not_found"), "engineering": ROLE}),
     ("GET", "/api/v1/households/{household_id}/checklist"): Case(expect=FILE_READ),
     ("POST", "/api/v1/households/{household_id}/checklist/{doc_type}"): Case(
         json={"status": "present"}, expect=DESK_WRITE),
@@ -124,35 +119,33 @@ ROUTES_UNDER_TEST: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/units/{unit_id}/transfer"): Case(
         json={"transferred_on": "2026-11-24", "household": {"people": [{"name": "新业主", "role": "owner"}]},
               "handover": HANDOVER},
-        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": ROLE}),
+        expect={"resident": UNIT_HIDDEN, "far_steward": UNIT_HIDDEN, "engineering": ROLE}),
     ("GET", "/api/v1/units/{unit_id}/ownerships"): Case(
-        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": NO_GRANT}),
+        expect={"resident": UNIT_HIDDEN, "far_steward": UNIT_HIDDEN, "engineering": NO_GRANT}),
     # -- documents --
     ("POST", "/api/v1/households/{household_id}/documents"): Case(
-        form={"doc_type": "covenant"},
-        expect={"resident": HOUSEHOLD_HIDDEN, "far_steward": HOUSEHOLD_HIDDEN, "engineering": ROLE}),
+        form={"doc_type": "covenant"}, expect=DESK_WRITE),
     ("GET", "/api/v1/households/{household_id}/documents"): Case(params={"purpose": "查看"}, expect=DOCUMENT_READ),
     ("GET", "/api/v1/households/{household_id}/documents/{document_id}/content"): Case(
         params={"purpose": "查看"}, expect=DOCUMENT_READ),
     ("GET", "/api/v1/households/{household_id}/file/catalogue"): Case(params={"purpose": "查看"}, expect=DOCUMENT_READ),
-    ("GET", "/api/v1/projects/{project_id}/document-catalogue"): Case(
-        expect={"resident": PROJECT_HIDDEN, "far_steward": PROJECT_HIDDEN, "engineering": ROLE}),
+    ("GET", "/api/v1/projects/{project_id}/document-catalogue"): Case(expect=PROJECT_MANAGERS),
     ("PUT", "/api/v1/projects/{project_id}/document-catalogue"): Case(
-        json={"entries": [{"section": "move_in", "doc_type": "move_in_notice", "title": "入伙通知书"}]},
-        expect={"resident": PROJECT_HIDDEN, "far_steward": PROJECT_HIDDEN, "engineering": ROLE}),
+        json={"entries": [{"section": "move_in", "doc_type": "move_in_notice", "title": "入伙通知书"}],
+              "reason": "调整"}, expect=PROJECT_MANAGERS),
     # -- stewards' areas, the census, retention, the queries --
     ("GET", "/api/v1/projects/{project_id}/stewards"): Case(     # any staff member of the project
-        expect={"resident": PROJECT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": (200, None)}),
+        expect={"resident": STAFF_ONLY, "far_steward": PROJECT_HIDDEN, "engineering": (200, None)}),
     ("POST", "/api/v1/projects/{project_id}/stewards"): Case(
         json={"building_id": "b-p1", "steward_id": "{steward_id}"}, expect=PROJECT_MANAGERS),
     ("POST", "/api/v1/projects/{project_id}/stewards/remove"): Case(
         json={"building_id": "b-p1"}, expect=PROJECT_MANAGERS),
     ("GET", "/api/v1/units/{unit_id}/steward"): Case(            # staff of the project: the work phone
-        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": (200, None)}),
+        expect={"resident": UNIT_HIDDEN, "far_steward": UNIT_HIDDEN, "engineering": (200, None)}),
     ("GET", "/api/v1/units/{unit_id}/household-summary"): Case(  # any staff of the project (logged)
-        expect={"resident": UNIT_HIDDEN, "far_steward": OUT_OF_SCOPE, "engineering": (200, None)}),
+        expect={"resident": UNIT_HIDDEN, "far_steward": UNIT_HIDDEN, "engineering": (200, None)}),
     ("GET", "/api/v1/census-tasks/mine"): Case(                  # one's own: nothing of p1's
-        expect={"resident": (403, "staff_only"), "far_steward": (200, None), "engineering": (200, None)}),
+        expect={"resident": STAFF_ONLY, "far_steward": (200, None), "engineering": (200, None)}),
     ("GET", "/api/v1/projects/{project_id}/census-tasks"): Case(expect=PROJECT_MANAGERS),
     ("GET", "/api/v1/projects/{project_id}/census-by-steward"): Case(expect=PROJECT_MANAGERS),
     ("GET", "/api/v1/census-tasks/{task_id}"): Case(params={"purpose": "入户核查"}, expect=CENSUS_TASK),
@@ -297,6 +290,30 @@ def test_a_resident_reads_their_own_file_only(platform, web_session):
     assert theirs.json()["error"] == nowhere.json()["error"]
 
 
+def test_residents_need_no_purpose_staff_always_state_one(platform, web_session):
+    """TRIAL11 finding 4: a resident's own read asks no purpose (logged "own household"); every staff
+    route that asks one answers 400 purpose_required without it (one check: access.require_purpose)."""
+    owner = login(web_session, "owner")
+    for path in ("/api/v1/households/h1/file", "/api/v1/households/h1/documents", "/api/v1/households/h1/file/catalogue"):
+        response = web_session.get(path, headers=owner)
+        assert response.status_code == 200, (path, response.text)
+    desk, cs = login(web_session, "desk"), login(web_session, "cs")
+    task_id, document_id = platform["ids"]["task_id"], platform["ids"]["document_id"]
+    for who, path in ((desk, "/api/v1/households/h1/file"), (desk, "/api/v1/households/h1/documents"),
+                      (desk, f"/api/v1/households/h1/documents/{document_id}/content"),
+                      (desk, "/api/v1/households/h1/file/catalogue"), (cs, f"/api/v1/census-tasks/{task_id}"),
+                      (cs, "/api/v1/projects/p1/contacts.csv")):
+        for params in ({}, {"purpose": "   "}):
+            response = web_session.get(path, headers=who, params=params)
+            assert (response.status_code, response.json()["error"]) == (400, "purpose_required"), (path, response.text)
+    log = web_session.get("/api/v1/households/h1/file/access-log", headers=cs).json()
+    assert {(r["what"], r["purpose"]) for r in log if r["reader_id"] == platform["users"]["owner"]} == {
+        ("file", "own household"), ("documents", "own household"), ("catalogue", "own household")}
+    # another project's staff learn nothing from the purpose check: 404 first
+    far = web_session.get("/api/v1/households/h1/file", headers=login(web_session, "far_steward"))
+    assert (far.status_code, far.json()["error"]) == (404, "household_not_found")
+
+
 def test_a_grant_through_the_gateway_opens_the_file_until_revoked(platform, web_session):
     cs, eng = login(web_session, "cs"), login(web_session, "engineering")
     body = fill(GRANT_BODY, {"eng_id": platform["users"]["engineering"]})
@@ -309,15 +326,19 @@ def test_a_grant_through_the_gateway_opens_the_file_until_revoked(platform, web_
     assert again.json()["id"] == g["id"]
     other = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, **key}, json=dict(body, purpose="别的"))
     assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
-    nobody = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json=dict(body, grantee_id="ghost"))
+    keyless = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json=body)
+    assert (keyless.status_code, keyless.json()["error"]) == (400, "idempotency_key_required")   # finding 13
+    nobody = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-ghost"},
+                              json=dict(body, grantee_id="ghost"))
     assert nobody.status_code == 422 and nobody.json()["error"] == "unknown_grantee"
-    too_long = web_session.post("/api/v1/projects/p1/file-grants", headers=cs,
+    too_long = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-long"},
                                 json=dict(body, valid_until="2027-01-24T09:00:00+08:00"))
     assert too_long.status_code == 422 and too_long.json()["error"] == "grant_too_long"
 
     read = web_session.get("/api/v1/households/h1/file", headers=eng, params={"purpose": "维修联系业主"})
     assert read.status_code == 200 and read.json()["household"]["people"][0]["phone"] == "138****5678"
-    revoked = web_session.post(f"/api/v1/file-grants/{g['id']}/revoke", headers=cs, json={"reason": "已完成"})
+    revoked = web_session.post(f"/api/v1/file-grants/{g['id']}/revoke", headers={**cs, "Idempotency-Key": "rv-1"},
+                               json={"reason": "已完成"})
     assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
     refused = web_session.get("/api/v1/households/h1/file", headers=eng, params={"purpose": "维修联系业主"})
     assert refused.status_code == 403 and refused.json()["error"] == "file_access_denied"
@@ -362,8 +383,8 @@ def test_contacts_leave_in_bulk_only_under_an_export_grant(platform, web_session
     cs, desk = login(web_session, "cs"), login(web_session, "desk")
     refused = web_session.get("/api/v1/projects/p1/contacts.csv", headers=cs, params={"purpose": "通讯录"})
     assert refused.status_code == 403 and refused.json()["error"] == "export_denied"   # not even the CS head
-    granted = web_session.post("/api/v1/projects/p1/file-grants", headers=cs, json={
-        "grantee_id": platform["users"]["desk"], "scope": "project", "read": False, "export": True,
+    granted = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "export-1"}, json={
+        "grantee_id": platform["users"]["desk"], "scope": "project", "export": True,     # read: false by its scope
         "purpose": "年度普查通讯录", "valid_until": "2026-11-24T18:00:00+08:00"})
     assert granted.status_code == 201, granted.text
     response = web_session.get("/api/v1/projects/p1/contacts.csv", headers=desk, params={"purpose": "年度普查通讯录"})

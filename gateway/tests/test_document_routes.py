@@ -238,3 +238,32 @@ class TestInAnS3Bucket:
         tampered = web_session.get(f"/api/v1/households/h1/documents/{v1['id']}/content", headers=desk,
                                    params={"purpose": "check"})
         assert (tampered.status_code, tampered.json()["error"]) == (409, "document_checksum_mismatch")
+
+
+def test_hidden_characters_and_spoofed_file_names(platform, web_session):
+    """TRIAL11 finding 7: controls, bidi and zero-width characters are refused in titles and notes (NUL
+    inside multipart too); an uploaded file's name is shown without them, without quotes or path parts
+    and with its real extension; a part naming its file twice is refused."""
+    desk, cs = login(web_session, "desk.lh"), login(web_session, "cs.lh")
+    bad_title = upload(web_session, desk, PDF_1, "hidden-1", doc_type="other", title="\u202e\u0000bad\u200b")
+    assert (bad_title.status_code, bad_title.json()["error"]) == (400, "invalid_input"), bad_title.text
+    bad_note = upload(web_session, desk, PDF_1, "hidden-2", note="ok\u2066x\u2069")
+    assert bad_note.status_code == 400
+    spoofed = upload(web_session, desk, PDF_1, "hidden-3", name="a\u202egpj.exe")
+    assert spoofed.status_code == 201, spoofed.text
+    assert spoofed.json()["file_name"] == "agpj.exe"
+    got = web_session.get(f"/api/v1/households/h1/documents/{spoofed.json()['id']}/content", headers=cs,
+                          params={"purpose": "check"})
+    assert "filename*=UTF-8''agpj.exe.pdf" in got.headers["Content-Disposition"]
+    body = (b'--XyZ\r\nContent-Disposition: form-data; name="doc_type"\r\n\r\ncovenant\r\n'
+            b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a"; filename=evil.html"\r\n'
+            b'Content-Type: application/pdf\r\n\r\n' + PDF_1 + b'\r\n--XyZ--\r\n')
+    twice = web_session.post("/api/v1/households/h1/documents", data=body, headers={
+        **desk, "Idempotency-Key": "hidden-4", "Content-Type": "multipart/form-data; boundary=XyZ"})
+    assert (twice.status_code, twice.json()["error"]) == (400, "invalid_file_name"), twice.text
+    empty = upload(web_session, desk, b"", "hidden-5")          # TRIAL11 finding 9: words, not a field name
+    assert (empty.status_code, empty.json()["error"], empty.json()["message"]) == (400, "empty_document",
+                                                                                    "the file is empty")
+    catalogue = web_session.put("/api/v1/projects/p1/document-catalogue", headers={**cs, "Idempotency-Key": "cat-1"},
+                                json={"entries": [{"section": "move_in", "doc_type": "covenant", "title": "\u202e约公"}]})
+    assert catalogue.status_code == 400

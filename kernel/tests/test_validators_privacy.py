@@ -118,6 +118,9 @@ def test_a_probe_hears_exactly_what_a_missing_id_hears():
         assert exc.value is missing
     with pytest.raises(Forbidden):                    # staff of the group: their scope, not existence
         staff(Role.FRONT_DESK, projects=("p2",)).require_project(G, P1, not_found=missing)
+    with pytest.raises(NotFound) as concealed:        # ... unless the area conceals it (archive: one rule)
+        staff(Role.FRONT_DESK, projects=("p2",)).require_unit(G, P1, "u1", not_found=missing, conceal=True)
+    assert concealed.value is missing
 
 
 def test_a_purpose_must_say_something():
@@ -192,3 +195,45 @@ def test_free_text_keeps_its_lines_and_refuses_invisible_and_control_characters(
         with pytest.raises(ValidationError) as exc:
             FREE_TEXT(bad)
         assert code in str(exc.value.messages), bad
+@pytest.mark.parametrize("number,masked", [
+    ("110101199001011237", "1101**********1237"),        # 居民身份证: region and check, 8 of 18
+    ("810000199001011234", "8100**********1234"),        # 港澳台居民居住证
+    ("C12345678", "C1*****78"), ("E12345678", "E1*****78"),   # passports: 4 of 9
+    ("H12345678", "H1*****78"), ("H1234567801", "H1*******01"),   # 港澳通行证
+    ("12345678", "12****78"),                            # 台湾通行证
+    ("AB1234", "A***34"), ("12345", "*****"), ("", ""), (None, None),
+])
+def test_identity_numbers_show_only_a_few_characters(number, masked):
+    """TRIAL11 finding 6: a passport or a permit number is never shown nearly whole."""
+    assert privacy.mask_id_number(number) == masked
+    if number and len(number) < 15:
+        assert sum(c != "*" for c in masked) <= 4
+
+
+def test_text_names_notes_and_titles_one_rule():
+    from marshmallow import ValidationError
+    for ok in ("张三", "欧阳 娜娜", "O'Brien", "🙂"):
+        assert v.NAME(ok) == ok
+    assert v.NOTE("第一行\n第二行\t完") and v.NOTE("") == ""
+    for bad in ("", "   ", "\u3000", "\u200b", "张\u202e三", "\u2066x\u2069", "\ufeff王", "a\nb", "a\x00", "x" * 101):
+        with pytest.raises(ValidationError):
+            v.NAME(bad)
+    for bad in ("a\x00b", "a\u202eb", "a\u2028b"):
+        with pytest.raises(ValidationError):
+            v.NOTE(bad)
+
+
+def test_a_resident_id_says_what_is_wrong_with_it():
+    """TRIAL11 finding 11: a wrong check digit and a day that does not exist are told apart, at the
+    field (``ID_NUMBER``) as in the schema's check of the document."""
+    from marshmallow import ValidationError
+    from stdnum.cn import ric
+    good = "11010119850307123" + ric.calc_check_digit("110101198503071230")
+    wrong_digit = good[:-1] + ("1" if good[-1] != "1" else "2")
+    bad_day = "11010119851307123" + ric.calc_check_digit("110101198513071230")
+    for number, says in ((wrong_digit, "wrong GB 11643 check digit"), (bad_day, "no such birth date (19851307)")):
+        assert says in v.id_document_error("resident_id", number)
+        with pytest.raises(ValidationError) as refused:
+            v.ID_NUMBER(number)
+        assert says in str(refused.value.messages)
+    assert v.id_document_error("resident_id", good) is None

@@ -7,9 +7,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from kernel import validators as v
 
-from .domain.catalogue import MOVE_IN_DOCUMENTS
-from .domain.people import (ACQUISITIONS, CHECKLIST_SECTIONS, DEPOSIT_HANDLING, LEASE_PURPOSES,
-                            MOVE_OUT_REASONS, TRANSFER_DOCUMENTS)
+from .domain.people import ACQUISITIONS, DEPOSIT_HANDLING, LEASE_PURPOSES, MOVE_OUT_REASONS
+
+#: a document type's form; which types exist is the project's catalogue's (domain/catalogue.py,
+#: documents.entry_for: 422 unknown_doc_type)
+DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
 
 ROLES = ["owner", "family", "tenant", "emergency_contact"]
 LOCALES = ["zh-CN", "en"]
@@ -44,7 +46,7 @@ class UnitIn(Schema):
 
 class PersonIn(Schema):
     id = fields.String(validate=validate.Length(min=1, max=36))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1), v.NAME])
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     phone = fields.String(allow_none=True, load_default=None, validate=v.PHONE)
     email = fields.Email(allow_none=True, load_default=None)
@@ -52,9 +54,9 @@ class PersonIn(Schema):
     #: the document the number is of (kernel.validators.ID_TYPES); guessed from the number if not given
     id_type = fields.String(allow_none=True, load_default=None, validate=v.ID_TYPE)
     #: 与业主关系 (spouse, child, parent...), free text
-    relation = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=40))
+    relation = fields.String(allow_none=True, load_default=None, validate=[validate.Length(max=40), v.NAME])
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
-    employer = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    employer = fields.String(allow_none=True, load_default=None, validate=v.TITLE)
     #: what the person agreed to at move-in (census.record_consent, topic marketing): not given -- not asked
     marketing_consent = fields.Boolean(allow_none=True, load_default=None)
 
@@ -71,7 +73,7 @@ class LeaseTermsIn(Schema):
     tenant_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
     purpose = fields.String(load_default="residential", validate=validate.OneOf(LEASE_PURPOSES))
     landlord_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
     @validates_schema
     def _period(self, data, **_):
@@ -87,7 +89,7 @@ class MoveIn(Schema):
     moved_in_on = v.Date(required=True)
     by_proxy = fields.Boolean(load_default=False)
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),
+    documents_received = fields.List(fields.String(validate=DOC_TYPE), validate=validate.Length(max=50),
                                      load_default=list)
     #: how the owners came by the unit (ownership history); purchase when not said
     acquired_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS))
@@ -102,7 +104,7 @@ class MoveIn(Schema):
 
 class FileRead(Schema):
     household_id = fields.String(required=True)
-    purpose = fields.String(required=True, validate=v.PURPOSE)
+    purpose = v.AskedPurpose(load_default=None, allow_none=True, validate=v.PURPOSE)
 
 
 # -- out ----------------------------------------------------------------------
@@ -302,7 +304,7 @@ class NewPersonIn(PersonIn):
     """A person joining a household (a tenant names the lease they join)."""
 
     lease_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class TenantIn(PersonIn):
@@ -322,23 +324,23 @@ class LeaseIn(LeaseTermsIn):
 
 class LeaseEndIn(Schema):
     ended_on = v.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class PersonChangeIn(Schema):
     """The fields of a person that change (only those given); ``reason`` goes into the history."""
 
-    name = fields.String(validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     role = fields.String(validate=validate.OneOf(ROLES))
-    relation = fields.String(allow_none=True, validate=validate.Length(max=40))
+    relation = fields.String(allow_none=True, validate=[validate.Length(max=40), v.NAME])
     phone = fields.String(allow_none=True, validate=v.PHONE)
     email = fields.Email(allow_none=True)
     id_type = fields.String(allow_none=True, validate=v.ID_TYPE)
     id_number = fields.String(allow_none=True, validate=v.ID_NUMBER)
     locale = fields.String(validate=validate.OneOf(LOCALES))
-    employer = fields.String(allow_none=True, validate=validate.Length(max=200))
+    employer = fields.String(allow_none=True, validate=v.TITLE)
     lease_id = fields.String(allow_none=True, validate=validate.Length(max=36))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
     @validates_schema
     def _document(self, data, **_):
@@ -352,11 +354,11 @@ class PersonRemoveIn(Schema):
 
 class ChecklistTickIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["present", "missing"]))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=400), v.NOTE])
 
 
 class ChecklistItemName(Schema):
-    doc_type = fields.String(required=True, validate=validate.OneOf(sorted(CHECKLIST_SECTIONS)))
+    doc_type = fields.String(required=True, validate=DOC_TYPE)
 
 
 class HandoverIn(Schema):
@@ -365,10 +367,10 @@ class HandoverIn(Schema):
     keys_returned = v.StrictBoolean(load_default=False)
     fees_settled = v.StrictBoolean(load_default=False)
     #: who in finance confirmed the fees are settled (财务确认人)
-    fees_confirmed_by = fields.String(load_default="", validate=validate.Length(max=100))
+    fees_confirmed_by = fields.String(load_default="", validate=v.Text(100, blank=True))
     meter_readings_recorded = v.StrictBoolean(load_default=False)
     deposit_handling = fields.String(required=True, validate=validate.OneOf(DEPOSIT_HANDLING))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class MoveOutIn(HandoverIn):
@@ -382,7 +384,7 @@ class TransferHouseholdIn(Schema):
     id = fields.String(validate=validate.Length(min=1, max=36))
     by_proxy = fields.Boolean(load_default=False)
     people = fields.List(fields.Nested(PersonIn), required=True, validate=validate.Length(min=1, max=30))
-    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(MOVE_IN_DOCUMENTS))),
+    documents_received = fields.List(fields.String(validate=DOC_TYPE), validate=validate.Length(max=50),
                                      load_default=list)
 
     @validates("people")
@@ -397,7 +399,7 @@ class TransferIn(Schema):
     transferred_on = v.Date(required=True)
     acquired_by = fields.String(load_default="transfer", validate=validate.OneOf(ACQUISITIONS))
     household = fields.Nested(TransferHouseholdIn, required=True)
-    documents_received = fields.List(fields.String(validate=validate.OneOf(sorted(TRANSFER_DOCUMENTS))),
+    documents_received = fields.List(fields.String(validate=DOC_TYPE), validate=validate.Length(max=50),
                                      load_default=list)
     #: the current household's move-out checklist (required when the unit has one)
     handover = fields.Nested(HandoverIn, load_default=None, allow_none=True)
@@ -458,6 +460,7 @@ class ChecklistItemOut(Schema):
     id = fields.String()
     doc_type = fields.String()
     label = fields.String()
+    label_en = fields.String(metadata={"description": "the English label"})
     section = fields.String()
     status = fields.String()
     received_at = fields.AwareDateTime(allow_none=True)
@@ -508,7 +511,6 @@ class OwnershipOut(Schema):
     recorded_at = fields.AwareDateTime()
 # == documents (issue 11, area "documents"): upload, versions, download, catalogues ===============
 
-DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="a document type: lower-case letters, digits, _")
 SECTIONS = ["move_in", "lease", "transfer", "renovation", "other"]
 CONDITIONS = ["always", "by_proxy", "has_tenant", "section"]
 
@@ -517,11 +519,12 @@ class DocumentUploadIn(Schema):
     """A new version of a document: the content in base64 (the gateway's multipart upload)."""
     household_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     doc_type = fields.String(required=True, validate=DOC_TYPE)
-    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
-    note = fields.String(load_default="", validate=validate.Length(max=400))
+    title = fields.String(load_default=None, allow_none=True, validate=v.TITLE)
+    note = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
     file_name = fields.String(load_default="", validate=validate.Length(max=1000))
     content_type = fields.String(load_default="", validate=validate.Length(max=200))
-    content_base64 = fields.String(required=True, validate=validate.Length(min=1))
+    #: empty: the domain answers "the file is empty" (422 empty_document), not a field name
+    content_base64 = fields.String(required=True)
 
 
 class DocumentQuery(Schema):
@@ -569,6 +572,7 @@ class CatalogueItemOut(Schema):
     doc_type = fields.String()
     section = fields.String()
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     status = fields.String()
     present = fields.Boolean()
     confirmed = fields.Boolean()
@@ -588,7 +592,7 @@ class FileCatalogueOut(Schema):
 class CatalogueEntryIn(Schema):
     section = fields.String(required=True, validate=validate.OneOf(SECTIONS[:-1]))
     doc_type = fields.String(required=True, validate=DOC_TYPE)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=v.TITLE)
     condition = fields.String(load_default="always", validate=validate.OneOf(CONDITIONS))
 
     @validates("doc_type")
@@ -600,13 +604,14 @@ class CatalogueEntryIn(Schema):
 class CatalogueIn(Schema):
     project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     entries = fields.List(fields.Nested(CatalogueEntryIn), required=True, validate=validate.Length(min=1, max=100))
-    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    reason = fields.String(load_default="", validate=[validate.Length(max=400), v.NOTE])
 
 
 class CatalogueEntryOut(Schema):
     section = fields.String()
     doc_type = fields.String()
     title = fields.String()
+    title_en = fields.String(metadata={"description": "the English title (the default catalogue's types)"})
     condition = fields.String()
 
 
@@ -636,7 +641,8 @@ class GrantIn(Schema):
     purpose = fields.String(required=True, validate=v.PURPOSE)
     valid_from = v.AwareDateTime(load_default=None, allow_none=True)
     valid_until = v.AwareDateTime(required=True)
-    read = fields.Boolean(load_default=True)
+    #: left out: true for a household or unit grant, false for a project grant (export only)
+    read = fields.Boolean(load_default=None, allow_none=True)
     export = fields.Boolean(load_default=False)
     unmasked = fields.Boolean(load_default=False)
 
@@ -729,7 +735,7 @@ class AccessLogPageOut(Schema):
 
 class ContactsExportIn(Schema):
     project_id = fields.String(required=True, validate=_ID)
-    purpose = fields.String(required=True, validate=v.PURPOSE)
+    purpose = v.AskedPurpose(load_default=None, allow_none=True, validate=v.PURPOSE)
 
 
 class ContactRowOut(Schema):
@@ -801,13 +807,13 @@ class CensusQuery(Schema):
 
 
 class CensusConfirmIn(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
 
 class CensusPersonIn(Schema):
     """A correction of one person: only the fields given change."""
     person_id = fields.String(required=True, validate=ID36)
-    name = fields.String(validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+    name = fields.String(validate=[validate.Length(min=1), v.NAME])
     phone = fields.String(allow_none=True, validate=v.PHONE)
     email = fields.Email(allow_none=True)
     locale = fields.String(validate=validate.OneOf(LOCALES))
@@ -816,7 +822,7 @@ class CensusPersonIn(Schema):
 
 class CensusCorrectIn(Schema):
     people = fields.List(fields.Nested(CensusPersonIn), required=True, validate=validate.Length(min=1, max=30))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = fields.String(load_default="", validate=v.NOTE)
 
     @validates("people")
     def _each_once(self, people, **_):
@@ -831,7 +837,7 @@ class CensusCancelIn(Schema):
 
 class CensusTaskRead(Schema):
     task_id = fields.String(required=True, validate=ID36)
-    purpose = fields.String(required=True, validate=v.PURPOSE)
+    purpose = v.AskedPurpose(load_default=None, allow_none=True, validate=v.PURPOSE)
 
 
 class WhoOut(Schema):

@@ -49,12 +49,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, InvalidInput
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from ..exceptions import (ExportDenied, FileAccessDenied, GrantNotFound, GrantNotRevocable, GrantRefused,
-                          HouseholdNotFound, UnitNotFound)
+                          HouseholdNotFound, ProjectNotFound, UnitNotFound)
 from ..models import FileAccessGrant, FileAccessLog, Household, Project, Unit
 from . import access_settings
 from .registry import get_project, household_view
@@ -85,6 +85,28 @@ TRANSITIONS = {
     (PENDING, "revoke"): REVOKED,
     (ACTIVE, "revoke"): REVOKED,
 }
+
+
+class PurposeRequired(InvalidInput):
+    """A staff member's read of a part that asks why (the file, its documents and catalogue, a
+    census task, the contacts, an export) without a purpose: 400 ``purpose_required`` (one check,
+    :func:`require_purpose`, for every such route)."""
+    default_code = "purpose_required"
+
+
+def require_purpose(work: Work, household: Household | None, purpose: str | None) -> None:
+    """Staff state why they read (400 ``purpose_required``); a resident reading their own current
+    household, and the platform, need not (logged ``own household`` / ``platform``)."""
+    if (purpose or "").strip():
+        return
+    caller = work.caller
+    if caller.is_system:
+        return
+    if caller.is_resident and household is not None and household.status == "active" \
+            and household.unit_id in caller.unit_ids:
+        return
+    raise PurposeRequired("say why you read this (purpose): it goes into the file's access log "
+                          "(业户档案查阅记录表)", details={"purpose": ["Required: why you read it."]})
 
 
 def grant_state(grant: FileAccessGrant, now: datetime) -> str:
@@ -170,7 +192,8 @@ def logged_purpose(work: Work, household: Household, purpose: str | None) -> str
 
 
 def require_read(work: Work, household: Household, what: str, purpose: str | None, *,
-                 roles=FILE_READER_ROLES, residents: bool = True) -> FileAccessGrant | None:
+                 roles=FILE_READER_ROLES, residents: bool = True,
+                 asks_purpose: bool = False) -> FileAccessGrant | None:
     """May the caller read ``what`` of ``household``'s file? Logs the answer (see the module doc);
     returns the grant it reads under (None: by role), raises if refused.
 
@@ -178,7 +201,9 @@ def require_read(work: Work, household: Household, what: str, purpose: str | Non
     unless the part says otherwise -- the household summary: any staff of the project);
     ``residents``: whether a resident reads this part of their own household (their people, their
     documents) -- when not (the change history, the checklist, the ownership history, the census),
-    their read is refused (403 ``file_access_denied``, logged ``not_for_residents``)."""
+    their read is refused (403 ``file_access_denied``, logged ``not_for_residents``);
+    ``asks_purpose``: the route takes a purpose and staff must state it (:func:`require_purpose`,
+    checked once the caller is known to see the household: nobody outside learns it exists)."""
     caller = work.caller
     where = dict(group_id=household.group_id, project_id=household.project_id, household=household,
                  unit_id=household.unit_id, what=what, purpose=logged_purpose(work, household, purpose))
@@ -199,8 +224,9 @@ def require_read(work: Work, household: Household, what: str, purpose: str | Non
             return None
         _refuse(work, not_found, "not_own_household", **where)
     if not caller.sees_project(household.group_id, household.project_id):
-        _refuse(work, Forbidden("project outside the caller's scope", code="project_out_of_scope"),
-                "project_out_of_scope", **where)
+        _refuse(work, not_found, "project_out_of_scope", **where)
+    if asks_purpose:
+        require_purpose(work, household, purpose)
     if caller.roles & frozenset(roles):
         _log(work, outcome="allowed", **where)
         return None
@@ -225,12 +251,16 @@ def require_export(work: Work, project: Project, what: str, purpose: str,
     if caller.is_system:
         _log(work, outcome="allowed", **where)
         return None
+    not_found = HouseholdNotFound(f"no household {household.id}") if household is not None else \
+        ProjectNotFound(f"no project {project.id}")
     if not caller.in_group(project.group_id):
-        raise HouseholdNotFound(f"no household {household.id}") if household is not None else \
-            Forbidden("project outside the caller's scope", code="project_out_of_scope")
+        raise not_found
+    if caller.is_resident:             # of this project (``get_project`` hid the others): another role
+        _refuse(work, ExportDenied("personal data leaves in bulk only to staff under the CS head's grant",
+                                   details={"reason": "not_for_residents"}), "not_for_residents", **where)
     if not caller.sees_project(project.group_id, project.id):
-        _refuse(work, Forbidden("project outside the caller's scope", code="project_out_of_scope"),
-                "project_out_of_scope", **where)
+        _refuse(work, not_found, "project_out_of_scope", **where)
+    require_purpose(work, household, purpose)
     grant, reason = _grant_for(work, caller, household, project.id, "export")
     if grant is None:
         _refuse(work, ExportDenied("personal data leaves in bulk only under the CS head's grant for it "
@@ -262,7 +292,7 @@ def export_contacts(work: Work, project_id: str, purpose: str) -> dict:
     """The project's current households with their people and contacts, for a file -- under a grant
     that allows export (:func:`require_export`), masked unless the reader's role or the grant says
     otherwise."""
-    project = get_project(work, project_id)
+    project = get_project(work, project_id, conceal=True)
     grant = require_export(work, project, "contacts", purpose)
     households = work.session.scalars(select(Household).where(
         Household.project_id == project.id, Household.status == "active")).all()
@@ -283,7 +313,7 @@ def create_grant(work: Work, data: dict) -> FileAccessGrant:
     """查阅授权: the CS head lets ``grantee_id`` read one file (household), the file of a unit's current
     household (unit) or export the project's personal data (project; export only)."""
     caller = work.caller
-    project = get_project(work, data["project_id"])
+    project = get_project(work, data["project_id"], conceal=True)
     caller.require_role(*GRANT_ROLES)
     scope, now = data["scope"], work.clock.now()
     household_id = unit_id = None
@@ -297,7 +327,8 @@ def create_grant(work: Work, data: dict) -> FileAccessGrant:
         if unit is None or unit.project_id != project.id:
             raise UnitNotFound(f"no unit {data.get('unit_id')} in this project")
         unit_id = unit.id
-    reads, exports = bool(data.get("read", True)), bool(data.get("export", False))
+    read = data.get("read")               # left out: what the scope is for (a project grant exports)
+    reads, exports = (scope != "project") if read is None else bool(read), bool(data.get("export", False))
     if scope == "project" and reads:
         raise GrantRefused("a grant to read files names one household or one unit; a project-wide grant "
                            "allows the export only (read: false)", code="project_grant_reads")
@@ -331,7 +362,7 @@ def _grant_in_scope(work: Work, grant_id: str) -> FileAccessGrant:
     not_found = GrantNotFound(f"no grant {grant_id}")
     if grant is None:
         raise not_found
-    work.caller.require_project(grant.group_id, grant.project_id, not_found=not_found)
+    work.caller.require_project(grant.group_id, grant.project_id, not_found=not_found, conceal=True)
     return grant
 
 
@@ -351,7 +382,7 @@ def list_grants(work: Work, project_id: str, q: dict) -> dict:
     """The project's grants, newest first (CS head, centre manager, auditor); anyone else of the
     project sees only their own."""
     caller = work.caller
-    project = get_project(work, project_id)
+    project = get_project(work, project_id, conceal=True)
     caller.require_staff()
     now = work.clock.now()
     where = [FileAccessGrant.project_id == project.id]
@@ -392,7 +423,7 @@ def _local_day_start(day, tz: str) -> datetime:
 def access_log(work: Work, project_id: str, q: dict) -> dict:
     """The project's access log, newest first, filtered by reader, household, unit, outcome, what and
     the days (``date_from``..``date_to`` in the project's time zone); CS head, centre manager, auditor."""
-    project = get_project(work, project_id)
+    project = get_project(work, project_id, conceal=True)
     work.caller.require_role(*LOG_READER_ROLES)
     where = [FileAccessLog.project_id == project.id]
     for key in ("reader_id", "household_id", "unit_id", "outcome"):
@@ -415,7 +446,7 @@ def household_access_log(work: Work, household_id: str) -> list[FileAccessLog]:
     """One file's access log, newest first (CS head, centre manager, auditor of its project)."""
     household = household_for_read(work, household_id)
     work.caller.require_project(household.group_id, household.project_id,
-                                not_found=HouseholdNotFound(f"no household {household_id}"))
+                                not_found=HouseholdNotFound(f"no household {household_id}"), conceal=True)
     work.caller.require_role(*LOG_READER_ROLES)
     return work.session.scalars(select(FileAccessLog).where(
         FileAccessLog.household_id == household.id).order_by(FileAccessLog.read_at.desc(), FileAccessLog.id)).all()

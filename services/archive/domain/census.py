@@ -145,12 +145,9 @@ def local_today(work: Work, project: Project) -> date:
 
 
 def _project(work: Work, project_id: str) -> Project:
-    project = work.session.get(Project, project_id)
-    not_found = ProjectNotFound(f"no project {project_id}")
-    if project is None:
-        raise not_found
-    work.caller.require_project(project.group_id, project.id, not_found=not_found)
-    return project
+    """The project (404 for another project's staff and for residents elsewhere: one rule); a resident
+    of the project, or another role of it, is then refused by the role check (403)."""
+    return registry.get_project(work, project_id, conceal=True)
 
 
 # -- stewards' areas (管家片区) ------------------------------------------------------------------------
@@ -266,7 +263,7 @@ def steward_view(row: StewardAssignment | None, unit: Unit) -> dict | None:
 def steward_for_unit(work: Work, unit_id: str) -> dict | None:
     """The steward responsible for a unit (the unit's own, else its building's; None: nobody yet).
     Staff of the project, the platform, and a resident for their own unit."""
-    unit = registry.get_unit(work, unit_id)
+    unit = registry.get_unit(work, unit_id, conceal=True)
     rows = work.session.scalars(select(StewardAssignment).where(
         StewardAssignment.project_id == unit.project_id,
         or_(StewardAssignment.scope_key == f"unit:{unit.id}",
@@ -399,7 +396,7 @@ def get_task(work: Work, task_id: str) -> CensusTask:
     caller = work.caller
     if caller.is_resident:
         raise not_found            # the centre's own work about a household
-    caller.require_project(task.group_id, task.project_id, not_found=not_found)
+    caller.require_project(task.group_id, task.project_id, not_found=not_found, conceal=True)
     caller.require_role(*LIST_ROLES)
     return task
 
@@ -591,12 +588,12 @@ def overdue_by_steward(work: Work, project_id: str) -> list[dict]:
     return sorted(out, key=lambda r: (-r["overdue"], r["steward_id"] or ""))
 
 
-def task_with_household(work: Work, task_id: str, purpose: str) -> dict:
+def task_with_household(work: Work, task_id: str, purpose: str | None) -> dict:
     """A census task with its household's people as on file (masked per the caller's role) -- what
     the steward checks at the door. A read of contacts: logged in the file's access log."""
     task = get_task(work, task_id)
     household = work.session.get(Household, task.household_id)
-    access.require_read(work, household, "census_task", purpose, residents=False)
+    access.require_read(work, household, "census_task", purpose, residents=False, asks_purpose=True)
     project = work.session.get(Project, task.project_id)
     view = task_views(work, [task], {project.id: local_today(work, project)})[0]
     view["household"] = _people_view(work, household)
@@ -622,7 +619,7 @@ def household_summary(work: Work, unit_id: str) -> dict:
     events, the census (open task, last done, next due) and the steward. Staff of the project, the
     platform, a resident for their own unit. No phones, no ID numbers. A read of a household is
     THE access check's (``access.require_read``, ``summary``: any staff role of the project)."""
-    unit = registry.get_unit(work, unit_id)
+    unit = registry.get_unit(work, unit_id, conceal=True)
     caller = work.caller
     if not (caller.is_system or caller.is_staff or caller.is_resident):
         raise Forbidden("staff, the platform or the unit's resident", code="role_required")
@@ -671,17 +668,16 @@ def contacts_for_notify(work: Work, unit_id: str | None, household_id: str | Non
     if (unit_id is None) == (household_id is None):
         raise InvalidInput("name a unit_id or a household_id (one of them)", code="unit_or_household")
     caller = work.caller
-    if caller.is_staff and not (purpose or "").strip():
-        raise InvalidInput("a staff member's read of contacts states its purpose", code="purpose_required")
     if household_id is not None:
         household = access.household_for_read(work, household_id)
     else:
-        unit = registry.get_unit(work, unit_id)
+        unit = registry.get_unit(work, unit_id, conceal=True)
         household = registry.active_household(work, unit.id)
         if household is None:
             if not caller.is_system:
+                access.require_purpose(work, None, purpose)
                 caller.require_role(*CONTACT_READERS)
             return {"unit_id": unit.id, "household_id": None, "status": None, "masked": False, "people": []}
     if not caller.is_system:           # the platform's reads for messaging are not the file's readers
-        access.require_read(work, household, "contacts", purpose, residents=False)
+        access.require_read(work, household, "contacts", purpose, residents=False, asks_purpose=True)
     return _people_view(work, household)

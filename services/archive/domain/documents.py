@@ -80,46 +80,12 @@ SETTINGS = [
 ]
 # -- the catalogue ----------------------------------------------------------------------------------
 
-SECTIONS = ("move_in", "lease", "transfer", "renovation", "other")
-#: when an entry is expected in a household's file:
-#: always; by_proxy: the household moved in through an agent (委托); has_tenant: a tenant lives
-#: there; section: once the file has anything of the entry's section (a document uploaded or a
-#: checklist item of it -- a transfer, a renovation under way)
-CONDITIONS = ("always", "by_proxy", "has_tenant", "section")
-
-#: the group's default (000 §一 the move-in file; §二 renovation; §八 the archive), in order
-DEFAULT_CATALOGUE = [
-    # 入伙资料 (the move-in file)
-    ("move_in", "move_in_notice", "入伙通知书 / move-in notice", "always"),
-    ("move_in", "owner_id_copy", "业主身份证复印件 / owner ID (copies)", "always"),
-    ("move_in", "purchase_contract", "购房合同 / purchase contract", "always"),
-    ("move_in", "power_of_attorney", "委托书 / power of attorney (move-in by proxy)", "by_proxy"),
-    ("move_in", "owner_info_card", "业主资料卡 / owner information card", "always"),
-    ("move_in", "covenant", "业主公约 / covenant", "always"),
-    ("move_in", "preliminary_service_agreement", "前期物业服务协议 / preliminary service agreement", "always"),
-    ("move_in", "fire_safety_letter", "消防安全责任书 / fire-safety letter", "always"),
-    ("move_in", "handover_inspection_form", "房屋交接验收表 / house handover inspection form", "always"),
-    # 租赁 (a lease: 租户情况记录表)
-    ("lease", "lease_contract", "租赁合同 / lease contract", "has_tenant"),
-    ("lease", "tenant_id_copy", "租户身份证复印件 / tenant ID (copies)", "has_tenant"),
-    ("lease", "tenant_record_form", "租户情况记录表 / tenant record form", "has_tenant"),
-    # 过户 (a change of ownership)
-    ("transfer", "transfer_application", "过户申请表 / transfer application", "section"),
-    ("transfer", "new_owner_id_copy", "新业主身份证复印件 / new owner ID (copies)", "section"),
-    ("transfer", "property_certificate", "不动产权证书 / property certificate", "section"),
-    ("transfer", "fee_settlement_proof", "费用结清证明 / proof that all fees are settled", "section"),
-    # 装修 (renovation, 000 §二)
-    ("renovation", "renovation_application", "装修申请表 / renovation application", "section"),
-    ("renovation", "renovation_drawings", "装修图纸 / renovation drawings", "section"),
-    ("renovation", "contractor_licence", "施工单位资质 / contractor's licence", "section"),
-    ("renovation", "worker_id_copies", "施工人员身份证复印件 / workers' ID (copies)", "section"),
-    ("renovation", "renovation_agreement", "装修管理协议 / renovation agreement", "section"),
-    ("renovation", "renovation_permit", "装修许可证 / renovation permit", "section"),
-    ("renovation", "completion_acceptance", "竣工验收表 / completion acceptance form", "section"),
-]
-DEFAULT_TITLES = {d: t for _, d, t, _ in DEFAULT_CATALOGUE}
+#: the sections, conditions and the group's default catalogue: THE one list of document types
+#: (``catalogue.py``): the move-in's and the transfer's documents_received, checklist ticks and uploads
+from .catalogue import CONDITIONS, DEFAULT_CATALOGUE, DEFAULT_TITLES, SECTIONS, TITLES_EN  # noqa: E402,F401
 #: a document of a type the catalogue does not name: filed under "other" with its own title
 OTHER = "other"
+DEFAULT_TITLES = {**DEFAULT_TITLES, OTHER: "其他"}
 
 UPLOAD_ROLES = Role.CUSTOMER_SERVICE
 CATALOGUE_EDIT_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
@@ -147,8 +113,7 @@ class DocumentChecksumMismatch(Conflict):
     default_code = "document_checksum_mismatch"
 
 
-class PurposeRequired(InvalidInput):
-    default_code = "purpose_required"
+PurposeRequired = access.PurposeRequired
 
 
 class VersionConflict(Conflict):
@@ -178,37 +143,47 @@ def _require_read(work: Work, household: Household, what: str, purpose: str | No
     """THE access check of a document read, and its line in the file's access log: ``access.require_read``
     (the customer-service department of the project, a resident of the household reading their own
     documents, anyone else under the CS head's grant -- refusals logged too). Staff state why they read
-    (``purpose``); a resident's own read is logged as ``own household``."""
-    caller = work.caller
-    own = _own(work, household)
-    purpose = (purpose or "").strip()
-    missing = not purpose and not (own or caller.is_system)
-    if missing and caller.roles & access.FILE_READER_ROLES:
-        raise PurposeRequired("say why you read this household's documents (purpose)")
-    access.require_read(work, household, what, purpose or ("own household" if own else
-                                                             "platform" if caller.is_system else ""))
-    if missing:        # a grantee who said nothing: refused (the unit of work drops the allowed line)
-        raise PurposeRequired("say why you read this household's documents (purpose)")
+    (``purpose``, 400 ``purpose_required``); a resident's own read is logged as ``own household``."""
+    access.require_read(work, household, what, purpose, asks_purpose=True)
 
 
 # -- the catalogue of a project --------------------------------------------------------------------
+
+def project_entries(work: Work, project_id: str) -> tuple[str, list[dict]]:
+    """The project's catalogue (its own list, else the group's default): ``(source, entries)``, each
+    entry ``{section, doc_type, title, title_en, condition}``. The checklist, the move-in and the
+    transfer take their types from it as the uploads do."""
+    return _entries(work, project_id)
+
+
+def entry_for(work: Work, project_id: str, doc_type: str, section: str | None = None) -> dict:
+    """The project catalogue's entry of ``doc_type`` (of ``section`` when given); else 422
+    ``unknown_doc_type`` naming the types that are."""
+    _, entries = _entries(work, project_id)
+    entry = next((e for e in entries if e["doc_type"] == doc_type and section in (None, e["section"])), None)
+    if entry is None:
+        known = [e["doc_type"] for e in entries if section in (None, e["section"])]
+        where = f"the {section} section of " if section else ""
+        raise UnknownDocumentType(f"{doc_type[:60]!r} is not in {where}the project's document catalogue",
+                                  details={"known": known})
+    return entry
+
 
 def _entries(work: Work, project_id: str) -> tuple[str, list[dict]]:
     rows = work.session.scalars(select(CatalogueEntry).where(CatalogueEntry.project_id == project_id)
                                 .order_by(CatalogueEntry.position)).all()
     if rows:
         return "project", [{"section": r.section, "doc_type": r.doc_type, "title": r.title,
-                            "condition": r.condition} for r in rows]
-    return "group_default", [{"section": s, "doc_type": d, "title": t, "condition": c}
-                             for s, d, t, c in DEFAULT_CATALOGUE]
+                            "title_en": TITLES_EN.get(r.doc_type, ""), "condition": r.condition} for r in rows]
+    return "group_default", [{"section": s, "doc_type": d, "title": t, "title_en": TITLES_EN.get(d, ""),
+                              "condition": c} for s, d, t, c in DEFAULT_CATALOGUE]
 
 
 def _catalogue_project(work: Work, project_id: str) -> Project:
-    project = work.session.get(Project, project_id)
-    not_found = ProjectNotFound(f"no project {project_id}")
-    if project is None or not work.caller.sees_project(project.group_id, project.id):
-        raise not_found
-    return project
+    """The project (404 for another project's staff, as for one that does not exist); a resident of
+    the project is refused by the role check (403 ``role_required``)."""
+    from .registry import get_project
+    return get_project(work, project_id, conceal=True)
 
 
 def project_catalogue(work: Work, project_id: str) -> dict:
@@ -255,16 +230,20 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+#: what a displayed file name never keeps: controls, invisible and bidirectional characters (a name
+#: "a\u202egpj.exe" reads "aexe.jpg"), line separators, quotes (a header's parameter ends at one)
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_QUOTES = frozenset("\"'`")
 
 
 def display_name(file_name: str | None) -> str:
-    """What the uploader's file was called, for display: its last path part, no control characters,
-    at most 200 characters (never used to build a path or a key)."""
+    """What the uploader's file was called, for display: its last path part, without control,
+    invisible or bidirectional characters and quotes, at most 200 characters (never used to build a
+    path or a key; a download adds the real extension when the name does not end with it)."""
     name = unicodedata.normalize("NFC", file_name or "")
     name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE.sub("", name).strip().strip(".")
-    return name[:200]
+    name = "".join(c for c in name if c not in _QUOTES and unicodedata.category(c) not in _UNSEEN)
+    return name.strip().strip(".").strip()[:200]
 
 
 def decode_content(text: str) -> bytes:
@@ -438,8 +417,8 @@ def catalogue_for(work: Work, household: Household) -> list[dict]:
     listed = {e["doc_type"] for e in entries}
     # what the file holds though the catalogue does not list it (any more): shown while present
     extra = [{"section": r.section, "doc_type": r.doc_type, "title": DEFAULT_TITLES.get(r.doc_type, r.doc_type),
-              "condition": "always"} for r in ticks.values() if r.doc_type not in listed and r.status == "present"]
-    extra += [{"section": d.section, "doc_type": d.doc_type, "title": d.title, "condition": "always"}
+              "title_en": TITLES_EN.get(r.doc_type, ""), "condition": "always"} for r in ticks.values() if r.doc_type not in listed and r.status == "present"]
+    extra += [{"section": d.section, "doc_type": d.doc_type, "title": d.title, "title_en": "", "condition": "always"}
               for d in current.values() if d.doc_type not in listed and d.doc_type not in ticks]
     out = []
     for entry in entries + sorted(extra, key=lambda e: (SECTIONS.index(e["section"]) if e["section"] in SECTIONS
@@ -451,6 +430,7 @@ def catalogue_for(work: Work, household: Household) -> list[dict]:
             continue
         out.append(CatalogueItem({
             "doc_type": entry["doc_type"], "section": entry["section"], "title": entry["title"],
+            "title_en": entry.get("title_en", ""),
             "status": "present" if present else "missing", "present": present, "confirmed": confirmed,
             "received_at": document.uploaded_at if document is not None else (tick.received_at if tick else None),
             "note": tick.note if tick is not None else "",

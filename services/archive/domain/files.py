@@ -24,13 +24,13 @@ FILE_READER_ROLES = Role.CUSTOMER_SERVICE
 ACCESS_LOG_ROLES = access.LOG_READER_ROLES
 
 
-def read_file(work: Work, household_id: str, purpose: str) -> dict:
+def read_file(work: Work, household_id: str, purpose: str | None) -> dict:
     """The household file, after the access check (``access.require_read``: by role, a resident's
     own, or under the CS head's grant), logged -- refusals too. The catalogue is the project's
     (``documents.catalogue_for``: each expected type present or missing)."""
     from .documents import catalogue_for
     household = access.household_for_read(work, household_id)
-    grant = access.require_read(work, household, "file", purpose)
+    grant = access.require_read(work, household, "file", purpose, asks_purpose=True)
     documents = catalogue_for(work, household)
     letters = work.session.scalars(select(Correspondence).where(
         Correspondence.household_id == household.id).order_by(Correspondence.occurred_at.desc())).all()
@@ -157,7 +157,7 @@ def project_correspondence(work: Work, project_id: str, limit: int = 50, offset:
     not_found = ProjectNotFound(f"no project {project_id}")
     if project is None:
         raise not_found
-    caller.require_project(project.group_id, project.id, not_found=not_found)
+    caller.require_project(project.group_id, project.id, not_found=not_found, conceal=True)
     if not (caller.is_system or caller.roles & FILE_READER_ROLES):
         raise FileAccessDenied("the project's correspondence is read by the customer-service department")
     return list(work.session.scalars(select(ProjectCorrespondence).where(

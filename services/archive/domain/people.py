@@ -44,13 +44,13 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (DocumentTypeNotFound, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
+from ..exceptions import (FileAccessDenied, HouseholdNotActive, LeaseNotFound,
                           MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
 from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project
 from . import access
-from .catalogue import MOVE_IN_DOCUMENTS
+from .catalogue import TITLES_EN, TRANSFER_DOCUMENTS
 from .privacy import email_for, mask_id_number, phone_for
-from .registry import active_household, get_household, get_unit, household_snapshot
+from .registry import active_household, check_date, get_household, get_unit, household_snapshot
 
 #: who records people, leases, move-in items, move-outs and transfers: the customer-service desk
 DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
@@ -80,17 +80,9 @@ MOVE_OUT_CHECKS = {
 }
 #: a lease's use (租赁用途)
 LEASE_PURPOSES = ("residential", "office", "commercial", "other")
-#: the documents of a transfer (过户资料), filed in the new household's catalogue (section transfer)
-TRANSFER_DOCUMENTS = {
-    "transfer_contract": "房屋买卖/过户合同 / transfer contract",
-    "new_property_certificate": "新产权证（不动产权证书）/ new property certificate",
-    "new_owner_id_copy": "新业主身份证复印件 / new owners' ID (copies)",
-    "old_owner_fee_settlement": "原业主费用结清证明 / the old owner's fee settlement",
-}
-#: every checklist item the desk may tick, by section
-CHECKLIST_SECTIONS = {**{d: "move_in" for d in MOVE_IN_DOCUMENTS},
-                      **{d: "transfer" for d in TRANSFER_DOCUMENTS}}
-CHECKLIST_LABELS = {**MOVE_IN_DOCUMENTS, **TRANSFER_DOCUMENTS}
+#: the documents of a transfer (过户资料), filed in the new household's catalogue (section transfer):
+#: the catalogue's (THE one list, ``catalogue.py``; a project's own catalogue's transfer section wins)
+TRANSFER_DOCUMENTS = TRANSFER_DOCUMENTS
 
 #: the fields of a person a change records, in this order
 TRACKED_FIELDS = ("name", "role", "relation", "phone", "email", "id_type", "id_number", "locale", "employer",
@@ -101,7 +93,9 @@ def transition(household: Household, action: str) -> str:
     """The household's next state for ``action`` (:data:`LIFECYCLE`), set on it; else 409."""
     target = LIFECYCLE.get((household.status, action))
     if target is None:
-        raise HouseholdNotActive(f"household {household.id} is {household.status}: it cannot {action}",
+        said = {"move_out": "move out", "transfer_out": "hand over its unit"}.get(action, action.replace("_", " "))
+        raise HouseholdNotActive(f"This household has moved out already: it cannot {said} again "
+                                 "(a household that comes back is a new move-in).",
                                  details={"status": household.status, "action": action})
     household.status = target
     return target
@@ -114,9 +108,12 @@ def _desk(work: Work) -> None:
 
 
 def _read(work: Work, household_id: str, what: str, *, residents: bool) -> Household:
-    """The household a read names, after THE access check (``access.require_read``, logged)."""
+    """The household a read names, after THE access check (``access.require_read``, logged); the
+    grant it was read under (if any) is kept in ``work.session.info["file_grant"]`` -- a grant marked
+    ``unmasked`` shows phones and e-mails in full here as in the file read."""
     household = access.household_for_read(work, household_id)
-    access.require_read(work, household, what, None, residents=residents)
+    grant = access.require_read(work, household, what, None, residents=residents)
+    work.session.info["file_grant_unmasked"] = bool(grant is not None and grant.unmasked)
     return household
 
 
@@ -382,15 +379,19 @@ def list_people(work: Work, household_id: str) -> dict:
     household = _read(work, household_id, "people", residents=True)
     leases = work.session.scalars(select(Lease).where(Lease.household_id == household.id)
                                   .order_by(Lease.start_on, Lease.id)).all()
+    unmasked = work.session.info.pop("file_grant_unmasked", False)
     return {"household_id": household.id, "unit_id": household.unit_id, "status": household.status,
-            "people": [person_view(work.caller, household, p) for p in household.people],
+            "people": [person_view(work.caller, household, p, unmasked=unmasked) for p in household.people],
             "leases": leases}
 
 
-def person_view(caller: Caller, household: Household, p: Person) -> dict:
+def person_view(caller: Caller, household: Household, p: Person, *, unmasked: bool = False) -> dict:
+    """A person as ``caller`` may see them: phones per :mod:`kernel.privacy` (in full under a grant
+    marked ``unmasked``, as in the file read), ID numbers always masked."""
     own = caller.is_resident and household.unit_id in caller.unit_ids
     return {"id": p.id, "name": p.name, "role": p.role, "relation": p.relation, "locale": p.locale,
-            "phone": phone_for(caller, p.phone, own), "email": email_for(caller, p.email, own),
+            "phone": p.phone if unmasked else phone_for(caller, p.phone, own),
+            "email": p.email if unmasked else email_for(caller, p.email, own),
             "id_type": p.id_type, "id_number": mask_id_number(p.id_number), "employer": p.employer,
             "lease_id": p.lease_id}
 
@@ -402,12 +403,13 @@ def person_history(work: Work, household_id: str) -> list[dict]:
     rows = work.session.scalars(select(PersonChange).where(PersonChange.household_id == household.id)
                                 .order_by(PersonChange.changed_at.desc(), PersonChange.seq.desc())).all()
     caller = work.caller
+    unmasked = work.session.info.pop("file_grant_unmasked", False)      # a grant marked unmasked
 
     def shown(field, value):
         if field == "phone":
-            return phone_for(caller, value)
+            return value if unmasked else phone_for(caller, value)
         if field == "email":
-            return email_for(caller, value)
+            return value if unmasked else email_for(caller, value)
         return value
     return [{"person_id": r.person_id, "person_name": r.person_name, "action": r.action, "field": r.field,
              "old_value": shown(r.field, r.old_value), "new_value": shown(r.field, r.new_value),
@@ -431,7 +433,8 @@ def _landlord(work: Work, household: Household, person_id: str | None) -> tuple[
     if person_id:
         chosen = next((p for p in owners if p.id == person_id), None)
         if chosen is None:
-            raise PeopleRuleViolation("the landlord is an owner of this household", code="landlord_not_owner",
+            raise PeopleRuleViolation("the landlord must be an owner of this household (landlord_person_id names "
+                                      "one of its owners)", code="landlord_not_owner",
                                       details={"landlord_person_id": person_id})
         return chosen.id, chosen.name
     if owners:
@@ -454,6 +457,7 @@ def register_lease(work: Work, household_id: str, data: dict) -> tuple[Lease, bo
                                           code="duplicate_lease")
             return existing, False
     tenants = data["tenants"]
+    check_date(work, household.project_id, "start_on", data["start_on"], ahead=True)
     if data.get("tenant_count") is not None and data["tenant_count"] < len(tenants):
         raise InvalidInput("tenant_count: at least the tenants named",
                            details={"tenant_count": [f"At least the {len(tenants)} tenants named."]})
@@ -488,6 +492,7 @@ def end_lease(work: Work, lease_id: str, data: dict) -> Lease:
         raise
     if lease.status != "active":
         raise PeopleRuleViolation(f"lease {lease.id} has ended already", code="lease_ended")
+    check_date(work, household.project_id, "ended_on", data["ended_on"], ahead=False)
     if data["ended_on"] < lease.start_on:
         raise InvalidInput("ended_on: not before the lease started",
                            details={"ended_on": ["Not before the lease started."]})
@@ -521,6 +526,8 @@ def after_move_in(work: Work, household: Household, data: dict) -> None:
     tenants = [p for p in household.people if p.role == "tenant"]
     if tenants:
         terms = data.get("lease") or {}
+        if terms.get("start_on"):
+            check_date(work, household.project_id, "lease.start_on", terms["start_on"], ahead=True)
         landlord_id, landlord_name = _landlord(work, household, terms.get("landlord_person_id"))
         lease = Lease(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
                       unit_id=household.unit_id, household_id=household.id, landlord_person_id=landlord_id,
@@ -544,25 +551,32 @@ def checklist(work: Work, household_id: str) -> list[dict]:
     household = _read(work, household_id, "checklist", residents=False)
     rows = work.session.scalars(select(FileDocument).where(FileDocument.household_id == household.id)
                                 .order_by(FileDocument.section, FileDocument.doc_type)).all()
-    return [_item_view(r) for r in rows]
+    titles = _titles(work, household.project_id)
+    return [_item_view(r, titles) for r in rows]
 
 
-def _item_view(r: FileDocument) -> dict:
-    return {"id": r.id, "doc_type": r.doc_type, "label": CHECKLIST_LABELS.get(r.doc_type, r.doc_type),
+def _item_view(r: FileDocument, titles: dict[str, str] | None = None) -> dict:
+    return {"id": r.id, "doc_type": r.doc_type, "label": (titles or {}).get(r.doc_type, r.doc_type),
+            "label_en": TITLES_EN.get(r.doc_type, ""),
             "section": r.section, "status": r.status, "received_at": r.received_at,
             "received_by": r.received_by, "received_by_name": r.received_by_name, "note": r.note}
 
 
+def _titles(work: Work, project_id: str) -> dict[str, str]:
+    from .documents import DEFAULT_TITLES, project_entries
+    return {**DEFAULT_TITLES, **{e["doc_type"]: e["title"] for e in project_entries(work, project_id)[1]}}
+
+
 def tick_item(work: Work, household_id: str, doc_type: str, data: dict) -> dict:
-    """Tick a checklist item present (or back to missing) with a note: who and when are kept. An
-    item not yet in the catalogue (the power of attorney of a move-in found to be by proxy) is
-    added. Moved-out households' files take late papers too."""
+    """Tick a checklist item present (or back to missing) with a note: who and when are kept. Any
+    type of the project's document catalogue -- move-in, lease, transfer, renovation: the same row an
+    upload of that type ticks (422 ``unknown_doc_type`` for another). An item not yet in the file
+    (the power of attorney of a move-in found to be by proxy, a lease's papers) is added. Moved-out
+    households' files take late papers too."""
+    from .documents import entry_for
     household = get_household(work, household_id)
     _desk(work)
-    section = CHECKLIST_SECTIONS.get(doc_type)
-    if section is None:
-        raise DocumentTypeNotFound(f"no checklist item {doc_type!r}",
-                                   details={"doc_type": sorted(CHECKLIST_SECTIONS)})
+    section = entry_for(work, household.project_id, doc_type)["section"]
     item = work.session.scalars(select(FileDocument).where(
         FileDocument.household_id == household.id, FileDocument.doc_type == doc_type)).first()
     if item is None:
@@ -577,7 +591,7 @@ def tick_item(work: Work, household_id: str, doc_type: str, data: dict) -> dict:
     if data.get("note") is not None:
         item.note = data["note"]
     work.session.flush()
-    return _item_view(item)
+    return _item_view(item, _titles(work, household.project_id))
 
 
 # -- move-out (迁出) --------------------------------------------------------------------------------
@@ -630,6 +644,7 @@ def move_out(work: Work, household_id: str, data: dict) -> tuple[Household, Move
     active household afterwards. Its leases end that day; its people stay in its file."""
     household = get_household(work, household_id)
     _desk(work)
+    check_date(work, household.project_id, "moved_out_on", data["moved_out_on"], ahead=False)
     _lock(work, household)
     return household, _leave(work, household, "move_out", data["moved_out_on"], data["reason"], data)
 
@@ -692,7 +707,7 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     in its catalogue (section ``transfer``, present or missing) and the new ownership names them."""
     from .registry import move_in      # the move-in of the new owners is the ordinary one
 
-    unit = get_unit(work, unit_id)
+    unit = get_unit(work, unit_id, conceal=True)
     _desk(work)
     new = data["household"]
     if new.get("id"):
@@ -706,7 +721,11 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     if not any(p["role"] == "owner" for p in new["people"]):
         raise InvalidInput("household.people: a transfer's household has its new owners",
                            details={"household": {"people": ["At least one owner."]}})
+    from .documents import entry_for
+    for doc_type in sorted(set(data.get("documents_received") or ())):
+        entry_for(work, unit.project_id, doc_type, "transfer")      # 422 unknown_doc_type otherwise
     on = data["transferred_on"]
+    check_date(work, unit.project_id, "transferred_on", on, ahead=False)
     current = current_ownership(work, unit.id)
     if current is not None and on < current.from_on:
         raise InvalidInput("transferred_on: not before the current owners' record began",
@@ -725,11 +744,13 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     if current is not None:
         current.to_on = on
     work.session.flush()
-    household, _ = move_in(work, {**new, "unit_id": unit.id, "moved_in_on": on,
+    household, _ = move_in(work, {**new, "unit_id": unit.id, "moved_in_on": on, "_transfer": True,
                                   "acquired_by": data["acquired_by"]})
+    from .documents import project_entries
     received = set(data.get("documents_received") or ())
     documents = []
-    for doc_type in TRANSFER_DOCUMENTS:
+    transfer_types = [e["doc_type"] for e in project_entries(work, unit.project_id)[1] if e["section"] == "transfer"]
+    for doc_type in transfer_types:
         item = FileDocument(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
                             household_id=household.id, doc_type=doc_type, section="transfer",
                             status="present" if doc_type in received else "missing",
@@ -751,7 +772,7 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
 def ownership_history(work: Work, unit_id: str) -> list[dict]:
     """The unit's owners of record, newest first (the customer-service department): from, to, how
     acquired, the documents (their present / missing status now)."""
-    unit = get_unit(work, unit_id)
+    unit = get_unit(work, unit_id, conceal=True)
     caller = work.caller
     # the file the history is part of: the unit's current household, else its latest one
     household = active_household(work, unit.id) or work.session.scalars(

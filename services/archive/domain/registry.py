@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import uuid
 
+from datetime import date, timedelta
+
+from marshmallow import fields, validate
 from sqlalchemy import select
 
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, InvalidInput
+from kernel.settings import Setting
 from kernel.copies import snapshot_page
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
@@ -17,11 +21,34 @@ from .. import events
 from ..exceptions import (BuildingNotFound, HouseholdNotFound, ProjectNotFound, UnitNotFound,
                           UnitOccupied)
 from ..models import Building, FileDocument, Household, Project, Unit
-from .catalogue import expected_move_in_documents
 from .privacy import email_for, mask_id_number, phone_for, sees_id_numbers, sees_phones
 
 REGISTRY_ROLES = (Role.GROUP_ADMIN, Role.CENTRE_MANAGER, Role.CS_MANAGER)
 MOVE_IN_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+
+
+#: how far ahead a move-in, a transfer's move-in or a lease's start may be dated (a planned handover
+#: recorded ahead); what takes effect at once -- a move-out, a transfer (the old household leaves), a
+#: lease ended -- is never dated after today (the project's calendar)
+FUTURE_DATE_DAYS = "archive.future_date_days"
+SETTINGS = [
+    Setting(FUTURE_DATE_DAYS, fields.Integer(strict=True, validate=validate.Range(min=0, max=366)), default=30,
+            unit="days", doc="how many days ahead a move-in or a lease's start may be dated (a planned handover); "
+                             "move-outs, transfers and ended leases take effect at once: never after today"),
+]
+
+
+def check_date(work: Work, project_id: str, field: str, on: date, *, ahead: bool) -> None:
+    """A date of the household's life against the project's today: ``ahead`` -- a move-in, a lease's
+    start -- at most ``archive.future_date_days`` (30) days after today; else (a move-out, a
+    transfer, a lease's end: the record changes now) not after today. 400 naming ``field``."""
+    project = work.session.get(Project, project_id)
+    today = work.clock.today(project.timezone if project else "Asia/Shanghai")
+    days = work.settings.get(project_id, FUTURE_DATE_DAYS) if ahead else 0
+    if on > today + timedelta(days=days):
+        said = (f"At most {days} days after today ({today})." if days else
+                f"Not after today ({today}): it takes effect at once; record it on the day.")
+        raise InvalidInput(f"{field}: {said}", details={field: [said]})
 
 
 def _new_id(given: str | None) -> str:
@@ -66,7 +93,9 @@ def export_snapshots(work: Work, kind: str, after: str | None, limit: int,
 
 # -- lookups ------------------------------------------------------------------
 
-def get_project(work: Work, project_id: str) -> Project:
+def get_project(work: Work, project_id: str, *, conceal: bool = False) -> Project:
+    """The project in the caller's scope. ``conceal``: another project's staff get 404 as for one that
+    does not exist (the household files' routes -- one rule); the registry's own routes answer 403."""
     project = work.session.get(Project, project_id)
     if project is None:
         raise ProjectNotFound(f"no project {project_id}")
@@ -77,15 +106,18 @@ def get_project(work: Work, project_id: str) -> Project:
         if mine is None or not caller.in_group(project.group_id):
             raise ProjectNotFound(f"no project {project_id}")
     else:
-        caller.require_project(project.group_id, project.id, not_found=ProjectNotFound(f"no project {project_id}"))
+        caller.require_project(project.group_id, project.id, not_found=ProjectNotFound(f"no project {project_id}"),
+                               conceal=conceal)
     return project
 
 
-def get_unit(work: Work, unit_id: str) -> Unit:
+def get_unit(work: Work, unit_id: str, *, conceal: bool = False) -> Unit:
+    """The unit in the caller's scope (``conceal``: as :func:`get_project`)."""
     unit = work.session.get(Unit, unit_id)
     if unit is None:
         raise UnitNotFound(f"no unit {unit_id}")
-    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=UnitNotFound(f"no unit {unit_id}"))
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=UnitNotFound(f"no unit {unit_id}"),
+                             conceal=conceal)
     return unit
 
 
@@ -185,6 +217,9 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
         existing = work.session.get(Household, data["id"])
         if existing is not None:
             return existing, False
+    move_in_types(work, unit.project_id, data.get("by_proxy", False), set(data.get("documents_received") or ()))
+    if not data.get("_transfer"):        # a transfer's date is checked as the transfer's (not after today)
+        check_date(work, unit.project_id, "moved_in_on", data["moved_in_on"], ahead=True)
     if active_household(work, unit.id) is not None:
         raise UnitOccupied(f"unit {unit.label} already has an active household; move it out first")
     now = work.clock.now()
@@ -196,7 +231,7 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
     work.session.add(household)
     work.session.flush()   # the catalogue rows reference the household
     received = set(data.get("documents_received") or ())
-    for doc_type in expected_move_in_documents(household.by_proxy):
+    for doc_type in move_in_types(work, unit.project_id, household.by_proxy, received):
         work.session.add(FileDocument(
             id=str(uuid.uuid4()), group_id=unit.group_id, project_id=unit.project_id,
             household_id=household.id, doc_type=doc_type, section="move_in",
@@ -209,12 +244,24 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
     return household, True
 
 
+def move_in_types(work: Work, project_id: str, by_proxy: bool, received: set[str]) -> list[str]:
+    """The move-in file's types (the project's catalogue, section move_in): those expected (the power
+    of attorney only by proxy) and those received; a type received that is not in the section is 422
+    ``unknown_doc_type`` (one list of types: the catalogue's)."""
+    from .documents import entry_for, project_entries
+    for doc_type in sorted(received):
+        entry_for(work, project_id, doc_type, "move_in")
+    return [e["doc_type"] for e in project_entries(work, project_id)[1] if e["section"] == "move_in"
+            and (e["doc_type"] in received or e["condition"] in ("always", "section")
+                 or (e["condition"] == "by_proxy" and by_proxy))]
+
+
 def get_household(work: Work, household_id: str) -> Household:
     household = work.session.get(Household, household_id)
     if household is None:
         raise HouseholdNotFound(f"no household {household_id}")
     work.caller.require_unit(household.group_id, household.project_id, household.unit_id,
-                             not_found=HouseholdNotFound(f"no household {household_id}"))
+                             not_found=HouseholdNotFound(f"no household {household_id}"), conceal=True)
     return household
 
 

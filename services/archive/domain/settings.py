@@ -1,6 +1,7 @@
 """archive's per-project settings (kernel.settings): one catalogue, the concatenation of each area's
 list -- documents' limits (``documents.SETTINGS``), access grants (``access_settings.ACCESS_SETTINGS``),
-the census rhythm (``census.SETTINGS``) and the retention periods (``retention.SETTINGS``). Read by any staff member of the project,
+the census rhythm (``census.SETTINGS``), the retention periods (``retention.SETTINGS``) and how far
+ahead a move-in may be dated (``registry.SETTINGS``). Read by any staff member of the project,
 changed by the service-centre manager or the group admin (``PUT /projects/{id}/settings/archive``),
 audited and published as ``setting.changed`` like every service's.
 """
@@ -12,10 +13,10 @@ from kernel.work import Work
 
 from ..exceptions import ProjectNotFound
 from ..models import Project
-from . import access_settings, census, documents, retention
+from . import access_settings, census, documents, registry, retention
 
 SETTINGS = SettingsCatalogue("archive", [*documents.SETTINGS, *access_settings.ACCESS_SETTINGS,
-                                         *census.SETTINGS, *retention.SETTINGS])
+                                         *census.SETTINGS, *retention.SETTINGS, *registry.SETTINGS])
 #: who may change archive's settings (as tickets' and notify's)
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 

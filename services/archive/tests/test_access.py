@@ -166,9 +166,8 @@ def test_customer_service_reads_without_a_grant_others_of_the_project_do_not(ses
     for caller in (ENG, FIN, AUDIT, staff(G, [], roles=["general_manager"], user_id="gm", all_projects=True)):
         with pytest.raises(FileAccessDenied):
             read(as_, session, caller)
-    with pytest.raises(Forbidden) as out:                        # outside the project: refused, logged
+    with pytest.raises(HouseholdNotFound):                       # outside the project: 404 (as for none), logged
         read(as_, session, FAR)
-    assert out.value.code == "project_out_of_scope"
     with pytest.raises(NotFound):                                # another group's probe: nothing to log
         read(as_, session, staff("other", ["p1"], roles=["cs_manager"], user_id="x"))
     rows = log_rows(session)
@@ -201,20 +200,35 @@ def test_masking_per_role_and_per_grant(session, as_, estate):
     grant(as_, session, grantee_id="fin-1", unmasked=True, purpose="律师函需要业主身份证号")
     fin = first(FIN)
     assert (fin["phone"], fin["id_number"]) == ("13812345678", "110101199001011237")
+    # TRIAL11 finding 5: the same grant shows the phone in full in the people list and their history too
+    # (ID numbers stay masked there for every reader)
+    from services.archive.domain import people
+    listed = attempt(session, people.list_people, as_(FIN), "h1")["people"][0]
+    assert (listed["phone"], listed["email"], listed["id_number"]) == (
+        "13812345678", fin["email"], "1101**********1237")
+    engineer = attempt(session, people.list_people, as_(ENG), "h1")["people"][0]
+    assert engineer["phone"] == "138****5678"                         # a grant without unmasked
+    attempt(session, people.update_person, as_(DESK), listed["id"], {"phone": "13912345678"})
+    history = attempt(session, people.person_history, as_(FIN), "h1")
+    assert [(h["old_value"], h["new_value"]) for h in history if h["field"] == "phone"] == [
+        ("13812345678", "13912345678")]
+    masked = attempt(session, people.person_history, as_(ENG), "h1")
+    assert [(h["old_value"], h["new_value"]) for h in masked if h["field"] == "phone"] == [
+        ("138****5678", "139****5678")]
 
 
 def test_who_grants_and_what_a_grant_may_be(session, as_, clock, estate):
     for caller in (DESK, CENTRE, ENG, AUDIT):
         with pytest.raises(Forbidden):
             grant(as_, session, caller)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):                                # another project's: as if there were none
         grant(as_, session, FAR)
     refusals = {
         "grant_too_long": {"valid_until": "2026-12-24T09:00:01+08:00"},
         "grant_period_invalid": {"valid_from": "2026-11-25T09:00:00+08:00", "valid_until": "2026-11-25T09:00:00+08:00"},
         "grant_backdated": {"valid_from": "2026-11-24T08:00:00+08:00"},
         "grant_to_self": {"grantee_id": "csm-1"},
-        "project_grant_reads": {"scope": "project", "household_id": None},
+        "project_grant_reads": {"scope": "project", "household_id": None, "read": True},
         "grant_allows_nothing": {"read": False},
     }
     for code, change in refusals.items():
@@ -222,6 +236,10 @@ def test_who_grants_and_what_a_grant_may_be(session, as_, clock, estate):
             grant(as_, session, **change)
         assert refused.value.code == code
     grant(as_, session, valid_until="2026-12-24T09:00:00+08:00")      # 30 days exactly
+    # TRIAL11 finding 13: a project grant left without "read" is an export grant (read follows the scope)
+    exported = grant(as_, session, scope="project", household_id=None, export=True)
+    assert (exported.allows_read, exported.allows_export) == (False, True)
+    assert grant(as_, session, scope="household").allows_read is True
     attempt(session, lambda: as_(CENTRE).settings.change(G, "p1", access_settings.GRANT_LONGEST_DAYS, 7,
                                                           reason="收紧授权"))
     with pytest.raises(GrantRefused):
@@ -309,4 +327,4 @@ def test_a_grant_must_name_what_its_scope_says():
                 {"scope": "household", "household_id": "h1", "valid_until": "2026-11-27T09:00:00"}):
         with pytest.raises(Exception):
             schemas.GrantIn().load({**base, **bad})
-    assert schemas.GrantIn().load({**base, "scope": "unit", "unit_id": "u1"})["read"] is True
+    assert schemas.GrantIn().load({**base, "scope": "unit", "unit_id": "u1"})["read"] is None   # by its scope

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from kernel.clock import ManualClock
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, NotFound
 from kernel.jobs import JobExecutor
 from kernel.tenancy import Caller
 from kernel.testing import TEST_SECRET, outbox_events, resident, staff
@@ -132,7 +132,7 @@ def test_a_unit_has_its_buildings_steward_unless_it_has_its_own(Session, clock, 
 def test_only_the_managers_assign_and_only_in_their_project(Session, clock, estate):
     with pytest.raises(Forbidden):
         assign(Session, clock, "b1", "st-a", caller=STEWARD_A)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):                           # another project's: as if there were none
         assign(Session, clock, "b1", "st-a", caller=staff(G, ["p2"], roles=["cs_manager"]))
     with pytest.raises(UnitNotFound):                       # u3 is in b2, not b1
         assign(Session, clock, "b1", "st-a", unit="u3")

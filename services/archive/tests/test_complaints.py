@@ -14,6 +14,7 @@ from kernel.testing import TEST_SECRET, domain_session, staff
 from kernel.work import Work
 from services.archive import schemas
 from services.archive.domain import files, registry
+from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
 from services.archive.exceptions import FileAccessDenied
 from services.archive.models import Base, Correspondence, ProjectCorrespondence
@@ -36,7 +37,8 @@ def clock():
 
 
 def work(session, clock, caller=ARCHIVE):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=archive_settings.SETTINGS)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident,
 from kernel.work import Work
 from services.archive.domain import files, registry
 from services.archive.domain.privacy import mask_id_number, mask_phone
+from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
 from services.archive.exceptions import FileAccessDenied, UnitOccupied
 from services.archive.models import Base, Household
@@ -30,7 +31,8 @@ def clock():
 
 
 def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=archive_settings.SETTINGS)
 
 
 @pytest.fixture
@@ -100,7 +102,7 @@ def test_file_reads_are_cs_only_and_logged(session, clock, estate):
     files.read_file(work(session, clock, cs), "h1", "resident asked for their contract copy")
     with pytest.raises(FileAccessDenied):
         files.read_file(work(session, clock, staff(G, ["p1"], roles=["engineering"])), "h1", "curious")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):        # another project's: as for a household that does not exist
         files.read_file(work(session, clock, staff(G, ["p2"], roles=["cs_manager"])), "h1", "other site")
     log = files.access_log(work(session, clock, staff(G, ["p1"], roles=["cs_manager"])), "h1")
     # refusals are logged too (domain/access.py; test_access.py has the rest)
@@ -150,8 +152,10 @@ def test_residents_see_only_their_units(session, clock, estate):
 
 
 def test_staff_outside_the_project_are_refused(session, clock, estate):
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden):       # the registry's own read (a household file's conceals: 404)
         registry.get_unit(work(session, clock, staff(G, ["p2"])), "u1")
+    with pytest.raises(NotFound):        # ... concealed, as the household files' routes ask
+        registry.get_unit(work(session, clock, staff(G, ["p2"])), "u1", conceal=True)
     with pytest.raises(NotFound):        # another group's unit does not exist for this caller
         registry.get_unit(work(session, clock, staff("other-group", ["p1"])), "u1")
 

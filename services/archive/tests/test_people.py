@@ -16,6 +16,7 @@ from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident,
 from kernel.work import Work
 from services.archive import schemas
 from services.archive.domain import people, registry
+from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
 from services.archive.exceptions import (FileAccessDenied, HouseholdNotActive, MoveOutChecklistIncomplete,
                                          PeopleRuleViolation, UnitOccupied)
@@ -46,11 +47,12 @@ def session():
 
 @pytest.fixture
 def clock():
-    return ManualClock("2026-11-24T09:00:00+08:00")
+    return ManualClock("2027-12-01T09:00:00+08:00")     # after every date of the stories below
 
 
 def work(session, clock, caller):
-    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET)
+    return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=archive_settings.SETTINGS)
 
 
 DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk-1")
@@ -168,7 +170,7 @@ def test_history_masks_phones_for_readers_who_may_not_see_them_and_never_keeps_w
     w = work(session, clock, staff(G, ["p1"], roles=["cs_manager"]))
     people.update_person(w, "pe1", {"id_type": "passport", "id_number": "E12345678"})
     rows = {r.field: r for r in session.query(PersonChange).filter_by(action="changed")}
-    assert (rows["id_number"].old_value, rows["id_number"].new_value) == (mask_id_number(OWNER_ID), "E123*5678")
+    assert (rows["id_number"].old_value, rows["id_number"].new_value) == (mask_id_number(OWNER_ID), "E1*****78")
     assert OWNER_ID not in {r.old_value for r in session.query(PersonChange)}
     assert rows["id_type"].old_value == "resident_id" and rows["id_type"].new_value == "passport"
     # engineering is no reader of the people at all
@@ -207,7 +209,7 @@ def test_roles_and_object_level_checks(session, clock, estate):
     with pytest.raises(Forbidden):        # engineering does not record people
         people.add_person(work(session, clock, staff(G, ["p1"], roles=["engineering"])), "h1",
                           {"name": "X", "role": "family"})
-    with pytest.raises(Forbidden):        # staff of another project of the group
+    with pytest.raises(NotFound):         # staff of another project of the group: as for none (one rule)
         people.list_people(work(session, clock, staff(G, ["p2"], roles=["cs_manager"])), "h1")
     with pytest.raises(NotFound):         # another group
         people.list_people(work(session, clock, staff("g2", ["p1"], roles=["cs_manager"])), "h1")
@@ -345,7 +347,7 @@ def transfer(session, clock, **extra):
         "transferred_on": "2027-05-20", "acquired_by": "transfer",
         "household": {"id": "h2", "people": [
             {"name": "陈静", "role": "owner", "phone": "13800000104", "id_number": NEW_OWNER_ID}]},
-        "documents_received": ["transfer_contract", "new_property_certificate"],
+        "documents_received": ["transfer_application", "property_certificate"],
         "handover": HANDOVER, **extra}))
 
 
@@ -363,16 +365,16 @@ def test_a_transfer_moves_the_old_household_out_and_the_new_owners_in_with_the_h
         ("陈静", date(2027, 5, 20), None, "transfer"),
         ("张伟", date(2026, 3, 1), date(2027, 5, 20), "purchase")]
     assert {d["doc_type"]: d["status"] for d in history[0]["documents"]} == {
-        "transfer_contract": "present", "new_property_certificate": "present",
-        "new_owner_id_copy": "missing", "old_owner_fee_settlement": "missing"}
+        "transfer_application": "present", "property_certificate": "present",
+        "new_owner_id_copy": "missing", "fee_settlement_proof": "missing"}
     assert history[0]["previous_id"] == history[1]["id"]
     # the new household's checklist: its move-in items and the transfer's
     sections = {i["section"] for i in people.checklist(work(session, clock, DESK), "h2")}
     assert sections == {"move_in", "transfer"}
     # a missing paper arrives later: the ownership's documents show it
-    people.tick_item(work(session, clock, DESK), "h2", "old_owner_fee_settlement", {"status": "present"})
+    people.tick_item(work(session, clock, DESK), "h2", "fee_settlement_proof", {"status": "present"})
     docs = people.ownership_history(work(session, clock, DESK), "u-0101")[0]["documents"]
-    assert {d["doc_type"]: d["status"] for d in docs}["old_owner_fee_settlement"] == "present"
+    assert {d["doc_type"]: d["status"] for d in docs}["fee_settlement_proof"] == "present"
     published = events_of(session)
     assert [(e["household_id"], e["status"]) for e in published[-2:]] == [("h1", "moved_out"), ("h2", "active")]
     # the same transfer again (a retry) changes nothing
@@ -426,3 +428,109 @@ def test_the_household_s_life_on_postgresql(pg_url, clock):
             "ended", "moved_out", "active")
         assert [e["version"] for e in events_of(session) if e["household_id"] == "h1"] == [1, 2, 3, 4]
         assert len(people.ownership_history(work(session, clock, DESK), "u-0101")) == 2
+
+
+# -- one list of document types (the catalogue's): transfer, checklist and uploads ---------------------
+
+def test_a_transfer_files_the_catalogue_s_types_and_an_upload_ticks_the_same_row(session, clock, estate, tmp_path):
+    from kernel.storage import LocalStorage
+    from services.archive.domain import documents
+    ownership, household, _ = transfer(session, clock)
+    catalogue = documents.file_catalogue(work(session, clock, DESK), "h2", "核对过户资料")
+    transfer_rows = [i for i in catalogue["items"] if i["section"] == "transfer"]
+    assert [i["doc_type"] for i in transfer_rows] == list(documents.DEFAULT_TITLES)[12:16] == [
+        "transfer_application", "new_owner_id_copy", "property_certificate", "fee_settlement_proof"]
+    assert {i["doc_type"]: i["status"] for i in transfer_rows}["transfer_application"] == "present"
+    # an upload of a type the transfer listed missing makes that very row present (no second row)
+    from services.archive.domain import settings as archive_settings
+    desk = Work.build(session, clock, DESK, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                      settings=archive_settings.SETTINGS)
+    documents.upload(desk, LocalStorage(tmp_path), "h2", {
+        "doc_type": "fee_settlement_proof", "file_name": "结清.pdf", "content_type": "application/pdf"},
+        b"%PDF-1.4 settled")
+    items = documents.file_catalogue(work(session, clock, DESK), "h2", "核对过户资料")["items"]
+    assert [i["doc_type"] for i in items].count("fee_settlement_proof") == 1
+    assert {i["doc_type"]: i["status"] for i in items}["fee_settlement_proof"] == "present"
+    docs = people.ownership_history(work(session, clock, DESK), "u-0101")[0]["documents"]
+    assert {d["doc_type"]: d["status"] for d in docs}["fee_settlement_proof"] == "present"
+    # the checklist shows the catalogue's titles, Chinese and English apart
+    labels = {i["doc_type"]: (i["label"], i["label_en"]) for i in people.checklist(work(session, clock, DESK), "h2")}
+    assert labels["property_certificate"] == ("不动产权证书", "property certificate")
+
+
+def test_the_old_transfer_names_and_unknown_types_are_refused(session, clock, estate):
+    from services.archive.domain.documents import UnknownDocumentType
+    with pytest.raises(UnknownDocumentType) as refused:
+        transfer(session, clock, documents_received=["transfer_contract"])
+    assert refused.value.code == "unknown_doc_type" and "transfer_application" in refused.value.details["known"]
+    with pytest.raises(UnknownDocumentType):
+        people.tick_item(work(session, clock, DESK), "h1", "new_property_certificate", {"status": "present"})
+    with pytest.raises(UnknownDocumentType):          # a move-in receives move-in papers only
+        registry.move_in(work(session, clock, DESK), schemas.MoveIn().load({
+            "unit_id": "u-0102", "moved_in_on": "2026-03-01", "people": [{"name": "王五", "role": "owner"}],
+            "documents_received": ["property_certificate"]}))
+
+
+def test_lease_and_transfer_papers_are_tickable(session, clock, estate):
+    for doc_type, section in (("lease_contract", "lease"), ("tenant_record_form", "lease"),
+                              ("property_certificate", "transfer"), ("renovation_permit", "renovation")):
+        item = people.tick_item(work(session, clock, DESK), "h1", doc_type, {"status": "present", "note": "原件已核"})
+        assert (item["doc_type"], item["section"], item["status"]) == (doc_type, section, "present")
+
+
+@pytest.mark.parametrize("name", ["\u200b", "   ", "张\u202e三", "\u2066x\u2069", "\ufeff王", "王\x00", "a\nb", ""])
+def test_names_with_hidden_characters_or_blank_are_refused(name):
+    """TRIAL11 finding 7: kernel.validators' one rule (NAME) for people's names, everywhere."""
+    with pytest.raises(ValidationError):
+        schemas.NewPersonIn().load({"name": name, "role": "family"})
+    with pytest.raises(ValidationError):
+        schemas.PersonChangeIn().load({"name": name})
+    with pytest.raises(ValidationError):
+        schemas.CensusCorrectIn().load({"people": [{"person_id": "pe1", "name": name}]})
+
+
+def test_names_and_notes_people_write_are_taken():
+    assert schemas.NewPersonIn().load({"name": "欧阳 娜娜", "role": "family", "reason": "第一行\n第二行"})["name"] == "欧阳 娜娜"
+    assert schemas.CatalogueEntryIn().load({"section": "move_in", "doc_type": "covenant", "title": "业主公约"})
+    with pytest.raises(ValidationError):
+        schemas.CatalogueEntryIn().load({"section": "move_in", "doc_type": "covenant", "title": "\u202e约公"})
+    with pytest.raises(ValidationError):
+        schemas.ChecklistTickIn().load({"status": "present", "note": "ok\u200b"})
+
+
+@pytest.mark.parametrize("given,shown", [
+    ("a\u202egpj.exe", "agpj.exe"), ("C:\\Users\\x\\合同.pdf", "合同.pdf"), ("../../etc/passwd", "passwd"),
+    ('a"; filename=evil.html', "a; filename=evil.html"), ("\u200b\ufeff.pdf", "pdf"), ("ok\x00.pdf", "ok.pdf"),
+])
+def test_uploaded_file_names_are_shown_without_hidden_characters(given, shown):
+    from services.archive.domain.documents import display_name
+    assert display_name(given) == shown
+
+
+def test_dates_after_today_are_refused_but_a_planned_move_in(session, clock, estate):
+    """TRIAL11 finding 8: a move-in (or a lease's start) may be dated at most archive.future_date_days
+    (30) ahead -- a planned handover; a move-out, a transfer and a lease's end take effect at once:
+    never after today (the project's calendar, Asia/Shanghai)."""
+    w = work(session, clock, DESK)          # today: 2027-12-01
+    with pytest.raises(InvalidInput) as far:
+        registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0102", "moved_in_on": "2031-01-01",
+                                                   "people": [{"name": "王五", "role": "owner"}]}))
+    assert "moved_in_on" in far.value.details and "30 days" in far.value.message
+    planned, _ = registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0102", "moved_in_on": "2027-12-31",
+                                                            "people": [{"name": "王五", "role": "owner"}]}))
+    assert planned.moved_in_on == date(2027, 12, 31)
+    for call, field in ((lambda: people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 2),
+                                                               "reason": "relocated"}), "moved_out_on"),
+                        (lambda: transfer(session, clock, transferred_on="2027-12-02"), "transferred_on")):
+        with pytest.raises(InvalidInput) as refused:
+            call()
+        assert field in refused.value.details and "Not after today" in refused.value.message
+    household, _ = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 1), "reason": "relocated"})
+    assert household.status == "moved_out"                       # today itself is fine
+
+
+def test_a_second_move_out_says_so_in_a_sentence():
+    gone = Household(id="x", status="moved_out")
+    with pytest.raises(HouseholdNotActive) as twice:
+        people.transition(gone, "move_out")
+    assert twice.value.message.startswith("This household has moved out already: it cannot move out again")
