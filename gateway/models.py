@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -65,8 +65,9 @@ class UserScope(Base):
 
     user: Mapped[User] = relationship(back_populates="scopes")
 
-    __table_args__ = (UniqueConstraint("user_id", "project_id", "unit_id", "household_id", name="uq_user_scope"),
-                      Index("ix_user_scopes_household", "household_id"),
+    # no unique constraint: a unit granted again (a household back, a revocation undone) is a new
+    # row and the ended ones stay as the trail; ``scopes.grant`` does not add a current duplicate
+    __table_args__ = (Index("ix_user_scopes_household", "household_id"),
                       Index("ix_user_scopes_unit", "unit_id"))
 
     @property

@@ -1,7 +1,7 @@
 """a resident's scope follows the household it was granted for (issue 11, finding 1)
 
-user_scopes gains household_id, granted_at, ended_at, ended_reason; uq_user_scope includes the
-household (the same unit granted again for a new household is a new row; the ended one stays).
+user_scopes gains household_id, granted_at, ended_at, ended_reason; uq_user_scope goes (the same
+unit granted again -- a household back, a revocation undone -- is a new row; the ended ones stay).
 Backfill from the read model (portal_units): every scope's granted_at is its user's created_at; a
 resident scope binds to the unit's household if it is active, ENDS (household_moved_out) if the
 unit's household has moved out, and stays unbound where the read model has no household for the
@@ -32,7 +32,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('ended_at', kernel.db.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('ended_reason', sa.String(length=40), nullable=True))
         batch_op.drop_constraint('uq_user_scope', type_='unique')
-        batch_op.create_unique_constraint('uq_user_scope', ['user_id', 'project_id', 'unit_id', 'household_id'])
         batch_op.create_index('ix_user_scopes_household', ['household_id'], unique=False)
         batch_op.create_index('ix_user_scopes_unit', ['unit_id'], unique=False)
     _backfill(op.get_bind())
@@ -73,7 +72,6 @@ def downgrade() -> None:
     with op.batch_alter_table('user_scopes', schema=None) as batch_op:
         batch_op.drop_index('ix_user_scopes_unit')
         batch_op.drop_index('ix_user_scopes_household')
-        batch_op.drop_constraint('uq_user_scope', type_='unique')
         batch_op.create_unique_constraint('uq_user_scope', ['user_id', 'project_id', 'unit_id'])
         batch_op.drop_column('ended_reason')
         batch_op.drop_column('ended_at')
