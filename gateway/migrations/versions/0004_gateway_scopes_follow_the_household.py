@@ -8,7 +8,7 @@ unit's household has moved out, and stays unbound where the read model has no ho
 unit (gateway.scopes settles it when the gateway sees one). Users whose scope ended are stamped
 (updated_at) so no cached caller keeps the unit.
 
-Revision ID: 0004a
+Revision ID: 0004
 Revises: 0003
 """
 import json
@@ -19,7 +19,7 @@ from alembic import op
 
 import kernel.db
 
-revision = '0004a'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
