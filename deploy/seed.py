@@ -182,7 +182,8 @@ def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: fl
         # now (a case moves once a day: nothing is sent twice) so the demo's arrears have their case
         for code in sorted({key[0] for key in OPENING_BALANCES}) if sweep else ():
             call("billing", "run_dunning_sweep", projects[code]["id"])
-        users = _users(gateway_db_url or default_db_url("gateway"), projects)
+        users = _users(gateway_db_url or default_db_url("gateway"), projects,
+                       {unit_id(*key): h.get("id") for key, h in households.items() if isinstance(h, dict)})
         service_centre = {code: _service_centre(call, projects[code]["id"], code,
                                                 {u["username"]: u for u in users}, wait)
                           for code in sorted(set(PRICE_LISTS) | set(DUTY_ROSTERS) | set(NOTIFY_SETTINGS))}
@@ -246,7 +247,9 @@ def _wait_for_accounts(call, unit_ids, wait):
         raise RuntimeError(f"billing did not open accounts for {len(pending)} unit(s) in {wait}s")
 
 
-def _users(url: str, projects: dict) -> list[dict]:
+def _users(url: str, projects: dict, households: dict[str, str] | None = None) -> list[dict]:
+    """The demo accounts; a resident's unit bound to the household archive just moved in there
+    (``gateway.scopes``: it is theirs while that household lives there)."""
     from gateway.accounts import create_user
     from gateway.models import User
 
@@ -262,6 +265,7 @@ def _users(url: str, projects: dict) -> list[dict]:
                                    project_ids=[projects[c]["id"] for c in scope] if kind == "staff" else [],
                                    unit_ids=[unit] if unit else [],
                                    unit_projects={unit: projects[scope[0]]["id"]} if unit else None,
+                                   unit_households={unit: (households or {}).get(unit)} if unit else None,
                                    now=SystemClock().now())
             out.append({"id": user.id, "username": username, "name": name, "kind": kind, "roles": roles,
                         "scope": ("/".join(scope) if kind == "resident" else ",".join(scope) or "all projects"),

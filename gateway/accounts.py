@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from kernel.errors import Conflict, InvalidInput, Unauthenticated, Unavailable
 from kernel.tenancy import RESIDENT, STAFF, Caller, Role
 
+from . import scopes
 from .models import LoginFailure, RevokedToken, User, UserScope
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
@@ -56,7 +57,11 @@ def check_password(password: str, stored: str) -> bool:
 
 def create_user(session: Session, *, username: str, password: str, display_name: str, kind: str,
                 group_id: str, roles: list[str], project_ids: list[str] = (), unit_ids: list[str] = (),
-                unit_projects: dict[str, str] | None = None, now: datetime) -> User:
+                unit_projects: dict[str, str] | None = None, unit_households: dict[str, str] | None = None,
+                now: datetime) -> User:
+    """A new account. A resident's units are bound to the household living there
+    (``gateway.scopes``: ``unit_households`` states it, else the read model's; a unit the read
+    model knows to be vacant is refused, 422 ``unit_vacant``)."""
     if kind not in (STAFF, RESIDENT):
         raise InvalidInput("kind is staff or resident", code="bad_kind")
     roles = sorted(set(roles or ([Role.RESIDENT] if kind == RESIDENT else [])))
@@ -79,10 +84,12 @@ def create_user(session: Session, *, username: str, password: str, display_name:
                 roles=",".join(roles), all_projects=all_projects, active=True, token_version=1,
                 created_at=now, updated_at=now)
     if kind == STAFF:
-        user.scopes = [UserScope(project_id=p, unit_id=None) for p in sorted(set(project_ids))]
+        user.scopes = [UserScope(project_id=p, unit_id=None, granted_at=now) for p in sorted(set(project_ids))]
     else:
-        unit_projects = unit_projects or {}
-        user.scopes = [UserScope(project_id=unit_projects.get(u, ""), unit_id=u) for u in sorted(set(unit_ids))]
+        unit_projects, unit_households = unit_projects or {}, unit_households or {}
+        user.scopes = [scopes.resident_scope(session, u, project_id=unit_projects.get(u),
+                                             household_id=unit_households.get(u), now=now)
+                       for u in sorted(set(unit_ids))]
     session.add(user)
     return user
 
@@ -177,8 +184,10 @@ def caller_for(user: User) -> Caller:
         return cached
     return Caller(
         user_id=user.id, kind=user.kind, group_id=user.group_id, roles=user.role_set,
-        project_ids=frozenset(s.project_id for s in user.scopes if s.unit_id is None and s.project_id),
-        unit_ids=frozenset(s.unit_id for s in user.scopes if s.unit_id),
+        project_ids=frozenset(s.project_id for s in user.scopes
+                              if s.unit_id is None and s.project_id and s.ended_at is None),
+        # a resident's unit only while the household it was granted for lives there (gateway.scopes)
+        unit_ids=frozenset(s.unit_id for s in user.scopes if s.unit_id and s.ended_at is None),
         all_projects=user.all_projects, name=user.display_name)
 
 

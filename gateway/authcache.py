@@ -49,7 +49,9 @@ CHECK = select(_users.c.token_version, _users.c.active, _users.c.updated_at,
                ).where(_users.c.id == bindparam("user_id"))
 LOAD_USER = select(_users.c.id, _users.c.username, _users.c.display_name, _users.c.kind, _users.c.group_id,
                    _users.c.roles, _users.c.all_projects).where(_users.c.id == bindparam("user_id"))
-LOAD_SCOPES = select(_scopes.c.project_id, _scopes.c.unit_id).where(_scopes.c.user_id == bindparam("user_id"))
+#: the CURRENT scopes: a resident's scope ends when its household moves out (gateway.scopes)
+LOAD_SCOPES = select(_scopes.c.project_id, _scopes.c.unit_id).where(
+    _scopes.c.user_id == bindparam("user_id"), _scopes.c.ended_at.is_(None))
 
 
 @dataclass(frozen=True)

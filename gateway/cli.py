@@ -2,10 +2,17 @@
 
     wuye-user create --username desk1 --name 王前台 --kind staff --group G \\
                      --role front_desk --project P1 [--project P2] [--password ...]
-    wuye-user create --username zhangwei --name 张伟 --kind resident --group G --unit U1
+    wuye-user create --username zhangwei --name 张伟 --kind resident --group G --unit U1 [--household H]
+    wuye-user grant --username zhangwei --unit U2 [--household H]   (a resident: one more unit,
+                                                   or the unit again for a household that moved back in)
+    wuye-user revoke --username zhangwei --unit U2                  (the desk ends a resident's unit)
     wuye-user password --username desk1          (prompts; revokes existing tokens)
     wuye-user deactivate --username desk1        (revokes existing tokens)
     wuye-user list
+
+A resident's unit is theirs while the household living there when it was granted stays
+(``gateway.scopes``): when that household moves out or the unit is transferred, the account loses
+the unit. A unit the gateway knows to be vacant is refused (``unit_vacant``).
 
 The database is ``GATEWAY_DB_URL`` (default ``var/gateway.db``), migrated first.
 """
@@ -23,7 +30,7 @@ from kernel.config import default_db_url, migrations_dir
 from kernel.db import make_engine, upgrade
 from kernel.errors import WuyeError
 
-from . import accounts
+from . import accounts, scopes
 from .models import User
 
 MIGRATIONS = migrations_dir("gateway")
@@ -46,7 +53,15 @@ def main(argv=None) -> int:
     create.add_argument("--role", action="append", default=[], help="staff role (repeatable)")
     create.add_argument("--project", action="append", default=[], help="project id (staff; repeatable)")
     create.add_argument("--unit", action="append", default=[], help="unit id (resident; repeatable)")
+    create.add_argument("--household", help="the household of the (one) unit, if the gateway does not know it yet")
     create.add_argument("--password", help="omit to be prompted")
+    grant = sub.add_parser("grant", help="grant a resident a unit (bound to the household living there)")
+    grant.add_argument("--username", required=True)
+    grant.add_argument("--unit", required=True)
+    grant.add_argument("--household", help="the unit's household, if the gateway does not know it yet")
+    revoke = sub.add_parser("revoke", help="end a resident's unit (kept in the list as ended)")
+    revoke.add_argument("--username", required=True)
+    revoke.add_argument("--unit", required=True)
     pw = sub.add_parser("password", help="set a new password (revokes tokens)")
     pw.add_argument("--username", required=True)
     pw.add_argument("--password")
@@ -60,13 +75,34 @@ def main(argv=None) -> int:
     now = SystemClock().now()
     try:
         if args.command == "create":
+            if args.household and len(set(args.unit)) != 1:
+                print("error: --household goes with exactly one --unit", file=sys.stderr)
+                return 2
             password = args.password or getpass.getpass("password: ")
             user = accounts.create_user(session, username=args.username, password=password,
                                         display_name=args.name, kind=args.kind, group_id=args.group,
                                         roles=args.role, project_ids=args.project, unit_ids=args.unit,
+                                        unit_households={args.unit[0]: args.household} if args.household else None,
                                         now=now)
             session.commit()
             print(f"created {user.kind} {user.username} ({user.id}) roles={user.roles}")
+            for scope in user.scopes:
+                if scope.unit_id:
+                    print(f"  unit {scope.unit_id}: {_bound(scope)}")
+        elif args.command in ("grant", "revoke"):
+            user = session.scalars(select(User).where(User.username == args.username)).first()
+            if user is None:
+                print(f"no user {args.username}", file=sys.stderr)
+                return 1
+            if args.command == "grant":
+                scope = scopes.grant(session, user, args.unit, household_id=args.household, now=now)
+                session.commit()
+                print(f"{args.username}: unit {args.unit} {_bound(scope)}")
+            else:
+                count = scopes.revoke(session, user, args.unit, now)
+                session.commit()
+                print(f"{args.username}: unit {args.unit} ended ({count} scope(s))" if count
+                      else f"{args.username} has no current scope of unit {args.unit}")
         elif args.command == "password":
             accounts.set_password(session, args.username, args.password or getpass.getpass("new password: "),
                                   now)
@@ -82,15 +118,22 @@ def main(argv=None) -> int:
             print(f"deactivated {args.username}")
         else:
             for user in session.scalars(select(User).order_by(User.username)):
-                scopes = ",".join(sc.unit_id or sc.project_id for sc in user.scopes)
+                scopes_text = ",".join((sc.unit_id or sc.project_id) + ("(ended)" if sc.ended_at else "")
+                                       for sc in user.scopes)
                 print(f"{user.username:20} {user.kind:8} {'active' if user.active else 'off':6} "
-                      f"{user.roles:30} {scopes}")
+                      f"{user.roles:30} {scopes_text}")
     except WuyeError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     finally:
         session.close()
     return 0
+
+
+def _bound(scope) -> str:
+    if scope.household_id:
+        return f"bound to household {scope.household_id} (ends when it moves out)"
+    return "not bound yet: the gateway has not seen the unit's household (bound when it does)"
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -45,7 +45,12 @@ class User(Base):
 
 
 class UserScope(Base):
-    """A project a staff member works in, or a unit a resident lives in."""
+    """A project a staff member works in, or a unit a resident lives in -- for as long as the
+    household it was granted for (``household_id``) lives there (``gateway.scopes``): when that
+    household moves out (迁出, or the old owners of a transfer 过户) the scope ends (``ended_at``,
+    ``ended_reason``; the row stays as the record of who could read the unit, and when).
+    ``household_id`` is null for staff, and for a resident scope granted while the gateway did not
+    yet know the unit's household (bound -- or ended -- when it does: ``scopes.settle``)."""
 
     __tablename__ = "user_scopes"
 
@@ -53,10 +58,21 @@ class UserScope(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     project_id: Mapped[str] = mapped_column(String(36))
     unit_id: Mapped[str | None] = mapped_column(String(36))
+    household_id: Mapped[str | None] = mapped_column(String(36))
+    granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_reason: Mapped[str | None] = mapped_column(String(40))
 
     user: Mapped[User] = relationship(back_populates="scopes")
 
-    __table_args__ = (UniqueConstraint("user_id", "project_id", "unit_id", name="uq_user_scope"),)
+    # no unique constraint: a unit granted again (a household back, a revocation undone) is a new
+    # row and the ended ones stay as the trail; ``scopes.grant`` does not add a current duplicate
+    __table_args__ = (Index("ix_user_scopes_household", "household_id"),
+                      Index("ix_user_scopes_unit", "unit_id"))
+
+    @property
+    def current(self) -> bool:
+        return self.ended_at is None
 
 
 class LoginFailure(Base):

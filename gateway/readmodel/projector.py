@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUnit
 
 #: fields of a ticket document (``ticket.changed`` payload; ``ticket_id`` stored as ``id``)
@@ -175,6 +176,14 @@ def apply_household(session: Session, data: dict, attempts: int = 5) -> bool:
                       "role": p.get("role"), "phone": p.get("phone"), "email": p.get("email"),
                       "locale": p.get("locale")} for p in data.get("people") or ()]
     version = int(data["version"])
+    # whose unit it is (gateway.scopes): a household that moved out takes its residents' scopes
+    # with it -- by household id, idempotent, whatever the version (moving out is final), so a
+    # replay or a rebuild never reopens nor wrongly ends a scope; an older snapshot than one
+    # already seen never binds one
+    seen = session.execute(select(PortalHousehold.version)
+                           .where(PortalHousehold.household_id == doc["id"])).scalar()
+    if doc.get("status") == scopes.MOVED_OUT or seen is None or seen <= version:
+        scopes.settle(session, doc)
     # the version rule per household first: a snapshot older than one already seen of the same
     # household (e.g. "active" arriving late after "moved out") changes nothing
     if not _upsert_newer(session, PortalHousehold, "household_id", {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from .. import accounts
+from .. import accounts, scopes
 from ..errors import HttpError
 from ..readmodel import projector
 
@@ -77,6 +77,20 @@ class RouteModule:
         try:
             return view(self.db, *args, **kwargs)
         finally:
+            self.db.rollback()
+
+    def _household_left(self, household) -> None:
+        """A move-out's answer: the scopes of the household's residents end now, in this request
+        (``gateway.scopes``), not only when ``household.changed`` arrives. Moving out is final, so
+        a replayed answer ends nothing it should not."""
+        if not (isinstance(household, dict) and household.get("status") == scopes.MOVED_OUT
+                and household.get("id")):
+            return
+        try:
+            scopes.end_for_household(self.db, household["id"])
+        except Exception as exc:      # never fail a write that the owner has committed
+            log.warning("could not end the scopes of household %s now (its event will): %s",
+                        household["id"], exc)
             self.db.rollback()
 
     def _project_reply(self, kind: str, reply, user) -> None:

@@ -81,8 +81,10 @@ class PeopleRoutes(RouteModule):
            response=s.MoveOutOut, errors=(403, 404, 409), idempotent=True,
            summary=f"Move a household out (迁出) with its checklist; the unit is vacant afterwards {DESK}")
     def move_out(self, request, user, household_id, body, idempotency_key):
-        return self._as(user)("archive", "move_out", household_id, s.MoveOutIn().dump(body),
-                              idempotency_key=idempotency_key)
+        reply = self._as(user)("archive", "move_out", household_id, s.MoveOutIn().dump(body),
+                               idempotency_key=idempotency_key)
+        self._household_left(reply.get("household") if isinstance(reply, dict) else None)
+        return reply
 
     @route("POST", f"{V1}/units/{{unit_id}}/transfer", tags=("archive",), body=s.TransferIn,
            response=s.TransferOut, status=201, errors=(403, 404, 409), idempotent=True,

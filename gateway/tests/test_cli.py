@@ -57,3 +57,37 @@ def test_refusals_are_clear_and_exit_non_zero(tmp_path):
                    "--role", "front_desk", "--password", "long-enough")
     assert no_scope.returncode == 2 and "at least one project" in no_scope.stderr
     assert cli(url, "deactivate", "--username", "nobody").returncode == 1
+
+
+def test_a_residents_unit_is_bound_to_its_household_granted_again_and_revoked(tmp_path):
+    """``grant`` / ``revoke`` and the vacant-unit refusal (gateway.scopes)."""
+    from gateway.readmodel import projector
+
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    assert cli(url, "list").returncode == 0                                # migrated
+
+    def household(hid, status, version=1):
+        return {"household_id": hid, "group_id": "g1", "project_id": "p1", "unit_id": "u1", "status": status,
+                "moved_in_on": "2026-01-01", "moved_out_on": "2026-02-01" if status == "moved_out" else None,
+                "version": version, "people": []}
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        projector.apply_household(session, household("h1", "moved_out", 2))
+        session.commit()
+    vacant = cli(url, "create", "--username", "zw", "--name", "张伟", "--kind", "resident", "--group", "g1",
+                 "--unit", "u1", "--password", "resident-pass")
+    assert vacant.returncode == 2 and "no household living in it" in vacant.stderr
+    with Session(engine) as session:
+        projector.apply_household(session, household("h2", "active"))
+        session.commit()
+    made = cli(url, "create", "--username", "zw", "--name", "张伟", "--kind", "resident", "--group", "g1",
+               "--unit", "u1", "--password", "resident-pass")
+    assert made.returncode == 0 and "bound to household h2" in made.stdout, made.stderr
+    assert cli(url, "revoke", "--username", "zw", "--unit", "u1").returncode == 0
+    assert "u1(ended)" in cli(url, "list").stdout
+    granted = cli(url, "grant", "--username", "zw", "--unit", "u1")
+    assert granted.returncode == 0 and "bound to household h2" in granted.stdout, granted.stderr
+    listed = cli(url, "list").stdout
+    assert "u1(ended),u1" in listed or "u1,u1(ended)" in listed
+    engine.dispose()
