@@ -134,7 +134,8 @@ def test_not_yours_reads_exactly_like_does_not_exist(platform, demo, web_session
         assert answer(path, outsider, xh) == answer(path, outsider, nowhere), path
     inbox = [web_session.get(f"/api/v1/staff/inbox?project_id={given}", headers=outsider)
              for given in (xh, nowhere)]
-    assert [(r.status_code, r.json()) for r in inbox] == [(200, [])] * 2
+    assert [(r.status_code, r.json()["error"]) for r in inbox] == [(404, "project_not_found")] * 2
+    assert inbox[0].json()["message"].replace(xh, "<id>") == inbox[1].json()["message"].replace(nowhere, "<id>")
     probes = []
     for given in (theirs, nowhere):
         r = web_session.post("/api/v1/repairs", headers=resident, json={"unit_id": given, "content": "探测"})
