@@ -6,10 +6,14 @@
   deleted. Praise and suggestions are not touched by this rule.
 - **A household that moved out**: ``archive.moved_out_keep_years`` (3) years after its move-out date
   its people's personal data is erased -- phones, e-mails, ID numbers and employers emptied, names
-  reduced to the first character (张伟 -> 张*), consents deleted, and every eraser another area
-  registers (:data:`ERASERS`) run; the household row, its unit, dates and ownership facts stay. The
-  household is published again (``household.changed``, a new version), so the copies in tickets,
-  billing, notify and the gateway's read model lose the contacts too.
+  reduced to the first character (张伟 -> 张*), consents deleted, and the other areas' erasers
+  (:data:`ERASERS`) run: the contact-change history's values blanked (``people.erase_history``, the
+  one UPDATE the table's triggers let through) and every document version marked erased, its bytes
+  deleted from the store by the ``document-erase`` job once that has committed
+  (``documents.erase_content``); the household row, its unit, dates, ownership facts and the
+  documents' records stay. The household is published again (``household.changed``, a new
+  version), so the copies in tickets, billing, notify and the gateway's read model lose the
+  contacts too.
 
 The daily ``retention-purge`` job of each project (03:00 local; seeded with the census sweep, see
 ``census.seed_daily_jobs``) applies both rules. The cut-off is the project's local midnight the
@@ -17,7 +21,8 @@ given number of years before today: anything that happened before it goes, nothi
 
 Each purge writes a :class:`~services.archive.models.RetentionPurge` record -- the rule (setting and
 years), the kind, the cut-off, how many, the reference numbers (ticket numbers; household ids for
-erasures), the date range, when and by which job -- and never personal data. Purges are idempotent
+erasures), the date range, when and by which job, and for an erasure how many history rows and
+document versions it erased -- and never personal data. Purges are idempotent
 and safe with two replicas: the job runs once per project and day (a kernel job), a deleted row is
 not there to be deleted again, the record counts what its own ``DELETE ... RETURNING`` removed, and
 an erased household is marked (:class:`HouseholdErasure`, its primary key) so it is never erased or

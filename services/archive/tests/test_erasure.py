@@ -30,7 +30,8 @@ from services.archive.domain import census, documents, people, registry, retenti
 from services.archive.domain.privacy import mask_name
 from services.archive.domain.settings import SETTINGS
 from services.archive.events import CONTRACT
-from services.archive.models import Base, Document, Household, HouseholdErasure, PersonChange, RetentionPurge, ScheduledJob
+from services.archive.models import (Base, Document, Household, HouseholdErasure, PersonChange, RetentionPurge,
+                                     ScheduledJob)
 from services.archive.service import JOB_HANDLERS
 
 G = "group-1"
