@@ -32,6 +32,7 @@ STATUS_BY_KIND = {
     "Forbidden": (403, "forbidden"),
     "NotFound": (404, "not_found"),
     "Conflict": (409, "conflict"),
+    "Gone": (410, "gone"),
     "RuleViolation": (422, "rule_violation"),
     "PayloadTooLarge": (413, "payload_too_large"),
     "UnsupportedMediaType": (415, "unsupported_media_type"),

@@ -11,6 +11,7 @@ from .schemas import ErrorOut
 
 ERROR_TEXT = {400: "invalid input", 401: "no or bad token", 403: "outside the caller's scope or role",
               404: "not found (or not yours)", 409: "conflicts with current state",
+              410: "removed for good (e.g. erased under the retention rule)",
               413: "body too large", 415: "not JSON", 422: "breaks a business rule",
               429: "too many requests; wait the Retry-After seconds",
               502: "a service failed", 503: "a service is unavailable", 504: "a service timed out"}

@@ -156,6 +156,9 @@ class HouseholdDocumentOut(Out):
     uploaded_by = fields.Nested(UploaderRefOut)
     uploaded_at = DT()
     note = fields.String()
+    erased = fields.Boolean(metadata={"description": "the content was erased under the retention rule (the record "
+                                                     "stays; a download answers 410 document_erased)"})
+    erased_at = DT(allow_none=True)
 
 
 class FileDocumentOut(Out):
@@ -3153,6 +3156,8 @@ class PersonChangeOut(Out):
     changed_by = fields.String()
     changed_by_name = fields.String()
     changed_at = DT()
+    erased_at = DT(allow_none=True, metadata={
+        "description": "set when the retention erasure blanked the values ([erased]) and reduced the name"})
 
 
 class ChecklistItemOut(Out):
@@ -3577,6 +3582,9 @@ class RetentionPurgeOut(Out):
     newest = Day()
     purged_at = DT()
     job_key = fields.String()
+    changes_erased = fields.Integer(metadata={"description": "an erasure's contact-history rows blanked (0 otherwise)"})
+    documents_erased = fields.Integer(metadata={
+        "description": "an erasure's document versions whose content was erased (0 otherwise)"})
 
 
 class SummaryUnitOut(Out):

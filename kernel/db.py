@@ -210,28 +210,79 @@ def _update_many_pg(session: Session, t, key: str, columns: list[str], rows: lis
 
 # -- append-only tables ----------------------------------------------------------
 
-def append_only_statements(table: str, dialect: str) -> list[str]:
+#: what an erasure writes over an append-only row's personal value (:class:`Erasure`)
+ERASED = "[erased]"
+
+
+class Erasure:
+    """The one UPDATE an append-only table lets through: the retention erasure of a row's personal
+    values (archive's contact-change history). The row's ``stamp`` column (``erased_at``) goes from
+    NULL to a time; each ``blanked`` column stays or becomes :data:`ERASED`; each ``masked``
+    column stays or becomes :func:`kernel.privacy.mask_name` of its old value (张伟 -> 张*); every
+    ``kept`` column stays. A row once erased is never changed again (not un-erased, not re-erased);
+    every other UPDATE and every DELETE is still refused. Name *every* other column in ``kept``
+    (a migration freezes the lists; a column added later and not listed would be let through)."""
+
+    def __init__(self, stamp: str, kept, blanked=(), masked=(), marker: str = ERASED):
+        self.stamp, self.kept, self.blanked, self.masked = stamp, tuple(kept), tuple(blanked), tuple(masked)
+        self.marker = marker
+
+    def condition(self, dialect: str) -> str:
+        """The SQL (over OLD and NEW) that holds for an erasure and only for one."""
+        same = "IS" if dialect == "sqlite" else "IS NOT DISTINCT FROM"
+        marker = "'" + self.marker.replace("'", "''") + "'"
+        parts = [f"OLD.{self.stamp} IS NULL", f"NEW.{self.stamp} IS NOT NULL"]
+        parts += [f"NEW.{c} {same} OLD.{c}" for c in self.kept]
+        parts += [f"(NEW.{c} {same} OLD.{c} OR NEW.{c} = {marker})" for c in self.blanked]
+        for c in self.masked:          # kernel.privacy.mask_name in SQL: first character, a star per one left
+            if dialect == "sqlite":
+                n = f"max(length(OLD.{c}) - 1, 1)"
+                mask = f"substr(OLD.{c}, 1, 1) || substr(replace(hex(zeroblob({n})), '0', '*'), 1, {n})"
+            else:
+                mask = f"left(OLD.{c}, 1) || repeat('*', greatest(char_length(OLD.{c}) - 1, 1))"
+            parts.append(f"(NEW.{c} {same} OLD.{c} OR NEW.{c} = {mask})")
+        return " AND ".join(parts)
+
+
+def append_only_statements(table: str, dialect: str, erasure: Erasure | None = None) -> list[str]:
     """The DDL that makes ``table`` append-only in the database itself (an UPDATE or DELETE
-    raises), for SQLite and PostgreSQL; a migration runs these for its dialect."""
-    message = f"{table} is append-only"
+    raises), for SQLite and PostgreSQL; a migration runs these for its dialect. With ``erasure``
+    the one UPDATE it describes is let through (see :class:`Erasure`)."""
+    message = f"{table} is append-only" + (" (only the retention erasure may blank a row, once)" if erasure else "")
     if dialect == "sqlite":
-        return [f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END" for op in ("UPDATE", "DELETE")]
+        statements = []
+        for op in ("UPDATE", "DELETE"):
+            when = f" WHEN NOT ({erasure.condition(dialect)})" if erasure is not None and op == "UPDATE" else ""
+            statements.append(f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}{when} "
+                              f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        return statements
     if dialect == "postgresql":
+        allow = (f"IF TG_OP = 'UPDATE' AND {erasure.condition(dialect)} THEN RETURN NEW; END IF; "
+                 if erasure is not None else "")
         return [f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+                f"$$ BEGIN {allow}RAISE EXCEPTION '{message}'; END $$",
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"]
     return []
 
 
-def append_only(table) -> None:
+def drop_append_only_statements(table: str, dialect: str) -> list[str]:
+    """The DDL that removes what :func:`append_only_statements` made (a migration replacing it)."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+                f"DROP FUNCTION IF EXISTS {table}_append_only()"]
+    return []
+
+
+def append_only(table, erasure: Erasure | None = None) -> None:
     """Mark a model's table append-only wherever it is created from the models (tests'
     ``create_all``); the migration that creates it runs :func:`append_only_statements`."""
     from sqlalchemy import DDL, event
 
     for dialect in ("sqlite", "postgresql"):
-        for statement in append_only_statements(table.name, dialect):
+        for statement in append_only_statements(table.name, dialect, erasure):
             event.listen(table, "after_create", DDL(statement.replace("%", "%%")).execute_if(dialect=dialect))
 
 

@@ -81,6 +81,8 @@ class UnitOfWork(DependencyProvider):
         self.database = find_database(self.container)
         if self.database is None:
             raise RuntimeError(f"{self.container.service_name}: UnitOfWork needs a Database dependency")
+        from .storage import find_storage
+        self.storage_provider = find_storage(self.container)     # work.storage (None without one)
 
     def get_dependency(self, worker_ctx):
         def work(caller: Caller | None = None) -> Work:
@@ -89,5 +91,6 @@ class UnitOfWork(DependencyProvider):
             return Work.build(session, self.shared_clock.clock,
                               caller or self.check.verify(worker_ctx).caller,
                               base=self.database.base, contract=self.contract, secret=self.secret,
-                              settings=self.settings)
+                              settings=self.settings,
+                              storage=self.storage_provider.storage if self.storage_provider else None)
         return work

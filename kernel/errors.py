@@ -63,6 +63,12 @@ class Conflict(WuyeError):
     kind, default_code = "Conflict", "conflict"
 
 
+class Gone(WuyeError):
+    """Existed, and was removed for good on purpose -- e.g. a document's content erased by the
+    retention rule; its record stays (HTTP 410)."""
+    kind, default_code = "Gone", "gone"
+
+
 class RuleViolation(WuyeError):
     """Well-formed but breaks a business rule (HTTP 422)."""
     kind, default_code = "RuleViolation", "rule_violation"

@@ -25,7 +25,9 @@ Running (nameko wiring, in ``service.py``)::
 
 A **periodic** kind (``every={kind: seconds}``, ``JOBS_EVERY_<KIND>``) is one row that goes
 back to ``pending`` with the next period after each run: one replica runs each period (the
-SLA sweep). ``settings`` gives the handlers ``work.settings``.
+SLA sweep). ``settings`` gives the handlers ``work.settings``; a service that declares a
+``kernel.storage.StorageProvider`` gives them its file store as ``work.storage`` (archive's
+retention erasure deletes documents' bytes from a job).
 
 How a job runs exactly once:
 
@@ -311,6 +313,8 @@ class JobExecutor(PollingLoop):
     every: Mapping[str, float] = field(default_factory=dict)
     #: the service's settings catalogue (kernel.settings): ``work.settings`` in the handlers
     settings: Any = None
+    #: the service's file store (kernel.storage): ``work.storage`` in the handlers
+    storage: Any = None
 
     def __post_init__(self):
         self.model = job_table(self.base)
@@ -444,7 +448,7 @@ class JobExecutor(PollingLoop):
                         return "lost"
                     work = Work.build(session, self.clock, Caller.system(job.group_id, self.service),
                                       base=self.base, contract=self.contract, secret=self.secret,
-                                      settings=self.settings)
+                                      settings=self.settings, storage=self.storage)
                     handler(work, job)
                     wrote_events = bool(session.info.pop("outbox_dirty", False))
                     more_due = bool(session.info.pop(JOBS_DUE, False))
@@ -484,7 +488,7 @@ class JobRunner(DependencyProvider):
 
     ``JobRunner(CONTRACT, {"kind": handler}, every={"kind": seconds}, settings=CATALOGUE)``
     (``settings``: the handlers read the service's per-project settings through ``work.settings``,
-    as its RPCs do); config: ``JOBS_ENABLED``
+    as its RPCs do; the container's ``StorageProvider``, if any, is their ``work.storage``); config: ``JOBS_ENABLED``
     (true), ``JOBS_PROJECTS`` (empty = all; ``p1,p2``; ``!p1``), ``JOBS_POLL_INTERVAL`` (1 s),
     ``JOBS_BATCH_SIZE`` (20), ``JOBS_LEASE_SECONDS`` (60), ``JOBS_RETRY_BASE`` (30 s),
     ``JOBS_RETRY_MAX`` (3600 s), ``JOBS_EVERY_<KIND>`` (a periodic kind's interval, s). Injected
@@ -526,6 +530,8 @@ class JobRunner(DependencyProvider):
             settings=self.catalogue,
         )
         self.secret = secret_from(config)
+        from .storage import find_storage
+        self.storage_provider = find_storage(self.container)
 
     def start(self):
         database = self.database
@@ -536,7 +542,8 @@ class JobRunner(DependencyProvider):
 
         self.executor = JobExecutor(
             database.Session, database.base, self.contract, self.secret, self.shared_clock.clock,
-            self.handlers, service=self.container.service_name, after_commit=wake_relay, **self.settings)
+            self.handlers, service=self.container.service_name, after_commit=wake_relay,
+            storage=self.storage_provider.storage if self.storage_provider is not None else None, **self.settings)
         if self.enabled:
             # a worker's commit that scheduled a job due now wakes the runner at once
             database.wake_after_commit(JOBS_DUE, self.executor.wake)

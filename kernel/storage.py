@@ -274,7 +274,10 @@ except ImportError:          # pragma: no cover - the kernel is used without nam
 
 
 class StorageProvider(DependencyProvider):
-    """Injects the service's :class:`Storage`, built once per container from its config."""
+    """Injects the service's :class:`Storage`, built once per container from its config. The
+    kernel's ``UnitOfWork`` and ``JobRunner`` of the same container find it (:func:`find_storage`)
+    and hand it to domain code as ``work.storage`` -- a job handler (``fn(work, job)``) deletes or
+    writes files through it as an RPC does."""
 
     def __init__(self, service: str):
         self.service = service
@@ -286,3 +289,9 @@ class StorageProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Storage:
         return self.storage
+
+
+def find_storage(container) -> StorageProvider | None:
+    """The container's :class:`StorageProvider`, if the service declares one (its ``storage`` is
+    built in ``setup``: read it at ``start`` or later)."""
+    return next((dep for dep in container.dependencies if isinstance(dep, StorageProvider)), None)

@@ -50,6 +50,10 @@ class Work:
     caller: Caller
     events: EventRecorder
     settings: ProjectSettings | None = None     # this service's per-project settings (kernel.settings)
+    #: the service's file store (:class:`kernel.storage.Storage`) when it declares a
+    #: ``StorageProvider`` -- in its RPC workers (``UnitOfWork``) and its job handlers (``JobRunner``)
+    #: alike; None for a service without one (and in a test that gives none)
+    storage: object | None = None
 
     def idempotent(self, key: str | None, method: str, command, run):
         """Run ``run()`` (returning the dumped reply) once per caller and key
@@ -60,10 +64,10 @@ class Work:
 
     @classmethod
     def build(cls, session: Session, clock: Clock, caller: Caller, *, base, contract: EventContract,
-              secret: str, settings: SettingsCatalogue | None = None) -> "Work":
+              secret: str, settings: SettingsCatalogue | None = None, storage=None) -> "Work":
         events = EventRecorder(session, base, contract, clock, secret, caller)
         return cls(session, clock, caller, events,
-                   ProjectSettings(session, base, settings or EMPTY, clock, caller, events))
+                   ProjectSettings(session, base, settings or EMPTY, clock, caller, events), storage)
 
     # -- writes that outlive a failure ---------------------------------------------
     def keep_on_failure(self, obj) -> None:

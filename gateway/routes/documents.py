@@ -94,18 +94,23 @@ class DocumentRoutes(RouteModule):
     @route("GET", f"{V1}/households/{{household_id}}/documents", tags=("archive",), query=s.DocumentListQuery,
            response=s.HouseholdDocumentOut, many=True, errors=FILE_ERRORS,
            summary=f"Every version of the household file's documents, newest first per type ({READERS})",
-           description="Each read is a line of the file's access log. Another household's or project's: 404.")
+           description="Each read is a line of the file's access log. Another household's or project's: 404. A "
+                       "version erased under the retention rule is listed with erased: true and erased_at (its "
+                       "type, version, size, checksum, uploader and upload time kept).")
     def household_documents(self, request, user, household_id, query):
         return self._as(user)("archive", "list_documents", household_id, query["doc_type"], query["purpose"])
 
     @route("GET", f"{V1}/households/{{household_id}}/documents/{{document_id}}/content", tags=("archive",),
-           query=s.DocumentReadQuery, media_type="application/octet-stream", errors=FILE_ERRORS + (409,),
+           query=s.DocumentReadQuery, media_type="application/octet-stream", errors=FILE_ERRORS + (409, 410),
            summary=f"Download one version of a document ({READERS})",
            description="The file as it was uploaded: Content-Type application/pdf, image/jpeg or image/png; "
                        "Content-Disposition attachment with an ASCII name (<doc_type>-v<version>.<ext>) and the "
                        "uploaded file's name (filename*=UTF-8''...); ETag \"<sha256>\". The content is checked "
                        "against its checksum first: a mismatch answers 409 document_checksum_mismatch (restore "
-                       "it from the backup). Each download is a line of the file's access log.")
+                       "it from the backup). A version whose content was erased under the retention rule (a "
+                       "household that moved out archive.moved_out_keep_years ago) answers 410 document_erased; "
+                       "its record stays in the listing (erased, erased_at). Each download is a line of the file's "
+                       "access log.")
     def download_document(self, request, user, household_id, document_id, query):
         out = self._as(user)("archive", "download_document", household_id, document_id, query["purpose"])
         response = file_response(base64.b64decode(out["content_base64"]), out["content_type"], out["download_name"],

@@ -16,7 +16,12 @@ from gateway.service import GatewayService
 from kernel.clock import SystemClock
 from kernel.db import make_engine
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, migrated_sqlite, service_config
+from kernel.testing import TEST_SECRET, migrated_sqlite, service_config, wait_for
+from kernel.work import Work
+from services.archive.domain import retention
+from services.archive.events import CONTRACT as ARCHIVE_CONTRACT
+from services.archive.models import Base as ArchiveBase
+from services.archive.models import Household
 from services.archive.service import ArchiveService
 
 G = "g1"
@@ -43,8 +48,9 @@ def storage_config(tmp_path):
 @pytest.fixture
 def platform(container_factory, rabbit_config, web_config, rpc, tmp_path, storage_config):
     amqp = rabbit_config["AMQP_URI"]
-    archive = container_factory(ArchiveService, service_config(
-        amqp, migrated_sqlite(tmp_path, "archive"), **storage_config))
+    archive_url = migrated_sqlite(tmp_path, "archive")
+    archive = container_factory(ArchiveService, service_config(amqp, archive_url, JOBS_POLL_INTERVAL=0.1,
+                                                               **storage_config))
     url = migrated_sqlite(tmp_path, "gateway")
     session = Session(make_engine(url))
     now = SystemClock().now()
@@ -69,7 +75,7 @@ def platform(container_factory, rabbit_config, web_config, rpc, tmp_path, storag
         rpc.call(system, "archive", "move_in", {"id": hid, "unit_id": uid, "moved_in_on": "2026-03-01",
                                                 "people": [{"name": "张伟", "role": "owner"}],
                                                 "documents_received": ["move_in_notice"]})
-    return {"storage": tmp_path / "archive-files"}
+    return {"storage": tmp_path / "archive-files", "archive_url": archive_url}
 
 
 def login(web_session, username):
@@ -165,6 +171,36 @@ def test_upload_version_download_catalogue_and_scope(platform, web_session):
     # a refusal is a line too; a neighbour's or another project's probe never reached the file
     assert {r for r in reads if r[0] == "curious"} == {("curious", "documents", "refused")}
     assert not [r for r in reads if r[0] == "look around"]
+
+
+def test_an_erased_version_is_410_gone_and_listed_as_erased(platform, web_session):
+    """The retention erasure (run here on archive's database as the retention job runs it) marks the
+    household's versions erased; the running archive's job runner deletes the bytes through its store
+    (``work.storage``); a download answers 410 document_erased with {error, message}; the listing keeps
+    each version's record, marked erased."""
+    desk, cs = login(web_session, "desk.lh"), login(web_session, "cs.lh")
+    v1 = upload(web_session, desk, PDF_1, "erase-1").json()
+    stored = platform["storage"] / "archive" / G / "p1" / "households" / "h1" / v1["id"]
+    assert stored.is_file()
+
+    engine = make_engine(platform["archive_url"])
+    try:
+        with Session(engine) as session, session.begin():
+            work = Work.build(session, SystemClock(), Caller.system(G, "retention"), base=ArchiveBase,
+                              contract=ARCHIVE_CONTRACT, secret=TEST_SECRET)
+            counts = retention.erase_household(work, session.get(Household, "h1"))
+        assert counts["documents_erased"] == 1
+    finally:
+        engine.dispose()
+    wait_for(lambda: not stored.exists(), timeout=20, message="archive's job runner deleted the erased content")
+
+    got = web_session.get(f"/api/v1/households/h1/documents/{v1['id']}/content", headers=cs,
+                          params={"purpose": "check"})
+    assert got.status_code == 410, got.text
+    assert got.json()["error"] == "document_erased" and "retention" in got.json()["message"]
+    listed = web_session.get("/api/v1/households/h1/documents", headers=cs, params={"purpose": "check"}).json()
+    assert [(d["id"], d["version"], d["sha256"], d["erased"], d["erased_at"] is not None) for d in listed] == \
+        [(v1["id"], 1, v1["sha256"], True, True)]
 
 
 def test_bad_uploads_are_4xx_and_the_limit_is_a_project_setting(platform, web_session):

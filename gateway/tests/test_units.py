@@ -105,6 +105,7 @@ class TestErrorTable:
         (kerr.Forbidden("no", code="project_out_of_scope"), 403, "project_out_of_scope"),
         (kerr.NotFound("gone", code="ticket_not_found"), 404, "ticket_not_found"),
         (kerr.Conflict("dup"), 409, "conflict"),
+        (kerr.Gone("erased", code="document_erased"), 410, "document_erased"),
         (kerr.RuleViolation("rule", code="appointment_required"), 422, "appointment_required"),
         (kerr.Unavailable("down"), 503, "unavailable"),
     ])

@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from kernel.clock import ManualClock
+from kernel.clock import ManualClock, SystemClock
 from kernel.db import Database, make_engine, new_base
 from kernel.dependencies import UnitOfWork
 from kernel.jobs import JOBS_DUE, Job, JobError, JobExecutor, JobRunner, ProjectFilter
 from kernel.lease import Backoff
 from kernel.messaging import EventContract, job_table, kernel_tables
-from kernel.testing import TEST_SECRET, wait_for
+from kernel.entrypoints import rpc
+from kernel.storage import LocalStorage, StorageProvider, make_key
+from kernel.testing import TEST_SECRET, service_config, staff, wait_for
 from kernel.tenancy import Caller
 from kernel.work import Work
 
@@ -557,3 +559,56 @@ def test_a_workers_commit_that_scheduled_due_work_wakes_the_runner(Session, cloc
         database.finish(ctx, error)
     assert woken == [1] and effects(Session) == ["w1", "w2"]
 
+
+
+# -- the service's file store in job handlers (work.storage) ----------------------------------------
+
+def store_file(work: Work, job: Job) -> None:
+    """A handler that writes through the service's store (archive's deletes erased documents so)."""
+    work.storage.put(make_key("filer", "g1", "p1", job.key), f"written by {job.kind}".encode(), "text/plain")
+
+
+def test_a_job_handler_gets_the_executors_store_as_work_storage(Session, clock, tmp_path):
+    store = LocalStorage(tmp_path / "files")
+    schedule(Session, clock, "f1", kind="file")
+    assert executor(Session, clock, handlers={"file": store_file}, storage=store).run_once() == 1
+    assert store.get(make_key("filer", "g1", "p1", "f1")) == b"written by file"
+    seen = []                                    # a runner given no store: None, as before
+    schedule(Session, clock, "f2", kind="seen")
+    executor(Session, clock, handlers={"seen": lambda work, job: seen.append(work.storage)}).run_once()
+    assert seen == [None]
+
+
+class Filer:
+    """A service with a store: its job runner and its RPC workers both get it as ``work.storage``."""
+    name = "filer"
+    db = Database(Base)
+    storage = StorageProvider("filer")
+    work = UnitOfWork(CONTRACT)
+    jobs = JobRunner(CONTRACT, {"file": store_file})
+
+    @rpc
+    def store_description(self):
+        return self.work().storage.describe()
+
+
+def test_a_running_container_gives_its_store_to_job_handlers_and_workers(container_factory, rabbit_config, rpc,
+                                                                          tmp_path):
+    url = f"sqlite:///{tmp_path / 'filer.db'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    Session = sessionmaker(engine, expire_on_commit=False)
+    files = tmp_path / "filer-files"
+    container = container_factory(Filer, service_config(rabbit_config["AMQP_URI"], url, STORAGE_DIR=str(files),
+                                                        JOBS_POLL_INTERVAL=0.05))
+    container.start()
+    try:
+        assert rpc.call(staff("g1", ["p1"]), "filer", "store_description") == f"local directory {files.resolve()}"
+        schedule(Session, SystemClock(), "from-the-container", kind="file")
+        store = LocalStorage(files)
+        wait_for(lambda: store.exists(make_key("filer", "g1", "p1", "from-the-container")), timeout=20,
+                 message="the job wrote through the container's store")
+        assert job_row(Session, "from-the-container", kind="file").status == "done"
+    finally:
+        container.stop()
+        engine.dispose()

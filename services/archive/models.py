@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kernel.db import UtcDateTime, append_only, new_base
+from kernel.db import Erasure, UtcDateTime, append_only, new_base
 from kernel.idempotency import idempotency_table
 from kernel.messaging import job_table, kernel_tables
 from kernel.settings import settings_tables
@@ -256,8 +256,19 @@ class PersonChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     #: the order of the changes recorded at one instant (one unit of work records several)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    #: when the retention erasure blanked this row's values (old/new value -> ``[erased]``, the name
+    #: reduced to its first character); the one UPDATE the triggers let through (revision 0037), once
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_person_changes_household_time", "household_id", "changed_at"),)
+
+
+#: the retention erasure of a ``person_changes`` row -- the only UPDATE its triggers allow
+#: (``kernel.db.Erasure``; migration 0037 freezes the same lists)
+PERSON_CHANGES_ERASURE = Erasure(
+    "erased_at", kept=("id", "group_id", "project_id", "household_id", "person_id", "action", "field", "reason",
+                       "changed_by", "changed_by_name", "changed_at", "seq"),
+    blanked=("old_value", "new_value"), masked=("person_name",))
 
 
 class Lease(Base):
@@ -365,6 +376,10 @@ class Document(Base):
     uploaded_by_name: Mapped[str] = mapped_column(String(100), default="")
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(String(400), default="")
+    #: the content was erased by the retention rule (a moved-out household, ``retention``): the bytes
+    #: are deleted from the store after this is committed (job ``document-erase``); the catalogue facts
+    #: stay and a download answers 410 ``document_erased``
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (
         UniqueConstraint("household_id", "doc_type", "version", name="uq_document_version"),
@@ -395,8 +410,9 @@ class CatalogueEntry(Base):
 # == access (查阅授权与查阅记录): grants by the CS head; the access log is append-only ================
 
 append_only(FileAccessLog.__table__)
-#: the contact-change history too (revision 0035): no API and no statement edits or deletes it
-append_only(PersonChange.__table__)
+#: the contact-change history too (revision 0035): no API and no statement edits or deletes it --
+#: but the retention erasure of a moved-out household's rows (revision 0037)
+append_only(PersonChange.__table__, PERSON_CHANGES_ERASURE)
 
 
 class FileAccessGrant(Base):
@@ -523,6 +539,10 @@ class RetentionPurge(Base):
     newest: Mapped[date] = mapped_column(Date)
     purged_at: Mapped[datetime] = mapped_column(UtcDateTime())
     job_key: Mapped[str] = mapped_column(String(200))
+    #: an erasure's (household_personal_data): the contact-history rows blanked and the document
+    #: versions whose content was erased (0 for the other kinds)
+    changes_erased: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    documents_erased: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_retention_purges_project", "project_id", "purged_at"),)
 

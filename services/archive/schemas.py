@@ -454,6 +454,7 @@ class PersonChangeOut(Schema):
     changed_by = fields.String()
     changed_by_name = fields.String()
     changed_at = fields.AwareDateTime()
+    erased_at = fields.AwareDateTime(allow_none=True)
 
 
 class ChecklistItemOut(Schema):
@@ -560,6 +561,8 @@ class DocumentVersionOut(Schema):
     uploaded_by = fields.Nested(UploaderOut)
     uploaded_at = fields.AwareDateTime()
     note = fields.String()
+    erased = fields.Boolean()
+    erased_at = fields.AwareDateTime(allow_none=True)
 
 
 class DocumentContentOut(DocumentVersionOut):
@@ -926,6 +929,8 @@ class RetentionPurgeOut(Schema):
     newest = fields.Date()
     purged_at = fields.AwareDateTime()
     job_key = fields.String()
+    changes_erased = fields.Integer()
+    documents_erased = fields.Integer()
 
 
 class UnitRef(Schema):

@@ -21,9 +21,9 @@ from .models import Base, Project
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
 
 #: kernel jobs (census area): the hourly seed of each project's daily jobs, the census sweep, the
-#: retention purge
+#: retention purge, and the deletion of erased documents' content from the store (``work.storage``)
 JOB_HANDLERS = {census.SEED_JOB: census.seed_daily_jobs, census.SWEEP_JOB: census.run_sweep,
-                retention.PURGE_JOB: retention.run_purge}
+                retention.PURGE_JOB: retention.run_purge, documents.ERASE_JOB: documents.delete_erased_content}
 
 
 class ArchiveService(SettingsRpcs):

@@ -36,14 +36,14 @@ from marshmallow import ValidationError, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from kernel.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, RuleViolation, UnsupportedMediaType
+from kernel.errors import Conflict, Gone, InvalidInput, NotFound, PayloadTooLarge, RuleViolation, UnsupportedMediaType
 from kernel.settings import Setting
-from kernel.storage import Storage, make_key, sha256_hex  # noqa: F401  (sha256_hex: service.py)
+from kernel.storage import Storage, StorageUnavailable, make_key, sha256_hex  # noqa: F401  (sha256_hex: service.py)
 from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import FileAccessDenied, HouseholdNotFound, ProjectNotFound
-from ..models import CatalogueEntry, Document, FileDocument, Household, Project
+from ..models import CatalogueEntry, Document, FileDocument, Household, HouseholdErasure, Project
 from . import access
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,19 @@ class DocumentChecksumMismatch(Conflict):
     """The stored content of a version no longer has the checksum recorded at upload: it is not
     served (restore it from the backup)."""
     default_code = "document_checksum_mismatch"
+
+
+class DocumentErased(Gone):
+    """The version's content was erased under the retention rule (a household that moved out
+    ``archive.moved_out_keep_years`` ago); its record -- type, version, checksum, who uploaded it
+    and when -- stays (410)."""
+    default_code = "document_erased"
+
+
+class HouseholdErased(RuleViolation):
+    """The household's personal data was erased under the retention rule: its file takes no new
+    documents (422)."""
+    default_code = "household_erased"
 
 
 PurposeRequired = access.PurposeRequired
@@ -260,6 +273,9 @@ def upload(work: Work, storage: Storage, household_id: str, data: dict, content:
     if not caller.has_role(*UPLOAD_ROLES):
         raise FileAccessDenied("documents are filed by the customer-service department "
                                "(front desk, steward, CS manager, centre manager)", code="role_required")
+    if work.session.get(HouseholdErasure, household.id) is not None:
+        raise HouseholdErased("this household moved out and its personal data was erased under the retention "
+                              "rule; its file takes no new documents")
     source, entries = _entries(work, household.project_id)
     entry = next((e for e in entries if e["doc_type"] == data["doc_type"]), None)
     if entry is None and data["doc_type"] != OTHER:
@@ -353,7 +369,8 @@ def document_view(document: Document, current: bool) -> dict:
             "version": document.version, "current": current, "file_name": document.file_name,
             "content_type": document.content_type, "size": document.size, "sha256": document.sha256,
             "uploaded_by": {"user_id": document.uploaded_by_id, "name": document.uploaded_by_name},
-            "uploaded_at": document.uploaded_at, "note": document.note}
+            "uploaded_at": document.uploaded_at, "note": document.note,
+            "erased": document.erased_at is not None, "erased_at": document.erased_at}
 
 
 def download(work: Work, storage: Storage, household_id: str, document_id: str, purpose: str | None) -> dict:
@@ -363,6 +380,12 @@ def download(work: Work, storage: Storage, household_id: str, document_id: str, 
     if document is None or document.household_id != household.id:
         raise DocumentNotFound(f"no document {document_id} in this household file")
     _require_read(work, household, f"document:{document.doc_type} v{document.version}", purpose)
+    if document.erased_at is not None:
+        raise DocumentErased(
+            f"the content of {document.doc_type} version {document.version} was erased on "
+            f"{document.erased_at.date().isoformat()} under the retention rule (the household moved out more "
+            "than archive.moved_out_keep_years ago); the version's record stays in the file's listing",
+            details={"document_id": document.id, "erased_at": document.erased_at.isoformat()})
     content = storage.get(document.storage_key)
     checksum = sha256_hex(content)
     if checksum != document.sha256 or len(content) != document.size:
@@ -446,3 +469,47 @@ def file_catalogue(work: Work, household_id: str, purpose: str | None) -> dict:
     items = catalogue_for(work, household)
     return {"household_id": household.id, "project_id": household.project_id, "source": source,
             "items": items, "missing": [i["doc_type"] for i in items if not i["present"]]}
+
+
+# -- the retention erasure of the content -----------------------------------------------------------
+
+#: the job that deletes erased versions' content from the store, one per household (key: its id)
+ERASE_JOB = "document-erase"
+#: a store that stays away is retried with the runner's backoff (up to an hour apart) this many times
+ERASE_JOB_ATTEMPTS = 20
+
+
+def erase_content(work: Work, household: Household) -> dict:
+    """The retention erasure's part of the household's documents (``retention.ERASERS``): every
+    version not yet erased is marked (``erased_at``; type, version, size, checksum, uploader and
+    upload time stay) and the job :data:`ERASE_JOB` is scheduled in the same transaction. The bytes
+    are deleted by that job, i.e. only after this marking has committed: a crash never leaves a
+    version shown present whose content is gone (at worst, bytes of a version marked erased wait
+    for the job's next attempt). Returns ``{"documents_erased": versions}``."""
+    now = work.clock.now()
+    versions = work.session.scalars(select(Document).where(Document.household_id == household.id,
+                                                           Document.erased_at.is_(None))).all()
+    for document in versions:
+        document.erased_at = now
+    if versions:
+        work.session.flush()
+        work.jobs.schedule(ERASE_JOB, key=household.id, due_at=now, payload={"household_id": household.id},
+                           group_id=household.group_id, project_id=household.project_id,
+                           max_attempts=ERASE_JOB_ATTEMPTS)
+    return {"documents_erased": len(versions)}
+
+
+def delete_erased_content(work: Work, job) -> None:
+    """The :data:`ERASE_JOB` handler: delete the content of the household's erased versions from
+    the service's store (``work.storage``, given to job handlers by ``kernel.jobs``). Safe to run
+    again -- a retry after a crash finds some objects gone already, which is fine; a store that
+    cannot be reached raises and the job is retried."""
+    if work.storage is None:
+        raise StorageUnavailable("archive's job runner has no file store (declare a kernel.storage.StorageProvider)")
+    keys = work.session.scalars(select(Document.storage_key).where(
+        Document.household_id == job.payload["household_id"], Document.erased_at.is_not(None))
+        .order_by(Document.storage_key)).all()
+    for key in keys:
+        work.storage.delete(key)
+    log.info("archive: deleted the content of %d erased document version(s) of household %s from %s",
+             len(keys), job.payload["household_id"], work.storage.describe())

@@ -39,6 +39,7 @@ from datetime import date
 from sqlalchemy import select
 
 from kernel import validators as v
+from kernel.db import ERASED
 from kernel.errors import InvalidInput
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
@@ -49,7 +50,7 @@ from ..exceptions import (FileAccessDenied, HouseholdNotActive, LeaseNotFound,
 from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project
 from . import access
 from .catalogue import TITLES_EN, TRANSFER_DOCUMENTS
-from .privacy import email_for, mask_id_number, phone_for
+from .privacy import email_for, mask_id_number, mask_name, phone_for
 from .registry import active_household, check_date, get_household, get_unit, household_snapshot
 
 #: who records people, leases, move-in items, move-outs and transfers: the customer-service desk
@@ -412,9 +413,32 @@ def person_history(work: Work, household_id: str) -> list[dict]:
             return value if unmasked else email_for(caller, value)
         return value
     return [{"person_id": r.person_id, "person_name": r.person_name, "action": r.action, "field": r.field,
-             "old_value": shown(r.field, r.old_value), "new_value": shown(r.field, r.new_value),
+             "old_value": r.old_value if r.erased_at else shown(r.field, r.old_value),
+             "new_value": r.new_value if r.erased_at else shown(r.field, r.new_value),
              "reason": r.reason, "changed_by": r.changed_by, "changed_by_name": r.changed_by_name,
-             "changed_at": r.changed_at} for r in rows]
+             "changed_at": r.changed_at, "erased_at": r.erased_at} for r in rows]
+
+
+# -- the retention erasure of the history ------------------------------------------------------------
+
+def erase_history(work: Work, household: Household) -> dict:
+    """The retention erasure's part of the contact-change history (``retention.ERASERS``): each row of
+    the household not yet erased gets its values replaced by ``[erased]`` (``kernel.db.ERASED``; a
+    value that was empty stays empty), the person's name reduced to its first character (张伟 -> 张*)
+    and ``erased_at`` set -- the one UPDATE the table's triggers let through (revision 0037); who
+    changed what field when, and why, stays. Returns ``{"changes_erased": rows}``."""
+    now = work.clock.now()
+    rows = work.session.scalars(select(PersonChange).where(PersonChange.household_id == household.id,
+                                                           PersonChange.erased_at.is_(None))).all()
+    for row in rows:
+        if row.old_value is not None:
+            row.old_value = ERASED
+        if row.new_value is not None:
+            row.new_value = ERASED
+        row.person_name = mask_name(row.person_name)
+        row.erased_at = now
+    work.session.flush()
+    return {"changes_erased": len(rows)}
 
 
 # -- leases (租户情况记录表) -------------------------------------------------------------------------

@@ -6,10 +6,14 @@
   deleted. Praise and suggestions are not touched by this rule.
 - **A household that moved out**: ``archive.moved_out_keep_years`` (3) years after its move-out date
   its people's personal data is erased -- phones, e-mails, ID numbers and employers emptied, names
-  reduced to the first character (张伟 -> 张*), consents deleted, and every eraser another area
-  registers (:data:`ERASERS`) run; the household row, its unit, dates and ownership facts stay. The
-  household is published again (``household.changed``, a new version), so the copies in tickets,
-  billing, notify and the gateway's read model lose the contacts too.
+  reduced to the first character (张伟 -> 张*), consents deleted, and the other areas' erasers
+  (:data:`ERASERS`) run: the contact-change history's values blanked (``people.erase_history``, the
+  one UPDATE the table's triggers let through) and every document version marked erased, its bytes
+  deleted from the store by the ``document-erase`` job once that has committed
+  (``documents.erase_content``); the household row, its unit, dates, ownership facts and the
+  documents' records stay. The household is published again (``household.changed``, a new
+  version), so the copies in tickets, billing, notify and the gateway's read model lose the
+  contacts too.
 
 The daily ``retention-purge`` job of each project (03:00 local; seeded with the census sweep, see
 ``census.seed_daily_jobs``) applies both rules. The cut-off is the project's local midnight the
@@ -17,7 +21,8 @@ given number of years before today: anything that happened before it goes, nothi
 
 Each purge writes a :class:`~services.archive.models.RetentionPurge` record -- the rule (setting and
 years), the kind, the cut-off, how many, the reference numbers (ticket numbers; household ids for
-erasures), the date range, when and by which job -- and never personal data. Purges are idempotent
+erasures), the date range, when and by which job, and for an erasure how many history rows and
+document versions it erased -- and never personal data. Purges are idempotent
 and safe with two replicas: the job runs once per project and day (a kernel job), a deleted row is
 not there to be deleted again, the record counts what its own ``DELETE ... RETURNING`` removed, and
 an erased household is marked (:class:`HouseholdErasure`, its primary key) so it is never erased or
@@ -42,7 +47,7 @@ from kernel.work import Work
 from .. import events
 from ..models import (Correspondence, Household, HouseholdErasure, PersonConsent, Project, ProjectCorrespondence,
                       RetentionPurge)
-from . import registry
+from . import documents, people, registry
 from .privacy import mask_name
 
 CORRESPONDENCE_KEEP_YEARS = "archive.correspondence_keep_years"
@@ -66,10 +71,14 @@ ERASED_KIND = "household_personal_data"
 #: who read the purge records
 READER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
 
-#: HOOK: other areas' personal data of an erased household -- ``fn(work, household)`` each, run in
-#: the erasure's transaction (the people area: contact-change history, tenants' and emergency
-#: contacts' details; the documents area: ID copies). Register with ``ERASERS.append(fn)``.
-ERASERS: list[Callable[[Work, Household], None]] = []
+#: other areas' personal data of an erased household -- ``fn(work, household)`` each, run in the
+#: erasure's transaction, returning counts for the purge record (``{"changes_erased": n}``, or None):
+#: the people area blanks the contact-change history (the one UPDATE its triggers allow, revision
+#: 0037); the documents area marks every version erased and schedules the job that deletes the
+#: content from the store once that has committed (``documents.ERASE_JOB``)
+ERASERS: list[Callable[[Work, Household], dict | None]] = [people.erase_history, documents.erase_content]
+#: the counts an erasure's purge record keeps (RetentionPurge columns)
+ERASED_COUNTS = ("changes_erased", "documents_erased")
 
 
 def years_before(day: date, years: int) -> date:
@@ -100,11 +109,12 @@ def _cutoff(project: Project, today: date, years: int) -> datetime:
 
 
 def _record(work: Work, project: Project, *, rule: str, years: int, kind: str, cutoff: datetime, refs: list,
-            days: list[date], job_key: str, record_id: str | None = None) -> RetentionPurge:
+            days: list[date], job_key: str, record_id: str | None = None, erased: dict | None = None) -> RetentionPurge:
     record = RetentionPurge(id=record_id or str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, rule=rule,
                             keep_years=years, kind=kind, cutoff=cutoff, count=len(days),
                             refs=json.dumps(sorted(set(r for r in refs if r)), ensure_ascii=False),
-                            oldest=min(days), newest=max(days), purged_at=work.clock.now(), job_key=job_key)
+                            oldest=min(days), newest=max(days), purged_at=work.clock.now(), job_key=job_key,
+                            **{k: (erased or {}).get(k, 0) for k in ERASED_COUNTS})
     work.session.add(record)
     return record
 
@@ -140,19 +150,23 @@ def purge_correspondence(work: Work, project: Project, today: date, years: int, 
     return more
 
 
-def erase_household(work: Work, household: Household) -> None:
-    """Erase the personal data of one household (see the module doc); publishes it again."""
+def erase_household(work: Work, household: Household) -> dict[str, int]:
+    """Erase the personal data of one household (see the module doc); publishes it again. Returns
+    what the erasers counted (``{"changes_erased": n, "documents_erased": m}``)."""
     for person in household.people:
         person.phone = person.email = person.id_number = person.employer = None
         person.name = mask_name(person.name)
     work.session.execute(delete(PersonConsent).where(PersonConsent.household_id == household.id)
                          .execution_options(synchronize_session=False))
+    counts = dict.fromkeys(ERASED_COUNTS, 0)
     for eraser in ERASERS:
-        eraser(work, household)
+        for key, n in (eraser(work, household) or {}).items():
+            counts[key] = counts.get(key, 0) + n
     household.version += 1
     work.session.flush()
     work.events.record(events.HOUSEHOLD_CHANGED, registry.household_snapshot(household),
                        group_id=household.group_id, project_id=household.project_id)
+    return counts
 
 
 def erase_moved_out(work: Work, project: Project, today: date, years: int, *, job_key: str,
@@ -177,11 +191,13 @@ def erase_moved_out(work: Work, project: Project, today: date, years: int, *, jo
         work.session.add(HouseholdErasure(household_id=household.id, project_id=project.id, erased_at=now,
                                           purge_id=purge_id))
     work.session.flush()
+    erased = dict.fromkeys(ERASED_COUNTS, 0)
     for household in households:
-        erase_household(work, household)
+        for key, n in erase_household(work, household).items():
+            erased[key] = erased.get(key, 0) + n
     _record(work, project, rule=MOVED_OUT_KEEP_YEARS, years=years, kind=ERASED_KIND, cutoff=cutoff,
             refs=[h.id for h in households], days=[h.moved_out_on for h in households], job_key=job_key,
-            record_id=purge_id)
+            record_id=purge_id, erased=erased)
     return more
 
 
