@@ -24,7 +24,7 @@ class GoodsReleaseRoutes(RouteModule):
         return self._as(user)("tickets", "request_goods_release", s.GoodsReleaseIn().dump(body),
                               idempotency_key=idempotency_key)
 
-    def _step(self, user, release_id, action, data, idempotency_key):
+    def _goods_release_step(self, user, release_id, action, data, idempotency_key):
         return self._as(user)("tickets", "goods_release_step", release_id, dict(data, action=action),
                               idempotency_key=idempotency_key)
 
@@ -32,7 +32,7 @@ class GoodsReleaseRoutes(RouteModule):
            summary=f"Record the identity check (核查业主资料) and the owner's consent ({DESK})",
            body=s.GoodsReleaseVerifyIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422), idempotent=True)
     def verify_goods_release(self, request, user, release_id, body, idempotency_key):
-        return self._step(user, release_id, "verify", s.GoodsReleaseVerifyIn().dump(body), idempotency_key)
+        return self._goods_release_step(user, release_id, "verify", s.GoodsReleaseVerifyIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/approve", tags=TAGS,
            summary="Finance signs the fees settled (财务签字): billing is asked now -- anything unpaid is 409 "
@@ -40,7 +40,7 @@ class GoodsReleaseRoutes(RouteModule):
            body=s.GoodsReleaseNoteIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422, 503),
            idempotent=True)
     def approve_goods_release(self, request, user, release_id, body, idempotency_key):
-        return self._step(user, release_id, "approve", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
+        return self._goods_release_step(user, release_id, "approve", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/issue", tags=TAGS,
            summary=f"Issue the numbered pass (FX-YYYYMMDD-NNNN); billing is asked again -- 409 "
@@ -48,19 +48,19 @@ class GoodsReleaseRoutes(RouteModule):
            body=s.GoodsReleaseNoteIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422, 503),
            idempotent=True)
     def issue_goods_release(self, request, user, release_id, body, idempotency_key):
-        return self._step(user, release_id, "issue", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
+        return self._goods_release_step(user, release_id, "issue", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/use", tags=TAGS,
            summary="Mark the pass used at the gate, once (security)",
            body=s.GoodsReleaseNoteIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422), idempotent=True)
     def use_goods_release(self, request, user, release_id, body, idempotency_key):
-        return self._step(user, release_id, "use", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
+        return self._goods_release_step(user, release_id, "use", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/void", tags=TAGS,
            summary="Void a release or pass not yet used (作废), with the reason (CS manager, centre manager)",
            body=s.GoodsReleaseVoidIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422), idempotent=True)
     def void_goods_release(self, request, user, release_id, body, idempotency_key):
-        return self._step(user, release_id, "void", s.GoodsReleaseVoidIn().dump(body), idempotency_key)
+        return self._goods_release_step(user, release_id, "void", s.GoodsReleaseVoidIn().dump(body), idempotency_key)
 
     @route("GET", f"{V1}/goods-releases/{{release_id}}", tags=TAGS,
            summary="One goods release (the unit's residents; the desk, finance, security, managers of the project)",
