@@ -3737,6 +3737,7 @@ class _GrIdentity(Out):
     family_members = fields.List(fields.String())
     employer = fields.String(allow_none=True)
     matched_archive = fields.Boolean()
+    household_role = fields.String(allow_none=True, metadata={"description": "the checked person's role in the household file"})
     checked_by = fields.Nested(_GrWho)
     checked_at = DT()
     note = fields.String()

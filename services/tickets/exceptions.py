@@ -243,3 +243,10 @@ class TooManyItems(RuleViolation):
     """More items than the project's ``goods_release.max_items`` on one pass (HTTP 422)."""
 
     default_code = "too_many_items"
+
+
+class ArchiveUnavailable(Unavailable):
+    """The household file (archive) could not be read for the identity check: no verification
+    (HTTP 503)."""
+
+    default_code = "archive_unavailable"

@@ -854,6 +854,7 @@ class _Identity(Schema):
     family_members = fields.List(fields.String())
     employer = fields.String(allow_none=True)
     matched_archive = fields.Boolean()
+    household_role = fields.String(allow_none=True)
     checked_by = fields.Nested(_Who)
     checked_at = fields.String()
     note = fields.String()

@@ -15,7 +15,7 @@ from . import schemas
 from .domain import (alerts, complaints, copies, duty, goods_release, overruns, prices, quality, repairs, reports,
                      revisits, sla)
 from .events import CONTRACT, TICKET_CHANGED
-from .exceptions import BillingUnavailable, NoFeeAccount
+from .exceptions import ArchiveUnavailable, BillingUnavailable, NoFeeAccount
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
@@ -71,6 +71,7 @@ class TicketsService(SettingsRpcs):
     # questions to billing a step cannot go on without (the goods release's fees): a small pool
     # with its own timeout (BILLING_RPC_TIMEOUT, default 5 s -- below the gateway's), fail closed
     billing = RpcPoolProvider(prefix="BILLING_RPC", size=4, timeout=5.0)
+    archive = RpcPoolProvider(prefix="ARCHIVE_RPC", size=4, timeout=5.0)   # the household file's people
 
     def _out(self, ticket, work):
         return TICKET_OUT.dump(repairs.ticket_view(ticket, self.clock.now(), work.caller))
@@ -263,13 +264,24 @@ class TicketsService(SettingsRpcs):
                                                 unavailable=BillingUnavailable,
                                                 refusals={"account_not_found": NoFeeAccount})
 
+    def _ask_household(self, work):
+        """The people (name, role) of the unit's household in archive's file, read as the caller
+        with the goods release's purpose (logged there); no answer is ``archive_unavailable``."""
+        caller = work.caller
+
+        def ask(unit_id):
+            reply = self.archive.ask(caller, "archive", "contacts_for_notify", unit_id=unit_id,
+                                     purpose=goods_release.ARCHIVE_PURPOSE, unavailable=ArchiveUnavailable)
+            return [{"name": p["name"], "role": p["role"]} for p in reply.get("people") or ()]
+        return ask
+
     @rpc
     def request_goods_release(self, data, idempotency_key=None):
         """Record a goods release: a resident for their own unit, the desk for a resident (with the
         identity check, if done)."""
         work, command = self.work(), GOODS_RELEASE_IN.load(data)
         return work.idempotent(idempotency_key, "request_goods_release", command, lambda: GOODS_RELEASE_OUT.dump(
-            goods_release.view(goods_release.request(work, command))))
+            goods_release.view(goods_release.request(work, command, self._ask_household(work)))))
 
     @rpc
     def goods_release_step(self, release_id, data, idempotency_key=None):
@@ -277,7 +289,8 @@ class TicketsService(SettingsRpcs):
         work, command = self.work(), GOODS_RELEASE_STEP_IN.load(data)
         command["release_id"] = str(release_id)
         return work.idempotent(idempotency_key, "goods_release_step", command, lambda: GOODS_RELEASE_OUT.dump(
-            goods_release.view(goods_release.step(work, command["release_id"], command, self._ask_fees(work)))))
+            goods_release.view(goods_release.step(work, command["release_id"], command, self._ask_fees(work),
+                                                  self._ask_household(work)))))
 
     @rpc
     def get_goods_release(self, release_id):

@@ -2,7 +2,8 @@
 1栋-0102 carries 345.00 over, so finance's signature is refused (409 arrears_outstanding naming
 345.00 yuan); once the desk took the payment it is allowed, the desk issues the numbered pass,
 security finds it by number and marks it used. With billing stopped no pass is issued: 503
-billing_unavailable, nothing written (fail closed)."""
+billing_unavailable, nothing written (fail closed). The identity check is held against archive's
+household file (a stranger named by phone is refused)."""
 from __future__ import annotations
 
 import uuid
@@ -109,9 +110,14 @@ def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_sessio
                 {k: v for k, v in release_body(unit).items() if k != "identity"}, 201)
     rid = mine["release_id"]
     assert mine["status"] == "requested" and mine["requester"]["role"] == "owner"
-    send(web_session, desk, f"/goods-releases/{rid}/verify",
-         {"identity": {"method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233",
-                       "family_members": ["李娜"], "employer": "郑州市第一中学", "matched_archive": True}}, 200)
+    by_phone = {"method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233",
+                "family_members": ["李娜"], "employer": "郑州市第一中学", "matched_archive": True}
+    # archive's household file decides who is of the household: a stranger named is refused
+    stranger = send(web_session, desk, f"/goods-releases/{rid}/verify",
+                    {"identity": dict(by_phone, family_members=["李娜", "王五"])}, 422)
+    assert stranger["error"] == "identity_not_matched" and "王五" in stranger["message"]
+    verified = send(web_session, desk, f"/goods-releases/{rid}/verify", {"identity": by_phone}, 200)
+    assert verified["identity"]["household_role"] == "owner"
 
     platform["billing"].stop()
     down = send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 503)

@@ -7,8 +7,11 @@ The seed's steps, each a row of :data:`TABLE`::
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
    (``in_person``: type and number); by phone the ID number, the family members and the employer
-   (``by_phone``), "so a tenant cannot pose as the owner" -- and records whether it matched the
-   household file (``matched_archive``; a check that did not match is refused). The requester's
+   (``by_phone``), "so a tenant cannot pose as the owner" -- and attests that it matched the
+   household file (``matched_archive``; a check that did not match is refused). tickets reads the
+   household's people from archive too (:func:`household_match`): the person checked must be of
+   the household in a role the requester's allows (an owner is an owner there), and every family
+   member named by phone one of its people; archive down is ``503 archive_unavailable``. The requester's
    role in the household is recorded; a tenant's or an agent's release needs the owner's consent
    (核实业主意见). Staff may record the check when they record the request (one call).
 2. The unit, the requester, the mover's name and ID (kept masked: ``kernel.privacy``), the items
@@ -87,6 +90,13 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
 #: ``ask_fees(unit_id) -> {"balance_due", "overdue", "as_of", ...}`` (billing's ``has_arrears``);
 #: raises ``BillingUnavailable`` / ``NoFeeAccount``
 AskFees = Callable[[str], dict]
+#: ``ask_household(unit_id) -> [{"name", "role"}, ...]``: the people of the unit's household in the
+#: household file (archive's ``contacts_for_notify``, read with the stated purpose
+#: :data:`ARCHIVE_PURPOSE`, so the read is in the file's access log); raises ``ArchiveUnavailable``
+AskHousehold = Callable[[str], list]
+ARCHIVE_PURPOSE = "物品放行身份核查 goods release identity check"
+#: the household-file roles a requester of each role may have
+ROLE_MATCHES = {"owner": ("owner",), "family": ("owner", "family"), "tenant": ("tenant",)}
 
 
 def table_rows() -> list[tuple[str, str, str, str]]:
@@ -127,12 +137,37 @@ def _log(work: Work, release: GoodsRelease, action: str, note: str = "") -> None
         actor_name=caller.name or "", action=action, note=note or ""))
 
 
-def _identity(work: Work, release: GoodsRelease, data: dict) -> None:
+def household_match(people: list, requester_role: str, check: dict) -> dict:
+    """Does the identity check agree with the household file? The person checked is one of the
+    household's people in a role the requester's role allows (an owner is an owner there: a tenant
+    cannot pose as one); an agent (代办) need not be of the household. By phone, every family member
+    the caller named is one of the household's people. ``{"matched", "person_role", "reasons"}``."""
+    names = {p["name"]: p["role"] for p in people}
+    reasons, person_role = [], names.get(check["person_name"])
+    if not people:
+        reasons.append("no household lives in the unit")
+    elif requester_role in ROLE_MATCHES and person_role not in ROLE_MATCHES[requester_role]:
+        reasons.append(f"{check['person_name']} is not a {requester_role} of the household"
+                       + (f" (the file says {person_role})" if person_role else ""))
+    if check["method"] == "by_phone":
+        strangers = [n for n in check.get("family_members") or () if n not in names]
+        if strangers:
+            reasons.append(f"not of the household: {', '.join(strangers)}")
+    return {"matched": not reasons, "person_role": person_role, "reasons": reasons}
+
+
+def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskHousehold | None) -> None:
     """Record the identity check (核查业主资料) and the owner's consent where one is needed."""
     check = data["identity"]
     if not check["matched_archive"]:
         raise IdentityNotMatched("the identity check did not match the unit's household file: no goods "
                                  "release (a tenant may not pose as the owner)")
+    if ask_household is None:
+        raise RuntimeError("the identity check needs the household file (ask_household)")
+    found = household_match(ask_household(release.unit_id), release.requester_role, check)
+    if not found["matched"]:
+        raise IdentityNotMatched("the identity check does not agree with the household file: "
+                                 + "; ".join(found["reasons"]), details=found)
     consent = data.get("owner_consent") or release.owner_consent
     if release.requester_role in CONSENT_NEEDED and not consent:
         raise OwnerConsentRequired(f"a {release.requester_role}'s goods release needs the owner's consent "
@@ -142,14 +177,14 @@ def _identity(work: Work, release: GoodsRelease, data: dict) -> None:
         "method": check["method"], "person_name": check["person_name"],
         "id_type": check.get("id_type"), "id_number_masked": mask_id_number(number),
         "family_members": list(check.get("family_members") or []), "employer": check.get("employer"),
-        "matched_archive": True, "checked_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""},
+        "matched_archive": True, "household_role": found["person_role"], "checked_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""},
         "checked_at": work.clock.now().isoformat(), "note": check.get("note") or "",
     }
     if consent:
         release.owner_consent = dict(consent)
 
 
-def request(work: Work, data: dict) -> GoodsRelease:
+def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -> GoodsRelease:
     """Record a goods release: a resident for their own unit (``requested``), or the desk for a
     resident -- with the identity check already done, straight to ``verified``."""
     caller, now = work.caller, work.clock.now()
@@ -182,7 +217,7 @@ def request(work: Work, data: dict) -> GoodsRelease:
     work.session.add(release)
     _log(work, release, "request", release.note)
     if data.get("identity"):
-        _identity(work, release, data)
+        _identity(work, release, data, ask_household)
         release.status = VERIFIED
         _log(work, release, VERIFY, data["identity"].get("note") or "")
     work.session.flush()
@@ -205,7 +240,8 @@ def _check_fees(work: Work, release: GoodsRelease, ask_fees: AskFees) -> dict:
     return fees
 
 
-def step(work: Work, release_id: str, data: dict, ask_fees: AskFees) -> GoodsRelease:
+def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
+         ask_household: AskHousehold | None = None) -> GoodsRelease:
     """One step of :data:`TABLE` (``data["action"]``): the state and the party checked, billing
     asked for ``approve`` and ``issue`` before anything is written."""
     release = _load(work, release_id)
@@ -219,7 +255,7 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees) -> GoodsRel
         raise NotYourStep(f"{action} is {party}'s step", details={"party": party})
     now, note = work.clock.now(), data.get("note") or ""
     if action == VERIFY:
-        _identity(work, release, data)
+        _identity(work, release, data, ask_household)
         note = data["identity"].get("note") or note
     elif action == APPROVE:
         release.fees = _check_fees(work, release, ask_fees)

@@ -39,6 +39,15 @@ BY_PHONE = {"method": "by_phone", "person_name": "张伟", "id_number": ID_CARD,
             "family_members": ["李娜", "张小明"], "employer": "郑州市第一中学", "matched_archive": True}
 
 
+#: the household file's people of u1 (archive's answer)
+PEOPLE = [{"name": "张伟", "role": "owner"}, {"name": "李娜", "role": "family"},
+          {"name": "张小明", "role": "family"}, {"name": "赵租客", "role": "tenant"}]
+
+
+def household(unit_id):
+    return PEOPLE if unit_id == "u1" else []
+
+
 def paid(unit_id):
     return {"unit_id": unit_id, "has_arrears": False, "overdue": "0.00", "balance_due": "0.00",
             "as_of": "2026-11-24"}
@@ -70,13 +79,13 @@ def body(**extra):
     return schemas.GoodsReleaseIn().load(data)
 
 
-def step(session, clock, caller, release, action, ask=paid, **data):
+def step(session, clock, caller, release, action, ask=paid, people=household, **data):
     command = schemas.GoodsReleaseStepIn().load({"action": action, **data})
-    return gr.step(work(session, clock, caller), release.id, command, ask)
+    return gr.step(work(session, clock, caller), release.id, command, ask, people)
 
 
 def request(session, clock, caller=DESK, **extra):
-    return gr.request(work(session, clock, caller), body(**extra))
+    return gr.request(work(session, clock, caller), body(**extra), household)
 
 
 def issued(session, clock, **extra):
@@ -132,6 +141,38 @@ def test_a_check_that_did_not_match_the_household_file_is_refused(session, clock
     with pytest.raises(IdentityNotMatched):
         step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, matched_archive=False))
     assert release.status == "requested" and release.identity is None
+
+
+def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(session, clock, registry):
+    posing = request(session, clock, requester_name="赵租客")                   # says: owner
+    with pytest.raises(IdentityNotMatched) as refused:
+        step(session, clock, DESK, posing, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
+    assert refused.value.details["person_role"] == "tenant"
+    assert "赵租客 is not a owner of the household (the file says tenant)" in refused.value.message
+    with pytest.raises(IdentityNotMatched) as refused:
+        step(session, clock, DESK, posing, "verify", identity=dict(BY_PHONE, family_members=["李娜", "王五"]))
+    assert "not of the household: 王五" in refused.value.message
+    assert posing.status == "requested" and posing.identity is None
+    family = request(session, clock, requester_role="family", requester_name="李娜",
+                     identity=dict(IN_PERSON, person_name="李娜"))
+    assert family.status == "verified" and family.identity["household_role"] == "family"
+
+
+def test_a_vacant_unit_has_no_one_to_match(session, clock, registry):
+    with pytest.raises(IdentityNotMatched) as refused:
+        request(session, clock, unit_id="u2", identity=IN_PERSON)
+    assert "no household lives in the unit" in refused.value.message
+
+
+def test_no_check_while_the_household_file_cannot_be_read(session, clock, registry):
+    from services.tickets.exceptions import ArchiveUnavailable
+
+    def archive_down(unit_id):
+        raise ArchiveUnavailable("archive cannot be reached")
+    release = request(session, clock)
+    with pytest.raises(ArchiveUnavailable):
+        step(session, clock, DESK, release, "verify", people=archive_down, identity=IN_PERSON)
+    assert release.status == "requested"
 
 
 def test_a_tenant_needs_the_owners_consent(session, clock, registry):
