@@ -97,7 +97,7 @@ def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo,
     assert [r["number"] for r in listed] == [number]
 
 
-def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_session, tmp_path):
+def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_session):
     platform = start_platform(services={"tickets": {"BILLING_RPC_TIMEOUT": 2}})
     from kernel.testing import TEST_SECRET
     gateway_db = platform["gateway"].config["DB_URL"]
