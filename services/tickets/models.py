@@ -466,7 +466,7 @@ class GoodsRelease(Base):
     the gate. Identity checked (``identity``), unit, mover, items and time recorded, every fee
     settled (billing asked; finance signs), a numbered pass (``FX-YYYYMMDD-NNNN`` per project and
     local day, given when issued) that security marks used at the gate; a void keeps who and why
-    (作废). Workflow: ``domain/goods_release.py`` TABLE (revision 0059)."""
+    (作废). Workflow: ``domain/goods_release.py`` TABLE (revision 0056)."""
 
     __tablename__ = "goods_releases"
 

@@ -1,7 +1,7 @@
 """tickets: goods releases (物品放行单) with their log -- identity check, mover, items, the fee
 check and finance's signature, numbered passes, use at the gate, voids with who and why.
 
-Revision ID: 0059
+Revision ID: 0056
 Revises: 0055
 Create Date: 2026-11-27 03:20:00.000000
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0059'
+revision = '0056'
 down_revision = '0055'
 branch_labels = None
 depends_on = None
