@@ -3624,3 +3624,186 @@ class HouseholdSummaryOut(Out):
     household = fields.Nested(SummaryHouseholdOut, allow_none=True)
     steward = fields.Nested(StewardForUnitOut, allow_none=True)
     census = fields.Nested(SummaryCensusOut, allow_none=True, metadata={"description": "staff only"})
+
+
+# -- goods releases (物品放行, tickets' domain/goods_release.py) -------------------------------
+
+GOODS_RELEASE_ACTIONS = ("verify", "approve", "issue", "use", "void")
+GOODS_REQUESTER_ROLES = ("owner", "family", "tenant", "agent")
+
+
+class GoodsItemIn(Schema):
+    """One line of a goods release: what leaves and how many (搬离物品名称/数量)."""
+    name = fields.String(required=True, validate=v.Text(100))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 9999))
+
+
+class OwnerConsentIn(Schema):
+    """The owner's consent to a tenant's or an agent's release (核实业主意见)."""
+    name = fields.String(required=True, validate=v.NAME)
+    how = fields.String(required=True, validate=validate.OneOf(["in_person", "by_phone", "written"]))
+    note = fields.String(load_default="", validate=v.NOTE)
+
+
+class IdentityCheckIn(Schema):
+    """The identity check (核查业主资料): in_person -- the ID document seen (id_type and number);
+    by_phone -- the ID number, the family members and the employer the caller named; and whether it
+    matched the household file (false is refused). The number is kept masked only."""
+    method = fields.String(required=True, validate=validate.OneOf(("in_person", "by_phone")))
+    person_name = fields.String(required=True, validate=v.NAME)
+    id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    id_number = fields.String(required=True, validate=v.ID_NUMBER)
+    family_members = fields.List(fields.String(validate=v.NAME), load_default=list,
+                                 validate=validate.Length(max=20))
+    employer = fields.String(load_default=None, allow_none=True, validate=v.Text(200))
+    matched_archive = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=v.NOTE)
+
+    @validates_schema
+    def _method(self, data, **_):
+        v.check_id_document(data)
+        if data["method"] == "in_person" and not data.get("id_type"):
+            raise ValidationError("An in-person check names the document seen (id_type).", "id_type")
+        if data["method"] == "by_phone":
+            if not data.get("family_members"):
+                raise ValidationError("A check by phone names the family members.", "family_members")
+            if not data.get("employer"):
+                raise ValidationError("A check by phone names the employer (工作单位).", "employer")
+
+
+class GoodsReleaseIn(Schema):
+    """A goods release (物品放行单): unit, requester and their role in the household, mover and ID,
+    items, moving time; staff may record the identity check with it (a resident may not)."""
+    unit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    requester_name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
+    requester_role = fields.String(required=True, validate=validate.OneOf(GOODS_REQUESTER_ROLES))
+    owner_consent = fields.Nested(OwnerConsentIn, load_default=None, allow_none=True)
+    mover_name = fields.String(required=True, validate=v.NAME)
+    mover_id_type = fields.String(required=True, validate=v.ID_TYPE)
+    mover_id_number = fields.String(required=True, validate=v.ID_NUMBER)
+    items = fields.List(fields.Nested(GoodsItemIn), required=True, validate=validate.Length(min=1, max=200))
+    move_at = v.AwareDateTime(required=True)
+    note = fields.String(load_default="", validate=v.NOTE)
+    identity = fields.Nested(IdentityCheckIn, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _document(self, data, **_):
+        v.check_id_document(data, "mover_id_type", "mover_id_number")
+
+
+class GoodsReleaseVerifyIn(Schema):
+    identity = fields.Nested(IdentityCheckIn, load_default=None, allow_none=True)
+    owner_consent = fields.Nested(OwnerConsentIn, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _needs(self, data, **_):
+        if not data.get("identity"):
+            raise ValidationError("verify records the identity check.", "identity")
+
+
+class GoodsReleaseNoteIn(Schema):
+    note = fields.String(load_default="", validate=v.NOTE)
+
+
+class GoodsReleaseVoidIn(Schema):
+    reason = fields.String(required=True, validate=v.Text(1000, one_line=False))
+
+
+class GoodsReleaseQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class _GrWho(Out):
+    user_id = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class _GrRequester(Out):
+    name = fields.String()
+    role = fields.String()
+    user_id = fields.String(allow_none=True)
+
+
+class _GrMover(Out):
+    name = fields.String()
+    id_type = fields.String()
+    id_number_masked = fields.String()
+
+
+class _GrConsent(Out):
+    name = fields.String()
+    how = fields.String()
+    note = fields.String()
+
+
+class _GrIdentity(Out):
+    method = fields.String()
+    person_name = fields.String()
+    id_type = fields.String(allow_none=True)
+    id_number_masked = fields.String(allow_none=True)
+    family_members = fields.List(fields.String())
+    employer = fields.String(allow_none=True)
+    matched_archive = fields.Boolean()
+    household_role = fields.String(allow_none=True, metadata={"description": "the checked person's role in the household file"})
+    checked_by = fields.Nested(_GrWho)
+    checked_at = DT()
+    note = fields.String()
+
+
+class _GrFees(Out):
+    unpaid = Amount()
+    balance_due = Amount()
+    overdue = Amount()
+    as_of = fields.String(allow_none=True)
+    block_on = fields.String()
+    checked_at = DT()
+
+
+class _GrItem(Out):
+    name = fields.String()
+    quantity = fields.Integer()
+
+
+class _GrLogged(Out):
+    at = DT()
+    action = fields.String()
+    actor = fields.Nested(_GrWho)
+    note = fields.String()
+
+
+class GoodsReleaseOut(Out):
+    """A goods release (物品放行单) with its pass number once issued, the identity check (the numbers
+    masked), billing's answer at the last fee check, finance's signature, the gate and any void."""
+    release_id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    household_id = fields.String(allow_none=True)
+    number = fields.String(allow_none=True, metadata={"description": "FX-YYYYMMDD-NNNN, once issued"})
+    status = fields.String(metadata={"description": "requested | verified | approved | issued | used | voided"})
+    requester = fields.Nested(_GrRequester)
+    owner_consent = fields.Nested(_GrConsent, allow_none=True)
+    mover = fields.Nested(_GrMover)
+    items = fields.List(fields.Nested(_GrItem))
+    move_at = DT()
+    note = fields.String()
+    identity = fields.Nested(_GrIdentity, allow_none=True)
+    fees = fields.Nested(_GrFees, allow_none=True)
+    finance_signed = fields.Nested(_GrWho, allow_none=True)
+    finance_signed_at = DT(allow_none=True)
+    issued = fields.Nested(_GrWho, allow_none=True)
+    issued_at = DT(allow_none=True)
+    used = fields.Nested(_GrWho, allow_none=True)
+    used_at = DT(allow_none=True)
+    voided = fields.Nested(_GrWho, allow_none=True)
+    voided_at = DT(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    recorded_at = DT()
+    version = fields.Integer()
+    history = fields.List(fields.Nested(_GrLogged))
+
+
+class GoodsReleaseListOut(Out):
+    items = fields.List(fields.Nested(GoodsReleaseOut))

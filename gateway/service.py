@@ -37,6 +37,7 @@ from .routes.people import PeopleRoutes          # people, leases, move-out, tra
 from .routes.platform import PlatformRoutes
 from .routes.printing import PrintingRoutes      # printed notices (notify, issue 10)
 from .routes.receipts import ReceiptRoutes       # the providers' delivery receipts (notify, issue 10)
+from .routes.goods_release import GoodsReleaseRoutes
 from .routes.registry import RegistryRoutes
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
@@ -48,7 +49,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
-                     DocumentRoutes, ReceiptRoutes,
+                     DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

@@ -26,12 +26,15 @@ import time
 
 import eventlet
 from eventlet.queue import LightQueue
-from nameko.exceptions import RpcTimeout
+from amqp.exceptions import AMQPError
+from kombu.exceptions import OperationalError
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
 from .config import amqp_ssl, local_amqp_uri, local_secret, secret_from
+from .errors import Unavailable, WuyeError, parse_remote_error
 from .tenancy import DEFAULT_CONTEXT_TTL, Caller, context_for
 
 log = logging.getLogger(__name__)
@@ -159,6 +162,32 @@ class RpcPool:
         context = self.signed_context(caller, service, method)
         with self.cluster(context) as cluster:
             return getattr(getattr(cluster, service), method)(*args, **kwargs)
+
+    def ask(self, caller: Caller | dict | None, service: str, method: str, *args,
+            unavailable: type[WuyeError] = Unavailable, refusals: dict | None = None, **kwargs):
+        """A service asking another one a question it cannot go on without -- **fail closed**:
+        ``service.method(*args)`` as :meth:`call`, but every way of not getting an answer is the
+        typed ``unavailable`` error (a 503 at the gateway) saying why: no answer within the pool's
+        timeout, the broker or the service unreachable, the other side failing. A typed refusal of
+        the other side whose code is in ``refusals`` (``{code: error class}``) is raised as that
+        error with its message and details; any other refusal is ``unavailable`` too (the asker
+        cannot tell what the answer would have been)."""
+        try:
+            return self.call(caller, service, method, *args, **kwargs)
+        except RpcTimeout:
+            raise unavailable(f"{service} did not answer within {self.timeout:g} s; nothing was done, "
+                              f"try again shortly", details={"service": service, "reason": "timeout"})
+        except RemoteError as exc:
+            kind, code, message, details = parse_remote_error(exc.exc_type, exc.value)
+            if refusals and code in refusals:
+                raise refusals[code](message, details=details)
+            log.warning("%s.%s refused or failed: %s %s", service, method, kind, code or message)
+            raise unavailable(f"{service} could not answer ({code or kind}); nothing was done",
+                              details={"service": service, "reason": code or kind})
+        except (UnknownService, OSError, RuntimeError, eventlet.queue.Empty, OperationalError, AMQPError) as exc:
+            log.warning("%s unreachable: %s: %s", service, type(exc).__name__, exc)
+            raise unavailable(f"{service} cannot be reached; nothing was done, try again shortly",
+                              details={"service": service, "reason": "unreachable"})
 
     def close(self) -> None:
         self._closed = True

@@ -138,6 +138,14 @@ FORWARDED = {
     gw.CensusCorrectIn: (archive.CensusCorrectIn, set()),
     gw.CensusCancelIn: (archive.CensusCancelIn, set()),
     gw.RetentionPurgeQuery: (archive.PurgeQuery, {"project_id"}),
+    # -- tickets: goods releases (物品放行, issue 12) --
+    gw.GoodsReleaseIn: (tickets.GoodsReleaseIn, set()),
+    gw.GoodsItemIn: (tickets.GoodsItemIn, set()),
+    gw.OwnerConsentIn: (tickets.OwnerConsentIn, set()),
+    gw.IdentityCheckIn: (tickets.IdentityCheckIn, set()),
+    gw.GoodsReleaseVerifyIn: (tickets.GoodsReleaseStepIn, {"action", "note", "reason"}),
+    gw.GoodsReleaseNoteIn: (tickets.GoodsReleaseStepIn, {"action", "identity", "owner_consent", "reason"}),
+    gw.GoodsReleaseQuery: (tickets.GoodsReleaseQuery, set()),
 }
 
 

@@ -14,6 +14,9 @@
 | ticket.sla_warning | a clock reached its warning share of the allowed time, still running (the sweep, once) | notify |
 | ticket.sla_breached | a clock passed its due time unmet (the sweep, once per due time) | notify |
 | ticket.deadline_extended | an overrun was approved (超时审批): a clock's new due time | -- (reports, later consumers) |
+| goods_release.issued | a goods release pass (物品放行单) is issued with its number | -- (later consumers) |
+| goods_release.used | security marked a pass used at the gate | -- |
+| goods_release.voided | a pass was voided (作废), with who and why | -- |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -39,6 +42,9 @@ COMPLAINT_UPGRADED = "complaint.upgraded"
 TICKET_SLA_WARNING = "ticket.sla_warning"
 TICKET_SLA_BREACHED = "ticket.sla_breached"
 TICKET_DEADLINE_EXTENDED = "ticket.deadline_extended"
+GOODS_RELEASE_ISSUED = "goods_release.issued"
+GOODS_RELEASE_USED = "goods_release.used"
+GOODS_RELEASE_VOIDED = "goods_release.voided"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -473,6 +479,32 @@ class DeadlineExtended(Schema):
     version = fields.Integer(required=True)                   # the ticket's after the extension
 
 
+class GoodsReleaseItem(Schema):
+    name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class GoodsReleaseStep(Schema):
+    """A goods release pass (物品放行单) issued (numbered), used at the gate, or voided (作废: who
+    and why) -- ``domain/goods_release.py``. No ID numbers, no phones."""
+    release_id = fields.String(required=True)
+    number = fields.String(allow_none=True)                   # FX-YYYYMMDD-NNNN once issued
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(["issue", "use", "void"]))
+    items = fields.List(fields.Nested(GoodsReleaseItem), required=True)
+    move_at = fields.AwareDateTime(required=True)
+    at = fields.AwareDateTime(required=True)
+    actor = fields.Nested(UserRef, required=True)
+    reason = fields.String(allow_none=True)                   # a void's
+    version = fields.Integer(required=True)
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      TICKET_CHARGE_POSTED: TicketChargePosted,
@@ -482,9 +514,14 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      COMPLAINT_RECLASSIFIED: ComplaintReclassified,
                                      COMPLAINT_UPGRADED: ComplaintUpgraded,
                                      TICKET_SLA_WARNING: SlaWarning, TICKET_SLA_BREACHED: SlaBreached,
-                                     TICKET_DEADLINE_EXTENDED: DeadlineExtended},
+                                     TICKET_DEADLINE_EXTENDED: DeadlineExtended,
+                                     GOODS_RELEASE_ISSUED: GoodsReleaseStep,
+                                     GOODS_RELEASE_USED: GoodsReleaseStep,
+                                     GOODS_RELEASE_VOIDED: GoodsReleaseStep},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
-                                                         COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED}))
+                                                         COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,
+                                                         GOODS_RELEASE_ISSUED, GOODS_RELEASE_USED,
+                                                         GOODS_RELEASE_VOIDED}))

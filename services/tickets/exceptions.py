@@ -1,5 +1,5 @@
 """tickets' typed errors (each is one of the kernel's kinds on the wire)."""
-from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unavailable
 
 
 class TicketNotFound(NotFound):
@@ -197,3 +197,56 @@ class StaffOnlyCategory(RuleViolation):
     """Maintenance works (维修工程) are recorded by staff, not reported by residents (HTTP 422)."""
 
     default_code = "staff_only_category"
+
+
+# -- goods releases (物品放行, domain/goods_release.py) -------------------------------------
+
+class GoodsReleaseNotFound(NotFound):
+    """No such goods release -- or one of another household, for a resident (HTTP 404)."""
+
+    default_code = "goods_release_not_found"
+
+
+class ArrearsOutstanding(Conflict):
+    """Billing reports an unpaid amount on the unit: no pass until every fee is settled (填发放行条
+    均须结清我处全部费用; HTTP 409, ``details.unpaid`` in yuan)."""
+
+    default_code = "arrears_outstanding"
+
+
+class BillingUnavailable(Unavailable):
+    """Billing could not be asked (down, or no answer in time): the pass is not issued -- fail
+    closed (HTTP 503)."""
+
+    default_code = "billing_unavailable"
+
+
+class NoFeeAccount(Conflict):
+    """Billing keeps no fee account for the unit, so it cannot say the fees are settled (HTTP 409)."""
+
+    default_code = "no_fee_account"
+
+
+class OwnerConsentRequired(RuleViolation):
+    """A tenant's or an agent's release needs the owner's consent recorded (核实业主意见; HTTP 422)."""
+
+    default_code = "owner_consent_required"
+
+
+class IdentityNotMatched(RuleViolation):
+    """The identity check did not match the household file: no release (HTTP 422)."""
+
+    default_code = "identity_not_matched"
+
+
+class TooManyItems(RuleViolation):
+    """More items than the project's ``goods_release.max_items`` on one pass (HTTP 422)."""
+
+    default_code = "too_many_items"
+
+
+class ArchiveUnavailable(Unavailable):
+    """The household file (archive) could not be read for the identity check: no verification
+    (HTTP 503)."""
+
+    default_code = "archive_unavailable"

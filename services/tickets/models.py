@@ -459,3 +459,86 @@ class QualityComplaint(Base):
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_by_name: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class GoodsRelease(Base):
+    """A goods release (物品放行单, seed 000 §三): a household moves items out of the project past
+    the gate. Identity checked (``identity``), unit, mover, items and time recorded, every fee
+    settled (billing asked; finance signs), a numbered pass (``FX-YYYYMMDD-NNNN`` per project and
+    local day, given when issued) that security marks used at the gate; a void keeps who and why
+    (作废). Workflow: ``domain/goods_release.py`` TABLE (revision 0056)."""
+
+    __tablename__ = "goods_releases"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_label: Mapped[str] = mapped_column(String(100))
+    household_id: Mapped[str | None] = mapped_column(ID)
+    #: the pass number, given when issued (None before)
+    number: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    #: who asks: name, role in the household (owner | family | tenant | agent), portal user
+    requester_name: Mapped[str] = mapped_column(String(100))
+    requester_role: Mapped[str] = mapped_column(String(20))
+    requester_user_id: Mapped[str | None] = mapped_column(String(100))
+    #: the owner's consent to a tenant's or an agent's release (核实业主意见): {name, how, note}
+    owner_consent: Mapped[dict | None] = mapped_column(JSON)
+    #: the mover (搬迁人): name and identity document -- the number kept masked only
+    mover_name: Mapped[str] = mapped_column(String(100))
+    mover_id_type: Mapped[str] = mapped_column(String(30))
+    mover_id_masked: Mapped[str] = mapped_column(String(40))
+    #: [{name, quantity}] (搬离物品名称/数量)
+    items: Mapped[list] = mapped_column(JSON)
+    move_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: the identity check (核查业主资料): method, document (masked), family members, employer,
+    #: whether it matched the household file, who checked and when
+    identity: Mapped[dict | None] = mapped_column(JSON)
+    #: billing's answer at the last fee check: {balance_due, overdue, as_of, checked_at}
+    fees: Mapped[dict | None] = mapped_column(JSON)
+    finance_signed_by: Mapped[str | None] = mapped_column(String(100))
+    finance_signed_name: Mapped[str | None] = mapped_column(String(100))
+    finance_signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    issued_by: Mapped[str | None] = mapped_column(String(100))
+    issued_name: Mapped[str | None] = mapped_column(String(100))
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    used_by: Mapped[str | None] = mapped_column(String(100))
+    used_name: Mapped[str | None] = mapped_column(String(100))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    voided_by: Mapped[str | None] = mapped_column(String(100))
+    voided_name: Mapped[str | None] = mapped_column(String(100))
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    history: Mapped[list["GoodsReleaseLog"]] = relationship(
+        back_populates="release", lazy="selectin", order_by="GoodsReleaseLog.seq",
+        cascade="all, delete-orphan")
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "number", name="uq_goods_release_number"),
+        Index("ix_goods_releases_project_status", "project_id", "status"),
+    )
+
+
+class GoodsReleaseLog(Base):
+    """What happened to a goods release, when and by whom (every step of its table)."""
+
+    __tablename__ = "goods_release_log"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("goods_releases.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor_id: Mapped[str] = mapped_column(String(100))
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    release: Mapped[GoodsRelease] = relationship(back_populates="history")

@@ -735,3 +735,182 @@ class NotificationDeliveredIn(_In):
     ref_id = fields.String(allow_none=True, load_default=None)
     channel = fields.String(required=True)
     delivered_at = fields.AwareDateTime(required=True)
+
+
+# -- goods releases (物品放行, domain/goods_release.py) ------------------------------------------
+
+from .domain import goods_release as _gr  # noqa: E402
+
+
+class GoodsItemIn(Schema):
+    """One line of a goods release: what leaves and how many (搬离物品名称/数量)."""
+    name = fields.String(required=True, validate=v.Text(100))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 9999))
+
+
+class OwnerConsentIn(Schema):
+    """The owner's consent to a tenant's or an agent's release (核实业主意见)."""
+    name = fields.String(required=True, validate=v.NAME)
+    how = fields.String(required=True, validate=validate.OneOf(["in_person", "by_phone", "written"]))
+    note = fields.String(load_default="", validate=v.NOTE)
+
+
+class IdentityCheckIn(Schema):
+    """The identity check (核查业主资料): ``in_person`` -- the ID document seen (type and number);
+    ``by_phone`` -- the ID number, the family members and the employer the caller named; and
+    whether it matched the household file."""
+    method = fields.String(required=True, validate=validate.OneOf(_gr.IDENTITY_METHODS))
+    person_name = fields.String(required=True, validate=v.NAME)
+    id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    id_number = fields.String(required=True, validate=v.ID_NUMBER)
+    family_members = fields.List(fields.String(validate=v.NAME), load_default=list,
+                                 validate=validate.Length(max=20))
+    employer = fields.String(load_default=None, allow_none=True, validate=v.Text(200))
+    matched_archive = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=v.NOTE)
+
+    @validates_schema
+    def _method(self, data, **_):
+        v.check_id_document(data)
+        if data["method"] == "in_person" and not data.get("id_type"):
+            raise ValidationError("An in-person check names the document seen (id_type).", "id_type")
+        if data["method"] == "by_phone":
+            if not data.get("family_members"):
+                raise ValidationError("A check by phone names the family members.", "family_members")
+            if not data.get("employer"):
+                raise ValidationError("A check by phone names the employer (工作单位).", "employer")
+
+
+class GoodsReleaseIn(Schema):
+    """A goods release (物品放行单): unit, requester and role, mover and ID, items, moving time;
+    staff may record the identity check with it."""
+    unit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    requester_name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
+    requester_role = fields.String(required=True, validate=validate.OneOf(_gr.REQUESTER_ROLES))
+    owner_consent = fields.Nested(OwnerConsentIn, load_default=None, allow_none=True)
+    mover_name = fields.String(required=True, validate=v.NAME)
+    mover_id_type = fields.String(required=True, validate=v.ID_TYPE)
+    mover_id_number = fields.String(required=True, validate=v.ID_NUMBER)
+    items = fields.List(fields.Nested(GoodsItemIn), required=True, validate=validate.Length(min=1, max=200))
+    move_at = v.AwareDateTime(required=True)
+    note = fields.String(load_default="", validate=v.NOTE)
+    identity = fields.Nested(IdentityCheckIn, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _document(self, data, **_):
+        v.check_id_document(data, "mover_id_type", "mover_id_number")
+
+
+class GoodsReleaseStepIn(Schema):
+    """One step of a goods release (``goods_release.TABLE``): verify {identity, owner_consent?},
+    approve / issue / use {note?}, void {reason}."""
+    action = fields.String(required=True, validate=validate.OneOf(_gr.ACTIONS))
+    identity = fields.Nested(IdentityCheckIn, load_default=None, allow_none=True)
+    owner_consent = fields.Nested(OwnerConsentIn, load_default=None, allow_none=True)
+    note = fields.String(load_default="", validate=v.NOTE)
+    reason = fields.String(load_default=None, allow_none=True, validate=v.Text(1000, one_line=False))
+
+    @validates_schema
+    def _needs(self, data, **_):
+        if data["action"] == "verify" and not data.get("identity"):
+            raise ValidationError("verify records the identity check.", "identity")
+        if data["action"] == "void" and not (data.get("reason") or "").strip():
+            raise ValidationError("A void says why (作废原因).", "reason")
+
+
+class GoodsReleaseQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class _Who(Schema):
+    user_id = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class _Requester(Schema):
+    name = fields.String()
+    role = fields.String()
+    user_id = fields.String(allow_none=True)
+
+
+class _Mover(Schema):
+    name = fields.String()
+    id_type = fields.String()
+    id_number_masked = fields.String()
+
+
+class _Consent(Schema):
+    name = fields.String()
+    how = fields.String()
+    note = fields.String()
+
+
+class _Identity(Schema):
+    method = fields.String()
+    person_name = fields.String()
+    id_type = fields.String(allow_none=True)
+    id_number_masked = fields.String(allow_none=True)
+    family_members = fields.List(fields.String())
+    employer = fields.String(allow_none=True)
+    matched_archive = fields.Boolean()
+    household_role = fields.String(allow_none=True)
+    checked_by = fields.Nested(_Who)
+    checked_at = fields.String()
+    note = fields.String()
+
+
+class _Fees(Schema):
+    unpaid = fields.String()
+    balance_due = fields.String()
+    overdue = fields.String()
+    as_of = fields.String(allow_none=True)
+    block_on = fields.String()
+    checked_at = fields.String()
+
+
+class _Item(Schema):
+    name = fields.String()
+    quantity = fields.Integer()
+
+
+class _Logged(Schema):
+    at = fields.AwareDateTime()
+    action = fields.String()
+    actor = fields.Nested(_Who)
+    note = fields.String()
+
+
+class GoodsReleaseOut(Schema):
+    release_id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    household_id = fields.String(allow_none=True)
+    number = fields.String(allow_none=True)
+    status = fields.String()
+    requester = fields.Nested(_Requester)
+    owner_consent = fields.Nested(_Consent, allow_none=True)
+    mover = fields.Nested(_Mover)
+    items = fields.List(fields.Nested(_Item))
+    move_at = fields.AwareDateTime()
+    note = fields.String()
+    identity = fields.Nested(_Identity, allow_none=True)
+    fees = fields.Nested(_Fees, allow_none=True)
+    finance_signed = fields.Nested(_Who, allow_none=True)
+    finance_signed_at = fields.AwareDateTime(allow_none=True)
+    issued = fields.Nested(_Who, allow_none=True)
+    issued_at = fields.AwareDateTime(allow_none=True)
+    used = fields.Nested(_Who, allow_none=True)
+    used_at = fields.AwareDateTime(allow_none=True)
+    voided = fields.Nested(_Who, allow_none=True)
+    voided_at = fields.AwareDateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+    version = fields.Integer()
+    history = fields.List(fields.Nested(_Logged))
+
+
+class GoodsReleaseListOut(Schema):
+    items = fields.List(fields.Nested(GoodsReleaseOut))

@@ -7,12 +7,15 @@ from kernel.entrypoints import event_handler, rpc
 from kernel.errors import RetryableError
 from kernel.jobs import JobRunner
 from kernel.messaging import Event
+from kernel.rpc import RpcPoolProvider
 from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import alerts, complaints, copies, duty, overruns, prices, quality, repairs, reports, revisits, sla
+from .domain import (alerts, complaints, copies, duty, goods_release, overruns, prices, quality, repairs, reports,
+                     revisits, sla)
 from .events import CONTRACT, TICKET_CHANGED
+from .exceptions import ArchiveUnavailable, BillingUnavailable, NoFeeAccount
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
@@ -40,6 +43,10 @@ QUALITY_STEP_IN = schemas.QualityStepIn()
 JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job, alerts.SWEEP: alerts.run_sweep,
                 **revisits.JOBS}
 EXTENSION_IN = schemas.ExtensionIn()
+GOODS_RELEASE_IN = schemas.GoodsReleaseIn()
+GOODS_RELEASE_STEP_IN = schemas.GoodsReleaseStepIn()
+GOODS_RELEASE_OUT = schemas.GoodsReleaseOut()
+GOODS_RELEASE_LIST_OUT = schemas.GoodsReleaseListOut()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -61,6 +68,10 @@ class TicketsService(SettingsRpcs):
     # scheduled jobs (kernel.jobs), one runner: every kind's handler in JOB_HANDLERS; the SLA sweep
     # (domain/alerts.py) is periodic: one replica runs it every JOBS_EVERY_SLA_SWEEP seconds
     jobs = JobRunner(CONTRACT, JOB_HANDLERS, every={alerts.SWEEP: alerts.SWEEP_EVERY}, settings=sla.SETTINGS)
+    # questions to billing a step cannot go on without (the goods release's fees): a small pool
+    # with its own timeout (BILLING_RPC_TIMEOUT, default 5 s -- below the gateway's), fail closed
+    billing = RpcPoolProvider(prefix="BILLING_RPC", size=4, timeout=5.0)
+    archive = RpcPoolProvider(prefix="ARCHIVE_RPC", size=4, timeout=5.0)   # the household file's people
 
     def _out(self, ticket, work):
         return TICKET_OUT.dump(repairs.ticket_view(ticket, self.clock.now(), work.caller))
@@ -243,6 +254,59 @@ class TicketsService(SettingsRpcs):
         of the project (CS, centre, general, engineering) and the group admin."""
         query = REPORT_IN.load({"project_id": project_id, "month": month})
         return REPORT_OUT.dump(reports.monthly_report(self.work(), query["project_id"], query["month"]))
+
+    # -- goods releases (物品放行, domain/goods_release.py) ---------------------------------
+    def _ask_fees(self, work):
+        """billing's ``has_arrears`` for the unit, asked as the caller now; no answer is
+        ``billing_unavailable`` (kernel.rpc ``RpcPool.ask``: fail closed)."""
+        caller = work.caller
+        return lambda unit_id: self.billing.ask(caller, "billing", "has_arrears", unit_id,
+                                                unavailable=BillingUnavailable,
+                                                refusals={"account_not_found": NoFeeAccount})
+
+    def _ask_household(self, work):
+        """The people (name, role) of the unit's household in archive's file, read as the caller
+        with the goods release's purpose (logged there); no answer is ``archive_unavailable``."""
+        caller = work.caller
+
+        def ask(unit_id):
+            reply = self.archive.ask(caller, "archive", "contacts_for_notify", unit_id=unit_id,
+                                     purpose=goods_release.ARCHIVE_PURPOSE, unavailable=ArchiveUnavailable)
+            return [{"name": p["name"], "role": p["role"]} for p in reply.get("people") or ()]
+        return ask
+
+    @rpc
+    def request_goods_release(self, data, idempotency_key=None):
+        """Record a goods release: a resident for their own unit, the desk for a resident (with the
+        identity check, if done)."""
+        work, command = self.work(), GOODS_RELEASE_IN.load(data)
+        return work.idempotent(idempotency_key, "request_goods_release", command, lambda: GOODS_RELEASE_OUT.dump(
+            goods_release.view(goods_release.request(work, command, self._ask_household(work)))))
+
+    @rpc
+    def goods_release_step(self, release_id, data, idempotency_key=None):
+        """verify | approve | issue | use | void (goods_release.TABLE); approve and issue ask billing."""
+        work, command = self.work(), GOODS_RELEASE_STEP_IN.load(data)
+        command["release_id"] = str(release_id)
+        return work.idempotent(idempotency_key, "goods_release_step", command, lambda: GOODS_RELEASE_OUT.dump(
+            goods_release.view(goods_release.step(work, command["release_id"], command, self._ask_fees(work),
+                                                  self._ask_household(work)))))
+
+    @rpc
+    def get_goods_release(self, release_id):
+        return GOODS_RELEASE_OUT.dump(goods_release.view(goods_release.get(self.work(), str(release_id))))
+
+    @rpc
+    def goods_release_by_number(self, project_id, number):
+        """The pass shown at the gate, by its number (security, the desk, managers)."""
+        return GOODS_RELEASE_OUT.dump(goods_release.view(
+            goods_release.by_number(self.work(), str(project_id), str(number)[:40])))
+
+    @rpc
+    def unit_goods_releases(self, unit_id, query=None):
+        q = schemas.GoodsReleaseQuery().load(query or {})
+        rows = goods_release.for_unit(self.work(), str(unit_id), q["limit"], q["offset"])
+        return GOODS_RELEASE_LIST_OUT.dump({"items": [goods_release.view(r) for r in rows]})
 
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")

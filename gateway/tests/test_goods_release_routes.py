@@ -1,0 +1,77 @@
+"""The goods release routes' gateway side without a broker (issue 12): each is documented with who
+may call it, every write takes an Idempotency-Key, the fee-checking steps document 409 and 503, and
+bad input is a 400 before tickets is asked. Against the real services: tests/e2e/test_goods_release.py."""
+from __future__ import annotations
+
+import pytest
+from marshmallow import ValidationError
+
+import gateway.service  # noqa: F401  (registers the routes)
+from gateway import schemas as s
+from gateway.openapi import build_document
+from gateway.routing import ROUTES
+
+ROUTES_OF_AREA = {
+    ("POST", "/api/v1/goods-releases"),
+    ("POST", "/api/v1/goods-releases/{release_id}/verify"),
+    ("POST", "/api/v1/goods-releases/{release_id}/approve"),
+    ("POST", "/api/v1/goods-releases/{release_id}/issue"),
+    ("POST", "/api/v1/goods-releases/{release_id}/use"),
+    ("POST", "/api/v1/goods-releases/{release_id}/void"),
+    ("GET", "/api/v1/goods-releases/{release_id}"),
+    ("GET", "/api/v1/units/{unit_id}/goods-releases"),
+    ("GET", "/api/v1/projects/{project_id}/goods-releases/by-number/{number}"),
+}
+MOVER_ID = "110105198511204566"
+GOOD = {"unit_id": "u1", "requester_role": "owner", "mover_name": "刘师傅", "mover_id_type": "resident_id",
+        "mover_id_number": MOVER_ID, "items": [{"name": "冰箱", "quantity": 1}],
+        "move_at": "2026-12-01T10:00:00+08:00"}
+
+
+def test_every_goods_release_route_is_documented_with_its_callers_and_the_writes_take_a_key():
+    paths = build_document()["paths"]
+    specs = {(spec.method, spec.path): spec for spec in ROUTES if "goods-releases" in spec.path}
+    assert set(specs) == ROUTES_OF_AREA
+    for method, path in ROUTES_OF_AREA:
+        operation = paths[path][method.lower()]
+        assert operation["tags"] == ["goods-release"] and "(" in operation["summary"], path
+        assert "404" in operation["responses"], path
+        assert specs[(method, path)].idempotent == (method == "POST"), path
+    for step in ("approve", "issue"):
+        responses = paths[f"/api/v1/goods-releases/{{release_id}}/{step}"]["post"]["responses"]
+        assert {"409", "503"} <= set(responses)
+
+
+def test_a_release_loads_and_its_numbers_are_checked():
+    assert s.GoodsReleaseIn().load(GOOD)["items"] == [{"name": "冰箱", "quantity": 1}]
+    verify = s.GoodsReleaseVerifyIn().load({"identity": {
+        "method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233",
+        "family_members": ["李娜"], "employer": "郑州市第一中学", "matched_archive": True}})
+    assert verify["identity"]["id_type"] is None
+
+
+@pytest.mark.parametrize("change", [
+    {"mover_id_number": "110105198511204567"},                  # wrong check digit
+    {"mover_id_type": "passport", "mover_id_number": "110105198511204566\n"},
+    {"requester_role": "landlord"}, {"items": []}, {"items": [{"name": "箱", "quantity": 0}]},
+    {"items": [{"name": "箱", "quantity": "2"}]}, {"items": [{"name": "a\u202eb", "quantity": 1}]},
+    {"move_at": "2026-12-01T10:00:00"}, {"unit_id": "x" * 37},
+    {"owner_consent": {"name": "张伟", "how": "by_wechat"}},
+    {"identity": {"method": "in_person", "person_name": "张伟", "id_number": "110101199003071233",
+                  "matched_archive": True}},                  # in person without the document type
+])
+def test_bad_releases_are_refused_before_tickets_is_asked(change):
+    with pytest.raises(ValidationError):
+        s.GoodsReleaseIn().load(dict(GOOD, **change))
+
+
+def test_a_verify_needs_the_check_and_a_void_its_reason():
+    with pytest.raises(ValidationError):
+        s.GoodsReleaseVerifyIn().load({})
+    with pytest.raises(ValidationError):
+        s.GoodsReleaseVerifyIn().load({"identity": {"method": "by_phone", "person_name": "张伟",
+                                                    "id_number": "110101199003071233", "matched_archive": True}})
+    with pytest.raises(ValidationError):
+        s.GoodsReleaseVoidIn().load({})
+    with pytest.raises(ValidationError):
+        s.GoodsReleaseVoidIn().load({"reason": "   "})

@@ -1,0 +1,356 @@
+"""Goods release (物品放行单, seed 000 §三 物品放行步骤): a household moves items out past the gate.
+
+The seed's steps, each a row of :data:`TABLE`::
+
+    requested --verify--> verified --approve--> approved --issue--> issued --use--> used
+    requested, verified, approved, issued --void--> voided (作废: who and why)
+
+1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
+   (``in_person``: type and number); by phone the ID number, the family members and the employer
+   (``by_phone``), "so a tenant cannot pose as the owner" -- and attests that it matched the
+   household file (``matched_archive``; a check that did not match is refused). tickets reads the
+   household's people from archive too (:func:`household_match`): the person checked must be of
+   the household in a role the requester's allows (an owner is an owner there), and every family
+   member named by phone one of its people; archive down is ``503 archive_unavailable``. The requester's
+   role in the household is recorded; a tenant's or an agent's release needs the owner's consent
+   (核实业主意见). Staff may record the check when they record the request (one call).
+2. The unit, the requester, the mover's name and ID (kept masked: ``kernel.privacy``), the items
+   (name, quantity) and the moving time are recorded with the request (统计相关资料).
+3. **approve** (核查费用, 由财务人员签字确定): finance signs once **billing** says the unit owes
+   nothing (``goods_release.block_on``: everything due, by default, or only overdue bills).
+4. **issue** (署名经办人, 设有编号): the desk issues the numbered pass (``FX-YYYYMMDD-NNNN`` per
+   project and local day) -- billing is asked again at that moment: a bill posted since the
+   signature refuses it too.
+5. **use**: security marks the pass used at the gate (once). **void** (作废): the CS manager or the
+   centre manager, with the reason, before it is used.
+
+The fee check is a synchronous question to billing (``ask_fees(unit_id)``, given by the service:
+billing's ``has_arrears`` with a timeout). Unpaid > 0.00 is ``409 arrears_outstanding`` naming the
+amount in yuan; billing down or silent is ``503 billing_unavailable`` -- the pass is never issued
+without billing's answer (fail closed). Nothing is written on a refusal.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Callable
+
+from sqlalchemy import select
+
+from kernel.money import ZERO, money
+from kernel.privacy import mask_id_number
+from kernel.tenancy import Role
+from kernel.validators import normalize_id_number
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import (ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched, NotYourStep,
+                          OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
+from ..models import GoodsRelease, GoodsReleaseLog, UnitCopy
+from . import release_settings, repairs, workflow
+
+KIND = "goods_release"
+repairs.NUMBER_PREFIX[KIND] = "FX"
+
+REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED = (
+    "requested", "verified", "approved", "issued", "used", "voided")
+STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED)
+OPEN_STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED)
+VERIFY, APPROVE, ISSUE, USE, VOID = "verify", "approve", "issue", "use", "void"
+ACTIONS = (VERIFY, APPROVE, ISSUE, USE, VOID)
+
+#: parties of the table
+DESK, FINANCE, SECURITY, MANAGER = "desk", "finance", "security", "manager"
+#: the service centre's desk (总台 / 管家 / 客服部): records, checks identity, issues
+DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+#: finance signs the fees settled (财务人员签字)
+FINANCE_ROLES = (Role.FINANCE,)
+#: the gate (护卫部)
+SECURITY_ROLES = (Role.SECURITY,)
+#: who voids a pass (作废): the CS manager, the service-centre manager
+MANAGER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+#: who reads a project's passes (the desk, finance, the gate, the managers)
+READER_ROLES = DESK_ROLES + FINANCE_ROLES + SECURITY_ROLES + (Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
+PARTY_ROLES = {DESK: DESK_ROLES, FINANCE: FINANCE_ROLES, SECURITY: SECURITY_ROLES, MANAGER: MANAGER_ROLES}
+
+#: who the requester is in the household; a tenant or an agent needs the owner's consent
+REQUESTER_ROLES = ("owner", "family", "tenant", "agent")
+CONSENT_NEEDED = ("tenant", "agent")
+IDENTITY_METHODS = ("in_person", "by_phone")
+
+_step = workflow._step
+TABLE: dict[tuple[str, str], workflow.Step] = {
+    (REQUESTED, VERIFY): _step(VERIFIED, DESK),
+    (VERIFIED, VERIFY): _step(VERIFIED, DESK),            # checked again (a second call, a correction)
+    (VERIFIED, APPROVE): _step(APPROVED, FINANCE),
+    (APPROVED, ISSUE): _step(ISSUED, DESK),
+    (ISSUED, USE): _step(USED, SECURITY),
+    **{(s, VOID): _step(VOIDED, MANAGER) for s in OPEN_STATES},
+}
+
+#: ``ask_fees(unit_id) -> {"balance_due", "overdue", "as_of", ...}`` (billing's ``has_arrears``);
+#: raises ``BillingUnavailable`` / ``NoFeeAccount``
+AskFees = Callable[[str], dict]
+#: ``ask_household(unit_id) -> [{"name", "role"}, ...]``: the people of the unit's household in the
+#: household file (archive's ``contacts_for_notify``, read with the stated purpose
+#: :data:`ARCHIVE_PURPOSE`, so the read is in the file's access log); raises ``ArchiveUnavailable``
+AskHousehold = Callable[[str], list]
+ARCHIVE_PURPOSE = "物品放行身份核查 goods release identity check"
+#: the household-file roles a requester of each role may have
+ROLE_MATCHES = {"owner": ("owner",), "family": ("owner", "family"), "tenant": ("tenant",)}
+
+
+def table_rows() -> list[tuple[str, str, str, str]]:
+    """(from, action, to, who) for documentation."""
+    return [(s, a, st.to, ", ".join(sorted(st.who))) for (s, a), st in TABLE.items()]
+
+
+# -- records ------------------------------------------------------------------------------------
+
+def _missing(release_id: str) -> GoodsReleaseNotFound:
+    return GoodsReleaseNotFound(f"no goods release {release_id}")
+
+
+def _load(work: Work, release_id: str) -> GoodsRelease:
+    release = work.session.get(GoodsRelease, release_id)
+    if release is None:
+        raise _missing(release_id)
+    caller = work.caller
+    caller.require_unit(release.group_id, release.project_id, release.unit_id, not_found=_missing(release_id))
+    if caller.is_resident and release.requester_user_id != caller.user_id \
+            and release.household_id != _household_of(work, release.unit_id):
+        raise _missing(release_id)          # a later household of the unit does not read an earlier one's
+    if caller.is_staff and not caller.has_role(*READER_ROLES):
+        raise _missing(release_id)
+    return release
+
+
+def _household_of(work: Work, unit_id: str) -> str | None:
+    unit = work.session.get(UnitCopy, unit_id)
+    return unit.household_id if unit else None
+
+
+def _log(work: Work, release: GoodsRelease, action: str, note: str = "") -> None:
+    caller = work.caller
+    release.history.append(GoodsReleaseLog(
+        id=str(uuid.uuid4()), group_id=release.group_id, project_id=release.project_id,
+        seq=len(release.history) + 1, at=work.clock.now(), actor_id=caller.user_id,
+        actor_name=caller.name or "", action=action, note=note or ""))
+
+
+def household_match(people: list, requester_role: str, check: dict) -> dict:
+    """Does the identity check agree with the household file? The person checked is one of the
+    household's people in a role the requester's role allows (an owner is an owner there: a tenant
+    cannot pose as one); an agent (代办) need not be of the household. By phone, every family member
+    the caller named is one of the household's people. ``{"matched", "person_role", "reasons"}``."""
+    names = {p["name"]: p["role"] for p in people}
+    reasons, person_role = [], names.get(check["person_name"])
+    if not people:
+        reasons.append("no household lives in the unit")
+    elif requester_role in ROLE_MATCHES and person_role not in ROLE_MATCHES[requester_role]:
+        reasons.append(f"{check['person_name']} is not a {requester_role} of the household"
+                       + (f" (the file says {person_role})" if person_role else ""))
+    if check["method"] == "by_phone":
+        strangers = [n for n in check.get("family_members") or () if n not in names]
+        if strangers:
+            reasons.append(f"not of the household: {', '.join(strangers)}")
+    return {"matched": not reasons, "person_role": person_role, "reasons": reasons}
+
+
+def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskHousehold | None) -> None:
+    """Record the identity check (核查业主资料) and the owner's consent where one is needed."""
+    check = data["identity"]
+    if not check["matched_archive"]:
+        raise IdentityNotMatched("the identity check did not match the unit's household file: no goods "
+                                 "release (a tenant may not pose as the owner)")
+    if ask_household is None:
+        raise RuntimeError("the identity check needs the household file (ask_household)")
+    found = household_match(ask_household(release.unit_id), release.requester_role, check)
+    if not found["matched"]:
+        raise IdentityNotMatched("the identity check does not agree with the household file: "
+                                 + "; ".join(found["reasons"]), details=found)
+    consent = data.get("owner_consent") or release.owner_consent
+    if release.requester_role in CONSENT_NEEDED and not consent:
+        raise OwnerConsentRequired(f"a {release.requester_role}'s goods release needs the owner's consent "
+                                   "(owner_consent: name, how)")
+    number = normalize_id_number(check.get("id_number"))
+    release.identity = {
+        "method": check["method"], "person_name": check["person_name"],
+        "id_type": check.get("id_type"), "id_number_masked": mask_id_number(number),
+        "family_members": list(check.get("family_members") or []), "employer": check.get("employer"),
+        "matched_archive": True, "household_role": found["person_role"], "checked_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""},
+        "checked_at": work.clock.now().isoformat(), "note": check.get("note") or "",
+    }
+    if consent:
+        release.owner_consent = dict(consent)
+
+
+def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -> GoodsRelease:
+    """Record a goods release: a resident for their own unit (``requested``), or the desk for a
+    resident -- with the identity check already done, straight to ``verified``."""
+    caller, now = work.caller, work.clock.now()
+    unit = work.session.get(UnitCopy, data["unit_id"])
+    if unit is None:
+        raise repairs._no_unit(data["unit_id"])
+    caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit.id))
+    project = repairs._project(work, unit.project_id)
+    if caller.is_resident:
+        if data.get("identity"):
+            raise NotYourStep("the service centre checks identity (verify), not the resident")
+    else:
+        caller.require_role(*DESK_ROLES)
+    limit = work.settings.get(project.id, release_settings.MAX_ITEMS)
+    if len(data["items"]) > limit:
+        raise TooManyItems(f"at most {limit} item lines on one pass (goods_release.max_items)",
+                           details={"limit": limit, "count": len(data["items"])})
+    release = GoodsRelease(
+        id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, unit_id=unit.id,
+        unit_label=unit.label, household_id=unit.household_id, number=None, status=REQUESTED,
+        requester_name=data.get("requester_name") or caller.name or unit.contact_name or "",
+        requester_role=data["requester_role"],
+        requester_user_id=caller.user_id if caller.is_resident else data.get("requester_user_id"),
+        owner_consent=dict(data["owner_consent"]) if data.get("owner_consent") else None,
+        mover_name=data["mover_name"], mover_id_type=data["mover_id_type"],
+        mover_id_masked=mask_id_number(normalize_id_number(data["mover_id_number"])),
+        items=[{"name": i["name"], "quantity": i["quantity"]} for i in data["items"]],
+        move_at=data["move_at"], note=data.get("note") or "", recorded_by=caller.user_id, recorded_at=now,
+        version=1, history=[])
+    work.session.add(release)
+    _log(work, release, "request", release.note)
+    if data.get("identity"):
+        _identity(work, release, data, ask_household)
+        release.status = VERIFIED
+        _log(work, release, VERIFY, data["identity"].get("note") or "")
+    work.session.flush()
+    return release
+
+
+def _check_fees(work: Work, release: GoodsRelease, ask_fees: AskFees) -> dict:
+    """Ask billing now; refuse while anything is unpaid (``goods_release.block_on``)."""
+    answer = ask_fees(release.unit_id)
+    block_on = work.settings.get(release.project_id, release_settings.BLOCK_ON)
+    balance_due, overdue = money(answer["balance_due"]), money(answer["overdue"])
+    unpaid = max(balance_due if block_on == "balance_due" else overdue, ZERO)
+    fees = {"unpaid": str(unpaid), "balance_due": str(balance_due), "overdue": str(overdue),
+            "as_of": str(answer.get("as_of")), "block_on": block_on,
+            "checked_at": work.clock.now().isoformat()}
+    if unpaid > ZERO:
+        raise ArrearsOutstanding(
+            f"unit {release.unit_label} has {unpaid} yuan unpaid: every fee must be settled before a "
+            f"goods release (结清全部费用)", details=fees)
+    return fees
+
+
+def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
+         ask_household: AskHousehold | None = None) -> GoodsRelease:
+    """One step of :data:`TABLE` (``data["action"]``): the state and the party checked, billing
+    asked for ``approve`` and ``issue`` before anything is written."""
+    release = _load(work, release_id)
+    caller, action = work.caller, data["action"]
+    found = TABLE.get((release.status, action))
+    if found is None:
+        raise TransitionNotAllowed(f"a goods release {release.status} cannot {action}",
+                                   details={"state": release.status, "action": action})
+    (party,) = found.who
+    if caller.is_resident or not caller.has_role(*PARTY_ROLES[party]):
+        raise NotYourStep(f"{action} is {party}'s step", details={"party": party})
+    now, note = work.clock.now(), data.get("note") or ""
+    if action == VERIFY:
+        _identity(work, release, data, ask_household)
+        note = data["identity"].get("note") or note
+    elif action == APPROVE:
+        release.fees = _check_fees(work, release, ask_fees)
+        release.finance_signed_by, release.finance_signed_name = caller.user_id, caller.name or ""
+        release.finance_signed_at = now
+    elif action == ISSUE:
+        release.fees = _check_fees(work, release, ask_fees)
+        project = repairs._project(work, release.project_id)
+        release.number = repairs._next_number(work, project, KIND, now)
+        release.issued_by, release.issued_name, release.issued_at = caller.user_id, caller.name or "", now
+    elif action == USE:
+        release.used_by, release.used_name, release.used_at = caller.user_id, caller.name or "", now
+    elif action == VOID:
+        note = data["reason"]
+        release.voided_by, release.voided_name, release.voided_at = caller.user_id, caller.name or "", now
+        release.void_reason = note
+    before = release.status
+    release.status = found.to
+    release.version += 1
+    _log(work, release, action, note)
+    work.session.flush()
+    event = {ISSUE: events.GOODS_RELEASE_ISSUED, USE: events.GOODS_RELEASE_USED,
+             VOID: events.GOODS_RELEASE_VOIDED}.get(action)
+    if event is not None:
+        work.events.record(event, event_payload(release, before, action, note, now, caller),
+                           group_id=release.group_id, project_id=release.project_id)
+    return release
+
+
+# -- reads --------------------------------------------------------------------------------------
+
+def get(work: Work, release_id: str) -> GoodsRelease:
+    return _load(work, release_id)
+
+
+def by_number(work: Work, project_id: str, number: str) -> GoodsRelease:
+    """The pass the gate is shown (security looks it up by its number)."""
+    project = repairs._project(work, project_id)
+    caller = work.caller
+    caller.require_project(project.group_id, project.id, not_found=repairs._no_project(project_id))
+    caller.require_role(*READER_ROLES)
+    release = work.session.scalar(select(GoodsRelease).where(
+        GoodsRelease.project_id == project.id, GoodsRelease.number == number))
+    if release is None:
+        raise GoodsReleaseNotFound(f"no goods release pass {number} in this project")
+    return release
+
+
+def for_unit(work: Work, unit_id: str, limit: int = 50, offset: int = 0) -> list[GoodsRelease]:
+    """A unit's goods releases, newest first: its residents (their household's), the project's
+    readers."""
+    unit = work.session.get(UnitCopy, unit_id)
+    if unit is None:
+        raise repairs._no_unit(unit_id)
+    caller = work.caller
+    caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit_id))
+    query = select(GoodsRelease).where(GoodsRelease.unit_id == unit.id)
+    if caller.is_resident:
+        query = query.where((GoodsRelease.household_id == unit.household_id)
+                            | (GoodsRelease.requester_user_id == caller.user_id))
+    else:
+        caller.require_role(*READER_ROLES)
+    return list(work.session.scalars(query.order_by(GoodsRelease.recorded_at.desc(), GoodsRelease.id)
+                                     .limit(limit).offset(offset)))
+
+
+def view(release: GoodsRelease) -> dict:
+    def who(user_id, name):
+        return {"user_id": user_id, "name": name or ""} if user_id else None
+    return {
+        "release_id": release.id, "group_id": release.group_id, "project_id": release.project_id,
+        "unit_id": release.unit_id, "unit_label": release.unit_label, "household_id": release.household_id,
+        "number": release.number, "status": release.status,
+        "requester": {"name": release.requester_name, "role": release.requester_role,
+                      "user_id": release.requester_user_id},
+        "owner_consent": release.owner_consent,
+        "mover": {"name": release.mover_name, "id_type": release.mover_id_type,
+                  "id_number_masked": release.mover_id_masked},
+        "items": release.items, "move_at": release.move_at, "note": release.note,
+        "identity": release.identity, "fees": release.fees,
+        "finance_signed": who(release.finance_signed_by, release.finance_signed_name),
+        "finance_signed_at": release.finance_signed_at,
+        "issued": who(release.issued_by, release.issued_name), "issued_at": release.issued_at,
+        "used": who(release.used_by, release.used_name), "used_at": release.used_at,
+        "voided": who(release.voided_by, release.voided_name), "voided_at": release.voided_at,
+        "void_reason": release.void_reason, "recorded_at": release.recorded_at, "version": release.version,
+        "history": [{"at": h.at, "action": h.action, "actor": {"user_id": h.actor_id, "name": h.actor_name},
+                     "note": h.note} for h in release.history],
+    }
+
+
+def event_payload(release: GoodsRelease, before: str, action: str, note: str, at, caller) -> dict:
+    return {"release_id": release.id, "number": release.number, "group_id": release.group_id,
+            "project_id": release.project_id, "unit_id": release.unit_id, "unit_label": release.unit_label,
+            "household_id": release.household_id, "from_": before, "to": release.status, "action": action,
+            "items": release.items, "move_at": release.move_at, "at": at,
+            "actor": {"user_id": caller.user_id, "name": caller.name or ""},
+            "reason": note if action == VOID else None, "version": release.version}

@@ -1,0 +1,22 @@
+"""The goods release's per-project figures (物品放行, ``goods_release.*`` in tickets' settings
+catalogue ``sla.SETTINGS``) -- kept apart from ``goods_release.py`` so the catalogue can list them
+without importing the rules."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from kernel.settings import Setting
+
+MAX_ITEMS = "goods_release.max_items"
+BLOCK_ON = "goods_release.block_on"
+#: what counts as unpaid: ``balance_due`` -- everything the unit owes now, bills not yet due
+#: included (结清我处全部费用, the seed's default) -- or only ``overdue`` bills (欠费)
+BLOCK_ON_CHOICES = ("balance_due", "overdue")
+
+SETTINGS = [
+    Setting(MAX_ITEMS, fields.Integer(strict=True, validate=validate.Range(1, 200)), default=50, unit="items",
+            doc="the most item lines one goods release pass lists (搬离物品名称/数量)"),
+    Setting(BLOCK_ON, fields.String(validate=validate.OneOf(BLOCK_ON_CHOICES)), default="balance_due",
+            doc="what refuses a goods release: balance_due (every fee settled, 结清全部费用) or overdue "
+                "(only bills past their due date)"),
+]

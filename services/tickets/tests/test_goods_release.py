@@ -1,0 +1,329 @@
+"""Goods release (物品放行, domain/goods_release.py): the identity check per method, the owner's
+consent for a tenant, items and their limit, billing's answer deciding approve and issue (unpaid
+refuses naming the amount; billing silent refuses -- fail closed), numbered passes per project and
+day, use at the gate, voids with who and why -- on the injectable clock; billing's answer is the
+function the service hands the rules."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from marshmallow import ValidationError
+
+from kernel.errors import Forbidden, NotFound
+from kernel.tenancy import Caller
+from kernel.testing import outbox_events, resident, staff
+from services.tickets import schemas
+from services.tickets.domain import copies, goods_release as gr
+from services.tickets.exceptions import (ArrearsOutstanding, BillingUnavailable, IdentityNotMatched,
+                                         NotYourStep, OwnerConsentRequired, TooManyItems,
+                                         TransitionNotAllowed)
+from services.tickets.models import Base, GoodsRelease
+from services.tickets.tests.support import work
+
+G = "group-1"
+SH = ZoneInfo("Asia/Shanghai")
+DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk")
+FINANCE = staff(G, ["p1"], roles=["finance"], user_id="finance")
+GUARD = staff(G, ["p1"], roles=["security"], user_id="guard")
+CS = staff(G, ["p1"], roles=["cs_manager"], user_id="cs.mgr")
+TECH = staff(G, ["p1"], roles=["engineering"], user_id="eng")
+OTHER_PROJECT = staff(G, ["p2"], roles=["front_desk"], user_id="desk.p2")
+ME = resident(G, ["u1"], user_id="r-zhang")
+NEIGHBOUR = resident(G, ["u2"], user_id="r-li")
+ID_CARD = "110101199003071233"
+MOVER_ID = "110105198511204566"
+
+IN_PERSON = {"method": "in_person", "person_name": "张伟", "id_type": "resident_id", "id_number": ID_CARD,
+             "matched_archive": True}
+BY_PHONE = {"method": "by_phone", "person_name": "张伟", "id_number": ID_CARD,
+            "family_members": ["李娜", "张小明"], "employer": "郑州市第一中学", "matched_archive": True}
+
+
+#: the household file's people of u1 (archive's answer)
+PEOPLE = [{"name": "张伟", "role": "owner"}, {"name": "李娜", "role": "family"},
+          {"name": "张小明", "role": "family"}, {"name": "赵租客", "role": "tenant"}]
+
+
+def household(unit_id):
+    return PEOPLE if unit_id == "u1" else []
+
+
+def paid(unit_id):
+    return {"unit_id": unit_id, "has_arrears": False, "overdue": "0.00", "balance_due": "0.00",
+            "as_of": "2026-11-24"}
+
+
+def owing(balance_due, overdue="0.00"):
+    return lambda unit_id: dict(paid(unit_id), balance_due=balance_due, overdue=overdue)
+
+
+def billing_down(unit_id):
+    raise BillingUnavailable("billing did not answer within 5 s", details={"reason": "timeout"})
+
+
+@pytest.fixture
+def registry(session, clock):
+    w = work(session, clock, Caller.system(G, "tickets"))
+    copies.apply_project(w, {"project_id": "p1", "group_id": G, "name": "绿湖花园",
+                             "timezone": "Asia/Shanghai", "version": 1})
+    for uid, label in (("u1", "1栋-0101"), ("u2", "1栋-0102")):
+        copies.apply_unit(w, {"unit_id": uid, "group_id": G, "project_id": "p1", "label": label, "version": 1})
+    session.flush()
+
+
+def body(**extra):
+    data = {"unit_id": "u1", "requester_name": "张伟", "requester_role": "owner", "mover_name": "王师傅",
+            "mover_id_type": "resident_id", "mover_id_number": MOVER_ID,
+            "items": [{"name": "冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 12}],
+            "move_at": "2026-11-25T10:00:00+08:00", **extra}
+    return schemas.GoodsReleaseIn().load(data)
+
+
+def step(session, clock, caller, release, action, ask=paid, people=household, **data):
+    command = schemas.GoodsReleaseStepIn().load({"action": action, **data})
+    return gr.step(work(session, clock, caller), release.id, command, ask, people)
+
+
+def request(session, clock, caller=DESK, **extra):
+    return gr.request(work(session, clock, caller), body(**extra), household)
+
+
+def issued(session, clock, **extra):
+    release = request(session, clock, identity=IN_PERSON, **extra)
+    step(session, clock, FINANCE, release, "approve")
+    return step(session, clock, DESK, release, "issue")
+
+
+def events_of(session, type_):
+    return [e for e in outbox_events(session, Base) if e["type"] == type_]
+
+
+# -- recording and the identity check ---------------------------------------------------------
+
+def test_the_desk_records_a_release_with_an_in_person_check_kept_masked(session, clock, registry):
+    release = request(session, clock, identity=IN_PERSON)
+
+    assert release.status == "verified" and release.number is None
+    assert release.mover_id_masked == "1101**********4566" and release.mover_id_type == "resident_id"
+    assert release.identity["id_number_masked"] == "1101**********1233"
+    assert release.identity["method"] == "in_person" and release.identity["checked_by"]["user_id"] == "desk"
+    assert ID_CARD not in str(gr.view(release)) and MOVER_ID not in str(gr.view(release))
+    assert [h.action for h in release.history] == ["request", "verify"]
+    assert release.items == [{"name": "冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 12}]
+
+
+def test_a_phone_check_needs_the_id_number_the_family_members_and_the_employer(session, clock, registry):
+    release = request(session, clock)
+    assert release.status == "requested"
+    step(session, clock, DESK, release, "verify", identity=BY_PHONE)
+    assert release.status == "verified"
+    assert release.identity["family_members"] == ["李娜", "张小明"]
+    assert release.identity["employer"] == "郑州市第一中学"
+    for missing in ("family_members", "employer", "id_number"):
+        check = {k: v for k, v in BY_PHONE.items() if k != missing}
+        with pytest.raises(ValidationError) as refused:
+            schemas.GoodsReleaseStepIn().load({"action": "verify", "identity": check})
+        assert missing in refused.value.messages["identity"]
+
+
+def test_a_wrong_id_number_or_an_in_person_check_without_the_document_type_is_refused():
+    with pytest.raises(ValidationError):
+        schemas.GoodsReleaseStepIn().load({"action": "verify", "identity": dict(IN_PERSON, id_number="110101199003071234")})
+    with pytest.raises(ValidationError) as refused:
+        schemas.GoodsReleaseStepIn().load({"action": "verify", "identity": dict(IN_PERSON, id_type=None)})
+    assert "id_type" in refused.value.messages["identity"]
+    with pytest.raises(ValidationError):
+        body(mover_id_number="12345")
+
+
+def test_a_check_that_did_not_match_the_household_file_is_refused(session, clock, registry):
+    release = request(session, clock)
+    with pytest.raises(IdentityNotMatched):
+        step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, matched_archive=False))
+    assert release.status == "requested" and release.identity is None
+
+
+def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(session, clock, registry):
+    posing = request(session, clock, requester_name="赵租客")                   # says: owner
+    with pytest.raises(IdentityNotMatched) as refused:
+        step(session, clock, DESK, posing, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
+    assert refused.value.details["person_role"] == "tenant"
+    assert "赵租客 is not a owner of the household (the file says tenant)" in refused.value.message
+    with pytest.raises(IdentityNotMatched) as refused:
+        step(session, clock, DESK, posing, "verify", identity=dict(BY_PHONE, family_members=["李娜", "王五"]))
+    assert "not of the household: 王五" in refused.value.message
+    assert posing.status == "requested" and posing.identity is None
+    family = request(session, clock, requester_role="family", requester_name="李娜",
+                     identity=dict(IN_PERSON, person_name="李娜"))
+    assert family.status == "verified" and family.identity["household_role"] == "family"
+
+
+def test_a_vacant_unit_has_no_one_to_match(session, clock, registry):
+    with pytest.raises(IdentityNotMatched) as refused:
+        request(session, clock, unit_id="u2", identity=IN_PERSON)
+    assert "no household lives in the unit" in refused.value.message
+
+
+def test_no_check_while_the_household_file_cannot_be_read(session, clock, registry):
+    from services.tickets.exceptions import ArchiveUnavailable
+
+    def archive_down(unit_id):
+        raise ArchiveUnavailable("archive cannot be reached")
+    release = request(session, clock)
+    with pytest.raises(ArchiveUnavailable):
+        step(session, clock, DESK, release, "verify", people=archive_down, identity=IN_PERSON)
+    assert release.status == "requested"
+
+
+def test_a_tenant_needs_the_owners_consent(session, clock, registry):
+    release = request(session, clock, requester_role="tenant", requester_name="赵租客")
+    with pytest.raises(OwnerConsentRequired):
+        step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
+    step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, person_name="赵租客"),
+         owner_consent={"name": "张伟", "how": "by_phone", "note": "业主电话确认"})
+    assert release.status == "verified" and release.owner_consent["name"] == "张伟"
+    assert release.requester_role == "tenant"
+
+
+def test_items_are_limited_per_project(session, clock, registry):
+    centre = staff(G, ["p1"], roles=["centre_manager"], user_id="centre")
+    work(session, clock, centre).settings.change(G, "p1", "goods_release.max_items", 2, reason="test")
+    with pytest.raises(TooManyItems):
+        request(session, clock, items=[{"name": f"箱{i}", "quantity": 1} for i in range(3)])
+    with pytest.raises(ValidationError):
+        body(items=[{"name": "箱", "quantity": 0}])
+    with pytest.raises(ValidationError):
+        body(items=[])
+    assert len(request(session, clock, items=[{"name": "箱", "quantity": 1}] * 2).items) == 2
+
+
+# -- the fee check: billing decides ------------------------------------------------------------
+
+def test_finance_cannot_sign_while_anything_is_unpaid_and_the_error_names_the_amount(session, clock, registry):
+    release = request(session, clock, identity=IN_PERSON)
+    with pytest.raises(ArrearsOutstanding) as refused:
+        step(session, clock, FINANCE, release, "approve", ask=owing("345.00"))
+    assert "345.00 yuan" in refused.value.message
+    assert refused.value.details["unpaid"] == "345.00"
+    assert release.status == "verified" and release.finance_signed_at is None
+
+    approved = step(session, clock, FINANCE, release, "approve")          # paid since
+    assert approved.status == "approved" and approved.finance_signed_by == "finance"
+    assert approved.fees["unpaid"] == "0.00"
+
+
+def test_overdue_only_when_the_project_says_so(session, clock, registry):
+    centre = staff(G, ["p1"], roles=["centre_manager"], user_id="centre")
+    work(session, clock, centre).settings.change(G, "p1", "goods_release.block_on", "overdue", reason="test")
+    release = request(session, clock, identity=IN_PERSON)
+    step(session, clock, FINANCE, release, "approve", ask=owing("120.00", overdue="0.00"))
+    assert release.status == "approved" and release.fees["balance_due"] == "120.00"
+    with pytest.raises(ArrearsOutstanding):
+        step(session, clock, DESK, release, "issue", ask=owing("120.00", overdue="20.00"))
+
+
+def test_no_pass_while_billing_cannot_be_asked(session, clock, registry):
+    release = request(session, clock, identity=IN_PERSON)
+    with pytest.raises(BillingUnavailable):
+        step(session, clock, FINANCE, release, "approve", ask=billing_down)
+    step(session, clock, FINANCE, release, "approve")
+    with pytest.raises(BillingUnavailable):
+        step(session, clock, DESK, release, "issue", ask=billing_down)
+    assert release.status == "approved" and release.number is None
+    assert events_of(session, "goods_release.issued") == []
+
+
+def test_a_bill_posted_after_the_signature_refuses_the_issue(session, clock, registry):
+    release = request(session, clock, identity=IN_PERSON)
+    step(session, clock, FINANCE, release, "approve")
+    with pytest.raises(ArrearsOutstanding):
+        step(session, clock, DESK, release, "issue", ask=owing("50.00"))
+    assert release.number is None
+
+
+# -- numbered passes, the gate, voids ----------------------------------------------------------
+
+def test_passes_are_numbered_per_project_and_local_day(session, clock, registry):
+    first = issued(session, clock)
+    second = issued(session, clock)
+    assert (first.number, second.number) == ("FX-20261124-0001", "FX-20261124-0002")
+    clock.set(datetime(2026, 11, 25, 0, 30, tzinfo=SH))
+    assert issued(session, clock).number == "FX-20261125-0001"
+    [event, *_] = events_of(session, "goods_release.issued")
+    assert event["data"]["number"] == "FX-20261124-0001" and event["data"]["to"] == "issued"
+    assert event["data"]["from"] == "approved" and "mover" not in event["data"]
+
+
+def test_security_marks_the_pass_used_once_and_finds_it_by_number(session, clock, registry):
+    release = issued(session, clock)
+    found = gr.by_number(work(session, clock, GUARD), "p1", release.number)
+    assert found.id == release.id
+    step(session, clock, GUARD, release, "use", note="东门放行")
+    assert release.status == "used" and release.used_by == "guard"
+    with pytest.raises(TransitionNotAllowed):
+        step(session, clock, GUARD, release, "use")
+    with pytest.raises(TransitionNotAllowed):
+        step(session, clock, CS, release, "void", reason="too late")
+    [used] = events_of(session, "goods_release.used")
+    assert used["data"]["actor"]["user_id"] == "guard"
+    with pytest.raises(NotFound):
+        gr.by_number(work(session, clock, GUARD), "p1", "FX-20261124-0099")
+
+
+def test_a_void_keeps_who_and_why_and_the_pass_is_no_longer_good(session, clock, registry):
+    release = issued(session, clock)
+    with pytest.raises(NotYourStep):
+        step(session, clock, DESK, release, "void", reason="写错")
+    step(session, clock, CS, release, "void", reason="搬迁日期改期，原条作废")
+    assert release.status == "voided" and release.voided_by == "cs.mgr"
+    assert release.void_reason == "搬迁日期改期，原条作废"
+    with pytest.raises(TransitionNotAllowed):
+        step(session, clock, GUARD, release, "use")
+    [voided] = events_of(session, "goods_release.voided")
+    assert voided["data"]["reason"] == "搬迁日期改期，原条作废" and voided["data"]["from"] == "issued"
+    with pytest.raises(ValidationError):
+        schemas.GoodsReleaseStepIn().load({"action": "void", "reason": "  "})
+
+
+def test_each_step_is_its_partys_own(session, clock, registry):
+    release = request(session, clock, identity=IN_PERSON)
+    with pytest.raises(NotYourStep):
+        step(session, clock, DESK, release, "approve")         # finance signs, not the desk
+    with pytest.raises(TransitionNotAllowed):
+        step(session, clock, DESK, release, "issue")           # not before finance signed
+    step(session, clock, FINANCE, release, "approve")
+    with pytest.raises(NotYourStep):
+        step(session, clock, GUARD, release, "issue")
+    with pytest.raises(NotFound):
+        step(session, clock, TECH, release, "issue")           # engineering reads no passes
+    with pytest.raises(Forbidden):                             # staff of another project: 403
+        gr.get(work(session, clock, OTHER_PROJECT), release.id)
+
+
+# -- residents ---------------------------------------------------------------------------------
+
+def test_a_resident_requests_for_their_own_unit_and_reads_only_their_passes(session, clock, registry):
+    mine = request(session, clock, caller=ME)
+    assert mine.status == "requested" and mine.requester_user_id == "r-zhang"
+    with pytest.raises(NotYourStep):
+        request(session, clock, caller=ME, identity=IN_PERSON)
+    with pytest.raises(NotFound):
+        request(session, clock, caller=NEIGHBOUR)                           # u1 is not theirs
+    with pytest.raises(NotYourStep):
+        step(session, clock, ME, mine, "verify", identity=IN_PERSON)
+    assert [r.id for r in gr.for_unit(work(session, clock, ME), "u1")] == [mine.id]
+    with pytest.raises(NotFound):
+        gr.get(work(session, clock, NEIGHBOUR), mine.id)
+    with pytest.raises(NotFound):
+        gr.for_unit(work(session, clock, NEIGHBOUR), "u1")
+    assert session.get(GoodsRelease, mine.id).household_id is None
+
+
+def test_the_table_has_every_step_of_the_seed():
+    rows = {(s, a): to for s, a, to, _ in gr.table_rows()}
+    assert rows[("requested", "verify")] == "verified"
+    assert rows[("verified", "approve")] == "approved"
+    assert rows[("approved", "issue")] == "issued"
+    assert rows[("issued", "use")] == "used"
+    assert all(rows[(s, "void")] == "voided" for s in gr.OPEN_STATES)
+    assert ("used", "void") not in rows and ("voided", "use") not in rows

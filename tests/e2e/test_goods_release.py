@@ -1,0 +1,128 @@
+"""Goods release (物品放行, issue 12) through the gateway with every service running: the demo's
+1栋-0102 carries 345.00 over, so finance's signature is refused (409 arrears_outstanding naming
+345.00 yuan); once the desk took the payment it is allowed, the desk issues the numbered pass,
+security finds it by number and marks it used. With billing stopped no pass is issued: 503
+billing_unavailable, nothing written (fail closed). The identity check is held against archive's
+household file (a stranger named by phone is refused)."""
+from __future__ import annotations
+
+import uuid
+
+from deploy import seed
+
+from .test_idempotency_and_settings import project_id
+from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+
+OWNER_ID = "440301198302023453"          # 王强's, as the demo registers it
+MOVER_ID = "110105198511204566"
+
+
+def guard_token(platform, web_session, pid):
+    """A security account of the demo project (the demo seeds none)."""
+    from sqlalchemy.orm import Session
+
+    from gateway.accounts import create_user
+    from kernel.clock import ManualClock
+    from kernel.db import make_engine
+
+    engine = make_engine(platform["gateway"].config["DB_URL"])
+    username = f"guard-{uuid.uuid4().hex[:6]}"
+    with Session(engine) as session:
+        create_user(session, username=username, password=seed.DEMO_PASSWORD, display_name="绿湖护卫·陈",
+                    kind="staff", group_id=seed.GROUP, roles=["security"], project_ids=[pid],
+                    now=ManualClock().now())
+        session.commit()
+    engine.dispose()
+    return token(web_session, username)
+
+
+def send(web_session, headers, path, body, expect, key=None):
+    response = web_session.post(f"/api/v1{path}", json=body,
+                                headers=dict(headers, **{"Idempotency-Key": key or str(uuid.uuid4())}))
+    assert response.status_code in (expect if isinstance(expect, tuple) else (expect,)), (
+        path, response.status_code, response.text)
+    return response.json()
+
+
+def release_body(unit_id):
+    return {"unit_id": unit_id, "requester_name": "王强", "requester_role": "owner",
+            "mover_name": "搬家公司·刘师傅", "mover_id_type": "resident_id", "mover_id_number": MOVER_ID,
+            "items": [{"name": "双门冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 8}],
+            "move_at": "2026-12-01T10:00:00+08:00",
+            "identity": {"method": "in_person", "person_name": "王强", "id_type": "resident_id",
+                         "id_number": OWNER_ID, "matched_archive": True}}
+
+
+def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo, web_session):  # noqa: F811
+    unit = seed.unit_id("LH", "1栋", "0102")
+    desk, finance, cs = (token(web_session, u) for u in ("desk.lh", "finance.lh", "cs.lh"))
+    pid = project_id(web_session, desk)
+    guard = guard_token(platform, web_session, pid)
+
+    release = send(web_session, desk, "/goods-releases", release_body(unit), 201)
+    assert release["status"] == "verified" and release["number"] is None
+    assert release["mover"]["id_number_masked"] == "1101**********4566"
+    assert OWNER_ID not in str(release) and MOVER_ID not in str(release)
+    rid = release["release_id"]
+
+    refused = send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 409)
+    assert refused["error"] == "arrears_outstanding"
+    assert "345.00 yuan" in refused["message"] and refused["details"]["unpaid"] == "345.00"
+    assert web_session.get(f"/api/v1/goods-releases/{rid}", headers=desk).json()["status"] == "verified"
+    send(web_session, desk, f"/goods-releases/{rid}/issue", {}, 409)            # finance has not signed
+
+    send(web_session, desk, f"/units/{unit}/payments", {"method": "cash", "amount": "345.00"}, (200, 201))
+    approved = send(web_session, finance, f"/goods-releases/{rid}/approve", {"note": "费用已结清"}, 200)
+    assert approved["status"] == "approved" and approved["fees"]["unpaid"] == "0.00"
+    assert approved["finance_signed"]["name"] == "绿湖财务·钱"
+
+    key = str(uuid.uuid4())
+    issued = send(web_session, desk, f"/goods-releases/{rid}/issue", {}, 200, key=key)
+    number = issued["number"]
+    assert issued["status"] == "issued" and number.startswith("FX-") and len(number) == len("FX-20261127-0001")
+    assert send(web_session, desk, f"/goods-releases/{rid}/issue", {}, 200, key=key)["number"] == number
+
+    found = web_session.get(f"/api/v1/projects/{pid}/goods-releases/by-number/{number}", headers=guard)
+    assert found.status_code == 200 and found.json()["release_id"] == rid
+    used = send(web_session, guard, f"/goods-releases/{rid}/use", {"note": "东门"}, 200)
+    assert used["status"] == "used" and used["used"]["name"] == "绿湖护卫·陈"
+    again = send(web_session, cs, f"/goods-releases/{rid}/void", {"reason": "已出门"}, 409)
+    assert again["error"] == "transition_not_allowed"
+    assert [h["action"] for h in used["history"]] == ["request", "verify", "approve", "issue", "use"]
+
+    # the unit's resident reads nothing of another unit; the desk lists the unit's passes
+    resident = token(web_session, "zhangwei")
+    assert web_session.get(f"/api/v1/goods-releases/{rid}", headers=resident).status_code == 404
+    listed = web_session.get(f"/api/v1/units/{unit}/goods-releases", headers=desk).json()["items"]
+    assert [r["number"] for r in listed] == [number]
+
+
+def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_session):
+    platform = start_platform(services={"tickets": {"BILLING_RPC_TIMEOUT": 2}})
+    from kernel.testing import TEST_SECRET
+    gateway_db = platform["gateway"].config["DB_URL"]
+    seed.load(rabbit_config["AMQP_URI"], TEST_SECRET, gateway_db_url=gateway_db, wait=30)
+    unit = seed.unit_id("LH", "1栋", "0101")                     # owes nothing
+    desk, finance, resident = (token(web_session, u) for u in ("desk.lh", "finance.lh", "zhangwei"))
+
+    # a resident asks for their own unit; the desk checks identity by phone
+    mine = send(web_session, resident, "/goods-releases",
+                {k: v for k, v in release_body(unit).items() if k != "identity"}, 201)
+    rid = mine["release_id"]
+    assert mine["status"] == "requested" and mine["requester"]["role"] == "owner"
+    by_phone = {"method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233",
+                "family_members": ["李娜"], "employer": "郑州市第一中学", "matched_archive": True}
+    # archive's household file decides who is of the household: a stranger named is refused
+    stranger = send(web_session, desk, f"/goods-releases/{rid}/verify",
+                    {"identity": dict(by_phone, family_members=["李娜", "王五"])}, 422)
+    assert stranger["error"] == "identity_not_matched" and "王五" in stranger["message"]
+    verified = send(web_session, desk, f"/goods-releases/{rid}/verify", {"identity": by_phone}, 200)
+    assert verified["identity"]["household_role"] == "owner"
+
+    platform["billing"].stop()
+    down = send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 503)
+    assert down["error"] == "billing_unavailable" and "billing" in down["message"]
+    after = web_session.get(f"/api/v1/goods-releases/{rid}", headers=desk).json()
+    assert after["status"] == "verified" and after["finance_signed"] is None and after["number"] is None
+    mine = web_session.get(f"/api/v1/units/{unit}/goods-releases", headers=resident).json()["items"]
+    assert [r["release_id"] for r in mine] == [rid]
