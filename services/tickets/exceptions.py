@@ -197,3 +197,15 @@ class StaffOnlyCategory(RuleViolation):
     """Maintenance works (维修工程) are recorded by staff, not reported by residents (HTTP 422)."""
 
     default_code = "staff_only_category"
+
+
+class PraiseNotForwarded(RuleViolation):
+    """Praise naming staff or a department is forwarded to them before it is closed (表扬转达)."""
+
+    default_code = "praise_not_forwarded"
+
+
+class BadDecision(InvalidInput):
+    """A suggestion's reply says adopted or not adopted; praise takes no decision."""
+
+    default_code = "bad_decision"
