@@ -201,10 +201,10 @@ class FeedbackIn(Schema):
     """Praise or a suggestion (表扬 / 建议). A resident gives their unit (the portal); the desk gives
     the channel, when it came in and who wrote, and -- about the project as a whole -- the project
     only. Praise may name staff and / or a department."""
-    sub_kind = fields.String(required=True, validate=validate.OneOf(feedback.SUB_KINDS))
+    sub_kind = fields.String(required=True, validate=validate.OneOf(list(feedback.SUB_KINDS)))
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(feedback.STAFF_CHANNELS),
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.STAFF_CHANNELS)),
                             metadata={"description": "how it came in (staff; default visit); a resident's is "
                                                      "always portal"})
     content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
@@ -228,10 +228,10 @@ class FeedbackIn(Schema):
 
 class FeedbackStepIn(Schema):
     """One step of praise or a suggestion (domain/feedback.py's table) with what it records."""
-    action = fields.String(required=True, validate=validate.OneOf(feedback.ACTIONS))
+    action = fields.String(required=True, validate=validate.OneOf(list(feedback.ACTIONS)))
     forwarded_to = fields.String(load_default=None, allow_none=True,
                                  validate=[validate.Length(min=1, max=200), v.FREE_TEXT])
-    decision = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(feedback.DECISIONS))
+    decision = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.DECISIONS)))
     title = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=200), v.FREE_TEXT])
     body = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=5000), v.FREE_TEXT])
     reason = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=500), v.FREE_TEXT])
@@ -251,10 +251,10 @@ class FeedbackStepIn(Schema):
 class FeedbackQuery(TicketQuery):
     """A page of praise and suggestions with the ticket lists' filters and the sub-kind."""
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["feedback"]))
-    sub_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(feedback.SUB_KINDS))
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(feedback.STATES))
-    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(feedback.SUB_KINDS))
-    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(feedback.CHANNELS))
+    sub_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.SUB_KINDS)))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.STATES)))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.SUB_KINDS)))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.CHANNELS)))
 
 
 class QualityComplaintIn(Schema):
