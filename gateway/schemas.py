@@ -1012,7 +1012,7 @@ class FeedbackForwardIn(Schema):
 
 class FeedbackReplyIn(Schema):
     """The company's written reply: praise is thanked (no decision); a suggestion is adopted or not
-    adopted -- not adopted with the reason (422 bad_decision when the decision does not fit)."""
+    adopted -- not adopted with the reason (400 bad_decision when the decision does not fit)."""
     decision = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["adopted", "not_adopted"]),
                              metadata={"description": "a suggestion: adopted (采纳) or not_adopted (不采纳)"})
     reason = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=500), v.FREE_TEXT],
