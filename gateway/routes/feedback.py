@@ -58,7 +58,8 @@ class FeedbackRoutes(RouteModule):
         return self._feedback_step(user, ticket_id, "acknowledge", s.StepIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/feedback/{{ticket_id}}/forward", tags=("feedback",), idempotent=True,
-           summary=f"Forward to the staff or department concerned -- praise to those it names ({DESK})",
+           summary=f"Forward to the staff or department concerned -- praise to those it names; also after the "
+                   f"reply, keeping it replied ({DESK})",
            body=s.FeedbackForwardIn, response=s.TicketOut, errors=(403, 404, 409, 422))
     def forward_feedback(self, request, user, ticket_id, body, idempotency_key):
         return self._feedback_step(user, ticket_id, "forward", s.FeedbackForwardIn().dump(body), idempotency_key)

@@ -81,8 +81,10 @@ def test_a_suggestion_and_praise_reach_the_household_file_with_the_company_s_rep
     assert praise["deadlines"] == [] and praise["feedback"]["named_staff"] == [{"name": "李师傅", "user_id": None}]
     post(f"/feedback/{pid}/reply", cs, {"body": "感谢您的表扬，已转达李师傅并在护卫部通报表扬。"})
     assert post(f"/feedback/{pid}/close", desk, {}, expect=422)["error"] == "praise_not_forwarded"
+    assert post(f"/feedback/{pid}/forward", desk, {"forwarded_to": "护卫部李师傅"})["status"] == "replied"
+    assert post(f"/feedback/{pid}/close", desk, {})["status"] == "closed"
     post(f"/feedback/{sid}/close", desk, {})
-    # forward is before the reply (the table): a new praise forwarded, then thanked and closed
+    # or forwarded first, then thanked and closed
     praise2 = post("/feedback", desk, {"sub_kind": "praise", "unit_id": unit_id, "channel": "phone",
                                        "content": "保洁阿姨每天都很认真", "department": "保洁部"}, expect=201)
     post(f"/feedback/{praise2['id']}/forward", desk, {"forwarded_to": "保洁部"})

@@ -9,6 +9,7 @@ registered in ``workflow.TABLES``)::
 
     received --acknowledge--> acknowledged --forward--> forwarded --reply--> replied --close--> closed
     received --forward--> forwarded;   received / acknowledged --reply--> replied;
+    replied --forward--> replied (praise thanked first, passed on after);
     cancel (withdrawn, with a reason) before the reply.
 
 - **praise** (表扬): may name staff (by name, optionally their user id) and / or a department;
@@ -78,6 +79,7 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (RECEIVED, FORWARD): _step(FORWARDED, DESK),
     (ACKNOWLEDGED, FORWARD): _step(FORWARDED, DESK),
     (FORWARDED, FORWARD): _step(FORWARDED, DESK),               # to someone else as well
+    (REPLIED, FORWARD): _step(REPLIED, DESK),                   # praise thanked first, passed on after
     (RECEIVED, REPLY): _step(REPLIED, DESK),
     (ACKNOWLEDGED, REPLY): _step(REPLIED, DESK),
     (FORWARDED, REPLY): _step(REPLIED, DESK),

@@ -74,8 +74,10 @@ def test_the_transition_table_is_explicit_and_registered():
     assert rows[("forwarded", "reply")][0] == "replied"
     assert rows[("replied", "close")][0] == "closed"
     assert rows[("received", "cancel")] == ("cancelled", frozenset({"desk", "resident"}))
-    # nothing leaves a reply or a closed / withdrawn one except closing the reply
-    assert {a for (s, a) in feedback.TABLE if s in ("replied", "closed", "cancelled")} == {"close"}
+    # a closed or withdrawn one takes no step; a replied one is closed, or (praise) passed on
+    assert {a for (s, a) in feedback.TABLE if s in ("closed", "cancelled")} == set()
+    assert {a for (s, a) in feedback.TABLE if s == "replied"} == {"close", "forward"}
+    assert feedback.TABLE[("replied", "forward")].to == "replied"
     assert set(feedback.OPEN_STATES) <= set(workflow.all_open_states())
 
 
@@ -183,9 +185,9 @@ def test_praise_naming_staff_is_forwarded_before_it_is_closed(session, clock, re
     step(session, clock, ticket, "reply", caller=GM, body="感谢您对刘师傅的表扬，已转达并通报表扬。")
     with pytest.raises(PraiseNotForwarded):
         step(session, clock, ticket, "close")
-    # forwarding after the reply is not in the table: forward, then reply
-    with pytest.raises(TransitionNotAllowed):
-        step(session, clock, ticket, "forward", forwarded_to="刘师傅")
+    # thanked first, passed on after: the state stays replied, then it closes
+    assert step(session, clock, ticket, "forward", forwarded_to="刘师傅").status == "replied"
+    assert step(session, clock, ticket, "close").status == "closed"
 
 
 def test_praise_forwarded_then_thanked_then_closed(session, clock, registry):
