@@ -463,7 +463,7 @@ class QualityComplaint(Base):
 
 class Feedback(Base):
     """Praise or a suggestion's own facts (表扬与建议), one row per ticket of kind ``feedback``
-    (domain/feedback.py; revision 0056). The reply itself is a ``TicketDocument`` (feedback_reply)."""
+    (domain/feedback.py; revision 0057). The reply itself is a ``TicketDocument`` (feedback_reply)."""
 
     __tablename__ = "feedback"
 

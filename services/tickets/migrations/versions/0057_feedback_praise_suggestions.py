@@ -2,8 +2,8 @@
 ``feedback`` -- sub-kind, the staff or department praised, acknowledgement, forwarding, the reply
 and a suggestion's decision.
 
-Revision ID: 0056
-Revises: 0055
+Revision ID: 0057
+Revises: 0056
 Create Date: 2026-11-27 03:20:00
 """
 from alembic import op
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0056'
-down_revision = '0055'
+revision = '0057'
+down_revision = '0056'
 branch_labels = None
 depends_on = None
 
