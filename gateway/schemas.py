@@ -408,13 +408,14 @@ class RepairRequestIn(Schema):
 #: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
                  "quoted", "consented", "registered", "responded", "resolved", "in_warranty",
-                 "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable"]
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+                 "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable",
+                 "received", "acknowledged", "forwarded", "replied"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback"]
 #: how a ticket came in (services/tickets/schemas.py TICKET_CHANNELS)
-TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system"]
+TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system", "app"]
 #: a repair's category, a complaint's department, a quality complaint's "warranty", a revisit's reason
 TICKET_CATEGORIES = list(dict.fromkeys(REPAIR_CATEGORIES + sorted(COMPLAINT_DEPARTMENTS) + ["warranty"]
-                                       + list(REVISIT_REASONS)))
+                                       + list(REVISIT_REASONS) + ["praise", "suggestion"]))
 
 
 class AssigneeOut(Out):
@@ -643,11 +644,30 @@ class DocumentOut(Out):
     decision."""
     id = fields.String()
     kind = fields.String(metadata={"enum": ["written_reply", "joint_assessment", "explanation",
-                                            "compensation_decision"]})
+                                            "compensation_decision", "feedback_reply"]})
     title = fields.String()
     body = fields.String()
     written_by = fields.Nested(UserRefOut)
     written_at = DT()
+
+
+class NamedStaffOut(Out):
+    name = fields.String()
+    user_id = fields.String(allow_none=True)
+
+
+class FeedbackPartOut(Out):
+    """Praise or a suggestion's (表扬 / 建议) own facts: whom praise names and was forwarded to, a
+    suggestion's decision (adopted / not adopted, with the reason)."""
+    sub_kind = fields.String(metadata={"enum": ["praise", "suggestion"]})
+    named_staff = fields.List(fields.Nested(NamedStaffOut))
+    department = fields.String(allow_none=True)
+    acknowledged_at = DT(allow_none=True)
+    forwarded_at = DT(allow_none=True)
+    forwarded_to = fields.String(allow_none=True)
+    replied_at = DT(allow_none=True)
+    decision = fields.String(allow_none=True, metadata={"enum": ["adopted", "not_adopted", None]})
+    decision_reason = fields.String(allow_none=True)
 
 
 class RevisitOut(Out):
@@ -707,6 +727,8 @@ class TicketOut(Out):
                               metadata={"description": "complaints and warranty-quality complaints only"})
     documents = fields.List(fields.Nested(DocumentOut))
     revisit = fields.Nested(RevisitOut, allow_none=True, metadata={"description": "kind revisit: its facts"})
+    feedback = fields.Nested(FeedbackPartOut, allow_none=True, metadata={
+        "description": "kind feedback: praise or a suggestion's facts (the reply is in documents)"})
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
                                                       "min_version=N to read at least this one"})
 
@@ -931,6 +953,85 @@ class ComplaintIn(Schema):
     def _where(self, data, **_):
         if not data.get("unit_id") and not data.get("project_id"):
             raise ValidationError("Give the unit, or for a public matter the project.", "unit_id")
+
+
+# -- praise and suggestions (表扬与建议) ----------------------------------------------------------
+#: tickets' domain/feedback.py
+FEEDBACK_SUB_KINDS = ["praise", "suggestion"]
+FEEDBACK_STATES = ["received", "acknowledged", "forwarded", "replied", "closed", "cancelled"]
+FEEDBACK_STAFF_CHANNELS = ["phone", "visit", "letter", "app"]
+
+
+class NamedStaffIn(Schema):
+    """A member of staff praise names: their name, and their user id when the desk knows it."""
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), v.FREE_TEXT])
+    user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+
+class FeedbackIn(Schema):
+    """Praise or a suggestion (表扬 / 建议). A resident gives their unit (the portal); the desk gives
+    the channel, when it came in and who wrote, and -- about the project as a whole -- the project
+    only. Praise may name staff and / or a department."""
+    sub_kind = fields.String(required=True, validate=validate.OneOf(FEEDBACK_SUB_KINDS))
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FEEDBACK_STAFF_CHANNELS),
+                            metadata={"description": "how it came in (staff; default visit); a resident's is "
+                                                     "always portal"})
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
+    named_staff = fields.List(fields.Nested(NamedStaffIn), load_default=list, validate=validate.Length(max=20),
+                              metadata={"description": "praise: the staff praised"})
+    department = fields.String(load_default=None, allow_none=True,
+                               validate=[validate.Length(min=1, max=100), v.FREE_TEXT],
+                               metadata={"description": "praise: the department praised"})
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    received_at = v.AwareDateTime(load_default=None, allow_none=True,
+                                  metadata={"description": "staff only: when it came in"})
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for the project as a whole the project.", "unit_id")
+        if data.get("sub_kind") == "suggestion" and (data.get("named_staff") or data.get("department")):
+            raise ValidationError("Only praise names staff or a department.", "named_staff")
+
+
+class FeedbackQuery(TicketQuery):
+    """Praise and suggestions with the ticket lists' filters and the sub-kind."""
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["feedback"]))
+    sub_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FEEDBACK_SUB_KINDS))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FEEDBACK_STATES))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FEEDBACK_SUB_KINDS))
+    channel = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(["portal"] + FEEDBACK_STAFF_CHANNELS))
+
+
+class FeedbackForwardIn(Schema):
+    forwarded_to = fields.String(required=True, validate=[validate.Length(min=1, max=200), v.FREE_TEXT],
+                                 metadata={"description": "to whom: the staff praised, a department"})
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=500), v.FREE_TEXT])
+
+
+class FeedbackReplyIn(Schema):
+    """The company's written reply: praise is thanked (no decision); a suggestion is adopted or not
+    adopted -- not adopted with the reason (400 bad_decision when the decision does not fit)."""
+    decision = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["adopted", "not_adopted"]),
+                             metadata={"description": "a suggestion: adopted (采纳) or not_adopted (不采纳)"})
+    reason = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=500), v.FREE_TEXT],
+                           metadata={"description": "a suggestion not adopted: why"})
+    title = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=200), v.FREE_TEXT])
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=5000), v.FREE_TEXT])
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=500), v.FREE_TEXT])
+
+    @validates_schema
+    def _reason(self, data, **_):
+        if data.get("decision") == "not_adopted" and not (data.get("reason") or "").strip():
+            raise ValidationError("A suggestion not adopted is answered with the reason.", "reason")
+
+
+class FeedbackReasonIn(Schema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), v.FREE_TEXT])
 
 
 class QualityComplaintIn(Schema):

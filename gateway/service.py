@@ -28,6 +28,7 @@ from .routes.billing import BillingRoutes
 from .routes.engineering import EngineeringRoutes
 from .routes.fees import FeeRoutes
 from .routes.complaints import ComplaintRoutes
+from .routes.feedback import FeedbackRoutes       # praise and suggestions (表扬与建议)
 from .routes.documents import DocumentRoutes      # documents of household files (archive, issue 11)
 from .routes.dunning import DunningRoutes
 from .routes.hardship import HardshipRoutes
@@ -49,7 +50,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
-                     DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes,
+                     DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes, FeedbackRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

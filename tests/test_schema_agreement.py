@@ -51,6 +51,9 @@ FORWARDED = {
     gw.ComplaintIn: (tickets.ComplaintIn, set()),
     gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
     gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
+    gw.FeedbackIn: (tickets.FeedbackIn, set()),
+    gw.NamedStaffIn: (tickets.NamedStaffIn, set()),
+    gw.FeedbackQuery: (tickets.FeedbackQuery, set()),
     gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
     # bank collection (bank)
     gw.DebitMandateIn: (billing.DebitMandateIn, {"unit_id"}),

@@ -18,7 +18,8 @@ from ..models import PortalNotification, PortalTicket, PortalUnit
 
 #: the states with work still to do, of every ticket kind (tickets' ``workflow.all_open_states()``)
 OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
-                 "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled")
+                 "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled", "received", "acknowledged",
+                 "forwarded")
 
 
 def _time(value: str | None) -> datetime | None:

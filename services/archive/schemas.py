@@ -267,6 +267,40 @@ class ComplaintRepliedIn(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class FeedbackReceivedIn(Schema):
+    """tickets' ``feedback.received`` (what archive files)."""
+    class Meta:
+        unknown = "exclude"
+
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    sub_kind = fields.String(required=True, validate=validate.OneOf(["praise", "suggestion"]))
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    content = fields.String(required=True)
+    named_staff = fields.List(fields.String(), load_default=list)
+    department = fields.String(allow_none=True, load_default=None)
+    received_at = fields.AwareDateTime(required=True)
+
+
+class FeedbackRepliedIn(Schema):
+    """tickets' ``feedback.replied`` (what archive files)."""
+    class Meta:
+        unknown = "exclude"
+
+    reply_id = fields.String(required=True)
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    sub_kind = fields.String(required=True, validate=validate.OneOf(["praise", "suggestion"]))
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    decision = fields.String(allow_none=True, load_default=None)
+    reason = fields.String(allow_none=True, load_default=None)
+    body = fields.String(required=True)
+    by = fields.Nested(ReplyByIn, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class ProjectCorrespondenceQuery(Schema):
     project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -151,6 +151,16 @@ class ArchiveService(SettingsRpcs):
         files.file_complaint_reply(self.work(Caller.system(event.group_id, "archive")),
                                    schemas.ComplaintRepliedIn().load(event.data))
 
+    @event_handler("tickets", "feedback.received")
+    def on_feedback_received(self, event: Event):
+        files.file_feedback(self.work(Caller.system(event.group_id, "archive")),
+                            schemas.FeedbackReceivedIn().load(event.data))
+
+    @event_handler("tickets", "feedback.replied")
+    def on_feedback_replied(self, event: Event):
+        files.file_feedback_reply(self.work(Caller.system(event.group_id, "archive")),
+                                  schemas.FeedbackRepliedIn().load(event.data))
+
     @event_handler("billing", "account.balance_changed")
     def on_balance_changed(self, event: Event):
         data = schemas.BalanceChangedIn().load(event.data)

@@ -11,6 +11,8 @@
 | complaint.replied | a complaint's first response, written reply, resolution (quality: explanation, compensation decision) | archive |
 | complaint.reclassified | a person changed a complaint's class (who, when, why) | -- |
 | complaint.upgraded | unresolved 30 days, a complaint became major by itself (once) | -- |
+| feedback.received | praise or a suggestion (表扬 / 建议, BJ-) is received from a resident or recorded by the desk | archive |
+| feedback.replied | the company's reply to praise (thanks) or a suggestion (adopted / not adopted, with the reason) | archive |
 | ticket.sla_warning | a clock reached its warning share of the allowed time, still running (the sweep, once) | notify |
 | ticket.sla_breached | a clock passed its due time unmet (the sweep, once per due time) | notify |
 | ticket.deadline_extended | an overrun was approved (超时审批): a clock's new due time | -- (reports, later consumers) |
@@ -45,6 +47,8 @@ TICKET_DEADLINE_EXTENDED = "ticket.deadline_extended"
 GOODS_RELEASE_ISSUED = "goods_release.issued"
 GOODS_RELEASE_USED = "goods_release.used"
 GOODS_RELEASE_VOIDED = "goods_release.voided"
+FEEDBACK_RECEIVED = "feedback.received"
+FEEDBACK_REPLIED = "feedback.replied"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -285,10 +289,12 @@ class TicketChanged(Schema):
     documents = fields.List(fields.Nested(Document), load_default=list)
     # kind revisit (domain/revisits.py): its facts; None for other kinds
     revisit = fields.Nested(RevisitPart, allow_none=True)
+    # kind feedback (domain/feedback.py): praise or a suggestion's facts; None for other kinds
+    feedback = fields.Nested(lambda: FeedbackPart(), allow_none=True, load_default=None)
     version = fields.Integer(required=True)
 
 
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback"]
 
 
 class RevisitedTicket(Schema):
@@ -409,6 +415,73 @@ class ComplaintUpgraded(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+# -- praise and suggestions (表扬与建议, domain/feedback.py) -------------------------------------
+
+FEEDBACK_SUB_KINDS = ["praise", "suggestion"]
+FEEDBACK_CHANNELS = ["portal", "phone", "visit", "letter", "app"]
+FEEDBACK_DECISIONS = ["adopted", "not_adopted"]
+
+
+class NamedStaff(Schema):
+    name = fields.String(required=True)
+    user_id = fields.String(allow_none=True)
+
+
+class FeedbackPart(Schema):
+    """Praise or a suggestion's own facts on the ticket: whom praise names, to whom it was
+    forwarded, a suggestion's decision (adopted / not adopted, with the reason)."""
+    sub_kind = fields.String(required=True, validate=validate.OneOf(FEEDBACK_SUB_KINDS))
+    named_staff = fields.List(fields.Nested(NamedStaff), required=True)
+    department = fields.String(allow_none=True)
+    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    forwarded_at = fields.AwareDateTime(allow_none=True)
+    forwarded_to = fields.String(allow_none=True)
+    replied_at = fields.AwareDateTime(allow_none=True)
+    decision = fields.String(allow_none=True, validate=validate.OneOf(FEEDBACK_DECISIONS))
+    decision_reason = fields.String(allow_none=True)
+
+
+class FeedbackReceived(Schema):
+    """Praise or a suggestion (表扬 / 建议) came in: archive files it in the household's
+    correspondence (the project's, with no unit). No phone numbers."""
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)                 # BJ-YYYYMMDD-NNNN
+    sub_kind = fields.String(required=True, validate=validate.OneOf(FEEDBACK_SUB_KINDS))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)              # None: about the project, no unit
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    channel = fields.String(required=True, validate=validate.OneOf(FEEDBACK_CHANNELS))
+    content = fields.String(required=True)
+    reporter_name = fields.String(required=True)
+    named_staff = fields.List(fields.String(), required=True)    # praise: the staff named
+    department = fields.String(allow_none=True)                  # praise: the department praised
+    received_at = fields.AwareDateTime(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+class FeedbackReplied(Schema):
+    """The company replied to praise (its thanks) or a suggestion (adopted / not adopted, with the
+    reason). ``reply_id`` is unique per reply (archive's key for filing it once)."""
+    reply_id = fields.String(required=True)
+    ticket_id = fields.String(required=True)
+    number = fields.String(required=True)
+    sub_kind = fields.String(required=True, validate=validate.OneOf(FEEDBACK_SUB_KINDS))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True)
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    decision = fields.String(allow_none=True, validate=validate.OneOf(FEEDBACK_DECISIONS))
+    reason = fields.String(allow_none=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    document_id = fields.String(required=True)
+    by = fields.Nested(UserRef, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class TicketChargePosted(Schema):
     """A paid repair's charge, put on the order at completion, for billing to post to the unit's
     fee account. ``charge_id`` is billing's idempotency key: the same charge is posted once,
@@ -517,7 +590,8 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      TICKET_DEADLINE_EXTENDED: DeadlineExtended,
                                      GOODS_RELEASE_ISSUED: GoodsReleaseStep,
                                      GOODS_RELEASE_USED: GoodsReleaseStep,
-                                     GOODS_RELEASE_VOIDED: GoodsReleaseStep},
+                                     GOODS_RELEASE_VOIDED: GoodsReleaseStep,
+                                     FEEDBACK_RECEIVED: FeedbackReceived, FEEDBACK_REPLIED: FeedbackReplied},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,

@@ -250,3 +250,15 @@ class ArchiveUnavailable(Unavailable):
     (HTTP 503)."""
 
     default_code = "archive_unavailable"
+
+
+class PraiseNotForwarded(RuleViolation):
+    """Praise naming staff or a department is forwarded to them before it is closed (表扬转达)."""
+
+    default_code = "praise_not_forwarded"
+
+
+class BadDecision(InvalidInput):
+    """A suggestion's reply says adopted or not adopted; praise takes no decision."""
+
+    default_code = "bad_decision"

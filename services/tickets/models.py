@@ -542,3 +542,29 @@ class GoodsReleaseLog(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     release: Mapped[GoodsRelease] = relationship(back_populates="history")
+
+
+class Feedback(Base):
+    """Praise or a suggestion's own facts (表扬与建议), one row per ticket of kind ``feedback``
+    (domain/feedback.py; revision 0057). The reply itself is a ``TicketDocument`` (feedback_reply)."""
+
+    __tablename__ = "feedback"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    #: praise (表扬) | suggestion (建议)
+    sub_kind: Mapped[str] = mapped_column(String(12))
+    #: praise: the staff named, ``[{"name", "user_id"}]``
+    named_staff: Mapped[list] = mapped_column(JSON, default=list)
+    #: praise: the department praised
+    department: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    forwarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: to whom it was forwarded (the staff praised, a department), in the words of the desk
+    forwarded_to: Mapped[str | None] = mapped_column(String(500))
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: a suggestion: adopted (采纳) | not_adopted (不采纳); None for praise
+    decision: Mapped[str | None] = mapped_column(String(12))
+    #: a suggestion not adopted: why
+    decision_reason: Mapped[str | None] = mapped_column(Text)

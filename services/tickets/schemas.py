@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import complaints, quality, revisits, workflow
+from .domain import complaints, feedback, quality, revisits, workflow
 from .domain.complaint_sla import DEPARTMENTS
-from .events import CATEGORIES, ComplaintPart, Document
+from .events import CATEGORIES, ComplaintPart, Document, FeedbackPart
 
 from kernel import validators as v
 from kernel.money import Money
@@ -41,16 +41,18 @@ class RepairRequestIn(Schema):
 
 
 #: how a ticket came in: a repair's channels, a complaint's letter or revisit, the system's revisits
-TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + list(complaints.CHANNELS) + ["system"]))
+TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + list(complaints.CHANNELS) + ["system"]
+                                    + list(feedback.CHANNELS)))
 #: every ticket kind with its own transition table (domain/workflow.py TABLES)
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback"]
 #: every ticket state a list may ask for: the repair's, then each other kind's not already among them
 TICKET_STATES = list(dict.fromkeys(
-    list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)))
+    list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)
+    + list(feedback.STATES)))
 #: repair categories, then a complaint's department, a quality complaint's "warranty" and a
 #: revisit's reason (each kind keeps that in the ticket's category)
 TICKET_CATEGORIES = list(dict.fromkeys(
-    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS)))
+    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS) + list(feedback.SUB_KINDS)))
 
 
 class TicketQuery(Schema):
@@ -187,6 +189,72 @@ class ComplaintStepIn(Schema):
         for need in needs:
             if not (data.get(need) or "").strip():
                 raise ValidationError(f"{data['action']} needs {need}.", need)
+
+
+class NamedStaffIn(Schema):
+    """A member of staff praise names: their name, and their user id when the desk knows it."""
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), v.FREE_TEXT])
+    user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+
+class FeedbackIn(Schema):
+    """Praise or a suggestion (表扬 / 建议). A resident gives their unit (the portal); the desk gives
+    the channel, when it came in and who wrote, and -- about the project as a whole -- the project
+    only. Praise may name staff and / or a department."""
+    sub_kind = fields.String(required=True, validate=validate.OneOf(list(feedback.SUB_KINDS)))
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.STAFF_CHANNELS)),
+                            metadata={"description": "how it came in (staff; default visit); a resident's is "
+                                                     "always portal"})
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
+    named_staff = fields.List(fields.Nested(NamedStaffIn), load_default=list, validate=validate.Length(max=20),
+                              metadata={"description": "praise: the staff praised"})
+    department = fields.String(load_default=None, allow_none=True,
+                               validate=[validate.Length(min=1, max=100), v.FREE_TEXT],
+                               metadata={"description": "praise: the department praised"})
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    received_at = v.AwareDateTime(load_default=None, allow_none=True,
+                                  metadata={"description": "staff only: when it came in"})
+
+    @validates_schema
+    def _where(self, data, **_):
+        if not data.get("unit_id") and not data.get("project_id"):
+            raise ValidationError("Give the unit, or for the project as a whole the project.", "unit_id")
+        if data.get("sub_kind") == feedback.SUGGESTION and (data.get("named_staff") or data.get("department")):
+            raise ValidationError("Only praise names staff or a department.", "named_staff")
+
+
+class FeedbackStepIn(Schema):
+    """One step of praise or a suggestion (domain/feedback.py's table) with what it records."""
+    action = fields.String(required=True, validate=validate.OneOf(list(feedback.ACTIONS)))
+    forwarded_to = fields.String(load_default=None, allow_none=True,
+                                 validate=[validate.Length(min=1, max=200), v.FREE_TEXT])
+    decision = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.DECISIONS)))
+    title = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=200), v.FREE_TEXT])
+    body = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=5000), v.FREE_TEXT])
+    reason = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=500), v.FREE_TEXT])
+    note = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=500), v.FREE_TEXT])
+
+    @validates_schema
+    def _needs(self, data, **_):
+        needs = {feedback.FORWARD: ("forwarded_to",), feedback.REPLY: ("body",),
+                 feedback.CANCEL: ("reason",)}.get(data.get("action"), ())
+        if data.get("action") == feedback.REPLY and data.get("decision") == feedback.NOT_ADOPTED:
+            needs += ("reason",)
+        for need in needs:
+            if not (data.get(need) or "").strip():
+                raise ValidationError(f"{data['action']} needs {need}.", need)
+
+
+class FeedbackQuery(TicketQuery):
+    """A page of praise and suggestions with the ticket lists' filters and the sub-kind."""
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["feedback"]))
+    sub_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.SUB_KINDS)))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.STATES)))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.SUB_KINDS)))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(feedback.CHANNELS)))
 
 
 class QualityComplaintIn(Schema):
@@ -452,6 +520,7 @@ class TicketOut(Schema):
     complaint = fields.Nested(ComplaintPart, allow_none=True)       # complaints and quality complaints
     documents = fields.List(fields.Nested(Document))
     revisit = fields.Nested(RevisitOut, allow_none=True)
+    feedback = fields.Nested(FeedbackPart, allow_none=True)        # praise and suggestions
     version = fields.Integer()
 
 

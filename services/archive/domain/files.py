@@ -119,6 +119,35 @@ def file_complaint_reply(work: Work, data: dict):
                         summary=summary, occurred_at=data["at"])
 
 
+# -- praise and suggestions (表扬与建议) and the company's replies ------------------------------------
+
+#: how each sub-kind is named in the file
+FEEDBACK_LABELS = {"praise": "表扬", "suggestion": "建议"}
+#: how each reply is named in the file (a suggestion's by its decision)
+FEEDBACK_REPLY_LABELS = {"praise": "表扬答谢", "adopted": "建议答复（采纳）", "not_adopted": "建议答复（不采纳）"}
+
+
+def file_feedback(work: Work, data: dict):
+    """Praise or a suggestion (``feedback.received``) goes into the household's correspondence (kind
+    ``praise`` / ``suggestion``); about the project (no unit) or a unit without a household, into the
+    project's."""
+    label = FEEDBACK_LABELS.get(data["sub_kind"], "建议")
+    named = "、".join(list(data.get("named_staff") or ()) + ([data["department"]] if data.get("department") else []))
+    summary = f"{label}" + (f"（{named}）" if named else "") + f"：{data['content']}"
+    return _file_either(work, data, kind=data["sub_kind"], ref_type="ticket", ref_id=data["ticket_id"],
+                        summary=summary, occurred_at=data["received_at"])
+
+
+def file_feedback_reply(work: Work, data: dict):
+    """The company's reply to praise or a suggestion (``feedback.replied``), filed where the praise /
+    suggestion is, once per ``reply_id``; a suggestion not adopted with the reason."""
+    label = FEEDBACK_REPLY_LABELS.get(data.get("decision") or data["sub_kind"], "建议答复")
+    reason = f"（理由：{data['reason']}）" if data.get("reason") else ""
+    summary = f"{label}{reason}（{data['by']['name'] or data['by']['user_id']}）：{data['body']}"
+    return _file_either(work, data, kind="feedback_reply", ref_type="feedback_reply", ref_id=data["reply_id"],
+                        summary=summary, occurred_at=data["at"])
+
+
 def _file_either(work: Work, data: dict, *, kind: str, ref_type: str, ref_id: str, summary: str,
                  occurred_at: datetime):
     entry = file_correspondence(work, unit_id=data.get("unit_id"), kind=kind, ref_type=ref_type, ref_id=ref_id,

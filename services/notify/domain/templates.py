@@ -734,7 +734,9 @@ DEADLINE_LABELS = {
               "assessment": "联合评估时限", "revisit": "回访时限",
               # complaints' and warranty-quality complaints' clocks (tickets' complaint_sla.py)
               "dispatch_department": "派单时限", "to_manager": "上报经理时限",
-              "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限"},
+              "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限",
+              # a suggestion's reply (tickets' feedback_sla.py)
+              "feedback_reply": "建议答复时限"},
     "en": {"record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
            "dispatch": "dispatch deadline", "first_response": "first response deadline",
@@ -742,7 +744,8 @@ DEADLINE_LABELS = {
            "resolve": "resolution deadline", "supervision_notice": "supervision notice deadline",
            "assessment": "joint assessment deadline", "revisit": "revisit deadline",
            "dispatch_department": "dispatch deadline", "to_manager": "report-to-manager deadline",
-           "resident_reply": "reply-to-resident deadline", "notify_supervision": "supervision notice deadline"},
+           "resident_reply": "reply-to-resident deadline", "notify_supervision": "supervision notice deadline",
+           "feedback_reply": "suggestion reply deadline"},
 }
 #: the staff roles (kernel.tenancy.Role) by name
 ROLE_LABELS = {
@@ -755,9 +758,10 @@ ROLE_LABELS = {
            "general_manager": "general manager", "group_admin": "group administrator"},
 }
 #: the ticket kinds, for a ticket whose category has no label of its own
-KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访"},
+KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访",
+                         "feedback": "表扬与建议"},
                "en": {"repair": "repair", "complaint": "complaint", "quality": "quality complaint",
-                      "revisit": "revisit"}}
+                      "revisit": "revisit", "feedback": "praise or suggestion"}}
 EXTENSION_NOTES = {"zh-CN": "（此为超时审批后的新时限，再次超时）",
                    "en": " (the due time an approved overrun set, missed again)"}
 

@@ -26,6 +26,9 @@ steps marked ``sms`` also text the reporting contact. Why each is what it is:
 - **Warranty-quality complaints (质量投诉).** The assessment's outcome (within / out of warranty),
   ``resolve``, ``explain``, ``decide_compensation``, ``close``, a ``cancel`` by the desk: in-app.
   Never: ``claim_compensation`` (staff record the resident's own claim).
+- **Praise and suggestions (表扬与建议).** ``reply`` only, and only in the unit's in-app inbox (no SMS,
+  no WeChat): the household reads the company's reply in the app. Never: ``acknowledge``, ``forward``,
+  ``close``, ``cancel`` (the service centre's own handling).
 - **Revisits (回访):** never as a status -- a revisit is the service centre's own task about the
   household; the household never sees it (tickets' readers). Its ``assign`` only is told, and not as
   this purpose: the household hears which steward will call, on which number, by when
@@ -66,7 +69,7 @@ from .notifications import INAPP, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimi
 
 STATUS_CHANGED = "ticket.status_changed"
 REVISIT_REQUEST = revisit_requests.REVISIT_REQUEST
-REPAIR, COMPLAINT, QUALITY, REVISIT = "repair", "complaint", "quality", "revisit"
+REPAIR, COMPLAINT, QUALITY, REVISIT, FEEDBACK = "repair", "complaint", "quality", "revisit", "feedback"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class Tell:
     same_state: bool = False
     #: the purpose it is told as (a revisit's assignment: ``revisit.request``, its own message)
     purpose: str = STATUS_CHANGED
+    #: told only in the unit's in-app inbox (no SMS, no WeChat): the reply to praise or a suggestion
+    inapp_only: bool = False
 
     def label(self, locale: str) -> str:
         return self.en if locale == "en" else self.zh
@@ -138,6 +143,14 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     (REVISIT, "record"): None,
     (REVISIT, "unreachable"): None,
     (REVISIT, "cancel"): None,
+    # -- praise and suggestions (表扬与建议): the reply exists -- in the unit's in-app inbox only (the reply
+    # itself is read in the app; never a resident's free text nor the reply in an SMS); the rest is the
+    # service centre's own handling --
+    (FEEDBACK, "acknowledge"): None,
+    (FEEDBACK, "forward"): None,
+    (FEEDBACK, "reply"): Tell("已答复，请在线查看", "answered: read the reply in the app", inapp_only=True),
+    (FEEDBACK, "close"): None,
+    (FEEDBACK, "cancel"): None,
 }
 
 
@@ -219,7 +232,7 @@ def on_ticket_status_changed(work: Work, data: dict, *, event_id: str, group_id:
         if tell.sms and phone:
             channels.append(Channel(SMS, normalise_phone(contact.phone), person_id=contact.person_id)
                             if contact is not None else Channel(SMS, None, suppressed="not_a_registered_contact"))
-        if contact is not None and contact.wechat_openid:
+        if contact is not None and contact.wechat_openid and not tell.inapp_only:
             channels.append(Channel(WECHAT, contact.wechat_openid, person_id=contact.person_id))
         work = replace(work, clock=ManualClock(work.clock.now()))
         message, new = notify(work, project, purpose=STATUS_CHANGED,

@@ -47,7 +47,7 @@ def messages(session):
 
 def test_the_table_decides_every_step_of_every_kind_of_tickets_workflows():
     """A new step in tickets' workflow tables fails here until notify decides whether it is told."""
-    from services.tickets.domain import complaints, quality, revisits, workflow  # noqa: F401 (register)
+    from services.tickets.domain import complaints, feedback, quality, revisits, workflow  # noqa: F401 (register)
     steps = {(kind, action) for kind, table in workflow.TABLES.items() for (_, action) in table}
     assert set(TOLD) == steps
 
@@ -138,6 +138,18 @@ def test_a_complaint_s_response_is_in_app_by_the_kind_s_name(session, clock, est
     assert {d.channel for d in made.deliveries} == {"inapp"}
     assert made.body.startswith(f"【绿湖花园】您的投诉（{NUMBER}）于 2026-11-24 09:05 已回复。")
     assert "engineering" not in made.body and "respond" not in made.body
+
+
+def test_a_reply_to_a_suggestion_is_told_in_app_only_without_the_reply(session, clock, estate):
+    for contact in session.scalars(select(Contact).where(Contact.person_id == "pe2")):
+        contact.wechat_openid = "oWx-tenant-0001"                 # bound, still not told by WeChat
+    made = tell(session, clock, step("reply", "received", "replied", kind="feedback", category="suggestion",
+                                     phone="13987654321", note="建议已采纳 BJ-20261124-0001"))
+    assert {d.channel for d in made.deliveries} == {"inapp"}
+    assert "已答复" in made.body or "answered" in made.body
+    for action in ("acknowledge", "forward", "close", "cancel"):
+        assert tell(session, clock, step(action, "received", "acknowledged", kind="feedback",
+                                         category="suggestion"), event_id=f"ev-{action}") is None
 
 
 def test_an_english_contact_reads_english_and_a_bound_wechat_is_told_too(session, clock, estate):

@@ -494,9 +494,13 @@ def complaint_part(ticket: Ticket) -> dict | None:
     return None if build is None else build(object_session(ticket), ticket)
 
 
+#: other kinds whose documents the snapshot shows (feedback.py: the reply to praise or a suggestion)
+DOCUMENT_KINDS: set = set()
+
+
 def documents_part(ticket: Ticket) -> list[dict]:
     """``documents`` of a ticket's snapshot: written replies, assessments, explanations."""
-    if ticket.kind not in PART_BUILDERS:
+    if ticket.kind not in PART_BUILDERS and ticket.kind not in DOCUMENT_KINDS:
         return []
     return [{"id": d.id, "kind": d.kind, "title": d.title, "body": d.body,
              "written_by": _user(d.written_by, d.written_by_name), "written_at": d.written_at}
