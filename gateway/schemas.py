@@ -401,17 +401,19 @@ class RepairRequestIn(Schema):
             raise ValidationError("A request without a unit needs a location.", "location")
 
 
+#: a front-desk task's kinds (services/tickets/domain/tasks.py CATEGORIES: 前台任务)
+TASK_CATEGORIES = ("key_return", "key_spot_check", "vacant_register", "vacant_check")
 #: every ticket state (services/tickets/schemas.py TICKET_STATES): the repair workflow's ("open" =
 #: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
                  "quoted", "consented", "registered", "responded", "resolved", "in_warranty",
                  "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable"]
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "task"]
 #: how a ticket came in (services/tickets/schemas.py TICKET_CHANNELS)
 TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system"]
 #: a repair's category, a complaint's department, a quality complaint's "warranty", a revisit's reason
 TICKET_CATEGORIES = list(dict.fromkeys(REPAIR_CATEGORIES + sorted(COMPLAINT_DEPARTMENTS) + ["warranty"]
-                                       + list(REVISIT_REASONS)))
+                                       + list(REVISIT_REASONS) + list(TASK_CATEGORIES)))
 
 
 class AssigneeOut(Out):

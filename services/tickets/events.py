@@ -14,6 +14,7 @@
 | ticket.sla_warning | a clock reached its warning share of the allowed time, still running (the sweep, once) | notify |
 | ticket.sla_breached | a clock passed its due time unmet (the sweep, once per due time) | notify |
 | ticket.deadline_extended | an overrun was approved (超时审批): a clock's new due time | -- (reports, later consumers) |
+| vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -39,6 +40,7 @@ COMPLAINT_UPGRADED = "complaint.upgraded"
 TICKET_SLA_WARNING = "ticket.sla_warning"
 TICKET_SLA_BREACHED = "ticket.sla_breached"
 TICKET_DEADLINE_EXTENDED = "ticket.deadline_extended"
+VACANT_UNIT_CHECKED = "vacant_unit.checked"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -282,7 +284,7 @@ class TicketChanged(Schema):
     version = fields.Integer(required=True)
 
 
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "task"]
 
 
 class RevisitedTicket(Schema):
@@ -473,6 +475,31 @@ class DeadlineExtended(Schema):
     version = fields.Integer(required=True)                   # the ticket's after the extension
 
 
+VACANT_RESULTS = ["ok", "defect", "crack"]
+
+
+class VacantUnitChecked(Schema):
+    """A vacant unit's monthly check (空置房检查) recorded: notify tells the owner by the 12th
+    (purpose ``vacancy.check_result``). ``result`` is the worst finding (ok < defect < crack);
+    the counts per result, the repair tickets opened (their numbers) and the cracks waiting for
+    the manager -- the platform's facts only, never the steward's notes (no free text in an SMS)."""
+    check_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    month = fields.String(required=True)                      # YYYY-MM
+    checked_at = fields.AwareDateTime(required=True)
+    check_date = fields.Date(required=True)                   # the project's local date
+    result = fields.String(required=True, validate=validate.OneOf(VACANT_RESULTS))
+    rooms = fields.Integer(required=True)
+    ok = fields.Integer(required=True)
+    defects = fields.Integer(required=True)
+    cracks = fields.Integer(required=True)
+    repair_ticket_numbers = fields.List(fields.String(), required=True)
+    awaiting_approval = fields.Integer(required=True)
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      TICKET_CHARGE_POSTED: TicketChargePosted,
@@ -482,7 +509,8 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      COMPLAINT_RECLASSIFIED: ComplaintReclassified,
                                      COMPLAINT_UPGRADED: ComplaintUpgraded,
                                      TICKET_SLA_WARNING: SlaWarning, TICKET_SLA_BREACHED: SlaBreached,
-                                     TICKET_DEADLINE_EXTENDED: DeadlineExtended},
+                                     TICKET_DEADLINE_EXTENDED: DeadlineExtended,
+                                     VACANT_UNIT_CHECKED: VacantUnitChecked},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
