@@ -67,6 +67,8 @@ from .notifications import INAPP, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimi
 STATUS_CHANGED = "ticket.status_changed"
 REVISIT_REQUEST = revisit_requests.REVISIT_REQUEST
 REPAIR, COMPLAINT, QUALITY, REVISIT = "repair", "complaint", "quality", "revisit"
+#: a front-desk task (前台任务: a key's return, the key spot-check, the vacant-unit register and checks)
+TASK = "task"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,10 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     (REVISIT, "record"): None,
     (REVISIT, "unreachable"): None,
     (REVISIT, "cancel"): None,
+    # -- front-desk tasks (前台任务): the service centre's own to-dos, never told to a household (the owner
+    # of a vacant unit hears of its check from ``vacant_unit.checked``) --
+    (TASK, "finish"): None,
+    (TASK, "cancel"): None,
 }
 
 
