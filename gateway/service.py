@@ -31,6 +31,7 @@ from .routes.complaints import ComplaintRoutes
 from .routes.documents import DocumentRoutes      # documents of household files (archive, issue 11)
 from .routes.dunning import DunningRoutes
 from .routes.hardship import HardshipRoutes
+from .routes.keys import KeyRoutes                 # the key register (tickets, issue 12)
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
 from .routes.people import PeopleRoutes          # people, leases, move-out, transfer (archive, issue 11)
@@ -42,13 +43,14 @@ from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
 from .routes.templates import TemplateRoutes
 from .routes.tickets import TicketRoutes
+from .routes.vacant_units import VacantUnitRoutes  # vacant units (tickets, issue 12)
 
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, ArchiveAccessRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
-                     DocumentRoutes, ReceiptRoutes,
+                     DocumentRoutes, ReceiptRoutes, KeyRoutes, VacantUnitRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

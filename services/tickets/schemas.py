@@ -768,7 +768,7 @@ class KeyMoveIn(Schema):
 
 
 class KeyListQuery(Schema):
-    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(keys.STATES))
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(keys.STATES)))
 
 
 class StockCheckIn(Schema):
@@ -870,7 +870,7 @@ class VacantMonthQuery(Schema):
 
 class FindingIn(Schema):
     room = fields.String(required=True, validate=[validate.Length(min=1, max=50), v.ONE_LINE])
-    result = fields.String(required=True, validate=validate.OneOf(vacant.RESULTS))
+    result = fields.String(required=True, validate=validate.OneOf(list(vacant.RESULTS)))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
