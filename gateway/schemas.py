@@ -3682,7 +3682,7 @@ class KeyMovementOut(Out):
     action = fields.String()
     from_state = fields.String(allow_none=True)
     to_state = fields.String()
-    at = fields.AwareDateTime()
+    at = DT()
     by = fields.String()
     party_kind = fields.String(allow_none=True)
     party_name = fields.String(allow_none=True)
@@ -3697,16 +3697,16 @@ class KeyMovementOut(Out):
 
 class LateReturnOut(Out):
     loan_id = fields.String()
-    at = fields.AwareDateTime()
-    due_back_at = fields.AwareDateTime(allow_none=True)
-    returned_at = fields.AwareDateTime(allow_none=True)
+    at = DT()
+    due_back_at = DT(allow_none=True)
+    returned_at = DT(allow_none=True)
 
 
 class KeyLoanOut(KeyMovementOut):
     approved_by = fields.String(allow_none=True)
-    approved_at = fields.AwareDateTime(allow_none=True)
-    due_back_at = fields.AwareDateTime(allow_none=True)
-    returned_at = fields.AwareDateTime(allow_none=True)
+    approved_at = DT(allow_none=True)
+    due_back_at = DT(allow_none=True)
+    returned_at = DT(allow_none=True)
     late = fields.Boolean()
     deposit_required = fields.Boolean(metadata={"description": "the borrower returned a key late before: "
                                                                "a deposit this time (逾期者下次借用交押金)"})
@@ -3725,7 +3725,7 @@ class KeyOut(Out):
     copies = fields.Integer()
     state = fields.String()
     holder_name = fields.String(allow_none=True)
-    updated_at = fields.AwareDateTime()
+    updated_at = DT()
     version = fields.Integer()
     loan = fields.Nested(KeyLoanOut, allow_none=True)
     history = fields.List(fields.Nested(KeyMovementOut), allow_none=True)
@@ -3745,7 +3745,7 @@ class StockCheckOut(Out):
     project_id = fields.String()
     kind = fields.String()
     month = fields.String()
-    at = fields.AwareDateTime()
+    at = DT()
     by = fields.String()
     expected = fields.Integer()
     counted = fields.Integer()
@@ -3787,7 +3787,7 @@ class FindingOut(Out):
     note = fields.String(allow_none=True)
     repair_state = fields.String()
     repair_ticket_id = fields.String(allow_none=True)
-    decided_at = fields.AwareDateTime(allow_none=True)
+    decided_at = DT(allow_none=True)
     decision_note = fields.String(allow_none=True)
 
 
@@ -3806,10 +3806,10 @@ class VacantCheckOut(Out):
     unit_label = fields.String()
     month = fields.String()
     status = fields.String()
-    checked_at = fields.AwareDateTime(allow_none=True)
-    reported_at = fields.AwareDateTime(allow_none=True)
-    check_by = fields.AwareDateTime(allow_none=True)
-    report_by = fields.AwareDateTime(allow_none=True)
+    checked_at = DT(allow_none=True)
+    reported_at = DT(allow_none=True)
+    check_by = DT(allow_none=True)
+    report_by = DT(allow_none=True)
     task_id = fields.String(allow_none=True)
     summary = fields.Nested(VacantSummaryOut, allow_none=True)
     findings = fields.List(fields.Nested(FindingOut))
@@ -3819,6 +3819,16 @@ class VacantRegisterOut(Out):
     project_id = fields.String()
     month = fields.String()
     unit_ids = fields.List(fields.String())
-    updated_at = fields.AwareDateTime(allow_none=True)
+    updated_at = DT(allow_none=True)
     task_id = fields.String(allow_none=True)
     checks = fields.List(fields.Nested(VacantCheckOut))
+
+
+class FrontDeskTaskQuery(Schema):
+    """A project's front-desk tasks (tickets of kind ``task``): by category, open only, paged."""
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(TASK_CATEGORIES)))
+    open_only = fields.Boolean(load_default=True)
+    sla_state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["breached", "late", "pending", "met"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))

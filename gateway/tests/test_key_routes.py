@@ -13,7 +13,7 @@ from gateway import schemas as s
 from gateway.openapi import build_document
 from gateway.routing import ROUTES
 
-PATHS = ("/keys", "/key-stock-checks", "/vacant-units", "/vacant-checks", "/vacant-findings")
+PATHS = ("/keys", "/key-stock-checks", "/front-desk-tasks", "/vacant-units", "/vacant-checks", "/vacant-findings")
 
 
 def routes():
@@ -22,7 +22,7 @@ def routes():
 
 def test_every_route_names_its_roles_and_every_write_takes_a_key():
     found = routes()
-    assert len(found) == 13
+    assert len(found) == 14
     for spec in found:
         assert re.search(r"(manager|steward|desk|household)", spec.summary), spec.path
         assert spec.idempotent == (spec.method in ("POST", "PUT")), spec.path

@@ -308,9 +308,10 @@ class TicketsService(SettingsRpcs):
         """Set the month's vacant units (front desk, steward, CS / centre manager)."""
         work, command = self.work(), schemas.VacantRegisterIn().load(data)
         command.update(schemas.VacantMonthQuery().load({"month": month}), project_id=str(project_id))
-        return work.idempotent(idempotency_key, "update_vacant_register", command, lambda: (
-            vacant.update_register(work, command["project_id"], command["month"], command["unit_ids"]),
-            self._register_out(work, command["project_id"], command["month"]))[1])
+        def update():
+            vacant.update_register(work, command["project_id"], command["month"], command["unit_ids"])
+            return self._register_out(work, command["project_id"], command["month"])
+        return work.idempotent(idempotency_key, "update_vacant_register", command, update)
 
     @rpc
     def vacant_register(self, project_id, month):
