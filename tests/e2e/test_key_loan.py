@@ -58,3 +58,44 @@ def test_a_key_is_lent_with_the_cs_manager_s_approval_and_returned(platform, dem
     assert back["state"] == "in_store" and back["loan"] is None
     assert [m["action"] for m in back["history"]] == ["receive", "store", "request_loan", "approve_loan", "return"]
     assert back["history"][2]["party_id_number"] != BORROWER["id_number"]        # masked for the front desk
+
+
+def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, demo, web_session):  # noqa: F811
+    """The month's vacant-unit register, a check with a defect (a repair ticket at once) and a crack
+    (the CS manager approves its repair), the owner reading the result."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    desk, steward, cs, owner = (token(web_session, u) for u in ("desk.lh", "steward.lh", "cs.lh", "zhangwei"))
+
+    def send(method, headers, path, body, expect=200):
+        response = web_session.request(method, path, headers=dict(headers, **{"Idempotency-Key": str(uuid.uuid4())}),
+                                       json=body)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    key = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 else None)(web_session.post(
+        "/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": "handover-vacant"}),
+        json={"unit_id": unit_id, "label": "信报箱钥匙"})), timeout=30)
+    project = key["project_id"]
+    month = datetime.fromisoformat(key["updated_at"]).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+
+    send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/13-2026", {"unit_ids": [unit_id]}, expect=400)
+    register = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}", {"unit_ids": [unit_id]})
+    [check] = register["checks"]
+    assert check["status"] == "scheduled" and check["check_by"] and check["report_by"]
+    assert send("POST", owner, f"/api/v1/vacant-checks/{check['id']}/record",
+                {"findings": [{"room": "客厅", "result": "ok"}]}, expect=404)["error"] == "vacant_check_not_found"
+    recorded = send("POST", steward, f"/api/v1/vacant-checks/{check['id']}/record", {"findings": [
+        {"room": "厨房", "result": "defect", "note": "水龙头滴水"}, {"room": "主卧", "result": "crack"}]})
+    defect, crack = recorded["findings"]
+    assert recorded["status"] == "checked" and defect["repair_ticket_id"] and crack["repair_state"] == "awaiting_approval"
+    assert send("POST", steward, f"/api/v1/vacant-findings/{crack['id']}/decision", {"approve": True},
+                expect=403)["error"] == "role_required"
+    decided = send("POST", cs, f"/api/v1/vacant-findings/{crack['id']}/decision", {"approve": True})
+    assert decided["findings"][1]["repair_state"] == "repair_opened" and decided["findings"][1]["repair_ticket_id"]
+    response = web_session.get(f"/api/v1/units/{unit_id}/vacant-checks", headers=owner)
+    assert response.status_code == 200, response.text
+    [seen] = response.json()
+    assert seen["summary"]["result"] == "crack" and seen["task_id"] is None

@@ -36,7 +36,7 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import FindingNotFound, InvalidMonth, VacantCheckNotFound, VacantStepNotAllowed
+from ..exceptions import FindingNotFound, InvalidMonth, MonthInFuture, VacantCheckNotFound, VacantStepNotAllowed
 from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
 from . import keys, repairs, tasks, workflow
 from .front_desk_settings import VACANT_CHECK_BY_DAY, VACANT_REGISTER_BY_DAY, VACANT_REPORT_BY_DAY
@@ -101,8 +101,11 @@ def _check_month(project: ProjectCopy, now: datetime, month: str) -> None:
         datetime(year, mon, 1)
     except ValueError:
         raise InvalidMonth(f"not a month: {month!r} (YYYY-MM)") from None
-    if month < keys.month_of(project, now):
+    current = keys.month_of(project, now)
+    if month < current:
         raise InvalidMonth("a past month's register is closed", code="month_in_past")
+    if month > keys._next_month(current):
+        raise MonthInFuture("the register is kept for this month and the next")
 
 
 # ==============================================================================================
@@ -195,12 +198,12 @@ def _check_task(work: Work, project: ProjectCopy, unit: UnitCopy, month: str) ->
 # the check and its findings
 # ==============================================================================================
 
-def _get_check(work: Work, check_id: str, *, lock: bool = False) -> VacantCheck:
+def _get_check(work: Work, check_id: str, *, lock: bool = False, missing=None) -> VacantCheck:
     query = select(VacantCheck).where(VacantCheck.id == check_id)
     if lock and work.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     check = work.session.scalars(query).first()
-    missing = VacantCheckNotFound(f"no vacant-unit check {check_id}")
+    missing = missing or VacantCheckNotFound(f"no vacant-unit check {check_id}")
     if check is None:
         raise missing
     work.caller.require_unit(check.group_id, check.project_id, check.unit_id, not_found=missing)
@@ -258,7 +261,7 @@ def decide_crack(work: Work, finding_id: str, approve: bool, note: str | None = 
     missing = FindingNotFound(f"no finding {finding_id}")
     if finding is None:
         raise missing
-    check = _get_check(work, finding.check_id)
+    check = _get_check(work, finding.check_id, lock=True, missing=missing)   # another group's: as if none
     move = _allowed(work, FINDING_TABLE, finding.repair_state, APPROVE if approve else REJECT, "finding")
     now = work.clock.now()
     finding.repair_state, finding.decided_by, finding.decided_at = move.to, work.caller.user_id, now

@@ -19,8 +19,8 @@ from kernel.errors import Forbidden
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, tasks, vacant
-from services.tickets.exceptions import (KeyNotFound, KeyPapersRequired, KeyStepNotAllowed,
-                                         VacantStepNotAllowed)
+from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
+                                         KeyStepNotAllowed, MonthInFuture, VacantStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCheck
 from services.tickets.schemas import KeyMoveIn, KeyReceiveIn, VacantCheckIn
 from services.tickets.tests.support import job_executor, work
@@ -347,6 +347,16 @@ def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
         assert session.get(Ticket, crack.repair_ticket_id).kind == "repair"
     with pytest.raises(VacantStepNotAllowed):
         world.do(CS, vacant.decide_crack, crack_id, False)
+    # another group's manager: as if there were no such finding
+    with pytest.raises(FindingNotFound):
+        world.do(staff("group-2", ["p9"], roles=["cs_manager"], user_id="cs.other"), vacant.decide_crack, crack_id,
+                 True)
+    # the register is kept for this month and the next, never a closed one
+    with pytest.raises(InvalidMonth) as past:
+        world.do(DESK, vacant.update_register, P, "2026-11", ["u1"])
+    assert past.value.code == "month_in_past"
+    with pytest.raises(MonthInFuture):
+        world.do(DESK, vacant.update_register, P, "2027-02", ["u1"])
     # the owner reads the result of their unit's check
     with world.Session() as session:
         wk = work(session, world.clock, OWNER)
