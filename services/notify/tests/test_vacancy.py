@@ -9,7 +9,7 @@ from services.notify import schemas
 from services.notify.domain import vacancy
 from services.notify.models import Notification
 from services.notify.tests.test_bills import session, tell, texts  # noqa: F401
-from services.notify.tests.test_domain import G, clock, estate, work  # noqa: F401
+from services.notify.tests.test_domain import G, clock, estate  # noqa: F401  (fixtures)
 
 CHECKED = {"check_id": "vc1", "group_id": G, "project_id": "p1", "unit_id": "u1", "unit_label": "1栋-0101",
            "month": "2026-12", "checked_at": "2026-12-09T07:00:00+00:00", "check_date": "2026-12-09",

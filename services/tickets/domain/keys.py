@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from kernel.privacy import mask_id_number, mask_phone, sees_id_numbers, sees_phones
+from kernel.privacy import mask_id_number, phone_for, sees_id_numbers
 from kernel.tenancy import Role
 from kernel.validators import normalize_id_number
 from kernel.work import Work
@@ -334,7 +334,7 @@ def movement_view(work: Work, m: KeyMovement) -> dict:
     caller = work.caller
     return {"id": m.id, "action": m.action, "from_state": m.from_state, "to_state": m.to_state, "at": m.at,
             "by": m.by_name or m.by, "party_kind": m.party_kind, "party_name": m.party_name,
-            "party_phone": m.party_phone if sees_phones(caller) else mask_phone(m.party_phone),
+            "party_phone": phone_for(caller, m.party_phone),
             "party_id_number": (m.party_id_number if sees_id_numbers(caller) else mask_id_number(m.party_id_number)),
             "contract_ref": m.contract_ref, "receipt_ref": m.receipt_ref, "proof_ref": m.proof_ref,
             "purpose": m.purpose, "note": m.note}
@@ -421,10 +421,15 @@ def end_of_day(project: ProjectCopy, month: str, day: int) -> datetime:
     return _month_start(project, month) + timedelta(days=day)
 
 
+def _spot_content(month: str) -> str:
+    """The month's spot-check task's text -- also how the month's task is found again."""
+    return f"{tasks.LABELS[tasks.KEY_SPOT_CHECK]} {month}"
+
+
 def _spot_task(work: Work, project: ProjectCopy, month: str) -> Ticket | None:
     return work.session.scalars(select(Ticket).where(
         Ticket.project_id == project.id, Ticket.kind == tasks.KIND, Ticket.category == tasks.KEY_SPOT_CHECK,
-        Ticket.status == tasks.OPEN, Ticket.content.like(f"%{month}%")).order_by(Ticket.received_at)).first()
+        Ticket.status == tasks.OPEN, Ticket.content == _spot_content(month)).order_by(Ticket.received_at)).first()
 
 
 def schedule_spot_check(work: Work, project: ProjectCopy, month: str) -> None:
@@ -442,7 +447,7 @@ def run_spot_check(work: Work, job) -> None:
         return
     month = job.payload["month"]
     day = work.settings.values(project.id)[KEY_SPOT_CHECK_DAY]
-    tasks.open_task(work, project, tasks.KEY_SPOT_CHECK, f"{tasks.LABELS[tasks.KEY_SPOT_CHECK]} {month}",
+    tasks.open_task(work, project, tasks.KEY_SPOT_CHECK, _spot_content(month),
                     [(tasks.KEY_SPOT_CHECK, end_of_day(project, month, day), Role.CS_MANAGER)])
     schedule_spot_check(work, project, _next_month(month))
 

@@ -18,7 +18,7 @@ from kernel.db import make_engine
 from kernel.errors import Forbidden
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
-from services.tickets.domain import alerts, copies, keys, tasks, vacant
+from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
                                          KeyStepNotAllowed, MonthInFuture, VacantStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCheck
