@@ -2,8 +2,8 @@
 (空置房: the month's register, each unit's check and its findings) -- domain/keys.py,
 domain/vacant.py; their tasks are tickets of kind ``task`` (no schema change).
 
-Revision ID: 0060
-Revises: 0055
+Revision ID: 0058
+Revises: 0057
 Create Date: 2026-11-27 03:09:33.866171
 """
 from alembic import op
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0060'
-down_revision = '0055'
+revision = '0058'
+down_revision = '0057'
 branch_labels = None
 depends_on = None
 
