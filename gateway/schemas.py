@@ -404,18 +404,21 @@ class RepairRequestIn(Schema):
             raise ValidationError("A request without a unit needs a location.", "location")
 
 
+#: a front-desk task's kinds (services/tickets/domain/tasks.py CATEGORIES: 前台任务)
+TASK_CATEGORIES = ("key_return", "key_spot_check", "vacant_register", "vacant_check")
 #: every ticket state (services/tickets/schemas.py TICKET_STATES): the repair workflow's ("open" =
 #: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
                  "quoted", "consented", "registered", "responded", "resolved", "in_warranty",
                  "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable",
                  "received", "acknowledged", "forwarded", "replied"]
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task"]
 #: how a ticket came in (services/tickets/schemas.py TICKET_CHANNELS)
 TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system", "app"]
 #: a repair's category, a complaint's department, a quality complaint's "warranty", a revisit's reason
 TICKET_CATEGORIES = list(dict.fromkeys(REPAIR_CATEGORIES + sorted(COMPLAINT_DEPARTMENTS) + ["warranty"]
-                                       + list(REVISIT_REASONS) + ["praise", "suggestion"]))
+                                       + list(REVISIT_REASONS) + ["praise", "suggestion"]
+                                       + list(TASK_CATEGORIES)))
 
 
 class AssigneeOut(Out):
@@ -3908,3 +3911,217 @@ class GoodsReleaseOut(Out):
 
 class GoodsReleaseListOut(Out):
     items = fields.List(fields.Nested(GoodsReleaseOut))
+
+
+# -- keys (钥匙) and vacant units (空置房): tickets' domain/keys.py, domain/vacant.py (issue 12) -------
+
+#: a key's states and movements (services/tickets/domain/keys.py STATES, ACTIONS)
+KEY_STATES = ["received_from_developer", "in_store", "collected_by_owner", "deposited_by_owner", "loan_requested",
+              "lent"]
+KEY_MOVES = ["store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return"]
+VACANT_RESULTS = ["ok", "defect", "crack"]
+_KEY_REF = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+
+
+class KeyReceiveIn(Schema):
+    """The developer hands over a unit's key (钥匙交接; services/tickets/schemas.py KeyReceiveIn)."""
+    unit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    label = fields.String(load_default="入户门钥匙", validate=v.NAME,
+                          metadata={"description": "which key: 入户门钥匙, 信报箱钥匙, ... (one per label and unit)"})
+    copies = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 50))
+    name = fields.String(load_default=None, allow_none=True, validate=v.NAME,
+                         metadata={"description": "who handed it over (the developer's supervision department)"})
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class KeyMoveIn(Schema):
+    """One movement of a key with the papers it needs: collect -- name, id_number, contract_ref,
+    receipt_ref (an owner taking back a deposited key: name and ID only); deposit -- name,
+    id_number; request_loan -- name, id_number, purpose (a contractor: proof_ref, the developer's
+    written proof); approve_loan / refuse_loan / return / store -- a note."""
+    action = fields.String(required=True, validate=validate.OneOf(KEY_MOVES))
+    borrower_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["borrower", "contractor"]))
+    name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    id_number = fields.String(load_default=None, allow_none=True, validate=v.IdNumber())
+    contract_ref = _KEY_REF
+    receipt_ref = _KEY_REF
+    proof_ref = _KEY_REF
+    deposit_ref = _KEY_REF
+    purpose = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class KeyListQuery(Schema):
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KEY_STATES))
+
+
+class StockCheckIn(Schema):
+    """A count of the key store: the ids of the keys found there (the register says which should be)."""
+    kind = fields.String(load_default="monthly", validate=validate.OneOf(["monthly", "spot"]),
+                         metadata={"description": "monthly: the stock-check (front desk); spot: the CS manager's "
+                                                  "spot-check (meets the month's task, due the 25th)"})
+    found = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
+                        validate=validate.Length(max=5000))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class StockCheckQuery(Schema):
+    month = fields.String(load_default=None, allow_none=True, validate=v.Month())
+
+
+class KeyMovementOut(Out):
+    id = fields.String()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    at = DT()
+    by = fields.String()
+    party_kind = fields.String(allow_none=True)
+    party_name = fields.String(allow_none=True)
+    party_phone = fields.String(allow_none=True)
+    party_id_number = fields.String(allow_none=True)
+    contract_ref = fields.String(allow_none=True)
+    receipt_ref = fields.String(allow_none=True)
+    proof_ref = fields.String(allow_none=True)
+    purpose = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class LateReturnOut(Out):
+    loan_id = fields.String()
+    at = DT()
+    due_back_at = DT(allow_none=True)
+    returned_at = DT(allow_none=True)
+
+
+class KeyLoanOut(KeyMovementOut):
+    approved_by = fields.String(allow_none=True)
+    approved_at = DT(allow_none=True)
+    due_back_at = DT(allow_none=True)
+    returned_at = DT(allow_none=True)
+    late = fields.Boolean()
+    deposit_required = fields.Boolean(metadata={"description": "the borrower returned a key late before: "
+                                                               "a deposit this time (逾期者下次借用交押金)"})
+    deposit_ref = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True)
+    earlier_late_returns = fields.List(fields.Nested(LateReturnOut))
+
+
+class KeyOut(Out):
+    id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    label = fields.String()
+    copies = fields.Integer()
+    state = fields.String()
+    holder_name = fields.String(allow_none=True)
+    updated_at = DT()
+    version = fields.Integer()
+    loan = fields.Nested(KeyLoanOut, allow_none=True)
+    history = fields.List(fields.Nested(KeyMovementOut), allow_none=True)
+
+
+class DiscrepancyOut(Out):
+    key_id = fields.String()
+    unit_label = fields.String()
+    label = fields.String()
+    register_state = fields.String()
+    expected = fields.Boolean()
+    counted = fields.Boolean()
+
+
+class StockCheckOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    kind = fields.String()
+    month = fields.String()
+    at = DT()
+    by = fields.String()
+    expected = fields.Integer()
+    counted = fields.Integer()
+    discrepancies = fields.List(fields.Nested(DiscrepancyOut))
+    note = fields.String(allow_none=True)
+
+
+class VacantRegisterIn(Schema):
+    """The month's vacant units (空置房登记表)."""
+    unit_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
+                           validate=validate.Length(max=5000))
+
+
+class VacantMonthQuery(Schema):
+    month = fields.String(required=True, validate=v.Month())
+
+
+class FindingIn(Schema):
+    room = fields.String(required=True, validate=[validate.Length(min=1, max=50), v.ONE_LINE])
+    result = fields.String(required=True, validate=validate.OneOf(VACANT_RESULTS))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class VacantCheckIn(Schema):
+    """A vacant unit's check: one finding per room (ok; defect: a repair ticket at once; crack: the
+    manager's approval first)."""
+    findings = fields.List(fields.Nested(FindingIn), required=True, validate=validate.Length(min=1, max=30))
+
+
+class CrackDecisionIn(Schema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class FindingOut(Out):
+    id = fields.String()
+    room = fields.String()
+    result = fields.String()
+    note = fields.String(allow_none=True)
+    repair_state = fields.String()
+    repair_ticket_id = fields.String(allow_none=True)
+    decided_at = DT(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class VacantSummaryOut(Out):
+    result = fields.String()
+    rooms = fields.Integer()
+    ok = fields.Integer()
+    defects = fields.Integer()
+    cracks = fields.Integer()
+
+
+class VacantCheckOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    month = fields.String()
+    status = fields.String()
+    checked_at = DT(allow_none=True)
+    reported_at = DT(allow_none=True)
+    check_by = DT(allow_none=True)
+    report_by = DT(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    summary = fields.Nested(VacantSummaryOut, allow_none=True)
+    findings = fields.List(fields.Nested(FindingOut))
+
+
+class VacantRegisterOut(Out):
+    project_id = fields.String()
+    month = fields.String()
+    unit_ids = fields.List(fields.String())
+    updated_at = DT(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    checks = fields.List(fields.Nested(VacantCheckOut))
+
+
+class FrontDeskTaskQuery(Schema):
+    """A project's front-desk tasks (tickets of kind ``task``): by category, open only, paged."""
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(TASK_CATEGORIES)))
+    open_only = fields.Boolean(load_default=True)
+    sla_state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ["breached", "late", "pending", "met"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))

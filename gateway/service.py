@@ -32,6 +32,7 @@ from .routes.feedback import FeedbackRoutes       # praise and suggestions (è¡¨æ
 from .routes.documents import DocumentRoutes      # documents of household files (archive, issue 11)
 from .routes.dunning import DunningRoutes
 from .routes.hardship import HardshipRoutes
+from .routes.keys import KeyRoutes                 # the key register (tickets, issue 12)
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
 from .routes.people import PeopleRoutes          # people, leases, move-out, transfer (archive, issue 11)
@@ -44,13 +45,15 @@ from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
 from .routes.templates import TemplateRoutes
 from .routes.tickets import TicketRoutes
+from .routes.vacant_units import VacantUnitRoutes  # vacant units (tickets, issue 12)
 
 
 class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, ArchiveAccessRoutes, TicketRoutes,
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
-                     DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes, FeedbackRoutes,
+                     DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes, FeedbackRoutes, KeyRoutes,
+                     VacantUnitRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

@@ -55,6 +55,17 @@ FORWARDED = {
     gw.NamedStaffIn: (tickets.NamedStaffIn, set()),
     gw.FeedbackQuery: (tickets.FeedbackQuery, set()),
     gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
+    # keys and vacant units (issue 12)
+    gw.KeyReceiveIn: (tickets.KeyReceiveIn, set()),
+    gw.KeyMoveIn: (tickets.KeyMoveIn, set()),
+    gw.KeyListQuery: (tickets.KeyListQuery, set()),
+    gw.StockCheckIn: (tickets.StockCheckIn, set()),
+    gw.StockCheckQuery: (tickets.StockCheckQuery, set()),
+    gw.VacantRegisterIn: (tickets.VacantRegisterIn, set()),
+    gw.VacantMonthQuery: (tickets.VacantMonthQuery, set()),
+    gw.FindingIn: (tickets.FindingIn, set()),
+    gw.VacantCheckIn: (tickets.VacantCheckIn, set()),
+    gw.CrackDecisionIn: (tickets.CrackDecisionIn, set()),
     # bank collection (bank)
     gw.DebitMandateIn: (billing.DebitMandateIn, {"unit_id"}),
     gw.MandateCancelIn: (billing.MandateCancelIn, {"unit_id", "mandate_id"}),

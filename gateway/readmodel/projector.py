@@ -84,8 +84,9 @@ def ticket_document(data: dict) -> dict:
 
 #: ticket kinds the portal never keeps: a revisit (回访) is the service centre's own task about a
 #: household, read by its stewards and managers through tickets (role-checked there), not by the
-#: household nor by every staff member of the project
-STAFF_ONLY_KINDS = frozenset({"revisit"})
+#: household nor by every staff member of the project; a front-desk task (前台任务: a key's return, the
+#: monthly key spot-check, the vacant-unit register and checks) likewise
+STAFF_ONLY_KINDS = frozenset({"revisit", "task"})
 
 
 def apply_ticket(session: Session, data: dict) -> bool:

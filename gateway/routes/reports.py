@@ -26,12 +26,16 @@ CSV_TYPE = "text/csv; charset=utf-8"
 REPORT_OUT = Dumper(s.MonthlyReportOut())
 
 LABELS = {
-    "kind": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访"},
+    "kind": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访", "task": "前台任务"},
     "category": {"public_area": "公共区域", "in_home_paid": "有偿维修", "not_covered": "非保修范围",
-                 "unclassified": "未分类", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访"},
+                 "unclassified": "未分类", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访",
+                 "key_return": "借出钥匙归还", "key_spot_check": "钥匙抽查", "vacant_register": "空置房登记",
+                 "vacant_check": "空置房检查"},
     "channel": {"portal": "业主端", "phone": "电话", "visit": "来访", "staff": "员工录入"},
     "clock": {"record": "录入", "notify_engineering": "通知工程部", "on_site": "到场",
-              "arrive_before": "提前到达", "reply": "答复", "resolve": "处理完毕"},
+              "arrive_before": "提前到达", "reply": "答复", "resolve": "处理完毕",
+              "key_return": "钥匙当日归还", "key_spot_check": "钥匙抽查（25日）", "vacant_register": "空置房登记（5日）",
+              "vacant_check": "空置房检查（10日）", "vacant_report": "检查结果告知业主（12日）"},
     "complaint_class": {"major": "重大", "key": "重要", "minor": "轻微"},
     "department": {"engineering": "工程部", "customer_service": "客服部", "security": "护卫部",
                    "cleaning": "保洁部", "finance": "财务部", "management": "管理处"},

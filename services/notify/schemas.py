@@ -365,6 +365,22 @@ class ReceiptIssuedIn(_ToHousehold):
     amount = Money(required=True)
 
 
+class VacantUnitCheckedIn(_Consumed):
+    """tickets' ``vacant_unit.checked``: a vacant unit's monthly check -- its counts and the repair
+    tickets opened, never the steward's notes."""
+    check_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    month = fields.String(required=True)
+    check_date = fields.Date(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(["ok", "defect", "crack"]))
+    defects = fields.Integer(required=True)
+    cracks = fields.Integer(required=True)
+    repair_ticket_numbers = fields.List(fields.String(), required=True)
+
+
 # -- dunning (issue 9): billing's ``dunning.notice_due``, what notify reads of it --------------------
 
 class DunningNoticeIn(_ToHousehold):

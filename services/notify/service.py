@@ -18,7 +18,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import (bills, broadcasts, complaints, copies, deliveries, notifications, policy, printing, receipts,
-                     sending, settings, templates, ticket_status, tickets, wechat, welcome)
+                     sending, settings, templates, ticket_status, tickets, vacancy, wechat, welcome)
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .exceptions import UnsupportedChannel
 from .models import Base
@@ -113,6 +113,8 @@ BILL_REMINDER_IN = schemas.BillReminderIn()
 RECEIPT_ISSUED_IN = schemas.ReceiptIssuedIn()
 # the dunning ladder's notices (issue 9)
 DUNNING_NOTICE_IN = schemas.DunningNoticeIn()
+# tickets' vacant-unit check, to the owner (issue 12)
+VACANT_UNIT_CHECKED_IN = schemas.VacantUnitCheckedIn()
 
 
 class NotifyJobs(JobRunner):
@@ -383,6 +385,11 @@ class NotifyService(SettingsRpcs):
     def _to_household(self, rule, schema, event: Event):
         rule(self._system(event), schema.load(event.data), event_id=event.id, group_id=event.group_id,
              project_id=event.project_id, sms_limits=notifications.SmsLimits.from_config(self.config))
+
+    # -- a vacant unit's monthly check → its owner (in-app, SMS) by the 12th -- issue 12 --
+    @event_handler("tickets", "vacant_unit.checked")
+    def on_vacant_unit_checked(self, event: Event):
+        self._to_household(vacancy.on_vacant_unit_checked, VACANT_UNIT_CHECKED_IN, event)
 
     @event_handler("billing", "bill.notice_due")
     def on_bill_notice_due(self, event: Event):

@@ -19,6 +19,7 @@
 | goods_release.issued | a goods release pass (物品放行单) is issued with its number | -- (later consumers) |
 | goods_release.used | security marked a pass used at the gate | -- |
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
+| vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -39,6 +40,7 @@ TICKET_STATUS_CHANGED = "ticket.status_changed"
 TICKET_CHARGE_POSTED = "ticket.charge_posted"
 COMPLAINT_REGISTERED = "complaint.registered"
 COMPLAINT_REPLIED = "complaint.replied"
+VACANT_UNIT_CHECKED = "vacant_unit.checked"
 COMPLAINT_RECLASSIFIED = "complaint.reclassified"
 COMPLAINT_UPGRADED = "complaint.upgraded"
 TICKET_SLA_WARNING = "ticket.sla_warning"
@@ -294,7 +296,7 @@ class TicketChanged(Schema):
     version = fields.Integer(required=True)
 
 
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task"]
 
 
 class RevisitedTicket(Schema):
@@ -578,6 +580,31 @@ class GoodsReleaseStep(Schema):
     version = fields.Integer(required=True)
 
 
+VACANT_RESULTS = ["ok", "defect", "crack"]
+
+
+class VacantUnitChecked(Schema):
+    """A vacant unit's monthly check (空置房检查) recorded: notify tells the owner by the 12th
+    (purpose ``vacancy.check_result``). ``result`` is the worst finding (ok < defect < crack);
+    the counts per result, the repair tickets opened (their numbers) and the cracks waiting for
+    the manager -- the platform's facts only, never the steward's notes (no free text in an SMS)."""
+    check_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    month = fields.String(required=True)                      # YYYY-MM
+    checked_at = fields.AwareDateTime(required=True)
+    check_date = fields.Date(required=True)                   # the project's local date
+    result = fields.String(required=True, validate=validate.OneOf(VACANT_RESULTS))
+    rooms = fields.Integer(required=True)
+    ok = fields.Integer(required=True)
+    defects = fields.Integer(required=True)
+    cracks = fields.Integer(required=True)
+    repair_ticket_numbers = fields.List(fields.String(), required=True)
+    awaiting_approval = fields.Integer(required=True)
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      TICKET_CHARGE_POSTED: TicketChargePosted,
@@ -591,7 +618,8 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      GOODS_RELEASE_ISSUED: GoodsReleaseStep,
                                      GOODS_RELEASE_USED: GoodsReleaseStep,
                                      GOODS_RELEASE_VOIDED: GoodsReleaseStep,
-                                     FEEDBACK_RECEIVED: FeedbackReceived, FEEDBACK_REPLIED: FeedbackReplied},
+                                     FEEDBACK_RECEIVED: FeedbackReceived, FEEDBACK_REPLIED: FeedbackReplied,
+                                     VACANT_UNIT_CHECKED: VacantUnitChecked},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,

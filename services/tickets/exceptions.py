@@ -262,3 +262,54 @@ class BadDecision(InvalidInput):
     """A suggestion's reply says adopted or not adopted; praise takes no decision."""
 
     default_code = "bad_decision"
+
+
+# -- keys (钥匙) and vacant units (空置房) ---------------------------------------------------
+
+class KeyNotFound(NotFound):
+    default_code = "key_not_found"
+
+
+class KeyStepNotAllowed(Conflict):
+    """The key's table (``keys.TABLE``) has no such movement from its state (HTTP 409); a few
+    carry a telling code: ``no_sub_lending`` (a lent key comes back to the store before the next
+    loan), ``loan_pending`` (a loan already waits for approval)."""
+
+    default_code = "key_step_not_allowed"
+
+
+class KeyPapersRequired(RuleViolation):
+    """A movement without the papers it needs (HTTP 422): an owner's collection needs the
+    contract, the ID and the fee receipt; a contractor's loan the developer's written proof."""
+
+    default_code = "papers_required"
+
+
+class DuplicateKey(Conflict):
+    default_code = "duplicate_key"
+
+
+class UnknownKeys(InvalidInput):
+    """A stock-check counted keys that are not in the project's register."""
+
+    default_code = "unknown_keys"
+
+
+class VacantCheckNotFound(NotFound):
+    default_code = "vacant_check_not_found"
+
+
+class FindingNotFound(NotFound):
+    default_code = "finding_not_found"
+
+
+class VacantStepNotAllowed(Conflict):
+    """A vacant unit's check or finding has no such step from its state (HTTP 409)."""
+
+    default_code = "vacant_step_not_allowed"
+
+
+class NotVacant(RuleViolation):
+    """A unit with an active household is not a vacant unit (HTTP 422)."""
+
+    default_code = "not_vacant"

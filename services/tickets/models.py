@@ -568,3 +568,155 @@ class Feedback(Base):
     decision: Mapped[str | None] = mapped_column(String(12))
     #: a suggestion not adopted: why
     decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# -- keys (钥匙, seed 000 §九) and vacant units (空置房, §十): domain/keys.py, domain/vacant.py ----
+
+class Key(Base):
+    """One key (or set of keys) of a unit in the front desk's key register (钥匙登记), with who
+    holds it now (its state: ``keys.TABLE``)."""
+
+    __tablename__ = "keys"
+    __table_args__ = (UniqueConstraint("unit_id", "label", name="uq_key_unit_label"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_label: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(String(100))               # 入户门钥匙, 信报箱钥匙 ...
+    copies: Mapped[int] = mapped_column(Integer, default=1)        # keys on the ring
+    #: received_from_developer | in_store | collected_by_owner | deposited_by_owner | loan_requested | lent
+    state: Mapped[str] = mapped_column(String(30))
+    #: who holds it outside the store (owner, borrower, contractor); None in the store
+    holder_name: Mapped[str | None] = mapped_column(String(100))
+    #: the current loan (a requested or lent key), its row in key_movements
+    loan_id: Mapped[str | None] = mapped_column(ID)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class KeyMovement(Base):
+    """One step of a key's register (钥匙收发/借用登记): who, when, against what papers; a loan is
+    the row of its request, completed by its approval and return."""
+
+    __tablename__ = "key_movements"
+    __table_args__ = (UniqueConstraint("key_id", "key_version", name="uq_key_movement_version"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("keys.id"))
+    #: the key's version this step made (its order in the register: one step, one version)
+    key_version: Mapped[int] = mapped_column(Integer)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    by: Mapped[str] = mapped_column(String(100))
+    by_name: Mapped[str] = mapped_column(String(100), default="")
+    #: owner | borrower | contractor | developer (the other party of the step)
+    party_kind: Mapped[str | None] = mapped_column(String(20))
+    party_name: Mapped[str | None] = mapped_column(String(100))
+    party_phone: Mapped[str | None] = mapped_column(String(30))
+    #: the other party's ID number (normalised): a borrower's late return marks it
+    party_id_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    contract_ref: Mapped[str | None] = mapped_column(String(100))      # 购房合同 (collection)
+    receipt_ref: Mapped[str | None] = mapped_column(String(100))       # 缴费收据 (collection)
+    proof_ref: Mapped[str | None] = mapped_column(String(100))         # 开发商书面证明 (contractor)
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    # a loan's facts
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    due_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: shown on this loan: the borrower returned a key late before (deposit next time)
+    deposit_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    deposit_ref: Mapped[str | None] = mapped_column(String(100))
+    #: the loan's return clock lives on this task ticket (kind ``task``, category ``key_return``)
+    ticket_id: Mapped[str | None] = mapped_column(ID)
+
+
+class KeyStockCheck(Base):
+    """A count of the key store against the register (钥匙盘点): the monthly stock-check, or the
+    customer-service manager's spot-check (抽查) that meets the month's task."""
+
+    __tablename__ = "key_stock_checks"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    kind: Mapped[str] = mapped_column(String(20))                  # monthly | spot
+    month: Mapped[str] = mapped_column(String(7))                  # YYYY-MM, local
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    by: Mapped[str] = mapped_column(String(100))
+    by_name: Mapped[str] = mapped_column(String(100), default="")
+    expected: Mapped[int] = mapped_column(Integer)
+    counted: Mapped[int] = mapped_column(Integer)
+    #: [{"key_id", "unit_label", "label", "expected", "counted", "register_state"}] -- only those that differ
+    discrepancies: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class VacantMonth(Base):
+    """The month's vacant-unit register (空置房登记表) of a project: the units on it and when it
+    was last updated (by the 5th)."""
+
+    __tablename__ = "vacant_months"
+    __table_args__ = (UniqueConstraint("project_id", "month", name="uq_vacant_month"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    unit_ids: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    #: the register's task (kind ``task``, category ``vacant_register``)
+    ticket_id: Mapped[str | None] = mapped_column(ID)
+
+
+class VacantCheck(Base):
+    """The month's check of one vacant unit (空置房检查), its findings per room; its task ticket
+    carries the check clock (the 10th) and the report clock (the owner told by the 12th)."""
+
+    __tablename__ = "vacant_checks"
+    __table_args__ = (UniqueConstraint("unit_id", "month", name="uq_vacant_check_unit_month"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_label: Mapped[str] = mapped_column(String(100))
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(20))                # scheduled | checked | cancelled
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_by: Mapped[str | None] = mapped_column(String(100))
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ticket_id: Mapped[str | None] = mapped_column(ID)
+    findings: Mapped[list["VacantFinding"]] = relationship(
+        order_by="VacantFinding.position", cascade="all, delete-orphan", lazy="selectin")
+
+
+class VacantFinding(Base):
+    """One room's finding of a vacant unit's check: ok, a small defect (a repair ticket opened at
+    once) or a crack (waits for the manager's approval before a repair ticket)."""
+
+    __tablename__ = "vacant_findings"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    check_id: Mapped[str] = mapped_column(ForeignKey("vacant_checks.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    position: Mapped[int] = mapped_column(Integer)
+    room: Mapped[str] = mapped_column(String(50))
+    result: Mapped[str] = mapped_column(String(10))                # ok | defect | crack
+    note: Mapped[str | None] = mapped_column(Text)
+    #: none (ok) | repair_opened | awaiting_approval | approved | rejected  (vacant.FINDING_TABLE)
+    repair_state: Mapped[str] = mapped_column(String(20))
+    repair_ticket_id: Mapped[str | None] = mapped_column(ID)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import complaints, feedback, quality, revisits, workflow
+from .domain import complaints, feedback, keys, quality, revisits, tasks, vacant, workflow
 from .domain.complaint_sla import DEPARTMENTS
 from .events import CATEGORIES, ComplaintPart, Document, FeedbackPart
 
@@ -44,15 +44,16 @@ class RepairRequestIn(Schema):
 TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + list(complaints.CHANNELS) + ["system"]
                                     + list(feedback.CHANNELS)))
 #: every ticket kind with its own transition table (domain/workflow.py TABLES)
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task"]
 #: every ticket state a list may ask for: the repair's, then each other kind's not already among them
 TICKET_STATES = list(dict.fromkeys(
     list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)
-    + list(feedback.STATES)))
+    + list(feedback.STATES) + list(tasks.STATES)))
 #: repair categories, then a complaint's department, a quality complaint's "warranty" and a
 #: revisit's reason (each kind keeps that in the ticket's category)
 TICKET_CATEGORIES = list(dict.fromkeys(
-    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS) + list(feedback.SUB_KINDS)))
+    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS) + list(feedback.SUB_KINDS)
+    + list(tasks.CATEGORIES)))
 
 
 class TicketQuery(Schema):
@@ -983,3 +984,194 @@ class GoodsReleaseOut(Schema):
 
 class GoodsReleaseListOut(Schema):
     items = fields.List(fields.Nested(GoodsReleaseOut))
+
+
+# -- keys (钥匙, domain/keys.py) and vacant units (空置房, domain/vacant.py) ------------------------
+
+_REF = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
+
+
+class KeyReceiveIn(Schema):
+    """The developer hands over a unit's key (钥匙交接): a new row of the register."""
+    unit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    label = fields.String(load_default="入户门钥匙", validate=v.NAME)
+    copies = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 50))
+    name = fields.String(load_default=None, allow_none=True, validate=v.NAME)     # who handed it over
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class KeyMoveIn(Schema):
+    """One movement of a key (``keys.TABLE``) with the papers that movement needs."""
+    action = fields.String(required=True, validate=validate.OneOf([a for a in keys.ACTIONS if a != keys.RECEIVE]))
+    borrower_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["borrower", "contractor"]))
+    name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    id_number = fields.String(load_default=None, allow_none=True, validate=v.IdNumber())
+    contract_ref = _REF
+    receipt_ref = _REF
+    proof_ref = _REF
+    deposit_ref = _REF
+    purpose = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class KeyListQuery(Schema):
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(keys.STATES)))
+
+
+class StockCheckIn(Schema):
+    """A count of the key store: the key ids found there (the register says which should be)."""
+    kind = fields.String(load_default="monthly", validate=validate.OneOf(["monthly", "spot"]))
+    found = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
+                        validate=validate.Length(max=5000))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class StockCheckQuery(Schema):
+    month = fields.String(load_default=None, allow_none=True, validate=v.Month())
+
+
+class KeyMovementOut(Schema):
+    id = fields.String()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.String()
+    party_kind = fields.String(allow_none=True)
+    party_name = fields.String(allow_none=True)
+    party_phone = fields.String(allow_none=True)
+    party_id_number = fields.String(allow_none=True)
+    contract_ref = fields.String(allow_none=True)
+    receipt_ref = fields.String(allow_none=True)
+    proof_ref = fields.String(allow_none=True)
+    purpose = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class LateReturnOut(Schema):
+    loan_id = fields.String()
+    at = fields.AwareDateTime()
+    due_back_at = fields.AwareDateTime(allow_none=True)
+    returned_at = fields.AwareDateTime(allow_none=True)
+
+
+class KeyLoanOut(KeyMovementOut):
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    due_back_at = fields.AwareDateTime(allow_none=True)
+    returned_at = fields.AwareDateTime(allow_none=True)
+    late = fields.Boolean()
+    deposit_required = fields.Boolean()
+    deposit_ref = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True)
+    earlier_late_returns = fields.List(fields.Nested(LateReturnOut))
+
+
+class KeyOut(Schema):
+    id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    label = fields.String()
+    copies = fields.Integer()
+    state = fields.String()
+    holder_name = fields.String(allow_none=True)
+    updated_at = fields.AwareDateTime()
+    version = fields.Integer()
+    loan = fields.Nested(KeyLoanOut, allow_none=True)
+    history = fields.List(fields.Nested(KeyMovementOut), allow_none=True)
+
+
+class DiscrepancyOut(Schema):
+    key_id = fields.String()
+    unit_label = fields.String()
+    label = fields.String()
+    register_state = fields.String()
+    expected = fields.Boolean()
+    counted = fields.Boolean()
+
+
+class StockCheckOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    kind = fields.String()
+    month = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.String()
+    expected = fields.Integer()
+    counted = fields.Integer()
+    discrepancies = fields.List(fields.Nested(DiscrepancyOut))
+    note = fields.String(allow_none=True)
+
+
+class VacantRegisterIn(Schema):
+    """The month's vacant units (空置房登记表)."""
+    unit_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
+                           validate=validate.Length(max=5000))
+
+
+class VacantMonthQuery(Schema):
+    month = fields.String(required=True, validate=v.Month())
+
+
+class FindingIn(Schema):
+    room = fields.String(required=True, validate=[validate.Length(min=1, max=50), v.ONE_LINE])
+    result = fields.String(required=True, validate=validate.OneOf(list(vacant.RESULTS)))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class VacantCheckIn(Schema):
+    """A vacant unit's check: one finding per room (客厅, 卧室, 厨房, 卫生间 ...)."""
+    findings = fields.List(fields.Nested(FindingIn), required=True, validate=validate.Length(min=1, max=30))
+
+
+class CrackDecisionIn(Schema):
+    """The manager's decision on a crack: approve (a repair ticket) or reject."""
+    approve = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class FindingOut(Schema):
+    id = fields.String()
+    room = fields.String()
+    result = fields.String()
+    note = fields.String(allow_none=True)
+    repair_state = fields.String()
+    repair_ticket_id = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class VacantSummaryOut(Schema):
+    result = fields.String()
+    rooms = fields.Integer()
+    ok = fields.Integer()
+    defects = fields.Integer()
+    cracks = fields.Integer()
+
+
+class VacantCheckOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    month = fields.String()
+    status = fields.String()
+    checked_at = fields.AwareDateTime(allow_none=True)
+    reported_at = fields.AwareDateTime(allow_none=True)
+    check_by = fields.AwareDateTime(allow_none=True)
+    report_by = fields.AwareDateTime(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    summary = fields.Nested(VacantSummaryOut, allow_none=True)
+    findings = fields.List(fields.Nested(FindingOut))
+
+
+class VacantRegisterOut(Schema):
+    project_id = fields.String()
+    month = fields.String()
+    unit_ids = fields.List(fields.String())
+    updated_at = fields.AwareDateTime(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    checks = fields.List(fields.Nested(VacantCheckOut))

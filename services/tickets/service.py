@@ -12,8 +12,8 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (alerts, complaints, copies, duty, feedback, goods_release, overruns, prices, quality, repairs,
-                     reports, revisits, sla)
+from .domain import (alerts, complaints, copies, duty, feedback, goods_release, keys, overruns, prices, quality,
+                     repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, TICKET_CHANGED
 from .exceptions import ArchiveUnavailable, BillingUnavailable, NoFeeAccount
 from .models import Base
@@ -43,12 +43,14 @@ FEEDBACK_STEP_IN = schemas.FeedbackStepIn()
 
 #: tickets' scheduled jobs (kernel.jobs): {kind: handler(work, job)}
 JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job, alerts.SWEEP: alerts.run_sweep,
-                **revisits.JOBS}
+                **revisits.JOBS, **keys.JOBS, **vacant.JOBS}
 EXTENSION_IN = schemas.ExtensionIn()
 GOODS_RELEASE_IN = schemas.GoodsReleaseIn()
 GOODS_RELEASE_STEP_IN = schemas.GoodsReleaseStepIn()
 GOODS_RELEASE_OUT = schemas.GoodsReleaseOut()
 GOODS_RELEASE_LIST_OUT = schemas.GoodsReleaseListOut()
+KEY_OUT = schemas.KeyOut()
+VACANT_CHECK_OUT = schemas.VacantCheckOut()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -341,6 +343,104 @@ class TicketsService(SettingsRpcs):
         q = schemas.GoodsReleaseQuery().load(query or {})
         rows = goods_release.for_unit(self.work(), str(unit_id), q["limit"], q["offset"])
         return GOODS_RELEASE_LIST_OUT.dump({"items": [goods_release.view(r) for r in rows]})
+    # -- keys (钥匙, domain/keys.py) ---------------------------------------------
+    def _key_out(self, work, key, with_history=False):
+        return KEY_OUT.dump(keys.view(work, key, with_history=with_history))
+
+    @rpc
+    def receive_key(self, data, idempotency_key=None):
+        """The developer hands over a unit's key (front desk, steward, CS / centre manager)."""
+        work, command = self.work(), schemas.KeyReceiveIn().load(data)
+        return work.idempotent(idempotency_key, "receive_key", command,
+                               lambda: self._key_out(work, keys.receive(work, command), True))
+
+    @rpc
+    def move_key(self, key_id, data, idempotency_key=None):
+        """One movement of a key: ``data = {"action": store|collect|deposit|request_loan|approve_loan|
+        refuse_loan|return, ...}`` (schemas.KeyMoveIn; keys.TABLE)."""
+        work, command = self.work(), schemas.KeyMoveIn().load(data)
+        command["key_id"] = str(key_id)
+        return work.idempotent(idempotency_key, "move_key", command, lambda: self._key_out(
+            work, keys.move(work, command["key_id"], command["action"], command), True))
+
+    @rpc
+    def get_key(self, key_id):
+        work = self.work()
+        return self._key_out(work, keys.get_key(work, str(key_id)), not work.caller.is_resident)
+
+    @rpc
+    def unit_keys(self, unit_id):
+        """A unit's keys: its staff, and its household (the state only)."""
+        work = self.work()
+        return [self._key_out(work, k) for k in keys.unit_keys(work, str(unit_id))]
+
+    @rpc
+    def project_keys(self, project_id, query=None):
+        work, q = self.work(), schemas.KeyListQuery().load(query or {})
+        return [self._key_out(work, k) for k in keys.project_keys(work, str(project_id), q["state"])]
+
+    @rpc
+    def record_stock_check(self, project_id, data, idempotency_key=None):
+        """A count of the key store against the register (monthly: the desk; spot: the CS manager)."""
+        work, command = self.work(), schemas.StockCheckIn().load(data)
+        command["project_id"] = str(project_id)
+        return work.idempotent(idempotency_key, "record_stock_check", command, lambda: schemas.StockCheckOut().dump(
+            keys.stock_check_view(keys.record_stock_check(work, command["project_id"], command))))
+
+    @rpc
+    def list_stock_checks(self, project_id, query=None):
+        q = schemas.StockCheckQuery().load(query or {})
+        return [schemas.StockCheckOut().dump(keys.stock_check_view(c))
+                for c in keys.list_stock_checks(self.work(), str(project_id), q["month"])]
+
+    # -- vacant units (空置房, domain/vacant.py) ---------------------------------
+    def _register_out(self, work, project_id, month):
+        row, checks = vacant.month_view(work, project_id, month)
+        return schemas.VacantRegisterOut().dump({**vacant.register_view(row, project_id, month),
+                                                 "checks": [vacant.check_view(work, c) for c in checks]})
+
+    @rpc
+    def update_vacant_register(self, project_id, month, data, idempotency_key=None):
+        """Set the month's vacant units (front desk, steward, CS / centre manager)."""
+        work, command = self.work(), schemas.VacantRegisterIn().load(data)
+        command.update(schemas.VacantMonthQuery().load({"month": month}), project_id=str(project_id))
+        def update():
+            vacant.update_register(work, command["project_id"], command["month"], command["unit_ids"])
+            return self._register_out(work, command["project_id"], command["month"])
+        return work.idempotent(idempotency_key, "update_vacant_register", command, update)
+
+    @rpc
+    def vacant_register(self, project_id, month):
+        q = schemas.VacantMonthQuery().load({"month": month})
+        return self._register_out(self.work(), str(project_id), q["month"])
+
+    @rpc
+    def record_vacant_check(self, check_id, data, idempotency_key=None):
+        """A vacant unit's check with its findings per room (steward, front desk, managers)."""
+        work, command = self.work(), schemas.VacantCheckIn().load(data)
+        command["check_id"] = str(check_id)
+        return work.idempotent(idempotency_key, "record_vacant_check", command, lambda: VACANT_CHECK_OUT.dump(
+            vacant.check_view(work, vacant.record_check(work, command["check_id"], command["findings"]))))
+
+    @rpc
+    def decide_crack(self, finding_id, data, idempotency_key=None):
+        """The CS / centre manager's decision on a crack: approved, a repair ticket is opened."""
+        work, command = self.work(), schemas.CrackDecisionIn().load(data)
+        command["finding_id"] = str(finding_id)
+        return work.idempotent(idempotency_key, "decide_crack", command, lambda: VACANT_CHECK_OUT.dump(
+            vacant.check_view(work, vacant.get_check(work, vacant.decide_crack(
+                work, command["finding_id"], command["approve"], command["note"]).check_id))))
+
+    @rpc
+    def get_vacant_check(self, check_id):
+        work = self.work()
+        return VACANT_CHECK_OUT.dump(vacant.check_view(work, vacant.get_check(work, str(check_id))))
+
+    @rpc
+    def unit_vacant_checks(self, unit_id):
+        """A unit's vacant-unit checks: its staff, and its household (the results)."""
+        work = self.work()
+        return [VACANT_CHECK_OUT.dump(vacant.check_view(work, c)) for c in vacant.unit_checks(work, str(unit_id))]
 
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")
@@ -348,6 +448,8 @@ class TicketsService(SettingsRpcs):
         work, data = self.work(Caller.system(event.group_id, "tickets")), schemas.ProjectChangedIn().load(event.data)
         copies.apply_project(work, data)
         revisits.seed_monthly_jobs(work, data["project_id"])     # the monthly sample and routine plan
+        keys.seed_monthly_jobs(work, data["project_id"])         # the CS manager's spot-check (the 25th)
+        vacant.seed_monthly_jobs(work, data["project_id"])       # the vacant-unit month (5th, 10th, 12th)
 
     @event_handler("archive", "unit.changed")
     def on_unit_changed(self, event: Event):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import bills, complaints, revisit_requests, ticket_status, tickets, welcome
+from . import bills, complaints, revisit_requests, ticket_status, tickets, vacancy, welcome
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
 from .settings import SERVICE_PHONE, SUPERVISION_PHONE, WELCOME_WITHIN_DAYS
 
@@ -84,6 +84,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("tickets", "ticket.sla_breached", "on_sla_breached", tickets.SLA_BREACHED, (INAPP,),
                  f"the staff inbox of the clock's answerable role (`responsible_role`, else "
                  f"`{tickets.SLA_FALLBACK_ROLE}`); its supervisors see it too"),
+    Subscription("tickets", "vacant_unit.checked", "on_vacant_unit_checked", vacancy.VACANCY_CHECK_RESULT,
+                 (INAPP, SMS),
+                 "the unit in-app; SMS to each registered payer (the owner) of the unit's active household; "
+                 "a unit with no household (unsold): in-app only -- the platform's sentence, never the notes",
+                 "once per check"),
     Subscription("billing", "bill.notice_due", "on_bill_notice_due", bills.BILL_NOTICE,
                  (INAPP, SMS, EMAIL, WECHAT), _PAYERS),
     Subscription("billing", "bill.reminder_due", "on_bill_reminder_due", bills.PAYMENT_REMINDER, (INAPP, SMS),

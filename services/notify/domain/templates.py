@@ -736,7 +736,11 @@ DEADLINE_LABELS = {
               "dispatch_department": "派单时限", "to_manager": "上报经理时限",
               "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限",
               # a suggestion's reply (tickets' feedback_sla.py)
-              "feedback_reply": "建议答复时限"},
+              "feedback_reply": "建议答复时限",
+              # tickets' front-desk tasks (domain/tasks.py): keys and vacant units
+              "key_return": "借出钥匙当日归还时限", "key_spot_check": "钥匙抽查时限（每月25日）",
+              "vacant_register": "空置房登记表更新时限（每月5日）", "vacant_check": "空置房检查时限（每月10日）",
+              "vacant_report": "空置房检查结果告知业主时限（每月12日）"},
     "en": {"record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
            "dispatch": "dispatch deadline", "first_response": "first response deadline",
@@ -745,7 +749,11 @@ DEADLINE_LABELS = {
            "assessment": "joint assessment deadline", "revisit": "revisit deadline",
            "dispatch_department": "dispatch deadline", "to_manager": "report-to-manager deadline",
            "resident_reply": "reply-to-resident deadline", "notify_supervision": "supervision notice deadline",
-           "feedback_reply": "suggestion reply deadline"},
+           "feedback_reply": "suggestion reply deadline",
+           "key_return": "lent key's same-day return", "key_spot_check": "key spot-check deadline (the 25th)",
+           "vacant_register": "vacant-unit register deadline (the 5th)",
+           "vacant_check": "vacant-unit check deadline (the 10th)",
+           "vacant_report": "vacant-unit result to the owner (the 12th)"},
 }
 #: the staff roles (kernel.tenancy.Role) by name
 ROLE_LABELS = {
@@ -759,9 +767,9 @@ ROLE_LABELS = {
 }
 #: the ticket kinds, for a ticket whose category has no label of its own
 KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访",
-                         "feedback": "表扬与建议"},
+                         "feedback": "表扬与建议", "task": "前台任务"},
                "en": {"repair": "repair", "complaint": "complaint", "quality": "quality complaint",
-                      "revisit": "revisit", "feedback": "praise or suggestion"}}
+                      "revisit": "revisit", "feedback": "praise or suggestion", "task": "front-desk task"}}
 EXTENSION_NOTES = {"zh-CN": "（此为超时审批后的新时限，再次超时）",
                    "en": " (the due time an approved overrun set, missed again)"}
 

@@ -70,6 +70,8 @@ from .notifications import INAPP, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimi
 STATUS_CHANGED = "ticket.status_changed"
 REVISIT_REQUEST = revisit_requests.REVISIT_REQUEST
 REPAIR, COMPLAINT, QUALITY, REVISIT, FEEDBACK = "repair", "complaint", "quality", "revisit", "feedback"
+#: a front-desk task (前台任务: a key's return, the key spot-check, the vacant-unit register and checks)
+TASK = "task"
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,10 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     (FEEDBACK, "reply"): Tell("已答复，请在线查看", "answered: read the reply in the app", inapp_only=True),
     (FEEDBACK, "close"): None,
     (FEEDBACK, "cancel"): None,
+    # -- front-desk tasks (前台任务): the service centre's own to-dos, never told to a household (the owner
+    # of a vacant unit hears of its check from ``vacant_unit.checked``) --
+    (TASK, "finish"): None,
+    (TASK, "cancel"): None,
 }
 
 

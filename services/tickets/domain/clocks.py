@@ -121,6 +121,14 @@ def start(work: Work, ticket: Ticket, kind: str, due_at: datetime, *, responsibl
     return deadline
 
 
+def without_warning(deadline: TicketDeadline) -> None:
+    """A clock that only breaches (a lent key's return: one alert at the end of the day, no warning
+    before it): no warning time, the next alert is the due time."""
+    if deadline.met_at is None and deadline.cancelled_at is None and deadline.breached_at is None:
+        deadline.warn_at = None
+        deadline.next_alert_at = deadline.due_at
+
+
 def find(ticket: Ticket, kind: str) -> TicketDeadline | None:
     return next((d for d in ticket.deadlines if d.kind == kind), None)
 

@@ -1,0 +1,78 @@
+"""Keys (钥匙, seed 000 §九): the front desk's key register -- the developer's handover, the owners'
+collections and deposits, loans approved by the CS manager and due back the same day, the monthly
+stock-check and the CS manager's spot-check. tickets' ``domain/keys.py`` holds the rules (the key's
+movement table, the papers each movement needs, who may take it); an owner reads their unit's keys'
+state, never the register's names and ID numbers."""
+from __future__ import annotations
+
+from .. import schemas as s
+from ..routing import route
+from .base import V1, RouteModule
+
+DESK = "front desk, steward, CS manager, centre manager"
+
+
+class KeyRoutes(RouteModule):
+    @route("POST", f"{V1}/keys", tags=("keys",),
+           summary=f"Register a unit's key handed over by the developer (钥匙交接) ({DESK})",
+           body=s.KeyReceiveIn, response=s.KeyOut, errors=(403, 404, 409, 422), idempotent=True)
+    def receive_key(self, request, user, body, idempotency_key):
+        return self._as(user)("tickets", "receive_key", s.KeyReceiveIn().dump(body), idempotency_key=idempotency_key)
+
+    @route("POST", f"{V1}/keys/{{key_id}}/moves", tags=("keys",),
+           summary="Move a key: store, collect (contract, ID, fee receipt), deposit, request_loan (ID, purpose; "
+                   "a contractor: the developer's written proof), return (front desk, steward, CS manager, "
+                   "centre manager); approve_loan (CS manager, centre manager); refuse_loan (either)",
+           body=s.KeyMoveIn, response=s.KeyOut, errors=(403, 404, 409, 422), idempotent=True,
+           description="The key's movement table (services/tickets/domain/keys.py): a lent key cannot be lent "
+                       "again before it is back (409 no_sub_lending); an approved loan is due back the same day "
+                       "by the project's keys.return_by (18:00) -- not back by then, the front desk's inbox is "
+                       "told once; a late return marks the borrower (deposit_required on their next loan).")
+    def move_key(self, request, user, key_id, body, idempotency_key):
+        return self._as(user)("tickets", "move_key", key_id, s.KeyMoveIn().dump(body),
+                              idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/keys/{{key_id}}", tags=("keys",),
+           summary="A key with its loan and register history (staff of the project); its state (the unit's "
+                   "household)",
+           response=s.KeyOut, errors=(403, 404))
+    def get_key(self, request, user, key_id):
+        return self._as(user)("tickets", "get_key", key_id)
+
+    @route("GET", f"{V1}/units/{{unit_id}}/keys", tags=("keys",),
+           summary="A unit's keys and who holds them (staff of the project); their state only (the unit's "
+                   "household)",
+           response=s.KeyOut, many=True, errors=(403, 404))
+    def unit_keys(self, request, user, unit_id):
+        return self._as(user)("tickets", "unit_keys", unit_id)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/keys", tags=("keys",),
+           summary=f"The project's key register, by state ({DESK}, GM, group admin)",
+           query=s.KeyListQuery, response=s.KeyOut, many=True, errors=(403, 404))
+    def project_keys(self, request, user, project_id, query):
+        return self._as(user)("tickets", "project_keys", project_id, s.KeyListQuery().dump(query))
+
+    @route("POST", f"{V1}/projects/{{project_id}}/key-stock-checks", tags=("keys",),
+           summary="Record a count of the key store against the register, discrepancies listed: monthly "
+                   f"({DESK}); spot -- the month's spot-check, due the 25th (CS manager, centre manager)",
+           body=s.StockCheckIn, response=s.StockCheckOut, errors=(400, 403, 404), idempotent=True)
+    def record_stock_check(self, request, user, project_id, body, idempotency_key):
+        return self._as(user)("tickets", "record_stock_check", project_id, s.StockCheckIn().dump(body),
+                              idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/key-stock-checks", tags=("keys",),
+           summary=f"The project's stock- and spot-checks, by month ({DESK}, GM, group admin)",
+           query=s.StockCheckQuery, response=s.StockCheckOut, many=True, errors=(403, 404))
+    def stock_checks(self, request, user, project_id, query):
+        return self._as(user)("tickets", "list_stock_checks", project_id, s.StockCheckQuery().dump(query))
+
+    @route("GET", f"{V1}/projects/{{project_id}}/front-desk-tasks", tags=("keys", "vacant units"),
+           summary=f"The project's front-desk tasks -- lent keys due back today, the month's key spot-check, "
+                   f"the vacant-unit register and checks -- with their clocks ({DESK}, GM, group admin)",
+           query=s.FrontDeskTaskQuery, response=s.TicketListOut, errors=(403, 404),
+           description="Tickets of kind task (numbers RW-), category key_return | key_spot_check | "
+                       "vacant_register | vacant_check; open_only (default) = still to do; sla_state=breached: "
+                       "the ones past their due time. A missed one was told once to the answerable role's inbox.")
+    def front_desk_tasks(self, request, user, project_id, query):
+        return self._as(user)("tickets", "list_tickets", {
+            "project_id": project_id, "kind": "task", **s.FrontDeskTaskQuery().dump(query)})

@@ -1,0 +1,58 @@
+"""Vacant units (空置房, seed 000 §十): the month's register (updated by the 5th), each vacant unit's
+check with its findings per room (by the 10th), the result to the owner (by the 12th: notify's SMS);
+a small defect opens a repair ticket, a crack waits for the CS manager's approval. tickets'
+``domain/vacant.py`` holds the rules; an owner reads their unit's check results."""
+from __future__ import annotations
+
+from .. import schemas as s
+from ..routing import route
+from .base import V1, RouteModule
+
+RECORDERS = "front desk, steward, CS manager, centre manager"
+
+
+class VacantUnitRoutes(RouteModule):
+    @route("PUT", f"{V1}/projects/{{project_id}}/vacant-units/{{month}}", tags=("vacant units",),
+           summary=f"Set the month's vacant-unit register (空置房登记表, by the 5th): checks added and "
+                   f"cancelled to match ({RECORDERS})",
+           body=s.VacantRegisterIn, response=s.VacantRegisterOut, errors=(400, 403, 404), idempotent=True)
+    def update_vacant_register(self, request, user, project_id, month, body, idempotency_key):
+        s.VacantMonthQuery().load({"month": month})
+        return self._as(user)("tickets", "update_vacant_register", project_id, month, s.VacantRegisterIn().dump(body),
+                              idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/vacant-units/{{month}}", tags=("vacant units",),
+           summary=f"The month's register with each unit's check, its due dates and result ({RECORDERS}, "
+                   "engineering manager, GM, group admin)",
+           response=s.VacantRegisterOut, errors=(400, 403, 404))
+    def vacant_register(self, request, user, project_id, month):
+        s.VacantMonthQuery().load({"month": month})
+        return self._as(user)("tickets", "vacant_register", project_id, month)
+
+    @route("POST", f"{V1}/vacant-checks/{{check_id}}/record", tags=("vacant units",),
+           summary=f"Record a vacant unit's check, one finding per room: ok, defect (a repair ticket at once), "
+                   f"crack (waits for the manager) -- the owner is told ({RECORDERS})",
+           body=s.VacantCheckIn, response=s.VacantCheckOut, errors=(403, 404, 409), idempotent=True)
+    def record_vacant_check(self, request, user, check_id, body, idempotency_key):
+        return self._as(user)("tickets", "record_vacant_check", check_id, s.VacantCheckIn().dump(body),
+                              idempotency_key=idempotency_key)
+
+    @route("POST", f"{V1}/vacant-findings/{{finding_id}}/decision", tags=("vacant units",),
+           summary="Approve a crack's repair (a repair ticket is opened) or reject it (CS manager, centre "
+                   "manager)",
+           body=s.CrackDecisionIn, response=s.VacantCheckOut, errors=(403, 404, 409), idempotent=True)
+    def decide_crack(self, request, user, finding_id, body, idempotency_key):
+        return self._as(user)("tickets", "decide_crack", finding_id, s.CrackDecisionIn().dump(body),
+                              idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/vacant-checks/{{check_id}}", tags=("vacant units",),
+           summary="A vacant unit's check with its findings (staff of the project; the unit's household)",
+           response=s.VacantCheckOut, errors=(403, 404))
+    def get_vacant_check(self, request, user, check_id):
+        return self._as(user)("tickets", "get_vacant_check", check_id)
+
+    @route("GET", f"{V1}/units/{{unit_id}}/vacant-checks", tags=("vacant units",),
+           summary="A unit's vacant-unit checks, newest month first (staff of the project; the unit's household)",
+           response=s.VacantCheckOut, many=True, errors=(403, 404))
+    def unit_vacant_checks(self, request, user, unit_id):
+        return self._as(user)("tickets", "unit_vacant_checks", unit_id)

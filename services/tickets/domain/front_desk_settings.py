@@ -1,0 +1,34 @@
+"""The per-project figures of the front desk's keys (钥匙, seed 000 §九) and vacant units
+(空置房, §十) -- declared here, with no rules imported, so that the tickets' catalogue
+(``sla.SETTINGS``) can list them without an import cycle. Defaults are DOMAIN.md's."""
+from __future__ import annotations
+
+from marshmallow import fields
+from marshmallow.validate import Range, Regexp
+
+from kernel.settings import Setting
+
+KEY_RETURN_BY = "keys.return_by"
+KEY_SPOT_CHECK_DAY = "keys.spot_check_day"
+VACANT_REGISTER_BY_DAY = "vacant.register_by_day"
+VACANT_CHECK_BY_DAY = "vacant.check_by_day"
+VACANT_REPORT_BY_DAY = "vacant.report_by_day"
+
+_DAY = fields.Integer(strict=True, validate=Range(1, 28))
+
+SETTINGS = [
+    Setting(KEY_RETURN_BY, fields.String(validate=Regexp(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z",
+                                                         error="a local time HH:MM")),
+            default="18:00", unit="HH:MM",
+            doc="a lent key returns the same day by this local time (钥匙借用当日归还); later: one alert, "
+                "and the borrower leaves a deposit next time"),
+    Setting(KEY_SPOT_CHECK_DAY, _DAY, default=25, unit="day of month",
+            doc="the customer-service manager spot-checks the key store by the end of this day each month "
+                "(客服部经理每月25日抽查)"),
+    Setting(VACANT_REGISTER_BY_DAY, _DAY, default=5, unit="day of month",
+            doc="the month's vacant-unit register (空置房登记表) is updated by the end of this day"),
+    Setting(VACANT_CHECK_BY_DAY, _DAY, default=10, unit="day of month",
+            doc="each vacant unit is checked by the end of this day of the month (空置房每月检查)"),
+    Setting(VACANT_REPORT_BY_DAY, _DAY, default=12, unit="day of month",
+            doc="the month's check result is sent to the owner by the end of this day (检查结果告知业主)"),
+]

@@ -1,0 +1,468 @@
+"""Keys (钥匙, seed 000 §九): the front desk's key register -- the keys the developer handed
+over, their collection by the owners, loans, the owners' deposited keys -- and its checks.
+
+**A key's movements** (:data:`TABLE`, ``(state, action) -> Step(next state, who)``):
+
+- ``receive`` (new -> ``received_from_developer``): the developer's handover (钥匙移交), per unit;
+- ``store`` (-> ``in_store``): counted into the key store;
+- ``collect`` (``in_store`` -> ``collected_by_owner``): the owner collects against the purchase
+  contract, their ID and the fee receipt (业主凭购房合同、身份证、缴费收据领取) -- all three
+  recorded, else ``papers_required``; an owner taking back a deposited key shows the ID only;
+- ``deposit`` (``collected_by_owner`` -> ``deposited_by_owner``): the owner leaves a key with the
+  front desk (业主寄存钥匙);
+- ``request_loan`` (``in_store`` -> ``loan_requested``): a borrower's ID and register entry
+  (借用登记); a contractor (施工单位) needs the developer's written proof (开发商书面证明). A
+  borrower who returned a key late before is shown ``deposit_required`` (逾期归还者下次借用须交押金);
+- ``approve_loan`` (-> ``lent``): the customer-service manager's approval (客服部经理批准); the key
+  is due back the same day by ``keys.return_by`` (18:00 local; a loan approved after that time
+  is due by midnight). The return is a clock on a task (``tasks``, category ``key_return``) that
+  only breaches: a key not back in time is told **once**, by the SLA sweep, to the front desk's
+  inbox (its supervisors see it too);
+- ``refuse_loan`` (-> ``in_store``): the manager refuses, or the desk withdraws the request;
+- ``return`` (``lent`` -> ``in_store``): the key is back (归还); after the due time the loan is
+  marked ``late`` -- the borrower's flag (by ID number) shown on their next loan.
+
+No sub-lending (不得转借): a lent key cannot be lent again -- it comes back to the store first
+(``no_sub_lending``, :data:`REFUSALS`). Every step is a ``KeyMovement`` row (the register).
+
+**Checks.** The monthly stock-check (钥匙盘点) counts the keys found in the store against the
+register (expected: the keys whose state is in the store); the discrepancies are listed -- a key
+the register has in the store but not found, and one found that the register has out. The
+customer-service manager's spot-check (抽查) is the same count by the manager; a job on the 1st
+of each month (``key-spot-check``) opens the month's task due the end of ``keys.spot_check_day``
+(the 25th): the manager's spot-check in the month finishes it; missed, it breaches (once).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kernel.privacy import mask_id_number, phone_for, sees_id_numbers
+from kernel.tenancy import Role
+from kernel.validators import normalize_id_number
+from kernel.work import Work
+
+from ..exceptions import (DuplicateKey, KeyNotFound, KeyPapersRequired, KeyStepNotAllowed, UnknownKeys)
+from ..models import Key, KeyMovement, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
+from . import repairs, tasks, workflow
+from .front_desk_settings import KEY_RETURN_BY, KEY_SPOT_CHECK_DAY
+
+# -- the key's states and movements ------------------------------------------------------------
+NEW = "new"                                       # not yet in the register (the receive row's source)
+RECEIVED, IN_STORE, COLLECTED, DEPOSITED, REQUESTED, LENT = (
+    "received_from_developer", "in_store", "collected_by_owner", "deposited_by_owner", "loan_requested", "lent")
+STATES = (RECEIVED, IN_STORE, COLLECTED, DEPOSITED, REQUESTED, LENT)
+#: the states in which the key is in the store (what a stock-check expects to find)
+IN_STORE_STATES = (RECEIVED, IN_STORE, DEPOSITED, REQUESTED)
+RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN = (
+    "receive", "store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return")
+ACTIONS = (RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN)
+
+#: parties: DESK = the front desk and those who stand in for it; APPROVER = the CS manager (客服部经理)
+DESK, APPROVER = "key_desk", "key_approver"
+DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+APPROVER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+READER_ROLES = DESK_ROLES + (Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
+ROLES = {DESK: DESK_ROLES, APPROVER: APPROVER_ROLES}
+
+#: guards: ``first_collection`` -- the owner's first collection needs contract, ID and receipt
+FIRST_COLLECTION = "first_collection"
+
+
+def _step(to: str, *who: str, guard: str | None = None) -> workflow.Step:
+    return workflow.Step(to, frozenset(who), guard)
+
+
+TABLE: dict[tuple[str, str], workflow.Step] = {
+    (NEW, RECEIVE): _step(RECEIVED, DESK),
+    (RECEIVED, STORE): _step(IN_STORE, DESK),
+    (IN_STORE, COLLECT): _step(COLLECTED, DESK, guard=FIRST_COLLECTION),
+    (DEPOSITED, COLLECT): _step(COLLECTED, DESK),                 # the owner takes their key back
+    (COLLECTED, DEPOSIT): _step(DEPOSITED, DESK),
+    (IN_STORE, REQUEST_LOAN): _step(REQUESTED, DESK),
+    (REQUESTED, APPROVE_LOAN): _step(LENT, APPROVER),
+    (REQUESTED, REFUSE_LOAN): _step(IN_STORE, APPROVER, DESK),
+    (LENT, RETURN): _step(IN_STORE, DESK),
+}
+#: movements not in the table refused with a telling code
+REFUSALS = {(LENT, REQUEST_LOAN): "no_sub_lending", (REQUESTED, REQUEST_LOAN): "loan_pending",
+            (LENT, COLLECT): "no_sub_lending"}
+
+BORROWER, CONTRACTOR, OWNER, DEVELOPER = "borrower", "contractor", "owner", "developer"
+BORROWER_KINDS = (BORROWER, CONTRACTOR)
+
+#: the monthly job opening the CS manager's spot-check task
+JOB_SPOT_CHECK = "key-spot-check"
+MONTHLY_RUN_HOUR = 1
+MONTHLY, SPOT = "monthly", "spot"
+
+
+# ==============================================================================================
+# helpers
+# ==============================================================================================
+
+def _unit(work: Work, unit_id: str) -> UnitCopy:
+    unit = work.session.get(UnitCopy, unit_id)
+    if unit is None:
+        raise repairs._no_unit(unit_id)
+    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit_id))
+    return unit
+
+
+def _key(work: Work, key_id: str, *, lock: bool = False) -> Key:
+    query = select(Key).where(Key.id == key_id)
+    if lock and work.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    key = work.session.scalars(query).first()
+    missing = KeyNotFound(f"no key {key_id}")
+    if key is None:
+        raise missing
+    work.caller.require_unit(key.group_id, key.project_id, key.unit_id, not_found=missing)
+    return key
+
+
+def _allowed(work: Work, state: str, action: str) -> workflow.Step:
+    caller = work.caller
+    if caller.is_resident:
+        raise KeyNotFound("no such key")               # residents read their keys, never move them
+    move = TABLE.get((state, action))
+    if move is None:
+        raise KeyStepNotAllowed(f"a key {state} cannot be {action}",
+                                code=REFUSALS.get((state, action)),
+                                details={"state": state, "action": action})
+    caller.require_role(*sorted({r for who in move.who for r in ROLES[who]}))
+    return move
+
+
+def local_day_at(project: ProjectCopy, at: datetime, hhmm: str) -> datetime:
+    """``at``'s local day at ``hhmm`` in the project's time zone."""
+    tz = ZoneInfo(project.timezone)
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(at.astimezone(tz).date(), time(hour, minute), tzinfo=tz)
+
+
+def due_back(work: Work, project: ProjectCopy, lent_at: datetime) -> datetime:
+    """A loan approved at ``lent_at`` is due back the same day by ``keys.return_by``; approved
+    after that time, by the end of the day (midnight)."""
+    due = local_day_at(project, lent_at, work.settings.values(project.id)[KEY_RETURN_BY])
+    if due <= lent_at:
+        due = local_day_at(project, lent_at, "00:00") + timedelta(days=1)
+    return due
+
+
+def _movement(work: Work, key: Key, action: str, to: str, data: dict, **extra) -> KeyMovement:
+    caller, now = work.caller, work.clock.now()
+    row = KeyMovement(
+        id=str(uuid.uuid4()), key_id=key.id, key_version=key.version + 1, group_id=key.group_id, project_id=key.project_id, action=action,
+        from_state=key.state if key.state != NEW else None, to_state=to, at=now, by=caller.user_id,
+        by_name=caller.name or "", party_kind=data.get("party_kind"), party_name=data.get("name"),
+        party_phone=data.get("phone"), party_id_number=normalize_id_number(data.get("id_number")),
+        contract_ref=data.get("contract_ref"), receipt_ref=data.get("receipt_ref"), proof_ref=data.get("proof_ref"),
+        purpose=data.get("purpose"), note=data.get("note"), deposit_ref=data.get("deposit_ref"), **extra)
+    work.session.add(row)
+    return row
+
+
+def _moved(key: Key, to: str, now: datetime) -> None:
+    key.state = to
+    key.updated_at = now
+    key.version += 1
+
+
+# ==============================================================================================
+# the register
+# ==============================================================================================
+
+def receive(work: Work, data: dict) -> Key:
+    """The developer hands over a unit's key (``data``: unit_id, label, copies, name of who
+    handed it over, note): a new row of the register, ``received_from_developer``."""
+    unit = _unit(work, data["unit_id"])
+    _allowed(work, NEW, RECEIVE)
+    label = data.get("label") or "入户门钥匙"
+    if work.session.scalar(select(Key.id).where(Key.unit_id == unit.id, Key.label == label)) is not None:
+        raise DuplicateKey(f"unit {unit.label} already has a key {label!r} in the register")
+    now = work.clock.now()
+    key = Key(id=str(uuid.uuid4()), group_id=unit.group_id, project_id=unit.project_id, unit_id=unit.id,
+              unit_label=unit.label, label=label, copies=data.get("copies") or 1, state=NEW, holder_name=None,
+              updated_at=now, version=0)
+    work.session.add(key)
+    work.session.flush()
+    _movement(work, key, RECEIVE, RECEIVED, {**data, "party_kind": DEVELOPER})
+    _moved(key, RECEIVED, now)
+    return key
+
+
+def move(work: Work, key_id: str, action: str, data: dict) -> Key:
+    """One movement of a key (``TABLE``); the papers each needs are checked here."""
+    key = _key(work, key_id, lock=True)
+    move_ = _allowed(work, key.state, action)
+    now, project = work.clock.now(), repairs._project(work, key.project_id)
+    loan = work.session.get(KeyMovement, key.loan_id) if key.loan_id else None
+    if action == STORE:
+        _movement(work, key, action, move_.to, data)
+        key.holder_name = None
+    elif action == COLLECT:
+        needed = ["name", "id_number"] + (["contract_ref", "receipt_ref"] if move_.guard == FIRST_COLLECTION else [])
+        _papers(data, needed, "an owner collects a key against the purchase contract, their ID and the fee receipt")
+        _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
+        key.holder_name = data["name"]
+    elif action == DEPOSIT:
+        _papers(data, ["name", "id_number"], "an owner depositing a key gives their name and ID")
+        _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
+        key.holder_name = None
+    elif action == REQUEST_LOAN:
+        kind = data.get("borrower_kind") or BORROWER
+        _papers(data, ["name", "id_number", "purpose"], "a loan is registered with the borrower's name, ID and purpose")
+        if kind == CONTRACTOR:
+            _papers(data, ["proof_ref"], "a contractor borrows a key with the developer's written proof")
+        flagged = late_loans(work, key.project_id, data["id_number"])
+        row = _movement(work, key, action, move_.to, {**data, "party_kind": kind},
+                        deposit_required=bool(flagged))
+        key.loan_id = row.id
+    elif action == APPROVE_LOAN:
+        due = due_back(work, project, now)
+        loan.approved_by, loan.approved_at, loan.due_back_at = work.caller.user_id, now, due
+        if data.get("deposit_ref"):
+            loan.deposit_ref = data["deposit_ref"]
+        _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+                                                "party_kind": loan.party_kind})
+        ticket = tasks.open_task(work, project, tasks.KEY_RETURN,
+                                 f"{tasks.LABELS[tasks.KEY_RETURN]}: {key.unit_label} {key.label} -- "
+                                 f"{loan.party_name}（{_party_label(loan.party_kind)}）",
+                                 [(tasks.KEY_RETURN, due, Role.FRONT_DESK)],
+                                 unit=work.session.get(UnitCopy, key.unit_id), warn=False)
+        loan.ticket_id = ticket.id
+        key.holder_name = loan.party_name
+    elif action == REFUSE_LOAN:
+        _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+                                                "party_kind": loan.party_kind})
+        key.loan_id = None
+    elif action == RETURN:
+        loan.returned_at = now
+        loan.late = now > loan.due_back_at
+        _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+                                                "party_kind": loan.party_kind})
+        if loan.ticket_id:
+            ticket = work.session.get(Ticket, loan.ticket_id)
+            tasks.finish(work, ticket, "returned late" if loan.late else "returned")
+        key.loan_id, key.holder_name = None, None
+    _moved(key, move_.to, now)
+    work.session.flush()
+    return key
+
+
+def _papers(data: dict, needed: list[str], why: str) -> None:
+    missing = [name for name in needed if not (data.get(name) or "").strip()]
+    if missing:
+        raise KeyPapersRequired(f"{why}: missing {', '.join(missing)}", details={"missing": missing})
+
+
+def _party_label(kind: str | None) -> str:
+    return {BORROWER: "借用人", CONTRACTOR: "施工单位", OWNER: "业主", DEVELOPER: "开发商"}.get(kind or "", "")
+
+
+def late_loans(work: Work, project_id: str, id_number: str | None) -> list[KeyMovement]:
+    """The borrower's loans returned late in the project (their flag: deposit next time)."""
+    number = normalize_id_number(id_number)
+    if not number:
+        return []
+    return list(work.session.scalars(select(KeyMovement).where(
+        KeyMovement.project_id == project_id, KeyMovement.party_id_number == number,
+        KeyMovement.action == REQUEST_LOAN, KeyMovement.late.is_(True)).order_by(KeyMovement.at)))
+
+
+# ==============================================================================================
+# reads
+# ==============================================================================================
+
+def unit_keys(work: Work, unit_id: str) -> list[Key]:
+    """A unit's keys: its staff, and the unit's own household (its key state)."""
+    unit = _unit(work, unit_id)
+    if not work.caller.is_resident:
+        work.caller.require_role(*READER_ROLES)
+    return list(work.session.scalars(select(Key).where(Key.unit_id == unit.id).order_by(Key.label)))
+
+
+def project_keys(work: Work, project_id: str, state: str | None = None) -> list[Key]:
+    project = _readable_project(work, project_id)
+    query = select(Key).where(Key.project_id == project.id)
+    if state:
+        query = query.where(Key.state == state)
+    return list(work.session.scalars(query.order_by(Key.unit_label, Key.label)))
+
+
+def get_key(work: Work, key_id: str) -> Key:
+    key = _key(work, key_id)
+    if not work.caller.is_resident:
+        work.caller.require_role(*READER_ROLES)
+    return key
+
+
+def _readable_project(work: Work, project_id: str) -> ProjectCopy:
+    project = repairs._project(work, project_id)
+    work.caller.require_project(project.group_id, project.id, not_found=repairs._no_project(project_id))
+    work.caller.require_role(*READER_ROLES)
+    return project
+
+
+def history(work: Work, key: Key) -> list[KeyMovement]:
+    return list(work.session.scalars(select(KeyMovement).where(KeyMovement.key_id == key.id)
+                                     .order_by(KeyMovement.key_version)))
+
+
+def view(work: Work, key: Key, *, with_history: bool = False) -> dict:
+    """A key as its reader may see it: a resident sees the state and the holder's kind, never
+    the register's names, phones or ID numbers; staff see them masked by ``kernel.privacy``."""
+    caller = work.caller
+    out = {"id": key.id, "group_id": key.group_id, "project_id": key.project_id, "unit_id": key.unit_id,
+           "unit_label": key.unit_label, "label": key.label, "copies": key.copies, "state": key.state,
+           "updated_at": key.updated_at, "version": key.version, "loan": None, "history": None}
+    if caller.is_resident:
+        return out
+    out["holder_name"] = key.holder_name
+    if key.loan_id:
+        out["loan"] = loan_view(work, work.session.get(KeyMovement, key.loan_id))
+    if with_history:
+        out["history"] = [movement_view(work, m) for m in history(work, key)]
+    return out
+
+
+def movement_view(work: Work, m: KeyMovement) -> dict:
+    caller = work.caller
+    return {"id": m.id, "action": m.action, "from_state": m.from_state, "to_state": m.to_state, "at": m.at,
+            "by": m.by_name or m.by, "party_kind": m.party_kind, "party_name": m.party_name,
+            "party_phone": phone_for(caller, m.party_phone),
+            "party_id_number": (m.party_id_number if sees_id_numbers(caller) else mask_id_number(m.party_id_number)),
+            "contract_ref": m.contract_ref, "receipt_ref": m.receipt_ref, "proof_ref": m.proof_ref,
+            "purpose": m.purpose, "note": m.note}
+
+
+def loan_view(work: Work, m: KeyMovement) -> dict:
+    out = movement_view(work, m)
+    out.update(approved_by=m.approved_by, approved_at=m.approved_at, due_back_at=m.due_back_at,
+               returned_at=m.returned_at, late=m.late, deposit_required=m.deposit_required,
+               deposit_ref=m.deposit_ref, ticket_id=m.ticket_id,
+               earlier_late_returns=[{"loan_id": x.id, "at": x.at, "due_back_at": x.due_back_at,
+                                      "returned_at": x.returned_at}
+                                     for x in late_loans(work, m.project_id, m.party_id_number) if x.id != m.id])
+    return out
+
+
+# ==============================================================================================
+# checks: the monthly stock-check and the CS manager's spot-check (the 25th)
+# ==============================================================================================
+
+def record_stock_check(work: Work, project_id: str, data: dict) -> KeyStockCheck:
+    """A count of the store (``data``: kind monthly|spot, found: the key ids found in the store,
+    note): the discrepancies against the register are listed. A spot-check is the CS manager's
+    and finishes the month's spot-check task."""
+    project = _readable_project(work, project_id)
+    kind = data.get("kind") or MONTHLY
+    work.caller.require_role(*(APPROVER_ROLES if kind == SPOT else DESK_ROLES))
+    now = work.clock.now()
+    keys = {k.id: k for k in work.session.scalars(select(Key).where(Key.project_id == project.id))}
+    found = set(data.get("found") or ())
+    unknown = sorted(found - set(keys))
+    if unknown:
+        raise UnknownKeys("keys counted that are not in the project's register", details={"key_ids": unknown})
+    expected = {kid for kid, k in keys.items() if k.state in IN_STORE_STATES}
+    discrepancies = [
+        {"key_id": kid, "unit_label": keys[kid].unit_label, "label": keys[kid].label,
+         "register_state": keys[kid].state, "expected": kid in expected, "counted": kid in found}
+        for kid in sorted(expected ^ found, key=lambda i: (keys[i].unit_label, keys[i].label, i))]
+    month = month_of(project, now)
+    check = KeyStockCheck(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, kind=kind,
+                          month=month, at=now, by=work.caller.user_id, by_name=work.caller.name or "",
+                          expected=len(expected), counted=len(found), discrepancies=discrepancies,
+                          note=data.get("note"))
+    work.session.add(check)
+    if kind == SPOT:
+        task = _spot_task(work, project, month)
+        if task is not None:
+            tasks.finish(work, task, f"spot-check: {len(discrepancies)} discrepancy(ies)")
+    work.session.flush()
+    return check
+
+
+def list_stock_checks(work: Work, project_id: str, month: str | None = None) -> list[KeyStockCheck]:
+    project = _readable_project(work, project_id)
+    query = select(KeyStockCheck).where(KeyStockCheck.project_id == project.id)
+    if month:
+        query = query.where(KeyStockCheck.month == month)
+    return list(work.session.scalars(query.order_by(KeyStockCheck.at)))
+
+
+def stock_check_view(c: KeyStockCheck) -> dict:
+    return {"id": c.id, "project_id": c.project_id, "kind": c.kind, "month": c.month, "at": c.at,
+            "by": c.by_name or c.by, "expected": c.expected, "counted": c.counted,
+            "discrepancies": c.discrepancies, "note": c.note}
+
+
+def month_of(project: ProjectCopy, at: datetime) -> str:
+    local = at.astimezone(ZoneInfo(project.timezone))
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _month_start(project: ProjectCopy, month: str) -> datetime:
+    year, mon = (int(x) for x in month.split("-"))
+    return datetime(year, mon, 1, tzinfo=ZoneInfo(project.timezone))
+
+
+def _next_month(month: str) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def end_of_day(project: ProjectCopy, month: str, day: int) -> datetime:
+    """The end of local day ``day`` of ``month`` (the next day's midnight)."""
+    return _month_start(project, month) + timedelta(days=day)
+
+
+def _spot_content(month: str) -> str:
+    """The month's spot-check task's text -- also how the month's task is found again."""
+    return f"{tasks.LABELS[tasks.KEY_SPOT_CHECK]} {month}"
+
+
+def _spot_task(work: Work, project: ProjectCopy, month: str) -> Ticket | None:
+    return work.session.scalars(select(Ticket).where(
+        Ticket.project_id == project.id, Ticket.kind == tasks.KIND, Ticket.category == tasks.KEY_SPOT_CHECK,
+        Ticket.status == tasks.OPEN, Ticket.content == _spot_content(month)).order_by(Ticket.received_at)).first()
+
+
+def schedule_spot_check(work: Work, project: ProjectCopy, month: str) -> None:
+    work.jobs.schedule(JOB_SPOT_CHECK, key=f"{project.id}:{month}",
+                       due_at=_month_start(project, month) + timedelta(hours=MONTHLY_RUN_HOUR),
+                       payload={"project_id": project.id, "month": month}, group_id=project.group_id,
+                       project_id=project.id)
+
+
+def run_spot_check(work: Work, job) -> None:
+    """Job ``key-spot-check`` (key ``project:YYYY-MM``, the 1st at 01:00 local): the month's
+    spot-check task, due the end of ``keys.spot_check_day``; next month's job."""
+    project = work.session.get(ProjectCopy, job.payload["project_id"])
+    if project is None:
+        return
+    month = job.payload["month"]
+    day = work.settings.values(project.id)[KEY_SPOT_CHECK_DAY]
+    tasks.open_task(work, project, tasks.KEY_SPOT_CHECK, _spot_content(month),
+                    [(tasks.KEY_SPOT_CHECK, end_of_day(project, month, day), Role.CS_MANAGER)])
+    schedule_spot_check(work, project, _next_month(month))
+
+
+def seed_monthly_jobs(work: Work, project_id: str) -> None:
+    """A project's copy arrived: this month's spot-check job (next month's once this month's
+    spot-check day has passed; the same key again is a no-op)."""
+    project = work.session.get(ProjectCopy, project_id)
+    if project is None:
+        return
+    now = work.clock.now()
+    month = month_of(project, now)
+    if now >= end_of_day(project, month, work.settings.values(project.id)[KEY_SPOT_CHECK_DAY]):
+        month = _next_month(month)
+    schedule_spot_check(work, project, month)
+
+
+JOBS = {JOB_SPOT_CHECK: run_spot_check}

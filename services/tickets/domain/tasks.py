@@ -1,0 +1,119 @@
+"""Front-desk tasks (前台任务): the platform's own to-dos with a due time -- a lent key's return
+by the end of the day, the customer-service manager's monthly key spot-check, the month's
+vacant-unit register and each vacant unit's check. Each is a ticket of kind ``task`` (number
+``RW-YYYYMMDD-NNNN``, the task's kind in the ticket's ``category``) with its clock(s) in the
+SLA engine (``clocks``), so a missed one is told by the one sweep (``alerts``): exactly once, to
+the role answerable for it, in its staff inbox (notify's ``ticket.sla_breached``).
+
+The rules that own the facts (``keys``, ``vacant``) open and finish their tasks; nobody steps
+a task by hand but a manager cancelling one (a key register entry made in error, a unit let
+before its check).
+
+Transition table (:data:`TABLE`): ``open`` -> ``done`` (the platform, when the record that
+meets it is made) | ``cancelled`` (the platform, or a CS / centre manager). A task is staff-only:
+the household never sees it (``workflow.READERS``).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from kernel.tenancy import Caller, Role
+from kernel.work import Work
+
+from ..models import ProjectCopy, Ticket, UnitCopy
+from . import clocks, repairs, workflow
+
+KIND = "task"
+OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+STATES = (OPEN, DONE, CANCELLED)
+FINISH, CANCEL = "finish", "cancel"
+ACTIONS = (FINISH, CANCEL)
+
+#: the tasks (the ticket's category) and their clocks (``TicketDeadline.kind``)
+KEY_RETURN, KEY_SPOT_CHECK, VACANT_REGISTER, VACANT_CHECK = (
+    "key_return", "key_spot_check", "vacant_register", "vacant_check")
+CATEGORIES = (KEY_RETURN, KEY_SPOT_CHECK, VACANT_REGISTER, VACANT_CHECK)
+#: the vacant check's second clock: its result told to the owner (by the 12th)
+VACANT_REPORT = "vacant_report"
+LABELS = {KEY_RETURN: "借出钥匙当日归还", KEY_SPOT_CHECK: "钥匙抽查（客服部经理）", VACANT_REGISTER: "空置房登记表更新",
+          VACANT_CHECK: "空置房每月检查"}
+
+MANAGER = "task_manager"
+MANAGER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+READER_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER,
+                Role.GROUP_ADMIN)
+
+TABLE: dict[tuple[str, str], workflow.Step] = {
+    (OPEN, FINISH): workflow.Step(DONE, frozenset({workflow.SYSTEM})),
+    (OPEN, CANCEL): workflow.Step(CANCELLED, frozenset({workflow.SYSTEM, MANAGER})),
+}
+OPEN_STATES = (OPEN,)
+workflow.register(KIND, TABLE, OPEN_STATES, readers=READER_ROLES)
+repairs.NUMBER_PREFIX[KIND] = "RW"
+
+
+def system(group_id: str) -> Caller:
+    return Caller.system(group_id, "tickets")
+
+
+def open_task(work: Work, project: ProjectCopy, category: str, content: str,
+              clock_list: list[tuple[str, datetime, str]], *, unit: UnitCopy | None = None,
+              warn: bool = True) -> Ticket:
+    """Open a task with its clocks ``[(clock kind, due_at, responsible role)]``; ``warn=False``:
+    the clocks only breach (a key's return: one alert, at the end of the day)."""
+    now, actor = work.clock.now(), system(project.group_id)
+    ticket = Ticket(
+        id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,
+        number=repairs._next_number(work, project, KIND, now), kind=KIND, category=category, channel="system",
+        status=OPEN, unit_id=unit.id if unit else None, unit_label=unit.label if unit else None,
+        household_id=None, location=(unit.label if unit else project.name) or "", content=content,
+        reporter_name="", reporter_phone=None, reporter_user_id=None, received_at=now, recorded_at=now,
+        recorded_by=actor.user_id, updated_at=now, version=1)
+    ticket.deadlines = []
+    ticket.history = [repairs._log(ticket, work.caller, now, "opened", content[:200])]
+    work.session.add(ticket)
+    for kind, due_at, role in clock_list:
+        deadline = clocks.start(work, ticket, kind, due_at, responsible_role=role, started_at=now)
+        if not warn:
+            clocks.without_warning(deadline)
+    repairs.record_changed(work, ticket)
+    return ticket
+
+
+def meet(work: Work, ticket: Ticket, clock: str, at: datetime | None = None) -> None:
+    """One of the task's clocks is met (the task stays open while another runs)."""
+    clocks.meet(ticket, clock, at or work.clock.now())
+
+
+def finish(work: Work, ticket: Ticket, note: str = "", *, at: datetime | None = None) -> Ticket:
+    """The record that meets the task was made: its clocks met, the task done."""
+    return _step(work, ticket, FINISH, note, at=at, meet_clocks=True)
+
+
+def cancel(work: Work, ticket: Ticket, note: str) -> Ticket:
+    """The task is no longer needed: its running clocks never alert."""
+    return _step(work, ticket, CANCEL, note)
+
+
+def _step(work: Work, ticket: Ticket, action: str, note: str, *, at: datetime | None = None,
+          meet_clocks: bool = False) -> Ticket:
+    now = at or work.clock.now()
+    if ticket.status != OPEN:
+        return ticket                       # already finished or cancelled: nothing to do again
+    move = workflow.step(ticket.status, action, KIND)
+    actor = work.caller if not work.caller.is_system else system(ticket.group_id)
+    if meet_clocks:
+        for deadline in ticket.deadlines:
+            clocks.meet(ticket, deadline.kind, now)
+    else:
+        clocks.cancel_running(ticket, now)
+    if action == CANCEL:
+        ticket.cancel_reason = note[:500] or None
+    else:
+        ticket.closed_at = now
+    repairs._move(work, ticket, move.to, action, actor, now, note[:200])
+    ticket.updated_at = now
+    ticket.version += 1
+    repairs.record_changed(work, ticket)
+    return ticket

@@ -1,0 +1,384 @@
+"""Vacant units (空置房, seed 000 §十): the month's register, each vacant unit's monthly check
+with its findings per room, the repairs they lead to, and the result told to the owner.
+
+**The month** -- each date a per-project setting (``front_desk_settings``), DOMAIN.md's default:
+
+- a job on the 1st (``vacant-month``, key ``project:YYYY-MM``, 01:00 local) opens the month's
+  register (空置房登记表) with last month's units and its task, due the end of
+  ``vacant.register_by_day`` (the **5th**), answerable by the front desk; the units carried over
+  get their check at once;
+- :func:`update_register` (front desk, steward, CS / centre manager) sets the month's list: the
+  register task is done; a unit added gets its check, a unit taken off has its check cancelled;
+- each unit's check is a task with two clocks: ``vacant_check`` by the end of
+  ``vacant.check_by_day`` (the **10th**, the steward -- 用户主任 -- answers) and ``vacant_report``
+  by the end of ``vacant.report_by_day`` (the **12th**, the CS manager answers: the result sent
+  to the owner by SMS);
+- :func:`record_check` records the findings per room (room, ``ok`` | ``defect`` | ``crack``,
+  note): both clocks are met and ``vacant_unit.checked`` is published -- notify sends the owner
+  the result (purpose ``vacancy.check_result``: the platform's sentence, never the notes). A
+  small defect (水电门窗等一般问题) opens a repair ticket at once (the repair path, linked on the
+  finding); a crack (墙面、地面、天花裂缝) waits for the manager (:func:`decide_crack`: CS or
+  centre manager) before a repair ticket.
+
+A missed date is a breach of its clock, told once by the SLA sweep.
+
+Tables: the check's (:data:`CHECK_TABLE`) and a finding's repair (:data:`FINDING_TABLE`).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kernel.tenancy import Role
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import FindingNotFound, InvalidMonth, MonthInFuture, VacantCheckNotFound, VacantStepNotAllowed
+from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
+from . import keys, repairs, tasks, workflow
+from .front_desk_settings import VACANT_CHECK_BY_DAY, VACANT_REGISTER_BY_DAY, VACANT_REPORT_BY_DAY
+
+# -- the check's table -------------------------------------------------------------------------
+SCHEDULED, CHECKED, CANCELLED = "scheduled", "checked", "cancelled"
+CHECK_STATES = (SCHEDULED, CHECKED, CANCELLED)
+RECORD, CANCEL = "record", "cancel"
+VISITOR, MANAGER = "vacant_visitor", "vacant_manager"
+VISITOR_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+MANAGER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+READER_ROLES = VISITOR_ROLES + (Role.ENGINEERING_MANAGER, Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
+ROLES = {VISITOR: VISITOR_ROLES, MANAGER: MANAGER_ROLES, workflow.SYSTEM: ()}
+
+CHECK_TABLE: dict[tuple[str, str], workflow.Step] = {
+    (SCHEDULED, RECORD): workflow.Step(CHECKED, frozenset({VISITOR})),
+    (SCHEDULED, CANCEL): workflow.Step(CANCELLED, frozenset({MANAGER, workflow.SYSTEM})),   # taken off the register
+}
+
+# -- a finding's repair -------------------------------------------------------------------------
+OK, DEFECT, CRACK = "ok", "defect", "crack"
+RESULTS = (OK, DEFECT, CRACK)
+NEW, NONE, REPAIR_OPENED, AWAITING_APPROVAL, REJECTED = (
+    "new", "none", "repair_opened", "awaiting_approval", "rejected")
+APPROVE, REJECT = "approve", "reject"
+FINDING_TABLE: dict[tuple[str, str], workflow.Step] = {
+    (NEW, OK): workflow.Step(NONE, frozenset({VISITOR})),
+    (NEW, DEFECT): workflow.Step(REPAIR_OPENED, frozenset({VISITOR})),          # a small defect: at once
+    (NEW, CRACK): workflow.Step(AWAITING_APPROVAL, frozenset({VISITOR})),       # a crack: the manager first
+    (AWAITING_APPROVAL, APPROVE): workflow.Step(REPAIR_OPENED, frozenset({MANAGER})),
+    (AWAITING_APPROVAL, REJECT): workflow.Step(REJECTED, frozenset({MANAGER})),
+}
+
+JOB_MONTH = "vacant-month"
+MONTHLY_RUN_HOUR = 1
+ROOMS_MAX = 30
+
+
+def _month_start(project: ProjectCopy, month: str) -> datetime:
+    return keys._month_start(project, month)
+
+
+def _day_end(work: Work, project: ProjectCopy, month: str, setting: str) -> datetime:
+    return keys.end_of_day(project, month, work.settings.values(project.id)[setting])
+
+
+def _prev_month(month: str) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+
+
+def _project(work: Work, project_id: str, roles) -> ProjectCopy:
+    project = repairs._project(work, project_id)
+    work.caller.require_project(project.group_id, project.id, not_found=repairs._no_project(project_id))
+    work.caller.require_role(*roles)
+    return project
+
+
+def _check_month(project: ProjectCopy, now: datetime, month: str) -> None:
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        datetime(year, mon, 1)
+    except ValueError:
+        raise InvalidMonth(f"not a month: {month!r} (YYYY-MM)") from None
+    current = keys.month_of(project, now)
+    if month < current:
+        raise InvalidMonth("a past month's register is closed", code="month_in_past")
+    if month > keys._next_month(current):
+        raise MonthInFuture("the register is kept for this month and the next")
+
+
+# ==============================================================================================
+# the month: the register and its checks
+# ==============================================================================================
+
+def _month_row(work: Work, project: ProjectCopy, month: str) -> VacantMonth:
+    row = work.session.scalars(select(VacantMonth).where(VacantMonth.project_id == project.id,
+                                                         VacantMonth.month == month)).first()
+    if row is None:
+        before = work.session.scalars(select(VacantMonth).where(
+            VacantMonth.project_id == project.id, VacantMonth.month == _prev_month(month))).first()
+        row = VacantMonth(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, month=month,
+                          unit_ids=list(before.unit_ids) if before else [])
+        work.session.add(row)
+        work.session.flush()
+    return row
+
+
+def open_month(work: Work, project: ProjectCopy, month: str) -> VacantMonth:
+    """The month's register (last month's units carried over), its task due the 5th, and the
+    carried-over units' checks (idempotent: an open month is returned as it is)."""
+    row = _month_row(work, project, month)
+    if row.ticket_id is None:
+        task = tasks.open_task(work, project, tasks.VACANT_REGISTER,
+                               f"{tasks.LABELS[tasks.VACANT_REGISTER]} {month}",
+                               [(tasks.VACANT_REGISTER, _day_end(work, project, month, VACANT_REGISTER_BY_DAY),
+                                 Role.FRONT_DESK)])
+        row.ticket_id = task.id
+        for unit_id in row.unit_ids:
+            unit = work.session.get(UnitCopy, unit_id)
+            if unit is not None:
+                _schedule_check(work, project, unit, month)
+    return row
+
+
+def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]) -> VacantMonth:
+    """Set the month's vacant units (front desk, steward, CS / centre manager): the register's
+    task done, checks added and cancelled to match."""
+    project = _project(work, project_id, VISITOR_ROLES)
+    now = work.clock.now()
+    _check_month(project, now, month)
+    wanted = list(dict.fromkeys(unit_ids))
+    units = {u.id: u for u in work.session.scalars(select(UnitCopy).where(UnitCopy.id.in_(wanted)))}
+    unknown = [u for u in wanted if u not in units or units[u].project_id != project.id]
+    if unknown:
+        raise repairs._no_unit(", ".join(unknown))
+    row = open_month(work, project, month)
+    row.unit_ids, row.updated_at, row.updated_by = wanted, now, work.caller.user_id
+    for unit_id in wanted:
+        _schedule_check(work, project, units[unit_id], month)
+    for check in work.session.scalars(select(VacantCheck).where(
+            VacantCheck.project_id == project.id, VacantCheck.month == month, VacantCheck.status == SCHEDULED,
+            VacantCheck.unit_id.notin_(wanted or [""]))):
+        check.status = CANCELLED
+        task = work.session.get(Ticket, check.ticket_id)
+        if task is not None:
+            tasks.cancel(work, task, "taken off the vacant-unit register")
+    task = work.session.get(Ticket, row.ticket_id)
+    if task is not None:
+        tasks.finish(work, task, f"{len(wanted)} vacant unit(s)")
+    work.session.flush()
+    return row
+
+
+def _schedule_check(work: Work, project: ProjectCopy, unit: UnitCopy, month: str) -> VacantCheck:
+    check = work.session.scalars(select(VacantCheck).where(VacantCheck.unit_id == unit.id,
+                                                           VacantCheck.month == month)).first()
+    if check is not None:
+        if check.status == CANCELLED and check.checked_at is None:     # put back on the register
+            check.status = SCHEDULED
+            check.ticket_id = _check_task(work, project, unit, month).id
+        return check
+    check = VacantCheck(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, unit_id=unit.id,
+                        unit_label=unit.label, month=month, status=SCHEDULED)
+    check.ticket_id = _check_task(work, project, unit, month).id
+    work.session.add(check)
+    work.session.flush()
+    return check
+
+
+def _check_task(work: Work, project: ProjectCopy, unit: UnitCopy, month: str) -> Ticket:
+    return tasks.open_task(work, project, tasks.VACANT_CHECK, f"{tasks.LABELS[tasks.VACANT_CHECK]} {month}: {unit.label}",
+                           [(tasks.VACANT_CHECK, _day_end(work, project, month, VACANT_CHECK_BY_DAY), Role.STEWARD),
+                            (tasks.VACANT_REPORT, _day_end(work, project, month, VACANT_REPORT_BY_DAY),
+                             Role.CS_MANAGER)], unit=unit)
+
+
+# ==============================================================================================
+# the check and its findings
+# ==============================================================================================
+
+def _get_check(work: Work, check_id: str, *, lock: bool = False, missing=None) -> VacantCheck:
+    query = select(VacantCheck).where(VacantCheck.id == check_id)
+    if lock and work.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    check = work.session.scalars(query).first()
+    missing = missing or VacantCheckNotFound(f"no vacant-unit check {check_id}")
+    if check is None:
+        raise missing
+    work.caller.require_unit(check.group_id, check.project_id, check.unit_id, not_found=missing)
+    return check
+
+
+def _allowed(work: Work, table, state: str, action: str, what: str) -> workflow.Step:
+    if work.caller.is_resident:
+        raise VacantCheckNotFound("no such check")
+    move = table.get((state, action))
+    if move is None:
+        raise VacantStepNotAllowed(f"a {what} {state} cannot take {action}",
+                                   details={"state": state, "action": action})
+    work.caller.require_role(*sorted({r for who in move.who for r in ROLES[who]}))
+    return move
+
+
+def record_check(work: Work, check_id: str, findings: list[dict]) -> VacantCheck:
+    """Record a vacant unit's check (``findings``: [{room, result, note}]): defects open repair
+    tickets, cracks wait for the manager; both clocks met; ``vacant_unit.checked`` published."""
+    check = _get_check(work, check_id, lock=True)
+    move = _allowed(work, CHECK_TABLE, check.status, RECORD, "check")
+    for f in findings:
+        _allowed(work, FINDING_TABLE, NEW, f["result"], "finding")
+    now, caller = work.clock.now(), work.caller
+    check.status, check.checked_at, check.checked_by = move.to, now, caller.user_id
+    for position, f in enumerate(findings):
+        finding = VacantFinding(id=str(uuid.uuid4()), check_id=check.id, group_id=check.group_id,
+                                project_id=check.project_id, position=position, room=f["room"], result=f["result"],
+                                note=f.get("note"), repair_state=FINDING_TABLE[(NEW, f["result"])].to)
+        check.findings.append(finding)
+        if f["result"] == DEFECT:
+            finding.repair_ticket_id = _open_repair(work, check, finding).id
+    check.reported_at = now
+    task = work.session.get(Ticket, check.ticket_id) if check.ticket_id else None
+    if task is not None:
+        tasks.finish(work, task, summary_note(check))
+    work.session.flush()
+    work.events.record(events.VACANT_UNIT_CHECKED, checked_payload(work, check),
+                       group_id=check.group_id, project_id=check.project_id)
+    return check
+
+
+def _open_repair(work: Work, check: VacantCheck, finding: VacantFinding) -> Ticket:
+    content = f"空置房检查（{check.month}）{finding.room}：{'裂缝' if finding.result == CRACK else '一般问题'}"
+    if finding.note:
+        content += f" -- {finding.note}"
+    return repairs.open_repair(work, {"unit_id": check.unit_id, "category": "unclassified", "channel": "staff",
+                                      "content": content[:2000], "location": f"{check.unit_label} {finding.room}"[:200]})
+
+
+def decide_crack(work: Work, finding_id: str, approve: bool, note: str | None = None) -> VacantFinding:
+    """The manager's decision on a crack (客服部经理请示后处理): approved -> the repair ticket."""
+    finding = work.session.get(VacantFinding, finding_id)
+    missing = FindingNotFound(f"no finding {finding_id}")
+    if finding is None:
+        raise missing
+    check = _get_check(work, finding.check_id, lock=True, missing=missing)   # another group's: as if none
+    move = _allowed(work, FINDING_TABLE, finding.repair_state, APPROVE if approve else REJECT, "finding")
+    now = work.clock.now()
+    finding.repair_state, finding.decided_by, finding.decided_at = move.to, work.caller.user_id, now
+    finding.decision_note = note
+    if approve:
+        finding.repair_ticket_id = _open_repair(work, check, finding).id
+    work.session.flush()
+    return finding
+
+
+def summary(check: VacantCheck) -> dict:
+    counts = {r: sum(1 for f in check.findings if f.result == r) for r in RESULTS}
+    result = CRACK if counts[CRACK] else DEFECT if counts[DEFECT] else OK
+    return {"result": result, "rooms": len(check.findings), "ok": counts[OK], "defects": counts[DEFECT],
+            "cracks": counts[CRACK]}
+
+
+def summary_note(check: VacantCheck) -> str:
+    s = summary(check)
+    return f"{s['rooms']} room(s): {s['defects']} defect(s), {s['cracks']} crack(s)"
+
+
+def checked_payload(work: Work, check: VacantCheck) -> dict:
+    """``vacant_unit.checked`` (events.VacantUnitChecked): the facts, never the notes."""
+    repair_numbers = []
+    for f in check.findings:
+        if f.repair_ticket_id:
+            ticket = work.session.get(Ticket, f.repair_ticket_id)
+            repair_numbers.append(ticket.number)
+    project = work.session.get(ProjectCopy, check.project_id)
+    local = check.checked_at.astimezone(ZoneInfo(project.timezone)).date()
+    return {"check_id": check.id, "group_id": check.group_id, "project_id": check.project_id,
+            "unit_id": check.unit_id, "unit_label": check.unit_label, "month": check.month,
+            "checked_at": check.checked_at, "check_date": local, **summary(check),
+            "repair_ticket_numbers": repair_numbers, "awaiting_approval": sum(
+                1 for f in check.findings if f.repair_state == AWAITING_APPROVAL)}
+
+
+# ==============================================================================================
+# reads
+# ==============================================================================================
+
+def month_view(work: Work, project_id: str, month: str) -> tuple[VacantMonth | None, list[VacantCheck]]:
+    project = _project(work, project_id, READER_ROLES)
+    row = work.session.scalars(select(VacantMonth).where(VacantMonth.project_id == project.id,
+                                                         VacantMonth.month == month)).first()
+    checks = list(work.session.scalars(select(VacantCheck).where(
+        VacantCheck.project_id == project.id, VacantCheck.month == month).order_by(VacantCheck.unit_label)))
+    return row, checks
+
+
+def unit_checks(work: Work, unit_id: str) -> list[VacantCheck]:
+    """A unit's checks, newest first: its staff, and the unit's own household (the results)."""
+    unit = keys._unit(work, unit_id)
+    if not work.caller.is_resident:
+        work.caller.require_role(*READER_ROLES)
+    return list(work.session.scalars(select(VacantCheck).where(VacantCheck.unit_id == unit.id)
+                                     .order_by(VacantCheck.month.desc())))
+
+
+def get_check(work: Work, check_id: str) -> VacantCheck:
+    check = _get_check(work, check_id)
+    if not work.caller.is_resident:
+        work.caller.require_role(*READER_ROLES)
+    return check
+
+
+def check_view(work: Work, check: VacantCheck) -> dict:
+    deadlines = {}
+    if check.ticket_id:
+        task = work.session.get(Ticket, check.ticket_id)
+        deadlines = {d.kind: d for d in task.deadlines}
+    due = {k: (d.due_at if d else None) for k, d in
+           (("check_by", deadlines.get(tasks.VACANT_CHECK)), ("report_by", deadlines.get(tasks.VACANT_REPORT)))}
+    return {"id": check.id, "project_id": check.project_id, "unit_id": check.unit_id, "unit_label": check.unit_label,
+            "month": check.month, "status": check.status, "checked_at": check.checked_at,
+            "reported_at": check.reported_at, "task_id": None if work.caller.is_resident else check.ticket_id,
+            **due, "summary": summary(check) if check.status == CHECKED else None,
+            "findings": [{"id": f.id, "room": f.room, "result": f.result, "note": f.note,
+                          "repair_state": f.repair_state, "repair_ticket_id": f.repair_ticket_id,
+                          "decided_at": f.decided_at, "decision_note": f.decision_note} for f in check.findings]}
+
+
+def register_view(row: VacantMonth | None, project_id: str, month: str) -> dict:
+    return {"project_id": project_id, "month": month, "unit_ids": list(row.unit_ids) if row else [],
+            "updated_at": row.updated_at if row else None, "task_id": row.ticket_id if row else None}
+
+
+# ==============================================================================================
+# the monthly job
+# ==============================================================================================
+
+def schedule_month(work: Work, project: ProjectCopy, month: str) -> None:
+    work.jobs.schedule(JOB_MONTH, key=f"{project.id}:{month}",
+                       due_at=_month_start(project, month) + timedelta(hours=MONTHLY_RUN_HOUR),
+                       payload={"project_id": project.id, "month": month}, group_id=project.group_id,
+                       project_id=project.id)
+
+
+def run_month(work: Work, job) -> None:
+    """Job ``vacant-month`` (key ``project:YYYY-MM``, the 1st at 01:00 local): the month's
+    register and its task, the carried-over units' checks; next month's job."""
+    project = work.session.get(ProjectCopy, job.payload["project_id"])
+    if project is None:
+        return
+    month = job.payload["month"]
+    open_month(work, project, month)
+    schedule_month(work, project, keys._next_month(month))
+
+
+def seed_monthly_jobs(work: Work, project_id: str) -> None:
+    """A project's copy arrived: next month's vacant-unit job (this month's register is opened by
+    its first update; the same key again is a no-op)."""
+    project = work.session.get(ProjectCopy, project_id)
+    if project is None:
+        return
+    schedule_month(work, project, keys._next_month(keys.month_of(project, work.clock.now())))
+
+
+JOBS = {JOB_MONTH: run_month}

@@ -1,0 +1,364 @@
+"""Keys (钥匙, domain/keys.py) and vacant units (空置房, domain/vacant.py) on the injectable clock:
+a lent key not back by the end of the day is told once; no sub-lending; the papers each movement
+needs; the borrower's late-return flag on the next loan; the stock-check's discrepancies and the
+CS manager's spot-check on the 25th; the vacant-unit month on its dates (register by the 5th,
+checks by the 10th, the owner told by the 12th), a defect's repair ticket and a crack's approval.
+Nothing faked: kernel.jobs' JobExecutor and the SLA sweep on a file SQLite database."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from kernel.clock import ManualClock
+from kernel.db import make_engine
+from kernel.errors import Forbidden
+from kernel.tenancy import Caller
+from kernel.testing import outbox_events, resident, staff
+from services.tickets.domain import alerts, copies, keys, vacant
+from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
+                                         KeyStepNotAllowed, MonthInFuture, VacantStepNotAllowed)
+from services.tickets.models import Base, Ticket, VacantCheck
+from services.tickets.schemas import KeyMoveIn, KeyReceiveIn, VacantCheckIn
+from services.tickets.tests.support import job_executor, work
+
+G, P = "group-1", "p1"
+SH = ZoneInfo("Asia/Shanghai")
+SYSTEM = Caller.system(G, "tickets")
+DESK = staff(G, [P], roles=["front_desk"], user_id="desk.wang")
+STEWARD = staff(G, [P], roles=["steward"], user_id="steward.wu")
+CS = staff(G, [P], roles=["cs_manager"], user_id="cs.sun")
+OWNER = resident(G, ["u1"], user_id="r-u1")
+BORROWER = {"name": "李师傅", "id_number": "110101199003071233", "phone": "13800001111", "purpose": "检修水管"}
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+class World:
+    def __init__(self, Session, clock: ManualClock):
+        self.Session, self.clock = Session, clock
+        self.runner = job_executor(Session, clock)
+
+    def do(self, caller, fn, *args, **kwargs):
+        with self.Session() as session, session.begin():
+            result = fn(work(session, self.clock, caller), *args, **kwargs)
+            return getattr(result, "id", result)
+
+    def read(self, fn, *args):
+        with self.Session() as session:
+            return fn(session, *args)
+
+    def run_jobs(self) -> None:
+        while self.runner.run_once():
+            pass
+
+    def sweep(self) -> list[tuple[str, str, str]]:
+        """One SLA sweep now: what it told, (event type, ticket number, clock)."""
+        with self.Session() as session, session.begin():
+            result = alerts.sweep(work(session, self.clock, Caller.system(None, "tickets")))
+            return [(what, number, kind) for what, number, kind in result.told]
+
+    def breaches(self) -> list[str]:
+        """One SLA sweep now: the clocks it told breached (a monthly task is also warned before)."""
+        return [kind for what, _, kind in self.sweep() if what == alerts.BREACH]
+
+    def events(self, *types) -> list[dict]:
+        return self.read(lambda s: [e for e in outbox_events(s, Base) if e["type"] in types])
+
+    def at(self, when: datetime) -> None:
+        self.clock.set(when)
+        self.run_jobs()
+
+
+@pytest.fixture
+def world(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/tickets.db")
+    Base.metadata.create_all(engine)
+    w = World(sessionmaker(engine, expire_on_commit=False), ManualClock("2026-11-24T09:00:00+08:00"))
+
+    def registry(wk):
+        copies.apply_project(wk, {"project_id": P, "group_id": G, "name": "绿湖花园", "timezone": "Asia/Shanghai",
+                                  "version": 1})
+        for i in (1, 2, 3):
+            copies.apply_unit(wk, {"unit_id": f"u{i}", "group_id": G, "project_id": P, "label": f"1栋-{i:04d}",
+                                   "version": 1})
+        wk.session.flush()
+        copies.apply_household(wk, {"household_id": "h1", "unit_id": "u1", "status": "active",
+                                    "people": [{"name": "业主一", "role": "owner", "phone": "13800000001"}],
+                                    "version": 1})
+    w.do(SYSTEM, registry)
+    yield w
+    engine.dispose()
+
+
+def move(w: World, caller, key_id: str, action: str, **body):
+    return w.do(caller, keys.move, key_id, action, KeyMoveIn().load({"action": action, **body}))
+
+
+def key_in_store(w: World, unit="u1", label="入户门钥匙") -> str:
+    key_id = w.do(DESK, keys.receive, KeyReceiveIn().load({"unit_id": unit, "label": label, "name": "开发商监理部"}))
+    move(w, DESK, key_id, "store")
+    return key_id
+
+
+def key(w: World, key_id: str):
+    with w.Session() as session:
+        wk = work(session, w.clock, DESK)
+        return keys.view(wk, keys.get_key(wk, key_id), with_history=True)
+
+
+def key_tasks(w: World, category: str) -> list[Ticket]:
+    return w.read(lambda s: list(s.scalars(select(Ticket).where(Ticket.kind == "task", Ticket.category == category)
+                                           .order_by(Ticket.number))))
+
+
+# ==============================================================================================
+# keys
+# ==============================================================================================
+
+def test_a_lent_key_not_back_by_the_end_of_the_day_is_told_once(world):
+    key_id = key_in_store(world)
+    world.clock.set(local(2026, 11, 24, 10, 0))
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    move(world, CS, key_id, "approve_loan")
+    loan = key(world, key_id)["loan"]
+    assert key(world, key_id)["state"] == "lent" and key(world, key_id)["holder_name"] == "李师傅"
+    assert loan["due_back_at"] == local(2026, 11, 24, 18, 0) and loan["deposit_required"] is False
+
+    # no warning before the end of the day; at 18:00 one alert; never again
+    for at in (local(2026, 11, 24, 12, 0), local(2026, 11, 24, 16, 24), local(2026, 11, 24, 17, 59, 59)):
+        world.clock.set(at)
+        assert world.sweep() == []
+    world.clock.set(local(2026, 11, 24, 18, 0, 15))
+    told = world.sweep()
+    assert [(what, kind) for what, _, kind in told] == [(alerts.BREACH, "key_return")]
+    for hours in (1, 6, 30):
+        world.clock.set(local(2026, 11, 24, 18, 0, 15) + timedelta(hours=hours))
+        assert world.sweep() == []
+    [breach] = world.events("ticket.sla_breached")
+    assert breach["data"]["deadline_kind"] == "key_return" and breach["data"]["responsible_role"] == "front_desk"
+    assert breach["data"]["kind"] == "task" and breach["data"]["category"] == "key_return"
+    assert world.events("ticket.sla_warning") == []
+
+    # back the next morning: late -- the task is done, the borrower flagged on the next loan
+    world.clock.set(local(2026, 11, 25, 9, 0))
+    move(world, DESK, key_id, "return")
+    after = key(world, key_id)
+    assert after["state"] == "in_store" and after["loan"] is None and after["holder_name"] is None
+    [task] = key_tasks(world, "key_return")
+    assert task.status == "done"
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    loan = key(world, key_id)["loan"]
+    assert loan["deposit_required"] is True and len(loan["earlier_late_returns"]) == 1
+    assert loan["party_id_number"] != BORROWER["id_number"]           # masked for the front desk
+
+
+def test_a_key_returned_in_time_is_never_told_and_a_late_approval_is_due_by_midnight(world):
+    key_id = key_in_store(world)
+    world.clock.set(local(2026, 11, 24, 19, 30))
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    move(world, CS, key_id, "approve_loan")
+    assert key(world, key_id)["loan"]["due_back_at"] == local(2026, 11, 25, 0, 0)
+    world.clock.set(local(2026, 11, 24, 23, 50))
+    move(world, DESK, key_id, "return")
+    world.clock.set(local(2026, 11, 26, 0, 0))
+    assert world.sweep() == [] and world.events("ticket.sla_breached") == []
+    assert key(world, key_id)["history"][-1]["action"] == "return"
+    # in time: no flag on the next loan
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    assert key(world, key_id)["loan"]["deposit_required"] is False
+
+
+def test_the_return_time_is_a_project_setting(world):
+    world.do(Caller.system(G, "tickets"), lambda wk: wk.settings.change(G, P, "keys.return_by", "17:30"))
+    key_id = key_in_store(world)
+    world.clock.set(local(2026, 11, 24, 10, 0))
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    move(world, CS, key_id, "approve_loan")
+    assert key(world, key_id)["loan"]["due_back_at"] == local(2026, 11, 24, 17, 30)
+
+
+def test_no_sub_lending_and_the_manager_approves_every_loan(world):
+    key_id = key_in_store(world)
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    with pytest.raises(KeyStepNotAllowed) as pending:
+        move(world, DESK, key_id, "request_loan", **{**BORROWER, "name": "张三"})
+    assert pending.value.code == "loan_pending"
+    with pytest.raises(Forbidden):
+        move(world, DESK, key_id, "approve_loan")                     # the CS manager's approval
+    move(world, CS, key_id, "approve_loan")
+    with pytest.raises(KeyStepNotAllowed) as sub:
+        move(world, DESK, key_id, "request_loan", **{**BORROWER, "name": "张三", "id_number": "110101199003071217"})
+    assert sub.value.code == "no_sub_lending"
+    move(world, DESK, key_id, "return")
+    move(world, DESK, key_id, "request_loan", **{**BORROWER, "name": "张三", "id_number": "110101199003071217"})
+    move(world, CS, key_id, "refuse_loan", note="不需要了")
+    assert key(world, key_id)["state"] == "in_store"
+
+
+def test_a_contractor_needs_the_developer_s_proof_and_an_owner_the_three_papers(world):
+    key_id = key_in_store(world)
+    with pytest.raises(KeyPapersRequired) as proof:
+        move(world, DESK, key_id, "request_loan", borrower_kind="contractor", **BORROWER)
+    assert proof.value.details == {"missing": ["proof_ref"]}
+    move(world, DESK, key_id, "request_loan", borrower_kind="contractor", proof_ref="监理部证明 2026-118", **BORROWER)
+    assert key(world, key_id)["loan"]["party_kind"] == "contractor"
+    move(world, CS, key_id, "refuse_loan")
+    with pytest.raises(KeyPapersRequired) as papers:
+        move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233")
+    assert papers.value.details == {"missing": ["contract_ref", "receipt_ref"]}
+    move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233", contract_ref="HT-0001",
+         receipt_ref="SJ-0001")
+    move(world, DESK, key_id, "deposit", name="业主一", id_number="110101199003071233")
+    assert key(world, key_id)["state"] == "deposited_by_owner"
+    move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233")   # taking it back: ID only
+    assert [m["action"] for m in key(world, key_id)["history"]] == [
+        "receive", "store", "request_loan", "refuse_loan", "collect", "deposit", "collect"]
+
+
+def test_the_owner_sees_their_unit_s_key_state_only(world):
+    key_id = key_in_store(world)
+    with world.Session() as session:
+        wk = work(session, world.clock, OWNER)
+        [seen] = [keys.view(wk, k) for k in keys.unit_keys(wk, "u1")]
+        assert seen["state"] == "in_store" and "holder_name" not in seen and seen["history"] is None
+        with pytest.raises(KeyNotFound):
+            keys.move(wk, key_id, "return", {})
+    other = resident(G, ["u2"], user_id="r-u2")
+    with world.Session() as session, pytest.raises(KeyNotFound):
+        keys.get_key(work(session, world.clock, other), key_id)
+
+
+def test_the_stock_check_lists_discrepancies_and_the_spot_check_is_due_on_the_25th(world):
+    in_store = key_in_store(world, "u1")
+    lent = key_in_store(world, "u2")
+    key_in_store(world, "u3")
+    move(world, DESK, lent, "request_loan", **BORROWER)
+    move(world, CS, lent, "approve_loan")
+    # the project's copy arrives on 24 November: the spot-check job is this month's (the 25th is ahead)
+    world.do(SYSTEM, keys.seed_monthly_jobs, P)
+    world.run_jobs()
+    [task] = key_tasks(world, "key_spot_check")
+    assert [(d.kind, d.due_at, d.responsible_role) for d in task.deadlines] == [
+        ("key_spot_check", local(2026, 11, 26, 0, 0), "cs_manager")]
+    # the desk counts u1's key and (wrongly) u2's lent one, misses u3's
+    check = world.do(DESK, keys.record_stock_check, P, {"kind": "monthly", "found": [in_store, lent]})
+    view = world.read(lambda s: keys.stock_check_view(s.get(keys.KeyStockCheck, check)))
+    assert (view["expected"], view["counted"]) == (2, 2)
+    assert [(d["unit_label"], d["expected"], d["counted"], d["register_state"]) for d in view["discrepancies"]] == [
+        ("1栋-0002", False, True, "lent"), ("1栋-0003", True, False, "in_store")]
+    with pytest.raises(Forbidden):
+        world.do(DESK, keys.record_stock_check, P, {"kind": "spot", "found": []})
+    world.clock.set(local(2026, 11, 25, 16, 0))
+    assert world.breaches() == ["key_return"]                  # u2's key was not back by 18:00 yesterday
+    world.do(CS, keys.record_stock_check, P, {"kind": "spot", "found": [in_store]})
+    assert key_tasks(world, "key_spot_check")[0].status == "done"
+    # December's task opens on the 1st; missed, it breaches once at the end of the 25th
+    world.at(local(2026, 12, 1, 1, 0))
+    december = key_tasks(world, "key_spot_check")[1]
+    assert december.deadlines[0].due_at == local(2026, 12, 26, 0, 0)
+    world.clock.set(local(2026, 12, 26, 0, 0, 15))
+    assert world.breaches() == ["key_spot_check"]
+    world.clock.set(local(2026, 12, 27, 0, 0))
+    assert world.breaches() == []
+
+
+# ==============================================================================================
+# vacant units
+# ==============================================================================================
+
+def test_the_vacant_unit_month_on_its_dates(world):
+    world.do(SYSTEM, vacant.seed_monthly_jobs, P)
+    world.at(local(2026, 12, 1, 1, 0))
+    [register] = key_tasks(world, "vacant_register")
+    assert [(d.kind, d.due_at, d.responsible_role) for d in register.deadlines] == [
+        ("vacant_register", local(2026, 12, 6, 0, 0), "front_desk")]
+    world.clock.set(local(2026, 12, 4, 10, 0))
+    world.do(STEWARD, vacant.update_register, P, "2026-12", ["u2", "u3"])
+    assert key_tasks(world, "vacant_register")[0].status == "done"
+    checks = world.read(lambda s: {c.unit_id: c for c in s.scalars(select(VacantCheck))})
+    assert sorted(checks) == ["u2", "u3"]
+    task = world.read(lambda s: s.get(Ticket, checks["u2"].ticket_id))
+    assert sorted((d.kind, d.due_at, d.responsible_role) for d in task.deadlines) == [
+        ("vacant_check", local(2026, 12, 11, 0, 0), "steward"),
+        ("vacant_report", local(2026, 12, 13, 0, 0), "cs_manager")]
+
+    # u2 checked on the 9th: both clocks met, the owner told (the event), no breach ever
+    world.clock.set(local(2026, 12, 9, 15, 0))
+    world.do(STEWARD, vacant.record_check, checks["u2"].id, VacantCheckIn().load(
+        {"findings": [{"room": "客厅", "result": "ok"}, {"room": "卫生间", "result": "ok", "note": "已通风"}]})["findings"])
+    [told] = world.events("vacant_unit.checked")
+    assert told["data"]["unit_id"] == "u2" and told["data"]["result"] == "ok" and told["data"]["rooms"] == 2
+    assert told["data"]["check_date"] == "2026-12-09" and "note" not in str(told["data"])
+    # u3 never checked: the check breaches once at the end of the 10th, the report once at the end of the 12th
+    world.clock.set(local(2026, 12, 11, 0, 0, 15))
+    assert world.breaches() == ["vacant_check"]
+    world.clock.set(local(2026, 12, 12, 12, 0))
+    assert world.breaches() == []
+    world.clock.set(local(2026, 12, 13, 0, 0, 15))
+    assert world.breaches() == ["vacant_report"]
+    world.clock.set(local(2026, 12, 20, 0, 0))
+    assert world.sweep() == []
+    breached = world.events("ticket.sla_breached")
+    assert [(e["data"]["deadline_kind"], e["data"]["unit_id"]) for e in breached] == [
+        ("vacant_check", "u3"), ("vacant_report", "u3")]
+    # January: the register carried over, its dates from the settings
+    world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "vacant.register_by_day", 3))
+    world.at(local(2027, 1, 1, 1, 0))
+    january = [t for t in key_tasks(world, "vacant_register") if t.status == "open"]
+    assert [d.due_at for d in january[0].deadlines] == [local(2027, 1, 4, 0, 0)]
+    assert world.read(lambda s: sorted(c.unit_id for c in s.scalars(select(VacantCheck).where(
+        VacantCheck.month == "2027-01")))) == ["u2", "u3"]
+
+
+def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u1"])
+    check_id = world.read(lambda s: s.scalars(select(VacantCheck.id)).one())
+    world.do(STEWARD, vacant.record_check, check_id, VacantCheckIn().load({"findings": [
+        {"room": "厨房", "result": "defect", "note": "水龙头滴水"},
+        {"room": "主卧", "result": "crack", "note": "墙面裂缝约30cm"},
+        {"room": "客厅", "result": "ok"}]})["findings"])
+    with pytest.raises(VacantStepNotAllowed):
+        world.do(STEWARD, vacant.record_check, check_id, [{"room": "客厅", "result": "ok"}])
+    with world.Session() as session:
+        check = session.get(VacantCheck, check_id)
+        defect, crack, ok = check.findings
+        assert (defect.repair_state, crack.repair_state, ok.repair_state) == (
+            "repair_opened", "awaiting_approval", "none")
+        repair = session.get(Ticket, defect.repair_ticket_id)
+        assert repair.kind == "repair" and repair.unit_id == "u1" and "厨房" in repair.content
+        assert crack.repair_ticket_id is None
+        crack_id = crack.id
+    [told] = world.events("vacant_unit.checked")
+    assert told["data"]["result"] == "crack" and told["data"]["awaiting_approval"] == 1
+    assert told["data"]["repair_ticket_numbers"] == [repair.number]
+    with pytest.raises(Forbidden):
+        world.do(STEWARD, vacant.decide_crack, crack_id, True)
+    world.do(CS, vacant.decide_crack, crack_id, True, "请工程部修补")
+    with world.Session() as session:
+        crack = session.get(vacant.VacantFinding, crack_id)
+        assert crack.repair_state == "repair_opened" and crack.decided_by == "cs.sun"
+        assert session.get(Ticket, crack.repair_ticket_id).kind == "repair"
+    with pytest.raises(VacantStepNotAllowed):
+        world.do(CS, vacant.decide_crack, crack_id, False)
+    # another group's manager: as if there were no such finding
+    with pytest.raises(FindingNotFound):
+        world.do(staff("group-2", ["p9"], roles=["cs_manager"], user_id="cs.other"), vacant.decide_crack, crack_id,
+                 True)
+    # the register is kept for this month and the next, never a closed one
+    with pytest.raises(InvalidMonth) as past:
+        world.do(DESK, vacant.update_register, P, "2026-11", ["u1"])
+    assert past.value.code == "month_in_past"
+    with pytest.raises(MonthInFuture):
+        world.do(DESK, vacant.update_register, P, "2027-02", ["u1"])
+    # the owner reads the result of their unit's check
+    with world.Session() as session:
+        wk = work(session, world.clock, OWNER)
+        [seen] = [vacant.check_view(wk, c) for c in vacant.unit_checks(wk, "u1")]
+        assert seen["summary"]["result"] == "crack" and seen["task_id"] is None

@@ -1,0 +1,101 @@
+"""A key's loan and return end to end through the gateway (issue 12, 钥匙): the front desk registers
+the developer's handover and stores the key, registers a loan with the borrower's ID; only the CS
+manager approves it; the key lent cannot be lent on (409 no_sub_lending); the owner reads their
+unit's key state without the register's names; the return puts it back in the store. Every write
+carries an Idempotency-Key: a replayed approval is the same answer; bad input is a 4xx."""
+from __future__ import annotations
+
+import uuid
+
+from deploy import seed
+from kernel.testing import wait_for
+
+from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+
+BORROWER = {"name": "李师傅", "id_number": "110101199003071233", "phone": "13800001111", "purpose": "检修水管"}
+
+
+def test_a_key_is_lent_with_the_cs_manager_s_approval_and_returned(platform, demo, web_session):  # noqa: F811
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    desk, cs, owner = (token(web_session, u) for u in ("desk.lh", "cs.lh", "zhangwei"))
+
+    def post(headers, path, body, expect=200, key=None):
+        response = web_session.post(path, headers=dict(headers, **{"Idempotency-Key": key or str(uuid.uuid4())}),
+                                    json=body)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    def handed_over():
+        response = web_session.post("/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": "handover-0101"}),
+                                    json={"unit_id": unit_id, "label": "入户门钥匙", "name": "开发商监理部"})
+        return response.json() if response.status_code == 200 else None
+    key = wait_for(handed_over, timeout=30)                       # the unit's copy reaches tickets first
+    assert key["state"] == "received_from_developer" and key["unit_id"] == unit_id
+    moves = f"/api/v1/keys/{key['id']}/moves"
+    assert post(desk, moves, {"action": "store"})["state"] == "in_store"
+
+    # bad input: 400 before anything is written; a contractor without the developer's proof: 422
+    post(desk, moves, {"action": "request_loan", **BORROWER, "id_number": "12345"}, expect=400)
+    refused = post(desk, moves, {"action": "request_loan", "borrower_kind": "contractor", **BORROWER}, expect=422)
+    assert refused["error"] == "papers_required"
+    requested = post(desk, moves, {"action": "request_loan", **BORROWER})
+    assert requested["state"] == "loan_requested" and requested["loan"]["deposit_required"] is False
+
+    # only the CS manager approves; a replay of the approval is the same answer
+    assert post(desk, moves, {"action": "approve_loan"}, expect=403)["error"] == "role_required"
+    lent = post(cs, moves, {"action": "approve_loan"}, key="approve-1")
+    assert lent["state"] == "lent" and lent["loan"]["due_back_at"] and lent["loan"]["ticket_id"]
+    assert post(cs, moves, {"action": "approve_loan"}, key="approve-1") == lent
+    assert post(desk, moves, {"action": "request_loan", **BORROWER}, expect=409)["error"] == "no_sub_lending"
+
+    # the owner sees the state of their unit's key, not who holds it
+    response = web_session.get(f"/api/v1/units/{unit_id}/keys", headers=owner)
+    assert response.status_code == 200, response.text
+    [seen] = response.json()
+    assert seen["state"] == "lent" and seen.get("holder_name") is None and seen["loan"] is None
+
+    back = post(desk, moves, {"action": "return"})
+    assert back["state"] == "in_store" and back["loan"] is None
+    assert [m["action"] for m in back["history"]] == ["receive", "store", "request_loan", "approve_loan", "return"]
+    assert back["history"][2]["party_id_number"] != BORROWER["id_number"]        # masked for the front desk
+
+
+def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, demo, web_session):  # noqa: F811
+    """The month's vacant-unit register, a check with a defect (a repair ticket at once) and a crack
+    (the CS manager approves its repair), the owner reading the result."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    desk, steward, cs, owner = (token(web_session, u) for u in ("desk.lh", "steward.lh", "cs.lh", "zhangwei"))
+
+    def send(method, headers, path, body, expect=200):
+        response = web_session.request(method, path, headers=dict(headers, **{"Idempotency-Key": str(uuid.uuid4())}),
+                                       json=body)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    key = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 else None)(web_session.post(
+        "/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": "handover-vacant"}),
+        json={"unit_id": unit_id, "label": "信报箱钥匙"})), timeout=30)
+    project = key["project_id"]
+    month = datetime.fromisoformat(key["updated_at"]).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+
+    send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/13-2026", {"unit_ids": [unit_id]}, expect=400)
+    register = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}", {"unit_ids": [unit_id]})
+    [check] = register["checks"]
+    assert check["status"] == "scheduled" and check["check_by"] and check["report_by"]
+    assert send("POST", owner, f"/api/v1/vacant-checks/{check['id']}/record",
+                {"findings": [{"room": "客厅", "result": "ok"}]}, expect=404)["error"] == "vacant_check_not_found"
+    recorded = send("POST", steward, f"/api/v1/vacant-checks/{check['id']}/record", {"findings": [
+        {"room": "厨房", "result": "defect", "note": "水龙头滴水"}, {"room": "主卧", "result": "crack"}]})
+    defect, crack = recorded["findings"]
+    assert recorded["status"] == "checked" and defect["repair_ticket_id"] and crack["repair_state"] == "awaiting_approval"
+    assert send("POST", steward, f"/api/v1/vacant-findings/{crack['id']}/decision", {"approve": True},
+                expect=403)["error"] == "role_required"
+    decided = send("POST", cs, f"/api/v1/vacant-findings/{crack['id']}/decision", {"approve": True})
+    assert decided["findings"][1]["repair_state"] == "repair_opened" and decided["findings"][1]["repair_ticket_id"]
+    response = web_session.get(f"/api/v1/units/{unit_id}/vacant-checks", headers=owner)
+    assert response.status_code == 200, response.text
+    [seen] = response.json()
+    assert seen["summary"]["result"] == "crack" and seen["task_id"] is None
