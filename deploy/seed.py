@@ -64,6 +64,7 @@ USERS = [
     ("cs.lh", "绿湖客服经理·孙", "staff", ["cs_manager"], ["LH"]),
     ("centre.lh", "绿湖服务中心经理·李", "staff", ["centre_manager"], ["LH"]),
     ("finance.lh", "绿湖财务·钱", "staff", ["finance"], ["LH"]),
+    ("audit.lh", "绿湖审计·林", "staff", ["auditor"], ["LH"]),   # reads the files' access log and grants
     ("desk.xh", "星河前台·冯", "staff", ["front_desk"], ["XH"]),
     ("zhangwei", "张伟", "resident", ["resident"], ("LH", "1栋", "0101")),
     ("liuyang", "刘洋", "resident", ["resident"], ("XH", "A座", "1001")),

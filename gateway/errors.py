@@ -21,7 +21,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from kernel.errors import WuyeError, from_marshmallow, parse_remote_error
+from kernel.errors import WuyeError, bilingual, from_marshmallow, parse_remote_error
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,12 @@ UNAVAILABLE = (UnknownService, Empty, OSError, OperationalError, LimitExceeded, 
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, code: str, message: str, details=None, headers: dict | None = None):
+    """An answer the gateway gives itself. ``zh``: the Chinese sentence staff read, put before the
+    English as the services' errors do (``kernel.errors.bilingual``); the code stays."""
+
+    def __init__(self, status: int, code: str, message: str, details=None, headers: dict | None = None,
+                 *, zh: str | None = None):
+        message = bilingual(zh, message)
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
         self.headers = headers or {}

@@ -50,6 +50,18 @@ IDEMPOTENCY = ("", "optional", "required", "natural")
 #: areas whose every write requires an Idempotency-Key (a household file: a grant, a person, a
 #: transfer or a document twice is a wrong record, not a harmless repeat)
 KEY_REQUIRED_TAGS = frozenset({"archive"})
+#: areas whose ids in the path (``{household_id}``, every ``{..._id}``) are checked before any service
+#: is asked: an id is 1-64 letters, digits, ``-``, ``_``, ``.`` or ``:`` (the services' ids are UUIDs or
+#: short codes of at most 36 characters) -- anything else cannot name a record, and answers the 404
+#: of an id that does not exist (:data:`PATH_ID_NOT_FOUND`), never a 5xx from a database column
+PATH_ID_TAGS = frozenset({"archive"})
+PATH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+#: the not-found code of a path id whose code is not ``<name>_not_found``
+PATH_ID_NOT_FOUND = {"task_id": "census_task_not_found"}
+#: what a path id names, in Chinese (archive's not-found sentences: "未找到该业户")
+PATH_ID_NAMES_ZH = {"household_id": "业户", "project_id": "项目", "unit_id": "房屋", "person_id": "人员",
+                    "lease_id": "租约", "grant_id": "查阅授权", "document_id": "档案文件", "task_id": "普查任务",
+                    "building_id": "楼栋"}
 
 
 @dataclass
@@ -228,6 +240,8 @@ class JsonHttp(HttpRequestHandler):
             kwargs["user"] = self.authenticate(request)
             if request.method in WRITE_METHODS:
                 self.limit_writes(kwargs["user"])
+        if PATH_ID_TAGS.intersection(spec.tags):
+            _check_path_ids(request.path_values)
         if spec.query:
             kwargs["query"] = spec.query_schema.load(_query(request))
         if spec.body:
@@ -351,6 +365,16 @@ def _check_text(text: str, code: str = "invalid_json", where: str = "the body") 
         raise HttpError(400, code, f"{where} contains a control character (such as NUL)")
 
 
+def _check_path_ids(values: dict) -> None:
+    """404 for a ``{..._id}`` of the path that no record can have (:data:`PATH_ID`): too long, or not
+    an id's characters -- the answer of an id that does not exist, with the name's code."""
+    for name, value in values.items():
+        if name.endswith("_id") and not PATH_ID.fullmatch(value):
+            code = PATH_ID_NOT_FOUND.get(name, name[:-len("_id")] + "_not_found")
+            raise HttpError(404, code, f"no {name[:-len('_id')].replace('_', ' ')} with that id",
+                            zh=f"未找到该{PATH_ID_NAMES_ZH.get(name, '记录')}")
+
+
 def _query(request) -> dict:
     args = request.args.to_dict()
     for key, value in args.items():
@@ -368,7 +392,8 @@ def _idempotency_key(request, required: bool = False) -> str:
         if required:
             raise HttpError(400, "idempotency_key_required",
                             "this request needs an Idempotency-Key header (1-64 printable characters; send "
-                            "the same key when you send it again)")
+                            "the same key when you send it again)",
+                            zh="此请求须带 Idempotency-Key 请求头（重发时使用同一个键）")
         return str(uuid.uuid4())
     if len(key) > 64 or not key.isprintable():
         raise HttpError(400, "bad_idempotency_key", "Idempotency-Key is 1-64 printable characters")

@@ -227,7 +227,11 @@ class AccessLogOut(Out):
     grant_id = fields.String(allow_none=True, metadata={"description": "the grant the read was allowed under"})
     refusal = fields.String(allow_none=True, metadata={
         "description": "why refused: no_grant, grant_not_started, grant_expired, grant_revoked, "
-                       "not_own_household, project_out_of_scope"})
+                       "not_own_household, project_out_of_scope, not_for_residents"})
+    unit_label = fields.String(allow_none=True, metadata={"description": "the unit as people name it (1栋-0101)"})
+    roles_label = fields.String(metadata={"description": "the reader's roles in Chinese (客服部经理)"})
+    what_label = fields.String(metadata={"description": "what was read, in Chinese (档案文件：购房合同 第2版)"})
+    refusal_label = fields.String(allow_none=True, metadata={"description": "why refused, in Chinese (无查阅授权)"})
 
 
 class ProjectIn(Schema):

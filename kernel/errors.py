@@ -9,6 +9,14 @@ still gets all three back with :func:`parse_remote_error`.
 Services subclass these for their own codes (``TicketNotFound(NotFound)``);
 the JSON carries ``kind`` -- the kernel base it belongs to -- so the gateway's
 single status table maps a handful of kinds, not every service's classes.
+
+**Messages in Chinese and English** (one convention, :func:`bilingual`): the staff who read an
+error are Chinese, the developers who read the logs not always. An error class says its Chinese
+sentence in ``zh`` (``HouseholdNotFound.zh = "未找到该业户"``); a raise that knows more says it with
+``zh=`` (``zh="缺少以下材料：业主身份证复印件、委托书"``). The ``message`` is then the Chinese sentence
+first and the English after it in parentheses -- ``未找到该业户 (no household h9)`` -- and the ``error``
+code does not change: clients decide on the code, people read the message. A class without ``zh``
+(the kernel's bases) keeps its English message as it is.
 """
 from __future__ import annotations
 
@@ -16,17 +24,36 @@ import json
 from typing import Any
 
 
+def bilingual(zh: str | None, en: str) -> str:
+    """THE form of a message in both languages: the Chinese sentence, then the English in parentheses
+    (``未找到该业户 (no household h9)``); the English alone when there is no Chinese, the Chinese alone
+    when there is no English."""
+    zh, en = (zh or "").strip(), (en or "").strip()
+    if not zh:
+        return en
+    if not en or en == zh:
+        return zh
+    return f"{zh} ({en})"
+
+
 class WuyeError(Exception):
     """Base of all expected, typed errors."""
 
     kind = "WuyeError"
     default_code = "error"
+    #: the Chinese sentence staff read for this error ("" -- the English message only); a raise
+    #: that knows more passes ``zh=``
+    zh = ""
 
-    def __init__(self, message: str, code: str | None = None, details: Any = None):
+    def __init__(self, message: str, code: str | None = None, details: Any = None, *, zh: str | None = None):
         self.code = code or self.default_code
-        self.message = message
+        if zh is not None:
+            self.zh = zh
+        #: the English message alone (logs, tests); ``message`` is what people read
+        self.english = message
+        self.message = bilingual(self.zh, message)
         self.details = details
-        super().__init__(message)
+        super().__init__(self.message)
 
     def to_dict(self) -> dict:
         body = {"kind": self.kind, "error": self.code, "message": self.message}
@@ -92,11 +119,13 @@ class Unavailable(WuyeError):
 class IdempotencyKeyReused(RuleViolation):
     """The Idempotency-Key was already used for a different request (HTTP 422)."""
     default_code = "idempotency_key_reused"
+    zh = "该幂等键（Idempotency-Key）已用于另一个请求"
 
 
 class IdempotencyKeyInUse(Conflict):
     """The first request with this Idempotency-Key has not finished yet (HTTP 409)."""
     default_code = "idempotency_key_in_use"
+    zh = "使用同一幂等键（Idempotency-Key）的请求仍在处理中，请稍后再试"
 
 
 
@@ -109,8 +138,10 @@ class RetryableError(Exception):
 def from_marshmallow(err, code: str = "invalid_input") -> InvalidInput:
     """Turn a marshmallow ``ValidationError`` into a typed ``InvalidInput``."""
     fields = ", ".join(sorted(str(k) for k in err.messages)) if isinstance(err.messages, dict) else ""
-    msg = f"invalid fields: {fields}" if fields else "invalid input"
-    return InvalidInput(msg, code=code, details=err.messages)
+    if fields:
+        return InvalidInput(f"invalid fields: {fields}", code=code, details=err.messages,
+                            zh=f"以下字段填写有误：{fields}")
+    return InvalidInput("invalid input", code=code, details=err.messages, zh="输入有误")
 
 
 def parse_remote_error(exc_type: str, value: str) -> tuple[str, str, str, Any]:

@@ -47,13 +47,21 @@ _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
 class StoredObjectMissing(NotFound):
-    """The store holds nothing under the key (deleted, or lost: restore from the backup)."""
+    """The store holds nothing under the key (deleted, or lost: restore from the backup). The message
+    never names the key -- where the files lie is the operator's business, not the reader's: the key
+    is ``exc.key``, for the log line the caller writes."""
     default_code = "stored_object_missing"
+    zh = "存储中找不到该文件的内容，请联系管理员从备份恢复"
+
+    def __init__(self, key: str):
+        super().__init__("the stored content is missing; the administrator restores it from the backup")
+        self.key = key
 
 
 class StorageUnavailable(Unavailable):
     """The store could not be reached or refused the request; try again later."""
     default_code = "storage_unavailable"
+    zh = "文件存储暂时无法访问，请稍后再试"
 
 
 class InvalidStorageKey(ValueError):
@@ -152,7 +160,7 @@ class LocalStorage(Storage):
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise StoredObjectMissing(f"no stored content for {key}") from None
+            raise StoredObjectMissing(key) from None
         except OSError as exc:
             log.error("storage: cannot read %s under %s: %s", key, self.root, exc)
             raise StorageUnavailable(f"the file store cannot be read ({exc.strerror or exc})") from None
@@ -218,7 +226,7 @@ class S3Storage(Storage):
             code = str(exc.response.get("Error", {}).get("Code", ""))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if code in ("NoSuchKey", "404", "NotFound") or status == 404 and code != "NoSuchBucket":
-                raise StoredObjectMissing(f"no stored content for {key}") from None
+                raise StoredObjectMissing(key) from None
             log.error("storage: %s %s in s3://%s failed: %s", what, key, self.bucket, exc)
             raise StorageUnavailable(f"the file store refused the {what} ({code or status})") from None
         except BotoCoreError as exc:

@@ -53,6 +53,23 @@ class Role:
     ALL = STAFF | {RESIDENT, SYSTEM}
 
 
+#: each role in the words staff use (a CSV of the access log, an error's Chinese sentence)
+ROLE_NAMES_ZH = {
+    Role.FRONT_DESK: "总台接待", Role.STEWARD: "管家", Role.ENGINEERING: "工程部",
+    Role.ENGINEERING_MANAGER: "工程部经理", Role.SECURITY: "护卫部", Role.FINANCE: "财务",
+    Role.CS_MANAGER: "客服部经理", Role.CENTRE_MANAGER: "服务中心经理", Role.GENERAL_MANAGER: "总经理",
+    Role.GROUP_ADMIN: "集团管理员", Role.AUDITOR: "审计", Role.RESIDENT: "业户", Role.SYSTEM: "系统",
+}
+
+
+def role_names_zh(roles) -> str:
+    """``roles`` (codes, or one comma-separated string as the access log keeps them) in words, joined
+    with 、 in the order given (an unknown code as it is)."""
+    if isinstance(roles, str):
+        roles = [r for r in roles.split(",") if r]
+    return "、".join(ROLE_NAMES_ZH.get(r, r) for r in roles)
+
+
 STAFF, RESIDENT, SYSTEM = "staff", "resident", "system"
 
 
@@ -130,16 +147,16 @@ class Caller:
     def require_role(self, *roles: str) -> None:
         if not self.has_role(*roles):
             raise Forbidden(f"this needs one of the roles: {', '.join(sorted(roles))}",
-                            code="role_required")
+                            code="role_required", zh=f"需要以下角色之一：{role_names_zh(sorted(roles))}")
 
     def require_system(self) -> None:
         """The platform only (e.g. a read model's rebuild reading an owner's snapshots)."""
         if not self.is_system:
-            raise Forbidden("the platform only", code="system_only")
+            raise Forbidden("the platform only", code="system_only", zh="仅限系统调用")
 
     def require_staff(self) -> None:
         if not (self.is_staff or self.is_system):
-            raise Forbidden("staff only", code="staff_only")
+            raise Forbidden("staff only", code="staff_only", zh="仅限员工")
 
     # A resident's probe, or anyone's probe of another group, learns nothing: the guard raises
     # ``not_found`` -- the very error the caller raises for an id that does not exist, so
@@ -155,7 +172,8 @@ class Caller:
         if not self.sees_project(group_id, project_id):
             if conceal or self.is_resident or not self.in_group(group_id):
                 raise not_found
-            raise Forbidden("project outside the caller's scope", code="project_out_of_scope")
+            raise Forbidden("project outside the caller's scope", code="project_out_of_scope",
+                            zh="该项目不在您的权限范围内")
 
     def require_unit(self, group_id: str, project_id: str, unit_id: str, *, not_found: NotFound,
                      conceal: bool = False) -> None:
@@ -163,7 +181,8 @@ class Caller:
         if not self.sees_unit(group_id, project_id, unit_id):
             if conceal or self.is_resident or not self.in_group(group_id):
                 raise not_found
-            raise Forbidden("unit outside the caller's scope", code="project_out_of_scope")
+            raise Forbidden("unit outside the caller's scope", code="project_out_of_scope",
+                            zh="该房屋不在您的权限范围内")
 
 
 # -- signing ----------------------------------------------------------------

@@ -86,3 +86,28 @@ def test_the_banner_names_the_service_centre_data():
     assert "eng.lh     Mon-Fri  08:00-18:00" in text and "engmgr.lh  Mon-Sun  18:00-08:00" in text
     assert "supervision.contact_phone: 13800000199" in text
     assert "/api/v1/projects/p-lh/price-list" in text and "/api/v1/projects/p-lh/duty-roster" in text
+
+
+def test_the_demo_has_an_auditor_of_the_lh_project(tmp_path):
+    """TRIAL11: ``audit.lh`` (审计, Role.AUDITOR) of 绿湖花园 -- who reads the household files' access log
+    and the grants (nothing else of archive) -- is a demo account, created on the next start of a
+    platform that was loaded before (accounts are looked up by username: the others stay as they are)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from gateway.models import User
+    from kernel.db import make_engine
+    from kernel.tenancy import Role
+    from kernel.testing import migrated_sqlite
+    [auditor] = [u for u in seed.USERS if u[0] == "audit.lh"]
+    assert (auditor[2], auditor[3], auditor[4]) == ("staff", [Role.AUDITOR], ["LH"])
+    url = migrated_sqlite(tmp_path, "gateway")
+    projects = {"LH": {"id": "p-lh"}, "XH": {"id": "p-xh"}}
+    first = {u["username"]: u for u in seed._users(url, projects)}
+    assert first["audit.lh"]["roles"] == ["auditor"] and first["audit.lh"]["scope"] == "LH"
+    again = {u["username"]: u for u in seed._users(url, projects)}
+    assert again["audit.lh"]["id"] == first["audit.lh"]["id"]                 # a second load adds nothing
+    with Session(make_engine(url)) as session:
+        user = session.scalars(select(User).where(User.username == "audit.lh")).one()
+        assert user.kind == "staff" and {s.project_id for s in user.scopes} == {"p-lh"}
+        assert user.roles == "auditor"

@@ -24,12 +24,17 @@ LOG_ROLES = "CS manager, centre manager, auditor of the project"
 CSV_PAGE, CSV_MAX_ROWS = 1000, 50_000
 LOG_OUT = Dumper(s.AccessLogOut())
 
+#: the 业户档案查阅记录表 as people read it (TRIAL11 finding 10): the unit by its label (1栋-0101, the
+#: registry's), the roles, what was read and why refused in Chinese words (archive's ``*_label``s; a
+#: row without a word keeps its code); the household and grant ids stay, to tell a unit's households apart
 LOG_COLUMNS = [
     ("read_at", "时间 At"), ("reader_name", "查阅人 Reader"), ("reader_id", "查阅人编号 Reader id"),
-    ("reader_roles", "角色 Roles"), ("household_id", "业户 Household"), ("unit_id", "房屋 Unit"),
-    ("what", "查阅内容 What"), ("purpose", "查阅目的 Purpose"), ("outcome", "结果 Outcome"),
-    ("grant_id", "授权 Grant"), ("refusal", "拒绝原因 Refusal"),
+    ("roles_label", "角色 Roles"), ("unit_label", "房屋 Unit"), ("what_label", "查阅内容 What"),
+    ("purpose", "查阅目的 Purpose"), ("outcome", "结果 Outcome"), ("refusal_label", "拒绝原因 Refusal"),
+    ("household_id", "业户编号 Household id"), ("grant_id", "授权编号 Grant id"),
 ]
+#: a label's code, for a row the label is missing from (a unit no longer registered, an old row)
+LABEL_CODES = {"roles_label": "reader_roles", "unit_label": "unit_id", "what_label": "what", "refusal_label": "refusal"}
 OUTCOME_LABELS = {"allowed": "允许 allowed", "refused": "拒绝 refused"}
 CONTACT_COLUMNS = [("unit_label", "房屋 Unit"), ("name", "姓名 Name"), ("role", "身份 Role"),
                    ("phone", "电话 Phone"), ("email", "电子邮件 E-mail"), ("household_id", "业户 Household")]
@@ -39,13 +44,17 @@ ROLE_LABELS = {"owner": "业主 owner", "family": "家庭成员 family", "tenant
 
 def access_log_csv(rows: list[dict], timezone: str) -> str:
     """The log's rows (``AccessLogOut`` dumps) as CSV text (no BOM): a header line in Chinese and English,
-    one line per read, times in the project's time zone."""
+    one line per read in words (:data:`LOG_COLUMNS`), times in the project's time zone; a cell Excel would
+    take for a formula is quoted (``kernel.csvfile``)."""
     tz = ZoneInfo(timezone)
     out = [[header for _, header in LOG_COLUMNS]]
     from datetime import datetime
     for row in rows:
         at = datetime.fromisoformat(row["read_at"]).astimezone(tz).isoformat(timespec="seconds")
         cells = dict(row, read_at=at, outcome=OUTCOME_LABELS.get(row["outcome"], row["outcome"]))
+        for label, code in LABEL_CODES.items():
+            if not cells.get(label):
+                cells[label] = row.get(code)
         out.append([cells.get(key) for key, _ in LOG_COLUMNS])
     return csvfile.text(out)
 
@@ -73,7 +82,8 @@ class ArchiveAccessRoutes(RouteModule):
             return other.display_name
         name = self._read_model(look)
         if name is None:
-            raise HttpError(422, "unknown_grantee", f"{grantee_id!r} is not an active staff member of this project")
+            raise HttpError(422, "unknown_grantee", f"{grantee_id!r} is not an active staff member of this project",
+                            zh="被授权人不是本项目的在职员工")
         return name
 
     # -- grants (查阅授权) -----------------------------------------------------------------------------
@@ -138,7 +148,8 @@ class ArchiveAccessRoutes(RouteModule):
             page = call("archive", "project_access_log", project_id, dict(q, limit=CSV_PAGE, offset=len(rows)))
             if page["total"] > CSV_MAX_ROWS:
                 raise HttpError(422, "export_too_large", f"{page['total']} rows; a file holds at most "
-                                f"{CSV_MAX_ROWS}: narrow the filter (dates, reader, file)")
+                                f"{CSV_MAX_ROWS}: narrow the filter (dates, reader, file)",
+                                zh=f"共 {page['total']} 行，一个文件最多 {CSV_MAX_ROWS} 行：请缩小筛选范围（日期、查阅人、业户）")
             rows.extend(page["items"])
             if not page["items"] or len(rows) >= page["total"]:
                 break

@@ -38,6 +38,7 @@ UPLOAD_DOC = (
 
 
 UPLOAD_TOO_LARGE = "an upload is at most 25 MiB (the file and its form); a project may take less per file"
+UPLOAD_TOO_LARGE_ZH = "上传内容最多 25 MiB（文件及表单），项目可能规定更小的单个文件上限"
 
 #: a ``filename`` parameter of a part's Content-Disposition (a name with an unescaped quote makes two)
 _FILENAME_PARAM = re.compile(r";\s*filename\s*=", re.IGNORECASE)
@@ -46,29 +47,30 @@ _FILENAME_PARAM = re.compile(r";\s*filename\s*=", re.IGNORECASE)
 def upload_form(request) -> tuple[dict, bytes, str, str]:
     """The multipart body's fields, the file's bytes, name and declared type (400/413/415 otherwise)."""
     if request.content_length and request.content_length > UPLOAD_MAX:
-        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE)
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE, zh=UPLOAD_TOO_LARGE_ZH)
     if request.mimetype != "multipart/form-data":
         raise HttpError(415, "multipart_required",
-                        "send the document as multipart/form-data with a part named file")
+                        "send the document as multipart/form-data with a part named file",
+                        zh="请以 multipart/form-data 表单上传文件（文件字段名为 file）")
     request.max_content_length = UPLOAD_MAX
     request.max_form_memory_size = 64 * 1024
     try:
         form, files = request.form, request.files
     except RequestEntityTooLarge:
-        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE) from None
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE, zh=UPLOAD_TOO_LARGE_ZH) from None
     upload = files.get("file")
     if upload is None:
-        raise HttpError(400, "file_required", "the form has no part named file")
+        raise HttpError(400, "file_required", "the form has no part named file", zh="表单中没有文件（字段名 file）")
     disposition = upload.headers.get("Content-Disposition", "")
     if len(_FILENAME_PARAM.findall(disposition)) > 1:     # filename="a"; filename=evil.html": which one?
         raise HttpError(400, "invalid_file_name", "the file part names its file more than once (a quote inside "
-                        "the name must be escaped); send one file name")
+                        "the name must be escaped); send one file name", zh="文件名重复或含未转义的引号，请只提供一个文件名")
     try:
         content = upload.read(UPLOAD_MAX + 1)
     except RequestEntityTooLarge:
-        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE) from None
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE, zh=UPLOAD_TOO_LARGE_ZH) from None
     if len(content) > UPLOAD_MAX:
-        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE)
+        raise HttpError(413, "body_too_large", UPLOAD_TOO_LARGE, zh=UPLOAD_TOO_LARGE_ZH)
     fields = {}
     for key in ("doc_type", "title", "note"):
         value = form.get(key)

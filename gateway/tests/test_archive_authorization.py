@@ -368,8 +368,13 @@ def test_the_access_log_as_a_csv_file(platform, web_session):
     assert rows[0][:4] == ["时间 At", "查阅人 Reader", "查阅人编号 Reader id", "角色 Roles"]
     by_reader = {r[2]: r for r in rows[1:]}
     refused, allowed = by_reader[platform["users"]["engineering"]], by_reader[platform["users"]["desk"]]
-    assert (refused[4], refused[5], refused[8], refused[10]) == ("h2", "u2", "拒绝 refused", "no_grant")
-    assert allowed[7] == "'=业主来电" and allowed[8] == "允许 allowed"    # a formula is quoted
+    # TRIAL11 finding 10: words, not codes -- the unit's label (the registry's), the roles, what was read
+    # and why it was refused in Chinese; the household id kept to tell a unit's households apart
+    assert rows[0][3:] == ["角色 Roles", "房屋 Unit", "查阅内容 What", "查阅目的 Purpose", "结果 Outcome",
+                           "拒绝原因 Refusal", "业户编号 Household id", "授权编号 Grant id"]
+    assert refused[3:10] == ["工程部", "1栋-u2", "业户档案", "好奇", "拒绝 refused", "无查阅授权", "h2"]
+    assert allowed[3:6] == ["总台接待", "1栋-u1", "业户档案"] and allowed[8] == ""
+    assert allowed[6] == "'=业主来电" and allowed[7] == "允许 allowed"    # a formula is quoted
     assert refused[0].endswith("+08:00")                                    # the project's time
     only = web_session.get("/api/v1/projects/p1/file-access-log.csv", headers=login(web_session, "cs"),
                            params={"outcome": "refused", "date_from": "2026-11-24", "date_to": "2026-11-24"})
@@ -377,6 +382,73 @@ def test_the_access_log_as_a_csv_file(platform, web_session):
     bad = web_session.get("/api/v1/projects/p1/file-access-log.csv", headers=login(web_session, "cs"),
                           params={"date_from": "2026-11-25", "date_to": "2026-11-24"})
     assert bad.status_code == 400
+
+
+def test_archive_errors_read_in_chinese_with_their_codes_unchanged(platform, web_session):
+    """TRIAL11 finding 9: every archive error's message carries the Chinese sentence first
+    (``kernel.errors.bilingual``: ``中文 (English)``); the ``error`` code is what it was."""
+    cs, eng = login(web_session, "cs"), login(web_session, "engineering")
+    cases = [
+        (web_session.get("/api/v1/households/h9/file", headers=cs, params={"purpose": "查看"}),
+         404, "household_not_found", "未找到该业户 ("),
+        (web_session.get("/api/v1/households/h1/file", headers=eng, params={"purpose": "查看"}),
+         403, "file_access_denied", "业户档案由客服部查阅，其他人员须经客服部经理授权 ("),
+        (web_session.get("/api/v1/households/h1/file", headers=cs),
+         400, "purpose_required", "请填写查阅目的"),
+        (web_session.get("/api/v1/projects/p1/file-access-log", headers=eng),
+         403, "role_required", "需要以下角色之一："),
+        (web_session.post("/api/v1/households/h1/people", headers={**eng, "Idempotency-Key": "zh-1"},
+                          json={"name": "某人", "role": "family"}),
+         403, "role_required", "需要以下角色之一："),
+        (web_session.post("/api/v1/households/h1/people", headers=cs, json={"name": "某人", "role": "family"}),
+         400, "idempotency_key_required", "此请求须带 Idempotency-Key 请求头"),
+        (web_session.post("/api/v1/households/h1/people", headers={**cs, "Idempotency-Key": "zh-2"},
+                          json={"name": "某人", "role": "landlord"}),
+         400, "invalid_input", "以下字段填写有误：role ("),
+        (web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "zh-3"},
+                          json=dict(fill(GRANT_BODY, {"eng_id": platform["users"]["cs"]}))),
+         422, "grant_to_self", "不能给自己授权 ("),
+    ]
+    for response, status, code, said in cases:
+        body = response.json()
+        assert (response.status_code, body["error"]) == (status, code), response.text
+        assert body["message"].startswith(said), body
+    assert "需要以下角色之一：审计、服务中心经理、客服部经理" in cases[3][0].json()["message"]
+
+
+def test_a_malformed_or_over_long_id_in_an_archive_path_is_404_never_5xx(platform, web_session):
+    """TRIAL11 finding 14: an id no record can have -- too long, or not an id's characters -- answers
+    the 404 of an id that does not exist (the name's code) on every archive route, before archive is
+    asked; a document type of the wrong form is a 400."""
+    cs = login(web_session, "cs")
+    values = dict(platform["ids"], eng_id=platform["users"]["engineering"], steward_id=platform["users"]["steward"])
+    bad_ids = ["x" * 5000, "h1'--", "业户", "a b", ".hidden"]
+    checked = 0
+    for n, ((method, path), case) in enumerate(sorted(ROUTES_UNDER_TEST.items())):
+        names = [name for name in ("household_id", "project_id", "unit_id", "person_id", "lease_id", "grant_id",
+                                   "document_id", "task_id") if "{" + name + "}" in path]
+        for name in names:
+            for k, bad in enumerate(bad_ids):
+                url = fill(path, dict(values, **{name: bad}))
+                sent = dict(cs, **({"Idempotency-Key": f"bad-id-{n}-{k}"} if method != "GET" else {}))
+                if case.form is not None:
+                    response = web_session.request(method, url, headers=sent, data=case.form,
+                                                   files={"file": ("x.pdf", PDF, "application/pdf")})
+                else:
+                    response = web_session.request(method, url, headers=sent, params=case.params,
+                                                   json=fill(case.json, values))
+                want = "census_task_not_found" if name == "task_id" else name[:-3] + "_not_found"
+                assert (response.status_code, response.json()["error"]) == (404, want), (method, path, name, bad[:20])
+                assert response.json()["message"].startswith("未找到该")
+                checked += 1
+    assert checked >= 5 * 25
+    for doc_type in ("x" * 300, "Covenant", "cov-enant"):
+        response = web_session.post(f"/api/v1/households/h1/checklist/{doc_type}", json={"status": "present"},
+                                    headers={**cs, "Idempotency-Key": f"bad-type-{doc_type[:8]}"})
+        assert response.status_code == 400, response.text
+    # an id of the right form that does not exist: the same answer, from archive
+    missing = web_session.get("/api/v1/households/no-such-household/people", headers=cs)
+    assert (missing.status_code, missing.json()["error"]) == (404, "household_not_found")
 
 
 def test_contacts_leave_in_bulk_only_under_an_export_grant(platform, web_session):

@@ -299,7 +299,7 @@ def test_hidden_characters_and_spoofed_file_names(platform, web_session):
     assert (twice.status_code, twice.json()["error"]) == (400, "invalid_file_name"), twice.text
     empty = upload(web_session, desk, b"", "hidden-5")          # TRIAL11 finding 9: words, not a field name
     assert (empty.status_code, empty.json()["error"], empty.json()["message"]) == (400, "empty_document",
-                                                                                    "the file is empty")
+                                                                                    "文件是空的 (the file is empty)")
     catalogue = web_session.put("/api/v1/projects/p1/document-catalogue", headers={**cs, "Idempotency-Key": "cat-1"},
                                 json={"entries": [{"section": "move_in", "doc_type": "covenant", "title": "\u202e约公"}]})
     assert catalogue.status_code == 400

@@ -161,6 +161,11 @@ def test_move_in_a_tenant_a_phone_change_and_move_out_through_the_gateway(platfo
         "moved_out_on": "2026-11-20", "reason": "relocated", "keys_returned": True,
         "deposit_handling": "refunded"}, "out-0")
     assert incomplete.status_code == 422 and incomplete.json()["error"] == "move_out_checklist_incomplete"
+    # TRIAL11 finding 9: the missing items in the desk's words, not codes only
+    said = incomplete.json()
+    assert said["message"].startswith("迁出交接清单未完成，尚未确认：费用已结清（财务确认）、水电表读数已记录 ("), said
+    assert said["details"]["missing"] == ["fees_settled", "meter_readings_recorded"]
+    assert said["details"]["missing_names"] == ["费用已结清（财务确认）", "水电表读数已记录"]
     out = post(f"/households/{household}/move-out", {
         "moved_out_on": "2026-11-20", "reason": "relocated", "keys_returned": True, "fees_settled": True,
         "fees_confirmed_by": "财务 王会计", "meter_readings_recorded": True, "deposit_handling": "refunded"}, "out-1")

@@ -40,6 +40,9 @@ def test_a_missing_key_is_stored_object_missing_and_delete_is_quiet(storage):
     with pytest.raises(StoredObjectMissing) as exc:
         storage.get(other)
     assert exc.value.kind == "NotFound" and exc.value.code == "stored_object_missing"
+    # where the files lie is not the reader's business: the key is for the log, never the message
+    assert exc.value.key == other and other not in str(exc.value) and "nothing-here" not in str(exc.value)
+    assert "备份" in exc.value.message
     storage.put(KEY, PDF, "application/pdf")
     storage.delete(KEY)
     storage.delete(KEY)                       # nothing there: nothing to do

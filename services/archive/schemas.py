@@ -210,6 +210,11 @@ class AccessLogOut(Schema):
     outcome = fields.String()
     grant_id = fields.String(allow_none=True)
     refusal = fields.String(allow_none=True)
+    # -- in words (TRIAL11 finding 10: the 查阅记录表 for people) --
+    unit_label = fields.String(allow_none=True)
+    roles_label = fields.String()
+    what_label = fields.String()
+    refusal_label = fields.String(allow_none=True)
 
 
 # -- events archive consumes (only the fields it reads) ------------------------
@@ -305,6 +310,19 @@ class ProjectCorrespondenceQuery(Schema):
     project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class CensusSweepIn(Schema):
+    """``run_census_sweep``: which project (the platform only)."""
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class CensusSweepOut(Schema):
+    """What a census sweep run now did: the project's day swept, tasks opened, tasks open now."""
+    project_id = fields.String()
+    day = fields.Date()
+    opened = fields.Integer()
+    open = fields.Integer()
 
 
 class ProjectCorrespondenceOut(CorrespondenceOut):

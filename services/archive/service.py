@@ -404,7 +404,7 @@ class ArchiveService(SettingsRpcs):
                    census.CANCEL: (schemas.CensusCancelIn, census.cancel)}
         if action not in loaders:
             raise InvalidInput(f"unknown census action {action!r}; one of {', '.join(loaders)}",
-                               code="unknown_action")
+                               code="unknown_action", zh="未知的普查操作（可用：确认、更正、取消）")
         schema, step = loaders[action]
         work, command = self.work(), schema().load(data or {})
 
@@ -414,6 +414,13 @@ class ArchiveService(SettingsRpcs):
             return schemas.CensusTaskOut().dump(
                 census.task_views(work, [task], {project.id: census.local_today(work, project)})[0])
         return work.idempotent(idempotency_key, f"census_{action}", dict(command, task_id=task_id), run)
+
+    @rpc
+    def run_census_sweep(self, project_id):
+        """Today's census sweep of the project now (the platform only; ``./wuye archive census``);
+        idempotent: a household with an open task gets no second one."""
+        q = schemas.CensusSweepIn().load({"project_id": project_id})
+        return schemas.CensusSweepOut().dump(census.sweep_now(self.work(), q["project_id"]))
 
     @rpc
     def retention_purges(self, project_id, limit=50, offset=0):

@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from kernel.errors import Forbidden, InvalidInput
-from kernel.tenancy import Caller, Role
+from kernel.tenancy import Caller, Role, role_names_zh
 from kernel.work import Work
 
 from ..exceptions import (ExportDenied, FileAccessDenied, GrantNotFound, GrantNotRevocable, GrantRefused,
@@ -71,6 +71,15 @@ OUTCOMES = ("allowed", "refused")
 #: what a read names (``document:<id>``, ``export:<what>`` carry their object)
 WHATS = ("file", "catalogue", "documents", "document", "contacts", "people", "people_history", "checklist", "ownerships",
          "summary", "census_task", "export")
+#: what was read, in the words of the 业户档案查阅记录表 (the CSV, the log's ``what_label``)
+WHAT_NAMES = {"file": "业户档案", "catalogue": "档案目录", "documents": "档案文件列表", "document": "档案文件",
+              "contacts": "联系方式", "people": "人员名单", "people_history": "人员变更记录",
+              "checklist": "资料清单", "ownerships": "产权记录", "summary": "业户概况", "census_task": "普查任务",
+              "export": "批量导出"}
+#: why a read was refused, in words (``refusal_label``)
+REFUSAL_NAMES = {"no_grant": "无查阅授权", "grant_not_started": "授权尚未生效", "grant_expired": "授权已过期",
+                 "grant_revoked": "授权已撤销", "not_own_household": "非本户住户",
+                 "project_out_of_scope": "不在本项目权限范围内", "not_for_residents": "该内容不向住户开放"}
 #: what a read without a stated purpose is logged with: a resident's own, the platform's, and a
 #: staff member's read on a route that asks none (the desk's working lists: people, their history,
 #: the checklist, the ownership history, the household summary)
@@ -92,6 +101,7 @@ class PurposeRequired(InvalidInput):
     census task, the contacts, an export) without a purpose: 400 ``purpose_required`` (one check,
     :func:`require_purpose`, for every such route)."""
     default_code = "purpose_required"
+    zh = "请填写查阅目的（将记入业户档案查阅记录表）"
 
 
 def require_purpose(work: Work, household: Household | None, purpose: str | None) -> None:
@@ -331,21 +341,24 @@ def create_grant(work: Work, data: dict) -> FileAccessGrant:
     reads, exports = (scope != "project") if read is None else bool(read), bool(data.get("export", False))
     if scope == "project" and reads:
         raise GrantRefused("a grant to read files names one household or one unit; a project-wide grant "
-                           "allows the export only (read: false)", code="project_grant_reads")
+                           "allows the export only (read: false)", code="project_grant_reads",
+                           zh="查阅档案的授权须指定一户或一套房屋；全项目授权仅用于导出")
     if not (reads or exports):
-        raise GrantRefused("a grant allows reading, exporting or both", code="grant_allows_nothing")
+        raise GrantRefused("a grant allows reading, exporting or both", code="grant_allows_nothing",
+                           zh="授权须允许查阅、导出或两者")
     if data["grantee_id"] == caller.user_id:
-        raise GrantRefused("nobody grants themselves access", code="grant_to_self")
+        raise GrantRefused("nobody grants themselves access", code="grant_to_self", zh="不能给自己授权")
     valid_from = data.get("valid_from") or now
     valid_until = data["valid_until"]
     if valid_from < now - BACKDATE_TOLERANCE:
-        raise GrantRefused("a grant starts now or later", code="grant_backdated")
+        raise GrantRefused("a grant starts now or later", code="grant_backdated", zh="授权只能从现在或以后开始")
     if valid_until <= valid_from:
-        raise GrantRefused("valid_until must be after valid_from", code="grant_period_invalid")
+        raise GrantRefused("valid_until must be after valid_from", code="grant_period_invalid",
+                           zh="授权的结束时间须晚于开始时间")
     longest = work.settings.get(project.id, access_settings.GRANT_LONGEST_DAYS)
     if valid_until - valid_from > timedelta(days=longest):
         raise GrantRefused(f"a grant runs at most {longest} days (archive.grant_longest_days)",
-                           code="grant_too_long", details={"longest_days": longest})
+                           code="grant_too_long", details={"longest_days": longest}, zh=f"授权期限最长 {longest} 天")
     grant = FileAccessGrant(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, grantee_id=data["grantee_id"],
         grantee_name=data.get("grantee_name") or "", scope=scope, household_id=household_id, unit_id=unit_id,
@@ -439,15 +452,53 @@ def access_log(work: Work, project_id: str, q: dict) -> dict:
     total = work.session.scalar(select(func.count()).select_from(FileAccessLog).where(*where))
     items = work.session.scalars(select(FileAccessLog).where(*where).order_by(
         FileAccessLog.read_at.desc(), FileAccessLog.id).limit(limit).offset(offset)).all()
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return {"items": log_views(work, items), "total": total, "limit": limit, "offset": offset}
 
 
-def household_access_log(work: Work, household_id: str) -> list[FileAccessLog]:
+def what_label(what: str, titles: dict[str, str]) -> str:
+    """``what`` in words: ``document:purchase_contract v2`` -> ``档案文件：购房合同 第2版``,
+    ``documents:owner_id_copy`` -> ``档案文件列表：业主身份证复印件``, ``export:contacts`` -> ``批量导出：联系方式``
+    (``titles``: the project's catalogue titles by type; an unknown type or word stays as it is)."""
+    head, _, rest = what.partition(":")
+    name = WHAT_NAMES.get(head, head)
+    if not rest:
+        return name
+    if head == "export":
+        return f"{name}：{WHAT_NAMES.get(rest, rest)}"
+    doc_type, _, version = rest.partition(" v")
+    said = titles.get(doc_type, doc_type)
+    return f"{name}：{said}" + (f" 第{version}版" if version.isdigit() else (f" v{version}" if version else ""))
+
+
+def log_views(work: Work, rows: list[FileAccessLog]) -> list[dict]:
+    """The log's rows with their words: the unit's label (``1栋-0101``, the registry's), the reader's
+    roles, what was read and why it was refused in Chinese (``unit_label``, ``roles_label``,
+    ``what_label``, ``refusal_label``) -- for people reading the log (the CSV), the codes kept."""
+    from .people import _titles
+    unit_ids = {r.unit_id for r in rows if r.unit_id}
+    labels = {u.id: u.label for u in work.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} \
+        if unit_ids else {}
+    titles: dict[str, dict] = {}
+    out = []
+    for r in rows:
+        if r.project_id not in titles:
+            titles[r.project_id] = _titles(work, r.project_id)
+        view = {c: getattr(r, c) for c in (
+            "id", "project_id", "household_id", "unit_id", "reader_id", "reader_name", "reader_roles", "purpose",
+            "read_at", "what", "outcome", "grant_id", "refusal")}
+        view.update(unit_label=labels.get(r.unit_id), roles_label=role_names_zh(r.reader_roles),
+                    what_label=what_label(r.what, titles[r.project_id]),
+                    refusal_label=REFUSAL_NAMES.get(r.refusal, r.refusal) if r.refusal else None)
+        out.append(view)
+    return out
+
+
+def household_access_log(work: Work, household_id: str) -> list[dict]:
     """One file's access log, newest first (CS head, centre manager, auditor of its project)."""
     household = household_for_read(work, household_id)
     work.caller.require_project(household.group_id, household.project_id,
                                 not_found=HouseholdNotFound(f"no household {household_id}"), conceal=True)
     work.caller.require_role(*LOG_READER_ROLES)
-    return work.session.scalars(select(FileAccessLog).where(
-        FileAccessLog.household_id == household.id).order_by(FileAccessLog.read_at.desc(), FileAccessLog.id)).all()
+    return log_views(work, work.session.scalars(select(FileAccessLog).where(
+        FileAccessLog.household_id == household.id).order_by(FileAccessLog.read_at.desc(), FileAccessLog.id)).all())
 

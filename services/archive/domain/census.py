@@ -388,6 +388,27 @@ def sweep(work: Work, project: Project, limit: int | None = None) -> tuple[int, 
     return len(new), more
 
 
+def sweep_now(work: Work, project_id: str) -> dict:
+    """Today's census sweep of the project, now (the platform only: ``./wuye archive census PROJECT``
+    -- an operator after loading a project's households, or after fixing the stewards' areas; as
+    billing's ``run_dunning_sweep``): the ``census-sweep`` day job's sweep, run early and to the end
+    (batch after batch in this one transaction); the day job then finds every falling-due household
+    with its open task and opens nothing. Running it again opens nothing either. Returns the day
+    swept, how many tasks it opened and how many are open now."""
+    work.caller.require_system()
+    project = work.session.get(Project, project_id)
+    if project is None:
+        raise ProjectNotFound(f"no project {project_id}")
+    opened, more = sweep(work, project)
+    while more:
+        work.session.flush()
+        batch, more = sweep(work, project)
+        opened += batch
+    still_open = work.session.scalar(select(func.count()).select_from(CensusTask).where(
+        CensusTask.project_id == project.id, CensusTask.status == OPEN))
+    return {"project_id": project.id, "day": local_today(work, project), "opened": opened, "open": still_open}
+
+
 def get_task(work: Work, task_id: str) -> CensusTask:
     task = work.session.get(CensusTask, task_id)
     not_found = CensusTaskNotFound(f"no census task {task_id}")
@@ -550,7 +571,7 @@ def my_tasks(work: Work, query: dict) -> dict:
     """A steward's own census tasks in every project of their scope."""
     caller = work.caller
     if not caller.is_staff:
-        raise Forbidden("a staff member's own list", code="staff_only")
+        raise Forbidden("a staff member's own list", code="staff_only", zh="仅限员工查看自己的任务")
     projects = [p for p in work.session.scalars(select(Project).where(Project.group_id == caller.group_id))
                 if caller.sees_project(p.group_id, p.id)]
     today_of = {p.id: local_today(work, p) for p in projects}
@@ -622,7 +643,8 @@ def household_summary(work: Work, unit_id: str) -> dict:
     unit = registry.get_unit(work, unit_id, conceal=True)
     caller = work.caller
     if not (caller.is_system or caller.is_staff or caller.is_resident):
-        raise Forbidden("staff, the platform or the unit's resident", code="role_required")
+        raise Forbidden("staff, the platform or the unit's resident", code="role_required",
+                        zh="仅限员工或该房屋的住户查看")
     household = registry.active_household(work, unit.id)
     if household is not None and not caller.is_system:    # the other services' query: not logged
         access.require_read(work, household, "summary", None, roles=Role.STAFF)
@@ -666,7 +688,8 @@ def contacts_for_notify(work: Work, unit_id: str | None, household_id: str | Non
     e-mail, locale and consents -- for messaging. The platform, and the customer-service department
     with a stated purpose (logged in the file's access log); phones masked per role as everywhere."""
     if (unit_id is None) == (household_id is None):
-        raise InvalidInput("name a unit_id or a household_id (one of them)", code="unit_or_household")
+        raise InvalidInput("name a unit_id or a household_id (one of them)", code="unit_or_household",
+                           zh="请指定房屋或业户（二者之一）")
     caller = work.caller
     if household_id is not None:
         household = access.household_for_read(work, household_id)

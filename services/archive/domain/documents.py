@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kernel.errors import Conflict, Gone, InvalidInput, NotFound, PayloadTooLarge, RuleViolation, UnsupportedMediaType
 from kernel.settings import Setting
-from kernel.storage import Storage, StorageUnavailable, make_key, sha256_hex  # noqa: F401  (sha256_hex: service.py)
+from kernel.storage import Storage, StorageUnavailable, StoredObjectMissing, make_key, sha256_hex  # noqa: F401  (sha256_hex: service.py)
 from kernel.tenancy import Role
 from kernel.work import Work
 
@@ -93,24 +93,29 @@ CATALOGUE_EDIT_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 
 class UnknownDocumentType(RuleViolation):
     default_code = "unknown_doc_type"
+    zh = "该资料类型不在本项目的档案目录中"
 
 
 class DocumentNotFound(NotFound):
     default_code = "document_not_found"
+    zh = "未找到该档案文件"
 
 
 class DocumentTooLarge(PayloadTooLarge):
     default_code = "document_too_large"
+    zh = "文件超过本项目允许的大小"
 
 
 class UnsupportedDocumentType(UnsupportedMediaType):
     default_code = "unsupported_document_type"
+    zh = "不支持该文件格式（仅限 PDF、JPEG、PNG）"
 
 
 class DocumentChecksumMismatch(Conflict):
     """The stored content of a version no longer has the checksum recorded at upload: it is not
     served (restore it from the backup)."""
     default_code = "document_checksum_mismatch"
+    zh = "存储的文件内容与登记的校验值不符，已停止提供，请联系管理员从备份恢复"
 
 
 class DocumentErased(Gone):
@@ -118,12 +123,14 @@ class DocumentErased(Gone):
     ``archive.moved_out_keep_years`` ago); its record -- type, version, checksum, who uploaded it
     and when -- stays (410)."""
     default_code = "document_erased"
+    zh = "该文件内容已按保管期限删除"
 
 
 class HouseholdErased(RuleViolation):
     """The household's personal data was erased under the retention rule: its file takes no new
     documents (422)."""
     default_code = "household_erased"
+    zh = "该户个人资料已按保管期限删除，档案不再接收新文件"
 
 
 PurposeRequired = access.PurposeRequired
@@ -131,6 +138,7 @@ PurposeRequired = access.PurposeRequired
 
 class VersionConflict(Conflict):
     default_code = "document_version_conflict"
+    zh = "同一时刻已有另一版本归档，请重新上传"
 
 
 # -- who may read (the one check every document read goes through) ---------------------------------
@@ -217,7 +225,8 @@ def replace_catalogue(work: Work, project_id: str, data: dict) -> dict:
     seen = set()
     for entry in entries:
         if entry["doc_type"] in seen:
-            raise InvalidInput(f"{entry['doc_type']!r} is listed twice", code="duplicate_doc_type")
+            raise InvalidInput(f"{entry['doc_type']!r} is listed twice", code="duplicate_doc_type",
+                               zh=f"资料类型「{entry['title']}」重复列出")
         seen.add(entry["doc_type"])
     now = work.clock.now()
     for row in work.session.scalars(select(CatalogueEntry).where(CatalogueEntry.project_id == project.id)):
@@ -263,7 +272,7 @@ def decode_content(text: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput("content_base64 is not base64", code="invalid_content") from None
+        raise InvalidInput("content_base64 is not base64", code="invalid_content", zh="文件内容编码有误") from None
 
 
 def upload(work: Work, storage: Storage, household_id: str, data: dict, content: bytes) -> Document:
@@ -272,10 +281,12 @@ def upload(work: Work, storage: Storage, household_id: str, data: dict, content:
     caller = work.caller
     if not caller.has_role(*UPLOAD_ROLES):
         raise FileAccessDenied("documents are filed by the customer-service department "
-                               "(front desk, steward, CS manager, centre manager)", code="role_required")
+                               "(front desk, steward, CS manager, centre manager)", code="role_required",
+                               zh="档案文件由客服部（总台、管家、客服部经理、服务中心经理）归档")
     if work.session.get(HouseholdErasure, household.id) is not None:
         raise HouseholdErased("this household moved out and its personal data was erased under the retention "
-                              "rule; its file takes no new documents")
+                              "rule; its file takes no new documents",
+                              zh="该户已迁出，其个人资料已按保管期限删除，档案不再接收新文件")
     source, entries = _entries(work, household.project_id)
     entry = next((e for e in entries if e["doc_type"] == data["doc_type"]), None)
     if entry is None and data["doc_type"] != OTHER:
@@ -283,14 +294,16 @@ def upload(work: Work, storage: Storage, household_id: str, data: dict, content:
             f"{data['doc_type']!r} is not in the project's catalogue; known: "
             f"{', '.join(e['doc_type'] for e in entries)}, or {OTHER!r} with a title")
     if entry is None and not data.get("title"):
-        raise InvalidInput("a document of type 'other' needs a title", code="title_required")
+        raise InvalidInput("a document of type 'other' needs a title", code="title_required",
+                           zh="「其他」类资料须填写标题")
     limit = work.settings.get(household.project_id, MAX_BYTES)
     if len(content) > limit:
         raise DocumentTooLarge(f"the document is {len(content)} bytes; this project takes at most {limit} "
                                f"bytes ({limit / 1048576:.1f} MiB) per file",
-                               details={"size": len(content), "max_bytes": limit})
+                               details={"size": len(content), "max_bytes": limit},
+                               zh=f"文件过大：本项目每个文件最多 {limit / 1048576:.1f} MiB")
     if not content:
-        raise InvalidInput("the file is empty", code="empty_document")
+        raise InvalidInput("the file is empty", code="empty_document", zh="文件是空的")
     allowed = work.settings.get(household.project_id, CONTENT_TYPES)
     actual = sniff(content)
     declared = (data.get("content_type") or "").split(";")[0].strip().lower()
@@ -385,8 +398,17 @@ def download(work: Work, storage: Storage, household_id: str, document_id: str, 
             f"the content of {document.doc_type} version {document.version} was erased on "
             f"{document.erased_at.date().isoformat()} under the retention rule (the household moved out more "
             "than archive.moved_out_keep_years ago); the version's record stays in the file's listing",
+            zh=f"该文件（第{document.version}版）的内容已于{document.erased_at.date().isoformat()}按保管期限删除，"
+               "仅保留归档记录",
             details={"document_id": document.id, "erased_at": document.erased_at.isoformat()})
-    content = storage.get(document.storage_key)
+    try:
+        content = storage.get(document.storage_key)
+    except StoredObjectMissing:
+        # the operator's line names the key; the reader's message does not (kernel.storage)
+        log.error("archive: document %s (household %s, %s v%d) has no stored content under %s: restore it "
+                  "from the backup", document.id, household.id, document.doc_type, document.version,
+                  document.storage_key)
+        raise
     checksum = sha256_hex(content)
     if checksum != document.sha256 or len(content) != document.size:
         log.error("archive: document %s (household %s, %s v%d) failed its checksum: stored %s (%d bytes), "

@@ -15,7 +15,7 @@ from kernel.work import Work
 
 from ..exceptions import FileAccessDenied
 from ..exceptions import ProjectNotFound
-from ..models import Correspondence, FileAccessLog, Household, Project, ProjectCorrespondence, Unit
+from ..models import Correspondence, Household, Project, ProjectCorrespondence, Unit
 from . import access
 from .registry import active_household
 
@@ -43,7 +43,7 @@ def read_file(work: Work, household_id: str, purpose: str | None) -> dict:
     }
 
 
-def access_log(work: Work, household_id: str) -> list[FileAccessLog]:
+def access_log(work: Work, household_id: str) -> list[dict]:
     return access.household_access_log(work, household_id)
 
 

@@ -79,6 +79,12 @@ MOVE_OUT_CHECKS = {
     "fees_settled": "费用已结清（财务确认）/ fees settled, confirmed by finance",
     "meter_readings_recorded": "水电表读数已记录 / meter readings recorded",
 }
+#: what a refused move-out names as missing, in the words of the desk's form (迁出交接清单)
+MOVE_OUT_MISSING_NAMES = {
+    **{item: label.split("/")[0].strip() for item, label in MOVE_OUT_CHECKS.items()},
+    "fees_confirmed_by": "财务确认人",
+    "handover": "原业户的迁出交接清单（钥匙、费用、水电表读数、押金）",
+}
 #: a lease's use (租赁用途)
 LEASE_PURPOSES = ("residential", "office", "commercial", "other")
 #: the documents of a transfer (过户资料), filed in the new household's catalogue (section transfer):
@@ -209,9 +215,10 @@ def apply_correction(work: Work, person: Person, fields: dict, source: str, ref:
     unknown = sorted(set(fields) - set(CORRECTABLE_FIELDS))
     if unknown:
         raise InvalidInput(f"only {', '.join(CORRECTABLE_FIELDS)} are corrected this way: not {', '.join(unknown)}",
-                           details={f: ["Not correctable here."] for f in unknown})
+                           details={f: ["Not correctable here."] for f in unknown},
+                           zh=f"普查只能更正姓名、电话、电子邮件和语言，不能更正：{'、'.join(unknown)}")
     if "name" in fields and not fields["name"]:
-        raise InvalidInput("name: a person has a name", details={"name": ["A person has a name."]})
+        raise InvalidInput("name: a person has a name", details={"name": ["A person has a name."]}, zh="请填写姓名")
     household = person.household
     changed = []
     for field in CORRECTABLE_FIELDS:
@@ -241,12 +248,14 @@ def _check_document(id_type: str | None, id_number: str | None) -> tuple[str | N
     if id_number is None:
         if id_type is not None:
             raise InvalidInput(f"id_type {id_type} needs its id_number",
-                               details={"id_number": [f"id_type {id_type} needs its id_number."]})
+                               details={"id_number": [f"id_type {id_type} needs its id_number."]},
+                               zh=f"已选择证件类型{v.ID_TYPE_NAMES.get(id_type, id_type).split(' ')[0]}，请填写证件号码")
         return None, None
     id_type = id_type or v.guess_id_type(id_number)
     error = v.id_document_error(id_type, id_number)
     if error is not None:
-        raise InvalidInput(f"id_number: {error}", details={"id_number": [error]})
+        raise InvalidInput(f"id_number: {error}", details={"id_number": [error]},
+                           zh=f"证件号码有误（{v.ID_TYPE_NAMES.get(id_type, id_type).split(' ')[0]}）")
     return id_type, v.normalize_id_number(id_number)
 
 
@@ -257,16 +266,18 @@ def _active_lease(work: Work, household: Household, lease_id: str | None) -> Lea
     if lease is None or lease.household_id != household.id:
         raise PeopleRuleViolation("a tenant joins a lease of this household: register the lease "
                                   "(POST /households/{id}/leases) or give its lease_id",
-                                  code="lease_required", details={"lease_id": lease_id})
+                                  code="lease_required", details={"lease_id": lease_id},
+                                  zh="租户须登记在本户的租约下：请先登记租约，或指定租约")
     if lease.status != "active":
-        raise PeopleRuleViolation(f"lease {lease.id} has ended", code="lease_ended")
+        raise PeopleRuleViolation(f"lease {lease.id} has ended", code="lease_ended", zh="该租约已结束")
     return lease
 
 
 def _needs_owner_or_tenant(household: Household) -> None:
     if not any(p.role in ("owner", "tenant") for p in household.people):
         raise PeopleRuleViolation("a household needs an owner or a tenant; record a move-out instead",
-                                  code="household_needs_owner_or_tenant")
+                                  code="household_needs_owner_or_tenant",
+                                  zh="业户至少要有一位业主或租户；如全部离开，请办理迁出")
 
 
 def _end_empty_leases(work: Work, household: Household, lease_ids) -> None:
@@ -298,13 +309,13 @@ def add_person(work: Work, household_id: str, data: dict) -> tuple[Person, bool]
         if existing is not None:
             if existing.household_id != household.id:
                 raise PeopleRuleViolation(f"person {data['id']} belongs to another household",
-                                          code="duplicate_person")
+                                          code="duplicate_person", zh="该人员属于另一业户")
             return existing, False
     lease = None
     if data["role"] == "tenant":
         lease = _active_lease(work, household, data.get("lease_id"))
     elif data.get("lease_id"):
-        raise PeopleRuleViolation("only a tenant has a lease", code="lease_for_tenants_only")
+        raise PeopleRuleViolation("only a tenant has a lease", code="lease_for_tenants_only", zh="只有租户才关联租约")
     person = new_person(work, household, data, lease=lease)
     household.people.append(person)
     if lease is not None:
@@ -326,14 +337,14 @@ def update_person(work: Work, person_id: str, data: dict) -> tuple[Person, list[
         id_type = new.get("id_type", person.id_type if "id_number" not in new else None)
         new["id_type"], new["id_number"] = _check_document(id_type, new.get("id_number", person.id_number))
     if "name" in new and not new["name"]:
-        raise InvalidInput("name: a person has a name", details={"name": ["A person has a name."]})
+        raise InvalidInput("name: a person has a name", details={"name": ["A person has a name."]}, zh="请填写姓名")
     role = new.get("role", person.role)
     if role == "tenant":
         lease_id = new.get("lease_id", person.lease_id)
         lease = _active_lease(work, household, lease_id)
         new["lease_id"] = lease.id
     elif new.get("lease_id"):
-        raise PeopleRuleViolation("only a tenant has a lease", code="lease_for_tenants_only")
+        raise PeopleRuleViolation("only a tenant has a lease", code="lease_for_tenants_only", zh="只有租户才关联租约")
     else:
         new["lease_id"] = None
     changes, old_lease = [], person.lease_id
@@ -458,7 +469,7 @@ def _landlord(work: Work, household: Household, person_id: str | None) -> tuple[
         chosen = next((p for p in owners if p.id == person_id), None)
         if chosen is None:
             raise PeopleRuleViolation("the landlord must be an owner of this household (landlord_person_id names "
-                                      "one of its owners)", code="landlord_not_owner",
+                                      "one of its owners)", code="landlord_not_owner", zh="出租人须是本户的业主",
                                       details={"landlord_person_id": person_id})
         return chosen.id, chosen.name
     if owners:
@@ -478,13 +489,14 @@ def register_lease(work: Work, household_id: str, data: dict) -> tuple[Lease, bo
         if existing is not None:
             if existing.household_id != household.id:
                 raise PeopleRuleViolation(f"lease {data['id']} belongs to another household",
-                                          code="duplicate_lease")
+                                          code="duplicate_lease", zh="该租约属于另一业户")
             return existing, False
     tenants = data["tenants"]
     check_date(work, household.project_id, "start_on", data["start_on"], ahead=True)
     if data.get("tenant_count") is not None and data["tenant_count"] < len(tenants):
         raise InvalidInput("tenant_count: at least the tenants named",
-                           details={"tenant_count": [f"At least the {len(tenants)} tenants named."]})
+                           details={"tenant_count": [f"At least the {len(tenants)} tenants named."]},
+                           zh=f"居住人数不能少于登记的 {len(tenants)} 位租户")
     landlord_id, landlord_name = _landlord(work, household, data.get("landlord_person_id"))
     lease = Lease(id=data.get("id") or str(uuid.uuid4()), group_id=household.group_id,
                   project_id=household.project_id, unit_id=household.unit_id, household_id=household.id,
@@ -515,11 +527,11 @@ def end_lease(work: Work, lease_id: str, data: dict) -> Lease:
             raise LeaseNotFound(f"no lease {lease_id}") from None
         raise
     if lease.status != "active":
-        raise PeopleRuleViolation(f"lease {lease.id} has ended already", code="lease_ended")
+        raise PeopleRuleViolation(f"lease {lease.id} has ended already", code="lease_ended", zh="该租约已经结束")
     check_date(work, household.project_id, "ended_on", data["ended_on"], ahead=False)
     if data["ended_on"] < lease.start_on:
         raise InvalidInput("ended_on: not before the lease started",
-                           details={"ended_on": ["Not before the lease started."]})
+                           details={"ended_on": ["Not before the lease started."]}, zh="租约结束日期不能早于开始日期")
     _end_lease(work, household, lease, data["ended_on"], data.get("note") or "lease ended")
     _needs_owner_or_tenant(household)
     _changed(work, household)
@@ -630,16 +642,24 @@ def _checked(data: dict) -> None:
     if data.get("fees_settled") and not (data.get("fees_confirmed_by") or "").strip():
         missing.append("fees_confirmed_by")
     if missing:
-        raise MoveOutChecklistIncomplete(
-            "the move-out checklist is not complete: " + ", ".join(missing),
-            details={"missing": missing, "checklist": MOVE_OUT_CHECKS})
+        raise _incomplete("the move-out checklist is not complete: " + ", ".join(missing), missing)
+
+
+def _incomplete(english: str, missing: list[str]) -> MoveOutChecklistIncomplete:
+    """422 ``move_out_checklist_incomplete`` naming what is missing in words (``details.missing``: the
+    codes, ``details.missing_names``: the words, in the same order)."""
+    names = [MOVE_OUT_MISSING_NAMES.get(item, item) for item in missing]
+    return MoveOutChecklistIncomplete(english, details={"missing": missing, "missing_names": names,
+                                                        "checklist": MOVE_OUT_CHECKS},
+                                      zh="迁出交接清单未完成，尚未确认：" + "、".join(names))
 
 
 def _leave(work: Work, household: Household, action: str, on: date, reason: str, data: dict,
            ownership_id: str | None = None) -> MoveOut:
     if household.moved_in_on and on < household.moved_in_on:
         raise InvalidInput("the household cannot leave before it moved in",
-                           details={"moved_out_on": [f"Not before the move-in ({household.moved_in_on})."]})
+                           details={"moved_out_on": [f"Not before the move-in ({household.moved_in_on})."]},
+                           zh=f"迁出日期不能早于入伙日期（{household.moved_in_on}）")
     _checked(data)
     transition(household, action)
     household.moved_out_on = on
@@ -738,13 +758,14 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
         existing = work.session.get(Household, new["id"])
         if existing is not None:
             if existing.unit_id != unit.id:
-                raise PeopleRuleViolation(f"household {new['id']} is another unit's", code="duplicate_household")
+                raise PeopleRuleViolation(f"household {new['id']} is another unit's", code="duplicate_household",
+                                          zh="该业户属于另一套房屋")
             ownership = work.session.scalars(select(Ownership).where(
                 Ownership.household_id == existing.id).order_by(Ownership.from_on.desc())).first()
             return ownership, existing, False
     if not any(p["role"] == "owner" for p in new["people"]):
         raise InvalidInput("household.people: a transfer's household has its new owners",
-                           details={"household": {"people": ["At least one owner."]}})
+                           details={"household": {"people": ["At least one owner."]}}, zh="过户须登记至少一位新业主")
     from .documents import entry_for
     for doc_type in sorted(set(data.get("documents_received") or ())):
         entry_for(work, unit.project_id, doc_type, "transfer")      # 422 unknown_doc_type otherwise
@@ -753,7 +774,8 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     current = current_ownership(work, unit.id)
     if current is not None and on < current.from_on:
         raise InvalidInput("transferred_on: not before the current owners' record began",
-                           details={"transferred_on": [f"Not before {current.from_on}."]})
+                           details={"transferred_on": [f"Not before {current.from_on}."]},
+                           zh=f"过户日期不能早于现业主的产权起始日（{current.from_on}）")
     old = active_household(work, unit.id)
     if old is not None:
         _lock(work, old)
@@ -761,9 +783,8 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
             old = None
     if old is not None:
         if data.get("handover") is None:
-            raise MoveOutChecklistIncomplete(
-                "the current household moves out: give its handover checklist (keys, fees, meters, deposit)",
-                details={"missing": ["handover"], "checklist": MOVE_OUT_CHECKS})
+            raise _incomplete("the current household moves out: give its handover checklist (keys, fees, "
+                              "meters, deposit)", ["handover"])
         leaving = _leave(work, old, "transfer_out", on, "transfer", data["handover"])
     if current is not None:
         current.to_on = on

@@ -48,7 +48,8 @@ def check_date(work: Work, project_id: str, field: str, on: date, *, ahead: bool
     if on > today + timedelta(days=days):
         said = (f"At most {days} days after today ({today})." if days else
                 f"Not after today ({today}): it takes effect at once; record it on the day.")
-        raise InvalidInput(f"{field}: {said}", details={field: [said]})
+        zh = f"日期最多可比今天（{today}）晚 {days} 天" if days else f"日期不能晚于今天（{today}），当日办理当日登记"
+        raise InvalidInput(f"{field}: {said}", details={field: [said]}, zh=zh)
 
 
 def _new_id(given: str | None) -> str:
@@ -154,7 +155,8 @@ def register_project(work: Work, data: dict) -> tuple[Project, bool]:
     caller = work.caller
     caller.require_role(Role.GROUP_ADMIN)
     if not caller.in_group(data["group_id"]):
-        raise Forbidden("projects are registered within the caller's own group", code="wrong_group")
+        raise Forbidden("projects are registered within the caller's own group", code="wrong_group",
+                        zh="只能在本集团内登记项目")
     existing = work.session.get(Project, data["id"]) if data.get("id") else None
     if existing is None:
         existing = work.session.scalars(select(Project).where(
@@ -221,7 +223,8 @@ def move_in(work: Work, data: dict) -> tuple[Household, bool]:
     if not data.get("_transfer"):        # a transfer's date is checked as the transfer's (not after today)
         check_date(work, unit.project_id, "moved_in_on", data["moved_in_on"], ahead=True)
     if active_household(work, unit.id) is not None:
-        raise UnitOccupied(f"unit {unit.label} already has an active household; move it out first")
+        raise UnitOccupied(f"unit {unit.label} already has an active household; move it out first",
+                           zh=f"房屋 {unit.label} 已有在住业户，请先办理迁出")
     now = work.clock.now()
     household = Household(id=_new_id(data.get("id")), group_id=unit.group_id, project_id=unit.project_id,
                           unit_id=unit.id, status="active", moved_in_on=data["moved_in_on"],

@@ -295,7 +295,7 @@ def test_the_access_log_is_read_by_the_cs_head_and_auditors_filtered(session, as
 
     def page(caller=AUDIT, **q):
         loaded = schemas.AccessLogQuery().load(dict(q, project_id="p1"))
-        return [(r.reader_id, r.outcome) for r in access.access_log(as_(caller), "p1", loaded)["items"]]
+        return [(r["reader_id"], r["outcome"]) for r in access.access_log(as_(caller), "p1", loaded)["items"]]
     assert page() == [("csm-1", "allowed"), ("eng-1", "refused"), ("desk-1", "allowed")]
     assert page(outcome="refused") == [("eng-1", "refused")]
     assert page(reader_id="desk-1") == [("desk-1", "allowed")]
@@ -310,9 +310,37 @@ def test_the_access_log_is_read_by_the_cs_head_and_auditors_filtered(session, as
             page(caller)
     # reading the log writes nothing to it
     assert len(log_rows(session)) == 3
-    assert [r.reader_id for r in files.access_log(as_(AUDIT), "h2")] == ["csm-1", "eng-1"]
+    assert [r["reader_id"] for r in files.access_log(as_(AUDIT), "h2")] == ["csm-1", "eng-1"]
     with pytest.raises(Forbidden):
         files.access_log(as_(DESK), "h2")
+
+
+def test_the_log_says_in_words_which_unit_who_what_and_why_refused(session, as_, clock, estate):
+    """TRIAL11 finding 10: the log's rows carry the unit as people name it (the registry's label), the
+    reader's roles, what was read and why it was refused in Chinese -- the codes kept beside them."""
+    read(as_, session, DESK)
+    with pytest.raises(FileAccessDenied):
+        read(as_, session, ENG, "h2")
+    items = access.access_log(as_(AUDIT), "p1", schemas.AccessLogQuery().load({"project_id": "p1"}))["items"]
+    words = {(r["unit_id"], r["unit_label"], r["reader_roles"], r["roles_label"], r["what"], r["what_label"],
+              r["refusal"], r["refusal_label"]) for r in items}
+    assert words == {("u1", "1栋-0101", "front_desk", "总台接待", "file", "业户档案", None, None),
+                     ("u2", "1栋-0102", "engineering", "工程部", "file", "业户档案", "no_grant", "无查阅授权")}
+    assert [r["unit_label"] for r in files.access_log(as_(AUDIT), "h2")] == ["1栋-0102"]
+    dumped = schemas.AccessLogOut(many=True).dump(items)
+    assert {d["refusal_label"] for d in dumped} == {None, "无查阅授权"}
+
+
+def test_what_was_read_in_words():
+    from services.archive.domain.catalogue import DEFAULT_TITLES
+    assert access.what_label("document:purchase_contract v2", DEFAULT_TITLES) == "档案文件：购房合同 第2版"
+    assert access.what_label("documents:owner_id_copy", DEFAULT_TITLES) == "档案文件列表：业主身份证复印件"
+    assert access.what_label("documents", DEFAULT_TITLES) == "档案文件列表"
+    assert access.what_label("export:contacts", DEFAULT_TITLES) == "批量导出：联系方式"
+    assert access.what_label("people_history", {}) == "人员变更记录"
+    assert access.what_label("document:birthday_card v1", {}) == "档案文件：birthday_card 第1版"
+    assert access.what_label("something_new", {}) == "something_new"          # unknown: as it is
+    assert set(access.WHATS) <= set(access.WHAT_NAMES)
 
 
 def test_the_grant_state_table():

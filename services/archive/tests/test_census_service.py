@@ -125,3 +125,45 @@ def test_archive_serves_its_settings(archive, rpc):
     changed = rpc.call(CENTRE, "archive", "set_setting", "p1", "archive.census_every_months", 2, None, "试行")
     assert {s["key"]: s["value"] for s in changed["settings"]}["archive.census_every_months"] == 2
     assert rpc.call(CS, "archive", "retention_purges", "p1") == []
+
+
+@pytest.fixture
+def quiet_archive(container_factory, rabbit_config, tmp_path):
+    """archive with its job runner off: only the command opens census tasks here."""
+    container = container_factory(ArchiveService, service_config(
+        rabbit_config["AMQP_URI"], migrated_sqlite(tmp_path, "archive"), CLOCK="manual:2026-11-24T09:00:00+08:00",
+        JOBS_ENABLED="false"))
+    container.start()
+    return container
+
+
+def test_the_platform_runs_a_project_s_census_sweep_now_once(quiet_archive, rpc, rabbit_config, monkeypatch):
+    """TRIAL11: ``./wuye archive census PROJECT`` (RPC ``run_census_sweep``, the platform only) runs the
+    day's sweep now -- as billing's ``run_dunning_sweep`` -- and a second run opens nothing."""
+    import io
+
+    from kernel.testing import TEST_SECRET
+    from services.archive import cli
+    seed(rpc)
+    rpc.call(SYSTEM, "archive", "move_in", {            # on file since August: its census is overdue
+        "id": "h2", "unit_id": "u2", "moved_in_on": "2026-08-01",
+        "people": [{"id": "pe2", "name": "李娜", "role": "owner", "phone": "13987654321"}]})
+    for caller in (CS, CENTRE):
+        with pytest.raises(RemoteError) as refused:
+            rpc.call(caller, "archive", "run_census_sweep", "p1")
+        assert refused.value.exc_type == "Forbidden" and "system_only" in refused.value.value
+    assert rpc.call(CS, "archive", "list_census_tasks", "p1", {"state": "all"})["total"] == 0
+
+    monkeypatch.setenv("AMQP_URI", rabbit_config["AMQP_URI"])
+    monkeypatch.setenv("WUYE_SECRET", TEST_SECRET)
+    out = io.StringIO()
+    assert cli.main(["census", "p1", "--by", "ops"], out=out) == 0
+    assert out.getvalue().splitlines() == ["census sweep of project p1 for 2026-11-24: done",
+                                           "  tasks opened   1", "  tasks open now 1"]
+    tasks = rpc.call(CS, "archive", "list_census_tasks", "p1", {"state": "all"})["items"]
+    assert [(t["household_id"], t["due_on"]) for t in tasks] == [("h2", "2026-12-01")]   # lead days from today
+
+    again = rpc.call(SYSTEM, "archive", "run_census_sweep", "p1")
+    assert again == {"project_id": "p1", "day": "2026-11-24", "opened": 0, "open": 1}
+    assert set(again) == set(schemas.CensusSweepOut().fields)
+    assert cli.main(["census", "no-such-project"], out=io.StringIO()) == 1

@@ -152,9 +152,16 @@ def test_a_checksum_mismatch_is_refused_and_logged(session, clock, estate, stora
     assert exc.value.kind == "Conflict" and exc.value.details["sha256"] == document.sha256
     assert any("failed its checksum" in r.message and document.id in r.message for r in caplog.records)
     path.unlink()                                             # lost altogether
-    with pytest.raises(NotFound) as missing:
-        documents.download(work(session, clock, CS), storage, "h1", document.id, "check")
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="services.archive.domain.documents"):
+        with pytest.raises(NotFound) as missing:
+            documents.download(work(session, clock, CS), storage, "h1", document.id, "check")
     assert missing.value.code == "stored_object_missing"
+    # TRIAL11 finding 14: the reader's message says what to do, in Chinese, and never where the files lie;
+    # the operator's log line names the key
+    said = str(missing.value)
+    assert document.storage_key not in said and "households" not in said and "备份" in said
+    assert any(document.storage_key in r.message for r in caplog.records)
 
 
 def test_unknown_types_empty_files_and_the_other_type(session, clock, estate, storage):

@@ -106,7 +106,7 @@ def test_file_reads_are_cs_only_and_logged(session, clock, estate):
         files.read_file(work(session, clock, staff(G, ["p2"], roles=["cs_manager"])), "h1", "other site")
     log = files.access_log(work(session, clock, staff(G, ["p1"], roles=["cs_manager"])), "h1")
     # refusals are logged too (domain/access.py; test_access.py has the rest)
-    assert sorted((entry.reader_id, entry.purpose, entry.outcome) for entry in log) == [
+    assert sorted((entry["reader_id"], entry["purpose"], entry["outcome"]) for entry in log) == [
         ("desk-1", "resident asked for their contract copy", "allowed"),
         ("staff-1", "curious", "refused"), ("staff-1", "other site", "refused")]
 

@@ -311,6 +311,8 @@ def test_move_out_needs_its_checklist_then_frees_the_unit(session, clock, estate
         people.move_out(w, "h1", {**HANDOVER, "fees_confirmed_by": " ", "moved_out_on": date(2027, 1, 31),
                                   "reason": "relocated"})
     assert exc.value.details["missing"] == ["fees_confirmed_by"]
+    assert exc.value.details["missing_names"] == ["财务确认人"]
+    assert exc.value.message.startswith("迁出交接清单未完成，尚未确认：财务确认人 (")      # TRIAL11 finding 9
     with pytest.raises(InvalidInput):
         people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2026, 2, 1), "reason": "relocated"})
     household, out = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31),
@@ -533,4 +535,4 @@ def test_a_second_move_out_says_so_in_a_sentence():
     gone = Household(id="x", status="moved_out")
     with pytest.raises(HouseholdNotActive) as twice:
         people.transition(gone, "move_out")
-    assert twice.value.message.startswith("This household has moved out already: it cannot move out again")
+    assert twice.value.english.startswith("This household has moved out already: it cannot move out again")
