@@ -3218,6 +3218,10 @@ class OwnershipOut(Out):
 class TransferOut(Out):
     ownership = fields.Nested(OwnershipOut)
     household = fields.Nested(HouseholdOut)
+    old_household_id = fields.String(allow_none=True, metadata={
+        "description": "the old owners' household that moved out (null: the unit was vacant); its "
+                       "residents' accounts lose the unit with this answer"})
+    old_household = fields.Nested(HouseholdOut, allow_none=True)
 # == documents of a household file (issue 11, area "documents") =====================================
 
 DOC_SECTIONS = ["move_in", "lease", "transfer", "renovation", "other"]
