@@ -128,7 +128,7 @@ def _unbilled(period: str):
 
 ACCOUNT_COLUMNS = (FeeAccount.id, FeeAccount.group_id, FeeAccount.project_id, FeeAccount.unit_id,
                    FeeAccount.unit_label, FeeAccount.building_area, FeeAccount.usage, FeeAccount.household_id,
-                   FeeAccount.payer_name, FeeAccount.version)
+                   FeeAccount.payer_name, FeeAccount.version, FeeAccount.closed_on)
 
 
 def next_accounts(session, project_id: str, period: str, *, after: str | None, limit: int, lock: bool = True):
@@ -166,8 +166,9 @@ def _dates(work: Work, project: Project, period: str, run_id: str | None = None)
 
 
 def _occupied_in(row, period: str) -> bool:
-    """Billed for ``period``: the unit has a paying household that had moved in by the month's end."""
-    return row.household_id is not None and (
+    """Billed for ``period``: the unit has a paying household that had moved in by the month's end
+    (on the unit's open account: a closed one is its old household's, no new charges)."""
+    return row.household_id is not None and row.closed_on is None and (
         row.moved_in_on is None or row.moved_in_on <= billing_settings.month_end(period))
 
 
