@@ -1299,7 +1299,10 @@ def _amount(**kw):
 
 
 class PaymentIn(Schema):
-    """收款 at the desk: cash, card (``reference``: the POS slip's), bank transfer (the bank's)."""
+    """收款 at the desk: cash, card (``reference``: the POS slip's), bank transfer (the bank's).
+    ``account_id``: a closed account of the unit -- the previous household's debt (原业主欠费, its id
+    from the arrears ledger or the dunning case); else the unit's current account."""
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
     amount = _amount(required=True, positive=True, exact=True)
     reference = v.Reference(**_REF, metadata={"description": "required for card and transfer; unique per method in the project, read as people read a slip (full-width folded, invisible characters and spaces removed, upper-cased)"})
@@ -1379,6 +1382,8 @@ class PaymentAccountOut(AccountOut):
     open_bills = fields.Integer()
     oldest_due_on = fields.String(allow_none=True)
     as_of = DT(allow_none=True)
+    closed_on = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "set: the previous household's closed account (原业主账户), not the unit's"})
 
 
 class PaymentOut(Out):

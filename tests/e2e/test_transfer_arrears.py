@@ -7,7 +7,7 @@ opened its case). The desk transfers the unit to 孙丽:
 - billing closes 王强's account with its debt and opens the unit's next one: 孙丽's overview shows
   nothing owed under her name, the unit's account for staff too;
 - finance's arrears ledger and the dunning cases still show the 345.00 -- under 王强's name and
-  household."""
+  household -- until 王强 pays it at the desk on his own account."""
 from __future__ import annotations
 
 import uuid
@@ -117,3 +117,16 @@ def test_the_old_owner_s_arrears_stay_theirs_and_the_new_owner_starts_clean(plat
                             params={"status": "open"}).json()
     [case] = [c for c in cases["items"] if c["unit_id"] == unit_id]
     assert (case["account_id"], case["household_id"], case["overdue"]) == (old_account, old_household, "345.00")
+
+    # 王强 pays his debt at the desk, on his own account: the unit's account (孙丽's) is untouched --
+    # the answer's closed account is not projected onto the unit
+    paid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers={**desk, **key()}, json={
+        "method": "cash", "amount": "345.00", "payer_name": "王强", "account_id": old_account})
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["account_id"], paid.json()["account"]["balance_due"]) == (old_account, "0.00")
+    assert paid.json()["account"]["closed_on"] is not None
+    after = her_overview()["account"]
+    assert (after["account_id"], after["payer_name"], after["balance_due"]) == (account["account_id"], "孙丽", "0.00")
+    ledger = web_session.get(f"/api/v1/projects/{pid}/arrears-ledger", headers=finance).json()
+    assert all(r["unit_id"] != unit_id for r in ledger["rows"])
+

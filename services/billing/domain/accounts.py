@@ -151,10 +151,21 @@ def refresh_payer(session: Session, account: FeeAccount) -> None:
 
 # -- reading, with the caller's scope -------------------------------------------
 
-def get_account(work: Work, unit_id: str) -> FeeAccount:
+def get_account(work: Work, unit_id: str, account_id: str | None = None) -> FeeAccount:
     """The unit's account if the caller may see it: residents only their own units,
     staff only their projects. A resident asking about someone else's unit hears
-    exactly what they would for a unit that does not exist."""
+    exactly what they would for a unit that does not exist. ``account_id``: one of the
+    unit's closed accounts (a previous household's, 原业主账户) -- staff only; a resident
+    of the unit today hears it does not exist (it is not their household's)."""
+    if account_id is not None:
+        account = work.session.get(FeeAccount, account_id)
+        missing = AccountNotFound(f"no fee account {account_id} of unit {unit_id}")
+        if account is None or account.unit_id != unit_id:
+            raise missing
+        work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
+        if account.closed_on is not None and not work.caller.is_staff:
+            raise missing
+        return account
     account = find_account(work.session, unit_id)
     if account is None:
         raise AccountNotFound(f"no fee account for unit {unit_id}")

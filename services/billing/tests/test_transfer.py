@@ -141,3 +141,32 @@ def test_the_new_account_starts_its_meters_where_the_old_one_ended(session, cloc
     start = session.scalar(select(MeterReading).where(MeterReading.account_id == new.id))
     assert (start.kind, start.period, start.previous, start.reading, start.quantity) == (
         "initial", "2026-10", Decimal("130.00"), Decimal("130.00"), Decimal("0.00"))
+
+
+def test_the_desk_takes_the_old_owner_s_payment_on_their_account(session, clock, estate, as_):
+    """张伟 comes to pay his 345.00 after the transfer: the desk names his closed account (from the
+    arrears ledger); the unit's new account is untouched, his case closes. A resident of the unit
+    today cannot address his account; another unit's id is refused."""
+    from kernel.testing import resident
+
+    from services.billing.exceptions import AccountNotFound
+
+    from .support import DESK, service_as
+    old = _owing(session, clock, as_)
+    at(clock, date(2026, 11, 24))
+    for snapshot in (NEW_ARRIVES, OLD_LEAVES):
+        copies.apply_household(as_(PLATFORM), snapshot)
+    session.commit()
+    new = accounts.find_account(session, "u1")
+    at(clock, date(2026, 11, 26), 10)
+    paid = service_as(session, clock, DESK).record_payment(
+        "u1", {"method": "cash", "amount": "345.00", "payer_name": "张伟", "account_id": old.id})
+    session.commit()
+    assert paid["account_id"] == old.id and paid["account"]["closed_on"] == "2026-11-24"
+    assert paid["account"]["balance_due"] == "0.00"
+    assert accounts.account_view(session, new)["entry_count"] == 0
+    case = session.scalar(select(DunningCase).where(DunningCase.account_id == old.id))
+    assert case.status == "closed"
+    for caller, unit_id in ((resident(G, ["u1"]), "u1"), (DESK, "u2")):
+        with pytest.raises(AccountNotFound):
+            accounts.get_account(work(session, clock, caller), unit_id, old.id)
