@@ -1117,6 +1117,15 @@ class UnitBalanceOut(Out):
     as_of = Day(metadata={"description": "the site's today the figures were computed on"})
 
 
+class PreviousArrearsOut(Out):
+    """A previous household's closed account of the unit with something overdue (原业主欠费)."""
+    account_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    closed_on = Day()
+    overdue = Amount()
+
+
 class ArrearsOut(Out):
     unit_id = fields.String()
     has_arrears = fields.Boolean(metadata={
@@ -1127,6 +1136,9 @@ class ArrearsOut(Out):
     balance_due = Amount()
     oldest_due_on = Day(allow_none=True)
     as_of = Day()
+    previous = fields.List(fields.Nested(PreviousArrearsOut), metadata={
+        "description": "previous households' closed accounts of the unit with something overdue (原业主欠费, "
+                       "after a transfer): theirs to pay, not counted in has_arrears"})
 
 
 class StatementEntryOut(Out):

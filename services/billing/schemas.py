@@ -383,6 +383,15 @@ class BalanceOut(Schema):
     as_of = fields.Date()
 
 
+class PreviousArrearsOut(Schema):
+    """A previous household's closed account of the unit with something overdue (原业主欠费)."""
+    account_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    closed_on = fields.Date()
+    overdue = Money()
+
+
 class ArrearsOut(Schema):
     unit_id = fields.String()
     has_arrears = fields.Boolean()
@@ -391,6 +400,7 @@ class ArrearsOut(Schema):
     balance_due = Money()
     oldest_due_on = fields.Date(allow_none=True)
     as_of = fields.Date()
+    previous = fields.List(fields.Nested(PreviousArrearsOut))
 
 
 class StatementEntryOut(Schema):

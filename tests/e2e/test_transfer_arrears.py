@@ -118,6 +118,12 @@ def test_the_old_owner_s_arrears_stay_theirs_and_the_new_owner_starts_clean(plat
     [case] = [c for c in cases["items"] if c["unit_id"] == unit_id]
     assert (case["account_id"], case["household_id"], case["overdue"]) == (old_account, old_household, "345.00")
 
+    # the concierge's question (放行): the household living there owes nothing; 王强 still does
+    asked = web_session.get(f"/api/v1/units/{unit_id}/arrears", headers=desk).json()
+    assert (asked["has_arrears"], asked["overdue"]) == (False, "0.00")
+    assert [(p["account_id"], p["payer_name"], p["overdue"]) for p in asked["previous"]] == [
+        (old_account, "王强", "345.00")]
+
     # 王强 pays his debt at the desk, on his own account: the unit's account (孙丽's) is untouched --
     # the answer's closed account is not projected onto the unit
     paid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers={**desk, **key()}, json={

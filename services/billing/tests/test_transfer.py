@@ -103,6 +103,14 @@ def test_the_old_owner_s_debt_stays_theirs_and_the_new_household_starts_at_zero(
     notices = [e["data"] for e in outbox_events(session, Base) if e["type"] == "dunning.notice_due"]
     assert notices and {(n["account_id"], n["household_id"]) for n in notices} == {(old_id, "h-u1")}
 
+    # the concierge's "all fees settled?" (放行): the new household owes nothing; the old owner's
+    # debt is named beside it
+    from services.billing.domain import queries
+    asked = queries.has_arrears(work(session, clock, FINANCE), "u1")
+    assert (asked["has_arrears"], asked["overdue"]) == (False, Decimal("0.00"))
+    assert [(p["account_id"], p["payer_name"], p["overdue"]) for p in asked["previous"]] == [
+        (old_id, "张伟", Decimal("345.00"))]
+
     # December's bill run bills the new household only; the closed account takes no new charges
     at(clock, date(2026, 12, 1))
     w = as_(PLATFORM)
