@@ -1228,6 +1228,15 @@ class UnitBalanceOut(Out):
     as_of = Day(metadata={"description": "the site's today the figures were computed on"})
 
 
+class PreviousArrearsOut(Out):
+    """A previous household's closed account of the unit with something overdue (原业主欠费)."""
+    account_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    closed_on = Day()
+    overdue = Amount()
+
+
 class ArrearsOut(Out):
     unit_id = fields.String()
     has_arrears = fields.Boolean(metadata={
@@ -1238,6 +1247,9 @@ class ArrearsOut(Out):
     balance_due = Amount()
     oldest_due_on = Day(allow_none=True)
     as_of = Day()
+    previous = fields.List(fields.Nested(PreviousArrearsOut), metadata={
+        "description": "previous households' closed accounts of the unit with something overdue (原业主欠费, "
+                       "after a transfer): theirs to pay, not counted in has_arrears"})
 
 
 class StatementEntryOut(Out):
@@ -1410,7 +1422,10 @@ def _amount(**kw):
 
 
 class PaymentIn(Schema):
-    """收款 at the desk: cash, card (``reference``: the POS slip's), bank transfer (the bank's)."""
+    """收款 at the desk: cash, card (``reference``: the POS slip's), bank transfer (the bank's).
+    ``account_id``: a closed account of the unit -- the previous household's debt (原业主欠费, its id
+    from the arrears ledger or the dunning case); else the unit's current account."""
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
     amount = _amount(required=True, positive=True, exact=True)
     reference = v.Reference(**_REF, metadata={"description": "required for card and transfer; unique per method in the project, read as people read a slip (full-width folded, invisible characters and spaces removed, upper-cased)"})
@@ -1490,6 +1505,8 @@ class PaymentAccountOut(AccountOut):
     open_bills = fields.Integer()
     oldest_due_on = fields.String(allow_none=True)
     as_of = DT(allow_none=True)
+    closed_on = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "set: the previous household's closed account (原业主账户), not the unit's"})
 
 
 class PaymentOut(Out):
@@ -3331,6 +3348,10 @@ class OwnershipOut(Out):
 class TransferOut(Out):
     ownership = fields.Nested(OwnershipOut)
     household = fields.Nested(HouseholdOut)
+    old_household_id = fields.String(allow_none=True, metadata={
+        "description": "the old owners' household that moved out (null: the unit was vacant); its "
+                       "residents' accounts lose the unit with this answer"})
+    old_household = fields.Nested(HouseholdOut, allow_none=True)
 # == documents of a household file (issue 11, area "documents") =====================================
 
 DOC_SECTIONS = ["move_in", "lease", "transfer", "renovation", "other"]

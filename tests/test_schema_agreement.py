@@ -305,6 +305,17 @@ def _tree(schema_cls) -> dict:
     return out
 
 
+def test_the_gateway_passes_on_the_whole_transfer_answer():
+    """过户's answer names the old owners' household on both sides (the gateway ends their
+    residents' access with it); ``created`` is the gateway's status code, not a field."""
+    assert set(gw.TransferOut().fields) == set(archive.TransferOut().fields) - {"created"}
+    assert {"old_household_id", "old_household"} <= set(gw.TransferOut().fields)
+    for name in ("household", "old_household"):
+        assert set(gw.TransferOut().fields[name].nested().fields) == \
+            set(archive.TransferOut().fields[name].nested().fields) - {"group_id"}
+    assert gw.TransferOut().fields["old_household_id"].allow_none
+
+
 def test_the_gateway_shows_the_whole_monthly_report():
     """Every figure tickets' monthly report has, the gateway's schema passes on (and no other)."""
     assert _tree(gw.MonthlyReportOut) == _tree(tickets.MonthlyReportOut)

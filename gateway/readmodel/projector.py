@@ -138,7 +138,12 @@ def apply_unit(session: Session, data: dict) -> bool:
 
 
 def apply_account(session: Session, data: dict, group_id: str | None = None) -> bool:
-    """``account.balance_changed`` (billing), an account snapshot, or the owner's reply."""
+    """``account.balance_changed`` (billing), an account snapshot, or the owner's reply. A closed
+    account (``closed_on``: its household no longer pays for the unit -- 过户, a move-out before a
+    new move-in) is its old household's, not the unit's: never projected onto the unit (the unit's
+    new account follows, its version continuing the unit's)."""
+    if data.get("closed_on"):
+        return False
     doc = {name: data.get(name) for name in ACCOUNT_FIELDS}
     doc["account_id"] = data.get("account_id") or data.get("id")
     doc["group_id"] = data.get("group_id") or group_id

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kernel import deadlines, privacy
 from kernel.tenancy import Caller
 
-from ..models import PortalNotification, PortalTicket, PortalUnit
+from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUnit
 
 #: the states with work still to do, of every ticket kind (tickets' ``workflow.all_open_states()``)
 OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
@@ -170,8 +170,13 @@ def overview(session: Session, caller: Caller, unit_id: str, now: datetime,
     household = orjson.loads(row.household) if row.household else None
     if household is not None and household.get("status") != "active":
         household = None
-    missing = []
-    if account is None:
+    missing, degraded = [], []
+    if account is not None and _previous_households(session, row, account):
+        # the account is the old household's (a transfer or a move-in billing has not applied
+        # yet): never shown as the new household's -- its debt is not theirs
+        account = None
+        degraded.append("account")
+    elif account is None:
         missing.append("account")
     elif account.get("household_id") and (household is None or household["id"] != account["household_id"]):
         missing.append("household")       # the account names a household not projected yet
@@ -184,9 +189,19 @@ def overview(session: Session, caller: Caller, unit_id: str, now: datetime,
         "open_tickets": [ticket_view(orjson.loads(d), caller, now) for d in docs],
         "account": account,
         "notifications": _notifications(session, row.unit_id, notifications),
-        "degraded": [],
+        "degraded": degraded,
         "missing": missing,
     }
+
+
+def _previous_households(session: Session, row, account: dict) -> bool:
+    """Whether ``account`` names a household the unit has had before its current one: billing has
+    not yet closed it and opened the unit's next account (它是原业主的账户)."""
+    named = account.get("household_id")
+    if not named or named == row.household_id or row.household_id is None:
+        return False
+    return session.execute(select(PortalHousehold.household_id).where(
+        PortalHousehold.household_id == named, PortalHousehold.unit_id == row.unit_id)).first() is not None
 
 
 def unit_account(session: Session, caller: Caller, unit_id: str) -> dict | None:
@@ -195,7 +210,10 @@ def unit_account(session: Session, caller: Caller, unit_id: str) -> dict | None:
     row = unit_row(session, caller, unit_id)
     if row is None or not row.account:
         return None
-    return orjson.loads(row.account)
+    account = orjson.loads(row.account)
+    if _previous_households(session, row, account):
+        return None                       # the old household's: ask billing
+    return account
 
 
 #: the account's fields for staff only: the steward's arrears class is an internal judgement

@@ -48,7 +48,9 @@ class BillingRoutes(RouteModule):
            summary="Are the unit's fees settled? The goods release's question (any staff of the project)",
            description="Arrears: a bill not settled whose due date is before the site's today, beyond "
                        "the unit's prepaid credit not yet applied. A bill due today or later is not "
-                       "arrears; deposits held never count.")
+                       "arrears; deposits held never count. After a transfer (过户) has_arrears is the "
+                       "household living there now; `previous` names earlier households' closed accounts "
+                       "that still owe (原业主欠费: theirs to pay).")
     def arrears(self, request, user, unit_id):
         return self._as(user)("billing", "has_arrears", unit_id)
 

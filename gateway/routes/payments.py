@@ -33,7 +33,10 @@ class PaymentRoutes(RouteModule):
                        "prepayment is such a payment. A card or transfer names its reference (422 "
                        "reference_required), unique per method (409 duplicate_reference); the amount is at "
                        "most the project's billing.payment_ceiling (422 amount_over_ceiling). The same "
-                       "Idempotency-Key answers the same payment and receipt; with another body 422.")
+                       "Idempotency-Key answers the same payment and receipt; with another body 422. "
+                       "account_id: one of the unit's closed accounts -- the previous household's debt "
+                       "after a transfer (原业主欠费; its id in the arrears ledger and the dunning case); "
+                       "another unit's or a resident's: 404.")
     def record_payment(self, request, user, unit_id, body, idempotency_key):
         return self._write(user, "record_payment", unit_id, s.PaymentIn().dump(body),
                            idempotency_key=idempotency_key)

@@ -93,6 +93,8 @@ class PeopleRoutes(RouteModule):
     def transfer_ownership(self, request, user, unit_id, body, idempotency_key):
         result = self._as(user)("archive", "transfer_ownership", unit_id, s.TransferIn().dump(body),
                                 idempotency_key=idempotency_key)
+        # the old owners' accounts lose the unit now, by the path household.changed takes later
+        self._household_left(result.get("old_household") if isinstance(result, dict) else None)
         return Created(result, result.pop("created", True))
 
     @route("GET", f"{V1}/units/{{unit_id}}/ownerships", tags=("archive",), response=s.OwnershipOut, many=True,

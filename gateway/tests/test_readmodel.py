@@ -255,3 +255,30 @@ def test_the_repair_workflow_fields_are_projected_and_read(session):
     assert (view["rating"], view["comment"], view["closed_at"], view["materials"]) == (
         5, "好", iso(9), [{"name": "LED灯管", "quantity": 2.0, "unit": "根"}])
     assert views.resident_tickets(session, me, NOW, open_only=True)["items"] == []
+
+
+def test_after_a_transfer_the_old_owner_s_account_is_never_the_new_household_s(session):
+    """过户 (TRIAL11 finding 3): h1 owes 345.00; h2 moves in. Until billing's new account for the unit
+    arrives, the overview shows no account rather than h1's debt under h2; billing's closing of h1's
+    account is not the unit's (ignored); the unit's new account (its version continuing) is shown."""
+    projector.apply_unit(session, unit())
+    projector.apply_household(session, household("h1", 1))
+    projector.apply_account(session, account(5, "345.00"))
+    projector.apply_household(session, household("h2", 1, moved_in_on="2026-11-24"))
+    session.commit()
+    newcomer = resident(G, ["u1"])
+    overview = views.overview(session, newcomer, "u1", NOW)
+    assert overview["household"]["id"] == "h2"
+    assert (overview["account"], overview["degraded"], overview["missing"]) == (None, ["account"], [])
+    assert views.unit_account(session, newcomer, "u1") is None           # the account route asks billing
+    # billing closes h1's account (cause closed): the old owner's, not the unit's
+    assert not projector.apply_account(session, dict(account(6, "345.00"), cause="closed", closed_on="2026-11-24",
+                                                     succeeded_by="a2"))
+    # ... and opens the unit's next one for h2
+    fresh = dict(account(6, "0.00", household_id="h2"), account_id="a2", payer_name="孙丽", cause="payer_changed",
+                 entry_count=0, closed_on=None)
+    assert projector.apply_account(session, fresh)
+    session.commit()
+    shown = views.overview(session, newcomer, "u1", NOW)["account"]
+    assert (shown["account_id"], shown["household_id"], shown["payer_name"], shown["balance_due"]) == (
+        "a2", "h2", "孙丽", "0.00")

@@ -146,6 +146,35 @@ class TestEnding:
         new = resident(session, username="sunli", now=NOW + timedelta(days=8))
         assert scope_of(session, new.id).household_id == "h2" and units_of(session, new.id) == {"u1"}
 
+    def test_the_transfer_s_answer_ends_the_old_owners_scopes_before_the_event(self, session):
+        """POST /units/{id}/transfer: archive's answer names the old owners' household; the route ends
+        its residents' scopes with it (``household.changed`` has not arrived here at all), and the
+        event arriving later ends nothing more."""
+        from gateway.routes.people import PeopleRoutes
+        projector.apply_household(session, household("h1"))
+        old, other = resident(session), resident(session, username="other", units=("u7",))
+        answer = {"ownership": {"id": "o2"}, "household": {"id": "h2", "status": "active"},
+                  "old_household_id": "h1", "old_household": {"id": "h1", "unit_id": "u1", "status": "moved_out"},
+                  "created": True}
+
+        class Desk(PeopleRoutes):
+            db = session
+
+            def _as(self, user):
+                return lambda *args, **kwargs: dict(answer)
+        reply = Desk().transfer_ownership(None, None, "u1", {}, "key-1")
+        assert reply.data["old_household_id"] == "h1" and reply.created
+        assert units_of(session, old.id) == set() and units_of(session, other.id) == {"u7"}
+        ended = scope_of(session, old.id)
+        assert ended.ended_reason == scopes.ENDED_MOVED_OUT
+        # the event, later: the same end, nothing more (idempotent)
+        projector.apply_household(session, household("h1", 2, status="moved_out", moved_out_on="2026-11-24"))
+        assert scope_of(session, old.id).ended_at == ended.ended_at and units_of(session, other.id) == {"u7"}
+        # a vacant unit's transfer names no old household: nothing ends
+        Desk._as = lambda self, user: (lambda *a, **k: dict(answer, old_household_id=None, old_household=None))
+        Desk().transfer_ownership(None, None, "u7", {}, "key-2")
+        assert units_of(session, other.id) == {"u7"}
+
     def test_ending_is_idempotent_and_a_replay_or_rebuild_never_reopens_a_scope(self, session):
         projector.apply_household(session, household("h1"))
         user = resident(session)

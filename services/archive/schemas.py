@@ -562,6 +562,19 @@ class OwnershipOut(Schema):
     documents = fields.List(fields.Nested(OwnershipDocumentOut))
     previous_id = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
+
+
+class TransferOut(Schema):
+    """过户's answer: the new ownership record, the new owners' household and the old owners'
+    household that moved out (``old_household_id`` null: the unit was vacant), so the gateway ends
+    the old owners' resident access in the request itself."""
+    ownership = fields.Nested(OwnershipOut)
+    household = fields.Nested(HouseholdOut)
+    old_household_id = fields.String(allow_none=True)
+    old_household = fields.Nested(HouseholdOut, allow_none=True)
+    created = fields.Boolean()
+
+
 # == documents (issue 11, area "documents"): upload, versions, download, catalogues ===============
 
 SECTIONS = ["move_in", "lease", "transfer", "renovation", "other"]

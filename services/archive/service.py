@@ -250,9 +250,13 @@ class ArchiveService(SettingsRpcs):
         work, command = self.work(), schemas.TransferIn().load(data)
         def run():
             ownership, household, created = people.transfer(work, unit_id, command)
-            return {"ownership": schemas.OwnershipOut().dump(people.ownership_view(work, ownership)),
-                    "household": schemas.HouseholdOut().dump(registry.household_view(work.caller, household)),
-                    "created": created}
+            old = people.transferred_out(work, ownership)
+            return schemas.TransferOut().dump({
+                "ownership": people.ownership_view(work, ownership),
+                "household": registry.household_view(work.caller, household),
+                "old_household_id": old.id if old is not None else None,
+                "old_household": registry.household_view(work.caller, old) if old is not None else None,
+                "created": created})
         return work.idempotent(idempotency_key, "transfer_ownership", {"unit_id": unit_id, **command}, run)
 
     @rpc

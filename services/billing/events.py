@@ -17,6 +17,10 @@ moved on the ladder, got a class, paused, resumed or closed) -- ``dunning_stage`
 ``dunning_paused``, ``late_fee_accrued``. ``cause`` ``payer_changed`` (no ``entry_id``): a household moved in and the
 account is now theirs -- its balance as it stands (0.00 on a new account), so
 the household file's payment summary starts from the account's figure.
+``cause`` ``closed`` (no ``entry_id``): another household pays for the unit now (过户, or a move-in
+after a move-out); this account (``closed_on``, ``succeeded_by``) stays the old household's with
+its debt, and the unit's new account follows with ``payer_changed`` (its ``version`` continues the
+unit's sequence). A unit's read model ignores closed accounts.
 Each event carries the whole account (``AccountSnapshot``: label, area, payer, opening
 balance, entry count, last posting) and the account's ``version`` (grows with every change),
 so a read model keeps the newest and ignores redelivered or reordered older ones.
@@ -72,11 +76,16 @@ class AccountSnapshot(Schema):
     arrears_class = fields.String(allow_none=True)
     dunning_paused = fields.Boolean()
     late_fee_accrued = Money()
+    #: a closed account (原业主账户): the day its household stopped paying for the unit and the unit's
+    #: account that took over. It stays that household's (its debt, credit, deposits, dunning), it is
+    #: no longer the unit's: a unit's read model keeps only the open one (null here)
+    closed_on = fields.Date(allow_none=True)
+    succeeded_by = fields.String(allow_none=True)
 
 
 #: why ``account.balance_changed`` was published: a journal entry's kind, a new payer, or
 #: ``dunning`` -- the account's dunning state changed (a case opened, moved, classed, paused or closed)
-BALANCE_CAUSES = (*ENTRY_KINDS, "payer_changed", "dunning")
+BALANCE_CAUSES = (*ENTRY_KINDS, "payer_changed", "dunning", "closed")
 
 
 class BalanceChanged(AccountSnapshot):

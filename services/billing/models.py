@@ -63,15 +63,21 @@ class Household(Base):
 
 
 class FeeAccount(Base):
-    """收费账户: one per unit, opened when archive registers the unit. Its balance is
-    the signed sum of its ledger -- never stored, so it cannot drift from the entries."""
+    """收费账户: a unit's account, opened when archive registers the unit. Its balance is
+    the signed sum of its ledger -- never stored, so it cannot drift from the entries.
+
+    An account is one paying household's (一户一账): when another household becomes the unit's
+    payer (a transfer 过户, a move-in after a move-out) and the account has a history, the account
+    is **closed** (``closed_on``) and stays the old household's -- its bills, debt, credit,
+    deposits, dunning case and receipts, still collectable (原业主账户) -- and the unit gets a new
+    account (``accounts.succeed``). A unit has one open account (``closed_on`` null)."""
 
     __tablename__ = "fee_accounts"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     group_id: Mapped[str] = mapped_column(ID)
     project_id: Mapped[str] = mapped_column(ID, index=True)
-    unit_id: Mapped[str] = mapped_column(ID, unique=True)
+    unit_id: Mapped[str] = mapped_column(ID)
     unit_label: Mapped[str] = mapped_column(String(100))
     #: the unit's use (房屋用途, ``kernel.validators.UNIT_USAGES``): which fee prices apply
     usage: Mapped[str] = mapped_column(String(20), default="residential", server_default="residential")
@@ -86,9 +92,16 @@ class FeeAccount(Base):
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: the ``as_of`` of the last published snapshot (when billing stated this balance and payer)
     stated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the day its household stopped paying for the unit (transfer, move-out then a new move-in):
+    #: no new charges; its debt stays its household's. Null: the unit's current account
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    #: the unit's account that took over from this one (null while open)
+    succeeded_by: Mapped[str | None] = mapped_column(ID)
 
     #: the bill run takes a project's accounts in id order, a chunk at a time (keyset)
-    __table_args__ = (Index("ix_fee_accounts_project_keyset", "project_id", "id"),)
+    __table_args__ = (Index("ix_fee_accounts_project_keyset", "project_id", "id"),
+                      Index("uq_fee_accounts_open_unit", "unit_id", unique=True,
+                            sqlite_where=text("closed_on IS NULL"), postgresql_where=text("closed_on IS NULL")))
 
 
 class LedgerEntry(Base):

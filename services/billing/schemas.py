@@ -383,6 +383,15 @@ class BalanceOut(Schema):
     as_of = fields.Date()
 
 
+class PreviousArrearsOut(Schema):
+    """A previous household's closed account of the unit with something overdue (原业主欠费)."""
+    account_id = fields.String()
+    household_id = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    closed_on = fields.Date()
+    overdue = Money()
+
+
 class ArrearsOut(Schema):
     unit_id = fields.String()
     has_arrears = fields.Boolean()
@@ -391,6 +400,7 @@ class ArrearsOut(Schema):
     balance_due = Money()
     oldest_due_on = fields.Date(allow_none=True)
     as_of = fields.Date()
+    previous = fields.List(fields.Nested(PreviousArrearsOut))
 
 
 class StatementEntryOut(Schema):
@@ -565,8 +575,10 @@ NOTE = dict(load_default="", validate=validate.Length(max=300))
 
 class PaymentIn(Schema):
     """收款 at the desk. ``reference``: the POS slip's (card) or the bank's (transfer) -- required
-    for both, unique per method."""
+    for both, unique per method. ``account_id``: a closed account of the unit -- the previous
+    household's debt (原业主欠费), paid by them or for them; else the unit's current account."""
     unit_id = fields.String(**UNIT_ID)
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
     amount = Money(required=True, positive=True, exact=True)
     reference = v.Reference(**REFERENCE)
@@ -688,6 +700,9 @@ class AccountStateOut(AccountOut):
     open_bills = fields.Integer()
     oldest_due_on = fields.Date(allow_none=True)
     as_of = fields.AwareDateTime(allow_none=True)
+    #: a closed account (原业主账户: its household no longer pays for the unit), e.g. after a write-off
+    #: of the old owner's bill -- not the unit's current account (a read model must not take it)
+    closed_on = fields.Date(allow_none=True)
 
 
 class PaymentOut(Schema):

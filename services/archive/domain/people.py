@@ -814,6 +814,16 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     return ownership, household, True
 
 
+def transferred_out(work: Work, ownership: Ownership | None) -> Household | None:
+    """The household that moved out (``transfer_out``) when ``ownership`` began: the old owners of
+    that transfer (None for a vacant unit's transfer). Read from its move-out record, so a replayed
+    transfer answers the same household."""
+    if ownership is None:
+        return None
+    record = work.session.scalars(select(MoveOut).where(MoveOut.ownership_id == ownership.id)).first()
+    return work.session.get(Household, record.household_id) if record is not None else None
+
+
 def ownership_history(work: Work, unit_id: str) -> list[dict]:
     """The unit's owners of record, newest first (the customer-service department): from, to, how
     acquired, the documents (their present / missing status now)."""

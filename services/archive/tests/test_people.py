@@ -382,6 +382,9 @@ def test_a_transfer_moves_the_old_household_out_and_the_new_owners_in_with_the_h
     # the same transfer again (a retry) changes nothing
     again, same, created = transfer(session, clock)
     assert not created and same.id == "h2" and again.id == ownership.id
+    # the answer names the old owners' household, the retry's too (the gateway ends their access)
+    assert people.transferred_out(work(session, clock, DESK), again).id == "h1"
+    assert people.transferred_out(work(session, clock, DESK), None) is None
 
 
 def test_a_transfer_needs_the_handover_and_new_owners(session, clock, estate):

@@ -1,8 +1,12 @@
-"""Fee accounts (收费账户): one per unit, opened from archive's ``unit.changed``.
+"""Fee accounts (收费账户): a unit's account, opened from archive's ``unit.changed``.
 
 Opening an account posts nothing -- its balance is 0.00 until something is
 posted to its ledger. The payer is the unit's active household (see
-``copies.apply_household``).
+``copies.apply_household``). An account is one paying household's (一户一账): when
+another household takes over a unit whose account has a history (a transfer 过户, a
+move-in after a move-out), the account closes and stays the old household's -- its
+debt still collectable from the old owner, never the new one's -- and the unit gets a
+new account (:func:`succeed`).
 """
 from __future__ import annotations
 
@@ -25,7 +29,9 @@ from ..models import Bill, FeeAccount, Household, LedgerEntry, Posting
 
 
 def find_account(session: Session, unit_id: str) -> FeeAccount | None:
-    return session.scalars(select(FeeAccount).where(FeeAccount.unit_id == unit_id)).first()
+    """The unit's current (open) account."""
+    return session.scalars(select(FeeAccount).where(FeeAccount.unit_id == unit_id,
+                                                    FeeAccount.closed_on.is_(None))).first()
 
 
 def apply_unit(work: Work, data: dict) -> tuple[FeeAccount, str]:
@@ -52,17 +58,92 @@ def apply_unit(work: Work, data: dict) -> tuple[FeeAccount, str]:
     return account, "updated"
 
 
+def _current_payer(session: Session, unit_id: str) -> Household | None:
+    active = session.scalars(select(Household).where(
+        Household.unit_id == unit_id, Household.status == "active")).all()
+    if not active:
+        return None
+    return max(active, key=lambda h: (h.moved_in_on or date.min, h.updated_at, h.version))
+
+
+def previous_payer(session: Session, account: FeeAccount) -> str | None:
+    """The household the account's history is whose: its payer, else (a vacant unit's account)
+    the household of its latest bill or payment. None: nobody's yet (a developer's opening balance)."""
+    if account.household_id is not None:
+        return account.household_id
+    latest = session.execute(select(Bill.household_id, Bill.issued_on).where(
+        Bill.account_id == account.id, Bill.household_id.is_not(None))
+        .order_by(Bill.issued_on.desc(), Bill.number.desc()).limit(1)).first()
+    return latest.household_id if latest is not None else None
+
+
+def has_history(session: Session, account: FeeAccount) -> bool:
+    return session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.account_id == account.id)) > 0
+
+
+def needs_successor(session: Session, account: FeeAccount) -> bool:
+    """The unit's payer is about to become another household than the one the account's history
+    is whose: the account must stay that household's (一户一账)."""
+    payer = _current_payer(session, account.unit_id)
+    if payer is None or payer.id == account.household_id:
+        return False
+    before = previous_payer(session, account)
+    return before is not None and before != payer.id and has_history(session, account)
+
+
+def succeed(work: Work, account: FeeAccount) -> FeeAccount:
+    """Close ``account`` -- it stays its household's, with its payer's name, bills, debt, credit,
+    deposits, dunning case and receipts, closed to new charges (``closed_on``: the day its household
+    left, else the new one's move-in, else today) -- and open the unit's next account for the new
+    payer, its balance 0.00. The new account continues the unit's version sequence (the portal's
+    unit row takes it over) and starts its meters from the last readings (``initial``: nothing
+    consumed, so the new household is billed only for what it uses)."""
+    from ..models import MeterReading
+    session = work.session
+    old_household = session.get(Household, previous_payer(session, account))
+    if account.household_id is None and old_household is not None:
+        account.household_id, account.payer_name = old_household.id, old_household.payer_name
+        account.household_version = old_household.version
+    payer = _current_payer(session, account.unit_id)
+    closed_on = (old_household.moved_out_on if old_household is not None else None) or \
+        (payer.moved_in_on if payer is not None else None) or work.clock.today()
+    account.closed_on = closed_on
+    session.flush()                         # the unit's open-account index is free again
+    successor = FeeAccount(
+        id=str(uuid.uuid4()), group_id=account.group_id, project_id=account.project_id,
+        unit_id=account.unit_id, unit_label=account.unit_label, building_area=account.building_area,
+        usage=account.usage, opened_at=work.clock.now(), unit_version=account.unit_version,
+        version=account.version or 0)
+    session.add(successor)
+    session.flush()
+    account.succeeded_by = successor.id
+    latest = select(MeterReading.item_code, func.max(MeterReading.period).label("period")).where(
+        MeterReading.account_id == account.id).group_by(MeterReading.item_code).subquery()
+    for reading in session.scalars(select(MeterReading).join(latest, (MeterReading.item_code == latest.c.item_code)
+                                                              & (MeterReading.period == latest.c.period))
+                                   .where(MeterReading.account_id == account.id)):
+        session.add(MeterReading(
+            id=str(uuid.uuid4()), group_id=reading.group_id, project_id=reading.project_id,
+            account_id=successor.id, item_code=reading.item_code, period=reading.period,
+            previous=reading.reading, reading=reading.reading, quantity=ZERO, read_on=reading.read_on,
+            kind="initial", source=f"account:{account.id}", recorded_by="system",
+            recorded_at=work.clock.now()))
+    refresh_payer(session, successor)
+    session.flush()
+    return successor
+
+
 def refresh_payer(session: Session, account: FeeAccount) -> None:
     """Point the account at the unit's active household, or at nobody (vacant).
 
     Two households can both be active for a moment when the new one's move-in
     arrives before the old one's move-out; the latest move-in pays."""
-    active = session.scalars(select(Household).where(
-        Household.unit_id == account.unit_id, Household.status == "active")).all()
-    if not active:
+    if account.closed_on is not None:        # stays its household's
+        return
+    payer = _current_payer(session, account.unit_id)
+    if payer is None:
         account.household_id = account.payer_name = account.household_version = None
         return
-    payer = max(active, key=lambda h: (h.moved_in_on or date.min, h.updated_at, h.version))
     account.household_id = payer.id
     account.payer_name = payer.payer_name
     account.household_version = payer.version
@@ -70,10 +151,21 @@ def refresh_payer(session: Session, account: FeeAccount) -> None:
 
 # -- reading, with the caller's scope -------------------------------------------
 
-def get_account(work: Work, unit_id: str) -> FeeAccount:
+def get_account(work: Work, unit_id: str, account_id: str | None = None) -> FeeAccount:
     """The unit's account if the caller may see it: residents only their own units,
     staff only their projects. A resident asking about someone else's unit hears
-    exactly what they would for a unit that does not exist."""
+    exactly what they would for a unit that does not exist. ``account_id``: one of the
+    unit's closed accounts (a previous household's, 原业主账户) -- staff only; a resident
+    of the unit today hears it does not exist (it is not their household's)."""
+    if account_id is not None:
+        account = work.session.get(FeeAccount, account_id)
+        missing = AccountNotFound(f"no fee account {account_id} of unit {unit_id}")
+        if account is None or account.unit_id != unit_id:
+            raise missing
+        work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
+        if account.closed_on is not None and not work.caller.is_staff:
+            raise missing
+        return account
     account = find_account(work.session, unit_id)
     if account is None:
         raise AccountNotFound(f"no fee account for unit {unit_id}")
@@ -142,6 +234,8 @@ def snapshots(session: Session, accounts: list[FeeAccount], as_of) -> dict[str, 
             "receivable": sums.get("receivable", ZERO), "credit": -sums.get("prepaid", ZERO),
             "deposits_held": -sums.get("deposit", ZERO), "open_bills": bills_open, "oldest_due_on": oldest,
             "entry_count": count, "last_posted_at": last, "as_of": as_of, "version": account.version or 0,
+            # (the bill run states its accounts from their columns: open ones)
+            "closed_on": getattr(account, "closed_on", None), "succeeded_by": getattr(account, "succeeded_by", None),
             **dunning_states.get(account.id, NO_DUNNING)}
     return out
 

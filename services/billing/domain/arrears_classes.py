@@ -90,7 +90,7 @@ TASK_KINDS = ("first_call", "reminder_call", "call", "door_notice", "visit", "fi
 TASK_STATES = ("open", "done", "cancelled")
 #: the log rows the platform writes besides staff's actions (the ladder's in dunning.py)
 LOG_KINDS = ACTION_KINDS + ("class", "assigned", "promise_broken", "notice", "stage", "paused", "resumed",
-                            "closed")
+                            "closed", "account_closed")
 
 #: who sets a class and logs actions; who assigns stewards
 CLASS_ROLES = (Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)

@@ -128,18 +128,20 @@ def _unbilled(period: str):
 
 ACCOUNT_COLUMNS = (FeeAccount.id, FeeAccount.group_id, FeeAccount.project_id, FeeAccount.unit_id,
                    FeeAccount.unit_label, FeeAccount.building_area, FeeAccount.usage, FeeAccount.household_id,
-                   FeeAccount.payer_name, FeeAccount.version)
+                   FeeAccount.payer_name, FeeAccount.version, FeeAccount.closed_on)
 
 
 def next_accounts(session, project_id: str, period: str, *, after: str | None, limit: int, lock: bool = True):
-    """The project's next ``limit`` accounts after id ``after``, in id order, each with ``billed``: it
+    """The project's next ``limit`` open accounts (a closed one is a previous household's: no new
+    charges) after id ``after``, in id order, each with ``billed``: it
     has a bill of ``period`` already. One query: the accounts are taken by the primary key first
     and only those ``limit`` are looked up in ``uq_bill_source`` (``NOT EXISTS`` over the whole
     project would make the planner's choice depend on fresh statistics of a bills table that has
     just grown by a month). ``lock``: the accounts are locked (PostgreSQL), as the journal does."""
     moved_in = select(Household.moved_in_on).where(Household.id == FeeAccount.household_id) \
         .scalar_subquery().label("moved_in_on")
-    chunk = select(*ACCOUNT_COLUMNS, moved_in).where(FeeAccount.project_id == project_id) \
+    chunk = select(*ACCOUNT_COLUMNS, moved_in).where(FeeAccount.project_id == project_id,
+                                                     FeeAccount.closed_on.is_(None)) \
         .order_by(FeeAccount.id).limit(limit)
     if after is not None:
         chunk = chunk.where(FeeAccount.id > after)
@@ -166,8 +168,9 @@ def _dates(work: Work, project: Project, period: str, run_id: str | None = None)
 
 
 def _occupied_in(row, period: str) -> bool:
-    """Billed for ``period``: the unit has a paying household that had moved in by the month's end."""
-    return row.household_id is not None and (
+    """Billed for ``period``: the unit has a paying household that had moved in by the month's end
+    (on the unit's open account: a closed one is its old household's, no new charges)."""
+    return row.household_id is not None and row.closed_on is None and (
         row.moved_in_on is None or row.moved_in_on <= billing_settings.month_end(period))
 
 
@@ -355,7 +358,7 @@ def start(work: Work, project_id: str, period: str, chunk_size: int | None = Non
                       status=_step(None, "start"), billed=0, skipped=0, amount=ZERO, chunks=0,
                       started_at=work.clock.now(), started_by=work.caller.user_id,
                       total=session.scalar(select(func.count(FeeAccount.id)).where(
-                          FeeAccount.project_id == project.id, _unbilled(period))))
+                          FeeAccount.project_id == project.id, FeeAccount.closed_on.is_(None), _unbilled(period))))
         try:
             with session.begin_nested():
                 session.add(run)

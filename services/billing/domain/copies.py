@@ -12,7 +12,7 @@ from kernel.errors import RetryableError
 from kernel.work import Work
 
 from ..models import Household, Project
-from .accounts import find_account, record_balance_changed, refresh_payer
+from .accounts import find_account, needs_successor, record_balance_changed, refresh_payer, succeed
 from .schedule import install_defaults
 
 
@@ -58,6 +58,17 @@ def apply_household(work: Work, data: dict) -> tuple[Household, bool]:
     if not applied:
         return household, False
     work.session.flush()
+    if needs_successor(work.session, account):
+        # another household pays for the unit now (过户, or a move-in after a move-out): the account
+        # stays the old household's, with its debt (the old owner's to pay, dunned as theirs); the
+        # unit's new account starts at 0.00
+        closed, account = account, succeed(work, account)
+        record_balance_changed(work, closed, cause="closed", entry_id=None, as_of=work.clock.now())
+        if closed.household_id is not None:
+            from .dunning import on_account_closed
+            on_account_closed(work, closed)
+        record_balance_changed(work, account, cause="payer_changed", entry_id=None, as_of=work.clock.now())
+        return household, True
     payer_before = account.household_id
     refresh_payer(work.session, account)
     if account.household_id is not None and account.household_id != payer_before:

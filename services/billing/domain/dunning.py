@@ -688,3 +688,19 @@ def run_day(work: Work, job: Job) -> None:
 
 # the companions register their hooks (BEFORE_SWEEP, AFTER_SWEEP, ON_CLOSE) when imported
 from . import arrears_classes, disputes, installments, legal  # noqa: E402,F401
+
+
+def on_account_closed(work: Work, account: FeeAccount) -> DunningCase | None:
+    """The account's household no longer pays for the unit (过户, or a move-out before a new
+    move-in) while its case is open: the case goes on against the old household (its account, its
+    payer), and its log says so -- the steward's flag that a unit changed hands with arrears,
+    against the brief's rule that fees are settled first. Returns the case, if any."""
+    case = work.session.scalars(select(DunningCase).where(DunningCase.account_id == account.id,
+                                                          DunningCase.status == "open")).first()
+    if case is None:
+        return None
+    add_log(work, case, "account_closed", on=account.closed_on, outcome=(
+        f"{account.closed_on}: the unit has a new paying household; this debt stays "
+        f"{account.payer_name or 'the previous household'}'s (原业主欠费)")[:400])
+    return case
+

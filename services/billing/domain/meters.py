@@ -79,10 +79,12 @@ def _accounts(work: Work, project: Project, refs: set[str], rows, problems: Prob
     session, found, labels = work.session, {}, {}
     for batch in _batches(refs):
         for account in session.scalars(select(FeeAccount).where(FeeAccount.project_id == project.id,
+                                                                 FeeAccount.closed_on.is_(None),
                                                                  FeeAccount.unit_id.in_(batch))):
             found[account.unit_id] = account
     for batch in _batches(refs - set(found)):
         for account in session.scalars(select(FeeAccount).where(FeeAccount.project_id == project.id,
+                                                                 FeeAccount.closed_on.is_(None),
                                                                  FeeAccount.unit_label.in_(batch))):
             labels.setdefault(account.unit_label, []).append(account)
     for line, row in rows:

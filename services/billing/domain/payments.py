@@ -141,7 +141,7 @@ def check_desk(work: Work, account: FeeAccount, method: str, amount: Decimal, re
 def record_payment(work: Work, data: dict) -> Payment:
     """收款 at the desk: cash, card or a bank transfer for the unit's fees (move-in prepayment
     included: with nothing open it all becomes prepaid credit)."""
-    account = get_account(work, data["unit_id"])
+    account = get_account(work, data["unit_id"], data.get("account_id"))
     work.caller.require_staff()
     check_desk(work, account, data["method"], data["amount"], data.get("reference"))
     return record_received(work, account, method=data["method"], amount=data["amount"],

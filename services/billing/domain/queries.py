@@ -90,7 +90,23 @@ def has_arrears(work: Work, unit_id: str) -> dict:
     account = get_account(work, unit_id)
     figures = _balance(work, account)
     return {"unit_id": account.unit_id, "has_arrears": figures["overdue"] > ZERO,
-            **{k: figures[k] for k in ("overdue", "overdue_bills", "balance_due", "oldest_due_on", "as_of")}}
+            **{k: figures[k] for k in ("overdue", "overdue_bills", "balance_due", "oldest_due_on", "as_of")},
+            "previous": previous_arrears(work, account.unit_id, figures["as_of"])}
+
+
+def previous_arrears(work: Work, unit_id: str, today: date) -> list[dict]:
+    """The unit's closed accounts (previous households', 原业主账户, newest first) with something
+    overdue: the concierge sees that an old owner still owes before letting their goods out."""
+    out = []
+    for closed in work.session.scalars(select(FeeAccount).where(
+            FeeAccount.unit_id == unit_id, FeeAccount.closed_on.is_not(None))
+            .order_by(FeeAccount.closed_on.desc(), FeeAccount.id)):
+        credit = journal.balances(work.session, closed.id)["credit"]
+        overdue, _ = _overdue(work.session, closed.id, today, credit)
+        if overdue > ZERO:
+            out.append({"account_id": closed.id, "household_id": closed.household_id,
+                        "payer_name": closed.payer_name, "closed_on": closed.closed_on, "overdue": overdue})
+    return out
 
 
 # -- the statement (对账单) --------------------------------------------------------------------

@@ -17,7 +17,7 @@ from kernel.errors import Forbidden, InvalidInput
 from kernel.tenancy import Caller
 from kernel.testing import domain_session, outbox_events, resident, staff
 from services.billing import schemas
-from services.billing.domain import bank, journal, reminders
+from services.billing.domain import accounts, bank, journal, reminders
 from services.billing.exceptions import (BankFileRefused, ImportInProgress, MandateCancelled, MandateExists,
                                          NoHousehold, PeriodNotOpen)
 from services.billing.models import (BankBatch, BankBatchItem, Base, BillReminder, LedgerEntry, OutboxMessage, Payment,
@@ -123,15 +123,18 @@ def test_a_cancelled_mandate_stops_collecting_and_a_new_household_replaces_the_o
     assert (done["active"], done["cancelled_by"], done["cancel_reason"]) == (False, "fin-1", "业户改为现金缴费")
     with pytest.raises(MandateCancelled):
         bank.cancel_mandate(work(session, clock, FINANCE), cancel)
-    # u2's household signs, moves out; the next household's mandate ends the old one
+    # u2's household signs, moves out: its account (with December's bill) stays its own, the mandate
+    # with it -- it collects the old household's bill, never the next household's (一户一账)
     old = mandate(session, clock, "u2")
     w = work(session, clock, PLATFORM)
     move_in(w, "u2", household_id="h-u2b", owner="李娜", moved_in_on="2026-12-01")
-    account = estate["u2"]
-    assert bank.active_mandates(session, [account.id]) == {}           # the old household's: collects nothing
+    closed, account = estate["u2"], accounts.find_account(session, "u2")
+    assert closed.closed_on is not None and account.id != closed.id
+    assert bank.active_mandates(session, [account.id]) == {}           # the new household's: none yet
+    assert bank.active_mandates(session, [closed.id])[closed.id].id == old["id"]
     new = mandate(session, clock, "u2", holder_name="李娜")
     views = {m["id"]: m for m in bank.list_mandates(work(session, clock, FINANCE), "u2")}
-    assert views[old["id"]]["active"] is False and "迁出" in views[old["id"]]["cancel_reason"]
+    assert set(views) == {new["id"]}                                   # the unit's account: the new one's
     assert bank.active_mandates(session, [account.id])[account.id].id == new["id"]
 
 

@@ -65,7 +65,8 @@ def test_overdue_starts_the_day_after_the_due_date_at_the_site(session, clock, e
     clock.set("2026-11-15T23:59:00+08:00")                  # the due date itself: not arrears
     answer = queries.has_arrears(as_(session, clock, DESK), "u1")
     assert answer == {"unit_id": "u1", "has_arrears": False, "overdue": D("0.00"), "overdue_bills": 0,
-                      "balance_due": D("132.78"), "oldest_due_on": date(2026, 11, 15), "as_of": date(2026, 11, 15)}
+                      "balance_due": D("132.78"), "oldest_due_on": date(2026, 11, 15), "as_of": date(2026, 11, 15),
+                      "previous": []}
     clock.set("2026-11-15T16:00:00+00:00")                  # 00:00 on the 16th in Shanghai
     answer = queries.has_arrears(as_(session, clock, DESK), "u1")
     assert (answer["has_arrears"], answer["overdue"], answer["overdue_bills"], answer["as_of"]) == (

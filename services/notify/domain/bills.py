@@ -67,16 +67,18 @@ def payers(work: Work, household_id: str | None, unit_id: str) -> list[Contact]:
 
 
 def payer_channels(work: Work, household_id: str | None, unit_id: str,
-                   channels: tuple[str, ...]) -> list[tuple[Contact, list[Channel]]]:
+                   channels: tuple[str, ...], *, former: bool = False) -> list[tuple[Contact, list[Channel]]]:
     """Each registered payer of the household with the ``channels`` (of the purpose) they can be
     reached on: SMS to a phone, e-mail to their address, WeChat to the openid they bound -- one
-    message per number, address and openid. A payer with none of them is left out; so is a moved-out household."""
+    message per number, address and openid. A payer with none of them is left out; so is a moved-out
+    household -- unless ``former``: a message about that household's own account after it left (its
+    debt stays its own, 原业主欠费: billing's closed account)."""
     if household_id is None:
         return []
     household = work.session.get(HouseholdCopy, household_id)
     if household is None:
         raise RetryableError(f"household {household_id} has not arrived from archive yet")
-    if household.status != "active" or household.unit_id != unit_id:
+    if household.unit_id != unit_id or (household.status != "active" and not former):
         return []
     seen, out = set(), []
     for contact in work.session.scalars(select(Contact).where(
@@ -99,6 +101,14 @@ def payer_channels(work: Work, household_id: str | None, unit_id: str,
     return out
 
 
+def _moved_out(work: Work, household_id: str | None, unit_id: str) -> bool:
+    """The message names a household that has left the unit (its copy says so)."""
+    if household_id is None:
+        return False
+    household = work.session.get(HouseholdCopy, household_id)
+    return household is not None and household.unit_id == unit_id and household.status != "active"
+
+
 def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: str, group_id: str | None,
                     project_id: str | None, ref_type: str, ref_id: str,
                     sms_limits: SmsLimits | None, once_per_ref: bool = False,
@@ -111,7 +121,11 @@ def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: s
     with work.session.no_autoflush:
         project = _project(work, data, group_id, project_id)
         outbound = tuple(c for c in templates.purpose_of(purpose).channels if c in (SMS, EMAIL, WECHAT))
-        contacts = payer_channels(work, data.get("household_id"), data["unit_id"], outbound)
+        # a message about a household that no longer lives in the unit is about its own account (its
+        # debt, its receipt: 过户, billing's closed account): to its payers, never to the unit (in-app,
+        # a door notice) -- the household living there now must not see nor be dunned for it
+        former = _moved_out(work, data.get("household_id"), data["unit_id"])
+        contacts = payer_channels(work, data.get("household_id"), data["unit_id"], outbound, former=former)
         work = replace(work, clock=ManualClock(work.clock.now()))
         earlier = of_ref(work, ref_type, ref_id) if once_per_ref else of_event(work, event_id)
         ref = dict(source_event_id=event_id, ref_type=ref_type, ref_id=ref_id, earlier=earlier,
@@ -119,11 +133,12 @@ def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: s
         bound = values(project)
         created = []
         unit_channels = [Channel(INAPP), Channel(PRINT)] if printed else [Channel(INAPP)]
-        message, new = notify(work, project, purpose=purpose,
-                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
-                              locale=templates.DEFAULT_LOCALE, values=bound, channels=unit_channels, **ref)
-        if new:
-            created.append(message)
+        if not former:
+            message, new = notify(work, project, purpose=purpose,
+                                  recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                                  locale=templates.DEFAULT_LOCALE, values=bound, channels=unit_channels, **ref)
+            if new:
+                created.append(message)
         for contact, reach in contacts:
             message, new = notify(work, project, purpose=purpose,
                                   recipient=Recipient(PERSON, contact.person_id, data["unit_id"]),

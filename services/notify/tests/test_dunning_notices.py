@@ -117,3 +117,18 @@ def test_only_platform_values_and_never_dropped_by_the_per_number_limit(session,
         made += tell(session, clock, dict(NOTICE, notice_id=f"n{n}"), event_id=f"ev-{n}")
     assert [d.status for m in made if m.recipient == "pe1" for d in m.deliveries] == ["pending"] * 7
     assert not [w for n in made for d in n.deliveries for w in RESIDENT_WORDS if w in d.body + n.body]
+
+
+def test_the_old_owner_s_notice_after_a_transfer_reaches_them_and_never_the_unit(session, clock, estate):
+    """过户 (TRIAL11 finding 3): h1 moved out owing; billing's case goes on against h1's closed account.
+    Its notice is h1's payers' (SMS) -- no in-app message to the unit, no door notice on the new
+    owners' door, nothing to the new household h2."""
+    from services.notify.domain import copies
+    from services.notify.tests.test_domain import OWNER, household_event
+    newcomer = {"person_id": "pn", "name": "孙丽", "role": "owner", "phone": "13800000188", "email": None,
+                "locale": "zh-CN"}
+    copies.upsert_household(work(session, clock), household_event([OWNER], status="moved_out", version=5))
+    copies.upsert_household(work(session, clock), household_event([newcomer], hid="h2"))
+    made = tell(session, clock, NOTICE)
+    assert [(n.recipient_kind, n.recipient) for n in made] == [("person", "pe1")]
+    assert [(d.channel, d.address) for n in made for d in n.deliveries] == [("sms", "13812345678")]
