@@ -14,6 +14,9 @@
 | ticket.sla_warning | a clock reached its warning share of the allowed time, still running (the sweep, once) | notify |
 | ticket.sla_breached | a clock passed its due time unmet (the sweep, once per due time) | notify |
 | ticket.deadline_extended | an overrun was approved (超时审批): a clock's new due time | -- (reports, later consumers) |
+| inspection.item_failed | an item of an inspection round (巡检) was recorded failed: its repair ticket opened (once per round and item) | -- |
+| inspection.round_completed | an inspection round was completed with a result for every item | -- |
+| patrol.missed | a planned patrol (巡视) was not done by its deadline: the platform marked it missed (once) | -- |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -39,6 +42,9 @@ COMPLAINT_UPGRADED = "complaint.upgraded"
 TICKET_SLA_WARNING = "ticket.sla_warning"
 TICKET_SLA_BREACHED = "ticket.sla_breached"
 TICKET_DEADLINE_EXTENDED = "ticket.deadline_extended"
+INSPECTION_ITEM_FAILED = "inspection.item_failed"
+INSPECTION_ROUND_COMPLETED = "inspection.round_completed"
+PATROL_MISSED = "patrol.missed"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -282,7 +288,7 @@ class TicketChanged(Schema):
     version = fields.Integer(required=True)
 
 
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "inspection"]
 
 
 class RevisitedTicket(Schema):
@@ -473,6 +479,52 @@ class DeadlineExtended(Schema):
     version = fields.Integer(required=True)                   # the ticket's after the extension
 
 
+class InspectionRef(Schema):
+    """The round an inspection event is about: its ticket, number, project, area."""
+    round_id = fields.String(required=True)                   # the round's ticket id
+    number = fields.String(required=True)                     # XJ-YYYYMMDD-NNNN
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    area_id = fields.String(required=True)
+    area_name = fields.String(required=True)
+    area_type = fields.String(required=True)
+    day = fields.Date(allow_none=True)                         # a planned patrol's local day
+    slot = fields.Integer(allow_none=True)                    # ... and its slot (1, 2, ...)
+
+
+class InspectionItemFailed(InspectionRef):
+    """An item recorded failed (巡检发现问题): the repair ticket it opened (once per round and item).
+    ``note`` is the recording staff member's, never a resident's words."""
+    item_code = fields.String(required=True)
+    item_name = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    photo_ref = fields.String(allow_none=True)
+    repair_ticket_id = fields.String(required=True)
+    repair_number = fields.String(required=True)
+    recorded_by = fields.Nested(UserRef, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class InspectionRoundCompleted(InspectionRef):
+    """A round completed with a result for every item of its checklist."""
+    template_version = fields.Integer(required=True)
+    items_total = fields.Integer(required=True)
+    failed_items = fields.List(fields.String(), required=True)   # item codes
+    repair_ticket_ids = fields.List(fields.String(), required=True)
+    done_by = fields.Nested(UserRef, required=True)
+    done_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+
+
+class PatrolMissed(InspectionRef):
+    """A planned patrol not done by its deadline, marked missed by the platform (once); its
+    ``patrol`` clock's breach is told by the SLA sweep (``ticket.sla_breached``) like any other."""
+    due_at = fields.AwareDateTime(required=True)
+    steward = fields.Nested(UserRef, allow_none=True)
+    status_before = fields.String(required=True)              # planned | in_progress
+    at = fields.AwareDateTime(required=True)
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      TICKET_CHARGE_POSTED: TicketChargePosted,
@@ -482,9 +534,14 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      COMPLAINT_RECLASSIFIED: ComplaintReclassified,
                                      COMPLAINT_UPGRADED: ComplaintUpgraded,
                                      TICKET_SLA_WARNING: SlaWarning, TICKET_SLA_BREACHED: SlaBreached,
-                                     TICKET_DEADLINE_EXTENDED: DeadlineExtended},
+                                     TICKET_DEADLINE_EXTENDED: DeadlineExtended,
+                                     INSPECTION_ITEM_FAILED: InspectionItemFailed,
+                                     INSPECTION_ROUND_COMPLETED: InspectionRoundCompleted,
+                                     PATROL_MISSED: PatrolMissed},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
-                                                         COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED}))
+                                                         COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,
+                                                         INSPECTION_ITEM_FAILED, INSPECTION_ROUND_COMPLETED,
+                                                         PATROL_MISSED}))

@@ -197,3 +197,42 @@ class StaffOnlyCategory(RuleViolation):
     """Maintenance works (维修工程) are recorded by staff, not reported by residents (HTTP 422)."""
 
     default_code = "staff_only_category"
+
+
+# -- daily inspections (巡检, domain/inspections.py) ------------------------------------------
+
+class AreaNotFound(NotFound):
+    default_code = "area_not_found"
+
+
+class RoundNotFound(NotFound):
+    """No inspection round (巡检记录) with that id in the caller's scope (or the ticket is of
+    another kind)."""
+
+    default_code = "round_not_found"
+
+
+class AreaNameTaken(Conflict):
+    default_code = "area_name_taken"
+
+
+class UnknownChecklistItem(RuleViolation):
+    """A result names an item not on the round's checklist (the version it is done against)."""
+
+    default_code = "unknown_item"
+
+
+class ResultsIncomplete(Conflict):
+    """A round is completed only with a result for every item of its checklist."""
+
+    default_code = "results_incomplete"
+
+
+class PatrolMissed(Conflict):
+    """A patrol's deadline passed: it is missed (the platform marks it), nothing more is recorded."""
+
+    default_code = "patrol_missed"
+
+
+class BadChecklist(InvalidInput):
+    default_code = "bad_checklist"

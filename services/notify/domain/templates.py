@@ -734,8 +734,11 @@ DEADLINE_LABELS = {
               "assessment": "联合评估时限", "revisit": "回访时限",
               # complaints' and warranty-quality complaints' clocks (tickets' complaint_sla.py)
               "dispatch_department": "派单时限", "to_manager": "上报经理时限",
-              "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限"},
-    "en": {"record": "recording deadline", "notify_engineering": "engineering notice deadline",
+              "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限",
+              # a steward's patrol (tickets' inspections.py)
+              "patrol": "巡视时限"},
+    "en": {"patrol": "patrol deadline",
+           "record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
            "dispatch": "dispatch deadline", "first_response": "first response deadline",
            "written_reply": "written reply deadline", "escalate": "escalation deadline",
@@ -755,9 +758,10 @@ ROLE_LABELS = {
            "general_manager": "general manager", "group_admin": "group administrator"},
 }
 #: the ticket kinds, for a ticket whose category has no label of its own
-KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访"},
+KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访",
+                         "inspection": "巡检"},
                "en": {"repair": "repair", "complaint": "complaint", "quality": "quality complaint",
-                      "revisit": "revisit"}}
+                      "revisit": "revisit", "inspection": "inspection"}}
 EXTENSION_NOTES = {"zh-CN": "（此为超时审批后的新时限，再次超时）",
                    "en": " (the due time an approved overrun set, missed again)"}
 

@@ -138,6 +138,12 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     (REVISIT, "record"): None,
     (REVISIT, "unreachable"): None,
     (REVISIT, "cancel"): None,
+    # -- inspection rounds (巡检): the service centre's own rounds, no household to tell --
+    ("inspection", "start"): None,
+    ("inspection", "record"): None,
+    ("inspection", "complete"): None,
+    ("inspection", "miss"): None,
+    ("inspection", "cancel"): None,
 }
 
 
