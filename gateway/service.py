@@ -31,6 +31,7 @@ from .routes.complaints import ComplaintRoutes
 from .routes.documents import DocumentRoutes      # documents of household files (archive, issue 11)
 from .routes.dunning import DunningRoutes
 from .routes.hardship import HardshipRoutes
+from .routes.inspections import InspectionRoutes    # daily inspections and patrols (tickets, issue 12)
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
 from .routes.people import PeopleRoutes          # people, leases, move-out, transfer (archive, issue 11)
@@ -48,7 +49,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
-                     DocumentRoutes, ReceiptRoutes,
+                     DocumentRoutes, ReceiptRoutes, InspectionRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

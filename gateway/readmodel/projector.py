@@ -84,8 +84,9 @@ def ticket_document(data: dict) -> dict:
 
 #: ticket kinds the portal never keeps: a revisit (回访) is the service centre's own task about a
 #: household, read by its stewards and managers through tickets (role-checked there), not by the
-#: household nor by every staff member of the project
-STAFF_ONLY_KINDS = frozenset({"revisit"})
+#: household nor by every staff member of the project; an inspection round (巡检) likewise (tickets'
+#: inspection routes read it)
+STAFF_ONLY_KINDS = frozenset({"revisit", "inspection"})
 
 
 def apply_ticket(session: Session, data: dict) -> bool:

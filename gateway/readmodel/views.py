@@ -18,7 +18,9 @@ from ..models import PortalNotification, PortalTicket, PortalUnit
 
 #: the states with work still to do, of every ticket kind (tickets' ``workflow.all_open_states()``)
 OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
-                 "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled")
+                 "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled",
+                 # an inspection round's (never kept in the read model: tickets' inspection routes read it)
+                 "planned", "in_progress")
 
 
 def _time(value: str | None) -> datetime | None:

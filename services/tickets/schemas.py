@@ -46,11 +46,13 @@ TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + lis
 TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "inspection"]
 #: every ticket state a list may ask for: the repair's, then each other kind's not already among them
 TICKET_STATES = list(dict.fromkeys(
-    list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)))
+    list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)
+    + list(inspections.STATES)))
 #: repair categories, then a complaint's department, a quality complaint's "warranty" and a
 #: revisit's reason (each kind keeps that in the ticket's category)
 TICKET_CATEGORIES = list(dict.fromkeys(
-    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS)))
+    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS)
+    + list(inspections.AREA_TYPES)))
 
 
 class TicketQuery(Schema):
@@ -753,13 +755,13 @@ class ChecklistIn(Schema):
 
 
 class AreaTypePath(Schema):
-    area_type = fields.String(required=True, validate=validate.OneOf(inspections.AREA_TYPES))
+    area_type = fields.String(required=True, validate=validate.OneOf(list(inspections.AREA_TYPES)))
 
 
 class AreaIn(Schema):
     """A new inspection area (巡检区域)."""
     name = fields.String(required=True, validate=v.NAME)
-    area_type = fields.String(required=True, validate=validate.OneOf(inspections.AREA_TYPES))
+    area_type = fields.String(required=True, validate=validate.OneOf(list(inspections.AREA_TYPES)))
     building_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     steward_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     steward_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
@@ -775,14 +777,14 @@ class AreaChangeIn(Schema):
 
 
 class AreaQuery(Schema):
-    area_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(inspections.AREA_TYPES))
+    area_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(inspections.AREA_TYPES)))
     active = fields.Boolean(load_default=None, allow_none=True)
 
 
 class ItemResultIn(Schema):
     """One item's result: ok or failed, an optional note and photo (a document/object id)."""
     item_code = fields.String(required=True, validate=validate.Regexp(r"[A-Z]{2}[0-9]{2,3}\Z"))
-    outcome = fields.String(required=True, validate=validate.OneOf(inspections.OUTCOMES))
+    outcome = fields.String(required=True, validate=validate.OneOf(list(inspections.OUTCOMES)))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
     photo_ref = fields.String(load_default=None, allow_none=True, validate=v.OBJECT_REF)
 
@@ -814,7 +816,7 @@ class RoundQuery(Schema):
     due = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["due", "missed"]),
                         metadata={"description": "due: planned or in progress inside its deadline; missed: "
                                                  "missed, or past its deadline and not marked yet"})
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(inspections.STATES))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(inspections.STATES)))
     assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
                                 metadata={"description": "the steward the round is assigned to"})
     area_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
@@ -903,7 +905,7 @@ class RoundOut(Schema):
     project_id = fields.String()
     area = fields.Nested(RoundAreaOut)
     template_version = fields.Integer()
-    day = fields.Date(allow_none=True)
+    day = fields.String(allow_none=True, metadata={"format": "date"})
     slot = fields.Integer(allow_none=True)
     window_start = fields.AwareDateTime(allow_none=True)
     due_at = fields.AwareDateTime(allow_none=True)

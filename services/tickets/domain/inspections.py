@@ -646,7 +646,8 @@ def round_view(work: Work, ticket: Ticket) -> dict:
         "id": ticket.id, "number": ticket.number, "status": ticket.status, "group_id": ticket.group_id,
         "project_id": ticket.project_id, "area": {"id": area.id, "name": area.name, "area_type": area.area_type,
                                                    "building_id": area.building_id},
-        "template_version": row.template_version, "day": row.day, "slot": row.slot,
+        "template_version": row.template_version, "day": row.day.isoformat() if row.day else None,
+        "slot": row.slot,
         "window_start": row.window_start, "due_at": row.due_at,
         "assignee": ({"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
                      if ticket.assignee_id else None),
