@@ -666,6 +666,14 @@ class RevisitOut(Out):
         "description": "the complaint a dissatisfied revisit opened"})
 
 
+class TicketSourceOut(Out):
+    kind = fields.String(metadata={"description": "inspection"})
+    round_id = fields.String()
+    round_number = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+
+
 class TicketOut(Out):
     id = fields.String()
     number = fields.String()
@@ -707,6 +715,8 @@ class TicketOut(Out):
                               metadata={"description": "complaints and warranty-quality complaints only"})
     documents = fields.List(fields.Nested(DocumentOut))
     revisit = fields.Nested(RevisitOut, allow_none=True, metadata={"description": "kind revisit: its facts"})
+    source = fields.Nested(TicketSourceOut, allow_none=True, metadata={
+        "description": "a repair opened by a failed item of an inspection round (巡检): the round and the item"})
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
                                                       "min_version=N to read at least this one"})
 

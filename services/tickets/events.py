@@ -239,6 +239,16 @@ class RevisitPart(Schema):
     complaint_ticket_id = fields.String(allow_none=True)     # the complaint a dissatisfied revisit opened
 
 
+class TicketSource(Schema):
+    """Where a ticket came from when the platform opened it from another record: a failed item
+    of an inspection round (巡检, ``kind`` inspection) -- the round and the item."""
+    kind = fields.String(required=True, validate=validate.OneOf(["inspection"]))
+    round_id = fields.String(required=True)
+    round_number = fields.String(required=True)
+    item_code = fields.String(required=True)
+    item_name = fields.String(required=True)
+
+
 class TicketChanged(Schema):
     """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
     Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
@@ -285,6 +295,7 @@ class TicketChanged(Schema):
     documents = fields.List(fields.Nested(Document), load_default=list)
     # kind revisit (domain/revisits.py): its facts; None for other kinds
     revisit = fields.Nested(RevisitPart, allow_none=True)
+    source = fields.Nested(TicketSource, allow_none=True)     # a repair opened by an inspection round
     version = fields.Integer(required=True)
 
 

@@ -415,6 +415,15 @@ class RevisitOut(Schema):
     complaint_ticket_id = fields.String(allow_none=True)
 
 
+class TicketSourceOut(Schema):
+    """A repair opened by a failed item of an inspection round: the round and the item."""
+    kind = fields.String()
+    round_id = fields.String()
+    round_number = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+
+
 class TicketOut(Schema):
     id = fields.String()
     number = fields.String()
@@ -454,6 +463,7 @@ class TicketOut(Schema):
     complaint = fields.Nested(ComplaintPart, allow_none=True)       # complaints and quality complaints
     documents = fields.List(fields.Nested(Document))
     revisit = fields.Nested(RevisitOut, allow_none=True)
+    source = fields.Nested(TicketSourceOut, allow_none=True)
     version = fields.Integer()
 
 

@@ -97,5 +97,7 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     assert [t["id"] for t in repairs] == [item["repair_ticket_id"]]
     repair = repairs[0]
     assert (repair["category"], repair["location"], repair["unit_id"]) == ("public_area", "1栋楼梯间", None)
+    assert repair["source"] == {"kind": "inspection", "round_id": rid, "round_number": done["number"],
+                                "item_code": "ST06", "item_name": "灭火器未过期、未失效"}
     assert get(cs, f"/api/v1/inspection-rounds/{rid}")["items"][5]["repair_ticket_id"] == repair["id"]
     assert get(resident, f"/api/v1/inspection-rounds/{rid}", expect=404)["error"] == "round_not_found"

@@ -52,6 +52,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
@@ -503,9 +504,11 @@ def _record_results(work: Work, ticket: Ticket, row: InspectionRound, results: l
         result.outcome, result.note, result.photo_ref = data["outcome"], data.get("note"), data.get("photo_ref")
         result.recorded_at, result.recorded_by, result.recorded_by_name = now, caller.user_id, caller.name or ""
         if result.outcome == FAILED and result.repair_ticket_id is None:
-            work.session.flush()            # the result's row first: it holds the one repair of the item
+            # the result's row names its repair first (it holds the one repair of the item), so the
+            # repair's first snapshot already shows its source
+            result.repair_ticket_id = str(uuid.uuid4())
+            work.session.flush()
             repair = _open_repair(work, ticket, row, result)
-            result.repair_ticket_id = repair.id
             opened += 1
             work.events.record(events.INSPECTION_ITEM_FAILED, {
                 **_ref(work, ticket, row), "item_code": code, "item_name": result.item_name,
@@ -525,7 +528,7 @@ def _open_repair(work: Work, ticket: Ticket, row: InspectionRound, result: Inspe
     return repairs.open_repair(work, {
         "project_id": ticket.project_id, "category": "public_area", "channel": "staff",
         "location": area.name[:200], "content": content[:2000], "reporter_name": work.caller.name or None,
-    })
+    }, ticket_id=result.repair_ticket_id)
 
 
 def _ref(work: Work, ticket: Ticket, row: InspectionRound) -> dict:
@@ -632,6 +635,26 @@ JOBS = {JOB_PLAN: run_plan, JOB_MISS: run_miss}
 # ==============================================================================================
 # reads
 # ==============================================================================================
+
+def source_part(ticket: Ticket) -> dict | None:
+    """The ``source`` part of a ticket: the round and item of a repair a failed item opened (only
+    public-area repairs without a unit are looked up: one indexed read)."""
+    if ticket.kind != "repair" or ticket.category != "public_area" or ticket.unit_id is not None:
+        return None
+    session = object_session(ticket)
+    if session is None:
+        return None
+    found = session.execute(select(InspectionResult.round_ticket_id, InspectionResult.item_code,
+                                   InspectionResult.item_name, Ticket.number)
+                            .join(Ticket, Ticket.id == InspectionResult.round_ticket_id)
+                            .where(InspectionResult.repair_ticket_id == ticket.id)).first()
+    if found is None:
+        return None
+    return {"kind": KIND, "round_id": found[0], "round_number": found[3], "item_code": found[1],
+            "item_name": found[2]}
+
+
+repairs.PARTS["source"] = source_part
 
 def round_view(work: Work, ticket: Ticket) -> dict:
     row = work.session.get(InspectionRound, ticket.id)

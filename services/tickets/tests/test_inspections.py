@@ -172,6 +172,11 @@ def test_a_failed_item_opens_exactly_one_repair_ticket_even_when_resubmitted(wor
     assert failed["repair_ticket_id"] == repair.id and failed["repair_number"] == repair.number
     assert repair.category == "public_area" and repair.location == "1栋楼梯间" and repair.unit_id is None
     assert view["number"] in repair.content and "ST06" in repair.content      # the repair names its source
+    source = {"kind": "inspection", "round_id": round_id, "round_number": view["number"], "item_code": "ST06",
+              "item_name": "灭火器未过期、未失效"}
+    assert world.do(CS, lambda w: repairs.snapshot(repairs.get_ticket(w, repair.id))["source"]) == source
+    opened = [e["data"] for e in world.events("ticket.changed") if e["data"]["ticket_id"] == repair.id]
+    assert opened[0]["source"] == source                                   # from its first snapshot on
     clocks = world.do(CS, lambda w: sorted(d.kind for d in repairs.get_ticket(w, repair.id).deadlines))
     assert clocks == ["notify_engineering", "on_site", "record"]              # the repair path's clocks
 
