@@ -101,3 +101,12 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
                                 "item_code": "ST06", "item_name": "灭火器未过期、未失效"}
     assert get(cs, f"/api/v1/inspection-rounds/{rid}")["items"][5]["repair_ticket_id"] == repair["id"]
     assert get(resident, f"/api/v1/inspection-rounds/{rid}", expect=404)["error"] == "round_not_found"
+
+    # an area naming no steward is patrolled by its building's (archive's 管家片区, steward.assigned)
+    building = seed.did("building:LH:1栋")
+    send("POST", cs, f"/api/v1/projects/{project}/stewards", {"building_id": building, "steward_id": steward_id})
+    roof = send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
+                {"name": "1栋楼顶天台", "area_type": "roof", "building_id": building}, expect=201)
+    wait_for(lambda: [a for a in get(cs, f"/api/v1/projects/{project}/inspection-areas", area_type="roof")
+                      if a["id"] == roof["id"] and (a["steward"] or {}).get("user_id") == steward_id],
+             message="the building's steward patrols the roof")
