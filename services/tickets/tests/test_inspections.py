@@ -71,8 +71,9 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/tickets.db")
+def world(db_url):
+    """On SQLite and on PostgreSQL (the round's row lock, the unique result per item)."""
+    engine = make_engine(db_url)
     Base.metadata.create_all(engine)
     w = World(sessionmaker(engine, expire_on_commit=False), ManualClock("2026-11-24T07:00:00+08:00"))
     w.do(SYSTEM, copies.apply_project, {"project_id": P, "group_id": G, "name": "绿湖花园",
@@ -295,3 +296,43 @@ def test_a_missed_patrol_is_marked_once_and_breached_once(world):
     assert [t.id for t in due[0]] == [morning]
     assert world.do(CS, inspections.by_steward, P) == [
         {"steward": {"user_id": "steward.wu", "name": "吴管家"}, "due": 0, "done": 1, "missed": 1, "cancelled": 0}]
+
+
+@pytest.mark.postgres
+def test_two_submissions_at_once_open_one_repair_on_postgresql(pg_url):
+    """A failed item sent twice at the same moment (two devices, two keys): the second waits for
+    the round's row, then finds the first's repair -- one ticket."""
+    import eventlet
+    from sqlalchemy import text
+
+    engine = make_engine(pg_url)
+    Base.metadata.create_all(engine)
+    world = World(sessionmaker(engine, expire_on_commit=False), ManualClock("2026-11-24T07:00:00+08:00"))
+    try:
+        world.do(SYSTEM, copies.apply_project, {"project_id": P, "group_id": G, "name": "绿湖花园",
+                                                "timezone": "Asia/Shanghai", "version": 1})
+        round_id = world.do(STEWARD, inspections.start_round, area(world))
+        failed = RoundStepIn().load({"action": "record", "results": [{"item_code": "ST06", "outcome": "failed"}]})
+        first = world.Session()
+        inspections.step(work(first, world.clock, STEWARD), round_id, "record", failed)     # holds the round
+        second = eventlet.spawn(world.step, DESK, round_id, "record",
+                                results=[{"item_code": "ST06", "outcome": "failed", "note": "另一台手机"}])
+
+        def waiting() -> int:
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
+        for _ in range(400):                    # until the second submission waits on the round's row
+            if waiting():
+                break
+            eventlet.sleep(0.05)
+        assert waiting() == 1
+        first.commit()
+        first.close()
+        second.wait()
+        repairs_opened = world.read(lambda s: s.scalars(select(Ticket.id).where(Ticket.kind == "repair")).all())
+        assert len(repairs_opened) == 1
+        item = next(i for i in world.view(round_id)["items"] if i["code"] == "ST06")
+        assert item["repair_ticket_id"] == repairs_opened[0] and item["note"] == "另一台手机"
+        assert len(world.events("inspection.item_failed")) == 1
+    finally:
+        engine.dispose()
