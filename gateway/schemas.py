@@ -3701,6 +3701,12 @@ class RoundCompleteIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
+class RoundAssignIn(Schema):
+    assignee_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                metadata={"description": "an active steward of the project"})
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
 class RoundNoteIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 

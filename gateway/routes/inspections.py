@@ -120,6 +120,14 @@ class InspectionRoutes(RouteModule):
     def cancel_round(self, request, user, round_id, body, idempotency_key):
         return self._round_step(user, round_id, "cancel", s.ReasonIn().dump(body), idempotency_key)
 
+    @route("POST", f"{V1}/inspection-rounds/{{round_id}}/assign", tags=TAGS, body=s.RoundAssignIn,
+           response=s.InspectionRoundOut, errors=(403, 404, 409, 422), idempotent=True,
+           summary=f"Give a planned patrol to another steward (one away that day) ({EDITORS})")
+    def assign_round(self, request, user, round_id, body, idempotency_key):
+        data = s.RoundAssignIn().dump(body)
+        data["assignee_name"] = self._colleague(user, data["assignee_id"], STEWARD_ROLES)
+        return self._round_step(user, round_id, "assign", data, idempotency_key)
+
     # -- lists ----------------------------------------------------------------------------------
     @route("GET", f"{V1}/projects/{{project_id}}/inspection-rounds", tags=TAGS, query=s.InspectionRoundQuery,
            response=s.InspectionRoundListOut, errors=(403, 404),

@@ -30,6 +30,7 @@ INSPECTIONS = {
     ("POST", "/api/v1/inspection-rounds/{round_id}/results"): RECORDERS,
     ("POST", "/api/v1/inspection-rounds/{round_id}/complete"): RECORDERS,
     ("POST", "/api/v1/inspection-rounds/{round_id}/cancel"): EDITORS,
+    ("POST", "/api/v1/inspection-rounds/{round_id}/assign"): EDITORS,
     ("GET", "/api/v1/projects/{project_id}/inspection-rounds"): READERS,
     ("GET", "/api/v1/projects/{project_id}/patrols-by-steward"): READERS,
 }

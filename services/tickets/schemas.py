@@ -812,9 +812,13 @@ class RoundStepIn(Schema):
                           validate=[validate.Length(max=inspections.MAX_ITEMS), _one_result_per_item])
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
     @validates_schema
     def _needs(self, data, **_):
+        if data["action"] == inspections.ASSIGN and not data.get("assignee_id"):
+            raise ValidationError("Assigning a patrol names the steward.", "assignee_id")
         if data["action"] == inspections.CANCEL and not (data.get("reason") or "").strip():
             raise ValidationError("Cancelling a round needs the reason.", "reason")
         if data["action"] == inspections.RECORD and not data.get("results"):

@@ -144,6 +144,7 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     ("inspection", "complete"): None,
     ("inspection", "miss"): None,
     ("inspection", "cancel"): None,
+    ("inspection", "assign"): None,
 }
 
 

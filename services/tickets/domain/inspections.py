@@ -23,6 +23,7 @@ staff only) with an ``inspection_rounds`` row and, for a planned patrol, one SLA
 | planned, in_progress | complete | done | recorder -- a result for every item (``results_incomplete``); from planned: the whole round submitted at once |
 | planned, in_progress | miss | missed | the platform, when a patrol's deadline passes (job ``inspection-miss``) |
 | planned, in_progress | cancel | cancelled | manager: CS manager, centre manager -- with a reason |
+| planned | assign | planned | manager: a planned patrol to another steward (one away that day) |
 
 A patrol whose deadline has passed takes no more steps from people (``409 patrol_missed``),
 whether or not the platform has marked it yet. **A failed item opens a repair** (category
@@ -99,8 +100,8 @@ MAX_ITEMS = 50
 # -- the round's transition table (workflow.TABLES["inspection"]) ------------------------------
 PLANNED, IN_PROGRESS, DONE, MISSED, CANCELLED = "planned", "in_progress", "done", "missed", "cancelled"
 STATES = (PLANNED, IN_PROGRESS, DONE, MISSED, CANCELLED)
-START, RECORD, COMPLETE, MISS, CANCEL = "start", "record", "complete", "miss", "cancel"
-ACTIONS = (START, RECORD, COMPLETE, CANCEL)          # what people ask for (``miss`` is the platform's)
+START, RECORD, COMPLETE, MISS, CANCEL, ASSIGN = "start", "record", "complete", "miss", "cancel", "assign"
+ACTIONS = (START, RECORD, COMPLETE, CANCEL, ASSIGN)  # what people ask for (``miss`` is the platform's)
 OK, FAILED = "ok", "failed"
 OUTCOMES = (OK, FAILED)
 
@@ -122,6 +123,7 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (PLANNED, MISS): workflow.Step(MISSED, frozenset({workflow.SYSTEM})),
     (IN_PROGRESS, MISS): workflow.Step(MISSED, frozenset({workflow.SYSTEM})),
     (PLANNED, CANCEL): workflow.Step(CANCELLED, frozenset({MANAGER})),
+    (PLANNED, ASSIGN): workflow.Step(PLANNED, frozenset({MANAGER})),        # to another steward
     (IN_PROGRESS, CANCEL): workflow.Step(CANCELLED, frozenset({MANAGER})),
 }
 OPEN_STATES = (PLANNED, IN_PROGRESS)
@@ -464,6 +466,9 @@ def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
             "steward": ({"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
                         if ticket.assignee_id else None)}, group_id=ticket.group_id, project_id=ticket.project_id)
         note = note or f"due by {row.due_at.isoformat() if row.due_at else '-'}"
+    elif action == ASSIGN:
+        ticket.assignee_id, ticket.assignee_name = data["assignee_id"], data.get("assignee_name") or ""
+        note = note or f"派给 {ticket.assignee_name or ticket.assignee_id}"
     elif action == CANCEL:
         ticket.cancel_reason = data["reason"]
         ticket.closed_at = now

@@ -251,10 +251,27 @@ def test_the_patrol_plan_for_a_day_two_windows_each_to_the_area_s_steward(world)
         ("steward.wu", 1), ("steward.li", 1)]
 
 
+def test_a_manager_gives_a_planned_patrol_to_another_steward(world):
+    area(world, steward_id="steward.wu", steward_name="吴管家")
+    morning = world.read(lambda s: s.scalars(select(InspectionRound.ticket_id).where(
+        InspectionRound.slot == 1)).one())
+    with pytest.raises(Forbidden):
+        world.step(STEWARD, morning, "assign", assignee_id="steward.li", assignee_name="李管家")
+    with pytest.raises(ValidationError):
+        RoundStepIn().load({"action": "assign"})
+    world.step(CS, morning, "assign", assignee_id="steward.li", assignee_name="李管家")
+    assert world.view(morning)["assignee"] == {"user_id": "steward.li", "name": "李管家"}
+    assert [t.id for t in world.do(CS, inspections.list_rounds, P, due="due", assignee_id="steward.li")[0]] == [morning]
+    world.step(STEWARD, morning, "start")
+    with pytest.raises(TransitionNotAllowed):          # started: it stays with who walks it
+        world.step(CS, morning, "assign", assignee_id="steward.wu", assignee_name="吴管家")
+
+
 def test_the_windows_setting_must_cover_the_patrols(world):
     from kernel.errors import WuyeError
-    with pytest.raises(WuyeError):
+    with pytest.raises(WuyeError) as refused:
         world.do(CS, lambda w: w.settings.change(G, P, "inspection.patrols_per_day", 3, reason="x"))
+    assert refused.value.code == "settings_inconsistent"
     with pytest.raises(WuyeError):
         world.do(CS, lambda w: w.settings.change(G, P, "inspection.patrol_windows", ["12:00-08:00"], reason="x"))
 
