@@ -353,3 +353,18 @@ def test_two_submissions_at_once_open_one_repair_on_postgresql(pg_url):
         assert len(world.events("inspection.item_failed")) == 1
     finally:
         engine.dispose()
+
+
+def test_the_monthly_report_counts_patrol_clocks_but_not_rounds_as_requests(world):
+    from services.tickets.domain import reports
+    area_id = area(world, steward_id="steward.wu", steward_name="吴管家")
+    round_id = world.do(STEWARD, inspections.start_round, area_id)
+    world.step(STEWARD, round_id, "record", results=[{"item_code": "ST01", "outcome": "failed"}])
+    world.clock.set(local(2026, 11, 24, 12, 30))
+    world.run_jobs()
+    world.do(SYSTEM, alerts.sweep)
+    report = world.do(CS, reports.monthly_report, P, "2026-11")
+    assert report["volumes"]["total"] == 1                                 # the failed item's repair only
+    assert {c["ticket_kind"] for c in report["sla"]["clocks"]} == {"repair", "inspection"}
+    patrol = next(c for c in report["sla"]["clocks"] if c["clock"] == "patrol")
+    assert (patrol["due"], patrol["breached"]) == (2, 1)                   # the afternoon one still runs
