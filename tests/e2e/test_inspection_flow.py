@@ -29,8 +29,8 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     project = web_session.get(f"/api/v1/units/{unit_id}", headers=cs).json()["project_id"]
 
     def send(method, headers, path, body=None, expect=200, key=None):
-        response = web_session.request(method, path, headers=dict(headers, **{"Idempotency-Key": key or str(uuid.uuid4())}),
-                                       json=body if body is not None else {})
+        response = web_session.request(method, path, json=body if body is not None else {},
+                                       headers=dict(headers, **{"Idempotency-Key": key or str(uuid.uuid4())}))
         assert response.status_code == expect, response.text
         return response.json()
 

@@ -20,12 +20,13 @@ staff only) with an ``inspection_rounds`` row and, for a planned patrol, one SLA
 |---|---|---|---|
 | planned | start | in_progress | recorder: steward, front desk |
 | planned, in_progress | record | in_progress | recorder (results: ok / failed, note, photo) |
-| planned, in_progress | complete | done | recorder -- a result for every item (``results_incomplete``); from planned: the whole round submitted at once |
+| planned, in_progress | complete | done | recorder -- a result for every item (``results_incomplete``) |
 | planned, in_progress | miss | missed | the platform, when a patrol's deadline passes (job ``inspection-miss``) |
 | planned, in_progress | cancel | cancelled | manager: CS manager, centre manager -- with a reason |
 | planned | assign | planned | manager: a planned patrol to another steward (one away that day) |
 
-A patrol whose deadline has passed takes no more steps from people (``409 patrol_missed``),
+(``complete`` from ``planned``: the whole round submitted at once.) A patrol whose deadline has passed
+takes no more steps from people (``409 patrol_missed``),
 whether or not the platform has marked it yet. **A failed item opens a repair** (category
 ``public_area``, location = the area) through the repair intake (``repairs.open_repair``), once
 per round and item (``inspection_results`` is unique on both; the round's row is locked while
@@ -308,7 +309,8 @@ def update_area(work: Work, area_id: str, data: dict) -> InspectionArea:
     if "building_id" in data:
         area.building_id = data["building_id"]
     if "steward_id" in data:
-        area.steward_id, area.steward_name = data["steward_id"], data.get("steward_name") if data["steward_id"] else None
+        area.steward_id = data["steward_id"]
+        area.steward_name = data.get("steward_name") if data["steward_id"] else None
     if data.get("active") is not None:
         area.active = data["active"]
     area.updated_at, area.version = work.clock.now(), area.version + 1
