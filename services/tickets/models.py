@@ -461,7 +461,7 @@ class QualityComplaint(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-# -- daily inspections (巡检, seed 000 §四; stewards' patrols, 001) -- revision 0057 -----------------
+# -- daily inspections (巡检, seed 000 §四; stewards' patrols, 001) -- revision 0059 -----------------
 
 class InspectionTemplate(Base):
     """A project's checklist (巡检项目) for one area type, one row per version: a change (an item

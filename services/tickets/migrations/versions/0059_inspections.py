@@ -2,8 +2,8 @@
 versioned per project; inspection areas; rounds (tickets of kind inspection) and their item results,
 each failed item's repair ticket; archive's building stewards. New tables only.
 
-Revision ID: 0057
-Revises: 0055 (on its own branch; the lead re-chains it at merge)
+Revision ID: 0059
+Revises: 0058
 Create Date: 2026-11-27 03:08:29.215548
 """
 from alembic import op
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0057'
-down_revision = '0055'
+revision = '0059'
+down_revision = '0058'
 branch_labels = None
 depends_on = None
 
