@@ -415,14 +415,16 @@ TASK_CATEGORIES = ("key_return", "key_spot_check", "vacant_register", "vacant_ch
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
                  "quoted", "consented", "registered", "responded", "resolved", "in_warranty",
                  "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable",
-                 "received", "acknowledged", "forwarded", "replied"]
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task"]
+                 "received", "acknowledged", "forwarded", "replied", "planned", "in_progress", "missed"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection"]
 #: how a ticket came in (services/tickets/schemas.py TICKET_CHANNELS)
 TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system", "app"]
 #: a repair's category, a complaint's department, a quality complaint's "warranty", a revisit's reason
 TICKET_CATEGORIES = list(dict.fromkeys(REPAIR_CATEGORIES + sorted(COMPLAINT_DEPARTMENTS) + ["warranty"]
                                        + list(REVISIT_REASONS) + ["praise", "suggestion"]
-                                       + list(TASK_CATEGORIES)))
+                                       + list(TASK_CATEGORIES)
+                                       # an inspection round's area type (INSPECTION_AREA_TYPES)
+                                       + ["stairwell", "roof", "elevator", "lobby_corridor", "exterior"]))
 
 
 class AssigneeOut(Out):
@@ -693,6 +695,14 @@ class RevisitOut(Out):
         "description": "the complaint a dissatisfied revisit opened"})
 
 
+class TicketSourceOut(Out):
+    kind = fields.String(metadata={"description": "inspection"})
+    round_id = fields.String()
+    round_number = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+
+
 class TicketOut(Out):
     id = fields.String()
     number = fields.String()
@@ -734,6 +744,8 @@ class TicketOut(Out):
                               metadata={"description": "complaints and warranty-quality complaints only"})
     documents = fields.List(fields.Nested(DocumentOut))
     revisit = fields.Nested(RevisitOut, allow_none=True, metadata={"description": "kind revisit: its facts"})
+    source = fields.Nested(TicketSourceOut, allow_none=True, metadata={
+        "description": "a repair opened by a failed item of an inspection round (巡检): the round and the item"})
     feedback = fields.Nested(FeedbackPartOut, allow_none=True, metadata={
         "description": "kind feedback: praise or a suggestion's facts (the reply is in documents)"})
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
@@ -4150,3 +4162,203 @@ class FrontDeskTaskQuery(Schema):
         ["breached", "late", "pending", "met"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+# -- daily inspections (巡检; services/tickets/domain/inspections.py) ---------------------------------
+
+#: area types and their checklists' built-in names (inspections.AREA_TYPES); a round's states and
+#: an item's outcomes (inspections.STATES, inspections.OUTCOMES)
+INSPECTION_AREA_TYPES = ["stairwell", "roof", "elevator", "lobby_corridor", "exterior"]
+INSPECTION_STATES = ["planned", "in_progress", "done", "missed", "cancelled"]
+INSPECTION_OUTCOMES = ["ok", "failed"]
+_ITEM_CODE = validate.Regexp(r"[A-Z]{2}[0-9]{2,3}\Z")
+
+
+class ChecklistItemIn(Schema):
+    """One checklist item: ``code`` of the current list keeps it (a rename); none adds one."""
+    code = fields.String(load_default=None, allow_none=True, validate=_ITEM_CODE)
+    name = fields.String(required=True, validate=v.NAME)
+
+
+class InspectionChecklistIn(Schema):
+    """The whole checklist of one area type; items of the current list left out are removed."""
+    items = fields.List(fields.Nested(ChecklistItemIn), required=True, validate=validate.Length(min=1, max=50))
+    reason = fields.String(load_default="", validate=v.NOTE)
+
+
+class InspectionAreaIn(Schema):
+    name = fields.String(required=True, validate=v.NAME, metadata={"description": "e.g. 1栋楼梯间"})
+    area_type = fields.String(required=True, validate=validate.OneOf(INSPECTION_AREA_TYPES))
+    building_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    steward_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
+                               metadata={"description": "who patrols it; none: the building's steward (管家片区)"})
+
+
+class InspectionAreaChangeIn(Schema):
+    name = fields.String(validate=v.NAME)
+    building_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=36))
+    steward_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    active = fields.Boolean()
+
+
+class InspectionAreaQuery(Schema):
+    area_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(INSPECTION_AREA_TYPES))
+    active = fields.Boolean(load_default=None, allow_none=True)
+
+
+class ItemResultIn(Schema):
+    """One item's result: ok or failed (a failed item opens its repair, once), a note, a photo."""
+    item_code = fields.String(required=True, validate=_ITEM_CODE)
+    outcome = fields.String(required=True, validate=validate.OneOf(INSPECTION_OUTCOMES))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+    photo_ref = fields.String(load_default=None, allow_none=True, validate=v.OBJECT_REF,
+                              metadata={"description": "the photo's document or object id"})
+
+
+def _one_result_per_item(results):
+    codes = [r["item_code"] for r in results or ()]
+    if len(codes) != len(set(codes)):
+        raise ValidationError("One result per item.")
+
+
+class RoundResultsIn(Schema):
+    results = fields.List(fields.Nested(ItemResultIn), required=True,
+                          validate=[validate.Length(min=1, max=50), _one_result_per_item])
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class RoundCompleteIn(Schema):
+    results = fields.List(fields.Nested(ItemResultIn), load_default=None, allow_none=True,
+                          validate=[validate.Length(max=50), _one_result_per_item],
+                          metadata={"description": "the results not recorded yet (or again)"})
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class RoundAssignIn(Schema):
+    assignee_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                metadata={"description": "an active steward of the project"})
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class RoundNoteIn(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
+class InspectionRoundQuery(Schema):
+    due = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["due", "missed"]),
+                        metadata={"description": "due: planned or in progress inside its deadline; missed: "
+                                                 "missed, or past its deadline and not marked yet"})
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(INSPECTION_STATES))
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                metadata={"description": "the steward the round is assigned to"})
+    area_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    day = v.Date(load_default=None, allow_none=True, metadata={"description": "a patrol's local day"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class PatrolsByStewardQuery(Schema):
+    day = v.Date(load_default=None, allow_none=True)
+
+
+class InspectionItemOut(Out):
+    code = fields.String()
+    name = fields.String()
+
+
+class InspectionTemplateOut(Out):
+    area_type = fields.String()
+    area_type_name = fields.String()
+    version = fields.Integer(metadata={"description": "0: the built-in checklist (seed 000 §四)"})
+    items = fields.List(fields.Nested(InspectionItemOut))
+    is_default = fields.Boolean()
+    changed_by = fields.Nested(UserRefOut, allow_none=True)
+    changed_at = DT(allow_none=True)
+    reason = fields.String()
+
+
+class InspectionTemplateVersionOut(Out):
+    version = fields.Integer()
+    items = fields.List(fields.Nested(InspectionItemOut))
+    reason = fields.String()
+    changed_by = fields.Nested(UserRefOut, allow_none=True)
+    changed_at = DT(allow_none=True)
+
+
+class InspectionAreaOut(Out):
+    id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    name = fields.String()
+    area_type = fields.String()
+    area_type_name = fields.String()
+    building_id = fields.String(allow_none=True)
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    steward = fields.Nested(UserRefOut, allow_none=True)
+    active = fields.Boolean()
+    created_at = DT()
+    updated_at = DT()
+    version = fields.Integer()
+
+
+class RoundAreaOut(Out):
+    id = fields.String()
+    name = fields.String()
+    area_type = fields.String()
+    building_id = fields.String(allow_none=True)
+
+
+class RoundItemOut(Out):
+    code = fields.String()
+    name = fields.String()
+    outcome = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    photo_ref = fields.String(allow_none=True)
+    recorded_at = DT(allow_none=True)
+    recorded_by = fields.Nested(UserRefOut, allow_none=True)
+    repair_ticket_id = fields.String(allow_none=True, metadata={"description": "the repair a failed item opened"})
+    repair_number = fields.String(allow_none=True)
+
+
+class RoundHistoryOut(Out):
+    at = DT()
+    action = fields.String()
+    actor = fields.String()
+    note = fields.String()
+
+
+class InspectionRoundOut(Out):
+    id = fields.String()
+    number = fields.String()
+    status = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    area = fields.Nested(RoundAreaOut)
+    template_version = fields.Integer()
+    day = Day(allow_none=True, metadata={"description": "a planned patrol's local day"})
+    slot = fields.Integer(allow_none=True)
+    window_start = DT(allow_none=True)
+    due_at = DT(allow_none=True)
+    assignee = fields.Nested(UserRefOut, allow_none=True)
+    started_at = DT(allow_none=True)
+    done_at = DT(allow_none=True)
+    done_by = fields.Nested(UserRefOut, allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    breached_at = DT(allow_none=True)
+    items = fields.List(fields.Nested(RoundItemOut))
+    history = fields.List(fields.Nested(RoundHistoryOut))
+    version = fields.Integer()
+
+
+class InspectionRoundListOut(Out):
+    items = fields.List(fields.Nested(InspectionRoundOut))
+    total = fields.Integer()
+
+
+class StewardPatrolsOut(Out):
+    steward = fields.Nested(UserRefOut, allow_none=True)
+    due = fields.Integer()
+    done = fields.Integer()
+    missed = fields.Integer()
+    cancelled = fields.Integer()

@@ -33,6 +33,7 @@ from .routes.documents import DocumentRoutes      # documents of household files
 from .routes.dunning import DunningRoutes
 from .routes.hardship import HardshipRoutes
 from .routes.keys import KeyRoutes                 # the key register (tickets, issue 12)
+from .routes.inspections import InspectionRoutes    # daily inspections and patrols (tickets, issue 12)
 from .routes.notify import NotifyRoutes
 from .routes.payments import PaymentRoutes
 from .routes.people import PeopleRoutes          # people, leases, move-out, transfer (archive, issue 11)
@@ -53,7 +54,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
                      DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes, FeedbackRoutes, KeyRoutes,
-                     VacantUnitRoutes,
+                     VacantUnitRoutes, InspectionRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

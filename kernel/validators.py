@@ -325,6 +325,11 @@ NAME = Text(100)
 TITLE = Text(200)
 #: a note, a reason: lines, may be empty
 NOTE = Text(1000, one_line=False, blank=True)
+#: a reference to a stored document or object (a photo's document id, an object key): 1-128 of
+#: letters, digits and ``. _ : / -``, starting with a letter or digit, never ``..`` nor ``//`` (the
+#: inspection round's photo, ``services/tickets/domain/inspections.py``)
+OBJECT_REF = validate.Regexp(r"(?!.*(\.\.|//))[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\Z",
+                             error="a document or object id: 1-128 letters, digits, . _ : / - (no '..')")
 
 class AskedPurpose(fields.String):
     """The purpose of a read (查阅目的) where a route asks one: blank is none stated -- archive answers

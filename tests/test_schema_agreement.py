@@ -160,6 +160,15 @@ FORWARDED = {
     gw.GoodsReleaseVerifyIn: (tickets.GoodsReleaseStepIn, {"action", "note", "reason"}),
     gw.GoodsReleaseNoteIn: (tickets.GoodsReleaseStepIn, {"action", "identity", "owner_consent", "reason"}),
     gw.GoodsReleaseQuery: (tickets.GoodsReleaseQuery, set()),
+    # -- tickets: daily inspections (issue 12) --
+    gw.InspectionChecklistIn: (tickets.ChecklistIn, set()),
+    gw.ChecklistItemIn: (tickets.ChecklistItemIn, set()),
+    gw.InspectionAreaIn: (tickets.AreaIn, {"steward_name"}),
+    gw.InspectionAreaChangeIn: (tickets.AreaChangeIn, {"steward_name"}),
+    gw.InspectionAreaQuery: (tickets.AreaQuery, set()),
+    gw.ItemResultIn: (tickets.ItemResultIn, set()),
+    gw.InspectionRoundQuery: (tickets.RoundQuery, set()),
+    gw.PatrolsByStewardQuery: (tickets.ByStewardQuery, set()),
 }
 
 
@@ -485,3 +494,15 @@ def test_the_gateway_shows_broadcasts_as_notify_dumps_them():
     assert gw.BROADCAST_TARGETS == notify.BROADCAST_TARGETS == list(broadcasts.TARGETS)
     assert gw.BROADCAST_STATES == notify.BROADCAST_STATES == list(broadcasts.STATES)
     assert tuple(gw.BROADCAST_CHANNELS) == templates.CHANNELS
+
+
+def test_the_gateway_lists_the_inspections_words():
+    """Area types, a round's states, an item's outcomes: tickets' own lists (domain/inspections.py)."""
+    from services.tickets.domain import inspections
+    assert gw.INSPECTION_AREA_TYPES == list(inspections.AREA_TYPES)
+    assert gw.INSPECTION_STATES == list(inspections.STATES)
+    assert gw.INSPECTION_OUTCOMES == list(inspections.OUTCOMES)
+    assert gw.TICKET_CATEGORIES[-len(gw.INSPECTION_AREA_TYPES):] == gw.INSPECTION_AREA_TYPES
+    assert _tree(gw.InspectionRoundOut) == _tree(tickets.RoundOut)
+    assert _tree(gw.InspectionAreaOut) == _tree(tickets.AreaOut)
+    assert _tree(gw.InspectionTemplateOut) == _tree(tickets.TemplateOut)

@@ -26,7 +26,7 @@ TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "c
                  "deadlines", "history", "assignee", "dispatched_at", "accepted_at", "arrived_at",
                  "completed_at", "work_note", "materials", "rating", "comment", "confirmed_at",
                  "closed_at", "cancel_reason", "quote", "charge", "advice", "complaint", "documents",
-                 "revisit", "feedback", "version")
+                 "revisit", "feedback", "source", "version")
 #: a deadline's fields besides kind, due_at and extensions (its state is computed when read)
 DEADLINE_FIELDS = ("met_at", "cancelled_at", "responsible_role", "warned_at", "breached_at")
 UNIT_FIELDS = ("id", "group_id", "project_id", "building_id", "building_name", "number", "label",
@@ -85,8 +85,9 @@ def ticket_document(data: dict) -> dict:
 #: ticket kinds the portal never keeps: a revisit (回访) is the service centre's own task about a
 #: household, read by its stewards and managers through tickets (role-checked there), not by the
 #: household nor by every staff member of the project; a front-desk task (前台任务: a key's return, the
-#: monthly key spot-check, the vacant-unit register and checks) likewise
-STAFF_ONLY_KINDS = frozenset({"revisit", "task"})
+#: monthly key spot-check, the vacant-unit register and checks) and an inspection round (巡检: tickets'
+#: inspection routes read it) likewise
+STAFF_ONLY_KINDS = frozenset({"revisit", "task", "inspection"})
 
 
 def apply_ticket(session: Session, data: dict) -> bool:

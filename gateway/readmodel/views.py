@@ -19,7 +19,9 @@ from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUn
 #: the states with work still to do, of every ticket kind (tickets' ``workflow.all_open_states()``)
 OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
                  "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled", "received", "acknowledged",
-                 "forwarded")
+                 "forwarded",
+                 # an inspection round's (never kept in the read model: tickets' inspection routes read it)
+                 "planned", "in_progress")
 
 
 def _time(value: str | None) -> datetime | None:

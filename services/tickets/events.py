@@ -14,6 +14,9 @@
 | feedback.received | praise or a suggestion (表扬 / 建议, BJ-) is received from a resident or recorded by the desk | archive |
 | feedback.replied | the company's reply to praise (thanks) or a suggestion (adopted / not adopted, with the reason) | archive |
 | ticket.sla_warning | a clock reached its warning share of the allowed time, still running (the sweep, once) | notify |
+| inspection.item_failed | an item of an inspection round (巡检) was recorded failed: its repair ticket opened (once per round and item) | -- |
+| inspection.round_completed | an inspection round was completed with a result for every item | -- |
+| patrol.missed | a planned patrol (巡视) was not done by its deadline: the platform marked it missed (once) | -- |
 | ticket.sla_breached | a clock passed its due time unmet (the sweep, once per due time) | notify |
 | ticket.deadline_extended | an overrun was approved (超时审批): a clock's new due time | -- (reports, later consumers) |
 | goods_release.issued | a goods release pass (物品放行单) is issued with its number | -- (later consumers) |
@@ -39,6 +42,9 @@ TICKET_CHANGED = "ticket.changed"
 TICKET_STATUS_CHANGED = "ticket.status_changed"
 TICKET_CHARGE_POSTED = "ticket.charge_posted"
 COMPLAINT_REGISTERED = "complaint.registered"
+INSPECTION_ITEM_FAILED = "inspection.item_failed"
+INSPECTION_ROUND_COMPLETED = "inspection.round_completed"
+PATROL_MISSED = "patrol.missed"
 COMPLAINT_REPLIED = "complaint.replied"
 VACANT_UNIT_CHECKED = "vacant_unit.checked"
 COMPLAINT_RECLASSIFIED = "complaint.reclassified"
@@ -245,6 +251,16 @@ class RevisitPart(Schema):
     complaint_ticket_id = fields.String(allow_none=True)     # the complaint a dissatisfied revisit opened
 
 
+class TicketSource(Schema):
+    """Where a ticket came from when the platform opened it from another record: a failed item
+    of an inspection round (巡检, ``kind`` inspection) -- the round and the item."""
+    kind = fields.String(required=True, validate=validate.OneOf(["inspection"]))
+    round_id = fields.String(required=True)
+    round_number = fields.String(required=True)
+    item_code = fields.String(required=True)
+    item_name = fields.String(required=True)
+
+
 class TicketChanged(Schema):
     """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
     Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
@@ -291,12 +307,13 @@ class TicketChanged(Schema):
     documents = fields.List(fields.Nested(Document), load_default=list)
     # kind revisit (domain/revisits.py): its facts; None for other kinds
     revisit = fields.Nested(RevisitPart, allow_none=True)
+    source = fields.Nested(TicketSource, allow_none=True)     # a repair opened by an inspection round
     # kind feedback (domain/feedback.py): praise or a suggestion's facts; None for other kinds
     feedback = fields.Nested(lambda: FeedbackPart(), allow_none=True, load_default=None)
     version = fields.Integer(required=True)
 
 
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection"]
 
 
 class RevisitedTicket(Schema):
@@ -605,6 +622,52 @@ class VacantUnitChecked(Schema):
     awaiting_approval = fields.Integer(required=True)
 
 
+class InspectionRef(Schema):
+    """The round an inspection event is about: its ticket, number, project, area."""
+    round_id = fields.String(required=True)                   # the round's ticket id
+    number = fields.String(required=True)                     # XJ-YYYYMMDD-NNNN
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    area_id = fields.String(required=True)
+    area_name = fields.String(required=True)
+    area_type = fields.String(required=True)
+    day = fields.Date(allow_none=True)                         # a planned patrol's local day
+    slot = fields.Integer(allow_none=True)                    # ... and its slot (1, 2, ...)
+
+
+class InspectionItemFailed(InspectionRef):
+    """An item recorded failed (巡检发现问题): the repair ticket it opened (once per round and item).
+    ``note`` is the recording staff member's, never a resident's words."""
+    item_code = fields.String(required=True)
+    item_name = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    photo_ref = fields.String(allow_none=True)
+    repair_ticket_id = fields.String(required=True)
+    repair_number = fields.String(required=True)
+    recorded_by = fields.Nested(UserRef, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class InspectionRoundCompleted(InspectionRef):
+    """A round completed with a result for every item of its checklist."""
+    template_version = fields.Integer(required=True)
+    items_total = fields.Integer(required=True)
+    failed_items = fields.List(fields.String(), required=True)   # item codes
+    repair_ticket_ids = fields.List(fields.String(), required=True)
+    done_by = fields.Nested(UserRef, required=True)
+    done_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+
+
+class PatrolMissed(InspectionRef):
+    """A planned patrol not done by its deadline, marked missed by the platform (once); its
+    ``patrol`` clock's breach is told by the SLA sweep (``ticket.sla_breached``) like any other."""
+    due_at = fields.AwareDateTime(required=True)
+    steward = fields.Nested(UserRef, allow_none=True)
+    status_before = fields.String(required=True)              # planned | in_progress
+    at = fields.AwareDateTime(required=True)
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      TICKET_CHARGE_POSTED: TicketChargePosted,
@@ -619,11 +682,16 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      GOODS_RELEASE_USED: GoodsReleaseStep,
                                      GOODS_RELEASE_VOIDED: GoodsReleaseStep,
                                      FEEDBACK_RECEIVED: FeedbackReceived, FEEDBACK_REPLIED: FeedbackReplied,
-                                     VACANT_UNIT_CHECKED: VacantUnitChecked},
+                                     VACANT_UNIT_CHECKED: VacantUnitChecked,
+                                     INSPECTION_ITEM_FAILED: InspectionItemFailed,
+                                     INSPECTION_ROUND_COMPLETED: InspectionRoundCompleted,
+                                     PATROL_MISSED: PatrolMissed},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
                                                          COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,
                                                          GOODS_RELEASE_ISSUED, GOODS_RELEASE_USED,
-                                                         GOODS_RELEASE_VOIDED}))
+                                                         GOODS_RELEASE_VOIDED,
+                                                         INSPECTION_ITEM_FAILED, INSPECTION_ROUND_COMPLETED,
+                                                         PATROL_MISSED}))

@@ -313,3 +313,42 @@ class NotVacant(RuleViolation):
     """A unit with an active household is not a vacant unit (HTTP 422)."""
 
     default_code = "not_vacant"
+
+
+# -- daily inspections (巡检, domain/inspections.py) ------------------------------------------
+
+class AreaNotFound(NotFound):
+    default_code = "area_not_found"
+
+
+class RoundNotFound(NotFound):
+    """No inspection round (巡检记录) with that id in the caller's scope (or the ticket is of
+    another kind)."""
+
+    default_code = "round_not_found"
+
+
+class AreaNameTaken(Conflict):
+    default_code = "area_name_taken"
+
+
+class UnknownChecklistItem(RuleViolation):
+    """A result names an item not on the round's checklist (the version it is done against)."""
+
+    default_code = "unknown_item"
+
+
+class ResultsIncomplete(Conflict):
+    """A round is completed only with a result for every item of its checklist."""
+
+    default_code = "results_incomplete"
+
+
+class PatrolMissed(Conflict):
+    """A patrol's deadline passed: it is missed (the platform marks it), nothing more is recorded."""
+
+    default_code = "patrol_missed"
+
+
+class BadChecklist(InvalidInput):
+    default_code = "bad_checklist"

@@ -720,3 +720,117 @@ class VacantFinding(Base):
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+# -- daily inspections (巡检, seed 000 §四; stewards' patrols, 001) -- revision 0059 -----------------
+
+class InspectionTemplate(Base):
+    """A project's checklist (巡检项目) for one area type, one row per version: a change (an item
+    added, removed or renamed) is a new version; a round keeps the items of the version it was done
+    against. No row: the built-in defaults (``domain/inspections.py`` ``DEFAULT_ITEMS``, version 0)."""
+
+    __tablename__ = "inspection_templates"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    area_type: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    #: [{code, name}] in checklist order
+    items: Mapped[list] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_by_name: Mapped[str] = mapped_column(String(100), default="")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (UniqueConstraint("project_id", "area_type", "version", name="uq_inspection_template_version"),)
+
+
+class InspectionArea(Base):
+    """A place inspected (巡检区域): "1栋楼梯间", of an area type, optionally in a building; its
+    steward is named on the area, or else the building's steward (管家片区, archive's
+    ``steward.assigned``)."""
+
+    __tablename__ = "inspection_areas"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    area_type: Mapped[str] = mapped_column(String(20))
+    building_id: Mapped[str | None] = mapped_column(ID)
+    steward_id: Mapped[str | None] = mapped_column(String(100))
+    steward_name: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_inspection_area_name"),)
+
+
+class InspectionRound(Base):
+    """A round (巡检记录), one row per ticket of kind ``inspection``: the area, the checklist it is
+    done against (the template version and its items), and for a planned patrol its local day,
+    slot and window."""
+
+    __tablename__ = "inspection_rounds"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    area_id: Mapped[str] = mapped_column(ForeignKey("inspection_areas.id"), index=True)
+    area_type: Mapped[str] = mapped_column(String(20))
+    template_version: Mapped[int] = mapped_column(Integer)
+    #: [{code, name}]: the checklist as it was when the round was made
+    items: Mapped[list] = mapped_column(JSON)
+    #: a planned patrol (巡视): the project's local day, the slot (1, 2, ...) and its window
+    day: Mapped[date | None] = mapped_column(Date)
+    slot: Mapped[int | None] = mapped_column(Integer)
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    done_by_name: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("area_id", "day", "slot", name="uq_inspection_patrol_slot"),)
+
+
+class InspectionResult(Base):
+    """One item's result in a round: ok or failed, a note, a photo (a document/object id). A failed
+    item opens one repair ticket (``repair_ticket_id``), however often the result is resubmitted."""
+
+    __tablename__ = "inspection_results"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    item_code: Mapped[str] = mapped_column(String(20))
+    item_name: Mapped[str] = mapped_column(String(100))
+    #: ok | failed
+    outcome: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_ref: Mapped[str | None] = mapped_column(String(128))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_by_name: Mapped[str] = mapped_column(String(100), default="")
+    repair_ticket_id: Mapped[str | None] = mapped_column(ID, index=True)
+
+    __table_args__ = (UniqueConstraint("round_ticket_id", "item_code", name="uq_inspection_result_item"),)
+
+
+class BuildingStewardCopy(Base):
+    """archive's steward of a building (管家片区, ``steward.assigned`` with no unit): who patrols an
+    area of that building when the area names no steward of its own."""
+
+    __tablename__ = "building_steward_copies"
+
+    building_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    steward_id: Mapped[str | None] = mapped_column(String(100))
+    steward_name: Mapped[str | None] = mapped_column(String(100))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)

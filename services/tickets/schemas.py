@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import complaints, feedback, keys, quality, revisits, tasks, vacant, workflow
+from .domain import complaints, feedback, inspections, keys, quality, revisits, tasks, vacant, workflow
 from .domain.complaint_sla import DEPARTMENTS
 from .events import CATEGORIES, ComplaintPart, Document, FeedbackPart
 
@@ -44,16 +44,16 @@ class RepairRequestIn(Schema):
 TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + list(complaints.CHANNELS) + ["system"]
                                     + list(feedback.CHANNELS)))
 #: every ticket kind with its own transition table (domain/workflow.py TABLES)
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection"]
 #: every ticket state a list may ask for: the repair's, then each other kind's not already among them
 TICKET_STATES = list(dict.fromkeys(
     list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)
-    + list(feedback.STATES) + list(tasks.STATES)))
+    + list(feedback.STATES) + list(tasks.STATES) + list(inspections.STATES)))
 #: repair categories, then a complaint's department, a quality complaint's "warranty" and a
 #: revisit's reason (each kind keeps that in the ticket's category)
 TICKET_CATEGORIES = list(dict.fromkeys(
     list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS) + list(feedback.SUB_KINDS)
-    + list(tasks.CATEGORIES)))
+    + list(tasks.CATEGORIES) + list(inspections.AREA_TYPES)))
 
 
 class TicketQuery(Schema):
@@ -482,6 +482,15 @@ class RevisitOut(Schema):
     complaint_ticket_id = fields.String(allow_none=True)
 
 
+class TicketSourceOut(Schema):
+    """A repair opened by a failed item of an inspection round: the round and the item."""
+    kind = fields.String()
+    round_id = fields.String()
+    round_number = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+
+
 class TicketOut(Schema):
     id = fields.String()
     number = fields.String()
@@ -521,6 +530,7 @@ class TicketOut(Schema):
     complaint = fields.Nested(ComplaintPart, allow_none=True)       # complaints and quality complaints
     documents = fields.List(fields.Nested(Document))
     revisit = fields.Nested(RevisitOut, allow_none=True)
+    source = fields.Nested(TicketSourceOut, allow_none=True)
     feedback = fields.Nested(FeedbackPart, allow_none=True)        # praise and suggestions
     version = fields.Integer()
 
@@ -1175,3 +1185,215 @@ class VacantRegisterOut(Schema):
     updated_at = fields.AwareDateTime(allow_none=True)
     task_id = fields.String(allow_none=True)
     checks = fields.List(fields.Nested(VacantCheckOut))
+
+
+# -- daily inspections (巡检, domain/inspections.py) ----------------------------------------------
+
+class ChecklistItemIn(Schema):
+    """One item of a checklist: ``code`` of the current list (kept: a rename), none (added)."""
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"[A-Z]{2}[0-9]{2,3}\Z"))
+    name = fields.String(required=True, validate=v.NAME)
+
+
+class ChecklistIn(Schema):
+    """A project's whole checklist for one area type (CS manager, centre manager): a new version."""
+    items = fields.List(fields.Nested(ChecklistItemIn), required=True,
+                        validate=validate.Length(min=1, max=inspections.MAX_ITEMS))
+    reason = fields.String(load_default="", validate=v.NOTE)
+
+
+class AreaTypePath(Schema):
+    area_type = fields.String(required=True, validate=validate.OneOf(list(inspections.AREA_TYPES)))
+
+
+class AreaIn(Schema):
+    """A new inspection area (巡检区域)."""
+    name = fields.String(required=True, validate=v.NAME)
+    area_type = fields.String(required=True, validate=validate.OneOf(list(inspections.AREA_TYPES)))
+    building_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    steward_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    steward_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class AreaChangeIn(Schema):
+    """An area's new name, building, steward (null: the building's) or active flag; absent: kept."""
+    name = fields.String(validate=v.NAME)
+    building_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=36))
+    steward_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    steward_name = fields.String(allow_none=True, validate=validate.Length(max=100))
+    active = fields.Boolean()
+
+
+class AreaQuery(Schema):
+    area_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(inspections.AREA_TYPES)))
+    active = fields.Boolean(load_default=None, allow_none=True)
+
+
+class ItemResultIn(Schema):
+    """One item's result: ok or failed, an optional note and photo (a document/object id)."""
+    item_code = fields.String(required=True, validate=validate.Regexp(r"[A-Z]{2}[0-9]{2,3}\Z"))
+    outcome = fields.String(required=True, validate=validate.OneOf(list(inspections.OUTCOMES)))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+    photo_ref = fields.String(load_default=None, allow_none=True, validate=v.OBJECT_REF)
+
+
+def _one_result_per_item(results):
+    codes = [r["item_code"] for r in results]
+    if len(codes) != len(set(codes)):
+        raise ValidationError("One result per item.")
+
+
+class RoundStepIn(Schema):
+    """One step of a round (domain/inspections.py's table) with what that step records."""
+    action = fields.String(required=True, validate=validate.OneOf(inspections.ACTIONS))
+    results = fields.List(fields.Nested(ItemResultIn), load_default=None, allow_none=True,
+                          validate=[validate.Length(max=inspections.MAX_ITEMS), _one_result_per_item])
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    assignee_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+    @validates_schema
+    def _needs(self, data, **_):
+        if data["action"] == inspections.ASSIGN and not data.get("assignee_id"):
+            raise ValidationError("Assigning a patrol names the steward.", "assignee_id")
+        if data["action"] == inspections.CANCEL and not (data.get("reason") or "").strip():
+            raise ValidationError("Cancelling a round needs the reason.", "reason")
+        if data["action"] == inspections.RECORD and not data.get("results"):
+            raise ValidationError("Recording needs at least one result.", "results")
+
+
+class RoundQuery(Schema):
+    """A project's rounds: due (to do, inside the deadline) or missed, by steward, area, day."""
+    due = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["due", "missed"]),
+                        metadata={"description": "due: planned or in progress inside its deadline; missed: "
+                                                 "missed, or past its deadline and not marked yet"})
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(inspections.STATES)))
+    assignee_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                metadata={"description": "the steward the round is assigned to"})
+    area_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    day = v.Date(load_default=None, allow_none=True, metadata={"description": "a patrol's local day"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class ByStewardQuery(Schema):
+    day = v.Date(load_default=None, allow_none=True)
+
+
+class ChecklistItemOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class TemplateOut(Schema):
+    area_type = fields.String()
+    area_type_name = fields.String()
+    version = fields.Integer()
+    items = fields.List(fields.Nested(ChecklistItemOut))
+    is_default = fields.Boolean()
+    changed_by = fields.Nested(UserRefOut, allow_none=True)
+    changed_at = fields.AwareDateTime(allow_none=True)
+    reason = fields.String()
+
+
+class TemplateVersionOut(Schema):
+    version = fields.Integer()
+    items = fields.List(fields.Nested(ChecklistItemOut))
+    reason = fields.String()
+    changed_by = fields.Nested(UserRefOut, allow_none=True)
+    changed_at = fields.AwareDateTime(allow_none=True)
+
+
+class AreaOut(Schema):
+    id = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    name = fields.String()
+    area_type = fields.String()
+    area_type_name = fields.String()
+    building_id = fields.String(allow_none=True)
+    steward_id = fields.String(allow_none=True)
+    steward_name = fields.String(allow_none=True)
+    steward = fields.Nested(UserRefOut, allow_none=True, metadata={
+        "description": "who patrols it: the area's own steward, else its building's (管家片区)"})
+    active = fields.Boolean()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    version = fields.Integer()
+
+
+class RoundAreaOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    area_type = fields.String()
+    building_id = fields.String(allow_none=True)
+
+
+class RoundItemOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    outcome = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    photo_ref = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime(allow_none=True)
+    recorded_by = fields.Nested(UserRefOut, allow_none=True)
+    repair_ticket_id = fields.String(allow_none=True)
+    repair_number = fields.String(allow_none=True)
+
+
+class RoundHistoryOut(Schema):
+    at = fields.AwareDateTime()
+    action = fields.String()
+    actor = fields.String()
+    note = fields.String()
+
+
+class RoundOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    status = fields.String()
+    group_id = fields.String()
+    project_id = fields.String()
+    area = fields.Nested(RoundAreaOut)
+    template_version = fields.Integer()
+    day = fields.String(allow_none=True, metadata={"format": "date"})
+    slot = fields.Integer(allow_none=True)
+    window_start = fields.AwareDateTime(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+    assignee = fields.Nested(UserRefOut, allow_none=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.Nested(UserRefOut, allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    breached_at = fields.AwareDateTime(allow_none=True)
+    items = fields.List(fields.Nested(RoundItemOut))
+    history = fields.List(fields.Nested(RoundHistoryOut))
+    version = fields.Integer()
+
+
+class RoundListOut(Schema):
+    items = fields.List(fields.Nested(RoundOut))
+    total = fields.Integer()
+
+
+class StewardPatrolsOut(Schema):
+    steward = fields.Nested(UserRefOut, allow_none=True)
+    due = fields.Integer()
+    done = fields.Integer()
+    missed = fields.Integer()
+    cancelled = fields.Integer()
+
+
+class StewardAssignedIn(_In):
+    """archive's ``steward.assigned`` (管家片区): tickets keeps the buildings' stewards (an area's
+    patroller when the area names none)."""
+    assignment_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    building_id = fields.String(required=True)
+    unit_id = fields.String(allow_none=True, load_default=None)
+    steward_id = fields.String(allow_none=True, load_default=None)
+    steward_name = fields.String(allow_none=True, load_default=None)
+    assigned_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True)

@@ -12,8 +12,8 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (alerts, complaints, copies, duty, feedback, goods_release, keys, overruns, prices, quality,
-                     repairs, reports, revisits, sla, vacant)
+from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
+                     quality, repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, TICKET_CHANGED
 from .exceptions import ArchiveUnavailable, BillingUnavailable, NoFeeAccount
 from .models import Base
@@ -43,7 +43,7 @@ FEEDBACK_STEP_IN = schemas.FeedbackStepIn()
 
 #: tickets' scheduled jobs (kernel.jobs): {kind: handler(work, job)}
 JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job, alerts.SWEEP: alerts.run_sweep,
-                **revisits.JOBS, **keys.JOBS, **vacant.JOBS}
+                **revisits.JOBS, **keys.JOBS, **vacant.JOBS, **inspections.JOBS}
 EXTENSION_IN = schemas.ExtensionIn()
 GOODS_RELEASE_IN = schemas.GoodsReleaseIn()
 GOODS_RELEASE_STEP_IN = schemas.GoodsReleaseStepIn()
@@ -51,6 +51,8 @@ GOODS_RELEASE_OUT = schemas.GoodsReleaseOut()
 GOODS_RELEASE_LIST_OUT = schemas.GoodsReleaseListOut()
 KEY_OUT = schemas.KeyOut()
 VACANT_CHECK_OUT = schemas.VacantCheckOut()
+ROUND_OUT = schemas.RoundOut()
+AREA_OUT = schemas.AreaOut()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -441,6 +443,88 @@ class TicketsService(SettingsRpcs):
         """A unit's vacant-unit checks: its staff, and its household (the results)."""
         work = self.work()
         return [VACANT_CHECK_OUT.dump(vacant.check_view(work, c)) for c in vacant.unit_checks(work, str(unit_id))]
+    # -- daily inspections (巡检, domain/inspections.py) --------------------------------------
+    def _round_out(self, ticket, work):
+        return ROUND_OUT.dump(inspections.round_view(work, ticket))
+
+    @rpc
+    def inspection_templates(self, project_id):
+        """Every area type's checklist in force in the project (its staff)."""
+        return schemas.TemplateOut(many=True).dump(inspections.templates(self.work(), str(project_id)))
+
+    @rpc
+    def inspection_template_history(self, project_id, area_type):
+        q = schemas.AreaTypePath().load({"area_type": area_type})
+        return schemas.TemplateVersionOut(many=True).dump(
+            inspections.template_history(self.work(), str(project_id), q["area_type"]))
+
+    @rpc
+    def set_inspection_template(self, project_id, area_type, data, idempotency_key=None):
+        """A project's checklist for one area type, whole (CS manager, centre manager): a new version."""
+        work, command = self.work(), schemas.ChecklistIn().load(data)
+        command.update(project_id=str(project_id), **schemas.AreaTypePath().load({"area_type": area_type}))
+        return work.idempotent(idempotency_key, "set_inspection_template", command, lambda: schemas.TemplateOut().dump(
+            inspections.set_template(work, command["project_id"], command["area_type"], command["items"],
+                                     command["reason"])))
+
+    @rpc
+    def list_inspection_areas(self, project_id, query=None):
+        work = self.work()
+        areas = inspections.list_areas(work, str(project_id), **schemas.AreaQuery().load(query or {}))
+        return [AREA_OUT.dump(inspections.area_view(work, a)) for a in areas]
+
+    @rpc
+    def create_inspection_area(self, project_id, data, idempotency_key=None):
+        """A new inspection area (CS manager, centre manager); today's remaining patrols planned."""
+        work, command = self.work(), schemas.AreaIn().load(data)
+        command["project_id"] = str(project_id)
+        return work.idempotent(idempotency_key, "create_inspection_area", command, lambda: AREA_OUT.dump(
+            inspections.area_view(work, inspections.create_area(work, command["project_id"], command))))
+
+    @rpc
+    def update_inspection_area(self, area_id, data, idempotency_key=None):
+        work, command = self.work(), schemas.AreaChangeIn().load(data)
+        command["area_id"] = str(area_id)
+        return work.idempotent(idempotency_key, "update_inspection_area", command, lambda: AREA_OUT.dump(
+            inspections.area_view(work, inspections.update_area(work, command["area_id"], command))))
+
+    @rpc
+    def start_inspection_round(self, area_id, idempotency_key=None):
+        """A round walked now, outside the patrol plan (steward, front desk)."""
+        work, area_id = self.work(), str(area_id)
+        return work.idempotent(idempotency_key, "start_inspection_round", {"area_id": area_id},
+                               lambda: self._round_out(inspections.start_round(work, area_id), work))
+
+    @rpc
+    def inspection_round_step(self, round_id, data, idempotency_key=None):
+        """One step of a round: ``data = {"action": start|record|complete|cancel, "results"?, ...}``
+        (schemas.RoundStepIn; inspections.TABLE). A failed item opens its repair, once."""
+        work, command = self.work(), schemas.RoundStepIn().load(data)
+        command["round_id"] = str(round_id)
+        return work.idempotent(idempotency_key, "inspection_round_step", command, lambda: self._round_out(
+            inspections.step(work, command["round_id"], command["action"], command), work))
+
+    @rpc
+    def get_inspection_round(self, round_id):
+        work = self.work()
+        return self._round_out(inspections.get_round(work, str(round_id)), work)
+
+    @rpc
+    def list_inspection_rounds(self, project_id, query=None):
+        work = self.work()
+        tickets, total = inspections.list_rounds(work, str(project_id), **schemas.RoundQuery().load(query or {}))
+        return {"items": [self._round_out(t, work) for t in tickets], "total": total}
+
+    @rpc
+    def patrols_by_steward(self, project_id, query=None):
+        work = self.work()
+        return schemas.StewardPatrolsOut(many=True).dump(
+            inspections.by_steward(work, str(project_id), **schemas.ByStewardQuery().load(query or {})))
+
+    @event_handler("archive", "steward.assigned")
+    def on_steward_assigned(self, event: Event):
+        inspections.apply_steward(self.work(Caller.system(event.group_id, "tickets")),
+                                  schemas.StewardAssignedIn().load(event.data))
 
     # -- registry copies ------------------------------------------------------
     @event_handler("archive", "project.changed")
@@ -450,6 +534,7 @@ class TicketsService(SettingsRpcs):
         revisits.seed_monthly_jobs(work, data["project_id"])     # the monthly sample and routine plan
         keys.seed_monthly_jobs(work, data["project_id"])         # the CS manager's spot-check (the 25th)
         vacant.seed_monthly_jobs(work, data["project_id"])       # the vacant-unit month (5th, 10th, 12th)
+        inspections.seed_plan_job(work, data["project_id"])       # the daily patrol plan
 
     @event_handler("archive", "unit.changed")
     def on_unit_changed(self, event: Event):

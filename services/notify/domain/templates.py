@@ -740,8 +740,11 @@ DEADLINE_LABELS = {
               # tickets' front-desk tasks (domain/tasks.py): keys and vacant units
               "key_return": "借出钥匙当日归还时限", "key_spot_check": "钥匙抽查时限（每月25日）",
               "vacant_register": "空置房登记表更新时限（每月5日）", "vacant_check": "空置房检查时限（每月10日）",
-              "vacant_report": "空置房检查结果告知业主时限（每月12日）"},
-    "en": {"record": "recording deadline", "notify_engineering": "engineering notice deadline",
+              "vacant_report": "空置房检查结果告知业主时限（每月12日）",
+              # a steward's patrol (tickets' inspections.py)
+              "patrol": "巡视时限"},
+    "en": {"patrol": "patrol deadline",
+           "record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
            "dispatch": "dispatch deadline", "first_response": "first response deadline",
            "written_reply": "written reply deadline", "escalate": "escalation deadline",
@@ -767,9 +770,10 @@ ROLE_LABELS = {
 }
 #: the ticket kinds, for a ticket whose category has no label of its own
 KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访",
-                         "feedback": "表扬与建议", "task": "前台任务"},
+                         "feedback": "表扬与建议", "task": "前台任务", "inspection": "巡检"},
                "en": {"repair": "repair", "complaint": "complaint", "quality": "quality complaint",
-                      "revisit": "revisit", "feedback": "praise or suggestion", "task": "front-desk task"}}
+                      "revisit": "revisit", "feedback": "praise or suggestion", "task": "front-desk task",
+                      "inspection": "inspection"}}
 EXTENSION_NOTES = {"zh-CN": "（此为超时审批后的新时限，再次超时）",
                    "en": " (the due time an approved overrun set, missed again)"}
 

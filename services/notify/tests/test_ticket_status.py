@@ -47,7 +47,8 @@ def messages(session):
 
 def test_the_table_decides_every_step_of_every_kind_of_tickets_workflows():
     """A new step in tickets' workflow tables fails here until notify decides whether it is told."""
-    from services.tickets.domain import complaints, feedback, quality, revisits, tasks, workflow  # noqa: F401 (register)
+    from services.tickets.domain import (complaints, feedback, inspections, quality, revisits, tasks,  # noqa: F401
+                                         workflow)  # (register)
     steps = {(kind, action) for kind, table in workflow.TABLES.items() for (_, action) in table}
     assert set(TOLD) == steps
 

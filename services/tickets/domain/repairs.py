@@ -132,8 +132,11 @@ def _next_number(work: Work, project: ProjectCopy, kind: str, at: datetime) -> s
     return f"{prefix}-{day:%Y%m%d}-{n:04d}"
 
 
-def open_repair(work: Work, data: dict) -> Ticket:
+def open_repair(work: Work, data: dict, *, ticket_id: str | None = None) -> Ticket:
     """Record a repair request and start its SLA clocks; publish ``ticket.opened``.
+
+    ``ticket_id``: the id to give it (a rule that links a record to the repair before it is
+    published -- an inspection round's failed item); a fresh one otherwise.
 
     Retries are answered by the kernel's idempotency helper (``open_repair`` in
     ``service.py``) before this runs; the ``request_id`` (the key) is still kept on
@@ -187,7 +190,7 @@ def open_repair(work: Work, data: dict) -> Ticket:
             raise AppointmentRequired("the appointment must be in the future", code="appointment_in_past")
 
     ticket = Ticket(
-        id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,
+        id=ticket_id or str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,
         number=_next_number(work, project, "repair", received_at), kind="repair", category=category,
         channel=channel, status="open", unit_id=unit.id if unit else None,
         unit_label=unit.label if unit else None, household_id=unit.household_id if unit else None,

@@ -64,6 +64,8 @@ REPORT_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER, Role
 #: the ticket kinds (报修, 投诉, 质量投诉, 回访), always listed, zero or not
 KINDS = ("repair", "complaint", "quality", "revisit")
 COMPLAINT_KINDS = ("complaint", "quality")
+#: kinds that are no request received (the volumes leave them out)
+NOT_RECEIVED = ("inspection",)
 COMPLAINT_CLASSES = ("major", "key", "minor")
 REVISIT_REASONS = ("complaint", "repair_dissatisfied", "repair_unrated", "repair_unsigned", "repair_sample",
                    "maintenance", "routine")
@@ -187,6 +189,10 @@ class _Report:
         where = [Ticket.project_id == self.project.id, self.p.holds(Ticket.received_at)]
         if kinds:
             where.append(Ticket.kind.in_(kinds))
+        else:
+            # inspection rounds (巡检) are the centre's own rounds, not requests received: their
+            # patrol clocks count in ``sla`` (their own row), the rounds not in the volumes
+            where.append(Ticket.kind.not_in(NOT_RECEIVED))
         return where
 
     # -- volumes -------------------------------------------------------------------

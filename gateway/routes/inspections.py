@@ -1,0 +1,143 @@
+"""Daily inspections (巡检) and stewards' patrols (巡视), tickets' ``domain/inspections.py``: the
+checklists per area type (built-in, overridden per project, versioned), the project's inspection
+areas, the rounds -- planned patrols and rounds walked at any time -- with a result per item (a
+failed item opens its repair ticket, once), and the lists of rounds due and missed per steward.
+The rules, and who may take which step, are tickets'; residents have no part in any of it."""
+from __future__ import annotations
+
+from .. import schemas as s
+from ..routing import route
+from .base import V1, RouteModule
+
+TAGS = ("inspections",)
+RECORDERS = "steward, front desk"
+EDITORS = "CS manager, centre manager"
+READERS = "steward, front desk, CS manager, centre manager (and the GM / group admin)"
+STEWARD_ROLES = frozenset({"steward"})
+
+
+class InspectionRoutes(RouteModule):
+    # -- checklists ---------------------------------------------------------------------------
+    @route("GET", f"{V1}/projects/{{project_id}}/inspection-templates", tags=TAGS,
+           response=s.InspectionTemplateOut, many=True, errors=(403, 404),
+           summary="Every area type's checklist in force in the project: the built-in one (version 0) or "
+                   "the project's latest version (any staff of the project)")
+    def inspection_templates(self, request, user, project_id):
+        return self._as(user)("tickets", "inspection_templates", project_id)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/inspection-templates/{{area_type}}/history", tags=TAGS,
+           response=s.InspectionTemplateVersionOut, many=True, errors=(400, 403, 404),
+           summary="Every version of one area type's checklist, newest first (any staff of the project)")
+    def inspection_template_history(self, request, user, project_id, area_type):
+        return self._as(user)("tickets", "inspection_template_history", project_id, area_type)
+
+    @route("PUT", f"{V1}/projects/{{project_id}}/inspection-templates/{{area_type}}", tags=TAGS,
+           body=s.InspectionChecklistIn, response=s.InspectionTemplateOut, errors=(400, 403, 404, 422),
+           idempotent=True,
+           summary=f"Replace the project's checklist for one area type: a new version; rounds made before "
+                   f"keep theirs ({EDITORS})",
+           description="items: the whole list in order; an item with the code of a current item keeps it "
+                       "(a rename), one without a code is added with the next code, a current item left out "
+                       "is removed. 422 bad_checklist (an unknown code, a name twice), checklist_unchanged.")
+    def set_inspection_template(self, request, user, project_id, area_type, body, idempotency_key):
+        return self._as(user)("tickets", "set_inspection_template", project_id, area_type,
+                              s.InspectionChecklistIn().dump(body), idempotency_key=idempotency_key)
+
+    # -- areas ----------------------------------------------------------------------------------
+    @route("GET", f"{V1}/projects/{{project_id}}/inspection-areas", tags=TAGS, query=s.InspectionAreaQuery,
+           response=s.InspectionAreaOut, many=True, errors=(403, 404),
+           summary="The project's inspection areas with who patrols each (any staff of the project)")
+    def inspection_areas(self, request, user, project_id, query):
+        return self._as(user)("tickets", "list_inspection_areas", project_id,
+                              s.InspectionAreaQuery().dump(query))
+
+    @route("POST", f"{V1}/projects/{{project_id}}/inspection-areas", tags=TAGS, body=s.InspectionAreaIn,
+           response=s.InspectionAreaOut, status=201, errors=(403, 404, 409, 422), idempotent=True,
+           summary=f"A new inspection area (e.g. 1栋楼梯间): today's remaining patrols are planned at once "
+                   f"({EDITORS})",
+           description="steward_id: an active steward of the project (422 unknown_assignee); without it the "
+                       "building's steward (archive's 管家片区) patrols. 409 area_name_taken.")
+    def create_inspection_area(self, request, user, project_id, body, idempotency_key):
+        data = s.InspectionAreaIn().dump(body)
+        data["steward_name"] = (self._colleague(user, data["steward_id"], STEWARD_ROLES, project_id=project_id)
+                                if data.get("steward_id") else None)
+        return self._as(user)("tickets", "create_inspection_area", project_id, data,
+                              idempotency_key=idempotency_key)
+
+    @route("PUT", f"{V1}/inspection-areas/{{area_id}}", tags=TAGS, body=s.InspectionAreaChangeIn,
+           response=s.InspectionAreaOut, errors=(403, 404, 409, 422), idempotent=True,
+           summary=f"Rename an inspection area, change its building or steward (null: the building's), "
+                   f"(de)activate it ({EDITORS})")
+    def update_inspection_area(self, request, user, area_id, body, idempotency_key):
+        data = s.InspectionAreaChangeIn().dump(body)
+        if data.get("steward_id"):
+            data["steward_name"] = self._colleague(user, data["steward_id"], STEWARD_ROLES)
+        return self._as(user)("tickets", "update_inspection_area", area_id, data, idempotency_key=idempotency_key)
+
+    # -- rounds ---------------------------------------------------------------------------------
+    @route("POST", f"{V1}/inspection-areas/{{area_id}}/rounds", tags=TAGS, response=s.InspectionRoundOut,
+           status=201, errors=(403, 404, 409), idempotent=True,
+           summary=f"Start a round of an area now, outside the patrol plan: in progress, with the area "
+                   f"type's checklist as it is now ({RECORDERS})")
+    def start_inspection_round(self, request, user, area_id, idempotency_key):
+        return self._as(user)("tickets", "start_inspection_round", area_id, idempotency_key=idempotency_key)
+
+    @route("GET", f"{V1}/inspection-rounds/{{round_id}}", tags=TAGS, response=s.InspectionRoundOut,
+           errors=(403, 404),
+           summary=f"A round: its checklist, each item's result and the repair a failed item opened ({READERS})")
+    def inspection_round(self, request, user, round_id):
+        return self._as(user)("tickets", "get_inspection_round", round_id)
+
+    def _round_step(self, user, round_id, action, data, idempotency_key):
+        return self._as(user)("tickets", "inspection_round_step", round_id, dict(data, action=action),
+                              idempotency_key=idempotency_key)
+
+    @route("POST", f"{V1}/inspection-rounds/{{round_id}}/start", tags=TAGS, body=s.RoundNoteIn,
+           response=s.InspectionRoundOut, errors=(403, 404, 409), idempotent=True,
+           summary=f"Start a planned patrol ({RECORDERS})")
+    def start_planned_round(self, request, user, round_id, body, idempotency_key):
+        return self._round_step(user, round_id, "start", s.RoundNoteIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/inspection-rounds/{{round_id}}/results", tags=TAGS, body=s.RoundResultsIn,
+           response=s.InspectionRoundOut, errors=(403, 404, 409, 422), idempotent=True,
+           summary=f"Record items' results (ok / failed, note, photo); a failed item opens a public-area repair "
+                   f"ticket, once however often it is resubmitted ({RECORDERS})",
+           description="A result sent again replaces the item's outcome, note and photo. 422 unknown_item (not "
+                       "on the round's checklist version), 409 patrol_missed (past the patrol's deadline).")
+    def record_round_results(self, request, user, round_id, body, idempotency_key):
+        return self._round_step(user, round_id, "record", s.RoundResultsIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/inspection-rounds/{{round_id}}/complete", tags=TAGS, body=s.RoundCompleteIn,
+           response=s.InspectionRoundOut, errors=(403, 404, 409, 422), idempotent=True,
+           summary=f"Complete a round, with the results not recorded yet: every item needs one ({RECORDERS})",
+           description="409 results_incomplete (details.missing: the item codes), 409 patrol_missed.")
+    def complete_round(self, request, user, round_id, body, idempotency_key):
+        return self._round_step(user, round_id, "complete", s.RoundCompleteIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/inspection-rounds/{{round_id}}/cancel", tags=TAGS, body=s.ReasonIn,
+           response=s.InspectionRoundOut, errors=(403, 404, 409), idempotent=True,
+           summary=f"Cancel a planned or started round with the reason ({EDITORS})")
+    def cancel_round(self, request, user, round_id, body, idempotency_key):
+        return self._round_step(user, round_id, "cancel", s.ReasonIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/inspection-rounds/{{round_id}}/assign", tags=TAGS, body=s.RoundAssignIn,
+           response=s.InspectionRoundOut, errors=(403, 404, 409, 422), idempotent=True,
+           summary=f"Give a planned patrol to another steward (one away that day) ({EDITORS})")
+    def assign_round(self, request, user, round_id, body, idempotency_key):
+        data = s.RoundAssignIn().dump(body)
+        data["assignee_name"] = self._colleague(user, data["assignee_id"], STEWARD_ROLES)
+        return self._round_step(user, round_id, "assign", data, idempotency_key)
+
+    # -- lists ----------------------------------------------------------------------------------
+    @route("GET", f"{V1}/projects/{{project_id}}/inspection-rounds", tags=TAGS, query=s.InspectionRoundQuery,
+           response=s.InspectionRoundListOut, errors=(403, 404),
+           summary=f"The project's rounds: due or missed, by steward, area, day, status ({READERS})")
+    def inspection_rounds(self, request, user, project_id, query):
+        return self._as(user)("tickets", "list_inspection_rounds", project_id,
+                              s.InspectionRoundQuery().dump(query))
+
+    @route("GET", f"{V1}/projects/{{project_id}}/patrols-by-steward", tags=TAGS, query=s.PatrolsByStewardQuery,
+           response=s.StewardPatrolsOut, many=True, errors=(403, 404),
+           summary=f"Per steward: the planned patrols due, done, missed and cancelled (of a day) ({READERS})")
+    def patrols_by_steward(self, request, user, project_id, query):
+        return self._as(user)("tickets", "patrols_by_steward", project_id, s.PatrolsByStewardQuery().dump(query))

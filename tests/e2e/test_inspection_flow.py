@@ -1,0 +1,112 @@
+"""Daily inspections (巡检) end to end through the gateway: the CS manager makes an area with its
+steward -> today's two patrols are planned for that steward -> the steward walks a round, records
+a failed item with a photo (replayed with its key, resubmitted with a new one) -> exactly one
+public-area repair ticket exists, the round names it -> the round is completed once every item has
+a result. Every write carries an Idempotency-Key; bad input is a 4xx; residents and engineering
+have no part."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from deploy import seed
+from kernel.testing import wait_for
+
+from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+
+
+def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform, demo, web_session,  # noqa: F811
+                                                                        shared_clock):
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    # 07:00 in Shanghai today: both of today's patrol windows (08:00-12:00, 14:00-18:00) are ahead
+    shared_clock.write(offset_seconds=(local.replace(hour=7, minute=0, second=0, microsecond=0)
+                                       - local).total_seconds())
+    cs, steward, desk = token(web_session, "cs.lh"), token(web_session, "steward.lh"), token(web_session, "desk.lh")
+    technician, resident = token(web_session, "eng.lh"), token(web_session, "zhangwei")
+    steward_id = web_session.get("/api/v1/me", headers=steward).json()["id"]
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    project = web_session.get(f"/api/v1/units/{unit_id}", headers=cs).json()["project_id"]
+
+    def send(method, headers, path, body=None, expect=200, key=None):
+        response = web_session.request(method, path, json=body if body is not None else {},
+                                       headers=dict(headers, **{"Idempotency-Key": key or str(uuid.uuid4())}))
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    def get(headers, path, expect=200, **params):
+        response = web_session.get(path, headers=headers, params=params)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    templates = get(steward, f"/api/v1/projects/{project}/inspection-templates")
+    stairwell = next(t for t in templates if t["area_type"] == "stairwell")
+    assert stairwell["version"] == 0 and stairwell["items"][0]["code"] == "ST01"
+    # checklists and areas are the managers'; bad input is a 400 before tickets is asked
+    assert send("PUT", steward, f"/api/v1/projects/{project}/inspection-templates/stairwell",
+                {"items": [{"name": "楼道灯正常"}]}, expect=403)["error"] == "role_required"
+    assert send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
+                {"name": "1栋楼梯间", "area_type": "basement"}, expect=400)["error"]
+    assert send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
+                {"name": "1栋楼梯间", "area_type": "stairwell", "steward_id": "nobody"}, expect=422)["error"] == \
+        "unknown_assignee"
+    area = send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
+                {"name": "1栋楼梯间", "area_type": "stairwell", "steward_id": steward_id}, expect=201)
+    assert area["steward"]["user_id"] == steward_id and area["area_type_name"] == "楼梯间"
+    assert send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
+                {"name": "1栋楼梯间", "area_type": "roof"}, expect=409)["error"] == "area_name_taken"
+
+    # today's two patrols, planned for the area's steward
+    due = get(cs, f"/api/v1/projects/{project}/inspection-rounds", due="due", assignee_id=steward_id)
+    assert sorted(r["slot"] for r in due["items"]) == [1, 2] and due["total"] == 2
+    assert all(r["status"] == "planned" and r["number"].startswith("XJ-") for r in due["items"])
+    assert get(cs, f"/api/v1/projects/{project}/patrols-by-steward")[0]["due"] == 2
+    assert get(technician, f"/api/v1/projects/{project}/inspection-rounds", expect=403)["error"] == "role_required"
+
+    # a round walked now: a failed item with a photo, replayed with its key, resubmitted with a new one
+    round_ = send("POST", steward, f"/api/v1/inspection-areas/{area['id']}/rounds", expect=201)
+    assert round_["status"] == "in_progress" and len(round_["items"]) == 11
+    rid = round_["id"]
+    assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+        {"item_code": "ST06", "outcome": "failed", "photo_ref": "../../etc/passwd"}]}, expect=400)["error"]
+    assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+        {"item_code": "ST99", "outcome": "failed"}]}, expect=422)["error"] == "unknown_item"
+    assert send("POST", resident, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+        {"item_code": "ST06", "outcome": "failed"}]}, expect=404)["error"] == "round_not_found"
+    key = str(uuid.uuid4())
+    body = {"results": [{"item_code": "ST06", "outcome": "failed", "note": "3楼灭火器过期", "photo_ref": "doc-ab12"}]}
+    first = send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", body, key=key)
+    assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", body, key=key) == first
+    again = send("POST", desk, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+        {"item_code": "ST06", "outcome": "failed", "note": "3楼、5楼灭火器过期"}]})
+    item = next(i for i in again["items"] if i["code"] == "ST06")
+    assert item["repair_ticket_id"] == next(i for i in first["items"] if i["code"] == "ST06")["repair_ticket_id"]
+    assert item["note"] == "3楼、5楼灭火器过期" and item["repair_number"].startswith("BX-")
+
+    missing = send("POST", steward, f"/api/v1/inspection-rounds/{rid}/complete", {}, expect=409)
+    assert missing["error"] == "results_incomplete"
+    done = send("POST", steward, f"/api/v1/inspection-rounds/{rid}/complete", {"results": [
+        {"item_code": i["code"], "outcome": "ok"} for i in round_["items"] if i["code"] != "ST06"]})
+    assert done["status"] == "done" and done["done_by"]["user_id"] == steward_id
+    assert send("POST", cs, f"/api/v1/inspection-rounds/{rid}/cancel", {"reason": "x"}, expect=409)["error"] == \
+        "transition_not_allowed"
+
+    # exactly one repair, a public-area one at the area, naming the round
+    repairs = wait_for(lambda: [t for t in get(cs, "/api/v1/tickets", project_id=project, kind="repair")["items"]
+                                if done["number"] in t["content"]], message="the failed item's repair in the list")
+    assert [t["id"] for t in repairs] == [item["repair_ticket_id"]]
+    repair = repairs[0]
+    assert (repair["category"], repair["location"], repair["unit_id"]) == ("public_area", "1栋楼梯间", None)
+    assert repair["source"] == {"kind": "inspection", "round_id": rid, "round_number": done["number"],
+                                "item_code": "ST06", "item_name": "灭火器未过期、未失效"}
+    assert get(cs, f"/api/v1/inspection-rounds/{rid}")["items"][5]["repair_ticket_id"] == repair["id"]
+    assert get(resident, f"/api/v1/inspection-rounds/{rid}", expect=404)["error"] == "round_not_found"
+
+    # an area naming no steward is patrolled by its building's (archive's 管家片区, steward.assigned)
+    building = seed.did("building:LH:1栋")
+    send("POST", cs, f"/api/v1/projects/{project}/stewards", {"building_id": building, "steward_id": steward_id})
+    roof = send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
+                {"name": "1栋楼顶天台", "area_type": "roof", "building_id": building}, expect=201)
+    wait_for(lambda: [a for a in get(cs, f"/api/v1/projects/{project}/inspection-areas", area_type="roof")
+                      if a["id"] == roof["id"] and (a["steward"] or {}).get("user_id") == steward_id],
+             message="the building's steward patrols the roof")
