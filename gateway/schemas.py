@@ -406,7 +406,7 @@ class RepairRequestIn(Schema):
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
                  "quoted", "consented", "registered", "responded", "resolved", "in_warranty",
                  "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable"]
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "renovation"]
 #: how a ticket came in (services/tickets/schemas.py TICKET_CHANNELS)
 TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system"]
 #: a repair's category, a complaint's department, a quality complaint's "warranty", a revisit's reason

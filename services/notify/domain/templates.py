@@ -755,9 +755,10 @@ ROLE_LABELS = {
            "general_manager": "general manager", "group_admin": "group administrator"},
 }
 #: the ticket kinds, for a ticket whose category has no label of its own
-KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访"},
+KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访",
+                         "renovation": "装修申请"},
                "en": {"repair": "repair", "complaint": "complaint", "quality": "quality complaint",
-                      "revisit": "revisit"}}
+                      "revisit": "revisit", "renovation": "renovation"}}
 EXTENSION_NOTES = {"zh-CN": "（此为超时审批后的新时限，再次超时）",
                    "en": " (the due time an approved overrun set, missed again)"}
 

@@ -24,7 +24,7 @@ from kernel.deadlines import state  # noqa: F401  (the one rule, shared with the
 from kernel.settings import Setting, SettingsCatalogue
 from kernel.tenancy import Role
 
-from . import clocks, complaint_sla, duty, prices
+from . import clocks, complaint_sla, duty, prices, renovation_sla
 
 DEFAULT_MINUTES = {
     "record_within": 5,
@@ -87,7 +87,7 @@ SETTINGS = SettingsCatalogue("tickets", [
             doc="repairs revisited per month (回访率): when the compulsory revisits fall short, satisfied "
                 "repairs are sampled until this share is reached"),
 ] + REVISIT_SETTINGS + clocks.SETTINGS + duty.SETTINGS + prices.SETTINGS + CALENDAR_SETTINGS
-    + complaint_sla.SETTINGS)
+    + complaint_sla.SETTINGS + renovation_sla.SETTINGS)
 
 
 def minutes_from(settings: dict) -> dict[str, int]:
