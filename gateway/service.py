@@ -38,6 +38,7 @@ from .routes.platform import PlatformRoutes
 from .routes.printing import PrintingRoutes      # printed notices (notify, issue 10)
 from .routes.receipts import ReceiptRoutes       # the providers' delivery receipts (notify, issue 10)
 from .routes.registry import RegistryRoutes
+from .routes.renovation import RenovationRoutes  # renovation (装修, tickets + billing, issue 12)
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
 from .routes.templates import TemplateRoutes
@@ -48,7 +49,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      ReportRoutes, EngineeringRoutes, ComplaintRoutes, RevisitRoutes, BillingRoutes,
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
-                     DocumentRoutes, ReceiptRoutes,
+                     DocumentRoutes, ReceiptRoutes, RenovationRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

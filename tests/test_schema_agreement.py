@@ -52,6 +52,8 @@ FORWARDED = {
     gw.QualityComplaintIn: (tickets.QualityComplaintIn, set()),
     gw.ComplaintQuery: (tickets.ComplaintQuery, set()),
     gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
+    gw.RenovationIn: (tickets.RenovationIn, set()),
+    gw.RenovationDocumentIn: (tickets.RenovationDocumentIn, set()),
     # bank collection (bank)
     gw.DebitMandateIn: (billing.DebitMandateIn, {"unit_id"}),
     gw.MandateCancelIn: (billing.MandateCancelIn, {"unit_id", "mandate_id"}),

@@ -18,7 +18,10 @@ from ..models import PortalNotification, PortalTicket, PortalUnit
 
 #: the states with work still to do, of every ticket kind (tickets' ``workflow.all_open_states()``)
 OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
-                 "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled")
+                 "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled",
+                 # a renovation's (装修) until it is closed or cancelled
+                 "applied", "under_review", "rework", "approved", "fees_requested", "fees_paid", "in_progress",
+                 "acceptance_requested", "occupied", "refund_requested")
 
 
 def _time(value: str | None) -> datetime | None:

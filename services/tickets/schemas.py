@@ -46,11 +46,12 @@ TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + lis
 TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "renovation"]
 #: every ticket state a list may ask for: the repair's, then each other kind's not already among them
 TICKET_STATES = list(dict.fromkeys(
-    list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)))
+    list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)
+    + list(renovation.STATES)))
 #: repair categories, then a complaint's department, a quality complaint's "warranty" and a
 #: revisit's reason (each kind keeps that in the ticket's category)
 TICKET_CATEGORIES = list(dict.fromkeys(
-    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS)))
+    list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS) + [renovation.KIND]))
 
 
 class TicketQuery(Schema):
