@@ -734,7 +734,10 @@ DEADLINE_LABELS = {
               "assessment": "联合评估时限", "revisit": "回访时限",
               # complaints' and warranty-quality complaints' clocks (tickets' complaint_sla.py)
               "dispatch_department": "派单时限", "to_manager": "上报经理时限",
-              "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限"},
+              "resident_reply": "答复业主时限", "notify_supervision": "通知监理部时限",
+              # a renovation's clocks (tickets' renovation_sla.py)
+              "renovation_review": "装修审核时限", "renovation_waste": "装修垃圾清运时限",
+              "renovation_refund": "装修保证金退还时限"},
     "en": {"record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
            "dispatch": "dispatch deadline", "first_response": "first response deadline",
@@ -742,7 +745,9 @@ DEADLINE_LABELS = {
            "resolve": "resolution deadline", "supervision_notice": "supervision notice deadline",
            "assessment": "joint assessment deadline", "revisit": "revisit deadline",
            "dispatch_department": "dispatch deadline", "to_manager": "report-to-manager deadline",
-           "resident_reply": "reply-to-resident deadline", "notify_supervision": "supervision notice deadline"},
+           "resident_reply": "reply-to-resident deadline", "notify_supervision": "supervision notice deadline",
+           "renovation_review": "renovation review deadline", "renovation_waste": "renovation waste removal deadline",
+           "renovation_refund": "renovation deposit refund deadline"},
 }
 #: the staff roles (kernel.tenancy.Role) by name
 ROLE_LABELS = {
