@@ -13,8 +13,8 @@ A renovation is a ``Ticket`` of kind ``renovation`` (numbered ``ZX-YYYYMMDD-NNNN
     acceptance_requested --accept--> accepted   | --fail_acceptance--> in_progress
     accepted --occupy--> occupied                     (the re-inspection job: 3 months on)
     occupied --reinspect--> refund_requested          (renovation.refund_requested -> billing)
-        (the whole deposit withheld: --reinspect--> closed)
     refund_requested --refund_paid (billing's renovation.deposit_refunded)--> closed
+        (the whole deposit withheld: the platform takes refund_paid at once, nothing to pay)
     cancel (with a reason) up to the agreement.
 
 Steps that keep the state: ``attach_document`` (applied, rework), ``issue_pass`` /
@@ -57,7 +57,7 @@ from sqlalchemy import select
 
 from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
-from kernel.tenancy import Role
+from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
@@ -363,6 +363,12 @@ def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     if to == CANCELLED:
         ticket.closed_at = now
     complaints.finish(work, ticket, to, action, caller, now, note[:500])
+    if action == REINSPECT and renovation.refund_amount == ZERO:
+        # the whole deposit withheld: nothing for billing to pay -- the platform's refund_paid step
+        # (the table's row) closes it at once
+        _close(work, ticket, renovation, now)
+        complaints.finish(work, ticket, workflow.step(ticket.status, REFUND_PAID, KIND).to, REFUND_PAID,
+                          Caller.system(ticket.group_id, "tickets"), now, "nothing to refund: the whole deposit withheld")
     return ticket
 
 
@@ -442,9 +448,9 @@ def _reinspect(work: Work, ticket: Ticket, renovation: Renovation, project, data
         "refund_amount": renovation.refund_amount, "withheld_amount": withheld, "violations": violations,
         "requested_at": now, "due_at": due,
     }, group_id=ticket.group_id, project_id=ticket.project_id)
-    if renovation.refund_amount == ZERO:
-        return CLOSED
-    clocks.start(work, ticket, rsla.REFUND, due, responsible_role=rsla.RESPONSIBLE[rsla.REFUND], started_at=now)
+    if renovation.refund_amount > ZERO:
+        clocks.start(work, ticket, rsla.REFUND, due, responsible_role=rsla.RESPONSIBLE[rsla.REFUND],
+                     started_at=now)
     return REFUND_REQUESTED
 
 

@@ -284,6 +284,9 @@ def test_withholding_needs_violations_and_stays_within_the_deposit(session, cloc
         do(session, clock, ticket, "reinspect", CS, withheld_amount=Decimal("2000.01"))
     ticket = do(session, clock, ticket, "reinspect", CS, withheld_amount=Decimal("2000.00"))
     assert ticket.status == "closed"                                 # nothing to refund
+    steps = [(e["action"], e["to"]) for e in events_of(session, "ticket.status_changed")][-2:]
+    assert steps == [("reinspect", "refund_requested"), ("refund_paid", "closed")]   # both rows of the table
+    assert all(d.kind != "renovation_refund" for d in ticket.deadlines)
     assert events_of(session, "renovation.refund_requested")[0]["refund_amount"] == "0.00"
 
 
