@@ -49,8 +49,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import uuid
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -63,7 +62,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (AcceptanceTooSoon, DocumentsMissing, FeesUnpaid, NotYourStep, PassNotFound,
                           ReinspectionNotDue, TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
-from ..models import Renovation, RenovationPass, RenovationPatrol, Ticket, UnitCopy  # noqa: F401 (service reads Renovation)
+from ..models import Renovation, RenovationPass, RenovationPatrol, Ticket, UnitCopy
 from . import clocks, complaints, renovation_sla as rsla, repairs, workflow
 
 KIND = "renovation"
