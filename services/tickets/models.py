@@ -465,7 +465,7 @@ class Renovation(Base):
     """A renovation application's own facts (装修申请, seed 000 §二), one row per ticket of kind
     ``renovation`` (domain/renovation.py): the documents' references in archive's document
     store, the review, the agreement, the fees billing reported paid, the permit, the
-    acceptance, the occupancy, the re-inspection and the deposit's refund (revision 0058)."""
+    acceptance, the occupancy, the re-inspection and the deposit's refund (revision 0060)."""
 
     __tablename__ = "renovations"
 

@@ -1,8 +1,8 @@
 """tickets: renovations (装修申请) -- the application's facts, its numbered worker and material
 passes, its patrol records.
 
-Revision ID: 0058
-Revises: 0055
+Revision ID: 0060
+Revises: 0059
 Create Date: 2026-11-27 03:30:00
 """
 from alembic import op
@@ -11,8 +11,8 @@ import kernel.db
 import kernel.money
 
 
-revision = '0058'
-down_revision = '0055'
+revision = '0060'
+down_revision = '0059'
 branch_labels = None
 depends_on = None
 
