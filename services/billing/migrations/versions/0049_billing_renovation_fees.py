@@ -2,7 +2,7 @@
 garbage-removal fee's bill, the refund after the re-inspection.
 
 Revision ID: 0049
-Revises: 0047
+Revises: 0048
 Create Date: 2026-11-27 03:50:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import kernel.money
 
 
 revision = '0049'
-down_revision = '0047'
+down_revision = '0048'
 branch_labels = None
 depends_on = None
 
