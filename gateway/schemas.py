@@ -415,8 +415,11 @@ TASK_CATEGORIES = ("key_return", "key_spot_check", "vacant_register", "vacant_ch
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
                  "quoted", "consented", "registered", "responded", "resolved", "in_warranty",
                  "out_of_warranty", "compensation_claimed", "scheduled", "done", "unreachable",
-                 "received", "acknowledged", "forwarded", "replied", "planned", "in_progress", "missed"]
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection"]
+                 "received", "acknowledged", "forwarded", "replied", "planned", "in_progress", "missed",
+                 # a renovation's (装修, services/tickets/domain/renovation.py)
+                 "applied", "under_review", "rework", "approved", "fees_requested", "fees_paid",
+                 "acceptance_requested", "occupied", "refund_requested"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection", "renovation"]
 #: how a ticket came in (services/tickets/schemas.py TICKET_CHANNELS)
 TICKET_CHANNELS = ["portal", "phone", "visit", "staff", "letter", "revisit", "system", "app"]
 #: a repair's category, a complaint's department, a quality complaint's "warranty", a revisit's reason
@@ -424,7 +427,8 @@ TICKET_CATEGORIES = list(dict.fromkeys(REPAIR_CATEGORIES + sorted(COMPLAINT_DEPA
                                        + list(REVISIT_REASONS) + ["praise", "suggestion"]
                                        + list(TASK_CATEGORIES)
                                        # an inspection round's area type (INSPECTION_AREA_TYPES)
-                                       + ["stairwell", "roof", "elevator", "lobby_corridor", "exterior"]))
+                                       + ["stairwell", "roof", "elevator", "lobby_corridor", "exterior"]
+                                       + ["renovation"]))
 
 
 class AssigneeOut(Out):
@@ -4362,3 +4366,158 @@ class StewardPatrolsOut(Out):
     done = fields.Integer()
     missed = fields.Integer()
     cancelled = fields.Integer()
+
+
+# -- renovation (装修, tickets' domain/renovation.py) ------------------------------------------------
+
+#: the documents a renovation references (archive's catalogue, section renovation); the first four
+#: make a complete application (tickets' REQUIRED_DOCUMENTS)
+RENOVATION_DOCUMENT_TYPES = ("renovation_application", "renovation_drawings", "contractor_licence",
+                             "worker_id_copies", "renovation_agreement", "renovation_permit",
+                             "completion_acceptance")
+RENOVATION_PASS_KINDS = ["material", "worker"]
+
+
+class RenovationDocumentIn(Schema):
+    """A document already uploaded to archive for the household (``POST /households/{id}/documents``)."""
+    doc_type = fields.String(required=True, validate=validate.OneOf(RENOVATION_DOCUMENT_TYPES))
+    document_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class RenovationIn(Schema):
+    """A renovation application (装修申请): the unit, what is renovated, by whom, when, and the
+    documents already uploaded to archive."""
+    unit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
+    contractor = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
+    planned_start = fields.Date(load_default=None, allow_none=True)
+    planned_end = fields.Date(load_default=None, allow_none=True)
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    documents = fields.List(fields.Nested(RenovationDocumentIn), load_default=list)
+
+
+class RenovationReviewIn(Schema):
+    """The review (审核): approve, or reject with what to rework (note)."""
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _why(self, data, **_):
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            raise ValidationError("A rejection says what to rework.", "note")
+
+
+class RenovationPassIn(Schema):
+    """A numbered pass: a worker's pass (施工人员出入证) or a material pass (材料放行条)."""
+    pass_kind = fields.String(required=True, validate=validate.OneOf(RENOVATION_PASS_KINDS))
+    holder_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    detail = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=400), v.FREE_TEXT])
+    valid_until = fields.Date(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RenovationPatrolIn(Schema):
+    """A patrol's record (装修巡查): violations found, renovation waste seen (its 3-day clock starts)."""
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    violations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
+                             validate=validate.Length(max=50))
+    waste_seen = fields.Boolean(load_default=False)
+
+
+class RenovationAcceptanceRequestIn(Schema):
+    """The completion acceptance (竣工验收) asked for a working day at least N working days ahead."""
+    acceptance_on = fields.Date(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RenovationAcceptanceIn(Schema):
+    """The acceptance's result: passed, or not (with what to put right)."""
+    passed = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RenovationOccupancyIn(Schema):
+    occupied_on = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "default today; the re-inspection comes N months on"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RenovationReinspectionIn(Schema):
+    """The re-inspection (复查): what is withheld of the deposit, with the violations (the patrols'
+    are added); nothing withheld: the whole deposit is refunded."""
+    withheld_amount = Money(load_default=None, allow_none=True, allow_negative=False)
+    violations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
+                             validate=validate.Length(max=50))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class _RenovationPassOut(Out):
+    id = fields.String()
+    kind = fields.String()
+    number = fields.String()
+    holder_name = fields.String()
+    detail = fields.String()
+    valid_until = fields.String(allow_none=True, metadata={"format": "date"})
+    issued_at = DT()
+    voided_at = DT(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+class _RenovationUser(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class _RenovationPatrolOut(Out):
+    id = fields.String()
+    at = DT()
+    by = fields.Nested(_RenovationUser)
+    note = fields.String()
+    violations = fields.List(fields.String())
+    waste_seen = fields.Boolean()
+
+
+class _RenovationChecklistItem(Out):
+    doc_type = fields.String()
+    present = fields.Boolean()
+    document_ids = fields.List(fields.String())
+
+
+class RenovationPartOut(Out):
+    contractor = fields.String()
+    planned_start = fields.String(allow_none=True, metadata={"format": "date"})
+    planned_end = fields.String(allow_none=True, metadata={"format": "date"})
+    deposit_amount = fields.String()
+    documents = fields.List(fields.Nested(RenovationDocumentIn))
+    checklist = fields.List(fields.Nested(_RenovationChecklistItem))
+    submitted_at = DT(allow_none=True)
+    review_rounds = fields.Integer()
+    reviewed_at = DT(allow_none=True)
+    review_note = fields.String(allow_none=True)
+    agreement_at = DT(allow_none=True)
+    fees_requested_at = DT(allow_none=True)
+    fees_paid_at = DT(allow_none=True)
+    garbage_fee = fields.String(allow_none=True)
+    may_start = fields.Boolean(metadata={"description": "billing reported the deposit and garbage fee paid"})
+    permit_number = fields.String(allow_none=True)
+    permit_issued_at = DT(allow_none=True)
+    passes = fields.List(fields.Nested(_RenovationPassOut))
+    patrols = fields.List(fields.Nested(_RenovationPatrolOut))
+    acceptance_on = fields.String(allow_none=True, metadata={"format": "date"})
+    acceptance_requested_at = DT(allow_none=True)
+    accepted_at = DT(allow_none=True)
+    occupied_on = fields.String(allow_none=True, metadata={"format": "date"})
+    reinspection_due_at = DT(allow_none=True)
+    reinspected_at = DT(allow_none=True)
+    violations = fields.List(fields.String())
+    withheld_amount = fields.String(allow_none=True)
+    refund_amount = fields.String(allow_none=True)
+    refund_requested_at = DT(allow_none=True)
+    refunded_at = DT(allow_none=True)
+    archived_at = DT(allow_none=True)
+
+
+class RenovationOut(Out):
+    """The renovation's ticket (number, status, clocks, history) and its own part."""
+    ticket = fields.Nested(TicketOut)
+    renovation = fields.Nested(RenovationPartOut)

@@ -42,6 +42,7 @@ from .routes.printing import PrintingRoutes      # printed notices (notify, issu
 from .routes.receipts import ReceiptRoutes       # the providers' delivery receipts (notify, issue 10)
 from .routes.goods_release import GoodsReleaseRoutes
 from .routes.registry import RegistryRoutes
+from .routes.renovation import RenovationRoutes  # renovation (装修, tickets + billing, issue 12)
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
 from .routes.templates import TemplateRoutes
@@ -54,7 +55,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
                      DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes, FeedbackRoutes, KeyRoutes,
-                     VacantUnitRoutes, InspectionRoutes,
+                     VacantUnitRoutes, InspectionRoutes, RenovationRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

@@ -139,14 +139,14 @@ def test_a_user_cannot_consume_another_services_queue(restricted, container_fact
 
 @pytest.mark.parametrize("who, action", [
     # (billing listens to tickets' events since ticket.charge_posted, notify to billing's since the bill
-    # notices, reminders and receipts: tickets listens to no billing event)
-    ("tickets", lambda ch: ch.exchange_declare("billing.events", "topic", durable=True)),
+    # notices, reminders and receipts, tickets to billing's since a renovation's fees: nobody's is gateway's)
+    ("tickets", lambda ch: ch.exchange_declare("gateway.events", "topic", durable=True)),
     ("notify", lambda ch: ch.queue_delete("evt-tickets-ticket.charge_posted--billing.on_charge_posted")),
     ("archive", lambda ch: ch.exchange_delete("notify.events")),
     ("gateway", lambda ch: ch.exchange_declare("gateway.events", "topic", durable=True)),
     ("gateway", lambda ch: ch.queue_declare("wuye.dlq.tickets", durable=True)),
     ("tickets", lambda ch: ch.queue_declare("rpc-billing", durable=True)),
-    ("tickets", lambda ch: ch.queue_bind("evt-archive-unit.changed--tickets.on_unit_changed",
+    ("tickets", lambda ch: ch.queue_bind("evt-tickets-ticket.charge_posted--billing.on_charge_posted",
                                          "billing.events", "#")),
 ])
 def test_a_user_cannot_touch_another_services_exchange_or_queues(restricted, who, action):

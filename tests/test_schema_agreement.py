@@ -66,6 +66,8 @@ FORWARDED = {
     gw.FindingIn: (tickets.FindingIn, set()),
     gw.VacantCheckIn: (tickets.VacantCheckIn, set()),
     gw.CrackDecisionIn: (tickets.CrackDecisionIn, set()),
+    gw.RenovationIn: (tickets.RenovationIn, set()),
+    gw.RenovationDocumentIn: (tickets.RenovationDocumentIn, set()),
     # bank collection (bank)
     gw.DebitMandateIn: (billing.DebitMandateIn, {"unit_id"}),
     gw.MandateCancelIn: (billing.MandateCancelIn, {"unit_id", "mandate_id"}),

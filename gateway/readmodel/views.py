@@ -21,7 +21,10 @@ OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consent
                  "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled", "received", "acknowledged",
                  "forwarded",
                  # an inspection round's (never kept in the read model: tickets' inspection routes read it)
-                 "planned", "in_progress")
+                 "planned", "in_progress",
+                 # a renovation's (装修) until it is closed or cancelled
+                 "applied", "under_review", "rework", "approved", "fees_requested", "fees_paid",
+                 "acceptance_requested", "occupied", "refund_requested")
 
 
 def _time(value: str | None) -> datetime | None:

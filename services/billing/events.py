@@ -9,6 +9,8 @@
 | receipt.issued           | a receipt was issued for a payment | notify |
 | receipt.voided           | a receipt was voided (its payment reversed in the journal) | -- (optional) |
 | dunning.notice_due       | a notice of the dunning ladder (1st, 2nd, final) is due for a household | notify |
+| renovation.fees_paid     | a renovation's deposit is held and its garbage-removal fee paid (domain/renovation_fees.py) | tickets (the start allowed) |
+| renovation.deposit_refunded | a renovation's deposit refund (less what was withheld) was paid | tickets (the refund clock met) |
 
 ``balance_due`` is the signed balance of the unit's fee account in yuan, as a
 string: positive = the household owes (欠费), negative = prepaid credit (预存).
@@ -39,6 +41,8 @@ BILL_REMINDER_DUE = "bill.reminder_due"
 RECEIPT_ISSUED = "receipt.issued"
 RECEIPT_VOIDED = "receipt.voided"
 DUNNING_NOTICE_DUE = "dunning.notice_due"
+RENOVATION_FEES_PAID = "renovation.fees_paid"
+RENOVATION_DEPOSIT_REFUNDED = "renovation.deposit_refunded"
 
 
 class AccountSnapshot(Schema):
@@ -169,10 +173,44 @@ class DunningNoticeDue(ToHousehold):
     late_fee_from = fields.Date(load_default=None, allow_none=True)
 
 
+class RenovationFeesPaid(Schema):
+    """tickets' renovation (``renovation.fees_requested``): its deposit held and its garbage-removal
+    fee (one-off bill ``garbage_bill_id``; null: the project charges none) settled -- once."""
+    renovation_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    account_id = fields.String(required=True)
+    deposit_id = fields.String(required=True)
+    deposit_amount = Money(required=True)
+    garbage_bill_id = fields.String(allow_none=True)
+    garbage_fee = Money(required=True)
+    paid_at = fields.AwareDateTime(required=True)
+
+
+class RenovationDepositRefunded(Schema):
+    """A renovation's deposit refund (``renovation.refund_requested``) was paid: ``amount`` back,
+    ``withheld_amount`` kept for the violations."""
+    renovation_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    account_id = fields.String(required=True)
+    deposit_id = fields.String(allow_none=True)
+    refund_id = fields.String(required=True)
+    amount = Money(required=True)
+    withheld_amount = Money(required=True)
+    paid_at = fields.AwareDateTime(required=True)
+
+
 CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CHANGED: SettingChanged,
                                     BILL_NOTICE_DUE: BillNotice, BILL_REMINDER_DUE: BillReminder,
                                     RECEIPT_ISSUED: ReceiptIssued, RECEIPT_VOIDED: ReceiptVoided,
-                                    DUNNING_NOTICE_DUE: DunningNoticeDue},
+                                    DUNNING_NOTICE_DUE: DunningNoticeDue,
+                                    RENOVATION_FEES_PAID: RenovationFeesPaid,
+                                    RENOVATION_DEPOSIT_REFUNDED: RenovationDepositRefunded},
                          # bill.notice_due, bill.reminder_due, receipt.issued: notify subscribes (bank),
                          # so they are published ``mandatory`` -- kept while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, RECEIPT_VOIDED}))

@@ -844,3 +844,32 @@ class LegalProposal(Base):
     document_ref: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_legal_proposals_project", "project_id", "status"),)
+
+
+class RenovationFees(Base):
+    """What a renovation (tickets' 装修申请) asked billing for, once per renovation: the deposit
+    to hold and the garbage-removal fee charged as a one-off bill; paid when both are
+    (``renovation.fees_paid``); then the refund asked after the re-inspection, less what is
+    withheld for the violations (domain/renovation_fees.py; revision 0049)."""
+
+    __tablename__ = "renovation_fees"
+
+    renovation_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("fee_accounts.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))     # requested | paid | refund_requested | refunded
+    deposit_amount: Mapped[Decimal] = mapped_column(MoneyType())
+    garbage_bill_id: Mapped[str | None] = mapped_column(ID)
+    garbage_fee: Mapped[Decimal] = mapped_column(MoneyType())
+    deposit_id: Mapped[str | None] = mapped_column(ID, unique=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refund_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    withheld_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    #: JSON list of the violations the withheld part is for
+    violations: Mapped[str | None] = mapped_column(Text)
+    refund_id: Mapped[str | None] = mapped_column(ID)
+    refund_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1606,3 +1606,32 @@ class DepositsHeldOut(Schema):
     units = fields.List(fields.Nested(UnitDepositsOut))
     unit_count = fields.Integer()
     total = Money()
+
+
+# -- tickets' renovation (domain/renovation_fees.py): the events billing consumes ---------------------
+
+class RenovationFeesRequestedIn(Schema):
+    """tickets' ``renovation.fees_requested`` (the fields billing reads)."""
+    class Meta:
+        unknown = EXCLUDE
+    renovation_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    deposit_amount = Money(required=True, positive=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class RenovationRefundRequestedIn(Schema):
+    """tickets' ``renovation.refund_requested`` (the fields billing reads)."""
+    class Meta:
+        unknown = EXCLUDE
+    renovation_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    refund_amount = Money(required=True, allow_negative=False)
+    withheld_amount = Money(required=True, allow_negative=False)
+    violations = fields.List(fields.String(), load_default=list)

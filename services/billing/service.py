@@ -15,7 +15,8 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import accounts, bank, billrun, copies, cycle, dunning, ledger, online, reminders, settings
+from .domain import (accounts, bank, billrun, copies, cycle, dunning, ledger, online, reminders, renovation_fees,
+                     settings)
 from .domain.providers import providers_from_config
 from .events import CONTRACT, AccountSnapshot
 from .models import Base
@@ -142,6 +143,18 @@ class BillingService(QueryRpcs, PaymentRpcs, BankRpcs, FeeRpcs, DunningRpcs, Har
         copies.apply_household(self._platform(event), schemas.HouseholdChangedIn().load(event.data))
 
     # -- charges ----------------------------------------------------------------
+    @event_handler("tickets", "renovation.fees_requested")
+    def on_renovation_fees_requested(self, event: Event):
+        """A renovation's agreement signed: the garbage fee charged, the deposit awaited (once)."""
+        renovation_fees.on_fees_requested(self._platform(event),
+                                          schemas.RenovationFeesRequestedIn().load(event.data))
+
+    @event_handler("tickets", "renovation.refund_requested")
+    def on_renovation_refund_requested(self, event: Event):
+        """A renovation re-inspected: the deposit's refund requested, less what is withheld (once)."""
+        renovation_fees.on_refund_requested(self._platform(event),
+                                            schemas.RenovationRefundRequestedIn().load(event.data))
+
     @event_handler("tickets", "ticket.charge_posted")
     def on_charge_posted(self, event: Event):
         """A paid repair's charge: to the unit's fee account, once per charge_id."""

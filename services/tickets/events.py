@@ -23,6 +23,10 @@
 | goods_release.used | security marked a pass used at the gate | -- |
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
 | vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
+| renovation.fees_requested | a renovation's agreement was signed: billing takes the deposit and charges the garbage-removal fee | billing (``mandatory``: a money event) |
+| renovation.refund_requested | a renovation was re-inspected: the deposit back, less what is withheld for the violations | billing (``mandatory``) |
+| renovation.reinspection_due | N months after occupancy, the re-inspection is due (the job) | -- (notify, later) |
+| renovation.closed | a renovation closed: its documents for the household file | -- (archive, later) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -57,6 +61,10 @@ GOODS_RELEASE_USED = "goods_release.used"
 GOODS_RELEASE_VOIDED = "goods_release.voided"
 FEEDBACK_RECEIVED = "feedback.received"
 FEEDBACK_REPLIED = "feedback.replied"
+RENOVATION_FEES_REQUESTED = "renovation.fees_requested"
+RENOVATION_REFUND_REQUESTED = "renovation.refund_requested"
+RENOVATION_REINSPECTION_DUE = "renovation.reinspection_due"
+RENOVATION_CLOSED = "renovation.closed"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -313,7 +321,7 @@ class TicketChanged(Schema):
     version = fields.Integer(required=True)
 
 
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection", "renovation"]
 
 
 class RevisitedTicket(Schema):
@@ -668,6 +676,63 @@ class PatrolMissed(InspectionRef):
     at = fields.AwareDateTime(required=True)
 
 
+class RenovationRef(Schema):
+    """Which renovation (装修申请, domain/renovation.py) an event is about."""
+    renovation_id = fields.String(required=True)             # the ticket's id
+    number = fields.String(required=True)                    # ZX-YYYYMMDD-NNNN
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+
+
+class RenovationFeesRequested(RenovationRef):
+    """The agreement signed: billing takes ``deposit_amount`` as the unit's renovation deposit
+    (held when paid) and charges the garbage-removal fee from its schedule (item ``garbage``,
+    the unit's building area x the price); once per renovation. It answers
+    ``renovation.fees_paid`` when both are paid."""
+    deposit_amount = Money(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class RenovationRefundRequested(RenovationRef):
+    """The re-inspection done: refund ``refund_amount`` of the deposit (by ``due_at``); the rest,
+    ``withheld_amount``, is withheld for ``violations``. ``refund_amount`` 0.00: nothing to pay."""
+    deposit_id = fields.String(allow_none=True)
+    deposit_amount = Money(required=True)
+    refund_amount = Money(required=True)
+    withheld_amount = Money(required=True)
+    violations = fields.List(fields.String(), required=True)
+    requested_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
+class RenovationReinspectionDue(RenovationRef):
+    occupied_on = fields.Date(allow_none=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
+class RenovationDocument(Schema):
+    doc_type = fields.String(required=True)
+    document_id = fields.String(required=True)
+
+
+class RenovationClosed(RenovationRef):
+    """Closed after the refund (or the deposit withheld whole): the documents (archive's ids)
+    for the household file's renovation section."""
+    permit_number = fields.String(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    occupied_on = fields.Date(allow_none=True)
+    reinspected_at = fields.AwareDateTime(allow_none=True)
+    deposit_amount = Money(required=True)
+    refund_amount = Money(allow_none=True)
+    withheld_amount = Money(allow_none=True)
+    violations = fields.List(fields.String(), required=True)
+    documents = fields.List(fields.Nested(RenovationDocument), required=True)
+    closed_at = fields.AwareDateTime(required=True)
+
+
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
                                      TICKET_CHARGE_POSTED: TicketChargePosted,
@@ -685,7 +750,11 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      VACANT_UNIT_CHECKED: VacantUnitChecked,
                                      INSPECTION_ITEM_FAILED: InspectionItemFailed,
                                      INSPECTION_ROUND_COMPLETED: InspectionRoundCompleted,
-                                     PATROL_MISSED: PatrolMissed},
+                                     PATROL_MISSED: PatrolMissed,
+                                     RENOVATION_FEES_REQUESTED: RenovationFeesRequested,
+                                     RENOVATION_REFUND_REQUESTED: RenovationRefundRequested,
+                                     RENOVATION_REINSPECTION_DUE: RenovationReinspectionDue,
+                                     RENOVATION_CLOSED: RenovationClosed},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
@@ -694,4 +763,5 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                                          GOODS_RELEASE_ISSUED, GOODS_RELEASE_USED,
                                                          GOODS_RELEASE_VOIDED,
                                                          INSPECTION_ITEM_FAILED, INSPECTION_ROUND_COMPLETED,
-                                                         PATROL_MISSED}))
+                                                         PATROL_MISSED,
+                                                         RENOVATION_REINSPECTION_DUE, RENOVATION_CLOSED}))

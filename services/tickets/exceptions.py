@@ -352,3 +352,38 @@ class PatrolMissed(Conflict):
 
 class BadChecklist(InvalidInput):
     default_code = "bad_checklist"
+
+
+class DocumentsMissing(RuleViolation):
+    """A renovation application is reviewed only with its documents complete (``details.missing``)."""
+
+    default_code = "documents_missing"
+
+
+class FeesUnpaid(Conflict):
+    """The renovation's deposit and garbage-removal fee are not reported paid by billing yet: no
+    permit, no start (HTTP 409)."""
+
+    default_code = "fees_unpaid"
+
+
+class AcceptanceTooSoon(RuleViolation):
+    """The completion acceptance is requested at least N working days ahead, on a working day."""
+
+    default_code = "acceptance_too_soon"
+
+
+class ReinspectionNotDue(Conflict):
+    """The re-inspection comes N months after occupancy, not before (HTTP 409)."""
+
+    default_code = "reinspection_not_due"
+
+
+class PassNotFound(NotFound):
+    default_code = "pass_not_found"
+
+
+class WithheldOverDeposit(RuleViolation):
+    """What is withheld of the deposit is at most the deposit, and names the violations."""
+
+    default_code = "withheld_over_deposit"

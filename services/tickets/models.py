@@ -834,3 +834,89 @@ class BuildingStewardCopy(Base):
     steward_name: Mapped[str | None] = mapped_column(String(100))
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer)
+
+
+class Renovation(Base):
+    """A renovation application's own facts (装修申请, seed 000 §二), one row per ticket of kind
+    ``renovation`` (domain/renovation.py): the documents' references in archive's document
+    store, the review, the agreement, the fees billing reported paid, the permit, the
+    acceptance, the occupancy, the re-inspection and the deposit's refund (revision 0060)."""
+
+    __tablename__ = "renovations"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    contractor: Mapped[str] = mapped_column(String(200), default="")
+    planned_start: Mapped[date | None] = mapped_column(Date)
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    #: the deposit agreed (装修保证金; ``renovation.deposit`` when applied)
+    deposit_amount: Mapped[Decimal] = mapped_column(MoneyType())
+    #: [{doc_type, document_id, attached_at, attached_by}] -- archive's documents of the household
+    documents: Mapped[list] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    review_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    review_note: Mapped[str | None] = mapped_column(Text)
+    agreement_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    fees_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    fees_paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    garbage_fee: Mapped[Decimal | None] = mapped_column(MoneyType())
+    deposit_id: Mapped[str | None] = mapped_column(ID)
+    permit_number: Mapped[str | None] = mapped_column(String(40))
+    permit_issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acceptance_on: Mapped[date | None] = mapped_column(Date)
+    acceptance_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    occupied_on: Mapped[date | None] = mapped_column(Date)
+    reinspection_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reinspected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: [str]: the violations the deposit is withheld for (the patrols' and the re-inspection's)
+    violations: Mapped[list | None] = mapped_column(JSON)
+    withheld_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    refund_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    refund_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RenovationPass(Base):
+    """A numbered pass of a renovation: a worker's pass (施工人员出入证) or a material pass
+    (材料进出放行条); voided with a reason, never deleted."""
+
+    __tablename__ = "renovation_passes"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))            # worker | material
+    number: Mapped[str] = mapped_column(String(40))
+    holder_name: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    issued_by: Mapped[str] = mapped_column(String(100))
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    void_reason: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_renovation_pass_number"),)
+
+
+class RenovationPatrol(Base):
+    """A patrol's record of a renovation (装修巡查): what was seen, the violations (违规) found,
+    renovation waste standing (装修垃圾)."""
+
+    __tablename__ = "renovation_patrols"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    by: Mapped[str] = mapped_column(String(100))
+    by_name: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    violations: Mapped[list] = mapped_column(JSON, default=list)
+    waste_seen: Mapped[bool] = mapped_column(Boolean, default=False)

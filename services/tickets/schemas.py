@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import complaints, feedback, inspections, keys, quality, revisits, tasks, vacant, workflow
+from .domain import complaints, feedback, inspections, keys, quality, renovation, revisits, tasks, vacant, workflow
 from .domain.complaint_sla import DEPARTMENTS
 from .events import CATEGORIES, ComplaintPart, Document, FeedbackPart
 
@@ -44,16 +44,17 @@ class RepairRequestIn(Schema):
 TICKET_CHANNELS = list(dict.fromkeys(["portal", "phone", "visit", "staff"] + list(complaints.CHANNELS) + ["system"]
                                     + list(feedback.CHANNELS)))
 #: every ticket kind with its own transition table (domain/workflow.py TABLES)
-TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection"]
+TICKET_KINDS = ["repair", "complaint", "quality", "revisit", "feedback", "task", "inspection", "renovation"]
 #: every ticket state a list may ask for: the repair's, then each other kind's not already among them
 TICKET_STATES = list(dict.fromkeys(
     list(workflow.STATES) + list(complaints.STATES) + list(quality.STATES) + list(revisits.STATES)
-    + list(feedback.STATES) + list(tasks.STATES) + list(inspections.STATES)))
+    + list(feedback.STATES) + list(tasks.STATES) + list(inspections.STATES)
+    + list(renovation.STATES)))
 #: repair categories, then a complaint's department, a quality complaint's "warranty" and a
 #: revisit's reason (each kind keeps that in the ticket's category)
 TICKET_CATEGORIES = list(dict.fromkeys(
     list(CATEGORIES) + sorted(DEPARTMENTS) + ["warranty"] + list(revisits.REASONS) + list(feedback.SUB_KINDS)
-    + list(tasks.CATEGORIES) + list(inspections.AREA_TYPES)))
+    + list(tasks.CATEGORIES) + list(inspections.AREA_TYPES) + [renovation.KIND]))
 
 
 class TicketQuery(Schema):
@@ -1397,3 +1398,145 @@ class StewardAssignedIn(_In):
     steward_name = fields.String(allow_none=True, load_default=None)
     assigned_at = fields.AwareDateTime(required=True)
     version = fields.Integer(required=True)
+
+
+# -- renovation (装修, domain/renovation.py) --------------------------------------------------------
+
+class RenovationDocumentIn(Schema):
+    """A document already uploaded to archive's document store for the household."""
+    doc_type = fields.String(required=True, validate=validate.OneOf(renovation.DOCUMENT_TYPES))
+    document_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class RenovationIn(Schema):
+    """A renovation application (装修申请): the unit, what is renovated, by whom, when."""
+    unit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    content = fields.String(required=True, validate=[validate.Length(min=2, max=2000), v.FREE_TEXT])
+    contractor = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
+    planned_start = fields.Date(load_default=None, allow_none=True)
+    planned_end = fields.Date(load_default=None, allow_none=True)
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    documents = fields.List(fields.Nested(RenovationDocumentIn), load_default=list)
+
+
+class RenovationStepIn(Schema):
+    """One step of a renovation (domain/renovation.py's table) with what it records."""
+    action = fields.String(required=True, validate=validate.OneOf(renovation.ACTIONS))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    doc_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(renovation.DOCUMENT_TYPES))
+    document_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    pass_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(sorted(renovation.PASS_KINDS)))
+    pass_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    holder_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    detail = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=400), v.FREE_TEXT])
+    valid_until = fields.Date(load_default=None, allow_none=True)
+    violations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
+                             validate=validate.Length(max=50))
+    waste_seen = fields.Boolean(load_default=False)
+    acceptance_on = fields.Date(load_default=None, allow_none=True)
+    occupied_on = fields.Date(load_default=None, allow_none=True)
+    withheld_amount = Money(load_default=None, allow_none=True, allow_negative=False)
+
+    @validates_schema
+    def _needs(self, data, **_):
+        needs = {renovation.ATTACH_DOCUMENT: ("doc_type", "document_id"), renovation.REJECT: ("note",),
+                 renovation.ISSUE_PASS: ("pass_kind", "holder_name"), renovation.VOID_PASS: ("pass_id",),
+                 renovation.REQUEST_ACCEPTANCE: ("acceptance_on",), renovation.CANCEL: ("reason",)}.get(
+            data.get("action"), ())
+        for need in needs:
+            if data.get(need) in (None, ""):
+                raise ValidationError(f"{data['action']} needs {need}.", need)
+
+
+class RenovationFeesPaidIn(Schema):
+    """billing's ``renovation.fees_paid`` (the fields tickets reads)."""
+    class Meta:
+        unknown = EXCLUDE
+    renovation_id = fields.String(required=True)
+    deposit_id = fields.String(allow_none=True, load_default=None)
+    garbage_fee = Money(allow_none=True, load_default=None)
+    paid_at = fields.AwareDateTime(required=True)
+
+
+class RenovationDepositRefundedIn(Schema):
+    """billing's ``renovation.deposit_refunded`` (the fields tickets reads)."""
+    class Meta:
+        unknown = EXCLUDE
+    renovation_id = fields.String(required=True)
+    amount = Money(required=True)
+    paid_at = fields.AwareDateTime(required=True)
+
+
+class _RenovationPass(Schema):
+    id = fields.String()
+    kind = fields.String()
+    number = fields.String()
+    holder_name = fields.String()
+    detail = fields.String()
+    valid_until = fields.Date(allow_none=True)
+    issued_at = fields.AwareDateTime()
+    voided_at = fields.AwareDateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+class _User(Schema):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class _RenovationPatrol(Schema):
+    id = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.Nested(_User)
+    note = fields.String()
+    violations = fields.List(fields.String())
+    waste_seen = fields.Boolean()
+
+
+class _ChecklistItem(Schema):
+    doc_type = fields.String()
+    present = fields.Boolean()
+    document_ids = fields.List(fields.String())
+
+
+class RenovationPartOut(Schema):
+    """A renovation's own facts: the checklist, review, fees, permit, passes, patrols, acceptance,
+    occupancy, re-inspection and refund."""
+    contractor = fields.String()
+    planned_start = fields.Date(allow_none=True)
+    planned_end = fields.Date(allow_none=True)
+    deposit_amount = Money()
+    documents = fields.List(fields.Nested(RenovationDocumentIn))
+    checklist = fields.List(fields.Nested(_ChecklistItem))
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    review_rounds = fields.Integer()
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    review_note = fields.String(allow_none=True)
+    agreement_at = fields.AwareDateTime(allow_none=True)
+    fees_requested_at = fields.AwareDateTime(allow_none=True)
+    fees_paid_at = fields.AwareDateTime(allow_none=True)
+    garbage_fee = Money(allow_none=True)
+    may_start = fields.Boolean()
+    permit_number = fields.String(allow_none=True)
+    permit_issued_at = fields.AwareDateTime(allow_none=True)
+    passes = fields.List(fields.Nested(_RenovationPass))
+    patrols = fields.List(fields.Nested(_RenovationPatrol))
+    acceptance_on = fields.Date(allow_none=True)
+    acceptance_requested_at = fields.AwareDateTime(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    occupied_on = fields.Date(allow_none=True)
+    reinspection_due_at = fields.AwareDateTime(allow_none=True)
+    reinspected_at = fields.AwareDateTime(allow_none=True)
+    violations = fields.List(fields.String())
+    withheld_amount = Money(allow_none=True)
+    refund_amount = Money(allow_none=True)
+    refund_requested_at = fields.AwareDateTime(allow_none=True)
+    refunded_at = fields.AwareDateTime(allow_none=True)
+    archived_at = fields.AwareDateTime(allow_none=True)
+
+
+class RenovationOut(Schema):
+    """``ticket``: the ticket as every ticket reply (schemas.TicketOut); ``renovation``: its part."""
+    ticket = fields.Dict()
+    renovation = fields.Nested(RenovationPartOut)

@@ -13,7 +13,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
-                     quality, repairs, reports, revisits, sla, vacant)
+                     quality, renovation, repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, TICKET_CHANGED
 from .exceptions import ArchiveUnavailable, BillingUnavailable, NoFeeAccount
 from .models import Base
@@ -43,7 +43,8 @@ FEEDBACK_STEP_IN = schemas.FeedbackStepIn()
 
 #: tickets' scheduled jobs (kernel.jobs): {kind: handler(work, job)}
 JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job, alerts.SWEEP: alerts.run_sweep,
-                **revisits.JOBS, **keys.JOBS, **vacant.JOBS, **inspections.JOBS}
+                **revisits.JOBS, **keys.JOBS, **vacant.JOBS, **inspections.JOBS,
+                **renovation.JOBS}
 EXTENSION_IN = schemas.ExtensionIn()
 GOODS_RELEASE_IN = schemas.GoodsReleaseIn()
 GOODS_RELEASE_STEP_IN = schemas.GoodsReleaseStepIn()
@@ -53,6 +54,9 @@ KEY_OUT = schemas.KeyOut()
 VACANT_CHECK_OUT = schemas.VacantCheckOut()
 ROUND_OUT = schemas.RoundOut()
 AREA_OUT = schemas.AreaOut()
+RENOVATION_IN = schemas.RenovationIn()
+RENOVATION_STEP_IN = schemas.RenovationStepIn()
+RENOVATION_OUT = schemas.RenovationOut()
 
 
 def is_engineering_dispatch(event: Event) -> bool:
@@ -216,6 +220,35 @@ class TicketsService(SettingsRpcs):
         """One praise or suggestion with the company's reply (its documents)."""
         work = self.work()
         return self._out(feedback.get_feedback(work, str(ticket_id)), work)
+    # -- renovation (装修, domain/renovation.py) ---------------------------------------------
+    def _renovation_out(self, work, ticket, row=None):
+        row = row if row is not None else work.session.get(renovation.Renovation, ticket.id)
+        return RENOVATION_OUT.dump({"ticket": self._out(ticket, work),
+                                    "renovation": renovation.view(work, ticket, row)})
+
+    @rpc
+    def apply_renovation(self, data, idempotency_key=None):
+        """A renovation application (schemas.RenovationIn): the unit's resident, or the desk."""
+        work, command = self.work(), RENOVATION_IN.load(data)
+        return work.idempotent(idempotency_key, "apply_renovation", command,
+                               lambda: self._renovation_out(work, renovation.apply(work, command)))
+
+    @rpc
+    def renovation_step(self, ticket_id, data, idempotency_key=None):
+        """One step of a renovation: ``data = {"action": attach_document|submit|approve|reject|
+        sign_agreement|issue_permit|issue_pass|void_pass|record_patrol|clear_waste|
+        request_acceptance|accept|fail_acceptance|occupy|reinspect|cancel, ...}``
+        (schemas.RenovationStepIn; renovation.TABLE)."""
+        work, command = self.work(), RENOVATION_STEP_IN.load(data)
+        command["ticket_id"] = str(ticket_id)
+        return work.idempotent(idempotency_key, "renovation_step", command, lambda: self._renovation_out(
+            work, renovation.step(work, command["ticket_id"], command["action"], command)))
+
+    @rpc
+    def get_renovation(self, ticket_id):
+        work = self.work()
+        ticket, row = renovation.get(work, str(ticket_id))
+        return self._renovation_out(work, ticket, row)
 
     @rpc
     def extend_deadline(self, ticket_id, data, idempotency_key=None):
@@ -546,6 +579,17 @@ class TicketsService(SettingsRpcs):
         if not copies.apply_household(self.work(Caller.system(event.group_id, "tickets")),
                                       schemas.HouseholdChangedIn().load(event.data)):
             raise RetryableError(f"unit {event.data.get('unit_id')} not known yet")
+
+    # -- billing's reports on a renovation's fees ---------------------------------------------
+    @event_handler("billing", "renovation.fees_paid")
+    def on_renovation_fees_paid(self, event: Event):
+        renovation.on_fees_paid(self.work(Caller.system(event.group_id, "tickets")),
+                                schemas.RenovationFeesPaidIn().load(event.data))
+
+    @event_handler("billing", "renovation.deposit_refunded")
+    def on_renovation_deposit_refunded(self, event: Event):
+        renovation.on_deposit_refunded(self.work(Caller.system(event.group_id, "tickets")),
+                                       schemas.RenovationDepositRefundedIn().load(event.data))
 
     # -- SLA ------------------------------------------------------------------
     @event_handler("notify", "notification.delivered", when=is_engineering_dispatch)

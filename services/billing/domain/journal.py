@@ -192,7 +192,9 @@ def publish_balance(work: Work, account: FeeAccount, *, cause: str, entry_id: st
     """``account.balance_changed`` with the account as it now stands."""
     from .accounts import record_balance_changed
     from .dunning import on_balance
+    from .renovation_fees import on_balance as renovation_fees_paid
     on_balance(work, account)        # a debt paid stops its dunning at once (and bills its late fee)
+    renovation_fees_paid(work, account)   # a renovation's deposit held and garbage fee paid: tickets told
     entry = work.session.get(LedgerEntry, entry_id) if entry_id else None
     record_balance_changed(work, account, cause=cause, entry_id=entry_id,
                            as_of=entry.posted_at if entry is not None else work.clock.now())

@@ -166,6 +166,8 @@ def step(work: Work, refund_id: str, action: str, note: str = "") -> Refund:
     if action == PAY:
         _pay(work, refund, account)
         refund.paid_at, refund.paid_by = now, work.caller.user_id
+        from .renovation_fees import on_refund_paid
+        on_refund_paid(work, refund)           # a renovation's deposit back: tickets told
     else:
         refund.decided_at, refund.decided_by, refund.decision_note = now, work.caller.user_id, note or None
     refund.status = rule.to

@@ -742,7 +742,10 @@ DEADLINE_LABELS = {
               "vacant_register": "空置房登记表更新时限（每月5日）", "vacant_check": "空置房检查时限（每月10日）",
               "vacant_report": "空置房检查结果告知业主时限（每月12日）",
               # a steward's patrol (tickets' inspections.py)
-              "patrol": "巡视时限"},
+              "patrol": "巡视时限",
+              # a renovation's clocks (tickets' renovation_sla.py)
+              "renovation_review": "装修审核时限", "renovation_waste": "装修垃圾清运时限",
+              "renovation_refund": "装修保证金退还时限"},
     "en": {"patrol": "patrol deadline",
            "record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
@@ -756,7 +759,9 @@ DEADLINE_LABELS = {
            "key_return": "lent key's same-day return", "key_spot_check": "key spot-check deadline (the 25th)",
            "vacant_register": "vacant-unit register deadline (the 5th)",
            "vacant_check": "vacant-unit check deadline (the 10th)",
-           "vacant_report": "vacant-unit result to the owner (the 12th)"},
+           "vacant_report": "vacant-unit result to the owner (the 12th)",
+           "renovation_review": "renovation review deadline", "renovation_waste": "renovation waste removal deadline",
+           "renovation_refund": "renovation deposit refund deadline"},
 }
 #: the staff roles (kernel.tenancy.Role) by name
 ROLE_LABELS = {
@@ -770,10 +775,10 @@ ROLE_LABELS = {
 }
 #: the ticket kinds, for a ticket whose category has no label of its own
 KIND_LABELS = {"zh-CN": {"repair": "报修", "complaint": "投诉", "quality": "质量投诉", "revisit": "回访",
-                         "feedback": "表扬与建议", "task": "前台任务", "inspection": "巡检"},
+                         "feedback": "表扬与建议", "task": "前台任务", "inspection": "巡检", "renovation": "装修申请"},
                "en": {"repair": "repair", "complaint": "complaint", "quality": "quality complaint",
                       "revisit": "revisit", "feedback": "praise or suggestion", "task": "front-desk task",
-                      "inspection": "inspection"}}
+                      "inspection": "inspection", "renovation": "renovation"}}
 EXTENSION_NOTES = {"zh-CN": "（此为超时审批后的新时限，再次超时）",
                    "en": " (the due time an approved overrun set, missed again)"}
 

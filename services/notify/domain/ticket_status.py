@@ -72,6 +72,7 @@ REVISIT_REQUEST = revisit_requests.REVISIT_REQUEST
 REPAIR, COMPLAINT, QUALITY, REVISIT, FEEDBACK = "repair", "complaint", "quality", "revisit", "feedback"
 #: a front-desk task (前台任务: a key's return, the key spot-check, the vacant-unit register and checks)
 TASK = "task"
+RENOVATION = "renovation"
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,32 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     ("inspection", "miss"): None,
     ("inspection", "cancel"): None,
     ("inspection", "assign"): None,
+    # -- renovations (装修): the household told of the decisions and of what it must do next --
+    (RENOVATION, "attach_document"): None,
+    (RENOVATION, "submit"): None,
+    (RENOVATION, "approve"): Tell("装修申请已审核通过，请前来签订装修管理协议", "renovation approved: please come and "
+                                  "sign the renovation agreement", sms=True),
+    (RENOVATION, "reject"): Tell("装修申请需补充修改，请在线查看意见", "renovation application: please rework it "
+                                 "(see the review in the app)", sms=True),
+    (RENOVATION, "sign_agreement"): Tell("请缴纳装修保证金及垃圾清运费", "please pay the renovation deposit and "
+                                         "the garbage-removal fee", sms=True),
+    (RENOVATION, "fees_paid"): None,
+    (RENOVATION, "issue_permit"): Tell("装修许可证已发放，可以开工", "renovation permit issued: work may start",
+                                       sms=True),
+    (RENOVATION, "issue_pass"): None,
+    (RENOVATION, "void_pass"): None,
+    (RENOVATION, "record_patrol"): None,
+    (RENOVATION, "clear_waste"): None,
+    (RENOVATION, "request_acceptance"): None,
+    (RENOVATION, "accept"): Tell("装修已验收通过", "renovation accepted"),
+    (RENOVATION, "fail_acceptance"): Tell("装修验收未通过，请整改后再申请", "renovation not accepted: please put "
+                                          "it right and ask again", sms=True),
+    (RENOVATION, "occupy"): None,
+    (RENOVATION, "reinspection_due"): None,
+    (RENOVATION, "reinspect"): Tell("装修复查已完成，保证金退还已提交财务", "renovation re-inspected: the deposit's "
+                                    "refund is with finance"),
+    (RENOVATION, "refund_paid"): Tell("装修保证金已退还", "renovation deposit refunded"),
+    (RENOVATION, "cancel"): _CANCELLED,
 }
 
 

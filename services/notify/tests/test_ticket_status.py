@@ -47,8 +47,8 @@ def messages(session):
 
 def test_the_table_decides_every_step_of_every_kind_of_tickets_workflows():
     """A new step in tickets' workflow tables fails here until notify decides whether it is told."""
-    from services.tickets.domain import (complaints, feedback, inspections, quality, revisits, tasks,  # noqa: F401
-                                         workflow)  # (register)
+    from services.tickets.domain import (complaints, feedback, inspections, quality, renovation, revisits,  # noqa: F401
+                                         tasks, workflow)  # (register)
     steps = {(kind, action) for kind, table in workflow.TABLES.items() for (_, action) in table}
     assert set(TOLD) == steps
 
@@ -66,7 +66,10 @@ def test_revisits_and_staff_only_steps_are_never_told_and_only_steps_to_act_on_a
         assert TOLD[("repair", own)] is None
     assert {k for k, t in TOLD.items() if t and t.sms} == {
         ("repair", "dispatch"), ("repair", "quote"), ("repair", "complete"), ("repair", "reply"),
-        ("revisit", "assign")}
+        ("revisit", "assign"),
+        # a renovation: the steps the household acts on (sign, rework, pay, start, put right)
+        ("renovation", "approve"), ("renovation", "reject"), ("renovation", "sign_agreement"),
+        ("renovation", "issue_permit"), ("renovation", "fail_acceptance")}
 
 
 def test_every_told_step_has_words_in_both_locales_never_a_code():

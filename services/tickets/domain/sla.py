@@ -25,7 +25,7 @@ from kernel.settings import Setting, SettingsCatalogue
 from kernel.tenancy import Role
 
 from . import (clocks, complaint_sla, duty, feedback_sla, front_desk_settings, inspection_settings, prices,
-               release_settings)
+               release_settings, renovation_sla)
 
 DEFAULT_MINUTES = {
     "record_within": 5,
@@ -89,7 +89,8 @@ SETTINGS = SettingsCatalogue("tickets", [
                 "repairs are sampled until this share is reached"),
 ] + REVISIT_SETTINGS + clocks.SETTINGS + duty.SETTINGS + prices.SETTINGS + CALENDAR_SETTINGS
     + complaint_sla.SETTINGS + release_settings.SETTINGS
-    + feedback_sla.SETTINGS + front_desk_settings.SETTINGS + inspection_settings.SETTINGS,
+    + feedback_sla.SETTINGS + front_desk_settings.SETTINGS + inspection_settings.SETTINGS
+    + renovation_sla.SETTINGS,
     checks=[inspection_settings.check])
 
 

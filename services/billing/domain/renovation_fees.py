@@ -1,0 +1,167 @@
+"""A renovation's fees (装修保证金, 装修垃圾外运费; tickets' renovation, seed 000 §二) -- billing's side.
+
+tickets asks by event; billing answers by event; nothing else crosses:
+
+1. ``renovation.fees_requested`` (:func:`on_fees_requested`): the garbage-removal fee is charged
+   from the project's fee schedule (item ``garbage``: the unit's building area x its price, 3.00
+   yuan/m2 by default -- ``schedule.charge_once``, reference = the renovation, so once however
+   often the event comes) and the deposit named in the event is to be held for the unit. One
+   :class:`RenovationFees` row per renovation; a redelivered request changes nothing.
+2. The desk holds the deposit as any renovation deposit (``POST /units/{id}/deposits``, purpose
+   ``renovation``) and the household pays the garbage bill as any bill. Whenever the unit's
+   account changes (``journal.publish_balance`` calls :func:`on_balance`), an open request takes
+   the unit's oldest renovation deposit not yet taken by another renovation, of at least the
+   amount asked; once that deposit is held and the garbage bill settled, ``renovation.fees_paid``
+   tells tickets (the permit may be issued).
+3. ``renovation.refund_requested`` (:func:`on_refund_requested`): a deposit refund is requested
+   (``refunds.request_refund``, requested by the platform, so anyone of finance or the centre
+   manager approves it: four eyes hold) for the amount tickets names -- the deposit less what is
+   withheld for the violations, which are kept with the request. Nothing to refund: nothing
+   requested. Paid (``refunds.step`` calls :func:`on_refund_paid`): ``renovation.deposit_refunded``.
+
+The part withheld stays in the unit's deposit book (``deposits-held`` shows it) until finance
+moves it; no automatic forfeiture entry is posted yet.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from sqlalchemy import select
+
+from kernel.errors import InvalidInput, RetryableError
+from kernel.money import ZERO, money
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import FeeItemNotFound, NoPrice
+from ..models import Bill, Deposit, FeeAccount, Refund, RenovationFees
+from .accounts import find_account
+
+log = logging.getLogger(__name__)
+
+REQUESTED, PAID, REFUND_REQUESTED, REFUNDED = "requested", "paid", "refund_requested", "refunded"
+GARBAGE_ITEM = "garbage"
+
+
+def on_fees_requested(work: Work, data: dict) -> RenovationFees | None:
+    """Charge the garbage fee and await the deposit, once per renovation (None: asked before)."""
+    from . import journal, schedule
+    if work.session.get(RenovationFees, data["renovation_id"]) is not None:
+        return None
+    account = find_account(work.session, data["unit_id"])
+    if account is None:
+        raise RetryableError(f"no fee account for unit {data['unit_id']} yet; waiting for its unit.changed")
+    if (account.group_id, account.project_id) != (data["group_id"], data["project_id"]):
+        raise InvalidInput(f"renovation {data['number']}: unit {data['unit_id']} is not of project "
+                           f"{data['project_id']}", code="renovation_unit_mismatch")
+    account = journal.lock_account(work.session, account)
+    if work.session.get(RenovationFees, data["renovation_id"]) is not None:    # a concurrent copy, first
+        return None
+    bill_id, fee = None, ZERO
+    try:
+        bill = schedule.charge_once(work, account.unit_id, {
+            "item_code": GARBAGE_ITEM, "reference": data["renovation_id"], "note": f"装修 {data['number']}"})
+        bill_id, fee = bill["id"], money(bill["total"])
+    except (NoPrice, FeeItemNotFound) as exc:            # the project charges no garbage fee
+        log.info("renovation %s: no garbage-removal fee charged (%s)", data["number"], exc)
+    row = RenovationFees(renovation_id=data["renovation_id"], number=data["number"], group_id=account.group_id,
+                         project_id=account.project_id, account_id=account.id, status=REQUESTED,
+                         deposit_amount=money(data["deposit_amount"]), garbage_bill_id=bill_id, garbage_fee=fee,
+                         requested_at=work.clock.now())
+    work.session.add(row)
+    work.session.flush()
+    check(work, row)
+    return row
+
+
+def on_balance(work: Work, account: FeeAccount) -> None:
+    """The account changed (a payment, a deposit held): its open requests may now be paid."""
+    open_rows = work.session.scalars(select(RenovationFees).where(
+        RenovationFees.account_id == account.id, RenovationFees.status == REQUESTED)
+        .order_by(RenovationFees.requested_at, RenovationFees.renovation_id)).all()
+    for row in open_rows:
+        check(work, row)
+
+
+def _take_deposit(work: Work, row: RenovationFees) -> None:
+    taken = select(RenovationFees.deposit_id).where(RenovationFees.deposit_id.is_not(None))
+    deposit = work.session.scalars(select(Deposit).where(
+        Deposit.account_id == row.account_id, Deposit.purpose == "renovation", Deposit.status == "held",
+        Deposit.amount >= row.deposit_amount, Deposit.id.not_in(taken))
+        .order_by(Deposit.held_at, Deposit.id)).first()
+    if deposit is not None:
+        row.deposit_id = deposit.id
+        work.session.flush()
+
+
+def check(work: Work, row: RenovationFees) -> bool:
+    """Paid when the deposit is held and the garbage bill settled: ``renovation.fees_paid``, once."""
+    if row.status != REQUESTED:
+        return False
+    if row.deposit_id is None:
+        _take_deposit(work, row)
+    deposit = work.session.get(Deposit, row.deposit_id) if row.deposit_id else None
+    if deposit is None or deposit.status != "held":
+        return False
+    bill = work.session.get(Bill, row.garbage_bill_id) if row.garbage_bill_id else None
+    if bill is not None and bill.settled_at is None:
+        return False
+    row.status, row.paid_at = PAID, work.clock.now()
+    account = work.session.get(FeeAccount, row.account_id)
+    work.events.record(events.RENOVATION_FEES_PAID, {
+        "renovation_id": row.renovation_id, "number": row.number, "group_id": row.group_id,
+        "project_id": row.project_id, "unit_id": account.unit_id, "account_id": row.account_id,
+        "deposit_id": row.deposit_id, "deposit_amount": money(deposit.amount),
+        "garbage_bill_id": row.garbage_bill_id, "garbage_fee": money(row.garbage_fee), "paid_at": row.paid_at,
+    }, group_id=row.group_id, project_id=row.project_id)
+    return True
+
+
+def on_refund_requested(work: Work, data: dict) -> RenovationFees | None:
+    """Request the deposit's refund, less what is withheld (None: asked before, or never paid)."""
+    from . import refunds
+    row = work.session.get(RenovationFees, data["renovation_id"])
+    if row is None or row.status != PAID:
+        if row is None:
+            log.warning("renovation %s: a refund asked for fees never requested", data["number"])
+        return None
+    refund_amount, withheld = money(data["refund_amount"]), money(data["withheld_amount"])
+    if refund_amount > money(row.deposit_amount):
+        raise InvalidInput(f"renovation {data['number']}: refund {refund_amount} is over the deposit",
+                           code="refund_over_deposit")
+    now = work.clock.now()
+    row.refund_amount, row.withheld_amount = refund_amount, withheld
+    row.violations = json.dumps(data.get("violations") or [], ensure_ascii=False)
+    row.status, row.refund_requested_at = REFUND_REQUESTED, now
+    if refund_amount > ZERO:
+        account = work.session.get(FeeAccount, row.account_id)
+        reason = f"装修保证金退还 {row.number}"
+        if withheld > ZERO:
+            reason += f"；扣留 {withheld}：{'；'.join(data.get('violations') or [])}"
+        refund = refunds.request_refund(work, {
+            "unit_id": account.unit_id, "kind": refunds.DEPOSIT, "deposit_id": row.deposit_id,
+            "amount": refund_amount, "method": "transfer", "reason": reason[:400]})
+        row.refund_id = refund.id
+    work.session.flush()
+    return row
+
+
+def on_refund_paid(work: Work, refund: Refund) -> None:
+    """A refund was paid: if it is a renovation's, ``renovation.deposit_refunded`` tells tickets."""
+    if refund.kind != "deposit":
+        return
+    row = work.session.scalars(select(RenovationFees).where(RenovationFees.refund_id == refund.id)).first()
+    if row is None or row.status != REFUND_REQUESTED:
+        return
+    row.status, row.refunded_at = REFUNDED, refund.paid_at or work.clock.now()
+    account = work.session.get(FeeAccount, row.account_id)
+    work.events.record(events.RENOVATION_DEPOSIT_REFUNDED, {
+        "renovation_id": row.renovation_id, "number": row.number, "group_id": row.group_id,
+        "project_id": row.project_id, "unit_id": account.unit_id, "account_id": row.account_id,
+        "deposit_id": row.deposit_id, "refund_id": refund.id, "amount": money(refund.amount),
+        "withheld_amount": money(row.withheld_amount or ZERO), "paid_at": row.refunded_at,
+    }, group_id=row.group_id, project_id=row.project_id)
+
+
+def fees_of(work: Work, renovation_id: str) -> RenovationFees | None:
+    return work.session.get(RenovationFees, renovation_id)

@@ -1,0 +1,535 @@
+"""Renovation (装修, seed 000 §二, 001): from the application to the deposit's refund.
+
+A renovation is a ``Ticket`` of kind ``renovation`` (numbered ``ZX-YYYYMMDD-NNNN``) with a
+``Renovation`` row, its numbered passes (``RenovationPass``) and its patrol records
+(``RenovationPatrol``), and its own transition table (:data:`TABLE`, in ``workflow.TABLES``)::
+
+    applied --submit (documents complete)--> under_review --approve--> approved
+        under_review --reject--> rework --submit--> under_review     (rework, re-review)
+    approved --sign_agreement--> fees_requested      (renovation.fees_requested -> billing)
+    fees_requested --fees_paid (billing's renovation.fees_paid)--> fees_paid
+    fees_paid --issue_permit--> in_progress           (the permit's number: work may start)
+    in_progress --request_acceptance (>= 1 working day ahead)--> acceptance_requested
+    acceptance_requested --accept--> accepted   | --fail_acceptance--> in_progress
+    accepted --occupy--> occupied                     (the re-inspection job: 3 months on)
+    occupied --reinspect--> refund_requested          (renovation.refund_requested -> billing)
+    refund_requested --refund_paid (billing's renovation.deposit_refunded)--> closed
+        (the whole deposit withheld: the platform takes refund_paid at once, nothing to pay)
+    cancel (with a reason) up to the agreement.
+
+Steps that keep the state: ``attach_document`` (applied, rework), ``issue_pass`` /
+``void_pass`` (worker and material passes, numbered), ``record_patrol`` (violations, waste
+seen), ``clear_waste``, and the platform's ``reinspection_due``.
+
+**Documents** (申请表, 图纸, 施工单位资质, 施工人员身份证) live in archive's document store, once:
+they are uploaded through archive's document routes for the household, and the renovation
+records their references (:data:`REQUIRED_DOCUMENTS` is its checklist, present / missing).
+``renovation.closed`` names them, for the household file's renovation section.
+
+**Clocks** (the SLA engine, ``clocks``; figures in ``renovation_sla``): ``renovation_review``
+(N days from complete documents; met by approve or reject, restarted by a re-submission),
+``renovation_waste`` (waste seen by a patrol stands N days at most; met by ``clear_waste``),
+``renovation_refund`` (N days from the re-inspection to billing's refund).
+
+**Fees** are billing's: tickets asks by event (``renovation.fees_requested``: the deposit
+agreed, billing charges the garbage-removal fee from its schedule by the unit's building area),
+and nothing starts -- no permit -- until billing says both are paid (``renovation.fees_paid``).
+
+Parties (:data:`TABLE`):
+
+- ``resident``: the unit's household (apply, attach, submit, request the acceptance, cancel
+  before the review);
+- ``desk``: front desk, steward, CS manager, service-centre manager (every step of the
+  service centre);
+- ``reviewer``: CS manager, service-centre manager (approve, reject, re-inspect);
+- ``patrol``: security (护卫部) and the desk's roles (patrols, pass checks, waste);
+- ``system``: the platform (billing's reports, the re-inspection job).
+"""
+from __future__ import annotations
+
+import calendar as _calendar
+import uuid
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kernel.errors import InvalidInput
+from kernel.money import ZERO, money
+from kernel.tenancy import Caller, Role
+from kernel.work import Work
+
+from .. import events
+from ..exceptions import (AcceptanceTooSoon, DocumentsMissing, FeesUnpaid, NotYourStep, PassNotFound,
+                          ReinspectionNotDue, TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
+from ..models import Renovation, RenovationPass, RenovationPatrol, Ticket, UnitCopy
+from . import clocks, complaints, renovation_sla as rsla, repairs, workflow
+
+KIND = "renovation"
+(APPLIED, UNDER_REVIEW, REWORK, APPROVED, FEES_REQUESTED, FEES_PAID, IN_PROGRESS, ACCEPTANCE_REQUESTED,
+ ACCEPTED, OCCUPIED, REFUND_REQUESTED, CLOSED, CANCELLED) = (
+    "applied", "under_review", "rework", "approved", "fees_requested", "fees_paid", "in_progress",
+    "acceptance_requested", "accepted", "occupied", "refund_requested", "closed", "cancelled")
+STATES = (APPLIED, UNDER_REVIEW, REWORK, APPROVED, FEES_REQUESTED, FEES_PAID, IN_PROGRESS,
+          ACCEPTANCE_REQUESTED, ACCEPTED, OCCUPIED, REFUND_REQUESTED, CLOSED, CANCELLED)
+OPEN_STATES = STATES[:-2]
+
+(ATTACH_DOCUMENT, SUBMIT, APPROVE, REJECT, SIGN_AGREEMENT, FEES_PAID_STEP, ISSUE_PERMIT, ISSUE_PASS, VOID_PASS,
+ RECORD_PATROL, CLEAR_WASTE, REQUEST_ACCEPTANCE, ACCEPT, FAIL_ACCEPTANCE, OCCUPY, REINSPECTION_DUE, REINSPECT,
+ REFUND_PAID, CANCEL) = (
+    "attach_document", "submit", "approve", "reject", "sign_agreement", "fees_paid", "issue_permit",
+    "issue_pass", "void_pass", "record_patrol", "clear_waste", "request_acceptance", "accept",
+    "fail_acceptance", "occupy", "reinspection_due", "reinspect", "refund_paid", "cancel")
+#: the platform's steps (billing's reports, the job); a caller asks for the others
+SYSTEM_ACTIONS = (FEES_PAID_STEP, REINSPECTION_DUE, REFUND_PAID)
+ACTIONS = (ATTACH_DOCUMENT, SUBMIT, APPROVE, REJECT, SIGN_AGREEMENT, ISSUE_PERMIT, ISSUE_PASS, VOID_PASS,
+           RECORD_PATROL, CLEAR_WASTE, REQUEST_ACCEPTANCE, ACCEPT, FAIL_ACCEPTANCE, OCCUPY, REINSPECT, CANCEL)
+
+RESIDENT, SYSTEM = workflow.RESIDENT, workflow.SYSTEM
+DESK, REVIEWER, PATROL = "desk", "reviewer", "patrol"
+DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
+REVIEWER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+PATROL_ROLES = (Role.SECURITY,) + DESK_ROLES
+ROLES = {DESK: DESK_ROLES, REVIEWER: REVIEWER_ROLES, PATROL: PATROL_ROLES}
+
+#: the documents a complete application has (archive's catalogue types, section ``renovation``)
+REQUIRED_DOCUMENTS = ("renovation_application", "renovation_drawings", "contractor_licence", "worker_id_copies")
+#: the documents a renovation may reference (archive's renovation section)
+DOCUMENT_TYPES = REQUIRED_DOCUMENTS + ("renovation_agreement", "renovation_permit", "completion_acceptance")
+PASS_KINDS = {"worker": "ZXRY", "material": "ZXCL"}
+PERMIT_PREFIX = "ZXXK"
+
+_step = workflow._step
+_WORKS = (IN_PROGRESS, ACCEPTANCE_REQUESTED)
+TABLE: dict[tuple[str, str], workflow.Step] = {
+    (APPLIED, ATTACH_DOCUMENT): _step(APPLIED, RESIDENT, DESK),
+    (REWORK, ATTACH_DOCUMENT): _step(REWORK, RESIDENT, DESK),
+    (APPLIED, SUBMIT): _step(UNDER_REVIEW, RESIDENT, DESK),
+    (REWORK, SUBMIT): _step(UNDER_REVIEW, RESIDENT, DESK),
+    (UNDER_REVIEW, APPROVE): _step(APPROVED, REVIEWER),
+    (UNDER_REVIEW, REJECT): _step(REWORK, REVIEWER),
+    (APPROVED, SIGN_AGREEMENT): _step(FEES_REQUESTED, DESK),
+    (FEES_REQUESTED, FEES_PAID_STEP): _step(FEES_PAID, SYSTEM),
+    (FEES_PAID, ISSUE_PERMIT): _step(IN_PROGRESS, DESK),
+    **{(s, ISSUE_PASS): _step(s, DESK) for s in _WORKS},
+    **{(s, VOID_PASS): _step(s, DESK, PATROL) for s in _WORKS + (ACCEPTED,)},
+    **{(s, RECORD_PATROL): _step(s, PATROL) for s in _WORKS + (ACCEPTED, OCCUPIED)},
+    **{(s, CLEAR_WASTE): _step(s, PATROL) for s in _WORKS + (ACCEPTED,)},
+    (IN_PROGRESS, REQUEST_ACCEPTANCE): _step(ACCEPTANCE_REQUESTED, RESIDENT, DESK),
+    (ACCEPTANCE_REQUESTED, ACCEPT): _step(ACCEPTED, DESK),
+    (ACCEPTANCE_REQUESTED, FAIL_ACCEPTANCE): _step(IN_PROGRESS, DESK),
+    (ACCEPTED, OCCUPY): _step(OCCUPIED, DESK),
+    (OCCUPIED, REINSPECTION_DUE): _step(OCCUPIED, SYSTEM),
+    (OCCUPIED, REINSPECT): _step(REFUND_REQUESTED, REVIEWER),
+    (REFUND_REQUESTED, REFUND_PAID): _step(CLOSED, SYSTEM),
+    (APPLIED, CANCEL): _step(CANCELLED, RESIDENT, DESK),
+    (REWORK, CANCEL): _step(CANCELLED, RESIDENT, DESK),
+    (UNDER_REVIEW, CANCEL): _step(CANCELLED, DESK),
+    (APPROVED, CANCEL): _step(CANCELLED, DESK),
+}
+#: steps not in the table refused with a more telling code than ``transition_not_allowed``
+REFUSALS = {(FEES_REQUESTED, ISSUE_PERMIT): FeesUnpaid, (FEES_REQUESTED, ISSUE_PASS): FeesUnpaid,
+            (APPROVED, ISSUE_PERMIT): FeesUnpaid}
+workflow.register(KIND, TABLE, OPEN_STATES)
+repairs.NUMBER_PREFIX.update({KIND: "ZX", "renovation_permit": PERMIT_PREFIX,
+                              **{f"renovation_{k}_pass": p for k, p in PASS_KINDS.items()}})
+
+REINSPECTION_JOB = "renovation-reinspection"
+
+
+# -- the application ---------------------------------------------------------------------------
+
+def apply(work: Work, data: dict) -> Ticket:
+    """Apply for a renovation of ``unit_id`` (装修申请): the unit's resident (their own unit, from
+    the portal) or the desk. ``data``: ``unit_id``, ``content`` (what is renovated), ``contractor``,
+    ``planned_start``, ``planned_end``, ``documents`` (optional: ``[{doc_type, document_id}]``
+    already uploaded to archive), ``reporter_name``. The deposit agreed is the project's
+    ``renovation.deposit`` at the time of application."""
+    caller, now = work.caller, work.clock.now()
+    unit = work.session.get(UnitCopy, data["unit_id"])
+    if unit is None:
+        raise repairs._no_unit(data["unit_id"])
+    caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(data["unit_id"]))
+    if not caller.is_resident:
+        caller.require_role(*DESK_ROLES)
+    if data.get("planned_start") and data.get("planned_end") and data["planned_end"] < data["planned_start"]:
+        raise InvalidInput("planned_end is before planned_start", code="bad_period")
+    project = repairs._project(work, unit.project_id)
+    source = dict(project=project, unit=unit, channel="portal" if caller.is_resident else "staff",
+                  received_at=now, reporter_name=data.get("reporter_name") or caller.name or unit.contact_name or "",
+                  reporter_phone=unit.contact_phone if caller.is_resident else None,
+                  reporter_user_id=caller.user_id if caller.is_resident else None)
+    ticket = complaints.new_ticket(work, KIND, source, category=KIND, status=APPLIED, content=data["content"])
+    values = work.settings.values(project.id)
+    renovation = Renovation(ticket_id=ticket.id, group_id=ticket.group_id, project_id=ticket.project_id,
+                            unit_id=unit.id, contractor=data.get("contractor") or "",
+                            planned_start=data.get("planned_start"), planned_end=data.get("planned_end"),
+                            deposit_amount=money(values[rsla.DEPOSIT]), documents=[], review_rounds=0)
+    for doc in data.get("documents") or ():
+        _attach(renovation, doc, caller.user_id, now)
+    ticket.history.append(repairs._log(ticket, caller, now, "applied", ticket.content[:200]))
+    work.session.add(ticket)
+    work.session.flush()
+    work.session.add(renovation)
+    repairs.record_changed(work, ticket)
+    return ticket
+
+
+def _attach(renovation: Renovation, doc: dict, by: str, at: datetime) -> None:
+    if doc["doc_type"] not in DOCUMENT_TYPES:
+        raise InvalidInput(f"{doc['doc_type']!r} is not a renovation document; one of {DOCUMENT_TYPES}",
+                           code="unknown_document_type")
+    documents = list(renovation.documents or [])
+    if any(d["document_id"] == doc["document_id"] for d in documents):
+        return
+    documents.append({"doc_type": doc["doc_type"], "document_id": doc["document_id"],
+                      "attached_at": at.isoformat(), "attached_by": by})
+    renovation.documents = documents
+
+
+def checklist(renovation: Renovation) -> list[dict]:
+    """The required documents, each present (with its archive documents) or missing."""
+    have = {}
+    for d in renovation.documents or ():
+        have.setdefault(d["doc_type"], []).append(d["document_id"])
+    return [{"doc_type": t, "present": t in have, "document_ids": have.get(t, [])} for t in REQUIRED_DOCUMENTS]
+
+
+def missing(renovation: Renovation) -> list[str]:
+    return [c["doc_type"] for c in checklist(renovation) if not c["present"]]
+
+
+# -- the workflow ----------------------------------------------------------------------------------
+
+def _party(work: Work, who: frozenset) -> str:
+    caller = work.caller
+    if caller.is_system:
+        return SYSTEM
+    if caller.is_resident:
+        if RESIDENT in who:
+            return RESIDENT
+        raise NotYourStep("the service centre takes this step, not the resident")
+    if who == {SYSTEM}:
+        raise NotYourStep("the platform takes this step (billing's report, the re-inspection job)")
+    for party in (DESK, REVIEWER, PATROL):
+        if party in who and caller.has_role(*ROLES[party]):
+            return party
+    caller.require_role(*sorted({r for p in who for r in ROLES.get(p, ())}))
+    raise NotYourStep("another party takes this step")
+
+
+def _ticket(work: Work, ticket_id: str) -> tuple[Ticket, Renovation]:
+    ticket = repairs._ticket_for_change(work, ticket_id)
+    if ticket.kind != KIND:
+        raise TicketNotFound(f"no renovation {ticket_id}")
+    return ticket, work.session.get(Renovation, ticket.id)
+
+
+def _site_today(project, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(project.timezone)).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day where it has none)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+
+
+def earliest_acceptance(work: Work, project, today: date) -> date:
+    """The first day the acceptance may be held when asked for ``today``: N working days ahead
+    (and a working day itself)."""
+    cal = clocks.calendar(work, project)
+    day = today
+    for _ in range(work.settings.values(project.id)[rsla.ACCEPTANCE_NOTICE_WORKING_DAYS]):
+        day = cal.next_working_day(day)
+    return day if cal.is_working_day(day) else cal.next_working_day(day)
+
+
+def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
+    """Take one step of a renovation (:data:`TABLE`); anything else is refused with a typed error."""
+    ticket, renovation = _ticket(work, ticket_id)
+    move = workflow.step(ticket.status, action, KIND)
+    if move is None:
+        refusal = REFUSALS.get((ticket.status, action))
+        if refusal is not None:
+            raise refusal(f"renovation {ticket.number}: billing has not reported the deposit and the "
+                          "garbage-removal fee paid; the work cannot start", details={"status": ticket.status})
+        raise TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} renovation",
+                                   details={"status": ticket.status, "action": action})
+    _party(work, move.who)
+    caller, now = work.caller, work.clock.now()
+    project = repairs._project(work, ticket.project_id)
+    values = work.settings.values(project.id)
+    note = (data.get("note") or "").strip()
+    to = move.to
+
+    if action == ATTACH_DOCUMENT:
+        _attach(renovation, data, caller.user_id, now)
+        note = note or f"{data['doc_type']} {data['document_id']}"
+    elif action == SUBMIT:
+        lacking = missing(renovation)
+        if lacking:
+            raise DocumentsMissing(f"renovation {ticket.number} lacks documents: {', '.join(lacking)}",
+                                   details={"missing": lacking})
+        renovation.submitted_at, renovation.review_rounds = now, renovation.review_rounds + 1
+        clocks.start(work, ticket, rsla.REVIEW,
+                     clocks.due_after(work, project, now, values[rsla.REVIEW_DAYS], "days"),
+                     responsible_role=rsla.RESPONSIBLE[rsla.REVIEW], started_at=now)
+        note = note or f"review round {renovation.review_rounds}"
+    elif action in (APPROVE, REJECT):
+        if action == REJECT and not note:
+            raise InvalidInput("a rejection says what to rework (note)", code="note_required")
+        renovation.reviewed_at, renovation.review_note = now, note or None
+        clocks.meet(ticket, rsla.REVIEW, now)
+    elif action == SIGN_AGREEMENT:
+        renovation.agreement_at = renovation.fees_requested_at = now
+        work.events.record(events.RENOVATION_FEES_REQUESTED, {
+            **_ref(ticket), "deposit_amount": renovation.deposit_amount, "requested_at": now,
+        }, group_id=ticket.group_id, project_id=ticket.project_id)
+        note = note or f"deposit {renovation.deposit_amount}; garbage-removal fee from billing's schedule"
+    elif action == FEES_PAID_STEP:
+        renovation.fees_paid_at = data.get("paid_at") or now
+        renovation.garbage_fee = data.get("garbage_fee")
+        renovation.deposit_id = data.get("deposit_id")
+        note = note or f"paid: deposit {renovation.deposit_amount}, garbage fee {renovation.garbage_fee}"
+    elif action == ISSUE_PERMIT:
+        renovation.permit_number = repairs._next_number(work, project, "renovation_permit", now)
+        renovation.permit_issued_at = now
+        note = note or renovation.permit_number
+    elif action == ISSUE_PASS:
+        issued = _issue_pass(work, ticket, project, data, now)
+        note = note or f"{issued.kind} pass {issued.number}: {issued.holder_name}"
+    elif action == VOID_PASS:
+        voided = work.session.get(RenovationPass, data.get("pass_id") or "")
+        if voided is None or voided.ticket_id != ticket.id:
+            raise PassNotFound(f"renovation {ticket.number} has no pass {data.get('pass_id')}")
+        if voided.voided_at is None:
+            voided.voided_at, voided.void_reason = now, data.get("reason") or note or "voided"
+        note = note or f"voided {voided.number}"
+    elif action == RECORD_PATROL:
+        _patrol(work, ticket, project, data, now)
+        note = note or ("; ".join(data.get("violations") or []) or "patrol")[:500]
+    elif action == CLEAR_WASTE:
+        clocks.meet(ticket, rsla.WASTE, now)
+        note = note or "waste removed"
+    elif action == REQUEST_ACCEPTANCE:
+        earliest = earliest_acceptance(work, project, _site_today(project, now))
+        wanted = data.get("acceptance_on")
+        if wanted is None or wanted < earliest or not clocks.calendar(work, project).is_working_day(wanted):
+            raise AcceptanceTooSoon(f"the acceptance is requested {values[rsla.ACCEPTANCE_NOTICE_WORKING_DAYS]} "
+                                    f"working day(s) ahead, on a working day: {earliest} at the earliest",
+                                    details={"earliest": earliest.isoformat()})
+        renovation.acceptance_on, renovation.acceptance_requested_at = wanted, now
+        note = note or f"acceptance on {wanted}"
+    elif action == ACCEPT:
+        renovation.accepted_at = now
+    elif action == OCCUPY:
+        today = _site_today(project, now)
+        occupied_on = data.get("occupied_on") or today
+        if occupied_on > today:
+            raise InvalidInput("occupied_on is in the future", code="date_in_future")
+        renovation.occupied_on = occupied_on
+        months = values[rsla.REINSPECTION_AFTER_MONTHS]
+        due = datetime.combine(add_months(occupied_on, months), time(9), tzinfo=ZoneInfo(project.timezone))
+        work.jobs.schedule(REINSPECTION_JOB, key=ticket.id, due_at=due,
+                           payload={"ticket_id": ticket.id, "months": months},
+                           group_id=ticket.group_id, project_id=ticket.project_id)
+        note = note or f"occupied {occupied_on}; re-inspection {due.date()}"
+    elif action == REINSPECTION_DUE:
+        renovation.reinspection_due_at = renovation.reinspection_due_at or now
+        work.events.record(events.RENOVATION_REINSPECTION_DUE, {
+            **_ref(ticket), "occupied_on": renovation.occupied_on, "due_at": renovation.reinspection_due_at,
+        }, group_id=ticket.group_id, project_id=ticket.project_id)
+        note = note or "re-inspection due"
+    elif action == REINSPECT:
+        to = _reinspect(work, ticket, renovation, project, data, now)
+        note = note or (f"withheld {renovation.withheld_amount}: " + "; ".join(renovation.violations or [])
+                        if renovation.withheld_amount else "clean")[:500]
+    elif action == REFUND_PAID:
+        renovation.refunded_at = data.get("paid_at") or now
+        clocks.meet(ticket, rsla.REFUND, now)
+        note = note or f"refunded {data.get('amount', renovation.refund_amount)}"
+    elif action == CANCEL:
+        if not (data.get("reason") or note):
+            raise InvalidInput("a cancellation says why (reason)", code="reason_required")
+        ticket.cancel_reason = data.get("reason") or note
+        clocks.cancel_running(ticket, now)
+        note = note or ticket.cancel_reason
+
+    if to == CLOSED:
+        _close(work, ticket, renovation, now)
+    if to == CANCELLED:
+        ticket.closed_at = now
+    complaints.finish(work, ticket, to, action, caller, now, note[:500])
+    if action == REINSPECT and renovation.refund_amount == ZERO:
+        # the whole deposit withheld: nothing for billing to pay -- the platform's refund_paid step
+        # (the table's row) closes it at once
+        _close(work, ticket, renovation, now)
+        complaints.finish(work, ticket, workflow.step(ticket.status, REFUND_PAID, KIND).to, REFUND_PAID,
+                          Caller.system(ticket.group_id, "tickets"), now, "nothing to refund: the whole deposit withheld")
+    return ticket
+
+
+def _ref(ticket: Ticket) -> dict:
+    return {"renovation_id": ticket.id, "number": ticket.number, "group_id": ticket.group_id,
+            "project_id": ticket.project_id, "unit_id": ticket.unit_id, "unit_label": ticket.unit_label,
+            "household_id": ticket.household_id}
+
+
+def _issue_pass(work: Work, ticket: Ticket, project, data: dict, now: datetime) -> RenovationPass:
+    kind = data.get("pass_kind")
+    if kind not in PASS_KINDS:
+        raise InvalidInput(f"pass_kind is one of {sorted(PASS_KINDS)}", code="bad_pass_kind")
+    if not (data.get("holder_name") or "").strip():
+        raise InvalidInput("a pass names its holder (holder_name)", code="holder_required")
+    issued = RenovationPass(
+        id=str(uuid.uuid4()), ticket_id=ticket.id, group_id=ticket.group_id, project_id=ticket.project_id,
+        kind=kind, number=repairs._next_number(work, project, f"renovation_{kind}_pass", now),
+        holder_name=data["holder_name"].strip()[:100], detail=(data.get("detail") or "")[:400],
+        valid_until=data.get("valid_until"), issued_at=now, issued_by=work.caller.user_id)
+    work.session.add(issued)
+    return issued
+
+
+def _patrol(work: Work, ticket: Ticket, project, data: dict, now: datetime) -> RenovationPatrol:
+    """A patrol record; waste seen starts the waste clock (if it is not running already)."""
+    patrol = RenovationPatrol(
+        id=str(uuid.uuid4()), ticket_id=ticket.id, group_id=ticket.group_id, project_id=ticket.project_id,
+        at=now, by=work.caller.user_id, by_name=work.caller.name or "", note=(data.get("note") or "")[:2000],
+        violations=[v.strip()[:200] for v in data.get("violations") or [] if v.strip()],
+        waste_seen=bool(data.get("waste_seen")))
+    work.session.add(patrol)
+    if patrol.waste_seen:
+        running = clocks.find(ticket, rsla.WASTE)
+        if running is None or running.met_at is not None or running.cancelled_at is not None:
+            days = work.settings.values(project.id)[rsla.WASTE_DAYS]
+            clocks.start(work, ticket, rsla.WASTE, clocks.due_after(work, project, now, days, "days"),
+                         responsible_role=rsla.RESPONSIBLE[rsla.WASTE], started_at=now)
+    return patrol
+
+
+def patrols_of(session, ticket_id: str) -> list[RenovationPatrol]:
+    return list(session.scalars(select(RenovationPatrol).where(RenovationPatrol.ticket_id == ticket_id)
+                                .order_by(RenovationPatrol.at, RenovationPatrol.id)))
+
+
+def passes_of(session, ticket_id: str) -> list[RenovationPass]:
+    return list(session.scalars(select(RenovationPass).where(RenovationPass.ticket_id == ticket_id)
+                                .order_by(RenovationPass.issued_at, RenovationPass.number)))
+
+
+def _reinspect(work: Work, ticket: Ticket, renovation: Renovation, project, data: dict, now: datetime) -> str:
+    """The re-inspection (复查): clean -- the whole deposit back; violations -- part or all of it
+    withheld, naming them (the patrols' and the re-inspection's). Asks billing for the refund
+    (``renovation.refund_requested``) and starts the refund clock; nothing to refund closes it."""
+    if renovation.reinspection_due_at is None:
+        due = add_months(renovation.occupied_on, work.settings.values(project.id)[rsla.REINSPECTION_AFTER_MONTHS])
+        raise ReinspectionNotDue(f"renovation {ticket.number} is re-inspected from {due} (after occupancy)",
+                                 details={"due_on": due.isoformat()})
+    found = [v.strip()[:200] for v in data.get("violations") or [] if v.strip()]
+    seen = [v for p in patrols_of(work.session, ticket.id) for v in p.violations or []]
+    violations = list(dict.fromkeys(seen + found))
+    withheld = money(data.get("withheld_amount") or ZERO)
+    deposit = money(renovation.deposit_amount)
+    if withheld < ZERO or withheld > deposit:
+        raise WithheldOverDeposit(f"withheld {withheld} is not within the deposit {deposit}",
+                                  details={"deposit": str(deposit)})
+    if withheld > ZERO and not violations:
+        raise WithheldOverDeposit("a deposit is withheld only for violations: name them", code="violations_required")
+    renovation.reinspected_at, renovation.violations = now, violations
+    renovation.withheld_amount, renovation.refund_amount = withheld, deposit - withheld
+    renovation.refund_requested_at = now
+    days = work.settings.values(project.id)[rsla.REFUND_WITHIN_DAYS]
+    due = clocks.due_after(work, project, now, days, "days")
+    work.events.record(events.RENOVATION_REFUND_REQUESTED, {
+        **_ref(ticket), "deposit_id": renovation.deposit_id, "deposit_amount": deposit,
+        "refund_amount": renovation.refund_amount, "withheld_amount": withheld, "violations": violations,
+        "requested_at": now, "due_at": due,
+    }, group_id=ticket.group_id, project_id=ticket.project_id)
+    if renovation.refund_amount > ZERO:
+        clocks.start(work, ticket, rsla.REFUND, due, responsible_role=rsla.RESPONSIBLE[rsla.REFUND],
+                     started_at=now)
+    return REFUND_REQUESTED
+
+
+def _close(work: Work, ticket: Ticket, renovation: Renovation, now: datetime) -> None:
+    """Closed: the documents go to the household file (``renovation.closed`` names them)."""
+    ticket.closed_at = renovation.archived_at = now
+    clocks.cancel_running(ticket, now, kinds=(rsla.WASTE,))
+    work.events.record(events.RENOVATION_CLOSED, {
+        **_ref(ticket), "permit_number": renovation.permit_number, "accepted_at": renovation.accepted_at,
+        "occupied_on": renovation.occupied_on, "reinspected_at": renovation.reinspected_at,
+        "deposit_amount": renovation.deposit_amount, "refund_amount": renovation.refund_amount,
+        "withheld_amount": renovation.withheld_amount, "violations": renovation.violations or [],
+        "documents": [{"doc_type": d["doc_type"], "document_id": d["document_id"]}
+                      for d in renovation.documents or []],
+        "closed_at": now,
+    }, group_id=ticket.group_id, project_id=ticket.project_id)
+
+
+# -- billing's reports and the job (the platform's steps) ------------------------------------------
+
+def on_fees_paid(work: Work, data: dict) -> Ticket | None:
+    """billing's ``renovation.fees_paid``: the deposit held and the garbage fee settled -- the
+    permit may be issued. Again (a redelivery): nothing."""
+    ticket = work.session.get(Ticket, data["renovation_id"])
+    if ticket is None or ticket.kind != KIND or ticket.status != FEES_REQUESTED:
+        return None
+    return step(work, ticket.id, FEES_PAID_STEP, data)
+
+
+def on_deposit_refunded(work: Work, data: dict) -> Ticket | None:
+    """billing's ``renovation.deposit_refunded``: the refund paid meets the refund clock and
+    closes the renovation (archived). Again: nothing."""
+    ticket = work.session.get(Ticket, data["renovation_id"])
+    if ticket is None or ticket.kind != KIND or ticket.status != REFUND_REQUESTED:
+        return None
+    return step(work, ticket.id, REFUND_PAID, data)
+
+
+def on_reinspection_job(work: Work, job) -> Ticket | None:
+    """The ``renovation-reinspection`` job, N months after occupancy: the re-inspection is due
+    (``renovation.reinspection_due``). A renovation no longer occupied-and-waiting: nothing."""
+    ticket = work.session.get(Ticket, job.payload["ticket_id"])
+    if ticket is None or ticket.kind != KIND or ticket.status != OCCUPIED:
+        return None
+    if work.session.get(Renovation, ticket.id).reinspection_due_at is not None:
+        return None
+    return step(work, ticket.id, REINSPECTION_DUE, {})
+
+
+JOBS = {REINSPECTION_JOB: on_reinspection_job}
+
+
+# -- reads ---------------------------------------------------------------------------------------
+
+def get(work: Work, ticket_id: str) -> tuple[Ticket, Renovation]:
+    ticket = repairs.get_ticket(work, ticket_id)
+    if ticket.kind != KIND:
+        raise TicketNotFound(f"no renovation {ticket_id}")
+    return ticket, work.session.get(Renovation, ticket.id)
+
+
+def view(work: Work, ticket: Ticket, renovation: Renovation) -> dict:
+    """The renovation's own part (``schemas.RenovationOut``)."""
+    session = work.session
+    return {
+        **{c: getattr(renovation, c) for c in (
+            "contractor", "planned_start", "planned_end", "deposit_amount", "submitted_at", "review_rounds",
+            "reviewed_at", "review_note", "agreement_at", "fees_requested_at", "fees_paid_at", "garbage_fee",
+            "permit_number", "permit_issued_at", "acceptance_on", "acceptance_requested_at", "accepted_at",
+            "occupied_on", "reinspection_due_at", "reinspected_at", "withheld_amount", "refund_amount",
+            "refund_requested_at", "refunded_at", "archived_at")},
+        "violations": renovation.violations or [],
+        "documents": [{"doc_type": d["doc_type"], "document_id": d["document_id"]} for d in renovation.documents or []],
+        "checklist": checklist(renovation),
+        "may_start": renovation.fees_paid_at is not None,
+        "passes": [{"id": p.id, "kind": p.kind, "number": p.number, "holder_name": p.holder_name,
+                    "detail": p.detail, "valid_until": p.valid_until, "issued_at": p.issued_at,
+                    "voided_at": p.voided_at, "void_reason": p.void_reason}
+                   for p in passes_of(session, ticket.id)],
+        "patrols": [{"id": p.id, "at": p.at, "by": {"user_id": p.by, "name": p.by_name}, "note": p.note,
+                     "violations": p.violations or [], "waste_seen": p.waste_seen}
+                    for p in patrols_of(session, ticket.id)],
+    }

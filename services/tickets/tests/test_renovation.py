@@ -1,0 +1,300 @@
+"""Renovation (装修, domain/renovation.py) driven through its months on the injectable clock: the
+document checklist, the review clock and its breach, the fees that block the start until billing
+reports them paid, numbered permit and passes, patrols and the waste breach, the acceptance a
+working day ahead, the re-inspection job 3 months after occupancy, the refund and its breach."""
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from kernel.errors import Forbidden, InvalidInput, NotFound
+from kernel.tenancy import Caller
+from kernel.testing import outbox_events, resident, staff
+from services.tickets.domain import alerts, copies, renovation
+from services.tickets.exceptions import (AcceptanceTooSoon, DocumentsMissing, FeesUnpaid, NotYourStep,
+                                         ReinspectionNotDue, TransitionNotAllowed, WithheldOverDeposit)
+from services.tickets.models import Base, Renovation, ScheduledJob
+from services.tickets.tests.support import work
+
+G = "group-1"
+SH = ZoneInfo("Asia/Shanghai")
+DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk")
+CS = staff(G, ["p1"], roles=["cs_manager"], user_id="cs.mgr")
+GUARD = staff(G, ["p1"], roles=["security"], user_id="guard")
+ME = resident(G, ["u1"], user_id="r-zhang")
+NEIGHBOUR = resident(G, ["u2"], user_id="r-li")
+SYSTEM = Caller.system(G, "tickets")
+DOCS = [{"doc_type": t, "document_id": f"doc-{t}"} for t in renovation.REQUIRED_DOCUMENTS]
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def registry(session, clock):
+    w = work(session, clock, SYSTEM)
+    copies.apply_project(w, {"project_id": "p1", "group_id": G, "name": "绿湖花园",
+                             "timezone": "Asia/Shanghai", "version": 1})
+    for uid, label in (("u1", "1栋-0101"), ("u2", "1栋-0102")):
+        copies.apply_unit(w, {"unit_id": uid, "group_id": G, "project_id": "p1", "label": label, "version": 1})
+    session.flush()
+
+
+def apply(session, clock, caller=ME, **data):
+    body = {"unit_id": "u1", "content": "厨卫改造、铺地板", "contractor": "某装饰公司", "documents": [], **data}
+    return renovation.apply(work(session, clock, caller), body)
+
+
+def do(session, clock, ticket, action, caller=DESK, **data):
+    body = {"note": None, "violations": [], "waste_seen": False, **data}
+    return renovation.step(work(session, clock, caller), ticket.id, action, body)
+
+
+def events_of(session, type_):
+    return [e["data"] for e in outbox_events(session, Base) if e["type"] == type_]
+
+
+def clock_of(ticket, kind):
+    return next(d for d in ticket.deadlines if d.kind == kind)
+
+
+def sweep(session, clock):
+    return alerts.sweep(work(session, clock, SYSTEM))
+
+
+def breaches(session, kind):
+    return [e for e in events_of(session, "ticket.sla_breached") if e["deadline_kind"] == kind]
+
+
+def approved(session, clock):
+    ticket = apply(session, clock, documents=DOCS)
+    do(session, clock, ticket, "submit", ME)
+    return do(session, clock, ticket, "approve", CS)
+
+
+def paid(session, clock, ticket):
+    do(session, clock, ticket, "sign_agreement")
+    renovation.on_fees_paid(work(session, clock, SYSTEM), {
+        "renovation_id": ticket.id, "deposit_id": "dep-1", "garbage_fee": Decimal("360.00"),
+        "paid_at": clock.now()})
+    return ticket
+
+
+def started(session, clock):
+    ticket = paid(session, clock, approved(session, clock))
+    return do(session, clock, ticket, "issue_permit")
+
+
+# -- the application and its documents -----------------------------------------------------------
+
+def test_a_resident_applies_for_their_own_unit_with_the_checklist(session, clock, registry):
+    ticket = apply(session, clock, documents=DOCS[:2])
+    assert ticket.kind == "renovation" and ticket.status == "applied"
+    assert ticket.number == "ZX-20261124-0001" and ticket.channel == "portal"
+    row = session.get(Renovation, ticket.id)
+    assert row.deposit_amount == Decimal("2000.00")               # the documented default
+    view = renovation.view(work(session, clock, ME), ticket, row)
+    assert [(c["doc_type"], c["present"]) for c in view["checklist"]] == [
+        ("renovation_application", True), ("renovation_drawings", True),
+        ("contractor_licence", False), ("worker_id_copies", False)]
+    assert view["may_start"] is False
+    with pytest.raises(NotFound):
+        apply(session, clock, NEIGHBOUR)                           # another household's unit
+
+
+def test_review_waits_for_complete_documents_then_runs_3_days_and_breaches(session, clock, registry):
+    ticket = apply(session, clock, documents=DOCS[:3])
+    with pytest.raises(DocumentsMissing) as refused:
+        do(session, clock, ticket, "submit", ME)
+    assert refused.value.details == {"missing": ["worker_id_copies"]}
+    do(session, clock, ticket, "attach_document", ME, **DOCS[3])
+    do(session, clock, ticket, "submit", ME)
+    review = clock_of(ticket, "renovation_review")
+    assert ticket.status == "under_review" and review.due_at == local(2026, 11, 27, 9, 0)
+    assert review.responsible_role == "cs_manager"
+    clock.advance(days=3, minutes=1)
+    sweep(session, clock)
+    [breach] = breaches(session, "renovation_review")
+    assert breach["number"] == ticket.number
+
+
+def test_reject_rework_and_re_review(session, clock, registry):
+    ticket = apply(session, clock, documents=DOCS)
+    do(session, clock, ticket, "submit", ME)
+    with pytest.raises(InvalidInput):
+        do(session, clock, ticket, "reject", CS)                   # says what to rework
+    with pytest.raises(Forbidden):
+        do(session, clock, ticket, "approve", DESK)                 # the CS manager reviews
+    do(session, clock, ticket, "reject", CS, note="图纸缺少水电走向")
+    assert ticket.status == "rework" and clock_of(ticket, "renovation_review").met_at == clock.now()
+    clock.advance(days=2)
+    do(session, clock, ticket, "attach_document", ME, doc_type="renovation_drawings", document_id="doc-v2")
+    do(session, clock, ticket, "submit", ME)
+    review = clock_of(ticket, "renovation_review")
+    assert review.met_at is None and review.due_at == local(2026, 11, 29, 9, 0)   # a new 3 days
+    do(session, clock, ticket, "approve", CS)
+    assert ticket.status == "approved" and session.get(Renovation, ticket.id).review_rounds == 2
+
+
+# -- the fees: billing's, and nothing starts before they are paid --------------------------------------
+
+def test_the_fees_are_requested_and_block_the_start_until_billing_reports_them_paid(session, clock, registry):
+    ticket = approved(session, clock)
+    do(session, clock, ticket, "sign_agreement")
+    [requested] = events_of(session, "renovation.fees_requested")
+    assert requested["renovation_id"] == ticket.id and requested["deposit_amount"] == "2000.00"
+    assert requested["unit_id"] == "u1"
+    for action, extra in (("issue_permit", {}), ("issue_pass", {"pass_kind": "worker", "holder_name": "王师傅"})):
+        with pytest.raises(FeesUnpaid):
+            do(session, clock, ticket, action, **extra)
+    with pytest.raises(NotYourStep):
+        do(session, clock, ticket, "fees_paid")                    # only billing's report says so
+    report = {"renovation_id": ticket.id, "deposit_id": "dep-1", "garbage_fee": Decimal("360.00"),
+              "paid_at": clock.now()}
+    renovation.on_fees_paid(work(session, clock, SYSTEM), report)
+    assert renovation.on_fees_paid(work(session, clock, SYSTEM), report) is None   # redelivered: nothing
+    assert ticket.status == "fees_paid"
+    do(session, clock, ticket, "issue_permit")
+    row = session.get(Renovation, ticket.id)
+    assert ticket.status == "in_progress" and row.permit_number == "ZXXK-20261124-0001"
+    assert row.garbage_fee == Decimal("360.00") and row.deposit_id == "dep-1"
+
+
+def test_numbered_passes_patrols_and_the_waste_breach(session, clock, registry):
+    ticket = started(session, clock)
+    do(session, clock, ticket, "issue_pass", pass_kind="worker", holder_name="王师傅")
+    clock.advance(minutes=5)
+    do(session, clock, ticket, "issue_pass", pass_kind="material", holder_name="李师傅", detail="瓷砖 20 箱")
+    passes = renovation.passes_of(session, ticket.id)
+    assert [(p.kind, p.number) for p in passes] == [("worker", "ZXRY-20261124-0001"),
+                                                     ("material", "ZXCL-20261124-0001")]
+    do(session, clock, ticket, "void_pass", GUARD, pass_id=passes[0].id, reason="人员离场")
+    assert passes[0].voided_at == clock.now()
+    do(session, clock, ticket, "record_patrol", GUARD, violations=["拆改承重墙"], waste_seen=True)
+    waste = clock_of(ticket, "renovation_waste")
+    assert waste.due_at == local(2026, 11, 27, 9, 5) and waste.responsible_role == "steward"
+    with pytest.raises(NotYourStep):
+        do(session, clock, ticket, "record_patrol", ME)
+    clock.advance(days=3, hours=1)
+    sweep(session, clock)
+    assert len(breaches(session, "renovation_waste")) == 1
+    do(session, clock, ticket, "clear_waste", GUARD)
+    assert clock_of(ticket, "renovation_waste").met_at == clock.now()
+
+
+# -- acceptance, occupancy, re-inspection, refund -------------------------------------------------------
+
+def test_acceptance_is_asked_a_working_day_ahead(session, clock, registry):
+    ticket = started(session, clock)
+    clock.set("2026-11-27T10:00:00+08:00")                          # a Friday
+    with pytest.raises(AcceptanceTooSoon) as refused:
+        do(session, clock, ticket, "request_acceptance", ME, acceptance_on=date(2026, 11, 28))   # Saturday
+    assert refused.value.details == {"earliest": "2026-11-30"}        # Monday: the next working day
+    do(session, clock, ticket, "request_acceptance", ME, acceptance_on=date(2026, 11, 30))
+    assert ticket.status == "acceptance_requested"
+    do(session, clock, ticket, "fail_acceptance", note="阳台防水未做闭水试验")
+    assert ticket.status == "in_progress"
+
+
+def walk_to_occupied(session, clock):
+    ticket = started(session, clock)
+    do(session, clock, ticket, "record_patrol", GUARD, violations=["擅自改动燃气管道"])
+    do(session, clock, ticket, "request_acceptance", ME, acceptance_on=date(2026, 11, 25))
+    clock.set("2026-11-25T10:00:00+08:00")
+    do(session, clock, ticket, "accept")
+    clock.set("2026-12-01T10:00:00+08:00")
+    do(session, clock, ticket, "occupy", occupied_on=date(2026, 11, 30))
+    return ticket
+
+
+def test_the_re_inspection_job_comes_3_months_after_occupancy(session, clock, registry):
+    ticket = walk_to_occupied(session, clock)
+    job = session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "renovation-reinspection")).one()
+    assert job.key == ticket.id and job.due_at == local(2027, 2, 28, 9, 0)   # Feb has no 30th
+    with pytest.raises(ReinspectionNotDue) as refused:
+        do(session, clock, ticket, "reinspect", CS)
+    assert refused.value.details == {"due_on": "2027-02-28"}
+    clock.set("2027-02-28T09:00:00+08:00")
+    job = the_job(session, clock)
+    renovation.on_reinspection_job(work(session, clock, SYSTEM), job)
+    assert renovation.on_reinspection_job(work(session, clock, SYSTEM), job) is None     # once
+    [due] = events_of(session, "renovation.reinspection_due")
+    assert due["renovation_id"] == ticket.id and due["occupied_on"] == "2026-11-30"
+
+
+def the_job(session, clock):
+    """The scheduled re-inspection job as kernel.jobs hands it to its handler."""
+    import json
+    from kernel.jobs import Job
+    row = session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "renovation-reinspection")).one()
+    payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
+    return Job(id=row.id, kind=row.kind, key=row.key, group_id=G, project_id="p1", payload=payload,
+               due_at=row.due_at, attempt=1, max_attempts=5, claim="test")
+
+
+def reinspected(session, clock, **data):
+    ticket = walk_to_occupied(session, clock)
+    clock.set("2027-02-28T09:00:00+08:00")
+    job = the_job(session, clock)
+    renovation.on_reinspection_job(work(session, clock, SYSTEM), job)
+    clock.set("2027-03-01T10:00:00+08:00")
+    return do(session, clock, ticket, "reinspect", CS, **data)
+
+
+def test_withheld_in_part_with_the_violations_then_refunded_within_7_days(session, clock, registry):
+    ticket = reinspected(session, clock, withheld_amount=Decimal("500.00"), violations=["阳台外墙打孔"])
+    assert ticket.status == "refund_requested"
+    [asked] = events_of(session, "renovation.refund_requested")
+    assert (asked["refund_amount"], asked["withheld_amount"], asked["deposit_id"]) == ("1500.00", "500.00", "dep-1")
+    assert asked["violations"] == ["擅自改动燃气管道", "阳台外墙打孔"]           # the patrols' and the re-inspection's
+    refund = clock_of(ticket, "renovation_refund")
+    assert refund.due_at == local(2027, 3, 8, 10, 0) and refund.responsible_role == "finance"
+    clock.advance(days=5)
+    data = {"renovation_id": ticket.id, "amount": Decimal("1500.00"), "paid_at": clock.now()}
+    renovation.on_deposit_refunded(work(session, clock, SYSTEM), data)
+    assert renovation.on_deposit_refunded(work(session, clock, SYSTEM), data) is None
+    assert ticket.status == "closed" and clock_of(ticket, "renovation_refund").met_at == clock.now()
+    [closed] = events_of(session, "renovation.closed")
+    assert {d["doc_type"] for d in closed["documents"]} == set(renovation.REQUIRED_DOCUMENTS)
+    assert session.get(Renovation, ticket.id).archived_at == clock.now()
+    clock.advance(days=5)
+    sweep(session, clock)
+    assert breaches(session, "renovation_refund") == []
+
+
+def test_a_refund_not_paid_within_7_days_is_a_breach(session, clock, registry):
+    ticket = reinspected(session, clock)
+    [asked] = events_of(session, "renovation.refund_requested")
+    assert asked["refund_amount"] == "2000.00" and asked["withheld_amount"] == "0.00"
+    clock.advance(days=7, minutes=1)
+    sweep(session, clock)
+    [breach] = breaches(session, "renovation_refund")
+    assert breach["ticket_id"] == ticket.id
+
+
+def test_withholding_needs_violations_and_stays_within_the_deposit(session, clock, registry):
+    ticket = walk_to_occupied(session, clock)
+    clock.set("2027-02-28T09:00:00+08:00")
+    job = the_job(session, clock)
+    renovation.on_reinspection_job(work(session, clock, SYSTEM), job)
+    with pytest.raises(WithheldOverDeposit):
+        do(session, clock, ticket, "reinspect", CS, withheld_amount=Decimal("2000.01"))
+    ticket = do(session, clock, ticket, "reinspect", CS, withheld_amount=Decimal("2000.00"))
+    assert ticket.status == "closed"                                 # nothing to refund
+    steps = [(e["action"], e["to"]) for e in events_of(session, "ticket.status_changed")][-2:]
+    assert steps == [("reinspect", "refund_requested"), ("refund_paid", "closed")]   # both rows of the table
+    assert all(d.kind != "renovation_refund" for d in ticket.deadlines)
+    assert events_of(session, "renovation.refund_requested")[0]["refund_amount"] == "0.00"
+
+
+def test_every_state_change_is_an_event_and_steps_off_the_table_are_refused(session, clock, registry):
+    ticket = started(session, clock)
+    steps = [e["action"] for e in events_of(session, "ticket.status_changed") if e["ticket_id"] == ticket.id]
+    assert steps == ["submit", "approve", "sign_agreement", "fees_paid", "issue_permit"]
+    with pytest.raises(TransitionNotAllowed):
+        do(session, clock, ticket, "approve", CS)
+    with pytest.raises(TransitionNotAllowed):
+        do(session, clock, ticket, "cancel", DESK, reason="x")       # after the agreement: no cancel

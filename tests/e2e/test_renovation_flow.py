@@ -1,0 +1,91 @@
+"""A renovation (装修) through the gateway, every service on the real broker (issue 12): the desk
+files the application's documents in archive's store for the household; the resident applies
+naming them and submits; the CS manager approves; the desk records the signed agreement, and
+``renovation.fees_requested`` makes billing charge the garbage-removal fee from its schedule (the
+unit's building area x 3.00 yuan/m2); the permit is refused (409 fees_unpaid) until the household
+pays the bill and the desk holds the deposit -- then billing's ``renovation.fees_paid`` reaches
+tickets and the permit is issued with its number. Bad inputs answer 4xx."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from deploy import seed
+from kernel.testing import wait_for
+
+from .test_paid_repair import Client, rows
+from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+
+UNIT = seed.unit_id("LH", "1栋", "0101")
+PDF = b"%PDF-1.4\n% a renovation document\n%%EOF\n"
+DOCUMENTS = ("renovation_application", "renovation_drawings", "contractor_licence", "worker_id_copies")
+
+
+def test_apply_approve_fees_requested_paid_then_the_work_may_start(platform, demo, web_session):  # noqa: F811
+    api = Client(web_session)
+    resident, desk, cs = (token(web_session, u) for u in ("zhangwei", "desk.lh", "cs.lh"))
+    other_household = token(web_session, "liuyang")
+    household_id = demo["households"][("LH", "1栋", "0101")]["id"]
+
+    # -- the documents: filed once, in archive's store for the household -------------------------
+    documents = []
+    for i, doc_type in enumerate(DOCUMENTS):
+        filed = web_session.post(f"/api/v1/households/{household_id}/documents",
+                                 headers=dict(desk, **{"Idempotency-Key": f"renovation-doc-{i}"}),
+                                 data={"doc_type": doc_type}, files={"file": (f"{doc_type}.pdf", PDF, "application/pdf")})
+        assert filed.status_code == 201, filed.text
+        documents.append({"doc_type": doc_type, "document_id": filed.json()["id"]})
+
+    # -- the application: the resident's own unit only ---------------------------------------------
+    assert api.post(other_household, "/renovations", {"unit_id": UNIT, "content": "厨卫改造"},
+                    expect=404)["error"] == "unit_not_found"
+    assert api.post(resident, "/renovations", {"unit_id": UNIT}, expect=400)["error"]
+    applied = api.post(resident, "/renovations", {"unit_id": UNIT, "content": "厨卫改造、铺地板",
+                                                  "contractor": "某装饰公司", "documents": documents[:3]},
+                       expect=201, key="renovation-apply")
+    again = api.post(resident, "/renovations", {"unit_id": UNIT, "content": "厨卫改造、铺地板",
+                                                "contractor": "某装饰公司", "documents": documents[:3]},
+                     expect=201, key="renovation-apply")
+    ticket_id = applied["ticket"]["id"]
+    assert again["ticket"]["id"] == ticket_id                          # the same key: the same application
+    assert applied["ticket"]["number"].startswith("ZX-") and applied["ticket"]["status"] == "applied"
+    assert applied["renovation"]["deposit_amount"] == "2000.00"
+    assert [c["present"] for c in applied["renovation"]["checklist"]] == [True, True, True, False]
+
+    refused = api.post(resident, f"/renovations/{ticket_id}/submit", {}, expect=422)
+    assert refused["error"] == "documents_missing"
+    api.post(resident, f"/renovations/{ticket_id}/documents", documents[3])
+    submitted = api.post(resident, f"/renovations/{ticket_id}/submit", {})
+    assert submitted["ticket"]["status"] == "under_review"
+    assert "renovation_review" in {d["kind"] for d in submitted["ticket"]["deadlines"]}
+
+    # -- the review and the agreement ----------------------------------------------------------------
+    assert api.post(desk, f"/renovations/{ticket_id}/review", {"decision": "approve"}, expect=403)["error"] \
+        == "role_required"
+    assert api.post(cs, f"/renovations/{ticket_id}/review", {"decision": "reject"}, expect=400)["error"]
+    api.post(cs, f"/renovations/{ticket_id}/review", {"decision": "approve"})
+    signed = api.post(desk, f"/renovations/{ticket_id}/agreement", {})
+    assert signed["ticket"]["status"] == "fees_requested" and signed["renovation"]["may_start"] is False
+    assert api.post(desk, f"/renovations/{ticket_id}/permit", {}, expect=409)["error"] == "fees_unpaid"
+
+    # -- billing hears the request: the garbage fee charged once, by area ------------------------------
+    billing_db = platform["billing"].config["DB_URL"]
+    [fees] = wait_for(lambda: rows(billing_db, "SELECT * FROM renovation_fees WHERE renovation_id = :id",
+                                   id=ticket_id), timeout=20, message="billing's renovation fees")
+    assert fees["status"] == "requested" and fees["garbage_bill_id"] and fees["deposit_id"] is None
+
+    # -- the household pays what it owes, the desk holds the deposit: the work may start ------------------
+    due = Decimal(api.get(desk, f"/units/{UNIT}/balance")["balance_due"])
+    if due > 0:
+        api.post(desk, f"/units/{UNIT}/payments", {"method": "cash", "amount": str(due)}, expect=201)
+    assert api.post(desk, f"/renovations/{ticket_id}/permit", {}, expect=409)["error"] == "fees_unpaid"
+    api.post(desk, f"/units/{UNIT}/deposits", {"method": "cash", "purpose": "renovation", "amount": "2000.00"},
+             expect=201)
+    status = wait_for(lambda: (lambda r: r["renovation"]["may_start"] and r)(
+        api.get(resident, f"/renovations/{ticket_id}")), timeout=20, message="tickets hears fees_paid")
+    assert status["ticket"]["status"] == "fees_paid"
+    assert Decimal(status["renovation"]["garbage_fee"]) > 0           # the unit's area x 3.00
+    permit = api.post(desk, f"/renovations/{ticket_id}/permit", {})
+    assert permit["ticket"]["status"] == "in_progress"
+    assert permit["renovation"]["permit_number"].startswith("ZXXK-")
+    worker = api.post(desk, f"/renovations/{ticket_id}/passes", {"pass_kind": "worker", "holder_name": "王师傅"})
+    assert worker["renovation"]["passes"][0]["number"].startswith("ZXRY-")
