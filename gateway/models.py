@@ -161,6 +161,10 @@ class PortalNotification(Base):
     group_id: Mapped[str] = mapped_column(String(36))
     project_id: Mapped[str] = mapped_column(String(36))
     unit_id: Mapped[str] = mapped_column(String(36))
+    #: the household the message was addressed to (notify's ``household_id``); None: nobody in
+    #: particular (the unit had no household then, or projected before notify published it). A
+    #: resident reads only their household's and None -- never an earlier household's
+    household_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[str] = mapped_column(String(40))
     document: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)

@@ -36,6 +36,8 @@ class NotificationChangedIn(_In):
     group_id = fields.String(required=True)
     project_id = fields.String(required=True)
     unit_id = fields.String(allow_none=True)
+    #: the household the unit's message was addressed to (published since notify 0050)
+    household_id = fields.String(allow_none=True, load_default=None)
     recipient_kind = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
     deliveries = fields.List(fields.Dict(), required=True)

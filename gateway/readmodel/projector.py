@@ -113,9 +113,9 @@ def apply_notification(session: Session, data: dict, group_id: str | None = None
     doc = {name: data.get(name) for name in NOTIFICATION_FIELDS}
     return _upsert_newer(session, PortalNotification, "id", {
         "id": doc["id"], "group_id": data.get("group_id") or group_id, "project_id": data["project_id"],
-        "unit_id": unit_id, "created_at": doc["created_at"], "document": dumps(doc),
-        "version": int(doc["version"] or 0),
-    }, "version", ("created_at", "document", "version"))
+        "unit_id": unit_id, "household_id": data.get("household_id"), "created_at": doc["created_at"],
+        "document": dumps(doc), "version": int(doc["version"] or 0),
+    }, "version", ("household_id", "created_at", "document", "version"))
 
 
 # -- units: the unit, its household, its account ---------------------------------------------

@@ -106,8 +106,28 @@ def resident_tickets(session: Session, caller: Caller, now: datetime, *, unit_id
     return {"items": [ticket_view(orjson.loads(d), caller, now) for d in docs], "total": total}
 
 
-def _notifications(session: Session, unit_id: str, limit: int) -> list[dict]:
-    docs = session.scalars(select(PortalNotification.document).where(PortalNotification.unit_id == unit_id)
+def _current_household(row) -> str | None:
+    """The household living in the unit now as the read model holds it (None: none, or moved out)."""
+    if row.household_id is None or not row.household:
+        return None
+    return row.household_id if orjson.loads(row.household).get("status") == "active" else None
+
+
+def _residents_messages(caller: Caller, row) -> tuple:
+    """A resident reads only the messages addressed to the household living there now, or to nobody in
+    particular -- never an earlier household's (notify's rule, ``residents_messages``); staff the whole
+    history: ()."""
+    if not caller.is_resident:
+        return ()
+    current = _current_household(row)
+    if current is None:
+        return (PortalNotification.household_id.is_(None),)
+    return (or_(PortalNotification.household_id.is_(None), PortalNotification.household_id == current),)
+
+
+def _notifications(session: Session, caller: Caller, row, limit: int) -> list[dict]:
+    docs = session.scalars(select(PortalNotification.document).where(PortalNotification.unit_id == row.unit_id,
+                                                                     *_residents_messages(caller, row))
                            .order_by(PortalNotification.created_at.desc(), PortalNotification.id.desc())
                            .limit(limit)).all()
     return [orjson.loads(d) for d in docs]
@@ -117,7 +137,7 @@ def unit_notifications(session: Session, caller: Caller, unit_id: str, limit: in
     row = unit_row(session, caller, unit_id)
     if row is None:
         return None
-    return _notifications(session, row.unit_id, limit)
+    return _notifications(session, caller, row, limit)
 
 
 def unit_inbox(session: Session, caller: Caller, unit_id: str, limit: int, offset: int = 0,
@@ -126,7 +146,8 @@ def unit_inbox(session: Session, caller: Caller, unit_id: str, limit: int, offse
     row = unit_row(session, caller, unit_id)
     if row is None:
         return None
-    query = select(PortalNotification.document).where(PortalNotification.unit_id == row.unit_id)
+    query = select(PortalNotification.document).where(PortalNotification.unit_id == row.unit_id,
+                                                      *_residents_messages(caller, row))
     if unread_only:
         query = query.where(PortalNotification.document.like(UNREAD), ~PortalNotification.document.like(WITHDRAWN))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
@@ -149,7 +170,7 @@ def unit_unread(session: Session, caller: Caller, unit_id: str) -> dict | None:
         return None
     unread = session.scalar(select(func.count()).select_from(PortalNotification).where(
         PortalNotification.unit_id == row.unit_id, PortalNotification.document.like(UNREAD),
-        ~PortalNotification.document.like(WITHDRAWN)))
+        ~PortalNotification.document.like(WITHDRAWN), *_residents_messages(caller, row)))
     return {"unit_id": row.unit_id, "unread": unread}
 
 
@@ -193,7 +214,7 @@ def overview(session: Session, caller: Caller, unit_id: str, now: datetime,
         "household": household_view(caller, household) if household else None,
         "open_tickets": [ticket_view(orjson.loads(d), caller, now) for d in docs],
         "account": account,
-        "notifications": _notifications(session, row.unit_id, notifications),
+        "notifications": _notifications(session, caller, row, notifications),
         "degraded": degraded,
         "missing": missing,
     }

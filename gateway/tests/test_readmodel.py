@@ -282,3 +282,48 @@ def test_after_a_transfer_the_old_owner_s_account_is_never_the_new_household_s(s
     shown = views.overview(session, newcomer, "u1", NOW)["account"]
     assert (shown["account_id"], shown["household_id"], shown["payer_name"], shown["balance_due"]) == (
         "a2", "h2", "孙丽", "0.00")
+
+
+def test_after_a_transfer_the_new_household_reads_none_of_the_old_one_s_messages(session):
+    """过户 (trial: 王强 → 赵敏 → 孙丽): each unit message names the household it was addressed to
+    (notify's ``household_id``). The household living there now reads its own messages and those to
+    nobody in particular -- never an earlier household's dunning notice or welcome, nor counts them
+    unread; staff read the unit's history; a row projected before notify named households stays shown."""
+    projector.apply_unit(session, unit())
+    projector.apply_household(session, household("h1", 1))
+    projector.apply_notification(session, dict(notification("dun", created=1), household_id="h1",
+                                               purpose="dunning_first", body="尚欠费用 345.00 元"))
+    projector.apply_notification(session, dict(notification("welcome1", created=2), household_id="h1",
+                                               purpose="move_in.welcome"))
+    projector.apply_notification(session, dict(notification("vacant", created=0), household_id=None,
+                                               purpose="vacancy.check_result"))
+    session.commit()
+    me = resident(G, ["u1"])
+    assert views.unit_unread(session, me, "u1")["unread"] == 3
+
+    projector.apply_household(session, household("h1", 2, status="moved_out"))
+    projector.apply_household(session, household("h2", 1, moved_in_on="2026-11-24"))
+    projector.apply_notification(session, dict(notification("welcome2", created=10), household_id="h2",
+                                               purpose="move_in.welcome"))
+    session.commit()
+    assert [n["id"] for n in views.unit_notifications(session, me, "u1", 10)] == ["welcome2", "vacant"]
+    assert [n["id"] for n in views.overview(session, me, "u1", NOW)["notifications"]] == ["welcome2", "vacant"]
+    assert views.unit_inbox(session, me, "u1", 10)["total"] == 2
+    assert views.unit_unread(session, me, "u1") == {"unit_id": "u1", "unread": 2}
+    assert [n["id"] for n in views.unit_inbox(session, me, "u1", 10, unread_only=True)["items"]] == [
+        "welcome2", "vacant"]
+    # staff: the unit's whole history
+    desk = staff(G, ["p1"])
+    assert {n["id"] for n in views.unit_notifications(session, desk, "u1", 10)} == {
+        "dun", "welcome1", "welcome2", "vacant"}
+
+    # a second transfer: 孙丽 reads neither 王强's nor 赵敏's
+    projector.apply_household(session, household("h2", 2, status="moved_out"))
+    projector.apply_household(session, household("h3", 1, moved_in_on="2026-11-26"))
+    session.commit()
+    assert [n["id"] for n in views.unit_notifications(session, me, "u1", 10)] == ["vacant"]
+    assert views.unit_unread(session, me, "u1")["unread"] == 1
+    # the unit empty (its last household moved out): only what was addressed to nobody in particular
+    projector.apply_household(session, household("h3", 2, status="moved_out"))
+    session.commit()
+    assert [n["id"] for n in views.unit_inbox(session, me, "u1", 10)["items"]] == ["vacant"]

@@ -53,6 +53,9 @@ class NotificationChanged(Schema):
     group_id = fields.String(required=True)
     project_id = fields.String(required=True)
     unit_id = fields.String(allow_none=True)
+    #: the household the unit's message was addressed to (None: the unit had none); a resident's inbox
+    #: shows only the household living there now's (and None) -- never an earlier household's
+    household_id = fields.String(allow_none=True)
     purpose = fields.String(required=True)
     recipient_kind = fields.String(required=True)
     recipient = fields.String(required=True)

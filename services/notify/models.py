@@ -180,6 +180,10 @@ class Notification(Base):
     recipient_kind: Mapped[str] = mapped_column(String(10))     # unit | person | role
     recipient: Mapped[str] = mapped_column(String(64))
     unit_id: Mapped[str | None] = mapped_column(ID, index=True)
+    #: a unit's message: the household it was addressed to -- the household the event names (a bill's,
+    #: a ticket's), else the unit's active household on notify's copy when it was made; None: the unit
+    #: had none (unsold, vacant). A resident's inbox shows only their household's (and None) messages
+    household_id: Mapped[str | None] = mapped_column(ID)
     locale: Mapped[str] = mapped_column(String(10))
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
@@ -210,6 +214,8 @@ class Notification(Base):
         Index("ix_notification_recipient", "recipient_kind", "recipient", "created_at"),
         # one message per dunning notice and recipient, whichever event brings it (once_per_ref)
         Index("ix_notification_ref", "ref_type", "ref_id"),
+        # a household's messages on a unit (its inbox; its door notices withdrawn when it moves out)
+        Index("ix_notification_unit_household", "unit_id", "household_id"),
     )
 
 

@@ -135,7 +135,7 @@ def _tell_household(work: Work, purpose: str, data: dict, values, *, event_id: s
         unit_channels = [Channel(INAPP), Channel(PRINT)] if printed else [Channel(INAPP)]
         if not former:
             message, new = notify(work, project, purpose=purpose,
-                                  recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                                  recipient=Recipient(UNIT, data["unit_id"], data["unit_id"], data.get("household_id")),
                                   locale=templates.DEFAULT_LOCALE, values=bound, channels=unit_channels, **ref)
             if new:
                 created.append(message)

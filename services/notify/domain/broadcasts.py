@@ -45,7 +45,7 @@ import json
 import logging
 import uuid
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from kernel.jobs import Job
@@ -61,7 +61,8 @@ from ..models import (Broadcast, BroadcastChunk, Contact, Delivery, HouseholdCop
 from . import policy, settings, templates, wechat
 from .copies import normalise_phone
 from .notifications import (EMAIL, INAPP, MESSAGE_DUE, OUTBOUND, PERSON, PRINT, QUEUED, SMS, SUPPRESSED, UNIT,
-                            WECHAT, SmsLimits, email_channel_data, over_limits, snapshot)
+                            WECHAT, WITHDRAWN, SmsLimits, email_channel_data, over_limits, snapshot,
+                            withdraw_deliveries)
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ PENDING, DONE = "pending", "done"
 #: what a broadcast's state reads as
 STATES = ("scheduled", "sending", "done", "cancelled")
 #: a delivery of a cancelled broadcast that was never sent
-DELIVERY_CANCELLED = "cancelled"
+DELIVERY_CANCELLED = WITHDRAWN
 #: whom a broadcast reaches besides the unit's inbox: the household's payers (as a bill's notice)
 PAYER_ROLES = ("owner", "tenant")
 #: the platform fills these; staff give the rest
@@ -233,12 +234,12 @@ def _recipients(work: Work, group_id: str, unit_ids: list[str]):
     (a unit without an active household or a payer: one row with ``None``)."""
     h, c = aliased(HouseholdCopy), aliased(Contact)
     return work.session.execute(
-        select(UnitCopy.id, c.person_id, c.phone, c.email, c.wechat_openid, c.locale)
+        select(UnitCopy.id, c.person_id, c.phone, c.email, c.wechat_openid, c.locale, h.id)
         .select_from(UnitCopy)
         .outerjoin(h, (h.unit_id == UnitCopy.id) & (h.status == "active") & (h.group_id == UnitCopy.group_id))
         .outerjoin(c, (c.household_id == h.id) & c.role.in_(PAYER_ROLES))
         .where(UnitCopy.id.in_(unit_ids), UnitCopy.group_id == group_id)
-        .order_by(UnitCopy.id, c.role, c.person_id)).all()
+        .order_by(UnitCopy.id, h.moved_in_on.desc().nulls_last(), h.id, c.role, c.person_id)).all()
 
 
 def _insert_ignoring_duplicates(work: Work, rows: list[dict]) -> set[str]:
@@ -270,23 +271,26 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
 
     notes, deliveries, seen = [], {}, set()
 
-    def note(kind: str, recipient: str, unit_id: str, locale: str, made: list[tuple[str, str | None]]):
+    def note(kind: str, recipient: str, unit_id: str, locale: str, made: list[tuple[str, str | None]],
+             household_id: str | None = None):
         main = next((ch for ch, _ in made if ch == INAPP), made[0][0])
         loc, subject, body = render(main, locale)
         nid = str(uuid.uuid4())
         notes.append(dict(id=nid, group_id=b.group_id, project_id=b.project_id, purpose=b.purpose,
                           ref_type=REF_TYPE, ref_id=b.id, source_event_id=b.id, recipient_kind=kind,
-                          recipient=recipient, unit_id=unit_id, locale=loc, subject=subject, body=body,
+                          recipient=recipient, unit_id=unit_id, household_id=household_id, locale=loc, subject=subject, body=body,
                           created_at=now, read_at=None, read_by=None, version=1, withdrawn_at=None,
                           # a scheduled broadcast's messages keep its send-at (the delivery status shows it)
                           send_at=b.send_at if b.send_at > b.created_at else None))
         deliveries[nid] = (subject, made)
 
-    for unit_id, person_id, phone, email, openid, locale in rows:
+    for unit_id, person_id, phone, email, openid, locale, household_id in rows:
         if unit_id not in seen:
             seen.add(unit_id)
             if unit_channels:
-                note(UNIT, unit_id, unit_id, templates.DEFAULT_LOCALE, [(c, None) for c in unit_channels])
+                # the unit's message is its household's living there now (the newest active one first)
+                note(UNIT, unit_id, unit_id, templates.DEFAULT_LOCALE, [(c, None) for c in unit_channels],
+                     household_id)
         if person_id is None or not person_channels:
             continue
         reach = []
@@ -363,7 +367,7 @@ def deliver_units(work: Work, b: Broadcast, unit_ids: list[str], sms_limits: Sms
             changed.append(({**{k: n[k] for k in ("id", "group_id", "project_id", "unit_id", "purpose",
                                                     "recipient_kind", "recipient", "subject", "body", "locale",
                                                     "created_at", "read_at", "ref_type", "ref_id", "version",
-                                                    "withdrawn_at")}, "withdrawn_label": None,
+                                                    "withdrawn_at", "household_id")}, "withdrawn_label": None,
                              "deliveries": sorted(snapshot_deliveries, key=lambda d: d["channel"])},
                             b.group_id, b.project_id))
     if delivery_rows:
@@ -416,13 +420,9 @@ def cancel(work: Work, broadcast_id: str) -> Broadcast:
         BroadcastChunk.broadcast_id == b.id, BroadcastChunk.status == PENDING).values(status=CANCELLED)
         .execution_options(synchronize_session=False))
     mine = select(Notification.id).where(Notification.source_event_id == b.id, Notification.ref_type == REF_TYPE)
-    # not yet sent: pending and not in a sender's hands right now (a claimed one may be on the wire), or a
-    # print still queued; sent, delivered and printed ones stay as they are
-    not_sent = or_((Delivery.status == "pending") & or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
-                   (Delivery.channel == PRINT) & (Delivery.status == QUEUED))
-    result = work.session.execute(update(Delivery).where(Delivery.notification_id.in_(mine), not_sent).values(
-        status=DELIVERY_CANCELLED, last_error="broadcast_cancelled", next_attempt_at=None)
-        .execution_options(synchronize_session=False))
+    # not yet sent (pending and not in a sender's hands right now, or a print still queued): withdrawn by the
+    # one transition (a household's door notices when it moves out take it too); sent ones stay as they are
+    withdrawn = withdraw_deliveries(work, mine, "broadcast_cancelled")
     # the messages stored already are withdrawn (已撤回): the inbox shows them so, no longer unread
     work.session.execute(update(Notification).where(
         Notification.source_event_id == b.id, Notification.ref_type == REF_TYPE, Notification.withdrawn_at.is_(None))
@@ -437,7 +437,7 @@ def cancel(work: Work, broadcast_id: str) -> Broadcast:
         work.events.record_many(events.NOTIFICATION_CHANGED, [(snapshot(n), n.group_id, n.project_id)
                                                               for n in changed], validate_each=False)
     log.info("broadcast %s cancelled by %s: %d chunk(s) stopped, %d delivery(ies) not sent", b.id,
-             b.cancelled_by, len(pending), result.rowcount)
+             b.cancelled_by, len(pending), withdrawn)
     return b
 
 

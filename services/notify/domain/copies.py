@@ -87,6 +87,15 @@ def steward_for_unit(work: Work, unit: UnitCopy) -> StewardCopy | None:
     return max(chosen, key=lambda r: (r.assigned_at, r.version, r.id)) if chosen else None
 
 
+def current_household(work: Work, unit_id: str) -> HouseholdCopy | None:
+    """The household living in the unit now on notify's copy: its active one (while a transfer's two
+    events are both on their way, the one that moved in last), else None (unsold, vacant)."""
+    return work.session.scalars(select(HouseholdCopy).where(
+        HouseholdCopy.unit_id == unit_id, HouseholdCopy.status == "active")
+        .order_by(HouseholdCopy.moved_in_on.desc().nulls_last(), HouseholdCopy.updated_at.desc(),
+                  HouseholdCopy.id)).first()
+
+
 def unit_contacts(work: Work, unit_id: str) -> list[Contact]:
     """The people reachable through a unit: those of its active household(s)."""
     return list(work.session.scalars(

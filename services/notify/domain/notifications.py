@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 
 from kernel.privacy import mask_address
 from kernel.copies import snapshot_page
@@ -30,7 +30,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import NotAddressedToCaller, NotificationNotFound, ProjectNotFound, UnitNotFound
 from ..models import Delivery, Notification, NotificationRead, ProjectCopy, UnitCopy
-from . import policy, templates
+from . import copies, policy, templates
 from .settings import WECHAT_TEMPLATE_IDS, values_of
 from .wechat import template_message
 
@@ -59,6 +59,8 @@ class Recipient:
     kind: str                      # unit | person | role
     id: str                        # unit id, person id or role name
     unit_id: str | None = None
+    #: a unit's message: the household it is for (the event's); None: the unit's active one now
+    household_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,12 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
     existing = next((n for n in earlier if same(n)), None)
     if existing is not None:
         return existing, False
+    household_id = None
+    if recipient.kind == UNIT:
+        # whose inbox it is: the household the event names, else the one living there now (a later
+        # household never sees it -- a unit that changes hands)
+        household_id = recipient.household_id or getattr(
+            copies.current_household(work, recipient.unit_id or recipient.id), "id", None)
     now = work.clock.now()
     if send_at is not None and send_at.tzinfo is None:
         raise ValueError("send_at must carry its offset")
@@ -248,7 +256,7 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, purpose=purpose,
         ref_type=ref_type, ref_id=ref_id, source_event_id=source_event_id,
         recipient_kind=recipient.kind, recipient=recipient.id, unit_id=recipient.unit_id,
-        locale=main_locale, subject=subject, body=body, created_at=now, version=1,
+        household_id=household_id, locale=main_locale, subject=subject, body=body, created_at=now, version=1,
         send_at=send_at if send_at is not None and send_at > now else None)
     work.session.add(notification)
     for channel, channel_locale, channel_subject, text, bound in rendered:
@@ -317,7 +325,7 @@ def snapshot(n: Notification) -> dict:
     """The notification as ``notification.changed`` carries it (delivery addresses masked)."""
     return {
         "id": n.id, "group_id": n.group_id, "project_id": n.project_id, "unit_id": n.unit_id,
-        "purpose": n.purpose, "recipient_kind": n.recipient_kind, "recipient": n.recipient,
+        "household_id": n.household_id, "purpose": n.purpose, "recipient_kind": n.recipient_kind, "recipient": n.recipient,
         "subject": n.subject, "body": n.body, "locale": n.locale, "created_at": n.created_at,
         "read_at": n.read_at, "withdrawn_at": n.withdrawn_at, "withdrawn_label": n.withdrawn_label,
         "ref_type": n.ref_type, "ref_id": n.ref_id,
@@ -395,7 +403,80 @@ def get_notification(work: Work, notification_id: str) -> Notification:
     if n is None:
         raise NotificationNotFound(f"no notification {notification_id}")
     _may_read(work.caller, n)
+    if work.caller.is_resident and not _households_message(work, n):
+        raise NotificationNotFound(f"no notification {notification_id}")    # an earlier household's
     return n
+
+
+# -- a unit that changes hands (过户, a move-out and a move-in) ---------------------------------------
+
+def _households_message(work: Work, n: Notification) -> bool:
+    """Whether the unit's household living there now may see ``n``: addressed to it, or to nobody in
+    particular (the unit had no household then)."""
+    if n.household_id is None:
+        return True
+    current = copies.current_household(work, n.unit_id or n.recipient)
+    return current is not None and current.id == n.household_id
+
+
+def residents_messages(work: Work, unit: UnitCopy) -> tuple:
+    """The conditions on a unit's messages as a resident reads them: only those addressed to the
+    household living there now (notify's copy) or to nobody in particular -- never an earlier
+    household's (its dunning notice, its welcome). Staff read the unit's whole history: ()."""
+    if not work.caller.is_resident:
+        return ()
+    current = copies.current_household(work, unit.id)
+    if current is None:
+        return (Notification.household_id.is_(None),)
+    return (or_(Notification.household_id.is_(None), Notification.household_id == current.id),)
+
+
+#: a delivery withdrawn before it went out (a cancelled broadcast, a household that moved out)
+WITHDRAWN = "cancelled"
+#: why: the household the door notice was for has left the unit (原住户已迁出)
+HOUSEHOLD_MOVED_OUT = "household_moved_out"
+
+
+def not_sent(now: datetime):
+    """A delivery not gone out yet: pending and not in a sender's hands right now (a claimed one may be
+    on the wire), or a print still queued. Sent, delivered and printed ones stay as they are."""
+    return or_((Delivery.status == "pending") & or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
+               (Delivery.channel == PRINT) & (Delivery.status == QUEUED))
+
+
+def withdraw_deliveries(work: Work, notification_ids, reason: str, *, where=()) -> int:
+    """The one withdrawal transition (queued / pending → ``cancelled``, ``last_error`` the reason) of the
+    not-yet-sent deliveries (:func:`not_sent`) of ``notification_ids`` (a list or a select), narrowed by
+    ``where``; a delivery withdrawn already is not touched again. Returns how many were withdrawn."""
+    now = work.clock.now()
+    return work.session.execute(update(Delivery).where(
+        Delivery.notification_id.in_(notification_ids), not_sent(now), *where).values(
+        status=WITHDRAWN, last_error=reason, next_attempt_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def withdraw_door_notices(work: Work, household) -> list[Notification]:
+    """A household has moved out of its unit (``household.changed`` ``moved_out``): its door notices
+    still queued for print on that unit (a dunning notice: 催费通知书) are withdrawn -- never posted on
+    the next household's door. Each one's message is republished (``notification.changed``), so the
+    portal shows the door notice cancelled. Once: a withdrawn one is no longer queued."""
+    if household.status == "active":
+        return []
+    queued = list(work.session.scalars(select(Notification).join(Delivery, Delivery.notification_id == Notification.id)
+                                       .where(Notification.recipient_kind == UNIT,
+                                              Notification.unit_id == household.unit_id,
+                                              Notification.household_id == household.id,
+                                              Delivery.channel == PRINT, Delivery.status == QUEUED)
+                                       .order_by(Notification.id)))
+    if not queued:
+        return []
+    withdraw_deliveries(work, [n.id for n in queued], HOUSEHOLD_MOVED_OUT, where=(Delivery.channel == PRINT,))
+    for n in queued:
+        work.session.refresh(n, attribute_names=["deliveries"])
+        record_changed(work, n)
+        log.info("door notice %s (%s) of household %s withdrawn: it moved out of unit %s", n.id, n.purpose,
+                 household.id, household.unit_id)
+    return queued
 
 
 class AsReadBy:
@@ -443,7 +524,7 @@ def latest_for_unit(work: Work, unit_id: str, limit: int = 5) -> list[Notificati
     work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
     return list(work.session.scalars(
         select(Notification).where(Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
-                                   Notification.group_id == unit.group_id)
+                                   Notification.group_id == unit.group_id, *residents_messages(work, unit))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
@@ -455,7 +536,7 @@ def unit_inbox(work: Work, unit_id: str, limit: int = 50, offset: int = 0, unrea
         raise missing
     work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=missing)
     query = select(Notification).where(Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
-                                       Notification.group_id == unit.group_id)
+                                       Notification.group_id == unit.group_id, *residents_messages(work, unit))
     if unread_only:
         query = query.where(Notification.read_at.is_(None), Notification.withdrawn_at.is_(None))
     total = work.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -510,7 +591,7 @@ def unread_for_unit(work: Work, unit_id: str) -> dict:
     unread = work.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient_kind == UNIT, Notification.recipient == unit.id,
         Notification.group_id == unit.group_id, Notification.read_at.is_(None),
-        Notification.withdrawn_at.is_(None)))      # a withdrawn message is not waiting to be read
+        Notification.withdrawn_at.is_(None), *residents_messages(work, unit)))      # a withdrawn message is not waiting to be read
     return {"unit_id": unit.id, "unread": unread}
 
 

@@ -120,7 +120,7 @@ def on_revisit_assigned(work: Work, data: dict, project: ProjectCopy, *, event_i
 
         work = replace(work, clock=ManualClock(work.clock.now()))
         message, new = notify(work, project, purpose=REVISIT_REQUEST,
-                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"], household.id),
                               locale=contact.locale if contact else templates.DEFAULT_LOCALE,
                               values=values, channels=channels, source_event_id=event_id,
                               ref_type=REF_TYPE, ref_id=data["ticket_id"], sms_limits=sms_limits,

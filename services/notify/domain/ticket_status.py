@@ -276,7 +276,7 @@ def on_ticket_status_changed(work: Work, data: dict, *, event_id: str, group_id:
             channels.append(Channel(WECHAT, contact.wechat_openid, person_id=contact.person_id))
         work = replace(work, clock=ManualClock(work.clock.now()))
         message, new = notify(work, project, purpose=STATUS_CHANGED,
-                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                              recipient=Recipient(UNIT, data["unit_id"], data["unit_id"], household.id),
                               locale=contact.locale if contact else templates.DEFAULT_LOCALE,
                               values=status_values(data, project, tell), channels=channels,
                               source_event_id=event_id, ref_type="ticket", ref_id=data["ticket_id"],

@@ -120,7 +120,7 @@ def _on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | 
         sms, contact = sms_channel(work, data["unit_id"], data["reporter"].get("phone"))
         channels = [Channel(INAPP)] + ([sms] if sms else [])
         ack, new = notify(work, project, purpose=ACKNOWLEDGE,
-                          recipient=Recipient(UNIT, data["unit_id"], data["unit_id"]),
+                          recipient=Recipient(UNIT, data["unit_id"], data["unit_id"], data.get("household_id")),
                           locale=contact.locale if contact else templates.DEFAULT_LOCALE,
                           values=values, channels=channels,
                           requested_by=data["reporter"].get("user_id") or actor_id,

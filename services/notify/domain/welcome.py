@@ -46,7 +46,8 @@ from kernel.work import Work
 from ..models import HouseholdCopy, HouseholdWelcome, Notification, ProjectCopy, UnitCopy
 from . import copies, templates
 from .bills import payer_channels
-from .notifications import EMAIL, INAPP, PERSON, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimits, notify, of_ref
+from .notifications import EMAIL, INAPP, PERSON, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimits, notify, of_ref, \
+    withdraw_door_notices
 from .settings import SERVICE_PHONE, WELCOME_WITHIN_DAYS, values_of
 
 WELCOME = "move_in.welcome"
@@ -66,6 +67,11 @@ def on_household_changed(work: Work, data: dict, *, event_id: str, occurred_at: 
     Returns the messages made."""
     household, applied = copies.upsert_household(work, data)
     if not applied:
+        return []
+    if household.status != "active":
+        # it has left the unit: its door notices still queued there are withdrawn (never posted on the
+        # next household's door); its in-app messages stay its own (the next household never sees them)
+        withdraw_door_notices(work, household)
         return []
     return welcome(work, household, event_id=event_id, occurred_at=occurred_at, sms_limits=sms_limits)
 
@@ -122,7 +128,7 @@ def welcome(work: Work, household: HouseholdCopy, *, event_id: str, occurred_at:
                    earlier=of_ref(work, REF_TYPE, household.id), once_per_ref=True)
         names = "、".join(dict.fromkeys(contact.name for contact, _ in payers if contact.name))
         created = []
-        message, new = notify(work, project, purpose=WELCOME, recipient=Recipient(UNIT, unit.id, unit.id),
+        message, new = notify(work, project, purpose=WELCOME, recipient=Recipient(UNIT, unit.id, unit.id, household.id),
                               locale=templates.DEFAULT_LOCALE,
                               values=values(lambda locale: names or HOUSEHOLD_WORD.get(locale, HOUSEHOLD_WORD[
                                   templates.DEFAULT_LOCALE])),
