@@ -188,6 +188,8 @@ def caller_for(user: User) -> Caller:
                               if s.unit_id is None and s.project_id and s.ended_at is None),
         # a resident's unit only while the household it was granted for lives there (gateway.scopes)
         unit_ids=frozenset(s.unit_id for s in user.scopes if s.unit_id and s.ended_at is None),
+        households=frozenset((s.unit_id, s.household_id) for s in user.scopes
+                             if s.unit_id and s.household_id and s.ended_at is None),
         all_projects=user.all_projects, name=user.display_name)
 
 

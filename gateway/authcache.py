@@ -50,7 +50,7 @@ CHECK = select(_users.c.token_version, _users.c.active, _users.c.updated_at,
 LOAD_USER = select(_users.c.id, _users.c.username, _users.c.display_name, _users.c.kind, _users.c.group_id,
                    _users.c.roles, _users.c.all_projects).where(_users.c.id == bindparam("user_id"))
 #: the CURRENT scopes: a resident's scope ends when its household moves out (gateway.scopes)
-LOAD_SCOPES = select(_scopes.c.project_id, _scopes.c.unit_id).where(
+LOAD_SCOPES = select(_scopes.c.project_id, _scopes.c.unit_id, _scopes.c.household_id).where(
     _scopes.c.user_id == bindparam("user_id"), _scopes.c.ended_at.is_(None))
 
 
@@ -58,6 +58,7 @@ LOAD_SCOPES = select(_scopes.c.project_id, _scopes.c.unit_id).where(
 class ScopeRow:
     project_id: str
     unit_id: str | None
+    household_id: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,12 +84,14 @@ class AuthUser:
     @classmethod
     def build(cls, row, scopes, stamp) -> "AuthUser":
         token_version, active, updated_at = stamp
-        scopes = tuple(ScopeRow(p, u) for p, u in scopes)
+        scopes = tuple(ScopeRow(p, u, h) for p, u, h in scopes)
         role_set = frozenset(r for r in row.roles.split(",") if r)
         caller = Caller(
             user_id=row.id, kind=row.kind, group_id=row.group_id, roles=role_set,
             project_ids=frozenset(s.project_id for s in scopes if s.unit_id is None and s.project_id),
             unit_ids=frozenset(s.unit_id for s in scopes if s.unit_id),
+            # the household each unit's scope is bound to: a resident reads that household's records
+            households=frozenset((s.unit_id, s.household_id) for s in scopes if s.unit_id and s.household_id),
             all_projects=bool(row.all_projects), name=row.display_name)
         return cls(id=row.id, username=row.username, display_name=row.display_name, kind=row.kind,
                    group_id=row.group_id, roles=row.roles, all_projects=bool(row.all_projects),

@@ -12,7 +12,10 @@ caller itself -- the gateway's checks are a convenience, not the guard.
 Scope rules (DOMAIN.md "Who uses it"):
 - staff see only the projects they are assigned to (``project_ids``), or every
   project of their group when ``all_projects`` (general manager, group admin);
-- a resident sees only their own units (``unit_ids``);
+- a resident sees only their own units (``unit_ids``), and of a unit's records those of their
+  own household (``households``: unit -> the household their scope is bound to; a record filed by
+  an earlier household of the unit -- before a transfer 过户 or a move-out 迁出 -- is not theirs:
+  :meth:`Caller.sees_household`);
 - ``system`` is the platform itself (timers, event handlers, the demo seeder).
 """
 from __future__ import annotations
@@ -83,6 +86,9 @@ class Caller:
     unit_ids: frozenset = field(default_factory=frozenset)
     all_projects: bool = False
     name: str = ""
+    #: a resident's ``(unit_id, household_id)`` pairs: the household each unit's scope is bound to
+    #: (gateway.scopes); a unit of ``unit_ids`` with no pair is an unbound scope (household unknown)
+    households: frozenset = field(default_factory=frozenset)
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -95,7 +101,7 @@ class Caller:
             "user_id": self.user_id, "kind": self.kind, "group_id": self.group_id,
             "roles": sorted(self.roles), "project_ids": sorted(self.project_ids),
             "unit_ids": sorted(self.unit_ids), "all_projects": self.all_projects,
-            "name": self.name,
+            "name": self.name, "households": {u: h for u, h in sorted(self.households)},
         }
 
     @classmethod
@@ -108,6 +114,7 @@ class Caller:
             roles=frozenset(d.get("roles") or ()), project_ids=frozenset(d.get("project_ids") or ()),
             unit_ids=frozenset(d.get("unit_ids") or ()), all_projects=bool(d.get("all_projects")),
             name=d.get("name") or "",
+            households=frozenset((str(u), str(h)) for u, h in (d.get("households") or {}).items() if h),
         )
 
     # -- questions ----------------------------------------------------------
@@ -142,6 +149,31 @@ class Caller:
         if self.is_resident:
             return self.in_group(group_id) and unit_id in self.unit_ids
         return self.sees_project(group_id, project_id)
+
+    def household_of(self, unit_id: str) -> str | None:
+        """The household a resident's scope of ``unit_id`` is bound to (None: unbound, or not theirs)."""
+        for unit, household in self.households:
+            if unit == unit_id:
+                return household
+        return None
+
+    def sees_household(self, group_id: str, project_id: str, unit_id: str | None,
+                       household_id: str | None, *, current: str | None = None) -> bool:
+        """A record of a unit filed for ``household_id`` (a ticket, a release, ...): staff as for
+        the project; a resident only when the unit is theirs AND the record is their household's --
+        the household their scope is bound to, or (an unbound scope) ``current``, the unit's
+        household as the service knows it. A record of no household (a public area, filed before
+        the unit had one) is the unit's: its residents see it. One rule for every resident read."""
+        if not self.is_resident:
+            return self.sees_project(group_id, project_id)
+        if not unit_id or not self.sees_unit(group_id, project_id, unit_id):
+            return False
+        if household_id is None:
+            return True
+        bound = {h for u, h in self.households if u == unit_id}
+        if bound:
+            return household_id in bound
+        return current is None or current == household_id
 
     # -- guards (raise typed errors) ---------------------------------------
     def require_role(self, *roles: str) -> None:
@@ -183,6 +215,17 @@ class Caller:
                 raise not_found
             raise Forbidden("unit outside the caller's scope", code="project_out_of_scope",
                             zh="该房屋不在您的权限范围内")
+
+    def require_household(self, group_id: str, project_id: str, unit_id: str | None,
+                          household_id: str | None, *, not_found: NotFound, current: str | None = None,
+                          conceal: bool = False) -> None:
+        """As :meth:`require_unit`, for a record of one household of a unit (:meth:`sees_household`):
+        a resident's read of an earlier household's record gets ``not_found``, like a missing id."""
+        if self.is_resident:
+            if not self.sees_household(group_id, project_id, unit_id, household_id, current=current):
+                raise not_found
+            return
+        self.require_project(group_id, project_id, not_found=not_found, conceal=conceal)
 
 
 # -- signing ----------------------------------------------------------------

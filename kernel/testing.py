@@ -102,9 +102,12 @@ def staff(group_id: str, project_ids=(), roles=("front_desk",), user_id: str = "
                   project_ids=frozenset(project_ids), all_projects=all_projects, name=user_id)
 
 
-def resident(group_id: str, unit_ids=(), user_id: str = "resident-1") -> Caller:
+def resident(group_id: str, unit_ids=(), user_id: str = "resident-1", households=None) -> Caller:
+    """``households``: ``{unit_id: household_id}`` of the scopes bound to a household (gateway.scopes);
+    a unit left out is an unbound scope."""
     return Caller(user_id=user_id, kind="resident", group_id=group_id,
-                  roles=frozenset({"resident"}), unit_ids=frozenset(unit_ids), name=user_id)
+                  roles=frozenset({"resident"}), unit_ids=frozenset(unit_ids), name=user_id,
+                  households=frozenset((households or {}).items()))
 
 
 class TcpProxy:

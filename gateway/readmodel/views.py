@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from kernel import deadlines, privacy
@@ -33,7 +33,8 @@ def _time(value: str | None) -> datetime | None:
 
 def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
     """The stored ticket as ``caller`` may see it (the owner's ``ticket_view``)."""
-    own = caller.is_resident and doc.get("unit_id") is not None and doc["unit_id"] in caller.unit_ids
+    own = caller.is_resident and caller.sees_household(doc.get("group_id"), doc.get("project_id"),
+                                                       doc.get("unit_id"), doc.get("household_id"))
     reporter = doc.get("reporter") or {}
     return {**{k: v for k, v in doc.items() if k not in ("reporter", "deadlines")},
             "reporter": {"name": reporter.get("name"),
@@ -47,9 +48,48 @@ def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
 # route asks the owner, whose refusal is the answer. So a probe of another household's id takes
 # the same path, and the same time, as a probe of an id that does not exist.
 
-def _may_see_ticket(caller: Caller, row) -> bool:
+def resident_household(session: Session, caller: Caller, unit_id: str) -> str | None:
+    """The household whose tickets a resident of ``unit_id`` reads (the owner's rule, tickets'
+    ``repairs.resident_household``): the one their scope is bound to (``Caller.households``), else
+    the unit's current household as the read model knows it; None: unknown."""
+    bound = caller.household_of(unit_id)
+    if bound is not None:
+        return bound
+    row = session.get(PortalUnit, unit_id)
+    return row.household_id if row is not None else None
+
+
+def _sees_doc(session: Session, caller: Caller, doc: dict) -> bool:
+    """``Caller.sees_household`` for a stored ticket document: a resident reads their household's
+    tickets of their units (and those of no household), never an earlier household's of the unit."""
+    unit_id = doc.get("unit_id")
+    current = None
+    if caller.is_resident and unit_id and caller.household_of(unit_id) is None:
+        current = resident_household(session, caller, unit_id)
+    return caller.sees_household(doc.get("group_id"), doc.get("project_id"), unit_id, doc.get("household_id"),
+                                 current=current)
+
+
+def _resident_condition(session: Session, caller: Caller, unit_ids):
+    """The SQL of :func:`_sees_doc` over a resident's ``unit_ids``: per unit, its tickets of no
+    household or of the resident's household (matched in the document -- orjson's compact form,
+    as ``UNREAD``; :func:`_sees_doc` re-checks each row read)."""
+    terms = []
+    for unit_id in sorted(u for u in unit_ids if u in caller.unit_ids):
+        household = resident_household(session, caller, unit_id)
+        if household is None:
+            terms.append(PortalTicket.unit_id == unit_id)
+        else:
+            terms.append(and_(PortalTicket.unit_id == unit_id, or_(
+                PortalTicket.document.contains('"household_id":null', autoescape=True),
+                PortalTicket.document.contains(f'"household_id":{orjson.dumps(household).decode()}',
+                                               autoescape=True))))
+    return or_(*terms) if terms else false()
+
+
+def _may_see_ticket(session: Session, caller: Caller, row, doc: dict) -> bool:
     if caller.is_resident:
-        return bool(row.unit_id) and caller.sees_unit(row.group_id, row.project_id, row.unit_id)
+        return bool(row.unit_id) and _sees_doc(session, caller, doc)
     return caller.sees_project(row.group_id, row.project_id)
 
 
@@ -58,9 +98,10 @@ def ticket(session: Session, caller: Caller, ticket_id: str, now: datetime,
     row = session.get(PortalTicket, ticket_id)
     if row is None or (min_version is not None and row.version < min_version):
         return None
-    if not _may_see_ticket(caller, row):
+    doc = orjson.loads(row.document)
+    if not _may_see_ticket(session, caller, row, doc):
         return None
-    return ticket_view(orjson.loads(row.document), caller, now)
+    return ticket_view(doc, caller, now)
 
 
 def unit_row(session: Session, caller: Caller, unit_id: str) -> PortalUnit | None:
@@ -73,9 +114,9 @@ def unit_row(session: Session, caller: Caller, unit_id: str) -> PortalUnit | Non
     return row
 
 
-def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool, number_prefixes=()):
+def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool, number_prefixes=(), where=()):
     query = select(PortalTicket.document)
-    query = query.where(PortalTicket.unit_id.in_(sorted(unit_ids)), PortalTicket.group_id == group_id)
+    query = query.where(PortalTicket.unit_id.in_(sorted(unit_ids)), PortalTicket.group_id == group_id, *where)
     if number_prefixes:
         # a ticket's number names its kind (tickets' NUMBER_PREFIX: TS- complaint, ZL- quality, ...)
         query = query.where(or_(*(PortalTicket.number.startswith(f"{p}-") for p in number_prefixes)))
@@ -99,11 +140,14 @@ def resident_tickets(session: Session, caller: Caller, now: datetime, *, unit_id
         units, group = [row.unit_id], row.group_id
     else:
         units, group = caller.unit_ids, caller.group_id
-    query = _tickets_query(units, group, status, open_only, number_prefixes)
+    where = (_resident_condition(session, caller, units),) if caller.is_resident else ()
+    query = _tickets_query(units, group, status, open_only, number_prefixes, where)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     docs = session.scalars(query.order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc())
                            .limit(limit).offset(offset)).all()
-    return {"items": [ticket_view(orjson.loads(d), caller, now) for d in docs], "total": total}
+    docs = [orjson.loads(d) for d in docs]
+    return {"items": [ticket_view(d, caller, now) for d in docs if _sees_doc(session, caller, d)],
+            "total": total}
 
 
 def _current_household(row) -> str | None:
@@ -206,13 +250,16 @@ def overview(session: Session, caller: Caller, unit_id: str, now: datetime,
         missing.append("account")
     elif account.get("household_id") and (household is None or household["id"] != account["household_id"]):
         missing.append("household")       # the account names a household not projected yet
+    # a resident's: their household's open tickets, never an earlier household's of the unit
+    where = (_resident_condition(session, caller, [row.unit_id]),) if caller.is_resident else ()
     docs = session.scalars(select(PortalTicket.document).where(
-        PortalTicket.unit_id == row.unit_id, PortalTicket.status.in_(OPEN_STATUSES))
+        PortalTicket.unit_id == row.unit_id, PortalTicket.status.in_(OPEN_STATUSES), *where)
         .order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc()).limit(open_tickets)).all()
+    docs = [d for d in map(orjson.loads, docs) if _sees_doc(session, caller, d)]
     return {
         "unit": orjson.loads(row.unit),
         "household": household_view(caller, household) if household else None,
-        "open_tickets": [ticket_view(orjson.loads(d), caller, now) for d in docs],
+        "open_tickets": [ticket_view(d, caller, now) for d in docs],
         "account": account,
         "notifications": _notifications(session, caller, row, notifications),
         "degraded": degraded,

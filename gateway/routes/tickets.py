@@ -70,7 +70,8 @@ class TicketRoutes(RouteModule):
         """Read-your-writes for a ticket reply -- only one unmasked for its caller, which the
         read model may hold (it masks when read)."""
         caller = self._caller(user)
-        own = caller.is_resident and ticket.get("unit_id") in caller.unit_ids
+        own = caller.is_resident and caller.sees_household(ticket.get("group_id"), ticket.get("project_id"),
+                                                           ticket.get("unit_id"), ticket.get("household_id"))
         if privacy.sees_phones(caller, own):
             self._project_reply("ticket", ticket, user)
         return ticket

@@ -327,3 +327,35 @@ def test_after_a_transfer_the_new_household_reads_none_of_the_old_one_s_messages
     projector.apply_household(session, household("h3", 2, status="moved_out"))
     session.commit()
     assert [n["id"] for n in views.unit_inbox(session, me, "u1", 10)["items"]] == ["vacant"]
+
+
+def test_after_a_transfer_the_new_household_never_reads_the_old_household_s_tickets(session):
+    """过户 (trial: 孙丽 saw 赵敏's repair in her overview): h1 filed t1 and t-public (no household:
+    a public area of the unit's, still the unit's); h2 moved in. h2's resident -- bound to h2 by
+    the gateway, or unbound (the unit's current household decides) -- gets a miss for t1 (the route
+    asks the owner, whose 404 is the answer), never it in a list or the overview's open tickets."""
+    projector.apply_unit(session, unit())
+    projector.apply_household(session, household("h1", 1))
+    projector.apply_ticket(session, ticket())
+    projector.apply_ticket(session, ticket(ticket_id="t-public", household_id=None, number="BX-20261124-0002"))
+    projector.apply_household(session, household("h2", 1, moved_in_on="2026-11-24"))
+    projector.apply_ticket(session, ticket(ticket_id="t2", household_id="h2", number="BX-20261124-0003"))
+    session.commit()
+    for newcomer in (resident(G, ["u1"], households={"u1": "h2"}), resident(G, ["u1"])):
+        assert views.ticket(session, newcomer, "t1", NOW) is None
+        assert views.ticket(session, newcomer, "t2", NOW)["reporter"]["phone"] == "13812345678"
+        assert views.ticket(session, newcomer, "t-public", NOW)["id"] == "t-public"
+        page = views.resident_tickets(session, newcomer, NOW, open_only=True)
+        assert sorted(t["id"] for t in page["items"]) == ["t-public", "t2"] and page["total"] == 2
+        page = views.resident_tickets(session, newcomer, NOW, unit_id="u1")
+        assert sorted(t["id"] for t in page["items"]) == ["t-public", "t2"] and page["total"] == 2
+        overview = views.overview(session, newcomer, "u1", NOW)
+        assert sorted(t["id"] for t in overview["open_tickets"]) == ["t-public", "t2"]
+    # a scope still bound to h1 (granted before the transfer, not yet ended) reads h1's, not h2's
+    old = resident(G, ["u1"], households={"u1": "h1"})
+    assert views.ticket(session, old, "t1", NOW)["id"] == "t1"
+    assert views.ticket(session, old, "t2", NOW) is None
+    # staff of the project read every household's
+    desk = staff(G, ["p1"])
+    assert sorted(t["id"] for t in views.overview(session, desk, "u1", NOW)["open_tickets"]) == [
+        "t-public", "t1", "t2"]

@@ -257,6 +257,34 @@ def test_every_process_drops_the_unit_at_the_next_request(engine):
         assert s.get(User, user_id).token_version == 1              # still logged in: other units stay
 
 
+def test_the_caller_carries_the_household_its_unit_is_bound_to(engine):
+    """Services read a resident's tickets by the household (``Caller.households``, signed with the
+    caller): bound at the grant, or when the gateway sees the unit's household; in both the ORM
+    caller and the auth cache's."""
+    from kernel.tenancy import Caller, caller_from_context, context_for
+    with Session(engine) as s:
+        projector.apply_household(s, household("h1"))
+        user = resident(s)
+        waiting = resident(s, username="later", units=("u2",))          # u2 not projected: unbound
+        token, _ = accounts.issue_token(waiting, KEY, NOW, timedelta(hours=1))
+        s.commit()
+        caller = accounts.caller_for(s.get(User, user.id))
+        assert caller.households == {("u1", "h1")} and caller.household_of("u1") == "h1"
+        waiting_id = waiting.id
+    signed = caller_from_context(context_for(caller, KEY, "tickets", "get_ticket"), KEY, "tickets", "get_ticket")
+    assert signed.households == {("u1", "h1")}
+    assert Caller.from_dict({**caller.to_dict(), "households": {}}).households == frozenset()
+    cache = TokenCache(engine)
+    assert cache.user(token, KEY, NOW).caller.households == frozenset()   # unbound: no household yet
+    with Session(engine) as s:                                            # the gateway sees u2's household
+        projector.apply_household(s, household("h2", unit_id="u2", moved_in_on="2026-01-01"))
+        s.commit()
+    again = cache.user(token, KEY, NOW).caller
+    assert again.households == {("u2", "h2")} and again.unit_ids == {"u2"}
+    with Session(engine) as s:
+        assert accounts.caller_for(s.get(User, waiting_id)).household_of("u2") == "h2"
+
+
 def test_the_migration_binds_ends_or_leaves_unbound_existing_scopes(tmp_path):
     url = f"sqlite:///{tmp_path / 'gw.db'}"
     upgrade(migrations_dir("gateway"), url, "0003")

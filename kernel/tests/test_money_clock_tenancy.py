@@ -111,6 +111,31 @@ class TestCaller:
             r.require_unit(G, P1, "unit-2", not_found=missing)
         assert exc.value is missing             # exactly what a missing unit would raise
 
+    def test_a_resident_reads_only_their_household_s_records_of_a_unit(self):
+        """After a transfer (过户) the unit's earlier household's records are not the new one's:
+        ``require_household`` raises the caller's not-found, exactly as for a missing id."""
+        new = Caller("r", "resident", G, frozenset({Role.RESIDENT}), unit_ids=frozenset({"unit-1"}),
+                     households=frozenset({("unit-1", "h2")}))
+        missing = errors.NotFound("no ticket t1", code="ticket_not_found")
+        with pytest.raises(errors.NotFound) as exc:
+            new.require_household(G, P1, "unit-1", "h1", not_found=missing)
+        assert exc.value is missing
+        new.require_household(G, P1, "unit-1", "h2", not_found=missing)
+        assert new.sees_household(G, P1, "unit-1", None)              # no household: the unit's
+        assert not new.sees_household(G, P1, "unit-2", "h2")           # not their unit
+        assert not new.sees_household(G, P1, "unit-1", "h1", current="h1")   # bound wins over current
+        unbound = Caller("r", "resident", G, frozenset({Role.RESIDENT}), unit_ids=frozenset({"unit-1"}))
+        assert not unbound.sees_household(G, P1, "unit-1", "h1", current="h2")
+        assert unbound.sees_household(G, P1, "unit-1", "h2", current="h2")
+        assert unbound.sees_household(G, P1, "unit-1", "h1")           # nothing known: the unit's
+        desk = Caller("s", "staff", G, frozenset({Role.FRONT_DESK}), frozenset({P1}))
+        assert desk.sees_household(G, P1, "unit-1", "h1")
+        ctx = context_for(new, "s3cret", "tickets", "get_ticket")
+        assert caller_from_context(ctx, "s3cret", "tickets", "get_ticket") == new
+        forged = dict(ctx, caller=ctx["caller"].replace('"h2"', '"h1"'))
+        with pytest.raises(errors.Unauthenticated):
+            caller_from_context(forged, "s3cret", "tickets", "get_ticket")
+
     def test_roles(self):
         c = Caller("u", "staff", G, frozenset({Role.FINANCE}), frozenset({P1}))
         c.require_role(Role.FINANCE, Role.CS_MANAGER)

@@ -48,6 +48,11 @@ def test_the_old_owner_loses_the_unit_when_it_is_transferred(platform, demo, web
         "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮", "location": "1栋3楼楼道"})
     assert repair.status_code == 201, repair.text
     ticket_id = repair.json()["id"]
+    suggestion = web_session.post("/api/v1/feedback", headers={**zhangwei, **key()}, json={
+        "sub_kind": "suggestion", "unit_id": unit_id, "content": "张伟的私人建议：东门加装雨棚",
+        "reporter_phone": "13900000177"})
+    assert suggestion.status_code == 201, suggestion.text
+    suggestion_id = suggestion.json()["id"]
     assert web_session.get(f"/api/v1/units/{unit_id}/notifications", headers=zhangwei).status_code == 200
     with gateway_db() as session:
         mine = session.scalars(select(UserScope).join(User).where(User.username == "zhangwei")).one()
@@ -99,6 +104,32 @@ def test_the_old_owner_loses_the_unit_when_it_is_transferred(platform, demo, web
     assert web_session.get(f"/api/v1/units/{unit_id}/notifications", headers=sunli).status_code == 200
     # the old household's people are not the new owner's either
     assert web_session.get(f"/api/v1/households/{old_household}/people", headers=sunli).status_code == 404
+
+    # ... nor the old household's tickets (trial: 孙丽 read and cancelled 赵敏's suggestion): 404 as
+    # for a missing id, for every read and step; not in her lists nor in the overview's open tickets
+    for path in (f"/api/v1/tickets/{ticket_id}", f"/api/v1/feedback/{suggestion_id}"):
+        got = web_session.get(path, headers=sunli)
+        assert got.status_code == 404, (path, got.status_code, got.text)
+        assert "张伟" not in got.text and "13900000177" not in got.text
+    for path in (f"/api/v1/feedback/{suggestion_id}/cancel", f"/api/v1/tickets/{ticket_id}/cancel"):
+        refused = web_session.post(path, headers={**sunli, **key()}, json={"reason": "不是我的"})
+        assert refused.status_code == 404 and refused.json()["error"] == "ticket_not_found", refused.text
+    own = web_session.post("/api/v1/repairs", headers={**sunli, **key()}, json={
+        "unit_id": unit_id, "category": "public_area", "content": "孙丽：门禁坏了", "location": "1栋大堂"})
+    assert own.status_code == 201, own.text
+    for path, params in (("/api/v1/tickets", None), ("/api/v1/tickets", {"unit_id": unit_id}),
+                         ("/api/v1/feedback", None)):
+        listed = web_session.get(path, headers=sunli, params=params)
+        assert listed.status_code == 200, listed.text
+        ids = {t["id"] for t in listed.json()["items"]}
+        assert ticket_id not in ids and suggestion_id not in ids, (path, params)
+    assert own.json()["id"] in {t["id"] for t in web_session.get("/api/v1/tickets", headers=sunli).json()["items"]}
+    overview = web_session.get(f"/api/v1/units/{unit_id}/overview", headers=sunli)
+    assert overview.status_code == 200, overview.text
+    assert ticket_id not in {t["id"] for t in overview.json()["open_tickets"] or ()}
+    assert "13900000177" not in overview.text
+    # the desk still reads and handles the old household's suggestion
+    assert web_session.get(f"/api/v1/feedback/{suggestion_id}", headers=desk).json()["status"] == "received"
 
 
 def test_a_move_out_ends_the_scope_in_the_same_request(platform, demo, web_session, gateway_db):

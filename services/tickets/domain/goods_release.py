@@ -117,16 +117,11 @@ def _load(work: Work, release_id: str) -> GoodsRelease:
     caller = work.caller
     caller.require_unit(release.group_id, release.project_id, release.unit_id, not_found=_missing(release_id))
     if caller.is_resident and release.requester_user_id != caller.user_id \
-            and release.household_id != _household_of(work, release.unit_id):
+            and not repairs.sees_record(work, release):
         raise _missing(release_id)          # a later household of the unit does not read an earlier one's
     if caller.is_staff and not caller.has_role(*READER_ROLES):
         raise _missing(release_id)
     return release
-
-
-def _household_of(work: Work, unit_id: str) -> str | None:
-    unit = work.session.get(UnitCopy, unit_id)
-    return unit.household_id if unit else None
 
 
 def _log(work: Work, release: GoodsRelease, action: str, note: str = "") -> None:
@@ -314,7 +309,8 @@ def for_unit(work: Work, unit_id: str, limit: int = 50, offset: int = 0) -> list
     caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit_id))
     query = select(GoodsRelease).where(GoodsRelease.unit_id == unit.id)
     if caller.is_resident:
-        query = query.where((GoodsRelease.household_id == unit.household_id)
+        query = query.where(repairs.resident_condition(work, GoodsRelease.unit_id, GoodsRelease.household_id,
+                                                       [unit.id])
                             | (GoodsRelease.requester_user_id == caller.user_id))
     else:
         caller.require_role(*READER_ROLES)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -567,6 +567,48 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     return ticket
 
 
+# -- a resident's household ------------------------------------------------------
+
+def resident_household(work: Work, unit_id: str) -> str | None:
+    """The household whose records a resident of ``unit_id`` reads: the one their scope is bound
+    to (``Caller.households``, signed by the gateway), else -- an unbound scope -- the unit's
+    current household as this service knows it; None: unknown (the unit's records all read)."""
+    bound = work.caller.household_of(unit_id)
+    if bound is not None:
+        return bound
+    unit = work.session.get(UnitCopy, unit_id)
+    return unit.household_id if unit is not None else None
+
+
+def sees_record(work: Work, record) -> bool:
+    """The one rule for a resident's read of a unit's record (a ticket of any kind, a goods
+    release): their unit, and filed by their household -- never an earlier household's of the
+    same unit (before a transfer 过户 or a move-out 迁出); a record of no household is the unit's.
+    Staff: as for the project (``Caller.sees_household``)."""
+    caller = work.caller
+    current = None
+    if caller.is_resident and record.unit_id and caller.household_of(record.unit_id) is None:
+        current = resident_household(work, record.unit_id)
+    return caller.sees_household(record.group_id, record.project_id, record.unit_id, record.household_id,
+                                 current=current)
+
+
+def resident_condition(work: Work, unit_column, household_column, unit_ids) -> object:
+    """The SQL condition of :func:`sees_record` for a resident's list over ``unit_ids`` (theirs):
+    per unit, its records of no household or of the resident's household."""
+    caller = work.caller
+    wanted = sorted(u for u in unit_ids if u in caller.unit_ids)
+    if not wanted:
+        return false()
+    terms = []
+    for unit_id in wanted:
+        household = resident_household(work, unit_id)
+        terms.append(unit_column == unit_id if household is None else
+                     and_(unit_column == unit_id,
+                          or_(household_column.is_(None), household_column == household)))
+    return or_(*terms)
+
+
 # -- reads --------------------------------------------------------------------
 
 def get_ticket(work: Work, ticket_id: str) -> Ticket:
@@ -575,7 +617,8 @@ def get_ticket(work: Work, ticket_id: str) -> Ticket:
     if ticket is None:
         raise TicketNotFound(f"no ticket {ticket_id}")
     if caller.is_resident:
-        if not (ticket.unit_id and caller.sees_unit(ticket.group_id, ticket.project_id, ticket.unit_id)):
+        # their household's only: an earlier household's ticket of the unit reads like a missing id
+        if not (ticket.unit_id and sees_record(work, ticket)):
             raise TicketNotFound(f"no ticket {ticket_id}")
     else:
         caller.require_project(ticket.group_id, ticket.project_id,
@@ -603,8 +646,11 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
             raise _no_unit(unit_id)
         caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=_no_unit(unit_id))
         query = query.where(Ticket.unit_id == unit.id)
+        if caller.is_resident:
+            query = query.where(resident_condition(work, Ticket.unit_id, Ticket.household_id, [unit.id]))
     elif caller.is_resident:
-        query = query.where(Ticket.unit_id.in_(caller.unit_ids), Ticket.group_id == caller.group_id)
+        query = query.where(resident_condition(work, Ticket.unit_id, Ticket.household_id, caller.unit_ids),
+                            Ticket.group_id == caller.group_id)
     elif project_id:
         project = _project(work, project_id)
         caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
@@ -658,7 +704,8 @@ def _sla_state_filter(wanted: str, now: datetime) -> tuple:
 def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
     """The ticket as ``caller`` may see it: the reporter's phone by the one masking rule
     (kernel.privacy) -- in full for the customer-service desk and the household itself."""
-    own = caller.is_resident and ticket.unit_id is not None and ticket.unit_id in caller.unit_ids
+    own = caller.is_resident and caller.sees_household(ticket.group_id, ticket.project_id, ticket.unit_id,
+                                                       ticket.household_id)
     return {
         "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
         "channel": ticket.channel, "status": ticket.status, "group_id": ticket.group_id,
