@@ -111,11 +111,14 @@ def apply_notification(session: Session, data: dict, group_id: str | None = None
     if data.get("recipient_kind", "unit") != "unit" or not unit_id:
         return False
     doc = {name: data.get(name) for name in NOTIFICATION_FIELDS}
+    # the household a message was addressed to never changes: a write reply (notify's
+    # ``NotificationOut``, e.g. marking it read) does not carry it and keeps the row's
+    addressed = "household_id" in data
     return _upsert_newer(session, PortalNotification, "id", {
         "id": doc["id"], "group_id": data.get("group_id") or group_id, "project_id": data["project_id"],
         "unit_id": unit_id, "household_id": data.get("household_id"), "created_at": doc["created_at"],
         "document": dumps(doc), "version": int(doc["version"] or 0),
-    }, "version", ("household_id", "created_at", "document", "version"))
+    }, "version", (("household_id",) if addressed else ()) + ("created_at", "document", "version"))
 
 
 # -- units: the unit, its household, its account ---------------------------------------------

@@ -359,3 +359,16 @@ def test_after_a_transfer_the_new_household_never_reads_the_old_household_s_tick
     desk = staff(G, ["p1"])
     assert sorted(t["id"] for t in views.overview(session, desk, "u1", NOW)["open_tickets"]) == [
         "t-public", "t1", "t2"]
+
+
+def test_a_write_reply_without_the_household_keeps_the_one_the_message_was_addressed_to(session):
+    """notify's reply to a write (marking a message read) is projected like its event; one that does
+    not name the household (an older notify) never turns an earlier household's message into one
+    addressed to nobody -- which every later household would read."""
+    projector.apply_notification(session, dict(notification("dun", created=1), household_id="h1"))
+    reply = dict(notification("dun", version=2, created=1, read_at=iso(5)))
+    reply.pop("household_id", None)
+    assert projector.project_reply(session, "notification", reply) is True
+    session.commit()
+    row = session.get(PortalNotification, "dun")
+    assert (row.household_id, row.version) == ("h1", 2)

@@ -111,6 +111,8 @@ class NotificationOut(Schema):
     ref_id = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))
     unit_id = fields.String(allow_none=True)
+    #: the household a unit's message was addressed to (the portal's read model keeps it from replies too)
+    household_id = fields.String(allow_none=True)
     version = fields.Integer()
 
 
