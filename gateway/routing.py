@@ -48,8 +48,11 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: how a route takes an Idempotency-Key (``RouteSpec.idempotency``)
 IDEMPOTENCY = ("", "optional", "required", "natural")
 #: areas whose every write requires an Idempotency-Key (a household file: a grant, a person, a
-#: transfer or a document twice is a wrong record, not a harmless repeat)
-KEY_REQUIRED_TAGS = frozenset({"archive"})
+#: transfer or a document twice is a wrong record, not a harmless repeat; a feedback, a goods release,
+#: a key's move, a vacant unit's check, an inspection round's result or a renovation's pass sent twice
+#: by a client's retry without its key would be two records)
+KEY_REQUIRED_TAGS = frozenset({"archive", "feedback", "goods-release", "keys", "vacant units", "inspections",
+                               "renovation"})
 #: areas whose ids in the path (``{household_id}``, every ``{..._id}``) are checked before any service
 #: is asked: an id is 1-64 letters, digits, ``-``, ``_``, ``.`` or ``:`` (the services' ids are UUIDs or
 #: short codes of at most 36 characters) -- anything else cannot name a record, and answers the 404

@@ -270,3 +270,30 @@ def test_the_unit_s_inbox_is_paged_with_the_total_in_a_header(gateway, container
     assert (item["subject"], item["withdrawn_label"]) == ("u1 200 2 True", "已撤回") and "recipient" not in item
     assert web_session.get("/api/v1/units/u1/notifications", headers=headers,
                            params={"limit": "201"}).status_code == 400
+
+
+#: one write of each area that requires its key (valid bodies: the key is checked after the body)
+KEYED_WRITES = [
+    ("/api/v1/feedback", {"sub_kind": "suggestion", "unit_id": "u1", "content": "建议增加夜间照明"}),
+    ("/api/v1/feedback/t1/acknowledge", {}),
+    ("/api/v1/goods-releases/r1/approve", {}),
+    ("/api/v1/keys/k1/moves", {"action": "return"}),
+    ("/api/v1/vacant-findings/f1/decision", {"approve": True}),
+    ("/api/v1/inspection-rounds/r1/start", {}),
+    ("/api/v1/renovations/t1/submit", {}),
+]
+
+
+@pytest.mark.parametrize("path, body", KEYED_WRITES)
+def test_the_new_areas_writes_are_refused_without_an_idempotency_key(gateway, web_session, path, body):
+    """Feedback, goods release, keys, vacant units, inspections and renovation: a write without its
+    Idempotency-Key (or with an empty one) is 400 before any service is asked -- a client's retry
+    would otherwise file it twice. (Every write route of these areas: test_notify_openapi.py.)"""
+    headers = login(web_session, "desk1", "desk-pass-1")
+    for key in (None, ""):
+        sent = dict(headers, **({"Idempotency-Key": key} if key is not None else {}))
+        response = web_session.post(path, headers=sent, json=body)
+        assert (response.status_code, response.json()["error"]) == (400, "idempotency_key_required"), response.text
+    # with its key the request passes the gateway (no tickets service runs here)
+    keyed = web_session.post(path, headers=dict(headers, **{"Idempotency-Key": "k-1"}), json=body)
+    assert keyed.status_code in (503, 504), keyed.text
