@@ -489,3 +489,27 @@ def test_the_user_admin_takes_the_auditor_role(tmp_path):
                            "p1", "--password", "audit-pass-1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
     assert "roles=auditor" in made.stdout
+
+
+def test_a_transfer_naming_the_current_household_is_refused_not_dropped(platform, web_session):
+    """Trial finding: ``household.id`` = the unit's current household (the owners who transfer it)
+    answered 200 with ``old_household_id: null`` and did nothing -- the new owner silently dropped. It
+    is 409 duplicate_household (Chinese first); the unit keeps its owner; a real transfer, sent again
+    with a new key, is the same answer."""
+    desk, cs = login(web_session, "desk"), login(web_session, "cs")
+    body = {"transferred_on": "2026-11-24", "handover": HANDOVER,
+            "household": {"id": "h1", "people": [{"name": "赵敏", "role": "owner"}]}}
+    refused = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-h1"}, json=body)
+    assert (refused.status_code, refused.json()["error"]) == (409, "duplicate_household"), refused.text
+    assert refused.json()["message"].startswith("该业户是本房屋的现业户")
+    owners = web_session.get("/api/v1/units/u1/ownerships", headers=cs).json()
+    assert [(o["household_id"], o["owners"][0]["name"], o["to_on"]) for o in owners] == [("h1", "业主u1", None)]
+    other = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-h2"},
+                             json=dict(body, household={"id": "h2", "people": [{"name": "赵敏", "role": "owner"}]}))
+    assert (other.status_code, other.json()["error"]) == (409, "duplicate_household")     # another unit's
+    new = dict(body, household={"id": "h-zm", "people": [{"name": "赵敏", "role": "owner"}]})
+    done = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-new"}, json=new)
+    assert done.status_code == 201 and done.json()["old_household_id"] == "h1", done.text
+    again = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-new-2"}, json=new)
+    assert again.status_code == 200 and again.json()["ownership"]["id"] == done.json()["ownership"]["id"]
+    assert again.json()["old_household_id"] == "h1"
