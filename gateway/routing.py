@@ -32,6 +32,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from kernel.db import SharedClock, find_database
+from kernel.tenancy import Role
 from kernel.entrypoints import finish_unit_of_work
 
 from . import accounts
@@ -53,6 +54,14 @@ IDEMPOTENCY = ("", "optional", "required", "natural")
 #: by a client's retry without its key would be two records)
 KEY_REQUIRED_TAGS = frozenset({"archive", "feedback", "goods-release", "keys", "vacant units", "inspections",
                                "renovation"})
+#: what an auditor (审计) whose only role it is may call: archive's routes -- archive lets the auditor
+#: read its access log and its grants and refuses the rest, logged --, the caller's own account and the
+#: projects and units they are about (no household in them). Every other route -- a unit's overview, its
+#: tickets, fees, messages, keys... read from the read model or composed here with no access-log row --
+#: is 403 ``role_required`` before anything is asked: the auditor reads nothing of a household.
+AUDITOR_TAGS = frozenset({"archive", "auth"})
+AUDITOR_ROUTES = frozenset({("GET", "/api/v1/projects"), ("GET", "/api/v1/projects/{project_id}/units"),
+                            ("GET", "/api/v1/units/{unit_id}")})
 #: areas whose ids in the path (``{household_id}``, every ``{..._id}``) are checked before any service
 #: is asked: an id is 1-64 letters, digits, ``-``, ``_``, ``.`` or ``:`` (the services' ids are UUIDs or
 #: short codes of at most 36 characters) -- anything else cannot name a record, and answers the 404
@@ -241,6 +250,7 @@ class JsonHttp(HttpRequestHandler):
             return (request,), kwargs
         if spec.auth:
             kwargs["user"] = self.authenticate(request)
+            _check_auditor(spec, kwargs["user"])
             if request.method in WRITE_METHODS:
                 self.limit_writes(kwargs["user"])
         if PATH_ID_TAGS.intersection(spec.tags):
@@ -384,6 +394,18 @@ def _query(request) -> dict:
         _check_text(key, "invalid_query", "the query string")
         _check_text(value, "invalid_query", "the query string")
     return args
+
+
+def _check_auditor(spec: RouteSpec, user) -> None:
+    """403 for a caller whose only role is the auditor's on a route not open to it (:data:`AUDITOR_TAGS`,
+    :data:`AUDITOR_ROUTES`)."""
+    if user.kind != "staff" or user.role_set != {Role.AUDITOR}:
+        return
+    if AUDITOR_TAGS.intersection(spec.tags) or (spec.method, spec.path) in AUDITOR_ROUTES:
+        return
+    raise HttpError(403, "role_required",
+                    "the auditor reads the household files' access log and grants, nothing of a household",
+                    zh="审计只查阅业户档案的查阅记录和查阅授权，不查阅业户资料")
 
 
 def _idempotency_key(request, required: bool = False) -> str:
