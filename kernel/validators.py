@@ -277,12 +277,16 @@ def free_text_error(value) -> str | None:
 class FreeText(validate.Validator):
     """Free text of several lines (a repair's content, a template's body): line breaks (``\\n``,
     ``\\r\\n``) and tabs, no other control character, no zero-width or direction-control character
-    (:func:`free_text_error`) -- the one rule every free text field shares."""
+    (:func:`free_text_error`), and not only spaces, tabs or line breaks (``"   "``, ``"\\u3000\\u3000"``:
+    text that says nothing) -- the one rule every free text field shares. The empty string passes: the
+    field's own length says whether it may be empty (an optional note)."""
 
     def __call__(self, value):
         error = free_text_error(value)
         if error is not None:
             raise ValidationError(error)
+        if isinstance(value, str) and value and not value.strip():
+            raise ValidationError("Not blank: only spaces or line breaks say nothing.")
         return value
 
 

@@ -297,3 +297,14 @@ def test_the_new_areas_writes_are_refused_without_an_idempotency_key(gateway, we
     # with its key the request passes the gateway (no tickets service runs here)
     keyed = web_session.post(path, headers=dict(headers, **{"Idempotency-Key": "k-1"}), json=body)
     assert keyed.status_code in (503, 504), keyed.text
+
+
+@pytest.mark.parametrize("content", ["   ", "\u3000\u3000\u3000", " \n\t "])
+def test_feedback_of_only_spaces_is_refused(gateway, web_session, content):
+    """Trial finding: feedback whose content is only spaces (ASCII or ideographic) was filed. Free text
+    says something (kernel.validators.FREE_TEXT): 400 before tickets is asked."""
+    headers = dict(login(web_session), **{"Idempotency-Key": "blank-1"})
+    response = web_session.post("/api/v1/feedback", headers=headers,
+                                json={"sub_kind": "suggestion", "unit_id": "u1", "content": content})
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_input"), response.text
+    assert "content" in response.json()["details"]
