@@ -33,6 +33,7 @@ from werkzeug.wrappers import Request, Response
 
 from kernel.db import SharedClock, find_database
 from kernel.tenancy import Role
+from kernel.validators import RECORD_ID_PATTERN
 from kernel.entrypoints import finish_unit_of_work
 
 from . import accounts
@@ -67,7 +68,7 @@ AUDITOR_ROUTES = frozenset({("GET", "/api/v1/projects"), ("GET", "/api/v1/projec
 #: short codes of at most 36 characters) -- anything else cannot name a record, and answers the 404
 #: of an id that does not exist (:data:`PATH_ID_NOT_FOUND`), never a 5xx from a database column
 PATH_ID_TAGS = frozenset({"archive"})
-PATH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+PATH_ID = re.compile(RECORD_ID_PATTERN)
 #: the not-found code of a path id whose code is not ``<name>_not_found``
 PATH_ID_NOT_FOUND = {"task_id": "census_task_not_found"}
 #: what a path id names, in Chinese (archive's not-found sentences: "未找到该业户")

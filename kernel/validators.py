@@ -329,6 +329,12 @@ NAME = Text(100)
 TITLE = Text(200)
 #: a note, a reason: lines, may be empty
 NOTE = Text(1000, one_line=False, blank=True)
+#: the form of a record's id given in a body (a user's id praise names): 1-64 letters, digits, ``.``,
+#: ``_``, ``:`` or ``-``, starting with a letter or digit -- the ids of the platform (UUIDs, short codes)
+#: and no path (``../../admin``), the same rule as the gateway's ids in a path (``gateway.routing.PATH_ID``)
+RECORD_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
+RECORD_ID = validate.Regexp(RECORD_ID_PATTERN + r"\Z",
+                            error="An id: 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.")
 #: a reference to a stored document or object (a photo's document id, an object key): 1-128 of
 #: letters, digits and ``. _ : / -``, starting with a letter or digit, never ``..`` nor ``//`` (the
 #: inspection round's photo, ``services/tickets/domain/inspections.py``)

@@ -308,3 +308,15 @@ def test_feedback_of_only_spaces_is_refused(gateway, web_session, content):
                                 json={"sub_kind": "suggestion", "unit_id": "u1", "content": content})
     assert (response.status_code, response.json()["error"]) == (400, "invalid_input"), response.text
     assert "content" in response.json()["details"]
+
+
+@pytest.mark.parametrize("user_id", ["../../admin", "a/b", "x" * 65, " "])
+def test_praise_names_staff_by_an_id_of_the_id_form(gateway, web_session, user_id):
+    """Trial finding: ``named_staff[].user_id`` was stored as given (``../../admin``). It has the form of
+    the platform's ids (kernel.validators.RECORD_ID): 400 before tickets is asked."""
+    headers = dict(login(web_session, "desk1", "desk-pass-1"), **{"Idempotency-Key": "named-1"})
+    response = web_session.post("/api/v1/feedback", headers=headers, json={
+        "sub_kind": "praise", "unit_id": "u1", "content": "感谢李师傅",
+        "named_staff": [{"name": "李师傅", "user_id": user_id}]})
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_input"), response.text
+    assert "named_staff" in response.json()["details"]

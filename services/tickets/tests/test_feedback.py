@@ -151,6 +151,17 @@ def test_bad_input_is_refused_at_the_boundary():
         FeedbackStepIn().load({"action": "reply", "body": "不采纳", "decision": "not_adopted"})   # no reason
     with pytest.raises(ValidationError):
         FeedbackStepIn().load({"action": "forward"})
+    # trial findings: blank content, a named user id that is no id (a path)
+    for content in ("   ", "\u3000\u3000\u3000"):
+        with pytest.raises(ValidationError):
+            FeedbackIn().load({"sub_kind": "suggestion", "unit_id": "u1", "content": content})
+    for user_id in ("../../admin", "", "a/b", "x" * 65):
+        with pytest.raises(ValidationError):
+            FeedbackIn().load({"sub_kind": "praise", "unit_id": "u1", "content": "感谢李师傅",
+                               "named_staff": [{"name": "李师傅", "user_id": user_id}]})
+    named = FeedbackIn().load({"sub_kind": "praise", "unit_id": "u1", "content": "感谢李师傅",
+                               "named_staff": [{"name": "李师傅", "user_id": "eng.lh"}]})
+    assert named["named_staff"] == [{"name": "李师傅", "user_id": "eng.lh"}]
 
 
 # -- the workflow ---------------------------------------------------------------------------
