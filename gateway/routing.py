@@ -32,6 +32,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from kernel.db import SharedClock, find_database
+from kernel.tenancy import Role
+from kernel.validators import RECORD_ID_PATTERN
 from kernel.entrypoints import finish_unit_of_work
 
 from . import accounts
@@ -48,14 +50,25 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: how a route takes an Idempotency-Key (``RouteSpec.idempotency``)
 IDEMPOTENCY = ("", "optional", "required", "natural")
 #: areas whose every write requires an Idempotency-Key (a household file: a grant, a person, a
-#: transfer or a document twice is a wrong record, not a harmless repeat)
-KEY_REQUIRED_TAGS = frozenset({"archive"})
+#: transfer or a document twice is a wrong record, not a harmless repeat; a feedback, a goods release,
+#: a key's move, a vacant unit's check, an inspection round's result or a renovation's pass sent twice
+#: by a client's retry without its key would be two records)
+KEY_REQUIRED_TAGS = frozenset({"archive", "feedback", "goods-release", "keys", "vacant units", "inspections",
+                               "renovation"})
+#: what an auditor (审计) whose only role it is may call: archive's routes -- archive lets the auditor
+#: read its access log and its grants and refuses the rest, logged --, the caller's own account and the
+#: projects and units they are about (no household in them). Every other route -- a unit's overview, its
+#: tickets, fees, messages, keys... read from the read model or composed here with no access-log row --
+#: is 403 ``role_required`` before anything is asked: the auditor reads nothing of a household.
+AUDITOR_TAGS = frozenset({"archive", "auth"})
+AUDITOR_ROUTES = frozenset({("GET", "/api/v1/projects"), ("GET", "/api/v1/projects/{project_id}/units"),
+                            ("GET", "/api/v1/units/{unit_id}")})
 #: areas whose ids in the path (``{household_id}``, every ``{..._id}``) are checked before any service
 #: is asked: an id is 1-64 letters, digits, ``-``, ``_``, ``.`` or ``:`` (the services' ids are UUIDs or
 #: short codes of at most 36 characters) -- anything else cannot name a record, and answers the 404
 #: of an id that does not exist (:data:`PATH_ID_NOT_FOUND`), never a 5xx from a database column
 PATH_ID_TAGS = frozenset({"archive"})
-PATH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+PATH_ID = re.compile(RECORD_ID_PATTERN)
 #: the not-found code of a path id whose code is not ``<name>_not_found``
 PATH_ID_NOT_FOUND = {"task_id": "census_task_not_found"}
 #: what a path id names, in Chinese (archive's not-found sentences: "未找到该业户")
@@ -238,6 +251,7 @@ class JsonHttp(HttpRequestHandler):
             return (request,), kwargs
         if spec.auth:
             kwargs["user"] = self.authenticate(request)
+            _check_auditor(spec, kwargs["user"])
             if request.method in WRITE_METHODS:
                 self.limit_writes(kwargs["user"])
         if PATH_ID_TAGS.intersection(spec.tags):
@@ -381,6 +395,18 @@ def _query(request) -> dict:
         _check_text(key, "invalid_query", "the query string")
         _check_text(value, "invalid_query", "the query string")
     return args
+
+
+def _check_auditor(spec: RouteSpec, user) -> None:
+    """403 for a caller whose only role is the auditor's on a route not open to it (:data:`AUDITOR_TAGS`,
+    :data:`AUDITOR_ROUTES`)."""
+    if user.kind != "staff" or user.role_set != {Role.AUDITOR}:
+        return
+    if AUDITOR_TAGS.intersection(spec.tags) or (spec.method, spec.path) in AUDITOR_ROUTES:
+        return
+    raise HttpError(403, "role_required",
+                    "the auditor reads the household files' access log and grants, nothing of a household",
+                    zh="审计只查阅业户档案的查阅记录和查阅授权，不查阅业户资料")
 
 
 def _idempotency_key(request, required: bool = False) -> str:

@@ -277,12 +277,16 @@ def free_text_error(value) -> str | None:
 class FreeText(validate.Validator):
     """Free text of several lines (a repair's content, a template's body): line breaks (``\\n``,
     ``\\r\\n``) and tabs, no other control character, no zero-width or direction-control character
-    (:func:`free_text_error`) -- the one rule every free text field shares."""
+    (:func:`free_text_error`), and not only spaces, tabs or line breaks (``"   "``, ``"\\u3000\\u3000"``:
+    text that says nothing) -- the one rule every free text field shares. The empty string passes: the
+    field's own length says whether it may be empty (an optional note)."""
 
     def __call__(self, value):
         error = free_text_error(value)
         if error is not None:
             raise ValidationError(error)
+        if isinstance(value, str) and value and not value.strip():
+            raise ValidationError("Not blank: only spaces or line breaks say nothing.")
         return value
 
 
@@ -325,6 +329,12 @@ NAME = Text(100)
 TITLE = Text(200)
 #: a note, a reason: lines, may be empty
 NOTE = Text(1000, one_line=False, blank=True)
+#: the form of a record's id given in a body (a user's id praise names): 1-64 letters, digits, ``.``,
+#: ``_``, ``:`` or ``-``, starting with a letter or digit -- the ids of the platform (UUIDs, short codes)
+#: and no path (``../../admin``), the same rule as the gateway's ids in a path (``gateway.routing.PATH_ID``)
+RECORD_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
+RECORD_ID = validate.Regexp(RECORD_ID_PATTERN + r"\Z",
+                            error="An id: 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.")
 #: a reference to a stored document or object (a photo's document id, an object key): 1-128 of
 #: letters, digits and ``. _ : / -``, starting with a letter or digit, never ``..`` nor ``//`` (the
 #: inspection round's photo, ``services/tickets/domain/inspections.py``)

@@ -129,10 +129,12 @@ def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool, numb
 
 def resident_tickets(session: Session, caller: Caller, now: datetime, *, unit_id: str | None = None,
                      status: str | None = None, open_only: bool = False, limit: int = 50,
-                     offset: int = 0, number_prefixes: tuple = (), **_) -> dict | None:
+                     offset: int = 0, number_prefixes: tuple = (), project_id: str | None = None,
+                     **_) -> dict | None:
     """A resident's tickets (their units', or one of them), newest first, paged like the owner's
     ``list_tickets``; None if the named unit is not projected yet. ``number_prefixes``: only
-    tickets of these kinds (a resident's complaints: ``("TS", "ZL")``)."""
+    tickets of these kinds (a resident's complaints: ``("TS", "ZL")``); ``project_id``: only that
+    project's (none when it is not theirs, as the owner answers)."""
     if unit_id:
         row = unit_row(session, caller, unit_id)
         if row is None:
@@ -142,6 +144,8 @@ def resident_tickets(session: Session, caller: Caller, now: datetime, *, unit_id
         units, group = caller.unit_ids, caller.group_id
     where = (_resident_condition(session, caller, units),) if caller.is_resident else ()
     query = _tickets_query(units, group, status, open_only, number_prefixes, where)
+    if project_id:
+        query = query.where(PortalTicket.project_id == project_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     docs = session.scalars(query.order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc())
                            .limit(limit).offset(offset)).all()

@@ -108,7 +108,8 @@ class ComplaintRoutes(RouteModule):
         if caller.is_resident and not any(query.get(k) for k in OWNER_FILTERS):
             page = self._read_model(views.resident_tickets, caller, self.clock.now(),
                                     number_prefixes=COMPLAINT_PREFIXES[query.get("kind")],
-                                    **{k: query.get(k) for k in ("unit_id", "status", "limit", "offset")})
+                                    **{k: query.get(k) for k in ("unit_id", "project_id", "status", "limit",
+                                                                 "offset")})
         if page is None:
             page = self._as(user)("tickets", "list_complaints", s.ComplaintQuery().dump(query))
         audit_contacts_read(user, "complaints", len(page.get("items") or ()), **query)

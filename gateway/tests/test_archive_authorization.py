@@ -489,3 +489,56 @@ def test_the_user_admin_takes_the_auditor_role(tmp_path):
                            "p1", "--password", "audit-pass-1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
     assert "roles=auditor" in made.stdout
+
+
+def test_a_transfer_naming_the_current_household_is_refused_not_dropped(platform, web_session):
+    """Trial finding: ``household.id`` = the unit's current household (the owners who transfer it)
+    answered 200 with ``old_household_id: null`` and did nothing -- the new owner silently dropped. It
+    is 409 duplicate_household (Chinese first); the unit keeps its owner; a real transfer, sent again
+    with a new key, is the same answer."""
+    desk, cs = login(web_session, "desk"), login(web_session, "cs")
+    body = {"transferred_on": "2026-11-24", "handover": HANDOVER,
+            "household": {"id": "h1", "people": [{"name": "赵敏", "role": "owner"}]}}
+    refused = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-h1"}, json=body)
+    assert (refused.status_code, refused.json()["error"]) == (409, "duplicate_household"), refused.text
+    assert refused.json()["message"].startswith("该业户是本房屋的现业户")
+    owners = web_session.get("/api/v1/units/u1/ownerships", headers=cs).json()
+    assert [(o["household_id"], o["owners"][0]["name"], o["to_on"]) for o in owners] == [("h1", "业主u1", None)]
+    other = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-h2"},
+                             json=dict(body, household={"id": "h2", "people": [{"name": "赵敏", "role": "owner"}]}))
+    assert (other.status_code, other.json()["error"]) == (409, "duplicate_household")     # another unit's
+    new = dict(body, household={"id": "h-zm", "people": [{"name": "赵敏", "role": "owner"}]})
+    done = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-new"}, json=new)
+    assert done.status_code == 201 and done.json()["old_household_id"] == "h1", done.text
+    again = web_session.post("/api/v1/units/u1/transfer", headers={**desk, "Idempotency-Key": "tr-new-2"}, json=new)
+    assert again.status_code == 200 and again.json()["ownership"]["id"] == done.json()["ownership"]["id"]
+    assert again.json()["old_household_id"] == "h1"
+
+
+def test_the_auditor_reads_the_log_and_grants_nothing_of_a_household(platform, web_session):
+    """Trial finding: the auditor (审计) read a household's members through the unit overview (names in
+    full, no access-log row) while the household's people were 403. The overview, the household
+    summary and every other unit or household read answer 403 to a caller whose only role is the
+    auditor's; the access log and the grants stay theirs."""
+    auditor, cs = login(web_session, "auditor"), login(web_session, "cs")
+    for path, code in (("/api/v1/units/u1/overview", "role_required"),
+                       ("/api/v1/units/u1/household-summary", "file_access_denied"),
+                       ("/api/v1/tickets?project_id=p1", "role_required"),
+                       ("/api/v1/feedback?project_id=p1", "role_required"),
+                       ("/api/v1/units/u1/account", "role_required"),
+                       ("/api/v1/units/u1/notifications", "role_required"),
+                       ("/api/v1/households/h1/people", "file_access_denied")):
+        response = web_session.get(path, headers=auditor)
+        assert (response.status_code, response.json()["error"]) == (403, code), (path, response.text)
+        assert "业主u1" not in response.text
+    said = web_session.get("/api/v1/units/u1/overview", headers=auditor).json()["message"]
+    assert said.startswith("审计只查阅业户档案的查阅记录和查阅授权")
+    for path in ("/api/v1/projects/p1/file-access-log", "/api/v1/projects/p1/file-grants", "/api/v1/me",
+                 "/api/v1/projects", "/api/v1/units/u1"):
+        assert web_session.get(path, headers=auditor).status_code == 200, path
+    # the summary the auditor was refused is a row of the log; the customer service reads the overview
+    log = web_session.get("/api/v1/projects/p1/file-access-log", headers=cs,
+                          params={"reader_id": platform["users"]["auditor"]}).json()
+    assert {(r["what"], r["outcome"]) for r in log["items"]} >= {("summary", "refused")}
+    overview = web_session.get("/api/v1/units/u1/overview", headers=cs)
+    assert overview.status_code == 200 and overview.json()["household"]["people"][0]["name"] == "业主u1"

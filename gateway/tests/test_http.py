@@ -270,3 +270,53 @@ def test_the_unit_s_inbox_is_paged_with_the_total_in_a_header(gateway, container
     assert (item["subject"], item["withdrawn_label"]) == ("u1 200 2 True", "已撤回") and "recipient" not in item
     assert web_session.get("/api/v1/units/u1/notifications", headers=headers,
                            params={"limit": "201"}).status_code == 400
+
+
+#: one write of each area that requires its key (valid bodies: the key is checked after the body)
+KEYED_WRITES = [
+    ("/api/v1/feedback", {"sub_kind": "suggestion", "unit_id": "u1", "content": "建议增加夜间照明"}),
+    ("/api/v1/feedback/t1/acknowledge", {}),
+    ("/api/v1/goods-releases/r1/approve", {}),
+    ("/api/v1/keys/k1/moves", {"action": "return"}),
+    ("/api/v1/vacant-findings/f1/decision", {"approve": True}),
+    ("/api/v1/inspection-rounds/r1/start", {}),
+    ("/api/v1/renovations/t1/submit", {}),
+]
+
+
+@pytest.mark.parametrize("path, body", KEYED_WRITES)
+def test_the_new_areas_writes_are_refused_without_an_idempotency_key(gateway, web_session, path, body):
+    """Feedback, goods release, keys, vacant units, inspections and renovation: a write without its
+    Idempotency-Key (or with an empty one) is 400 before any service is asked -- a client's retry
+    would otherwise file it twice. (Every write route of these areas: test_notify_openapi.py.)"""
+    headers = login(web_session, "desk1", "desk-pass-1")
+    for key in (None, ""):
+        sent = dict(headers, **({"Idempotency-Key": key} if key is not None else {}))
+        response = web_session.post(path, headers=sent, json=body)
+        assert (response.status_code, response.json()["error"]) == (400, "idempotency_key_required"), response.text
+    # with its key the request passes the gateway (no tickets service runs here)
+    keyed = web_session.post(path, headers=dict(headers, **{"Idempotency-Key": "k-1"}), json=body)
+    assert keyed.status_code in (503, 504), keyed.text
+
+
+@pytest.mark.parametrize("content", ["   ", "\u3000\u3000\u3000", " \n\t "])
+def test_feedback_of_only_spaces_is_refused(gateway, web_session, content):
+    """Trial finding: feedback whose content is only spaces (ASCII or ideographic) was filed. Free text
+    says something (kernel.validators.FREE_TEXT): 400 before tickets is asked."""
+    headers = dict(login(web_session), **{"Idempotency-Key": "blank-1"})
+    response = web_session.post("/api/v1/feedback", headers=headers,
+                                json={"sub_kind": "suggestion", "unit_id": "u1", "content": content})
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_input"), response.text
+    assert "content" in response.json()["details"]
+
+
+@pytest.mark.parametrize("user_id", ["../../admin", "a/b", "x" * 65, " "])
+def test_praise_names_staff_by_an_id_of_the_id_form(gateway, web_session, user_id):
+    """Trial finding: ``named_staff[].user_id`` was stored as given (``../../admin``). It has the form of
+    the platform's ids (kernel.validators.RECORD_ID): 400 before tickets is asked."""
+    headers = dict(login(web_session, "desk1", "desk-pass-1"), **{"Idempotency-Key": "named-1"})
+    response = web_session.post("/api/v1/feedback", headers=headers, json={
+        "sub_kind": "praise", "unit_id": "u1", "content": "感谢李师傅",
+        "named_staff": [{"name": "李师傅", "user_id": user_id}]})
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_input"), response.text
+    assert "named_staff" in response.json()["details"]

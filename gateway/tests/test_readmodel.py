@@ -220,6 +220,9 @@ def test_a_residents_list_and_the_overview(projected):
     page = views.resident_tickets(projected, me, NOW, open_only=True)
     assert page["total"] == 1 and page["items"][0]["id"] == "t1"
     assert views.resident_tickets(projected, me, NOW, status="closed")["total"] == 0
+    # a filter by a project that is not theirs is an empty list, never their own (trial finding)
+    assert views.resident_tickets(projected, me, NOW, project_id="p1")["total"] == 1
+    assert views.resident_tickets(projected, me, NOW, project_id="p-other") == {"items": [], "total": 0}
     overview = views.combine_balance(views.overview(projected, me, "u1", NOW))
     assert overview["missing"] == [] and overview["unit"]["label"] == "1栋-0101"
     assert [t["id"] for t in overview["open_tickets"]] == ["t1"]

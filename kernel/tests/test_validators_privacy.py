@@ -195,6 +195,10 @@ def test_free_text_keeps_its_lines_and_refuses_invisible_and_control_characters(
         with pytest.raises(ValidationError) as exc:
             FREE_TEXT(bad)
         assert code in str(exc.value.messages), bad
+    # text of only spaces (the ideographic one too), tabs or line breaks says nothing (trial finding)
+    for blank in (" ", "   ", "\u3000\u3000\u3000", "\n\t \r\n"):
+        with pytest.raises(ValidationError, match="Not blank"):
+            FREE_TEXT(blank)
 @pytest.mark.parametrize("number,masked", [
     ("110101199001011237", "1101**********1237"),        # 居民身份证: region and check, 8 of 18
     ("810000199001011234", "8100**********1234"),        # 港澳台居民居住证

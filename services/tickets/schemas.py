@@ -196,7 +196,7 @@ class ComplaintStepIn(Schema):
 class NamedStaffIn(Schema):
     """A member of staff praise names: their name, and their user id when the desk knows it."""
     name = fields.String(required=True, validate=[validate.Length(min=1, max=100), v.FREE_TEXT])
-    user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    user_id = fields.String(load_default=None, allow_none=True, validate=v.RECORD_ID)
 
 
 class FeedbackIn(Schema):

@@ -35,6 +35,19 @@ def test_a_suggestion_and_praise_reach_the_household_file_with_the_company_s_rep
                 expect=400)["error"]
     assert post("/feedback", resident, {"sub_kind": "suggestion", "unit_id": unit_id,
                                         "content": "长" * 2001}, expect=400)["error"]
+    # trial findings: blank text, a named user id that is a path, no key, a resident without a unit
+    for blank in ("   ", "\u3000\u3000\u3000"):
+        assert post("/feedback", resident, {"sub_kind": "suggestion", "unit_id": unit_id, "content": blank},
+                    expect=400)["error"] == "invalid_input"
+    assert post("/feedback", desk, {"sub_kind": "praise", "unit_id": unit_id, "content": "感谢李师傅",
+                                    "named_staff": [{"name": "李师傅", "user_id": "../../admin"}]},
+                expect=400)["error"] == "invalid_input"
+    keyless = web_session.post("/api/v1/feedback", headers=resident,
+                               json={"sub_kind": "suggestion", "unit_id": unit_id, "content": "建议增加夜间照明"})
+    assert (keyless.status_code, keyless.json()["error"]) == (400, "idempotency_key_required")
+    no_unit = post("/feedback", resident, {"sub_kind": "suggestion", "project_id": seed.did("project:LH"),
+                                           "content": "建议增加夜间照明"}, expect=400)
+    assert no_unit["error"] == "unit_required" and "praise or suggestion" in no_unit["message"]
 
     key = str(uuid.uuid4())
     body = {"sub_kind": "suggestion", "unit_id": unit_id, "content": "建议在东门加装雨棚，下雨天取快递很不方便"}
@@ -68,6 +81,11 @@ def test_a_suggestion_and_praise_reach_the_household_file_with_the_company_s_rep
     assert web_session.get(f"/api/v1/feedback/{sid}", headers=other_household).status_code == 404
     mine = web_session.get("/api/v1/feedback", headers=resident).json()
     assert [t["id"] for t in mine["items"]] == [sid]
+    elsewhere = web_session.get("/api/v1/feedback", headers=resident, params={"project_id": "p-not-mine"}).json()
+    assert elsewhere == {"items": [], "total": 0}
+    # the auditor reads the access log, not a household's members through the unit overview
+    overview = web_session.get(f"/api/v1/units/{unit_id}/overview", headers=token(web_session, "audit.lh"))
+    assert (overview.status_code, overview.json()["error"]) == (403, "role_required")
     listed = web_session.get("/api/v1/feedback", headers=cs, params={
         "project_id": seen["project_id"], "sub_kind": "suggestion", "status": "replied"}).json()
     assert [t["id"] for t in listed["items"]] == [sid]

@@ -639,7 +639,8 @@ def household_summary(work: Work, unit_id: str) -> dict:
     names (masked unless the caller's role needs them), the payment summary kept from billing's
     events, the census (open task, last done, next due) and the steward. Staff of the project, the
     platform, a resident for their own unit. No phones, no ID numbers. A read of a household is
-    THE access check's (``access.require_read``, ``summary``: any staff role of the project)."""
+    THE access check's (``access.require_read``, ``summary``: any staff role of the project but the
+    auditor)."""
     unit = registry.get_unit(work, unit_id, conceal=True)
     caller = work.caller
     if not (caller.is_system or caller.is_staff or caller.is_resident):
@@ -647,7 +648,8 @@ def household_summary(work: Work, unit_id: str) -> dict:
                         zh="仅限员工或该房屋的住户查看")
     household = registry.active_household(work, unit.id)
     if household is not None and not caller.is_system:    # the other services' query: not logged
-        access.require_read(work, household, "summary", None, roles=Role.STAFF)
+        # any staff role of the project but the auditor's (who reads the access log, not households)
+        access.require_read(work, household, "summary", None, roles=Role.STAFF - {Role.AUDITOR})
     project = work.session.get(Project, unit.project_id)
     out = {"unit": {"id": unit.id, "project_id": unit.project_id, "building_id": unit.building_id,
                     "label": unit.label, "building_area": unit.building_area, "usage": unit.usage},

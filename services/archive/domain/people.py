@@ -45,9 +45,9 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (FileAccessDenied, HouseholdNotActive, LeaseNotFound,
+from ..exceptions import (DuplicateRecord, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
                           MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
-from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project
+from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project, Unit
 from . import access
 from .catalogue import TITLES_EN, TRANSFER_DOCUMENTS
 from .privacy import email_for, mask_id_number, mask_name, phone_for
@@ -757,12 +757,7 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
     if new.get("id"):
         existing = work.session.get(Household, new["id"])
         if existing is not None:
-            if existing.unit_id != unit.id:
-                raise PeopleRuleViolation(f"household {new['id']} is another unit's", code="duplicate_household",
-                                          zh="该业户属于另一套房屋")
-            ownership = work.session.scalars(select(Ownership).where(
-                Ownership.household_id == existing.id).order_by(Ownership.from_on.desc())).first()
-            return ownership, existing, False
+            return _transfer_replayed(work, unit, existing, data)
     if not any(p["role"] == "owner" for p in new["people"]):
         raise InvalidInput("household.people: a transfer's household has its new owners",
                            details={"household": {"people": ["At least one owner."]}}, zh="过户须登记至少一位新业主")
@@ -812,6 +807,34 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
         leaving.ownership_id = ownership.id
     work.session.flush()
     return ownership, household, True
+
+
+def _transfer_replayed(work: Work, unit: Unit, existing: Household, data: dict) -> tuple[Ownership, Household, bool]:
+    """A transfer naming a household id that exists: the same transfer again (a retry whose answer
+    was lost) when that household IS this transfer's new household -- of this unit, moved in on the
+    transfer's date, its ownership beginning then, acquired the same way, by the same owners --
+    answered as it was. Any other household -- the unit's current (old) one, an earlier one, another
+    unit's -- is 409 ``duplicate_household``: the new owners' household is a new one, never silently
+    dropped."""
+    if existing.unit_id != unit.id:
+        raise DuplicateRecord(f"household {existing.id} is another unit's; the new owners' household needs a "
+                              "new id", code="duplicate_household",
+                              zh="该业户编号属于另一套房屋的业户，新业主的业户须使用新的编号")
+    ownership = work.session.scalars(select(Ownership).where(
+        Ownership.household_id == existing.id).order_by(Ownership.from_on.desc())).first()
+    owners = sorted(p["name"] for p in data["household"]["people"] if p["role"] == "owner")
+    if (ownership is not None and existing.moved_in_on == data["transferred_on"]
+            and ownership.from_on == data["transferred_on"] and ownership.acquired_by == data["acquired_by"]
+            and sorted(o["name"] for o in json.loads(ownership.owners)) == owners):
+        return ownership, existing, False
+    if existing.status == "active":
+        raise DuplicateRecord(f"household {existing.id} is the unit's current household (the owners who "
+                              "transfer it); the new owners' household needs a new id, or none",
+                              code="duplicate_household",
+                              zh="该业户是本房屋的现业户（即过户的原业主），新业主的业户须使用新的编号或不填编号")
+    raise DuplicateRecord(f"household {existing.id} is an earlier household of this unit; the new owners' "
+                          "household needs a new id, or none", code="duplicate_household",
+                          zh="该业户编号已是本房屋以前的业户，新业主的业户须使用新的编号或不填编号")
 
 
 def transferred_out(work: Work, ownership: Ownership | None) -> Household | None:

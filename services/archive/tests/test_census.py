@@ -259,6 +259,8 @@ def test_who_reads_contacts_and_summaries_and_what_they_see(Session, clock, esta
     assert own["household"]["owners"] == ["张伟"] and own["census"] is None
     with pytest.raises(UnitNotFound):
         run(Session, clock, lambda w: census.household_summary(w, "u3"), resident(G, ["u1"]))
+    with pytest.raises(Forbidden):          # the auditor reads the access log, not households
+        run(Session, clock, lambda w: census.household_summary(w, "u1"), staff(G, ["p1"], roles=["auditor"]))
     vacant = run(Session, clock, lambda w: census.household_summary(w, "u2"), CS)
     assert vacant["household"] is None and vacant["unit"]["label"] == "b1-u2"
     dumped = schemas.HouseholdSummaryOut().dump(engineer)

@@ -18,7 +18,8 @@ from services.archive import schemas
 from services.archive.domain import people, registry
 from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
-from services.archive.exceptions import (FileAccessDenied, HouseholdNotActive, MoveOutChecklistIncomplete,
+from services.archive.exceptions import (DuplicateRecord, FileAccessDenied, HouseholdNotActive,
+                                         MoveOutChecklistIncomplete,
                                          PeopleRuleViolation, UnitOccupied)
 from services.archive.models import Base, FileDocument, Household, Lease, MoveOut, Ownership, PersonChange
 
@@ -385,6 +386,35 @@ def test_a_transfer_moves_the_old_household_out_and_the_new_owners_in_with_the_h
     # the answer names the old owners' household, the retry's too (the gateway ends their access)
     assert people.transferred_out(work(session, clock, DESK), again).id == "h1"
     assert people.transferred_out(work(session, clock, DESK), None) is None
+
+
+def test_a_transfer_naming_an_existing_household_is_refused_unless_it_is_the_same_transfer(session, clock, estate):
+    """Trial finding: a transfer naming the unit's CURRENT household's id (the owners who transfer it)
+    answered 200 as a replay and did nothing -- the new owners silently dropped. Only the transfer's
+    own new household, with the same owners, date and acquisition, is a replay; any other household is
+    409 duplicate_household in Chinese and English, and nothing changes."""
+    for household_id, said in (("h1", "该业户是本房屋的现业户"), ("h-elsewhere", "该业户编号属于另一套房屋")):
+        if household_id == "h-elsewhere":
+            registry.move_in(work(session, clock, DESK), schemas.MoveIn().load({
+                "id": "h-elsewhere", "unit_id": "u-0102", "moved_in_on": "2026-03-01",
+                "people": [{"name": "李雷", "role": "owner"}]}))
+        with pytest.raises(DuplicateRecord) as refused:
+            transfer(session, clock, household={"id": household_id, "people": [{"name": "赵敏", "role": "owner"}]})
+        assert refused.value.code == "duplicate_household" and refused.value.message.startswith(said)
+    assert session.get(Household, "h1").status == "active"
+    assert [h["owners"][0]["name"] for h in people.ownership_history(work(session, clock, DESK), "u-0101")] == ["张伟"]
+    ownership, household, created = transfer(session, clock)
+    assert created and household.id == "h2"
+    # the same transfer again: the same answer
+    again, same, created = transfer(session, clock)
+    assert (again.id, same.id, created) == (ownership.id, "h2", False)
+    # the transfer's household named with other owners, or the old (moved-out) household: refused
+    with pytest.raises(DuplicateRecord):
+        transfer(session, clock, household={"id": "h2", "people": [{"name": "赵敏", "role": "owner"}]})
+    with pytest.raises(DuplicateRecord) as earlier:
+        transfer(session, clock, household={"id": "h1", "people": [{"name": "赵敏", "role": "owner"}]})
+    assert earlier.value.message.startswith("该业户编号已是本房屋以前的业户")
+    assert len(people.ownership_history(work(session, clock, DESK), "u-0101")) == 2
 
 
 def test_a_transfer_needs_the_handover_and_new_owners(session, clock, estate):

@@ -91,9 +91,16 @@ RESOLVED_HOOKS: list = []
 
 # -- intake (shared with warranty-quality complaints) ---------------------------------------
 
-def intake(work: Work, data: dict, *, staff_roles) -> dict:
+#: why a resident's complaint without a unit is refused (``intake``'s default; feedback and quality
+#: reports say it in their own words)
+RESIDENT_UNIT_REQUIRED = ("a resident complains from one of their units (unit_id); a public matter of the "
+                          "project is registered by the service centre")
+
+
+def intake(work: Work, data: dict, *, staff_roles, unit_required: str = RESIDENT_UNIT_REQUIRED) -> dict:
     """Where a complaint comes from and who made it: project, unit, channel, form, times and
-    reporter, checked against the caller (a resident: their own unit, the portal, written)."""
+    reporter, checked against the caller (a resident: their own unit, the portal, written).
+    ``unit_required``: the refusal of a resident's without a unit, in the words of what is filed."""
     caller, now = work.caller, work.clock.now()
     unit = None
     if data.get("unit_id"):
@@ -104,8 +111,7 @@ def intake(work: Work, data: dict, *, staff_roles) -> dict:
         project = repairs._project(work, unit.project_id)
     else:
         if caller.is_resident:
-            raise UnitRequired("a resident complains from one of their units (unit_id); a public matter "
-                               "of the project is registered by the service centre")
+            raise UnitRequired(unit_required)
         project = repairs._project(work, data["project_id"])
         caller.require_project(project.group_id, project.id,
                                not_found=repairs._no_project(data["project_id"]))

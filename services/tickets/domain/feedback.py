@@ -110,7 +110,9 @@ def register(work: Work, data: dict) -> Ticket:
     unit), ``channel`` (staff: phone|visit|letter|app), ``content``, ``named_staff`` (praise:
     ``[{"name", "user_id"?}]``), ``department`` (praise: the department praised), ``reporter_name``,
     ``reporter_phone``, ``received_at`` (staff only, within 2 days back)."""
-    source = complaints.intake(work, data, staff_roles=DESK_ROLES)
+    source = complaints.intake(work, data, staff_roles=DESK_ROLES, unit_required=(
+        "a resident's praise or suggestion is submitted for one of their units (unit_id); the service "
+        "centre records one about the project as a whole"))
     if not work.caller.is_resident:
         source["channel"] = data.get("channel") or "visit"
     project, received_at, now = source["project"], source["received_at"], work.clock.now()

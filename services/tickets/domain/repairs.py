@@ -661,6 +661,10 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
             query = query.where(Ticket.group_id == caller.group_id)
         if not (caller.is_system or caller.all_projects):
             query = query.where(Ticket.project_id.in_(caller.project_ids))
+    if project_id and (unit_id or caller.is_resident):
+        # a filter is a filter: a resident's (or a unit's) tickets in that project -- none when the
+        # project is not theirs, never their whole list as if the filter were not there
+        query = query.where(Ticket.project_id == project_id)
     hidden = workflow.hidden_kinds(caller)
     if hidden:
         query = query.where(Ticket.kind.notin_(hidden))

@@ -121,8 +121,9 @@ def test_the_desk_records_feedback_about_the_project_with_no_unit(session, clock
 def test_scope_a_resident_only_for_their_unit_staff_only_in_their_projects(session, clock, registry):
     with pytest.raises(NotFound):
         submit(session, clock, caller=NEIGHBOUR)                     # u1 is not theirs
-    with pytest.raises(UnitRequired):
+    with pytest.raises(UnitRequired) as no_unit:
         submit(session, clock, caller=ME, unit_id=None, project_id="p1")
+    assert no_unit.value.message.startswith("a resident's praise or suggestion is submitted for one of their units")
     with pytest.raises(Forbidden):
         submit(session, clock, caller=OTHER_PROJECT)                  # same group, another project
     with pytest.raises(Forbidden):
@@ -135,6 +136,9 @@ def test_scope_a_resident_only_for_their_unit_staff_only_in_their_projects(sessi
     mine, total = feedback.list_feedback(work(session, clock, ME))
     assert [t.id for t in mine] == [ticket.id] and total == 1
     assert feedback.list_feedback(work(session, clock, NEIGHBOUR)) == ([], 0)
+    # a resident's filter by a project that is not theirs: an empty list, not their own (trial finding)
+    assert feedback.list_feedback(work(session, clock, ME), project_id="p1")[1] == 1
+    assert feedback.list_feedback(work(session, clock, ME), project_id="p2") == ([], 0)
 
 
 def test_bad_input_is_refused_at_the_boundary():
@@ -151,6 +155,17 @@ def test_bad_input_is_refused_at_the_boundary():
         FeedbackStepIn().load({"action": "reply", "body": "不采纳", "decision": "not_adopted"})   # no reason
     with pytest.raises(ValidationError):
         FeedbackStepIn().load({"action": "forward"})
+    # trial findings: blank content, a named user id that is no id (a path)
+    for content in ("   ", "\u3000\u3000\u3000"):
+        with pytest.raises(ValidationError):
+            FeedbackIn().load({"sub_kind": "suggestion", "unit_id": "u1", "content": content})
+    for user_id in ("../../admin", "", "a/b", "x" * 65):
+        with pytest.raises(ValidationError):
+            FeedbackIn().load({"sub_kind": "praise", "unit_id": "u1", "content": "感谢李师傅",
+                               "named_staff": [{"name": "李师傅", "user_id": user_id}]})
+    named = FeedbackIn().load({"sub_kind": "praise", "unit_id": "u1", "content": "感谢李师傅",
+                               "named_staff": [{"name": "李师傅", "user_id": "eng.lh"}]})
+    assert named["named_staff"] == [{"name": "李师傅", "user_id": "eng.lh"}]
 
 
 # -- the workflow ---------------------------------------------------------------------------
