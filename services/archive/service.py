@@ -293,6 +293,14 @@ class ArchiveService(SettingsRpcs):
             documents.download(self.work(), self.storage, q["household_id"], q["document_id"], q["purpose"]))
 
     @rpc
+    def unit_document(self, unit_id, document_id, purpose=None):
+        """A document's record (no content) if it is in the file of the unit's current household
+        (404 ``document_not_found`` otherwise); read and logged as every document read."""
+        q = schemas.UnitDocumentRead().load({"unit_id": unit_id, "document_id": document_id, "purpose": purpose})
+        return schemas.DocumentVersionOut().dump(
+            documents.unit_document(self.work(), q["unit_id"], q["document_id"], q["purpose"]))
+
+    @rpc
     def household_catalogue(self, household_id, purpose=None):
         q = schemas.DocumentQuery().load({"household_id": household_id, "purpose": purpose})
         return schemas.FileCatalogueOut().dump(documents.file_catalogue(self.work(), q["household_id"], q["purpose"]))

@@ -387,3 +387,23 @@ class WithheldOverDeposit(RuleViolation):
     """What is withheld of the deposit is at most the deposit, and names the violations."""
 
     default_code = "withheld_over_deposit"
+
+
+class DocumentNotFound(NotFound):
+    """The document named is not in the household file (archive) of the renovation's unit's current
+    household: another household's, an earlier one's, or none at all (HTTP 404)."""
+
+    default_code = "document_not_found"
+
+
+class DocumentTypeMismatch(RuleViolation):
+    """archive files the document under another type than the renovation's slot it is attached to
+    (HTTP 422, ``details.archive_doc_type``)."""
+
+    default_code = "document_type_mismatch"
+
+
+class DocumentAttachedAlready(Conflict):
+    """The document is already attached to the renovation under another type (HTTP 409)."""
+
+    default_code = "document_attached_already"

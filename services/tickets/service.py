@@ -15,7 +15,7 @@ from . import schemas
 from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
                      quality, renovation, repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, TICKET_CHANGED
-from .exceptions import ArchiveUnavailable, BillingUnavailable, NoFeeAccount
+from .exceptions import ArchiveUnavailable, BillingUnavailable, DocumentNotFound, NoFeeAccount
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
@@ -226,12 +226,22 @@ class TicketsService(SettingsRpcs):
         return RENOVATION_OUT.dump({"ticket": self._out(ticket, work),
                                     "renovation": renovation.view(work, ticket, row)})
 
+    def _ask_document(self, work):
+        """archive's ``unit_document``: is the document in the file of the unit's current household,
+        and of what type -- read as the caller with the renovation's purpose (logged there); not
+        there is ``document_not_found``, no answer ``archive_unavailable`` (fail closed)."""
+        caller = work.caller
+        return lambda unit_id, document_id: self.archive.ask(
+            caller, "archive", "unit_document", unit_id=unit_id, document_id=document_id,
+            purpose=renovation.ARCHIVE_PURPOSE, unavailable=ArchiveUnavailable,
+            refusals={"document_not_found": DocumentNotFound})
+
     @rpc
     def apply_renovation(self, data, idempotency_key=None):
         """A renovation application (schemas.RenovationIn): the unit's resident, or the desk."""
         work, command = self.work(), RENOVATION_IN.load(data)
-        return work.idempotent(idempotency_key, "apply_renovation", command,
-                               lambda: self._renovation_out(work, renovation.apply(work, command)))
+        return work.idempotent(idempotency_key, "apply_renovation", command, lambda: self._renovation_out(
+            work, renovation.apply(work, command, self._ask_document(work))))
 
     @rpc
     def renovation_step(self, ticket_id, data, idempotency_key=None):
@@ -242,7 +252,7 @@ class TicketsService(SettingsRpcs):
         work, command = self.work(), RENOVATION_STEP_IN.load(data)
         command["ticket_id"] = str(ticket_id)
         return work.idempotent(idempotency_key, "renovation_step", command, lambda: self._renovation_out(
-            work, renovation.step(work, command["ticket_id"], command["action"], command)))
+            work, renovation.step(work, command["ticket_id"], command["action"], command, self._ask_document(work))))
 
     @rpc
     def get_renovation(self, ticket_id):
