@@ -4091,6 +4091,10 @@ class VacantRegisterIn(Schema):
     """The month's vacant units (空置房登记表)."""
     unit_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
                            validate=validate.Length(max=5000))
+    #: of ``unit_ids``, those whose owner registered the unit vacant (业主办理空置手续): on the register
+    #: although archive holds their household (any other unit with a household: 409 ``unit_occupied``)
+    owner_registered = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
+                                   validate=validate.Length(max=5000))
 
 
 class VacantMonthQuery(Schema):

@@ -407,3 +407,10 @@ class DocumentAttachedAlready(Conflict):
     """The document is already attached to the renovation under another type (HTTP 409)."""
 
     default_code = "document_attached_already"
+
+
+class UnitOccupied(Conflict):
+    """A unit with a household in archive's file is not a vacant unit (空置房) unless its owner
+    registered it vacant (HTTP 409, naming the unit's label)."""
+
+    default_code = "unit_occupied"

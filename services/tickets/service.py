@@ -450,7 +450,8 @@ class TicketsService(SettingsRpcs):
         work, command = self.work(), schemas.VacantRegisterIn().load(data)
         command.update(schemas.VacantMonthQuery().load({"month": month}), project_id=str(project_id))
         def update():
-            vacant.update_register(work, command["project_id"], command["month"], command["unit_ids"])
+            vacant.update_register(work, command["project_id"], command["month"], command["unit_ids"],
+                                   command["owner_registered"])
             return self._register_out(work, command["project_id"], command["month"])
         return work.idempotent(idempotency_key, "update_vacant_register", command, update)
 

@@ -20,7 +20,7 @@ from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
-                                         KeyStepNotAllowed, MonthInFuture, VacantStepNotAllowed)
+                                         KeyStepNotAllowed, MonthInFuture, UnitOccupied, VacantStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCheck
 from services.tickets.schemas import KeyMoveIn, KeyReceiveIn, VacantCheckIn
 from services.tickets.tests.support import job_executor, work
@@ -318,7 +318,13 @@ def test_the_vacant_unit_month_on_its_dates(world):
 
 def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
     world.clock.set(local(2026, 12, 2, 9, 0))
-    world.do(DESK, vacant.update_register, P, "2026-12", ["u1"])
+    # u1's household is in archive's file: occupied, unless its owner registered it vacant (空置手续)
+    with pytest.raises(UnitOccupied) as occupied:
+        world.do(DESK, vacant.update_register, P, "2026-12", ["u2", "u1"])
+    assert "1栋-0001" in str(occupied.value) and occupied.value.code == "unit_occupied"
+    assert occupied.value.details == {"units": [{"unit_id": "u1", "label": "1栋-0001"}]}
+    assert world.read(lambda s: s.scalars(select(VacantCheck.id)).all()) == []
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u1"], ["u1"])
     check_id = world.read(lambda s: s.scalars(select(VacantCheck.id)).one())
     world.do(STEWARD, vacant.record_check, check_id, VacantCheckIn().load({"findings": [
         {"room": "厨房", "result": "defect", "note": "水龙头滴水"},
