@@ -1004,6 +1004,10 @@ class RetentionPurgeOut(Schema):
     documents_erased = fields.Integer()
 
 
+class BuildingRef(Schema):
+    building_id = fields.String(required=True, validate=ID36)
+
+
 class UnitRef(Schema):
     unit_id = fields.String(required=True, validate=ID36)
 

@@ -92,6 +92,12 @@ class ArchiveService(SettingsRpcs):
         return schemas.UnitOut(many=True).dump(registry.list_units(self.work(), project_id))
 
     @rpc
+    def get_building(self, building_id):
+        """A building of a project of the caller's (tickets checks an inspection area's building)."""
+        q = schemas.BuildingRef().load({"building_id": building_id})
+        return schemas.BuildingOut().dump(registry.get_building(self.work(), q["building_id"]))
+
+    @rpc
     def get_unit(self, unit_id):
         return schemas.UnitOut().dump(registry.get_unit(self.work(), unit_id))
 

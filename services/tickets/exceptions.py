@@ -414,3 +414,9 @@ class UnitOccupied(Conflict):
     registered it vacant (HTTP 409, naming the unit's label)."""
 
     default_code = "unit_occupied"
+
+
+class BuildingNotFound(NotFound):
+    """An inspection area's building is not one of its project's (archive's registry; HTTP 404)."""
+
+    default_code = "building_not_found"

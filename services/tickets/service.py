@@ -15,7 +15,7 @@ from . import schemas
 from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
                      quality, renovation, repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, TICKET_CHANGED
-from .exceptions import ArchiveUnavailable, BillingUnavailable, DocumentNotFound, NoFeeAccount
+from .exceptions import ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, NoFeeAccount
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
@@ -511,6 +511,14 @@ class TicketsService(SettingsRpcs):
             inspections.set_template(work, command["project_id"], command["area_type"], command["items"],
                                      command["reason"])))
 
+    def _ask_building(self, work):
+        """archive's ``get_building`` as the caller: an area's building must be one of the project's;
+        not there is ``building_not_found``, no answer ``archive_unavailable`` (fail closed)."""
+        caller = work.caller
+        return lambda building_id: self.archive.ask(caller, "archive", "get_building", building_id,
+                                                    unavailable=ArchiveUnavailable,
+                                                    refusals={"building_not_found": BuildingNotFound})
+
     @rpc
     def list_inspection_areas(self, project_id, query=None):
         work = self.work()
@@ -523,14 +531,16 @@ class TicketsService(SettingsRpcs):
         work, command = self.work(), schemas.AreaIn().load(data)
         command["project_id"] = str(project_id)
         return work.idempotent(idempotency_key, "create_inspection_area", command, lambda: AREA_OUT.dump(
-            inspections.area_view(work, inspections.create_area(work, command["project_id"], command))))
+            inspections.area_view(work, inspections.create_area(work, command["project_id"], command,
+                                                                 self._ask_building(work)))))
 
     @rpc
     def update_inspection_area(self, area_id, data, idempotency_key=None):
         work, command = self.work(), schemas.AreaChangeIn().load(data)
         command["area_id"] = str(area_id)
         return work.idempotent(idempotency_key, "update_inspection_area", command, lambda: AREA_OUT.dump(
-            inspections.area_view(work, inspections.update_area(work, command["area_id"], command))))
+            inspections.area_view(work, inspections.update_area(work, command["area_id"], command,
+                                                                 self._ask_building(work)))))
 
     @rpc
     def start_inspection_round(self, area_id, idempotency_key=None):
