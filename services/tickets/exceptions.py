@@ -420,3 +420,10 @@ class BuildingNotFound(NotFound):
     """An inspection area's building is not one of its project's (archive's registry; HTTP 404)."""
 
     default_code = "building_not_found"
+
+
+class RenovationOpen(Conflict):
+    """A unit has one open renovation at a time: a second application is refused while one is open
+    (HTTP 409, naming its number)."""
+
+    default_code = "renovation_open"

@@ -63,7 +63,7 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (AcceptanceTooSoon, ArchiveUnavailable, DocumentAttachedAlready, DocumentsMissing,
                           DocumentTypeMismatch, FeesUnpaid, NotYourStep, PassNotFound, ReinspectionNotDue,
-                          TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
+                          RenovationOpen, TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
 from ..models import Renovation, RenovationPass, RenovationPatrol, Ticket, UnitCopy
 from . import clocks, complaints, renovation_sla as rsla, repairs, workflow
 
@@ -163,6 +163,13 @@ def apply(work: Work, data: dict, ask_document: AskDocument | None = None) -> Ti
     if data.get("planned_start") and data.get("planned_end") and data["planned_end"] < data["planned_start"]:
         raise InvalidInput("planned_end is before planned_start", code="bad_period")
     project = repairs._project(work, unit.project_id)
+    open_one = work.session.scalars(select(Ticket).where(
+        Ticket.kind == KIND, Ticket.unit_id == unit.id, Ticket.status.in_(OPEN_STATES))
+        .order_by(Ticket.received_at)).first()
+    if open_one is not None:
+        raise RenovationOpen(f"unit {unit.label} has an open renovation, {open_one.number} ({open_one.status}): "
+                             "one at a time -- finish or cancel it first",
+                             details={"renovation_id": open_one.id, "number": open_one.number})
     source = dict(project=project, unit=unit, channel="portal" if caller.is_resident else "staff",
                   received_at=now, reporter_name=data.get("reporter_name") or caller.name or unit.contact_name or "",
                   reporter_phone=unit.contact_phone if caller.is_resident else None,

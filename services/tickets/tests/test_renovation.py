@@ -15,7 +15,8 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, renovation
 from services.tickets.exceptions import (AcceptanceTooSoon, ArchiveUnavailable, DocumentAttachedAlready,
                                          DocumentNotFound, DocumentsMissing, DocumentTypeMismatch, FeesUnpaid,
-                                         NotYourStep, ReinspectionNotDue, TransitionNotAllowed, WithheldOverDeposit)
+                                         NotYourStep, ReinspectionNotDue, RenovationOpen, TransitionNotAllowed,
+                                         WithheldOverDeposit)
 from services.tickets.models import Base, Renovation, ScheduledJob
 from services.tickets.tests.support import work
 
@@ -121,6 +122,8 @@ def test_a_resident_applies_for_their_own_unit_with_the_checklist(session, clock
 
 
 def test_documents_are_checked_against_the_units_household_file_in_archive(session, clock, registry):
+    with pytest.raises(DocumentNotFound):
+        apply(session, clock, documents=[{"doc_type": "renovation_drawings", "document_id": "doc-of-u2"}])
     ticket = apply(session, clock, documents=DOCS[:1])
     # another household's document, or an id archive does not know: not in this unit's file
     for document_id in ("doc-of-u2", "8c0f6c1e-0000-4000-8000-000000000000"):
@@ -133,8 +136,6 @@ def test_documents_are_checked_against_the_units_household_file_in_archive(sessi
     # archive cannot answer: nothing attached (fail closed)
     with pytest.raises(ArchiveUnavailable):
         do(session, clock, ticket, "attach_document", ME, ask=archive_down, **DOCS[1])
-    with pytest.raises(DocumentNotFound):
-        apply(session, clock, documents=[{"doc_type": "renovation_drawings", "document_id": "doc-of-u2"}])
     # the same document again under its type: nothing; under another type: refused, saying so
     do(session, clock, ticket, "attach_document", ME, **DOCS[0])
     with pytest.raises(DocumentAttachedAlready) as twice:
@@ -144,6 +145,17 @@ def test_documents_are_checked_against_the_units_household_file_in_archive(sessi
     view = renovation.view(work(session, clock, ME), ticket, session.get(Renovation, ticket.id))
     assert [c["doc_type"] for c in view["checklist"] if c["present"]] == ["renovation_application"]
     assert len(view["documents"]) == 1
+
+
+def test_one_open_renovation_per_unit(session, clock, registry):
+    first = apply(session, clock)
+    for caller in (ME, DESK):
+        with pytest.raises(RenovationOpen) as refused:
+            apply(session, clock, caller)
+        assert first.number in str(refused.value) and refused.value.details["number"] == first.number
+    assert apply(session, clock, NEIGHBOUR, unit_id="u2").status == "applied"     # another unit: its own
+    do(session, clock, first, "cancel", ME, reason="改期")
+    assert apply(session, clock).number != first.number                          # cancelled: a new one
 
 
 def test_review_waits_for_complete_documents_then_runs_3_days_and_breaches(session, clock, registry):
