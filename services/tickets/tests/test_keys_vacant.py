@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -22,7 +23,8 @@ from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
                                          KeyStepNotAllowed, MonthInFuture, UnitOccupied, VacantStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCheck
-from services.tickets.schemas import KeyMoveIn, KeyReceiveIn, VacantCheckIn
+from services.tickets.schemas import (AreaChangeIn, CrackDecisionIn, KeyMoveIn, KeyReceiveIn, RenovationStepIn,
+                                      VacantCheckIn)
 from services.tickets.tests.support import job_executor, work
 
 G, P = "group-1", "p1"
@@ -368,3 +370,14 @@ def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
         wk = work(session, world.clock, OWNER)
         [seen] = [vacant.check_view(wk, c) for c in vacant.unit_checks(wk, "u1")]
         assert seen["summary"]["result"] == "crack" and seen["task_id"] is None
+
+
+@pytest.mark.parametrize("schema, data", [
+    (CrackDecisionIn, {"approve": "yes"}), (CrackDecisionIn, {"approve": 1}), (CrackDecisionIn, {"approve": "false"}),
+    (AreaChangeIn, {"active": "no"}), (RenovationStepIn, {"action": "record_patrol", "waste_seen": "yes"}),
+])
+def test_booleans_are_json_booleans_only(schema, data):
+    """{"approve": "yes"} is not read as true (kernel.validators.StrictBoolean)."""
+    with pytest.raises(ValidationError):
+        schema().load(data)
+    assert CrackDecisionIn().load({"approve": False})["approve"] is False
