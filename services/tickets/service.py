@@ -425,6 +425,14 @@ class TicketsService(SettingsRpcs):
         return [self._key_out(work, k) for k in keys.project_keys(work, str(project_id), q["state"])]
 
     @rpc
+    def front_desk_tasks(self, project_id, query=None):
+        """The project's front-desk tasks (kind ``task``) with the ticket lists' filters: its desk, GM,
+        group admin (a resident: 404 as for another project)."""
+        work = self.work()
+        tickets, total = keys.front_desk_tasks(work, str(project_id), **schemas.TicketQuery().load(query or {}))
+        return {"items": [self._out(t, work) for t in tickets], "total": total}
+
+    @rpc
     def record_stock_check(self, project_id, data, idempotency_key=None):
         """A count of the key store against the register (monthly: the desk; spot: the CS manager)."""
         work, command = self.work(), schemas.StockCheckIn().load(data)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from kernel.clock import ManualClock
 from kernel.db import make_engine
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
@@ -381,3 +381,15 @@ def test_booleans_are_json_booleans_only(schema, data):
     with pytest.raises(ValidationError):
         schema().load(data)
     assert CrackDecisionIn().load({"approve": False})["approve"] is False
+
+
+def test_front_desk_tasks_are_the_project_staff_s_a_resident_gets_404(world):
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    tickets, total = world.do(DESK, keys.front_desk_tasks, P, open_only=True)
+    assert total == len(tickets) >= 1 and {t.kind for t in tickets} == {"task"}
+    with pytest.raises(NotFound) as refused:                    # as the other staff-only project routes
+        world.do(resident(G, ["u1"]), keys.front_desk_tasks, P)
+    assert refused.value.code == "project_not_found"
+    with pytest.raises(Forbidden):
+        world.do(staff(G, [P], roles=["engineering"]), keys.front_desk_tasks, P)
