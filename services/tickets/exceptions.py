@@ -246,8 +246,8 @@ class TooManyItems(RuleViolation):
 
 
 class ArchiveUnavailable(Unavailable):
-    """The household file (archive) could not be read for the identity check: no verification
-    (HTTP 503)."""
+    """archive could not answer a question a step cannot go on without -- the household file's
+    people (identity check), a renovation document, an area's building: nothing done (HTTP 503)."""
 
     default_code = "archive_unavailable"
 
