@@ -3801,7 +3801,7 @@ class IdentityCheckIn(Schema):
     family_members = fields.List(fields.String(validate=v.NAME), load_default=list,
                                  validate=validate.Length(max=20))
     employer = fields.String(load_default=None, allow_none=True, validate=v.Text(200))
-    matched_archive = fields.Boolean(required=True)
+    matched_archive = v.StrictBoolean(required=True)
     note = fields.String(load_default="", validate=v.NOTE)
 
     @validates_schema
@@ -4091,6 +4091,10 @@ class VacantRegisterIn(Schema):
     """The month's vacant units (空置房登记表)."""
     unit_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
                            validate=validate.Length(max=5000))
+    #: of ``unit_ids``, those whose owner registered the unit vacant (业主办理空置手续): on the register
+    #: although archive holds their household (any other unit with a household: 409 ``unit_occupied``)
+    owner_registered = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
+                                   validate=validate.Length(max=5000))
 
 
 class VacantMonthQuery(Schema):
@@ -4110,7 +4114,7 @@ class VacantCheckIn(Schema):
 
 
 class CrackDecisionIn(Schema):
-    approve = fields.Boolean(required=True)
+    approve = v.StrictBoolean(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
@@ -4202,7 +4206,7 @@ class InspectionAreaChangeIn(Schema):
     name = fields.String(validate=v.NAME)
     building_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=36))
     steward_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
-    active = fields.Boolean()
+    active = v.StrictBoolean()
 
 
 class InspectionAreaQuery(Schema):
@@ -4421,7 +4425,7 @@ class RenovationPatrolIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     violations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
                              validate=validate.Length(max=50))
-    waste_seen = fields.Boolean(load_default=False)
+    waste_seen = v.StrictBoolean(load_default=False)
 
 
 class RenovationAcceptanceRequestIn(Schema):
@@ -4432,7 +4436,7 @@ class RenovationAcceptanceRequestIn(Schema):
 
 class RenovationAcceptanceIn(Schema):
     """The acceptance's result: passed, or not (with what to put right)."""
-    passed = fields.Boolean(required=True)
+    passed = v.StrictBoolean(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 

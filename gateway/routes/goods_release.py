@@ -16,8 +16,12 @@ class GoodsReleaseRoutes(RouteModule):
     @route("POST", f"{V1}/goods-releases", tags=TAGS,
            summary=f"Record a goods release (物品放行单): a resident for their own unit, or the desk ({DESK}) "
                    "-- with the identity check, if done, straight to verified",
-           body=s.GoodsReleaseIn, response=s.GoodsReleaseOut, status=201, errors=(403, 404, 422), idempotent=True,
-           description="requester_role owner | family | tenant | agent; a tenant's or an agent's release needs "
+           body=s.GoodsReleaseIn, response=s.GoodsReleaseOut, status=201, errors=(400, 403, 404, 422, 503),
+           idempotent=True,
+           description="requester_role owner | family | tenant | agent. The desk names the requester "
+                       "(400 requester_name_required); an owner, family member or tenant is one of the household's "
+                       "people in that role in archive's file (422 identity_not_matched; archive not answering: "
+                       "503 archive_unavailable). A tenant's or an agent's release needs "
                        "owner_consent before it is verified. The mover's and the checked person's ID numbers are "
                        "validated and kept masked only. items: at most goods_release.max_items lines (50).")
     def request_goods_release(self, request, user, body, idempotency_key):
@@ -30,7 +34,8 @@ class GoodsReleaseRoutes(RouteModule):
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/verify", tags=TAGS,
            summary=f"Record the identity check (核查业主资料) and the owner's consent ({DESK})",
-           body=s.GoodsReleaseVerifyIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422), idempotent=True)
+           body=s.GoodsReleaseVerifyIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422, 503),
+           idempotent=True)
     def verify_goods_release(self, request, user, release_id, body, idempotency_key):
         return self._goods_release_step(user, release_id, "verify", s.GoodsReleaseVerifyIn().dump(body), idempotency_key)
 

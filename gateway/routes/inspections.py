@@ -52,11 +52,13 @@ class InspectionRoutes(RouteModule):
                               s.InspectionAreaQuery().dump(query))
 
     @route("POST", f"{V1}/projects/{{project_id}}/inspection-areas", tags=TAGS, body=s.InspectionAreaIn,
-           response=s.InspectionAreaOut, status=201, errors=(403, 404, 409, 422), idempotent=True,
+           response=s.InspectionAreaOut, status=201, errors=(403, 404, 409, 422, 503), idempotent=True,
            summary=f"A new inspection area (e.g. 1栋楼梯间): today's remaining patrols are planned at once "
                    f"({EDITORS})",
            description="steward_id: an active steward of the project (422 unknown_assignee); without it the "
-                       "building's steward (archive's 管家片区) patrols. 409 area_name_taken.")
+                       "building's steward (archive's 管家片区) patrols. 409 area_name_taken. building_id: one of "
+                       "the project's buildings (archive's registry: 404 building_not_found; 503 "
+                       "archive_unavailable when it cannot answer).")
     def create_inspection_area(self, request, user, project_id, body, idempotency_key):
         data = s.InspectionAreaIn().dump(body)
         data["steward_name"] = (self._colleague(user, data["steward_id"], STEWARD_ROLES, project_id=project_id)
@@ -65,7 +67,7 @@ class InspectionRoutes(RouteModule):
                               idempotency_key=idempotency_key)
 
     @route("PUT", f"{V1}/inspection-areas/{{area_id}}", tags=TAGS, body=s.InspectionAreaChangeIn,
-           response=s.InspectionAreaOut, errors=(403, 404, 409, 422), idempotent=True,
+           response=s.InspectionAreaOut, errors=(403, 404, 409, 422, 503), idempotent=True,
            summary=f"Rename an inspection area, change its building or steward (null: the building's), "
                    f"(de)activate it ({EDITORS})")
     def update_inspection_area(self, request, user, area_id, body, idempotency_key):

@@ -74,5 +74,4 @@ class KeyRoutes(RouteModule):
                        "vacant_register | vacant_check; open_only (default) = still to do; sla_state=breached: "
                        "the ones past their due time. A missed one was told once to the answerable role's inbox.")
     def front_desk_tasks(self, request, user, project_id, query):
-        return self._as(user)("tickets", "list_tickets", {
-            "project_id": project_id, "kind": "task", **s.FrontDeskTaskQuery().dump(query)})
+        return self._as(user)("tickets", "front_desk_tasks", project_id, s.FrontDeskTaskQuery().dump(query))

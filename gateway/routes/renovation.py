@@ -34,7 +34,7 @@ class RenovationRoutes(RouteModule):
            summary=f"Apply for a renovation (装修申请): the unit's resident (own unit) or {DESK}",
            description="The deposit agreed is the project's renovation.deposit (2000.00 yuan by default). "
                        "Documents already uploaded to archive may be named here or attached later.",
-           body=s.RenovationIn, response=s.RenovationOut, errors=(404, 422))
+           body=s.RenovationIn, response=s.RenovationOut, errors=(404, 409, 422, 503))
     def apply_renovation(self, request, user, body, idempotency_key):
         return self._renovation_reply(self._as(user)("tickets", "apply_renovation", s.RenovationIn().dump(body),
                                           idempotency_key=idempotency_key), user)
@@ -47,7 +47,11 @@ class RenovationRoutes(RouteModule):
 
     @route("POST", f"{V1}/renovations/{{ticket_id}}/documents", tags=("renovation",), idempotent=True,
            summary=f"Attach a document uploaded to archive (the resident, {DESK}) -- applied or in rework",
-           body=s.RenovationDocumentIn, response=s.RenovationOut, errors=ERRORS)
+           description="The document must be in the household file of the unit's current household (404 "
+                       "document_not_found), filed there under the same type (422 document_type_mismatch); "
+                       "one already attached under another type is 409 document_attached_already; archive "
+                       "not answering is 503 archive_unavailable (nothing attached).",
+           body=s.RenovationDocumentIn, response=s.RenovationOut, errors=ERRORS + (503,))
     def attach_renovation_document(self, request, user, ticket_id, body, idempotency_key):
         return self._renovation_step(user, ticket_id, "attach_document", s.RenovationDocumentIn().dump(body), idempotency_key)
 

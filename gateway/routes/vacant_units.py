@@ -14,8 +14,9 @@ RECORDERS = "front desk, steward, CS manager, centre manager"
 class VacantUnitRoutes(RouteModule):
     @route("PUT", f"{V1}/projects/{{project_id}}/vacant-units/{{month}}", tags=("vacant units",),
            summary=f"Set the month's vacant-unit register (空置房登记表, by the 5th): checks added and "
-                   f"cancelled to match ({RECORDERS})",
-           body=s.VacantRegisterIn, response=s.VacantRegisterOut, errors=(400, 403, 404), idempotent=True)
+                   f"cancelled to match; a unit with a household is 409 unit_occupied unless its owner registered it "
+                   f"vacant (owner_registered) ({RECORDERS})",
+           body=s.VacantRegisterIn, response=s.VacantRegisterOut, errors=(400, 403, 404, 409), idempotent=True)
     def update_vacant_register(self, request, user, project_id, month, body, idempotency_key):
         s.VacantMonthQuery().load({"month": month})
         return self._as(user)("tickets", "update_vacant_register", project_id, month, s.VacantRegisterIn().dump(body),

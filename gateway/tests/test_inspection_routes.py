@@ -60,6 +60,10 @@ def test_rounds_never_enter_the_portal_read_model():
 
 
 @pytest.mark.parametrize("schema,data", [
+    (s.InspectionAreaChangeIn, {"active": "no"}),          # strict booleans
+    (s.RenovationPatrolIn, {"waste_seen": "yes"}),
+    (s.RenovationAcceptanceIn, {"passed": 1}),
+    (s.CrackDecisionIn, {"approve": "yes"}),
     (s.InspectionChecklistIn, {"items": []}),
     (s.InspectionChecklistIn, {"items": [{"code": "st01", "name": "灯"}]}),
     (s.InspectionChecklistIn, {"items": [{"name": " "}]}),

@@ -46,6 +46,10 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
     (s.VacantCheckIn, {"findings": []}),
     (s.VacantCheckIn, {"findings": [{"room": "客厅", "result": "broken"}]}),
     (s.CrackDecisionIn, {"note": "ok"}),
+    (s.CrackDecisionIn, {"approve": "yes"}),            # strict booleans: "yes", 1, "true" are not true
+    (s.CrackDecisionIn, {"approve": 1}),
+    (s.CrackDecisionIn, {"approve": "true"}),
+    (s.VacantRegisterIn, {"unit_ids": ["u1"], "owner_registered": [""]}),
 ])
 def test_bad_input_is_refused_before_tickets_is_asked(schema, data):
     with pytest.raises(ValidationError):

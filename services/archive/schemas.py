@@ -605,6 +605,12 @@ class DocumentRead(Schema):
     purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
 
 
+class UnitDocumentRead(Schema):
+    unit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    document_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+
+
 class UploaderOut(Schema):
     user_id = fields.String()
     name = fields.String()
@@ -996,6 +1002,10 @@ class RetentionPurgeOut(Schema):
     job_key = fields.String()
     changes_erased = fields.Integer()
     documents_erased = fields.Integer()
+
+
+class BuildingRef(Schema):
+    building_id = fields.String(required=True, validate=ID36)
 
 
 class UnitRef(Schema):

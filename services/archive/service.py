@@ -92,6 +92,12 @@ class ArchiveService(SettingsRpcs):
         return schemas.UnitOut(many=True).dump(registry.list_units(self.work(), project_id))
 
     @rpc
+    def get_building(self, building_id):
+        """A building of a project of the caller's (tickets checks an inspection area's building)."""
+        q = schemas.BuildingRef().load({"building_id": building_id})
+        return schemas.BuildingOut().dump(registry.get_building(self.work(), q["building_id"]))
+
+    @rpc
     def get_unit(self, unit_id):
         return schemas.UnitOut().dump(registry.get_unit(self.work(), unit_id))
 
@@ -291,6 +297,14 @@ class ArchiveService(SettingsRpcs):
                                          "purpose": purpose})
         return schemas.DocumentContentOut().dump(
             documents.download(self.work(), self.storage, q["household_id"], q["document_id"], q["purpose"]))
+
+    @rpc
+    def unit_document(self, unit_id, document_id, purpose=None):
+        """A document's record (no content) if it is in the file of the unit's current household
+        (404 ``document_not_found`` otherwise); read and logged as every document read."""
+        q = schemas.UnitDocumentRead().load({"unit_id": unit_id, "document_id": document_id, "purpose": purpose})
+        return schemas.DocumentVersionOut().dump(
+            documents.unit_document(self.work(), q["unit_id"], q["document_id"], q["purpose"]))
 
     @rpc
     def household_catalogue(self, household_id, purpose=None):

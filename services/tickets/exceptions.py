@@ -246,8 +246,8 @@ class TooManyItems(RuleViolation):
 
 
 class ArchiveUnavailable(Unavailable):
-    """The household file (archive) could not be read for the identity check: no verification
-    (HTTP 503)."""
+    """archive could not answer a question a step cannot go on without -- the household file's
+    people (identity check), a renovation document, an area's building: nothing done (HTTP 503)."""
 
     default_code = "archive_unavailable"
 
@@ -387,3 +387,43 @@ class WithheldOverDeposit(RuleViolation):
     """What is withheld of the deposit is at most the deposit, and names the violations."""
 
     default_code = "withheld_over_deposit"
+
+
+class DocumentNotFound(NotFound):
+    """The document named is not in the household file (archive) of the renovation's unit's current
+    household: another household's, an earlier one's, or none at all (HTTP 404)."""
+
+    default_code = "document_not_found"
+
+
+class DocumentTypeMismatch(RuleViolation):
+    """archive files the document under another type than the renovation's slot it is attached to
+    (HTTP 422, ``details.archive_doc_type``)."""
+
+    default_code = "document_type_mismatch"
+
+
+class DocumentAttachedAlready(Conflict):
+    """The document is already attached to the renovation under another type (HTTP 409)."""
+
+    default_code = "document_attached_already"
+
+
+class UnitOccupied(Conflict):
+    """A unit with a household in archive's file is not a vacant unit (空置房) unless its owner
+    registered it vacant (HTTP 409, naming the unit's label)."""
+
+    default_code = "unit_occupied"
+
+
+class BuildingNotFound(NotFound):
+    """An inspection area's building is not one of its project's (archive's registry; HTTP 404)."""
+
+    default_code = "building_not_found"
+
+
+class RenovationOpen(Conflict):
+    """A unit has one open renovation at a time: a second application is refused while one is open
+    (HTTP 409, naming its number)."""
+
+    default_code = "renovation_open"

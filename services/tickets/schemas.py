@@ -847,7 +847,7 @@ class IdentityCheckIn(Schema):
     family_members = fields.List(fields.String(validate=v.NAME), load_default=list,
                                  validate=validate.Length(max=20))
     employer = fields.String(load_default=None, allow_none=True, validate=v.Text(200))
-    matched_archive = fields.Boolean(required=True)
+    matched_archive = v.StrictBoolean(required=True)
     note = fields.String(load_default="", validate=v.NOTE)
 
     @validates_schema
@@ -1121,6 +1121,10 @@ class VacantRegisterIn(Schema):
     """The month's vacant units (空置房登记表)."""
     unit_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
                            validate=validate.Length(max=5000))
+    #: of ``unit_ids``, those whose owner registered the unit vacant (业主办理空置手续): on the register
+    #: although archive holds their household (any other unit with a household: 409 ``unit_occupied``)
+    owner_registered = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
+                                   validate=validate.Length(max=5000))
 
 
 class VacantMonthQuery(Schema):
@@ -1140,7 +1144,7 @@ class VacantCheckIn(Schema):
 
 class CrackDecisionIn(Schema):
     """The manager's decision on a crack: approve (a repair ticket) or reject."""
-    approve = fields.Boolean(required=True)
+    approve = v.StrictBoolean(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
@@ -1222,7 +1226,7 @@ class AreaChangeIn(Schema):
     building_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=36))
     steward_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     steward_name = fields.String(allow_none=True, validate=validate.Length(max=100))
-    active = fields.Boolean()
+    active = v.StrictBoolean()
 
 
 class AreaQuery(Schema):
@@ -1433,7 +1437,7 @@ class RenovationStepIn(Schema):
     valid_until = fields.Date(load_default=None, allow_none=True)
     violations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
                              validate=validate.Length(max=50))
-    waste_seen = fields.Boolean(load_default=False)
+    waste_seen = v.StrictBoolean(load_default=False)
     acceptance_on = fields.Date(load_default=None, allow_none=True)
     occupied_on = fields.Date(load_default=None, allow_none=True)
     withheld_amount = Money(load_default=None, allow_none=True, allow_negative=False)

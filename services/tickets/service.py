@@ -15,7 +15,7 @@ from . import schemas
 from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
                      quality, renovation, repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, TICKET_CHANGED
-from .exceptions import ArchiveUnavailable, BillingUnavailable, NoFeeAccount
+from .exceptions import ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, NoFeeAccount
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
@@ -226,12 +226,22 @@ class TicketsService(SettingsRpcs):
         return RENOVATION_OUT.dump({"ticket": self._out(ticket, work),
                                     "renovation": renovation.view(work, ticket, row)})
 
+    def _ask_document(self, work):
+        """archive's ``unit_document``: is the document in the file of the unit's current household,
+        and of what type -- read as the caller with the renovation's purpose (logged there); not
+        there is ``document_not_found``, no answer ``archive_unavailable`` (fail closed)."""
+        caller = work.caller
+        return lambda unit_id, document_id: self.archive.ask(
+            caller, "archive", "unit_document", unit_id=unit_id, document_id=document_id,
+            purpose=renovation.ARCHIVE_PURPOSE, unavailable=ArchiveUnavailable,
+            refusals={"document_not_found": DocumentNotFound})
+
     @rpc
     def apply_renovation(self, data, idempotency_key=None):
         """A renovation application (schemas.RenovationIn): the unit's resident, or the desk."""
         work, command = self.work(), RENOVATION_IN.load(data)
-        return work.idempotent(idempotency_key, "apply_renovation", command,
-                               lambda: self._renovation_out(work, renovation.apply(work, command)))
+        return work.idempotent(idempotency_key, "apply_renovation", command, lambda: self._renovation_out(
+            work, renovation.apply(work, command, self._ask_document(work))))
 
     @rpc
     def renovation_step(self, ticket_id, data, idempotency_key=None):
@@ -242,7 +252,7 @@ class TicketsService(SettingsRpcs):
         work, command = self.work(), RENOVATION_STEP_IN.load(data)
         command["ticket_id"] = str(ticket_id)
         return work.idempotent(idempotency_key, "renovation_step", command, lambda: self._renovation_out(
-            work, renovation.step(work, command["ticket_id"], command["action"], command)))
+            work, renovation.step(work, command["ticket_id"], command["action"], command, self._ask_document(work))))
 
     @rpc
     def get_renovation(self, ticket_id):
@@ -415,6 +425,14 @@ class TicketsService(SettingsRpcs):
         return [self._key_out(work, k) for k in keys.project_keys(work, str(project_id), q["state"])]
 
     @rpc
+    def front_desk_tasks(self, project_id, query=None):
+        """The project's front-desk tasks (kind ``task``) with the ticket lists' filters: its desk, GM,
+        group admin (a resident: 404 as for another project)."""
+        work = self.work()
+        tickets, total = keys.front_desk_tasks(work, str(project_id), **schemas.TicketQuery().load(query or {}))
+        return {"items": [self._out(t, work) for t in tickets], "total": total}
+
+    @rpc
     def record_stock_check(self, project_id, data, idempotency_key=None):
         """A count of the key store against the register (monthly: the desk; spot: the CS manager)."""
         work, command = self.work(), schemas.StockCheckIn().load(data)
@@ -440,7 +458,8 @@ class TicketsService(SettingsRpcs):
         work, command = self.work(), schemas.VacantRegisterIn().load(data)
         command.update(schemas.VacantMonthQuery().load({"month": month}), project_id=str(project_id))
         def update():
-            vacant.update_register(work, command["project_id"], command["month"], command["unit_ids"])
+            vacant.update_register(work, command["project_id"], command["month"], command["unit_ids"],
+                                   command["owner_registered"])
             return self._register_out(work, command["project_id"], command["month"])
         return work.idempotent(idempotency_key, "update_vacant_register", command, update)
 
@@ -500,6 +519,14 @@ class TicketsService(SettingsRpcs):
             inspections.set_template(work, command["project_id"], command["area_type"], command["items"],
                                      command["reason"])))
 
+    def _ask_building(self, work):
+        """archive's ``get_building`` as the caller: an area's building must be one of the project's;
+        not there is ``building_not_found``, no answer ``archive_unavailable`` (fail closed)."""
+        caller = work.caller
+        return lambda building_id: self.archive.ask(caller, "archive", "get_building", building_id,
+                                                    unavailable=ArchiveUnavailable,
+                                                    refusals={"building_not_found": BuildingNotFound})
+
     @rpc
     def list_inspection_areas(self, project_id, query=None):
         work = self.work()
@@ -512,14 +539,16 @@ class TicketsService(SettingsRpcs):
         work, command = self.work(), schemas.AreaIn().load(data)
         command["project_id"] = str(project_id)
         return work.idempotent(idempotency_key, "create_inspection_area", command, lambda: AREA_OUT.dump(
-            inspections.area_view(work, inspections.create_area(work, command["project_id"], command))))
+            inspections.area_view(work, inspections.create_area(work, command["project_id"], command,
+                                                                 self._ask_building(work)))))
 
     @rpc
     def update_inspection_area(self, area_id, data, idempotency_key=None):
         work, command = self.work(), schemas.AreaChangeIn().load(data)
         command["area_id"] = str(area_id)
         return work.idempotent(idempotency_key, "update_inspection_area", command, lambda: AREA_OUT.dump(
-            inspections.area_view(work, inspections.update_area(work, command["area_id"], command))))
+            inspections.area_view(work, inspections.update_area(work, command["area_id"], command,
+                                                                 self._ask_building(work)))))
 
     @rpc
     def start_inspection_round(self, area_id, idempotency_key=None):

@@ -59,6 +59,11 @@ def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo,
     pid = project_id(web_session, desk)
     guard = guard_token(platform, web_session, pid)
 
+    # the desk names the requester, one of the household's people in the role claimed
+    nameless = {k: v for k, v in release_body(unit).items() if k != "requester_name"}
+    assert send(web_session, desk, "/goods-releases", nameless, 400)["error"] == "requester_name_required"
+    stranger = send(web_session, desk, "/goods-releases", dict(release_body(unit), requester_name="冒名者"), 422)
+    assert stranger["error"] == "identity_not_matched" and "冒名者 is not an owner" in stranger["message"]
     release = send(web_session, desk, "/goods-releases", release_body(unit), 201)
     assert release["status"] == "verified" and release["number"] is None
     assert release["mover"]["id_number_masked"] == "1101**********4566"

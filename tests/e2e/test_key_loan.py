@@ -82,7 +82,11 @@ def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, d
     month = datetime.fromisoformat(key["updated_at"]).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
 
     send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/13-2026", {"unit_ids": [unit_id]}, expect=400)
-    register = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}", {"unit_ids": [unit_id]})
+    # the owner's household is in archive's file: occupied, unless the owner registered it vacant (空置手续)
+    refused = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}", {"unit_ids": [unit_id]}, expect=409)
+    assert refused["error"] == "unit_occupied"
+    register = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}",
+                    {"unit_ids": [unit_id], "owner_registered": [unit_id]})
     [check] = register["checks"]
     assert check["status"] == "scheduled" and check["check_by"] and check["report_by"]
     assert send("POST", owner, f"/api/v1/vacant-checks/{check['id']}/record",

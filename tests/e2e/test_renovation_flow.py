@@ -51,6 +51,18 @@ def test_apply_approve_fees_requested_paid_then_the_work_may_start(platform, dem
     assert applied["renovation"]["deposit_amount"] == "2000.00"
     assert [c["present"] for c in applied["renovation"]["checklist"]] == [True, True, True, False]
 
+    second = api.post(resident, "/renovations", {"unit_id": UNIT, "content": "阳台封闭"}, expect=409)
+    assert second["error"] == "renovation_open" and applied["ticket"]["number"] in second["message"]
+    # documents are archive's: one not in the household's file, one of another type, one attached already
+    assert api.post(resident, f"/renovations/{ticket_id}/documents",
+                    {"doc_type": "worker_id_copies", "document_id": "8c0f6c1e-0000-4000-8000-000000000000"},
+                    expect=404)["error"] == "document_not_found"
+    assert api.post(resident, f"/renovations/{ticket_id}/documents",
+                    {"doc_type": "renovation_drawings", "document_id": documents[3]["document_id"]},
+                    expect=422)["error"] == "document_type_mismatch"
+    assert api.post(desk, f"/renovations/{ticket_id}/documents",
+                    {"doc_type": "worker_id_copies", "document_id": documents[0]["document_id"]},
+                    expect=409)["error"] == "document_attached_already"
     refused = api.post(resident, f"/renovations/{ticket_id}/submit", {}, expect=422)
     assert refused["error"] == "documents_missing"
     api.post(resident, f"/renovations/{ticket_id}/documents", documents[3])

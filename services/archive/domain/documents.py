@@ -376,6 +376,27 @@ def list_documents(work: Work, household_id: str, doc_type: str | None, purpose:
     return [document_view(d, current.get(d.doc_type) == d.version) for d in rows]
 
 
+def unit_document(work: Work, unit_id: str, document_id: str, purpose: str | None) -> dict:
+    """One document (its record, no content) of the file of ``unit_id``'s *current* household --
+    for another service that records a reference to it (tickets' renovation checklist). Read
+    through the one check (:func:`_require_read`, logged in the file's access log); a unit outside
+    the caller's scope is 404 as everywhere, and a document that is not in that household's file
+    (another household's, an earlier household's, none at all) is 404 ``document_not_found``."""
+    from .registry import active_household, get_unit
+    unit = get_unit(work, unit_id, conceal=True)
+    household = active_household(work, unit.id)
+    if household is None:
+        raise DocumentNotFound(f"unit {unit.id} has no current household: no document {document_id}")
+    document = work.session.get(Document, document_id)
+    found = document is not None and document.household_id == household.id
+    _require_read(work, household, f"document:{document.doc_type} v{document.version}" if found
+                  else f"document:{document_id[:36]}", purpose)
+    if not found:
+        raise DocumentNotFound(f"no document {document_id} in the household file of unit {unit.id}")
+    current = _current_versions(work, household.id).get(document.doc_type) == document.version
+    return document_view(document, current)
+
+
 def document_view(document: Document, current: bool) -> dict:
     return {"id": document.id, "household_id": document.household_id, "project_id": document.project_id,
             "doc_type": document.doc_type, "section": document.section, "title": document.title,

@@ -122,6 +122,18 @@ def get_unit(work: Work, unit_id: str, *, conceal: bool = False) -> Unit:
     return unit
 
 
+def get_building(work: Work, building_id: str) -> Building:
+    """The building if it is in a project of the caller's (staff); else 404 ``building_not_found`` --
+    another project's building as one that does not exist."""
+    building = work.session.get(Building, building_id)
+    not_found = BuildingNotFound(f"no building {building_id}")
+    if building is None:
+        raise not_found
+    work.caller.require_project(building.group_id, building.project_id, not_found=not_found, conceal=True)
+    work.caller.require_staff()
+    return building
+
+
 def active_household(work: Work, unit_id: str) -> Household | None:
     return work.session.scalars(
         select(Household).where(Household.unit_id == unit_id, Household.status == "active")

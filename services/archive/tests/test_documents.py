@@ -272,3 +272,29 @@ def test_who_may_read_and_every_read_is_logged(session, clock, estate, storage):
             upload(session, clock, storage, caller=caller)
     with pytest.raises(NotFound):
         upload(session, clock, storage, caller=OTHER_DESK)
+
+
+def test_a_units_document_is_answered_only_from_its_current_households_file(session, clock, estate, storage):
+    """tickets' renovation asks "is document D in unit U's current household file, of what type?"
+    (``unit_document``): another household's document or an unknown id is 404 document_not_found,
+    an outsider learns nothing, and every answered read is in the file's access log."""
+    mine = upload(session, clock, storage, doc_type="renovation_drawings")
+    theirs = upload(session, clock, storage, household="h2", doc_type="renovation_drawings")
+    zhang = resident(G, ["u1"], user_id="zhangwei")
+    found = documents.unit_document(work(session, clock, zhang), "u1", mine.id, None)
+    assert (found["id"], found["doc_type"], found["household_id"]) == (mine.id, "renovation_drawings", "h1")
+    for document_id in (theirs.id, "8c0f6c1e-0000-4000-8000-000000000000"):
+        with pytest.raises(NotFound) as exc:
+            documents.unit_document(work(session, clock, zhang), "u1", document_id, None)
+        assert exc.value.code == "document_not_found"
+    with pytest.raises(NotFound) as exc:            # a neighbour asking through another unit
+        documents.unit_document(work(session, clock, resident(G, ["u2"])), "u1", mine.id, None)
+    assert exc.value.code != "document_not_found"
+    with pytest.raises(InvalidInput):               # staff state why they read
+        documents.unit_document(work(session, clock, DESK), "u1", mine.id, None)
+    assert documents.unit_document(work(session, clock, DESK), "u1", mine.id, "renovation")["id"] == mine.id
+    session.commit()
+    log = session.scalars(select(FileAccessLog).where(FileAccessLog.outcome == "allowed")).all()
+    assert ("zhangwei", "own household", "document:renovation_drawings v1") in {
+        (r.reader_id, r.purpose, r.what) for r in log}
+    assert ("desk-1", "renovation", "document:renovation_drawings v1") in {(r.reader_id, r.purpose, r.what) for r in log}

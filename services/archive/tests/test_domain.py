@@ -215,3 +215,17 @@ def test_mask_helpers():
     assert mask_phone("0755-8888999") == "075*****8999"
     assert mask_phone(None) is None
     assert mask_id_number("110101199001011237") == "1101**********1237"
+
+
+def test_a_building_is_answered_to_its_project_s_staff_only(session, clock, estate):
+    """``get_building`` (tickets checks an inspection area's building): another project's staff,
+    another group and a resident learn nothing; an unknown id is building_not_found."""
+    mine = staff(G, ["p1"], roles=["cs_manager"])
+    assert (registry.get_building(work(session, clock, mine), "b1").project_id) == "p1"
+    for caller, building_id in ((mine, "' OR 1=1 --"), (staff(G, ["p2"], roles=["cs_manager"]), "b1"),
+                                (staff("group-2", ["p1"], roles=["cs_manager"]), "b1")):
+        with pytest.raises(NotFound) as refused:
+            registry.get_building(work(session, clock, caller), building_id)
+        assert refused.value.code == "building_not_found"
+    with pytest.raises((Forbidden, NotFound)):
+        registry.get_building(work(session, clock, resident(G, ["u1"])), "b1")

@@ -36,6 +36,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
 from kernel.privacy import mask_id_number
 from kernel.tenancy import Role
@@ -43,7 +44,7 @@ from kernel.validators import normalize_id_number
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched, NotYourStep,
+from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched, NotYourStep,
                           OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
 from ..models import GoodsRelease, GoodsReleaseLog, UnitCopy
 from . import release_settings, repairs, workflow
@@ -132,6 +133,25 @@ def _log(work: Work, release: GoodsRelease, action: str, note: str = "") -> None
         actor_name=caller.name or "", action=action, note=note or ""))
 
 
+def _a(role: str) -> str:
+    """``an owner``, ``a tenant``."""
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
+
+
+def requester_match(people: list, requester_name: str, requester_role: str) -> list[str]:
+    """Is the requester the desk names one of the household's people in the role they claim (an
+    owner, a family member, a tenant; an agent need not be of the household)? The reasons not."""
+    if requester_role not in ROLE_MATCHES:
+        return []
+    if not people:
+        return ["no household lives in the unit"]
+    roles = {p["role"] for p in people if p["name"] == requester_name}
+    if requester_role in roles:
+        return []
+    return [f"{requester_name} is not {_a(requester_role)} of the household"
+            + (f" (the file says {', '.join(sorted(roles))})" if roles else " (not in the household file)")]
+
+
 def household_match(people: list, requester_role: str, check: dict) -> dict:
     """Does the identity check agree with the household file? The person checked is one of the
     household's people in a role the requester's role allows (an owner is an owner there: a tenant
@@ -142,7 +162,7 @@ def household_match(people: list, requester_role: str, check: dict) -> dict:
     if not people:
         reasons.append("no household lives in the unit")
     elif requester_role in ROLE_MATCHES and person_role not in ROLE_MATCHES[requester_role]:
-        reasons.append(f"{check['person_name']} is not a {requester_role} of the household"
+        reasons.append(f"{check['person_name']} is not {_a(requester_role)} of the household"
                        + (f" (the file says {person_role})" if person_role else ""))
     if check["method"] == "by_phone":
         strangers = [n for n in check.get("family_members") or () if n not in names]
@@ -151,15 +171,23 @@ def household_match(people: list, requester_role: str, check: dict) -> dict:
     return {"matched": not reasons, "person_role": person_role, "reasons": reasons}
 
 
-def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskHousehold | None) -> None:
+def _people(ask_household: AskHousehold | None, unit_id: str) -> list:
+    """The household file's people of the unit (archive, asked as the caller; fail closed)."""
+    if ask_household is None:
+        raise ArchiveUnavailable("the household file (archive) cannot be asked: no identity check")
+    return ask_household(unit_id)
+
+
+def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskHousehold | None,
+              people: list | None = None) -> None:
     """Record the identity check (核查业主资料) and the owner's consent where one is needed."""
     check = data["identity"]
     if not check["matched_archive"]:
-        raise IdentityNotMatched("the identity check did not match the unit's household file: no goods "
-                                 "release (a tenant may not pose as the owner)")
-    if ask_household is None:
-        raise RuntimeError("the identity check needs the household file (ask_household)")
-    found = household_match(ask_household(release.unit_id), release.requester_role, check)
+        raise IdentityNotMatched("the desk recorded that the person checked does not match the unit's household "
+                                 "file (matched_archive: false): no goods release without a matching identity "
+                                 "check -- a tenant may not pose as the owner")
+    found = household_match(people if people is not None else _people(ask_household, release.unit_id),
+                            release.requester_role, check)
     if not found["matched"]:
         raise IdentityNotMatched("the identity check does not agree with the household file: "
                                  + "; ".join(found["reasons"]), details=found)
@@ -191,8 +219,20 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
     if caller.is_resident:
         if data.get("identity"):
             raise NotYourStep("the service centre checks identity (verify), not the resident")
-    else:
+    people = None
+    if not caller.is_resident:
         caller.require_role(*DESK_ROLES)
+        # the desk names the requester (not itself); an owner, family member or tenant is one of the
+        # household's people in that role (archive's file, read as the desk -- logged there)
+        if not (data.get("requester_name") or "").strip():
+            raise InvalidInput("the desk names the resident who asks for the release (requester_name)",
+                               code="requester_name_required")
+        if data["requester_role"] in ROLE_MATCHES:
+            people = _people(ask_household, unit.id)
+            reasons = requester_match(people, data["requester_name"].strip(), data["requester_role"])
+            if reasons:
+                raise IdentityNotMatched(f"the requester does not agree with unit {unit.label}'s household file: "
+                                         + "; ".join(reasons), details={"reasons": reasons})
     limit = work.settings.get(project.id, release_settings.MAX_ITEMS)
     if len(data["items"]) > limit:
         raise TooManyItems(f"at most {limit} item lines on one pass (goods_release.max_items)",
@@ -200,7 +240,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
     release = GoodsRelease(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, unit_id=unit.id,
         unit_label=unit.label, household_id=unit.household_id, number=None, status=REQUESTED,
-        requester_name=data.get("requester_name") or caller.name or unit.contact_name or "",
+        requester_name=(data.get("requester_name") or "").strip() or caller.name or unit.contact_name or "",
         requester_role=data["requester_role"],
         requester_user_id=caller.user_id if caller.is_resident else data.get("requester_user_id"),
         owner_consent=dict(data["owner_consent"]) if data.get("owner_consent") else None,
@@ -212,7 +252,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
     work.session.add(release)
     _log(work, release, "request", release.note)
     if data.get("identity"):
-        _identity(work, release, data, ask_household)
+        _identity(work, release, data, ask_household, people)
         release.status = VERIFIED
         _log(work, release, VERIFY, data["identity"].get("note") or "")
     work.session.flush()

@@ -50,6 +50,7 @@ inbox (and the CS manager's) like any other clock.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -59,8 +60,9 @@ from sqlalchemy.orm import object_session
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
-from ..exceptions import (AreaNameTaken, AreaNotFound, BadChecklist, NotYourStep, PatrolMissed, ResultsIncomplete,
-                          RoundNotFound, TransitionNotAllowed, UnknownChecklistItem)
+from ..exceptions import (AreaNameTaken, AreaNotFound, ArchiveUnavailable, BadChecklist, BuildingNotFound,
+                          NotYourStep, PatrolMissed, ResultsIncomplete, RoundNotFound, TransitionNotAllowed,
+                          UnknownChecklistItem)
 from ..models import (BuildingStewardCopy, InspectionArea, InspectionResult, InspectionRound, InspectionTemplate,
                       ProjectCopy, Ticket)
 from .. import events
@@ -282,11 +284,29 @@ def _name_free(work: Work, project_id: str, name: str, area_id: str | None = Non
         raise AreaNameTaken(f"the project has an area named {name!r} already", details={"area_id": taken})
 
 
-def create_area(work: Work, project_id: str, data: dict) -> InspectionArea:
+#: archive's answer for a building id: the building (``id``, ``project_id``) if it is in a project of
+#: the caller's; raises ``BuildingNotFound`` if not, ``ArchiveUnavailable`` when archive cannot answer
+AskBuilding = Callable[[str], dict]
+
+
+def _check_building(project: ProjectCopy, building_id: str | None, ask_building: AskBuilding | None) -> None:
+    """An area's building must be one of its project's (archive's registry): else 404
+    ``building_not_found``; archive not answering refuses (503 ``archive_unavailable``)."""
+    if building_id is None:
+        return
+    if ask_building is None:
+        raise ArchiveUnavailable("the registry (archive) cannot be asked about the building; nothing was saved")
+    building = ask_building(building_id)
+    if building.get("project_id") != project.id:
+        raise BuildingNotFound(f"no building {building_id} in project {project.name}")
+
+
+def create_area(work: Work, project_id: str, data: dict, ask_building: AskBuilding | None = None) -> InspectionArea:
     """A new inspection area (CS manager, centre manager); today's remaining patrols are planned."""
     project = _project(work, project_id, EDITOR_ROLES)
     now, name = work.clock.now(), data["name"].strip()
     _name_free(work, project.id, name)
+    _check_building(project, data.get("building_id"), ask_building)
     area = InspectionArea(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, name=name,
                           area_type=data["area_type"], building_id=data.get("building_id"),
                           steward_id=data.get("steward_id"), steward_name=data.get("steward_name"),
@@ -298,7 +318,7 @@ def create_area(work: Work, project_id: str, data: dict) -> InspectionArea:
     return area
 
 
-def update_area(work: Work, area_id: str, data: dict) -> InspectionArea:
+def update_area(work: Work, area_id: str, data: dict, ask_building: AskBuilding | None = None) -> InspectionArea:
     """Rename an area, change its building or steward, or (de)activate it (CS manager, centre
     manager). Patrols planned already keep their steward; the next day's take the new one."""
     area = _area(work, area_id, EDITOR_ROLES)
@@ -307,6 +327,8 @@ def update_area(work: Work, area_id: str, data: dict) -> InspectionArea:
         _name_free(work, area.project_id, name, area.id)
         area.name = name
     if "building_id" in data:
+        if data["building_id"] != area.building_id:
+            _check_building(repairs._project(work, area.project_id), data["building_id"], ask_building)
         area.building_id = data["building_id"]
     if "steward_id" in data:
         area.steward_id = data["steward_id"]

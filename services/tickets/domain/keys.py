@@ -308,6 +308,16 @@ def _readable_project(work: Work, project_id: str) -> ProjectCopy:
     return project
 
 
+def front_desk_tasks(work: Work, project_id: str, **query) -> tuple[list[Ticket], int]:
+    """The project's front-desk tasks (tickets of kind ``task``: lent keys due back, the spot-check,
+    the vacant-unit register and checks) -- its desk, GM and group admin; a resident or another
+    project's staff are answered as for a project that is not theirs (404 / 403), as the other
+    staff-only project routes."""
+    project = _readable_project(work, project_id)
+    query.update(project_id=project.id, kind="task", unit_id=None)
+    return repairs.list_tickets(work, **query)
+
+
 def history(work: Work, key: Key) -> list[KeyMovement]:
     return list(work.session.scalars(select(KeyMovement).where(KeyMovement.key_id == key.id)
                                      .order_by(KeyMovement.key_version)))

@@ -48,6 +48,7 @@ Parties (:data:`TABLE`):
 from __future__ import annotations
 
 import calendar as _calendar
+from collections.abc import Callable
 import uuid
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -60,8 +61,9 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (AcceptanceTooSoon, DocumentsMissing, FeesUnpaid, NotYourStep, PassNotFound,
-                          ReinspectionNotDue, TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
+from ..exceptions import (AcceptanceTooSoon, ArchiveUnavailable, DocumentAttachedAlready, DocumentsMissing,
+                          DocumentTypeMismatch, FeesUnpaid, NotYourStep, PassNotFound, ReinspectionNotDue,
+                          RenovationOpen, TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
 from ..models import Renovation, RenovationPass, RenovationPatrol, Ticket, UnitCopy
 from . import clocks, complaints, renovation_sla as rsla, repairs, workflow
 
@@ -96,6 +98,12 @@ ROLES = {DESK: DESK_ROLES, REVIEWER: REVIEWER_ROLES, PATROL: PATROL_ROLES}
 REQUIRED_DOCUMENTS = ("renovation_application", "renovation_drawings", "contractor_licence", "worker_id_copies")
 #: the documents a renovation may reference (archive's renovation section)
 DOCUMENT_TYPES = REQUIRED_DOCUMENTS + ("renovation_agreement", "renovation_permit", "completion_acceptance")
+#: the purpose tickets states when it asks archive about a document (the file's access log)
+ARCHIVE_PURPOSE = "装修资料核对 renovation documents check"
+#: archive's answer for ``(unit_id, document_id)``: the document's record (``doc_type``...) if it is
+#: in the file of the unit's current household; raises ``DocumentNotFound`` if not, and
+#: ``ArchiveUnavailable`` when archive cannot answer (fail closed)
+AskDocument = Callable[[str, str], dict]
 PASS_KINDS = {"worker": "ZXRY", "material": "ZXCL"}
 PERMIT_PREFIX = "ZXXK"
 
@@ -139,7 +147,7 @@ REINSPECTION_JOB = "renovation-reinspection"
 
 # -- the application ---------------------------------------------------------------------------
 
-def apply(work: Work, data: dict) -> Ticket:
+def apply(work: Work, data: dict, ask_document: AskDocument | None = None) -> Ticket:
     """Apply for a renovation of ``unit_id`` (装修申请): the unit's resident (their own unit, from
     the portal) or the desk. ``data``: ``unit_id``, ``content`` (what is renovated), ``contractor``,
     ``planned_start``, ``planned_end``, ``documents`` (optional: ``[{doc_type, document_id}]``
@@ -155,6 +163,13 @@ def apply(work: Work, data: dict) -> Ticket:
     if data.get("planned_start") and data.get("planned_end") and data["planned_end"] < data["planned_start"]:
         raise InvalidInput("planned_end is before planned_start", code="bad_period")
     project = repairs._project(work, unit.project_id)
+    open_one = work.session.scalars(select(Ticket).where(
+        Ticket.kind == KIND, Ticket.unit_id == unit.id, Ticket.status.in_(OPEN_STATES))
+        .order_by(Ticket.received_at)).first()
+    if open_one is not None:
+        raise RenovationOpen(f"unit {unit.label} has an open renovation, {open_one.number} ({open_one.status}): "
+                             "one at a time -- finish or cancel it first",
+                             details={"renovation_id": open_one.id, "number": open_one.number})
     source = dict(project=project, unit=unit, channel="portal" if caller.is_resident else "staff",
                   received_at=now, reporter_name=data.get("reporter_name") or caller.name or unit.contact_name or "",
                   reporter_phone=unit.contact_phone if caller.is_resident else None,
@@ -166,7 +181,7 @@ def apply(work: Work, data: dict) -> Ticket:
                             planned_start=data.get("planned_start"), planned_end=data.get("planned_end"),
                             deposit_amount=money(values[rsla.DEPOSIT]), documents=[], review_rounds=0)
     for doc in data.get("documents") or ():
-        _attach(renovation, doc, caller.user_id, now)
+        _attach(renovation, doc, caller.user_id, now, unit.id, ask_document)
     ticket.history.append(repairs._log(ticket, caller, now, "applied", ticket.content[:200]))
     work.session.add(ticket)
     work.session.flush()
@@ -175,13 +190,32 @@ def apply(work: Work, data: dict) -> Ticket:
     return ticket
 
 
-def _attach(renovation: Renovation, doc: dict, by: str, at: datetime) -> None:
+def _attach(renovation: Renovation, doc: dict, by: str, at: datetime, unit_id: str,
+            ask_document: AskDocument | None) -> None:
+    """Record a reference to an archive document under its type. archive is asked first (as the
+    caller, logged in the file's access log): the document must be in the file of the unit's
+    current household (404 ``document_not_found``) and filed there under the same type (422
+    ``document_type_mismatch``); no answer refuses (503 ``archive_unavailable``). The same
+    document again under its type: nothing; under another type: 409 ``document_attached_already``."""
     if doc["doc_type"] not in DOCUMENT_TYPES:
         raise InvalidInput(f"{doc['doc_type']!r} is not a renovation document; one of {DOCUMENT_TYPES}",
                            code="unknown_document_type")
     documents = list(renovation.documents or [])
-    if any(d["document_id"] == doc["document_id"] for d in documents):
-        return
+    already = next((d for d in documents if d["document_id"] == doc["document_id"]), None)
+    if already is not None:
+        if already["doc_type"] == doc["doc_type"]:
+            return
+        raise DocumentAttachedAlready(
+            f"document {doc['document_id']} is already attached as {already['doc_type']}; "
+            f"it cannot also be the {doc['doc_type']}", details={"doc_type": already["doc_type"]})
+    if ask_document is None:
+        raise ArchiveUnavailable("the household file (archive) cannot be asked about the document; "
+                                 "nothing was attached")
+    filed = ask_document(unit_id, doc["document_id"])
+    if filed.get("doc_type") != doc["doc_type"]:
+        raise DocumentTypeMismatch(
+            f"document {doc['document_id']} is filed in archive as {filed.get('doc_type')}, "
+            f"not as {doc['doc_type']}", details={"archive_doc_type": filed.get("doc_type")})
     documents.append({"doc_type": doc["doc_type"], "document_id": doc["document_id"],
                       "attached_at": at.isoformat(), "attached_by": by})
     renovation.documents = documents
@@ -246,7 +280,7 @@ def earliest_acceptance(work: Work, project, today: date) -> date:
     return day if cal.is_working_day(day) else cal.next_working_day(day)
 
 
-def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
+def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskDocument | None = None) -> Ticket:
     """Take one step of a renovation (:data:`TABLE`); anything else is refused with a typed error."""
     ticket, renovation = _ticket(work, ticket_id)
     move = workflow.step(ticket.status, action, KIND)
@@ -265,7 +299,7 @@ def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     to = move.to
 
     if action == ATTACH_DOCUMENT:
-        _attach(renovation, data, caller.user_id, now)
+        _attach(renovation, data, caller.user_id, now, ticket.unit_id, ask_document)
         note = note or f"{data['doc_type']} {data['document_id']}"
     elif action == SUBMIT:
         lacking = missing(renovation)

@@ -36,7 +36,8 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import FindingNotFound, InvalidMonth, MonthInFuture, VacantCheckNotFound, VacantStepNotAllowed
+from ..exceptions import (FindingNotFound, InvalidMonth, MonthInFuture, UnitOccupied, VacantCheckNotFound,
+                          VacantStepNotAllowed)
 from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
 from . import keys, repairs, tasks, workflow
 from .front_desk_settings import VACANT_CHECK_BY_DAY, VACANT_REGISTER_BY_DAY, VACANT_REPORT_BY_DAY
@@ -142,9 +143,12 @@ def open_month(work: Work, project: ProjectCopy, month: str) -> VacantMonth:
     return row
 
 
-def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]) -> VacantMonth:
+def update_register(work: Work, project_id: str, month: str, unit_ids: list[str],
+                    owner_registered: list[str] = ()) -> VacantMonth:
     """Set the month's vacant units (front desk, steward, CS / centre manager): the register's
-    task done, checks added and cancelled to match."""
+    task done, checks added and cancelled to match. A vacant unit (空置房) is one the developer has
+    not sold, or one whose owner registered it vacant (业主办理空置手续, ``owner_registered``): a unit
+    with a household in archive's file is otherwise occupied -- 409 ``unit_occupied`` naming it."""
     project = _project(work, project_id, VISITOR_ROLES)
     now = work.clock.now()
     _check_month(project, now, month)
@@ -153,6 +157,12 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     unknown = [u for u in wanted if u not in units or units[u].project_id != project.id]
     if unknown:
         raise repairs._no_unit(", ".join(unknown))
+    occupied = [units[u] for u in wanted if units[u].household_id is not None and u not in set(owner_registered)]
+    if occupied:
+        labels = ", ".join(u.label for u in occupied)
+        raise UnitOccupied(f"{labels}: a household lives there (archive's file), not a vacant unit; a unit whose "
+                           "owner registered it vacant (空置手续) is listed in owner_registered too",
+                           details={"units": [{"unit_id": u.id, "label": u.label} for u in occupied]})
     row = open_month(work, project, month)
     row.unit_ids, row.updated_at, row.updated_by = wanted, now, work.caller.user_id
     for unit_id in wanted:

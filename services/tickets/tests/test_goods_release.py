@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from marshmallow import ValidationError
 
-from kernel.errors import Forbidden, NotFound
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets import schemas
 from services.tickets.domain import copies, goods_release as gr
-from services.tickets.exceptions import (ArrearsOutstanding, BillingUnavailable, IdentityNotMatched,
+from services.tickets.exceptions import (ArchiveUnavailable, ArrearsOutstanding, BillingUnavailable, IdentityNotMatched,
                                          NotYourStep, OwnerConsentRequired, TooManyItems,
                                          TransitionNotAllowed)
 from services.tickets.models import Base, GoodsRelease
@@ -144,11 +144,14 @@ def test_a_check_that_did_not_match_the_household_file_is_refused(session, clock
 
 
 def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(session, clock, registry):
-    posing = request(session, clock, requester_name="赵租客")                   # says: owner
+    with pytest.raises(IdentityNotMatched) as refused:
+        request(session, clock, requester_name="赵租客")                          # says: owner
+    assert refused.value.message.endswith("赵租客 is not an owner of the household (the file says tenant)")
+    posing = request(session, clock)                                             # 张伟, the owner, asks
     with pytest.raises(IdentityNotMatched) as refused:
         step(session, clock, DESK, posing, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
     assert refused.value.details["person_role"] == "tenant"
-    assert "赵租客 is not a owner of the household (the file says tenant)" in refused.value.message
+    assert "赵租客 is not an owner of the household (the file says tenant)" in refused.value.message
     with pytest.raises(IdentityNotMatched) as refused:
         step(session, clock, DESK, posing, "verify", identity=dict(BY_PHONE, family_members=["李娜", "王五"]))
     assert "not of the household: 王五" in refused.value.message
@@ -156,6 +159,35 @@ def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(se
     family = request(session, clock, requester_role="family", requester_name="李娜",
                      identity=dict(IN_PERSON, person_name="李娜"))
     assert family.status == "verified" and family.identity["household_role"] == "family"
+
+
+def test_the_desk_names_a_requester_of_the_household_in_the_role_claimed(session, clock, registry):
+    # not the desk user's own name: the requester must be named
+    with pytest.raises(InvalidInput) as refused:
+        request(session, clock, requester_name=None)
+    assert refused.value.code == "requester_name_required"
+    # an owner, a family member, a tenant: one of the household's people in that role
+    for role, name, says in (("owner", "王五", "not in the household file"), ("family", "赵租客", "the file says tenant"),
+                             ("tenant", "张伟", "the file says owner")):
+        with pytest.raises(IdentityNotMatched) as refused:
+            request(session, clock, requester_role=role, requester_name=name)
+        assert refused.value.code == "identity_not_matched" and says in refused.value.message
+    assert request(session, clock, requester_role="family", requester_name="李娜").requester_name == "李娜"
+    # an agent (代办) need not be of the household; the household file unreadable: nothing recorded
+    assert request(session, clock, requester_role="agent", requester_name="搬家公司刘").status == "requested"
+
+    def archive_down(unit_id):
+        raise ArchiveUnavailable("archive cannot be reached")
+    with pytest.raises(ArchiveUnavailable):
+        gr.request(work(session, clock, DESK), body(), archive_down)
+    # the resident asking for their own unit names themselves by default
+    assert gr.request(work(session, clock, ME), body(requester_name=None)).status == "requested"
+
+
+def test_a_matched_archive_false_says_what_the_desk_recorded(session, clock, registry):
+    with pytest.raises(IdentityNotMatched) as refused:
+        request(session, clock, identity=dict(IN_PERSON, matched_archive=False))
+    assert "matched_archive: false" in refused.value.message
 
 
 def test_a_vacant_unit_has_no_one_to_match(session, clock, registry):

@@ -19,9 +19,9 @@ from kernel.errors import Forbidden
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, inspections, repairs
-from services.tickets.exceptions import (BadChecklist, PatrolMissed, ResultsIncomplete, RoundNotFound,
+from services.tickets.exceptions import (ArchiveUnavailable, BadChecklist, BuildingNotFound, PatrolMissed, ResultsIncomplete, RoundNotFound,
                                          TransitionNotAllowed, UnknownChecklistItem)
-from services.tickets.models import Base, InspectionResult, InspectionRound, Ticket
+from services.tickets.models import Base, InspectionArea, InspectionResult, InspectionRound, Ticket
 from services.tickets.schemas import ChecklistIn, RoundStepIn
 from services.tickets.tests.support import job_executor, work
 
@@ -82,9 +82,40 @@ def world(db_url):
     engine.dispose()
 
 
-def area(world, name="1栋楼梯间", area_type="stairwell", **extra) -> str:
+#: archive's registry as ``get_building`` answers the CS manager: {building_id: project_id}
+BUILDINGS = {"b1": P, "b2": P, "b-other": "p2"}
+
+
+def registry(building_id):
+    """archive's answer: the building, if it is in a project of the caller's group."""
+    if building_id not in BUILDINGS:
+        raise BuildingNotFound(f"no building {building_id}")
+    return {"id": building_id, "project_id": BUILDINGS[building_id]}
+
+
+def archive_down(building_id):
+    raise ArchiveUnavailable("archive did not answer within 5 s")
+
+
+def area(world, name="1栋楼梯间", area_type="stairwell", ask=registry, **extra) -> str:
     return world.do(CS, lambda w: inspections.create_area(
-        w, P, {"name": name, "area_type": area_type, **extra}).id)
+        w, P, {"name": name, "area_type": area_type, **extra}, ask).id)
+
+
+def test_an_area_s_building_is_one_of_the_project_s(world):
+    for building_id in ("b-other", "' OR 1=1 --", "b9"):
+        with pytest.raises(BuildingNotFound) as refused:
+            area(world, building_id=building_id)
+        assert refused.value.code == "building_not_found"
+    with pytest.raises(ArchiveUnavailable):
+        area(world, building_id="b1", ask=archive_down)
+    a1 = area(world, building_id="b1")
+    with pytest.raises(BuildingNotFound):
+        world.do(CS, inspections.update_area, a1, {"building_id": "b-other"}, registry)
+    world.do(CS, inspections.update_area, a1, {"building_id": "b2"}, registry)
+    world.do(CS, inspections.update_area, a1, {"building_id": None}, registry)   # no building: nothing asked
+    assert world.read(lambda s: s.get(InspectionArea, a1).building_id) is None
+    assert area(world, "屋面") is not None                                         # no building named
 
 
 def ok_all(items, **failed) -> list[dict]:

@@ -10,19 +10,21 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from kernel.clock import ManualClock
 from kernel.db import make_engine
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
-                                         KeyStepNotAllowed, MonthInFuture, VacantStepNotAllowed)
+                                         KeyStepNotAllowed, MonthInFuture, UnitOccupied, VacantStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCheck
-from services.tickets.schemas import KeyMoveIn, KeyReceiveIn, VacantCheckIn
+from services.tickets.schemas import (AreaChangeIn, CrackDecisionIn, KeyMoveIn, KeyReceiveIn, RenovationStepIn,
+                                      VacantCheckIn)
 from services.tickets.tests.support import job_executor, work
 
 G, P = "group-1", "p1"
@@ -318,7 +320,13 @@ def test_the_vacant_unit_month_on_its_dates(world):
 
 def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
     world.clock.set(local(2026, 12, 2, 9, 0))
-    world.do(DESK, vacant.update_register, P, "2026-12", ["u1"])
+    # u1's household is in archive's file: occupied, unless its owner registered it vacant (空置手续)
+    with pytest.raises(UnitOccupied) as occupied:
+        world.do(DESK, vacant.update_register, P, "2026-12", ["u2", "u1"])
+    assert "1栋-0001" in str(occupied.value) and occupied.value.code == "unit_occupied"
+    assert occupied.value.details == {"units": [{"unit_id": "u1", "label": "1栋-0001"}]}
+    assert world.read(lambda s: s.scalars(select(VacantCheck.id)).all()) == []
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u1"], ["u1"])
     check_id = world.read(lambda s: s.scalars(select(VacantCheck.id)).one())
     world.do(STEWARD, vacant.record_check, check_id, VacantCheckIn().load({"findings": [
         {"room": "厨房", "result": "defect", "note": "水龙头滴水"},
@@ -362,3 +370,26 @@ def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
         wk = work(session, world.clock, OWNER)
         [seen] = [vacant.check_view(wk, c) for c in vacant.unit_checks(wk, "u1")]
         assert seen["summary"]["result"] == "crack" and seen["task_id"] is None
+
+
+@pytest.mark.parametrize("schema, data", [
+    (CrackDecisionIn, {"approve": "yes"}), (CrackDecisionIn, {"approve": 1}), (CrackDecisionIn, {"approve": "false"}),
+    (AreaChangeIn, {"active": "no"}), (RenovationStepIn, {"action": "record_patrol", "waste_seen": "yes"}),
+])
+def test_booleans_are_json_booleans_only(schema, data):
+    """{"approve": "yes"} is not read as true (kernel.validators.StrictBoolean)."""
+    with pytest.raises(ValidationError):
+        schema().load(data)
+    assert CrackDecisionIn().load({"approve": False})["approve"] is False
+
+
+def test_front_desk_tasks_are_the_project_staff_s_a_resident_gets_404(world):
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    tickets, total = world.do(DESK, keys.front_desk_tasks, P, open_only=True)
+    assert total == len(tickets) >= 1 and {t.kind for t in tickets} == {"task"}
+    with pytest.raises(NotFound) as refused:                    # as the other staff-only project routes
+        world.do(resident(G, ["u1"]), keys.front_desk_tasks, P)
+    assert refused.value.code == "project_not_found"
+    with pytest.raises(Forbidden):
+        world.do(staff(G, [P], roles=["engineering"]), keys.front_desk_tasks, P)

@@ -13,8 +13,10 @@ from kernel.errors import Forbidden, InvalidInput, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, renovation
-from services.tickets.exceptions import (AcceptanceTooSoon, DocumentsMissing, FeesUnpaid, NotYourStep,
-                                         ReinspectionNotDue, TransitionNotAllowed, WithheldOverDeposit)
+from services.tickets.exceptions import (AcceptanceTooSoon, ArchiveUnavailable, DocumentAttachedAlready,
+                                         DocumentNotFound, DocumentsMissing, DocumentTypeMismatch, FeesUnpaid,
+                                         NotYourStep, ReinspectionNotDue, RenovationOpen, TransitionNotAllowed,
+                                         WithheldOverDeposit)
 from services.tickets.models import Base, Renovation, ScheduledJob
 from services.tickets.tests.support import work
 
@@ -27,6 +29,20 @@ ME = resident(G, ["u1"], user_id="r-zhang")
 NEIGHBOUR = resident(G, ["u2"], user_id="r-li")
 SYSTEM = Caller.system(G, "tickets")
 DOCS = [{"doc_type": t, "document_id": f"doc-{t}"} for t in renovation.REQUIRED_DOCUMENTS]
+#: archive's household files, as archive's ``unit_document`` answers: {document_id: (unit_id, doc_type)}
+FILED = {**{d["document_id"]: ("u1", d["doc_type"]) for d in DOCS}, "doc-v2": ("u1", "renovation_drawings"),
+         "doc-of-u2": ("u2", "renovation_drawings")}
+
+
+def archive_file(unit_id, document_id):
+    """archive's answer: the document's record if it is in the file of the unit's current household."""
+    if FILED.get(document_id, (None,))[0] != unit_id:
+        raise DocumentNotFound(f"no document {document_id} in the household file of unit {unit_id}")
+    return {"id": document_id, "doc_type": FILED[document_id][1]}
+
+
+def archive_down(unit_id, document_id):
+    raise ArchiveUnavailable("archive did not answer within 5 s")
 
 
 def local(*args) -> datetime:
@@ -43,14 +59,14 @@ def registry(session, clock):
     session.flush()
 
 
-def apply(session, clock, caller=ME, **data):
+def apply(session, clock, caller=ME, ask=archive_file, **data):
     body = {"unit_id": "u1", "content": "厨卫改造、铺地板", "contractor": "某装饰公司", "documents": [], **data}
-    return renovation.apply(work(session, clock, caller), body)
+    return renovation.apply(work(session, clock, caller), body, ask)
 
 
-def do(session, clock, ticket, action, caller=DESK, **data):
+def do(session, clock, ticket, action, caller=DESK, ask=archive_file, **data):
     body = {"note": None, "violations": [], "waste_seen": False, **data}
-    return renovation.step(work(session, clock, caller), ticket.id, action, body)
+    return renovation.step(work(session, clock, caller), ticket.id, action, body, ask)
 
 
 def events_of(session, type_):
@@ -103,6 +119,43 @@ def test_a_resident_applies_for_their_own_unit_with_the_checklist(session, clock
     assert view["may_start"] is False
     with pytest.raises(NotFound):
         apply(session, clock, NEIGHBOUR)                           # another household's unit
+
+
+def test_documents_are_checked_against_the_units_household_file_in_archive(session, clock, registry):
+    with pytest.raises(DocumentNotFound):
+        apply(session, clock, documents=[{"doc_type": "renovation_drawings", "document_id": "doc-of-u2"}])
+    ticket = apply(session, clock, documents=DOCS[:1])
+    # another household's document, or an id archive does not know: not in this unit's file
+    for document_id in ("doc-of-u2", "8c0f6c1e-0000-4000-8000-000000000000"):
+        with pytest.raises(DocumentNotFound):
+            do(session, clock, ticket, "attach_document", ME, doc_type="renovation_drawings", document_id=document_id)
+    # filed in archive as the drawings: not the contractor's licence
+    with pytest.raises(DocumentTypeMismatch) as mismatch:
+        do(session, clock, ticket, "attach_document", ME, doc_type="contractor_licence", document_id="doc-v2")
+    assert mismatch.value.details == {"archive_doc_type": "renovation_drawings"}
+    # archive cannot answer: nothing attached (fail closed)
+    with pytest.raises(ArchiveUnavailable):
+        do(session, clock, ticket, "attach_document", ME, ask=archive_down, **DOCS[1])
+    # the same document again under its type: nothing; under another type: refused, saying so
+    do(session, clock, ticket, "attach_document", ME, **DOCS[0])
+    with pytest.raises(DocumentAttachedAlready) as twice:
+        do(session, clock, ticket, "attach_document", ME, doc_type="renovation_drawings",
+           document_id=DOCS[0]["document_id"])
+    assert "already attached as renovation_application" in str(twice.value)
+    view = renovation.view(work(session, clock, ME), ticket, session.get(Renovation, ticket.id))
+    assert [c["doc_type"] for c in view["checklist"] if c["present"]] == ["renovation_application"]
+    assert len(view["documents"]) == 1
+
+
+def test_one_open_renovation_per_unit(session, clock, registry):
+    first = apply(session, clock)
+    for caller in (ME, DESK):
+        with pytest.raises(RenovationOpen) as refused:
+            apply(session, clock, caller)
+        assert first.number in str(refused.value) and refused.value.details["number"] == first.number
+    assert apply(session, clock, NEIGHBOUR, unit_id="u2").status == "applied"     # another unit: its own
+    do(session, clock, first, "cancel", ME, reason="改期")
+    assert apply(session, clock).number != first.number                          # cancelled: a new one
 
 
 def test_review_waits_for_complete_documents_then_runs_3_days_and_breaches(session, clock, registry):
