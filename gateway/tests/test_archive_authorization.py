@@ -332,6 +332,13 @@ def test_a_grant_through_the_gateway_opens_the_file_until_revoked(platform, web_
     nobody = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-ghost"},
                               json=dict(body, grantee_id="ghost"))
     assert nobody.status_code == 422 and nobody.json()["error"] == "unknown_grantee"
+    # TRIAL finding: a caller who may not grant (the auditor) hears the 403 whether or not the grantee is
+    # an active staff member -- never 422 unknown_grantee, which would tell them who is staff
+    auditor = login(web_session, "auditor")
+    for n, grantee in enumerate(("ghost", platform["users"]["engineering"])):
+        refused = web_session.post("/api/v1/projects/p1/file-grants", json=dict(body, grantee_id=grantee),
+                                   headers={**auditor, "Idempotency-Key": f"g-audit-{n}"})
+        assert (refused.status_code, refused.json()["error"]) == (403, "role_required"), refused.text
     too_long = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-long"},
                                 json=dict(body, valid_until="2027-01-24T09:00:00+08:00"))
     assert too_long.status_code == 422 and too_long.json()["error"] == "grant_too_long"
