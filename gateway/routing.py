@@ -63,18 +63,42 @@ KEY_REQUIRED_TAGS = frozenset({"archive", "feedback", "goods-release", "keys", "
 AUDITOR_TAGS = frozenset({"archive", "auth"})
 AUDITOR_ROUTES = frozenset({("GET", "/api/v1/projects"), ("GET", "/api/v1/projects/{project_id}/units"),
                             ("GET", "/api/v1/units/{unit_id}")})
-#: areas whose ids in the path (``{household_id}``, every ``{..._id}``) are checked before any service
-#: is asked: an id is 1-64 letters, digits, ``-``, ``_``, ``.`` or ``:`` (the services' ids are UUIDs or
-#: short codes of at most 36 characters) -- anything else cannot name a record, and answers the 404
-#: of an id that does not exist (:data:`PATH_ID_NOT_FOUND`), never a 5xx from a database column
-PATH_ID_TAGS = frozenset({"archive"})
+#: the ids in the path (``{household_id}``, every ``{..._id}`` of every route) are checked before any
+#: service is asked: an id is 1-64 letters, digits, ``-``, ``_``, ``.`` or ``:`` (the services' ids are
+#: UUIDs or short codes of at most 36 characters) -- anything else cannot name a record, and answers the
+#: 404 of an id that does not exist (:data:`PATH_ID_NOT_FOUND`), never a 5xx from a database column nor
+#: a message echoing 5,000 characters
 PATH_ID = re.compile(RECORD_ID_PATTERN)
-#: the not-found code of a path id whose code is not ``<name>_not_found``
-PATH_ID_NOT_FOUND = {"task_id": "census_task_not_found"}
-#: what a path id names, in Chinese (archive's not-found sentences: "未找到该业户")
+#: a path id's not-found code: the code the service answers for an id of that name that does not exist
+#: (a route may name another with ``RouteSpec.not_found``); a name not here answers ``not_found``
+PATH_ID_NOT_FOUND = {
+    # archive
+    "household_id": "household_not_found", "project_id": "project_not_found", "unit_id": "unit_not_found",
+    "person_id": "person_not_found", "lease_id": "lease_not_found", "grant_id": "grant_not_found",
+    "document_id": "document_not_found", "task_id": "census_task_not_found", "building_id": "building_not_found",
+    # tickets (repairs, complaints, feedback, revisits, renovation, goods release, keys, inspections,
+    # vacant units)
+    "ticket_id": "ticket_not_found", "release_id": "goods_release_not_found", "key_id": "key_not_found",
+    "area_id": "area_not_found", "round_id": "round_not_found", "pass_id": "pass_not_found",
+    "check_id": "vacant_check_not_found", "finding_id": "finding_not_found",
+    # billing, dunning
+    "bill_id": "bill_not_found", "batch_id": "bank_batch_not_found", "entry_id": "entry_not_found",
+    "mandate_id": "mandate_not_found", "payment_id": "payment_not_found", "receipt_id": "receipt_not_found",
+    "refund_id": "refund_not_found", "case_id": "dunning_case_not_found", "dispute_id": "dispute_not_found",
+    "plan_id": "installment_plan_not_found", "proposal_id": "legal_proposal_not_found",
+    # notify
+    "broadcast_id": "broadcast_not_found", "delivery_id": "delivery_not_found",
+    "notification_id": "notification_not_found",
+}
+#: what a path id names, in Chinese (the not-found sentences: "未找到该业户"; else "未找到该记录")
 PATH_ID_NAMES_ZH = {"household_id": "业户", "project_id": "项目", "unit_id": "房屋", "person_id": "人员",
                     "lease_id": "租约", "grant_id": "查阅授权", "document_id": "档案文件", "task_id": "普查任务",
-                    "building_id": "楼栋"}
+                    "building_id": "楼栋", "ticket_id": "工单", "release_id": "物品放行单", "key_id": "钥匙",
+                    "area_id": "巡检区域", "round_id": "巡检记录", "pass_id": "装修出入证", "check_id": "空置房检查",
+                    "finding_id": "空置房检查问题", "bill_id": "账单", "batch_id": "银行托收批次", "entry_id": "记账分录",
+                    "mandate_id": "托收协议", "payment_id": "付款", "receipt_id": "收据", "refund_id": "退款",
+                    "case_id": "催缴案件", "dispute_id": "账单异议", "plan_id": "分期缴费协议", "proposal_id": "律师函或诉讼提议",
+                    "broadcast_id": "群发", "delivery_id": "投递", "notification_id": "消息"}
 
 
 @dataclass
@@ -111,6 +135,8 @@ class RouteSpec:
     media_type: str = "application/json"
     #: the largest body it takes (``MAX_BODY``, 64 KiB; a file import more)
     max_body: int = MAX_BODY
+    #: a path id's not-found code on this route when it is not :data:`PATH_ID_NOT_FOUND`'s
+    not_found: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.idempotency not in IDEMPOTENCY:
@@ -123,9 +149,20 @@ class RouteSpec:
             self.idempotency = "required"        # every write of these areas requires its key
         if self.idempotency == "required":
             self.errors = tuple(sorted(set(self.errors) | {400}))
+        if self.path_ids:
+            self.errors = tuple(sorted(set(self.errors) | {404}))   # an id no record has
         if self.idempotent:
             # 409 idempotency_key_in_use, 422 idempotency_key_reused (kernel.idempotency)
             self.errors = tuple(sorted(set(self.errors) | {409, 422}))
+
+    @property
+    def path_ids(self) -> tuple[str, ...]:
+        """The path's ``{..._id}`` names, checked by :data:`PATH_ID` before any service is asked."""
+        return tuple(name for name in re.findall(r"\{(\w+)\}", self.path) if name.endswith("_id"))
+
+    def path_id_not_found(self, name: str) -> str:
+        """The 404 code of a path id no record can have: the route's own, the name's, else ``not_found``."""
+        return self.not_found.get(name) or PATH_ID_NOT_FOUND.get(name, "not_found")
 
     @property
     def rule(self) -> str:
@@ -254,8 +291,7 @@ class JsonHttp(HttpRequestHandler):
             _check_auditor(spec, kwargs["user"])
             if request.method in WRITE_METHODS:
                 self.limit_writes(kwargs["user"])
-        if PATH_ID_TAGS.intersection(spec.tags):
-            _check_path_ids(request.path_values)
+        _check_path_ids(spec, request.path_values)
         if spec.query:
             kwargs["query"] = spec.query_schema.load(_query(request))
         if spec.body:
@@ -379,13 +415,14 @@ def _check_text(text: str, code: str = "invalid_json", where: str = "the body") 
         raise HttpError(400, code, f"{where} contains a control character (such as NUL)")
 
 
-def _check_path_ids(values: dict) -> None:
+def _check_path_ids(spec: RouteSpec, values: dict) -> None:
     """404 for a ``{..._id}`` of the path that no record can have (:data:`PATH_ID`): too long, or not
-    an id's characters -- the answer of an id that does not exist, with the name's code."""
+    an id's characters -- the answer of an id that does not exist, with the route's code for the name
+    (:meth:`RouteSpec.path_id_not_found`); the id itself is not repeated."""
     for name, value in values.items():
         if name.endswith("_id") and not PATH_ID.fullmatch(value):
-            code = PATH_ID_NOT_FOUND.get(name, name[:-len("_id")] + "_not_found")
-            raise HttpError(404, code, f"no {name[:-len('_id')].replace('_', ' ')} with that id",
+            what = name[:-len("_id")].replace("_", " ")
+            raise HttpError(404, spec.path_id_not_found(name), f"no {what} with that id",
                             zh=f"未找到该{PATH_ID_NAMES_ZH.get(name, '记录')}")
 
 

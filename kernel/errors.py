@@ -21,14 +21,29 @@ code does not change: clients decide on the code, people read the message. A cla
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+#: the longest unbroken run of characters (an id, a number, a code) a message repeats: ids are at most
+#: 64 characters (``gateway.routing.PATH_ID``), so a longer one is something a caller typed -- a message
+#: shows its first 64 characters and "…", never 5,000 of them
+MAX_ECHO = 64
+#: an unbroken run: no whitespace, no CJK punctuation (which breaks a Chinese sentence into short runs)
+_LONG_RUN = re.compile(r"[^\s\u3000-\u303f\uff00-\uffef]{%d,}" % (MAX_ECHO + 1))
+
+
+def shorten_echoes(text: str) -> str:
+    """``text`` with every unbroken run longer than :data:`MAX_ECHO` characters cut to its first
+    :data:`MAX_ECHO` and "…" (an over-long id a message would repeat)."""
+    return _LONG_RUN.sub(lambda m: m.group()[:MAX_ECHO] + "…", text)
 
 
 def bilingual(zh: str | None, en: str) -> str:
     """THE form of a message in both languages: the Chinese sentence, then the English in parentheses
     (``未找到该业户 (no household h9)``); the English alone when there is no Chinese, the Chinese alone
-    when there is no English."""
-    zh, en = (zh or "").strip(), (en or "").strip()
+    when there is no English. Every message is built here, and repeats no run of more than
+    :data:`MAX_ECHO` characters (:func:`shorten_echoes`)."""
+    zh, en = shorten_echoes((zh or "").strip()), shorten_echoes((en or "").strip())
     if not zh:
         return en
     if not en or en == zh:

@@ -140,7 +140,7 @@ FORWARDED = {
     gw.BroadcastIn: (notify.BroadcastIn, {"project_id"}),
     gw.BroadcastQuery: (notify.BroadcastQuery, {"project_id"}),
     # -- archive: access to household files (grants, the access log, the contacts export; issue 11) --
-    gw.GrantIn: (archive.GrantIn, {"project_id", "grantee_name"}),
+    gw.GrantIn: (archive.GrantIn, {"project_id", "grantee_name", "grantee_known"}),
     gw.GrantRevokeIn: (archive.GrantRevokeIn, {"grant_id"}),
     gw.GrantQuery: (archive.GrantQuery, {"project_id"}),
     gw.AccessLogQuery: (archive.AccessLogQuery, {"project_id"}),

@@ -68,9 +68,10 @@ def contacts_csv(people: list[dict]) -> str:
 
 
 class ArchiveAccessRoutes(RouteModule):
-    def _grantee_name(self, user, grantee_id: str, project_id: str) -> str:
+    def _grantee_name(self, user, grantee_id: str, project_id: str) -> str | None:
         """The display name of ``grantee_id`` if it is an active staff account of the caller's group with
-        the project in its scope; else 422 ``unknown_grantee``."""
+        the project in its scope; else None -- archive refuses it (422 ``unknown_grantee``) after it has
+        checked the caller's role, so a caller who may not grant learns nothing from it."""
         from ..models import User
 
         def look(session):
@@ -80,11 +81,7 @@ class ArchiveAccessRoutes(RouteModule):
             if not other.all_projects and project_id not in {scope.project_id for scope in other.scopes}:
                 return None
             return other.display_name
-        name = self._read_model(look)
-        if name is None:
-            raise HttpError(422, "unknown_grantee", f"{grantee_id!r} is not an active staff member of this project",
-                            zh="被授权人不是本项目的在职员工")
-        return name
+        return self._read_model(look)
 
     # -- grants (查阅授权) -----------------------------------------------------------------------------
     @route("POST", f"{V1}/projects/{{project_id}}/file-grants", tags=("archive",), body=s.GrantIn,
@@ -92,12 +89,13 @@ class ArchiveAccessRoutes(RouteModule):
            summary=f"Grant a staff member access to a household file (查阅授权) ({GRANT_ROLES})",
            description="Scope household (one file), unit (the file of the unit's current household at each "
                        "read) or project (export only). valid_from defaults to now; at most "
-                       "archive.grant_longest_days (30) until valid_until (422 grant_too_long). 422 "
-                       "unknown_grantee: not an active staff member of the project; grant_to_self, "
+                       "archive.grant_longest_days (30) until valid_until (422 grant_too_long). After the "
+                       "caller's role (403): 422 unknown_grantee: not an active staff member of the project; "
+                       "grant_to_self, "
                        "grant_backdated, grant_period_invalid, project_grant_reads, grant_allows_nothing.")
     def create_file_grant(self, request, user, project_id, body, idempotency_key):
-        data = dict(body, project_id=project_id,
-                    grantee_name=self._grantee_name(user, body["grantee_id"], project_id))
+        name = self._grantee_name(user, body["grantee_id"], project_id)
+        data = dict(body, project_id=project_id, grantee_name=name or "", grantee_known=name is not None)
         for key in ("valid_from", "valid_until"):
             if data.get(key) is not None:
                 data[key] = data[key].isoformat()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -331,6 +332,13 @@ def test_a_grant_through_the_gateway_opens_the_file_until_revoked(platform, web_
     nobody = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-ghost"},
                               json=dict(body, grantee_id="ghost"))
     assert nobody.status_code == 422 and nobody.json()["error"] == "unknown_grantee"
+    # TRIAL finding: a caller who may not grant (the auditor) hears the 403 whether or not the grantee is
+    # an active staff member -- never 422 unknown_grantee, which would tell them who is staff
+    auditor = login(web_session, "auditor")
+    for n, grantee in enumerate(("ghost", platform["users"]["engineering"])):
+        refused = web_session.post("/api/v1/projects/p1/file-grants", json=dict(body, grantee_id=grantee),
+                                   headers={**auditor, "Idempotency-Key": f"g-audit-{n}"})
+        assert (refused.status_code, refused.json()["error"]) == (403, "role_required"), refused.text
     too_long = web_session.post("/api/v1/projects/p1/file-grants", headers={**cs, "Idempotency-Key": "g-long"},
                                 json=dict(body, valid_until="2027-01-24T09:00:00+08:00"))
     assert too_long.status_code == 422 and too_long.json()["error"] == "grant_too_long"
@@ -449,6 +457,73 @@ def test_a_malformed_or_over_long_id_in_an_archive_path_is_404_never_5xx(platfor
     # an id of the right form that does not exist: the same answer, from archive
     missing = web_session.get("/api/v1/households/no-such-household/people", headers=cs)
     assert (missing.status_code, missing.json()["error"]) == (404, "household_not_found")
+
+
+@pytest.fixture
+def gateway_alone(container_factory, rabbit_config, web_config, tmp_path):
+    """The gateway with no service behind it: whatever reaches a service answers 503, so a route that
+    answers 404 for a bad path id answered it itself, before any service was asked."""
+    url = migrated_sqlite(tmp_path, "gateway")
+    session = Session(make_engine(url))
+    accounts.create_user(session, username="cs", password=PASSWORD, display_name="cs·用户", kind="staff",
+                         group_id=G, roles=["cs_manager", "centre_manager", "finance"], project_ids=["p1"],
+                         now=ManualClock(NOW).now())
+    session.commit()
+    session.close()
+    container = container_factory(GatewayService, dict(web_config, **service_config(
+        rabbit_config["AMQP_URI"], url, CLOCK=f"manual:{NOW}", RPC_TIMEOUT=2, HEALTH_RPC_TIMEOUT=1,
+        GATEWAY_WRITE_LIMIT_PER_MINUTE=0)))
+    container.start()
+    return container
+
+
+#: ids no record can have: over-long, a quote, Chinese, a space, a leading dot
+BAD_IDS = ["x" * 5000, "h1'--", "编号一", "a b", ".hidden"]
+
+
+def test_a_malformed_or_over_long_id_in_any_path_is_404_never_5xx(gateway_alone, web_session):
+    """TRIAL finding: ``GET /tickets/<5,000 characters>`` answered ``ticket_not_found`` echoing the whole
+    id. On EVERY route of the OpenAPI document, each ``{..._id}`` of the path that no record can have
+    answers the 404 of an id that does not exist -- the route's code for the name
+    (``RouteSpec.path_id_not_found``: ``ticket_not_found``, ``bill_not_found``, ..., else ``not_found``) --
+    before any service is asked (none runs here), documented as a 404, its message never echoing the id."""
+    from gateway.openapi import build_document
+    cs = login(web_session, "cs")
+    specs = {(spec.method, spec.path): spec for spec in ROUTES}
+    checked, tags = 0, set()
+    for path, operations in sorted(build_document()["paths"].items()):
+        for method, operation in operations.items():
+            spec = specs[(method.upper(), path)]
+            params = re.findall(r"\{(\w+)\}", path)
+            names = [name for name in params if name.endswith("_id")]
+            assert tuple(names) == spec.path_ids
+            if not names:
+                continue
+            assert "404" in operation["responses"], (method, path)
+            for name in names:
+                for k, bad in enumerate(BAD_IDS):
+                    values = {other: ("ok-1" if other.endswith("_id") else "x") for other in params}
+                    url = path.format(**dict(values, **{name: bad}))
+                    sent = dict(cs, **({"Idempotency-Key": f"bad-{checked}"} if method != "get" else {}))
+                    response = web_session.request(method.upper(), url, headers=sent)
+                    body = response.json()
+                    assert response.status_code == 404, (method, path, name, bad[:20], response.text[:300])
+                    assert body["error"] == spec.path_id_not_found(name), (method, path, name, body)
+                    assert body["message"].startswith("未找到该"), body
+                    assert bad not in body["message"] and "x" * 65 not in response.text, (method, path, name)
+                    checked += 1
+            tags.update(spec.tags)
+    assert checked >= 5 * 150
+    assert {"tickets", "feedback", "billing", "notify", "goods-release", "keys", "inspections", "renovation",
+            "archive", "dunning", "complaints", "revisits", "vacant units"} <= tags
+    ticket = web_session.get("/api/v1/tickets/" + "x" * 5000, headers=cs).json()
+    assert ticket == {"error": "ticket_not_found", "message": "未找到该工单 (no ticket with that id)"}
+    bill = web_session.get("/api/v1/bills/业户", headers=cs).json()
+    assert (bill["error"], bill["message"]) == ("bill_not_found", "未找到该账单 (no bill with that id)")
+    # an id of the right form reaches its service (here: none runs)
+    assert web_session.get("/api/v1/tickets/t-1", headers=cs).status_code == 503
+    # a name without a code of its own: the generic 404
+    assert ROUTES[0].path_id_not_found("thing_id") == "not_found"
 
 
 def test_contacts_leave_in_bulk_only_under_an_export_grant(platform, web_session):

@@ -709,6 +709,10 @@ class GrantIn(Schema):
     project_id = fields.String(required=True, validate=_ID)
     grantee_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     grantee_name = fields.String(load_default="", validate=validate.Length(max=100))
+    #: whether the grantee is an active staff member of the project -- the gateway's accounts know, archive
+    #: does not; false is refused (422 ``unknown_grantee``) after the caller's role is checked, so a caller
+    #: who may not grant learns nothing of who is staff
+    grantee_known = fields.Boolean(load_default=True)
     scope = fields.String(required=True, validate=validate.OneOf(list(SCOPES)))
     household_id = fields.String(load_default=None, allow_none=True, validate=_ID)
     unit_id = fields.String(load_default=None, allow_none=True, validate=_ID)

@@ -321,10 +321,17 @@ def export_contacts(work: Work, project_id: str, purpose: str) -> dict:
 
 def create_grant(work: Work, data: dict) -> FileAccessGrant:
     """查阅授权: the CS head lets ``grantee_id`` read one file (household), the file of a unit's current
-    household (unit) or export the project's personal data (project; export only)."""
+    household (unit) or export the project's personal data (project; export only). Refused in this order:
+    another project's caller 404, a caller without the role 403, then the grant itself -- 422
+    ``unknown_grantee`` first when the gateway found no active staff member ``grantee_id`` of the project
+    (``grantee_known`` false)."""
     caller = work.caller
     project = get_project(work, data["project_id"], conceal=True)
     caller.require_role(*GRANT_ROLES)
+    # only after the role: a caller who may not grant is not told whether an id is an active staff member
+    if not data.get("grantee_known", True):
+        raise GrantRefused(f"{data['grantee_id']!r} is not an active staff member of this project",
+                           code="unknown_grantee", zh="被授权人不是本项目的在职员工")
     scope, now = data["scope"], work.clock.now()
     household_id = unit_id = None
     if scope == "household":

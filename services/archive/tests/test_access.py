@@ -248,6 +248,23 @@ def test_who_grants_and_what_a_grant_may_be(session, as_, clock, estate):
         grant(as_, session, household_id="nope")
 
 
+def test_an_unknown_grantee_is_refused_only_to_a_caller_who_may_grant(session, as_, estate):
+    """TRIAL finding: the auditor (audit.lh) learned from 422 ``unknown_grantee`` whether an id is an active
+    staff member, before the 403 of a caller who may not grant. The role comes first: 404 for another
+    project's caller, 403 for a caller without the role, and only the CS head hears ``unknown_grantee``."""
+    ghost = {"grantee_id": "ghost", "grantee_name": "", "grantee_known": False}
+    for caller in (AUDIT, DESK, CENTRE, ENG):
+        with pytest.raises(Forbidden) as refused:
+            grant(as_, session, caller, **ghost)
+        assert refused.value.code == "role_required", caller.roles
+    with pytest.raises(NotFound):
+        grant(as_, session, FAR, **ghost)
+    with pytest.raises(GrantRefused) as refused:
+        grant(as_, session, **ghost)
+    assert refused.value.code == "unknown_grantee" and refused.value.message.startswith("被授权人不是本项目的在职员工")
+    assert grant(as_, session, grantee_known=True).grantee_id == "eng-1"
+
+
 def test_grants_are_listed_to_the_cs_head_and_auditor_and_to_each_grantee_their_own(session, as_, clock, estate):
     g1 = grant(as_, session)
     grant(as_, session, grantee_id="fin-1", scope="unit", household_id=None, unit_id="u2")

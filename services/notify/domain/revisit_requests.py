@@ -28,7 +28,8 @@ steward is not told again (the steward introduces themselves on the call), nor i
 the unit's steward (``copies.steward_for_unit``: the unit's own, else its building's) and has one on
 file; otherwise -- a steward of another area, a customer-service manager doing a complaint's revisit,
 no work phone -- the service centre's number (``service_centre.phone``). Neither: the in-app message
-says 无 / "none" and the SMS is recorded ``suppressed`` (``no_phone_to_give``).
+names the caller without a number (the built-in texts' ``{% if steward_phone %}``, never "（无）") and the
+SMS is recorded ``suppressed`` (``no_phone_to_give``).
 
 **Whom**, as a ticket's status (``ticket_status``): the unit's inbox; an SMS to the reporting contact's
 phone when it is a registered contact of the unit's active household (the steward calls that number; a
@@ -111,12 +112,12 @@ def on_revisit_assigned(work: Work, data: dict, project: ProjectCopy, *, event_i
         source = {"kind": revisited["kind"], "category": revisited.get("category")}
 
         def values(locale: str) -> dict:
-            none = templates.NO_VALUE.get(locale, templates.NO_VALUE[templates.DEFAULT_LOCALE])
+            # no number: empty, and the built-in texts leave the "（phone）" out (never "（无）")
             return {"project_name": project.name, "ticket_number": revisited["number"],
                     "category_label": category_label(source, locale),
                     "steward_name": (assignee.get("name") or steward_name
                                      or CENTRE_WORD.get(locale, CENTRE_WORD[templates.DEFAULT_LOCALE])),
-                    "steward_phone": phone or none, "revisit_by": templates.local_time(due_at, tz)}
+                    "steward_phone": phone, "revisit_by": templates.local_time(due_at, tz)}
 
         work = replace(work, clock=ManualClock(work.clock.now()))
         message, new = notify(work, project, purpose=REVISIT_REQUEST,

@@ -435,32 +435,36 @@ DEFAULTS.update({
 DEFAULTS.update({
     ("move_in.welcome", "inapp", "zh-CN"): Text(
         "欢迎入住 {{ project_name }}",
-        "{{ resident_name }}，欢迎入住 {{ project_name }} {{ unit_label }}！您的专属管家是 {{ steward_name }}，"
-        "电话 {{ steward_phone }}；服务中心电话 {{ service_phone }}。"),
+        "{{ resident_name }}，欢迎入住 {{ project_name }} {{ unit_label }}！您的专属管家是 {{ steward_name }}"
+        "{% if steward_phone %}，电话 {{ steward_phone }}{% endif %}{% if service_phone %}；服务中心电话 "
+        "{{ service_phone }}{% endif %}。"),
     ("move_in.welcome", "inapp", "en"): Text(
         "Welcome to {{ project_name }}",
-        "{{ resident_name }}, welcome to {{ unit_label }}, {{ project_name }}! Your steward is {{ steward_name }}, "
-        "phone {{ steward_phone }}; the service centre: {{ service_phone }}."),
+        "{{ resident_name }}, welcome to {{ unit_label }}, {{ project_name }}! Your steward is {{ steward_name }}"
+        "{% if steward_phone %}, phone {{ steward_phone }}{% endif %}{% if service_phone %}; the service centre: "
+        "{{ service_phone }}{% endif %}."),
     ("move_in.welcome", "sms", "zh-CN"): Text(
-        "", "【{{ project_name }}】欢迎入住 {{ unit_label }}！您的管家 {{ steward_name }}，电话 {{ steward_phone }}；"
-            "服务中心 {{ service_phone }}。"),
+        "", "【{{ project_name }}】欢迎入住 {{ unit_label }}！您的管家 {{ steward_name }}{% if steward_phone %}，电话 "
+            "{{ steward_phone }}{% endif %}{% if service_phone %}；服务中心 {{ service_phone }}{% endif %}。"),
     ("move_in.welcome", "sms", "en"): Text(
-        "", "[{{ project_name }}] Welcome to {{ unit_label }}! Your steward {{ steward_name }}: {{ steward_phone }}; "
-            "service centre: {{ service_phone }}."),
+        "", "[{{ project_name }}] Welcome to {{ unit_label }}! Your steward {{ steward_name }}{% if steward_phone %}: "
+            "{{ steward_phone }}{% endif %}{% if service_phone %}; service centre: {{ service_phone }}{% endif %}."),
     ("move_in.welcome", "email", "zh-CN"): Text(
         "欢迎入住 {{ project_name }}",
         "<p>{{ resident_name }}，您好：</p><p>欢迎入住 {{ project_name }} {{ unit_label }}！您的专属管家是 "
-        "{{ steward_name }}，电话 {{ steward_phone }}。</p><p>服务中心电话：{{ service_phone }}</p>"),
+        "{{ steward_name }}{% if steward_phone %}，电话 {{ steward_phone }}{% endif %}。</p>"
+        "{% if service_phone %}<p>服务中心电话：{{ service_phone }}</p>{% endif %}"),
     ("move_in.welcome", "email", "en"): Text(
         "Welcome to {{ project_name }}",
         "<p>Dear {{ resident_name }},</p><p>Welcome to {{ unit_label }}, {{ project_name }}! Your steward is "
-        "{{ steward_name }}, phone {{ steward_phone }}.</p><p>Service centre: {{ service_phone }}</p>"),
+        "{{ steward_name }}{% if steward_phone %}, phone {{ steward_phone }}{% endif %}.</p>"
+        "{% if service_phone %}<p>Service centre: {{ service_phone }}</p>{% endif %}"),
     ("move_in.welcome", "wechat", "zh-CN"): Text(
-        "入住欢迎", "欢迎入住 {{ unit_label }}！管家 {{ steward_name }}，电话 {{ steward_phone }}；服务中心 "
-        "{{ service_phone }}。\n{{ project_name }}"),
+        "入住欢迎", "欢迎入住 {{ unit_label }}！管家 {{ steward_name }}{% if steward_phone %}，电话 {{ steward_phone }}"
+        "{% endif %}{% if service_phone %}；服务中心 {{ service_phone }}{% endif %}。\n{{ project_name }}"),
     ("move_in.welcome", "wechat", "en"): Text(
-        "Welcome", "Welcome to {{ unit_label }}! Steward {{ steward_name }}: {{ steward_phone }}; service centre: "
-        "{{ service_phone }}.\n{{ project_name }}"),
+        "Welcome", "Welcome to {{ unit_label }}! Steward {{ steward_name }}{% if steward_phone %}: {{ steward_phone }}"
+        "{% endif %}{% if service_phone %}; service centre: {{ service_phone }}{% endif %}.\n{{ project_name }}"),
     ("ticket.status_changed", "inapp", "zh-CN"): Text(
         "工单 {{ ticket_number }}：{{ status_label }}",
         "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）于 {{ changed_at }} {{ status_label }}。"
@@ -483,108 +487,111 @@ DEFAULTS.update({
     ("revisit.request", "inapp", "zh-CN"): Text(
         "回访：{{ ticket_number }}",
         "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）已处理完毕，管家 {{ steward_name }}"
-        "（{{ steward_phone }}）将于 {{ revisit_by }} 前与您联系回访，感谢您的配合。"),
+        "{% if steward_phone %}（{{ steward_phone }}）{% endif %}将于 {{ revisit_by }} 前与您联系回访，感谢您的配合。"),
     ("revisit.request", "inapp", "en"): Text(
         "Revisit: {{ ticket_number }}",
         "[{{ project_name }}] Your {{ category_label }} request ({{ ticket_number }}) is done; steward "
-        "{{ steward_name }} ({{ steward_phone }}) will call you by {{ revisit_by }} to ask how it went."),
+        "{{ steward_name }}{% if steward_phone %} ({{ steward_phone }}){% endif %} will call you by {{ revisit_by }} "
+        "to ask how it went."),
     ("revisit.request", "sms", "zh-CN"): Text(
         "", "【{{ project_name }}】您的{{ category_label }}（{{ ticket_number }}）已处理完毕，管家 {{ steward_name }}"
-            "（{{ steward_phone }}）将于 {{ revisit_by }} 前回访。"),
+            "{% if steward_phone %}（{{ steward_phone }}）{% endif %}将于 {{ revisit_by }} 前回访。"),
     ("revisit.request", "sms", "en"): Text(
-        "", "[{{ project_name }}] {{ ticket_number }} is done; steward {{ steward_name }} ({{ steward_phone }}) "
-            "will call you by {{ revisit_by }}."),
+        "", "[{{ project_name }}] {{ ticket_number }} is done; steward {{ steward_name }}{% if steward_phone %} "
+            "({{ steward_phone }}){% endif %} will call you by {{ revisit_by }}."),
     ("revisit.request", "wechat", "zh-CN"): Text(
-        "服务回访", "{{ category_label }}（{{ ticket_number }}）已处理完毕，管家 {{ steward_name }}（{{ steward_phone }}）"
-        "将于 {{ revisit_by }} 前回访。\n{{ project_name }} 服务中心"),
+        "服务回访", "{{ category_label }}（{{ ticket_number }}）已处理完毕，管家 {{ steward_name }}"
+        "{% if steward_phone %}（{{ steward_phone }}）{% endif %}将于 {{ revisit_by }} 前回访。\n{{ project_name }} 服务中心"),
     ("revisit.request", "wechat", "en"): Text(
-        "Revisit", "{{ category_label }} ({{ ticket_number }}) is done; steward {{ steward_name }} "
-        "({{ steward_phone }}) will call you by {{ revisit_by }}.\n{{ project_name }} service centre"),
+        "Revisit", "{{ category_label }} ({{ ticket_number }}) is done; steward {{ steward_name }}"
+        "{% if steward_phone %} ({{ steward_phone }}){% endif %} will call you by {{ revisit_by }}.\n{{ project_name }} service centre"),
     ("outage.notice", "inapp", "zh-CN"): Text(
         "{{ outage_label }}通知",
         "【{{ project_name }}】因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
-        "请提前做好准备。如有疑问请致电服务中心 {{ service_phone }}。"),
+        "请提前做好准备。{% if service_phone %}如有疑问请致电服务中心 {{ service_phone }}。{% endif %}"),
     ("outage.notice", "inapp", "en"): Text(
         "Notice: {{ outage_label }}",
         "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
-        "{{ ends_at }}. Please prepare. Questions: service centre {{ service_phone }}."),
+        "{{ ends_at }}. Please prepare.{% if service_phone %} Questions: service centre {{ service_phone }}.{% endif %}"),
     ("outage.notice", "sms", "zh-CN"): Text(
         "", "【{{ project_name }}】因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
-            "请提前做好准备。咨询电话 {{ service_phone }}。"),
+            "请提前做好准备。{% if service_phone %}咨询电话 {{ service_phone }}。{% endif %}"),
     ("outage.notice", "sms", "en"): Text(
         "", "[{{ project_name }}] {{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
-            "({{ reason }}). Questions: {{ service_phone }}."),
+            "({{ reason }}).{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
     ("outage.notice", "wechat", "zh-CN"): Text(
         "{{ outage_label }}通知", "{{ area_label }}：{{ starts_at }} 至 {{ ends_at }} {{ outage_label }}（{{ reason }}）。"
-        "咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
+        "{% if service_phone %}咨询电话 {{ service_phone }}。{% endif %}\n{{ project_name }} 服务中心"),
     ("outage.notice", "wechat", "en"): Text(
         "Notice: {{ outage_label }}", "{{ area_label }}: {{ outage_label }} from {{ starts_at }} to {{ ends_at }} "
-        "({{ reason }}). Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
+        "({{ reason }}).{% if service_phone %} Questions: {{ service_phone }}.{% endif %}\n{{ project_name }} service centre"),
     ("outage.notice", "print", "zh-CN"): Text(
         "{{ outage_label }}通知",
         "各位业主/住户：\n因{{ reason }}，{{ area_label }}将于 {{ starts_at }} 至 {{ ends_at }} {{ outage_label }}，"
-        "请提前做好储水等准备，给您带来不便，敬请谅解。\n咨询电话：{{ service_phone }}"),
+        "请提前做好储水等准备，给您带来不便，敬请谅解。{% if service_phone %}\n咨询电话：{{ service_phone }}{% endif %}"),
     ("outage.notice", "print", "en"): Text(
         "Notice: {{ outage_label }}",
         "To all residents:\nBecause of {{ reason }}, {{ area_label }}: {{ outage_label }} from {{ starts_at }} to "
-        "{{ ends_at }}. Please prepare; we apologise for the inconvenience.\nQuestions: {{ service_phone }}"),
+        "{{ ends_at }}. Please prepare; we apologise for the inconvenience.{% if service_phone %}\nQuestions: "
+        "{{ service_phone }}{% endif %}"),
     ("outage.urgent", "inapp", "zh-CN"): Text(
         "紧急{{ outage_label }}通知",
         "【{{ project_name }}】因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复"
-        "（自 {{ starts_at }} 起）。如有疑问请致电服务中心 {{ service_phone }}。"),
+        "（自 {{ starts_at }} 起）。{% if service_phone %}如有疑问请致电服务中心 {{ service_phone }}。{% endif %}"),
     ("outage.urgent", "inapp", "en"): Text(
         "Urgent notice: {{ outage_label }}",
         "[{{ project_name }}] Because of {{ reason }}, {{ area_label }}: {{ outage_label }} now (since {{ starts_at }}), "
-        "expected back by {{ ends_at }}. Questions: service centre {{ service_phone }}."),
+        "expected back by {{ ends_at }}.{% if service_phone %} Questions: service centre {{ service_phone }}.{% endif %}"),
     ("outage.urgent", "sms", "zh-CN"): Text(
         "", "【{{ project_name }}】紧急通知：因{{ reason }}，{{ area_label }}现已{{ outage_label }}，预计 {{ ends_at }} 恢复。"
-            "咨询电话 {{ service_phone }}。"),
+            "{% if service_phone %}咨询电话 {{ service_phone }}。{% endif %}"),
     ("outage.urgent", "sms", "en"): Text(
         "", "[{{ project_name }}] Urgent: {{ area_label }}: {{ outage_label }} now ({{ reason }}), expected back by "
-            "{{ ends_at }}. Questions: {{ service_phone }}."),
+            "{{ ends_at }}.{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
     ("outage.urgent", "wechat", "zh-CN"): Text(
         "紧急{{ outage_label }}通知", "{{ area_label }}：自 {{ starts_at }} 起{{ outage_label }}（{{ reason }}），预计 "
-        "{{ ends_at }} 恢复。咨询电话 {{ service_phone }}。\n{{ project_name }} 服务中心"),
+        "{{ ends_at }} 恢复。{% if service_phone %}咨询电话 {{ service_phone }}。{% endif %}\n{{ project_name }} 服务中心"),
     ("outage.urgent", "wechat", "en"): Text(
         "Urgent notice: {{ outage_label }}", "{{ area_label }}: {{ outage_label }} since {{ starts_at }} ({{ reason }}), "
-        "expected back by {{ ends_at }}. Questions: {{ service_phone }}.\n{{ project_name }} service centre"),
+        "expected back by {{ ends_at }}.{% if service_phone %} Questions: {{ service_phone }}.{% endif %}\n"
+        "{{ project_name }} service centre"),
     ("warranty.expiry", "inapp", "zh-CN"): Text(
         "保修期到期提醒：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 的{{ warranty_item }}保修期将于 {{ expires_on }} 到期。如发现质量问题，"
-        "请在到期前联系服务中心 {{ service_phone }}。"),
+        "请在到期前联系服务中心{% if service_phone %} {{ service_phone }}{% endif %}。"),
     ("warranty.expiry", "inapp", "en"): Text(
         "Warranty ends soon: {{ unit_label }}",
         "[{{ project_name }}] {{ unit_label }}: the warranty on {{ warranty_item }} ends on {{ expires_on }}. "
-        "Please report any defect before then: service centre {{ service_phone }}."),
+        "Please report any defect before then: service centre{% if service_phone %} {{ service_phone }}{% endif %}."),
     ("warranty.expiry", "sms", "zh-CN"): Text(
         "", "【{{ project_name }}】{{ unit_label }} 的{{ warranty_item }}保修期将于 {{ expires_on }} 到期，如有质量问题"
-            "请在到期前致电 {{ service_phone }}。"),
+            "请在到期前{% if service_phone %}致电 {{ service_phone }}{% else %}联系服务中心{% endif %}。"),
     ("warranty.expiry", "sms", "en"): Text(
         "", "[{{ project_name }}] {{ unit_label }}: warranty on {{ warranty_item }} ends {{ expires_on }}; report "
-            "defects before then: {{ service_phone }}."),
+            "defects before then{% if service_phone %}: {{ service_phone }}{% else %} to the service centre{% endif %}."),
     ("warranty.expiry", "email", "zh-CN"): Text(
         "【{{ project_name }}】保修期到期提醒",
         "<p>{{ unit_label }} 业主：</p><p>您户的{{ warranty_item }}保修期将于 <strong>{{ expires_on }}</strong> 到期。"
-        "如发现质量问题，请在到期前联系服务中心 {{ service_phone }}。</p><p>{{ project_name }} 服务中心</p>"),
+        "如发现质量问题，请在到期前联系服务中心{% if service_phone %} {{ service_phone }}{% endif %}。</p><p>{{ project_name }} 服务中心</p>"),
     ("warranty.expiry", "email", "en"): Text(
         "[{{ project_name }}] Your warranty ends soon",
         "<p>To the owner of {{ unit_label }}:</p><p>The warranty on {{ warranty_item }} ends on "
-        "<strong>{{ expires_on }}</strong>. Please report any defect before then: service centre "
-        "{{ service_phone }}.</p><p>{{ project_name }} service centre</p>"),
+        "<strong>{{ expires_on }}</strong>. Please report any defect before then: service centre"
+        "{% if service_phone %} {{ service_phone }}{% endif %}.</p><p>{{ project_name }} service centre</p>"),
     ("vacancy.check_result", "inapp", "zh-CN"): Text(
         "空置房检查结果：{{ unit_label }}",
         "【{{ project_name }}】您的空置房 {{ unit_label }} 已于 {{ check_date }} 完成本月检查：{{ result_label }}。"
-        "如有疑问请致电 {{ service_phone }}。"),
+        "{% if service_phone %}如有疑问请致电 {{ service_phone }}。{% endif %}"),
     ("vacancy.check_result", "inapp", "en"): Text(
         "Vacant unit check: {{ unit_label }}",
-        "[{{ project_name }}] Your vacant unit {{ unit_label }} was checked on {{ check_date }}: {{ result_label }}. "
-        "Questions: {{ service_phone }}."),
+        "[{{ project_name }}] Your vacant unit {{ unit_label }} was checked on {{ check_date }}: {{ result_label }}."
+        "{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
     ("vacancy.check_result", "sms", "zh-CN"): Text(
         "", "【{{ project_name }}】空置房 {{ unit_label }} 已于 {{ check_date }} 检查：{{ result_label }}。"
-            "咨询 {{ service_phone }}。"),
+            "{% if service_phone %}咨询 {{ service_phone }}。{% endif %}"),
     ("vacancy.check_result", "sms", "en"): Text(
-        "", "[{{ project_name }}] Vacant unit {{ unit_label }} checked {{ check_date }}: {{ result_label }}. "
-            "Questions: {{ service_phone }}."),
+        "", "[{{ project_name }}] Vacant unit {{ unit_label }} checked {{ check_date }}: {{ result_label }}."
+            "{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
     ("greeting.holiday", "inapp", "zh-CN"): Text(
         "{{ holiday_name }}快乐", "【{{ project_name }}】{{ holiday_name }}到来之际，{{ project_name }} 服务中心全体员工"
         "祝您和家人节日快乐、阖家幸福！"),

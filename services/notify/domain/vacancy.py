@@ -8,7 +8,8 @@ has not sold has no household: its in-app message only.
 **Platform words only** (no free text in an SMS): ``result_label`` is notify's sentence from the
 event's counts -- nothing found; N small problems with the repair tickets opened (their numbers);
 N cracks waiting for the manager's decision -- never the steward's notes. The service centre's
-phone is notify's setting ``notify.service_phone`` (else "none").
+phone is notify's setting ``service_centre.phone``; none set: the built-in texts leave the sentence
+out (``{% if service_phone %}``, never "如有疑问请致电 无").
 
 **Once per check** (``notify(once_per_ref=True)``, ref ``vacant_check`` / the check's id): a
 redelivered event makes nothing new.
@@ -61,7 +62,7 @@ def on_vacant_unit_checked(work: Work, data: dict, *, event_id: str, group_id: s
             locale = locale if locale in _OK else templates.DEFAULT_LOCALE
             return {"project_name": project.name, "unit_label": data["unit_label"],
                     "check_date": data["check_date"].isoformat(), "result_label": result_label(data, locale),
-                    "service_phone": phone or templates.NO_VALUE[locale]}
+                    "service_phone": phone}     # none set: empty, its sentence left out
         return values
     data = {**data, "household_id": _household_id(work, data["unit_id"])}
     return bills._tell_household(work, VACANCY_CHECK_RESULT, data, bind, event_id=event_id, group_id=group_id,

@@ -26,8 +26,9 @@ own steward, else its building's): their name and work phone. A steward without 
 their name with the service centre's number (``service_centre.phone``). No steward: the platform's
 word for the service centre (服务中心 / "the service centre") with its number. Neither a steward's
 work phone nor a service centre number: the welcome is still stored in-app and goes by e-mail and
-WeChat (the phones read 无 / "none"), but the SMS -- whose point is the number -- is recorded
-``suppressed`` (``no_phone_to_give``) and never sent.
+WeChat -- the phones are empty, and the built-in texts leave out the phrases that would give them
+(``{% if steward_phone %}``: "您的专属管家是 服务中心。", never "电话 无"); the SMS -- whose point is the
+number -- is recorded ``suppressed`` (``no_phone_to_give``) and never sent.
 
 **Sending.** A service message (not legally required, not an emergency): quiet hours hold its SMS and
 WeChat until the morning; an opt-out of the channel stops it. It is the platform's own, once per
@@ -113,12 +114,12 @@ def welcome(work: Work, household: HouseholdCopy, *, event_id: str, occurred_at:
 
         def values(resident_name):
             def bind(locale: str) -> dict:
-                none = templates.NO_VALUE.get(locale, templates.NO_VALUE[templates.DEFAULT_LOCALE])
+                # a phone not known is empty: the built-in texts leave its phrase out (never "电话 无")
                 return {"project_name": project.name, "unit_label": unit.label,
                         "resident_name": resident_name(locale),
                         "steward_name": steward.steward_name if steward is not None and steward.steward_name
                         else CENTRE_WORD.get(locale, CENTRE_WORD[templates.DEFAULT_LOCALE]),
-                        "steward_phone": steward_phone or none, "service_phone": service_phone or none}
+                        "steward_phone": steward_phone, "service_phone": service_phone}
             return bind
 
         # the welcome is the platform's own, once per household: the per-number limits never drop it

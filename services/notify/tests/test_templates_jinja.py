@@ -110,6 +110,61 @@ def test_every_default_renders_with_its_sample_data(purpose, channel, locale):
     assert spec.sample(locale)["project_name"] in subject + body or purpose.startswith("dunning") or channel == "print"
 
 
+PHONES = ("service_phone", "steward_phone")
+PHONE_CASES = [c for c in CASES if set(PHONES) & templates.PURPOSES[c[0]].placeholders]
+
+
+@pytest.mark.parametrize("purpose, channel, locale", PHONE_CASES, ids=["/".join(c) for c in PHONE_CASES])
+def test_a_built_in_text_leaves_out_a_phone_that_is_not_set(purpose, channel, locale):
+    """TRIAL finding: "如有疑问请致电 无", "专属管家是 服务中心，电话 无" when no phone is set (setting
+    ``service_centre.phone`` empty, no steward known). A phone not known is empty, and every built-in
+    text with a phone leaves its phrase out (``{% if service_phone %}``): no "无"/"none", no dangling
+    "电话"/"phone", no empty brackets; with a phone, the phone is said."""
+    spec = templates.PURPOSES[purpose]
+    resolved = templates.resolve(None, group_id=G, project_id="p1", purpose=purpose, channel=channel,
+                                 locale=locale, candidates=[])
+    sample = spec.sample(locale)
+    with_phone = " ".join(resolved.render(sample))
+    for name in PHONES:
+        if name in spec.allowed(channel) and name in (resolved.subject + resolved.body):
+            assert sample[name] in with_phone, (name, with_phone)
+    centre = {"zh-CN": "服务中心", "en": "the service centre"}[locale]
+    bare = dict(sample, **{name: "" for name in PHONES if name in sample})
+    if "steward_name" in sample and purpose == "move_in.welcome":
+        bare["steward_name"] = centre                     # no steward known: the service centre answers
+    subject, body = resolved.render(bare)
+    text = subject + " " + body
+    for word in ("无", "none", "电话 。", "电话：\n", "（）", "()", ": .", " ;", "；。", "致电 。", "咨询 。",
+                 "phone ;", "phone .", "Questions: .", "：。"):
+        assert word not in text, (word, text)
+    assert not text.rstrip().endswith(("电话", "电话：", "phone", "Questions:", "致电")), text
+    assert "{%" not in text and "{{" not in text
+
+
+def test_the_welcome_and_the_vacancy_result_with_and_without_a_phone():
+    def render(purpose, channel, locale, **values):
+        spec = templates.PURPOSES[purpose]
+        resolved = templates.resolve(None, group_id=G, project_id="p1", purpose=purpose, channel=channel,
+                                     locale=locale, candidates=[])
+        return resolved.render(dict(spec.sample(locale), **values))[1]
+
+    welcome = dict(resident_name="王女士", project_name="绿湖花园", unit_label="1栋-0101")
+    assert render("move_in.welcome", "inapp", "zh-CN", **welcome, steward_name="赵管家", steward_phone="13800001234",
+                  service_phone="0571-88880000") == ("王女士，欢迎入住 绿湖花园 1栋-0101！您的专属管家是 赵管家，电话 "
+                                                     "13800001234；服务中心电话 0571-88880000。")
+    # no steward known and no service centre phone: the service centre, without "电话 无"
+    assert render("move_in.welcome", "inapp", "zh-CN", **welcome, steward_name="服务中心", steward_phone="",
+                  service_phone="") == "王女士，欢迎入住 绿湖花园 1栋-0101！您的专属管家是 服务中心。"
+    assert render("move_in.welcome", "sms", "en", project_name="绿湖花园", unit_label="1栋-0101",
+                  steward_name="the service centre", steward_phone="", service_phone="") == (
+        "[绿湖花园] Welcome to 1栋-0101! Your steward the service centre.")
+    vacancy = dict(project_name="绿湖花园", unit_label="1栋-0101", check_date="2026-11-10", result_label="房屋设施完好，未发现问题")
+    assert render("vacancy.check_result", "inapp", "zh-CN", **vacancy, service_phone="0571-88880000") == (
+        "【绿湖花园】您的空置房 1栋-0101 已于 2026-11-10 完成本月检查：房屋设施完好，未发现问题。如有疑问请致电 0571-88880000。")
+    assert render("vacancy.check_result", "inapp", "zh-CN", **vacancy, service_phone="") == (
+        "【绿湖花园】您的空置房 1栋-0101 已于 2026-11-10 完成本月检查：房屋设施完好，未发现问题。")
+
+
 def test_every_purpose_has_samples_a_kind_and_the_legal_and_marketing_ones_are_marked():
     for spec in templates.PURPOSES.values():
         assert set(spec.sample()) == spec.placeholders and set(spec.sample("en")) == spec.placeholders

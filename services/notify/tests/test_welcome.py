@@ -176,7 +176,9 @@ def test_without_a_steward_the_service_centre_answers_and_without_any_number_no_
     second = [n for n in welcomes(session) if n.ref_id == "h2"]
     unit2, owner2 = [n for n in second if n.recipient_kind == "unit"][0], [n for n in second if
                                                                            n.recipient_kind == "person"][0]
-    assert "电话 无" in unit2.body and channels(unit2)["inapp"].status == "delivered"
+    # the service centre, and no phrase for a number there is not (never "电话 无")
+    assert unit2.body == "周杰，欢迎入住 绿湖花园 1栋-0102！您的专属管家是 服务中心。"
+    assert channels(unit2)["inapp"].status == "delivered"
     sms = channels(owner2)["sms"]
     assert (sms.status, sms.last_error) == ("suppressed", "no_phone_to_give")
     assert channels(owner2)["email"].status == "pending"
@@ -309,7 +311,8 @@ def test_a_revisit_by_someone_else_than_the_unit_s_steward_gives_the_service_cen
     # no number at all: in-app only, the SMS suppressed
     set_phone(session, clock, "")
     bare = tell(session, clock, revisit_assigned(ticket_id="rv2", who=("cs.sun", "孙经理")), event_id="ev-rv2")
-    assert "（无）" in bare.body
+    assert bare.body == ("【绿湖花园】您的户内有偿维修（BX-20261120-0007）已处理完毕，管家 孙经理将于 2026-11-27 17:00 "
+                         "前与您联系回访，感谢您的配合。")                     # never "（无）"
     assert (channels(bare)["sms"].status, channels(bare)["sms"].last_error) == ("suppressed", "no_phone_to_give")
 
 
