@@ -306,6 +306,32 @@ class FeedbackRepliedIn(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class RenovationDocumentIn(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    doc_type = fields.String(required=True)
+    document_id = fields.String(required=True)
+
+
+class RenovationClosedIn(Schema):
+    """tickets' ``renovation.closed`` (events.RenovationClosed): what archive files in the household
+    file (装修档案归档)."""
+    class Meta:
+        unknown = "exclude"
+
+    renovation_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    household_id = fields.String(allow_none=True, load_default=None)
+    permit_number = fields.String(allow_none=True, load_default=None)
+    accepted_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    documents = fields.List(fields.Nested(RenovationDocumentIn), required=True)
+    closed_at = fields.AwareDateTime(required=True)
+
+
 class ProjectCorrespondenceQuery(Schema):
     project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -167,6 +167,11 @@ class ArchiveService(SettingsRpcs):
         files.file_feedback_reply(self.work(Caller.system(event.group_id, "archive")),
                                   schemas.FeedbackRepliedIn().load(event.data))
 
+    @event_handler("tickets", "renovation.closed")
+    def on_renovation_closed(self, event: Event):
+        files.file_renovation(self.work(Caller.system(event.group_id, "archive")),
+                              schemas.RenovationClosedIn().load(event.data))
+
     @event_handler("billing", "account.balance_changed")
     def on_balance_changed(self, event: Event):
         data = schemas.BalanceChangedIn().load(event.data)

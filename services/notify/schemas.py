@@ -333,6 +333,29 @@ class SlaAlertIn(_Consumed):
     extension_id = fields.String(allow_none=True, load_default=None)
 
 
+class UserRefIn(_Consumed):
+    user_id = fields.String(required=True)
+    name = fields.String(allow_none=True, load_default="")
+
+
+class InspectionItemFailedIn(_Consumed):
+    """tickets' ``inspection.item_failed`` (events.InspectionItemFailed): a daily-inspection item
+    recorded failed and the repair ticket it opened; ``note`` is the steward's (staff in-app only)."""
+    round_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    area_id = fields.String(required=True)
+    area_name = fields.String(required=True)
+    item_code = fields.String(required=True)
+    item_name = fields.String(required=True)
+    note = fields.String(allow_none=True, load_default=None)
+    repair_ticket_id = fields.String(required=True)
+    repair_number = fields.String(required=True)
+    recorded_by = fields.Nested(UserRefIn, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 # -- billing's events (bank): what notify reads of them -----------------------------------------
 
 class _ToHousehold(_Consumed):

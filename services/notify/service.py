@@ -17,8 +17,9 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (bills, broadcasts, complaints, copies, deliveries, notifications, policy, printing, receipts,
-                     sending, settings, templates, ticket_status, tickets, vacancy, wechat, welcome)
+from .domain import (bills, broadcasts, complaints, copies, deliveries, inspections, notifications, policy,
+                     printing, receipts, sending, settings, templates, ticket_status, tickets, vacancy, wechat,
+                     welcome)
 from .events import CONTRACT, NOTIFICATION_CHANGED
 from .exceptions import UnsupportedChannel
 from .models import Base
@@ -115,6 +116,8 @@ RECEIPT_ISSUED_IN = schemas.ReceiptIssuedIn()
 DUNNING_NOTICE_IN = schemas.DunningNoticeIn()
 # tickets' vacant-unit check, to the owner (issue 12)
 VACANT_UNIT_CHECKED_IN = schemas.VacantUnitCheckedIn()
+# tickets' failed inspection item, to the CS manager
+INSPECTION_ITEM_FAILED_IN = schemas.InspectionItemFailedIn()
 
 
 class NotifyJobs(JobRunner):
@@ -380,6 +383,12 @@ class NotifyService(SettingsRpcs):
     @event_handler("tickets", "ticket.sla_breached")
     def on_sla_breached(self, event: Event):
         self._sla_alert(event)
+
+    # a failed daily-inspection item: the CS manager's inbox at once (巡检发现问题)
+    @event_handler("tickets", "inspection.item_failed")
+    def on_inspection_item_failed(self, event: Event):
+        inspections.on_item_failed(self._system(event), INSPECTION_ITEM_FAILED_IN.load(event.data),
+                                   event_id=event.id, group_id=event.group_id, project_id=event.project_id)
 
     # -- billing's bills and receipts → the household (in-app and SMS to its payers) -- bank --
     def _to_household(self, rule, schema, event: Event):

@@ -644,7 +644,8 @@ class InspectionRef(Schema):
 
 
 class InspectionItemFailed(InspectionRef):
-    """An item recorded failed (巡检发现问题): the repair ticket it opened (once per round and item).
+    """An item recorded failed (巡检发现问题): the repair ticket it opened (once per round and item);
+    notify puts it in the project's CS manager inbox at once (``inspection.item_failed``, in-app only).
     ``note`` is the recording staff member's, never a resident's words."""
     item_code = fields.String(required=True)
     item_name = fields.String(required=True)
@@ -756,12 +757,13 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      RENOVATION_REINSPECTION_DUE: RenovationReinspectionDue,
                                      RENOVATION_CLOSED: RenovationClosed},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
-                         # published mandatory like ticket.opened -- kept and retried while no queue is bound
+                         # published mandatory like ticket.opened -- kept and retried while no queue is bound;
+                         # so are inspection.item_failed (notify: the CS manager's inbox) and
+                         # renovation.closed (archive: the household file)
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
                                                          COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,
                                                          GOODS_RELEASE_ISSUED, GOODS_RELEASE_USED,
                                                          GOODS_RELEASE_VOIDED,
-                                                         INSPECTION_ITEM_FAILED, INSPECTION_ROUND_COMPLETED,
-                                                         PATROL_MISSED,
-                                                         RENOVATION_REINSPECTION_DUE, RENOVATION_CLOSED}))
+                                                         INSPECTION_ROUND_COMPLETED, PATROL_MISSED,
+                                                         RENOVATION_REINSPECTION_DUE}))

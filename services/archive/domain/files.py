@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from kernel.work import Work
 
 from ..exceptions import FileAccessDenied
 from ..exceptions import ProjectNotFound
-from ..models import Correspondence, Household, Project, ProjectCorrespondence, Unit
+from ..models import Correspondence, Document, Household, Project, ProjectCorrespondence, Unit
 from . import access
 from .registry import active_household
 
@@ -157,6 +158,73 @@ def _file_either(work: Work, data: dict, *, kind: str, ref_type: str, ref_id: st
     return file_project_correspondence(work, project_id=data["project_id"], unit_id=data.get("unit_id"),
                                        kind=kind, ref_type=ref_type, ref_id=ref_id, ref_number=data["number"],
                                        summary=summary, occurred_at=occurred_at)
+
+
+# -- a renovation's file closed (装修档案归档, 000 §二) -------------------------------------------------
+
+RENOVATION_KIND = "renovation_archive"
+RENOVATION_LABEL = "装修档案归档"
+
+
+def file_renovation(work: Work, data: dict):
+    """A renovation closed (tickets' ``renovation.closed``): one line "装修档案归档" in the file of the
+    household the event names (its renovation, whether it has moved out since), else the unit's
+    active household, else the project's correspondence -- with the renovation's number, its permit's,
+    the accepted and closed dates (the project's local dates) and its documents (their types and
+    archive's ids, already in the store under the household: one the household's file does not hold
+    is marked 未入档). Once per renovation: the same event again, or another one of it, files nothing
+    new and returns the line filed."""
+    project = work.session.get(Project, data["project_id"])
+    if project is None or project.group_id != data["group_id"] or (
+            work.caller.group_id is not None and project.group_id != work.caller.group_id):
+        return None
+    household = _renovation_household(work, data)
+    summary = _renovation_summary(work, data, project, household)
+    if household is None:
+        return file_project_correspondence(work, project_id=project.id, unit_id=data["unit_id"],
+                                           kind=RENOVATION_KIND, ref_type="renovation",
+                                           ref_id=data["renovation_id"], ref_number=data["number"],
+                                           summary=summary, occurred_at=data["closed_at"])
+    existing = work.session.scalars(select(Correspondence).where(
+        Correspondence.ref_type == "renovation", Correspondence.ref_id == data["renovation_id"],
+        Correspondence.kind == RENOVATION_KIND, Correspondence.project_id == project.id)).first()
+    if existing is not None:
+        return existing
+    entry = Correspondence(id=str(uuid.uuid4()), group_id=household.group_id, project_id=household.project_id,
+                           household_id=household.id, kind=RENOVATION_KIND, ref_type="renovation",
+                           ref_id=data["renovation_id"], ref_number=data["number"], summary=summary[:2000],
+                           occurred_at=data["closed_at"], filed_at=work.clock.now())
+    work.session.add(entry)
+    return entry
+
+
+def _renovation_household(work: Work, data: dict) -> Household | None:
+    """The household the event names (same project and unit), else the unit's active one."""
+    if data.get("household_id"):
+        named = work.session.get(Household, data["household_id"])
+        if named is not None and (named.project_id, named.unit_id) == (data["project_id"], data["unit_id"]):
+            return named
+    return work.session.scalars(select(Household).where(
+        Household.unit_id == data["unit_id"], Household.project_id == data["project_id"],
+        Household.status == "active")).first()
+
+
+def _renovation_summary(work: Work, data: dict, project: Project, household: Household | None) -> str:
+    from .catalogue import DEFAULT_TITLES
+    tz = ZoneInfo(project.timezone or "Asia/Shanghai")
+
+    def day(at) -> str:
+        return at.astimezone(tz).date().isoformat() if at else "无"
+    held = set()
+    ids = [d["document_id"] for d in data["documents"]]
+    if household is not None and ids:
+        held = set(work.session.scalars(select(Document.id).where(
+            Document.household_id == household.id, Document.id.in_(ids))))
+    documents = "、".join(
+        f"{DEFAULT_TITLES.get(d['doc_type'], d['doc_type'])}（{d['document_id']}"
+        + ("" if d["document_id"] in held else "，未入档") + "）" for d in data["documents"]) or "无"
+    return (f"{RENOVATION_LABEL}：装修申请 {data['number']}，装修许可证 {data.get('permit_number') or '无'}，"
+            f"验收 {day(data.get('accepted_at'))}，关闭 {day(data['closed_at'])}；资料：{documents}")
 
 
 def file_project_correspondence(work: Work, *, project_id: str, unit_id: str | None, kind: str, ref_type: str,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import bills, complaints, revisit_requests, ticket_status, tickets, vacancy, welcome
+from . import bills, complaints, inspections, revisit_requests, ticket_status, tickets, vacancy, welcome
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
 from .settings import SERVICE_PHONE, SUPERVISION_PHONE, WELCOME_WITHIN_DAYS
 
@@ -89,6 +89,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "the unit in-app; SMS to each registered payer (the owner) of the unit's active household; "
                  "a unit with no household (unsold): in-app only -- the platform's sentence, never the notes",
                  "once per check"),
+    Subscription("tickets", "inspection.item_failed", "on_inspection_item_failed", inspections.ITEM_FAILED,
+                 (INAPP,), f"the project's CS manager (role `{inspections.ITEM_FAILED_ROLE}` inbox); its supervisors "
+                 "see it too -- staff in-app only, never SMS (the steward's note is staff text)",
+                 "once per failed item, i.e. per repair ticket"),
     Subscription("billing", "bill.notice_due", "on_bill_notice_due", bills.BILL_NOTICE,
                  (INAPP, SMS, EMAIL, WECHAT), _PAYERS),
     Subscription("billing", "bill.reminder_due", "on_bill_reminder_due", bills.PAYMENT_REMINDER, (INAPP, SMS),

@@ -148,6 +148,10 @@ _WARRANTY = frozenset({"project_name", "unit_label", "warranty_item", "expires_o
 #: the vacant unit's monthly check: ``result_label`` is the platform's sentence (nothing found / a
 #: repair ticket opened with its number / a crack waiting for the manager)
 _VACANCY = frozenset({"project_name", "unit_label", "check_date", "result_label", "service_phone"})
+#: a failed daily-inspection item, to the CS manager's inbox (staff in-app only: ``note`` is the
+#: steward's text): the area, the item, the round's and the repair ticket's numbers
+_INSPECTION = frozenset({"project_name", "area_name", "item_name", "round_number", "ticket_number", "note",
+                         "recorded_by", "recorded_at"})
 _HOLIDAY = frozenset({"project_name", "holiday_name"})
 _EVENT = frozenset({"project_name", "event_title", "event_at", "event_place", "event_details"})
 
@@ -166,6 +170,8 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "a ticket's SLA clock is near its due time: to the role answerable for it (时限预警)"),
     Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left"},
             "a ticket's SLA clock passed its due time: to the role answerable for it (超时告警)"),
+    Purpose("inspection.item_failed", ("inapp",), _INSPECTION,
+            "a daily-inspection item found failed: to the project's CS manager at once (巡检发现问题)"),
     # -- billing's bills and receipts (bank) --
     Purpose("bill_notice", ("inapp", "sms", "email", "wechat"), _BILL_NOTICE,
             "a bill's notice to the household (收费通知单, the 5th)", sms_also=_BILL_NOTICE),
@@ -273,6 +279,16 @@ DEFAULTS: dict[tuple[str, str, str], Text] = {
         "[{{ project_name }}] Ticket {{ ticket_number }} ({{ category_label }}): {{ deadline_label }} was due at {{ due_at }} "
         "and is {{ minutes_overdue }} min overdue.{{ extension_note }}\nAnswerable: {{ role_label }}\n"
         "Assignee: {{ assignee_name }}"),
+    ("inspection.item_failed", "inapp", "zh-CN"): Text(
+        "巡检发现问题：{{ area_name }} {{ item_name }}",
+        "【{{ project_name }}】巡检 {{ round_number }}（{{ area_name }}）的检查项“{{ item_name }}”不合格，"
+        "已开维修工单 {{ ticket_number }}。{% if note %}\n巡检说明：{{ note }}{% endif %}\n"
+        "记录人：{{ recorded_by }}（{{ recorded_at }}）"),
+    ("inspection.item_failed", "inapp", "en"): Text(
+        "Inspection item failed: {{ area_name }} {{ item_name }}",
+        "[{{ project_name }}] Inspection round {{ round_number }} ({{ area_name }}): item \"{{ item_name }}\" "
+        "failed; repair ticket {{ ticket_number }} opened.{% if note %}\nNote: {{ note }}{% endif %}\n"
+        "Recorded by {{ recorded_by }} ({{ recorded_at }})"),
 }
 
 # -- billing's bills and receipts (bank) --
@@ -691,6 +707,11 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "expires_on": "2026-12-26",
     "check_date": "2026-11-10",
     "result_label": {"zh-CN": "未发现问题", "en": "nothing found"},
+    "area_name": {"zh-CN": "3栋地下车库", "en": "building 3 car park"},
+    "item_name": {"zh-CN": "消防通道畅通", "en": "fire exits clear"},
+    "round_number": "XJ-20261124-0001",
+    "recorded_by": {"zh-CN": "赵管家", "en": "Zhao"},
+    "recorded_at": "2026-11-24 10:20",
     "holiday_name": {"zh-CN": "春节", "en": "Spring Festival"},
     "event_title": {"zh-CN": "邻里美食节", "en": "Neighbours' food fair"},
     "event_at": "2026-12-05 14:00",
