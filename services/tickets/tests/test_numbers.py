@@ -19,7 +19,7 @@ from kernel.testing import TEST_SECRET, service_config, staff, temporary_pg_data
 from kernel.work import Work
 from services.tickets.domain import copies, repairs, sla
 from services.tickets.events import CONTRACT
-from services.tickets.models import Base
+from services.tickets.models import Base, ProjectCopy
 from services.tickets.service import TicketsService
 from services.tickets.tests.test_service import G, archive_events, known_unit
 
@@ -41,6 +41,13 @@ def test_concurrent_requests_get_distinct_numbers(container_factory, rabbit_conf
     pool = RpcPool({"AMQP_URI": rabbit_config["AMQP_URI"], "WUYE_SECRET": TEST_SECRET}, size=12, timeout=30)
     try:
         wait_for(lambda: known_unit(pool), message="the unit's copy")
+        # the project's copy comes by its own event, handled beside the unit's (it also plans the
+        # project's monthly jobs, so it may commit later): a repair needs both
+        engine = create_engine(tickets_pg)
+        try:
+            wait_for(lambda: _has_project(engine, "p1"), message="the project's copy")
+        finally:
+            engine.dispose()
         desk = staff(G, ["p1"], roles=["front_desk"])
         calls = [eventlet.spawn(pool.call, desk, "tickets", "open_repair",
                                 {"unit_id": "u1", "category": "public_area", "content": f"灯坏 {n}"})
@@ -52,6 +59,11 @@ def test_concurrent_requests_get_distinct_numbers(container_factory, rabbit_conf
     assert len(set(numbers)) == 24
     assert len({n[:11] for n in numbers}) == 1                         # one project, one local day
     assert sorted(int(n[-4:]) for n in numbers) == list(range(1, 25))  # nothing failed: no gap
+
+
+def _has_project(engine, project_id: str) -> bool:
+    with Session(engine) as session:
+        return session.get(ProjectCopy, project_id) is not None
 
 
 def test_an_open_request_does_not_hold_the_counter(tickets_pg):
