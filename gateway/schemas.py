@@ -409,7 +409,7 @@ class RepairRequestIn(Schema):
 
 
 #: a front-desk task's kinds (services/tickets/domain/tasks.py CATEGORIES: 前台任务)
-TASK_CATEGORIES = ("key_return", "key_spot_check", "vacant_register", "vacant_check")
+TASK_CATEGORIES = ("key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check")
 #: every ticket state (services/tickets/schemas.py TICKET_STATES): the repair workflow's ("open" =
 #: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",

@@ -67,10 +67,10 @@ class KeyRoutes(RouteModule):
         return self._as(user)("tickets", "list_stock_checks", project_id, s.StockCheckQuery().dump(query))
 
     @route("GET", f"{V1}/projects/{{project_id}}/front-desk-tasks", tags=("keys", "vacant units"),
-           summary=f"The project's front-desk tasks -- lent keys due back today, the month's key spot-check, "
+           summary=f"The project's front-desk tasks -- lent keys due back today, the month's key spot-check and stock-check, "
                    f"the vacant-unit register and checks -- with their clocks ({DESK}, GM, group admin)",
            query=s.FrontDeskTaskQuery, response=s.TicketListOut, errors=(403, 404),
-           description="Tickets of kind task (numbers RW-), category key_return | key_spot_check | "
+           description="Tickets of kind task (numbers RW-), category key_return | key_spot_check | key_stock_check | "
                        "vacant_register | vacant_check; open_only (default) = still to do; sla_state=breached: "
                        "the ones past their due time. A missed one was told once to the answerable role's inbox.")
     def front_desk_tasks(self, request, user, project_id, query):

@@ -22,6 +22,11 @@
 | goods_release.issued | a goods release pass (物品放行单) is issued with its number | -- (later consumers) |
 | goods_release.used | security marked a pass used at the gate | -- |
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
+| goods_release.changed | a goods release is requested or takes any step (verify, approve, issue, use, void): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | -- (later consumers) |
+| key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version`` and the movement; the party's phone and ID number masked (``kernel.privacy``) | -- |
+| key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies | -- |
+| vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
+| vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | -- |
 | vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
 | renovation.fees_requested | a renovation's agreement was signed: billing takes the deposit and charges the garbage-removal fee | billing (``mandatory``: a money event) |
 | renovation.refund_requested | a renovation was re-inspected: the deposit back, less what is withheld for the violations | billing (``mandatory``) |
@@ -65,6 +70,11 @@ RENOVATION_FEES_REQUESTED = "renovation.fees_requested"
 RENOVATION_REFUND_REQUESTED = "renovation.refund_requested"
 RENOVATION_REINSPECTION_DUE = "renovation.reinspection_due"
 RENOVATION_CLOSED = "renovation.closed"
+GOODS_RELEASE_CHANGED = "goods_release.changed"
+KEY_CHANGED = "key.changed"
+KEY_STOCK_CHECK_RECORDED = "key_stock_check.recorded"
+VACANT_REGISTER_UPDATED = "vacant_register.updated"
+VACANT_FINDING_DECIDED = "vacant_finding.decided"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -630,6 +640,196 @@ class VacantUnitChecked(Schema):
     awaiting_approval = fields.Integer(required=True)
 
 
+class StepRef(Schema):
+    """The step an ``*.changed`` event is about: what was done, from which state to which, by whom, when."""
+    action = fields.String(required=True)
+    from_ = fields.String(allow_none=True, data_key="from")
+    to = fields.String(required=True)
+    actor = fields.Nested(UserRef, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class GoodsReleaseParty(Schema):
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    user_id = fields.String(allow_none=True)
+
+
+class GoodsReleaseMover(Schema):
+    name = fields.String(required=True)
+    id_type = fields.String(required=True)
+    id_number_masked = fields.String(allow_none=True)         # kernel.privacy's mask, never the number
+
+
+class GoodsReleaseIdentity(Schema):
+    """The identity check (核查业主资料) -- the ID number masked."""
+    method = fields.String(required=True)
+    person_name = fields.String(required=True)
+    id_type = fields.String(allow_none=True)
+    id_number_masked = fields.String(allow_none=True)
+    family_members = fields.List(fields.String(), required=True)
+    employer = fields.String(allow_none=True)
+    matched_archive = fields.Boolean(required=True)
+    household_role = fields.String(allow_none=True)
+    checked_by = fields.Nested(UserRef, required=True)
+    checked_at = fields.String(required=True)
+    note = fields.String(allow_none=True)
+
+
+class GoodsReleaseConsent(Schema):
+    name = fields.String(required=True)
+    how = fields.String(required=True)
+
+
+class GoodsReleaseFees(Schema):
+    """Billing's answer at approve / issue (amounts in yuan, as strings)."""
+    unpaid = fields.String(required=True)
+    balance_due = fields.String(required=True)
+    overdue = fields.String(required=True)
+    as_of = fields.String(allow_none=True)
+    block_on = fields.String(required=True)
+    checked_at = fields.String(required=True)
+
+
+class GoodsReleaseLogEntry(Schema):
+    at = fields.AwareDateTime(required=True)
+    action = fields.String(required=True)
+    actor = fields.Nested(UserRef, required=True)
+    note = fields.String(allow_none=True)
+
+
+class GoodsReleaseChanged(Schema):
+    """The whole goods release (物品放行单) after its request or any step (state-carrying: a
+    consumer keeps the newest ``version``), and the step (``step``). The mover's and the checked
+    person's ID numbers masked (kernel.privacy); no phones."""
+    release_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    number = fields.String(allow_none=True)                   # FX-YYYYMMDD-NNNN once issued
+    status = fields.String(required=True)
+    requester = fields.Nested(GoodsReleaseParty, required=True)
+    owner_consent = fields.Nested(GoodsReleaseConsent, allow_none=True)
+    mover = fields.Nested(GoodsReleaseMover, required=True)
+    items = fields.List(fields.Nested(GoodsReleaseItem), required=True)
+    move_at = fields.AwareDateTime(required=True)
+    note = fields.String(allow_none=True)
+    identity = fields.Nested(GoodsReleaseIdentity, allow_none=True)
+    fees = fields.Nested(GoodsReleaseFees, allow_none=True)
+    finance_signed = fields.Nested(UserRef, allow_none=True)
+    finance_signed_at = fields.AwareDateTime(allow_none=True)
+    issued = fields.Nested(UserRef, allow_none=True)
+    issued_at = fields.AwareDateTime(allow_none=True)
+    used = fields.Nested(UserRef, allow_none=True)
+    used_at = fields.AwareDateTime(allow_none=True)
+    voided = fields.Nested(UserRef, allow_none=True)
+    voided_at = fields.AwareDateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True)
+    history = fields.List(fields.Nested(GoodsReleaseLogEntry), required=True)
+    step = fields.Nested(StepRef, required=True)
+
+
+class KeyMovementPart(StepRef):
+    """A key's movement (domain/keys.py TABLE): the party's phone and ID number masked."""
+    movement_id = fields.String(required=True)
+    party_kind = fields.String(allow_none=True)              # developer | owner | borrower | contractor
+    party_name = fields.String(allow_none=True)
+    party_phone_masked = fields.String(allow_none=True)
+    party_id_number_masked = fields.String(allow_none=True)
+    purpose = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class KeyLoanPart(Schema):
+    """The key's open loan (借用): the request's movement, approval and due time."""
+    loan_id = fields.String(required=True)
+    party_kind = fields.String(allow_none=True)
+    party_name = fields.String(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    due_back_at = fields.AwareDateTime(allow_none=True)
+    deposit_required = fields.Boolean(allow_none=True)
+    task_id = fields.String(allow_none=True)                 # the key_return task
+
+
+class KeyChanged(Schema):
+    """A key of the register (钥匙) after a movement: the whole key (state-carrying, newest
+    ``version`` wins) and the movement."""
+    key_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    label = fields.String(required=True)
+    copies = fields.Integer(required=True)
+    state = fields.String(required=True)
+    holder_name = fields.String(allow_none=True)
+    updated_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True)
+    loan = fields.Nested(KeyLoanPart, allow_none=True)
+    movement = fields.Nested(KeyMovementPart, required=True)
+
+
+class KeyDiscrepancy(Schema):
+    key_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    label = fields.String(required=True)
+    register_state = fields.String(required=True)
+    expected = fields.Boolean(required=True)
+    counted = fields.Boolean(required=True)
+
+
+class KeyStockCheckRecorded(Schema):
+    """A count of the key store: ``monthly`` (钥匙每月盘点, the desk) or ``spot`` (抽查, the CS manager)."""
+    check_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["monthly", "spot"]))
+    month = fields.String(required=True)                      # YYYY-MM
+    at = fields.AwareDateTime(required=True)
+    by = fields.Nested(UserRef, required=True)
+    expected = fields.Integer(required=True)
+    counted = fields.Integer(required=True)
+    discrepancies = fields.List(fields.Nested(KeyDiscrepancy), required=True)
+    task_id = fields.String(allow_none=True)                  # the month's task it finished
+    note = fields.String(allow_none=True)
+
+
+class VacantRegisterUpdated(Schema):
+    """The month's vacant-unit register (空置房登记表) as set: its units and what changed."""
+    register_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    month = fields.String(required=True)
+    unit_ids = fields.List(fields.String(), required=True)
+    owner_registered = fields.List(fields.String(), required=True)   # owners' vacancy registrations (空置手续)
+    added = fields.List(fields.String(), required=True)              # unit ids with a check scheduled now
+    cancelled_checks = fields.List(fields.String(), required=True)   # check ids cancelled (taken off)
+    updated_at = fields.AwareDateTime(required=True)
+    updated_by = fields.Nested(UserRef, required=True)
+    task_id = fields.String(allow_none=True)
+
+
+class VacantFindingDecided(Schema):
+    """The manager's decision on a crack found in a vacant unit (裂缝: 请示客服部经理)."""
+    finding_id = fields.String(required=True)
+    check_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    month = fields.String(required=True)
+    room = fields.String(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(VACANT_RESULTS))
+    repair_state = fields.String(required=True)               # repair_opened | rejected
+    repair_ticket_id = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    step = fields.Nested(StepRef, required=True)
+
+
 class InspectionRef(Schema):
     """The round an inspection event is about: its ticket, number, project, area."""
     round_id = fields.String(required=True)                   # the round's ticket id
@@ -755,7 +955,11 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      RENOVATION_FEES_REQUESTED: RenovationFeesRequested,
                                      RENOVATION_REFUND_REQUESTED: RenovationRefundRequested,
                                      RENOVATION_REINSPECTION_DUE: RenovationReinspectionDue,
-                                     RENOVATION_CLOSED: RenovationClosed},
+                                     RENOVATION_CLOSED: RenovationClosed,
+                                     GOODS_RELEASE_CHANGED: GoodsReleaseChanged, KEY_CHANGED: KeyChanged,
+                                     KEY_STOCK_CHECK_RECORDED: KeyStockCheckRecorded,
+                                     VACANT_REGISTER_UPDATED: VacantRegisterUpdated,
+                                     VACANT_FINDING_DECIDED: VacantFindingDecided},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound;
                          # so are inspection.item_failed (notify: the CS manager's inbox) and
@@ -766,4 +970,6 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                                          GOODS_RELEASE_ISSUED, GOODS_RELEASE_USED,
                                                          GOODS_RELEASE_VOIDED,
                                                          INSPECTION_ROUND_COMPLETED, PATROL_MISSED,
-                                                         RENOVATION_REINSPECTION_DUE}))
+                                                         RENOVATION_REINSPECTION_DUE, GOODS_RELEASE_CHANGED,
+                                                         KEY_CHANGED, KEY_STOCK_CHECK_RECORDED,
+                                                         VACANT_REGISTER_UPDATED, VACANT_FINDING_DECIDED}))

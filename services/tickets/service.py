@@ -594,7 +594,7 @@ class TicketsService(SettingsRpcs):
         work, data = self.work(Caller.system(event.group_id, "tickets")), schemas.ProjectChangedIn().load(event.data)
         copies.apply_project(work, data)
         revisits.seed_monthly_jobs(work, data["project_id"])     # the monthly sample and routine plan
-        keys.seed_monthly_jobs(work, data["project_id"])         # the CS manager's spot-check (the 25th)
+        keys.seed_monthly_jobs(work, data["project_id"])         # the spot-check (the 25th), the stock-check (month end)
         vacant.seed_monthly_jobs(work, data["project_id"])       # the vacant-unit month (5th, 10th, 12th)
         inspections.seed_plan_job(work, data["project_id"])       # the daily patrol plan
 

@@ -10,6 +10,7 @@ from kernel.settings import Setting
 
 KEY_RETURN_BY = "keys.return_by"
 KEY_SPOT_CHECK_DAY = "keys.spot_check_day"
+KEY_STOCK_CHECK_DAY = "keys.stock_check_day"
 VACANT_REGISTER_BY_DAY = "vacant.register_by_day"
 VACANT_CHECK_BY_DAY = "vacant.check_by_day"
 VACANT_REPORT_BY_DAY = "vacant.report_by_day"
@@ -25,6 +26,10 @@ SETTINGS = [
     Setting(KEY_SPOT_CHECK_DAY, _DAY, default=25, unit="day of month",
             doc="the customer-service manager spot-checks the key store by the end of this day each month "
                 "(客服部经理每月25日抽查)"),
+    Setting(KEY_STOCK_CHECK_DAY, fields.Integer(strict=True, validate=Range(0, 28)), default=0,
+            unit="day of month (0: the last day)",
+            doc="the front desk counts the key store by the end of this day each month (钥匙每月盘点); "
+                "0, the default, is the month's last day"),
     Setting(VACANT_REGISTER_BY_DAY, _DAY, default=5, unit="day of month",
             doc="the month's vacant-unit register (空置房登记表) is updated by the end of this day"),
     Setting(VACANT_CHECK_BY_DAY, _DAY, default=10, unit="day of month",

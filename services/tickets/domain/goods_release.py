@@ -256,6 +256,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
         release.status = VERIFIED
         _log(work, release, VERIFY, data["identity"].get("note") or "")
     work.session.flush()
+    _changed(work, release, "request", None, now)       # to ``verified`` when checked in the same call
     return release
 
 
@@ -317,7 +318,18 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
     if event is not None:
         work.events.record(event, event_payload(release, before, action, note, now, caller),
                            group_id=release.group_id, project_id=release.project_id)
+    _changed(work, release, action, before, now)
     return release
+
+
+def _changed(work: Work, release: GoodsRelease, action: str, before: str | None, at) -> None:
+    """``goods_release.changed``: the whole pass after the step, and the step -- in the step's
+    transaction (a request the desk checks at once: one event, ``request`` to ``verified``)."""
+    caller = work.caller
+    work.events.record(events.GOODS_RELEASE_CHANGED, {
+        **view(release), "step": {"action": action, "from_": before, "to": release.status, "at": at,
+                                  "actor": {"user_id": caller.user_id, "name": caller.name or ""}}},
+        group_id=release.group_id, project_id=release.project_id)
 
 
 # -- reads --------------------------------------------------------------------------------------

@@ -30,7 +30,13 @@ register (expected: the keys whose state is in the store); the discrepancies are
 the register has in the store but not found, and one found that the register has out. The
 customer-service manager's spot-check (抽查) is the same count by the manager; a job on the 1st
 of each month (``key-spot-check``) opens the month's task due the end of ``keys.spot_check_day``
-(the 25th): the manager's spot-check in the month finishes it; missed, it breaches (once).
+(the 25th): the manager's spot-check in the month finishes it; missed, it breaches (once). The
+monthly stock-check (钥匙每月盘点) is a task the same way: a job on the 1st (``key-stock-check``)
+opens it due the end of ``keys.stock_check_day`` (0, the default: the month's last day), answered
+by the front desk; a ``monthly`` stock-check in the month finishes it; missed, it breaches (once).
+
+**Events** (all in the step's transaction): ``key.changed`` after every movement (the whole key
+and the movement, phones and ID numbers masked), ``key_stock_check.recorded`` for every count.
 """
 from __future__ import annotations
 
@@ -40,15 +46,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from kernel.privacy import mask_id_number, phone_for, sees_id_numbers
+from kernel.privacy import mask_id_number, mask_phone, phone_for, sees_id_numbers
 from kernel.tenancy import Role
 from kernel.validators import normalize_id_number
 from kernel.work import Work
 
+from .. import events
 from ..exceptions import (DuplicateKey, KeyNotFound, KeyPapersRequired, KeyStepNotAllowed, UnknownKeys)
 from ..models import Key, KeyMovement, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
 from . import repairs, tasks, workflow
-from .front_desk_settings import KEY_RETURN_BY, KEY_SPOT_CHECK_DAY
+from .front_desk_settings import KEY_RETURN_BY, KEY_SPOT_CHECK_DAY, KEY_STOCK_CHECK_DAY
 
 # -- the key's states and movements ------------------------------------------------------------
 NEW = "new"                                       # not yet in the register (the receive row's source)
@@ -94,8 +101,9 @@ REFUSALS = {(LENT, REQUEST_LOAN): "no_sub_lending", (REQUESTED, REQUEST_LOAN): "
 BORROWER, CONTRACTOR, OWNER, DEVELOPER = "borrower", "contractor", "owner", "developer"
 BORROWER_KINDS = (BORROWER, CONTRACTOR)
 
-#: the monthly job opening the CS manager's spot-check task
+#: the monthly jobs opening the CS manager's spot-check task and the desk's stock-check task
 JOB_SPOT_CHECK = "key-spot-check"
+JOB_STOCK_CHECK = "key-stock-check"
 MONTHLY_RUN_HOUR = 1
 MONTHLY, SPOT = "monthly", "spot"
 
@@ -190,8 +198,10 @@ def receive(work: Work, data: dict) -> Key:
               updated_at=now, version=0)
     work.session.add(key)
     work.session.flush()
-    _movement(work, key, RECEIVE, RECEIVED, {**data, "party_kind": DEVELOPER})
+    row = _movement(work, key, RECEIVE, RECEIVED, {**data, "party_kind": DEVELOPER})
     _moved(key, RECEIVED, now)
+    work.session.flush()
+    _changed(work, key, row)
     return key
 
 
@@ -202,16 +212,16 @@ def move(work: Work, key_id: str, action: str, data: dict) -> Key:
     now, project = work.clock.now(), repairs._project(work, key.project_id)
     loan = work.session.get(KeyMovement, key.loan_id) if key.loan_id else None
     if action == STORE:
-        _movement(work, key, action, move_.to, data)
+        row = _movement(work, key, action, move_.to, data)
         key.holder_name = None
     elif action == COLLECT:
         needed = ["name", "id_number"] + (["contract_ref", "receipt_ref"] if move_.guard == FIRST_COLLECTION else [])
         _papers(data, needed, "an owner collects a key against the purchase contract, their ID and the fee receipt")
-        _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
+        row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
         key.holder_name = data["name"]
     elif action == DEPOSIT:
         _papers(data, ["name", "id_number"], "an owner depositing a key gives their name and ID")
-        _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
+        row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
         key.holder_name = None
     elif action == REQUEST_LOAN:
         kind = data.get("borrower_kind") or BORROWER
@@ -227,8 +237,8 @@ def move(work: Work, key_id: str, action: str, data: dict) -> Key:
         loan.approved_by, loan.approved_at, loan.due_back_at = work.caller.user_id, now, due
         if data.get("deposit_ref"):
             loan.deposit_ref = data["deposit_ref"]
-        _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
-                                                "party_kind": loan.party_kind})
+        row = _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+                                                      "party_kind": loan.party_kind})
         ticket = tasks.open_task(work, project, tasks.KEY_RETURN,
                                  f"{tasks.LABELS[tasks.KEY_RETURN]}: {key.unit_label} {key.label} -- "
                                  f"{loan.party_name}（{_party_label(loan.party_kind)}）",
@@ -237,21 +247,43 @@ def move(work: Work, key_id: str, action: str, data: dict) -> Key:
         loan.ticket_id = ticket.id
         key.holder_name = loan.party_name
     elif action == REFUSE_LOAN:
-        _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
-                                                "party_kind": loan.party_kind})
+        row = _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+                                                      "party_kind": loan.party_kind})
         key.loan_id = None
     elif action == RETURN:
         loan.returned_at = now
         loan.late = now > loan.due_back_at
-        _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
-                                                "party_kind": loan.party_kind})
+        row = _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+                                                      "party_kind": loan.party_kind})
         if loan.ticket_id:
             ticket = work.session.get(Ticket, loan.ticket_id)
             tasks.finish(work, ticket, "returned late" if loan.late else "returned")
         key.loan_id, key.holder_name = None, None
     _moved(key, move_.to, now)
     work.session.flush()
+    _changed(work, key, row)
     return key
+
+
+def _changed(work: Work, key: Key, row: KeyMovement) -> None:
+    """``key.changed`` (events.KeyChanged): the whole key after the movement and the movement --
+    the party's phone and ID number masked (kernel.privacy), in the movement's transaction."""
+    loan = work.session.get(KeyMovement, key.loan_id) if key.loan_id else None
+    work.events.record(events.KEY_CHANGED, {
+        "key_id": key.id, "group_id": key.group_id, "project_id": key.project_id, "unit_id": key.unit_id,
+        "unit_label": key.unit_label, "label": key.label, "copies": key.copies, "state": key.state,
+        "holder_name": key.holder_name, "updated_at": key.updated_at, "version": key.version,
+        "loan": None if loan is None else {
+            "loan_id": loan.id, "party_kind": loan.party_kind, "party_name": loan.party_name,
+            "approved_at": loan.approved_at, "due_back_at": loan.due_back_at,
+            "deposit_required": loan.deposit_required, "task_id": loan.ticket_id},
+        "movement": {"movement_id": row.id, "action": row.action, "from_": row.from_state, "to": row.to_state,
+                     "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},
+                     "party_kind": row.party_kind, "party_name": row.party_name,
+                     "party_phone_masked": mask_phone(row.party_phone),
+                     "party_id_number_masked": mask_id_number(row.party_id_number),
+                     "purpose": row.purpose, "note": row.note}},
+        group_id=key.group_id, project_id=key.project_id)
 
 
 def _papers(data: dict, needed: list[str], why: str) -> None:
@@ -389,11 +421,16 @@ def record_stock_check(work: Work, project_id: str, data: dict) -> KeyStockCheck
                           expected=len(expected), counted=len(found), discrepancies=discrepancies,
                           note=data.get("note"))
     work.session.add(check)
-    if kind == SPOT:
-        task = _spot_task(work, project, month)
-        if task is not None:
-            tasks.finish(work, task, f"spot-check: {len(discrepancies)} discrepancy(ies)")
+    task = (_spot_task if kind == SPOT else _stock_task)(work, project, month)
+    if task is not None:
+        tasks.finish(work, task, f"{'spot' if kind == SPOT else 'stock'}-check: {len(discrepancies)} discrepancy(ies)")
     work.session.flush()
+    work.events.record(events.KEY_STOCK_CHECK_RECORDED, {
+        "check_id": check.id, "group_id": check.group_id, "project_id": check.project_id, "kind": kind,
+        "month": month, "at": now, "by": {"user_id": check.by, "name": check.by_name},
+        "expected": check.expected, "counted": check.counted, "discrepancies": discrepancies,
+        "task_id": task.id if task is not None else None, "note": check.note},
+        group_id=check.group_id, project_id=check.project_id)
     return check
 
 
@@ -427,19 +464,35 @@ def _next_month(month: str) -> str:
 
 
 def end_of_day(project: ProjectCopy, month: str, day: int) -> datetime:
-    """The end of local day ``day`` of ``month`` (the next day's midnight)."""
+    """The end of local day ``day`` of ``month`` (the next day's midnight); day 0: the month's
+    last day (the next month's first midnight)."""
+    if day == 0:
+        return _month_start(project, _next_month(month))
     return _month_start(project, month) + timedelta(days=day)
 
 
 def _spot_content(month: str) -> str:
     """The month's spot-check task's text -- also how the month's task is found again."""
-    return f"{tasks.LABELS[tasks.KEY_SPOT_CHECK]} {month}"
+    return _task_content(tasks.KEY_SPOT_CHECK, month)
 
 
 def _spot_task(work: Work, project: ProjectCopy, month: str) -> Ticket | None:
+    return _open_task(work, project, tasks.KEY_SPOT_CHECK, month)
+
+
+def _stock_task(work: Work, project: ProjectCopy, month: str) -> Ticket | None:
+    return _open_task(work, project, tasks.KEY_STOCK_CHECK, month)
+
+
+def _task_content(category: str, month: str) -> str:
+    return f"{tasks.LABELS[category]} {month}"
+
+
+def _open_task(work: Work, project: ProjectCopy, category: str, month: str) -> Ticket | None:
     return work.session.scalars(select(Ticket).where(
-        Ticket.project_id == project.id, Ticket.kind == tasks.KIND, Ticket.category == tasks.KEY_SPOT_CHECK,
-        Ticket.status == tasks.OPEN, Ticket.content == _spot_content(month)).order_by(Ticket.received_at)).first()
+        Ticket.project_id == project.id, Ticket.kind == tasks.KIND, Ticket.category == category,
+        Ticket.status == tasks.OPEN, Ticket.content == _task_content(category, month))
+        .order_by(Ticket.received_at)).first()
 
 
 def schedule_spot_check(work: Work, project: ProjectCopy, month: str) -> None:
@@ -462,17 +515,40 @@ def run_spot_check(work: Work, job) -> None:
     schedule_spot_check(work, project, _next_month(month))
 
 
+def schedule_stock_check(work: Work, project: ProjectCopy, month: str) -> None:
+    work.jobs.schedule(JOB_STOCK_CHECK, key=f"{project.id}:{month}",
+                       due_at=_month_start(project, month) + timedelta(hours=MONTHLY_RUN_HOUR),
+                       payload={"project_id": project.id, "month": month}, group_id=project.group_id,
+                       project_id=project.id)
+
+
+def run_stock_check(work: Work, job) -> None:
+    """Job ``key-stock-check`` (key ``project:YYYY-MM``, the 1st at 01:00 local): the month's
+    stock-check task (钥匙每月盘点), due the end of ``keys.stock_check_day`` (0: the last day),
+    answered by the front desk; next month's job."""
+    project = work.session.get(ProjectCopy, job.payload["project_id"])
+    if project is None:
+        return
+    month = job.payload["month"]
+    day = work.settings.values(project.id)[KEY_STOCK_CHECK_DAY]
+    tasks.open_task(work, project, tasks.KEY_STOCK_CHECK, _task_content(tasks.KEY_STOCK_CHECK, month),
+                    [(tasks.KEY_STOCK_CHECK, end_of_day(project, month, day), Role.FRONT_DESK)])
+    schedule_stock_check(work, project, _next_month(month))
+
+
 def seed_monthly_jobs(work: Work, project_id: str) -> None:
-    """A project's copy arrived: this month's spot-check job (next month's once this month's
-    spot-check day has passed; the same key again is a no-op)."""
+    """A project's copy arrived: this month's spot-check and stock-check jobs (next month's once
+    this month's day has passed; the same key again is a no-op)."""
     project = work.session.get(ProjectCopy, project_id)
     if project is None:
         return
     now = work.clock.now()
-    month = month_of(project, now)
-    if now >= end_of_day(project, month, work.settings.values(project.id)[KEY_SPOT_CHECK_DAY]):
-        month = _next_month(month)
-    schedule_spot_check(work, project, month)
+    values = work.settings.values(project.id)
+    for setting, schedule in ((KEY_SPOT_CHECK_DAY, schedule_spot_check), (KEY_STOCK_CHECK_DAY, schedule_stock_check)):
+        month = month_of(project, now)
+        if now >= end_of_day(project, month, values[setting]):
+            month = _next_month(month)
+        schedule(work, project, month)
 
 
-JOBS = {JOB_SPOT_CHECK: run_spot_check}
+JOBS = {JOB_SPOT_CHECK: run_spot_check, JOB_STOCK_CHECK: run_stock_check}

@@ -22,6 +22,9 @@ with its findings per room, the repairs they lead to, and the result told to the
 
 A missed date is a breach of its clock, told once by the SLA sweep.
 
+**Events**, each in its step's transaction: ``vacant_register.updated`` (the month's units, the
+checks added and cancelled), ``vacant_unit.checked``, ``vacant_finding.decided`` (a crack's decision).
+
 Tables: the check's (:data:`CHECK_TABLE`) and a finding's repair (:data:`FINDING_TABLE`).
 """
 from __future__ import annotations
@@ -165,12 +168,18 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
                            details={"units": [{"unit_id": u.id, "label": u.label} for u in occupied]})
     row = open_month(work, project, month)
     row.unit_ids, row.updated_at, row.updated_by = wanted, now, work.caller.user_id
+    added = []
     for unit_id in wanted:
+        scheduled = _scheduled(work, unit_id, month)
         _schedule_check(work, project, units[unit_id], month)
+        if not scheduled:
+            added.append(unit_id)
+    cancelled = []
     for check in work.session.scalars(select(VacantCheck).where(
             VacantCheck.project_id == project.id, VacantCheck.month == month, VacantCheck.status == SCHEDULED,
             VacantCheck.unit_id.notin_(wanted or [""]))):
         check.status = CANCELLED
+        cancelled.append(check.id)
         task = work.session.get(Ticket, check.ticket_id)
         if task is not None:
             tasks.cancel(work, task, "taken off the vacant-unit register")
@@ -178,7 +187,19 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     if task is not None:
         tasks.finish(work, task, f"{len(wanted)} vacant unit(s)")
     work.session.flush()
+    work.events.record(events.VACANT_REGISTER_UPDATED, {
+        "register_id": row.id, "group_id": row.group_id, "project_id": row.project_id, "month": month,
+        "unit_ids": list(wanted), "owner_registered": [u for u in dict.fromkeys(owner_registered) if u in wanted],
+        "added": added, "cancelled_checks": cancelled, "updated_at": now,
+        "updated_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""}, "task_id": row.ticket_id},
+        group_id=row.group_id, project_id=row.project_id)
     return row
+
+
+def _scheduled(work: Work, unit_id: str, month: str) -> bool:
+    """Has the unit a check this month that is not cancelled (scheduled or done)?"""
+    return work.session.scalar(select(VacantCheck.id).where(
+        VacantCheck.unit_id == unit_id, VacantCheck.month == month, VacantCheck.status != CANCELLED)) is not None
 
 
 def _schedule_check(work: Work, project: ProjectCopy, unit: UnitCopy, month: str) -> VacantCheck:
@@ -279,6 +300,14 @@ def decide_crack(work: Work, finding_id: str, approve: bool, note: str | None = 
     if approve:
         finding.repair_ticket_id = _open_repair(work, check, finding).id
     work.session.flush()
+    work.events.record(events.VACANT_FINDING_DECIDED, {
+        "finding_id": finding.id, "check_id": check.id, "group_id": check.group_id, "project_id": check.project_id,
+        "unit_id": check.unit_id, "unit_label": check.unit_label, "month": check.month, "room": finding.room,
+        "result": finding.result, "repair_state": finding.repair_state, "repair_ticket_id": finding.repair_ticket_id,
+        "decision_note": note, "step": {"action": APPROVE if approve else REJECT, "from_": AWAITING_APPROVAL,
+                                        "to": move.to, "at": now,
+                                        "actor": {"user_id": work.caller.user_id, "name": work.caller.name or ""}}},
+        group_id=check.group_id, project_id=check.project_id)
     return finding
 
 

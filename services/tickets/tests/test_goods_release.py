@@ -359,3 +359,36 @@ def test_the_table_has_every_step_of_the_seed():
     assert rows[("issued", "use")] == "used"
     assert all(rows[(s, "void")] == "voided" for s in gr.OPEN_STATES)
     assert ("used", "void") not in rows and ("voided", "use") not in rows
+
+
+def test_every_step_publishes_the_whole_pass_in_goods_release_changed(session, clock, registry):
+    release = request(session, clock)                                    # requested
+    step(session, clock, DESK, release, "verify", identity=BY_PHONE)
+    with pytest.raises(ArrearsOutstanding):                              # refused: nothing published
+        step(session, clock, FINANCE, release, "approve", ask=owing("30.00"))
+    step(session, clock, FINANCE, release, "approve")
+    step(session, clock, DESK, release, "issue")
+    step(session, clock, GUARD, release, "use")
+    changed = [e["data"] for e in events_of(session, "goods_release.changed")]
+    assert [(c["step"]["action"], c["step"]["from"], c["step"]["to"], c["status"], c["version"]) for c in changed] == [
+        ("request", None, "requested", "requested", 1), ("verify", "requested", "verified", "verified", 2),
+        ("approve", "verified", "approved", "approved", 3), ("issue", "approved", "issued", "issued", 4),
+        ("use", "issued", "used", "used", 5)]
+    assert [c["step"]["actor"]["user_id"] for c in changed] == ["desk", "desk", "finance", "desk", "guard"]
+    last = changed[-1]
+    assert last["number"] == release.number and last["fees"]["balance_due"] == "0.00"
+    assert last["identity"]["id_number_masked"] == "1101**********1233"
+    assert last["mover"]["id_number_masked"] == "1101**********4566"
+    assert [h["action"] for h in last["history"]] == ["request", "verify", "approve", "issue", "use"]
+    assert ID_CARD not in str(changed) and MOVER_ID not in str(changed)
+    # the three step events stay for their consumers
+    assert len(events_of(session, "goods_release.issued")) == len(events_of(session, "goods_release.used")) == 1
+
+
+def test_a_request_checked_at_once_is_one_change_and_a_void_names_why(session, clock, registry):
+    release = request(session, clock, identity=IN_PERSON)
+    step(session, clock, CS, release, "void", reason="业主改期")
+    changed = [e["data"] for e in events_of(session, "goods_release.changed")]
+    assert [(c["step"]["action"], c["step"]["from"], c["step"]["to"]) for c in changed] == [
+        ("request", None, "verified"), ("void", "verified", "voided")]
+    assert changed[-1]["void_reason"] == "业主改期" and changed[-1]["voided"]["user_id"] == "cs.mgr"

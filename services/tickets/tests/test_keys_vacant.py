@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from kernel.clock import ManualClock
 from kernel.db import make_engine
-from kernel.errors import Forbidden, NotFound
+from kernel.errors import Forbidden, InvalidInput, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
@@ -270,6 +270,90 @@ def test_the_stock_check_lists_discrepancies_and_the_spot_check_is_due_on_the_25
     assert world.breaches() == []
 
 
+def test_every_key_movement_publishes_the_whole_key_with_the_party_masked(world):
+    key_id = key_in_store(world)
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    move(world, CS, key_id, "refuse_loan", note="不需要了")
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    move(world, CS, key_id, "approve_loan")
+    move(world, DESK, key_id, "return")
+    move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233", contract_ref="HT-0001",
+         receipt_ref="SJ-0001")
+    move(world, DESK, key_id, "deposit", name="业主一", id_number="110101199003071233")
+    with pytest.raises(KeyStepNotAllowed):                       # refused: nothing published
+        move(world, DESK, key_id, "return")
+    changed = [e["data"] for e in world.events("key.changed")]
+    assert [(c["movement"]["action"], c["movement"]["from"], c["movement"]["to"], c["state"], c["version"])
+            for c in changed] == [
+        ("receive", None, "received_from_developer", "received_from_developer", 1),
+        ("store", "received_from_developer", "in_store", "in_store", 2),
+        ("request_loan", "in_store", "loan_requested", "loan_requested", 3),
+        ("refuse_loan", "loan_requested", "in_store", "in_store", 4),
+        ("request_loan", "in_store", "loan_requested", "loan_requested", 5),
+        ("approve_loan", "loan_requested", "lent", "lent", 6),
+        ("return", "lent", "in_store", "in_store", 7),
+        ("collect", "in_store", "collected_by_owner", "collected_by_owner", 8),
+        ("deposit", "collected_by_owner", "deposited_by_owner", "deposited_by_owner", 9)]
+    assert [c["movement"]["actor"]["user_id"] for c in changed][3:7] == ["cs.sun", "desk.wang", "cs.sun", "desk.wang"]
+    lent = changed[5]
+    assert lent["holder_name"] == "李师傅" and lent["loan"]["party_name"] == "李师傅"
+    assert lent["loan"]["due_back_at"] == local(2026, 11, 24, 18, 0).isoformat() and lent["loan"]["task_id"]
+    asked = changed[4]["movement"]
+    assert asked["party_kind"] == "borrower" and asked["purpose"] == "检修水管"
+    assert asked["party_id_number_masked"] == "1101**********1233" and asked["party_phone_masked"] != "13800001111"
+    assert "13800001111" not in str(changed) and "110101199003071233" not in str(changed)
+    assert changed[-1]["loan"] is None and changed[0]["unit_label"] == "1栋-0001"
+
+
+def test_the_monthly_stock_check_is_due_the_month_s_last_day_and_publishes_its_count(world):
+    in_store = key_in_store(world, "u1")
+    key_in_store(world, "u2")
+    world.do(SYSTEM, keys.seed_monthly_jobs, P)
+    world.run_jobs()
+    [november] = key_tasks(world, "key_stock_check")
+    assert [(d.kind, d.due_at, d.responsible_role) for d in november.deadlines] == [
+        ("key_stock_check", local(2026, 12, 1, 0, 0), "front_desk")]
+    # the CS manager's spot-check does not finish the desk's monthly count
+    world.do(CS, keys.record_stock_check, P, {"kind": "spot", "found": [in_store]})
+    assert key_tasks(world, "key_stock_check")[0].status == "open"
+    world.clock.set(local(2026, 11, 30, 17, 0))
+    check = world.do(DESK, keys.record_stock_check, P, {"kind": "monthly", "found": [in_store], "note": "月底盘点"})
+    assert key_tasks(world, "key_stock_check")[0].status == "done"
+    spot, monthly = [e["data"] for e in world.events("key_stock_check.recorded")]
+    assert spot["kind"] == "spot" and spot["by"]["user_id"] == "cs.sun"
+    assert (monthly["check_id"], monthly["kind"], monthly["month"], monthly["expected"], monthly["counted"]) == (
+        check, "monthly", "2026-11", 2, 1)
+    assert monthly["task_id"] == november.id and monthly["by"]["user_id"] == "desk.wang"
+    assert [(d["unit_label"], d["expected"], d["counted"]) for d in monthly["discrepancies"]] == [
+        ("1栋-0002", True, False)]
+    # December's opens on the 1st, due the end of the 31st; missed, it breaches once
+    world.at(local(2026, 12, 1, 1, 0))
+    december = key_tasks(world, "key_stock_check")[1]
+    assert december.deadlines[0].due_at == local(2027, 1, 1, 0, 0)
+    world.clock.set(local(2026, 12, 31, 23, 59))
+    assert "key_stock_check" not in world.breaches()
+    world.clock.set(local(2027, 1, 1, 0, 0, 15))
+    assert world.breaches() == ["key_stock_check"]
+    world.clock.set(local(2027, 1, 2, 0, 0))
+    assert "key_stock_check" not in world.breaches()
+
+
+def test_the_stock_check_day_is_a_project_setting_0_the_last_day(world):
+    with pytest.raises(InvalidInput):
+        world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "keys.stock_check_day", 29))
+    world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "keys.stock_check_day", 20))
+    world.clock.set(local(2027, 2, 10, 9, 0))
+    world.do(SYSTEM, keys.seed_monthly_jobs, P)
+    world.run_jobs()
+    [february] = key_tasks(world, "key_stock_check")
+    assert february.deadlines[0].due_at == local(2027, 2, 21, 0, 0)
+    world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "keys.stock_check_day", 0))
+    world.at(local(2027, 3, 1, 1, 0))
+    world.at(local(2027, 3, 1, 2, 0))
+    assert [t.deadlines[0].due_at for t in key_tasks(world, "key_stock_check")] == [
+        local(2027, 2, 21, 0, 0), local(2027, 4, 1, 0, 0)]
+
+
 # ==============================================================================================
 # vacant units
 # ==============================================================================================
@@ -326,6 +410,7 @@ def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
     assert "1栋-0001" in str(occupied.value) and occupied.value.code == "unit_occupied"
     assert occupied.value.details == {"units": [{"unit_id": "u1", "label": "1栋-0001"}]}
     assert world.read(lambda s: s.scalars(select(VacantCheck.id)).all()) == []
+    assert world.events("vacant_register.updated") == []                 # refused: nothing published
     world.do(DESK, vacant.update_register, P, "2026-12", ["u1"], ["u1"])
     check_id = world.read(lambda s: s.scalars(select(VacantCheck.id)).one())
     world.do(STEWARD, vacant.record_check, check_id, VacantCheckIn().load({"findings": [
@@ -348,6 +433,7 @@ def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
     assert told["data"]["repair_ticket_numbers"] == [repair.number]
     with pytest.raises(Forbidden):
         world.do(STEWARD, vacant.decide_crack, crack_id, True)
+    assert world.events("vacant_finding.decided") == []
     world.do(CS, vacant.decide_crack, crack_id, True, "请工程部修补")
     with world.Session() as session:
         crack = session.get(vacant.VacantFinding, crack_id)
@@ -355,6 +441,13 @@ def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
         assert session.get(Ticket, crack.repair_ticket_id).kind == "repair"
     with pytest.raises(VacantStepNotAllowed):
         world.do(CS, vacant.decide_crack, crack_id, False)
+    [decided] = [e["data"] for e in world.events("vacant_finding.decided")]
+    assert (decided["finding_id"], decided["check_id"], decided["unit_id"], decided["room"], decided["result"]) == (
+        crack_id, check_id, "u1", "主卧", "crack")
+    assert decided["repair_state"] == "repair_opened" and decided["repair_ticket_id"] == crack.repair_ticket_id
+    assert decided["decision_note"] == "请工程部修补"
+    assert (decided["step"]["action"], decided["step"]["from"], decided["step"]["to"],
+            decided["step"]["actor"]["user_id"]) == ("approve", "awaiting_approval", "repair_opened", "cs.sun")
     # another group's manager: as if there were no such finding
     with pytest.raises(FindingNotFound):
         world.do(staff("group-2", ["p9"], roles=["cs_manager"], user_id="cs.other"), vacant.decide_crack, crack_id,
@@ -393,3 +486,20 @@ def test_front_desk_tasks_are_the_project_staff_s_a_resident_gets_404(world):
     assert refused.value.code == "project_not_found"
     with pytest.raises(Forbidden):
         world.do(staff(G, [P], roles=["engineering"]), keys.front_desk_tasks, P)
+
+
+def test_every_register_update_publishes_the_month_s_units_and_what_changed(world):
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2", "u3"])
+    world.do(STEWARD, vacant.update_register, P, "2026-12", ["u3", "u1"], ["u1"])
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2", "u3", "u1"], ["u1"])      # u2 put back
+    checks = world.read(lambda s: {c.unit_id: c.id for c in s.scalars(select(VacantCheck))})
+    first, second, third = [e["data"] for e in world.events("vacant_register.updated")]
+    assert (first["month"], first["unit_ids"], first["added"], first["cancelled_checks"]) == (
+        "2026-12", ["u2", "u3"], ["u2", "u3"], [])
+    assert first["updated_by"]["user_id"] == "desk.wang" and first["task_id"]
+    assert first["register_id"] == second["register_id"] == third["register_id"]
+    assert (second["unit_ids"], second["owner_registered"], second["added"], second["cancelled_checks"]) == (
+        ["u3", "u1"], ["u1"], ["u1"], [checks["u2"]])
+    assert second["updated_by"]["user_id"] == "steward.wu"
+    assert (third["added"], third["cancelled_checks"]) == (["u2"], [])
