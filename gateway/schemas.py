@@ -707,6 +707,80 @@ class TicketSourceOut(Out):
     item_name = fields.String()
 
 
+# -- a renovation's own facts (装修; tickets' RenovationPartOut): TicketOut.renovation, RenovationOut --
+
+class _RenovationDocumentOut(Out):
+    doc_type = fields.String()
+    document_id = fields.String()
+
+
+class _RenovationPassOut(Out):
+    id = fields.String()
+    kind = fields.String()
+    number = fields.String()
+    holder_name = fields.String()
+    detail = fields.String()
+    valid_until = fields.String(allow_none=True, metadata={"format": "date"})
+    issued_at = DT()
+    voided_at = DT(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+class _RenovationUser(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class _RenovationPatrolOut(Out):
+    id = fields.String()
+    at = DT()
+    by = fields.Nested(_RenovationUser)
+    note = fields.String()
+    violations = fields.List(fields.String())
+    waste_seen = fields.Boolean()
+
+
+class _RenovationChecklistItem(Out):
+    doc_type = fields.String()
+    present = fields.Boolean()
+    document_ids = fields.List(fields.String())
+
+
+class RenovationPartOut(Out):
+    contractor = fields.String()
+    planned_start = fields.String(allow_none=True, metadata={"format": "date"})
+    planned_end = fields.String(allow_none=True, metadata={"format": "date"})
+    deposit_amount = fields.String()
+    documents = fields.List(fields.Nested(_RenovationDocumentOut))
+    checklist = fields.List(fields.Nested(_RenovationChecklistItem))
+    missing = fields.List(fields.String(), metadata={"description": "the required documents not attached yet"})
+    submitted_at = DT(allow_none=True)
+    review_rounds = fields.Integer()
+    reviewed_at = DT(allow_none=True)
+    review_note = fields.String(allow_none=True)
+    agreement_at = DT(allow_none=True)
+    fees_requested_at = DT(allow_none=True)
+    fees_paid_at = DT(allow_none=True)
+    garbage_fee = fields.String(allow_none=True)
+    may_start = fields.Boolean(metadata={"description": "billing reported the deposit and garbage fee paid"})
+    permit_number = fields.String(allow_none=True)
+    permit_issued_at = DT(allow_none=True)
+    passes = fields.List(fields.Nested(_RenovationPassOut))
+    patrols = fields.List(fields.Nested(_RenovationPatrolOut))
+    acceptance_on = fields.String(allow_none=True, metadata={"format": "date"})
+    acceptance_requested_at = DT(allow_none=True)
+    accepted_at = DT(allow_none=True)
+    occupied_on = fields.String(allow_none=True, metadata={"format": "date"})
+    reinspection_due_at = DT(allow_none=True)
+    reinspected_at = DT(allow_none=True)
+    violations = fields.List(fields.String())
+    withheld_amount = fields.String(allow_none=True)
+    refund_amount = fields.String(allow_none=True)
+    refund_requested_at = DT(allow_none=True)
+    refunded_at = DT(allow_none=True)
+    archived_at = DT(allow_none=True)
+
+
 class TicketOut(Out):
     id = fields.String()
     number = fields.String()
@@ -752,6 +826,9 @@ class TicketOut(Out):
         "description": "a repair opened by a failed item of an inspection round (巡检): the round and the item"})
     feedback = fields.Nested(FeedbackPartOut, allow_none=True, metadata={
         "description": "kind feedback: praise or a suggestion's facts (the reply is in documents)"})
+    renovation = fields.Nested(RenovationPartOut, allow_none=True, metadata={
+        "description": "kind renovation (装修): the checklist, fees, permit, passes (holders' names masked), "
+                       "acceptance, occupancy, re-inspection, refund"})
     version = fields.Integer(metadata={"description": "grows with every change; GET with "
                                                       "min_version=N to read at least this one"})
 
@@ -4453,72 +4530,6 @@ class RenovationReinspectionIn(Schema):
     violations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
                              validate=validate.Length(max=50))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-
-
-class _RenovationPassOut(Out):
-    id = fields.String()
-    kind = fields.String()
-    number = fields.String()
-    holder_name = fields.String()
-    detail = fields.String()
-    valid_until = fields.String(allow_none=True, metadata={"format": "date"})
-    issued_at = DT()
-    voided_at = DT(allow_none=True)
-    void_reason = fields.String(allow_none=True)
-
-
-class _RenovationUser(Out):
-    user_id = fields.String()
-    name = fields.String()
-
-
-class _RenovationPatrolOut(Out):
-    id = fields.String()
-    at = DT()
-    by = fields.Nested(_RenovationUser)
-    note = fields.String()
-    violations = fields.List(fields.String())
-    waste_seen = fields.Boolean()
-
-
-class _RenovationChecklistItem(Out):
-    doc_type = fields.String()
-    present = fields.Boolean()
-    document_ids = fields.List(fields.String())
-
-
-class RenovationPartOut(Out):
-    contractor = fields.String()
-    planned_start = fields.String(allow_none=True, metadata={"format": "date"})
-    planned_end = fields.String(allow_none=True, metadata={"format": "date"})
-    deposit_amount = fields.String()
-    documents = fields.List(fields.Nested(RenovationDocumentIn))
-    checklist = fields.List(fields.Nested(_RenovationChecklistItem))
-    submitted_at = DT(allow_none=True)
-    review_rounds = fields.Integer()
-    reviewed_at = DT(allow_none=True)
-    review_note = fields.String(allow_none=True)
-    agreement_at = DT(allow_none=True)
-    fees_requested_at = DT(allow_none=True)
-    fees_paid_at = DT(allow_none=True)
-    garbage_fee = fields.String(allow_none=True)
-    may_start = fields.Boolean(metadata={"description": "billing reported the deposit and garbage fee paid"})
-    permit_number = fields.String(allow_none=True)
-    permit_issued_at = DT(allow_none=True)
-    passes = fields.List(fields.Nested(_RenovationPassOut))
-    patrols = fields.List(fields.Nested(_RenovationPatrolOut))
-    acceptance_on = fields.String(allow_none=True, metadata={"format": "date"})
-    acceptance_requested_at = DT(allow_none=True)
-    accepted_at = DT(allow_none=True)
-    occupied_on = fields.String(allow_none=True, metadata={"format": "date"})
-    reinspection_due_at = DT(allow_none=True)
-    reinspected_at = DT(allow_none=True)
-    violations = fields.List(fields.String())
-    withheld_amount = fields.String(allow_none=True)
-    refund_amount = fields.String(allow_none=True)
-    refund_requested_at = DT(allow_none=True)
-    refunded_at = DT(allow_none=True)
-    archived_at = DT(allow_none=True)
 
 
 class RenovationOut(Out):

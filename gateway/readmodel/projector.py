@@ -26,7 +26,7 @@ TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "c
                  "deadlines", "history", "assignee", "dispatched_at", "accepted_at", "arrived_at",
                  "completed_at", "work_note", "materials", "rating", "comment", "confirmed_at",
                  "closed_at", "cancel_reason", "quote", "charge", "advice", "complaint", "documents",
-                 "revisit", "feedback", "source", "version")
+                 "revisit", "feedback", "source", "renovation", "version")
 #: a deadline's fields besides kind, due_at and extensions (its state is computed when read)
 DEADLINE_FIELDS = ("met_at", "cancelled_at", "responsible_role", "warned_at", "breached_at")
 UNIT_FIELDS = ("id", "group_id", "project_id", "building_id", "building_name", "number", "label",

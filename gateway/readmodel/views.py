@@ -104,6 +104,23 @@ def ticket(session: Session, caller: Caller, ticket_id: str, now: datetime,
     return ticket_view(doc, caller, now)
 
 
+def renovation(session: Session, caller: Caller, ticket_id: str, now: datetime,
+               min_version: int | None = None) -> dict | None:
+    """A renovation (装修) as ``GET /renovations/{id}`` answers it (tickets' ``RenovationOut``): its
+    ticket and its part as ``ticket.changed`` carried them (pass holders' names masked at the
+    source). None -- the owner answers -- for a row not projected, another kind, a row projected
+    before the snapshot carried the part, or one the caller may not see."""
+    row = session.get(PortalTicket, ticket_id)
+    if row is None or (min_version is not None and row.version < min_version):
+        return None
+    doc = orjson.loads(row.document)
+    if doc.get("kind") != "renovation" or not doc.get("renovation"):
+        return None
+    if not _may_see_ticket(session, caller, row, doc):
+        return None
+    return {"ticket": ticket_view(doc, caller, now), "renovation": doc["renovation"]}
+
+
 def unit_row(session: Session, caller: Caller, unit_id: str) -> PortalUnit | None:
     """The unit's row if projected and the caller may see it (None: ask the owner)."""
     row = session.get(PortalUnit, unit_id)

@@ -9,8 +9,9 @@ takes each step (roles in each summary); a resident acts on their own unit's ren
 from __future__ import annotations
 
 from .. import schemas as s
+from ..readmodel import views
 from ..routing import route
-from .base import V1, RouteModule
+from .base import V1, RouteModule, min_version
 from .tickets import TicketRoutes
 
 DESK = "front desk, steward, CS manager, service-centre manager"
@@ -39,10 +40,21 @@ class RenovationRoutes(RouteModule):
         return self._renovation_reply(self._as(user)("tickets", "apply_renovation", s.RenovationIn().dump(body),
                                           idempotency_key=idempotency_key), user)
 
-    @route("GET", f"{V1}/renovations/{{ticket_id}}", tags=("renovation",), response=s.RenovationOut,
-           errors=(404,), summary="A renovation's status: the checklist, review, fees, permit, passes, "
-                                  "patrols, acceptance, re-inspection, refund (its resident; staff of the project)")
-    def renovation(self, request, user, ticket_id):
+    @route("GET", f"{V1}/renovations/{{ticket_id}}", tags=("renovation",), query=s.VersionQuery,
+           response=s.RenovationOut, errors=(404,),
+           summary="A renovation's status: the checklist, review, fees, permit, passes, "
+                   "patrols, acceptance, re-inspection, refund (its resident; staff of the project)",
+           description="A resident's read comes from the portal's read model (the ticket and its renovation "
+                       "part as ticket.changed carries them; pass holders' names masked); with min_version "
+                       "(or X-Min-Version) newer than it holds, or not projected yet, from tickets itself. "
+                       "Staff read tickets (fresh, names in full).")
+    def renovation(self, request, user, ticket_id, query):
+        caller = self._caller(user)
+        if caller.is_resident:
+            found = self._read_model(views.renovation, caller, ticket_id, self.clock.now(),
+                                     min_version(request, query))
+            if found is not None:
+                return found
         return self._as(user)("tickets", "get_renovation", ticket_id)
 
     @route("POST", f"{V1}/renovations/{{ticket_id}}/documents", tags=("renovation",), idempotent=True,

@@ -66,6 +66,16 @@ class Tickets:
     def list_open_for_unit(self, unit_id):
         return []
 
+    @rpc
+    def get_renovation(self, ticket_id):
+        """tickets' own answer (a miss of the read model, or staff): marked ``contractor: tickets``."""
+        if ticket_id != "r1":
+            raise NotFound(f"no renovation {ticket_id}", code="ticket_not_found")
+        return {"ticket": {"id": "r1", "number": "ZX-20261124-0001", "kind": "renovation", "status": "fees_paid",
+                           "version": 9},
+                "renovation": {"contractor": "tickets", "deposit_amount": "2000.00", "may_start": True,
+                               "passes": [{"number": "ZXRY-20261124-0001", "holder_name": "王师傅"}]}}
+
 
 @pytest.fixture
 def gateway(container_factory, rabbit_config, web_config, tmp_path):
@@ -320,3 +330,34 @@ def test_praise_names_staff_by_an_id_of_the_id_form(gateway, web_session, user_i
         "named_staff": [{"name": "李师傅", "user_id": user_id}]})
     assert (response.status_code, response.json()["error"]) == (400, "invalid_input"), response.text
     assert "named_staff" in response.json()["details"]
+
+
+def test_a_residents_renovation_is_read_from_the_read_model_and_staff_ask_tickets(gateway, stubs, web_session):
+    """``GET /renovations/{id}``: a resident's read is the projected ticket and its renovation part
+    (tickets is not asked); staff, a newer version than projected and an id not projected are
+    tickets' answers (its 404 for an unknown id)."""
+    from gateway.readmodel import projector
+    from gateway.tests.test_readmodel import household, renovation_part, renovation_ticket, unit
+
+    session = Session(make_engine(gateway.config["DB_URL"]))
+    projector.apply_unit(session, unit())
+    projector.apply_household(session, household())
+    projector.apply_ticket(session, renovation_ticket(7, status="fees_paid", renovation=renovation_part(
+        missing=[], fees_paid_at="2026-11-24T02:00:00+00:00", garbage_fee="268.11", may_start=True)))
+    session.commit()
+    session.close()
+    mine = login(web_session)
+    read = web_session.get("/api/v1/renovations/r1", headers=mine)
+    assert read.status_code == 200, read.text
+    body = read.json()
+    assert (body["ticket"]["version"], body["ticket"]["status"]) == (7, "fees_paid")
+    assert body["renovation"]["contractor"] == "某装饰公司"                       # the read model's
+    assert (body["renovation"]["may_start"], body["renovation"]["garbage_fee"]) == (True, "268.11")
+    assert body["ticket"]["renovation"]["may_start"] is True
+    newer = web_session.get("/api/v1/renovations/r1", headers=mine, params={"min_version": 8})
+    assert newer.json()["renovation"]["contractor"] == "tickets"
+    unknown = web_session.get("/api/v1/renovations/r-unknown", headers=mine)
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "ticket_not_found")
+    desk = web_session.get("/api/v1/renovations/r1", headers=login(web_session, "desk1", "desk-pass-1"))
+    assert desk.status_code == 200 and desk.json()["renovation"]["contractor"] == "tickets"
+    assert desk.json()["renovation"]["passes"][0]["holder_name"] == "王师傅"

@@ -375,3 +375,63 @@ def test_a_write_reply_without_the_household_keeps_the_one_the_message_was_addre
     session.commit()
     row = session.get(PortalNotification, "dun")
     assert (row.household_id, row.version) == ("h1", 2)
+
+
+def renovation_part(**changes) -> dict:
+    """tickets' ``renovation`` part of a renovation's ``ticket.changed`` (events.RenovationPart)."""
+    part = {
+        "contractor": "某装饰公司", "planned_start": "2026-12-01", "planned_end": "2027-01-31",
+        "deposit_amount": "2000.00", "documents": [{"doc_type": "renovation_application", "document_id": "d1"}],
+        "checklist": [{"doc_type": "renovation_application", "present": True, "document_ids": ["d1"]},
+                      {"doc_type": "renovation_drawings", "present": False, "document_ids": []}],
+        "missing": ["renovation_drawings"], "submitted_at": None, "review_rounds": 0, "reviewed_at": None,
+        "review_note": None, "agreement_at": None, "fees_requested_at": None, "fees_paid_at": None,
+        "garbage_fee": None, "may_start": False, "permit_number": None, "permit_issued_at": None,
+        "passes": [], "patrols": [], "acceptance_on": None, "acceptance_requested_at": None, "accepted_at": None,
+        "occupied_on": None, "reinspection_due_at": None, "reinspected_at": None, "violations": [],
+        "withheld_amount": None, "refund_amount": None, "refund_requested_at": None, "refunded_at": None,
+        "archived_at": None}
+    part.update(changes)
+    return part
+
+
+def renovation_ticket(version: int = 1, **changes) -> dict:
+    return ticket(version, **{"ticket_id": "r1", "number": "ZX-20261124-0001", "kind": "renovation",
+                              "category": "renovation", "status": "applied", "content": "厨卫改造",
+                              "deadlines": [], **changes})
+
+
+def test_a_renovation_s_part_is_projected_and_served_to_its_household(projected):
+    """tickets' ``renovation`` part travels in ``ticket.changed``: the stored document keeps it and
+    ``GET /renovations/{id}`` is answered from it (ticket and part, as tickets' RenovationOut)."""
+    session, me = projected, resident(G, ["u1"])
+    projector.apply_ticket(session, renovation_ticket(1, renovation=renovation_part()))
+    session.commit()
+    first = views.renovation(session, me, "r1", NOW)
+    assert first["ticket"]["number"] == "ZX-20261124-0001" and first["ticket"]["status"] == "applied"
+    assert first["renovation"]["missing"] == ["renovation_drawings"] and first["renovation"]["may_start"] is False
+    assert first["ticket"]["renovation"] == first["renovation"]          # GET /tickets/{id} carries it too
+    paid = renovation_part(missing=[], review_rounds=1, agreement_at=iso(60), fees_requested_at=iso(60),
+                           fees_paid_at=iso(120), garbage_fee="268.11", may_start=True,
+                           passes=[{"id": "pa1", "kind": "worker", "number": "ZXRY-20261124-0001",
+                                    "holder_name": "王**", "detail": "", "valid_until": None,
+                                    "issued_at": iso(130), "voided_at": None, "void_reason": None}])
+    projector.apply_ticket(session, renovation_ticket(7, status="fees_paid", renovation=paid))
+    projector.apply_ticket(session, renovation_ticket(6, status="fees_requested",      # late: ignored
+                                                      renovation=renovation_part(agreement_at=iso(60))))
+    session.commit()
+    now = views.renovation(session, me, "r1", NOW)
+    assert now["ticket"]["version"] == 7 and now["ticket"]["status"] == "fees_paid"
+    assert (now["renovation"]["may_start"], now["renovation"]["garbage_fee"], now["renovation"]["deposit_amount"]) \
+        == (True, "268.11", "2000.00")
+    assert now["renovation"]["passes"][0]["holder_name"] == "王**"        # masked at the source
+    # the owner answers: a newer version asked for, another household's or group's probe, an id
+    # of another kind, a row projected before the snapshot carried the part
+    assert views.renovation(session, me, "r1", NOW, min_version=8) is None
+    for caller in (resident(G, ["u9"]), staff(OTHER, ["p1"])):
+        assert views.renovation(session, caller, "r1", NOW) is None
+    assert views.renovation(session, me, "t1", NOW) is None                # a repair
+    projector.apply_ticket(session, renovation_ticket(1, ticket_id="r2", number="ZX-20261124-0002"))
+    session.commit()
+    assert views.renovation(session, me, "r2", NOW) is None
+    assert views.renovation(session, me, "r-unknown", NOW) is None

@@ -279,6 +279,79 @@ class TicketSource(Schema):
     item_name = fields.String(required=True)
 
 
+class RenovationPassPart(Schema):
+    """A renovation's numbered pass as the snapshot carries it: the holder's name masked
+    (``kernel.privacy.mask_name``: a worker's name is personal)."""
+    id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["worker", "material"]))
+    number = fields.String(required=True)
+    holder_name = fields.String(required=True)
+    detail = fields.String(required=True)
+    valid_until = fields.Date(allow_none=True)
+    issued_at = fields.AwareDateTime(required=True)
+    voided_at = fields.AwareDateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+class RenovationPatrolPart(Schema):
+    id = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    by = fields.Nested(UserRef, required=True)
+    note = fields.String(required=True)
+    violations = fields.List(fields.String(), required=True)
+    waste_seen = fields.Boolean(required=True)
+
+
+class RenovationDocumentRef(Schema):
+    doc_type = fields.String(required=True)
+    document_id = fields.String(required=True)
+
+
+class RenovationChecklistItem(Schema):
+    doc_type = fields.String(required=True)
+    present = fields.Boolean(required=True)
+    document_ids = fields.List(fields.String(), required=True)
+
+
+class RenovationPart(Schema):
+    """A renovation's own facts on its ticket (装修, domain/renovation.py ``renovation_part``): the
+    documents' checklist (present / missing: archive's references, never an ID number), the review,
+    the fees requested and paid (deposit, garbage-removal fee; ``may_start``), the permit and the
+    passes by number, patrols, the acceptance, occupancy, the re-inspection (due, done) and the refund."""
+    contractor = fields.String(required=True)
+    planned_start = fields.Date(allow_none=True)
+    planned_end = fields.Date(allow_none=True)
+    deposit_amount = Money(required=True)
+    documents = fields.List(fields.Nested(RenovationDocumentRef), required=True)
+    checklist = fields.List(fields.Nested(RenovationChecklistItem), required=True)
+    missing = fields.List(fields.String(), required=True)
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    review_rounds = fields.Integer(required=True)
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    review_note = fields.String(allow_none=True)
+    agreement_at = fields.AwareDateTime(allow_none=True)
+    fees_requested_at = fields.AwareDateTime(allow_none=True)
+    fees_paid_at = fields.AwareDateTime(allow_none=True)
+    garbage_fee = Money(allow_none=True)
+    may_start = fields.Boolean(required=True)
+    permit_number = fields.String(allow_none=True)
+    permit_issued_at = fields.AwareDateTime(allow_none=True)
+    passes = fields.List(fields.Nested(RenovationPassPart), required=True)
+    patrols = fields.List(fields.Nested(RenovationPatrolPart), required=True)
+    acceptance_on = fields.Date(allow_none=True)
+    acceptance_requested_at = fields.AwareDateTime(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    occupied_on = fields.Date(allow_none=True)
+    reinspection_due_at = fields.AwareDateTime(allow_none=True)
+    reinspected_at = fields.AwareDateTime(allow_none=True)
+    violations = fields.List(fields.String(), required=True)
+    withheld_amount = Money(allow_none=True)
+    refund_amount = Money(allow_none=True)
+    refund_requested_at = fields.AwareDateTime(allow_none=True)
+    refunded_at = fields.AwareDateTime(allow_none=True)
+    archived_at = fields.AwareDateTime(allow_none=True)
+
+
 class TicketChanged(Schema):
     """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
     Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
@@ -328,6 +401,8 @@ class TicketChanged(Schema):
     source = fields.Nested(TicketSource, allow_none=True)     # a repair opened by an inspection round
     # kind feedback (domain/feedback.py): praise or a suggestion's facts; None for other kinds
     feedback = fields.Nested(lambda: FeedbackPart(), allow_none=True, load_default=None)
+    # kind renovation (domain/renovation.py): its own facts; None for other kinds
+    renovation = fields.Nested(RenovationPart, allow_none=True, load_default=None)
     version = fields.Integer(required=True)
 
 

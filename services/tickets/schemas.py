@@ -533,6 +533,7 @@ class TicketOut(Schema):
     revisit = fields.Nested(RevisitOut, allow_none=True)
     source = fields.Nested(TicketSourceOut, allow_none=True)
     feedback = fields.Nested(FeedbackPart, allow_none=True)        # praise and suggestions
+    renovation = fields.Nested(lambda: RenovationPartOut(), allow_none=True)   # kind renovation: its facts
     version = fields.Integer()
 
 
@@ -1513,6 +1514,7 @@ class RenovationPartOut(Schema):
     deposit_amount = Money()
     documents = fields.List(fields.Nested(RenovationDocumentIn))
     checklist = fields.List(fields.Nested(_ChecklistItem))
+    missing = fields.List(fields.String())
     submitted_at = fields.AwareDateTime(allow_none=True)
     review_rounds = fields.Integer()
     reviewed_at = fields.AwareDateTime(allow_none=True)

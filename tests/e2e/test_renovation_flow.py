@@ -7,6 +7,7 @@ pays the bill and the desk holds the deposit -- then billing's ``renovation.fees
 tickets and the permit is issued with its number. Bad inputs answer 4xx."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from deploy import seed
@@ -96,8 +97,25 @@ def test_apply_approve_fees_requested_paid_then_the_work_may_start(platform, dem
         api.get(resident, f"/renovations/{ticket_id}")), timeout=20, message="tickets hears fees_paid")
     assert status["ticket"]["status"] == "fees_paid"
     assert Decimal(status["renovation"]["garbage_fee"]) > 0           # the unit's area x 3.00
+    # the resident's read is the gateway's read model: ticket.changed carried the renovation part
+    # (billing's fees_paid step bumped and republished the ticket), the portal row holds it
+    gateway_db = platform["gateway"].config["DB_URL"]
+    [row] = rows(gateway_db, "SELECT version, document FROM portal_tickets WHERE id = :id", id=ticket_id)
+    projected = json.loads(row["document"])
+    assert row["version"] == status["ticket"]["version"] and projected["status"] == "fees_paid"
+    assert projected["renovation"]["may_start"] is True and projected["renovation"]["missing"] == []
+    assert projected["renovation"]["garbage_fee"] == status["renovation"]["garbage_fee"]
+    assert projected["renovation"]["deposit_amount"] == status["renovation"]["deposit_amount"] == "2000.00"
+    assert projected["renovation"]["fees_paid_at"] == status["renovation"]["fees_paid_at"]
+    assert api.get(resident, f"/tickets/{ticket_id}")["renovation"]["may_start"] is True
     permit = api.post(desk, f"/renovations/{ticket_id}/permit", {})
     assert permit["ticket"]["status"] == "in_progress"
     assert permit["renovation"]["permit_number"].startswith("ZXXK-")
     worker = api.post(desk, f"/renovations/{ticket_id}/passes", {"pass_kind": "worker", "holder_name": "王师傅"})
     assert worker["renovation"]["passes"][0]["number"].startswith("ZXRY-")
+    # the resident reads the pass from the read model: by number, the worker's name masked
+    seen = wait_for(lambda: (lambda r: r["renovation"]["passes"] and r)(
+        api.get(resident, f"/renovations/{ticket_id}")), timeout=20, message="the pass projected")
+    assert seen["renovation"]["passes"][0]["number"] == worker["renovation"]["passes"][0]["number"]
+    assert seen["renovation"]["passes"][0]["holder_name"] == "王**"
+    assert seen["renovation"]["permit_number"] == permit["renovation"]["permit_number"]

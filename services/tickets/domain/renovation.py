@@ -54,9 +54,11 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
+from kernel.privacy import mask_name
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -185,7 +187,7 @@ def apply(work: Work, data: dict, ask_document: AskDocument | None = None) -> Ti
     ticket.history.append(repairs._log(ticket, caller, now, "applied", ticket.content[:200]))
     work.session.add(ticket)
     work.session.flush()
-    work.session.add(renovation)
+    work.session.add(renovation)        # before the snapshot: ``ticket.changed`` carries its part
     repairs.record_changed(work, ticket)
     return ticket
 
@@ -546,8 +548,16 @@ def get(work: Work, ticket_id: str) -> tuple[Ticket, Renovation]:
 
 
 def view(work: Work, ticket: Ticket, renovation: Renovation) -> dict:
-    """The renovation's own part (``schemas.RenovationOut``)."""
-    session = work.session
+    """The renovation's own part (``schemas.RenovationOut``) as ``work.caller`` reads it: a
+    resident reads the pass holders' names masked, as the ticket's snapshot carries them."""
+    return facts(work.session, ticket, renovation, full_names=not work.caller.is_resident)
+
+
+def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_names: bool = False) -> dict:
+    """The renovation's own facts: the checklist (present / missing), review, fees requested and
+    paid with their amounts, permit, passes by number (the holder's name -- a worker's, a
+    personal name -- masked by ``kernel.privacy.mask_name`` unless ``full_names``), patrols,
+    acceptance, occupancy, re-inspection, refund. Document references only, never an ID number."""
     return {
         **{c: getattr(renovation, c) for c in (
             "contractor", "planned_start", "planned_end", "deposit_amount", "submitted_at", "review_rounds",
@@ -558,8 +568,10 @@ def view(work: Work, ticket: Ticket, renovation: Renovation) -> dict:
         "violations": renovation.violations or [],
         "documents": [{"doc_type": d["doc_type"], "document_id": d["document_id"]} for d in renovation.documents or []],
         "checklist": checklist(renovation),
+        "missing": missing(renovation),
         "may_start": renovation.fees_paid_at is not None,
-        "passes": [{"id": p.id, "kind": p.kind, "number": p.number, "holder_name": p.holder_name,
+        "passes": [{"id": p.id, "kind": p.kind, "number": p.number,
+                    "holder_name": p.holder_name if full_names else mask_name(p.holder_name),
                     "detail": p.detail, "valid_until": p.valid_until, "issued_at": p.issued_at,
                     "voided_at": p.voided_at, "void_reason": p.void_reason}
                    for p in passes_of(session, ticket.id)],
@@ -567,3 +579,20 @@ def view(work: Work, ticket: Ticket, renovation: Renovation) -> dict:
                      "violations": p.violations or [], "waste_seen": p.waste_seen}
                     for p in patrols_of(session, ticket.id)],
     }
+
+
+# -- the ticket's renovation part (snapshot and reply) ---------------------------------------------
+
+def renovation_part(ticket: Ticket) -> dict | None:
+    """``renovation`` of a ticket's snapshot (``ticket.changed``, ``export_snapshots``, the ticket
+    replies): :func:`facts` with the pass holders' names masked; None for other kinds. Every step
+    of :data:`TABLE` -- billing's reports and the re-inspection job too -- goes through
+    ``complaints.finish`` (version + 1, ``ticket.changed``), so the part stays current."""
+    if ticket.kind != KIND:
+        return None
+    session = object_session(ticket)
+    row = session.get(Renovation, ticket.id) if session is not None else None
+    return None if row is None else facts(session, ticket, row)
+
+
+repairs.PARTS["renovation"] = renovation_part

@@ -351,3 +351,59 @@ def test_every_state_change_is_an_event_and_steps_off_the_table_are_refused(sess
         do(session, clock, ticket, "approve", CS)
     with pytest.raises(TransitionNotAllowed):
         do(session, clock, ticket, "cancel", DESK, reason="x")       # after the agreement: no cancel
+
+
+# -- the ticket's renovation part (ticket.changed, export_snapshots, the ticket reply) ------------------
+
+def changed(session, ticket):
+    return [e for e in events_of(session, "ticket.changed") if e["ticket_id"] == ticket.id]
+
+
+def test_the_ticket_snapshot_carries_the_renovation_part_after_every_step(session, clock, registry):
+    from services.tickets import schemas
+    from services.tickets.domain import repairs
+    ticket = apply(session, clock, documents=DOCS[:2])
+    [first] = changed(session, ticket)
+    assert first["version"] == 1 and first["renovation"]["missing"] == ["contractor_licence", "worker_id_copies"]
+    assert [c["present"] for c in first["renovation"]["checklist"]] == [True, True, False, False]
+    for doc in DOCS[2:]:
+        do(session, clock, ticket, "attach_document", ME, **doc)
+    do(session, clock, ticket, "submit", ME)
+    do(session, clock, ticket, "approve", CS)
+    paid(session, clock, ticket)                                   # billing's report: the platform's step
+    snapshots = changed(session, ticket)
+    assert [s["version"] for s in snapshots] == list(range(1, 8))   # every step bumps and republishes
+    last = snapshots[-1]["renovation"]
+    assert snapshots[-1]["status"] == "fees_paid" and last["missing"] == []
+    assert last["may_start"] is True and last["deposit_amount"] == "2000.00" and last["garbage_fee"] == "360.00"
+    assert last["fees_requested_at"] and last["fees_paid_at"] and last["review_rounds"] == 1
+    do(session, clock, ticket, "issue_permit")
+    do(session, clock, ticket, "issue_pass", pass_kind="worker", holder_name="王师傅")
+    last = changed(session, ticket)[-1]
+    assert last["version"] == 9 and last["renovation"]["permit_number"] == "ZXXK-20261124-0001"
+    [issued] = last["renovation"]["passes"]
+    assert (issued["number"], issued["holder_name"]) == ("ZXRY-20261124-0001", "王**")   # a worker's name masked
+    # the same part in the platform's export (read models rebuild from it) and the ticket's reply
+    [exported] = [s for s in repairs.export_snapshots(work(session, clock, SYSTEM), None, 10)
+                  if s["ticket_id"] == ticket.id]
+    assert exported["renovation"]["passes"][0]["holder_name"] == "王**" and exported["version"] == 9
+    reply = schemas.TicketOut().dump({**exported, "id": ticket.id})
+    assert reply["renovation"]["permit_number"] == "ZXXK-20261124-0001"
+    assert reply["renovation"]["deposit_amount"] == "2000.00"
+    # staff read the holder's name in full from tickets; the resident as the snapshot has it
+    row = session.get(Renovation, ticket.id)
+    assert renovation.view(work(session, clock, DESK), ticket, row)["passes"][0]["holder_name"] == "王师傅"
+    assert renovation.view(work(session, clock, ME), ticket, row)["passes"][0]["holder_name"] == "王**"
+    # other kinds carry none
+    assert all(e["renovation"] is None for e in events_of(session, "ticket.changed") if e["kind"] != "renovation")
+
+
+def test_the_re_inspection_job_republishes_the_ticket_with_its_due_time(session, clock, registry):
+    ticket = walk_to_occupied(session, clock)
+    before = changed(session, ticket)[-1]
+    assert before["renovation"]["occupied_on"] == "2026-11-30" and before["renovation"]["reinspection_due_at"] is None
+    clock.set("2027-02-28T09:00:00+08:00")
+    renovation.on_reinspection_job(work(session, clock, SYSTEM), the_job(session, clock))
+    after = changed(session, ticket)[-1]
+    assert after["version"] == before["version"] + 1
+    assert datetime.fromisoformat(after["renovation"]["reinspection_due_at"]) == local(2027, 2, 28, 9, 0)
