@@ -428,8 +428,9 @@ class TicketsService(SettingsRpcs):
     def front_desk_tasks(self, project_id, query=None):
         """The project's front-desk tasks (kind ``task``) with the ticket lists' filters: its desk, GM,
         group admin (a resident: 404 as for another project)."""
-        work = self.work()
-        tickets, total = keys.front_desk_tasks(work, str(project_id), **schemas.TicketQuery().load(query or {}))
+        work, q = self.work(), schemas.TicketQuery().load(query or {})
+        q.pop("project_id", None)       # the path's project is the one listed
+        tickets, total = keys.front_desk_tasks(work, str(project_id), **q)
         return {"items": [self._out(t, work) for t in tickets], "total": total}
 
     @rpc
