@@ -719,7 +719,7 @@ class _RenovationPassOut(Out):
     kind = fields.String()
     number = fields.String()
     holder_name = fields.String()
-    detail = fields.String()
+    detail = fields.String(allow_none=True, metadata={"description": "the desk's note: staff only (null for residents)"})
     valid_until = fields.String(allow_none=True, metadata={"format": "date"})
     issued_at = DT()
     voided_at = DT(allow_none=True)

@@ -286,7 +286,7 @@ class RenovationPassPart(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["worker", "material"]))
     number = fields.String(required=True)
     holder_name = fields.String(required=True)
-    detail = fields.String(required=True)
+    detail = fields.String(required=True, allow_none=True)    # the desk's free text: staff only (None)
     valid_until = fields.Date(allow_none=True)
     issued_at = fields.AwareDateTime(required=True)
     voided_at = fields.AwareDateTime(allow_none=True)

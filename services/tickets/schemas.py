@@ -1478,7 +1478,7 @@ class _RenovationPass(Schema):
     kind = fields.String()
     number = fields.String()
     holder_name = fields.String()
-    detail = fields.String()
+    detail = fields.String(allow_none=True)
     valid_until = fields.Date(allow_none=True)
     issued_at = fields.AwareDateTime()
     voided_at = fields.AwareDateTime(allow_none=True)

@@ -335,7 +335,8 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
         note = note or renovation.permit_number
     elif action == ISSUE_PASS:
         issued = _issue_pass(work, ticket, project, data, now)
-        note = note or f"{issued.kind} pass {issued.number}: {issued.holder_name}"
+        # the log (history, read by the household too) names the pass by its number, never its holder
+        note = note or f"{issued.kind} pass {issued.number}"
     elif action == VOID_PASS:
         voided = work.session.get(RenovationPass, data.get("pass_id") or "")
         if voided is None or voided.ticket_id != ticket.id:
@@ -572,7 +573,9 @@ def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_name
         "may_start": renovation.fees_paid_at is not None,
         "passes": [{"id": p.id, "kind": p.kind, "number": p.number,
                     "holder_name": p.holder_name if full_names else mask_name(p.holder_name),
-                    "detail": p.detail, "valid_until": p.valid_until, "issued_at": p.issued_at,
+                    # the desk's free text (a worker's phone, an ID number typed in): staff only
+                    "detail": p.detail if full_names else None, "valid_until": p.valid_until,
+                    "issued_at": p.issued_at,
                     "voided_at": p.voided_at, "void_reason": p.void_reason}
                    for p in passes_of(session, ticket.id)],
         "patrols": [{"id": p.id, "at": p.at, "by": {"user_id": p.by, "name": p.by_name}, "note": p.note,

@@ -378,7 +378,7 @@ def test_the_ticket_snapshot_carries_the_renovation_part_after_every_step(sessio
     assert last["may_start"] is True and last["deposit_amount"] == "2000.00" and last["garbage_fee"] == "360.00"
     assert last["fees_requested_at"] and last["fees_paid_at"] and last["review_rounds"] == 1
     do(session, clock, ticket, "issue_permit")
-    do(session, clock, ticket, "issue_pass", pass_kind="worker", holder_name="王师傅")
+    do(session, clock, ticket, "issue_pass", pass_kind="worker", holder_name="王师傅", detail="13900001234")
     last = changed(session, ticket)[-1]
     assert last["version"] == 9 and last["renovation"]["permit_number"] == "ZXXK-20261124-0001"
     [issued] = last["renovation"]["passes"]
@@ -394,6 +394,12 @@ def test_the_ticket_snapshot_carries_the_renovation_part_after_every_step(sessio
     row = session.get(Renovation, ticket.id)
     assert renovation.view(work(session, clock, DESK), ticket, row)["passes"][0]["holder_name"] == "王师傅"
     assert renovation.view(work(session, clock, ME), ticket, row)["passes"][0]["holder_name"] == "王**"
+    # the desk's free text on a pass (a phone typed in) is staff's; the log names the pass, not its holder
+    assert renovation.view(work(session, clock, DESK), ticket, row)["passes"][0]["detail"] == "13900001234"
+    assert renovation.view(work(session, clock, ME), ticket, row)["passes"][0]["detail"] is None
+    assert issued["detail"] is None
+    notes = " ".join(h["note"] or "" for h in last["history"])
+    assert "王师傅" not in notes and "ZXRY-20261124-0001" in notes
     # other kinds carry none
     assert all(e["renovation"] is None for e in events_of(session, "ticket.changed") if e["kind"] != "renovation")
 
@@ -407,3 +413,4 @@ def test_the_re_inspection_job_republishes_the_ticket_with_its_due_time(session,
     after = changed(session, ticket)[-1]
     assert after["version"] == before["version"] + 1
     assert datetime.fromisoformat(after["renovation"]["reinspection_due_at"]) == local(2027, 2, 28, 9, 0)
+
