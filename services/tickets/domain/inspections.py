@@ -140,16 +140,6 @@ def _system(group_id: str) -> Caller:
     return Caller.system(group_id, "tickets")
 
 
-def _project(work: Work, project_id: str, roles) -> ProjectCopy:
-    project = repairs._project(work, project_id)
-    work.caller.require_project(project.group_id, project.id, not_found=repairs._no_project(project_id))
-    if roles is not None:
-        work.caller.require_role(*roles)
-    else:
-        work.caller.require_staff()
-    return project
-
-
 # ==============================================================================================
 # checklists
 # ==============================================================================================
@@ -179,13 +169,13 @@ def _template_view(work: Work, project_id: str, area_type: str) -> dict:
 
 def templates(work: Work, project_id: str) -> list[dict]:
     """Every area type's checklist in force in the project (any staff of the project)."""
-    project = _project(work, project_id, None)
+    project = repairs.staff_project(work, project_id, None)
     return [_template_view(work, project.id, t) for t in AREA_TYPES]
 
 
 def template_history(work: Work, project_id: str, area_type: str) -> list[dict]:
     """Every version of one type's checklist, newest first (the defaults last, version 0)."""
-    project = _project(work, project_id, None)
+    project = repairs.staff_project(work, project_id, None)
     rows = work.session.scalars(select(InspectionTemplate).where(
         InspectionTemplate.project_id == project.id, InspectionTemplate.area_type == area_type)
         .order_by(InspectionTemplate.version.desc())).all()
@@ -199,7 +189,7 @@ def set_template(work: Work, project_id: str, area_type: str, items: list[dict],
     """The project's checklist for ``area_type`` from now on, as a whole list: an item with a
     ``code`` of the current list keeps it (a rename), one without gets the next free code (an
     addition), a current item left out is removed. A new version; rounds made before keep theirs."""
-    project = _project(work, project_id, EDITOR_ROLES)
+    project = repairs.staff_project(work, project_id, EDITOR_ROLES)
     caller, now = work.caller, work.clock.now()
     version, current = checklist(work, project.id, area_type)
     known = {i["code"] for i in current}
@@ -303,7 +293,7 @@ def _check_building(project: ProjectCopy, building_id: str | None, ask_building:
 
 def create_area(work: Work, project_id: str, data: dict, ask_building: AskBuilding | None = None) -> InspectionArea:
     """A new inspection area (CS manager, centre manager); today's remaining patrols are planned."""
-    project = _project(work, project_id, EDITOR_ROLES)
+    project = repairs.staff_project(work, project_id, EDITOR_ROLES)
     now, name = work.clock.now(), data["name"].strip()
     _name_free(work, project.id, name)
     _check_building(project, data.get("building_id"), ask_building)
@@ -342,7 +332,7 @@ def update_area(work: Work, area_id: str, data: dict, ask_building: AskBuilding 
 
 def list_areas(work: Work, project_id: str, *, area_type: str | None = None,
                active: bool | None = None) -> list[InspectionArea]:
-    project = _project(work, project_id, None)
+    project = repairs.staff_project(work, project_id, None)
     query = select(InspectionArea).where(InspectionArea.project_id == project.id)
     if area_type:
         query = query.where(InspectionArea.area_type == area_type)
@@ -737,7 +727,7 @@ def list_rounds(work: Work, project_id: str, *, due: str | None = None, status: 
     """The project's rounds, newest first: ``due`` = planned or in progress, inside their deadline;
     ``missed`` = missed (or past the deadline, not marked yet); by steward (``assignee_id``), area,
     the patrol's local day, status; paged."""
-    project = _project(work, project_id, READER_ROLES)
+    project = repairs.staff_project(work, project_id, READER_ROLES)
     now = work.clock.now()
     R = InspectionRound
     query = select(Ticket).join(R, R.ticket_id == Ticket.id).where(Ticket.project_id == project.id,
@@ -762,7 +752,7 @@ def list_rounds(work: Work, project_id: str, *, due: str | None = None, status: 
 
 def by_steward(work: Work, project_id: str, day: date | None = None) -> list[dict]:
     """Per steward: the patrols due, done and missed (of ``day``, default every day)."""
-    project = _project(work, project_id, READER_ROLES)
+    project = repairs.staff_project(work, project_id, READER_ROLES)
     now = work.clock.now()
     R = InspectionRound
     query = select(Ticket.assignee_id, Ticket.assignee_name, Ticket.status, R.due_at).join(

@@ -334,10 +334,7 @@ def get_key(work: Work, key_id: str) -> Key:
 
 
 def _readable_project(work: Work, project_id: str) -> ProjectCopy:
-    project = repairs._project(work, project_id)
-    work.caller.require_project(project.group_id, project.id, not_found=repairs._no_project(project_id))
-    work.caller.require_role(*READER_ROLES)
-    return project
+    return repairs.staff_project(work, project_id, READER_ROLES)
 
 
 def front_desk_tasks(work: Work, project_id: str, **query) -> tuple[list[Ticket], int]:

@@ -106,6 +106,19 @@ def _project(work: Work, project_id: str) -> ProjectCopy:
     return project
 
 
+def staff_project(work: Work, project_id: str, roles=None) -> ProjectCopy:
+    """The project's copy for one of its staff: another project (or a resident) is answered as for a
+    project that does not exist; then one of ``roles`` (None: any staff role) -- the one guard of the
+    front desk's project routes (keys, vacant units, inspections)."""
+    project = _project(work, project_id)
+    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
+    if roles is None:
+        work.caller.require_staff()
+    else:
+        work.caller.require_role(*roles)
+    return project
+
+
 def _next_number(work: Work, project: ProjectCopy, kind: str, at: datetime) -> str:
     """The next number of the project's local day: ``BX-20261124-0001``.
 

@@ -92,13 +92,6 @@ def _prev_month(month: str) -> str:
     return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
 
 
-def _project(work: Work, project_id: str, roles) -> ProjectCopy:
-    project = repairs._project(work, project_id)
-    work.caller.require_project(project.group_id, project.id, not_found=repairs._no_project(project_id))
-    work.caller.require_role(*roles)
-    return project
-
-
 def _check_month(project: ProjectCopy, now: datetime, month: str) -> None:
     try:
         year, mon = (int(x) for x in month.split("-"))
@@ -152,7 +145,7 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     task done, checks added and cancelled to match. A vacant unit (空置房) is one the developer has
     not sold, or one whose owner registered it vacant (业主办理空置手续, ``owner_registered``): a unit
     with a household in archive's file is otherwise occupied -- 409 ``unit_occupied`` naming it."""
-    project = _project(work, project_id, VISITOR_ROLES)
+    project = repairs.staff_project(work, project_id, VISITOR_ROLES)
     now = work.clock.now()
     _check_month(project, now, month)
     wanted = list(dict.fromkeys(unit_ids))
@@ -344,7 +337,7 @@ def checked_payload(work: Work, check: VacantCheck) -> dict:
 # ==============================================================================================
 
 def month_view(work: Work, project_id: str, month: str) -> tuple[VacantMonth | None, list[VacantCheck]]:
-    project = _project(work, project_id, READER_ROLES)
+    project = repairs.staff_project(work, project_id, READER_ROLES)
     row = work.session.scalars(select(VacantMonth).where(VacantMonth.project_id == project.id,
                                                          VacantMonth.month == month)).first()
     checks = list(work.session.scalars(select(VacantCheck).where(
