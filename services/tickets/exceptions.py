@@ -245,6 +245,14 @@ class TooManyItems(RuleViolation):
     default_code = "too_many_items"
 
 
+class MoveTimeRefused(RuleViolation):
+    """A goods release's moving time (``move_at``) is in the past beyond the project's
+    ``goods_release.move_at_past_tolerance_minutes`` (``move_at_past``) or further ahead than
+    ``goods_release.move_at_max_days_ahead`` (``move_at_too_far``) (HTTP 422)."""
+
+    default_code = "move_at_past"
+
+
 class ArchiveUnavailable(Unavailable):
     """archive could not answer a question a step cannot go on without -- the household file's
     people (identity check), a renovation document, an area's building: nothing done (HTTP 503)."""

@@ -15,7 +15,7 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets import schemas
 from services.tickets.domain import copies, goods_release as gr
 from services.tickets.exceptions import (ArchiveUnavailable, ArrearsOutstanding, BillingUnavailable, IdentityNotMatched,
-                                         NotYourStep, OwnerConsentRequired, TooManyItems,
+                                         MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems,
                                          TransitionNotAllowed)
 from services.tickets.models import Base, GoodsRelease
 from services.tickets.tests.support import work
@@ -227,6 +227,27 @@ def test_items_are_limited_per_project(session, clock, registry):
     with pytest.raises(ValidationError):
         body(items=[])
     assert len(request(session, clock, items=[{"name": "箱", "quantity": 1}] * 2).items) == 2
+
+
+def test_a_moving_time_in_the_past_or_too_far_ahead_is_refused_and_nothing_is_written(session, clock, registry):
+    # the clock: 2026-11-24 09:00 Shanghai; a move going on now, recorded up to an hour late, is taken
+    assert request(session, clock, move_at="2026-11-24T08:01:00+08:00").status == "requested"
+    with pytest.raises(MoveTimeRefused) as past:
+        request(session, clock, move_at="2026-11-24T07:59:00+08:00")
+    assert past.value.code == "move_at_past" and past.value.details["past_tolerance_minutes"] == 60
+    assert request(session, clock, move_at="2026-12-24T09:00:00+08:00").status == "requested"   # 30 days
+    with pytest.raises(MoveTimeRefused) as far:
+        request(session, clock, move_at="2026-12-24T09:01:00+08:00")
+    assert far.value.code == "move_at_too_far" and far.value.details["max_days_ahead"] == 30
+    assert session.query(GoodsRelease).count() == 2
+
+    centre = staff(G, ["p1"], roles=["centre_manager"], user_id="centre")
+    settings = work(session, clock, centre).settings
+    settings.change(G, "p1", "goods_release.move_at_max_days_ahead", 60, reason="test")
+    settings.change(G, "p1", "goods_release.move_at_past_tolerance_minutes", 0, reason="test")
+    assert request(session, clock, move_at="2026-12-24T09:01:00+08:00").status == "requested"
+    with pytest.raises(MoveTimeRefused):
+        request(session, clock, move_at="2026-11-24T08:59:00+08:00")
 
 
 # -- the fee check: billing decides ------------------------------------------------------------
