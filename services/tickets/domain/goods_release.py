@@ -219,10 +219,12 @@ def check_move_at(work: Work, project_id: str, move_at) -> None:
               "max_days_ahead": ahead}
     if move_at < now - timedelta(minutes=tolerance):
         raise MoveTimeRefused(f"the moving time {move_at.isoformat()} is in the past: a goods release is asked "
-                              f"for a move to come (at most {tolerance} minutes late)", details=limits)
+                              f"for a move to come (at most {tolerance} minutes late)", details=limits,
+                              zh=f"搬离时间已过（最多可晚 {tolerance} 分钟登记），请填写实际的搬离时间")
     if move_at > now + timedelta(days=ahead):
         raise MoveTimeRefused(f"the moving time {move_at.isoformat()} is more than {ahead} days ahead "
-                              "(goods_release.move_at_max_days_ahead)", code="move_at_too_far", details=limits)
+                              "(goods_release.move_at_max_days_ahead)", code="move_at_too_far", details=limits,
+                              zh=f"搬离时间超过 {ahead} 天之后，请临近搬离时再办理")
 
 
 def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -> GoodsRelease:
@@ -255,6 +257,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
     limit = work.settings.get(project.id, release_settings.MAX_ITEMS)
     if len(data["items"]) > limit:
         raise TooManyItems(f"at most {limit} item lines on one pass (goods_release.max_items)",
+                           zh=f"每张放行单最多列 {limit} 项物品",
                            details={"limit": limit, "count": len(data["items"])})
     release = GoodsRelease(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, unit_id=unit.id,
@@ -291,7 +294,8 @@ def _check_fees(work: Work, release: GoodsRelease, ask_fees: AskFees) -> dict:
     if unpaid > ZERO:
         raise ArrearsOutstanding(
             f"unit {release.unit_label} has {unpaid} yuan unpaid: every fee must be settled before a "
-            f"goods release (结清全部费用)", details=fees)
+            f"goods release (结清全部费用)", details=fees,
+            zh=f"{release.unit_label} 尚有 {unpaid} 元费用未结清，结清全部费用后方可放行")
     return fees
 
 

@@ -146,7 +146,7 @@ def test_a_check_that_did_not_match_the_household_file_is_refused(session, clock
 def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(session, clock, registry):
     with pytest.raises(IdentityNotMatched) as refused:
         request(session, clock, requester_name="赵租客")                          # says: owner
-    assert refused.value.message.endswith("赵租客 is not an owner of the household (the file says tenant)")
+    assert refused.value.english.endswith("赵租客 is not an owner of the household (the file says tenant)")
     posing = request(session, clock)                                             # 张伟, the owner, asks
     with pytest.raises(IdentityNotMatched) as refused:
         step(session, clock, DESK, posing, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
@@ -257,6 +257,7 @@ def test_finance_cannot_sign_while_anything_is_unpaid_and_the_error_names_the_am
     with pytest.raises(ArrearsOutstanding) as refused:
         step(session, clock, FINANCE, release, "approve", ask=owing("345.00"))
     assert "345.00 yuan" in refused.value.message
+    assert refused.value.message.startswith("1栋-0101 尚有 345.00 元费用未结清")     # 中文 (English)
     assert refused.value.details["unpaid"] == "345.00"
     assert release.status == "verified" and release.finance_signed_at is None
 
