@@ -1464,6 +1464,15 @@ class RenovationFeesPaidIn(Schema):
     paid_at = fields.AwareDateTime(required=True)
 
 
+class RenovationFeesChargedIn(Schema):
+    """billing's ``renovation.fees_charged`` (the fields tickets reads)."""
+    class Meta:
+        unknown = EXCLUDE
+    renovation_id = fields.String(required=True)
+    garbage_fee = Money(required=True)
+    charged_at = fields.AwareDateTime(required=True)
+
+
 class RenovationDepositRefundedIn(Schema):
     """billing's ``renovation.deposit_refunded`` (the fields tickets reads)."""
     class Meta:
@@ -1522,7 +1531,9 @@ class RenovationPartOut(Schema):
     agreement_at = fields.AwareDateTime(allow_none=True)
     fees_requested_at = fields.AwareDateTime(allow_none=True)
     fees_paid_at = fields.AwareDateTime(allow_none=True)
+    fees_charged_at = fields.AwareDateTime(allow_none=True)
     garbage_fee = Money(allow_none=True)
+    garbage_fee_status = fields.String()
     may_start = fields.Boolean()
     permit_number = fields.String(allow_none=True)
     permit_issued_at = fields.AwareDateTime(allow_none=True)

@@ -611,6 +611,11 @@ class TicketsService(SettingsRpcs):
             raise RetryableError(f"unit {event.data.get('unit_id')} not known yet")
 
     # -- billing's reports on a renovation's fees ---------------------------------------------
+    @event_handler("billing", "renovation.fees_charged")
+    def on_renovation_fees_charged(self, event: Event):
+        renovation.on_fees_charged(self.work(Caller.system(event.group_id, "tickets")),
+                                   schemas.RenovationFeesChargedIn().load(event.data))
+
     @event_handler("billing", "renovation.fees_paid")
     def on_renovation_fees_paid(self, event: Event):
         renovation.on_fees_paid(self.work(Caller.system(event.group_id, "tickets")),
