@@ -4002,7 +4002,8 @@ class _GrLogged(Out):
 class GoodsReleaseOut(Out):
     """A goods release (物品放行单) with its pass number once issued, the identity check (the numbers
     masked), billing's answer at the last fee check, finance's signature, the gate and any void."""
-    release_id = fields.String()
+    id = fields.String()
+    release_id = fields.String(metadata={"description": "the same as id (kept for older clients)"})
     group_id = fields.String()
     project_id = fields.String()
     unit_id = fields.String()
@@ -4236,6 +4237,7 @@ class VacantCheckOut(Out):
 
 
 class VacantRegisterOut(Out):
+    id = fields.String(allow_none=True, metadata={"description": "the month's register (null: not opened yet)"})
     project_id = fields.String()
     month = fields.String()
     unit_ids = fields.List(fields.String())
@@ -4539,5 +4541,6 @@ class RenovationReinspectionIn(Schema):
 
 class RenovationOut(Out):
     """The renovation's ticket (number, status, clocks, history) and its own part."""
+    id = fields.String(metadata={"description": "the renovation's id: its ticket's (ticket.id)"})
     ticket = fields.Nested(TicketOut)
     renovation = fields.Nested(RenovationPartOut)

@@ -75,3 +75,14 @@ def test_front_desk_creates_answer_201_and_steps_200():
         assert spec.status == expected, (spec.method, spec.path, spec.status)
     paths = build_document()["paths"]
     assert "201" in paths["/api/v1/keys"]["post"]["responses"]
+
+
+def test_every_front_desk_object_answers_its_id():
+    """Issue 12's trial: a goods release answered ``release_id``, a renovation only ``ticket.id``, the
+    month's register nothing -- every front-desk object now has ``id`` (the old names kept)."""
+    for schema in (s.GoodsReleaseOut, s.KeyOut, s.StockCheckOut, s.VacantRegisterOut, s.VacantCheckOut, s.FindingOut,
+                   s.InspectionAreaOut, s.InspectionRoundOut, s.RenovationOut):
+        assert "id" in schema().fields, schema.__name__
+    assert "release_id" in s.GoodsReleaseOut().fields                       # kept for older clients
+    dumped = s.RenovationOut().dump({"id": "t1", "ticket": {"id": "t1"}, "renovation": {}})
+    assert dumped["id"] == dumped["ticket"]["id"] == "t1"

@@ -964,7 +964,8 @@ class _Logged(Schema):
 
 
 class GoodsReleaseOut(Schema):
-    release_id = fields.String()
+    id = fields.String()
+    release_id = fields.String()                       # the same as id (kept for older clients)
     group_id = fields.String()
     project_id = fields.String()
     unit_id = fields.String()
@@ -1185,6 +1186,7 @@ class VacantCheckOut(Schema):
 
 
 class VacantRegisterOut(Schema):
+    id = fields.String(allow_none=True)
     project_id = fields.String()
     month = fields.String()
     unit_ids = fields.List(fields.String())
@@ -1555,5 +1557,6 @@ class RenovationPartOut(Schema):
 
 class RenovationOut(Schema):
     """``ticket``: the ticket as every ticket reply (schemas.TicketOut); ``renovation``: its part."""
+    id = fields.String()                               # the ticket's id (ticket.id)
     ticket = fields.Dict()
     renovation = fields.Nested(RenovationPartOut)

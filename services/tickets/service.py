@@ -223,7 +223,7 @@ class TicketsService(SettingsRpcs):
     # -- renovation (装修, domain/renovation.py) ---------------------------------------------
     def _renovation_out(self, work, ticket, row=None):
         row = row if row is not None else work.session.get(renovation.Renovation, ticket.id)
-        return RENOVATION_OUT.dump({"ticket": self._out(ticket, work),
+        return RENOVATION_OUT.dump({"id": ticket.id, "ticket": self._out(ticket, work),
                                     "renovation": renovation.view(work, ticket, row)})
 
     def _ask_document(self, work):

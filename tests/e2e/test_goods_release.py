@@ -56,6 +56,7 @@ def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo,
                 422)["error"] == "move_at_past"
     release = send(web_session, desk, "/goods-releases", release_body(unit), 201)
     assert release["status"] == "verified" and release["number"] is None
+    assert release["id"] == release["release_id"]
     assert release["mover"]["id_number_masked"] == "1101**********4566"
     assert OWNER_ID not in str(release) and MOVER_ID not in str(release)
     rid = release["release_id"]

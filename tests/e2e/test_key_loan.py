@@ -88,6 +88,7 @@ def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, d
     register = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}",
                     {"unit_ids": [unit_id], "owner_registered": [unit_id]})
     [check] = register["checks"]
+    assert register["id"] and register["month"] == month           # the month's register has its id
     assert check["status"] == "scheduled" and check["check_by"] and check["report_by"]
     assert send("POST", owner, f"/api/v1/vacant-checks/{check['id']}/record",
                 {"findings": [{"room": "客厅", "result": "ok"}]}, expect=404)["error"] == "vacant_check_not_found"

@@ -397,7 +397,7 @@ def view(release: GoodsRelease) -> dict:
     def who(user_id, name):
         return {"user_id": user_id, "name": name or ""} if user_id else None
     return {
-        "release_id": release.id, "group_id": release.group_id, "project_id": release.project_id,
+        "id": release.id, "release_id": release.id, "group_id": release.group_id, "project_id": release.project_id,
         "unit_id": release.unit_id, "unit_label": release.unit_label, "household_id": release.household_id,
         "number": release.number, "status": release.status,
         "requester": {"name": release.requester_name, "role": release.requester_role,

@@ -399,7 +399,8 @@ def check_view(work: Work, check: VacantCheck) -> dict:
 
 
 def register_view(row: VacantMonth | None, project_id: str, month: str) -> dict:
-    return {"project_id": project_id, "month": month, "unit_ids": list(row.unit_ids) if row else [],
+    return {"id": row.id if row else None, "project_id": project_id, "month": month,
+            "unit_ids": list(row.unit_ids) if row else [],
             "updated_at": row.updated_at if row else None, "task_id": row.ticket_id if row else None}
 
 

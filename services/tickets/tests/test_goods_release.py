@@ -108,6 +108,7 @@ def test_the_desk_records_a_release_with_an_in_person_check_kept_masked(session,
     assert release.identity["id_number_masked"] == "1101**********1233"
     assert release.identity["method"] == "in_person" and release.identity["checked_by"]["user_id"] == "desk"
     assert ID_CARD not in str(gr.view(release)) and MOVER_ID not in str(gr.view(release))
+    assert gr.view(release)["id"] == gr.view(release)["release_id"] == release.id    # the common id, the old name kept
     assert [h.action for h in release.history] == ["request", "verify"]
     assert release.items == [{"name": "冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 12}]
 

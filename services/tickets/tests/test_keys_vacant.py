@@ -22,7 +22,7 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
                                          KeyStepNotAllowed, MonthInFuture, UnitOccupied, VacantStepNotAllowed)
-from services.tickets.models import Base, Ticket, VacantCheck
+from services.tickets.models import Base, Ticket, VacantCheck, VacantMonth
 from services.tickets.schemas import (AreaChangeIn, CrackDecisionIn, KeyMoveIn, KeyReceiveIn, RenovationStepIn,
                                       VacantCheckIn)
 from services.tickets.tests.support import job_executor, work
@@ -365,8 +365,10 @@ def test_the_vacant_unit_month_on_its_dates(world):
     assert [(d.kind, d.due_at, d.responsible_role) for d in register.deadlines] == [
         ("vacant_register", local(2026, 12, 6, 0, 0), "front_desk")]
     world.clock.set(local(2026, 12, 4, 10, 0))
-    world.do(STEWARD, vacant.update_register, P, "2026-12", ["u2", "u3"])
+    register_id = world.do(STEWARD, vacant.update_register, P, "2026-12", ["u2", "u3"])
     assert key_tasks(world, "vacant_register")[0].status == "done"
+    view = world.read(lambda s: vacant.register_view(s.get(VacantMonth, register_id), P, "2026-12"))
+    assert view["id"] == register_id and vacant.register_view(None, P, "2027-01")["id"] is None
     checks = world.read(lambda s: {c.unit_id: c for c in s.scalars(select(VacantCheck))})
     assert sorted(checks) == ["u2", "u3"]
     task = world.read(lambda s: s.get(Ticket, checks["u2"].ticket_id))
