@@ -971,6 +971,7 @@ class RenovationFeesRequested(RenovationRef):
     """The agreement signed: billing takes ``deposit_amount`` as the unit's renovation deposit
     (held when paid) and charges the garbage-removal fee from its schedule (item ``garbage``,
     the unit's building area x the price); once per renovation. It answers
+    ``renovation.fees_charged`` at once (the amounts, shown before they are paid) and
     ``renovation.fees_paid`` when both are paid."""
     deposit_amount = Money(required=True)
     requested_at = fields.AwareDateTime(required=True)

@@ -32,8 +32,10 @@ records their references (:data:`REQUIRED_DOCUMENTS` is its checklist, present /
 ``renovation_refund`` (N days from the re-inspection to billing's refund).
 
 **Fees** are billing's: tickets asks by event (``renovation.fees_requested``: the deposit
-agreed, billing charges the garbage-removal fee from its schedule by the unit's building area),
-and nothing starts -- no permit -- until billing says both are paid (``renovation.fees_paid``).
+agreed, billing charges the garbage-removal fee from its schedule by the unit's building area and
+says the amount at once -- ``renovation.fees_charged``, :func:`on_fees_charged`: the renovation shows
+it, ``garbage_fee_status`` charged), and nothing starts -- no permit -- until billing says both are
+paid (``renovation.fees_paid``).
 
 Parties (:data:`TABLE`):
 
