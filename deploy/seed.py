@@ -65,6 +65,7 @@ USERS = [
     ("centre.lh", "绿湖服务中心经理·李", "staff", ["centre_manager"], ["LH"]),
     ("finance.lh", "绿湖财务·钱", "staff", ["finance"], ["LH"]),
     ("audit.lh", "绿湖审计·林", "staff", ["auditor"], ["LH"]),   # reads the files' access log and grants
+    ("guard.lh", "绿湖护卫·陈", "staff", ["security"], ["LH"]),  # the gate (护卫部): goods release passes
     ("desk.xh", "星河前台·冯", "staff", ["front_desk"], ["XH"]),
     ("zhangwei", "张伟", "resident", ["resident"], ("LH", "1栋", "0101")),
     ("liuyang", "刘洋", "resident", ["resident"], ("XH", "A座", "1001")),

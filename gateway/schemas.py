@@ -761,7 +761,12 @@ class RenovationPartOut(Out):
     agreement_at = DT(allow_none=True)
     fees_requested_at = DT(allow_none=True)
     fees_paid_at = DT(allow_none=True)
-    garbage_fee = fields.String(allow_none=True)
+    fees_charged_at = DT(allow_none=True, metadata={"description": "billing charged the garbage-removal fee"})
+    garbage_fee = fields.String(allow_none=True, metadata={
+        "description": "the garbage-removal fee asked for (building area x the fee schedule's price, 3.00 yuan/m2 by "
+                       "default), from billing's charge on -- paid or not: garbage_fee_status"})
+    garbage_fee_status = fields.String(metadata={"description": "not_requested | requested (the agreement asked "
+                                                                "billing) | charged (the amount known, unpaid) | paid"})
     may_start = fields.Boolean(metadata={"description": "billing reported the deposit and garbage fee paid"})
     permit_number = fields.String(allow_none=True)
     permit_issued_at = DT(allow_none=True)
@@ -3997,7 +4002,8 @@ class _GrLogged(Out):
 class GoodsReleaseOut(Out):
     """A goods release (物品放行单) with its pass number once issued, the identity check (the numbers
     masked), billing's answer at the last fee check, finance's signature, the gate and any void."""
-    release_id = fields.String()
+    id = fields.String()
+    release_id = fields.String(metadata={"description": "the same as id (kept for older clients)"})
     group_id = fields.String()
     project_id = fields.String()
     unit_id = fields.String()
@@ -4231,6 +4237,7 @@ class VacantCheckOut(Out):
 
 
 class VacantRegisterOut(Out):
+    id = fields.String(allow_none=True, metadata={"description": "the month's register (null: not opened yet)"})
     project_id = fields.String()
     month = fields.String()
     unit_ids = fields.List(fields.String())
@@ -4534,5 +4541,6 @@ class RenovationReinspectionIn(Schema):
 
 class RenovationOut(Out):
     """The renovation's ticket (number, status, clocks, history) and its own part."""
+    id = fields.String(metadata={"description": "the renovation's id: its ticket's (ticket.id)"})
     ticket = fields.Nested(TicketOut)
     renovation = fields.Nested(RenovationPartOut)

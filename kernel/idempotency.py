@@ -20,7 +20,16 @@ itself. So:
   holding a connection until the caller's timeout. On SQLite the process'
   single connection serialises writers, so the second reads the stored reply.
 - a command that fails stores nothing (its transaction rolls back): retrying
-  it runs it again.
+  it runs it again. **A key is used up only by a success** (a 2xx reply): a
+  refusal (4xx) or a failure (5xx) changed nothing, so the same key may carry
+  the command again -- as it was (a unit's copy not arrived yet, 404; a fee
+  unpaid, 409; billing down, 503) or corrected (a 422 fixed). Deliberately
+  unlike Stripe, which keeps the 4xx answers of an endpoint that started
+  executing: here the refusal is often a state of the moment, and keeping it
+  would force a new key for what is, to the clerk, the same request; and the
+  reply is stored in the work's own transaction, which a refusal rolls back
+  (storing it would need a second, separate write). Nothing is lost: a refused
+  command had no effect, so running it again cannot duplicate one.
 
 Use it from ``service.py``::
 

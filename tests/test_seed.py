@@ -100,11 +100,14 @@ def test_the_demo_has_an_auditor_of_the_lh_project(tmp_path):
     from kernel.tenancy import Role
     from kernel.testing import migrated_sqlite
     [auditor] = [u for u in seed.USERS if u[0] == "audit.lh"]
+    [guard] = [u for u in seed.USERS if u[0] == "guard.lh"]            # the gate can be tried (issue 12)
+    assert (guard[2], guard[3], guard[4]) == ("staff", [Role.SECURITY], ["LH"])
     assert (auditor[2], auditor[3], auditor[4]) == ("staff", [Role.AUDITOR], ["LH"])
     url = migrated_sqlite(tmp_path, "gateway")
     projects = {"LH": {"id": "p-lh"}, "XH": {"id": "p-xh"}}
     first = {u["username"]: u for u in seed._users(url, projects)}
     assert first["audit.lh"]["roles"] == ["auditor"] and first["audit.lh"]["scope"] == "LH"
+    assert first["guard.lh"]["roles"] == ["security"] and first["guard.lh"]["scope"] == "LH"
     again = {u["username"]: u for u in seed._users(url, projects)}
     assert again["audit.lh"]["id"] == first["audit.lh"]["id"]                 # a second load adds nothing
     with Session(make_engine(url)) as session:

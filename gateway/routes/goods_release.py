@@ -23,7 +23,10 @@ class GoodsReleaseRoutes(RouteModule):
                        "people in that role in archive's file (422 identity_not_matched; archive not answering: "
                        "503 archive_unavailable). A tenant's or an agent's release needs "
                        "owner_consent before it is verified. The mover's and the checked person's ID numbers are "
-                       "validated and kept masked only. items: at most goods_release.max_items lines (50).")
+                       "validated and kept masked only. items: at most goods_release.max_items lines (50). "
+                       "move_at: not earlier than goods_release.move_at_past_tolerance_minutes (60) ago (422 "
+                       "move_at_past), not later than goods_release.move_at_max_days_ahead (30) days ahead (422 "
+                       "move_at_too_far).")
     def request_goods_release(self, request, user, body, idempotency_key):
         return self._as(user)("tickets", "request_goods_release", s.GoodsReleaseIn().dump(body),
                               idempotency_key=idempotency_key)

@@ -15,7 +15,7 @@ DESK = "front desk, steward, CS manager, centre manager"
 class KeyRoutes(RouteModule):
     @route("POST", f"{V1}/keys", tags=("keys",),
            summary=f"Register a unit's key handed over by the developer (钥匙交接) ({DESK})",
-           body=s.KeyReceiveIn, response=s.KeyOut, errors=(403, 404, 409, 422), idempotent=True)
+           body=s.KeyReceiveIn, response=s.KeyOut, status=201, errors=(403, 404, 409, 422), idempotent=True)
     def receive_key(self, request, user, body, idempotency_key):
         return self._as(user)("tickets", "receive_key", s.KeyReceiveIn().dump(body), idempotency_key=idempotency_key)
 
@@ -55,7 +55,7 @@ class KeyRoutes(RouteModule):
     @route("POST", f"{V1}/projects/{{project_id}}/key-stock-checks", tags=("keys",),
            summary="Record a count of the key store against the register, discrepancies listed: monthly "
                    f"({DESK}); spot -- the month's spot-check, due the 25th (CS manager, centre manager)",
-           body=s.StockCheckIn, response=s.StockCheckOut, errors=(400, 403, 404), idempotent=True)
+           body=s.StockCheckIn, response=s.StockCheckOut, status=201, errors=(400, 403, 404), idempotent=True)
     def record_stock_check(self, request, user, project_id, body, idempotency_key):
         return self._as(user)("tickets", "record_stock_check", project_id, s.StockCheckIn().dump(body),
                               idempotency_key=idempotency_key)

@@ -54,3 +54,35 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
 def test_bad_input_is_refused_before_tickets_is_asked(schema, data):
     with pytest.raises(ValidationError):
         schema().load(data)
+
+
+#: every front-desk route that creates a record and answers it (issue 12's trial: POST /keys answered 200
+#: where the other creates answer 201); a step on a record (its verify, a key's move, a renovation's pass
+#: answering the renovation) and the month's register (PUT, set to match) answer 200
+FRONT_DESK_CREATES = {
+    ("POST", "/api/v1/keys"), ("POST", "/api/v1/projects/{project_id}/key-stock-checks"),
+    ("POST", "/api/v1/goods-releases"), ("POST", "/api/v1/renovations"),
+    ("POST", "/api/v1/projects/{project_id}/inspection-areas"), ("POST", "/api/v1/inspection-areas/{area_id}/rounds"),
+}
+
+
+def test_front_desk_creates_answer_201_and_steps_200():
+    areas = {"keys", "vacant units", "goods-release", "inspections", "renovation"}
+    front_desk = [r for r in ROUTES if areas.intersection(r.tags) and r.method in ("POST", "PUT")]
+    assert {(r.method, r.path) for r in front_desk} >= FRONT_DESK_CREATES
+    for spec in front_desk:
+        expected = 201 if (spec.method, spec.path) in FRONT_DESK_CREATES else 200
+        assert spec.status == expected, (spec.method, spec.path, spec.status)
+    paths = build_document()["paths"]
+    assert "201" in paths["/api/v1/keys"]["post"]["responses"]
+
+
+def test_every_front_desk_object_answers_its_id():
+    """Issue 12's trial: a goods release answered ``release_id``, a renovation only ``ticket.id``, the
+    month's register nothing -- every front-desk object now has ``id`` (the old names kept)."""
+    for schema in (s.GoodsReleaseOut, s.KeyOut, s.StockCheckOut, s.VacantRegisterOut, s.VacantCheckOut, s.FindingOut,
+                   s.InspectionAreaOut, s.InspectionRoundOut, s.RenovationOut):
+        assert "id" in schema().fields, schema.__name__
+    assert "release_id" in s.GoodsReleaseOut().fields                       # kept for older clients
+    dumped = s.RenovationOut().dump({"id": "t1", "ticket": {"id": "t1"}, "renovation": {}})
+    assert dumped["id"] == dumped["ticket"]["id"] == "t1"

@@ -9,6 +9,7 @@
 | receipt.issued           | a receipt was issued for a payment | notify |
 | receipt.voided           | a receipt was voided (its payment reversed in the journal) | -- (optional) |
 | dunning.notice_due       | a notice of the dunning ladder (1st, 2nd, final) is due for a household | notify |
+| renovation.fees_charged  | a renovation's fees were asked for: the garbage-removal fee charged (its amount: the building area x the schedule's price; 0.00 when the project charges none) and the deposit to hold (domain/renovation_fees.py) | tickets (the amounts shown before they are paid) |
 | renovation.fees_paid     | a renovation's deposit is held and its garbage-removal fee paid (domain/renovation_fees.py) | tickets (the start allowed) |
 | renovation.deposit_refunded | a renovation's deposit refund (less what was withheld) was paid | tickets (the refund clock met) |
 
@@ -41,6 +42,7 @@ BILL_REMINDER_DUE = "bill.reminder_due"
 RECEIPT_ISSUED = "receipt.issued"
 RECEIPT_VOIDED = "receipt.voided"
 DUNNING_NOTICE_DUE = "dunning.notice_due"
+RENOVATION_FEES_CHARGED = "renovation.fees_charged"
 RENOVATION_FEES_PAID = "renovation.fees_paid"
 RENOVATION_DEPOSIT_REFUNDED = "renovation.deposit_refunded"
 
@@ -173,6 +175,21 @@ class DunningNoticeDue(ToHousehold):
     late_fee_from = fields.Date(load_default=None, allow_none=True)
 
 
+class RenovationFeesCharged(Schema):
+    """tickets' renovation (``renovation.fees_requested``) was charged, once: the garbage-removal fee
+    (one-off bill ``garbage_bill_id``; null and 0.00: the project charges none) and the deposit to hold."""
+    renovation_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    account_id = fields.String(required=True)
+    deposit_amount = Money(required=True)
+    garbage_bill_id = fields.String(allow_none=True)
+    garbage_fee = Money(required=True)
+    charged_at = fields.AwareDateTime(required=True)
+
+
 class RenovationFeesPaid(Schema):
     """tickets' renovation (``renovation.fees_requested``): its deposit held and its garbage-removal
     fee (one-off bill ``garbage_bill_id``; null: the project charges none) settled -- once."""
@@ -209,6 +226,7 @@ CONTRACT = EventContract("billing", {BALANCE_CHANGED: BalanceChanged, SETTING_CH
                                     BILL_NOTICE_DUE: BillNotice, BILL_REMINDER_DUE: BillReminder,
                                     RECEIPT_ISSUED: ReceiptIssued, RECEIPT_VOIDED: ReceiptVoided,
                                     DUNNING_NOTICE_DUE: DunningNoticeDue,
+                                    RENOVATION_FEES_CHARGED: RenovationFeesCharged,
                                     RENOVATION_FEES_PAID: RenovationFeesPaid,
                                     RENOVATION_DEPOSIT_REFUNDED: RenovationDepositRefunded},
                          # bill.notice_due, bill.reminder_due, receipt.issued: notify subscribes (bank),

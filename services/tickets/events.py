@@ -332,7 +332,11 @@ class RenovationPart(Schema):
     agreement_at = fields.AwareDateTime(allow_none=True)
     fees_requested_at = fields.AwareDateTime(allow_none=True)
     fees_paid_at = fields.AwareDateTime(allow_none=True)
+    fees_charged_at = fields.AwareDateTime(allow_none=True)
+    #: the garbage-removal fee billing charged (the building area x its schedule's price), from the
+    #: charge on -- null before; ``garbage_fee_status``: not_requested | requested | charged | paid
     garbage_fee = Money(allow_none=True)
+    garbage_fee_status = fields.String(required=True)
     may_start = fields.Boolean(required=True)
     permit_number = fields.String(allow_none=True)
     permit_issued_at = fields.AwareDateTime(allow_none=True)
@@ -967,6 +971,7 @@ class RenovationFeesRequested(RenovationRef):
     """The agreement signed: billing takes ``deposit_amount`` as the unit's renovation deposit
     (held when paid) and charges the garbage-removal fee from its schedule (item ``garbage``,
     the unit's building area x the price); once per renovation. It answers
+    ``renovation.fees_charged`` at once (the amounts, shown before they are paid) and
     ``renovation.fees_paid`` when both are paid."""
     deposit_amount = Money(required=True)
     requested_at = fields.AwareDateTime(required=True)

@@ -1,4 +1,6 @@
-"""tickets' typed errors (each is one of the kernel's kinds on the wire)."""
+"""tickets' typed errors (each is one of the kernel's kinds on the wire). The front desk's (goods
+release, keys, vacant units, inspections, renovation) carry their Chinese sentence (``zh``,
+``kernel.errors.bilingual``: the message staff read is ``中文 (English)``; the code stays), as archive's do."""
 from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unavailable
 
 
@@ -205,6 +207,7 @@ class GoodsReleaseNotFound(NotFound):
     """No such goods release -- or one of another household, for a resident (HTTP 404)."""
 
     default_code = "goods_release_not_found"
+    zh = "未找到该物品放行单"
 
 
 class ArrearsOutstanding(Conflict):
@@ -212,6 +215,7 @@ class ArrearsOutstanding(Conflict):
     均须结清我处全部费用; HTTP 409, ``details.unpaid`` in yuan)."""
 
     default_code = "arrears_outstanding"
+    zh = "该房屋尚有费用未结清，结清全部费用后方可放行"
 
 
 class BillingUnavailable(Unavailable):
@@ -219,30 +223,44 @@ class BillingUnavailable(Unavailable):
     closed (HTTP 503)."""
 
     default_code = "billing_unavailable"
+    zh = "暂时无法向收费系统核实费用，放行条未开具，请稍后再试"
 
 
 class NoFeeAccount(Conflict):
     """Billing keeps no fee account for the unit, so it cannot say the fees are settled (HTTP 409)."""
 
     default_code = "no_fee_account"
+    zh = "收费系统中没有该房屋的收费账户，无法核实费用是否结清"
 
 
 class OwnerConsentRequired(RuleViolation):
     """A tenant's or an agent's release needs the owner's consent recorded (核实业主意见; HTTP 422)."""
 
     default_code = "owner_consent_required"
+    zh = "租户或代办人办理物品放行须先核实业主意见"
 
 
 class IdentityNotMatched(RuleViolation):
     """The identity check did not match the household file: no release (HTTP 422)."""
 
     default_code = "identity_not_matched"
+    zh = "身份核查与业户档案不符，不予放行"
 
 
 class TooManyItems(RuleViolation):
     """More items than the project's ``goods_release.max_items`` on one pass (HTTP 422)."""
 
     default_code = "too_many_items"
+    zh = "放行物品超过本项目每张放行单的上限"
+
+
+class MoveTimeRefused(RuleViolation):
+    """A goods release's moving time (``move_at``) is in the past beyond the project's
+    ``goods_release.move_at_past_tolerance_minutes`` (``move_at_past``) or further ahead than
+    ``goods_release.move_at_max_days_ahead`` (``move_at_too_far``) (HTTP 422)."""
+
+    default_code = "move_at_past"
+    zh = "搬离时间不在可受理的范围内"
 
 
 class ArchiveUnavailable(Unavailable):
@@ -250,6 +268,7 @@ class ArchiveUnavailable(Unavailable):
     people (identity check), a renovation document, an area's building: nothing done (HTTP 503)."""
 
     default_code = "archive_unavailable"
+    zh = "暂时无法查询业户档案，操作未执行，请稍后再试"
 
 
 class PraiseNotForwarded(RuleViolation):
@@ -268,6 +287,7 @@ class BadDecision(InvalidInput):
 
 class KeyNotFound(NotFound):
     default_code = "key_not_found"
+    zh = "未找到该钥匙"
 
 
 class KeyStepNotAllowed(Conflict):
@@ -276,6 +296,7 @@ class KeyStepNotAllowed(Conflict):
     loan), ``loan_pending`` (a loan already waits for approval)."""
 
     default_code = "key_step_not_allowed"
+    zh = "钥匙当前状态下不能办理此操作"
 
 
 class KeyPapersRequired(RuleViolation):
@@ -283,42 +304,50 @@ class KeyPapersRequired(RuleViolation):
     contract, the ID and the fee receipt; a contractor's loan the developer's written proof."""
 
     default_code = "papers_required"
+    zh = "办理此项钥匙业务所需的证明材料不全"
 
 
 class DuplicateKey(Conflict):
     default_code = "duplicate_key"
+    zh = "该钥匙已登记"
 
 
 class UnknownKeys(InvalidInput):
     """A stock-check counted keys that are not in the project's register."""
 
     default_code = "unknown_keys"
+    zh = "盘点的钥匙不在本项目的钥匙登记表中"
 
 
 class VacantCheckNotFound(NotFound):
     default_code = "vacant_check_not_found"
+    zh = "未找到该空置房检查"
 
 
 class FindingNotFound(NotFound):
     default_code = "finding_not_found"
+    zh = "未找到该检查结果"
 
 
 class VacantStepNotAllowed(Conflict):
     """A vacant unit's check or finding has no such step from its state (HTTP 409)."""
 
     default_code = "vacant_step_not_allowed"
+    zh = "空置房检查当前状态下不能办理此操作"
 
 
 class NotVacant(RuleViolation):
     """A unit with an active household is not a vacant unit (HTTP 422)."""
 
     default_code = "not_vacant"
+    zh = "该房屋有在住业户，不是空置房"
 
 
 # -- daily inspections (巡检, domain/inspections.py) ------------------------------------------
 
 class AreaNotFound(NotFound):
     default_code = "area_not_found"
+    zh = "未找到该巡检区域"
 
 
 class RoundNotFound(NotFound):
@@ -326,38 +355,45 @@ class RoundNotFound(NotFound):
     another kind)."""
 
     default_code = "round_not_found"
+    zh = "未找到该巡检记录"
 
 
 class AreaNameTaken(Conflict):
     default_code = "area_name_taken"
+    zh = "本项目已有同名的巡检区域"
 
 
 class UnknownChecklistItem(RuleViolation):
     """A result names an item not on the round's checklist (the version it is done against)."""
 
     default_code = "unknown_item"
+    zh = "巡检结果中的项目不在本次巡检的检查表上"
 
 
 class ResultsIncomplete(Conflict):
     """A round is completed only with a result for every item of its checklist."""
 
     default_code = "results_incomplete"
+    zh = "检查表上尚有项目未记录结果，不能完成巡检"
 
 
 class PatrolMissed(Conflict):
     """A patrol's deadline passed: it is missed (the platform marks it), nothing more is recorded."""
 
     default_code = "patrol_missed"
+    zh = "巡检已过期限，已记为漏检，不能再记录"
 
 
 class BadChecklist(InvalidInput):
     default_code = "bad_checklist"
+    zh = "检查表填写有误"
 
 
 class DocumentsMissing(RuleViolation):
     """A renovation application is reviewed only with its documents complete (``details.missing``)."""
 
     default_code = "documents_missing"
+    zh = "装修申请材料不全，不能提交审核"
 
 
 class FeesUnpaid(Conflict):
@@ -365,28 +401,33 @@ class FeesUnpaid(Conflict):
     permit, no start (HTTP 409)."""
 
     default_code = "fees_unpaid"
+    zh = "装修押金和垃圾清运费尚未缴清，不能发放装修许可证或开工"
 
 
 class AcceptanceTooSoon(RuleViolation):
     """The completion acceptance is requested at least N working days ahead, on a working day."""
 
     default_code = "acceptance_too_soon"
+    zh = "竣工验收须至少提前规定的工作日在工作日预约"
 
 
 class ReinspectionNotDue(Conflict):
     """The re-inspection comes N months after occupancy, not before (HTTP 409)."""
 
     default_code = "reinspection_not_due"
+    zh = "入住后复查时间未到"
 
 
 class PassNotFound(NotFound):
     default_code = "pass_not_found"
+    zh = "未找到该出入证"
 
 
 class WithheldOverDeposit(RuleViolation):
     """What is withheld of the deposit is at most the deposit, and names the violations."""
 
     default_code = "withheld_over_deposit"
+    zh = "扣除金额不能超过装修押金，且须注明违规事项"
 
 
 class DocumentNotFound(NotFound):
@@ -394,6 +435,7 @@ class DocumentNotFound(NotFound):
     household: another household's, an earlier one's, or none at all (HTTP 404)."""
 
     default_code = "document_not_found"
+    zh = "该资料不在本房屋现业户的档案中"
 
 
 class DocumentTypeMismatch(RuleViolation):
@@ -401,12 +443,14 @@ class DocumentTypeMismatch(RuleViolation):
     (HTTP 422, ``details.archive_doc_type``)."""
 
     default_code = "document_type_mismatch"
+    zh = "档案中该资料的类型与所附位置不符"
 
 
 class DocumentAttachedAlready(Conflict):
     """The document is already attached to the renovation under another type (HTTP 409)."""
 
     default_code = "document_attached_already"
+    zh = "该资料已作为另一类型附在本装修申请上"
 
 
 class UnitOccupied(Conflict):
@@ -414,12 +458,14 @@ class UnitOccupied(Conflict):
     registered it vacant (HTTP 409, naming the unit's label)."""
 
     default_code = "unit_occupied"
+    zh = "该房屋已有业户，业主未登记空置的不是空置房"
 
 
 class BuildingNotFound(NotFound):
     """An inspection area's building is not one of its project's (archive's registry; HTTP 404)."""
 
     default_code = "building_not_found"
+    zh = "该楼栋不属于本项目"
 
 
 class RenovationOpen(Conflict):
@@ -427,3 +473,4 @@ class RenovationOpen(Conflict):
     (HTTP 409, naming its number)."""
 
     default_code = "renovation_open"
+    zh = "该房屋已有一项未完结的装修申请"

@@ -863,6 +863,10 @@ class Renovation(Base):
     fees_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     fees_paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     garbage_fee: Mapped[Decimal | None] = mapped_column(MoneyType())
+    #: billing's charge (``renovation.fees_charged``, revision 0063): the garbage-removal fee asked
+    #: for -- the building area x the schedule's price -- shown before it is paid
+    garbage_fee_requested: Mapped[Decimal | None] = mapped_column(MoneyType())
+    fees_charged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deposit_id: Mapped[str | None] = mapped_column(ID)
     permit_number: Mapped[str | None] = mapped_column(String(40))
     permit_issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

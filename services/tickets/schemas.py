@@ -964,7 +964,8 @@ class _Logged(Schema):
 
 
 class GoodsReleaseOut(Schema):
-    release_id = fields.String()
+    id = fields.String()
+    release_id = fields.String()                       # the same as id (kept for older clients)
     group_id = fields.String()
     project_id = fields.String()
     unit_id = fields.String()
@@ -1185,6 +1186,7 @@ class VacantCheckOut(Schema):
 
 
 class VacantRegisterOut(Schema):
+    id = fields.String(allow_none=True)
     project_id = fields.String()
     month = fields.String()
     unit_ids = fields.List(fields.String())
@@ -1464,6 +1466,15 @@ class RenovationFeesPaidIn(Schema):
     paid_at = fields.AwareDateTime(required=True)
 
 
+class RenovationFeesChargedIn(Schema):
+    """billing's ``renovation.fees_charged`` (the fields tickets reads)."""
+    class Meta:
+        unknown = EXCLUDE
+    renovation_id = fields.String(required=True)
+    garbage_fee = Money(required=True)
+    charged_at = fields.AwareDateTime(required=True)
+
+
 class RenovationDepositRefundedIn(Schema):
     """billing's ``renovation.deposit_refunded`` (the fields tickets reads)."""
     class Meta:
@@ -1522,7 +1533,9 @@ class RenovationPartOut(Schema):
     agreement_at = fields.AwareDateTime(allow_none=True)
     fees_requested_at = fields.AwareDateTime(allow_none=True)
     fees_paid_at = fields.AwareDateTime(allow_none=True)
+    fees_charged_at = fields.AwareDateTime(allow_none=True)
     garbage_fee = Money(allow_none=True)
+    garbage_fee_status = fields.String()
     may_start = fields.Boolean()
     permit_number = fields.String(allow_none=True)
     permit_issued_at = fields.AwareDateTime(allow_none=True)
@@ -1544,5 +1557,6 @@ class RenovationPartOut(Schema):
 
 class RenovationOut(Schema):
     """``ticket``: the ticket as every ticket reply (schemas.TicketOut); ``renovation``: its part."""
+    id = fields.String()                               # the ticket's id (ticket.id)
     ticket = fields.Dict()
     renovation = fields.Nested(RenovationPartOut)

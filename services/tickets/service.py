@@ -223,7 +223,7 @@ class TicketsService(SettingsRpcs):
     # -- renovation (装修, domain/renovation.py) ---------------------------------------------
     def _renovation_out(self, work, ticket, row=None):
         row = row if row is not None else work.session.get(renovation.Renovation, ticket.id)
-        return RENOVATION_OUT.dump({"ticket": self._out(ticket, work),
+        return RENOVATION_OUT.dump({"id": ticket.id, "ticket": self._out(ticket, work),
                                     "renovation": renovation.view(work, ticket, row)})
 
     def _ask_document(self, work):
@@ -611,6 +611,11 @@ class TicketsService(SettingsRpcs):
             raise RetryableError(f"unit {event.data.get('unit_id')} not known yet")
 
     # -- billing's reports on a renovation's fees ---------------------------------------------
+    @event_handler("billing", "renovation.fees_charged")
+    def on_renovation_fees_charged(self, event: Event):
+        renovation.on_fees_charged(self.work(Caller.system(event.group_id, "tickets")),
+                                   schemas.RenovationFeesChargedIn().load(event.data))
+
     @event_handler("billing", "renovation.fees_paid")
     def on_renovation_fees_paid(self, event: Event):
         renovation.on_fees_paid(self.work(Caller.system(event.group_id, "tickets")),

@@ -7,6 +7,7 @@ household file (a stranger named by phone is refused)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 from deploy import seed
 
@@ -18,22 +19,8 @@ MOVER_ID = "110105198511204566"
 
 
 def guard_token(platform, web_session, pid):
-    """A security account of the demo project (the demo seeds none)."""
-    from sqlalchemy.orm import Session
-
-    from gateway.accounts import create_user
-    from kernel.clock import ManualClock
-    from kernel.db import make_engine
-
-    engine = make_engine(platform["gateway"].config["DB_URL"])
-    username = f"guard-{uuid.uuid4().hex[:6]}"
-    with Session(engine) as session:
-        create_user(session, username=username, password=seed.DEMO_PASSWORD, display_name="绿湖护卫·陈",
-                    kind="staff", group_id=seed.GROUP, roles=["security"], project_ids=[pid],
-                    now=ManualClock().now())
-        session.commit()
-    engine.dispose()
-    return token(web_session, username)
+    """The demo project's security guard (护卫部, ``guard.lh``: the demo seeds one for the gate)."""
+    return token(web_session, "guard.lh")
 
 
 def send(web_session, headers, path, body, expect, key=None):
@@ -48,7 +35,7 @@ def release_body(unit_id):
     return {"unit_id": unit_id, "requester_name": "王强", "requester_role": "owner",
             "mover_name": "搬家公司·刘师傅", "mover_id_type": "resident_id", "mover_id_number": MOVER_ID,
             "items": [{"name": "双门冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 8}],
-            "move_at": "2026-12-01T10:00:00+08:00",
+            "move_at": (datetime.now(timezone.utc) + timedelta(days=3)).isoformat(),   # within 30 days ahead
             "identity": {"method": "in_person", "person_name": "王强", "id_type": "resident_id",
                          "id_number": OWNER_ID, "matched_archive": True}}
 
@@ -64,8 +51,12 @@ def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo,
     assert send(web_session, desk, "/goods-releases", nameless, 400)["error"] == "requester_name_required"
     stranger = send(web_session, desk, "/goods-releases", dict(release_body(unit), requester_name="冒名者"), 422)
     assert stranger["error"] == "identity_not_matched" and "冒名者 is not an owner" in stranger["message"]
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    assert send(web_session, desk, "/goods-releases", dict(release_body(unit), move_at=yesterday),
+                422)["error"] == "move_at_past"
     release = send(web_session, desk, "/goods-releases", release_body(unit), 201)
     assert release["status"] == "verified" and release["number"] is None
+    assert release["id"] == release["release_id"]
     assert release["mover"]["id_number_masked"] == "1101**********4566"
     assert OWNER_ID not in str(release) and MOVER_ID not in str(release)
     rid = release["release_id"]

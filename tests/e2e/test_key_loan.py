@@ -28,7 +28,7 @@ def test_a_key_is_lent_with_the_cs_manager_s_approval_and_returned(platform, dem
     def handed_over():
         response = web_session.post("/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": "handover-0101"}),
                                     json={"unit_id": unit_id, "label": "入户门钥匙", "name": "开发商监理部"})
-        return response.json() if response.status_code == 200 else None
+        return response.json() if response.status_code == 201 else None
     key = wait_for(handed_over, timeout=30)                       # the unit's copy reaches tickets first
     assert key["state"] == "received_from_developer" and key["unit_id"] == unit_id
     moves = f"/api/v1/keys/{key['id']}/moves"
@@ -75,7 +75,7 @@ def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, d
         assert response.status_code == expect, response.text
         return response.json()
 
-    key = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 else None)(web_session.post(
+    key = wait_for(lambda: (lambda r: r.json() if r.status_code == 201 else None)(web_session.post(
         "/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": "handover-vacant"}),
         json={"unit_id": unit_id, "label": "信报箱钥匙"})), timeout=30)
     project = key["project_id"]
@@ -88,6 +88,7 @@ def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, d
     register = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}",
                     {"unit_ids": [unit_id], "owner_registered": [unit_id]})
     [check] = register["checks"]
+    assert register["id"] and register["month"] == month           # the month's register has its id
     assert check["status"] == "scheduled" and check["check_by"] and check["report_by"]
     assert send("POST", owner, f"/api/v1/vacant-checks/{check['id']}/record",
                 {"findings": [{"room": "客厅", "result": "ok"}]}, expect=404)["error"] == "vacant_check_not_found"

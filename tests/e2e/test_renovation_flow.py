@@ -47,6 +47,7 @@ def test_apply_approve_fees_requested_paid_then_the_work_may_start(platform, dem
                                                 "contractor": "某装饰公司", "documents": documents[:3]},
                      expect=201, key="renovation-apply")
     ticket_id = applied["ticket"]["id"]
+    assert applied["id"] == ticket_id                                  # every front-desk object has its id
     assert again["ticket"]["id"] == ticket_id                          # the same key: the same application
     assert applied["ticket"]["number"].startswith("ZX-") and applied["ticket"]["status"] == "applied"
     assert applied["renovation"]["deposit_amount"] == "2000.00"
@@ -85,6 +86,11 @@ def test_apply_approve_fees_requested_paid_then_the_work_may_start(platform, dem
     [fees] = wait_for(lambda: rows(billing_db, "SELECT * FROM renovation_fees WHERE renovation_id = :id",
                                    id=ticket_id), timeout=20, message="billing's renovation fees")
     assert fees["status"] == "requested" and fees["garbage_bill_id"] and fees["deposit_id"] is None
+    # billing's renovation.fees_charged: the amount shows before it is paid, its status apart
+    charged = wait_for(lambda: (lambda r: r["renovation"]["garbage_fee"] and r)(
+        api.get(desk, f"/renovations/{ticket_id}")), timeout=20, message="tickets hears fees_charged")
+    assert Decimal(charged["renovation"]["garbage_fee"]) > 0          # the unit's area x 3.00
+    assert charged["renovation"]["garbage_fee_status"] == "charged" and charged["renovation"]["may_start"] is False
 
     # -- the household pays what it owes, the desk holds the deposit: the work may start ------------------
     due = Decimal(api.get(desk, f"/units/{UNIT}/balance")["balance_due"])
@@ -97,6 +103,8 @@ def test_apply_approve_fees_requested_paid_then_the_work_may_start(platform, dem
         api.get(resident, f"/renovations/{ticket_id}")), timeout=20, message="tickets hears fees_paid")
     assert status["ticket"]["status"] == "fees_paid"
     assert Decimal(status["renovation"]["garbage_fee"]) > 0           # the unit's area x 3.00
+    assert status["renovation"]["garbage_fee_status"] == "paid"
+    assert status["renovation"]["garbage_fee"] == charged["renovation"]["garbage_fee"]
     # the resident's read is the gateway's read model: ticket.changed carried the renovation part
     # (billing's fees_paid step bumped and republished the ticket), the portal row holds it
     gateway_db = platform["gateway"].config["DB_URL"]

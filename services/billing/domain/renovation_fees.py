@@ -7,6 +7,7 @@ tickets asks by event; billing answers by event; nothing else crosses:
    yuan/m2 by default -- ``schedule.charge_once``, reference = the renovation, so once however
    often the event comes) and the deposit named in the event is to be held for the unit. One
    :class:`RenovationFees` row per renovation; a redelivered request changes nothing.
+   ``renovation.fees_charged`` tells tickets the amounts at once (shown before they are paid).
 2. The desk holds the deposit as any renovation deposit (``POST /units/{id}/deposits``, purpose
    ``renovation``) and the household pays the garbage bill as any bill. Whenever the unit's
    account changes (``journal.publish_balance`` calls :func:`on_balance`), an open request takes
@@ -70,6 +71,11 @@ def on_fees_requested(work: Work, data: dict) -> RenovationFees | None:
                          requested_at=work.clock.now())
     work.session.add(row)
     work.session.flush()
+    work.events.record(events.RENOVATION_FEES_CHARGED, {
+        "renovation_id": row.renovation_id, "number": row.number, "group_id": row.group_id,
+        "project_id": row.project_id, "unit_id": account.unit_id, "account_id": account.id,
+        "deposit_amount": row.deposit_amount, "garbage_bill_id": bill_id, "garbage_fee": fee,
+        "charged_at": row.requested_at}, group_id=row.group_id, project_id=row.project_id)
     check(work, row)
     return row
 

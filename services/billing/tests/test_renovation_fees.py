@@ -49,6 +49,9 @@ def test_the_garbage_fee_is_charged_once_by_area_and_the_deposit_awaited(session
     assert session.query(Bill).filter(Bill.kind == "one_off").count() == 1
     assert session.query(RenovationFees).count() == 1
     assert events_of(session, "renovation.fees_paid") == []
+    [charged] = events_of(session, "renovation.fees_charged")          # once: tickets shows the amounts
+    assert charged["garbage_fee"] == "268.11" and charged["deposit_amount"] == "2000.00"
+    assert charged["garbage_bill_id"] == row.garbage_bill_id and charged["renovation_id"] == "r-1"
 
 
 def test_a_request_for_a_unit_billing_does_not_know_yet_is_retried(session, clock, estate, as_):

@@ -14,6 +14,10 @@ KEY_STOCK_CHECK_DAY = "keys.stock_check_day"
 VACANT_REGISTER_BY_DAY = "vacant.register_by_day"
 VACANT_CHECK_BY_DAY = "vacant.check_by_day"
 VACANT_REPORT_BY_DAY = "vacant.report_by_day"
+#: a unit put on the register late (its check's day near or past) is checked within this many working
+#: days of being registered (the day of registration not counted), its report as many days after that
+#: as the month's report day follows the check day
+VACANT_LATE_CHECK_WORKING_DAYS = "vacant.late_check_working_days"
 
 _DAY = fields.Integer(strict=True, validate=Range(1, 28))
 
@@ -36,4 +40,9 @@ SETTINGS = [
             doc="each vacant unit is checked by the end of this day of the month (空置房每月检查)"),
     Setting(VACANT_REPORT_BY_DAY, _DAY, default=12, unit="day of month",
             doc="the month's check result is sent to the owner by the end of this day (检查结果告知业主)"),
+    Setting(VACANT_LATE_CHECK_WORKING_DAYS, fields.Integer(strict=True, validate=Range(1, 20)), default=3,
+            unit="working days",
+            doc="a unit added to the register late is checked by the end of this many working days after the "
+                "day it is registered, when that is later than vacant.check_by_day (its report keeps the "
+                "month's gap after it): a late addition does not start breached"),
 ]

@@ -32,6 +32,7 @@ without billing's answer (fail closed). Nothing is written on a refusal.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select
@@ -44,8 +45,8 @@ from kernel.validators import normalize_id_number
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched, NotYourStep,
-                          OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
+from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched,
+                          MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
 from ..models import GoodsRelease, GoodsReleaseLog, UnitCopy
 from . import release_settings, repairs, workflow
 
@@ -207,6 +208,25 @@ def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskH
         release.owner_consent = dict(consent)
 
 
+def check_move_at(work: Work, project_id: str, move_at) -> None:
+    """The moving time is now or later -- a few minutes late allowed
+    (``goods_release.move_at_past_tolerance_minutes``, 60) -- and at most
+    ``goods_release.move_at_max_days_ahead`` (30) days ahead (搬离时间)."""
+    now = work.clock.now()
+    tolerance = work.settings.get(project_id, release_settings.MOVE_AT_PAST_TOLERANCE)
+    ahead = work.settings.get(project_id, release_settings.MOVE_AT_MAX_DAYS_AHEAD)
+    limits = {"move_at": move_at.isoformat(), "now": now.isoformat(), "past_tolerance_minutes": tolerance,
+              "max_days_ahead": ahead}
+    if move_at < now - timedelta(minutes=tolerance):
+        raise MoveTimeRefused(f"the moving time {move_at.isoformat()} is in the past: a goods release is asked "
+                              f"for a move to come (at most {tolerance} minutes late)", details=limits,
+                              zh=f"搬离时间已过（最多可晚 {tolerance} 分钟登记），请填写实际的搬离时间")
+    if move_at > now + timedelta(days=ahead):
+        raise MoveTimeRefused(f"the moving time {move_at.isoformat()} is more than {ahead} days ahead "
+                              "(goods_release.move_at_max_days_ahead)", code="move_at_too_far", details=limits,
+                              zh=f"搬离时间超过 {ahead} 天之后，请临近搬离时再办理")
+
+
 def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -> GoodsRelease:
     """Record a goods release: a resident for their own unit (``requested``), or the desk for a
     resident -- with the identity check already done, straight to ``verified``."""
@@ -233,9 +253,11 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
             if reasons:
                 raise IdentityNotMatched(f"the requester does not agree with unit {unit.label}'s household file: "
                                          + "; ".join(reasons), details={"reasons": reasons})
+    check_move_at(work, project.id, data["move_at"])
     limit = work.settings.get(project.id, release_settings.MAX_ITEMS)
     if len(data["items"]) > limit:
         raise TooManyItems(f"at most {limit} item lines on one pass (goods_release.max_items)",
+                           zh=f"每张放行单最多列 {limit} 项物品",
                            details={"limit": limit, "count": len(data["items"])})
     release = GoodsRelease(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, unit_id=unit.id,
@@ -272,7 +294,8 @@ def _check_fees(work: Work, release: GoodsRelease, ask_fees: AskFees) -> dict:
     if unpaid > ZERO:
         raise ArrearsOutstanding(
             f"unit {release.unit_label} has {unpaid} yuan unpaid: every fee must be settled before a "
-            f"goods release (结清全部费用)", details=fees)
+            f"goods release (结清全部费用)", details=fees,
+            zh=f"{release.unit_label} 尚有 {unpaid} 元费用未结清，结清全部费用后方可放行")
     return fees
 
 
@@ -374,7 +397,7 @@ def view(release: GoodsRelease) -> dict:
     def who(user_id, name):
         return {"user_id": user_id, "name": name or ""} if user_id else None
     return {
-        "release_id": release.id, "group_id": release.group_id, "project_id": release.project_id,
+        "id": release.id, "release_id": release.id, "group_id": release.group_id, "project_id": release.project_id,
         "unit_id": release.unit_id, "unit_label": release.unit_label, "household_id": release.household_id,
         "number": release.number, "status": release.status,
         "requester": {"name": release.requester_name, "role": release.requester_role,

@@ -12,6 +12,12 @@ BLOCK_ON = "goods_release.block_on"
 #: what counts as unpaid: ``balance_due`` -- everything the unit owes now, bills not yet due
 #: included (结清我处全部费用, the seed's default) -- or only ``overdue`` bills (欠费)
 BLOCK_ON_CHOICES = ("balance_due", "overdue")
+#: how far in the past a request's moving time may be (the desk records a move going on now, typed a
+#: few minutes late) -- beyond it ``422 move_at_past``
+MOVE_AT_PAST_TOLERANCE = "goods_release.move_at_past_tolerance_minutes"
+#: how far ahead a release may be asked for -- beyond it ``422 move_at_too_far`` (the fees are checked
+#: again when the pass is issued, but a pass for a move months away checks a household that may change)
+MOVE_AT_MAX_DAYS_AHEAD = "goods_release.move_at_max_days_ahead"
 
 SETTINGS = [
     Setting(MAX_ITEMS, fields.Integer(strict=True, validate=validate.Range(1, 200)), default=50, unit="items",
@@ -19,4 +25,10 @@ SETTINGS = [
     Setting(BLOCK_ON, fields.String(validate=validate.OneOf(BLOCK_ON_CHOICES)), default="balance_due",
             doc="what refuses a goods release: balance_due (every fee settled, 结清全部费用) or overdue "
                 "(only bills past their due date)"),
+    Setting(MOVE_AT_PAST_TOLERANCE, fields.Integer(strict=True, validate=validate.Range(0, 1440)), default=60,
+            unit="minutes", doc="how long ago a goods release's moving time (move_at) may be when it is recorded "
+                                "(a move going on now, recorded late); earlier is 422 move_at_past"),
+    Setting(MOVE_AT_MAX_DAYS_AHEAD, fields.Integer(strict=True, validate=validate.Range(1, 366)), default=30,
+            unit="days", doc="how far ahead a goods release's moving time (move_at) may be when it is recorded; "
+                             "later is 422 move_at_too_far"),
 ]

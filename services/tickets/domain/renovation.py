@@ -32,8 +32,10 @@ records their references (:data:`REQUIRED_DOCUMENTS` is its checklist, present /
 ``renovation_refund`` (N days from the re-inspection to billing's refund).
 
 **Fees** are billing's: tickets asks by event (``renovation.fees_requested``: the deposit
-agreed, billing charges the garbage-removal fee from its schedule by the unit's building area),
-and nothing starts -- no permit -- until billing says both are paid (``renovation.fees_paid``).
+agreed, billing charges the garbage-removal fee from its schedule by the unit's building area and
+says the amount at once -- ``renovation.fees_charged``, :func:`on_fees_charged`: the renovation shows
+it, ``garbage_fee_status`` charged), and nothing starts -- no permit -- until billing says both are
+paid (``renovation.fees_paid``).
 
 Parties (:data:`TABLE`):
 
@@ -516,6 +518,35 @@ def on_fees_paid(work: Work, data: dict) -> Ticket | None:
     return step(work, ticket.id, FEES_PAID_STEP, data)
 
 
+def on_fees_charged(work: Work, data: dict) -> Ticket | None:
+    """billing's ``renovation.fees_charged``: the garbage-removal fee it charged (the building area x
+    its schedule's price) -- shown on the renovation from now on, before it is paid (``garbage_fee``,
+    ``garbage_fee_status`` charged). Again, or after billing reported the fees paid: nothing."""
+    ticket = work.session.get(Ticket, data["renovation_id"])
+    if ticket is None or ticket.kind != KIND:
+        return None
+    renovation = work.session.get(Renovation, ticket.id)
+    if renovation is None or renovation.fees_charged_at is not None:
+        return None
+    renovation.garbage_fee_requested = money(data["garbage_fee"])
+    renovation.fees_charged_at = data["charged_at"]
+    ticket.updated_at = work.clock.now()
+    ticket.version += 1
+    repairs.record_changed(work, ticket)
+    return ticket
+
+
+def garbage_fee_status(renovation: Renovation) -> str:
+    """``not_requested`` (no agreement yet), ``requested`` (the agreement asked billing; its charge not
+    reported yet), ``charged`` (the amount known, not paid), ``paid`` (billing reported the deposit and
+    the fee paid -- it reports them together)."""
+    if renovation.fees_paid_at is not None:
+        return "paid"
+    if renovation.fees_charged_at is not None:
+        return "charged"
+    return "requested" if renovation.fees_requested_at is not None else "not_requested"
+
+
 def on_deposit_refunded(work: Work, data: dict) -> Ticket | None:
     """billing's ``renovation.deposit_refunded``: the refund paid meets the refund clock and
     closes the renovation (archived). Again: nothing."""
@@ -562,7 +593,7 @@ def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_name
     return {
         **{c: getattr(renovation, c) for c in (
             "contractor", "planned_start", "planned_end", "deposit_amount", "submitted_at", "review_rounds",
-            "reviewed_at", "review_note", "agreement_at", "fees_requested_at", "fees_paid_at", "garbage_fee",
+            "reviewed_at", "review_note", "agreement_at", "fees_requested_at", "fees_paid_at", "fees_charged_at",
             "permit_number", "permit_issued_at", "acceptance_on", "acceptance_requested_at", "accepted_at",
             "occupied_on", "reinspection_due_at", "reinspected_at", "withheld_amount", "refund_amount",
             "refund_requested_at", "refunded_at", "archived_at")},
@@ -570,6 +601,9 @@ def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_name
         "documents": [{"doc_type": d["doc_type"], "document_id": d["document_id"]} for d in renovation.documents or []],
         "checklist": checklist(renovation),
         "missing": missing(renovation),
+        "garbage_fee": (renovation.garbage_fee if renovation.garbage_fee is not None
+                        else renovation.garbage_fee_requested),
+        "garbage_fee_status": garbage_fee_status(renovation),
         "may_start": renovation.fees_paid_at is not None,
         "passes": [{"id": p.id, "kind": p.kind, "number": p.number,
                     "holder_name": p.holder_name if full_names else mask_name(p.holder_name),

@@ -20,7 +20,10 @@ with its findings per room, the repairs they lead to, and the result told to the
   finding); a crack (墙面、地面、天花裂缝) waits for the manager (:func:`decide_crack`: CS or
   centre manager) before a repair ticket.
 
-A missed date is a breach of its clock, told once by the SLA sweep.
+A unit put on the register late -- its check day near or past -- gets a fair deadline
+(:func:`check_due`): checked by the end of the ``vacant.late_check_working_days``-th (**3**) working
+day after the day it is registered, reported the month's gap (2 days) later, when that is later than
+the 10th. A missed date is a breach of its clock, told once by the SLA sweep.
 
 **Events**, each in its step's transaction: ``vacant_register.updated`` (the month's units, the
 checks added and cancelled), ``vacant_unit.checked``, ``vacant_finding.decided`` (a crack's decision).
@@ -42,8 +45,9 @@ from .. import events
 from ..exceptions import (FindingNotFound, InvalidMonth, MonthInFuture, UnitOccupied, VacantCheckNotFound,
                           VacantStepNotAllowed)
 from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
-from . import keys, repairs, tasks, workflow
-from .front_desk_settings import VACANT_CHECK_BY_DAY, VACANT_REGISTER_BY_DAY, VACANT_REPORT_BY_DAY
+from . import clocks, keys, repairs, tasks, workflow
+from .front_desk_settings import (VACANT_CHECK_BY_DAY, VACANT_LATE_CHECK_WORKING_DAYS, VACANT_REGISTER_BY_DAY,
+                                  VACANT_REPORT_BY_DAY)
 
 # -- the check's table -------------------------------------------------------------------------
 SCHEDULED, CHECKED, CANCELLED = "scheduled", "checked", "cancelled"
@@ -211,11 +215,28 @@ def _schedule_check(work: Work, project: ProjectCopy, unit: UnitCopy, month: str
     return check
 
 
+def check_due(work: Work, project: ProjectCopy, month: str) -> tuple[datetime, datetime]:
+    """When a check scheduled now is due, and its report: the end of the month's
+    ``vacant.check_by_day`` (10th) and ``vacant.report_by_day`` (12th) -- or, for a unit registered late
+    (those days near or past), the end of the ``vacant.late_check_working_days``-th (3) working day
+    after today, the report the same gap later (2 days by default): a late addition gets a fair
+    deadline, it does not start breached."""
+    check_by = _day_end(work, project, month, VACANT_CHECK_BY_DAY)
+    report_by = _day_end(work, project, month, VACANT_REPORT_BY_DAY)
+    days = work.settings.values(project.id)[VACANT_LATE_CHECK_WORKING_DAYS]
+    last = clocks.due_after(work, project, work.clock.now(), days, "working_days")
+    zone = ZoneInfo(project.timezone)
+    fair = datetime.combine(last.astimezone(zone).date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    if fair <= check_by:
+        return check_by, report_by
+    return fair, fair + max(report_by - check_by, timedelta(0))
+
+
 def _check_task(work: Work, project: ProjectCopy, unit: UnitCopy, month: str) -> Ticket:
+    check_by, report_by = check_due(work, project, month)
     return tasks.open_task(work, project, tasks.VACANT_CHECK, f"{tasks.LABELS[tasks.VACANT_CHECK]} {month}: {unit.label}",
-                           [(tasks.VACANT_CHECK, _day_end(work, project, month, VACANT_CHECK_BY_DAY), Role.STEWARD),
-                            (tasks.VACANT_REPORT, _day_end(work, project, month, VACANT_REPORT_BY_DAY),
-                             Role.CS_MANAGER)], unit=unit)
+                           [(tasks.VACANT_CHECK, check_by, Role.STEWARD),
+                            (tasks.VACANT_REPORT, report_by, Role.CS_MANAGER)], unit=unit)
 
 
 # ==============================================================================================
@@ -378,7 +399,8 @@ def check_view(work: Work, check: VacantCheck) -> dict:
 
 
 def register_view(row: VacantMonth | None, project_id: str, month: str) -> dict:
-    return {"project_id": project_id, "month": month, "unit_ids": list(row.unit_ids) if row else [],
+    return {"id": row.id if row else None, "project_id": project_id, "month": month,
+            "unit_ids": list(row.unit_ids) if row else [],
             "updated_at": row.updated_at if row else None, "task_id": row.ticket_id if row else None}
 
 

@@ -15,7 +15,7 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets import schemas
 from services.tickets.domain import copies, goods_release as gr
 from services.tickets.exceptions import (ArchiveUnavailable, ArrearsOutstanding, BillingUnavailable, IdentityNotMatched,
-                                         NotYourStep, OwnerConsentRequired, TooManyItems,
+                                         MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems,
                                          TransitionNotAllowed)
 from services.tickets.models import Base, GoodsRelease
 from services.tickets.tests.support import work
@@ -108,6 +108,7 @@ def test_the_desk_records_a_release_with_an_in_person_check_kept_masked(session,
     assert release.identity["id_number_masked"] == "1101**********1233"
     assert release.identity["method"] == "in_person" and release.identity["checked_by"]["user_id"] == "desk"
     assert ID_CARD not in str(gr.view(release)) and MOVER_ID not in str(gr.view(release))
+    assert gr.view(release)["id"] == gr.view(release)["release_id"] == release.id    # the common id, the old name kept
     assert [h.action for h in release.history] == ["request", "verify"]
     assert release.items == [{"name": "冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 12}]
 
@@ -146,7 +147,7 @@ def test_a_check_that_did_not_match_the_household_file_is_refused(session, clock
 def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(session, clock, registry):
     with pytest.raises(IdentityNotMatched) as refused:
         request(session, clock, requester_name="赵租客")                          # says: owner
-    assert refused.value.message.endswith("赵租客 is not an owner of the household (the file says tenant)")
+    assert refused.value.english.endswith("赵租客 is not an owner of the household (the file says tenant)")
     posing = request(session, clock)                                             # 张伟, the owner, asks
     with pytest.raises(IdentityNotMatched) as refused:
         step(session, clock, DESK, posing, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
@@ -229,6 +230,27 @@ def test_items_are_limited_per_project(session, clock, registry):
     assert len(request(session, clock, items=[{"name": "箱", "quantity": 1}] * 2).items) == 2
 
 
+def test_a_moving_time_in_the_past_or_too_far_ahead_is_refused_and_nothing_is_written(session, clock, registry):
+    # the clock: 2026-11-24 09:00 Shanghai; a move going on now, recorded up to an hour late, is taken
+    assert request(session, clock, move_at="2026-11-24T08:01:00+08:00").status == "requested"
+    with pytest.raises(MoveTimeRefused) as past:
+        request(session, clock, move_at="2026-11-24T07:59:00+08:00")
+    assert past.value.code == "move_at_past" and past.value.details["past_tolerance_minutes"] == 60
+    assert request(session, clock, move_at="2026-12-24T09:00:00+08:00").status == "requested"   # 30 days
+    with pytest.raises(MoveTimeRefused) as far:
+        request(session, clock, move_at="2026-12-24T09:01:00+08:00")
+    assert far.value.code == "move_at_too_far" and far.value.details["max_days_ahead"] == 30
+    assert session.query(GoodsRelease).count() == 2
+
+    centre = staff(G, ["p1"], roles=["centre_manager"], user_id="centre")
+    settings = work(session, clock, centre).settings
+    settings.change(G, "p1", "goods_release.move_at_max_days_ahead", 60, reason="test")
+    settings.change(G, "p1", "goods_release.move_at_past_tolerance_minutes", 0, reason="test")
+    assert request(session, clock, move_at="2026-12-24T09:01:00+08:00").status == "requested"
+    with pytest.raises(MoveTimeRefused):
+        request(session, clock, move_at="2026-11-24T08:59:00+08:00")
+
+
 # -- the fee check: billing decides ------------------------------------------------------------
 
 def test_finance_cannot_sign_while_anything_is_unpaid_and_the_error_names_the_amount(session, clock, registry):
@@ -236,6 +258,7 @@ def test_finance_cannot_sign_while_anything_is_unpaid_and_the_error_names_the_am
     with pytest.raises(ArrearsOutstanding) as refused:
         step(session, clock, FINANCE, release, "approve", ask=owing("345.00"))
     assert "345.00 yuan" in refused.value.message
+    assert refused.value.message.startswith("1栋-0101 尚有 345.00 元费用未结清")     # 中文 (English)
     assert refused.value.details["unpaid"] == "345.00"
     assert release.status == "verified" and release.finance_signed_at is None
 

@@ -22,7 +22,7 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
                                          KeyStepNotAllowed, MonthInFuture, UnitOccupied, VacantStepNotAllowed)
-from services.tickets.models import Base, Ticket, VacantCheck
+from services.tickets.models import Base, Ticket, VacantCheck, VacantMonth
 from services.tickets.schemas import (AreaChangeIn, CrackDecisionIn, KeyMoveIn, KeyReceiveIn, RenovationStepIn,
                                       VacantCheckIn)
 from services.tickets.tests.support import job_executor, work
@@ -365,8 +365,10 @@ def test_the_vacant_unit_month_on_its_dates(world):
     assert [(d.kind, d.due_at, d.responsible_role) for d in register.deadlines] == [
         ("vacant_register", local(2026, 12, 6, 0, 0), "front_desk")]
     world.clock.set(local(2026, 12, 4, 10, 0))
-    world.do(STEWARD, vacant.update_register, P, "2026-12", ["u2", "u3"])
+    register_id = world.do(STEWARD, vacant.update_register, P, "2026-12", ["u2", "u3"])
     assert key_tasks(world, "vacant_register")[0].status == "done"
+    view = world.read(lambda s: vacant.register_view(s.get(VacantMonth, register_id), P, "2026-12"))
+    assert view["id"] == register_id and vacant.register_view(None, P, "2027-01")["id"] is None
     checks = world.read(lambda s: {c.unit_id: c for c in s.scalars(select(VacantCheck))})
     assert sorted(checks) == ["u2", "u3"]
     task = world.read(lambda s: s.get(Ticket, checks["u2"].ticket_id))
@@ -400,6 +402,43 @@ def test_the_vacant_unit_month_on_its_dates(world):
     assert [d.due_at for d in january[0].deadlines] == [local(2027, 1, 4, 0, 0)]
     assert world.read(lambda s: sorted(c.unit_id for c in s.scalars(select(VacantCheck).where(
         VacantCheck.month == "2027-01")))) == ["u2", "u3"]
+
+
+def test_a_unit_registered_late_gets_a_fair_deadline_and_does_not_start_breached(world):
+    """After the 10th (or too near it) a unit added to the register is checked within
+    vacant.late_check_working_days (3) working days of its registration, reported 2 days later."""
+    world.do(SYSTEM, vacant.seed_monthly_jobs, P)
+    world.at(local(2026, 12, 1, 1, 0))
+    world.clock.set(local(2026, 12, 3, 10, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    world.clock.set(local(2026, 12, 15, 10, 0))                      # Tuesday, the 10th long past
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2", "u3"])
+
+    def dues(unit_id):
+        check = world.read(lambda s: s.scalars(select(VacantCheck).where(VacantCheck.unit_id == unit_id)).one())
+        task = world.read(lambda s: s.get(Ticket, check.ticket_id))
+        return sorted((d.kind, d.due_at) for d in task.deadlines)
+    assert dues("u2") == [("vacant_check", local(2026, 12, 11, 0, 0)), ("vacant_report", local(2026, 12, 13, 0, 0))]
+    # Wed 16, Thu 17, Fri 18: checked by the end of Friday, the owner told by the end of Sunday 20th
+    assert dues("u3") == [("vacant_check", local(2026, 12, 19, 0, 0)), ("vacant_report", local(2026, 12, 21, 0, 0))]
+    assert "vacant_check" in world.breaches()                       # u2's, registered in time and not checked
+    assert world.breaches() == []
+    world.clock.set(local(2026, 12, 18, 23, 0))
+    assert world.breaches() == []                                   # u3 is not breached before its fair day
+    world.clock.set(local(2026, 12, 19, 0, 0, 15))
+    assert world.breaches() == ["vacant_check"]
+
+    # the figure is the project's; a unit registered on the 9th: the 10th is too near
+    world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "vacant.late_check_working_days", 2))
+    with world.Session() as session:
+        from services.tickets.models import ProjectCopy
+        project = session.get(ProjectCopy, P)
+        world.clock.set(local(2026, 12, 9, 16, 0))
+        assert vacant.check_due(work(session, world.clock, SYSTEM), project, "2026-12") == (
+            local(2026, 12, 12, 0, 0), local(2026, 12, 14, 0, 0))     # Thu 10, Fri 11 (2 working days)
+        world.clock.set(local(2026, 12, 7, 16, 0))
+        assert vacant.check_due(work(session, world.clock, SYSTEM), project, "2026-12") == (
+            local(2026, 12, 11, 0, 0), local(2026, 12, 13, 0, 0))     # in time: the month's days
 
 
 def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):

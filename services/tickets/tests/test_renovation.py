@@ -359,6 +359,27 @@ def changed(session, ticket):
     return [e for e in events_of(session, "ticket.changed") if e["ticket_id"] == ticket.id]
 
 
+def test_the_garbage_fee_shows_as_soon_as_billing_charged_it_with_its_paid_status_apart(session, clock, registry):
+    ticket = approved(session, clock)
+    row = session.get(Renovation, ticket.id)
+    assert (renovation.facts(session, ticket, row)["garbage_fee"],
+            renovation.facts(session, ticket, row)["garbage_fee_status"]) == (None, "not_requested")
+    do(session, clock, ticket, "sign_agreement")
+    assert renovation.facts(session, ticket, row)["garbage_fee_status"] == "requested"
+    version = ticket.version
+    charged = {"renovation_id": ticket.id, "garbage_fee": Decimal("268.11"), "charged_at": clock.now()}
+    renovation.on_fees_charged(work(session, clock, SYSTEM), charged)      # billing: 89.37 m2 x 3.00
+    assert renovation.on_fees_charged(work(session, clock, SYSTEM), charged) is None   # redelivered: nothing
+    seen = renovation.facts(session, ticket, row)
+    assert (seen["garbage_fee"], seen["garbage_fee_status"], seen["may_start"]) == (Decimal("268.11"), "charged", False)
+    assert ticket.status == "fees_requested" and ticket.version == version + 1
+    assert changed(session, ticket)[-1]["renovation"]["garbage_fee"] == "268.11"      # the snapshot carries it
+    renovation.on_fees_paid(work(session, clock, SYSTEM), {
+        "renovation_id": ticket.id, "deposit_id": "dep-1", "garbage_fee": Decimal("268.11"), "paid_at": clock.now()})
+    seen = renovation.facts(session, ticket, row)
+    assert (seen["garbage_fee"], seen["garbage_fee_status"], seen["may_start"]) == (Decimal("268.11"), "paid", True)
+
+
 def test_the_ticket_snapshot_carries_the_renovation_part_after_every_step(session, clock, registry):
     from services.tickets import schemas
     from services.tickets.domain import repairs
@@ -377,6 +398,7 @@ def test_the_ticket_snapshot_carries_the_renovation_part_after_every_step(sessio
     assert snapshots[-1]["status"] == "fees_paid" and last["missing"] == []
     assert last["may_start"] is True and last["deposit_amount"] == "2000.00" and last["garbage_fee"] == "360.00"
     assert last["fees_requested_at"] and last["fees_paid_at"] and last["review_rounds"] == 1
+    assert last["garbage_fee_status"] == "paid"
     do(session, clock, ticket, "issue_permit")
     do(session, clock, ticket, "issue_pass", pass_kind="worker", holder_name="王师傅", detail="13900001234")
     last = changed(session, ticket)[-1]
