@@ -1047,14 +1047,15 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      VACANT_FINDING_DECIDED: VacantFindingDecided},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound;
-                         # so are inspection.item_failed (notify: the CS manager's inbox) and
-                         # renovation.closed (archive: the household file)
+                         # so are inspection.item_failed (notify: the CS manager's inbox),
+                         # renovation.closed (archive: the household file) and goods_release.changed
+                         # (notify: the household told of its pass issued or voided)
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
                                                          COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,
                                                          GOODS_RELEASE_ISSUED, GOODS_RELEASE_USED,
                                                          GOODS_RELEASE_VOIDED,
                                                          INSPECTION_ROUND_COMPLETED, PATROL_MISSED,
-                                                         RENOVATION_REINSPECTION_DUE, GOODS_RELEASE_CHANGED,
+                                                         RENOVATION_REINSPECTION_DUE,
                                                          KEY_CHANGED, KEY_STOCK_CHECK_RECORDED,
                                                          VACANT_REGISTER_UPDATED, VACANT_FINDING_DECIDED}))
