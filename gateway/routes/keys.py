@@ -2,10 +2,16 @@
 collections and deposits, loans approved by the CS manager and due back the same day, the monthly
 stock-check and the CS manager's spot-check. tickets' ``domain/keys.py`` holds the rules (the key's
 movement table, the papers each movement needs, who may take it); an owner reads their unit's keys'
-state, never the register's names and ID numbers."""
+state, never the register's names and ID numbers.
+
+Movements go to tickets by RPC, the reply projected into the portal's read model at once
+(read-your-writes); a unit's keys and the desk's keys out (and overdue) are read from the read model
+(``key.changed``: the borrower's phone and ID number masked there) -- a miss is tickets' answer. One
+key with its register history (``GET /keys/{id}``) is tickets' own."""
 from __future__ import annotations
 
 from .. import schemas as s
+from ..readmodel import views
 from ..routing import route
 from .base import V1, RouteModule
 
