@@ -172,6 +172,52 @@ class PortalNotification(Base):
     __table_args__ = (Index("ix_portal_notifications_unit", "unit_id", "created_at"),)
 
 
+class PortalGoodsRelease(Base):
+    """A goods release (物品放行单) for the portal and the gate (``goods_release.changed``): indexed
+    columns + the release as tickets answers it (the mover's and checked person's ID numbers masked
+    at the source, no phones). ``number`` (FX-YYYYMMDD-NNNN: the project's local day of issue) is
+    how the gate finds a pass and a day's passes."""
+
+    __tablename__ = "portal_goods_releases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    #: the household that asked (a resident reads only their household's, and their own requests)
+    household_id: Mapped[str | None] = mapped_column(String(36))
+    requester_user_id: Mapped[str | None] = mapped_column(String(36))
+    number: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[str] = mapped_column(String(40))      # ISO-8601 UTC as published: sorts
+    document: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_portal_goods_releases_unit", "unit_id", "recorded_at"),
+                      Index("ix_portal_goods_releases_number", "project_id", "number"))
+
+
+class PortalKey(Base):
+    """A key of the front desk's register (钥匙, ``key.changed``): indexed columns (its state, an
+    open loan's due time) + the key document (the loan's party phone and ID number masked at the
+    source)."""
+
+    __tablename__ = "portal_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    state: Mapped[str] = mapped_column(String(30))
+    #: an approved loan's due time (ISO-8601 UTC as published: compares); None: no loan out
+    due_back_at: Mapped[str | None] = mapped_column(String(40))
+    document: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_portal_keys_unit", "unit_id"),
+                      Index("ix_portal_keys_project", "project_id", "state", "due_back_at"))
+
+
 # -- the revocation stamp -------------------------------------------------------
 # A gateway process caches each user with the (token_version, active, updated_at) it
 # was loaded with (gateway.authcache) and checks that triple on every request. So a

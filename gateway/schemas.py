@@ -1715,8 +1715,8 @@ class NotificationOut(Out):
 #: notify's message purposes, channels and locales (services/notify/domain/templates.py; the gateway imports
 #: no service -- tests/test_schema_agreement.py checks the copies agree)
 TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunning_final", "dunning_first",
-                     "dunning_second", "greeting.holiday", "inspection.item_failed", "move_in.welcome",
-                     "outage.notice", "outage.urgent", "payment_reminder",
+                     "dunning_second", "goods_release.issued", "goods_release.voided", "greeting.holiday",
+                     "inspection.item_failed", "move_in.welcome", "outage.notice", "outage.urgent", "payment_reminder",
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
                      "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "warranty.expiry"]
@@ -4037,6 +4037,20 @@ class GoodsReleaseListOut(Out):
     items = fields.List(fields.Nested(GoodsReleaseOut))
 
 
+class GoodsReleaseDayQuery(Schema):
+    """The gate's list of a project's passes (the read model)."""
+    day = fields.Date(load_default=None, allow_none=True,
+                      metadata={"description": "the project's local day of issue (YYYY-MM-DD)"})
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["issued", "used", "voided"]))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class GoodsReleasePageOut(Out):
+    items = fields.List(fields.Nested(GoodsReleaseOut))
+    total = fields.Integer()
+
+
 # -- keys (钥匙) and vacant units (空置房): tickets' domain/keys.py, domain/vacant.py (issue 12) -------
 
 #: a key's states and movements (services/tickets/domain/keys.py STATES, ACTIONS)
@@ -4078,6 +4092,10 @@ class KeyMoveIn(Schema):
 
 class KeyListQuery(Schema):
     state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KEY_STATES))
+
+
+class KeysOutQuery(Schema):
+    overdue = fields.Boolean(load_default=False, metadata={"description": "only those past their due time"})
 
 
 class StockCheckIn(Schema):
@@ -4146,6 +4164,17 @@ class KeyOut(Out):
     version = fields.Integer()
     loan = fields.Nested(KeyLoanOut, allow_none=True)
     history = fields.List(fields.Nested(KeyMovementOut), allow_none=True)
+
+
+class KeyOutOnLoan(KeyOut):
+    overdue = fields.Boolean(metadata={"description": "past its due time (keys.return_by) and not back"})
+
+
+class KeysOutPageOut(Out):
+    """The desk's keys out on loan now (the read model), the earliest due first."""
+    items = fields.List(fields.Nested(KeyOutOnLoan))
+    total = fields.Integer()
+    as_of = DT()
 
 
 class DiscrepancyOut(Out):

@@ -1,5 +1,5 @@
 """The portal's read model: the hot portal reads (a unit's overview, a resident's tickets, a
-ticket, a unit's notifications) answered from the gateway's own tables with one short session
+ticket, a unit's notifications, a household's and the gate's goods passes, the desk's keys out) answered from the gateway's own tables with one short session
 and indexed reads -- no RPC.
 
 - ``projector``: applies the owners' state-carrying, versioned snapshots (events, write

@@ -3,7 +3,7 @@
     wuye-readmodel rebuild [--project P] [--fresh]
 
 replays the owners' current snapshots (archive units and households, billing accounts,
-tickets, notify's unit notifications) through the same projector as the events: run it once
+tickets, goods releases and keys, notify's unit notifications) through the same projector as the events: run it once
 after an upgrade that adds a read model, after restoring the gateway database, or whenever
 the read model is in doubt. ``--fresh`` empties the tables (of the project) first. Needs the
 services running (it calls their ``export_snapshots`` RPC as the platform, signed with

@@ -71,6 +71,34 @@ class HouseholdChangedIn(_In):
     version = fields.Integer(required=True)
 
 
+class GoodsReleaseChangedIn(_In):
+    release_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    number = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    requester = fields.Dict(required=True)
+    mover = fields.Dict(required=True)
+    items = fields.List(fields.Dict(), required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    history = fields.List(fields.Dict(), required=True)
+    version = fields.Integer(required=True)
+
+
+class KeyChangedIn(_In):
+    key_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    label = fields.String(required=True)
+    state = fields.String(required=True)
+    loan = fields.Dict(allow_none=True, load_default=None)
+    updated_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True)
+
+
 _INSTANCES: dict[type, Schema] = {}
 
 
@@ -113,3 +141,11 @@ class ReadModelHandlers:
     @event_handler("archive", "household.changed")
     def on_household_changed(self, event: Event):
         projector.apply_household(self.db, checked(HouseholdChangedIn, event))
+
+    @event_handler("tickets", "goods_release.changed")
+    def on_goods_release_changed(self, event: Event):
+        projector.apply_goods_release(self.db, checked(GoodsReleaseChangedIn, event))
+
+    @event_handler("tickets", "key.changed")
+    def on_key_changed(self, event: Event):
+        projector.apply_key(self.db, checked(KeyChangedIn, event))

@@ -10,6 +10,8 @@ documents are stored as JSON text and never hold an ID number (no owner publishe
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import orjson
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,7 +19,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import scopes
-from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUnit
+from kernel.privacy import mask_id_number, mask_phone
+
+from ..models import PortalGoodsRelease, PortalHousehold, PortalKey, PortalNotification, PortalTicket, PortalUnit
 
 #: fields of a ticket document (``ticket.changed`` payload; ``ticket_id`` stored as ``id``)
 TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "category", "channel",
@@ -220,6 +224,113 @@ def apply_household(session: Session, data: dict, attempts: int = 5) -> bool:
     return False
 
 
+# -- goods releases (物品放行单) ------------------------------------------------------------------
+
+#: fields of a goods release document (``goods_release.changed`` without its ``step``; ``release_id``
+#: as tickets answers it) -- tickets' ``goods_release.view``: ID numbers masked at the source, no phones
+GOODS_RELEASE_FIELDS = ("release_id", "group_id", "project_id", "unit_id", "unit_label", "household_id", "number",
+                        "status", "requester", "owner_consent", "mover", "items", "move_at", "note", "identity",
+                        "fees", "finance_signed", "finance_signed_at", "issued", "issued_at", "used", "used_at",
+                        "voided", "voided_at", "void_reason", "recorded_at", "version", "history")
+
+
+#: a goods release's times (tickets' columns)
+GOODS_RELEASE_TIMES = ("move_at", "finance_signed_at", "issued_at", "used_at", "voided_at", "recorded_at")
+
+
+def utc_iso(value) -> str | None:
+    """A published time as tickets answers it once read back from its database (UTC): an event or a
+    write's reply states it as it was given (``+08:00``), a later read in UTC -- the read model keeps one."""
+    if not value:
+        return value
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return at.astimezone(timezone.utc).isoformat()
+
+
+def goods_release_document(data: dict) -> dict:
+    """A ``goods_release.changed`` payload or tickets' reply (the same view) as the stored document;
+    an ID number that came whole (never, from tickets) is masked all the same."""
+    doc = {name: data.get(name) for name in GOODS_RELEASE_FIELDS}
+    doc.update({name: utc_iso(doc[name]) for name in GOODS_RELEASE_TIMES})
+    doc["history"] = [{**h, "at": utc_iso(h.get("at"))} for h in doc["history"] or ()]
+    doc["mover"] = dict(doc["mover"] or {})
+    doc["mover"]["id_number_masked"] = mask_id_number(doc["mover"].get("id_number_masked"))
+    if doc["identity"]:
+        doc["identity"] = {**doc["identity"], "id_number_masked": mask_id_number(doc["identity"].get("id_number_masked"))}
+    return doc
+
+
+def apply_goods_release(session: Session, data: dict) -> bool:
+    doc = goods_release_document(data)
+    return _upsert_newer(session, PortalGoodsRelease, "id", {
+        "id": doc["release_id"], "group_id": doc["group_id"], "project_id": doc["project_id"],
+        "unit_id": doc["unit_id"], "household_id": doc["household_id"],
+        "requester_user_id": (doc["requester"] or {}).get("user_id"), "number": doc["number"],
+        "status": doc["status"], "recorded_at": doc["recorded_at"], "document": dumps(doc),
+        "version": int(doc["version"] or 0),
+    }, "version", ("group_id", "project_id", "unit_id", "household_id", "requester_user_id", "number", "status",
+                   "recorded_at", "document", "version"))
+
+
+# -- keys (钥匙) --------------------------------------------------------------------------------
+
+KEY_FIELDS = ("id", "group_id", "project_id", "unit_id", "unit_label", "label", "copies", "state", "holder_name",
+              "updated_at", "version", "loan")
+LOAN_FIELDS = ("loan_id", "party_kind", "party_name", "approved_at", "due_back_at", "deposit_required", "task_id",
+               "requested_at", "requested_by", "party_phone_masked", "party_id_number_masked", "proof_ref",
+               "purpose", "note", "approved_by", "deposit_ref")
+
+
+def _loan_of_reply(loan: dict) -> dict:
+    """tickets' ``loan_view`` (a write's reply to staff) as the event's loan part -- the phone and
+    the ID number masked whatever the writer was allowed to see."""
+    return {"loan_id": loan.get("id"), "party_kind": loan.get("party_kind"), "party_name": loan.get("party_name"),
+            "approved_at": loan.get("approved_at"), "due_back_at": loan.get("due_back_at"),
+            "deposit_required": loan.get("deposit_required"), "task_id": loan.get("ticket_id"),
+            "requested_at": loan.get("at"), "requested_by": loan.get("by"),
+            "party_phone_masked": loan.get("party_phone"), "party_id_number_masked": loan.get("party_id_number"),
+            "proof_ref": loan.get("proof_ref"), "purpose": loan.get("purpose"), "note": loan.get("note"),
+            "approved_by": loan.get("approved_by"), "deposit_ref": loan.get("deposit_ref")}
+
+
+def key_document(data: dict) -> dict:
+    """A ``key.changed`` payload, or tickets' reply to a staff member's write (``id``, the loan as
+    ``loan_view``), as the stored document: never a whole phone or ID number."""
+    doc = {name: data.get(name) for name in KEY_FIELDS}
+    doc["id"] = data.get("key_id") or data.get("id")
+    loan = data.get("loan")
+    if loan:
+        loan = {k: loan.get(k) for k in LOAN_FIELDS} if "loan_id" in loan else _loan_of_reply(loan)
+        loan["party_phone_masked"] = mask_phone(loan["party_phone_masked"])
+        loan["party_id_number_masked"] = mask_id_number(loan["party_id_number_masked"])
+        loan.update({k: utc_iso(loan.get(k)) for k in ("approved_at", "due_back_at", "requested_at")})
+    doc["loan"] = loan or None
+    doc["updated_at"] = utc_iso(doc["updated_at"])
+    return doc
+
+
+def utc_text(value) -> str | None:
+    """An ISO-8601 time (tickets states a due time in the project's zone) as UTC text: compares as text."""
+    if not value:
+        return None
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def apply_key(session: Session, data: dict) -> bool:
+    """``key.changed``, a rebuild's page or a staff write's reply (a resident's view has no holder
+    nor loan: never projected)."""
+    if "key_id" not in data and "holder_name" not in data:
+        return False
+    doc = key_document(data)
+    loan = doc["loan"] or {}
+    return _upsert_newer(session, PortalKey, "id", {
+        "id": doc["id"], "group_id": doc["group_id"], "project_id": doc["project_id"], "unit_id": doc["unit_id"],
+        "state": doc["state"], "due_back_at": utc_text(loan.get("due_back_at")) if doc["state"] == "lent" else None,
+        "document": dumps(doc), "version": int(doc["version"] or 0),
+    }, "version", ("group_id", "project_id", "unit_id", "state", "due_back_at", "document", "version"))
+
+
 # -- a write's reply, projected at once (read-your-writes) ------------------------------------
 
 def project_reply(session: Session, kind: str, reply: dict, *, group_id: str | None = None) -> bool:
@@ -232,4 +343,8 @@ def project_reply(session: Session, kind: str, reply: dict, *, group_id: str | N
         return apply_account(session, reply, group_id=group_id)
     if kind == "notification":
         return apply_notification(session, reply, group_id=group_id)
+    if kind == "goods_release":
+        return apply_goods_release(session, reply)
+    if kind == "key":
+        return apply_key(session, reply)
     raise ValueError(kind)

@@ -12,7 +12,7 @@ from typing import Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUnit
+from ..models import PortalGoodsRelease, PortalHousehold, PortalKey, PortalNotification, PortalTicket, PortalUnit
 from . import projector
 
 #: (owner, kind, the payload's key, projector) -- units before what refers to them
@@ -21,9 +21,11 @@ SOURCES = (
     ("archive", "household", "household_id", projector.apply_household),
     ("billing", "account", "account_id", projector.apply_account),
     ("tickets", "ticket", "ticket_id", projector.apply_ticket),
+    ("tickets", "goods_release", "release_id", projector.apply_goods_release),
+    ("tickets", "key", "key_id", projector.apply_key),
     ("notify", "notification", "id", projector.apply_notification),
 )
-TABLES = (PortalUnit, PortalTicket, PortalNotification)
+TABLES = (PortalUnit, PortalTicket, PortalNotification, PortalGoodsRelease, PortalKey)
 
 
 def clear(session: Session, project_id: str | None = None) -> None:

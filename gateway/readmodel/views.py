@@ -5,16 +5,16 @@ miss (not projected yet, or older than the version the client waits for): the ro
 owner by RPC instead."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import orjson
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from kernel import deadlines, privacy
-from kernel.tenancy import Caller
+from kernel.tenancy import Caller, Role
 
-from ..models import PortalHousehold, PortalNotification, PortalTicket, PortalUnit
+from ..models import PortalGoodsRelease, PortalHousehold, PortalKey, PortalNotification, PortalTicket, PortalUnit
 
 #: the states with work still to do, of every ticket kind (tickets' ``workflow.all_open_states()``)
 OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
@@ -329,3 +329,154 @@ def combine_balance(view: dict) -> dict:
         # when billing stated this balance (the event's ``as_of``): the time archive's copy shows
         household["balance_as_of"] = account.get("as_of") or account.get("last_posted_at")
     return view
+
+
+# -- goods releases (物品放行单, tickets' domain/goods_release.py) -------------------------------
+
+#: who reads a project's passes (tickets' ``goods_release.READER_ROLES``): the desk, finance, the gate, managers
+GOODS_RELEASE_READERS = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.FINANCE,
+                         Role.SECURITY, Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
+
+
+def _sees_release(session: Session, caller: Caller, row: PortalGoodsRelease) -> bool:
+    """tickets' rule (``goods_release._load``): a resident reads the releases of their unit filed by
+    their household (or of none), and the ones they asked for themselves; staff of the project with a
+    reader role."""
+    if caller.is_resident:
+        if not caller.sees_unit(row.group_id, row.project_id, row.unit_id):
+            return False
+        if row.requester_user_id is not None and row.requester_user_id == caller.user_id:
+            return True
+        return _sees_doc(session, caller, {"group_id": row.group_id, "project_id": row.project_id,
+                                           "unit_id": row.unit_id, "household_id": row.household_id})
+    return caller.sees_project(row.group_id, row.project_id) and caller.has_role(*GOODS_RELEASE_READERS)
+
+
+def goods_release(session: Session, caller: Caller, release_id: str,
+                  min_version: int | None = None) -> dict | None:
+    """One release as tickets answers it (the same view for every reader: ID numbers masked at the
+    source, no phones); None -- tickets answers -- if not projected, older than ``min_version`` or
+    not the caller's."""
+    row = session.get(PortalGoodsRelease, release_id)
+    if row is None or (min_version is not None and row.version < min_version):
+        return None
+    if not _sees_release(session, caller, row):
+        return None
+    return orjson.loads(row.document)
+
+
+def unit_goods_releases(session: Session, caller: Caller, unit_id: str, limit: int = 50,
+                        offset: int = 0) -> dict | None:
+    """A unit's releases, newest first (tickets' ``for_unit``): its residents their household's (and
+    their own requests), the project's readers all. None (tickets answers): the unit is not projected
+    or not the caller's, or a staff member without a reader role."""
+    unit = unit_row(session, caller, unit_id)
+    if unit is None or (not caller.is_resident and not caller.has_role(*GOODS_RELEASE_READERS)):
+        return None
+    query = select(PortalGoodsRelease.document).where(PortalGoodsRelease.unit_id == unit.unit_id,
+                                                      PortalGoodsRelease.group_id == unit.group_id)
+    if caller.is_resident:
+        household = resident_household(session, caller, unit.unit_id)
+        mine = PortalGoodsRelease.requester_user_id == caller.user_id
+        if household is not None:
+            query = query.where(or_(PortalGoodsRelease.household_id.is_(None),
+                                    PortalGoodsRelease.household_id == household, mine))
+    docs = session.scalars(query.order_by(PortalGoodsRelease.recorded_at.desc(), PortalGoodsRelease.id)
+                           .limit(limit).offset(offset)).all()
+    return {"items": [orjson.loads(d) for d in docs]}
+
+
+def _project_reader(caller: Caller, project_id: str, roles: tuple) -> bool:
+    return (not caller.is_resident and caller.group_id is not None
+            and caller.sees_project(caller.group_id, project_id) and caller.has_role(*roles))
+
+
+def goods_release_by_number(session: Session, caller: Caller, project_id: str, number: str) -> dict | None:
+    """The pass shown at the gate, by its number; None (tickets answers): not projected, or not a
+    reader of the project."""
+    if not _project_reader(caller, project_id, GOODS_RELEASE_READERS):
+        return None
+    doc = session.scalars(select(PortalGoodsRelease.document).where(
+        PortalGoodsRelease.project_id == project_id, PortalGoodsRelease.group_id == caller.group_id,
+        PortalGoodsRelease.number == number[:40])).first()
+    return orjson.loads(doc) if doc is not None else None
+
+
+def project_goods_releases(session: Session, caller: Caller, project_id: str, *, day=None, status: str | None = None,
+                           limit: int = 100, offset: int = 0) -> dict | None:
+    """The project's passes, by number: those issued on ``day`` (the project's local day -- the
+    number's FX-YYYYMMDD), of one ``status`` if asked (``issued``: still to be used at the gate).
+    None: the caller is not a reader of the project."""
+    if not _project_reader(caller, project_id, GOODS_RELEASE_READERS):
+        return None
+    query = select(PortalGoodsRelease.document).where(PortalGoodsRelease.project_id == project_id,
+                                                      PortalGoodsRelease.group_id == caller.group_id,
+                                                      PortalGoodsRelease.number.is_not(None))
+    if day is not None:
+        query = query.where(PortalGoodsRelease.number.startswith(f"FX-{day.strftime('%Y%m%d')}-", autoescape=True))
+    if status:
+        query = query.where(PortalGoodsRelease.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    docs = session.scalars(query.order_by(PortalGoodsRelease.number).limit(limit).offset(offset)).all()
+    return {"items": [orjson.loads(d) for d in docs], "total": total}
+
+
+# -- keys (钥匙, tickets' domain/keys.py) --------------------------------------------------------
+
+#: who reads the key register (tickets' ``keys.READER_ROLES``)
+KEY_READERS = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER,
+               Role.GROUP_ADMIN)
+
+
+def key_view(doc: dict, caller: Caller) -> dict:
+    """tickets' ``keys.view`` from the stored key: a resident the state only; staff the holder and
+    the open loan in ``loan_view``'s shape -- the borrower's phone and ID number masked (the list
+    is read all day at the desk; ``GET /keys/{id}`` asks tickets for the register entry itself)."""
+    out = {k: doc.get(k) for k in ("id", "group_id", "project_id", "unit_id", "unit_label", "label", "copies",
+                                   "state", "updated_at", "version")}
+    out.update(loan=None, history=None)
+    if caller.is_resident:
+        return out
+    out["holder_name"] = doc.get("holder_name")
+    loan = doc.get("loan")
+    if loan:
+        out["loan"] = {
+            "id": loan.get("loan_id"), "action": "request_loan", "from_state": "in_store",
+            "to_state": "loan_requested", "at": loan.get("requested_at"), "by": loan.get("requested_by"),
+            "party_kind": loan.get("party_kind"), "party_name": loan.get("party_name"),
+            "party_phone": loan.get("party_phone_masked"), "party_id_number": loan.get("party_id_number_masked"),
+            "contract_ref": None, "receipt_ref": None, "proof_ref": loan.get("proof_ref"),
+            "purpose": loan.get("purpose"), "note": loan.get("note"), "approved_by": loan.get("approved_by"),
+            "approved_at": loan.get("approved_at"), "due_back_at": loan.get("due_back_at"), "returned_at": None,
+            "late": False, "deposit_required": bool(loan.get("deposit_required")),
+            "deposit_ref": loan.get("deposit_ref"), "ticket_id": loan.get("task_id"), "earlier_late_returns": []}
+    return out
+
+
+def unit_keys(session: Session, caller: Caller, unit_id: str) -> list | None:
+    """A unit's keys by label (its household: their state; the project's key readers: the holder and
+    loan). None (tickets answers): the unit not projected or not the caller's, or no reader role."""
+    unit = unit_row(session, caller, unit_id)
+    if unit is None or (not caller.is_resident and not caller.has_role(*KEY_READERS)):
+        return None
+    docs = session.scalars(select(PortalKey.document).where(PortalKey.unit_id == unit.unit_id,
+                                                            PortalKey.group_id == unit.group_id)).all()
+    return sorted((key_view(orjson.loads(d), caller) for d in docs), key=lambda k: (k["label"], k["id"]))
+
+
+def keys_out(session: Session, caller: Caller, project_id: str, now: datetime, *,
+             overdue: bool = False) -> dict | None:
+    """The project's keys out on loan now (``lent``), the earliest due first; ``overdue``: only those
+    past their due time (``keys.return_by``, 18:00 the same day). ``overdue`` in each item. None: the
+    caller is not a key reader of the project (tickets answers)."""
+    if not _project_reader(caller, project_id, KEY_READERS):
+        return None
+    query = select(PortalKey.document, PortalKey.due_back_at).where(
+        PortalKey.project_id == project_id, PortalKey.group_id == caller.group_id, PortalKey.state == "lent")
+    cutoff = now.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    if overdue:
+        query = query.where(PortalKey.due_back_at < cutoff)
+    rows = session.execute(query.order_by(PortalKey.due_back_at, PortalKey.id)).all()
+    items = [{**key_view(orjson.loads(r.document), caller),
+              "overdue": r.due_back_at is not None and r.due_back_at < cutoff} for r in rows]
+    return {"items": items, "total": len(items), "as_of": cutoff}

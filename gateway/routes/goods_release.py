@@ -1,12 +1,19 @@
 """Goods release (物品放行): a household's request to move items out, the identity check, finance's
 signature once billing says every fee is settled, the numbered pass (FX-YYYYMMDD-NNNN), its use at
 the gate and voids. tickets' ``domain/goods_release.py`` holds the rules and who may take which step;
-billing is asked by tickets itself (fail closed: 503 billing_unavailable)."""
+billing is asked by tickets itself (fail closed: 503 billing_unavailable).
+
+Writes go to tickets by RPC; the reply is projected into the portal's read model at once
+(read-your-writes). Reads -- a household's passes, one pass, the gate's passes of a day and by
+number -- come from the read model (``goods_release.changed``); a miss (not projected yet, older than
+``min_version``, not the caller's) is tickets' answer."""
 from __future__ import annotations
 
 from .. import schemas as s
+from ..errors import HttpError
+from ..readmodel import views
 from ..routing import route
-from .base import V1, RouteModule
+from .base import V1, RouteModule, min_version
 
 TAGS = ("goods-release",)
 DESK = "front desk, steward, CS manager, centre manager"
@@ -28,12 +35,19 @@ class GoodsReleaseRoutes(RouteModule):
                        "move_at_past), not later than goods_release.move_at_max_days_ahead (30) days ahead (422 "
                        "move_at_too_far).")
     def request_goods_release(self, request, user, body, idempotency_key):
-        return self._as(user)("tickets", "request_goods_release", s.GoodsReleaseIn().dump(body),
-                              idempotency_key=idempotency_key)
+        return self._goods_release_reply(self._as(user)("tickets", "request_goods_release",
+                                                        s.GoodsReleaseIn().dump(body), idempotency_key=idempotency_key),
+                                         user)
+
+    def _goods_release_reply(self, reply, user):
+        """Read-your-writes: tickets' answer into the read model (the same view every reader gets)."""
+        self._project_reply("goods_release", reply, user)
+        return reply
 
     def _goods_release_step(self, user, release_id, action, data, idempotency_key):
-        return self._as(user)("tickets", "goods_release_step", release_id, dict(data, action=action),
-                              idempotency_key=idempotency_key)
+        return self._goods_release_reply(self._as(user)("tickets", "goods_release_step", release_id,
+                                                        dict(data, action=action), idempotency_key=idempotency_key),
+                                         user)
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/verify", tags=TAGS,
            summary=f"Record the identity check (核查业主资料) and the owner's consent ({DESK})",
@@ -72,19 +86,54 @@ class GoodsReleaseRoutes(RouteModule):
 
     @route("GET", f"{V1}/goods-releases/{{release_id}}", tags=TAGS,
            summary="One goods release (the unit's residents; the desk, finance, security, managers of the project)",
-           response=s.GoodsReleaseOut, errors=(403, 404))
-    def get_goods_release(self, request, user, release_id):
-        return self._as(user)("tickets", "get_goods_release", release_id)
+           query=s.VersionQuery, response=s.GoodsReleaseOut, errors=(403, 404),
+           description="From the portal's read model; with min_version (or X-Min-Version) newer than it "
+                       "holds, not projected yet, or not the caller's, from tickets itself.")
+    def get_goods_release(self, request, user, release_id, query):
+        found = self._read_model(views.goods_release, self._caller(user), release_id, min_version(request, query))
+        return found if found is not None else self._as(user)("tickets", "get_goods_release", release_id)
 
     @route("GET", f"{V1}/units/{{unit_id}}/goods-releases", tags=TAGS,
            summary="A unit's goods releases, newest first (its residents: their household's; the project's "
                    "desk, finance, security, managers)",
            query=s.GoodsReleaseQuery, response=s.GoodsReleaseListOut, errors=(403, 404))
     def unit_goods_releases(self, request, user, unit_id, query):
-        return self._as(user)("tickets", "unit_goods_releases", unit_id, s.GoodsReleaseQuery().dump(query))
+        page = self._read_model(views.unit_goods_releases, self._caller(user), unit_id, query["limit"],
+                                query["offset"])
+        return page if page is not None else self._as(user)("tickets", "unit_goods_releases", unit_id,
+                                                             s.GoodsReleaseQuery().dump(query))
 
     @route("GET", f"{V1}/projects/{{project_id}}/goods-releases/by-number/{{number}}", tags=TAGS,
            summary="The pass shown at the gate, by its number (security, the desk, finance, managers)",
            response=s.GoodsReleaseOut, errors=(403, 404))
     def goods_release_by_number(self, request, user, project_id, number):
-        return self._as(user)("tickets", "goods_release_by_number", project_id, number)
+        found = self._read_model(views.goods_release_by_number, self._caller(user), project_id, number)
+        return found if found is not None else self._as(user)("tickets", "goods_release_by_number", project_id,
+                                                              number)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/goods-releases", tags=TAGS,
+           summary="The gate's list: the project's passes issued on a day, by number (security, the desk, "
+                   "finance, managers)",
+           query=s.GoodsReleaseDayQuery, response=s.GoodsReleasePageOut, errors=(403, 404),
+           description="From the portal's read model (goods_release.changed). day: the project's local day "
+                       "of issue (the number's FX-YYYYMMDD; default: all days); status: issued (still to pass "
+                       "the gate) | used | voided. Sorted by number, paged (limit <= 200, offset).")
+    def project_goods_releases(self, request, user, project_id, query):
+        caller = self._caller(user)
+        page = self._read_model(views.project_goods_releases, caller, project_id, day=query.get("day"),
+                                status=query.get("status"), limit=query["limit"], offset=query["offset"])
+        if page is None:
+            raise _refusal(caller, project_id)
+        return page
+
+
+def _refusal(caller, project_id: str) -> HttpError:
+    """tickets' answer to a caller who does not read the project's passes (``Caller.require_project``,
+    ``require_role``): a resident, or another group's, as for a project that does not exist."""
+    if caller.is_resident or caller.group_id is None:
+        return HttpError(404, "project_not_found", f"no project {project_id}")
+    if not caller.sees_project(caller.group_id, project_id):
+        return HttpError(403, "project_out_of_scope", "project outside the caller's scope",
+                         zh="该项目不在您的权限范围内")
+    return HttpError(403, "role_required", "this needs one of the roles: "
+                     + ", ".join(sorted(views.GOODS_RELEASE_READERS)))

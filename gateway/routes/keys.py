@@ -2,10 +2,16 @@
 collections and deposits, loans approved by the CS manager and due back the same day, the monthly
 stock-check and the CS manager's spot-check. tickets' ``domain/keys.py`` holds the rules (the key's
 movement table, the papers each movement needs, who may take it); an owner reads their unit's keys'
-state, never the register's names and ID numbers."""
+state, never the register's names and ID numbers.
+
+Movements go to tickets by RPC, the reply projected into the portal's read model at once
+(read-your-writes); a unit's keys and the desk's keys out (and overdue) are read from the read model
+(``key.changed``: the borrower's phone and ID number masked there) -- a miss is tickets' answer. One
+key with its register history (``GET /keys/{id}``) is tickets' own."""
 from __future__ import annotations
 
 from .. import schemas as s
+from ..readmodel import views
 from ..routing import route
 from .base import V1, RouteModule
 
@@ -17,7 +23,14 @@ class KeyRoutes(RouteModule):
            summary=f"Register a unit's key handed over by the developer (钥匙交接) ({DESK})",
            body=s.KeyReceiveIn, response=s.KeyOut, status=201, errors=(403, 404, 409, 422), idempotent=True)
     def receive_key(self, request, user, body, idempotency_key):
-        return self._as(user)("tickets", "receive_key", s.KeyReceiveIn().dump(body), idempotency_key=idempotency_key)
+        return self._key_reply(self._as(user)("tickets", "receive_key", s.KeyReceiveIn().dump(body),
+                                              idempotency_key=idempotency_key), user)
+
+    def _key_reply(self, reply, user):
+        """Read-your-writes: tickets' answer to a staff member's movement into the read model (its
+        phone and ID number masked there, whatever the writer may read)."""
+        self._project_reply("key", reply, user)
+        return reply
 
     @route("POST", f"{V1}/keys/{{key_id}}/moves", tags=("keys",),
            summary="Move a key: store, collect (contract, ID, fee receipt), deposit, request_loan (ID, purpose; "
@@ -29,8 +42,8 @@ class KeyRoutes(RouteModule):
                        "by the project's keys.return_by (18:00) -- not back by then, the front desk's inbox is "
                        "told once; a late return marks the borrower (deposit_required on their next loan).")
     def move_key(self, request, user, key_id, body, idempotency_key):
-        return self._as(user)("tickets", "move_key", key_id, s.KeyMoveIn().dump(body),
-                              idempotency_key=idempotency_key)
+        return self._key_reply(self._as(user)("tickets", "move_key", key_id, s.KeyMoveIn().dump(body),
+                                              idempotency_key=idempotency_key), user)
 
     @route("GET", f"{V1}/keys/{{key_id}}", tags=("keys",),
            summary="A key with its loan and register history (staff of the project); its state (the unit's "
@@ -42,9 +55,27 @@ class KeyRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/keys", tags=("keys",),
            summary="A unit's keys and who holds them (staff of the project); their state only (the unit's "
                    "household)",
-           response=s.KeyOut, many=True, errors=(403, 404))
+           response=s.KeyOut, many=True, errors=(403, 404),
+           description="From the portal's read model (key.changed): an open loan's borrower with the phone and "
+                       "ID number masked (the key's own GET asks tickets); a unit not projected yet: tickets.")
     def unit_keys(self, request, user, unit_id):
-        return self._as(user)("tickets", "unit_keys", unit_id)
+        found = self._read_model(views.unit_keys, self._caller(user), unit_id)
+        return found if found is not None else self._as(user)("tickets", "unit_keys", unit_id)
+
+    @route("GET", f"{V1}/projects/{{project_id}}/keys/out", tags=("keys",),
+           summary=f"The desk's list: the project's keys out on loan now, the earliest due first; overdue=true: "
+                   f"only those past their due time ({DESK}, GM, group admin)",
+           query=s.KeysOutQuery, response=s.KeysOutPageOut, errors=(403, 404),
+           description="From the portal's read model (key.changed): lent keys with the loan (borrower's phone "
+                       "and ID number masked) and overdue -- due back by keys.return_by (18:00) the day they were "
+                       "lent. A caller who is not a key reader of the project gets tickets' refusal.")
+    def keys_out(self, request, user, project_id, query):
+        caller, now = self._caller(user), self.clock.now()
+        page = self._read_model(views.keys_out, caller, project_id, now, overdue=query["overdue"])
+        if page is None:       # not a reader of the project: tickets refuses (404 / 403) as for its register
+            self._as(user)("tickets", "project_keys", project_id, {"state": "lent"})
+            page = {"items": [], "total": 0, "as_of": now.isoformat()}
+        return page
 
     @route("GET", f"{V1}/projects/{{project_id}}/keys", tags=("keys",),
            summary=f"The project's key register, by state ({DESK}, GM, group admin)",

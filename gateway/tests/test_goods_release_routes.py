@@ -21,6 +21,7 @@ ROUTES_OF_AREA = {
     ("GET", "/api/v1/goods-releases/{release_id}"),
     ("GET", "/api/v1/units/{unit_id}/goods-releases"),
     ("GET", "/api/v1/projects/{project_id}/goods-releases/by-number/{number}"),
+    ("GET", "/api/v1/projects/{project_id}/goods-releases"),
 }
 MOVER_ID = "110105198511204566"
 GOOD = {"unit_id": "u1", "requester_role": "owner", "mover_name": "刘师傅", "mover_id_type": "resident_id",

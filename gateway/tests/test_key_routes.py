@@ -22,7 +22,7 @@ def routes():
 
 def test_every_route_names_its_roles_and_every_write_takes_a_key():
     found = routes()
-    assert len(found) == 14
+    assert len(found) == 15
     for spec in found:
         assert re.search(r"(manager|steward|desk|household)", spec.summary), spec.path
         assert spec.idempotent == (spec.method in ("POST", "PUT")), spec.path

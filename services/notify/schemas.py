@@ -406,6 +406,28 @@ class VacantUnitCheckedIn(_Consumed):
     repair_ticket_numbers = fields.List(fields.String(), required=True)
 
 
+class _GoodsReleaseStepIn(_Consumed):
+    action = fields.String(required=True)
+
+
+class GoodsReleaseChangedIn(_Consumed):
+    """tickets' ``goods_release.changed``: what notify reads of the pass (its number, unit, household,
+    the count of its items, the moving time, a void's reason) and the step."""
+    release_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True, load_default=None)
+    number = fields.String(allow_none=True, load_default=None)
+    status = fields.String(required=True)
+    items = fields.List(fields.Dict(), required=True)
+    move_at = fields.AwareDateTime(required=True)
+    void_reason = fields.String(allow_none=True, load_default=None)
+    version = fields.Integer(required=True)
+    step = fields.Nested(_GoodsReleaseStepIn, required=True)
+
+
 # -- dunning (issue 9): billing's ``dunning.notice_due``, what notify reads of it --------------------
 
 class DunningNoticeIn(_ToHousehold):

@@ -17,7 +17,7 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (bills, broadcasts, complaints, copies, deliveries, inspections, notifications, policy,
+from .domain import (bills, broadcasts, complaints, copies, deliveries, goods_release, inspections, notifications, policy,
                      printing, receipts, sending, settings, templates, ticket_status, tickets, vacancy, wechat,
                      welcome)
 from .events import CONTRACT, NOTIFICATION_CHANGED
@@ -116,6 +116,7 @@ RECEIPT_ISSUED_IN = schemas.ReceiptIssuedIn()
 DUNNING_NOTICE_IN = schemas.DunningNoticeIn()
 # tickets' vacant-unit check, to the owner (issue 12)
 VACANT_UNIT_CHECKED_IN = schemas.VacantUnitCheckedIn()
+GOODS_RELEASE_CHANGED_IN = schemas.GoodsReleaseChangedIn()
 # tickets' failed inspection item, to the CS manager
 INSPECTION_ITEM_FAILED_IN = schemas.InspectionItemFailedIn()
 
@@ -399,6 +400,11 @@ class NotifyService(SettingsRpcs):
     @event_handler("tickets", "vacant_unit.checked")
     def on_vacant_unit_checked(self, event: Event):
         self._to_household(vacancy.on_vacant_unit_checked, VACANT_UNIT_CHECKED_IN, event)
+
+    # -- a goods release pass issued or voided → the household in-app (never SMS) -- issue 12 --
+    @event_handler("tickets", "goods_release.changed")
+    def on_goods_release_changed(self, event: Event):
+        self._to_household(goods_release.on_goods_release_changed, GOODS_RELEASE_CHANGED_IN, event)
 
     @event_handler("billing", "bill.notice_due")
     def on_bill_notice_due(self, event: Event):

@@ -22,8 +22,8 @@
 | goods_release.issued | a goods release pass (物品放行单) is issued with its number | -- (later consumers) |
 | goods_release.used | security marked a pass used at the gate | -- |
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
-| goods_release.changed | a goods release is requested or takes any step (verify, approve, issue, use, void): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | -- (later consumers) |
-| key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version`` and the movement; the party's phone and ID number masked (``kernel.privacy``) | -- |
+| goods_release.changed | a goods release is requested or takes any step (verify, approve, issue, use, void): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, voided) |
+| key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks) | gateway (read model: the desk's keys out, a unit's keys) |
 | key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies | -- |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
 | vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | -- |
@@ -832,6 +832,16 @@ class KeyLoanPart(Schema):
     due_back_at = fields.AwareDateTime(allow_none=True)
     deposit_required = fields.Boolean(allow_none=True)
     task_id = fields.String(allow_none=True)                 # the key_return task
+    # the request's register entry (added for the gateway's read model: the desk's loans out)
+    requested_at = fields.AwareDateTime(allow_none=True)
+    requested_by = fields.String(allow_none=True)
+    party_phone_masked = fields.String(allow_none=True)
+    party_id_number_masked = fields.String(allow_none=True)
+    proof_ref = fields.String(allow_none=True)
+    purpose = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    deposit_ref = fields.String(allow_none=True)
 
 
 class KeyChanged(Schema):
@@ -1042,14 +1052,15 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      VACANT_FINDING_DECIDED: VacantFindingDecided},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound;
-                         # so are inspection.item_failed (notify: the CS manager's inbox) and
-                         # renovation.closed (archive: the household file)
+                         # so are inspection.item_failed (notify: the CS manager's inbox),
+                         # renovation.closed (archive: the household file) and goods_release.changed
+                         # (notify: the household told of its pass issued or voided)
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
                                                          COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,
                                                          GOODS_RELEASE_ISSUED, GOODS_RELEASE_USED,
                                                          GOODS_RELEASE_VOIDED,
                                                          INSPECTION_ROUND_COMPLETED, PATROL_MISSED,
-                                                         RENOVATION_REINSPECTION_DUE, GOODS_RELEASE_CHANGED,
+                                                         RENOVATION_REINSPECTION_DUE,
                                                          KEY_CHANGED, KEY_STOCK_CHECK_RECORDED,
                                                          VACANT_REGISTER_UPDATED, VACANT_FINDING_DECIDED}))

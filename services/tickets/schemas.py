@@ -624,7 +624,7 @@ class DutyRosterOut(Schema):
 
 class ExportQuery(Schema):
     """A page of an owner's current snapshots (read-model rebuilds)."""
-    kind = fields.String(required=True, validate=validate.OneOf(["ticket"]))
+    kind = fields.String(required=True, validate=validate.OneOf(["ticket", "goods_release", "key"]))
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))

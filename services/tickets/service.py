@@ -14,7 +14,7 @@ from kernel.tenancy import Caller
 from . import schemas
 from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
                      quality, renovation, repairs, reports, revisits, sla, vacant)
-from .events import CONTRACT, TICKET_CHANGED
+from .events import CONTRACT, GOODS_RELEASE_CHANGED, KEY_CHANGED, TICKET_CHANGED
 from .exceptions import ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, NoFeeAccount
 from .models import Base
 
@@ -289,12 +289,15 @@ class TicketsService(SettingsRpcs):
 
     @rpc
     def export_snapshots(self, kind, after=None, limit=200, project_id=None):
-        """The platform's rebuild of a read model: a page of ``ticket.changed`` payloads in id
+        """The platform's rebuild of a read model: a page of ``ticket.changed`` (kind ``ticket``),
+        ``goods_release.changed`` (``goods_release``) or ``key.changed`` (``key``) payloads in id
         order after ``after``."""
         q = schemas.ExportQuery().load({"kind": kind, "after": after, "limit": limit,
                                         "project_id": project_id})
-        return [CONTRACT.dump(TICKET_CHANGED, s) for s in
-                repairs.export_snapshots(self.work(), q["after"], q["limit"], q["project_id"])]
+        event, export = {"ticket": (TICKET_CHANGED, repairs.export_snapshots),
+                         "goods_release": (GOODS_RELEASE_CHANGED, goods_release.export_snapshots),
+                         "key": (KEY_CHANGED, keys.export_snapshots)}[q["kind"]]
+        return [CONTRACT.dump(event, s) for s in export(self.work(), q["after"], q["limit"], q["project_id"])]
 
     # -- revisits (回访, domain/revisits.py) ---------------------------------------
     @rpc

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import bills, complaints, inspections, revisit_requests, ticket_status, tickets, vacancy, welcome
+from . import (bills, complaints, goods_release, inspections, revisit_requests, ticket_status, tickets, vacancy,
+               welcome)
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
 from .settings import SERVICE_PHONE, SUPERVISION_PHONE, WELCOME_WITHIN_DAYS
 
@@ -89,6 +90,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "the unit in-app; SMS to each registered payer (the owner) of the unit's active household; "
                  "a unit with no household (unsold): in-app only -- the platform's sentence, never the notes",
                  "once per check"),
+    *(Subscription("tickets", "goods_release.changed", "on_goods_release_changed", purpose, (INAPP,),
+                   "the unit in-app, addressed to the household that asked (a household moved out since: nothing) "
+                   "-- never SMS: the void's reason is the manager's text", f"step `{step}`")
+      for step, purpose in goods_release.TOLD.items()),
     Subscription("tickets", "inspection.item_failed", "on_inspection_item_failed", inspections.ITEM_FAILED,
                  (INAPP,), f"the project's CS manager (role `{inspections.ITEM_FAILED_ROLE}` inbox); its supervisors "
                  "see it too -- staff in-app only, never SMS (the steward's note is staff text)",

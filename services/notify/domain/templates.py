@@ -148,6 +148,10 @@ _WARRANTY = frozenset({"project_name", "unit_label", "warranty_item", "expires_o
 #: the vacant unit's monthly check: ``result_label`` is the platform's sentence (nothing found / a
 #: repair ticket opened with its number / a crack waiting for the manager)
 _VACANCY = frozenset({"project_name", "unit_label", "check_date", "result_label", "service_phone"})
+#: a goods release pass issued or voided, to the household in-app only (``void_reason`` is the
+#: manager's text, never in an SMS: the purposes have no SMS channel)
+_GOODS_RELEASE = frozenset({"project_name", "unit_label", "pass_number", "item_count", "move_at", "service_phone"})
+_GOODS_RELEASE_VOID = _GOODS_RELEASE | {"void_reason"}
 #: a failed daily-inspection item, to the CS manager's inbox (staff in-app only: ``note`` is the
 #: steward's text): the area, the item, the round's and the repair ticket's numbers
 _INSPECTION = frozenset({"project_name", "area_name", "item_name", "round_number", "ticket_number", "note",
@@ -211,6 +215,10 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "the unit's warranty ends in a month (保修期到期提醒)", sms_also=_WARRANTY),
     Purpose("vacancy.check_result", ("inapp", "sms"), _VACANCY,
             "the month's check of a vacant unit, to its owner by the 12th (空置房检查结果)", sms_also=_VACANCY),
+    Purpose("goods_release.issued", ("inapp",), _GOODS_RELEASE,
+            "the household's goods release pass issued, its number shown at the gate (物品放行单已开具)"),
+    Purpose("goods_release.voided", ("inapp",), _GOODS_RELEASE_VOID,
+            "the household's goods release voided by the service centre, with the reason (物品放行单作废)"),
     Purpose("greeting.holiday", ("inapp", "sms", "wechat"), _HOLIDAY,
             "holiday greetings (节日问候)", sms_also=_HOLIDAY, kind="marketing"),
     Purpose("community.event", ("inapp", "sms", "email", "wechat", "print"), _EVENT,
@@ -594,6 +602,23 @@ DEFAULTS.update({
         "<p>To the owner of {{ unit_label }}:</p><p>The warranty on {{ warranty_item }} ends on "
         "<strong>{{ expires_on }}</strong>. Please report any defect before then: service centre"
         "{% if service_phone %} {{ service_phone }}{% endif %}.</p><p>{{ project_name }} service centre</p>"),
+    ("goods_release.issued", "inapp", "zh-CN"): Text(
+        "物品放行单已开具：{{ pass_number }}",
+        "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已开具（物品 {{ item_count }} 项，"
+        "搬出时间 {{ move_at }}）。搬出时请向门岗出示放行单号。{% if service_phone %}如有疑问请致电 {{ service_phone }}。{% endif %}"),
+    ("goods_release.issued", "inapp", "en"): Text(
+        "Goods pass issued: {{ pass_number }}",
+        "[{{ project_name }}] The goods pass {{ pass_number }} for {{ unit_label }} is issued ({{ item_count }} item "
+        "line(s), moving out {{ move_at }}). Show its number at the gate.{% if service_phone %} Questions: "
+        "{{ service_phone }}.{% endif %}"),
+    ("goods_release.voided", "inapp", "zh-CN"): Text(
+        "物品放行单已作废：{{ unit_label }}",
+        "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已作废，原因：{{ void_reason }}。"
+        "{% if service_phone %}如有疑问请致电 {{ service_phone }}。{% endif %}"),
+    ("goods_release.voided", "inapp", "en"): Text(
+        "Goods pass voided: {{ unit_label }}",
+        "[{{ project_name }}] The goods pass {{ pass_number }} for {{ unit_label }} was voided: {{ void_reason }}."
+        "{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
     ("vacancy.check_result", "inapp", "zh-CN"): Text(
         "空置房检查结果：{{ unit_label }}",
         "【{{ project_name }}】您的空置房 {{ unit_label }} 已于 {{ check_date }} 完成本月检查：{{ result_label }}。"
@@ -706,6 +731,10 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "warranty_item": {"zh-CN": "防水工程", "en": "the waterproofing"},
     "expires_on": "2026-12-26",
     "check_date": "2026-11-10",
+    "pass_number": "FX-20261126-0001",
+    "item_count": "3",
+    "move_at": "2026-11-27 10:00",
+    "void_reason": {"zh-CN": "业主取消搬出", "en": "the owner called the move off"},
     "result_label": {"zh-CN": "未发现问题", "en": "nothing found"},
     "area_name": {"zh-CN": "3栋地下车库", "en": "building 3 car park"},
     "item_name": {"zh-CN": "消防通道畅通", "en": "fire exits clear"},

@@ -37,6 +37,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from kernel.copies import snapshot_page
 from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
 from kernel.privacy import mask_id_number
@@ -416,6 +417,21 @@ def view(release: GoodsRelease) -> dict:
         "history": [{"at": h.at, "action": h.action, "actor": {"user_id": h.actor_id, "name": h.actor_name},
                      "note": h.note} for h in release.history],
     }
+
+
+def snapshot(release: GoodsRelease) -> dict:
+    """The ``goods_release.changed`` payload of a release as it stands (a rebuild's page): its last
+    logged step as the step."""
+    last = release.history[-1] if release.history else None
+    return {**view(release), "step": {
+        "action": last.action if last else "request", "from_": None, "to": release.status,
+        "at": last.at if last else release.recorded_at,
+        "actor": {"user_id": last.actor_id if last else release.recorded_by, "name": (last.actor_name if last else "") or ""}}}
+
+
+def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
+    """A page of current ``goods_release.changed`` snapshots in id order (the platform only)."""
+    return [snapshot(r) for r in snapshot_page(work, GoodsRelease, after=after, limit=limit, project_id=project_id)]
 
 
 def event_payload(release: GoodsRelease, before: str, action: str, note: str, at, caller) -> dict:

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from kernel.copies import snapshot_page
 from kernel.privacy import mask_id_number, mask_phone, phone_for, sees_id_numbers
 from kernel.tenancy import Role
 from kernel.validators import normalize_id_number
@@ -268,22 +269,44 @@ def move(work: Work, key_id: str, action: str, data: dict) -> Key:
 def _changed(work: Work, key: Key, row: KeyMovement) -> None:
     """``key.changed`` (events.KeyChanged): the whole key after the movement and the movement --
     the party's phone and ID number masked (kernel.privacy), in the movement's transaction."""
+    work.events.record(events.KEY_CHANGED, snapshot(work, key, row), group_id=key.group_id,
+                       project_id=key.project_id)
+
+
+def snapshot(work: Work, key: Key, row: KeyMovement | None = None) -> dict:
+    """The ``key.changed`` payload of ``key`` after ``row`` (default: its last movement): the key,
+    its open loan (the request's party with phone and ID number masked, purpose, approval, due
+    time -- what the gateway's read model serves the desk) and the movement."""
+    if row is None:
+        row = work.session.scalars(select(KeyMovement).where(KeyMovement.key_id == key.id)
+                                   .order_by(KeyMovement.key_version.desc()).limit(1)).first()
     loan = work.session.get(KeyMovement, key.loan_id) if key.loan_id else None
-    work.events.record(events.KEY_CHANGED, {
+    return {
         "key_id": key.id, "group_id": key.group_id, "project_id": key.project_id, "unit_id": key.unit_id,
         "unit_label": key.unit_label, "label": key.label, "copies": key.copies, "state": key.state,
         "holder_name": key.holder_name, "updated_at": key.updated_at, "version": key.version,
         "loan": None if loan is None else {
             "loan_id": loan.id, "party_kind": loan.party_kind, "party_name": loan.party_name,
             "approved_at": loan.approved_at, "due_back_at": loan.due_back_at,
-            "deposit_required": loan.deposit_required, "task_id": loan.ticket_id},
-        "movement": {"movement_id": row.id, "action": row.action, "from_": row.from_state, "to": row.to_state,
-                     "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},
-                     "party_kind": row.party_kind, "party_name": row.party_name,
-                     "party_phone_masked": mask_phone(row.party_phone),
-                     "party_id_number_masked": mask_id_number(row.party_id_number),
-                     "purpose": row.purpose, "note": row.note}},
-        group_id=key.group_id, project_id=key.project_id)
+            "deposit_required": loan.deposit_required, "task_id": loan.ticket_id,
+            # the request's register entry, masked (the read model never holds a whole phone or ID)
+            "requested_at": loan.at, "requested_by": loan.by_name or loan.by,
+            "party_phone_masked": mask_phone(loan.party_phone),
+            "party_id_number_masked": mask_id_number(loan.party_id_number),
+            "proof_ref": loan.proof_ref, "purpose": loan.purpose, "note": loan.note,
+            "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref},
+        "movement": None if row is None else {
+            "movement_id": row.id, "action": row.action, "from_": row.from_state, "to": row.to_state,
+            "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},
+            "party_kind": row.party_kind, "party_name": row.party_name,
+            "party_phone_masked": mask_phone(row.party_phone),
+            "party_id_number_masked": mask_id_number(row.party_id_number),
+            "purpose": row.purpose, "note": row.note}}
+
+
+def export_snapshots(work: Work, after: str | None, limit: int, project_id: str | None = None) -> list[dict]:
+    """A page of current ``key.changed`` snapshots in id order (the platform only: read-model rebuilds)."""
+    return [snapshot(work, k) for k in snapshot_page(work, Key, after=after, limit=limit, project_id=project_id)]
 
 
 def _papers(data: dict, needed: list[str], why: str) -> None:

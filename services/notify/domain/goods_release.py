@@ -1,0 +1,56 @@
+"""A household told of its goods release pass (物品放行单, tickets' ``goods_release.changed``):
+when the desk issues the numbered pass (purpose ``goods_release.issued``) and when a manager voids
+it (``goods_release.voided``) -- the unit in-app, addressed to the household that asked for it.
+
+**In-app only**, never SMS: the void's reason is the manager's text and the items are the resident's
+words (only their count is said); both purposes have the in-app channel alone, so no text of
+anyone's reaches an SMS. A household that has since moved out is not told (``bills._tell_household``:
+the unit's new household must not read it). Every other step (request, verify, approve, use) makes
+no message.
+
+**Once per event** (the step's ``goods_release.changed``): a redelivered event makes nothing new.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from kernel.work import Work
+
+from ..models import Notification, ProjectCopy
+from . import bills, templates
+from .notifications import SmsLimits
+from .settings import SERVICE_PHONE, values_of
+
+ISSUED = "goods_release.issued"
+VOIDED = "goods_release.voided"
+#: the step told, and its purpose
+TOLD = {"issue": ISSUED, "void": VOIDED}
+REF_TYPE = "goods_release"
+#: a pass voided before it was numbered
+NOT_NUMBERED = {"zh-CN": "（未编号）", "en": "(not numbered)"}
+
+
+def on_goods_release_changed(work: Work, data: dict, *, event_id: str, group_id: str | None,
+                             project_id: str | None, sms_limits: SmsLimits | None = None) -> list[Notification]:
+    """``goods_release.changed``: the issue and the void told to the household in-app; other steps nothing."""
+    purpose = TOLD.get(data["step"]["action"])
+    if purpose is None:
+        return []
+
+    def bind(project: ProjectCopy):
+        phone = (values_of(work, project.id)[SERVICE_PHONE] or "").strip()
+
+        def values(locale: str) -> dict:
+            locale = locale if locale in NOT_NUMBERED else templates.DEFAULT_LOCALE
+            move_at = data["move_at"]
+            return {"project_name": project.name, "unit_label": data["unit_label"],
+                    "pass_number": data.get("number") or NOT_NUMBERED[locale],
+                    "item_count": str(len(data.get("items") or ())),
+                    "move_at": templates.local_time(move_at if isinstance(move_at, datetime) else None,
+                                                    project.timezone) or templates.NO_VALUE[locale],
+                    "void_reason": (data.get("void_reason") or "").strip() or templates.NO_VALUE[locale],
+                    "service_phone": phone}
+        return values
+    return bills._tell_household(work, purpose, data, bind, event_id=event_id, group_id=group_id,
+                                 project_id=project_id, ref_type=REF_TYPE, ref_id=data["release_id"],
+                                 sms_limits=sms_limits)
