@@ -33,7 +33,6 @@ from sqlalchemy import func, select
 
 from kernel import validators as v
 from kernel.settings import Setting
-from kernel.tenancy import Role
 from kernel.work import Work
 
 from .. import events
@@ -145,6 +144,3 @@ def _count_failure(work: Work, project: Project, unit, household: Household | No
                                                 "roles": sorted(caller.roles)}},
         group_id=unit.group_id, project_id=unit.project_id)
 
-
-#: who is alerted (the event's readers): the CS head and the centre manager of the project
-ALERTED_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from marshmallow import ValidationError
 
-from kernel.errors import Forbidden, InvalidInput, NotFound
+from kernel.errors import InvalidInput, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from kernel.validators import IdNumberInvalid
