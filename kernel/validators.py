@@ -15,6 +15,8 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields, validate
+
+from .errors import RuleViolation
 from stdnum.cn import ric
 
 #: a mainland mobile (1[3-9] + 9 digits) or landline (0 + area code + number), optionally +86
@@ -125,6 +127,31 @@ def id_document_error(id_type: str, value: str) -> str | None:
 def normalize_id_number(value: str | None) -> str | None:
     """As stored: letters upper-cased (``x`` -> ``X``)."""
     return value.upper() if isinstance(value, str) else value
+
+
+class IdNumberInvalid(RuleViolation):
+    """An identity document's number that cannot be one (a resident ID's GB 11643 check digit wrong --
+    python-stdnum's ``cn.ric`` --, no such birth date, a passport of the wrong shape): HTTP 422
+    ``id_number_invalid`` where a number is compared with the household file (:func:`require_id_number`)."""
+    default_code = "id_number_invalid"
+    zh = "证件号码无效（校验位或格式不符），请核对证件"
+
+
+#: the shape an ID number compared with the file may take before :func:`require_id_number` says
+#: whether it is one (one line, 1-40 letters and digits): garbage is a 400, a wrong check digit a 422
+ID_NUMBER_TEXT = validate.Regexp(r"[0-9A-Za-z]{1,40}\Z", error="1-40 letters and digits.")
+
+
+def require_id_number(value: str, id_type: str | None = None) -> str:
+    """THE check of an ID number compared with the household file (goods release's identity check,
+    archive's ``match_identity``): the number against its document type (guessed from its shape when
+    not given -- :func:`id_document_error`, python-stdnum's GB 11643 check digit for a resident ID);
+    returns it as stored (:func:`normalize_id_number`), raises :class:`IdNumberInvalid` (422)."""
+    error = id_document_error(id_type or guess_id_type(value), value) if isinstance(value, str) \
+        else "Not an identity document number."
+    if error is not None:
+        raise IdNumberInvalid(f"id_number: {error}", details={"id_number": [error]})
+    return normalize_id_number(value)
 
 
 def check_id_document(data: dict, type_field: str = "id_type", number_field: str = "id_number") -> None:

@@ -1,7 +1,10 @@
 """Goods release (物品放行): a household's request to move items out, the identity check, finance's
 signature once billing says every fee is settled, the numbered pass (FX-YYYYMMDD-NNNN), its use at
 the gate and voids. tickets' ``domain/goods_release.py`` holds the rules and who may take which step;
-billing is asked by tickets itself (fail closed: 503 billing_unavailable).
+billing is asked by tickets itself (fail closed: 503 billing_unavailable), and archive -- the household
+file's people and the identity match of the ID number the desk saw (``match_identity``: matched / not
+matched only; fail closed: 503 archive_unavailable). Another project's staff read every pass like a
+missing one (404).
 
 Writes go to tickets by RPC; the reply is projected into the portal's read model at once
 (read-your-writes). Reads -- a household's passes, one pass, the gate's passes of a day and by
@@ -28,9 +31,12 @@ class GoodsReleaseRoutes(RouteModule):
            description="requester_role owner | family | tenant | agent. The desk names the requester "
                        "(400 requester_name_required); an owner, family member or tenant is one of the household's "
                        "people in that role in archive's file (422 identity_not_matched; archive not answering: "
-                       "503 archive_unavailable). A tenant's or an agent's release needs "
+                       "503 archive_unavailable). A resident's own request names the resident: requester_name "
+                       "omitted or their own, their role as the household file says (an owner is no tenant; "
+                       "no agent) -- else 422 identity_not_matched. A tenant's or an agent's release needs "
                        "owner_consent before it is verified. The mover's and the checked person's ID numbers are "
-                       "validated and kept masked only. items: at most goods_release.max_items lines (50). "
+                       "validated and kept masked only; an identity check recorded here is checked as on verify. "
+                       "items: at most goods_release.max_items lines (50). "
                        "move_at: not earlier than goods_release.move_at_past_tolerance_minutes (60) ago (422 "
                        "move_at_past), not later than goods_release.move_at_max_days_ahead (30) days ahead (422 "
                        "move_at_too_far).")
@@ -51,8 +57,15 @@ class GoodsReleaseRoutes(RouteModule):
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/verify", tags=TAGS,
            summary=f"Record the identity check (核查业主资料) and the owner's consent ({DESK})",
-           body=s.GoodsReleaseVerifyIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422, 503),
-           idempotent=True)
+           body=s.GoodsReleaseVerifyIn, response=s.GoodsReleaseOut, errors=(400, 403, 404, 409, 422, 503),
+           idempotent=True,
+           description="identity.id_number: a number that cannot be one (a resident ID's GB 11643 check digit, "
+                       "python-stdnum) is 422 id_number_invalid; archive compares it with the household file's "
+                       "for the person checked (match_identity, logged in the file's access log with the goods "
+                       "release's purpose) -- not matched is 422 identity_not_matched (Chinese and English); too "
+                       "many failed matches for the unit today (archive.identity_match_failures_per_day, 5) is "
+                       "422 identity_match_locked; archive not answering is 503 archive_unavailable. An agent "
+                       "from outside the household is not in the file: their document is recorded, not matched.")
     def verify_goods_release(self, request, user, release_id, body, idempotency_key):
         return self._goods_release_step(user, release_id, "verify", s.GoodsReleaseVerifyIn().dump(body), idempotency_key)
 

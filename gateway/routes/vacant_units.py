@@ -16,7 +16,10 @@ class VacantUnitRoutes(RouteModule):
            summary=f"Set the month's vacant-unit register (空置房登记表, by the 5th): checks added and "
                    f"cancelled to match; a unit with a household is 409 unit_occupied unless its owner registered it "
                    f"vacant (owner_registered) ({RECORDERS})",
-           body=s.VacantRegisterIn, response=s.VacantRegisterOut, errors=(400, 403, 404, 409), idempotent=True)
+           body=s.VacantRegisterIn, response=s.VacantRegisterOut, errors=(400, 403, 404, 409, 422), idempotent=True,
+           description="Every unit of unit_ids and owner_registered is one of the project's (404 unit_not_found, "
+                       "as an unknown id, for another project's); a unit of owner_registered is on the register "
+                       "too (422 owner_registered_not_listed). Another project's staff: 404 project_not_found.")
     def update_vacant_register(self, request, user, project_id, month, body, idempotency_key):
         s.VacantMonthQuery().load({"month": month})
         return self._as(user)("tickets", "update_vacant_register", project_id, month, s.VacantRegisterIn().dump(body),

@@ -76,3 +76,35 @@ def test_a_verify_needs_the_check_and_a_void_its_reason():
         s.GoodsReleaseVoidIn().load({})
     with pytest.raises(ValidationError):
         s.GoodsReleaseVoidIn().load({"reason": "   "})
+
+
+def test_the_checked_number_s_check_digit_is_tickets_422_and_its_refusals_are_documented():
+    # the identity check's number of the right shape passes the gateway: a wrong GB 11643 check digit is
+    # tickets' 422 id_number_invalid (one rule: kernel.validators.require_id_number), garbage a 400 here
+    check = {"method": "in_person", "person_name": "张伟", "id_type": "resident_id",
+             "id_number": "110101199003071234", "matched_archive": True}
+    assert s.GoodsReleaseVerifyIn().load({"identity": check})["identity"]["id_number"] == "110101199003071234"
+    for garbage in ("1101-0119", "a\nb", "x" * 41, ""):
+        with pytest.raises(ValidationError):
+            s.GoodsReleaseVerifyIn().load({"identity": dict(check, id_number=garbage)})
+    verify = build_document()["paths"]["/api/v1/goods-releases/{release_id}/verify"]["post"]
+    assert {"400", "404", "422", "503"} <= set(verify["responses"])
+    for code in ("id_number_invalid", "identity_not_matched", "identity_match_locked", "archive_unavailable"):
+        assert code in verify["description"], code
+
+
+def test_a_wrong_check_digit_from_tickets_is_a_422_with_the_chinese_first():
+    from nameko.exceptions import RemoteError
+
+    from gateway.errors import classify
+    from kernel.validators import IdNumberInvalid, require_id_number
+    with pytest.raises(IdNumberInvalid) as refused:
+        require_id_number("110101199003071234")
+    answer = classify(RemoteError("RuleViolation", str(refused.value)))
+    assert (answer.status, answer.code) == (422, "id_number_invalid")
+    assert answer.message.startswith("证件号码无效") and "check digit" in answer.message
+
+
+def test_the_vacant_register_documents_owner_registered_refusals():
+    put = build_document()["paths"]["/api/v1/projects/{project_id}/vacant-units/{month}"]["put"]
+    assert {"404", "422"} <= set(put["responses"]) and "owner_registered_not_listed" in put["description"]

@@ -241,3 +241,19 @@ def test_a_resident_id_says_what_is_wrong_with_it():
             v.ID_NUMBER(number)
         assert says in str(refused.value.messages)
     assert v.id_document_error("resident_id", good) is None
+
+
+def test_an_id_number_compared_with_the_file_is_checked_by_one_rule_with_a_422():
+    assert v.require_id_number("110101199003071233") == "110101199003071233"
+    assert v.require_id_number("h12345678", "hk_macau_permit") == "H12345678"
+    for number, id_type, says in (("110101199003071234", None, "check digit"),
+                                  ("110101199002301236", "resident_id", "birth date"),
+                                  ("110101199003071233", "taiwan_permit", "8 digits"),
+                                  (None, None, "Not an identity document number")):
+        with pytest.raises(v.IdNumberInvalid) as refused:
+            v.require_id_number(number, id_type)
+        assert refused.value.code == "id_number_invalid" and refused.value.kind == "RuleViolation"
+        assert says in refused.value.message and refused.value.message.startswith("证件号码无效")
+    assert v.ID_NUMBER_TEXT("110101199003071234") == "110101199003071234"      # the shape only: 400 otherwise
+    with pytest.raises(ValidationError):
+        v.ID_NUMBER_TEXT("1101-01")

@@ -11,6 +11,7 @@ version older than the one it holds, so redelivery and reordering are harmless.
 | household.changed   | move-in, people or contacts changed, move-out | tickets, billing, notify |
 | steward.assigned    | a building's or unit's steward assigned, changed, removed | notify |
 | setting.changed     | an archive setting changed              | -- (optional, audit)   |
+| identity_match.locked | a unit's failed identity matches reached the day's limit (``archive.identity_match_failures_per_day``): an alert | -- (optional; notify may tell the CS head) |
 
 ``household.changed`` carries names, phones and e-mails (notify must reach
 people) but never ID numbers.
@@ -92,10 +93,34 @@ class StewardAssigned(Schema):
     version = fields.Integer(required=True)
 
 
+IDENTITY_MATCH_LOCKED = "identity_match.locked"
+
+
+class _Who(Schema):
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+class IdentityMatchLocked(Schema):
+    """身份核验锁定: the unit's failed identity matches (a name and an ID number not matching the file)
+    reached the project's limit for the day -- the alert; no name or number tried is in it."""
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    failures = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+    last_caller = fields.Nested(_Who, required=True)
+
+
 CONTRACT = EventContract("archive", {
     PROJECT_CHANGED: ProjectChanged,
     UNIT_CHANGED: UnitChanged,
     HOUSEHOLD_CHANGED: HouseholdChanged,
     STEWARD_ASSIGNED: StewardAssigned,
     SETTING_CHANGED: SettingChanged,
-}, optional_subscribers=frozenset({SETTING_CHANGED}))
+    IDENTITY_MATCH_LOCKED: IdentityMatchLocked,
+}, optional_subscribers=frozenset({SETTING_CHANGED, IDENTITY_MATCH_LOCKED}))

@@ -139,3 +139,10 @@ class NothingCorrected(RuleViolation):
 class PersonNotInHousehold(InvalidInput):
     default_code = "person_not_in_household"
     zh = "该人员不是本户成员"
+
+
+class IdentityMatchLocked(RuleViolation):
+    """Too many failed identity matches for the unit today (``archive.identity_match_failures_per_day``):
+    no more until the project's next local day (HTTP 422)."""
+    default_code = "identity_match_locked"
+    zh = "该房屋今日身份核验失败次数过多，今日暂停核验，已通知客服经理"

@@ -1042,6 +1042,22 @@ class UnitRef(Schema):
     unit_id = fields.String(required=True, validate=ID36)
 
 
+class IdentityMatchIn(Schema):
+    """身份核验: a name and an ID number to match against a unit's current household (``match_identity``);
+    the number's check digit is the domain's (422 ``id_number_invalid``), its shape here (400)."""
+    unit_id = fields.String(required=True, validate=ID36)
+    name = fields.String(required=True, validate=v.NAME)
+    id_number = fields.String(load_default=None, allow_none=True, validate=v.ID_NUMBER_TEXT)
+    id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+
+
+class IdentityMatchOut(Schema):
+    """Matched or not -- and, when matched, the role the person named holds in the household; nothing else."""
+    matched = fields.Boolean(required=True)
+    role = fields.String()
+
+
 class ContactsQuery(Schema):
     unit_id = fields.String(load_default=None, allow_none=True, validate=ID36)
     household_id = fields.String(load_default=None, allow_none=True, validate=ID36)

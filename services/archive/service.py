@@ -12,7 +12,7 @@ from kernel.storage import StorageProvider
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import access, census, documents, files, people, registry, retention
+from .domain import access, census, documents, files, identity, people, registry, retention
 from .domain import settings as archive_settings
 from .events import CONTRACT, HOUSEHOLD_CHANGED, PROJECT_CHANGED, UNIT_CHANGED
 from .models import Base, Project
@@ -399,6 +399,16 @@ class ArchiveService(SettingsRpcs):
         q = schemas.ContactsQuery().load({"unit_id": unit_id, "household_id": household_id, "purpose": purpose})
         return schemas.HouseholdContactsOut().dump(
             census.contacts_for_notify(self.work(), q["unit_id"], q["household_id"], q["purpose"]))
+
+    @rpc
+    def match_identity(self, unit_id, name, id_number=None, purpose=None, id_type=None):
+        """身份核验 (domain/identity.py): ``{"matched"}`` (+ the role when matched) for a name and an ID
+        number against the unit's current household -- never the stored number or the person; logged
+        in the file's access log; failed matches per unit per day are limited."""
+        q = schemas.IdentityMatchIn().load({"unit_id": unit_id, "name": name, "id_number": id_number,
+                                            "id_type": id_type, "purpose": purpose})
+        return schemas.IdentityMatchOut().dump(identity.match(self.work(), q["unit_id"], q["name"], q["id_number"],
+                                                              q["purpose"], q["id_type"]))
 
     @rpc
     def list_census_tasks(self, project_id, query=None):

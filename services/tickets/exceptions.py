@@ -247,6 +247,21 @@ class IdentityNotMatched(RuleViolation):
     zh = "身份核查与业户档案不符，不予放行"
 
 
+class OwnerRegisteredNotListed(RuleViolation):
+    """``owner_registered`` names a unit the month's vacant register does not list (HTTP 422)."""
+
+    default_code = "owner_registered_not_listed"
+    zh = "业主办理空置手续的房屋必须同时列入本月空置房登记"
+
+
+class IdentityMatchLocked(RuleViolation):
+    """archive refuses more identity matches for the unit today: too many failed ones
+    (``archive.identity_match_failures_per_day``; HTTP 422)."""
+
+    default_code = "identity_match_locked"
+    zh = "该房屋今日身份核验失败次数过多，今日暂停核验，已通知客服经理"
+
+
 class TooManyItems(RuleViolation):
     """More items than the project's ``goods_release.max_items`` on one pass (HTTP 422)."""
 

@@ -10,12 +10,14 @@ from kernel.messaging import Event
 from kernel.rpc import RpcPoolProvider
 from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
+from kernel.validators import IdNumberInvalid
 
 from . import schemas
 from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
                      quality, renovation, repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, GOODS_RELEASE_CHANGED, KEY_CHANGED, TICKET_CHANGED
-from .exceptions import ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, NoFeeAccount
+from .exceptions import (ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, IdentityMatchLocked,
+                         IdentityNotMatched, NoFeeAccount)
 from .models import Base
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
@@ -359,13 +361,29 @@ class TicketsService(SettingsRpcs):
             return [{"name": p["name"], "role": p["role"]} for p in reply.get("people") or ()]
         return ask
 
+    def _ask_identity(self, work):
+        """archive's ``match_identity`` as the caller, with the goods release's purpose (logged there):
+        matched / not matched; too many failed matches today is ``identity_match_locked``; no answer is
+        ``archive_unavailable`` (fail closed)."""
+        caller = work.caller
+
+        def ask(unit_id, name, id_number, id_type):
+            return self.archive.ask(caller, "archive", "match_identity", unit_id=unit_id, name=name,
+                                    id_number=id_number, id_type=id_type, purpose=goods_release.ARCHIVE_PURPOSE,
+                                    unavailable=ArchiveUnavailable,
+                                    refusals={"identity_match_locked": IdentityMatchLocked,
+                                              "id_number_invalid": IdNumberInvalid,
+                                              "household_not_found": IdentityNotMatched})
+        return ask
+
     @rpc
     def request_goods_release(self, data, idempotency_key=None):
         """Record a goods release: a resident for their own unit, the desk for a resident (with the
         identity check, if done)."""
         work, command = self.work(), GOODS_RELEASE_IN.load(data)
         return work.idempotent(idempotency_key, "request_goods_release", command, lambda: GOODS_RELEASE_OUT.dump(
-            goods_release.view(goods_release.request(work, command, self._ask_household(work)))))
+            goods_release.view(goods_release.request(work, command, self._ask_household(work),
+                                                    self._ask_identity(work)))))
 
     @rpc
     def goods_release_step(self, release_id, data, idempotency_key=None):
@@ -374,7 +392,7 @@ class TicketsService(SettingsRpcs):
         command["release_id"] = str(release_id)
         return work.idempotent(idempotency_key, "goods_release_step", command, lambda: GOODS_RELEASE_OUT.dump(
             goods_release.view(goods_release.step(work, command["release_id"], command, self._ask_fees(work),
-                                                  self._ask_household(work)))))
+                                                  self._ask_household(work), self._ask_identity(work)))))
 
     @rpc
     def get_goods_release(self, release_id):

@@ -3,7 +3,10 @@
 345.00 yuan); once the desk took the payment it is allowed, the desk issues the numbered pass,
 security finds it by number and marks it used. With billing stopped no pass is issued: 503
 billing_unavailable, nothing written (fail closed). The identity check is held against archive's
-household file (a stranger named by phone is refused)."""
+household file: a stranger named by phone is refused, the ID number the desk saw is matched by archive
+(a wrong check digit 422 id_number_invalid, another valid number 422 identity_not_matched, the file's
+accepted; every match in the file's access log), archive stopped is 503 archive_unavailable; a
+resident asks as themselves; another project's desk reads a pass like a missing one (404)."""
 from __future__ import annotations
 
 import uuid
@@ -15,6 +18,8 @@ from .test_idempotency_and_settings import project_id
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
 OWNER_ID = "440301198302023453"          # 王强's, as the demo registers it
+ZHANG_ID = "440301198801011238"          # 张伟's (1栋-0101)
+NOT_ZHANGS = "110101199003071233"        # a valid resident ID number, not in the file
 MOVER_ID = "110105198511204566"
 
 
@@ -86,34 +91,73 @@ def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo,
     assert again["error"] == "transition_not_allowed"
     assert [h["action"] for h in used["history"]] == ["request", "verify", "approve", "issue", "use"]
 
-    # the unit's resident reads nothing of another unit; the desk lists the unit's passes
+    # the unit's resident reads nothing of another unit; nor another project's desk (404, as missing)
     resident = token(web_session, "zhangwei")
     assert web_session.get(f"/api/v1/goods-releases/{rid}", headers=resident).status_code == 404
+    far = token(web_session, "desk.xh")
+    refused = web_session.get(f"/api/v1/goods-releases/{rid}", headers=far)
+    assert (refused.status_code, refused.json()["error"]) == (404, "goods_release_not_found")
+    refused = send(web_session, far, f"/goods-releases/{rid}/void", {"reason": "x"}, 404)
+    assert refused["error"] == "goods_release_not_found"
+    assert web_session.get(f"/api/v1/projects/{pid}/goods-releases/by-number/{number}",
+                           headers=far).status_code == 404
     listed = web_session.get(f"/api/v1/units/{unit}/goods-releases", headers=desk).json()["items"]
     assert [r["number"] for r in listed] == [number]
 
 
 def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_session):
-    platform = start_platform(services={"tickets": {"BILLING_RPC_TIMEOUT": 2}})
+    platform = start_platform(services={"tickets": {"BILLING_RPC_TIMEOUT": 2, "ARCHIVE_RPC_TIMEOUT": 2}})
     from kernel.testing import TEST_SECRET
     gateway_db = platform["gateway"].config["DB_URL"]
     seed.load(rabbit_config["AMQP_URI"], TEST_SECRET, gateway_db_url=gateway_db, wait=30)
     unit = seed.unit_id("LH", "1栋", "0101")                     # owes nothing
-    desk, finance, resident = (token(web_session, u) for u in ("desk.lh", "finance.lh", "zhangwei"))
+    desk, finance, resident, cs = (token(web_session, u) for u in ("desk.lh", "finance.lh", "zhangwei", "cs.lh"))
+    pid = project_id(web_session, desk)
 
-    # a resident asks for their own unit; the desk checks identity by phone
-    mine = send(web_session, resident, "/goods-releases",
-                {k: v for k, v in release_body(unit).items() if k != "identity"}, 201)
+    # a resident asks for their own unit as themselves: another name, or an owner posing as a tenant, is refused
+    mine = {k: v for k, v in release_body(unit).items() if k not in ("identity", "requester_name")}
+    posing = send(web_session, resident, "/goods-releases", dict(mine, requester_name="王强"), 422)
+    assert posing["error"] == "identity_not_matched" and posing["message"].startswith("住户本人")
+    as_tenant = send(web_session, resident, "/goods-releases", dict(mine, requester_role="tenant"), 422)
+    assert as_tenant["error"] == "identity_not_matched" and "an owner of the household" in as_tenant["message"]
+    mine = send(web_session, resident, "/goods-releases", mine, 201)
     rid = mine["release_id"]
-    assert mine["status"] == "requested" and mine["requester"]["role"] == "owner"
-    by_phone = {"method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233",
+    assert mine["status"] == "requested" and mine["requester"] == {"name": "张伟", "role": "owner",
+                                                                   "user_id": mine["requester"]["user_id"]}
+    by_phone = {"method": "by_phone", "person_name": "张伟", "id_number": ZHANG_ID,
                 "family_members": ["李娜"], "employer": "郑州市第一中学", "matched_archive": True}
     # archive's household file decides who is of the household: a stranger named is refused
     stranger = send(web_session, desk, f"/goods-releases/{rid}/verify",
                     {"identity": dict(by_phone, family_members=["李娜", "王五"])}, 422)
     assert stranger["error"] == "identity_not_matched" and "王五" in stranger["message"]
+    # the number the desk saw: a wrong check digit, then a valid number that is not 张伟's
+    wrong = send(web_session, desk, f"/goods-releases/{rid}/verify",
+                 {"identity": dict(by_phone, id_number=ZHANG_ID[:-1] + "9")}, 422)
+    assert wrong["error"] == "id_number_invalid" and "check digit" in wrong["message"]
+    other = send(web_session, desk, f"/goods-releases/{rid}/verify",
+                 {"identity": dict(by_phone, id_number=NOT_ZHANGS)}, 422)
+    assert other["error"] == "identity_not_matched" and other["message"].startswith("证件号码与业户档案")
+    assert ZHANG_ID not in str(other) and NOT_ZHANGS not in str(other)
     verified = send(web_session, desk, f"/goods-releases/{rid}/verify", {"identity": by_phone}, 200)
     assert verified["identity"]["household_role"] == "owner"
+    assert verified["identity"]["id_number_masked"] == "4403**********1238"
+    # every match is a read of the file, in its access log with the goods release's purpose
+    log = web_session.get(f"/api/v1/projects/{pid}/file-access-log", headers=cs,
+                          params={"what": "identity_match", "unit_id": unit})
+    assert log.status_code == 200, log.text
+    # the resident's own two requests (by name), the desk's wrong and right number; a wrong check digit reads nothing
+    assert sorted(r["what"] for r in log.json()["items"]) == ["identity_match:matched"] * 3 + [
+        "identity_match:not_matched"]
+    assert {r["purpose"] for r in log.json()["items"]} == {"物品放行身份核查 goods release identity check"}
+
+    # archive stopped: no identity check is recorded (fail closed), saying why
+    second = send(web_session, desk, "/goods-releases",
+                  {k: v for k, v in release_body(unit).items() if k != "identity"} | {"requester_name": "张伟"}, 201)
+    platform["archive"].stop()
+    down = send(web_session, desk, f"/goods-releases/{second['release_id']}/verify", {"identity": by_phone}, 503)
+    assert down["error"] == "archive_unavailable" and "archive" in down["message"]
+    assert web_session.get(f"/api/v1/goods-releases/{second['release_id']}",
+                           headers=desk).json()["identity"] is None
 
     platform["billing"].stop()
     down = send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 503)
@@ -121,4 +165,4 @@ def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_sessio
     after = web_session.get(f"/api/v1/goods-releases/{rid}", headers=desk).json()
     assert after["status"] == "verified" and after["finance_signed"] is None and after["number"] is None
     mine = web_session.get(f"/api/v1/units/{unit}/goods-releases", headers=resident).json()["items"]
-    assert [r["release_id"] for r in mine] == [rid]
+    assert rid in [r["release_id"] for r in mine]

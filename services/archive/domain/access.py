@@ -70,16 +70,17 @@ SCOPES = ("household", "unit", "project")
 OUTCOMES = ("allowed", "refused")
 #: what a read names (``document:<id>``, ``export:<what>`` carry their object)
 WHATS = ("file", "catalogue", "documents", "document", "contacts", "people", "people_history", "checklist", "ownerships",
-         "summary", "census_task", "export")
+         "summary", "census_task", "export", "identity_match")
 #: what was read, in the words of the 业户档案查阅记录表 (the CSV, the log's ``what_label``)
 WHAT_NAMES = {"file": "业户档案", "catalogue": "档案目录", "documents": "档案文件列表", "document": "档案文件",
               "contacts": "联系方式", "people": "人员名单", "people_history": "人员变更记录",
               "checklist": "资料清单", "ownerships": "产权记录", "summary": "业户概况", "census_task": "普查任务",
-              "export": "批量导出"}
+              "export": "批量导出", "identity_match": "身份核验"}
 #: why a read was refused, in words (``refusal_label``)
 REFUSAL_NAMES = {"no_grant": "无查阅授权", "grant_not_started": "授权尚未生效", "grant_expired": "授权已过期",
                  "grant_revoked": "授权已撤销", "not_own_household": "非本户住户",
-                 "project_out_of_scope": "不在本项目权限范围内", "not_for_residents": "该内容不向住户开放"}
+                 "project_out_of_scope": "不在本项目权限范围内", "not_for_residents": "该内容不向住户开放",
+                 "identity_match_locked": "今日核验失败次数已达上限"}
 #: what a read without a stated purpose is logged with: a resident's own, the platform's, and a
 #: staff member's read on a route that asks none (the desk's working lists: people, their history,
 #: the checklist, the ownership history, the household summary)
@@ -470,6 +471,8 @@ def what_label(what: str, titles: dict[str, str]) -> str:
     name = WHAT_NAMES.get(head, head)
     if not rest:
         return name
+    if head == "identity_match":
+        return f"{name}：" + {"matched": "相符", "not_matched": "不符"}.get(rest, rest)
     if head == "export":
         return f"{name}：{WHAT_NAMES.get(rest, rest)}"
     doc_type, _, version = rest.partition(" v")

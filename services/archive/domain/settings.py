@@ -13,10 +13,11 @@ from kernel.work import Work
 
 from ..exceptions import ProjectNotFound
 from ..models import Project
-from . import access_settings, census, documents, registry, retention
+from . import access_settings, census, documents, identity, registry, retention
 
 SETTINGS = SettingsCatalogue("archive", [*documents.SETTINGS, *access_settings.ACCESS_SETTINGS,
-                                         *census.SETTINGS, *retention.SETTINGS, *registry.SETTINGS])
+                                         *census.SETTINGS, *retention.SETTINGS, *registry.SETTINGS,
+                                         *identity.SETTINGS])
 #: who may change archive's settings (as tickets' and notify's)
 SETTING_ROLES = (Role.CENTRE_MANAGER, Role.GROUP_ADMIN)
 

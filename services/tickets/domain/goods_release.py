@@ -14,6 +14,13 @@ The seed's steps, each a row of :data:`TABLE`::
    member named by phone one of its people; archive down is ``503 archive_unavailable``. The requester's
    role in the household is recorded; a tenant's or an agent's release needs the owner's consent
    (核实业主意见). Staff may record the check when they record the request (one call).
+   The ID number the desk saw is checked first (``kernel.validators.require_id_number``: a wrong GB
+   11643 check digit is ``422 id_number_invalid``) and then compared with the file's by archive
+   (``match_identity``, :data:`AskIdentity`: matched / not matched only, logged in the file's access
+   log): not matched is ``422 identity_not_matched`` (Chinese and English); archive refusing more
+   matches for the unit today is ``422 identity_match_locked``; archive down ``503 archive_unavailable``.
+   A resident's own request names the resident: name and role from the file (the same match, by
+   name) -- an owner may not declare themselves a tenant, nor a tenant an owner.
 2. The unit, the requester, the mover's name and ID (kept masked: ``kernel.privacy``), the items
    (name, quantity) and the moving time are recorded with the request (统计相关资料).
 3. **approve** (核查费用, 由财务人员签字确定): finance signs once **billing** says the unit owes
@@ -42,7 +49,7 @@ from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
 from kernel.privacy import mask_id_number
 from kernel.tenancy import Role
-from kernel.validators import normalize_id_number
+from kernel.validators import normalize_id_number, require_id_number
 from kernel.work import Work
 
 from .. import events
@@ -98,6 +105,13 @@ AskFees = Callable[[str], dict]
 #: :data:`ARCHIVE_PURPOSE`, so the read is in the file's access log); raises ``ArchiveUnavailable``
 AskHousehold = Callable[[str], list]
 ARCHIVE_PURPOSE = "物品放行身份核查 goods release identity check"
+#: ``ask_identity(unit_id, name, id_number, id_type) -> {"matched", "role"?}``: archive's
+#: ``match_identity`` -- does the name with the ID number match one of the unit's household's people
+#: in the file (only matched / not matched, and the role when matched; never the stored number); the
+#: resident asks about themselves by name (``id_number`` None). Logged in the file's access log with
+#: :data:`ARCHIVE_PURPOSE`; raises ``ArchiveUnavailable`` (503), ``IdentityMatchLocked`` (422: too
+#: many failed matches for the unit today)
+AskIdentity = Callable[[str, str, "str | None", "str | None"], dict]
 #: the household-file roles a requester of each role may have
 ROLE_MATCHES = {"owner": ("owner",), "family": ("owner", "family"), "tenant": ("tenant",)}
 
@@ -118,7 +132,7 @@ def _load(work: Work, release_id: str) -> GoodsRelease:
     if release is None:
         raise _missing(release_id)
     caller = work.caller
-    caller.require_unit(release.group_id, release.project_id, release.unit_id, not_found=_missing(release_id))
+    repairs.in_unit(work, release.group_id, release.project_id, release.unit_id, not_found=_missing(release_id))
     if caller.is_resident and release.requester_user_id != caller.user_id \
             and not repairs.sees_record(work, release):
         raise _missing(release_id)          # a later household of the unit does not read an earlier one's
@@ -180,24 +194,42 @@ def _people(ask_household: AskHousehold | None, unit_id: str) -> list:
     return ask_household(unit_id)
 
 
+def _match(ask_identity: AskIdentity | None, unit_id: str, name: str, number: str | None,
+           id_type: str | None) -> dict:
+    """archive's identity match (fail closed: nobody to ask is ``archive_unavailable``)."""
+    if ask_identity is None:
+        raise ArchiveUnavailable("the household file (archive) cannot be asked: no identity match")
+    return ask_identity(unit_id, name, number, id_type)
+
+
 def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskHousehold | None,
-              people: list | None = None) -> None:
+              people: list | None = None, ask_identity: AskIdentity | None = None) -> None:
     """Record the identity check (核查业主资料) and the owner's consent where one is needed."""
     check = data["identity"]
     if not check["matched_archive"]:
         raise IdentityNotMatched("the desk recorded that the person checked does not match the unit's household "
                                  "file (matched_archive: false): no goods release without a matching identity "
                                  "check -- a tenant may not pose as the owner")
+    number = require_id_number(check.get("id_number"), check.get("id_type"))     # 422 before asking anyone
     found = household_match(people if people is not None else _people(ask_household, release.unit_id),
                             release.requester_role, check)
     if not found["matched"]:
         raise IdentityNotMatched("the identity check does not agree with the household file: "
                                  + "; ".join(found["reasons"]), details=found)
+    if found["person_role"] is not None:
+        # one of the household's people: the number the desk saw must be the file's (archive answers
+        # matched / not matched only); an agent (代办) from outside the household is not in the file
+        answer = _match(ask_identity, release.unit_id, check["person_name"], number, check.get("id_type"))
+        if not answer["matched"]:
+            raise IdentityNotMatched(
+                f"the ID number does not match the household file's for {check['person_name']}: no goods "
+                "release -- check the document again (a failed match is counted: a few a day lock the unit's "
+                "identity checks)", zh=f"证件号码与业户档案中{check['person_name']}的登记不符，不能办理物品放行，请重新核对证件",
+                details={"reasons": ["id_number_not_matched"]})
     consent = data.get("owner_consent") or release.owner_consent
     if release.requester_role in CONSENT_NEEDED and not consent:
         raise OwnerConsentRequired(f"a {release.requester_role}'s goods release needs the owner's consent "
                                    "(owner_consent: name, how)")
-    number = normalize_id_number(check.get("id_number"))
     release.identity = {
         "method": check["method"], "person_name": check["person_name"],
         "id_type": check.get("id_type"), "id_number_masked": mask_id_number(number),
@@ -228,18 +260,48 @@ def check_move_at(work: Work, project_id: str, move_at) -> None:
                               zh=f"搬离时间超过 {ahead} 天之后，请临近搬离时再办理")
 
 
-def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -> GoodsRelease:
+def _resident_requester(work: Work, unit: UnitCopy, data: dict, ask_identity: AskIdentity | None) -> str:
+    """A resident's own request names the resident: their name and role are the household file's
+    (archive's match, by their name, logged there) -- another name, an owner declaring themselves a
+    tenant, a tenant an owner, or a resident acting as an agent is 422 ``identity_not_matched``. The
+    requester's name recorded is theirs."""
+    caller = work.caller
+    declared, named = data["requester_role"], (data.get("requester_name") or "").strip()
+    if named and named != caller.name:
+        raise IdentityNotMatched(f"a resident asks for a goods release as themselves ({caller.name}), not as {named}; "
+                                 "the service centre records a request for someone else",
+                                 zh="住户本人只能以自己的名义申请物品放行，代他人申请请到服务中心办理")
+    if declared not in ROLE_MATCHES:
+        raise IdentityNotMatched(f"a resident asks as themselves, not as {_a(declared)}: an agent's (代办) request "
+                                 "is recorded by the service centre", zh="住户本人不能以代办人身份申请，代办请到服务中心办理")
+    answer = _match(ask_identity, unit.id, caller.name, None, None) if caller.name else {"matched": False}
+    if not answer["matched"]:
+        raise IdentityNotMatched(f"{caller.name or 'the resident'} is not one of unit {unit.label}'s household's people "
+                                 "in the household file: ask the service centre",
+                                 zh="您不在该房屋的业户档案人员名单中，请到服务中心办理")
+    role = answer.get("role")
+    if role not in ROLE_MATCHES[declared]:
+        raise IdentityNotMatched(f"{caller.name} is {_a(role or 'resident')} of the household in the file, not "
+                                 f"{_a(declared)}", zh=f"业户档案登记的身份与申请身份（{declared}）不符",
+                                 details={"file_role": role, "declared": declared})
+    return caller.name
+
+
+def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
+            ask_identity: AskIdentity | None = None) -> GoodsRelease:
     """Record a goods release: a resident for their own unit (``requested``), or the desk for a
     resident -- with the identity check already done, straight to ``verified``."""
     caller, now = work.caller, work.clock.now()
     unit = work.session.get(UnitCopy, data["unit_id"])
     if unit is None:
         raise repairs._no_unit(data["unit_id"])
-    caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit.id))
+    repairs.in_unit(work, unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit.id))
     project = repairs._project(work, unit.project_id)
+    requester_name = (data.get("requester_name") or "").strip()
     if caller.is_resident:
         if data.get("identity"):
             raise NotYourStep("the service centre checks identity (verify), not the resident")
+        requester_name = _resident_requester(work, unit, data, ask_identity)
     people = None
     if not caller.is_resident:
         caller.require_role(*DESK_ROLES)
@@ -263,7 +325,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
     release = GoodsRelease(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, unit_id=unit.id,
         unit_label=unit.label, household_id=unit.household_id, number=None, status=REQUESTED,
-        requester_name=(data.get("requester_name") or "").strip() or caller.name or unit.contact_name or "",
+        requester_name=requester_name or caller.name or unit.contact_name or "",
         requester_role=data["requester_role"],
         requester_user_id=caller.user_id if caller.is_resident else data.get("requester_user_id"),
         owner_consent=dict(data["owner_consent"]) if data.get("owner_consent") else None,
@@ -275,7 +337,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None) -
     work.session.add(release)
     _log(work, release, "request", release.note)
     if data.get("identity"):
-        _identity(work, release, data, ask_household, people)
+        _identity(work, release, data, ask_household, people, ask_identity)
         release.status = VERIFIED
         _log(work, release, VERIFY, data["identity"].get("note") or "")
     work.session.flush()
@@ -301,7 +363,7 @@ def _check_fees(work: Work, release: GoodsRelease, ask_fees: AskFees) -> dict:
 
 
 def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
-         ask_household: AskHousehold | None = None) -> GoodsRelease:
+         ask_household: AskHousehold | None = None, ask_identity: AskIdentity | None = None) -> GoodsRelease:
     """One step of :data:`TABLE` (``data["action"]``): the state and the party checked, billing
     asked for ``approve`` and ``issue`` before anything is written."""
     release = _load(work, release_id)
@@ -315,7 +377,7 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
         raise NotYourStep(f"{action} is {party}'s step", details={"party": party})
     now, note = work.clock.now(), data.get("note") or ""
     if action == VERIFY:
-        _identity(work, release, data, ask_household)
+        _identity(work, release, data, ask_household, ask_identity=ask_identity)
         note = data["identity"].get("note") or note
     elif action == APPROVE:
         release.fees = _check_fees(work, release, ask_fees)
@@ -366,7 +428,7 @@ def by_number(work: Work, project_id: str, number: str) -> GoodsRelease:
     """The pass the gate is shown (security looks it up by its number)."""
     project = repairs._project(work, project_id)
     caller = work.caller
-    caller.require_project(project.group_id, project.id, not_found=repairs._no_project(project_id))
+    repairs.in_project(work, project.group_id, project.id, not_found=repairs._no_project(project_id))
     caller.require_role(*READER_ROLES)
     release = work.session.scalar(select(GoodsRelease).where(
         GoodsRelease.project_id == project.id, GoodsRelease.number == number))
@@ -382,7 +444,7 @@ def for_unit(work: Work, unit_id: str, limit: int = 50, offset: int = 0) -> list
     if unit is None:
         raise repairs._no_unit(unit_id)
     caller = work.caller
-    caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit_id))
+    repairs.in_unit(work, unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit_id))
     query = select(GoodsRelease).where(GoodsRelease.unit_id == unit.id)
     if caller.is_resident:
         query = query.where(repairs.resident_condition(work, GoodsRelease.unit_id, GoodsRelease.household_id,

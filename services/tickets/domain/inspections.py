@@ -259,7 +259,7 @@ def _area(work: Work, area_id: str, roles=None) -> InspectionArea:
     missing = AreaNotFound(f"no inspection area {area_id}")
     if area is None:
         raise missing
-    work.caller.require_project(area.group_id, area.project_id, not_found=missing)
+    repairs.in_project(work, area.group_id, area.project_id, not_found=missing)
     if roles is not None:
         work.caller.require_role(*roles)
     else:

@@ -117,7 +117,7 @@ def _unit(work: Work, unit_id: str) -> UnitCopy:
     unit = work.session.get(UnitCopy, unit_id)
     if unit is None:
         raise repairs._no_unit(unit_id)
-    work.caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit_id))
+    repairs.in_unit(work, unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit_id))
     return unit
 
 
@@ -129,7 +129,7 @@ def _key(work: Work, key_id: str, *, lock: bool = False) -> Key:
     missing = KeyNotFound(f"no key {key_id}")
     if key is None:
         raise missing
-    work.caller.require_unit(key.group_id, key.project_id, key.unit_id, not_found=missing)
+    repairs.in_unit(work, key.group_id, key.project_id, key.unit_id, not_found=missing)
     return key
 
 

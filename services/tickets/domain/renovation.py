@@ -161,7 +161,7 @@ def apply(work: Work, data: dict, ask_document: AskDocument | None = None) -> Ti
     unit = work.session.get(UnitCopy, data["unit_id"])
     if unit is None:
         raise repairs._no_unit(data["unit_id"])
-    caller.require_unit(unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(data["unit_id"]))
+    repairs.in_unit(work, unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(data["unit_id"]))
     if not caller.is_resident:
         caller.require_role(*DESK_ROLES)
     if data.get("planned_start") and data.get("planned_end") and data["planned_end"] < data["planned_start"]:

@@ -106,12 +106,24 @@ def _project(work: Work, project_id: str) -> ProjectCopy:
     return project
 
 
+def in_project(work: Work, group_id: str, project_id: str, *, not_found) -> None:
+    """THE scope answer of tickets' records and project routes: a record or project outside the caller's
+    -- another project's staff, another group, a resident -- reads like one that does not exist
+    (``not_found``, 404: "not yours reads like missing", as archive's), never 403."""
+    work.caller.require_project(group_id, project_id, not_found=not_found, conceal=True)
+
+
+def in_unit(work: Work, group_id: str, project_id: str, unit_id: str, *, not_found) -> None:
+    """As :func:`in_project`, for a record of one unit (a resident: their own units only)."""
+    work.caller.require_unit(group_id, project_id, unit_id, not_found=not_found, conceal=True)
+
+
 def staff_project(work: Work, project_id: str, roles=None) -> ProjectCopy:
     """The project's copy for one of its staff: another project (or a resident) is answered as for a
-    project that does not exist; then one of ``roles`` (None: any staff role) -- the one guard of the
-    front desk's project routes (keys, vacant units, inspections)."""
+    project that does not exist (:func:`in_project`, 404); then one of ``roles`` (None: any staff
+    role) -- the one guard of the front desk's project routes (keys, vacant units, inspections)."""
     project = _project(work, project_id)
-    work.caller.require_project(project.group_id, project.id, not_found=_no_project(project_id))
+    in_project(work, project.group_id, project.id, not_found=_no_project(project_id))
     if roles is None:
         work.caller.require_staff()
     else:
@@ -634,8 +646,7 @@ def get_ticket(work: Work, ticket_id: str) -> Ticket:
         if not (ticket.unit_id and sees_record(work, ticket)):
             raise TicketNotFound(f"no ticket {ticket_id}")
     else:
-        caller.require_project(ticket.group_id, ticket.project_id,
-                               not_found=TicketNotFound(f"no ticket {ticket_id}"))
+        in_project(work, ticket.group_id, ticket.project_id, not_found=TicketNotFound(f"no ticket {ticket_id}"))
     if ticket.kind in workflow.hidden_kinds(caller):
         if caller.is_resident:
             raise TicketNotFound(f"no ticket {ticket_id}")

@@ -42,8 +42,8 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (FindingNotFound, InvalidMonth, MonthInFuture, UnitOccupied, VacantCheckNotFound,
-                          VacantStepNotAllowed)
+from ..exceptions import (FindingNotFound, InvalidMonth, MonthInFuture, OwnerRegisteredNotListed, UnitOccupied,
+                          VacantCheckNotFound, VacantStepNotAllowed)
 from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
 from . import clocks, keys, repairs, tasks, workflow
 from .front_desk_settings import (VACANT_CHECK_BY_DAY, VACANT_LATE_CHECK_WORKING_DAYS, VACANT_REGISTER_BY_DAY,
@@ -148,15 +148,24 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     """Set the month's vacant units (front desk, steward, CS / centre manager): the register's
     task done, checks added and cancelled to match. A vacant unit (空置房) is one the developer has
     not sold, or one whose owner registered it vacant (业主办理空置手续, ``owner_registered``): a unit
-    with a household in archive's file is otherwise occupied -- 409 ``unit_occupied`` naming it."""
+    with a household in archive's file is otherwise occupied -- 409 ``unit_occupied`` naming it. Every
+    unit of ``owner_registered`` is the project's (404 ``unit_not_found`` otherwise, as an unknown id) and
+    on the register too (422 ``owner_registered_not_listed``)."""
     project = repairs.staff_project(work, project_id, VISITOR_ROLES)
     now = work.clock.now()
     _check_month(project, now, month)
-    wanted = list(dict.fromkeys(unit_ids))
-    units = {u.id: u for u in work.session.scalars(select(UnitCopy).where(UnitCopy.id.in_(wanted)))}
-    unknown = [u for u in wanted if u not in units or units[u].project_id != project.id]
+    wanted, registered = list(dict.fromkeys(unit_ids)), list(dict.fromkeys(owner_registered))
+    units = {u.id: u for u in work.session.scalars(select(UnitCopy).where(UnitCopy.id.in_(wanted + registered)))}
+    # a unit unknown or of another project reads like missing (404), in either list
+    unknown = [u for u in dict.fromkeys(wanted + registered) if u not in units or units[u].project_id != project.id]
     if unknown:
         raise repairs._no_unit(", ".join(unknown))
+    unlisted = [u for u in registered if u not in set(wanted)]
+    if unlisted:
+        raise OwnerRegisteredNotListed(
+            f"{', '.join(units[u].label for u in unlisted)}: registered vacant by the owner (owner_registered) but "
+            "not on the month's register (unit_ids) -- list it there too", details={"units": [
+                {"unit_id": u, "label": units[u].label} for u in unlisted]})
     occupied = [units[u] for u in wanted if units[u].household_id is not None and u not in set(owner_registered)]
     if occupied:
         labels = ", ".join(u.label for u in occupied)
@@ -186,7 +195,7 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     work.session.flush()
     work.events.record(events.VACANT_REGISTER_UPDATED, {
         "register_id": row.id, "group_id": row.group_id, "project_id": row.project_id, "month": month,
-        "unit_ids": list(wanted), "owner_registered": [u for u in dict.fromkeys(owner_registered) if u in wanted],
+        "unit_ids": list(wanted), "owner_registered": registered,
         "added": added, "cancelled_checks": cancelled, "updated_at": now,
         "updated_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""}, "task_id": row.ticket_id},
         group_id=row.group_id, project_id=row.project_id)
@@ -251,7 +260,7 @@ def _get_check(work: Work, check_id: str, *, lock: bool = False, missing=None) -
     missing = missing or VacantCheckNotFound(f"no vacant-unit check {check_id}")
     if check is None:
         raise missing
-    work.caller.require_unit(check.group_id, check.project_id, check.unit_id, not_found=missing)
+    repairs.in_unit(work, check.group_id, check.project_id, check.unit_id, not_found=missing)
     return check
 
 

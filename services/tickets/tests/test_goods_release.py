@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from marshmallow import ValidationError
 
-from kernel.errors import Forbidden, InvalidInput, NotFound
+from kernel.errors import InvalidInput, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
+from kernel.validators import IdNumberInvalid
 from services.tickets import schemas
 from services.tickets.domain import copies, goods_release as gr
-from services.tickets.exceptions import (ArchiveUnavailable, ArrearsOutstanding, BillingUnavailable, IdentityNotMatched,
-                                         MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems,
+from services.tickets.exceptions import (ArchiveUnavailable, ArrearsOutstanding, BillingUnavailable, IdentityMatchLocked,
+                                         IdentityNotMatched, MoveTimeRefused, NotYourStep, OwnerConsentRequired,
+                                         TooManyItems,
                                          TransitionNotAllowed)
 from services.tickets.models import Base, GoodsRelease
 from services.tickets.tests.support import work
@@ -46,6 +48,28 @@ PEOPLE = [{"name": "张伟", "role": "owner"}, {"name": "李娜", "role": "famil
 
 def household(unit_id):
     return PEOPLE if unit_id == "u1" else []
+
+
+LINA_ID, TENANT_ID = "110101199205151231", "110101198801014562"
+#: the ID numbers in u1's file (archive keeps them; its match answers only matched / not matched)
+FILE = {"u1": {"张伟": ("owner", ID_CARD), "李娜": ("family", LINA_ID), "张小明": ("family", None),
+               "赵租客": ("tenant", TENANT_ID), "r-zhang": ("owner", None), "r-tenant": ("tenant", None)}}
+MATCHES = []
+
+
+def identity_file(unit_id, name, number, id_type):
+    """archive's match_identity: by name and number (a resident by name, about themselves)."""
+    MATCHES.append((unit_id, name, number))
+    role, stored = FILE.get(unit_id, {}).get(name, (None, None))
+    if role is not None and (number is None or number == stored):
+        return {"matched": True, "role": role}
+    return {"matched": False}
+
+
+def checked(name, **extra):
+    """An in-person check of one of u1's people with their own document."""
+    number = {"张伟": ID_CARD, "李娜": LINA_ID, "赵租客": TENANT_ID}[name]
+    return dict(IN_PERSON, person_name=name, id_number=number, **extra)
 
 
 def paid(unit_id):
@@ -79,13 +103,13 @@ def body(**extra):
     return schemas.GoodsReleaseIn().load(data)
 
 
-def step(session, clock, caller, release, action, ask=paid, people=household, **data):
+def step(session, clock, caller, release, action, ask=paid, people=household, match=identity_file, **data):
     command = schemas.GoodsReleaseStepIn().load({"action": action, **data})
-    return gr.step(work(session, clock, caller), release.id, command, ask, people)
+    return gr.step(work(session, clock, caller), release.id, command, ask, people, match)
 
 
-def request(session, clock, caller=DESK, **extra):
-    return gr.request(work(session, clock, caller), body(**extra), household)
+def request(session, clock, caller=DESK, match=identity_file, **extra):
+    return gr.request(work(session, clock, caller), body(**extra), household, match)
 
 
 def issued(session, clock, **extra):
@@ -127,9 +151,20 @@ def test_a_phone_check_needs_the_id_number_the_family_members_and_the_employer(s
         assert missing in refused.value.messages["identity"]
 
 
-def test_a_wrong_id_number_or_an_in_person_check_without_the_document_type_is_refused():
+def test_a_wrong_id_number_or_an_in_person_check_without_the_document_type_is_refused(session, clock, registry):
+    # a number of the wrong shape is malformed input (400); a wrong check digit is refused by the
+    # domain (422 id_number_invalid) before archive is asked -- nothing recorded, no failed match counted
     with pytest.raises(ValidationError):
-        schemas.GoodsReleaseStepIn().load({"action": "verify", "identity": dict(IN_PERSON, id_number="110101199003071234")})
+        schemas.GoodsReleaseStepIn().load({"action": "verify", "identity": dict(IN_PERSON, id_number="1101-0119")})
+    release = request(session, clock)
+    MATCHES.clear()
+    with pytest.raises(IdNumberInvalid) as refused:
+        step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, id_number="110101199003071234"))
+    assert refused.value.code == "id_number_invalid" and "check digit" in refused.value.message
+    assert refused.value.message.startswith("证件号码无效")
+    with pytest.raises(IdNumberInvalid):                      # a resident ID's number given as a passport's
+        step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, id_type="hk_macau_permit"))
+    assert MATCHES == [] and release.status == "requested" and release.identity is None
     with pytest.raises(ValidationError) as refused:
         schemas.GoodsReleaseStepIn().load({"action": "verify", "identity": dict(IN_PERSON, id_type=None)})
     assert "id_type" in refused.value.messages["identity"]
@@ -150,7 +185,7 @@ def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(se
     assert refused.value.english.endswith("赵租客 is not an owner of the household (the file says tenant)")
     posing = request(session, clock)                                             # 张伟, the owner, asks
     with pytest.raises(IdentityNotMatched) as refused:
-        step(session, clock, DESK, posing, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
+        step(session, clock, DESK, posing, "verify", identity=checked("赵租客"))
     assert refused.value.details["person_role"] == "tenant"
     assert "赵租客 is not an owner of the household (the file says tenant)" in refused.value.message
     with pytest.raises(IdentityNotMatched) as refused:
@@ -158,7 +193,7 @@ def test_a_tenant_cannot_pose_as_the_owner_and_names_must_be_of_the_household(se
     assert "not of the household: 王五" in refused.value.message
     assert posing.status == "requested" and posing.identity is None
     family = request(session, clock, requester_role="family", requester_name="李娜",
-                     identity=dict(IN_PERSON, person_name="李娜"))
+                     identity=checked("李娜"))
     assert family.status == "verified" and family.identity["household_role"] == "family"
 
 
@@ -182,7 +217,7 @@ def test_the_desk_names_a_requester_of_the_household_in_the_role_claimed(session
     with pytest.raises(ArchiveUnavailable):
         gr.request(work(session, clock, DESK), body(), archive_down)
     # the resident asking for their own unit names themselves by default
-    assert gr.request(work(session, clock, ME), body(requester_name=None)).status == "requested"
+    assert gr.request(work(session, clock, ME), body(requester_name=None), None, identity_file).status == "requested"
 
 
 def test_a_matched_archive_false_says_what_the_desk_recorded(session, clock, registry):
@@ -211,8 +246,8 @@ def test_no_check_while_the_household_file_cannot_be_read(session, clock, regist
 def test_a_tenant_needs_the_owners_consent(session, clock, registry):
     release = request(session, clock, requester_role="tenant", requester_name="赵租客")
     with pytest.raises(OwnerConsentRequired):
-        step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, person_name="赵租客"))
-    step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, person_name="赵租客"),
+        step(session, clock, DESK, release, "verify", identity=checked("赵租客"))
+    step(session, clock, DESK, release, "verify", identity=checked("赵租客"),
          owner_consent={"name": "张伟", "how": "by_phone", "note": "业主电话确认"})
     assert release.status == "verified" and release.owner_consent["name"] == "张伟"
     assert release.requester_role == "tenant"
@@ -351,19 +386,25 @@ def test_each_step_is_its_partys_own(session, clock, registry):
         step(session, clock, GUARD, release, "issue")
     with pytest.raises(NotFound):
         step(session, clock, TECH, release, "issue")           # engineering reads no passes
-    with pytest.raises(Forbidden):                             # staff of another project: 403
-        gr.get(work(session, clock, OTHER_PROJECT), release.id)
+    # staff of another project: as for a pass that does not exist (404), on every read and step
+    for call in (lambda: gr.get(work(session, clock, OTHER_PROJECT), release.id),
+                 lambda: gr.for_unit(work(session, clock, OTHER_PROJECT), "u1"),
+                 lambda: gr.by_number(work(session, clock, OTHER_PROJECT), "p1", "FX-1"),
+                 lambda: step(session, clock, OTHER_PROJECT, release, "void", reason="x"),
+                 lambda: request(session, clock, caller=OTHER_PROJECT)):
+        with pytest.raises(NotFound):
+            call()
 
 
 # -- residents ---------------------------------------------------------------------------------
 
 def test_a_resident_requests_for_their_own_unit_and_reads_only_their_passes(session, clock, registry):
-    mine = request(session, clock, caller=ME)
+    mine = request(session, clock, caller=ME, requester_name=None)
     assert mine.status == "requested" and mine.requester_user_id == "r-zhang"
     with pytest.raises(NotYourStep):
         request(session, clock, caller=ME, identity=IN_PERSON)
     with pytest.raises(NotFound):
-        request(session, clock, caller=NEIGHBOUR)                           # u1 is not theirs
+        request(session, clock, caller=NEIGHBOUR, requester_name=None)      # u1 is not theirs
     with pytest.raises(NotYourStep):
         step(session, clock, ME, mine, "verify", identity=IN_PERSON)
     assert [r.id for r in gr.for_unit(work(session, clock, ME), "u1")] == [mine.id]
@@ -372,6 +413,67 @@ def test_a_resident_requests_for_their_own_unit_and_reads_only_their_passes(sess
     with pytest.raises(NotFound):
         gr.for_unit(work(session, clock, NEIGHBOUR), "u1")
     assert session.get(GoodsRelease, mine.id).household_id is None
+
+
+def test_a_residents_request_names_themselves_in_their_role_in_the_file(session, clock, registry):
+    MATCHES.clear()
+    mine = request(session, clock, caller=ME, requester_name=None)
+    assert (mine.requester_name, mine.requester_role) == ("r-zhang", "owner")
+    assert MATCHES == [("u1", "r-zhang", None)]                    # asked by name, about themselves
+    assert request(session, clock, caller=ME, requester_name="r-zhang").requester_name == "r-zhang"
+    # not anyone else's name; an owner is no tenant; no agent of themselves
+    for extra, says in (({"requester_name": "张伟"}, "as themselves"),
+                        ({"requester_name": None, "requester_role": "tenant"}, "an owner of the household in the file"),
+                        ({"requester_name": None, "requester_role": "agent"}, "not as an agent")):
+        with pytest.raises(IdentityNotMatched) as refused:
+            request(session, clock, caller=ME, **extra)
+        assert refused.value.code == "identity_not_matched" and says in refused.value.message
+        assert refused.value.message[0] >= "\u4e00"                 # Chinese first, English after
+    # a tenant is a tenant (not an owner) and needs the owner's consent at the desk's check
+    tenant = resident(G, ["u1"], user_id="r-tenant")
+    with pytest.raises(IdentityNotMatched):
+        request(session, clock, caller=tenant, requester_name=None)              # says: owner
+    theirs = request(session, clock, caller=tenant, requester_name=None, requester_role="tenant")
+    with pytest.raises(OwnerConsentRequired):
+        step(session, clock, DESK, theirs, "verify", identity=checked("赵租客"))
+    # a resident not in the file; the file unreadable: nothing recorded
+    stranger = resident(G, ["u1"], user_id="r-new")
+    with pytest.raises(IdentityNotMatched) as refused:
+        request(session, clock, caller=stranger, requester_name=None)
+    assert "not one of unit 1栋-0101's household's people" in refused.value.message
+
+    def archive_down(*_):
+        raise ArchiveUnavailable("archive cannot be reached")
+    with pytest.raises(ArchiveUnavailable):
+        request(session, clock, caller=ME, requester_name=None, match=archive_down)
+    with pytest.raises(ArchiveUnavailable):                       # fail closed: nobody to ask
+        gr.request(work(session, clock, ME), body(requester_name=None), household, None)
+
+
+def test_the_number_the_desk_saw_must_be_the_files(session, clock, registry):
+    release = request(session, clock)
+    MATCHES.clear()
+    with pytest.raises(IdentityNotMatched) as refused:           # a valid number, not 张伟's
+        step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, id_number=LINA_ID))
+    assert refused.value.message.startswith("证件号码与业户档案中张伟的登记不符")
+    assert "does not match the household file's for 张伟" in refused.value.message
+    assert LINA_ID not in refused.value.message and ID_CARD not in refused.value.message
+    assert MATCHES == [("u1", "张伟", LINA_ID)]
+    assert release.status == "requested" and release.identity is None
+    step(session, clock, DESK, release, "verify", identity=dict(IN_PERSON, id_number=ID_CARD.lower()))
+    assert release.status == "verified" and release.identity["id_number_masked"] == "1101**********1233"
+
+    def locked(*_):
+        raise IdentityMatchLocked("5 failed identity matches for this unit today")
+    again = request(session, clock)
+    with pytest.raises(IdentityMatchLocked):
+        step(session, clock, DESK, again, "verify", match=locked, identity=IN_PERSON)
+    # an agent from outside the household is not in the file: their document is seen, not matched
+    MATCHES.clear()
+    agent = request(session, clock, requester_role="agent", requester_name="搬家公司刘",
+                    identity=dict(IN_PERSON, person_name="搬家公司刘", id_number=MOVER_ID),
+                    owner_consent={"name": "张伟", "how": "by_phone"})
+    assert agent.status == "verified" and MATCHES == []
 
 
 def test_the_table_has_every_step_of_the_seed():

@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from kernel.clock import ManualClock
 from kernel.db import make_engine
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, inspections, repairs
@@ -116,6 +116,22 @@ def test_an_area_s_building_is_one_of_the_project_s(world):
     world.do(CS, inspections.update_area, a1, {"building_id": None}, registry)   # no building: nothing asked
     assert world.read(lambda s: s.get(InspectionArea, a1).building_id) is None
     assert area(world, "屋面") is not None                                         # no building named
+
+
+def test_another_project_s_staff_read_areas_and_rounds_like_missing(world):
+    a1 = area(world, building_id="b1")
+    round_id = world.do(STEWARD, inspections.start_round, a1)
+    far = staff(G, ["p2"], roles=["cs_manager", "steward"], user_id="cs.p2")
+    for call in (lambda: world.do(far, inspections.get_area, a1),
+                 lambda: world.do(far, inspections.update_area, a1, {"name": "x"}, registry),
+                 lambda: world.do(far, inspections.start_round, a1),
+                 lambda: world.do(far, inspections.get_round, round_id),
+                 lambda: world.step(far, round_id, "cancel", reason="x"),
+                 lambda: world.do(far, inspections.list_areas, P),
+                 lambda: world.do(far, inspections.list_rounds, P),
+                 lambda: world.do(far, inspections.templates, P)):
+        with pytest.raises(NotFound):
+            call()
 
 
 def ok_all(items, **failed) -> list[dict]:

@@ -21,7 +21,8 @@ from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
-                                         KeyStepNotAllowed, MonthInFuture, UnitOccupied, VacantStepNotAllowed)
+                                         KeyStepNotAllowed, MonthInFuture, OwnerRegisteredNotListed, UnitOccupied,
+                                         VacantStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCheck, VacantMonth
 from services.tickets.schemas import (AreaChangeIn, CrackDecisionIn, KeyMoveIn, KeyReceiveIn, RenovationStepIn,
                                       VacantCheckIn)
@@ -525,6 +526,47 @@ def test_front_desk_tasks_are_the_project_staff_s_a_resident_gets_404(world):
     assert refused.value.code == "project_not_found"
     with pytest.raises(Forbidden):
         world.do(staff(G, [P], roles=["engineering"]), keys.front_desk_tasks, P)
+
+
+def test_owner_registered_units_are_the_project_s_and_on_the_register(world):
+    world.clock.set(local(2026, 12, 2, 9, 0))
+
+    def elsewhere(wk):
+        copies.apply_project(wk, {"project_id": "p2", "group_id": G, "name": "星河", "timezone": "Asia/Shanghai",
+                                  "version": 1})
+        copies.apply_unit(wk, {"unit_id": "u9", "group_id": G, "project_id": "p2", "label": "9栋-0001", "version": 1})
+    world.do(SYSTEM, elsewhere)
+    for registered in (["nope"], ["u9"]):                 # unknown, or another project's: as missing
+        with pytest.raises(NotFound) as refused:
+            world.do(DESK, vacant.update_register, P, "2026-12", ["u1", "u2"], ["u1", *registered])
+        assert refused.value.code == "unit_not_found"
+    with pytest.raises(OwnerRegisteredNotListed) as refused:   # registered vacant, not on the register
+        world.do(DESK, vacant.update_register, P, "2026-12", ["u2"], ["u1"])
+    assert refused.value.code == "owner_registered_not_listed"
+    assert refused.value.details == {"units": [{"unit_id": "u1", "label": "1栋-0001"}]}
+    assert world.events("vacant_register.updated") == []
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u1", "u2"], ["u1", "u1"])
+    [told] = world.events("vacant_register.updated")
+    assert told["data"]["owner_registered"] == ["u1"]
+
+
+def test_another_project_s_staff_read_front_desk_ids_like_missing(world):
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    key_id = key_in_store(world)
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    check_id = world.read(lambda s: s.scalars(select(VacantCheck.id)).one())
+    far = staff(G, ["p2"], roles=["front_desk", "cs_manager"], user_id="desk.p2")
+    for call in (lambda: world.do(far, keys.get_key, key_id),
+                 lambda: move(world, far, key_id, "request_loan", **BORROWER),
+                 lambda: world.do(far, keys.unit_keys, "u1"),
+                 lambda: world.do(far, keys.project_keys, P),
+                 lambda: world.do(far, keys.front_desk_tasks, P),
+                 lambda: world.do(far, vacant.get_check, check_id),
+                 lambda: world.do(far, vacant.unit_checks, "u2"),
+                 lambda: world.do(far, vacant.month_view, P, "2026-12"),
+                 lambda: world.do(far, vacant.update_register, P, "2026-12", ["u2"])):
+        with pytest.raises(NotFound):
+            call()
 
 
 def test_every_register_update_publishes_the_month_s_units_and_what_changed(world):

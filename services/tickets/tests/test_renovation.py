@@ -147,6 +147,17 @@ def test_documents_are_checked_against_the_units_household_file_in_archive(sessi
     assert len(view["documents"]) == 1
 
 
+def test_another_project_s_staff_read_a_renovation_like_missing(session, clock, registry):
+    ticket = apply(session, clock, documents=DOCS)
+    far = staff(G, ["p2"], roles=["front_desk", "cs_manager"], user_id="desk.p2")
+    with pytest.raises(NotFound):
+        renovation.get(work(session, clock, far), ticket.id)
+    with pytest.raises(NotFound):
+        do(session, clock, ticket, "submit", far)
+    with pytest.raises(NotFound):
+        apply(session, clock, caller=far, unit_id="u2")
+
+
 def test_one_open_renovation_per_unit(session, clock, registry):
     first = apply(session, clock)
     for caller in (ME, DESK):

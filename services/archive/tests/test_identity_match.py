@@ -1,0 +1,160 @@
+"""Identity match (身份核验, domain/identity.py) on the service clock: matched / not matched only, the
+number's check digit refused first (422), every match a row of the file's access log with the purpose
+and the caller, another project's staff 404, a resident about themselves only, and the day's limit of
+failed matches per unit -- the alert, the refusal (the right number too) and the next day."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from kernel.clock import ManualClock
+from kernel.errors import Forbidden, NotFound
+from kernel.tenancy import Caller
+from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident, staff
+from kernel.validators import IdNumberInvalid
+from kernel.work import Work, rollback_keeping
+from services.archive import schemas
+from services.archive.domain import access, identity, registry
+from services.archive.domain import settings as archive_settings
+from services.archive.events import CONTRACT
+from services.archive.exceptions import IdentityMatchLocked
+from services.archive.models import Base, FileAccessLog
+
+G = "group-1"
+DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk-1")
+CENTRE = staff(G, ["p1"], roles=["centre_manager"], user_id="centre-1")
+ENG = staff(G, ["p1"], roles=["engineering"], user_id="eng-1")
+FAR = staff(G, ["p2"], roles=["front_desk"], user_id="far-1")
+OWNER = resident(G, ["u1"], user_id="r-1")
+T0 = "2026-11-24T09:00:00+08:00"
+OWNER_ID = "110101199001011237"
+TENANT_ID = "110101199003071233"
+OTHER_VALID = "110105198511204566"            # a valid number, nobody's in the file
+PURPOSE = "物品放行身份核查 goods release identity check"
+
+
+@pytest.fixture
+def session():
+    with domain_session(Base) as s:
+        yield s
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def as_(session, clock):
+    def build(caller):
+        return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
+                          settings=archive_settings.SETTINGS)
+    return build
+
+
+@pytest.fixture
+def estate(session, as_):
+    w = as_(Caller.system(G, "seed"))
+    for pid, code in (("p1", "LH"), ("p2", "XH")):
+        registry.register_project(w, {"id": pid, "group_id": G, "code": code, "name": code, "kind": "residential",
+                                      "timezone": "Asia/Shanghai"})
+    registry.register_building(w, {"id": "b1", "project_id": "p1", "name": "1栋", "floors": 18})
+    for uid, number in (("u1", "0101"), ("u2", "0102")):
+        registry.register_unit(w, {"id": uid, "building_id": "b1", "number": number, "floor": 1,
+                                   "building_area": Decimal("89.37")})
+    registry.move_in(w, {"id": "h1", "unit_id": "u1", "moved_in_on": date(2026, 3, 1), "people": [
+        {"id": "pe1", "name": "张伟", "role": "owner", "phone": "13812345678", "id_number": OWNER_ID},
+        {"id": "pe2", "name": "赵租客", "role": "tenant", "phone": "13912345678", "id_number": TENANT_ID},
+        {"id": "pe3", "name": "r-1", "role": "family", "phone": "13712345678"}]})
+    session.commit()
+
+
+def ask(session, as_, caller, name="张伟", number=OWNER_ID, unit_id="u1", purpose=PURPOSE, id_type=None):
+    clock = as_(caller).clock
+    clock.advance(seconds=1)                                  # one log row after the other
+    q = schemas.IdentityMatchIn().load({"unit_id": unit_id, "name": name, "id_number": number,
+                                        "purpose": purpose, "id_type": id_type})
+    try:
+        answer = identity.match(as_(caller), q["unit_id"], q["name"], q["id_number"], q["purpose"], q["id_type"])
+    except Exception:
+        rollback_keeping(session)
+        raise
+    session.commit()
+    return schemas.IdentityMatchOut().dump(answer)
+
+
+def log_rows(session):
+    return [(r.reader_id, r.what, r.outcome, r.refusal, r.purpose) for r in session.scalars(
+        select(FileAccessLog).order_by(FileAccessLog.read_at, FileAccessLog.id))]
+
+
+def test_only_matched_or_not_and_every_match_is_in_the_access_log(session, as_, estate):
+    assert ask(session, as_, DESK) == {"matched": True, "role": "owner"}
+    assert ask(session, as_, DESK, name="赵租客", number=TENANT_ID) == {"matched": True, "role": "tenant"}
+    assert ask(session, as_, DESK, name="张伟", number=TENANT_ID) == {"matched": False}    # another's number
+    assert ask(session, as_, DESK, name="王五", number=OTHER_VALID) == {"matched": False}
+    assert ask(session, as_, DESK, number=OWNER_ID.lower()[:-1] + "7") == {"matched": True, "role": "owner"}
+    rows = log_rows(session)
+    assert [r[1] for r in rows] == ["identity_match:matched", "identity_match:matched",
+                                    "identity_match:not_matched", "identity_match:not_matched",
+                                    "identity_match:matched"]
+    assert {(r[0], r[2], r[4]) for r in rows} == {("desk-1", "allowed", PURPOSE)}
+    view = access.log_views(as_(CENTRE), session.scalars(select(FileAccessLog)).all())[0]
+    assert view["what_label"].startswith("身份核验：")
+
+
+def test_a_wrong_check_digit_is_refused_before_anything_is_read(session, as_, estate):
+    with pytest.raises(IdNumberInvalid) as refused:
+        ask(session, as_, DESK, number=OWNER_ID[:-1] + "8")
+    assert refused.value.code == "id_number_invalid" and "check digit" in refused.value.message
+    assert refused.value.message.startswith("证件号码无效")
+    assert log_rows(session) == []
+
+
+def test_staff_state_why_other_projects_read_like_missing_others_need_a_grant(session, as_, estate):
+    with pytest.raises(NotFound):
+        ask(session, as_, FAR)
+    with pytest.raises(access.PurposeRequired):
+        ask(session, as_, DESK, purpose=None)
+    with pytest.raises(Forbidden):
+        ask(session, as_, ENG)                      # engineering reads no files without the CS head's grant
+    assert log_rows(session)[-1][:4] == ("eng-1", "identity_match", "refused", "no_grant")
+
+
+def test_a_resident_asks_about_themselves_only_by_name(session, as_, estate):
+    assert ask(session, as_, OWNER, name="r-1", number=None, purpose=None) == {"matched": True, "role": "family"}
+    with pytest.raises(NotFound):
+        ask(session, as_, OWNER, name="张伟", number=None, purpose=None)   # not themselves
+    with pytest.raises(NotFound):
+        ask(session, as_, resident(G, ["u2"], user_id="r-1"), name="r-1", number=None, unit_id="u1")
+    with pytest.raises(IdNumberInvalid):                 # staff always name the number
+        ask(session, as_, DESK, number=None)
+
+
+def test_failed_matches_are_limited_per_unit_and_day_with_an_alert(session, as_, clock, estate):
+    for _ in range(4):
+        assert ask(session, as_, DESK, number=OTHER_VALID) == {"matched": False}
+    assert not [e for e in outbox_events(session, Base) if e["type"] == "identity_match.locked"]
+    assert ask(session, as_, DESK, number=OTHER_VALID) == {"matched": False}            # the 5th: alert
+    [alert] = [e for e in outbox_events(session, Base) if e["type"] == "identity_match.locked"]
+    assert (alert["data"]["unit_id"], alert["data"]["failures"], alert["data"]["limit"]) == ("u1", 5, 5)
+    assert OTHER_VALID not in str(alert) and OWNER_ID not in str(alert)
+    with pytest.raises(IdentityMatchLocked) as refused:
+        ask(session, as_, DESK)                                                           # the right one too
+    assert refused.value.code == "identity_match_locked" and refused.value.details == {"limit": 5}
+    assert log_rows(session)[-1][1:4] == ("identity_match", "refused", "identity_match_locked")
+    assert ask(session, as_, DESK, unit_id="u2", name="x", number=OTHER_VALID) == {"matched": False}  # per unit
+    clock.set("2026-11-25T00:00:00+08:00")                                               # the next local day
+    assert ask(session, as_, DESK) == {"matched": True, "role": "owner"}
+
+
+def test_the_limit_is_a_project_setting(session, as_, estate):
+    w = as_(CENTRE)
+    archive_settings.set_setting(w, "p1", identity.FAILURES_PER_DAY, 1, reason="测试")
+    session.commit()
+    assert ask(session, as_, DESK, number=OTHER_VALID) == {"matched": False}
+    with pytest.raises(IdentityMatchLocked):
+        ask(session, as_, DESK)
