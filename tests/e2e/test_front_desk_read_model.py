@@ -17,12 +17,12 @@ from gateway.models import PortalGoodsRelease, PortalKey
 from kernel.db import make_engine
 from kernel.testing import wait_for
 
-from .test_goods_release import guard_token, release_body, send
+from .test_goods_release import ZHANG_ID, guard_token, release_body, send
 from .test_idempotency_and_settings import project_id
 from .test_key_loan import BORROWER
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
-BY_PHONE = {"method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233",
+BY_PHONE = {"method": "by_phone", "person_name": "张伟", "id_number": ZHANG_ID,
             "family_members": ["李娜"], "employer": "郑州市第一中学", "matched_archive": True}
 
 
