@@ -879,6 +879,9 @@ class Renovation(Base):
     refund_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the household that moved out (过户 / 迁出) while the works went on, until the unit's next
+    #: household takes the renovation over (``hand_over``); None otherwise (revision 0061)
+    left_by_household_id: Mapped[str | None] = mapped_column(ID)
 
 
 class RenovationPass(Base):
