@@ -113,16 +113,9 @@ def cancelled(renovation_id="r-1", unit_id="u1"):
         "cancelled_at": "2026-11-25T01:00:00+00:00"})
 
 
-def test_cancelled_unpaid_the_garbage_fee_is_reversed_and_the_held_deposit_refund_requested(
-        session, clock, estate, as_):
-    from services.billing.domain import accounts, copies, journal
-    row = ask(session, clock, as_)
-    bill = session.get(Bill, row.garbage_bill_id)
-    desk = service_as(session, clock, DESK)
-    held = desk.hold_deposit("u1", {"method": "cash", "purpose": "renovation", "amount": "2000.00"})
-    assert row.status == "requested" and row.deposit_id == held["deposit"]["id"]     # the fee still unpaid
-    old = accounts.find_account(session, "u1")
-    # the transfer closes the old household's account (billing 0048) -- before tickets' event comes
+def transfer_u1(session, as_):
+    """archive's transfer of u1 to 孙丽's household: billing closes the old household's account (0048)."""
+    from services.billing.domain import copies
     for snapshot in ({"household_id": "h-new", "status": "active", "moved_in_on": "2026-11-24", "version": 1,
                       "owner": "孙丽"},
                      {"household_id": "h-u1", "status": "moved_out", "moved_in_on": "2026-01-01",
@@ -133,6 +126,18 @@ def test_cancelled_unpaid_the_garbage_fee_is_reversed_and_the_held_deposit_refun
             "moved_out_on": snapshot.get("moved_out_on"), "people": [{"name": snapshot["owner"], "role": "owner"}],
             "version": snapshot["version"]}))
         session.commit()
+
+
+def test_cancelled_unpaid_the_garbage_fee_is_reversed_and_the_held_deposit_refund_requested(
+        session, clock, estate, as_):
+    from services.billing.domain import accounts, journal
+    row = ask(session, clock, as_)
+    bill = session.get(Bill, row.garbage_bill_id)
+    desk = service_as(session, clock, DESK)
+    held = desk.hold_deposit("u1", {"method": "cash", "purpose": "renovation", "amount": "2000.00"})
+    assert row.status == "requested" and row.deposit_id == held["deposit"]["id"]     # the fee still unpaid
+    old = accounts.find_account(session, "u1")
+    transfer_u1(session, as_)           # the old household's account closes before tickets' event comes
     assert old.closed_on is not None and accounts.find_account(session, "u1").id != old.id
 
     assert renovation_fees.on_cancelled(as_(PLATFORM), cancelled()) is row
@@ -172,3 +177,25 @@ def test_cancelled_before_the_request_arrives_charges_nothing_later(session, clo
     assert session.query(Bill).filter(Bill.kind == "one_off").count() == 0
     with pytest.raises(RetryableError):
         renovation_fees.on_cancelled(as_(PLATFORM), cancelled("r-2", unit_id="u-new"))
+
+
+def test_a_renovation_handed_over_at_a_transfer_refunds_its_deposit_from_the_old_account(
+        session, clock, estate, as_):
+    """Fees paid, the unit transferred (the renovation handed over in tickets): the refund after the
+    re-inspection is requested on the account holding the deposit -- the old household's, closed."""
+    from services.billing.domain import accounts
+    row = ask(session, clock, as_)
+    desk = service_as(session, clock, DESK)
+    desk.record_payment("u1", {"method": "cash", "amount": "268.11"})
+    desk.hold_deposit("u1", {"method": "cash", "purpose": "renovation", "amount": "2000.00"})
+    assert row.status == "paid"
+    old = accounts.find_account(session, "u1")
+    transfer_u1(session, as_)
+    assert old.closed_on is not None
+    renovation_fees.on_refund_requested(as_(PLATFORM), refund_asked(refund="2000.00", withheld="0.00", violations=()))
+    refund = session.get(Refund, row.refund_id)
+    assert (refund.account_id, refund.deposit_id, refund.amount) == (old.id, row.deposit_id, Decimal("2000.00"))
+    service_as(session, clock, CENTRE).approve_refund(refund.id, {})
+    service_as(session, clock, FINANCE).pay_refund(refund.id)
+    [back] = events_of(session, "renovation.deposit_refunded")
+    assert back["account_id"] == old.id and row.status == "refunded"
