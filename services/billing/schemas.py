@@ -1623,6 +1623,21 @@ class RenovationFeesRequestedIn(Schema):
     requested_at = fields.AwareDateTime(required=True)
 
 
+class RenovationCancelledIn(Schema):
+    """tickets' ``renovation.cancelled`` (the fields billing reads): cancelled after the agreement,
+    before the fees were paid -- the household moved out (过户 / 迁出)."""
+    class Meta:
+        unknown = EXCLUDE
+    renovation_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    deposit_amount = Money(required=True, allow_negative=False)
+    reason = fields.String(required=True)
+    cancelled_at = fields.AwareDateTime(required=True)
+
+
 class RenovationRefundRequestedIn(Schema):
     """tickets' ``renovation.refund_requested`` (the fields billing reads)."""
     class Meta:

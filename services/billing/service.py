@@ -155,6 +155,12 @@ class BillingService(QueryRpcs, PaymentRpcs, BankRpcs, FeeRpcs, DunningRpcs, Har
         renovation_fees.on_refund_requested(self._platform(event),
                                             schemas.RenovationRefundRequestedIn().load(event.data))
 
+    @event_handler("tickets", "renovation.cancelled")
+    def on_renovation_cancelled(self, event: Event):
+        """A renovation cancelled before its fees were paid (the household moved out): the unpaid
+        garbage fee cancelled, a held deposit's refund requested (once)."""
+        renovation_fees.on_cancelled(self._platform(event), schemas.RenovationCancelledIn().load(event.data))
+
     @event_handler("tickets", "ticket.charge_posted")
     def on_charge_posted(self, event: Event):
         """A paid repair's charge: to the unit's fee account, once per charge_id."""

@@ -32,6 +32,7 @@
 | renovation.refund_requested | a renovation was re-inspected: the deposit back, less what is withheld for the violations | billing (``mandatory``) |
 | renovation.reinspection_due | N months after occupancy, the re-inspection is due (the job) | -- (notify, later) |
 | renovation.closed | a renovation closed: its documents for the household file | -- (archive, later) |
+| renovation.cancelled | a renovation whose fees billing was asked for was cancelled by the platform: its household moved out (过户 / 迁出) before the fees were paid | billing (``mandatory``: a money event -- the unpaid garbage fee voided, a held deposit's refund asked) |
 
 ``deadlines`` lists the SLA clocks that started with the ticket (DOMAIN.md,
 seed 000 §五), each ``{"kind", "due_at"}`` in UTC ISO-8601:
@@ -70,6 +71,7 @@ RENOVATION_FEES_REQUESTED = "renovation.fees_requested"
 RENOVATION_REFUND_REQUESTED = "renovation.refund_requested"
 RENOVATION_REINSPECTION_DUE = "renovation.reinspection_due"
 RENOVATION_CLOSED = "renovation.closed"
+RENOVATION_CANCELLED = "renovation.cancelled"
 GOODS_RELEASE_CHANGED = "goods_release.changed"
 KEY_CHANGED = "key.changed"
 KEY_STOCK_CHECK_RECORDED = "key_stock_check.recorded"
@@ -1023,6 +1025,15 @@ class RenovationClosed(RenovationRef):
     documents = fields.List(fields.Nested(RenovationDocument), required=True)
     closed_at = fields.AwareDateTime(required=True)
 
+class RenovationCancelled(RenovationRef):
+    """Cancelled after the agreement (``fees_requested``), before the fees were paid: the household
+    moved out (过户 / 迁出). billing voids the garbage-removal fee still unpaid and asks the refund of
+    a deposit it holds for the renovation, to whoever paid it (its account); once per renovation."""
+    deposit_amount = Money(required=True)
+    fees_requested_at = fields.AwareDateTime(allow_none=True)
+    reason = fields.String(required=True)
+    cancelled_at = fields.AwareDateTime(required=True)
+
 
 CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED: TicketChanged,
                                      TICKET_STATUS_CHANGED: TicketStatusChanged,
@@ -1046,6 +1057,7 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      RENOVATION_REFUND_REQUESTED: RenovationRefundRequested,
                                      RENOVATION_REINSPECTION_DUE: RenovationReinspectionDue,
                                      RENOVATION_CLOSED: RenovationClosed,
+                                     RENOVATION_CANCELLED: RenovationCancelled,
                                      GOODS_RELEASE_CHANGED: GoodsReleaseChanged, KEY_CHANGED: KeyChanged,
                                      KEY_STOCK_CHECK_RECORDED: KeyStockCheckRecorded,
                                      VACANT_REGISTER_UPDATED: VacantRegisterUpdated,

@@ -863,7 +863,7 @@ class Renovation(Base):
     fees_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     fees_paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     garbage_fee: Mapped[Decimal | None] = mapped_column(MoneyType())
-    #: billing's charge (``renovation.fees_charged``, revision 0063): the garbage-removal fee asked
+    #: billing's charge (``renovation.fees_charged``, revision 0062): the garbage-removal fee asked
     #: for -- the building area x the schedule's price -- shown before it is paid
     garbage_fee_requested: Mapped[Decimal | None] = mapped_column(MoneyType())
     fees_charged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -883,6 +883,9 @@ class Renovation(Base):
     refund_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the household that moved out (过户 / 迁出) while the works went on, until the unit's next
+    #: household takes the renovation over (``hand_over``); None otherwise (revision 0061)
+    left_by_household_id: Mapped[str | None] = mapped_column(ID)
 
 
 class RenovationPass(Base):

@@ -13,8 +13,8 @@ from kernel.tenancy import Caller
 from kernel.validators import IdNumberInvalid
 
 from . import schemas
-from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, overruns, prices,
-                     quality, renovation, repairs, reports, revisits, sla, vacant)
+from .domain import (alerts, complaints, copies, duty, feedback, goods_release, inspections, keys, moves, overruns,
+                     prices, quality, renovation, repairs, reports, revisits, sla, vacant)
 from .events import CONTRACT, GOODS_RELEASE_CHANGED, KEY_CHANGED, TICKET_CHANGED
 from .exceptions import (ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, IdentityMatchLocked,
                          IdentityNotMatched, NoFeeAccount)
@@ -627,8 +627,10 @@ class TicketsService(SettingsRpcs):
 
     @event_handler("archive", "household.changed")
     def on_household_changed(self, event: Event):
-        if not copies.apply_household(self.work(Caller.system(event.group_id, "tickets")),
-                                      schemas.HouseholdChangedIn().load(event.data)):
+        # the unit's copy, then what a household moving out left open (goods releases voided, its
+        # renovation cancelled or handed over: domain/moves.py)
+        if not moves.on_household_changed(self.work(Caller.system(event.group_id, "tickets")),
+                                          schemas.HouseholdChangedIn().load(event.data)):
             raise RetryableError(f"unit {event.data.get('unit_id')} not known yet")
 
     # -- billing's reports on a renovation's fees ---------------------------------------------

@@ -163,7 +163,7 @@ def get_account(work: Work, unit_id: str, account_id: str | None = None) -> FeeA
         if account is None or account.unit_id != unit_id:
             raise missing
         work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
-        if account.closed_on is not None and not work.caller.is_staff:
+        if account.closed_on is not None and not (work.caller.is_staff or work.caller.is_system):
             raise missing
         return account
     account = find_account(work.session, unit_id)

@@ -112,7 +112,9 @@ def _record(work: Work, refund: Refund, action: str, note: str | None) -> None:
 
 
 def request_refund(work: Work, data: dict) -> Refund:
-    account = get_account(work, data["unit_id"])
+    # ``account_id``: one of the unit's closed accounts (a previous household's deposit) -- staff,
+    # the platform
+    account = get_account(work, data["unit_id"], data.get("account_id"))
     work.caller.require_role(*REQUEST_ROLES)
     deposit_id = data.get("deposit_id")
     if data["kind"] == DEPOSIT:

@@ -20,6 +20,19 @@ tickets asks by event; billing answers by event; nothing else crosses:
    withheld for the violations, which are kept with the request. Nothing to refund: nothing
    requested. Paid (``refunds.step`` calls :func:`on_refund_paid`): ``renovation.deposit_refunded``.
 
+4. ``renovation.cancelled`` (:func:`on_cancelled`): the renovation was cancelled after its agreement,
+   before its fees were paid -- its household moved out (过户 / 迁出). The garbage-removal fee still
+   unpaid is cancelled (its charge reversed, 冲正, ``corrections.reverse_with_credit``: the bill
+   settled by the reversal; a bill paid in part has the rest discounted, 减免) on the account it was
+   charged to -- the old household's, closed by the transfer or not; a fee paid stays paid (the
+   desk refunds it as credit if agreed). A deposit held for the renovation is put into the deposit
+   refund path (``refunds.request_refund``, requested by the platform on the deposit's own account:
+   finance or the centre manager approves, finance pays -- to whoever paid it). Once per renovation;
+   cancelled before billing saw the request: recorded cancelled, so a late request charges nothing.
+
+A renovation handed over to the new household after a transfer (its fees paid) keeps its deposit
+on the account that holds it: the refund after the re-inspection is requested there, to its payer.
+
 The part withheld stays in the unit's deposit book (``deposits-held`` shows it) until finance
 moves it; no automatic forfeiture entry is posted yet.
 """
@@ -40,7 +53,8 @@ from .accounts import find_account
 
 log = logging.getLogger(__name__)
 
-REQUESTED, PAID, REFUND_REQUESTED, REFUNDED = "requested", "paid", "refund_requested", "refunded"
+REQUESTED, PAID, REFUND_REQUESTED, REFUNDED, CANCELLED = (
+    "requested", "paid", "refund_requested", "refunded", "cancelled")
 GARBAGE_ITEM = "garbage"
 
 
@@ -144,11 +158,71 @@ def on_refund_requested(work: Work, data: dict) -> RenovationFees | None:
         reason = f"装修保证金退还 {row.number}"
         if withheld > ZERO:
             reason += f"；扣留 {withheld}：{'；'.join(data.get('violations') or [])}"
+        # the deposit's own account: after a transfer, the old household's (closed) -- its payer's
         refund = refunds.request_refund(work, {
-            "unit_id": account.unit_id, "kind": refunds.DEPOSIT, "deposit_id": row.deposit_id,
-            "amount": refund_amount, "method": "transfer", "reason": reason[:400]})
+            "unit_id": account.unit_id, "account_id": account.id, "kind": refunds.DEPOSIT,
+            "deposit_id": row.deposit_id, "amount": refund_amount, "method": "transfer", "reason": reason[:400]})
         row.refund_id = refund.id
     work.session.flush()
+    return row
+
+
+def on_cancelled(work: Work, data: dict) -> RenovationFees | None:
+    """tickets' ``renovation.cancelled``: the unpaid garbage fee cancelled, a held deposit's refund
+    requested (module doc, 4). None: cancelled before (a redelivery), or already refunded."""
+    from . import journal, refunds
+    from .corrections import reverse_with_credit
+    from .deposits import held
+    from .ledger import site_today
+    session = work.session
+    row = session.get(RenovationFees, data["renovation_id"])
+    if row is None:
+        account = find_account(session, data["unit_id"])
+        if account is None:
+            raise RetryableError(f"no fee account for unit {data['unit_id']} yet; waiting for its unit.changed")
+        if (account.group_id, account.project_id) != (data["group_id"], data["project_id"]):
+            raise InvalidInput(f"renovation {data['number']}: unit {data['unit_id']} is not of project "
+                               f"{data['project_id']}", code="renovation_unit_mismatch")
+        journal.lock_account(session, account)
+        if session.get(RenovationFees, data["renovation_id"]) is None:
+            # cancelled before billing saw the request (events out of order): nothing was charged,
+            # and a late ``renovation.fees_requested`` finds the row and charges nothing
+            session.add(RenovationFees(
+                renovation_id=data["renovation_id"], number=data["number"], group_id=account.group_id,
+                project_id=account.project_id, account_id=account.id, status=CANCELLED,
+                deposit_amount=money(data["deposit_amount"]), garbage_fee=ZERO, requested_at=work.clock.now()))
+            session.flush()
+        return None
+    if row.status not in (REQUESTED, PAID):
+        return None
+    account = journal.lock_account(session, session.get(FeeAccount, row.account_id))
+    session.refresh(row)
+    if row.status not in (REQUESTED, PAID):         # a concurrent copy, first
+        return None
+    row.status = CANCELLED
+    reason = f"装修取消 {row.number}：{data.get('reason') or ''}"[:400]
+    today = site_today(work, account.project_id)
+    bill = session.get(Bill, row.garbage_bill_id) if row.garbage_bill_id else None
+    if bill is not None and journal.outstanding(bill) > ZERO:
+        bill_account = journal.lock_account(session, session.get(FeeAccount, bill.account_id))
+        try:
+            entry = reverse_with_credit(work, bill_account, bill.entry_id, reason=reason, occurred_on=today)
+        except journal.BillHasPayments:
+            # paid in part: what was paid stays paid; the rest is discounted (减免)
+            entry = journal.credit_bill(
+                work, bill_account, kind="discount", book="discount", amount=journal.outstanding(bill),
+                bills=[bill], occurred_on=today, description=f"减免 discount {bill.number}", reason=reason,
+                ref_type="bill", ref_id=bill.id, publish=False)
+        journal.publish_balance(work, bill_account, cause=entry.kind, entry_id=entry.id)
+    deposit = session.get(Deposit, row.deposit_id) if row.deposit_id else None
+    if deposit is not None and deposit.status == "held" and held(deposit) > ZERO:
+        deposit_account = session.get(FeeAccount, deposit.account_id)
+        refund = refunds.request_refund(work, {
+            "unit_id": deposit_account.unit_id, "account_id": deposit_account.id, "kind": refunds.DEPOSIT,
+            "deposit_id": deposit.id, "amount": held(deposit), "method": "transfer",
+            "reason": f"装修保证金退还 {row.number}（装修已取消）：{data.get('reason') or ''}"[:400]})
+        row.refund_id, row.refund_amount, row.refund_requested_at = refund.id, refund.amount, work.clock.now()
+    session.flush()
     return row
 
 
@@ -157,6 +231,9 @@ def on_refund_paid(work: Work, refund: Refund) -> None:
     if refund.kind != "deposit":
         return
     row = work.session.scalars(select(RenovationFees).where(RenovationFees.refund_id == refund.id)).first()
+    if row is not None and row.status == CANCELLED:
+        row.refunded_at = refund.paid_at or work.clock.now()     # tickets' renovation is cancelled: no news
+        return
     if row is None or row.status != REFUND_REQUESTED:
         return
     row.status, row.refunded_at = REFUNDED, refund.paid_at or work.clock.now()

@@ -103,3 +103,102 @@ def test_nothing_to_refund_requests_no_refund(session, clock, estate, as_):
     renovation_fees.on_refund_requested(as_(PLATFORM), refund_asked(refund="0.00", withheld="2000.00"))
     assert row.status == "refund_requested" and row.refund_id is None
     assert session.query(Refund).count() == 0
+
+
+# -- renovation.cancelled: the household moved out before the fees were paid (过户 / 迁出) -------------
+
+def cancelled(renovation_id="r-1", unit_id="u1"):
+    """``renovation.cancelled`` as tickets publishes it."""
+    return schemas.RenovationCancelledIn().load({
+        "renovation_id": renovation_id, "number": "ZX-20261124-0001", "group_id": G, "project_id": "p1",
+        "unit_id": unit_id, "unit_label": "1栋-0101", "household_id": "h1", "deposit_amount": "2000.00",
+        "fees_requested_at": "2026-11-24T01:00:00+00:00", "reason": "过户/迁出：住户已迁出 the household moved out",
+        "cancelled_at": "2026-11-25T01:00:00+00:00"})
+
+
+def transfer_u1(session, as_):
+    """archive's transfer of u1 to 孙丽's household: billing closes the old household's account (0048)."""
+    from services.billing.domain import copies
+    for snapshot in ({"household_id": "h-new", "status": "active", "moved_in_on": "2026-11-24", "version": 1,
+                      "owner": "孙丽"},
+                     {"household_id": "h-u1", "status": "moved_out", "moved_in_on": "2026-01-01",
+                      "moved_out_on": "2026-11-24", "version": 2, "owner": "张伟"}):
+        copies.apply_household(as_(PLATFORM), schemas.HouseholdChangedIn().load({
+            "household_id": snapshot["household_id"], "group_id": G, "project_id": "p1", "unit_id": "u1",
+            "status": snapshot["status"], "moved_in_on": snapshot["moved_in_on"],
+            "moved_out_on": snapshot.get("moved_out_on"), "people": [{"name": snapshot["owner"], "role": "owner"}],
+            "version": snapshot["version"]}))
+        session.commit()
+
+
+def test_cancelled_unpaid_the_garbage_fee_is_reversed_and_the_held_deposit_refund_requested(
+        session, clock, estate, as_):
+    from services.billing.domain import accounts, journal
+    row = ask(session, clock, as_)
+    bill = session.get(Bill, row.garbage_bill_id)
+    desk = service_as(session, clock, DESK)
+    held = desk.hold_deposit("u1", {"method": "cash", "purpose": "renovation", "amount": "2000.00"})
+    assert row.status == "requested" and row.deposit_id == held["deposit"]["id"]     # the fee still unpaid
+    old = accounts.find_account(session, "u1")
+    transfer_u1(session, as_)           # the old household's account closes before tickets' event comes
+    assert old.closed_on is not None and accounts.find_account(session, "u1").id != old.id
+
+    assert renovation_fees.on_cancelled(as_(PLATFORM), cancelled()) is row
+    assert row.status == "cancelled"
+    session.refresh(bill)
+    assert journal.outstanding(bill) == 0                              # the unpaid fee cancelled (冲正)
+    assert journal.balances(session, old.id)["receivable"] == 0
+    refund = session.get(Refund, row.refund_id)
+    assert (refund.kind, refund.amount, refund.deposit_id, refund.account_id, refund.status) == (
+        "deposit", Decimal("2000.00"), row.deposit_id, old.id, "requested")    # to whoever paid it
+    assert renovation_fees.on_cancelled(as_(PLATFORM), cancelled()) is None      # redelivered: once
+    assert session.query(Refund).count() == 1
+    # billing's view of the fees: never paid, no fees_paid for tickets
+    desk.record_payment("u1", {"method": "cash", "amount": "268.11"})
+    assert events_of(session, "renovation.fees_paid") == []
+    # the refund goes its ordinary way: approved, paid -- no renovation.deposit_refunded (cancelled)
+    service_as(session, clock, CENTRE).approve_refund(refund.id, {})
+    service_as(session, clock, FINANCE).pay_refund(refund.id)
+    assert row.refunded_at is not None and events_of(session, "renovation.deposit_refunded") == []
+
+
+def test_cancelled_with_the_fee_paid_in_part_the_rest_is_discounted_and_no_deposit_nothing_to_refund(
+        session, clock, estate, as_):
+    from services.billing.domain import journal
+    row = ask(session, clock, as_)
+    service_as(session, clock, DESK).record_payment("u1", {"method": "cash", "amount": "100.00"})
+    renovation_fees.on_cancelled(as_(PLATFORM), cancelled())
+    bill = session.get(Bill, row.garbage_bill_id)
+    assert row.status == "cancelled" and journal.outstanding(bill) == 0 and bill.allocated == Decimal("268.11")
+    assert row.refund_id is None and session.query(Refund).count() == 0
+
+
+def test_cancelled_before_the_request_arrives_charges_nothing_later(session, clock, estate, as_):
+    assert renovation_fees.on_cancelled(as_(PLATFORM), cancelled()) is None
+    assert session.get(RenovationFees, "r-1").status == "cancelled"
+    assert ask(session, clock, as_) is None                            # the late request: nothing charged
+    assert session.query(Bill).filter(Bill.kind == "one_off").count() == 0
+    with pytest.raises(RetryableError):
+        renovation_fees.on_cancelled(as_(PLATFORM), cancelled("r-2", unit_id="u-new"))
+
+
+def test_a_renovation_handed_over_at_a_transfer_refunds_its_deposit_from_the_old_account(
+        session, clock, estate, as_):
+    """Fees paid, the unit transferred (the renovation handed over in tickets): the refund after the
+    re-inspection is requested on the account holding the deposit -- the old household's, closed."""
+    from services.billing.domain import accounts
+    row = ask(session, clock, as_)
+    desk = service_as(session, clock, DESK)
+    desk.record_payment("u1", {"method": "cash", "amount": "268.11"})
+    desk.hold_deposit("u1", {"method": "cash", "purpose": "renovation", "amount": "2000.00"})
+    assert row.status == "paid"
+    old = accounts.find_account(session, "u1")
+    transfer_u1(session, as_)
+    assert old.closed_on is not None
+    renovation_fees.on_refund_requested(as_(PLATFORM), refund_asked(refund="2000.00", withheld="0.00", violations=()))
+    refund = session.get(Refund, row.refund_id)
+    assert (refund.account_id, refund.deposit_id, refund.amount) == (old.id, row.deposit_id, Decimal("2000.00"))
+    service_as(session, clock, CENTRE).approve_refund(refund.id, {})
+    service_as(session, clock, FINANCE).pay_refund(refund.id)
+    [back] = events_of(session, "renovation.deposit_refunded")
+    assert back["account_id"] == old.id and row.status == "refunded"

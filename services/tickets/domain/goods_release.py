@@ -4,6 +4,8 @@ The seed's steps, each a row of :data:`TABLE`::
 
     requested --verify--> verified --approve--> approved --issue--> issued --use--> used
     requested, verified, approved, issued --void--> voided (作废: who and why)
+        -- the managers; or the platform when the household moves out (过户 / 迁出:
+        :func:`on_household_moved_out`, reason :data:`MOVED_OUT_REASON`)
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
    (``in_person``: type and number); by phone the ID number, the family members and the employer
@@ -69,7 +71,7 @@ VERIFY, APPROVE, ISSUE, USE, VOID = "verify", "approve", "issue", "use", "void"
 ACTIONS = (VERIFY, APPROVE, ISSUE, USE, VOID)
 
 #: parties of the table
-DESK, FINANCE, SECURITY, MANAGER = "desk", "finance", "security", "manager"
+DESK, FINANCE, SECURITY, MANAGER, SYSTEM = "desk", "finance", "security", "manager", workflow.SYSTEM
 #: the service centre's desk (总台 / 管家 / 客服部): records, checks identity, issues
 DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
 #: finance signs the fees settled (财务人员签字)
@@ -94,8 +96,11 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (VERIFIED, APPROVE): _step(APPROVED, FINANCE),
     (APPROVED, ISSUE): _step(ISSUED, DESK),
     (ISSUED, USE): _step(USED, SECURITY),
-    **{(s, VOID): _step(VOIDED, MANAGER) for s in OPEN_STATES},
+    # the managers void with a reason; the platform voids a moved-out household's open passes
+    **{(s, VOID): _step(VOIDED, MANAGER, SYSTEM) for s in OPEN_STATES},
 }
+#: the platform's void when the household moves out (过户 / 迁出)
+MOVED_OUT_REASON = "过户/迁出：住户已迁出 the household moved out"
 
 #: ``ask_fees(unit_id) -> {"balance_due", "overdue", "as_of", ...}`` (billing's ``has_arrears``);
 #: raises ``BillingUnavailable`` / ``NoFeeAccount``
@@ -372,9 +377,10 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
     if found is None:
         raise TransitionNotAllowed(f"a goods release {release.status} cannot {action}",
                                    details={"state": release.status, "action": action})
-    (party,) = found.who
-    if caller.is_resident or not caller.has_role(*PARTY_ROLES[party]):
-        raise NotYourStep(f"{action} is {party}'s step", details={"party": party})
+    if not (caller.is_system and SYSTEM in found.who):
+        (party,) = found.who - {SYSTEM}
+        if caller.is_resident or not caller.has_role(*PARTY_ROLES[party]):
+            raise NotYourStep(f"{action} is {party}'s step", details={"party": party})
     now, note = work.clock.now(), data.get("note") or ""
     if action == VERIFY:
         _identity(work, release, data, ask_household, ask_identity=ask_identity)
@@ -406,6 +412,18 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
                            group_id=release.group_id, project_id=release.project_id)
     _changed(work, release, action, before, now)
     return release
+
+
+def on_household_moved_out(work: Work, unit_id: str, household_id: str) -> list[GoodsRelease]:
+    """archive's ``household.changed`` of a household that moved out of ``unit_id`` (a move-out or
+    the old owners of a transfer): each of its open goods releases is voided by the platform (the
+    table's ``void``, :data:`MOVED_OUT_REASON`), with its log entry and events as a manager's void.
+    Again (a redelivery): nothing is open any more."""
+    open_ones = work.session.scalars(select(GoodsRelease.id).where(
+        GoodsRelease.unit_id == unit_id, GoodsRelease.household_id == household_id,
+        GoodsRelease.status.in_(OPEN_STATES)).order_by(GoodsRelease.recorded_at, GoodsRelease.id)).all()
+    return [step(work, release_id, {"action": VOID, "reason": MOVED_OUT_REASON}, ask_fees=None)
+            for release_id in open_ones]
 
 
 def _changed(work: Work, release: GoodsRelease, action: str, before: str | None, at) -> None:

@@ -17,6 +17,16 @@ A renovation is a ``Ticket`` of kind ``renovation`` (numbered ``ZX-YYYYMMDD-NNNN
         (the whole deposit withheld: the platform takes refund_paid at once, nothing to pay)
     cancel (with a reason) up to the agreement.
 
+The household moves out (过户 / 迁出: archive's ``household.changed``, :func:`on_household_moved_out`),
+the platform's steps (``system``), each a row of the table (no bypass):
+
+    applied, under_review, rework, approved, fees_requested --cancel_moved_out--> cancelled
+        (from fees_requested: ``renovation.cancelled`` -> billing voids the unpaid garbage fee and
+        asks the deposit's refund)
+    fees_paid .. refund_requested --hand_over--> (same state)  the unit's next household takes it
+    fees_paid .. refund_requested --household_left--> (same state)  no next household known yet:
+        it waits (``left_by_household_id``) and the next move-in hands it over
+
 Steps that keep the state: ``attach_document`` (applied, rework), ``issue_pass`` /
 ``void_pass`` (worker and material passes, numbered), ``record_patrol`` (violations, waste
 seen), ``clear_waste``, and the platform's ``reinspection_due``.
@@ -82,12 +92,14 @@ OPEN_STATES = STATES[:-2]
 
 (ATTACH_DOCUMENT, SUBMIT, APPROVE, REJECT, SIGN_AGREEMENT, FEES_PAID_STEP, ISSUE_PERMIT, ISSUE_PASS, VOID_PASS,
  RECORD_PATROL, CLEAR_WASTE, REQUEST_ACCEPTANCE, ACCEPT, FAIL_ACCEPTANCE, OCCUPY, REINSPECTION_DUE, REINSPECT,
- REFUND_PAID, CANCEL) = (
+ REFUND_PAID, CANCEL, CANCEL_MOVED_OUT, HOUSEHOLD_LEFT, HAND_OVER) = (
     "attach_document", "submit", "approve", "reject", "sign_agreement", "fees_paid", "issue_permit",
     "issue_pass", "void_pass", "record_patrol", "clear_waste", "request_acceptance", "accept",
-    "fail_acceptance", "occupy", "reinspection_due", "reinspect", "refund_paid", "cancel")
-#: the platform's steps (billing's reports, the job); a caller asks for the others
-SYSTEM_ACTIONS = (FEES_PAID_STEP, REINSPECTION_DUE, REFUND_PAID)
+    "fail_acceptance", "occupy", "reinspection_due", "reinspect", "refund_paid", "cancel",
+    "cancel_moved_out", "household_left", "hand_over")
+#: the platform's steps (billing's reports, the job, the household's moving out); a caller asks for
+#: the others
+SYSTEM_ACTIONS = (FEES_PAID_STEP, REINSPECTION_DUE, REFUND_PAID, CANCEL_MOVED_OUT, HOUSEHOLD_LEFT, HAND_OVER)
 ACTIONS = (ATTACH_DOCUMENT, SUBMIT, APPROVE, REJECT, SIGN_AGREEMENT, ISSUE_PERMIT, ISSUE_PASS, VOID_PASS,
            RECORD_PATROL, CLEAR_WASTE, REQUEST_ACCEPTANCE, ACCEPT, FAIL_ACCEPTANCE, OCCUPY, REINSPECT, CANCEL)
 
@@ -113,6 +125,14 @@ PERMIT_PREFIX = "ZXXK"
 
 _step = workflow._step
 _WORKS = (IN_PROGRESS, ACCEPTANCE_REQUESTED)
+#: before the works (撤销 when the household moves out): up to the fees asked, not yet paid
+BEFORE_WORKS = (APPLIED, UNDER_REVIEW, REWORK, APPROVED, FEES_REQUESTED)
+#: the unit's works (fees paid on): a household moving out hands them over to the next one
+UNIT_WORKS = (FEES_PAID, IN_PROGRESS, ACCEPTANCE_REQUESTED, ACCEPTED, OCCUPIED, REFUND_REQUESTED)
+#: the reason of the platform's cancellation and the log of the hand-over
+MOVED_OUT_REASON = "过户/迁出：住户已迁出 the household moved out"
+HANDED_OVER_NOTE = "过户：转交新住户 handed over to the new household"
+LEFT_NOTE = "住户已迁出，待新住户 the household moved out; the works go on for the unit's next household"
 TABLE: dict[tuple[str, str], workflow.Step] = {
     (APPLIED, ATTACH_DOCUMENT): _step(APPLIED, RESIDENT, DESK),
     (REWORK, ATTACH_DOCUMENT): _step(REWORK, RESIDENT, DESK),
@@ -138,6 +158,10 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (REWORK, CANCEL): _step(CANCELLED, RESIDENT, DESK),
     (UNDER_REVIEW, CANCEL): _step(CANCELLED, DESK),
     (APPROVED, CANCEL): _step(CANCELLED, DESK),
+    # the household moved out (过户 / 迁出): the platform's steps
+    **{(s, CANCEL_MOVED_OUT): _step(CANCELLED, SYSTEM) for s in BEFORE_WORKS},
+    **{(s, HOUSEHOLD_LEFT): _step(s, SYSTEM) for s in UNIT_WORKS},
+    **{(s, HAND_OVER): _step(s, SYSTEM) for s in UNIT_WORKS},
 }
 #: steps not in the table refused with a more telling code than ``transition_not_allowed``
 REFUSALS = {(FEES_REQUESTED, ISSUE_PERMIT): FeesUnpaid, (FEES_REQUESTED, ISSUE_PASS): FeesUnpaid,
@@ -389,6 +413,30 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
         renovation.refunded_at = data.get("paid_at") or now
         clocks.meet(ticket, rsla.REFUND, now)
         note = note or f"refunded {data.get('amount', renovation.refund_amount)}"
+    elif action == CANCEL_MOVED_OUT:
+        ticket.cancel_reason = MOVED_OUT_REASON
+        clocks.cancel_running(ticket, now)
+        note = note or MOVED_OUT_REASON
+        if renovation.fees_requested_at is not None:
+            # billing asked for the fees: it voids the unpaid garbage fee, gives a held deposit back
+            work.events.record(events.RENOVATION_CANCELLED, {
+                **_ref(ticket), "deposit_amount": renovation.deposit_amount,
+                "fees_requested_at": renovation.fees_requested_at, "reason": MOVED_OUT_REASON,
+                "cancelled_at": now,
+            }, group_id=ticket.group_id, project_id=ticket.project_id)
+    elif action == HOUSEHOLD_LEFT:
+        renovation.left_by_household_id = data["household_id"]
+        note = note or LEFT_NOTE
+    elif action == HAND_OVER:
+        ticket.household_id = data["household_id"]
+        renovation.left_by_household_id = None
+        # the contact of the household it is now: the old one's phone is no longer the unit's
+        unit = work.session.get(UnitCopy, ticket.unit_id)
+        known = unit is not None and unit.household_id == ticket.household_id
+        ticket.reporter_name = (unit.contact_name if known else None) or ticket.reporter_name
+        ticket.reporter_phone = unit.contact_phone if known else None
+        ticket.reporter_user_id = None
+        note = note or HANDED_OVER_NOTE
     elif action == CANCEL:
         if not (data.get("reason") or note):
             raise InvalidInput("a cancellation says why (reason)", code="reason_required")
@@ -568,6 +616,51 @@ def on_reinspection_job(work: Work, job) -> Ticket | None:
 
 
 JOBS = {REINSPECTION_JOB: on_reinspection_job}
+
+
+# -- the household moves out (过户 / 迁出) -------------------------------------------------------
+
+def on_household_moved_out(work: Work, unit_id: str, household_id: str) -> list[Ticket]:
+    """archive's ``household.changed`` of a household that moved out of ``unit_id`` (a move-out or
+    the old owners of a transfer): each of its open renovations -- before the works, cancelled
+    (``cancel_moved_out``); the unit's works (fees paid on), handed over to the unit's household
+    now if archive's move-in of the next one came first, else left waiting for it
+    (``household_left``). Again (a redelivery): nothing -- nothing of that household is open."""
+    now_household = _current_household(work, unit_id)
+    moved = []
+    for ticket in _open_of(work, unit_id, household_id):
+        renovation = work.session.get(Renovation, ticket.id)
+        if ticket.status in BEFORE_WORKS:
+            moved.append(step(work, ticket.id, CANCEL_MOVED_OUT, {}))
+        elif now_household not in (None, household_id):
+            moved.append(step(work, ticket.id, HAND_OVER, {"household_id": now_household}))
+        elif renovation.left_by_household_id != household_id:
+            moved.append(step(work, ticket.id, HOUSEHOLD_LEFT, {"household_id": household_id}))
+    return moved
+
+
+def on_household_moved_in(work: Work, unit_id: str, household_id: str) -> list[Ticket]:
+    """archive's ``household.changed`` of the household now living in ``unit_id`` (tickets' unit
+    copy took it): the unit's works an earlier household left (``household_left``) are handed over
+    to it (``hand_over``). Again, or a household that is not the unit's now: nothing."""
+    if _current_household(work, unit_id) != household_id:
+        return []
+    waiting = work.session.scalars(select(Ticket).join(Renovation, Renovation.ticket_id == Ticket.id).where(
+        Ticket.kind == KIND, Ticket.unit_id == unit_id, Ticket.status.in_(UNIT_WORKS),
+        Renovation.left_by_household_id.is_not(None),
+        Ticket.household_id.is_distinct_from(household_id)).order_by(Ticket.received_at, Ticket.id)).all()
+    return [step(work, t.id, HAND_OVER, {"household_id": household_id}) for t in waiting]
+
+
+def _current_household(work: Work, unit_id: str) -> str | None:
+    unit = work.session.get(UnitCopy, unit_id)
+    return unit.household_id if unit is not None else None
+
+
+def _open_of(work: Work, unit_id: str, household_id: str) -> list[Ticket]:
+    return list(work.session.scalars(select(Ticket).where(
+        Ticket.kind == KIND, Ticket.unit_id == unit_id, Ticket.household_id == household_id,
+        Ticket.status.in_(OPEN_STATES)).order_by(Ticket.received_at, Ticket.id)))
 
 
 # -- reads ---------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """tickets: a renovation's garbage-removal fee as billing charged it (renovation.fees_charged), shown
 before it is paid.
 
-Revision ID: 0063
-Revises: 0060
+Revision ID: 0062
+Revises: 0061
 Create Date: 2026-11-27 06:00:00
 """
 from alembic import op
@@ -11,8 +11,8 @@ import kernel.db
 import kernel.money
 
 
-revision = '0063'
-down_revision = '0060'
+revision = '0062'
+down_revision = '0061'
 branch_labels = None
 depends_on = None
 
