@@ -26,6 +26,7 @@ Usage::
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Sequence
 
 from fpdf import FPDF
+from marshmallow import Schema
+from marshmallow import fields as mf
 
 from .errors import RuleViolation
 
@@ -141,7 +144,8 @@ def paragraph(pdf: FPDF, text: str, *, size: float = 12, width: float | None = N
             pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
 
 
-def heading(pdf: FPDF, header: str, title: str, *, subtitle: str = "", title_size: float = 22) -> None:
+def heading(pdf: FPDF, header: str, title: str, *, subtitle: str = "", title_size: float = 22,
+            gap: float = 6) -> None:
     """The page's head: ``header`` (the project's name) centred with a rule under it, then the
     ``title`` large, then the ``subtitle`` (a part's name: 存根联 / 通知联) if any."""
     width = pdf.epw
@@ -149,16 +153,17 @@ def heading(pdf: FPDF, header: str, title: str, *, subtitle: str = "", title_siz
     pdf.cell(width, LINE, header, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_line_width(0.4)
     pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.l_margin + width, pdf.get_y() + 1)
-    pdf.ln(6)
+    pdf.ln(gap)
     pdf.set_font(FAMILY, size=title_size)
     pdf.cell(width, title_size * 0.6, title, align="C", new_x="LMARGIN", new_y="NEXT")
     if subtitle:
         pdf.set_font(FAMILY, size=12)
         pdf.cell(width, LINE, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
+    pdf.ln(gap / 2)
 
 
-def fields(pdf: FPDF, pairs: Sequence[tuple[str, str | None]], *, size: float = 12, label_width: float = 32) -> None:
+def fields(pdf: FPDF, pairs: Sequence[tuple[str, str | None]], *, size: float = 12, label_width: float = 32,
+           height: float = LINE) -> None:
     """Label-value lines (``编号：ZXXK-...``): the label in a column of ``label_width`` mm, the value
     wrapped in the rest; a missing value prints as a blank to fill in by hand."""
     width = pdf.epw
@@ -166,8 +171,8 @@ def fields(pdf: FPDF, pairs: Sequence[tuple[str, str | None]], *, size: float = 
     for label, value in pairs:
         lines = wrap(pdf, "" if value is None else str(value), width - label_width) or [""]
         for i, line in enumerate(lines):
-            pdf.cell(label_width, LINE, f"{label}：" if i == 0 else "", new_x="RIGHT", new_y="TOP")
-            pdf.cell(width - label_width, LINE, line or ("_" * 20 if value in (None, "") else ""),
+            pdf.cell(label_width, height, f"{label}：" if i == 0 else "", new_x="RIGHT", new_y="TOP")
+            pdf.cell(width - label_width, height, line or ("_" * 20 if value in (None, "") else ""),
                      new_x="LMARGIN", new_y="NEXT")
 
 
@@ -207,9 +212,9 @@ def table(pdf: FPDF, headers: Sequence[str], rows: Sequence[Sequence[str | None]
         draw(list(row) + [None] * (count - len(row)))
 
 
-def signatures(pdf: FPDF, labels: Sequence[str], *, size: float = 12) -> None:
+def signatures(pdf: FPDF, labels: Sequence[str], *, size: float = 12, gap: float = 6) -> None:
     """A line of signature blanks (``经办人签字：________``), side by side."""
-    pdf.ln(6)
+    pdf.ln(gap)
     pdf.set_font(FAMILY, size=size)
     width = pdf.epw / max(len(labels), 1)
     for i, label in enumerate(labels):
@@ -229,3 +234,20 @@ def cut_line(pdf: FPDF, label: str = "沿此线裁开") -> None:
     pdf.set_font(FAMILY, size=9)
     pdf.cell(pdf.epw, 5, label, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
+
+
+def as_file(pdf: FPDF, filename: str, utf8_filename: str) -> dict:
+    """A finished document as it goes over RPC (:class:`PdfFileOut`): its bytes in base64, its file
+    names (ASCII for old clients, UTF-8 for the rest) and its page count. The gateway serves it as
+    ``application/pdf`` (``gateway.routes.printing._pdf``)."""
+    data = output(pdf)
+    return {"filename": filename, "utf8_filename": utf8_filename, "pages": pdf.pages_count,
+            "content_base64": base64.b64encode(data).decode("ascii")}
+
+
+class PdfFileOut(Schema):
+    """A PDF over RPC: its bytes in base64, its names (ASCII and UTF-8) and page count."""
+    filename = mf.String()
+    utf8_filename = mf.String()
+    pages = mf.Integer()
+    content_base64 = mf.String()

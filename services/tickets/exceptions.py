@@ -427,3 +427,13 @@ class RenovationOpen(Conflict):
     (HTTP 409, naming its number)."""
 
     default_code = "renovation_open"
+
+
+# -- the front desk's printouts (domain/printouts.py) ------------------------------------------
+
+class NotPrintable(RuleViolation):
+    """A document that does not exist on paper yet: a goods release before its pass is issued
+    (``pass_not_issued``), a renovation before its permit (``permit_not_issued``) -- HTTP 422."""
+
+    default_code = "not_printable"
+    zh = "该单据尚未签发，不能打印"
