@@ -17,7 +17,7 @@ from .domain import (alerts, complaints, copies, duty, feedback, goods_release, 
 from .events import CONTRACT, TICKET_CHANGED
 from .exceptions import ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, NoFeeAccount
 from .models import Base
-from .printout_rpcs import PrintoutRpcs      # the front desk's printouts (PDF over RPC)
+from .rpcs.printouts import PrintoutRpcs      # the front desk's printouts (PDF over RPC)
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
 #: notify's notices of a warranty-quality complaint (its ``complaint.registered``): to engineering

@@ -7,8 +7,8 @@ from __future__ import annotations
 from kernel.entrypoints import rpc
 from kernel.pdf import PdfFileOut
 
-from . import schemas
-from .domain import printouts
+from .. import schemas
+from ..domain import printouts
 
 PDF_OUT = PdfFileOut()
 SHEET_QUERY = schemas.InspectionSheetQuery()
