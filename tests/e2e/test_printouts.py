@@ -50,3 +50,21 @@ def test_the_desk_prints_an_issued_goods_pass_in_two_parts(platform, demo, web_s
         refused = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=stranger)
         assert refused.status_code == 404 and refused.json()["error"] == "goods_release_not_found", refused.text
     assert web_session.get("/api/v1/goods-releases/nope/pass.pdf", headers=desk).status_code == 404
+
+
+def test_the_steward_prints_the_days_inspection_sheet(platform, demo, web_session):  # noqa: F811
+    from .test_idempotency_and_settings import project_id
+
+    cs, steward, eng, other = (token(web_session, u) for u in ("cs.lh", "steward.lh", "eng.lh", "desk.xh"))
+    pid = project_id(web_session, cs)
+    area = send(web_session, cs, f"/projects/{pid}/inspection-areas",
+                {"name": "2栋大堂", "area_type": "lobby_corridor"}, 201)
+    url = f"/api/v1/projects/{pid}/inspection-areas/{area['id']}/sheet.pdf"
+    sheet = web_session.get(url, headers=steward, params={"date": "2026-12-01"})
+    assert sheet.status_code == 200, sheet.text
+    assert sheet.headers["Content-Type"] == "application/pdf"
+    text = "\n".join(pdftext.text(pdftext.inflate(sheet.content)))
+    assert "巡检记录表" in text and "2栋大堂" in text and "2026-12-01" in text and "08:00-12:00" in text
+    assert web_session.get(url, headers=steward, params={"date": "tomorrow"}).status_code == 400
+    assert web_session.get(url, headers=eng).json()["error"] == "role_required"
+    assert web_session.get(url, headers=other).status_code == 404
