@@ -206,8 +206,8 @@ def inspection_sheet(work: Work, project_id: str, area_id: str, day: date | None
     """The area's patrol sheet of ``day`` (default: today at the site): the checklist of the day's
     rounds (else the one in force) with a blank result column per patrol window. Who reads the
     project's inspections may print it (steward, front desk, managers)."""
-    _conceal(work, work.session.get(ProjectCopy, project_id) and _Scope(work.session.get(ProjectCopy, project_id)),
-             repairs._no_project(project_id))
+    found = work.session.get(ProjectCopy, project_id)
+    _conceal(work, _Scope(found) if found is not None else None, repairs._no_project(project_id))
     project = repairs.staff_project(work, project_id, inspections.READER_ROLES)
     area = work.session.get(InspectionArea, area_id)
     if area is None or area.project_id != project.id:
