@@ -4381,6 +4381,11 @@ class PatrolsByStewardQuery(Schema):
     day = v.Date(load_default=None, allow_none=True)
 
 
+class InspectionSheetQuery(Schema):
+    """The day of an inspection area's printed sheet; default today at the site."""
+    date = v.Date(load_default=None, allow_none=True, metadata={"description": "the patrol day (YYYY-MM-DD)"})
+
+
 class InspectionItemOut(Out):
     code = fields.String()
     name = fields.String()

@@ -489,3 +489,15 @@ class RenovationOpen(Conflict):
 
     default_code = "renovation_open"
     zh = "该房屋已有一项未完结的装修申请"
+
+
+
+
+# -- the front desk's printouts (domain/printouts.py) ------------------------------------------
+
+class NotPrintable(RuleViolation):
+    """A document that does not exist on paper yet: a goods release before its pass is issued
+    (``pass_not_issued``), a renovation before its permit (``permit_not_issued``) -- HTTP 422."""
+
+    default_code = "not_printable"
+    zh = "该单据尚未签发，不能打印"

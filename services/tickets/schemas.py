@@ -1288,6 +1288,11 @@ class ByStewardQuery(Schema):
     day = v.Date(load_default=None, allow_none=True)
 
 
+class InspectionSheetQuery(Schema):
+    """The day of an inspection area's printed sheet (domain/printouts.py); default today at the site."""
+    date = v.Date(load_default=None, allow_none=True, metadata={"description": "the patrol day (YYYY-MM-DD)"})
+
+
 class ChecklistItemOut(Schema):
     code = fields.String()
     name = fields.String()

@@ -19,6 +19,7 @@ from .events import CONTRACT, GOODS_RELEASE_CHANGED, KEY_CHANGED, TICKET_CHANGED
 from .exceptions import (ArchiveUnavailable, BillingUnavailable, BuildingNotFound, DocumentNotFound, IdentityMatchLocked,
                          IdentityNotMatched, NoFeeAccount)
 from .models import Base
+from .rpcs.printouts import PrintoutRpcs      # the front desk's printouts (PDF over RPC)
 
 ENGINEERING_DISPATCH = "ticket.dispatch_engineering"
 #: notify's notices of a warranty-quality complaint (its ``complaint.registered``): to engineering
@@ -70,7 +71,7 @@ def is_engineering_dispatch(event: Event) -> bool:
         and data.get("ref_type") == "ticket"
 
 
-class TicketsService(SettingsRpcs):
+class TicketsService(SettingsRpcs, PrintoutRpcs):
     name = "tickets"
     settings_rules = repairs            # per-project settings: get / set / history RPCs (kernel.settings_rpc)
 
