@@ -756,6 +756,8 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "move_at": "2026-11-27 10:00",
     "void_reason": {"zh-CN": "业主取消搬出", "en": "the owner called the move off"},
     "result_label": {"zh-CN": "未发现问题", "en": "nothing found"},
+    "decision_label": {"zh-CN": "经审批已安排维修（工单 BX-20261110-0003）",
+                       "en": "approved: the repair is arranged (ticket BX-20261110-0003)"},
     "area_name": {"zh-CN": "3栋地下车库", "en": "building 3 car park"},
     "item_name": {"zh-CN": "消防通道畅通", "en": "fire exits clear"},
     "round_number": "XJ-20261124-0001",
