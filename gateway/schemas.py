@@ -1719,7 +1719,8 @@ TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunnin
                      "inspection.item_failed", "move_in.welcome", "outage.notice", "outage.urgent", "payment_reminder",
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
-                     "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision", "warranty.expiry"]
+                     "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision",
+                     "warranty.expiry"]
 TEMPLATE_CHANNELS = ("inapp", "sms", "email", "wechat", "print")
 TEMPLATE_LOCALES = ("zh-CN", "en")
 

@@ -23,7 +23,16 @@ with its findings per room, the repairs they lead to, and the result told to the
 A unit put on the register late -- its check day near or past -- gets a fair deadline
 (:func:`check_due`): checked by the end of the ``vacant.late_check_working_days``-th (**3**) working
 day after the day it is registered, reported the month's gap (2 days) later, when that is later than
-the 10th. A missed date is a breach of its clock, told once by the SLA sweep.
+the 10th. A missed date is a breach of its clock, told once by the SLA sweep. A unit taken off and put
+back the same month reopens the same check and task (``tasks.reopen``): no second task, and a breach
+told before is not told again.
+
+The month's days keep their order, register < check < report (``front_desk_settings.check``: 422
+``settings_inconsistent``). A check names each room once (422 ``room_recorded_twice``); a crack
+rejected needs its reason (422 ``decision_reason_required``). The repairs a check opens are the
+service centre's own report (``repairs.open_repair(by_centre=True)``): not the household's contact,
+no "报修已受理" -- the owner hears of them from the check's result and the crack's decision
+(``vacant_finding.decided``: notify's ``vacancy.crack_decision``, never the manager's note).
 
 **Events**, each in its step's transaction: ``vacant_register.updated`` (the month's units, the
 checks added and cancelled), ``vacant_unit.checked``, ``vacant_finding.decided`` (a crack's decision).
@@ -334,8 +343,8 @@ def _open_repair(work: Work, check: VacantCheck, finding: VacantFinding) -> Tick
     # the service centre reports it (not the household's contact): the owner hears of it from the check's
     # result and the crack's decision, never a "报修已受理" to a repair they did not ask for
     return repairs.open_repair(work, {"unit_id": check.unit_id, "category": "unclassified", "channel": "staff",
-                                      "content": content[:2000], "location": f"{check.unit_label} {finding.room}"[:200]},
-                               by_centre=True)
+                                      "content": content[:2000],
+                                      "location": f"{check.unit_label} {finding.room}"[:200]}, by_centre=True)
 
 
 def decide_crack(work: Work, finding_id: str, approve: bool, note: str | None = None) -> VacantFinding:
@@ -446,11 +455,13 @@ def check_view(work: Work, check: VacantCheck) -> dict:
            (("check_by", deadlines.get(tasks.VACANT_CHECK)), ("report_by", deadlines.get(tasks.VACANT_REPORT)))}
     return {"id": check.id, "project_id": check.project_id, "unit_id": check.unit_id, "unit_label": check.unit_label,
             "month": check.month, "status": check.status, "checked_at": _local(check.checked_at, zone),
-            "reported_at": _local(check.reported_at, zone), "task_id": None if work.caller.is_resident else check.ticket_id,
+            "reported_at": _local(check.reported_at, zone),
+            "task_id": None if work.caller.is_resident else check.ticket_id,
             **due, "summary": summary(check) if check.status == CHECKED else None,
             "findings": [{"id": f.id, "room": f.room, "result": f.result, "note": f.note,
                           "repair_state": f.repair_state, "repair_ticket_id": f.repair_ticket_id,
-                          "decided_at": _local(f.decided_at, zone), "decision_note": f.decision_note} for f in check.findings]}
+                          "decided_at": _local(f.decided_at, zone), "decision_note": f.decision_note}
+                         for f in check.findings]}
 
 
 def register_view(row: VacantMonth | None, project_id: str, month: str) -> dict:

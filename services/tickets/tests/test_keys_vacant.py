@@ -735,7 +735,8 @@ def test_a_message_names_ten_unknown_ids_at_most(world):
     assert refused.value.code == "unit_not_found" and len(refused.value.message) < 1000
     assert unknown[9] in refused.value.message and unknown[10] not in refused.value.message
     assert "... and 1490 more" in refused.value.message
-    assert name_ids(["a", "b"]) == "a, b" and name_ids(list("abcdefghijkl")) == "a, b, c, d, e, f, g, h, i, j ... and 2 more"
+    assert name_ids(["a", "b"]) == "a, b"
+    assert name_ids(list("abcdefghijkl")) == "a, b, c, d, e, f, g, h, i, j ... and 2 more"
 
 
 def test_the_repair_of_a_vacant_check_is_reported_by_the_service_centre(world):
