@@ -344,6 +344,20 @@ class FindingNotFound(NotFound):
     zh = "未找到该检查结果"
 
 
+class RoomRecordedTwice(RuleViolation):
+    """A vacant unit's check names the same room twice (HTTP 422): one finding per room."""
+
+    default_code = "room_recorded_twice"
+    zh = "同一房间在一次检查中只能记录一条结果"
+
+
+class DecisionReasonRequired(RuleViolation):
+    """A crack's repair rejected without a reason (HTTP 422): the owner and the file need one."""
+
+    default_code = "decision_reason_required"
+    zh = "不批准裂缝维修须填写理由"
+
+
 class VacantStepNotAllowed(Conflict):
     """A vacant unit's check or finding has no such step from its state (HTTP 409)."""
 
