@@ -821,6 +821,8 @@ class KeyMovementPart(StepRef):
     party_name = fields.String(allow_none=True)
     party_phone_masked = fields.String(allow_none=True)
     party_id_number_masked = fields.String(allow_none=True)
+    late = fields.Boolean()                                   # a return after the due time (and its loan)
+    minutes_late = fields.Integer(allow_none=True)
     purpose = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
 
@@ -871,6 +873,8 @@ class KeyDiscrepancy(Schema):
     register_state = fields.String(required=True)
     expected = fields.Boolean(required=True)
     counted = fields.Boolean(required=True)
+    copies = fields.Integer()                                 # the key's copies in the register
+    copies_counted = fields.Integer()                         # of them found
 
 
 class KeyStockCheckRecorded(Schema):
@@ -884,6 +888,8 @@ class KeyStockCheckRecorded(Schema):
     by = fields.Nested(UserRef, required=True)
     expected = fields.Integer(required=True)
     counted = fields.Integer(required=True)
+    copies_expected = fields.Integer()                        # the expected keys' copies
+    copies_counted = fields.Integer()                         # the copies found
     discrepancies = fields.List(fields.Nested(KeyDiscrepancy), required=True)
     task_id = fields.String(allow_none=True)                  # the month's task it finished
     note = fields.String(allow_none=True)
