@@ -128,7 +128,7 @@ def test_the_desk_reads_the_keys_out_and_overdue_from_the_read_model(platform, d
     def handed_over():
         response = web_session.post("/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": "handover-rm"}),
                                     json={"unit_id": unit_id, "label": "入户门钥匙", "name": "开发商监理部"})
-        return response.json() if response.status_code == 200 else None
+        return response.json() if response.status_code == 201 else None
     key = wait_for(handed_over, timeout=30)
     moves = f"/api/v1/keys/{key['id']}/moves"
     post(desk, moves, {"action": "store"})
