@@ -59,8 +59,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Callable
 from datetime import datetime, time, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -171,7 +171,7 @@ def _key(work: Work, key_id: str, *, lock: bool = False) -> Key:
     if lock and work.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     key = work.session.scalars(query).first()
-    missing = KeyNotFound(f"no key {key_id}")
+    missing = KeyNotFound("no key with that id")
     if key is None:
         raise missing
     repairs.in_unit(work, key.group_id, key.project_id, key.unit_id, not_found=missing)
@@ -181,7 +181,7 @@ def _key(work: Work, key_id: str, *, lock: bool = False) -> Key:
 def _allowed(work: Work, state: str, action: str) -> workflow.Step:
     caller = work.caller
     if caller.is_resident:
-        raise KeyNotFound("no such key")               # residents read their keys, never move them
+        raise KeyNotFound("no key with that id")     # residents read their keys, never move them
     move = TABLE.get((state, action))
     if move is None:
         code = REFUSALS.get((state, action))
