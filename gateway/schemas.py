@@ -4072,10 +4072,11 @@ class KeyReceiveIn(Schema):
 
 
 class KeyMoveIn(Schema):
-    """One movement of a key with the papers it needs: collect -- name, id_number, contract_ref,
-    receipt_ref (an owner taking back a deposited key: name and ID only); deposit -- name,
-    id_number; request_loan -- name, id_number, purpose (a contractor: proof_ref, the developer's
-    written proof); approve_loan / refuse_loan / return / store -- a note."""
+    """One movement of a key with the papers it needs: collect -- name, id_type and id_number,
+    contract_ref, receipt_ref (an owner of the unit in the household file; taking back a deposited key:
+    name and ID only); deposit -- name, id_type, id_number; request_loan -- name, id_type, id_number,
+    purpose (a contractor: proof_ref, the developer's written proof); approve_loan / refuse_loan /
+    return / store -- a note. The ID number is kept and answered masked only."""
     action = fields.String(required=True, validate=validate.OneOf(KEY_MOVES))
     borrower_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["borrower", "contractor"]))
     name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
