@@ -1719,7 +1719,8 @@ TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunnin
                      "inspection.item_failed", "move_in.welcome", "outage.notice", "outage.urgent", "payment_reminder",
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
-                     "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "warranty.expiry"]
+                     "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision",
+                     "warranty.expiry"]
 TEMPLATE_CHANNELS = ("inapp", "sms", "email", "wechat", "print")
 TEMPLATE_LOCALES = ("zh-CN", "en")
 
@@ -4240,7 +4241,8 @@ class VacantMonthQuery(Schema):
 
 
 class FindingIn(Schema):
-    room = fields.String(required=True, validate=[validate.Length(min=1, max=50), v.ONE_LINE])
+    #: the room (客厅, 主卧 ...): one line, not blank; a check names each room once (422 room_recorded_twice)
+    room = fields.String(required=True, validate=v.VACANT_ROOM)
     result = fields.String(required=True, validate=validate.OneOf(VACANT_RESULTS))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
@@ -4253,6 +4255,7 @@ class VacantCheckIn(Schema):
 
 class CrackDecisionIn(Schema):
     approve = v.StrictBoolean(required=True)
+    #: the reason: required to reject (422 decision_reason_required); told to nobody outside the staff
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
@@ -4406,6 +4409,11 @@ class InspectionRoundQuery(Schema):
 
 class PatrolsByStewardQuery(Schema):
     day = v.Date(load_default=None, allow_none=True)
+
+
+class InspectionSheetQuery(Schema):
+    """The day of an inspection area's printed sheet; default today at the site."""
+    date = v.Date(load_default=None, allow_none=True, metadata={"description": "the patrol day (YYYY-MM-DD)"})
 
 
 class InspectionItemOut(Out):

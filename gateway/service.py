@@ -39,6 +39,7 @@ from .routes.payments import PaymentRoutes
 from .routes.people import PeopleRoutes          # people, leases, move-out, transfer (archive, issue 11)
 from .routes.platform import PlatformRoutes
 from .routes.printing import PrintingRoutes      # printed notices (notify, issue 10)
+from .routes.printouts import PrintoutRoutes    # the front desk's printouts (tickets, issue 12)
 from .routes.receipts import ReceiptRoutes       # the providers' delivery receipts (notify, issue 10)
 from .routes.goods_release import GoodsReleaseRoutes
 from .routes.registry import RegistryRoutes
@@ -55,7 +56,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
                      DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes, FeedbackRoutes, KeyRoutes,
-                     VacantUnitRoutes, InspectionRoutes, RenovationRoutes,
+                     VacantUnitRoutes, InspectionRoutes, RenovationRoutes, PrintoutRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

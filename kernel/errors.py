@@ -38,6 +38,18 @@ def shorten_echoes(text: str) -> str:
     return _LONG_RUN.sub(lambda m: m.group()[:MAX_ECHO] + "…", text)
 
 
+#: how many ids a message names at most (:func:`name_ids`)
+NAMED_IDS_MAX = 10
+
+
+def name_ids(ids, limit: int = NAMED_IDS_MAX) -> str:
+    """Ids for a message: the first ``limit`` joined by ", " and "... and N more" -- 1,500 unknown ids
+    make one line, never a 57 KB message (``details`` may carry the full list where a caller needs it)."""
+    ids = [str(i) for i in ids]
+    shown = ", ".join(ids[:limit])
+    return shown if len(ids) <= limit else f"{shown} ... and {len(ids) - limit} more"
+
+
 def bilingual(zh: str | None, en: str) -> str:
     """THE form of a message in both languages: the Chinese sentence, then the English in parentheses
     (``未找到该业户 (no household h9)``); the English alone when there is no Chinese, the Chinese alone

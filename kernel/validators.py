@@ -332,8 +332,9 @@ class Text(validate.Validator):
     file's real extension), no line or paragraph separator; a name is not blank or only spaces.
     The census correction's names, the people's, the catalogue's and the documents' share it."""
 
-    def __init__(self, max_chars: int, *, one_line: bool = True, blank: bool = False):
-        self.max_chars, self.one_line, self.blank = max_chars, one_line, blank
+    def __init__(self, max_chars: int, *, one_line: bool = True, blank: bool = False,
+                 blank_error: str = "Not blank or only spaces."):
+        self.max_chars, self.one_line, self.blank, self.blank_error = max_chars, one_line, blank, blank_error
 
     def __call__(self, value):
         if value is None:
@@ -344,16 +345,26 @@ class Text(validate.Validator):
         if error is not None:
             raise ValidationError(error)
         if not self.blank and not value.strip():
-            raise ValidationError("Not blank or only spaces.")
+            raise ValidationError(self.blank_error)
         return value
 
     def _repr_args(self) -> str:
         return f"max_chars={self.max_chars!r}, one_line={self.one_line!r}, blank={self.blank!r}"
 
 
+def text_key(value: str) -> str:
+    """The form two names are compared in, as people read them: full-width folded (NFKC), invisible
+    format characters dropped, white space collapsed, case folded -- ``"客厅"``, ``" 客厅 "`` and
+    ``"客\u200b厅"`` are one room."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", value) if unicodedata.category(c) != "Cf")
+    return " ".join(text.split()).casefold()
+
+
 #: a person's name (姓名), a catalogue's or a document's title: one line, not blank
 NAME = Text(100)
 TITLE = Text(200)
+#: a room of a vacant unit's check (客厅, 主卧): one line of at most 50 characters, not blank
+VACANT_ROOM = Text(50, blank_error="房间名称不能为空 (the room is blank: name it, e.g. 客厅)")
 #: a note, a reason: lines, may be empty
 NOTE = Text(1000, one_line=False, blank=True)
 #: the form of a record's id given in a body (a user's id praise names): 1-64 letters, digits, ``.``,

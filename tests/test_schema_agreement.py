@@ -55,6 +55,7 @@ FORWARDED = {
     gw.NamedStaffIn: (tickets.NamedStaffIn, set()),
     gw.FeedbackQuery: (tickets.FeedbackQuery, set()),
     gw.ExtensionIn: (tickets.ExtensionIn, {"kind"}),
+    gw.InspectionSheetQuery: (tickets.InspectionSheetQuery, set()),     # the printed sheet (issue 12)
     # keys and vacant units (issue 12)
     gw.KeyReceiveIn: (tickets.KeyReceiveIn, set()),
     gw.KeyMoveIn: (tickets.KeyMoveIn, set()),

@@ -251,6 +251,7 @@ def goods_release_document(data: dict) -> dict:
     """A ``goods_release.changed`` payload or tickets' reply (the same view) as the stored document;
     an ID number that came whole (never, from tickets) is masked all the same."""
     doc = {name: data.get(name) for name in GOODS_RELEASE_FIELDS}
+    doc["id"] = data.get("id") or data.get("release_id")       # every front-desk object answers its ``id``
     doc.update({name: utc_iso(doc[name]) for name in GOODS_RELEASE_TIMES})
     doc["history"] = [{**h, "at": utc_iso(h.get("at"))} for h in doc["history"] or ()]
     doc["mover"] = dict(doc["mover"] or {})

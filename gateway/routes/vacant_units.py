@@ -36,15 +36,19 @@ class VacantUnitRoutes(RouteModule):
     @route("POST", f"{V1}/vacant-checks/{{check_id}}/record", tags=("vacant units",),
            summary=f"Record a vacant unit's check, one finding per room: ok, defect (a repair ticket at once), "
                    f"crack (waits for the manager) -- the owner is told ({RECORDERS})",
-           body=s.VacantCheckIn, response=s.VacantCheckOut, errors=(403, 404, 409), idempotent=True)
+           body=s.VacantCheckIn, response=s.VacantCheckOut, errors=(400, 403, 404, 409, 422), idempotent=True,
+           description="A blank room is 400; a room named twice (as people read it: ' 客厅', 'ＫＴＶ室') is 422 "
+                       "room_recorded_twice -- one finding per room.")
     def record_vacant_check(self, request, user, check_id, body, idempotency_key):
         return self._as(user)("tickets", "record_vacant_check", check_id, s.VacantCheckIn().dump(body),
                               idempotency_key=idempotency_key)
 
     @route("POST", f"{V1}/vacant-findings/{{finding_id}}/decision", tags=("vacant units",),
-           summary="Approve a crack's repair (a repair ticket is opened) or reject it (CS manager, centre "
-                   "manager)",
-           body=s.CrackDecisionIn, response=s.VacantCheckOut, errors=(403, 404, 409), idempotent=True)
+           summary="Approve a crack's repair (a repair ticket is opened) or reject it with a reason (CS manager, "
+                   "centre manager)",
+           body=s.CrackDecisionIn, response=s.VacantCheckOut, errors=(400, 403, 404, 409, 422), idempotent=True,
+           description="A rejection needs its reason in note (422 decision_reason_required). The owner is told the "
+                       "decision in the platform's words (notify's vacancy.crack_decision), never the note.")
     def decide_crack(self, request, user, finding_id, body, idempotency_key):
         return self._as(user)("tickets", "decide_crack", finding_id, s.CrackDecisionIn().dump(body),
                               idempotency_key=idempotency_key)

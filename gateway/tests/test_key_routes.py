@@ -31,6 +31,9 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
     assert {"403", "404", "409", "422"} <= set(move["responses"])
     assert "Idempotency-Key" in {p["name"] for p in move["parameters"]}
     assert "/api/v1/projects/{project_id}/vacant-units/{month}" in paths
+    # a room named twice, a rejection with no reason: 422 (room_recorded_twice, decision_reason_required)
+    for path in ("/api/v1/vacant-checks/{check_id}/record", "/api/v1/vacant-findings/{finding_id}/decision"):
+        assert {"400", "403", "404", "409", "422"} <= set(paths[path]["post"]["responses"]), path
 
 
 @pytest.mark.parametrize("schema, data", [
@@ -50,6 +53,9 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
     (s.CrackDecisionIn, {"approve": 1}),
     (s.CrackDecisionIn, {"approve": "true"}),
     (s.VacantRegisterIn, {"unit_ids": ["u1"], "owner_registered": [""]}),
+    (s.VacantCheckIn, {"findings": [{"room": "   ", "result": "ok"}]}),         # a blank room (trial 3, M7)
+    (s.VacantCheckIn, {"findings": [{"room": "\u3000", "result": "ok"}]}),
+    (s.VacantCheckIn, {"findings": [{"room": "客\n厅", "result": "ok"}]}),
 ])
 def test_bad_input_is_refused_before_tickets_is_asked(schema, data):
     with pytest.raises(ValidationError):

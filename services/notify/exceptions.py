@@ -1,5 +1,6 @@
 """notify's typed errors (each is one of the kernel's kinds on the wire)."""
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from kernel import pdf as _kernel_pdf
 
 
 class ProjectNotFound(NotFound):
@@ -53,10 +54,8 @@ class TemplateRefused(RuleViolation):
 
 # -- printed notices (issue 10) --------------------------------------------------------------
 
-class CjkFontMissing(RuleViolation):
-    """No CJK font to print with: the setup installs one (fonts-wqy-microhei) or WUYE_CJK_FONT names it."""
-
-    default_code = "cjk_font_missing"
+#: no CJK font to print with (422 ``cjk_font_missing``): the kernel's, raised by its renderer (``kernel.pdf``)
+CjkFontMissing = _kernel_pdf.CjkFontMissing
 
 
 class DeliveryNotFound(NotFound):

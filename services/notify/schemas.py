@@ -257,6 +257,8 @@ class TicketOpenedIn(_Consumed):
     appointment_at = fields.AwareDateTime(allow_none=True, load_default=None)
     received_at = fields.AwareDateTime(required=True)
     deadlines = fields.List(fields.Nested(DeadlineIn), load_default=list)
+    #: false: the service centre reported it itself (a vacant unit's check) -- no acknowledgement
+    acknowledge = fields.Boolean(load_default=True)
 
 
 class ComplaintRegisteredIn(_Consumed):
@@ -404,6 +406,18 @@ class VacantUnitCheckedIn(_Consumed):
     defects = fields.Integer(required=True)
     cracks = fields.Integer(required=True)
     repair_ticket_numbers = fields.List(fields.String(), required=True)
+
+
+class VacantFindingDecidedIn(_Consumed):
+    """tickets' ``vacant_finding.decided``: a crack's decision -- the state and the repair's number,
+    never the manager's note (not read)."""
+    finding_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    repair_state = fields.String(required=True, validate=validate.OneOf(["repair_opened", "rejected"]))
+    repair_ticket_number = fields.String(allow_none=True, load_default=None)
 
 
 class _GoodsReleaseStepIn(_Consumed):

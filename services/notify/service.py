@@ -116,6 +116,7 @@ RECEIPT_ISSUED_IN = schemas.ReceiptIssuedIn()
 DUNNING_NOTICE_IN = schemas.DunningNoticeIn()
 # tickets' vacant-unit check, to the owner (issue 12)
 VACANT_UNIT_CHECKED_IN = schemas.VacantUnitCheckedIn()
+VACANT_FINDING_DECIDED_IN = schemas.VacantFindingDecidedIn()
 GOODS_RELEASE_CHANGED_IN = schemas.GoodsReleaseChangedIn()
 # tickets' failed inspection item, to the CS manager
 INSPECTION_ITEM_FAILED_IN = schemas.InspectionItemFailedIn()
@@ -400,6 +401,11 @@ class NotifyService(SettingsRpcs):
     @event_handler("tickets", "vacant_unit.checked")
     def on_vacant_unit_checked(self, event: Event):
         self._to_household(vacancy.on_vacant_unit_checked, VACANT_UNIT_CHECKED_IN, event)
+
+    # -- a crack's decision (approved: the repair arranged; rejected) → the owner (in-app, SMS) --
+    @event_handler("tickets", "vacant_finding.decided")
+    def on_vacant_finding_decided(self, event: Event):
+        self._to_household(vacancy.on_crack_decided, VACANT_FINDING_DECIDED_IN, event)
 
     # -- a goods release pass issued or voided → the household in-app (never SMS) -- issue 12 --
     @event_handler("tickets", "goods_release.changed")

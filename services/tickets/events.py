@@ -26,7 +26,7 @@
 | key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks; a late return's ``late``, ``minutes_late``) | gateway (read model: the desk's keys out, a unit's keys) |
 | key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | -- |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
-| vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | -- |
+| vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | notify (the owner, ``vacancy.crack_decision``: the platform's sentence, never the manager's note) |
 | vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
 | renovation.fees_requested | a renovation's agreement was signed: billing takes the deposit and charges the garbage-removal fee | billing (``mandatory``: a money event) |
 | renovation.refund_requested | a renovation was re-inspected: the deposit back, less what is withheld for the violations | billing (``mandatory``) |
@@ -115,6 +115,9 @@ class TicketOpened(Schema):
     received_at = fields.AwareDateTime(required=True)
     recorded_at = fields.AwareDateTime(required=True)
     deadlines = fields.List(fields.Nested(Deadline), required=True)
+    #: False: the platform itself reported it (a vacant unit's check, reporter the service centre) --
+    #: no acknowledgement to the unit (its owner is told by the check's result)
+    acknowledge = fields.Boolean(load_default=True)
 
 
 class UserRef(Schema):
@@ -923,7 +926,8 @@ class VacantFindingDecided(Schema):
     result = fields.String(required=True, validate=validate.OneOf(VACANT_RESULTS))
     repair_state = fields.String(required=True)               # repair_opened | rejected
     repair_ticket_id = fields.String(allow_none=True)
-    decision_note = fields.String(allow_none=True)
+    repair_ticket_number = fields.String(allow_none=True)    # BX-...: approved, the repair's number
+    decision_note = fields.String(allow_none=True)            # the manager's text: staff only, never told
     step = fields.Nested(StepRef, required=True)
 
 
@@ -1081,4 +1085,4 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                                          INSPECTION_ROUND_COMPLETED, PATROL_MISSED,
                                                          RENOVATION_REINSPECTION_DUE,
                                                          KEY_CHANGED, KEY_STOCK_CHECK_RECORDED,
-                                                         VACANT_REGISTER_UPDATED, VACANT_FINDING_DECIDED}))
+                                                         VACANT_REGISTER_UPDATED}))

@@ -352,6 +352,20 @@ class FindingNotFound(NotFound):
     zh = "未找到该检查结果"
 
 
+class RoomRecordedTwice(RuleViolation):
+    """A vacant unit's check names the same room twice (HTTP 422): one finding per room."""
+
+    default_code = "room_recorded_twice"
+    zh = "同一房间在一次检查中只能记录一条结果"
+
+
+class DecisionReasonRequired(RuleViolation):
+    """A crack's repair rejected without a reason (HTTP 422): the owner and the file need one."""
+
+    default_code = "decision_reason_required"
+    zh = "不批准裂缝维修须填写理由"
+
+
 class VacantStepNotAllowed(Conflict):
     """A vacant unit's check or finding has no such step from its state (HTTP 409)."""
 
@@ -497,3 +511,15 @@ class RenovationOpen(Conflict):
 
     default_code = "renovation_open"
     zh = "该房屋已有一项未完结的装修申请"
+
+
+
+
+# -- the front desk's printouts (domain/printouts.py) ------------------------------------------
+
+class NotPrintable(RuleViolation):
+    """A document that does not exist on paper yet: a goods release before its pass is issued
+    (``pass_not_issued``), a renovation before its permit (``permit_not_issued``) -- HTTP 422."""
+
+    default_code = "not_printable"
+    zh = "该单据尚未签发，不能打印"

@@ -1159,7 +1159,8 @@ class VacantMonthQuery(Schema):
 
 
 class FindingIn(Schema):
-    room = fields.String(required=True, validate=[validate.Length(min=1, max=50), v.ONE_LINE])
+    #: the room (客厅, 主卧 ...): one line, not blank; a check names each room once (422 room_recorded_twice)
+    room = fields.String(required=True, validate=v.VACANT_ROOM)
     result = fields.String(required=True, validate=validate.OneOf(list(vacant.RESULTS)))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
@@ -1172,6 +1173,7 @@ class VacantCheckIn(Schema):
 class CrackDecisionIn(Schema):
     """The manager's decision on a crack: approve (a repair ticket) or reject."""
     approve = v.StrictBoolean(required=True)
+    #: the reason: required to reject (422 decision_reason_required); told to nobody outside the staff
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
@@ -1312,6 +1314,11 @@ class RoundQuery(Schema):
 
 class ByStewardQuery(Schema):
     day = v.Date(load_default=None, allow_none=True)
+
+
+class InspectionSheetQuery(Schema):
+    """The day of an inspection area's printed sheet (domain/printouts.py); default today at the site."""
+    date = v.Date(load_default=None, allow_none=True, metadata={"description": "the patrol day (YYYY-MM-DD)"})
 
 
 class ChecklistItemOut(Schema):

@@ -139,16 +139,43 @@ def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, d
     [check] = register["checks"]
     assert register["id"] and register["month"] == month           # the month's register has its id
     assert check["status"] == "scheduled" and check["check_by"] and check["report_by"]
+    # every time of the reply in the project's zone (trial 3, L4)
+    assert all(register[k].endswith("+08:00") for k in ("updated_at",)) and all(
+        check[k].endswith("+08:00") for k in ("check_by", "report_by"))
+    # the vacant days keep their order: a report due before the checks is refused (M2)
+    assert send("PUT", token(web_session, "centre.lh"), f"/api/v1/projects/{project}/settings/tickets",
+                {"key": "vacant.report_by_day", "value": 3, "reason": "试"}, expect=422)["error"] == \
+        "settings_inconsistent"
     assert send("POST", owner, f"/api/v1/vacant-checks/{check['id']}/record",
                 {"findings": [{"room": "客厅", "result": "ok"}]}, expect=404)["error"] == "vacant_check_not_found"
+    # a blank room (400), the same room twice (422): nothing recorded (M7)
+    send("POST", steward, f"/api/v1/vacant-checks/{check['id']}/record",
+         {"findings": [{"room": "   ", "result": "ok"}]}, expect=400)
+    assert send("POST", steward, f"/api/v1/vacant-checks/{check['id']}/record", {"findings": [
+        {"room": "客厅", "result": "ok"}, {"room": " 客厅", "result": "defect"}]}, expect=422)["error"] == \
+        "room_recorded_twice"
     recorded = send("POST", steward, f"/api/v1/vacant-checks/{check['id']}/record", {"findings": [
         {"room": "厨房", "result": "defect", "note": "水龙头滴水"}, {"room": "主卧", "result": "crack"}]})
     defect, crack = recorded["findings"]
     assert recorded["status"] == "checked" and defect["repair_ticket_id"] and crack["repair_state"] == "awaiting_approval"
+    # the defect's repair is the service centre's report, not the owner's: no "报修已受理" to the unit (L13)
+    repair = web_session.get(f"/api/v1/tickets/{defect['repair_ticket_id']}", headers=cs).json()
+    assert repair["reporter"]["name"] == "服务中心" and repair["reporter"]["phone"] is None
     assert send("POST", steward, f"/api/v1/vacant-findings/{crack['id']}/decision", {"approve": True},
                 expect=403)["error"] == "role_required"
+    assert send("POST", cs, f"/api/v1/vacant-findings/{crack['id']}/decision", {"approve": False},
+                expect=422)["error"] == "decision_reason_required"
     decided = send("POST", cs, f"/api/v1/vacant-findings/{crack['id']}/decision", {"approve": True})
     assert decided["findings"][1]["repair_state"] == "repair_opened" and decided["findings"][1]["repair_ticket_id"]
+
+    def told(purpose):
+        items = web_session.get(f"/api/v1/units/{unit_id}/notifications", headers=owner, params={"limit": 50}).json()
+        return [n for n in items if n["purpose"] == purpose]
+    # the owner is told the crack's decision (in-app and SMS), in the platform's words
+    [decision] = wait_for(lambda: told("vacancy.crack_decision") or None, timeout=20, message="the decision told")
+    assert "经审批已安排维修" in decision["body"] and decision["ref_id"] == crack["id"]
+    assert not [n for n in told("ticket.opened.resident") if n["ref_id"] in (
+        defect["repair_ticket_id"], decided["findings"][1]["repair_ticket_id"])]
     response = web_session.get(f"/api/v1/units/{unit_id}/vacant-checks", headers=owner)
     assert response.status_code == 200, response.text
     [seen] = response.json()

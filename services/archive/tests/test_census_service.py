@@ -112,13 +112,13 @@ def test_the_census_runs_on_the_containers_clock_and_its_steps_are_idempotent(ar
 def test_archive_serves_its_settings(archive, rpc):
     seed(rpc)
     keys = {s["key"]: s["value"] for s in rpc.call(CS, "archive", "get_settings", "p1")["settings"]}
-    # archive's one catalogue (domain/settings.py): documents, access, census, retention
+    # archive's one catalogue (domain/settings.py): documents, access, census, retention, identity matches
     assert keys == {"archive.document_max_bytes": 10 * 1024 * 1024,
                     "archive.document_content_types": ["application/pdf", "image/jpeg", "image/png"],
                     "archive.grant_longest_days": 30,
                     "archive.census_every_months": 3, "archive.census_lead_days": 7,
                     "archive.correspondence_keep_years": 3, "archive.moved_out_keep_years": 3,
-                    "archive.future_date_days": 30}
+                    "archive.future_date_days": 30, "archive.identity_match_failures_per_day": 5}
     with pytest.raises(RemoteError) as exc:
         rpc.call(CS, "archive", "set_setting", "p1", "archive.census_every_months", 2)
     assert exc.value.exc_type == "Forbidden"

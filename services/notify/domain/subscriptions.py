@@ -90,6 +90,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "the unit in-app; SMS to each registered payer (the owner) of the unit's active household; "
                  "a unit with no household (unsold): in-app only -- the platform's sentence, never the notes",
                  "once per check"),
+    Subscription("tickets", "vacant_finding.decided", "on_vacant_finding_decided", vacancy.VACANCY_CRACK_DECISION,
+                 (INAPP, SMS),
+                 "the unit in-app; SMS to each registered payer (the owner) of the unit's active household -- the "
+                 "platform's sentence (approved: the repair's number; rejected), never the manager's note",
+                 "once per finding"),
     *(Subscription("tickets", "goods_release.changed", "on_goods_release_changed", purpose, (INAPP,),
                    "the unit in-app, addressed to the household that asked (a household moved out since: nothing) "
                    "-- never SMS: the void's reason is the manager's text", f"step `{step}`")

@@ -22,7 +22,7 @@ import re
 import uuid
 from html.parser import HTMLParser
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes, pass_eval_context
@@ -150,6 +150,9 @@ _WARRANTY = frozenset({"project_name", "unit_label", "warranty_item", "expires_o
 _VACANCY = frozenset({"project_name", "unit_label", "check_date", "result_label", "service_phone"})
 #: a goods release pass issued or voided, to the household in-app only (``void_reason`` is the
 #: manager's text, never in an SMS: the purposes have no SMS channel)
+#: a crack's decision: ``decision_label`` is the platform's sentence (approved: the repair's number;
+#: rejected), never the manager's note
+_VACANCY_DECISION = frozenset({"project_name", "unit_label", "decision_label", "service_phone"})
 _GOODS_RELEASE = frozenset({"project_name", "unit_label", "pass_number", "item_count", "move_at", "service_phone"})
 _GOODS_RELEASE_VOID = _GOODS_RELEASE | {"void_reason"}
 #: a failed daily-inspection item, to the CS manager's inbox (staff in-app only: ``note`` is the
@@ -215,6 +218,9 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "the unit's warranty ends in a month (保修期到期提醒)", sms_also=_WARRANTY),
     Purpose("vacancy.check_result", ("inapp", "sms"), _VACANCY,
             "the month's check of a vacant unit, to its owner by the 12th (空置房检查结果)", sms_also=_VACANCY),
+    Purpose("vacancy.crack_decision", ("inapp", "sms"), _VACANCY_DECISION,
+            "the manager's decision on a crack found in a vacant unit, to its owner (空置房裂缝处理结果)",
+            sms_also=_VACANCY_DECISION),
     Purpose("goods_release.issued", ("inapp",), _GOODS_RELEASE,
             "the household's goods release pass issued, its number shown at the gate (物品放行单已开具)"),
     Purpose("goods_release.voided", ("inapp",), _GOODS_RELEASE_VOID,
@@ -633,6 +639,20 @@ DEFAULTS.update({
     ("vacancy.check_result", "sms", "en"): Text(
         "", "[{{ project_name }}] Vacant unit {{ unit_label }} checked {{ check_date }}: {{ result_label }}."
             "{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
+    ("vacancy.crack_decision", "inapp", "zh-CN"): Text(
+        "空置房裂缝处理结果：{{ unit_label }}",
+        "【{{ project_name }}】您的空置房 {{ unit_label }} 本月检查发现的裂缝{{ decision_label }}。"
+        "{% if service_phone %}如有疑问请致电 {{ service_phone }}。{% endif %}"),
+    ("vacancy.crack_decision", "inapp", "en"): Text(
+        "Vacant unit crack: {{ unit_label }}",
+        "[{{ project_name }}] The crack found in your vacant unit {{ unit_label }} this month -- {{ decision_label }}."
+        "{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
+    ("vacancy.crack_decision", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】空置房 {{ unit_label }} 检查发现的裂缝{{ decision_label }}。"
+            "{% if service_phone %}咨询 {{ service_phone }}。{% endif %}"),
+    ("vacancy.crack_decision", "sms", "en"): Text(
+        "", "[{{ project_name }}] Vacant unit {{ unit_label }}, crack found: {{ decision_label }}."
+            "{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
     ("greeting.holiday", "inapp", "zh-CN"): Text(
         "{{ holiday_name }}快乐", "【{{ project_name }}】{{ holiday_name }}到来之际，{{ project_name }} 服务中心全体员工"
         "祝您和家人节日快乐、阖家幸福！"),
@@ -736,6 +756,8 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "move_at": "2026-11-27 10:00",
     "void_reason": {"zh-CN": "业主取消搬出", "en": "the owner called the move off"},
     "result_label": {"zh-CN": "未发现问题", "en": "nothing found"},
+    "decision_label": {"zh-CN": "经审批已安排维修（工单 BX-20261110-0003）",
+                       "en": "approved: the repair is arranged (ticket BX-20261110-0003)"},
     "area_name": {"zh-CN": "3栋地下车库", "en": "building 3 car park"},
     "item_name": {"zh-CN": "消防通道畅通", "en": "fire exits clear"},
     "round_number": "XJ-20261124-0001",
@@ -1247,6 +1269,19 @@ def local_time(value: datetime | None, tz: str) -> str | None:
     if value is None:
         return None
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def due_time(value: datetime | None, tz: str) -> str | None:
+    """A due time as people read it, in the project's wall-clock time: a deadline at the end of a day
+    (local midnight, "by the end of the 10th") is that day's ``24:00`` -- ``2026-11-10 24:00``, never
+    the next day's ``2026-11-11 00:00``, which names a day the rule does not; any other time as
+    :func:`local_time`. Every deadline a message names is rendered here (all ticket kinds)."""
+    if value is None:
+        return None
+    local = value.astimezone(ZoneInfo(tz))
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return f"{(local - timedelta(days=1)).strftime('%Y-%m-%d')} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 # -- lookup ---------------------------------------------------------------------

@@ -158,6 +158,7 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     # of a vacant unit hears of its check from ``vacant_unit.checked``) --
     (TASK, "finish"): None,
     (TASK, "cancel"): None,
+    (TASK, "reopen"): None,
     # -- inspection rounds (巡检): the service centre's own rounds, no household to tell --
     ("inspection", "start"): None,
     ("inspection", "record"): None,

@@ -59,7 +59,7 @@ def ticket_values(data: dict, project: ProjectCopy, unit: UnitCopy | None, now: 
             "received_at": templates.local_time(data["received_at"], tz),
             "appointment_at": templates.local_time(data.get("appointment_at"), tz) or none,
             "due_label": templates.DUE_LABELS[locale][due_kind],
-            "due_at": templates.local_time(due_at, tz) or none,
+            "due_at": templates.due_time(due_at, tz) or none,
         }
 
     return values
@@ -116,7 +116,9 @@ def _on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | 
                earlier=of_event(work, event_id))
     created = []
 
-    if data.get("unit_id"):
+    # the service centre's own report (a vacant unit's check: ``acknowledge`` false) is not acknowledged
+    # to the unit -- its owner hears of it from the check's result
+    if data.get("unit_id") and data.get("acknowledge", True):
         sms, contact = sms_channel(work, data["unit_id"], data["reporter"].get("phone"))
         channels = [Channel(INAPP)] + ([sms] if sms else [])
         ack, new = notify(work, project, purpose=ACKNOWLEDGE,
@@ -156,7 +158,7 @@ def sla_values(data: dict, project: ProjectCopy, role: str):
         return {
             "project_name": project.name, "ticket_number": data["number"], "category_label": category,
             "deadline_label": templates.deadline_label(data["deadline_kind"], locale),
-            "due_at": templates.local_time(data["due_at"], tz),
+            "due_at": templates.due_time(data["due_at"], tz),
             "role_label": templates.ROLE_LABELS.get(locale, {}).get(role, role),
             "assignee_name": assignee or templates.NO_VALUE[locale],
             "minutes_left": _minutes(data.get("minutes_left")),

@@ -264,6 +264,16 @@ def test_no_phone_no_sms_and_no_unit_no_acknowledgement(session, clock, estate):
     assert "位置：3栋大堂" in created[0].body
 
 
+def test_a_repair_the_service_centre_reports_itself_is_not_acknowledged_to_the_unit(session, clock, estate):
+    """A vacant unit's check files its defect's repair (``acknowledge`` false, the centre the reporter):
+    no "报修已受理" to the unit nor an SMS to the household's contact -- engineering still gets it."""
+    data = ticket(phone=None, acknowledge=False, channel="staff",
+                  reporter={"name": "服务中心", "phone": None, "user_id": None})
+    created = open_ticket(session, clock, data, event_id="ev-vacant")
+    assert [n.purpose for n in created] == ["ticket.dispatch_engineering"]
+    assert ticket()["acknowledge"] is True             # every other request: acknowledged as before
+
+
 def test_a_ticket_before_its_project_copy_is_retried(session, clock):
     with pytest.raises(RetryableError):
         open_ticket(session, clock)

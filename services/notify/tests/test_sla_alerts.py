@@ -146,3 +146,14 @@ def test_the_handlers_take_alerts_once_each_from_the_broker(container_factory, r
     items = wait_for(three, timeout=15, message="the later alert")
     assert sorted(n["purpose"] for n in items) == ["ticket.sla_breached", "ticket.sla_warning", "ticket.sla_warning"]
     assert sum("到场时限将于" in n["body"] for n in items) == 1
+
+
+def test_a_deadline_at_the_end_of_a_day_reads_as_that_day_s_24_00(session, clock, estate):
+    """"每月10日" due by the end of the 10th is 11-11 00:00 local: printed "2026-11-10 24:00", the day the
+    rule names -- never "2026-11-11 00:00" (every kind: the one rendering of a due time)."""
+    made = alert(session, clock, "ticket.sla_breached", BREACH, kind="task", category="vacant_check",
+                 deadline_kind="vacant_check", due_at="2026-11-10T16:00:00+00:00")
+    assert "已于 2026-11-10 24:00 到期未完成" in made.body and "11-11" not in made.body
+    assert templates.due_time(templates.datetime.fromisoformat("2026-11-24T01:16:00+00:00"),
+                              "Asia/Shanghai") == "2026-11-24 09:16"
+    assert templates.due_time(None, "Asia/Shanghai") is None

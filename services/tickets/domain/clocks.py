@@ -152,6 +152,16 @@ def cancel_running(ticket: Ticket, at: datetime, kinds=None) -> list[TicketDeadl
     return out
 
 
+def resume(work: Work, deadline: TicketDeadline, due_at: datetime) -> None:
+    """A cancelled clock runs again (its task reopened: a vacant unit put back on the month's
+    register), due at ``due_at``; the alerts told before it was cancelled stay told -- a breach
+    already told is never told again for the same clock."""
+    if deadline.met_at is not None:
+        return
+    deadline.cancelled_at = None
+    move(work, deadline, due_at)
+
+
 def move(work: Work, deadline: TicketDeadline, due_at: datetime, *, started_at: datetime | None = None) -> None:
     """A rule moved a running clock (the on-site clock once engineering really has the order);
     alerts already sent stay sent."""

@@ -19,6 +19,24 @@ VACANT_REPORT_BY_DAY = "vacant.report_by_day"
 #: as the month's report day follows the check day
 VACANT_LATE_CHECK_WORKING_DAYS = "vacant.late_check_working_days"
 
+#: the month's vacant-unit days in their order: register < check < report (a report due before its
+#: check, or a register due after the checks it lists, is refused: 422 ``settings_inconsistent``)
+VACANT_DAYS_IN_ORDER = (VACANT_REGISTER_BY_DAY, VACANT_CHECK_BY_DAY, VACANT_REPORT_BY_DAY)
+VACANT_DAY_DEFAULTS = {VACANT_REGISTER_BY_DAY: 5, VACANT_CHECK_BY_DAY: 10, VACANT_REPORT_BY_DAY: 12}
+
+
+def check(values: dict) -> str | None:
+    """The settings agree (the tickets' catalogue consistency hook): the month's register is due
+    before the checks, the checks before their report to the owner (5th < 10th < 12th)."""
+    days = [values.get(key, VACANT_DAY_DEFAULTS[key]) for key in VACANT_DAYS_IN_ORDER]
+    if not days[0] < days[1] < days[2]:
+        shown = ", ".join(f"{key} = {day}" for key, day in zip(VACANT_DAYS_IN_ORDER, days))
+        return (f"空置房登记日须早于检查日，检查日须早于告知业主日（登记 {days[0]} 日、检查 {days[1]} 日、告知 {days[2]} 日）"
+                f" (the register day must come before the check day and the check day before the report day: "
+                f"{shown})")
+    return None
+
+
 _DAY = fields.Integer(strict=True, validate=Range(1, 28))
 
 SETTINGS = [
@@ -30,15 +48,16 @@ SETTINGS = [
     Setting(KEY_SPOT_CHECK_DAY, _DAY, default=25, unit="day of month",
             doc="the customer-service manager spot-checks the key store by the end of this day each month "
                 "(客服部经理每月25日抽查)"),
-    Setting(KEY_STOCK_CHECK_DAY, fields.Integer(strict=True, validate=Range(0, 28)), default=0,
+    Setting(KEY_STOCK_CHECK_DAY, fields.Integer(strict=True, validate=Range(0, 28)), default=20,
             unit="day of month (0: the last day)",
             doc="the front desk counts the key store by the end of this day each month (钥匙每月盘点); "
-                "0, the default, is the month's last day"),
-    Setting(VACANT_REGISTER_BY_DAY, _DAY, default=5, unit="day of month",
+                "the default, 20, ends DOMAIN.md's 11th-20th window for the monthly key check (001); "
+                "0 is the month's last day"),
+    Setting(VACANT_REGISTER_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_REGISTER_BY_DAY], unit="day of month",
             doc="the month's vacant-unit register (空置房登记表) is updated by the end of this day"),
-    Setting(VACANT_CHECK_BY_DAY, _DAY, default=10, unit="day of month",
+    Setting(VACANT_CHECK_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_CHECK_BY_DAY], unit="day of month",
             doc="each vacant unit is checked by the end of this day of the month (空置房每月检查)"),
-    Setting(VACANT_REPORT_BY_DAY, _DAY, default=12, unit="day of month",
+    Setting(VACANT_REPORT_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_REPORT_BY_DAY], unit="day of month",
             doc="the month's check result is sent to the owner by the end of this day (检查结果告知业主)"),
     Setting(VACANT_LATE_CHECK_WORKING_DAYS, fields.Integer(strict=True, validate=Range(1, 20)), default=3,
             unit="working days",

@@ -157,11 +157,17 @@ def _next_number(work: Work, project: ProjectCopy, kind: str, at: datetime) -> s
     return f"{prefix}-{day:%Y%m%d}-{n:04d}"
 
 
-def open_repair(work: Work, data: dict, *, ticket_id: str | None = None) -> Ticket:
+#: the reporter of a repair the service centre files itself (a vacant unit's check)
+CENTRE_REPORTER = "服务中心"
+
+
+def open_repair(work: Work, data: dict, *, ticket_id: str | None = None, by_centre: bool = False) -> Ticket:
     """Record a repair request and start its SLA clocks; publish ``ticket.opened``.
 
     ``ticket_id``: the id to give it (a rule that links a record to the repair before it is
-    published -- an inspection round's failed item); a fresh one otherwise.
+    published -- an inspection round's failed item); a fresh one otherwise. ``by_centre``: the
+    service centre reports it itself (a vacant unit's check): the reporter is the centre (服务中心), no
+    phone, and the unit gets no acknowledgement (``acknowledge`` false in ``ticket.opened``).
 
     Retries are answered by the kernel's idempotency helper (``open_repair`` in
     ``service.py``) before this runs; the ``request_id`` (the key) is still kept on
@@ -200,6 +206,8 @@ def open_repair(work: Work, data: dict, *, ticket_id: str | None = None) -> Tick
             raise BadReceivedTime("received_at is more than 2 days ago; record it as a late entry")
         reporter_name = data.get("reporter_name") or (unit.contact_name if unit else None) or caller.name
         reporter_phone = data.get("reporter_phone") or (unit.contact_phone if unit else None)
+        if by_centre:
+            reporter_name, reporter_phone = CENTRE_REPORTER, None
 
     category = data.get("category") or "unclassified"
     if caller.is_resident and category in STAFF_ONLY_CATEGORIES:
@@ -234,7 +242,8 @@ def open_repair(work: Work, data: dict, *, ticket_id: str | None = None) -> Tick
     ticket.history = [_log(ticket, caller, now, "opened", f"{channel}: {data['content'][:200]}")]
     work.session.add(ticket)
     record_changed(work, ticket)
-    work.events.record(events.TICKET_OPENED, opened_payload(ticket, sla_minutes(work, project.id)),
+    work.events.record(events.TICKET_OPENED, {**opened_payload(ticket, sla_minutes(work, project.id)),
+                                              "acknowledge": not by_centre},
                        group_id=ticket.group_id, project_id=ticket.project_id)
     return ticket
 
@@ -715,7 +724,9 @@ def list_tickets(work: Work, *, project_id: str | None = None, unit_id: str | No
 
 def _sla_state_filter(wanted: str, now: datetime) -> tuple:
     """Conditions for tickets whose worst clock is ``wanted`` (kernel.deadlines: breached >
-    late > pending > met), as indexed EXISTS subqueries on the deadline rows."""
+    late > pending > met), as indexed EXISTS subqueries on the deadline rows. A cancelled clock is
+    none of them: ``met`` needs a clock met in time -- a task or ticket cancelled (its clocks
+    cancelled, even past their due time) is neither met nor breached."""
     def rows(*where):
         return select(TicketDeadline.id).where(TicketDeadline.ticket_id == Ticket.id, *where).exists()
 
@@ -723,10 +734,11 @@ def _sla_state_filter(wanted: str, now: datetime) -> tuple:
                       TicketDeadline.due_at < now)
     late = rows(TicketDeadline.met_at > TicketDeadline.due_at)
     running = rows(TicketDeadline.met_at.is_(None), TicketDeadline.cancelled_at.is_(None))
+    met = rows(TicketDeadline.met_at.is_not(None))
     return {deadlines.BREACHED: (breached,),
             deadlines.LATE: (~breached, late),
             deadlines.PENDING: (~breached, ~late, running),
-            deadlines.MET: (~late, ~running)}[wanted]
+            deadlines.MET: (met, ~late, ~running)}[wanted]
 
 
 def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:

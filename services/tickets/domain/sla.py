@@ -91,7 +91,7 @@ SETTINGS = SettingsCatalogue("tickets", [
     + complaint_sla.SETTINGS + release_settings.SETTINGS
     + feedback_sla.SETTINGS + front_desk_settings.SETTINGS + inspection_settings.SETTINGS
     + renovation_sla.SETTINGS,
-    checks=[inspection_settings.check])
+    checks=[inspection_settings.check, front_desk_settings.check])
 
 
 def minutes_from(settings: dict) -> dict[str, int]:

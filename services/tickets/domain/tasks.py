@@ -10,7 +10,9 @@ a task by hand but a manager cancelling one (a key register entry made in error,
 before its check).
 
 Transition table (:data:`TABLE`): ``open`` -> ``done`` (the platform, when the record that
-meets it is made) | ``cancelled`` (the platform, or a CS / centre manager). A task is staff-only:
+meets it is made) | ``cancelled`` (the platform, or a CS / centre manager); ``cancelled`` ->
+``open`` (the platform: :func:`reopen`, the same task and clocks again -- a unit put back on the
+vacant register -- whose alerts told stay told). A task is staff-only:
 the household never sees it (``workflow.READERS``).
 """
 from __future__ import annotations
@@ -27,8 +29,8 @@ from . import clocks, repairs, workflow
 KIND = "task"
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 STATES = (OPEN, DONE, CANCELLED)
-FINISH, CANCEL = "finish", "cancel"
-ACTIONS = (FINISH, CANCEL)
+FINISH, CANCEL, REOPEN = "finish", "cancel", "reopen"
+ACTIONS = (FINISH, CANCEL, REOPEN)
 
 #: the tasks (the ticket's category) and their clocks (``TicketDeadline.kind``)
 KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK = (
@@ -48,6 +50,8 @@ READER_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANA
 TABLE: dict[tuple[str, str], workflow.Step] = {
     (OPEN, FINISH): workflow.Step(DONE, frozenset({workflow.SYSTEM})),
     (OPEN, CANCEL): workflow.Step(CANCELLED, frozenset({workflow.SYSTEM, MANAGER})),
+    # the platform only: the record it stood for is back (a vacant unit put back on the register)
+    (CANCELLED, REOPEN): workflow.Step(OPEN, frozenset({workflow.SYSTEM})),
 }
 OPEN_STATES = (OPEN,)
 workflow.register(KIND, TABLE, OPEN_STATES, readers=READER_ROLES)
@@ -95,6 +99,25 @@ def finish(work: Work, ticket: Ticket, note: str = "", *, at: datetime | None = 
 def cancel(work: Work, ticket: Ticket, note: str) -> Ticket:
     """The task is no longer needed: its running clocks never alert."""
     return _step(work, ticket, CANCEL, note)
+
+
+def reopen(work: Work, ticket: Ticket, dues: dict[str, datetime], note: str) -> Ticket:
+    """A cancelled task is needed again: open once more, its cancelled clocks running again, each
+    due at the later of its old time and ``dues[kind]`` (a fair time from now); a breach told before
+    is not told again (``clocks.resume``)."""
+    if ticket.status != CANCELLED:
+        return ticket
+    now = work.clock.now()
+    move = workflow.step(ticket.status, REOPEN, KIND)
+    for deadline in ticket.deadlines:
+        if deadline.met_at is None:
+            clocks.resume(work, deadline, max(deadline.due_at, dues.get(deadline.kind, deadline.due_at)))
+    ticket.cancel_reason = None
+    repairs._move(work, ticket, move.to, REOPEN, system(ticket.group_id), now, note[:200])
+    ticket.updated_at = now
+    ticket.version += 1
+    repairs.record_changed(work, ticket)
+    return ticket
 
 
 def _step(work: Work, ticket: Ticket, action: str, note: str, *, at: datetime | None = None,

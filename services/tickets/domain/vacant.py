@@ -23,7 +23,16 @@ with its findings per room, the repairs they lead to, and the result told to the
 A unit put on the register late -- its check day near or past -- gets a fair deadline
 (:func:`check_due`): checked by the end of the ``vacant.late_check_working_days``-th (**3**) working
 day after the day it is registered, reported the month's gap (2 days) later, when that is later than
-the 10th. A missed date is a breach of its clock, told once by the SLA sweep.
+the 10th. A missed date is a breach of its clock, told once by the SLA sweep. A unit taken off and put
+back the same month reopens the same check and task (``tasks.reopen``): no second task, and a breach
+told before is not told again.
+
+The month's days keep their order, register < check < report (``front_desk_settings.check``: 422
+``settings_inconsistent``). A check names each room once (422 ``room_recorded_twice``); a crack
+rejected needs its reason (422 ``decision_reason_required``). The repairs a check opens are the
+service centre's own report (``repairs.open_repair(by_centre=True)``): not the household's contact,
+no "报修已受理" -- the owner hears of them from the check's result and the crack's decision
+(``vacant_finding.decided``: notify's ``vacancy.crack_decision``, never the manager's note).
 
 **Events**, each in its step's transaction: ``vacant_register.updated`` (the month's units, the
 checks added and cancelled), ``vacant_unit.checked``, ``vacant_finding.decided`` (a crack's decision).
@@ -37,13 +46,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
+from kernel.errors import name_ids
 from kernel.tenancy import Role
+from kernel.validators import text_key
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (FindingNotFound, InvalidMonth, MonthInFuture, OwnerRegisteredNotListed, UnitOccupied,
-                          VacantCheckNotFound, VacantStepNotAllowed)
+from ..exceptions import (DecisionReasonRequired, FindingNotFound, InvalidMonth, MonthInFuture,
+                          OwnerRegisteredNotListed, RoomRecordedTwice, UnitOccupied, VacantCheckNotFound,
+                          VacantStepNotAllowed)
 from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
 from . import clocks, keys, repairs, tasks, workflow
 from .front_desk_settings import (VACANT_CHECK_BY_DAY, VACANT_LATE_CHECK_WORKING_DAYS, VACANT_REGISTER_BY_DAY,
@@ -159,7 +172,7 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     # a unit unknown or of another project reads like missing (404), in either list
     unknown = [u for u in dict.fromkeys(wanted + registered) if u not in units or units[u].project_id != project.id]
     if unknown:
-        raise repairs._no_unit(", ".join(unknown))
+        raise repairs._no_unit(name_ids(unknown))
     unlisted = [u for u in registered if u not in set(wanted)]
     if unlisted:
         raise OwnerRegisteredNotListed(
@@ -214,7 +227,13 @@ def _schedule_check(work: Work, project: ProjectCopy, unit: UnitCopy, month: str
     if check is not None:
         if check.status == CANCELLED and check.checked_at is None:     # put back on the register
             check.status = SCHEDULED
-            check.ticket_id = _check_task(work, project, unit, month).id
+            task = work.session.get(Ticket, check.ticket_id) if check.ticket_id else None
+            if task is None or task.status != tasks.CANCELLED:
+                check.ticket_id = _check_task(work, project, unit, month).id
+            else:       # the same task again: one task per unit and month, its alerts told stay told
+                check_by, report_by = check_due(work, project, month)
+                tasks.reopen(work, task, {tasks.VACANT_CHECK: check_by, tasks.VACANT_REPORT: report_by},
+                             "put back on the vacant-unit register")
         return check
     check = VacantCheck(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, unit_id=unit.id,
                         unit_label=unit.label, month=month, status=SCHEDULED)
@@ -282,6 +301,7 @@ def record_check(work: Work, check_id: str, findings: list[dict]) -> VacantCheck
     move = _allowed(work, CHECK_TABLE, check.status, RECORD, "check")
     for f in findings:
         _allowed(work, FINDING_TABLE, NEW, f["result"], "finding")
+    _rooms_once(findings)
     now, caller = work.clock.now(), work.caller
     check.status, check.checked_at, check.checked_by = move.to, now, caller.user_id
     for position, f in enumerate(findings):
@@ -301,12 +321,30 @@ def record_check(work: Work, check_id: str, findings: list[dict]) -> VacantCheck
     return check
 
 
+def _rooms_once(findings: list[dict]) -> None:
+    """One finding per room: a room named twice (as people read it: " 客厅", "客厅", "ＫＴＶ室" and
+    "KTV室" are one) is refused, 422 ``room_recorded_twice`` naming it."""
+    seen, twice = set(), []
+    for f in findings:
+        key = text_key(f["room"])
+        if key in seen and f["room"].strip() not in twice:
+            twice.append(f["room"].strip())
+        seen.add(key)
+    if twice:
+        raise RoomRecordedTwice(f"rooms named twice: {name_ids(twice)} -- record one finding per room",
+                                zh=f"以下房间重复记录：{'、'.join(twice[:10])}，每个房间只记录一条结果",
+                                details={"rooms": twice[:10]})
+
+
 def _open_repair(work: Work, check: VacantCheck, finding: VacantFinding) -> Ticket:
     content = f"空置房检查（{check.month}）{finding.room}：{'裂缝' if finding.result == CRACK else '一般问题'}"
     if finding.note:
         content += f" -- {finding.note}"
+    # the service centre reports it (not the household's contact): the owner hears of it from the check's
+    # result and the crack's decision, never a "报修已受理" to a repair they did not ask for
     return repairs.open_repair(work, {"unit_id": check.unit_id, "category": "unclassified", "channel": "staff",
-                                      "content": content[:2000], "location": f"{check.unit_label} {finding.room}"[:200]})
+                                      "content": content[:2000],
+                                      "location": f"{check.unit_label} {finding.room}"[:200]}, by_centre=True)
 
 
 def decide_crack(work: Work, finding_id: str, approve: bool, note: str | None = None) -> VacantFinding:
@@ -317,6 +355,9 @@ def decide_crack(work: Work, finding_id: str, approve: bool, note: str | None = 
         raise missing
     check = _get_check(work, finding.check_id, lock=True, missing=missing)   # another group's: as if none
     move = _allowed(work, FINDING_TABLE, finding.repair_state, APPROVE if approve else REJECT, "finding")
+    note = (note or "").strip() or None
+    if not approve and note is None:
+        raise DecisionReasonRequired("a crack's repair rejected needs its reason (note)")
     now = work.clock.now()
     finding.repair_state, finding.decided_by, finding.decided_at = move.to, work.caller.user_id, now
     finding.decision_note = note
@@ -327,6 +368,8 @@ def decide_crack(work: Work, finding_id: str, approve: bool, note: str | None = 
         "finding_id": finding.id, "check_id": check.id, "group_id": check.group_id, "project_id": check.project_id,
         "unit_id": check.unit_id, "unit_label": check.unit_label, "month": check.month, "room": finding.room,
         "result": finding.result, "repair_state": finding.repair_state, "repair_ticket_id": finding.repair_ticket_id,
+        "repair_ticket_number": (work.session.get(Ticket, finding.repair_ticket_id).number
+                                 if finding.repair_ticket_id else None),
         "decision_note": note, "step": {"action": APPROVE if approve else REJECT, "from_": AWAITING_APPROVAL,
                                         "to": move.to, "at": now,
                                         "actor": {"user_id": work.caller.user_id, "name": work.caller.name or ""}}},
@@ -391,26 +434,41 @@ def get_check(work: Work, check_id: str) -> VacantCheck:
     return check
 
 
+def _zone(session, project_id: str) -> ZoneInfo:
+    project = session.get(ProjectCopy, project_id) if session is not None else None
+    return ZoneInfo(project.timezone if project is not None and project.timezone else "Asia/Shanghai")
+
+
+def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A time as the reply gives it: in the project's zone (+08:00), however it was read or made."""
+    return value.astimezone(zone) if value is not None else None
+
+
 def check_view(work: Work, check: VacantCheck) -> dict:
+    """A check as its reader may see it; every time in the project's zone."""
+    zone = _zone(work.session, check.project_id)
     deadlines = {}
     if check.ticket_id:
         task = work.session.get(Ticket, check.ticket_id)
         deadlines = {d.kind: d for d in task.deadlines}
-    due = {k: (d.due_at if d else None) for k, d in
+    due = {k: (_local(d.due_at, zone) if d else None) for k, d in
            (("check_by", deadlines.get(tasks.VACANT_CHECK)), ("report_by", deadlines.get(tasks.VACANT_REPORT)))}
     return {"id": check.id, "project_id": check.project_id, "unit_id": check.unit_id, "unit_label": check.unit_label,
-            "month": check.month, "status": check.status, "checked_at": check.checked_at,
-            "reported_at": check.reported_at, "task_id": None if work.caller.is_resident else check.ticket_id,
+            "month": check.month, "status": check.status, "checked_at": _local(check.checked_at, zone),
+            "reported_at": _local(check.reported_at, zone),
+            "task_id": None if work.caller.is_resident else check.ticket_id,
             **due, "summary": summary(check) if check.status == CHECKED else None,
             "findings": [{"id": f.id, "room": f.room, "result": f.result, "note": f.note,
                           "repair_state": f.repair_state, "repair_ticket_id": f.repair_ticket_id,
-                          "decided_at": f.decided_at, "decision_note": f.decision_note} for f in check.findings]}
+                          "decided_at": _local(f.decided_at, zone), "decision_note": f.decision_note}
+                         for f in check.findings]}
 
 
 def register_view(row: VacantMonth | None, project_id: str, month: str) -> dict:
     return {"id": row.id if row else None, "project_id": project_id, "month": month,
             "unit_ids": list(row.unit_ids) if row else [],
-            "updated_at": row.updated_at if row else None, "task_id": row.ticket_id if row else None}
+            "updated_at": _local(row.updated_at, _zone(object_session(row), project_id)) if row else None,
+            "task_id": row.ticket_id if row else None}
 
 
 # ==============================================================================================

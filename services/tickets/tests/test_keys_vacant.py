@@ -22,7 +22,7 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, keys, vacant
 from services.tickets.exceptions import (FindingNotFound, InvalidMonth, KeyNotFound, KeyPapersRequired,
                                          KeyStepNotAllowed, MonthInFuture, OwnerRegisteredNotListed, UnitOccupied,
-                                         VacantStepNotAllowed)
+                                         DecisionReasonRequired, RoomRecordedTwice, VacantStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCheck, VacantMonth
 from services.tickets.schemas import (AreaChangeIn, CrackDecisionIn, KeyMoveIn, KeyReceiveIn, RenovationStepIn,
                                       VacantCheckIn)
@@ -276,6 +276,8 @@ def test_the_stock_check_lists_discrepancies_and_the_spot_check_is_due_on_the_25
     world.at(local(2026, 12, 1, 1, 0))
     december = key_tasks(world, "key_spot_check")[1]
     assert december.deadlines[0].due_at == local(2026, 12, 26, 0, 0)
+    world.clock.set(local(2026, 12, 21, 0, 0, 15))
+    assert world.breaches() == ["key_stock_check"]           # the desk's monthly count: by the end of the 20th
     world.clock.set(local(2026, 12, 26, 0, 0, 15))
     assert world.breaches() == ["key_spot_check"]
     world.clock.set(local(2026, 12, 27, 0, 0))
@@ -317,19 +319,22 @@ def test_every_key_movement_publishes_the_whole_key_with_the_party_masked(world)
     assert changed[-1]["loan"] is None and changed[0]["unit_label"] == "1栋-0001"
 
 
-def test_the_monthly_stock_check_is_due_the_month_s_last_day_and_publishes_its_count(world):
+def test_the_monthly_stock_check_is_due_the_20th_and_publishes_its_count(world):
+    """DOMAIN.md 001 (monthly rhythm): the monthly key check falls in the 11th-20th -- by default due
+    by the end of the 20th (keys.stock_check_day = 20)."""
+    world.clock.set(local(2026, 11, 10, 9, 0))
     in_store = key_in_store(world, "u1")
     key_in_store(world, "u2")
     world.do(SYSTEM, keys.seed_monthly_jobs, P)
     world.run_jobs()
     [november] = key_tasks(world, "key_stock_check")
     assert [(d.kind, d.due_at, d.responsible_role) for d in november.deadlines] == [
-        ("key_stock_check", local(2026, 12, 1, 0, 0), "front_desk")]
+        ("key_stock_check", local(2026, 11, 21, 0, 0), "front_desk")]
     # the CS manager's spot-check does not finish the desk's monthly count
     world.do(CS, keys.record_stock_check, P, {"kind": "spot", "found": [in_store]})
     assert key_tasks(world, "key_stock_check")[0].status == "open"
-    world.clock.set(local(2026, 11, 30, 17, 0))
-    check = world.do(DESK, keys.record_stock_check, P, {"kind": "monthly", "found": [in_store], "note": "月底盘点"})
+    world.clock.set(local(2026, 11, 17, 17, 0))
+    check = world.do(DESK, keys.record_stock_check, P, {"kind": "monthly", "found": [in_store], "note": "月中盘点"})
     assert key_tasks(world, "key_stock_check")[0].status == "done"
     spot, monthly = [e["data"] for e in world.events("key_stock_check.recorded")]
     assert spot["kind"] == "spot" and spot["by"]["user_id"] == "cs.sun"
@@ -338,32 +343,32 @@ def test_the_monthly_stock_check_is_due_the_month_s_last_day_and_publishes_its_c
     assert monthly["task_id"] == november.id and monthly["by"]["user_id"] == "desk.wang"
     assert [(d["unit_label"], d["expected"], d["counted"]) for d in monthly["discrepancies"]] == [
         ("1栋-0002", True, False)]
-    # December's opens on the 1st, due the end of the 31st; missed, it breaches once
+    # December's opens on the 1st, due the end of the 20th; missed, it breaches once
     world.at(local(2026, 12, 1, 1, 0))
     december = key_tasks(world, "key_stock_check")[1]
-    assert december.deadlines[0].due_at == local(2027, 1, 1, 0, 0)
-    world.clock.set(local(2026, 12, 31, 23, 59))
+    assert december.deadlines[0].due_at == local(2026, 12, 21, 0, 0)
+    world.clock.set(local(2026, 12, 20, 23, 59))
     assert "key_stock_check" not in world.breaches()
-    world.clock.set(local(2027, 1, 1, 0, 0, 15))
+    world.clock.set(local(2026, 12, 21, 0, 0, 15))
     assert world.breaches() == ["key_stock_check"]
-    world.clock.set(local(2027, 1, 2, 0, 0))
+    world.clock.set(local(2026, 12, 22, 0, 0))
     assert "key_stock_check" not in world.breaches()
 
 
 def test_the_stock_check_day_is_a_project_setting_0_the_last_day(world):
     with pytest.raises(InvalidInput):
         world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "keys.stock_check_day", 29))
-    world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "keys.stock_check_day", 20))
+    world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "keys.stock_check_day", 15))
     world.clock.set(local(2027, 2, 10, 9, 0))
     world.do(SYSTEM, keys.seed_monthly_jobs, P)
     world.run_jobs()
     [february] = key_tasks(world, "key_stock_check")
-    assert february.deadlines[0].due_at == local(2027, 2, 21, 0, 0)
+    assert february.deadlines[0].due_at == local(2027, 2, 16, 0, 0)
     world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "keys.stock_check_day", 0))
     world.at(local(2027, 3, 1, 1, 0))
     world.at(local(2027, 3, 1, 2, 0))
     assert [t.deadlines[0].due_at for t in key_tasks(world, "key_stock_check")] == [
-        local(2027, 2, 21, 0, 0), local(2027, 4, 1, 0, 0)]
+        local(2027, 2, 16, 0, 0), local(2027, 4, 1, 0, 0)]
 
 
 # ==============================================================================================
@@ -595,3 +600,172 @@ def test_every_register_update_publishes_the_month_s_units_and_what_changed(worl
         ["u3", "u1"], ["u1"], ["u1"], [checks["u2"]])
     assert second["updated_by"]["user_id"] == "steward.wu"
     assert (third["added"], third["cancelled_checks"]) == (["u2"], [])
+
+
+# ==============================================================================================
+# trial 3's findings (M2, M3, M7, L4, L7, L8, L13)
+# ==============================================================================================
+
+def test_the_vacant_days_must_keep_their_order_register_check_report(world):
+    """register 5th < check 10th < report 12th: a report due before its check, or a register due
+    after the checks it lists, is refused (422 settings_inconsistent), as the patrol windows are."""
+    from kernel.errors import WuyeError
+    for key, value in (("vacant.report_by_day", 3), ("vacant.report_by_day", 10), ("vacant.register_by_day", 28),
+                       ("vacant.register_by_day", 10), ("vacant.check_by_day", 12), ("vacant.check_by_day", 4)):
+        with pytest.raises(WuyeError) as refused:
+            world.do(CS, lambda w: w.settings.change(G, P, key, value, reason="试"))
+        assert refused.value.code == "settings_inconsistent", (key, value)
+        assert "检查日" in refused.value.message and "report day" in refused.value.message
+    world.do(CS, lambda w: w.settings.change(G, P, "vacant.report_by_day", 15, reason="试"))
+    world.do(CS, lambda w: w.settings.change(G, P, "vacant.check_by_day", 14, reason="试"))
+    with pytest.raises(WuyeError):
+        world.do(CS, lambda w: w.settings.change(G, P, "vacant.report_by_day", 14, reason="试"))
+
+
+def test_a_unit_registered_on_the_27th_alerts_nobody_and_put_back_reuses_its_check(world):
+    """M3: registered after the 10th, a check gets a fair deadline -- no alert at once; taken off and
+    put back, the same check and task are reopened: no second task, no second alert."""
+    world.clock.set(local(2026, 11, 27, 10, 0))                      # Friday
+    world.do(DESK, vacant.update_register, P, "2026-11", ["u2", "u3", "u1"], ["u1"])
+    assert world.sweep() == []                                       # nothing told at once
+    world.clock.set(local(2026, 11, 27, 10, 0, 15))
+    assert world.sweep() == []
+    tasks_before = [t.id for t in key_tasks(world, "vacant_check")]
+    assert len(tasks_before) == 3
+    # Mon 30, Tue 1, Wed 2: checked by the end of Wednesday
+    u3 = world.read(lambda s: s.scalars(select(VacantCheck).where(VacantCheck.unit_id == "u3")).one())
+    task = world.read(lambda s: s.get(Ticket, u3.ticket_id))
+    assert sorted((d.kind, d.due_at) for d in task.deadlines) == [
+        ("vacant_check", local(2026, 12, 3, 0, 0)), ("vacant_report", local(2026, 12, 5, 0, 0))]
+    world.do(DESK, vacant.update_register, P, "2026-11", ["u2", "u1"], ["u1"])          # u3 taken off
+    assert world.read(lambda s: s.get(VacantCheck, u3.id)).status == "cancelled"
+    world.do(DESK, vacant.update_register, P, "2026-11", ["u2", "u3", "u1"], ["u1"])    # and put back
+    again = world.read(lambda s: s.get(VacantCheck, u3.id))
+    assert again.status == "scheduled" and again.ticket_id == u3.ticket_id
+    assert [t.id for t in key_tasks(world, "vacant_check")] == tasks_before           # no second task
+    assert world.read(lambda s: s.get(Ticket, u3.ticket_id)).status == "open"
+    assert world.sweep() == []
+
+    # a check that had breached, taken off and put back: its breach is not told again
+    world.clock.set(local(2026, 12, 3, 0, 0, 15))
+    assert world.breaches() == ["vacant_check"] * 3
+    world.clock.set(local(2026, 12, 5, 0, 0, 15))
+    assert world.breaches() == ["vacant_report"] * 3
+    world.clock.set(local(2026, 12, 5, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    world.do(DESK, vacant.update_register, P, "2026-12", [])
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    world.clock.set(local(2026, 12, 11, 0, 0, 15))
+    assert world.breaches() == ["vacant_check"]                      # December's u2: once
+    world.do(DESK, vacant.update_register, P, "2026-12", [])
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    world.clock.set(local(2026, 12, 20, 0, 0))
+    told = [kind for what, _, kind in world.sweep()]
+    assert "vacant_check" not in told                                # the breach told stays told
+    december = world.read(lambda s: s.scalars(select(VacantCheck).where(VacantCheck.month == "2026-12",
+                                                                          VacantCheck.unit_id == "u2")).all())
+    assert len(december) == 1 and december[0].status == "scheduled"     # one check per unit and month
+
+
+def test_a_check_names_each_room_once_and_a_rejection_says_why(world):
+    """M7: a blank room, the same room twice, a crack rejected with no reason -- each refused."""
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    check_id = world.read(lambda s: s.scalars(select(VacantCheck.id)).one())
+    for room in ("   ", "\u3000", ""):
+        with pytest.raises(ValidationError) as blank:
+            VacantCheckIn().load({"findings": [{"room": room, "result": "ok"}]})
+        assert "findings" in blank.value.messages
+    assert "房间名称不能为空" in str(VacantCheckIn().validate({"findings": [{"room": "  ", "result": "ok"}]}))
+    for twice in ([{"room": "客厅", "result": "crack", "note": "x"}, {"room": "客厅", "result": "defect"}],
+                  [{"room": "客厅", "result": "ok"}, {"room": " 客厅 ", "result": "ok"}],
+                  [{"room": "KTV室", "result": "ok"}, {"room": "ＫＴＶ室", "result": "ok"}]):
+        with pytest.raises(RoomRecordedTwice) as refused:
+            world.do(STEWARD, vacant.record_check, check_id, VacantCheckIn().load({"findings": twice})["findings"])
+        assert refused.value.code == "room_recorded_twice" and "重复" in refused.value.message
+    assert world.read(lambda s: s.get(VacantCheck, check_id)).status == "scheduled"       # nothing written
+    assert world.events("vacant_unit.checked") == []
+    world.do(STEWARD, vacant.record_check, check_id, VacantCheckIn().load({"findings": [
+        {"room": "主卧", "result": "crack", "note": "墙面裂缝"}, {"room": "次卧", "result": "ok"}]})["findings"])
+    crack_id = world.read(lambda s: s.get(VacantCheck, check_id).findings[0].id)
+    for note in (None, "", "   "):
+        with pytest.raises(DecisionReasonRequired) as refused:
+            world.do(CS, vacant.decide_crack, crack_id, False, note)
+        assert refused.value.code == "decision_reason_required" and "理由" in refused.value.message
+    assert world.events("vacant_finding.decided") == []
+    world.do(CS, vacant.decide_crack, crack_id, False, " 属正常收缩缝，无需维修 ")
+    [decided] = [e["data"] for e in world.events("vacant_finding.decided")]
+    assert decided["repair_state"] == "rejected" and decided["decision_note"] == "属正常收缩缝，无需维修"
+    assert decided["repair_ticket_number"] is None
+
+
+def test_every_time_of_a_register_reply_is_in_the_project_s_zone(world):
+    """L4: one reply, checks made now and read back, all +08:00 (never +00:00 beside +08:00)."""
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+
+    def reply(wk):
+        row = vacant.update_register(wk, P, "2026-12", ["u2", "u3"])
+        _, checks = vacant.month_view(wk, P, "2026-12")
+        return vacant.register_view(row, P, "2026-12"), [vacant.check_view(wk, c) for c in checks]
+    register, checks = world.do(DESK, reply)
+    times = [register["updated_at"]] + [c[k] for c in checks for k in ("check_by", "report_by")]
+    assert len(times) == 5 and {t.utcoffset() for t in times} == {timedelta(hours=8)}
+    assert {c["check_by"] for c in checks} == {local(2026, 12, 11, 0, 0)}
+
+
+def test_a_cancelled_task_is_neither_met_nor_breached(world):
+    """L7: sla_state=met lists tasks met in time -- never a cancelled one, even past its due time."""
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2", "u3"])
+    checks = world.read(lambda s: {c.unit_id: c for c in s.scalars(select(VacantCheck))})
+    world.do(STEWARD, vacant.record_check, checks["u2"].id, [{"room": "客厅", "result": "ok"}])
+    world.clock.set(local(2026, 12, 11, 0, 0, 15))
+    assert world.breaches() == ["vacant_check"]
+    world.clock.set(local(2026, 12, 12, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])        # u3 let: its check cancelled
+
+    def listed(state):
+        tickets, total = world.do(DESK, keys.front_desk_tasks, P, sla_state=state, open_only=False)
+        assert total == len(tickets)
+        return {t.id for t in tickets}
+    u3_task = checks["u3"].ticket_id
+    assert world.read(lambda s: s.get(Ticket, u3_task)).status == "cancelled"
+    met = listed("met")
+    assert checks["u2"].ticket_id in met and u3_task not in met
+    assert u3_task not in listed("breached") and u3_task not in listed("pending") and u3_task not in listed("late")
+
+
+def test_a_message_names_ten_unknown_ids_at_most(world):
+    """L8: 1,500 unknown units make a short message ("... and 1490 more"), not 57 KB."""
+    from kernel.errors import name_ids
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    unknown = [f"00000000-0000-0000-0000-{i:012d}" for i in range(1500)]
+    with pytest.raises(NotFound) as refused:
+        world.do(DESK, vacant.update_register, P, "2026-12", ["u2"] + unknown)
+    assert refused.value.code == "unit_not_found" and len(refused.value.message) < 1000
+    assert unknown[9] in refused.value.message and unknown[10] not in refused.value.message
+    assert "... and 1490 more" in refused.value.message
+    assert name_ids(["a", "b"]) == "a, b"
+    assert name_ids(list("abcdefghijkl")) == "a, b, c, d, e, f, g, h, i, j ... and 2 more"
+
+
+def test_the_repair_of_a_vacant_check_is_reported_by_the_service_centre(world):
+    """L13: a defect in an owner-registered unit: the repair's reporter is the service centre (no
+    phone), not the household's contact, and ticket.opened asks no acknowledgement; an approved
+    crack's decision carries the repair's number for the owner's message."""
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u1"], ["u1"])
+    check_id = world.read(lambda s: s.scalars(select(VacantCheck.id)).one())
+    world.do(STEWARD, vacant.record_check, check_id, [{"room": "厨房", "result": "defect", "note": "水龙头滴水"},
+                                                      {"room": "主卧", "result": "crack", "note": "裂缝"}])
+    [opened] = [e["data"] for e in world.events("ticket.opened")]
+    assert opened["reporter"] == {"name": "服务中心", "phone": None, "user_id": None}
+    assert opened["acknowledge"] is False and "13800000001" not in str(opened)
+    repair = world.read(lambda s: s.get(Ticket, opened["ticket_id"]))
+    assert (repair.reporter_name, repair.reporter_phone) == ("服务中心", None)
+    crack_id = world.read(lambda s: s.get(VacantCheck, check_id).findings[1].id)
+    world.do(CS, vacant.decide_crack, crack_id, True)
+    [decided] = [e["data"] for e in world.events("vacant_finding.decided")]
+    second = [e["data"] for e in world.events("ticket.opened")][1]
+    assert decided["repair_ticket_number"] == second["number"] and second["acknowledge"] is False

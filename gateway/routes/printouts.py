@@ -1,0 +1,58 @@
+"""The front desk's printouts (前台打印, tickets, issue 12): the goods release pass (物品放行条, 存根联 and
+通知联), the renovation permit (装修许可证) and its worker and material passes, the day's patrol sheet of an
+inspection area (巡检记录表) -- each an A4 PDF with the CJK font, drawn by tickets
+(``services/tickets/domain/printouts.py`` with the kernel's renderer ``kernel/pdf.py``) and sent base64
+over RPC; here it is served as ``application/pdf`` with its file name, as notify's printed notices are
+(``gateway/routes/printing.py``). Who may print is who may read the record; another project's record is
+a 404. Names of residents and workers are masked on paper, ID numbers as stored (masked)."""
+from __future__ import annotations
+
+from .. import schemas as s
+from ..routing import route
+from .base import V1, RouteModule
+from .printing import PDF_TYPE, _pdf
+
+TAGS = ("printouts",)
+ERRORS = (403, 404, 422)
+FONT = " 422 cjk_font_missing: the server has no CJK font (see the README)."
+MASKED = " Residents' and workers' names are printed masked (张*), ID numbers as stored (masked)."
+
+
+class PrintoutRoutes(RouteModule):
+    @route("GET", f"{V1}/goods-releases/{{release_id}}/pass.pdf", tags=TAGS, media_type=PDF_TYPE, errors=ERRORS,
+           summary="The goods release pass as an A4 PDF: 存根联 (kept by the desk) and 通知联 (shown at the gate) "
+                   "(the unit's residents; the desk, finance, security, managers of the project)",
+           description="Number, unit, requester, mover and the mover's ID, items, moving time, who issued it, "
+                       "the identity check. 422 pass_not_issued before the pass is issued; a used or voided pass "
+                       "prints marked 已使用 / 已作废." + MASKED + FONT)
+    def goods_release_pass_pdf(self, request, user, release_id):
+        return _pdf(self._as(user)("tickets", "print_goods_release_pass", release_id))
+
+    @route("GET", f"{V1}/renovations/{{ticket_id}}/permit.pdf", tags=TAGS, media_type=PDF_TYPE, errors=ERRORS,
+           summary="The renovation permit (装修许可证) as an A4 PDF, with the passes in force "
+                   "(its resident; staff of the project)",
+           description="Permit number, the renovation's number, unit, contractor, planned period, date issued, "
+                       "the worker and material passes not voided. 422 permit_not_issued before the permit."
+                       + MASKED + FONT)
+    def renovation_permit_pdf(self, request, user, ticket_id):
+        return _pdf(self._as(user)("tickets", "print_renovation_permit", ticket_id))
+
+    @route("GET", f"{V1}/renovations/{{ticket_id}}/passes/{{pass_id}}.pdf", tags=TAGS, media_type=PDF_TYPE,
+           errors=ERRORS,
+           summary="One worker's or material pass (施工人员出入证 / 装修材料出入证) as an A4 PDF "
+                   "(its resident; staff of the project)",
+           description="Pass number, unit, contractor, holder, valid until, the permit; a voided pass prints "
+                       "marked 已作废. 404 pass_not_found for a pass of another renovation." + MASKED + FONT)
+    def renovation_pass_pdf(self, request, user, ticket_id, pass_id):
+        return _pdf(self._as(user)("tickets", "print_renovation_pass", ticket_id, pass_id))
+
+    @route("GET", f"{V1}/projects/{{project_id}}/inspection-areas/{{area_id}}/sheet.pdf", tags=TAGS,
+           query=s.InspectionSheetQuery, media_type=PDF_TYPE, errors=ERRORS,
+           summary="An inspection area's patrol sheet of a day (巡检记录表) as an A4 PDF: the checklist with a blank "
+                   "result column per patrol window (steward, front desk, CS manager, centre manager "
+                   "(and the GM / group admin))",
+           description="date: the patrol day (default today at the site); the checklist of that day's rounds, "
+                       "else the one in force." + FONT)
+    def inspection_sheet_pdf(self, request, user, project_id, area_id, query):
+        return _pdf(self._as(user)("tickets", "print_inspection_sheet", project_id, area_id,
+                                   s.InspectionSheetQuery().dump(query)))

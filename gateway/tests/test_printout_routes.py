@@ -1,0 +1,76 @@
+"""The front desk's printout routes' gateway side without a broker (issue 12): each is a GET served as
+application/pdf, documented with who may print (the record's readers), its 403/404/422 and the CJK font's
+422, takes no Idempotency-Key, and a bad date is a 400 before tickets is asked. Roles and other projects'
+records against the real services: tests/e2e/test_printouts.py; the rules: services/tickets/tests/test_printouts.py."""
+from __future__ import annotations
+
+import pytest
+from marshmallow import ValidationError
+
+import gateway.service  # noqa: F401  (registers the routes)
+from gateway import schemas as s
+from gateway.openapi import build_document
+from gateway.routes.printouts import PrintoutRoutes
+from gateway.routing import ROUTES
+from kernel.pdf import PDF_TYPE
+
+PRINTOUTS = {
+    ("GET", "/api/v1/goods-releases/{release_id}/pass.pdf"): "security, managers of the project)",
+    ("GET", "/api/v1/renovations/{ticket_id}/permit.pdf"): "(its resident; staff of the project)",
+    ("GET", "/api/v1/renovations/{ticket_id}/passes/{pass_id}.pdf"): "(its resident; staff of the project)",
+    ("GET", "/api/v1/projects/{project_id}/inspection-areas/{area_id}/sheet.pdf"):
+        "(steward, front desk, CS manager, centre manager (and the GM / group admin))",
+}
+
+
+def test_every_printout_is_a_documented_pdf_read_with_its_readers():
+    paths = build_document()["paths"]
+    specs = {(spec.method, spec.path): spec for spec in ROUTES if "printouts" in spec.tags}
+    assert set(specs) == set(PRINTOUTS)
+    for (method, path), who in PRINTOUTS.items():
+        operation = paths[path][method.lower()]
+        assert operation["tags"] == ["printouts"] and operation["summary"].endswith(who), path
+        assert {"403", "404", "422"} <= set(operation["responses"]), path
+        assert PDF_TYPE in operation["responses"]["200"]["content"], path
+        assert "cjk_font_missing" in operation["description"], path
+        assert not specs[(method, path)].idempotent, path
+        assert not any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", ())), path
+    sheet = paths["/api/v1/projects/{project_id}/inspection-areas/{area_id}/sheet.pdf"]["get"]
+    assert [p["name"] for p in sheet["parameters"] if p["in"] == "query"] == ["date"]
+    assert "pass_not_issued" in paths["/api/v1/goods-releases/{release_id}/pass.pdf"]["get"]["description"]
+    assert "permit_not_issued" in paths["/api/v1/renovations/{ticket_id}/permit.pdf"]["get"]["description"]
+
+
+def test_the_pdf_a_route_answers_is_tickets_file_as_an_attachment():
+    import base64
+    from datetime import date
+
+    calls = []
+
+    class Fake(PrintoutRoutes):
+        def _as(self, user):
+            def call(service, method, *args):
+                calls.append((service, method, args))
+                return {"filename": "goods-release-FX-20261124-0001.pdf", "pages": 1,
+                        "utf8_filename": "绿湖花园-物品放行条-FX-20261124-0001-1栋-0101.pdf",
+                        "content_base64": base64.b64encode(b"%PDF-1.3 pass").decode()}
+            return call
+
+    routes = Fake()
+    reply = Fake.goods_release_pass_pdf.__wrapped__(routes, None, {"id": "u"}, "r1")
+    assert reply.status_code == 200 and reply.get_data() == b"%PDF-1.3 pass"
+    assert reply.headers["Content-Type"] == PDF_TYPE
+    assert reply.headers["Content-Disposition"].startswith(
+        'attachment; filename="goods-release-FX-20261124-0001.pdf"; filename*=UTF-8\'\'')
+    Fake.inspection_sheet_pdf.__wrapped__(routes, None, {"id": "u"}, "p1", "a1", {"date": date(2026, 11, 24)})
+    Fake.renovation_pass_pdf.__wrapped__(routes, None, {"id": "u"}, "t1", "pass-1")
+    assert calls == [("tickets", "print_goods_release_pass", ("r1",)),
+                     ("tickets", "print_inspection_sheet", ("p1", "a1", {"date": "2026-11-24"})),
+                     ("tickets", "print_renovation_pass", ("t1", "pass-1"))]
+
+
+@pytest.mark.parametrize("data", [{"date": "2026-13-01"}, {"date": "yesterday"}, {"date": ""}, {"day": "2026-11-24"}])
+def test_a_bad_date_is_refused_before_tickets_is_asked(data):
+    with pytest.raises(ValidationError):
+        s.InspectionSheetQuery().load(data)
+    assert s.InspectionSheetQuery().load({}) == {"date": None}

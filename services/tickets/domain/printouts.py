@@ -1,0 +1,242 @@
+"""The front desk's printouts (前台打印): the paper forms of tickets' records, drawn with the kernel's
+renderer (:mod:`kernel.pdf`) from the same records and reads the screens use -- who may print one
+is who may read it today, and another project's record reads like a missing one (404).
+
+- :func:`goods_release_pass` -- the goods release pass (物品放行条) in two parts on one sheet, cut
+  apart along the dashed line: the **stub** (存根联) the desk keeps and the **notice** (通知联) the
+  mover shows to security at the gate. Both carry the number, the unit, the requester, the mover and
+  the mover's ID, the items, the moving time, who issued it and how the identity was checked. A
+  pass not issued yet (no number) is not printable (422 ``pass_not_issued``); a used or voided one
+  prints with its mark (已使用 / 已作废) so a reprint is never taken for a live pass.
+- :func:`renovation_permit` -- the renovation permit (装修许可证): its number, the renovation's,
+  the unit, the contractor, the planned period, the date issued and the passes in force (422
+  ``permit_not_issued`` before the permit); :func:`renovation_pass` -- one worker's or material
+  pass (施工人员出入证 / 装修材料出入证): number, unit, contractor, holder, valid until, the permit.
+- :func:`inspection_sheet` -- the day's patrol sheet of an inspection area (巡检记录表): the area,
+  its type, its steward, the day, and the checklist items (of the day's rounds, else the checklist in
+  force) with a blank result column per patrol window and a note column, filled in by hand.
+
+**Personal data on paper** (000 §八): a paper leaves the system's access control, so nothing is
+printed in full that a screen masks for some of its readers. Residents' and workers' names are
+masked (``kernel.privacy.mask_name``: 张* -- a resident reads pass holders masked on screen, and the
+goods release's requester and mover are residents' people), ID numbers are printed as stored --
+masked (1101**********4566; the full number is never kept). The rule is the same for the stub:
+the desk's copy is filed in a drawer, not a logged read -- the mover signs the stub by hand
+(领取人签字), which identifies them on the desk's copy without the platform printing anything more.
+Staff names (who issued, the steward) are printed as they are. The desk's free-text detail on a
+renovation pass (a worker's phone typed in) is never printed.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kernel import pdf as kpdf
+from kernel.privacy import mask_name
+from kernel.validators import ID_TYPE_NAMES
+from kernel.work import Work
+
+from ..exceptions import AreaNotFound, GoodsReleaseNotFound, NotPrintable, PassNotFound, TicketNotFound
+from ..models import GoodsRelease, InspectionArea, InspectionRound, ProjectCopy, RenovationPass, Ticket
+from . import goods_release as gr, inspections, renovation, repairs
+
+STUB, NOTICE = "存根联", "通知联"
+PART_NOTES = {STUB: "此联由服务中心留存", NOTICE: "此联交门岗（护卫部）核验放行"}
+IDENTITY_METHODS = {"in_person": "当面核验证件", "by_phone": "电话核实（身份证号、家庭成员、工作单位）"}
+REQUESTER_ROLES = {"owner": "业主", "family": "家庭成员", "tenant": "租户", "agent": "代办人"}
+PASS_TITLES = {"worker": "装修施工人员出入证", "material": "装修材料出入证"}
+MARKS = {gr.USED: "已使用", gr.VOIDED: "已作废"}
+
+
+class _Scope:
+    """A project as :func:`_conceal` reads a record (its group and itself)."""
+
+    def __init__(self, project: ProjectCopy):
+        self.group_id, self.project_id = project.group_id, project.id
+
+
+def _zone(project: ProjectCopy | None) -> ZoneInfo:
+    return ZoneInfo((project.timezone if project is not None else None) or "Asia/Shanghai")
+
+
+def _local(at: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return at.astimezone(zone).strftime(fmt) if at is not None else ""
+
+
+def _id_type(id_type: str | None) -> str:
+    return (ID_TYPE_NAMES.get(id_type or "") or id_type or "").split(" (")[0]
+
+
+def _conceal(work: Work, row, missing) -> None:
+    """Another project's record reads like a missing one on paper too (``conceal``: staff of the
+    same group elsewhere get the 404, not ``project_out_of_scope``); the reads' own checks follow."""
+    if row is not None and work.caller.is_staff:
+        work.caller.require_project(row.group_id, row.project_id, not_found=missing, conceal=True)
+
+
+def _mark(pdf, text: str) -> None:
+    """A status mark (已作废) in large type under the title."""
+    pdf.set_font(kpdf.FAMILY, size=18)
+    pdf.set_text_color(200, 0, 0)
+    pdf.cell(pdf.epw, 10, f"【{text}】", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+
+
+# -- the goods release pass -------------------------------------------------------------------------
+
+def goods_release_pass(work: Work, release_id: str, *, compress: bool = True) -> dict:
+    """The pass in two parts (存根联 / 通知联) on one sheet; readers of the release may print it."""
+    _conceal(work, work.session.get(GoodsRelease, release_id), GoodsReleaseNotFound(f"no goods release {release_id}"))
+    release = gr.get(work, release_id)
+    if not release.number:
+        raise NotPrintable(f"goods release {release_id} has no pass yet ({release.status}): it is printed once "
+                           "issued", code="pass_not_issued", zh="放行条尚未签发，签发后才能打印")
+    project = work.session.get(ProjectCopy, release.project_id)
+    zone = _zone(project)
+    view = gr.view(release)
+    identity = view["identity"] or {}
+    rows = [[str(i), item["name"], str(item["quantity"])] for i, item in enumerate(view["items"], 1)]
+    facts = [
+        ("放行单号", view["number"]),
+        ("房号", view["unit_label"]),
+        ("申请人", f"{mask_name(view['requester']['name']) or ''}"
+                  f"（{REQUESTER_ROLES.get(view['requester']['role'], view['requester']['role'])}）"),
+        ("搬运人", mask_name(view["mover"]["name"])),
+        ("搬运人证件", f"{_id_type(view['mover']['id_type'])} {view['mover']['id_number_masked'] or ''}".strip()),
+        ("搬出时间", _local(view["move_at"], zone)),
+        ("身份核验", IDENTITY_METHODS.get(identity.get("method"), identity.get("method") or "")
+         + (f"，核验人 {identity['checked_by']['name']}" if (identity.get("checked_by") or {}).get("name") else "")),
+        ("签发", f"{(view['issued'] or {}).get('name', '')} {_local(view['issued_at'], zone)}".strip()),
+    ]
+    pdf = kpdf.document(f"物品放行条 {view['number']}", compress=compress)
+    pdf.add_page()
+    for part in (STUB, NOTICE):
+        kpdf.heading(pdf, project.name if project else "", "物品放行条", subtitle=f"{part}（{PART_NOTES[part]}）",
+                     title_size=18, gap=3)
+        if release.status in MARKS:
+            _mark(pdf, MARKS[release.status])
+        kpdf.fields(pdf, facts, size=11, label_width=26, height=6.5)
+        pdf.ln(1)
+        kpdf.table(pdf, ["序号", "物品名称", "数量"], rows, widths=[1, 6, 1.5], size=10, row_height=6.5)
+        kpdf.signatures(pdf, ["经办人签字", "领取人签字"] if part == STUB else ["门岗核验签字", "放行时间"], size=11, gap=3)
+        if part == STUB:
+            kpdf.cut_line(pdf)
+    label = view["unit_label"] or ""
+    return kpdf.as_file(pdf, f"goods-release-{view['number']}.pdf",
+                        f"{project.name if project else ''}-物品放行条-{view['number']}-{label}.pdf")
+
+
+# -- the renovation permit and passes -------------------------------------------------------------
+
+def _renovation(work: Work, ticket_id: str):
+    _conceal(work, work.session.get(Ticket, ticket_id), TicketNotFound(f"no renovation {ticket_id}"))
+    ticket, row = renovation.get(work, ticket_id)
+    if not row.permit_number:
+        raise NotPrintable(f"renovation {ticket.number} has no permit yet ({ticket.status}): its permit and passes "
+                           "are printed once the permit is issued", code="permit_not_issued",
+                           zh="装修许可证尚未签发，签发后才能打印")
+    return ticket, row, work.session.get(ProjectCopy, ticket.project_id)
+
+
+def _period(row) -> str:
+    start = row.planned_start.isoformat() if row.planned_start else ""
+    end = row.planned_end.isoformat() if row.planned_end else ""
+    return f"{start} 至 {end}" if start or end else ""
+
+
+def renovation_permit(work: Work, ticket_id: str, *, compress: bool = True) -> dict:
+    """The permit (装修许可证), with the passes in force under it; readers of the renovation."""
+    ticket, row, project = _renovation(work, ticket_id)
+    zone = _zone(project)
+    live = [p for p in renovation.passes_of(work.session, ticket.id) if p.voided_at is None]
+    pdf = kpdf.document(f"装修许可证 {row.permit_number}", compress=compress)
+    pdf.add_page()
+    kpdf.heading(pdf, project.name if project else "", "装修许可证")
+    kpdf.fields(pdf, [
+        ("许可证编号", row.permit_number), ("装修单号", ticket.number), ("房号", ticket.unit_label),
+        ("施工单位", row.contractor), ("装修期限", _period(row)),
+        ("发证日期", _local(row.permit_issued_at, zone, "%Y-%m-%d")),
+    ], label_width=30)
+    pdf.ln(3)
+    kpdf.paragraph(pdf, "本证张贴于施工现场门口，施工人员凭出入证进出，装修材料凭材料出入证进场；"
+                        "请遵守装修管理规定，按时清运装修垃圾。", size=11)
+    pdf.ln(2)
+    kpdf.table(pdf, ["出入证编号", "类别", "持证人", "有效期至"],
+               [[p.number, PASS_TITLES.get(p.kind, p.kind), mask_name(p.holder_name),
+                 p.valid_until.isoformat() if p.valid_until else ""] for p in live] or [["", "", "", ""]],
+               widths=[3, 3, 2, 2], size=10)
+    kpdf.signatures(pdf, ["发证人", "业主签字"])
+    pdf.set_font(kpdf.FAMILY, size=12)
+    pdf.cell(pdf.epw, kpdf.LINE, f"{project.name if project else ''}物业服务中心", align="R",
+             new_x="LMARGIN", new_y="NEXT")
+    return kpdf.as_file(pdf, f"renovation-permit-{row.permit_number}.pdf",
+                        f"{project.name if project else ''}-装修许可证-{row.permit_number}-{ticket.unit_label or ''}.pdf")
+
+
+def renovation_pass(work: Work, ticket_id: str, pass_id: str, *, compress: bool = True) -> dict:
+    """One worker's or material pass of the renovation (a pass of another renovation: 404)."""
+    ticket, row, project = _renovation(work, ticket_id)
+    issued = work.session.get(RenovationPass, pass_id)
+    if issued is None or issued.ticket_id != ticket.id:
+        raise PassNotFound(f"no pass {pass_id} of renovation {ticket.number}")
+    zone = _zone(project)
+    title = PASS_TITLES.get(issued.kind, issued.kind)
+    pdf = kpdf.document(f"{title} {issued.number}", compress=compress)
+    pdf.add_page()
+    kpdf.heading(pdf, project.name if project else "", title)
+    if issued.voided_at is not None:
+        _mark(pdf, "已作废")
+    kpdf.fields(pdf, [
+        ("出入证编号", issued.number), ("房号", ticket.unit_label), ("施工单位", row.contractor),
+        ("持证人", mask_name(issued.holder_name)),
+        ("有效期至", issued.valid_until.isoformat() if issued.valid_until else _period(row).split(" 至 ")[-1]),
+        ("装修许可证", row.permit_number), ("签发日期", _local(issued.issued_at, zone, "%Y-%m-%d")),
+    ], size=13, label_width=32)
+    kpdf.signatures(pdf, ["签发人", "门岗查验"])
+    return kpdf.as_file(pdf, f"renovation-pass-{issued.number}.pdf",
+                        f"{project.name if project else ''}-{title}-{issued.number}.pdf")
+
+
+# -- the day's inspection sheet ---------------------------------------------------------------------
+
+def inspection_sheet(work: Work, project_id: str, area_id: str, day: date | None = None, *,
+                     compress: bool = True) -> dict:
+    """The area's patrol sheet of ``day`` (default: today at the site): the checklist of the day's
+    rounds (else the one in force) with a blank result column per patrol window. Who reads the
+    project's inspections may print it (steward, front desk, managers)."""
+    found = work.session.get(ProjectCopy, project_id)
+    _conceal(work, _Scope(found) if found is not None else None, repairs._no_project(project_id))
+    project = repairs.staff_project(work, project_id, inspections.READER_ROLES)
+    area = work.session.get(InspectionArea, area_id)
+    if area is None or area.project_id != project.id:
+        raise AreaNotFound(f"no inspection area {area_id} in this project")
+    zone = _zone(project)
+    day = day or work.clock.now().astimezone(zone).date()
+    rounds = list(work.session.scalars(select(InspectionRound).where(
+        InspectionRound.area_id == area.id, InspectionRound.day == day).order_by(InspectionRound.slot)))
+    planned = [r for r in rounds if r.slot is not None and r.window_start is not None]
+    if planned:
+        slots = [f"{_local(r.window_start, zone, '%H:%M')}-{_local(r.due_at, zone, '%H:%M')}" for r in planned]
+        items = planned[0].items
+    else:
+        slots = [f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in inspections.windows(work, project)]
+        items = inspections.checklist(work, project.id, area.area_type)[1]
+    slots = slots or ["结果"]
+    # a column per patrol window, headed by its time (08:00-12:00), the result written in by hand
+    steward = inspections.area_steward(work, area)
+    pdf = kpdf.document(f"巡检记录表 {area.name} {day.isoformat()}", compress=compress)
+    pdf.add_page()
+    kpdf.heading(pdf, project.name, "巡检记录表")
+    kpdf.fields(pdf, [("巡检区域", area.name),
+                      ("区域类型", inspections.AREA_TYPE_NAMES.get(area.area_type, area.area_type)),
+                      ("管家", (steward or {}).get("name") or None), ("日期", day.isoformat())], label_width=28)
+    pdf.ln(2)
+    kpdf.paragraph(pdf, "结果栏填写：√ 正常 / × 异常（异常请在备注栏写明情况，回服务中心报修）。", size=10)
+    kpdf.table(pdf, ["序号", "巡检项目", *slots, "备注"],
+               [[str(i), item["name"], *([None] * len(slots)), None] for i, item in enumerate(items, 1)],
+               widths=[0.8, 4, *([1.6] * len(slots)), 2.5], size=10)
+    kpdf.signatures(pdf, ["巡检人", "复核人"])
+    return kpdf.as_file(pdf, f"inspection-sheet-{area.id}-{day.isoformat()}.pdf",
+                        f"{project.name}-巡检记录表-{area.name}-{day.isoformat()}.pdf")

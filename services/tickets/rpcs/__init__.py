@@ -1,0 +1,3 @@
+"""tickets' RPCs kept out of ``service.py`` by area, one mixin each, inherited by
+``service.TicketsService`` (as billing's ``rpcs/``): wiring only -- load with the schema, call the rule,
+dump the reply; the rules live in ``domain/``."""

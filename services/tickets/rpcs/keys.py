@@ -1,0 +1,74 @@
+"""tickets' 钥匙 (keys, domain/keys.py), the stock-checks and the front-desk task list -- wiring only, inherited
+by :class:`~services.tickets.service.TicketsService`."""
+from __future__ import annotations
+
+from kernel.entrypoints import rpc
+
+from .. import schemas
+from ..domain import keys
+
+KEY_OUT = schemas.KeyOut()
+
+
+class KeyRpcs:
+    # -- keys (钥匙, domain/keys.py) ---------------------------------------------
+    def _key_out(self, work, key, with_history=False):
+        return KEY_OUT.dump(keys.view(work, key, with_history=with_history))
+
+    @rpc
+    def receive_key(self, data, idempotency_key=None):
+        """The developer hands over a unit's key (front desk, steward, CS / centre manager)."""
+        work, command = self.work(), schemas.KeyReceiveIn().load(data)
+        return work.idempotent(idempotency_key, "receive_key", command,
+                               lambda: self._key_out(work, keys.receive(work, command), True))
+
+    @rpc
+    def move_key(self, key_id, data, idempotency_key=None):
+        """One movement of a key: ``data = {"action": store|collect|deposit|request_loan|approve_loan|
+        refuse_loan|return, ...}`` (schemas.KeyMoveIn; keys.TABLE)."""
+        work, command = self.work(), schemas.KeyMoveIn().load(data)
+        command["key_id"] = str(key_id)
+        # an owner's collection or deposit is matched against archive's household file (the goods
+        # release's ``_ask_identity``, rpcs/goods_release.py, with the keys' purpose)
+        return work.idempotent(idempotency_key, "move_key", command, lambda: self._key_out(
+            work, keys.move(work, command["key_id"], command["action"], command,
+                            self._ask_identity(work, keys.ARCHIVE_PURPOSE)), True))
+
+    @rpc
+    def get_key(self, key_id):
+        work = self.work()
+        return self._key_out(work, keys.get_key(work, str(key_id)), not work.caller.is_resident)
+
+    @rpc
+    def unit_keys(self, unit_id):
+        """A unit's keys: its staff, and its household (the state only)."""
+        work = self.work()
+        return [self._key_out(work, k) for k in keys.unit_keys(work, str(unit_id))]
+
+    @rpc
+    def project_keys(self, project_id, query=None):
+        work, q = self.work(), schemas.KeyListQuery().load(query or {})
+        return [self._key_out(work, k) for k in keys.project_keys(work, str(project_id), q["state"])]
+
+    @rpc
+    def front_desk_tasks(self, project_id, query=None):
+        """The project's front-desk tasks (kind ``task``) with the ticket lists' filters: its desk, GM,
+        group admin (a resident: 404 as for another project)."""
+        work, q = self.work(), schemas.TicketQuery().load(query or {})
+        q.pop("project_id", None)       # the path's project is the one listed
+        tickets, total = keys.front_desk_tasks(work, str(project_id), **q)
+        return {"items": [self._out(t, work) for t in tickets], "total": total}
+
+    @rpc
+    def record_stock_check(self, project_id, data, idempotency_key=None):
+        """A count of the key store against the register (monthly: the desk; spot: the CS manager)."""
+        work, command = self.work(), schemas.StockCheckIn().load(data)
+        command["project_id"] = str(project_id)
+        return work.idempotent(idempotency_key, "record_stock_check", command, lambda: schemas.StockCheckOut().dump(
+            keys.stock_check_view(keys.record_stock_check(work, command["project_id"], command))))
+
+    @rpc
+    def list_stock_checks(self, project_id, query=None):
+        q = schemas.StockCheckQuery().load(query or {})
+        return [schemas.StockCheckOut().dump(keys.stock_check_view(c))
+                for c in keys.list_stock_checks(self.work(), str(project_id), q["month"])]

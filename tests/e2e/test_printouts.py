@@ -1,0 +1,70 @@
+"""The front desk prints a goods release pass (物品放行条, issue 12) through the gateway with every
+service running: before the pass is issued there is nothing to print (422 pass_not_issued); once issued
+the desk downloads an application/pdf whose two parts (存根联 / 通知联) carry the number, the unit, the
+items, the mover's masked ID and the names masked -- never the full name nor the ID number; the gate
+prints it too; another project's desk gets 404, engineering 404 (not a reader of passes)."""
+from __future__ import annotations
+
+from deploy import seed
+from kernel import pdftext
+
+from .test_goods_release import MOVER_ID, send
+from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+
+OWNER_ID = "440301198801011238"          # 张伟's, as the demo registers him in 1栋-0101
+
+
+def test_the_desk_prints_an_issued_goods_pass_in_two_parts(platform, demo, web_session):  # noqa: F811
+    unit = seed.unit_id("LH", "1栋", "0101")                     # owes nothing
+    desk, finance, other, eng = (token(web_session, u) for u in ("desk.lh", "finance.lh", "desk.xh", "eng.lh"))
+    body = {"unit_id": unit, "requester_name": "张伟", "requester_role": "owner",
+            "mover_name": "搬家公司·刘师傅", "mover_id_type": "resident_id", "mover_id_number": MOVER_ID,
+            "items": [{"name": "双门冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 8}],
+            "move_at": "2026-12-01T10:00:00+08:00",
+            "identity": {"method": "in_person", "person_name": "张伟", "id_type": "resident_id",
+                         "id_number": OWNER_ID, "matched_archive": True}}
+    rid = send(web_session, desk, "/goods-releases", body, 201)["release_id"]
+    early = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=desk)
+    assert early.status_code == 422 and early.json()["error"] == "pass_not_issued"
+
+    send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 200)
+    number = send(web_session, desk, f"/goods-releases/{rid}/issue", {}, 200)["number"]
+
+    printed = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=desk)
+    assert printed.status_code == 200, printed.text
+    assert printed.headers["Content-Type"] == "application/pdf"
+    assert f'filename="goods-release-{number}.pdf"' in printed.headers["Content-Disposition"]
+    data = printed.content
+    assert data.startswith(b"%PDF-") and pdftext.pages(data) >= 1 and pdftext.fonts(data)
+    text = "\n".join(pdftext.text(pdftext.inflate(data)))
+    assert text.count(number) == 2 and "存根联" in text and "通知联" in text
+    assert "1栋-0101" in text and "双门冰箱" in text and "纸箱" in text and "2026-12-01 10:00" in text
+    assert "1101**********4566" in text and "张*（业主）" in text and "当面核验证件" in text
+    assert "绿湖前台·周" in text                                    # who issued it
+    for secret in (MOVER_ID, OWNER_ID, "刘师傅", "张伟"):
+        assert secret not in text
+
+    # who reads the pass prints it; another project's desk and engineering: as if there were none
+    assert web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=finance).status_code == 200
+    for stranger in (other, eng):
+        refused = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=stranger)
+        assert refused.status_code == 404 and refused.json()["error"] == "goods_release_not_found", refused.text
+    assert web_session.get("/api/v1/goods-releases/nope/pass.pdf", headers=desk).status_code == 404
+
+
+def test_the_steward_prints_the_days_inspection_sheet(platform, demo, web_session):  # noqa: F811
+    from .test_idempotency_and_settings import project_id
+
+    cs, steward, eng, other = (token(web_session, u) for u in ("cs.lh", "steward.lh", "eng.lh", "desk.xh"))
+    pid = project_id(web_session, cs)
+    area = send(web_session, cs, f"/projects/{pid}/inspection-areas",
+                {"name": "2栋大堂", "area_type": "lobby_corridor"}, 201)
+    url = f"/api/v1/projects/{pid}/inspection-areas/{area['id']}/sheet.pdf"
+    sheet = web_session.get(url, headers=steward, params={"date": "2026-12-01"})
+    assert sheet.status_code == 200, sheet.text
+    assert sheet.headers["Content-Type"] == "application/pdf"
+    text = "\n".join(pdftext.text(pdftext.inflate(sheet.content)))
+    assert "巡检记录表" in text and "2栋大堂" in text and "2026-12-01" in text and "08:00-12:00" in text
+    assert web_session.get(url, headers=steward, params={"date": "tomorrow"}).status_code == 400
+    assert web_session.get(url, headers=eng).json()["error"] == "role_required"
+    assert web_session.get(url, headers=other).status_code == 404
