@@ -263,7 +263,7 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
     now, project = work.clock.now(), repairs._project(work, key.project_id)
     loan = work.session.get(KeyMovement, key.loan_id) if key.loan_id else None
     if action == STORE:
-        row = _movement(work, key, action, move_.to, data)
+        row = _movement(work, key, action, move_.to, {"note": data.get("note")})   # no party: nothing to check
         key.holder_name = None
     elif action == COLLECT:
         needed = ["name", "id_number"] + (["contract_ref", "receipt_ref"] if move_.guard == FIRST_COLLECTION else [])
