@@ -6,6 +6,8 @@ import re
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from kernel.validators import Text
+
 from .routing import ROUTES, RouteSpec
 from .schemas import ErrorOut
 
@@ -67,6 +69,9 @@ def _field(f: fields.Field, components: dict) -> dict:
                 out["maximum"] = v.max
         elif isinstance(v, validate.Regexp):
             out["pattern"] = v.regex.pattern
+        elif isinstance(v, Text):
+            # the platform's text rule (kernel.validators.Text): its length limit in the document too
+            out["maxLength"] = min(out.get("maxLength", v.max_chars), v.max_chars)
     if f.allow_none and "$ref" in out:
         out = {"anyOf": [out, {"type": "null"}]}
     elif f.allow_none and "type" in out:

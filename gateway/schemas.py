@@ -4073,21 +4073,31 @@ class KeyReceiveIn(Schema):
 
 
 class KeyMoveIn(Schema):
-    """One movement of a key with the papers it needs: collect -- name, id_number, contract_ref,
-    receipt_ref (an owner taking back a deposited key: name and ID only); deposit -- name,
-    id_number; request_loan -- name, id_number, purpose (a contractor: proof_ref, the developer's
-    written proof); approve_loan / refuse_loan / return / store -- a note."""
+    """One movement of a key with the papers it needs: collect -- name, id_type and id_number,
+    contract_ref, receipt_ref (an owner of the unit in the household file; taking back a deposited key:
+    name and ID only); deposit -- name, id_type, id_number; request_loan -- name, id_type, id_number,
+    purpose (a contractor: proof_ref, the developer's written proof); approve_loan / refuse_loan /
+    return / store -- a note. The ID number is kept and answered masked only."""
     action = fields.String(required=True, validate=validate.OneOf(KEY_MOVES))
     borrower_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["borrower", "contractor"]))
     name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    id_number = fields.String(load_default=None, allow_none=True, validate=v.IdNumber())
+    #: the document seen (证件类型) -- needed with its number; a resident ID's check digit is checked
+    id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    id_number = fields.String(load_default=None, allow_none=True, validate=v.ID_NUMBER_TEXT)
     contract_ref = _KEY_REF
     receipt_ref = _KEY_REF
     proof_ref = _KEY_REF
     deposit_ref = _KEY_REF
     purpose = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+    @validates_schema
+    def _document(self, data, **kwargs):
+        """An ID number comes with its document's type (a 17-digit number is no passport by default)."""
+        if data.get("id_number") is not None and not data.get("id_type"):
+            raise ValidationError("The identity document's type is needed with its number.", "id_type")
+        v.check_id_document(data)
 
 
 class KeyListQuery(Schema):
@@ -4098,6 +4108,12 @@ class KeysOutQuery(Schema):
     overdue = fields.Boolean(load_default=False, metadata={"description": "only those past their due time"})
 
 
+class CopiesFoundIn(Schema):
+    """A key counted by its copies (a key has ``copies``: 2 of 2, 1 of 2 found)."""
+    key_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    copies = fields.Integer(required=True, strict=True, validate=validate.Range(0, 50))
+
+
 class StockCheckIn(Schema):
     """A count of the key store: the ids of the keys found there (the register says which should be)."""
     kind = fields.String(load_default="monthly", validate=validate.OneOf(["monthly", "spot"]),
@@ -4105,6 +4121,9 @@ class StockCheckIn(Schema):
                                                   "spot-check (meets the month's task, due the 25th)"})
     found = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
                         validate=validate.Length(max=5000))
+    copies_found = fields.List(fields.Nested(CopiesFoundIn), load_default=list, validate=validate.Length(max=5000),
+                               metadata={"description": "keys found with fewer copies than the register's (0: "
+                                                        "none found) -- a key listed here need not be in found"})
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
@@ -4122,12 +4141,15 @@ class KeyMovementOut(Out):
     party_kind = fields.String(allow_none=True)
     party_name = fields.String(allow_none=True)
     party_phone = fields.String(allow_none=True)
-    party_id_number = fields.String(allow_none=True)
+    party_id_type = fields.String(allow_none=True)
+    party_id_number = fields.String(allow_none=True, metadata={"description": "masked (1101**********1233): the whole number is only in the household file"})
     contract_ref = fields.String(allow_none=True)
     receipt_ref = fields.String(allow_none=True)
     proof_ref = fields.String(allow_none=True)
     purpose = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    late = fields.Boolean()
+    minutes_late = fields.Integer(allow_none=True)
 
 
 class LateReturnOut(Out):
@@ -4135,6 +4157,7 @@ class LateReturnOut(Out):
     at = DT()
     due_back_at = DT(allow_none=True)
     returned_at = DT(allow_none=True)
+    minutes_late = fields.Integer(allow_none=True)
 
 
 class KeyLoanOut(KeyMovementOut):
@@ -4184,6 +4207,8 @@ class DiscrepancyOut(Out):
     register_state = fields.String()
     expected = fields.Boolean()
     counted = fields.Boolean()
+    copies = fields.Integer()
+    copies_counted = fields.Integer()
 
 
 class StockCheckOut(Out):
@@ -4195,6 +4220,8 @@ class StockCheckOut(Out):
     by = fields.String()
     expected = fields.Integer()
     counted = fields.Integer()
+    copies_expected = fields.Integer(allow_none=True)
+    copies_counted = fields.Integer(allow_none=True)
     discrepancies = fields.List(fields.Nested(DiscrepancyOut))
     note = fields.String(allow_none=True)
 

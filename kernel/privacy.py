@@ -13,6 +13,9 @@ Who sees what (000 §八: resident data is never disclosed):
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from .tenancy import Caller, Role
 
 #: roles whose work needs residents' phone numbers: they call them back
@@ -69,6 +72,23 @@ def mask_id_number(value: str | None) -> str | None:
         return "*" * n
     head, tail = (4, 4) if n >= 15 else (2, 2) if n >= 8 else (1, 2)
     return value[:head] + "*" * (n - head - tail) + value[-tail:]
+
+
+#: what the platform secret is stretched with for :func:`id_number_digest` (another use, another key)
+ID_DIGEST_LABEL = b"wuye/id-number-digest/v1"
+
+
+def id_number_digest(value: str | None, secret: str) -> str | None:
+    """A keyed hash of an identity document's number (HMAC-SHA256 under a key derived from the platform
+    secret, ``WUYE_SECRET``): what a record keeps instead of the number when it must later recognise the
+    same number again (a key borrower's late-return flag, the owner who deposited a key) -- equal numbers
+    give equal digests, the digest gives no number back, and without the secret nobody can try the few
+    billion possible ID numbers against it. The number is compared as stored (upper-cased, no spaces),
+    whatever document type it was given as. Changing ``WUYE_SECRET`` makes earlier digests unmatched."""
+    if not value:
+        return None
+    key = hmac.new(secret.encode(), ID_DIGEST_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, "".join(value.split()).upper().encode(), hashlib.sha256).hexdigest()
 
 
 def mask_name(name: str | None) -> str | None:

@@ -16,6 +16,8 @@ from ..routing import route
 from .base import V1, RouteModule
 
 DESK = "front desk, steward, CS manager, centre manager"
+#: who reads the key register (tickets' keys.READER_ROLES): engineering, finance and security do not
+READERS = f"{DESK}, GM, group admin"
 
 
 class KeyRoutes(RouteModule):
@@ -33,28 +35,37 @@ class KeyRoutes(RouteModule):
         return reply
 
     @route("POST", f"{V1}/keys/{{key_id}}/moves", tags=("keys",),
-           summary="Move a key: store, collect (contract, ID, fee receipt), deposit, request_loan (ID, purpose; "
-                   "a contractor: the developer's written proof), return (front desk, steward, CS manager, "
-                   "centre manager); approve_loan (CS manager, centre manager); refuse_loan (either)",
+           summary="Move a key: store, collect (contract, ID, fee receipt; an owner in the household file), deposit, "
+                   "request_loan (ID, purpose; a contractor: the developer's written proof), return (front desk, "
+                   "steward, CS manager, centre manager); approve_loan (CS manager; centre manager or GM standing "
+                   "in; never who registered it); refuse_loan (either)",
            body=s.KeyMoveIn, response=s.KeyOut, errors=(403, 404, 409, 422), idempotent=True,
            description="The key's movement table (services/tickets/domain/keys.py): a lent key cannot be lent "
-                       "again before it is back (409 no_sub_lending); an approved loan is due back the same day "
+                       "again before it is back (409 no_sub_lending; another movement the state does not allow: 409 "
+                       "key_step_not_allowed); an approved loan is due back the same day "
                        "by the project's keys.return_by (18:00) -- not back by then, the front desk's inbox is "
-                       "told once; a late return marks the borrower (deposit_required on their next loan).")
+                       "told once; a late return is marked on the loan and the return (late, minutes_late) and "
+                       "marks the borrower (deposit_required on their next loan). A person's ID number comes with "
+                       "id_type (resident_id, passport, hk_macau_permit, taiwan_permit, hmt_residence_permit); a "
+                       "resident ID's check digit is checked (400 / 422 id_number_invalid). An owner collecting "
+                       "or depositing a key is matched against archive's household file (422 "
+                       "identity_not_matched; archive down 503 archive_unavailable) -- taking back a deposited key, "
+                       "the one who deposited it (same name and ID number) need not be. The whole ID number is "
+                       "never kept nor answered: replies and key.changed carry it masked, phones too. approve_loan "
+                       "by whoever registered the loan: 422 own_request.")
     def move_key(self, request, user, key_id, body, idempotency_key):
         return self._key_reply(self._as(user)("tickets", "move_key", key_id, s.KeyMoveIn().dump(body),
                                               idempotency_key=idempotency_key), user)
 
     @route("GET", f"{V1}/keys/{{key_id}}", tags=("keys",),
-           summary="A key with its loan and register history (staff of the project); its state (the unit's "
-                   "household)",
+           summary=f"A key with its loan and register history, names with phones and ID numbers masked "
+                   f"({READERS}); its state (the unit's household)",
            response=s.KeyOut, errors=(403, 404))
     def get_key(self, request, user, key_id):
         return self._as(user)("tickets", "get_key", key_id)
 
     @route("GET", f"{V1}/units/{{unit_id}}/keys", tags=("keys",),
-           summary="A unit's keys and who holds them (staff of the project); their state only (the unit's "
-                   "household)",
+           summary=f"A unit's keys and who holds them ({READERS}); their state only (the unit's household)",
            response=s.KeyOut, many=True, errors=(403, 404),
            description="From the portal's read model (key.changed): an open loan's borrower with the phone and "
                        "ID number masked (the key's own GET asks tickets); a unit not projected yet: tickets.")
@@ -64,7 +75,7 @@ class KeyRoutes(RouteModule):
 
     @route("GET", f"{V1}/projects/{{project_id}}/keys/out", tags=("keys",),
            summary=f"The desk's list: the project's keys out on loan now, the earliest due first; overdue=true: "
-                   f"only those past their due time ({DESK}, GM, group admin)",
+                   f"only those past their due time ({READERS})",
            query=s.KeysOutQuery, response=s.KeysOutPageOut, errors=(403, 404),
            description="From the portal's read model (key.changed): lent keys with the loan (borrower's phone "
                        "and ID number masked) and overdue -- due back by keys.return_by (18:00) the day they were "
@@ -78,14 +89,15 @@ class KeyRoutes(RouteModule):
         return page
 
     @route("GET", f"{V1}/projects/{{project_id}}/keys", tags=("keys",),
-           summary=f"The project's key register, by state ({DESK}, GM, group admin)",
+           summary=f"The project's key register, by state ({READERS})",
            query=s.KeyListQuery, response=s.KeyOut, many=True, errors=(403, 404))
     def project_keys(self, request, user, project_id, query):
         return self._as(user)("tickets", "project_keys", project_id, s.KeyListQuery().dump(query))
 
     @route("POST", f"{V1}/projects/{{project_id}}/key-stock-checks", tags=("keys",),
-           summary="Record a count of the key store against the register, discrepancies listed: monthly "
-                   f"({DESK}); spot -- the month's spot-check, due the 25th (CS manager, centre manager)",
+           summary="Record a count of the key store against the register (keys and their copies), discrepancies "
+                   f"listed: monthly ({DESK}); spot -- the month's spot-check, due the 25th (CS manager, centre "
+                   "manager)",
            body=s.StockCheckIn, response=s.StockCheckOut, status=201, errors=(400, 403, 404), idempotent=True)
     def record_stock_check(self, request, user, project_id, body, idempotency_key):
         return self._as(user)("tickets", "record_stock_check", project_id, s.StockCheckIn().dump(body),

@@ -92,3 +92,38 @@ def test_every_front_desk_object_answers_its_id():
     assert "release_id" in s.GoodsReleaseOut().fields                       # kept for older clients
     dumped = s.RenovationOut().dump({"id": "t1", "ticket": {"id": "t1"}, "renovation": {}})
     assert dumped["id"] == dumped["ticket"]["id"] == "t1"
+
+
+def test_the_key_routes_name_their_real_readers_and_the_document_gives_the_length_limits():
+    """Trial 3, L10: GET /keys/{id} said "staff of the project" but engineering and finance get 403;
+    the OpenAPI document gave no maxLength for the fields the server limits (100 / 100 / 1000)."""
+    paths = build_document()["paths"]
+    for path in ("/api/v1/keys/{key_id}", "/api/v1/units/{unit_id}/keys"):
+        summary = paths[path]["get"]["summary"]
+        assert "staff of the project" not in summary
+        assert all(role in summary for role in ("front desk", "steward", "CS manager", "centre manager", "GM",
+                                                "group admin")), summary
+        assert "engineering" not in summary and "finance" not in summary
+    schemas = build_document()["components"]["schemas"]
+    receive = schemas["KeyReceiveIn"]["properties"]
+    assert (receive["label"]["maxLength"], receive["name"]["maxLength"], receive["note"]["maxLength"]) == (100, 100, 1000)
+    moved = schemas["KeyMoveIn"]["properties"]
+    assert moved["name"]["maxLength"] == 100 and moved["purpose"]["maxLength"] == 200
+    assert moved["id_type"]["enum"] == ["resident_id", "passport", "hk_macau_permit", "taiwan_permit",
+                                        "hmt_residence_permit"]
+    assert "copies_found" in schemas["StockCheckIn"]["properties"]
+
+
+@pytest.mark.parametrize("body", [
+    {"action": "request_loan", "name": "某人", "id_number": "110101199003071233", "purpose": "x"},   # no id_type
+    {"action": "request_loan", "name": "某人", "id_type": "resident_id", "id_number": "12345678901234567",
+     "purpose": "x"},                                                                              # a digit short
+    {"action": "request_loan", "name": "某人", "id_type": "resident_id", "id_number": "110101199003071234",
+     "purpose": "x"},                                                                              # check digit
+    {"action": "collect", "id_type": "visa"},
+])
+def test_a_key_move_takes_the_document_type_with_the_number(body):
+    with pytest.raises(ValidationError):
+        s.KeyMoveIn().load(body)
+    s.KeyMoveIn().load({"action": "request_loan", "name": "某人", "id_type": "resident_id",
+                        "id_number": "110101199003071233", "purpose": "x"})

@@ -23,8 +23,8 @@
 | goods_release.used | security marked a pass used at the gate | -- |
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
 | goods_release.changed | a goods release is requested or takes any step (verify, approve, issue, use, void): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, voided) |
-| key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks) | gateway (read model: the desk's keys out, a unit's keys) |
-| key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies | -- |
+| key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks; a late return's ``late``, ``minutes_late``) | gateway (read model: the desk's keys out, a unit's keys) |
+| key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | -- |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
 | vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | notify (the owner, ``vacancy.crack_decision``: the platform's sentence, never the manager's note) |
 | vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
@@ -824,6 +824,8 @@ class KeyMovementPart(StepRef):
     party_name = fields.String(allow_none=True)
     party_phone_masked = fields.String(allow_none=True)
     party_id_number_masked = fields.String(allow_none=True)
+    late = fields.Boolean()                                   # a return after the due time (and its loan)
+    minutes_late = fields.Integer(allow_none=True)
     purpose = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
 
@@ -874,6 +876,8 @@ class KeyDiscrepancy(Schema):
     register_state = fields.String(required=True)
     expected = fields.Boolean(required=True)
     counted = fields.Boolean(required=True)
+    copies = fields.Integer()                                 # the key's copies in the register
+    copies_counted = fields.Integer()                         # of them found
 
 
 class KeyStockCheckRecorded(Schema):
@@ -887,6 +891,8 @@ class KeyStockCheckRecorded(Schema):
     by = fields.Nested(UserRef, required=True)
     expected = fields.Integer(required=True)
     counted = fields.Integer(required=True)
+    copies_expected = fields.Integer()                        # the expected keys' copies
+    copies_counted = fields.Integer()                         # the copies found
     discrepancies = fields.List(fields.Nested(KeyDiscrepancy), required=True)
     task_id = fields.String(allow_none=True)                  # the month's task it finished
     note = fields.String(allow_none=True)

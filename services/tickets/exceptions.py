@@ -314,6 +314,14 @@ class KeyStepNotAllowed(Conflict):
     zh = "钥匙当前状态下不能办理此操作"
 
 
+class KeyOwnRequest(RuleViolation):
+    """A loan's approval is a second person's check: whoever registered the loan does not approve it
+    (HTTP 422 ``own_request``) -- another approver does (keys.APPROVER_ROLES)."""
+
+    default_code = "own_request"
+    zh = "不能审批自己登记的借用申请，请由其他审批人审批"
+
+
 class KeyPapersRequired(RuleViolation):
     """A movement without the papers it needs (HTTP 422): an owner's collection needs the
     contract, the ID and the fee receipt; a contractor's loan the developer's written proof."""

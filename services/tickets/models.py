@@ -619,8 +619,12 @@ class KeyMovement(Base):
     party_kind: Mapped[str | None] = mapped_column(String(20))
     party_name: Mapped[str | None] = mapped_column(String(100))
     party_phone: Mapped[str | None] = mapped_column(String(30))
-    #: the other party's ID number (normalised): a borrower's late return marks it
-    party_id_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    #: the other party's identity document (kernel.validators.ID_TYPES) -- the number is never kept:
+    #: only masked (kernel.privacy.mask_id_number) and as a keyed hash (kernel.privacy.id_number_digest),
+    #: which a borrower's late return marks and an owner taking back a deposited key is compared by
+    party_id_type: Mapped[str | None] = mapped_column(String(30))
+    party_id_masked: Mapped[str | None] = mapped_column(String(30))
+    party_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     contract_ref: Mapped[str | None] = mapped_column(String(100))      # 购房合同 (collection)
     receipt_ref: Mapped[str | None] = mapped_column(String(100))       # 缴费收据 (collection)
     proof_ref: Mapped[str | None] = mapped_column(String(100))         # 开发商书面证明 (contractor)
@@ -632,6 +636,8 @@ class KeyMovement(Base):
     due_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a late return: how many whole minutes after the due time it came back (on the loan and the return)
+    minutes_late: Mapped[int | None] = mapped_column(Integer)
     #: shown on this loan: the borrower returned a key late before (deposit next time)
     deposit_required: Mapped[bool] = mapped_column(Boolean, default=False)
     deposit_ref: Mapped[str | None] = mapped_column(String(100))
@@ -655,7 +661,11 @@ class KeyStockCheck(Base):
     by_name: Mapped[str] = mapped_column(String(100), default="")
     expected: Mapped[int] = mapped_column(Integer)
     counted: Mapped[int] = mapped_column(Integer)
-    #: [{"key_id", "unit_label", "label", "expected", "counted", "register_state"}] -- only those that differ
+    #: the copies (a key's ``copies``) the register expects in the store, and those counted
+    copies_expected: Mapped[int | None] = mapped_column(Integer)
+    copies_counted: Mapped[int | None] = mapped_column(Integer)
+    #: [{"key_id", "unit_label", "label", "expected", "counted", "register_state", "copies",
+    #: "copies_counted"}] -- only those that differ (a key found with fewer copies than it has too)
     discrepancies: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
 

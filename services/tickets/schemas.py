@@ -1018,7 +1018,9 @@ class KeyMoveIn(Schema):
     borrower_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["borrower", "contractor"]))
     name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    id_number = fields.String(load_default=None, allow_none=True, validate=v.IdNumber())
+    #: the document seen (证件类型) -- needed with its number; a resident ID's check digit is checked
+    id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    id_number = fields.String(load_default=None, allow_none=True, validate=v.ID_NUMBER_TEXT)
     contract_ref = _REF
     receipt_ref = _REF
     proof_ref = _REF
@@ -1026,9 +1028,22 @@ class KeyMoveIn(Schema):
     purpose = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
+    @validates_schema
+    def _document(self, data, **kwargs):
+        """An ID number comes with its document's type (a 17-digit number is no passport by default)."""
+        if data.get("id_number") is not None and not data.get("id_type"):
+            raise ValidationError("The identity document's type is needed with its number.", "id_type")
+        v.check_id_document(data)
+
 
 class KeyListQuery(Schema):
     state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(keys.STATES)))
+
+
+class CopiesFoundIn(Schema):
+    """A key counted by its copies (a key has ``copies``: 2 of 2, 1 of 2 found)."""
+    key_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    copies = fields.Integer(required=True, strict=True, validate=validate.Range(0, 50))
 
 
 class StockCheckIn(Schema):
@@ -1036,6 +1051,9 @@ class StockCheckIn(Schema):
     kind = fields.String(load_default="monthly", validate=validate.OneOf(["monthly", "spot"]))
     found = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
                         validate=validate.Length(max=5000))
+    copies_found = fields.List(fields.Nested(CopiesFoundIn), load_default=list, validate=validate.Length(max=5000),
+                               metadata={"description": "keys found with fewer copies than the register's (0: "
+                                                        "none found) -- a key listed here need not be in found"})
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
@@ -1053,12 +1071,15 @@ class KeyMovementOut(Schema):
     party_kind = fields.String(allow_none=True)
     party_name = fields.String(allow_none=True)
     party_phone = fields.String(allow_none=True)
+    party_id_type = fields.String(allow_none=True)
     party_id_number = fields.String(allow_none=True)
     contract_ref = fields.String(allow_none=True)
     receipt_ref = fields.String(allow_none=True)
     proof_ref = fields.String(allow_none=True)
     purpose = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    late = fields.Boolean()
+    minutes_late = fields.Integer(allow_none=True)
 
 
 class LateReturnOut(Schema):
@@ -1066,6 +1087,7 @@ class LateReturnOut(Schema):
     at = fields.AwareDateTime()
     due_back_at = fields.AwareDateTime(allow_none=True)
     returned_at = fields.AwareDateTime(allow_none=True)
+    minutes_late = fields.Integer(allow_none=True)
 
 
 class KeyLoanOut(KeyMovementOut):
@@ -1103,6 +1125,8 @@ class DiscrepancyOut(Schema):
     register_state = fields.String()
     expected = fields.Boolean()
     counted = fields.Boolean()
+    copies = fields.Integer()
+    copies_counted = fields.Integer()
 
 
 class StockCheckOut(Schema):
@@ -1114,6 +1138,8 @@ class StockCheckOut(Schema):
     by = fields.String()
     expected = fields.Integer()
     counted = fields.Integer()
+    copies_expected = fields.Integer(allow_none=True)
+    copies_counted = fields.Integer(allow_none=True)
     discrepancies = fields.List(fields.Nested(DiscrepancyOut))
     note = fields.String(allow_none=True)
 

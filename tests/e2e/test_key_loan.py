@@ -12,7 +12,7 @@ from kernel.testing import wait_for
 
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
-BORROWER = {"name": "李师傅", "id_number": "110101199003071233", "phone": "13800001111", "purpose": "检修水管"}
+BORROWER = {"name": "李师傅", "id_type": "resident_id", "id_number": "110101199003071233", "phone": "13800001111", "purpose": "检修水管"}
 
 
 def test_a_key_is_lent_with_the_cs_manager_s_approval_and_returned(platform, demo, web_session):  # noqa: F811
@@ -58,6 +58,55 @@ def test_a_key_is_lent_with_the_cs_manager_s_approval_and_returned(platform, dem
     assert back["state"] == "in_store" and back["loan"] is None
     assert [m["action"] for m in back["history"]] == ["receive", "store", "request_loan", "approve_loan", "return"]
     assert back["history"][2]["party_id_number"] != BORROWER["id_number"]        # masked for the front desk
+
+
+def test_an_owner_s_key_goes_to_an_owner_in_the_file_and_a_loan_to_a_second_person_s_approval(
+        platform, demo, web_session):  # noqa: F811
+    """Trial 3: H1 -- the CS and centre managers read the ID number masked (no whole number outside the
+    household file); H2 -- a stranger with a well-formed ID does not collect the owner's key, 张伟 with his
+    number as the file has it does; M5 -- the CS manager does not approve the loan they registered, the
+    centre manager does; M6 -- an ID number without its type is a 400."""
+    from .test_goods_release import ZHANG_ID
+
+    unit_id = seed.unit_id("LH", "1栋", "0101")
+    desk, cs, centre = (token(web_session, u) for u in ("desk.lh", "cs.lh", "centre.lh"))
+
+    def post(headers, path, body, expect=200):
+        response = web_session.post(path, headers=dict(headers, **{"Idempotency-Key": str(uuid.uuid4())}), json=body)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    key = wait_for(lambda: (lambda r: r.json() if r.status_code == 201 else None)(web_session.post(
+        "/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": "handover-garage"}),
+        json={"unit_id": unit_id, "label": "车库钥匙", "copies": 2})), timeout=30)
+    moves = f"/api/v1/keys/{key['id']}/moves"
+    post(desk, moves, {"action": "store"})
+
+    untyped = post(desk, moves, {"action": "request_loan", **{k: v for k, v in BORROWER.items() if k != "id_type"}},
+                   expect=400)
+    assert "id_type" in str(untyped)
+    post(cs, moves, {"action": "request_loan", **BORROWER})
+    own = post(cs, moves, {"action": "approve_loan"}, expect=422)
+    assert own["error"] == "own_request" and "不能审批自己登记" in own["message"]
+    lent = post(centre, moves, {"action": "approve_loan"})
+    assert lent["state"] == "lent" and lent["loan"]["party_id_number"] == "1101**********1233"
+    for reader in (cs, centre):
+        seen = web_session.get(f"/api/v1/keys/{key['id']}", headers=reader)
+        assert seen.status_code == 200, seen.text
+        assert BORROWER["id_number"] not in seen.text and BORROWER["phone"] not in seen.text
+    assert post(desk, moves, {"action": "collect", "name": "张伟", "id_type": "resident_id", "id_number": ZHANG_ID,
+                              "contract_ref": "HT-0101", "receipt_ref": "SJ-0001"},
+                expect=409)["error"] == "key_step_not_allowed"
+    post(desk, moves, {"action": "return"})
+
+    papers = {"contract_ref": "HT-0101", "receipt_ref": "SJ-0001"}
+    stranger = post(desk, moves, {"action": "collect", "name": "路人乙", "id_type": "resident_id",
+                                  "id_number": "11010519491231002X", **papers}, expect=422)
+    assert stranger["error"] == "identity_not_matched"
+    collected = post(desk, moves, {"action": "collect", "name": "张伟", "id_type": "resident_id",
+                                   "id_number": ZHANG_ID, **papers})
+    assert collected["state"] == "collected_by_owner" and collected["holder_name"] == "张伟"
+    assert ZHANG_ID not in str(collected)
 
 
 def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, demo, web_session):  # noqa: F811

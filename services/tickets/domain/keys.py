@@ -7,27 +7,44 @@ over, their collection by the owners, loans, the owners' deposited keys -- and i
 - ``store`` (-> ``in_store``): counted into the key store;
 - ``collect`` (``in_store`` -> ``collected_by_owner``): the owner collects against the purchase
   contract, their ID and the fee receipt (业主凭购房合同、身份证、缴费收据领取) -- all three
-  recorded, else ``papers_required``; an owner taking back a deposited key shows the ID only;
+  recorded, else ``papers_required``; the collector must be an owner of the unit in archive's
+  household file (``match_identity``, :data:`AskIdentity`: name and ID number; not an owner there is
+  ``422 identity_not_matched``, archive down ``503 archive_unavailable`` -- fail closed). Taking back a
+  deposited key shows the ID only: the one who deposited it (the same name and ID number, compared by
+  the number's keyed hash) -- anyone else must be an owner matched in the file;
 - ``deposit`` (``collected_by_owner`` -> ``deposited_by_owner``): the owner leaves a key with the
-  front desk (业主寄存钥匙);
+  front desk (业主寄存钥匙): the one who collected it, or an owner matched in the file;
 - ``request_loan`` (``in_store`` -> ``loan_requested``): a borrower's ID and register entry
   (借用登记); a contractor (施工单位) needs the developer's written proof (开发商书面证明). A
   borrower who returned a key late before is shown ``deposit_required`` (逾期归还者下次借用须交押金);
-- ``approve_loan`` (-> ``lent``): the customer-service manager's approval (客服部经理批准); the key
+- ``approve_loan`` (-> ``lent``): the customer-service manager's approval (客服部经理批准) -- a
+  second person's check: whoever registered the loan never approves it (``422 own_request``). Who
+  approves (:data:`APPROVER_ROLES`), in this order: the CS manager; the service-centre manager when
+  the project has none or the CS manager registered the loan; the general manager when neither
+  can (a project with no CS or centre manager). The key
   is due back the same day by ``keys.return_by`` (18:00 local; a loan approved after that time
   is due by midnight). The return is a clock on a task (``tasks``, category ``key_return``) that
   only breaches: a key not back in time is told **once**, by the SLA sweep, to the front desk's
   inbox (its supervisors see it too);
 - ``refuse_loan`` (-> ``in_store``): the manager refuses, or the desk withdraws the request;
-- ``return`` (``lent`` -> ``in_store``): the key is back (归还); after the due time the loan is
-  marked ``late`` -- the borrower's flag (by ID number) shown on their next loan.
+- ``return`` (``lent`` -> ``in_store``): the key is back (归还); after the due time the loan and
+  the return are marked ``late`` with ``minutes_late`` (in the key's history) -- the borrower's flag,
+  matched by their ID number's keyed hash, shown on their next loan.
+
+**Identity documents.** Every movement naming a person takes ``id_type`` (``kernel.validators.ID_TYPES``)
+with the number, checked by ``kernel.validators.require_id_number`` (a resident ID's GB 11643 check
+digit; ``422 id_number_invalid``) -- a number shaped like a resident ID given as another document is
+refused too. The number is never stored: the register keeps it masked (``kernel.privacy``) and as a
+keyed hash (``kernel.privacy.id_number_digest``), so replies and events carry it masked to every
+reader (phones masked too); the whole number lives only in archive's access-logged household file.
 
 No sub-lending (不得转借): a lent key cannot be lent again -- it comes back to the store first
 (``no_sub_lending``, :data:`REFUSALS`). Every step is a ``KeyMovement`` row (the register).
 
 **Checks.** The monthly stock-check (钥匙盘点) counts the keys found in the store against the
 register (expected: the keys whose state is in the store); the discrepancies are listed -- a key
-the register has in the store but not found, and one found that the register has out. The
+the register has in the store but not found, one found that the register has out, and one found
+with fewer (or more) copies than its ``copies`` (``copies_found``). The
 customer-service manager's spot-check (抽查) is the same count by the manager; a job on the 1st
 of each month (``key-spot-check``) opens the month's task due the end of ``keys.spot_check_day``
 (the 25th): the manager's spot-check in the month finishes it; missed, it breaches (once). The
@@ -40,20 +57,23 @@ and the movement, phones and ID numbers masked), ``key_stock_check.recorded`` fo
 """
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime, time, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from kernel.copies import snapshot_page
-from kernel.privacy import mask_id_number, mask_phone, phone_for, sees_id_numbers
+from kernel.privacy import id_number_digest, mask_id_number, mask_phone
 from kernel.tenancy import Role
-from kernel.validators import normalize_id_number
+from kernel.validators import IdNumberInvalid, guess_id_type, require_id_number
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (DuplicateKey, KeyNotFound, KeyPapersRequired, KeyStepNotAllowed, UnknownKeys)
+from ..exceptions import (ArchiveUnavailable, DuplicateKey, IdentityNotMatched, KeyNotFound, KeyOwnRequest,
+                          KeyPapersRequired, KeyStepNotAllowed, UnknownKeys)
 from ..models import Key, KeyMovement, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
 from . import repairs, tasks, workflow
 from .front_desk_settings import KEY_RETURN_BY, KEY_SPOT_CHECK_DAY, KEY_STOCK_CHECK_DAY
@@ -69,10 +89,14 @@ RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETUR
     "receive", "store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return")
 ACTIONS = (RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN)
 
-#: parties: DESK = the front desk and those who stand in for it; APPROVER = the CS manager (客服部经理)
+#: parties: DESK = the front desk and those who stand in for it; APPROVER = the CS manager (客服部经理),
+#: the service-centre manager standing in for them, and the general manager for a project with neither
+#: (the fallback chain; never the one who registered the loan)
 DESK, APPROVER = "key_desk", "key_approver"
 DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
-APPROVER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+APPROVER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER)
+#: the CS manager's spot-check (抽查), the centre manager standing in
+SPOT_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 READER_ROLES = DESK_ROLES + (Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
 ROLES = {DESK: DESK_ROLES, APPROVER: APPROVER_ROLES}
 
@@ -96,8 +120,29 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (LENT, RETURN): _step(IN_STORE, DESK),
 }
 #: movements not in the table refused with a telling code
-REFUSALS = {(LENT, REQUEST_LOAN): "no_sub_lending", (REQUESTED, REQUEST_LOAN): "loan_pending",
-            (LENT, COLLECT): "no_sub_lending"}
+REFUSALS = {(LENT, REQUEST_LOAN): "no_sub_lending", (REQUESTED, REQUEST_LOAN): "loan_pending"}
+#: a refusal's sentence: the key's state and the movement, in Chinese and English
+STATE_WORDS = {
+    NEW: ("尚未登记", "not in the register yet"), RECEIVED: ("已从开发商接收、尚未入库", "received from the developer, not yet stored"),
+    IN_STORE: ("在库", "in the store"), COLLECTED: ("已由业主领取", "collected by its owner"),
+    DEPOSITED: ("由业主寄存在库", "deposited by its owner"), REQUESTED: ("有借用申请待审批", "waiting for a loan's approval"),
+    LENT: ("已借出", "lent out")}
+ACTION_WORDS = {
+    RECEIVE: ("接收登记", "be received"), STORE: ("入库", "be stored"), COLLECT: ("由业主领取", "be collected by an owner"),
+    DEPOSIT: ("由业主寄存", "be deposited"), REQUEST_LOAN: ("登记借用", "be requested for a loan"),
+    APPROVE_LOAN: ("批准借用", "have a loan approved"), REFUSE_LOAN: ("拒绝借用", "have a loan refused"),
+    RETURN: ("归还", "be returned")}
+REFUSAL_WORDS = {
+    "no_sub_lending": ("钥匙已借出，须先归还入库才能再次借用（不得转借）",
+                       "the key is lent out: it comes back to the store before it is lent again (no sub-lending)"),
+    "loan_pending": ("该钥匙已有借用申请待审批，请先审批或撤回", "a loan of this key already waits for approval: "
+                                                         "approve or refuse it first")}
+
+#: ``ask_identity(unit_id, name, id_number, id_type) -> {"matched", "role"?}``: archive's
+#: ``match_identity`` asked as the caller with :data:`ARCHIVE_PURPOSE` (logged in the file's access
+#: log); raises ``ArchiveUnavailable`` (503), ``IdentityMatchLocked`` (422)
+AskIdentity = Callable[[str, str, "str | None", "str | None"], dict]
+ARCHIVE_PURPOSE = "钥匙领取身份核查 key collection identity check"
 
 BORROWER, CONTRACTOR, OWNER, DEVELOPER = "borrower", "contractor", "owner", "developer"
 BORROWER_KINDS = (BORROWER, CONTRACTOR)
@@ -126,7 +171,7 @@ def _key(work: Work, key_id: str, *, lock: bool = False) -> Key:
     if lock and work.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     key = work.session.scalars(query).first()
-    missing = KeyNotFound(f"no key {key_id}")
+    missing = KeyNotFound("no key with that id")
     if key is None:
         raise missing
     repairs.in_unit(work, key.group_id, key.project_id, key.unit_id, not_found=missing)
@@ -136,12 +181,14 @@ def _key(work: Work, key_id: str, *, lock: bool = False) -> Key:
 def _allowed(work: Work, state: str, action: str) -> workflow.Step:
     caller = work.caller
     if caller.is_resident:
-        raise KeyNotFound("no such key")               # residents read their keys, never move them
+        raise KeyNotFound("no key with that id")     # residents read their keys, never move them
     move = TABLE.get((state, action))
     if move is None:
-        raise KeyStepNotAllowed(f"a key {state} cannot be {action}",
-                                code=REFUSALS.get((state, action)),
-                                details={"state": state, "action": action})
+        code = REFUSALS.get((state, action))
+        (state_zh, state_en), (action_zh, action_en) = STATE_WORDS[state], ACTION_WORDS[action]
+        zh, en = REFUSAL_WORDS.get(code, (f"钥匙{state_zh}，不能{action_zh}",
+                                          f"a key that is {state_en} cannot {action_en}"))
+        raise KeyStepNotAllowed(en, code=code, zh=zh, details={"state": state, "action": action})
     caller.require_role(*sorted({r for who in move.who for r in ROLES[who]}))
     return move
 
@@ -168,7 +215,9 @@ def _movement(work: Work, key: Key, action: str, to: str, data: dict, **extra) -
         id=str(uuid.uuid4()), key_id=key.id, key_version=key.version + 1, group_id=key.group_id, project_id=key.project_id, action=action,
         from_state=key.state if key.state != NEW else None, to_state=to, at=now, by=caller.user_id,
         by_name=caller.name or "", party_kind=data.get("party_kind"), party_name=data.get("name"),
-        party_phone=data.get("phone"), party_id_number=normalize_id_number(data.get("id_number")),
+        party_phone=data.get("phone"), party_id_type=data.get("id_type") if data.get("id_number") else None,
+        party_id_masked=mask_id_number(data.get("id_number")),
+        party_id_hash=_digest(work, data.get("id_number")),
         contract_ref=data.get("contract_ref"), receipt_ref=data.get("receipt_ref"), proof_ref=data.get("proof_ref"),
         purpose=data.get("purpose"), note=data.get("note"), deposit_ref=data.get("deposit_ref"), **extra)
     work.session.add(row)
@@ -206,34 +255,51 @@ def receive(work: Work, data: dict) -> Key:
     return key
 
 
-def move(work: Work, key_id: str, action: str, data: dict) -> Key:
-    """One movement of a key (``TABLE``); the papers each needs are checked here."""
+def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIdentity | None = None) -> Key:
+    """One movement of a key (``TABLE``); the papers each needs are checked here, an owner's identity
+    against archive's household file (``ask_identity``) before anything is written."""
     key = _key(work, key_id, lock=True)
     move_ = _allowed(work, key.state, action)
     now, project = work.clock.now(), repairs._project(work, key.project_id)
     loan = work.session.get(KeyMovement, key.loan_id) if key.loan_id else None
     if action == STORE:
-        row = _movement(work, key, action, move_.to, data)
+        row = _movement(work, key, action, move_.to, {"note": data.get("note")})   # no party: nothing to check
         key.holder_name = None
     elif action == COLLECT:
         needed = ["name", "id_number"] + (["contract_ref", "receipt_ref"] if move_.guard == FIRST_COLLECTION else [])
-        _papers(data, needed, "an owner collects a key against the purchase contract, their ID and the fee receipt")
+        _papers(data, needed, "an owner collects a key against the purchase contract, their ID and the fee receipt",
+                "业主领取钥匙须凭购房合同、身份证和缴费收据")
+        data = _document(data)
+        # taking back a deposited key: the one who deposited it, else an owner in the household file
+        if key.state != DEPOSITED or not _same_party(work, _last(work, key, DEPOSIT), data):
+            _owner_in_file(work, key, data, ask_identity, "collect")
         row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
         key.holder_name = data["name"]
     elif action == DEPOSIT:
-        _papers(data, ["name", "id_number"], "an owner depositing a key gives their name and ID")
+        _papers(data, ["name", "id_number"], "an owner depositing a key gives their name and ID",
+                "业主寄存钥匙须登记姓名和证件")
+        data = _document(data)
+        if not _same_party(work, _last(work, key, COLLECT), data):
+            _owner_in_file(work, key, data, ask_identity, "deposit")
         row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
         key.holder_name = None
     elif action == REQUEST_LOAN:
         kind = data.get("borrower_kind") or BORROWER
-        _papers(data, ["name", "id_number", "purpose"], "a loan is registered with the borrower's name, ID and purpose")
+        _papers(data, ["name", "id_number", "purpose"], "a loan is registered with the borrower's name, ID and purpose",
+                "借用钥匙须登记借用人姓名、证件和用途")
         if kind == CONTRACTOR:
-            _papers(data, ["proof_ref"], "a contractor borrows a key with the developer's written proof")
-        flagged = late_loans(work, key.project_id, data["id_number"])
+            _papers(data, ["proof_ref"], "a contractor borrows a key with the developer's written proof",
+                    "施工单位借用钥匙须出具开发商书面证明")
+        data = _document(data)
+        flagged = late_loans(work, key.project_id, _digest(work, data["id_number"]))
         row = _movement(work, key, action, move_.to, {**data, "party_kind": kind},
                         deposit_required=bool(flagged))
         key.loan_id = row.id
     elif action == APPROVE_LOAN:
+        if loan.by == work.caller.user_id:
+            raise KeyOwnRequest("whoever registered a loan does not approve it: the approval is a second person's "
+                                "check -- the CS manager, the service-centre manager or the general manager approves",
+                                details={"requested_by": loan.by})
         due = due_back(work, project, now)
         loan.approved_by, loan.approved_at, loan.due_back_at = work.caller.user_id, now, due
         if data.get("deposit_ref"):
@@ -254,16 +320,76 @@ def move(work: Work, key_id: str, action: str, data: dict) -> Key:
     elif action == RETURN:
         loan.returned_at = now
         loan.late = now > loan.due_back_at
+        loan.minutes_late = math.ceil((now - loan.due_back_at).total_seconds() / 60) if loan.late else None
         row = _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
-                                                      "party_kind": loan.party_kind})
+                                                      "party_kind": loan.party_kind},
+                        late=loan.late, minutes_late=loan.minutes_late)
         if loan.ticket_id:
             ticket = work.session.get(Ticket, loan.ticket_id)
-            tasks.finish(work, ticket, "returned late" if loan.late else "returned")
+            tasks.finish(work, ticket, f"returned {loan.minutes_late} min late" if loan.late else "returned")
         key.loan_id, key.holder_name = None, None
     _moved(key, move_.to, now)
     work.session.flush()
     _changed(work, key, row)
     return key
+
+
+def _digest(work: Work, number: str | None) -> str | None:
+    """The keyed hash the register keeps of an ID number (kernel.privacy.id_number_digest)."""
+    return id_number_digest(number, work.events.secret)
+
+
+def _document(data: dict) -> dict:
+    """The person's identity document checked (``id_type`` and the number, ``require_id_number``: a
+    resident ID's check digit) -- a number shaped like a resident ID or a residence permit given as
+    another document is refused (a digit left out read as a passport); ``data`` with the number as
+    stored."""
+    id_type = data.get("id_type")
+    if not id_type:
+        raise IdNumberInvalid("id_type: the identity document's type is needed with its number "
+                              "(resident_id, passport, hk_macau_permit, taiwan_permit, hmt_residence_permit)",
+                              code="id_type_required", zh="请填写证件类型（身份证、护照、通行证等）",
+                              details={"id_type": ["Missing data for required field."]})
+    number = require_id_number(data["id_number"], id_type)
+    shaped = guess_id_type(number)
+    digits = number.rstrip("X")
+    if id_type not in ("resident_id", "hmt_residence_permit") and (
+            shaped in ("resident_id", "hmt_residence_permit") or (digits.isdigit() and 15 <= len(number) <= 18)):
+        raise IdNumberInvalid(f"id_number: a number of {len(number)} digits is a resident ID card's, not a "
+                              f"{id_type}'s: give id_type resident_id (and check that no digit is missing)",
+                              zh="该号码是居民身份证号码的格式，请选择证件类型“居民身份证”并核对号码位数",
+                              details={"id_number": ["Shaped like a resident ID number."]})
+    return {**data, "id_number": number}
+
+
+def _last(work: Work, key: Key, action: str) -> KeyMovement | None:
+    """The key's last movement of ``action`` (who deposited it, who collected it)."""
+    return work.session.scalars(select(KeyMovement).where(KeyMovement.key_id == key.id, KeyMovement.action == action)
+                                .order_by(KeyMovement.key_version.desc())).first()
+
+
+def _same_party(work: Work, row: KeyMovement | None, data: dict) -> bool:
+    """Is the person in ``data`` the party of ``row``: the same name and the same ID number (its hash)?"""
+    return (row is not None and row.party_id_hash is not None
+            and " ".join((row.party_name or "").split()) == " ".join(data["name"].split())
+            and row.party_id_hash == _digest(work, data["id_number"]))
+
+
+def _owner_in_file(work: Work, key: Key, data: dict, ask_identity: AskIdentity | None, action: str) -> None:
+    """The person is an owner of the key's unit in archive's household file (``match_identity``: the
+    name with the ID number; matched / not matched only, logged there) -- fail closed."""
+    if ask_identity is None:
+        raise ArchiveUnavailable("the household file (archive) cannot be asked: no identity check, no key handed over")
+    answer = ask_identity(key.unit_id, data["name"], data["id_number"], data.get("id_type"))
+    if not answer.get("matched") or answer.get("role") != "owner":
+        took = "collects" if action == COLLECT else "deposits"
+        raise IdentityNotMatched(
+            f"{data['name']} with that ID number is not an owner of unit {key.unit_label} in the household file: "
+            f"only an owner {took} the key" + (" (or the one who deposited it)" if action == COLLECT else
+                                               " (or the one who collected it)"),
+            zh=f"{data['name']}及所持证件与业户档案中{key.unit_label}的业主登记不符，不能办理钥匙"
+               + ("领取" if action == COLLECT else "寄存"),
+            details={"reasons": ["not_an_owner_in_the_file" if answer.get("matched") else "id_number_not_matched"]})
 
 
 def _changed(work: Work, key: Key, row: KeyMovement) -> None:
@@ -292,7 +418,7 @@ def snapshot(work: Work, key: Key, row: KeyMovement | None = None) -> dict:
             # the request's register entry, masked (the read model never holds a whole phone or ID)
             "requested_at": loan.at, "requested_by": loan.by_name or loan.by,
             "party_phone_masked": mask_phone(loan.party_phone),
-            "party_id_number_masked": mask_id_number(loan.party_id_number),
+            "party_id_number_masked": loan.party_id_masked,
             "proof_ref": loan.proof_ref, "purpose": loan.purpose, "note": loan.note,
             "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref},
         "movement": None if row is None else {
@@ -300,7 +426,8 @@ def snapshot(work: Work, key: Key, row: KeyMovement | None = None) -> dict:
             "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},
             "party_kind": row.party_kind, "party_name": row.party_name,
             "party_phone_masked": mask_phone(row.party_phone),
-            "party_id_number_masked": mask_id_number(row.party_id_number),
+            "party_id_number_masked": row.party_id_masked,
+            "late": bool(row.late), "minutes_late": row.minutes_late,
             "purpose": row.purpose, "note": row.note}}
 
 
@@ -309,23 +436,28 @@ def export_snapshots(work: Work, after: str | None, limit: int, project_id: str 
     return [snapshot(work, k) for k in snapshot_page(work, Key, after=after, limit=limit, project_id=project_id)]
 
 
-def _papers(data: dict, needed: list[str], why: str) -> None:
+def _papers(data: dict, needed: list[str], why: str, why_zh: str) -> None:
     missing = [name for name in needed if not (data.get(name) or "").strip()]
     if missing:
-        raise KeyPapersRequired(f"{why}: missing {', '.join(missing)}", details={"missing": missing})
+        raise KeyPapersRequired(f"{why}: missing {', '.join(missing)}", zh=f"{why_zh}，缺少：{'、'.join(PAPER_WORDS.get(m, m) for m in missing)}",
+                                details={"missing": missing})
+
+
+PAPER_WORDS = {"name": "姓名", "id_number": "证件号码", "contract_ref": "购房合同", "receipt_ref": "缴费收据",
+               "proof_ref": "开发商书面证明", "purpose": "借用用途"}
 
 
 def _party_label(kind: str | None) -> str:
     return {BORROWER: "借用人", CONTRACTOR: "施工单位", OWNER: "业主", DEVELOPER: "开发商"}.get(kind or "", "")
 
 
-def late_loans(work: Work, project_id: str, id_number: str | None) -> list[KeyMovement]:
-    """The borrower's loans returned late in the project (their flag: deposit next time)."""
-    number = normalize_id_number(id_number)
-    if not number:
+def late_loans(work: Work, project_id: str, id_hash: str | None) -> list[KeyMovement]:
+    """The borrower's loans returned late in the project (their flag: deposit next time), by their ID
+    number's keyed hash (whatever document type it was given as)."""
+    if not id_hash:
         return []
     return list(work.session.scalars(select(KeyMovement).where(
-        KeyMovement.project_id == project_id, KeyMovement.party_id_number == number,
+        KeyMovement.project_id == project_id, KeyMovement.party_id_hash == id_hash,
         KeyMovement.action == REQUEST_LOAN, KeyMovement.late.is_(True)).order_by(KeyMovement.at)))
 
 
@@ -393,13 +525,15 @@ def view(work: Work, key: Key, *, with_history: bool = False) -> dict:
 
 
 def movement_view(work: Work, m: KeyMovement) -> dict:
-    caller = work.caller
+    """One register entry as every reader sees it: the phone and the ID number masked (the register
+    keeps the number masked and hashed only; whole numbers are the household file's, a logged read);
+    a loan and its return marked ``late`` with the minutes past the due time."""
     return {"id": m.id, "action": m.action, "from_state": m.from_state, "to_state": m.to_state, "at": m.at,
             "by": m.by_name or m.by, "party_kind": m.party_kind, "party_name": m.party_name,
-            "party_phone": phone_for(caller, m.party_phone),
-            "party_id_number": (m.party_id_number if sees_id_numbers(caller) else mask_id_number(m.party_id_number)),
+            "party_phone": mask_phone(m.party_phone), "party_id_type": m.party_id_type,
+            "party_id_number": m.party_id_masked,
             "contract_ref": m.contract_ref, "receipt_ref": m.receipt_ref, "proof_ref": m.proof_ref,
-            "purpose": m.purpose, "note": m.note}
+            "purpose": m.purpose, "note": m.note, "late": bool(m.late), "minutes_late": m.minutes_late}
 
 
 def loan_view(work: Work, m: KeyMovement) -> dict:
@@ -408,8 +542,9 @@ def loan_view(work: Work, m: KeyMovement) -> dict:
                returned_at=m.returned_at, late=m.late, deposit_required=m.deposit_required,
                deposit_ref=m.deposit_ref, ticket_id=m.ticket_id,
                earlier_late_returns=[{"loan_id": x.id, "at": x.at, "due_back_at": x.due_back_at,
-                                      "returned_at": x.returned_at}
-                                     for x in late_loans(work, m.project_id, m.party_id_number) if x.id != m.id])
+                                      "returned_at": x.returned_at,
+                                      "minutes_late": x.minutes_late}
+                                     for x in late_loans(work, m.project_id, m.party_id_hash) if x.id != m.id])
     return out
 
 
@@ -418,27 +553,36 @@ def loan_view(work: Work, m: KeyMovement) -> dict:
 # ==============================================================================================
 
 def record_stock_check(work: Work, project_id: str, data: dict) -> KeyStockCheck:
-    """A count of the store (``data``: kind monthly|spot, found: the key ids found in the store,
-    note): the discrepancies against the register are listed. A spot-check is the CS manager's
-    and finishes the month's spot-check task."""
+    """A count of the store (``data``: kind monthly|spot, found: the key ids found in the store with
+    all their copies, copies_found: ``[{key_id, copies}]`` -- a key found with that many copies, 0
+    for none; note): the discrepancies against the register are listed, a key short of (or over)
+    its ``copies`` too. A spot-check is the CS manager's and finishes the month's spot-check task."""
     project = _readable_project(work, project_id)
     kind = data.get("kind") or MONTHLY
-    work.caller.require_role(*(APPROVER_ROLES if kind == SPOT else DESK_ROLES))
+    work.caller.require_role(*(SPOT_ROLES if kind == SPOT else DESK_ROLES))
     now = work.clock.now()
     keys = {k.id: k for k in work.session.scalars(select(Key).where(Key.project_id == project.id))}
-    found = set(data.get("found") or ())
-    unknown = sorted(found - set(keys))
+    copies = {kid: keys[kid].copies for kid in data.get("found") or () if kid in keys}
+    copies.update({c["key_id"]: c["copies"] for c in data.get("copies_found") or ()})
+    named = set(data.get("found") or ()) | {c["key_id"] for c in data.get("copies_found") or ()}
+    unknown = sorted(named - set(keys))
     if unknown:
         raise UnknownKeys("keys counted that are not in the project's register", details={"key_ids": unknown})
+    found = {kid for kid, n in copies.items() if n > 0}
     expected = {kid for kid, k in keys.items() if k.state in IN_STORE_STATES}
+    short = {kid for kid in expected & found if copies[kid] != keys[kid].copies}
     discrepancies = [
         {"key_id": kid, "unit_label": keys[kid].unit_label, "label": keys[kid].label,
-         "register_state": keys[kid].state, "expected": kid in expected, "counted": kid in found}
-        for kid in sorted(expected ^ found, key=lambda i: (keys[i].unit_label, keys[i].label, i))]
+         "register_state": keys[kid].state, "expected": kid in expected, "counted": kid in found,
+         "copies": keys[kid].copies, "copies_counted": copies.get(kid, 0)}
+        for kid in sorted((expected ^ found) | short, key=lambda i: (keys[i].unit_label, keys[i].label, i))]
+    copies_expected = sum(keys[kid].copies for kid in expected)
+    copies_counted = sum(copies[kid] for kid in found)
     month = month_of(project, now)
     check = KeyStockCheck(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, kind=kind,
                           month=month, at=now, by=work.caller.user_id, by_name=work.caller.name or "",
-                          expected=len(expected), counted=len(found), discrepancies=discrepancies,
+                          expected=len(expected), counted=len(found), copies_expected=copies_expected,
+                          copies_counted=copies_counted, discrepancies=discrepancies,
                           note=data.get("note"))
     work.session.add(check)
     task = (_spot_task if kind == SPOT else _stock_task)(work, project, month)
@@ -448,7 +592,8 @@ def record_stock_check(work: Work, project_id: str, data: dict) -> KeyStockCheck
     work.events.record(events.KEY_STOCK_CHECK_RECORDED, {
         "check_id": check.id, "group_id": check.group_id, "project_id": check.project_id, "kind": kind,
         "month": month, "at": now, "by": {"user_id": check.by, "name": check.by_name},
-        "expected": check.expected, "counted": check.counted, "discrepancies": discrepancies,
+        "expected": check.expected, "counted": check.counted, "copies_expected": copies_expected,
+        "copies_counted": copies_counted, "discrepancies": discrepancies,
         "task_id": task.id if task is not None else None, "note": check.note},
         group_id=check.group_id, project_id=check.project_id)
     return check
@@ -465,6 +610,7 @@ def list_stock_checks(work: Work, project_id: str, month: str | None = None) -> 
 def stock_check_view(c: KeyStockCheck) -> dict:
     return {"id": c.id, "project_id": c.project_id, "kind": c.kind, "month": c.month, "at": c.at,
             "by": c.by_name or c.by, "expected": c.expected, "counted": c.counted,
+            "copies_expected": c.copies_expected, "copies_counted": c.copies_counted,
             "discrepancies": c.discrepancies, "note": c.note}
 
 

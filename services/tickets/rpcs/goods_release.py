@@ -36,15 +36,16 @@ class GoodsReleaseRpcs:
             return [{"name": p["name"], "role": p["role"]} for p in reply.get("people") or ()]
         return ask
 
-    def _ask_identity(self, work):
-        """archive's ``match_identity`` as the caller, with the goods release's purpose (logged there):
+    def _ask_identity(self, work, purpose=goods_release.ARCHIVE_PURPOSE):
+        """archive's ``match_identity`` as the caller, with ``purpose`` -- the goods release's, or a key's
+        collection (keys.ARCHIVE_PURPOSE, rpcs/keys.py) -- logged there:
         matched / not matched; too many failed matches today is ``identity_match_locked``; no answer is
         ``archive_unavailable`` (fail closed)."""
         caller = work.caller
 
         def ask(unit_id, name, id_number, id_type):
             return self.archive.ask(caller, "archive", "match_identity", unit_id=unit_id, name=name,
-                                    id_number=id_number, id_type=id_type, purpose=goods_release.ARCHIVE_PURPOSE,
+                                    id_number=id_number, id_type=id_type, purpose=purpose,
                                     unavailable=ArchiveUnavailable,
                                     refusals={"identity_match_locked": IdentityMatchLocked,
                                               "id_number_invalid": IdNumberInvalid,

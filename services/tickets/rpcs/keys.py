@@ -28,8 +28,11 @@ class KeyRpcs:
         refuse_loan|return, ...}`` (schemas.KeyMoveIn; keys.TABLE)."""
         work, command = self.work(), schemas.KeyMoveIn().load(data)
         command["key_id"] = str(key_id)
+        # an owner's collection or deposit is matched against archive's household file (the goods
+        # release's ``_ask_identity``, rpcs/goods_release.py, with the keys' purpose)
         return work.idempotent(idempotency_key, "move_key", command, lambda: self._key_out(
-            work, keys.move(work, command["key_id"], command["action"], command), True))
+            work, keys.move(work, command["key_id"], command["action"], command,
+                            self._ask_identity(work, keys.ARCHIVE_PURPOSE)), True))
 
     @rpc
     def get_key(self, key_id):

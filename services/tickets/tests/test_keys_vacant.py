@@ -35,7 +35,7 @@ DESK = staff(G, [P], roles=["front_desk"], user_id="desk.wang")
 STEWARD = staff(G, [P], roles=["steward"], user_id="steward.wu")
 CS = staff(G, [P], roles=["cs_manager"], user_id="cs.sun")
 OWNER = resident(G, ["u1"], user_id="r-u1")
-BORROWER = {"name": "李师傅", "id_number": "110101199003071233", "phone": "13800001111", "purpose": "检修水管"}
+BORROWER = {"name": "李师傅", "id_type": "resident_id", "id_number": "110101199003071233", "phone": "13800001111", "purpose": "检修水管"}
 
 
 def local(*args) -> datetime:
@@ -99,8 +99,19 @@ def world(tmp_path):
     engine.dispose()
 
 
-def move(w: World, caller, key_id: str, action: str, **body):
-    return w.do(caller, keys.move, key_id, action, KeyMoveIn().load({"action": action, **body}))
+#: archive's household file as ``match_identity`` answers it: unit -> name -> (role, ID number)
+FILE = {"u1": {"业主一": ("owner", "110101199003071233"), "业主家属": ("family", "110101199003071217")}}
+MATCHES = []
+
+
+def identity_file(unit_id, name, number, id_type):
+    MATCHES.append((unit_id, name, number, id_type))
+    role, stored = FILE.get(unit_id, {}).get(name, (None, None))
+    return {"matched": True, "role": role} if role is not None and number == stored else {"matched": False}
+
+
+def move(w: World, caller, key_id: str, action: str, ask_identity=identity_file, **body):
+    return w.do(caller, keys.move, key_id, action, KeyMoveIn().load({"action": action, **body}), ask_identity)
 
 
 def key_in_store(w: World, unit="u1", label="入户门钥匙") -> str:
@@ -196,10 +207,10 @@ def test_no_sub_lending_and_the_manager_approves_every_loan(world):
         move(world, DESK, key_id, "approve_loan")                     # the CS manager's approval
     move(world, CS, key_id, "approve_loan")
     with pytest.raises(KeyStepNotAllowed) as sub:
-        move(world, DESK, key_id, "request_loan", **{**BORROWER, "name": "张三", "id_number": "110101199003071217"})
+        move(world, DESK, key_id, "request_loan", **{**BORROWER, "name": "张三", "id_type": "resident_id", "id_number": "110101199003071217"})
     assert sub.value.code == "no_sub_lending"
     move(world, DESK, key_id, "return")
-    move(world, DESK, key_id, "request_loan", **{**BORROWER, "name": "张三", "id_number": "110101199003071217"})
+    move(world, DESK, key_id, "request_loan", **{**BORROWER, "name": "张三", "id_type": "resident_id", "id_number": "110101199003071217"})
     move(world, CS, key_id, "refuse_loan", note="不需要了")
     assert key(world, key_id)["state"] == "in_store"
 
@@ -213,13 +224,13 @@ def test_a_contractor_needs_the_developer_s_proof_and_an_owner_the_three_papers(
     assert key(world, key_id)["loan"]["party_kind"] == "contractor"
     move(world, CS, key_id, "refuse_loan")
     with pytest.raises(KeyPapersRequired) as papers:
-        move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233")
+        move(world, DESK, key_id, "collect", name="业主一", id_type="resident_id", id_number="110101199003071233")
     assert papers.value.details == {"missing": ["contract_ref", "receipt_ref"]}
-    move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233", contract_ref="HT-0001",
+    move(world, DESK, key_id, "collect", name="业主一", id_type="resident_id", id_number="110101199003071233", contract_ref="HT-0001",
          receipt_ref="SJ-0001")
-    move(world, DESK, key_id, "deposit", name="业主一", id_number="110101199003071233")
+    move(world, DESK, key_id, "deposit", name="业主一", id_type="resident_id", id_number="110101199003071233")
     assert key(world, key_id)["state"] == "deposited_by_owner"
-    move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233")   # taking it back: ID only
+    move(world, DESK, key_id, "collect", name="业主一", id_type="resident_id", id_number="110101199003071233")   # taking it back: ID only
     assert [m["action"] for m in key(world, key_id)["history"]] == [
         "receive", "store", "request_loan", "refuse_loan", "collect", "deposit", "collect"]
 
@@ -280,9 +291,9 @@ def test_every_key_movement_publishes_the_whole_key_with_the_party_masked(world)
     move(world, DESK, key_id, "request_loan", **BORROWER)
     move(world, CS, key_id, "approve_loan")
     move(world, DESK, key_id, "return")
-    move(world, DESK, key_id, "collect", name="业主一", id_number="110101199003071233", contract_ref="HT-0001",
+    move(world, DESK, key_id, "collect", name="业主一", id_type="resident_id", id_number="110101199003071233", contract_ref="HT-0001",
          receipt_ref="SJ-0001")
-    move(world, DESK, key_id, "deposit", name="业主一", id_number="110101199003071233")
+    move(world, DESK, key_id, "deposit", name="业主一", id_type="resident_id", id_number="110101199003071233")
     with pytest.raises(KeyStepNotAllowed):                       # refused: nothing published
         move(world, DESK, key_id, "return")
     changed = [e["data"] for e in world.events("key.changed")]
