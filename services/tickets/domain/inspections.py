@@ -67,7 +67,7 @@ from ..exceptions import (AreaNameTaken, AreaNotFound, ArchiveUnavailable, BadCh
 from ..models import (BuildingStewardCopy, InactiveStaff, InspectionArea, InspectionResult, InspectionRound,
                       InspectionTemplate, ProjectCopy, Ticket)
 from .. import events
-from . import clocks, inspection_settings, repairs, workflow
+from . import alerts, clocks, inspection_settings, repairs, workflow
 
 KIND = "inspection"
 NUMBER_PREFIX = "XJ"
@@ -76,6 +76,9 @@ repairs.NUMBER_PREFIX.setdefault(KIND, NUMBER_PREFIX)
 CLOCK = "patrol"
 #: a round walked outside the plan (现场巡检): due ``inspection.spot_round_hours`` after it is opened
 SPOT_CLOCK = "spot_round"
+#: an SLA alert of a round names it in the platform's words: the area, its type, the day and slot
+#: ("1栋天台（楼顶天台）巡视 2026-11-27 第1次", the round's ``content``, made by :func:`_open_round`)
+alerts.SUBJECTS.setdefault(KIND, lambda ticket: ticket.content)
 
 # -- area types and their built-in checklists (seed 000 §四 2、日常巡检工作范围) ----------------------
 STAIRWELL, ROOF, ELEVATOR, LOBBY_CORRIDOR, EXTERIOR = "stairwell", "roof", "elevator", "lobby_corridor", "exterior"

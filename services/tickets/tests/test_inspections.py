@@ -448,6 +448,7 @@ def test_a_deactivated_area_s_planned_patrols_are_cancelled_never_missed_nor_bre
     assert {slot: t.status for slot, t in _rounds_of(world, a1).items()} == {1: "cancelled", 2: "cancelled"}
     assert [e["data"]["round_id"] for e in world.events("patrol.missed")] == [started]
     assert {e["data"]["ticket_id"] for e in world.events("ticket.sla_breached")} == {started}
+    assert [e["data"]["subject"] for e in world.events("ticket.sla_breached")] == ["2栋楼梯间（楼梯间）巡视 2026-11-24 第1次"]
     clocks = world.read(lambda s: [d for t in _rounds_of(world, a1).values() for d in s.get(Ticket, t.id).deadlines])
     assert all(d.cancelled_at is not None and d.breached_at is None for d in clocks)
     # active again the next morning: that day's patrols are planned at once
@@ -546,6 +547,8 @@ def test_a_spot_round_has_a_deadline_is_one_at_a_time_and_listed_by_its_day(worl
     breaches = [e["data"] for e in world.events("ticket.sla_breached")]
     assert sorted((b["ticket_id"], b["deadline_kind"], b["responsible_role"]) for b in breaches) == sorted([
         (first, "spot_round", "steward"), (other, "spot_round", "front_desk")])    # who opened it answers
+    # L3: the alert names the area and the round in the platform's words
+    assert {b["subject"] for b in breaches} == {"1栋楼梯间（楼梯间）现场巡检 2026-11-24", "2栋楼梯间（楼梯间）现场巡检 2026-11-24"}
     second = world.do(STEWARD, inspections.start_round, a1)                       # the missed one is closed
     assert world.read(lambda s: s.get(InspectionRound, second).due_at) == local(2026, 11, 25, 3, 31)
     with pytest.raises(PatrolMissed):
