@@ -4332,7 +4332,8 @@ class ItemResultIn(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(INSPECTION_OUTCOMES))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
     photo_ref = fields.String(load_default=None, allow_none=True, validate=v.PHOTO_REF,
-                              metadata={"description": "the photo's document or object id"})
+                              metadata={"description": "the photo: an archive document id (UUID) or a storage key "
+                                                       "(a/b/c.jpg) -- never a URL"})
 
 
 def _one_result_per_item(results):

@@ -55,6 +55,8 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     assert area["steward"]["user_id"] == steward_id and area["area_type_name"] == "楼梯间"
     assert send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
                 {"name": "1栋楼梯间", "area_type": "roof"}, expect=409)["error"] == "area_name_taken"
+    assert send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",        # L6: NFKC-normalised
+                {"name": "１栋楼梯间", "area_type": "stairwell"}, expect=409)["error"] == "area_name_taken"
 
     # today's two patrols, planned for the area's steward
     due = get(cs, f"/api/v1/projects/{project}/inspection-rounds", due="due", assignee_id=steward_id)
@@ -71,10 +73,23 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
         {"item_code": "ST06", "outcome": "failed", "photo_ref": "../../etc/passwd"}]}, expect=400)["error"]
     assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
         {"item_code": "ST99", "outcome": "failed"}]}, expect=422)["error"] == "unknown_item"
+    for ref in ("javascript:alert", "https://evil.example/x.jpg"):          # L15: no URL, no scheme
+        assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+            {"item_code": "ST06", "outcome": "ok", "photo_ref": ref}]}, expect=400)["error"]
+    refused = send("POST", technician, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+        {"item_code": "ST05", "outcome": "ok"}]}, expect=403)                # L1: the recorders' roles
+    assert refused["error"] == "role_required" and refused["message"].endswith("roles: front_desk, steward)")
+    # L12: one round walked now per area at a time, of today, with a deadline
+    assert send("POST", desk, f"/api/v1/inspection-areas/{area['id']}/rounds", expect=409)["error"] == \
+        "spot_round_open"
+    assert round_["day"] == local.date().isoformat() and round_["due_at"] is not None
+    assert rid in [r["id"] for r in get(cs, f"/api/v1/projects/{project}/inspection-rounds",
+                                        day=local.date().isoformat(), area_id=area["id"])["items"]]
     assert send("POST", resident, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
         {"item_code": "ST06", "outcome": "failed"}]}, expect=404)["error"] == "round_not_found"
     key = str(uuid.uuid4())
-    body = {"results": [{"item_code": "ST06", "outcome": "failed", "note": "3楼灭火器过期", "photo_ref": "doc-ab12"}]}
+    body = {"results": [{"item_code": "ST06", "outcome": "failed", "note": "3楼灭火器过期",
+                         "photo_ref": "3f2a9c1e-0b7d-4c55-9a4e-1d2b3c4d5e6f"}]}
     first = send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", body, key=key)
     assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", body, key=key) == first
     again = send("POST", desk, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
@@ -110,3 +125,14 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     wait_for(lambda: [a for a in get(cs, f"/api/v1/projects/{project}/inspection-areas", area_type="roof")
                       if a["id"] == roof["id"] and (a["steward"] or {}).get("user_id") == steward_id],
              message="the building's steward patrols the roof")
+    roof_view = next(a for a in get(cs, f"/api/v1/projects/{project}/inspection-areas", area_type="roof")
+                     if a["id"] == roof["id"])
+    assert (roof_view["steward_id"], roof_view["steward_source"]) == (steward_id, "building")     # L17
+
+    # M1: the roof deactivated: its planned patrols are cancelled, none is left to miss or alert
+    planned = get(cs, f"/api/v1/projects/{project}/inspection-rounds", area_id=roof["id"], status="planned")
+    assert planned["total"] == 2
+    send("PUT", cs, f"/api/v1/inspection-areas/{roof['id']}", {"active": False})
+    after = get(cs, f"/api/v1/projects/{project}/inspection-rounds", area_id=roof["id"])["items"]
+    assert sorted(r["status"] for r in after) == ["cancelled", "cancelled"]
+    assert all(r["cancel_reason"] == "区域已停用" for r in after)
