@@ -136,3 +136,57 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     after = get(cs, f"/api/v1/projects/{project}/inspection-rounds", area_id=roof["id"])["items"]
     assert sorted(r["status"] for r in after) == ["cancelled", "cancelled"]
     assert all(r["cancel_reason"] == "区域已停用" for r in after)
+
+
+def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, shared_clock,  # noqa: F811
+                                                  rabbit_config, monkeypatch):
+    """M8 (trial 3): the building's steward deactivated with ``wuye-user deactivate`` -- tickets is
+    told: the area's planned patrols go unassigned to the CS manager, the area shows it."""
+    from gateway import cli
+    from kernel.testing import TEST_SECRET
+
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    shared_clock.write(offset_seconds=(local.replace(hour=7, minute=0, second=0, microsecond=0)
+                                       - local).total_seconds())
+    cs = token(web_session, "cs.lh")
+    me = web_session.get("/api/v1/me", headers=cs).json()
+    project = web_session.get(f"/api/v1/units/{seed.unit_id('LH', '1栋', '0101')}", headers=cs).json()["project_id"]
+    url = platform["gateway"].config["DB_URL"]
+    assert cli.main(["--db-url", url, "create", "--username", "steward2.lh", "--name", "绿湖管家·王", "--kind",
+                     "staff", "--group", me["group_id"], "--role", "steward", "--project", project,
+                     "--password", "steward2-password"]) == 0
+    s2 = web_session.post("/api/v1/auth/token", json={"username": "steward2.lh", "password": "steward2-password"})
+    s2_id = web_session.get("/api/v1/me", headers={"Authorization": f"Bearer {s2.json()['access_token']}"}).json()["id"]
+
+    def send(method, path, body, expect):
+        response = web_session.request(method, path, json=body, headers=dict(cs, **{"Idempotency-Key": str(uuid.uuid4())}))
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    building = seed.did("building:LH:2栋")
+    send("POST", f"/api/v1/projects/{project}/stewards", {"building_id": building, "steward_id": s2_id}, 200)
+
+    def view(area_id):
+        return next(a for a in web_session.get(f"/api/v1/projects/{project}/inspection-areas", headers=cs).json()
+                    if a["id"] == area_id)
+    # once tickets has the building's steward (steward.assigned), an area of the building is his
+    probe = send("POST", f"/api/v1/projects/{project}/inspection-areas",
+                 {"name": "2栋楼梯间", "area_type": "stairwell", "building_id": building}, 201)
+    wait_for(lambda: view(probe["id"])["steward_id"] == s2_id, message="the building's steward in tickets")
+    lobby = send("POST", f"/api/v1/projects/{project}/inspection-areas",
+                 {"name": "2栋大堂", "area_type": "lobby_corridor", "building_id": building}, 201)
+    assert (lobby["steward_id"], lobby["steward_source"], lobby["steward_active"]) == (s2_id, "building", True)
+
+    def planned():
+        return web_session.get(f"/api/v1/projects/{project}/inspection-rounds", headers=cs,
+                               params={"area_id": lobby["id"], "status": "planned"}).json()["items"]
+    assert len(planned()) == 2 and {r["assignee"]["user_id"] for r in planned()} == {s2_id}
+
+    monkeypatch.setenv("AMQP_URI", rabbit_config["AMQP_URI"])
+    monkeypatch.setenv("WUYE_SECRET", TEST_SECRET)
+    assert cli.main(["--db-url", url, "deactivate", "--username", "steward2.lh"]) == 0
+    assert view(lobby["id"])["steward_active"] is False
+    rounds = planned()
+    assert len(rounds) == 2 and all(r["assignee"] is None for r in rounds), rounds
+    by = web_session.get(f"/api/v1/projects/{project}/patrols-by-steward", headers=cs).json()
+    assert not [r for r in by if (r["steward"] or {}).get("user_id") == s2_id and r["due"]]
