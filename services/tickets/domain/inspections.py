@@ -7,9 +7,16 @@ list (:func:`set_template`: items keep their code when renamed, new ones get the
 those left out are removed); each change is a new version (``inspection_templates``), and a
 round keeps the items of the version it was made with.
 
-**Areas** (巡检区域): "1栋楼梯间", of a type, optionally in a building; the steward who patrols
-it is the one named on the area, else the building's steward (archive's ``steward.assigned``,
-kept in ``building_steward_copies``).
+**Areas** (巡检区域): "1栋楼梯间", of a type, optionally in a building; names are kept and
+compared NFKC-normalised ("１栋楼梯间" is "1栋楼梯间": 409 ``area_name_taken``). The steward who
+patrols it is the one named on the area, else the building's steward (archive's
+``steward.assigned``, kept in ``building_steward_copies``); the area shows that effective steward
+and where it comes from (``steward_source``: area / building). **A deactivated area** has its
+patrols planned and not started cancelled (clocks cancelled: never missed, never alerted) and is
+given none by the plan. **A deactivated steward** (the gateway's ``wuye-user deactivate`` tells
+tickets: ``set_staff_active``, kept in ``inactive_staff``) is given no patrol: the plan makes the
+area's patrols unassigned, their clock answerable by the CS manager (whose inbox their alerts
+reach; the manager assigns them), and the steward's patrols planned and not started move there.
 
 **Rounds** (巡检记录) are tickets of kind ``inspection`` (numbers ``XJ-YYYYMMDD-NNNN``, readable by
 staff only) with an ``inspection_rounds`` row and, for a planned patrol, one SLA clock
@@ -25,7 +32,11 @@ staff only) with an ``inspection_rounds`` row and, for a planned patrol, one SLA
 | planned, in_progress | cancel | cancelled | manager: CS manager, centre manager -- with a reason |
 | planned | assign | planned | manager: a planned patrol to another steward (one away that day) |
 
-(``complete`` from ``planned``: the whole round submitted at once.) A patrol whose deadline has passed
+(``complete`` from ``planned``: the whole round submitted at once.) A staff member asking for a
+step without one of its roles is told the step's roles (:data:`ACTION_ROLES`), not the readers'.
+**A round walked now** (现场巡检, :func:`start_round`) is of today's local day, due
+``inspection.spot_round_hours`` (4) later (clock ``spot_round``, answerable: the opener's role)
+and missed like a patrol; one open per area (409 ``spot_round_open``). A patrol whose deadline has passed
 takes no more steps from people (``409 patrol_missed``),
 whether or not the platform has marked it yet. **A failed item opens a repair** (category
 ``public_area``, location = the area) through the repair intake (``repairs.open_repair``), once
@@ -389,7 +400,8 @@ def update_area(work: Work, area_id: str, data: dict, ask_building: AskBuilding 
     """Rename an area, change its building or steward, or (de)activate it (CS manager, centre
     manager). Patrols planned already keep their steward; the next day's take the new one.
     Deactivating it cancels its patrols planned and not started (their clocks cancelled: no miss,
-    no breach) and the plan gives it none; activating it again plans today's remaining ones."""
+    no breach) and the plan gives it none; activating it again plans the day's patrols not planned
+    yet (a slot cancelled today stays cancelled)."""
     area = _area(work, area_id, EDITOR_ROLES)
     if "name" in data and data["name"] is not None:
         name = normalise_name(data["name"])
