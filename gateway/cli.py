@@ -41,6 +41,25 @@ def _session(url: str) -> Session:
     return Session(make_engine(url), expire_on_commit=False)
 
 
+def _tell_tickets(user: User) -> bool:
+    """Tell tickets a staff account is deactivated: the patrol plan assigns that steward nothing
+    (tickets' ``set_staff_active``). The broker not answering is said, not hidden: running the
+    command again (it is idempotent) tells tickets once the platform runs."""
+    from kernel.rpc import local_pool
+    from kernel.tenancy import Caller
+    pool = local_pool(size=1, timeout=15)
+    try:
+        pool.call(Caller.system(user.group_id, "gateway"), "tickets", "set_staff_active", user.id, False,
+                  user.display_name)
+        return True
+    except Exception as exc:        # noqa: BLE001 -- any failure: the account stays off, tickets not told
+        print(f"warning: tickets was not told ({type(exc).__name__}): its patrol plan may still assign "
+              f"{user.username}; run the command again once the platform runs", file=sys.stderr)
+        return False
+    finally:
+        pool.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wuye-user", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -116,6 +135,8 @@ def main(argv=None) -> int:
             user.active, user.token_version = False, user.token_version + 1
             session.commit()
             print(f"deactivated {args.username}")
+            if user.kind == "staff" and not _tell_tickets(user):
+                return 3
         else:
             for user in session.scalars(select(User).order_by(User.username)):
                 scopes_text = ",".join((sc.unit_id or sc.project_id) + ("(ended)" if sc.ended_at else "")

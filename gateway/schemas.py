@@ -4361,8 +4361,9 @@ class ItemResultIn(Schema):
     item_code = fields.String(required=True, validate=_ITEM_CODE)
     outcome = fields.String(required=True, validate=validate.OneOf(INSPECTION_OUTCOMES))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
-    photo_ref = fields.String(load_default=None, allow_none=True, validate=v.OBJECT_REF,
-                              metadata={"description": "the photo's document or object id"})
+    photo_ref = fields.String(load_default=None, allow_none=True, validate=v.PHOTO_REF,
+                              metadata={"description": "the photo: an archive document id (UUID) or a storage key "
+                                                       "(a/b/c.jpg) -- never a URL"})
 
 
 def _one_result_per_item(results):
@@ -4451,6 +4452,12 @@ class InspectionAreaOut(Out):
     steward_id = fields.String(allow_none=True)
     steward_name = fields.String(allow_none=True)
     steward = fields.Nested(UserRefOut, allow_none=True)
+    steward_source = fields.String(allow_none=True, metadata={
+        "description": "where the steward comes from: area (its own) or building (the building's, 管家片区); "
+                       "null: nobody patrols it"})
+    steward_active = fields.Boolean(allow_none=True, metadata={
+        "description": "false: the steward's account is deactivated -- the plan gives the area's patrols to "
+                       "the CS manager, unassigned"})
     active = fields.Boolean()
     created_at = DT()
     updated_at = DT()

@@ -379,6 +379,37 @@ RECORD_ID = validate.Regexp(RECORD_ID_PATTERN + r"\Z",
 OBJECT_REF = validate.Regexp(r"(?!.*(\.\.|//))[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\Z",
                              error="a document or object id: 1-128 letters, digits, . _ : / - (no '..')")
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+
+
+def _photo_ref(value: str) -> bool:
+    """A photo reference: an archive document id (a UUID) or a storage key of ours
+    (``kernel.storage.check_key``: two or more parts of letters, digits, ``. _ -``, no ``.``/``..``),
+    at most 128 characters -- never a URL, a scheme (``javascript:``) or a path leaving its root."""
+    from .storage import InvalidStorageKey, check_key
+    if not isinstance(value, str) or len(value) > 128:
+        return False
+    if _UUID.match(value):
+        return True
+    try:
+        check_key(value)
+    except InvalidStorageKey:
+        return False
+    return True
+
+
+def _check_photo_ref(value):
+    if not _photo_ref(value):
+        raise ValidationError("a photo reference: an archive document id (UUID) or a storage key such as "
+                              "tickets/<group>/<project>/photos/<id>.jpg (letters, digits, . _ - between '/'; "
+                              "no URL or scheme)")
+    return True
+
+
+#: the one validator of photo references (inspection results' ``photo_ref``)
+PHOTO_REF = _check_photo_ref
+
+
 class AskedPurpose(fields.String):
     """The purpose of a read (查阅目的) where a route asks one: blank is none stated -- archive answers
     staff 400 purpose_required (one check, ``access.require_purpose``); a resident's own read needs none."""

@@ -56,7 +56,9 @@ class InspectionRoutes(RouteModule):
            summary=f"A new inspection area (e.g. 1栋楼梯间): today's remaining patrols are planned at once "
                    f"({EDITORS})",
            description="steward_id: an active steward of the project (422 unknown_assignee); without it the "
-                       "building's steward (archive's 管家片区) patrols. 409 area_name_taken. building_id: one of "
+                       "building's steward (archive's 管家片区) patrols (steward_source building; a deactivated "
+                       "steward is given no patrol: they are planned unassigned for the CS manager). 409 "
+                       "area_name_taken (names compared NFKC-normalised). building_id: one of "
                        "the project's buildings (archive's registry: 404 building_not_found; 503 "
                        "archive_unavailable when it cannot answer).")
     def create_inspection_area(self, request, user, project_id, body, idempotency_key):
@@ -69,7 +71,10 @@ class InspectionRoutes(RouteModule):
     @route("PUT", f"{V1}/inspection-areas/{{area_id}}", tags=TAGS, body=s.InspectionAreaChangeIn,
            response=s.InspectionAreaOut, errors=(403, 404, 409, 422, 503), idempotent=True,
            summary=f"Rename an inspection area, change its building or steward (null: the building's), "
-                   f"(de)activate it ({EDITORS})")
+                   f"(de)activate it ({EDITORS})",
+           description="Names are compared normalised (NFKC: \"１栋楼梯间\" is \"1栋楼梯间\"): 409 area_name_taken. "
+                       "Deactivating cancels the area's patrols planned and not started (their clocks too: no "
+                       "miss, no alert) and the plan gives it none; activating it plans today's remaining ones.")
     def update_inspection_area(self, request, user, area_id, body, idempotency_key):
         data = s.InspectionAreaChangeIn().dump(body)
         if data.get("steward_id"):
@@ -80,7 +85,10 @@ class InspectionRoutes(RouteModule):
     @route("POST", f"{V1}/inspection-areas/{{area_id}}/rounds", tags=TAGS, response=s.InspectionRoundOut,
            status=201, errors=(403, 404, 409), idempotent=True,
            summary=f"Start a round of an area now, outside the patrol plan: in progress, with the area "
-                   f"type's checklist as it is now ({RECORDERS})")
+                   f"type's checklist as it is now ({RECORDERS})",
+           description="The round is of today's local day (listed by ?day=) and due inspection.spot_round_hours "
+                       "(4) hours later, then missed like a patrol (its clock spot_round alerts the opener's role). "
+                       "One such round open per area: 409 spot_round_open (details.round_id).")
     def start_inspection_round(self, request, user, area_id, idempotency_key):
         return self._as(user)("tickets", "start_inspection_round", area_id, idempotency_key=idempotency_key)
 
@@ -104,8 +112,11 @@ class InspectionRoutes(RouteModule):
            response=s.InspectionRoundOut, errors=(403, 404, 409, 422), idempotent=True,
            summary=f"Record items' results (ok / failed, note, photo); a failed item opens a public-area repair "
                    f"ticket, once however often it is resubmitted ({RECORDERS})",
-           description="A result sent again replaces the item's outcome, note and photo. 422 unknown_item (not "
-                       "on the round's checklist version), 409 patrol_missed (past the patrol's deadline).")
+           description="A result sent again replaces the item's outcome, note and photo. photo_ref: an archive "
+                       "document id (UUID) or a storage key (a/b/c.jpg: letters, digits, . _ - between '/'), "
+                       "nothing else (400: no URL, no scheme). 422 unknown_item (not on the round's checklist "
+                       "version), 409 patrol_missed (past the patrol's deadline). 403 role_required names the "
+                       "recorders' roles.")
     def record_round_results(self, request, user, round_id, body, idempotency_key):
         return self._round_step(user, round_id, "record", s.RoundResultsIn().dump(body), idempotency_key)
 

@@ -333,6 +333,7 @@ class SlaAlertIn(_Consumed):
     minutes_left = fields.Float(allow_none=True, load_default=None)
     minutes_overdue = fields.Float(allow_none=True, load_default=None)
     extension_id = fields.String(allow_none=True, load_default=None)
+    subject = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
 
 
 class UserRefIn(_Consumed):

@@ -638,6 +638,9 @@ class SlaAlert(Schema):
     responsible_role = fields.String(allow_none=True)         # whose inbox it goes to (kernel.tenancy.Role)
     assignee = fields.Nested(UserRef, allow_none=True)
     at = fields.AwareDateTime(required=True)
+    #: what the clock is about in the platform's words, for a kind that registers it
+    #: (``alerts.SUBJECTS``; an inspection: "1栋天台（楼顶天台）巡视 2026-11-27 第1次"); null otherwise
+    subject = fields.String(allow_none=True)
 
 
 class SlaWarning(SlaAlert):

@@ -400,6 +400,13 @@ class AreaNameTaken(Conflict):
     zh = "本项目已有同名的巡检区域"
 
 
+class SpotRoundOpen(Conflict):
+    """An area has one round walked outside the plan open at a time (``details.round_id``)."""
+
+    default_code = "spot_round_open"
+    zh = "该区域已有一次进行中的临时巡检，请先完成"
+
+
 class UnknownChecklistItem(RuleViolation):
     """A result names an item not on the round's checklist (the version it is done against)."""
 

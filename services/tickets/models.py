@@ -846,6 +846,17 @@ class BuildingStewardCopy(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class InactiveStaff(Base):
+    """A staff account the gateway deactivated (``set_staff_active``): the patrol plan assigns
+    nothing to it (an area relying on that steward is planned unassigned, for the CS manager)."""
+
+    __tablename__ = "inactive_staff"
+
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    since: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Renovation(Base):
     """A renovation application's own facts (装修申请, seed 000 §二), one row per ticket of kind
     ``renovation`` (domain/renovation.py): the documents' references in archive's document

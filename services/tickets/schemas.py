@@ -1269,7 +1269,7 @@ class ItemResultIn(Schema):
     item_code = fields.String(required=True, validate=validate.Regexp(r"[A-Z]{2}[0-9]{2,3}\Z"))
     outcome = fields.String(required=True, validate=validate.OneOf(list(inspections.OUTCOMES)))
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
-    photo_ref = fields.String(load_default=None, allow_none=True, validate=v.OBJECT_REF)
+    photo_ref = fields.String(load_default=None, allow_none=True, validate=v.PHOTO_REF)
 
 
 def _one_result_per_item(results):
@@ -1357,6 +1357,12 @@ class AreaOut(Schema):
     steward_name = fields.String(allow_none=True)
     steward = fields.Nested(UserRefOut, allow_none=True, metadata={
         "description": "who patrols it: the area's own steward, else its building's (管家片区)"})
+    steward_source = fields.String(allow_none=True, metadata={
+        "description": "where the steward comes from: area (its own) or building (the building's, 管家片区); "
+                       "null: nobody patrols it"})
+    steward_active = fields.Boolean(allow_none=True, metadata={
+        "description": "false: the steward's account is deactivated -- the plan gives the area's patrols to "
+                       "the CS manager, unassigned"})
     active = fields.Boolean()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

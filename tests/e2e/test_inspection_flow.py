@@ -55,6 +55,8 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     assert area["steward"]["user_id"] == steward_id and area["area_type_name"] == "楼梯间"
     assert send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",
                 {"name": "1栋楼梯间", "area_type": "roof"}, expect=409)["error"] == "area_name_taken"
+    assert send("POST", cs, f"/api/v1/projects/{project}/inspection-areas",        # L6: NFKC-normalised
+                {"name": "１栋楼梯间", "area_type": "stairwell"}, expect=409)["error"] == "area_name_taken"
 
     # today's two patrols, planned for the area's steward
     due = get(cs, f"/api/v1/projects/{project}/inspection-rounds", due="due", assignee_id=steward_id)
@@ -71,10 +73,23 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
         {"item_code": "ST06", "outcome": "failed", "photo_ref": "../../etc/passwd"}]}, expect=400)["error"]
     assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
         {"item_code": "ST99", "outcome": "failed"}]}, expect=422)["error"] == "unknown_item"
+    for ref in ("javascript:alert", "https://evil.example/x.jpg"):          # L15: no URL, no scheme
+        assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+            {"item_code": "ST06", "outcome": "ok", "photo_ref": ref}]}, expect=400)["error"]
+    refused = send("POST", technician, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
+        {"item_code": "ST05", "outcome": "ok"}]}, expect=403)                # L1: the recorders' roles
+    assert refused["error"] == "role_required" and refused["message"].endswith("roles: front_desk, steward)")
+    # L12: one round walked now per area at a time, of today, with a deadline
+    assert send("POST", desk, f"/api/v1/inspection-areas/{area['id']}/rounds", expect=409)["error"] == \
+        "spot_round_open"
+    assert round_["day"] == local.date().isoformat() and round_["due_at"] is not None
+    assert rid in [r["id"] for r in get(cs, f"/api/v1/projects/{project}/inspection-rounds",
+                                        day=local.date().isoformat(), area_id=area["id"])["items"]]
     assert send("POST", resident, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
         {"item_code": "ST06", "outcome": "failed"}]}, expect=404)["error"] == "round_not_found"
     key = str(uuid.uuid4())
-    body = {"results": [{"item_code": "ST06", "outcome": "failed", "note": "3楼灭火器过期", "photo_ref": "doc-ab12"}]}
+    body = {"results": [{"item_code": "ST06", "outcome": "failed", "note": "3楼灭火器过期",
+                         "photo_ref": "3f2a9c1e-0b7d-4c55-9a4e-1d2b3c4d5e6f"}]}
     first = send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", body, key=key)
     assert send("POST", steward, f"/api/v1/inspection-rounds/{rid}/results", body, key=key) == first
     again = send("POST", desk, f"/api/v1/inspection-rounds/{rid}/results", {"results": [
@@ -110,3 +125,68 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     wait_for(lambda: [a for a in get(cs, f"/api/v1/projects/{project}/inspection-areas", area_type="roof")
                       if a["id"] == roof["id"] and (a["steward"] or {}).get("user_id") == steward_id],
              message="the building's steward patrols the roof")
+    roof_view = next(a for a in get(cs, f"/api/v1/projects/{project}/inspection-areas", area_type="roof")
+                     if a["id"] == roof["id"])
+    assert (roof_view["steward_id"], roof_view["steward_source"]) == (steward_id, "building")     # L17
+
+    # M1: the roof deactivated: its planned patrols are cancelled, none is left to miss or alert
+    planned = get(cs, f"/api/v1/projects/{project}/inspection-rounds", area_id=roof["id"], status="planned")
+    assert planned["total"] == 2
+    send("PUT", cs, f"/api/v1/inspection-areas/{roof['id']}", {"active": False})
+    after = get(cs, f"/api/v1/projects/{project}/inspection-rounds", area_id=roof["id"])["items"]
+    assert sorted(r["status"] for r in after) == ["cancelled", "cancelled"]
+    assert all(r["cancel_reason"] == "区域已停用" for r in after)
+
+
+def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, shared_clock,  # noqa: F811
+                                                  rabbit_config, monkeypatch):
+    """M8 (trial 3): the building's steward deactivated with ``wuye-user deactivate`` -- tickets is
+    told: the area's planned patrols go unassigned to the CS manager, the area shows it."""
+    from gateway import cli
+    from kernel.testing import TEST_SECRET
+
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    shared_clock.write(offset_seconds=(local.replace(hour=7, minute=0, second=0, microsecond=0)
+                                       - local).total_seconds())
+    cs = token(web_session, "cs.lh")
+    me = web_session.get("/api/v1/me", headers=cs).json()
+    project = web_session.get(f"/api/v1/units/{seed.unit_id('LH', '1栋', '0101')}", headers=cs).json()["project_id"]
+    url = platform["gateway"].config["DB_URL"]
+    assert cli.main(["--db-url", url, "create", "--username", "steward2.lh", "--name", "绿湖管家·王", "--kind",
+                     "staff", "--group", me["group_id"], "--role", "steward", "--project", project,
+                     "--password", "steward2-password"]) == 0
+    s2 = web_session.post("/api/v1/auth/token", json={"username": "steward2.lh", "password": "steward2-password"})
+    s2_id = web_session.get("/api/v1/me", headers={"Authorization": f"Bearer {s2.json()['access_token']}"}).json()["id"]
+
+    def send(method, path, body, expect):
+        response = web_session.request(method, path, json=body, headers=dict(cs, **{"Idempotency-Key": str(uuid.uuid4())}))
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    building = seed.did("building:LH:2栋")
+    send("POST", f"/api/v1/projects/{project}/stewards", {"building_id": building, "steward_id": s2_id}, 200)
+
+    def view(area_id):
+        return next(a for a in web_session.get(f"/api/v1/projects/{project}/inspection-areas", headers=cs).json()
+                    if a["id"] == area_id)
+    # once tickets has the building's steward (steward.assigned), an area of the building is his
+    probe = send("POST", f"/api/v1/projects/{project}/inspection-areas",
+                 {"name": "2栋楼梯间", "area_type": "stairwell", "building_id": building}, 201)
+    wait_for(lambda: view(probe["id"])["steward_id"] == s2_id, message="the building's steward in tickets")
+    lobby = send("POST", f"/api/v1/projects/{project}/inspection-areas",
+                 {"name": "2栋大堂", "area_type": "lobby_corridor", "building_id": building}, 201)
+    assert (lobby["steward_id"], lobby["steward_source"], lobby["steward_active"]) == (s2_id, "building", True)
+
+    def planned():
+        return web_session.get(f"/api/v1/projects/{project}/inspection-rounds", headers=cs,
+                               params={"area_id": lobby["id"], "status": "planned"}).json()["items"]
+    assert len(planned()) == 2 and {r["assignee"]["user_id"] for r in planned()} == {s2_id}
+
+    monkeypatch.setenv("AMQP_URI", rabbit_config["AMQP_URI"])
+    monkeypatch.setenv("WUYE_SECRET", TEST_SECRET)
+    assert cli.main(["--db-url", url, "deactivate", "--username", "steward2.lh"]) == 0
+    assert view(lobby["id"])["steward_active"] is False
+    rounds = planned()
+    assert len(rounds) == 2 and all(r["assignee"] is None for r in rounds), rounds
+    by = web_session.get(f"/api/v1/projects/{project}/patrols-by-steward", headers=cs).json()
+    assert not [r for r in by if (r["steward"] or {}).get("user_id") == s2_id and r["due"]]

@@ -113,6 +113,10 @@ _SUPERVISION = frozenset({"project_name", "ticket_number", "unit_label"})
 _SLA = frozenset({
     "project_name", "ticket_number", "category_label", "deadline_label", "due_at", "role_label",
     "assignee_name", "minutes_left", "minutes_overdue", "extension_note",
+    # the time left / overdue in words (``duration_words``: "16 天 13 小时"), and what the clock is
+    # about in the platform's words when its kind says it (an inspection: "（1栋天台（楼顶天台）巡视
+    # 2026-11-27 第1次）"; else empty)
+    "time_left", "time_overdue", "subject_note",
 })
 
 #: what billing's messages say (bank): platform values only -- the project, the unit's label, bill and
@@ -173,9 +177,9 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("quality.notify_supervision", ("sms",), _SUPERVISION,
             "a warranty-quality complaint told to the developer's supervision department (开发商监理部)",
             sms_also=frozenset({"unit_label"}), emergency=True),
-    Purpose("ticket.sla_warning", ("inapp",), _SLA - {"minutes_overdue", "extension_note"},
+    Purpose("ticket.sla_warning", ("inapp",), _SLA - {"minutes_overdue", "time_overdue", "extension_note"},
             "a ticket's SLA clock is near its due time: to the role answerable for it (时限预警)"),
-    Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left"},
+    Purpose("ticket.sla_breached", ("inapp",), _SLA - {"minutes_left", "time_left"},
             "a ticket's SLA clock passed its due time: to the role answerable for it (超时告警)"),
     Purpose("inspection.item_failed", ("inapp",), _INSPECTION,
             "a daily-inspection item found failed: to the project's CS manager at once (巡检发现问题)"),
@@ -277,21 +281,22 @@ DEFAULTS: dict[tuple[str, str, str], Text] = {
         "", "[{{ project_name }}] Warranty-quality complaint {{ ticket_number }} ({{ unit_label }}): please arrange "
             "the joint assessment."),
     ("ticket.sla_warning", "inapp", "zh-CN"): Text(
-        "时限预警：{{ ticket_number }} {{ deadline_label }}",
-        "【{{ project_name }}】工单 {{ ticket_number }}（{{ category_label }}）的{{ deadline_label }}将于 {{ due_at }} 到期，"
-        "还剩 {{ minutes_left }} 分钟。\n责任岗位：{{ role_label }}\n处理人：{{ assignee_name }}"),
+        "时限预警：{{ ticket_number }} {{ deadline_label }}{{ subject_note }}",
+        "【{{ project_name }}】工单 {{ ticket_number }}（{{ category_label }}）{{ subject_note }}的{{ deadline_label }}"
+        "将于 {{ due_at }} 到期，还剩 {{ time_left }}。\n责任岗位：{{ role_label }}\n处理人：{{ assignee_name }}"),
     ("ticket.sla_warning", "inapp", "en"): Text(
-        "SLA warning: {{ ticket_number }} {{ deadline_label }}",
-        "[{{ project_name }}] Ticket {{ ticket_number }} ({{ category_label }}): {{ deadline_label }} is due at {{ due_at }}, "
-        "{{ minutes_left }} min left.\nAnswerable: {{ role_label }}\nAssignee: {{ assignee_name }}"),
+        "SLA warning: {{ ticket_number }} {{ deadline_label }}{{ subject_note }}",
+        "[{{ project_name }}] Ticket {{ ticket_number }} ({{ category_label }}){{ subject_note }}: {{ deadline_label }} "
+        "is due at {{ due_at }}, {{ time_left }} left.\nAnswerable: {{ role_label }}\nAssignee: {{ assignee_name }}"),
     ("ticket.sla_breached", "inapp", "zh-CN"): Text(
-        "超时：{{ ticket_number }} {{ deadline_label }}",
-        "【{{ project_name }}】工单 {{ ticket_number }}（{{ category_label }}）的{{ deadline_label }}已于 {{ due_at }} 到期未完成，"
-        "已超时 {{ minutes_overdue }} 分钟。{{ extension_note }}\n责任岗位：{{ role_label }}\n处理人：{{ assignee_name }}"),
+        "超时：{{ ticket_number }} {{ deadline_label }}{{ subject_note }}",
+        "【{{ project_name }}】工单 {{ ticket_number }}（{{ category_label }}）{{ subject_note }}的{{ deadline_label }}"
+        "已于 {{ due_at }} 到期未完成，已超时 {{ time_overdue }}。{{ extension_note }}\n责任岗位：{{ role_label }}\n"
+        "处理人：{{ assignee_name }}"),
     ("ticket.sla_breached", "inapp", "en"): Text(
-        "SLA breached: {{ ticket_number }} {{ deadline_label }}",
-        "[{{ project_name }}] Ticket {{ ticket_number }} ({{ category_label }}): {{ deadline_label }} was due at {{ due_at }} "
-        "and is {{ minutes_overdue }} min overdue.{{ extension_note }}\nAnswerable: {{ role_label }}\n"
+        "SLA breached: {{ ticket_number }} {{ deadline_label }}{{ subject_note }}",
+        "[{{ project_name }}] Ticket {{ ticket_number }} ({{ category_label }}){{ subject_note }}: {{ deadline_label }} "
+        "was due at {{ due_at }} and is {{ time_overdue }} overdue.{{ extension_note }}\nAnswerable: {{ role_label }}\n"
         "Assignee: {{ assignee_name }}"),
     ("inspection.item_failed", "inapp", "zh-CN"): Text(
         "巡检发现问题：{{ area_name }} {{ item_name }}",
@@ -720,6 +725,9 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "assignee_name": {"zh-CN": "李师傅", "en": "Li"},
     "minutes_left": "10",
     "minutes_overdue": "25",
+    "time_left": {"zh-CN": "10 分钟", "en": "10 minutes"},
+    "time_overdue": {"zh-CN": "2 小时 5 分钟", "en": "2 hours 5 minutes"},
+    "subject_note": "",
     "extension_note": "",
     "bill_number": "ZD-202611-0042",
     "period": "2026-11",
@@ -821,11 +829,11 @@ DEADLINE_LABELS = {
               "vacant_register": "空置房登记表更新时限（每月5日）", "vacant_check": "空置房检查时限（每月10日）",
               "vacant_report": "空置房检查结果告知业主时限（每月12日）",
               # a steward's patrol (tickets' inspections.py)
-              "patrol": "巡视时限",
+              "patrol": "巡视时限", "spot_round": "现场巡检时限",
               # a renovation's clocks (tickets' renovation_sla.py)
               "renovation_review": "装修审核时限", "renovation_waste": "装修垃圾清运时限",
               "renovation_refund": "装修保证金退还时限"},
-    "en": {"patrol": "patrol deadline",
+    "en": {"patrol": "patrol deadline", "spot_round": "on-the-spot round deadline",
            "record": "recording deadline", "notify_engineering": "engineering notice deadline",
            "on_site": "on-site deadline", "arrive_before": "arrival deadline", "reply": "reply deadline",
            "dispatch": "dispatch deadline", "first_response": "first response deadline",
@@ -1282,6 +1290,32 @@ def due_time(value: datetime | None, tz: str) -> str | None:
     if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
         return f"{(local - timedelta(days=1)).strftime('%Y-%m-%d')} 24:00"
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+_DURATION_UNITS = {"zh-CN": ("天", "小时", "分钟", "不到 1 分钟"),
+                   "en": (("day", "days"), ("hour", "hours"), ("minute", "minutes"), "under a minute")}
+
+
+def duration_words(minutes: float | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A length of time as people say it, for every SLA alert: the two largest units, whole
+    (``16 天 13 小时``, ``2 小时 5 分钟``, ``45 分钟``; en ``2 hours 5 minutes``) -- never raw minutes
+    like ``23865.3 分钟``. Under a minute: ``不到 1 分钟``; None: ``""``."""
+    if minutes is None:
+        return ""
+    day, hour, minute, tiny = _DURATION_UNITS.get(locale, _DURATION_UNITS[DEFAULT_LOCALE])
+    total = int(max(0.0, float(minutes)))          # whole minutes (a part minute is not said)
+    if total < 1:
+        return tiny
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, day), (hours, hour)] if days else [(hours, hour), (mins, minute)]
+    parts = [(n, unit) for n, unit in parts if n] or [(mins, minute)]
+
+    def say(n, unit):
+        if isinstance(unit, tuple):
+            return f"{n} {unit[0] if n == 1 else unit[1]}"
+        return f"{n} {unit}"
+    return " ".join(say(n, unit) for n, unit in parts)
 
 
 # -- lookup ---------------------------------------------------------------------

@@ -147,8 +147,9 @@ def _minutes(value) -> str:
 
 def sla_values(data: dict, project: ProjectCopy, role: str):
     """The placeholder values of an SLA alert, per locale: platform values only (the ticket
-    number, the clock's name, its due time in the project's local time, the role and the
-    assignee) -- never the resident's words."""
+    number, the clock's name, its due time in the project's local time, the time left or overdue
+    in words, what the clock is about when tickets names it -- an inspection's area and slot --,
+    the role and the assignee) -- never the resident's words."""
     tz = project.timezone or "Asia/Shanghai"
 
     def values(locale: str) -> dict:
@@ -163,6 +164,10 @@ def sla_values(data: dict, project: ProjectCopy, role: str):
             "assignee_name": assignee or templates.NO_VALUE[locale],
             "minutes_left": _minutes(data.get("minutes_left")),
             "minutes_overdue": _minutes(data.get("minutes_overdue")),
+            "time_left": templates.duration_words(data.get("minutes_left"), locale),
+            "time_overdue": templates.duration_words(data.get("minutes_overdue"), locale),
+            "subject_note": (f"（{data['subject']}）" if locale == templates.DEFAULT_LOCALE else f" ({data['subject']})")
+            if data.get("subject") else "",
             "extension_note": templates.EXTENSION_NOTES[locale] if data.get("extension_id") else "",
         }
 

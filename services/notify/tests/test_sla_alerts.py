@@ -61,10 +61,10 @@ def test_a_breach_names_the_overdue_minutes_and_a_second_breach_says_it_was_exte
     first = alert(session, clock, "ticket.sla_breached", BREACH, minutes_overdue=2.5, assignee=None)
     assert first.subject == "超时：BX-20261124-0001 到场时限"
     assert first.body == ("【绿湖花园】工单 BX-20261124-0001（公共区域报修）的到场时限已于 2026-11-24 09:16 到期未完成，"
-                          "已超时 2.5 分钟。\n责任岗位：工程部\n处理人：无")
+                          "已超时 2 分钟。\n责任岗位：工程部\n处理人：无")
     second = alert(session, clock, "ticket.sla_breached", BREACH, event_id="ev-sla-2", extension_id="x1",
                    due_at="2026-11-24T02:00:00+00:00")
-    assert "已于 2026-11-24 10:00 到期未完成，已超时 0 分钟。（此为超时审批后的新时限，再次超时）" in second.body
+    assert "已于 2026-11-24 10:00 到期未完成，已超时 不到 1 分钟。（此为超时审批后的新时限，再次超时）" in second.body
 
 
 def test_the_same_alert_twice_makes_one_message(session, clock, estate):
@@ -157,3 +157,27 @@ def test_a_deadline_at_the_end_of_a_day_reads_as_that_day_s_24_00(session, clock
     assert templates.due_time(templates.datetime.fromisoformat("2026-11-24T01:16:00+00:00"),
                               "Asia/Shanghai") == "2026-11-24 09:16"
     assert templates.due_time(None, "Asia/Shanghai") is None
+
+
+def test_lateness_is_said_in_days_hours_and_minutes_for_every_kind():
+    """L3 (trial 3): "已超时 23865.3 分钟" reads "已超时 16 天 13 小时"; the two largest units, whole."""
+    words = templates.duration_words
+    assert [words(m) for m in (0.4, 1, 45.9, 60, 125.2, 24 * 60, 23865.3, None)] == [
+        "不到 1 分钟", "1 分钟", "45 分钟", "1 小时", "2 小时 5 分钟", "1 天", "16 天 13 小时", ""]
+    assert [words(m, "en") for m in (1, 125, 23865.3)] == ["1 minute", "2 hours 5 minutes", "16 days 13 hours"]
+
+
+def test_a_patrol_alert_names_the_area_and_the_slot(session, clock, estate):
+    """L3: tickets' ``subject`` (the round's area, type, day and slot) is in the subject line and the body."""
+    patrol = dict(BREACH, number="XJ-20261127-0003", kind="inspection", category="roof", unit_id=None,
+                  deadline_kind="patrol", responsible_role="steward", minutes_overdue=23865.3,
+                  subject="1栋天台（楼顶天台）巡视 2026-11-27 第1次")
+    message = alert(session, clock, "ticket.sla_breached", patrol, event_id="ev-patrol")
+    assert message.subject == "超时：XJ-20261127-0003 巡视时限（1栋天台（楼顶天台）巡视 2026-11-27 第1次）"
+    assert ("工单 XJ-20261127-0003（巡检）（1栋天台（楼顶天台）巡视 2026-11-27 第1次）的巡视时限已于 2026-11-24 09:16 "
+            "到期未完成，已超时 16 天 13 小时。") in message.body
+    spot = alert(session, clock, "ticket.sla_warning", dict(WARNING, kind="inspection", category="roof",
+                                                             deadline_kind="spot_round", minutes_left=125.0,
+                                                             subject="1栋天台（楼顶天台）现场巡检 2026-11-27"),
+                 event_id="ev-spot")
+    assert "的现场巡检时限将于 2026-11-24 09:16 到期，还剩 2 小时 5 分钟。" in spot.body

@@ -69,6 +69,9 @@ SWEEP_EVERY = 15.0
 BATCH = 200
 
 WARNING, BREACH = events.TICKET_SLA_WARNING, events.TICKET_SLA_BREACHED
+#: per ticket kind, what an alert's ``subject`` says the clock is about -- the platform's words only,
+#: never a resident's (an inspection round registers its area, day and slot: ``domain/inspections.py``)
+SUBJECTS: dict = {}
 #: the history actions of the two alerts
 HISTORY = {WARNING: "sla_warning", BREACH: "sla_breached"}
 
@@ -287,6 +290,7 @@ def payload(ticket: Ticket, deadline: TicketDeadline, what: str, now: datetime, 
         "assignee": ({"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
                      if ticket.assignee_id else None),
         "at": now,
+        "subject": SUBJECTS[ticket.kind](ticket) if ticket.kind in SUBJECTS else None,
     }
     if what == WARNING:
         data["minutes_left"] = _minutes((deadline.due_at - now).total_seconds())

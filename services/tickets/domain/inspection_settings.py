@@ -6,7 +6,9 @@ no hours: the windows below are our defaults, each project sets its own.
   the first N windows of ``inspection.patrol_windows`` (0: no patrols planned);
 - ``inspection.patrol_windows`` (``["08:00-12:00", "14:00-18:00"]``): the local-time windows of
   the day's patrols, in order, not overlapping; a patrol is due by its window's end (its SLA
-  clock ``patrol`` runs from the window's start).
+  clock ``patrol`` runs from the window's start);
+- ``inspection.spot_round_hours`` (4): a round walked outside the plan (现场巡检, ``POST
+  /inspection-areas/{id}/rounds``) is due this many hours after it is opened, then it is missed.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from kernel.settings import Setting
 
 PATROLS_PER_DAY = "inspection.patrols_per_day"
 PATROL_WINDOWS = "inspection.patrol_windows"
+SPOT_ROUND_HOURS = "inspection.spot_round_hours"
 DEFAULT_WINDOWS = ["08:00-12:00", "14:00-18:00"]
 _WINDOW = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])\Z")
 
@@ -63,4 +66,7 @@ SETTINGS = [
             default=list(DEFAULT_WINDOWS), unit="local times",
             doc="the day's patrol windows (HH:MM-HH:MM, in order, not overlapping; our defaults -- the seeds "
                 "name no hours): a patrol is due by its window's end, then it is missed"),
+    Setting(SPOT_ROUND_HOURS, fields.Integer(strict=True, validate=Range(1, 24)), default=4, unit="hours",
+            doc="a round walked outside the plan (POST /inspection-areas/{id}/rounds) is due N hours after it "
+                "is opened, then it is missed; one such round open per area at a time"),
 ]

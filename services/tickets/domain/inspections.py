@@ -7,9 +7,16 @@ list (:func:`set_template`: items keep their code when renamed, new ones get the
 those left out are removed); each change is a new version (``inspection_templates``), and a
 round keeps the items of the version it was made with.
 
-**Areas** (巡检区域): "1栋楼梯间", of a type, optionally in a building; the steward who patrols
-it is the one named on the area, else the building's steward (archive's ``steward.assigned``,
-kept in ``building_steward_copies``).
+**Areas** (巡检区域): "1栋楼梯间", of a type, optionally in a building; names are kept and
+compared NFKC-normalised ("１栋楼梯间" is "1栋楼梯间": 409 ``area_name_taken``). The steward who
+patrols it is the one named on the area, else the building's steward (archive's
+``steward.assigned``, kept in ``building_steward_copies``); the area shows that effective steward
+and where it comes from (``steward_source``: area / building). **A deactivated area** has its
+patrols planned and not started cancelled (clocks cancelled: never missed, never alerted) and is
+given none by the plan. **A deactivated steward** (the gateway's ``wuye-user deactivate`` tells
+tickets: ``set_staff_active``, kept in ``inactive_staff``) is given no patrol: the plan makes the
+area's patrols unassigned, their clock answerable by the CS manager (whose inbox their alerts
+reach; the manager assigns them), and the steward's patrols planned and not started move there.
 
 **Rounds** (巡检记录) are tickets of kind ``inspection`` (numbers ``XJ-YYYYMMDD-NNNN``, readable by
 staff only) with an ``inspection_rounds`` row and, for a planned patrol, one SLA clock
@@ -25,7 +32,11 @@ staff only) with an ``inspection_rounds`` row and, for a planned patrol, one SLA
 | planned, in_progress | cancel | cancelled | manager: CS manager, centre manager -- with a reason |
 | planned | assign | planned | manager: a planned patrol to another steward (one away that day) |
 
-(``complete`` from ``planned``: the whole round submitted at once.) A patrol whose deadline has passed
+(``complete`` from ``planned``: the whole round submitted at once.) A staff member asking for a
+step without one of its roles is told the step's roles (:data:`ACTION_ROLES`), not the readers'.
+**A round walked now** (现场巡检, :func:`start_round`) is of today's local day, due
+``inspection.spot_round_hours`` (4) later (clock ``spot_round``, answerable: the opener's role)
+and missed like a patrol; one open per area (409 ``spot_round_open``). A patrol whose deadline has passed
 takes no more steps from people (``409 patrol_missed``),
 whether or not the platform has marked it yet. **A failed item opens a repair** (category
 ``public_area``, location = the area) through the repair intake (``repairs.open_repair``), once
@@ -49,6 +60,7 @@ inbox (and the CS manager's) like any other clock.
 """
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -61,18 +73,23 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from ..exceptions import (AreaNameTaken, AreaNotFound, ArchiveUnavailable, BadChecklist, BuildingNotFound,
-                          NotYourStep, PatrolMissed, ResultsIncomplete, RoundNotFound, TransitionNotAllowed,
-                          UnknownChecklistItem)
-from ..models import (BuildingStewardCopy, InspectionArea, InspectionResult, InspectionRound, InspectionTemplate,
-                      ProjectCopy, Ticket)
+                          NotYourStep, PatrolMissed, ResultsIncomplete, RoundNotFound, SpotRoundOpen,
+                          TransitionNotAllowed, UnknownChecklistItem)
+from ..models import (BuildingStewardCopy, InactiveStaff, InspectionArea, InspectionResult, InspectionRound,
+                      InspectionTemplate, ProjectCopy, Ticket)
 from .. import events
-from . import clocks, inspection_settings, repairs, workflow
+from . import alerts, clocks, inspection_settings, repairs, workflow
 
 KIND = "inspection"
 NUMBER_PREFIX = "XJ"
 repairs.NUMBER_PREFIX.setdefault(KIND, NUMBER_PREFIX)
 #: the patrol's one clock (``TicketDeadline.kind``): due by its window's end
 CLOCK = "patrol"
+#: a round walked outside the plan (现场巡检): due ``inspection.spot_round_hours`` after it is opened
+SPOT_CLOCK = "spot_round"
+#: an SLA alert of a round names it in the platform's words: the area, its type, the day and slot
+#: ("1栋天台（楼顶天台）巡视 2026-11-27 第1次", the round's ``content``, made by :func:`_open_round`)
+alerts.SUBJECTS.setdefault(KIND, lambda ticket: ticket.content)
 
 # -- area types and their built-in checklists (seed 000 §四 2、日常巡检工作范围) ----------------------
 STAIRWELL, ROOF, ELEVATOR, LOBBY_CORRIDOR, EXTERIOR = "stairwell", "roof", "elevator", "lobby_corridor", "exterior"
@@ -130,6 +147,10 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (IN_PROGRESS, CANCEL): workflow.Step(CANCELLED, frozenset({MANAGER})),
 }
 OPEN_STATES = (PLANNED, IN_PROGRESS)
+#: who may take each step people ask for, whatever the round's state: a staff member without one of
+#: them is told these roles (not the readers' -- engineering recording results hears "steward, front desk")
+ACTION_ROLES = {START: RECORDER_ROLES, RECORD: RECORDER_ROLES, COMPLETE: RECORDER_ROLES,
+                CANCEL: MANAGER_ROLES, ASSIGN: MANAGER_ROLES}
 workflow.register(KIND, TABLE, OPEN_STATES, readers=READER_ROLES)
 
 # -- kernel jobs ----------------------------------------------------------------------------------
@@ -234,24 +255,82 @@ def set_template(work: Work, project_id: str, area_type: str, items: list[dict],
 # ==============================================================================================
 
 def area_view(work: Work, area: InspectionArea) -> dict:
-    steward = area_steward(work, area)
+    """The area with who patrols it: ``steward_id`` / ``steward_name`` / ``steward`` are the
+    effective steward -- the area's own, else its building's -- and ``steward_source`` says which
+    (``area`` / ``building``; None: nobody). An inactive steward is shown with ``steward_active``
+    false: the plan gives that steward nothing (see :func:`plan_area_day`)."""
+    steward, source = effective_steward(work, area)
     return {"id": area.id, "group_id": area.group_id, "project_id": area.project_id, "name": area.name,
             "area_type": area.area_type, "area_type_name": AREA_TYPE_NAMES[area.area_type],
             "building_id": area.building_id,
-            "steward_id": area.steward_id, "steward_name": area.steward_name,
+            "steward_id": steward["user_id"] if steward else None,
+            "steward_name": steward["name"] if steward else None,
+            "steward_source": source,
+            "steward_active": (steward_active(work, steward["user_id"]) if steward else None),
             "steward": steward, "active": area.active, "created_at": area.created_at,
             "updated_at": area.updated_at, "version": area.version}
 
 
-def area_steward(work: Work, area: InspectionArea) -> dict | None:
-    """Who patrols the area: its own steward, else its building's (archive's 管家片区)."""
+STEWARD_OF_AREA, STEWARD_OF_BUILDING = "area", "building"
+
+
+def effective_steward(work: Work, area: InspectionArea) -> tuple[dict | None, str | None]:
+    """(who patrols the area, where that comes from): its own steward (``area``), else its
+    building's (archive's 管家片区, ``building``), else (None, None)."""
     if area.steward_id:
-        return {"user_id": area.steward_id, "name": area.steward_name or ""}
+        return {"user_id": area.steward_id, "name": area.steward_name or ""}, STEWARD_OF_AREA
     if area.building_id:
         copy = work.session.get(BuildingStewardCopy, area.building_id)
         if copy is not None and copy.steward_id and copy.project_id == area.project_id:
-            return {"user_id": copy.steward_id, "name": copy.steward_name or ""}
-    return None
+            return {"user_id": copy.steward_id, "name": copy.steward_name or ""}, STEWARD_OF_BUILDING
+    return None, None
+
+
+def area_steward(work: Work, area: InspectionArea) -> dict | None:
+    """Who patrols the area: its own steward, else its building's (archive's 管家片区)."""
+    return effective_steward(work, area)[0]
+
+
+def steward_active(work: Work, user_id: str) -> bool:
+    """False for a steward whose account was deactivated (:func:`set_staff_active`, told by the
+    gateway); everyone else is taken as active."""
+    return work.session.get(InactiveStaff, user_id) is None
+
+
+def set_staff_active(work: Work, user_id: str, active: bool, name: str | None = None) -> bool:
+    """The gateway tells that a staff account was deactivated (or active again): the patrol plan
+    gives an inactive steward nothing, and that steward's planned patrols not started yet go to
+    the fallback (:func:`plan_area_day`). The platform only. True if it changed anything."""
+    work.caller.require_system()
+    row, now = work.session.get(InactiveStaff, user_id), work.clock.now()
+    if active:
+        if row is None:
+            return False
+        work.session.delete(row)
+        work.session.flush()
+        return True
+    if row is not None:
+        return False
+    work.session.add(InactiveStaff(user_id=user_id, name=name, since=now))
+    work.session.flush()
+    for ticket in work.session.scalars(
+            select(Ticket).join(InspectionRound, InspectionRound.ticket_id == Ticket.id)
+            .where(Ticket.kind == KIND, Ticket.status == PLANNED, Ticket.assignee_id == user_id,
+                   InspectionRound.started_at.is_(None), InspectionRound.due_at > now)):
+        _to_fallback(work, ticket, now, f"管家 {ticket.assignee_name or user_id} 已停用，改由客服部经理安排")
+    return True
+
+
+def _to_fallback(work: Work, ticket: Ticket, now: datetime, note: str) -> None:
+    """A planned patrol whose steward is inactive: unassigned, its clock answerable by the CS
+    manager (whose inbox its warning and breach reach; the manager assigns it)."""
+    ticket.assignee_id = ticket.assignee_name = None
+    for deadline in ticket.deadlines:
+        if deadline.kind == CLOCK and deadline.met_at is None and deadline.cancelled_at is None:
+            deadline.responsible_role = Role.CS_MANAGER
+    ticket.history.append(repairs._log(ticket, _system(ticket.group_id), now, "unassigned", note))
+    ticket.updated_at, ticket.version = now, ticket.version + 1
+    repairs.record_changed(work, ticket)
 
 
 def _area(work: Work, area_id: str, roles=None) -> InspectionArea:
@@ -267,11 +346,20 @@ def _area(work: Work, area_id: str, roles=None) -> InspectionArea:
     return area
 
 
+def normalise_name(name: str) -> str:
+    """An area's name as it is kept and compared: NFKC (full-width "１栋" is "1栋"), blanks inside
+    collapsed to one, none at the ends."""
+    return " ".join(unicodedata.normalize("NFKC", name).split())
+
+
 def _name_free(work: Work, project_id: str, name: str, area_id: str | None = None) -> None:
-    taken = work.session.scalar(select(InspectionArea.id).where(
-        InspectionArea.project_id == project_id, InspectionArea.name == name))
-    if taken is not None and taken != area_id:
-        raise AreaNameTaken(f"the project has an area named {name!r} already", details={"area_id": taken})
+    """409 ``area_name_taken`` if another area of the project has the same name once both are
+    normalised (:func:`normalise_name`: rows kept before normalisation are compared normalised too)."""
+    wanted = normalise_name(name)
+    for taken, other in work.session.execute(select(InspectionArea.id, InspectionArea.name).where(
+            InspectionArea.project_id == project_id)):
+        if taken != area_id and normalise_name(other) == wanted:
+            raise AreaNameTaken(f"the project has an area named {other!r} already", details={"area_id": taken})
 
 
 #: archive's answer for a building id: the building (``id``, ``project_id``) if it is in a project of
@@ -294,7 +382,7 @@ def _check_building(project: ProjectCopy, building_id: str | None, ask_building:
 def create_area(work: Work, project_id: str, data: dict, ask_building: AskBuilding | None = None) -> InspectionArea:
     """A new inspection area (CS manager, centre manager); today's remaining patrols are planned."""
     project = repairs.staff_project(work, project_id, EDITOR_ROLES)
-    now, name = work.clock.now(), data["name"].strip()
+    now, name = work.clock.now(), normalise_name(data["name"])
     _name_free(work, project.id, name)
     _check_building(project, data.get("building_id"), ask_building)
     area = InspectionArea(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, name=name,
@@ -310,10 +398,13 @@ def create_area(work: Work, project_id: str, data: dict, ask_building: AskBuildi
 
 def update_area(work: Work, area_id: str, data: dict, ask_building: AskBuilding | None = None) -> InspectionArea:
     """Rename an area, change its building or steward, or (de)activate it (CS manager, centre
-    manager). Patrols planned already keep their steward; the next day's take the new one."""
+    manager). Patrols planned already keep their steward; the next day's take the new one.
+    Deactivating it cancels its patrols planned and not started (their clocks cancelled: no miss,
+    no breach) and the plan gives it none; activating it again plans the day's patrols not planned
+    yet (a slot cancelled today stays cancelled)."""
     area = _area(work, area_id, EDITOR_ROLES)
     if "name" in data and data["name"] is not None:
-        name = data["name"].strip()
+        name = normalise_name(data["name"])
         _name_free(work, area.project_id, name, area.id)
         area.name = name
     if "building_id" in data:
@@ -323,11 +414,27 @@ def update_area(work: Work, area_id: str, data: dict, ask_building: AskBuilding 
     if "steward_id" in data:
         area.steward_id = data["steward_id"]
         area.steward_name = data.get("steward_name") if data["steward_id"] else None
+    was_active = area.active
     if data.get("active") is not None:
         area.active = data["active"]
     area.updated_at, area.version = work.clock.now(), area.version + 1
     work.session.flush()
+    if was_active and not area.active:
+        _cancel_planned(work, area, "区域已停用")
+    elif area.active and not was_active:
+        project = repairs._project(work, area.project_id)
+        plan_area_day(work, project, area, _local_day(project, work.clock.now()))
     return area
+
+
+def _cancel_planned(work: Work, area: InspectionArea, reason: str) -> list[Ticket]:
+    """The area's patrols still planned and not started: cancelled (the manager's step, with the
+    reason), their clocks cancelled and miss jobs dropped. Rounds in progress stay the recorder's."""
+    ids = list(work.session.scalars(select(Ticket.id).join(InspectionRound, InspectionRound.ticket_id == Ticket.id)
+                                    .where(InspectionRound.area_id == area.id, Ticket.status == PLANNED,
+                                           InspectionRound.started_at.is_(None))
+                                    .order_by(Ticket.number)))
+    return [step(work, ticket_id, CANCEL, {"reason": reason}) for ticket_id in ids]
 
 
 def list_areas(work: Work, project_id: str, *, area_type: str | None = None,
@@ -369,12 +476,13 @@ def apply_steward(work: Work, data: dict) -> bool:
 
 def _open_round(work: Work, project: ProjectCopy, area: InspectionArea, *, status: str, actor: Caller,
                 day: date | None = None, slot: int | None = None, window_start: datetime | None = None,
-                due_at: datetime | None = None, assignee: dict | None = None) -> Ticket:
+                due_at: datetime | None = None, assignee: dict | None = None, role: str = Role.STEWARD,
+                note: str | None = None) -> Ticket:
     """The round's ticket, its ``InspectionRound`` row (the checklist as it is now) and, for a
     patrol, its clock and its miss job; ``ticket.changed``."""
     now = work.clock.now()
     version, items = checklist(work, project.id, area.area_type)
-    what = f"巡视 {day:%Y-%m-%d} 第{slot}次" if slot else "巡检"
+    what = f"巡视 {day:%Y-%m-%d} 第{slot}次" if slot else f"现场巡检 {day:%Y-%m-%d}" if day else "巡检"
     content = f"{area.name}（{AREA_TYPE_NAMES[area.area_type]}）{what}"
     ticket = Ticket(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,
@@ -386,7 +494,8 @@ def _open_round(work: Work, project: ProjectCopy, area: InspectionArea, *, statu
     if assignee:
         ticket.assignee_id, ticket.assignee_name = assignee["user_id"], assignee.get("name") or ""
     ticket.deadlines = []
-    ticket.history = [repairs._log(ticket, actor, now, "planned" if status == PLANNED else "started", content)]
+    ticket.history = [repairs._log(ticket, actor, now, "planned" if status == PLANNED else "started",
+                                   f"{content}；{note}" if note else content)]
     work.session.add(ticket)
     work.session.flush()
     work.session.add(InspectionRound(
@@ -394,7 +503,7 @@ def _open_round(work: Work, project: ProjectCopy, area: InspectionArea, *, statu
         area_type=area.area_type, template_version=version, items=items, day=day, slot=slot,
         window_start=window_start, due_at=due_at, started_at=now if status == IN_PROGRESS else None))
     if due_at is not None:
-        clocks.start(work, ticket, CLOCK, due_at, responsible_role=Role.STEWARD, started_at=window_start or now)
+        clocks.start(work, ticket, CLOCK if slot else SPOT_CLOCK, due_at, responsible_role=role, started_at=window_start or now)
         work.jobs.schedule(JOB_MISS, key=ticket.id, due_at=due_at, payload={"round_id": ticket.id},
                            group_id=project.group_id, project_id=project.id)
     repairs.record_changed(work, ticket)
@@ -402,13 +511,27 @@ def _open_round(work: Work, project: ProjectCopy, area: InspectionArea, *, statu
 
 
 def start_round(work: Work, area_id: str) -> Ticket:
-    """A round walked now, outside the patrol plan (steward, front desk): in progress at once."""
+    """A round walked now, outside the patrol plan (现场巡检; steward, front desk): in progress at
+    once, of today's local day (listed by ``?day=``), due ``inspection.spot_round_hours`` (4) hours
+    from now -- then missed like a patrol. One such round open per area at a time (409
+    ``spot_round_open``; the area's row is locked while it is checked)."""
     area = _area(work, area_id, RECORDER_ROLES)
+    work.session.execute(select(InspectionArea.id).where(InspectionArea.id == area.id).with_for_update())
     if not area.active:
         raise TransitionNotAllowed(f"the area {area.name} is inactive", code="area_inactive")
     project = repairs._project(work, area.project_id)
-    caller = work.caller
-    return _open_round(work, project, area, status=IN_PROGRESS, actor=caller,
+    caller, now = work.caller, work.clock.now()
+    open_one = work.session.execute(
+        select(Ticket.id, Ticket.number).join(InspectionRound, InspectionRound.ticket_id == Ticket.id)
+        .where(InspectionRound.area_id == area.id, InspectionRound.slot.is_(None),
+               Ticket.status.in_(OPEN_STATES), InspectionRound.due_at > now)).first()
+    if open_one is not None:
+        raise SpotRoundOpen(f"round {open_one[1]} of {area.name} is open: complete it first",
+                            details={"round_id": open_one[0], "number": open_one[1]})
+    hours = work.settings.values(project.id)[inspection_settings.SPOT_ROUND_HOURS]
+    role = Role.STEWARD if caller.has_role(Role.STEWARD) else Role.FRONT_DESK
+    return _open_round(work, project, area, status=IN_PROGRESS, actor=caller, day=_local_day(project, now),
+                       due_at=now + timedelta(hours=hours), window_start=now, role=role,
                        assignee={"user_id": caller.user_id, "name": caller.name or ""})
 
 
@@ -439,7 +562,10 @@ def _party(work: Work, who: frozenset) -> None:
 
 
 def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
-    """One step of a round (:data:`TABLE`); anything else is refused."""
+    """One step of a round (:data:`TABLE`); anything else is refused. A staff member without a role
+    of the step (:data:`ACTION_ROLES`) is told the step's roles before anything is read."""
+    if work.caller.is_staff and action in ACTION_ROLES:
+        work.caller.require_role(*ACTION_ROLES[action])
     ticket = _round(work, ticket_id)
     ticket = repairs._ticket_for_change(work, ticket.id)        # row-locked on PostgreSQL
     caller, now = work.caller, work.clock.now()
@@ -471,7 +597,7 @@ def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
                                     details={"missing": missing})
         row.done_at, row.done_by, row.done_by_name = now, caller.user_id, caller.name or ""
         ticket.completed_at = ticket.closed_at = now
-        clocks.meet(ticket, CLOCK, now)
+        clocks.meet(ticket, CLOCK if row.slot else SPOT_CLOCK, now)
         _completed_event(work, ticket, row, results, caller, now)
     elif action == MISS:
         before = ticket.status
@@ -596,13 +722,20 @@ def plan_area_day(work: Work, project: ProjectCopy, area: InspectionArea, day: d
     taken = set(work.session.scalars(select(InspectionRound.slot).where(
         InspectionRound.area_id == area.id, InspectionRound.day == day)))
     steward = area_steward(work, area)
+    fallback = None
+    if steward is not None and not steward_active(work, steward["user_id"]):
+        # never planned for a deactivated steward: unassigned, the CS manager answers for it
+        fallback = f"管家 {steward['name'] or steward['user_id']} 已停用，改由客服部经理安排"
+        steward = None
     out = []
     for slot, (start, end) in enumerate(windows(work, project), 1):
         due_at = _local(project, day, end)
         if slot in taken or due_at <= now:
             continue
-        out.append(_open_round(work, project, area, status=PLANNED, actor=system, day=day, slot=slot,
-                               window_start=_local(project, day, start), due_at=due_at, assignee=steward))
+        ticket = _open_round(work, project, area, status=PLANNED, actor=system, day=day, slot=slot,
+                             window_start=_local(project, day, start), due_at=due_at, assignee=steward,
+                             role=Role.CS_MANAGER if fallback else Role.STEWARD, note=fallback)
+        out.append(ticket)
     return out
 
 
@@ -683,7 +816,7 @@ def round_view(work: Work, ticket: Ticket) -> dict:
     ids = [r.repair_ticket_id for r in results.values() if r.repair_ticket_id]
     if ids:
         repairs_by_id = {t.id: t.number for t in work.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
-    clock = clocks.find(ticket, CLOCK)
+    clock = clocks.find(ticket, CLOCK) or clocks.find(ticket, SPOT_CLOCK)
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status, "group_id": ticket.group_id,
         "project_id": ticket.project_id, "area": {"id": area.id, "name": area.name, "area_type": area.area_type,

@@ -103,6 +103,12 @@ class InspectionRpcs:
         return schemas.StewardPatrolsOut(many=True).dump(
             inspections.by_steward(work, str(project_id), **schemas.ByStewardQuery().load(query or {})))
 
+    @rpc
+    def set_staff_active(self, user_id, active, name=None):
+        """The gateway tells a staff account deactivated (or active again): the patrol plan assigns
+        an inactive steward nothing (inspections.set_staff_active). The platform only."""
+        return inspections.set_staff_active(self.work(), str(user_id), bool(active), name)
+
     @event_handler("archive", "steward.assigned")
     def on_steward_assigned(self, event: Event):
         inspections.apply_steward(self.work(Caller.system(event.group_id, "tickets")),

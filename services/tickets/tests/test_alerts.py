@@ -112,7 +112,7 @@ def test_the_on_site_clock_warns_at_minute_12_and_breaches_at_15(session, clock,
         "group_id": G, "project_id": "p1", "unit_id": "u1", "deadline_id": on_site.id,
         "deadline_kind": "on_site", "due_at": (start + timedelta(minutes=15)).isoformat(),
         "started_at": start.isoformat(), "responsible_role": "engineering", "assignee": None,
-        "at": (start + timedelta(minutes=12)).isoformat(), "minutes_left": 3.0}
+        "at": (start + timedelta(minutes=12)).isoformat(), "minutes_left": 3.0, "subject": None}
     run_sweeps(session, clock, 2.75)
     assert len(told(session)) == 1
     run_sweeps(session, clock, 0.25)                          # minute 15

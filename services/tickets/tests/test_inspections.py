@@ -175,6 +175,7 @@ def test_a_template_override_is_a_new_version_and_an_old_round_keeps_its_items(w
     old = world.view(old_round)
     assert old["template_version"] == 0 and old["items"][1]["code"] == "ST02"
     world.step(STEWARD, old_round, "record", results=[{"item_code": "ST02", "outcome": "ok"}])
+    world.step(CS, old_round, "cancel", reason="按新检查表重新巡检")     # one spot round open per area
     new_round = world.do(STEWARD, inspections.start_round, area_id)
     new = world.view(new_round)
     assert new["template_version"] == 2 and new["items"][0]["name"] == "楼道灯正常"
@@ -202,7 +203,7 @@ def test_a_failed_item_opens_exactly_one_repair_ticket_even_when_resubmitted(wor
     area_id = area(world)
     round_id = world.do(STEWARD, inspections.start_round, area_id)
     world.step(STEWARD, round_id, "record", results=[
-        {"item_code": "ST06", "outcome": "failed", "note": "3楼灭火器过期", "photo_ref": "doc-7f3a"}])
+        {"item_code": "ST06", "outcome": "failed", "note": "3楼灭火器过期", "photo_ref": "3f2a9c1e-0b7d-4c55-9a4e-1d2b3c4d5e6f"}])
     # resubmitted: the same failure with a new note, then the whole round
     world.step(STEWARD, round_id, "record", results=[
         {"item_code": "ST06", "outcome": "failed", "note": "3楼、5楼灭火器过期"}])
@@ -415,3 +416,177 @@ def test_the_monthly_report_counts_patrol_clocks_but_not_rounds_as_requests(worl
     assert {c["ticket_kind"] for c in report["sla"]["clocks"]} == {"repair", "inspection"}
     patrol = next(c for c in report["sla"]["clocks"] if c["clock"] == "patrol")
     assert (patrol["due"], patrol["breached"]) == (2, 1)                   # the afternoon one still runs
+
+
+# -- trial 3's findings (M1, M8, L1, L6, L12, L15, L17) ----------------------------------------
+
+def _rounds_of(world, area_id):
+    return world.read(lambda s: {r.slot: t for r, t in s.execute(select(InspectionRound, Ticket).join(
+        Ticket, Ticket.id == InspectionRound.ticket_id).where(InspectionRound.area_id == area_id)).all()})
+
+
+def test_a_deactivated_area_s_planned_patrols_are_cancelled_never_missed_nor_breached(world):
+    """M1: deactivating an area cancels its planned, not-started patrols (clocks cancelled) and the
+    plan gives it none; a round in progress stays the recorder's; activating it plans again."""
+    a1 = area(world, steward_id="steward.wu", steward_name="吴管家")
+    a2 = area(world, "2栋楼梯间", steward_id="steward.wu", steward_name="吴管家")
+    world.run_jobs()
+    world.clock.set(local(2026, 11, 24, 9))
+    started = _rounds_of(world, a2)[1].id
+    world.step(STEWARD, started, "start")
+    for area_id in (a1, a2):
+        world.do(CS, inspections.update_area, area_id, {"active": False})
+    plan = _rounds_of(world, a1)
+    assert {slot: t.status for slot, t in plan.items()} == {1: "cancelled", 2: "cancelled"}
+    assert all(t.cancel_reason == "区域已停用" for t in plan.values())
+    assert {slot: t.status for slot, t in _rounds_of(world, a2).items()} == {1: "in_progress", 2: "cancelled"}
+    # past every deadline, a day later: nothing of a1 missed or breached, nothing planned for it
+    world.clock.set(local(2026, 11, 25, 19))
+    for _ in range(2):
+        world.run_jobs()
+        world.do(SYSTEM, alerts.sweep)
+    assert {slot: t.status for slot, t in _rounds_of(world, a1).items()} == {1: "cancelled", 2: "cancelled"}
+    assert [e["data"]["round_id"] for e in world.events("patrol.missed")] == [started]
+    assert {e["data"]["ticket_id"] for e in world.events("ticket.sla_breached")} == {started}
+    assert [e["data"]["subject"] for e in world.events("ticket.sla_breached")] == ["2栋楼梯间（楼梯间）巡视 2026-11-24 第1次"]
+    clocks = world.read(lambda s: [d for t in _rounds_of(world, a1).values() for d in s.get(Ticket, t.id).deadlines])
+    assert all(d.cancelled_at is not None and d.breached_at is None for d in clocks)
+    # active again the next morning: that day's patrols are planned at once
+    world.clock.set(local(2026, 11, 26, 7))
+    world.do(CS, inspections.update_area, a1, {"active": True})
+    assert world.read(lambda s: sorted(r.slot for r in s.scalars(select(InspectionRound).where(
+        InspectionRound.area_id == a1, InspectionRound.day == date(2026, 11, 26))))) == [1, 2]
+
+
+def test_the_plan_never_assigns_a_deactivated_steward(world):
+    """M8: the building's steward deactivated (the gateway tells tickets): the area's patrols are
+    planned unassigned, their clocks answerable by the CS manager; those planned already move there."""
+    world.do(SYSTEM, inspections.apply_steward, {
+        "building_id": "b2", "group_id": G, "project_id": P, "unit_id": None, "steward_id": "steward.li",
+        "steward_name": "李管家", "assigned_at": local(2026, 11, 1, 9), "version": 1})
+    lobby = area(world, "2栋大堂", "lobby_corridor", building_id="b2")
+    assert {t.assignee_id for t in _rounds_of(world, lobby).values()} == {"steward.li"}
+    with pytest.raises(Forbidden):                                  # the platform only (the gateway)
+        world.do(CS, inspections.set_staff_active, "steward.li", False)
+    assert world.do(SYSTEM, inspections.set_staff_active, "steward.li", False, "李管家") is True
+    assert world.do(SYSTEM, inspections.set_staff_active, "steward.li", False, "李管家") is False   # once
+    moved = _rounds_of(world, lobby)
+    assert {t.assignee_id for t in moved.values()} == {None}
+    for t in moved.values():
+        ticket = world.read(lambda s: s.get(Ticket, t.id))
+        assert [d.responsible_role for d in ticket.deadlines] == ["cs_manager"]
+        assert ticket.history[-1].note.startswith("管家 李管家 已停用")
+    # a new area of the building, and tomorrow's plan: nothing for him
+    stairs = area(world, "2栋楼梯间", building_id="b2")
+    world.clock.set(local(2026, 11, 25, 0, 1))
+    world.run_jobs()
+    planned = world.read(lambda s: s.scalars(select(Ticket.assignee_id).where(Ticket.kind == "inspection")).all())
+    assert len(planned) == 8 and set(planned) == {None}           # 2 areas x 2 patrols x 2 days
+    view = world.do(CS, lambda w: inspections.area_view(w, inspections.get_area(w, stairs)))
+    assert (view["steward_id"], view["steward_source"], view["steward_active"]) == ("steward.li", "building", False)
+    breaches_to = world.read(lambda s: {d.responsible_role for d in s.scalars(select(Ticket)).all()
+                                        for d in d.deadlines})
+    assert breaches_to == {"cs_manager"}
+    # active again: planned for him from the next plan on
+    world.do(SYSTEM, inspections.set_staff_active, "steward.li", True)
+    world.clock.set(local(2026, 11, 26, 0, 1))
+    world.run_jobs()
+    assert world.read(lambda s: {t.assignee_id for t in s.scalars(select(Ticket).join(
+        InspectionRound, InspectionRound.ticket_id == Ticket.id).where(
+        InspectionRound.day == date(2026, 11, 26)))}) == {"steward.li"}
+
+
+def test_a_step_refused_for_its_role_names_the_step_s_roles(world):
+    """L1: engineering recording results is told the recorders' roles, a steward cancelling the
+    managers' -- not the readers'."""
+    round_id = world.do(STEWARD, inspections.start_round, area(world))
+    with pytest.raises(Forbidden) as refused:
+        world.step(TECH, round_id, "record", results=[{"item_code": "ST05", "outcome": "ok"}])
+    assert refused.value.code == "role_required"
+    assert refused.value.message.endswith("roles: front_desk, steward)")
+    with pytest.raises(Forbidden) as refused:
+        world.step(STEWARD, round_id, "cancel", reason="x")
+    assert refused.value.message.endswith("roles: centre_manager, cs_manager)")
+
+
+def test_area_names_are_normalised_before_the_uniqueness_check(world):
+    """L6: "１栋楼梯间" (a full-width digit) is "1栋楼梯间": 409, on create and on rename."""
+    from services.tickets.exceptions import AreaNameTaken
+    first = area(world)
+    for name in ("１栋楼梯间", " 1栋楼梯间 ", "１栋楼梯间\u3000"):
+        with pytest.raises(AreaNameTaken) as refused:
+            area(world, name)
+        assert refused.value.details == {"area_id": first}
+    other = area(world, "２栋楼梯间")
+    assert world.read(lambda s: s.get(InspectionArea, other).name) == "2栋楼梯间"     # kept normalised
+    with pytest.raises(AreaNameTaken):
+        world.do(CS, inspections.update_area, other, {"name": "１栋楼梯间"}, registry)
+    world.do(CS, inspections.update_area, other, {"name": "２栋楼梯间"}, registry)   # its own name again
+
+
+def test_a_spot_round_has_a_deadline_is_one_at_a_time_and_listed_by_its_day(world):
+    """L12: a round walked now is due inspection.spot_round_hours (4) later, one open per area (409),
+    of today's local day; past its deadline it is missed and breached once."""
+    from services.tickets.exceptions import SpotRoundOpen
+    world.clock.set(local(2026, 11, 24, 21, 30))           # after the day's windows: no patrols planned
+    a1 = area(world)
+    first = world.do(STEWARD, inspections.start_round, a1)
+    row = world.read(lambda s: s.get(InspectionRound, first))
+    assert (row.day, row.slot, row.due_at) == (date(2026, 11, 24), None, local(2026, 11, 25, 1, 30))
+    with pytest.raises(SpotRoundOpen) as refused:
+        world.do(DESK, inspections.start_round, a1)
+    assert refused.value.code == "spot_round_open" and refused.value.details["round_id"] == first
+    other = world.do(DESK, inspections.start_round, area(world, "2栋楼梯间"))    # another area: fine
+    assert [t.id for t in world.do(CS, inspections.list_rounds, P, day=date(2026, 11, 24))[0]] == [other, first]
+    # a shorter deadline from now on
+    world.do(CS, lambda w: w.settings.change(G, P, "inspection.spot_round_hours", 2, reason="夜间"))
+    world.clock.set(local(2026, 11, 25, 1, 31))
+    world.run_jobs()
+    world.do(SYSTEM, alerts.sweep)
+    assert world.view(first)["status"] == "missed" and world.view(first)["breached_at"] is not None
+    breaches = [e["data"] for e in world.events("ticket.sla_breached")]
+    assert sorted((b["ticket_id"], b["deadline_kind"], b["responsible_role"]) for b in breaches) == sorted([
+        (first, "spot_round", "steward"), (other, "spot_round", "front_desk")])    # who opened it answers
+    # L3: the alert names the area and the round in the platform's words
+    assert {b["subject"] for b in breaches} == {"1栋楼梯间（楼梯间）现场巡检 2026-11-24", "2栋楼梯间（楼梯间）现场巡检 2026-11-24"}
+    second = world.do(STEWARD, inspections.start_round, a1)                       # the missed one is closed
+    assert world.read(lambda s: s.get(InspectionRound, second).due_at) == local(2026, 11, 25, 3, 31)
+    with pytest.raises(PatrolMissed):
+        world.step(STEWARD, first, "record", results=[{"item_code": "ST01", "outcome": "ok"}])
+
+
+@pytest.mark.parametrize("ref", ["javascript:alert", "javascript:alert(1)", "https://evil.example/x.jpg",
+                                 "data:image/png;base64,AAAA", "doc-7f3a", "a/../b", "/abs/x.jpg", "a//b",
+                                 "tickets/g/p/" + "x" * 130, "a b/c", "../secret"])
+def test_a_photo_reference_is_a_document_id_or_a_storage_key(ref):
+    """L15: one validator (kernel.validators.PHOTO_REF) for the service and the gateway."""
+    from gateway import schemas as gw
+    body = {"action": "record", "results": [{"item_code": "EX06", "outcome": "ok", "photo_ref": ref}]}
+    with pytest.raises(ValidationError):
+        RoundStepIn().load(body)
+    with pytest.raises(ValidationError):
+        gw.RoundResultsIn().load({"results": body["results"]})
+
+
+def test_photo_references_of_the_allowed_forms_load():
+    for ref in ("3f2a9c1e-0b7d-4c55-9a4e-1d2b3c4d5e6f", "tickets/group-1/p1/photos/round-1_ST06.jpg",
+                "documents/3f2a-photo.jpg"):
+        loaded = RoundStepIn().load({"action": "record", "results": [
+            {"item_code": "EX06", "outcome": "ok", "photo_ref": ref}]})
+        assert loaded["results"][0]["photo_ref"] == ref
+
+
+def test_an_area_shows_its_effective_steward_and_where_it_comes_from(world):
+    """L17: an area relying on its building's steward shows that steward (source building)."""
+    world.do(SYSTEM, inspections.apply_steward, {
+        "building_id": "b2", "group_id": G, "project_id": P, "unit_id": None, "steward_id": "steward.li",
+        "steward_name": "李管家", "assigned_at": local(2026, 11, 1, 9), "version": 1})
+    views = {}
+    for name, extra in (("own", {"steward_id": "steward.wu", "steward_name": "吴管家", "building_id": "b2"}),
+                        ("building", {"building_id": "b2"}), ("nobody", {"building_id": "b1"})):
+        area_id = area(world, name, **extra)
+        views[name] = world.do(CS, lambda w: inspections.area_view(w, inspections.get_area(w, area_id)))
+    pick = {n: (v["steward_id"], v["steward_name"], v["steward_source"], v["steward_active"]) for n, v in views.items()}
+    assert pick == {"own": ("steward.wu", "吴管家", "area", True),
+                    "building": ("steward.li", "李管家", "building", True),
+                    "nobody": (None, None, None, None)}

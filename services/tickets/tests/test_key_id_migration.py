@@ -1,4 +1,4 @@
-"""Revision 0067 (trial 3, H1): the key register's whole ID numbers become masked numbers and keyed
+"""Revision 0063 (trial 3, H1): the key register's whole ID numbers become masked numbers and keyed
 hashes, the whole-number column gone -- and a borrower flagged late before the migration is still
 recognised after it (the hash under the platform secret the services run with)."""
 from __future__ import annotations

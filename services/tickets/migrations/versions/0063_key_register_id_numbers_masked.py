@@ -9,7 +9,7 @@ The hash needs the platform secret the services run with: ``WUYE_SECRET``, else 
 production migration without WUYE_SECRET stops (kernel.config.WeakSecret) rather than hash with
 a key the services do not hold.
 
-Revision ID: 0067
+Revision ID: 0063
 Revises: 0062
 Create Date: 2026-11-27 06:40:00
 """
@@ -20,7 +20,7 @@ from kernel.config import local_secret, secret_from
 from kernel.privacy import id_number_digest, mask_id_number
 
 
-revision = '0067'
+revision = '0063'
 down_revision = '0062'
 branch_labels = None
 depends_on = None
