@@ -553,6 +553,17 @@ def _paged(docs: list, total: int | None, limit: int, offset: int) -> tuple[list
     return (docs, total) if total is not None else (docs[offset:offset + limit], len(docs))
 
 
+def _group_project_reader(session: Session, caller: Caller, project_id: str, roles: tuple) -> bool:
+    """A reader of the project with ``roles``, and the project is the caller's group's as the read model
+    knows it (a unit or a ticket of it): else tickets answers -- a project of another group is refused there
+    like a missing one (404), never answered with an empty list here."""
+    if not _project_reader(caller, project_id, roles):
+        return False
+    return any(session.execute(select(model.project_id).where(
+        model.project_id == project_id, model.group_id == caller.group_id).limit(1)).first() is not None
+        for model in (PortalUnit, PortalTicket))
+
+
 def _contains(value: str):
     """A cheap narrowing on the document (the value as a JSON string); the rows are checked exactly after."""
     return PortalTicket.document.contains(orjson.dumps(value).decode(), autoescape=True)
@@ -564,7 +575,7 @@ def inspection_rounds(session: Session, caller: Caller, project_id: str, now: da
     """The project's rounds as tickets' ``list_inspection_rounds`` answers (newest first, its filters:
     ``due`` / ``missed`` against ``now``, status, steward, area, the patrol's local day; paged). None
     (tickets answers): not a round reader of the project, or a round projected before its part."""
-    if not _project_reader(caller, project_id, ROUND_READERS):
+    if not _group_project_reader(session, caller, project_id, ROUND_READERS):
         return None
     where = []
     if status:
@@ -619,7 +630,7 @@ def front_desk_tasks(session: Session, caller: Caller, project_id: str, now: dat
     """The project's front-desk tasks as tickets' ``front_desk_tasks`` answers (newest first, by
     category, still to do, by their worst clock; paged). None (tickets answers): not a task reader of the
     project, or a task projected before its part."""
-    if not _project_reader(caller, project_id, TASK_READERS):
+    if not _group_project_reader(session, caller, project_id, TASK_READERS):
         return None
     where = [PortalTicket.status == "open"] if open_only else []
     prefilters = [_contains(category)] if category else []
