@@ -87,11 +87,19 @@ def test_a_round_and_the_project_s_rounds_read_as_tickets_answers(world, gateway
         ours = views.inspection_rounds(gateway, steward, P, now, **query)
         assert ours is not None and instants(ours) == instants(tickets_list(**query)), query
     assert views.inspection_rounds(gateway, steward, P, now, assignee_id="steward.wu")["total"] == 3
+    by_steward = lambda at, day=None: (views.patrols_by_steward(gateway, steward, P, at, day=day),   # noqa: E731
+                                       json(world.do(steward, inspections.by_steward, P, day)))
+    ours, theirs = by_steward(now)
+    assert ours == theirs and [(r["steward"]["user_id"], r["due"]) for r in ours] == [("steward.wu", 2),
+                                                                                       ("steward.li", 2)]
     # past the morning patrols' deadline (not marked yet): missed for both tickets and the read model
     world.clock.set(local(2026, 11, 24, 12, 30))
     later = world.clock.now()
     ours = views.inspection_rounds(gateway, steward, P, later, due="missed")
     assert instants(ours) == instants(tickets_list(due="missed")) and ours["total"] == 2
+    ours, theirs = by_steward(later, date(2026, 11, 24))
+    assert ours == theirs and [(r["due"], r["missed"]) for r in ours] == [(1, 1), (1, 1)]
+    assert by_steward(later, date(2026, 11, 25)) == ([], [])
 
     # a step's reply (read-your-writes) onto the stored round, then its event of the same version: one answer
     world.clock.set(local(2026, 11, 24, 7, 30))
@@ -116,6 +124,7 @@ def test_who_reads_rounds_and_tasks_from_the_read_model(world, gateway):  # noqa
         assert views.inspection_round(gateway, caller, walked) is None
         assert views.inspection_rounds(gateway, caller, P, world.clock.now()) is None
         assert views.front_desk_tasks(gateway, caller, P, world.clock.now()) is None
+        assert views.patrols_by_steward(gateway, caller, P, world.clock.now()) is None
     # a round is never a ticket in anyone's ticket reads
     assert views.ticket(gateway, insp.CS, walked, world.clock.now()) is None
 

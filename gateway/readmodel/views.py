@@ -648,3 +648,38 @@ def front_desk_tasks(session: Session, caller: Caller, project_id: str, now: dat
         docs.append(doc)
     items, total = _paged(docs, total, limit, offset)
     return {"items": [ticket_view(d, caller, now) for d in items], "total": total}
+
+
+def patrols_by_steward(session: Session, caller: Caller, project_id: str, now: datetime, *,
+                       day=None) -> list | None:
+    """Per steward, the planned patrols (rounds with a slot) due, done, missed and cancelled -- of ``day``
+    if given -- as tickets' ``patrols_by_steward`` answers (open ones past their deadline count as missed;
+    by the steward's name, nobody's last). None (tickets answers): not a round reader of the project, or a
+    round projected before its part."""
+    if not _group_project_reader(session, caller, project_id, ROUND_READERS):
+        return None
+    day_text = day.isoformat() if day is not None else None
+    texts, _ = _kind_rows(session, caller, project_id, "XJ", prefilters=[_contains(day_text)] if day_text else ())
+    cutoff, out = now.astimezone(timezone.utc), {}
+    for text in texts:
+        doc = orjson.loads(text)
+        part = doc.get("inspection")
+        if part is None:
+            return None
+        if part.get("slot") is None or (day_text and part.get("day") != day_text):
+            continue
+        steward = doc.get("assignee") or {}
+        row = out.setdefault(steward.get("user_id"), {
+            "steward": {"user_id": steward["user_id"], "name": steward.get("name") or ""} if steward.get("user_id")
+            else None, "due": 0, "done": 0, "missed": 0, "cancelled": 0})
+        due_at, status = _time(part.get("due_at")), doc["status"]
+        if status in ROUND_OPEN:
+            row["missed" if due_at is not None and due_at <= cutoff else "due"] += 1
+        elif status == "done":
+            row["done"] += 1
+        elif status == "missed":
+            row["missed"] += 1
+        else:
+            row["cancelled"] += 1
+    return sorted(out.values(), key=lambda r: ((r["steward"] or {}).get("name") or "~",
+                                               (r["steward"] or {}).get("user_id") or ""))

@@ -4,7 +4,8 @@ areas, the rounds -- planned patrols and rounds walked at any time -- with a res
 failed item opens its repair ticket, once), and the lists of rounds due and missed per steward.
 The rules, and who may take which step, are tickets'; residents have no part in any of it.
 
-A steward's frequent reads -- the project's rounds (theirs, of a day, due, missed) and one round -- come
+A steward's frequent reads -- the project's rounds (theirs, of a day, due, missed), one round and the
+patrols per steward -- come
 from the portal's read model (issue 12: a round is a ticket of kind ``inspection``, ``ticket.changed``
 carries its ``inspection`` part); a step's reply is projected at once (read-your-writes). A miss (not
 projected yet, older than ``min_version``, a caller who is not a reader of the project) is tickets'
@@ -161,6 +162,11 @@ class InspectionRoutes(RouteModule):
 
     @route("GET", f"{V1}/projects/{{project_id}}/patrols-by-steward", tags=TAGS, query=s.PatrolsByStewardQuery,
            response=s.StewardPatrolsOut, many=True, errors=(403, 404),
-           summary=f"Per steward: the planned patrols due, done, missed and cancelled (of a day) ({READERS})")
+           summary=f"Per steward: the planned patrols due, done, missed and cancelled (of a day) ({READERS})",
+           description="From the portal's read model (the rounds' inspection part); a caller who is not a reader "
+                       "of the project gets tickets' refusal.")
     def patrols_by_steward(self, request, user, project_id, query):
-        return self._as(user)("tickets", "patrols_by_steward", project_id, s.PatrolsByStewardQuery().dump(query))
+        counts = self._read_model(views.patrols_by_steward, self._caller(user), project_id, self.clock.now(),
+                                  day=query.get("day"))
+        return counts if counts is not None else self._as(user)("tickets", "patrols_by_steward", project_id,
+                                                                s.PatrolsByStewardQuery().dump(query))

@@ -57,6 +57,11 @@ class Tickets:
         return {"items": [], "total": 0}
 
     @rpc
+    def patrols_by_steward(self, project_id, query=None):
+        self._refuse(project_id)
+        return []
+
+    @rpc
     def get_ticket(self, ticket_id, *args, **kwargs):
         raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
 
@@ -88,6 +93,9 @@ def test_the_rounds_and_one_round_from_the_read_model(projected, web_session):
                            params={"assignee_id": "steward.wu", "day": "2026-11-24", "due": "due"})
     assert [r["id"] for r in mine.json()["items"]] == ["r1"]
     assert mine.json()["items"][0]["due_at"] == "2026-11-24T04:00:00+00:00"
+    counts = web_session.get("/api/v1/projects/p1/patrols-by-steward", headers=desk, params={"day": "2026-11-24"})
+    assert counts.status_code == 200, counts.text
+    assert [(c["steward"]["user_id"], c["due"]) for c in counts.json()] == [("steward.li", 1), ("steward.wu", 1)]
     one = web_session.get("/api/v1/inspection-rounds/r1", headers=desk)
     assert one.status_code == 200 and one.json()["version"] == 1 and one.json()["cancel_reason"] is None
     newer = web_session.get("/api/v1/inspection-rounds/r1", headers=desk, params={"min_version": 2})
@@ -107,7 +115,8 @@ def test_the_desk_s_tasks_from_the_read_model_and_a_resident_gets_tickets_refusa
     assert tasks.status_code == 200, tasks.text
     assert [t["id"] for t in tasks.json()["items"]] == ["k1"] and tasks.json()["items"][0]["number"].startswith("RW-")
     resident = login(web_session)
-    for path in ("/api/v1/projects/p1/front-desk-tasks", "/api/v1/projects/p1/inspection-rounds"):
+    for path in ("/api/v1/projects/p1/front-desk-tasks", "/api/v1/projects/p1/inspection-rounds",
+                 "/api/v1/projects/p1/patrols-by-steward"):
         refused = web_session.get(path, headers=resident)
         assert (refused.status_code, refused.json()["error"]) == (404, "project_not_found"), path
     refused = web_session.get("/api/v1/inspection-rounds/r1", headers=resident)

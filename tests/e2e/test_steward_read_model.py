@@ -108,7 +108,10 @@ def test_the_steward_s_rounds_and_the_desk_s_tasks_answer_from_the_read_model(pl
     # tickets goes away: the steward's and the desk's lists answer the same
     due = get(steward, f"/api/v1/projects/{project}/inspection-rounds", due="due", **mine)
     one = get(steward, f"/api/v1/inspection-rounds/{walked['id']}")
+    counts = get(cs, f"/api/v1/projects/{project}/patrols-by-steward", day=mine["day"])
+    assert [(c["steward"]["user_id"], c["due"], c["missed"]) for c in counts] == [(steward_id, 2, 0)]
     platform["tickets"].kill()
+    assert get(cs, f"/api/v1/projects/{project}/patrols-by-steward", day=mine["day"]) == counts
     assert get(steward, f"/api/v1/projects/{project}/inspection-rounds", **mine) == rounds
     assert get(steward, f"/api/v1/projects/{project}/inspection-rounds", assignee_id=steward_id) == everything
     assert get(steward, f"/api/v1/projects/{project}/inspection-rounds", due="due", **mine) == due
