@@ -6,7 +6,8 @@ state, never the register's names and ID numbers.
 
 Movements go to tickets by RPC, the reply projected into the portal's read model at once
 (read-your-writes); a unit's keys and the desk's keys out (and overdue) are read from the read model
-(``key.changed``: the borrower's phone and ID number masked there) -- a miss is tickets' answer. One
+(``key.changed``: the borrower's phone and ID number masked there), and so is the desk's task list
+(``ticket.changed`` of kind task, its ``task`` part) -- a miss is tickets' answer. One
 key with its register history (``GET /keys/{id}``) is tickets' own."""
 from __future__ import annotations
 
