@@ -30,7 +30,7 @@ TICKET_FIELDS = ("id", "group_id", "project_id", "unit_id", "number", "kind", "c
                  "deadlines", "history", "assignee", "dispatched_at", "accepted_at", "arrived_at",
                  "completed_at", "work_note", "materials", "rating", "comment", "confirmed_at",
                  "closed_at", "cancel_reason", "quote", "charge", "advice", "complaint", "documents",
-                 "revisit", "feedback", "source", "renovation", "version")
+                 "revisit", "feedback", "source", "renovation", "inspection", "task", "version")
 #: a deadline's fields besides kind, due_at and extensions (its state is computed when read)
 DEADLINE_FIELDS = ("met_at", "cancelled_at", "responsible_role", "warned_at", "breached_at")
 UNIT_FIELDS = ("id", "group_id", "project_id", "building_id", "building_name", "number", "label",
@@ -88,22 +88,76 @@ def ticket_document(data: dict) -> dict:
 
 #: ticket kinds the portal never keeps: a revisit (回访) is the service centre's own task about a
 #: household, read by its stewards and managers through tickets (role-checked there), not by the
-#: household nor by every staff member of the project; a front-desk task (前台任务: a key's return, the
-#: monthly key spot-check, the vacant-unit register and checks) and an inspection round (巡检: tickets'
-#: inspection routes read it) likewise
-STAFF_ONLY_KINDS = frozenset({"revisit", "task", "inspection"})
+#: household nor by every staff member of the project
+STAFF_ONLY_KINDS = frozenset({"revisit"})
+#: staff-only kinds the portal keeps for the stewards' and the desk's lists (issue 12), by their
+#: number's prefix (tickets' ``NUMBER_PREFIX``): an inspection round (巡检, XJ-) and a front-desk task
+#: (前台任务, RW-). Never read as a ticket by anyone (``views.public_tickets``: not in a resident's
+#: lists nor their overview, and ``GET /tickets/{id}`` asks tickets); only the rounds' and the
+#: desk's task routes read them, with tickets' reader roles.
+STAFF_KINDS = {"inspection": "XJ", "task": "RW"}
+#: the times of a deadline (and of the parts below) kept in UTC for these kinds: a patrol's window or
+#: a key's return is a local time of day, stated ``+08:00`` when published, UTC when tickets reads it back
+DEADLINE_TIMES = ("due_at", "met_at", "cancelled_at", "warned_at", "breached_at")
+ROUND_TIMES = ("window_start", "due_at", "started_at", "done_at", "breached_at")
+
+
+def _staff_kind_times(doc: dict) -> None:
+    for d in doc["deadlines"]:
+        d.update({k: utc_iso(d.get(k)) for k in DEADLINE_TIMES})
+    part = doc.get("inspection")
+    if part:
+        part.update({k: utc_iso(part.get(k)) for k in ROUND_TIMES})
+        for item in part.get("items") or ():
+            item["recorded_at"] = utc_iso(item.get("recorded_at"))
+    if doc.get("task"):
+        doc["task"]["due_at"] = utc_iso(doc["task"].get("due_at"))
 
 
 def apply_ticket(session: Session, data: dict) -> bool:
     if data.get("kind") in STAFF_ONLY_KINDS:
         return False
     doc = ticket_document(data)
+    if doc.get("kind") in STAFF_KINDS:
+        _staff_kind_times(doc)
+    return _store_ticket(session, doc)
+
+
+def _store_ticket(session: Session, doc: dict) -> bool:
     return _upsert_newer(session, PortalTicket, "id", {
         "id": doc["id"], "group_id": doc["group_id"], "project_id": doc["project_id"],
         "unit_id": doc["unit_id"], "status": doc["status"], "number": doc["number"],
         "recorded_at": doc["recorded_at"], "document": dumps(doc), "version": int(doc["version"] or 0),
     }, "version", ("group_id", "project_id", "unit_id", "status", "number", "recorded_at", "document",
                    "version"))
+
+
+#: a round's fields (tickets' ``RoundOut``) that are its ``inspection`` part's
+ROUND_PART_FIELDS = ("area", "template_version", "day", "slot", "window_start", "due_at", "started_at",
+                     "done_at", "done_by", "breached_at", "items")
+
+
+def apply_round_reply(session: Session, reply: dict) -> bool:
+    """Read-your-writes for an inspection round: tickets' reply to a step (``RoundOut``) onto the
+    round's stored ticket, if it is projected and older (the version rule); the round's ``ticket.changed``
+    of the same version then changes nothing -- the reply holds every field a round's read shows."""
+    row = session.get(PortalTicket, reply.get("id"))
+    if row is None or row.version >= int(reply["version"]):
+        return False
+    doc = orjson.loads(row.document)
+    if doc.get("kind") != "inspection" or not doc.get("inspection"):
+        return False
+    part = {**doc["inspection"], **{k: reply.get(k) for k in ROUND_PART_FIELDS}}
+    failed = [i for i in part["items"] if i.get("outcome") == "failed"]
+    part.update(items_total=len(part["items"]),
+                items_recorded=sum(1 for i in part["items"] if i.get("outcome") is not None),
+                failed_items=[i["code"] for i in failed],
+                repair_numbers=sorted(i["repair_number"] for i in failed if i.get("repair_number")))
+    doc.update(status=reply["status"], assignee=reply.get("assignee"), cancel_reason=reply.get("cancel_reason"),
+               history=[{k: h.get(k) for k in ("at", "action", "actor", "note")} for h in reply.get("history") or ()],
+               inspection=part, version=int(reply["version"]))
+    _staff_kind_times(doc)
+    return _store_ticket(session, doc)
 
 
 # -- notifications ------------------------------------------------------------------------
@@ -348,4 +402,6 @@ def project_reply(session: Session, kind: str, reply: dict, *, group_id: str | N
         return apply_goods_release(session, reply)
     if kind == "key":
         return apply_key(session, reply)
+    if kind == "round":
+        return apply_round_reply(session, reply)
     raise ValueError(kind)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import orjson
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from kernel import deadlines, privacy
@@ -20,11 +20,23 @@ from ..models import PortalGoodsRelease, PortalHousehold, PortalKey, PortalNotif
 OPEN_STATUSES = ("open", "dispatched", "accepted", "on_site", "quoted", "consented", "registered", "responded",
                  "in_warranty", "out_of_warranty", "compensation_claimed", "scheduled", "received", "acknowledged",
                  "forwarded",
-                 # an inspection round's (never kept in the read model: tickets' inspection routes read it)
+                 # an inspection round's (kept for the rounds' routes only: never one of these lists)
                  "planned", "in_progress",
                  # a renovation's (装修) until it is closed or cancelled
                  "applied", "under_review", "rework", "approved", "fees_requested", "fees_paid",
                  "acceptance_requested", "occupied", "refund_requested")
+
+
+#: the staff-only kinds the read model keeps (``projector.STAFF_KINDS``: inspection rounds, front-desk
+#: tasks), known by their number's prefix; no reader of tickets sees them -- only the rounds' and the
+#: desk's task views below
+STAFF_PREFIXES = tuple(f"{p}-" for p in ("XJ", "RW"))
+STAFF_KINDS = frozenset({"inspection", "task"})
+
+
+def public_tickets():
+    """The condition on ``PortalTicket``: not a staff-only kind (an inspection round, a front-desk task)."""
+    return not_(or_(*(PortalTicket.number.startswith(p) for p in STAFF_PREFIXES)))
 
 
 def _time(value: str | None) -> datetime | None:
@@ -99,8 +111,8 @@ def ticket(session: Session, caller: Caller, ticket_id: str, now: datetime,
     if row is None or (min_version is not None and row.version < min_version):
         return None
     doc = orjson.loads(row.document)
-    if not _may_see_ticket(session, caller, row, doc):
-        return None
+    if doc.get("kind") in STAFF_KINDS or not _may_see_ticket(session, caller, row, doc):
+        return None                      # a round or a task: tickets answers (its reader roles)
     return ticket_view(doc, caller, now)
 
 
@@ -133,7 +145,8 @@ def unit_row(session: Session, caller: Caller, unit_id: str) -> PortalUnit | Non
 
 def _tickets_query(unit_ids, group_id, status: str | None, open_only: bool, number_prefixes=(), where=()):
     query = select(PortalTicket.document)
-    query = query.where(PortalTicket.unit_id.in_(sorted(unit_ids)), PortalTicket.group_id == group_id, *where)
+    query = query.where(PortalTicket.unit_id.in_(sorted(unit_ids)), PortalTicket.group_id == group_id,
+                        public_tickets(), *where)
     if number_prefixes:
         # a ticket's number names its kind (tickets' NUMBER_PREFIX: TS- complaint, ZL- quality, ...)
         query = query.where(or_(*(PortalTicket.number.startswith(f"{p}-") for p in number_prefixes)))
@@ -274,7 +287,7 @@ def overview(session: Session, caller: Caller, unit_id: str, now: datetime,
     # a resident's: their household's open tickets, never an earlier household's of the unit
     where = (_resident_condition(session, caller, [row.unit_id]),) if caller.is_resident else ()
     docs = session.scalars(select(PortalTicket.document).where(
-        PortalTicket.unit_id == row.unit_id, PortalTicket.status.in_(OPEN_STATUSES), *where)
+        PortalTicket.unit_id == row.unit_id, PortalTicket.status.in_(OPEN_STATUSES), public_tickets(), *where)
         .order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc()).limit(open_tickets)).all()
     docs = [d for d in map(orjson.loads, docs) if _sees_doc(session, caller, d)]
     return {
@@ -480,3 +493,193 @@ def keys_out(session: Session, caller: Caller, project_id: str, now: datetime, *
     items = [{**key_view(orjson.loads(r.document), caller),
               "overdue": r.due_back_at is not None and r.due_back_at < cutoff} for r in rows]
     return {"items": items, "total": len(items), "as_of": cutoff}
+
+
+# -- the stewards' and the desk's lists (issue 12): inspection rounds (巡检, XJ-) and front-desk tasks
+# (前台任务, RW-), tickets of staff-only kinds kept with their parts (``inspection``, ``task``)
+
+#: who reads a project's rounds (tickets' ``inspections.READER_ROLES``)
+ROUND_READERS = (Role.STEWARD, Role.FRONT_DESK, Role.CS_MANAGER, Role.CENTRE_MANAGER, Role.GENERAL_MANAGER,
+                 Role.GROUP_ADMIN)
+#: who reads the project's front-desk tasks (tickets' ``keys.READER_ROLES``, ``tasks.READER_ROLES``)
+TASK_READERS = KEY_READERS
+#: a round's open states (tickets' ``inspections.OPEN_STATES``)
+ROUND_OPEN = ("planned", "in_progress")
+#: the fields of tickets' ``RoundOut`` that are the round's ``inspection`` part
+ROUND_PART_FIELDS = ("area", "template_version", "day", "slot", "window_start", "due_at", "started_at",
+                     "done_at", "done_by", "breached_at", "items")
+
+
+def round_view(doc: dict) -> dict:
+    """tickets' ``inspections.round_view`` from the stored round (the same for every reader)."""
+    part = doc["inspection"]
+    return {**{k: doc.get(k) for k in ("id", "number", "status", "group_id", "project_id")},
+            **{k: part.get(k) for k in ROUND_PART_FIELDS},
+            "assignee": doc.get("assignee"), "cancel_reason": doc.get("cancel_reason"),
+            "history": doc.get("history") or [], "version": doc.get("version")}
+
+
+def inspection_round(session: Session, caller: Caller, round_id: str,
+                     min_version: int | None = None) -> dict | None:
+    """One round as ``GET /inspection-rounds/{id}`` answers it; None (tickets answers): not projected,
+    older than ``min_version``, not a round, or not a round reader of its project."""
+    row = session.get(PortalTicket, round_id)
+    if row is None or (min_version is not None and row.version < min_version):
+        return None
+    if not (caller.group_id == row.group_id and _project_reader(caller, row.project_id, ROUND_READERS)):
+        return None
+    doc = orjson.loads(row.document)
+    if doc.get("kind") != "inspection" or not doc.get("inspection"):
+        return None
+    return round_view(doc)
+
+
+def _kind_rows(session: Session, caller: Caller, project_id: str, prefix: str, where=(), prefilters=(),
+               page: tuple[int, int] | None = None) -> tuple[list, int | None]:
+    """The project's documents of one staff kind, newest first (tickets' order); ``page``: (limit,
+    offset) in SQL with the total -- when no filter is left to check on the documents."""
+    query = select(PortalTicket.document).where(
+        PortalTicket.project_id == project_id, PortalTicket.group_id == caller.group_id,
+        PortalTicket.number.startswith(f"{prefix}-", autoescape=True), *where, *prefilters)
+    total = None
+    if page is not None:
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        query = query.limit(page[0]).offset(page[1])
+    return session.scalars(query.order_by(PortalTicket.recorded_at.desc(), PortalTicket.number.desc())).all(), total
+
+
+def _paged(docs: list, total: int | None, limit: int, offset: int) -> tuple[list, int]:
+    """A page of ``docs`` (all the matching ones when ``total`` is None: paged here)."""
+    return (docs, total) if total is not None else (docs[offset:offset + limit], len(docs))
+
+
+def _group_project_reader(session: Session, caller: Caller, project_id: str, roles: tuple) -> bool:
+    """A reader of the project with ``roles``, and the project is the caller's group's as the read model
+    knows it (a unit or a ticket of it): else tickets answers -- a project of another group is refused there
+    like a missing one (404), never answered with an empty list here."""
+    if not _project_reader(caller, project_id, roles):
+        return False
+    return any(session.execute(select(model.project_id).where(
+        model.project_id == project_id, model.group_id == caller.group_id).limit(1)).first() is not None
+        for model in (PortalUnit, PortalTicket))
+
+
+def _contains(value: str):
+    """A cheap narrowing on the document (the value as a JSON string); the rows are checked exactly after."""
+    return PortalTicket.document.contains(orjson.dumps(value).decode(), autoescape=True)
+
+
+def inspection_rounds(session: Session, caller: Caller, project_id: str, now: datetime, *, due: str | None = None,
+                      status: str | None = None, assignee_id: str | None = None, area_id: str | None = None,
+                      day=None, limit: int = 50, offset: int = 0) -> dict | None:
+    """The project's rounds as tickets' ``list_inspection_rounds`` answers (newest first, its filters:
+    ``due`` / ``missed`` against ``now``, status, steward, area, the patrol's local day; paged). None
+    (tickets answers): not a round reader of the project, or a round projected before its part."""
+    if not _group_project_reader(session, caller, project_id, ROUND_READERS):
+        return None
+    where = []
+    if status:
+        where.append(PortalTicket.status == status)
+    if due == "due":
+        where.append(PortalTicket.status.in_(ROUND_OPEN))
+    elif due == "missed":
+        where.append(PortalTicket.status.in_(ROUND_OPEN + ("missed",)))
+    day_text = day.isoformat() if day is not None else None
+    prefilters = [_contains(v) for v in (assignee_id, area_id, day_text) if v]
+    cutoff = now.astimezone(timezone.utc)
+    exact = assignee_id or area_id or day_text or due
+    texts, total = _kind_rows(session, caller, project_id, "XJ", where, prefilters,
+                              page=None if exact else (limit, offset))
+    docs = []
+    for text in texts:
+        doc = orjson.loads(text)
+        part = doc.get("inspection")
+        if part is None:
+            return None                  # projected before the snapshot carried the round: ask tickets
+        due_at = _time(part.get("due_at"))
+        if assignee_id and (doc.get("assignee") or {}).get("user_id") != assignee_id:
+            continue
+        if area_id and (part.get("area") or {}).get("id") != area_id:
+            continue
+        if day_text and part.get("day") != day_text:
+            continue
+        if due == "due" and not (due_at is None or due_at > cutoff):
+            continue
+        if due == "missed" and not (doc["status"] == "missed" or (due_at is not None and due_at <= cutoff)):
+            continue
+        docs.append(doc)
+    items, total = _paged(docs, total, limit, offset)
+    return {"items": [round_view(d) for d in items], "total": total}
+
+
+def _sla_state(doc: dict, now: datetime) -> str:
+    """The ticket's worst clock (tickets' ``_sla_state_filter``): breached > late > pending > met."""
+    clocks = [(_time(d["due_at"]), _time(d.get("met_at")), d.get("cancelled_at")) for d in doc.get("deadlines") or ()]
+    if any(met is None and cancelled is None and due < now for due, met, cancelled in clocks):
+        return deadlines.BREACHED
+    if any(met is not None and met > due for due, met, _ in clocks):
+        return deadlines.LATE
+    if any(met is None and cancelled is None for _, met, cancelled in clocks):
+        return deadlines.PENDING
+    return deadlines.MET
+
+
+def front_desk_tasks(session: Session, caller: Caller, project_id: str, now: datetime, *,
+                     category: str | None = None, open_only: bool = True, sla_state: str | None = None,
+                     limit: int = 50, offset: int = 0) -> dict | None:
+    """The project's front-desk tasks as tickets' ``front_desk_tasks`` answers (newest first, by
+    category, still to do, by their worst clock; paged). None (tickets answers): not a task reader of the
+    project, or a task projected before its part."""
+    if not _group_project_reader(session, caller, project_id, TASK_READERS):
+        return None
+    where = [PortalTicket.status == "open"] if open_only else []
+    prefilters = [_contains(category)] if category else []
+    texts, total = _kind_rows(session, caller, project_id, "RW", where, prefilters,
+                              page=None if (category or sla_state) else (limit, offset))
+    docs = []
+    for text in texts:
+        doc = orjson.loads(text)
+        if doc.get("task") is None:
+            return None
+        if category and doc.get("category") != category:
+            continue
+        if sla_state and _sla_state(doc, now) != sla_state:
+            continue
+        docs.append(doc)
+    items, total = _paged(docs, total, limit, offset)
+    return {"items": [ticket_view(d, caller, now) for d in items], "total": total}
+
+
+def patrols_by_steward(session: Session, caller: Caller, project_id: str, now: datetime, *,
+                       day=None) -> list | None:
+    """Per steward, the planned patrols (rounds with a slot) due, done, missed and cancelled -- of ``day``
+    if given -- as tickets' ``patrols_by_steward`` answers (open ones past their deadline count as missed;
+    by the steward's name, nobody's last). None (tickets answers): not a round reader of the project, or a
+    round projected before its part."""
+    if not _group_project_reader(session, caller, project_id, ROUND_READERS):
+        return None
+    day_text = day.isoformat() if day is not None else None
+    texts, _ = _kind_rows(session, caller, project_id, "XJ", prefilters=[_contains(day_text)] if day_text else ())
+    cutoff, out = now.astimezone(timezone.utc), {}
+    for text in texts:
+        doc = orjson.loads(text)
+        part = doc.get("inspection")
+        if part is None:
+            return None
+        if part.get("slot") is None or (day_text and part.get("day") != day_text):
+            continue
+        steward = doc.get("assignee") or {}
+        row = out.setdefault(steward.get("user_id"), {
+            "steward": {"user_id": steward["user_id"], "name": steward.get("name") or ""} if steward.get("user_id")
+            else None, "due": 0, "done": 0, "missed": 0, "cancelled": 0})
+        due_at, status = _time(part.get("due_at")), doc["status"]
+        if status in ROUND_OPEN:
+            row["missed" if due_at is not None and due_at <= cutoff else "due"] += 1
+        elif status == "done":
+            row["done"] += 1
+        elif status == "missed":
+            row["missed"] += 1
+        else:
+            row["cancelled"] += 1
+    return sorted(out.values(), key=lambda r: ((r["steward"] or {}).get("name") or "~",
+                                               (r["steward"] or {}).get("user_id") or ""))

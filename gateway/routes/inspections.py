@@ -2,12 +2,20 @@
 checklists per area type (built-in, overridden per project, versioned), the project's inspection
 areas, the rounds -- planned patrols and rounds walked at any time -- with a result per item (a
 failed item opens its repair ticket, once), and the lists of rounds due and missed per steward.
-The rules, and who may take which step, are tickets'; residents have no part in any of it."""
+The rules, and who may take which step, are tickets'; residents have no part in any of it.
+
+A steward's frequent reads -- the project's rounds (theirs, of a day, due, missed), one round and the
+patrols per steward -- come
+from the portal's read model (issue 12: a round is a ticket of kind ``inspection``, ``ticket.changed``
+carries its ``inspection`` part); a step's reply is projected at once (read-your-writes). A miss (not
+projected yet, older than ``min_version``, a caller who is not a reader of the project) is tickets'
+answer -- its refusal for another project's staff (404), a resident (404) or a role without the read."""
 from __future__ import annotations
 
 from .. import schemas as s
+from ..readmodel import views
 from ..routing import route
-from .base import V1, RouteModule
+from .base import V1, RouteModule, min_version
 
 TAGS = ("inspections",)
 RECORDERS = "steward, front desk"
@@ -90,17 +98,24 @@ class InspectionRoutes(RouteModule):
                        "(4) hours later, then missed like a patrol (its clock spot_round alerts the opener's role). "
                        "One such round open per area: 409 spot_round_open (details.round_id).")
     def start_inspection_round(self, request, user, area_id, idempotency_key):
+        # a new round: its ticket.changed brings it into the read model (a GET before that asks tickets)
         return self._as(user)("tickets", "start_inspection_round", area_id, idempotency_key=idempotency_key)
 
-    @route("GET", f"{V1}/inspection-rounds/{{round_id}}", tags=TAGS, response=s.InspectionRoundOut,
-           errors=(403, 404),
-           summary=f"A round: its checklist, each item's result and the repair a failed item opened ({READERS})")
-    def inspection_round(self, request, user, round_id):
-        return self._as(user)("tickets", "get_inspection_round", round_id)
+    @route("GET", f"{V1}/inspection-rounds/{{round_id}}", tags=TAGS, query=s.VersionQuery,
+           response=s.InspectionRoundOut, errors=(403, 404),
+           summary=f"A round: its checklist, each item's result and the repair a failed item opened ({READERS})",
+           description="From the portal's read model (ticket.changed, its inspection part); with min_version (or "
+                       "X-Min-Version) newer than it holds, not projected yet, or not a reader of the project: "
+                       "from tickets itself.")
+    def inspection_round(self, request, user, round_id, query):
+        found = self._read_model(views.inspection_round, self._caller(user), round_id, min_version(request, query))
+        return found if found is not None else self._as(user)("tickets", "get_inspection_round", round_id)
 
     def _round_step(self, user, round_id, action, data, idempotency_key):
-        return self._as(user)("tickets", "inspection_round_step", round_id, dict(data, action=action),
-                              idempotency_key=idempotency_key)
+        reply = self._as(user)("tickets", "inspection_round_step", round_id, dict(data, action=action),
+                               idempotency_key=idempotency_key)
+        self._project_reply("round", reply, user)      # read-your-writes: the step's answer, projected
+        return reply
 
     @route("POST", f"{V1}/inspection-rounds/{{round_id}}/start", tags=TAGS, body=s.RoundNoteIn,
            response=s.InspectionRoundOut, errors=(403, 404, 409), idempotent=True,
@@ -144,13 +159,25 @@ class InspectionRoutes(RouteModule):
     # -- lists ----------------------------------------------------------------------------------
     @route("GET", f"{V1}/projects/{{project_id}}/inspection-rounds", tags=TAGS, query=s.InspectionRoundQuery,
            response=s.InspectionRoundListOut, errors=(403, 404),
-           summary=f"The project's rounds: due or missed, by steward, area, day, status ({READERS})")
+           summary=f"The project's rounds: due or missed, by steward, area, day, status ({READERS})",
+           description="From the portal's read model (ticket.changed, the rounds' inspection part), newest first; "
+                       "a caller who is not a reader of the project gets tickets' refusal (404 for another "
+                       "project or a resident, 403 for a role without the read).")
     def inspection_rounds(self, request, user, project_id, query):
-        return self._as(user)("tickets", "list_inspection_rounds", project_id,
-                              s.InspectionRoundQuery().dump(query))
+        page = self._read_model(views.inspection_rounds, self._caller(user), project_id, self.clock.now(),
+                                due=query.get("due"), status=query.get("status"),
+                                assignee_id=query.get("assignee_id"), area_id=query.get("area_id"),
+                                day=query.get("day"), limit=query["limit"], offset=query["offset"])
+        return page if page is not None else self._as(user)("tickets", "list_inspection_rounds", project_id,
+                                                             s.InspectionRoundQuery().dump(query))
 
     @route("GET", f"{V1}/projects/{{project_id}}/patrols-by-steward", tags=TAGS, query=s.PatrolsByStewardQuery,
            response=s.StewardPatrolsOut, many=True, errors=(403, 404),
-           summary=f"Per steward: the planned patrols due, done, missed and cancelled (of a day) ({READERS})")
+           summary=f"Per steward: the planned patrols due, done, missed and cancelled (of a day) ({READERS})",
+           description="From the portal's read model (the rounds' inspection part); a caller who is not a reader "
+                       "of the project gets tickets' refusal.")
     def patrols_by_steward(self, request, user, project_id, query):
-        return self._as(user)("tickets", "patrols_by_steward", project_id, s.PatrolsByStewardQuery().dump(query))
+        counts = self._read_model(views.patrols_by_steward, self._caller(user), project_id, self.clock.now(),
+                                  day=query.get("day"))
+        return counts if counts is not None else self._as(user)("tickets", "patrols_by_steward", project_id,
+                                                                s.PatrolsByStewardQuery().dump(query))

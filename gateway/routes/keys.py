@@ -6,7 +6,8 @@ state, never the register's names and ID numbers.
 
 Movements go to tickets by RPC, the reply projected into the portal's read model at once
 (read-your-writes); a unit's keys and the desk's keys out (and overdue) are read from the read model
-(``key.changed``: the borrower's phone and ID number masked there) -- a miss is tickets' answer. One
+(``key.changed``: the borrower's phone and ID number masked there), and so is the desk's task list
+(``ticket.changed`` of kind task, its ``task`` part) -- a miss is tickets' answer. One
 key with its register history (``GET /keys/{id}``) is tickets' own."""
 from __future__ import annotations
 
@@ -115,6 +116,12 @@ class KeyRoutes(RouteModule):
            query=s.FrontDeskTaskQuery, response=s.TicketListOut, errors=(403, 404),
            description="Tickets of kind task (numbers RW-), category key_return | key_spot_check | key_stock_check | "
                        "vacant_register | vacant_check; open_only (default) = still to do; sla_state=breached: "
-                       "the ones past their due time. A missed one was told once to the answerable role's inbox.")
+                       "the ones past their due time. A missed one was told once to the answerable role's inbox. "
+                       "From the portal's read model (ticket.changed, the task part); a caller who is not a "
+                       "reader of the project gets tickets' refusal.")
     def front_desk_tasks(self, request, user, project_id, query):
-        return self._as(user)("tickets", "front_desk_tasks", project_id, s.FrontDeskTaskQuery().dump(query))
+        page = self._read_model(views.front_desk_tasks, self._caller(user), project_id, self.clock.now(),
+                                category=query.get("category"), open_only=query["open_only"],
+                                sla_state=query.get("sla_state"), limit=query["limit"], offset=query["offset"])
+        return page if page is not None else self._as(user)("tickets", "front_desk_tasks", project_id,
+                                                             s.FrontDeskTaskQuery().dump(query))

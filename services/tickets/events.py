@@ -361,6 +361,54 @@ class RenovationPart(Schema):
     archived_at = fields.AwareDateTime(allow_none=True)
 
 
+class InspectionAreaRef(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    area_type = fields.String(required=True)
+    building_id = fields.String(allow_none=True)
+
+
+class InspectionItemPart(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    outcome = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    photo_ref = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime(allow_none=True)
+    recorded_by = fields.Nested(UserRef, allow_none=True)
+    repair_ticket_id = fields.String(allow_none=True)
+    repair_number = fields.String(allow_none=True)
+
+
+class InspectionPart(Schema):
+    """An inspection round's own facts on its ticket (巡检, domain/inspections.py ``inspection_part``):
+    the area, the patrol's day, slot, window and deadline, each item's result with the repair a failed
+    one opened, and the list's summary (items recorded, failed item codes, the repairs' numbers)."""
+    area = fields.Nested(InspectionAreaRef, required=True)
+    template_version = fields.Integer(required=True)
+    day = fields.String(allow_none=True)
+    slot = fields.Integer(allow_none=True)
+    window_start = fields.AwareDateTime(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+    done_by = fields.Nested(UserRef, allow_none=True)
+    breached_at = fields.AwareDateTime(allow_none=True)
+    items = fields.List(fields.Nested(InspectionItemPart), required=True)
+    items_total = fields.Integer(required=True)
+    items_recorded = fields.Integer(required=True)
+    failed_items = fields.List(fields.String(), required=True)
+    repair_numbers = fields.List(fields.String(), required=True)
+
+
+class TaskPart(Schema):
+    """A front-desk task's own facts (前台任务, domain/tasks.py ``task_part``): the task (its category),
+    its label and the due time of its earliest running clock."""
+    task = fields.String(required=True)
+    label = fields.String(required=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+
+
 class TicketChanged(Schema):
     """The whole ticket after a change (state-carrying): a consumer keeps the newest ``version``.
     Reporter phones travel in full (readers mask them by ``kernel.privacy``); the SLA state of a
@@ -412,6 +460,9 @@ class TicketChanged(Schema):
     feedback = fields.Nested(lambda: FeedbackPart(), allow_none=True, load_default=None)
     # kind renovation (domain/renovation.py): its own facts; None for other kinds
     renovation = fields.Nested(RenovationPart, allow_none=True, load_default=None)
+    # kind inspection (domain/inspections.py) and kind task (domain/tasks.py): their own facts
+    inspection = fields.Nested(InspectionPart, allow_none=True, load_default=None)
+    task = fields.Nested(TaskPart, allow_none=True, load_default=None)
     version = fields.Integer(required=True)
 
 

@@ -808,29 +808,62 @@ def source_part(ticket: Ticket) -> dict | None:
 
 repairs.PARTS["source"] = source_part
 
-def round_view(work: Work, ticket: Ticket) -> dict:
-    row = work.session.get(InspectionRound, ticket.id)
-    area = work.session.get(InspectionArea, row.area_id)
-    results = _results(work, ticket.id)
+def round_part(session, ticket: Ticket) -> dict | None:
+    """What a round adds to its ticket (its ``InspectionRound``, area, results and the repairs its
+    failed items opened): the ``inspection`` part of ``ticket.changed`` and the round's view."""
+    row = session.get(InspectionRound, ticket.id)
+    if row is None:
+        return None
+    area = session.get(InspectionArea, row.area_id)
+    results = {r.item_code: r for r in session.scalars(
+        select(InspectionResult).where(InspectionResult.round_ticket_id == ticket.id))}
     repairs_by_id = {}
     ids = [r.repair_ticket_id for r in results.values() if r.repair_ticket_id]
     if ids:
-        repairs_by_id = {t.id: t.number for t in work.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
+        repairs_by_id = dict(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids))).all())
     clock = clocks.find(ticket, CLOCK) or clocks.find(ticket, SPOT_CLOCK)
+    items = [_item_view(i, results.get(i["code"]), repairs_by_id) for i in row.items]
+    failed = [i for i in items if i["outcome"] == FAILED]
     return {
-        "id": ticket.id, "number": ticket.number, "status": ticket.status, "group_id": ticket.group_id,
-        "project_id": ticket.project_id, "area": {"id": area.id, "name": area.name, "area_type": area.area_type,
-                                                   "building_id": area.building_id},
+        "area": {"id": area.id, "name": area.name, "area_type": area.area_type, "building_id": area.building_id},
         "template_version": row.template_version, "day": row.day.isoformat() if row.day else None,
-        "slot": row.slot,
-        "window_start": row.window_start, "due_at": row.due_at,
-        "assignee": ({"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
-                     if ticket.assignee_id else None),
+        "slot": row.slot, "window_start": row.window_start, "due_at": row.due_at,
         "started_at": row.started_at, "done_at": row.done_at,
         "done_by": {"user_id": row.done_by, "name": row.done_by_name or ""} if row.done_by else None,
-        "cancel_reason": ticket.cancel_reason,
         "breached_at": clock.breached_at if clock is not None else None,
-        "items": [_item_view(i, results.get(i["code"]), repairs_by_id) for i in row.items],
+        "items": items,
+        # the list's summary: how many items have a result, which failed, the repairs they opened
+        "items_total": len(items), "items_recorded": sum(1 for i in items if i["outcome"] is not None),
+        "failed_items": [i["code"] for i in failed],
+        "repair_numbers": sorted(i["repair_number"] for i in failed if i["repair_number"]),
+    }
+
+
+def inspection_part(ticket: Ticket) -> dict | None:
+    """The ``inspection`` part of a ticket (巡检): an inspection round's area, slot, deadline and
+    results (:func:`round_part`); None for other kinds."""
+    if ticket.kind != KIND:
+        return None
+    session = object_session(ticket)
+    return round_part(session, ticket) if session is not None else None
+
+
+repairs.PARTS["inspection"] = inspection_part
+
+#: the round view's own fields (``RoundOut``) taken from the ``inspection`` part
+ROUND_PART_FIELDS = ("area", "template_version", "day", "slot", "window_start", "due_at", "started_at",
+                     "done_at", "done_by", "breached_at", "items")
+
+
+def round_view(work: Work, ticket: Ticket) -> dict:
+    part = round_part(work.session, ticket)
+    return {
+        "id": ticket.id, "number": ticket.number, "status": ticket.status, "group_id": ticket.group_id,
+        "project_id": ticket.project_id,
+        **{k: part[k] for k in ROUND_PART_FIELDS},
+        "assignee": ({"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
+                     if ticket.assignee_id else None),
+        "cancel_reason": ticket.cancel_reason,
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
                     for h in ticket.history],
         "version": ticket.version,

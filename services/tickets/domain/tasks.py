@@ -58,6 +58,19 @@ workflow.register(KIND, TABLE, OPEN_STATES, readers=READER_ROLES)
 repairs.NUMBER_PREFIX[KIND] = "RW"
 
 
+def task_part(ticket: Ticket) -> dict | None:
+    """The ``task`` part of a ticket (前台任务): what the task is, in the desk's words, and its
+    earliest clock still running; None for other kinds."""
+    if ticket.kind != KIND:
+        return None
+    running = sorted(d.due_at for d in ticket.deadlines if d.met_at is None and d.cancelled_at is None)
+    return {"task": ticket.category, "label": LABELS.get(ticket.category, ticket.category),
+            "due_at": running[0] if running else None}
+
+
+repairs.PARTS["task"] = task_part
+
+
 def system(group_id: str) -> Caller:
     return Caller.system(group_id, "tickets")
 
