@@ -4299,6 +4299,9 @@ class VacantRegisterOut(Out):
     project_id = fields.String()
     month = fields.String()
     unit_ids = fields.List(fields.String())
+    owner_registered = fields.List(fields.String(), metadata={
+        "description": "of unit_ids, those the owner registered vacant (业主办理空置手续); the others are the desk's "
+                       "own finding (no household)"})
     updated_at = DT(allow_none=True)
     task_id = fields.String(allow_none=True)
     checks = fields.List(fields.Nested(VacantCheckOut))

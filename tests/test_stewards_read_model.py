@@ -96,7 +96,7 @@ def test_a_round_and_the_project_s_rounds_read_as_tickets_answers(world, gateway
     world.clock.set(local(2026, 11, 24, 12, 30))
     later = world.clock.now()
     ours = views.inspection_rounds(gateway, steward, P, later, due="missed")
-    # the two morning patrols, and the round walked on the spot at 08:00 (its deadline
+    # the two morning patrols, and the round walked on the spot this morning (its deadline
     # ``inspection.spot_round_hours``, 4, has passed too)
     assert instants(ours) == instants(tickets_list(due="missed")) and ours["total"] == 3
     ours, theirs = by_steward(later, date(2026, 11, 24))

@@ -19,7 +19,10 @@ class VacantUnitRoutes(RouteModule):
            body=s.VacantRegisterIn, response=s.VacantRegisterOut, errors=(400, 403, 404, 409, 422), idempotent=True,
            description="Every unit of unit_ids and owner_registered is one of the project's (404 unit_not_found, "
                        "as an unknown id, for another project's); a unit of owner_registered is on the register "
-                       "too (422 owner_registered_not_listed). Another project's staff: 404 project_not_found.")
+                       "too (422 owner_registered_not_listed). Another project's staff: 404 project_not_found. "
+                       "The reply's owner_registered names the units the owner registered vacant. A household "
+                       "moving in (业主入住) withdraws its unit from the register: its check, not recorded yet, "
+                       "cancelled (its clocks never breach); a recorded check stays.")
     def update_vacant_register(self, request, user, project_id, month, body, idempotency_key):
         s.VacantMonthQuery().load({"month": month})
         return self._as(user)("tickets", "update_vacant_register", project_id, month, s.VacantRegisterIn().dump(body),

@@ -682,6 +682,9 @@ class VacantMonth(Base):
     project_id: Mapped[str] = mapped_column(ID, index=True)
     month: Mapped[str] = mapped_column(String(7))
     unit_ids: Mapped[list] = mapped_column(JSON, default=list)
+    #: of ``unit_ids``, those whose owner registered the unit vacant (业主办理空置手续), a household in
+    #: archive's file notwithstanding; the others are the desk's own finding (unsold, no household)
+    owner_registered: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_by: Mapped[str | None] = mapped_column(String(100))
     #: the register's task (kind ``task``, category ``vacant_register``)

@@ -1217,6 +1217,7 @@ class VacantRegisterOut(Schema):
     project_id = fields.String()
     month = fields.String()
     unit_ids = fields.List(fields.String())
+    owner_registered = fields.List(fields.String())
     updated_at = fields.AwareDateTime(allow_none=True)
     task_id = fields.String(allow_none=True)
     checks = fields.List(fields.Nested(VacantCheckOut))

@@ -180,3 +180,25 @@ def test_a_vacant_unit_is_registered_checked_and_its_defect_repaired(platform, d
     assert response.status_code == 200, response.text
     [seen] = response.json()
     assert seen["summary"]["result"] == "crack" and seen["task_id"] is None
+
+    # 1栋-0202 has no household: the desk's own finding, on the register beside the owner's registration
+    empty = seed.unit_id("LH", "1栋", "0202")
+    register = send("PUT", desk, f"/api/v1/projects/{project}/vacant-units/{month}",
+                    {"unit_ids": [unit_id, empty], "owner_registered": [unit_id]})
+    assert (register["unit_ids"], register["owner_registered"]) == ([unit_id, empty], [unit_id])
+    [scheduled] = [c for c in register["checks"] if c["unit_id"] == empty]
+    assert scheduled["status"] == "scheduled"
+    # a household moves in (业主入住, archive's household.changed): the check withdrawn, the recorded one kept
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    send("POST", desk, f"/api/v1/units/{empty}/move-in", {"moved_in_on": today, "people": [
+        {"name": "周新", "role": "owner", "phone": "13900000202"}]}, expect=201)
+
+    def withdrawn():
+        r = web_session.get(f"/api/v1/projects/{project}/vacant-units/{month}", headers=desk)
+        return r.json() if r.status_code == 200 and empty not in r.json()["unit_ids"] else None
+    after = wait_for(withdrawn, timeout=30)
+    assert (after["unit_ids"], after["owner_registered"]) == ([unit_id], [unit_id])
+    statuses = {c["unit_id"]: c["status"] for c in after["checks"]}
+    assert statuses == {unit_id: "checked", empty: "cancelled"}
+    task = web_session.get(f"/api/v1/tickets/{scheduled['task_id']}", headers=desk)
+    assert task.status_code == 200 and task.json()["status"] == "cancelled", task.text

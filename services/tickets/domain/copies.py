@@ -9,6 +9,7 @@ from kernel.copies import apply_snapshot, guard_snapshot, is_newer
 from kernel.work import Work
 
 from ..models import ProjectCopy, UnitCopy
+from . import vacant
 
 CONTACT_ROLES = ("owner", "tenant", "family")
 
@@ -48,6 +49,7 @@ def apply_household(work: Work, data: dict) -> bool:
                                                                     data["version"]):
         return True
     if data["status"] == "active":
+        vacant.household_moving_in(work, copy, data["household_id"])     # 业主入住: off the vacant register
         contact = _first_contact(data["people"]) or {}
         copy.household_id = data["household_id"]
         copy.contact_name, copy.contact_phone = contact.get("name"), contact.get("phone")

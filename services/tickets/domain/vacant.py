@@ -20,6 +20,12 @@ with its findings per room, the repairs they lead to, and the result told to the
   finding); a crack (墙面、地面、天花裂缝) waits for the manager (:func:`decide_crack`: CS or
   centre manager) before a repair ticket.
 
+A household moving in (archive's ``household.changed``, active: 业主入住) withdraws its unit from this
+month's and next month's register (:func:`household_moving_in`): its check, not recorded yet, cancelled
+with its task -- the clocks cancelled, never breached. A recorded check stays (the month's history). The
+register keeps which units the owner registered vacant (``owner_registered``), and a month carries over
+only the units still vacant.
+
 A unit put on the register late -- its check day near or past -- gets a fair deadline
 (:func:`check_due`): checked by the end of the ``vacant.late_check_working_days``-th (**3**) working
 day after the day it is registered, reported the month's gap (2 days) later, when that is later than
@@ -41,6 +47,7 @@ Tables: the check's (:data:`CHECK_TABLE`) and a finding's repair (:data:`FINDING
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -91,7 +98,10 @@ FINDING_TABLE: dict[tuple[str, str], workflow.Step] = {
     (AWAITING_APPROVAL, REJECT): workflow.Step(REJECTED, frozenset({MANAGER})),
 }
 
+log = logging.getLogger(__name__)
+
 JOB_MONTH = "vacant-month"
+MOVED_IN = "业主入住 the household moved in"
 MONTHLY_RUN_HOUR = 1
 ROOMS_MAX = 30
 
@@ -132,8 +142,11 @@ def _month_row(work: Work, project: ProjectCopy, month: str) -> VacantMonth:
     if row is None:
         before = work.session.scalars(select(VacantMonth).where(
             VacantMonth.project_id == project.id, VacantMonth.month == _prev_month(month))).first()
+        # last month's units carried over -- those still vacant: no household, or the owner's registration
+        units, registered = (list(before.unit_ids), list(before.owner_registered or [])) if before else ([], [])
+        carried = [u for u in units if u in registered or _vacant(work, u)]
         row = VacantMonth(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, month=month,
-                          unit_ids=list(before.unit_ids) if before else [])
+                          unit_ids=carried, owner_registered=[u for u in registered if u in carried])
         work.session.add(row)
         work.session.flush()
     return row
@@ -187,6 +200,7 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
                            details={"units": [{"unit_id": u.id, "label": u.label} for u in occupied]})
     row = open_month(work, project, month)
     row.unit_ids, row.updated_at, row.updated_by = wanted, now, work.caller.user_id
+    row.owner_registered = registered
     added = []
     for unit_id in wanted:
         scheduled = _scheduled(work, unit_id, month)
@@ -213,6 +227,54 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
         "updated_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""}, "task_id": row.ticket_id},
         group_id=row.group_id, project_id=row.project_id)
     return row
+
+
+def _vacant(work: Work, unit_id: str) -> bool:
+    unit = work.session.get(UnitCopy, unit_id)
+    return unit is not None and unit.household_id is None
+
+
+def household_moving_in(work: Work, unit: UnitCopy, household_id: str) -> None:
+    """A household moves into ``unit`` (archive's ``household.changed``, active; 业主入住) -- called
+    before the unit's copy takes it. A unit on this month's or next month's register whose check is not
+    recorded yet is withdrawn: off the register (and its ``owner_registered``), its check cancelled with
+    its task -- the clocks (the 10th, the 12th) cancelled, never breached -- and
+    ``vacant_register.updated`` published. A check already recorded stays, the unit with it (the
+    month's history). The same household again (a newer snapshot, a redelivery) changes nothing."""
+    if unit.household_id == household_id:
+        return
+    project = work.session.get(ProjectCopy, unit.project_id)
+    if project is None:
+        return
+    now = work.clock.now()
+    current = keys.month_of(project, now)
+    for row in work.session.scalars(select(VacantMonth).where(
+            VacantMonth.project_id == project.id, VacantMonth.month >= current).order_by(VacantMonth.month)):
+        if unit.id not in row.unit_ids:
+            continue
+        check = work.session.scalars(select(VacantCheck).where(VacantCheck.unit_id == unit.id,
+                                                               VacantCheck.month == row.month)).first()
+        if check is not None and check.status == CHECKED:
+            continue                                            # recorded: it stays (history)
+        cancelled = []
+        if check is not None and check.status == SCHEDULED:
+            check.status = CANCELLED
+            cancelled.append(check.id)
+            task = work.session.get(Ticket, check.ticket_id) if check.ticket_id else None
+            if task is not None:
+                tasks.cancel(work, task, MOVED_IN)
+        row.unit_ids = [u for u in row.unit_ids if u != unit.id]
+        row.owner_registered = [u for u in (row.owner_registered or []) if u != unit.id]
+        row.updated_at, row.updated_by = now, work.caller.user_id
+        work.session.flush()
+        log.info("vacant register %s %s: %s (%s) withdrawn, check %s cancelled -- %s", project.id, row.month,
+                 unit.label, unit.id, cancelled[0] if cancelled else "none", MOVED_IN)
+        work.events.record(events.VACANT_REGISTER_UPDATED, {
+            "register_id": row.id, "group_id": row.group_id, "project_id": row.project_id, "month": row.month,
+            "unit_ids": list(row.unit_ids), "owner_registered": list(row.owner_registered), "added": [],
+            "cancelled_checks": cancelled, "updated_at": now,
+            "updated_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""},
+            "task_id": row.ticket_id}, group_id=row.group_id, project_id=row.project_id)
 
 
 def _scheduled(work: Work, unit_id: str, month: str) -> bool:
@@ -467,6 +529,7 @@ def check_view(work: Work, check: VacantCheck) -> dict:
 def register_view(row: VacantMonth | None, project_id: str, month: str) -> dict:
     return {"id": row.id if row else None, "project_id": project_id, "month": month,
             "unit_ids": list(row.unit_ids) if row else [],
+            "owner_registered": list(row.owner_registered or []) if row else [],
             "updated_at": _local(row.updated_at, _zone(object_session(row), project_id)) if row else None,
             "task_id": row.ticket_id if row else None}
 
