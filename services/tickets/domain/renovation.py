@@ -283,7 +283,7 @@ def _party(work: Work, who: frozenset) -> str:
 
 def _out_of_range(code: str, zh: str, en: str, **details) -> RenovationDateOutOfRange:
     """A date refused, said in both languages (the class's ``zh`` is the general one)."""
-    return RenovationDateOutOfRange(f"{zh} ({en})", code=code,
+    return RenovationDateOutOfRange(en, code=code, zh=zh,
                                     details={k: v.isoformat() if isinstance(v, date) else v for k, v in details.items()})
 
 
