@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from .tenancy import Caller, Role
 
@@ -89,6 +90,23 @@ def id_number_digest(value: str | None, secret: str) -> str | None:
         return None
     key = hmac.new(secret.encode(), ID_DIGEST_LABEL, hashlib.sha256).digest()
     return hmac.new(key, "".join(value.split()).upper().encode(), hashlib.sha256).hexdigest()
+
+
+#: an 18-character resident ID / residence-permit number (the last may be X) standing alone in text
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+#: a mainland mobile number (11 digits, 1[3-9]...), optionally +86 / 86 before it, standing alone
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9][0-9]{9})(?![0-9])")
+
+
+def mask_free_text(text: str | None) -> str | None:
+    """Staff free text (a note, a pass's detail, a void reason) as a reader who is not the writer's desk
+    sees it: every 18-character ID number in it masked as :func:`mask_id_number` does
+    (110101199003077774 -> 1101**********7774) and every 11-digit mobile as :func:`mask_phone`
+    (13912345678 -> 139****5678); the rest unchanged. Applied twice it gives the same."""
+    if not text:
+        return text
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + mask_phone(m.group(1)), text)
 
 
 def mask_name(name: str | None) -> str | None:

@@ -34,7 +34,10 @@ class RenovationRoutes(RouteModule):
     @route("POST", f"{V1}/renovations", tags=("renovation",), status=201, idempotent=True,
            summary=f"Apply for a renovation (装修申请): the unit's resident (own unit) or {DESK}",
            description="The deposit agreed is the project's renovation.deposit (2000.00 yuan by default). "
-                       "Documents already uploaded to archive may be named here or attached later.",
+                       "Documents already uploaded to archive may be named here or attached later. The planned "
+                       "start is not in the past (a day's tolerance) and at most renovation.start_within_days (180) "
+                       "ahead, the planned end not before it and at most renovation.max_duration_days (365) after "
+                       "it: else 422 planned_start_past / planned_start_too_far / planned_end_too_far / bad_period.",
            body=s.RenovationIn, response=s.RenovationOut, errors=(404, 409, 422, 503))
     def apply_renovation(self, request, user, body, idempotency_key):
         return self._renovation_reply(self._as(user)("tickets", "apply_renovation", s.RenovationIn().dump(body),
@@ -97,6 +100,9 @@ class RenovationRoutes(RouteModule):
 
     @route("POST", f"{V1}/renovations/{{ticket_id}}/passes", tags=("renovation",), idempotent=True,
            summary=f"Issue a numbered worker or material pass ({DESK})",
+           description="valid_until is today or later and at most 7 days past the planned end (422 "
+                       "valid_until_past / valid_until_too_far). The detail (free text) is read by the desk's "
+                       "roles only; other readers see notes with ID numbers and mobiles masked.",
            body=s.RenovationPassIn, response=s.RenovationOut, errors=ERRORS)
     def issue_renovation_pass(self, request, user, ticket_id, body, idempotency_key):
         return self._renovation_step(user, ticket_id, "issue_pass", s.RenovationPassIn().dump(body), idempotency_key)
@@ -124,6 +130,7 @@ class RenovationRoutes(RouteModule):
     @route("POST", f"{V1}/renovations/{{ticket_id}}/acceptance-request", tags=("renovation",), idempotent=True,
            summary=f"Ask for the completion acceptance (the resident, {DESK}) on a working day at least "
                    "renovation.acceptance_notice_working_days (1) ahead; 422 acceptance_too_soon names the earliest",
+           description="At most renovation.acceptance_within_days (30) ahead: else 422 acceptance_too_far.",
            body=s.RenovationAcceptanceRequestIn, response=s.RenovationOut, errors=ERRORS)
     def request_renovation_acceptance(self, request, user, ticket_id, body, idempotency_key):
         return self._renovation_step(user, ticket_id, "request_acceptance", s.RenovationAcceptanceRequestIn().dump(body),
@@ -131,6 +138,7 @@ class RenovationRoutes(RouteModule):
 
     @route("POST", f"{V1}/renovations/{{ticket_id}}/acceptance", tags=("renovation",), idempotent=True,
            summary=f"The acceptance's result: passed, or back to work with what to put right ({DESK})",
+           description="Held on the booked day or later: before it 422 acceptance_not_yet.",
            body=s.RenovationAcceptanceIn, response=s.RenovationOut, errors=ERRORS)
     def record_renovation_acceptance(self, request, user, ticket_id, body, idempotency_key):
         data = s.RenovationAcceptanceIn().dump(body)
@@ -140,6 +148,9 @@ class RenovationRoutes(RouteModule):
     @route("POST", f"{V1}/renovations/{{ticket_id}}/occupancy", tags=("renovation",), idempotent=True,
            summary=f"The household moved in ({DESK}): the re-inspection comes "
                    "renovation.reinspection_after_months (3) later",
+           description="occupied_on (default today) is on or after the acceptance day and not in the future: "
+                       "else 422 occupied_before_acceptance / date_in_future (a backdated occupancy would make "
+                       "the re-inspection due at once).",
            body=s.RenovationOccupancyIn, response=s.RenovationOut, errors=ERRORS)
     def record_renovation_occupancy(self, request, user, ticket_id, body, idempotency_key):
         return self._renovation_step(user, ticket_id, "occupy", s.RenovationOccupancyIn().dump(body), idempotency_key)

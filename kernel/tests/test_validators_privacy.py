@@ -257,3 +257,14 @@ def test_an_id_number_compared_with_the_file_is_checked_by_one_rule_with_a_422()
     assert v.ID_NUMBER_TEXT("110101199003071234") == "110101199003071234"      # the shape only: 400 otherwise
     with pytest.raises(ValidationError):
         v.ID_NUMBER_TEXT("1101-01")
+
+
+def test_free_text_masks_id_numbers_and_mobiles_and_nothing_else():
+    from kernel.privacy import mask_free_text
+    text = "身份证 110101199003077774 电话 13912345678，+8613812345678；工号 12345，订单 12345678901234567890"
+    masked = mask_free_text(text)
+    assert masked == ("身份证 1101**********7774 电话 139****5678，+86138****5678；工号 12345，"
+                      "订单 12345678901234567890")
+    assert mask_free_text(masked) == masked                              # idempotent
+    assert mask_free_text("11010119900307777X") == "1101**********777X"
+    assert mask_free_text(None) is None and mask_free_text("") == ""

@@ -455,6 +455,17 @@ class AcceptanceTooSoon(RuleViolation):
     zh = "竣工验收须至少提前规定的工作日在工作日预约"
 
 
+class RenovationDateOutOfRange(RuleViolation):
+    """A renovation's date outside what the desk can take: the planned start in the past or too far
+    ahead (``renovation.start_within_days``), the works longer than ``renovation.max_duration_days``,
+    the acceptance booked further than ``renovation.acceptance_within_days`` ahead or held before its
+    booked day, a pass valid until a past day or past the planned end, an occupancy before the
+    acceptance or in the future (HTTP 422; ``code`` says which)."""
+
+    default_code = "renovation_date_out_of_range"
+    zh = "装修相关日期不在可受理的范围内"
+
+
 class ReinspectionNotDue(Conflict):
     """The re-inspection comes N months after occupancy, not before (HTTP 409)."""
 

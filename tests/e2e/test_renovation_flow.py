@@ -119,6 +119,14 @@ def test_apply_approve_fees_requested_paid_then_the_work_may_start(platform, dem
     permit = api.post(desk, f"/renovations/{ticket_id}/permit", {})
     assert permit["ticket"]["status"] == "in_progress"
     assert permit["renovation"]["permit_number"].startswith("ZXXK-")
+    # trial 4 (M1, M2): dates out of range are 422 with their code, nothing written
+    assert api.post(desk, f"/renovations/{ticket_id}/passes", {"pass_kind": "material", "holder_name": "钱七",
+                                                               "valid_until": "2020-01-01"},
+                    expect=422)["error"] == "valid_until_past"
+    assert api.post(resident, "/renovations", {"unit_id": UNIT, "content": "阳台封闭", "planned_start": "1900-01-01",
+                                               "planned_end": "2999-12-31"}, expect=422)["error"] == "planned_start_past"
+    assert api.post(resident, f"/renovations/{ticket_id}/acceptance-request", {"acceptance_on": "9999-12-31"},
+                    expect=422)["error"] == "acceptance_too_far"
     worker = api.post(desk, f"/renovations/{ticket_id}/passes", {"pass_kind": "worker", "holder_name": "王师傅"})
     assert worker["renovation"]["passes"][0]["number"].startswith("ZXRY-")
     # the resident reads the pass from the read model: by number, the worker's name masked

@@ -129,13 +129,16 @@ def sms_counts(work: Work, by, keys, window: timedelta) -> dict[str, int]:
 _WINDOWS = ((timedelta(hours=1), "hour", "hourly"), (timedelta(days=1), "day", "daily"))
 
 
-def over_limits(work: Work, limits: SmsLimits, addresses, requested_by: str | None = None) -> dict[str, str]:
+def over_limits(work: Work, limits: SmsLimits, addresses, requested_by: str | None = None, *,
+                recipient_limits: bool = True) -> dict[str, str]:
     """The numbers among ``addresses`` that must get no more SMS now, with the reason: a number at its
-    per-recipient limit (``SMS_MAX_PER_RECIPIENT_PER_HOUR`` / ``_DAY``), or every one when the user
-    ``requested_by`` is at theirs. The one rule of notify's SMS limits (single messages and broadcasts)."""
+    per-recipient limit (``SMS_MAX_PER_RECIPIENT_PER_HOUR`` / ``_DAY``; not checked with
+    ``recipient_limits`` False -- a transactional purpose's SMS, ``Purpose.transactional``), or every one
+    when the user ``requested_by`` is at theirs. The one rule of notify's SMS limits (single messages
+    and broadcasts)."""
     addresses = {a for a in addresses if a}
     out: dict[str, str] = {}
-    for window, unit, adjective in _WINDOWS:
+    for window, unit, adjective in _WINDOWS if recipient_limits else ():
         limit = limits.per_recipient_hour if unit == "hour" else limits.per_recipient_day
         if limit > 0:
             for address, count in sms_counts(work, Delivery.address, addresses, window).items():
@@ -151,10 +154,11 @@ def over_limits(work: Work, limits: SmsLimits, addresses, requested_by: str | No
     return out
 
 
-def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: str | None) -> str | None:
+def sms_over_limit(work: Work, limits: SmsLimits, address: str, requested_by: str | None, *,
+                   recipient_limits: bool = True) -> str | None:
     """The reason an SMS to ``address`` caused by ``requested_by`` must not go out now, or None
     (:func:`over_limits`; counted as :func:`counted_sms` says)."""
-    return over_limits(work, limits, {address}, requested_by).get(address)
+    return over_limits(work, limits, {address}, requested_by, recipient_limits=recipient_limits).get(address)
 
 
 #: ``session.info`` flag: this transaction created an outbound message (SMS, e-mail, WeChat) due
@@ -266,8 +270,11 @@ def notify(work: Work, project: ProjectCopy, *, purpose: str, recipient: Recipie
         if suppressed is None and channel.name in opted_out:
             suppressed = policy.OPTED_OUT
         if channel.name == SMS and suppressed is None and not templates.purpose_of(purpose).legal:
-            # a legally required notice is never limited (nor does it use up the allowance: counted_sms)
-            suppressed = sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by)
+            # a legally required notice is never limited (nor does it use up the allowance: counted_sms);
+            # a workflow notice the resident waits for (transactional) is not lost to the recipient's
+            # quota that receipts and bills used up -- only the causing user's limit holds it
+            suppressed = sms_over_limit(work, sms_limits or SmsLimits(), channel.address, requested_by,
+                                        recipient_limits=not templates.purpose_of(purpose).transactional)
         delivery = Delivery(
             id=str(uuid.uuid4()), notification=notification, group_id=project.group_id,
             project_id=project.id, channel=channel.name, address=channel.address, body=text,

@@ -78,6 +78,11 @@ class Purpose:
     #: the answer to the recipient's own request of a moment ago (a repair's acknowledgement): they are
     #: awake and waiting for it, so quiet hours do not hold it either
     reply: bool = False
+    #: a workflow notice the resident waits for to act on (装修许可证已发放，可以开工; please come and sign):
+    #: its SMS is never dropped by the per-recipient hourly / daily limits (receipts and bill notices
+    #: used up the quota before it) -- the per-user limit of the staff whose step caused it still
+    #: applies, and it counts towards the recipient's quota like any SMS that went out
+    transactional: bool = False
 
     def __post_init__(self):
         assert self.kind in KINDS and set(self.channels) <= set(CHANNELS), self.key
@@ -208,7 +213,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "move-in welcome with the steward's phone (入住欢迎)", sms_also=_WELCOME - {"resident_name"}),
     Purpose("ticket.status_changed", ("inapp", "sms", "wechat"), _STATUS,
             "a ticket's status changed: to the resident who reported it (工单状态)",
-            sms_also=frozenset({"status_label", "changed_at"})),
+            sms_also=frozenset({"status_label", "changed_at"}), transactional=True),
     Purpose("revisit.request", ("inapp", "sms", "wechat"), _REVISIT,
             "a revisit after a repair or complaint: the steward will call (回访)",
             sms_also=_REVISIT - {"ticket_number", "category_label", "project_name"}),

@@ -275,3 +275,31 @@ def test_what_tickets_publishes_is_what_notify_reads(session, clock, estate):
     made = tell(session, clock, schemas.TicketStatusChangedIn().load(published))
     assert made.body == DISPATCH_INAPP_ZH
     assert next(d for d in made.deliveries if d.channel == "sms").address == "13812345678"
+
+
+def test_the_work_may_start_sms_is_not_lost_to_the_per_number_limit(session, clock, estate):
+    """Trial 4 M6: five SMS to the number within the hour (acknowledgements here; receipts and bills in
+    the trial) -- the renovation permit's "可以开工", a workflow notice the household waits for
+    (``ticket.status_changed`` is transactional in the catalogue), still goes out; an ordinary purpose's
+    SMS is dropped, and the per-user limit still holds a transactional one."""
+    from services.notify.domain import notifications, tickets
+    from services.notify.tests.test_domain import sms_of, ticket
+    for i in range(6):
+        tickets.on_ticket_opened(work(session, clock), ticket(number=f"BX-20261124-{i:04d}"),
+                                 event_id=f"ev-open-{i}", group_id=G, project_id="p1")
+        session.flush()
+    assert sms_of(session, "ev-open-5").last_error == "recipient_hourly_limit: 5 per hour"   # the quota is used
+    assert templates.purpose_of("ticket.status_changed").transactional
+    assert not templates.purpose_of("ticket.opened.resident").transactional
+    made = tell(session, clock, step("issue_permit", "fees_paid", "in_progress", kind="renovation",
+                                     category="renovation", note=None), event_id="ev-permit")
+    sms = next(d for d in made.deliveries if d.channel == "sms")
+    assert (sms.status, sms.last_error) == ("pending", None) and "可以开工" in sms.body
+    # the causing user's own limit still applies to it
+    per_user = notifications.SmsLimits(per_recipient_hour=5, per_recipient_day=10, per_user_hour=1, per_user_day=5)
+    assert notifications.sms_over_limit(work(session, clock), per_user, "13812345678", "desk-1",
+                                        recipient_limits=False) is None
+    sms.requested_by = "desk-1"
+    session.flush()
+    assert notifications.sms_over_limit(work(session, clock), per_user, "13812345678", "desk-1",
+                                        recipient_limits=False) == "user_hourly_limit: 1 per hour"

@@ -24,7 +24,10 @@ masked (1101**********4566; the full number is never kept). The rule is the same
 the desk's copy is filed in a drawer, not a logged read -- the mover signs the stub by hand
 (领取人签字), which identifies them on the desk's copy without the platform printing anything more.
 Staff names (who issued, the steward) are printed as they are. The desk's free-text detail on a
-renovation pass (a worker's phone typed in) is never printed.
+renovation pass (a worker's phone typed in) is never printed. One exception: a worker's own pass
+(施工人员出入证), printed by staff for the gate, carries the holder's full name -- the guard checks the
+person against it (a masked 赵* identifies nobody); no ID number is printed on it. The permit's list
+of passes and a pass a resident prints keep the names masked.
 """
 from __future__ import annotations
 
@@ -190,7 +193,8 @@ def renovation_pass(work: Work, ticket_id: str, pass_id: str, *, compress: bool 
         _mark(pdf, "已作废")
     kpdf.fields(pdf, [
         ("出入证编号", issued.number), ("房号", ticket.unit_label), ("施工单位", row.contractor),
-        ("持证人", mask_name(issued.holder_name)),
+        ("持证人", issued.holder_name if issued.kind == "worker" and not work.caller.is_resident
+                  else mask_name(issued.holder_name)),
         ("有效期至", issued.valid_until.isoformat() if issued.valid_until else _period(row).split(" 至 ")[-1]),
         ("装修许可证", row.permit_number), ("签发日期", _local(issued.issued_at, zone, "%Y-%m-%d")),
     ], size=13, label_width=32)

@@ -62,7 +62,7 @@ from __future__ import annotations
 import calendar as _calendar
 from collections.abc import Callable
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -70,14 +70,14 @@ from sqlalchemy.orm import Session, object_session
 
 from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
-from kernel.privacy import mask_name
+from kernel.privacy import mask_free_text, mask_name
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
 from ..exceptions import (AcceptanceTooSoon, ArchiveUnavailable, DocumentAttachedAlready, DocumentsMissing,
                           DocumentTypeMismatch, FeesUnpaid, NotYourStep, PassNotFound, ReinspectionNotDue,
-                          RenovationOpen, TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
+                          RenovationDateOutOfRange, RenovationOpen, TicketNotFound, TransitionNotAllowed, WithheldOverDeposit)
 from ..models import Renovation, RenovationPass, RenovationPatrol, Ticket, UnitCopy
 from . import clocks, complaints, renovation_sla as rsla, repairs, workflow
 
@@ -129,6 +129,8 @@ _WORKS = (IN_PROGRESS, ACCEPTANCE_REQUESTED)
 BEFORE_WORKS = (APPLIED, UNDER_REVIEW, REWORK, APPROVED, FEES_REQUESTED)
 #: the unit's works (fees paid on): a household moving out hands them over to the next one
 UNIT_WORKS = (FEES_PAID, IN_PROGRESS, ACCEPTANCE_REQUESTED, ACCEPTED, OCCUPIED, REFUND_REQUESTED)
+#: after the acceptance and the occupancy: the deposit's refund is what is left, the payer's
+REFUND_STAGE = (OCCUPIED, REFUND_REQUESTED)
 #: the reason of the platform's cancellation and the log of the hand-over
 MOVED_OUT_REASON = "过户/迁出：住户已迁出 the household moved out"
 HANDED_OVER_NOTE = "过户：转交新住户 handed over to the new household"
@@ -188,9 +190,8 @@ def apply(work: Work, data: dict, ask_document: AskDocument | None = None) -> Ti
     repairs.in_unit(work, unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(data["unit_id"]))
     if not caller.is_resident:
         caller.require_role(*DESK_ROLES)
-    if data.get("planned_start") and data.get("planned_end") and data["planned_end"] < data["planned_start"]:
-        raise InvalidInput("planned_end is before planned_start", code="bad_period")
     project = repairs._project(work, unit.project_id)
+    _check_period(work, project, data.get("planned_start"), data.get("planned_end"), now)
     open_one = work.session.scalars(select(Ticket).where(
         Ticket.kind == KIND, Ticket.unit_id == unit.id, Ticket.status.in_(OPEN_STATES))
         .order_by(Ticket.received_at)).first()
@@ -278,6 +279,39 @@ def _party(work: Work, who: frozenset) -> str:
             return party
     caller.require_role(*sorted({r for p in who for r in ROLES.get(p, ())}))
     raise NotYourStep("another party takes this step")
+
+
+def _out_of_range(code: str, zh: str, en: str, **details) -> RenovationDateOutOfRange:
+    """A date refused, said in both languages (the class's ``zh`` is the general one)."""
+    return RenovationDateOutOfRange(en, code=code, zh=zh,
+                                    details={k: v.isoformat() if isinstance(v, date) else v for k, v in details.items()})
+
+
+def _check_period(work: Work, project, start: date | None, end: date | None, now: datetime) -> None:
+    """The planned works (计划工期): the start not in the past (a day's tolerance) and at most
+    ``renovation.start_within_days`` ahead; the end not before the start and at most
+    ``renovation.max_duration_days`` after it (after today when no start is given)."""
+    values, today = work.settings.values(project.id), _site_today(project, now)
+    if start is not None:
+        earliest = today - timedelta(days=rsla.START_PAST_TOLERANCE_DAYS)
+        latest = today + timedelta(days=values[rsla.START_WITHIN_DAYS])
+        if start < earliest:
+            raise _out_of_range("planned_start_past", f"计划开工日期 {start} 已过", f"planned_start {start} is in the "
+                                f"past: {earliest} at the earliest", earliest=earliest)
+        if start > latest:
+            raise _out_of_range("planned_start_too_far", f"计划开工日期 {start} 过远", f"planned_start {start} is "
+                                f"more than {values[rsla.START_WITHIN_DAYS]} days ahead: {latest} at the latest",
+                                latest=latest)
+    if end is not None:
+        base = start or today
+        if end < base:
+            raise _out_of_range("bad_period", f"计划完工日期 {end} 早于开工日期 {base}",
+                                f"planned_end {end} is before planned_start {base}", earliest=base)
+        latest = base + timedelta(days=values[rsla.MAX_DURATION_DAYS])
+        if end > latest:
+            raise _out_of_range("planned_end_too_far", f"计划工期超过 {values[rsla.MAX_DURATION_DAYS]} 天",
+                                f"planned_end {end} is more than {values[rsla.MAX_DURATION_DAYS]} days after "
+                                f"{base}: {latest} at the latest", latest=latest)
 
 
 def _ticket(work: Work, ticket_id: str) -> tuple[Ticket, Renovation]:
@@ -383,15 +417,32 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
             raise AcceptanceTooSoon(f"the acceptance is requested {values[rsla.ACCEPTANCE_NOTICE_WORKING_DAYS]} "
                                     f"working day(s) ahead, on a working day: {earliest} at the earliest",
                                     details={"earliest": earliest.isoformat()})
+        latest = _site_today(project, now) + timedelta(days=values[rsla.ACCEPTANCE_WITHIN_DAYS])
+        if wanted > latest:
+            raise _out_of_range("acceptance_too_far", f"验收日期 {wanted} 过远",
+                                f"the acceptance is booked at most {values[rsla.ACCEPTANCE_WITHIN_DAYS]} days ahead: "
+                                f"{latest} at the latest", latest=latest)
         renovation.acceptance_on, renovation.acceptance_requested_at = wanted, now
         note = note or f"acceptance on {wanted}"
     elif action == ACCEPT:
+        if renovation.acceptance_on is not None and _site_today(project, now) < renovation.acceptance_on:
+            raise _out_of_range("acceptance_not_yet", f"验收预约在 {renovation.acceptance_on}，尚未到期",
+                                f"the acceptance was booked for {renovation.acceptance_on}; it is held on that "
+                                "day, not before", acceptance_on=renovation.acceptance_on)
         renovation.accepted_at = now
     elif action == OCCUPY:
         today = _site_today(project, now)
         occupied_on = data.get("occupied_on") or today
         if occupied_on > today:
-            raise InvalidInput("occupied_on is in the future", code="date_in_future")
+            raise _out_of_range("date_in_future", f"入住日期 {occupied_on} 尚未到来",
+                                f"occupied_on {occupied_on} is in the future", latest=today)
+        # the re-inspection counts from occupancy: a backdated one (before the acceptance) would make
+        # it due at once -- the household moves in on the acceptance day at the earliest
+        accepted_on = _site_today(project, renovation.accepted_at) if renovation.accepted_at else today
+        if occupied_on < accepted_on:
+            raise _out_of_range("occupied_before_acceptance", f"入住日期 {occupied_on} 早于竣工验收日 {accepted_on}",
+                                f"occupied_on {occupied_on} is before the acceptance on {accepted_on}",
+                                earliest=accepted_on)
         renovation.occupied_on = occupied_on
         months = values[rsla.REINSPECTION_AFTER_MONTHS]
         due = datetime.combine(add_months(occupied_on, months), time(9), tzinfo=ZoneInfo(project.timezone))
@@ -470,6 +521,19 @@ def _issue_pass(work: Work, ticket: Ticket, project, data: dict, now: datetime) 
         raise InvalidInput(f"pass_kind is one of {sorted(PASS_KINDS)}", code="bad_pass_kind")
     if not (data.get("holder_name") or "").strip():
         raise InvalidInput("a pass names its holder (holder_name)", code="holder_required")
+    valid_until, today = data.get("valid_until"), _site_today(project, now)
+    if valid_until is not None:
+        renovation = work.session.get(Renovation, ticket.id)
+        if valid_until < today:
+            raise _out_of_range("valid_until_past", f"出入证有效期 {valid_until} 已过",
+                                f"valid_until {valid_until} is in the past: {today} at the earliest", earliest=today)
+        end = (renovation.planned_end if renovation.planned_end is not None
+               else today + timedelta(days=work.settings.values(project.id)[rsla.MAX_DURATION_DAYS]))
+        latest = max(end, today) + timedelta(days=rsla.PASS_AFTER_END_DAYS)
+        if valid_until > latest:
+            raise _out_of_range("valid_until_too_far", f"出入证有效期 {valid_until} 超出计划工期",
+                                f"valid_until {valid_until} is past the planned end {end} "
+                                f"(+{rsla.PASS_AFTER_END_DAYS} days): {latest} at the latest", latest=latest)
     issued = RenovationPass(
         id=str(uuid.uuid4()), ticket_id=ticket.id, group_id=ticket.group_id, project_id=ticket.project_id,
         kind=kind, number=repairs._next_number(work, project, f"renovation_{kind}_pass", now),
@@ -625,13 +689,20 @@ def on_household_moved_out(work: Work, unit_id: str, household_id: str) -> list[
     the old owners of a transfer): each of its open renovations -- before the works, cancelled
     (``cancel_moved_out``); the unit's works (fees paid on), handed over to the unit's household
     now if archive's move-in of the next one came first, else left waiting for it
-    (``household_left``). Again (a redelivery): nothing -- nothing of that household is open."""
+    (``household_left``). One at the refund stage (:data:`REFUND_STAGE`: occupied, refund requested)
+    whose fees this household paid stays with it: the deposit coming back is theirs, and so are the
+    re-inspection's result and the refund notice. Again (a redelivery): nothing -- nothing of that
+    household is open."""
     now_household = _current_household(work, unit_id)
     moved = []
     for ticket in _open_of(work, unit_id, household_id):
         renovation = work.session.get(Renovation, ticket.id)
         if ticket.status in BEFORE_WORKS:
             moved.append(step(work, ticket.id, CANCEL_MOVED_OUT, {}))
+        elif ticket.status in REFUND_STAGE and renovation.fees_paid_at is not None:
+            # the works are done and the deposit this household paid is to come back to it: the
+            # re-inspection and the refund stay the old household's (not handed over)
+            continue
         elif now_household not in (None, household_id):
             moved.append(step(work, ticket.id, HAND_OVER, {"household_id": now_household}))
         elif renovation.left_by_household_id != household_id:
@@ -674,22 +745,33 @@ def get(work: Work, ticket_id: str) -> tuple[Ticket, Renovation]:
 
 def view(work: Work, ticket: Ticket, renovation: Renovation) -> dict:
     """The renovation's own part (``schemas.RenovationOut``) as ``work.caller`` reads it: a
-    resident reads the pass holders' names masked, as the ticket's snapshot carries them."""
-    return facts(work.session, ticket, renovation, full_names=not work.caller.is_resident)
+    resident reads the pass holders' names masked, as the ticket's snapshot carries them; the desk's
+    free text (a pass's detail in full, notes unmasked) only the desk itself (:data:`DESK_ROLES`)."""
+    caller = work.caller
+    return facts(work.session, ticket, renovation, full_names=not caller.is_resident,
+                 desk=caller.is_system or bool(caller.roles & frozenset(DESK_ROLES)))
 
 
-def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_names: bool = False) -> dict:
+def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_names: bool = False,
+          desk: bool = False) -> dict:
     """The renovation's own facts: the checklist (present / missing), review, fees requested and
     paid with their amounts, permit, passes by number (the holder's name -- a worker's, a
     personal name -- masked by ``kernel.privacy.mask_name`` unless ``full_names``), patrols,
-    acceptance, occupancy, re-inspection, refund. Document references only, never an ID number."""
+    acceptance, occupancy, re-inspection, refund. Document references only, never an ID number.
+
+    Staff free text (the review note, patrol notes, void reasons) reaches readers other than the desk
+    (``desk`` False: the resident, engineering, security, finance, the snapshot) with the ID numbers and
+    mobiles typed into it masked (``kernel.privacy.mask_free_text``); a pass's ``detail`` (a worker's
+    phone, an ID number typed in) only the desk reads at all."""
+    text = (lambda t: t) if desk else mask_free_text
     return {
         **{c: getattr(renovation, c) for c in (
             "contractor", "planned_start", "planned_end", "deposit_amount", "submitted_at", "review_rounds",
-            "reviewed_at", "review_note", "agreement_at", "fees_requested_at", "fees_paid_at", "fees_charged_at",
+            "reviewed_at", "agreement_at", "fees_requested_at", "fees_paid_at", "fees_charged_at",
             "permit_number", "permit_issued_at", "acceptance_on", "acceptance_requested_at", "accepted_at",
             "occupied_on", "reinspection_due_at", "reinspected_at", "withheld_amount", "refund_amount",
             "refund_requested_at", "refunded_at", "archived_at")},
+        "review_note": text(renovation.review_note),
         "violations": renovation.violations or [],
         "documents": [{"doc_type": d["doc_type"], "document_id": d["document_id"]} for d in renovation.documents or []],
         "checklist": checklist(renovation),
@@ -700,12 +782,12 @@ def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_name
         "may_start": renovation.fees_paid_at is not None,
         "passes": [{"id": p.id, "kind": p.kind, "number": p.number,
                     "holder_name": p.holder_name if full_names else mask_name(p.holder_name),
-                    # the desk's free text (a worker's phone, an ID number typed in): staff only
-                    "detail": p.detail if full_names else None, "valid_until": p.valid_until,
+                    # the desk's free text (a worker's phone, an ID number typed in): the desk only
+                    "detail": p.detail if desk else None, "valid_until": p.valid_until,
                     "issued_at": p.issued_at,
-                    "voided_at": p.voided_at, "void_reason": p.void_reason}
+                    "voided_at": p.voided_at, "void_reason": text(p.void_reason)}
                    for p in passes_of(session, ticket.id)],
-        "patrols": [{"id": p.id, "at": p.at, "by": {"user_id": p.by, "name": p.by_name}, "note": p.note,
+        "patrols": [{"id": p.id, "at": p.at, "by": {"user_id": p.by, "name": p.by_name}, "note": text(p.note),
                      "violations": p.violations or [], "waste_seen": p.waste_seen}
                     for p in patrols_of(session, ticket.id)],
     }

@@ -30,6 +30,13 @@ REINSPECTION_AFTER_MONTHS = "renovation.reinspection_after_months"
 REFUND_WITHIN_DAYS = "renovation.refund_within_days"
 WASTE_DAYS = "renovation.waste_days"
 DEPOSIT = "renovation.deposit"
+START_WITHIN_DAYS = "renovation.start_within_days"
+MAX_DURATION_DAYS = "renovation.max_duration_days"
+ACCEPTANCE_WITHIN_DAYS = "renovation.acceptance_within_days"
+#: a planned start may be given as yesterday (an application typed in after midnight for the day before)
+START_PAST_TOLERANCE_DAYS = 1
+#: a pass may run this many days past the planned end (the last clean-up, a late delivery)
+PASS_AFTER_END_DAYS = 7
 
 _DAYS = fields.Integer(strict=True, validate=Range(1, 90))
 SETTINGS = [
@@ -44,6 +51,12 @@ SETTINGS = [
             doc="the deposit is refunded within N days of the re-inspection (装修保证金退还)"),
     Setting(WASTE_DAYS, _DAYS, default=3, unit="days",
             doc="renovation waste (装修垃圾) may not stand more than N days (001): a breach after"),
+    Setting(START_WITHIN_DAYS, fields.Integer(strict=True, validate=Range(1, 730)), default=180, unit="days",
+            doc="a renovation's planned start is at most N days ahead of the application (and not in the past)"),
+    Setting(MAX_DURATION_DAYS, fields.Integer(strict=True, validate=Range(1, 1095)), default=365, unit="days",
+            doc="a renovation's planned end is at most N days after its planned start"),
+    Setting(ACCEPTANCE_WITHIN_DAYS, fields.Integer(strict=True, validate=Range(1, 365)), default=30, unit="days",
+            doc="the completion acceptance (竣工验收) is booked at most N days ahead"),
     Setting(DEPOSIT, Money(positive=True), default=Decimal("2000.00"), unit="yuan",
             doc="the renovation deposit per unit (装修保证金; the seeds give no figure: 2000.00 by default), "
                 "requested from billing with the garbage-removal fee once the agreement is signed"),

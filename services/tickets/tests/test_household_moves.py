@@ -226,18 +226,32 @@ def test_a_plain_move_out_leaves_the_works_waiting_for_the_next_household(sessio
     assert ticket.household_id == "h3" and ticket.history[-1].action == "hand_over"
 
 
-def test_the_occupied_renovation_is_handed_over_and_its_refund_still_goes_through(session, clock, registry):
+@pytest.mark.parametrize("order", ["out_first", "in_first"])
+@pytest.mark.parametrize("state", ["occupied", "refund_requested"])
+def test_at_the_refund_stage_the_renovation_stays_with_the_household_that_paid_the_deposit(
+        session, clock, registry, order, state):
+    """L11: the works are done, the deposit is the old owners' to get back: not handed over."""
     ticket = renovation_in(session, clock, "in_progress")
     row = session.get(Renovation, ticket.id)
     row.accepted_at = clock.now()
     ticket.status = "occupied"
     row.occupied_on = clock.today()
     row.reinspection_due_at = clock.now()
-    transfer(session, clock, "out_first")
-    assert ticket.status == "occupied" and ticket.household_id == "h2"
-    do(session, clock, ticket, "reinspect", CS)
+    if state == "refund_requested":
+        do(session, clock, ticket, "reinspect", CS)
+    transfer(session, clock, order)
+    assert ticket.status == state and ticket.household_id == "h1"
+    assert "hand_over" not in [h.action for h in ticket.history]
+    assert session.get(Renovation, ticket.id).left_by_household_id is None
+    # the old owner still reads it; the new owner does not (the refund is not hers)
+    assert renovation.get(work(session, clock, ZHAO), ticket.id)[0] is ticket
+    with pytest.raises(NotFound):
+        renovation.get(work(session, clock, SUN), ticket.id)
+    if state == "occupied":
+        do(session, clock, ticket, "reinspect", CS)
     (asked,) = events_of(session, "renovation.refund_requested")
     assert asked["deposit_id"] == "dep-1" and asked["refund_amount"] == "2000.00"   # the deposit billing holds
+    assert asked["household_id"] == "h1"
 
 
 def test_the_platforms_steps_are_rows_of_the_table_and_no_caller_takes_them(session, clock, registry):

@@ -93,7 +93,7 @@ def test_who_prints_a_goods_pass_is_who_reads_it(session, clock, registry):
 
 # -- the renovation permit and its passes ------------------------------------------------------------
 
-def test_the_permit_lists_the_passes_in_force_and_a_pass_prints_its_holder_masked(session, clock, registry):
+def test_the_permit_lists_the_passes_in_force_and_a_worker_pass_prints_its_holder_in_full(session, clock, registry):
     ticket = ren_t.approved(session, clock)
     with pytest.raises(NotPrintable) as refused:
         printouts.renovation_permit(work(session, clock, DESK), ticket.id)
@@ -119,8 +119,12 @@ def test_the_permit_lists_the_passes_in_force_and_a_pass_prints_its_holder_maske
     one = printouts.renovation_pass(work(session, clock, GUARD), ticket.id, passes["王建国"].id, compress=False)
     printed = text(one)
     assert "装修施工人员出入证" in printed and passes["王建国"].number in printed and permit_no in printed
-    assert "王**" in printed and "2026-12-31" in printed and "某装饰公司" in printed
+    # the worker's own pass names them in full: the gate checks the person against it (L10)
+    assert "王建国" in printed and "2026-12-31" in printed and "某装饰公司" in printed
     assert "13812345678" not in printed
+    printed = text(printouts.renovation_pass(work(session, clock, ren_t.ME), ticket.id, passes["王建国"].id,
+                                             compress=False))
+    assert "王**" in printed and "王建国" not in printed             # a resident's print: masked
     assert "【已作废】" in text(printouts.renovation_pass(work(session, clock, DESK), ticket.id,
                                                         passes["赵六"].id, compress=False))
     assert "装修材料出入证" in text(printouts.renovation_pass(work(session, clock, ren_t.ME), ticket.id,

@@ -15,7 +15,8 @@ from kernel.testing import outbox_events, resident, staff
 from services.tickets.domain import alerts, copies, renovation
 from services.tickets.exceptions import (AcceptanceTooSoon, ArchiveUnavailable, DocumentAttachedAlready,
                                          DocumentNotFound, DocumentsMissing, DocumentTypeMismatch, FeesUnpaid,
-                                         NotYourStep, ReinspectionNotDue, RenovationOpen, TransitionNotAllowed,
+                                         NotYourStep, ReinspectionNotDue, RenovationDateOutOfRange,
+                                         RenovationOpen, TransitionNotAllowed,
                                          WithheldOverDeposit)
 from services.tickets.models import Base, Renovation, ScheduledJob
 from services.tickets.tests.support import work
@@ -447,3 +448,106 @@ def test_the_re_inspection_job_republishes_the_ticket_with_its_due_time(session,
     assert after["version"] == before["version"] + 1
     assert datetime.fromisoformat(after["renovation"]["reinspection_due_at"]) == local(2027, 2, 28, 9, 0)
 
+
+
+# -- dates within bounds (trial 4: H2, M1, M2) -------------------------------------------------------
+
+def test_a_backdated_occupancy_is_refused_and_the_re_inspection_stays_3_months_ahead(session, clock, registry):
+    ticket = started(session, clock)
+    do(session, clock, ticket, "request_acceptance", ME, acceptance_on=date(2026, 11, 25))
+    clock.set("2026-11-25T10:00:00+08:00")
+    do(session, clock, ticket, "accept")
+    for day, code in ((date(1999, 1, 1), "occupied_before_acceptance"), (date(2026, 11, 24), "occupied_before_acceptance"),
+                      (date(2026, 11, 26), "date_in_future")):
+        with pytest.raises(RenovationDateOutOfRange) as refused:
+            do(session, clock, ticket, "occupy", occupied_on=day)
+        assert refused.value.code == code
+        assert refused.value.message.startswith("入住日期") and refused.value.english in refused.value.message
+    assert ticket.status == "accepted"
+    do(session, clock, ticket, "occupy", occupied_on=date(2026, 11, 25))    # the acceptance day itself
+    job = session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "renovation-reinspection")).one()
+    assert job.due_at == local(2027, 2, 25, 9, 0)
+    # the same day as the acceptance: the re-inspection is not due, nothing refunded
+    with pytest.raises(ReinspectionNotDue):
+        do(session, clock, ticket, "reinspect", CS, withheld_amount=Decimal("300.00"), violations=["拆改承重墙"])
+    assert events_of(session, "renovation.refund_requested") == []
+
+
+def test_the_planned_period_is_bounded(session, clock, registry):
+    today = date(2026, 11, 24)
+    for start, end, code in ((date(1900, 1, 1), date(2999, 12, 31), "planned_start_past"),
+                             (date(1950, 1, 1), date(2990, 12, 1), "planned_start_past"),
+                             (date(2026, 11, 22), None, "planned_start_past"),
+                             (date(2027, 6, 1), None, "planned_start_too_far"),
+                             (today, date(2027, 12, 1), "planned_end_too_far"),
+                             (date(2026, 12, 10), date(2026, 12, 1), "bad_period"),
+                             (None, date(2026, 11, 1), "bad_period")):
+        with pytest.raises(RenovationDateOutOfRange) as refused:
+            apply(session, clock, planned_start=start, planned_end=end)
+        assert refused.value.code == code
+    assert session.scalars(select(Renovation)).all() == []
+    ticket = apply(session, clock, planned_start=date(2026, 11, 23), planned_end=date(2027, 3, 1))  # a day's tolerance
+    assert session.get(Renovation, ticket.id).planned_end == date(2027, 3, 1)
+
+
+def test_the_acceptance_is_booked_within_30_days_and_held_not_before_its_day(session, clock, registry):
+    ticket = started(session, clock)
+    with pytest.raises(RenovationDateOutOfRange) as refused:
+        do(session, clock, ticket, "request_acceptance", ME, acceptance_on=date(9999, 12, 31))
+    assert refused.value.code == "acceptance_too_far" and refused.value.details == {"latest": "2026-12-24"}
+    do(session, clock, ticket, "request_acceptance", ME, acceptance_on=date(2026, 11, 26))
+    with pytest.raises(RenovationDateOutOfRange) as refused:
+        do(session, clock, ticket, "accept")                          # the same minute: before the booked day
+    assert refused.value.code == "acceptance_not_yet" and ticket.status == "acceptance_requested"
+    clock.set("2026-11-26T09:30:00+08:00")
+    do(session, clock, ticket, "accept")
+    assert ticket.status == "accepted"
+
+
+def test_a_pass_is_valid_from_today_to_the_planned_end(session, clock, registry):
+    ticket = paid(session, clock, approved_with(session, clock, planned_start=date(2026, 11, 25),
+                                                planned_end=date(2026, 12, 20)))
+    do(session, clock, ticket, "issue_permit")
+    for until, code in ((date(2020, 1, 1), "valid_until_past"), (date(2026, 12, 28), "valid_until_too_far")):
+        with pytest.raises(RenovationDateOutOfRange) as refused:
+            do(session, clock, ticket, "issue_pass", pass_kind="material", holder_name="钱七", valid_until=until)
+        assert refused.value.code == code
+    assert renovation.passes_of(session, ticket.id) == []
+    do(session, clock, ticket, "issue_pass", pass_kind="material", holder_name="钱七", valid_until=date(2026, 12, 27))
+    do(session, clock, ticket, "issue_pass", pass_kind="worker", holder_name="赵六", valid_until=date(2026, 11, 24))
+
+
+def approved_with(session, clock, **data):
+    ticket = apply(session, clock, documents=DOCS, **data)
+    do(session, clock, ticket, "submit", ME)
+    return do(session, clock, ticket, "approve", CS)
+
+
+# -- free text with personal data (trial 4: M4) --------------------------------------------------------
+
+ENG = staff(G, ["p1"], roles=["engineering"], user_id="eng")
+FINANCE = staff(G, ["p1"], roles=["finance"], user_id="finance")
+
+
+def test_a_pass_detail_is_the_desks_and_free_text_is_masked_for_everyone_else(session, clock, registry):
+    ticket = started(session, clock)
+    do(session, clock, ticket, "issue_pass", pass_kind="worker", holder_name="赵六",
+       detail="身份证 110101199003077774 电话 13912345678")
+    do(session, clock, ticket, "record_patrol", GUARD, note="工人 13812345678 未戴安全帽")
+    issued = renovation.passes_of(session, ticket.id)[0]
+    do(session, clock, ticket, "void_pass", pass_id=issued.id, reason="住户电话 13812345678 取消")
+
+    def seen(caller):
+        t, row = renovation.get(work(session, clock, caller), ticket.id)
+        return renovation.view(work(session, clock, caller), t, row)
+
+    desk = seen(DESK)
+    assert desk["passes"][0]["detail"] == "身份证 110101199003077774 电话 13912345678"
+    assert desk["patrols"][0]["note"] == "工人 13812345678 未戴安全帽"
+    for caller in (ENG, GUARD, FINANCE, ME):
+        got = seen(caller)
+        assert got["passes"][0]["detail"] is None
+        assert got["patrols"][0]["note"] == "工人 138****5678 未戴安全帽"
+        assert got["passes"][0]["void_reason"] == "住户电话 138****5678 取消"
+    part = renovation.renovation_part(ticket)                          # the snapshot (residents' read model)
+    assert part["passes"][0]["detail"] is None and "13812345678" not in str(part)
