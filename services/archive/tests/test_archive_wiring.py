@@ -128,7 +128,8 @@ def test_a_transfer_cancels_the_old_household_s_census_task(estate, clock):
     task = open_task(estate, clock)
     people.transfer(work(estate, clock, DESK), "u1", {
         "transferred_on": date(2026, 11, 24), "acquired_by": "transfer", "handover": HANDOVER,
-        "household": {"people": [{"name": "赵六", "role": "owner", "marketing_consent": True}]}})
+        "household": {"people": [{"name": "赵六", "role": "owner", "marketing_consent": True}]}},
+        ask_fees=lambda unit_id: {"balance_due": "0.00", "overdue": "0.00", "as_of": "2026-11-24"})
     estate.commit()
     estate.refresh(task)
     assert task.status == "cancelled"
