@@ -87,9 +87,10 @@ class PeopleRoutes(RouteModule):
         return reply
 
     @route("POST", f"{V1}/units/{{unit_id}}/transfer", tags=("archive",), body=s.TransferIn,
-           response=s.TransferOut, status=201, errors=(403, 404, 409), idempotent=True,
+           response=s.TransferOut, status=201, errors=(403, 404, 409, 503), idempotent=True,
            summary=f"Transfer the unit's ownership (过户): the current household moves out, the new owners "
-                   f"move in, the documents filed {DESK}")
+                   f"move in, the documents filed -- only with the fees settled: billing is asked (409 "
+                   f"arrears_outstanding naming the unpaid amount; 503 billing_unavailable: no answer) {DESK}")
     def transfer_ownership(self, request, user, unit_id, body, idempotency_key):
         result = self._as(user)("archive", "transfer_ownership", unit_id, s.TransferIn().dump(body),
                                 idempotency_key=idempotency_key)

@@ -1,6 +1,6 @@
 """archive's typed errors (each is one of the kernel's kinds on the wire), each with its Chinese sentence
 (``zh``, ``kernel.errors.bilingual``: the message staff read is ``中文 (English)``; the code stays)."""
-from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
+from kernel.errors import Conflict, Forbidden, NotFound, RuleViolation, Unavailable
 
 
 class ProjectNotFound(NotFound):
@@ -146,3 +146,28 @@ class IdentityMatchLocked(RuleViolation):
     no more until the project's next local day (HTTP 422)."""
     default_code = "identity_match_locked"
     zh = "该房屋今日身份核验失败次数过多，今日暂停核验，已通知客服经理"
+
+
+# -- the transfer's fee check (过户须结清费用; billing's ``has_arrears``) -------------------------------
+
+class ArrearsOutstanding(Conflict):
+    """billing reports an unpaid amount on the unit's account: the transfer is not recorded until
+    every fee is settled (a renovation's pending garbage fee included; HTTP 409, ``details.unpaid``)."""
+
+    default_code = "arrears_outstanding"
+    zh = "该房屋尚有费用未结清，结清全部费用后方可办理过户"
+
+
+class BillingUnavailable(Unavailable):
+    """billing could not be asked (down, or no answer in time): the transfer is not recorded -- fail
+    closed (HTTP 503)."""
+
+    default_code = "billing_unavailable"
+    zh = "暂时无法向收费系统核实费用，过户未办理，请稍后再试"
+
+
+class NoFeeAccount(Conflict):
+    """billing keeps no fee account for the unit, so it cannot say the fees are settled (HTTP 409)."""
+
+    default_code = "no_fee_account"
+    zh = "收费系统中没有该房屋的收费账户，无法核实费用是否结清"

@@ -6,6 +6,7 @@ from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.jobs import JobRunner
 from kernel.messaging import Event
+from kernel.rpc import RpcPoolProvider
 from kernel.settings_rpc import SettingsRpcs
 from kernel.storage import StorageProvider
 from kernel.tenancy import Caller
@@ -42,6 +43,8 @@ class ArchiveService(SettingsRpcs, PeopleRpcs, DocumentRpcs, AccessRpcs, CensusR
                      settings=archive_settings.SETTINGS)
     #: get_settings / set_setting / settings_history (archive's settings: domain/settings.py)
     settings_rules = archive_settings
+    #: the question a transfer (过户) cannot go on without: billing's ``has_arrears`` (a small pool)
+    billing = RpcPoolProvider(prefix="BILLING_RPC", size=4, timeout=5.0)
 
 
     @rpc

@@ -1,13 +1,14 @@
-"""A unit changes hands with arrears (过户; TRIAL11 finding 3), end to end with every service on the
-real broker: the demo's 1栋-0102 carries 王强's 345.00 over (due 1 November; the demo's sweep
-opened its case). The desk transfers the unit to 孙丽:
+"""A unit changes hands with arrears (过户; TRIAL11 finding 3, trial 4 H1), end to end with every
+service on the real broker: the demo's 1栋-0102 carries 王强's 345.00 over (due 1 November). The
+desk transfers the unit to 孙丽:
 
-- the transfer's answer names 王强's household, and 王强's resident account is refused on the unit
-  in the very next request (the gateway ended his access with the answer, not with the event);
-- billing closes 王强's account with its debt and opens the unit's next one: 孙丽's overview shows
-  nothing owed under her name, the unit's account for staff too;
-- finance's arrears ledger and the dunning cases still show the 345.00 -- under 王强's name and
-  household -- until 王强 pays it at the desk on his own account."""
+- the handover says "fees settled" and names who checked, but archive asks billing: 409
+  ``arrears_outstanding`` naming 345.00 (both languages), nothing written -- 王强 still lives there;
+- 王强 pays at the desk; the transfer goes through. Its answer names 王强's household, and 王强's
+  resident account is refused on the unit in the very next request (the gateway ended his access
+  with the answer, not with the event);
+- billing closes 王强's account (nothing owed) and opens the unit's next one: 孙丽's overview shows
+  nothing owed under her name, the unit's account for staff too; the arrears ledger has no row."""
 from __future__ import annotations
 
 import uuid
@@ -23,6 +24,7 @@ from kernel.db import make_engine
 from kernel.testing import wait_for
 
 from .test_idempotency_and_settings import project_id
+from .test_paid_repair import rows
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
 UNIT = ("LH", "1栋", "0102")
@@ -60,13 +62,28 @@ def test_the_old_owner_s_arrears_stay_theirs_and_the_new_owner_starts_clean(plat
     assert before.status_code == 200 and before.json()["account"]["balance_due"] == "345.00"
     old_account = before.json()["account"]["account_id"]
 
-    # the desk transfers the unit (the desk's checklist says settled; billing knows better)
+    # the desk's checklist says settled and names who checked -- billing knows better: refused, nothing written
     today = shared_clock.today("Asia/Shanghai").isoformat()
-    transferred = web_session.post(f"/api/v1/units/{unit_id}/transfer", headers={**desk, **key()}, json={
-        "transferred_on": today, "acquired_by": "transfer",
-        "household": {"people": [{"name": "孙丽", "role": "owner", "phone": "13800000188"}]},
-        "handover": {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 钱",
-                     "meter_readings_recorded": True, "deposit_handling": "none"}})
+    body = {"transferred_on": today, "acquired_by": "transfer",
+            "household": {"people": [{"name": "孙丽", "role": "owner", "phone": "13800000188"}]},
+            "handover": {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 钱",
+                         "meter_readings_recorded": True, "deposit_handling": "none"}}
+    refused = web_session.post(f"/api/v1/units/{unit_id}/transfer", headers={**desk, **key()}, json=body)
+    assert refused.status_code == 409, refused.text
+    error = refused.json()
+    assert error["error"] == "arrears_outstanding"
+    assert "345.00" in error["message"] and "结清" in error["message"] and "settle" in error["message"]
+    assert error["details"]["unpaid"] == "345.00"
+    still = web_session.get(f"/api/v1/units/{unit_id}/overview", headers=wangqiang)
+    assert still.status_code == 200 and still.json()["household"]["id"] == old_household
+    assert still.json()["account"]["account_id"] == old_account
+
+    # 王强 settles at the desk; then the transfer goes through
+    paid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers={**desk, **key()}, json={
+        "method": "cash", "amount": "345.00", "payer_name": "王强"})
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["account_id"], paid.json()["account"]["balance_due"]) == (old_account, "0.00")
+    transferred = web_session.post(f"/api/v1/units/{unit_id}/transfer", headers={**desk, **key()}, json=body)
     assert transferred.status_code == 201, transferred.text
     answer = transferred.json()
     assert answer["old_household_id"] == old_household
@@ -109,30 +126,11 @@ def test_the_old_owner_s_arrears_stay_theirs_and_the_new_owner_starts_clean(plat
     balance = web_session.get(f"/api/v1/units/{unit_id}/balance", headers=sunli)
     assert balance.status_code == 200 and balance.json()["overdue"] == "0.00", balance.text
 
-    # finance: the 345.00 is still owed -- by 王强, on his account; the dunning case is his
-    ledger = web_session.get(f"/api/v1/projects/{pid}/arrears-ledger", headers=finance).json()
-    rows = [r for r in ledger["rows"] if r["unit_id"] == unit_id]
-    assert [(r["account_id"], r["payer_name"], r["overdue"]) for r in rows] == [(old_account, "王强", "345.00")]
-    cases = web_session.get(f"/api/v1/projects/{pid}/dunning/cases", headers=finance,
-                            params={"status": "open"}).json()
-    [case] = [c for c in cases["items"] if c["unit_id"] == unit_id]
-    assert (case["account_id"], case["household_id"], case["overdue"]) == (old_account, old_household, "345.00")
-
-    # the concierge's question (放行): the household living there owes nothing; 王强 still does
-    asked = web_session.get(f"/api/v1/units/{unit_id}/arrears", headers=desk).json()
-    assert (asked["has_arrears"], asked["overdue"]) == (False, "0.00")
-    assert [(p["account_id"], p["payer_name"], p["overdue"]) for p in asked["previous"]] == [
-        (old_account, "王强", "345.00")]
-
-    # 王强 pays his debt at the desk, on his own account: the unit's account (孙丽's) is untouched --
-    # the answer's closed account is not projected onto the unit
-    paid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers={**desk, **key()}, json={
-        "method": "cash", "amount": "345.00", "payer_name": "王强", "account_id": old_account})
-    assert paid.status_code == 201, paid.text
-    assert (paid.json()["account_id"], paid.json()["account"]["balance_due"]) == (old_account, "0.00")
-    assert paid.json()["account"]["closed_on"] is not None
-    after = her_overview()["account"]
-    assert (after["account_id"], after["payer_name"], after["balance_due"]) == (account["account_id"], "孙丽", "0.00")
+    # finance: nothing owed on the unit by anyone -- 王强 paid before the transfer; his account closed
     ledger = web_session.get(f"/api/v1/projects/{pid}/arrears-ledger", headers=finance).json()
     assert all(r["unit_id"] != unit_id for r in ledger["rows"])
-
+    asked = web_session.get(f"/api/v1/units/{unit_id}/arrears", headers=desk).json()
+    assert (asked["has_arrears"], asked["overdue"], asked["previous"]) == (False, "0.00", [])
+    [closed] = rows(platform["billing"].config["DB_URL"], "SELECT household_id, closed_on FROM fee_accounts "
+                    "WHERE id = :id", id=old_account)
+    assert closed["household_id"] == old_household and closed["closed_on"] is not None

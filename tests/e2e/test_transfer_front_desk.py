@@ -8,7 +8,10 @@ hears archive's ``household.changed`` of both households:
   passes go on): 孙丽 reads it from the portal's read model (the ticket's snapshot carries her
   household), and her own application meets it (409 renovation_open naming one she can read);
 - 张伟 reads neither any more (404, like a missing id);
-- the deposit stays on 张伟's (closed) account in billing, for its refund to him."""
+- the deposit stays on 张伟's (closed) account in billing, for its refund to him.
+
+The transfer is recorded only with the fees settled: archive asks billing, and an unpaid amount
+(a renovation's pending garbage fee too) refuses it, 409 ``arrears_outstanding``."""
 from __future__ import annotations
 
 import uuid
@@ -135,11 +138,13 @@ def test_a_transfer_voids_the_old_households_pass_and_hands_the_renovation_over(
     assert account["household_id"] == old_household
 
 
-def test_a_transfer_cancels_a_renovation_awaiting_its_fees_and_billing_gives_the_deposit_back(  # noqa: F811
+def test_a_transfer_with_the_garbage_fee_unpaid_is_refused_then_after_payment_cancels_the_renovation(  # noqa: F811
         platform, demo, web_session, shared_clock):
-    """The agreement signed, the deposit held, the garbage fee not yet paid (``fees_requested``): the
-    transfer cancels the renovation (``renovation.cancelled``); billing reverses the unpaid garbage fee
-    on 张伟's account and requests his deposit's refund there."""
+    """Trial 4, H1: the agreement signed, billing charged the garbage fee (``fees_requested``). The
+    transfer, "fees settled" on the handover, is refused 409 ``arrears_outstanding`` naming what
+    billing holds unpaid -- the garbage fee with it; nothing written, the renovation untouched. The
+    household pays; the transfer goes through and cancels the renovation (``renovation.cancelled``,
+    no deposit was held): billing records it cancelled, the paid fee stays paid, nothing to refund."""
     api = Client(web_session)
     zhang, desk, cs = (token(web_session, u) for u in ("zhangwei", "desk.lh", "cs.lh"))
     old_household = demo["households"][UNIT_KEY]["id"]
@@ -156,22 +161,27 @@ def test_a_transfer_cancels_a_renovation_awaiting_its_fees_and_billing_gives_the
     api.post(cs, f"/renovations/{ticket_id}/review", {"decision": "approve"})
     api.post(desk, f"/renovations/{ticket_id}/agreement", {})
     billing_db = platform["billing"].config["DB_URL"]
-    wait_for(lambda: rows(billing_db, "SELECT * FROM renovation_fees WHERE renovation_id = :id", id=ticket_id),
-             timeout=20, message="billing's renovation fees")
-    api.post(desk, f"/units/{UNIT}/deposits", {"method": "cash", "purpose": "renovation", "amount": "2000.00",
-                                               "payer_name": "张伟"}, expect=201)
-    [fees] = wait_for(lambda: rows(billing_db, "SELECT * FROM renovation_fees WHERE renovation_id = :id "
-                                   "AND deposit_id IS NOT NULL", id=ticket_id), timeout=20, message="deposit taken")
-    assert fees["status"] == "requested" and fees["garbage_bill_id"]          # the garbage fee unpaid
+    [fees] = wait_for(lambda: rows(billing_db, "SELECT * FROM renovation_fees WHERE renovation_id = :id", id=ticket_id),
+                      timeout=20, message="billing's renovation fees")
+    assert fees["status"] == "requested" and fees["garbage_bill_id"]          # the garbage fee charged, unpaid
+    due = api.get(desk, f"/units/{UNIT}/balance")["balance_due"]
+    assert Decimal(due) >= Decimal("268.11")                                  # 89.37 m2 x 3.00 in it
 
     today = shared_clock.today("Asia/Shanghai").isoformat()
-    transferred = web_session.post(f"/api/v1/units/{UNIT}/transfer", headers={**desk, "Idempotency-Key": str(uuid.uuid4())},
-                                   json={"transferred_on": today, "acquired_by": "transfer",
-                                         "household": {"people": [{"name": "孙丽", "role": "owner",
-                                                                   "phone": "13800000188"}]},
-                                         "handover": {"keys_returned": True, "fees_settled": True,
-                                                      "fees_confirmed_by": "财务 钱", "meter_readings_recorded": True,
-                                                      "deposit_handling": "none"}})
+    body = {"transferred_on": today, "acquired_by": "transfer",
+            "household": {"people": [{"name": "孙丽", "role": "owner", "phone": "13800000188"}]},
+            "handover": {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "钱",
+                         "meter_readings_recorded": True, "deposit_handling": "none"}}
+    refused = web_session.post(f"/api/v1/units/{UNIT}/transfer", headers={**desk, "Idempotency-Key": str(uuid.uuid4())},
+                               json=body)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "arrears_outstanding" and due in refused.json()["message"]
+    assert api.get(desk, f"/renovations/{ticket_id}")["ticket"]["status"] == "fees_requested"   # untouched
+
+    # the household pays; the deposit is not held yet, so the renovation still awaits its fees
+    api.post(desk, f"/units/{UNIT}/payments", {"method": "cash", "amount": due}, expect=201)
+    transferred = web_session.post(f"/api/v1/units/{UNIT}/transfer",
+                                   headers={**desk, "Idempotency-Key": str(uuid.uuid4())}, json=body)
     assert transferred.status_code == 201, transferred.text
 
     cancelled = wait_for(lambda: (lambda r: r["ticket"]["status"] == "cancelled" and r)(
@@ -181,11 +191,8 @@ def test_a_transfer_cancels_a_renovation_awaiting_its_fees_and_billing_gives_the
                                    "AND status = 'cancelled'", id=ticket_id), timeout=30,
                       message="billing heard renovation.cancelled")
     [bill] = rows(billing_db, "SELECT total, allocated, account_id FROM bills WHERE id = :id", id=fees["garbage_bill_id"])
-    assert Decimal(str(bill["allocated"])) == Decimal(str(bill["total"]))     # reversed: nothing to pay
-    [refund] = rows(billing_db, "SELECT * FROM refunds WHERE id = :id", id=fees["refund_id"])
-    assert (refund["kind"], refund["status"], refund["deposit_id"], refund["account_id"]) == (
-        "deposit", "requested", fees["deposit_id"], fees["account_id"])
-    assert refund["amount"] == 200000                                      # in fen: 2000.00
+    assert Decimal(str(bill["allocated"])) == Decimal(str(bill["total"]))     # paid, and stays paid
+    assert fees["refund_id"] is None                                        # no deposit held: nothing to refund
     [account] = rows(billing_db, "SELECT household_id, closed_on FROM fee_accounts WHERE id = :id", id=fees["account_id"])
     assert account["household_id"] == old_household
     # the new owner applies for her own renovation: nothing in the way

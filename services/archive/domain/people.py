@@ -29,23 +29,34 @@ The other areas' hooks: a move-in records each person's marketing consent when i
 move-out and a transfer's old household cancel their open census task (``census.on_moved_out``);
 the census corrects contacts through :func:`apply_correction` (history recorded, the household
 published once by the census through :func:`household_changed`).
+
+**A transfer needs the fees settled (过户须结清费用).** The handover's ``fees_settled`` is the
+desk's word and ``fees_confirmed_by`` who checked; the answer is billing's: before anything is
+written, billing is asked (``ask_fees``: its ``has_arrears`` for the unit, the question a goods
+release asks) and any unpaid amount on the unit's account (``balance_due``: every bill not
+settled, due or not -- a renovation's pending garbage fee too -- less the prepaid credit) refuses
+the transfer, 409 ``arrears_outstanding`` naming the amount: the household settles first (or the
+desk settles or cancels the renovation first). No answer from billing is 503
+``billing_unavailable``: no transfer without billing's word (fail closed).
 """
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import date
+from typing import Callable
 
 from sqlalchemy import select
 
 from kernel import validators as v
 from kernel.db import ERASED
 from kernel.errors import InvalidInput
+from kernel.money import ZERO, money
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (DuplicateRecord, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
+from ..exceptions import (ArrearsOutstanding, DuplicateRecord, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
                           MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
 from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project, Unit
 from . import access
@@ -743,7 +754,28 @@ def _sync_ownership(work: Work, household: Household) -> None:
         _own(work, household, household.moved_in_on or _today(work, household), "purchase")
 
 
-def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household, bool]:
+#: ``ask_fees(unit_id) -> {"balance_due", "overdue", "as_of", ...}``: billing's ``has_arrears`` for the
+#: unit, asked as the caller; raises ``BillingUnavailable`` (no answer) / ``NoFeeAccount``
+AskFees = Callable[[str], dict]
+
+
+def check_fees(work: Work, unit: Unit, ask_fees: AskFees) -> dict:
+    """Ask billing now; refuse the transfer while anything is unpaid on the unit's account (module
+    doc). The answer, as checked (``unpaid``, ``balance_due``, ``overdue``, ``as_of``)."""
+    answer = ask_fees(unit.id)
+    balance_due, overdue = money(answer["balance_due"]), money(answer["overdue"])
+    unpaid = max(balance_due, overdue, ZERO)
+    fees = {"unpaid": str(unpaid), "balance_due": str(balance_due), "overdue": str(overdue),
+            "as_of": str(answer.get("as_of"))}
+    if unpaid > ZERO:
+        raise ArrearsOutstanding(
+            f"unit {unit.label} has {unpaid} yuan unpaid in billing: settle every fee first (a renovation's "
+            f"pending garbage fee included), then transfer the unit", details=fees,
+            zh=f"{unit.label} 尚有 {unpaid} 元费用未结清（收费系统），请先结清全部费用（含装修垃圾清运费）再办理过户")
+    return fees
+
+
+def transfer(work: Work, unit_id: str, data: dict, *, ask_fees: AskFees) -> tuple[Ownership, Household, bool]:
     """过户: the unit passes to new owners on ``transferred_on``. In one transaction: the unit's
     current household (if any) moves out (``transfer_out``, its checklist confirmed in
     ``handover``; its leases end -- a transfer keeps no tenants), the current ownership ends, the
@@ -773,13 +805,15 @@ def transfer(work: Work, unit_id: str, data: dict) -> tuple[Ownership, Household
                            zh=f"过户日期不能早于现业主的产权起始日（{current.from_on}）")
     old = active_household(work, unit.id)
     if old is not None:
+        if data.get("handover") is None:
+            raise _incomplete("the current household moves out: give its handover checklist (keys, fees, "
+                              "meters, deposit)", ["handover"])
+        _checked(data["handover"])
+        check_fees(work, unit, ask_fees)       # billing's word on the fees, before anything is written
         _lock(work, old)
         if old.status != "active":            # moved out meanwhile
             old = None
     if old is not None:
-        if data.get("handover") is None:
-            raise _incomplete("the current household moves out: give its handover checklist (keys, fees, "
-                              "meters, deposit)", ["handover"])
         leaving = _leave(work, old, "transfer_out", on, "transfer", data["handover"])
     if current is not None:
         current.to_on = on

@@ -6,6 +6,7 @@ from kernel.entrypoints import rpc
 
 from .. import schemas
 from ..domain import people, registry
+from ..exceptions import BillingUnavailable, NoFeeAccount
 
 
 class PeopleRpcs:
@@ -86,11 +87,20 @@ class PeopleRpcs:
                     "move_out": schemas.MoveOutOut().dump(record)}
         return work.idempotent(idempotency_key, "move_out", {"household_id": household_id, **command}, run)
 
+    def _ask_fees(self, work):
+        """billing's ``has_arrears`` for the unit, asked as the caller now (the question a goods release
+        asks); no answer is ``billing_unavailable`` (kernel.rpc ``RpcPool.ask``: fail closed)."""
+        caller = work.caller
+        return lambda unit_id: self.billing.ask(caller, "billing", "has_arrears", unit_id,
+                                                unavailable=BillingUnavailable,
+                                                refusals={"account_not_found": NoFeeAccount})
+
     @rpc
     def transfer_ownership(self, unit_id, data, idempotency_key=None):
+        """过户: refused while billing reports anything unpaid on the unit (domain/people.py)."""
         work, command = self.work(), schemas.TransferIn().load(data)
         def run():
-            ownership, household, created = people.transfer(work, unit_id, command)
+            ownership, household, created = people.transfer(work, unit_id, command, ask_fees=self._ask_fees(work))
             old = people.transferred_out(work, ownership)
             return schemas.TransferOut().dump({
                 "ownership": people.ownership_view(work, ownership),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from kernel.clock import ManualClock
 from kernel.config import migrations_dir
 from kernel.db import make_engine, upgrade
+from kernel.rpc import RpcPool
 from kernel.tenancy import Caller
 from kernel.testing import TEST_SECRET, outbox_events, resident, staff
 from kernel.work import Work, rollback_keeping
@@ -128,7 +129,8 @@ def test_a_transfer_cancels_the_old_household_s_census_task(estate, clock):
     task = open_task(estate, clock)
     people.transfer(work(estate, clock, DESK), "u1", {
         "transferred_on": date(2026, 11, 24), "acquired_by": "transfer", "handover": HANDOVER,
-        "household": {"people": [{"name": "赵六", "role": "owner", "marketing_consent": True}]}})
+        "household": {"people": [{"name": "赵六", "role": "owner", "marketing_consent": True}]}},
+        ask_fees=lambda unit_id: {"balance_due": "0.00", "overdue": "0.00", "as_of": "2026-11-24"})
     estate.commit()
     estate.refresh(task)
     assert task.status == "cancelled"
@@ -180,3 +182,39 @@ def test_the_contact_history_is_append_only_in_the_database(estate):
             estate.execute(text(statement))
         estate.rollback()
     assert estate.scalar(text("SELECT count(*) FROM person_changes")) == 3
+
+
+# -- the transfer's question to billing (rpcs/people.py ``_ask_fees``): as the caller, fail closed ----
+
+class _Billing(RpcPool):
+    """A pool whose calls are answered by ``reply`` (a value, or an exception to raise)."""
+
+    def __init__(self, reply):
+        super().__init__({}, size=1, timeout=5.0)
+        self.reply, self.calls = reply, []
+
+    def call(self, caller, service, method, *args, **kwargs):
+        self.calls.append((caller, service, method, args))
+        if isinstance(self.reply, BaseException):
+            raise self.reply
+        return self.reply
+
+
+def test_the_transfer_asks_billing_has_arrears_as_the_caller_and_fails_closed():
+    from types import SimpleNamespace
+    from nameko.exceptions import RemoteError, RpcTimeout
+    from services.archive.exceptions import BillingUnavailable, NoFeeAccount
+    from services.archive.rpcs.people import PeopleRpcs
+
+    rpcs, work_ = PeopleRpcs(), SimpleNamespace(caller=DESK)
+    rpcs.billing = _Billing({"balance_due": "0.00", "overdue": "0.00"})
+    assert rpcs._ask_fees(work_)("u1") == {"balance_due": "0.00", "overdue": "0.00"}
+    assert rpcs.billing.calls == [(DESK, "billing", "has_arrears", ("u1",))]
+    rpcs.billing = _Billing(RpcTimeout())
+    with pytest.raises(BillingUnavailable) as silent:
+        rpcs._ask_fees(work_)("u1")
+    assert silent.value.code == "billing_unavailable"
+    rpcs.billing = _Billing(RemoteError("NotFound", '{"kind": "NotFound", "error": "account_not_found", '
+                                                    '"message": "no account"}'))
+    with pytest.raises(NoFeeAccount):
+        rpcs._ask_fees(work_)("u1")

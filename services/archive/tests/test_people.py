@@ -18,7 +18,8 @@ from services.archive import schemas
 from services.archive.domain import people, registry
 from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
-from services.archive.exceptions import (DuplicateRecord, FileAccessDenied, HouseholdNotActive,
+from services.archive.exceptions import (ArrearsOutstanding, BillingUnavailable, DuplicateRecord, FileAccessDenied,
+                                         HouseholdNotActive,
                                          MoveOutChecklistIncomplete,
                                          PeopleRuleViolation, UnitOccupied)
 from services.archive.models import Base, FileDocument, Household, Lease, MoveOut, Ownership, PersonChange
@@ -345,13 +346,63 @@ def test_the_lifecycle_table_is_explicit():
 
 # -- transfer of ownership (过户) --------------------------------------------------------------------
 
-def transfer(session, clock, **extra):
+def billing_says(balance_due="0.00", overdue="0.00", asked=None):
+    """A fake billing's ``has_arrears`` answer for the unit (the calls kept in ``asked``)."""
+    def ask_fees(unit_id):
+        if asked is not None:
+            asked.append(unit_id)
+        return {"unit_id": unit_id, "has_arrears": overdue != "0.00", "balance_due": balance_due,
+                "overdue": overdue, "overdue_bills": 0, "oldest_due_on": None, "as_of": "2027-05-20", "previous": []}
+    return ask_fees
+
+
+SETTLED = billing_says()
+
+
+def transfer(session, clock, ask_fees=SETTLED, **extra):
     return people.transfer(work(session, clock, DESK), "u-0101", schemas.TransferIn().load({
         "transferred_on": "2027-05-20", "acquired_by": "transfer",
         "household": {"id": "h2", "people": [
             {"name": "陈静", "role": "owner", "phone": "13800000104", "id_number": NEW_OWNER_ID}]},
         "documents_received": ["transfer_application", "property_certificate"],
-        "handover": HANDOVER, **extra}))
+        "handover": HANDOVER, **extra}), ask_fees=ask_fees)
+
+
+def test_a_transfer_with_fees_unpaid_in_billing_is_refused_and_nothing_is_written(session, clock, estate):
+    """The handover says settled and names who checked; billing says 360.00 is unpaid (a renovation's
+    garbage fee, not yet due): 409 arrears_outstanding naming the amount, in both languages."""
+    asked = []
+    with pytest.raises(ArrearsOutstanding) as refused:
+        transfer(session, clock, ask_fees=billing_says(balance_due="360.00", asked=asked))
+    assert asked == ["u-0101"]
+    error = refused.value
+    assert error.code == "arrears_outstanding" and error.details["unpaid"] == "360.00"
+    assert "360.00" in str(error) and "结清" in error.zh and "360.00" in error.zh
+    session.rollback()
+    assert session.get(Household, "h1").status == "active" and session.get(Household, "h2") is None
+    assert session.query(MoveOut).count() == 0
+    with pytest.raises(ArrearsOutstanding):            # overdue bills alone refuse it too
+        transfer(session, clock, ask_fees=billing_says(balance_due="50.00", overdue="50.00"))
+    session.rollback()
+    # paid: billing says nothing is due (a credit left is no debt) -- the transfer goes through
+    ownership, household, created = transfer(session, clock, ask_fees=billing_says(balance_due="-20.00"))
+    assert created and household.id == "h2"
+    record = session.query(MoveOut).filter_by(household_id="h1").one()
+    assert (record.fees_settled, record.fees_confirmed_by) == (True, "财务 王会计")     # who checked, kept
+
+
+def test_billing_unanswered_refuses_the_transfer_and_an_incomplete_handover_asks_nothing(session, clock, estate):
+    def down(unit_id):
+        raise BillingUnavailable("billing did not answer")
+    with pytest.raises(BillingUnavailable) as refused:
+        transfer(session, clock, ask_fees=down)
+    assert refused.value.code == "billing_unavailable"
+    session.rollback()
+    assert session.get(Household, "h1").status == "active"
+    asked = []
+    with pytest.raises(MoveOutChecklistIncomplete):
+        transfer(session, clock, ask_fees=billing_says(asked=asked), handover={**HANDOVER, "keys_returned": False})
+    assert asked == []                                 # the checklist first: billing is not asked for nothing
 
 
 def test_a_transfer_moves_the_old_household_out_and_the_new_owners_in_with_the_history(session, clock, estate):
@@ -434,7 +485,7 @@ def test_a_vacant_unit_changes_hands_without_a_handover(session, clock, estate):
     people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "sold"})
     ownership, household, _ = people.transfer(w, "u-0101", schemas.TransferIn().load({
         "transferred_on": "2027-02-10", "acquired_by": "inheritance",
-        "household": {"people": [{"name": "张小伟", "role": "owner"}]}}))
+        "household": {"people": [{"name": "张小伟", "role": "owner"}]}}), ask_fees=None)   # no one leaves: not asked
     assert ownership.acquired_by == "inheritance"
     assert [h["owners"][0]["name"] for h in people.ownership_history(w, "u-0101")] == ["张小伟", "张伟"]
     with pytest.raises(UnitOccupied):

@@ -162,6 +162,38 @@ def test_cancelled_unpaid_the_garbage_fee_is_reversed_and_the_held_deposit_refun
     assert row.refunded_at is not None and events_of(session, "renovation.deposit_refunded") == []
 
 
+def test_trial4_h1_the_garbage_fee_charged_then_the_transfer_closes_the_account_then_the_cancellation_reverses_it(
+        session, clock, estate, as_):
+    """Trial 4, H1, in its order: the agreement signed (``fees_requested``), billing charged the garbage
+    fee, no deposit held; the transfer's ``household.changed`` closes the old household's account
+    BEFORE tickets' ``renovation.cancelled`` arrives. The fee is reversed on the closed account: the
+    bill reads ``reversed``, the old account owes nothing, nothing moved to the new owners' account.
+    (In the trial's own database billing did so -- ZD00000003 allocated by its reversal; what read
+    ``charged`` was tickets' garbage_fee_status, and the unit's bill list shows the new account's.)"""
+    from services.billing.domain import accounts, journal, queries
+    from .support import work
+    row = ask(session, clock, as_)
+    bill = session.get(Bill, row.garbage_bill_id)
+    old = accounts.find_account(session, "u1")
+    assert journal.balances(session, old.id)["balance_due"] == Decimal("268.11")
+    transfer_u1(session, as_)
+    new = accounts.find_account(session, "u1")
+    assert old.closed_on is not None and new.id != old.id and row.account_id == old.id
+
+    assert renovation_fees.on_cancelled(as_(PLATFORM), cancelled()) is row
+    session.commit()
+    assert row.status == "cancelled" and row.refund_id is None           # no deposit: nothing to refund
+    session.refresh(bill)
+    assert (bill.account_id, journal.outstanding(bill), bill.settled_at is not None) == (old.id, 0, True)
+    assert queries.get_bill(work(session, clock, FINANCE), bill.id)["status"] == "reversed"
+    assert journal.balances(session, old.id)["receivable"] == 0            # the old account's balance back
+    assert journal.balances(session, old.id)["balance_due"] == 0
+    assert journal.balances(session, new.id)["balance_due"] == 0           # nothing on the new owners
+    assert queries.has_arrears(work(session, clock, FINANCE), "u1")["previous"] == []
+    assert renovation_fees.on_cancelled(as_(PLATFORM), cancelled()) is None      # redelivered: once
+    assert session.query(Bill).filter(Bill.kind == "one_off").count() == 1
+
+
 def test_cancelled_with_the_fee_paid_in_part_the_rest_is_discounted_and_no_deposit_nothing_to_refund(
         session, clock, estate, as_):
     from services.billing.domain import journal
