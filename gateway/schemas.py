@@ -766,7 +766,8 @@ class RenovationPartOut(Out):
         "description": "the garbage-removal fee asked for (building area x the fee schedule's price, 3.00 yuan/m2 by "
                        "default), from billing's charge on -- paid or not: garbage_fee_status"})
     garbage_fee_status = fields.String(metadata={"description": "not_requested | requested (the agreement asked "
-                                                                "billing) | charged (the amount known, unpaid) | paid"})
+                                                                "billing) | charged (the amount known, unpaid) | paid | cancelled "
+                                                                "(cancelled unpaid: billing reverses the charge)"})
     may_start = fields.Boolean(metadata={"description": "billing reported the deposit and garbage fee paid"})
     permit_number = fields.String(allow_none=True)
     permit_issued_at = DT(allow_none=True)

@@ -163,7 +163,9 @@ class RenovationRoutes(RouteModule):
         return self._renovation_step(user, ticket_id, "reinspect", s.RenovationReinspectionIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/renovations/{{ticket_id}}/cancel", tags=("renovation",), idempotent=True,
-           summary=f"Withdraw with a reason (the resident before the review; {DESK} until the agreement)",
+           summary=f"Withdraw with a reason (the resident before the review; {DESK} until the fees are paid -- "
+                   "once the agreement asked billing, billing reverses the unpaid garbage fee and gives a held "
+                   "deposit back)",
            body=s.ReasonIn, response=s.RenovationOut, errors=ERRORS)
     def cancel_renovation(self, request, user, ticket_id, body, idempotency_key):
         return self._renovation_step(user, ticket_id, "cancel", s.ReasonIn().dump(body), idempotency_key)

@@ -160,6 +160,8 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (REWORK, CANCEL): _step(CANCELLED, RESIDENT, DESK),
     (UNDER_REVIEW, CANCEL): _step(CANCELLED, DESK),
     (APPROVED, CANCEL): _step(CANCELLED, DESK),
+    # the agreement signed, the fees not paid: the desk may still cancel (billing reverses the fee)
+    (FEES_REQUESTED, CANCEL): _step(CANCELLED, DESK),
     # the household moved out (过户 / 迁出): the platform's steps
     **{(s, CANCEL_MOVED_OUT): _step(CANCELLED, SYSTEM) for s in BEFORE_WORKS},
     **{(s, HOUSEHOLD_LEFT): _step(s, SYSTEM) for s in UNIT_WORKS},
@@ -468,13 +470,7 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
         ticket.cancel_reason = MOVED_OUT_REASON
         clocks.cancel_running(ticket, now)
         note = note or MOVED_OUT_REASON
-        if renovation.fees_requested_at is not None:
-            # billing asked for the fees: it voids the unpaid garbage fee, gives a held deposit back
-            work.events.record(events.RENOVATION_CANCELLED, {
-                **_ref(ticket), "deposit_amount": renovation.deposit_amount,
-                "fees_requested_at": renovation.fees_requested_at, "reason": MOVED_OUT_REASON,
-                "cancelled_at": now,
-            }, group_id=ticket.group_id, project_id=ticket.project_id)
+        _fees_withdrawn(work, ticket, renovation, MOVED_OUT_REASON, now)
     elif action == HOUSEHOLD_LEFT:
         renovation.left_by_household_id = data["household_id"]
         note = note or LEFT_NOTE
@@ -494,6 +490,7 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
         ticket.cancel_reason = data.get("reason") or note
         clocks.cancel_running(ticket, now)
         note = note or ticket.cancel_reason
+        _fees_withdrawn(work, ticket, renovation, ticket.cancel_reason, now)
 
     if to == CLOSED:
         _close(work, ticket, renovation, now)
@@ -648,12 +645,27 @@ def on_fees_charged(work: Work, data: dict) -> Ticket | None:
     return ticket
 
 
-def garbage_fee_status(renovation: Renovation) -> str:
+def _fees_withdrawn(work: Work, ticket: Ticket, renovation: Renovation, reason: str, now) -> None:
+    """A renovation cancelled after its agreement asked billing for the fees (the desk's cancel, a
+    move-out): ``renovation.cancelled`` -- billing reverses the unpaid garbage fee and gives a held
+    deposit back. Before the agreement billing was never asked: nothing to say."""
+    if renovation.fees_requested_at is None:
+        return
+    work.events.record(events.RENOVATION_CANCELLED, {
+        **_ref(ticket), "deposit_amount": renovation.deposit_amount,
+        "fees_requested_at": renovation.fees_requested_at, "reason": reason[:500], "cancelled_at": now,
+    }, group_id=ticket.group_id, project_id=ticket.project_id)
+
+
+def garbage_fee_status(renovation: Renovation, cancelled: bool = False) -> str:
     """``not_requested`` (no agreement yet), ``requested`` (the agreement asked billing; its charge not
     reported yet), ``charged`` (the amount known, not paid), ``paid`` (billing reported the deposit and
-    the fee paid -- it reports them together)."""
+    the fee paid -- it reports them together), ``cancelled`` (the renovation cancelled before it was
+    paid: billing reverses the charge)."""
     if renovation.fees_paid_at is not None:
         return "paid"
+    if cancelled and renovation.fees_requested_at is not None:
+        return "cancelled"
     if renovation.fees_charged_at is not None:
         return "charged"
     return "requested" if renovation.fees_requested_at is not None else "not_requested"
@@ -778,7 +790,7 @@ def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_name
         "missing": missing(renovation),
         "garbage_fee": (renovation.garbage_fee if renovation.garbage_fee is not None
                         else renovation.garbage_fee_requested),
-        "garbage_fee_status": garbage_fee_status(renovation),
+        "garbage_fee_status": garbage_fee_status(renovation, ticket.status == CANCELLED),
         "may_start": renovation.fees_paid_at is not None,
         "passes": [{"id": p.id, "kind": p.kind, "number": p.number,
                     "holder_name": p.holder_name if full_names else mask_name(p.holder_name),

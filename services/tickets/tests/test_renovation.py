@@ -551,3 +551,25 @@ def test_a_pass_detail_is_the_desks_and_free_text_is_masked_for_everyone_else(se
         assert got["passes"][0]["void_reason"] == "住户电话 138****5678 取消"
     part = renovation.renovation_part(ticket)                          # the snapshot (residents' read model)
     assert part["passes"][0]["detail"] is None and "13812345678" not in str(part)
+
+
+def test_the_desk_may_cancel_once_the_fees_are_asked_and_billing_is_told_to_reverse_them(session, clock, registry):
+    """A transfer is refused while the garbage fee is unpaid: the desk cancels the renovation first
+    (fees_requested -> cancelled), and ``renovation.cancelled`` has billing reverse the charge."""
+    early = approved(session, clock)
+    do(session, clock, early, "cancel", reason="业主改期")
+    assert early.status == "cancelled" and events_of(session, "renovation.cancelled") == []   # billing never asked
+    ticket = approved(session, clock)
+    do(session, clock, ticket, "sign_agreement")
+    renovation.on_fees_charged(work(session, clock, SYSTEM), {
+        "renovation_id": ticket.id, "garbage_fee": Decimal("268.11"), "charged_at": clock.now()})
+    with pytest.raises(NotYourStep):
+        do(session, clock, ticket, "cancel", ME, reason="不装了")          # the desk's step once agreed
+    with pytest.raises(InvalidInput):
+        do(session, clock, ticket, "cancel")                                 # a cancellation says why
+    do(session, clock, ticket, "cancel", reason="业主过户前撤销装修")
+    [cancelled] = events_of(session, "renovation.cancelled")
+    assert (cancelled["renovation_id"], cancelled["reason"], cancelled["deposit_amount"]) == (
+        ticket.id, "业主过户前撤销装修", "2000.00")
+    row = session.get(Renovation, ticket.id)
+    assert ticket.status == "cancelled" and renovation.facts(session, ticket, row)["garbage_fee_status"] == "cancelled"
