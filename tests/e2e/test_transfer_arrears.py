@@ -20,7 +20,7 @@ from gateway import accounts
 from gateway.models import User, UserScope
 from kernel.clock import SystemClock
 from kernel.db import make_engine
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 
 from .test_idempotency_and_settings import project_id
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
@@ -62,7 +62,7 @@ def test_the_old_owner_s_arrears_stay_theirs_and_the_new_owner_starts_clean(plat
 
     # the desk transfers the unit (the desk's checklist says settled; billing knows better)
     today = shared_clock.today("Asia/Shanghai").isoformat()
-    transferred = web_session.post(f"/api/v1/units/{unit_id}/transfer", headers={**desk, **key()}, json={
+    transferred = web_session.post(f"/api/v1/units/{unit_id}/transfer", headers=keyed({**desk, **key()}), json={
         "transferred_on": today, "acquired_by": "transfer",
         "household": {"people": [{"name": "孙丽", "role": "owner", "phone": "13800000188"}]},
         "handover": {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 钱",
@@ -126,7 +126,7 @@ def test_the_old_owner_s_arrears_stay_theirs_and_the_new_owner_starts_clean(plat
 
     # 王强 pays his debt at the desk, on his own account: the unit's account (孙丽's) is untouched --
     # the answer's closed account is not projected onto the unit
-    paid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers={**desk, **key()}, json={
+    paid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers=keyed({**desk, **key()}), json={
         "method": "cash", "amount": "345.00", "payer_name": "王强", "account_id": old_account})
     assert paid.status_code == 201, paid.text
     assert (paid.json()["account_id"], paid.json()["account"]["balance_due"]) == (old_account, "0.00")
