@@ -176,7 +176,8 @@ def overview(opts) -> dict:
 
 
 def _open_ticket(p, token: str) -> dict:
-    response = requests.post(f"{p.url}/api/v1/repairs", headers={"Authorization": f"Bearer {token}"},
+    response = requests.post(f"{p.url}/api/v1/repairs", headers={"Authorization": f"Bearer {token}",
+                                                                 "Idempotency-Key": str(uuid.uuid4())},
                              json={"unit_id": seed.unit_id(*UNIT), "category": "public_area",
                                    "content": "bench: 楼道灯不亮", "location": "1栋3楼楼道"}, timeout=30)
     response.raise_for_status()

@@ -333,6 +333,7 @@ def banner(summary: dict, url: str) -> str:
         f"    TOKEN=$(curl -s -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json' \\",
         f"      -d '{{\"username\":\"zhangwei\",\"password\":\"{DEMO_PASSWORD}\"}}' | python3 -c 'import sys,json; print(json.load(sys.stdin)[\"access_token\"])')",
         f"    curl -s -X POST {url}/api/v1/repairs -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\",
+        "      -H \"Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')\" \\",
         f"      -d '{{\"unit_id\":\"{zhang['unit_id']}\",\"category\":\"public_area\",\"content\":\"楼道灯不亮\",\"location\":\"1栋3楼楼道\"}}'",
         f"    curl -s {url}/api/v1/units/{zhang['unit_id']}/overview -H \"Authorization: Bearer $TOKEN\"",
         "  and as customer-service manager cs.lh (staff log in the same way), the household file with",

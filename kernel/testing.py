@@ -601,3 +601,10 @@ def s3_server():
     """:class:`S3Server`, started for the test and stopped after it."""
     with S3Server() as server:
         yield server
+
+
+def keyed(headers: dict | None = None) -> dict:
+    """``headers`` with an Idempotency-Key: every write of the gateway requires one (400
+    ``idempotency_key_required`` without). A key the headers already carry stays (a test of a retry
+    sends its own); else a fresh one -- a request the test sends once."""
+    return {"Idempotency-Key": str(uuid.uuid4()), **(headers or {})}

@@ -2,6 +2,7 @@
 write and login limits, logout and password change, what is (not) logged, hostile
 bodies, response headers and links that do not come from the Host header."""
 import json
+import uuid
 import logging
 from datetime import timedelta
 
@@ -79,6 +80,11 @@ def login(web_session, username="zhangwei", password="resident-pass", **kw):
     return web_session.post("/api/v1/auth/token", json={"username": username, "password": password}, **kw)
 
 
+def keyed(headers):
+    """The headers with a fresh Idempotency-Key (every write requires one)."""
+    return {**headers, "Idempotency-Key": str(uuid.uuid4())}
+
+
 def bearer(response):
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -90,17 +96,17 @@ def test_writes_per_user_are_limited(make_gateway, web_session):
     gateway = make_gateway(GATEWAY_WRITE_LIMIT_PER_MINUTE=3)
     resident, finance = bearer(login(web_session)), bearer(login(web_session, "fin1", "finance-pass"))
     body = {"unit_id": "u1", "content": "楼道灯不亮"}
-    assert [web_session.post("/api/v1/repairs", json=body, headers=resident).status_code
-            for _ in range(3)] == [201, 201, 201]
-    refused = web_session.post("/api/v1/repairs", json=body, headers=resident)
+    assert [web_session.post("/api/v1/repairs", json=body, headers={**resident, "Idempotency-Key": f"lim-{n}"}).status_code
+            for n in range(3)] == [201, 201, 201]
+    refused = web_session.post("/api/v1/repairs", json=body, headers={**resident, "Idempotency-Key": "lim-3"})
     assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # reads are not limited, and another user has their own budget
     assert web_session.get("/api/v1/me", headers=resident).status_code == 200
-    assert web_session.post("/api/v1/units/u1/account/opening-balance", headers=finance,
+    assert web_session.post("/api/v1/units/u1/account/opening-balance", headers={**finance, "Idempotency-Key": "ob-1"},
                             json={"amount": "1.00", "as_of": "2026-11-01"}).status_code == 201
     clock_of(gateway).advance(timedelta(seconds=61))
-    assert web_session.post("/api/v1/repairs", json=body, headers=resident).status_code == 201
+    assert web_session.post("/api/v1/repairs", json=body, headers={**resident, "Idempotency-Key": "lim-4"}).status_code == 201
 
 
 def test_failed_logins_are_throttled_per_account_and_reset_by_success(make_gateway, web_session, caplog):
@@ -197,7 +203,7 @@ def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
     finance = {**bearer(login(web_session, "fin1", "finance-pass")), "Content-Type": "application/json"}
 
     def balance(amount):
-        return web_session.post("/api/v1/units/u1/account/opening-balance", headers=finance,
+        return web_session.post("/api/v1/units/u1/account/opening-balance", headers=keyed(finance),
                                 data=json.dumps({"amount": amount, "as_of": "2026-11-01"}))
 
     cases = [
@@ -218,9 +224,9 @@ def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
     ]
     for raw, code in cases:
         response = web_session.post("/api/v1/repairs", data=raw.encode("utf-8", "surrogatepass"),
-                                    headers=headers)
+                                    headers=keyed(headers))
         assert (response.status_code, response.json()["error"]) == (400, code), raw[:80]
-    multiline = web_session.post("/api/v1/repairs", headers=headers, data=json.dumps(
+    multiline = web_session.post("/api/v1/repairs", headers=keyed(headers), data=json.dumps(
         {"unit_id": "u1", "content": "楼道灯不亮\r\n\t三楼"}))
     assert multiline.status_code == 201, multiline.text                  # text keeps its lines
     nul_query = web_session.get("/api/v1/tickets", headers=headers, params={"status": "open\x00"})
@@ -229,7 +235,7 @@ def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
         assert balance(amount).status_code == 400, amount
     huge = web_session.get("/api/v1/tickets", headers=headers, params={"offset": "9" * 30})
     assert huge.status_code == 400 and "offset" in huge.json()["details"]
-    ok = web_session.post("/api/v1/repairs", headers=headers, data=json.dumps(
+    ok = web_session.post("/api/v1/repairs", headers=keyed(headers), data=json.dumps(
         {"unit_id": "u1", "content": "漏水", "reporter_phone": "+86 138 0013 8000"}))
     assert ok.status_code == 201, ok.text
 
@@ -239,7 +245,7 @@ def test_inputs_that_used_to_give_5xx_give_400(make_gateway, web_session):
     accepted = balance("12.5")
     assert accepted.status_code == 201 and accepted.json()["balance_due"] == "12.50"
     assert balance("-120.00").status_code == 201                # prepaid credit is allowed here
-    far = web_session.post("/api/v1/units/u1/account/opening-balance", headers=finance,
+    far = web_session.post("/api/v1/units/u1/account/opening-balance", headers=keyed(finance),
                            data=json.dumps({"amount": "1.00", "as_of": "9999-12-31"}))
     assert far.status_code == 400
 

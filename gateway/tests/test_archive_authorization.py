@@ -547,7 +547,8 @@ def test_archive_s_settings_are_read_through_the_settings_routes(platform, web_s
     assert got.status_code == 200, got.text
     [longest] = [x for x in got.json()["settings"] if x["key"] == "archive.grant_longest_days"]
     assert (longest["value"], longest["default"], longest["unit"]) == (30, 30, "days")
-    changed = web_session.put("/api/v1/projects/p1/settings/archive", headers=login(web_session, "cs"),
+    changed = web_session.put("/api/v1/projects/p1/settings/archive",
+                              headers={**login(web_session, "cs"), "Idempotency-Key": "set-1"},
                               json={"key": "archive.grant_longest_days", "value": 7, "reason": "收紧"})
     assert changed.status_code == 403                   # the centre manager's, not the CS head's
 

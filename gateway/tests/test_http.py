@@ -169,14 +169,30 @@ def test_anonymous_callers_hear_401_before_any_validation(gateway, web_session):
 
 def test_remote_errors_are_mapped(gateway, stubs, web_session):
     headers = login(web_session)
-    rule = web_session.post("/api/v1/repairs", headers=headers,
+    rule = web_session.post("/api/v1/repairs", headers={**headers, "Idempotency-Key": "map-1"},
                             json={"unit_id": "u1", "content": "换灯泡", "category": "in_home_paid"})
     assert rule.status_code == 422 and rule.json()["error"] == "appointment_required"
-    bug = web_session.post("/api/v1/repairs", headers=headers, json={"unit_id": "u1", "content": "漏水"})
+    bug = web_session.post("/api/v1/repairs", headers={**headers, "Idempotency-Key": "map-2"},
+                           json={"unit_id": "u1", "content": "漏水"})
     assert bug.status_code == 502 and bug.json()["error"] == "upstream_error"
     assert "internal detail" not in bug.text
     missing = web_session.get("/api/v1/units/u9", headers=headers)
     assert missing.status_code == 404 and missing.json()["error"] == "unit_not_found"
+
+
+def test_a_cash_payment_or_a_repair_without_its_key_is_refused_before_any_service_is_asked(gateway, web_session):
+    """A cash payment posted twice at the desk without a key was two receipts: every write requires its
+    Idempotency-Key now (billing's, tickets'... not only the front-desk areas'); an empty header is a
+    missing one. Refused before billing is asked (billing is not even running here)."""
+    desk = login(web_session, "desk1", "desk-pass-1")
+    resident = login(web_session)
+    for key in (None, ""):
+        sent = dict(desk, **({"Idempotency-Key": key} if key is not None else {}))
+        paid = web_session.post("/api/v1/units/u1/payments", headers=sent, json={"method": "cash", "amount": "120.00"})
+        assert (paid.status_code, paid.json()["error"]) == (400, "idempotency_key_required"), paid.text
+        sent = dict(resident, **({"Idempotency-Key": key} if key is not None else {}))
+        repair = web_session.post("/api/v1/repairs", headers=sent, json={"unit_id": "u1", "content": "楼道灯不亮"})
+        assert (repair.status_code, repair.json()["error"]) == (400, "idempotency_key_required"), repair.text
 
 
 def test_a_write_that_requires_an_idempotency_key_is_refused_without_one(gateway, web_session):

@@ -3,7 +3,7 @@ choice or words of their choice, and SMS per number are limited."""
 from __future__ import annotations
 
 from deploy import seed
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 
 from .conftest import sms_lines
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
@@ -23,7 +23,7 @@ def sms_of(web_session, headers, unit_id, ticket_id):
 def test_a_resident_cannot_text_any_number_or_any_words(platform, demo, web_session, tmp_path):
     unit_id = seed.unit_id("LH", "1栋", "0101")
     resident = token(web_session, "zhangwei")
-    typed = web_session.post("/api/v1/repairs", headers=resident, json={
+    typed = web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": unit_id, "category": "public_area", "content": SPAM, "location": SPAM,
         "reporter_name": SPAM[:20], "reporter_phone": "13912345678"})
     assert typed.status_code == 201, typed.text
@@ -34,7 +34,7 @@ def test_a_resident_cannot_text_any_number_or_any_words(platform, demo, web_sess
     # ... but nothing is sent to it
     assert sms_of(web_session, resident, unit_id, typed.json()["id"])["status"] == "suppressed"
 
-    own = web_session.post("/api/v1/repairs", headers=resident, json={
+    own = web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": unit_id, "category": "public_area", "content": SPAM})
     assert sms_of(web_session, resident, unit_id, own.json()["id"])["status"] == "sent"
     lines = sms_lines(tmp_path)
@@ -49,7 +49,7 @@ def test_a_resident_cannot_text_any_number_or_any_words(platform, demo, web_sess
 def test_sms_to_one_number_are_limited(platform, demo, web_session, tmp_path):
     unit_id = seed.unit_id("LH", "1栋", "0101")
     resident = token(web_session, "zhangwei")
-    tickets = [web_session.post("/api/v1/repairs", headers=resident, json={
+    tickets = [web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": unit_id, "category": "public_area", "content": f"第{i}次报修"}).json()
         for i in range(6)]
     statuses = [sms_of(web_session, resident, unit_id, t["id"])["status"] for t in tickets]
@@ -70,7 +70,7 @@ def test_reporter_phones_follow_the_archive_s_masking_rule(platform, demo, web_s
     caplog.set_level(logging.INFO, logger="wuye.audit")
     unit_id = seed.unit_id("LH", "1栋", "0101")
     resident = token(web_session, "zhangwei")
-    created = web_session.post("/api/v1/repairs", headers=resident, json={
+    created = web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮"})
     assert created.json()["reporter"]["phone"] == "13800000101"          # their own household
     path = f"/api/v1/tickets/{created.json()['id']}"
@@ -110,7 +110,7 @@ def test_not_yours_reads_exactly_like_does_not_exist(platform, demo, web_session
     theirs = seed.unit_id("XH", "A座", "1001")
     nowhere = "00000000-0000-0000-0000-000000000000"
     desk = token(web_session, "desk.xh")
-    their_ticket = web_session.post("/api/v1/repairs", headers=desk, json={
+    their_ticket = web_session.post("/api/v1/repairs", headers=keyed(desk), json={
         "unit_id": theirs, "content": "水管漏水", "channel": "phone"}).json()["id"]
 
     def answer(path, headers, given):
@@ -138,7 +138,7 @@ def test_not_yours_reads_exactly_like_does_not_exist(platform, demo, web_session
     assert inbox[0].json()["message"].replace(xh, "<id>") == inbox[1].json()["message"].replace(nowhere, "<id>")
     probes = []
     for given in (theirs, nowhere):
-        r = web_session.post("/api/v1/repairs", headers=resident, json={"unit_id": given, "content": "探测"})
+        r = web_session.post("/api/v1/repairs", headers=keyed(resident), json={"unit_id": given, "content": "探测"})
         probes.append((r.status_code, r.json()["error"], r.json()["message"].replace(given, "<id>")))
     assert probes[0] == probes[1] and probes[0][0] == 404
 

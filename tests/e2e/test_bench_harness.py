@@ -10,7 +10,7 @@ import requests
 
 from bench import naive_gateway, wrk
 from deploy import seed
-from kernel.testing import TEST_SECRET, TEST_TOKEN_SECRET, wait_for
+from kernel.testing import TEST_SECRET, TEST_TOKEN_SECRET, keyed, wait_for
 
 SAMPLE = """Running 2s test @ http://127.0.0.1:8140/api/v1/tickets/7
   1 threads and 8 connections
@@ -78,7 +78,7 @@ def test_the_naive_gateway_answers_the_same_bodies(bench_platform, naive):
     token = _token(url)
     headers = {"Authorization": f"Bearer {token}"}
     unit = seed.unit_id("LH", "1栋", "0101")
-    created = requests.post(f"{url}/api/v1/repairs", headers=headers, timeout=10, json={
+    created = requests.post(f"{url}/api/v1/repairs", headers=keyed(headers), timeout=10, json={
         "unit_id": unit, "category": "public_area", "content": "楼道灯不亮", "location": "1栋3楼楼道"})
     assert created.status_code == 201, created.text
     ticket = created.json()

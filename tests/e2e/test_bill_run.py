@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from deploy import seed
-from kernel.testing import TEST_SECRET, wait_for
+from kernel.testing import TEST_SECRET, keyed, wait_for
 from services.billing import cli
 from services.billing.domain.settings import add_months, month_of
 
@@ -40,13 +40,13 @@ def test_fees_readings_and_a_months_bill_run_through_the_api_and_the_cli(
     # the default schedule is there; finance prices water from today (never before)
     items = {i["code"]: i for i in web_session.get(f"{base}/fee-schedule", headers=desk).json()["items"]}
     assert items["management"]["prices"][0]["unit_price"] == "1.1500" and items["water"]["prices"] == []
-    backdated = web_session.post(f"{base}/fee-schedule/items/water/prices", headers=finance, json={
+    backdated = web_session.post(f"{base}/fee-schedule/items/water/prices", headers=keyed(finance), json={
         "usage": "*", "unit_price": "3.45", "effective_from": (today - timedelta(days=1)).isoformat()})
     assert backdated.status_code == 422 and backdated.json()["error"] == "price_change_backdated"
-    priced = web_session.post(f"{base}/fee-schedule/items/water/prices", headers=finance,
+    priced = web_session.post(f"{base}/fee-schedule/items/water/prices", headers=keyed(finance),
                               json={"usage": "*", "unit_price": "3.45", "reason": "水务局调价"})
     assert priced.status_code == 201, priced.text
-    assert web_session.post(f"{base}/fee-schedule/items/water/prices", headers=desk,
+    assert web_session.post(f"{base}/fee-schedule/items/water/prices", headers=keyed(desk),
                             json={"usage": "*", "unit_price": "9"}).status_code == 403
 
     # readings as a CSV file: one bad line refuses the whole file; the good file once
@@ -54,11 +54,11 @@ def test_fees_readings_and_a_months_bill_run_through_the_api_and_the_cli(
     good = (f"\ufeff房号,收费项目,月份,读数,抄表日期\r\n1栋-0101,water,{last_month},100,{end_of_last}\r\n"
             f"1栋-0101,water,{this_month},116.25,{today.isoformat()}\r\n")
     bad = good + f"1栋-0102,water,{this_month},-5,{today.isoformat()}\r\n"
-    refused = web_session.post(f"{base}/meter-readings/import", headers=finance, json={"csv": bad})
+    refused = web_session.post(f"{base}/meter-readings/import", headers=keyed(finance), json={"csv": bad})
     assert refused.status_code == 422 and refused.json()["error"] == "csv_invalid"
     assert [line["line"] for line in refused.json()["details"]["lines"]] == [4]
     for recorded in (2, 0):                                  # the same file twice: nothing new
-        imported = web_session.post(f"{base}/meter-readings/import", headers=finance, json={"csv": good})
+        imported = web_session.post(f"{base}/meter-readings/import", headers=keyed(finance), json={"csv": good})
         assert imported.status_code == 201 and imported.json()["recorded"] == recorded, imported.text
     readings = web_session.get(f"{base}/meter-readings", headers=desk, params={"period": this_month}).json()
     assert [(r["unit_label"], r["quantity"], r["kind"]) for r in readings] == [("1栋-0101", "16.25", "regular")]
@@ -77,11 +77,11 @@ def test_fees_readings_and_a_months_bill_run_through_the_api_and_the_cli(
 
     # next month's bill day: the run through the API, followed to the end
     assert web_session.get(f"{base}/bill-runs/{next_month}-1", headers=finance).status_code == 400
-    too_early = web_session.post(f"{base}/bill-runs", headers=finance, json={"month": next_month})
+    too_early = web_session.post(f"{base}/bill-runs", headers=keyed(finance), json={"month": next_month})
     assert too_early.status_code == 422 and too_early.json()["error"] == "bill_run_too_early"
     first_day = datetime.fromisoformat(f"{next_month}-01T00:30:00").replace(tzinfo=SITE)
     shared_clock.write(offset_seconds=(first_day - datetime.now(SITE)).total_seconds())
-    started = web_session.post(f"{base}/bill-runs", headers=finance, json={"month": next_month})
+    started = web_session.post(f"{base}/bill-runs", headers=keyed(finance), json={"month": next_month})
     assert started.status_code == 202 and started.json()["period"] == next_month, started.text
     run = wait_for(lambda: (r := web_session.get(f"{base}/bill-runs/{next_month}", headers=finance).json())
                    ["status"] == "done" and r, message="the bill run done")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from deploy import seed
 from kernel.db import make_engine
 from kernel.tenancy import Caller
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 from services.billing.domain import accounts, payments
 from services.billing.tests import support
 
@@ -47,7 +47,7 @@ def test_a_resident_reads_their_bills_statement_and_receipts_and_not_a_neighbour
         return response.json()
 
     # 120.00 carried over (a bill due on its date), 50.00 paid in cash at the desk
-    posted = web_session.post(f"/api/v1/units/{mine}/account/opening-balance", headers=finance,
+    posted = web_session.post(f"/api/v1/units/{mine}/account/opening-balance", headers=keyed(finance),
                               json={"amount": "120.00", "as_of": carried})
     assert posted.status_code == 201, posted.text
     receipt_id = record_cash_payment(platform["billing"].config["DB_URL"], shared_clock, mine, "50.00", today)

@@ -3,7 +3,7 @@ account's, kept current through billing's ``account.balance_changed``."""
 from __future__ import annotations
 
 from deploy import seed
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
@@ -17,7 +17,7 @@ def test_an_opening_balance_of_zero_shows_as_0_00_in_overview_and_file(platform,
     key = ("LH", "1栋", "0101")
     unit_id, household_id = seed.unit_id(*key), demo["households"][key]["id"]
     cs, finance = token(web_session, "cs.lh"), token(web_session, "finance.lh")
-    posted = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=finance,
+    posted = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=keyed(finance),
                               json={"amount": "0.00", "as_of": "2026-11-01"})
     assert posted.status_code == 201, posted.text
     assert posted.json()["balance_due"] == "0.00"

@@ -3,7 +3,7 @@ HTTP API with every service running on the real broker."""
 from __future__ import annotations
 
 from deploy import seed
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
@@ -17,11 +17,11 @@ def test_the_same_key_and_body_answer_once_and_another_body_is_refused(platform,
     unit_id = seed.unit_id("LH", "1栋", "0101")
     resident = dict(token(web_session, "zhangwei"), **{"Idempotency-Key": "tap-1"})
     body = {"unit_id": unit_id, "content": "门禁卡失灵", "category": "unclassified"}
-    first = web_session.post("/api/v1/repairs", headers=resident, json=body)
-    second = web_session.post("/api/v1/repairs", headers=resident, json=body)
+    first = web_session.post("/api/v1/repairs", headers=keyed(resident), json=body)
+    second = web_session.post("/api/v1/repairs", headers=keyed(resident), json=body)
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
-    other = web_session.post("/api/v1/repairs", headers=resident, json=dict(body, content="电梯坏了"))
+    other = web_session.post("/api/v1/repairs", headers=keyed(resident), json=dict(body, content="电梯坏了"))
     assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
     listed = web_session.get("/api/v1/tickets", headers=resident, params={"unit_id": unit_id}).json()
     assert listed["total"] == 1
@@ -29,12 +29,12 @@ def test_the_same_key_and_body_answer_once_and_another_body_is_refused(platform,
     # registrations: same key and body -> the same 201 body, one record
     admin = dict(token(web_session, "admin"), **{"Idempotency-Key": "reg-1"})
     pid = project_id(web_session, admin)
-    building = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=admin,
+    building = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=keyed(admin),
                                 json={"name": "9栋", "floors": 6})
-    again = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=admin,
+    again = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=keyed(admin),
                              json={"name": "9栋", "floors": 6})
     assert building.status_code == again.status_code == 201 and again.json() == building.json()
-    clash = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=admin,
+    clash = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=keyed(admin),
                              json={"name": "10栋", "floors": 6})
     assert clash.status_code == 422 and clash.json()["error"] == "idempotency_key_reused"
     names = [u["building_name"] for u in web_session.get(f"/api/v1/projects/{pid}/units",
@@ -73,7 +73,7 @@ def test_project_settings_are_read_changed_with_a_reason_and_audited(platform, d
     assert now["value"] == 30 and not now["is_default"]
 
     # the compatible route is the same setting underneath, and is audited too
-    legacy = web_session.put(f"/api/v1/projects/{pid}/sla-settings", headers=admin,
+    legacy = web_session.put(f"/api/v1/projects/{pid}/sla-settings", headers=keyed(admin),
                              json={"key": "record_within", "minutes": 10})
     assert legacy.status_code == 200 and legacy.json()["record_within"] == 10
     assert web_session.get(f"/api/v1/projects/{pid}/sla-settings", headers=admin).json()[
@@ -89,7 +89,7 @@ def test_project_settings_are_read_changed_with_a_reason_and_audited(platform, d
 
     # a new public-area repair runs its on-site clock on the project's figure
     resident = token(web_session, "zhangwei")
-    ticket = web_session.post("/api/v1/repairs", headers=resident, json={
+    ticket = web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": seed.unit_id("LH", "1栋", "0101"), "category": "public_area", "content": "路灯不亮"}).json()
     due = {d["kind"]: d["due_at"] for d in ticket["deadlines"]}
     from datetime import datetime
@@ -98,16 +98,16 @@ def test_project_settings_are_read_changed_with_a_reason_and_audited(platform, d
 
     # refusals: wrong role, bad value, unknown key, a service without settings
     desk = token(web_session, "desk.lh")
-    assert web_session.put(base, headers=desk, json={"key": "sla.record_within", "value": 3,
+    assert web_session.put(base, headers=keyed(desk), json={"key": "sla.record_within", "value": 3,
                                                      "reason": "x"}).status_code == 403
-    bad = web_session.put(base, headers=admin, json={"key": "sla.record_within", "value": 0, "reason": "x"})
+    bad = web_session.put(base, headers=keyed(admin), json={"key": "sla.record_within", "value": 0, "reason": "x"})
     assert bad.status_code == 400 and "value" in bad.json()["details"]
-    text = web_session.put(base, headers=admin, json={"key": "sla.record_within", "value": "5",
+    text = web_session.put(base, headers=keyed(admin), json={"key": "sla.record_within", "value": "5",
                                                       "reason": "x"})
     assert text.status_code == 400
-    unknown = web_session.put(base, headers=admin, json={"key": "sla.nope", "value": 3, "reason": "x"})
+    unknown = web_session.put(base, headers=keyed(admin), json={"key": "sla.nope", "value": 3, "reason": "x"})
     assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_setting"
-    no_reason = web_session.put(base, headers=admin, json={"key": "sla.record_within", "value": 3})
+    no_reason = web_session.put(base, headers=keyed(admin), json={"key": "sla.record_within", "value": 3})
     assert no_reason.status_code == 400
     # archive has settings since issue 11 (documents' limits); the gateway has none
     assert web_session.get(f"/api/v1/projects/{pid}/settings/gateway", headers=admin).status_code == 404
@@ -124,7 +124,7 @@ def test_the_engineering_dispatch_states_the_tickets_on_site_deadline(platform, 
     from datetime import datetime
 
     resident = token(web_session, "zhangwei")
-    created = web_session.post("/api/v1/repairs", headers=resident, json={
+    created = web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": seed.unit_id("LH", "1栋", "0101"), "category": "public_area", "content": "楼道灯不亮"})
     assert created.status_code == 201
     ticket = created.json()

@@ -5,7 +5,7 @@ receipt and the overview shows the balance at once."""
 from __future__ import annotations
 
 from deploy import seed
-from kernel.testing import TEST_SECRET
+from kernel.testing import TEST_SECRET, keyed
 from services.billing.tests.stub import PaymentProviderStub
 
 from .test_repair_flow import token
@@ -19,7 +19,7 @@ def test_a_resident_pays_a_bill_online_and_the_retry_answers_the_same_receipt(st
                   wait=30)
         unit_id = seed.unit_id("LH", "1栋", "0101")
         finance, resident = token(web_session, "finance.lh"), token(web_session, "zhangwei")
-        carried = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=finance,
+        carried = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=keyed(finance),
                                    json={"amount": "300.00", "as_of": "2026-11-01"})
         assert carried.status_code == 201, carried.text
 
@@ -44,7 +44,7 @@ def test_a_resident_pays_a_bill_online_and_the_retry_answers_the_same_receipt(st
 
         # another payment stays pending until the provider's notification (no user token, signed)
         provider.pay_at_once = False
-        pending = web_session.post(f"/api/v1/units/{unit_id}/online-payments", headers=resident,
+        pending = web_session.post(f"/api/v1/units/{unit_id}/online-payments", headers=keyed(resident),
                                    json={"method": "wechat", "amount": "50.00"}).json()
         assert pending["status"] == "pending" and pending["pay"]["pay_url"].startswith("weixin://")
         provider.pay(pending["id"])
@@ -62,15 +62,15 @@ def test_a_resident_pays_a_bill_online_and_the_retry_answers_the_same_receipt(st
         assert web_session.get(f"/api/v1/payments/{pending['id']}").status_code == 401
 
         # bad input is a 4xx; another household's unit looks missing
-        bad = web_session.post(f"/api/v1/units/{unit_id}/online-payments", headers=resident,
+        bad = web_session.post(f"/api/v1/units/{unit_id}/online-payments", headers=keyed(resident),
                                json={"method": "wechat", "amount": "1e3"})
         assert bad.status_code == 400
         other = web_session.post(f"/api/v1/units/{seed.unit_id('LH', '1栋', '0102')}/online-payments",
-                                 headers=resident, json={"method": "wechat", "amount": "1.00"})
+                                 headers=keyed(resident), json={"method": "wechat", "amount": "1.00"})
         assert other.status_code == 404
 
         # finance voids the first receipt: the bill is open again, less the 50.00 credit
-        voided = web_session.post(f"/api/v1/receipts/{receipt['id']}/void", headers=finance,
+        voided = web_session.post(f"/api/v1/receipts/{receipt['id']}/void", headers=keyed(finance),
                                   json={"reason": "重复支付 paid twice by mistake"})
         assert voided.status_code == 200, voided.text
         assert (voided.json()["status"], voided.json()["receipt"]["status"]) == ("reversed", "void")

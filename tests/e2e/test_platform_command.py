@@ -14,7 +14,7 @@ import requests
 
 from deploy import run, seed
 from kernel.config import ROOT
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 
 # one of the suite's longest files: on a loaded machine (shards in parallel) it may pass the 120 s default
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(360)]
@@ -58,7 +58,7 @@ def test_run_command_serves_the_flow_and_stops_cleanly(running_platform):
                           json={"username": "zhangwei", "password": seed.DEMO_PASSWORD}).json()
     headers = {"Authorization": f"Bearer {login['access_token']}"}
     unit_id = seed.unit_id("LH", "1栋", "0101")
-    ticket = requests.post(f"{url}/api/v1/repairs", headers=headers, timeout=10, json={
+    ticket = requests.post(f"{url}/api/v1/repairs", headers=keyed(headers), timeout=10, json={
         "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮"})
     assert ticket.status_code == 201, ticket.text
     overview = wait_for(lambda: (o := requests.get(f"{url}/api/v1/units/{unit_id}/overview", headers=headers,

@@ -14,7 +14,7 @@ from gateway.models import InboxRecord, PortalNotification, PortalTicket, Portal
 from gateway.readmodel import cli
 from kernel.db import make_engine
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, publish_event, wait_for
+from kernel.testing import TEST_SECRET, keyed, publish_event, wait_for
 
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
@@ -43,7 +43,7 @@ def everything(gateway_db) -> dict:
 
 
 def report(web_session, headers, unit_id, content="楼道灯不亮"):
-    created = web_session.post("/api/v1/repairs", headers=headers, json={
+    created = web_session.post("/api/v1/repairs", headers=keyed(headers), json={
         "unit_id": unit_id, "category": "public_area", "content": content, "location": "1栋3楼楼道"})
     assert created.status_code == 201, created.text
     return created.json()
@@ -116,7 +116,7 @@ def test_not_yours_reads_like_missing_on_the_read_model(platform, demo, web_sess
     mine = seed.unit_id("LH", "1栋", "0101")
     theirs = seed.unit_id("XH", "A座", "1001")
     desk = token(web_session, "desk.xh")
-    their_ticket = web_session.post("/api/v1/repairs", headers=desk, json={
+    their_ticket = web_session.post("/api/v1/repairs", headers=keyed(desk), json={
         "unit_id": theirs, "content": "水管漏水", "channel": "phone"}).json()
     assert row(gateway_db, PortalTicket, their_ticket["id"]) is not None    # projected: desk sees phones
     wait_for(lambda: (u := row(gateway_db, PortalUnit, theirs)) is not None and u.unit, timeout=20)
@@ -175,11 +175,11 @@ def test_a_rebuild_from_scratch_gives_back_the_same_read_model(platform, demo, w
     ticket = report(web_session, resident, unit_id)
     converged(gateway_db, unit_id, ticket["id"])
     finance = token(web_session, "finance.lh")
-    assert web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=finance, json={
+    assert web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=keyed(finance), json={
         "amount": "345.00", "as_of": "2026-10-31"}).status_code == 201
     wait_for(lambda: row(gateway_db, PortalUnit, unit_id).account_version >= 2, timeout=20)
     notification = web_session.get(f"/api/v1/units/{unit_id}/notifications", headers=resident).json()[0]
-    read = web_session.post(f"/api/v1/notifications/{notification['id']}/read", headers=resident)
+    read = web_session.post(f"/api/v1/notifications/{notification['id']}/read", headers=keyed(resident))
     assert read.status_code == 200 and read.json()["read_at"]
     wait_for(lambda: orjson.loads(row(gateway_db, PortalNotification, notification["id"]).document)["read_at"],
              timeout=20)

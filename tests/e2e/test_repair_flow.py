@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from deploy import seed
-from kernel.testing import TEST_SECRET, wait_for
+from kernel.testing import TEST_SECRET, keyed, wait_for
 
 from .conftest import sms_lines
 
@@ -41,7 +41,7 @@ def test_resident_repair_request_flows_through_every_service(platform, demo, web
     health = web_session.get("/health").json()
     assert health["status"] == "ok" and set(health["services"]) == {"archive", "tickets", "billing", "notify"}
 
-    created = web_session.post("/api/v1/repairs", headers=resident, json={
+    created = web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮", "location": "1栋3楼楼道"})
     assert created.status_code == 201, created.text
     ticket = created.json()
@@ -109,8 +109,8 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_one_ticket(platfor
     unit_id = seed.unit_id("LH", "1栋", "0101")
     resident = dict(token(web_session, "zhangwei"), **{"Idempotency-Key": "tap-2026-11-24-1"})
     body = {"unit_id": unit_id, "content": "门禁卡失灵", "category": "unclassified"}
-    first = web_session.post("/api/v1/repairs", headers=resident, json=body)
-    second = web_session.post("/api/v1/repairs", headers=resident, json=body)
+    first = web_session.post("/api/v1/repairs", headers=keyed(resident), json=body)
+    second = web_session.post("/api/v1/repairs", headers=keyed(resident), json=body)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     listed = web_session.get("/api/v1/tickets", headers=resident, params={"unit_id": unit_id}).json()
@@ -127,7 +127,7 @@ def test_scopes_hold_across_the_platform(platform, demo, web_session):
                  f"/api/v1/units/{other_unit}/account", f"/api/v1/units/{other_unit}/notifications"):
         response = web_session.get(path, headers=resident)
         assert response.status_code == 404, (path, response.text)
-    response = web_session.post("/api/v1/repairs", headers=resident,
+    response = web_session.post("/api/v1/repairs", headers=keyed(resident),
                                 json={"unit_id": other_unit, "content": "不是我家"})
     assert response.status_code == 404
     desk_xh = token(web_session, "desk.xh")
@@ -146,28 +146,28 @@ def test_staff_register_a_project_through_the_api(platform, demo, web_session):
     """A fresh deployment builds its registry through the API: project, building,
     unit, move-in, opening balance -- each checked by the owning service."""
     admin = token(web_session, "admin")
-    project = web_session.post("/api/v1/projects", headers=admin, json={
+    project = web_session.post("/api/v1/projects", headers=keyed(admin), json={
         "code": "YH", "name": "雅苑", "kind": "residential"})
     assert project.status_code == 201, project.text
-    again = web_session.post("/api/v1/projects", headers=admin, json={
+    again = web_session.post("/api/v1/projects", headers=keyed(admin), json={
         "code": "YH", "name": "雅苑", "kind": "residential"})
     assert again.status_code == 200 and again.json()["id"] == project.json()["id"]
     pid = project.json()["id"]
-    building = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=admin,
+    building = web_session.post(f"/api/v1/projects/{pid}/buildings", headers=keyed(admin),
                                 json={"name": "3栋", "floors": 12}).json()
-    unit = web_session.post(f"/api/v1/buildings/{building['id']}/units", headers=admin,
+    unit = web_session.post(f"/api/v1/buildings/{building['id']}/units", headers=keyed(admin),
                             json={"number": "0301", "floor": 3, "building_area": "101.50"})
     assert unit.status_code == 201 and unit.json()["building_area"] == "101.50"
     desk = token(web_session, "desk.lh")            # front desk of another project
-    denied = web_session.post(f"/api/v1/units/{unit.json()['id']}/move-in", headers=desk, json={
+    denied = web_session.post(f"/api/v1/units/{unit.json()['id']}/move-in", headers=keyed(desk), json={
         "moved_in_on": "2026-11-20", "people": [{"name": "周杰", "role": "owner"}]})
     assert denied.status_code == 403
-    household = web_session.post(f"/api/v1/units/{unit.json()['id']}/move-in", headers=admin, json={
+    household = web_session.post(f"/api/v1/units/{unit.json()['id']}/move-in", headers=keyed(admin), json={
         "moved_in_on": "2026-11-20", "people": [{"name": "周杰", "role": "owner", "phone": "13900000001"}]})
     assert household.status_code == 403      # a group admin is not the customer-service desk
     gm_units = web_session.get(f"/api/v1/projects/{pid}/units", headers=token(web_session, "gm")).json()
     assert [u["number"] for u in gm_units] == ["0301"]
-    bad = web_session.post(f"/api/v1/buildings/{building['id']}/units", headers=admin,
+    bad = web_session.post(f"/api/v1/buildings/{building['id']}/units", headers=keyed(admin),
                            json={"number": "0302", "building_area": "abc"})
     assert bad.status_code == 400 and "building_area" in bad.json()["details"]
 
@@ -175,14 +175,14 @@ def test_staff_register_a_project_through_the_api(platform, demo, web_session):
 def test_finance_records_an_opening_balance(platform, demo, web_session):
     unit_id = seed.unit_id("LH", "2栋", "0101")
     finance = token(web_session, "finance.lh")
-    response = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=finance,
+    response = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=keyed(finance),
                                 json={"amount": "88.80", "as_of": "2026-11-01", "note": "carried over"})
     assert response.status_code == 201, response.text
     assert response.json()["balance_due"] == "88.80"
-    twice = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=finance,
+    twice = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=keyed(finance),
                              json={"amount": "1.00", "as_of": "2026-11-01"})
     assert twice.status_code == 409 and twice.json()["error"] == "opening_balance_exists"
     desk = token(web_session, "desk.lh")
-    refused = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=desk,
+    refused = web_session.post(f"/api/v1/units/{unit_id}/account/opening-balance", headers=keyed(desk),
                                json={"amount": "1.00", "as_of": "2026-11-01"})
     assert refused.status_code == 403 and refused.json()["error"] == "role_required"

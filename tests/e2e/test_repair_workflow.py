@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from deploy import seed
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
@@ -20,7 +20,7 @@ def test_a_repair_from_report_to_rating(platform, demo, web_session):  # noqa: F
     tech_id = web_session.get("/api/v1/me", headers=technician).json()["id"]
     resident_id, desk_xh_id = (web_session.get("/api/v1/me", headers=h).json()["id"] for h in (resident, desk_xh))
 
-    created = web_session.post("/api/v1/repairs", headers=resident, json={
+    created = web_session.post("/api/v1/repairs", headers=keyed(resident), json={
         "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮", "location": "1栋3楼楼道"})
     assert created.status_code == 201, created.text
     ticket = created.json()

@@ -19,7 +19,7 @@ from gateway import accounts, scopes
 from gateway.models import User, UserScope
 from kernel.clock import SystemClock
 from kernel.db import make_engine
-from kernel.testing import wait_for
+from kernel.testing import keyed, wait_for
 
 from .test_repair_flow import demo, token  # noqa: F401  (fixture)
 
@@ -44,11 +44,11 @@ def test_the_old_owner_loses_the_unit_when_it_is_transferred(platform, demo, web
     assert web_session.get(f"/api/v1/households/{old_household}/people", headers=zhangwei).status_code == 200
     assert web_session.get(f"/api/v1/households/{old_household}/file", headers=zhangwei,
                            params={"purpose": "own"}).status_code == 200
-    repair = web_session.post("/api/v1/repairs", headers={**zhangwei, **key()}, json={
+    repair = web_session.post("/api/v1/repairs", headers=keyed({**zhangwei, **key()}), json={
         "unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮", "location": "1栋3楼楼道"})
     assert repair.status_code == 201, repair.text
     ticket_id = repair.json()["id"]
-    suggestion = web_session.post("/api/v1/feedback", headers={**zhangwei, **key()}, json={
+    suggestion = web_session.post("/api/v1/feedback", headers=keyed({**zhangwei, **key()}), json={
         "sub_kind": "suggestion", "unit_id": unit_id, "content": "张伟的私人建议：东门加装雨棚",
         "reporter_phone": "13900000177"})
     assert suggestion.status_code == 201, suggestion.text
@@ -60,7 +60,7 @@ def test_the_old_owner_loses_the_unit_when_it_is_transferred(platform, demo, web
 
     # the desk transfers the unit: 张伟's household moves out, 孙丽's moves in
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    transferred = web_session.post(f"/api/v1/units/{unit_id}/transfer", headers={**desk, **key()}, json={
+    transferred = web_session.post(f"/api/v1/units/{unit_id}/transfer", headers=keyed({**desk, **key()}), json={
         "transferred_on": today, "acquired_by": "transfer",
         "household": {"people": [{"name": "孙丽", "role": "owner", "phone": "13800000188"}]},
         "handover": {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 钱",
@@ -112,9 +112,9 @@ def test_the_old_owner_loses_the_unit_when_it_is_transferred(platform, demo, web
         assert got.status_code == 404, (path, got.status_code, got.text)
         assert "张伟" not in got.text and "13900000177" not in got.text
     for path in (f"/api/v1/feedback/{suggestion_id}/cancel", f"/api/v1/tickets/{ticket_id}/cancel"):
-        refused = web_session.post(path, headers={**sunli, **key()}, json={"reason": "不是我的"})
+        refused = web_session.post(path, headers=keyed({**sunli, **key()}), json={"reason": "不是我的"})
         assert refused.status_code == 404 and refused.json()["error"] == "ticket_not_found", refused.text
-    own = web_session.post("/api/v1/repairs", headers={**sunli, **key()}, json={
+    own = web_session.post("/api/v1/repairs", headers=keyed({**sunli, **key()}), json={
         "unit_id": unit_id, "category": "public_area", "content": "孙丽：门禁坏了", "location": "1栋大堂"})
     assert own.status_code == 201, own.text
     for path, params in (("/api/v1/tickets", None), ("/api/v1/tickets", {"unit_id": unit_id}),
@@ -139,7 +139,7 @@ def test_a_move_out_ends_the_scope_in_the_same_request(platform, demo, web_sessi
     zhangwei, desk = token(web_session, "zhangwei"), token(web_session, "desk.lh")
     assert web_session.get(f"/api/v1/units/{unit_id}/overview", headers=zhangwei).status_code == 200
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    out = web_session.post(f"/api/v1/households/{household}/move-out", headers={**desk, **key()}, json={
+    out = web_session.post(f"/api/v1/households/{household}/move-out", headers=keyed({**desk, **key()}), json={
         "moved_out_on": today, "reason": "relocated", "keys_returned": True, "fees_settled": True,
         "fees_confirmed_by": "财务 钱", "meter_readings_recorded": True, "deposit_handling": "none"})
     assert out.status_code == 200, out.text

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from deploy import seed
-from kernel.testing import TEST_SECRET
+from kernel.testing import TEST_SECRET, keyed
 from services.tickets.service import TicketsService
 
 pytestmark = pytest.mark.e2e
@@ -27,12 +27,12 @@ def test_a_repair_post_that_timed_out_is_not_executed_later(start_platform, cont
     body = {"unit_id": unit_id, "category": "public_area", "content": "楼道灯不亮"}
 
     platform["tickets"].stop()                     # tickets is down; its request queue stays
-    abandoned = requests.post(f"{base}/api/v1/repairs", json=body, headers=auth, timeout=30)
+    abandoned = requests.post(f"{base}/api/v1/repairs", json=body, headers=keyed(auth), timeout=30)
     assert abandoned.status_code == 504, abandoned.text
 
     tickets = container_factory(TicketsService, platform["tickets"].config)
     tickets.start()                                # tickets is back
-    retried = requests.post(f"{base}/api/v1/repairs", json=body, headers=auth, timeout=30)
+    retried = requests.post(f"{base}/api/v1/repairs", json=body, headers=keyed(auth), timeout=30)
     assert retried.status_code == 201, retried.text  # positive control: the retry is executed
     listed = requests.get(f"{base}/api/v1/tickets", headers=auth, params={"unit_id": unit_id},
                           timeout=10).json()

@@ -9,6 +9,8 @@ inbox, the overrun approval route):
    breach is told again and reaches the inbox too."""
 from __future__ import annotations
 
+from kernel.testing import keyed
+
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -181,7 +183,7 @@ def test_overrun_approval_and_alerts_through_the_gateway(sla_platform, web_sessi
     unit_id = seed.unit_id("LH", "1栋", "0101")
     resident_h, engineer, centre, desk = (token(web_session, u) for u in ("zhangwei", "eng.lh", "centre.lh",
                                                                           "desk.lh"))
-    created = web_session.post("/api/v1/repairs", headers=resident_h, json={
+    created = web_session.post("/api/v1/repairs", headers=keyed(resident_h), json={
         "unit_id": unit_id, "category": "public_area", "content": "电梯按钮失灵", "location": "2栋电梯"})
     assert created.status_code == 201, created.text
     ticket = created.json()
