@@ -146,3 +146,10 @@ class IdentityMatchLocked(RuleViolation):
     no more until the project's next local day (HTTP 422)."""
     default_code = "identity_match_locked"
     zh = "该房屋今日身份核验失败次数过多，今日暂停核验，已通知客服经理"
+
+
+class IdNumberNotOnFile(RuleViolation):
+    """The person named has no ID number in the household file: nothing to match, and the try is no
+    failed match (HTTP 422)."""
+    default_code = "id_number_not_on_file"
+    zh = "档案中未登记证件号码，请核验证件原件并补录档案"
