@@ -1716,7 +1716,8 @@ class NotificationOut(Out):
 #: no service -- tests/test_schema_agreement.py checks the copies agree)
 TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunning_final", "dunning_first",
                      "dunning_second", "goods_release.issued", "goods_release.voided", "greeting.holiday",
-                     "inspection.item_failed", "move_in.welcome", "outage.notice", "outage.urgent", "payment_reminder",
+                     "identity_match.locked", "inspection.item_failed", "move_in.welcome", "outage.notice",
+                     "outage.urgent", "payment_reminder",
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
                      "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision",
