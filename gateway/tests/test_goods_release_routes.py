@@ -130,3 +130,13 @@ def test_withdraw_the_lock_lift_and_the_move_day_are_routes_with_keys():
     assert s.GoodsReleaseVerifyIn().load({"identity": {
         "method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233", "family_members": [],
         "employer": "郑州市第一中学", "matched_archive": True}})["identity"]["family_members"] == []
+
+
+def test_move_at_is_answered_in_the_projects_zone_whichever_read_answers():
+    """Trial 4 L3: ``+08:00`` on the request, ``+00:00`` after verify -- one zone in every reply."""
+    from gateway.routes.goods_release import _in_zone, _page_in_zone
+    assert _in_zone({"move_at": "2026-11-28T02:00:00+00:00"})["move_at"] == "2026-11-28T10:00:00+08:00"
+    assert _in_zone({"move_at": "2026-11-28T10:00:00+08:00"})["move_at"] == "2026-11-28T10:00:00+08:00"
+    page = _page_in_zone({"items": [{"move_at": "2026-11-28T02:00:00+00:00"}], "total": 1})
+    assert page == {"items": [{"move_at": "2026-11-28T10:00:00+08:00"}], "total": 1}
+    assert _in_zone(None) is None
