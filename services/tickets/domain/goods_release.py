@@ -6,6 +6,16 @@ The seed's steps, each a row of :data:`TABLE`::
     requested, verified, approved, issued --void--> voided (作废: who and why)
         -- the managers; or the platform when the household moves out (过户 / 迁出:
         :func:`on_household_moved_out`, reason :data:`MOVED_OUT_REASON`)
+    requested, verified --withdraw--> withdrawn (撤回: the resident who asked, or the desk; notify
+        tells nobody)
+
+**Trial 4**: a tenant's or an agent's (代办) release is verified only with the owner's consent
+*verified* (:func:`_consent`: the consenting owner matched by name and ID number in archive's file,
+counted like any match; the method and the number masked kept) -- an agent's own document is recorded,
+never what verifies the release. Every "no" of the file is one answer (:data:`NOT_MATCHED_EN`: no name
+enumeration). A person with no number on file is archive's 422 ``id_number_not_on_file`` (not counted);
+the desk may attest the document it saw in person (``attested``: ``matched_archive`` false). By phone,
+no family member named is right only for a one-person household.
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
    (``in_person``: type and number); by phone the ID number, the family members and the employer
