@@ -12,6 +12,10 @@ number -- come from the read model (``goods_release.changed``); a miss (not proj
 ``min_version``, not the caller's) is tickets' answer."""
 from __future__ import annotations
 
+from nameko.exceptions import RemoteError
+
+from kernel.errors import parse_remote_error
+
 from .. import schemas as s
 from ..errors import HttpError
 from ..readmodel import views
@@ -139,9 +143,9 @@ class GoodsReleaseRoutes(RouteModule):
         try:
             return _page_in_zone(self._as(user)("tickets", "unit_goods_releases", unit_id,
                                                 s.GoodsReleaseQuery().dump(query)))
-        except HttpError as refused:
+        except RemoteError as refused:
             # staff without the read: the unit reads like missing, as one pass does (trial 4 M5)
-            if refused.status == 403 and refused.code == "role_required":
+            if parse_remote_error(refused.exc_type, refused.value)[1] == "role_required":
                 raise HttpError(404, "unit_not_found", f"no unit {unit_id[:64]}", zh="未找到该房屋") from None
             raise
 

@@ -115,6 +115,9 @@ def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo,
     refused = send(web_session, far, f"/goods-releases/{rid}/void", {"reason": "x"}, 404)
     gate = web_session.get(f"/api/v1/projects/{pid}/goods-releases", headers=far)       # trial 4 M5
     assert (gate.status_code, gate.json()["error"]) == (404, "project_not_found")
+    engineer = token(web_session, "eng.lh")                      # no reader role: the unit's list reads missing
+    hidden = web_session.get(f"/api/v1/units/{unit}/goods-releases", headers=engineer)
+    assert (hidden.status_code, hidden.json()["error"]) == (404, "unit_not_found")
     assert refused["error"] == "goods_release_not_found"
     assert web_session.get(f"/api/v1/projects/{pid}/goods-releases/by-number/{number}",
                            headers=far).status_code == 404
