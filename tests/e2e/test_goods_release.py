@@ -71,6 +71,10 @@ def test_refused_for_a_unit_in_arrears_and_allowed_after_payment(platform, demo,
     assert OWNER_ID not in str(consented) and consented["owner_consent"]["id_number_masked"].startswith("4403")
     withdrawn = send(web_session, desk, f"/goods-releases/{consented['release_id']}/withdraw", {}, 200)
     assert withdrawn["status"] == "withdrawn"
+    # the made-up consent counted one failed match of desk.lh; the CS manager lifts the unit's lock (M7)
+    assert send(web_session, desk, f"/units/{unit}/identity-match/unlock", {"reason": "x"}, (403, 404))
+    lifted = send(web_session, cs, f"/units/{unit}/identity-match/unlock", {"reason": "业主本人到场核实"}, 200)
+    assert lifted["failures_lifted"] == 1 and lifted["unlocked_by"]["name"]
     yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
     assert send(web_session, desk, "/goods-releases", dict(release_body(unit), move_at=yesterday),
                 422)["error"] == "move_at_past"
