@@ -1717,7 +1717,8 @@ class NotificationOut(Out):
 #: no service -- tests/test_schema_agreement.py checks the copies agree)
 TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunning_final", "dunning_first",
                      "dunning_second", "goods_release.issued", "goods_release.voided", "greeting.holiday",
-                     "inspection.item_failed", "move_in.welcome", "outage.notice", "outage.urgent", "payment_reminder",
+                     "identity_match.locked", "inspection.item_failed", "move_in.welcome", "outage.notice",
+                     "outage.urgent", "payment_reminder",
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
                      "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision",
@@ -3868,9 +3869,13 @@ class GoodsItemIn(Schema):
 
 
 class OwnerConsentIn(Schema):
-    """The owner's consent to a tenant's or an agent's release (核实业主意见)."""
+    """The owner's consent to a tenant's or an agent's release (核实业主意见): the owner's name, how
+    (in_person with the owner's document / by_phone) and the owner's ID number -- matched with the
+    household file at verify (archive's match_identity, counted), kept masked."""
     name = fields.String(required=True, validate=v.NAME)
-    how = fields.String(required=True, validate=validate.OneOf(["in_person", "by_phone", "written"]))
+    how = fields.String(required=True, validate=validate.OneOf(["in_person", "by_phone"]))
+    id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    id_number = fields.String(load_default=None, allow_none=True, validate=v.ID_NUMBER_TEXT)
     note = fields.String(load_default="", validate=v.NOTE)
 
 
@@ -3886,6 +3891,9 @@ class IdentityCheckIn(Schema):
                                  validate=validate.Length(max=20))
     employer = fields.String(load_default=None, allow_none=True, validate=v.Text(200))
     matched_archive = v.StrictBoolean(required=True)
+    attested = v.StrictBoolean(load_default=False, metadata={
+        "description": "in person only: the file holds no ID number for the person (422 id_number_not_on_file); "
+                       "the desk attests the document it saw (recorded matched_archive: false)"})
     note = fields.String(load_default="", validate=v.NOTE)
 
     @validates_schema
@@ -3893,8 +3901,7 @@ class IdentityCheckIn(Schema):
         if data["method"] == "in_person" and not data.get("id_type"):
             raise ValidationError("An in-person check names the document seen (id_type).", "id_type")
         if data["method"] == "by_phone":
-            if not data.get("family_members"):
-                raise ValidationError("A check by phone names the family members.", "family_members")
+            # family_members: [] only for a one-person household (compared with the file, 422 otherwise)
             if not data.get("employer"):
                 raise ValidationError("A check by phone names the employer (工作单位).", "employer")
 
@@ -3937,6 +3944,29 @@ class GoodsReleaseVoidIn(Schema):
     reason = fields.String(required=True, validate=v.Text(1000, one_line=False))
 
 
+class GoodsReleaseWithdrawIn(Schema):
+    """撤回: the resident who asked, or the desk, before finance signs."""
+    reason = fields.String(load_default=None, allow_none=True, validate=v.Text(1000, one_line=False))
+
+
+class IdentityUnlockIn(Schema):
+    """解除核验锁定: why the unit's identity-match lock is lifted (logged)."""
+    reason = fields.String(required=True, validate=v.Text(400))
+
+
+class _UnlockedBy(Out):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class IdentityUnlockOut(Out):
+    unit_id = fields.String()
+    unit_label = fields.String()
+    unlocked_at = DT()
+    failures_lifted = fields.Integer()
+    unlocked_by = fields.Nested(_UnlockedBy)
+
+
 class GoodsReleaseQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
@@ -3962,7 +3992,12 @@ class _GrMover(Out):
 class _GrConsent(Out):
     name = fields.String()
     how = fields.String()
-    note = fields.String()
+    note = fields.String(allow_none=True)
+    id_type = fields.String(allow_none=True)
+    id_number_masked = fields.String(allow_none=True)
+    matched_archive = fields.Boolean(allow_none=True)
+    checked_by = fields.String(allow_none=True)
+    checked_at = fields.String(allow_none=True)
 
 
 class _GrIdentity(Out):
@@ -3973,6 +4008,7 @@ class _GrIdentity(Out):
     family_members = fields.List(fields.String())
     employer = fields.String(allow_none=True)
     matched_archive = fields.Boolean()
+    attested = fields.Boolean(allow_none=True)
     household_role = fields.String(allow_none=True, metadata={"description": "the checked person's role in the household file"})
     checked_by = fields.Nested(_GrWho)
     checked_at = DT()
@@ -4011,7 +4047,9 @@ class GoodsReleaseOut(Out):
     unit_label = fields.String()
     household_id = fields.String(allow_none=True)
     number = fields.String(allow_none=True, metadata={"description": "FX-YYYYMMDD-NNNN, once issued"})
-    status = fields.String(metadata={"description": "requested | verified | approved | issued | used | voided"})
+    status = fields.String(metadata={"description": "requested | verified | approved | issued | used | voided | "
+                                                    "withdrawn"})
+    move_day = fields.String(allow_none=True, metadata={"description": "the gate's list: the local day of move_at"})
     requester = fields.Nested(_GrRequester)
     owner_consent = fields.Nested(_GrConsent, allow_none=True)
     mover = fields.Nested(_GrMover)
@@ -4041,7 +4079,9 @@ class GoodsReleaseListOut(Out):
 class GoodsReleaseDayQuery(Schema):
     """The gate's list of a project's passes (the read model)."""
     day = fields.Date(load_default=None, allow_none=True,
-                      metadata={"description": "the project's local day of issue (YYYY-MM-DD)"})
+                      metadata={"description": "the move day: the project's local day of move_at (YYYY-MM-DD)"})
+    issued_day = fields.Date(load_default=None, allow_none=True,
+                             metadata={"description": "the project's local day of issue (YYYY-MM-DD)"})
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["issued", "used", "voided"]))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))

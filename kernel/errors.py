@@ -32,6 +32,10 @@ MAX_ECHO = 64
 _LONG_RUN = re.compile(r"[^\s\u3000-\u303f\uff00-\uffef]{%d,}" % (MAX_ECHO + 1))
 
 
+#: a bilingual message: a Chinese sentence, then the English in parentheses
+_WRAPPED = re.compile(r"[\u4e00-\u9fff][^()]*? \((.*)\)", re.S)
+
+
 def shorten_echoes(text: str) -> str:
     """``text`` with every unbroken run longer than :data:`MAX_ECHO` characters cut to its first
     :data:`MAX_ECHO` and "…" (an over-long id a message would repeat)."""
@@ -56,6 +60,12 @@ def bilingual(zh: str | None, en: str) -> str:
     when there is no English. Every message is built here, and repeats no run of more than
     :data:`MAX_ECHO` characters (:func:`shorten_echoes`)."""
     zh, en = shorten_echoes((zh or "").strip()), shorten_echoes((en or "").strip())
+    if zh:
+        # an English part that is itself a bilingual message (another service's error re-raised):
+        # its English only -- no Chinese repeated inside the parentheses (trial 4, L2)
+        inner = _WRAPPED.fullmatch(en)
+        if inner:
+            en = inner.group(1)
     if not zh:
         return en
     if not en or en == zh:

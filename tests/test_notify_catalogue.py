@@ -53,8 +53,31 @@ def test_a_household_s_money_messages_go_on_every_outbound_channel_of_their_purp
 def test_archive_s_one_message_is_the_move_in_welcome_on_every_channel_of_its_purpose():
     """The welcome reaches the payers as the bills do: the unit in-app and every outbound channel."""
     made = [s for s in subscriptions.SUBSCRIPTIONS if s.source == "archive" and s.purpose]
-    assert [(s.event_type, s.purpose) for s in made] == [("household.changed", "move_in.welcome")]
+    assert [(s.event_type, s.purpose) for s in made] == [("household.changed", "move_in.welcome"),
+                                                         ("identity_match.locked", "identity_match.locked")]
     assert set(made[0].channels) == set(templates.purpose_of("move_in.welcome").channels)
+
+
+def test_an_identity_match_lock_is_told_to_the_cs_manager_in_app_in_the_platforms_words():
+    """Trial 4 M12: the lock's message promises an alert to the CS manager -- notify subscribes to
+    archive's ``identity_match.locked`` (staff in-app only; no free text, no name or number tried)."""
+    [lock] = [s for s in subscriptions.SUBSCRIPTIONS if s.event_type == "identity_match.locked"]
+    assert (lock.source, lock.handler, lock.channels) == ("archive", "on_identity_match_locked", (INAPP,))
+    assert "cs_manager" in lock.recipients
+    purpose = templates.purpose_of("identity_match.locked")
+    assert purpose.channels == ("inapp",) and "note" not in purpose.placeholders
+    from services.archive.events import CONTRACT
+    assert "identity_match.locked" in CONTRACT.schemas
+
+
+def test_a_voided_goods_release_tells_the_household_no_staff_text():
+    """Trial 4 M4: the void's reason (a manager's free text) never reaches the household's message."""
+    purpose = templates.purpose_of("goods_release.voided")
+    assert "void_reason" not in purpose.placeholders
+    for locale in ("zh-CN", "en"):
+        text = templates.DEFAULTS[("goods_release.voided", "inapp", locale)]
+        assert "void_reason" not in text.subject + text.body
+    assert "联系服务中心" in templates.DEFAULTS[("goods_release.voided", "inapp", "zh-CN")].body
 
 
 def test_every_purpose_told_because_of_an_event_is_in_the_catalogue_once_per_event():

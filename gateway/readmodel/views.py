@@ -404,6 +404,30 @@ def _project_reader(caller: Caller, project_id: str, roles: tuple) -> bool:
             and caller.sees_project(caller.group_id, project_id) and caller.has_role(*roles))
 
 
+def outside_project(caller: Caller, project_id: str):
+    """THE answer of a project view to a caller outside the project -- a resident, another group's,
+    another project's staff -- as for a project that does not exist (404 ``project_not_found``; trial 4
+    M5); None for the project's own staff (whose role the service decides). Every project-wide read
+    from the read model (the gate's passes, keys out, rounds, the front-desk tasks) asks it first."""
+    from ..errors import HttpError
+    if caller.is_resident or caller.group_id is None or not caller.sees_project(caller.group_id, project_id):
+        return HttpError(404, "project_not_found", f"no project {project_id[:64]}", zh="未找到该项目")
+    return None
+
+
+def local_day(value, zone: str | None = None):
+    """The project's local day of a published time (``move_day``: the local day of ``move_at``)."""
+    from zoneinfo import ZoneInfo
+
+    from ..scopes import DEFAULT_TZ
+    if not value:
+        return None
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(ZoneInfo(zone or DEFAULT_TZ)).date()
+
+
 def goods_release_by_number(session: Session, caller: Caller, project_id: str, number: str) -> dict | None:
     """The pass shown at the gate, by its number; None (tickets answers): not projected, or not a
     reader of the project."""
@@ -416,22 +440,30 @@ def goods_release_by_number(session: Session, caller: Caller, project_id: str, n
 
 
 def project_goods_releases(session: Session, caller: Caller, project_id: str, *, day=None, status: str | None = None,
-                           limit: int = 100, offset: int = 0) -> dict | None:
-    """The project's passes, by number: those issued on ``day`` (the project's local day -- the
+                           limit: int = 100, offset: int = 0, issued_day=None) -> dict | None:
+    """The gate's list: the project's passes, by number -- those moving out on ``day`` (``move_day``:
+    the project's local day of ``move_at``, trial 4 M3) and / or issued on ``issued_day`` (the
     number's FX-YYYYMMDD), of one ``status`` if asked (``issued``: still to be used at the gate).
-    None: the caller is not a reader of the project."""
+    Each item carries its ``move_day``. None: the caller is not a reader of the project."""
     if not _project_reader(caller, project_id, GOODS_RELEASE_READERS):
         return None
     query = select(PortalGoodsRelease.document).where(PortalGoodsRelease.project_id == project_id,
                                                       PortalGoodsRelease.group_id == caller.group_id,
                                                       PortalGoodsRelease.number.is_not(None))
-    if day is not None:
-        query = query.where(PortalGoodsRelease.number.startswith(f"FX-{day.strftime('%Y%m%d')}-", autoescape=True))
+    if issued_day is not None:
+        query = query.where(PortalGoodsRelease.number.startswith(f"FX-{issued_day.strftime('%Y%m%d')}-",
+                                                                 autoescape=True))
     if status:
         query = query.where(PortalGoodsRelease.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    docs = session.scalars(query.order_by(PortalGoodsRelease.number).limit(limit).offset(offset)).all()
-    return {"items": [orjson.loads(d) for d in docs], "total": total}
+    items = []
+    for text in session.scalars(query.order_by(PortalGoodsRelease.number)):
+        doc = orjson.loads(text)
+        move_day = local_day(doc.get("move_at"))
+        if day is not None and move_day != day:
+            continue
+        doc["move_day"] = move_day.isoformat() if move_day else None
+        items.append(doc)
+    return {"items": items[offset:offset + limit], "total": len(items)}
 
 
 # -- keys (钥匙, tickets' domain/keys.py) --------------------------------------------------------

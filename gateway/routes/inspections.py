@@ -168,6 +168,8 @@ class InspectionRoutes(RouteModule):
                                 due=query.get("due"), status=query.get("status"),
                                 assignee_id=query.get("assignee_id"), area_id=query.get("area_id"),
                                 day=query.get("day"), limit=query["limit"], offset=query["offset"])
+        if page is None:
+            _refuse_outsider(self._caller(user), project_id)
         return page if page is not None else self._as(user)("tickets", "list_inspection_rounds", project_id,
                                                              s.InspectionRoundQuery().dump(query))
 
@@ -181,3 +183,10 @@ class InspectionRoutes(RouteModule):
                                   day=query.get("day"))
         return counts if counts is not None else self._as(user)("tickets", "patrols_by_steward", project_id,
                                                                 s.PatrolsByStewardQuery().dump(query))
+
+
+def _refuse_outsider(caller, project_id: str) -> None:
+    """Another project's staff or a resident: 404 as for a missing project (``views.outside_project``)."""
+    outside = views.outside_project(caller, project_id)
+    if outside is not None:
+        raise outside

@@ -85,6 +85,7 @@ class KeyRoutes(RouteModule):
         caller, now = self._caller(user), self.clock.now()
         page = self._read_model(views.keys_out, caller, project_id, now, overdue=query["overdue"])
         if page is None:       # not a reader of the project: tickets refuses (404 / 403) as for its register
+            _refuse_outsider(caller, project_id)
             self._as(user)("tickets", "project_keys", project_id, {"state": "lent"})
             page = {"items": [], "total": 0, "as_of": now.isoformat()}
         return page
@@ -123,5 +124,14 @@ class KeyRoutes(RouteModule):
         page = self._read_model(views.front_desk_tasks, self._caller(user), project_id, self.clock.now(),
                                 category=query.get("category"), open_only=query["open_only"],
                                 sla_state=query.get("sla_state"), limit=query["limit"], offset=query["offset"])
+        if page is None:
+            _refuse_outsider(self._caller(user), project_id)
         return page if page is not None else self._as(user)("tickets", "front_desk_tasks", project_id,
                                                              s.FrontDeskTaskQuery().dump(query))
+
+
+def _refuse_outsider(caller, project_id: str) -> None:
+    """Another project's staff or a resident: 404 as for a missing project (``views.outside_project``)."""
+    outside = views.outside_project(caller, project_id)
+    if outside is not None:
+        raise outside

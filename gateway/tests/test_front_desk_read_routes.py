@@ -92,11 +92,15 @@ def test_a_resident_reads_their_passes_from_the_read_model(projected, web_sessio
 
 def test_the_gate_s_list_and_a_write_s_reply_read_at_once(projected, web_session):
     desk = login(web_session, "desk1", "desk-pass-1")
-    day = web_session.get("/api/v1/projects/p1/goods-releases", headers=desk, params={"day": "2026-11-24"})
+    # ?day= is the move day (move_at 2026-11-25 local), ?issued_day= the day of issue (trial 4 M3)
+    day = web_session.get("/api/v1/projects/p1/goods-releases", headers=desk, params={"day": "2026-11-25"})
     assert day.status_code == 200, day.text
     assert [r["number"] for r in day.json()["items"]] == ["FX-20261124-0001"] and day.json()["total"] == 1
+    assert day.json()["items"][0]["move_day"] == "2026-11-25"
     assert web_session.get("/api/v1/projects/p1/goods-releases", headers=desk,
-                           params={"day": "2026-11-23"}).json() == {"items": [], "total": 0}
+                           params={"day": "2026-11-24"}).json() == {"items": [], "total": 0}
+    issued = web_session.get("/api/v1/projects/p1/goods-releases", headers=desk, params={"issued_day": "2026-11-24"})
+    assert [r["number"] for r in issued.json()["items"]] == ["FX-20261124-0001"]
     assert web_session.get("/api/v1/projects/p1/goods-releases", headers=desk,
                            params={"day": "24/11/2026"}).status_code == 400
     found = web_session.get("/api/v1/projects/p1/goods-releases/by-number/FX-20261124-0001", headers=desk)

@@ -18,6 +18,7 @@ ROUTES_OF_AREA = {
     ("POST", "/api/v1/goods-releases/{release_id}/issue"),
     ("POST", "/api/v1/goods-releases/{release_id}/use"),
     ("POST", "/api/v1/goods-releases/{release_id}/void"),
+    ("POST", "/api/v1/goods-releases/{release_id}/withdraw"),
     ("GET", "/api/v1/goods-releases/{release_id}"),
     ("GET", "/api/v1/units/{unit_id}/goods-releases"),
     ("GET", "/api/v1/projects/{project_id}/goods-releases/by-number/{number}"),
@@ -109,3 +110,33 @@ def test_a_wrong_check_digit_from_tickets_is_a_422_with_the_chinese_first():
 def test_the_vacant_register_documents_owner_registered_refusals():
     put = build_document()["paths"]["/api/v1/projects/{project_id}/vacant-units/{month}"]["put"]
     assert {"404", "422"} <= set(put["responses"]) and "owner_registered_not_listed" in put["description"]
+
+
+def test_withdraw_the_lock_lift_and_the_move_day_are_routes_with_keys():
+    """Trial 4 M9 (withdraw), M7 (the CS manager lifts a unit's lock), M3 (the gate's move day)."""
+    paths = build_document()["paths"]
+    specs = {(spec.method, spec.path): spec for spec in ROUTES}
+    unlock = ("POST", "/api/v1/units/{unit_id}/identity-match/unlock")
+    assert specs[unlock].idempotent and "CS manager" in paths[unlock[1]]["post"]["summary"]
+    with pytest.raises(ValidationError):
+        s.IdentityUnlockIn().load({})
+    assert s.GoodsReleaseWithdrawIn().load({}) == {"reason": None}
+    gate = paths["/api/v1/projects/{project_id}/goods-releases"]["get"]
+    assert "move day" in gate["description"] and "issued_day" in gate["description"]
+    assert s.GoodsReleaseDayQuery().load({"day": "2026-11-28"})["day"].isoformat() == "2026-11-28"
+    # an agent's consent carries the owner's number; a one-person household's phone check names no one
+    consent = s.OwnerConsentIn().load({"name": "张伟", "how": "by_phone", "id_number": "110101199003071233"})
+    assert consent["id_number"] == "110101199003071233"
+    assert s.GoodsReleaseVerifyIn().load({"identity": {
+        "method": "by_phone", "person_name": "张伟", "id_number": "110101199003071233", "family_members": [],
+        "employer": "郑州市第一中学", "matched_archive": True}})["identity"]["family_members"] == []
+
+
+def test_move_at_is_answered_in_the_projects_zone_whichever_read_answers():
+    """Trial 4 L3: ``+08:00`` on the request, ``+00:00`` after verify -- one zone in every reply."""
+    from gateway.routes.goods_release import _in_zone, _page_in_zone
+    assert _in_zone({"move_at": "2026-11-28T02:00:00+00:00"})["move_at"] == "2026-11-28T10:00:00+08:00"
+    assert _in_zone({"move_at": "2026-11-28T10:00:00+08:00"})["move_at"] == "2026-11-28T10:00:00+08:00"
+    page = _page_in_zone({"items": [{"move_at": "2026-11-28T02:00:00+00:00"}], "total": 1})
+    assert page == {"items": [{"move_at": "2026-11-28T10:00:00+08:00"}], "total": 1}
+    assert _in_zone(None) is None

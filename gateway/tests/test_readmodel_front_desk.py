@@ -152,11 +152,22 @@ def test_the_gate_reads_the_day_s_passes_and_one_by_number(projected):
     projector.apply_goods_release(s, issued(4, "gr3", "FX-20261123-0007"))
     projector.apply_goods_release(s, release(1, "gr4"))                         # not issued: not the gate's
     s.commit()
-    day = views.project_goods_releases(s, GUARD, "p1", day=date(2026, 11, 24))
+    day = views.project_goods_releases(s, GUARD, "p1", issued_day=date(2026, 11, 24))
     assert [r["number"] for r in day["items"]] == ["FX-20261124-0001", "FX-20261124-0002"] and day["total"] == 2
-    to_pass = views.project_goods_releases(s, GUARD, "p1", day=date(2026, 11, 24), status="issued")
+    to_pass = views.project_goods_releases(s, GUARD, "p1", issued_day=date(2026, 11, 24), status="issued")
     assert [r["release_id"] for r in to_pass["items"]] == ["gr1"]
-    assert views.project_goods_releases(s, GUARD, "p1")["total"] == 3
+    # the gate's day is the move day (trial 4 M3): the project's local day of move_at, not of issue
+    projector.apply_goods_release(s, issued(4, "gr5", "FX-20261124-0003", move_at="2026-11-26T23:30:00+00:00"))
+    s.commit()
+    moving = views.project_goods_releases(s, GUARD, "p1", day=date(2026, 11, 25))
+    assert [r["release_id"] for r in moving["items"]] == ["gr3", "gr1", "gr2"] and moving["total"] == 3
+    assert {r["move_day"] for r in moving["items"]} == {"2026-11-25"}
+    late = views.project_goods_releases(s, GUARD, "p1", day=date(2026, 11, 27))     # 07:30 local on the 27th
+    assert [r["release_id"] for r in late["items"]] == ["gr5"]
+    assert views.project_goods_releases(s, GUARD, "p1", day=date(2026, 11, 24))["total"] == 0
+    assert views.project_goods_releases(s, GUARD, "p1", day=date(2026, 11, 25), limit=1, offset=1)["items"][0][
+        "release_id"] == "gr1"
+    assert views.project_goods_releases(s, GUARD, "p1")["total"] == 4
     assert views.goods_release_by_number(s, GUARD, "p1", "FX-20261123-0007")["release_id"] == "gr3"
     assert views.goods_release_by_number(s, GUARD, "p1", "FX-20261123-0099") is None
     for caller in (OWNER, TECH, OTHER_SITE):
@@ -165,7 +176,16 @@ def test_the_gate_reads_the_day_s_passes_and_one_by_number(projected):
     # a manager of every project reads another project's (none here) -- never p1's under p2
     everywhere = staff(G, roles=["general_manager"], user_id="gm", all_projects=True)
     assert views.project_goods_releases(s, everywhere, "p2") == {"items": [], "total": 0}
-    assert views.project_goods_releases(s, everywhere, "p1")["total"] == 3
+    assert views.project_goods_releases(s, everywhere, "p1")["total"] == 4
+
+
+def test_another_projects_staff_are_answered_as_for_a_missing_project():
+    """Trial 4 M5: one helper for every project view -- 404 project_not_found, never 403
+    project_out_of_scope, for another project's staff or a resident."""
+    for caller in (OTHER_SITE, OWNER):
+        refused = views.outside_project(caller, "p1")
+        assert (refused.status, refused.code) == (404, "project_not_found")
+    assert views.outside_project(GUARD, "p1") is None and views.outside_project(TECH, "p1") is None
 
 
 # -- keys ----------------------------------------------------------------------------------

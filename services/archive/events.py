@@ -11,7 +11,7 @@ version older than the one it holds, so redelivery and reordering are harmless.
 | household.changed   | move-in, people or contacts changed, move-out | tickets, billing, notify |
 | steward.assigned    | a building's or unit's steward assigned, changed, removed | notify |
 | setting.changed     | an archive setting changed              | -- (optional, audit)   |
-| identity_match.locked | a unit's failed identity matches reached the day's limit (``archive.identity_match_failures_per_day``): an alert | -- (optional; notify may tell the CS head) |
+| identity_match.locked | a unit's failed identity matches reached the day's limit of one caller (``archive.identity_match_failures_per_day``) or of the unit (``archive.identity_match_unit_failures_per_day``): an alert | notify (optional: the CS manager in-app) |
 
 ``household.changed`` carries names, phones and e-mails (notify must reach
 people) but never ID numbers.

@@ -171,3 +171,10 @@ class NoFeeAccount(Conflict):
 
     default_code = "no_fee_account"
     zh = "收费系统中没有该房屋的收费账户，无法核实费用是否结清"
+
+
+class IdNumberNotOnFile(RuleViolation):
+    """The person named has no ID number in the household file: nothing to match, and the try is no
+    failed match (HTTP 422)."""
+    default_code = "id_number_not_on_file"
+    zh = "档案中未登记证件号码，请核验证件原件并补录档案"

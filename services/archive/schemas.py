@@ -1058,6 +1058,25 @@ class IdentityMatchOut(Schema):
     role = fields.String()
 
 
+class IdentityUnlockIn(Schema):
+    """解除核验锁定: the CS manager or the centre manager lifts a unit's identity-match lock, saying why."""
+    unit_id = fields.String(required=True, validate=ID36)
+    reason = fields.String(required=True, validate=v.Text(400))
+
+
+class _UnlockedBy(Schema):
+    user_id = fields.String()
+    name = fields.String()
+
+
+class IdentityUnlockOut(Schema):
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    unlocked_at = fields.AwareDateTime(required=True)
+    failures_lifted = fields.Integer(required=True)
+    unlocked_by = fields.Nested(_UnlockedBy, required=True)
+
+
 class ContactsQuery(Schema):
     unit_id = fields.String(load_default=None, allow_none=True, validate=ID36)
     household_id = fields.String(load_default=None, allow_none=True, validate=ID36)

@@ -341,6 +341,20 @@ class UserRefIn(_Consumed):
     name = fields.String(allow_none=True, load_default="")
 
 
+class IdentityMatchLockedIn(_Consumed):
+    """archive's ``identity_match.locked`` (events.IdentityMatchLocked): a unit's identity matches locked
+    for the day -- the unit, the failures, the limit, the last caller; no name or number tried."""
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    household_id = fields.String(allow_none=True, load_default=None)
+    failures = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+    last_caller = fields.Nested(UserRefIn, required=True)
+
+
 class InspectionItemFailedIn(_Consumed):
     """tickets' ``inspection.item_failed`` (events.InspectionItemFailed): a daily-inspection item
     recorded failed and the repair ticket it opened; ``note`` is the steward's (staff in-app only)."""

@@ -17,7 +17,7 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (bills, broadcasts, complaints, copies, deliveries, goods_release, inspections, notifications, policy,
+from .domain import (bills, broadcasts, complaints, copies, deliveries, goods_release, identity_lock, inspections, notifications, policy,
                      printing, receipts, sending, settings, templates, ticket_status, tickets, vacancy, wechat,
                      welcome)
 from .events import CONTRACT, NOTIFICATION_CHANGED
@@ -120,6 +120,8 @@ VACANT_FINDING_DECIDED_IN = schemas.VacantFindingDecidedIn()
 GOODS_RELEASE_CHANGED_IN = schemas.GoodsReleaseChangedIn()
 # tickets' failed inspection item, to the CS manager
 INSPECTION_ITEM_FAILED_IN = schemas.InspectionItemFailedIn()
+# archive's identity-match lock, to the CS manager (trial 4 M12)
+IDENTITY_MATCH_LOCKED_IN = schemas.IdentityMatchLockedIn()
 
 
 class NotifyJobs(JobRunner):
@@ -387,6 +389,12 @@ class NotifyService(SettingsRpcs):
         self._sla_alert(event)
 
     # a failed daily-inspection item: the CS manager's inbox at once (巡检发现问题)
+    @event_handler("archive", "identity_match.locked")
+    def on_identity_match_locked(self, event: Event):
+        identity_lock.on_identity_match_locked(self._system(event), IDENTITY_MATCH_LOCKED_IN.load(event.data),
+                                               event_id=event.id, group_id=event.group_id,
+                                               project_id=event.project_id)
+
     @event_handler("tickets", "inspection.item_failed")
     def on_inspection_item_failed(self, event: Event):
         inspections.on_item_failed(self._system(event), INSPECTION_ITEM_FAILED_IN.load(event.data),

@@ -808,6 +808,7 @@ class GoodsReleaseIdentity(Schema):
     family_members = fields.List(fields.String(), required=True)
     employer = fields.String(allow_none=True)
     matched_archive = fields.Boolean(required=True)
+    attested = fields.Boolean(allow_none=True)           # in person, no number on file: the desk attests
     household_role = fields.String(allow_none=True)
     checked_by = fields.Nested(UserRef, required=True)
     checked_at = fields.String(required=True)
@@ -815,8 +816,15 @@ class GoodsReleaseIdentity(Schema):
 
 
 class GoodsReleaseConsent(Schema):
+    """The owner's consent, verified at verify: the method and the owner's ID number masked."""
     name = fields.String(required=True)
     how = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    id_type = fields.String(allow_none=True)
+    id_number_masked = fields.String(allow_none=True)
+    matched_archive = fields.Boolean(allow_none=True)
+    checked_by = fields.String(allow_none=True)
+    checked_at = fields.String(allow_none=True)
 
 
 class GoodsReleaseFees(Schema):

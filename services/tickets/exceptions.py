@@ -541,3 +541,11 @@ class NotPrintable(RuleViolation):
 
     default_code = "not_printable"
     zh = "该单据尚未签发，不能打印"
+
+
+class IdNumberNotOnFile(RuleViolation):
+    """The person checked has no ID number in the household file: no number can be matched (and no
+    failed match is counted) -- the desk sees the document in person and attests it (HTTP 422)."""
+
+    default_code = "id_number_not_on_file"
+    zh = "档案中未登记证件号码，请核验证件原件并补录档案"

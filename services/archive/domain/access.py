@@ -472,7 +472,8 @@ def what_label(what: str, titles: dict[str, str]) -> str:
     if not rest:
         return name
     if head == "identity_match":
-        return f"{name}：" + {"matched": "相符", "not_matched": "不符"}.get(rest, rest)
+        return f"{name}：" + {"matched": "相符", "not_matched": "不符", "not_on_file": "档案未登记证件号码",
+                            "unlocked": "解除锁定"}.get(rest, rest)
     if head == "export":
         return f"{name}：{WHAT_NAMES.get(rest, rest)}"
     doc_type, _, version = rest.partition(" v")

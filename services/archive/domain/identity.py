@@ -15,12 +15,18 @@ compared with the file.
 - A resident asks about themselves only, in their own current household, by name without a number
   (the goods release they request names them: their role comes from the file); a resident's own
   match counts no failure.
-- **Guessing is bounded**: at most ``archive.identity_match_failures_per_day`` (5) failed number
-  matches per unit per local day; the one that reaches the limit publishes
-  ``identity_match.locked`` (an alert: who tried, how many) and every number match of the unit is
-  then refused for the rest of the day -- 422 ``identity_match_locked``, logged refused
-  (``identity_match_locked``) -- the right number too, so the limit cannot be walked around. The
-  centre manager raises the setting if the desk's honest typos hit it.
+- **Guessing is bounded** per (unit, caller): at most ``archive.identity_match_failures_per_day`` (5)
+  failed number matches of one caller for a unit per local day, and at most
+  ``archive.identity_match_unit_failures_per_day`` (15) of everyone for the unit; the one that reaches
+  a limit publishes ``identity_match.locked`` (an alert to the CS manager: who tried, how many) and
+  the caller's (or, at the unit's ceiling, everyone's) number matches of the unit are then refused for
+  the rest of the day -- 422 ``identity_match_locked``, logged refused (``identity_match_locked``) --
+  the right number too, so the limit cannot be walked around. One desk user's guesses lock that
+  user, not the genuine owner at another desk (trial 4 M7).
+- The CS manager or the centre manager **lifts** a unit's lock (:func:`unlock`, with a reason): a row
+  of the access log (``identity_match:unlocked``); failures before it no longer count that day.
+- A person named whose file holds **no ID number** cannot be matched: 422 ``id_number_not_on_file``,
+  logged ``identity_match:not_on_file`` and no failure counted (the desk sees the document in person).
 """
 from __future__ import annotations
 
@@ -36,7 +42,9 @@ from kernel.settings import Setting
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import HouseholdNotFound, IdentityMatchLocked
+from kernel.tenancy import Role
+
+from ..exceptions import HouseholdNotFound, IdentityMatchLocked, IdNumberNotOnFile
 from ..models import FileAccessLog, Household, Project
 from . import access, registry
 
@@ -44,16 +52,25 @@ log = logging.getLogger("wuye.audit")
 
 WHAT = "identity_match"
 MATCHED, NOT_MATCHED = f"{WHAT}:matched", f"{WHAT}:not_matched"
+NOT_ON_FILE, UNLOCKED = f"{WHAT}:not_on_file", f"{WHAT}:unlocked"
 LOCKED = "identity_match_locked"
+#: who lifts a unit's lock (the CS manager, the service-centre manager)
+UNLOCK_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 #: the household-file roles a match may find (an emergency contact is no one who moves goods out)
 MATCH_ROLES = ("owner", "family", "tenant")
 
 FAILURES_PER_DAY = "archive.identity_match_failures_per_day"
+UNIT_FAILURES_PER_DAY = "archive.identity_match_unit_failures_per_day"
 SETTINGS = [
     Setting(FAILURES_PER_DAY, fields.Integer(strict=True, validate=validate.Range(min=1, max=100)), default=5,
             unit="failed matches", doc="failed identity matches (a name and an ID number that do not match the "
-                                       "household file) per unit per local day; the one reaching it alerts "
-                                       "(identity_match.locked) and the unit's matches are refused until the day ends"),
+                                       "household file) of one caller for a unit per local day; the one reaching "
+                                       "it alerts (identity_match.locked) and that caller's matches of the unit "
+                                       "are refused until the day ends (or the CS manager lifts the lock)"),
+    Setting(UNIT_FAILURES_PER_DAY, fields.Integer(strict=True, validate=validate.Range(min=1, max=500)), default=15,
+            unit="failed matches", doc="failed identity matches of everyone for a unit per local day; the one "
+                                       "reaching it alerts and every match of the unit is refused until the day "
+                                       "ends (or the CS manager lifts the lock)"),
 ]
 
 
@@ -62,11 +79,27 @@ def _day_start(work: Work, project: Project) -> datetime:
     return datetime.combine(work.clock.now().astimezone(tz).date(), time(0), tzinfo=tz)
 
 
-def failures_today(work: Work, project: Project, unit_id: str) -> int:
-    """The unit's failed number matches since the project's local midnight (the access log's rows)."""
-    return work.session.scalar(select(func.count()).select_from(FileAccessLog).where(
+def _counted_since(work: Work, project: Project, unit_id: str) -> datetime:
+    """The project's local midnight, or the unit's last unlock today (failures before it are lifted)."""
+    start = _day_start(work, project)
+    unlocked = work.session.scalar(select(func.max(FileAccessLog.read_at)).where(
+        FileAccessLog.unit_id == unit_id, FileAccessLog.what == UNLOCKED, FileAccessLog.read_at >= start))
+    return max(start, unlocked) if unlocked is not None else start
+
+
+def failures_today(work: Work, project: Project, unit_id: str, reader_id: str | None = None) -> int:
+    """The unit's failed number matches today (since the local midnight or the last unlock) -- of one
+    caller when ``reader_id`` is given (the access log's rows)."""
+    query = select(func.count()).select_from(FileAccessLog).where(
         FileAccessLog.unit_id == unit_id, FileAccessLog.what == NOT_MATCHED, FileAccessLog.outcome == "allowed",
-        FileAccessLog.read_at >= _day_start(work, project))) or 0
+        FileAccessLog.read_at >= _counted_since(work, project, unit_id))
+    if reader_id is not None:
+        query = query.where(FileAccessLog.reader_id == reader_id[:100])
+    return work.session.scalar(query) or 0
+
+
+def _limits(work: Work, project: Project) -> tuple[int, int]:
+    return work.settings.get(project.id, FAILURES_PER_DAY), work.settings.get(project.id, UNIT_FAILURES_PER_DAY)
 
 
 def _same(a: str, b: str) -> bool:
@@ -93,9 +126,10 @@ def match(work: Work, unit_id: str, name: str, id_number: str | None, purpose: s
     if caller.is_resident and (household is None or not _same(name, caller.name)):
         # a resident asks about themselves in their own household only: anything else reads like missing
         raise HouseholdNotFound(f"no household in unit {unit_id}")
-    limit = work.settings.get(project.id, FAILURES_PER_DAY)
+    limit, ceiling = _limits(work, project)
     # counted before this read is logged; told nobody before the caller is known to read the file
-    locked = number is not None and failures_today(work, project, unit.id) >= limit
+    locked = number is not None and (failures_today(work, project, unit.id, caller.user_id) >= limit
+                                     or failures_today(work, project, unit.id) >= ceiling)
     if household is None:
         access.require_purpose(work, None, purpose)
         caller.require_role(*access.FILE_READER_ROLES)
@@ -108,13 +142,25 @@ def match(work: Work, unit_id: str, name: str, id_number: str | None, purpose: s
         row.outcome, row.refusal = "refused", LOCKED
         work.keep_on_failure(row)               # the refusal stays in the log although the call fails
         raise IdentityMatchLocked(
-            f"{limit} failed identity matches for this unit today ({FAILURES_PER_DAY}): no more matches until "
-            "tomorrow; the CS manager has been alerted", details={"limit": limit})
+            f"too many failed identity matches for this unit today ({FAILURES_PER_DAY}: {limit} per caller, "
+            f"{ceiling} in all): no more matches until tomorrow or until the CS manager lifts the lock; the CS "
+            "manager has been alerted", details={"limit": limit, "unit_limit": ceiling})
+    if household is not None and number is not None and _no_number_on_file(household, name):
+        row.what = NOT_ON_FILE                  # nothing to compare: no failure counted
+        work.keep_on_failure(row)
+        raise IdNumberNotOnFile(f"the household file holds no ID number for the person named: see the document "
+                                "in person and add the number to the file")
     found = _find(household, name, number) if household is not None else None
     row.what = MATCHED if found else NOT_MATCHED
     if found is None and number is not None:
         _count_failure(work, project, unit, household)
     return {"matched": True, "role": found.role} if found else {"matched": False}
+
+
+def _no_number_on_file(household: Household, name: str) -> bool:
+    """Every person of the household by that name (in a role a match may find) has no number on file."""
+    named = [p for p in household.people if p.role in MATCH_ROLES and _same(p.name, name)]
+    return bool(named) and not any(p.id_number for p in named)
 
 
 def _find(household: Household, name: str, number: str | None):
@@ -130,11 +176,12 @@ def _count_failure(work: Work, project: Project, unit, household: Household | No
     """The failure is the access log's row (flushed so the count sees it); the one that reaches the
     day's limit alerts."""
     work.session.flush()
-    limit = work.settings.get(project.id, FAILURES_PER_DAY)
-    failures = failures_today(work, project, unit.id)
-    if failures != limit:
-        return
     caller = work.caller
+    limit, ceiling = _limits(work, project)
+    mine, everyone = failures_today(work, project, unit.id, caller.user_id), failures_today(work, project, unit.id)
+    if mine != limit and everyone != ceiling:
+        return
+    failures, limit = (everyone, ceiling) if everyone == ceiling else (mine, limit)
     log.warning("identity matches locked for unit %s (project %s): %s failed today, last by %s",
                 unit.id, project.id, failures, caller.user_id)
     work.events.record(events.IDENTITY_MATCH_LOCKED, {
@@ -144,3 +191,27 @@ def _count_failure(work: Work, project: Project, unit, household: Household | No
                                                 "roles": sorted(caller.roles)}},
         group_id=unit.group_id, project_id=unit.project_id)
 
+
+
+def unlock(work: Work, unit_id: str, reason: str) -> dict:
+    """The CS manager or the centre manager lifts a unit's identity-match lock (解除核验锁定) with a
+    reason: a row of the access log (``identity_match:unlocked``, the reason as its purpose) -- the
+    day's failures before it no longer count. Another project's unit reads like missing."""
+    caller = work.caller
+    unit = registry.get_unit(work, unit_id, conceal=True)
+    project = work.session.get(Project, unit.project_id)
+    if caller.is_resident:
+        raise HouseholdNotFound(f"no unit {unit_id}")
+    caller.require_role(*UNLOCK_ROLES)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        from kernel.errors import InvalidInput
+        raise InvalidInput("lifting a lock says why (reason)", code="reason_required")
+    before = failures_today(work, project, unit.id)
+    household = registry.active_household(work, unit.id)
+    access._log(work, group_id=unit.group_id, project_id=unit.project_id, household=household, unit_id=unit.id,
+                what=UNLOCKED, purpose=reason, outcome="allowed")
+    log.warning("identity matches of unit %s (project %s) unlocked by %s: %s (%s failures today before)",
+                unit.id, project.id, caller.user_id, reason, before)
+    return {"unit_id": unit.id, "unit_label": unit.label, "unlocked_at": work.clock.now(),
+            "failures_lifted": before, "unlocked_by": {"user_id": caller.user_id, "name": caller.name or ""}}

@@ -52,3 +52,12 @@ class AccessRpcs:
                                             "id_type": id_type, "purpose": purpose})
         return schemas.IdentityMatchOut().dump(identity.match(self.work(), q["unit_id"], q["name"], q["id_number"],
                                                               q["purpose"], q["id_type"]))
+
+    @rpc
+    def unlock_identity_match(self, unit_id, reason=None, idempotency_key=None):
+        """解除核验锁定 (domain/identity.py ``unlock``): the CS manager or the centre manager lifts a
+        unit's identity-match lock for the day, with a reason -- logged in the file's access log."""
+        q = schemas.IdentityUnlockIn().load({"unit_id": unit_id, "reason": reason})
+        work = self.work()
+        return work.idempotent(idempotency_key, "unlock_identity_match", q, lambda: schemas.IdentityUnlockOut().dump(
+            identity.unlock(work, q["unit_id"], q["reason"])))

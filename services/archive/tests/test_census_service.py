@@ -118,7 +118,8 @@ def test_archive_serves_its_settings(archive, rpc):
                     "archive.grant_longest_days": 30,
                     "archive.census_every_months": 3, "archive.census_lead_days": 7,
                     "archive.correspondence_keep_years": 3, "archive.moved_out_keep_years": 3,
-                    "archive.future_date_days": 30, "archive.identity_match_failures_per_day": 5}
+                    "archive.future_date_days": 30, "archive.identity_match_failures_per_day": 5,
+                    "archive.identity_match_unit_failures_per_day": 15}
     with pytest.raises(RemoteError) as exc:
         rpc.call(CS, "archive", "set_setting", "p1", "archive.census_every_months", 2)
     assert exc.value.exc_type == "Forbidden"

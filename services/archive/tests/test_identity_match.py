@@ -68,7 +68,8 @@ def estate(session, as_):
     registry.move_in(w, {"id": "h1", "unit_id": "u1", "moved_in_on": date(2026, 3, 1), "people": [
         {"id": "pe1", "name": "张伟", "role": "owner", "phone": "13812345678", "id_number": OWNER_ID},
         {"id": "pe2", "name": "赵租客", "role": "tenant", "phone": "13912345678", "id_number": TENANT_ID},
-        {"id": "pe3", "name": "r-1", "role": "family", "phone": "13712345678"}]})
+        {"id": "pe3", "name": "r-1", "role": "family", "phone": "13712345678"},
+        {"id": "pe4", "name": "刘洋", "role": "family", "phone": "13612345678"}]})
     session.commit()
 
 
@@ -144,9 +145,10 @@ def test_failed_matches_are_limited_per_unit_and_day_with_an_alert(session, as_,
     assert OTHER_VALID not in str(alert) and OWNER_ID not in str(alert)
     with pytest.raises(IdentityMatchLocked) as refused:
         ask(session, as_, DESK)                                                           # the right one too
-    assert refused.value.code == "identity_match_locked" and refused.value.details == {"limit": 5}
+    assert refused.value.code == "identity_match_locked" and refused.value.details == {"limit": 5, "unit_limit": 15}
     assert log_rows(session)[-1][1:4] == ("identity_match", "refused", "identity_match_locked")
     assert ask(session, as_, DESK, unit_id="u2", name="x", number=OTHER_VALID) == {"matched": False}  # per unit
+    assert ask(session, as_, CENTRE) == {"matched": True, "role": "owner"}           # per caller: not everyone
     clock.set("2026-11-25T00:00:00+08:00")                                               # the next local day
     assert ask(session, as_, DESK) == {"matched": True, "role": "owner"}
 
@@ -158,3 +160,58 @@ def test_the_limit_is_a_project_setting(session, as_, estate):
     assert ask(session, as_, DESK, number=OTHER_VALID) == {"matched": False}
     with pytest.raises(IdentityMatchLocked):
         ask(session, as_, DESK)
+
+
+DESK2 = staff(G, ["p1"], roles=["front_desk"], user_id="desk-2")
+CS = staff(G, ["p1"], roles=["cs_manager"], user_id="cs-1")
+
+
+def test_one_callers_guesses_lock_that_caller_and_the_unit_has_a_higher_ceiling(session, as_, clock, estate):
+    """Trial 4 M7: a desk user's guesses no longer lock the genuine owner out at another desk."""
+    archive_settings.set_setting(as_(CENTRE), "p1", identity.UNIT_FAILURES_PER_DAY, 7, reason="测试")
+    session.commit()
+    for _ in range(5):
+        ask(session, as_, DESK, number=OTHER_VALID)
+    with pytest.raises(IdentityMatchLocked):
+        ask(session, as_, DESK)
+    assert ask(session, as_, DESK2) == {"matched": True, "role": "owner"}       # another desk user
+    ask(session, as_, DESK2, number=OTHER_VALID)
+    ask(session, as_, DESK2, number=OTHER_VALID)                                # the unit's 7th: everyone
+    alerts = [e["data"] for e in outbox_events(session, Base) if e["type"] == "identity_match.locked"]
+    assert [(a["failures"], a["limit"]) for a in alerts] == [(5, 5), (7, 7)]
+    with pytest.raises(IdentityMatchLocked):
+        ask(session, as_, CENTRE)
+
+
+def test_the_cs_manager_lifts_a_units_lock_with_a_reason_logged(session, as_, clock, estate):
+    for _ in range(5):
+        ask(session, as_, DESK, number=OTHER_VALID)
+    with pytest.raises(IdentityMatchLocked):
+        ask(session, as_, DESK)
+    with pytest.raises(Forbidden):
+        identity.unlock(as_(DESK), "u1", "业主本人到场")                       # the desk cannot lift it
+    rollback_keeping(session)
+    with pytest.raises(NotFound):
+        identity.unlock(as_(staff(G, ["p2"], roles=["cs_manager"], user_id="cs-far")), "u1", "x")
+    rollback_keeping(session)
+    clock.advance(seconds=1)
+    lifted = identity.unlock(as_(CS), "u1", "业主本人到场核验")
+    session.commit()
+    assert lifted["failures_lifted"] == 5 and lifted["unlocked_by"]["user_id"] == "cs-1"
+    assert ask(session, as_, DESK) == {"matched": True, "role": "owner"}
+    assert log_rows(session)[-2][:3] == ("cs-1", "identity_match:unlocked", "allowed")
+    assert log_rows(session)[-2][4] == "业主本人到场核验"
+
+
+def test_a_person_with_no_number_on_file_is_answered_apart_and_not_counted(session, as_, estate):
+    """Trial 4 M11: 刘洋 has no ID number in the file -- 422 id_number_not_on_file, no failure."""
+    from services.archive.exceptions import IdNumberNotOnFile
+    archive_settings.set_setting(as_(CENTRE), "p1", identity.FAILURES_PER_DAY, 1, reason="测试")
+    session.commit()
+    for _ in range(3):
+        with pytest.raises(IdNumberNotOnFile) as refused:
+            ask(session, as_, DESK, name="刘洋", number=OTHER_VALID)
+    assert refused.value.code == "id_number_not_on_file"
+    assert refused.value.message.startswith("档案中未登记证件号码，请核验证件原件并补录档案")
+    assert log_rows(session)[-1][1:3] == ("identity_match:not_on_file", "allowed")
+    assert ask(session, as_, DESK) == {"matched": True, "role": "owner"}        # nothing counted

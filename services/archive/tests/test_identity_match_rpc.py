@@ -63,6 +63,12 @@ def test_match_identity_over_rpc(archive, rpc, tickets_pool, capture_events):
     assert alert["data"]["unit_id"] == "u1" and alert["data"]["failures"] == 2
     with pytest.raises(IdentityMatchLocked):
         ask(tickets_pool, DESK)
+    # the centre manager lifts the unit's lock with a reason (logged); the desk may match again
+    with pytest.raises(RemoteError):
+        rpc.call(DESK, "archive", "unlock_identity_match", "u1", "我自己解锁")
+    lifted = rpc.call(CENTRE, "archive", "unlock_identity_match", "u1", "业主本人到场", idempotency_key="k-unlock")
+    assert lifted["failures_lifted"] == 2 and lifted["unit_id"] == "u1"
+    assert ask(tickets_pool, DESK) == {"matched": True, "role": "owner"}
 
     archive.stop()
     with pytest.raises(Unavailable) as down:

@@ -2,8 +2,9 @@
 when the desk issues the numbered pass (purpose ``goods_release.issued``) and when a manager voids
 it (``goods_release.voided``) -- the unit in-app, addressed to the household that asked for it.
 
-**In-app only**, never SMS: the void's reason is the manager's text and the items are the resident's
-words (only their count is said); both purposes have the in-app channel alone, so no text of
+**In-app only**, never SMS: the items are the resident's words (only their count is said), and a
+void says only that the pass was voided and to contact the service centre -- never the manager's
+reason (staff free text, trial 4 M4); both purposes have the in-app channel alone, so no text of
 anyone's reaches an SMS. A household that has since moved out is not told (``bills._tell_household``:
 the unit's new household must not read it). Every other step (request, verify, approve, use) makes
 no message.
@@ -48,7 +49,6 @@ def on_goods_release_changed(work: Work, data: dict, *, event_id: str, group_id:
                     "item_count": str(len(data.get("items") or ())),
                     "move_at": templates.local_time(move_at if isinstance(move_at, datetime) else None,
                                                     project.timezone) or templates.NO_VALUE[locale],
-                    "void_reason": (data.get("void_reason") or "").strip() or templates.NO_VALUE[locale],
                     "service_phone": phone}
         return values
     return bills._tell_household(work, purpose, data, bind, event_id=event_id, group_id=group_id,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import (bills, complaints, goods_release, inspections, revisit_requests, ticket_status, tickets, vacancy,
+from . import (bills, complaints, goods_release, identity_lock, inspections, revisit_requests, ticket_status, tickets, vacancy,
                welcome)
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
 from .settings import SERVICE_PHONE, SUPERVISION_PHONE, WELCOME_WITHIN_DAYS
@@ -103,6 +103,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  (INAPP,), f"the project's CS manager (role `{inspections.ITEM_FAILED_ROLE}` inbox); its supervisors "
                  "see it too -- staff in-app only, never SMS (the steward's note is staff text)",
                  "once per failed item, i.e. per repair ticket"),
+    Subscription("archive", "identity_match.locked", "on_identity_match_locked", identity_lock.LOCKED, (INAPP,),
+                 f"the project's CS manager (role `{identity_lock.LOCKED_ROLE}` inbox); its supervisors see it too -- "
+                 "staff in-app only, the platform's text (no name or number tried)", "once per lock"),
     Subscription("billing", "bill.notice_due", "on_bill_notice_due", bills.BILL_NOTICE,
                  (INAPP, SMS, EMAIL, WECHAT), _PAYERS),
     Subscription("billing", "bill.reminder_due", "on_bill_reminder_due", bills.PAYMENT_REMINDER, (INAPP, SMS),

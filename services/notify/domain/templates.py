@@ -163,7 +163,10 @@ _VACANCY = frozenset({"project_name", "unit_label", "check_date", "result_label"
 #: rejected), never the manager's note
 _VACANCY_DECISION = frozenset({"project_name", "unit_label", "decision_label", "service_phone"})
 _GOODS_RELEASE = frozenset({"project_name", "unit_label", "pass_number", "item_count", "move_at", "service_phone"})
-_GOODS_RELEASE_VOID = _GOODS_RELEASE | {"void_reason"}
+#: a void says only that the pass was voided and to contact the service centre: never the manager's
+#: free text (trial 4 M4: a reason carried a phone number into the household's inbox)
+_GOODS_RELEASE_VOID = _GOODS_RELEASE
+_IDENTITY_LOCKED = frozenset({"project_name", "unit_label", "failures", "limit", "last_caller", "locked_at"})
 #: a failed daily-inspection item, to the CS manager's inbox (staff in-app only: ``note`` is the
 #: steward's text): the area, the item, the round's and the repair ticket's numbers
 _INSPECTION = frozenset({"project_name", "area_name", "item_name", "round_number", "ticket_number", "note",
@@ -188,6 +191,9 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "a ticket's SLA clock passed its due time: to the role answerable for it (超时告警)"),
     Purpose("inspection.item_failed", ("inapp",), _INSPECTION,
             "a daily-inspection item found failed: to the project's CS manager at once (巡检发现问题)"),
+    Purpose("identity_match.locked", ("inapp",), _IDENTITY_LOCKED,
+            "a unit's identity matches locked for the day after failed matches: to the project's CS manager, who "
+            "may lift the lock (身份核验锁定告警)"),
     # -- billing's bills and receipts (bank) --
     Purpose("bill_notice", ("inapp", "sms", "email", "wechat"), _BILL_NOTICE,
             "a bill's notice to the household (收费通知单, the 5th)", sms_also=_BILL_NOTICE),
@@ -233,7 +239,8 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("goods_release.issued", ("inapp",), _GOODS_RELEASE,
             "the household's goods release pass issued, its number shown at the gate (物品放行单已开具)"),
     Purpose("goods_release.voided", ("inapp",), _GOODS_RELEASE_VOID,
-            "the household's goods release voided by the service centre, with the reason (物品放行单作废)"),
+            "the household's goods release voided by the service centre: contact the service centre -- never the "
+            "staff's reason (物品放行单作废)"),
     Purpose("greeting.holiday", ("inapp", "sms", "wechat"), _HOLIDAY,
             "holiday greetings (节日问候)", sms_also=_HOLIDAY, kind="marketing"),
     Purpose("community.event", ("inapp", "sms", "email", "wechat", "print"), _EVENT,
@@ -313,6 +320,15 @@ DEFAULTS: dict[tuple[str, str, str], Text] = {
         "[{{ project_name }}] Inspection round {{ round_number }} ({{ area_name }}): item \"{{ item_name }}\" "
         "failed; repair ticket {{ ticket_number }} opened.{% if note %}\nNote: {{ note }}{% endif %}\n"
         "Recorded by {{ recorded_by }} ({{ recorded_at }})"),
+    ("identity_match.locked", "inapp", "zh-CN"): Text(
+        "身份核验已锁定：{{ unit_label }}",
+        "【{{ project_name }}】{{ unit_label }} 今日身份核验失败 {{ failures }} 次（上限 {{ limit }} 次），核验已暂停。"
+        "最后一次由 {{ last_caller }} 于 {{ locked_at }} 提交。如核实为正常办理，可解除该房屋的核验锁定。"),
+    ("identity_match.locked", "inapp", "en"): Text(
+        "Identity checks locked: {{ unit_label }}",
+        "[{{ project_name }}] {{ unit_label }}: {{ failures }} failed identity matches today (limit {{ limit }}); "
+        "matches are paused. Last try by {{ last_caller }} at {{ locked_at }}. Lift the unit's lock if the "
+        "checks were genuine."),
 }
 
 # -- billing's bills and receipts (bank) --
@@ -629,12 +645,12 @@ DEFAULTS.update({
         "{{ service_phone }}.{% endif %}"),
     ("goods_release.voided", "inapp", "zh-CN"): Text(
         "物品放行单已作废：{{ unit_label }}",
-        "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已作废，原因：{{ void_reason }}。"
-        "{% if service_phone %}如有疑问请致电 {{ service_phone }}。{% endif %}"),
+        "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已作废，如需了解详情请联系服务中心"
+        "{% if service_phone %}（{{ service_phone }}）{% endif %}。"),
     ("goods_release.voided", "inapp", "en"): Text(
         "Goods pass voided: {{ unit_label }}",
-        "[{{ project_name }}] The goods pass {{ pass_number }} for {{ unit_label }} was voided: {{ void_reason }}."
-        "{% if service_phone %} Questions: {{ service_phone }}.{% endif %}"),
+        "[{{ project_name }}] The goods pass {{ pass_number }} for {{ unit_label }} was voided. Please contact the "
+        "service centre{% if service_phone %} ({{ service_phone }}){% endif %} for details."),
     ("vacancy.check_result", "inapp", "zh-CN"): Text(
         "空置房检查结果：{{ unit_label }}",
         "【{{ project_name }}】您的空置房 {{ unit_label }} 已于 {{ check_date }} 完成本月检查：{{ result_label }}。"
@@ -713,6 +729,10 @@ DEFAULTS.update({
 
 #: sample values for the preview (and the defaults' tests): by placeholder, a text or one per locale
 SAMPLES: dict[str, str | dict[str, str]] = {
+    "failures": "5",
+    "limit": "5",
+    "last_caller": {"zh-CN": "王前台", "en": "Wang (front desk)"},
+    "locked_at": "2026-11-24 10:20",
     "project_name": {"zh-CN": "翠湖花园", "en": "Green Lake Garden"},
     "ticket_number": "BX-20261126-0001",
     "category_label": {"zh-CN": "公共区域报修", "en": "public-area repair"},

@@ -6,6 +6,16 @@ The seed's steps, each a row of :data:`TABLE`::
     requested, verified, approved, issued --void--> voided (作废: who and why)
         -- the managers; or the platform when the household moves out (过户 / 迁出:
         :func:`on_household_moved_out`, reason :data:`MOVED_OUT_REASON`)
+    requested, verified --withdraw--> withdrawn (撤回: the resident who asked, or the desk; notify
+        tells nobody)
+
+**Trial 4**: a tenant's or an agent's (代办) release is verified only with the owner's consent
+*verified* (:func:`_consent`: the consenting owner matched by name and ID number in archive's file,
+counted like any match; the method and the number masked kept) -- an agent's own document is recorded,
+never what verifies the release. Every "no" of the file is one answer (:data:`NOT_MATCHED_EN`: no name
+enumeration). A person with no number on file is archive's 422 ``id_number_not_on_file`` (not counted);
+the desk may attest the document it saw in person (``attested``: ``matched_archive`` false). By phone,
+no family member named is right only for a one-person household.
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
    (``in_person``: type and number); by phone the ID number, the family members and the employer
@@ -56,22 +66,24 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched,
-                          MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
+                          IdNumberNotOnFile, MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
 from ..models import GoodsRelease, GoodsReleaseLog, UnitCopy
 from . import release_settings, repairs, workflow
 
 KIND = "goods_release"
 repairs.NUMBER_PREFIX[KIND] = "FX"
 
-REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED = (
-    "requested", "verified", "approved", "issued", "used", "voided")
-STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED)
+REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED, WITHDRAWN = (
+    "requested", "verified", "approved", "issued", "used", "voided", "withdrawn")
+STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED, WITHDRAWN)
 OPEN_STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED)
-VERIFY, APPROVE, ISSUE, USE, VOID = "verify", "approve", "issue", "use", "void"
-ACTIONS = (VERIFY, APPROVE, ISSUE, USE, VOID)
+VERIFY, APPROVE, ISSUE, USE, VOID, WITHDRAW = "verify", "approve", "issue", "use", "void", "withdraw"
+ACTIONS = (VERIFY, APPROVE, ISSUE, USE, VOID, WITHDRAW)
 
 #: parties of the table
 DESK, FINANCE, SECURITY, MANAGER, SYSTEM = "desk", "finance", "security", "manager", workflow.SYSTEM
+#: the resident who asked (撤回 their own request)
+REQUESTER = "requester"
 #: the service centre's desk (总台 / 管家 / 客服部): records, checks identity, issues
 DESK_ROLES = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER)
 #: finance signs the fees settled (财务人员签字)
@@ -98,7 +110,17 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (ISSUED, USE): _step(USED, SECURITY),
     # the managers void with a reason; the platform voids a moved-out household's open passes
     **{(s, VOID): _step(VOIDED, MANAGER, SYSTEM) for s in OPEN_STATES},
+    # 撤回: the resident who asked, or the desk for them, before finance signs (notify tells nobody)
+    (REQUESTED, WITHDRAW): _step(WITHDRAWN, REQUESTER, DESK),
+    (VERIFIED, WITHDRAW): _step(WITHDRAWN, REQUESTER, DESK),
 }
+#: the parties' names in messages (Chinese, English)
+PARTY_NAMES = {DESK: ("服务中心", "the service centre's"), FINANCE: ("财务人员", "finance's"),
+               SECURITY: ("护卫部", "security's"), MANAGER: ("客服经理或服务中心经理", "the managers'"),
+               REQUESTER: ("申请住户本人", "the requesting resident's")}
+STATE_NAMES = {REQUESTED: "已申请", VERIFIED: "已核查", APPROVED: "财务已签字", ISSUED: "已签发", USED: "已放行",
+               VOIDED: "已作废", WITHDRAWN: "已撤回"}
+ACTION_NAMES = {VERIFY: "核查身份", APPROVE: "财务签字", ISSUE: "签发", USE: "放行", VOID: "作废", WITHDRAW: "撤回"}
 #: the platform's void when the household moves out (过户 / 迁出)
 MOVED_OUT_REASON = "过户/迁出：住户已迁出 the household moved out"
 
@@ -119,6 +141,11 @@ ARCHIVE_PURPOSE = "物品放行身份核查 goods release identity check"
 AskIdentity = Callable[[str, str, "str | None", "str | None"], dict]
 #: the household-file roles a requester of each role may have
 ROLE_MATCHES = {"owner": ("owner",), "family": ("owner", "family"), "tenant": ("tenant",)}
+#: the one answer for a person checked who does not match the file -- a name not in it, a role not
+#: theirs, a wrong number alike (no name enumeration, trial 4 M7)
+NOT_MATCHED_EN = ("the person checked does not match the household file (name, role and ID number): no goods "
+                  "release -- a failed match is counted")
+NOT_MATCHED_ZH = "核查对象与业户档案不符（姓名、身份或证件号码），不能办理物品放行"
 
 
 def table_rows() -> list[tuple[str, str, str, str]]:
@@ -185,10 +212,15 @@ def household_match(people: list, requester_role: str, check: dict) -> dict:
     elif requester_role in ROLE_MATCHES and person_role not in ROLE_MATCHES[requester_role]:
         reasons.append(f"{check['person_name']} is not {_a(requester_role)} of the household"
                        + (f" (the file says {person_role})" if person_role else ""))
-    if check["method"] == "by_phone":
-        strangers = [n for n in check.get("family_members") or () if n not in names]
+    if check["method"] == "by_phone" and requester_role in ROLE_MATCHES:
+        named = list(check.get("family_members") or ())
+        strangers = [n for n in named if n not in names]
         if strangers:
             reasons.append(f"not of the household: {', '.join(strangers)}")
+        others = [n for n in names if n != check["person_name"]]
+        if not named and others:
+            # an empty list only when the file has no one else (a one-person household, trial 4 M8)
+            reasons.append("the caller named no family members, and the file has other people")
     return {"matched": not reasons, "person_role": person_role, "reasons": reasons}
 
 
@@ -207,43 +239,95 @@ def _match(ask_identity: AskIdentity | None, unit_id: str, name: str, number: st
     return ask_identity(unit_id, name, number, id_type)
 
 
+def _match_person(work: Work, release: GoodsRelease, ask_identity: AskIdentity | None, name: str, number: str,
+                  id_type: str | None, roles: tuple, attested: bool = False) -> dict:
+    """archive's match of ``name`` with ``number`` among the household's people in ``roles`` -- one
+    answer for every kind of no (:data:`NOT_MATCHED_EN`). ``{"role", "matched_archive"}``: a person
+    with no number on file is 422 ``id_number_not_on_file`` (not counted) unless the desk attests the
+    document it saw in person (``matched_archive: false``)."""
+    try:
+        answer = _match(ask_identity, release.unit_id, name, number, id_type)
+    except IdNumberNotOnFile:
+        if not attested:
+            raise
+        # the name's role without a number (a by-name match, counted nowhere)
+        answer = _match(ask_identity, release.unit_id, name, None, None)
+        if not answer.get("matched") or answer.get("role") not in roles:
+            raise IdentityNotMatched(NOT_MATCHED_EN, zh=NOT_MATCHED_ZH)
+        return {"role": answer["role"], "matched_archive": False}
+    if not answer.get("matched") or answer.get("role") not in roles:
+        raise IdentityNotMatched(NOT_MATCHED_EN, zh=NOT_MATCHED_ZH)
+    return {"role": answer["role"], "matched_archive": True}
+
+
+def _consent(work: Work, release: GoodsRelease, consent: dict | None, ask_identity: AskIdentity | None) -> dict:
+    """The owner's consent (核实业主意见) to a tenant's or an agent's release, verified: the
+    consenting owner is an owner in the household file, matched by name and ID number through
+    archive's ``match_identity`` (counted like any match) -- in person with the owner's document, or
+    by phone with the owner's ID number. The record keeps the method and the number masked."""
+    if not consent or not consent.get("id_number"):
+        raise OwnerConsentRequired(
+            f"a {release.requester_role}'s goods release needs the owner's consent verified: the owner's name, "
+            "how (in_person / by_phone) and the owner's ID number (owner_consent: name, how, id_number)",
+            zh="租户或代办人办理物品放行须核实业主意见：业主姓名、核实方式及业主证件号码")
+    number = require_id_number(consent["id_number"], consent.get("id_type"))
+    found = _match_person(work, release, ask_identity, consent["name"], number, consent.get("id_type"), ("owner",))
+    return {"name": consent["name"], "how": consent["how"], "note": consent.get("note") or "",
+            "id_type": consent.get("id_type"), "id_number_masked": mask_id_number(number),
+            "matched_archive": found["matched_archive"], "checked_by": work.caller.user_id,
+            "checked_at": work.clock.now().isoformat()}
+
+
 def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskHousehold | None,
               people: list | None = None, ask_identity: AskIdentity | None = None) -> None:
-    """Record the identity check (核查业主资料) and the owner's consent where one is needed."""
+    """Record the identity check (核查业主资料) and the owner's consent where one is needed.
+
+    An owner or a family member: the person checked is matched with the file (name, role, number).
+    A tenant: the tenant matched, and the owner's consent verified (:func:`_consent`). An agent
+    (代办): their document recorded (masked), but the check that lets the release be verified is
+    the consenting owner's -- an outsider calling themselves an agent gets nothing."""
     check = data["identity"]
-    if not check["matched_archive"]:
+    attested = bool(check.get("attested"))      # the file holds no number: the document seen in person
+    if not check["matched_archive"] and not attested:
         raise IdentityNotMatched("the desk recorded that the person checked does not match the unit's household "
                                  "file (matched_archive: false): no goods release without a matching identity "
-                                 "check -- a tenant may not pose as the owner")
+                                 "check -- a tenant may not pose as the owner",
+                                 zh="核查结果与业户档案不符，不能办理物品放行")
+    if attested and check["method"] != "in_person":
+        raise IdentityNotMatched("only a document seen in person may be attested without a number on file",
+                                 zh="档案未登记证件号码时只能当面核验证件原件")
     number = require_id_number(check.get("id_number"), check.get("id_type"))     # 422 before asking anyone
     found = household_match(people if people is not None else _people(ask_household, release.unit_id),
                             release.requester_role, check)
     if not found["matched"]:
-        raise IdentityNotMatched("the identity check does not agree with the household file: "
-                                 + "; ".join(found["reasons"]), details=found)
-    if found["person_role"] is not None:
-        # one of the household's people: the number the desk saw must be the file's (archive answers
-        # matched / not matched only); an agent (代办) from outside the household is not in the file
-        answer = _match(ask_identity, release.unit_id, check["person_name"], number, check.get("id_type"))
-        if not answer["matched"]:
-            raise IdentityNotMatched(
-                f"the ID number does not match the household file's for {check['person_name']}: no goods "
-                "release -- check the document again (a failed match is counted: a few a day lock the unit's "
-                "identity checks)", zh=f"证件号码与业户档案中{check['person_name']}的登记不符，不能办理物品放行，请重新核对证件",
-                details={"reasons": ["id_number_not_matched"]})
+        raise IdentityNotMatched(NOT_MATCHED_EN, zh=NOT_MATCHED_ZH)
+    matched_archive = True
+    if release.requester_role in ROLE_MATCHES:
+        # one of the household's people: the number the desk saw must be the file's
+        person = _match_person(work, release, ask_identity, check["person_name"], number, check.get("id_type"),
+                               ROLE_MATCHES[release.requester_role], attested)
+        matched_archive = person["matched_archive"]
+    elif attested:
+        raise IdentityNotMatched("an agent's document is recorded, not attested: the owner's consent is checked",
+                                 zh="代办人证件仅作登记，须核实业主意见")
     consent = data.get("owner_consent") or release.owner_consent
-    if release.requester_role in CONSENT_NEEDED and not consent:
-        raise OwnerConsentRequired(f"a {release.requester_role}'s goods release needs the owner's consent "
-                                   "(owner_consent: name, how)")
+    verified_consent = None
+    if release.requester_role in CONSENT_NEEDED:
+        verified_consent = _consent(work, release, consent, ask_identity)
     release.identity = {
         "method": check["method"], "person_name": check["person_name"],
         "id_type": check.get("id_type"), "id_number_masked": mask_id_number(number),
         "family_members": list(check.get("family_members") or []), "employer": check.get("employer"),
-        "matched_archive": True, "household_role": found["person_role"], "checked_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""},
+        "matched_archive": matched_archive,
+        "household_role": found["person_role"] if release.requester_role in ROLE_MATCHES else None,
+        "attested": not matched_archive,
+        "checked_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""},
         "checked_at": work.clock.now().isoformat(), "note": check.get("note") or "",
     }
-    if consent:
-        release.owner_consent = dict(consent)
+    if verified_consent is not None:
+        release.owner_consent = verified_consent
+    elif consent:
+        release.owner_consent = {k: consent.get(k) for k in ("name", "how", "note")}
 
 
 def check_move_at(work: Work, project_id: str, move_at) -> None:
@@ -319,8 +403,8 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
             people = _people(ask_household, unit.id)
             reasons = requester_match(people, data["requester_name"].strip(), data["requester_role"])
             if reasons:
-                raise IdentityNotMatched(f"the requester does not agree with unit {unit.label}'s household file: "
-                                         + "; ".join(reasons), details={"reasons": reasons})
+                raise IdentityNotMatched(f"the requester does not agree with unit {unit.label}'s household file "
+                                         "(name and role)", zh="申请人与业户档案不符（姓名或身份）")
     check_move_at(work, project.id, data["move_at"])
     limit = work.settings.get(project.id, release_settings.MAX_ITEMS)
     if len(data["items"]) > limit:
@@ -333,7 +417,8 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
         requester_name=requester_name or caller.name or unit.contact_name or "",
         requester_role=data["requester_role"],
         requester_user_id=caller.user_id if caller.is_resident else data.get("requester_user_id"),
-        owner_consent=dict(data["owner_consent"]) if data.get("owner_consent") else None,
+        owner_consent=({k: data["owner_consent"].get(k) for k in ("name", "how", "note")}
+                       if data.get("owner_consent") else None),        # verified (and masked) at verify
         mover_name=data["mover_name"], mover_id_type=data["mover_id_type"],
         mover_id_masked=mask_id_number(normalize_id_number(data["mover_id_number"])),
         items=[{"name": i["name"], "quantity": i["quantity"]} for i in data["items"]],
@@ -373,14 +458,23 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
     asked for ``approve`` and ``issue`` before anything is written."""
     release = _load(work, release_id)
     caller, action = work.caller, data["action"]
+    # the party first (an outsider learns nothing of the state, trial 4 L5), then the state
+    parties = set().union(*(st.who for (_, a), st in TABLE.items() if a == action))
+    if not (caller.is_system and SYSTEM in parties) and not any(_takes(work, release, p) for p in parties):
+        party = sorted(parties - {SYSTEM, REQUESTER})[0]
+        zh_party, en_party = PARTY_NAMES[party]
+        raise NotYourStep(f"{action} is {en_party} step", details={"party": party},
+                          zh=f"“{ACTION_NAMES[action]}”应由{zh_party}办理")
     found = TABLE.get((release.status, action))
     if found is None:
-        raise TransitionNotAllowed(f"a goods release {release.status} cannot {action}",
-                                   details={"state": release.status, "action": action})
-    if not (caller.is_system and SYSTEM in found.who):
-        (party,) = found.who - {SYSTEM}
-        if caller.is_resident or not caller.has_role(*PARTY_ROLES[party]):
-            raise NotYourStep(f"{action} is {party}'s step", details={"party": party})
+        raise TransitionNotAllowed(f"a goods release that is {release.status} cannot be taken to {action}",
+                                   details={"state": release.status, "action": action},
+                                   zh=f"该放行单{STATE_NAMES[release.status]}，不能{ACTION_NAMES[action]}")
+    if not (caller.is_system and SYSTEM in found.who) and not any(_takes(work, release, p) for p in found.who):
+        party = sorted(found.who - {SYSTEM, REQUESTER})[0]
+        zh_party, en_party = PARTY_NAMES[party]
+        raise NotYourStep(f"{action} is {en_party} step", details={"party": party},
+                          zh=f"“{ACTION_NAMES[action]}”应由{zh_party}办理")
     now, note = work.clock.now(), data.get("note") or ""
     if action == VERIFY:
         _identity(work, release, data, ask_household, ask_identity=ask_identity)
@@ -396,6 +490,8 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
         release.issued_by, release.issued_name, release.issued_at = caller.user_id, caller.name or "", now
     elif action == USE:
         release.used_by, release.used_name, release.used_at = caller.user_id, caller.name or "", now
+    elif action == WITHDRAW:
+        note = data.get("reason") or note
     elif action == VOID:
         note = data["reason"]
         release.voided_by, release.voided_name, release.voided_at = caller.user_id, caller.name or "", now
@@ -412,6 +508,16 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
                            group_id=release.group_id, project_id=release.project_id)
     _changed(work, release, action, before, now)
     return release
+
+
+def _takes(work: Work, release: GoodsRelease, party: str) -> bool:
+    """Does the caller take ``party``'s steps on this release?"""
+    caller = work.caller
+    if party == SYSTEM:
+        return False
+    if party == REQUESTER:
+        return caller.is_resident and bool(release.requester_user_id) and release.requester_user_id == caller.user_id
+    return not caller.is_resident and caller.has_role(*PARTY_ROLES[party])
 
 
 def on_household_moved_out(work: Work, unit_id: str, household_id: str) -> list[GoodsRelease]:

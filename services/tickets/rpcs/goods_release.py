@@ -7,7 +7,8 @@ from kernel.validators import IdNumberInvalid
 
 from .. import schemas
 from ..domain import goods_release
-from ..exceptions import ArchiveUnavailable, BillingUnavailable, IdentityMatchLocked, IdentityNotMatched, NoFeeAccount
+from ..exceptions import (ArchiveUnavailable, BillingUnavailable, IdentityMatchLocked, IdentityNotMatched,
+                          IdNumberNotOnFile, NoFeeAccount)
 
 GOODS_RELEASE_IN = schemas.GoodsReleaseIn()
 GOODS_RELEASE_STEP_IN = schemas.GoodsReleaseStepIn()
@@ -49,6 +50,7 @@ class GoodsReleaseRpcs:
                                     unavailable=ArchiveUnavailable,
                                     refusals={"identity_match_locked": IdentityMatchLocked,
                                               "id_number_invalid": IdNumberInvalid,
+                                              "id_number_not_on_file": IdNumberNotOnFile,
                                               "household_not_found": IdentityNotMatched})
         return ask
 
