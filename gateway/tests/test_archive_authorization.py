@@ -29,6 +29,7 @@ from gateway.routing import ROUTES
 from gateway.service import GatewayService
 from kernel.clock import ManualClock
 from kernel.db import make_engine
+from kernel.entrypoints import rpc
 from kernel.tenancy import Caller
 from kernel.testing import TEST_SECRET, migrated_sqlite, service_config, staff
 from kernel.work import Work
@@ -211,6 +212,16 @@ def seed_archive(url: str, storage_dir) -> dict:
     return ids
 
 
+class BillingStub:
+    """billing's one question archive asks at a transfer (``has_arrears``): nothing unpaid here --
+    the refusal with arrears is tested in archive's own tests and tests/e2e/test_transfer_arrears.py."""
+    name = "billing"
+
+    @rpc
+    def has_arrears(self, unit_id):
+        return {"unit_id": unit_id, "balance_due": "0.00", "overdue": "0.00", "as_of": "2026-11-24"}
+
+
 @pytest.fixture
 def platform(container_factory, rabbit_config, web_config, tmp_path):
     archive_url = migrated_sqlite(tmp_path, "archive")
@@ -233,6 +244,7 @@ def platform(container_factory, rabbit_config, web_config, tmp_path):
     amqp = rabbit_config["AMQP_URI"]
     container_factory(ArchiveService, service_config(amqp, archive_url, CLOCK=f"manual:{NOW}",
                                                      STORAGE_DIR=str(storage_dir))).start()
+    container_factory(BillingStub, service_config(amqp, archive_url)).start()        # no database of its own
     container = container_factory(GatewayService, dict(web_config, **service_config(
         amqp, url, CLOCK=f"manual:{NOW}", RPC_TIMEOUT=10, HEALTH_RPC_TIMEOUT=2, GATEWAY_WRITE_LIMIT_PER_MINUTE=0)))
     container.start()
