@@ -315,12 +315,13 @@ class JsonHttp(HttpRequestHandler):
             if request.method in WRITE_METHODS:
                 self.limit_writes(kwargs["user"])
         _check_path_ids(spec, request.path_values)
+        # the key before the body: a write without its key is refused as such, whatever its body
+        if spec.idempotent:
+            kwargs["idempotency_key"] = _idempotency_key(request, required=spec.idempotency == "required")
         if spec.query:
             kwargs["query"] = spec.query_schema.load(_query(request))
         if spec.body:
             kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body))
-        if spec.idempotent:
-            kwargs["idempotency_key"] = _idempotency_key(request, required=spec.idempotency == "required")
         return (request,), kwargs
 
     def check_signature(self, args, kwargs):

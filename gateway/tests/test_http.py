@@ -135,7 +135,7 @@ def test_missing_or_bad_tokens(gateway, web_session, headers, code):
 
 
 def test_bad_bodies(gateway, web_session):
-    headers = login(web_session)
+    headers = dict(login(web_session), **{"Idempotency-Key": "bad-bodies"})   # the key first, then the body
     cases = [
         (dict(data="{not json", headers={**headers, "Content-Type": "application/json"}), 400, "invalid_json"),
         (dict(data="content=x", headers={**headers, "Content-Type": "text/plain"}), 415, "json_required"),
@@ -211,9 +211,15 @@ def test_a_write_that_requires_an_idempotency_key_is_refused_without_one(gateway
     many = dict(body, target="units", unit_ids=[f"{i:08d}-0000-4000-8000-000000000000" for i in range(10000)])
     big = web_session.post("/api/v1/projects/p1/broadcasts", headers=headers, json=many)
     assert (big.status_code, big.json()["error"]) == (400, "idempotency_key_required"), big.text
-    too_big = web_session.post("/api/v1/projects/p1/broadcasts", headers=headers,
+    keyed_headers = dict(headers, **{"Idempotency-Key": "too-big-1"})
+    too_big = web_session.post("/api/v1/projects/p1/broadcasts", headers=keyed_headers,
                                json=dict(many, values={"holiday_name": "x" * 500}, unit_ids=many["unit_ids"] * 2))
     assert (too_big.status_code, too_big.json()["error"]) == (413, "body_too_large")
+    # the key is checked before the body (trial 4, L6): a bad body without its key is refused for the key
+    bad = web_session.post("/api/v1/projects/p1/broadcasts", headers=headers, json={"purpose": 7})
+    assert (bad.status_code, bad.json()["error"]) == (400, "idempotency_key_required"), bad.text
+    bad = web_session.post("/api/v1/projects/p1/broadcasts", headers=keyed_headers, json={"purpose": 7})
+    assert (bad.status_code, bad.json()["error"]) == (400, "invalid_input"), bad.text
     prefs = web_session.put("/api/v1/units/u1/people/p1/notification-preferences", headers=headers,
                             json={"channels": [{"channel": "sms", "opt_out": "marketing"}]})
     assert (prefs.status_code, prefs.json()["error"]) == (400, "idempotency_key_required")
