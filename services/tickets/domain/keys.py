@@ -49,8 +49,8 @@ customer-service manager's spot-check (抽查) is the same count by the manager;
 of each month (``key-spot-check``) opens the month's task due the end of ``keys.spot_check_day``
 (the 25th): the manager's spot-check in the month finishes it; missed, it breaches (once). The
 monthly stock-check (钥匙每月盘点) is a task the same way: a job on the 1st (``key-stock-check``)
-opens it due the end of ``keys.stock_check_day`` (0, the default: the month's last day), answered
-by the front desk; a ``monthly`` stock-check in the month finishes it; missed, it breaches (once).
+opens it due the end of ``keys.stock_check_day`` (20 by default, DOMAIN.md 001's 11th-20th; 0: the
+month's last day), answered by the front desk; a ``monthly`` stock-check in the month finishes it; missed, it breaches (once).
 
 **Events** (all in the step's transaction): ``key.changed`` after every movement (the whole key
 and the movement, phones and ID numbers masked), ``key_stock_check.recorded`` for every count.
@@ -66,6 +66,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from kernel.copies import snapshot_page
+from kernel.errors import NAMED_IDS_MAX, name_ids
 from kernel.privacy import id_number_digest, mask_id_number, mask_phone
 from kernel.tenancy import Role
 from kernel.validators import IdNumberInvalid, guess_id_type, require_id_number
@@ -567,7 +568,9 @@ def record_stock_check(work: Work, project_id: str, data: dict) -> KeyStockCheck
     named = set(data.get("found") or ()) | {c["key_id"] for c in data.get("copies_found") or ()}
     unknown = sorted(named - set(keys))
     if unknown:
-        raise UnknownKeys("keys counted that are not in the project's register", details={"key_ids": unknown})
+        # the ids named: ten at most, in the message and its details (1,500 made a 58 KB answer)
+        raise UnknownKeys(f"keys counted that are not in the project's register: {name_ids(unknown)}",
+                          details={"key_ids": unknown[:NAMED_IDS_MAX], "unknown_count": len(unknown)})
     found = {kid for kid, n in copies.items() if n > 0}
     expected = {kid for kid, k in keys.items() if k.state in IN_STORE_STATES}
     short = {kid for kid in expected & found if copies[kid] != keys[kid].copies}
