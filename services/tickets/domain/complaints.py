@@ -374,7 +374,8 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     elif action == RECLASSIFY:
         before = complaint.complaint_class
         if data["complaint_class"] == before:
-            raise ClassUnchanged(f"complaint {ticket.number} is {before} already")
+            raise ClassUnchanged(f"complaint {ticket.number} is {before} already",
+                                 zh=f"投诉 {ticket.number} 已是{before}，无需重新分类")
         change_class(work, ticket, complaint, data["complaint_class"], data["reason"])
         note = f"{before} -> {complaint.complaint_class}: {data['reason']}"
         work.events.record(events.COMPLAINT_RECLASSIFIED, {

@@ -61,7 +61,8 @@ def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
 def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict[str, int]:
     """The older one-figure call (``PUT /projects/{id}/sla-settings``), now a setting change."""
     if key not in sla.DEFAULT_MINUTES:
-        raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}")
+        raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}",
+                                zh=f"没有时限设置 {key}，可设置的有：{'、'.join(sla.DEFAULT_MINUTES)}")
     project = set_setting(work, project_id, sla.PREFIX + key, minutes, reason="sla-settings")
     return sla_minutes(work, project.id)
 
@@ -434,7 +435,8 @@ def _party(work: Work, ticket: Ticket, who: frozenset, action: str = "") -> str:
         if ticket.assignee_id is None and caller.has_role(Role.ENGINEERING, Role.ENGINEERING_MANAGER):
             return workflow.ASSIGNEE          # takes an order dispatched to the duty phone
         if caller.has_role(Role.ENGINEERING, Role.ENGINEERING_MANAGER):
-            raise NotAssignedToYou(f"ticket {ticket.number} is assigned to {ticket.assignee_name or 'another technician'}")
+            raise NotAssignedToYou(f"ticket {ticket.number} is assigned to {ticket.assignee_name or 'another technician'}",
+                                   zh=f"工单 {ticket.number} 已派给{ticket.assignee_name or '其他维修人员'}，只能处理派给自己的工单")
     if workflow.MANAGER in who and caller.has_role(Role.ENGINEERING_MANAGER):
         return workflow.MANAGER
     if (action == workflow.CONFIRM and ticket.unit_id is None and ticket.reporter_user_id is None
@@ -522,7 +524,7 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
                                    f"own steps", code="not_a_repair",
                                    details={"kind": ticket.kind, "status": ticket.status, "action": action})
     if action == workflow.RATE and ticket.rating is not None:
-        raise AlreadyRated(f"ticket {ticket.number} is rated already")
+        raise AlreadyRated(f"ticket {ticket.number} is rated already", zh=f"工单 {ticket.number} 已评价过，不能重复评价")
     move = workflow.step(ticket.status, action)
     if move is None:
         raise _refused(ticket, action)
@@ -585,7 +587,8 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         days = work.settings.values(ticket.project_id)[sla.REOPEN_DAYS]
         if ticket.closed_at is None or now - ticket.closed_at > timedelta(days=days):
             raise ReopenWindowClosed(f"ticket {ticket.number} closed more than {days} days ago; "
-                                     "report a new repair")
+                                     "report a new repair",
+                                     zh=f"工单 {ticket.number} 关闭已超过 {days} 天，不能重新打开，请重新报修")
         ticket.closed_at, ticket.confirmed_at, ticket.rating, ticket.comment = None, None, None, None
         ticket.completed_at = None
         note = note or (data.get("reason") or "")

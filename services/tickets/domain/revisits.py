@@ -487,7 +487,8 @@ def _party(work: Work, ticket: Ticket, who: frozenset) -> None:
         if ticket.assignee_id in (None, caller.user_id) or caller.has_role(*MANAGER_ROLES):
             return
         raise NotAssignedToYou(f"revisit {ticket.number} is assigned to "
-                               f"{ticket.assignee_name or ticket.assignee_id}")
+                               f"{ticket.assignee_name or ticket.assignee_id}",
+                               zh=f"回访 {ticket.number} 已派给{ticket.assignee_name or ticket.assignee_id}，只能办理派给自己的回访")
     caller.require_role(*MANAGER_ROLES)
     raise NotYourStep("this step is the customer-service manager's")
 
