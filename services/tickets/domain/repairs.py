@@ -212,7 +212,8 @@ def open_repair(work: Work, data: dict, *, ticket_id: str | None = None, by_cent
 
     category = data.get("category") or "unclassified"
     if caller.is_resident and category in STAFF_ONLY_CATEGORIES:
-        raise StaffOnlyCategory(f"{category} works are recorded by staff, not reported by residents")
+        raise StaffOnlyCategory(f"{category} works are recorded by staff, not reported by residents",
+                                zh=f"{category} 类维修工程由工作人员登记，住户不能报此类事项")
     appointment_at = data.get("appointment_at")
     if category == "in_home_paid":
         if unit is None:
@@ -457,18 +458,22 @@ def _check_guard(ticket: Ticket, guard: str | None) -> None:
     if guard == workflow.CHARGEABLE:
         if ticket.category != paid.PAID:
             raise NotAPaidRepair(f"ticket {ticket.number} is a {ticket.category} repair; only a paid "
-                                 "in-home repair is quoted")
+                                 "in-home repair is quoted",
+                                 zh=f"工单 {ticket.number} 是 {ticket.category} 类维修，只有有偿入户维修才需要报价")
         if ticket.charge is not None:
             raise AlreadyCharged(f"ticket {ticket.number} was charged already; a reopened paid repair "
-                                 "is rework on the same order (new paid work is a new request)")
+                                 "is rework on the same order (new paid work is a new request)",
+                                 zh=f"工单 {ticket.number} 已收费，返修不再重复收费（新的有偿维修请另行报修）")
     elif guard == workflow.NO_CONSENT_NEEDED:
         if ticket.category == paid.PAID and ticket.charge is None:
             raise ConsentRequired(f"ticket {ticket.number} is a paid repair: quote it and have the "
-                                  "resident consent before completing it")
+                                  "resident consent before completing it",
+                                  zh=f"工单 {ticket.number} 是有偿维修，须先报价并经业主确认后方可完工")
     elif guard == workflow.NOT_COVERED:
         if ticket.category != paid.NOT_COVERED:
             raise NotCoveredOnly(f"ticket {ticket.number} is a {ticket.category} repair; the advice "
-                                 "reply closes not-covered requests only")
+                                 "reply closes not-covered requests only",
+                                 zh=f"工单 {ticket.number} 是 {ticket.category} 类维修，工程经理意见只能用于关闭不属于维修范围的报事")
     elif guard is not None:
         raise ValueError(f"unknown guard {guard!r}")
 
@@ -478,8 +483,10 @@ def _refused(ticket: Ticket, action: str) -> Exception:
     if workflow.REFUSALS.get((ticket.status, action)) == workflow.CONSENT_REQUIRED:
         return ConsentRequired(f"ticket {ticket.number}'s quote waits for the resident's consent; "
                                "it is completed only once they consented",
+                               zh=f"工单 {ticket.number} 的报价尚待业主确认，确认后方可完工",
                                details={"status": ticket.status, "action": action})
     return TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} repair",
+                                zh=f"维修工单处于 {ticket.status} 状态，不能办理 {action}",
                                 details={"status": ticket.status, "action": action})
 
 
@@ -498,7 +505,7 @@ def _assign_on_duty(work: Work, ticket: Ticket, at: datetime):
     chosen = duty.choose(work, _project(work, ticket.project_id), ticket.category, at)
     if chosen is None:
         raise NoOneOnDuty(f"nobody on the on-duty list takes {ticket.category} repairs now; name the "
-                          "technician", details={"category": ticket.category})
+                          "technician", zh=f"此时段值班表上没有负责 {ticket.category} 类维修的人员，请指定维修人员", details={"category": ticket.category})
     return chosen
 
 
@@ -522,6 +529,7 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         # a complaint, quality complaint or revisit takes its own table's steps, never a repair's
         raise TransitionNotAllowed(f"ticket {ticket.number} is a {ticket.kind}, not a repair: it takes its "
                                    f"own steps", code="not_a_repair",
+                                   zh=f"工单 {ticket.number} 是 {ticket.kind}，不是维修工单，不能办理维修步骤",
                                    details={"kind": ticket.kind, "status": ticket.status, "action": action})
     if action == workflow.RATE and ticket.rating is not None:
         raise AlreadyRated(f"ticket {ticket.number} is rated already", zh=f"工单 {ticket.number} 已评价过，不能重复评价")

@@ -496,7 +496,7 @@ def _party(work: Work, ticket: Ticket, who: frozenset) -> None:
 def get_revisit(work: Work, ticket_id: str) -> Ticket:
     ticket = repairs.get_ticket(work, ticket_id)
     if ticket.kind != KIND:
-        raise NotARevisit(f"ticket {ticket.number} is not a revisit")
+        raise NotARevisit(f"ticket {ticket.number} is not a revisit", zh=f"工单 {ticket.number} 不是回访")
     return ticket
 
 
@@ -532,6 +532,7 @@ def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     move = workflow.step(ticket.status, action, KIND)
     if move is None:
         raise TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} revisit",
+                                   zh=f"回访处于 {ticket.status} 状态，不能办理 {action}",
                                    details={"status": ticket.status, "action": action})
     _party(work, ticket, move.who)
     revisit = work.session.get(Revisit, ticket.id)
