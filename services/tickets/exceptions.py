@@ -1,33 +1,40 @@
-"""tickets' typed errors (each is one of the kernel's kinds on the wire). The front desk's (goods
-release, keys, vacant units, inspections, renovation) carry their Chinese sentence (``zh``,
-``kernel.errors.bilingual``: the message staff read is ``中文 (English)``; the code stays), as archive's do."""
+"""tickets' typed errors (each is one of the kernel's kinds on the wire). Every class carries its
+Chinese sentence (``zh``, ``kernel.errors.bilingual``: the message staff read is ``中文 (English)``;
+the code stays), as archive's do; a raise that knows more (a state, a limit, an item) passes ``zh=``
+with the same facts (``tests/test_exceptions_zh.py`` holds every class to it)."""
 from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unavailable
 
 
 class TicketNotFound(NotFound):
     default_code = "ticket_not_found"
+    zh = "未找到该工单"
 
 
 class UnitNotFound(NotFound):
     default_code = "unit_not_found"
+    zh = "未找到该房屋"
 
 
 class ProjectNotFound(NotFound):
     default_code = "project_not_found"
+    zh = "未找到该项目"
 
 
 class AppointmentRequired(RuleViolation):
     """A paid in-home repair is booked: the technician arrives 5 min before the appointment."""
 
     default_code = "appointment_required"
+    zh = "有偿入户维修须预约上门时间"
 
 
 class BadReceivedTime(InvalidInput):
     default_code = "bad_received_at"
+    zh = "受理时间填写有误"
 
 
 class UnknownSlaSetting(InvalidInput):
     default_code = "unknown_sla_setting"
+    zh = "没有这项时限设置"
 
 
 class UnitRequired(InvalidInput):
@@ -35,24 +42,28 @@ class UnitRequired(InvalidInput):
     front desk's (they record where it is)."""
 
     default_code = "unit_required"
+    zh = "住户报事须选择所住房屋，公共区域报事请由客服前台登记"
 
 
 class TransitionNotAllowed(Conflict):
     """The repair workflow's table has no such step from the ticket's state (HTTP 409)."""
 
     default_code = "transition_not_allowed"
+    zh = "工单当前状态下不能办理此操作"
 
 
 class AlreadyRated(Conflict):
     """A repair is rated once (HTTP 409)."""
 
     default_code = "already_rated"
+    zh = "该维修已评价过，不能重复评价"
 
 
 class NotAssignedToYou(RuleViolation):
     """A technician acts only on the orders assigned to them (HTTP 422)."""
 
     default_code = "not_assigned_to_you"
+    zh = "该工单未派给您，只能处理派给自己的工单"
 
 
 class NotYourStep(RuleViolation):
@@ -60,24 +71,28 @@ class NotYourStep(RuleViolation):
     resident, a resident cancelling after dispatch) (HTTP 422)."""
 
     default_code = "not_your_step"
+    zh = "此步骤应由其他人员办理"
 
 
 class ReopenWindowClosed(RuleViolation):
     """Closed longer ago than the project's ``repair.reopen_days`` (HTTP 422)."""
 
     default_code = "reopen_window_closed"
+    zh = "工单关闭已超过可重新打开的期限"
 
 
 class InvalidMonth(InvalidInput):
     """A report's month is written ``YYYY-MM`` (01-12) (HTTP 400)."""
 
     default_code = "invalid_month"
+    zh = "月份格式有误，请按 YYYY-MM 填写"
 
 
 class MonthInFuture(InvalidMonth):
     """A month that has not begun in the project's time zone has no report yet (HTTP 400)."""
 
     default_code = "month_in_future"
+    zh = "该月份尚未开始，暂无报表"
 
 
 # -- paid in-home repairs, the price list, the on-duty list, the not-covered reply ------------
@@ -86,12 +101,14 @@ class ConsentRequired(Conflict):
     """A paid in-home repair is completed only after the resident consented to a quote (HTTP 409)."""
 
     default_code = "consent_required"
+    zh = "有偿维修须业主确认报价后方可完工"
 
 
 class NotAPaidRepair(Conflict):
     """Only a paid in-home repair (有偿维修) is quoted (HTTP 409)."""
 
     default_code = "not_a_paid_repair"
+    zh = "只有有偿维修才需要报价"
 
 
 class AlreadyCharged(Conflict):
@@ -99,6 +116,7 @@ class AlreadyCharged(Conflict):
     order, quoted and charged once (HTTP 409)."""
 
     default_code = "already_charged"
+    zh = "该维修已收费，返修不再重复收费"
 
 
 class CalendarClosed(RuleViolation):
@@ -106,12 +124,14 @@ class CalendarClosed(RuleViolation):
     (HTTP 422): the settings are to be corrected."""
 
     default_code = "calendar_closed"
+    zh = "本项目工作日历设置为全部休息，无法计算工作日时限，请更正日历设置"
 
 
 class QuoteOverLimit(RuleViolation):
     """A quote's total is over the project's ``repair.max_quote_total`` (HTTP 422)."""
 
     default_code = "quote_over_limit"
+    zh = "报价总额超过本项目的报价上限"
 
 
 class QuoteChanged(Conflict):
@@ -119,12 +139,14 @@ class QuoteChanged(Conflict):
     quote they answer (HTTP 409; ``details``: the current quote)."""
 
     default_code = "quote_changed"
+    zh = "报价已更新，请按最新报价确认"
 
 
 class NotCoveredOnly(Conflict):
     """The engineering manager's advice closes a not-covered request only (HTTP 409)."""
 
     default_code = "not_covered_only"
+    zh = "工程经理意见只能用于关闭不属于维修范围的报事"
 
 
 class UnknownPriceItem(RuleViolation):
@@ -132,18 +154,21 @@ class UnknownPriceItem(RuleViolation):
     (HTTP 422; ``details``: the codes)."""
 
     default_code = "unknown_price_item"
+    zh = "报价项目不在本项目当日执行的收费价目表中"
 
 
 class PriceItemNotFound(NotFound):
     """No such item on the project's price list (to retire)."""
 
     default_code = "price_item_not_found"
+    zh = "本项目价目表中没有该项目"
 
 
 class PriceChangeBackdated(RuleViolation):
     """A price list change takes effect today or later: history is never rewritten (HTTP 422)."""
 
     default_code = "price_change_backdated"
+    zh = "价目调整只能从今天或以后生效，不能追溯"
 
 
 class NoOneOnDuty(Conflict):
@@ -151,54 +176,63 @@ class NoOneOnDuty(Conflict):
     category at this time (HTTP 409): name the technician instead."""
 
     default_code = "no_one_on_duty"
+    zh = "该时段本项目没有该类别的值班维修人员，请指定维修人员"
 
 
 class ClassUnchanged(Conflict):
     """A complaint reclassified to the class it has (HTTP 409)."""
 
     default_code = "class_unchanged"
+    zh = "投诉类别未变，无需重新分类"
 
 
 class WrittenReplyMissing(RuleViolation):
     """A written complaint is closed only after its written reply is on file (HTTP 422)."""
 
     default_code = "written_reply_missing"
+    zh = "书面投诉须先登记书面回复，方可关闭"
 
 
 class DeadlineNotFound(NotFound):
     """The ticket has no clock of that kind (HTTP 404)."""
 
     default_code = "deadline_not_found"
+    zh = "该工单没有此类时限"
 
 
 class DeadlineNotRunning(Conflict):
     """The clock was met or cancelled: there is nothing to extend (HTTP 409)."""
 
     default_code = "deadline_not_running"
+    zh = "该时限已完成或已取消，无法延期"
 
 
 class ExtensionNotLater(RuleViolation):
     """An approved overrun (超时审批) moves the due time later, and into the future (HTTP 422)."""
 
     default_code = "extension_not_later"
+    zh = "超时审批的新期限须晚于原期限且晚于当前时间"
 
 
 class ExtensionReasonRequired(InvalidInput):
     """An approved overrun says why (HTTP 400)."""
 
     default_code = "extension_reason_required"
+    zh = "超时审批须填写延期原因"
 
 
 class NotARevisit(NotFound):
     """A revisit step or read on a ticket of another kind (HTTP 404)."""
 
     default_code = "revisit_not_found"
+    zh = "未找到该回访"
 
 
 class StaffOnlyCategory(RuleViolation):
     """Maintenance works (维修工程) are recorded by staff, not reported by residents (HTTP 422)."""
 
     default_code = "staff_only_category"
+    zh = "维修工程由工作人员登记，住户不能报此类事项"
 
 
 # -- goods releases (物品放行, domain/goods_release.py) -------------------------------------
@@ -290,12 +324,14 @@ class PraiseNotForwarded(RuleViolation):
     """Praise naming staff or a department is forwarded to them before it is closed (表扬转达)."""
 
     default_code = "praise_not_forwarded"
+    zh = "表扬须先转达被表扬的员工或部门，方可关闭"
 
 
 class BadDecision(InvalidInput):
     """A suggestion's reply says adopted or not adopted; praise takes no decision."""
 
     default_code = "bad_decision"
+    zh = "建议的答复须注明采纳或不采纳，表扬无需答复"
 
 
 # -- keys (钥匙) and vacant units (空置房) ---------------------------------------------------

@@ -281,6 +281,7 @@ def step_for(ticket: Ticket, action: str) -> workflow.Step:
     move = workflow.step(ticket.status, action, ticket.kind)
     if move is None:
         raise TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} {ticket.kind}",
+                                   zh=f"工单（{ticket.kind}）处于 {ticket.status} 状态，不能办理 {action}",
                                    details={"status": ticket.status, "action": action})
     return move
 
@@ -368,13 +369,15 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     elif action == CLOSE:
         if complaint.form == csla.WRITTEN and complaint.written_reply_at is None:
             raise WrittenReplyMissing(f"complaint {ticket.number} was made in writing: file the written "
-                                      "reply before closing it")
+                                      "reply before closing it",
+                                      zh=f"投诉 {ticket.number} 为书面投诉，须先登记书面回复，方可关闭")
         ticket.closed_at = now
         clocks.cancel_running(ticket, now)
     elif action == RECLASSIFY:
         before = complaint.complaint_class
         if data["complaint_class"] == before:
-            raise ClassUnchanged(f"complaint {ticket.number} is {before} already")
+            raise ClassUnchanged(f"complaint {ticket.number} is {before} already",
+                                 zh=f"投诉 {ticket.number} 已是 {before} 类，无需重新分类")
         change_class(work, ticket, complaint, data["complaint_class"], data["reason"])
         note = f"{before} -> {complaint.complaint_class}: {data['reason']}"
         work.events.record(events.COMPLAINT_RECLASSIFIED, {

@@ -219,7 +219,8 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     elif action == CLOSE:
         if row.sub_kind == PRAISE and (row.named_staff or row.department) and row.forwarded_at is None:
             raise PraiseNotForwarded(f"praise {ticket.number} names staff or a department: forward it to "
-                                     "them before closing it")
+                                     "them before closing it",
+                                     zh=f"表扬 {ticket.number} 提到了员工或部门，须先转达后方可关闭")
         ticket.closed_at = now
     elif action == CANCEL:
         ticket.cancel_reason = data["reason"]

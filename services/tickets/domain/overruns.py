@@ -32,6 +32,7 @@ def extend_deadline(work: Work, ticket_id: str, data: dict) -> Ticket:
     deadline = clocks.find(ticket, data["kind"])
     if deadline is None:
         raise DeadlineNotFound(f"ticket {ticket.number} has no {data['kind']!r} clock",
+                               zh=f"工单 {ticket.number} 没有 {data['kind']} 时限",
                                details={"kinds": [d.kind for d in ticket.deadlines]})
     extension = clocks.extend(work, deadline, data["new_due_at"], data["reason"])
     project = work.session.get(ProjectCopy, ticket.project_id)

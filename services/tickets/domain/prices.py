@@ -110,7 +110,8 @@ def _changeable(work: Work, project_id: str, effective_from: date | None) -> tup
     effective_from = effective_from or today
     if effective_from < today:
         raise PriceChangeBackdated(f"a price list change takes effect from today ({today}) on, "
-                                   f"not from {effective_from}: history is never rewritten")
+                                   f"not from {effective_from}: history is never rewritten",
+                                   zh=f"价目调整只能从今天（{today}）或以后生效，不能从 {effective_from} 起追溯")
     if work.session.get_bind().dialect.name == "postgresql":
         # one change of the project's list at a time: the next seq is taken under this lock
         work.session.execute(select(ProjectCopy.id).where(ProjectCopy.id == project.id).with_for_update())
@@ -142,7 +143,8 @@ def retire_item(work: Work, project_id: str, code: str, data: dict) -> dict:
     project, effective_from = _changeable(work, project_id, data.get("effective_from"))
     current = in_force(work, project.id, effective_from).get(code)
     if current is None:
-        raise PriceItemNotFound(f"no item {code!r} on the price list on {effective_from}")
+        raise PriceItemNotFound(f"no item {code!r} on the price list on {effective_from}",
+                                zh=f"{effective_from} 的价目表中没有项目 {code}")
     _add(work, project, code=code, name=current.name, unit=current.unit, price=None, retired=True,
          effective_from=effective_from, reason=data.get("reason") or "")
     return price_list(work, project.id)
@@ -162,6 +164,7 @@ def price_lines(work: Work, project: ProjectCopy, lines: list[dict], on: date) -
     unknown = [line["code"] for line in lines if line["code"] not in items]
     if unknown:
         raise UnknownPriceItem(f"not on the price list on {on}: {', '.join(unknown)}",
+                               zh=f"以下报价项目不在 {on} 执行的价目表中：{'、'.join(unknown)}",
                                details={"codes": unknown, "on": on.isoformat()})
     priced, total = [], ZERO
     for line in lines:
@@ -175,5 +178,6 @@ def price_lines(work: Work, project: ProjectCopy, lines: list[dict], on: date) -
     if total > limit:
         raise QuoteOverLimit(f"the quote comes to {money(total)} yuan, over the project's limit of {limit} "
                              f"for a paid repair ({MAX_QUOTE_TOTAL})",
+                             zh=f"报价合计 {money(total)} 元，超过本项目有偿维修报价上限 {limit} 元",
                              details={"total": format(money(total), "f"), "limit": format(limit, "f")})
     return priced, money(total)

@@ -61,7 +61,8 @@ def get_sla_minutes(work: Work, project_id: str) -> dict[str, int]:
 def set_sla_minutes(work: Work, project_id: str, key: str, minutes: int) -> dict[str, int]:
     """The older one-figure call (``PUT /projects/{id}/sla-settings``), now a setting change."""
     if key not in sla.DEFAULT_MINUTES:
-        raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}")
+        raise UnknownSlaSetting(f"no SLA setting {key!r}; known: {', '.join(sla.DEFAULT_MINUTES)}",
+                                zh=f"没有时限设置 {key}，可设置的有：{'、'.join(sla.DEFAULT_MINUTES)}")
     project = set_setting(work, project_id, sla.PREFIX + key, minutes, reason="sla-settings")
     return sla_minutes(work, project.id)
 
@@ -211,7 +212,8 @@ def open_repair(work: Work, data: dict, *, ticket_id: str | None = None, by_cent
 
     category = data.get("category") or "unclassified"
     if caller.is_resident and category in STAFF_ONLY_CATEGORIES:
-        raise StaffOnlyCategory(f"{category} works are recorded by staff, not reported by residents")
+        raise StaffOnlyCategory(f"{category} works are recorded by staff, not reported by residents",
+                                zh=f"{category} 类维修工程由工作人员登记，住户不能报此类事项")
     appointment_at = data.get("appointment_at")
     if category == "in_home_paid":
         if unit is None:
@@ -434,7 +436,8 @@ def _party(work: Work, ticket: Ticket, who: frozenset, action: str = "") -> str:
         if ticket.assignee_id is None and caller.has_role(Role.ENGINEERING, Role.ENGINEERING_MANAGER):
             return workflow.ASSIGNEE          # takes an order dispatched to the duty phone
         if caller.has_role(Role.ENGINEERING, Role.ENGINEERING_MANAGER):
-            raise NotAssignedToYou(f"ticket {ticket.number} is assigned to {ticket.assignee_name or 'another technician'}")
+            raise NotAssignedToYou(f"ticket {ticket.number} is assigned to {ticket.assignee_name or 'another technician'}",
+                                   zh=f"工单 {ticket.number} 已派给{ticket.assignee_name or '其他维修人员'}，只能处理派给自己的工单")
     if workflow.MANAGER in who and caller.has_role(Role.ENGINEERING_MANAGER):
         return workflow.MANAGER
     if (action == workflow.CONFIRM and ticket.unit_id is None and ticket.reporter_user_id is None
@@ -455,18 +458,22 @@ def _check_guard(ticket: Ticket, guard: str | None) -> None:
     if guard == workflow.CHARGEABLE:
         if ticket.category != paid.PAID:
             raise NotAPaidRepair(f"ticket {ticket.number} is a {ticket.category} repair; only a paid "
-                                 "in-home repair is quoted")
+                                 "in-home repair is quoted",
+                                 zh=f"工单 {ticket.number} 是 {ticket.category} 类维修，只有有偿入户维修才需要报价")
         if ticket.charge is not None:
             raise AlreadyCharged(f"ticket {ticket.number} was charged already; a reopened paid repair "
-                                 "is rework on the same order (new paid work is a new request)")
+                                 "is rework on the same order (new paid work is a new request)",
+                                 zh=f"工单 {ticket.number} 已收费，返修不再重复收费（新的有偿维修请另行报修）")
     elif guard == workflow.NO_CONSENT_NEEDED:
         if ticket.category == paid.PAID and ticket.charge is None:
             raise ConsentRequired(f"ticket {ticket.number} is a paid repair: quote it and have the "
-                                  "resident consent before completing it")
+                                  "resident consent before completing it",
+                                  zh=f"工单 {ticket.number} 是有偿维修，须先报价并经业主确认后方可完工")
     elif guard == workflow.NOT_COVERED:
         if ticket.category != paid.NOT_COVERED:
             raise NotCoveredOnly(f"ticket {ticket.number} is a {ticket.category} repair; the advice "
-                                 "reply closes not-covered requests only")
+                                 "reply closes not-covered requests only",
+                                 zh=f"工单 {ticket.number} 是 {ticket.category} 类维修，工程经理意见只能用于关闭不属于维修范围的报事")
     elif guard is not None:
         raise ValueError(f"unknown guard {guard!r}")
 
@@ -476,8 +483,10 @@ def _refused(ticket: Ticket, action: str) -> Exception:
     if workflow.REFUSALS.get((ticket.status, action)) == workflow.CONSENT_REQUIRED:
         return ConsentRequired(f"ticket {ticket.number}'s quote waits for the resident's consent; "
                                "it is completed only once they consented",
+                               zh=f"工单 {ticket.number} 的报价尚待业主确认，确认后方可完工",
                                details={"status": ticket.status, "action": action})
     return TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} repair",
+                                zh=f"维修工单处于 {ticket.status} 状态，不能办理 {action}",
                                 details={"status": ticket.status, "action": action})
 
 
@@ -496,7 +505,7 @@ def _assign_on_duty(work: Work, ticket: Ticket, at: datetime):
     chosen = duty.choose(work, _project(work, ticket.project_id), ticket.category, at)
     if chosen is None:
         raise NoOneOnDuty(f"nobody on the on-duty list takes {ticket.category} repairs now; name the "
-                          "technician", details={"category": ticket.category})
+                          "technician", zh=f"此时段值班表上没有负责 {ticket.category} 类维修的人员，请指定维修人员", details={"category": ticket.category})
     return chosen
 
 
@@ -520,9 +529,10 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         # a complaint, quality complaint or revisit takes its own table's steps, never a repair's
         raise TransitionNotAllowed(f"ticket {ticket.number} is a {ticket.kind}, not a repair: it takes its "
                                    f"own steps", code="not_a_repair",
+                                   zh=f"工单 {ticket.number} 是 {ticket.kind}，不是维修工单，不能办理维修步骤",
                                    details={"kind": ticket.kind, "status": ticket.status, "action": action})
     if action == workflow.RATE and ticket.rating is not None:
-        raise AlreadyRated(f"ticket {ticket.number} is rated already")
+        raise AlreadyRated(f"ticket {ticket.number} is rated already", zh=f"工单 {ticket.number} 已评价过，不能重复评价")
     move = workflow.step(ticket.status, action)
     if move is None:
         raise _refused(ticket, action)
@@ -585,7 +595,8 @@ def transition(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
         days = work.settings.values(ticket.project_id)[sla.REOPEN_DAYS]
         if ticket.closed_at is None or now - ticket.closed_at > timedelta(days=days):
             raise ReopenWindowClosed(f"ticket {ticket.number} closed more than {days} days ago; "
-                                     "report a new repair")
+                                     "report a new repair",
+                                     zh=f"工单 {ticket.number} 关闭已超过 {days} 天，不能重新打开，请重新报修")
         ticket.closed_at, ticket.confirmed_at, ticket.rating, ticket.comment = None, None, None, None
         ticket.completed_at = None
         note = note or (data.get("reason") or "")

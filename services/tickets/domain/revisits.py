@@ -487,7 +487,8 @@ def _party(work: Work, ticket: Ticket, who: frozenset) -> None:
         if ticket.assignee_id in (None, caller.user_id) or caller.has_role(*MANAGER_ROLES):
             return
         raise NotAssignedToYou(f"revisit {ticket.number} is assigned to "
-                               f"{ticket.assignee_name or ticket.assignee_id}")
+                               f"{ticket.assignee_name or ticket.assignee_id}",
+                               zh=f"回访 {ticket.number} 已派给{ticket.assignee_name or ticket.assignee_id}，只能办理派给自己的回访")
     caller.require_role(*MANAGER_ROLES)
     raise NotYourStep("this step is the customer-service manager's")
 
@@ -495,7 +496,7 @@ def _party(work: Work, ticket: Ticket, who: frozenset) -> None:
 def get_revisit(work: Work, ticket_id: str) -> Ticket:
     ticket = repairs.get_ticket(work, ticket_id)
     if ticket.kind != KIND:
-        raise NotARevisit(f"ticket {ticket.number} is not a revisit")
+        raise NotARevisit(f"ticket {ticket.number} is not a revisit", zh=f"工单 {ticket.number} 不是回访")
     return ticket
 
 
@@ -531,6 +532,7 @@ def step(work: Work, ticket_id: str, action: str, data: dict) -> Ticket:
     move = workflow.step(ticket.status, action, KIND)
     if move is None:
         raise TransitionNotAllowed(f"no step {action!r} from a {ticket.status!r} revisit",
+                                   zh=f"回访处于 {ticket.status} 状态，不能办理 {action}",
                                    details={"status": ticket.status, "action": action})
     _party(work, ticket, move.who)
     revisit = work.session.get(Revisit, ticket.id)

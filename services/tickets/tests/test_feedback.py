@@ -123,7 +123,7 @@ def test_scope_a_resident_only_for_their_unit_staff_only_in_their_projects(sessi
         submit(session, clock, caller=NEIGHBOUR)                     # u1 is not theirs
     with pytest.raises(UnitRequired) as no_unit:
         submit(session, clock, caller=ME, unit_id=None, project_id="p1")
-    assert no_unit.value.message.startswith("a resident's praise or suggestion is submitted for one of their units")
+    assert no_unit.value.english.startswith("a resident's praise or suggestion is submitted for one of their units")
     with pytest.raises(Forbidden):
         submit(session, clock, caller=OTHER_PROJECT)                  # same group, another project
     with pytest.raises(Forbidden):

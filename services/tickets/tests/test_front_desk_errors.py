@@ -51,3 +51,18 @@ def test_the_gateway_answers_the_message_as_tickets_wrote_it():
     answered = classify(RemoteError(type(err).__name__, str(err)))
     assert answered.status == 409 and answered.code == "no_sub_lending"
     assert answered.message == "钥匙当前状态下不能办理此操作 (a lent key comes back before the next loan)"
+
+
+def test_every_tickets_error_class_has_its_chinese_sentence():
+    """Not the front desk's only: every error class tickets defines (repairs, complaints, feedback,
+    revisits, the price list, the on-duty list, SLA settings) says its Chinese sentence first, the
+    English after it, the code unchanged."""
+    classes = [cls for _, cls in inspect.getmembers(exceptions, inspect.isclass)
+               if issubclass(cls, WuyeError) and cls.__module__ == exceptions.__name__]
+    assert len(classes) > len(FRONT_DESK)
+    missing = [cls.__name__ for cls in classes if not _has_cjk(cls.__dict__.get("zh", ""))]
+    assert missing == []
+    for cls in classes:
+        err = cls("the English facts")
+        assert err.message == f"{cls.zh} (the English facts)" and err.english == "the English facts"
+        assert err.to_dict()["error"] == cls.default_code

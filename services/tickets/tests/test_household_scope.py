@@ -68,7 +68,7 @@ def test_the_new_household_does_not_read_the_old_household_s_tickets(session, cl
     for key in ("repair", "complaint", "suggestion"):
         with pytest.raises(TicketNotFound) as refused:
             repairs.get_ticket(w, transferred[key].id)
-        assert refused.value.message == f"no ticket {transferred[key].id}"      # as for a missing id
+        assert refused.value.english == f"no ticket {transferred[key].id}"      # as for a missing id
     with pytest.raises(TicketNotFound):
         feedback.get_feedback(w, transferred["suggestion"].id)
     assert repairs.get_ticket(w, transferred["mine"].id).content == "孙丽：阳台灯坏了"

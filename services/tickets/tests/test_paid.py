@@ -112,6 +112,9 @@ class TestPriceList:
         with pytest.raises(PriceChangeBackdated) as refused:
             set_item(session, clock, "SD-01", "1.00", effective_from="2026-11-23")
         assert refused.value.code == "price_change_backdated"
+        # 中文 (English), the same facts in both (kernel.errors.bilingual)
+        assert refused.value.message.startswith("价目调整只能从今天（2026-11-24）或以后生效，不能从 2026-11-23 起追溯 (")
+        assert refused.value.message.endswith(f"({refused.value.english})")
         # on the same day a later change wins (a correction); the earlier row stays
         set_item(session, clock, "SM-00", "25.00", name="上门检查", unit="次")
         assert on(today)["SM-00"] == Decimal("25.00")
@@ -203,6 +206,7 @@ class TestQuoteConsentCharge:
         with pytest.raises(QuoteOverLimit) as over:
             act(session, clock, TECH, ticket, "quote", lines=[{"code": "SD-01", "quantity": 10000}])
         assert over.value.details == {"total": "350000.00", "limit": "20000.00"}
+        assert over.value.message.startswith("报价合计 350000.00 元，超过本项目有偿维修报价上限 20000.00 元 (the quote")
         assert (ticket.status, ticket.quotes) == ("on_site", [])
         with pytest.raises(ValidationError):                    # a unit price over 100 000.00
             PriceItemIn().load({"code": "X", "name": "x", "unit": "个", "price": "100000.01"})

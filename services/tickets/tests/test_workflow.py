@@ -152,6 +152,7 @@ class TestWhoMayAct:
         with pytest.raises(AlreadyRated) as again:
             act(session, clock, ME, ticket, "rate", rating=1)
         assert again.value.code == "already_rated" and ticket.rating == 5
+        assert again.value.message == f"工单 {ticket.number} 已评价过，不能重复评价 (ticket {ticket.number} is rated already)"
 
     def test_a_signed_repair_may_be_rated_once_later(self, session, clock, registry):
         ticket = walk(session, clock, open_ticket(session, clock), "closed")
