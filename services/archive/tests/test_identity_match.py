@@ -10,18 +10,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from kernel.clock import ManualClock
 from kernel.errors import Forbidden, NotFound
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, domain_session, outbox_events, resident, staff
+from kernel.testing import outbox_events, resident, staff
 from kernel.validators import IdNumberInvalid
-from kernel.work import Work, rollback_keeping
+from kernel.work import rollback_keeping
 from services.archive import schemas
 from services.archive.domain import access, identity, registry
 from services.archive.domain import settings as archive_settings
-from services.archive.events import CONTRACT
 from services.archive.exceptions import IdentityMatchLocked
 from services.archive.models import Base, FileAccessLog
+from services.archive.tests.test_access import as_, clock, session  # noqa: F401  (the archive Work fixtures, T0 alike)
 
 G = "group-1"
 DESK = staff(G, ["p1"], roles=["front_desk"], user_id="desk-1")
@@ -34,25 +33,6 @@ OWNER_ID = "110101199001011237"
 TENANT_ID = "110101199003071233"
 OTHER_VALID = "110105198511204566"            # a valid number, nobody's in the file
 PURPOSE = "物品放行身份核查 goods release identity check"
-
-
-@pytest.fixture
-def session():
-    with domain_session(Base) as s:
-        yield s
-
-
-@pytest.fixture
-def clock():
-    return ManualClock(T0)
-
-
-@pytest.fixture
-def as_(session, clock):
-    def build(caller):
-        return Work.build(session, clock, caller, base=Base, contract=CONTRACT, secret=TEST_SECRET,
-                          settings=archive_settings.SETTINGS)
-    return build
 
 
 @pytest.fixture
