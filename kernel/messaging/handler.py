@@ -33,11 +33,18 @@ only catches amqp's ``ConnectionError``) is logged, not raised (a raise kills th
 container; the un-acked message is redelivered after reconnecting and the inbox
 makes it a no-op), and a body that cannot be decoded (not JSON, a content type
 we do not accept) is dead-lettered with the reason instead of acked and lost.
+
+Each handler counts what became of every delivery in ``outcomes`` (a
+``collections.Counter`` per process): ``applied``, ``skipped`` (a known
+duplicate, step 2), ``declined`` (``when=``), ``dropped`` (a duplicate that got
+past the set, step 3), ``retried``, ``dead_lettered``. Tests wait on these
+instead of sleeping, and an operator can read them from a live container.
 """
 from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 import traceback
 from collections import OrderedDict
 from functools import partial
@@ -178,6 +185,7 @@ class ReliableEventHandler(EventHandler):
         self.retry_delays = [float(d) for d in config.get("EVENT_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)]
         self.database = find_database(self.container)
         self.recent = RecentlyApplied()
+        self.outcomes: Counter[str] = Counter()
         self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, serializer="json",
                                    ssl=amqp_ssl(config))
 
@@ -200,10 +208,12 @@ class ReliableEventHandler(EventHandler):
         if event.id in self.recent:
             log.info("%s: %s %s already applied; skipping", self.handler_name, event.type, event.id)
             self.queue_consumer.ack_message(message)
+            self.outcomes["skipped"] += 1
             return
         if not self.wants(event):
             log.debug("%s: %s %s not wanted (when=); acked", self.handler_name, event.type, event.id)
             self.queue_consumer.ack_message(message)
+            self.outcomes["declined"] += 1
             return
         context_data = self.unpack_message_headers(message)
         handle_result = partial(self.handle_result, message, body, event)
@@ -269,6 +279,7 @@ class ReliableEventHandler(EventHandler):
                          self.handler_name, event.type, event.id)
                 self.recent.add(event.id)
                 self.queue_consumer.ack_message(message)
+                self.outcomes["dropped"] += 1
                 return None, None
         if exc_info is not None:
             try:
@@ -279,6 +290,8 @@ class ReliableEventHandler(EventHandler):
                 self.queue_consumer.requeue_message(message)
                 return result, exc_info
         self.queue_consumer.ack_message(message)
+        if exc_info is None:
+            self.outcomes["applied"] += 1
         return result, exc_info
 
     def _applied_before(self, event: Event, exc_info) -> bool:
@@ -313,6 +326,7 @@ class ReliableEventHandler(EventHandler):
             headers.update({ATTEMPT_HEADER: attempt, "x-wuye-last-error": error[:1000]})
             self.publisher.publish(body, exchange="", routing_key=queue.name, declare=[queue],
                                    headers=headers, message_id=message.properties.get("message_id"))
+            self.outcomes["retried"] += 1
             log.warning("%s: attempt %d failed (%s); retrying in %.1fs",
                         self.handler_name, attempt, error, delay_ms / 1000)
         else:
@@ -332,6 +346,7 @@ class ReliableEventHandler(EventHandler):
         self.publisher.publish(body, exchange="", routing_key=dlq_name(service),
                                declare=[dlq_queue(service)], headers=headers,
                                message_id=message.properties.get("message_id"), **options)
+        self.outcomes["dead_lettered"] += 1
         log.error("%s: dead-lettered after %d attempt(s): %s", self.handler_name, attempts, error)
 
 

@@ -193,30 +193,30 @@ def test_unsigned_caller_is_refused(ledger, rpc_pool):
 def test_redelivered_event_is_applied_once(ledger, audit, rpc_pool, schema, rabbit_config):
     rpc_pool.call(CTX, "ledger", "write", "once")
     wait_for(lambda: rows(schema["audit"], Seen))
+    handler = _handler(audit)
     # publish the very same envelope again, as a relay would after a lost confirm
-    outbox = rows(schema["ledger"], LedgerOutbox)[0]
-    engine = make_engine(schema["ledger"])
-    from sqlalchemy import update
-    with engine.begin() as conn:
-        conn.execute(update(LedgerOutbox).values(status="pending"))
-    engine.dispose()
-    db = next(d for d in ledger.dependencies if isinstance(d, Database))
-    db.relay.wake()
-    wait_for(lambda: rows(schema["ledger"], LedgerOutbox)[0]["attempts"] == 2, message="republished")
-    import eventlet
-    eventlet.sleep(0.5)
+    outbox = _republish_all(ledger, schema["ledger"])[0]
+    wait_for(lambda: handler.outcomes["skipped"] == 1, message="the copy arrived and was skipped")
+    assert rows(schema["ledger"], LedgerOutbox)[0]["attempts"] == 2
+    assert handler.outcomes["applied"] == 1 and handler.outcomes["retried"] == 0
     assert [s["text"] for s in rows(schema["audit"], Seen)] == ["once"]
     assert len(rows(schema["audit"], AuditInbox)) == 1
     assert outbox["event_id"] == rows(schema["audit"], AuditInbox)[0]["event_id"]
 
 
 def _republish_all(ledger, url):
+    """Send every outbox row again, as a relay would after a lost confirm. Waits for the
+    first sends to be confirmed (the consumer may have an event before its confirm is
+    back: a row reset to pending then would be marked sent by that late confirm)."""
     from sqlalchemy import update
+    sent = wait_for(lambda: (lambda found: found if found and all(r["status"] == "sent" for r in found)
+                             else None)(rows(url, LedgerOutbox)), message="the first sends confirmed")
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(update(LedgerOutbox).values(status="pending"))
     engine.dispose()
     next(d for d in ledger.dependencies if isinstance(d, Database)).relay.wake()
+    return sent
 
 
 def _handler(container):
@@ -243,11 +243,11 @@ def test_a_redelivery_the_process_does_not_remember_is_rolled_back_on_the_inbox(
     assert len(rows(schema["audit"], AuditInbox)) == 1
     assert list_dead_letters(rabbit_config["AMQP_URI"], "audit") == []
     # remembered now: the next copy is skipped without running the handler
+    skipped = handler.outcomes["skipped"]
     _republish_all(ledger, schema["ledger"])
-    wait_for(lambda: rows(schema["ledger"], LedgerOutbox)[0]["attempts"] == 3, message="republished")
-    import eventlet
-    eventlet.sleep(0.3)
+    wait_for(lambda: handler.outcomes["skipped"] == skipped + 1, message="the next copy skipped")
     assert CALLS["twice-delivered"] == 2
+    assert handler.outcomes["dropped"] == 1 and handler.outcomes["retried"] == 0
 
 
 def test_a_handler_that_refuses_a_duplicate_is_not_retried(container_factory, ledger, rpc_pool, schema,
@@ -272,9 +272,9 @@ def test_a_handler_that_refuses_a_duplicate_is_not_retried(container_factory, le
     _handler(audit).recent.clear()
     _republish_all(ledger, schema["ledger"])
     wait_for(lambda: CALLS.get("strict") == 2, message="the copy ran")
-    wait_for(lambda: _handler(audit).recent, message="dropped as applied")
-    import eventlet
-    eventlet.sleep(0.5)                          # the first retry delay is 0.2 s
+    wait_for(lambda: _handler(audit).outcomes["dropped"] == 1, message="dropped as applied")
+    # the same pass that dropped it decided against a retry: none was scheduled
+    assert _handler(audit).outcomes["retried"] == 0
     assert CALLS["strict"] == 2
     assert list_dead_letters(rabbit_config["AMQP_URI"], "audit") == []
     assert len(rows(schema["audit"], Seen)) == 1
