@@ -78,8 +78,10 @@ class PeopleRoutes(RouteModule):
                               s.ChecklistTickIn().dump(body), idempotency_key=idempotency_key)
 
     @route("POST", f"{V1}/households/{{household_id}}/move-out", tags=("archive",), body=s.MoveOutIn,
-           response=s.MoveOutOut, errors=(403, 404, 409), idempotent=True,
-           summary=f"Move a household out (迁出) with its checklist; the unit is vacant afterwards {DESK}")
+           response=s.MoveOutOut, errors=(403, 404, 409, 503), idempotent=True,
+           summary=f"Move a household out (迁出) with its checklist; the unit is vacant afterwards -- only with the "
+                   f"fees settled: billing is asked (409 arrears_outstanding naming the unpaid amount; 503 "
+                   f"billing_unavailable: no answer) {DESK}")
     def move_out(self, request, user, household_id, body, idempotency_key):
         reply = self._as(user)("archive", "move_out", household_id, s.MoveOutIn().dump(body),
                                idempotency_key=idempotency_key)

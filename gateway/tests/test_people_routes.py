@@ -1,10 +1,12 @@
 """A household's people through the gateway's HTTP API in front of the real archive, on the real
-broker (issue 11): move-in -> a tenant's lease -> a phone changed -> move-out, with the history and
-``household.changed`` asserted; who may do what; bad input a 4xx; every write takes an
-Idempotency-Key."""
+broker (issue 11): move-in -> a tenant's lease -> a phone changed -> move-out (refused while billing
+says something is unpaid or does not answer), with the history and ``household.changed`` asserted;
+who may do what; bad input a 4xx; every write takes an Idempotency-Key."""
 from __future__ import annotations
 
+import eventlet
 import pytest
+from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -52,11 +54,33 @@ def test_every_people_route_states_its_roles_and_the_writes_take_a_key():
         assert spec.idempotent == (method != "GET"), path
 
 
+#: what the stand-in billing says is unpaid on each unit (none: 0.00), or "silent": it answers only
+#: after archive gave up (archive's BILLING_RPC_TIMEOUT is 1 s here)
+BILLING: dict[str, str] = {}
+
+
+class BillingStub:
+    """billing's one question archive asks at a move-out and a transfer (``has_arrears``)."""
+    name = "billing"
+
+    @rpc
+    def has_arrears(self, unit_id):
+        said = BILLING.get(unit_id, "0.00")
+        if said == "silent":
+            eventlet.sleep(3)
+            said = "0.00"
+        return {"unit_id": unit_id, "has_arrears": False, "balance_due": said, "overdue": "0.00",
+                "as_of": "2026-11-27"}
+
+
 @pytest.fixture
 def platform(container_factory, rabbit_config, web_config, tmp_path):
-    archive = container_factory(ArchiveService, service_config(
-        rabbit_config["AMQP_URI"], migrated_sqlite(tmp_path, "archive")))
+    BILLING.clear()
+    archive_url = migrated_sqlite(tmp_path, "archive")
+    archive = container_factory(ArchiveService, service_config(rabbit_config["AMQP_URI"], archive_url,
+                                                               BILLING_RPC_TIMEOUT=1))
     archive.start()
+    container_factory(BillingStub, service_config(rabbit_config["AMQP_URI"], archive_url)).start()  # no db of its own
     url = migrated_sqlite(tmp_path, "gateway")
     session = Session(make_engine(url))
     now = SystemClock().now()
@@ -166,9 +190,27 @@ def test_move_in_a_tenant_a_phone_change_and_move_out_through_the_gateway(platfo
     assert said["message"].startswith("迁出交接清单未完成，尚未确认：费用已结清（财务确认）、水电表读数已记录 ("), said
     assert said["details"]["missing"] == ["fees_settled", "meter_readings_recorded"]
     assert said["details"]["missing_names"] == ["费用已结清（财务确认）", "水电表读数已记录"]
-    out = post(f"/households/{household}/move-out", {
-        "moved_out_on": "2026-11-20", "reason": "relocated", "keys_returned": True, "fees_settled": True,
-        "fees_confirmed_by": "财务 王会计", "meter_readings_recorded": True, "deposit_handling": "refunded"}, "out-1")
+    complete = {"moved_out_on": "2026-11-20", "reason": "relocated", "keys_returned": True, "fees_settled": True,
+                "fees_confirmed_by": "财务 王会计", "meter_readings_recorded": True, "deposit_handling": "refunded"}
+    # the checklist says settled, billing knows better: 409 naming the amount in both languages, nothing written
+    BILLING["u1"] = "360.00"
+    owing = post(f"/households/{household}/move-out", complete, "out-owing")
+    assert owing.status_code == 409, owing.text
+    said = owing.json()
+    assert said["error"] == "arrears_outstanding" and said["details"]["unpaid"] == "360.00"
+    assert "尚有 360.00 元费用未结清" in said["message"] and "再办理迁出" in said["message"]
+    assert "has 360.00 yuan unpaid in billing" in said["message"] and "record the move-out" in said["message"]
+    assert rpc.call(SYSTEM, "archive", "get_household_for_unit", "u1")["id"] == household    # still lives there
+    # billing does not answer in time: 503, fail closed -- nothing written either
+    BILLING["u1"] = "silent"
+    silent = post(f"/households/{household}/move-out", complete, "out-silent")
+    assert silent.status_code == 503, silent.text
+    assert silent.json()["error"] == "billing_unavailable" and silent.json()["details"]["reason"] == "timeout"
+    assert silent.json()["message"].startswith("暂时无法向收费系统核实费用，迁出未办理")
+    assert rpc.call(SYSTEM, "archive", "get_household_for_unit", "u1")["status"] == "active"
+    # settled (billing: nothing unpaid): the household moves out
+    BILLING["u1"] = "0.00"
+    out = post(f"/households/{household}/move-out", complete, "out-1")
     assert out.status_code == 200, out.text
     assert out.json()["household"]["status"] == "moved_out"
     assert out.json()["move_out"]["fees_confirmed_by"] == "财务 王会计"

@@ -148,19 +148,20 @@ class IdentityMatchLocked(RuleViolation):
     zh = "该房屋今日身份核验失败次数过多，今日暂停核验，已通知客服经理"
 
 
-# -- the transfer's fee check (过户须结清费用; billing's ``has_arrears``) -------------------------------
+# -- the fee check of a transfer or a move-out (过户 / 迁出须结清费用; billing's ``has_arrears``) ------------
 
 class ArrearsOutstanding(Conflict):
-    """billing reports an unpaid amount on the unit's account: the transfer is not recorded until
-    every fee is settled (a renovation's pending garbage fee included; HTTP 409, ``details.unpaid``)."""
+    """billing reports an unpaid amount on the unit's account: the transfer (or the move-out, whose
+    raise says 迁出) is not recorded until every fee is settled (a renovation's pending garbage fee
+    included; HTTP 409, ``details.unpaid``)."""
 
     default_code = "arrears_outstanding"
     zh = "该房屋尚有费用未结清，结清全部费用后方可办理过户"
 
 
 class BillingUnavailable(Unavailable):
-    """billing could not be asked (down, or no answer in time): the transfer is not recorded -- fail
-    closed (HTTP 503)."""
+    """billing could not be asked (down, or no answer in time): the transfer (or the move-out, whose
+    raise says 迁出) is not recorded -- fail closed (HTTP 503)."""
 
     default_code = "billing_unavailable"
     zh = "暂时无法向收费系统核实费用，过户未办理，请稍后再试"

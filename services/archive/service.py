@@ -1,12 +1,12 @@
 """archive service: nameko wiring only -- the rules live in ``domain/``."""
 from __future__ import annotations
 
+from kernel import fees
 from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
 from kernel.jobs import JobRunner
 from kernel.messaging import Event
-from kernel.rpc import RpcPoolProvider
 from kernel.settings_rpc import SettingsRpcs
 from kernel.storage import StorageProvider
 from kernel.tenancy import Caller
@@ -43,8 +43,9 @@ class ArchiveService(SettingsRpcs, PeopleRpcs, DocumentRpcs, AccessRpcs, CensusR
                      settings=archive_settings.SETTINGS)
     #: get_settings / set_setting / settings_history (archive's settings: domain/settings.py)
     settings_rules = archive_settings
-    #: the question a transfer (过户) cannot go on without: billing's ``has_arrears`` (a small pool)
-    billing = RpcPoolProvider(prefix="BILLING_RPC", size=4, timeout=5.0)
+    #: the question a transfer (过户) and a move-out (迁出) cannot go on without: billing's
+    #: ``has_arrears`` (kernel.fees: a small pool, BILLING_RPC_TIMEOUT 5 s, fail closed)
+    billing = fees.billing_pool()
 
 
     @rpc

@@ -1,6 +1,7 @@
 """tickets service: nameko wiring only -- the rules live in ``domain/``."""
 from __future__ import annotations
 
+from kernel import fees
 from kernel.db import ClockProvider, Database
 from kernel.dependencies import UnitOfWork
 from kernel.entrypoints import event_handler, rpc
@@ -71,8 +72,8 @@ class TicketsService(SettingsRpcs, ComplaintRpcs, FeedbackRpcs, RenovationRpcs, 
     # (domain/alerts.py) is periodic: one replica runs it every JOBS_EVERY_SLA_SWEEP seconds
     jobs = JobRunner(CONTRACT, JOB_HANDLERS, every={alerts.SWEEP: alerts.SWEEP_EVERY}, settings=sla.SETTINGS)
     # questions to billing a step cannot go on without (the goods release's fees): a small pool
-    # with its own timeout (BILLING_RPC_TIMEOUT, default 5 s -- below the gateway's), fail closed
-    billing = RpcPoolProvider(prefix="BILLING_RPC", size=4, timeout=5.0)
+    # with its own timeout (kernel.fees: BILLING_RPC_TIMEOUT, default 5 s -- below the gateway's), fail closed
+    billing = fees.billing_pool()
     archive = RpcPoolProvider(prefix="ARCHIVE_RPC", size=4, timeout=5.0)   # the household file's people
 
     def _out(self, ticket, work):

@@ -134,3 +134,30 @@ def test_the_old_owner_s_arrears_stay_theirs_and_the_new_owner_starts_clean(plat
     [closed] = rows(platform["billing"].config["DB_URL"], "SELECT household_id, closed_on FROM fee_accounts "
                     "WHERE id = :id", id=old_account)
     assert closed["household_id"] == old_household and closed["closed_on"] is not None
+
+
+def test_a_move_out_with_arrears_is_refused_until_billing_says_settled(platform, demo, web_session, shared_clock):
+    """迁出 asks billing as a transfer does (the move-out was the desk's word only): 王强's 1栋-0102 carries
+    345.00 -- the checklist says settled and names who in finance checked, billing refuses: 409 naming
+    345.00, 王强 still lives there; he pays at the desk, the move-out goes through."""
+    unit_id = seed.unit_id(*UNIT)
+    household = demo["households"][UNIT]["id"]
+    desk = token(web_session, "desk.lh")
+    body = {"moved_out_on": shared_clock.today("Asia/Shanghai").isoformat(), "reason": "relocated",
+            "keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 钱",
+            "meter_readings_recorded": True, "deposit_handling": "none"}
+    refused = web_session.post(f"/api/v1/households/{household}/move-out", headers={**desk, **key()}, json=body)
+    assert refused.status_code == 409, refused.text
+    error = refused.json()
+    assert error["error"] == "arrears_outstanding" and error["details"]["unpaid"] == "345.00"
+    assert error["message"].startswith("1栋-0102 尚有 345.00 元费用未结清（收费系统），请先结清全部费用（含装修垃圾清运费）再办理迁出 (")
+    people = web_session.get(f"/api/v1/households/{household}/people", headers=desk)
+    assert people.status_code == 200 and people.json()["status"] == "active", people.text
+
+    paid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers={**desk, **key()}, json={
+        "method": "cash", "amount": "345.00", "payer_name": "王强"})
+    assert paid.status_code == 201 and paid.json()["account"]["balance_due"] == "0.00", paid.text
+    out = web_session.post(f"/api/v1/households/{household}/move-out", headers={**desk, **key()}, json=body)
+    assert out.status_code == 200, out.text
+    assert out.json()["household"]["status"] == "moved_out"
+    assert out.json()["move_out"]["fees_confirmed_by"] == "财务 钱"

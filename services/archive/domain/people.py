@@ -30,14 +30,18 @@ move-out and a transfer's old household cancel their open census task (``census.
 the census corrects contacts through :func:`apply_correction` (history recorded, the household
 published once by the census through :func:`household_changed`).
 
-**A transfer needs the fees settled (过户须结清费用).** The handover's ``fees_settled`` is the
-desk's word and ``fees_confirmed_by`` who checked; the answer is billing's: before anything is
-written, billing is asked (``ask_fees``: its ``has_arrears`` for the unit, the question a goods
-release asks) and any unpaid amount on the unit's account (``balance_due``: every bill not
-settled, due or not -- a renovation's pending garbage fee too -- less the prepaid credit) refuses
-the transfer, 409 ``arrears_outstanding`` naming the amount: the household settles first (or the
-desk settles or cancels the renovation first). No answer from billing is 503
-``billing_unavailable``: no transfer without billing's word (fail closed).
+**A transfer and a move-out need the fees settled (过户 / 迁出须结清费用).** The checklist's
+``fees_settled`` is the desk's word and ``fees_confirmed_by`` who in finance signed it
+(由财务人员签字确定, as for a goods release; both still required, kept on the move-out record); the
+answer is billing's: once the checklist is complete and before anything is written, billing is asked
+(``ask_fees``: its ``has_arrears`` for the unit, the question a goods release asks, ``kernel.fees``)
+and any unpaid amount on the unit's account (``balance_due``: every bill not settled, due or not --
+a renovation's pending garbage fee too -- less the prepaid credit; or anything overdue) refuses the
+transfer or the move-out, 409 ``arrears_outstanding`` naming the amount: the household settles first
+(or the desk settles or cancels the renovation first). No answer from billing is 503
+``billing_unavailable``, a unit billing keeps no account for 409 ``no_fee_account``: no transfer and
+no move-out without billing's word (fail closed). A vacant unit's transfer asks nothing (nobody
+leaves); a replayed request answers as recorded (``Work.idempotent``, the transfer's own replay).
 """
 from __future__ import annotations
 
@@ -56,8 +60,9 @@ from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (ArrearsOutstanding, DuplicateRecord, FileAccessDenied, HouseholdNotActive, LeaseNotFound,
-                          MoveOutChecklistIncomplete, PeopleRuleViolation, PersonNotFound)
+from ..exceptions import (ArrearsOutstanding, BillingUnavailable, DuplicateRecord, FileAccessDenied,
+                          HouseholdNotActive, LeaseNotFound, MoveOutChecklistIncomplete, PeopleRuleViolation,
+                          PersonNotFound)
 from ..models import FileDocument, Household, Lease, MoveOut, Ownership, Person, PersonChange, Project, Unit
 from . import access
 from .catalogue import TITLES_EN, TRANSFER_DOCUMENTS
@@ -96,6 +101,12 @@ MOVE_OUT_MISSING_NAMES = {
     "fees_confirmed_by": "财务确认人",
     "handover": "原业户的迁出交接清单（钥匙、费用、水电表读数、押金）",
 }
+#: ``ask_fees(unit_id) -> {"balance_due", "overdue", "as_of", ...}``: billing's ``has_arrears`` for the
+#: unit, asked as the caller (the service gives ``kernel.fees.ask_arrears``); raises
+#: ``BillingUnavailable`` (no answer) / ``NoFeeAccount``
+AskFees = Callable[[str], dict]
+#: what the desk is doing when billing is asked, in the refusal's words: (English, Chinese)
+FEE_CHECKED_FOR = {"transfer": ("transfer the unit", "过户"), "move_out": ("record the move-out", "迁出")}
 #: a lease's use (租赁用途)
 LEASE_PURPOSES = ("residential", "office", "commercial", "other")
 #: the documents of a transfer (过户资料), filed in the new household's catalogue (section transfer):
@@ -107,16 +118,21 @@ TRACKED_FIELDS = ("name", "role", "relation", "phone", "email", "id_type", "id_n
                   "lease_id")
 
 
-def transition(household: Household, action: str) -> str:
-    """The household's next state for ``action`` (:data:`LIFECYCLE`), set on it; else 409."""
+def next_state(household: Household, action: str) -> str:
+    """The household's next state for ``action`` (:data:`LIFECYCLE`), not set; else 409."""
     target = LIFECYCLE.get((household.status, action))
     if target is None:
         said = {"move_out": "move out", "transfer_out": "hand over its unit"}.get(action, action.replace("_", " "))
         raise HouseholdNotActive(f"This household has moved out already: it cannot {said} again "
                                  "(a household that comes back is a new move-in).",
                                  details={"status": household.status, "action": action})
-    household.status = target
     return target
+
+
+def transition(household: Household, action: str) -> str:
+    """The household's next state for ``action`` (:data:`LIFECYCLE`), set on it; else 409."""
+    household.status = next_state(household, action)
+    return household.status
 
 
 # -- access --------------------------------------------------------------------------------------
@@ -665,12 +681,16 @@ def _incomplete(english: str, missing: list[str]) -> MoveOutChecklistIncomplete:
                                       zh="迁出交接清单未完成，尚未确认：" + "、".join(names))
 
 
-def _leave(work: Work, household: Household, action: str, on: date, reason: str, data: dict,
-           ownership_id: str | None = None) -> MoveOut:
+def _not_before_move_in(household: Household, on: date) -> None:
     if household.moved_in_on and on < household.moved_in_on:
         raise InvalidInput("the household cannot leave before it moved in",
                            details={"moved_out_on": [f"Not before the move-in ({household.moved_in_on})."]},
                            zh=f"迁出日期不能早于入伙日期（{household.moved_in_on}）")
+
+
+def _leave(work: Work, household: Household, action: str, on: date, reason: str, data: dict,
+           ownership_id: str | None = None) -> MoveOut:
+    _not_before_move_in(household, on)
     _checked(data)
     transition(household, action)
     household.moved_out_on = on
@@ -694,14 +714,21 @@ def _leave(work: Work, household: Household, action: str, on: date, reason: str,
     return record
 
 
-def move_out(work: Work, household_id: str, data: dict) -> tuple[Household, MoveOut]:
-    """迁出: the household leaves its unit, with the desk's checklist confirmed; the unit has no
-    active household afterwards. Its leases end that day; its people stay in its file."""
+def move_out(work: Work, household_id: str, data: dict, *, ask_fees: AskFees) -> tuple[Household, MoveOut]:
+    """迁出: the household leaves its unit, with the desk's checklist confirmed and billing saying
+    nothing is unpaid on the unit (:func:`check_fees`, asked once the request is otherwise in order and
+    before anything is written); the unit has no active household afterwards. Its leases end that
+    day; its people stay in its file."""
     household = get_household(work, household_id)
     _desk(work)
-    check_date(work, household.project_id, "moved_out_on", data["moved_out_on"], ahead=False)
+    on = data["moved_out_on"]
+    check_date(work, household.project_id, "moved_out_on", on, ahead=False)
+    _not_before_move_in(household, on)
+    _checked(data)
+    next_state(household, "move_out")         # moved out already: 409, billing not asked for nothing
+    check_fees(work, work.session.get(Unit, household.unit_id), ask_fees, "move_out")
     _lock(work, household)
-    return household, _leave(work, household, "move_out", data["moved_out_on"], data["reason"], data)
+    return household, _leave(work, household, "move_out", on, data["reason"], data)
 
 
 # -- ownership (产权) and its transfer (过户) ---------------------------------------------------------
@@ -754,15 +781,16 @@ def _sync_ownership(work: Work, household: Household) -> None:
         _own(work, household, household.moved_in_on or _today(work, household), "purchase")
 
 
-#: ``ask_fees(unit_id) -> {"balance_due", "overdue", "as_of", ...}``: billing's ``has_arrears`` for the
-#: unit, asked as the caller; raises ``BillingUnavailable`` (no answer) / ``NoFeeAccount``
-AskFees = Callable[[str], dict]
-
-
-def check_fees(work: Work, unit: Unit, ask_fees: AskFees) -> dict:
-    """Ask billing now; refuse the transfer while anything is unpaid on the unit's account (module
-    doc). The answer, as checked (``unpaid``, ``balance_due``, ``overdue``, ``as_of``)."""
-    answer = ask_fees(unit.id)
+def check_fees(work: Work, unit: Unit, ask_fees: AskFees, action: str = "transfer") -> dict:
+    """Ask billing now; refuse the transfer or the move-out (``action``) while anything is unpaid on
+    the unit's account (module doc). The answer, as checked (``unpaid``, ``balance_due``, ``overdue``,
+    ``as_of``)."""
+    english, chinese = FEE_CHECKED_FOR[action]
+    try:
+        answer = ask_fees(unit.id)
+    except BillingUnavailable as unanswered:          # the same refusal, in the words of this step
+        raise BillingUnavailable(unanswered.english, details=unanswered.details,
+                                 zh=f"暂时无法向收费系统核实费用，{chinese}未办理，请稍后再试") from unanswered
     balance_due, overdue = money(answer["balance_due"]), money(answer["overdue"])
     unpaid = max(balance_due, overdue, ZERO)
     fees = {"unpaid": str(unpaid), "balance_due": str(balance_due), "overdue": str(overdue),
@@ -770,8 +798,8 @@ def check_fees(work: Work, unit: Unit, ask_fees: AskFees) -> dict:
     if unpaid > ZERO:
         raise ArrearsOutstanding(
             f"unit {unit.label} has {unpaid} yuan unpaid in billing: settle every fee first (a renovation's "
-            f"pending garbage fee included), then transfer the unit", details=fees,
-            zh=f"{unit.label} 尚有 {unpaid} 元费用未结清（收费系统），请先结清全部费用（含装修垃圾清运费）再办理过户")
+            f"pending garbage fee included), then {english}", details=fees,
+            zh=f"{unit.label} 尚有 {unpaid} 元费用未结清（收费系统），请先结清全部费用（含装修垃圾清运费）再办理{chinese}")
     return fees
 
 
@@ -809,7 +837,7 @@ def transfer(work: Work, unit_id: str, data: dict, *, ask_fees: AskFees) -> tupl
             raise _incomplete("the current household moves out: give its handover checklist (keys, fees, "
                               "meters, deposit)", ["handover"])
         _checked(data["handover"])
-        check_fees(work, unit, ask_fees)       # billing's word on the fees, before anything is written
+        check_fees(work, unit, ask_fees, "transfer")    # billing's word on the fees, before anything is written
         _lock(work, old)
         if old.status != "active":            # moved out meanwhile
             old = None

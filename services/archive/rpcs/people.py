@@ -2,6 +2,7 @@
 :class:`~services.archive.service.ArchiveService`."""
 from __future__ import annotations
 
+from kernel import fees
 from kernel.entrypoints import rpc
 
 from .. import schemas
@@ -80,20 +81,19 @@ class PeopleRpcs:
 
     @rpc
     def move_out(self, household_id, data, idempotency_key=None):
+        """迁出: refused while billing reports anything unpaid on the unit (domain/people.py)."""
         work, command = self.work(), schemas.MoveOutIn().load(data)
         def run():
-            household, record = people.move_out(work, household_id, command)
+            household, record = people.move_out(work, household_id, command, ask_fees=self._ask_fees(work))
             return {"household": schemas.HouseholdOut().dump(registry.household_view(work.caller, household)),
                     "move_out": schemas.MoveOutOut().dump(record)}
         return work.idempotent(idempotency_key, "move_out", {"household_id": household_id, **command}, run)
 
     def _ask_fees(self, work):
         """billing's ``has_arrears`` for the unit, asked as the caller now (the question a goods release
-        asks); no answer is ``billing_unavailable`` (kernel.rpc ``RpcPool.ask``: fail closed)."""
-        caller = work.caller
-        return lambda unit_id: self.billing.ask(caller, "billing", "has_arrears", unit_id,
-                                                unavailable=BillingUnavailable,
-                                                refusals={"account_not_found": NoFeeAccount})
+        asks); no answer is ``billing_unavailable``, no fee account ``no_fee_account`` (``kernel.fees``:
+        fail closed)."""
+        return fees.ask_arrears(self.billing, work.caller, unavailable=BillingUnavailable, no_account=NoFeeAccount)
 
     @rpc
     def transfer_ownership(self, unit_id, data, idempotency_key=None):

@@ -39,6 +39,11 @@ HANDOVER = {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "è
             "deposit_handling": "none"}
 
 
+def settled(unit_id):
+    """billing's answer: nothing unpaid on the unit (a move-out asks it; test_people.py the refusals)."""
+    return {"unit_id": unit_id, "balance_due": "0.00", "overdue": "0.00", "as_of": "2026-11-24"}
+
+
 @pytest.fixture
 def session(db_url):
     upgrade(migrations_dir("archive"), db_url)
@@ -119,7 +124,7 @@ def test_a_census_correction_goes_into_the_contact_history_and_publishes_the_hou
 def test_a_move_out_cancels_the_open_census_task_at_once(estate, clock):
     task = open_task(estate, clock)
     people.move_out(work(estate, clock, DESK), "h1", {"moved_out_on": date(2026, 11, 24), "reason": "relocated",
-                                                      **HANDOVER})
+                                                      **HANDOVER}, ask_fees=settled)
     estate.commit()
     estate.refresh(task)
     assert (task.status, task.note) == ("cancelled", "the household moved out")
@@ -184,7 +189,7 @@ def test_the_contact_history_is_append_only_in_the_database(estate):
     assert estate.scalar(text("SELECT count(*) FROM person_changes")) == 3
 
 
-# -- the transfer's question to billing (rpcs/people.py ``_ask_fees``): as the caller, fail closed ----
+# -- the transfer's and the move-out's question to billing (rpcs/people.py ``_ask_fees``, kernel.fees) --
 
 class _Billing(RpcPool):
     """A pool whose calls are answered by ``reply`` (a value, or an exception to raise)."""

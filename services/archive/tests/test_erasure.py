@@ -44,6 +44,13 @@ PDF = b"%PDF-1.4\n% an ID copy\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
 HANDOVER = {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务", "meter_readings_recorded": True,
             "deposit_handling": "none"}
+
+
+def settled(unit_id):
+    """billing's answer: nothing unpaid on the unit (a move-out asks it; test_people.py the refusals)."""
+    return {"unit_id": unit_id, "balance_due": "0.00", "overdue": "0.00", "as_of": "2026-11-24"}
+
+
 WHY = "核对档案"
 
 
@@ -92,7 +99,7 @@ def build_estate(Session, clock, storage):
             "doc_type": doc_type, "file_name": "身份证.pdf"}, content), DESK)
     clock.set("2023-11-20T10:00:00+08:00")
     run(Session, clock, lambda w: people.move_out(w, "h1", {"moved_out_on": date(2023, 11, 20),
-                                                            "reason": "relocated", **HANDOVER}), DESK)
+                                                            "reason": "relocated", **HANDOVER}, ask_fees=settled), DESK)
 
 
 def runner(Session, clock, storage) -> JobExecutor:

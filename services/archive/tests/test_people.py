@@ -20,7 +20,7 @@ from services.archive.domain import settings as archive_settings
 from services.archive.events import CONTRACT
 from services.archive.exceptions import (ArrearsOutstanding, BillingUnavailable, DuplicateRecord, FileAccessDenied,
                                          HouseholdNotActive,
-                                         MoveOutChecklistIncomplete,
+                                         MoveOutChecklistIncomplete, NoFeeAccount,
                                          PeopleRuleViolation, UnitOccupied)
 from services.archive.models import Base, FileDocument, Household, Lease, MoveOut, Ownership, PersonChange
 
@@ -298,54 +298,6 @@ def test_ticking_a_checklist_item_keeps_who_when_and_the_note(session, clock, es
 
 # -- move-out --------------------------------------------------------------------------------------
 
-HANDOVER = {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 王会计",
-            "meter_readings_recorded": True, "deposit_handling": "refunded", "note": ""}
-
-
-def test_move_out_needs_its_checklist_then_frees_the_unit(session, clock, estate):
-    w = work(session, clock, DESK)
-    record = lease(session, clock)
-    with pytest.raises(MoveOutChecklistIncomplete) as exc:
-        people.move_out(w, "h1", {**HANDOVER, "fees_settled": False, "moved_out_on": date(2027, 1, 31),
-                                  "reason": "relocated"})
-    assert exc.value.details["missing"] == ["fees_settled"]
-    with pytest.raises(MoveOutChecklistIncomplete) as exc:
-        people.move_out(w, "h1", {**HANDOVER, "fees_confirmed_by": " ", "moved_out_on": date(2027, 1, 31),
-                                  "reason": "relocated"})
-    assert exc.value.details["missing"] == ["fees_confirmed_by"]
-    assert exc.value.details["missing_names"] == ["财务确认人"]
-    assert exc.value.message.startswith("迁出交接清单未完成，尚未确认：财务确认人 (")      # TRIAL11 finding 9
-    with pytest.raises(InvalidInput):
-        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2026, 2, 1), "reason": "relocated"})
-    household, out = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31),
-                                               "reason": "relocated"})
-    assert (household.status, household.moved_out_on, out.deposit_handling, out.recorded_by) == (
-        "moved_out", date(2027, 1, 31), "refunded", "desk-1")
-    assert (record.status, record.ended_on) == ("ended", date(2027, 1, 31))
-    assert registry.active_household(w, "u-0101") is None
-    assert events_of(session)[-1]["status"] == "moved_out"
-    # the lifecycle has no second move-out, and a moved-out household's people are a record
-    with pytest.raises(HouseholdNotActive):
-        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 2, 1), "reason": "other"})
-    with pytest.raises(HouseholdNotActive):
-        people.update_person(w, "pe1", {"phone": "13700001111"})
-    # a plain move-out leaves the ownership: the owner still owns the empty unit
-    assert session.query(Ownership).filter_by(unit_id="u-0101").one().to_on is None
-    # and the unit takes a new household
-    registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0101", "moved_in_on": "2027-03-01",
-                                               "people": [{"name": "张伟", "role": "owner"}]}))
-    assert session.query(Ownership).filter_by(unit_id="u-0101").count() == 1   # the same owner, one record
-
-
-def test_the_lifecycle_table_is_explicit():
-    assert people.LIFECYCLE == {("active", "move_out"): "moved_out", ("active", "transfer_out"): "moved_out"}
-    gone = Household(id="x", status="moved_out")
-    with pytest.raises(HouseholdNotActive):
-        people.transition(gone, "transfer_out")
-
-
-# -- transfer of ownership (过户) --------------------------------------------------------------------
-
 def billing_says(balance_due="0.00", overdue="0.00", asked=None):
     """A fake billing's ``has_arrears`` answer for the unit (the calls kept in ``asked``)."""
     def ask_fees(unit_id):
@@ -358,6 +310,126 @@ def billing_says(balance_due="0.00", overdue="0.00", asked=None):
 
 SETTLED = billing_says()
 
+
+HANDOVER = {"keys_returned": True, "fees_settled": True, "fees_confirmed_by": "财务 王会计",
+            "meter_readings_recorded": True, "deposit_handling": "refunded", "note": ""}
+
+
+def test_move_out_needs_its_checklist_then_frees_the_unit(session, clock, estate):
+    w = work(session, clock, DESK)
+    record = lease(session, clock)
+    asked = []
+    with pytest.raises(MoveOutChecklistIncomplete) as exc:
+        people.move_out(w, "h1", {**HANDOVER, "fees_settled": False, "moved_out_on": date(2027, 1, 31),
+                                  "reason": "relocated"}, ask_fees=billing_says(asked=asked))
+    assert exc.value.details["missing"] == ["fees_settled"]
+    with pytest.raises(MoveOutChecklistIncomplete) as exc:
+        people.move_out(w, "h1", {**HANDOVER, "fees_confirmed_by": " ", "moved_out_on": date(2027, 1, 31),
+                                  "reason": "relocated"}, ask_fees=billing_says(asked=asked))
+    assert exc.value.details["missing"] == ["fees_confirmed_by"]
+    assert exc.value.details["missing_names"] == ["财务确认人"]
+    assert exc.value.message.startswith("迁出交接清单未完成，尚未确认：财务确认人 (")      # TRIAL11 finding 9
+    with pytest.raises(InvalidInput):                   # before the move-in
+        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2026, 2, 1), "reason": "relocated"},
+                        ask_fees=billing_says(asked=asked))
+    assert asked == []                                  # a request not in order asks billing nothing
+    household, out = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31),
+                                               "reason": "relocated"}, ask_fees=billing_says(asked=asked))
+    assert asked == ["u-0101"]
+    assert (out.fees_settled, out.fees_confirmed_by) == (True, "财务 王会计")      # finance's signature, kept
+    assert (household.status, household.moved_out_on, out.deposit_handling, out.recorded_by) == (
+        "moved_out", date(2027, 1, 31), "refunded", "desk-1")
+    assert (record.status, record.ended_on) == ("ended", date(2027, 1, 31))
+    assert registry.active_household(w, "u-0101") is None
+    assert events_of(session)[-1]["status"] == "moved_out"
+    # the lifecycle has no second move-out (billing is not asked for it), and a moved-out household's
+    # people are a record
+    with pytest.raises(HouseholdNotActive):
+        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 2, 1), "reason": "other"},
+                        ask_fees=billing_says(asked=asked))
+    assert asked == ["u-0101"]
+    with pytest.raises(HouseholdNotActive):
+        people.update_person(w, "pe1", {"phone": "13700001111"})
+    # a plain move-out leaves the ownership: the owner still owns the empty unit
+    assert session.query(Ownership).filter_by(unit_id="u-0101").one().to_on is None
+    # and the unit takes a new household
+    registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0101", "moved_in_on": "2027-03-01",
+                                               "people": [{"name": "张伟", "role": "owner"}]}))
+    assert session.query(Ownership).filter_by(unit_id="u-0101").count() == 1   # the same owner, one record
+
+
+def test_a_move_out_with_fees_unpaid_in_billing_is_refused_and_nothing_is_written(session, clock, estate):
+    """迁出 asks billing as a transfer does: the checklist says settled and names finance's signature,
+    billing says 360.00 is unpaid (a renovation's garbage fee, not yet due) -- 409 arrears_outstanding
+    naming the amount in both languages; the household still lives there, its lease runs on."""
+    w = work(session, clock, DESK)
+    record = lease(session, clock)
+    session.commit()
+    published = len(outbox_events(session, Base))
+    asked = []
+    with pytest.raises(ArrearsOutstanding) as refused:
+        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "relocated"},
+                        ask_fees=billing_says(balance_due="360.00", asked=asked))
+    assert asked == ["u-0101"]
+    error = refused.value
+    assert error.code == "arrears_outstanding"
+    assert error.details == {"unpaid": "360.00", "balance_due": "360.00", "overdue": "0.00", "as_of": "2027-05-20"}
+    assert error.zh == "1栋-0101 尚有 360.00 元费用未结清（收费系统），请先结清全部费用（含装修垃圾清运费）再办理迁出"
+    assert error.message.startswith(error.zh + " (unit 1栋-0101 has 360.00 yuan unpaid in billing")
+    assert error.english.endswith("then record the move-out")
+    session.rollback()
+    assert session.get(Household, "h1").status == "active" and session.get(Household, "h1").moved_out_on is None
+    assert session.query(MoveOut).count() == 0
+    assert session.get(Lease, record.id).status == "active"
+    assert len(outbox_events(session, Base)) == published            # no household.changed
+    with pytest.raises(ArrearsOutstanding) as overdue:                # overdue bills alone refuse it too
+        people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "relocated"},
+                        ask_fees=billing_says(balance_due="-10.00", overdue="50.00"))
+    assert overdue.value.details["unpaid"] == "50.00"
+    session.rollback()
+    # paid: billing says nothing is due (a credit left is no debt) -- the household moves out
+    household, out = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31),
+                                               "reason": "relocated"}, ask_fees=billing_says(balance_due="-20.00"))
+    assert household.status == "moved_out" and out.fees_confirmed_by == "财务 王会计"
+
+
+def test_billing_unanswered_or_without_an_account_refuses_the_move_out(session, clock, estate):
+    """No answer from billing is 503 billing_unavailable in the move-out's words; a unit billing keeps no
+    account for is 409 no_fee_account: no move-out without billing's word (fail closed)."""
+    w = work(session, clock, DESK)
+    data = {**HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "relocated"}
+
+    def down(unit_id):
+        raise BillingUnavailable("billing did not answer within 5 s; nothing was done, try again shortly",
+                                 details={"service": "billing", "reason": "timeout"})
+    with pytest.raises(BillingUnavailable) as silent:
+        people.move_out(w, "h1", data, ask_fees=down)
+    assert silent.value.code == "billing_unavailable" and silent.value.details["reason"] == "timeout"
+    assert silent.value.message == ("暂时无法向收费系统核实费用，迁出未办理，请稍后再试 (billing did not answer "
+                                    "within 5 s; nothing was done, try again shortly)")
+    session.rollback()
+
+    def no_account(unit_id):
+        raise NoFeeAccount("no fee account for unit u-0101")
+    with pytest.raises(NoFeeAccount) as missing:
+        people.move_out(w, "h1", data, ask_fees=no_account)
+    assert missing.value.code == "no_fee_account"
+    session.rollback()
+    assert session.get(Household, "h1").status == "active" and session.query(MoveOut).count() == 0
+    # the transfer's own refusal keeps its words
+    with pytest.raises(BillingUnavailable) as for_transfer:
+        transfer(session, clock, ask_fees=down)
+    assert for_transfer.value.message.startswith("暂时无法向收费系统核实费用，过户未办理")
+
+
+def test_the_lifecycle_table_is_explicit():
+    assert people.LIFECYCLE == {("active", "move_out"): "moved_out", ("active", "transfer_out"): "moved_out"}
+    gone = Household(id="x", status="moved_out")
+    with pytest.raises(HouseholdNotActive):
+        people.transition(gone, "transfer_out")
+
+
+# -- transfer of ownership (过户) --------------------------------------------------------------------
 
 def transfer(session, clock, ask_fees=SETTLED, **extra):
     return people.transfer(work(session, clock, DESK), "u-0101", schemas.TransferIn().load({
@@ -482,7 +554,7 @@ def test_a_transfer_needs_the_handover_and_new_owners(session, clock, estate):
 
 def test_a_vacant_unit_changes_hands_without_a_handover(session, clock, estate):
     w = work(session, clock, DESK)
-    people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "sold"})
+    people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "sold"}, ask_fees=SETTLED)
     ownership, household, _ = people.transfer(w, "u-0101", schemas.TransferIn().load({
         "transferred_on": "2027-02-10", "acquired_by": "inheritance",
         "household": {"people": [{"name": "张小伟", "role": "owner"}]}}), ask_fees=None)   # no one leaves: not asked
@@ -605,13 +677,18 @@ def test_dates_after_today_are_refused_but_a_planned_move_in(session, clock, est
     planned, _ = registry.move_in(w, schemas.MoveIn().load({"unit_id": "u-0102", "moved_in_on": "2027-12-31",
                                                             "people": [{"name": "王五", "role": "owner"}]}))
     assert planned.moved_in_on == date(2027, 12, 31)
+    asked = []
     for call, field in ((lambda: people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 2),
-                                                               "reason": "relocated"}), "moved_out_on"),
-                        (lambda: transfer(session, clock, transferred_on="2027-12-02"), "transferred_on")):
+                                                               "reason": "relocated"},
+                                                 ask_fees=billing_says(asked=asked)), "moved_out_on"),
+                        (lambda: transfer(session, clock, billing_says(asked=asked), transferred_on="2027-12-02"),
+                         "transferred_on")):
         with pytest.raises(InvalidInput) as refused:
             call()
         assert field in refused.value.details and "Not after today" in refused.value.message
-    household, _ = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 1), "reason": "relocated"})
+    assert asked == []                                            # refused before billing is asked
+    household, _ = people.move_out(w, "h1", {**HANDOVER, "moved_out_on": date(2027, 12, 1), "reason": "relocated"},
+                                   ask_fees=SETTLED)
     assert household.status == "moved_out"                       # today itself is fine
 
 

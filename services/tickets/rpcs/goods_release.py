@@ -2,6 +2,7 @@
 only, inherited by :class:`~services.tickets.service.TicketsService`."""
 from __future__ import annotations
 
+from kernel import fees
 from kernel.entrypoints import rpc
 from kernel.validators import IdNumberInvalid
 
@@ -20,11 +21,8 @@ class GoodsReleaseRpcs:
     # -- goods releases (物品放行, domain/goods_release.py) ---------------------------------
     def _ask_fees(self, work):
         """billing's ``has_arrears`` for the unit, asked as the caller now; no answer is
-        ``billing_unavailable`` (kernel.rpc ``RpcPool.ask``: fail closed)."""
-        caller = work.caller
-        return lambda unit_id: self.billing.ask(caller, "billing", "has_arrears", unit_id,
-                                                unavailable=BillingUnavailable,
-                                                refusals={"account_not_found": NoFeeAccount})
+        ``billing_unavailable``, no fee account ``no_fee_account`` (``kernel.fees``: fail closed)."""
+        return fees.ask_arrears(self.billing, work.caller, unavailable=BillingUnavailable, no_account=NoFeeAccount)
 
     def _ask_household(self, work):
         """The people (name, role) of the unit's household in archive's file, read as the caller

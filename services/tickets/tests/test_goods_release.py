@@ -373,6 +373,44 @@ def test_no_pass_while_billing_cannot_be_asked(session, clock, registry):
     assert events_of(session, "goods_release.issued") == []
 
 
+def test_the_service_asks_billing_through_kernel_fees_as_the_caller_and_fails_closed():
+    """rpcs/goods_release.py ``_ask_fees`` is ``kernel.fees.ask_arrears`` (archive's transfer and move-out
+    ask the same way): billing's ``has_arrears`` as the person at the desk; silence is tickets'
+    ``billing_unavailable``, no account tickets' ``no_fee_account``."""
+    from types import SimpleNamespace
+
+    from nameko.exceptions import RemoteError, RpcTimeout
+
+    from kernel.rpc import RpcPool
+    from services.tickets.exceptions import NoFeeAccount
+    from services.tickets.rpcs.goods_release import GoodsReleaseRpcs
+
+    class Billing(RpcPool):
+        def __init__(self, reply):
+            super().__init__({}, size=1, timeout=5.0)
+            self.reply, self.calls = reply, []
+
+        def call(self, caller, service, method, *args, **kwargs):
+            self.calls.append((caller, service, method, args))
+            if isinstance(self.reply, BaseException):
+                raise self.reply
+            return self.reply
+
+    rpcs, work_ = GoodsReleaseRpcs(), SimpleNamespace(caller=FINANCE)
+    rpcs.billing = Billing(paid("u1"))
+    assert rpcs._ask_fees(work_)("u1") == paid("u1")
+    assert rpcs.billing.calls == [(FINANCE, "billing", "has_arrears", ("u1",))]
+    rpcs.billing = Billing(RpcTimeout())
+    with pytest.raises(BillingUnavailable) as silent:
+        rpcs._ask_fees(work_)("u1")
+    assert silent.value.code == "billing_unavailable"
+    assert silent.value.message.startswith("暂时无法向收费系统核实费用，放行条未开具")
+    rpcs.billing = Billing(RemoteError("NotFound", '{"kind": "NotFound", "error": "account_not_found", '
+                                                   '"message": "no account"}'))
+    with pytest.raises(NoFeeAccount):
+        rpcs._ask_fees(work_)("u1")
+
+
 def test_a_bill_posted_after_the_signature_refuses_the_issue(session, clock, registry):
     release = request(session, clock, identity=IN_PERSON)
     step(session, clock, FINANCE, release, "approve")
