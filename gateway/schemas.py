@@ -1716,7 +1716,8 @@ class NotificationOut(Out):
 #: notify's message purposes, channels and locales (services/notify/domain/templates.py; the gateway imports
 #: no service -- tests/test_schema_agreement.py checks the copies agree)
 TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunning_final", "dunning_first",
-                     "dunning_second", "goods_release.issued", "goods_release.voided", "greeting.holiday",
+                     "dunning_second", "goods_release.issued", "goods_release.used",
+                     "goods_release.voided", "greeting.holiday",
                      "identity_match.locked", "inspection.item_failed", "move_in.welcome", "outage.notice",
                      "outage.urgent", "payment_reminder",
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",

@@ -437,6 +437,7 @@ class VacantFindingDecidedIn(_Consumed):
 
 class _GoodsReleaseStepIn(_Consumed):
     action = fields.String(required=True)
+    at = fields.AwareDateTime(allow_none=True, load_default=None)      # when the step was taken (used at the gate)
 
 
 class GoodsReleaseChangedIn(_Consumed):

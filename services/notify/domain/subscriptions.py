@@ -97,7 +97,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "once per finding"),
     *(Subscription("tickets", "goods_release.changed", "on_goods_release_changed", purpose, (INAPP,),
                    "the unit in-app, addressed to the household that asked (a household moved out since: nothing) "
-                   "-- never SMS: the void's reason is the manager's text", f"step `{step}`")
+                   "-- never SMS: the items are the resident's words (only their count is said), the void's reason "
+                   "is the manager's text (never said)", f"step `{step}`")
       for step, purpose in goods_release.TOLD.items()),
     Subscription("tickets", "inspection.item_failed", "on_inspection_item_failed", inspections.ITEM_FAILED,
                  (INAPP,), f"the project's CS manager (role `{inspections.ITEM_FAILED_ROLE}` inbox); its supervisors "

@@ -166,6 +166,8 @@ _GOODS_RELEASE = frozenset({"project_name", "unit_label", "pass_number", "item_c
 #: a void says only that the pass was voided and to contact the service centre: never the manager's
 #: free text (trial 4 M4: a reason carried a phone number into the household's inbox)
 _GOODS_RELEASE_VOID = _GOODS_RELEASE
+#: a pass used at the gate: when the goods went out (the platform's time of security's step)
+_GOODS_RELEASE_USED = _GOODS_RELEASE | {"used_at"}
 _IDENTITY_LOCKED = frozenset({"project_name", "unit_label", "failures", "limit", "last_caller", "locked_at"})
 #: a failed daily-inspection item, to the CS manager's inbox (staff in-app only: ``note`` is the
 #: steward's text): the area, the item, the round's and the repair ticket's numbers
@@ -238,6 +240,9 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             sms_also=_VACANCY_DECISION),
     Purpose("goods_release.issued", ("inapp",), _GOODS_RELEASE,
             "the household's goods release pass issued, its number shown at the gate (物品放行单已开具)"),
+    Purpose("goods_release.used", ("inapp",), _GOODS_RELEASE_USED,
+            "the household's goods went out at the gate against its pass: goods it did not expect to leave are for "
+            "the service centre at once (物品已凭放行单放行)"),
     Purpose("goods_release.voided", ("inapp",), _GOODS_RELEASE_VOID,
             "the household's goods release voided by the service centre: contact the service centre -- never the "
             "staff's reason (物品放行单作废)"),
@@ -643,6 +648,16 @@ DEFAULTS.update({
         "[{{ project_name }}] The goods pass {{ pass_number }} for {{ unit_label }} is issued ({{ item_count }} item "
         "line(s), moving out {{ move_at }}). Show its number at the gate.{% if service_phone %} Questions: "
         "{{ service_phone }}.{% endif %}"),
+    ("goods_release.used", "inapp", "zh-CN"): Text(
+        "物品已放行：{{ pass_number }}",
+        "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已于 {{ used_at }} 在门岗核验放行"
+        "（物品 {{ item_count }} 项）。如非本户知悉的搬出，请立即联系服务中心"
+        "{% if service_phone %}（{{ service_phone }}）{% endif %}。"),
+    ("goods_release.used", "inapp", "en"): Text(
+        "Goods let out: {{ pass_number }}",
+        "[{{ project_name }}] The goods of pass {{ pass_number }} for {{ unit_label }} went out at the gate at "
+        "{{ used_at }} ({{ item_count }} item line(s)). If your household did not expect this, contact the "
+        "service centre at once{% if service_phone %} ({{ service_phone }}){% endif %}."),
     ("goods_release.voided", "inapp", "zh-CN"): Text(
         "物品放行单已作废：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已作废，如需了解详情请联系服务中心"
@@ -787,6 +802,7 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "pass_number": "FX-20261126-0001",
     "item_count": "3",
     "move_at": "2026-11-27 10:00",
+    "used_at": "2026-11-27 10:05",
     "void_reason": {"zh-CN": "业主取消搬出", "en": "the owner called the move off"},
     "result_label": {"zh-CN": "未发现问题", "en": "nothing found"},
     "decision_label": {"zh-CN": "经审批已安排维修（工单 BX-20261110-0003）",

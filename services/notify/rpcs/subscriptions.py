@@ -123,7 +123,7 @@ class SubscriptionHandlers:
     def on_vacant_finding_decided(self, event: Event):
         self._to_household(vacancy.on_crack_decided, VACANT_FINDING_DECIDED_IN, event)
 
-    # -- a goods release pass issued or voided → the household in-app (never SMS) -- issue 12 --
+    # -- a goods release pass issued, used at the gate or voided → the household in-app (never SMS) --
     @event_handler("tickets", "goods_release.changed")
     def on_goods_release_changed(self, event: Event):
         self._to_household(goods_release.on_goods_release_changed, GOODS_RELEASE_CHANGED_IN, event)
