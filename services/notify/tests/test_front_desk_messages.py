@@ -215,3 +215,77 @@ def test_the_catalogue_names_the_new_purposes_and_their_channels():
     from services.tickets.events import CONTRACT
     for event in ("renovation.reinspection_upcoming", "key_stock_check.recorded"):
         assert event in CONTRACT.schemas and event not in CONTRACT.optional_subscribers   # published mandatory
+
+
+# -- the real container on the real broker -------------------------------------------------------
+
+@pytest.fixture
+def sms_gateway():
+    from services.notify.tests.stub import SmsGatewayStub
+    stub = SmsGatewayStub()
+    yield stub
+    stub.close()
+
+
+def test_the_new_consumers_take_their_events_from_the_broker_once_each(container_factory, rabbit_config, tmp_path,
+                                                                       sms_gateway):
+    """goods_release.changed (use), renovation.reinspection_upcoming, key_stock_check.recorded and a
+    renovation's hand_over (ticket.status_changed) through a real notify container, each delivered twice:
+    one message per recipient each, the SMS sent to the registered payers."""
+    from kernel.testing import daytime_clock, database_of, migrated_sqlite, publish_event, service_config, wait_for
+    from services.notify.service import NotifyService
+    from services.notify.tests.test_goods_release_notice import RELEASE
+    from services.notify.tests.test_service import publish_registry
+
+    amqp = rabbit_config["AMQP_URI"]
+    container = container_factory(NotifyService, service_config(
+        amqp, migrated_sqlite(tmp_path, "notify"), SMS_PROVIDER="http", SMS_HTTP_URL=sms_gateway.url,
+        SMS_API_KEY="test-key", SMS_SIGN="绿湖物业", SMS_SEND_INTERVAL=0.1,
+        CLOCK=daytime_clock(tmp_path / "clock.json")))        # 10:00 in Shanghai: no quiet hours
+    container.start()
+    publish_registry(amqp)
+    db = database_of(container)
+
+    def twice(event_type, data):
+        sent = publish_event(amqp, "tickets", event_type, data, group_id=G, project_id="p1")
+        publish_event(amqp, "tickets", event_type, data, group_id=G, project_id="p1", event_id=sent.id)
+
+    def made():
+        with db.Session() as s:
+            return sorted((n.purpose, n.recipient_kind, n.recipient, n.household_id)
+                          for n in s.scalars(select(Notification)))
+
+    twice("goods_release.changed", dict(RELEASE, status="used", step={
+        **RELEASE["step"], "action": "use", "from": "issued", "to": "used", "at": "2026-11-27T02:05:00+00:00"}))
+    twice("renovation.reinspection_upcoming", UPCOMING)
+    twice("key_stock_check.recorded", CHECK)
+    first = [("goods_release.used", "unit", "u1", "h1"),
+             ("key_stock_check.discrepancy", "role", "cs_manager", None),
+             ("renovation.reinspection_notice", "person", "pe1", None),
+             ("renovation.reinspection_notice", "unit", "u1", "h1")]
+    wait_for(lambda: made() == first, timeout=20, message="the goods, re-inspection and key messages")
+
+    # the unit changes hands (archive), then tickets hands the renovation over to the new household
+    publish_event(amqp, "archive", "household.changed", {
+        "household_id": "h1", "group_id": G, "project_id": "p1", "unit_id": "u1", "status": "moved_out",
+        "moved_in_on": "2026-03-01", "moved_out_on": "2026-11-24", "version": 2,
+        "people": [{"person_id": "pe1", "name": "张伟", "role": "owner", "phone": "13812345678",
+                    "email": None, "locale": "zh-CN"}]}, group_id=G, project_id="p1")
+    publish_event(amqp, "archive", "household.changed", {
+        "household_id": "h2", "group_id": G, "project_id": "p1", "unit_id": "u1", "status": "active",
+        "moved_in_on": "2026-11-24", "moved_out_on": None, "version": 1,
+        "people": [NEW_OWNER]}, group_id=G, project_id="p1")
+    twice("ticket.status_changed", HAND_OVER)
+    handed = sorted(first + [("renovation.handed_over", "person", "pe3", None),
+                             ("renovation.handed_over", "unit", "u1", "h2")])
+    # the new household's welcome (moved in today) comes too: not ours to count
+    wait_for(lambda: [m for m in made() if m[0] != "move_in.welcome"] == handed, timeout=20,
+             message="the hand-over told to the new household")
+
+    def texted():
+        return sorted((r["json"]["to"], r["json"]["text"]) for r in sms_gateway.requests)
+    wait_for(lambda: len([t for t in texted() if "装修" in t[1]]) == 2, timeout=20, message="the renovation SMS")
+    renovation_sms = [t for t in texted() if "装修" in t[1]]
+    assert renovation_sms == [
+        ("13700000003", "【绿湖花园】1栋-0101 的装修（ZX-20261101-0001，施工中）已随过户转交您户，请前来服务中心确认相关事宜。"),
+        ("13812345678", "【绿湖花园】1栋-0101 装修（ZX-20261101-0001）将于 2027-02-28 起复查，请预约复查时间，合格后退还保证金。")]
