@@ -91,6 +91,8 @@ def on_reinspection_upcoming(work: Work, data: dict, *, event_id: str, group_id:
                              project_id: str | None, sms_limits: SmsLimits | None = None) -> list[Notification]:
     """``renovation.reinspection_upcoming``: the household told of the re-inspection's date ahead (the
     unit in-app, its payers by SMS), once per renovation."""
+    label = _unit_label(work, data["unit_id"], data.get("unit_label"))
+
     def bind(project: ProjectCopy):
         phone = _service_phone(work, project)
         due_at = data["due_at"]
@@ -98,7 +100,7 @@ def on_reinspection_upcoming(work: Work, data: dict, *, event_id: str, group_id:
                                       project.timezone or "Asia/Shanghai")
 
         def values(locale: str) -> dict:
-            return {"project_name": project.name, "unit_label": data.get("unit_label") or "",
+            return {"project_name": project.name, "unit_label": label,
                     "renovation_number": data["number"], "due_date": (due_on or "")[:10] or templates.NO_VALUE[locale],
                     "service_phone": phone}
         return values

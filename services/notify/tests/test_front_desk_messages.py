@@ -132,6 +132,10 @@ def test_the_household_is_told_of_the_re_inspection_ahead_in_app_and_each_payer_
         ("renovation.reinspection_notice", "renovation", "rn1")}
     # once per renovation, whichever event brings it
     assert upcoming(session, clock) == [] and upcoming(session, clock, event_id="ev-up-again") == []
+    # a renovation whose label tickets did not carry: notify's copy of the unit names it
+    [unit] = [n for n in upcoming(session, clock, event_id="ev-up-2", renovation_id="rn2", unit_label=None)
+              if n.recipient_kind == "unit"]
+    assert "】1栋-0101 的装修" in unit.deliveries[0].body
 
 
 def test_the_re_inspection_notice_names_the_service_centre_s_phone_when_the_project_has_one(session, clock, estate):
