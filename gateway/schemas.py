@@ -1716,10 +1716,12 @@ class NotificationOut(Out):
 #: notify's message purposes, channels and locales (services/notify/domain/templates.py; the gateway imports
 #: no service -- tests/test_schema_agreement.py checks the copies agree)
 TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunning_final", "dunning_first",
-                     "dunning_second", "goods_release.issued", "goods_release.voided", "greeting.holiday",
-                     "identity_match.locked", "inspection.item_failed", "move_in.welcome", "outage.notice",
-                     "outage.urgent", "payment_reminder",
-                     "quality.dispatch_engineering", "quality.notify_supervision", "receipt", "revisit.request",
+                     "dunning_second", "goods_release.issued", "goods_release.used",
+                     "goods_release.voided", "greeting.holiday",
+                     "identity_match.locked", "inspection.item_failed", "key_stock_check.discrepancy", "move_in.welcome",
+                     "outage.notice", "outage.urgent", "payment_reminder",
+                     "quality.dispatch_engineering", "quality.notify_supervision", "receipt",
+                     "renovation.handed_over", "renovation.reinspection_notice", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
                      "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision",
                      "warranty.expiry"]

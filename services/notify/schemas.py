@@ -437,6 +437,7 @@ class VacantFindingDecidedIn(_Consumed):
 
 class _GoodsReleaseStepIn(_Consumed):
     action = fields.String(required=True)
+    at = fields.AwareDateTime(allow_none=True, load_default=None)      # when the step was taken (used at the gate)
 
 
 class GoodsReleaseChangedIn(_Consumed):
@@ -455,6 +456,48 @@ class GoodsReleaseChangedIn(_Consumed):
     void_reason = fields.String(allow_none=True, load_default=None)
     version = fields.Integer(required=True)
     step = fields.Nested(_GoodsReleaseStepIn, required=True)
+
+
+class RenovationReinspectionUpcomingIn(_Consumed):
+    """tickets' ``renovation.reinspection_upcoming``: the renovation, its unit and household, the due time."""
+    renovation_id = fields.String(required=True)
+    number = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(allow_none=True, load_default=None)
+    household_id = fields.String(allow_none=True, load_default=None)
+    occupied_on = fields.Date(allow_none=True, load_default=None)
+    due_at = fields.AwareDateTime(required=True)
+
+
+class _KeyDiscrepancyIn(_Consumed):
+    unit_label = fields.String(required=True)
+    label = fields.String(required=True)
+    register_state = fields.String(required=True)
+    expected = fields.Boolean(required=True)
+    counted = fields.Boolean(required=True)
+    copies = fields.Integer(load_default=None)
+    copies_counted = fields.Integer(load_default=None)
+
+
+class _UserRefIn(_Consumed):
+    user_id = fields.String(allow_none=True, load_default=None)
+    name = fields.String(allow_none=True, load_default=None)
+
+
+class KeyStockCheckRecordedIn(_Consumed):
+    """tickets' ``key_stock_check.recorded``: what notify reads of a count of the key store (never the note)."""
+    check_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    month = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    by = fields.Nested(_UserRefIn, required=True)
+    expected = fields.Integer(required=True)
+    counted = fields.Integer(required=True)
+    discrepancies = fields.List(fields.Nested(_KeyDiscrepancyIn), required=True)
 
 
 # -- dunning (issue 9): billing's ``dunning.notice_due``, what notify reads of it --------------------

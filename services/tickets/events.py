@@ -22,15 +22,16 @@
 | goods_release.issued | a goods release pass (物品放行单) is issued with its number | -- (later consumers) |
 | goods_release.used | security marked a pass used at the gate | -- |
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
-| goods_release.changed | a goods release is requested or takes any step (verify, approve, issue, use, void): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, voided) |
+| goods_release.changed | a goods release is requested or takes any step (verify, approve, issue, use, void): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, used, voided) |
 | key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks; a late return's ``late``, ``minutes_late``) | gateway (read model: the desk's keys out, a unit's keys) |
-| key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | -- |
+| key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | notify (``mandatory``: the CS manager told of a monthly count's discrepancies, ``key_stock_check.discrepancy``) |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
 | vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | notify (the owner, ``vacancy.crack_decision``: the platform's sentence, never the manager's note) |
 | vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
 | renovation.fees_requested | a renovation's agreement was signed: billing takes the deposit and charges the garbage-removal fee | billing (``mandatory``: a money event) |
 | renovation.refund_requested | a renovation was re-inspected: the deposit back, less what is withheld for the violations | billing (``mandatory``) |
-| renovation.reinspection_due | N months after occupancy, the re-inspection is due (the job) | -- (notify, later) |
+| renovation.reinspection_upcoming | N days (``renovation.reinspection_notice_days``, 7) before the re-inspection is due (the job; once) | notify (``mandatory``: the household's ``renovation.reinspection_notice``) |
+| renovation.reinspection_due | N months after occupancy, the re-inspection is due (the job) | -- (the desk's list shows it; the household was told ahead by ``renovation.reinspection_upcoming``) |
 | renovation.closed | a renovation closed: its documents for the household file | -- (archive, later) |
 | renovation.cancelled | a renovation whose fees billing was asked for was cancelled by the platform: its household moved out (过户 / 迁出) before the fees were paid | billing (``mandatory``: a money event -- the unpaid garbage fee voided, a held deposit's refund asked) |
 
@@ -70,6 +71,7 @@ FEEDBACK_REPLIED = "feedback.replied"
 RENOVATION_FEES_REQUESTED = "renovation.fees_requested"
 RENOVATION_REFUND_REQUESTED = "renovation.refund_requested"
 RENOVATION_REINSPECTION_DUE = "renovation.reinspection_due"
+RENOVATION_REINSPECTION_UPCOMING = "renovation.reinspection_upcoming"
 RENOVATION_CLOSED = "renovation.closed"
 RENOVATION_CANCELLED = "renovation.cancelled"
 GOODS_RELEASE_CHANGED = "goods_release.changed"
@@ -1078,6 +1080,13 @@ class RenovationReinspectionDue(RenovationRef):
     due_at = fields.AwareDateTime(required=True)
 
 
+class RenovationReinspectionUpcoming(RenovationRef):
+    """The re-inspection (复查) is due at ``due_at``, ``renovation.reinspection_notice_days`` days from
+    now: notify tells the household (``renovation.reinspection_notice``), once per renovation."""
+    occupied_on = fields.Date(allow_none=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
 class RenovationDocument(Schema):
     doc_type = fields.String(required=True)
     document_id = fields.String(required=True)
@@ -1128,6 +1137,7 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      RENOVATION_FEES_REQUESTED: RenovationFeesRequested,
                                      RENOVATION_REFUND_REQUESTED: RenovationRefundRequested,
                                      RENOVATION_REINSPECTION_DUE: RenovationReinspectionDue,
+                                     RENOVATION_REINSPECTION_UPCOMING: RenovationReinspectionUpcoming,
                                      RENOVATION_CLOSED: RenovationClosed,
                                      RENOVATION_CANCELLED: RenovationCancelled,
                                      GOODS_RELEASE_CHANGED: GoodsReleaseChanged, KEY_CHANGED: KeyChanged,
@@ -1137,8 +1147,10 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound;
                          # so are inspection.item_failed (notify: the CS manager's inbox),
-                         # renovation.closed (archive: the household file) and goods_release.changed
-                         # (notify: the household told of its pass issued or voided)
+                         # renovation.closed (archive: the household file), goods_release.changed
+                         # (notify: the household told of its pass issued, used or voided),
+                         # renovation.reinspection_upcoming (notify: the household told ahead) and
+                         # key_stock_check.recorded (notify: the CS manager told of a discrepancy)
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
                                                          COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,
@@ -1146,5 +1158,4 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                                          GOODS_RELEASE_VOIDED,
                                                          INSPECTION_ROUND_COMPLETED, PATROL_MISSED,
                                                          RENOVATION_REINSPECTION_DUE,
-                                                         KEY_CHANGED, KEY_STOCK_CHECK_RECORDED,
-                                                         VACANT_REGISTER_UPDATED}))
+                                                         KEY_CHANGED, VACANT_REGISTER_UPDATED}))

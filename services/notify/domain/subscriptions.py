@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import (bills, complaints, goods_release, identity_lock, inspections, revisit_requests, ticket_status, tickets, vacancy,
-               welcome)
+from . import (bills, complaints, goods_release, identity_lock, inspections, key_checks, renovations, revisit_requests,
+               ticket_status, tickets, vacancy, welcome)
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
 from .settings import SERVICE_PHONE, SUPERVISION_PHONE, WELCOME_WITHIN_DAYS
 
@@ -79,6 +79,18 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "when they are the unit's steward, else the service centre's) and the revisit's due time",
                  "kind `revisit`, action `assign`, reasons " + ", ".join(
                      f"`{r}`" for r in sorted(revisit_requests.TOLD_REASONS)) + "; once per revisit"),
+    Subscription("tickets", "ticket.status_changed", "on_ticket_status_changed", renovations.HANDED_OVER,
+                 (INAPP, SMS),
+                 "the unit in-app, addressed to the household the renovation was handed to; SMS to each registered "
+                 "payer (owner, tenant) of that household -- the platform's words only (the renovation's number, "
+                 "its state); the household that left: nothing",
+                 "kind `renovation`, action `hand_over` (a transfer during the works); once per hand-over"),
+    Subscription("tickets", "renovation.reinspection_upcoming", "on_renovation_reinspection_upcoming",
+                 renovations.REINSPECTION_NOTICE, (INAPP, SMS),
+                 "the unit in-app; SMS to each registered payer (owner, tenant) of the renovation's household (a "
+                 "household moved out with its deposit still to come back: its payers by SMS only) -- the "
+                 "renovation's number and the day; never the contractor (no registered number)",
+                 "`renovation.reinspection_notice_days` (7) days before the re-inspection; once per renovation"),
     Subscription("tickets", "ticket.sla_warning", "on_sla_warning", tickets.SLA_WARNING, (INAPP,),
                  f"the staff inbox of the clock's answerable role (`responsible_role`, else "
                  f"`{tickets.SLA_FALLBACK_ROLE}`); its supervisors see it too"),
@@ -97,12 +109,18 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "once per finding"),
     *(Subscription("tickets", "goods_release.changed", "on_goods_release_changed", purpose, (INAPP,),
                    "the unit in-app, addressed to the household that asked (a household moved out since: nothing) "
-                   "-- never SMS: the void's reason is the manager's text", f"step `{step}`")
+                   "-- never SMS: the items are the resident's words (only their count is said), the void's reason "
+                   "is the manager's text (never said)", f"step `{step}`")
       for step, purpose in goods_release.TOLD.items()),
     Subscription("tickets", "inspection.item_failed", "on_inspection_item_failed", inspections.ITEM_FAILED,
                  (INAPP,), f"the project's CS manager (role `{inspections.ITEM_FAILED_ROLE}` inbox); its supervisors "
                  "see it too -- staff in-app only, never SMS (the steward's note is staff text)",
                  "once per failed item, i.e. per repair ticket"),
+    Subscription("tickets", "key_stock_check.recorded", "on_key_stock_check_recorded", key_checks.DISCREPANCY,
+                 (INAPP,), f"the project's CS manager (role `{key_checks.DISCREPANCY_ROLE}` inbox); its supervisors "
+                 "see it too -- staff in-app only: the unit's and the key's labels, never the counter's note",
+                 "kind `monthly` with discrepancies only (a count that agrees, the CS manager's own spot-check: "
+                 "nothing); once per check"),
     Subscription("archive", "identity_match.locked", "on_identity_match_locked", identity_lock.LOCKED, (INAPP,),
                  f"the project's CS manager (role `{identity_lock.LOCKED_ROLE}` inbox); its supervisors see it too -- "
                  "staff in-app only, the platform's text (no name or number tried)", "once per lock"),

@@ -166,11 +166,24 @@ _GOODS_RELEASE = frozenset({"project_name", "unit_label", "pass_number", "item_c
 #: a void says only that the pass was voided and to contact the service centre: never the manager's
 #: free text (trial 4 M4: a reason carried a phone number into the household's inbox)
 _GOODS_RELEASE_VOID = _GOODS_RELEASE
+#: a pass used at the gate: when the goods went out (the platform's time of security's step)
+_GOODS_RELEASE_USED = _GOODS_RELEASE | {"used_at"}
 _IDENTITY_LOCKED = frozenset({"project_name", "unit_label", "failures", "limit", "last_caller", "locked_at"})
 #: a failed daily-inspection item, to the CS manager's inbox (staff in-app only: ``note`` is the
 #: steward's text): the area, the item, the round's and the repair ticket's numbers
 _INSPECTION = frozenset({"project_name", "area_name", "item_name", "round_number", "ticket_number", "note",
                          "recorded_by", "recorded_at"})
+#: a renovation handed over to the unit's new household (过户转交): its number and where it stands
+#: (``state_label``, the platform's words) -- every one a platform value, fit for an SMS
+_RENOVATION_HANDED_OVER = frozenset({"project_name", "unit_label", "renovation_number", "state_label",
+                                     "service_phone"})
+#: a renovation's re-inspection ahead (复查提醒): its number and the day it is due
+_RENOVATION_REINSPECTION = frozenset({"project_name", "unit_label", "renovation_number", "due_date",
+                                      "service_phone"})
+#: a monthly key stock-check that does not agree with the register, to the CS manager (staff in-app
+#: only): the month, who counted when, the figures and each discrepancy in the platform's words
+_KEY_DISCREPANCY = frozenset({"project_name", "month", "checked_by", "checked_at", "expected", "counted",
+                              "discrepancy_count", "discrepancy_list"})
 _HOLIDAY = frozenset({"project_name", "holiday_name"})
 _EVENT = frozenset({"project_name", "event_title", "event_at", "event_place", "event_details"})
 
@@ -238,9 +251,21 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             sms_also=_VACANCY_DECISION),
     Purpose("goods_release.issued", ("inapp",), _GOODS_RELEASE,
             "the household's goods release pass issued, its number shown at the gate (物品放行单已开具)"),
+    Purpose("goods_release.used", ("inapp",), _GOODS_RELEASE_USED,
+            "the household's goods went out at the gate against its pass: goods it did not expect to leave are for "
+            "the service centre at once (物品已凭放行单放行)"),
     Purpose("goods_release.voided", ("inapp",), _GOODS_RELEASE_VOID,
             "the household's goods release voided by the service centre: contact the service centre -- never the "
             "staff's reason (物品放行单作废)"),
+    Purpose("renovation.handed_over", ("inapp", "sms"), _RENOVATION_HANDED_OVER,
+            "a renovation under way handed over to the unit's new household at a transfer: come to the service "
+            "centre (装修转交新住户)", sms_also=_RENOVATION_HANDED_OVER, transactional=True),
+    Purpose("renovation.reinspection_notice", ("inapp", "sms"), _RENOVATION_REINSPECTION,
+            "the renovation's re-inspection ahead (3 months after occupancy): book a time, the deposit comes back "
+            "after a clean one (装修复查提醒)", sms_also=_RENOVATION_REINSPECTION, transactional=True),
+    Purpose("key_stock_check.discrepancy", ("inapp",), _KEY_DISCREPANCY,
+            "the month's key stock-check does not agree with the register: to the project's CS manager "
+            "(钥匙盘点不符)"),
     Purpose("greeting.holiday", ("inapp", "sms", "wechat"), _HOLIDAY,
             "holiday greetings (节日问候)", sms_also=_HOLIDAY, kind="marketing"),
     Purpose("community.event", ("inapp", "sms", "email", "wechat", "print"), _EVENT,
@@ -643,6 +668,60 @@ DEFAULTS.update({
         "[{{ project_name }}] The goods pass {{ pass_number }} for {{ unit_label }} is issued ({{ item_count }} item "
         "line(s), moving out {{ move_at }}). Show its number at the gate.{% if service_phone %} Questions: "
         "{{ service_phone }}.{% endif %}"),
+    ("renovation.handed_over", "inapp", "zh-CN"): Text(
+        "装修已转交本户：{{ renovation_number }}",
+        "【{{ project_name }}】{{ unit_label }} 原住户办理的装修（{{ renovation_number }}，{{ state_label }}）已随房屋"
+        "过户转交本户。装修单位、施工证件、竣工验收及复查事宜请前来服务中心确认"
+        "{% if service_phone %}（电话 {{ service_phone }}）{% endif %}。"),
+    ("renovation.handed_over", "inapp", "en"): Text(
+        "A renovation handed over to you: {{ renovation_number }}",
+        "[{{ project_name }}] The renovation of {{ unit_label }} begun by the previous household "
+        "({{ renovation_number }}, {{ state_label }}) has passed to your household with the unit. Please come "
+        "to the service centre about the contractor, the passes, the acceptance and the re-inspection"
+        "{% if service_phone %} (phone {{ service_phone }}){% endif %}."),
+    ("renovation.handed_over", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】{{ unit_label }} 的装修（{{ renovation_number }}，{{ state_label }}）已随过户转交"
+            "您户，请前来服务中心确认相关事宜。{% if service_phone %}电话 {{ service_phone }}。{% endif %}"),
+    ("renovation.handed_over", "sms", "en"): Text(
+        "", "[{{ project_name }}] The renovation of {{ unit_label }} ({{ renovation_number }}, {{ state_label }}) "
+            "has passed to your household: please see the service centre.{% if service_phone %} Phone "
+            "{{ service_phone }}.{% endif %}"),
+    ("renovation.reinspection_notice", "inapp", "zh-CN"): Text(
+        "装修复查提醒：{{ renovation_number }}",
+        "【{{ project_name }}】{{ unit_label }} 的装修（{{ renovation_number }}）将于 {{ due_date }} 起进行入住后复查，"
+        "请与服务中心预约复查时间{% if service_phone %}（电话 {{ service_phone }}）{% endif %}。复查合格后退还装修保证金。"),
+    ("renovation.reinspection_notice", "inapp", "en"): Text(
+        "Renovation re-inspection ahead: {{ renovation_number }}",
+        "[{{ project_name }}] The renovation of {{ unit_label }} ({{ renovation_number }}) is re-inspected from "
+        "{{ due_date }}. Please book a time with the service centre{% if service_phone %} (phone "
+        "{{ service_phone }}){% endif %}; the deposit is refunded after a clean re-inspection."),
+    ("renovation.reinspection_notice", "sms", "zh-CN"): Text(
+        "", "【{{ project_name }}】{{ unit_label }} 装修（{{ renovation_number }}）将于 {{ due_date }} 起复查，"
+            "请预约复查时间，合格后退还保证金。{% if service_phone %}电话 {{ service_phone }}。{% endif %}"),
+    ("renovation.reinspection_notice", "sms", "en"): Text(
+        "", "[{{ project_name }}] {{ unit_label }}: renovation {{ renovation_number }} is re-inspected from "
+            "{{ due_date }}; please book a time (deposit refunded after).{% if service_phone %} Phone "
+            "{{ service_phone }}.{% endif %}"),
+    ("key_stock_check.discrepancy", "inapp", "zh-CN"): Text(
+        "钥匙盘点不符：{{ month }}（{{ discrepancy_count }} 项）",
+        "【{{ project_name }}】{{ month }} 钥匙盘点（{{ checked_by }}，{{ checked_at }}）与登记不符：应在库 "
+        "{{ expected }} 把，点到 {{ counted }} 把，不符 {{ discrepancy_count }} 项：\n{{ discrepancy_list }}\n"
+        "请核查处理。"),
+    ("key_stock_check.discrepancy", "inapp", "en"): Text(
+        "Key stock-check discrepancies: {{ month }} ({{ discrepancy_count }})",
+        "[{{ project_name }}] The {{ month }} key stock-check ({{ checked_by }}, {{ checked_at }}) does not agree "
+        "with the register: {{ expected }} keys expected in the store, {{ counted }} counted, "
+        "{{ discrepancy_count }} discrepancy(ies):\n{{ discrepancy_list }}\nPlease look into them."),
+    ("goods_release.used", "inapp", "zh-CN"): Text(
+        "物品已放行：{{ pass_number }}",
+        "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已于 {{ used_at }} 在门岗核验放行"
+        "（物品 {{ item_count }} 项）。如非本户知悉的搬出，请立即联系服务中心"
+        "{% if service_phone %}（{{ service_phone }}）{% endif %}。"),
+    ("goods_release.used", "inapp", "en"): Text(
+        "Goods let out: {{ pass_number }}",
+        "[{{ project_name }}] The goods of pass {{ pass_number }} for {{ unit_label }} went out at the gate at "
+        "{{ used_at }} ({{ item_count }} item line(s)). If your household did not expect this, contact the "
+        "service centre at once{% if service_phone %} ({{ service_phone }}){% endif %}."),
     ("goods_release.voided", "inapp", "zh-CN"): Text(
         "物品放行单已作废：{{ unit_label }}",
         "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已作废，如需了解详情请联系服务中心"
@@ -787,6 +866,18 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "pass_number": "FX-20261126-0001",
     "item_count": "3",
     "move_at": "2026-11-27 10:00",
+    "used_at": "2026-11-27 10:05",
+    "renovation_number": "ZX-20261101-0001",
+    "state_label": {"zh-CN": "施工中", "en": "works under way"},
+    "month": "2026-11",
+    "checked_by": {"zh-CN": "王前台", "en": "Wang (front desk)"},
+    "checked_at": "2026-11-20 16:00",
+    "expected": "120",
+    "counted": "118",
+    "discrepancy_count": "2",
+    "discrepancy_list": {"zh-CN": "- 1栋-0101 入户门：登记在库，未点到\n- 2栋-0302 入户门：应有 3 把，点到 2 把",
+                         "en": "- 1栋-0101 front door: in the store by the register, not found\n"
+                               "- 2栋-0302 front door: 3 copies registered, 2 counted"},
     "void_reason": {"zh-CN": "业主取消搬出", "en": "the owner called the move off"},
     "result_label": {"zh-CN": "未发现问题", "en": "nothing found"},
     "decision_label": {"zh-CN": "经审批已安排维修（工单 BX-20261110-0003）",

@@ -40,6 +40,10 @@ No SMS outside those rows, and an SMS says only the platform's words: the templa
 ``status_label`` and ``changed_at`` besides the ticket number, category and project
 (``templates.Purpose.sms_also``) -- the staff ``note`` goes only in-app and by WeChat.
 
+**A renovation handed over** (过户转交, ``hand_over``, a step that keeps the state) is told to the
+household it was handed to as its own purpose (``renovation.handed_over``, ``renovations.py``): the
+unit in-app and the new household's payers by SMS -- the reporter's number is the old household's.
+
 **Who.** As the repair acknowledgement (``tickets.on_ticket_opened``): the message is the unit's
 (its inbox, one per event), and the SMS goes only to the reporter's phone when it is a registered
 contact of the unit's active household (a number typed on the ticket that is not one: the delivery
@@ -63,12 +67,13 @@ from kernel.errors import InvalidInput, RetryableError
 from kernel.work import Work
 
 from ..models import HouseholdCopy, Notification, ProjectCopy
-from . import revisit_requests, templates
+from . import renovations, revisit_requests, templates
 from .copies import contact_by_phone, normalise_phone
 from .notifications import INAPP, SMS, UNIT, WECHAT, Channel, Recipient, SmsLimits, notify
 
 STATUS_CHANGED = "ticket.status_changed"
 REVISIT_REQUEST = revisit_requests.REVISIT_REQUEST
+RENOVATION_HANDED_OVER = renovations.HANDED_OVER
 REPAIR, COMPLAINT, QUALITY, REVISIT, FEEDBACK = "repair", "complaint", "quality", "revisit", "feedback"
 #: a front-desk task (前台任务: a key's return, the key spot-check, the vacant-unit register and checks)
 TASK = "task"
@@ -193,10 +198,12 @@ TOLD: dict[tuple[str, str], Tell | None] = {
     (RENOVATION, "refund_paid"): Tell("装修保证金已退还", "renovation deposit refunded"),
     (RENOVATION, "cancel"): _CANCELLED,
     # a move-out's steps (tickets' domain/moves.py): the household that left is not told through the
-    # unit (its inbox is the next household's); the household a renovation is handed to reads it there
+    # unit (its inbox is the next household's); the household a renovation is handed to is told, as its
+    # own message (``renovations.py``: the unit in-app, its payers by SMS -- it did not apply for it)
     (RENOVATION, "cancel_moved_out"): None,
     (RENOVATION, "household_left"): None,
-    (RENOVATION, "hand_over"): None,
+    (RENOVATION, "hand_over"): Tell("装修已随过户转交本户", "renovation handed over to your household", sms=True,
+                                    same_state=True, purpose=RENOVATION_HANDED_OVER),
 }
 
 
@@ -251,7 +258,8 @@ def on_ticket_status_changed(work: Work, data: dict, *, event_id: str, group_id:
                              project_id: str | None, actor_kind: str | None = None,
                              sms_limits: SmsLimits | None = None) -> Notification | None:
     """Tell the reporting household of a ticket's step (:data:`TOLD`). Returns the message made,
-    or None (not told, or made already by an earlier delivery of the event)."""
+    or None (not told, or made already by an earlier delivery of the event); a renovation's hand-over:
+    the list of the messages made (``renovations.on_handed_over``)."""
     tell = told(data, actor_kind)
     if tell is None:
         return None
@@ -265,6 +273,9 @@ def on_ticket_status_changed(work: Work, data: dict, *, event_id: str, group_id:
         return None                     # a public matter: no household inbox, no registered number
     if tell.purpose == REVISIT_REQUEST:
         return revisit_requests.on_revisit_assigned(work, data, project, event_id=event_id, sms_limits=sms_limits)
+    if tell.purpose == RENOVATION_HANDED_OVER:
+        return renovations.on_handed_over(work, data, event_id=event_id, group_id=group_id, project_id=project_id,
+                                          sms_limits=sms_limits)
     work.session.flush()
     with work.session.no_autoflush:
         household = household_of_ticket(work, data)

@@ -9,8 +9,8 @@ from kernel.tenancy import Caller
 from kernel.work import Work
 
 from .. import schemas
-from ..domain import (bills, complaints, copies, goods_release, identity_lock, inspections, notifications,
-                      ticket_status, tickets, vacancy, welcome)
+from ..domain import (bills, complaints, copies, goods_release, identity_lock, inspections, key_checks,
+                      notifications, renovations, ticket_status, tickets, vacancy, welcome)
 
 #: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
@@ -31,6 +31,9 @@ GOODS_RELEASE_CHANGED_IN = schemas.GoodsReleaseChangedIn()
 INSPECTION_ITEM_FAILED_IN = schemas.InspectionItemFailedIn()
 # archive's identity-match lock, to the CS manager (trial 4 M12)
 IDENTITY_MATCH_LOCKED_IN = schemas.IdentityMatchLockedIn()
+# tickets' renovation re-inspection ahead, to the household; a monthly key count's discrepancies, to the CS manager
+RENOVATION_REINSPECTION_UPCOMING_IN = schemas.RenovationReinspectionUpcomingIn()
+KEY_STOCK_CHECK_RECORDED_IN = schemas.KeyStockCheckRecordedIn()
 
 
 class SubscriptionHandlers:
@@ -108,6 +111,13 @@ class SubscriptionHandlers:
         inspections.on_item_failed(self._system(event), INSPECTION_ITEM_FAILED_IN.load(event.data),
                                    event_id=event.id, group_id=event.group_id, project_id=event.project_id)
 
+    # a monthly key stock-check that does not agree with the register: the CS manager's inbox (钥匙盘点不符)
+    @event_handler("tickets", "key_stock_check.recorded")
+    def on_key_stock_check_recorded(self, event: Event):
+        key_checks.on_key_stock_check_recorded(self._system(event), KEY_STOCK_CHECK_RECORDED_IN.load(event.data),
+                                               event_id=event.id, group_id=event.group_id,
+                                               project_id=event.project_id)
+
     # -- billing's bills and receipts → the household (in-app and SMS to its payers) -- bank --
     def _to_household(self, rule, schema, event: Event):
         rule(self._system(event), schema.load(event.data), event_id=event.id, group_id=event.group_id,
@@ -123,10 +133,15 @@ class SubscriptionHandlers:
     def on_vacant_finding_decided(self, event: Event):
         self._to_household(vacancy.on_crack_decided, VACANT_FINDING_DECIDED_IN, event)
 
-    # -- a goods release pass issued or voided → the household in-app (never SMS) -- issue 12 --
+    # -- a goods release pass issued, used at the gate or voided → the household in-app (never SMS) --
     @event_handler("tickets", "goods_release.changed")
     def on_goods_release_changed(self, event: Event):
         self._to_household(goods_release.on_goods_release_changed, GOODS_RELEASE_CHANGED_IN, event)
+
+    # -- a renovation's re-inspection ahead → the household (in-app, SMS to its payers) (装修复查提醒) --
+    @event_handler("tickets", "renovation.reinspection_upcoming")
+    def on_renovation_reinspection_upcoming(self, event: Event):
+        self._to_household(renovations.on_reinspection_upcoming, RENOVATION_REINSPECTION_UPCOMING_IN, event)
 
     @event_handler("billing", "bill.notice_due")
     def on_bill_notice_due(self, event: Event):

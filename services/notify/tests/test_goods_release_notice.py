@@ -1,5 +1,5 @@
 """notify tells a household of its goods release pass (tickets' ``goods_release.changed``): issued
-(``goods_release.issued``) and voided (``goods_release.voided``) -- the unit in-app, addressed to the
+(``goods_release.issued``), used at the gate (``goods_release.used``) and voided (``goods_release.voided``) -- the unit in-app, addressed to the
 household, never SMS (the void's reason is the manager's text); the other steps say nothing; a
 redelivered event makes nothing new. Rules on SQLite."""
 from __future__ import annotations
@@ -62,14 +62,35 @@ def test_a_void_is_told_in_app_without_the_staff_reason_and_never_by_sms(session
         assert templates.purpose_of(purpose).channels == ("inapp",)
 
 
+def test_the_goods_let_out_at_the_gate_are_told_in_app_with_the_time_once(session, clock, estate):
+    """The household learns at once that goods left under its pass (one it did not expect: the service
+    centre at once) -- in-app only, the count of the items, never their names."""
+    used = changed(status="used", version=5, step={**RELEASE["step"], "action": "use", "from": "issued", "to": "used",
+                                                   "actor": {"user_id": "sec1", "name": "李保安"},
+                                                   "at": "2026-11-27T02:05:00+00:00"})
+    made = tell(session, clock, goods_release.on_goods_release_changed, schemas.GoodsReleaseChangedIn(), used,
+                event_id="ev-use")
+    assert texts(made) == {("unit", "u1"): {"inapp": (None, (
+        "【绿湖花园】1栋-0101 的物品放行单 FX-20261126-0001 已于 2026-11-27 10:05 在门岗核验放行（物品 2 项）。"
+        "如非本户知悉的搬出，请立即联系服务中心。"))}}
+    [message] = made
+    assert (message.purpose, message.ref_type, message.ref_id, message.household_id) == (
+        "goods_release.used", "goods_release", "gr1", "h1")
+    assert "冰箱" not in message.deliveries[0].body and "李保安" not in message.deliveries[0].body
+    assert templates.purpose_of(goods_release.USED).channels == ("inapp",)
+    assert tell(session, clock, goods_release.on_goods_release_changed, schemas.GoodsReleaseChangedIn(), used,
+                event_id="ev-use") == []
+
+
 def test_the_other_steps_say_nothing(session, clock, estate):
-    for action in ("request", "verify", "approve", "use", "withdraw"):
+    for action in ("request", "verify", "approve", "withdraw"):
         step = {**RELEASE["step"], "action": action}
         assert tell(session, clock, goods_release.on_goods_release_changed, schemas.GoodsReleaseChangedIn(),
                     changed(step=step), event_id=f"ev-{action}") == []
     assert session.scalars(select(Notification)).all() == []
 
 
-def test_the_catalogue_names_both_purposes_in_app_only():
+def test_the_catalogue_names_the_three_purposes_in_app_only():
     rows = {(s.purpose, s.channels) for s in subscriptions.SUBSCRIPTIONS if s.event_type == "goods_release.changed"}
-    assert rows == {("goods_release.issued", ("inapp",)), ("goods_release.voided", ("inapp",))}
+    assert rows == {("goods_release.issued", ("inapp",)), ("goods_release.used", ("inapp",)),
+                    ("goods_release.voided", ("inapp",))}

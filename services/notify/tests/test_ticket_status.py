@@ -57,7 +57,10 @@ def test_revisits_and_staff_only_steps_are_never_told_and_only_steps_to_act_on_a
     # a revisit is never told as a status: only its assignment, as the revisit request (its own purpose)
     assert all(TOLD[k] is None for k in TOLD if k[0] == "revisit" and k[1] != "assign")
     assert TOLD[("revisit", "assign")].purpose == "revisit.request"
-    assert all(t.purpose == "ticket.status_changed" for k, t in TOLD.items() if t and k[0] != "revisit")
+    # ... and a renovation handed over to a new household: its own message to that household
+    assert TOLD[("renovation", "hand_over")].purpose == "renovation.handed_over"
+    assert all(t.purpose == "ticket.status_changed" for k, t in TOLD.items()
+               if t and k[0] != "revisit" and k != ("renovation", "hand_over"))
     for staff_only in [("repair", "engineering_notified"), ("complaint", "reclassify"),
                        ("complaint", "report_to_manager"), ("complaint", "upgrade"), ("complaint", "dispatch"),
                        ("quality", "claim_compensation")]:
@@ -69,7 +72,9 @@ def test_revisits_and_staff_only_steps_are_never_told_and_only_steps_to_act_on_a
         ("revisit", "assign"),
         # a renovation: the steps the household acts on (sign, rework, pay, start, put right)
         ("renovation", "approve"), ("renovation", "reject"), ("renovation", "sign_agreement"),
-        ("renovation", "issue_permit"), ("renovation", "fail_acceptance")}
+        ("renovation", "issue_permit"), ("renovation", "fail_acceptance"),
+        # the household a renovation is handed to at a transfer did not apply for it: its payers are texted
+        ("renovation", "hand_over")}
 
 
 def test_every_told_step_has_words_in_both_locales_never_a_code():

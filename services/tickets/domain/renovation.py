@@ -175,6 +175,8 @@ repairs.NUMBER_PREFIX.update({KIND: "ZX", "renovation_permit": PERMIT_PREFIX,
                               **{f"renovation_{k}_pass": p for k, p in PASS_KINDS.items()}})
 
 REINSPECTION_JOB = "renovation-reinspection"
+#: the household told N days before the re-inspection (``renovation.reinspection_upcoming``)
+REINSPECTION_NOTICE_JOB = "renovation-reinspection-notice"
 
 
 # -- the application ---------------------------------------------------------------------------
@@ -451,6 +453,11 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
         work.jobs.schedule(REINSPECTION_JOB, key=ticket.id, due_at=due,
                            payload={"ticket_id": ticket.id, "months": months},
                            group_id=ticket.group_id, project_id=ticket.project_id)
+        # the household told ahead, to be home for it (the job fires at once when that day has passed)
+        notice_at = due - timedelta(days=values[rsla.REINSPECTION_NOTICE_DAYS])
+        work.jobs.schedule(REINSPECTION_NOTICE_JOB, key=ticket.id, due_at=max(notice_at, now),
+                           payload={"ticket_id": ticket.id, "due_at": due.isoformat()},
+                           group_id=ticket.group_id, project_id=ticket.project_id)
         note = note or f"occupied {occupied_on}; re-inspection {due.date()}"
     elif action == REINSPECTION_DUE:
         renovation.reinspection_due_at = renovation.reinspection_due_at or now
@@ -691,7 +698,27 @@ def on_reinspection_job(work: Work, job) -> Ticket | None:
     return step(work, ticket.id, REINSPECTION_DUE, {})
 
 
-JOBS = {REINSPECTION_JOB: on_reinspection_job}
+def on_reinspection_notice_job(work: Work, job) -> bool:
+    """The ``renovation-reinspection-notice`` job, ``renovation.reinspection_notice_days`` (7) days
+    before the re-inspection: ``renovation.reinspection_upcoming`` (notify tells the household, to be
+    home for it -- the deposit comes back after it). Not a step: the renovation stays as it is. A
+    renovation no longer occupied and waiting for it (re-inspected, or due already): nothing."""
+    ticket = work.session.get(Ticket, job.payload["ticket_id"])
+    if ticket is None or ticket.kind != KIND or ticket.status != OCCUPIED:
+        return False
+    renovation = work.session.get(Renovation, ticket.id)
+    if renovation.reinspection_due_at is not None or renovation.reinspected_at is not None:
+        return False
+    due_at = datetime.fromisoformat(job.payload["due_at"])
+    if due_at <= work.clock.now():
+        return False                 # the re-inspection's own job tells it is due
+    work.events.record(events.RENOVATION_REINSPECTION_UPCOMING, {
+        **_ref(ticket), "occupied_on": renovation.occupied_on, "due_at": due_at,
+    }, group_id=ticket.group_id, project_id=ticket.project_id)
+    return True
+
+
+JOBS = {REINSPECTION_JOB: on_reinspection_job, REINSPECTION_NOTICE_JOB: on_reinspection_notice_job}
 
 
 # -- the household moves out (过户 / 迁出) -------------------------------------------------------

@@ -4,7 +4,8 @@
 - the review (审核) within 3 days of complete documents (``review`` clock);
 - the completion acceptance (竣工验收) requested at least 1 working day ahead (the project's
   calendar, ``kernel.calendar``);
-- the re-inspection (复查) 3 months after occupancy (a ``kernel.jobs`` job);
+- the re-inspection (复查) 3 months after occupancy (a ``kernel.jobs`` job), the household told 7 days
+  before it *(default; the seeds give no figure)* (``renovation.reinspection_upcoming``, another job);
 - the deposit refunded within 7 days of a clean re-inspection (``refund`` clock);
 - renovation waste (装修垃圾) may not stand more than 3 days (001; ``waste`` clock);
 - the deposit (装修保证金): the brief gives no figure -- 2000.00 yuan per unit by default.
@@ -28,6 +29,7 @@ REVIEW_DAYS = "renovation.review_days"
 ACCEPTANCE_NOTICE_WORKING_DAYS = "renovation.acceptance_notice_working_days"
 REINSPECTION_AFTER_MONTHS = "renovation.reinspection_after_months"
 REFUND_WITHIN_DAYS = "renovation.refund_within_days"
+REINSPECTION_NOTICE_DAYS = "renovation.reinspection_notice_days"
 WASTE_DAYS = "renovation.waste_days"
 DEPOSIT = "renovation.deposit"
 START_WITHIN_DAYS = "renovation.start_within_days"
@@ -47,6 +49,9 @@ SETTINGS = [
                                      "days ahead (the project's calendar)"),
     Setting(REINSPECTION_AFTER_MONTHS, fields.Integer(strict=True, validate=Range(1, 24)), default=3,
             unit="months", doc="the renovation is re-inspected (复查) N months after occupancy"),
+    Setting(REINSPECTION_NOTICE_DAYS, fields.Integer(strict=True, validate=Range(0, 30)), default=7, unit="days",
+            doc="the household is told N days before the re-inspection (复查) is due, to be home for it "
+                "(renovation.reinspection_upcoming; 0: told on the day; the seeds give no figure)"),
     Setting(REFUND_WITHIN_DAYS, _DAYS, default=7, unit="days",
             doc="the deposit is refunded within N days of the re-inspection (装修保证金退还)"),
     Setting(WASTE_DAYS, _DAYS, default=3, unit="days",

@@ -290,11 +290,53 @@ def test_the_re_inspection_job_comes_3_months_after_occupancy(session, clock, re
     assert due["renovation_id"] == ticket.id and due["occupied_on"] == "2026-11-30"
 
 
-def the_job(session, clock):
+def test_the_household_is_told_a_week_before_the_re_inspection_once(session, clock, registry):
+    """renovation.reinspection_upcoming, ``renovation.reinspection_notice_days`` (7) days before the
+    re-inspection is due (notify tells the household to be home for it) -- once, and not a step."""
+    ticket = walk_to_occupied(session, clock)
+    row = session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "renovation-reinspection-notice")).one()
+    assert row.key == ticket.id and row.due_at == local(2027, 2, 21, 9, 0)      # 7 days before 2027-02-28 09:00
+    clock.set("2027-02-21T09:00:00+08:00")
+    job = the_job(session, clock, "renovation-reinspection-notice")
+    steps = len(ticket.history)
+    assert renovation.on_reinspection_notice_job(work(session, clock, SYSTEM), job) is True
+    [upcoming] = events_of(session, "renovation.reinspection_upcoming")
+    assert (upcoming["renovation_id"], upcoming["number"], upcoming["unit_id"], upcoming["household_id"]) == (
+        ticket.id, ticket.number, "u1", ticket.household_id)
+    assert upcoming["occupied_on"] == "2026-11-30"
+    assert datetime.fromisoformat(upcoming["due_at"]) == local(2027, 2, 28, 9, 0)
+    assert len(ticket.history) == steps and ticket.status == "occupied"          # not a step
+    # the re-inspection due (or done) already: nothing more
+    clock.set("2027-02-28T09:00:00+08:00")
+    renovation.on_reinspection_job(work(session, clock, SYSTEM), the_job(session, clock))
+    assert renovation.on_reinspection_notice_job(work(session, clock, SYSTEM), job) is False
+    assert len(events_of(session, "renovation.reinspection_upcoming")) == 1
+
+
+def test_an_occupancy_recorded_late_tells_the_household_at_once_and_never_after_the_due_time(
+        session, clock, registry):
+    ticket = started(session, clock)
+    do(session, clock, ticket, "request_acceptance", ME, acceptance_on=date(2026, 11, 25))
+    clock.set("2026-11-25T10:00:00+08:00")
+    do(session, clock, ticket, "accept")
+    clock.set("2027-02-25T10:00:00+08:00")               # recorded three days before the re-inspection
+    do(session, clock, ticket, "occupy", occupied_on=date(2026, 11, 30))
+    row = session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "renovation-reinspection-notice")).one()
+    assert row.due_at == local(2027, 2, 25, 10, 0)       # the notice's day has passed: due at once
+    job = the_job(session, clock, "renovation-reinspection-notice")
+    clock.set("2027-02-28T09:00:01+08:00")               # ... but run only after the due time: nothing
+    assert renovation.on_reinspection_notice_job(work(session, clock, SYSTEM), job) is False
+    assert events_of(session, "renovation.reinspection_upcoming") == []
+    clock.set("2027-02-25T10:00:05+08:00")               # run in time: told
+    assert renovation.on_reinspection_notice_job(work(session, clock, SYSTEM), job) is True
+    assert len(events_of(session, "renovation.reinspection_upcoming")) == 1
+
+
+def the_job(session, clock, kind="renovation-reinspection"):
     """The scheduled re-inspection job as kernel.jobs hands it to its handler."""
     import json
     from kernel.jobs import Job
-    row = session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "renovation-reinspection")).one()
+    row = session.scalars(select(ScheduledJob).where(ScheduledJob.kind == kind)).one()
     payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
     return Job(id=row.id, kind=row.kind, key=row.key, group_id=G, project_id="p1", payload=payload,
                due_at=row.due_at, attempt=1, max_attempts=5, claim="test")
