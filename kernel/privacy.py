@@ -7,6 +7,9 @@ Who sees what (000 §八: resident data is never disclosed):
   everyone else sees ``138****5678``;
 - ID numbers in full: the platform and the customer-service heads (``ID_NUMBER_ROLES``), and
   only in the access-logged household file; everywhere else they are left out.
+- staff free text (a ticket's step notes, a renovation's notes): as written for the platform and the
+  desk that wrote it (``FREE_TEXT_ROLES``); everyone else -- residents too -- reads it with the ID
+  numbers and mobiles typed into it masked (:func:`mask_free_text`, :func:`free_text_for`);
 - bank account numbers (a debit mandate's, 托收账号): masked everywhere (``6222 **** **** 1234``);
   in full only in the bank collection file and to finance (``BANK_ACCOUNT_ROLES``) through a
   read that is logged on ``wuye.audit``.
@@ -21,6 +24,10 @@ from .tenancy import Caller, Role
 
 #: roles whose work needs residents' phone numbers: they call them back
 PHONE_ROLES = frozenset({Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAGER})
+#: roles that read staff free text (a ticket's step notes, a renovation's review and patrol notes) as it
+#: was written, ID numbers and mobiles typed into it whole: the service centre's desk that wrote it --
+#: everyone else reads it through :func:`mask_free_text`
+FREE_TEXT_ROLES = PHONE_ROLES
 #: roles that may see whole ID numbers (identity checks, lawyer letters) -- in the file only
 ID_NUMBER_ROLES = frozenset({Role.CS_MANAGER, Role.CENTRE_MANAGER})
 #: roles that may read a whole bank account number (the cashier checks it against the bank's answer)
@@ -109,6 +116,16 @@ def mask_free_text(text: str | None) -> str | None:
     return _MOBILE_IN_TEXT.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + mask_phone(m.group(1)), text)
 
 
+#: what :func:`mask_free_text` leaves in a text: a masked ID number or a masked mobile
+_MASKED_IN_TEXT = re.compile(r"[0-9]{4}\*{10}[0-9Xx]{4}|1[3-9][0-9]\*{4}[0-9]{4}")
+
+
+def free_text_masked(text: str | None) -> bool:
+    """Does ``text`` carry what :func:`mask_free_text` leaves (a masked ID number or mobile)? False means
+    masking changed nothing in it: the text as masked is the text as written."""
+    return bool(text) and _MASKED_IN_TEXT.search(text) is not None
+
+
 def mask_name(name: str | None) -> str | None:
     """张伟 -> 张*, 欧阳娜娜 -> 欧***: the first character (the family name, mostly) and a star per
     character left. Applied twice it gives the same (a retention erasure may run again)."""
@@ -131,6 +148,17 @@ def mask_bank_account(value: str | None) -> str | None:
 def sees_phones(caller: Caller, own_household: bool = False) -> bool:
     """Whether ``caller`` sees residents' phones in full (``own_household``: the resident's own)."""
     return caller.is_system or (own_household and caller.is_resident) or bool(caller.roles & PHONE_ROLES)
+
+
+def sees_free_text(caller: Caller) -> bool:
+    """Whether ``caller`` reads staff free text as written (the platform, :data:`FREE_TEXT_ROLES`); a
+    resident -- even about their own household -- and other staff read it masked."""
+    return caller.is_system or bool(caller.roles & FREE_TEXT_ROLES)
+
+
+def free_text_for(caller: Caller, text: str | None) -> str | None:
+    """Staff free text as ``caller`` may read it: as written for the desk, else :func:`mask_free_text`."""
+    return text if sees_free_text(caller) else mask_free_text(text)
 
 
 def sees_id_numbers(caller: Caller) -> bool:

@@ -43,14 +43,30 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def history_for(caller: Caller, history) -> list[dict]:
+    """A stored step log (``ticket.changed`` carries the notes as written) as ``caller`` may read it: the
+    notes' ID numbers and mobiles masked for every reader but the desk (``privacy.free_text_for``, the
+    owner's rule)."""
+    return [{**h, "note": privacy.free_text_for(caller, h.get("note"))} for h in history or ()]
+
+
+def unmasked_history(caller: Caller, reply: dict) -> bool:
+    """Does the owner's reply to ``caller`` hold its step log as written, so the read model may keep it
+    (read-your-writes)? The desk reads it so; for anyone else, when masking changed nothing in it."""
+    return privacy.sees_free_text(caller) or not any(
+        privacy.free_text_masked(h.get("note")) for h in reply.get("history") or ())
+
+
 def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
-    """The stored ticket as ``caller`` may see it (the owner's ``ticket_view``)."""
+    """The stored ticket as ``caller`` may see it (the owner's ``ticket_view``): the reporter's phone and
+    the step log's free text masked by the one rule."""
     own = caller.is_resident and caller.sees_household(doc.get("group_id"), doc.get("project_id"),
                                                        doc.get("unit_id"), doc.get("household_id"))
     reporter = doc.get("reporter") or {}
-    return {**{k: v for k, v in doc.items() if k not in ("reporter", "deadlines")},
+    return {**{k: v for k, v in doc.items() if k not in ("reporter", "deadlines", "history")},
             "reporter": {"name": reporter.get("name"),
                          "phone": privacy.phone_for(caller, reporter.get("phone"), own)},
+            "history": history_for(caller, doc.get("history")),
             "deadlines": [{**d, "state": deadlines.state(_time(d["due_at"]), _time(d.get("met_at")), now,
                                                        _time(d.get("cancelled_at")))}
                           for d in doc.get("deadlines") or ()]}
@@ -542,13 +558,14 @@ ROUND_PART_FIELDS = ("area", "template_version", "day", "slot", "window_start", 
                      "done_at", "done_by", "breached_at", "items")
 
 
-def round_view(doc: dict) -> dict:
-    """tickets' ``inspections.round_view`` from the stored round (the same for every reader)."""
+def round_view(doc: dict, caller: Caller) -> dict:
+    """tickets' ``inspections.round_view`` from the stored round: its log's notes as ``caller`` may read
+    them (:func:`history_for`)."""
     part = doc["inspection"]
     return {**{k: doc.get(k) for k in ("id", "number", "status", "group_id", "project_id")},
             **{k: part.get(k) for k in ROUND_PART_FIELDS},
             "assignee": doc.get("assignee"), "cancel_reason": doc.get("cancel_reason"),
-            "history": doc.get("history") or [], "version": doc.get("version")}
+            "history": history_for(caller, doc.get("history")), "version": doc.get("version")}
 
 
 def inspection_round(session: Session, caller: Caller, round_id: str,
@@ -563,7 +580,7 @@ def inspection_round(session: Session, caller: Caller, round_id: str,
     doc = orjson.loads(row.document)
     if doc.get("kind") != "inspection" or not doc.get("inspection"):
         return None
-    return round_view(doc)
+    return round_view(doc, caller)
 
 
 def _kind_rows(session: Session, caller: Caller, project_id: str, prefix: str, where=(), prefilters=(),
@@ -641,7 +658,7 @@ def inspection_rounds(session: Session, caller: Caller, project_id: str, now: da
             continue
         docs.append(doc)
     items, total = _paged(docs, total, limit, offset)
-    return {"items": [round_view(d) for d in items], "total": total}
+    return {"items": [round_view(d, caller) for d in items], "total": total}
 
 
 def _sla_state(doc: dict, now: datetime) -> str:

@@ -114,7 +114,8 @@ class InspectionRoutes(RouteModule):
     def _round_step(self, user, round_id, action, data, idempotency_key):
         reply = self._as(user)("tickets", "inspection_round_step", round_id, dict(data, action=action),
                                idempotency_key=idempotency_key)
-        self._project_reply("round", reply, user)      # read-your-writes: the step's answer, projected
+        if views.unmasked_history(self._caller(user), reply):   # a reply masked for its caller is not kept
+            self._project_reply("round", reply, user)  # read-your-writes: the step's answer, projected
         return reply
 
     @route("POST", f"{V1}/inspection-rounds/{{round_id}}/start", tags=TAGS, body=s.RoundNoteIn,

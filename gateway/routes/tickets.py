@@ -68,11 +68,13 @@ class TicketRoutes(RouteModule):
 
     def _project_ticket(self, ticket: dict, user) -> dict:
         """Read-your-writes for a ticket reply -- only one unmasked for its caller, which the
-        read model may hold (it masks when read)."""
+        read model may hold (it masks when read): the reporter's phone whole, and the step log's notes
+        as written -- read so by the desk, or with nothing in them that masking changed
+        (``privacy.free_text_masked``); else the next read misses and asks tickets."""
         caller = self._caller(user)
         own = caller.is_resident and caller.sees_household(ticket.get("group_id"), ticket.get("project_id"),
                                                            ticket.get("unit_id"), ticket.get("household_id"))
-        if privacy.sees_phones(caller, own):
+        if privacy.sees_phones(caller, own) and views.unmasked_history(caller, ticket):
             self._project_reply("ticket", ticket, user)
         return ticket
 

@@ -76,6 +76,16 @@ class Tickets:
                 "renovation": {"contractor": "tickets", "deposit_amount": "2000.00", "may_start": True,
                                "passes": [{"number": "ZXRY-20261124-0001", "holder_name": "王师傅"}]}}
 
+    @rpc
+    def renovation_step(self, ticket_id, data, idempotency_key=None):
+        """tickets' reply to the household's step: the ticket as the household reads it -- the desk's
+        note in its step log with the phone masked (a reply the read model must not keep)."""
+        from gateway.tests.test_readmodel import renovation_part, renovation_ticket
+        ticket = {**renovation_ticket(8, status="under_review", renovation=renovation_part(), history=[
+            {"at": "2026-11-24T01:00:00+00:00", "action": "sign_agreement", "actor": "王前台",
+             "note": "业主电话 139****5678 已签协议"}]), "id": ticket_id}
+        return {"id": ticket_id, "ticket": ticket, "renovation": ticket["renovation"]}
+
 
 @pytest.fixture
 def gateway(container_factory, rabbit_config, web_config, tmp_path):
@@ -383,3 +393,34 @@ def test_a_residents_renovation_is_read_from_the_read_model_and_staff_ask_ticket
     desk = web_session.get("/api/v1/renovations/r1", headers=login(web_session, "desk1", "desk-pass-1"))
     assert desk.status_code == 200 and desk.json()["renovation"]["contractor"] == "tickets"
     assert desk.json()["renovation"]["passes"][0]["holder_name"] == "王师傅"
+
+
+def test_the_step_log_s_free_text_is_masked_for_the_household_and_whole_for_the_desk(gateway, stubs, web_session):
+    """A phone the desk typed into a renovation step's note: the resident reading his renovation (from the
+    read model) sees it masked, the desk reading the ticket sees it whole. A reply masked for its writer
+    (the household's own step) is not kept by the read model: the desk still reads the note whole."""
+    from gateway.readmodel import projector
+    from gateway.tests.test_readmodel import household, renovation_part, renovation_ticket, unit
+    from kernel.testing import keyed
+
+    note = "业主电话 13912345678 已签协议"
+    session = Session(make_engine(gateway.config["DB_URL"]))
+    projector.apply_unit(session, unit())
+    projector.apply_household(session, household())
+    projector.apply_ticket(session, renovation_ticket(7, status="fees_requested", renovation=renovation_part(), history=[
+        {"at": "2026-11-24T01:00:00+00:00", "action": "sign_agreement", "actor": "王前台", "note": note}]))
+    session.commit()
+    session.close()
+    mine, desk = login(web_session), login(web_session, "desk1", "desk-pass-1")
+    read = web_session.get("/api/v1/renovations/r1", headers=mine)
+    assert read.status_code == 200, read.text
+    assert [h["note"] for h in read.json()["ticket"]["history"]] == ["业主电话 139****5678 已签协议"]
+    assert "13912345678" not in read.text
+    whole = web_session.get("/api/v1/tickets/r1", headers=desk)
+    assert whole.status_code == 200, whole.text
+    assert [h["note"] for h in whole.json()["history"]] == [note]
+    stepped = web_session.post("/api/v1/renovations/r1/submit", json={}, headers=keyed(mine))
+    assert stepped.status_code == 200, stepped.text
+    assert stepped.json()["ticket"]["version"] == 8
+    after = web_session.get("/api/v1/tickets/r1", headers=desk).json()
+    assert (after["version"], [h["note"] for h in after["history"]]) == (7, [note])

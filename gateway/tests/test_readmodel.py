@@ -435,3 +435,29 @@ def test_a_renovation_s_part_is_projected_and_served_to_its_household(projected)
     session.commit()
     assert views.renovation(session, me, "r2", NOW) is None
     assert views.renovation(session, me, "r-unknown", NOW) is None
+
+
+def test_the_step_log_s_free_text_is_masked_when_read_for_all_but_the_desk(projected):
+    """``ticket.changed`` carries the notes as written; the read masks the ID numbers and mobiles typed
+    into them for every reader but the desk (``kernel.privacy.free_text_for``, tickets' own rule)."""
+    session = projected
+    note = "师傅电话 13912345678，业主身份证 110101199003077774"
+    projector.apply_ticket(session, ticket(2, history=[
+        {"at": iso(), "action": "opened", "actor": "张伟", "note": "portal: 楼道灯不亮"},
+        {"at": iso(1), "action": "dispatch", "actor": "王前台", "note": note}]))
+    session.commit()
+    masked = "师傅电话 139****5678，业主身份证 1101**********7774"
+    notes = lambda caller: [h["note"] for h in views.ticket(session, caller, "t1", NOW)["history"]]  # noqa: E731
+    for desk in (staff(G, ["p1"]), staff(G, ["p1"], roles=("steward",)), staff(G, ["p1"], roles=("cs_manager",))):
+        assert notes(desk) == ["portal: 楼道灯不亮", note]
+    for other in (resident(G, ["u1"]), staff(G, ["p1"], roles=("engineering",)),
+                  staff(G, ["p1"], roles=("general_manager",))):
+        assert notes(other) == ["portal: 楼道灯不亮", masked]
+    assert [h["note"] for h in views.resident_tickets(session, resident(G, ["u1"]), NOW)["items"][0]["history"]] \
+        == ["portal: 楼道灯不亮", masked]
+    assert note in stored(session, PortalTicket, "t1").document                # kept as written, masked when read
+    # a reply masked for its writer is not kept (read-your-writes): the desk would read it masked
+    reply = views.ticket(session, resident(G, ["u1"]), "t1", NOW)
+    assert not views.unmasked_history(resident(G, ["u1"]), reply)
+    assert views.unmasked_history(staff(G, ["p1"]), reply)                   # the desk's reply is as written
+    assert views.unmasked_history(resident(G, ["u1"]), ticket(3))            # nothing masking changed

@@ -104,7 +104,7 @@ def test_the_steward_s_rounds_mine_of_a_day_due_and_missed(session):
     noon = datetime(2026, 11, 24, 4, 0, tzinfo=timezone.utc)           # 12:00 local: past both deadlines
     assert ids(views.inspection_rounds(session, STEWARD, "p1", noon, due="missed")) == ["r2", "r1"]
     assert views.inspection_rounds(session, STEWARD, "p1", NOW, limit=1, offset=1) == {
-        "items": [views.round_view(orjson.loads(stored(session, PortalTicket, "r2").document))], "total": 3}
+        "items": [views.round_view(orjson.loads(stored(session, PortalTicket, "r2").document), STEWARD)], "total": 3}
     one = views.inspection_round(session, DESK, "r1")
     assert one["area"]["name"] == "1栋楼梯间" and one["window_start"] == "2026-11-24T00:00:00+00:00"
     assert set(one) == {"id", "number", "status", "group_id", "project_id", "area", "template_version", "day",
@@ -152,7 +152,7 @@ def test_the_desk_s_tasks_open_by_category_and_by_their_clock(session):
 def test_a_round_step_s_reply_is_projected_and_its_event_of_the_same_version_changes_nothing(session):
     projector.apply_ticket(session, round_())
     session.commit()
-    reply = views.round_view(orjson.loads(stored(session, PortalTicket, "r1").document))
+    reply = views.round_view(orjson.loads(stored(session, PortalTicket, "r1").document), STEWARD)
     reply.update(status="in_progress", version=2, started_at="2026-11-24T01:05:00+00:00",
                  items=[item("ST01", "failed", "BX-20261124-0007"), item("ST02")],
                  history=reply["history"] + [{"at": iso(5), "action": "record", "actor": "吴管家", "note": "1"}])
@@ -175,3 +175,16 @@ def test_a_rebuild_replays_rounds_and_tasks(session):
     assert rebuild.rebuild(call, lambda: session, fresh=True)["ticket"] == 2
     assert views.inspection_rounds(session, STEWARD, "p1", NOW)["total"] == 1
     assert views.front_desk_tasks(session, DESK, "p1", NOW)["total"] == 1
+
+
+def test_a_round_s_log_is_read_whole_by_the_desk_and_masked_for_the_gm(session):
+    note = "重复，业主 13912345678 已报"
+    projector.apply_ticket(session, round_(2, status="cancelled", history=[
+        {"at": iso(), "action": "cancel", "actor": "孙经理", "note": note}]))
+    session.commit()
+    assert views.inspection_round(session, DESK, "r1")["history"][0]["note"] == note
+    assert views.inspection_round(session, STEWARD, "r1")["history"][0]["note"] == note
+    gm = staff(G, ["p1"], roles=["general_manager"], user_id="gm")
+    assert views.inspection_round(session, gm, "r1")["history"][0]["note"] == "重复，业主 139****5678 已报"
+    assert views.inspection_rounds(session, gm, "p1", NOW)["items"][0]["history"][0]["note"] == \
+        "重复，业主 139****5678 已报"

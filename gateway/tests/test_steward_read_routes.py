@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.readmodel import projector, views
 from gateway.tests.test_http import Archive, gateway, login  # noqa: F401  (fixture)
-from gateway.tests.test_readmodel_stewards import item, round_, task
+from gateway.tests.test_readmodel_stewards import STEWARD, item, round_, task
 from kernel.db import make_engine
 from kernel.dependencies import CallerProvider
 from kernel.entrypoints import rpc
@@ -24,7 +24,7 @@ FROM_TICKETS = "tickets' own answer"
 def _round_answer(version: int = 9, **changes) -> dict:
     doc = projector.ticket_document(round_(version, cancel_reason=FROM_TICKETS, **changes))
     projector._staff_kind_times(doc)
-    return views.round_view(doc)
+    return views.round_view(doc, STEWARD)
 
 
 class Tickets:

@@ -268,3 +268,22 @@ def test_free_text_masks_id_numbers_and_mobiles_and_nothing_else():
     assert mask_free_text(masked) == masked                              # idempotent
     assert mask_free_text("11010119900307777X") == "1101**********777X"
     assert mask_free_text(None) is None and mask_free_text("") == ""
+
+
+def test_free_text_is_read_as_written_by_the_desk_and_masked_for_everyone_else():
+    from kernel.testing import resident
+    note = "工人电话 13912345678，身份证 110101199003077774"
+    masked = "工人电话 139****5678，身份证 1101**********7774"
+    for desk in (staff(Role.FRONT_DESK), staff(Role.STEWARD), staff(Role.CS_MANAGER), staff(Role.CENTRE_MANAGER),
+                 staff(Role.ENGINEERING, Role.FRONT_DESK), Caller.system(G)):
+        assert privacy.sees_free_text(desk) and privacy.free_text_for(desk, note) == note
+    home = resident(G, ["u1"], households={"u1": "h1"})
+    for other in (staff(Role.ENGINEERING), staff(Role.FINANCE), staff(Role.SECURITY), staff(Role.GENERAL_MANAGER),
+                  staff(Role.GROUP_ADMIN), home):
+        assert not privacy.sees_free_text(other) and privacy.free_text_for(other, note) == masked
+    assert privacy.free_text_for(home, None) is None
+    # what masking leaves is told apart from text it changed nothing in (a read masked for its reader)
+    assert privacy.free_text_masked(masked) and privacy.free_text_masked("+86138****5678")
+    assert privacy.free_text_masked("1101**********777X")
+    assert not privacy.free_text_masked(note) and not privacy.free_text_masked("修好了 ****")
+    assert not privacy.free_text_masked(None) and not privacy.free_text_masked("")

@@ -28,8 +28,9 @@ no family member named is right only for a one-person household.
    (核实业主意见). Staff may record the check when they record the request (one call).
    The ID number the desk saw is checked first (``kernel.validators.require_id_number``: a wrong GB
    11643 check digit is ``422 id_number_invalid``) and then compared with the file's by archive
-   (``match_identity``, :data:`AskIdentity`: matched / not matched only, logged in the file's access
-   log): not matched is ``422 identity_not_matched`` (Chinese and English); archive refusing more
+   (``match_identity`` through the desk's shared guard, ``identity.py`` 身份核验: matched / not matched
+   only, logged in the file's access log; nobody to ask fails closed): not matched is ``422
+   identity_not_matched`` (Chinese and English, one answer for every no); archive refusing more
    matches for the unit today is ``422 identity_match_locked``; archive down ``503 archive_unavailable``.
    A resident's own request names the resident: name and role from the file (the same match, by
    name) -- an owner may not declare themselves a tenant, nor a tenant an owner.
@@ -68,7 +69,8 @@ from .. import events
 from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched,
                           IdNumberNotOnFile, MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
 from ..models import GoodsRelease, GoodsReleaseLog, UnitCopy
-from . import release_settings, repairs, workflow
+from . import identity, release_settings, repairs, workflow
+from .identity import AskIdentity
 
 KIND = "goods_release"
 repairs.NUMBER_PREFIX[KIND] = "FX"
@@ -132,13 +134,6 @@ AskFees = Callable[[str], dict]
 #: :data:`ARCHIVE_PURPOSE`, so the read is in the file's access log); raises ``ArchiveUnavailable``
 AskHousehold = Callable[[str], list]
 ARCHIVE_PURPOSE = "物品放行身份核查 goods release identity check"
-#: ``ask_identity(unit_id, name, id_number, id_type) -> {"matched", "role"?}``: archive's
-#: ``match_identity`` -- does the name with the ID number match one of the unit's household's people
-#: in the file (only matched / not matched, and the role when matched; never the stored number); the
-#: resident asks about themselves by name (``id_number`` None). Logged in the file's access log with
-#: :data:`ARCHIVE_PURPOSE`; raises ``ArchiveUnavailable`` (503), ``IdentityMatchLocked`` (422: too
-#: many failed matches for the unit today)
-AskIdentity = Callable[[str, str, "str | None", "str | None"], dict]
 #: the household-file roles a requester of each role may have
 ROLE_MATCHES = {"owner": ("owner",), "family": ("owner", "family"), "tenant": ("tenant",)}
 #: the one answer for a person checked who does not match the file -- a name not in it, a role not
@@ -146,6 +141,7 @@ ROLE_MATCHES = {"owner": ("owner",), "family": ("owner", "family"), "tenant": ("
 NOT_MATCHED_EN = ("the person checked does not match the household file (name, role and ID number): no goods "
                   "release -- a failed match is counted")
 NOT_MATCHED_ZH = "核查对象与业户档案不符（姓名、身份或证件号码），不能办理物品放行"
+NOT_MATCHED = (NOT_MATCHED_EN, NOT_MATCHED_ZH)
 
 
 def table_rows() -> list[tuple[str, str, str, str]]:
@@ -231,14 +227,6 @@ def _people(ask_household: AskHousehold | None, unit_id: str) -> list:
     return ask_household(unit_id)
 
 
-def _match(ask_identity: AskIdentity | None, unit_id: str, name: str, number: str | None,
-           id_type: str | None) -> dict:
-    """archive's identity match (fail closed: nobody to ask is ``archive_unavailable``)."""
-    if ask_identity is None:
-        raise ArchiveUnavailable("the household file (archive) cannot be asked: no identity match")
-    return ask_identity(unit_id, name, number, id_type)
-
-
 def _match_person(work: Work, release: GoodsRelease, ask_identity: AskIdentity | None, name: str, number: str,
                   id_type: str | None, roles: tuple, attested: bool = False) -> dict:
     """archive's match of ``name`` with ``number`` among the household's people in ``roles`` -- one
@@ -246,18 +234,14 @@ def _match_person(work: Work, release: GoodsRelease, ask_identity: AskIdentity |
     with no number on file is 422 ``id_number_not_on_file`` (not counted) unless the desk attests the
     document it saw in person (``matched_archive: false``)."""
     try:
-        answer = _match(ask_identity, release.unit_id, name, number, id_type)
+        role = identity.require(ask_identity, release.unit_id, name, number, id_type, roles, NOT_MATCHED)
     except IdNumberNotOnFile:
         if not attested:
             raise
         # the name's role without a number (a by-name match, counted nowhere)
-        answer = _match(ask_identity, release.unit_id, name, None, None)
-        if not answer.get("matched") or answer.get("role") not in roles:
-            raise IdentityNotMatched(NOT_MATCHED_EN, zh=NOT_MATCHED_ZH)
-        return {"role": answer["role"], "matched_archive": False}
-    if not answer.get("matched") or answer.get("role") not in roles:
-        raise IdentityNotMatched(NOT_MATCHED_EN, zh=NOT_MATCHED_ZH)
-    return {"role": answer["role"], "matched_archive": True}
+        role = identity.require(ask_identity, release.unit_id, name, None, None, roles, NOT_MATCHED)
+        return {"role": role, "matched_archive": False}
+    return {"role": role, "matched_archive": True}
 
 
 def _consent(work: Work, release: GoodsRelease, consent: dict | None, ask_identity: AskIdentity | None) -> dict:
@@ -363,7 +347,7 @@ def _resident_requester(work: Work, unit: UnitCopy, data: dict, ask_identity: As
     if declared not in ROLE_MATCHES:
         raise IdentityNotMatched(f"a resident asks as themselves, not as {_a(declared)}: an agent's (代办) request "
                                  "is recorded by the service centre", zh="住户本人不能以代办人身份申请，代办请到服务中心办理")
-    answer = _match(ask_identity, unit.id, caller.name, None, None) if caller.name else {"matched": False}
+    answer = identity.ask(ask_identity, unit.id, caller.name, None, None) if caller.name else {"matched": False}
     if not answer["matched"]:
         raise IdentityNotMatched(f"{caller.name or 'the resident'} is not one of unit {unit.label}'s household's people "
                                  "in the household file: ask the service centre",

@@ -69,6 +69,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
+from kernel import privacy
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -856,6 +857,8 @@ ROUND_PART_FIELDS = ("area", "template_version", "day", "slot", "window_start", 
 
 
 def round_view(work: Work, ticket: Ticket) -> dict:
+    """The round (``RoundOut``) as ``work.caller`` reads it: its log's notes as written for the desk,
+    masked for the other readers (the GM, the group admin: ``privacy.free_text_for``)."""
     part = round_part(work.session, ticket)
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status, "group_id": ticket.group_id,
@@ -864,8 +867,8 @@ def round_view(work: Work, ticket: Ticket) -> dict:
         "assignee": ({"user_id": ticket.assignee_id, "name": ticket.assignee_name or ""}
                      if ticket.assignee_id else None),
         "cancel_reason": ticket.cancel_reason,
-        "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id, "note": h.note}
-                    for h in ticket.history],
+        "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
+                     "note": privacy.free_text_for(work.caller, h.note)} for h in ticket.history],
         "version": ticket.version,
     }
 

@@ -8,8 +8,10 @@ over, their collection by the owners, loans, the owners' deposited keys -- and i
 - ``collect`` (``in_store`` -> ``collected_by_owner``): the owner collects against the purchase
   contract, their ID and the fee receipt (业主凭购房合同、身份证、缴费收据领取) -- all three
   recorded, else ``papers_required``; the collector must be an owner of the unit in archive's
-  household file (``match_identity``, :data:`AskIdentity`: name and ID number; not an owner there is
-  ``422 identity_not_matched``, archive down ``503 archive_unavailable`` -- fail closed). Taking back a
+  household file (``match_identity`` through the desk's shared guard, ``identity.py`` 身份核验: name
+  and ID number; a stranger, a family member or a wrong number is the one answer ``422
+  identity_not_matched`` (:data:`NOT_MATCHED`, no details saying which), archive down ``503
+  archive_unavailable`` -- fail closed). Taking back a
   deposited key shows the ID only: the one who deposited it (the same name and ID number, compared by
   the number's keyed hash) -- anyone else must be an owner matched in the file;
 - ``deposit`` (``collected_by_owner`` -> ``deposited_by_owner``): the owner leaves a key with the
@@ -60,7 +62,6 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import datetime, time, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -73,11 +74,11 @@ from kernel.validators import IdNumberInvalid, guess_id_type, require_id_number
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (ArchiveUnavailable, DuplicateKey, IdentityNotMatched, KeyNotFound, KeyOwnRequest,
-                          KeyPapersRequired, KeyStepNotAllowed, UnknownKeys)
+from ..exceptions import (DuplicateKey, KeyNotFound, KeyOwnRequest, KeyPapersRequired, KeyStepNotAllowed, UnknownKeys)
 from ..models import Key, KeyMovement, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
-from . import repairs, tasks, workflow
+from . import identity, repairs, tasks, workflow
 from .front_desk_settings import KEY_RETURN_BY, KEY_SPOT_CHECK_DAY, KEY_STOCK_CHECK_DAY
+from .identity import AskIdentity
 
 # -- the key's states and movements ------------------------------------------------------------
 NEW = "new"                                       # not yet in the register (the receive row's source)
@@ -139,11 +140,16 @@ REFUSAL_WORDS = {
     "loan_pending": ("该钥匙已有借用申请待审批，请先审批或撤回", "a loan of this key already waits for approval: "
                                                          "approve or refuse it first")}
 
-#: ``ask_identity(unit_id, name, id_number, id_type) -> {"matched", "role"?}``: archive's
-#: ``match_identity`` asked as the caller with :data:`ARCHIVE_PURPOSE` (logged in the file's access
-#: log); raises ``ArchiveUnavailable`` (503), ``IdentityMatchLocked`` (422)
-AskIdentity = Callable[[str, str, "str | None", "str | None"], dict]
+#: the purpose archive's ``match_identity`` is asked with (``identity.AskIdentity``, logged in the file's
+#: access log)
 ARCHIVE_PURPOSE = "钥匙领取身份核查 key collection identity check"
+#: the one answer for a person who does not match an owner of the unit in the file -- a name not in it,
+#: a family member or tenant, a wrong number alike (no oracle: the desk cannot tell which)
+NOT_MATCHED_EN = ("the person does not match an owner of the unit in the household file (name and ID number): "
+                  "only an owner collects or deposits the key (or the one who deposited / collected it) -- a "
+                  "failed match is counted")
+NOT_MATCHED_ZH = "持证人与业户档案中的业主登记不符（姓名或证件号码），不能办理钥匙领取或寄存"
+NOT_MATCHED = (NOT_MATCHED_EN, NOT_MATCHED_ZH)
 
 BORROWER, CONTRACTOR, OWNER, DEVELOPER = "borrower", "contractor", "owner", "developer"
 BORROWER_KINDS = (BORROWER, CONTRACTOR)
@@ -273,7 +279,7 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
         data = _document(data)
         # taking back a deposited key: the one who deposited it, else an owner in the household file
         if key.state != DEPOSITED or not _same_party(work, _last(work, key, DEPOSIT), data):
-            _owner_in_file(work, key, data, ask_identity, "collect")
+            _owner_in_file(work, key, data, ask_identity)
         row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
         key.holder_name = data["name"]
     elif action == DEPOSIT:
@@ -281,7 +287,7 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
                 "业主寄存钥匙须登记姓名和证件")
         data = _document(data)
         if not _same_party(work, _last(work, key, COLLECT), data):
-            _owner_in_file(work, key, data, ask_identity, "deposit")
+            _owner_in_file(work, key, data, ask_identity)
         row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
         key.holder_name = None
     elif action == REQUEST_LOAN:
@@ -376,21 +382,12 @@ def _same_party(work: Work, row: KeyMovement | None, data: dict) -> bool:
             and row.party_id_hash == _digest(work, data["id_number"]))
 
 
-def _owner_in_file(work: Work, key: Key, data: dict, ask_identity: AskIdentity | None, action: str) -> None:
+def _owner_in_file(work: Work, key: Key, data: dict, ask_identity: AskIdentity | None) -> None:
     """The person is an owner of the key's unit in archive's household file (``match_identity``: the
-    name with the ID number; matched / not matched only, logged there) -- fail closed."""
-    if ask_identity is None:
-        raise ArchiveUnavailable("the household file (archive) cannot be asked: no identity check, no key handed over")
-    answer = ask_identity(key.unit_id, data["name"], data["id_number"], data.get("id_type"))
-    if not answer.get("matched") or answer.get("role") != "owner":
-        took = "collects" if action == COLLECT else "deposits"
-        raise IdentityNotMatched(
-            f"{data['name']} with that ID number is not an owner of unit {key.unit_label} in the household file: "
-            f"only an owner {took} the key" + (" (or the one who deposited it)" if action == COLLECT else
-                                               " (or the one who collected it)"),
-            zh=f"{data['name']}及所持证件与业户档案中{key.unit_label}的业主登记不符，不能办理钥匙"
-               + ("领取" if action == COLLECT else "寄存"),
-            details={"reasons": ["not_an_owner_in_the_file" if answer.get("matched") else "id_number_not_matched"]})
+    name with the ID number; matched / not matched only, logged there) -- fail closed, and one answer
+    (:data:`NOT_MATCHED`) for every failed match (``identity.require``, as the goods release)."""
+    identity.require(ask_identity, key.unit_id, data["name"], data["id_number"], data.get("id_type"),
+                     ("owner",), NOT_MATCHED)
 
 
 def _changed(work: Work, key: Key, row: KeyMovement) -> None:

@@ -68,6 +68,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from kernel import privacy
 from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
 from kernel.privacy import mask_free_text, mask_name
@@ -785,10 +786,12 @@ def get(work: Work, ticket_id: str) -> tuple[Ticket, Renovation]:
 def view(work: Work, ticket: Ticket, renovation: Renovation) -> dict:
     """The renovation's own part (``schemas.RenovationOut``) as ``work.caller`` reads it: a
     resident reads the pass holders' names masked, as the ticket's snapshot carries them; the desk's
-    free text (a pass's detail in full, notes unmasked) only the desk itself (:data:`DESK_ROLES`)."""
+    free text (a pass's detail in full, notes unmasked) only the desk itself (:data:`DESK_ROLES`, the
+    readers of free text as written: ``kernel.privacy.sees_free_text``) -- the ticket's step log is
+    masked the same way (``repairs.ticket_view``)."""
     caller = work.caller
     return facts(work.session, ticket, renovation, full_names=not caller.is_resident,
-                 desk=caller.is_system or bool(caller.roles & frozenset(DESK_ROLES)))
+                 desk=privacy.sees_free_text(caller))
 
 
 def facts(session: Session, ticket: Ticket, renovation: Renovation, *, full_names: bool = False,

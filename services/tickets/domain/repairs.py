@@ -754,7 +754,9 @@ def _sla_state_filter(wanted: str, now: datetime) -> tuple:
 
 def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
     """The ticket as ``caller`` may see it: the reporter's phone by the one masking rule
-    (kernel.privacy) -- in full for the customer-service desk and the household itself."""
+    (kernel.privacy) -- in full for the customer-service desk and the household itself; the step log's
+    free text (each history entry's ``note``) as written for the desk only, every other reader (the
+    household too) with the ID numbers and mobiles typed into it masked (``privacy.free_text_for``)."""
     own = caller.is_resident and caller.sees_household(ticket.group_id, ticket.project_id, ticket.unit_id,
                                                        ticket.household_id)
     return {
@@ -769,7 +771,7 @@ def ticket_view(ticket: Ticket, now: datetime, caller: Caller) -> dict:
         "deadlines": [{**deadline_fields(d), "state": deadlines.state(d.due_at, d.met_at, now, d.cancelled_at)}
                       for d in ticket.deadlines],
         "history": [{"at": h.at, "action": h.action, "actor": h.actor_name or h.actor_id,
-                     "note": h.note} for h in ticket.history],
+                     "note": privacy.free_text_for(caller, h.note)} for h in ticket.history],
         **workflow_fields(ticket),
         **parts(ticket),
         "version": ticket.version,

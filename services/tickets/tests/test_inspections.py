@@ -590,3 +590,19 @@ def test_an_area_shows_its_effective_steward_and_where_it_comes_from(world):
     assert pick == {"own": ("steward.wu", "吴管家", "area", True),
                     "building": ("steward.li", "李管家", "building", True),
                     "nobody": (None, None, None, None)}
+
+
+def test_a_round_s_log_is_read_whole_by_the_desk_and_masked_for_the_gm_and_the_group_admin(world):
+    area_id = area(world, "小区外观", "exterior")
+    round_id = world.do(STEWARD, inspections.start_round, area_id)
+    world.step(CS, round_id, "cancel", reason="重复，业主 13912345678 已报")
+
+    def log(caller):
+        return world.do(caller, lambda w: [h["note"] for h in inspections.round_view(
+            w, inspections.get_round(w, round_id))["history"]])
+
+    for desk in (STEWARD, DESK, CS):
+        assert log(desk)[-1] == "重复，业主 13912345678 已报"
+    for reader in (staff(G, [P], roles=["general_manager"], user_id="gm"), staff(G, [P], roles=["group_admin"],
+                                                                                  user_id="admin")):
+        assert log(reader)[-1] == "重复，业主 139****5678 已报"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from kernel.errors import Forbidden, InvalidInput, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, resident, staff
-from services.tickets.domain import alerts, copies, renovation
+from services.tickets.domain import alerts, copies, renovation, repairs
 from services.tickets.exceptions import (AcceptanceTooSoon, ArchiveUnavailable, DocumentAttachedAlready,
                                          DocumentNotFound, DocumentsMissing, DocumentTypeMismatch, FeesUnpaid,
                                          NotYourStep, ReinspectionNotDue, RenovationDateOutOfRange,
@@ -593,6 +593,28 @@ def test_a_pass_detail_is_the_desks_and_free_text_is_masked_for_everyone_else(se
         assert got["passes"][0]["void_reason"] == "住户电话 138****5678 取消"
     part = renovation.renovation_part(ticket)                          # the snapshot (residents' read model)
     assert part["passes"][0]["detail"] is None and "13812345678" not in str(part)
+
+
+def test_the_step_log_s_free_text_is_masked_for_the_household_and_read_whole_by_the_desk(session, clock, registry):
+    """A phone (or an ID number) the desk typed into a step's note: the resident reading his renovation
+    (its ticket's history, as the RPC answers it) sees it masked, as do engineering, security and finance;
+    the desk reads it as written. The snapshot keeps it as written: the read model masks when read."""
+    ticket = approved(session, clock)
+    note = "业主电话 13912345678 已签协议，身份证 110101199003077774"
+    do(session, clock, ticket, "sign_agreement", note=note)
+    do(session, clock, ticket, "cancel", reason="业主来电 13812345678 撤销")
+
+    def log(caller):
+        t, _ = renovation.get(work(session, clock, caller), ticket.id)
+        return [h["note"] for h in repairs.ticket_view(t, clock.now(), caller)["history"]]
+
+    for desk in (DESK, CS, SYSTEM):
+        assert log(desk)[-2:] == [note, "业主来电 13812345678 撤销"]
+    for caller in (ME, ENG, GUARD, FINANCE):
+        assert log(caller)[-2:] == ["业主电话 139****5678 已签协议，身份证 1101**********7774", "业主来电 138****5678 撤销"]
+        assert "13912345678" not in str(log(caller)) and "110101199003077774" not in str(log(caller))
+    assert log(ME)[0] == log(DESK)[0] == "厨卫改造、铺地板"                 # nothing else changed
+    assert [h["note"] for h in repairs.snapshot(ticket)["history"]][-2:] == [note, "业主来电 13812345678 撤销"]
 
 
 def test_the_desk_may_cancel_once_the_fees_are_asked_and_billing_is_told_to_reverse_them(session, clock, registry):
