@@ -13,9 +13,12 @@ import pytest
 from deploy import seed
 from kernel.testing import keyed
 
+from . import test_repair_flow
 from .test_goods_release import MOVER_ID, send
 from .test_idempotency_and_settings import project_id
-from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+from .test_repair_flow import token
+
+demo = test_repair_flow.demo                     # the demo's records (a fixture)
 
 SITE = ZoneInfo("Asia/Shanghai")
 ZHANG_ID = "440301198801011238"          # 张伟's (1栋-0101, owes nothing)
@@ -39,7 +42,7 @@ def issued_pass(web_session, desk, finance, unit, move_at: datetime) -> dict:
     return send(web_session, desk, f"/goods-releases/{rid}/issue", {}, 200)
 
 
-def test_the_gate_lets_goods_out_only_on_the_moving_day(platform, demo, web_session, shared_clock):  # noqa: F811
+def test_the_gate_lets_goods_out_only_on_the_moving_day(platform, demo, web_session, shared_clock):
     unit = seed.unit_id("LH", "1栋", "0101")
     desk, finance, guard, centre = (token(web_session, u) for u in ("desk.lh", "finance.lh", "guard.lh", "centre.lh"))
     pid = project_id(web_session, desk)

@@ -577,6 +577,10 @@ def record_print(work: Work, release_id: str) -> tuple[GoodsRelease, dict]:
     ``goods_release.changed`` (step ``print``, the state unchanged). Whoever reads the release may
     print it; a release not issued yet has no pass (422 ``pass_not_issued``, nothing written).
     ``(release, print)`` with ``print = {"number", "at", "by": {user_id, name}, "reprint"}``."""
+    if work.session.get_bind().dialect.name == "postgresql":
+        # two prints at once are two prints: the row locked (and read afresh), so no count or log entry is lost
+        work.session.scalars(select(GoodsRelease).where(GoodsRelease.id == release_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()
     release = _load(work, release_id)
     if not release.number:
         raise NotPrintable(f"goods release {release_id} has no pass yet ({release.status}): it is printed once "
