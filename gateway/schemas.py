@@ -4069,6 +4069,10 @@ class GoodsReleaseOut(Out):
     voided = fields.Nested(_GrWho, allow_none=True)
     voided_at = DT(allow_none=True)
     void_reason = fields.String(allow_none=True)
+    printed = fields.Nested(_GrWho, allow_none=True, metadata={"description": "who printed the pass first"})
+    printed_at = DT(allow_none=True, metadata={"description": "when the pass was first printed"})
+    print_count = fields.Integer(metadata={"description": "how many times the pass was printed (POST "
+                                                          "/goods-releases/{id}/prints); from the second: 补打"})
     recorded_at = DT()
     version = fields.Integer()
     history = fields.List(fields.Nested(_GrLogged))

@@ -144,16 +144,31 @@ def paragraph(pdf: FPDF, text: str, *, size: float = 12, width: float | None = N
             pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
 
 
+#: the red of a status mark (【已作废】, 【补打】)
+MARK_COLOUR = (200, 0, 0)
+
+
 def heading(pdf: FPDF, header: str, title: str, *, subtitle: str = "", title_size: float = 22,
-            gap: float = 6) -> None:
+            gap: float = 6, marks: Sequence[str] = (), mark_size: float = 13) -> None:
     """The page's head: ``header`` (the project's name) centred with a rule under it, then the
-    ``title`` large, then the ``subtitle`` (a part's name: 存根联 / 通知联) if any."""
+    ``title`` large, then the ``subtitle`` (a part's name: 存根联 / 通知联) if any. ``marks`` (a
+    status: 已作废, 补打) are printed in red on the title's line, beside it -- the last at the right
+    margin, any before it at the left (``【已作废】 物品放行条 【补打】``) -- taking no line of their own."""
     width = pdf.epw
     pdf.set_font(FAMILY, size=14)
     pdf.cell(width, LINE, header, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_line_width(0.4)
     pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.l_margin + width, pdf.get_y() + 1)
     pdf.ln(gap)
+    if marks:
+        y, height = pdf.get_y(), title_size * 0.6
+        pdf.set_font(FAMILY, size=mark_size)
+        pdf.set_text_color(*MARK_COLOUR)
+        left, right = "".join(f"【{m}】" for m in marks[:-1]), f"【{marks[-1]}】"
+        pdf.cell(width, height, left, align="L", new_x="LMARGIN", new_y="TOP")
+        pdf.cell(width, height, right, align="R", new_x="LMARGIN", new_y="TOP")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_xy(pdf.l_margin, y)
     pdf.set_font(FAMILY, size=title_size)
     pdf.cell(width, title_size * 0.6, title, align="C", new_x="LMARGIN", new_y="NEXT")
     if subtitle:

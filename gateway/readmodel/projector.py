@@ -285,11 +285,13 @@ def apply_household(session: Session, data: dict, attempts: int = 5) -> bool:
 GOODS_RELEASE_FIELDS = ("release_id", "group_id", "project_id", "unit_id", "unit_label", "household_id", "number",
                         "status", "requester", "owner_consent", "mover", "items", "move_at", "note", "identity",
                         "fees", "finance_signed", "finance_signed_at", "issued", "issued_at", "used", "used_at",
-                        "voided", "voided_at", "void_reason", "recorded_at", "version", "history")
+                        "voided", "voided_at", "void_reason", "printed", "printed_at", "print_count", "recorded_at",
+                        "version", "history")
 
 
 #: a goods release's times (tickets' columns)
-GOODS_RELEASE_TIMES = ("move_at", "finance_signed_at", "issued_at", "used_at", "voided_at", "recorded_at")
+GOODS_RELEASE_TIMES = ("move_at", "finance_signed_at", "issued_at", "used_at", "voided_at", "printed_at",
+                       "recorded_at")
 
 
 def utc_iso(value) -> str | None:
@@ -305,6 +307,7 @@ def goods_release_document(data: dict) -> dict:
     """A ``goods_release.changed`` payload or tickets' reply (the same view) as the stored document;
     an ID number that came whole (never, from tickets) is masked all the same."""
     doc = {name: data.get(name) for name in GOODS_RELEASE_FIELDS}
+    doc["print_count"] = doc["print_count"] or 0               # a document published before the print log
     doc["id"] = data.get("id") or data.get("release_id")       # every front-desk object answers its ``id``
     doc.update({name: utc_iso(doc[name]) for name in GOODS_RELEASE_TIMES})
     doc["history"] = [{**h, "at": utc_iso(h.get("at"))} for h in doc["history"] or ()]

@@ -95,8 +95,13 @@ class GoodsReleaseRoutes(RouteModule):
         return self._goods_release_step(user, release_id, "issue", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/use", tags=TAGS,
-           summary="Mark the pass used at the gate, once (security)",
-           body=s.GoodsReleaseNoteIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422), idempotent=True)
+           summary="Mark the pass used at the gate, once, on its moving day (security)",
+           body=s.GoodsReleaseNoteIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422), idempotent=True,
+           description="The pass is good at the gate from the start of its moving day (the project's local day "
+                       "of move_at) to the day's end plus goods_release.use_hours_after_move_day (6 h): before or "
+                       "after it, 409 pass_outside_window (Chinese and English, naming the window; details: "
+                       "move_at, valid_from, valid_until, now, reason too_early | expired) and nothing is "
+                       "written -- an expired pass is voided and a new one issued for the new day.")
     def use_goods_release(self, request, user, release_id, body, idempotency_key):
         return self._goods_release_step(user, release_id, "use", s.GoodsReleaseNoteIn().dump(body), idempotency_key)
 

@@ -4,7 +4,13 @@ inspection area (巡检记录表) -- each an A4 PDF with the CJK font, drawn by 
 (``services/tickets/domain/printouts.py`` with the kernel's renderer ``kernel/pdf.py``) and sent base64
 over RPC; here it is served as ``application/pdf`` with its file name, as notify's printed notices are
 (``gateway/routes/printing.py``). Who may print is who may read the record; another project's record is
-a 404. Names of residents and workers are masked on paper, ID numbers as stored (masked)."""
+a 404. Names of residents and workers are masked on paper, ID numbers as stored (masked).
+
+The goods pass printed for real is a **write**: ``POST /goods-releases/{id}/prints`` records the print
+(who, when, the count -- 打印记录; 【补打】 on the paper from the second print) and answers the PDF, under
+an Idempotency-Key (a retry with the same key is the same print, not a reprint). The ``GET .../pass.pdf``
+stays a safe read that records nothing -- a browser's prefetch or a retried download must not count as a
+print --, so it answers a preview marked 【预览·不作放行凭证】."""
 from __future__ import annotations
 
 from .. import schemas as s
@@ -20,13 +26,32 @@ MASKED = " Residents' and workers' names are printed masked (张*), ID numbers a
 
 class PrintoutRoutes(RouteModule):
     @route("GET", f"{V1}/goods-releases/{{release_id}}/pass.pdf", tags=TAGS, media_type=PDF_TYPE, errors=ERRORS,
-           summary="The goods release pass as an A4 PDF: 存根联 (kept by the desk) and 通知联 (shown at the gate) "
+           summary="A preview of the goods release pass as an A4 PDF, marked 预览·不作放行凭证: nothing recorded "
                    "(the unit's residents; the desk, finance, security, managers of the project)",
-           description="Number, unit, requester, mover and the mover's ID, items, moving time, who issued it, "
-                       "the identity check. 422 pass_not_issued before the pass is issued; a used or voided pass "
-                       "prints marked 已使用 / 已作废." + MASKED + FONT)
+           description="The pass as POST /goods-releases/{release_id}/prints prints it -- number, unit, requester, "
+                       "mover and the mover's ID, items, moving time, who issued it, the identity check -- marked "
+                       "预览·不作放行凭证 (a preview, not the pass): a GET records no print. 422 pass_not_issued "
+                       "before the pass is issued; a used or voided pass is marked 已使用 / 已作废." + MASKED + FONT)
     def goods_release_pass_pdf(self, request, user, release_id):
         return _pdf(self._as(user)("tickets", "print_goods_release_pass", release_id))
+
+    @route("POST", f"{V1}/goods-releases/{{release_id}}/prints", tags=TAGS, media_type=PDF_TYPE,
+           errors=(400,) + ERRORS, idempotency="required",
+           summary="Print the goods release pass: the print recorded (who, when, the count), the A4 PDF answered "
+                   "-- 存根联 and 通知联, 【补打】 from the second print (the unit's residents; the desk, finance, "
+                   "security, managers of the project)",
+           description="A write: the print log (打印记录) -- the release's printed (who first), printed_at and "
+                       "print_count, a print entry in its history, goods_release.changed (step print). The paper "
+                       "says which print it is (打印：第N次, who, when); from the second print it is marked 补打 "
+                       "(reprint), so a second live copy is known for one. The same Idempotency-Key again answers "
+                       "the same print (a lost answer retried is not a reprint). 422 pass_not_issued before the "
+                       "pass is issued (nothing recorded); a used or voided pass prints marked 已使用 / 已作废."
+                       + MASKED + FONT)
+    def record_goods_release_print(self, request, user, release_id, idempotency_key):
+        reply = self._as(user)("tickets", "record_goods_release_print", release_id, idempotency_key=idempotency_key)
+        # read-your-writes: the desk's view of the release shows the print at once
+        self._project_reply("goods_release", reply["release"], user)
+        return _pdf(reply)
 
     @route("GET", f"{V1}/renovations/{{ticket_id}}/permit.pdf", tags=TAGS, media_type=PDF_TYPE, errors=ERRORS,
            summary="The renovation permit (装修许可证) as an A4 PDF, with the passes in force "

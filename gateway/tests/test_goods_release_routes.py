@@ -43,6 +43,9 @@ def test_every_goods_release_route_is_documented_with_its_callers_and_the_writes
     for step in ("approve", "issue"):
         responses = paths[f"/api/v1/goods-releases/{{release_id}}/{step}"]["post"]["responses"]
         assert {"409", "503"} <= set(responses)
+    use = paths["/api/v1/goods-releases/{release_id}/use"]["post"]            # the gate's window
+    assert "409" in use["responses"] and "pass_outside_window" in use["description"]
+    assert "use_hours_after_move_day" in use["description"]
 
 
 def test_a_release_loads_and_its_numbers_are_checked():

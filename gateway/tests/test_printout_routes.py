@@ -1,6 +1,7 @@
 """The front desk's printout routes' gateway side without a broker (issue 12): each is a GET served as
 application/pdf, documented with who may print (the record's readers), its 403/404/422 and the CJK font's
-422, takes no Idempotency-Key, and a bad date is a 400 before tickets is asked. Roles and other projects'
+422, takes no Idempotency-Key, and a bad date is a 400 before tickets is asked -- but for the goods pass
+printed for real (POST .../prints: the print log, a write under a required Idempotency-Key). Roles and other projects'
 records against the real services: tests/e2e/test_printouts.py; the rules: services/tickets/tests/test_printouts.py."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kernel.pdf import PDF_TYPE
 
 PRINTOUTS = {
     ("GET", "/api/v1/goods-releases/{release_id}/pass.pdf"): "security, managers of the project)",
+    ("POST", "/api/v1/goods-releases/{release_id}/prints"): "security, managers of the project)",
     ("GET", "/api/v1/renovations/{ticket_id}/permit.pdf"): "(its resident; staff of the project)",
     ("GET", "/api/v1/renovations/{ticket_id}/passes/{pass_id}.pdf"): "(its resident; staff of the project)",
     ("GET", "/api/v1/projects/{project_id}/inspection-areas/{area_id}/sheet.pdf"):
@@ -33,11 +35,18 @@ def test_every_printout_is_a_documented_pdf_read_with_its_readers():
         assert {"403", "404", "422"} <= set(operation["responses"]), path
         assert PDF_TYPE in operation["responses"]["200"]["content"], path
         assert "cjk_font_missing" in operation["description"], path
+        if method == "POST":          # the print log: a write, its key required (a retry is not a reprint)
+            assert specs[(method, path)].idempotency == "required", path
+            assert any(p["name"] == "Idempotency-Key" and p["required"] for p in operation["parameters"]), path
+            assert {"400", "409"} <= set(operation["responses"]) and "补打" in operation["summary"], path
+            continue
         assert not specs[(method, path)].idempotent, path
         assert not any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", ())), path
     sheet = paths["/api/v1/projects/{project_id}/inspection-areas/{area_id}/sheet.pdf"]["get"]
     assert [p["name"] for p in sheet["parameters"] if p["in"] == "query"] == ["date"]
     assert "pass_not_issued" in paths["/api/v1/goods-releases/{release_id}/pass.pdf"]["get"]["description"]
+    assert "预览·不作放行凭证" in paths["/api/v1/goods-releases/{release_id}/pass.pdf"]["get"]["summary"]
+    assert "pass_not_issued" in paths["/api/v1/goods-releases/{release_id}/prints"]["post"]["description"]
     assert "permit_not_issued" in paths["/api/v1/renovations/{ticket_id}/permit.pdf"]["get"]["description"]
 
 
@@ -67,6 +76,32 @@ def test_the_pdf_a_route_answers_is_tickets_file_as_an_attachment():
     assert calls == [("tickets", "print_goods_release_pass", ("r1",)),
                      ("tickets", "print_inspection_sheet", ("p1", "a1", {"date": "2026-11-24"})),
                      ("tickets", "print_renovation_pass", ("t1", "pass-1"))]
+
+
+def test_a_recorded_print_is_served_as_the_pdf_and_the_release_goes_into_the_read_model():
+    import base64
+
+    asked, projected = [], []
+
+    class Fake(PrintoutRoutes):
+        def _as(self, user):
+            def call(service, method, *args, **kwargs):
+                asked.append((service, method, args, kwargs))
+                return {"filename": "goods-release-FX-20261124-0001.pdf", "pages": 1,
+                        "utf8_filename": "绿湖花园-物品放行条-FX-20261124-0001-1栋-0101.pdf",
+                        "content_base64": base64.b64encode(b"%PDF-1.3 print 2").decode(),
+                        "print": {"number": 2, "reprint": True},
+                        "release": {"id": "r1", "release_id": "r1", "print_count": 2, "version": 7}}
+            return call
+
+        def _project_reply(self, kind, reply, user):
+            projected.append((kind, reply))
+
+    reply = Fake.record_goods_release_print.__wrapped__(Fake(), None, {"id": "u"}, "r1", "key-1")
+    assert reply.status_code == 200 and reply.get_data() == b"%PDF-1.3 print 2"
+    assert reply.headers["Content-Type"] == PDF_TYPE
+    assert asked == [("tickets", "record_goods_release_print", ("r1",), {"idempotency_key": "key-1"})]
+    assert projected == [("goods_release", {"id": "r1", "release_id": "r1", "print_count": 2, "version": 7})]
 
 
 @pytest.mark.parametrize("data", [{"date": "2026-13-01"}, {"date": "yesterday"}, {"date": ""}, {"day": "2026-11-24"}])

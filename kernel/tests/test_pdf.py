@@ -26,6 +26,21 @@ def test_a_document_embeds_the_cjk_font_and_reads_back():
     assert pdftext.fonts(data) and pdftext.pages(data) == 1
 
 
+def test_marks_print_beside_the_title_and_take_no_line_of_their_own():
+    """A status mark (已作废, 补打): the last at the right of the title's line, any before it at the left."""
+    plain, marked = pdf.document("a", compress=False), pdf.document("b", compress=False)
+    for doc, marks in ((plain, ()), (marked, ("已作废", "补打"))):
+        doc.add_page()
+        pdf.heading(doc, "绿湖花园", "物品放行条", subtitle="存根联", marks=marks)
+    assert marked.get_y() == plain.get_y()                        # the same height as without marks
+    lines = pdftext.text(pdf.output(marked))
+    assert "【已作废】" in lines and "【补打】" in lines and "物品放行条" in lines
+    single = pdf.document("c", compress=False)
+    single.add_page()
+    pdf.heading(single, "绿湖花园", "物品放行条", marks=("补打",))
+    assert "【补打】" in pdftext.text(pdf.output(single))
+
+
 def test_a_table_wraps_its_cells_and_repeats_its_header_on_a_new_page():
     doc = pdf.document("表", compress=False)
     doc.add_page()

@@ -22,7 +22,7 @@
 | goods_release.issued | a goods release pass (物品放行单) is issued with its number | -- (later consumers) |
 | goods_release.used | security marked a pass used at the gate | -- |
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
-| goods_release.changed | a goods release is requested or takes any step (verify, approve, issue, use, void): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, used, voided) |
+| goods_release.changed | a goods release is requested, takes any step (verify, approve, issue, use, void) or its pass is printed (step ``print``, the state unchanged): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, used, voided) |
 | key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks; a late return's ``late``, ``minutes_late``) | gateway (read model: the desk's keys out, a unit's keys) |
 | key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | notify (``mandatory``: the CS manager told of a monthly count's discrepancies, ``key_stock_check.discrepancy``) |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
@@ -875,6 +875,10 @@ class GoodsReleaseChanged(Schema):
     voided = fields.Nested(UserRef, allow_none=True)
     voided_at = fields.AwareDateTime(allow_none=True)
     void_reason = fields.String(allow_none=True)
+    # the print log (打印记录): the first print's who and when, and how many prints (a later one: 补打)
+    printed = fields.Nested(UserRef, allow_none=True)
+    printed_at = fields.AwareDateTime(allow_none=True)
+    print_count = fields.Integer()
     recorded_at = fields.AwareDateTime(required=True)
     version = fields.Integer(required=True)
     history = fields.List(fields.Nested(GoodsReleaseLogEntry), required=True)

@@ -312,6 +312,15 @@ class MoveTimeRefused(RuleViolation):
     zh = "搬离时间不在可受理的范围内"
 
 
+class PassOutsideWindow(Conflict):
+    """The gate's ``use`` of a goods release pass outside its validity window -- from the start of the
+    moving day to its end plus ``goods_release.use_hours_after_move_day`` (HTTP 409; ``details``:
+    move_at, valid_from, valid_until, now, and ``reason`` too_early | expired)."""
+
+    default_code = "pass_outside_window"
+    zh = "放行条不在有效时间内，不能放行"
+
+
 class ArchiveUnavailable(Unavailable):
     """archive could not answer a question a step cannot go on without -- the household file's
     people (identity check), a renovation document, an area's building: nothing done (HTTP 503)."""

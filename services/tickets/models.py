@@ -511,6 +511,12 @@ class GoodsRelease(Base):
     voided_name: Mapped[str | None] = mapped_column(String(100))
     voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     void_reason: Mapped[str | None] = mapped_column(Text)
+    #: the printed pass (打印记录, revision 0066): who printed it first and when, and how many times it
+    #: was printed -- every print is a ``print`` entry of its log; a later print is marked 【补打】
+    printed_by: Mapped[str | None] = mapped_column(String(100))
+    printed_name: Mapped[str | None] = mapped_column(String(100))
+    printed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    print_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1002,6 +1002,9 @@ class GoodsReleaseOut(Schema):
     voided = fields.Nested(_Who, allow_none=True)
     voided_at = fields.AwareDateTime(allow_none=True)
     void_reason = fields.String(allow_none=True)
+    printed = fields.Nested(_Who, allow_none=True)          # the first print (打印记录)
+    printed_at = fields.AwareDateTime(allow_none=True)
+    print_count = fields.Integer()                          # prints so far; from the second: 补打
     recorded_at = fields.AwareDateTime()
     version = fields.Integer()
     history = fields.List(fields.Nested(_Logged))
@@ -1009,6 +1012,21 @@ class GoodsReleaseOut(Schema):
 
 class GoodsReleaseListOut(Schema):
     items = fields.List(fields.Nested(GoodsReleaseOut))
+
+
+class GoodsReleasePrintOut(Schema):
+    """One recorded print of the goods release pass (打印记录): its number (1: the first; from 2 a
+    reprint, 补打), when, by whom."""
+    number = fields.Integer()
+    at = fields.AwareDateTime()
+    by = fields.Nested(_Who)
+    reprint = fields.Boolean()
+
+
+class GoodsReleasePrintedOut(Schema):
+    """A print recorded (what an idempotent replay answers again): the print and the release after it."""
+    print = fields.Nested(GoodsReleasePrintOut)
+    release = fields.Nested(GoodsReleaseOut)
 
 
 # -- keys (钥匙, domain/keys.py) and vacant units (空置房, domain/vacant.py) ------------------------

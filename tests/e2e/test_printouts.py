@@ -1,9 +1,14 @@
 """The front desk prints a goods release pass (物品放行条, issue 12) through the gateway with every
 service running: before the pass is issued there is nothing to print (422 pass_not_issued); once issued
-the desk downloads an application/pdf whose two parts (存根联 / 通知联) carry the number, the unit, the
-items, the mover's masked ID and the names masked -- never the full name nor the ID number; the gate
-prints it too; another project's desk gets 404, engineering 404 (not a reader of passes)."""
+the desk prints it (POST .../prints, an Idempotency-Key: the print log) and gets an application/pdf whose
+two parts (存根联 / 通知联) carry the number, the unit, the items, the mover's masked ID and the names
+masked -- never the full name nor the ID number --, and which print it is; the desk's view of the release
+shows who printed it first, when, and how many times; the same key again is the same print, a new print
+is marked 【补打】; the GET is a preview that records nothing; the gate prints it too; another project's
+desk gets 404, engineering 404 (not a reader of passes)."""
 from __future__ import annotations
+
+import uuid
 
 from deploy import seed
 from kernel import pdftext
@@ -26,30 +31,66 @@ def test_the_desk_prints_an_issued_goods_pass_in_two_parts(platform, demo, web_s
     rid = send(web_session, desk, "/goods-releases", body, 201)["release_id"]
     early = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=desk)
     assert early.status_code == 422 and early.json()["error"] == "pass_not_issued"
+    early = print_pass(web_session, desk, rid)
+    assert early.status_code == 422 and early.json()["error"] == "pass_not_issued"
 
     send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 200)
     number = send(web_session, desk, f"/goods-releases/{rid}/issue", {}, 200)["number"]
 
-    printed = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=desk)
+    # printing is a write: without its key it is refused before anything is printed
+    keyless = web_session.post(f"/api/v1/goods-releases/{rid}/prints", headers=desk)
+    assert keyless.status_code == 400 and keyless.json()["error"] == "idempotency_key_required"
+    key = str(uuid.uuid4())
+    printed = print_pass(web_session, desk, rid, key)
     assert printed.status_code == 200, printed.text
     assert printed.headers["Content-Type"] == "application/pdf"
     assert f'filename="goods-release-{number}.pdf"' in printed.headers["Content-Disposition"]
     data = printed.content
-    assert data.startswith(b"%PDF-") and pdftext.pages(data) >= 1 and pdftext.fonts(data)
-    text = "\n".join(pdftext.text(pdftext.inflate(data)))
+    assert data.startswith(b"%PDF-") and pdftext.pages(data) == 1 and pdftext.fonts(data)
+    text = read(data)
     assert text.count(number) == 2 and "存根联" in text and "通知联" in text
     assert "1栋-0101" in text and "双门冰箱" in text and "纸箱" in text and "2026-12-01 10:00" in text
     assert "1101**********4566" in text and "张*（业主）" in text and "当面核验证件" in text
     assert "绿湖前台·周" in text                                    # who issued it
+    assert text.count("第1次 绿湖前台·周") == 2 and "补打" not in text and "预览" not in text
     for secret in (MOVER_ID, OWNER_ID, "刘师傅", "张伟"):
         assert secret not in text
+    # the desk's view of the release: who printed it first, when, how many times (打印记录)
+    seen = web_session.get(f"/api/v1/goods-releases/{rid}", headers=desk).json()
+    assert seen["print_count"] == 1 and seen["printed"]["name"] == "绿湖前台·周" and seen["printed_at"]
+    assert seen["history"][-1]["action"] == "print" and seen["history"][-1]["note"] == "第1次打印"
+    # the answer lost and the print retried with its key: the same print, not a reprint
+    again = print_pass(web_session, desk, rid, key)
+    assert again.status_code == 200 and "第1次" in read(again.content) and "补打" not in read(again.content)
+    # the GET is a preview: marked, nothing recorded
+    preview = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=desk)
+    assert preview.status_code == 200 and read(preview.content).count("【预览·不作放行凭证】") == 2
+    assert web_session.get(f"/api/v1/goods-releases/{rid}", headers=desk).json()["print_count"] == 1
 
-    # who reads the pass prints it; another project's desk and engineering: as if there were none
-    assert web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=finance).status_code == 200
+    # who reads the pass prints it -- a second print is a reprint (补打); another project's desk and
+    # engineering: as if there were none
+    reprint = print_pass(web_session, finance, rid)
+    assert reprint.status_code == 200 and read(reprint.content).count("【补打】") == 2
+    assert "第2次（补打） 绿湖财务·钱" in read(reprint.content)
+    seen = web_session.get(f"/api/v1/goods-releases/{rid}", headers=desk).json()
+    assert seen["print_count"] == 2 and seen["printed"]["name"] == "绿湖前台·周"        # the first print's
     for stranger in (other, eng):
         refused = web_session.get(f"/api/v1/goods-releases/{rid}/pass.pdf", headers=stranger)
         assert refused.status_code == 404 and refused.json()["error"] == "goods_release_not_found", refused.text
+        refused = print_pass(web_session, stranger, rid)
+        assert refused.status_code == 404 and refused.json()["error"] == "goods_release_not_found", refused.text
     assert web_session.get("/api/v1/goods-releases/nope/pass.pdf", headers=desk).status_code == 404
+    assert web_session.get(f"/api/v1/goods-releases/{rid}", headers=desk).json()["print_count"] == 2
+
+
+def print_pass(web_session, headers, rid, key=None):
+    """POST .../prints: the pass printed for real (the print log), under its Idempotency-Key."""
+    return web_session.post(f"/api/v1/goods-releases/{rid}/prints",
+                            headers=dict(headers, **{"Idempotency-Key": key or str(uuid.uuid4())}))
+
+
+def read(data: bytes) -> str:
+    return "\n".join(pdftext.text(pdftext.inflate(data)))
 
 
 def test_the_steward_prints_the_days_inspection_sheet(platform, demo, web_session):  # noqa: F811

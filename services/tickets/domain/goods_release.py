@@ -41,8 +41,17 @@ no family member named is right only for a one-person household.
 4. **issue** (署名经办人, 设有编号): the desk issues the numbered pass (``FX-YYYYMMDD-NNNN`` per
    project and local day) -- billing is asked again at that moment: a bill posted since the
    signature refuses it too.
-5. **use**: security marks the pass used at the gate (once). **void** (作废): the CS manager or the
-   centre manager, with the reason, before it is used.
+5. **use**: security marks the pass used at the gate (once) -- only within the pass's validity window
+   (:func:`use_window`: from the start of the moving day, the project's local day of ``move_at``, to
+   its end plus ``goods_release.use_hours_after_move_day``, 6 h); before or after it the gate's ``use``
+   is ``409 pass_outside_window`` (Chinese and English, naming the window). **void** (作废): the CS
+   manager or the centre manager, with the reason, before it is used.
+
+**The printed pass** (打印记录, :func:`record_print`): every print of an issued pass is recorded -- a
+``print`` entry in its log (who, when, the print's number), the first print's ``printed_at`` /
+``printed_by`` and the ``print_count`` on the release; a later print of the pass is a reprint (补打)
+and is marked so on paper. A print changes no state (it is no row of :data:`TABLE`): whoever reads the
+release may print it (the unit's residents, the desk, finance, security, managers).
 
 The fee check is a synchronous question to billing (``ask_fees(unit_id)``, given by the service:
 billing's ``has_arrears`` with a timeout). Unpaid > 0.00 is ``409 arrears_outstanding`` naming the
@@ -52,8 +61,9 @@ without billing's answer (fail closed). Nothing is written on a refusal.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -67,7 +77,8 @@ from kernel.work import Work
 
 from .. import events
 from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched,
-                          IdNumberNotOnFile, MoveTimeRefused, NotYourStep, OwnerConsentRequired, TooManyItems, TransitionNotAllowed)
+                          IdNumberNotOnFile, MoveTimeRefused, NotPrintable, NotYourStep, OwnerConsentRequired,
+                          PassOutsideWindow, TooManyItems, TransitionNotAllowed)
 from ..models import GoodsRelease, GoodsReleaseLog, UnitCopy
 from . import identity, release_settings, repairs, workflow
 from .identity import AskIdentity
@@ -81,6 +92,8 @@ STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED, WITHDRAWN)
 OPEN_STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED)
 VERIFY, APPROVE, ISSUE, USE, VOID, WITHDRAW = "verify", "approve", "issue", "use", "void", "withdraw"
 ACTIONS = (VERIFY, APPROVE, ISSUE, USE, VOID, WITHDRAW)
+#: a print of the pass (打印): logged, counted, no step of the table (the state does not change)
+PRINT = "print"
 
 #: parties of the table
 DESK, FINANCE, SECURITY, MANAGER, SYSTEM = "desk", "finance", "security", "manager", workflow.SYSTEM
@@ -473,6 +486,7 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
         release.number = repairs._next_number(work, project, KIND, now)
         release.issued_by, release.issued_name, release.issued_at = caller.user_id, caller.name or "", now
     elif action == USE:
+        check_use_window(work, release, now)
         release.used_by, release.used_name, release.used_at = caller.user_id, caller.name or "", now
     elif action == WITHDRAW:
         note = data.get("reason") or note
@@ -502,6 +516,70 @@ def _takes(work: Work, release: GoodsRelease, party: str) -> bool:
     if party == REQUESTER:
         return caller.is_resident and bool(release.requester_user_id) and release.requester_user_id == caller.user_id
     return not caller.is_resident and caller.has_role(*PARTY_ROLES[party])
+
+
+def use_window(work: Work, release: GoodsRelease) -> tuple[datetime, datetime]:
+    """The pass's validity window at the gate (放行条有效时间): from the start of the moving day -- the
+    project's local day of ``move_at`` -- to the day's end plus ``goods_release.use_hours_after_move_day``
+    (a move running past midnight)."""
+    project = repairs._project(work, release.project_id)
+    zone = ZoneInfo(project.timezone or "Asia/Shanghai")
+    day = release.move_at.astimezone(zone).date()
+    hours = work.settings.get(release.project_id, release_settings.USE_HOURS_AFTER_MOVE_DAY)
+    start = datetime.combine(day, time(0, 0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone) + timedelta(hours=hours)
+    return start, end
+
+
+def check_use_window(work: Work, release: GoodsRelease, now: datetime) -> None:
+    """The gate lets the goods out only within :func:`use_window`: before the moving day the pass is
+    not good yet, after the window it has expired (the desk voids it and issues a new one for the new
+    day) -- ``409 pass_outside_window``, nothing written."""
+    start, end = use_window(work, release)
+    if start <= now < end:
+        return
+    shown_zh = f"{start.strftime('%Y-%m-%d %H:%M')} 至 {end.strftime('%Y-%m-%d %H:%M')}"
+    shown = f"{start.strftime('%Y-%m-%d %H:%M')} to {end.strftime('%Y-%m-%d %H:%M')}"
+    details = {"move_at": release.move_at.isoformat(), "valid_from": start.isoformat(), "valid_until": end.isoformat(),
+               "now": now.isoformat(), "reason": "too_early" if now < start else "expired",
+               "hours_after_move_day": work.settings.get(release.project_id, release_settings.USE_HOURS_AFTER_MOVE_DAY)}
+    if now < start:
+        raise PassOutsideWindow(
+            f"pass {release.number} is good at the gate only from its moving day: {shown} (the project's time); "
+            "not yet", details=details,
+            zh=f"放行条 {release.number} 尚未生效：仅在搬出日当天有效（{shown_zh}），现在不能放行")
+    raise PassOutsideWindow(
+        f"pass {release.number} has expired: it was good at the gate {shown} (the project's time, "
+        "goods_release.use_hours_after_move_day) -- the service centre voids it and issues a new one",
+        details=details,
+        zh=f"放行条 {release.number} 已过有效时间（{shown_zh}），不能放行，请到服务中心作废后重新办理")
+
+
+def record_print(work: Work, release_id: str) -> tuple[GoodsRelease, dict]:
+    """Record a print of the pass (打印记录): the first print's ``printed_at`` / ``printed_by``, the
+    ``print_count``, a ``print`` entry in the log (``第N次打印``, ``（补打）`` from the second) and
+    ``goods_release.changed`` (step ``print``, the state unchanged). Whoever reads the release may
+    print it; a release not issued yet has no pass (422 ``pass_not_issued``, nothing written).
+    ``(release, print)`` with ``print = {"number", "at", "by": {user_id, name}, "reprint"}``."""
+    if work.session.get_bind().dialect.name == "postgresql":
+        # two prints at once are two prints: the row locked (and read afresh), so no count or log entry is lost
+        work.session.scalars(select(GoodsRelease).where(GoodsRelease.id == release_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()
+    release = _load(work, release_id)
+    if not release.number:
+        raise NotPrintable(f"goods release {release_id} has no pass yet ({release.status}): it is printed once "
+                           "issued", code="pass_not_issued", zh="放行条尚未签发，签发后才能打印")
+    caller, now = work.caller, work.clock.now()
+    release.print_count = (release.print_count or 0) + 1
+    if release.printed_at is None:
+        release.printed_by, release.printed_name, release.printed_at = caller.user_id, caller.name or "", now
+    reprint = release.print_count > 1
+    release.version += 1
+    _log(work, release, PRINT, f"第{release.print_count}次打印" + ("（补打）" if reprint else ""))
+    work.session.flush()
+    _changed(work, release, PRINT, release.status, now)
+    return release, {"number": release.print_count, "at": now, "reprint": reprint,
+                     "by": {"user_id": caller.user_id, "name": caller.name or ""}}
 
 
 def on_household_moved_out(work: Work, unit_id: str, household_id: str) -> list[GoodsRelease]:
@@ -583,7 +661,10 @@ def view(release: GoodsRelease) -> dict:
         "issued": who(release.issued_by, release.issued_name), "issued_at": release.issued_at,
         "used": who(release.used_by, release.used_name), "used_at": release.used_at,
         "voided": who(release.voided_by, release.voided_name), "voided_at": release.voided_at,
-        "void_reason": release.void_reason, "recorded_at": release.recorded_at, "version": release.version,
+        "void_reason": release.void_reason,
+        "printed": who(release.printed_by, release.printed_name), "printed_at": release.printed_at,
+        "print_count": release.print_count or 0,
+        "recorded_at": release.recorded_at, "version": release.version,
         "history": [{"at": h.at, "action": h.action, "actor": {"user_id": h.actor_id, "name": h.actor_name},
                      "note": h.note} for h in release.history],
     }

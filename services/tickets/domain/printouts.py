@@ -8,6 +8,12 @@ is who may read it today, and another project's record reads like a missing one 
   the mover's ID, the items, the moving time, who issued it and how the identity was checked. A
   pass not issued yet (no number) is not printable (422 ``pass_not_issued``); a used or voided one
   prints with its mark (已使用 / 已作废) so a reprint is never taken for a live pass.
+  **Every print is recorded** (:func:`record_goods_release_print`, ``goods_release.record_print``:
+  who, when, the print's number; the first print's ``printed_at`` / ``printed_by`` and the count on the
+  release) and the paper says which print it is (打印：第N次); from the second print on it is marked
+  【补打】 (a reprint), so a second live copy is known for one. Drawn without a recorded print (the
+  gateway's GET, a read that writes nothing) the pass is a **preview** marked 【预览·不作放行凭证】 --
+  the paper the gate honours is the recorded print's.
 - :func:`renovation_permit` -- the renovation permit (装修许可证): its number, the renovation's,
   the unit, the contractor, the planned period, the date issued and the passes in force (422
   ``permit_not_issued`` before the permit); :func:`renovation_pass` -- one worker's or material
@@ -51,6 +57,8 @@ IDENTITY_METHODS = {"in_person": "当面核验证件", "by_phone": "电话核实
 REQUESTER_ROLES = {"owner": "业主", "family": "家庭成员", "tenant": "租户", "agent": "代办人"}
 PASS_TITLES = {"worker": "装修施工人员出入证", "material": "装修材料出入证"}
 MARKS = {gr.USED: "已使用", gr.VOIDED: "已作废"}
+#: a later print of a pass (补打) and a pass drawn without a recorded print (a preview)
+REPRINT, PREVIEW = "补打", "预览·不作放行凭证"
 
 
 class _Scope:
@@ -89,8 +97,27 @@ def _mark(pdf, text: str) -> None:
 
 # -- the goods release pass -------------------------------------------------------------------------
 
-def goods_release_pass(work: Work, release_id: str, *, compress: bool = True) -> dict:
-    """The pass in two parts (存根联 / 通知联) on one sheet; readers of the release may print it."""
+def record_goods_release_print(work: Work, release_id: str) -> dict:
+    """Record a print of the pass (``goods_release.record_print``) before it is drawn:
+    ``{"print": {number, at, by, reprint}, "release": the release's view}`` -- draw it with
+    :func:`goods_release_pass` (``printed=`` the print)."""
+    _conceal(work, work.session.get(GoodsRelease, release_id), GoodsReleaseNotFound(f"no goods release {release_id}"))
+    release, printed = gr.record_print(work, release_id)
+    return {"print": printed, "release": gr.view(release)}
+
+
+def _print_line(printed: dict, zone: ZoneInfo) -> str:
+    """``第2次（补打） 前台小王 2026-11-24 09:00``: which print the paper is, by whom, when."""
+    at = printed["at"] if isinstance(printed["at"], datetime) else datetime.fromisoformat(str(printed["at"]))
+    parts = [f"第{printed['number']}次" + ("（补打）" if printed.get("reprint") else ""),
+             (printed.get("by") or {}).get("name") or "", _local(at, zone)]
+    return " ".join(part for part in parts if part)
+
+
+def goods_release_pass(work: Work, release_id: str, *, printed: dict | None = None, compress: bool = True) -> dict:
+    """The pass in two parts (存根联 / 通知联) on one sheet; readers of the release may print it.
+    ``printed``: the recorded print it is (:func:`record_goods_release_print`) -- its number on the
+    paper, 【补打】 from the second; without it the pass is a preview (【预览·不作放行凭证】)."""
     _conceal(work, work.session.get(GoodsRelease, release_id), GoodsReleaseNotFound(f"no goods release {release_id}"))
     release = gr.get(work, release_id)
     if not release.number:
@@ -113,14 +140,19 @@ def goods_release_pass(work: Work, release_id: str, *, compress: bool = True) ->
          + (f"，核验人 {identity['checked_by']['name']}" if (identity.get("checked_by") or {}).get("name") else "")),
         ("签发", f"{(view['issued'] or {}).get('name', '')} {_local(view['issued_at'], zone)}".strip()),
     ]
+    if printed is not None:
+        facts.append(("打印", _print_line(printed, zone)))
+    marks = [MARKS[release.status]] if release.status in MARKS else []
+    if printed is None:
+        marks.append(PREVIEW)
+    elif printed.get("reprint"):
+        marks.append(REPRINT)
     pdf = kpdf.document(f"物品放行条 {view['number']}", compress=compress)
     pdf.add_page()
     for part in (STUB, NOTICE):
         kpdf.heading(pdf, project.name if project else "", "物品放行条", subtitle=f"{part}（{PART_NOTES[part]}）",
-                     title_size=18, gap=3)
-        if release.status in MARKS:
-            _mark(pdf, MARKS[release.status])
-        kpdf.fields(pdf, facts, size=11, label_width=26, height=6.5)
+                     title_size=18, gap=3, marks=marks)
+        kpdf.fields(pdf, facts, size=11, label_width=26, height=6)
         pdf.ln(1)
         kpdf.table(pdf, ["序号", "物品名称", "数量"], rows, widths=[1, 6, 1.5], size=10, row_height=6.5)
         kpdf.signatures(pdf, ["经办人签字", "领取人签字"] if part == STUB else ["门岗核验签字", "放行时间"], size=11, gap=3)

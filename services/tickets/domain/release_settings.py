@@ -18,6 +18,10 @@ MOVE_AT_PAST_TOLERANCE = "goods_release.move_at_past_tolerance_minutes"
 #: how far ahead a release may be asked for -- beyond it ``422 move_at_too_far`` (the fees are checked
 #: again when the pass is issued, but a pass for a move months away checks a household that may change)
 MOVE_AT_MAX_DAYS_AHEAD = "goods_release.move_at_max_days_ahead"
+#: the pass's validity window at the gate (放行条有效时间): it lets goods out from the start of the moving
+#: day (the project's local day of ``move_at``) to its end plus this many hours (a move running past
+#: midnight) -- outside it the gate's ``use`` is ``409 pass_outside_window``
+USE_HOURS_AFTER_MOVE_DAY = "goods_release.use_hours_after_move_day"
 
 SETTINGS = [
     Setting(MAX_ITEMS, fields.Integer(strict=True, validate=validate.Range(1, 200)), default=50, unit="items",
@@ -31,4 +35,8 @@ SETTINGS = [
     Setting(MOVE_AT_MAX_DAYS_AHEAD, fields.Integer(strict=True, validate=validate.Range(1, 366)), default=30,
             unit="days", doc="how far ahead a goods release's moving time (move_at) may be when it is recorded; "
                              "later is 422 move_at_too_far"),
+    Setting(USE_HOURS_AFTER_MOVE_DAY, fields.Integer(strict=True, validate=validate.Range(0, 72)), default=6,
+            unit="hours", doc="the pass lets goods out at the gate (use) from the start of its moving day (the "
+                              "local day of move_at) to the day's end plus this many hours; outside it 409 "
+                              "pass_outside_window"),
 ]

@@ -1,7 +1,9 @@
 """tickets' printout RPCs (the front desk's paper forms, ``domain/printouts.py``): each answers a PDF
 over RPC as :class:`kernel.pdf.PdfFileOut` -- its bytes in base64, its file names, its page count --
 which the gateway serves as ``application/pdf`` (``gateway/routes/printouts.py``). Reads: no
-Idempotency-Key, nothing written. :class:`~services.tickets.service.TicketsService` inherits them."""
+Idempotency-Key, nothing written -- but for :meth:`record_goods_release_print`, the goods pass printed
+for real: a write (the print log), idempotent by its key. :class:`~services.tickets.service.TicketsService`
+inherits them."""
 from __future__ import annotations
 
 from kernel.entrypoints import rpc
@@ -11,14 +13,28 @@ from .. import schemas
 from ..domain import printouts
 
 PDF_OUT = PdfFileOut()
+PRINTED_OUT = schemas.GoodsReleasePrintedOut()
 SHEET_QUERY = schemas.InspectionSheetQuery()
 
 
 class PrintoutRpcs:
     @rpc
     def print_goods_release_pass(self, release_id):
-        """The goods release pass (物品放行条), 存根联 and 通知联; 422 pass_not_issued before it is issued."""
+        """The goods release pass (物品放行条), 存根联 and 通知联, as a **preview** (【预览·不作放行凭证】,
+        nothing recorded); 422 pass_not_issued before it is issued."""
         return PDF_OUT.dump(printouts.goods_release_pass(self.work(), str(release_id)))
+
+    @rpc
+    def record_goods_release_print(self, release_id, idempotency_key=None):
+        """Print the pass for real: the print recorded (打印记录: who, when, the count; 【补打】 from the
+        second), then drawn with its number. The same key again answers the same print, not another one
+        (only the record is kept with the key; the paper is drawn again from it).
+        ``{filename, utf8_filename, pages, content_base64, print, release}``."""
+        work, command = self.work(), {"release_id": str(release_id)}
+        recorded = work.idempotent(idempotency_key, "record_goods_release_print", command, lambda: PRINTED_OUT.dump(
+            printouts.record_goods_release_print(work, command["release_id"])))
+        return {**PDF_OUT.dump(printouts.goods_release_pass(work, command["release_id"], printed=recorded["print"])),
+                **recorded}
 
     @rpc
     def print_renovation_permit(self, ticket_id):

@@ -16,8 +16,8 @@ from kernel.validators import IdNumberInvalid
 from services.tickets import schemas
 from services.tickets.domain import copies, goods_release as gr
 from services.tickets.exceptions import (ArchiveUnavailable, ArrearsOutstanding, BillingUnavailable, IdentityMatchLocked,
-                                         IdentityNotMatched, MoveTimeRefused, NotYourStep, OwnerConsentRequired,
-                                         TooManyItems,
+                                         IdentityNotMatched, MoveTimeRefused, NotPrintable, NotYourStep,
+                                         OwnerConsentRequired, PassOutsideWindow, TooManyItems,
                                          TransitionNotAllowed)
 from services.tickets.models import Base, GoodsRelease
 from services.tickets.tests.support import work
@@ -101,6 +101,10 @@ def body(**extra):
             "items": [{"name": "冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 12}],
             "move_at": "2026-11-25T10:00:00+08:00", **extra}
     return schemas.GoodsReleaseIn().load(data)
+
+
+#: body()'s moving day at the site (move_at 2026-11-25 10:00 +08:00): the gate lets the goods out on it
+MOVING_DAY = datetime(2026, 11, 25, 8, 0, tzinfo=SH)
 
 
 def step(session, clock, caller, release, action, ask=paid, people=household, match=identity_file, **data):
@@ -436,6 +440,7 @@ def test_security_marks_the_pass_used_once_and_finds_it_by_number(session, clock
     release = issued(session, clock)
     found = gr.by_number(work(session, clock, GUARD), "p1", release.number)
     assert found.id == release.id
+    clock.set(MOVING_DAY)
     step(session, clock, GUARD, release, "use", note="东门放行")
     assert release.status == "used" and release.used_by == "guard"
     with pytest.raises(TransitionNotAllowed):
@@ -446,6 +451,92 @@ def test_security_marks_the_pass_used_once_and_finds_it_by_number(session, clock
     assert used["data"]["actor"]["user_id"] == "guard"
     with pytest.raises(NotFound):
         gr.by_number(work(session, clock, GUARD), "p1", "FX-20261124-0099")
+
+
+def test_the_gate_lets_the_goods_out_only_from_the_moving_day_to_its_end_plus_the_projects_hours(
+        session, clock, registry):
+    """放行条有效时间: the pass (move_at 2026-11-25 10:00 at the site) is good at the gate from the moving day's
+    start to its end plus goods_release.use_hours_after_move_day (6 h) -- before and after it the gate's
+    use is 409 pass_outside_window, bilingual, naming the window; nothing is written."""
+    early, late, on_time = issued(session, clock), issued(session, clock), issued(session, clock)
+    version = early.version
+    clock.set(datetime(2026, 11, 24, 23, 59, tzinfo=SH))                  # the evening before
+    with pytest.raises(PassOutsideWindow) as refused:
+        step(session, clock, GUARD, early, "use")
+    assert refused.value.code == "pass_outside_window" and refused.value.kind == "Conflict"      # HTTP 409
+    assert refused.value.message.startswith(f"放行条 {early.number} 尚未生效：仅在搬出日当天有效（2026-11-25 00:00 至 "
+                                            "2026-11-26 06:00），现在不能放行 (pass ")
+    assert "2026-11-25 00:00 to 2026-11-26 06:00" in refused.value.english
+    assert refused.value.details == {
+        "move_at": "2026-11-25T10:00:00+08:00", "valid_from": "2026-11-25T00:00:00+08:00",
+        "valid_until": "2026-11-26T06:00:00+08:00", "now": "2026-11-24T15:59:00+00:00", "reason": "too_early",
+        "hours_after_move_day": 6}
+    assert (early.status, early.used_by, early.version) == ("issued", None, version)
+    assert [h.action for h in early.history][-1] == "issue" and not events_of(session, "goods_release.used")
+
+    clock.set(datetime(2026, 11, 25, 0, 0, tzinfo=SH))                    # the moving day begins
+    step(session, clock, GUARD, early, "use")
+    clock.set(datetime(2026, 11, 26, 5, 59, tzinfo=SH))                   # a move past midnight, 6 h allowed
+    step(session, clock, GUARD, on_time, "use")
+    clock.set(datetime(2026, 11, 26, 6, 0, tzinfo=SH))
+    with pytest.raises(PassOutsideWindow) as expired:
+        step(session, clock, GUARD, late, "use")
+    assert expired.value.details["reason"] == "expired" and expired.value.message.startswith(
+        f"放行条 {late.number} 已过有效时间（2026-11-25 00:00 至 2026-11-26 06:00），不能放行")
+    assert (early.status, on_time.status, late.status) == ("used", "used", "issued")
+    # an expired pass is voided by a manager (and a new one issued for the new day)
+    step(session, clock, CS, late, "void", reason="搬迁改期")
+    assert late.status == "voided"
+
+
+def test_the_gates_window_is_the_projects_setting(session, clock, registry):
+    centre = staff(G, ["p1"], roles=["centre_manager"], user_id="centre")
+    work(session, clock, centre).settings.change(G, "p1", "goods_release.use_hours_after_move_day", 0, reason="test")
+    release = issued(session, clock)
+    clock.set(datetime(2026, 11, 26, 0, 0, tzinfo=SH))                    # the moving day is over: no grace
+    with pytest.raises(PassOutsideWindow) as refused:
+        step(session, clock, GUARD, release, "use")
+    assert refused.value.details["valid_until"] == "2026-11-26T00:00:00+08:00"
+    work(session, clock, centre).settings.change(G, "p1", "goods_release.use_hours_after_move_day", 72, reason="test")
+    clock.set(datetime(2026, 11, 28, 23, 59, tzinfo=SH))
+    assert step(session, clock, GUARD, release, "use").status == "used"
+    with pytest.raises(InvalidInput):                                     # 0-72 hours
+        work(session, clock, centre).settings.change(G, "p1", "goods_release.use_hours_after_move_day", 73,
+                                                     reason="test")
+
+
+def test_every_print_of_a_pass_is_recorded_and_the_later_ones_are_reprints(session, clock, registry):
+    """打印记录: the first print's who and when stay, the count goes up, each print is a log entry and a
+    goods_release.changed (step print, the state unchanged); a pass not issued has no print."""
+    verified = request(session, clock, identity=IN_PERSON)
+    with pytest.raises(NotPrintable) as refused:
+        gr.record_print(work(session, clock, DESK), verified.id)
+    assert refused.value.code == "pass_not_issued" and refused.value.message.startswith("放行条尚未签发")
+    assert verified.print_count == 0 and verified.printed_at is None
+    release = issued(session, clock)
+    assert gr.view(release)["print_count"] == 0 and gr.view(release)["printed"] is None
+    version = release.version
+
+    _, first = gr.record_print(work(session, clock, DESK), release.id)
+    clock.advance(minutes=5)
+    _, second = gr.record_print(work(session, clock, GUARD), release.id)
+    assert (first["number"], first["reprint"], first["by"]["user_id"]) == (1, False, "desk")
+    assert (second["number"], second["reprint"], second["by"]["user_id"]) == (2, True, "guard")
+    view = gr.view(release)
+    assert view["print_count"] == 2 and view["printed"]["user_id"] == "desk"         # the first print's
+    assert view["printed_at"] == datetime(2026, 11, 24, 9, 0, tzinfo=SH)
+    assert view["status"] == "issued" and view["version"] == version + 2
+    assert [(h["action"], h["actor"]["user_id"], h["note"]) for h in view["history"][-2:]] == [
+        ("print", "desk", "第1次打印"), ("print", "guard", "第2次打印（补打）")]
+    changed = [e["data"] for e in events_of(session, "goods_release.changed")][-2:]
+    assert [(c["step"]["action"], c["step"]["from"], c["step"]["to"], c["print_count"]) for c in changed] == [
+        ("print", "issued", "issued", 1), ("print", "issued", "issued", 2)]
+    assert not [e for e in outbox_events(session, Base) if (e.get("data") or {}).get("action") == "print"]
+    # who prints is who reads the pass: another project's desk and engineering as for a missing one
+    for stranger in (OTHER_PROJECT, TECH, NEIGHBOUR):
+        with pytest.raises(NotFound):
+            gr.record_print(work(session, clock, stranger), release.id)
+    assert gr.record_print(work(session, clock, ME), release.id)[1]["number"] == 3     # the unit's resident
 
 
 def test_a_void_keeps_who_and_why_and_the_pass_is_no_longer_good(session, clock, registry):
@@ -581,6 +672,7 @@ def test_every_step_publishes_the_whole_pass_in_goods_release_changed(session, c
         step(session, clock, FINANCE, release, "approve", ask=owing("30.00"))
     step(session, clock, FINANCE, release, "approve")
     step(session, clock, DESK, release, "issue")
+    clock.set(MOVING_DAY)
     step(session, clock, GUARD, release, "use")
     changed = [e["data"] for e in events_of(session, "goods_release.changed")]
     assert [(c["step"]["action"], c["step"]["from"], c["step"]["to"], c["status"], c["version"]) for c in changed] == [

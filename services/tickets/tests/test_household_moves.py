@@ -119,6 +119,7 @@ def test_the_old_households_open_goods_releases_are_voided_by_the_platform(sessi
     issued = issued_release(session, clock)
     ok = lambda unit_id: {"balance_due": "0.00", "overdue": "0.00", "as_of": "2026-11-24"}  # noqa: E731
     used = issued_release(session, clock)
+    clock.set("2026-11-25T09:00:00+08:00")                 # the moving day: the gate lets the goods out
     gr.step(work(session, clock, GUARD), used.id, {"action": "use"}, ok)
     transfer(session, clock, order)
     assert (issued.status, used.status) == ("voided", "used")          # a used pass is history

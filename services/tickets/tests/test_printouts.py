@@ -67,6 +67,42 @@ def test_the_goods_pass_prints_both_parts_with_the_names_masked(session, clock, 
     assert "2026-11-25 10:00" in printed                     # the move, at the site's time
     assert "经办人签字" in printed and "领取人签字" in printed and "门岗核验签字" in printed
     assert "已作废" not in printed and "已使用" not in printed
+    # drawn without a recorded print (the gateway's GET): a preview, on both parts, nothing recorded
+    assert printed.count("【预览·不作放行凭证】") == 2 and "打印：" not in printed
+    assert release.print_count == 0 and release.printed_at is None
+
+
+def test_a_recorded_print_says_which_print_it_is_and_a_later_one_is_marked_a_reprint(session, clock, registry):
+    """打印记录 and 补打: the first print carries its number, who and when, no mark; every later print
+    is marked 【补打】 on both parts, so a second live copy is known for one."""
+    release = gr_t.issued(session, clock)
+    recorded = printouts.record_goods_release_print(work(session, clock, DESK), release.id)
+    assert recorded["print"]["number"] == 1 and recorded["release"]["print_count"] == 1
+    assert recorded["release"]["printed"] == {"user_id": "desk", "name": "前台小王"}
+    first = text(printouts.goods_release_pass(work(session, clock, DESK), release.id, printed=recorded["print"],
+                                              compress=False))
+    assert first.count("打印：\n第1次 前台小王 2026-11-24 09:00") == 2
+    assert "补打" not in first and "预览" not in first
+    clock.advance(hours=2)
+    again = printouts.record_goods_release_print(work(session, clock, STEWARD), release.id)
+    out = printouts.goods_release_pass(work(session, clock, STEWARD), release.id, printed=again["print"],
+                                       compress=False)
+    second = text(out)
+    assert out["pages"] == 1 and second.count("【补打】") == 2
+    assert second.count("打印：\n第2次（补打） 吴管家 2026-11-24 11:00") == 2
+    assert again["release"]["printed"]["name"] == "前台小王" and again["release"]["print_count"] == 2
+    # the print as an idempotent replay gives it back: its "at" a string
+    replayed = dict(again["print"], at=again["print"]["at"].isoformat())
+    assert "第2次（补打） 吴管家 2026-11-24 11:00" in text(
+        printouts.goods_release_pass(work(session, clock, STEWARD), release.id, printed=replayed, compress=False))
+    # a voided pass reprinted: both marks, beside the title
+    gr_t.step(session, clock, gr_t.CS, release, "void", reason="业主取消搬家")
+    third = printouts.record_goods_release_print(work(session, clock, DESK), release.id)
+    voided = text(printouts.goods_release_pass(work(session, clock, DESK), release.id, printed=third["print"],
+                                               compress=False))
+    assert voided.count("【已作废】") == 2 and voided.count("【补打】") == 2
+    with pytest.raises(NotFound):
+        printouts.record_goods_release_print(work(session, clock, OTHER_PROJECT), release.id)
 
 
 def test_a_used_or_voided_pass_prints_with_its_mark_and_one_not_issued_is_refused(session, clock, registry):
@@ -166,3 +202,28 @@ def test_the_days_sheet_has_the_checklist_and_a_blank_column_per_patrol(session,
             printouts.inspection_sheet(work(session, clock, caller), "p1", area.id)
     with pytest.raises(NotFound):
         printouts.inspection_sheet(work(session, clock, DESK), "p1", "nope")
+
+
+def test_a_print_retried_with_its_key_is_the_same_print_not_a_reprint(session, clock, registry):
+    """The print RPC under an Idempotency-Key (the gateway's POST .../prints): the same key answers the same
+    print -- its number, the paper drawn again from it -- and counts nothing more; a new key is a reprint."""
+    from services.tickets.rpcs.printouts import PrintoutRpcs
+
+    class Rpcs(PrintoutRpcs):
+        def work(self):
+            return work(session, clock, DESK)
+
+    def read(out):                                       # the RPC's PDF is compressed
+        return "\n".join(pdftext.text(pdftext.inflate(base64.b64decode(out["content_base64"]))))
+
+    release = gr_t.issued(session, clock)
+    rpcs = Rpcs()
+    first = rpcs.record_goods_release_print(release.id, idempotency_key="print-1")
+    clock.advance(minutes=3)
+    retried = rpcs.record_goods_release_print(release.id, idempotency_key="print-1")
+    assert retried["print"] == first["print"] and retried["print"]["number"] == 1
+    assert "补打" not in read(retried) and "打印：\n第1次 前台小王 2026-11-24 09:00" in read(retried)
+    assert release.print_count == 1 and [h.action for h in release.history].count("print") == 1
+    reprinted = rpcs.record_goods_release_print(release.id, idempotency_key="print-2")
+    assert reprinted["print"]["number"] == 2 and reprinted["release"]["print_count"] == 2
+    assert read(reprinted).count("【补打】") == 2 and first["filename"] == reprinted["filename"]
