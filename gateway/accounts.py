@@ -190,6 +190,11 @@ def caller_for(user: User) -> Caller:
         unit_ids=frozenset(s.unit_id for s in user.scopes if s.unit_id and s.ended_at is None),
         households=frozenset((s.unit_id, s.household_id) for s in user.scopes
                              if s.unit_id and s.household_id and s.ended_at is None),
+        # the households he belonged to until they moved out: their closed fee accounts stay his to read
+        former_households=frozenset(
+            (s.unit_id, s.household_id) for s in user.scopes
+            if user.kind == RESIDENT and s.unit_id and s.household_id and s.ended_at is not None
+            and s.ended_reason == scopes.ENDED_MOVED_OUT),
         all_projects=user.all_projects, name=user.display_name)
 
 

@@ -29,13 +29,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, exists, select
+from sqlalchemy import Engine, and_, bindparam, exists, or_, select
 
 from kernel.errors import Unauthenticated
 from kernel.tenancy import Caller
 
 from . import accounts
 from .models import RevokedToken, User, UserScope
+from .scopes import ENDED_MOVED_OUT
 
 #: bounded sizes of the two caches (entries beyond them evict the oldest)
 MAX_USERS = 20_000
@@ -49,9 +50,15 @@ CHECK = select(_users.c.token_version, _users.c.active, _users.c.updated_at,
                ).where(_users.c.id == bindparam("user_id"))
 LOAD_USER = select(_users.c.id, _users.c.username, _users.c.display_name, _users.c.kind, _users.c.group_id,
                    _users.c.roles, _users.c.all_projects).where(_users.c.id == bindparam("user_id"))
-#: the CURRENT scopes: a resident's scope ends when its household moves out (gateway.scopes)
-LOAD_SCOPES = select(_scopes.c.project_id, _scopes.c.unit_id, _scopes.c.household_id).where(
-    _scopes.c.user_id == bindparam("user_id"), _scopes.c.ended_at.is_(None))
+#: the CURRENT scopes (a resident's scope ends when its household moves out, gateway.scopes) and the
+#: resident's FORMER ones: ended because the household they were bound to moved out -- the caller's
+#: ``former_households`` (that household's closed fee account stays his to read), never a unit he sees
+LOAD_SCOPES = select(_scopes.c.project_id, _scopes.c.unit_id, _scopes.c.household_id,
+                     _scopes.c.ended_at.is_not(None).label("ended")).where(
+    _scopes.c.user_id == bindparam("user_id"),
+    or_(_scopes.c.ended_at.is_(None),
+        and_(_scopes.c.ended_reason == ENDED_MOVED_OUT, _scopes.c.unit_id.is_not(None),
+             _scopes.c.household_id.is_not(None))))
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,8 @@ class AuthUser:
     @classmethod
     def build(cls, row, scopes, stamp) -> "AuthUser":
         token_version, active, updated_at = stamp
-        scopes = tuple(ScopeRow(p, u, h) for p, u, h in scopes)
+        former = frozenset((u, h) for _p, u, h, ended in scopes if ended and u and h)
+        scopes = tuple(ScopeRow(p, u, h) for p, u, h, ended in scopes if not ended)
         role_set = frozenset(r for r in row.roles.split(",") if r)
         caller = Caller(
             user_id=row.id, kind=row.kind, group_id=row.group_id, roles=role_set,
@@ -92,6 +100,7 @@ class AuthUser:
             unit_ids=frozenset(s.unit_id for s in scopes if s.unit_id),
             # the household each unit's scope is bound to: a resident reads that household's records
             households=frozenset((s.unit_id, s.household_id) for s in scopes if s.unit_id and s.household_id),
+            former_households=former if row.kind == "resident" else frozenset(),
             all_projects=bool(row.all_projects), name=row.display_name)
         return cls(id=row.id, username=row.username, display_name=row.display_name, kind=row.kind,
                    group_id=row.group_id, roles=row.roles, all_projects=bool(row.all_projects),

@@ -61,6 +61,11 @@ class LoggedOutOut(Out):
     status = fields.String(metadata={"enum": ["logged_out"]})
 
 
+class FormerHouseholdOut(Out):
+    unit_id = fields.String()
+    household_id = fields.String()
+
+
 class MeOut(Out):
     id = fields.String()
     username = fields.String()
@@ -71,6 +76,9 @@ class MeOut(Out):
     all_projects = fields.Boolean()
     project_ids = fields.List(fields.String())
     unit_ids = fields.List(fields.String())
+    former_households = fields.List(fields.Nested(FormerHouseholdOut), metadata={
+        "description": "a resident's households that have moved out of a unit (迁出, 过户): not his units any "
+                       "more; their closed fee accounts stay readable (GET /units/{unit_id}/accounts)"})
 
 
 class TokenOut(Out):
@@ -1282,7 +1290,25 @@ def Day(**kw):
     return fields.String(**kw)
 
 
+#: ``?account_id=``: one of the unit's fee accounts (billing's ``ACCOUNT_ID_QUERY``, the same validators)
+ACCOUNT_ID_QUERY = dict(load_default=None, allow_none=True, validate=[v.RECORD_ID, validate.Length(min=1, max=36)],
+                        metadata={"description": "one of the unit's fee accounts (GET /units/{unit_id}/accounts): "
+                                                 "a closed one is a previous household's (原业主账户); left out: "
+                                                 "the unit's open account"})
+
+
 class StatementQuery(Schema):
+    date_from = v.Date(required=True, data_key="from", metadata={"description": "the first day (YYYY-MM-DD)"})
+    date_to = v.Date(required=True, data_key="to", metadata={
+        "description": "the last day, inclusive; at most three years after the first"})
+    account_id = fields.String(**ACCOUNT_ID_QUERY)
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        v.check_period(data, "date_from", "date_to", max_days=MAX_PERIOD_DAYS)
+
+
+class TrialBalanceQuery(Schema):
     date_from = v.Date(required=True, data_key="from", metadata={"description": "the first day (YYYY-MM-DD)"})
     date_to = v.Date(required=True, data_key="to", metadata={
         "description": "the last day, inclusive; at most three years after the first"})
@@ -1292,10 +1318,6 @@ class StatementQuery(Schema):
         v.check_period(data, "date_from", "date_to", max_days=MAX_PERIOD_DAYS)
 
 
-class TrialBalanceQuery(StatementQuery):
-    pass
-
-
 class BillsQuery(Schema):
     status = fields.String(load_default="all", validate=validate.OneOf(BILL_FILTERS), metadata={
         "description": "open (not settled), settled (settled or reversed), all"})
@@ -1303,11 +1325,13 @@ class BillsQuery(Schema):
                            metadata={"description": "a month's bills (YYYY-MM)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    account_id = fields.String(**ACCOUNT_ID_QUERY)
 
 
 class ReceiptsQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    account_id = fields.String(**ACCOUNT_ID_QUERY)
 
 
 class UnitBalanceOut(Out):
@@ -1325,6 +1349,21 @@ class UnitBalanceOut(Out):
     overdue_bills = fields.Integer()
     oldest_due_on = Day(allow_none=True)
     as_of = Day(metadata={"description": "the site's today the figures were computed on"})
+
+
+class UnitAccountOut(UnitBalanceOut):
+    """One of a unit's fee accounts (一户一账): the open one, or a previous household's closed one."""
+    household_id = fields.String(allow_none=True, metadata={"description": "the household whose account it is"})
+    payer_name = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": ["open", "closed"]})
+    opened_at = DT()
+    closed_on = Day(allow_none=True, metadata={"description": "the day its household stopped paying for the unit"})
+    succeeded_by = fields.String(allow_none=True, metadata={"description": "the unit's account that took over"})
+
+
+class UnitAccountsOut(Out):
+    unit_id = fields.String()
+    items = fields.List(fields.Nested(UnitAccountOut))
 
 
 class PreviousArrearsOut(Out):
@@ -2361,6 +2400,9 @@ class BillRunOut(Out):
     billed = fields.Integer()
     skipped = fields.Integer(metadata={"description": "vacant units and units with nothing to charge"})
     done = fields.Integer(metadata={"description": "billed + skipped"})
+    closed_not_billed = fields.Integer(metadata={
+        "description": "the project's closed accounts (previous households', 原业主账户) without a bill of the "
+                       "month: a closed account takes no new charges, so it is never in total"})
     amount = Amount()
     chunks = fields.Integer()
     started_at = DT()

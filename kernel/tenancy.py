@@ -16,6 +16,10 @@ Scope rules (DOMAIN.md "Who uses it"):
   own household (``households``: unit -> the household their scope is bound to; a record filed by
   an earlier household of the unit -- before a transfer 过户 or a move-out 迁出 -- is not theirs:
   :meth:`Caller.sees_household`);
+- a resident whose household has LEFT a unit no longer sees the unit; the gateway still signs the
+  households he belonged to there (``former_households``: his scopes that ended because that very
+  household moved out) so that the records that stay that household's -- billing's closed fee
+  account (原业主账户) -- remain readable by him, and by no one else (:meth:`Caller.belonged_to`);
 - ``system`` is the platform itself (timers, event handlers, the demo seeder).
 """
 from __future__ import annotations
@@ -89,6 +93,10 @@ class Caller:
     #: a resident's ``(unit_id, household_id)`` pairs: the household each unit's scope is bound to
     #: (gateway.scopes); a unit of ``unit_ids`` with no pair is an unbound scope (household unknown)
     households: frozenset = field(default_factory=frozenset)
+    #: a resident's ``(unit_id, household_id)`` pairs of the scopes that ENDED because the household they
+    #: were bound to moved out (迁出, the old owners of a transfer 过户; gateway.scopes) -- not a unit he
+    #: sees any more: only that household's own records that outlive its stay (a closed fee account)
+    former_households: frozenset = field(default_factory=frozenset)
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -102,6 +110,8 @@ class Caller:
             "roles": sorted(self.roles), "project_ids": sorted(self.project_ids),
             "unit_ids": sorted(self.unit_ids), "all_projects": self.all_projects,
             "name": self.name, "households": {u: h for u, h in sorted(self.households)},
+            **({"former_households": [[u, h] for u, h in sorted(self.former_households)]}
+               if self.former_households else {}),
         }
 
     @classmethod
@@ -115,6 +125,8 @@ class Caller:
             unit_ids=frozenset(d.get("unit_ids") or ()), all_projects=bool(d.get("all_projects")),
             name=d.get("name") or "",
             households=frozenset((str(u), str(h)) for u, h in (d.get("households") or {}).items() if h),
+            former_households=frozenset((str(pair[0]), str(pair[1])) for pair in (d.get("former_households") or ())
+                                        if isinstance(pair, (list, tuple)) and len(pair) == 2 and pair[1]),
         )
 
     # -- questions ----------------------------------------------------------
@@ -174,6 +186,16 @@ class Caller:
         if bound:
             return household_id in bound
         return current is None or current == household_id
+
+    def belonged_to(self, unit_id: str | None, household_id: str | None) -> bool:
+        """A resident: ``household_id`` of ``unit_id`` is the household one of his scopes of the unit is
+        bound to now (``households``) or was bound to until it moved out (``former_households``). Only a
+        bound scope counts -- an unbound one (household unknown) or one the desk revoked proves nothing.
+        Staff and the platform: False (they have their own rule)."""
+        if not self.is_resident or not unit_id or not household_id:
+            return False
+        pair = (unit_id, household_id)
+        return pair in self.households or pair in self.former_households
 
     # -- guards (raise typed errors) ---------------------------------------
     def require_role(self, *roles: str) -> None:

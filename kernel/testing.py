@@ -102,12 +102,15 @@ def staff(group_id: str, project_ids=(), roles=("front_desk",), user_id: str = "
                   project_ids=frozenset(project_ids), all_projects=all_projects, name=user_id)
 
 
-def resident(group_id: str, unit_ids=(), user_id: str = "resident-1", households=None) -> Caller:
+def resident(group_id: str, unit_ids=(), user_id: str = "resident-1", households=None,
+             former_households=()) -> Caller:
     """``households``: ``{unit_id: household_id}`` of the scopes bound to a household (gateway.scopes);
-    a unit left out is an unbound scope."""
+    a unit left out is an unbound scope. ``former_households``: ``(unit_id, household_id)`` pairs of
+    scopes that ended because that household moved out."""
     return Caller(user_id=user_id, kind="resident", group_id=group_id,
                   roles=frozenset({"resident"}), unit_ids=frozenset(unit_ids), name=user_id,
-                  households=frozenset((households or {}).items()))
+                  households=frozenset((households or {}).items()),
+                  former_households=frozenset(tuple(p) for p in former_households))
 
 
 class TcpProxy:

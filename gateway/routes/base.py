@@ -19,7 +19,10 @@ def user_view(user) -> dict:
     return {"id": user.id, "username": user.username, "display_name": user.display_name,
             "kind": user.kind, "group_id": user.group_id, "roles": sorted(user.role_set),
             "all_projects": user.all_projects, "project_ids": sorted(caller.project_ids),
-            "unit_ids": sorted(caller.unit_ids)}
+            "unit_ids": sorted(caller.unit_ids),
+            # the households a resident belonged to until they moved out: their closed fee accounts
+            # (GET /units/{unit_id}/accounts) stay his to read
+            "former_households": [{"unit_id": u, "household_id": h} for u, h in sorted(caller.former_households)]}
 
 
 def audit_contacts_read(user, what: str, count: int, **query) -> None:

@@ -12,6 +12,8 @@ from ..routing import route
 from .base import V1, RouteModule
 
 UNIT_READERS = "the unit's residents; staff of the project"
+ACCOUNT_READERS = ("the unit's residents; staff of the project; with account_id a previous household's closed "
+                   "account (原业主账户): staff of the project, and the residents of that household")
 PROJECT_FIGURES = "finance, CS manager, service-centre manager, general manager, group admin"
 
 
@@ -37,6 +39,18 @@ class BillingRoutes(RouteModule):
         return account
 
     # -- queries ---------------------------------------------------------------------------------
+    @route("GET", f"{V1}/units/{{unit_id}}/accounts", tags=("billing",), response=s.UnitAccountsOut,
+           errors=(403, 404),
+           summary="The unit's fee accounts (一户一账): the open one and previous households' closed ones "
+                   "(staff of the project: all; a resident: those of his households, also after they moved out)",
+           description="Each with its household and payer, opened_at, closed_on, the account that took over "
+                       "and its figures on the site's today (balance due, credit, deposits held, open bills, "
+                       "overdue). Its account_id reads a closed account's bills, statement and receipts "
+                       "(`?account_id=`). A resident who has moved out finds the unit in /me's "
+                       "former_households.")
+    def unit_accounts(self, request, user, unit_id):
+        return self._as(user)("billing", "list_accounts", unit_id)
+
     @route("GET", f"{V1}/units/{{unit_id}}/balance", tags=("billing",), response=s.UnitBalanceOut,
            errors=(403, 404),
            summary=f"The unit's balances from the journal and what is overdue on the site's today "
@@ -57,20 +71,20 @@ class BillingRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/statement", tags=("billing",), query=s.StatementQuery,
            response=s.StatementOut, errors=(403, 404),
            summary=f"The unit's statement (对账单) of a period: opening balance, the entries with a running "
-                   f"balance, closing balance ({UNIT_READERS})",
+                   f"balance, closing balance ({ACCOUNT_READERS})",
            description="Days from and to inclusive, by the entries' dates, at most three years. Each entry "
                        "names the bills it charged or settled, its receipt, and its reversal marks.")
     def statement(self, request, user, unit_id, query):
         return self._as(user)("billing", "statement", unit_id, query["date_from"].isoformat(),
-                              query["date_to"].isoformat())
+                              query["date_to"].isoformat(), query["account_id"])
 
     @route("GET", f"{V1}/units/{{unit_id}}/bills", tags=("billing",), query=s.BillsQuery,
            response=s.BillPageOut, errors=(403, 404),
            summary=f"The unit's bills with their lines, status and what settled them, newest first "
-                   f"({UNIT_READERS})")
+                   f"({ACCOUNT_READERS})")
     def bills(self, request, user, unit_id, query):
         return self._as(user)("billing", "list_bills", unit_id, query["status"], query["period"], query["limit"],
-                              query["offset"])
+                              query["offset"], query["account_id"])
 
     @route("GET", f"{V1}/bills/{{bill_id}}", tags=("billing",), response=s.BillOut, errors=(403, 404),
            summary=f"One bill with its lines, prices, status and settlements ({UNIT_READERS})")
@@ -80,9 +94,10 @@ class BillingRoutes(RouteModule):
     @route("GET", f"{V1}/units/{{unit_id}}/receipts", tags=("billing",), query=s.ReceiptsQuery,
            response=s.ReceiptPageOut, errors=(403, 404),
            summary=f"The unit's receipts (收据), newest first; voided ones marked with who and why "
-                   f"({UNIT_READERS})")
+                   f"({ACCOUNT_READERS})")
     def receipts(self, request, user, unit_id, query):
-        return self._as(user)("billing", "list_receipts", unit_id, query["limit"], query["offset"])
+        return self._as(user)("billing", "list_receipts", unit_id, query["limit"], query["offset"],
+                              query["account_id"])
 
     @route("GET", f"{V1}/receipts/{{receipt_id}}", tags=("billing",), response=s.ReceiptOut, errors=(403, 404),
            summary=f"One receipt with what it settled ({UNIT_READERS})")

@@ -69,7 +69,11 @@ def test_the_account_s_arrears_summary_is_kept_and_read_back(session):
     (s.TrialBalanceQuery, {"from": "0000-01-01", "to": "2026-11-30"}),
     (s.BillsQuery, {"status": "unpaid"}), (s.BillsQuery, {"period": "2026-11-01"}),
     (s.BillsQuery, {"limit": "0"}), (s.BillsQuery, {"offset": "-1"}), (s.BillsQuery, {"limit": "1e3"}),
-    (s.ReceiptsQuery, {"limit": "201"}), (s.ReceiptsQuery, {"offset": "99999999999"})])
+    (s.ReceiptsQuery, {"limit": "201"}), (s.ReceiptsQuery, {"offset": "99999999999"}),
+    # a malformed account id: not an id's form, or longer than the services' ids
+    (s.BillsQuery, {"account_id": "../../etc"}), (s.BillsQuery, {"account_id": "a" * 37}),
+    (s.BillsQuery, {"account_id": ""}), (s.ReceiptsQuery, {"account_id": "x y"}),
+    (s.StatementQuery, {"from": "2026-11-01", "to": "2026-11-30", "account_id": "acc\n1"})])
 def test_bad_query_strings_are_refused_before_billing_is_asked(schema, query):
     with pytest.raises(ValidationError):
         schema().load(query)
@@ -85,9 +89,11 @@ def test_every_billing_route_names_its_roles_and_its_query_parameters():
     paths = doc["paths"]
     statement = paths["/api/v1/units/{unit_id}/statement"]["get"]
     params = {p["name"]: p for p in statement["parameters"] if p["in"] == "query"}
-    assert set(params) == {"from", "to"} and all(p["required"] for p in params.values())
+    assert set(params) == {"from", "to", "account_id"}
+    assert params["from"]["required"] and params["to"]["required"] and not params["account_id"].get("required")
     assert params["from"]["schema"]["format"] == "date"
     routes = {"/api/v1/units/{unit_id}/account": "residents", "/api/v1/units/{unit_id}/balance": "residents",
+              "/api/v1/units/{unit_id}/accounts": "staff of the project",
               "/api/v1/units/{unit_id}/arrears": "staff", "/api/v1/units/{unit_id}/statement": "residents",
               "/api/v1/units/{unit_id}/bills": "residents", "/api/v1/bills/{bill_id}": "residents",
               "/api/v1/units/{unit_id}/receipts": "residents", "/api/v1/receipts/{receipt_id}": "residents",
@@ -97,4 +103,9 @@ def test_every_billing_route_names_its_roles_and_its_query_parameters():
         operation = paths[path]["get"]
         assert who in operation["summary"] and "404" in operation["responses"], path
     assert {p["name"] for p in paths["/api/v1/units/{unit_id}/bills"]["get"]["parameters"]} == {
-        "unit_id", "status", "period", "limit", "offset"}
+        "unit_id", "status", "period", "limit", "offset", "account_id"}
+    assert {p["name"] for p in paths["/api/v1/units/{unit_id}/receipts"]["get"]["parameters"]} == {
+        "unit_id", "limit", "offset", "account_id"}
+    for path in ("/api/v1/units/{unit_id}/bills", "/api/v1/units/{unit_id}/statement",
+                 "/api/v1/units/{unit_id}/receipts"):
+        assert "previous household" in paths[path]["get"]["summary"], path

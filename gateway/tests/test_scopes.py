@@ -285,6 +285,54 @@ def test_the_caller_carries_the_household_its_unit_is_bound_to(engine):
         assert accounts.caller_for(s.get(User, waiting_id)).household_of("u2") == "h2"
 
 
+def test_the_caller_carries_the_households_it_belonged_to_until_they_moved_out(engine):
+    """A household's move-out (迁出, 过户) ends its residents' scopes; the caller keeps the pair as a
+    FORMER household (``Caller.former_households``, signed with the caller) -- billing lets him read
+    that household's closed fee account, nothing else. A scope the desk revoked, or an unbound one
+    that ended (its household was never known), is no proof of belonging: not carried. The ORM
+    caller and the auth cache's agree, and the cache drops nothing it should keep at the next request."""
+    from kernel.tenancy import Caller, caller_from_context, context_for
+    with Session(engine) as s:
+        projector.apply_household(s, household("h1"))
+        projector.apply_household(s, household("h3", unit_id="u3"))
+        user = resident(s, units=("u1", "u3"))
+        revoked = resident(s, username="revoked")
+        unbound = resident(s, username="unbound", units=("u2",))      # u2 not projected: unbound
+        tokens = {u.username: accounts.issue_token(u, KEY, NOW, timedelta(hours=1))[0]
+                  for u in (user, revoked, unbound)}
+        ids = {u.username: u.id for u in (user, revoked, unbound)}
+        s.commit()
+    cache = TokenCache(engine)
+    assert cache.user(tokens["zw"], KEY, NOW).caller.former_households == frozenset()
+    with Session(engine) as s:
+        scopes.revoke(s, s.get(User, ids["revoked"]), "u1", NOW)      # the desk ends it first
+        s.flush()
+        projector.apply_household(s, household("h1", version=2, status="moved_out", moved_out_on="2026-11-24"))
+        projector.apply_household(s, household("h2", unit_id="u2", version=1, status="moved_out",
+                                               moved_in_on="2026-01-01", moved_out_on="2026-11-24"))
+        s.commit()
+    for caller in (cache.user(tokens["zw"], KEY, NOW).caller, _orm_caller(engine, ids["zw"])):
+        assert caller.unit_ids == {"u3"} and caller.households == {("u3", "h3")}
+        assert caller.former_households == {("u1", "h1")}
+        assert caller.belonged_to("u1", "h1") and caller.belonged_to("u3", "h3")
+        assert not caller.belonged_to("u3", "h1") and not caller.belonged_to("u1", "h3")
+        signed = caller_from_context(context_for(caller, KEY, "billing", "list_bills"), KEY, "billing",
+                                     "list_bills")
+        assert signed.former_households == {("u1", "h1")} and signed.unit_ids == {"u3"}
+    for name in ("revoked", "unbound"):
+        for caller in (cache.user(tokens[name], KEY, NOW).caller, _orm_caller(engine, ids[name])):
+            assert caller.unit_ids == frozenset() and caller.former_households == frozenset(), name
+    # a staff caller's context never carries any; an old context without the key reads as none
+    assert "former_households" not in Caller.system().to_dict()
+    assert Caller.from_dict({k: v for k, v in signed.to_dict().items() if k != "former_households"}) \
+        .former_households == frozenset()
+
+
+def _orm_caller(engine, user_id):
+    with Session(engine) as s:
+        return accounts.caller_for(s.get(User, user_id))
+
+
 def test_the_migration_binds_ends_or_leaves_unbound_existing_scopes(tmp_path):
     url = f"sqlite:///{tmp_path / 'gw.db'}"
     upgrade(migrations_dir("gateway"), url, "0003")

@@ -236,3 +236,23 @@ class TestEnvelope:
     def test_refuses_non_json_payloads(self):
         with pytest.raises(TypeError):
             self._event(amount=Decimal("1.00")).to_body("k")
+
+
+def test_a_resident_belonged_to_the_households_his_scopes_are_or_were_bound_to():
+    """``former_households`` (scopes ended by their household's move-out) travel signed with the
+    caller; ``belonged_to`` is true only for the very (unit, household) pairs, now or formerly
+    bound -- never for an unbound unit, another unit, or staff."""
+    from kernel.testing import resident, staff
+    caller = resident("g1", ["u2", "u3"], households={"u2": "h2"}, former_households=[("u1", "h1")])
+    assert caller.belonged_to("u1", "h1") and caller.belonged_to("u2", "h2")
+    assert not caller.belonged_to("u3", "h3")            # unbound: the household is not known
+    assert not caller.belonged_to("u2", "h1") and not caller.belonged_to("u1", "h2")
+    assert not caller.belonged_to("u1", None) and not caller.belonged_to(None, "h1")
+    assert not caller.sees_unit("g1", "p1", "u1")         # a former household gives no unit
+    assert not staff("g1", ["p1"]).belonged_to("u1", "h1")
+    secret = "s" * 32
+    signed = caller_from_context(context_for(caller, secret, "billing", "list_bills"), secret, "billing", "list_bills")
+    assert signed == caller and signed.former_households == {("u1", "h1")}
+    assert "former_households" not in resident("g1", ["u1"]).to_dict()    # an old context reads the same
+    malformed = Caller.from_dict({**caller.to_dict(), "former_households": [["u1"], "x", ["u9", ""]]})
+    assert malformed.former_households == frozenset()

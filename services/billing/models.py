@@ -99,7 +99,9 @@ class FeeAccount(Base):
     succeeded_by: Mapped[str | None] = mapped_column(ID)
 
     #: the bill run takes a project's accounts in id order, a chunk at a time (keyset)
+    #: and every account of a unit, open and closed (its accounts list, ``has_arrears.previous``)
     __table_args__ = (Index("ix_fee_accounts_project_keyset", "project_id", "id"),
+                      Index("ix_fee_accounts_unit", "unit_id"),
                       Index("uq_fee_accounts_open_unit", "unit_id", unique=True,
                             sqlite_where=text("closed_on IS NULL"), postgresql_where=text("closed_on IS NULL")))
 

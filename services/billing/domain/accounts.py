@@ -151,27 +151,78 @@ def refresh_payer(session: Session, account: FeeAccount) -> None:
 
 # -- reading, with the caller's scope -------------------------------------------
 
-def get_account(work: Work, unit_id: str, account_id: str | None = None) -> FeeAccount:
+def get_account(work: Work, unit_id: str, account_id: str | None = None, *, reading: bool = False) -> FeeAccount:
     """The unit's account if the caller may see it: residents only their own units,
     staff only their projects. A resident asking about someone else's unit hears
-    exactly what they would for a unit that does not exist. ``account_id``: one of the
-    unit's closed accounts (a previous household's, 原业主账户) -- staff only; a resident
-    of the unit today hears it does not exist (it is not their household's)."""
+    exactly what they would for a unit that does not exist. ``reading`` (bills, statement, receipts,
+    balance): a resident reads an account only as :func:`require_reader` says -- his household's.
+
+    ``account_id``: one of the unit's accounts by id -- a closed one is a previous household's
+    (原业主账户). Staff of its project and the platform; another project's staff hear it does not
+    exist (404, as an id of another unit). A resident: only with ``reading`` (bills, statement,
+    receipts) and only an account of a household he belongs or belonged to
+    (:func:`require_reader`); a write naming a closed account (a payment, a refund) is staff's."""
     if account_id is not None:
         account = work.session.get(FeeAccount, account_id)
         missing = AccountNotFound(f"no fee account {account_id} of unit {unit_id}")
         if account is None or account.unit_id != unit_id:
             raise missing
-        work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
+        if reading:
+            require_reader(work, account, missing, conceal=True)
+            return account
+        work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing,
+                                 conceal=True)
         if account.closed_on is not None and not (work.caller.is_staff or work.caller.is_system):
             raise missing
         return account
     account = find_account(work.session, unit_id)
     if account is None:
         raise AccountNotFound(f"no fee account for unit {unit_id}")
+    if reading:
+        require_reader(work, account, AccountNotFound(f"no fee account for unit {unit_id}"))
+        return account
     work.caller.require_unit(account.group_id, account.project_id, account.unit_id,
                              not_found=AccountNotFound(f"no fee account for unit {unit_id}"))
     return account
+
+
+def require_reader(work: Work, account: FeeAccount, missing, *, conceal: bool = False) -> None:
+    """May the caller read ``account`` -- its bills, statement, receipts (查询)? Else ``missing``, the
+    very error of an id that does not exist (staff of another project of the group: 403, or with
+    ``conceal`` the 404 too).
+
+    - staff of the account's project and the platform: every account of the unit, open or closed;
+    - a resident: the account of a household he belongs to now, or belonged to until it moved out
+      (``Caller.belonged_to``: the households the gateway signs for him -- his scopes bound to a
+      household, and those that ended because that household moved out, 迁出 / 过户). The household
+      an account is whose: its payer; an open account of a unit left vacant is still its last
+      household's (:func:`previous_payer`) until the next household moves in and it closes;
+    - a resident of the unit today with an unbound scope (household not known): its open account,
+      as before -- never a closed one;
+    - nobody else: a new owner never reads the old owner's account, an old owner never the new one's."""
+    caller = work.caller
+    if not caller.is_resident:
+        caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing,
+                            conceal=conceal)
+        return
+    if not caller.in_group(account.group_id):
+        raise missing
+    whose = previous_payer(work.session, account)
+    if caller.belonged_to(account.unit_id, whose):
+        return
+    # the unit's open account: his scope of the unit is current, and bound to the household whose it
+    # is (a vacant unit's account still holds the last household's history: not the next one's)
+    if account.closed_on is None and caller.sees_household(
+            account.group_id, account.project_id, account.unit_id, whose, current=whose):
+        return
+    raise missing
+
+
+def unit_accounts(session: Session, unit_id: str) -> list[FeeAccount]:
+    """Every account of the unit, open and closed, newest first (the open one first)."""
+    return list(session.scalars(select(FeeAccount).where(FeeAccount.unit_id == unit_id)
+                                .order_by(FeeAccount.closed_on.is_not(None), FeeAccount.opened_at.desc(),
+                                          FeeAccount.id)))
 
 
 def account_view(session: Session, account: FeeAccount) -> dict:

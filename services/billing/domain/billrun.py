@@ -414,9 +414,12 @@ def run_view(work: Work, run: BillRun) -> dict:
     job, status = _current_job(work, run), state(work, run)
     # a chunk failing (retried with backoff) or given up says why
     last_error = job.last_error if job is not None and job.last_error else run.last_error
+    # the closed accounts (previous households', 原业主账户) it did not bill: never in ``total`` -- one count
+    closed = work.session.scalar(select(func.count(FeeAccount.id)).where(
+        FeeAccount.project_id == run.project_id, FeeAccount.closed_on.is_not(None), _unbilled(run.period)))
     return {"run_id": run.id, "project_id": run.project_id, "period": run.period, "status": status,
             "total": run.total, "billed": run.billed, "skipped": run.skipped, "done": run.billed + run.skipped,
-            "amount": money(run.amount), "chunks": run.chunks, "started_at": run.started_at,
+            "closed_not_billed": closed, "amount": money(run.amount), "chunks": run.chunks, "started_at": run.started_at,
             "started_by": run.started_by, "finished_at": run.finished_at, "last_error": last_error}
 
 

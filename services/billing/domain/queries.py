@@ -31,11 +31,11 @@ from kernel.money import CURRENCY, ZERO, MoneyType, money
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import BillNotFound, ReceiptNotFound
+from ..exceptions import AccountNotFound, BillNotFound, ReceiptNotFound
 from ..models import (Allocation, Bill, BillLine, FeeAccount, LedgerEntry, Payment, Posting, Project,
                       Receipt)
 from . import journal, payments
-from .accounts import get_account
+from .accounts import get_account, require_reader, unit_accounts
 from .ledger import site_today
 from .settings import project_in_scope
 
@@ -67,7 +67,7 @@ def _overdue(session: Session, account_id: str, today: date, credit: Decimal) ->
 def balance(work: Work, unit_id: str) -> dict:
     """余额: the account's balances from the journal, its open bills, what is overdue on the
     site's today and the oldest open bill's due date."""
-    account = get_account(work, unit_id)
+    account = get_account(work, unit_id, reading=True)
     return _balance(work, account)
 
 
@@ -109,15 +109,52 @@ def previous_arrears(work: Work, unit_id: str, today: date) -> list[dict]:
     return out
 
 
+# -- a unit's accounts (一户一账: the open one and previous households' closed ones) -------------
+
+def list_accounts(work: Work, unit_id: str) -> dict:
+    """The unit's fee accounts the caller may read, the open one first, then the closed ones newest
+    first: whose (household, payer), opened and closed, who took over, and its figures on the site's
+    today -- so staff find a previous household's ``account_id`` for its bills, statement and
+    receipts, and an old owner his own. Staff of the unit's project: every account; a resident: the
+    accounts of households he belongs or belonged to (:func:`accounts.require_reader`). None the
+    caller may read: 404, as a unit without an account."""
+    missing = AccountNotFound(f"no fee account for unit {unit_id}")
+    found = unit_accounts(work.session, unit_id)
+    if not found:
+        raise missing
+    if not work.caller.is_resident:
+        work.caller.require_unit(found[0].group_id, found[0].project_id, unit_id, not_found=missing)
+        readable = found
+    else:
+        readable = []
+        for account in found:
+            try:
+                require_reader(work, account, missing)
+            except AccountNotFound:
+                continue
+            readable.append(account)
+        if not readable:
+            raise missing
+    items = []
+    for account in readable:
+        figures = _balance(work, account)
+        items.append({**figures, "household_id": account.household_id, "payer_name": account.payer_name,
+                      "status": "closed" if account.closed_on is not None else "open",
+                      "opened_at": account.opened_at, "closed_on": account.closed_on,
+                      "succeeded_by": account.succeeded_by})
+    return {"unit_id": unit_id, "items": items}
+
+
 # -- the statement (对账单) --------------------------------------------------------------------
 
-def statement(work: Work, unit_id: str, date_from: date, date_to: date) -> dict:
+def statement(work: Work, unit_id: str, date_from: date, date_to: date, account_id: str | None = None) -> dict:
     """对账单 of a period (days inclusive, by the entries' ``occurred_on``): the opening balance
     (every entry before ``date_from``), the period's entries in order with the running balance,
     the bills or receipt each concerns and its reversal marks, the closing balance --
     ``opening + sum(amounts) == closing`` always. The schema bounds the period
-    (:data:`MAX_PERIOD_DAYS`)."""
-    account = get_account(work, unit_id)
+    (:data:`MAX_PERIOD_DAYS`). ``account_id``: one of the unit's accounts (a closed one: a previous
+    household's, :func:`accounts.require_reader`), else the unit's open account."""
+    account = get_account(work, unit_id, account_id, reading=True)
     session = work.session
     opening = money(session.scalar(select(money_sum(LedgerEntry.amount)).where(
         LedgerEntry.account_id == account.id, LedgerEntry.occurred_on < date_from)))
@@ -182,11 +219,11 @@ def bill_status(bill: Bill, today: date, reversed_: bool) -> str:
 
 
 def list_bills(work: Work, unit_id: str, status: str = "all", period: str | None = None,
-               limit: int = 50, offset: int = 0) -> dict:
+               limit: int = 50, offset: int = 0, account_id: str | None = None) -> dict:
     """The unit's bills, newest first (due date, issue date, number), with their lines and what
     settled them; ``status`` ``open`` | ``settled`` (settled or reversed) | ``all``; ``period``
-    YYYY-MM (monthly bills of that month)."""
-    account = get_account(work, unit_id)
+    YYYY-MM (monthly bills of that month); ``account_id`` as for :func:`statement`."""
+    account = get_account(work, unit_id, account_id, reading=True)
     query = select(Bill).where(Bill.account_id == account.id)
     if status == "open":
         query = query.where(Bill.settled_at.is_(None))
@@ -206,7 +243,7 @@ def _account_of(work: Work, row: Bill | Receipt | None, missing) -> FeeAccount:
     if row is None:
         raise missing
     account = work.session.get(FeeAccount, row.account_id)
-    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
+    require_reader(work, account, missing)
     return account
 
 
@@ -252,9 +289,11 @@ def _bill_views(work: Work, account: FeeAccount, bills) -> list[dict]:
 
 # -- receipts (收据) ---------------------------------------------------------------------------
 
-def list_receipts(work: Work, unit_id: str, limit: int = 50, offset: int = 0) -> dict:
-    """The unit's receipts, newest first (voided ones stay, marked)."""
-    account = get_account(work, unit_id)
+def list_receipts(work: Work, unit_id: str, limit: int = 50, offset: int = 0,
+                  account_id: str | None = None) -> dict:
+    """The unit's receipts, newest first (voided ones stay, marked); ``account_id`` as for
+    :func:`statement`."""
+    account = get_account(work, unit_id, account_id, reading=True)
     query = select(Receipt).where(Receipt.account_id == account.id)
     total = work.session.scalar(select(func.count()).select_from(query.subquery()))
     receipts = work.session.scalars(query.order_by(Receipt.issued_at.desc(), Receipt.seq.desc())

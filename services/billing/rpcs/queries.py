@@ -25,15 +25,23 @@ class QueryRpcs:
         return schemas.ArrearsOut().dump(queries.has_arrears(self.work(), data["unit_id"]))
 
     @rpc
-    def statement(self, unit_id, date_from, date_to):
-        q = schemas.StatementQuery().load({"unit_id": unit_id, "date_from": date_from, "date_to": date_to})
-        return schemas.StatementOut().dump(queries.statement(self.work(), q["unit_id"], q["date_from"],
-                                                             q["date_to"]))
+    def list_accounts(self, unit_id):
+        """The unit's fee accounts the caller may read: the open one and previous households' closed
+        ones (一户一账) -- staff of the project all, a resident those of his households."""
+        data = schemas.AccountQuery().load({"unit_id": unit_id})
+        return schemas.UnitAccountsOut().dump(queries.list_accounts(self.work(), data["unit_id"]))
 
     @rpc
-    def list_bills(self, unit_id, status="all", period=None, limit=50, offset=0):
+    def statement(self, unit_id, date_from, date_to, account_id=None):
+        q = schemas.StatementQuery().load({"unit_id": unit_id, "date_from": date_from, "date_to": date_to,
+                                           "account_id": account_id})
+        return schemas.StatementOut().dump(queries.statement(self.work(), q["unit_id"], q["date_from"],
+                                                             q["date_to"], q["account_id"]))
+
+    @rpc
+    def list_bills(self, unit_id, status="all", period=None, limit=50, offset=0, account_id=None):
         q = schemas.BillsQuery().load({"unit_id": unit_id, "status": status, "period": period,
-                                       "limit": limit, "offset": offset})
+                                       "limit": limit, "offset": offset, "account_id": account_id})
         return schemas.BillPageOut().dump(queries.list_bills(self.work(), **q))
 
     @rpc
@@ -42,8 +50,9 @@ class QueryRpcs:
         return schemas.BillOut().dump(queries.get_bill(self.work(), q["bill_id"]))
 
     @rpc
-    def list_receipts(self, unit_id, limit=50, offset=0):
-        q = schemas.ReceiptsQuery().load({"unit_id": unit_id, "limit": limit, "offset": offset})
+    def list_receipts(self, unit_id, limit=50, offset=0, account_id=None):
+        q = schemas.ReceiptsQuery().load({"unit_id": unit_id, "limit": limit, "offset": offset,
+                                          "account_id": account_id})
         return schemas.ReceiptPageOut().dump(queries.list_receipts(self.work(), **q))
 
     @rpc

@@ -1,0 +1,175 @@
+"""A previous household's closed account (原业主账户) is read by id: its bills, statement and receipts.
+
+After a transfer (过户) 张伟's account is closed and stays his (``test_transfer``). Staff of the
+project list the unit's accounts -- the open one and the closed ones, with household, dates and
+figures -- and read a closed one by ``account_id``; another project's staff hear it does not exist.
+张伟's resident account lost the unit at the transfer, but the gateway still signs the household
+he belonged to (``Caller.former_households``): he reads his own closed account and nothing else of
+the unit. 孙丽, the new owner, never reads his; a resident of another household never does."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from kernel.errors import Forbidden
+from kernel.testing import resident, staff
+from services.billing.domain import accounts, billrun, copies, payments, queries
+from services.billing.exceptions import AccountNotFound, BillNotFound, ReceiptNotFound
+from services.billing.models import Bill, FeeAccount
+
+from .support import DESK, FAR_STAFF, FINANCE, G, PLATFORM, work
+from .test_transfer import NEW_ARRIVES, OLD_LEAVES, _owing, at, household
+
+ZHANG_BEFORE = resident(G, ["u1"], user_id="zhangwei", households={"u1": "h-u1"})
+#: 张伟 after the transfer: no unit any more, his household of u1 a former one
+ZHANG_AFTER = resident(G, [], user_id="zhangwei", former_households=[("u1", "h-u1")])
+SUN = resident(G, ["u1"], user_id="sunli", households={"u1": "h-new"})
+
+
+@pytest.fixture
+def transferred(session, clock, estate, as_):
+    """张伟 owes 345.00 (September), pays 100.00 at the desk, and the unit passes to 孙丽."""
+    old = _owing(session, clock, as_)
+    at(clock, date(2026, 11, 22))
+    payment = payments.record_received(as_(DESK), old, method="cash", amount=Decimal("100.00"),
+                                       occurred_on=date(2026, 11, 22))
+    session.commit()
+    at(clock, date(2026, 11, 24))
+    for snapshot in (OLD_LEAVES, NEW_ARRIVES):
+        copies.apply_household(as_(PLATFORM), snapshot)
+    session.commit()
+    at(clock, date(2026, 11, 26), 10)
+    bill = session.scalar(select(Bill).where(Bill.account_id == old.id))
+    return {"old": old.id, "new": accounts.find_account(session, "u1").id, "bill": bill.id,
+            "receipt": payment.receipt_id}
+
+
+def test_staff_list_the_unit_s_accounts_and_read_the_closed_one(session, clock, transferred):
+    w = work(session, clock, FINANCE)
+    listed = queries.list_accounts(w, "u1")
+    assert [(a["account_id"], a["status"], a["household_id"], a["payer_name"]) for a in listed["items"]] == [
+        (transferred["new"], "open", "h-new", "孙丽"), (transferred["old"], "closed", "h-u1", "张伟")]
+    closed = listed["items"][1]
+    assert (closed["closed_on"], closed["succeeded_by"]) == (date(2026, 11, 24), transferred["new"])
+    assert (closed["balance_due"], closed["overdue"], closed["open_bills"]) == (
+        Decimal("245.00"), Decimal("245.00"), 1)
+    assert listed["items"][0]["balance_due"] == Decimal("0.00") and listed["items"][0]["closed_on"] is None
+    assert closed["opened_at"] is not None
+
+    old = transferred["old"]
+    [bill] = queries.list_bills(w, "u1", account_id=old)["items"]
+    assert (bill["id"], bill["account_id"], bill["outstanding"], bill["status"]) == (
+        transferred["bill"], old, Decimal("245.00"), "overdue")
+    assert queries.list_bills(w, "u1")["items"] == []              # the unit's routes: the open account
+    statement = queries.statement(w, "u1", date(2026, 9, 1), date(2026, 11, 30), old)
+    assert (statement["account_id"], statement["payer_name"], statement["closing_balance"]) == (
+        old, "张伟", Decimal("245.00"))
+    assert [(e["kind"], e["amount"]) for e in statement["entries"]] == [
+        ("charge", Decimal("345.00")), ("payment", Decimal("-100.00"))]
+    [receipt] = queries.list_receipts(w, "u1", account_id=old)["items"]
+    assert receipt["id"] == transferred["receipt"] and receipt["amount"] == Decimal("100.00")
+    assert queries.list_receipts(w, "u1")["total"] == 0
+
+
+def test_another_project_s_staff_and_another_unit_s_id_hear_it_does_not_exist(session, clock, transferred):
+    old = transferred["old"]
+    far = work(session, clock, FAR_STAFF)
+    for read in (lambda: queries.list_bills(far, "u1", account_id=old),
+                 lambda: queries.statement(far, "u1", date(2026, 9, 1), date(2026, 11, 30), old),
+                 lambda: queries.list_receipts(far, "u1", account_id=old),
+                 lambda: queries.list_bills(work(session, clock, FINANCE), "u2", account_id=old),
+                 lambda: queries.list_bills(work(session, clock, FINANCE), "u1", account_id="no-such-account"),
+                 lambda: queries.list_bills(work(session, clock, staff("other-group", ["p1"])), "u1",
+                                            account_id=old)):
+        with pytest.raises(AccountNotFound):
+            read()
+    with pytest.raises(Forbidden):                     # the unit's own list: as every unit route (403)
+        queries.list_accounts(far, "u1")
+    with pytest.raises(AccountNotFound):
+        queries.list_accounts(work(session, clock, FINANCE), "no-such-unit")
+
+
+def test_the_old_owner_reads_his_closed_account_and_nothing_else_of_the_unit(session, clock, transferred):
+    old, new = transferred["old"], transferred["new"]
+    w = work(session, clock, ZHANG_AFTER)
+    listed = queries.list_accounts(w, "u1")
+    assert [(a["account_id"], a["status"]) for a in listed["items"]] == [(old, "closed")]
+    [bill] = queries.list_bills(w, "u1", account_id=old)["items"]
+    assert bill["outstanding"] == Decimal("245.00")
+    assert queries.get_bill(w, transferred["bill"])["id"] == transferred["bill"]
+    assert queries.statement(w, "u1", date(2026, 9, 1), date(2026, 11, 30), old)["closing_balance"] == \
+        Decimal("245.00")
+    [receipt] = queries.list_receipts(w, "u1", account_id=old)["items"]
+    assert queries.get_receipt(w, transferred["receipt"]) == receipt
+    # the unit and the new household's account are not his
+    for read in (lambda: queries.list_bills(w, "u1"), lambda: queries.list_bills(w, "u1", account_id=new),
+                 lambda: queries.list_receipts(w, "u1", account_id=new), lambda: queries.balance(w, "u1")):
+        with pytest.raises(AccountNotFound):
+            read()
+    # reading is all: a write naming his closed account is the desk's (404, as before)
+    with pytest.raises(AccountNotFound):
+        accounts.get_account(w, "u1", old)
+    # the same pair of the resident token before the transfer (the scope still bound) reads it too
+    assert queries.list_bills(work(session, clock, ZHANG_BEFORE), "u1", account_id=old)["total"] == 1
+
+
+@pytest.mark.parametrize("caller", [
+    SUN,                                                                  # the new owner of the unit
+    resident(G, ["u1"], user_id="unbound"),                              # the unit's resident, household unknown
+    resident(G, [], user_id="other-former", former_households=[("u1", "h-someone-else")]),
+    resident(G, [], user_id="wrong-unit", former_households=[("u2", "h-u1")]),
+    resident("other-group", [], user_id="other-group", former_households=[("u1", "h-u1")]),
+    resident(G, ["u2"], user_id="neighbour", households={"u2": "h-u1"}),
+], ids=["new-owner", "unbound-scope", "another-former-household", "same-household-other-unit", "other-group",
+        "neighbour"])
+def test_no_other_resident_reads_the_old_owner_s_account(session, clock, transferred, caller):
+    """The old owner's bills, statement, receipts -- by the unit and account id, or a bill's or
+    receipt's own id -- read exactly like missing ones to anyone but his household."""
+    old = transferred["old"]
+    w = work(session, clock, caller)
+    for read, error in ((lambda: queries.list_bills(w, "u1", account_id=old), AccountNotFound),
+                        (lambda: queries.statement(w, "u1", date(2026, 9, 1), date(2026, 11, 30), old),
+                         AccountNotFound),
+                        (lambda: queries.list_receipts(w, "u1", account_id=old), AccountNotFound),
+                        (lambda: queries.get_bill(w, transferred["bill"]), BillNotFound),
+                        (lambda: queries.get_receipt(w, transferred["receipt"]), ReceiptNotFound)):
+        with pytest.raises(error):
+            read()
+    if caller is SUN:            # her own account, and only hers, in the unit's list
+        assert [a["account_id"] for a in queries.list_accounts(w, "u1")["items"]] == [transferred["new"]]
+        assert queries.list_bills(w, "u1")["total"] == 0
+    elif caller.unit_ids != {"u1"}:
+        with pytest.raises(AccountNotFound):
+            queries.list_accounts(w, "u1")
+
+
+def test_a_vacant_unit_s_account_stays_its_last_household_s(session, clock, estate, as_):
+    """张伟 moves out and nobody moves in yet: the account stays open, holding his history (it closes
+    under his household when the next one arrives). He reads it; the next household's resident,
+    granted the unit before billing hears of the move-in, does not."""
+    old = _owing(session, clock, as_)
+    at(clock, date(2026, 11, 24))
+    copies.apply_household(as_(PLATFORM), OLD_LEAVES)
+    session.commit()
+    account = session.get(FeeAccount, old.id)
+    assert (account.closed_on, account.household_id) == (None, None)
+    assert queries.list_bills(work(session, clock, ZHANG_AFTER), "u1", account_id=old.id)["total"] == 1
+    next_one = resident(G, ["u1"], user_id="next", households={"u1": "h-next"})
+    for read in (lambda: queries.list_bills(work(session, clock, next_one), "u1"),
+                 lambda: queries.list_bills(work(session, clock, next_one), "u1", account_id=old.id)):
+        with pytest.raises(AccountNotFound):
+            read()
+    # the next household arrives: the account closes as 张伟's, and he still reads it
+    copies.apply_household(as_(PLATFORM), household("h-next", owner="李娜", moved_in_on="2026-11-26"))
+    session.commit()
+    assert session.get(FeeAccount, old.id).household_id == "h-u1"
+    assert queries.list_bills(work(session, clock, ZHANG_AFTER), "u1", account_id=old.id)["total"] == 1
+
+
+def test_the_bill_run_names_the_closed_accounts_it_did_not_bill(session, clock, transferred, as_):
+    at(clock, date(2026, 12, 1), 10)
+    view = billrun.start(as_(PLATFORM), "p1", "2026-12")
+    open_accounts = session.query(FeeAccount).filter(FeeAccount.project_id == "p1",
+                                                     FeeAccount.closed_on.is_(None)).count()
+    assert (view["total"], view["closed_not_billed"]) == (open_accounts, 1)
