@@ -73,6 +73,24 @@ class MeOut(Out):
     unit_ids = fields.List(fields.String())
 
 
+class StaffActiveIn(Schema):
+    """Why a staff account is deactivated or reactivated (kept in the gateway's log)."""
+    reason = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
+
+
+class StaffAccountOut(Out):
+    """A staff account as its manager sees it (no password, no token)."""
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    project_ids = fields.List(fields.String())
+    all_projects = fields.Boolean()
+    active = fields.Boolean()
+    changed = fields.Boolean(metadata={"description": "false: the account was so already (nothing changed)"})
+    updated_at = DT(allow_none=True)
+
+
 class TokenOut(Out):
     access_token = fields.String()
     token_type = fields.String()

@@ -190,3 +190,77 @@ def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, s
     assert len(rounds) == 2 and all(r["assignee"] is None for r in rounds), rounds
     by = web_session.get(f"/api/v1/projects/{project}/patrols-by-steward", headers=cs).json()
     assert not [r for r in by if (r["steward"] or {}).get("user_id") == s2_id and r["due"]]
+
+
+def test_a_manager_deactivates_and_reactivates_a_steward_through_the_gateway(platform, demo, web_session,  # noqa: F811
+                                                                            shared_clock):
+    """Trial 4: the route form of ``wuye-user deactivate|activate`` -- the CS manager deactivates the
+    steward: the account is off at once and tickets is told (the steward's planned patrols go to the
+    CS manager, unassigned); reactivated, the steward logs in again and is shown active. Who may act
+    on whom is the gateway's rule; every write takes its Idempotency-Key."""
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    shared_clock.write(offset_seconds=(local.replace(hour=7, minute=0, second=0, microsecond=0)
+                                       - local).total_seconds())
+    cs, centre, steward = token(web_session, "cs.lh"), token(web_session, "centre.lh"), token(web_session, "steward.lh")
+    ids = {name: web_session.get("/api/v1/me", headers=token(web_session, name)).json()["id"]
+           for name in ("cs.lh", "steward.lh", "desk.lh", "eng.lh", "desk.xh", "zhangwei", "admin")}
+    project = web_session.get(f"/api/v1/units/{seed.unit_id('LH', '1栋', '0101')}", headers=cs).json()["project_id"]
+
+    def send(headers, path, body=None, expect=200, key=None, keyed=True):
+        extra = {"Idempotency-Key": key or str(uuid.uuid4())} if keyed else {}
+        response = web_session.post(path, json=body if body is not None else {}, headers=dict(headers, **extra))
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    area = send(cs, f"/api/v1/projects/{project}/inspection-areas",
+                {"name": "3号岗亭外围", "area_type": "exterior", "steward_id": ids["steward.lh"]}, expect=201)
+
+    def planned():
+        return web_session.get(f"/api/v1/projects/{project}/inspection-rounds", headers=cs,
+                               params={"area_id": area["id"], "status": "planned"}).json()["items"]
+    wait_for(lambda: [r["assignee"]["user_id"] for r in planned()] == [ids["steward.lh"]] * 2,
+             message="the area's two patrols planned for its steward")
+
+    off = f"/api/v1/staff-accounts/{ids['steward.lh']}/deactivate"
+    # refusals: no key, not a manager, not the manager's to manage, oneself, not a staff account
+    assert send(cs, off, keyed=False, expect=400)["error"] == "idempotency_key_required"
+    assert send(steward, f"/api/v1/staff-accounts/{ids['desk.lh']}/deactivate", expect=403)["error"] == \
+        "role_required"
+    assert send(cs, f"/api/v1/staff-accounts/{ids['eng.lh']}/deactivate", expect=403)["error"] == \
+        "staff_out_of_scope"                                          # engineering: not the CS manager's
+    assert send(cs, f"/api/v1/staff-accounts/{ids['desk.xh']}/deactivate", expect=403)["error"] == \
+        "staff_out_of_scope"                                          # another project's front desk
+    assert send(centre, f"/api/v1/staff-accounts/{ids['admin']}/deactivate", expect=403)["error"] == \
+        "staff_out_of_scope"                                          # a group-wide account
+    assert send(cs, f"/api/v1/staff-accounts/{ids['cs.lh']}/deactivate", expect=422)["error"] == "own_account"
+    for other in (ids["zhangwei"], "no-such-user"):
+        assert send(cs, f"/api/v1/staff-accounts/{other}/deactivate", expect=404)["error"] == "staff_not_found"
+    assert send(cs, off, {"reason": "x" * 201}, expect=400)["error"]
+    assert [r["assignee"]["user_id"] for r in planned()] == [ids["steward.lh"]] * 2       # nothing changed
+
+    key = str(uuid.uuid4())
+    done = send(cs, off, {"reason": "离职"}, key=key)
+    assert (done["id"], done["active"], done["changed"]) == (ids["steward.lh"], False, True)
+    assert send(cs, off, {"reason": "离职"}, key=key) == done                        # replayed, not run again
+    assert send(cs, f"/api/v1/staff-accounts/{ids['steward.lh']}/activate", {"reason": "离职"}, key=key,
+                expect=422)["error"] == "idempotency_key_reused"
+    assert web_session.get("/api/v1/me", headers=steward).status_code == 401         # its tokens revoked
+    assert web_session.post("/api/v1/auth/token", json={"username": "steward.lh", "password": seed.DEMO_PASSWORD}
+                            ).status_code == 401
+    # tickets was told: the steward's planned patrols wait for the CS manager, the area shows it
+    rounds = wait_for(lambda: (lambda rs: rs if len(rs) == 2 and all(r["assignee"] is None for r in rs)
+                               else None)(planned()), message="the steward's planned patrols unassigned")
+    assert all(r["history"][-1]["note"].endswith("已停用，改由客服部经理安排") for r in rounds)
+    view = next(a for a in web_session.get(f"/api/v1/projects/{project}/inspection-areas", headers=cs).json()
+                if a["id"] == area["id"])
+    assert view["steward_active"] is False
+    again = send(cs, off)                                               # a new key: nothing more to do
+    assert (again["active"], again["changed"]) == (False, False)
+
+    back = send(centre, f"/api/v1/staff-accounts/{ids['steward.lh']}/activate", {"reason": "返岗"})
+    assert (back["active"], back["changed"]) == (True, True)
+    steward = token(web_session, "steward.lh")                          # logs in again
+    assert web_session.get("/api/v1/me", headers=steward).json()["id"] == ids["steward.lh"]
+    view = next(a for a in web_session.get(f"/api/v1/projects/{project}/inspection-areas", headers=cs).json()
+                if a["id"] == area["id"])
+    assert view["steward_active"] is True
