@@ -137,6 +137,28 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
     assert sorted(r["status"] for r in after) == ["cancelled", "cancelled"]
     assert all(r["cancel_reason"] == "区域已停用" for r in after)
 
+    # the month's inspection figures (日常巡检统计表): JSON for staff, the printed sheet; the month is checked first
+    month = local.strftime("%Y-%m")
+    figures = get(cs, f"/api/v1/projects/{project}/inspection-figures/{month}")
+    assert (figures["month"], figures["total"]["findings"], figures["total"]["repairs_opened"]) == (month, 1, 1)
+    stairwell = next(a for a in figures["areas"] if a["area_id"] == area["id"])
+    assert (stairwell["planned"], stairwell["spot"], stairwell["done"]) == (2, 1, 1)
+    assert next(r for r in figures["stewards"] if (r["steward"] or {}).get("user_id") == steward_id)["done"] == 1
+    [finding] = figures["findings"]
+    assert (finding["item_code"], finding["repair_ticket_id"], finding["note"]) == (
+        "ST06", item["repair_ticket_id"], "3楼、5楼灭火器过期")
+    assert get(steward, f"/api/v1/projects/{project}/inspection-figures/{month}")["total"] == figures["total"]
+    assert get(technician, f"/api/v1/projects/{project}/inspection-figures/{month}", expect=403)["error"] == \
+        "role_required"
+    assert get(resident, f"/api/v1/projects/{project}/inspection-figures/{month}", expect=404)["error"]
+    assert get(cs, f"/api/v1/projects/{project}/inspection-figures/2026-13", expect=400)["error"]
+    assert get(cs, f"/api/v1/projects/{project}/inspection-figures/2999-01", expect=400)["error"] == "month_in_future"
+    sheet = web_session.get(f"/api/v1/projects/{project}/inspection-figures/{month}.pdf", headers=cs)
+    assert sheet.status_code == 200 and sheet.headers["Content-Type"] == "application/pdf"
+    assert sheet.content.startswith(b"%PDF-") and "inspection-figures" in sheet.headers["Content-Disposition"]
+    assert web_session.get(f"/api/v1/projects/{project}/inspection-figures/{month}.pdf",
+                           headers=technician).status_code == 403
+
 
 def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, shared_clock,  # noqa: F811
                                                   rabbit_config, monkeypatch):
