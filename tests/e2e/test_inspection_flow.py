@@ -212,6 +212,11 @@ def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, s
     assert len(rounds) == 2 and all(r["assignee"] is None for r in rounds), rounds
     by = web_session.get(f"/api/v1/projects/{project}/patrols-by-steward", headers=cs).json()
     assert not [r for r in by if (r["steward"] or {}).get("user_id") == s2_id and r["due"]]
+    # ``wuye-user activate``: the account is back and tickets is told -- the area shows its steward active
+    assert cli.main(["--db-url", url, "activate", "--username", "steward2.lh"]) == 0
+    assert view(lobby["id"])["steward_active"] is True
+    assert web_session.post("/api/v1/auth/token", json={"username": "steward2.lh", "password": "steward2-password"}
+                            ).status_code == 200
 
 
 def test_a_manager_deactivates_and_reactivates_a_steward_through_the_gateway(platform, demo, web_session,  # noqa: F811
@@ -286,3 +291,35 @@ def test_a_manager_deactivates_and_reactivates_a_steward_through_the_gateway(pla
     view = next(a for a in web_session.get(f"/api/v1/projects/{project}/inspection-areas", headers=cs).json()
                 if a["id"] == area["id"])
     assert view["steward_active"] is True
+
+
+def test_the_demo_loads_its_inspection_areas_once_and_their_patrols_are_planned(platform, web_session,
+                                                                                shared_clock, rabbit_config):
+    """``./wuye up`` (``seed.load(..., inspection_areas=True)``): 绿湖花园's areas with steward.lh, each
+    in its building, and today's patrols planned for him at once -- a new user sees rounds; loading
+    the demo again makes nothing twice."""
+    from kernel.testing import TEST_SECRET
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    shared_clock.write(offset_seconds=(local.replace(hour=7, minute=0, second=0, microsecond=0)
+                                       - local).total_seconds())
+    gateway_db = platform["gateway"].config["DB_URL"]
+    first = seed.load(rabbit_config["AMQP_URI"], TEST_SECRET, gateway_db_url=gateway_db, wait=30, sweep=False,
+                      inspection_areas=True)
+    steward = next(u for u in first["users"] if u["username"] == "steward.lh")
+    areas = first["inspection_areas"]["LH"]
+    assert [a["name"] for a in areas] == [a[0] for a in seed.INSPECTION_AREAS["LH"]]
+    assert all(a["steward_id"] == steward["id"] and a["steward_source"] == "area" for a in areas)
+    assert next(a for a in areas if a["name"] == "2栋大堂")["building_id"] == seed.did("building:LH:2栋")
+    project = first["projects"]["LH"]["id"]
+    headers = token(web_session, "steward.lh")
+
+    def due():
+        return web_session.get(f"/api/v1/projects/{project}/inspection-rounds", headers=headers,
+                               params={"due": "due", "assignee_id": steward["id"], "limit": 200}).json()
+    wait_for(lambda: due()["total"] == 2 * len(areas), message="two patrols per demo area for steward.lh")
+    again = seed.load(rabbit_config["AMQP_URI"], TEST_SECRET, gateway_db_url=gateway_db, wait=30, sweep=False,
+                      inspection_areas=True)
+    assert [a["id"] for a in again["inspection_areas"]["LH"]] == [a["id"] for a in areas]
+    listed = web_session.get(f"/api/v1/projects/{project}/inspection-areas", headers=headers).json()
+    assert sorted(a["name"] for a in listed) == sorted(a["name"] for a in areas)
+    assert due()["total"] == 2 * len(areas)
