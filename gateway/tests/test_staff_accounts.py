@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-import gateway.service  # noqa: F401  (registers the routes)
 from gateway import accounts, staff
 from gateway.models import Base, IdempotencyRecord, User
 from gateway.openapi import build_document

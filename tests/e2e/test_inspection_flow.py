@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 from deploy import seed
 from kernel.testing import wait_for
 
-from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+from . import test_repair_flow
+from .test_repair_flow import token
+
+demo = test_repair_flow.demo            # the fixture: the demo group loaded
 
 
-def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform, demo, web_session,  # noqa: F811
+def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform, demo, web_session,
                                                                         shared_clock):
     local = datetime.now(ZoneInfo("Asia/Shanghai"))
     # 07:00 in Shanghai today: both of today's patrol windows (08:00-12:00, 14:00-18:00) are ahead
@@ -160,7 +163,7 @@ def test_a_round_through_the_routes_opens_one_repair_for_a_failed_item(platform,
                            headers=technician).status_code == 403
 
 
-def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, shared_clock,  # noqa: F811
+def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, shared_clock,
                                                   rabbit_config, monkeypatch):
     """M8 (trial 3): the building's steward deactivated with ``wuye-user deactivate`` -- tickets is
     told: the area's planned patrols go unassigned to the CS manager, the area shows it."""
@@ -219,7 +222,7 @@ def test_a_deactivated_steward_is_given_no_patrol(platform, demo, web_session, s
                             ).status_code == 200
 
 
-def test_a_manager_deactivates_and_reactivates_a_steward_through_the_gateway(platform, demo, web_session,  # noqa: F811
+def test_a_manager_deactivates_and_reactivates_a_steward_through_the_gateway(platform, demo, web_session,
                                                                             shared_clock):
     """Trial 4: the route form of ``wuye-user deactivate|activate`` -- the CS manager deactivates the
     steward: the account is off at once and tickets is told (the steward's planned patrols go to the

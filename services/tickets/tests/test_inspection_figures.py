@@ -18,7 +18,10 @@ from services.tickets.domain import inspection_figures, inspections, printouts
 from services.tickets.exceptions import InvalidMonth, MonthInFuture
 from services.tickets.schemas import InspectionFiguresOut
 
-from .test_inspections import CS, DESK, G, P, STEWARD, TECH, area, local, ok_all, world  # noqa: F401
+from . import test_inspections
+from .test_inspections import CS, DESK, G, P, STEWARD, TECH, area, local, ok_all
+
+world = test_inspections.world          # the fixture: a project's copy, the job runner, a ManualClock
 
 LI = replace(staff(G, [P], roles=["steward"], user_id="steward.li"), name="李管家")
 OTHER_PROJECT = staff(G, ["p2"], roles=["cs_manager"], user_id="cs.p2")
