@@ -81,10 +81,11 @@ def monthly_figures(work: Work, project_id: str, month: str) -> dict:
     areas = {a.id: a for a in work.session.scalars(select(InspectionArea).where(
         InspectionArea.project_id == project.id))}
     by_round = {r.id: r for r in rounds}
-    results = work.session.execute(
-        select(InspectionResult).where(InspectionResult.round_ticket_id.in_(list(by_round)),
-                                       InspectionResult.outcome == inspections.FAILED)
-        .order_by(InspectionResult.recorded_at)).scalars().all() if by_round else []
+    results = [r for r in work.session.scalars(
+        select(InspectionResult).join(R, R.ticket_id == InspectionResult.round_ticket_id)
+        .where(R.project_id == project.id, R.day >= first, R.day <= last,
+               InspectionResult.outcome == inspections.FAILED)
+        .order_by(R.day, InspectionResult.recorded_at, InspectionResult.item_code)) if r.round_ticket_id in by_round]
     repair_ids = [r.repair_ticket_id for r in results if r.repair_ticket_id]
     repairs_found = {t.id: t for t in work.session.execute(
         select(Ticket.id, Ticket.number, Ticket.status).where(Ticket.id.in_(repair_ids)))} if repair_ids else {}
