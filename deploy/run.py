@@ -382,7 +382,7 @@ def main(argv=None) -> int:
 
             print("Wuye: loading the demo group")
             summary = seed.load(amqp_uri=amqp_uri,
-                                secret=platform_secret())
+                                secret=platform_secret(), inspection_areas=True)
             print(seed.banner(summary, platform.url))
         else:
             print(f"\n  Gateway: {platform.url}   (Ctrl-C stops everything)\n")

@@ -109,6 +109,20 @@ NOTIFY_SETTINGS = {
 }
 DEMO_REASON = "demo data (./wuye up)"
 
+# Daily inspections (巡检, 000 §四): the project's inspection areas -- name, area type, building (None:
+# the whole estate) and the steward who patrols it (a demo user). tickets plans each area's patrols
+# (2 a day, 08:00-12:00 and 14:00-18:00) for its steward from the day they are made. ``./wuye up``
+# loads them (``load(..., inspection_areas=True)``); the e2e tests' demo does not (their own areas).
+INSPECTION_AREAS = {
+    "LH": [
+        ("1栋楼梯间", "stairwell", "1栋", "steward.lh"),
+        ("1栋楼顶天台", "roof", "1栋", "steward.lh"),
+        ("1栋电梯", "elevator", "1栋", "steward.lh"),
+        ("2栋大堂", "lobby_corridor", "2栋", "steward.lh"),
+        ("园区外观", "exterior", None, "steward.lh"),
+    ],
+}
+
 
 def unit_id(project: str, building: str, number: str) -> str:
     return did(f"unit:{project}:{building}:{number}")
@@ -140,9 +154,11 @@ def duty_entries(code: str, users: dict[str, dict]) -> list[dict]:
 
 
 def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: float = 60,
-         sweep: bool = True) -> dict:
+         sweep: bool = True, inspection_areas: bool = False) -> dict:
     """Load the demo (idempotent). ``sweep``: then run the day's dunning sweep, so the demo's arrears
-    have their case at once (``./wuye up``); the dunning e2e test drives the day jobs itself."""
+    have their case at once (``./wuye up``); the dunning e2e test drives the day jobs itself.
+    ``inspection_areas``: the demo's inspection areas (:data:`INSPECTION_AREAS`, ``./wuye up``), so a
+    new user sees the day's patrols; off by default -- tests that load the demo count their own rounds."""
     pool = RpcPool({"AMQP_URI": amqp_uri, "AMQP_SSL": amqp_ssl(), "WUYE_SECRET": secret}, size=2, timeout=20)
     seeder = Caller.system(GROUP, "demo-seed")
     call = lambda service, method, *args, **kw: pool.call(seeder, service, method, *args, **kw)  # noqa: E731
@@ -189,10 +205,35 @@ def load(amqp_uri: str, secret: str, gateway_db_url: str | None = None, wait: fl
         service_centre = {code: _service_centre(call, projects[code]["id"], code,
                                                 {u["username"]: u for u in users}, wait)
                           for code in sorted(set(PRICE_LISTS) | set(DUTY_ROSTERS) | set(NOTIFY_SETTINGS))}
+        areas = {code: _inspection_areas(call, projects[code]["id"], code, {u["username"]: u for u in users}, wait)
+                 for code in sorted(INSPECTION_AREAS)} if inspection_areas else {}
     finally:
         pool.close()
     return {"group_id": GROUP, "projects": projects, "households": households, "users": users,
-            "service_centre": service_centre}
+            "service_centre": service_centre, "inspection_areas": areas}
+
+
+def inspection_area_data(code: str, users: dict[str, dict]) -> list[dict]:
+    """The project's demo inspection areas as tickets' ``create_inspection_area`` takes them (the
+    stewards' user ids and names from ``users``, by username)."""
+    return [{"name": name, "area_type": area_type,
+             "building_id": did(f"building:{code}:{building}") if building else None,
+             "steward_id": users[username]["id"], "steward_name": users[username]["name"]}
+            for name, area_type, building, username in INSPECTION_AREAS.get(code, ())]
+
+
+def _inspection_areas(call, project_id: str, code: str, users: dict[str, dict], wait: float) -> list[dict]:
+    """The project's demo inspection areas, each made only if the project has no area of that name
+    (one staff made or renamed since stays theirs); tickets plans today's remaining patrols at once."""
+    known = {a["name"]: a for a in _once_project_known(call, wait, "tickets", "list_inspection_areas", project_id)}
+    out = []
+    for data in inspection_area_data(code, users):
+        area = known.get(data["name"])
+        if area is None:
+            area = call("tickets", "create_inspection_area", project_id, data,
+                        idempotency_key=demo_key("inspection-area", project_id, data))
+        out.append(area)
+    return out
 
 
 def _service_centre(call, project_id: str, code: str, users: dict[str, dict], wait: float) -> dict:
@@ -311,6 +352,25 @@ def service_centre_lines(summary: dict) -> list[str]:
     return lines
 
 
+def inspection_lines(summary: dict) -> list[str]:
+    """What the banner says of each project's demo inspection areas and where to see the rounds."""
+    lines = []
+    names = {u["id"]: u["username"] for u in summary["users"]}
+    for code, areas in summary.get("inspection_areas", {}).items():
+        if not areas:
+            continue
+        project = summary["projects"][code]
+        lines += ["", f"  Daily inspections of {project['name']} ({code}): {len(areas)} areas, each patrolled twice a day "
+                      "(08:00-12:00, 14:00-18:00) by its steward:"]
+        lines += [f"    {a['name']:8} {a.get('area_type_name') or a['area_type']:10} "
+                  f"{names.get(a.get('steward_id'), a.get('steward_name') or '-')}" for a in areas]
+        lines.append("    the day's rounds, the month's figures (日常巡检统计表) and its printed sheet "
+                     "(as steward.lh or cs.lh):")
+        lines += [f"      GET /api/v1/projects/{project['id']}/inspection-rounds?due=due",
+                  f"      GET /api/v1/projects/{project['id']}/inspection-figures/$(date +%Y-%m)[.pdf]"]
+    return lines
+
+
 def banner(summary: dict, url: str) -> str:
     zhang = next(u for u in summary["users"] if u["username"] == "zhangwei")
     household = summary["households"][("LH", "1栋", "0101")]
@@ -326,6 +386,7 @@ def banner(summary: dict, url: str) -> str:
     for u in summary["users"]:
         lines.append(f"    {u['kind']:8} {u['username']:11} {u['name']:10} {','.join(u['roles']):16} {u['scope']}")
     lines += service_centre_lines(summary)
+    lines += inspection_lines(summary)
     lh = summary["projects"]["LH"]["id"]
     lines += [
         "",

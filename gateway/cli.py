@@ -7,7 +7,8 @@
                                                    or the unit again for a household that moved back in)
     wuye-user revoke --username zhangwei --unit U2                  (the desk ends a resident's unit)
     wuye-user password --username desk1          (prompts; revokes existing tokens)
-    wuye-user deactivate --username desk1        (revokes existing tokens)
+    wuye-user deactivate --username desk1        (revokes existing tokens; tells tickets)
+    wuye-user activate --username desk1          (active again; tells tickets)
     wuye-user list
 
 A resident's unit is theirs while the household living there when it was granted stays
@@ -30,7 +31,7 @@ from kernel.config import default_db_url, migrations_dir
 from kernel.db import make_engine, upgrade
 from kernel.errors import WuyeError
 
-from . import accounts, scopes
+from . import accounts, scopes, staff
 from .models import User
 
 MIGRATIONS = migrations_dir("gateway")
@@ -42,18 +43,20 @@ def _session(url: str) -> Session:
 
 
 def _tell_tickets(user: User) -> bool:
-    """Tell tickets a staff account is deactivated: the patrol plan assigns that steward nothing
-    (tickets' ``set_staff_active``). The broker not answering is said, not hidden: running the
+    """Tell tickets a staff account is deactivated (or active again): the patrol plan assigns a
+    deactivated steward nothing (tickets' ``set_staff_active``; the route
+    ``POST /api/v1/staff-accounts/{id}/deactivate|activate`` tells it the same way). The broker not answering is said, not hidden: running the
     command again (it is idempotent) tells tickets once the platform runs."""
     from kernel.rpc import local_pool
     from kernel.tenancy import Caller
     pool = local_pool(size=1, timeout=15)
     try:
-        pool.call(Caller.system(user.group_id, "gateway"), "tickets", "set_staff_active", user.id, False,
+        pool.call(Caller.system(user.group_id, "gateway"), "tickets", "set_staff_active", user.id, user.active,
                   user.display_name)
         return True
     except Exception as exc:        # noqa: BLE001 -- any failure: the account stays off, tickets not told
-        print(f"warning: tickets was not told ({type(exc).__name__}): its patrol plan may still assign "
+        plan = "may still assign" if not user.active else "still assigns nothing to"
+        print(f"warning: tickets was not told ({type(exc).__name__}): its patrol plan {plan} "
               f"{user.username}; run the command again once the platform runs", file=sys.stderr)
         return False
     finally:
@@ -86,6 +89,8 @@ def main(argv=None) -> int:
     pw.add_argument("--password")
     off = sub.add_parser("deactivate", help="disable an account (revokes tokens)")
     off.add_argument("--username", required=True)
+    on = sub.add_parser("activate", help="enable a deactivated account again (it logs in anew)")
+    on.add_argument("--username", required=True)
     sub.add_parser("list", help="list accounts")
     parser.add_argument("--db-url", default=None, help="default: GATEWAY_DB_URL or var/gateway.db")
     args = parser.parse_args(argv)
@@ -127,14 +132,14 @@ def main(argv=None) -> int:
                                   now)
             session.commit()
             print(f"password changed for {args.username}; existing tokens revoked")
-        elif args.command == "deactivate":
+        elif args.command in ("deactivate", "activate"):
             user = session.scalars(select(User).where(User.username == args.username)).first()
             if user is None:
                 print(f"no user {args.username}", file=sys.stderr)
                 return 1
-            user.active, user.token_version = False, user.token_version + 1
+            changed = staff.set_active(user, args.command == "activate", now)
             session.commit()
-            print(f"deactivated {args.username}")
+            print(f"{args.command}d {args.username}" if changed else f"{args.username} was {args.command}d already")
             if user.kind == "staff" and not _tell_tickets(user):
                 return 3
         else:

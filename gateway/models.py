@@ -10,12 +10,16 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from kernel.clock import ensure_aware
 from kernel.db import UtcDateTime, new_base
+from kernel.idempotency import idempotency_table
 from kernel.messaging import kernel_tables
 
 Base = new_base()
 #: the inbox makes the read model's event handlers reliable (kernel.entrypoints.event_handler);
 #: the gateway publishes nothing (its Database has no relay), the outbox stays empty
 OutboxMessage, InboxRecord = kernel_tables(Base)
+#: the replies of the gateway's own writes (a staff account deactivated, ``gateway.staff``), per caller
+#: and Idempotency-Key (``kernel.idempotency``); the services keep those of the writes they own
+IdempotencyRecord = idempotency_table(Base)
 
 
 class User(Base):

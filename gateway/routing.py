@@ -116,7 +116,7 @@ PATH_ID_NAMES_ZH = {"household_id": "业户", "project_id": "项目", "unit_id":
                     "finding_id": "空置房检查问题", "bill_id": "账单", "batch_id": "银行托收批次", "entry_id": "记账分录",
                     "mandate_id": "托收协议", "payment_id": "付款", "receipt_id": "收据", "refund_id": "退款",
                     "case_id": "催缴案件", "dispute_id": "账单异议", "plan_id": "分期缴费协议", "proposal_id": "律师函或诉讼提议",
-                    "broadcast_id": "群发", "delivery_id": "投递", "notification_id": "消息"}
+                    "broadcast_id": "群发", "delivery_id": "投递", "notification_id": "消息", "user_id": "员工账号"}
 
 
 @dataclass

@@ -81,6 +81,24 @@ class MeOut(Out):
                        "more; their closed fee accounts stay readable (GET /units/{unit_id}/accounts)"})
 
 
+class StaffActiveIn(Schema):
+    """Why a staff account is deactivated or reactivated (kept in the gateway's log)."""
+    reason = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
+
+
+class StaffAccountOut(Out):
+    """A staff account as its manager sees it (no password, no token)."""
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    project_ids = fields.List(fields.String())
+    all_projects = fields.Boolean()
+    active = fields.Boolean()
+    changed = fields.Boolean(metadata={"description": "false: the account was so already (nothing changed)"})
+    updated_at = DT(allow_none=True)
+
+
 class TokenOut(Out):
     access_token = fields.String()
     token_type = fields.String()
@@ -4616,6 +4634,65 @@ class StewardPatrolsOut(Out):
     done = fields.Integer()
     missed = fields.Integer()
     cancelled = fields.Integer()
+
+
+# -- the month's inspection figures (日常巡检统计表, domain/inspection_figures.py) ---------------------
+
+class InspectionCountsOut(Out):
+    planned = fields.Integer(metadata={"description": "patrols the plan made, not cancelled"})
+    cancelled = fields.Integer()
+    spot = fields.Integer(metadata={"description": "rounds walked now (现场巡检)"})
+    done = fields.Integer()
+    late = fields.Integer(metadata={"description": "of done: completed after the clock's warning point"})
+    missed = fields.Integer(metadata={"description": "missed, or past the deadline and not marked yet"})
+    open = fields.Integer(metadata={"description": "planned or in progress inside the deadline"})
+    findings = fields.Integer(metadata={"description": "items recorded failed"})
+    repairs_opened = fields.Integer()
+    completion_percent = fields.Float(allow_none=True, metadata={"description": "done / (planned + spot)"})
+
+
+class InspectionAreaFiguresOut(InspectionCountsOut):
+    area_id = fields.String()
+    name = fields.String()
+    area_type = fields.String(allow_none=True)
+    area_type_name = fields.String()
+    active = fields.Boolean(allow_none=True)
+
+
+class InspectionStewardFiguresOut(InspectionCountsOut):
+    steward = fields.Nested(UserRefOut, allow_none=True, metadata={
+        "description": "null: rounds left unassigned for the CS manager"})
+
+
+class InspectionFindingOut(Out):
+    day = Day()
+    area_id = fields.String()
+    area_name = fields.String()
+    round_id = fields.String()
+    round_number = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    note = fields.String(allow_none=True)
+    recorded_by = fields.Nested(UserRefOut)
+    recorded_at = DT()
+    repair_ticket_id = fields.String(allow_none=True)
+    repair_number = fields.String(allow_none=True)
+    repair_status = fields.String(allow_none=True)
+
+
+class InspectionFiguresOut(Out):
+    """The month's inspection figures (日常巡检统计表): per area, per steward, the findings."""
+    project_id = fields.String()
+    project_name = fields.String()
+    month = fields.String()
+    first_day = Day()
+    last_day = Day()
+    complete = fields.Boolean(metadata={"description": "false: the current month, as it stands"})
+    generated_at = DT()
+    total = fields.Nested(InspectionCountsOut)
+    areas = fields.List(fields.Nested(InspectionAreaFiguresOut))
+    stewards = fields.List(fields.Nested(InspectionStewardFiguresOut))
+    findings = fields.List(fields.Nested(InspectionFindingOut))
 
 
 # -- renovation (装修, tickets' domain/renovation.py) ------------------------------------------------

@@ -46,6 +46,7 @@ from .routes.registry import RegistryRoutes
 from .routes.renovation import RenovationRoutes  # renovation (装修, tickets + billing, issue 12)
 from .routes.reports import ReportRoutes
 from .routes.revisits import RevisitRoutes
+from .routes.staff import StaffRoutes          # staff accounts (de)activated by their managers
 from .routes.templates import TemplateRoutes
 from .routes.tickets import TicketRoutes
 from .routes.vacant_units import VacantUnitRoutes  # vacant units (tickets, issue 12)
@@ -56,7 +57,7 @@ class GatewayService(PlatformRoutes, AuthRoutes, RegistryRoutes, ArchiveRoutes, 
                      PaymentRoutes, FeeRoutes, NotifyRoutes, BankRoutes, DunningRoutes, HardshipRoutes,
                      ArrearsRoutes, TemplateRoutes, PrintingRoutes, BroadcastRoutes, PeopleRoutes, CensusRoutes,
                      DocumentRoutes, ReceiptRoutes, GoodsReleaseRoutes, FeedbackRoutes, KeyRoutes,
-                     VacantUnitRoutes, InspectionRoutes, RenovationRoutes, PrintoutRoutes,
+                     VacantUnitRoutes, InspectionRoutes, RenovationRoutes, PrintoutRoutes, StaffRoutes,
                      ReadModelHandlers):
     name = "gateway"
 

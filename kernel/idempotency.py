@@ -147,6 +147,25 @@ def run_once(session, base, caller, clock, key: str | None, method: str, command
     return json.loads(earlier.result)
 
 
+def earlier_reply(session, base, caller, key: str | None, method: str, command):
+    """The reply an earlier success with this (caller, key) stored -- the same command: its reply;
+    another command: :class:`IdempotencyKeyReused` -- or None if the key is unused (or still being
+    run). For a command that must ask another service before it writes (the gateway telling tickets
+    of a staff account): a replay answers without asking again, a reused key is refused before
+    anything is asked; the write itself then goes through :func:`run_once`. Reads only."""
+    if not key:
+        return None
+    Record = idempotency_table(base)
+    record_id = hashlib.sha256(f"{caller.user_id}\n{key}".encode()).hexdigest()
+    earlier = session.execute(select(Record.fingerprint, Record.result).where(Record.id == record_id)).first()
+    if earlier is None or earlier.result is None:
+        return None
+    if earlier.fingerprint != fingerprint(method, caller.user_id, command):
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used for a different request; use a new key")
+    return json.loads(earlier.result)
+
+
 def _claim_waiting_at_most(session, claim, seconds: float) -> int:
     """Insert the key row, waiting at most ``seconds`` for a transaction holding the same key."""
     # no savepoint around it: a lock timeout aborts the whole transaction, and the request

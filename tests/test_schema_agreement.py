@@ -509,3 +509,4 @@ def test_the_gateway_lists_the_inspections_words():
     assert _tree(gw.InspectionRoundOut) == _tree(tickets.RoundOut)
     assert _tree(gw.InspectionAreaOut) == _tree(tickets.AreaOut)
     assert _tree(gw.InspectionTemplateOut) == _tree(tickets.TemplateOut)
+    assert _tree(gw.InspectionFiguresOut) == _tree(tickets.InspectionFiguresOut)    # 日常巡检统计表

@@ -114,3 +114,35 @@ def test_the_demo_has_an_auditor_of_the_lh_project(tmp_path):
         user = session.scalars(select(User).where(User.username == "audit.lh")).one()
         assert user.kind == "staff" and {s.project_id for s in user.scopes} == {"p-lh"}
         assert user.roles == "auditor"
+
+
+def test_the_demo_inspection_areas_are_what_tickets_takes_each_with_a_steward_of_its_project():
+    """A new user of ``./wuye up`` sees rounds: 绿湖花园's areas, one of each type, each with a steward
+    (a demo account with the steward role in that project), in a building of the demo or the whole
+    estate; each request loads through tickets' own schema, its key fits and follows what is sent."""
+    from services.tickets.domain import inspections
+    accounts = {u[0]: u for u in seed.USERS}
+    for code, areas in seed.INSPECTION_AREAS.items():
+        data = seed.inspection_area_data(code, USERS)
+        assert [schemas.AreaIn().load(d) for d in data] == data
+        assert len({d["name"] for d in data}) == len(data)
+        assert {d["area_type"] for d in data} == set(inspections.AREA_TYPES)
+        project = next(p for p in seed.PROJECTS if p["code"] == code)
+        for (_name, _type, building, username), d in zip(areas, data):
+            assert building is None or building in project["buildings"]
+            assert accounts[username][3] == ["steward"] and code in accounts[username][4]
+            assert d["steward_id"] == USERS[username]["id"] and d["steward_name"] == USERS[username]["name"]
+            key = seed.demo_key("inspection-area", "p1", d)
+            assert len(key) <= MAX_KEY_LENGTH and key == seed.demo_key("inspection-area", "p1", dict(d))
+
+
+def test_the_banner_names_the_inspection_areas_and_where_the_rounds_are():
+    users = [{"id": USERS[u[0]]["id"], "username": u[0], "name": u[1], "kind": u[2], "roles": u[3],
+              "scope": "LH", "unit_id": None} for u in seed.USERS]
+    areas = [dict(d, id=f"a{i}", area_type_name="楼梯间") for i, d in enumerate(seed.inspection_area_data("LH", USERS))]
+    summary = {"users": users, "projects": {"LH": {"id": "p-lh", "name": "绿湖花园"}}, "inspection_areas": {"LH": areas}}
+    text = "\n".join(seed.inspection_lines(summary))
+    assert "Daily inspections of 绿湖花园 (LH): 5 areas" in text and "1栋楼梯间" in text and "steward.lh" in text
+    assert "/api/v1/projects/p-lh/inspection-rounds?due=due" in text
+    assert "/api/v1/projects/p-lh/inspection-figures/" in text
+    assert seed.inspection_lines({"users": users, "projects": {}}) == []       # loaded without areas

@@ -185,6 +185,19 @@ class InspectionRoutes(RouteModule):
         return counts if counts is not None else self._as(user)("tickets", "patrols_by_steward", project_id,
                                                                 s.PatrolsByStewardQuery().dump(query))
 
+    @route("GET", f"{V1}/projects/{{project_id}}/inspection-figures/{{month}}", tags=TAGS,
+           response=s.InspectionFiguresOut, errors=(400, 403, 404),
+           summary=f"The month's inspection figures (日常巡检统计表): per area and per steward planned, walked now, "
+                   f"done (late), missed, findings and the repairs they opened; every finding ({READERS})",
+           description="month is YYYY-MM in the project's time zone, finished or current (400 invalid_input / "
+                       "month_in_future otherwise). A round counts in the month of its local day; late = done after "
+                       "its clock's warning point; missed includes rounds past their deadline not marked yet; the "
+                       "rounds left unassigned for the CS manager are the steward row null. Printed: "
+                       ".../inspection-figures/{month}.pdf.")
+    def inspection_figures(self, request, user, project_id, month):
+        month = s.ReportMonthIn().load({"month": month})["month"]      # 400 before any RPC
+        return self._as(user)("tickets", "inspection_figures", project_id, month)
+
 
 def _refuse_outsider(caller, project_id: str) -> None:
     """Another project's staff or a resident: 404 as for a missing project (``views.outside_project``)."""

@@ -1,6 +1,6 @@
 """The front desk's printouts (前台打印, tickets, issue 12): the goods release pass (物品放行条, 存根联 and
 通知联), the renovation permit (装修许可证) and its worker and material passes, the day's patrol sheet of an
-inspection area (巡检记录表) -- each an A4 PDF with the CJK font, drawn by tickets
+inspection area (巡检记录表), the month's inspection figures (日常巡检统计表) -- each an A4 PDF with the CJK font, drawn by tickets
 (``services/tickets/domain/printouts.py`` with the kernel's renderer ``kernel/pdf.py``) and sent base64
 over RPC; here it is served as ``application/pdf`` with its file name, as notify's printed notices are
 (``gateway/routes/printing.py``). Who may print is who may read the record; another project's record is
@@ -81,3 +81,14 @@ class PrintoutRoutes(RouteModule):
     def inspection_sheet_pdf(self, request, user, project_id, area_id, query):
         return _pdf(self._as(user)("tickets", "print_inspection_sheet", project_id, area_id,
                                    s.InspectionSheetQuery().dump(query)))
+
+    @route("GET", f"{V1}/projects/{{project_id}}/inspection-figures/{{month}}.pdf", tags=TAGS,
+           media_type=PDF_TYPE, errors=(400,) + ERRORS,
+           summary="The month's inspection figures printed (日常巡检统计表), A4 landscape: per area, per steward, "
+                   "every finding (steward, front desk, CS manager, centre manager (and the GM / group admin))",
+           description="The figures of GET .../inspection-figures/{month}: planned, walked now, done, of them late, "
+                       "missed, open, cancelled, findings, repairs opened, completion; then each finding (day, area, "
+                       "item, note, who recorded it, the round, the repair and its status)." + FONT)
+    def inspection_figures_pdf(self, request, user, project_id, month):
+        month = s.ReportMonthIn().load({"month": month})["month"]      # 400 before any RPC
+        return _pdf(self._as(user)("tickets", "print_inspection_figures", project_id, month))

@@ -33,6 +33,7 @@ INSPECTIONS = {
     ("POST", "/api/v1/inspection-rounds/{round_id}/assign"): EDITORS,
     ("GET", "/api/v1/projects/{project_id}/inspection-rounds"): READERS,
     ("GET", "/api/v1/projects/{project_id}/patrols-by-steward"): READERS,
+    ("GET", "/api/v1/projects/{project_id}/inspection-figures/{month}"): READERS,
 }
 
 

@@ -22,6 +22,8 @@ PRINTOUTS = {
     ("GET", "/api/v1/renovations/{ticket_id}/passes/{pass_id}.pdf"): "(its resident; staff of the project)",
     ("GET", "/api/v1/projects/{project_id}/inspection-areas/{area_id}/sheet.pdf"):
         "(steward, front desk, CS manager, centre manager (and the GM / group admin))",
+    ("GET", "/api/v1/projects/{project_id}/inspection-figures/{month}.pdf"):
+        "(steward, front desk, CS manager, centre manager (and the GM / group admin))",
 }
 
 
@@ -73,9 +75,15 @@ def test_the_pdf_a_route_answers_is_tickets_file_as_an_attachment():
         'attachment; filename="goods-release-FX-20261124-0001.pdf"; filename*=UTF-8\'\'')
     Fake.inspection_sheet_pdf.__wrapped__(routes, None, {"id": "u"}, "p1", "a1", {"date": date(2026, 11, 24)})
     Fake.renovation_pass_pdf.__wrapped__(routes, None, {"id": "u"}, "t1", "pass-1")
+    Fake.inspection_figures_pdf.__wrapped__(routes, None, {"id": "u"}, "p1", "2026-11")
     assert calls == [("tickets", "print_goods_release_pass", ("r1",)),
                      ("tickets", "print_inspection_sheet", ("p1", "a1", {"date": "2026-11-24"})),
-                     ("tickets", "print_renovation_pass", ("t1", "pass-1"))]
+                     ("tickets", "print_renovation_pass", ("t1", "pass-1")),
+                     ("tickets", "print_inspection_figures", ("p1", "2026-11"))]
+    # a month that is none: 400 before tickets is asked
+    with pytest.raises(ValidationError):                     # the gateway's 400
+        Fake.inspection_figures_pdf.__wrapped__(routes, None, {"id": "u"}, "p1", "2026-13")
+    assert len(calls) == 4
 
 
 def test_a_recorded_print_is_served_as_the_pdf_and_the_release_goes_into_the_read_model():

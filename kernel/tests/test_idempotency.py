@@ -204,3 +204,29 @@ def test_a_key_held_too_long_answers_409_in_use(container_factory, rabbit_config
             assert pool.call(ME, "orders", "count") == 1
         finally:
             pool.close()
+
+
+def test_an_earlier_reply_is_read_without_claiming_the_key(tmp_path):
+    """``earlier_reply``: for a command that asks another service before it writes (the gateway
+    telling tickets of a staff account) -- an unused key reads None and claims nothing; after a
+    success the same command reads the stored reply, another command is refused as reused; another
+    caller's key of the same text is theirs."""
+    from sqlalchemy.orm import Session
+
+    from kernel.idempotency import earlier_reply, run_once
+    engine = make_engine(f"sqlite:///{tmp_path}/keys.db")
+    Base.metadata.create_all(engine)
+    me, someone = staff(G, ["p1"], user_id="u-1"), staff(G, ["p1"], user_id="u-2")
+    clock = ManualClock("2026-11-27T09:00:00+08:00")
+    command = {"user_id": "s1", "active": False}
+    with Session(engine) as session:
+        assert earlier_reply(session, Base, me, "k1", "set_staff_active", command) is None
+        assert earlier_reply(session, Base, me, None, "set_staff_active", command) is None
+        assert session.scalar(select(func.count()).select_from(Record)) == 0
+        reply = run_once(session, Base, me, clock, "k1", "set_staff_active", command, lambda: {"active": False})
+        session.commit()
+        assert earlier_reply(session, Base, me, "k1", "set_staff_active", dict(command)) == reply
+        with pytest.raises(IdempotencyKeyReused):
+            earlier_reply(session, Base, me, "k1", "set_staff_active", dict(command, active=True))
+        assert earlier_reply(session, Base, someone, "k1", "set_staff_active", command) is None
+    engine.dispose()

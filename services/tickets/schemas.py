@@ -1463,6 +1463,65 @@ class StewardPatrolsOut(Schema):
     cancelled = fields.Integer()
 
 
+# -- the month's inspection figures (日常巡检统计表, domain/inspection_figures.py) ---------------------
+
+class InspectionCountsOut(Schema):
+    planned = fields.Integer(metadata={"description": "patrols the plan made, not cancelled"})
+    cancelled = fields.Integer()
+    spot = fields.Integer(metadata={"description": "rounds walked now (现场巡检)"})
+    done = fields.Integer()
+    late = fields.Integer(metadata={"description": "of done: completed after the clock's warning point"})
+    missed = fields.Integer(metadata={"description": "missed, or past the deadline and not marked yet"})
+    open = fields.Integer(metadata={"description": "planned or in progress inside the deadline"})
+    findings = fields.Integer(metadata={"description": "items recorded failed"})
+    repairs_opened = fields.Integer()
+    completion_percent = fields.Float(allow_none=True, metadata={"description": "done / (planned + spot)"})
+
+
+class InspectionAreaFiguresOut(InspectionCountsOut):
+    area_id = fields.String()
+    name = fields.String()
+    area_type = fields.String(allow_none=True)
+    area_type_name = fields.String()
+    active = fields.Boolean(allow_none=True)
+
+
+class InspectionStewardFiguresOut(InspectionCountsOut):
+    steward = fields.Nested(UserRefOut, allow_none=True, metadata={
+        "description": "null: rounds left unassigned for the CS manager"})
+
+
+class InspectionFindingOut(Schema):
+    day = fields.String(metadata={"format": "date"})
+    area_id = fields.String()
+    area_name = fields.String()
+    round_id = fields.String()
+    round_number = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    note = fields.String(allow_none=True)
+    recorded_by = fields.Nested(UserRefOut)
+    recorded_at = fields.AwareDateTime()
+    repair_ticket_id = fields.String(allow_none=True)
+    repair_number = fields.String(allow_none=True)
+    repair_status = fields.String(allow_none=True)
+
+
+class InspectionFiguresOut(Schema):
+    """The month's inspection figures (日常巡检统计表): per area, per steward, the findings."""
+    project_id = fields.String()
+    project_name = fields.String()
+    month = fields.String()
+    first_day = fields.String(metadata={"format": "date"})
+    last_day = fields.String(metadata={"format": "date"})
+    complete = fields.Boolean(metadata={"description": "false: the current month, as it stands"})
+    generated_at = fields.AwareDateTime()
+    total = fields.Nested(InspectionCountsOut)
+    areas = fields.List(fields.Nested(InspectionAreaFiguresOut))
+    stewards = fields.List(fields.Nested(InspectionStewardFiguresOut))
+    findings = fields.List(fields.Nested(InspectionFindingOut))
+
+
 class StewardAssignedIn(_In):
     """archive's ``steward.assigned`` (管家片区): tickets keeps the buildings' stewards (an area's
     patroller when the area names none)."""

@@ -21,6 +21,11 @@ is who may read it today, and another project's record reads like a missing one 
 - :func:`inspection_sheet` -- the day's patrol sheet of an inspection area (巡检记录表): the area,
   its type, its steward, the day, and the checklist items (of the day's rounds, else the checklist in
   force) with a blank result column per patrol window and a note column, filled in by hand.
+- :func:`inspection_figures_sheet` -- the month's inspection figures (日常巡检统计表, seed 000 §四),
+  landscape: the totals, a row per area and per steward (planned, walked now, done, of them late,
+  missed, open, cancelled, findings, repairs opened, completion), and every finding (day, area,
+  item, note, who recorded it, the round, the repair and its status) -- the figures of
+  ``inspection_figures.monthly_figures``, so the paper and the screen agree.
 
 **Personal data on paper** (000 §八): a paper leaves the system's access control, so nothing is
 printed in full that a screen masks for some of its readers. Residents' and workers' names are
@@ -49,7 +54,7 @@ from kernel.work import Work
 
 from ..exceptions import AreaNotFound, GoodsReleaseNotFound, NotPrintable, PassNotFound, TicketNotFound
 from ..models import GoodsRelease, InspectionArea, InspectionRound, ProjectCopy, RenovationPass, Ticket
-from . import goods_release as gr, inspections, renovation, repairs
+from . import goods_release as gr, inspection_figures, inspections, renovation, repairs
 
 STUB, NOTICE = "存根联", "通知联"
 PART_NOTES = {STUB: "此联由服务中心留存", NOTICE: "此联交门岗（护卫部）核验放行"}
@@ -276,3 +281,56 @@ def inspection_sheet(work: Work, project_id: str, area_id: str, day: date | None
     kpdf.signatures(pdf, ["巡检人", "复核人"])
     return kpdf.as_file(pdf, f"inspection-sheet-{area.id}-{day.isoformat()}.pdf",
                         f"{project.name}-巡检记录表-{area.name}-{day.isoformat()}.pdf")
+
+
+# -- the month's inspection figures ------------------------------------------------------------------
+
+FIGURE_HEADERS = ["计划巡视", "现场巡检", "完成", "其中超时", "漏巡", "进行中", "取消", "不合格项", "生成报修", "完成率"]
+REPAIR_STATUS_ZH = {"open": "已受理", "dispatched": "已派工", "accepted": "已接单", "on_site": "已到场",
+                    "work_done": "已完工", "closed": "已关闭", "cancelled": "已取消", "quoted": "报价待确认",
+                    "consented": "已同意报价"}
+
+
+def _counts(row: dict) -> list[str]:
+    rate = row["completion_percent"]
+    return [str(row[k]) for k in ("planned", "spot", "done", "late", "missed", "open", "cancelled", "findings",
+                                  "repairs_opened")] + ["" if rate is None else f"{rate:.1f}%"]
+
+
+def inspection_figures_sheet(work: Work, project_id: str, month: str, *, compress: bool = True) -> dict:
+    """The month's inspection figures printed (日常巡检统计表): who reads the project's rounds may print it."""
+    found = work.session.get(ProjectCopy, project_id)
+    _conceal(work, _Scope(found) if found is not None else None, repairs._no_project(project_id))
+    figures = inspection_figures.monthly_figures(work, project_id, month)
+    zone = _zone(found)
+    pdf = kpdf.document(f"日常巡检统计表 {figures['month']}", compress=compress, orientation="L")
+    pdf.add_page()
+    kpdf.heading(pdf, figures["project_name"], "日常巡检统计表",
+                 subtitle=f"{figures['first_day'].isoformat()} 至 {figures['last_day'].isoformat()}"
+                          + ("" if figures["complete"] else f"（截至 {_local(figures['generated_at'], zone)}）"))
+    pdf.set_font(kpdf.FAMILY, size=12)
+    pdf.cell(pdf.epw, kpdf.LINE, "一、按巡检区域", new_x="LMARGIN", new_y="NEXT")
+    kpdf.table(pdf, ["巡检区域", "类型", *FIGURE_HEADERS],
+               [[a["name"] + ("" if a["active"] in (True, None) else "（已停用）"), a["area_type_name"], *_counts(a)]
+                for a in figures["areas"]] + [["合计", "", *_counts(figures["total"])]],
+               widths=[3, 2, *([1] * len(FIGURE_HEADERS))], size=9, row_height=6)
+    pdf.ln(3)
+    pdf.set_font(kpdf.FAMILY, size=12)
+    pdf.cell(pdf.epw, kpdf.LINE, "二、按管家", new_x="LMARGIN", new_y="NEXT")
+    kpdf.table(pdf, ["管家", *FIGURE_HEADERS],
+               [[(r["steward"] or {}).get("name") or ("未指派（客服部经理安排）" if r["steward"] is None else ""),
+                 *_counts(r)] for r in figures["stewards"]] or [["", *([None] * len(FIGURE_HEADERS))]],
+               widths=[5, *([1] * len(FIGURE_HEADERS))], size=9, row_height=6)
+    pdf.ln(3)
+    pdf.set_font(kpdf.FAMILY, size=12)
+    pdf.cell(pdf.epw, kpdf.LINE, "三、发现问题（不合格项）", new_x="LMARGIN", new_y="NEXT")
+    kpdf.table(pdf, ["日期", "巡检区域", "巡检项目", "情况说明", "记录人", "巡检单号", "报修单号", "报修状态"],
+               [[f["day"].isoformat() if hasattr(f["day"], "isoformat") else f["day"], f["area_name"], f["item_name"],
+                 f["note"] or "", f["recorded_by"]["name"], f["round_number"], f["repair_number"] or "",
+                 REPAIR_STATUS_ZH.get(f["repair_status"] or "", f["repair_status"] or "")]
+                for f in figures["findings"]] or [["无", "", "", "", "", "", "", ""]],
+               widths=[1.6, 2.2, 2.8, 3.4, 1.4, 2.2, 2.2, 1.2], size=9, row_height=6)
+    kpdf.paragraph(pdf, "超时：完成于时限预警点之后；漏巡：已过时限未完成。发现问题已即时报修并汇报客服部经理。", size=9)
+    kpdf.signatures(pdf, ["制表人", "客服部经理"])
+    return kpdf.as_file(pdf, f"inspection-figures-{figures['month']}.pdf",
+                        f"{figures['project_name']}-日常巡检统计表-{figures['month']}.pdf")

@@ -7,7 +7,7 @@ from kernel.messaging import Event
 from kernel.tenancy import Caller
 
 from .. import schemas
-from ..domain import inspections
+from ..domain import inspection_figures, inspections
 from ..exceptions import ArchiveUnavailable, BuildingNotFound
 
 ROUND_OUT = schemas.RoundOut()
@@ -102,6 +102,13 @@ class InspectionRpcs:
         work = self.work()
         return schemas.StewardPatrolsOut(many=True).dump(
             inspections.by_steward(work, str(project_id), **schemas.ByStewardQuery().load(query or {})))
+
+    @rpc
+    def inspection_figures(self, project_id, month):
+        """The month's inspection figures (日常巡检统计表): per area, per steward, the findings."""
+        query = schemas.MonthlyReportIn().load({"project_id": str(project_id), "month": month})
+        return schemas.InspectionFiguresOut().dump(
+            inspection_figures.monthly_figures(self.work(), query["project_id"], query["month"]))
 
     @rpc
     def set_staff_active(self, user_id, active, name=None):

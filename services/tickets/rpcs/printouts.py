@@ -51,3 +51,9 @@ class PrintoutRpcs:
         """The day's patrol sheet of an inspection area (巡检记录表): ``query = {"date": "YYYY-MM-DD"}``."""
         q = SHEET_QUERY.load(query or {})
         return PDF_OUT.dump(printouts.inspection_sheet(self.work(), str(project_id), str(area_id), q["date"]))
+
+    @rpc
+    def print_inspection_figures(self, project_id, month):
+        """The month's inspection figures printed (日常巡检统计表): per area, per steward, the findings."""
+        q = schemas.MonthlyReportIn().load({"project_id": str(project_id), "month": month})
+        return PDF_OUT.dump(printouts.inspection_figures_sheet(self.work(), q["project_id"], q["month"]))
