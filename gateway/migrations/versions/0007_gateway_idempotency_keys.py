@@ -1,7 +1,7 @@
 """gateway: idempotency keys of the gateway's own writes (a staff account deactivated or reactivated
 by a manager, ``POST /api/v1/staff-accounts/{user_id}/deactivate|activate``)
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 """
 import sqlalchemy as sa
@@ -9,8 +9,7 @@ from alembic import op
 
 import kernel.db
 
-revision = '0008'
-# the lead assigned 0008; 0007 (another branch) comes between at merge: set this to '0007' then
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
