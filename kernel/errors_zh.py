@@ -5,8 +5,10 @@ Staff and residents read an error's ``message``: it is ``中文 (English)`` when
 source (tests and migrations aside) and names every place that would answer in English only:
 
 - an error class defined in the package without its own ``zh`` sentence;
-- an error made there (``raise X(...)``, ``not_found=X(...)``, ``return X(...)``) whose class has no
-  ``zh`` (the kernel's bases: ``InvalidInput``, ``Forbidden``, ...) and that passes no ``zh=``.
+- an error made there (``raise X(...)``, ``not_found=X(...)``, ``return X(...)``) that passes no ``zh=``
+  while its class has no ``zh`` (the kernel's bases: ``InvalidInput``, ``Forbidden``, ...) or while it
+  gives its own ``code=`` (another refusal than the class's sentence says) -- archive's rule
+  (``services/archive/tests/test_wording.py``).
 
 A service's test asserts ``untranslated("services.billing") == []``, so a new English-only error
 fails a test. (What ``zh=`` holds is not evaluated: ``zh=CODES.get(code)`` counts -- the service's
@@ -67,9 +69,11 @@ def untranslated(package: str) -> list[str]:
             if not isinstance(node, ast.Call):
                 continue
             cls = _resolve(node.func, namespace)
-            if not _is_error(cls) or cls.zh:
+            if not _is_error(cls):
                 continue
-            if any(keyword.arg == "zh" for keyword in node.keywords):
+            keywords = {keyword.arg for keyword in node.keywords}
+            if "zh" in keywords or (cls.zh and "code" not in keywords):
                 continue
-            found.append(f"{where}:{node.lineno}: {cls.__name__}(...) without zh=")
+            found.append(f"{where}:{node.lineno}: {cls.__name__}(...{', code=...' if 'code' in keywords else ''}) "
+                         "without zh=")
     return sorted(set(found))

@@ -1,5 +1,5 @@
 """``kernel.errors_zh.untranslated`` names every English-only error of a package (a class without
-``zh``, a raise of a class without one that passes no ``zh=``) and nothing else."""
+``zh``; a raise without ``zh=`` of a class without one, or with its own ``code=``) and nothing else."""
 from __future__ import annotations
 
 import sys
@@ -43,6 +43,10 @@ def test_it_names_every_english_only_error_and_nothing_else(tmp_path, monkeypatc
                 raise InvalidInput("bad x", code="bad_x")
             if x == 4:
                 raise errors.Forbidden("not yours")
+            if x == 5:
+                raise ThingNotFound("gone for good", code="thing_gone")
+            if x == 6:
+                raise ThingNotFound("gone for good", code="thing_gone", zh="该物品已销毁")
             return exceptions.ThingExists("there already")
         '''))
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -52,8 +56,9 @@ def test_it_names_every_english_only_error_and_nothing_else(tmp_path, monkeypatc
         for name in [m for m in sys.modules if m.startswith("zhcheck_sample")]:
             del sys.modules[name]
     assert [line.split("/")[-1] for line in found] == [
-        "domain.py:14: InvalidInput(...) without zh=",
+        "domain.py:14: InvalidInput(..., code=...) without zh=",
         "domain.py:16: Forbidden(...) without zh=",
-        "domain.py:17: ThingExists(...) without zh=",
+        "domain.py:18: ThingNotFound(..., code=...) without zh=",
+        "domain.py:21: ThingExists(...) without zh=",
         "exceptions.py:9: class ThingExists has no zh",
     ]
