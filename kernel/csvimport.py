@@ -45,12 +45,14 @@ class CsvRefused(RuleViolation):
     file was refused as a whole, nothing of it was imported."""
 
     default_code = "csv_invalid"
+    zh = "文件中有错误的行，整个文件未导入"
 
 
 class CsvUnreadable(InvalidInput):
     """Not a file this import reads (400): empty, unreadable, a wrong header line, too long."""
 
     default_code = "csv_unreadable"
+    zh = "无法读取该文件，未导入任何内容"
 
 
 @dataclass
@@ -68,6 +70,7 @@ class CsvImport:
             lines = sorted(self.errors)
             raise CsvRefused(
                 f"{len(lines)} line(s) of {what} are wrong (first: line {lines[0]}); nothing was imported",
+                zh=f"文件中有 {len(lines)} 行有误（第一处：第 {lines[0]} 行），未导入任何内容",
                 details={"count": len(lines),
                          "lines": [{"line": n, "errors": self.errors[n]} for n in lines[:MAX_LISTED]]})
 
@@ -86,7 +89,8 @@ def _header(cells: Sequence[str], names: Mapping[str, str], required: set[str]) 
         problems.append(f"missing column(s): {', '.join(missing)}")
     if problems:
         raise CsvUnreadable("the header line is wrong: " + "; ".join(problems) + "; nothing was imported",
-                            code="csv_header", details={"columns": sorted(set(names.values()))})
+                            code="csv_header", details={"columns": sorted(set(names.values()))},
+                            zh="文件表头有误，未导入任何内容")
     return columns
 
 
@@ -103,7 +107,8 @@ def load_csv(text: str, schema: Schema, *, aliases: Mapping[str, Sequence[str]] 
     try:
         lines = csvfile.rows(text)
     except csvfile.CsvError as exc:
-        raise CsvUnreadable(f"not a readable CSV file ({exc}); nothing was imported") from None
+        raise CsvUnreadable(f"not a readable CSV file ({exc}); nothing was imported",
+                            zh="不是可读取的 CSV 文件，未导入任何内容") from None
     columns = None
     for line, cells in lines:
         if columns is None:
@@ -111,7 +116,7 @@ def load_csv(text: str, schema: Schema, *, aliases: Mapping[str, Sequence[str]] 
             continue
         if len(parsed.rows) + len(parsed.errors) >= max_rows:
             raise CsvUnreadable(f"more than {max_rows} lines: split the file; nothing was imported",
-                                code="csv_too_long")
+                                code="csv_too_long", zh=f"文件超过 {max_rows} 行，请拆分后导入，未导入任何内容")
         if len(cells) > len(columns):
             parsed.error(line, "_line", f"{len(cells)} cells for {len(columns)} columns")
             continue
@@ -124,5 +129,5 @@ def load_csv(text: str, schema: Schema, *, aliases: Mapping[str, Sequence[str]] 
                     parsed.error(line, column, message)
     if columns is None:
         raise CsvUnreadable("the file is empty: it needs a header line and at least one line",
-                            code="csv_empty")
+                            code="csv_empty", zh="文件为空：须有表头和至少一行数据")
     return parsed

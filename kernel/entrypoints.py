@@ -56,7 +56,7 @@ def finish_unit_of_work(container, worker_ctx, exc_info):
     except IntegrityError as exc:
         log.info("commit refused by the database: %s", exc.orig)
         return _reraise_as(Conflict("the write conflicts with data that already exists",
-                                    code="conflicting_write"))
+                                    code="conflicting_write", zh="与已有数据冲突，未保存，请稍后重试"))
     except Exception:
         return sys.exc_info()
     return exc_info

@@ -63,6 +63,7 @@ class CjkFontMissing(RuleViolation):
     """No CJK font to print with: the setup installs one (fonts-wqy-microhei) or WUYE_CJK_FONT names it."""
 
     default_code = "cjk_font_missing"
+    zh = "服务器没有可用的中文字体，无法生成打印文件，请联系管理员"
 
 
 @dataclass(frozen=True)

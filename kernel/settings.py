@@ -52,17 +52,20 @@ _cache: dict = {}
 
 class UnknownSetting(InvalidInput):
     default_code = "unknown_setting"
+    zh = "没有这项设置"
 
 
 class SettingsInconsistent(RuleViolation):
     """A change that would leave the project's settings contradicting each other (a catalogue's
     ``checks``: e.g. the ladder's days out of order)."""
     default_code = "settings_inconsistent"
+    zh = "修改后本项目的设置互相矛盾"
 
 
 class SettingBackdated(RuleViolation):
     """An effective-dated value cannot start before today: history is never rewritten."""
     default_code = "setting_backdated"
+    zh = "该设置只能从今天或以后生效，不能追溯"
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,8 @@ class ProjectSettings:
         if setting.effective_dated:
             effective_from = effective_from or today
             if effective_from < today:
-                raise SettingBackdated(f"{key} can change from today ({today}) on, not from {effective_from}")
+                raise SettingBackdated(f"{key} can change from today ({today}) on, not from {effective_from}",
+                                       zh=f"{key} 只能从今天（{today}）起生效，不能从 {effective_from} 起追溯")
             old_row = self._row(project_id, setting, effective_from)
             row = self.session.scalars(select(SettingValue).where(
                 SettingValue.project_id == project_id, SettingValue.key == key,
@@ -286,7 +290,7 @@ class ProjectSettings:
         else:
             if effective_from is not None:
                 raise InvalidInput(f"{key} is not effective-dated; send no effective_from",
-                                   code="setting_not_dated")
+                                   code="setting_not_dated", zh=f"{key} 不按生效日期变更，请不要填写生效日期")
             row = old_row = self.session.scalars(select(SettingValue).where(
                 SettingValue.project_id == project_id, SettingValue.key == key)).first()
         # the audit says what applied before, the brief's default included

@@ -312,17 +312,19 @@ def _check_promise(work: Work, case: DunningCase, data: dict, today: date) -> No
     if promised_on is None:
         raise PromisedOnRequired("class A (a promise) names the day the household promised to pay by")
     if promised_on < today:
-        raise PromiseInThePast(f"the promised day {promised_on} is before today ({today})")
+        raise PromiseInThePast(f"the promised day {promised_on} is before today ({today})",
+                               zh=f"承诺缴费日期 {promised_on} 早于今天（{today}）")
     longest = work.settings.values(case.project_id, on=today)[s.PROMISE_LONGEST_DAYS]
     if promised_on > today + timedelta(days=longest):
         raise PromiseTooFar(f"the promised day {promised_on} is more than {longest} days ahead (setting "
-                            f"{s.PROMISE_LONGEST_DAYS}); a longer arrangement is an installment plan")
+                            f"{s.PROMISE_LONGEST_DAYS}); a longer arrangement is an installment plan",
+                            zh=f"承诺缴费日期 {promised_on} 超过 {longest} 天后（设置 {s.PROMISE_LONGEST_DAYS}），更长的安排请办理分期缴费")
     amount = data.get("promised_amount")
     if amount is not None:
         overdue = dunning.overdue_now(work, case)
         if money(amount) > overdue:
             raise PromiseAboveOverdue(f"the promised amount {money(amount)} is more than the case has overdue "
-                                      f"({overdue})")
+                                      f"({overdue})", zh=f"承诺缴费金额 {money(amount)} 超过案件的逾期欠费（{overdue}）")
 
 
 def _complete(work: Work, case: DunningCase, kinds, today: date, log_id: str) -> list[str]:
@@ -360,7 +362,8 @@ def classify(work: Work, data: dict) -> tuple[DunningCase, DunningLogEntry, list
     if cls == "A":
         _check_promise(work, case, data, today)
     elif data.get("promised_on") is not None or data.get("promised_amount") is not None:
-        raise PromiseNotExpected(f"class {cls} takes no promised day or amount (class A does)")
+        raise PromiseNotExpected(f"class {cls} takes no promised day or amount (class A does)",
+                                 zh=f"{cls}类不填写承诺日期或金额（只有A类承诺缴费才填写）")
     return _classified(work, case, today, cls, "class", data.get("note") or "", data.get("promised_on"),
                        data.get("promised_amount"), COMPLETES["call"])
 

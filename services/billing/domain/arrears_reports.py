@@ -160,7 +160,8 @@ def _check_day(work: Work, project: Project, day: date | None) -> tuple[date, da
     today = _today(work, project)
     day = day or today
     if day > today:
-        raise DayInFuture(f"{day} is after the site's today {today}; a report is of today or a past day")
+        raise DayInFuture(f"{day} is after the site's today {today}; a report is of today or a past day",
+                          zh=f"{day} 晚于项目当地的今天（{today}），报表只能查今天或以前的日期")
     return day, today
 
 
@@ -325,12 +326,12 @@ def month_of(name: str) -> Month:
 def months_between(first: str, last: str) -> list[Month]:
     a, b = month_of(first), month_of(last)
     if b.first < a.first:
-        raise ReportRangeTooLong(f"{last} is before {first}")
+        raise ReportRangeTooLong(f"{last} is before {first}", zh=f"结束月 {last} 早于开始月 {first}")
     out, m = [], a
     while True:
         out.append(m)
         if len(out) > MAX_MONTHS:
-            raise ReportRangeTooLong(f"a trend is at most {MAX_MONTHS} months")
+            raise ReportRangeTooLong(f"a trend is at most {MAX_MONTHS} months", zh=f"趋势最多查 {MAX_MONTHS} 个月")
         if m.first >= b.first:          # (never a month past the last: 2999-12's next is not a month)
             return out
         m = month_of(m.next_first.strftime("%Y-%m"))
@@ -342,7 +343,8 @@ def collection_rate(work: Work, project_id: str, month_from: str, month_to: str 
     today = _today(work, project)
     months = months_between(month_from, month_to or month_from)
     if months[-1].first > today:
-        raise MonthInFuture(f"{months[-1].name} has not begun at the site (today {today})")
+        raise MonthInFuture(f"{months[-1].name} has not begun at the site (today {today})",
+                            zh=f"{months[-1].name} 尚未开始（项目当地今天是 {today}），暂无收费率")
     return {"project_id": project.id, "project_name": project.name, "currency": CURRENCY,
             "month_from": months[0].name, "month_to": months[-1].name, "as_of": today,
             "months": [_month_rate(work.session, project, m, today) for m in months]}

@@ -193,17 +193,20 @@ def register_mandate(work: Work, data: dict) -> dict:
     work.caller.require_role(*MANDATE_ROLES)
     session = work.session
     if account.household_id is None:
-        raise NoHousehold(f"unit {account.unit_label} has no household to sign a debit mandate")
+        raise NoHousehold(f"unit {account.unit_label} has no household to sign a debit mandate",
+                          zh=f"{account.unit_label} 没有业户，无人签署银行托收协议")
     today = site_today(work, account.project_id)
     signed_on = data.get("signed_on") or today
     if signed_on > today:
-        raise InvalidInput("a mandate is registered once it is signed", code="signed_on_in_future")
+        raise InvalidInput("a mandate is registered once it is signed", code="signed_on_in_future",
+                           zh="银行托收协议签署后方可登记，签署日期不能晚于今天")
     account = journal.lock_account(session, account)       # one registration of an account at a time
     for held in session.scalars(select(DebitMandate).where(DebitMandate.account_id == account.id,
                                                            DebitMandate.active)):
         if held.household_id == account.household_id:
             raise MandateExists(f"unit {account.unit_label} has an active debit mandate; cancel it first",
-                                details={"mandate_id": held.id})
+                                details={"mandate_id": held.id},
+                                zh=f"{account.unit_label} 已有生效的银行托收协议，请先取消原协议")
         _end(work, held, today, "业户已迁出 the household that signed it moved out")
     session.flush()
     mandate = DebitMandate(
@@ -216,7 +219,8 @@ def register_mandate(work: Work, data: dict) -> dict:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise MandateExists(f"unit {account.unit_label} has an active debit mandate; cancel it first") from None
+        raise MandateExists(f"unit {account.unit_label} has an active debit mandate; cancel it first",
+                            zh=f"{account.unit_label} 已有生效的银行托收协议，请先取消原协议") from None
     return mandate_view(mandate, account)
 
 
@@ -244,12 +248,13 @@ def cancel_mandate(work: Work, data: dict) -> dict:
     mandate, account = _mandate(work, data["unit_id"], data["mandate_id"])
     work.caller.require_role(*MANDATE_ROLES)
     if not mandate.active:
-        raise MandateCancelled(f"the debit mandate was cancelled on {mandate.cancelled_on}")
+        raise MandateCancelled(f"the debit mandate was cancelled on {mandate.cancelled_on}",
+                               zh=f"该银行托收协议已于 {mandate.cancelled_on} 取消")
     today = site_today(work, account.project_id)
     on = data.get("cancelled_on") or today
     if on > today or on < mandate.signed_on:
         raise InvalidInput(f"a mandate is cancelled between its signing ({mandate.signed_on}) and today",
-                           code="invalid_cancel_date")
+                           code="invalid_cancel_date", zh=f"托收协议的取消日期须在签署日（{mandate.signed_on}）与今天之间")
     _end(work, mandate, on, data["reason"])
     work.session.flush()
     return mandate_view(mandate, account)
@@ -260,7 +265,8 @@ def read_mandate_account(work: Work, unit_id: str, mandate_id: str, purpose: str
     mandate, account = _mandate(work, unit_id, mandate_id)
     caller = work.caller
     if not privacy.sees_bank_accounts(caller):
-        raise Forbidden("whole bank account numbers are read by finance only", code="role_required")
+        raise Forbidden("whole bank account numbers are read by finance only", code="role_required",
+                        zh="完整银行账号仅限财务人员查看")
     audit_log.info("bank account read: user=%s roles=%s mandate=%s unit=%s project=%s purpose=%s",
                    caller.user_id, ",".join(sorted(caller.roles)), mandate.id, account.unit_id,
                    account.project_id, " ".join(purpose.split()))
@@ -349,10 +355,12 @@ def create_round(work: Work, project_id: str, data: dict) -> dict:
     work.caller.require_role(*BATCH_ROLES)
     this_month = month_of(site_today(work, project.id))
     if data["period"] > this_month:
-        raise PeriodNotOpen(f"{data['period']} has not started in {project.name}")
+        raise PeriodNotOpen(f"{data['period']} has not started in {project.name}",
+                            zh=f"{data['period']} 在{project.name}尚未开始，不能办理托收")
     if data["period"] < add_months(this_month, -1):
         raise PeriodNotOpen(f"{data['period']} is over: a round is made in its month or the next "
-                            f"(today is in {this_month} at {project.name})")
+                            f"(today is in {this_month} at {project.name})",
+                            zh=f"{data['period']} 已过：托收只能在当月或次月办理（{project.name}当前为 {this_month}）")
     batch, made = make_batch(work, project, data["period"], data["round"])
     return dict(batch_view(work.session, batch), created=made)
 
@@ -457,10 +465,10 @@ def _parse(batch: BankBatch, by_id: dict[str, BankBatchItem], content: str) -> l
         table = csvfile.rows(content)
     except csvfile.CsvError as exc:
         raise BankFileRefused(f"not a CSV file: {exc}", details={"errors": [
-            {"line": exc.line, "error": "not_csv", "message": str(exc)}]}) from None
+            {"line": exc.line, "error": "not_csv", "message": str(exc)}]}, zh="不是可读取的 CSV 文件，未入账任何记录") from None
     if not table:
         raise BankFileRefused("the file is empty", details={"errors": [
-            {"line": 1, "error": "empty_file", "message": "no header row"}]})
+            {"line": 1, "error": "empty_file", "message": "no header row"}]}, zh="回盘文件为空")
     header_line, header = table[0]
     columns = {name.lower(): i for i, name in reversed(list(enumerate(header)))}
     by_line = {item.line_no: item for item in by_id.values()}
@@ -469,7 +477,8 @@ def _parse(batch: BankBatch, by_id: dict[str, BankBatchItem], content: str) -> l
         missing.append("item_id (or batch_number and line_no)")
     if missing:
         raise BankFileRefused("the header row lacks columns", details={"errors": [
-            {"line": header_line, "error": "missing_columns", "message": f"missing: {', '.join(missing)}"}]})
+            {"line": header_line, "error": "missing_columns", "message": f"missing: {', '.join(missing)}"}]},
+                              zh="回盘文件的表头缺少列")
 
     def get(cells: list[str], name: str) -> str:
         i = columns.get(name)
@@ -522,7 +531,7 @@ def _parse(batch: BankBatch, by_id: dict[str, BankBatchItem], content: str) -> l
                                           f"has {len(parsed)} rows and {expected}")
     if errors:
         raise BankFileRefused(f"the result file has {len(errors)} error(s); nothing was recorded",
-                              details={"errors": errors[:MAX_ERRORS]})
+                              details={"errors": errors[:MAX_ERRORS]}, zh=f"回盘文件有 {len(errors)} 处错误，未入账任何记录")
     return parsed
 
 
@@ -553,7 +562,7 @@ def import_results(work: Work, batch_id: str, content: str) -> dict:
         return import_view(imports[sha256], batch, repeated=True)
     if any(r.status == APPLYING for r in imports.values()):
         raise ImportInProgress(f"the bank's last file for {batch.number} is still being recorded; "
-                               "send this one when it is done")
+                               "send this one when it is done", zh=f"批次 {batch.number} 上一份银行回盘文件仍在入账，请完成后再上传")
     items = {item.id: item for item in session.scalars(select(BankBatchItem).where(BankBatchItem.batch_id == batch.id))}
     answers = [[item.id, a["status"], a["reference"], a["reason"]] for _, item, a in _parse(batch, items, content)]
     record = BankResultImport(id=str(uuid.uuid4()), batch_id=batch.id, sha256=sha256, imported_at=work.clock.now(),

@@ -339,10 +339,12 @@ def start(work: Work, project_id: str, period: str, chunk_size: int | None = Non
     today = work.clock.today(project.timezone)
     if issued_on > today:
         raise BillRunTooEarly(f"the bills of {period} are computed from {issued_on} on (billing.bill_day); "
-                              f"today is {today} at the site")
+                              f"today is {today} at the site",
+                              zh=f"{period} 的账单从 {issued_on} 起计算（出账日 billing.bill_day），项目当地今天是 {today}")
     if period < billing_settings.add_months(billing_settings.month_of(today), -1):
         raise BillRunTooLate(f"{period} is more than a month ago at the site (today is {today}): a month is "
-                             "billed in its own month or the next; charge anything older as a one-off charge")
+                             "billed in its own month or the next; charge anything older as a one-off charge",
+                             zh=f"{period} 已是一个多月前（项目当地今天是 {today}）：账单只能在当月或次月计算，更早的费用请按一次性收费录入")
     install_defaults(work, project)
     size = chunk_size or CHUNK
     session = work.session
@@ -428,7 +430,8 @@ def get(work: Work, project_id: str, period: str) -> dict:
     work.caller.require_role(*READ_ROLES)
     run = _run(work, project.id, period)
     if run is None:
-        raise BillRunNotFound(f"no bill run of {period} in project {project.code}")
+        raise BillRunNotFound(f"no bill run of {period} in project {project.code}",
+                              zh=f"项目 {project.code} 没有 {period} 的账单计算")
     return run_view(work, run)
 
 

@@ -54,9 +54,10 @@ def credit_bill(work: Work, kind: str, data: dict) -> tuple[LedgerEntry, FeeAcco
     work.session.refresh(bill)
     open_amount = journal.outstanding(bill)
     if open_amount == ZERO:
-        raise BillSettled(f"bill {bill.number} is settled; nothing is open on it")
+        raise BillSettled(f"bill {bill.number} is settled; nothing is open on it", zh=f"账单 {bill.number} 已结清，没有未缴金额")
     if money(data["amount"]) > open_amount:
-        raise AmountOverOutstanding(f"at most the open amount of bill {bill.number}: {open_amount}")
+        raise AmountOverOutstanding(f"at most the open amount of bill {bill.number}: {open_amount}",
+                                    zh=f"减免或核销金额不能超过账单 {bill.number} 的未缴金额 {open_amount}")
     entry = journal.credit_bill(work, account, kind=kind, book=kind, amount=data["amount"], bills=[bill],
                                 occurred_on=site_today(work, account.project_id),
                                 description=f"{LABELS[kind]} {bill.number}", reason=data["reason"],
@@ -74,7 +75,8 @@ def reverse_entry(work: Work, data: dict) -> tuple[LedgerEntry, FeeAccount]:
     if entry.kind == "payment" and entry.ref_type == "payment":
         raise VoidTheReceipt("a payment is reversed by voiding its receipt (POST /api/v1/receipts/{id}/void)")
     if entry.kind == "prepaid_applied":
-        raise journal.NotReversible("credit is always applied to open bills; reverse what gave the credit")
+        raise journal.NotReversible("credit is always applied to open bills; reverse what gave the credit",
+                                    zh="预存款总是冲抵未缴账单，请冲回形成预存款的那笔记录")
     reversal = reverse_with_credit(work, account, entry.id, reason=data["reason"],
                                    occurred_on=site_today(work, account.project_id))
     journal.publish_balance(work, account, cause=reversal.kind, entry_id=reversal.id)

@@ -72,7 +72,7 @@ def void_deposit(work: Work, account: FeeAccount, payment: Payment, *, reason: s
                                    .with_for_update().execution_options(populate_existing=True)).one()
     if deposit.status != HELD or money(deposit.refunded) != ZERO:
         raise DepositNotHeld(f"the deposit is {deposit.status} with {deposit.refunded} refunded; its receipt "
-                             "is not voided")
+                             "is not voided", zh=f"该押金已退还或已作废（已退 {deposit.refunded}），其收据未作废")
     deposit.status = VOID
     return reverse_with_credit(work, account, payment.entry_id, reason=reason, occurred_on=occurred_on,
                                kinds=("deposit_held",))

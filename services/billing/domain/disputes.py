@@ -144,16 +144,17 @@ def open_dispute(work: Work, data: dict) -> BillDispute:
     account = journal.lock_account(work.session, account)     # two disputes at once take turns
     work.session.refresh(bill)
     if bill.settled_at is not None:
-        raise BillSettled(f"bill {bill.number} is settled; nothing is open on it to dispute")
+        raise BillSettled(f"bill {bill.number} is settled; nothing is open on it to dispute",
+                          zh=f"账单 {bill.number} 已结清，没有可提出异议的未缴金额")
     if work.session.scalar(select(BillDispute.id).where(BillDispute.bill_id == bill.id,
                                                         BillDispute.status == OPEN)):
-        raise DisputeExists(f"bill {bill.number} is already disputed")
+        raise DisputeExists(f"bill {bill.number} is already disputed", zh=f"账单 {bill.number} 已有异议")
     if work.caller.is_resident and work.session.scalar(select(BillDispute.id).where(
             BillDispute.bill_id == bill.id, BillDispute.status == REJECTED)):
         # a rejected dispute is not raised again by the household to hold the ladder; the service
         # centre records a new one if there is something new
         raise DisputeExists(f"the dispute of bill {bill.number} was already examined and rejected; "
-                            "please contact the service centre")
+                            "please contact the service centre", zh=f"账单 {bill.number} 的异议已审核并驳回，如有疑问请联系服务中心")
     dispute = BillDispute(id=str(uuid.uuid4()), group_id=account.group_id, project_id=account.project_id,
                           bill_id=bill.id, account_id=account.id, reason=data["reason"], status=OPEN,
                           opened_at=work.clock.now(), opened_by=work.caller.user_id)
@@ -179,16 +180,17 @@ def resolve_dispute(work: Work, dispute_id: str, action: str, resolution: str) -
         raise not_found
     work.caller.require_role(*RESOLVE_ROLES)
     if not resolution.strip():
-        raise InvalidInput("a resolution says what was found", code="resolution_required")
+        raise InvalidInput("a resolution says what was found", code="resolution_required", zh="处理结果须写明核查情况")
     journal.lock_account(work.session, account)
     work.session.refresh(dispute)
     to = TABLE.get((dispute.status, action))
     if to is None:
-        raise DisputeTransitionNotAllowed(f"a dispute that is {dispute.status} does not take the step {action!r}")
+        raise DisputeTransitionNotAllowed(f"a dispute that is {dispute.status} does not take the step {action!r}",
+                                          zh=f"账单异议当前状态（{dispute.status}）下不能办理此操作（{action}）")
     bill = work.session.get(Bill, dispute.bill_id)
     if to == UPHELD and not corrected(work, dispute, bill):
         raise BillNotCorrected(f"correct bill {bill.number} first (discount, write-off or reversal), then "
-                               "uphold the dispute")
+                               "uphold the dispute", zh=f"请先更正账单 {bill.number}（减免、核销或冲回），再认定异议成立")
     dispute.status, dispute.resolution = to, resolution
     dispute.resolved_at, dispute.resolved_by = work.clock.now(), work.caller.user_id
     work.session.flush()

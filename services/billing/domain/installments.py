@@ -107,30 +107,36 @@ def agree_plan(work: Work, data: dict) -> InstallmentPlan:
     today = dunning.site_today(work, work.session.get(Project, case.project_id))
     if work.session.scalar(select(InstallmentPlan.id).where(InstallmentPlan.account_id == case.account_id,
                                                             InstallmentPlan.status == ACTIVE)):
-        raise InstallmentPlanExists(f"unit {account.unit_label} already has an active installment plan")
+        raise InstallmentPlanExists(f"unit {account.unit_label} already has an active installment plan",
+                                    zh=f"{account.unit_label} 已有生效的分期缴费协议")
     schedule = data["instalments"]
     if not 1 <= len(schedule) <= MAX_INSTALMENTS:
-        raise InvalidSchedule(f"a plan has 1 to {MAX_INSTALMENTS} instalments")
+        raise InvalidSchedule(f"a plan has 1 to {MAX_INSTALMENTS} instalments", zh=f"分期缴费协议须有 1 至 {MAX_INSTALMENTS} 期")
     months = work.settings.values(case.project_id, on=today)[s.PLAN_LONGEST_MONTHS]
     last_day = s.months_after(today, months)
     late = next(((i, item) for i, item in enumerate(schedule, 1) if item["due_on"] > last_day), None)
     if late is not None:
         raise PlanTooLong(f"instalment {late[0]} is due on {late[1]['due_on']}: a plan ends within {months} "
-                          f"months of today, by {last_day} (setting {s.PLAN_LONGEST_MONTHS})")
+                          f"months of today, by {last_day} (setting {s.PLAN_LONGEST_MONTHS})",
+                          zh=f"第 {late[0]} 期的缴费日期为 {late[1]['due_on']}：分期缴费协议须在 {months} 个月内、"
+                             f"{last_day} 前结束（设置 {s.PLAN_LONGEST_MONTHS}）")
     previous = None
     for i, item in enumerate(schedule, 1):
         if item["due_on"] < today:
-            raise InvalidSchedule(f"instalment {i} is due on {item['due_on']}, before today ({today})")
+            raise InvalidSchedule(f"instalment {i} is due on {item['due_on']}, before today ({today})",
+                                  zh=f"第 {i} 期的缴费日期 {item['due_on']} 早于今天（{today}）")
         if previous is not None and item["due_on"] <= previous:
             raise InvalidSchedule(f"instalment {i} is due on {item['due_on']}, not after instalment {i - 1} "
-                                  f"({previous}): due dates strictly increase")
+                                  f"({previous}): due dates strictly increase",
+                                  zh=f"第 {i} 期的缴费日期 {item['due_on']} 不晚于第 {i - 1} 期（{previous}）：各期日期须依次推后")
         if money(item["amount"]) <= ZERO:
-            raise InvalidSchedule(f"instalment {i} is not above zero")
+            raise InvalidSchedule(f"instalment {i} is not above zero", zh=f"第 {i} 期的金额须大于零")
         previous = item["due_on"]
     total = sum((money(item["amount"]) for item in schedule), ZERO)
     expected = overdue_now(work, case)
     if total != expected:
-        raise PlanTotalMismatch(f"the instalments sum to {total}; what the case has overdue now is {expected}")
+        raise PlanTotalMismatch(f"the instalments sum to {total}; what the case has overdue now is {expected}",
+                                zh=f"各期金额合计 {total}，案件当前的逾期欠费为 {expected}")
     plan = InstallmentPlan(id=str(uuid.uuid4()), group_id=case.group_id, project_id=case.project_id,
                            case_id=case.id, account_id=case.account_id, status=ACTIVE, total=total,
                            reason=data["reason"], agreed_on=today, agreed_at=work.clock.now(),
@@ -221,7 +227,8 @@ def finish(work: Work, plan: InstallmentPlan, action: str, reason: str, today: d
     """End an active plan by :data:`TABLE`; the case resumes unless something else holds it."""
     to = TABLE.get((plan.status, action))
     if to is None:
-        raise PlanTransitionNotAllowed(f"a {plan.status} plan does not take the step {action!r}")
+        raise PlanTransitionNotAllowed(f"a {plan.status} plan does not take the step {action!r}",
+                                       zh=f"分期缴费协议当前状态（{plan.status}）下不能办理此操作（{action}）")
     plan.status, plan.ended_on, plan.ended_reason = to, today, reason[:400]
     work.session.flush()
     case = work.session.get(DunningCase, plan.case_id)

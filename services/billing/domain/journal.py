@@ -65,15 +65,18 @@ REVERSIBLE = ("opening_balance", "charge", "payment", "prepaid_applied", "late_f
 
 class NotReversible(Conflict):
     default_code = "not_reversible"
+    zh = "该账务记录不能在此冲回"
 
 
 class AlreadyReversed(Conflict):
     default_code = "already_reversed"
+    zh = "该账务记录已冲回"
 
 
 class BillHasPayments(Conflict):
     """A charge whose bill has credits on it: reverse the credits first."""
     default_code = "bill_has_payments"
+    zh = "该账单已有缴费，请先作废这些缴费的收据"
 
 
 def income(item_code: str) -> str:
@@ -179,7 +182,8 @@ def post(work: Work, account: FeeAccount, *, kind: str, lines, description: str,
         session.flush()
     except IntegrityError:
         # the unit of work is rolled back as this error leaves the worker
-        raise DuplicatePosting(f"{kind} for {ref_type} {ref_id} is already posted") from None
+        raise DuplicatePosting(f"{kind} for {ref_type} {ref_id} is already posted",
+                               zh=f"该笔款项（{ref_type} {ref_id}）已入账，不能重复入账") from None
     session.add_all([Posting(entry_id=entry.id, group_id=account.group_id, project_id=account.project_id,
                              account_id=account.id, book=line.book, amount=line.amount) for line in checked])
     session.flush()
@@ -223,7 +227,7 @@ def issue_bill(work: Work, account: FeeAccount, *, kind: str, entry_kind: str, l
     account = lock_account(session, account)
     total = sum((money(line["amount"]) for line in lines), ZERO)
     if not lines or total <= ZERO or any(money(line["amount"]) < ZERO for line in lines):
-        raise InvalidInput("a bill needs lines with amounts above zero", code="empty_bill")
+        raise InvalidInput("a bill needs lines with amounts above zero", code="empty_bill", zh="账单须有金额大于零的明细")
     credits: dict[str, Decimal] = {}
     for line in lines:
         book = line.get("book") or income(line["item_code"])
@@ -241,7 +245,8 @@ def issue_bill(work: Work, account: FeeAccount, *, kind: str, entry_kind: str, l
     try:
         session.flush()
     except IntegrityError:
-        raise DuplicatePosting(f"a bill for {source_type} {source_id} already exists") from None
+        raise DuplicatePosting(f"a bill for {source_type} {source_id} already exists",
+                               zh=f"{source_type} {source_id} 的账单已存在") from None
     session.add_all([BillLine(
         bill_id=bill.id, line_no=n, item_code=line["item_code"], item_name=line["item_name"],
         quantity=line["quantity"], quantity_unit=line["quantity_unit"], unit_price=line["unit_price"],
@@ -333,7 +338,7 @@ def receive(work: Work, account: FeeAccount, *, amount: Decimal, book: str, occu
     One ``payment`` entry: ``book`` debited, receivable and prepaid credited."""
     amount = money(amount)
     if amount <= ZERO:
-        raise InvalidInput("a payment must be above zero", code="invalid_amount")
+        raise InvalidInput("a payment must be above zero", code="invalid_amount", zh="缴费金额须大于零")
     account = lock_account(work.session, account)
     apply_credit(work, account, occurred_on=occurred_on, publish=False)
     bills = open_bills(work.session, account.id)
@@ -358,7 +363,8 @@ def credit_bill(work: Work, account: FeeAccount, *, kind: str, book: str, amount
     open_amount = sum((outstanding(b) for b in bills), ZERO)
     if amount <= ZERO or amount > open_amount:
         raise InvalidInput(f"{kind} must be above zero and at most the open amount {open_amount}",
-                           code="invalid_amount")
+                           code="invalid_amount",
+                           zh=f"{'减免' if kind == 'discount' else '核销'}金额须大于零且不超过未缴金额 {open_amount}")
     entry = post(work, account, kind=kind, lines=[(book, amount), (RECEIVABLE, -amount)],
                  description=description, occurred_on=occurred_on, reason=reason, ref_type=ref_type,
                  ref_id=ref_id, publish=False)
@@ -381,12 +387,12 @@ def reverse(work: Work, entry_id: str, *, reason: str, occurred_on: date,
     session = work.session
     original = session.get(LedgerEntry, entry_id)
     if original is None:
-        raise InvalidInput(f"no entry {entry_id}", code="entry_not_found")
+        raise InvalidInput(f"no entry {entry_id}", code="entry_not_found", zh="未找到该账务记录")
     account = lock_account(session, session.get(FeeAccount, original.account_id))
     if original.kind not in kinds:
-        raise NotReversible(f"a {original.kind} entry is not reversed here")
+        raise NotReversible(f"a {original.kind} entry is not reversed here", zh=f"{original.kind} 类账务记录不能在此冲回")
     if session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)):
-        raise AlreadyReversed(f"entry {original.id} is already reversed")
+        raise AlreadyReversed(f"entry {original.id} is already reversed", zh="该账务记录已冲回")
     charged = session.scalars(select(Bill).where(Bill.entry_id == original.id)).first()
     applied = []
     if charged is not None and money(charged.allocated) != ZERO:
@@ -396,7 +402,8 @@ def reverse(work: Work, entry_id: str, *, reason: str, occurred_on: date,
         applied = _credit_applications(session, charged)
         if applied is None:
             raise BillHasPayments(f"bill {charged.number} has {charged.allocated} paid on it; void the "
-                                  "receipts of those payments first")
+                                  "receipts of those payments first",
+                                  zh=f"账单 {charged.number} 已缴 {charged.allocated}，请先作废这些缴费的收据")
         for application in applied:
             reverse(work, application, reason=f"{reason} (bill {charged.number} cancelled)",
                     occurred_on=occurred_on, publish=False, kinds=("prepaid_applied",))

@@ -51,13 +51,14 @@ def record_opening_balance(work: Work, data: dict) -> dict:
     account = get_account(work, data["unit_id"])
     work.caller.require_role(*OPENING_BALANCE_ROLES)
     if data["as_of"] > site_today(work, account.project_id):
-        raise AsOfInFuture(f"an opening balance cannot be as of a future date ({data['as_of']})")
+        raise AsOfInFuture(f"an opening balance cannot be as of a future date ({data['as_of']})",
+                           zh=f"期初余额的日期不能晚于今天（{data['as_of']}）")
     account = lock_account(work.session, account)
     # checked under the account's lock, so two finance clerks cannot both post one
     if work.session.scalars(select(LedgerEntry.id).where(
             LedgerEntry.account_id == account.id, LedgerEntry.kind == "opening_balance")).first():
         raise OpeningBalanceExists(f"unit {account.unit_label} already has an opening balance; "
-                                   "post an adjustment instead")
+                                   "post an adjustment instead", zh=f"{account.unit_label} 已录入期初余额，之后的更正请做调整")
     note = data.get("note") or ""
     description = f"期初余额 {note}".strip()
     amount = money(data["amount"])
@@ -84,7 +85,8 @@ def record_opening_balance(work: Work, data: dict) -> dict:
             journal.post(work, account, kind="opening_balance", lines=[], description=description,
                          occurred_on=data["as_of"], ref_type="opening_balance", ref_id=account.id)
     except DuplicatePosting:
-        raise OpeningBalanceExists(f"unit {account.unit_label} already has an opening balance") from None
+        raise OpeningBalanceExists(f"unit {account.unit_label} already has an opening balance",
+                                   zh=f"{account.unit_label} 已录入期初余额") from None
     return account_view(work.session, account)
 
 
@@ -107,10 +109,11 @@ def post_repair_charge(work: Work, data: dict) -> LedgerEntry | None:
         raise RetryableError(f"no fee account for unit {data['unit_id']} yet; waiting for its unit.changed")
     if (account.group_id, account.project_id) != (data["group_id"], data["project_id"]):
         raise InvalidInput(f"charge {data['charge_id']}: unit {data['unit_id']} is not of project "
-                           f"{data['project_id']}", code="charge_unit_mismatch")
+                           f"{data['project_id']}", code="charge_unit_mismatch",
+                           zh=f"收费单 {data['charge_id']}：房屋 {data['unit_id']} 不属于项目 {data['project_id']}")
     if sum((line["amount"] for line in data["lines"]), ZERO) != data["total"]:
         raise InvalidInput(f"charge {data['charge_id']}: its lines do not add up to {data['total']}",
-                           code="charge_total_mismatch")
+                           code="charge_total_mismatch", zh=f"收费单 {data['charge_id']}：明细合计与总额 {data['total']} 不符")
     account = lock_account(work.session, account)
     posted = work.session.scalars(select(LedgerEntry).where(
         LedgerEntry.account_id == account.id, LedgerEntry.kind == "charge",

@@ -113,7 +113,7 @@ NAMES = {LAWYER_LETTER: "律师函", LITIGATION: "诉讼"}
 def _people_only(work: Work) -> None:
     if not work.caller.is_staff:
         raise Forbidden("a person of the project takes this step; nothing takes it automatically",
-                        code="staff_only")
+                        code="staff_only", zh="此步骤须由本项目人员办理，系统不会自动办理")
 
 
 def lawyer_letter_sent(session, case_id: str) -> bool:
@@ -136,7 +136,8 @@ def propose(work: Work, data: dict) -> LegalProposal:
         raise LawyerLetterNotSent("litigation is proposed after a lawyer letter was sent for the case")
     if work.session.scalar(select(LegalProposal.id).where(LegalProposal.case_id == case.id, LegalProposal.kind == kind,
                                                           LegalProposal.status.in_(PENDING)).limit(1)):
-        raise LegalProposalExists(f"the case already has a pending {kind} proposal")
+        raise LegalProposalExists(f"the case already has a pending {kind} proposal",
+                                  zh=f"该案件已有未办结的{NAMES.get(kind, kind)}申请")
     proposal = LegalProposal(id=str(uuid.uuid4()), group_id=case.group_id, project_id=case.project_id,
                              case_id=case.id, account_id=case.account_id, kind=kind, status=PROPOSED,
                              amount=overdue_now(work, case), reason=data["reason"], proposed_at=work.clock.now(),
@@ -172,8 +173,11 @@ def step(work: Work, proposal_id: str, action: str, note: str = "", document_ref
             missing = ["the CS department's review"] if proposal.status == PROPOSED else []
             missing.append("the general manager's approval")
             raise ApprovalsMissing(f"a {NAMES[proposal.kind]} ({proposal.kind}) is not "
-                                   f"{'sent' if action == SEND else 'filed'} without {' and '.join(missing)}")
-        raise LegalTransitionNotAllowed(f"a {proposal.status} proposal does not take the step {action!r}")
+                                   f"{'sent' if action == SEND else 'filed'} without {' and '.join(missing)}",
+                                   zh=f"{NAMES[proposal.kind]}须经{'客服部审核、' if proposal.status == PROPOSED else ''}"
+                                      f"总经理审批后方可{'发送' if action == SEND else '提起'}")
+        raise LegalTransitionNotAllowed(f"a {proposal.status} proposal does not take the step {action!r}",
+                                        zh=f"该申请当前状态（{proposal.status}）下不能办理此操作（{action}）")
     if rule.kind is not None and rule.kind != proposal.kind:
         raise LegalKindMismatch(f"a {proposal.kind} proposal is {'sent' if proposal.kind == LAWYER_LETTER else 'filed'}, "
                                 f"not {action!r}-ed")
@@ -182,16 +186,19 @@ def step(work: Work, proposal_id: str, action: str, note: str = "", document_ref
     if rule.proposer_only and me != proposal.proposed_by:
         raise ProposerOnly("only who proposed it withdraws a proposal")
     if any(getattr(proposal, column) == me for column in rule.not_by):
-        raise FourEyes("who proposed, who reviewed and who approves a legal step are three different people")
+        raise FourEyes("who proposed, who reviewed and who approves a legal step are three different people",
+                       zh="申请人、审核人和审批人须为三个不同的人")
     if rule.note_required and not note.strip():
-        raise InvalidInput("a rejection says why (note)", code="note_required")
+        raise InvalidInput("a rejection says why (note)", code="note_required", zh="驳回须写明理由（note）")
     if action in (SEND, FILE):
         case = work.session.get(DunningCase, proposal.case_id)
         if case is not None and case.paused == "dispute":
             raise CaseUnderDispute(f"the case is held by a dispute ({case.pause_reason}); the {NAMES[proposal.kind]} "
-                                   "waits until the dispute is resolved")
+                                   "waits until the dispute is resolved",
+                                   zh=f"该案件的账单异议正在处理，异议解决前不能办理{NAMES[proposal.kind]}")
         if not (document_ref or "").strip():
-            raise InvalidInput("the document's reference is recorded (document_ref)", code="document_ref_required")
+            raise InvalidInput("the document's reference is recorded (document_ref)", code="document_ref_required",
+                               zh="须登记文书编号（document_ref）")
         if action == FILE and not lawyer_letter_sent(work.session, proposal.case_id):
             raise LawyerLetterNotSent("a suit is filed after a lawyer letter was sent for the case")
     now = work.clock.now()

@@ -53,6 +53,25 @@ IN_BATCH = 500
 
 class ReadingRefused(RuleViolation):
     default_code = "reading_refused"
+    zh = "抄表读数有误，未录入"
+
+
+#: what each refused reading says in Chinese, by its code (``kernel.errors.bilingual``)
+READING_ZH = {
+    "ambiguous_unit": "有多个房屋使用该房号，请填写房屋编号（unit_id）",
+    "unknown_unit": "本项目没有该房屋",
+    "unknown_item": "本项目没有该收费项目",
+    "not_metered": "该收费项目不按抄表计费",
+    "period_in_future": "该月份尚未结束，不能抄表",
+    "read_on_in_future": "抄表日期不能晚于今天",
+    "read_on_out_of_range": "抄表日期须在该月或次月内",
+    "reading_below_start": "读数低于新表的起始读数",
+    "duplicate_line": "文件中同一水表同一月份有两个不同的读数",
+    "reading_exists": "该月份已录入另一读数",
+    "reading_out_of_order": "之后月份的读数已录入，读数只能按月份顺序录入",
+    "period_billed": "下月账单已出，未计入该读数",
+    "reading_decreased": "读数低于上次读数，换表请按换表录入",
+}
 
 
 @dataclass
@@ -248,7 +267,8 @@ def record_reading(work: Work, project_id: str, data: dict) -> dict:
     new, accounts = _check(work, project, [(1, data)], problems)
     if problems.by_line:
         _, code, message = problems.by_line[1][0]
-        raise ReadingRefused(message, code=code, details={c: [m] for c, _, m in problems.by_line[1]})
+        raise ReadingRefused(message, code=code, details={c: [m] for c, _, m in problems.by_line[1]},
+                             zh=READING_ZH.get(code))
     _write(work, project, new, "entered")
     return reading_view(work, accounts[data["unit"]], data)
 

@@ -70,7 +70,8 @@ def provider_for(providers: dict[str, PaymentProvider], method: str) -> PaymentP
     provider = providers.get(method)
     if provider is None:
         taken = ", ".join(sorted(providers)) or "none"
-        raise UnknownProvider(f"no payment provider {method!r} here: online payments are taken by {taken}")
+        raise UnknownProvider(f"no payment provider {method!r} here: online payments are taken by {taken}",
+                              zh=f"本项目未开通在线支付方式 {method}，可用：{taken}")
     return provider
 
 
@@ -112,12 +113,12 @@ def settle(work: Work, payment: Payment, answer: ProviderAnswer, *, via: str) ->
         log.warning("%s payment %s (%s) confirmed paid by trade %s (%s): refused", payment.method, payment.id,
                     payment.status, answer.trade_no, via)
         raise PaymentNotPending(f"payment {payment.id} is {payment.status}; trade {answer.trade_no} is not "
-                                "recorded on it")
+                                "recorded on it", zh=f"该笔缴费不在待确认状态，交易 {answer.trade_no} 未入账")
     if answer.amount != payment.amount:
         log.warning("%s payment %s: the provider confirmed %s, the payment is for %s (trade %s, %s): refused",
                     payment.method, payment.id, answer.amount, payment.amount, answer.trade_no, via)
         raise AmountMismatch(f"the provider confirmed {answer.amount}; payment {payment.id} is for "
-                             f"{payment.amount}")
+                             f"{payment.amount}", zh=f"支付平台确认的金额 {answer.amount} 与该笔缴费金额 {payment.amount} 不符，未入账")
     account = work.session.get(FeeAccount, payment.account_id)
     payment.failure = None
     return payments.record_received(work, account, method=payment.method, amount=payment.amount,

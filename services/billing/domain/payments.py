@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.money import money
-from kernel.tenancy import Role
+from kernel.tenancy import Role, role_names_zh
 from kernel.work import Work
 
 from .. import events
@@ -111,7 +111,8 @@ def free_reference(session: Session, project_id: str, method: str, reference: st
     if reference and session.scalar(select(Payment.id).where(
             Payment.project_id == project_id, Payment.method == method, Payment.reference == reference,
             Payment.id != payment_id)):
-        raise DuplicateReference(f"{METHOD_LABELS[method]} reference {reference} is recorded already")
+        raise DuplicateReference(f"{METHOD_LABELS[method]} reference {reference} is recorded already",
+                                 zh=f"{METHOD_LABELS[method]}凭证号 {reference} 已登记过")
 
 
 def flush_payment(session: Session, payment: Payment) -> None:
@@ -119,22 +120,25 @@ def flush_payment(session: Session, payment: Payment) -> None:
         session.flush()
     except IntegrityError:
         raise DuplicateReference(f"{METHOD_LABELS[payment.method]} reference {payment.reference} is recorded "
-                                 "already") from None
+                                 "already", zh=f"{METHOD_LABELS[payment.method]}凭证号 {payment.reference} 已登记过") from None
 
 
 def check_ceiling(work: Work, account: FeeAccount, amount: Decimal) -> None:
     ceiling = work.settings.values(account.project_id)[billing_settings.PAYMENT_CEILING]
     if money(amount) > ceiling:
         raise AmountOverCeiling(f"{money(amount)} is above the project's ceiling of {ceiling} per payment "
-                                "(billing.payment_ceiling)")
+                                "(billing.payment_ceiling)",
+                                zh=f"{money(amount)} 超过本项目单笔缴费上限 {ceiling}（billing.payment_ceiling）")
 
 
 def check_desk(work: Work, account: FeeAccount, method: str, amount: Decimal, reference: str | None) -> None:
     """The caller takes this method, the reference is there where needed, the amount is sane."""
     if not work.caller.has_role(*DESK_ROLES[method]):
-        raise MethodNotAllowed(f"{METHOD_LABELS[method]} is recorded by: {', '.join(DESK_ROLES[method])}")
+        raise MethodNotAllowed(f"{METHOD_LABELS[method]} is recorded by: {', '.join(DESK_ROLES[method])}",
+                               zh=f"{METHOD_LABELS[method]}缴费须由以下岗位登记：{role_names_zh(DESK_ROLES[method])}")
     if method in NEEDS_REFERENCE and not reference:
-        raise ReferenceRequired(f"a {METHOD_LABELS[method]} payment names its reference")
+        raise ReferenceRequired(f"a {METHOD_LABELS[method]} payment names its reference",
+                                zh=f"{METHOD_LABELS[method]}缴费须填写凭证号")
     check_ceiling(work, account, amount)
 
 

@@ -141,7 +141,7 @@ class LogPaymentProvider(PaymentProvider):
         return ProviderAnswer(out_trade_no=out_trade_no, status=CLOSED)
 
     def notification(self, body, signature):
-        raise InvalidSignature(f"the {self.name} log provider sends no notifications")
+        raise InvalidSignature(f"the {self.name} log provider sends no notifications", zh="开发用支付通道不发送支付通知")
 
 
 class HttpPaymentProvider(PaymentProvider):
@@ -175,9 +175,11 @@ class HttpPaymentProvider(PaymentProvider):
             data = json.loads(raw)
             answer = read_answer(data)
         except (ValueError, ValidationError) as exc:
-            raise InvalidInput(f"the {self.name} notification is not one: {exc}", code="invalid_notification") from None
+            raise InvalidInput(f"the {self.name} notification is not one: {exc}", code="invalid_notification",
+                               zh="无法识别的支付通知") from None
         if data.get("merchant_id") != self.merchant_id:
-            raise InvalidInput(f"the {self.name} notification is for another merchant", code="invalid_notification")
+            raise InvalidInput(f"the {self.name} notification is for another merchant", code="invalid_notification",
+                               zh="该支付通知属于其他商户")
         return answer
 
     def _call(self, action: str, body: dict) -> ProviderAnswer:

@@ -46,7 +46,8 @@ def void_receipt(work: Work, data: dict) -> Payment:
                               .execution_options(populate_existing=True)).one()
     if receipt.voided_at is not None:
         raise ReceiptAlreadyVoid(f"receipt {receipt.number} was voided at {receipt.voided_at.isoformat()} "
-                                 f"by {receipt.voided_by}")
+                                 f"by {receipt.voided_by}",
+                                 zh=f"收据 {receipt.number} 已于 {receipt.voided_at.isoformat()} 作废")
     payment = session.get(Payment, receipt.payment_id)
     today = site_today(work, account.project_id)
     if payment.purpose == "deposit":

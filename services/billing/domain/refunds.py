@@ -101,7 +101,8 @@ def _check_amount(work: Work, refund: Refund) -> None:
     left = available(work, refund)
     if money(refund.amount) > left:
         what = "the unit's prepaid credit" if refund.kind == OVERPAYMENT else "what the deposit still holds"
-        raise AmountOverAvailable(f"{refund.amount} is more than {what} less approved refunds: {max(left, ZERO)}")
+        raise AmountOverAvailable(f"{refund.amount} is more than {what} less approved refunds: {max(left, ZERO)}",
+                                  zh=f"退款金额 {refund.amount} 超过可退余额 {max(left, ZERO)}（已扣除已批准的退款）")
 
 
 def _record(work: Work, refund: Refund, action: str, note: str | None) -> None:
@@ -120,9 +121,10 @@ def request_refund(work: Work, data: dict) -> Refund:
     if data["kind"] == DEPOSIT:
         deposit = work.session.get(Deposit, deposit_id) if deposit_id else None
         if deposit is None or deposit.account_id != account.id:
-            raise DepositNotFound(f"unit {account.unit_label} holds no deposit {deposit_id}")
+            raise DepositNotFound(f"unit {account.unit_label} holds no deposit {deposit_id}",
+                                  zh=f"{account.unit_label} 没有该押金")
     elif deposit_id:
-        raise InvalidInput("a refund of credit names no deposit", code="deposit_not_expected")
+        raise InvalidInput("a refund of credit names no deposit", code="deposit_not_expected", zh="退还预存款无须指定押金")
     payments.check_ceiling(work, account, data["amount"])
     account = journal.lock_account(work.session, account)
     now = work.clock.now()
@@ -155,13 +157,14 @@ def step(work: Work, refund_id: str, action: str, note: str = "") -> Refund:
     refund, account = _refund(work, refund_id)
     rule = TABLE.get((refund.status, action))
     if rule is None:
-        raise RefundTransitionNotAllowed(f"a {refund.status} refund does not take the step {action!r}")
+        raise RefundTransitionNotAllowed(f"a {refund.status} refund does not take the step {action!r}",
+                                         zh=f"退款申请当前状态（{refund.status}）下不能办理此操作（{action}）")
     work.caller.require_role(*rule.roles)
     if rule.four_eyes and work.caller.user_id == refund.requested_by:
         raise FourEyes("who requested a refund does not decide it; another person of finance or the "
-                       "centre manager does")
+                       "centre manager does", zh="退款申请人不能审批自己的申请，须由财务其他人员或服务中心经理审批")
     if action == REJECT and not note.strip():
-        raise InvalidInput("a rejection says why (note)", code="note_required")
+        raise InvalidInput("a rejection says why (note)", code="note_required", zh="驳回须写明理由（note）")
     now = work.clock.now()
     if action in (APPROVE, PAY):
         _check_amount(work, refund)

@@ -68,7 +68,8 @@ def on_fees_requested(work: Work, data: dict) -> RenovationFees | None:
         raise RetryableError(f"no fee account for unit {data['unit_id']} yet; waiting for its unit.changed")
     if (account.group_id, account.project_id) != (data["group_id"], data["project_id"]):
         raise InvalidInput(f"renovation {data['number']}: unit {data['unit_id']} is not of project "
-                           f"{data['project_id']}", code="renovation_unit_mismatch")
+                           f"{data['project_id']}", code="renovation_unit_mismatch",
+                           zh=f"装修 {data['number']}：房屋 {data['unit_id']} 不属于项目 {data['project_id']}")
     account = journal.lock_account(work.session, account)
     if work.session.get(RenovationFees, data["renovation_id"]) is not None:    # a concurrent copy, first
         return None
@@ -148,7 +149,7 @@ def on_refund_requested(work: Work, data: dict) -> RenovationFees | None:
     refund_amount, withheld = money(data["refund_amount"]), money(data["withheld_amount"])
     if refund_amount > money(row.deposit_amount):
         raise InvalidInput(f"renovation {data['number']}: refund {refund_amount} is over the deposit",
-                           code="refund_over_deposit")
+                           code="refund_over_deposit", zh=f"装修 {data['number']}：退还金额 {refund_amount} 超过押金")
     now = work.clock.now()
     row.refund_amount, row.withheld_amount = refund_amount, withheld
     row.violations = json.dumps(data.get("violations") or [], ensure_ascii=False)
@@ -182,7 +183,8 @@ def on_cancelled(work: Work, data: dict) -> RenovationFees | None:
             raise RetryableError(f"no fee account for unit {data['unit_id']} yet; waiting for its unit.changed")
         if (account.group_id, account.project_id) != (data["group_id"], data["project_id"]):
             raise InvalidInput(f"renovation {data['number']}: unit {data['unit_id']} is not of project "
-                               f"{data['project_id']}", code="renovation_unit_mismatch")
+                               f"{data['project_id']}", code="renovation_unit_mismatch",
+                               zh=f"装修 {data['number']}：房屋 {data['unit_id']} 不属于项目 {data['project_id']}")
         journal.lock_account(session, account)
         if session.get(RenovationFees, data["renovation_id"]) is None:
             # cancelled before billing saw the request (events out of order): nothing was charged,

@@ -257,7 +257,7 @@ def _item(work: Work, project: Project, code: str) -> FeeItem:
     item = work.session.scalars(select(FeeItem).where(FeeItem.project_id == project.id,
                                                       FeeItem.code == code)).first()
     if item is None:
-        raise FeeItemNotFound(f"project {project.code} has no fee item {code!r}")
+        raise FeeItemNotFound(f"project {project.code} has no fee item {code!r}", zh=f"项目 {project.code} 没有收费项目 {code}")
     return item
 
 
@@ -303,7 +303,8 @@ def add_item(work: Work, project_id: str, data: dict) -> dict:
     install_defaults(work, project)
     session = work.session
     if session.scalar(select(FeeItem.id).where(FeeItem.project_id == project.id, FeeItem.code == data["code"])):
-        raise FeeItemExists(f"project {project.code} already has an item {data['code']!r}")
+        raise FeeItemExists(f"project {project.code} already has an item {data['code']!r}",
+                            zh=f"项目 {project.code} 已有收费项目 {data['code']}")
     try:
         with session.begin_nested():
             session.add(FeeItem(id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,
@@ -312,7 +313,8 @@ def add_item(work: Work, project_id: str, data: dict) -> dict:
                                 created_by=work.caller.user_id))
             session.flush()
     except IntegrityError:
-        raise FeeItemExists(f"project {project.code} already has an item {data['code']!r}") from None
+        raise FeeItemExists(f"project {project.code} already has an item {data['code']!r}",
+                            zh=f"项目 {project.code} 已有收费项目 {data['code']}") from None
     return schedule_view(work, project.id)
 
 
@@ -325,10 +327,11 @@ def set_price(work: Work, project_id: str, code: str, data: dict) -> dict:
     effective_from = data.get("effective_from") or today
     if effective_from < today:
         raise PriceChangeBackdated(f"a price applies from today ({today}) on, not from {effective_from}: "
-                                   "history is never rewritten")
+                                   "history is never rewritten", zh=f"收费标准只能从今天（{today}）起生效，不能从 {effective_from} 起追溯")
     session = work.session
     exists = PriceExists(f"{code} already has a price for {data['usage']} from {effective_from}; "
-                         "prices are never rewritten -- set one from another date")
+                         "prices are never rewritten -- set one from another date",
+                         zh=f"{code} 从 {effective_from} 起已有 {data['usage']} 类房屋的收费标准；标准不能改写，请从另一日期起设新标准")
     if session.scalar(select(FeePrice.id).where(FeePrice.item_id == item.id, FeePrice.usage == data["usage"],
                                                 FeePrice.effective_from == effective_from)):
         raise exists
@@ -422,16 +425,20 @@ def charge_once(work: Work, unit_id: str, data: dict) -> dict:
     schedule = load(session, project.id)
     item = schedule.items.get(data["item_code"])
     if item is None or not item.active:
-        raise FeeItemNotFound(f"project {project.code} has no fee item {data['item_code']!r}")
+        raise FeeItemNotFound(f"project {project.code} has no fee item {data['item_code']!r}",
+                              zh=f"项目 {project.code} 没有收费项目 {data['item_code']}")
     if item.method not in ONCE:
-        raise NotAOneOffItem(f"{item.code} ({item.name}) is charged {item.method}, not once")
+        raise NotAOneOffItem(f"{item.code} ({item.name}) is charged {item.method}, not once",
+                             zh=f"{item.code}（{item.name}）不是一次性收费项目")
     note = data.get("note") or ""
     line = schedule.once_line(item.code, account.usage, account.building_area, today, data.get("quantity"),
                               detail=" ".join(filter(None, [data.get("reference"), note])))
     if line is None:
-        raise NoPrice(f"{item.code} ({item.name}) has no price for {account.usage} units on {today}")
+        raise NoPrice(f"{item.code} ({item.name}) has no price for {account.usage} units on {today}",
+                      zh=f"{item.code}（{item.name}）在 {today} 没有适用于 {account.usage} 类房屋的收费标准")
     if line["amount"] <= ZERO:
-        raise NoPrice(f"{item.code} ({item.name}) comes to 0.00 for unit {account.unit_label}", code="nothing_to_charge")
+        raise NoPrice(f"{item.code} ({item.name}) comes to 0.00 for unit {account.unit_label}", code="nothing_to_charge",
+                      zh=f"{item.code}（{item.name}）对 {account.unit_label} 计算金额为 0.00，无需收费")
     values = work.settings.values(project.id, on=today)
     bill = journal.issue_bill(work, account, kind="one_off", entry_kind="charge", lines=[line],
                               issued_on=today, due_on=billing_settings.next_due_date(values, today),

@@ -229,7 +229,8 @@ def test_a_plan_must_sum_to_what_is_overdue(session, clock, estate, as_):
     short = dict(PLAN, instalments=PLAN["instalments"][:2] + [{"due_on": "2026-03-25", "amount": "50.00"}])
     with pytest.raises(PlanTotalMismatch) as refused:
         svc(session, clock, CS).agree_installment_plan(case.id, short)
-    assert refused.value.message == "the instalments sum to 250.00; what the case has overdue now is 300.00"
+    assert refused.value.message == ("各期金额合计 250.00，案件当前的逾期欠费为 300.00 "
+                                     "(the instalments sum to 250.00; what the case has overdue now is 300.00)")
     session.rollback()
     for schedule in ([{"due_on": "2026-01-19", "amount": "300.00"}],                          # before today
                      [{"due_on": "2026-02-25", "amount": "150.00"}, {"due_on": "2026-02-25", "amount": "150.00"}]):

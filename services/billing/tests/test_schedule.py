@@ -209,6 +209,7 @@ def test_readings_chain_from_the_initial_one_and_a_lower_one_needs_a_replacement
     with pytest.raises(meters.ReadingRefused) as exc:
         meters.record_reading(w, "p1", reading(unit="u2", period="2026-11", value="8", read_on="2026-11-20"))
     assert exc.value.code == "reading_decreased"
+    assert exc.value.message.startswith("读数低于上次读数，换表请按换表录入 (8 is lower than the previous reading")
     new_meter = meters.record_reading(w, "p1", reading(unit="u2", period="2026-11", value="8", read_on="2026-11-20",
                                                        replacement="0"))
     assert (new_meter["kind"], new_meter["previous"], new_meter["quantity"]) == ("replacement", D("0.00"), D("8.00"))

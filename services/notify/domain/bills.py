@@ -57,7 +57,7 @@ def _project(work: Work, data: dict, group_id: str | None, project_id: str | Non
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
     if project.group_id != group_id or data["project_id"] != project.id or data["group_id"] != group_id:
         raise InvalidInput(f"billing event of group {group_id} names project {data['project_id']} of another "
-                           "group or event", code="group_mismatch")
+                           "group or event", code="group_mismatch", zh="事件所指的项目不属于本集团")
     return project
 
 

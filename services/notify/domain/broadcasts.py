@@ -133,7 +133,10 @@ def check_values(purpose: templates.Purpose, values: dict) -> dict:
             f"{purpose.key} needs the values {', '.join(sorted(wanted))}"
             + (f"; missing: {', '.join(missing)}" if missing else "")
             + (f"; not its placeholders: {', '.join(unknown)}" if unknown else ""),
-            details={"missing": missing, "unknown": unknown})
+            details={"missing": missing, "unknown": unknown},
+            zh=f"{purpose.key} 须填写：{'、'.join(sorted(wanted))}"
+            + (f"；缺少：{'、'.join(missing)}" if missing else "")
+            + (f"；不是其占位符：{'、'.join(unknown)}" if unknown else ""))
     return {k: values[k] for k in sorted(wanted)}
 
 
@@ -145,7 +148,8 @@ def _target_units(work: Work, project: ProjectCopy, data: dict) -> list[str]:
         ids = list(work.session.scalars(query.where(UnitCopy.building_id == data["building_id"])
                                         .order_by(UnitCopy.id)))
         if not ids:
-            raise BuildingNotFound(f"no building {data['building_id']} with units in this project")
+            raise BuildingNotFound(f"no building {data['building_id']} with units in this project",
+                                   zh="本项目没有该楼栋，或该楼栋没有房屋")
         return ids
     if target == "units":
         asked = sorted(set(data["unit_ids"]))
@@ -153,11 +157,11 @@ def _target_units(work: Work, project: ProjectCopy, data: dict) -> list[str]:
         if len(ids) != len(asked):
             unknown = sorted(set(asked) - set(ids))
             raise UnitNotFound(f"{len(unknown)} unit(s) are not units of this project",
-                               details={"unit_ids": unknown[:50]})
+                               details={"unit_ids": unknown[:50]}, zh=f"有 {len(unknown)} 个房屋不属于本项目")
         return ids
     ids = list(work.session.scalars(query.order_by(UnitCopy.id)))
     if not ids:
-        raise NoUnits("the project has no units (yet)")
+        raise NoUnits("the project has no units (yet)", zh="本项目还没有房屋")
     return ids
 
 
@@ -166,23 +170,29 @@ def create(work: Work, project_id: str, data: dict) -> Broadcast:
     project = _project(work, project_id)
     if data["purpose"] not in PURPOSES:
         raise NotABroadcastPurpose(f"{data['purpose']} is not broadcast; one of {', '.join(PURPOSES)}",
-                                   details={"purposes": list(PURPOSES)})
+                                   details={"purposes": list(PURPOSES)},
+                                   zh=f"{data['purpose']} 不能群发，可群发的用途：{'、'.join(PURPOSES)}")
     purpose = templates.purpose_of(data["purpose"])
     wrong = sorted(set(data["channels"]) - set(purpose.channels))
     if wrong:
         raise UnsupportedChannel(f"{purpose.key} is not sent by {', '.join(wrong)}",
-                                 details={"channels": list(purpose.channels)})
+                                 details={"channels": list(purpose.channels)},
+                                 zh=f"{purpose.key} 不通过 {'、'.join(wrong)} 发送")
     values = check_values(purpose, data["values"])
     if purpose.emergency and data.get("send_at") and data["send_at"] > work.clock.now():
         raise UrgentNotScheduled(f"{purpose.key} is sent now (it ignores the quiet hours); a planned outage is "
-                                 "outage.notice", details={"send_at": data["send_at"].isoformat()})
+                                 "outage.notice", details={"send_at": data["send_at"].isoformat()},
+                                 zh=f"{purpose.key} 为紧急通知，立即发送（不受免打扰时段限制），不能定时；"
+                                    "计划停水停电请用 outage.notice")
     channels = [c for c in templates.CHANNELS if c in set(data["channels"])]
     # every channel's template renders with these values now, not in a chunk job later
     _renderer(work, project, purpose.key, channels, values)
     if data["target"] == "building" and not data.get("building_id"):
-        raise BroadcastValues("a building broadcast names its building_id", details={"missing": ["building_id"]})
+        raise BroadcastValues("a building broadcast names its building_id", details={"missing": ["building_id"]},
+                              zh="按楼栋群发须指定楼栋（building_id）")
     if data["target"] == "units" and not data.get("unit_ids"):
-        raise BroadcastValues("a units broadcast lists its unit_ids", details={"missing": ["unit_ids"]})
+        raise BroadcastValues("a units broadcast lists its unit_ids", details={"missing": ["unit_ids"]},
+                              zh="按房屋群发须列出房屋（unit_ids）")
     units = _target_units(work, project, data)
     now = work.clock.now()
     send_at = max(data.get("send_at") or now, now)
@@ -409,7 +419,8 @@ def on_chunk_job(work: Work, job: Job, sms_limits: SmsLimits | None = None) -> N
 def cancel(work: Work, broadcast_id: str) -> Broadcast:
     b = _broadcast(work, broadcast_id, lock=True)
     if b.status == CANCELLED:
-        raise BroadcastCancelled(f"broadcast {broadcast_id} was cancelled at {b.cancelled_at.isoformat()}")
+        raise BroadcastCancelled(f"broadcast {broadcast_id} was cancelled at {b.cancelled_at.isoformat()}",
+                                 zh=f"该群发通知已于 {b.cancelled_at.isoformat()} 取消")
     now = work.clock.now()
     b.status, b.cancelled_at, b.cancelled_by = CANCELLED, now, work.caller.user_id or "system"
     pending = list(work.session.scalars(select(BroadcastChunk.n).where(

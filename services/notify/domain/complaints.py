@@ -38,7 +38,7 @@ def on_complaint_registered(work: Work, data: dict, *, event_id: str, group_id: 
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
     if project.group_id != group_id:
         raise InvalidInput(f"complaint event of group {group_id} names project {project_id} of another group",
-                           code="group_mismatch")
+                           code="group_mismatch", zh="事件所指的项目不属于本集团")
     work = replace(work, clock=ManualClock(work.clock.now()))
     tz = project.timezone or "Asia/Shanghai"
 

@@ -46,7 +46,7 @@ def on_item_failed(work: Work, data: dict, *, event_id: str, group_id: str | Non
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
     if project.group_id != group_id or data["project_id"] != project.id or data["group_id"] != group_id:
         raise InvalidInput(f"inspection event of group {group_id} names project {data['project_id']} of another "
-                           "group or event", code="group_mismatch")
+                           "group or event", code="group_mismatch", zh="事件所指的项目不属于本集团")
     message, new = notify(work, project, purpose=ITEM_FAILED, recipient=Recipient(ROLE, ITEM_FAILED_ROLE),
                           locale=templates.DEFAULT_LOCALE, values=item_failed_values(data, project),
                           channels=[Channel(INAPP)], source_event_id=event_id, ref_type="ticket",

@@ -394,15 +394,16 @@ def _may_read(caller: Caller, n: Notification) -> None:
     caller.require_project(n.group_id, n.project_id, not_found=NotificationNotFound(f"no notification {n.id}"))
     if n.recipient_kind == ROLE and n.recipient not in inbox_roles(caller):
         words = [templates.ROLE_LABELS[loc].get(n.recipient) for loc in ("en", "zh-CN")]
-        raise NotAddressedToCaller(f"this notification is for {words[1]} ({words[0]})" if all(words)
-                                   else f"this notification is for {n.recipient}", details={"role": n.recipient})
+        raise NotAddressedToCaller(f"this notification is for {words[0] if all(words) else n.recipient}",
+                                   details={"role": n.recipient},
+                                   zh=f"该通知是发给{words[1]}的" if all(words) else None)
 
 
 def _may_mark(caller: Caller, n: Notification) -> None:
     """Reading is the addressee's: a resident for their unit, staff for their roles."""
     _may_read(caller, n)
     if caller.is_staff and n.recipient_kind != ROLE:
-        raise NotAddressedToCaller("only the resident marks their own messages read")
+        raise NotAddressedToCaller("only the resident marks their own messages read", zh="只有住户本人才能将自己的消息标为已读")
 
 
 def get_notification(work: Work, notification_id: str) -> Notification:

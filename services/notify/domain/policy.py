@@ -117,7 +117,7 @@ def _resident_person(work: Work, unit_id: str, person_id: str) -> tuple[UnitCopy
     """The unit (the caller's) and the person of its active household, or a 404 / 403."""
     caller = work.caller
     if not caller.is_resident:
-        raise ResidentsOnly("a resident reads and changes their own household's preferences")
+        raise ResidentsOnly("a resident reads and changes their own household's preferences", zh="只有住户本人才能查看和更改本户的通知偏好")
     unit, missing = work.session.get(UnitCopy, unit_id), UnitNotFound(f"no unit {unit_id}")
     if unit is None:
         raise missing

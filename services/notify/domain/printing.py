@@ -143,13 +143,14 @@ def building_pdf(work: Work, q: dict, *, compress: bool = True) -> dict:
     building = work.session.scalars(select(UnitCopy).where(
         UnitCopy.project_id == project.id, UnitCopy.building_id == q["building_id"]).limit(1)).first()
     if building is None:
-        raise BuildingNotFound(f"no building {q['building_id']} in this project")
+        raise BuildingNotFound(f"no building {q['building_id']} in this project", zh="本项目没有该楼栋")
     query = _query(project).where(Delivery.status == QUEUED, UnitCopy.building_id == q["building_id"])
     if q.get("purpose"):
         query = query.where(Notification.purpose == q["purpose"])
     rows = [PrintRow(*r) for r in work.session.execute(query.order_by(*_unit_order()))]
     if not rows:
-        raise NothingToPrint(f"no queued notice to print in {building.building_name}")
+        raise NothingToPrint(f"no queued notice to print in {building.building_name}",
+                             zh=f"{building.building_name} 没有待打印的通知")
     today = work.clock.now().astimezone(ZoneInfo(project.timezone or "Asia/Shanghai")).date().isoformat()
     return _file(f"notices-{q['building_id']}-{today}.pdf", f"{project.name}-{building.building_name}-通知-{today}.pdf",
                  pdf.render([_notice(project, r) for r in rows], compress=compress), len(rows))

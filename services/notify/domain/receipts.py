@@ -92,6 +92,7 @@ class InvalidSignature(Unauthenticated):
     """A receipt whose signature is missing, wrong or too old."""
 
     default_code = "invalid_signature"
+    zh = "回执签名验证失败"
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def verify(keys: ReceiptKeys, channel: str, body: bytes, timestamp: str | None, 
     HMAC over ``"<timestamp>.<body>"`` and ``timestamp`` is within ``max_skew`` of ``now``."""
     def refuse(why: str):
         log.warning("%s receipt refused: %s", channel, why)
-        raise InvalidSignature(f"the {channel} receipt is not signed as agreed: {why}")
+        raise InvalidSignature(f"the {channel} receipt is not signed as agreed: {why}", zh=f"{channel} 回执的签名不符合约定")
 
     key = keys.key(channel)
     if not key:
@@ -144,14 +145,15 @@ def parse(body: bytes) -> list:
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise InvalidInput("the receipt is not JSON", code="invalid_json") from None
+        raise InvalidInput("the receipt is not JSON", code="invalid_json", zh="回执不是 JSON 格式") from None
     if isinstance(data, dict) and isinstance(data.get("reports"), list):
         data = data["reports"]
     reports = data if isinstance(data, list) else [data]
     if not reports:
-        raise InvalidInput("the receipt carries no report", code="invalid_receipt")
+        raise InvalidInput("the receipt carries no report", code="invalid_receipt", zh="回执中没有状态报告")
     if len(reports) > MAX_REPORTS:
-        raise InvalidInput(f"at most {MAX_REPORTS} reports per request", code="invalid_receipt")
+        raise InvalidInput(f"at most {MAX_REPORTS} reports per request", code="invalid_receipt",
+                           zh=f"每次请求最多 {MAX_REPORTS} 条状态报告")
     return reports
 
 
@@ -215,7 +217,7 @@ def record_receipts(work: Work, channel: str, reports: list[dict]) -> dict:
     """Record a provider's reports (checked: ``schemas.ReceiptReportIn``) of ``channel``; the counts
     of what each did. Unknown deliveries are acknowledged, counted and logged."""
     if not work.caller.is_system:
-        raise InvalidSignature("receipts come from the providers, through the gateway")
+        raise InvalidSignature("receipts come from the providers, through the gateway", zh="回执须由服务商经网关发送")
     counts = dict.fromkeys((APPLIED, HELD, UNCHANGED, IGNORED, UNKNOWN), 0)
     changed: dict[str, Notification] = {}
     for report in reports:

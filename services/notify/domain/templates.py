@@ -1089,8 +1089,22 @@ def is_html(channel: str, text: str) -> bool:
     return channel == "email" and bool(_HTML_TAG.search(text or ""))
 
 
+#: what each refusal of a template says in Chinese, by its code (``kernel.errors.bilingual``)
+_REFUSED_ZH = {
+    "template_unsafe": "模板中含有不允许使用的写法",
+    "template_arguments": "模板中过滤器的参数有误",
+    "unknown_placeholder": "模板使用了该用途在此渠道不提供的变量",
+    "template_active_content": "模板中含有不允许的标签或动态内容",
+    "template_syntax": "模板语法有误",
+    "template_too_long": "模板生成的内容超过长度上限",
+    "missing_value": "模板缺少所需的值",
+    "template_render_error": "模板无法用这些值生成内容",
+    "invisible_characters": "模板中含有不可见字符",
+}
+
+
 def _refused(message: str, code: str, **details) -> TemplateRefused:
-    return TemplateRefused(message, code=code, details=details)
+    return TemplateRefused(message, code=code, details=details, zh=_REFUSED_ZH.get(code))
 
 
 def template_problems(text: str, allowed: frozenset[str]) -> list[str]:
@@ -1478,7 +1492,8 @@ def purpose_of(key: str) -> Purpose:
     try:
         return PURPOSES[key]
     except KeyError:
-        raise UnknownPurpose(f"no message purpose {key!r}", details={"known": sorted(PURPOSES)}) from None
+        raise UnknownPurpose(f"no message purpose {key!r}", details={"known": sorted(PURPOSES)},
+                             zh=f"没有通知用途 {key}") from None
 
 
 def _locales(locale: str) -> list[str]:
@@ -1504,7 +1519,7 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
     was retired) is skipped with a warning rather than failing the message."""
     spec = purpose_of(purpose)
     if channel not in spec.channels:
-        raise UnsupportedChannel(f"{purpose} is not sent by {channel}")
+        raise UnsupportedChannel(f"{purpose} is not sent by {channel}", zh=f"{purpose} 不通过 {channel} 发送")
     allowed = spec.allowed(channel)
     scopes = [s for s in (project_id, GROUP_SCOPE) if s]
     for loc in _locales(locale if locale in LOCALES else DEFAULT_LOCALE):
@@ -1529,7 +1544,8 @@ def resolve(session, *, group_id: str, project_id: str | None, purpose: str, cha
         default = DEFAULTS.get((purpose, channel, loc))
         if default is not None:
             return Resolved(purpose, channel, loc, default.subject, default.body, "default")
-    raise UnsupportedChannel(f"no template for {purpose} by {channel}")  # pragma: no cover - DEFAULTS cover every channel
+    raise UnsupportedChannel(f"no template for {purpose} by {channel}",
+                             zh=f"{purpose} 没有 {channel} 渠道的模板")  # pragma: no cover - DEFAULTS cover every channel
 
 
 # -- administration ---------------------------------------------------------------
@@ -1549,7 +1565,8 @@ def _group_of(work: Work, project_id: str | None) -> tuple[str, str | None]:
         project = _project(work, project_id)
         return project.group_id, project.id
     if not caller.group_id:
-        raise InvalidTemplate("a group-wide template needs a caller of that group", code="group_required")
+        raise InvalidTemplate("a group-wide template needs a caller of that group", code="group_required",
+                              zh="集团模板须由该集团的人员设置")
     return caller.group_id, None
 
 
@@ -1567,14 +1584,15 @@ def save_template(work: Work, data: dict) -> Template:
     spec = purpose_of(data["purpose"])
     if data["channel"] not in spec.channels:
         raise UnsupportedChannel(f"{spec.key} is sent by {', '.join(spec.channels)} only",
-                                 details={"channels": list(spec.channels)})
+                                 details={"channels": list(spec.channels)},
+                                 zh=f"{spec.key} 只通过 {'、'.join(spec.channels)} 发送")
     if data["locale"] not in LOCALES:
-        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
+        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}", zh=f"语言须为以下之一：{'、'.join(LOCALES)}")
     group_id, project_id = _group_of(work, data.get("project_id"))
     caller = work.caller
     if project_id is None and not (caller.is_system or caller.all_projects):
         raise Forbidden("group-wide templates are edited by staff who see every project",
-                        code="group_scope_forbidden")
+                        code="group_scope_forbidden", zh="集团模板只能由可查看所有项目的人员编辑")
     subject, body = data.get("subject") or "", data["body"]
     check_text(spec, data["channel"], data["locale"], subject, body,
                _sample_for(work, spec, data["locale"], project_id))
@@ -1601,21 +1619,24 @@ def delete_template(work: Work, data: dict) -> Resolved:
     channel, locale = data["channel"], data["locale"]
     if channel not in spec.channels:
         raise UnsupportedChannel(f"{spec.key} is sent by {', '.join(spec.channels)} only",
-                                 details={"channels": list(spec.channels)})
+                                 details={"channels": list(spec.channels)},
+                                 zh=f"{spec.key} 只通过 {'、'.join(spec.channels)} 发送")
     if locale not in LOCALES:
-        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
+        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}", zh=f"语言须为以下之一：{'、'.join(LOCALES)}")
     group_id, project_id = _group_of(work, data.get("project_id"))
     caller = work.caller
     if project_id is None and not (caller.is_system or caller.all_projects):
         raise Forbidden("group-wide templates are edited by staff who see every project",
-                        code="group_scope_forbidden")
+                        code="group_scope_forbidden", zh="集团模板只能由可查看所有项目的人员编辑")
     scope = project_id or GROUP_SCOPE
     template = work.session.scalars(select(Template).where(
         Template.group_id == group_id, Template.scope == scope, Template.purpose == spec.key,
         Template.channel == channel, Template.locale == locale)).first()
     if template is None:
         raise TemplateNotFound(f"no {'project' if project_id else 'group'} template for {spec.key} by {channel} "
-                               f"in {locale}: the {'group' if project_id else 'built-in'} text is in effect")
+                               f"in {locale}: the {'group' if project_id else 'built-in'} text is in effect",
+                               zh=f"{spec.key} 没有{'本项目' if project_id else '集团'}的 {channel}/{locale} 模板，"
+                                  f"现行的是{'集团' if project_id else '系统内置'}模板")
     log.info("template %s (%s %s/%s/%s) reset to the default by %s", template.id, scope, spec.key, channel,
              locale, caller.user_id)
     work.session.delete(template)
@@ -1642,9 +1663,10 @@ def preview_template(work: Work, project_id: str | None, data: dict) -> dict:
     channel, locale = data["channel"], data.get("locale") or DEFAULT_LOCALE
     if channel not in spec.channels:
         raise UnsupportedChannel(f"{spec.key} is sent by {', '.join(spec.channels)} only",
-                                 details={"channels": list(spec.channels)})
+                                 details={"channels": list(spec.channels)},
+                                 zh=f"{spec.key} 只通过 {'、'.join(spec.channels)} 发送")
     if locale not in LOCALES:
-        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}")
+        raise UnsupportedLocale(f"locale must be one of {', '.join(LOCALES)}", zh=f"语言须为以下之一：{'、'.join(LOCALES)}")
     group_id, project_id = _group_of(work, project_id)
     if data.get("body") or data.get("subject"):
         body = data.get("body")

@@ -268,7 +268,7 @@ def on_ticket_status_changed(work: Work, data: dict, *, event_id: str, group_id:
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
     if project.group_id != group_id or data["project_id"] != project.id or data["group_id"] != group_id:
         raise InvalidInput(f"ticket event of group {group_id} names project {data['project_id']} of another "
-                           "group or event", code="group_mismatch")
+                           "group or event", code="group_mismatch", zh="事件所指的项目不属于本集团")
     if not data.get("unit_id"):
         return None                     # a public matter: no household inbox, no registered number
     if tell.purpose == REVISIT_REQUEST:

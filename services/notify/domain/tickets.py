@@ -105,7 +105,7 @@ def _on_ticket_opened(work: Work, data: dict, *, event_id: str, group_id: str | 
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
     if project.group_id != group_id:
         raise InvalidInput(f"ticket event of group {group_id} names project {project_id} of another group",
-                           code="group_mismatch")
+                           code="group_mismatch", zh="事件所指的项目不属于本集团")
     unit = work.session.get(UnitCopy, data["unit_id"]) if data.get("unit_id") else None
     # one instant for the messages and the deadline they state: the in-app dispatch is
     # delivered at exactly the time its on-site clock is counted from
@@ -181,13 +181,13 @@ def on_sla_alert(work: Work, purpose: str, data: dict, *, event_id: str, group_i
     role's supervisors see it too (``notifications.inbox_roles``). The same event twice makes
     one message. Returns the message made, or None for a redelivery."""
     if purpose not in (SLA_WARNING, SLA_BREACHED):
-        raise InvalidInput(f"not an SLA alert: {purpose}", code="unknown_purpose")
+        raise InvalidInput(f"not an SLA alert: {purpose}", code="unknown_purpose", zh=f"不是时限提醒：{purpose}")
     project = work.session.get(ProjectCopy, project_id) if project_id else None
     if project is None:
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
     if project.group_id != group_id or data["project_id"] != project.id:
         raise InvalidInput(f"SLA alert of group {group_id} names project {data['project_id']} of another "
-                           "group or event", code="group_mismatch")
+                           "group or event", code="group_mismatch", zh="事件所指的项目不属于本集团")
     role = data.get("responsible_role")
     if role not in Role.STAFF:
         role = SLA_FALLBACK_ROLE

@@ -33,7 +33,7 @@ OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}\Z")
 def bind_wechat(work: Work, unit_id: str, person_id: str, openid: str | None) -> dict:
     caller = work.caller
     if not caller.is_resident:
-        raise ResidentsOnly("a resident binds their own WeChat account")
+        raise ResidentsOnly("a resident binds their own WeChat account", zh="只有住户本人才能绑定自己的微信账号")
     unit, missing = work.session.get(UnitCopy, unit_id), UnitNotFound(f"no unit {unit_id}")
     if unit is None:
         raise missing
@@ -50,7 +50,8 @@ def bind_wechat(work: Work, unit_id: str, person_id: str, openid: str | None) ->
         # one person per openid in the group: else one phone would read another household's messages.
         # That the openid is the resident's own is proven by the official account's OAuth (网页授权) in the
         # portal that calls this, not here.
-        raise OpenidAlreadyBound("this WeChat account is bound to another person already; unbind it there first")
+        raise OpenidAlreadyBound("this WeChat account is bound to another person already; unbind it there first",
+                                 zh="该微信账号已绑定其他人，请先在那里解除绑定")
     work.session.execute(update(Contact).where(Contact.group_id == unit.group_id, Contact.person_id == person_id)
                          .values(wechat_openid=openid).execution_options(synchronize_session="fetch"))
     return {"unit_id": unit.id, "person_id": person_id, "bound": openid is not None,

@@ -17,7 +17,7 @@ class ReceiptRpcs:
         ``X-Timestamp`` and ``X-Signature``: verified with the channel's receipt key, then recorded
         (``domain/receipts.py``). Idempotent by nature: a report applied once changes nothing again."""
         if channel not in receipts.RECEIPT_CHANNELS:
-            raise UnsupportedChannel(f"no delivery receipts for {channel!r}")
+            raise UnsupportedChannel(f"no delivery receipts for {channel!r}", zh=f"{channel} 渠道没有送达回执")
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
         work = self.work()
         receipts.verify(receipts.ReceiptKeys.from_config(self.config), channel, raw, timestamp, signature,

@@ -236,4 +236,4 @@ def test_a_notification_for_another_role_names_the_role_in_words(session, clock,
                      recipient_kind="role", recipient="engineering")
     with pytest.raises(NotAddressedToCaller) as exc:
         notifications._may_read(staff(G, ["p1"], roles=["security"]), n)
-    assert exc.value.message == "this notification is for 工程部 (engineering)"
+    assert exc.value.message == "该通知是发给工程部的 (this notification is for engineering)"

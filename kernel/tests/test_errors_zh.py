@@ -1,0 +1,64 @@
+"""``kernel.errors_zh.untranslated`` names every English-only error of a package (a class without
+``zh``; a raise without ``zh=`` of a class without one, or with its own ``code=``) and nothing else."""
+from __future__ import annotations
+
+import sys
+import textwrap
+
+from kernel.errors_zh import untranslated
+
+
+def test_it_names_every_english_only_error_and_nothing_else(tmp_path, monkeypatch):
+    package = tmp_path / "zhcheck_sample"
+    (package / "tests").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "tests" / "__init__.py").write_text("")
+    (package / "tests" / "test_x.py").write_text("from kernel.errors import InvalidInput\nInvalidInput('ok in tests')\n")
+    (package / "exceptions.py").write_text(textwrap.dedent('''\
+        from kernel.errors import Conflict, NotFound
+
+
+        class ThingNotFound(NotFound):
+            default_code = "thing_not_found"
+            zh = "未找到该物品"
+
+
+        class ThingExists(Conflict):
+            default_code = "thing_exists"
+        '''))
+    (package / "domain.py").write_text(textwrap.dedent('''\
+        from kernel import errors
+        from kernel.errors import InvalidInput
+
+        from . import exceptions
+        from .exceptions import ThingNotFound
+
+
+        def check(x):
+            if x == 1:
+                raise ThingNotFound(f"no thing {x}")
+            if x == 2:
+                raise InvalidInput("bad x", code="bad_x", zh="x 填写有误")
+            if x == 3:
+                raise InvalidInput("bad x", code="bad_x")
+            if x == 4:
+                raise errors.Forbidden("not yours")
+            if x == 5:
+                raise ThingNotFound("gone for good", code="thing_gone")
+            if x == 6:
+                raise ThingNotFound("gone for good", code="thing_gone", zh="该物品已销毁")
+            return exceptions.ThingExists("there already")
+        '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        found = untranslated("zhcheck_sample")
+    finally:
+        for name in [m for m in sys.modules if m.startswith("zhcheck_sample")]:
+            del sys.modules[name]
+    assert [line.split("/")[-1] for line in found] == [
+        "domain.py:14: InvalidInput(..., code=...) without zh=",
+        "domain.py:16: Forbidden(...) without zh=",
+        "domain.py:18: ThingNotFound(..., code=...) without zh=",
+        "domain.py:21: ThingExists(...) without zh=",
+        "exceptions.py:9: class ThingExists has no zh",
+    ]
