@@ -70,7 +70,7 @@ def on_key_stock_check_recorded(work: Work, data: dict, *, event_id: str, group_
         raise RetryableError(f"project {project_id} has not arrived from archive yet")
     if project.group_id != group_id or data["project_id"] != project.id or data["group_id"] != group_id:
         raise InvalidInput(f"key stock-check of group {group_id} names project {data['project_id']} of another "
-                           "group or event", code="group_mismatch")
+                           "group or event", code="group_mismatch", zh="事件所指的项目不属于本集团")
     tz = project.timezone or "Asia/Shanghai"
     by = data["by"]
 
