@@ -86,12 +86,13 @@ class ClockProvider(DependencyProvider):
 SQLITE_LOCK_WAIT = 30.0
 
 
-def _green_begin_immediate(dbapi_conn, wait: float = SQLITE_LOCK_WAIT) -> None:
+def _green_begin_immediate(dbapi_conn, wait: float = SQLITE_LOCK_WAIT, on_locked=None) -> None:
     """``BEGIN IMMEDIATE`` (the write lock at the start, so a transaction never fails
     half-way on a lock another connection took after it read), retried *greenly*: the
     connection has no busy timeout, so a locked database answers at once and this
     greenlet sleeps in the hub -- letting the greenlet that holds the lock finish --
-    instead of SQLite's busy handler sleeping in C with the whole process frozen."""
+    instead of SQLite's busy handler sleeping in C with the whole process frozen.
+    ``on_locked()`` is called each time the database was found locked (before the sleep)."""
     import sqlite3
 
     import eventlet
@@ -106,6 +107,8 @@ def _green_begin_immediate(dbapi_conn, wait: float = SQLITE_LOCK_WAIT) -> None:
                 raise
             if time.monotonic() >= deadline:
                 raise
+        if on_locked is not None:
+            on_locked()
         eventlet.sleep(delay)
         delay = min(delay * 2, 0.05)
 
@@ -117,7 +120,9 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
     ``sqlite_immediate``: every transaction on this SQLite engine starts with a green
     ``BEGIN IMMEDIATE`` (:func:`_green_begin_immediate`) -- the outbox relay's own
     connection, so it neither queues behind the workers' connection nor freezes the
-    process while one of them holds the write lock."""
+    process while one of them holds the write lock. Such an engine counts in
+    ``engine.sqlite_lock_waits`` how many times a BEGIN found the database locked and
+    slept in the hub (what a test waits on to know the relay met the lock)."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         # SQLAlchemy 2.1 would pick psycopg 3; we ship (and green) psycopg2
@@ -146,9 +151,14 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
                 dbapi_conn.isolation_level = None      # we issue BEGIN ourselves
 
         if sqlite_immediate:
+            engine.sqlite_lock_waits = 0
+
+            def _locked():
+                engine.sqlite_lock_waits += 1
+
             @event.listens_for(engine, "begin")
             def _begin(conn):
-                _green_begin_immediate(conn.connection.dbapi_connection)
+                _green_begin_immediate(conn.connection.dbapi_connection, on_locked=_locked)
 
         return engine
     if parsed.get_backend_name() == "postgresql":

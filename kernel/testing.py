@@ -522,6 +522,129 @@ class EventCapture:
         self.connection.release()
 
 
+def queue_depth(amqp_uri: str, name: str) -> int:
+    """The messages ready in queue ``name`` now -- a passive declare on the broker (never
+    creates the queue; a queue that does not exist holds none). Immediate, unlike the
+    management API's figures (sampled every ~5 s). Deliveries a consumer holds unacked
+    are not counted: pair it with the handler's own counts (``handler.settled``)."""
+    return queue_depths(amqp_uri, [name])[name]
+
+
+def queue_depths(amqp_uri: str, names) -> dict[str, int]:
+    """:func:`queue_depth` of several queues over one connection."""
+    from amqp.exceptions import NotFound
+    from kombu import Connection
+
+    depths = {}
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        for name in names:
+            try:
+                depths[name] = channel.queue_declare(queue=name, passive=True).message_count
+            except NotFound:              # the broker closed the channel: take another
+                depths[name] = 0
+                channel = connection.channel()
+    return depths
+
+
+def event_handlers(container) -> list:
+    """The container's reliable event handlers (``handler.outcomes``, ``handler.settled``)."""
+    from .messaging.handler import ReliableEventHandler
+    return [e for e in container.entrypoints if isinstance(e, ReliableEventHandler)]
+
+
+def event_handler_of(container, method_name: str):
+    """The container's reliable event handler running ``method_name``."""
+    return next(h for h in event_handlers(container) if h.method_name == method_name)
+
+
+def wait_settled(*containers, amqp_uri: str | None = None, timeout: float = 15.0) -> dict:
+    """Wait until the containers are quiet: nothing more is on its way between them.
+
+    The proof, instead of a sleep: no outbox row of theirs is pending (nothing more will be
+    published), every copy their relays published of an event type was confirmed and has
+    been settled by every handler of theirs bound to it (the sum of ``relay.outcomes_by_type
+    [type]["confirmed"]`` equals the sum of ``handler.settled`` over the handler's queue), and
+    the handlers' queues (and retry queues, once used) hold nothing. The counts are read
+    twice around the database and broker checks and must not move in between -- so a
+    handler that settled a copy and wrote an event of its own meanwhile is seen.
+
+    Covers copies published by these containers' relays, into queues bound before they were
+    published (containers started before the events); a copy a relay could not account for
+    (``nacked``, ``unconfirmed``: a broker outage mid-publish) of a type one of these handlers
+    listens to fails at once -- then only stopping the consumers and finding their queues
+    empty proves anything. Returns the settled count per handler queue."""
+    from sqlalchemy import func, select
+
+    from .messaging.handler import retry_queue
+    from .messaging.models import kernel_tables
+
+    containers = list(containers)
+    amqp_uri = amqp_uri or containers[0].config["AMQP_URI"]
+    databases = [d for c in containers for d in c.dependencies if isinstance(d, Database)]
+    relays: dict[str, list] = {}
+    for database in databases:
+        if database.relay is not None:
+            relays.setdefault(database.container.service_name, []).append(database.relay)
+    handlers: dict[str, list] = {}            # queue name -> the handlers consuming it
+    for container in containers:
+        for handler in event_handlers(container):
+            if handler.source_service in relays:
+                handlers.setdefault(handler.queue.name, []).append(handler)
+
+    def counts() -> dict:                     # no yield in here: one consistent snapshot
+        snapshot = {}
+        for queue, group in handlers.items():
+            source, event_type = group[0].source_service, group[0].event_type
+            published = [relay.outcomes_by_type[event_type] for relay in relays[source]]
+            uncertain = sum(p["nacked"] + p["unconfirmed"] for p in published)
+            if uncertain:
+                raise AssertionError(f"{source}'s relay could not account for {uncertain} copies of "
+                                     f"{event_type}: settling cannot be proven by counting")
+            snapshot[queue] = (sum(p["confirmed"] for p in published), sum(h.settled for h in group),
+                               sum(h.outcomes["retried"] for h in group))
+        snapshot["published"] = tuple(sorted((name, sum(r.outcomes["published"] for r in group))
+                                             for name, group in relays.items()))
+        return snapshot
+
+    def pending() -> int:
+        total = 0
+        for database in databases:
+            Outbox, _ = kernel_tables(database.base)
+            with database.Session() as session:
+                total += session.scalar(select(func.count()).select_from(Outbox)
+                                        .where(Outbox.status == "pending"))
+        return total
+
+    def queued(snapshot) -> int:
+        names = list(handlers)
+        for queue, group in handlers.items():
+            if snapshot[queue][2]:            # retried at least once: its retry queues too
+                names += [retry_queue(queue, int(d * 1000)).name for d in group[0].retry_delays]
+        return sum(queue_depths(amqp_uri, names).values())
+
+    last: list = []
+
+    def quiet():
+        before = counts()
+        last[:] = [before]
+        if any(confirmed != settled for key, value in before.items() if key != "published"
+               for confirmed, settled, _ in [value]):
+            return False
+        if pending() or queued(before):
+            return False
+        return counts() == before and before
+
+    try:
+        settled = wait_for(quiet, timeout=timeout, message="every published copy settled")
+    except AssertionError as exc:
+        if last and "timed out" in str(exc):
+            unsettled = {q: v[:2] for q, v in last[0].items() if q != "published" and v[0] != v[1]}
+            raise AssertionError(f"{exc}; (confirmed, settled) per queue not equal: {unsettled}") from None
+        raise
+    return {queue: value[1] for queue, value in settled.items() if queue != "published"}
+
+
 _MIGRATED: dict[tuple, str] = {}
 
 

@@ -37,16 +37,21 @@ we do not accept) is dead-lettered with the reason instead of acked and lost.
 Each handler counts what became of every delivery in ``outcomes`` (a
 ``collections.Counter`` per process): ``applied``, ``skipped`` (a known
 duplicate, step 2), ``declined`` (``when=``), ``dropped`` (a duplicate that got
-past the set, step 3), ``retried``, ``dead_lettered``. Tests wait on these
-instead of sleeping, and an operator can read them from a live container.
+past the set, step 3), ``retried``, ``dead_lettered``, ``requeued`` (handed back
+to the broker: the container is being killed, or neither a retry queue nor the
+dead-letter queue could be reached). ``retried`` and ``requeued`` copies come
+back; the other five are final, and ``settled`` is their sum: how many copies
+this handler is done with -- every copy routed to its queue ends there exactly
+once. Tests wait on these instead of sleeping (``kernel.testing.wait_settled``
+proves every copy a relay published has been settled), and an operator can read
+them from a live container.
 """
 from __future__ import annotations
 
 import logging
 import sys
-from collections import Counter
 import traceback
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from functools import partial
 
 from kombu import Queue
@@ -70,6 +75,8 @@ DEFAULT_RETRY_DELAYS = (1, 5, 30, 120, 600)   # seconds
 #: errors no retry can cure: straight to the dead-letter queue
 POISON = (ValidationError, InvalidInput)
 ATTEMPT_HEADER = "x-wuye-attempt"
+#: the outcomes that end a copy's life in a handler (``retried``/``requeued`` copies come back)
+FINAL_OUTCOMES = ("applied", "skipped", "declined", "dropped", "dead_lettered")
 ORIGIN_HEADER = "x-wuye-original-queue"
 
 
@@ -137,6 +144,7 @@ class SafeQueueConsumer(QueueConsumer):
         except Exception:
             log.exception("could not dead-letter an undecodable message; requeueing it")
             self.requeue_message(message)
+            provider.outcomes["requeued"] += 1
         else:
             self.ack_message(message)
 
@@ -185,9 +193,14 @@ class ReliableEventHandler(EventHandler):
         self.retry_delays = [float(d) for d in config.get("EVENT_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)]
         self.database = find_database(self.container)
         self.recent = RecentlyApplied()
-        self.outcomes: Counter[str] = Counter()
+        self.outcomes: Counter[str] = Counter()      # what became of each delivery (module docstring)
         self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, serializer="json",
                                    ssl=amqp_ssl(config))
+
+    @property
+    def settled(self) -> int:
+        """How many copies this handler is done with (the final ``outcomes``)."""
+        return sum(self.outcomes[outcome] for outcome in FINAL_OUTCOMES)
 
     # -- receiving ----------------------------------------------------------
     def handle_message(self, body, message):
@@ -222,6 +235,7 @@ class ReliableEventHandler(EventHandler):
                                         handle_result=handle_result)
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+            self.outcomes["requeued"] += 1
 
     def wants(self, event: Event) -> bool:
         if self.when is None:
@@ -247,6 +261,7 @@ class ReliableEventHandler(EventHandler):
         except Exception as exc:
             log.warning("%s: could not dead-letter (%s); requeueing", self.handler_name, exc)
             self.queue_consumer.requeue_message(message)
+            self.outcomes["requeued"] += 1
         else:
             self.queue_consumer.ack_message(message)
 
@@ -288,6 +303,7 @@ class ReliableEventHandler(EventHandler):
                 # could not park it anywhere: leave it on the queue rather than lose it
                 log.exception("%s: could not schedule a retry; requeueing", self.handler_name)
                 self.queue_consumer.requeue_message(message)
+                self.outcomes["requeued"] += 1
                 return result, exc_info
         self.queue_consumer.ack_message(message)
         if exc_info is None:

@@ -17,12 +17,27 @@ lists and re-queues those.
 If the broker confirmed but the row could not be marked (crash, DB error), the
 event is published again later: delivery is at-least-once, and the handlers'
 inbox makes the effect exactly-once.
+
+The relay counts what became of every copy it handed to the broker, in
+``outcomes`` (a ``collections.Counter`` per process, all event types) and
+``outcomes_by_type[event_type]`` (the same, per type): ``published`` (handed to
+the broker), and for each of those exactly one of ``confirmed`` (acked, not
+returned: in every queue bound for it), ``returned`` (a mandatory copy no queue
+was bound for: it reached none), ``nacked`` (the broker refused it -- it may still
+sit in some of the bound queues) and ``unconfirmed`` (no answer: the connection
+broke or the confirm timed out -- it may or may not have reached the broker). A
+copy is counted before its row is marked sent, so whoever reads ``sent`` in the
+table finds it counted. With no ``nacked`` nor ``unconfirmed`` copies of a type,
+``confirmed`` is exactly how many copies each of its bound queues received:
+tests prove "every copy was handled" against it (``kernel.testing.wait_settled``)
+instead of sleeping, and an operator can read it from a live container.
 """
 from __future__ import annotations
 
 import logging
 import socket
 import time
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from kombu import Connection
@@ -65,6 +80,9 @@ class OutboxRelay(PollingLoop):
         self._declared: set[str] = set()
         self._batch = _NO_BATCH
         self.confirm_timeout = confirm_timeout
+        #: what became of the copies handed to the broker (module docstring)
+        self.outcomes: Counter[str] = Counter()
+        self.outcomes_by_type: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     @classmethod
     def from_config(cls, Session, base, config: dict, clock=None) -> "OutboxRelay":
@@ -99,6 +117,7 @@ class OutboxRelay(PollingLoop):
             return 0
         OM = self.OutboxMessage
         outcome = self._publish_batch(rows)
+        self._count(rows, outcome)
         sent = [row.seq for row in rows if row.seq in outcome.confirmed]
         failed = [(row, outcome.errors.get(row.seq, "not confirmed"), row.seq in outcome.returned)
                   for row in rows if row.seq not in outcome.confirmed]
@@ -120,6 +139,23 @@ class OutboxRelay(PollingLoop):
         if failed:
             log.warning("outbox: %d published, %d failed (%s)", len(sent), len(failed), failed[0][1])
         return len(sent)
+
+    def _count(self, rows, batch: "_Batch") -> None:
+        published = {row.seq for row in batch.by_tag.values()}
+        for row in rows:
+            if row.seq not in published:
+                continue                      # never handed to the broker: no copy exists
+            if row.seq in batch.confirmed:
+                outcome = "confirmed"
+            elif row.seq in batch.returned:
+                outcome = "returned"
+            elif row.seq in batch.nacked:
+                outcome = "nacked"
+            else:
+                outcome = "unconfirmed"
+            for counter in (self.outcomes, self.outcomes_by_type[row.event_type]):
+                counter["published"] += 1
+                counter[outcome] += 1
 
     # -- the broker -----------------------------------------------------------
     def _ensure_channel(self):
@@ -214,6 +250,7 @@ class _Batch:
         self.by_event: dict[str, object] = {r.event_id: r for r in rows}
         self.confirmed: set[int] = set()     # seqs
         self.returned: set[int] = set()      # seqs
+        self.nacked: set[int] = set()        # seqs
         self.errors: dict[int, str] = {}     # seq -> why not confirmed
         self.open: set[int] = set()          # tags awaiting a confirm
 
@@ -228,6 +265,7 @@ class _Batch:
             row = self.by_tag[t]
             if not ok:
                 self.errors[row.seq] = "nacked by the broker"
+                self.nacked.add(row.seq)
             elif row.seq not in self.returned:
                 self.confirmed.add(row.seq)
 

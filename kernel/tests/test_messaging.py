@@ -21,7 +21,8 @@ from kernel.messaging.envelope import Event
 from kernel.messaging.relay import OutboxRelay
 from kernel.clock import ManualClock
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, TcpProxy, signed_context, temporary_pg_database, wait_for
+from kernel.testing import (TEST_SECRET, TcpProxy, queue_depth, signed_context, temporary_pg_database,
+                            wait_for)
 from kernel.work import Work
 
 # -- a producing service ------------------------------------------------------
@@ -374,6 +375,7 @@ def test_broker_outage_at_write_time_event_delivered_exactly_once(
         eventlet.sleep(0.6)
         assert relay.relay_once() == 0                   # still down: still pending, nothing lost
         assert rows(schema["ledger"], LedgerOutbox)[0]["attempts"] == 2
+        assert relay.outcomes["published"] == 0          # no copy reached the broker: none can arrive
         assert rows(schema["audit"], Seen) == []
         proxy.up()                                       # the broker is back
         wait_for(lambda: (eventlet.sleep(0.35), relay.relay_once())[1] == 1, timeout=10,
@@ -383,7 +385,14 @@ def test_broker_outage_at_write_time_event_delivered_exactly_once(
         assert rows(schema["ledger"], LedgerOutbox)[0]["status"] == "sent"
         # a second relay pass finds nothing to send; the consumer saw it once
         assert relay.relay_once() == 0
-        eventlet.sleep(0.3)
+        # the proof that no other copy is on its way: the attempts while the broker was
+        # unreachable never handed it a copy, the one copy published was confirmed, and the
+        # handler has settled exactly that many (as applied) with nothing left in its queue
+        assert relay.outcomes == {"published": 1, "confirmed": 1}
+        handler = _handler(audit)
+        wait_for(lambda: handler.settled == 1, message="the one copy settled")
+        assert handler.outcomes == {"applied": 1}
+        assert queue_depth(rabbit_config["AMQP_URI"], handler.queue.name) == 0
         assert len(rows(schema["audit"], Seen)) == 1
         assert len(rows(schema["audit"], AuditInbox)) == 1
     finally:

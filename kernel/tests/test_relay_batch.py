@@ -105,6 +105,8 @@ def test_a_return_in_the_middle_of_a_batch_keeps_only_that_row_pending(Session, 
     assert rows[lost]["status"] == "pending" and rows[lost]["attempts"] == 1
     assert "unroutable" in rows[lost]["last_error"] and "note.lost" in rows[lost]["last_error"]
     assert [m["id"] for m in received(broker, queue)] == [first, last]
+    assert relay.outcomes == {"published": 3, "confirmed": 2, "returned": 1}
+    assert relay.outcomes_by_type["note.lost"] == {"published": 1, "returned": 1}
     # the channel is still good for the next batch, and the returned row goes once bound
     bind(broker, "note.lost")
     with Session() as session, session.begin():
@@ -114,6 +116,7 @@ def test_a_return_in_the_middle_of_a_batch_keeps_only_that_row_pending(Session, 
     assert relay.relay_once() == 2
     assert {k: v["status"] for k, v in outbox(Session).items()} == \
         {first: "sent", lost: "sent", last: "sent", later: "sent"}
+    assert relay.outcomes_by_type["note.lost"] == {"published": 2, "returned": 1, "confirmed": 1}
 
 
 def test_an_optional_event_nobody_hears_is_sent_not_returned(Session, broker, relay):
@@ -135,3 +138,25 @@ def test_a_nacked_row_is_not_marked_sent(Session, broker, relay):
     for event_id in ids[1:]:
         assert rows[event_id]["status"] == "pending" and "nack" in rows[event_id]["last_error"]
     assert [m["id"] for m in received(broker, queue)] == [ids[0]]
+    assert relay.outcomes == {"published": 3, "confirmed": 1, "nacked": 2}
+
+
+def test_a_copy_without_an_answer_is_counted_unconfirmed(Session, broker, relay):
+    """The connection goes while the relay waits for the confirms: the copies it handed over
+    may or may not have reached the broker -- counted as such, never as confirmed."""
+    bind(broker, "note.written")
+    write(Session, "note.written")
+    relay.relay_once()                              # dials
+    write(Session, "note.written", "note.written")
+    connection = relay._connection
+    drain = connection.drain_events
+
+    def broken(*args, **kwargs):
+        raise ConnectionResetError("the broker went away")
+    connection.drain_events = broken
+    try:
+        assert relay.relay_once() == 0
+    finally:
+        connection.drain_events = drain
+    assert relay.outcomes == {"published": 3, "confirmed": 1, "unconfirmed": 2}
+    assert {v["status"] for v in outbox(Session).values()} == {"sent", "pending"}

@@ -18,7 +18,7 @@ from kernel.db import Database, make_engine, new_base
 from kernel.entrypoints import rpc
 from kernel.messaging import EventContract, kernel_tables
 from kernel.tenancy import Caller
-from kernel.testing import TEST_SECRET, EventCapture, wait_for
+from kernel.testing import TEST_SECRET, EventCapture, database_of, wait_for
 
 Base = new_base()
 Outbox, _ = kernel_tables(Base)
@@ -132,10 +132,19 @@ def test_a_worker_holding_the_write_lock_does_not_freeze_the_process(shop, captu
     GATES["writer"] = GreenEvent()
     writer = call_async(rpc, "hold_write", "writer")
     wait_for(lambda: "writer" in ENTERED, message="the writer holds the lock")
-    eventlet.sleep(0.3)                    # a few relay passes find the database locked
+    database = database_of(container)
+    # the relay's BEGIN IMMEDIATE finds the database locked, sleeps in the hub and tries again
+    # (each count is one such green wait: the relay came back from the hub, still locked out)
+    waits = database.relay_engine.sqlite_lock_waits
+    wait_for(lambda: database.relay_engine.sqlite_lock_waits >= waits + 3,
+             message="the relay met the write lock and waits in the hub")
     # the relay waits in the hub, not in SQLite's C busy handler: the process still answers
     assert rpc.call(Caller.system(name="test"), "shop", "ping") == "pong"
-    assert captured.of_type("item.made") == []       # not committed yet: nothing to publish
+    waits = database.relay_engine.sqlite_lock_waits                 # and the relay still waits
+    wait_for(lambda: database.relay_engine.sqlite_lock_waits > waits, message="the relay still waiting")
+    # not committed yet: nothing to publish -- the relay has handed the broker nothing
+    assert database.relay.outcomes["published"] == 0
+    assert captured.of_type("item.made") == []
     GATES["writer"].send(None)
     assert writer.wait() == "writer"
     (event,) = captured.wait_for("item.made")
