@@ -31,6 +31,9 @@ from .models import LoginFailure, RevokedToken, User, UserScope
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 GROUP_WIDE_ROLES = frozenset({Role.GENERAL_MANAGER, Role.GROUP_ADMIN})
+#: what a person reads when their token no longer works (here and in ``authcache``)
+TOKEN_EXPIRED_ZH = "登录已过期，请重新登录"
+TOKEN_REVOKED_ZH = "登录已失效，请重新登录"
 
 
 # -- passwords ----------------------------------------------------------------
@@ -63,22 +66,26 @@ def create_user(session: Session, *, username: str, password: str, display_name:
     (``gateway.scopes``: ``unit_households`` states it, else the read model's; a unit the read
     model knows to be vacant is refused, 422 ``unit_vacant``)."""
     if kind not in (STAFF, RESIDENT):
-        raise InvalidInput("kind is staff or resident", code="bad_kind")
+        raise InvalidInput("kind is staff or resident", code="bad_kind",
+                           zh="账号类别须为员工（staff）或住户（resident）")
     roles = sorted(set(roles or ([Role.RESIDENT] if kind == RESIDENT else [])))
     unknown = set(roles) - (Role.STAFF | {Role.RESIDENT})
     if unknown:
-        raise InvalidInput(f"unknown roles: {', '.join(sorted(unknown))}", code="bad_role")
+        raise InvalidInput(f"unknown roles: {', '.join(sorted(unknown))}", code="bad_role",
+                           zh=f"没有这些角色：{', '.join(sorted(unknown))}")
     if kind == RESIDENT and (roles != [Role.RESIDENT] or not unit_ids):
-        raise InvalidInput("a resident has the resident role and at least one unit", code="bad_scope")
+        raise InvalidInput("a resident has the resident role and at least one unit", code="bad_scope",
+                           zh="住户账号只有住户角色，且至少关联一套房屋")
     if kind == STAFF and (Role.RESIDENT in roles or not roles):
-        raise InvalidInput("staff need at least one staff role", code="bad_role")
+        raise InvalidInput("staff need at least one staff role", code="bad_role", zh="员工账号至少须有一个员工角色")
     all_projects = kind == STAFF and bool(GROUP_WIDE_ROLES & set(roles))
     if kind == STAFF and not all_projects and not project_ids:
-        raise InvalidInput("staff are assigned to at least one project", code="bad_scope")
+        raise InvalidInput("staff are assigned to at least one project", code="bad_scope",
+                           zh="员工账号至少须分配到一个项目")
     if len(password) < 8:
-        raise InvalidInput("passwords have at least 8 characters", code="weak_password")
+        raise InvalidInput("passwords have at least 8 characters", code="weak_password", zh="密码至少 8 个字符")
     if session.scalars(select(User).where(User.username == username)).first():
-        raise Conflict(f"username {username!r} is taken", code="username_taken")
+        raise Conflict(f"username {username!r} is taken", code="username_taken", zh="该用户名已被使用")
     user = User(id=str(uuid.uuid4()), username=username, display_name=display_name,
                 password_hash=hash_password(password), kind=kind, group_id=group_id,
                 roles=",".join(roles), all_projects=all_projects, active=True, token_version=1,
@@ -97,9 +104,9 @@ def create_user(session: Session, *, username: str, password: str, display_name:
 def set_password(session: Session, username: str, password: str, now: datetime) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        raise InvalidInput(f"no user {username!r}", code="no_such_user")
+        raise InvalidInput(f"no user {username!r}", code="no_such_user", zh="没有这个用户名")
     if len(password) < 8:
-        raise InvalidInput("passwords have at least 8 characters", code="weak_password")
+        raise InvalidInput("passwords have at least 8 characters", code="weak_password", zh="密码至少 8 个字符")
     user.password_hash = hash_password(password)
     user.token_version += 1
     user.updated_at = now
@@ -111,7 +118,7 @@ def authenticate(session: Session, username: str, password: str, check=None) -> 
     # compare against a dummy hash when the user is unknown, so timing tells nothing
     ok = (check or check_password)(password, user.password_hash if user else _DUMMY_HASH)
     if not (user and ok and user.active):
-        raise Unauthenticated("wrong username or password", code="invalid_credentials")
+        raise Unauthenticated("wrong username or password", code="invalid_credentials", zh="用户名或密码错误")
     return user
 
 
@@ -167,11 +174,11 @@ def change_password(session: Session, user: User, current: str, new: str, now: d
                     check=None) -> User:
     """The user's own change: needs the current password; every other token is revoked."""
     if not (check or check_password)(current, user.password_hash):
-        raise InvalidInput("the current password is not right", code="wrong_password")
+        raise InvalidInput("the current password is not right", code="wrong_password", zh="当前密码不正确")
     if len(new) < 8:
-        raise InvalidInput("passwords have at least 8 characters", code="weak_password")
+        raise InvalidInput("passwords have at least 8 characters", code="weak_password", zh="密码至少 8 个字符")
     if new == current:
-        raise InvalidInput("the new password is the current one", code="same_password")
+        raise InvalidInput("the new password is the current one", code="same_password", zh="新密码不能与当前密码相同")
     user.password_hash = hash_password(new)
     user.token_version += 1
     user.updated_at = now
@@ -209,7 +216,7 @@ def token_secret(config: dict) -> str:
     problems = token_secret_problems(config)
     if problems:
         raise Unavailable("the gateway is not configured to sign tokens: " + "; ".join(problems),
-                          code="gateway_not_configured")
+                          code="gateway_not_configured", zh="网关未配置令牌签名密钥，暂时无法登录")
     return str(config.get("GATEWAY_TOKEN_SECRET") or os.environ["GATEWAY_TOKEN_SECRET"])
 
 
@@ -217,7 +224,7 @@ def bearer_token(authorization: str) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)",
-                              code="token_required")
+                              code="token_required", zh="请先登录（请求须带 Authorization: Bearer 令牌）")
     return token.strip()
 
 
@@ -234,19 +241,20 @@ def token_claims(token: str, secret: str) -> dict:
         return jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False,
                                                                         "require": ["sub", "exp"]})
     except jwt.PyJWTError:
-        raise Unauthenticated("the token is not valid", code="invalid_token") from None
+        raise Unauthenticated("the token is not valid", code="invalid_token", zh="登录令牌无效，请重新登录") from None
 
 
 def user_from_token(session: Session, token: str, secret: str, now: datetime) -> User:
     claims = token_claims(token, secret)
     # expiry is checked against the platform clock, not the wall clock, so tests can move time
     if claims["exp"] <= now.timestamp():
-        raise Unauthenticated("the token has expired; log in again", code="token_expired")
+        raise Unauthenticated("the token has expired; log in again", code="token_expired",
+                              zh=TOKEN_EXPIRED_ZH)
     user = session.get(User, claims["sub"])
     if user is None or not user.active or claims.get("ver") != user.token_version:
-        raise Unauthenticated("the token has been revoked", code="token_revoked")
+        raise Unauthenticated("the token has been revoked", code="token_revoked", zh=TOKEN_REVOKED_ZH)
     if claims.get("jti") and session.get(RevokedToken, str(claims["jti"])[:36]) is not None:
-        raise Unauthenticated("the token has been revoked", code="token_revoked")
+        raise Unauthenticated("the token has been revoked", code="token_revoked", zh=TOKEN_REVOKED_ZH)
     return user
 
 

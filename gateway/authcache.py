@@ -132,13 +132,15 @@ class TokenCache:
         claims = self.claims(token, secret)
         # expiry on the platform clock, not the wall clock, so tests can move time
         if claims["exp"] <= now.timestamp():
-            raise Unauthenticated("the token has expired; log in again", code="token_expired")
+            raise Unauthenticated("the token has expired; log in again", code="token_expired",
+                                  zh=accounts.TOKEN_EXPIRED_ZH)
         user_id = str(claims["sub"])
         jti = str(claims.get("jti") or "")[:36]
         row = self._check(user_id, jti)
         if row is None or not row[1] or claims.get("ver") != row[0] or (jti and row[3]):
             self._users.pop(user_id, None)
-            raise Unauthenticated("the token has been revoked", code="token_revoked")
+            raise Unauthenticated("the token has been revoked", code="token_revoked",
+                                  zh=accounts.TOKEN_REVOKED_ZH)
         stamp = (row[0], bool(row[1]), row[2])      # updated_at as the driver gives it: compared only
         entry = self._users.get(user_id)
         if entry is not None and entry[0] == stamp:
@@ -149,7 +151,8 @@ class TokenCache:
             user_row = conn.execute(LOAD_USER, {"user_id": user_id}).first()
             scopes = conn.execute(LOAD_SCOPES, {"user_id": user_id}).all()
         if user_row is None:
-            raise Unauthenticated("the token has been revoked", code="token_revoked")
+            raise Unauthenticated("the token has been revoked", code="token_revoked",
+                                  zh=accounts.TOKEN_REVOKED_ZH)
         user = AuthUser.build(user_row, scopes, stamp)
         self.loads += 1
         _remember(self._users, user_id, (stamp, user), self.max_users)

@@ -43,6 +43,10 @@ STATUS_BY_KIND = {
     "MalformedRequest": (502, "upstream_contract_error"),
 }
 UPSTREAM_BUG = (502, "upstream_error")
+#: werkzeug's own refusals (no route, a method the route does not take...) in Chinese, by status; 400's
+#: sentence for any other
+HTTP_ZH = {400: "请求有误", 404: "没有这个接口", 405: "该接口不支持此请求方法", 413: "请求内容过大",
+           414: "请求地址过长", 415: "不支持该内容格式", 431: "请求头过大"}
 CONTRACT_KINDS = frozenset({"MethodNotFound", "IncorrectSignature", "MalformedRequest"})
 #: the broker or a service cannot be reached: try again shortly (503), never a 500.
 #: OSError covers socket errors, refused/reset/broken pipe (ConnectionError) and
@@ -62,6 +66,13 @@ class HttpError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
         self.headers = headers or {}
+
+    @classmethod
+    def relay(cls, status: int, code: str, message: str, details=None) -> "HttpError":
+        """A service's error answered as the service wrote it (its message bilingual already, or English
+        where the service has no Chinese): the gateway adds nothing. Not for the gateway's own answers --
+        those say their Chinese (``zh=``; ``kernel.errors_zh.untranslated("gateway")`` checks them)."""
+        return cls(status, code, message, details, zh=None)
 
 
 #: on every response: tokens and personal data are never cached, the browser takes the
@@ -143,27 +154,31 @@ def classify(exc: Exception) -> HttpError:
         exc = from_marshmallow(exc)
     if isinstance(exc, WuyeError):
         status, _ = STATUS_BY_KIND.get(exc.kind, UPSTREAM_BUG)
-        return HttpError(status, exc.code, exc.message, exc.details)
+        return HttpError.relay(status, exc.code, exc.message, exc.details)
     if isinstance(exc, RemoteError):
         kind, code, message, details = parse_remote_error(exc.exc_type, exc.value)
         if kind in STATUS_BY_KIND:
             status, default_code = STATUS_BY_KIND[kind]
             if kind in CONTRACT_KINDS:
                 log.error("upstream contract error: %s %s", exc.exc_type, exc.value)
-                return HttpError(status, default_code, "a service did not understand the gateway")
-            return HttpError(status, code or default_code, message, details)
+                return HttpError(status, default_code, "a service did not understand the gateway",
+                                 zh="服务未能理解网关的请求")
+            return HttpError.relay(status, code or default_code, message, details)
         log.error("upstream failure: %s: %s", exc.exc_type, exc.value)
-        return HttpError(*UPSTREAM_BUG, "a service failed while handling the request")
+        return HttpError(*UPSTREAM_BUG, "a service failed while handling the request", zh="服务处理请求时出错")
     if isinstance(exc, RpcTimeout):
-        return HttpError(504, "upstream_timeout", "a service did not answer in time; try again")
+        return HttpError(504, "upstream_timeout", "a service did not answer in time; try again",
+                         zh="服务未能及时响应，请重试")
     if isinstance(exc, UNAVAILABLE):
         log.warning("broker or service unavailable: %s: %s", type(exc).__name__, exc)
-        return HttpError(503, "service_unavailable", "a service is unavailable; try again shortly")
+        return HttpError(503, "service_unavailable", "a service is unavailable; try again shortly",
+                         zh="服务暂时不可用，请稍后再试")
     if isinstance(exc, HTTPException):
         code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.code, "http_error")
-        return HttpError(exc.code or 400, code, exc.description or exc.name)
+        return HttpError(exc.code or 400, code, exc.description or exc.name,
+                         zh=HTTP_ZH.get(exc.code, HTTP_ZH[400]))
     log.exception("unexpected error in the gateway", exc_info=exc)
-    return HttpError(500, "internal_error", "unexpected error; it has been logged")
+    return HttpError(500, "internal_error", "unexpected error; it has been logged", zh="系统出错，已记录")
 
 
 def is_refusal(exc: Exception) -> bool:

@@ -341,7 +341,8 @@ class JsonHttp(HttpRequestHandler):
         if wait is not None:
             log.warning("write rate limit reached by user %s (%d per minute)", user.id, limit)
             raise HttpError(429, "rate_limited", f"at most {limit} changes per minute; try again in "
-                            f"{wait} s", headers={"Retry-After": str(wait)})
+                            f"{wait} s", headers={"Retry-After": str(wait)},
+                            zh=f"每分钟最多提交 {limit} 次修改，请 {wait} 秒后再试")
 
     def handle_request(self, request):
         request.shallow = False
@@ -379,12 +380,14 @@ class JsonHttp(HttpRequestHandler):
 
 def _json_body(request, max_body: int = MAX_BODY) -> dict:
     if request.content_length and request.content_length > max_body:
-        raise HttpError(413, "body_too_large", f"request bodies are at most {max_body} bytes")
+        raise HttpError(413, "body_too_large", f"request bodies are at most {max_body} bytes",
+                        zh=f"请求内容最大 {max_body} 字节")
     raw = request.get_data(cache=True)
     if not raw:
-        raise HttpError(400, "body_required", "this call needs a JSON body")
+        raise HttpError(400, "body_required", "this call needs a JSON body", zh="此请求须带 JSON 内容")
     if request.mimetype != "application/json":
-        raise HttpError(415, "json_required", "send the body as application/json")
+        raise HttpError(415, "json_required", "send the body as application/json",
+                        zh="请以 application/json 格式发送请求内容")
     return parse_json(raw)
 
 
@@ -399,9 +402,9 @@ def parse_json(raw: bytes) -> dict:
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):
-            raise HttpError(400, "invalid_json", "the body is not valid JSON") from None
+            raise HttpError(400, "invalid_json", "the body is not valid JSON", zh="请求内容不是有效的 JSON") from None
     if not isinstance(data, dict):
-        raise HttpError(400, "invalid_json", "the body must be a JSON object")
+        raise HttpError(400, "invalid_json", "the body must be a JSON object", zh="请求内容须为 JSON 对象")
     _check_json(data)
     return data
 
@@ -413,7 +416,8 @@ def _check_json(data) -> None:
     while stack:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            raise HttpError(400, "invalid_json", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+            raise HttpError(400, "invalid_json", f"the body nests deeper than {MAX_JSON_DEPTH} levels",
+                            zh=f"请求内容嵌套超过 {MAX_JSON_DEPTH} 层")
         if isinstance(value, dict):
             for key, item in value.items():
                 _check_text(key)
@@ -429,14 +433,19 @@ def _check_json(data) -> None:
 _CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
 
 
+#: the parts of a request a text is checked in, in Chinese
+_WHERE_ZH = {"the body": "请求内容", "the path": "请求路径", "the query string": "查询参数"}
+
+
 def _check_text(text: str, code: str = "invalid_json", where: str = "the body") -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise HttpError(400, code, f"{where} contains text that is not valid Unicode "
-                        "(a lone surrogate)") from None
+                        "(a lone surrogate)", zh=f"{_WHERE_ZH[where]}含有无效的 Unicode 字符") from None
     if not _CONTROL.isdisjoint(text):
-        raise HttpError(400, code, f"{where} contains a control character (such as NUL)")
+        raise HttpError(400, code, f"{where} contains a control character (such as NUL)",
+                        zh=f"{_WHERE_ZH[where]}含有控制字符（如 NUL）")
 
 
 def _check_path_ids(spec: RouteSpec, values: dict) -> None:
@@ -484,7 +493,8 @@ def _idempotency_key(request, required: bool = False) -> str:
                             zh="此请求须带 Idempotency-Key 请求头（重发时使用同一个键）")
         return str(uuid.uuid4())
     if len(key) > 64 or not key.isprintable():
-        raise HttpError(400, "bad_idempotency_key", "Idempotency-Key is 1-64 printable characters")
+        raise HttpError(400, "bad_idempotency_key", "Idempotency-Key is 1-64 printable characters",
+                        zh="Idempotency-Key 须为 1-64 个可打印字符")
     return key
 
 

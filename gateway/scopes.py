@@ -90,10 +90,11 @@ def household_for_grant(session: Session, unit_id: str, stated: str | None = Non
             return None, row.project_id if row is not None else None
         if known.unit_id != unit_id:
             raise InvalidInput(f"household {stated} does not live in unit {unit_id}",
-                               code="household_not_of_unit")
+                               code="household_not_of_unit", zh=f"业户 {stated} 不住在房屋 {unit_id}")
         if row is None or row.household_id != stated or held is None or held.get("status") != ACTIVE:
             raise RuleViolation(f"household {stated} no longer lives in unit {unit_id}: grant the "
-                                f"unit's current household", code="household_moved_out")
+                                f"unit's current household", code="household_moved_out",
+                                zh=f"业户 {stated} 已不住在房屋 {unit_id}，请关联该房屋的现业户")
         return stated, row.project_id
     if row is None:
         return None, None               # not projected yet: unbound, settled when it is
@@ -101,7 +102,8 @@ def household_for_grant(session: Session, unit_id: str, stated: str | None = Non
         raise RuleViolation(
             f"unit {unit_id} has no household living in it: move the household in first "
             f"(POST /api/v1/units/{{id}}/move-in); if it has just moved in, try again in a moment "
-            f"(or ./wuye readmodel rebuild)", code="unit_vacant")
+            f"(or ./wuye readmodel rebuild)", code="unit_vacant",
+            zh=f"房屋 {unit_id} 没有在住业户，请先办理入住；如刚办理入住，请稍后再试")
     return row.household_id, row.project_id
 
 
@@ -118,7 +120,7 @@ def grant(session: Session, user: User, unit_id: str, *, household_id: str | Non
     """The desk grants a resident account a unit (again): a new household that moved back in,
     a second unit. A current scope of the same unit and household is answered as it is."""
     if user.kind != "resident":
-        raise InvalidInput("units are granted to resident accounts", code="bad_scope")
+        raise InvalidInput("units are granted to resident accounts", code="bad_scope", zh="只有住户账号才能关联房屋")
     scope = resident_scope(session, unit_id, project_id=project_id, household_id=household_id, now=now)
     for held in user.scopes:
         if held.unit_id == unit_id and held.ended_at is None and held.household_id == scope.household_id:

@@ -7,12 +7,17 @@ source (tests and migrations aside) and names every place that would answer in E
 - an error class defined in the package without its own ``zh`` sentence;
 - an error made there (``raise X(...)``, ``not_found=X(...)``, ``return X(...)``) that passes no ``zh=``
   while its class has no ``zh`` (the kernel's bases: ``InvalidInput``, ``Forbidden``, ...) or while it
-  gives its own ``code=`` (another refusal than the class's sentence says) -- archive's rule
-  (``services/archive/tests/test_wording.py``).
+  gives its own ``code=`` (another refusal than the class's sentence says) -- archive's rule.
+
+An error is a :class:`~kernel.errors.WuyeError`, or any other exception class whose constructor takes
+``zh=`` (the gateway's own answers, ``gateway.errors.HttpError``): such a class has no sentence of its
+own, so each of its calls passes ``zh=``. (A message someone else wrote -- a service's error the
+gateway passes on -- is not made there: ``HttpError.relay``, which this check does not read.)
 
 A service's test asserts ``untranslated("services.billing") == []``, so a new English-only error
-fails a test. (What ``zh=`` holds is not evaluated: ``zh=CODES.get(code)`` counts -- the service's
-test checks such a table covers its codes.)
+fails a test; :func:`errors_made` counts what the check read (a test can assert it read the raises it
+should, so an empty answer is not an empty scan). (What ``zh=`` holds is not evaluated:
+``zh=CODES.get(code)`` counts -- the service's test checks such a table covers its codes.)
 """
 from __future__ import annotations
 
@@ -48,32 +53,53 @@ def _resolve(node: ast.expr, namespace: dict):
 
 
 def _is_error(obj) -> bool:
-    return inspect.isclass(obj) and issubclass(obj, WuyeError)
+    """A WuyeError, or another exception class whose constructor takes ``zh=`` (``HttpError``)."""
+    if not inspect.isclass(obj) or not issubclass(obj, Exception):
+        return False
+    if issubclass(obj, WuyeError):
+        return True
+    try:
+        return "zh" in inspect.signature(obj.__init__).parameters
+    except (TypeError, ValueError):
+        return False
 
 
-def untranslated(package: str) -> list[str]:
-    """``path:line: what`` for every English-only error of ``package`` (see the module doc)."""
-    found: list[str] = []
+def _made(package: str):
+    """``(where, line, cls, keywords)`` for every error the package's source makes, and each WuyeError
+    class it defines as ``(where, line, cls, None)``."""
     for module in _modules(package):
         path = getattr(module, "__file__", None)
         if not path or not path.endswith(".py"):
             continue
         where = Path(path).relative_to(ROOT) if Path(path).is_relative_to(ROOT) else Path(path)
         namespace = vars(module)
-        for name, cls in inspect.getmembers(module, _is_error):
-            if cls.__module__ == module.__name__ and not cls.__dict__.get("zh"):
-                line = inspect.getsourcelines(cls)[1]
-                found.append(f"{where}:{line}: class {name} has no zh")
+        for _, cls in inspect.getmembers(module, _is_error):
+            if cls.__module__ == module.__name__ and issubclass(cls, WuyeError):
+                yield where, inspect.getsourcelines(cls)[1], cls, None
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            cls = _resolve(node.func, namespace)
-            if not _is_error(cls):
-                continue
-            keywords = {keyword.arg for keyword in node.keywords}
-            if "zh" in keywords or (cls.zh and "code" not in keywords):
-                continue
-            found.append(f"{where}:{node.lineno}: {cls.__name__}(...{', code=...' if 'code' in keywords else ''}) "
-                         "without zh=")
+            if isinstance(node, ast.Call):
+                cls = _resolve(node.func, namespace)
+                if _is_error(cls):
+                    yield where, node.lineno, cls, {keyword.arg for keyword in node.keywords}
+
+
+def errors_made(package: str) -> int:
+    """How many errors the package's source makes (calls of an error class, as :func:`untranslated` reads
+    them) -- so a test knows the check read them."""
+    return sum(1 for *_, keywords in _made(package) if keywords is not None)
+
+
+def untranslated(package: str) -> list[str]:
+    """``path:line: what`` for every English-only error of ``package`` (see the module doc)."""
+    found: list[str] = []
+    for where, line, cls, keywords in _made(package):
+        if keywords is None:
+            if not cls.__dict__.get("zh"):
+                found.append(f"{where}:{line}: class {cls.__name__} has no zh")
+            continue
+        if "zh" in keywords or (getattr(cls, "zh", "") and "code" not in keywords):
+            continue
+        found.append(f"{where}:{line}: {cls.__name__}(...{', code=...' if 'code' in keywords else ''}) "
+                     "without zh=")
     return sorted(set(found))

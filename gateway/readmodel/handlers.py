@@ -109,12 +109,13 @@ def checked(schema: type[Schema], event: Event) -> dict:
         instance = _INSTANCES[schema] = schema()
     errors = instance.validate(event.data)
     if errors:
-        raise InvalidInput(f"{event.type} payload does not match: {errors}", code="invalid_event")
+        raise InvalidInput(f"{event.type} payload does not match: {errors}", code="invalid_event",
+                           zh=f"事件 {event.type} 的内容不符合其格式")
     data = dict(event.data)
     group = data.get("group_id")
     if group is not None and event.group_id is not None and group != event.group_id:
         raise InvalidInput(f"a snapshot of group {group} in an event of group {event.group_id}",
-                           code="snapshot_group_mismatch")
+                           code="snapshot_group_mismatch", zh="事件中的快照属于另一个物业公司")
     data.setdefault("group_id", event.group_id)
     return data
 

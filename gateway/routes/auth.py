@@ -36,7 +36,7 @@ class AuthRoutes(RouteModule):
         if wait is not None:
             log.warning("password check of %r from %s refused: too many failed attempts", username, address)
             raise HttpError(429, "rate_limited", f"too many failed logins; try again in {wait} s",
-                            headers={"Retry-After": str(wait)})
+                            headers={"Retry-After": str(wait)}, zh=f"登录失败次数过多，请 {wait} 秒后再试")
 
     @route("POST", f"{V1}/auth/token", summary="Log in: exchange username and password for a token",
            tags=("auth",), auth=False, body=s.TokenIn, response=s.TokenOut, errors=(401, 429),

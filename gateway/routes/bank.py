@@ -31,20 +31,23 @@ def result_file(request) -> dict:
     """The upload's body as ``BankResultFileIn`` data: text/csv as it is, or JSON ``{"csv": ...}``
     (400 for a body that is neither readable text nor that JSON, 413 over the limit, 415 otherwise)."""
     if request.content_length and request.content_length > MAX_UPLOAD:
-        raise HttpError(413, "body_too_large", f"a result file is at most {MAX_UPLOAD} bytes")
+        raise HttpError(413, "body_too_large", f"a result file is at most {MAX_UPLOAD} bytes",
+                        zh=f"银行回盘文件最大 {MAX_UPLOAD} 字节")
     raw = request.get_data(cache=True)
     if not raw:
-        raise HttpError(400, "body_required", "send the bank's result file")
+        raise HttpError(400, "body_required", "send the bank's result file", zh="请上传银行回盘文件")
     if len(raw) > MAX_UPLOAD:
-        raise HttpError(413, "body_too_large", f"a result file is at most {MAX_UPLOAD} bytes")
+        raise HttpError(413, "body_too_large", f"a result file is at most {MAX_UPLOAD} bytes",
+                        zh=f"银行回盘文件最大 {MAX_UPLOAD} 字节")
     if request.mimetype in UPLOAD_TYPES:
         try:
             return s.BankResultFileIn().load({"csv": csvfile.decode(raw)})
         except csvfile.CsvError as exc:
-            raise HttpError(400, "invalid_file", str(exc)) from None
+            raise HttpError(400, "invalid_file", str(exc), zh="银行回盘文件无法读取") from None
     if request.mimetype == "application/json":
         return s.BankResultFileIn().load(parse_json(raw))
-    raise HttpError(415, "csv_or_json_required", "send the file as text/csv, or JSON {\"csv\": ...}")
+    raise HttpError(415, "csv_or_json_required", "send the file as text/csv, or JSON {\"csv\": ...}",
+                    zh="请以 text/csv 或 JSON {\"csv\": ...} 格式上传文件")
 
 
 class BankRoutes(RouteModule):

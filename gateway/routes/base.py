@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from kernel.tenancy import role_names_zh
+
 from .. import accounts, scopes
 from ..errors import HttpError
 from ..readmodel import projector
@@ -70,7 +72,8 @@ class RouteModule:
         if name is None:
             raise HttpError(422, "unknown_assignee",
                             f"{user_id!r} is not an active staff member of this project with one of the roles "
-                            f"{', '.join(sorted(roles))}")
+                            f"{', '.join(sorted(roles))}",
+                            zh=f"{user_id} 不是本项目在职的{role_names_zh(sorted(roles))}")
         return name
 
     def _read_model(self, view, *args, **kwargs):
@@ -116,6 +119,7 @@ def min_version(request, query: dict | None = None) -> int | None:
         if not raw:
             return None
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-            raise HttpError(400, "invalid_min_version", "X-Min-Version is a non-negative integer")
+            raise HttpError(400, "invalid_min_version", "X-Min-Version is a non-negative integer",
+                            zh="X-Min-Version 须为非负整数")
         value = int(raw)
     return value

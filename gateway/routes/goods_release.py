@@ -15,6 +15,7 @@ from __future__ import annotations
 from nameko.exceptions import RemoteError
 
 from kernel.errors import parse_remote_error
+from kernel.tenancy import role_names_zh
 
 from .. import schemas as s
 from ..errors import HttpError
@@ -188,7 +189,8 @@ def _refusal(caller, project_id: str) -> HttpError:
     if outside is not None:
         return outside
     return HttpError(403, "role_required", "this needs one of the roles: "
-                     + ", ".join(sorted(views.GOODS_RELEASE_READERS)))
+                     + ", ".join(sorted(views.GOODS_RELEASE_READERS)),
+                     zh=f"需要以下角色之一：{role_names_zh(sorted(views.GOODS_RELEASE_READERS))}")
 
 
 def _in_zone(release):

@@ -76,16 +76,18 @@ class PaymentRoutes(RouteModule):
                        "tells the provider to send it again later.")
     def payment_notify(self, request, provider):
         if provider not in s.ONLINE_METHODS:
-            raise HttpError(404, "unknown_provider", f"no payment provider {provider!r}")
+            raise HttpError(404, "unknown_provider", f"no payment provider {provider!r}", zh="没有这个支付渠道")
         if request.content_length and request.content_length > MAX_BODY:
-            raise HttpError(413, "body_too_large", f"request bodies are at most {MAX_BODY} bytes")
+            raise HttpError(413, "body_too_large", f"request bodies are at most {MAX_BODY} bytes",
+                            zh=f"请求内容最大 {MAX_BODY} 字节")
         try:
             body = request.get_data(cache=True).decode("utf-8")
         except UnicodeDecodeError:
-            raise HttpError(400, "invalid_notification", "the body is not UTF-8") from None
+            raise HttpError(400, "invalid_notification", "the body is not UTF-8", zh="请求内容不是 UTF-8 文本") from None
         signature = request.headers.get(SIGNATURE_HEADER, "").strip()
         if not signature:
-            raise HttpError(401, "invalid_signature", f"a notification is signed ({SIGNATURE_HEADER})")
+            raise HttpError(401, "invalid_signature", f"a notification is signed ({SIGNATURE_HEADER})",
+                            zh=f"支付通知须带签名（{SIGNATURE_HEADER}）")
         reply = self.rpc.call(NOTIFY_CALLER, "billing", "confirm_online_payment", provider, body, signature)
         return {"result": "ok", **reply}
 

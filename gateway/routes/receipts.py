@@ -39,21 +39,24 @@ RECEIPT_DOC = (
 class ReceiptRoutes(RouteModule):
     def _receipts(self, request, channel: str) -> dict:
         if request.content_length and request.content_length > MAX_RECEIPT_BODY:
-            raise HttpError(413, "body_too_large", f"a receipt is at most {MAX_RECEIPT_BODY} bytes")
+            raise HttpError(413, "body_too_large", f"a receipt is at most {MAX_RECEIPT_BODY} bytes",
+                            zh=f"送达回执最大 {MAX_RECEIPT_BODY} 字节")
         raw = request.get_data(cache=True)
         if len(raw) > MAX_RECEIPT_BODY:
-            raise HttpError(413, "body_too_large", f"a receipt is at most {MAX_RECEIPT_BODY} bytes")
+            raise HttpError(413, "body_too_large", f"a receipt is at most {MAX_RECEIPT_BODY} bytes",
+                            zh=f"送达回执最大 {MAX_RECEIPT_BODY} 字节")
         timestamp = request.headers.get("X-Timestamp", "").strip()
         signature = request.headers.get("X-Signature", "").strip()
         if not timestamp or not signature:
             log.warning("%s receipt from %s refused: unsigned", channel, request.remote_addr)
-            raise HttpError(401, "invalid_signature", "a receipt is signed (X-Timestamp, X-Signature)")
+            raise HttpError(401, "invalid_signature", "a receipt is signed (X-Timestamp, X-Signature)",
+                            zh="送达回执须带签名（X-Timestamp、X-Signature）")
         if not raw:
-            raise HttpError(400, "body_required", "send the provider's reports")
+            raise HttpError(400, "body_required", "send the provider's reports", zh="请发送服务商的送达回执")
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise HttpError(400, "invalid_json", "the body is not UTF-8") from None
+            raise HttpError(400, "invalid_json", "the body is not UTF-8", zh="请求内容不是 UTF-8 文本") from None
         try:
             return self.rpc.call(RECEIPT_CALLER, "notify", "record_receipts", channel, body, timestamp, signature)
         except RemoteError as exc:

@@ -21,7 +21,8 @@ OWNER_FILTERS = ("kind", "category", "channel", "assignee_id", "received_from", 
 def _settings_service(service: str) -> str:
     if service not in SETTINGS_SERVICES:
         raise HttpError(404, "no_settings", f"{service!r} has no per-project settings; "
-                                            f"those that do: {', '.join(SETTINGS_SERVICES)}")
+                                            f"those that do: {', '.join(SETTINGS_SERVICES)}",
+                        zh=f"{service} 没有按项目的设置，有设置的服务：{', '.join(SETTINGS_SERVICES)}")
     return service
 
 

@@ -1,11 +1,12 @@
 """``kernel.errors_zh.untranslated`` names every English-only error of a package (a class without
-``zh``; a raise without ``zh=`` of a class without one, or with its own ``code=``) and nothing else."""
+``zh``; a raise without ``zh=`` of a class without one, or with its own ``code=``; a call without ``zh=``
+of another exception class that takes ``zh=``, as the gateway's ``HttpError``) and nothing else."""
 from __future__ import annotations
 
 import sys
 import textwrap
 
-from kernel.errors_zh import untranslated
+from kernel.errors_zh import errors_made, untranslated
 
 
 def test_it_names_every_english_only_error_and_nothing_else(tmp_path, monkeypatch):
@@ -25,6 +26,32 @@ def test_it_names_every_english_only_error_and_nothing_else(tmp_path, monkeypatc
 
         class ThingExists(Conflict):
             default_code = "thing_exists"
+
+
+        class Answer(Exception):
+            def __init__(self, status, message, *, zh=None):
+                super().__init__(message)
+
+            @classmethod
+            def relay(cls, status, message):
+                return cls(status, message, zh=None)
+
+
+        class Plain(Exception):
+            pass
+        '''))
+    (package / "answers.py").write_text(textwrap.dedent('''\
+        from .exceptions import Answer, Plain
+
+
+        def answer(x):
+            if x == 1:
+                raise Answer(400, "bad body", zh="请求内容有误")
+            if x == 2:
+                raise Answer(404, "no route")
+            if x == 3:
+                raise Plain("not an answer")
+            return Answer.relay(409, "未找到 (a service wrote it)")
         '''))
     (package / "domain.py").write_text(textwrap.dedent('''\
         from kernel import errors
@@ -52,10 +79,13 @@ def test_it_names_every_english_only_error_and_nothing_else(tmp_path, monkeypatc
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
         found = untranslated("zhcheck_sample")
+        made = errors_made("zhcheck_sample")
     finally:
         for name in [m for m in sys.modules if m.startswith("zhcheck_sample")]:
             del sys.modules[name]
+    assert made == 9          # domain's 7 and answers' 2: not Plain, not Answer.relay, not the tests
     assert [line.split("/")[-1] for line in found] == [
+        "answers.py:8: Answer(...) without zh=",
         "domain.py:14: InvalidInput(..., code=...) without zh=",
         "domain.py:16: Forbidden(...) without zh=",
         "domain.py:18: ThingNotFound(..., code=...) without zh=",

@@ -199,6 +199,7 @@ def extend(work: Work, deadline: TicketDeadline, new_due_at: datetime, reason: s
     if new_due_at > now + MAX_EXTENSION:
         raise ExtensionNotLater(f"an overrun is approved for at most {MAX_EXTENSION.days} days from now; "
                                 "approve again when that runs out", code="extension_too_long",
+                                zh=f"超时审批的新期限最多为自今起 {MAX_EXTENSION.days} 天，到期后请再次审批",
                                 details={"latest": _iso(now + MAX_EXTENSION)})
     extension = DeadlineExtension(
         id=str(uuid.uuid4()), deadline_id=deadline.id, group_id=deadline.group_id,

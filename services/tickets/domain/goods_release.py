@@ -395,7 +395,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
         # household's people in that role (archive's file, read as the desk -- logged there)
         if not (data.get("requester_name") or "").strip():
             raise InvalidInput("the desk names the resident who asks for the release (requester_name)",
-                               code="requester_name_required")
+                               code="requester_name_required", zh="前台须填写申请放行的住户姓名（requester_name）")
         if data["requester_role"] in ROLE_MATCHES:
             people = _people(ask_household, unit.id)
             reasons = requester_match(people, data["requester_name"].strip(), data["requester_role"])

@@ -242,7 +242,7 @@ def set_template(work: Work, project_id: str, area_type: str, items: list[dict],
     if not out:
         raise BadChecklist("a checklist has at least one item")
     if out == current:
-        raise BadChecklist("the checklist is unchanged", code="checklist_unchanged")
+        raise BadChecklist("the checklist is unchanged", code="checklist_unchanged", zh="检查表没有变化")
     work.session.add(InspectionTemplate(
         id=str(uuid.uuid4()), group_id=project.group_id, project_id=project.id, area_type=area_type,
         version=version + 1, items=out, reason=(reason or "").strip(), changed_by=caller.user_id,
@@ -519,7 +519,8 @@ def start_round(work: Work, area_id: str) -> Ticket:
     area = _area(work, area_id, RECORDER_ROLES)
     work.session.execute(select(InspectionArea.id).where(InspectionArea.id == area.id).with_for_update())
     if not area.active:
-        raise TransitionNotAllowed(f"the area {area.name} is inactive", code="area_inactive")
+        raise TransitionNotAllowed(f"the area {area.name} is inactive", code="area_inactive",
+                                   zh=f"巡检区域 {area.name} 已停用")
     project = repairs._project(work, area.project_id)
     caller, now = work.caller, work.clock.now()
     open_one = work.session.execute(

@@ -233,7 +233,7 @@ def _attach(renovation: Renovation, doc: dict, by: str, at: datetime, unit_id: s
     document again under its type: nothing; under another type: 409 ``document_attached_already``."""
     if doc["doc_type"] not in DOCUMENT_TYPES:
         raise InvalidInput(f"{doc['doc_type']!r} is not a renovation document; one of {DOCUMENT_TYPES}",
-                           code="unknown_document_type")
+                           code="unknown_document_type", zh="该资料类型不属于装修资料")
     documents = list(renovation.documents or [])
     already = next((d for d in documents if d["document_id"] == doc["document_id"]), None)
     if already is not None:
@@ -380,7 +380,8 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
         note = note or f"review round {renovation.review_rounds}"
     elif action in (APPROVE, REJECT):
         if action == REJECT and not note:
-            raise InvalidInput("a rejection says what to rework (note)", code="note_required")
+            raise InvalidInput("a rejection says what to rework (note)", code="note_required",
+                               zh="退回装修申请须注明需整改的内容（note）")
         renovation.reviewed_at, renovation.review_note = now, note or None
         clocks.meet(ticket, rsla.REVIEW, now)
     elif action == SIGN_AGREEMENT:
@@ -494,7 +495,8 @@ def step(work: Work, ticket_id: str, action: str, data: dict, ask_document: AskD
         note = note or HANDED_OVER_NOTE
     elif action == CANCEL:
         if not (data.get("reason") or note):
-            raise InvalidInput("a cancellation says why (reason)", code="reason_required")
+            raise InvalidInput("a cancellation says why (reason)", code="reason_required",
+                               zh="撤销装修申请须注明原因（reason）")
         ticket.cancel_reason = data.get("reason") or note
         clocks.cancel_running(ticket, now)
         note = note or ticket.cancel_reason
@@ -523,9 +525,11 @@ def _ref(ticket: Ticket) -> dict:
 def _issue_pass(work: Work, ticket: Ticket, project, data: dict, now: datetime) -> RenovationPass:
     kind = data.get("pass_kind")
     if kind not in PASS_KINDS:
-        raise InvalidInput(f"pass_kind is one of {sorted(PASS_KINDS)}", code="bad_pass_kind")
+        raise InvalidInput(f"pass_kind is one of {sorted(PASS_KINDS)}", code="bad_pass_kind",
+                           zh="证件类别有误：施工人员出入证（worker）或材料进出放行条（material）")
     if not (data.get("holder_name") or "").strip():
-        raise InvalidInput("a pass names its holder (holder_name)", code="holder_required")
+        raise InvalidInput("a pass names its holder (holder_name)", code="holder_required",
+                           zh="证件须填写持证人姓名（holder_name）")
     valid_until, today = data.get("valid_until"), _site_today(project, now)
     if valid_until is not None:
         renovation = work.session.get(Renovation, ticket.id)
@@ -592,7 +596,8 @@ def _reinspect(work: Work, ticket: Ticket, renovation: Renovation, project, data
         raise WithheldOverDeposit(f"withheld {withheld} is not within the deposit {deposit}",
                                   details={"deposit": str(deposit)})
     if withheld > ZERO and not violations:
-        raise WithheldOverDeposit("a deposit is withheld only for violations: name them", code="violations_required")
+        raise WithheldOverDeposit("a deposit is withheld only for violations: name them", code="violations_required",
+                                  zh="只有违规装修才能扣除押金，请注明违规事项")
     renovation.reinspected_at, renovation.violations = now, violations
     renovation.withheld_amount, renovation.refund_amount = withheld, deposit - withheld
     renovation.refund_requested_at = now

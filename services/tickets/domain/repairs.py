@@ -222,7 +222,8 @@ def open_repair(work: Work, data: dict, *, ticket_id: str | None = None, by_cent
         if appointment_at is None:
             raise AppointmentRequired("a paid in-home repair needs a booked appointment time")
         if appointment_at <= now:
-            raise AppointmentRequired("the appointment must be in the future", code="appointment_in_past")
+            raise AppointmentRequired("the appointment must be in the future", code="appointment_in_past",
+                                      zh="预约上门时间须晚于当前时间")
 
     ticket = Ticket(
         id=ticket_id or str(uuid.uuid4()), group_id=project.group_id, project_id=project.id,

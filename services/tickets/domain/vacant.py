@@ -127,7 +127,8 @@ def _check_month(project: ProjectCopy, now: datetime, month: str) -> None:
         raise InvalidMonth(f"not a month: {month!r} (YYYY-MM)") from None
     current = keys.month_of(project, now)
     if month < current:
-        raise InvalidMonth("a past month's register is closed", code="month_in_past")
+        raise InvalidMonth("a past month's register is closed", code="month_in_past",
+                           zh="以往月份的空置房登记已关闭，不能再修改")
     if month > keys._next_month(current):
         raise MonthInFuture("the register is kept for this month and the next")
 

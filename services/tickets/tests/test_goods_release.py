@@ -220,6 +220,8 @@ def test_the_desk_names_a_requester_of_the_household_in_the_role_claimed(session
     with pytest.raises(InvalidInput) as refused:
         request(session, clock, requester_name=None)
     assert refused.value.code == "requester_name_required"
+    assert refused.value.message == ("前台须填写申请放行的住户姓名（requester_name） "
+                                     "(the desk names the resident who asks for the release (requester_name))")
     # an owner, a family member, a tenant: one of the household's people in that role
     answers = set()
     for role, name in (("owner", "王五"), ("family", "赵租客"), ("tenant", "张伟")):

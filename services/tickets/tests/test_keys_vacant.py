@@ -516,7 +516,7 @@ def test_a_defect_opens_a_repair_and_a_crack_waits_for_the_manager(world):
     # the register is kept for this month and the next, never a closed one
     with pytest.raises(InvalidMonth) as past:
         world.do(DESK, vacant.update_register, P, "2026-11", ["u1"])
-    assert past.value.code == "month_in_past"
+    assert past.value.code == "month_in_past" and past.value.message.startswith("以往月份的空置房登记已关闭")
     with pytest.raises(MonthInFuture):
         world.do(DESK, vacant.update_register, P, "2027-02", ["u1"])
     # the owner reads the result of their unit's check
