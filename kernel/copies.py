@@ -34,15 +34,16 @@ def guard_snapshot(work, data: dict, row: Any = None) -> None:
     event (or than the copy already held)."""
     caller = work.caller
     if not caller.is_system:
-        raise Forbidden("registry copies are kept from archive's events only", code="system_only")
+        raise Forbidden("registry copies are kept from archive's events only", code="system_only",
+                        zh="登记副本只能由档案服务的事件写入")
     group = data.get("group_id")
     if caller.group_id is not None and group is not None and group != caller.group_id:
         raise Forbidden(f"a snapshot of group {group} arrived in an event of group {caller.group_id}",
-                        code="snapshot_group_mismatch")
+                        code="snapshot_group_mismatch", zh="事件所带的快照属于另一个集团")
     held = getattr(row, "group_id", None) if row is not None else None
     if held is not None and group is not None and held != group:
         raise Forbidden(f"a copy of group {held} cannot move to group {group}",
-                        code="snapshot_group_mismatch")
+                        code="snapshot_group_mismatch", zh="已有副本不能转到另一个集团")
 
 
 def apply_snapshot(work, model, key: str, version: int, values: dict, *,

@@ -118,7 +118,7 @@ class Caller:
     def from_dict(cls, d: dict) -> "Caller":
         kind = d.get("kind")
         if kind not in (STAFF, RESIDENT, SYSTEM):
-            raise Unauthenticated(f"unknown caller kind {kind!r}", code="bad_caller")
+            raise Unauthenticated(f"unknown caller kind {kind!r}", code="bad_caller", zh="调用者类型无法识别")
         return cls(
             user_id=str(d["user_id"]), kind=kind, group_id=d.get("group_id"),
             roles=frozenset(d.get("roles") or ()), project_ids=frozenset(d.get("project_ids") or ()),
@@ -321,24 +321,25 @@ def verify_context(context: dict, secret: str, service: str, method: str, *,
     """
     payload, claims_text = context.get(CONTEXT_KEY), context.get(CLAIMS_KEY)
     if not payload:
-        raise Unauthenticated("no caller in the request context", code="no_caller")
+        raise Unauthenticated("no caller in the request context", code="no_caller", zh="请求中没有调用者身份")
     if not claims_text or not verify({"caller": payload, "claims": claims_text},
                                      context.get(SIGNATURE_KEY), secret):
-        raise Unauthenticated("caller signature does not verify", code="bad_caller_signature")
+        raise Unauthenticated("caller signature does not verify", code="bad_caller_signature", zh="调用者签名校验未通过")
     try:
         data, claims = json.loads(payload), json.loads(claims_text)
         issued, expires = float(claims["iat"]), float(claims["exp"])
         target, request_id = (claims["service"], claims["method"]), str(claims["rid"])
     except (ValueError, KeyError, TypeError):
-        raise Unauthenticated("caller context is malformed", code="bad_caller") from None
+        raise Unauthenticated("caller context is malformed", code="bad_caller", zh="调用者上下文格式有误") from None
     now = time.time() if now is None else now
     if now > expires + skew or issued > now + skew:
         raise Unauthenticated("the caller context has expired (or is not yet valid)",
-                              code="caller_context_expired",
+                              code="caller_context_expired", zh="调用者上下文已过期（或尚未生效）",
                               details={"issued_at": issued, "expires_at": expires})
     if target != (service, method):
         raise Unauthenticated(f"the caller context is for {target[0]}.{target[1]}, "
-                              f"not {service}.{method}", code="caller_context_wrong_target")
+                              f"not {service}.{method}", code="caller_context_wrong_target",
+                              zh="调用者上下文不是签给本服务本方法的")
     return VerifiedContext(Caller.from_dict(data), request_id, issued, expires)
 
 

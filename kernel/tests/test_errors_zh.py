@@ -92,3 +92,10 @@ def test_it_names_every_english_only_error_and_nothing_else(tmp_path, monkeypatc
         "domain.py:21: ThingExists(...) without zh=",
         "exceptions.py:9: class ThingExists has no zh",
     ]
+
+
+def test_every_error_the_kernel_raises_has_its_chinese():
+    """The kernel's own raises (copies, tenancy, ...) reach users through every service: each says its
+    Chinese. The base classes in ``kernel/errors.py`` carry none on purpose (a raise gives it)."""
+    from kernel.errors_zh import untranslated as check
+    assert [found for found in check("kernel") if not found.startswith("kernel/errors.py:")] == []
