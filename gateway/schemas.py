@@ -1602,7 +1602,8 @@ class VoidReceiptIn(Schema):
 
 
 class DepositIn(Schema):
-    """押金; without ``amount`` the renovation deposit is the project's billing.renovation_deposit."""
+    """押金; without ``amount`` a renovation deposit is the amount the unit's open renovation asks
+    (tickets' renovation.deposit, carried to billing by the renovation's fees request)."""
     purpose = fields.String(load_default="renovation", validate=validate.OneOf(DEPOSIT_PURPOSES))
     amount = _amount(load_default=None, allow_none=True, positive=True, exact=True)
     method = fields.String(required=True, validate=validate.OneOf(DESK_METHODS))
@@ -1641,16 +1642,35 @@ class ReverseIn(Schema):
     reason = fields.String(required=True, validate=v.PURPOSE)
 
 
+class DepositStepOut(Out):
+    """One step of a deposit's life from the journal."""
+    kind = fields.String(metadata={"description": "held | refunded | forfeited (押金扣除: withheld for a "
+                                                  "renovation's violations, moved to income) | voided"})
+    amount = Amount()
+    occurred_on = fields.Date()
+    at = DT()
+    by = fields.String()
+    description = fields.String()
+    reason = fields.String(allow_none=True)
+    entry_id = fields.String()
+
+
 class DepositOut(Out):
     id = fields.String()
     account_id = fields.String()
     purpose = fields.String()
     amount = Amount()
     refunded = Amount()
-    status = fields.String(metadata={"description": "held | refunded | void"})
+    forfeited = Amount(metadata={"description": "withheld and moved to income (押金扣除)"})
+    status = fields.String(metadata={"description": "held | refunded | forfeited | void"})
     payment_id = fields.String(allow_none=True)
     held_at = DT()
     held_by = fields.String()
+    holds = Amount(metadata={"description": "what it still holds (read alone)"})
+    unit_id = fields.String()
+    unit_label = fields.String()
+    history = fields.List(fields.Nested(DepositStepOut), metadata={"description": "read alone: held, refunded, "
+                                                                                  "forfeited, voided"})
 
 
 class PaymentAccountOut(AccountOut):

@@ -452,7 +452,8 @@ def test_the_gateway_shows_dunning_cases_tasks_and_actions_as_billing_dumps_them
 @pytest.mark.parametrize("ours, theirs", [
     (gw.ArrearsLedgerOut, billing.ArrearsLedgerOut), (gw.CollectionRateOut, billing.CollectionRateOut),
     (gw.DailyDunningReportOut, billing.DailyDunningReportOut),
-    (gw.WeeklyDunningSummaryOut, billing.WeeklyDunningSummaryOut), (gw.DepositsHeldOut, billing.DepositsHeldOut)],
+    (gw.WeeklyDunningSummaryOut, billing.WeeklyDunningSummaryOut), (gw.DepositsHeldOut, billing.DepositsHeldOut),
+    (gw.DepositOut, billing.DepositOut)],
     ids=lambda s: s.__name__)
 def test_the_gateway_passes_on_every_figure_of_the_dunning_reports(ours, theirs):
     assert _names(ours) == _names(theirs)

@@ -104,6 +104,13 @@ class BillingRoutes(RouteModule):
     def receipt(self, request, user, receipt_id):
         return self._as(user)("billing", "get_receipt", receipt_id)
 
+    @route("GET", f"{V1}/deposits/{{deposit_id}}", tags=("billing",), response=s.DepositOut, errors=(403, 404),
+           summary=f"One deposit (押金) with what it still holds and its history: held, refunded, forfeited "
+                   f"(押金扣除: the part a renovation withheld for its violations, moved to income), voided "
+                   f"({UNIT_READERS})")
+    def deposit(self, request, user, deposit_id):
+        return self._as(user)("billing", "get_deposit", deposit_id)
+
     @route("GET", f"{V1}/projects/{{project_id}}/ledger", tags=("billing",), response=s.ProjectLedgerOut,
            errors=(403, 404),
            summary=f"The project's receivables, prepaid credit, deposits held, arrears and every book's "

@@ -103,9 +103,9 @@ class PaymentRoutes(RouteModule):
 
     @route("POST", f"{V1}/units/{{unit_id}}/deposits", tags=("billing",), body=s.DepositIn, response=s.PaymentOut,
            status=201, errors=(403, 404, 409, 422), idempotent=True,
-           summary="Hold a deposit for the unit and issue its receipt -- by default the renovation deposit of "
-                   "billing.renovation_deposit (cash or card: front desk, finance, centre manager; transfer: "
-                   "finance, centre manager)")
+           summary="Hold a deposit for the unit and issue its receipt -- by default the renovation deposit the "
+                   "unit's open renovation asks, tickets' renovation.deposit (cash or card: front desk, finance, "
+                   "centre manager; transfer: finance, centre manager)")
     def hold_deposit(self, request, user, unit_id, body, idempotency_key):
         return self._write(user, "hold_deposit", unit_id, s.DepositIn().dump(body), idempotency_key=idempotency_key)
 

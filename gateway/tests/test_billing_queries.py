@@ -97,6 +97,7 @@ def test_every_billing_route_names_its_roles_and_its_query_parameters():
               "/api/v1/units/{unit_id}/arrears": "staff", "/api/v1/units/{unit_id}/statement": "residents",
               "/api/v1/units/{unit_id}/bills": "residents", "/api/v1/bills/{bill_id}": "residents",
               "/api/v1/units/{unit_id}/receipts": "residents", "/api/v1/receipts/{receipt_id}": "residents",
+              "/api/v1/deposits/{deposit_id}": "residents",
               "/api/v1/projects/{project_id}/ledger": "finance",
               "/api/v1/projects/{project_id}/trial-balance": "finance"}
     for path, who in routes.items():

@@ -199,9 +199,9 @@ class CreditRefunded(Conflict):
 
 
 class DepositAmountRequired(RuleViolation):
-    """No amount given and the project has no ``billing.renovation_deposit``."""
+    """No amount given and no open renovation of the unit asks a deposit."""
     default_code = "deposit_amount_required"
-    zh = "请填写押金金额（本项目未设置装修押金标准）"
+    zh = "请填写押金金额（该房屋没有待收押金的装修申请）"
 
 
 class DepositNotHeld(Conflict):

@@ -24,7 +24,8 @@ ID = String(36)
 
 #: journal entry kinds (分录类型); ``domain/journal.py`` says which books each one posts to
 ENTRY_KINDS = ("opening_balance", "charge", "payment", "prepaid_applied", "refund", "deposit_held",
-               "deposit_refunded", "late_fee", "discount", "write_off", "reversal", "adjustment")
+               "deposit_refunded", "late_fee", "discount", "write_off", "reversal", "adjustment",
+               "deposit_forfeited")
 
 
 class Project(Base):
@@ -426,7 +427,9 @@ class Receipt(Base):
 
 class Deposit(Base):
     """押金/保证金 held for a unit (the renovation deposit): held by a payment, refunded (in
-    full or part) through an approved :class:`Refund`."""
+    full or part) through an approved :class:`Refund`, the part withheld for a renovation's
+    violations forfeited to income (扣除, ``forfeited``; revision 0051). What it still holds is
+    ``amount - refunded - forfeited`` (``domain/deposits.py`` ``held``)."""
 
     __tablename__ = "deposits"
 
@@ -437,7 +440,10 @@ class Deposit(Base):
     purpose: Mapped[str] = mapped_column(String(40))          # renovation | ...
     amount: Mapped[Decimal] = mapped_column(MoneyType())
     refunded: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"))
-    status: Mapped[str] = mapped_column(String(20))           # held | refunded | void (its receipt voided)
+    #: what was withheld and moved to income (押金扣除, ``deposit_forfeited`` entries; 0051)
+    forfeited: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"), server_default="0.00")
+    #: held | refunded (nothing left, some given back) | forfeited (nothing left, all withheld) | void
+    status: Mapped[str] = mapped_column(String(20))
     payment_id: Mapped[str | None] = mapped_column(ID)
     held_at: Mapped[datetime] = mapped_column(UtcDateTime())
     held_by: Mapped[str] = mapped_column(String(100))
@@ -875,3 +881,10 @@ class RenovationFees(Base):
     refund_id: Mapped[str | None] = mapped_column(ID)
     refund_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: who re-inspected and decided what is withheld (tickets' ``reinspected_by``; 0051)
+    withheld_by: Mapped[str | None] = mapped_column(String(100))
+    withheld_by_name: Mapped[str | None] = mapped_column(String(100))
+    #: the withheld part moved from the deposit to income (押金扣除; once: 0051)
+    forfeited_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    forfeit_entry_id: Mapped[str | None] = mapped_column(ID)
+    forfeited_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

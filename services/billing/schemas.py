@@ -651,8 +651,8 @@ class VoidReceiptIn(Schema):
 
 
 class DepositIn(Schema):
-    """押金/保证金 held for the unit. Without ``amount`` the renovation deposit is the project's
-    ``billing.renovation_deposit``."""
+    """押金/保证金 held for the unit. Without ``amount`` a renovation deposit is the amount the unit's
+    open renovation asks (tickets' ``renovation.deposit``, carried by ``renovation.fees_requested``)."""
     unit_id = fields.String(**UNIT_ID)
     purpose = fields.String(load_default="renovation", validate=validate.OneOf(DEPOSIT_PURPOSES))
     amount = Money(load_default=None, allow_none=True, positive=True, exact=True)
@@ -699,16 +699,40 @@ class ReverseIn(Schema):
     reason = fields.String(required=True, validate=v.PURPOSE)
 
 
+class DepositStepOut(Schema):
+    """One step of a deposit's life, read from the journal: ``held``, ``refunded``, ``forfeited``
+    (押金扣除: the part withheld moved to income), ``voided``."""
+    kind = fields.String()
+    amount = Money()
+    occurred_on = fields.Date()
+    at = fields.AwareDateTime()
+    by = fields.String()
+    description = fields.String()
+    reason = fields.String(allow_none=True)
+    entry_id = fields.String()
+
+
 class DepositOut(Schema):
+    """A deposit (押金/保证金). ``forfeited``: withheld and moved to income (0051). Read alone
+    (``get_deposit``) it carries what it still ``holds``, its unit and its ``history``."""
     id = fields.String()
     account_id = fields.String()
     purpose = fields.String()
     amount = Money()
     refunded = Money()
-    status = fields.String()
+    forfeited = Money()
+    status = fields.String()                 # held | refunded | forfeited | void
     payment_id = fields.String(allow_none=True)
     held_at = fields.AwareDateTime()
     held_by = fields.String()
+    holds = Money()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    history = fields.List(fields.Nested(DepositStepOut))
+
+
+class DepositQuery(Schema):
+    deposit_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
 class AccountStateOut(AccountOut):
@@ -1662,6 +1686,14 @@ class RenovationCancelledIn(Schema):
     cancelled_at = fields.AwareDateTime(required=True)
 
 
+class StaffRefIn(Schema):
+    """A person of the platform as tickets names one (``user_id``, ``name``)."""
+    class Meta:
+        unknown = EXCLUDE
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(load_default="", validate=validate.Length(max=100))
+
+
 class RenovationRefundRequestedIn(Schema):
     """tickets' ``renovation.refund_requested`` (the fields billing reads)."""
     class Meta:
@@ -1674,3 +1706,5 @@ class RenovationRefundRequestedIn(Schema):
     refund_amount = Money(required=True, allow_negative=False)
     withheld_amount = Money(required=True, allow_negative=False)
     violations = fields.List(fields.String(), load_default=list)
+    #: who re-inspected and decided what is withheld (named in the forfeiture's reason)
+    reinspected_by = fields.Nested(StaffRefIn, load_default=None, allow_none=True)

@@ -1069,12 +1069,15 @@ class RenovationFeesRequested(RenovationRef):
 
 class RenovationRefundRequested(RenovationRef):
     """The re-inspection done: refund ``refund_amount`` of the deposit (by ``due_at``); the rest,
-    ``withheld_amount``, is withheld for ``violations``. ``refund_amount`` 0.00: nothing to pay."""
+    ``withheld_amount``, is withheld for ``violations``. ``refund_amount`` 0.00: nothing to pay.
+    ``reinspected_by``: who re-inspected and decided what is withheld (billing names them in the
+    forfeiture of the withheld part to income, 押金扣除)."""
     deposit_id = fields.String(allow_none=True)
     deposit_amount = Money(required=True)
     refund_amount = Money(required=True)
     withheld_amount = Money(required=True)
     violations = fields.List(fields.String(), required=True)
+    reinspected_by = fields.Nested(UserRef, allow_none=True)
     requested_at = fields.AwareDateTime(required=True)
     due_at = fields.AwareDateTime(required=True)
 

@@ -75,7 +75,7 @@ fees.
 
 **Deposits held** (:func:`deposits_held`): per unit the deposits (押金/保证金) held -- minus the
 sum of its ``deposit`` book (the journal is the record) -- with the held rows by purpose
-(``Deposit``: amount less refunded, status ``held``), the units with something held, the total.
+(``Deposit``: amount less refunded and less forfeited -- 押金扣除 --, status ``held``), the units with something held, the total.
 """
 from __future__ import annotations
 
@@ -663,7 +663,7 @@ def deposits_held(work: Work, project_id: str) -> dict:
         .having(held != 0)).all()
     purposes = defaultdict(list)
     for aid, purpose, count, amount in session.execute(
-            select(Deposit.account_id, Deposit.purpose, func.count(), money_sum(Deposit.amount - Deposit.refunded))
+            select(Deposit.account_id, Deposit.purpose, func.count(), money_sum(Deposit.amount - Deposit.refunded - Deposit.forfeited))
             .where(Deposit.project_id == project.id, Deposit.status == "held")
             .group_by(Deposit.account_id, Deposit.purpose).order_by(Deposit.purpose)):
         purposes[aid].append({"purpose": purpose, "deposits": count, "held": money(amount)})

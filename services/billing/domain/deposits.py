@@ -4,13 +4,28 @@ Holding one is money received at the desk like a payment (the same roles per met
 reference rule and ceiling: ``payments.check_desk``), but it settles no bill: a
 :class:`Deposit` row, a :class:`Payment` with purpose ``deposit``, one ``deposit_held`` entry
 (the money book debited, the unit's ``deposit`` book credited; the balance due does not
-change) and a numbered receipt. The renovation deposit's amount is the project's
-``billing.renovation_deposit`` unless the desk names one; with neither the request is refused
-(422 ``deposit_amount_required``).
+change) and a numbered receipt. A renovation deposit's amount, unless the desk names one, is
+the amount the unit's open renovation asks (:func:`asked_for_renovation`: the oldest
+``renovation_fees`` request of the account still awaiting its deposit -- tickets'
+``renovation.deposit`` setting, carried by ``renovation.fees_requested``: one source, the
+renovation's; billing keeps no figure of its own). With neither the request is refused (422
+``deposit_amount_required``).
 
 A deposit goes back through a refund (``domain/refunds.py``: requested, approved by someone
 else, paid -- in full or in part); its receipt voided before any refund voids it (the
 ``deposit_held`` entry reversed, status ``void``).
+
+**Forfeiture (押金扣除)**: the part a renovation withholds for its violations leaves the deposit
+for the project's income by :func:`forfeit` -- one ``deposit_forfeited`` entry (the unit's
+``deposit`` book debited, :data:`FORFEIT_BOOK` ``income:deposit_forfeit`` credited: the balance
+due does not change, the deposits held fall, the income rises), never more than the deposit still
+holds. ``domain/renovation_fees.py`` calls it once per renovation. So, for every deposit::
+
+    held = amount - refunded - forfeited >= 0
+
+and the unit's ``deposit`` book is minus the sum of what its deposits hold. Nothing left: the
+deposit is ``refunded`` (some of it went back) or ``forfeited`` (all of it was withheld).
+:func:`deposit_history` reads a deposit's life from the journal (held, refunded, forfeited, voided).
 """
 from __future__ import annotations
 
@@ -24,14 +39,18 @@ from kernel.money import ZERO, money
 from kernel.work import Work
 
 from ..exceptions import DepositAmountRequired, DepositNotHeld
-from ..models import Deposit, FeeAccount, LedgerEntry, Payment
-from . import journal, payments, settings as billing_settings
+from ..models import Deposit, FeeAccount, LedgerEntry, Payment, Refund, RenovationFees
+from . import journal, payments
 from .accounts import get_account
 from .corrections import reverse_with_credit
 from .ledger import site_today
 
 PURPOSE_LABELS = {"renovation": "装修保证金", "key": "钥匙押金", "other": "押金"}
-HELD, REFUNDED, VOID = "held", "refunded", "void"
+HELD, REFUNDED, FORFEITED, VOID = "held", "refunded", "forfeited", "void"
+#: the income book a withheld deposit goes to (押金扣除收入: compensation for violations)
+FORFEIT_ITEM = "deposit_forfeit"
+FORFEIT_BOOK = journal.income(FORFEIT_ITEM)
+FORFEIT_KIND = "deposit_forfeited"
 
 
 def hold_deposit(work: Work, data: dict) -> Payment:
@@ -39,9 +58,9 @@ def hold_deposit(work: Work, data: dict) -> Payment:
     work.caller.require_staff()
     amount = data.get("amount")
     if amount is None and data["purpose"] == "renovation":
-        amount = work.settings.values(account.project_id)[billing_settings.RENOVATION_DEPOSIT]
-    if amount is None or money(amount) <= ZERO:     # (a value set before 0.00 was refused as a setting)
-        raise DepositAmountRequired("name the deposit's amount (the project has no billing.renovation_deposit)")
+        amount = asked_for_renovation(work, account)
+    if amount is None or money(amount) <= ZERO:
+        raise DepositAmountRequired("name the deposit's amount (no open renovation of the unit asks one)")
     payments.check_desk(work, account, data["method"], amount, data.get("reference"))
     account = journal.lock_account(work.session, account)
     payment = payments.new_payment(work, account, method=data["method"], amount=amount, purpose="deposit",
@@ -64,13 +83,23 @@ def hold_deposit(work: Work, data: dict) -> Payment:
     return payment
 
 
+def asked_for_renovation(work: Work, account: FeeAccount) -> Decimal | None:
+    """The deposit the unit's open renovation asks (its agreement signed, its deposit not held yet):
+    the oldest such request of the account, or None."""
+    asked = work.session.scalar(select(RenovationFees.deposit_amount).where(
+        RenovationFees.account_id == account.id, RenovationFees.status == "requested",
+        RenovationFees.deposit_id.is_(None)).order_by(RenovationFees.requested_at, RenovationFees.renovation_id)
+        .limit(1))
+    return money(asked) if asked is not None else None
+
+
 def void_deposit(work: Work, account: FeeAccount, payment: Payment, *, reason: str,
                  occurred_on: date) -> LedgerEntry:
     """Its receipt voided: the ``deposit_held`` entry reversed, the deposit ``void`` -- only while
     none of it was refunded (refused otherwise: ``deposit_not_held``)."""
     deposit = work.session.scalars(select(Deposit).where(Deposit.payment_id == payment.id)
                                    .with_for_update().execution_options(populate_existing=True)).one()
-    if deposit.status != HELD or money(deposit.refunded) != ZERO:
+    if deposit.status != HELD or money(deposit.refunded) != ZERO or money(deposit.forfeited or ZERO) != ZERO:
         raise DepositNotHeld(f"the deposit is {deposit.status} with {deposit.refunded} refunded; its receipt "
                              "is not voided", zh=f"该押金已退还或已作废（已退 {deposit.refunded}），其收据未作废")
     deposit.status = VOID
@@ -79,5 +108,66 @@ def void_deposit(work: Work, account: FeeAccount, payment: Payment, *, reason: s
 
 
 def held(deposit: Deposit) -> Decimal:
-    """What is still held of the deposit (0.00 once refunded in full or voided)."""
-    return money(deposit.amount) - money(deposit.refunded) if deposit.status == HELD else ZERO
+    """What is still held of the deposit: its amount less what was refunded and what was forfeited
+    (0.00 once nothing is left, or voided)."""
+    if deposit.status != HELD:
+        return ZERO
+    return money(deposit.amount) - money(deposit.refunded) - money(deposit.forfeited or ZERO)
+
+
+def settle(deposit: Deposit) -> None:
+    """Nothing left held: ``refunded`` when some of it went back, ``forfeited`` when all was withheld."""
+    if deposit.status == HELD and held(deposit) == ZERO:
+        deposit.status = REFUNDED if money(deposit.refunded) > ZERO else FORFEITED
+
+
+def forfeit(work: Work, deposit: Deposit, amount: Decimal, *, description: str, reason: str,
+            ref_type: str, ref_id: str, occurred_on: date, publish: bool = True) -> LedgerEntry:
+    """押金扣除: ``amount`` of what the deposit holds moves to income (module doc). Once per
+    (account, ``ref_type``, ``ref_id``): the journal's unique reference refuses a second
+    (``DuplicatePosting``). The caller has checked the amount is above 0.00 and at most what the
+    deposit holds (a ``ValueError`` otherwise: never a negative deposit)."""
+    account = journal.lock_account(work.session, work.session.get(FeeAccount, deposit.account_id))
+    amount = money(amount)
+    if amount <= ZERO or amount > held(deposit):
+        raise ValueError(f"forfeit {amount} of deposit {deposit.id} holding {held(deposit)}")
+    entry = journal.post(work, account, kind=FORFEIT_KIND, lines=[(journal.DEPOSIT, amount), (FORFEIT_BOOK, -amount)],
+                         description=description, reason=reason, ref_type=ref_type, ref_id=ref_id,
+                         occurred_on=occurred_on, publish=False)
+    deposit.forfeited = money(deposit.forfeited or ZERO) + amount
+    settle(deposit)
+    work.session.flush()
+    if publish:
+        journal.publish_balance(work, account, cause=entry.kind, entry_id=entry.id)
+    return entry
+
+
+def deposit_history(session, deposit: Deposit) -> list[dict]:
+    """The deposit's life read from the journal, in posting order: ``held`` (its payment's entry),
+    ``refunded`` (each refund paid), ``forfeited`` (each part withheld and moved to income, 押金扣除),
+    ``voided`` (its receipt voided). Each: ``kind``, ``amount`` (positive), ``occurred_on``, ``at``,
+    ``by``, ``description``, ``reason``, ``entry_id``."""
+    ids: dict[str, str] = {}
+    payment = session.get(Payment, deposit.payment_id) if deposit.payment_id else None
+    if payment is not None and payment.entry_id:
+        ids[payment.entry_id] = "held"
+        for reversal in session.scalars(select(LedgerEntry.id).where(LedgerEntry.reverses_id == payment.entry_id)):
+            ids[reversal] = "voided"
+    for entry_id in session.scalars(select(Refund.entry_id).where(
+            Refund.deposit_id == deposit.id, Refund.entry_id.is_not(None))):
+        ids[entry_id] = "refunded"
+    for entry_id in session.scalars(select(RenovationFees.forfeit_entry_id).where(
+            RenovationFees.deposit_id == deposit.id, RenovationFees.forfeit_entry_id.is_not(None))):
+        ids[entry_id] = "forfeited"
+    if not ids:
+        return []
+    entries = session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(list(ids)))
+                              .order_by(LedgerEntry.line_no)).all()
+    out = []
+    for entry in entries:
+        moved = sum((line.amount for line in journal.postings_of(session, entry.id) if line.book == journal.DEPOSIT),
+                    ZERO)
+        out.append({"kind": ids[entry.id], "amount": abs(moved), "occurred_on": entry.occurred_on,
+                    "at": entry.posted_at, "by": entry.posted_by, "description": entry.description,
+                    "reason": entry.reason, "entry_id": entry.id})
+    return out

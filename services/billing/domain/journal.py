@@ -7,7 +7,9 @@ Every change to what a household owes or holds is one :class:`LedgerEntry` with 
 ``receivable``    应收: the unit's bills not yet settled (debit-normal; per account)
 ``prepaid``       预收: the unit's credit -- prepayments, overpayments (credit-normal; per account)
 ``deposit``       押金/保证金 held for the unit (credit-normal; per account)
-``income:<item>`` 收入 per fee item (``income:management``, ``income:repair``, ``income:late_fee``)
+``income:<item>`` 收入 per fee item (``income:management``, ``income:repair``, ``income:late_fee``;
+                  ``income:deposit_forfeit``: a deposit's part withheld for a renovation's
+                  violations, 押金扣除 -- ``deposit_forfeited`` entries, ``domain/deposits.py``)
 ``cash`` ``card`` ``bank`` ``wechat`` ``alipay``   where the money is (现金, 刷卡, 银行, 微信, 支付宝)
 ``opening``       期初: the other side of balances carried over from before billing kept them
 ``discount``      减免 granted; ``write_off`` 核销 (bad debt); ``adjustment`` 调整

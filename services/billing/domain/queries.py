@@ -31,7 +31,7 @@ from kernel.money import CURRENCY, ZERO, MoneyType, money
 from kernel.tenancy import Role
 from kernel.work import Work
 
-from ..exceptions import AccountNotFound, BillNotFound, ReceiptNotFound
+from ..exceptions import AccountNotFound, BillNotFound, DepositNotFound, ReceiptNotFound
 from ..models import (Allocation, Bill, BillLine, FeeAccount, LedgerEntry, Payment, Posting, Project,
                       Receipt)
 from . import journal, payments
@@ -312,6 +312,23 @@ def _receipt_views(session: Session, account: FeeAccount, receipts) -> list[dict
     methods = dict(session.execute(select(Payment.id, Payment.method).where(Payment.id.in_(payment_ids)))
                    .all()) if payment_ids else {}
     return [payments.receipt_view(r, account, methods.get(r.payment_id)) for r in receipts]
+
+
+# -- deposits (押金) ---------------------------------------------------------------------------------
+
+def get_deposit(work: Work, deposit_id: str) -> dict:
+    """One deposit with what it still holds and its history from the journal (held, refunded,
+    forfeited -- 押金扣除 --, voided): its unit's residents and the staff of its project."""
+    from ..models import Deposit
+    from .deposits import deposit_history, held
+    deposit = work.session.get(Deposit, deposit_id)
+    account = _account_of(work, deposit, DepositNotFound(f"no deposit {deposit_id}"))
+    view = {column: getattr(deposit, column) for column in (
+        "id", "account_id", "purpose", "amount", "refunded", "forfeited", "status", "payment_id", "held_at",
+        "held_by")}
+    view.update(holds=held(deposit), unit_id=account.unit_id, unit_label=account.unit_label,
+                history=deposit_history(work.session, deposit))
+    return view
 
 
 # -- the project's figures ---------------------------------------------------------------------

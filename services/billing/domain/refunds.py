@@ -47,7 +47,7 @@ from ..exceptions import (AmountOverAvailable, DepositNotFound, FourEyes, Refund
 from ..models import Deposit, FeeAccount, Refund
 from . import journal, payments
 from .accounts import get_account
-from .deposits import REFUNDED, held
+from .deposits import held, settle
 from .ledger import site_today
 from .settings import project_in_scope
 
@@ -189,8 +189,7 @@ def _pay(work: Work, refund: Refund, account: FeeAccount) -> None:
     else:
         deposit = work.session.get(Deposit, refund.deposit_id)
         deposit.refunded = money(deposit.refunded) + amount
-        if money(deposit.refunded) == money(deposit.amount):
-            deposit.status = REFUNDED
+        settle(deposit)                      # nothing left (refunded, with any part forfeited)
         kind, lines, label = "deposit_refunded", [(journal.DEPOSIT, amount), (book, -amount)], "退还押金"
     entry = journal.post(work, account, kind=kind, lines=lines,
                          description=f"{label} {payments.METHOD_LABELS.get(refund.method, refund.method)}",

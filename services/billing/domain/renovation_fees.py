@@ -33,8 +33,18 @@ tickets asks by event; billing answers by event; nothing else crosses:
 A renovation handed over to the new household after a transfer (its fees paid) keeps its deposit
 on the account that holds it: the refund after the re-inspection is requested there, to its payer.
 
-The part withheld stays in the unit's deposit book (``deposits-held`` shows it) until finance
-moves it; no automatic forfeiture entry is posted yet.
+5. **The withheld part forfeited** (押金扣除, :func:`forfeit`): what the re-inspection withheld for
+   the violations leaves the unit's deposit book for the project's income
+   (``deposits.forfeit``: deposit debited, ``income:deposit_forfeit`` credited, one
+   ``deposit_forfeited`` entry, reference the renovation) -- when the refund of the rest is paid
+   (``on_refund_paid``, in the payer's transaction), or at once when the whole deposit is withheld
+   (``on_refund_requested``: nothing to pay, tickets closes the renovation at once). The entry's
+   description is what the household reads on its statement ("装修押金扣除：违规 …（装修 ZX-…）"),
+   its reason names the renovation, the violations, who re-inspected and decided the amount and,
+   with a refund, who approved and paid it. Once per renovation: the row's ``forfeit_entry_id``
+   and the journal's unique reference (account, kind, ``renovation``, id); a redelivered event
+   posts nothing. Never more than the deposit still holds (a deposit refunded by hand meanwhile:
+   what is left, logged). A refund rejected forfeits nothing (the renovation waits in tickets).
 """
 from __future__ import annotations
 
@@ -140,11 +150,15 @@ def check(work: Work, row: RenovationFees) -> bool:
 
 def on_refund_requested(work: Work, data: dict) -> RenovationFees | None:
     """Request the deposit's refund, less what is withheld (None: asked before, or never paid)."""
-    from . import refunds
+    from . import journal, refunds
     row = work.session.get(RenovationFees, data["renovation_id"])
     if row is None or row.status != PAID:
         if row is None:
             log.warning("renovation %s: a refund asked for fees never requested", data["number"])
+        return None
+    journal.lock_account(work.session, work.session.get(FeeAccount, row.account_id))
+    work.session.refresh(row)
+    if row.status != PAID:                          # a concurrent copy, first
         return None
     refund_amount, withheld = money(data["refund_amount"]), money(data["withheld_amount"])
     if refund_amount > money(row.deposit_amount):
@@ -154,6 +168,8 @@ def on_refund_requested(work: Work, data: dict) -> RenovationFees | None:
     row.refund_amount, row.withheld_amount = refund_amount, withheld
     row.violations = json.dumps(data.get("violations") or [], ensure_ascii=False)
     row.status, row.refund_requested_at = REFUND_REQUESTED, now
+    who = data.get("reinspected_by") or {}
+    row.withheld_by, row.withheld_by_name = who.get("user_id"), (who.get("name") or None)
     if refund_amount > ZERO:
         account = work.session.get(FeeAccount, row.account_id)
         reason = f"装修保证金退还 {row.number}"
@@ -164,6 +180,8 @@ def on_refund_requested(work: Work, data: dict) -> RenovationFees | None:
             "unit_id": account.unit_id, "account_id": account.id, "kind": refunds.DEPOSIT,
             "deposit_id": row.deposit_id, "amount": refund_amount, "method": "transfer", "reason": reason[:400]})
         row.refund_id = refund.id
+    elif withheld > ZERO:
+        forfeit(work, row)              # the whole deposit withheld: nothing to pay, forfeited now
     work.session.flush()
     return row
 
@@ -239,6 +257,8 @@ def on_refund_paid(work: Work, refund: Refund) -> None:
     if row is None or row.status != REFUND_REQUESTED:
         return
     row.status, row.refunded_at = REFUNDED, refund.paid_at or work.clock.now()
+    if money(row.withheld_amount or ZERO) > ZERO:
+        forfeit(work, row, refund)       # the rest back: the withheld part goes to income
     account = work.session.get(FeeAccount, row.account_id)
     work.events.record(events.RENOVATION_DEPOSIT_REFUNDED, {
         "renovation_id": row.renovation_id, "number": row.number, "group_id": row.group_id,
@@ -246,6 +266,48 @@ def on_refund_paid(work: Work, refund: Refund) -> None:
         "deposit_id": row.deposit_id, "refund_id": refund.id, "amount": money(refund.amount),
         "withheld_amount": money(row.withheld_amount or ZERO), "paid_at": row.refunded_at,
     }, group_id=row.group_id, project_id=row.project_id)
+
+
+def _person(user_id: str | None, name: str | None) -> str:
+    if not user_id:
+        return "—"
+    return f"{name}（{user_id}）" if name else user_id
+
+
+def forfeit(work: Work, row: RenovationFees, refund: Refund | None = None):
+    """押金扣除 (module doc, 5): the renovation's withheld part moved from its deposit to income,
+    once. Returns the entry, or None (forfeited before, nothing withheld, nothing left held)."""
+    from .deposits import forfeit as forfeit_deposit, held
+    from .ledger import site_today
+    session = work.session
+    if row.forfeit_entry_id is not None:
+        return None
+    withheld = money(row.withheld_amount or ZERO)
+    deposit = session.get(Deposit, row.deposit_id) if row.deposit_id else None
+    if withheld <= ZERO or deposit is None:
+        return None
+    amount = min(withheld, held(deposit))
+    if amount < withheld:
+        log.warning("renovation %s: %s withheld but deposit %s holds %s; %s forfeited", row.number, withheld,
+                    deposit.id, held(deposit), amount)
+    if amount <= ZERO:
+        return None
+    violations = json.loads(row.violations or "[]")
+    said = "；".join(violations) or "—"
+    description = f"装修押金扣除：违规 {said}（装修 {row.number}）"
+    reason = (f"装修 {row.number} 复查扣留 {withheld}，转入押金扣除收入；违规：{said}；"
+              f"复查核定：{_person(row.withheld_by, row.withheld_by_name)}")
+    if refund is not None:
+        reason += f"；退款 {money(refund.amount)} 批准：{_person(refund.decided_by, None)}，支付：{_person(refund.paid_by, None)}"
+    else:
+        reason += "；押金全额扣留，无退款"
+    account = session.get(FeeAccount, deposit.account_id)
+    entry = forfeit_deposit(work, deposit, amount, description=description[:400], reason=reason[:400],
+                            ref_type="renovation", ref_id=row.renovation_id,
+                            occurred_on=site_today(work, account.project_id))
+    row.forfeit_entry_id, row.forfeited_amount, row.forfeited_at = entry.id, amount, work.clock.now()
+    session.flush()
+    return entry
 
 
 def fees_of(work: Work, renovation_id: str) -> RenovationFees | None:

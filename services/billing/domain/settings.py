@@ -33,7 +33,6 @@ SECOND_COLLECTION_DAY = "billing.second_collection_day"
 CASH_REMINDER_DAYS = "billing.cash_reminder_days_before"
 DEBIT_REMINDER_DAYS = "billing.debit_reminder_days_before"
 PREPAY_MONTHS = "billing.prepay_months"
-RENOVATION_DEPOSIT = "billing.renovation_deposit"
 # -- payments (payments helper): domain/payments.py, online.py, deposits.py, refunds.py --
 PAYMENT_CEILING = "billing.payment_ceiling"
 ONLINE_QUERY_AFTER = "billing.online_query_after_minutes"
@@ -88,9 +87,9 @@ SETTINGS = SettingsCatalogue("billing", [
             doc="SMS reminder this many days before a bank collection to households with a debit mandate"),
     Setting(PREPAY_MONTHS, fields.Integer(strict=True, validate=Range(0, 24)), default=3, unit="months",
             doc="management fee prepaid at move-in (首期物业管理费, 3 months)"),
-    Setting(RENOVATION_DEPOSIT, Money(positive=True, allow_none=True), default=None, unit="yuan",
-            doc="renovation deposit per unit (装修保证金, 元/户; the seed leaves the figure to the project: "
-                "none until set)"),
+    # (the renovation deposit's figure is tickets' ``renovation.deposit``: the renovation asks it in
+    # ``renovation.fees_requested`` and the desk's default is that amount -- ``deposits.asked_for_renovation``;
+    # ``billing.renovation_deposit`` was removed in 0051's change: values stored before are ignored)
     # -- payments (payments helper) --
     Setting(PAYMENT_CEILING, Money(positive=True), default=Decimal("100000.00"), unit="yuan",
             doc="the most one payment, deposit or refund may be (收款上限; a typo's extra zeros are refused)"),

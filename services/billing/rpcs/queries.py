@@ -61,6 +61,11 @@ class QueryRpcs:
         return schemas.ReceiptOut().dump(queries.get_receipt(self.work(), q["receipt_id"]))
 
     @rpc
+    def get_deposit(self, deposit_id):
+        q = schemas.DepositQuery().load({"deposit_id": deposit_id})
+        return schemas.DepositOut().dump(queries.get_deposit(self.work(), q["deposit_id"]))
+
+    @rpc
     def project_ledger(self, project_id):
         q = schemas.ProjectQuery().load({"project_id": project_id})
         return schemas.ProjectLedgerOut().dump(queries.project_ledger(self.work(), q["project_id"]))

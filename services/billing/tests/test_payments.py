@@ -10,7 +10,6 @@ from kernel.errors import Forbidden, IdempotencyKeyReused
 from kernel.testing import outbox_events, resident
 from services.billing.domain import journal
 from services.billing.domain.journal import AlreadyReversed, NotReversible
-from services.billing.domain.settings import RENOVATION_DEPOSIT
 from services.billing.exceptions import (AccountNotFound, AmountOverCeiling, AmountOverOutstanding, BillSettled,
                                          CreditRefunded, DepositAmountRequired, DepositNotHeld, DuplicateReference,
                                          EntryNotFound, MethodNotAllowed, ReceiptAlreadyVoid, ReceiptNotFound,
@@ -197,24 +196,34 @@ def test_credit_refunded_since_is_not_taken_back_by_a_void(session, clock, estat
 
 # -- deposits -----------------------------------------------------------------------------------------
 
-def test_a_deposit_needs_an_amount_or_the_project_s_setting(session, clock, estate, as_):
+def test_a_deposit_needs_an_amount_or_an_open_renovation_asking_one(session, clock, estate, as_):
     desk = service_as(session, clock, DESK)
     with pytest.raises(DepositAmountRequired):
-        desk.hold_deposit("u1", {"method": "cash"})
+        desk.hold_deposit("u1", {"method": "cash"})       # no renovation asks one, no amount named
     held = desk.hold_deposit("u1", {"method": "cash", "purpose": "key", "amount": "200.00"})
     assert held["deposit"]["amount"] == "200.00" and held["deposit"]["purpose"] == "key"
     with pytest.raises(DepositAmountRequired):
-        desk.hold_deposit("u1", {"method": "cash", "purpose": "key"})    # the setting is the renovation's
+        desk.hold_deposit("u1", {"method": "cash", "purpose": "key"})    # the default is the renovation's
+
+
+def test_billing_keeps_no_renovation_deposit_figure_of_its_own():
+    """One source: tickets' ``renovation.deposit`` (the renovation asks it); billing's catalogue has none."""
+    from services.billing.domain.settings import SETTINGS
+    assert "billing.renovation_deposit" not in SETTINGS
 
 
 def test_the_renovation_deposit_is_held_with_its_receipt_and_voided_with_it(session, clock, estate, as_):
-    as_(FINANCE).settings.change(G, "p1", RENOVATION_DEPOSIT, "2000.00", reason="装修管理规定")
+    from services.billing.domain import renovation_fees
+    from .test_renovation_fees import requested
+    # the amount is the one the unit's open renovation asks (tickets' renovation.deposit, in its event)
+    renovation_fees.on_fees_requested(as_(PLATFORM), requested(deposit="2000.00"))
     held = service_as(session, clock, DESK).hold_deposit("u1", {"method": "card", "reference": "POS-9"},
                                                          idempotency_key="d1")
     assert (held["purpose"], held["amount"], held["status"]) == ("deposit", "2000.00", "received")
     assert held["deposit"]["status"] == "held" and held["deposit"]["refunded"] == "0.00"
     assert held["receipt"]["lines"] == [{"bill": None, "period": None, "item": "押金 deposit", "amount": "2000.00"}]
-    assert held["account"]["balance_due"] == "0.00" and held["account"]["deposits_held"] == "2000.00"
+    # the garbage-removal fee the renovation charged is owed; the deposit does not change the balance due
+    assert held["account"]["balance_due"] == "268.11" and held["account"]["deposits_held"] == "2000.00"
     entry = session.get(LedgerEntry, session.get(Payment, held["id"]).entry_id)
     assert entry.kind == "deposit_held" and entry.amount == Decimal("0.00")
     assert sorted((p.book, p.amount) for p in journal.postings_of(session, entry.id)) == [
@@ -315,8 +324,3 @@ def test_a_slip_retyped_another_way_is_the_same_reference_and_another_project_s_
     assert session.scalar(select(func.count(Payment.id)).where(Payment.reference == "TR-0001")) == 2
 
 
-def test_a_renovation_deposit_setting_of_nothing_is_refused(session, clock, estate, as_):
-    from kernel.errors import InvalidInput
-    from services.billing.domain import settings as billing_settings
-    with pytest.raises(InvalidInput):
-        billing_settings.set_setting(as_(CENTRE), "p1", billing_settings.RENOVATION_DEPOSIT, "0.00", reason="x")

@@ -606,6 +606,7 @@ def _reinspect(work: Work, ticket: Ticket, renovation: Renovation, project, data
     work.events.record(events.RENOVATION_REFUND_REQUESTED, {
         **_ref(ticket), "deposit_id": renovation.deposit_id, "deposit_amount": deposit,
         "refund_amount": renovation.refund_amount, "withheld_amount": withheld, "violations": violations,
+        "reinspected_by": {"user_id": work.caller.user_id, "name": work.caller.name or ""},
         "requested_at": now, "due_at": due,
     }, group_id=ticket.group_id, project_id=ticket.project_id)
     if renovation.refund_amount > ZERO:

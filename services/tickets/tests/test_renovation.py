@@ -357,6 +357,8 @@ def test_withheld_in_part_with_the_violations_then_refunded_within_7_days(sessio
     [asked] = events_of(session, "renovation.refund_requested")
     assert (asked["refund_amount"], asked["withheld_amount"], asked["deposit_id"]) == ("1500.00", "500.00", "dep-1")
     assert asked["violations"] == ["擅自改动燃气管道", "阳台外墙打孔"]           # the patrols' and the re-inspection's
+    # who re-inspected and decided what is withheld: billing names them in the forfeiture (押金扣除)
+    assert asked["reinspected_by"] == {"user_id": "cs.mgr", "name": CS.name or ""}
     refund = clock_of(ticket, "renovation_refund")
     assert refund.due_at == local(2027, 3, 8, 10, 0) and refund.responsible_role == "finance"
     clock.advance(days=5)
