@@ -451,10 +451,18 @@ def _check_path_ids(spec: RouteSpec, values: dict) -> None:
 
 
 def _query(request) -> dict:
-    args = request.args.to_dict()
-    for key, value in args.items():
+    """The query string as one value per name. A name given twice (``?account_id=a&account_id=b``) is a
+    400 ``invalid_query``: no route takes a list there, and answering the first would read what the
+    client did not mean (another account's bills) without saying so."""
+    args = {}
+    for key, values in request.args.lists():
         _check_text(key, "invalid_query", "the query string")
-        _check_text(value, "invalid_query", "the query string")
+        if len(values) > 1:
+            raise HttpError(400, "invalid_query", f"the query parameter {key[:64]} is given {len(values)} times; "
+                            "give it once", zh=f"查询参数 {key[:64]} 重复出现 {len(values)} 次，只能出现一次",
+                            details={key[:64]: ["Given more than once."]})
+        _check_text(values[0], "invalid_query", "the query string")
+        args[key] = values[0]
     return args
 
 

@@ -1612,7 +1612,10 @@ class DepositIn(Schema):
 
 
 class RefundIn(Schema):
-    """退款 of prepaid credit (``overpayment``) or of a deposit (``deposit``, naming ``deposit_id``)."""
+    """退款 of prepaid credit (``overpayment``) or of a deposit (``deposit``, naming ``deposit_id``).
+    ``account_id``: a closed account of the unit -- a previous household's credit or deposit (原业主的预存款、
+    押金, its id from GET /units/{unit_id}/accounts); else the unit's current account."""
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     kind = fields.String(required=True, validate=validate.OneOf(REFUND_KINDS))
     deposit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
     amount = _amount(required=True, positive=True, exact=True)
