@@ -156,6 +156,10 @@ class RouteSpec:
     max_body: int = MAX_BODY
     #: a path id's not-found code on this route when it is not :data:`PATH_ID_NOT_FOUND`'s
     not_found: dict = field(default_factory=dict)
+    #: the body may be left out (read as ``{}``); one that is sent is checked against ``body`` as on any
+    #: route -- a write that takes no fields (``schemas.NoFieldsIn``) refuses ``{"x": 1}`` instead of
+    #: ignoring it
+    body_optional: bool = False
 
     def __post_init__(self):
         if self.idempotency not in IDEMPOTENCY:
@@ -321,7 +325,7 @@ class JsonHttp(HttpRequestHandler):
         if spec.query:
             kwargs["query"] = spec.query_schema.load(_query(request))
         if spec.body:
-            kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body))
+            kwargs["body"] = read_body(spec, request)
         return (request,), kwargs
 
     def check_signature(self, args, kwargs):
@@ -375,6 +379,14 @@ class JsonHttp(HttpRequestHandler):
         if spec and spec.response and result is not None:
             result = spec.response_dumper.dump(result)
         return json_response(result, status)
+
+
+def read_body(spec: RouteSpec, request) -> dict:
+    """The route's body loaded through its schema (unknown fields refused: 400 ``invalid_input``); a
+    route whose body is optional reads an absent one as ``{}``."""
+    if spec.body_optional and not request.get_data(cache=True).strip():
+        return spec.body_schema.load({})
+    return spec.body_schema.load(_json_body(request, spec.max_body))
 
 
 def _json_body(request, max_body: int = MAX_BODY) -> dict:

@@ -3923,6 +3923,11 @@ class HouseholdSummaryOut(Out):
 
 # -- goods releases (物品放行, tickets' domain/goods_release.py) -------------------------------
 
+class NoFieldsIn(Schema):
+    """The body of a write that takes no fields (printing the goods pass): left out, or ``{}``; any field
+    is refused (400 ``invalid_input``, ``Unknown field.``) as on every route, never ignored."""
+
+
 GOODS_RELEASE_ACTIONS = ("verify", "approve", "issue", "use", "void")
 GOODS_REQUESTER_ROLES = ("owner", "family", "tenant", "agent")
 
