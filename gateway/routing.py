@@ -156,6 +156,10 @@ class RouteSpec:
     max_body: int = MAX_BODY
     #: a path id's not-found code on this route when it is not :data:`PATH_ID_NOT_FOUND`'s
     not_found: dict = field(default_factory=dict)
+    #: the body may be left out (read as ``{}``); one that is sent is checked against ``body`` as on any
+    #: route -- a write that takes no fields (``schemas.NoFieldsIn``) refuses ``{"x": 1}`` instead of
+    #: ignoring it
+    body_optional: bool = False
 
     def __post_init__(self):
         if self.idempotency not in IDEMPOTENCY:
@@ -321,7 +325,7 @@ class JsonHttp(HttpRequestHandler):
         if spec.query:
             kwargs["query"] = spec.query_schema.load(_query(request))
         if spec.body:
-            kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body))
+            kwargs["body"] = read_body(spec, request)
         return (request,), kwargs
 
     def check_signature(self, args, kwargs):
@@ -376,6 +380,14 @@ class JsonHttp(HttpRequestHandler):
         if spec and spec.response and result is not None:
             result = spec.response_dumper.dump(result)
         return json_response(result, status)
+
+
+def read_body(spec: RouteSpec, request) -> dict:
+    """The route's body loaded through its schema (unknown fields refused: 400 ``invalid_input``); a
+    route whose body is optional reads an absent one as ``{}``."""
+    if spec.body_optional and not request.get_data(cache=True).strip():
+        return spec.body_schema.load({})
+    return spec.body_schema.load(_json_body(request, spec.max_body))
 
 
 def _json_body(request, max_body: int = MAX_BODY) -> dict:
@@ -460,10 +472,18 @@ def _check_path_ids(spec: RouteSpec, values: dict) -> None:
 
 
 def _query(request) -> dict:
-    args = request.args.to_dict()
-    for key, value in args.items():
+    """The query string as one value per name. A name given twice (``?account_id=a&account_id=b``) is a
+    400 ``invalid_query``: no route takes a list there, and answering the first would read what the
+    client did not mean (another account's bills) without saying so."""
+    args = {}
+    for key, values in request.args.lists():
         _check_text(key, "invalid_query", "the query string")
-        _check_text(value, "invalid_query", "the query string")
+        if len(values) > 1:
+            raise HttpError(400, "invalid_query", f"the query parameter {key[:64]} is given {len(values)} times; "
+                            "give it once", zh=f"查询参数 {key[:64]} 重复出现 {len(values)} 次，只能出现一次",
+                            details={key[:64]: ["Given more than once."]})
+        _check_text(values[0], "invalid_query", "the query string")
+        args[key] = values[0]
     return args
 
 

@@ -1613,7 +1613,10 @@ class DepositIn(Schema):
 
 
 class RefundIn(Schema):
-    """退款 of prepaid credit (``overpayment``) or of a deposit (``deposit``, naming ``deposit_id``)."""
+    """退款 of prepaid credit (``overpayment``) or of a deposit (``deposit``, naming ``deposit_id``).
+    ``account_id``: a closed account of the unit -- a previous household's credit or deposit (原业主的预存款、
+    押金, its id from GET /units/{unit_id}/accounts); else the unit's current account."""
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     kind = fields.String(required=True, validate=validate.OneOf(REFUND_KINDS))
     deposit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
     amount = _amount(required=True, positive=True, exact=True)
@@ -3939,6 +3942,11 @@ class HouseholdSummaryOut(Out):
 
 
 # -- goods releases (物品放行, tickets' domain/goods_release.py) -------------------------------
+
+class NoFieldsIn(Schema):
+    """The body of a write that takes no fields (printing the goods pass): left out, or ``{}``; any field
+    is refused (400 ``invalid_input``, ``Unknown field.``) as on every route, never ignored."""
+
 
 GOODS_RELEASE_ACTIONS = ("verify", "approve", "issue", "use", "void")
 GOODS_REQUESTER_ROLES = ("owner", "family", "tenant", "agent")

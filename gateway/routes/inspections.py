@@ -192,7 +192,9 @@ class InspectionRoutes(RouteModule):
            description="month is YYYY-MM in the project's time zone, finished or current (400 invalid_input / "
                        "month_in_future otherwise). A round counts in the month of its local day; late = done after "
                        "its clock's warning point; missed includes rounds past their deadline not marked yet; the "
-                       "rounds left unassigned for the CS manager are the steward row null. Printed: "
+                       "rounds left unassigned for the CS manager are the steward row null. Areas: those with a "
+                       "round in the month and the active ones made before the month ended -- a month before the "
+                       "project had any area lists none (areas: []). Printed: "
                        ".../inspection-figures/{month}.pdf.")
     def inspection_figures(self, request, user, project_id, month):
         month = s.ReportMonthIn().load({"month": month})["month"]      # 400 before any RPC

@@ -36,7 +36,9 @@ class PaymentRoutes(RouteModule):
                        "Idempotency-Key answers the same payment and receipt; with another body 422. "
                        "account_id: one of the unit's closed accounts -- the previous household's debt "
                        "after a transfer (原业主欠费; its id in the arrears ledger and the dunning case); "
-                       "another unit's or a resident's: 404.")
+                       "another unit's or a resident's: 404. A closed account takes at most what it still owes "
+                       "(its balance due): more, or anything once it is settled, is 409 closed_account_overpaid "
+                       "(details: balance_due) -- it takes no new charges, so credit there would pay nothing.")
     def record_payment(self, request, user, unit_id, body, idempotency_key):
         return self._write(user, "record_payment", unit_id, s.PaymentIn().dump(body),
                            idempotency_key=idempotency_key)
@@ -112,7 +114,10 @@ class PaymentRoutes(RouteModule):
     # -- refunds -------------------------------------------------------------------------------
     @route("POST", f"{V1}/units/{{unit_id}}/refunds", tags=("billing",), body=s.RefundIn, response=s.RefundOut,
            status=201, errors=(403, 404, 409, 422), idempotent=True,
-           summary="Request a refund of the unit's prepaid credit or of a deposit it holds (finance, front desk)")
+           summary="Request a refund of the unit's prepaid credit or of a deposit it holds (finance, front desk)",
+           description="account_id: one of the unit's closed accounts (GET /units/{unit_id}/accounts) -- a previous "
+                       "household's credit or deposit after a transfer or move-out (原业主的预存款、押金); left "
+                       "out: the unit's current account. Another unit's account, or a resident: 404.")
     def request_refund(self, request, user, unit_id, body, idempotency_key):
         return self._as(user)("billing", "request_refund", unit_id, s.RefundIn().dump(body),
                               idempotency_key=idempotency_key)

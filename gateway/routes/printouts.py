@@ -36,7 +36,7 @@ class PrintoutRoutes(RouteModule):
         return _pdf(self._as(user)("tickets", "print_goods_release_pass", release_id))
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/prints", tags=TAGS, media_type=PDF_TYPE,
-           errors=(400,) + ERRORS, idempotency="required",
+           errors=(400,) + ERRORS, idempotency="required", body=s.NoFieldsIn, body_optional=True,
            summary="Print the goods release pass: the print recorded (who, when, the count), the A4 PDF answered "
                    "-- 存根联 and 通知联, 【补打】 from the second print (the unit's residents; the desk, finance, "
                    "security, managers of the project)",
@@ -45,9 +45,9 @@ class PrintoutRoutes(RouteModule):
                        "says which print it is (打印：第N次, who, when); from the second print it is marked 补打 "
                        "(reprint), so a second live copy is known for one. The same Idempotency-Key again answers "
                        "the same print (a lost answer retried is not a reprint). 422 pass_not_issued before the "
-                       "pass is issued (nothing recorded); a used or voided pass prints marked 已使用 / 已作废."
-                       + MASKED + FONT)
-    def record_goods_release_print(self, request, user, release_id, idempotency_key):
+                       "pass is issued (nothing recorded); a used or voided pass prints marked 已使用 / 已作废. "
+                       "No body, or {}: a field sent is 400 invalid_input (Unknown field)." + MASKED + FONT)
+    def record_goods_release_print(self, request, user, release_id, idempotency_key, body=None):
         reply = self._as(user)("tickets", "record_goods_release_print", release_id, idempotency_key=idempotency_key)
         # read-your-writes: the desk's view of the release shows the print at once
         self._project_reply("goods_release", reply["release"], user)

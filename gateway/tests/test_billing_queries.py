@@ -110,3 +110,38 @@ def test_every_billing_route_names_its_roles_and_its_query_parameters():
     for path in ("/api/v1/units/{unit_id}/bills", "/api/v1/units/{unit_id}/statement",
                  "/api/v1/units/{unit_id}/receipts"):
         assert "previous household" in paths[path]["get"]["summary"], path
+
+
+def _request(query_string: str):
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+    return Request(EnvironBuilder(path="/api/v1/units/u1/bills", query_string=query_string).get_environ())
+
+
+def test_a_query_parameter_given_twice_is_a_400_not_the_first_silently():
+    """``?account_id=a&account_id=b`` would read the first account's bills without a word: refused, as
+    every parameter named twice on any route (no route takes a list in its query string)."""
+    from gateway.errors import HttpError, error_body
+    from gateway.routing import _query
+    for query in ("account_id=acc-1&account_id=acc-2", "account_id=acc-1&status=open&account_id=acc-1",
+                  "status=open&status=all"):
+        with pytest.raises(HttpError) as refused:
+            _query(_request(query))
+        assert (refused.value.status, refused.value.code) == (400, "invalid_query")
+        assert "重复" in refused.value.message and "more than once" in str(refused.value.details)
+        assert set(error_body(refused.value.code, refused.value.message)) == {"error", "message"}
+    assert _query(_request("account_id=acc-1&status=open")) == {"account_id": "acc-1", "status": "open"}
+
+
+def test_a_refund_names_a_closed_account_and_a_closed_account_s_overpayment_is_a_409():
+    """``POST /units/{id}/refunds`` takes ``account_id`` (a previous household's credit or deposit) and
+    hands it to billing; billing's refusal of more than a closed account owes reaches the client as 409."""
+    from gateway.errors import classify
+    from services.billing.exceptions import ClosedAccountOverpaid
+    body = s.RefundIn().load({"kind": "overpayment", "amount": "55.00", "method": "cash", "reason": "原业主预存款退还",
+                              "account_id": "acc-old"})
+    assert s.RefundIn().dump(body)["account_id"] == "acc-old"
+    assert s.RefundIn().dump(s.RefundIn().load({"kind": "overpayment", "amount": "1.00", "method": "cash",
+                                                "reason": "退还预存款"}))["account_id"] is None
+    err = classify(ClosedAccountOverpaid("owes 245.00", details={"balance_due": "245.00"}))
+    assert (err.status, err.code, err.details) == (409, "closed_account_overpaid", {"balance_due": "245.00"})

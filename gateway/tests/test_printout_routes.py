@@ -117,3 +117,27 @@ def test_a_bad_date_is_refused_before_tickets_is_asked(data):
     with pytest.raises(ValidationError):
         s.InspectionSheetQuery().load(data)
     assert s.InspectionSheetQuery().load({}) == {"date": None}
+
+
+def test_printing_the_goods_pass_takes_no_body_or_an_empty_one_and_refuses_unknown_fields():
+    """POST .../prints takes no fields: no body or ``{}`` prints; ``{"x": 1}`` is refused (400
+    invalid_input, Unknown field) as on every route, before tickets is asked -- never silently ignored."""
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from gateway.errors import classify
+    from gateway.routing import read_body
+    [spec] = [r for r in ROUTES if (r.method, r.path) == ("POST", "/api/v1/goods-releases/{release_id}/prints")]
+
+    def request(data=None):
+        return Request(EnvironBuilder(method="POST", path="/api/v1/goods-releases/g1/prints", data=data,
+                                      content_type="application/json" if data is not None else None).get_environ())
+
+    assert read_body(spec, request()) == {} and read_body(spec, request(b"{}")) == {}
+    for data in (b'{"x": 1}', b'{"reason": "reprint"}'):
+        with pytest.raises(ValidationError) as refused:
+            read_body(spec, request(data))
+        err = classify(refused.value)
+        assert (err.status, err.code) == (400, "invalid_input") and "Unknown field." in str(err.details)
+    post = build_document()["paths"]["/api/v1/goods-releases/{release_id}/prints"]["post"]
+    assert post["requestBody"]["required"] is False and "Unknown field" in post["description"]

@@ -156,6 +156,13 @@ class DuplicateReference(Conflict):
     zh = "该凭证号（交易号）已登记过"
 
 
+class ClosedAccountOverpaid(Conflict):
+    """A closed account (a previous household's, 原业主账户) takes no new credit: a payment at the desk
+    is at most what it still owes (its balance due); a settled one takes none."""
+    default_code = "closed_account_overpaid"
+    zh = "该账户已销户（原业主账户），缴费不能超过其尚欠金额"
+
+
 class AmountMismatch(RuleViolation):
     """The provider confirmed another amount than the payment asked for: nothing is recorded."""
     default_code = "amount_mismatch"

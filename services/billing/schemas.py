@@ -664,8 +664,10 @@ class DepositIn(Schema):
 
 class RefundIn(Schema):
     """退款 requested: of the unit's prepaid credit (``overpayment``) or of a deposit it holds
-    (``deposit``, naming ``deposit_id``)."""
+    (``deposit``, naming ``deposit_id``). ``account_id``: a closed account of the unit -- a previous
+    household's credit or deposit (原业主的预存款、押金), staff only; else the unit's current account."""
     unit_id = fields.String(**UNIT_ID)
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     kind = fields.String(required=True, validate=validate.OneOf(REFUND_KINDS))
     deposit_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
     amount = Money(required=True, positive=True, exact=True)

@@ -2,8 +2,9 @@
 every service on the real broker: the demo's 1栋-0102, 王强's 345.00 paid at the desk, passes to 孙丽.
 
 - staff list the unit's accounts (the new open one, 王强's closed one with its dates) and read the
-  closed one's bills, statement and receipts with ``?account_id=``; a malformed id is 400, another
-  unit's account and another project's staff 404;
+  closed one's bills, statement and receipts with ``?account_id=``; a malformed id or one given twice
+  is 400, another unit's account 404, another project's staff 403 (as on the unit without it); the
+  closed, settled account takes no payment (409);
 - 王强's resident account lost the unit at the transfer; /me names the household he belonged to, and
   he reads his closed account -- the list, bills, statement, receipts, a bill and a receipt by id --
   and nothing of the unit's open account;
@@ -74,14 +75,27 @@ def test_the_old_owner_and_staff_read_the_closed_account_and_no_one_else(platfor
         error = get(finance, f"/units/{unit_id}/bills", 400, account_id=bad)
         assert "account_id" in error.get("details", {}), error
     assert get(finance, f"/units/{unit_id}/statement", 400, account_id="a" * 37, **period)
-    # another unit's id for this account, another project's desk: as an account that does not exist
+    # ?account_id= given twice: 400, never the first one read silently
+    twice = web_session.get(f"/api/v1/units/{unit_id}/bills", headers=finance,
+                            params=[("account_id", old_account), ("account_id", new_account)])
+    assert (twice.status_code, twice.json()["error"]) == (400, "invalid_query"), twice.text
+    # another unit's id for this account: as an account that does not exist
     neighbours_account = get(finance, f"/units/{neighbours_unit}/account")["account_id"]
-    for headers, unit, account in ((finance, unit_id, neighbours_account), (finance, neighbours_unit, old_account),
-                                   (far_desk, unit_id, old_account)):
+    for headers, unit, account in ((finance, unit_id, neighbours_account), (finance, neighbours_unit, old_account)):
         for path in ("bills", "receipts"):
             assert get(headers, f"/units/{unit}/{path}", 404, account_id=account)["error"] == "account_not_found"
         assert get(headers, f"/units/{unit}/statement", 404, account_id=account, **period)["error"] == \
             "account_not_found"
+    # another project's desk: 403 project_out_of_scope on the unit, with or without account_id (any id)
+    for params in ({}, {"account_id": old_account}, {"account_id": "no-such-account"}):
+        for path in ("bills", "receipts", "accounts"):
+            assert get(far_desk, f"/units/{unit_id}/{path}", 403, **params)["error"] == "project_out_of_scope"
+    assert get(far_desk, f"/bills/{bill['id']}", 403)["error"] == "project_out_of_scope"
+    # 王强's account is settled and closed: the desk takes no more money on it (credit nothing would use)
+    overpaid = web_session.post(f"/api/v1/units/{unit_id}/payments", headers=keyed(desk), json={
+        "method": "cash", "amount": "1.00", "account_id": old_account})
+    assert (overpaid.status_code, overpaid.json()["error"]) == (409, "closed_account_overpaid"), overpaid.text
+    assert overpaid.json()["details"]["balance_due"] == "0.00"
 
     # -- 王强: the unit is not his any more; his household's closed account is -----------------------
     me = get(wangqiang, "/me")
@@ -96,6 +110,8 @@ def test_the_old_owner_and_staff_read_the_closed_account_and_no_one_else(platfor
     for path, params in (("bills", {}), ("receipts", {}), ("bills", {"account_id": new_account}),
                          ("receipts", {"account_id": new_account}), ("balance", {})):
         assert get(wangqiang, f"/units/{unit_id}/{path}", 404, **params)["error"] == "account_not_found"
+    # without account_id he is told how to read his own
+    assert "account_id" in get(wangqiang, f"/units/{unit_id}/bills", 404)["message"]
 
     # -- 孙丽 (the new owner) and 张伟 (another unit): not theirs, exactly as a missing id ------------
     assert resident(gateway_url, "sunli", "孙丽", unit_id) == new_household

@@ -66,6 +66,9 @@ def test_the_gate_lets_goods_out_only_on_the_moving_day(platform, demo, web_sess
     assert early["message"].startswith(f"放行条 {today['number']} 尚未生效：仅在搬出日当天有效（{window}）")
     assert "(pass " in early["message"] and early["details"]["hours_after_move_day"] == 2
     assert early["details"]["valid_from"] == datetime.combine(moving_day, time(0, 0), tzinfo=SITE).isoformat()
+    # every time of the details in the project's zone, as the window (PostgreSQL gives move_at back in UTC)
+    assert all(early["details"][k].endswith("+08:00") for k in ("move_at", "now", "valid_from", "valid_until"))
+    assert early["details"]["now"].startswith(f"{moving_day - timedelta(days=1)}T23:5")    # the platform's clock
     seen = web_session.get(f"/api/v1/goods-releases/{today['id']}", headers=desk).json()
     assert seen["status"] == "issued" and seen["used"] is None and seen["version"] == today["version"]
 

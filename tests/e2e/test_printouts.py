@@ -40,6 +40,11 @@ def test_the_desk_prints_an_issued_goods_pass_in_two_parts(platform, demo, web_s
     # printing is a write: without its key it is refused before anything is printed
     keyless = web_session.post(f"/api/v1/goods-releases/{rid}/prints", headers=desk)
     assert keyless.status_code == 400 and keyless.json()["error"] == "idempotency_key_required"
+    # it takes no fields: one sent is refused (not ignored), nothing printed
+    unknown = web_session.post(f"/api/v1/goods-releases/{rid}/prints", json={"x": 1},
+                               headers=dict(desk, **{"Idempotency-Key": str(uuid.uuid4())}))
+    assert (unknown.status_code, unknown.json()["error"]) == (400, "invalid_input"), unknown.text
+    assert "x" in unknown.json()["details"]
     key = str(uuid.uuid4())
     printed = print_pass(web_session, desk, rid, key)
     assert printed.status_code == 200, printed.text

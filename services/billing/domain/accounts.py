@@ -158,32 +158,55 @@ def get_account(work: Work, unit_id: str, account_id: str | None = None, *, read
     balance): a resident reads an account only as :func:`require_reader` says -- his household's.
 
     ``account_id``: one of the unit's accounts by id -- a closed one is a previous household's
-    (原业主账户). Staff of its project and the platform; another project's staff hear it does not
-    exist (404, as an id of another unit). A resident: only with ``reading`` (bills, statement,
-    receipts) and only an account of a household he belongs or belonged to
-    (:func:`require_reader`); a write naming a closed account (a payment, a refund) is staff's."""
+    (原业主账户). Staff of its project and the platform. Another project's staff of the group are
+    answered as on the unit's routes without it -- 403 ``project_out_of_scope``, whichever id they
+    name (the unit is asked first); an unknown id, another unit's, another group's: 404. A resident:
+    only with ``reading`` (bills, statement, receipts) and only an account of a household he belongs
+    or belonged to (:func:`require_reader`); a write naming a closed account (a payment, a refund) is
+    staff's."""
     if account_id is not None:
         account = work.session.get(FeeAccount, account_id)
         missing = AccountNotFound(f"no fee account {account_id} of unit {unit_id}")
         if account is None or account.unit_id != unit_id:
+            if not work.caller.is_resident:
+                # the unit's own scope first: another project's staff hear what they hear on the unit
+                unit_account = find_account(work.session, unit_id) or next(iter(unit_accounts(work.session,
+                                                                                              unit_id)), None)
+                if unit_account is not None:
+                    work.caller.require_unit(unit_account.group_id, unit_account.project_id, unit_id,
+                                             not_found=missing)
             raise missing
         if reading:
-            require_reader(work, account, missing, conceal=True)
+            require_reader(work, account, missing)
             return account
-        work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing,
-                                 conceal=True)
+        work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=missing)
         if account.closed_on is not None and not (work.caller.is_staff or work.caller.is_system):
             raise missing
         return account
     account = find_account(work.session, unit_id)
     if account is None:
-        raise AccountNotFound(f"no fee account for unit {unit_id}")
+        raise _no_account(work, unit_id)
     if reading:
-        require_reader(work, account, AccountNotFound(f"no fee account for unit {unit_id}"))
+        require_reader(work, account, _no_account(work, unit_id))
         return account
     work.caller.require_unit(account.group_id, account.project_id, account.unit_id,
                              not_found=AccountNotFound(f"no fee account for unit {unit_id}"))
     return account
+
+
+def _no_account(work: Work, unit_id: str) -> AccountNotFound:
+    """The unit's route without ``account_id`` finds no account the caller reads. To a resident who
+    belonged to a household of the unit that has moved out (``Caller.former_households``) it says how
+    he reads his own: by naming it -- the unit's open account is the next household's."""
+    if work.caller.is_resident and any(unit == unit_id for unit, _ in work.caller.former_households):
+        return AccountNotFound(
+            f"no fee account of your household is open for unit {unit_id}: your household has moved out -- name "
+            f"your account with account_id (listed by GET /api/v1/units/{unit_id}/accounts and in /api/v1/me's "
+            "former_households)",
+            zh="您的业户已迁出该房屋，本房屋当前账户不是您的；请用 account_id 指明您的账户"
+               f"（见 GET /api/v1/units/{unit_id}/accounts 或 /api/v1/me 的 former_households）",
+            details={"unit_id": unit_id, "name": "account_id"})
+    return AccountNotFound(f"no fee account for unit {unit_id}")
 
 
 def require_reader(work: Work, account: FeeAccount, missing, *, conceal: bool = False) -> None:

@@ -40,7 +40,7 @@ from kernel.tenancy import Role, role_names_zh
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import AmountOverCeiling, DuplicateReference, MethodNotAllowed, PaymentNotFound, ReferenceRequired
+from ..exceptions import AmountOverCeiling, ClosedAccountOverpaid, DuplicateReference, MethodNotAllowed, PaymentNotFound, ReferenceRequired
 from ..models import Allocation, Bill, Deposit, FeeAccount, Payment, Receipt
 from . import journal, settings as billing_settings
 from .accounts import get_account, snapshot
@@ -142,12 +142,42 @@ def check_desk(work: Work, account: FeeAccount, method: str, amount: Decimal, re
     check_ceiling(work, account, amount)
 
 
+def check_closed_account(work: Work, account: FeeAccount, amount: Decimal) -> None:
+    """A closed account (原业主账户: a previous household's) takes money only for what it still owes.
+    It takes no new charges, so credit left on it would pay nothing, ever: a payment is at most its
+    balance due (what is open on its bills less the credit it holds); a settled account takes none
+    (409 ``closed_account_overpaid``, naming what is due). Money the desk did not take stays the
+    payer's; what a closed account does hold (its credit, its deposits) goes back by a refund naming
+    it (``account_id``)."""
+    due = journal.balances(work.session, account.id)["balance_due"]
+    amount = money(amount)
+    if amount <= due:
+        return
+    details = {"account_id": account.id, "closed_on": account.closed_on.isoformat(),
+               "balance_due": str(max(due, Decimal("0.00"))), "amount": str(amount)}
+    if due <= 0:
+        raise ClosedAccountOverpaid(
+            f"account {account.id} of {account.payer_name or 'the previous household'} closed on "
+            f"{account.closed_on} and owes nothing: it takes no payment (the unit's current account is "
+            "paid without account_id)", details=details,
+            zh=f"该账户（{account.payer_name or '原业户'}）已于 {account.closed_on} 销户且已结清，不能再收款"
+               "（本房屋当前账户的缴费请勿填写 account_id）")
+    raise ClosedAccountOverpaid(
+        f"account {account.id} of {account.payer_name or 'the previous household'} closed on {account.closed_on} "
+        f"and owes {due}: it takes at most {due}, not {amount}", details=details,
+        zh=f"该账户（{account.payer_name or '原业户'}）已于 {account.closed_on} 销户，尚欠 {due}，"
+           f"本次最多收 {due}，不能收 {amount}")
+
+
 def record_payment(work: Work, data: dict) -> Payment:
     """收款 at the desk: cash, card or a bank transfer for the unit's fees (move-in prepayment
     included: with nothing open it all becomes prepaid credit)."""
     account = get_account(work, data["unit_id"], data.get("account_id"))
     work.caller.require_staff()
     check_desk(work, account, data["method"], data["amount"], data.get("reference"))
+    if account.closed_on is not None:
+        account = journal.lock_account(work.session, account)   # two payments at once: one sees the other
+        check_closed_account(work, account, data["amount"])
     return record_received(work, account, method=data["method"], amount=data["amount"],
                            occurred_on=site_today(work, account.project_id), reference=data.get("reference"),
                            payer_name=data.get("payer_name"), note=data.get("note") or "")

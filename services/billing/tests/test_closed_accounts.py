@@ -72,20 +72,33 @@ def test_staff_list_the_unit_s_accounts_and_read_the_closed_one(session, clock, 
     assert queries.list_receipts(w, "u1")["total"] == 0
 
 
-def test_another_project_s_staff_and_another_unit_s_id_hear_it_does_not_exist(session, clock, transferred):
+def test_another_project_s_staff_hear_403_with_or_without_account_id(session, clock, transferred):
+    """Another project's desk of the group: 403 ``project_out_of_scope`` on the unit's accounts, bills,
+    statement, receipts and a bill by id -- with ``account_id`` too, whichever id it names (the unit is
+    asked first), as every unit route of billing answers it. Another unit's id, an unknown one, another
+    group: 404, as a missing id."""
     old = transferred["old"]
     far = work(session, clock, FAR_STAFF)
     for read in (lambda: queries.list_bills(far, "u1", account_id=old),
+                 lambda: queries.list_bills(far, "u1"),
+                 lambda: queries.list_bills(far, "u1", account_id="no-such-account"),
+                 lambda: queries.list_bills(far, "u1", account_id=transferred["new"]),
                  lambda: queries.statement(far, "u1", date(2026, 9, 1), date(2026, 11, 30), old),
                  lambda: queries.list_receipts(far, "u1", account_id=old),
-                 lambda: queries.list_bills(work(session, clock, FINANCE), "u2", account_id=old),
+                 lambda: queries.list_accounts(far, "u1"),
+                 lambda: queries.get_bill(far, transferred["bill"]),
+                 lambda: accounts.get_account(far, "u1", old)):            # a payment naming it
+        with pytest.raises(Forbidden) as refused:
+            read()
+        assert refused.value.code == "project_out_of_scope"
+    for read in (lambda: queries.list_bills(work(session, clock, FINANCE), "u2", account_id=old),
                  lambda: queries.list_bills(work(session, clock, FINANCE), "u1", account_id="no-such-account"),
                  lambda: queries.list_bills(work(session, clock, staff("other-group", ["p1"])), "u1",
-                                            account_id=old)):
+                                            account_id=old),
+                 lambda: queries.list_bills(work(session, clock, staff("other-group", ["p1"])), "u1",
+                                            account_id="no-such-account")):
         with pytest.raises(AccountNotFound):
             read()
-    with pytest.raises(Forbidden):                     # the unit's own list: as every unit route (403)
-        queries.list_accounts(far, "u1")
     with pytest.raises(AccountNotFound):
         queries.list_accounts(work(session, clock, FINANCE), "no-such-unit")
 
@@ -173,3 +186,109 @@ def test_the_bill_run_names_the_closed_accounts_it_did_not_bill(session, clock, 
     open_accounts = session.query(FeeAccount).filter(FeeAccount.project_id == "p1",
                                                      FeeAccount.closed_on.is_(None)).count()
     assert (view["total"], view["closed_not_billed"]) == (open_accounts, 1)
+
+
+# -- money on a closed account: only what it still owes; its credit and deposits go back by refund --
+
+def _receipts(session, account_id):
+    from services.billing.models import Receipt
+    return session.query(Receipt).filter(Receipt.account_id == account_id).count()
+
+
+def test_a_closed_account_takes_a_payment_only_up_to_what_it_owes(session, clock, transferred):
+    """张伟 owes 245.00 on his closed account: the desk takes 245.00 at most -- a cent more would be
+    credit no bill ever uses (the account takes no new charges) -- and nothing once it is settled."""
+    from services.billing.exceptions import ClosedAccountOverpaid
+
+    from .support import service_as
+    old, desk = transferred["old"], service_as(session, clock, DESK)
+    before = _receipts(session, old)
+    with pytest.raises(ClosedAccountOverpaid) as refused:
+        desk.record_payment("u1", {"method": "cash", "amount": "245.01", "account_id": old})
+    session.rollback()
+    assert refused.value.code == "closed_account_overpaid"
+    assert refused.value.details["balance_due"] == "245.00" and "245.00" in str(refused.value)
+    assert "尚欠 245.00" in refused.value.message              # bilingual: 中文 (English)
+    assert _receipts(session, old) == before
+    assert accounts.account_view(session, session.get(FeeAccount, old))["balance_due"] == Decimal("245.00")
+
+    paid = desk.record_payment("u1", {"method": "cash", "amount": "45.00", "account_id": old})
+    session.commit()
+    assert paid["account"]["balance_due"] == "200.00"
+    paid = desk.record_payment("u1", {"method": "cash", "amount": "200.00", "account_id": old})
+    session.commit()
+    assert (paid["account"]["balance_due"], paid["account"]["credit"]) == ("0.00", "0.00")
+    with pytest.raises(ClosedAccountOverpaid) as refused:       # settled: no payment at all
+        desk.record_payment("u1", {"method": "cash", "amount": "1.00", "account_id": old})
+    session.rollback()
+    assert refused.value.details["balance_due"] == "0.00" and "已结清" in refused.value.message
+    # the unit's current account takes a prepayment as before
+    assert service_as(session, clock, DESK).record_payment(
+        "u1", {"method": "cash", "amount": "1.00"})["account"]["credit"] == "1.00"
+
+
+def test_a_closed_account_s_credit_and_deposit_go_back_by_a_refund_naming_it(session, clock, estate, as_):
+    """张伟 paid 400.00 on his 345.00 and left a key deposit of 200.00; the unit passes to 孙丽. His 55.00
+    credit and his deposit stay on his closed account: finance refunds them by naming it (account_id)."""
+    from services.billing.domain import deposits
+
+    from .support import FINANCE2, service_as
+    old = _owing(session, clock, as_)
+    at(clock, date(2026, 11, 22))
+    payments.record_received(as_(DESK), old, method="cash", amount=Decimal("400.00"),
+                             occurred_on=date(2026, 11, 22))
+    held = deposits.hold_deposit(as_(DESK), {"unit_id": "u1", "purpose": "key", "amount": Decimal("200.00"),
+                                             "method": "cash"})
+    session.commit()
+    from services.billing.models import Deposit
+    deposit_id = session.query(Deposit.id).filter(Deposit.payment_id == held.id).scalar()
+    at(clock, date(2026, 11, 24))
+    for snapshot in (OLD_LEAVES, NEW_ARRIVES):
+        copies.apply_household(as_(PLATFORM), snapshot)
+    session.commit()
+    at(clock, date(2026, 11, 26), 10)
+    fin, fin2 = service_as(session, clock, FINANCE), service_as(session, clock, FINANCE2)
+    credit = fin.request_refund("u1", {"kind": "overpayment", "amount": "55.00", "method": "cash",
+                                       "reason": "原业主预存款退还", "account_id": old.id})
+    deposit = fin.request_refund("u1", {"kind": "deposit", "deposit_id": deposit_id, "amount": "200.00",
+                                        "method": "cash", "reason": "原业主钥匙押金退还", "account_id": old.id})
+    session.commit()
+    assert credit["account_id"] == deposit["account_id"] == old.id
+    for refund in (credit, deposit):
+        fin2.approve_refund(refund["id"], {})
+        session.commit()
+        fin.pay_refund(refund["id"], {})
+        session.commit()
+    view = accounts.account_view(session, session.get(FeeAccount, old.id))
+    assert (view["credit"], view["deposits_held"], view["balance_due"]) == (
+        Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    # without account_id the refund is of the unit's current account, which holds nothing
+    from services.billing.exceptions import AmountOverAvailable, DepositNotFound
+    with pytest.raises(AmountOverAvailable):
+        fin.request_refund("u1", {"kind": "overpayment", "amount": "1.00", "method": "cash", "reason": "x x"})
+    session.rollback()
+    with pytest.raises(DepositNotFound):
+        fin.request_refund("u1", {"kind": "deposit", "deposit_id": deposit_id, "amount": "1.00", "method": "cash",
+                                  "reason": "x x"})
+    session.rollback()
+
+
+def test_the_old_owner_asking_the_unit_s_bills_is_told_to_name_his_account(session, clock, transferred):
+    """张伟 after the transfer asks the unit's bills without account_id: the unit's open account is
+    孙丽's (404 as before), and the answer tells him how he reads his own -- name it (account_id, from
+    the unit's accounts or /me's former_households). Anyone else hears the plain answer of a missing one."""
+    w = work(session, clock, ZHANG_AFTER)
+    for read in (lambda: queries.list_bills(w, "u1"), lambda: queries.balance(w, "u1"),
+                 lambda: queries.list_receipts(w, "u1")):
+        with pytest.raises(AccountNotFound) as refused:
+            read()
+        assert "account_id" in refused.value.english and "/api/v1/units/u1/accounts" in refused.value.english
+        assert "请用 account_id 指明您的账户" in refused.value.message
+        assert refused.value.details == {"unit_id": "u1", "name": "account_id"}
+    neighbour = work(session, clock, resident(G, ["u2"], user_id="neighbour", households={"u2": "h-u2"}))
+    answers = []
+    for w, unit_id in ((neighbour, "u1"), (work(session, clock, FINANCE), "no-such-unit")):
+        with pytest.raises(AccountNotFound) as refused:
+            queries.list_bills(w, unit_id)
+        answers.append((refused.value.english.replace(unit_id, "?"), refused.value.details))
+    assert answers[0] == answers[1] and "account_id" not in answers[0][0]

@@ -67,6 +67,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from kernel.clock import DEFAULT_TZ
 from kernel.copies import snapshot_page
 from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
@@ -79,7 +80,7 @@ from .. import events
 from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched,
                           IdNumberNotOnFile, MoveTimeRefused, NotPrintable, NotYourStep, OwnerConsentRequired,
                           PassOutsideWindow, TooManyItems, TransitionNotAllowed)
-from ..models import GoodsRelease, GoodsReleaseLog, UnitCopy
+from ..models import GoodsRelease, GoodsReleaseLog, ProjectCopy, UnitCopy
 from . import identity, release_settings, repairs, workflow
 from .identity import AskIdentity
 
@@ -334,8 +335,9 @@ def check_move_at(work: Work, project_id: str, move_at) -> None:
     now = work.clock.now()
     tolerance = work.settings.get(project_id, release_settings.MOVE_AT_PAST_TOLERANCE)
     ahead = work.settings.get(project_id, release_settings.MOVE_AT_MAX_DAYS_AHEAD)
-    limits = {"move_at": move_at.isoformat(), "now": now.isoformat(), "past_tolerance_minutes": tolerance,
-              "max_days_ahead": ahead}
+    zone = project_zone(work, project_id)
+    limits = {"move_at": move_at.astimezone(zone).isoformat(), "now": now.astimezone(zone).isoformat(),
+              "past_tolerance_minutes": tolerance, "max_days_ahead": ahead}
     if move_at < now - timedelta(minutes=tolerance):
         raise MoveTimeRefused(f"the moving time {move_at.isoformat()} is in the past: a goods release is asked "
                               f"for a move to come (at most {tolerance} minutes late)", details=limits,
@@ -518,12 +520,18 @@ def _takes(work: Work, release: GoodsRelease, party: str) -> bool:
     return not caller.is_resident and caller.has_role(*PARTY_ROLES[party])
 
 
+def project_zone(work: Work, project_id: str) -> ZoneInfo:
+    """The project's time zone: every time a goods-release answer states (``move_at``, the gate's window,
+    ``now`` in a refusal's details) is in it (+08:00), whatever zone the database or the clock gave."""
+    project = work.session.get(ProjectCopy, project_id)
+    return ZoneInfo((project.timezone if project is not None else None) or DEFAULT_TZ)
+
+
 def use_window(work: Work, release: GoodsRelease) -> tuple[datetime, datetime]:
     """The pass's validity window at the gate (放行条有效时间): from the start of the moving day -- the
     project's local day of ``move_at`` -- to the day's end plus ``goods_release.use_hours_after_move_day``
     (a move running past midnight)."""
-    project = repairs._project(work, release.project_id)
-    zone = ZoneInfo(project.timezone or "Asia/Shanghai")
+    zone = project_zone(work, release.project_id)
     day = release.move_at.astimezone(zone).date()
     hours = work.settings.get(release.project_id, release_settings.USE_HOURS_AFTER_MOVE_DAY)
     start = datetime.combine(day, time(0, 0), tzinfo=zone)
@@ -540,8 +548,10 @@ def check_use_window(work: Work, release: GoodsRelease, now: datetime) -> None:
         return
     shown_zh = f"{start.strftime('%Y-%m-%d %H:%M')} 至 {end.strftime('%Y-%m-%d %H:%M')}"
     shown = f"{start.strftime('%Y-%m-%d %H:%M')} to {end.strftime('%Y-%m-%d %H:%M')}"
-    details = {"move_at": release.move_at.isoformat(), "valid_from": start.isoformat(), "valid_until": end.isoformat(),
-               "now": now.isoformat(), "reason": "too_early" if now < start else "expired",
+    zone = start.tzinfo
+    details = {"move_at": release.move_at.astimezone(zone).isoformat(), "valid_from": start.isoformat(),
+               "valid_until": end.isoformat(), "now": now.astimezone(zone).isoformat(),
+               "reason": "too_early" if now < start else "expired",
                "hours_after_move_day": work.settings.get(release.project_id, release_settings.USE_HOURS_AFTER_MOVE_DAY)}
     if now < start:
         raise PassOutsideWindow(

@@ -23,13 +23,17 @@ had none); the rounds a deactivated steward's areas left to the CS manager unass
 their own (``steward`` null) until a manager assigns them. **Findings** lists every failed item of
 the month: day, area, item, note, who recorded it, the round and the repair with its status.
 
+**Areas** listed: every area with a round in the month, and every active area made before the month
+ended (with no round it is a row of zeros); an area made later is not -- a month before the project had
+any area lists none (``areas: []``, the total all zeros).
+
 Who reads it: who reads the project's rounds (steward, front desk, CS manager, centre manager, GM,
 group admin). The month is the project's local calendar month, finished or current (400
 ``invalid_month``, ``month_in_future``), as the monthly report's.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -39,6 +43,11 @@ from ..models import InspectionArea, InspectionResult, InspectionRound, Ticket, 
 from . import inspections, repairs, reports
 
 COUNTS = ("planned", "cancelled", "spot", "done", "late", "missed", "open", "findings", "repairs_opened")
+
+
+def _utc(at: datetime) -> datetime:
+    """A stored time as an aware UTC one (SQLite may give it back naive)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
 
 def _row() -> dict:
@@ -137,9 +146,10 @@ def monthly_figures(work: Work, project_id: str, month: str) -> dict:
         name = row.pop("_name", "")
         return {"steward": {"user_id": user_id, "name": name} if user_id else None, **_finish(row)}
 
-    # every area of the project is listed (an active one with no round is a figure too), by name
+    # every area of the project that existed in the month is listed (an active one with no round is a
+    # figure too), by name; one made after the month is not (a month before any area lists none)
     for area in areas.values():
-        if area.active:
+        if area.active and _utc(area.created_at) < period.end_utc:
             per_area.setdefault(area.id, _row())
     return {
         "project_id": project.id, "project_name": project.name, "month": period.month,

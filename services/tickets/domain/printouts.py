@@ -111,11 +111,13 @@ def record_goods_release_print(work: Work, release_id: str) -> dict:
     return {"print": printed, "release": gr.view(release)}
 
 
-def _print_line(printed: dict, zone: ZoneInfo) -> str:
-    """``第2次（补打） 前台小王 2026-11-24 09:00``: which print the paper is, by whom, when."""
+def _print_line(printed: dict, zone: ZoneInfo, *, by_resident: bool = False) -> str:
+    """``第2次（补打） 前台小王 2026-11-24 09:00``: which print the paper is, by whom, when. Printed by a
+    resident (``by_resident``): his name masked as every resident's name on paper (``mask_name``: 张*)."""
     at = printed["at"] if isinstance(printed["at"], datetime) else datetime.fromisoformat(str(printed["at"]))
+    name = (printed.get("by") or {}).get("name") or ""
     parts = [f"第{printed['number']}次" + ("（补打）" if printed.get("reprint") else ""),
-             (printed.get("by") or {}).get("name") or "", _local(at, zone)]
+             (mask_name(name) if by_resident else name) or "", _local(at, zone)]
     return " ".join(part for part in parts if part)
 
 
@@ -146,7 +148,8 @@ def goods_release_pass(work: Work, release_id: str, *, printed: dict | None = No
         ("签发", f"{(view['issued'] or {}).get('name', '')} {_local(view['issued_at'], zone)}".strip()),
     ]
     if printed is not None:
-        facts.append(("打印", _print_line(printed, zone)))
+        # the print is the caller's own (recorded in this call, or its replay under the same key)
+        facts.append(("打印", _print_line(printed, zone, by_resident=work.caller.is_resident)))
     marks = [MARKS[release.status]] if release.status in MARKS else []
     if printed is None:
         marks.append(PREVIEW)

@@ -3,7 +3,7 @@ consent for a tenant, items and their limit, billing's answer deciding approve a
 refuses naming the amount; billing silent refuses -- fail closed), numbered passes per project and
 day, use at the gate, voids with who and why -- on the injectable clock; billing's answer is the
 function the service hands the rules."""
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -327,6 +327,11 @@ def test_a_moving_time_in_the_past_or_too_far_ahead_is_refused_and_nothing_is_wr
     with pytest.raises(MoveTimeRefused) as past:
         request(session, clock, move_at="2026-11-24T07:59:00+08:00")
     assert past.value.code == "move_at_past" and past.value.details["past_tolerance_minutes"] == 60
+    # every time the details state is in the project's zone (+08:00), whatever zone the client sent
+    with pytest.raises(MoveTimeRefused) as past:
+        request(session, clock, move_at="2026-11-23T23:59:00+00:00")          # 07:59 at the site
+    assert (past.value.details["move_at"], past.value.details["now"]) == (
+        "2026-11-24T07:59:00+08:00", "2026-11-24T09:00:00+08:00")
     assert request(session, clock, move_at="2026-12-24T09:00:00+08:00").status == "requested"   # 30 days
     with pytest.raises(MoveTimeRefused) as far:
         request(session, clock, move_at="2026-12-24T09:01:00+08:00")
@@ -462,6 +467,7 @@ def test_the_gate_lets_the_goods_out_only_from_the_moving_day_to_its_end_plus_th
     use is 409 pass_outside_window, bilingual, naming the window; nothing is written."""
     early, late, on_time = issued(session, clock), issued(session, clock), issued(session, clock)
     version = early.version
+    early.move_at = early.move_at.astimezone(timezone.utc)              # as PostgreSQL gives it back: in UTC
     clock.set(datetime(2026, 11, 24, 23, 59, tzinfo=SH))                  # the evening before
     with pytest.raises(PassOutsideWindow) as refused:
         step(session, clock, GUARD, early, "use")
@@ -471,7 +477,7 @@ def test_the_gate_lets_the_goods_out_only_from_the_moving_day_to_its_end_plus_th
     assert "2026-11-25 00:00 to 2026-11-26 06:00" in refused.value.english
     assert refused.value.details == {
         "move_at": "2026-11-25T10:00:00+08:00", "valid_from": "2026-11-25T00:00:00+08:00",
-        "valid_until": "2026-11-26T06:00:00+08:00", "now": "2026-11-24T15:59:00+00:00", "reason": "too_early",
+        "valid_until": "2026-11-26T06:00:00+08:00", "now": "2026-11-24T23:59:00+08:00", "reason": "too_early",
         "hours_after_move_day": 6}
     assert (early.status, early.used_by, early.version) == ("issued", None, version)
     assert [h.action for h in early.history][-1] == "issue" and not events_of(session, "goods_release.used")

@@ -85,10 +85,10 @@ def test_a_day_of_rounds_counted_per_area_per_steward_and_in_total(world, day):
         "2026-11-24", "1栋楼梯间", "ST06", "3楼灭火器过期")
     assert finding["repair_number"].startswith("BX-") and finding["round_number"].startswith("XJ-")
     assert finding["recorded_by"] == {"user_id": "steward.wu", "name": "吴管家"}
-    # another month: nothing counted, the active areas listed with zeros
+    # another month: nothing counted; October is before the areas were made (24 Nov): none listed
     october = figures(world, month="2026-10")
     assert october["total"]["planned"] == 0 and october["findings"] == []
-    assert [a["planned"] for a in october["areas"]] == [0, 0] and october["total"]["completion_percent"] is None
+    assert october["areas"] == [] and october["total"]["completion_percent"] is None
 
 
 def test_a_deactivated_steward_s_patrols_are_a_row_of_their_own(world):
@@ -110,6 +110,16 @@ def test_who_reads_the_figures_and_which_month(world, day):
         figures(world, month="2026-12")
     with pytest.raises(InvalidMonth):
         figures(world, month="2026-13")
+
+
+def test_a_month_before_an_area_was_made_does_not_list_it(world, day):
+    """The stairwell and the roof were made on 2026-11-24: November lists them; October and 1999-01 -- months
+    before the project had any area -- list none (no rows of zeros for areas that did not exist then)."""
+    assert {a["area_id"] for a in figures(world)["areas"]} == {day["stairwell"], day["roof"]}
+    for month in ("2026-10", "1999-01"):
+        shown = figures(world, month=month)
+        assert shown["complete"] is True and shown["areas"] == [] and shown["stewards"] == []
+        assert shown["total"]["planned"] == 0 and shown["total"]["completion_percent"] is None
 
 
 def test_the_printed_sheet_holds_the_figures_and_the_findings(world, day):

@@ -105,6 +105,21 @@ def test_a_recorded_print_says_which_print_it_is_and_a_later_one_is_marked_a_rep
         printouts.record_goods_release_print(work(session, clock, OTHER_PROJECT), release.id)
 
 
+def test_a_resident_s_own_print_names_him_masked(session, clock, registry):
+    """The resident prints his pass (a reprint after the desk's): the paper's print line names him as every
+    resident is named on paper -- 张* (kernel.privacy.mask_name) -- never in full; staff print in full."""
+    release = gr_t.issued(session, clock)
+    printouts.record_goods_release_print(work(session, clock, DESK), release.id)
+    me = replace(gr_t.ME, name="张伟")
+    clock.advance(hours=1)
+    mine = printouts.record_goods_release_print(work(session, clock, me), release.id)
+    assert mine["print"]["by"] == {"user_id": "r-zhang", "name": "张伟"}       # the record keeps who
+    printed = text(printouts.goods_release_pass(work(session, clock, me), release.id, printed=mine["print"],
+                                                compress=False))
+    assert printed.count("打印：\n第2次（补打） 张* 2026-11-24 10:00") == 2
+    assert "张伟" not in printed
+
+
 def test_a_used_or_voided_pass_prints_with_its_mark_and_one_not_issued_is_refused(session, clock, registry):
     verified = gr_t.request(session, clock, identity=gr_t.IN_PERSON)
     with pytest.raises(NotPrintable) as refused:
