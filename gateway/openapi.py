@@ -128,7 +128,7 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
     if params:
         op["parameters"] = params
     if spec.body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {
+        op["requestBody"] = {"required": spec.body_required, "content": {"application/json": {
             "schema": {"$ref": _ref(spec.body, components)}}}}
     ok: dict = {"description": "success"}
     if spec.media_type != "application/json":
