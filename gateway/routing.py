@@ -38,7 +38,7 @@ from kernel.entrypoints import finish_unit_of_work
 
 from . import accounts
 from .authcache import TokenCache
-from .errors import HttpError, error_response, is_refusal, json_response
+from .errors import HttpError, classify, error_response, is_expected_unavailable, is_refusal, json_response
 from kernel.fastdump import Dumper
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,9 @@ class RouteSpec:
     max_body: int = MAX_BODY
     #: a path id's not-found code on this route when it is not :data:`PATH_ID_NOT_FOUND`'s
     not_found: dict = field(default_factory=dict)
+    #: False for a body whose every field is optional: no body at all is read as ``{}`` (not 400
+    #: ``body_required``); a body sent is checked as any other
+    body_required: bool = True
 
     def __post_init__(self):
         if self.idempotency not in IDEMPOTENCY:
@@ -321,7 +324,7 @@ class JsonHttp(HttpRequestHandler):
         if spec.query:
             kwargs["query"] = spec.query_schema.load(_query(request))
         if spec.body:
-            kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body))
+            kwargs["body"] = spec.body_schema.load(_json_body(request, spec.max_body, spec.body_required))
         return (request,), kwargs
 
     def check_signature(self, args, kwargs):
@@ -377,10 +380,12 @@ class JsonHttp(HttpRequestHandler):
         return json_response(result, status)
 
 
-def _json_body(request, max_body: int = MAX_BODY) -> dict:
+def _json_body(request, max_body: int = MAX_BODY, required: bool = True) -> dict:
     if request.content_length and request.content_length > max_body:
         raise HttpError(413, "body_too_large", f"request bodies are at most {max_body} bytes")
     raw = request.get_data(cache=True)
+    if not raw and not required:
+        return {}                   # every field optional (RouteSpec.body_required): no body is an empty one
     if not raw:
         raise HttpError(400, "body_required", "this call needs a JSON body")
     if request.mimetype != "application/json":
@@ -497,12 +502,17 @@ def route(method: str, path: str, *, summary: str, **options):
         def handler(self, request, *args, **kwargs):
             # An expected refusal (a 4xx: unknown id, wrong role, a rule) is an answer, not an
             # error of the gateway: it is returned here, so nameko does not log it with a
-            # traceback. The worker's session is rolled back as on any error.
+            # traceback. So is a service's typed 503 (billing_unavailable: another service did
+            # not answer, nothing done) -- one WARNING line. The worker's session is rolled back
+            # as on any error.
             try:
                 return fn(self, request, *args, **kwargs)
             except Exception as exc:
                 if not is_refusal(exc):
-                    raise
+                    if not is_expected_unavailable(exc):
+                        raise
+                    err = classify(exc)
+                    log.warning("%s %s answered %s %s: %s", method, path, err.status, err.code, err.message)
                 self.db.rollback()
                 return error_response(exc)
 
