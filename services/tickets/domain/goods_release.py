@@ -13,8 +13,10 @@ The seed's steps, each a row of :data:`TABLE`::
 *verified* (:func:`_consent`: the consenting owner matched by name and ID number in archive's file,
 counted like any match; the method and the number masked kept) -- an agent's own document is recorded,
 never what verifies the release. Every "no" of the file is one answer (:data:`NOT_MATCHED_EN`: no name
-enumeration). A person with no number on file is archive's 422 ``id_number_not_on_file`` (not counted);
-the desk may attest the document it saw in person (``attested``: ``matched_archive`` false). By phone,
+enumeration). A person of the file in the requester's role with no number on file is archive's 422
+``id_number_not_on_file`` (counted there like a failed match, so bounded by the lock; anyone else named
+without a number is the one ``identity_not_matched``); the desk may attest the document it saw in person
+(``attested``: ``matched_archive`` false). By phone,
 no family member named is right only for a one-person household.
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
