@@ -219,3 +219,30 @@ def test_no_number_on_file_and_wrong_numbers_count_together(session, as_, estate
         ask(session, as_, DESK)
 
 
+
+
+def test_a_caller_asking_for_owners_only_gets_not_matched_for_anyone_else_counted(session, as_, estate):
+    """The keys ask for owners (``roles``): the tenant's right number, and a family member with no number
+    on file, are a plain not-matched -- no role, no "not on file" -- and each is a failed match, so the
+    5th locks the caller; the owner matches as ever (before the lock)."""
+    def owners(name, number):
+        q = schemas.IdentityMatchIn().load({"unit_id": "u1", "name": name, "id_number": number, "purpose": PURPOSE,
+                                            "roles": ["owner"]})
+        as_(DESK).clock.advance(seconds=1)
+        try:
+            answer = identity.match(as_(DESK), "u1", name, q["id_number"], PURPOSE, None, q["roles"])
+        except Exception:
+            rollback_keeping(session)
+            raise
+        session.commit()
+        return schemas.IdentityMatchOut().dump(answer)
+    assert owners("张伟", OWNER_ID) == {"matched": True, "role": "owner"}
+    for name, number in (("赵租客", TENANT_ID), ("刘洋", OTHER_VALID), ("赵租客", TENANT_ID), ("刘洋", OTHER_VALID),
+                         ("王五", OTHER_VALID)):
+        assert owners(name, number) == {"matched": False}
+    assert identity.failures_today(as_(DESK), session.get(Project, "p1"), "u1", "desk-1") == 5
+    with pytest.raises(IdentityMatchLocked):
+        owners("张伟", OWNER_ID)
+    from marshmallow import ValidationError
+    with pytest.raises(ValidationError):                                    # an unknown role is a 400
+        schemas.IdentityMatchIn().load({"unit_id": "u1", "name": "x", "roles": ["emergency_contact"]})
