@@ -198,6 +198,19 @@ def is_refusal(exc: Exception) -> bool:
     return False
 
 
+def is_expected_unavailable(exc: Exception) -> bool:
+    """A typed 503 (kernel.errors ``Unavailable``: ``billing_unavailable``, ``archive_unavailable`` --
+    a service saying another one did not answer, nothing done): expected, an answer to log as one
+    WARNING line, not an error with a traceback. A broker outage or a bug is not this."""
+    if isinstance(exc, HttpError):
+        return exc.status == 503
+    if isinstance(exc, WuyeError):
+        return exc.kind == "Unavailable"
+    if isinstance(exc, RemoteError):
+        return parse_remote_error(exc.exc_type, exc.value)[0] == "Unavailable"
+    return False
+
+
 def error_response(exc: Exception) -> Response:
     err = classify(exc)
     headers = dict(err.headers)

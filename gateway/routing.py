@@ -38,7 +38,7 @@ from kernel.entrypoints import finish_unit_of_work
 
 from . import accounts
 from .authcache import TokenCache
-from .errors import HttpError, error_response, is_refusal, json_response
+from .errors import HttpError, classify, error_response, is_expected_unavailable, is_refusal, json_response
 from kernel.fastdump import Dumper
 
 log = logging.getLogger(__name__)
@@ -527,12 +527,17 @@ def route(method: str, path: str, *, summary: str, **options):
         def handler(self, request, *args, **kwargs):
             # An expected refusal (a 4xx: unknown id, wrong role, a rule) is an answer, not an
             # error of the gateway: it is returned here, so nameko does not log it with a
-            # traceback. The worker's session is rolled back as on any error.
+            # traceback. So is a service's typed 503 (billing_unavailable: another service did
+            # not answer, nothing done) -- one WARNING line. The worker's session is rolled back
+            # as on any error.
             try:
                 return fn(self, request, *args, **kwargs)
             except Exception as exc:
                 if not is_refusal(exc):
-                    raise
+                    if not is_expected_unavailable(exc):
+                        raise
+                    err = classify(exc)
+                    log.warning("%s %s answered %s %s: %s", method, path, err.status, err.code, err.message)
                 self.db.rollback()
                 return error_response(exc)
 

@@ -12,8 +12,9 @@ front desk and stewards; the centre manager (服务中心经理) the service cen
 centre manager; the group admin (集团管理员) any staff account of the group. A project manager only
 acts on a member all of whose projects are among the manager's (a group-wide account is the group
 admin's). Nobody (de)activates their own account (the group would lose its last admin by a slip).
-A resident's account, another group's or an unknown id is ``404 staff_not_found`` (a resident's
-account is ended with the unit, ``gateway.scopes``).
+A resident's account, another group's, a member of none of a project manager's projects or an unknown
+id is ``404 staff_not_found`` alike -- no name, no role (a resident's account is ended with the unit,
+``gateway.scopes``).
 """
 from __future__ import annotations
 
@@ -45,20 +46,22 @@ def _projects(user) -> frozenset:
 def member(session: Session, actor, user_id: str) -> User:
     """The staff account ``actor`` (the gateway's user, a manager) may (de)activate -- else a typed
     refusal: ``403 role_required`` (not a manager), ``404 staff_not_found`` (no staff account of the
-    actor's group), ``422 own_account``, ``403 staff_out_of_scope`` (a role or a project not the
-    actor's to manage)."""
+    actor's group, or -- a project manager -- of none of the actor's projects: another project's staff
+    read like an unknown id, their name not told), ``422 own_account``, ``403 staff_out_of_scope`` (a role
+    not the actor's to manage, a group-wide member, a member also of projects not the actor's)."""
     roles = set(actor.role_set)
     if actor.kind != STAFF or not roles & set(MANAGER_ROLES):
         raise Forbidden(f"this needs one of the roles: {', '.join(sorted(MANAGER_ROLES))}", code="role_required",
                         zh=f"需要以下角色之一：{role_names_zh(sorted(MANAGER_ROLES))}")
     target = session.get(User, user_id)
-    if target is None or target.kind != STAFF or target.group_id != actor.group_id:
+    own = _projects(actor)
+    if (target is None or target.kind != STAFF or target.group_id != actor.group_id
+            or (not actor.all_projects and not target.all_projects and not _projects(target) & own)):
         raise NotFound(f"no staff account {user_id}", code="staff_not_found", zh="未找到该员工账号")
     if target.id == actor.id:
         raise RuleViolation("nobody deactivates or reactivates their own account", code="own_account",
                            zh="不能停用或启用自己的账号")
     managed = frozenset().union(*(MANAGES[r] for r in roles if r in MANAGES))
-    own = _projects(actor)
     if not target.role_set <= managed or (
             not actor.all_projects and (target.all_projects or not _projects(target) <= own)):
         raise Forbidden(f"{target.display_name}'s account is not yours to manage: you manage "

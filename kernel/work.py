@@ -27,10 +27,21 @@ class EventRecorder:
     secret: str
     actor: Caller | None
 
-    def record(self, event_type: str, obj, *, group_id: str | None, project_id: str | None) -> Event:
-        return self.contract.record(self.session, self.base, event_type, obj, group_id=group_id,
-                                    project_id=project_id, clock=self.clock, secret=self.secret,
-                                    actor=self.actor)
+    def record(self, event_type: str, obj, *, group_id: str | None, project_id: str | None,
+               kept_on_failure: bool = False) -> Event:
+        """One event in the outbox, in this unit of work's transaction. ``kept_on_failure``: the
+        event is published even if the unit then fails (the alert a refusal raises -- archive's
+        ``identity_match.locked`` reached by a refused match): its outbox row is kept as
+        :meth:`Work.keep_on_failure` keeps a log row (the relay finds it on its next poll)."""
+        event = self.contract.record(self.session, self.base, event_type, obj, group_id=group_id,
+                                     project_id=project_id, clock=self.clock, secret=self.secret,
+                                     actor=self.actor)
+        if kept_on_failure:
+            from .messaging.models import kernel_tables
+            OutboxMessage, _ = kernel_tables(self.base)
+            row = next(r for r in self.session.new if isinstance(r, OutboxMessage) and r.event_id == event.id)
+            keep_on_failure(self.session, row)
+        return event
 
     def record_many(self, event_type: str, items, *, validate_each: bool = True) -> list[Event]:
         """Many events of one type in one ``INSERT`` -- a bulk path's events (the bill run's

@@ -70,9 +70,10 @@ class GoodsReleaseRoutes(RouteModule):
                        "release's purpose) -- not matched is 422 identity_not_matched (Chinese and English); too "
                        "many failed matches for the unit today (archive.identity_match_failures_per_day, 5) is "
                        "422 identity_match_locked (per desk user; the CS manager lifts it: POST "
-                       "/units/{unit_id}/identity-match/unlock); a person with no ID number on file is 422 "
-                       "id_number_not_on_file (not counted: attested: true in person records the document seen, "
-                       "matched_archive false); archive not answering is 503 archive_unavailable. A tenant's or "
+                       "/units/{unit_id}/identity-match/unlock); a person of the file in the requester's role with no "
+                       "ID number on file is 422 id_number_not_on_file (counted like a failed match: attested: true "
+                       "in person records the document seen, matched_archive false; anyone else is "
+                       "identity_not_matched); archive not answering is 503 archive_unavailable. A tenant's or "
                        "an agent's (代办) release is verified only with owner_consent {name, how: in_person | "
                        "by_phone, id_number}: the owner matched in the file; an agent's own document is recorded "
                        "(masked), not matched.")

@@ -54,19 +54,20 @@ class StaffRoutes(RouteModule):
         return reply
 
     @route("POST", f"{V1}/staff-accounts/{{user_id}}/deactivate", tags=TAGS, body=s.StaffActiveIn,
-           response=s.StaffAccountOut, idempotent=True, errors=ERRORS, not_found=NOT_FOUND,
+           response=s.StaffAccountOut, idempotent=True, errors=ERRORS, not_found=NOT_FOUND, body_optional=True,
            summary=f"Deactivate a staff member's account: its tokens are revoked, tickets is told ({WHO})",
            description="As `wuye-user deactivate`: the account can no longer log in, and the patrol plan gives a "
                        "deactivated steward nothing -- the areas relying on the steward get their patrols "
                        "unassigned, for the CS manager (the steward's planned patrols not started move at once). "
-                       "Again on a deactivated account: `changed` false (tickets told again). 404 staff_not_found "
-                       "(no staff account of your group), 403 staff_out_of_scope (a role or a project not yours "
-                       "to manage), 422 own_account, 503 when tickets cannot be told (nothing changed).")
+                       "Again on a deactivated account: `changed` false (tickets told again). The body (`reason`) may be "
+                       "left out. 404 staff_not_found (no staff account of your group, or none of your projects: "
+                       "as an unknown id), 403 staff_out_of_scope (a role not yours to manage, or a member also of "
+                       "projects not yours), 422 own_account, 503 when tickets cannot be told (nothing changed).")
     def deactivate_staff(self, request, user, user_id, body, idempotency_key):
         return self._staff_active(user, user_id, False, body, idempotency_key)
 
     @route("POST", f"{V1}/staff-accounts/{{user_id}}/activate", tags=TAGS, body=s.StaffActiveIn,
-           response=s.StaffAccountOut, idempotent=True, errors=ERRORS, not_found=NOT_FOUND,
+           response=s.StaffAccountOut, idempotent=True, errors=ERRORS, not_found=NOT_FOUND, body_optional=True,
            summary=f"Reactivate a deactivated staff member's account; tickets is told ({WHO})",
            description="As `wuye-user activate`: the member logs in again (tokens revoked at deactivation stay "
                        "revoked), and the patrol plan assigns the steward again from the next patrols planned "

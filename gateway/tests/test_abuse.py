@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from gateway import accounts
+from gateway.models import User
 from gateway.service import GatewayService
 from kernel.clock import SystemClock
 from kernel.db import make_engine
@@ -31,8 +32,16 @@ class Tickets:
 
     @rpc
     def open_repair(self, data, idempotency_key=None):
+        if data["content"] == "下游不可用":                 # a typed 503, as billing_unavailable is
+            from kernel.errors import Unavailable
+            raise Unavailable("billing did not answer within 5 s", code="billing_unavailable",
+                              details={"reason": "timeout"})
         return {"id": "t1", "number": "BX-1", "content": data["content"],
                 "reporter": {"name": "x", "phone": data.get("reporter_phone")}}
+
+    @rpc
+    def set_staff_active(self, user_id, active, name):
+        return True
 
     @rpc
     def get_ticket(self, ticket_id):
@@ -63,6 +72,11 @@ def make_gateway(container_factory, rabbit_config, web_config, tmp_path):
                              kind="resident", group_id=G, roles=[], unit_ids=["u1"], now=now)
         accounts.create_user(session, username="fin1", password="finance-pass", display_name="财务",
                              kind="staff", group_id=G, roles=["finance"], project_ids=["p1"], now=now)
+        for username, name, roles, project in (("cs1", "绿湖客服经理", ["cs_manager"], "p1"),
+                                               ("stew1", "绿湖管家", ["steward"], "p1"),
+                                               ("desk.xh", "星河前台·冯", ["front_desk"], "p9")):
+            accounts.create_user(session, username=username, password="staff-pass-1", display_name=name,
+                                 kind="staff", group_id=G, roles=roles, project_ids=[project], now=now)
         session.commit()
         session.close()
         config = dict(web_config, AMQP_URI=rabbit_config["AMQP_URI"], DB_URL=url, WUYE_SECRET=TEST_SECRET,
@@ -146,6 +160,50 @@ def test_a_failed_login_is_one_warning_line_and_refusals_are_not_errors(make_gat
                      web_session.get("/api/v1/nothing", headers=headers)):
         assert 400 <= response.status_code < 500
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def test_an_expected_503_is_one_warning_line_without_a_traceback(make_gateway, web_session, caplog):
+    """The identity trial: a service's typed 503 (billing_unavailable on the move-out) is an answer the
+    gateway expects -- the shared mapping (gateway.routing.route) logs it as one WARNING line, no
+    traceback, no ERROR; the client gets the 503 with its code and details."""
+    make_gateway()
+    headers = bearer(login(web_session))
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    response = web_session.post("/api/v1/repairs", json={"unit_id": "u1", "content": "下游不可用"},
+                                headers={**headers, "Idempotency-Key": "down-1"})
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "billing_unavailable" and response.json()["details"] == {"reason": "timeout"}
+    mine = [r for r in caplog.records if "tickets.open_repair" not in r.getMessage()]    # the stub's own log aside
+    assert not [r for r in mine if r.levelno >= logging.ERROR or r.exc_info]
+    [warning] = [r for r in mine if r.levelno == logging.WARNING and r.name.startswith("gateway")]
+    assert "billing_unavailable" in warning.getMessage() and "/api/v1/repairs" in warning.getMessage()
+
+
+def test_a_staff_account_is_deactivated_without_a_body_and_another_project_s_is_not_found(make_gateway,
+                                                                                         web_session):
+    """The identity trial: deactivate / activate take no body (every field optional) but still their
+    Idempotency-Key; another project's member is 404 staff_not_found like an unknown id, no name."""
+    gateway = make_gateway()
+    session = Session(make_engine(gateway.config["DB_URL"]))
+    ids = {u.username: u.id for u in session.query(User)}
+    session.close()
+    cs = bearer(login(web_session, "cs1", "staff-pass-1"))
+    path = f"/api/v1/staff-accounts/{ids['stew1']}/deactivate"
+    assert web_session.post(path, headers=cs).json()["error"] == "idempotency_key_required"
+    done = web_session.post(path, headers={**cs, "Idempotency-Key": "off-1"})
+    assert done.status_code == 200, done.text
+    assert (done.json()["active"], done.json()["changed"]) == (False, True)
+    back = web_session.post(f"/api/v1/staff-accounts/{ids['stew1']}/activate", json={},
+                            headers={**cs, "Idempotency-Key": "on-1"})
+    assert back.status_code == 200 and back.json()["active"] is True
+    far = web_session.post(f"/api/v1/staff-accounts/{ids['desk.xh']}/deactivate",
+                           headers={**cs, "Idempotency-Key": "off-2"})
+    unknown = web_session.post("/api/v1/staff-accounts/no-such-user/deactivate",
+                               headers={**cs, "Idempotency-Key": "off-3"})
+    assert (far.status_code, far.json()["error"]) == (unknown.status_code, unknown.json()["error"]) == (
+        404, "staff_not_found")
+    assert "星河前台·冯" not in far.text and "details" not in far.json()
 
 
 # -- logout and password ------------------------------------------------------------------

@@ -4,6 +4,8 @@ says something is unpaid or does not answer), with the history and ``household.c
 who may do what; bad input a 4xx; every write takes an Idempotency-Key."""
 from __future__ import annotations
 
+import logging
+
 import eventlet
 import pytest
 from nameko.rpc import rpc
@@ -117,7 +119,7 @@ def login(web_session, username):
 
 
 def test_move_in_a_tenant_a_phone_change_and_move_out_through_the_gateway(platform, rpc, web_session,
-                                                                          capture_events):
+                                                                          capture_events, caplog):
     seed(rpc)
     capture = capture_events("archive", "household.changed")
     desk, cs = login(web_session, "desk"), login(web_session, "cs")
@@ -203,8 +205,16 @@ def test_move_in_a_tenant_a_phone_change_and_move_out_through_the_gateway(platfo
     assert rpc.call(SYSTEM, "archive", "get_household_for_unit", "u1")["id"] == household    # still lives there
     # billing does not answer in time: 503, fail closed -- nothing written either
     BILLING["u1"] = "silent"
+    caplog.set_level(logging.INFO)
+    caplog.clear()
     silent = post(f"/households/{household}/move-out", complete, "out-silent")
     assert silent.status_code == 503, silent.text
+    # an expected typed 503: one WARNING line of the gateway, no traceback, no ERROR (the identity trial)
+    gateway_logs = [r for r in caplog.records if "archive.move_out" not in r.getMessage()]
+    assert not [r for r in gateway_logs if r.levelno >= logging.ERROR or r.exc_info]
+    assert [r.getMessage().split(":")[0] for r in gateway_logs
+            if r.levelno == logging.WARNING and r.name.startswith("gateway")] == [
+        "POST /api/v1/households/{household_id}/move-out answered 503 billing_unavailable"]
     assert silent.json()["error"] == "billing_unavailable" and silent.json()["details"]["reason"] == "timeout"
     assert silent.json()["message"].startswith("暂时无法向收费系统核实费用，迁出未办理")
     assert rpc.call(SYSTEM, "archive", "get_household_for_unit", "u1")["status"] == "active"

@@ -65,7 +65,8 @@ def test_a_manager_manages_the_staff_below_in_their_projects(db, actor, target):
     ("gm", "desk", Forbidden, "role_required"),
     ("cs", "eng", Forbidden, "staff_out_of_scope"),            # engineering is not the CS department
     ("cs", "cs2", Forbidden, "staff_out_of_scope"),            # a peer
-    ("cs", "desk.xh", Forbidden, "staff_out_of_scope"),        # another project's
+    ("cs", "desk.xh", NotFound, "staff_not_found"),            # another project's: as an unknown id
+    ("centre", "desk.xh", NotFound, "staff_not_found"),
     ("cs", "desk.both", Forbidden, "staff_out_of_scope"),      # also another project's
     ("centre", "admin", Forbidden, "staff_out_of_scope"),      # group-wide
     ("centre", "gm", Forbidden, "staff_out_of_scope"),
@@ -79,6 +80,20 @@ def test_refusals_say_why(db, actor, target, error, code):
     with pytest.raises(error) as refused:
         member(session, ids, actor, target)
     assert refused.value.code == code
+
+
+def test_another_project_s_member_reads_like_an_unknown_id_no_name(db):
+    """The identity trial: the CS manager of 绿湖 deactivating 星河's front desk got 403 staff_out_of_scope
+    naming "星河前台·冯" -- now the 404 of an unknown id, the same sentence, no name."""
+    session, ids, _ = db
+    session.get(User, ids["desk.xh"]).display_name = "星河前台·冯"
+    cs = session.get(User, ids["cs"])
+    with pytest.raises(NotFound) as other_project:
+        staff.member(session, cs, ids["desk.xh"])
+    with pytest.raises(NotFound) as unknown:
+        staff.member(session, cs, "no-such-user")
+    assert "星河前台·冯" not in str(other_project.value.message) and other_project.value.details is None
+    assert other_project.value.message == unknown.value.message.replace("no-such-user", ids["desk.xh"])
 
 
 class Rpc:
@@ -139,6 +154,7 @@ def test_the_routes_are_documented_writes_with_their_key():
     for action in ("deactivate", "activate"):
         operation = paths[f"/api/v1/staff-accounts/{{user_id}}/{action}"]["post"]
         assert any(p["name"] == "Idempotency-Key" and p["required"] for p in operation["parameters"])
+        assert operation["requestBody"]["required"] is False                # the reason may be left out
         assert {"400", "403", "404", "422", "503"} <= set(operation["responses"])
         assert "CS manager" in operation["summary"] and "group admin" in operation["summary"]
     assert Base.metadata.tables["idempotency_keys"] is IdempotencyRecord.__table__

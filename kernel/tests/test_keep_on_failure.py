@@ -85,3 +85,21 @@ def test_the_worker_s_finish_commits_the_kept_row_of_a_failed_call(tmp_path):
         assert [n.text for n in fresh.scalars(select(Note))] == ["refused"]
         assert fresh.scalars(select(Thing)).all() == []
     engine.dispose()
+
+
+def test_an_event_recorded_kept_on_failure_is_in_the_outbox_after_the_rollback_the_others_not(session):
+    """``work.events.record(..., kept_on_failure=True)``: the alert a refusal raises (archive's
+    identity_match.locked reached by a refused match) is published although the call fails."""
+    from marshmallow import Schema, fields
+
+    class N(Schema):
+        n = fields.Integer()
+    contract = EventContract("things", {"thing.alert": N, "thing.done": N})
+    w = Work.build(session, ManualClock("2026-11-24T09:00:00+08:00"), staff("g1", ["p1"]), base=Base,
+                   contract=contract, secret=TEST_SECRET)
+    w.events.record("thing.done", {"n": 1}, group_id="g1", project_id="p1")
+    w.events.record("thing.alert", {"n": 2}, group_id="g1", project_id="p1", kept_on_failure=True)
+    session.flush()
+    assert rollback_keeping(session) == 1
+    OutboxMessage, _ = kernel_tables(Base)
+    assert [(m.event_type, m.status) for m in session.scalars(select(OutboxMessage))] == [("thing.alert", "pending")]

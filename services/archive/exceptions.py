@@ -175,7 +175,7 @@ class NoFeeAccount(Conflict):
 
 
 class IdNumberNotOnFile(RuleViolation):
-    """The person named has no ID number in the household file: nothing to match, and the try is no
-    failed match (HTTP 422)."""
+    """The person named has no ID number in the household file: nothing to match -- counted as a failed
+    match, like a wrong number (the day's lock bounds what the answer tells) (HTTP 422)."""
     default_code = "id_number_not_on_file"
     zh = "档案中未登记证件号码，请核验证件原件并补录档案"

@@ -1050,6 +1050,9 @@ class IdentityMatchIn(Schema):
     id_number = fields.String(load_default=None, allow_none=True, validate=v.ID_NUMBER_TEXT)
     id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
     purpose = fields.String(load_default=None, allow_none=True, validate=v.PURPOSE)
+    #: only people in these roles may match (the keys: ["owner"]); none: owner, family, tenant
+    roles = fields.List(fields.String(validate=validate.OneOf(("owner", "family", "tenant"))), load_default=None,
+                        allow_none=True, validate=validate.Length(min=1, max=3))
 
 
 class IdentityMatchOut(Schema):

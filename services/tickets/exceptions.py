@@ -589,8 +589,10 @@ class NotPrintable(RuleViolation):
 
 
 class IdNumberNotOnFile(RuleViolation):
-    """The person checked has no ID number in the household file: no number can be matched (and no
-    failed match is counted) -- the desk sees the document in person and attests it (HTTP 422)."""
+    """The person checked has no ID number in the household file: no number can be matched (archive counts
+    it as a failed match) -- the desk sees the document in person and attests it (HTTP 422). Told only by
+    the goods release, for a person of the file in the requester's role; the keys answer it as
+    ``identity_not_matched`` (domain/identity.py)."""
 
     default_code = "id_number_not_on_file"
     zh = "档案中未登记证件号码，请核验证件原件并补录档案"

@@ -26,7 +26,14 @@ compared with the file.
 - The CS manager or the centre manager **lifts** a unit's lock (:func:`unlock`, with a reason): a row
   of the access log (``identity_match:unlocked``); failures before it no longer count that day.
 - A person named whose file holds **no ID number** cannot be matched: 422 ``id_number_not_on_file``,
-  logged ``identity_match:not_on_file`` and no failure counted (the desk sees the document in person).
+  logged ``identity_match:not_on_file`` -- and **counted as a failed match** like a wrong number (the
+  trial's fix: uncounted, the distinct answer told without limit which names are in the file). The
+  lock is checked first, so a locked caller gets ``identity_match_locked`` for such a name too: the
+  answer cannot probe names beyond the day's limit. The goods release's desk then attests the
+  document it saw in person (tickets); the keys answer it as their one ``identity_not_matched``.
+- A caller may name the **roles** a match may find (``roles``: the keys ask for owners): a person of the
+  file in another role is not matched -- counted, with a number, as any failed match, so a family
+  member's right number tried for a key counts too.
 """
 from __future__ import annotations
 
@@ -54,6 +61,8 @@ WHAT = "identity_match"
 MATCHED, NOT_MATCHED = f"{WHAT}:matched", f"{WHAT}:not_matched"
 NOT_ON_FILE, UNLOCKED = f"{WHAT}:not_on_file", f"{WHAT}:unlocked"
 LOCKED = "identity_match_locked"
+#: the access log's rows counted as failed matches (the day's limit)
+FAILED = (NOT_MATCHED, NOT_ON_FILE)
 #: who lifts a unit's lock (the CS manager, the service-centre manager)
 UNLOCK_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 #: the household-file roles a match may find (an emergency contact is no one who moves goods out)
@@ -89,9 +98,10 @@ def _counted_since(work: Work, project: Project, unit_id: str) -> datetime:
 
 def failures_today(work: Work, project: Project, unit_id: str, reader_id: str | None = None) -> int:
     """The unit's failed number matches today (since the local midnight or the last unlock) -- of one
-    caller when ``reader_id`` is given (the access log's rows)."""
+    caller when ``reader_id`` is given (the access log's rows): a number not matched, or a name with
+    no number on file."""
     query = select(func.count()).select_from(FileAccessLog).where(
-        FileAccessLog.unit_id == unit_id, FileAccessLog.what == NOT_MATCHED, FileAccessLog.outcome == "allowed",
+        FileAccessLog.unit_id == unit_id, FileAccessLog.what.in_(FAILED), FileAccessLog.outcome == "allowed",
         FileAccessLog.read_at >= _counted_since(work, project, unit_id))
     if reader_id is not None:
         query = query.where(FileAccessLog.reader_id == reader_id[:100])
@@ -113,9 +123,12 @@ def _logged_row(work: Work) -> FileAccessLog | None:
 
 
 def match(work: Work, unit_id: str, name: str, id_number: str | None, purpose: str | None,
-          id_type: str | None = None) -> dict:
+          id_type: str | None = None, roles: list | tuple | None = None) -> dict:
     """``{"matched": bool}`` (+ ``"role"`` when matched): is ``name`` with ``id_number`` one of the
-    unit's current household's people (owner, family, tenant) in the file? See the module doc."""
+    unit's current household's people (owner, family, tenant) in the file? ``roles``: only people in
+    these roles may match (the keys: owners) -- anyone else named is not matched, and with a number a
+    failed match counted, whatever the file holds for them. See the module doc."""
+    wanted = tuple(r for r in MATCH_ROLES if r in roles) if roles else MATCH_ROLES
     caller = work.caller
     number = None
     if id_number is not None or not caller.is_resident:
@@ -145,36 +158,37 @@ def match(work: Work, unit_id: str, name: str, id_number: str | None, purpose: s
             f"too many failed identity matches for this unit today ({FAILURES_PER_DAY}: {limit} per caller, "
             f"{ceiling} in all): no more matches until tomorrow or until the CS manager lifts the lock; the CS "
             "manager has been alerted", details={"limit": limit, "unit_limit": ceiling})
-    if household is not None and number is not None and _no_number_on_file(household, name):
-        row.what = NOT_ON_FILE                  # nothing to compare: no failure counted
+    if household is not None and number is not None and _no_number_on_file(household, name, wanted):
+        row.what = NOT_ON_FILE                  # nothing to compare: a failure, counted like a wrong number
         work.keep_on_failure(row)
+        _count_failure(work, project, unit, household, refused=True)
         raise IdNumberNotOnFile(f"the household file holds no ID number for the person named: see the document "
                                 "in person and add the number to the file")
-    found = _find(household, name, number) if household is not None else None
+    found = _find(household, name, number, wanted) if household is not None else None
     row.what = MATCHED if found else NOT_MATCHED
     if found is None and number is not None:
         _count_failure(work, project, unit, household)
     return {"matched": True, "role": found.role} if found else {"matched": False}
 
 
-def _no_number_on_file(household: Household, name: str) -> bool:
+def _no_number_on_file(household: Household, name: str, roles: tuple = MATCH_ROLES) -> bool:
     """Every person of the household by that name (in a role a match may find) has no number on file."""
-    named = [p for p in household.people if p.role in MATCH_ROLES and _same(p.name, name)]
+    named = [p for p in household.people if p.role in roles and _same(p.name, name)]
     return bool(named) and not any(p.id_number for p in named)
 
 
-def _find(household: Household, name: str, number: str | None):
+def _find(household: Household, name: str, number: str | None, roles: tuple = MATCH_ROLES):
     for person in household.people:
-        if person.role not in MATCH_ROLES or not _same(person.name, name):
+        if person.role not in roles or not _same(person.name, name):
             continue
         if number is None or (person.id_number or "").upper() == number:
             return person
     return None
 
 
-def _count_failure(work: Work, project: Project, unit, household: Household | None) -> None:
+def _count_failure(work: Work, project: Project, unit, household: Household | None, refused: bool = False) -> None:
     """The failure is the access log's row (flushed so the count sees it); the one that reaches the
-    day's limit alerts."""
+    day's limit alerts -- ``refused``: the call then fails (no number on file), the alert is kept."""
     work.session.flush()
     caller = work.caller
     limit, ceiling = _limits(work, project)
@@ -189,7 +203,7 @@ def _count_failure(work: Work, project: Project, unit, household: Household | No
         "household_id": household.id if household is not None else None, "failures": failures, "limit": limit,
         "at": work.clock.now(), "last_caller": {"user_id": caller.user_id, "name": caller.name or "",
                                                 "roles": sorted(caller.roles)}},
-        group_id=unit.group_id, project_id=unit.project_id)
+        group_id=unit.group_id, project_id=unit.project_id, kept_on_failure=refused)
 
 
 

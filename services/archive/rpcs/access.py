@@ -44,14 +44,15 @@ class AccessRpcs:
         return schemas.ContactsExportOut().dump(access.export_contacts(self.work(), q["project_id"], q["purpose"]))
 
     @rpc
-    def match_identity(self, unit_id, name, id_number=None, purpose=None, id_type=None):
+    def match_identity(self, unit_id, name, id_number=None, purpose=None, id_type=None, roles=None):
         """身份核验 (domain/identity.py): ``{"matched"}`` (+ the role when matched) for a name and an ID
         number against the unit's current household -- never the stored number or the person; logged
-        in the file's access log; failed matches per unit per day are limited."""
+        in the file's access log; failed matches per unit per day are limited. ``roles``: only people
+        in these roles may match (the keys ask for owners)."""
         q = schemas.IdentityMatchIn().load({"unit_id": unit_id, "name": name, "id_number": id_number,
-                                            "id_type": id_type, "purpose": purpose})
+                                            "id_type": id_type, "purpose": purpose, "roles": roles})
         return schemas.IdentityMatchOut().dump(identity.match(self.work(), q["unit_id"], q["name"], q["id_number"],
-                                                              q["purpose"], q["id_type"]))
+                                                              q["purpose"], q["id_type"], q["roles"]))
 
     @rpc
     def unlock_identity_match(self, unit_id, reason=None, idempotency_key=None):

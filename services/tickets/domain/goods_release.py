@@ -13,8 +13,10 @@ The seed's steps, each a row of :data:`TABLE`::
 *verified* (:func:`_consent`: the consenting owner matched by name and ID number in archive's file,
 counted like any match; the method and the number masked kept) -- an agent's own document is recorded,
 never what verifies the release. Every "no" of the file is one answer (:data:`NOT_MATCHED_EN`: no name
-enumeration). A person with no number on file is archive's 422 ``id_number_not_on_file`` (not counted);
-the desk may attest the document it saw in person (``attested``: ``matched_archive`` false). By phone,
+enumeration). A person of the file in the requester's role with no number on file is archive's 422
+``id_number_not_on_file`` (counted there like a failed match, so bounded by the lock; anyone else named
+without a number is the one ``identity_not_matched``); the desk may attest the document it saw in person
+(``attested``: ``matched_archive`` false). By phone,
 no family member named is right only for a one-person household.
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
@@ -242,19 +244,21 @@ def _people(ask_household: AskHousehold | None, unit_id: str) -> list:
 
 
 def _match_person(work: Work, release: GoodsRelease, ask_identity: AskIdentity | None, name: str, number: str,
-                  id_type: str | None, roles: tuple, attested: bool = False) -> dict:
+                  id_type: str | None, roles: tuple, attested: bool = False, role_checked: bool = False) -> dict:
     """archive's match of ``name`` with ``number`` among the household's people in ``roles`` -- one
-    answer for every kind of no (:data:`NOT_MATCHED_EN`). ``{"role", "matched_archive"}``: a person
-    with no number on file is 422 ``id_number_not_on_file`` (not counted) unless the desk attests the
-    document it saw in person (``matched_archive: false``)."""
+    answer for every kind of no (:data:`NOT_MATCHED_EN`), counted by archive. ``{"role",
+    "matched_archive"}``. Only when the person's role in the file is already checked (``role_checked``,
+    :func:`household_match`) is a person with no number on file archive's 422 ``id_number_not_on_file``
+    (counted towards the lock like a wrong number) -- and then the desk may attest the document it saw
+    in person (``attested``: ``matched_archive: false``, the role the file's). Otherwise that answer too
+    is the one ``identity_not_matched`` (it would tell a name is in the file)."""
     try:
-        role = identity.require(ask_identity, release.unit_id, name, number, id_type, roles, NOT_MATCHED)
+        role = identity.require(ask_identity, release.unit_id, name, number, id_type, roles, NOT_MATCHED,
+                                no_number_answer=role_checked)
     except IdNumberNotOnFile:
         if not attested:
             raise
-        # the name's role without a number (a by-name match, counted nowhere)
-        role = identity.require(ask_identity, release.unit_id, name, None, None, roles, NOT_MATCHED)
-        return {"role": role, "matched_archive": False}
+        return {"role": None, "matched_archive": False}
     return {"role": role, "matched_archive": True}
 
 
@@ -297,15 +301,17 @@ def _identity(work: Work, release: GoodsRelease, data: dict, ask_household: AskH
     number = require_id_number(check.get("id_number"), check.get("id_type"))     # 422 before asking anyone
     found = household_match(people if people is not None else _people(ask_household, release.unit_id),
                             release.requester_role, check)
-    if not found["matched"]:
-        raise IdentityNotMatched(NOT_MATCHED_EN, zh=NOT_MATCHED_ZH)
     matched_archive = True
     if release.requester_role in ROLE_MATCHES:
-        # one of the household's people: the number the desk saw must be the file's
+        # one of the household's people: the number the desk saw must be the file's -- archive is asked
+        # even when the file's names already say no, so that every refusal counts towards its lock
         person = _match_person(work, release, ask_identity, check["person_name"], number, check.get("id_type"),
-                               ROLE_MATCHES[release.requester_role], attested)
+                               ROLE_MATCHES[release.requester_role], attested and found["matched"],
+                               role_checked=found["matched"])
         matched_archive = person["matched_archive"]
-    elif attested:
+    if not found["matched"]:
+        raise IdentityNotMatched(NOT_MATCHED_EN, zh=NOT_MATCHED_ZH)
+    if attested and release.requester_role not in ROLE_MATCHES:
         raise IdentityNotMatched("an agent's document is recorded, not attested: the owner's consent is checked",
                                  zh="代办人证件仅作登记，须核实业主意见")
     consent = data.get("owner_consent") or release.owner_consent

@@ -12,17 +12,19 @@ answering (the wiring's ``kernel.rpc.RpcPool.ask``); an answer that is not a pla
 ``True``, or not an answer at all) is a no. Nothing is written before the answer.
 
 **One answer for every no** (no oracle): a name not in the file, a role that is not the one asked for
-(a family member where an owner is needed) and a wrong number are refused alike by :func:`require` --
-the caller's one sentence (``IdentityNotMatched``, Chinese and English), no details saying which. archive
-counts the failed number matches and locks a unit's matches for the day past its limit
-(``422 identity_match_locked``); a person with no number on file is ``422 id_number_not_on_file``
-(archive's own refusals, raised through the wiring as they are).
+(a family member where an owner is needed), a wrong number and a person with no number on file are
+refused alike by :func:`require` -- the caller's one sentence (``IdentityNotMatched``, Chinese and
+English), no details saying which. archive counts the failed number matches (a name with no number on
+file among them) and locks a unit's matches for the day past its limit (``422 identity_match_locked``,
+raised through the wiring as it is). Only a caller that has already checked the person's role in the
+file and has a use for it (the goods release's attested in-person check) asks for archive's ``422
+id_number_not_on_file`` as it is (``no_number_answer``); bounded by the same lock.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from ..exceptions import ArchiveUnavailable, IdentityNotMatched
+from ..exceptions import ArchiveUnavailable, IdentityNotMatched, IdNumberNotOnFile
 
 #: ``ask_identity(unit_id, name, id_number, id_type) -> {"matched", "role"?}``: archive's
 #: ``match_identity`` -- does the name with the ID number match one of the unit's household's people in
@@ -46,12 +48,19 @@ def ask(ask_identity: AskIdentity | None, unit_id: str, name: str, id_number: st
 
 
 def require(ask_identity: AskIdentity | None, unit_id: str, name: str, id_number: str | None,
-            id_type: str | None, roles: tuple[str, ...], not_matched: tuple[str, str]) -> str:
+            id_type: str | None, roles: tuple[str, ...], not_matched: tuple[str, str],
+            no_number_answer: bool = False) -> str:
     """The person's role in the household file, which must be one of ``roles``; every other answer is
     the one refusal ``IdentityNotMatched(not_matched)`` (``(en, zh)``: the same sentence for a name not
-    in the file, a role not theirs, a wrong number -- no details)."""
-    answer = ask(ask_identity, unit_id, name, id_number, id_type)
+    in the file, a role not theirs, a wrong number, no number on file -- no details). ``no_number_answer``:
+    archive's ``IdNumberNotOnFile`` is raised as it is (the caller checked the person's role already)."""
+    en, zh = not_matched
+    try:
+        answer = ask(ask_identity, unit_id, name, id_number, id_type)
+    except IdNumberNotOnFile:
+        if no_number_answer:
+            raise
+        raise IdentityNotMatched(en, zh=zh) from None
     if not answer["matched"] or answer["role"] not in roles:
-        en, zh = not_matched
         raise IdentityNotMatched(en, zh=zh)
     return answer["role"]

@@ -143,6 +143,9 @@ REFUSAL_WORDS = {
 #: the purpose archive's ``match_identity`` is asked with (``identity.AskIdentity``, logged in the file's
 #: access log)
 ARCHIVE_PURPOSE = "钥匙领取身份核查 key collection identity check"
+#: who collects or deposits an owner's key: an owner in the household file (archive is asked for owners
+#: only: a family member's match is a failed one, counted)
+OWNER_ROLES = ("owner",)
 #: the one answer for a person who does not match an owner of the unit in the file -- a name not in it,
 #: a family member or tenant, a wrong number alike (no oracle: the desk cannot tell which)
 NOT_MATCHED_EN = ("the person does not match an owner of the unit in the household file (name and ID number): "
@@ -387,7 +390,7 @@ def _owner_in_file(work: Work, key: Key, data: dict, ask_identity: AskIdentity |
     name with the ID number; matched / not matched only, logged there) -- fail closed, and one answer
     (:data:`NOT_MATCHED`) for every failed match (``identity.require``, as the goods release)."""
     identity.require(ask_identity, key.unit_id, data["name"], data["id_number"], data.get("id_type"),
-                     ("owner",), NOT_MATCHED)
+                     OWNER_ROLES, NOT_MATCHED)
 
 
 def _changed(work: Work, key: Key, row: KeyMovement) -> None:

@@ -35,16 +35,18 @@ class GoodsReleaseRpcs:
             return [{"name": p["name"], "role": p["role"]} for p in reply.get("people") or ()]
         return ask
 
-    def _ask_identity(self, work, purpose=goods_release.ARCHIVE_PURPOSE):
+    def _ask_identity(self, work, purpose=goods_release.ARCHIVE_PURPOSE, roles=None):
         """archive's ``match_identity`` as the caller, with ``purpose`` -- the goods release's, or a key's
-        collection (keys.ARCHIVE_PURPOSE, rpcs/keys.py) -- logged there:
+        collection (keys.ARCHIVE_PURPOSE, rpcs/keys.py, ``roles`` its owners: anyone else is a failed match
+        there) -- logged there:
         matched / not matched; too many failed matches today is ``identity_match_locked``; no answer is
         ``archive_unavailable`` (fail closed)."""
         caller = work.caller
 
         def ask(unit_id, name, id_number, id_type):
+            extra = {"roles": list(roles)} if roles else {}
             return self.archive.ask(caller, "archive", "match_identity", unit_id=unit_id, name=name,
-                                    id_number=id_number, id_type=id_type, purpose=purpose,
+                                    id_number=id_number, id_type=id_type, purpose=purpose, **extra,
                                     unavailable=ArchiveUnavailable,
                                     refusals={"identity_match_locked": IdentityMatchLocked,
                                               "id_number_invalid": IdNumberInvalid,

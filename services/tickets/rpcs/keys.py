@@ -29,10 +29,11 @@ class KeyRpcs:
         work, command = self.work(), schemas.KeyMoveIn().load(data)
         command["key_id"] = str(key_id)
         # an owner's collection or deposit is matched against archive's household file (the goods
-        # release's ``_ask_identity``, rpcs/goods_release.py, with the keys' purpose)
+        # release's ``_ask_identity``, rpcs/goods_release.py, with the keys' purpose; only an owner may
+        # match, so a family member's try is a failed match counted there too)
         return work.idempotent(idempotency_key, "move_key", command, lambda: self._key_out(
             work, keys.move(work, command["key_id"], command["action"], command,
-                            self._ask_identity(work, keys.ARCHIVE_PURPOSE)), True))
+                            self._ask_identity(work, keys.ARCHIVE_PURPOSE, keys.OWNER_ROLES)), True))
 
     @rpc
     def get_key(self, key_id):

@@ -735,6 +735,58 @@ def test_a_resident_or_the_desk_withdraws_a_request_before_finance_signs(session
     assert [e for e in events_of(session, "goods_release.changed") if e["data"]["step"]["action"] == "withdraw"]
 
 
+def no_number_for(*names):
+    """archive's match_identity where ``names`` have no ID number in the file: 422 id_number_not_on_file
+    (counted there) for a number asked about them; the rest as :func:`identity_file`."""
+    from services.tickets.exceptions import IdNumberNotOnFile
+
+    def match(unit_id, name, number, id_type):
+        if name in names and number is not None:
+            MATCHES.append((unit_id, name, number))
+            raise IdNumberNotOnFile("no ID number on file for the person")
+        return identity_file(unit_id, name, number, id_type)
+    return match
+
+
+def test_no_number_on_file_is_told_only_for_a_person_in_the_role_asked_and_every_try_reaches_archive(
+        session, clock, registry):
+    """The identity trial: id_number_not_on_file is the answer the attested path needs -- told only when the
+    person checked is of the household in a role the requester's allows (tickets checked the file's names
+    first); a family member with no number checked for an owner's release, a consenting "owner" with no
+    number, and a stranger all get the one identity_not_matched -- and archive is asked every time, so
+    every refusal counts towards its lock (archive's own tests count them)."""
+    from services.tickets.exceptions import IdNumberNotOnFile
+    match = no_number_for("张小明")
+    release = request(session, clock)                                    # an owner's release
+    MATCHES.clear()
+    answers = []
+    for person in ("张小明", "路人甲"):                                   # a family member for an owner; a stranger
+        with pytest.raises(IdentityNotMatched) as refused:
+            step(session, clock, DESK, release, "verify", match=match,
+                 identity=dict(IN_PERSON, person_name=person, id_number=MOVER_ID))
+        answers.append((refused.value.code, refused.value.message, refused.value.details))
+    assert answers == [("identity_not_matched", gr.NOT_MATCHED_ZH + " (" + gr.NOT_MATCHED_EN + ")", None)] * 2
+    with pytest.raises(IdentityNotMatched):                               # attested does not change that
+        step(session, clock, DESK, release, "verify", match=match,
+             identity=dict(IN_PERSON, person_name="张小明", id_number=MOVER_ID, attested=True, matched_archive=False))
+    assert [m[1] for m in MATCHES] == ["张小明", "路人甲", "张小明"]
+    # a tenant's release: the consenting "owner" named is a family member with no number -- the one answer
+    tenants = request(session, clock, requester_name="赵租客", requester_role="tenant")
+    with pytest.raises(IdentityNotMatched) as refused:
+        step(session, clock, DESK, tenants, "verify", match=match, identity=checked("赵租客"),
+             owner_consent={"name": "张小明", "how": "by_phone", "id_number": MOVER_ID})
+    assert refused.value.code == "identity_not_matched" and refused.value.details is None
+    # a family member's release checking that family member: the answer the attested path needs
+    family = request(session, clock, requester_role="family", requester_name="张小明")
+    with pytest.raises(IdNumberNotOnFile):
+        step(session, clock, DESK, family, "verify", match=match,
+             identity=dict(IN_PERSON, person_name="张小明", id_number=MOVER_ID))
+    step(session, clock, DESK, family, "verify", match=match,
+         identity=dict(IN_PERSON, person_name="张小明", id_number=MOVER_ID, attested=True, matched_archive=False))
+    assert family.status == "verified" and family.identity["household_role"] == "family"
+    assert family.identity["attested"] is True and family.identity["matched_archive"] is False
+
+
 def test_step_refusals_are_bilingual_and_the_party_is_checked_before_the_state(session, clock, registry):
     """Trial 4 L1/L5: "approve is finance's step" in Chinese too; an outsider learns no state."""
     release = request(session, clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.tickets.domain import goods_release, identity, keys
-from services.tickets.exceptions import ArchiveUnavailable, IdentityNotMatched
+from services.tickets.exceptions import ArchiveUnavailable, IdentityNotMatched, IdNumberNotOnFile
 
 ONE = ("the person does not match", "核查对象不符")
 
@@ -47,3 +47,21 @@ def test_the_goods_release_and_the_keys_share_the_guard_and_its_type():
     assert goods_release.AskIdentity is identity.AskIdentity is keys.AskIdentity
     assert goods_release.NOT_MATCHED == (goods_release.NOT_MATCHED_EN, goods_release.NOT_MATCHED_ZH)
     assert keys.NOT_MATCHED == (keys.NOT_MATCHED_EN, keys.NOT_MATCHED_ZH)
+
+
+def no_number_on_file(unit_id, name, number, id_type):
+    """archive's answer for a person of the file with no ID number in it (422, counted there)."""
+    raise IdNumberNotOnFile("the household file holds no ID number for the person named")
+
+
+def test_no_number_on_file_is_the_one_refusal_unless_the_caller_asks_for_it():
+    """The identity trial: id_number_not_on_file told a name is in the file (before the role was checked)
+    -- the guard answers it with the caller's one sentence; only a caller that has checked the person's
+    role (the goods release's attested path) gets archive's answer as it is."""
+    with pytest.raises(IdentityNotMatched) as refused:
+        identity.require(no_number_on_file, "u1", "路人甲", "110101199003071233", "resident_id", ("owner",), ONE)
+    assert refused.value.code == "identity_not_matched" and refused.value.details is None
+    assert refused.value.message == "核查对象不符 (the person does not match)"
+    with pytest.raises(IdNumberNotOnFile):
+        identity.require(no_number_on_file, "u1", "刘洋", "110101199003071233", "resident_id", ("owner", "family"),
+                         ONE, no_number_answer=True)

@@ -85,6 +85,27 @@ def test_an_owner_collects_a_key_only_as_an_owner_in_the_household_file(world):
     assert key(world, key_id)["holder_name"] == "业主一"
 
 
+def test_a_name_with_no_number_on_file_gets_the_keys_one_answer(world):
+    """The identity trial: a family member in the file with no ID number got 422 id_number_not_on_file
+    (the name is in the file) where a stranger got identity_not_matched -- only owners collect, so both
+    are the keys' one sentence, no details."""
+    from services.tickets.exceptions import IdNumberNotOnFile
+    key_id = key_in_store(world)
+
+    def archive(unit_id, name, number, id_type):
+        if name == "家属无证号":
+            raise IdNumberNotOnFile("the household file holds no ID number for the person named")
+        return {"matched": False}
+    answers = []
+    for who in (owner("路人甲", "11010519491231002X"), owner("家属无证号", "11010519491231002X")):
+        with pytest.raises(IdentityNotMatched) as refused:
+            move(world, DESK, key_id, "collect", ask_identity=archive, **who, **PAPERS)
+        answers.append((refused.value.code, refused.value.message, refused.value.details))
+    assert answers[0] == answers[1] and answers[0][0] == "identity_not_matched" and answers[0][2] is None
+    assert answers[0][1].startswith(keys.NOT_MATCHED_ZH)
+    assert key(world, key_id)["state"] == "in_store"
+
+
 def test_a_deposited_key_goes_back_to_who_deposited_it_or_an_owner_in_the_file(world):
     key_id = key_in_store(world)
     move(world, DESK, key_id, "collect", **owner(), **PAPERS)
