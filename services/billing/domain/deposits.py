@@ -101,7 +101,10 @@ def deposit_facts(work: Work, deposit_id: str) -> dict:
     not_found = DepositNotFound(f"no deposit {deposit_id}", zh="未找到该押金")
     if deposit is None or work.caller.is_resident:
         raise not_found
-    account = payments.scoped_account(work, deposit.account_id, not_found)
+    account = work.session.get(FeeAccount, deposit.account_id)
+    # another project's deposit is as unknown as a missing one (tickets asks as the desk: no 403 to relay)
+    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=not_found,
+                             conceal=True)
     payment = work.session.get(Payment, deposit.payment_id) if deposit.payment_id else None
     receipt = work.session.get(Receipt, payment.receipt_id) if payment is not None and payment.receipt_id else None
     return {"deposit_id": deposit.id, "unit_id": account.unit_id, "project_id": deposit.project_id,
