@@ -4164,7 +4164,7 @@ class GoodsReleasePageOut(Out):
 KEY_STATES = ["received_from_developer", "in_store", "collected_by_owner", "deposited_by_owner", "loan_requested",
               "lent"]
 KEY_MOVES = ["store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return", "owner_consent",
-             "take_deposit"]
+             "withdraw_consent", "take_deposit"]
 VACANT_RESULTS = ["ok", "defect", "crack"]
 _KEY_REF = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
 
@@ -4186,7 +4186,8 @@ class KeyMoveIn(Schema):
     name and ID only); deposit -- name, id_type, id_number; request_loan -- name, id_type, id_number,
     purpose (a contractor: proof_ref, the developer's written proof; a deposited key: the person its owner
     consented to); owner_consent -- the owner's name, id_type, id_number (in person) and who may borrow
-    the deposited key: borrower_name, borrower_id_type, borrower_id_number; take_deposit -- deposit_id
+    the deposited key: borrower_name, borrower_id_type, borrower_id_number; withdraw_consent -- the owner's
+    name, id_type, id_number; take_deposit -- deposit_id
     (billing's key deposit, a flagged borrower's); approve_loan / refuse_loan / return / store -- a note.
     ID numbers are kept and answered masked only."""
     action = fields.String(required=True, validate=validate.OneOf(KEY_MOVES))

@@ -920,6 +920,15 @@ class KeyLoanPart(Schema):
     note = fields.String(allow_none=True)
     approved_by = fields.String(allow_none=True)
     deposit_ref = fields.String(allow_none=True)
+    # the flagged borrower's deposit and an owner's consent (tickets 0069): where the key came from
+    # (in_store, or deposited_by_owner), the deposit's status (not_required | due | held | release_requested
+    # | kept), billing's deposit id, amount and receipt number, the consent the loan is under
+    from_state = fields.String(allow_none=True)
+    deposit_status = fields.String(allow_none=True)
+    deposit_id = fields.String(allow_none=True)
+    deposit_amount = Money(allow_none=True)
+    deposit_receipt = fields.String(allow_none=True)
+    consent_id = fields.String(allow_none=True)
 
 
 class KeyChanged(Schema):

@@ -68,6 +68,10 @@ def test_a_late_borrower_leaves_a_deposit_given_back_when_the_key_returns_in_tim
         "held", "200.00", held["receipt"]["number"])
     lent = post(cs, moves, {"action": "approve_loan"})
     assert lent["state"] == "lent"
+    out = web_session.get(f"/api/v1/projects/{key['project_id']}/keys/out", headers=desk)   # the desk's list
+    assert out.status_code == 200, out.text
+    [listed] = out.json()["items"]
+    assert (listed["loan"]["deposit_status"], listed["loan"]["deposit_receipt"]) == ("held", held["receipt"]["number"])
 
     # the borrower's phone: masked everywhere, whole in the desk's logged read
     loan_id = lent["loan"]["id"]

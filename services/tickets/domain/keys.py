@@ -52,7 +52,8 @@ masked and keyed-hashed only). ``request_loan`` of a deposited key is then regis
 only (same name and ID number; ``409 owner_consent_required`` otherwise), one loan per consent, a
 consent given after the key's last deposit; the owner's consent stands for the developer's written
 proof. The CS manager approves as for any loan, due back the same day; returned or refused, the key goes
-back to ``deposited_by_owner``.
+back to ``deposited_by_owner``. The owner withdraws the consents not used yet in person (``withdraw_consent``,
+the same identity rule; none open: ``409 no_consent_to_withdraw``); collecting the key back ends them too.
 
 **The borrower's phone** is stored whole (the desk calls a late borrower) and answered masked by every
 read; :func:`loan_phone` gives it whole to the desk (``kernel.privacy.PHONE_ROLES``) for a stated
@@ -121,10 +122,11 @@ STATES = (RECEIVED, IN_STORE, COLLECTED, DEPOSITED, REQUESTED, LENT)
 IN_STORE_STATES = (RECEIVED, IN_STORE, DEPOSITED, REQUESTED)
 RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN = (
     "receive", "store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return")
-#: 业主同意借用 (the owner lets a named person borrow their deposited key); 收取押金 (a flagged borrower's deposit)
-OWNER_CONSENT, TAKE_DEPOSIT = "owner_consent", "take_deposit"
+#: 业主同意借用 (the owner lets a named person borrow their deposited key) and 撤回 (withdraws it);
+#: 收取押金 (a flagged borrower's deposit)
+OWNER_CONSENT, WITHDRAW_CONSENT, TAKE_DEPOSIT = "owner_consent", "withdraw_consent", "take_deposit"
 ACTIONS = (RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN, OWNER_CONSENT,
-           TAKE_DEPOSIT)
+           WITHDRAW_CONSENT, TAKE_DEPOSIT)
 #: a step's target "back where the loan took the key from" -- the loan's request row's ``from_state``:
 #: ``in_store``, or ``deposited_by_owner`` for an owner's deposited key lent under their consent
 BACK = "(back where the loan took it from)"
@@ -158,6 +160,7 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (COLLECTED, DEPOSIT): _step(DEPOSITED, DESK),
     (IN_STORE, REQUEST_LOAN): _step(REQUESTED, DESK),
     (DEPOSITED, OWNER_CONSENT): _step(DEPOSITED, DESK),                # the owner, in person at the desk
+    (DEPOSITED, WITHDRAW_CONSENT): _step(DEPOSITED, DESK),             # ... or takes it back, unused
     (DEPOSITED, REQUEST_LOAN): _step(REQUESTED, DESK, guard=CONSENTED),
     (REQUESTED, TAKE_DEPOSIT): _step(REQUESTED, DESK),                 # a flagged borrower's deposit
     (REQUESTED, APPROVE_LOAN): _step(LENT, APPROVER),                  # deposit_required: taken first
@@ -177,6 +180,7 @@ ACTION_WORDS = {
     DEPOSIT: ("由业主寄存", "be deposited"), REQUEST_LOAN: ("登记借用", "be requested for a loan"),
     APPROVE_LOAN: ("批准借用", "have a loan approved"), REFUSE_LOAN: ("拒绝借用", "have a loan refused"),
     RETURN: ("归还", "be returned"), OWNER_CONSENT: ("登记业主同意借用", "take an owner's consent to a loan"),
+    WITHDRAW_CONSENT: ("撤回业主同意借用", "have an owner's consent withdrawn"),
     TAKE_DEPOSIT: ("收取借用押金", "take a loan's deposit")}
 REFUSAL_WORDS = {
     "no_sub_lending": ("钥匙已借出，须先归还入库才能再次借用（不得转借）",
@@ -352,6 +356,8 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
         key.loan_id = row.id
     elif action == OWNER_CONSENT:
         row = _owner_consent(work, key, data, ask_identity)
+    elif action == WITHDRAW_CONSENT:
+        row = _withdraw_consent(work, key, data, ask_identity)
     elif action == TAKE_DEPOSIT:
         row = _take_deposit(work, key, loan, data, ask_deposit)
     elif action == APPROVE_LOAN:
@@ -507,17 +513,36 @@ def _owner_consent(work: Work, key: Key, data: dict, ask_identity: AskIdentity |
                      consented_id_hash=_digest(work, borrower["id_number"]))
 
 
-def _usable_consent(work: Work, key: Key, data: dict) -> KeyMovement:
-    """The owner's consent this loan of a deposited key is registered under: given since the key's last
-    deposit, naming this borrower (same name and ID number), not used by an earlier loan."""
-    deposited = _last(work, key, DEPOSIT)
-    since = deposited.key_version if deposited is not None else 0
+def _open_consents(work: Work, key: Key):
+    """The owner's consents that still stand: given since the key's last deposit and the owner's last
+    withdrawal, not used by a loan (a query, newest first)."""
+    ends = [row.key_version for row in (_last(work, key, DEPOSIT), _last(work, key, WITHDRAW_CONSENT)) if row]
     used = select(KeyMovement.consent_id).where(KeyMovement.key_id == key.id, KeyMovement.consent_id.is_not(None))
+    return select(KeyMovement).where(
+        KeyMovement.key_id == key.id, KeyMovement.action == OWNER_CONSENT, KeyMovement.key_version > max(ends, default=0),
+        KeyMovement.id.not_in(used)).order_by(KeyMovement.key_version.desc())
+
+
+def _withdraw_consent(work: Work, key: Key, data: dict, ask_identity: AskIdentity | None) -> KeyMovement:
+    """The owner takes back the consents they gave and no loan used (撤回同意): the owner as for a consent
+    (the one who deposited the key, else an owner in the file); nothing open: ``409 no_consent_to_withdraw``."""
+    _papers(data, ["name", "id_number"], "the owner withdraws a consent in person with their name and ID",
+            "业主撤回借用同意须本人到场，登记业主姓名和证件")
+    data = _document(data)
+    if work.session.scalars(_open_consents(work, key)).first() is None:
+        raise KeyStepNotAllowed("the owner has no consent open on this key to withdraw", code="no_consent_to_withdraw",
+                                zh="该钥匙没有尚未使用的业主借用同意，无需撤回")
+    if not _same_party(work, _last(work, key, DEPOSIT), data):
+        _owner_in_file(work, key, data, ask_identity)
+    return _movement(work, key, WITHDRAW_CONSENT, DEPOSITED, {**data, "party_kind": OWNER})
+
+
+def _usable_consent(work: Work, key: Key, data: dict) -> KeyMovement:
+    """The owner's consent this loan of a deposited key is registered under: one that still stands
+    (:func:`_open_consents`) naming this borrower (same name and ID number)."""
     digest, name = _digest(work, data["id_number"]), " ".join(data["name"].split())
-    consent = work.session.scalars(select(KeyMovement).where(
-        KeyMovement.key_id == key.id, KeyMovement.action == OWNER_CONSENT, KeyMovement.key_version > since,
-        KeyMovement.consented_id_hash == digest, KeyMovement.consented_name == name, KeyMovement.id.not_in(used))
-        .order_by(KeyMovement.key_version.desc())).first()
+    consent = work.session.scalars(_open_consents(work, key).where(
+        KeyMovement.consented_id_hash == digest, KeyMovement.consented_name == name)).first()
     if consent is None:
         raise KeyOwnerConsentRequired(
             "an owner's deposited key is lent only to the person the owner consented to in person at the desk "
@@ -624,7 +649,10 @@ def snapshot(work: Work, key: Key, row: KeyMovement | None = None) -> dict:
             "party_phone_masked": mask_phone(loan.party_phone),
             "party_id_number_masked": loan.party_id_masked,
             "proof_ref": loan.proof_ref, "purpose": loan.purpose, "note": loan.note,
-            "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref},
+            "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref,
+            "from_state": loan.from_state, "deposit_status": deposit_status(loan), "deposit_id": loan.deposit_id,
+            "deposit_amount": loan.deposit_amount, "deposit_receipt": loan.deposit_receipt,
+            "consent_id": loan.consent_id},
         "movement": None if row is None else {
             "movement_id": row.id, "action": row.action, "from_": row.from_state, "to": row.to_state,
             "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},

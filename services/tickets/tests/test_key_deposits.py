@@ -18,7 +18,8 @@ from kernel.testing import staff
 from services.tickets.domain import keys
 from services.tickets.exceptions import (BillingUnavailable, IdentityNotMatched, KeyDepositConflict,
                                          KeyDepositNotFound, KeyDepositNotTaken, KeyDepositRefused, KeyLoanNotFound,
-                                         KeyNotFound, KeyOwnerConsentRequired, KeyPapersRequired)
+                                         KeyNotFound, KeyOwnerConsentRequired, KeyPapersRequired,
+                                         KeyStepNotAllowed)
 from services.tickets.schemas import KeyMoveIn
 from services.tickets.tests.test_keys_vacant import (BORROWER, CS, DESK, FILE, G, MATCHES, OWNER, P,  # noqa: F401
                                                      identity_file, key, key_in_store, local, move, world)
@@ -121,6 +122,11 @@ def test_a_flagged_borrower_s_loan_is_approved_only_once_the_deposit_is_taken(wo
 
     move(world, CS, key_id, "approve_loan")
     assert key(world, key_id)["state"] == "lent"
+    # the desk's list (the gateway's read model) sees the deposit on the open loan
+    loan_part = world.events("key.changed")[-1]["data"]["loan"]
+    assert (loan_part["deposit_status"], loan_part["deposit_id"], loan_part["deposit_amount"],
+            loan_part["deposit_receipt"], loan_part["from_state"]) == ("held", "d-1", "200.00", "SJ-P1-000123",
+                                                                       "in_store")
     world.clock.set(local(2026, 11, 25, 17, 0))           # back in time: billing asked to give it back
     move(world, DESK, key_id, "return")
     [release] = releases(world)
@@ -243,6 +249,16 @@ def test_an_owner_s_deposited_key_is_lent_to_whom_the_owner_consented_and_comes_
     move(world, DESK, key_id, "request_loan", **CONTRACTOR)
     move(world, CS, key_id, "refuse_loan")
     assert key(world, key_id)["state"] == "deposited_by_owner"
+    # the owner withdraws a consent not used yet (in person; a stranger is the one identity answer)
+    move(world, DESK, key_id, "owner_consent", **owner(), **consented())
+    with pytest.raises(IdentityNotMatched):
+        move(world, DESK, key_id, "withdraw_consent", **owner("路人乙", "110101199003071217"))
+    move(world, DESK, key_id, "withdraw_consent", **owner())
+    with pytest.raises(KeyOwnerConsentRequired):
+        move(world, DESK, key_id, "request_loan", **CONTRACTOR)
+    with pytest.raises(KeyStepNotAllowed) as nothing_open:
+        move(world, DESK, key_id, "withdraw_consent", **owner())
+    assert nothing_open.value.code == "no_consent_to_withdraw"
     # a consent given before the key was collected and deposited again no longer stands
     move(world, DESK, key_id, "owner_consent", **owner(), **consented())
     move(world, DESK, key_id, "collect", **owner())
