@@ -37,8 +37,8 @@ class KeyRoutes(RouteModule):
 
     @route("POST", f"{V1}/keys/{{key_id}}/moves", tags=("keys",),
            summary="Move a key: store, collect (contract, ID, fee receipt; an owner in the household file), deposit, "
-                   "owner_consent / withdraw_consent (the owner in person names who may borrow their deposited key, or takes it "
-                   "back), request_loan (ID, "
+                   "owner_consent / withdraw_consent (the owner in person names who may borrow their deposited "
+                   "key, or takes it back), request_loan (ID, "
                    "purpose; a contractor: the developer's written proof; a deposited key: the owner's consent), "
                    "take_deposit (a flagged borrower's deposit, held by billing), return (front desk, "
                    "steward, CS manager, centre manager); approve_loan (CS manager; centre manager or GM standing "

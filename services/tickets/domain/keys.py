@@ -388,7 +388,7 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
         row = _movement(work, key, action, to, {"note": data.get("note"), "name": loan.party_name,
                                                       "party_kind": loan.party_kind})
         if loan.deposit_id:
-            _release_deposit(work, key, loan, "loan_refused")
+            _release_deposit(work, key, loan, LOAN_REFUSED)
         key.loan_id = None
     elif action == RETURN:
         loan.returned_at = now
@@ -401,7 +401,7 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
             ticket = work.session.get(Ticket, loan.ticket_id)
             tasks.finish(work, ticket, f"returned {loan.minutes_late} min late" if loan.late else "returned")
         if loan.deposit_id and not loan.late:           # late again: the deposit stays held (kept)
-            _release_deposit(work, key, loan, "returned_in_time")
+            _release_deposit(work, key, loan, RETURNED_IN_TIME)
         key.loan_id, key.holder_name = None, None
     _moved(key, to, now)
     work.session.flush()
@@ -519,8 +519,9 @@ def _open_consents(work: Work, key: Key):
     ends = [row.key_version for row in (_last(work, key, DEPOSIT), _last(work, key, WITHDRAW_CONSENT)) if row]
     used = select(KeyMovement.consent_id).where(KeyMovement.key_id == key.id, KeyMovement.consent_id.is_not(None))
     return select(KeyMovement).where(
-        KeyMovement.key_id == key.id, KeyMovement.action == OWNER_CONSENT, KeyMovement.key_version > max(ends, default=0),
-        KeyMovement.id.not_in(used)).order_by(KeyMovement.key_version.desc())
+        KeyMovement.key_id == key.id, KeyMovement.action == OWNER_CONSENT,
+        KeyMovement.key_version > max(ends, default=0), KeyMovement.id.not_in(used)
+    ).order_by(KeyMovement.key_version.desc())
 
 
 def _withdraw_consent(work: Work, key: Key, data: dict, ask_identity: AskIdentity | None) -> KeyMovement:
