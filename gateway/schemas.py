@@ -4191,7 +4191,8 @@ class GoodsReleasePageOut(Out):
 #: a key's states and movements (services/tickets/domain/keys.py STATES, ACTIONS)
 KEY_STATES = ["received_from_developer", "in_store", "collected_by_owner", "deposited_by_owner", "loan_requested",
               "lent"]
-KEY_MOVES = ["store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return"]
+KEY_MOVES = ["store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return", "owner_consent",
+             "withdraw_consent", "take_deposit"]
 VACANT_RESULTS = ["ok", "defect", "crack"]
 _KEY_REF = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=100), v.ONE_LINE])
 
@@ -4211,8 +4212,12 @@ class KeyMoveIn(Schema):
     """One movement of a key with the papers it needs: collect -- name, id_type and id_number,
     contract_ref, receipt_ref (an owner of the unit in the household file; taking back a deposited key:
     name and ID only); deposit -- name, id_type, id_number; request_loan -- name, id_type, id_number,
-    purpose (a contractor: proof_ref, the developer's written proof); approve_loan / refuse_loan /
-    return / store -- a note. The ID number is kept and answered masked only."""
+    purpose (a contractor: proof_ref, the developer's written proof; a deposited key: the person its owner
+    consented to); owner_consent -- the owner's name, id_type, id_number (in person) and who may borrow
+    the deposited key: borrower_name, borrower_id_type, borrower_id_number; withdraw_consent -- the owner's
+    name, id_type, id_number; take_deposit -- deposit_id
+    (billing's key deposit, a flagged borrower's); approve_loan / refuse_loan / return / store -- a note.
+    ID numbers are kept and answered masked only."""
     action = fields.String(required=True, validate=validate.OneOf(KEY_MOVES))
     borrower_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["borrower", "contractor"]))
     name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
@@ -4223,16 +4228,23 @@ class KeyMoveIn(Schema):
     contract_ref = _KEY_REF
     receipt_ref = _KEY_REF
     proof_ref = _KEY_REF
-    deposit_ref = _KEY_REF
+    deposit_id = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=64), v.ONE_LINE],
+                               metadata={"description": "take_deposit: billing's deposit (POST /units/{id}/deposits, "
+                                                        "purpose key, on the key's unit)"})
+    borrower_name = fields.String(load_default=None, allow_none=True, validate=v.NAME,
+                                  metadata={"description": "owner_consent: who the owner lets borrow the key"})
+    borrower_id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    borrower_id_number = fields.String(load_default=None, allow_none=True, validate=v.ID_NUMBER_TEXT)
     purpose = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
     @validates_schema
     def _document(self, data, **kwargs):
         """An ID number comes with its document's type (a 17-digit number is no passport by default)."""
-        if data.get("id_number") is not None and not data.get("id_type"):
-            raise ValidationError("The identity document's type is needed with its number.", "id_type")
-        v.check_id_document(data)
+        for type_field, number_field in (("id_type", "id_number"), ("borrower_id_type", "borrower_id_number")):
+            if data.get(number_field) is not None and not data.get(type_field):
+                raise ValidationError("The identity document's type is needed with its number.", type_field)
+            v.check_id_document(data, type_field, number_field)
 
 
 class KeyListQuery(Schema):
@@ -4285,6 +4297,9 @@ class KeyMovementOut(Out):
     note = fields.String(allow_none=True)
     late = fields.Boolean()
     minutes_late = fields.Integer(allow_none=True)
+    consented_name = fields.String(allow_none=True, metadata={"description": "owner_consent: who may borrow"})
+    consented_id_type = fields.String(allow_none=True)
+    consented_id_number = fields.String(allow_none=True, metadata={"description": "masked"})
 
 
 class LateReturnOut(Out):
@@ -4303,9 +4318,20 @@ class KeyLoanOut(KeyMovementOut):
     late = fields.Boolean()
     deposit_required = fields.Boolean(metadata={"description": "the borrower returned a key late before: "
                                                                "a deposit this time (逾期者下次借用交押金)"})
-    deposit_ref = fields.String(allow_none=True)
+    deposit_ref = fields.String(allow_none=True, metadata={"description": "the deposit's receipt number"})
     ticket_id = fields.String(allow_none=True)
     earlier_late_returns = fields.List(fields.Nested(LateReturnOut))
+    deposit_status = fields.String(metadata={"description": "not_required | due (taken before the approval) | held | "
+                                                            "release_requested (back in time, or refused: billing "
+                                                            "refunds it) | kept (late again)"})
+    deposit_amount_due = Amount(allow_none=True, metadata={"description": "keys.late_deposit, when required"})
+    deposit_id = fields.String(allow_none=True, metadata={"description": "billing's deposit (purpose key)"})
+    deposit_amount = Amount(allow_none=True)
+    deposit_receipt = fields.String(allow_none=True)
+    deposit_taken_by = fields.String(allow_none=True)
+    deposit_taken_at = DT(allow_none=True)
+    deposit_released_at = DT(allow_none=True)
+    consent_id = fields.String(allow_none=True, metadata={"description": "a deposited key: the owner's consent"})
 
 
 class KeyOut(Out):
@@ -4322,6 +4348,22 @@ class KeyOut(Out):
     version = fields.Integer()
     loan = fields.Nested(KeyLoanOut, allow_none=True)
     history = fields.List(fields.Nested(KeyMovementOut), allow_none=True)
+
+
+class KeyPhoneQuery(Schema):
+    purpose = fields.String(required=True, validate=v.PURPOSE,
+                            metadata={"description": "why the whole phone is read (logged)"})
+
+
+class KeyLoanPhoneOut(Out):
+    """A loan's borrower with the whole phone (the desk calls a late borrower) -- a logged read."""
+    key_id = fields.String()
+    loan_id = fields.String()
+    party_kind = fields.String(allow_none=True)
+    party_name = fields.String(allow_none=True)
+    party_phone = fields.String(allow_none=True)
+    due_back_at = DT(allow_none=True)
+    returned_at = DT(allow_none=True)
 
 
 class KeyOutOnLoan(KeyOut):

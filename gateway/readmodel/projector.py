@@ -336,7 +336,8 @@ KEY_FIELDS = ("id", "group_id", "project_id", "unit_id", "unit_label", "label", 
               "updated_at", "version", "loan")
 LOAN_FIELDS = ("loan_id", "party_kind", "party_name", "approved_at", "due_back_at", "deposit_required", "task_id",
                "requested_at", "requested_by", "party_phone_masked", "party_id_number_masked", "proof_ref",
-               "purpose", "note", "approved_by", "deposit_ref")
+               "purpose", "note", "approved_by", "deposit_ref", "from_state", "deposit_status", "deposit_id",
+               "deposit_amount", "deposit_receipt", "consent_id")
 
 
 def _loan_of_reply(loan: dict) -> dict:
@@ -348,7 +349,10 @@ def _loan_of_reply(loan: dict) -> dict:
             "requested_at": loan.get("at"), "requested_by": loan.get("by"),
             "party_phone_masked": loan.get("party_phone"), "party_id_number_masked": loan.get("party_id_number"),
             "proof_ref": loan.get("proof_ref"), "purpose": loan.get("purpose"), "note": loan.get("note"),
-            "approved_by": loan.get("approved_by"), "deposit_ref": loan.get("deposit_ref")}
+            "approved_by": loan.get("approved_by"), "deposit_ref": loan.get("deposit_ref"),
+            "from_state": loan.get("from_state"), "deposit_status": loan.get("deposit_status"),
+            "deposit_id": loan.get("deposit_id"), "deposit_amount": loan.get("deposit_amount"),
+            "deposit_receipt": loan.get("deposit_receipt"), "consent_id": loan.get("consent_id")}
 
 
 def key_document(data: dict) -> dict:

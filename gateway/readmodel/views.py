@@ -502,7 +502,7 @@ def key_view(doc: dict, caller: Caller) -> dict:
     loan = doc.get("loan")
     if loan:
         out["loan"] = {
-            "id": loan.get("loan_id"), "action": "request_loan", "from_state": "in_store",
+            "id": loan.get("loan_id"), "action": "request_loan", "from_state": loan.get("from_state") or "in_store",
             "to_state": "loan_requested", "at": loan.get("requested_at"), "by": loan.get("requested_by"),
             "party_kind": loan.get("party_kind"), "party_name": loan.get("party_name"),
             "party_phone": loan.get("party_phone_masked"), "party_id_number": loan.get("party_id_number_masked"),
@@ -510,7 +510,10 @@ def key_view(doc: dict, caller: Caller) -> dict:
             "purpose": loan.get("purpose"), "note": loan.get("note"), "approved_by": loan.get("approved_by"),
             "approved_at": loan.get("approved_at"), "due_back_at": loan.get("due_back_at"), "returned_at": None,
             "late": False, "deposit_required": bool(loan.get("deposit_required")),
-            "deposit_ref": loan.get("deposit_ref"), "ticket_id": loan.get("task_id"), "earlier_late_returns": []}
+            "deposit_ref": loan.get("deposit_ref"), "ticket_id": loan.get("task_id"), "earlier_late_returns": [],
+            "deposit_status": loan.get("deposit_status") or ("due" if loan.get("deposit_required") else "not_required"),
+            "deposit_id": loan.get("deposit_id"), "deposit_amount": loan.get("deposit_amount"),
+            "deposit_receipt": loan.get("deposit_receipt"), "consent_id": loan.get("consent_id")}
     return out
 
 

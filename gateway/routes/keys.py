@@ -37,7 +37,10 @@ class KeyRoutes(RouteModule):
 
     @route("POST", f"{V1}/keys/{{key_id}}/moves", tags=("keys",),
            summary="Move a key: store, collect (contract, ID, fee receipt; an owner in the household file), deposit, "
-                   "request_loan (ID, purpose; a contractor: the developer's written proof), return (front desk, "
+                   "owner_consent / withdraw_consent (the owner in person names who may borrow their deposited "
+                   "key, or takes it back), request_loan (ID, "
+                   "purpose; a contractor: the developer's written proof; a deposited key: the owner's consent), "
+                   "take_deposit (a flagged borrower's deposit, held by billing), return (front desk, "
                    "steward, CS manager, centre manager); approve_loan (CS manager; centre manager or GM standing "
                    "in; never who registered it); refuse_loan (either)",
            body=s.KeyMoveIn, response=s.KeyOut, errors=(403, 404, 409, 422), idempotent=True,
@@ -53,7 +56,13 @@ class KeyRoutes(RouteModule):
                        "identity_not_matched; archive down 503 archive_unavailable) -- taking back a deposited key, "
                        "the one who deposited it (same name and ID number) need not be. The whole ID number is "
                        "never kept nor answered: replies and key.changed carry it masked, phones too. approve_loan "
-                       "by whoever registered the loan: 422 own_request.")
+                       "by whoever registered the loan: 422 own_request. A borrower who returned a key late before "
+                       "(deposit_required): approve_loan is 409 deposit_not_taken until take_deposit names billing's "
+                       "key deposit (purpose key, on the key's unit, held in full, at least keys.late_deposit: else "
+                       "422 deposit_not_usable / deposit_too_small / deposit_not_found; billing down 503 "
+                       "billing_unavailable); back in time or refused, billing is asked to refund it. A deposited "
+                       "key: request_loan is 409 owner_consent_required unless the owner consented (owner_consent) "
+                       "to this borrower; returned or refused, it goes back to deposited_by_owner.")
     def move_key(self, request, user, key_id, body, idempotency_key):
         return self._key_reply(self._as(user)("tickets", "move_key", key_id, s.KeyMoveIn().dump(body),
                                               idempotency_key=idempotency_key), user)
@@ -64,6 +73,16 @@ class KeyRoutes(RouteModule):
            response=s.KeyOut, errors=(403, 404))
     def get_key(self, request, user, key_id):
         return self._as(user)("tickets", "get_key", key_id)
+
+    @route("GET", f"{V1}/keys/{{key_id}}/loans/{{loan_id}}/phone", tags=("keys",),
+           summary=f"A loan's borrower with the whole phone, for a stated purpose -- the desk calls a late borrower; "
+                   f"every read is logged ({DESK})",
+           query=s.KeyPhoneQuery, response=s.KeyLoanPhoneOut, errors=(400, 403, 404),
+           description="Every other read masks the phone (138****1111). Logged on wuye.audit: who, the key, the "
+                       "loan, the purpose -- never the number. GM, group admin, engineering, finance, security: "
+                       "403 role_required; a resident: 404.")
+    def key_loan_phone(self, request, user, key_id, loan_id, query):
+        return self._as(user)("tickets", "key_loan_phone", key_id, loan_id, query["purpose"])
 
     @route("GET", f"{V1}/units/{{unit_id}}/keys", tags=("keys",),
            summary=f"A unit's keys and who holds them ({READERS}); their state only (the unit's household)",

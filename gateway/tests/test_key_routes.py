@@ -22,7 +22,7 @@ def routes():
 
 def test_every_route_names_its_roles_and_every_write_takes_a_key():
     found = routes()
-    assert len(found) == 15
+    assert len(found) == 16
     for spec in found:
         assert re.search(r"(manager|steward|desk|household)", spec.summary), spec.path
         assert spec.idempotent == (spec.method in ("POST", "PUT")), spec.path
@@ -41,6 +41,13 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
     (s.KeyMoveIn, {"action": "request_loan", "id_number": "12345"}),
     (s.KeyMoveIn, {"action": "request_loan", "phone": "12"}),
     (s.KeyMoveIn, {"action": "collect", "contract_ref": "a\nb"}),
+    (s.KeyMoveIn, {"action": "owner_consent", "borrower_id_number": "110101199003071233"}),      # no type
+    (s.KeyMoveIn, {"action": "owner_consent", "borrower_id_type": "resident_id",
+                   "borrower_id_number": "110101199003071234"}),                                 # check digit
+    (s.KeyMoveIn, {"action": "take_deposit", "deposit_id": "d\n1"}),
+    (s.KeyMoveIn, {"action": "approve_loan", "deposit_ref": "SJ-1"}),          # superseded by take_deposit
+    (s.KeyPhoneQuery, {}),                                                    # a logged read states why
+    (s.KeyPhoneQuery, {"purpose": " "}),
     (s.KeyReceiveIn, {"label": "入户门钥匙"}),
     (s.KeyReceiveIn, {"unit_id": "u1", "copies": 0}),
     (s.StockCheckIn, {"kind": "yearly", "found": []}),

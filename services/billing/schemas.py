@@ -1696,6 +1696,40 @@ class StaffRefIn(Schema):
     name = fields.String(load_default="", validate=validate.Length(max=100))
 
 
+class KeyDepositReleaseRequestedIn(Schema):
+    """tickets' ``key.deposit_release_requested`` (the fields billing reads): the key deposit of a loan
+    whose key came back in time (or which was refused) -- its refund requested."""
+    class Meta:
+        unknown = EXCLUDE
+    loan_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    deposit_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(load_default=None, allow_none=True)
+    key_label = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class DepositRef(Schema):
+    deposit_id = fields.String(**ID)
+
+
+class DepositFactsOut(Schema):
+    """A deposit as tickets checks it before recording it on a key loan (``key_deposit``)."""
+    deposit_id = fields.String()
+    unit_id = fields.String()
+    project_id = fields.String()
+    purpose = fields.String()
+    amount = Money()
+    held = Money()
+    status = fields.String()
+    receipt_number = fields.String(allow_none=True)
+    payer_name = fields.String(allow_none=True)
+    held_by = fields.String()
+    held_at = fields.AwareDateTime()
+
+
 class RenovationRefundRequestedIn(Schema):
     """tickets' ``renovation.refund_requested`` (the fields billing reads)."""
     class Meta:

@@ -15,8 +15,8 @@ from kernel.settings_rpc import SettingsRpcs
 from kernel.tenancy import Caller
 
 from . import schemas
-from .domain import (accounts, bank, billrun, copies, cycle, dunning, ledger, online, reminders, renovation_fees,
-                     settings)
+from .domain import (accounts, bank, billrun, copies, cycle, deposits, dunning, ledger, online, reminders,
+                     renovation_fees, settings)
 from .domain.providers import providers_from_config
 from .events import CONTRACT, AccountSnapshot
 from .models import Base
@@ -160,6 +160,13 @@ class BillingService(QueryRpcs, PaymentRpcs, BankRpcs, FeeRpcs, DunningRpcs, Har
         """A renovation cancelled before its fees were paid (the household moved out): the unpaid
         garbage fee cancelled, a held deposit's refund requested (once)."""
         renovation_fees.on_cancelled(self._platform(event), schemas.RenovationCancelledIn().load(event.data))
+
+    @event_handler("tickets", "key.deposit_release_requested")
+    def on_key_deposit_release_requested(self, event: Event):
+        """A key loan's deposit (钥匙押金) to give back -- the key returned in time, or the loan refused:
+        its refund requested by the platform (once)."""
+        deposits.on_key_release_requested(self._platform(event),
+                                          schemas.KeyDepositReleaseRequestedIn().load(event.data))
 
     @event_handler("tickets", "ticket.charge_posted")
     def on_charge_posted(self, event: Event):

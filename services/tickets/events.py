@@ -24,6 +24,7 @@
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
 | goods_release.changed | a goods release is requested, takes any step (verify, approve, issue, use, void) or its pass is printed (step ``print``, the state unchanged): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, used, voided) |
 | key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks; a late return's ``late``, ``minutes_late``) | gateway (read model: the desk's keys out, a unit's keys) |
+| key.deposit_release_requested | a key loan's deposit (钥匙押金, billing's deposit of purpose ``key``) is to be given back: the key came back in time, or the loan was refused | billing (``mandatory``: a money event -- the deposit's refund requested) |
 | key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | notify (``mandatory``: the CS manager told of a monthly count's discrepancies, ``key_stock_check.discrepancy``) |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
 | vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | notify (the owner, ``vacancy.crack_decision``: the platform's sentence, never the manager's note) |
@@ -77,6 +78,8 @@ RENOVATION_CANCELLED = "renovation.cancelled"
 GOODS_RELEASE_CHANGED = "goods_release.changed"
 KEY_CHANGED = "key.changed"
 KEY_STOCK_CHECK_RECORDED = "key_stock_check.recorded"
+#: a key loan's deposit (钥匙押金) to give back: billing requests its refund
+KEY_DEPOSIT_RELEASE_REQUESTED = "key.deposit_release_requested"
 VACANT_REGISTER_UPDATED = "vacant_register.updated"
 VACANT_FINDING_DECIDED = "vacant_finding.decided"
 
@@ -917,6 +920,15 @@ class KeyLoanPart(Schema):
     note = fields.String(allow_none=True)
     approved_by = fields.String(allow_none=True)
     deposit_ref = fields.String(allow_none=True)
+    # the flagged borrower's deposit and an owner's consent (tickets 0067): where the key came from
+    # (in_store, or deposited_by_owner), the deposit's status (not_required | due | held | release_requested
+    # | kept), billing's deposit id, amount and receipt number, the consent the loan is under
+    from_state = fields.String(allow_none=True)
+    deposit_status = fields.String(allow_none=True)
+    deposit_id = fields.String(allow_none=True)
+    deposit_amount = Money(allow_none=True)
+    deposit_receipt = fields.String(allow_none=True)
+    consent_id = fields.String(allow_none=True)
 
 
 class KeyChanged(Schema):
@@ -946,6 +958,24 @@ class KeyDiscrepancy(Schema):
     counted = fields.Boolean(required=True)
     copies = fields.Integer()                                 # the key's copies in the register
     copies_counted = fields.Integer()                         # of them found
+
+
+class KeyDepositReleaseRequested(Schema):
+    """A key loan's deposit (钥匙押金 / 确保金, billing's deposit of purpose ``key``) to give back: the key came
+    back in time (``reason: returned_in_time``) or the loan was refused (``loan_refused``) -- billing
+    requests the deposit's refund (once per deposit)."""
+    loan_id = fields.String(required=True)
+    key_id = fields.String(required=True)
+    deposit_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    key_label = fields.String(required=True)
+    amount = Money(required=True)
+    receipt_number = fields.String(allow_none=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["returned_in_time", "loan_refused"]))
+    requested_at = fields.AwareDateTime(required=True)
 
 
 class KeyStockCheckRecorded(Schema):
@@ -1149,6 +1179,7 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      RENOVATION_CANCELLED: RenovationCancelled,
                                      GOODS_RELEASE_CHANGED: GoodsReleaseChanged, KEY_CHANGED: KeyChanged,
                                      KEY_STOCK_CHECK_RECORDED: KeyStockCheckRecorded,
+                                     KEY_DEPOSIT_RELEASE_REQUESTED: KeyDepositReleaseRequested,
                                      VACANT_REGISTER_UPDATED: VacantRegisterUpdated,
                                      VACANT_FINDING_DECIDED: VacantFindingDecided},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):

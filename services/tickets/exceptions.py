@@ -350,6 +350,11 @@ class KeyNotFound(NotFound):
     zh = "未找到该钥匙"
 
 
+class KeyLoanNotFound(NotFound):
+    default_code = "loan_not_found"
+    zh = "该钥匙没有这笔借用记录"
+
+
 class KeyStepNotAllowed(Conflict):
     """The key's table (``keys.TABLE``) has no such movement from its state (HTTP 409); a few
     carry a telling code: ``no_sub_lending`` (a lent key comes back to the store before the next
@@ -373,6 +378,46 @@ class KeyPapersRequired(RuleViolation):
 
     default_code = "papers_required"
     zh = "办理此项钥匙业务所需的证明材料不全"
+
+
+class KeyDepositNotTaken(Conflict):
+    """A loan to a borrower flagged by an earlier late return is approved only once the deposit was
+    taken (``take_deposit``, 逾期归还者下次借用须交确保金) -- HTTP 409 ``deposit_not_taken``."""
+
+    default_code = "deposit_not_taken"
+    zh = "该借用人曾逾期归还钥匙，须先收取押金（确保金）才能批准借用"
+
+
+class KeyDepositRefused(RuleViolation):
+    """The deposit named cannot stand for this loan (HTTP 422): ``deposit_not_found`` (billing has none
+    the caller may see), ``deposit_not_usable`` (not a key deposit held in full on the key's unit),
+    ``deposit_too_small`` (under ``keys.late_deposit``); 409-like reuse is ``deposit_already_used``."""
+
+    default_code = "deposit_not_usable"
+    zh = "该押金不能用于本次钥匙借用"
+
+
+class KeyDepositNotFound(KeyDepositRefused):
+    """billing has no deposit of that id the caller may see (its ``deposit_not_found``) -- HTTP 422."""
+
+    default_code = "deposit_not_found"
+    zh = "收费系统中没有该押金（请核对押金编号）"
+
+
+class KeyDepositConflict(Conflict):
+    """The deposit step clashes with the loan (HTTP 409): ``deposit_not_required`` (the borrower is not
+    flagged), ``deposit_already_taken`` (this loan has one), ``deposit_already_used`` (another loan's)."""
+
+    default_code = "deposit_already_taken"
+    zh = "本次借用已收取押金"
+
+
+class KeyOwnerConsentRequired(Conflict):
+    """An owner-deposited key (业主寄存钥匙) is lent only to the person the owner consented to, once
+    (HTTP 409 ``owner_consent_required``)."""
+
+    default_code = "owner_consent_required"
+    zh = "业主寄存的钥匙须经业主本人同意（登记被授权人）后才能借给其施工人员"
 
 
 class DuplicateKey(Conflict):

@@ -649,6 +649,25 @@ class KeyMovement(Base):
     deposit_ref: Mapped[str | None] = mapped_column(String(100))
     #: the loan's return clock lives on this task ticket (kind ``task``, category ``key_return``)
     ticket_id: Mapped[str | None] = mapped_column(ID)
+    #: the deposit (钥匙押金 / 确保金) a flagged borrower left, taken before the approval (``take_deposit``):
+    #: billing's deposit (purpose ``key``, on the key's unit), its amount and receipt's number, who took it
+    #: and when; given back (billing asked: ``key.deposit_release_requested``) when the key came back in
+    #: time or the loan was refused (tickets 0067)
+    deposit_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    deposit_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    deposit_receipt: Mapped[str | None] = mapped_column(String(40))
+    deposit_taken_by: Mapped[str | None] = mapped_column(String(100))
+    deposit_taken_by_name: Mapped[str | None] = mapped_column(String(100))
+    deposit_taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deposit_released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: an owner's consent (``owner_consent`` row, 业主同意借用): the person the owner lets borrow their
+    #: deposited key -- name, document type, the number masked and keyed-hashed only (tickets 0067)
+    consented_name: Mapped[str | None] = mapped_column(String(100))
+    consented_id_type: Mapped[str | None] = mapped_column(String(30))
+    consented_id_masked: Mapped[str | None] = mapped_column(String(30))
+    consented_id_hash: Mapped[str | None] = mapped_column(String(64))
+    #: a loan of a deposited key: the owner's consent it was lent under (one consent, one loan)
+    consent_id: Mapped[str | None] = mapped_column(ID)
 
 
 class KeyStockCheck(Base):

@@ -1055,16 +1055,22 @@ class KeyMoveIn(Schema):
     contract_ref = _REF
     receipt_ref = _REF
     proof_ref = _REF
-    deposit_ref = _REF
+    #: take_deposit: billing's deposit (purpose key, held on the key's unit)
+    deposit_id = fields.String(load_default=None, allow_none=True, validate=[validate.Length(min=1, max=64), v.ONE_LINE])
+    #: owner_consent: the person the owner lets borrow their deposited key
+    borrower_name = fields.String(load_default=None, allow_none=True, validate=v.NAME)
+    borrower_id_type = fields.String(load_default=None, allow_none=True, validate=v.ID_TYPE)
+    borrower_id_number = fields.String(load_default=None, allow_none=True, validate=v.ID_NUMBER_TEXT)
     purpose = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=200), v.FREE_TEXT])
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
     @validates_schema
     def _document(self, data, **kwargs):
         """An ID number comes with its document's type (a 17-digit number is no passport by default)."""
-        if data.get("id_number") is not None and not data.get("id_type"):
-            raise ValidationError("The identity document's type is needed with its number.", "id_type")
-        v.check_id_document(data)
+        for type_field, number_field in (("id_type", "id_number"), ("borrower_id_type", "borrower_id_number")):
+            if data.get(number_field) is not None and not data.get(type_field):
+                raise ValidationError("The identity document's type is needed with its number.", type_field)
+            v.check_id_document(data, type_field, number_field)
 
 
 class KeyListQuery(Schema):
@@ -1111,6 +1117,9 @@ class KeyMovementOut(Schema):
     note = fields.String(allow_none=True)
     late = fields.Boolean()
     minutes_late = fields.Integer(allow_none=True)
+    consented_name = fields.String(allow_none=True)
+    consented_id_type = fields.String(allow_none=True)
+    consented_id_number = fields.String(allow_none=True)
 
 
 class LateReturnOut(Schema):
@@ -1131,6 +1140,30 @@ class KeyLoanOut(KeyMovementOut):
     deposit_ref = fields.String(allow_none=True)
     ticket_id = fields.String(allow_none=True)
     earlier_late_returns = fields.List(fields.Nested(LateReturnOut))
+    deposit_status = fields.String()
+    deposit_amount_due = Money(allow_none=True)
+    deposit_id = fields.String(allow_none=True)
+    deposit_amount = Money(allow_none=True)
+    deposit_receipt = fields.String(allow_none=True)
+    deposit_taken_by = fields.String(allow_none=True)
+    deposit_taken_at = fields.AwareDateTime(allow_none=True)
+    deposit_released_at = fields.AwareDateTime(allow_none=True)
+    consent_id = fields.String(allow_none=True)
+
+
+class KeyPhoneRead(Schema):
+    """Why the desk reads a borrower's whole phone (logged)."""
+    purpose = fields.String(required=True, validate=v.PURPOSE)
+
+
+class KeyLoanPhoneOut(Schema):
+    key_id = fields.String()
+    loan_id = fields.String()
+    party_kind = fields.String(allow_none=True)
+    party_name = fields.String(allow_none=True)
+    party_phone = fields.String(allow_none=True)
+    due_back_at = fields.AwareDateTime(allow_none=True)
+    returned_at = fields.AwareDateTime(allow_none=True)
 
 
 class KeyOut(Schema):

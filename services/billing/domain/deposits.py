@@ -26,9 +26,17 @@ holds. ``domain/renovation_fees.py`` calls it once per renovation. So, for every
 and the unit's ``deposit`` book is minus the sum of what its deposits hold. Nothing left: the
 deposit is ``refunded`` (some of it went back) or ``forfeited`` (all of it was withheld).
 :func:`deposit_history` reads a deposit's life from the journal (held, refunded, forfeited, voided).
+
+**The key deposit (钥匙押金, purpose ``key``)**: a borrower who returned a key late before leaves a
+deposit on their next loan (seed 000 §九.5.5, 确保金). The desk holds it here on the key's unit like any
+deposit; tickets asks :func:`deposit_facts` (RPC ``key_deposit``) before it records the deposit on the
+loan (its amount, its receipt's number, who held it), and when the key comes back in time (or the loan
+is refused) tickets' ``key.deposit_release_requested`` has its refund requested here
+(:func:`on_key_release_requested`, by the platform: finance or the centre manager approves, four eyes).
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -38,12 +46,14 @@ from sqlalchemy import select
 from kernel.money import ZERO, money
 from kernel.work import Work
 
-from ..exceptions import DepositAmountRequired, DepositNotHeld
-from ..models import Deposit, FeeAccount, LedgerEntry, Payment, Refund, RenovationFees
+from ..exceptions import DepositAmountRequired, DepositNotFound, DepositNotHeld
+from ..models import Deposit, FeeAccount, LedgerEntry, Payment, Receipt, Refund, RenovationFees
 from . import journal, payments
 from .accounts import get_account
 from .corrections import reverse_with_credit
 from .ledger import site_today
+
+log = logging.getLogger(__name__)
 
 PURPOSE_LABELS = {"renovation": "装修保证金", "key": "钥匙押金", "other": "押金"}
 HELD, REFUNDED, FORFEITED, VOID = "held", "refunded", "forfeited", "void"
@@ -171,3 +181,52 @@ def deposit_history(session, deposit: Deposit) -> list[dict]:
                     "at": entry.posted_at, "by": entry.posted_by, "description": entry.description,
                     "reason": entry.reason, "entry_id": entry.id})
     return out
+
+
+def deposit_facts(work: Work, deposit_id: str) -> dict:
+    """One deposit as another service checks it before relying on it (tickets' key deposit): its unit,
+    purpose, amount, what it still holds, status, the receipt's number, who held it and when -- staff of
+    its project (anyone else, like an unknown id: ``deposit_not_found``)."""
+    deposit = work.session.get(Deposit, deposit_id)
+    not_found = DepositNotFound(f"no deposit {deposit_id}", zh="未找到该押金")
+    if deposit is None or work.caller.is_resident:
+        raise not_found
+    account = work.session.get(FeeAccount, deposit.account_id)
+    # another project's deposit is as unknown as a missing one (tickets asks as the desk: no 403 to relay)
+    work.caller.require_unit(account.group_id, account.project_id, account.unit_id, not_found=not_found,
+                             conceal=True)
+    payment = work.session.get(Payment, deposit.payment_id) if deposit.payment_id else None
+    receipt = work.session.get(Receipt, payment.receipt_id) if payment is not None and payment.receipt_id else None
+    return {"deposit_id": deposit.id, "unit_id": account.unit_id, "project_id": deposit.project_id,
+            "purpose": deposit.purpose, "amount": money(deposit.amount), "held": held(deposit),
+            "status": deposit.status, "receipt_number": receipt.number if receipt is not None else None,
+            "payer_name": payment.payer_name if payment is not None else None,
+            "held_by": deposit.held_by, "held_at": deposit.held_at}
+
+
+#: refunds that still count: a deposit whose refund is requested, approved or paid is not asked again
+_LIVE_REFUNDS = ("requested", "approved", "paid")
+
+
+def on_key_release_requested(work: Work, data: dict) -> Refund | None:
+    """tickets' ``key.deposit_release_requested`` (the key back in time, or the loan refused): the key
+    deposit's refund requested for what it still holds, by the platform (four eyes: finance or the centre
+    manager approves). Once: a deposit with a live refund, or nothing held, or not a key deposit, is left
+    alone (None) -- a redelivery changes nothing."""
+    from . import refunds
+    deposit = work.session.get(Deposit, data["deposit_id"])
+    if deposit is None or deposit.purpose != "key" or deposit.project_id != data["project_id"]:
+        log.warning("key loan %s: no key deposit %s of project %s to give back", data["loan_id"],
+                    data["deposit_id"], data["project_id"])
+        return None
+    account = journal.lock_account(work.session, work.session.get(FeeAccount, deposit.account_id))
+    work.session.refresh(deposit)
+    if held(deposit) <= ZERO or work.session.scalar(select(Refund.id).where(
+            Refund.deposit_id == deposit.id, Refund.status.in_(_LIVE_REFUNDS))) is not None:
+        return None
+    why = {"returned_in_time": "钥匙按时归还", "loan_refused": "借用未获批准"}.get(data.get("reason"), "")
+    return refunds.request_refund(work, {
+        "unit_id": account.unit_id, "account_id": account.id, "kind": refunds.DEPOSIT, "deposit_id": deposit.id,
+        "amount": held(deposit), "method": "cash",
+        "reason": f"钥匙押金退还 key deposit back: {data.get('unit_label') or ''} {data.get('key_label') or ''}"
+                  f"（{why}）"[:400]})

@@ -80,6 +80,13 @@ class PaymentRpcs:
             work, deposits.hold_deposit(work, command)))
 
     @rpc
+    def key_deposit(self, deposit_id):
+        """One deposit's facts (unit, purpose, amount held, receipt number, who held it): tickets checks a
+        key deposit (钥匙押金) before recording it on a loan -- staff of its project."""
+        data = schemas.DepositRef().load({"deposit_id": deposit_id})
+        return schemas.DepositFactsOut().dump(deposits.deposit_facts(self.work(), data["deposit_id"]))
+
+    @rpc
     def request_refund(self, unit_id, data, idempotency_key=None):
         work = self.work()
         command = schemas.RefundIn().load(_with(data, unit_id=unit_id))

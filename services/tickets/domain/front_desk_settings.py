@@ -3,14 +3,19 @@
 (``sla.SETTINGS``) can list them without an import cycle. Defaults are DOMAIN.md's."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import fields
 from marshmallow.validate import Range, Regexp
 
+from kernel.money import Money
 from kernel.settings import Setting
 
 KEY_RETURN_BY = "keys.return_by"
 KEY_SPOT_CHECK_DAY = "keys.spot_check_day"
 KEY_STOCK_CHECK_DAY = "keys.stock_check_day"
+#: the deposit (确保金) a borrower who returned a key late before leaves on their next loan
+KEY_LATE_DEPOSIT = "keys.late_deposit"
 VACANT_REGISTER_BY_DAY = "vacant.register_by_day"
 VACANT_CHECK_BY_DAY = "vacant.check_by_day"
 VACANT_REPORT_BY_DAY = "vacant.report_by_day"
@@ -53,6 +58,10 @@ SETTINGS = [
             doc="the front desk counts the key store by the end of this day each month (钥匙每月盘点); "
                 "the default, 20, ends DOMAIN.md's 11th-20th window for the monthly key check (001); "
                 "0 is the month's last day"),
+    Setting(KEY_LATE_DEPOSIT, Money(positive=True), default=Decimal("200.00"), unit="yuan",
+            doc="the deposit (钥匙押金 / 确保金) a borrower who returned a key late before leaves on the next "
+                "loan, held by billing (purpose key) before the loan is approved and given back when the key "
+                "returns in time (seed 000 §九.5.5 gives no figure: 200.00 by default)"),
     Setting(VACANT_REGISTER_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_REGISTER_BY_DAY], unit="day of month",
             doc="the month's vacant-unit register (空置房登记表) is updated by the end of this day"),
     Setting(VACANT_CHECK_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_CHECK_BY_DAY], unit="day of month",

@@ -29,9 +29,35 @@ over, their collection by the owners, loans, the owners' deposited keys -- and i
   only breaches: a key not back in time is told **once**, by the SLA sweep, to the front desk's
   inbox (its supervisors see it too);
 - ``refuse_loan`` (-> ``in_store``): the manager refuses, or the desk withdraws the request;
-- ``return`` (``lent`` -> ``in_store``): the key is back (归还); after the due time the loan and
+- ``return`` (``lent`` -> back where the loan took it from: ``in_store``, or ``deposited_by_owner`` for
+  an owner's deposited key): the key is back (归还); after the due time the loan and
   the return are marked ``late`` with ``minutes_late`` (in the key's history) -- the borrower's flag,
   matched by their ID number's keyed hash, shown on their next loan.
+
+**The deposit of a flagged borrower** (确保金, seed 000 §九.5.5: 超出估计使用时间还未归还……下次借用钥匙时必需交确保金).
+A loan whose borrower returned a key late before in the project (``deposit_required``) is not approved
+(``409 deposit_not_taken``) until ``take_deposit`` (``loan_requested`` -> itself, the desk) records the
+deposit: billing's deposit (purpose ``key``, 钥匙押金) held on the key's unit -- asked through
+:data:`AskDeposit` (billing's ``key_deposit``; down: ``503 billing_unavailable``, fail closed), held in
+full and at least ``keys.late_deposit`` (200.00 by default), not standing for another loan; the loan keeps
+its id, amount, the receipt's number, who took it and when. Given back -- ``key.deposit_release_requested``,
+billing requests its refund (four eyes there) -- when the key comes back in time or the loan is refused;
+returned late again, it stays held (``deposit_status: kept``) for the manager to decide at billing.
+
+**Lending an owner's deposited key** (业主寄存钥匙, §九.5: 业主为方便维修寄存钥匙). The owner consents in
+person at the desk (``owner_consent``, ``deposited_by_owner`` -> itself): the owner's name and ID -- the
+one who deposited the key, else an owner matched in archive's household file (as a collection) -- and
+the person they let borrow it (``borrower_name``, ``borrower_id_type``, ``borrower_id_number``; kept
+masked and keyed-hashed only). ``request_loan`` of a deposited key is then registered for that person
+only (same name and ID number; ``409 owner_consent_required`` otherwise), one loan per consent, a
+consent given after the key's last deposit; the owner's consent stands for the developer's written
+proof. The CS manager approves as for any loan, due back the same day; returned or refused, the key goes
+back to ``deposited_by_owner``. The owner withdraws the consents not used yet in person (``withdraw_consent``,
+the same identity rule; none open: ``409 no_consent_to_withdraw``); collecting the key back ends them too.
+
+**The borrower's phone** is stored whole (the desk calls a late borrower) and answered masked by every
+read; :func:`loan_phone` gives it whole to the desk (``kernel.privacy.PHONE_ROLES``) for a stated
+purpose, one ``wuye.audit`` line per read (a logged read, as finance's bank account numbers).
 
 **Identity documents.** Every movement naming a person takes ``id_type`` (``kernel.validators.ID_TYPES``)
 with the number, checked by ``kernel.validators.require_id_number`` (a resident ID's GB 11643 check
@@ -59,8 +85,11 @@ and the movement, phones and ID numbers masked), ``key_stock_check.recorded`` fo
 """
 from __future__ import annotations
 
+import logging
 import math
 import uuid
+from decimal import Decimal
+from typing import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -68,16 +97,20 @@ from sqlalchemy import select
 
 from kernel.copies import snapshot_page
 from kernel.errors import NAMED_IDS_MAX, name_ids
-from kernel.privacy import id_number_digest, mask_id_number, mask_phone
+from kernel.errors import Forbidden
+from kernel.money import money
+from kernel.privacy import id_number_digest, mask_id_number, mask_phone, sees_phones
 from kernel.tenancy import Role
 from kernel.validators import IdNumberInvalid, guess_id_type, require_id_number
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (DuplicateKey, KeyNotFound, KeyOwnRequest, KeyPapersRequired, KeyStepNotAllowed, UnknownKeys)
+from ..exceptions import (BillingUnavailable, DuplicateKey, KeyDepositConflict, KeyDepositNotTaken, KeyDepositRefused,
+                          KeyLoanNotFound, KeyNotFound, KeyOwnerConsentRequired, KeyOwnRequest, KeyPapersRequired,
+                          KeyStepNotAllowed, UnknownKeys)
 from ..models import Key, KeyMovement, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
 from . import identity, repairs, tasks, workflow
-from .front_desk_settings import KEY_RETURN_BY, KEY_SPOT_CHECK_DAY, KEY_STOCK_CHECK_DAY
+from .front_desk_settings import KEY_LATE_DEPOSIT, KEY_RETURN_BY, KEY_SPOT_CHECK_DAY, KEY_STOCK_CHECK_DAY
 from .identity import AskIdentity
 
 # -- the key's states and movements ------------------------------------------------------------
@@ -89,7 +122,14 @@ STATES = (RECEIVED, IN_STORE, COLLECTED, DEPOSITED, REQUESTED, LENT)
 IN_STORE_STATES = (RECEIVED, IN_STORE, DEPOSITED, REQUESTED)
 RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN = (
     "receive", "store", "collect", "deposit", "request_loan", "approve_loan", "refuse_loan", "return")
-ACTIONS = (RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN)
+#: 业主同意借用 (the owner lets a named person borrow their deposited key) and 撤回 (withdraws it);
+#: 收取押金 (a flagged borrower's deposit)
+OWNER_CONSENT, WITHDRAW_CONSENT, TAKE_DEPOSIT = "owner_consent", "withdraw_consent", "take_deposit"
+ACTIONS = (RECEIVE, STORE, COLLECT, DEPOSIT, REQUEST_LOAN, APPROVE_LOAN, REFUSE_LOAN, RETURN, OWNER_CONSENT,
+           WITHDRAW_CONSENT, TAKE_DEPOSIT)
+#: a step's target "back where the loan took the key from" -- the loan's request row's ``from_state``:
+#: ``in_store``, or ``deposited_by_owner`` for an owner's deposited key lent under their consent
+BACK = "(back where the loan took it from)"
 
 #: parties: DESK = the front desk and those who stand in for it; APPROVER = the CS manager (客服部经理),
 #: the service-centre manager standing in for them, and the general manager for a project with neither
@@ -102,8 +142,10 @@ SPOT_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 READER_ROLES = DESK_ROLES + (Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
 ROLES = {DESK: DESK_ROLES, APPROVER: APPROVER_ROLES}
 
-#: guards: ``first_collection`` -- the owner's first collection needs contract, ID and receipt
+#: guards: ``first_collection`` -- the owner's first collection needs contract, ID and receipt;
+#: ``consented`` -- a deposited key is lent only to the person its owner consented to
 FIRST_COLLECTION = "first_collection"
+CONSENTED = "consented"
 
 
 def _step(to: str, *who: str, guard: str | None = None) -> workflow.Step:
@@ -117,9 +159,13 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     (DEPOSITED, COLLECT): _step(COLLECTED, DESK),                 # the owner takes their key back
     (COLLECTED, DEPOSIT): _step(DEPOSITED, DESK),
     (IN_STORE, REQUEST_LOAN): _step(REQUESTED, DESK),
-    (REQUESTED, APPROVE_LOAN): _step(LENT, APPROVER),
-    (REQUESTED, REFUSE_LOAN): _step(IN_STORE, APPROVER, DESK),
-    (LENT, RETURN): _step(IN_STORE, DESK),
+    (DEPOSITED, OWNER_CONSENT): _step(DEPOSITED, DESK),                # the owner, in person at the desk
+    (DEPOSITED, WITHDRAW_CONSENT): _step(DEPOSITED, DESK),             # ... or takes it back, unused
+    (DEPOSITED, REQUEST_LOAN): _step(REQUESTED, DESK, guard=CONSENTED),
+    (REQUESTED, TAKE_DEPOSIT): _step(REQUESTED, DESK),                 # a flagged borrower's deposit
+    (REQUESTED, APPROVE_LOAN): _step(LENT, APPROVER),                  # deposit_required: taken first
+    (REQUESTED, REFUSE_LOAN): _step(BACK, APPROVER, DESK),
+    (LENT, RETURN): _step(BACK, DESK),
 }
 #: movements not in the table refused with a telling code
 REFUSALS = {(LENT, REQUEST_LOAN): "no_sub_lending", (REQUESTED, REQUEST_LOAN): "loan_pending"}
@@ -133,7 +179,9 @@ ACTION_WORDS = {
     RECEIVE: ("接收登记", "be received"), STORE: ("入库", "be stored"), COLLECT: ("由业主领取", "be collected by an owner"),
     DEPOSIT: ("由业主寄存", "be deposited"), REQUEST_LOAN: ("登记借用", "be requested for a loan"),
     APPROVE_LOAN: ("批准借用", "have a loan approved"), REFUSE_LOAN: ("拒绝借用", "have a loan refused"),
-    RETURN: ("归还", "be returned")}
+    RETURN: ("归还", "be returned"), OWNER_CONSENT: ("登记业主同意借用", "take an owner's consent to a loan"),
+    WITHDRAW_CONSENT: ("撤回业主同意借用", "have an owner's consent withdrawn"),
+    TAKE_DEPOSIT: ("收取借用押金", "take a loan's deposit")}
 REFUSAL_WORDS = {
     "no_sub_lending": ("钥匙已借出，须先归还入库才能再次借用（不得转借）",
                        "the key is lent out: it comes back to the store before it is lent again (no sub-lending)"),
@@ -265,15 +313,18 @@ def receive(work: Work, data: dict) -> Key:
     return key
 
 
-def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIdentity | None = None) -> Key:
+def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIdentity | None = None,
+         ask_deposit: AskDeposit | None = None) -> Key:
     """One movement of a key (``TABLE``); the papers each needs are checked here, an owner's identity
-    against archive's household file (``ask_identity``) before anything is written."""
+    against archive's household file (``ask_identity``) and a deposit against billing (``ask_deposit``)
+    before anything is written."""
     key = _key(work, key_id, lock=True)
     move_ = _allowed(work, key.state, action)
     now, project = work.clock.now(), repairs._project(work, key.project_id)
     loan = work.session.get(KeyMovement, key.loan_id) if key.loan_id else None
+    to = loan.from_state if move_.to == BACK else move_.to
     if action == STORE:
-        row = _movement(work, key, action, move_.to, {"note": data.get("note")})   # no party: nothing to check
+        row = _movement(work, key, action, to, {"note": data.get("note")})   # no party: nothing to check
         key.holder_name = None
     elif action == COLLECT:
         needed = ["name", "id_number"] + (["contract_ref", "receipt_ref"] if move_.guard == FIRST_COLLECTION else [])
@@ -283,7 +334,7 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
         # taking back a deposited key: the one who deposited it, else an owner in the household file
         if key.state != DEPOSITED or not _same_party(work, _last(work, key, DEPOSIT), data):
             _owner_in_file(work, key, data, ask_identity)
-        row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
+        row = _movement(work, key, action, to, {**data, "party_kind": OWNER})
         key.holder_name = data["name"]
     elif action == DEPOSIT:
         _papers(data, ["name", "id_number"], "an owner depositing a key gives their name and ID",
@@ -291,30 +342,43 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
         data = _document(data)
         if not _same_party(work, _last(work, key, COLLECT), data):
             _owner_in_file(work, key, data, ask_identity)
-        row = _movement(work, key, action, move_.to, {**data, "party_kind": OWNER})
+        row = _movement(work, key, action, to, {**data, "party_kind": OWNER})
         key.holder_name = None
     elif action == REQUEST_LOAN:
         kind = data.get("borrower_kind") or BORROWER
         _papers(data, ["name", "id_number", "purpose"], "a loan is registered with the borrower's name, ID and purpose",
                 "借用钥匙须登记借用人姓名、证件和用途")
-        if kind == CONTRACTOR:
+        if kind == CONTRACTOR and move_.guard != CONSENTED:       # a deposited key: the owner's consent stands for it
             _papers(data, ["proof_ref"], "a contractor borrows a key with the developer's written proof",
                     "施工单位借用钥匙须出具开发商书面证明")
         data = _document(data)
+        consent = _usable_consent(work, key, data) if move_.guard == CONSENTED else None
         flagged = late_loans(work, key.project_id, _digest(work, data["id_number"]))
-        row = _movement(work, key, action, move_.to, {**data, "party_kind": kind},
-                        deposit_required=bool(flagged))
+        row = _movement(work, key, action, to, {**data, "party_kind": kind},
+                        deposit_required=bool(flagged), consent_id=consent.id if consent is not None else None)
         key.loan_id = row.id
+    elif action == OWNER_CONSENT:
+        row = _owner_consent(work, key, data, ask_identity)
+    elif action == WITHDRAW_CONSENT:
+        row = _withdraw_consent(work, key, data, ask_identity)
+    elif action == TAKE_DEPOSIT:
+        row = _take_deposit(work, key, loan, data, ask_deposit)
     elif action == APPROVE_LOAN:
         if loan.by == work.caller.user_id:
             raise KeyOwnRequest("whoever registered a loan does not approve it: the approval is a second person's "
                                 "check -- the CS manager, the service-centre manager or the general manager approves",
                                 details={"requested_by": loan.by})
+        if loan.deposit_required and not loan.deposit_id:
+            amount = _deposit_due(work, key.project_id)
+            raise KeyDepositNotTaken(
+                f"the borrower returned a key late before: their deposit ({amount} yuan, keys.late_deposit) is "
+                "taken first (take_deposit, billing's key deposit), then the loan is approved",
+                zh=f"该借用人曾逾期归还钥匙，须先收取押金（确保金 {amount} 元）并登记收据，才能批准借用",
+                details={"deposit_amount": str(amount),
+                         "earlier_late_returns": len(late_loans(work, key.project_id, loan.party_id_hash))})
         due = due_back(work, project, now)
         loan.approved_by, loan.approved_at, loan.due_back_at = work.caller.user_id, now, due
-        if data.get("deposit_ref"):
-            loan.deposit_ref = data["deposit_ref"]
-        row = _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+        row = _movement(work, key, action, to, {"note": data.get("note"), "name": loan.party_name,
                                                       "party_kind": loan.party_kind})
         ticket = tasks.open_task(work, project, tasks.KEY_RETURN,
                                  f"{tasks.LABELS[tasks.KEY_RETURN]}: {key.unit_label} {key.label} -- "
@@ -324,24 +388,192 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
         loan.ticket_id = ticket.id
         key.holder_name = loan.party_name
     elif action == REFUSE_LOAN:
-        row = _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+        row = _movement(work, key, action, to, {"note": data.get("note"), "name": loan.party_name,
                                                       "party_kind": loan.party_kind})
+        if loan.deposit_id:
+            _release_deposit(work, key, loan, LOAN_REFUSED)
         key.loan_id = None
     elif action == RETURN:
         loan.returned_at = now
         loan.late = now > loan.due_back_at
         loan.minutes_late = math.ceil((now - loan.due_back_at).total_seconds() / 60) if loan.late else None
-        row = _movement(work, key, action, move_.to, {"note": data.get("note"), "name": loan.party_name,
+        row = _movement(work, key, action, to, {"note": data.get("note"), "name": loan.party_name,
                                                       "party_kind": loan.party_kind},
                         late=loan.late, minutes_late=loan.minutes_late)
         if loan.ticket_id:
             ticket = work.session.get(Ticket, loan.ticket_id)
             tasks.finish(work, ticket, f"returned {loan.minutes_late} min late" if loan.late else "returned")
+        if loan.deposit_id and not loan.late:           # late again: the deposit stays held (kept)
+            _release_deposit(work, key, loan, RETURNED_IN_TIME)
         key.loan_id, key.holder_name = None, None
-    _moved(key, move_.to, now)
+    _moved(key, to, now)
     work.session.flush()
     _changed(work, key, row)
     return key
+
+
+#: ``ask_deposit(deposit_id) -> {"deposit_id", "unit_id", "project_id", "purpose", "amount", "held", "status",
+#: "receipt_number", "payer_name", "held_by", "held_at"}``: billing's ``key_deposit``, asked as the caller;
+#: raises ``BillingUnavailable`` (503) when billing does not answer, ``KeyDepositRefused`` (422
+#: ``deposit_not_found``) when it has no such deposit the caller may see
+AskDeposit = Callable[[str], dict]
+#: billing's purpose of a key deposit (钥匙押金, billing schemas.DEPOSIT_PURPOSES)
+KEY_DEPOSIT_PURPOSE = "key"
+#: why a deposit is given back: the key came back in time, the loan was refused
+RETURNED_IN_TIME, LOAN_REFUSED = "returned_in_time", "loan_refused"
+audit_log = logging.getLogger("wuye.audit")
+
+
+def _deposit_due(work: Work, project_id: str) -> Decimal:
+    return money(work.settings.values(project_id)[KEY_LATE_DEPOSIT])
+
+
+def _take_deposit(work: Work, key: Key, loan: KeyMovement, data: dict, ask_deposit: AskDeposit | None) -> KeyMovement:
+    """The flagged borrower's deposit taken (收取确保金): billing's key deposit named by ``deposit_id`` --
+    held in full on the key's unit, at least ``keys.late_deposit``, standing for no other loan -- recorded
+    on the loan with its amount, the receipt's number, who took it and when."""
+    if not loan.deposit_required:
+        raise KeyDepositConflict("the borrower returned no key late in this project: no deposit is asked",
+                                 code="deposit_not_required", zh="该借用人没有逾期归还记录，无须收取押金")
+    if loan.deposit_id:
+        raise KeyDepositConflict(f"this loan's deposit was taken already (receipt {loan.deposit_receipt})",
+                                 zh=f"本次借用已收取押金（收据 {loan.deposit_receipt}）",
+                                 details={"deposit_id": loan.deposit_id})
+    _papers(data, ["deposit_id"], "the deposit is held by billing first (POST /units/{id}/deposits, purpose key): "
+            "name its deposit_id", "押金须先在收费处收取（押金用途：钥匙押金），请填写押金编号")
+    if ask_deposit is None:
+        raise BillingUnavailable("billing cannot be asked about the deposit: nothing recorded",
+                                 zh="无法向收费系统核对押金，未登记")
+    facts = ask_deposit(data["deposit_id"])
+    due = _deposit_due(work, key.project_id)
+    if not isinstance(facts, dict) or facts.get("deposit_id") != data["deposit_id"]:
+        raise BillingUnavailable("billing's answer about the deposit was not one: nothing recorded",
+                                 zh="收费系统未能确认该押金，未登记")
+    if (facts.get("purpose") != KEY_DEPOSIT_PURPOSE or facts.get("unit_id") != key.unit_id
+            or facts.get("project_id") != key.project_id):
+        raise KeyDepositRefused(
+            f"deposit {data['deposit_id']} is not a key deposit (purpose key) held on unit {key.unit_label}",
+            zh=f"该押金不是{key.unit_label}的钥匙押金（押金用途须为钥匙押金）",
+            details={"purpose": facts.get("purpose"), "unit_matches": facts.get("unit_id") == key.unit_id})
+    amount, held = money(facts.get("amount") or 0), money(facts.get("held") or 0)
+    if facts.get("status") != "held" or held != amount:
+        raise KeyDepositRefused(f"deposit {data['deposit_id']} is {facts.get('status')} with {held} of {amount} "
+                                "still held: a deposit held in full stands for a loan",
+                                zh=f"该押金状态为 {facts.get('status')}，仍持有 {held} / {amount} 元，不能作为借用押金")
+    if amount < due:
+        raise KeyDepositRefused(f"deposit {amount} yuan is under the project's key deposit {due} (keys.late_deposit)",
+                                code="deposit_too_small", zh=f"押金 {amount} 元低于本项目规定的钥匙押金 {due} 元",
+                                details={"deposit_amount": str(amount), "required": str(due)})
+    if work.session.scalar(select(KeyMovement.id).where(KeyMovement.deposit_id == data["deposit_id"])) is not None:
+        raise KeyDepositConflict(f"deposit {data['deposit_id']} stands for another loan already",
+                                 code="deposit_already_used", zh="该押金已用于另一笔钥匙借用")
+    caller, now = work.caller, work.clock.now()
+    loan.deposit_id, loan.deposit_amount, loan.deposit_receipt = data["deposit_id"], amount, facts.get("receipt_number")
+    loan.deposit_taken_by, loan.deposit_taken_by_name, loan.deposit_taken_at = caller.user_id, caller.name or "", now
+    loan.deposit_ref = facts.get("receipt_number")
+    return _movement(work, key, TAKE_DEPOSIT, REQUESTED, {"note": data.get("note"), "name": loan.party_name,
+                                                          "party_kind": loan.party_kind,
+                                                          "receipt_ref": facts.get("receipt_number")})
+
+
+def _release_deposit(work: Work, key: Key, loan: KeyMovement, reason: str) -> None:
+    """The loan's deposit given back (the key in time, or the loan refused): billing asked to refund it
+    (``key.deposit_release_requested``, in the step's transaction)."""
+    now = work.clock.now()
+    loan.deposit_released_at = now
+    work.events.record(events.KEY_DEPOSIT_RELEASE_REQUESTED, {
+        "loan_id": loan.id, "key_id": key.id, "deposit_id": loan.deposit_id, "group_id": key.group_id,
+        "project_id": key.project_id, "unit_id": key.unit_id, "unit_label": key.unit_label, "key_label": key.label,
+        "amount": loan.deposit_amount, "receipt_number": loan.deposit_receipt, "reason": reason,
+        "requested_at": now}, group_id=key.group_id, project_id=key.project_id)
+
+
+def deposit_status(loan: KeyMovement) -> str:
+    """``not_required`` | ``due`` (flagged, not taken) | ``held`` | ``release_requested`` (given back:
+    in time, or refused) | ``kept`` (returned late again: stays held for the manager to decide at billing)."""
+    if not loan.deposit_id:
+        return "due" if loan.deposit_required else "not_required"
+    if loan.deposit_released_at is not None:
+        return "release_requested"
+    return "kept" if loan.late else "held"
+
+
+def _owner_consent(work: Work, key: Key, data: dict, ask_identity: AskIdentity | None) -> KeyMovement:
+    """The owner, in person at the desk, lets a named person borrow their deposited key (业主同意借用):
+    the owner is the one who deposited it, else an owner matched in the household file; the person
+    consented to is kept by name, document type, masked number and keyed hash."""
+    _papers(data, ["name", "id_number"], "the owner consents in person with their name and ID",
+            "业主同意借用须本人到场，登记业主姓名和证件")
+    _papers(data, ["borrower_name", "borrower_id_number"], "the owner's consent names who may borrow the key",
+            "业主同意借用须登记被授权借用人的姓名和证件")
+    data = _document(data)
+    borrower = _document({"id_type": data.get("borrower_id_type"), "id_number": data["borrower_id_number"]})
+    if not _same_party(work, _last(work, key, DEPOSIT), data):
+        _owner_in_file(work, key, data, ask_identity)
+    return _movement(work, key, OWNER_CONSENT, DEPOSITED, {**data, "party_kind": OWNER},
+                     consented_name=" ".join(data["borrower_name"].split()), consented_id_type=borrower["id_type"],
+                     consented_id_masked=mask_id_number(borrower["id_number"]),
+                     consented_id_hash=_digest(work, borrower["id_number"]))
+
+
+def _open_consents(work: Work, key: Key):
+    """The owner's consents that still stand: given since the key's last deposit and the owner's last
+    withdrawal, not used by a loan (a query, newest first)."""
+    ends = [row.key_version for row in (_last(work, key, DEPOSIT), _last(work, key, WITHDRAW_CONSENT)) if row]
+    used = select(KeyMovement.consent_id).where(KeyMovement.key_id == key.id, KeyMovement.consent_id.is_not(None))
+    return select(KeyMovement).where(
+        KeyMovement.key_id == key.id, KeyMovement.action == OWNER_CONSENT,
+        KeyMovement.key_version > max(ends, default=0), KeyMovement.id.not_in(used)
+    ).order_by(KeyMovement.key_version.desc())
+
+
+def _withdraw_consent(work: Work, key: Key, data: dict, ask_identity: AskIdentity | None) -> KeyMovement:
+    """The owner takes back the consents they gave and no loan used (撤回同意): the owner as for a consent
+    (the one who deposited the key, else an owner in the file); nothing open: ``409 no_consent_to_withdraw``."""
+    _papers(data, ["name", "id_number"], "the owner withdraws a consent in person with their name and ID",
+            "业主撤回借用同意须本人到场，登记业主姓名和证件")
+    data = _document(data)
+    if work.session.scalars(_open_consents(work, key)).first() is None:
+        raise KeyStepNotAllowed("the owner has no consent open on this key to withdraw", code="no_consent_to_withdraw",
+                                zh="该钥匙没有尚未使用的业主借用同意，无需撤回")
+    if not _same_party(work, _last(work, key, DEPOSIT), data):
+        _owner_in_file(work, key, data, ask_identity)
+    return _movement(work, key, WITHDRAW_CONSENT, DEPOSITED, {**data, "party_kind": OWNER})
+
+
+def _usable_consent(work: Work, key: Key, data: dict) -> KeyMovement:
+    """The owner's consent this loan of a deposited key is registered under: one that still stands
+    (:func:`_open_consents`) naming this borrower (same name and ID number)."""
+    digest, name = _digest(work, data["id_number"]), " ".join(data["name"].split())
+    consent = work.session.scalars(_open_consents(work, key).where(
+        KeyMovement.consented_id_hash == digest, KeyMovement.consented_name == name)).first()
+    if consent is None:
+        raise KeyOwnerConsentRequired(
+            "an owner's deposited key is lent only to the person the owner consented to in person at the desk "
+            "(owner_consent: same name and ID number), once per consent",
+            zh="业主寄存的钥匙只能借给业主本人到前台登记同意的被授权人（姓名和证件号码一致），每次同意限借一次")
+    return consent
+
+
+def loan_phone(work: Work, key_id: str, loan_id: str, purpose: str) -> dict:
+    """The borrower's whole phone of one loan of the key (the desk calls a late borrower back): the desk
+    only (``kernel.privacy.PHONE_ROLES``), for a stated purpose -- one ``wuye.audit`` line per read (who,
+    which key and loan, why). Everywhere else the phone is masked."""
+    key = _key(work, key_id)
+    caller = work.caller
+    if caller.is_resident:
+        raise KeyNotFound("no key with that id")
+    if not sees_phones(caller):
+        raise Forbidden("a borrower's whole phone is read by the front desk, stewards and the CS / centre manager "
+                        "only", code="role_required", zh="借用人完整电话仅限前台、管家、客服部经理和服务中心经理查看")
+    loan = work.session.get(KeyMovement, loan_id)
+    if loan is None or loan.key_id != key.id or loan.action != REQUEST_LOAN:
+        raise KeyLoanNotFound("no loan with that id on this key")
+    audit_log.info("key borrower phone read: user=%s roles=%s key=%s loan=%s project=%s purpose=%s",
+                   caller.user_id, ",".join(sorted(caller.roles)), key.id, loan.id, key.project_id,
+                   " ".join(purpose.split()))
+    return {"key_id": key.id, "loan_id": loan.id, "party_kind": loan.party_kind, "party_name": loan.party_name,
+            "party_phone": loan.party_phone, "due_back_at": loan.due_back_at, "returned_at": loan.returned_at}
 
 
 def _digest(work: Work, number: str | None) -> str | None:
@@ -421,7 +653,10 @@ def snapshot(work: Work, key: Key, row: KeyMovement | None = None) -> dict:
             "party_phone_masked": mask_phone(loan.party_phone),
             "party_id_number_masked": loan.party_id_masked,
             "proof_ref": loan.proof_ref, "purpose": loan.purpose, "note": loan.note,
-            "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref},
+            "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref,
+            "from_state": loan.from_state, "deposit_status": deposit_status(loan), "deposit_id": loan.deposit_id,
+            "deposit_amount": loan.deposit_amount, "deposit_receipt": loan.deposit_receipt,
+            "consent_id": loan.consent_id},
         "movement": None if row is None else {
             "movement_id": row.id, "action": row.action, "from_": row.from_state, "to": row.to_state,
             "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},
@@ -445,7 +680,8 @@ def _papers(data: dict, needed: list[str], why: str, why_zh: str) -> None:
 
 
 PAPER_WORDS = {"name": "姓名", "id_number": "证件号码", "contract_ref": "购房合同", "receipt_ref": "缴费收据",
-               "proof_ref": "开发商书面证明", "purpose": "借用用途"}
+               "proof_ref": "开发商书面证明", "purpose": "借用用途", "borrower_name": "被授权借用人姓名",
+               "borrower_id_number": "被授权借用人证件号码", "deposit_id": "押金编号"}
 
 
 def _party_label(kind: str | None) -> str:
@@ -534,14 +770,20 @@ def movement_view(work: Work, m: KeyMovement) -> dict:
             "party_phone": mask_phone(m.party_phone), "party_id_type": m.party_id_type,
             "party_id_number": m.party_id_masked,
             "contract_ref": m.contract_ref, "receipt_ref": m.receipt_ref, "proof_ref": m.proof_ref,
-            "purpose": m.purpose, "note": m.note, "late": bool(m.late), "minutes_late": m.minutes_late}
+            "purpose": m.purpose, "note": m.note, "late": bool(m.late), "minutes_late": m.minutes_late,
+            "consented_name": m.consented_name, "consented_id_type": m.consented_id_type,
+            "consented_id_number": m.consented_id_masked}
 
 
 def loan_view(work: Work, m: KeyMovement) -> dict:
     out = movement_view(work, m)
     out.update(approved_by=m.approved_by, approved_at=m.approved_at, due_back_at=m.due_back_at,
                returned_at=m.returned_at, late=m.late, deposit_required=m.deposit_required,
-               deposit_ref=m.deposit_ref, ticket_id=m.ticket_id,
+               deposit_ref=m.deposit_ref, ticket_id=m.ticket_id, deposit_status=deposit_status(m),
+               deposit_amount_due=_deposit_due(work, m.project_id) if m.deposit_required else None,
+               deposit_id=m.deposit_id, deposit_amount=m.deposit_amount, deposit_receipt=m.deposit_receipt,
+               deposit_taken_by=m.deposit_taken_by_name or m.deposit_taken_by, deposit_taken_at=m.deposit_taken_at,
+               deposit_released_at=m.deposit_released_at, consent_id=m.consent_id,
                earlier_late_returns=[{"loan_id": x.id, "at": x.at, "due_back_at": x.due_back_at,
                                       "returned_at": x.returned_at,
                                       "minutes_late": x.minutes_late}

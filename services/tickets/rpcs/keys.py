@@ -6,6 +6,7 @@ from kernel.entrypoints import rpc
 
 from .. import schemas
 from ..domain import keys
+from ..exceptions import BillingUnavailable, KeyDepositNotFound
 
 KEY_OUT = schemas.KeyOut()
 
@@ -30,10 +31,29 @@ class KeyRpcs:
         command["key_id"] = str(key_id)
         # an owner's collection or deposit is matched against archive's household file (the goods
         # release's ``_ask_identity``, rpcs/goods_release.py, with the keys' purpose; only an owner may
-        # match, so a family member's try is a failed match counted there too)
+        # match, so a family member's try is a failed match counted there too); a flagged borrower's
+        # deposit is checked with billing (``_ask_deposit``), fail closed
         return work.idempotent(idempotency_key, "move_key", command, lambda: self._key_out(
             work, keys.move(work, command["key_id"], command["action"], command,
-                            self._ask_identity(work, keys.ARCHIVE_PURPOSE, keys.OWNER_ROLES)), True))
+                            self._ask_identity(work, keys.ARCHIVE_PURPOSE, keys.OWNER_ROLES),
+                            self._ask_deposit(work)), True))
+
+    def _ask_deposit(self, work):
+        """billing's ``key_deposit`` as the caller (the deposit's unit, purpose, amount held, receipt
+        number): no answer is ``billing_unavailable`` (503), no such deposit ``deposit_not_found`` (422)."""
+        caller = work.caller
+
+        def ask(deposit_id):
+            return self.billing.ask(caller, "billing", "key_deposit", deposit_id, unavailable=BillingUnavailable,
+                                    refusals={"deposit_not_found": KeyDepositNotFound})
+        return ask
+
+    @rpc
+    def key_loan_phone(self, key_id, loan_id, purpose):
+        """The borrower's whole phone of one loan (the desk calls a late borrower): front desk, steward, CS /
+        centre manager, for a stated purpose -- logged on ``wuye.audit``."""
+        work, q = self.work(), schemas.KeyPhoneRead().load({"purpose": purpose})
+        return schemas.KeyLoanPhoneOut().dump(keys.loan_phone(work, str(key_id), str(loan_id), q["purpose"]))
 
     @rpc
     def get_key(self, key_id):
