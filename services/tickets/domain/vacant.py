@@ -65,7 +65,7 @@ from ..exceptions import (DecisionReasonRequired, FindingNotFound, InvalidMonth,
                           OwnerRegisteredNotListed, RoomRecordedTwice, UnitOccupied, VacantCheckNotFound,
                           VacantStepNotAllowed)
 from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
-from . import clocks, keys, repairs, tasks, workflow
+from . import clocks, keys, repairs, tasks, vacant_care, workflow
 from .front_desk_settings import (VACANT_CHECK_BY_DAY, VACANT_LATE_CHECK_WORKING_DAYS, VACANT_REGISTER_BY_DAY,
                                   VACANT_REPORT_BY_DAY)
 
@@ -199,6 +199,7 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
                            "owner registered it vacant (空置手续) is listed in owner_registered too",
                            details={"units": [{"unit_id": u.id, "label": u.label} for u in occupied]})
     row = open_month(work, project, month)
+    before = list(row.unit_ids)
     row.unit_ids, row.updated_at, row.updated_by = wanted, now, work.caller.user_id
     row.owner_registered = registered
     added = []
@@ -219,6 +220,13 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     task = work.session.get(Ticket, row.ticket_id)
     if task is not None:
         tasks.finish(work, task, f"{len(wanted)} vacant unit(s)")
+    if month == keys.month_of(project, now):
+        # this month's care (vacant_care): the units taken off stop it, the units on it have it from today
+        for unit_id in before:
+            if unit_id not in set(wanted):
+                vacant_care.withdraw(work, unit_id)
+        work.session.flush()
+        vacant_care.ensure(work, project, wanted)
     work.session.flush()
     work.events.record(events.VACANT_REGISTER_UPDATED, {
         "register_id": row.id, "group_id": row.group_id, "project_id": row.project_id, "month": month,
@@ -246,6 +254,7 @@ def household_moving_in(work: Work, unit: UnitCopy, household_id: str) -> None:
     project = work.session.get(ProjectCopy, unit.project_id)
     if project is None:
         return
+    vacant_care.withdraw(work, unit.id, vacant_care.MOVED_IN)       # its cleaning, airing, frost checks
     now = work.clock.now()
     current = keys.month_of(project, now)
     for row in work.session.scalars(select(VacantMonth).where(
