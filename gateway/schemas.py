@@ -1780,8 +1780,8 @@ TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunnin
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt",
                      "renovation.handed_over", "renovation.reinspection_notice", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
-                     "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision",
-                     "warranty.expiry"]
+                     "ticket.sla_warning", "ticket.status_changed", "vacancy.care_anomaly", "vacancy.check_result",
+                     "vacancy.crack_decision", "warranty.expiry"]
 TEMPLATE_CHANNELS = ("inapp", "sms", "email", "wechat", "print")
 TEMPLATE_LOCALES = ("zh-CN", "en")
 

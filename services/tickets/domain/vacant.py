@@ -556,12 +556,15 @@ def schedule_month(work: Work, project: ProjectCopy, month: str) -> None:
 
 def run_month(work: Work, job) -> None:
     """Job ``vacant-month`` (key ``project:YYYY-MM``, the 1st at 01:00 local): the month's
-    register and its task, the carried-over units' checks; next month's job."""
+    register and its task, the carried-over units' checks and their care tasks (``vacant_care``);
+    next month's job."""
     project = work.session.get(ProjectCopy, job.payload["project_id"])
     if project is None:
         return
     month = job.payload["month"]
     open_month(work, project, month)
+    if month == keys.month_of(project, work.clock.now()):
+        vacant_care.ensure(work, project)          # the carried-over units' care of the month, at once
     schedule_month(work, project, keys._next_month(month))
 
 

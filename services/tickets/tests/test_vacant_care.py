@@ -174,6 +174,7 @@ def test_units_on_the_register_get_their_tasks_at_once_with_a_fair_deadline(worl
 
 def test_the_daily_job_makes_each_period_s_tasks_once_and_a_missed_one_is_told_once(world):
     world.do(DESK, vacant.update_register, P, "2026-11", ["u2"])
+    world.do(SYSTEM, vacant.seed_monthly_jobs, P)         # the register's month (December's on the 1st)
     world.do(SYSTEM, vacant_care.seed_daily_job, P)
     world.run_jobs()                                      # today's job (02:00 passed): nothing new
     assert len(world.tasks()) == 2
