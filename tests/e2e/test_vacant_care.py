@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 from deploy import seed
 from kernel.testing import wait_for
 
-from .test_repair_flow import demo, token  # noqa: F401  (fixture)
+from . import test_repair_flow
+from .test_repair_flow import token
+
+demo = test_repair_flow.demo              # the fixture: the demo estate seeded
 
 CLEANER = {"name": "赵保洁", "id_type": "resident_id", "id_number": "110101199003071233", "phone": "13800001111",
            "purpose": "空置房清扫"}

@@ -10,7 +10,11 @@ from kernel.errors import InvalidInput
 from services.notify import schemas
 from services.notify.domain import subscriptions, vacant_care
 from services.notify.models import Delivery, Notification
-from services.notify.tests.test_domain import G, clock, estate, session, work  # noqa: F401
+from services.notify.tests import test_domain
+from services.notify.tests.test_domain import G, work
+
+# test_domain's fixtures: the project 绿湖花园 (p1) and its unit u1, the session and the clock
+clock, estate, session = test_domain.clock, test_domain.estate, test_domain.session
 
 VISIT = {"care_task_id": "vc1", "group_id": G, "project_id": "p1", "unit_id": "u1", "unit_label": "1栋-0101",
          "care_kind": "frost_check", "department": "customer_service", "period_start": "2026-11-22",
