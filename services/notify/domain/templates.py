@@ -960,6 +960,7 @@ DEADLINE_LABELS = {
               "key_return": "借出钥匙当日归还时限", "key_spot_check": "钥匙抽查时限（每月25日）",
               "vacant_register": "空置房登记表更新时限（每月5日）", "vacant_check": "空置房检查时限（每月10日）",
               "vacant_report": "空置房检查结果告知业主时限（每月12日）",
+              "vacant_care": "空置房保养时限（清扫、通风、防寒防冻）",
               # a steward's patrol (tickets' inspections.py)
               "patrol": "巡视时限", "spot_round": "现场巡检时限",
               # a renovation's clocks (tickets' renovation_sla.py)
@@ -979,6 +980,7 @@ DEADLINE_LABELS = {
            "vacant_register": "vacant-unit register deadline (the 5th)",
            "vacant_check": "vacant-unit check deadline (the 10th)",
            "vacant_report": "vacant-unit result to the owner (the 12th)",
+           "vacant_care": "vacant-unit care deadline (cleaning, airing, frost check)",
            "renovation_review": "renovation review deadline", "renovation_waste": "renovation waste removal deadline",
            "renovation_refund": "renovation deposit refund deadline"},
 }

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from kernel.errors import InvalidInput
 from services.notify import schemas
-from services.notify.domain import subscriptions, vacant_care
+from services.notify.domain import subscriptions, templates, vacant_care
 from services.notify.models import Delivery, Notification
 from services.notify.tests import test_domain
 from services.notify.tests.test_domain import G, work
@@ -59,3 +59,11 @@ def test_the_catalogue_row():
         "tickets", "on_vacant_care_recorded", "vacancy.care_anomaly", ("inapp",))
     from services.tickets.events import CONTRACT
     assert "vacant_care.recorded" in CONTRACT.schemas and "vacant_care.recorded" not in CONTRACT.optional_subscribers
+
+
+
+def test_an_overdue_care_task_s_clock_has_its_name_in_the_sla_alerts():
+    """A care task not done is told by the SLA sweep (``ticket.sla_breached``, clock ``vacant_care``): its
+    clock reads in words, not "时限（vacant_care）"."""
+    assert templates.deadline_label("vacant_care", "zh-CN") == "空置房保养时限（清扫、通风、防寒防冻）"
+    assert templates.deadline_label("vacant_care", "en").startswith("vacant-unit care deadline")

@@ -206,7 +206,7 @@ def ensure(work: Work, project: ProjectCopy, unit_ids: list[str] | None = None,
     plan = plan_for(values, day)
     existing = {(t.unit_id, t.care_kind, t.period_start): t for t in work.session.scalars(
         select(VacantCareTask).where(VacantCareTask.project_id == project.id, VacantCareTask.unit_id.in_(units),
-                                     VacantCareTask.period_start.in_({first for _, first, _ in plan})))}
+                                     VacantCareTask.period_start.in_(sorted({first for _, first, _ in plan}))))}
     made = []
     for unit_id in units:
         unit = work.session.get(UnitCopy, unit_id)
