@@ -16,8 +16,9 @@ from sqlalchemy.orm import sessionmaker
 
 from kernel.clock import ManualClock
 from kernel.db import make_engine
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, InvalidInput
 from kernel.messaging.models import job_table
+from kernel.settings import SettingsInconsistent
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, staff
 from services.tickets.domain import alerts, copies, front_desk_settings, keys, sla, vacant, vacant_care
@@ -134,6 +135,15 @@ def test_a_month_cannot_be_both_summer_and_winter():
     assert front_desk_settings.check(ok) is None
     message = front_desk_settings.check({"vacant.summer_months": [6, 7, 8], "vacant.winter_months": [8, 12]})
     assert "8月" in message and "both summer and winter" in message
+
+
+def test_a_project_s_summer_and_winter_do_not_share_a_month(world):
+    with pytest.raises(SettingsInconsistent) as refused:
+        world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "vacant.winter_months", [9, 12, 1]))
+    assert "9月" in str(refused.value)
+    with pytest.raises(InvalidInput):                            # a month listed twice: the field refuses it
+        world.do(SYSTEM, lambda wk: wk.settings.change(G, P, "vacant.summer_months", [6, 6, 7]))
+    assert world.do(SYSTEM, lambda wk: wk.settings.values(P)["vacant.winter_months"]) == [11, 12, 1, 2]
 
 
 def test_the_seasons_and_intervals_are_project_settings(world):
