@@ -40,6 +40,10 @@ service centre's own report (``repairs.open_repair(by_centre=True)``): not the h
 no "报修已受理" -- the owner hears of them from the check's result and the crack's decision
 (``vacant_finding.decided``: notify's ``vacancy.crack_decision``, never the manager's note).
 
+The care of the units on the register (cleaning, airing, frost checks: 000 §十.6-8) is ``vacant_care``'s:
+this month's register updated makes the added units' care tasks and withdraws those of the units taken off;
+the 1st's job makes the carried-over units'; a household moving in withdraws them.
+
 **Events**, each in its step's transaction: ``vacant_register.updated`` (the month's units, the
 checks added and cancelled), ``vacant_unit.checked``, ``vacant_finding.decided`` (a crack's decision).
 
