@@ -98,7 +98,7 @@ PATH_ID_NOT_FOUND = {
     # vacant units)
     "ticket_id": "ticket_not_found", "release_id": "goods_release_not_found", "key_id": "key_not_found",
     "area_id": "area_not_found", "round_id": "round_not_found", "pass_id": "pass_not_found",
-    "check_id": "vacant_check_not_found", "finding_id": "finding_not_found",
+    "check_id": "vacant_check_not_found", "finding_id": "finding_not_found", "care_id": "vacant_care_not_found",
     # billing, dunning
     "bill_id": "bill_not_found", "batch_id": "bank_batch_not_found", "entry_id": "entry_not_found",
     "mandate_id": "mandate_not_found", "payment_id": "payment_not_found", "receipt_id": "receipt_not_found",
@@ -113,7 +113,7 @@ PATH_ID_NAMES_ZH = {"household_id": "业户", "project_id": "项目", "unit_id":
                     "lease_id": "租约", "grant_id": "查阅授权", "document_id": "档案文件", "task_id": "普查任务",
                     "building_id": "楼栋", "ticket_id": "工单", "release_id": "物品放行单", "key_id": "钥匙",
                     "area_id": "巡检区域", "round_id": "巡检记录", "pass_id": "装修出入证", "check_id": "空置房检查",
-                    "finding_id": "空置房检查问题", "bill_id": "账单", "batch_id": "银行托收批次", "entry_id": "记账分录",
+                    "finding_id": "空置房检查问题", "care_id": "空置房保养任务", "bill_id": "账单", "batch_id": "银行托收批次", "entry_id": "记账分录",
                     "mandate_id": "托收协议", "payment_id": "付款", "receipt_id": "收据", "refund_id": "退款",
                     "case_id": "催缴案件", "dispute_id": "账单异议", "plan_id": "分期缴费协议", "proposal_id": "律师函或诉讼提议",
                     "broadcast_id": "群发", "delivery_id": "投递", "notification_id": "消息", "user_id": "员工账号"}

@@ -435,7 +435,7 @@ class RepairRequestIn(Schema):
 
 
 #: a front-desk task's kinds (services/tickets/domain/tasks.py CATEGORIES: 前台任务)
-TASK_CATEGORIES = ("key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check")
+TASK_CATEGORIES = ("key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check", "vacant_care")
 #: every ticket state (services/tickets/schemas.py TICKET_STATES): the repair workflow's ("open" =
 #: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
@@ -1803,8 +1803,8 @@ TEMPLATE_PURPOSES = ["bill_notice", "community.event", "debit_reminder", "dunnin
                      "quality.dispatch_engineering", "quality.notify_supervision", "receipt",
                      "renovation.handed_over", "renovation.reinspection_notice", "revisit.request",
                      "ticket.dispatch_engineering", "ticket.opened.resident", "ticket.sla_breached",
-                     "ticket.sla_warning", "ticket.status_changed", "vacancy.check_result", "vacancy.crack_decision",
-                     "warranty.expiry"]
+                     "ticket.sla_warning", "ticket.status_changed", "vacancy.care_anomaly", "vacancy.check_result",
+                     "vacancy.crack_decision", "warranty.expiry"]
 TEMPLATE_CHANNELS = ("inapp", "sms", "email", "wechat", "print")
 TEMPLATE_LOCALES = ("zh-CN", "en")
 
@@ -4483,6 +4483,74 @@ class VacantRegisterOut(Out):
     task_id = fields.String(allow_none=True)
     checks = fields.List(fields.Nested(VacantCheckOut))
 
+
+
+# -- the care of vacant units (空置房保养; services/tickets/domain/vacant_care.py) ------------------------
+
+#: what a care task is (vacant_care.KINDS), what an anomaly is (ANOMALY_KINDS), the list's states (LIST_STATES)
+VACANT_CARE_KINDS = ["cleaning", "airing", "frost_check"]
+VACANT_CARE_ANOMALIES = ["fire_risk", "break_in", "water_leak", "mould", "damage", "other"]
+VACANT_CARE_STATES = ["due", "overdue", "open", "done", "cancelled"]
+
+
+class VacantCareRecordIn(Schema):
+    """A care visit done: the approved loan of the unit's key it entered by (422 key_loan_required /
+    key_loan_not_valid), who did it (the cleaner's name; default the caller) and when (default now), a note;
+    dried against mould; an anomaly (told at once to the CS manager) with its kind."""
+    key_loan_id = fields.String(load_default=None, allow_none=True, validate=v.RECORD_ID, metadata={
+        "description": "the loan's id (the key's loan.id): a loan of this unit's key, approved in the period"})
+    performed_by = fields.String(load_default=None, allow_none=True, validate=v.NAME)
+    performed_at = v.AwareDateTime(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+    dried = v.StrictBoolean(load_default=False)
+    anomaly = v.StrictBoolean(load_default=False)
+    anomaly_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(VACANT_CARE_ANOMALIES))
+
+
+class VacantCareCancelIn(Schema):
+    """The CS / centre manager cancels a care task not done, with the reason."""
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), v.FREE_TEXT])
+
+
+class VacantCareQuery(Schema):
+    """A project's care tasks: open (not done), due (not done, still ahead), overdue, done, cancelled."""
+    state = fields.String(load_default="open", validate=validate.OneOf(VACANT_CARE_STATES))
+    care_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(VACANT_CARE_KINDS))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=v.RECORD_ID)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class VacantCareOut(Out):
+    id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    care_kind = fields.String(metadata={"description": "cleaning | airing | frost_check"})
+    label = fields.String()
+    department = fields.String(metadata={"description": "cleaning (保洁部) | customer_service (客服部)"})
+    responsible_role = fields.String(metadata={"description": "whose inbox is told when it is overdue"})
+    period_start = fields.String(metadata={"format": "date", "description": "the period's first local day"})
+    period_end = fields.String(metadata={"format": "date", "description": "the period's last local day"})
+    due_at = DT()
+    status = fields.String(metadata={"description": "scheduled | done | cancelled"})
+    overdue = fields.Boolean()
+    performed_by = fields.String(allow_none=True)
+    performed_at = DT(allow_none=True)
+    recorded_by = fields.String(allow_none=True)
+    recorded_at = DT(allow_none=True)
+    key_loan_id = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    dried = fields.Boolean()
+    anomaly = fields.Boolean()
+    anomaly_kind = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+
+
+class VacantCareListOut(Out):
+    items = fields.List(fields.Nested(VacantCareOut))
+    total = fields.Integer()
 
 class FrontDeskTaskQuery(Schema):
     """A project's front-desk tasks (tickets of kind ``task``): by category, open only, paged."""

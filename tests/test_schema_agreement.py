@@ -67,6 +67,9 @@ FORWARDED = {
     gw.FindingIn: (tickets.FindingIn, set()),
     gw.VacantCheckIn: (tickets.VacantCheckIn, set()),
     gw.CrackDecisionIn: (tickets.CrackDecisionIn, set()),
+    gw.VacantCareRecordIn: (tickets.VacantCareRecordIn, set()),
+    gw.VacantCareCancelIn: (tickets.VacantCareCancelIn, set()),
+    gw.VacantCareQuery: (tickets.VacantCareQuery, set()),
     gw.RenovationIn: (tickets.RenovationIn, set()),
     gw.RenovationDocumentIn: (tickets.RenovationDocumentIn, set()),
     # bank collection (bank)
@@ -511,3 +514,11 @@ def test_the_gateway_lists_the_inspections_words():
     assert _tree(gw.InspectionAreaOut) == _tree(tickets.AreaOut)
     assert _tree(gw.InspectionTemplateOut) == _tree(tickets.TemplateOut)
     assert _tree(gw.InspectionFiguresOut) == _tree(tickets.InspectionFiguresOut)    # 日常巡检统计表
+
+
+def test_the_vacant_care_words_are_tickets():
+    """The care of vacant units: the kinds, anomalies and list states the gateway validates are tickets'."""
+    from services.tickets.domain import vacant_care
+    assert gw.VACANT_CARE_KINDS == list(vacant_care.KINDS)
+    assert gw.VACANT_CARE_ANOMALIES == list(vacant_care.ANOMALY_KINDS)
+    assert gw.VACANT_CARE_STATES == list(vacant_care.LIST_STATES)

@@ -132,10 +132,10 @@ class KeyRoutes(RouteModule):
 
     @route("GET", f"{V1}/projects/{{project_id}}/front-desk-tasks", tags=("keys", "vacant units"),
            summary=f"The project's front-desk tasks -- lent keys due back today, the month's key spot-check and stock-check, "
-                   f"the vacant-unit register and checks -- with their clocks ({DESK}, GM, group admin)",
+                   f"the vacant-unit register, checks and care -- with their clocks ({DESK}, GM, group admin)",
            query=s.FrontDeskTaskQuery, response=s.TicketListOut, errors=(403, 404),
            description="Tickets of kind task (numbers RW-), category key_return | key_spot_check | key_stock_check | "
-                       "vacant_register | vacant_check; open_only (default) = still to do; sla_state=breached: "
+                       "vacant_register | vacant_check | vacant_care; open_only (default) = still to do; sla_state=breached: "
                        "the ones past their due time. A missed one was told once to the answerable role's inbox. "
                        "From the portal's read model (ticket.changed, the task part); a caller who is not a "
                        "reader of the project gets tickets' refusal.")

@@ -67,3 +67,45 @@ class VacantUnitRoutes(RouteModule):
            response=s.VacantCheckOut, many=True, errors=(403, 404))
     def unit_vacant_checks(self, request, user, unit_id):
         return self._as(user)("tickets", "unit_vacant_checks", unit_id)
+
+    # -- the care of vacant units (空置房保养: cleaning, airing, frost checks; tickets' domain/vacant_care.py) --
+    @route("GET", f"{V1}/projects/{{project_id}}/vacant-care", tags=("vacant units",),
+           summary=f"The project's vacant-unit care tasks -- each vacant unit's monthly cleaning (保洁部), summer "
+                   f"airing and winter frost checks (客服部) -- soonest due first; state=due | overdue | open (both, the "
+                   f"default) | done | cancelled ({RECORDERS}, GM, group admin)",
+           query=s.VacantCareQuery, response=s.VacantCareListOut, errors=(400, 403, 404),
+           description="Read through tickets (vacant_care_tasks), as the key register. A task is made for each "
+                       "unit on the month's register by the daily vacant-care job (02:00) for the periods of the "
+                       "project's plan (vacant.cleaning_day, vacant.summer_months / winter_months, "
+                       "vacant.airing_every_days, vacant.mild_airing_every_days, vacant.frost_check_every_days); "
+                       "one not done by its due time was told once to the responsible role's inbox.")
+    def vacant_care_tasks(self, request, user, project_id, query):
+        return self._as(user)("tickets", "vacant_care_tasks", project_id, s.VacantCareQuery().dump(query))
+
+    @route("GET", f"{V1}/vacant-care/{{care_id}}", tags=("vacant units",),
+           summary=f"One vacant-unit care task ({RECORDERS}, GM, group admin)",
+           response=s.VacantCareOut, errors=(403, 404))
+    def get_vacant_care(self, request, user, care_id):
+        return self._as(user)("tickets", "get_vacant_care", care_id)
+
+    @route("POST", f"{V1}/vacant-care/{{care_id}}/record", tags=("vacant units",),
+           summary=f"Record a care visit done: the approved key loan it entered by, who and when, a note; an "
+                   f"anomaly (fire risk, break-in ...) is told at once to the CS manager ({RECORDERS})",
+           body=s.VacantCareRecordIn, response=s.VacantCareOut, errors=(400, 403, 404, 409, 422), idempotent=True,
+           description="Entering a vacant unit goes through the key register (000 §十.3): key_loan_id is a loan of "
+                       "one of this unit's keys approved by the CS manager (centre manager or GM standing in) in the "
+                       "task's period, not after the visit -- missing: 422 key_loan_required; another unit's, not "
+                       "approved, outside the period: 422 key_loan_not_valid (details.reason). performed_at in the "
+                       "future or before the period: 400 performed_at_not_valid. anomaly without anomaly_kind: 422 "
+                       "care_reason_required. A task done or cancelled: 409 vacant_care_step_not_allowed.")
+    def record_vacant_care(self, request, user, care_id, body, idempotency_key):
+        return self._as(user)("tickets", "record_vacant_care", care_id, s.VacantCareRecordIn().dump(body),
+                              idempotency_key=idempotency_key)
+
+    @route("POST", f"{V1}/vacant-care/{{care_id}}/cancel", tags=("vacant units",),
+           summary="Cancel a care task not done, with the reason -- the owner keeps the only key, ... (CS manager, "
+                   "centre manager)",
+           body=s.VacantCareCancelIn, response=s.VacantCareOut, errors=(400, 403, 404, 409, 422), idempotent=True)
+    def cancel_vacant_care(self, request, user, care_id, body, idempotency_key):
+        return self._as(user)("tickets", "cancel_vacant_care", care_id, s.VacantCareCancelIn().dump(body),
+                              idempotency_key=idempotency_key)

@@ -13,7 +13,8 @@ from gateway import schemas as s
 from gateway.openapi import build_document
 from gateway.routing import ROUTES
 
-PATHS = ("/keys", "/key-stock-checks", "/front-desk-tasks", "/vacant-units", "/vacant-checks", "/vacant-findings")
+PATHS = ("/keys", "/key-stock-checks", "/front-desk-tasks", "/vacant-units", "/vacant-checks", "/vacant-findings",
+         "/vacant-care")
 
 
 def routes():
@@ -22,7 +23,7 @@ def routes():
 
 def test_every_route_names_its_roles_and_every_write_takes_a_key():
     found = routes()
-    assert len(found) == 16
+    assert len(found) == 20
     for spec in found:
         assert re.search(r"(manager|steward|desk|household)", spec.summary), spec.path
         assert spec.idempotent == (spec.method in ("POST", "PUT")), spec.path
@@ -32,7 +33,8 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
     assert "Idempotency-Key" in {p["name"] for p in move["parameters"]}
     assert "/api/v1/projects/{project_id}/vacant-units/{month}" in paths
     # a room named twice, a rejection with no reason: 422 (room_recorded_twice, decision_reason_required)
-    for path in ("/api/v1/vacant-checks/{check_id}/record", "/api/v1/vacant-findings/{finding_id}/decision"):
+    for path in ("/api/v1/vacant-checks/{check_id}/record", "/api/v1/vacant-findings/{finding_id}/decision",
+                 "/api/v1/vacant-care/{care_id}/record", "/api/v1/vacant-care/{care_id}/cancel"):
         assert {"400", "403", "404", "409", "422"} <= set(paths[path]["post"]["responses"]), path
 
 
@@ -63,6 +65,13 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
     (s.VacantCheckIn, {"findings": [{"room": "   ", "result": "ok"}]}),         # a blank room (trial 3, M7)
     (s.VacantCheckIn, {"findings": [{"room": "\u3000", "result": "ok"}]}),
     (s.VacantCheckIn, {"findings": [{"room": "客\n厅", "result": "ok"}]}),
+    (s.VacantCareRecordIn, {"anomaly": "yes"}),                                 # the care of vacant units
+    (s.VacantCareRecordIn, {"anomaly_kind": "ghosts"}),
+    (s.VacantCareRecordIn, {"key_loan_id": "../../x"}),
+    (s.VacantCareRecordIn, {"performed_at": "2026-11-24T10:00:00"}),           # no offset
+    (s.VacantCareCancelIn, {"reason": ""}),
+    (s.VacantCareQuery, {"state": "someday"}),
+    (s.VacantCareQuery, {"care_kind": "painting"}),
 ])
 def test_bad_input_is_refused_before_tickets_is_asked(schema, data):
     with pytest.raises(ValidationError):

@@ -500,6 +500,21 @@ class KeyStockCheckRecordedIn(_Consumed):
     discrepancies = fields.List(fields.Nested(_KeyDiscrepancyIn), required=True)
 
 
+
+class VacantCareRecordedIn(_Consumed):
+    """tickets' ``vacant_care.recorded``: what notify reads of a vacant unit's care visit (an anomaly is told
+    to the CS manager)."""
+    care_task_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    care_kind = fields.String(required=True)
+    performed_by = fields.String(required=True)
+    performed_at = fields.AwareDateTime(required=True)
+    anomaly = fields.Boolean(required=True)
+    anomaly_kind = fields.String(allow_none=True, load_default=None)
+    note = fields.String(allow_none=True, load_default=None)
+
 # -- dunning (issue 9): billing's ``dunning.notice_due``, what notify reads of it --------------------
 
 class DunningNoticeIn(_ToHousehold):

@@ -82,6 +82,7 @@ KEY_STOCK_CHECK_RECORDED = "key_stock_check.recorded"
 KEY_DEPOSIT_RELEASE_REQUESTED = "key.deposit_release_requested"
 VACANT_REGISTER_UPDATED = "vacant_register.updated"
 VACANT_FINDING_DECIDED = "vacant_finding.decided"
+VACANT_CARE_RECORDED = "vacant_care.recorded"
 
 #: repair categories; ``maintenance`` = public maintenance works (维修工程), recorded by staff
 CATEGORIES = ["public_area", "in_home_paid", "not_covered", "unclassified", "maintenance"]
@@ -1011,6 +1012,35 @@ class VacantRegisterUpdated(Schema):
     task_id = fields.String(allow_none=True)
 
 
+class VacantCareRecorded(Schema):
+    """A vacant unit's care visit done (空置房保养: the month's cleaning, an airing, a frost check): who,
+    when, the key loan it entered by; an anomaly (防火、防盗 ...) is told at once to the CS manager."""
+    care_task_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    care_kind = fields.String(required=True, validate=validate.OneOf(["cleaning", "airing", "frost_check"]))
+    department = fields.String(required=True)                 # cleaning (保洁部) | customer_service (客服部)
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    performed_by = fields.String(required=True)               # who did it (the cleaner's, the steward's name)
+    performed_at = fields.AwareDateTime(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Nested(UserRef, required=True)
+    late = fields.Boolean(required=True)                      # done after its due time
+    key_loan_id = fields.String(required=True)                # the approved loan it entered by
+    key_loan_approved_by = fields.String(allow_none=True)
+    dried = fields.Boolean(required=True)                     # 烘干处理 against mould
+    anomaly = fields.Boolean(required=True)
+    anomaly_kind = fields.String(allow_none=True, validate=validate.OneOf(
+        ["fire_risk", "break_in", "water_leak", "mould", "damage", "other"]))
+    note = fields.String(allow_none=True)                     # staff text: staff only
+    task_id = fields.String(allow_none=True)
+    task_number = fields.String(allow_none=True)
+
+
 class VacantFindingDecided(Schema):
     """The manager's decision on a crack found in a vacant unit (裂缝: 请示客服部经理)."""
     finding_id = fields.String(required=True)
@@ -1181,14 +1211,16 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      KEY_STOCK_CHECK_RECORDED: KeyStockCheckRecorded,
                                      KEY_DEPOSIT_RELEASE_REQUESTED: KeyDepositReleaseRequested,
                                      VACANT_REGISTER_UPDATED: VacantRegisterUpdated,
-                                     VACANT_FINDING_DECIDED: VacantFindingDecided},
+                                     VACANT_FINDING_DECIDED: VacantFindingDecided,
+                                     VACANT_CARE_RECORDED: VacantCareRecorded},
                          # ticket.status_changed is notify's (the resident told of their ticket's steps):
                          # published mandatory like ticket.opened -- kept and retried while no queue is bound;
                          # so are inspection.item_failed (notify: the CS manager's inbox),
                          # renovation.closed (archive: the household file), goods_release.changed
                          # (notify: the household told of its pass issued, used or voided),
                          # renovation.reinspection_upcoming (notify: the household told ahead) and
-                         # key_stock_check.recorded (notify: the CS manager told of a discrepancy)
+                         # key_stock_check.recorded (notify: the CS manager told of a discrepancy) and
+                         # vacant_care.recorded (notify: the CS manager told of an anomaly in a vacant unit)
                          optional_subscribers=frozenset({SETTING_CHANGED, TICKET_CHANGED,
                                                          COMPLAINT_RECLASSIFIED,
                                                          COMPLAINT_UPGRADED, TICKET_DEADLINE_EXTENDED,

@@ -641,3 +641,48 @@ class IdNumberNotOnFile(RuleViolation):
 
     default_code = "id_number_not_on_file"
     zh = "档案中未登记证件号码，请核验证件原件并补录档案"
+
+
+# -- the care of vacant units (空置房保养, domain/vacant_care.py) ------------------------------------
+
+class VacantCareNotFound(NotFound):
+    default_code = "vacant_care_not_found"
+    zh = "未找到该空置房保养任务"
+
+
+class VacantCareStepNotAllowed(Conflict):
+    """A care task has no such step from its state (``vacant_care.TABLE``, HTTP 409): a task done or
+    cancelled is not recorded again."""
+
+    default_code = "vacant_care_step_not_allowed"
+    zh = "该空置房保养任务当前状态下不能办理此操作"
+
+
+class KeyLoanRequired(RuleViolation):
+    """Entering a vacant unit goes through the key register (000 §十.3): a care visit names the approved
+    loan of the unit's key it entered by (HTTP 422 ``key_loan_required``)."""
+
+    default_code = "key_loan_required"
+    zh = "进入空置房须经客服主管以上批准并办理钥匙借用登记，请填写该次钥匙借用"
+
+
+class KeyLoanNotValid(RuleViolation):
+    """The loan named is not an approved loan of this unit's key within the task's period (HTTP 422
+    ``key_loan_not_valid``; ``details.reason``)."""
+
+    default_code = "key_loan_not_valid"
+    zh = "所填钥匙借用不是本房屋钥匙在本任务期限内已批准的借用"
+
+
+class CareReasonRequired(RuleViolation):
+    """A care task cancelled without a reason, or an anomaly reported without what it is (HTTP 422)."""
+
+    default_code = "care_reason_required"
+    zh = "请填写原因或异常情况说明"
+
+
+class PerformedAtNotValid(InvalidInput):
+    """The visit's time is in the future or before the task's period (HTTP 400)."""
+
+    default_code = "performed_at_not_valid"
+    zh = "保养时间不能晚于现在，也不能早于任务周期开始"

@@ -760,6 +760,47 @@ class VacantFinding(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
 
 
+class VacantCareTask(Base):
+    """One care visit of a vacant unit (空置房保养, seed 000 §十.6-8): the month's cleaning (保洁部每月清扫),
+    a summer airing (开窗通风、散热) or a winter frost-protection check (防寒防冻) of one period; its task
+    ticket (kind ``task``, category ``vacant_care``) carries the clock (the period's end). Done: who did it,
+    when, the key loan it entered by, a note, and an anomaly told at once to the CS manager."""
+
+    __tablename__ = "vacant_care_tasks"
+    __table_args__ = (UniqueConstraint("unit_id", "care_kind", "period_start", name="uq_vacant_care_period"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_label: Mapped[str] = mapped_column(String(100))
+    #: cleaning | airing | frost_check  (vacant_care.KINDS)
+    care_kind: Mapped[str] = mapped_column(String(20))
+    #: the department it is assigned to: cleaning (保洁部) | customer_service (客服部)
+    department: Mapped[str] = mapped_column(String(30))
+    #: the period it covers (local dates; a month's cleaning: the month), and when it is due
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: scheduled | done | cancelled  (vacant_care.TABLE)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    #: who did it (the cleaner's or steward's name) and when; who recorded it
+    performed_by: Mapped[str | None] = mapped_column(String(100))
+    performed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+    recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the key loan it entered the unit by (key_movements.id of the request_loan row, approved)
+    key_loan_id: Mapped[str | None] = mapped_column(ID)
+    note: Mapped[str | None] = mapped_column(Text)
+    #: dried against mould (烘干处理) on this visit
+    dried: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: an anomaly found (fire risk, break-in, leak, mould ...): told at once to the CS manager
+    anomaly: Mapped[bool] = mapped_column(Boolean, default=False)
+    anomaly_kind: Mapped[str | None] = mapped_column(String(20))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    ticket_id: Mapped[str | None] = mapped_column(ID)
+
+
 # -- daily inspections (巡检, seed 000 §四; stewards' patrols, 001) -- revision 0059 -----------------
 
 class InspectionTemplate(Base):

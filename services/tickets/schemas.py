@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import complaints, feedback, inspections, keys, quality, renovation, revisits, tasks, vacant, workflow
+from .domain import (complaints, feedback, inspections, keys, quality, renovation, revisits, tasks, vacant, vacant_care,
+                     workflow)
 from .domain.complaint_sla import DEPARTMENTS
 from .events import CATEGORIES, ComplaintPart, Document, FeedbackPart
 
@@ -1275,6 +1276,67 @@ class VacantCheckOut(Schema):
     summary = fields.Nested(VacantSummaryOut, allow_none=True)
     findings = fields.List(fields.Nested(FindingOut))
 
+
+
+# -- the care of vacant units (空置房保养, domain/vacant_care.py) ------------------------------------
+
+class VacantCareRecordIn(Schema):
+    """A care visit done: the approved key loan it entered by, who did it and when, a note; dried against
+    mould; an anomaly (told at once to the CS manager) with its kind."""
+    key_loan_id = fields.String(load_default=None, allow_none=True, validate=v.RECORD_ID)
+    performed_by = fields.String(load_default=None, allow_none=True, validate=v.NAME)
+    performed_at = v.AwareDateTime(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+    dried = v.StrictBoolean(load_default=False)
+    anomaly = v.StrictBoolean(load_default=False)
+    anomaly_kind = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.OneOf(list(vacant_care.ANOMALY_KINDS)))
+
+
+class VacantCareCancelIn(Schema):
+    """The CS / centre manager cancels a care task not done, with the reason."""
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), v.FREE_TEXT])
+
+
+class VacantCareQuery(Schema):
+    """A project's care tasks: open (not done), due (not done, still ahead), overdue, done, cancelled."""
+    state = fields.String(load_default="open", validate=validate.OneOf(list(vacant_care.LIST_STATES)))
+    care_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(vacant_care.KINDS)))
+    unit_id = fields.String(load_default=None, allow_none=True, validate=v.RECORD_ID)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class VacantCareOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    unit_id = fields.String()
+    unit_label = fields.String()
+    care_kind = fields.String()
+    label = fields.String()
+    department = fields.String()
+    responsible_role = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    due_at = fields.AwareDateTime()
+    status = fields.String()
+    overdue = fields.Boolean()
+    performed_by = fields.String(allow_none=True)
+    performed_at = fields.AwareDateTime(allow_none=True)
+    recorded_by = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime(allow_none=True)
+    key_loan_id = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    dried = fields.Boolean()
+    anomaly = fields.Boolean()
+    anomaly_kind = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+
+
+class VacantCareListOut(Schema):
+    items = fields.List(fields.Nested(VacantCareOut))
+    total = fields.Integer()
 
 class VacantRegisterOut(Schema):
     id = fields.String(allow_none=True)

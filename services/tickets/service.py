@@ -14,7 +14,7 @@ from kernel.tenancy import Caller
 
 from . import schemas
 from .domain import (alerts, complaints, copies, duty, goods_release, inspections, keys, moves, overruns, prices,
-                     quality, renovation, repairs, reports, revisits, sla, vacant)
+                     quality, renovation, repairs, reports, revisits, sla, vacant, vacant_care)
 from .events import CONTRACT, GOODS_RELEASE_CHANGED, KEY_CHANGED, TICKET_CHANGED
 from .models import Base
 # the RPCs and handlers by area (wiring only), one mixin each
@@ -46,7 +46,7 @@ REVISIT_STEP_IN = schemas.RevisitStepIn()
 
 #: tickets' scheduled jobs (kernel.jobs): {kind: handler(work, job)}
 JOB_HANDLERS = {complaints.UPGRADE_JOB: complaints.on_upgrade_job, alerts.SWEEP: alerts.run_sweep,
-                **revisits.JOBS, **keys.JOBS, **vacant.JOBS, **inspections.JOBS,
+                **revisits.JOBS, **keys.JOBS, **vacant.JOBS, **vacant_care.JOBS, **inspections.JOBS,
                 **renovation.JOBS}
 EXTENSION_IN = schemas.ExtensionIn()
 
@@ -227,6 +227,7 @@ class TicketsService(SettingsRpcs, ComplaintRpcs, FeedbackRpcs, RenovationRpcs, 
         revisits.seed_monthly_jobs(work, data["project_id"])     # the monthly sample and routine plan
         keys.seed_monthly_jobs(work, data["project_id"])         # the spot-check (the 25th), the stock-check (month end)
         vacant.seed_monthly_jobs(work, data["project_id"])       # the vacant-unit month (5th, 10th, 12th)
+        vacant_care.seed_daily_job(work, data["project_id"])     # the vacant units' cleaning, airing, frost checks
         inspections.seed_plan_job(work, data["project_id"])       # the daily patrol plan
 
     @event_handler("archive", "unit.changed")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from kernel.tenancy import Role
 
-from . import (bills, complaints, goods_release, identity_lock, inspections, key_checks, renovations, revisit_requests,
-               ticket_status, tickets, vacancy, welcome)
+from . import (bills, complaints, goods_release, identity_lock, inspections, key_checks, renovations,
+               revisit_requests, ticket_status, tickets, vacancy, vacant_care, welcome)
 from .notifications import EMAIL, INAPP, PRINT, SMS, WECHAT
 from .settings import SERVICE_PHONE, SUPERVISION_PHONE, WELCOME_WITHIN_DAYS
 
@@ -121,6 +121,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
                  "see it too -- staff in-app only: the unit's and the key's labels, never the counter's note",
                  "kind `monthly` with discrepancies only (a count that agrees, the CS manager's own spot-check: "
                  "nothing); once per check"),
+    Subscription("tickets", "vacant_care.recorded", "on_vacant_care_recorded", vacant_care.CARE_ANOMALY, (INAPP,),
+                 f"the project's CS manager (role `{vacant_care.CARE_ANOMALY_ROLE}` inbox); its supervisors see it too "
+                 "-- staff in-app only, never SMS (the visitor's note is staff text)",
+                 "a visit that reports an anomaly only (`anomaly: true`); once per care task"),
     Subscription("archive", "identity_match.locked", "on_identity_match_locked", identity_lock.LOCKED, (INAPP,),
                  f"the project's CS manager (role `{identity_lock.LOCKED_ROLE}` inbox); its supervisors see it too -- "
                  "staff in-app only, the platform's text (no name or number tried)", "once per lock"),

@@ -184,6 +184,7 @@ _RENOVATION_REINSPECTION = frozenset({"project_name", "unit_label", "renovation_
 #: only): the month, who counted when, the figures and each discrepancy in the platform's words
 _KEY_DISCREPANCY = frozenset({"project_name", "month", "checked_by", "checked_at", "expected", "counted",
                               "discrepancy_count", "discrepancy_list"})
+_CARE_ANOMALY = frozenset({"project_name", "unit_label", "care", "anomaly", "performed_by", "performed_at", "note"})
 _HOLIDAY = frozenset({"project_name", "holiday_name"})
 _EVENT = frozenset({"project_name", "event_title", "event_at", "event_place", "event_details"})
 
@@ -266,6 +267,9 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     Purpose("key_stock_check.discrepancy", ("inapp",), _KEY_DISCREPANCY,
             "the month's key stock-check does not agree with the register: to the project's CS manager "
             "(钥匙盘点不符)"),
+    Purpose("vacancy.care_anomaly", ("inapp",), _CARE_ANOMALY,
+            "an anomaly found in a vacant unit on a care visit (fire risk, break-in, leak, mould ...): to the "
+            "project's CS manager at once (空置房异常立即上报)"),
     Purpose("greeting.holiday", ("inapp", "sms", "wechat"), _HOLIDAY,
             "holiday greetings (节日问候)", sms_also=_HOLIDAY, kind="marketing"),
     Purpose("community.event", ("inapp", "sms", "email", "wechat", "print"), _EVENT,
@@ -712,6 +716,14 @@ DEFAULTS.update({
         "[{{ project_name }}] The {{ month }} key stock-check ({{ checked_by }}, {{ checked_at }}) does not agree "
         "with the register: {{ expected }} keys expected in the store, {{ counted }} counted, "
         "{{ discrepancy_count }} discrepancy(ies):\n{{ discrepancy_list }}\nPlease look into them."),
+    ("vacancy.care_anomaly", "inapp", "zh-CN"): Text(
+        "空置房异常：{{ unit_label }}（{{ anomaly }}）",
+        "【{{ project_name }}】{{ unit_label }} 空置房{{ care }}（{{ performed_by }}，{{ performed_at }}）发现异常："
+        "{{ anomaly }}。说明：{{ note }}\n请立即核查处理。"),
+    ("vacancy.care_anomaly", "inapp", "en"): Text(
+        "Vacant unit anomaly: {{ unit_label }} ({{ anomaly }})",
+        "[{{ project_name }}] The {{ care }} of vacant unit {{ unit_label }} ({{ performed_by }}, {{ performed_at }}) "
+        "found {{ anomaly }}. Note: {{ note }}\nPlease look into it at once."),
     ("goods_release.used", "inapp", "zh-CN"): Text(
         "物品已放行：{{ pass_number }}",
         "【{{ project_name }}】{{ unit_label }} 的物品放行单 {{ pass_number }} 已于 {{ used_at }} 在门岗核验放行"
@@ -887,6 +899,10 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "round_number": "XJ-20261124-0001",
     "recorded_by": {"zh-CN": "赵管家", "en": "Zhao"},
     "recorded_at": "2026-11-24 10:20",
+    "care": {"zh-CN": "防寒防冻检查", "en": "frost-protection check"},
+    "anomaly": {"zh-CN": "被盗或闯入", "en": "a break-in"},
+    "performed_by": {"zh-CN": "赵管家", "en": "Zhao"},
+    "performed_at": "2026-11-24 10:00",
     "holiday_name": {"zh-CN": "春节", "en": "Spring Festival"},
     "event_title": {"zh-CN": "邻里美食节", "en": "Neighbours' food fair"},
     "event_at": "2026-12-05 14:00",
@@ -944,6 +960,7 @@ DEADLINE_LABELS = {
               "key_return": "借出钥匙当日归还时限", "key_spot_check": "钥匙抽查时限（每月25日）",
               "vacant_register": "空置房登记表更新时限（每月5日）", "vacant_check": "空置房检查时限（每月10日）",
               "vacant_report": "空置房检查结果告知业主时限（每月12日）",
+              "vacant_care": "空置房保养时限（清扫、通风、防寒防冻）",
               # a steward's patrol (tickets' inspections.py)
               "patrol": "巡视时限", "spot_round": "现场巡检时限",
               # a renovation's clocks (tickets' renovation_sla.py)
@@ -963,6 +980,7 @@ DEADLINE_LABELS = {
            "vacant_register": "vacant-unit register deadline (the 5th)",
            "vacant_check": "vacant-unit check deadline (the 10th)",
            "vacant_report": "vacant-unit result to the owner (the 12th)",
+           "vacant_care": "vacant-unit care deadline (cleaning, airing, frost check)",
            "renovation_review": "renovation review deadline", "renovation_waste": "renovation waste removal deadline",
            "renovation_refund": "renovation deposit refund deadline"},
 }

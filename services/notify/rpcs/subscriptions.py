@@ -10,7 +10,7 @@ from kernel.work import Work
 
 from .. import schemas
 from ..domain import (bills, complaints, copies, goods_release, identity_lock, inspections, key_checks,
-                      notifications, renovations, ticket_status, tickets, vacancy, welcome)
+                      notifications, renovations, ticket_status, tickets, vacancy, vacant_care, welcome)
 
 #: the hot path's schema, built once (a marshmallow instance keeps no state between calls)
 TICKET_OPENED_IN = schemas.TicketOpenedIn()
@@ -34,6 +34,8 @@ IDENTITY_MATCH_LOCKED_IN = schemas.IdentityMatchLockedIn()
 # tickets' renovation re-inspection ahead, to the household; a monthly key count's discrepancies, to the CS manager
 RENOVATION_REINSPECTION_UPCOMING_IN = schemas.RenovationReinspectionUpcomingIn()
 KEY_STOCK_CHECK_RECORDED_IN = schemas.KeyStockCheckRecordedIn()
+# tickets' vacant-unit care visit with an anomaly, to the CS manager
+VACANT_CARE_RECORDED_IN = schemas.VacantCareRecordedIn()
 
 
 class SubscriptionHandlers:
@@ -117,6 +119,12 @@ class SubscriptionHandlers:
         key_checks.on_key_stock_check_recorded(self._system(event), KEY_STOCK_CHECK_RECORDED_IN.load(event.data),
                                                event_id=event.id, group_id=event.group_id,
                                                project_id=event.project_id)
+
+    # an anomaly found in a vacant unit on a care visit: the CS manager's inbox at once (空置房异常立即上报)
+    @event_handler("tickets", "vacant_care.recorded")
+    def on_vacant_care_recorded(self, event: Event):
+        vacant_care.on_vacant_care_recorded(self._system(event), VACANT_CARE_RECORDED_IN.load(event.data),
+                                            event_id=event.id, group_id=event.group_id, project_id=event.project_id)
 
     # -- billing's bills and receipts → the household (in-app and SMS to its payers) -- bank --
     def _to_household(self, rule, schema, event: Event):

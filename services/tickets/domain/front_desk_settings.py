@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import fields
-from marshmallow.validate import Range, Regexp
+from marshmallow import ValidationError, fields
+from marshmallow.validate import Length, Range, Regexp
 
 from kernel.money import Money
 from kernel.settings import Setting
@@ -24,6 +24,20 @@ VACANT_REPORT_BY_DAY = "vacant.report_by_day"
 #: as the month's report day follows the check day
 VACANT_LATE_CHECK_WORKING_DAYS = "vacant.late_check_working_days"
 
+# -- the care of vacant units (空置房保养, seed 000 §十.6-8): domain/vacant_care.py ----------------
+#: the cleaning department cleans each vacant unit once a month, by the end of this day (保洁部每月定期清扫)
+VACANT_CLEANING_DAY = "vacant.cleaning_day"
+#: the months of summer (开窗通风、散热) and of winter (防寒防冻); the other months are mild
+VACANT_SUMMER_MONTHS = "vacant.summer_months"
+VACANT_WINTER_MONTHS = "vacant.winter_months"
+#: summer: each vacant unit aired (开窗通风、散热) once every N days
+VACANT_AIRING_EVERY_DAYS = "vacant.airing_every_days"
+#: the mild months (spring, autumn): aired once every N days (0: no airing round)
+VACANT_MILD_AIRING_EVERY_DAYS = "vacant.mild_airing_every_days"
+#: winter: each vacant unit's frost protection checked (防寒防冻: windows shut, pipes, heating) once every N days
+VACANT_FROST_CHECK_EVERY_DAYS = "vacant.frost_check_every_days"
+VACANT_CARE_DEFAULTS = {VACANT_SUMMER_MONTHS: [6, 7, 8, 9], VACANT_WINTER_MONTHS: [11, 12, 1, 2]}
+
 #: the month's vacant-unit days in their order: register < check < report (a report due before its
 #: check, or a register due after the checks it lists, is refused: 422 ``settings_inconsistent``)
 VACANT_DAYS_IN_ORDER = (VACANT_REGISTER_BY_DAY, VACANT_CHECK_BY_DAY, VACANT_REPORT_BY_DAY)
@@ -32,16 +46,30 @@ VACANT_DAY_DEFAULTS = {VACANT_REGISTER_BY_DAY: 5, VACANT_CHECK_BY_DAY: 10, VACAN
 
 def check(values: dict) -> str | None:
     """The settings agree (the tickets' catalogue consistency hook): the month's register is due
-    before the checks, the checks before their report to the owner (5th < 10th < 12th)."""
+    before the checks, the checks before their report to the owner (5th < 10th < 12th); no month is
+    both summer and winter for the vacant units' care."""
     days = [values.get(key, VACANT_DAY_DEFAULTS[key]) for key in VACANT_DAYS_IN_ORDER]
     if not days[0] < days[1] < days[2]:
         shown = ", ".join(f"{key} = {day}" for key, day in zip(VACANT_DAYS_IN_ORDER, days))
         return (f"空置房登记日须早于检查日，检查日须早于告知业主日（登记 {days[0]} 日、检查 {days[1]} 日、告知 {days[2]} 日）"
                 f" (the register day must come before the check day and the check day before the report day: "
                 f"{shown})")
+    summer = values.get(VACANT_SUMMER_MONTHS, VACANT_CARE_DEFAULTS[VACANT_SUMMER_MONTHS])
+    winter = values.get(VACANT_WINTER_MONTHS, VACANT_CARE_DEFAULTS[VACANT_WINTER_MONTHS])
+    both = sorted(set(summer) & set(winter))
+    if both:
+        return (f"同一月份不能既是夏季又是冬季（{'、'.join(f'{m}月' for m in both)}）"
+                f" (a month cannot be both summer and winter for the vacant units' care: "
+                f"{VACANT_SUMMER_MONTHS} and {VACANT_WINTER_MONTHS} share {both})")
     return None
 
 
+def _months_once(value: list) -> None:
+    if len(set(value)) != len(value):
+        raise ValidationError("each month once")
+
+
+_MONTHS = fields.List(fields.Integer(strict=True, validate=Range(1, 12)), validate=[Length(max=12), _months_once])
 _DAY = fields.Integer(strict=True, validate=Range(1, 28))
 
 SETTINGS = [
@@ -73,4 +101,25 @@ SETTINGS = [
             doc="a unit added to the register late is checked by the end of this many working days after the "
                 "day it is registered, when that is later than vacant.check_by_day (its report keeps the "
                 "month's gap after it): a late addition does not start breached"),
+    Setting(VACANT_CLEANING_DAY, _DAY, default=15, unit="day of month",
+            doc="the cleaning department (保洁部) cleans each vacant unit once a month by the end of this day "
+                "(空置房每月定期清扫, 000 §十.8; the seed names no day: ours, after the check of the 10th)"),
+    Setting(VACANT_SUMMER_MONTHS, _MONTHS, default=list(VACANT_CARE_DEFAULTS[VACANT_SUMMER_MONTHS]),
+            unit="months (1-12)",
+            doc="the summer months: vacant units are aired and cooled (开窗通风、散热, 000 §十.6) every "
+                "vacant.airing_every_days days; never a winter month (422 settings_inconsistent)"),
+    Setting(VACANT_WINTER_MONTHS, _MONTHS, default=list(VACANT_CARE_DEFAULTS[VACANT_WINTER_MONTHS]),
+            unit="months (1-12)",
+            doc="the winter months: each vacant unit's frost protection is checked (防寒防冻) every "
+                "vacant.frost_check_every_days days; the months in neither list are mild"),
+    Setting(VACANT_AIRING_EVERY_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=7, unit="days",
+            doc="summer: each vacant unit is aired once in every period of N days (the periods start on the "
+                "season's first day), by the period's end"),
+    Setting(VACANT_MILD_AIRING_EVERY_DAYS, fields.Integer(strict=True, validate=Range(0, 31)), default=14,
+            unit="days (0: none)",
+            doc="the mild months (neither summer nor winter): aired once in every period of N days; 0 = no airing"),
+    Setting(VACANT_FROST_CHECK_EVERY_DAYS, fields.Integer(strict=True, validate=Range(1, 31)), default=7,
+            unit="days",
+            doc="winter: each vacant unit's frost protection (windows shut, water pipes, heating; drying against "
+                "mould when needed) is checked once in every period of N days, by the period's end"),
 ]

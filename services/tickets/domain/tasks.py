@@ -1,6 +1,6 @@
 """Front-desk tasks (前台任务): the platform's own to-dos with a due time -- a lent key's return
 by the end of the day, the customer-service manager's monthly key spot-check, the desk's monthly key stock-check, the month's
-vacant-unit register and each vacant unit's check. Each is a ticket of kind ``task`` (number
+vacant-unit register and each vacant unit's check and care (cleaning, airing, frost protection). Each is a ticket of kind ``task`` (number
 ``RW-YYYYMMDD-NNNN``, the task's kind in the ticket's ``category``) with its clock(s) in the
 SLA engine (``clocks``), so a missed one is told by the one sweep (``alerts``): exactly once, to
 the role answerable for it, in its staff inbox (notify's ``ticket.sla_breached``).
@@ -33,14 +33,14 @@ FINISH, CANCEL, REOPEN = "finish", "cancel", "reopen"
 ACTIONS = (FINISH, CANCEL, REOPEN)
 
 #: the tasks (the ticket's category) and their clocks (``TicketDeadline.kind``)
-KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK = (
-    "key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check")
-CATEGORIES = (KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK)
+KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK, VACANT_CARE = (
+    "key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check", "vacant_care")
+CATEGORIES = (KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK, VACANT_CARE)
 #: the vacant check's second clock: its result told to the owner (by the 12th)
 VACANT_REPORT = "vacant_report"
 LABELS = {KEY_RETURN: "借出钥匙当日归还", KEY_SPOT_CHECK: "钥匙抽查（客服部经理）", KEY_STOCK_CHECK: "钥匙每月盘点",
           VACANT_REGISTER: "空置房登记表更新",
-          VACANT_CHECK: "空置房每月检查"}
+          VACANT_CHECK: "空置房每月检查", VACANT_CARE: "空置房保养（清扫、通风、防寒防冻）"}
 
 MANAGER = "task_manager"
 MANAGER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)

@@ -40,6 +40,10 @@ service centre's own report (``repairs.open_repair(by_centre=True)``): not the h
 no "报修已受理" -- the owner hears of them from the check's result and the crack's decision
 (``vacant_finding.decided``: notify's ``vacancy.crack_decision``, never the manager's note).
 
+The care of the units on the register (cleaning, airing, frost checks: 000 §十.6-8) is ``vacant_care``'s:
+this month's register updated makes the added units' care tasks and withdraws those of the units taken off;
+the 1st's job makes the carried-over units'; a household moving in withdraws them.
+
 **Events**, each in its step's transaction: ``vacant_register.updated`` (the month's units, the
 checks added and cancelled), ``vacant_unit.checked``, ``vacant_finding.decided`` (a crack's decision).
 
@@ -65,7 +69,7 @@ from ..exceptions import (DecisionReasonRequired, FindingNotFound, InvalidMonth,
                           OwnerRegisteredNotListed, RoomRecordedTwice, UnitOccupied, VacantCheckNotFound,
                           VacantStepNotAllowed)
 from ..models import ProjectCopy, Ticket, UnitCopy, VacantCheck, VacantFinding, VacantMonth
-from . import clocks, keys, repairs, tasks, workflow
+from . import clocks, keys, repairs, tasks, vacant_care, workflow
 from .front_desk_settings import (VACANT_CHECK_BY_DAY, VACANT_LATE_CHECK_WORKING_DAYS, VACANT_REGISTER_BY_DAY,
                                   VACANT_REPORT_BY_DAY)
 
@@ -200,6 +204,7 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
                            "owner registered it vacant (空置手续) is listed in owner_registered too",
                            details={"units": [{"unit_id": u.id, "label": u.label} for u in occupied]})
     row = open_month(work, project, month)
+    before = list(row.unit_ids)
     row.unit_ids, row.updated_at, row.updated_by = wanted, now, work.caller.user_id
     row.owner_registered = registered
     added = []
@@ -220,6 +225,13 @@ def update_register(work: Work, project_id: str, month: str, unit_ids: list[str]
     task = work.session.get(Ticket, row.ticket_id)
     if task is not None:
         tasks.finish(work, task, f"{len(wanted)} vacant unit(s)")
+    if month == keys.month_of(project, now):
+        # this month's care (vacant_care): the units taken off stop it, the units on it have it from today
+        for unit_id in before:
+            if unit_id not in set(wanted):
+                vacant_care.withdraw(work, unit_id)
+        work.session.flush()
+        vacant_care.ensure(work, project, wanted)
     work.session.flush()
     work.events.record(events.VACANT_REGISTER_UPDATED, {
         "register_id": row.id, "group_id": row.group_id, "project_id": row.project_id, "month": month,
@@ -247,6 +259,7 @@ def household_moving_in(work: Work, unit: UnitCopy, household_id: str) -> None:
     project = work.session.get(ProjectCopy, unit.project_id)
     if project is None:
         return
+    vacant_care.withdraw(work, unit.id, vacant_care.MOVED_IN)       # its cleaning, airing, frost checks
     now = work.clock.now()
     current = keys.month_of(project, now)
     for row in work.session.scalars(select(VacantMonth).where(
@@ -548,12 +561,15 @@ def schedule_month(work: Work, project: ProjectCopy, month: str) -> None:
 
 def run_month(work: Work, job) -> None:
     """Job ``vacant-month`` (key ``project:YYYY-MM``, the 1st at 01:00 local): the month's
-    register and its task, the carried-over units' checks; next month's job."""
+    register and its task, the carried-over units' checks and their care tasks (``vacant_care``);
+    next month's job."""
     project = work.session.get(ProjectCopy, job.payload["project_id"])
     if project is None:
         return
     month = job.payload["month"]
     open_month(work, project, month)
+    if month == keys.month_of(project, work.clock.now()):
+        vacant_care.ensure(work, project)          # the carried-over units' care of the month, at once
     schedule_month(work, project, keys._next_month(month))
 
 

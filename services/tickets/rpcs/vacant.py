@@ -5,9 +5,10 @@ from __future__ import annotations
 from kernel.entrypoints import rpc
 
 from .. import schemas
-from ..domain import vacant
+from ..domain import vacant, vacant_care
 
 VACANT_CHECK_OUT = schemas.VacantCheckOut()
+VACANT_CARE_OUT = schemas.VacantCareOut()
 
 
 class VacantRpcs:
@@ -60,3 +61,33 @@ class VacantRpcs:
         """A unit's vacant-unit checks: its staff, and its household (the results)."""
         work = self.work()
         return [VACANT_CHECK_OUT.dump(vacant.check_view(work, c)) for c in vacant.unit_checks(work, str(unit_id))]
+
+    # -- the care of vacant units (空置房保养, domain/vacant_care.py) -------------------------------
+    @rpc
+    def vacant_care_tasks(self, project_id, query=None):
+        """The project's care tasks (open, due, overdue, done, cancelled): its CS staff, GM, group admin."""
+        work, q = self.work(), schemas.VacantCareQuery().load(query or {})
+        rows, total = vacant_care.list_tasks(work, str(project_id), **q)
+        return {"items": [VACANT_CARE_OUT.dump(vacant_care.view(work, t)) for t in rows], "total": total}
+
+    @rpc
+    def get_vacant_care(self, task_id):
+        work = self.work()
+        return VACANT_CARE_OUT.dump(vacant_care.view(work, vacant_care.get(work, str(task_id))))
+
+    @rpc
+    def record_vacant_care(self, task_id, data, idempotency_key=None):
+        """A care visit done (front desk, steward, CS / centre manager): the key loan it entered by, who,
+        when, a note, an anomaly (told to the CS manager)."""
+        work, command = self.work(), schemas.VacantCareRecordIn().load(data)
+        command["task_id"] = str(task_id)
+        return work.idempotent(idempotency_key, "record_vacant_care", command, lambda: VACANT_CARE_OUT.dump(
+            vacant_care.view(work, vacant_care.record(work, command["task_id"], command))))
+
+    @rpc
+    def cancel_vacant_care(self, task_id, data, idempotency_key=None):
+        """The CS / centre manager cancels a care task not done, with the reason."""
+        work, command = self.work(), schemas.VacantCareCancelIn().load(data)
+        command["task_id"] = str(task_id)
+        return work.idempotent(idempotency_key, "cancel_vacant_care", command, lambda: VACANT_CARE_OUT.dump(
+            vacant_care.view(work, vacant_care.cancel(work, command["task_id"], command["reason"]))))
