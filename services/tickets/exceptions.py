@@ -674,6 +674,15 @@ class KeyLoanNotValid(RuleViolation):
     zh = "所填钥匙借用不是本房屋钥匙在本任务期限内已批准的借用"
 
 
+class KeyLoanReturnedBeforeVisit(Conflict):
+    """The visit is recorded at a time the loan's key was already back (HTTP 409
+    ``key_loan_returned_before_visit``): the visit happened while the key was out -- between the loan's
+    lending (its approval) and its return; ``details`` name the loan's times."""
+
+    default_code = "key_loan_returned_before_visit"
+    zh = "保养时间晚于该次钥匙借用的归还时间：入户须在钥匙借出期间"
+
+
 class CareReasonRequired(RuleViolation):
     """A care task cancelled without a reason, or an anomaly reported without what it is (HTTP 422)."""
 
