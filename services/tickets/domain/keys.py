@@ -656,7 +656,9 @@ def snapshot(work: Work, key: Key, row: KeyMovement | None = None) -> dict:
             "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref,
             "from_state": loan.from_state, "deposit_status": deposit_status(loan), "deposit_id": loan.deposit_id,
             "deposit_amount": loan.deposit_amount, "deposit_receipt": loan.deposit_receipt,
-            "consent_id": loan.consent_id},
+            "consent_id": loan.consent_id,
+            # the borrower's earlier late returns (why the deposit is due), as ``loan_view`` lists them
+            "earlier_late_returns": earlier_late_returns(work, loan)},
         "movement": None if row is None else {
             "movement_id": row.id, "action": row.action, "from_": row.from_state, "to": row.to_state,
             "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},
@@ -784,11 +786,17 @@ def loan_view(work: Work, m: KeyMovement) -> dict:
                deposit_id=m.deposit_id, deposit_amount=m.deposit_amount, deposit_receipt=m.deposit_receipt,
                deposit_taken_by=m.deposit_taken_by_name or m.deposit_taken_by, deposit_taken_at=m.deposit_taken_at,
                deposit_released_at=m.deposit_released_at, consent_id=m.consent_id,
-               earlier_late_returns=[{"loan_id": x.id, "at": x.at, "due_back_at": x.due_back_at,
-                                      "returned_at": x.returned_at,
-                                      "minutes_late": x.minutes_late}
-                                     for x in late_loans(work, m.project_id, m.party_id_hash) if x.id != m.id])
+               earlier_late_returns=earlier_late_returns(work, m))
     return out
+
+
+def earlier_late_returns(work: Work, loan: KeyMovement) -> list[dict]:
+    """The loan's borrower's other loans returned late in the project (逾期归还记录, the flag): each loan's
+    id, when it was registered, due and back, and how many minutes late -- in ``loan_view`` and in
+    ``key.changed``'s open loan (the gateway's read model shows what ``GET /keys/{id}`` shows)."""
+    return [{"loan_id": x.id, "at": x.at, "due_back_at": x.due_back_at, "returned_at": x.returned_at,
+             "minutes_late": x.minutes_late}
+            for x in late_loans(work, loan.project_id, loan.party_id_hash) if x.id != loan.id]
 
 
 # ==============================================================================================
