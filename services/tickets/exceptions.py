@@ -2,7 +2,7 @@
 Chinese sentence (``zh``, ``kernel.errors.bilingual``: the message staff read is ``中文 (English)``;
 the code stays), as archive's do; a raise that knows more (a state, a limit, an item) passes ``zh=``
 with the same facts (``tests/test_exceptions_zh.py`` holds every class to it)."""
-from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unavailable
+from kernel.errors import Conflict, Gone, InvalidInput, NotFound, RuleViolation, Unavailable
 
 
 class TicketNotFound(NotFound):
@@ -695,3 +695,11 @@ class PerformedAtNotValid(InvalidInput):
 
     default_code = "performed_at_not_valid"
     zh = "保养时间不能晚于现在，也不能早于任务周期开始"
+
+
+class KeyPhoneNoLongerReadable(Gone):
+    """A loan that ended (the key back, or the loan refused) more than ``keys.phone_readable_days`` ago:
+    its borrower's whole phone is no longer read, only masked (HTTP 410 ``phone_no_longer_readable``)."""
+
+    default_code = "phone_no_longer_readable"
+    zh = "该借用已结束较久，借用人完整电话不再提供查阅（仅显示脱敏号码）"
