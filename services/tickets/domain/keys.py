@@ -57,7 +57,10 @@ the same identity rule; none open: ``409 no_consent_to_withdraw``); collecting t
 
 **The borrower's phone** is stored whole (the desk calls a late borrower) and answered masked by every
 read; :func:`loan_phone` gives it whole to the desk (``kernel.privacy.PHONE_ROLES``) for a stated
-purpose, one ``wuye.audit`` line per read (a logged read, as finance's bank account numbers).
+purpose while the loan is open and ``keys.phone_readable_days`` (30) after it ended (later ``410
+phone_no_longer_readable``, masked): each read a row of :class:`KeyPhoneRead` (借用人电话查阅记录: who,
+when, which loan, why -- never the number), which the CS / centre manager read (:func:`phone_reads`),
+and one ``wuye.audit`` line.
 
 **Identity documents.** Every movement naming a person takes ``id_type`` (``kernel.validators.ID_TYPES``)
 with the number, checked by ``kernel.validators.require_id_number`` (a resident ID's GB 11643 check
