@@ -4355,6 +4355,41 @@ class KeyPhoneQuery(Schema):
                             metadata={"description": "why the whole phone is read (logged)"})
 
 
+class KeyPhoneReadQuery(Schema):
+    """The record of borrowers' phone reads (借用人电话查阅记录): filters and a page, newest first."""
+    loan_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    key_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    reader_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["allowed", "refused"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class KeyPhoneReadOut(Out):
+    """One read of a borrower's whole phone: who, when, which loan, why -- never the number; ``refused``
+    (``ended_long_ago``) when the loan had ended more than keys.phone_readable_days before."""
+    id = fields.String()
+    project_id = fields.String()
+    key_id = fields.String()
+    loan_id = fields.String()
+    unit_label = fields.String()
+    key_label = fields.String()
+    reader_id = fields.String()
+    reader_name = fields.String()
+    reader_roles = fields.String()
+    purpose = fields.String()
+    read_at = DT()
+    outcome = fields.String()
+    refusal = fields.String(allow_none=True)
+
+
+class KeyPhoneReadPageOut(Out):
+    items = fields.List(fields.Nested(KeyPhoneReadOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
 class KeyLoanPhoneOut(Out):
     """A loan's borrower with the whole phone (the desk calls a late borrower) -- a logged read."""
     key_id = fields.String()

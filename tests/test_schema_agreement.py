@@ -62,6 +62,7 @@ FORWARDED = {
     gw.KeyListQuery: (tickets.KeyListQuery, set()),
     gw.StockCheckIn: (tickets.StockCheckIn, set()),
     gw.StockCheckQuery: (tickets.StockCheckQuery, set()),
+    gw.KeyPhoneReadQuery: (tickets.KeyPhoneReadQuery, set()),     # the record of phone reads
     gw.VacantRegisterIn: (tickets.VacantRegisterIn, set()),
     gw.VacantMonthQuery: (tickets.VacantMonthQuery, set()),
     gw.FindingIn: (tickets.FindingIn, set()),

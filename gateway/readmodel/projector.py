@@ -337,7 +337,8 @@ KEY_FIELDS = ("id", "group_id", "project_id", "unit_id", "unit_label", "label", 
 LOAN_FIELDS = ("loan_id", "party_kind", "party_name", "approved_at", "due_back_at", "deposit_required", "task_id",
                "requested_at", "requested_by", "party_phone_masked", "party_id_number_masked", "proof_ref",
                "purpose", "note", "approved_by", "deposit_ref", "from_state", "deposit_status", "deposit_id",
-               "deposit_amount", "deposit_receipt", "consent_id")
+               "deposit_amount", "deposit_receipt", "consent_id", "earlier_late_returns")
+LATE_RETURN_TIMES = ("at", "due_back_at", "returned_at")
 
 
 def _loan_of_reply(loan: dict) -> dict:
@@ -352,7 +353,8 @@ def _loan_of_reply(loan: dict) -> dict:
             "approved_by": loan.get("approved_by"), "deposit_ref": loan.get("deposit_ref"),
             "from_state": loan.get("from_state"), "deposit_status": loan.get("deposit_status"),
             "deposit_id": loan.get("deposit_id"), "deposit_amount": loan.get("deposit_amount"),
-            "deposit_receipt": loan.get("deposit_receipt"), "consent_id": loan.get("consent_id")}
+            "deposit_receipt": loan.get("deposit_receipt"), "consent_id": loan.get("consent_id"),
+            "earlier_late_returns": loan.get("earlier_late_returns")}
 
 
 def key_document(data: dict) -> dict:
@@ -366,6 +368,10 @@ def key_document(data: dict) -> dict:
         loan["party_phone_masked"] = mask_phone(loan["party_phone_masked"])
         loan["party_id_number_masked"] = mask_id_number(loan["party_id_number_masked"])
         loan.update({k: utc_iso(loan.get(k)) for k in ("approved_at", "due_back_at", "requested_at")})
+        # the borrower's earlier late returns (a document published before them: none known)
+        loan["earlier_late_returns"] = [
+            {"loan_id": x.get("loan_id"), "minutes_late": x.get("minutes_late"),
+             **{k: utc_iso(x.get(k)) for k in LATE_RETURN_TIMES}} for x in loan.get("earlier_late_returns") or ()]
     doc["loan"] = loan or None
     doc["updated_at"] = utc_iso(doc["updated_at"])
     return doc

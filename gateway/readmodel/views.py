@@ -510,7 +510,8 @@ def key_view(doc: dict, caller: Caller) -> dict:
             "purpose": loan.get("purpose"), "note": loan.get("note"), "approved_by": loan.get("approved_by"),
             "approved_at": loan.get("approved_at"), "due_back_at": loan.get("due_back_at"), "returned_at": None,
             "late": False, "deposit_required": bool(loan.get("deposit_required")),
-            "deposit_ref": loan.get("deposit_ref"), "ticket_id": loan.get("task_id"), "earlier_late_returns": [],
+            "deposit_ref": loan.get("deposit_ref"), "ticket_id": loan.get("task_id"),
+            "earlier_late_returns": [dict(x) for x in loan.get("earlier_late_returns") or ()],
             "deposit_status": loan.get("deposit_status") or ("due" if loan.get("deposit_required") else "not_required"),
             "deposit_id": loan.get("deposit_id"), "deposit_amount": loan.get("deposit_amount"),
             "deposit_receipt": loan.get("deposit_receipt"), "consent_id": loan.get("consent_id")}

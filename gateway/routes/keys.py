@@ -14,11 +14,13 @@ from __future__ import annotations
 from .. import schemas as s
 from ..readmodel import views
 from ..routing import route
-from .base import V1, RouteModule
+from .base import V1, RouteModule, audit_log
 
 DESK = "front desk, steward, CS manager, centre manager"
 #: who reads the key register (tickets' keys.READER_ROLES): engineering, finance and security do not
 READERS = f"{DESK}, GM, group admin"
+#: who reads the record of borrowers' phone reads (tickets' keys.PHONE_LOG_ROLES)
+PHONE_LOG = "CS manager, centre manager of the project"
 
 
 class KeyRoutes(RouteModule):
@@ -77,12 +79,26 @@ class KeyRoutes(RouteModule):
     @route("GET", f"{V1}/keys/{{key_id}}/loans/{{loan_id}}/phone", tags=("keys",),
            summary=f"A loan's borrower with the whole phone, for a stated purpose -- the desk calls a late borrower; "
                    f"every read is logged ({DESK})",
-           query=s.KeyPhoneQuery, response=s.KeyLoanPhoneOut, errors=(400, 403, 404),
-           description="Every other read masks the phone (138****1111). Logged on wuye.audit: who, the key, the "
-                       "loan, the purpose -- never the number. GM, group admin, engineering, finance, security: "
-                       "403 role_required; a resident: 404.")
+           query=s.KeyPhoneQuery, response=s.KeyLoanPhoneOut, errors=(400, 403, 404, 410),
+           description="Every other read masks the phone (138****1111). While the loan is open (a borrower who has "
+                       "not returned the key stays reachable) and keys.phone_readable_days (30) after it ended (the "
+                       "key back, or the loan refused); later 410 phone_no_longer_readable (details: the phone "
+                       "masked, ended_at). Each read is a row of the project's key-phone-reads (who, when, the "
+                       "loan, the purpose -- never the number) and a wuye.audit line. GM, group admin, "
+                       "engineering, finance, security: 403 role_required; a resident: 404.")
     def key_loan_phone(self, request, user, key_id, loan_id, query):
         return self._as(user)("tickets", "key_loan_phone", key_id, loan_id, query["purpose"])
+
+    @route("GET", f"{V1}/projects/{{project_id}}/key-phone-reads", tags=("keys",),
+           summary=f"The record of borrowers' whole-phone reads (借用人电话查阅记录), newest first ({PHONE_LOG})",
+           query=s.KeyPhoneReadQuery, response=s.KeyPhoneReadPageOut, errors=(403, 404),
+           description="One row per read of GET /keys/{id}/loans/{loan}/phone: who (id, name, roles), when, the "
+                       "key and loan, the purpose, allowed or refused (ended_long_ago: 410) -- never the number. "
+                       "Filters: loan_id, key_id, reader_id, outcome. Reading it is one wuye.audit line, not a row.")
+    def key_phone_reads(self, request, user, project_id, query):
+        page = self._as(user)("tickets", "key_phone_reads", project_id, s.KeyPhoneReadQuery().dump(query))
+        audit_log.info("key phone reads read: user=%s project=%s rows=%d", user.id, project_id, len(page["items"]))
+        return page
 
     @route("GET", f"{V1}/units/{{unit_id}}/keys", tags=("keys",),
            summary=f"A unit's keys and who holds them ({READERS}); their state only (the unit's household)",

@@ -13,7 +13,7 @@ from gateway import schemas as s
 from gateway.openapi import build_document
 from gateway.routing import ROUTES
 
-PATHS = ("/keys", "/key-stock-checks", "/front-desk-tasks", "/vacant-units", "/vacant-checks", "/vacant-findings",
+PATHS = ("/keys", "/key-stock-checks", "/key-phone-reads", "/front-desk-tasks", "/vacant-units", "/vacant-checks", "/vacant-findings",
          "/vacant-care")
 
 
@@ -23,7 +23,7 @@ def routes():
 
 def test_every_route_names_its_roles_and_every_write_takes_a_key():
     found = routes()
-    assert len(found) == 20
+    assert len(found) == 21
     for spec in found:
         assert re.search(r"(manager|steward|desk|household)", spec.summary), spec.path
         assert spec.idempotent == (spec.method in ("POST", "PUT")), spec.path
@@ -50,6 +50,8 @@ def test_every_route_names_its_roles_and_every_write_takes_a_key():
     (s.KeyMoveIn, {"action": "approve_loan", "deposit_ref": "SJ-1"}),          # superseded by take_deposit
     (s.KeyPhoneQuery, {}),                                                    # a logged read states why
     (s.KeyPhoneQuery, {"purpose": " "}),
+    (s.KeyPhoneReadQuery, {"outcome": "maybe"}),
+    (s.KeyPhoneReadQuery, {"limit": 0}),
     (s.KeyReceiveIn, {"label": "入户门钥匙"}),
     (s.KeyReceiveIn, {"unit_id": "u1", "copies": 0}),
     (s.StockCheckIn, {"kind": "yearly", "found": []}),
@@ -143,3 +145,13 @@ def test_a_key_move_takes_the_document_type_with_the_number(body):
         s.KeyMoveIn().load(body)
     s.KeyMoveIn().load({"action": "request_loan", "name": "某人", "id_type": "resident_id",
                         "id_number": "110101199003071233", "purpose": "x"})
+
+
+def test_the_phone_read_answers_410_once_the_loan_is_long_over_and_its_record_is_the_managers():
+    paths = build_document()["paths"]
+    phone = paths["/api/v1/keys/{key_id}/loans/{loan_id}/phone"]["get"]
+    assert "410" in phone["responses"] and "keys.phone_readable_days" in phone["description"]
+    reads = paths["/api/v1/projects/{project_id}/key-phone-reads"]["get"]
+    assert "CS manager" in reads["summary"] and "centre manager" in reads["summary"]
+    assert "front desk" not in reads["summary"]
+    assert {"loan_id", "key_id", "reader_id", "outcome", "limit", "offset"} <= {p["name"] for p in reads["parameters"]}

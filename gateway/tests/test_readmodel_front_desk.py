@@ -223,6 +223,22 @@ def test_a_unit_s_keys_its_household_the_state_only(projected):
     assert views.unit_keys(s, DESK, "u-not-projected") is None
 
 
+def test_a_flagged_borrower_s_earlier_late_returns_are_shown_as_tickets_lists_them(projected):
+    s = projected
+    earlier = {"loan_id": "l0", "at": "2026-11-20T10:00:00+08:00", "due_back_at": "2026-11-20T18:00:00+08:00",
+               "returned_at": "2026-11-21T09:00:00+08:00", "minutes_late": 900}
+    projector.apply_key(s, key(6, "k1", "loan_requested", loan(deposit_required=True, deposit_status="due",
+                                                                earlier_late_returns=[earlier])))
+    projector.apply_key(s, key(2, "k3", "loan_requested", loan(loan_id="l3"), label="车库钥匙"))  # published before
+    s.commit()
+    flagged, before = views.unit_keys(s, DESK, "u1")
+    assert flagged["loan"]["deposit_status"] == "due"
+    assert flagged["loan"]["earlier_late_returns"] == [
+        {"loan_id": "l0", "minutes_late": 900, "at": "2026-11-20T02:00:00+00:00",
+         "due_back_at": "2026-11-20T10:00:00+00:00", "returned_at": "2026-11-21T01:00:00+00:00"}]
+    assert before["loan"]["earlier_late_returns"] == []
+
+
 def test_a_rebuild_replays_releases_and_keys_and_fresh_empties_them(session):
     pages = {"goods_release": [issued(4)], "key": [key(6, state="lent", loan=loan())]}
 

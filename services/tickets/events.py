@@ -902,6 +902,15 @@ class KeyMovementPart(StepRef):
     note = fields.String(allow_none=True)
 
 
+class KeyLateReturnPart(Schema):
+    """One of the borrower's earlier loans returned late (逾期归还): why a deposit is due."""
+    loan_id = fields.String(required=True)
+    at = fields.AwareDateTime(allow_none=True)               # registered
+    due_back_at = fields.AwareDateTime(allow_none=True)
+    returned_at = fields.AwareDateTime(allow_none=True)
+    minutes_late = fields.Integer(allow_none=True)
+
+
 class KeyLoanPart(Schema):
     """The key's open loan (借用): the request's movement, approval and due time."""
     loan_id = fields.String(required=True)
@@ -930,6 +939,8 @@ class KeyLoanPart(Schema):
     deposit_amount = Money(allow_none=True)
     deposit_receipt = fields.String(allow_none=True)
     consent_id = fields.String(allow_none=True)
+    # the borrower's earlier late returns (tickets' loan_view lists them; the read model shows them too)
+    earlier_late_returns = fields.List(fields.Nested(KeyLateReturnPart), load_default=list)
 
 
 class KeyChanged(Schema):

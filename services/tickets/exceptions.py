@@ -2,7 +2,7 @@
 Chinese sentence (``zh``, ``kernel.errors.bilingual``: the message staff read is ``中文 (English)``;
 the code stays), as archive's do; a raise that knows more (a state, a limit, an item) passes ``zh=``
 with the same facts (``tests/test_exceptions_zh.py`` holds every class to it)."""
-from kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unavailable
+from kernel.errors import Conflict, Gone, InvalidInput, NotFound, RuleViolation, Unavailable
 
 
 class TicketNotFound(NotFound):
@@ -674,6 +674,15 @@ class KeyLoanNotValid(RuleViolation):
     zh = "所填钥匙借用不是本房屋钥匙在本任务期限内已批准的借用"
 
 
+class KeyLoanReturnedBeforeVisit(Conflict):
+    """The visit is recorded at a time the loan's key was already back (HTTP 409
+    ``key_loan_returned_before_visit``): the visit happened while the key was out -- between the loan's
+    lending (its approval) and its return; ``details`` name the loan's times."""
+
+    default_code = "key_loan_returned_before_visit"
+    zh = "保养时间晚于该次钥匙借用的归还时间：入户须在钥匙借出期间"
+
+
 class CareReasonRequired(RuleViolation):
     """A care task cancelled without a reason, or an anomaly reported without what it is (HTTP 422)."""
 
@@ -686,3 +695,11 @@ class PerformedAtNotValid(InvalidInput):
 
     default_code = "performed_at_not_valid"
     zh = "保养时间不能晚于现在，也不能早于任务周期开始"
+
+
+class KeyPhoneNoLongerReadable(Gone):
+    """A loan that ended (the key back, or the loan refused) more than ``keys.phone_readable_days`` ago:
+    its borrower's whole phone is no longer read, only masked (HTTP 410 ``phone_no_longer_readable``)."""
+
+    default_code = "phone_no_longer_readable"
+    zh = "该借用已结束较久，借用人完整电话不再提供查阅（仅显示脱敏号码）"

@@ -670,6 +670,30 @@ class KeyMovement(Base):
     consent_id: Mapped[str | None] = mapped_column(ID)
 
 
+class KeyPhoneRead(Base):
+    """One read of a borrower's whole phone (借用人电话查阅记录): who read which loan's phone, when and
+    why -- allowed, or refused (``ended_long_ago``: the loan ended more than ``keys.phone_readable_days``
+    ago). Never the number. The CS / centre manager reads them (domain/keys.py ``phone_reads``); tickets
+    0070."""
+
+    __tablename__ = "key_phone_reads"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    key_id: Mapped[str] = mapped_column(ID)
+    loan_id: Mapped[str] = mapped_column(ID, index=True)
+    unit_label: Mapped[str] = mapped_column(String(100), default="")
+    key_label: Mapped[str] = mapped_column(String(100), default="")
+    reader_id: Mapped[str] = mapped_column(String(100))
+    reader_name: Mapped[str] = mapped_column(String(100), default="")
+    reader_roles: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(String(200))
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))                 # allowed | refused
+    refusal: Mapped[str | None] = mapped_column(String(30))
+
+
 class KeyStockCheck(Base):
     """A count of the key store against the register (钥匙盘点): the monthly stock-check, or the
     customer-service manager's spot-check (抽查) that meets the month's task."""

@@ -1157,6 +1157,41 @@ class KeyPhoneRead(Schema):
     purpose = fields.String(required=True, validate=v.PURPOSE)
 
 
+class KeyPhoneReadQuery(Schema):
+    """The record of borrowers' phone reads (借用人电话查阅记录): filters and a page, newest first."""
+    loan_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    key_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    reader_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["allowed", "refused"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class KeyPhoneReadOut(Schema):
+    """One read of a borrower's whole phone: who, when, which loan, why -- never the number; ``refused``
+    (``ended_long_ago``) when the loan had ended more than keys.phone_readable_days before."""
+    id = fields.String()
+    project_id = fields.String()
+    key_id = fields.String()
+    loan_id = fields.String()
+    unit_label = fields.String()
+    key_label = fields.String()
+    reader_id = fields.String()
+    reader_name = fields.String()
+    reader_roles = fields.String()
+    purpose = fields.String()
+    read_at = fields.AwareDateTime()
+    outcome = fields.String()
+    refusal = fields.String(allow_none=True)
+
+
+class KeyPhoneReadPageOut(Schema):
+    items = fields.List(fields.Nested(KeyPhoneReadOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
 class KeyLoanPhoneOut(Schema):
     key_id = fields.String()
     loan_id = fields.String()

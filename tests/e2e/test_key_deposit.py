@@ -83,6 +83,14 @@ def test_a_late_borrower_leaves_a_deposit_given_back_when_the_key_returns_in_tim
     assert web_session.get(phone, headers=desk).status_code == 400                  # no purpose stated
     assert web_session.get(phone, headers=guard, params={"purpose": "看看"}).json()["error"] == "role_required"
     assert web_session.get(phone, headers=owner, params={"purpose": "看看"}).status_code == 404
+    # each read is on the record the CS manager reads (who, which loan, why -- never the number)
+    record = web_session.get(f"/api/v1/projects/{key['project_id']}/key-phone-reads", headers=cs,
+                             params={"loan_id": loan_id})
+    assert record.status_code == 200, record.text
+    assert [(r["purpose"], r["outcome"]) for r in record.json()["items"]] == [("催还钥匙", "allowed")]
+    assert BORROWER["phone"] not in record.text
+    assert web_session.get(f"/api/v1/projects/{key['project_id']}/key-phone-reads",
+                           headers=desk).json()["error"] == "role_required"
 
     back = post(desk, moves, {"action": "return"})                    # in time: billing asked to refund it
     assert back["state"] == "in_store"

@@ -57,7 +57,10 @@ the same identity rule; none open: ``409 no_consent_to_withdraw``); collecting t
 
 **The borrower's phone** is stored whole (the desk calls a late borrower) and answered masked by every
 read; :func:`loan_phone` gives it whole to the desk (``kernel.privacy.PHONE_ROLES``) for a stated
-purpose, one ``wuye.audit`` line per read (a logged read, as finance's bank account numbers).
+purpose while the loan is open and ``keys.phone_readable_days`` (30) after it ended (later ``410
+phone_no_longer_readable``, masked): each read a row of :class:`KeyPhoneRead` (借用人电话查阅记录: who,
+when, which loan, why -- never the number), which the CS / centre manager read (:func:`phone_reads`),
+and one ``wuye.audit`` line.
 
 **Identity documents.** Every movement naming a person takes ``id_type`` (``kernel.validators.ID_TYPES``)
 with the number, checked by ``kernel.validators.require_id_number`` (a resident ID's GB 11643 check
@@ -93,7 +96,7 @@ from typing import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kernel.copies import snapshot_page
 from kernel.errors import NAMED_IDS_MAX, name_ids
@@ -107,10 +110,11 @@ from kernel.work import Work
 from .. import events
 from ..exceptions import (BillingUnavailable, DuplicateKey, KeyDepositConflict, KeyDepositNotTaken, KeyDepositRefused,
                           KeyLoanNotFound, KeyNotFound, KeyOwnerConsentRequired, KeyOwnRequest, KeyPapersRequired,
-                          KeyStepNotAllowed, UnknownKeys)
-from ..models import Key, KeyMovement, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
+                          KeyPhoneNoLongerReadable, KeyStepNotAllowed, UnknownKeys)
+from ..models import Key, KeyMovement, KeyPhoneRead, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
 from . import identity, repairs, tasks, workflow
-from .front_desk_settings import KEY_LATE_DEPOSIT, KEY_RETURN_BY, KEY_SPOT_CHECK_DAY, KEY_STOCK_CHECK_DAY
+from .front_desk_settings import (KEY_LATE_DEPOSIT, KEY_PHONE_READABLE_DAYS, KEY_RETURN_BY, KEY_SPOT_CHECK_DAY,
+                                  KEY_STOCK_CHECK_DAY)
 from .identity import AskIdentity
 
 # -- the key's states and movements ------------------------------------------------------------
@@ -557,8 +561,12 @@ def _usable_consent(work: Work, key: Key, data: dict) -> KeyMovement:
 
 def loan_phone(work: Work, key_id: str, loan_id: str, purpose: str) -> dict:
     """The borrower's whole phone of one loan of the key (the desk calls a late borrower back): the desk
-    only (``kernel.privacy.PHONE_ROLES``), for a stated purpose -- one ``wuye.audit`` line per read (who,
-    which key and loan, why). Everywhere else the phone is masked."""
+    only (``kernel.privacy.PHONE_ROLES``), for a stated purpose -- while the loan is open (a borrower who
+    has not returned the key stays reachable) and ``keys.phone_readable_days`` (30) after it ended (the key
+    back, or the loan refused); later: 410 ``phone_no_longer_readable`` (the phone masked in its details).
+    Each read is a row of the phone reads (:class:`KeyPhoneRead`: who, when, which loan, why -- never the
+    number; a refused read kept although the call fails) and one ``wuye.audit`` line. Everywhere else the
+    phone is masked."""
     key = _key(work, key_id)
     caller = work.caller
     if caller.is_resident:
@@ -569,11 +577,65 @@ def loan_phone(work: Work, key_id: str, loan_id: str, purpose: str) -> dict:
     loan = work.session.get(KeyMovement, loan_id)
     if loan is None or loan.key_id != key.id or loan.action != REQUEST_LOAN:
         raise KeyLoanNotFound("no loan with that id on this key")
-    audit_log.info("key borrower phone read: user=%s roles=%s key=%s loan=%s project=%s purpose=%s",
-                   caller.user_id, ",".join(sorted(caller.roles)), key.id, loan.id, key.project_id,
-                   " ".join(purpose.split()))
+    purpose = " ".join(purpose.split())
+    now, ended = work.clock.now(), loan_ended_at(work, key, loan)
+    days = work.settings.get(key.project_id, KEY_PHONE_READABLE_DAYS)
+    gone = ended is not None and now - ended > timedelta(days=days)
+    row = KeyPhoneRead(id=str(uuid.uuid4()), group_id=key.group_id, project_id=key.project_id, key_id=key.id,
+                       loan_id=loan.id, unit_label=key.unit_label, key_label=key.label, reader_id=caller.user_id,
+                       reader_name=caller.name or "", reader_roles=",".join(sorted(caller.roles)),
+                       purpose=purpose[:200], read_at=now, outcome="refused" if gone else "allowed",
+                       refusal=PHONE_GONE if gone else None)
+    audit_log.info("key borrower phone read: user=%s roles=%s key=%s loan=%s project=%s purpose=%s outcome=%s",
+                   caller.user_id, row.reader_roles, key.id, loan.id, key.project_id, purpose, row.outcome)
+    if gone:
+        work.keep_on_failure(row)            # the refused read is on the record although the call fails
+        ended_local = ended.astimezone(ZoneInfo(repairs._project(work, key.project_id).timezone))
+        raise KeyPhoneNoLongerReadable(
+            f"loan {loan.id} ended at {ended_local:%Y-%m-%d %H:%M}, more than {days} days ago "
+            f"(keys.phone_readable_days): the borrower's whole phone is no longer read -- {mask_phone(loan.party_phone)}",
+            zh=f"该借用已于 {ended_local:%Y-%m-%d %H:%M} 结束，超过 {days} 天，借用人完整电话不再提供查阅"
+               f"（脱敏号码 {mask_phone(loan.party_phone)}）",
+            details={"loan_id": loan.id, "ended_at": ended.isoformat(), "readable_days": days,
+                     "party_phone_masked": mask_phone(loan.party_phone)})
+    work.session.add(row)
     return {"key_id": key.id, "loan_id": loan.id, "party_kind": loan.party_kind, "party_name": loan.party_name,
             "party_phone": loan.party_phone, "due_back_at": loan.due_back_at, "returned_at": loan.returned_at}
+
+
+#: a phone read refused: the loan ended more than ``keys.phone_readable_days`` ago
+PHONE_GONE = "ended_long_ago"
+#: who reads the record of phone reads (借用人电话查阅记录): the CS manager, the service-centre manager
+PHONE_LOG_ROLES = SPOT_ROLES
+
+
+def loan_ended_at(work: Work, key: Key, loan: KeyMovement) -> datetime | None:
+    """When the loan ended: None while it is open (requested, or lent and not back); its return; for a
+    loan refused or withdrawn, the refusal (the key's next ``refuse_loan`` after the request)."""
+    if key.loan_id == loan.id:
+        return None
+    if loan.returned_at is not None:
+        return loan.returned_at
+    refusal = work.session.scalars(select(KeyMovement).where(
+        KeyMovement.key_id == key.id, KeyMovement.action == REFUSE_LOAN, KeyMovement.key_version > loan.key_version)
+        .order_by(KeyMovement.key_version).limit(1)).first()
+    return refusal.at if refusal is not None else loan.at
+
+
+def phone_reads(work: Work, project_id: str, *, loan_id: str | None = None, key_id: str | None = None,
+                reader_id: str | None = None, outcome: str | None = None, limit: int = 50,
+                offset: int = 0) -> tuple[list[KeyPhoneRead], int]:
+    """The project's record of borrowers' phone reads (借用人电话查阅记录), newest first: the CS manager
+    and the service-centre manager of the project (another project: 404 as for none)."""
+    project = repairs.staff_project(work, project_id, PHONE_LOG_ROLES)
+    R = KeyPhoneRead
+    query = select(R).where(R.project_id == project.id)
+    for column, value in ((R.loan_id, loan_id), (R.key_id, key_id), (R.reader_id, reader_id), (R.outcome, outcome)):
+        if value:
+            query = query.where(column == value)
+    total = work.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = work.session.scalars(query.order_by(R.read_at.desc(), R.id).limit(limit).offset(offset))
+    return list(rows), total
 
 
 def _digest(work: Work, number: str | None) -> str | None:
@@ -656,7 +718,9 @@ def snapshot(work: Work, key: Key, row: KeyMovement | None = None) -> dict:
             "approved_by": loan.approved_by, "deposit_ref": loan.deposit_ref,
             "from_state": loan.from_state, "deposit_status": deposit_status(loan), "deposit_id": loan.deposit_id,
             "deposit_amount": loan.deposit_amount, "deposit_receipt": loan.deposit_receipt,
-            "consent_id": loan.consent_id},
+            "consent_id": loan.consent_id,
+            # the borrower's earlier late returns (why the deposit is due), as ``loan_view`` lists them
+            "earlier_late_returns": earlier_late_returns(work, loan)},
         "movement": None if row is None else {
             "movement_id": row.id, "action": row.action, "from_": row.from_state, "to": row.to_state,
             "at": row.at, "actor": {"user_id": row.by, "name": row.by_name or ""},
@@ -784,11 +848,17 @@ def loan_view(work: Work, m: KeyMovement) -> dict:
                deposit_id=m.deposit_id, deposit_amount=m.deposit_amount, deposit_receipt=m.deposit_receipt,
                deposit_taken_by=m.deposit_taken_by_name or m.deposit_taken_by, deposit_taken_at=m.deposit_taken_at,
                deposit_released_at=m.deposit_released_at, consent_id=m.consent_id,
-               earlier_late_returns=[{"loan_id": x.id, "at": x.at, "due_back_at": x.due_back_at,
-                                      "returned_at": x.returned_at,
-                                      "minutes_late": x.minutes_late}
-                                     for x in late_loans(work, m.project_id, m.party_id_hash) if x.id != m.id])
+               earlier_late_returns=earlier_late_returns(work, m))
     return out
+
+
+def earlier_late_returns(work: Work, loan: KeyMovement) -> list[dict]:
+    """The loan's borrower's other loans returned late in the project (逾期归还记录, the flag): each loan's
+    id, when it was registered, due and back, and how many minutes late -- in ``loan_view`` and in
+    ``key.changed``'s open loan (the gateway's read model shows what ``GET /keys/{id}`` shows)."""
+    return [{"loan_id": x.id, "at": x.at, "due_back_at": x.due_back_at, "returned_at": x.returned_at,
+             "minutes_late": x.minutes_late}
+            for x in late_loans(work, loan.project_id, loan.party_id_hash) if x.id != loan.id]
 
 
 # ==============================================================================================

@@ -61,7 +61,8 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (CareReasonRequired, KeyLoanNotValid, KeyLoanRequired, PerformedAtNotValid,
+from ..exceptions import (CareReasonRequired, KeyLoanNotValid, KeyLoanRequired, KeyLoanReturnedBeforeVisit,
+                          PerformedAtNotValid,
                           VacantCareNotFound, VacantCareStepNotAllowed)
 from ..models import Key, KeyMovement, ProjectCopy, Ticket, UnitCopy, VacantCareTask, VacantMonth
 from . import clocks, keys, repairs, tasks, workflow
@@ -330,7 +331,9 @@ def record(work: Work, task_id: str, data: dict) -> VacantCareTask:
 
 def _loan(work: Work, task: VacantCareTask, project: ProjectCopy, loan_id: str | None,
           performed_at: datetime) -> KeyMovement:
-    """The approved loan of the unit's key the visit entered by (空置房钥匙借用, 客服主管以上签字)."""
+    """The approved loan of the unit's key the visit entered by (空置房钥匙借用, 客服主管以上签字): the
+    visit's time within the loan -- not before its approval (lent), not after its return (409
+    ``key_loan_returned_before_visit``)."""
     if not loan_id:
         raise KeyLoanRequired("entering a vacant unit goes through the key register: name the approved loan of "
                               "the unit's key (key_loan_id) -- register the loan and have it approved first")
@@ -348,6 +351,18 @@ def _loan(work: Work, task: VacantCareTask, project: ProjectCopy, loan_id: str |
     if reason is not None:
         en, zh = LOAN_REASONS[reason]
         raise KeyLoanNotValid(f"key loan {loan_id}: {en}", zh=zh, details={"reason": reason})
+    if loan.returned_at is not None and loan.returned_at < performed_at:
+        # the visit happened while the key was out: between its lending (the approval) and its return
+        tz = ZoneInfo(project.timezone)
+        lent, back, visit = (at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                             for at in (loan.approved_at, loan.returned_at, performed_at))
+        raise KeyLoanReturnedBeforeVisit(
+            f"key loan {loan.id} was lent at {lent} and returned at {back}: a visit at {visit} was not made with it "
+            f"-- record the visit's time (performed_at) within the loan, or name the loan the visit entered by",
+            zh=f"该次钥匙借用于 {lent} 借出、{back} 已归还，{visit} 的保养不是凭这次借用入户："
+               f"请填写借出期间的保养时间（performed_at），或填写入户时所凭的钥匙借用",
+            details={"key_loan_id": loan.id, "lent_at": loan.approved_at.isoformat(),
+                     "returned_at": loan.returned_at.isoformat(), "performed_at": performed_at.isoformat()})
     return loan
 
 

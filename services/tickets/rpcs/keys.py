@@ -56,6 +56,14 @@ class KeyRpcs:
         return schemas.KeyLoanPhoneOut().dump(keys.loan_phone(work, str(key_id), str(loan_id), q["purpose"]))
 
     @rpc
+    def key_phone_reads(self, project_id, query=None):
+        """The project's record of borrowers' phone reads, newest first (CS manager, centre manager)."""
+        work, q = self.work(), schemas.KeyPhoneReadQuery().load(query or {})
+        rows, total = keys.phone_reads(work, str(project_id), **q)
+        return schemas.KeyPhoneReadPageOut().dump({"items": rows, "total": total, "limit": q["limit"],
+                                                   "offset": q["offset"]})
+
+    @rpc
     def get_key(self, key_id):
         work = self.work()
         return self._key_out(work, keys.get_key(work, str(key_id)), not work.caller.is_resident)

@@ -16,7 +16,7 @@ from services.tickets.schemas import ExportQuery
 from services.tickets.tests.support import work
 from services.tickets.tests.test_goods_release import (DESK as GR_DESK, IN_PERSON, G as GR_G, events_of, issued,
                                                         registry, request)  # noqa: F401  (fixture)
-from services.tickets.tests.test_keys_vacant import (BORROWER, CS, DESK, G, key_in_store, move,
+from services.tickets.tests.test_keys_vacant import (BORROWER, CS, DESK, G, key, key_in_store, local, move,
                                                       world)  # noqa: F401  (fixture)
 
 
@@ -60,3 +60,28 @@ def test_the_export_pages_goods_releases_as_goods_release_changed_carries_them(s
     assert ExportQuery().load({"kind": "key"})["kind"] == "key"
     with pytest.raises(Forbidden):
         gr.export_snapshots(work(session, clock, GR_DESK), None, 10)
+
+
+def test_the_read_model_lists_the_borrower_s_earlier_late_returns_as_the_key_s_own_read(world):
+    """A flagged borrower's loan (deposit due): ``key.changed`` carries the earlier late returns, so the
+    gateway's read model (``GET /units/{id}/keys``) shows what tickets' ``GET /keys/{id}`` shows."""
+    from gateway.readmodel import projector, views
+    key_id = key_in_store(world)
+    world.clock.set(local(2026, 11, 24, 10, 0))
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    move(world, CS, key_id, "approve_loan")
+    world.clock.set(local(2026, 11, 25, 9, 0))
+    move(world, DESK, key_id, "return")                                    # late: due at 18:00 the 24th
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    own = key(world, key_id)["loan"]
+    [late] = own["earlier_late_returns"]
+    assert own["deposit_status"] == "due" and late["minutes_late"] == 15 * 60
+    published = [e["data"] for e in world.events("key.changed")][-1]             # as the outbox sends it
+    [carried] = published["loan"]["earlier_late_returns"]
+    assert (carried["loan_id"], carried["minutes_late"]) == (late["loan_id"], 15 * 60)
+    shown = views.key_view(projector.key_document(published), DESK)["loan"]
+    assert shown["deposit_status"] == "due"
+    assert [(x["loan_id"], x["minutes_late"]) for x in shown["earlier_late_returns"]] == [
+        (late["loan_id"], 15 * 60)]
+    for name in ("at", "due_back_at", "returned_at"):                       # the same instants, in UTC
+        assert datetime.fromisoformat(shown["earlier_late_returns"][0][name]) == late[name]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from kernel.errors import Forbidden
+from kernel.errors import Forbidden, NotFound
 from kernel.tenancy import Caller
 from kernel.testing import staff
 from services.tickets.domain import keys
@@ -23,6 +23,7 @@ from services.tickets.exceptions import (BillingUnavailable, IdentityNotMatched,
 from services.tickets.schemas import KeyMoveIn
 from services.tickets.tests.test_keys_vacant import (BORROWER, CS, DESK, FILE, G, MATCHES, OWNER, P,  # noqa: F401
                                                      identity_file, key, key_in_store, local, move, world)
+from services.tickets.tests.support import work
 
 SECURITY = staff(G, [P], roles=["security"], user_id="guard.he")
 GM = staff(G, [P], roles=["general_manager"], user_id="gm.zhao")
@@ -312,3 +313,84 @@ def test_the_borrower_s_whole_phone_is_read_by_the_desk_only_and_logged(world, c
     for wrong in (store_row, "no-such-loan"):
         with pytest.raises(KeyLoanNotFound):
             world.do(CS, keys.loan_phone, key_id, wrong, "催还")
+
+
+def phone_reads(w, caller=CS, **query):
+    rows, total = w.do(caller, lambda wk: keys.phone_reads(wk, P, **query))
+    return [(r.reader_id, r.loan_id, r.purpose, r.outcome, r.refusal) for r in rows], total
+
+
+def test_each_phone_read_is_on_record_for_the_cs_and_centre_manager_never_the_number(world, caplog):
+    key_id = key_in_store(world)
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    loan_id = key(world, key_id)["loan"]["id"]
+    world.clock.set(local(2026, 11, 24, 10, 0))
+    world.do(DESK, keys.loan_phone, key_id, loan_id, "  核对 借用人 ")
+    world.clock.set(local(2026, 11, 24, 11, 0))
+    world.do(CS, keys.loan_phone, key_id, loan_id, "催还钥匙")
+    with pytest.raises(Forbidden):                                   # the GM does not read the phone
+        world.do(GM, keys.loan_phone, key_id, loan_id, "看看")
+    rows, total = phone_reads(world)
+    assert total == 2 and rows == [("cs.sun", loan_id, "催还钥匙", "allowed", None),          # newest first
+                                   ("desk.wang", loan_id, "核对 借用人", "allowed", None)]
+    stored = world.read(lambda s: list(s.scalars(keys.select(keys.KeyPhoneRead))))
+    assert "13800001111" not in str([vars(r) for r in stored])
+    assert sorted((r.reader_roles, r.key_label, r.key_id, r.project_id) for r in stored) == [
+        ("cs_manager", "入户门钥匙", key_id, P), ("front_desk", "入户门钥匙", key_id, P)]
+    assert phone_reads(world, reader_id="desk.wang")[1] == 1 and phone_reads(world, limit=1)[0][0][0] == "cs.sun"
+    centre = staff(G, [P], roles=["centre_manager"], user_id="centre.li")
+    assert phone_reads(world, centre)[1] == 2
+    for outsider in (DESK, GM, SECURITY):                            # the record is the managers'
+        with pytest.raises(Forbidden):
+            phone_reads(world, outsider)
+    with pytest.raises(NotFound):                                    # another project's manager: as for none
+        phone_reads(world, staff(G, ["p2"], roles=["cs_manager"], user_id="cs.p2"))
+
+
+def test_the_whole_phone_is_read_while_the_loan_is_open_and_30_days_after_it_ended(world, caplog):
+    from kernel.work import rollback_keeping
+    from services.tickets.exceptions import KeyPhoneNoLongerReadable
+    key_id = key_in_store(world)
+    world.clock.set(local(2026, 11, 24, 10, 0))
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    loan_id = key(world, key_id)["loan"]["id"]
+    move(world, CS, key_id, "approve_loan")
+    # never returned: the borrower stays reachable, however long
+    world.clock.set(local(2027, 3, 1, 10, 0))
+    assert world.do(DESK, keys.loan_phone, key_id, loan_id, "催还")["party_phone"] == "13800001111"
+    move(world, DESK, key_id, "return")                              # back on 1 March 10:00
+    world.clock.set(local(2027, 3, 31, 10, 0))                       # 30 days after: still read
+    assert world.do(DESK, keys.loan_phone, key_id, loan_id, "核对")["party_phone"] == "13800001111"
+    world.clock.set(local(2027, 3, 31, 10, 1))                       # a minute later: gone, answered masked
+    with world.Session() as session:
+        with pytest.raises(KeyPhoneNoLongerReadable) as gone:
+            keys.loan_phone(work(session, world.clock, DESK), key_id, loan_id, "回访")
+        rollback_keeping(session)                                    # what every worker does on failure
+    assert gone.value.kind == "Gone" and gone.value.code == "phone_no_longer_readable"
+    assert gone.value.details == {"loan_id": loan_id, "ended_at": "2027-03-01T02:00:00+00:00", "readable_days": 30,
+                                  "party_phone_masked": "138****1111"}
+    message = str(gone.value)
+    assert "13800001111" not in message and "138****1111" in message and "2027-03-01 10:00" in message
+    assert "不再提供查阅" in message and "no longer read" in message
+    rows, _ = phone_reads(world)
+    assert rows[0] == ("desk.wang", loan_id, "回访", "refused", "ended_long_ago")      # the refusal is on record
+    assert [r[3] for r in rows] == ["refused", "allowed", "allowed"]
+    # a project keeps them longer (keys.phone_readable_days)
+    from services.tickets.domain.front_desk_settings import KEY_PHONE_READABLE_DAYS
+    world.do(Caller.system(G, "tickets"), lambda wk: wk.settings.change(G, P, KEY_PHONE_READABLE_DAYS, 60))
+    assert world.do(DESK, keys.loan_phone, key_id, loan_id, "回访")["party_phone"] == "13800001111"
+
+
+def test_a_refused_loan_s_phone_is_readable_30_days_after_the_refusal(world):
+    from services.tickets.exceptions import KeyPhoneNoLongerReadable
+    key_id = key_in_store(world)
+    world.clock.set(local(2026, 11, 24, 10, 0))
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    loan_id = key(world, key_id)["loan"]["id"]
+    world.clock.set(local(2026, 11, 24, 12, 0))
+    move(world, CS, key_id, "refuse_loan", note="用途不明")
+    world.clock.set(local(2026, 12, 24, 11, 59))
+    assert world.do(DESK, keys.loan_phone, key_id, loan_id, "回访")["party_phone"] == "13800001111"
+    world.clock.set(local(2026, 12, 24, 12, 1))
+    with pytest.raises(KeyPhoneNoLongerReadable):
+        world.do(DESK, keys.loan_phone, key_id, loan_id, "回访")

@@ -22,7 +22,8 @@ from kernel.settings import SettingsInconsistent
 from kernel.tenancy import Caller
 from kernel.testing import outbox_events, staff
 from services.tickets.domain import alerts, copies, front_desk_settings, keys, sla, vacant, vacant_care
-from services.tickets.exceptions import (CareReasonRequired, KeyLoanNotValid, KeyLoanRequired, PerformedAtNotValid,
+from services.tickets.exceptions import (CareReasonRequired, KeyLoanNotValid, KeyLoanRequired,
+                                         KeyLoanReturnedBeforeVisit, PerformedAtNotValid,
                                          VacantCareNotFound, VacantCareStepNotAllowed)
 from services.tickets.models import Base, Ticket, VacantCareTask
 from services.tickets.schemas import KeyMoveIn, KeyReceiveIn, VacantCareRecordIn
@@ -292,6 +293,35 @@ def test_entering_a_vacant_unit_goes_through_an_approved_key_loan(world):
     assert [t for t in world.sweep() if t[0] == alerts.BREACH and t[2] == "vacant_care"] == [
         (alerts.BREACH, n, "vacant_care") for n in [world.read(lambda s: s.get(
             Ticket, world.tasks()[("u3", "cleaning", date(2026, 11, 1))].ticket_id).number)]]
+
+
+def test_the_visit_happened_while_the_key_was_out_not_after_its_return(world):
+    world.do(DESK, vacant.update_register, P, "2026-11", ["u2"])
+    cleaning = world.tasks()[("u2", "cleaning", date(2026, 11, 1))]
+    loan = lent_key(world, "u2")                                  # lent at 09:00
+    key_id = world.read(lambda s: s.get(keys.KeyMovement, loan).key_id)
+    world.clock.set(local(2026, 11, 24, 11, 0))
+    move(world, DESK, key_id, "return")                           # back at 11:00
+    world.clock.set(local(2026, 11, 24, 15, 0))
+    # recorded in the afternoon with the time left out (now): the key was already back -- 409, both languages
+    with pytest.raises(KeyLoanReturnedBeforeVisit) as late:
+        world.record(DESK, cleaning.id, key_loan_id=loan, performed_by="赵保洁")
+    assert late.value.details == {"key_loan_id": loan, "lent_at": "2026-11-24T01:00:00+00:00",
+                                  "returned_at": "2026-11-24T03:00:00+00:00",
+                                  "performed_at": "2026-11-24T07:00:00+00:00"}
+    message = str(late.value)
+    assert "2026-11-24 09:00" in message and "2026-11-24 11:00" in message and "已归还" in message
+    assert "returned at 2026-11-24 11:00" in message
+    with pytest.raises(KeyLoanReturnedBeforeVisit):               # a stated time after the return: the same
+        world.record(DESK, cleaning.id, key_loan_id=loan, performed_at="2026-11-24T11:01:00+08:00")
+    with pytest.raises(KeyLoanNotValid) as before:                # nor before the key was lent
+        world.record(DESK, cleaning.id, key_loan_id=loan, performed_at="2026-11-24T08:59:00+08:00")
+    assert before.value.details == {"reason": "outside_period"}
+    assert world.tasks()[("u2", "cleaning", date(2026, 11, 1))].status == "scheduled"     # nothing written
+    # the time the cleaner was in, while the key was out: recorded
+    world.record(DESK, cleaning.id, key_loan_id=loan, performed_at="2026-11-24T10:30:00+08:00")
+    done = world.tasks()[("u2", "cleaning", date(2026, 11, 1))]
+    assert (done.status, done.performed_at, done.key_loan_id) == ("done", local(2026, 11, 24, 10, 30), loan)
 
 
 def test_an_anomaly_is_reported_with_its_kind_and_told_to_the_cs_manager(world):
