@@ -674,7 +674,7 @@ class KeyPhoneRead(Base):
     """One read of a borrower's whole phone (借用人电话查阅记录): who read which loan's phone, when and
     why -- allowed, or refused (``ended_long_ago``: the loan ended more than ``keys.phone_readable_days``
     ago). Never the number. The CS / centre manager reads them (domain/keys.py ``phone_reads``); tickets
-    0070."""
+    0069."""
 
     __tablename__ = "key_phone_reads"
 

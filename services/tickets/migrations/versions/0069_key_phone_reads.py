@@ -1,7 +1,7 @@
 """tickets: the record of borrowers' whole-phone reads (借用人电话查阅记录, domain/keys.py ``loan_phone``):
 who read which loan's phone, when and why, allowed or refused -- never the number.
 
-Revision ID: 0070
+Revision ID: 0069
 Revises: 0068
 Create Date: 2026-11-27 09:40:00
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import kernel.db
 
 
-revision = '0070'
+revision = '0069'
 down_revision = '0068'
 branch_labels = None
 depends_on = None
