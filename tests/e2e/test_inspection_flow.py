@@ -258,8 +258,8 @@ def test_a_manager_deactivates_and_reactivates_a_steward_through_the_gateway(pla
         "role_required"
     assert send(cs, f"/api/v1/staff-accounts/{ids['eng.lh']}/deactivate", expect=403)["error"] == \
         "staff_out_of_scope"                                          # engineering: not the CS manager's
-    assert send(cs, f"/api/v1/staff-accounts/{ids['desk.xh']}/deactivate", expect=403)["error"] == \
-        "staff_out_of_scope"                                          # another project's front desk
+    assert send(cs, f"/api/v1/staff-accounts/{ids['desk.xh']}/deactivate", expect=404)["error"] == \
+        "staff_not_found"                                 # another project's front desk: as unknown, unnamed
     assert send(centre, f"/api/v1/staff-accounts/{ids['admin']}/deactivate", expect=403)["error"] == \
         "staff_out_of_scope"                                          # a group-wide account
     assert send(cs, f"/api/v1/staff-accounts/{ids['cs.lh']}/deactivate", expect=422)["error"] == "own_account"
