@@ -1650,7 +1650,7 @@ class DepositStepOut(Out):
     kind = fields.String(metadata={"description": "held | refunded | forfeited (押金扣除: withheld for a "
                                                   "renovation's violations, moved to income) | voided"})
     amount = Amount()
-    occurred_on = fields.Date()
+    occurred_on = Day()
     at = DT()
     by = fields.String()
     description = fields.String()
