@@ -435,7 +435,8 @@ class RepairRequestIn(Schema):
 
 
 #: a front-desk task's kinds (services/tickets/domain/tasks.py CATEGORIES: 前台任务)
-TASK_CATEGORIES = ("key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check", "vacant_care")
+TASK_CATEGORIES = ("key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check", "vacant_care",
+                   "key_deposit_decision")
 #: every ticket state (services/tickets/schemas.py TICKET_STATES): the repair workflow's ("open" =
 #: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
@@ -1672,6 +1673,9 @@ class DepositOut(Out):
     holds = Amount(metadata={"description": "what it still holds (read alone)"})
     unit_id = fields.String()
     unit_label = fields.String()
+    pledged_loan_id = fields.String(allow_none=True, metadata={"description": "read alone: the key loan a key "
+                                                                              "deposit stands for (no refund "
+                                                                              "while pledged)"})
     history = fields.List(fields.Nested(DepositStepOut), metadata={"description": "read alone: held, refunded, "
                                                                                   "forfeited, voided"})
 
@@ -4348,6 +4352,13 @@ class KeyOut(Out):
     version = fields.Integer()
     loan = fields.Nested(KeyLoanOut, allow_none=True)
     history = fields.List(fields.Nested(KeyMovementOut), allow_none=True)
+
+
+class KeyDepositDecisionIn(Schema):
+    """A late borrower's kept key deposit: ``release`` (given back: billing requests its refund, four eyes there)
+    or ``forfeit`` (billing moves what it holds to income, 押金扣除), with a note."""
+    decision = fields.String(required=True, validate=validate.OneOf(["release", "forfeit"]))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
 class KeyPhoneQuery(Schema):
