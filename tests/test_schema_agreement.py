@@ -59,6 +59,7 @@ FORWARDED = {
     # keys and vacant units (issue 12)
     gw.KeyReceiveIn: (tickets.KeyReceiveIn, set()),
     gw.KeyMoveIn: (tickets.KeyMoveIn, set()),
+    gw.KeyDepositDecisionIn: (tickets.KeyDepositDecisionIn, set()),
     gw.KeyListQuery: (tickets.KeyListQuery, set()),
     gw.StockCheckIn: (tickets.StockCheckIn, set()),
     gw.StockCheckQuery: (tickets.StockCheckQuery, set()),

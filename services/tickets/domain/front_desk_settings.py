@@ -16,6 +16,8 @@ KEY_SPOT_CHECK_DAY = "keys.spot_check_day"
 KEY_STOCK_CHECK_DAY = "keys.stock_check_day"
 #: the deposit (确保金) a borrower who returned a key late before leaves on their next loan
 KEY_LATE_DEPOSIT = "keys.late_deposit"
+#: a late borrower's kept deposit: the CS manager decides (release or forfeit) within this many days
+KEY_DEPOSIT_DECISION_DAYS = "keys.deposit_decision_days"
 VACANT_REGISTER_BY_DAY = "vacant.register_by_day"
 VACANT_CHECK_BY_DAY = "vacant.check_by_day"
 VACANT_REPORT_BY_DAY = "vacant.report_by_day"
@@ -90,6 +92,10 @@ SETTINGS = [
             doc="the deposit (钥匙押金 / 确保金) a borrower who returned a key late before leaves on the next "
                 "loan, held by billing (purpose key) before the loan is approved and given back when the key "
                 "returns in time (seed 000 §九.5.5 gives no figure: 200.00 by default)"),
+    Setting(KEY_DEPOSIT_DECISION_DAYS, fields.Integer(strict=True, validate=Range(1, 30)), default=3, unit="days",
+            doc="a borrower late again: the deposit kept on the loan waits for the CS manager's (or the centre "
+                "manager's) decision -- given back or forfeited to income -- on a task due within these days "
+                "(our default: the seed gives no figure)"),
     Setting(VACANT_REGISTER_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_REGISTER_BY_DAY], unit="day of month",
             doc="the month's vacant-unit register (空置房登记表) is updated by the end of this day"),
     Setting(VACANT_CHECK_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_CHECK_BY_DAY], unit="day of month",
