@@ -8,7 +8,7 @@ import json
 
 from gateway.routes.billing import BillingRoutes
 from gateway.routing import ROUTES
-from services.billing.tests.support import (CENTRE, DESK, FINANCE, as_, clock, estate, service_as,  # noqa: F401
+from services.billing.tests.support import (CENTRE, DESK, FINANCE, clock, estate, service_as,  # noqa: F401
                                             session)
 
 
