@@ -4326,8 +4326,10 @@ class KeyLoanOut(KeyMovementOut):
     ticket_id = fields.String(allow_none=True)
     earlier_late_returns = fields.List(fields.Nested(LateReturnOut))
     deposit_status = fields.String(metadata={"description": "not_required | due (taken before the approval) | held | "
-                                                            "release_requested (back in time, or refused: billing "
-                                                            "refunds it) | kept (late again)"})
+                                                            "release_requested (back in time, refused, or a kept one "
+                                                            "released: billing refunds it) | kept (late again: pledged "
+                                                            "at billing, the CS manager decides) | forfeit_requested "
+                                                            "(a kept one forfeited to income)"})
     deposit_amount_due = Amount(allow_none=True, metadata={"description": "keys.late_deposit, when required"})
     deposit_id = fields.String(allow_none=True, metadata={"description": "billing's deposit (purpose key)"})
     deposit_amount = Amount(allow_none=True)

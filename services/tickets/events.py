@@ -926,7 +926,7 @@ class KeyLoanPart(Schema):
     deposit_ref = fields.String(allow_none=True)
     # the flagged borrower's deposit and an owner's consent (tickets 0067): where the key came from
     # (in_store, or deposited_by_owner), the deposit's status (not_required | due | held | release_requested
-    # | kept), billing's deposit id, amount and receipt number, the consent the loan is under
+    # | kept | forfeit_requested), billing's deposit id, amount and receipt number, the consent the loan is under
     from_state = fields.String(allow_none=True)
     deposit_status = fields.String(allow_none=True)
     deposit_id = fields.String(allow_none=True)
