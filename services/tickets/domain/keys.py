@@ -384,7 +384,7 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
                 details={"deposit_amount": str(amount),
                          "earlier_late_returns": len(late_loans(work, key.project_id, loan.party_id_hash))})
         if loan.deposit_id:
-            _deposit_still_held(key, loan, ask_deposit)
+            _deposit_still_held(work, key, loan, ask_deposit)
         due = due_back(work, project, now)
         loan.approved_by, loan.approved_at, loan.due_back_at = work.caller.user_id, now, due
         row = _movement(work, key, action, to, {"note": data.get("note"), "name": loan.party_name,
@@ -513,13 +513,16 @@ def _take_deposit(work: Work, key: Key, loan: KeyMovement, data: dict, ask_depos
                                                           "receipt_ref": facts.get("receipt_number")})
 
 
-def _deposit_still_held(key: Key, loan: KeyMovement, ask_deposit: AskDeposit | None) -> None:
-    """Before the approval billing is asked again: the loan's deposit still held in full and pledged to this
-    loan (a deposit refunded, forfeited or voided meanwhile lends nothing) -- fail closed."""
+def _deposit_still_held(work: Work, key: Key, loan: KeyMovement, ask_deposit: AskDeposit | None) -> None:
+    """Before the approval billing is asked again -- the pledge once more, which changes nothing for a deposit
+    pledged to this loan (and ties one recorded before pledges existed, if it still qualifies): the loan's
+    deposit still held in full and pledged to this loan (a deposit refunded, forfeited or voided meanwhile
+    lends nothing) -- fail closed."""
     if ask_deposit is None:
         raise BillingUnavailable("billing cannot be asked whether the loan's deposit is still held: not approved",
                                  zh="无法向收费系统核对押金，未批准借用")
-    facts = ask_deposit(loan.deposit_id)
+    facts = ask_deposit(loan.deposit_id, pledge={"loan_id": loan.id, "unit_id": key.unit_id,
+                                                 "minimum": str(money(loan.deposit_amount or 0))})
     if not isinstance(facts, dict) or facts.get("deposit_id") != loan.deposit_id:
         raise BillingUnavailable("billing's answer about the loan's deposit was not one: not approved",
                                  zh="收费系统未能确认该借用的押金，未批准借用")

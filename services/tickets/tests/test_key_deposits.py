@@ -363,19 +363,25 @@ def test_the_deposit_is_pledged_to_the_loan_and_asked_again_before_the_approval(
     assert asked.value.code == "deposit_not_usable" and asked.value.message.startswith("该押金已申请退款")
 
     # billing no longer holds it for this loan (refunded, forfeited, voided): not lent
-    for change in ({"status": "refunded", "held": "0.00"}, {"pledged_loan_id": None}):
+    for change in ({"status": "refunded", "held": "0.00"}, {"pledged_loan_id": None, "refund_pending": True},
+                   {"pledged_loan_id": "another-loan"}):
         saved = dict(DEPOSITS["d-1"])
         DEPOSITS["d-1"].update(change)
-        with pytest.raises(KeyDepositNotHeld) as gone:
+        with pytest.raises(KeyDepositConflict) as gone:
             move(world, CS, key_id, "approve_loan")
+        DEPOSITS["d-1"].update(saved)
+        if change.get("pledged_loan_id") == "another-loan":
+            assert gone.value.code == "deposit_already_used"
+            continue
+        assert isinstance(gone.value, KeyDepositNotHeld)
         assert gone.value.code == "deposit_not_held" and gone.value.kind == "Conflict"
         assert gone.value.message.startswith("收费系统中该借用的押金已不再全额持有")
-        DEPOSITS["d-1"].update(saved)
     with pytest.raises(BillingUnavailable):                                  # billing not answering: not lent
         step(world, CS, key_id, "approve_loan", ask_deposit=None)
     assert key(world, key_id)["state"] == "loan_requested"
+    DEPOSITS["d-1"]["pledged_loan_id"] = None          # recorded before billing pledged deposits: tied now
     move(world, CS, key_id, "approve_loan")
-    assert key(world, key_id)["state"] == "lent"
+    assert key(world, key_id)["state"] == "lent" and DEPOSITS["d-1"]["pledged_loan_id"] == loan_id
 
 
 def test_refusals_name_the_deposit_s_state_and_unit_in_chinese(world):
