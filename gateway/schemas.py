@@ -435,7 +435,8 @@ class RepairRequestIn(Schema):
 
 
 #: a front-desk task's kinds (services/tickets/domain/tasks.py CATEGORIES: 前台任务)
-TASK_CATEGORIES = ("key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check", "vacant_care")
+TASK_CATEGORIES = ("key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check", "vacant_care",
+                   "key_deposit_decision")
 #: every ticket state (services/tickets/schemas.py TICKET_STATES): the repair workflow's ("open" =
 #: recorded), then the complaint's, the quality complaint's and the revisit's
 TICKET_STATES = ["open", "dispatched", "accepted", "on_site", "work_done", "closed", "cancelled",
@@ -1650,7 +1651,7 @@ class DepositStepOut(Out):
     kind = fields.String(metadata={"description": "held | refunded | forfeited (押金扣除: withheld for a "
                                                   "renovation's violations, moved to income) | voided"})
     amount = Amount()
-    occurred_on = fields.Date()
+    occurred_on = Day()
     at = DT()
     by = fields.String()
     description = fields.String()
@@ -1672,6 +1673,9 @@ class DepositOut(Out):
     holds = Amount(metadata={"description": "what it still holds (read alone)"})
     unit_id = fields.String()
     unit_label = fields.String()
+    pledged_loan_id = fields.String(allow_none=True, metadata={"description": "read alone: the key loan a key "
+                                                                              "deposit stands for (no refund "
+                                                                              "while pledged)"})
     history = fields.List(fields.Nested(DepositStepOut), metadata={"description": "read alone: held, refunded, "
                                                                                   "forfeited, voided"})
 
@@ -4322,8 +4326,10 @@ class KeyLoanOut(KeyMovementOut):
     ticket_id = fields.String(allow_none=True)
     earlier_late_returns = fields.List(fields.Nested(LateReturnOut))
     deposit_status = fields.String(metadata={"description": "not_required | due (taken before the approval) | held | "
-                                                            "release_requested (back in time, or refused: billing "
-                                                            "refunds it) | kept (late again)"})
+                                                            "release_requested (back in time, refused, or a kept one "
+                                                            "released: billing refunds it) | kept (late again: pledged "
+                                                            "at billing, the CS manager decides) | forfeit_requested "
+                                                            "(a kept one forfeited to income)"})
     deposit_amount_due = Amount(allow_none=True, metadata={"description": "keys.late_deposit, when required"})
     deposit_id = fields.String(allow_none=True, metadata={"description": "billing's deposit (purpose key)"})
     deposit_amount = Amount(allow_none=True)
@@ -4348,6 +4354,13 @@ class KeyOut(Out):
     version = fields.Integer()
     loan = fields.Nested(KeyLoanOut, allow_none=True)
     history = fields.List(fields.Nested(KeyMovementOut), allow_none=True)
+
+
+class KeyDepositDecisionIn(Schema):
+    """A late borrower's kept key deposit: ``release`` (given back: billing requests its refund, four eyes there)
+    or ``forfeit`` (billing moves what it holds to income, 押金扣除), with a note."""
+    decision = fields.String(required=True, validate=validate.OneOf(["release", "forfeit"]))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
 class KeyPhoneQuery(Schema):

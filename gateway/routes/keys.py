@@ -69,6 +69,21 @@ class KeyRoutes(RouteModule):
         return self._key_reply(self._as(user)("tickets", "move_key", key_id, s.KeyMoveIn().dump(body),
                                               idempotency_key=idempotency_key), user)
 
+    @route("POST", f"{V1}/keys/{{key_id}}/loans/{{loan_id}}/deposit-decision", tags=("keys",),
+           summary="A late borrower's kept key deposit: given back or forfeited to income (CS manager, "
+                   "centre manager)",
+           body=s.KeyDepositDecisionIn, response=s.KeyOut, idempotent=True, errors=(400, 403, 404, 409),
+           description="Returned late again, the loan's deposit stays pledged at billing (deposit_status kept) and "
+                       "a task (key_deposit_decision, due within keys.deposit_decision_days) asks the CS manager to "
+                       "decide: release -- billing releases the pledge and requests its refund (four eyes there); "
+                       "forfeit -- billing moves what it holds to income (押金扣除), once. The same decision again "
+                       "changes nothing; another one is 409 deposit_decided; a loan with no kept deposit 409 "
+                       "deposit_not_kept; a loan not of that key 404 loan_not_found.")
+    def decide_key_deposit(self, request, user, key_id, loan_id, body, idempotency_key):
+        return self._key_reply(self._as(user)("tickets", "decide_key_deposit", key_id, loan_id,
+                                              s.KeyDepositDecisionIn().dump(body),
+                                              idempotency_key=idempotency_key), user)
+
     @route("GET", f"{V1}/keys/{{key_id}}", tags=("keys",),
            summary=f"A key with its loan and register history, names with phones and ID numbers masked "
                    f"({READERS}); its state (the unit's household)",

@@ -211,6 +211,21 @@ class DepositAmountRequired(RuleViolation):
     zh = "请填写押金金额（该房屋没有待收押金的装修申请）"
 
 
+class DepositPledged(Conflict):
+    """A key deposit pledged to a key loan still standing (钥匙押金质押中): no refund is requested, approved or
+    paid until tickets releases it (the key back in time, the loan refused, the manager's decision on a kept
+    one) -- HTTP 409 ``deposit_pledged``; pledged to another loan: ``deposit_already_used``."""
+    default_code = "deposit_pledged"
+    zh = "该押金已作为钥匙借用押金质押，钥匙借用了结（按时归还、借用被拒或经理决定退还）前不能退款"
+
+
+class KeyDepositAmountRequired(RuleViolation):
+    """A key deposit (钥匙押金) held without an amount: the desk names it (``keys.late_deposit``, 200.00 by
+    default) -- HTTP 422 ``deposit_amount_required``."""
+    default_code = "deposit_amount_required"
+    zh = "请填写钥匙押金金额（确保金，按本项目规定的钥匙押金金额收取）"
+
+
 class DepositNotHeld(Conflict):
     """The deposit was refunded or voided (nothing, or not that much, is held)."""
     default_code = "deposit_not_held"

@@ -447,6 +447,12 @@ class Deposit(Base):
     payment_id: Mapped[str | None] = mapped_column(ID)
     held_at: Mapped[datetime] = mapped_column(UtcDateTime())
     held_by: Mapped[str] = mapped_column(String(100))
+    #: a key deposit pledged to tickets' key loan (钥匙押金质押: ``pledge_key_deposit``, 0052): while the pledge
+    #: stands (``pledge_released_at`` empty) no refund is requested; one loan only, ever
+    pledged_loan_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    pledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: the pledge released: the key back in time, the loan refused, or the manager's decision on a kept one
+    pledge_released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Refund(Base):

@@ -730,6 +730,7 @@ class DepositOut(Schema):
     holds = Money()
     unit_id = fields.String()
     unit_label = fields.String()
+    pledged_loan_id = fields.String(allow_none=True)       # read alone: the key loan it is pledged to
     history = fields.List(fields.Nested(DepositStepOut))
 
 
@@ -1711,8 +1712,33 @@ class KeyDepositReleaseRequestedIn(Schema):
     reason = fields.String(load_default=None, allow_none=True)
 
 
+class KeyDepositForfeitRequestedIn(Schema):
+    """tickets' ``key.deposit_forfeit_requested`` (the fields billing reads): a late borrower's kept key
+    deposit the CS or centre manager decided goes to income (押金扣除)."""
+    class Meta:
+        unknown = EXCLUDE
+    loan_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    deposit_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(load_default=None, allow_none=True)
+    key_label = fields.String(load_default=None, allow_none=True)
+    decided_by_name = fields.String(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True)
+
+
 class DepositRef(Schema):
     deposit_id = fields.String(**ID)
+
+
+class KeyDepositPledgeIn(Schema):
+    """``pledge_key_deposit``: the key deposit, the key loan it is to stand for, the key's unit and the least
+    amount (tickets' ``keys.late_deposit``)."""
+    deposit_id = fields.String(**ID)
+    loan_id = fields.String(**ID)
+    unit_id = fields.String(**ID)
+    minimum = Money(required=True)
 
 
 class DepositFactsOut(Schema):
@@ -1728,6 +1754,8 @@ class DepositFactsOut(Schema):
     payer_name = fields.String(allow_none=True)
     held_by = fields.String()
     held_at = fields.AwareDateTime()
+    pledged_loan_id = fields.String(allow_none=True)       # the key loan it stands for (None: not pledged)
+    refund_pending = fields.Boolean()                      # a refund of it requested or approved, or paid
 
 
 class RenovationRefundRequestedIn(Schema):

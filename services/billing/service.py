@@ -168,6 +168,12 @@ class BillingService(QueryRpcs, PaymentRpcs, BankRpcs, FeeRpcs, DunningRpcs, Har
         deposits.on_key_release_requested(self._platform(event),
                                           schemas.KeyDepositReleaseRequestedIn().load(event.data))
 
+    @event_handler("tickets", "key.deposit_forfeit_requested")
+    def on_key_deposit_forfeit_requested(self, event: Event):
+        """A late borrower's kept key deposit (钥匙押金) the manager decided to forfeit: moved to income, once."""
+        deposits.on_key_forfeit_requested(self._platform(event),
+                                          schemas.KeyDepositForfeitRequestedIn().load(event.data))
+
     @event_handler("tickets", "ticket.charge_posted")
     def on_charge_posted(self, event: Event):
         """A paid repair's charge: to the unit's fee account, once per charge_id."""

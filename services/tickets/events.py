@@ -24,7 +24,8 @@
 | goods_release.voided | a pass was voided (作废), with who and why | -- |
 | goods_release.changed | a goods release is requested, takes any step (verify, approve, issue, use, void) or its pass is printed (step ``print``, the state unchanged): the whole pass after it + ``version``, the step (``action``, ``from``, ``to``, ``actor``, ``at``); the mover's ID masked, no phones | gateway (read model: the resident's and the gate's passes), notify (the household in-app: issued, used, voided) |
 | key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks; a late return's ``late``, ``minutes_late``) | gateway (read model: the desk's keys out, a unit's keys) |
-| key.deposit_release_requested | a key loan's deposit (钥匙押金, billing's deposit of purpose ``key``) is to be given back: the key came back in time, or the loan was refused | billing (``mandatory``: a money event -- the deposit's refund requested) |
+| key.deposit_release_requested | a key loan's deposit (钥匙押金, billing's deposit of purpose ``key``) is to be given back: the key came back in time, the loan was refused, or the manager released a late borrower's kept deposit (``kept_released``) | billing (``mandatory``: a money event -- the pledge released, the deposit's refund requested) |
+| key.deposit_forfeit_requested | a late borrower's kept key deposit: the CS or centre manager decided it goes to income (押金扣除) | billing (``mandatory``: a money event -- the pledge released, what it holds forfeited, once) |
 | key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | notify (``mandatory``: the CS manager told of a monthly count's discrepancies, ``key_stock_check.discrepancy``) |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
 | vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | notify (the owner, ``vacancy.crack_decision``: the platform's sentence, never the manager's note) |
@@ -80,6 +81,8 @@ KEY_CHANGED = "key.changed"
 KEY_STOCK_CHECK_RECORDED = "key_stock_check.recorded"
 #: a key loan's deposit (钥匙押金) to give back: billing requests its refund
 KEY_DEPOSIT_RELEASE_REQUESTED = "key.deposit_release_requested"
+#: a late borrower's kept key deposit forfeited by the manager's decision: billing moves it to income
+KEY_DEPOSIT_FORFEIT_REQUESTED = "key.deposit_forfeit_requested"
 VACANT_REGISTER_UPDATED = "vacant_register.updated"
 VACANT_FINDING_DECIDED = "vacant_finding.decided"
 VACANT_CARE_RECORDED = "vacant_care.recorded"
@@ -932,7 +935,7 @@ class KeyLoanPart(Schema):
     deposit_ref = fields.String(allow_none=True)
     # the flagged borrower's deposit and an owner's consent (tickets 0067): where the key came from
     # (in_store, or deposited_by_owner), the deposit's status (not_required | due | held | release_requested
-    # | kept), billing's deposit id, amount and receipt number, the consent the loan is under
+    # | kept | forfeit_requested), billing's deposit id, amount and receipt number, the consent the loan is under
     from_state = fields.String(allow_none=True)
     deposit_status = fields.String(allow_none=True)
     deposit_id = fields.String(allow_none=True)
@@ -986,7 +989,29 @@ class KeyDepositReleaseRequested(Schema):
     key_label = fields.String(required=True)
     amount = Money(required=True)
     receipt_number = fields.String(allow_none=True)
-    reason = fields.String(required=True, validate=validate.OneOf(["returned_in_time", "loan_refused"]))
+    reason = fields.String(required=True, validate=validate.OneOf(["returned_in_time", "loan_refused",
+                                                                    "kept_released"]))
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class KeyDepositForfeitRequested(Schema):
+    """A late borrower's kept key deposit (钥匙押金 / 确保金, billing's deposit of purpose ``key``) the CS or
+    centre manager decided goes to income (押金扣除) -- billing releases the pledge and forfeits what it holds,
+    once per loan."""
+    loan_id = fields.String(required=True)
+    key_id = fields.String(required=True)
+    deposit_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_label = fields.String(required=True)
+    key_label = fields.String(required=True)
+    amount = Money(required=True)
+    receipt_number = fields.String(allow_none=True)
+    minutes_late = fields.Integer(allow_none=True)
+    decided_by = fields.String(required=True)
+    decided_by_name = fields.String(allow_none=True)         # staff's name (no ids in the resident's statement)
+    note = fields.String(allow_none=True)
     requested_at = fields.AwareDateTime(required=True)
 
 
@@ -1221,6 +1246,7 @@ CONTRACT = EventContract("tickets", {TICKET_OPENED: TicketOpened, TICKET_CHANGED
                                      GOODS_RELEASE_CHANGED: GoodsReleaseChanged, KEY_CHANGED: KeyChanged,
                                      KEY_STOCK_CHECK_RECORDED: KeyStockCheckRecorded,
                                      KEY_DEPOSIT_RELEASE_REQUESTED: KeyDepositReleaseRequested,
+                                     KEY_DEPOSIT_FORFEIT_REQUESTED: KeyDepositForfeitRequested,
                                      VACANT_REGISTER_UPDATED: VacantRegisterUpdated,
                                      VACANT_FINDING_DECIDED: VacantFindingDecided,
                                      VACANT_CARE_RECORDED: VacantCareRecorded},

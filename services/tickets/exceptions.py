@@ -412,6 +412,31 @@ class KeyDepositConflict(Conflict):
     zh = "本次借用已收取押金"
 
 
+class KeyDepositUsed(KeyDepositConflict):
+    """The deposit stands for another key loan (billing's pledge: ``deposit_already_used``, HTTP 409)."""
+
+    default_code = "deposit_already_used"
+    zh = "该押金已用于另一笔钥匙借用"
+
+
+class KeyDepositNotHeld(KeyDepositConflict):
+    """Asked again before the approval, billing no longer holds the loan's deposit in full for this loan
+    (refunded, voided, forfeited, or not pledged to it) -- HTTP 409 ``deposit_not_held``: refuse the loan and
+    register it anew with a deposit held."""
+
+    default_code = "deposit_not_held"
+    zh = "收费系统中该借用的押金已不再全额持有（已退、已扣或作废），不能批准借用；请拒绝本次借用后重新登记并收取押金"
+
+
+class KeyDepositDecisionRefused(Conflict):
+    """A kept deposit's decision the loan cannot take (HTTP 409): ``deposit_not_kept`` (no deposit kept on
+    it: returned in time, refused, not yet back, or none taken), ``deposit_decided`` (decided otherwise
+    already)."""
+
+    default_code = "deposit_not_kept"
+    zh = "该借用没有待处理的留存押金"
+
+
 class KeyOwnerConsentRequired(Conflict):
     """An owner-deposited key (业主寄存钥匙) is lent only to the person the owner consented to, once
     (HTTP 409 ``owner_consent_required``)."""

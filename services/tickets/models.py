@@ -660,6 +660,14 @@ class KeyMovement(Base):
     deposit_taken_by_name: Mapped[str | None] = mapped_column(String(100))
     deposit_taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deposit_released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: a kept deposit (returned late again): the manager's decision -- ``release`` (given back) or
+    #: ``forfeit`` (to income) -- who, when, why, and the task that asked for it (0070)
+    deposit_decision: Mapped[str | None] = mapped_column(String(20))
+    deposit_decided_by: Mapped[str | None] = mapped_column(String(100))
+    deposit_decided_by_name: Mapped[str | None] = mapped_column(String(100))
+    deposit_decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deposit_decision_note: Mapped[str | None] = mapped_column(String(400))
+    deposit_task_id: Mapped[str | None] = mapped_column(String(36))
     #: an owner's consent (``owner_consent`` row, 业主同意借用): the person the owner lets borrow their
     #: deposited key -- name, document type, the number masked and keyed-hashed only (tickets 0067)
     consented_name: Mapped[str | None] = mapped_column(String(100))

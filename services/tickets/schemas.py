@@ -1044,6 +1044,13 @@ class KeyReceiveIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
 
 
+class KeyDepositDecisionIn(Schema):
+    """The CS or centre manager's decision on a late borrower's kept key deposit (``keys.decide_deposit``):
+    ``release`` (given back) or ``forfeit`` (to income, 押金扣除), with a note."""
+    decision = fields.String(required=True, validate=validate.OneOf(list(keys.DECISIONS)))
+    note = fields.String(load_default=None, allow_none=True, validate=v.NOTE)
+
+
 class KeyMoveIn(Schema):
     """One movement of a key (``keys.TABLE``) with the papers that movement needs."""
     action = fields.String(required=True, validate=validate.OneOf([a for a in keys.ACTIONS if a != keys.RECEIVE]))

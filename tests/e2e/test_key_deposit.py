@@ -66,6 +66,16 @@ def test_a_late_borrower_leaves_a_deposit_given_back_when_the_key_returns_in_tim
     taken = post(desk, moves, {"action": "take_deposit", "deposit_id": held["deposit"]["id"]})["loan"]
     assert (taken["deposit_status"], taken["deposit_amount"], taken["deposit_receipt"]) == (
         "held", "200.00", held["receipt"]["number"])
+    # pledged at billing to the loan: not refunded by hand while the loan stands (the trial: refunded, then lent)
+    deposit_path = f"/api/v1/deposits/{held['deposit']['id']}"
+    pledged = web_session.get(deposit_path, headers=finance)              # billing's real answer, through the gateway
+    assert pledged.status_code == 200, pledged.text
+    assert (pledged.json()["pledged_loan_id"], pledged.json()["holds"]) == (taken["id"], "200.00")
+    assert [(step["kind"], len(step["occurred_on"])) for step in pledged.json()["history"]] == [("held", 10)]
+    by_hand = post(desk, f"/api/v1/units/{unit_id}/refunds", {"kind": "deposit", "deposit_id": held["deposit"]["id"],
+                                                              "amount": "200.00", "method": "cash",
+                                                              "reason": "借用人要求退押金"}, expect=409)
+    assert by_hand["error"] == "deposit_pledged" and by_hand["message"].startswith("该押金已作为钥匙借用押金质押")
     lent = post(cs, moves, {"action": "approve_loan"})
     assert lent["state"] == "lent"
     out = web_session.get(f"/api/v1/projects/{key['project_id']}/keys/out", headers=desk)   # the desk's list
@@ -103,6 +113,47 @@ def test_a_late_borrower_leaves_a_deposit_given_back_when_the_key_returns_in_tim
     [asked_back] = wait_for(refund, timeout=30)
     assert (asked_back["kind"], asked_back["amount"], asked_back["method"]) == ("deposit", "200.00", "cash")
     assert "钥匙押金退还" in asked_back["reason"]
+    assert web_session.get(deposit_path, headers=finance).json()["pledged_loan_id"] is None     # released
+
+
+def test_a_borrower_late_again_leaves_the_deposit_to_the_cs_manager_who_forfeits_it(
+        platform, demo, web_session, shared_clock):  # noqa: F811
+    unit_id = seed.unit_id("LH", "1栋", "0102")
+    post = _post(web_session)
+    shared_clock.write(offset_seconds=-4 * DAY)
+    desk, cs = (token(web_session, u) for u in ("desk.lh", "cs.lh"))
+    key = _stored_key(web_session, desk, unit_id, "入户门钥匙")
+    moves = f"/api/v1/keys/{key['id']}/moves"
+    post(desk, moves, {"action": "request_loan", **BORROWER})
+    post(cs, moves, {"action": "approve_loan"})
+    shared_clock.write(offset_seconds=-2 * DAY)                 # back late: flagged
+    desk, cs = (token(web_session, u) for u in ("desk.lh", "cs.lh"))
+    post(desk, moves, {"action": "return"})
+    loan = post(desk, moves, {"action": "request_loan", **BORROWER})["loan"]
+    held = post(desk, f"/api/v1/units/{unit_id}/deposits", {"purpose": "key", "method": "cash", "amount": "200.00",
+                                                            "payer_name": "李师傅"}, expect=201)
+    post(desk, moves, {"action": "take_deposit", "deposit_id": held["deposit"]["id"]})
+    post(cs, moves, {"action": "approve_loan"})
+    shared_clock.write(offset_seconds=0)                        # late again: kept, the CS manager asked
+    desk, cs, finance = (token(web_session, u) for u in ("desk.lh", "cs.lh", "finance.lh"))
+    post(desk, moves, {"action": "return"})
+    tasks = web_session.get(f"/api/v1/projects/{key['project_id']}/front-desk-tasks", headers=cs,
+                            params={"category": "key_deposit_decision"})
+    assert tasks.status_code == 200, tasks.text
+    assert any("押金 200.00 元" in t["content"] for t in tasks.json()["items"]), tasks.text
+    decision = f"/api/v1/keys/{key['id']}/loans/{loan['id']}/deposit-decision"
+    assert post(desk, decision, {"decision": "forfeit"}, expect=403)["error"] == "role_required"
+    post(cs, decision, {"decision": "forfeit", "note": "第二次逾期归还"})
+    assert post(cs, decision, {"decision": "release"}, expect=409)["error"] == "deposit_decided"
+
+    def forfeited():
+        shown = web_session.get(f"/api/v1/deposits/{held['deposit']['id']}", headers=finance)
+        assert shown.status_code == 200, shown.text
+        return shown.json() if shown.json()["status"] == "forfeited" else None
+    deposit = wait_for(forfeited, timeout=30)
+    assert (deposit["forfeited"], deposit["holds"], deposit["pledged_loan_id"]) == ("200.00", "0.00", None)
+    assert [step["kind"] for step in deposit["history"]] == ["held", "forfeited"]
+    assert "cs.lh" not in deposit["history"][1]["reason"] and "逾期归还" in deposit["history"][1]["description"]
 
 
 def test_an_owner_s_deposited_key_is_lent_to_the_contractor_the_owner_consented_to(

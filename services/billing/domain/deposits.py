@@ -29,10 +29,18 @@ deposit is ``refunded`` (some of it went back) or ``forfeited`` (all of it was w
 
 **The key deposit (钥匙押金, purpose ``key``)**: a borrower who returned a key late before leaves a
 deposit on their next loan (seed 000 §九.5.5, 确保金). The desk holds it here on the key's unit like any
-deposit; tickets asks :func:`deposit_facts` (RPC ``key_deposit``) before it records the deposit on the
-loan (its amount, its receipt's number, who held it), and when the key comes back in time (or the loan
-is refused) tickets' ``key.deposit_release_requested`` has its refund requested here
-(:func:`on_key_release_requested`, by the platform: finance or the centre manager approves, four eyes).
+deposit; when tickets records it on the loan it **pledges** it here (:func:`pledge_key_deposit`, RPC
+``pledge_key_deposit(deposit_id, loan_id, unit_id, minimum)``): the facts checked and the deposit tied to the
+loan in one transaction -- a key deposit of that unit, held in full, at least ``minimum``, no refund of it
+under way, pledged to no other loan (one loan, ever; pledging again for the same loan changes nothing). While
+the pledge stands no refund of it is requested, approved or paid (``409 deposit_pledged``, ``refunds.py``);
+tickets asks again before approving the loan (RPC ``key_deposit``: still held in full, still pledged to it).
+The pledge is released by tickets' events only: ``key.deposit_release_requested`` (the key back in time, the
+loan refused, the manager's release of a kept one) unties it and requests its refund
+(:func:`on_key_release_requested`, by the platform: finance or the centre manager approves, four eyes);
+``key.deposit_forfeit_requested`` (a late borrower's kept deposit, the manager's decision) unties it and
+forfeits what it holds to income (:func:`on_key_forfeit_requested`: :func:`forfeit` with the key loan as the
+reference, once).
 """
 from __future__ import annotations
 
@@ -46,7 +54,8 @@ from sqlalchemy import select
 from kernel.money import ZERO, money
 from kernel.work import Work
 
-from ..exceptions import DepositAmountRequired, DepositNotFound, DepositNotHeld
+from ..exceptions import (DepositAmountRequired, DepositNotFound, DepositNotHeld, DepositPledged,
+                          KeyDepositAmountRequired)
 from ..models import Deposit, FeeAccount, LedgerEntry, Payment, Receipt, Refund, RenovationFees
 from . import journal, payments
 from .accounts import get_account
@@ -69,6 +78,8 @@ def hold_deposit(work: Work, data: dict) -> Payment:
     amount = data.get("amount")
     if amount is None and data["purpose"] == "renovation":
         amount = asked_for_renovation(work, account)
+    if (amount is None or money(amount) <= ZERO) and data["purpose"] == "key":
+        raise KeyDepositAmountRequired("name the key deposit's amount (the project's keys.late_deposit)")
     if amount is None or money(amount) <= ZERO:
         raise DepositAmountRequired("name the deposit's amount (no open renovation of the unit asks one)")
     payments.check_desk(work, account, data["method"], amount, data.get("reference"))
@@ -109,6 +120,7 @@ def void_deposit(work: Work, account: FeeAccount, payment: Payment, *, reason: s
     none of it was refunded (refused otherwise: ``deposit_not_held``)."""
     deposit = work.session.scalars(select(Deposit).where(Deposit.payment_id == payment.id)
                                    .with_for_update().execution_options(populate_existing=True)).one()
+    refuse_if_pledged(deposit)                  # a key deposit standing for a key loan: its receipt stands
     if deposit.status != HELD or money(deposit.refunded) != ZERO or money(deposit.forfeited or ZERO) != ZERO:
         raise DepositNotHeld(f"the deposit is {deposit.status} with {deposit.refunded} refunded; its receipt "
                              "is not voided", zh=f"该押金已退还或已作废（已退 {deposit.refunded}），其收据未作废")
@@ -169,6 +181,11 @@ def deposit_history(session, deposit: Deposit) -> list[dict]:
     for entry_id in session.scalars(select(RenovationFees.forfeit_entry_id).where(
             RenovationFees.deposit_id == deposit.id, RenovationFees.forfeit_entry_id.is_not(None))):
         ids[entry_id] = "forfeited"
+    if deposit.pledged_loan_id:                      # a late borrower's kept key deposit, forfeited
+        for entry_id in session.scalars(select(LedgerEntry.id).where(
+                LedgerEntry.account_id == deposit.account_id, LedgerEntry.kind == FORFEIT_KIND,
+                LedgerEntry.ref_type == KEY_LOAN_REF, LedgerEntry.ref_id == deposit.pledged_loan_id)):
+            ids[entry_id] = "forfeited"
     if not ids:
         return []
     entries = session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(list(ids)))
@@ -183,10 +200,21 @@ def deposit_history(session, deposit: Deposit) -> list[dict]:
     return out
 
 
+def pledged_to(deposit: Deposit) -> str | None:
+    """The key loan the deposit is pledged to while the pledge stands (None: not pledged, or released)."""
+    return deposit.pledged_loan_id if deposit.pledged_loan_id and deposit.pledge_released_at is None else None
+
+
+def _live_refund(work: Work, deposit: Deposit) -> str | None:
+    return work.session.scalar(select(Refund.id).where(Refund.deposit_id == deposit.id,
+                                                       Refund.status.in_(_LIVE_REFUNDS)).limit(1))
+
+
 def deposit_facts(work: Work, deposit_id: str) -> dict:
     """One deposit as another service checks it before relying on it (tickets' key deposit): its unit,
-    purpose, amount, what it still holds, status, the receipt's number, who held it and when -- staff of
-    its project (anyone else, like an unknown id: ``deposit_not_found``)."""
+    purpose, amount, what it still holds, status, the receipt's number, who held it and when, the key loan
+    it is pledged to (``pledged_loan_id``) and whether a refund of it is under way (``refund_pending``) --
+    staff of its project (anyone else, like an unknown id: ``deposit_not_found``)."""
     deposit = work.session.get(Deposit, deposit_id)
     not_found = DepositNotFound(f"no deposit {deposit_id}", zh="未找到该押金")
     if deposit is None or work.caller.is_resident:
@@ -201,7 +229,58 @@ def deposit_facts(work: Work, deposit_id: str) -> dict:
             "purpose": deposit.purpose, "amount": money(deposit.amount), "held": held(deposit),
             "status": deposit.status, "receipt_number": receipt.number if receipt is not None else None,
             "payer_name": payment.payer_name if payment is not None else None,
-            "held_by": deposit.held_by, "held_at": deposit.held_at}
+            "held_by": deposit.held_by, "held_at": deposit.held_at, "pledged_loan_id": pledged_to(deposit),
+            "refund_pending": _live_refund(work, deposit) is not None}
+
+
+#: the journal reference of a key loan's forfeiture (押金扣除: a late borrower's kept deposit)
+KEY_LOAN_REF = "key_loan"
+
+
+def pledge_key_deposit(work: Work, deposit_id: str, loan_id: str, unit_id: str, minimum) -> dict:
+    """Tie a key deposit to tickets' key loan (钥匙押金质押), checked and tied in one transaction under the
+    account's lock: a key deposit (purpose ``key``) of ``unit_id``, held in full, of at least ``minimum``, with
+    no refund under way and never pledged to another loan -- then pledged to ``loan_id`` (again for the same
+    loan: nothing changes). A deposit that fails a check is left as it is and its facts answered (tickets
+    refuses it in its own words); pledged to another loan, it is refused (409 ``deposit_already_used``).
+    Answers :func:`deposit_facts` (``pledged_loan_id`` is ``loan_id`` when tied)."""
+    facts = deposit_facts(work, deposit_id)             # scope: staff of its project, else deposit_not_found
+    deposit = work.session.get(Deposit, deposit_id)
+    journal.lock_account(work.session, work.session.get(FeeAccount, deposit.account_id))
+    work.session.refresh(deposit)
+    if deposit.pledged_loan_id and deposit.pledged_loan_id != loan_id:
+        raise DepositPledged(f"deposit {deposit_id} stands for another key loan", code="deposit_already_used",
+                             zh="该押金已用于另一笔钥匙借用")
+    if deposit.pledged_loan_id == loan_id:
+        return deposit_facts(work, deposit_id)
+    usable = (deposit.purpose == "key" and facts["unit_id"] == unit_id and deposit.status == HELD
+              and held(deposit) == money(deposit.amount) and money(deposit.amount) >= money(minimum)
+              and _live_refund(work, deposit) is None)
+    if usable:
+        deposit.pledged_loan_id, deposit.pledged_at = loan_id, work.clock.now()
+        work.session.flush()
+        log.info("key deposit %s pledged to key loan %s by %s", deposit.id, loan_id, work.caller.user_id)
+    return deposit_facts(work, deposit_id)
+
+
+def refuse_if_pledged(deposit: Deposit) -> None:
+    """No refund of a deposit pledged to a key loan still standing (409 ``deposit_pledged``)."""
+    if pledged_to(deposit):
+        raise DepositPledged(f"deposit {deposit.id} is pledged to key loan {deposit.pledged_loan_id}: it is "
+                             "refunded once the loan is settled (the key back in time, the loan refused, or the "
+                             "manager's release of a kept deposit)",
+                             details={"loan_id": deposit.pledged_loan_id})
+
+
+def _unpledge(work: Work, deposit: Deposit, loan_id: str) -> bool:
+    """The pledge to ``loan_id`` released (True); pledged to another loan: left alone (False)."""
+    if deposit.pledged_loan_id and deposit.pledged_loan_id != loan_id:
+        log.warning("key loan %s: deposit %s is pledged to key loan %s; left alone", loan_id, deposit.id,
+                    deposit.pledged_loan_id)
+        return False
+    if deposit.pledged_loan_id == loan_id and deposit.pledge_released_at is None:
+        deposit.pledge_released_at = work.clock.now()
+    return True
 
 
 #: refunds that still count: a deposit whose refund is requested, approved or paid is not asked again
@@ -214,19 +293,64 @@ def on_key_release_requested(work: Work, data: dict) -> Refund | None:
     manager approves). Once: a deposit with a live refund, or nothing held, or not a key deposit, is left
     alone (None) -- a redelivery changes nothing."""
     from . import refunds
-    deposit = work.session.get(Deposit, data["deposit_id"])
-    if deposit is None or deposit.purpose != "key" or deposit.project_id != data["project_id"]:
-        log.warning("key loan %s: no key deposit %s of project %s to give back", data["loan_id"],
-                    data["deposit_id"], data["project_id"])
+    deposit = _key_deposit_of(work, data, "give back")
+    if deposit is None:
         return None
     account = journal.lock_account(work.session, work.session.get(FeeAccount, deposit.account_id))
     work.session.refresh(deposit)
-    if held(deposit) <= ZERO or work.session.scalar(select(Refund.id).where(
-            Refund.deposit_id == deposit.id, Refund.status.in_(_LIVE_REFUNDS))) is not None:
+    if not _unpledge(work, deposit, data["loan_id"]):
         return None
-    why = {"returned_in_time": "钥匙按时归还", "loan_refused": "借用未获批准"}.get(data.get("reason"), "")
+    if held(deposit) <= ZERO:
+        log.warning("key loan %s: deposit %s holds nothing to give back (it is %s: refunded %s, forfeited %s)",
+                    data["loan_id"], deposit.id, deposit.status, deposit.refunded, deposit.forfeited)
+        return None
+    live = _live_refund(work, deposit)
+    if live is not None:                        # a redelivery: its refund is under way already
+        log.info("key loan %s: deposit %s has its refund %s under way already", data["loan_id"], deposit.id, live)
+        return None
+    why = {"returned_in_time": "钥匙按时归还", "loan_refused": "借用未获批准",
+           "kept_released": "逾期归还，经理决定退还"}.get(data.get("reason"), "")
     return refunds.request_refund(work, {
         "unit_id": account.unit_id, "account_id": account.id, "kind": refunds.DEPOSIT, "deposit_id": deposit.id,
         "amount": held(deposit), "method": "cash",
         "reason": f"钥匙押金退还 key deposit back: {data.get('unit_label') or ''} {data.get('key_label') or ''}"
                   f"（{why}）"[:400]})
+
+
+def _key_deposit_of(work: Work, data: dict, what: str) -> Deposit | None:
+    deposit = work.session.get(Deposit, data["deposit_id"])
+    if deposit is None or deposit.purpose != "key" or deposit.project_id != data["project_id"]:
+        log.warning("key loan %s: no key deposit %s of project %s to %s", data["loan_id"], data["deposit_id"],
+                    data["project_id"], what)
+        return None
+    return deposit
+
+
+def on_key_forfeit_requested(work: Work, data: dict) -> LedgerEntry | None:
+    """tickets' ``key.deposit_forfeit_requested`` (a late borrower's kept deposit: the CS or centre manager
+    decided it goes to income, 押金扣除): the pledge released and what the deposit holds forfeited
+    (:func:`forfeit`, reference ``key_loan`` / the loan: once -- a redelivery finds it done). Nothing held,
+    or not a key deposit of that project: a warning, nothing moved."""
+    from .ledger import site_today
+    deposit = _key_deposit_of(work, data, "forfeit")
+    if deposit is None:
+        return None
+    account = journal.lock_account(work.session, work.session.get(FeeAccount, deposit.account_id))
+    work.session.refresh(deposit)
+    if not _unpledge(work, deposit, data["loan_id"]):
+        return None
+    done = work.session.scalar(select(LedgerEntry.id).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.kind == FORFEIT_KIND,
+        LedgerEntry.ref_type == KEY_LOAN_REF, LedgerEntry.ref_id == data["loan_id"]))
+    if done is not None:
+        return None
+    amount = held(deposit)
+    if amount <= ZERO or _live_refund(work, deposit) is not None:
+        log.warning("key loan %s: deposit %s holds nothing to forfeit (it is %s, held %s)", data["loan_id"],
+                    deposit.id, deposit.status, amount)
+        return None
+    label = f"{data.get('unit_label') or account.unit_label} {data.get('key_label') or ''}".strip()
+    return forfeit(work, deposit, amount, description=f"钥匙押金扣除：逾期归还（{label}）"[:400],
+                   reason=f"钥匙押金 {amount} 元因借用人逾期归还钥匙转入押金扣除收入；决定：{data.get('decided_by_name') or '客服经理'}"
+                          f"{'；说明：' + data['note'] if data.get('note') else ''}"[:400],
+                   ref_type=KEY_LOAN_REF, ref_id=data["loan_id"], occurred_on=site_today(work, account.project_id))

@@ -320,14 +320,14 @@ def get_deposit(work: Work, deposit_id: str) -> dict:
     """One deposit with what it still holds and its history from the journal (held, refunded,
     forfeited -- 押金扣除 --, voided): its unit's residents and the staff of its project."""
     from ..models import Deposit
-    from .deposits import deposit_history, held
+    from .deposits import deposit_history, held, pledged_to
     deposit = work.session.get(Deposit, deposit_id)
     account = _account_of(work, deposit, DepositNotFound(f"no deposit {deposit_id}"))
     view = {column: getattr(deposit, column) for column in (
         "id", "account_id", "purpose", "amount", "refunded", "forfeited", "status", "payment_id", "held_at",
         "held_by")}
     view.update(holds=held(deposit), unit_id=account.unit_id, unit_label=account.unit_label,
-                history=deposit_history(work.session, deposit))
+                pledged_loan_id=pledged_to(deposit), history=deposit_history(work.session, deposit))
     return view
 
 

@@ -22,7 +22,8 @@ same source already take, when requested, when approved and when paid (422
 refund. **Paying** posts the entry, with the refund's reason: ``refund`` (prepaid debited, the
 money book -- ``cash`` or ``bank`` -- credited: the balance due rises by the amount) or
 ``deposit_refunded`` (deposit debited, money book credited; the deposit is ``refunded`` when
-nothing is left). Every step keeps who and when (``history``; the columns hold the request, the
+nothing is left). **A key deposit pledged to a key loan** (``deposits.pledge_key_deposit``) is not refunded
+while the pledge stands: requesting, approving or paying its refund is ``409 deposit_pledged``. Every step keeps who and when (``history``; the columns hold the request, the
 last decision and the payment).
 """
 from __future__ import annotations
@@ -47,7 +48,7 @@ from ..exceptions import (AmountOverAvailable, DepositNotFound, FourEyes, Refund
 from ..models import Deposit, FeeAccount, Refund
 from . import journal, payments
 from .accounts import get_account
-from .deposits import held, settle
+from .deposits import held, refuse_if_pledged, settle
 from .ledger import site_today
 from .settings import project_in_scope
 
@@ -123,6 +124,7 @@ def request_refund(work: Work, data: dict) -> Refund:
         if deposit is None or deposit.account_id != account.id:
             raise DepositNotFound(f"unit {account.unit_label} holds no deposit {deposit_id}",
                                   zh=f"{account.unit_label} 没有该押金")
+        refuse_if_pledged(deposit)              # a key deposit standing for a key loan (409 deposit_pledged)
     elif deposit_id:
         raise InvalidInput("a refund of credit names no deposit", code="deposit_not_expected", zh="退还预存款无须指定押金")
     payments.check_ceiling(work, account, data["amount"])
@@ -167,6 +169,8 @@ def step(work: Work, refund_id: str, action: str, note: str = "") -> Refund:
         raise InvalidInput("a rejection says why (note)", code="note_required", zh="驳回须写明理由（note）")
     now = work.clock.now()
     if action in (APPROVE, PAY):
+        if refund.kind == DEPOSIT:
+            refuse_if_pledged(work.session.get(Deposit, refund.deposit_id))
         _check_amount(work, refund)
     if action == PAY:
         _pay(work, refund, account)

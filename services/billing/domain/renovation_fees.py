@@ -268,10 +268,10 @@ def on_refund_paid(work: Work, refund: Refund) -> None:
     }, group_id=row.group_id, project_id=row.project_id)
 
 
-def _person(user_id: str | None, name: str | None) -> str:
-    if not user_id:
-        return "—"
-    return f"{name}（{user_id}）" if name else user_id
+def _person(name: str | None, role: str) -> str:
+    """Who, as the household reads it on its statement: the staff member's name, else the role -- never an
+    internal user id."""
+    return (name or "").strip() or role
 
 
 def forfeit(work: Work, row: RenovationFees, refund: Refund | None = None):
@@ -296,9 +296,9 @@ def forfeit(work: Work, row: RenovationFees, refund: Refund | None = None):
     said = "；".join(violations) or "—"
     description = f"装修押金扣除：违规 {said}（装修 {row.number}）"
     reason = (f"装修 {row.number} 复查扣留 {withheld}，转入押金扣除收入；违规：{said}；"
-              f"复查核定：{_person(row.withheld_by, row.withheld_by_name)}")
+              f"复查核定：{_person(row.withheld_by_name, '复查人员')}")
     if refund is not None:
-        reason += f"；退款 {money(refund.amount)} 批准：{_person(refund.decided_by, None)}，支付：{_person(refund.paid_by, None)}"
+        reason += f"；余额退款 {money(refund.amount)} 元已经财务或服务中心经理批准，由财务支付"
     else:
         reason += "；押金全额扣留，无退款"
     account = session.get(FeeAccount, deposit.account_id)

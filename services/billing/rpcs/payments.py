@@ -87,6 +87,15 @@ class PaymentRpcs:
         return schemas.DepositFactsOut().dump(deposits.deposit_facts(self.work(), data["deposit_id"]))
 
     @rpc
+    def pledge_key_deposit(self, deposit_id, loan_id, unit_id, minimum):
+        """tickets records a key deposit on a key loan: checked and tied to the loan at once (钥匙押金质押;
+        ``deposits.pledge_key_deposit``) -- staff of its project; again for the same loan changes nothing."""
+        data = schemas.KeyDepositPledgeIn().load({"deposit_id": deposit_id, "loan_id": loan_id, "unit_id": unit_id,
+                                                   "minimum": minimum})
+        return schemas.DepositFactsOut().dump(deposits.pledge_key_deposit(
+            self.work(), data["deposit_id"], data["loan_id"], data["unit_id"], data["minimum"]))
+
+    @rpc
     def request_refund(self, unit_id, data, idempotency_key=None):
         work = self.work()
         command = schemas.RefundIn().load(_with(data, unit_id=unit_id))

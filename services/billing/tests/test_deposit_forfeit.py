@@ -57,8 +57,11 @@ def test_the_withheld_part_goes_to_income_when_the_refund_is_paid_and_only_then(
     assert sorted((line.book, line.amount) for line in journal.postings_of(session, entry.id)) == [
         ("deposit", Decimal("500.00")), (FORFEIT, Decimal("-500.00"))]
     assert entry.description == "装修押金扣除：违规 阳台外墙打孔（装修 ZX-20261124-0001）"
-    for named in ("扣留 500.00", "阳台外墙打孔", "王主管（cs-1）", "批准：centre-1", "支付：fin-1"):
+    for named in ("扣留 500.00", "阳台外墙打孔", "复查核定：王主管", "余额退款 1500.00 元已经财务或服务中心经理批准"):
         assert named in entry.reason
+    # the household reads the reason on its statement: names or roles, never a staff user's internal id
+    for user_id in ("cs-1", "centre-1", "fin-1", CENTRE.user_id, FINANCE.user_id):
+        assert user_id not in entry.reason
     deposit = session.get(Deposit, deposit_id)
     assert (deposit.refunded, deposit.forfeited, deposit.status, deposits.held(deposit)) == (
         Decimal("1500.00"), Decimal("500.00"), "refunded", Decimal("0.00"))
@@ -90,7 +93,7 @@ def test_the_whole_deposit_withheld_is_forfeited_at_once_without_a_refund(sessio
     assert row.refund_id is None and session.query(Refund).count() == 0
     entry = session.get(LedgerEntry, row.forfeit_entry_id)
     assert entry.description == "装修押金扣除：违规 拆改承重墙；外立面改动（装修 ZX-20261124-0001）"
-    assert "押金全额扣留" in entry.reason and "王主管（cs-1）" in entry.reason
+    assert "押金全额扣留" in entry.reason and "复查核定：王主管" in entry.reason and "cs-1" not in entry.reason
     deposit = session.get(Deposit, deposit_id)
     assert (deposit.refunded, deposit.forfeited, deposit.status) == (Decimal("0.00"), Decimal("2000.00"), "forfeited")
     assert journal.balances(session, estate["u1"].id)["deposits_held"] == Decimal("0.00")

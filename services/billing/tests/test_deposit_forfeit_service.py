@@ -43,6 +43,6 @@ def test_the_whole_deposit_withheld_is_forfeited_once_over_the_broker(billing, r
     assert (deposit["status"], deposit["forfeited"], deposit["holds"]) == ("forfeited", "2000.00", "0.00")
     assert [(s["kind"], s["amount"]) for s in deposit["history"]] == [("held", "2000.00"), ("forfeited", "2000.00")]
     assert deposit["history"][1]["description"] == "装修押金扣除：违规 拆改承重墙（装修 ZX-20261124-0001）"
-    assert "王主管（cs-1）" in deposit["history"][1]["reason"]
+    assert "复查核定：王主管" in deposit["history"][1]["reason"] and "cs-1" not in deposit["history"][1]["reason"]
     account = rpc.call(SYSTEM, "billing", "get_account", "u1")
     assert (account["balance_due"], account["deposits_held"]) == ("0.00", "0.00")

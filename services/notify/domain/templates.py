@@ -961,6 +961,7 @@ DEADLINE_LABELS = {
               "vacant_register": "空置房登记表更新时限（每月5日）", "vacant_check": "空置房检查时限（每月10日）",
               "vacant_report": "空置房检查结果告知业主时限（每月12日）",
               "vacant_care": "空置房保养时限（清扫、通风、防寒防冻）",
+              "key_deposit_decision": "逾期归还钥匙押金的处理决定时限",
               # a steward's patrol (tickets' inspections.py)
               "patrol": "巡视时限", "spot_round": "现场巡检时限",
               # a renovation's clocks (tickets' renovation_sla.py)
@@ -981,6 +982,7 @@ DEADLINE_LABELS = {
            "vacant_check": "vacant-unit check deadline (the 10th)",
            "vacant_report": "vacant-unit result to the owner (the 12th)",
            "vacant_care": "vacant-unit care deadline (cleaning, airing, frost check)",
+           "key_deposit_decision": "decision on a late borrower's kept key deposit",
            "renovation_review": "renovation review deadline", "renovation_waste": "renovation waste removal deadline",
            "renovation_refund": "renovation deposit refund deadline"},
 }

@@ -18,6 +18,8 @@ KEY_STOCK_CHECK_DAY = "keys.stock_check_day"
 KEY_LATE_DEPOSIT = "keys.late_deposit"
 #: a loan's borrower's whole phone is read (logged) while the loan is open and this many days after it ended
 KEY_PHONE_READABLE_DAYS = "keys.phone_readable_days"
+#: a late borrower's kept deposit: the CS manager decides (release or forfeit) within this many days
+KEY_DEPOSIT_DECISION_DAYS = "keys.deposit_decision_days"
 VACANT_REGISTER_BY_DAY = "vacant.register_by_day"
 VACANT_CHECK_BY_DAY = "vacant.check_by_day"
 VACANT_REPORT_BY_DAY = "vacant.report_by_day"
@@ -96,6 +98,10 @@ SETTINGS = [
             doc="the desk reads a borrower's whole phone (a logged read) while the loan is open -- a borrower who "
                 "has not returned the key stays reachable -- and for this many days after the key came back or "
                 "the loan was refused; later only masked (410 phone_no_longer_readable)"),
+    Setting(KEY_DEPOSIT_DECISION_DAYS, fields.Integer(strict=True, validate=Range(1, 30)), default=3, unit="days",
+            doc="a borrower late again: the deposit kept on the loan waits for the CS manager's (or the centre "
+                "manager's) decision -- given back or forfeited to income -- on a task due within these days "
+                "(our default: the seed gives no figure)"),
     Setting(VACANT_REGISTER_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_REGISTER_BY_DAY], unit="day of month",
             doc="the month's vacant-unit register (空置房登记表) is updated by the end of this day"),
     Setting(VACANT_CHECK_BY_DAY, _DAY, default=VACANT_DAY_DEFAULTS[VACANT_CHECK_BY_DAY], unit="day of month",

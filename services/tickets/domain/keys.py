@@ -37,12 +37,18 @@ over, their collection by the owners, loans, the owners' deposited keys -- and i
 **The deposit of a flagged borrower** (确保金, seed 000 §九.5.5: 超出估计使用时间还未归还……下次借用钥匙时必需交确保金).
 A loan whose borrower returned a key late before in the project (``deposit_required``) is not approved
 (``409 deposit_not_taken``) until ``take_deposit`` (``loan_requested`` -> itself, the desk) records the
-deposit: billing's deposit (purpose ``key``, 钥匙押金) held on the key's unit -- asked through
-:data:`AskDeposit` (billing's ``key_deposit``; down: ``503 billing_unavailable``, fail closed), held in
-full and at least ``keys.late_deposit`` (200.00 by default), not standing for another loan; the loan keeps
-its id, amount, the receipt's number, who took it and when. Given back -- ``key.deposit_release_requested``,
-billing requests its refund (four eyes there) -- when the key comes back in time or the loan is refused;
-returned late again, it stays held (``deposit_status: kept``) for the manager to decide at billing.
+deposit: billing's deposit (purpose ``key``, 钥匙押金) held on the key's unit, held in full and at least
+``keys.late_deposit`` (200.00 by default), standing for no other loan -- **pledged** to the loan at billing
+through :data:`AskDeposit` (billing's ``pledge_key_deposit``: checked and tied in one transaction there, so
+billing refuses its refund while the loan stands; down: ``503 billing_unavailable``, fail closed); the loan
+keeps its id, amount, the receipt's number, who took it and when. ``approve_loan`` asks billing again
+(``key_deposit``): still held in full and pledged to this loan, else ``409 deposit_not_held``. Given back --
+``key.deposit_release_requested``: billing releases the pledge and requests its refund (four eyes there) --
+when the key comes back in time or the loan is refused. Returned late again, it stays pledged
+(``deposit_status: kept``) and a task (``key_deposit_decision``) asks the CS manager to decide within
+``keys.deposit_decision_days``: :func:`decide_deposit` (CS or centre manager) ``release`` (given back as
+above, ``reason: kept_released``) or ``forfeit`` (``key.deposit_forfeit_requested``: billing moves what it
+holds to income, 押金扣除, once).
 
 **Lending an owner's deposited key** (业主寄存钥匙, §九.5: 业主为方便维修寄存钥匙). The owner consents in
 person at the desk (``owner_consent``, ``deposited_by_owner`` -> itself): the owner's name and ID -- the
@@ -108,12 +114,14 @@ from kernel.validators import IdNumberInvalid, guess_id_type, require_id_number
 from kernel.work import Work
 
 from .. import events
-from ..exceptions import (BillingUnavailable, DuplicateKey, KeyDepositConflict, KeyDepositNotTaken, KeyDepositRefused,
-                          KeyLoanNotFound, KeyNotFound, KeyOwnerConsentRequired, KeyOwnRequest, KeyPapersRequired,
-                          KeyPhoneNoLongerReadable, KeyStepNotAllowed, UnknownKeys)
+from ..exceptions import (BillingUnavailable, DuplicateKey, KeyDepositConflict, KeyDepositDecisionRefused,
+                          KeyDepositNotHeld, KeyDepositNotTaken, KeyDepositRefused, KeyLoanNotFound, KeyNotFound,
+                          KeyOwnerConsentRequired, KeyOwnRequest, KeyPapersRequired, KeyPhoneNoLongerReadable,
+                          KeyStepNotAllowed, UnknownKeys)
 from ..models import Key, KeyMovement, KeyPhoneRead, KeyStockCheck, ProjectCopy, Ticket, UnitCopy
 from . import identity, repairs, tasks, workflow
-from .front_desk_settings import (KEY_LATE_DEPOSIT, KEY_PHONE_READABLE_DAYS, KEY_RETURN_BY, KEY_SPOT_CHECK_DAY,
+from .front_desk_settings import (KEY_DEPOSIT_DECISION_DAYS, KEY_LATE_DEPOSIT, KEY_PHONE_READABLE_DAYS, KEY_RETURN_BY,
+                                  KEY_SPOT_CHECK_DAY,
                                   KEY_STOCK_CHECK_DAY)
 from .identity import AskIdentity
 
@@ -380,6 +388,8 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
                 zh=f"该借用人曾逾期归还钥匙，须先收取押金（确保金 {amount} 元）并登记收据，才能批准借用",
                 details={"deposit_amount": str(amount),
                          "earlier_late_returns": len(late_loans(work, key.project_id, loan.party_id_hash))})
+        if loan.deposit_id:
+            _deposit_still_held(work, key, loan, ask_deposit)
         due = due_back(work, project, now)
         loan.approved_by, loan.approved_at, loan.due_back_at = work.caller.user_id, now, due
         row = _movement(work, key, action, to, {"note": data.get("note"), "name": loan.party_name,
@@ -407,8 +417,10 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
         if loan.ticket_id:
             ticket = work.session.get(Ticket, loan.ticket_id)
             tasks.finish(work, ticket, f"returned {loan.minutes_late} min late" if loan.late else "returned")
-        if loan.deposit_id and not loan.late:           # late again: the deposit stays held (kept)
+        if loan.deposit_id and not loan.late:
             _release_deposit(work, key, loan, RETURNED_IN_TIME)
+        elif loan.deposit_id:                           # late again: the deposit stays pledged (kept)
+            _ask_decision(work, project, key, loan)
         key.loan_id, key.holder_name = None, None
     _moved(key, to, now)
     work.session.flush()
@@ -416,16 +428,29 @@ def move(work: Work, key_id: str, action: str, data: dict, ask_identity: AskIden
     return key
 
 
-#: ``ask_deposit(deposit_id) -> {"deposit_id", "unit_id", "project_id", "purpose", "amount", "held", "status",
-#: "receipt_number", "payer_name", "held_by", "held_at"}``: billing's ``key_deposit``, asked as the caller;
-#: raises ``BillingUnavailable`` (503) when billing does not answer, ``KeyDepositRefused`` (422
-#: ``deposit_not_found``) when it has no such deposit the caller may see
-AskDeposit = Callable[[str], dict]
+#: ``ask_deposit(deposit_id, pledge=None) -> {"deposit_id", "unit_id", "project_id", "purpose", "amount", "held",
+#: "status", "receipt_number", "payer_name", "held_by", "held_at", "pledged_loan_id", "refund_pending"}``:
+#: billing's ``key_deposit`` (the facts), or with ``pledge={"loan_id", "unit_id", "minimum"}`` its
+#: ``pledge_key_deposit`` (checked and tied to the loan at once; a deposit failing a check is answered untied),
+#: asked as the caller; raises ``BillingUnavailable`` (503) when billing does not answer, ``KeyDepositRefused``
+#: (422 ``deposit_not_found``) when it has no such deposit the caller may see, ``KeyDepositUsed`` (409) when it
+#: is pledged to another loan
+AskDeposit = Callable[..., dict]
 #: billing's purpose of a key deposit (钥匙押金, billing schemas.DEPOSIT_PURPOSES)
 KEY_DEPOSIT_PURPOSE = "key"
+#: billing's deposit states in the desk's words (a refusal's Chinese sentence)
+DEPOSIT_STATUS_WORDS = {"held": "持有", "refunded": "已退", "forfeited": "已扣", "void": "作废"}
 #: why a deposit is given back: the key came back in time, the loan was refused
 RETURNED_IN_TIME, LOAN_REFUSED = "returned_in_time", "loan_refused"
+#: a late borrower's kept deposit, released by the manager's decision
+KEPT_RELEASED = "kept_released"
+#: the manager's decisions on a kept deposit (退还 / 没收转入押金扣除收入)
+RELEASE, FORFEIT = "release", "forfeit"
+DECISIONS = (RELEASE, FORFEIT)
+#: who decides a kept deposit: the CS manager, or the service-centre manager
+DECIDER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 audit_log = logging.getLogger("wuye.audit")
+log = logging.getLogger(__name__)
 
 
 def _deposit_due(work: Work, project_id: str) -> Decimal:
@@ -445,32 +470,45 @@ def _take_deposit(work: Work, key: Key, loan: KeyMovement, data: dict, ask_depos
                                  details={"deposit_id": loan.deposit_id})
     _papers(data, ["deposit_id"], "the deposit is held by billing first (POST /units/{id}/deposits, purpose key): "
             "name its deposit_id", "押金须先在收费处收取（押金用途：钥匙押金），请填写押金编号")
+    if work.session.scalar(select(KeyMovement.id).where(KeyMovement.deposit_id == data["deposit_id"])) is not None:
+        raise KeyDepositConflict(f"deposit {data['deposit_id']} stands for another loan already",
+                                 code="deposit_already_used", zh="该押金已用于另一笔钥匙借用")
     if ask_deposit is None:
         raise BillingUnavailable("billing cannot be asked about the deposit: nothing recorded",
                                  zh="无法向收费系统核对押金，未登记")
-    facts = ask_deposit(data["deposit_id"])
     due = _deposit_due(work, key.project_id)
+    # checked and pledged to this loan at billing in one step: while the loan stands billing refunds it not
+    facts = ask_deposit(data["deposit_id"], pledge={"loan_id": loan.id, "unit_id": key.unit_id, "minimum": str(due)})
     if not isinstance(facts, dict) or facts.get("deposit_id") != data["deposit_id"]:
         raise BillingUnavailable("billing's answer about the deposit was not one: nothing recorded",
                                  zh="收费系统未能确认该押金，未登记")
-    if (facts.get("purpose") != KEY_DEPOSIT_PURPOSE or facts.get("unit_id") != key.unit_id
-            or facts.get("project_id") != key.project_id):
+    if facts.get("project_id") != key.project_id or (facts.get("purpose") == KEY_DEPOSIT_PURPOSE
+                                                     and facts.get("unit_id") != key.unit_id):
+        raise KeyDepositRefused(
+            f"deposit {data['deposit_id']} is another unit's: a key deposit is held on the key's unit "
+            f"{key.unit_label}", zh=f"该押金是其他房屋的押金，钥匙押金须收在本钥匙所属房屋（{key.unit_label}）名下",
+            details={"purpose": facts.get("purpose"), "unit_matches": False})
+    if facts.get("purpose") != KEY_DEPOSIT_PURPOSE:
         raise KeyDepositRefused(
             f"deposit {data['deposit_id']} is not a key deposit (purpose key) held on unit {key.unit_label}",
             zh=f"该押金不是{key.unit_label}的钥匙押金（押金用途须为钥匙押金）",
             details={"purpose": facts.get("purpose"), "unit_matches": facts.get("unit_id") == key.unit_id})
     amount, held = money(facts.get("amount") or 0), money(facts.get("held") or 0)
     if facts.get("status") != "held" or held != amount:
+        status_zh = DEPOSIT_STATUS_WORDS.get(facts.get("status"), "不明")
         raise KeyDepositRefused(f"deposit {data['deposit_id']} is {facts.get('status')} with {held} of {amount} "
                                 "still held: a deposit held in full stands for a loan",
-                                zh=f"该押金状态为 {facts.get('status')}，仍持有 {held} / {amount} 元，不能作为借用押金")
+                                zh=f"该押金状态为{status_zh}，仍持有 {held} / {amount} 元，不能作为借用押金")
     if amount < due:
         raise KeyDepositRefused(f"deposit {amount} yuan is under the project's key deposit {due} (keys.late_deposit)",
                                 code="deposit_too_small", zh=f"押金 {amount} 元低于本项目规定的钥匙押金 {due} 元",
                                 details={"deposit_amount": str(amount), "required": str(due)})
-    if work.session.scalar(select(KeyMovement.id).where(KeyMovement.deposit_id == data["deposit_id"])) is not None:
-        raise KeyDepositConflict(f"deposit {data['deposit_id']} stands for another loan already",
-                                 code="deposit_already_used", zh="该押金已用于另一笔钥匙借用")
+    if facts.get("refund_pending"):
+        raise KeyDepositRefused(f"deposit {data['deposit_id']} has a refund requested: it cannot stand for a loan",
+                                zh="该押金已申请退款，不能作为借用押金")
+    if facts.get("pledged_loan_id") != loan.id:
+        raise BillingUnavailable("billing did not pledge the deposit to this loan: nothing recorded",
+                                 zh="收费系统未能将该押金登记为本次借用的押金，未登记")
     caller, now = work.caller, work.clock.now()
     loan.deposit_id, loan.deposit_amount, loan.deposit_receipt = data["deposit_id"], amount, facts.get("receipt_number")
     loan.deposit_taken_by, loan.deposit_taken_by_name, loan.deposit_taken_at = caller.user_id, caller.name or "", now
@@ -478,6 +516,93 @@ def _take_deposit(work: Work, key: Key, loan: KeyMovement, data: dict, ask_depos
     return _movement(work, key, TAKE_DEPOSIT, REQUESTED, {"note": data.get("note"), "name": loan.party_name,
                                                           "party_kind": loan.party_kind,
                                                           "receipt_ref": facts.get("receipt_number")})
+
+
+def _deposit_still_held(work: Work, key: Key, loan: KeyMovement, ask_deposit: AskDeposit | None) -> None:
+    """Before the approval billing is asked again -- the pledge once more, which changes nothing for a deposit
+    pledged to this loan (and ties one recorded before pledges existed, if it still qualifies): the loan's
+    deposit still held in full and pledged to this loan (a deposit refunded, forfeited or voided meanwhile
+    lends nothing) -- fail closed."""
+    if ask_deposit is None:
+        raise BillingUnavailable("billing cannot be asked whether the loan's deposit is still held: not approved",
+                                 zh="无法向收费系统核对押金，未批准借用")
+    facts = ask_deposit(loan.deposit_id, pledge={"loan_id": loan.id, "unit_id": key.unit_id,
+                                                 "minimum": str(money(loan.deposit_amount or 0))})
+    if not isinstance(facts, dict) or facts.get("deposit_id") != loan.deposit_id:
+        raise BillingUnavailable("billing's answer about the loan's deposit was not one: not approved",
+                                 zh="收费系统未能确认该借用的押金，未批准借用")
+    amount, held = money(facts.get("amount") or 0), money(facts.get("held") or 0)
+    if facts.get("status") != "held" or held != amount or held < money(loan.deposit_amount or 0) \
+            or facts.get("pledged_loan_id") != loan.id:
+        raise KeyDepositNotHeld(
+            f"billing no longer holds the loan's deposit {loan.deposit_id} in full for this loan (it is "
+            f"{facts.get('status')}, {held} of {amount} held): refuse the loan and register it again with a "
+            "deposit held", details={"deposit_id": loan.deposit_id, "status": facts.get("status"),
+                                     "held": str(held)})
+
+
+def _ask_decision(work: Work, project: ProjectCopy, key: Key, loan: KeyMovement) -> None:
+    """Late again: the deposit stays pledged (kept) and the CS manager is asked to decide -- a task
+    (``key_deposit_decision``) due within ``keys.deposit_decision_days``, in the desk's task list; unmet, its
+    clock breaches to the CS manager."""
+    days = int(work.settings.values(project.id)[KEY_DEPOSIT_DECISION_DAYS])
+    ticket = tasks.open_task(work, project, tasks.KEY_DEPOSIT_DECISION,
+                             f"{tasks.LABELS[tasks.KEY_DEPOSIT_DECISION]}: {key.unit_label} {key.label} -- "
+                             f"{loan.party_name}（{_party_label(loan.party_kind)}）逾期 {loan.minutes_late} 分钟归还，"
+                             f"押金 {money(loan.deposit_amount or 0)} 元（收据 {loan.deposit_receipt or '—'}）待决定退还或扣除",
+                             [(tasks.KEY_DEPOSIT_DECISION, work.clock.now() + timedelta(days=days), Role.CS_MANAGER)],
+                             unit=work.session.get(UnitCopy, key.unit_id))
+    loan.deposit_task_id = ticket.id
+
+
+def decide_deposit(work: Work, key_id: str, loan_id: str, data: dict) -> Key:
+    """The CS or centre manager decides a late borrower's kept deposit (逾期归还留存的押金): ``release`` --
+    given back (billing releases the pledge and requests its refund: ``key.deposit_release_requested``,
+    ``reason: kept_released``) -- or ``forfeit`` -- to income (``key.deposit_forfeit_requested``: billing
+    forfeits what it holds, 押金扣除, once). Recorded on the loan (who, when, why), its task finished, in one
+    transaction with the event. The same decision again changes nothing; another one is ``409
+    deposit_decided``; a loan with no kept deposit ``409 deposit_not_kept``."""
+    key = _key(work, key_id, lock=True)
+    if work.caller.is_resident:
+        raise KeyNotFound("no key with that id")
+    work.caller.require_role(*DECIDER_ROLES)
+    loan = work.session.get(KeyMovement, loan_id)
+    if loan is None or loan.key_id != key.id or loan.action != REQUEST_LOAN:
+        raise KeyLoanNotFound(f"no loan {loan_id} of this key")
+    decision = data["decision"]
+    if loan.deposit_decision is not None:
+        if loan.deposit_decision == decision:
+            return key
+        raise KeyDepositDecisionRefused(
+            f"the kept deposit was decided already: {loan.deposit_decision}", code="deposit_decided",
+            zh=f"该留存押金已决定{DECISION_WORDS[loan.deposit_decision]}，不能改变",
+            details={"decision": loan.deposit_decision, "decided_at": loan.deposit_decided_at.isoformat()})
+    if deposit_status(loan) != "kept":
+        raise KeyDepositDecisionRefused(
+            f"the loan keeps no deposit to decide (its deposit is {deposit_status(loan)}): only a deposit kept on a "
+            "late return is released or forfeited here", details={"deposit_status": deposit_status(loan)})
+    caller, now = work.caller, work.clock.now()
+    note = (data.get("note") or "").strip() or None
+    loan.deposit_decision, loan.deposit_decided_at, loan.deposit_decision_note = decision, now, note
+    loan.deposit_decided_by, loan.deposit_decided_by_name = caller.user_id, caller.name or ""
+    if decision == RELEASE:
+        _release_deposit(work, key, loan, KEPT_RELEASED)
+    else:
+        work.events.record(events.KEY_DEPOSIT_FORFEIT_REQUESTED, {
+            "loan_id": loan.id, "key_id": key.id, "deposit_id": loan.deposit_id, "group_id": key.group_id,
+            "project_id": key.project_id, "unit_id": key.unit_id, "unit_label": key.unit_label,
+            "key_label": key.label, "amount": loan.deposit_amount, "receipt_number": loan.deposit_receipt,
+            "minutes_late": loan.minutes_late, "decided_by": caller.user_id, "decided_by_name": caller.name or None,
+            "note": note, "requested_at": now}, group_id=key.group_id, project_id=key.project_id)
+    ticket = work.session.get(Ticket, loan.deposit_task_id) if loan.deposit_task_id else None
+    if ticket is not None and ticket.status == tasks.OPEN:
+        tasks.finish(work, ticket, f"{DECISION_WORDS[decision]} {decision}")
+    log.info("key loan %s: kept deposit %s decided %s by %s", loan.id, loan.deposit_id, decision, caller.user_id)
+    work.session.flush()
+    return key
+
+
+DECISION_WORDS = {RELEASE: "退还", FORFEIT: "扣除（转入押金扣除收入）"}
 
 
 def _release_deposit(work: Work, key: Key, loan: KeyMovement, reason: str) -> None:
@@ -494,11 +619,14 @@ def _release_deposit(work: Work, key: Key, loan: KeyMovement, reason: str) -> No
 
 def deposit_status(loan: KeyMovement) -> str:
     """``not_required`` | ``due`` (flagged, not taken) | ``held`` | ``release_requested`` (given back:
-    in time, or refused) | ``kept`` (returned late again: stays held for the manager to decide at billing)."""
+    in time, refused, or a kept one released by the manager) | ``kept`` (returned late again: stays pledged
+    for the manager's decision) | ``forfeit_requested`` (a kept one the manager forfeited to income)."""
     if not loan.deposit_id:
         return "due" if loan.deposit_required else "not_required"
     if loan.deposit_released_at is not None:
         return "release_requested"
+    if loan.deposit_decision == FORFEIT:
+        return "forfeit_requested"
     return "kept" if loan.late else "held"
 
 

@@ -35,12 +35,16 @@ ACTIONS = (FINISH, CANCEL, REOPEN)
 #: the tasks (the ticket's category) and their clocks (``TicketDeadline.kind``)
 KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK, VACANT_CARE = (
     "key_return", "key_spot_check", "key_stock_check", "vacant_register", "vacant_check", "vacant_care")
-CATEGORIES = (KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK, VACANT_CARE)
+#: a late borrower's kept key deposit waiting for the CS manager's decision (release or forfeit)
+KEY_DEPOSIT_DECISION = "key_deposit_decision"
+CATEGORIES = (KEY_RETURN, KEY_SPOT_CHECK, KEY_STOCK_CHECK, VACANT_REGISTER, VACANT_CHECK, VACANT_CARE,
+              KEY_DEPOSIT_DECISION)
 #: the vacant check's second clock: its result told to the owner (by the 12th)
 VACANT_REPORT = "vacant_report"
 LABELS = {KEY_RETURN: "借出钥匙当日归还", KEY_SPOT_CHECK: "钥匙抽查（客服部经理）", KEY_STOCK_CHECK: "钥匙每月盘点",
           VACANT_REGISTER: "空置房登记表更新",
-          VACANT_CHECK: "空置房每月检查", VACANT_CARE: "空置房保养（清扫、通风、防寒防冻）"}
+          VACANT_CHECK: "空置房每月检查", VACANT_CARE: "空置房保养（清扫、通风、防寒防冻）",
+          KEY_DEPOSIT_DECISION: "逾期归还钥匙的押金待决定（客服部经理：退还或扣除）"}
 
 MANAGER = "task_manager"
 MANAGER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)

@@ -345,7 +345,8 @@ def _loan(work: Work, task: VacantCareTask, project: ProjectCopy, loan_id: str |
     elif key.unit_id != task.unit_id:
         reason = "other_unit"
     elif loan.approved_at is None:
-        reason = "not_approved"
+        # no longer open without an approval: the manager refused it (or the desk withdrew it)
+        reason = "not_approved" if key.loan_id == loan.id else "refused"
     elif loan.approved_at < _midnight(project, task.period_start) or loan.approved_at > performed_at:
         reason = "outside_period"
     if reason is not None:
@@ -371,6 +372,8 @@ LOAN_REASONS = {
     "other_unit": ("a loan of another unit's key", "该借用不是本房屋的钥匙"),
     "not_approved": ("the loan is not approved yet (the CS manager approves it)",
                      "该借用尚未经客服主管以上批准"),
+    "refused": ("the loan was refused (or withdrawn): the key was never lent on it",
+                "该借用已被拒绝（或已撤回），未借出钥匙"),
     "outside_period": ("the loan was approved outside the task's period or after the visit",
                        "该借用的批准时间不在本任务周期内或晚于保养时间"),
 }

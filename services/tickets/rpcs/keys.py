@@ -6,7 +6,7 @@ from kernel.entrypoints import rpc
 
 from .. import schemas
 from ..domain import keys
-from ..exceptions import BillingUnavailable, KeyDepositNotFound
+from ..exceptions import BillingUnavailable, KeyDepositNotFound, KeyDepositUsed
 
 KEY_OUT = schemas.KeyOut()
 
@@ -40,13 +40,29 @@ class KeyRpcs:
 
     def _ask_deposit(self, work):
         """billing's ``key_deposit`` as the caller (the deposit's unit, purpose, amount held, receipt
-        number): no answer is ``billing_unavailable`` (503), no such deposit ``deposit_not_found`` (422)."""
+        number, the loan it is pledged to) or, with ``pledge``, its ``pledge_key_deposit`` (checked and tied to
+        the loan at once): no answer is ``billing_unavailable`` (503), no such deposit ``deposit_not_found``
+        (422), pledged to another loan ``deposit_already_used`` (409)."""
         caller = work.caller
+        refusals = {"deposit_not_found": KeyDepositNotFound, "deposit_already_used": KeyDepositUsed}
 
-        def ask(deposit_id):
-            return self.billing.ask(caller, "billing", "key_deposit", deposit_id, unavailable=BillingUnavailable,
-                                    refusals={"deposit_not_found": KeyDepositNotFound})
+        def ask(deposit_id, pledge=None):
+            if pledge is None:
+                return self.billing.ask(caller, "billing", "key_deposit", deposit_id, unavailable=BillingUnavailable,
+                                        refusals=refusals)
+            return self.billing.ask(caller, "billing", "pledge_key_deposit", deposit_id, pledge["loan_id"],
+                                    pledge["unit_id"], pledge["minimum"], unavailable=BillingUnavailable,
+                                    refusals=refusals)
         return ask
+
+    @rpc
+    def decide_key_deposit(self, key_id, loan_id, data, idempotency_key=None):
+        """A late borrower's kept deposit: released or forfeited by the CS or centre manager
+        (``keys.decide_deposit``; billing told by the event in the same transaction)."""
+        work, command = self.work(), schemas.KeyDepositDecisionIn().load(data)
+        command.update(key_id=str(key_id), loan_id=str(loan_id))
+        return work.idempotent(idempotency_key, "decide_key_deposit", command, lambda: self._key_out(
+            work, keys.decide_deposit(work, command["key_id"], command["loan_id"], command), True))
 
     @rpc
     def key_loan_phone(self, key_id, loan_id, purpose):

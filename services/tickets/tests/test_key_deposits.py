@@ -17,12 +17,14 @@ from kernel.tenancy import Caller
 from kernel.testing import staff
 from services.tickets.domain import keys
 from services.tickets.exceptions import (BillingUnavailable, IdentityNotMatched, KeyDepositConflict,
-                                         KeyDepositNotFound, KeyDepositNotTaken, KeyDepositRefused, KeyLoanNotFound,
+                                         KeyDepositDecisionRefused, KeyDepositNotFound, KeyDepositNotHeld,
+                                         KeyDepositNotTaken, KeyDepositRefused, KeyDepositUsed,
+                                         KeyLoanNotFound,
                                          KeyNotFound, KeyOwnerConsentRequired, KeyPapersRequired,
                                          KeyStepNotAllowed)
 from services.tickets.schemas import KeyMoveIn
 from services.tickets.tests.test_keys_vacant import (BORROWER, CS, DESK, FILE, G, MATCHES, OWNER, P,  # noqa: F401
-                                                     identity_file, key, key_in_store, local, move, world)
+                                                     identity_file, key, key_in_store, local, world)
 from services.tickets.tests.support import work
 
 SECURITY = staff(G, [P], roles=["security"], user_id="guard.he")
@@ -37,24 +39,40 @@ DEPOSITS: dict[str, dict] = {}
 ASKED: list[str] = []
 
 
-def billing(deposit_id):
+def billing(deposit_id, pledge=None):
+    """billing's ``key_deposit`` (the facts) and, with ``pledge``, its ``pledge_key_deposit``: the same checks as
+    ``deposits.pledge_key_deposit`` (services/billing/tests/test_key_deposits.py), the deposit tied when they pass."""
     ASKED.append(deposit_id)
     if deposit_id not in DEPOSITS:
         raise KeyDepositNotFound(f"no deposit {deposit_id}")
-    return DEPOSITS[deposit_id]
+    facts = DEPOSITS[deposit_id]
+    if pledge is not None:
+        if facts["pledged_loan_id"] not in (None, pledge["loan_id"]):
+            raise KeyDepositUsed(f"deposit {deposit_id} stands for another key loan")
+        if (facts["purpose"] == "key" and facts["unit_id"] == pledge["unit_id"] and facts["status"] == "held"
+                and facts["held"] == facts["amount"] and Decimal(facts["amount"]) >= Decimal(pledge["minimum"])
+                and not facts["refund_pending"]):
+            facts["pledged_loan_id"] = pledge["loan_id"]
+    return dict(facts)
 
 
 def held(deposit_id, amount="200.00", *, unit="u1", purpose="key", status="held", held=None, receipt="SJ-P1-000123"):
     DEPOSITS[deposit_id] = {"deposit_id": deposit_id, "unit_id": unit, "project_id": P, "purpose": purpose,
                             "amount": amount, "held": held if held is not None else amount, "status": status,
                             "receipt_number": receipt, "payer_name": "李师傅", "held_by": "desk.wang",
-                            "held_at": datetime(2026, 11, 24, 2, tzinfo=timezone.utc).isoformat()}
+                            "held_at": datetime(2026, 11, 24, 2, tzinfo=timezone.utc).isoformat(),
+                            "pledged_loan_id": None, "refund_pending": False}
     return deposit_id
 
 
 def step(w, caller, key_id, action, ask_deposit=billing, **body):
     return w.do(caller, keys.move, key_id, action, KeyMoveIn().load({"action": action, **body}), identity_file,
                 ask_deposit)
+
+
+def move(w, caller, key_id, action, **body):
+    """A movement with billing answering (an approval asks it again about a loan's deposit)."""
+    return step(w, caller, key_id, action, **body)
 
 
 @pytest.fixture(autouse=True)
@@ -394,3 +412,123 @@ def test_a_refused_loan_s_phone_is_readable_30_days_after_the_refusal(world):
     world.clock.set(local(2026, 12, 24, 12, 1))
     with pytest.raises(KeyPhoneNoLongerReadable):
         world.do(DESK, keys.loan_phone, key_id, loan_id, "回访")
+
+
+def _status(w, loan_id):
+    from services.tickets.models import KeyMovement
+    return w.read(lambda s: keys.deposit_status(s.get(KeyMovement, loan_id)))
+
+
+def _loan_id(w, key_id):
+    return [m for m in key(w, key_id)["history"] if m["action"] == "request_loan"][-1]["id"]
+
+
+def test_the_deposit_is_pledged_to_the_loan_and_asked_again_before_the_approval(world):
+    """The trial: taken, refunded by hand at billing, then approved -- lent with no deposit. Now billing ties it
+    to the loan when it is recorded, and the approval asks again, fail closed."""
+    key_id = flagged(world)
+    loan_id = _loan_id(world, key_id)
+    step(world, DESK, key_id, "take_deposit", deposit_id=held("d-1"))
+    assert DEPOSITS["d-1"]["pledged_loan_id"] == loan_id                  # tied at billing with the record
+    # a deposit pledged to another loan, one whose refund is under way: refused, nothing tied
+    other = key_in_store(world, label="车库钥匙")                           # the same borrower: flagged
+    move(world, DESK, other, "request_loan", **BORROWER)
+    held("d-other")
+    DEPOSITS["d-other"]["pledged_loan_id"] = "another-loan"
+    with pytest.raises(KeyDepositUsed) as used:
+        step(world, DESK, other, "take_deposit", deposit_id="d-other")
+    assert used.value.code == "deposit_already_used" and used.value.kind == "Conflict"
+    held("d-asked")
+    DEPOSITS["d-asked"]["refund_pending"] = True
+    with pytest.raises(KeyDepositRefused) as asked:
+        step(world, DESK, other, "take_deposit", deposit_id="d-asked")
+    assert asked.value.code == "deposit_not_usable" and asked.value.message.startswith("该押金已申请退款")
+
+    # billing no longer holds it for this loan (refunded, forfeited, voided): not lent
+    for change in ({"status": "refunded", "held": "0.00"}, {"pledged_loan_id": None, "refund_pending": True},
+                   {"pledged_loan_id": "another-loan"}):
+        saved = dict(DEPOSITS["d-1"])
+        DEPOSITS["d-1"].update(change)
+        with pytest.raises(KeyDepositConflict) as gone:
+            move(world, CS, key_id, "approve_loan")
+        DEPOSITS["d-1"].update(saved)
+        if change.get("pledged_loan_id") == "another-loan":
+            assert gone.value.code == "deposit_already_used"
+            continue
+        assert isinstance(gone.value, KeyDepositNotHeld)
+        assert gone.value.code == "deposit_not_held" and gone.value.kind == "Conflict"
+        assert gone.value.message.startswith("收费系统中该借用的押金已不再全额持有")
+    with pytest.raises(BillingUnavailable):                                  # billing not answering: not lent
+        step(world, CS, key_id, "approve_loan", ask_deposit=None)
+    assert key(world, key_id)["state"] == "loan_requested"
+    DEPOSITS["d-1"]["pledged_loan_id"] = None          # recorded before billing pledged deposits: tied now
+    move(world, CS, key_id, "approve_loan")
+    assert key(world, key_id)["state"] == "lent" and DEPOSITS["d-1"]["pledged_loan_id"] == loan_id
+
+
+def test_refusals_name_the_deposit_s_state_and_unit_in_chinese(world):
+    key_id = flagged(world)
+    with pytest.raises(KeyDepositRefused) as refunded:
+        step(world, DESK, key_id, "take_deposit", deposit_id=held("d-r", status="refunded", held="0.00"))
+    assert refunded.value.message.startswith("该押金状态为已退，") and "refunded" not in refunded.value.zh
+    with pytest.raises(KeyDepositRefused) as void:
+        step(world, DESK, key_id, "take_deposit", deposit_id=held("d-v", status="void"))
+    assert void.value.zh.startswith("该押金状态为作废")
+    with pytest.raises(KeyDepositRefused) as other_unit:
+        step(world, DESK, key_id, "take_deposit", deposit_id=held("d-u2", unit="u2"))
+    assert other_unit.value.code == "deposit_not_usable"
+    assert other_unit.value.zh.startswith("该押金是其他房屋的押金") and "another unit's" in other_unit.value.message
+    assert "purpose key" not in other_unit.value.message
+
+
+def test_a_late_borrower_s_kept_deposit_is_decided_by_the_cs_manager(world):
+    from services.tickets.models import Ticket
+    key_id = flagged(world)
+    loan_id = _loan_id(world, key_id)
+    step(world, DESK, key_id, "take_deposit", deposit_id=held("d-1"))
+    world.clock.set(local(2026, 11, 25, 10, 0))
+    move(world, CS, key_id, "approve_loan")
+    with pytest.raises(KeyDepositDecisionRefused) as out:                # lent: nothing kept yet
+        world.do(CS, keys.decide_deposit, key_id, loan_id, {"decision": "forfeit"})
+    assert out.value.code == "deposit_not_kept" and out.value.details == {"deposit_status": "held"}
+    world.clock.set(local(2026, 11, 26, 8, 0))                            # late again: kept, the manager asked
+    move(world, DESK, key_id, "return")
+    assert releases(world) == [] and _status(world, loan_id) == "kept"
+    [task] = world.read(lambda s: [(t.category, t.status, [d.responsible_role for d in t.deadlines],
+                                    [d.due_at for d in t.deadlines], t.content)
+                                   for t in s.query(Ticket).filter_by(category="key_deposit_decision")])
+    assert task[:3] == ("key_deposit_decision", "open", ["cs_manager"])
+    assert task[3][0] == local(2026, 11, 29, 8, 0)                       # keys.deposit_decision_days: 3
+    assert "押金 200.00 元" in task[4] and "李师傅" in task[4]
+
+    with pytest.raises(Forbidden):                                         # the desk does not decide it
+        world.do(DESK, keys.decide_deposit, key_id, loan_id, {"decision": "forfeit"})
+    with pytest.raises(KeyLoanNotFound):
+        world.do(CS, keys.decide_deposit, key_id, "no-such-loan", {"decision": "forfeit"})
+    world.do(CS, keys.decide_deposit, key_id, loan_id, {"decision": "forfeit", "note": "第二次逾期"})
+    [forfeit] = [e["data"] for e in world.events("key.deposit_forfeit_requested")]
+    assert (forfeit["loan_id"], forfeit["deposit_id"], forfeit["amount"], forfeit["decided_by"], forfeit["note"]) == (
+        loan_id, "d-1", "200.00", CS.user_id, "第二次逾期")
+    assert world.read(lambda s: s.query(Ticket).filter_by(category="key_deposit_decision").one().status) == "done"
+    world.do(CS, keys.decide_deposit, key_id, loan_id, {"decision": "forfeit"})       # the same again: nothing
+    assert len(world.events("key.deposit_forfeit_requested")) == 1
+    with pytest.raises(KeyDepositDecisionRefused) as decided:
+        world.do(CS, keys.decide_deposit, key_id, loan_id, {"decision": "release"})
+    assert decided.value.code == "deposit_decided" and decided.value.zh.startswith("该留存押金已决定扣除")
+    assert releases(world) == []
+    assert _status(world, loan_id) == "forfeit_requested"
+
+
+def test_the_centre_manager_may_release_a_kept_deposit(world):
+    key_id = flagged(world)
+    loan_id = _loan_id(world, key_id)
+    step(world, DESK, key_id, "take_deposit", deposit_id=held("d-1"))
+    world.clock.set(local(2026, 11, 25, 10, 0))
+    move(world, CS, key_id, "approve_loan")
+    world.clock.set(local(2026, 11, 26, 8, 0))
+    move(world, DESK, key_id, "return")
+    centre = staff(G, [P], roles=["centre_manager"], user_id="centre.li")
+    world.do(centre, keys.decide_deposit, key_id, loan_id, {"decision": "release"})
+    [release] = releases(world)
+    assert (release["loan_id"], release["deposit_id"], release["reason"]) == (loan_id, "d-1", "kept_released")
+    assert world.events("key.deposit_forfeit_requested") == []

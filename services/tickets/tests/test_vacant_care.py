@@ -261,6 +261,14 @@ def test_entering_a_vacant_unit_goes_through_an_approved_key_loan(world):
     with pytest.raises(KeyLoanNotValid) as pending:
         world.record(DESK, cleaning.id, key_loan_id=requested)
     assert pending.value.details == {"reason": "not_approved"}
+    # refused: told so (not "not approved yet"); then registered again for the visit
+    move(world, CS, key_id, "refuse_loan", note="用途不明")
+    with pytest.raises(KeyLoanNotValid) as refused:
+        world.record(DESK, cleaning.id, key_loan_id=requested)
+    assert refused.value.details == {"reason": "refused"} and refused.value.zh.startswith("该借用已被拒绝")
+    assert "尚未" not in refused.value.message
+    move(world, DESK, key_id, "request_loan", **BORROWER)
+    requested = world.read(lambda s: s.get(keys.Key, key_id).loan_id)
     other = lent_key(world, "u3")
     with pytest.raises(KeyLoanNotValid) as wrong:
         world.record(DESK, cleaning.id, key_loan_id=other)
