@@ -16,9 +16,10 @@ compared with the file.
   bound to), by name without a number (the goods release they request names them: their role comes
   from the file). The answer then names **his own** person (``person_id``, the file's ``name``): he is
   found by his account's name compared normalised (:func:`resident_person`: NFKC, blanks dropped, case
-  folded -- accounts carry no link to a person of the file), exactly one person of that name. A
-  resident's own match counts no failure: he names nobody but himself (the name is his signed
-  account's), so it is no guess.
+  folded -- accounts carry no link to a person of the file), exactly one person of that name. He
+  names nobody but himself (the name is his signed
+  account's), yet a no is a row ``identity_match:not_matched`` and counts towards the unit's lock like
+  any failed match.
 - **Guessing is bounded** per (unit, caller): at most ``archive.identity_match_failures_per_day`` (5)
   failed number matches of one caller for a unit per local day, and at most
   ``archive.identity_match_unit_failures_per_day`` (15) of everyone for the unit; the one that reaches
@@ -175,6 +176,8 @@ def match(work: Work, unit_id: str, name: str, id_number: str | None, purpose: s
         # the resident himself (his account, signed): his person in the file, the name compared normalised
         found = resident_person(household, caller.name, wanted)
         row.what = MATCHED if found else NOT_MATCHED
+        if found is None:
+            _count_failure(work, project, unit, household)      # a refusal counts towards the lock, as any
         return ({"matched": True, "role": found.role, "person_id": found.id, "name": found.name} if found
                 else {"matched": False})
     found = _find(household, name, number, wanted) if household is not None else None
