@@ -3,6 +3,8 @@
 The seed's steps, each a row of :data:`TABLE`::
 
     requested --verify--> verified --approve--> approved --issue--> issued --use--> used
+    requested, verified, attested --verify (the check attested: the table's ``attest`` row)--> attested
+        --approve_attestation (主管复核: CS / centre manager, never who attested it)--> verified
     requested, verified, approved, issued --void--> voided (作废: who and why)
         -- the managers; or the platform when the household moves out (过户 / 迁出:
         :func:`on_household_moved_out`, reason :data:`MOVED_OUT_REASON`)
@@ -16,7 +18,9 @@ never what verifies the release. Every "no" of the file is one answer (:data:`NO
 enumeration). A person of the file in the requester's role with no number on file is archive's 422
 ``id_number_not_on_file`` (counted there like a failed match, so bounded by the lock; anyone else named
 without a number is the one ``identity_not_matched``); the desk may attest the document it saw in person
-(``attested``: ``matched_archive`` false). By phone,
+(``attested``: ``matched_archive`` false) -- the release then waits in ``attested`` until a CS manager or
+centre manager who did not attest it approves the check (``approve_attestation``, 主管复核: four eyes, 422
+``own_attestation``; ``identity.reviewed``); finance cannot sign it before. By phone,
 no family member named is right only for a one-person household.
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
@@ -34,8 +38,10 @@ no family member named is right only for a one-person household.
    only, logged in the file's access log; nobody to ask fails closed): not matched is ``422
    identity_not_matched`` (Chinese and English, one answer for every no); archive refusing more
    matches for the unit today is ``422 identity_match_locked``; archive down ``503 archive_unavailable``.
-   A resident's own request names the resident: name and role from the file (the same match, by
-   name) -- an owner may not declare themselves a tenant, nor a tenant an owner.
+   A resident's own request names the resident: who he is in the file, resolved by archive from his
+   signed account (his bound household; his account's name compared normalised -- NFKC, blanks dropped),
+   the file's name, role and person id recorded (``requester_person_id``) -- an owner may not declare
+   themselves a tenant, nor a tenant an owner.
 2. The unit, the requester, the mover's name and ID (kept masked: ``kernel.privacy``), the items
    (name, quantity) and the moving time are recorded with the request (统计相关资料).
 3. **approve** (核查费用, 由财务人员签字确定): finance signs once **billing** says the unit owes
