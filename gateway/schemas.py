@@ -4075,6 +4075,15 @@ class _GrRequester(Out):
     name = fields.String()
     role = fields.String()
     user_id = fields.String(allow_none=True)
+    person_id = fields.String(allow_none=True, metadata={
+        "description": "a resident's own request: the person of the household file he is (archive's answer)"})
+
+
+class _GrReviewed(Out):
+    user_id = fields.String(allow_none=True)
+    name = fields.String()
+    at = DT()
+    note = fields.String(allow_none=True)
 
 
 class _GrMover(Out):
@@ -4107,6 +4116,8 @@ class _GrIdentity(Out):
     checked_by = fields.Nested(_GrWho)
     checked_at = DT()
     note = fields.String()
+    reviewed = fields.Nested(_GrReviewed, allow_none=True, metadata={
+        "description": "an attested check: the supervisor who approved it (主管复核; never who attested)"})
 
 
 class _GrFees(Out):

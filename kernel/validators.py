@@ -360,6 +360,14 @@ def text_key(value: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def name_key(value: str | None) -> str:
+    """The form a person's name is compared in when who they are is already known (a resident's own
+    account against the household file): :func:`text_key` with every blank dropped -- ``"张 伟"``,
+    ``"张伟"`` and full-width ``"ｚｈａｎｇ　ｗｅｉ"`` / ``"Zhang Wei"`` are one name. Never a match on its own
+    where the person is a stranger (the desk's match needs the ID number too)."""
+    return "".join(text_key(value or "").split())
+
+
 #: a person's name (姓名), a catalogue's or a document's title: one line, not blank
 NAME = Text(100)
 TITLE = Text(200)

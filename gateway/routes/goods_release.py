@@ -37,7 +37,7 @@ class GoodsReleaseRoutes(RouteModule):
                        "(400 requester_name_required); an owner, family member or tenant is one of the household's "
                        "people in that role in archive's file (422 identity_not_matched; archive not answering: "
                        "503 archive_unavailable). A resident's own request names the resident: requester_name "
-                       "omitted or their own, their role as the household file says (an owner is no tenant; "
+                       "omitted or their own (compared normalised: NFKC, blanks dropped), who they are and their role as the household file says (archive resolves their person: requester.person_id) (an owner is no tenant; "
                        "no agent) -- else 422 identity_not_matched. A tenant's or an agent's release needs "
                        "owner_consent before it is verified. The mover's and the checked person's ID numbers are "
                        "validated and kept masked only; an identity check recorded here is checked as on verify. "
@@ -73,12 +73,28 @@ class GoodsReleaseRoutes(RouteModule):
                        "/units/{unit_id}/identity-match/unlock); a person of the file in the requester's role with no "
                        "ID number on file is 422 id_number_not_on_file (counted like a failed match: attested: true "
                        "in person records the document seen, matched_archive false; anyone else is "
-                       "identity_not_matched); archive not answering is 503 archive_unavailable. A tenant's or "
+                       "identity_not_matched) -- an attested check leaves the release attested until a CS "
+                       "manager or centre manager who did not attest it approves it (POST .../approve-attestation); "
+                       "archive not answering is 503 archive_unavailable. A tenant's or "
                        "an agent's (代办) release is verified only with owner_consent {name, how: in_person | "
                        "by_phone, id_number}: the owner matched in the file; an agent's own document is recorded "
                        "(masked), not matched.")
     def verify_goods_release(self, request, user, release_id, body, idempotency_key):
         return self._goods_release_step(user, release_id, "verify", s.GoodsReleaseVerifyIn().dump(body), idempotency_key)
+
+    @route("POST", f"{V1}/goods-releases/{{release_id}}/approve-attestation", tags=TAGS,
+           summary="Approve an attested in-person check (主管复核): attested -> verified (CS manager, centre "
+                   "manager -- never who attested it)",
+           body=s.GoodsReleaseNoteIn, response=s.GoodsReleaseOut, errors=(403, 404, 409, 422), idempotent=True,
+           description="A check the desk attested (identity.attested: the file holds no ID number, the document "
+                       "was seen in person) leaves the release attested; finance cannot sign it (409 "
+                       "transition_not_allowed) until a CS manager or centre manager approves it here. Who "
+                       "attested it is 422 own_attestation (four eyes); anyone else 422 not_your_step; a release "
+                       "not attested 409 transition_not_allowed. Recorded as identity.reviewed {user_id, name, "
+                       "at, note}; a new check of the release (verify) needs a new approval when attested again.")
+    def approve_goods_release_attestation(self, request, user, release_id, body, idempotency_key):
+        return self._goods_release_step(user, release_id, "approve_attestation", s.GoodsReleaseNoteIn().dump(body),
+                                        idempotency_key)
 
     @route("POST", f"{V1}/goods-releases/{{release_id}}/approve", tags=TAGS,
            summary="Finance signs the fees settled (财务签字): billing is asked now -- anything unpaid is 409 "

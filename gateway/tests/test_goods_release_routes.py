@@ -14,6 +14,7 @@ from gateway.routing import ROUTES
 ROUTES_OF_AREA = {
     ("POST", "/api/v1/goods-releases"),
     ("POST", "/api/v1/goods-releases/{release_id}/verify"),
+    ("POST", "/api/v1/goods-releases/{release_id}/approve-attestation"),
     ("POST", "/api/v1/goods-releases/{release_id}/approve"),
     ("POST", "/api/v1/goods-releases/{release_id}/issue"),
     ("POST", "/api/v1/goods-releases/{release_id}/use"),
@@ -143,3 +144,31 @@ def test_move_at_is_answered_in_the_projects_zone_whichever_read_answers():
     page = _page_in_zone({"items": [{"move_at": "2026-11-28T02:00:00+00:00"}], "total": 1})
     assert page == {"items": [{"move_at": "2026-11-28T10:00:00+08:00"}], "total": 1}
     assert _in_zone(None) is None
+
+
+def test_the_supervisors_approval_of_an_attested_check_is_a_keyed_step_of_its_own():
+    """主管复核: its own write route (an Idempotency-Key), documented with who approves (never who
+    attested: 422 own_attestation), forwarded to tickets as the table's approve_attestation step."""
+    from gateway.routes.goods_release import GoodsReleaseRoutes
+    path = "/api/v1/goods-releases/{release_id}/approve-attestation"
+    spec = {(r.method, r.path): r for r in ROUTES}[("POST", path)]
+    assert spec.idempotent
+    operation = build_document()["paths"][path]["post"]
+    assert "CS manager" in operation["summary"] and "own_attestation" in operation["description"]
+    assert {"409", "422"} <= set(operation["responses"])
+    verify = build_document()["paths"]["/api/v1/goods-releases/{release_id}/verify"]["post"]
+    assert "approve-attestation" in verify["description"]
+
+    calls = []
+
+    class Routes(GoodsReleaseRoutes):
+        def _as(self, user):
+            return lambda *args, **kwargs: calls.append((args, kwargs)) or {"id": "r1", "status": "verified"}
+
+        def _project_reply(self, *_):
+            pass
+    reply = Routes().approve_goods_release_attestation(None, object(), "r1", s.GoodsReleaseNoteIn().load(
+        {"note": "证件原件已复核"}), "key-1")
+    assert reply["status"] == "verified"
+    assert calls == [(("tickets", "goods_release_step", "r1", {"note": "证件原件已复核", "action": "approve_attestation"}),
+                      {"idempotency_key": "key-1"})]

@@ -287,3 +287,10 @@ def test_free_text_is_read_as_written_by_the_desk_and_masked_for_everyone_else()
     assert privacy.free_text_masked("1101**********777X")
     assert not privacy.free_text_masked(note) and not privacy.free_text_masked("修好了 ****")
     assert not privacy.free_text_masked(None) and not privacy.free_text_masked("")
+
+
+def test_a_name_key_folds_full_width_case_and_every_blank():
+    from kernel.validators import name_key
+    assert name_key("张 伟") == name_key("张　伟") == name_key(" 张伟 ") == name_key("张伟") == "张伟"
+    assert name_key("ＺＨＡＮＧ　Wei") == name_key("zhang wei") == "zhangwei"
+    assert name_key("张伟") != name_key("张玮") and name_key(None) == name_key("") == ""

@@ -1056,9 +1056,12 @@ class IdentityMatchIn(Schema):
 
 
 class IdentityMatchOut(Schema):
-    """Matched or not -- and, when matched, the role the person named holds in the household; nothing else."""
+    """Matched or not -- and, when matched, the role the person named holds in the household; nothing else
+    -- but for a resident asking about himself: his own person (``person_id``, the file's ``name``)."""
     matched = fields.Boolean(required=True)
     role = fields.String()
+    person_id = fields.String()
+    name = fields.String()
 
 
 class IdentityUnlockIn(Schema):

@@ -800,6 +800,15 @@ class GoodsReleaseParty(Schema):
     name = fields.String(required=True)
     role = fields.String(required=True)
     user_id = fields.String(allow_none=True)
+    person_id = fields.String(allow_none=True)      # a resident's own request: his person of the household file
+
+
+class GoodsReleaseReview(Schema):
+    """主管复核 of an attested in-person check: the supervisor (never who attested it), when."""
+    user_id = fields.String(allow_none=True)
+    name = fields.String(required=True)
+    at = fields.String(required=True)
+    note = fields.String(allow_none=True)
 
 
 class GoodsReleaseMover(Schema):
@@ -822,6 +831,7 @@ class GoodsReleaseIdentity(Schema):
     checked_by = fields.Nested(UserRef, required=True)
     checked_at = fields.String(required=True)
     note = fields.String(allow_none=True)
+    reviewed = fields.Nested(GoodsReleaseReview, allow_none=True)
 
 
 class GoodsReleaseConsent(Schema):

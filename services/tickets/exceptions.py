@@ -728,3 +728,11 @@ class KeyPhoneNoLongerReadable(Gone):
 
     default_code = "phone_no_longer_readable"
     zh = "该借用已结束较久，借用人完整电话不再提供查阅（仅显示脱敏号码）"
+
+
+class OwnAttestation(RuleViolation):
+    """An attested in-person check (当面核验证件, no ID number on file) is approved by a second person:
+    the CS manager or the centre manager who did not attest it (four eyes) (HTTP 422 ``own_attestation``)."""
+
+    default_code = "own_attestation"
+    zh = "当面核验证件须由另一名客服经理或服务中心经理复核，核验人不能复核自己的核验"

@@ -483,6 +483,9 @@ class GoodsRelease(Base):
     requester_name: Mapped[str] = mapped_column(String(100))
     requester_role: Mapped[str] = mapped_column(String(20))
     requester_user_id: Mapped[str | None] = mapped_column(String(100))
+    #: a resident's own request: the person of the household file he is (archive's answer about
+    #: himself) -- revision 0071; null for a request the desk records
+    requester_person_id: Mapped[str | None] = mapped_column(String(36))
     #: the owner's consent to a tenant's or an agent's release (核实业主意见): {name, how, note}
     owner_consent: Mapped[dict | None] = mapped_column(JSON)
     #: the mover (搬迁人): name and identity document -- the number kept masked only

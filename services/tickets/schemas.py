@@ -892,7 +892,7 @@ class GoodsReleaseIn(Schema):
 
 class GoodsReleaseStepIn(Schema):
     """One step of a goods release (``goods_release.TABLE``): verify {identity, owner_consent?},
-    approve / issue / use {note?}, void {reason}."""
+    approve_attestation / approve / issue / use {note?}, void {reason}."""
     action = fields.String(required=True, validate=validate.OneOf(_gr.ACTIONS))
     identity = fields.Nested(IdentityCheckIn, load_default=None, allow_none=True)
     owner_consent = fields.Nested(OwnerConsentIn, load_default=None, allow_none=True)
@@ -921,6 +921,15 @@ class _Requester(Schema):
     name = fields.String()
     role = fields.String()
     user_id = fields.String(allow_none=True)
+    person_id = fields.String(allow_none=True)          # a resident's own request: his person of the file
+
+
+class _Reviewed(Schema):
+    """主管复核 of an attested check: who approved it, when."""
+    user_id = fields.String(allow_none=True)
+    name = fields.String()
+    at = fields.String()
+    note = fields.String(allow_none=True)
 
 
 class _Mover(Schema):
@@ -953,6 +962,7 @@ class _Identity(Schema):
     checked_by = fields.Nested(_Who)
     checked_at = fields.String()
     note = fields.String()
+    reviewed = fields.Nested(_Reviewed, allow_none=True)
 
 
 class _Fees(Schema):

@@ -7,7 +7,9 @@ billing_unavailable, nothing written (fail closed). The identity check is held a
 household file: a stranger named by phone is refused, the ID number the desk saw is matched by archive
 (a wrong check digit 422 id_number_invalid, another valid number 422 identity_not_matched, the file's
 accepted; every match in the file's access log), archive stopped is 503 archive_unavailable; a
-resident asks as themselves; another project's desk reads a pass like a missing one (404)."""
+resident asks as themselves -- who the household file says he is, whatever his account's spelling (his
+person recorded); an attested in-person check waits for a CS / centre manager who did not attest it;
+another project's desk reads a pass like a missing one (404)."""
 from __future__ import annotations
 
 import uuid
@@ -149,8 +151,9 @@ def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_sessio
     assert as_tenant["error"] == "identity_not_matched" and "an owner of the household" in as_tenant["message"]
     mine = send(web_session, resident, "/goods-releases", mine, 201)
     rid = mine["release_id"]
-    assert mine["status"] == "requested" and mine["requester"] == {"name": "张伟", "role": "owner",
-                                                                   "user_id": mine["requester"]["user_id"]}
+    assert mine["status"] == "requested" and mine["requester"] == {
+        "name": "张伟", "role": "owner", "user_id": mine["requester"]["user_id"],
+        "person_id": seed.did("person:LH:1栋:0101:张伟")}                   # who he is in the file
     by_phone = {"method": "by_phone", "person_name": "张伟", "id_number": ZHANG_ID,
                 "family_members": ["李娜"], "employer": "郑州市第一中学", "matched_archive": True}
     # archive's household file decides who is of the household: a stranger named is refused
@@ -196,3 +199,72 @@ def test_no_pass_while_billing_is_down(start_platform, rabbit_config, web_sessio
     assert after["status"] == "verified" and after["finance_signed"] is None and after["number"] is None
     mine = web_session.get(f"/api/v1/units/{unit}/goods-releases", headers=resident).json()["items"]
     assert rid in [r["release_id"] for r in mine]
+
+
+def _resident_account(gateway_url: str, username: str, name: str, unit_id: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from gateway import accounts
+    from kernel.clock import SystemClock
+    from kernel.db import make_engine
+    engine = make_engine(gateway_url)
+    try:
+        with Session(engine) as session:
+            accounts.create_user(session, username=username, password=seed.DEMO_PASSWORD, display_name=name,
+                                 kind="resident", group_id=seed.GROUP, roles=[], unit_ids=[unit_id],
+                                 now=SystemClock().now())
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def test_a_resident_is_who_the_file_says_and_an_attested_check_needs_a_second_persons_approval(
+        platform, demo, web_session):  # noqa: F811
+    """李娜 (1栋-0101, family, no ID number in the file) signs in as "李 娜": her own request is hers --
+    the file's name and her person recorded. The desk attests her document seen in person: the release
+    waits (attested) -- finance cannot sign, the desk cannot approve it, the CS manager who attested another
+    one cannot approve that one (four eyes); the CS manager approves the desk's: verified, then signed and
+    issued as any."""
+    unit = seed.unit_id("LH", "1栋", "0101")
+    _resident_account(platform["gateway"].config["DB_URL"], "lina.gr", "李 娜", unit)
+    lina, desk, cs, centre, finance = (token(web_session, u) for u in (
+        "lina.gr", "desk.lh", "cs.lh", "centre.lh", "finance.lh"))
+    mine = {k: v for k, v in release_body(unit).items() if k not in ("identity", "requester_name")}
+    mine = dict(mine, requester_role="family")
+    own = send(web_session, lina, "/goods-releases", mine, 201)
+    assert own["status"] == "requested"
+    assert own["requester"]["name"] == "李娜" and own["requester"]["role"] == "family"
+    assert own["requester"]["person_id"] == seed.did("person:LH:1栋:0101:李娜")
+    as_owner = send(web_session, lina, "/goods-releases", dict(mine, requester_role="owner"), 422)
+    assert as_owner["error"] == "identity_not_matched"          # a family member is no owner
+
+    seen = {"method": "in_person", "person_name": "李娜", "id_type": "resident_id", "id_number": NOT_ZHANGS,
+            "matched_archive": False, "attested": True}
+    rid = own["release_id"]
+    attested = send(web_session, desk, f"/goods-releases/{rid}/verify", {"identity": seen}, 200)
+    assert attested["status"] == "attested" and attested["identity"]["attested"] is True
+    refused = send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 409)
+    assert refused["error"] == "transition_not_allowed" and refused["message"].startswith("该放行单已当面核验待主管复核")
+    not_yours = send(web_session, desk, f"/goods-releases/{rid}/approve-attestation", {}, 422)
+    assert not_yours["error"] == "not_your_step"
+    keyless = web_session.post(f"/api/v1/goods-releases/{rid}/approve-attestation", json={}, headers=cs)
+    assert (keyless.status_code, keyless.json()["error"]) == (400, "idempotency_key_required")
+    key = str(uuid.uuid4())
+    approved = send(web_session, cs, f"/goods-releases/{rid}/approve-attestation", {"note": "原件已复核"}, 200, key=key)
+    assert approved["status"] == "verified" and approved["identity"]["reviewed"]["name"] == "绿湖客服经理·孙"
+    again = send(web_session, cs, f"/goods-releases/{rid}/approve-attestation", {"note": "原件已复核"}, 200, key=key)
+    assert again["version"] == approved["version"]                  # the same reply: one approval
+    send(web_session, finance, f"/goods-releases/{rid}/approve", {}, 200)
+    issued = send(web_session, desk, f"/goods-releases/{rid}/issue", {}, 200)
+    assert issued["status"] == "issued" and issued["number"].startswith("FX-")
+    assert [h["action"] for h in issued["history"]] == ["request", "attest", "approve_attestation", "approve",
+                                                        "issue"]
+
+    # the CS manager at the desk attests another: not theirs to approve -- the centre manager's
+    second = send(web_session, desk, "/goods-releases", dict(release_body(unit), requester_name="李娜",
+                                                             requester_role="family", identity=None), 201)
+    send(web_session, cs, f"/goods-releases/{second['release_id']}/verify", {"identity": seen}, 200)
+    own_check = send(web_session, cs, f"/goods-releases/{second['release_id']}/approve-attestation", {}, 422)
+    assert own_check["error"] == "own_attestation" and own_check["message"].startswith("您是该证件的当面核验人")
+    assert send(web_session, centre, f"/goods-releases/{second['release_id']}/approve-attestation", {},
+                200)["status"] == "verified"

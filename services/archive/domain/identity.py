@@ -12,9 +12,14 @@ compared with the file.
   ``what`` = ``identity_match:matched`` / ``identity_match:not_matched``, the caller, the stated purpose;
   who may ask is who reads the file (``access.require_read``: the customer-service department of the
   project, a grant; another project's staff 404, as for a unit that does not exist).
-- A resident asks about themselves only, in their own current household, by name without a number
-  (the goods release they request names them: their role comes from the file); a resident's own
-  match counts no failure.
+- A resident asks about themselves only, in their own current household (the one his signed scope is
+  bound to), by name without a number (the goods release they request names them: their role comes
+  from the file). The answer then names **his own** person (``person_id``, the file's ``name``): he is
+  found by his account's name compared normalised (:func:`resident_person`: NFKC, blanks dropped, case
+  folded -- accounts carry no link to a person of the file), exactly one person of that name. He
+  names nobody but himself (the name is his signed
+  account's), yet a no is a row ``identity_match:not_matched`` and counts towards the unit's lock like
+  any failed match.
 - **Guessing is bounded** per (unit, caller): at most ``archive.identity_match_failures_per_day`` (5)
   failed number matches of one caller for a unit per local day, and at most
   ``archive.identity_match_unit_failures_per_day`` (15) of everyone for the unit; the one that reaches
@@ -136,8 +141,11 @@ def match(work: Work, unit_id: str, name: str, id_number: str | None, purpose: s
     unit = registry.get_unit(work, unit_id, conceal=True)
     project = work.session.get(Project, unit.project_id)
     household = registry.active_household(work, unit.id)
-    if caller.is_resident and (household is None or not _same(name, caller.name)):
-        # a resident asks about themselves in their own household only: anything else reads like missing
+    if caller.is_resident and (household is None or v.name_key(name) != v.name_key(caller.name)
+                               or not caller.sees_household(unit.group_id, unit.project_id, unit.id, household.id,
+                                                            current=household.id)):
+        # a resident asks about themselves in their own household only (the household his signed scope
+        # is bound to): anything else reads like missing
         raise HouseholdNotFound(f"no household in unit {unit_id}")
     limit, ceiling = _limits(work, project)
     # counted before this read is logged; told nobody before the caller is known to read the file
@@ -164,11 +172,32 @@ def match(work: Work, unit_id: str, name: str, id_number: str | None, purpose: s
         _count_failure(work, project, unit, household, refused=True)
         raise IdNumberNotOnFile(f"the household file holds no ID number for the person named: see the document "
                                 "in person and add the number to the file")
+    if caller.is_resident and number is None:
+        # the resident himself (his account, signed): his person in the file, the name compared normalised
+        found = resident_person(household, caller.name, wanted)
+        row.what = MATCHED if found else NOT_MATCHED
+        if found is None:
+            _count_failure(work, project, unit, household)      # a refusal counts towards the lock, as any
+        return ({"matched": True, "role": found.role, "person_id": found.id, "name": found.name} if found
+                else {"matched": False})
     found = _find(household, name, number, wanted) if household is not None else None
     row.what = MATCHED if found else NOT_MATCHED
     if found is None and number is not None:
         _count_failure(work, project, unit, household)
     return {"matched": True, "role": found.role} if found else {"matched": False}
+
+
+def resident_person(household: Household, account_name: str | None, roles: tuple = MATCH_ROLES):
+    """The person of ``household`` a resident's own account is (the resident asks about himself only):
+    accounts carry no link to a person of the file, so by the account's name compared the way people read
+    it (``kernel.validators.name_key``: NFKC -- full-width folded --, every blank dropped, case folded) --
+    "张 伟" and "张伟" are one person. Exactly one person of the file in ``roles`` by that name, else
+    None (nobody, or two of one name: the service centre records the request)."""
+    key = v.name_key(account_name)
+    if not key:
+        return None
+    named = [p for p in household.people if p.role in roles and v.name_key(p.name) == key]
+    return named[0] if len(named) == 1 else None
 
 
 def _no_number_on_file(household: Household, name: str, roles: tuple = MATCH_ROLES) -> bool:

@@ -4,6 +4,8 @@ and the caller, another project's staff 404, a resident about themselves only, a
 failed matches per unit -- the alert, the refusal (the right number too) and the next day."""
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +21,7 @@ from services.archive import schemas
 from services.archive.domain import access, identity, registry
 from services.archive.domain import settings as archive_settings
 from services.archive.exceptions import IdentityMatchLocked
-from services.archive.models import Base, FileAccessLog, Project
+from services.archive.models import Base, FileAccessLog, Household, Person, Project
 from services.archive.tests.test_access import as_, clock, session  # noqa: F401  (the archive Work fixtures, T0 alike)
 
 G = "group-1"
@@ -106,7 +108,8 @@ def test_staff_state_why_other_projects_read_like_missing_others_need_a_grant(se
 
 
 def test_a_resident_asks_about_themselves_only_by_name(session, as_, estate):
-    assert ask(session, as_, OWNER, name="r-1", number=None, purpose=None) == {"matched": True, "role": "family"}
+    assert ask(session, as_, OWNER, name="r-1", number=None, purpose=None) == {
+        "matched": True, "role": "family", "person_id": "pe3", "name": "r-1"}
     with pytest.raises(NotFound):
         ask(session, as_, OWNER, name="张伟", number=None, purpose=None)   # not themselves
     with pytest.raises(NotFound):
@@ -246,3 +249,39 @@ def test_a_caller_asking_for_owners_only_gets_not_matched_for_anyone_else_counte
     from marshmallow import ValidationError
     with pytest.raises(ValidationError):                                    # an unknown role is a 400
         schemas.IdentityMatchIn().load({"unit_id": "u1", "name": "x", "roles": ["emergency_contact"]})
+
+
+def named(user_id, name, households=None, unit_ids=("u1",)):
+    """A resident whose account's (signed) name is ``name``."""
+    return dataclasses.replace(resident(G, list(unit_ids), user_id=user_id, households=households), name=name)
+
+
+def test_a_resident_is_found_by_his_account_name_compared_normalised(session, as_, estate):
+    """A space, full-width characters, another case: the same person of the file, his own person id --
+    never anyone else's; a no counts towards the unit's lock like any failed match."""
+    for spelled in ("张 伟", "张　伟", " 张伟 ", "张伟"):
+        me = named("r-zhang", spelled)
+        assert ask(session, as_, me, name=spelled, number=None, purpose=None) == {
+            "matched": True, "role": "owner", "person_id": "pe1", "name": "张伟"}
+    liu = named("r-liu", "ＬＩＵ Yang")
+    session.get(Household, "h1").people.append(Person(id="pe5", group_id=G, project_id="p1", household_id="h1", name="liu yang", role="family",
+                       created_at=as_(DESK).clock.now()))
+    session.commit()
+    assert ask(session, as_, liu, name="ＬＩＵ Yang", number=None, purpose=None)["person_id"] == "pe5"
+    # a name not in the file (a nickname) is not matched -- the service centre records the request
+    assert ask(session, as_, named("r-x", "伟哥"), name="伟哥", number=None, purpose=None) == {"matched": False}
+    # he asks about himself only: another name is as a missing household
+    with pytest.raises(NotFound):
+        ask(session, as_, named("r-zhang", "张 伟"), name="赵租客", number=None, purpose=None)
+    # his signed scope bound to another household of the unit: as missing
+    with pytest.raises(NotFound):
+        ask(session, as_, named("r-zhang", "张伟", households={"u1": "h-old"}), name="张伟", number=None,
+            purpose=None)
+    assert identity.failures_today(as_(DESK), session.get(Project, "p1"), "u1") == 1      # the nickname's no
+
+
+def test_two_people_of_one_normalised_name_resolve_to_nobody(session, as_, estate):
+    session.get(Household, "h1").people.append(Person(id="pe6", group_id=G, project_id="p1", household_id="h1", name="张　伟", role="family",
+                       created_at=as_(DESK).clock.now()))
+    session.commit()
+    assert ask(session, as_, named("r-zhang", "张伟"), name="张伟", number=None, purpose=None) == {"matched": False}

@@ -3,6 +3,8 @@
 The seed's steps, each a row of :data:`TABLE`::
 
     requested --verify--> verified --approve--> approved --issue--> issued --use--> used
+    requested, verified, attested --verify (the check attested: the table's ``attest`` row)--> attested
+        --approve_attestation (主管复核: CS / centre manager, never who attested it)--> verified
     requested, verified, approved, issued --void--> voided (作废: who and why)
         -- the managers; or the platform when the household moves out (过户 / 迁出:
         :func:`on_household_moved_out`, reason :data:`MOVED_OUT_REASON`)
@@ -16,7 +18,9 @@ never what verifies the release. Every "no" of the file is one answer (:data:`NO
 enumeration). A person of the file in the requester's role with no number on file is archive's 422
 ``id_number_not_on_file`` (counted there like a failed match, so bounded by the lock; anyone else named
 without a number is the one ``identity_not_matched``); the desk may attest the document it saw in person
-(``attested``: ``matched_archive`` false). By phone,
+(``attested``: ``matched_archive`` false) -- the release then waits in ``attested`` until a CS manager or
+centre manager who did not attest it approves the check (``approve_attestation``, 主管复核: four eyes, 422
+``own_attestation``; ``identity.reviewed``); finance cannot sign it before. By phone,
 no family member named is right only for a one-person household.
 
 1. **verify** (核查业主资料): the desk checks who asks -- in person the ID document itself
@@ -34,8 +38,10 @@ no family member named is right only for a one-person household.
    only, logged in the file's access log; nobody to ask fails closed): not matched is ``422
    identity_not_matched`` (Chinese and English, one answer for every no); archive refusing more
    matches for the unit today is ``422 identity_match_locked``; archive down ``503 archive_unavailable``.
-   A resident's own request names the resident: name and role from the file (the same match, by
-   name) -- an owner may not declare themselves a tenant, nor a tenant an owner.
+   A resident's own request names the resident: who he is in the file, resolved by archive from his
+   signed account (his bound household; his account's name compared normalised -- NFKC, blanks dropped),
+   the file's name, role and person id recorded (``requester_person_id``) -- an owner may not declare
+   themselves a tenant, nor a tenant an owner.
 2. The unit, the requester, the mover's name and ID (kept masked: ``kernel.privacy``), the items
    (name, quantity) and the moving time are recorded with the request (统计相关资料).
 3. **approve** (核查费用, 由财务人员签字确定): finance signs once **billing** says the unit owes
@@ -75,13 +81,13 @@ from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
 from kernel.privacy import mask_id_number
 from kernel.tenancy import Role
-from kernel.validators import normalize_id_number, require_id_number
+from kernel.validators import name_key, normalize_id_number, require_id_number
 from kernel.work import Work
 
 from .. import events
 from ..exceptions import (ArchiveUnavailable, ArrearsOutstanding, GoodsReleaseNotFound, IdentityNotMatched,
-                          IdNumberNotOnFile, MoveTimeRefused, NotPrintable, NotYourStep, OwnerConsentRequired,
-                          PassOutsideWindow, TooManyItems, TransitionNotAllowed)
+                          IdNumberNotOnFile, MoveTimeRefused, NotPrintable, NotYourStep, OwnAttestation,
+                          OwnerConsentRequired, PassOutsideWindow, TooManyItems, TransitionNotAllowed)
 from ..models import GoodsRelease, GoodsReleaseLog, ProjectCopy, UnitCopy
 from . import identity, release_settings, repairs, workflow
 from .identity import AskIdentity
@@ -91,15 +97,26 @@ repairs.NUMBER_PREFIX[KIND] = "FX"
 
 REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED, WITHDRAWN = (
     "requested", "verified", "approved", "issued", "used", "voided", "withdrawn")
-STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED, USED, VOIDED, WITHDRAWN)
-OPEN_STATES = (REQUESTED, VERIFIED, APPROVED, ISSUED)
+#: 已当面核验·待主管复核: the desk attested the document it saw in person (no ID number on file); a
+#: supervisor who did not attest it approves it before finance signs (four eyes)
+ATTESTED = "attested"
+STATES = (REQUESTED, VERIFIED, ATTESTED, APPROVED, ISSUED, USED, VOIDED, WITHDRAWN)
+OPEN_STATES = (REQUESTED, VERIFIED, ATTESTED, APPROVED, ISSUED)
 VERIFY, APPROVE, ISSUE, USE, VOID, WITHDRAW = "verify", "approve", "issue", "use", "void", "withdraw"
-ACTIONS = (VERIFY, APPROVE, ISSUE, USE, VOID, WITHDRAW)
+#: 主管复核: the supervisor approves an attested check
+APPROVE_ATTESTATION = "approve_attestation"
+#: the actions a caller asks for (``verify`` that ends attested is the table's ``attest`` row)
+ACTIONS = (VERIFY, APPROVE_ATTESTATION, APPROVE, ISSUE, USE, VOID, WITHDRAW)
+#: a ``verify`` whose check is attested (当面核验证件, no number on file): the table's row, chosen by the
+#: rules once the check is recorded -- never asked for by name
+ATTEST = "attest"
 #: a print of the pass (打印): logged, counted, no step of the table (the state does not change)
 PRINT = "print"
 
 #: parties of the table
 DESK, FINANCE, SECURITY, MANAGER, SYSTEM = "desk", "finance", "security", "manager", workflow.SYSTEM
+#: 主管复核: who approves an attested in-person check -- never who attested it
+SUPERVISOR = "supervisor"
 #: the resident who asked (撤回 their own request)
 REQUESTER = "requester"
 #: the service centre's desk (总台 / 管家 / 客服部): records, checks identity, issues
@@ -110,9 +127,12 @@ FINANCE_ROLES = (Role.FINANCE,)
 SECURITY_ROLES = (Role.SECURITY,)
 #: who voids a pass (作废): the CS manager, the service-centre manager
 MANAGER_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
+#: who approves an attested check (客服主管复核): the CS manager, the service-centre manager
+SUPERVISOR_ROLES = (Role.CS_MANAGER, Role.CENTRE_MANAGER)
 #: who reads a project's passes (the desk, finance, the gate, the managers)
 READER_ROLES = DESK_ROLES + FINANCE_ROLES + SECURITY_ROLES + (Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
-PARTY_ROLES = {DESK: DESK_ROLES, FINANCE: FINANCE_ROLES, SECURITY: SECURITY_ROLES, MANAGER: MANAGER_ROLES}
+PARTY_ROLES = {DESK: DESK_ROLES, FINANCE: FINANCE_ROLES, SECURITY: SECURITY_ROLES, MANAGER: MANAGER_ROLES,
+               SUPERVISOR: SUPERVISOR_ROLES}
 
 #: who the requester is in the household; a tenant or an agent needs the owner's consent
 REQUESTER_ROLES = ("owner", "family", "tenant", "agent")
@@ -123,6 +143,13 @@ _step = workflow._step
 TABLE: dict[tuple[str, str], workflow.Step] = {
     (REQUESTED, VERIFY): _step(VERIFIED, DESK),
     (VERIFIED, VERIFY): _step(VERIFIED, DESK),            # checked again (a second call, a correction)
+    (ATTESTED, VERIFY): _step(VERIFIED, DESK),            # checked again with a number now on file
+    # a verify whose check the desk attested (no number on file): waits for a supervisor's approval
+    (REQUESTED, ATTEST): _step(ATTESTED, DESK),
+    (VERIFIED, ATTEST): _step(ATTESTED, DESK),
+    (ATTESTED, ATTEST): _step(ATTESTED, DESK),
+    # 主管复核: the CS manager or the centre manager who did not attest it (four eyes)
+    (ATTESTED, APPROVE_ATTESTATION): _step(VERIFIED, SUPERVISOR),
     (VERIFIED, APPROVE): _step(APPROVED, FINANCE),
     (APPROVED, ISSUE): _step(ISSUED, DESK),
     (ISSUED, USE): _step(USED, SECURITY),
@@ -131,14 +158,16 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
     # 撤回: the resident who asked, or the desk for them, before finance signs (notify tells nobody)
     (REQUESTED, WITHDRAW): _step(WITHDRAWN, REQUESTER, DESK),
     (VERIFIED, WITHDRAW): _step(WITHDRAWN, REQUESTER, DESK),
+    (ATTESTED, WITHDRAW): _step(WITHDRAWN, REQUESTER, DESK),
 }
 #: the parties' names in messages (Chinese, English)
 PARTY_NAMES = {DESK: ("服务中心", "the service centre's"), FINANCE: ("财务人员", "finance's"),
                SECURITY: ("护卫部", "security's"), MANAGER: ("客服经理或服务中心经理", "the managers'"),
+               SUPERVISOR: ("客服经理或服务中心经理（非核验人）", "a supervisor's (the CS or centre manager who did not attest)"),
                REQUESTER: ("申请住户本人", "the requesting resident's")}
-STATE_NAMES = {REQUESTED: "已申请", VERIFIED: "已核查", APPROVED: "财务已签字", ISSUED: "已签发", USED: "已放行",
+STATE_NAMES = {REQUESTED: "已申请", VERIFIED: "已核查", ATTESTED: "已当面核验待主管复核", APPROVED: "财务已签字", ISSUED: "已签发", USED: "已放行",
                VOIDED: "已作废", WITHDRAWN: "已撤回"}
-ACTION_NAMES = {VERIFY: "核查身份", APPROVE: "财务签字", ISSUE: "签发", USE: "放行", VOID: "作废", WITHDRAW: "撤回"}
+ACTION_NAMES = {VERIFY: "核查身份", ATTEST: "当面核验证件", APPROVE_ATTESTATION: "主管复核", APPROVE: "财务签字", ISSUE: "签发", USE: "放行", VOID: "作废", WITHDRAW: "撤回"}
 #: the platform's void when the household moves out (过户 / 迁出)
 MOVED_OUT_REASON = "过户/迁出：住户已迁出 the household moved out"
 
@@ -354,31 +383,34 @@ def check_move_at(work: Work, project_id: str, move_at) -> None:
                               zh=f"搬离时间超过 {ahead} 天之后，请临近搬离时再办理")
 
 
-def _resident_requester(work: Work, unit: UnitCopy, data: dict, ask_identity: AskIdentity | None) -> str:
-    """A resident's own request names the resident: their name and role are the household file's
-    (archive's match, by their name, logged there) -- another name, an owner declaring themselves a
-    tenant, a tenant an owner, or a resident acting as an agent is 422 ``identity_not_matched``. The
-    requester's name recorded is theirs."""
+def _resident_requester(work: Work, unit: UnitCopy, data: dict, ask_identity: AskIdentity | None) -> dict:
+    """A resident's own request names the resident -- who he is in the household file, not how his account
+    spells his name: archive resolves his person of the household his signed scope is bound to
+    (:func:`identity.resident_self`: his account's name compared normalised, NFKC and blanks dropped, so
+    "张 伟" or full-width "ＺＨＡＮＧ　ＷＥＩ" is the file's person; accounts carry no link to a person). The
+    release records that person's id and the file's name. ``requester_name``, if given, is his own
+    (compared the same way); another name, an owner declaring themselves a tenant, a tenant an owner, or a
+    resident acting as an agent is 422 ``identity_not_matched``; archive not answering 503."""
     caller = work.caller
     declared, named = data["requester_role"], (data.get("requester_name") or "").strip()
-    if named and named != caller.name:
+    if named and name_key(named) != name_key(caller.name):
         raise IdentityNotMatched(f"a resident asks for a goods release as themselves ({caller.name}), not as {named}; "
                                  "the service centre records a request for someone else",
                                  zh="住户本人只能以自己的名义申请物品放行，代他人申请请到服务中心办理")
     if declared not in ROLE_MATCHES:
         raise IdentityNotMatched(f"a resident asks as themselves, not as {_a(declared)}: an agent's (代办) request "
                                  "is recorded by the service centre", zh="住户本人不能以代办人身份申请，代办请到服务中心办理")
-    answer = identity.ask(ask_identity, unit.id, caller.name, None, None) if caller.name else {"matched": False}
-    if not answer["matched"]:
+    person = identity.resident_self(ask_identity, unit.id, caller.name)
+    if person is None:
         raise IdentityNotMatched(f"{caller.name or 'the resident'} is not one of unit {unit.label}'s household's people "
                                  "in the household file: ask the service centre",
                                  zh="您不在该房屋的业户档案人员名单中，请到服务中心办理")
-    role = answer.get("role")
+    role = person["role"]
     if role not in ROLE_MATCHES[declared]:
         raise IdentityNotMatched(f"{caller.name} is {_a(role or 'resident')} of the household in the file, not "
                                  f"{_a(declared)}", zh=f"业户档案登记的身份与申请身份（{declared}）不符",
                                  details={"file_role": role, "declared": declared})
-    return caller.name
+    return person
 
 
 def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
@@ -391,11 +423,12 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
         raise repairs._no_unit(data["unit_id"])
     repairs.in_unit(work, unit.group_id, unit.project_id, unit.id, not_found=repairs._no_unit(unit.id))
     project = repairs._project(work, unit.project_id)
-    requester_name = (data.get("requester_name") or "").strip()
+    requester_name, requester_person_id = (data.get("requester_name") or "").strip(), None
     if caller.is_resident:
         if data.get("identity"):
             raise NotYourStep("the service centre checks identity (verify), not the resident")
-        requester_name = _resident_requester(work, unit, data, ask_identity)
+        person = _resident_requester(work, unit, data, ask_identity)
+        requester_name, requester_person_id = person["name"], person["person_id"]
     people = None
     if not caller.is_resident:
         caller.require_role(*DESK_ROLES)
@@ -422,6 +455,7 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
         requester_name=requester_name or caller.name or unit.contact_name or "",
         requester_role=data["requester_role"],
         requester_user_id=caller.user_id if caller.is_resident else data.get("requester_user_id"),
+        requester_person_id=requester_person_id,
         owner_consent=({k: data["owner_consent"].get(k) for k in ("name", "how", "note")}
                        if data.get("owner_consent") else None),        # verified (and masked) at verify
         mover_name=data["mover_name"], mover_id_type=data["mover_id_type"],
@@ -433,8 +467,9 @@ def request(work: Work, data: dict, ask_household: AskHousehold | None = None,
     _log(work, release, "request", release.note)
     if data.get("identity"):
         _identity(work, release, data, ask_household, people, ask_identity)
-        release.status = VERIFIED
-        _log(work, release, VERIFY, data["identity"].get("note") or "")
+        checked = ATTEST if release.identity.get("attested") else VERIFY
+        release.status = TABLE[(REQUESTED, checked)].to         # attested: a supervisor approves it first
+        _log(work, release, checked, data["identity"].get("note") or "")
     work.session.flush()
     _changed(work, release, "request", None, now)       # to ``verified`` when checked in the same call
     return release
@@ -481,9 +516,14 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
         raise NotYourStep(f"{action} is {en_party} step", details={"party": party},
                           zh=f"“{ACTION_NAMES[action]}”应由{zh_party}办理")
     now, note = work.clock.now(), data.get("note") or ""
+    logged = action
     if action == VERIFY:
         _identity(work, release, data, ask_household, ask_identity=ask_identity)
         note = data["identity"].get("note") or note
+        if release.identity.get("attested"):
+            logged, found = ATTEST, TABLE[(release.status, ATTEST)]
+    elif action == APPROVE_ATTESTATION:
+        _approve_attestation(work, release, note, now)
     elif action == APPROVE:
         release.fees = _check_fees(work, release, ask_fees)
         release.finance_signed_by, release.finance_signed_name = caller.user_id, caller.name or ""
@@ -505,15 +545,28 @@ def step(work: Work, release_id: str, data: dict, ask_fees: AskFees,
     before = release.status
     release.status = found.to
     release.version += 1
-    _log(work, release, action, note)
+    _log(work, release, logged, note)
     work.session.flush()
     event = {ISSUE: events.GOODS_RELEASE_ISSUED, USE: events.GOODS_RELEASE_USED,
              VOID: events.GOODS_RELEASE_VOIDED}.get(action)
     if event is not None:
         work.events.record(event, event_payload(release, before, action, note, now, caller),
                            group_id=release.group_id, project_id=release.project_id)
-    _changed(work, release, action, before, now)
+    _changed(work, release, logged, before, now)
     return release
+
+
+def _approve_attestation(work: Work, release: GoodsRelease, note: str, now: datetime) -> None:
+    """主管复核: a supervisor approves the desk's attested in-person check -- never who attested it (four
+    eyes: 422 ``own_attestation``); recorded in the check (``identity.reviewed``: who, when, the note)."""
+    caller, checked = work.caller, dict(release.identity or {})
+    if (checked.get("checked_by") or {}).get("user_id") == caller.user_id:
+        raise OwnAttestation(f"{caller.name or caller.user_id} attested this check: another CS manager or centre "
+                             "manager approves it (four eyes)", details={"attested_by": checked.get("checked_by")},
+                             zh="您是该证件的当面核验人，须由另一名客服经理或服务中心经理复核")
+    checked["reviewed"] = {"user_id": caller.user_id, "name": caller.name or "", "at": now.isoformat(),
+                           "note": note}
+    release.identity = checked
 
 
 def _takes(work: Work, release: GoodsRelease, party: str) -> bool:
@@ -666,7 +719,7 @@ def view(release: GoodsRelease) -> dict:
         "unit_id": release.unit_id, "unit_label": release.unit_label, "household_id": release.household_id,
         "number": release.number, "status": release.status,
         "requester": {"name": release.requester_name, "role": release.requester_role,
-                      "user_id": release.requester_user_id},
+                      "user_id": release.requester_user_id, "person_id": release.requester_person_id},
         "owner_consent": release.owner_consent,
         "mover": {"name": release.mover_name, "id_type": release.mover_id_type,
                   "id_number_masked": release.mover_id_masked},

@@ -44,7 +44,22 @@ def ask(ask_identity: AskIdentity | None, unit_id: str, name: str, id_number: st
     answer = ask_identity(unit_id, name, id_number, id_type)
     if not isinstance(answer, dict) or answer.get("matched") is not True:
         return {"matched": False}
-    return {"matched": True, "role": answer.get("role")}
+    # a resident asking about himself is told his own person of the file (person_id, the file's name)
+    return {"matched": True, "role": answer.get("role"),
+            **{k: answer[k] for k in ("person_id", "name") if answer.get(k)}}
+
+
+def resident_self(ask_identity: AskIdentity | None, unit_id: str, account_name: str | None) -> dict | None:
+    """The resident's own person in the unit's household file -- ``{"person_id", "name", "role"}`` or None
+    (not in the file, or archive's answer names no person: fail closed). archive finds him by his signed
+    account (his household, his name compared normalised: NFKC, blanks dropped -- "张 伟" is 张伟); he asks
+    about nobody else. Nobody to ask, or no answer: ``archive_unavailable``."""
+    if not account_name:
+        return None
+    answer = ask(ask_identity, unit_id, account_name, None, None)
+    if not answer["matched"] or not answer.get("person_id") or not answer.get("role"):
+        return None
+    return {"person_id": answer["person_id"], "name": answer.get("name") or account_name, "role": answer["role"]}
 
 
 def require(ask_identity: AskIdentity | None, unit_id: str, name: str, id_number: str | None,

@@ -65,7 +65,8 @@ class GoodsReleaseRpcs:
 
     @rpc
     def goods_release_step(self, release_id, data, idempotency_key=None):
-        """verify | approve | issue | use | void (goods_release.TABLE); approve and issue ask billing."""
+        """verify | approve_attestation | approve | issue | use | void | withdraw (goods_release.TABLE); approve
+        and issue ask billing."""
         work, command = self.work(), GOODS_RELEASE_STEP_IN.load(data)
         command["release_id"] = str(release_id)
         return work.idempotent(idempotency_key, "goods_release_step", command, lambda: GOODS_RELEASE_OUT.dump(

@@ -61,7 +61,9 @@ def identity_file(unit_id, name, number, id_type):
     """archive's match_identity: by name and number (a resident by name, about themselves)."""
     MATCHES.append((unit_id, name, number))
     role, stored = FILE.get(unit_id, {}).get(name, (None, None))
-    if role is not None and (number is None or number == stored):
+    if role is not None and number is None:          # a resident about himself: his own person of the file
+        return {"matched": True, "role": role, "person_id": f"pe-{name}", "name": name}
+    if role is not None and number == stored:
         return {"matched": True, "role": role}
     return {"matched": False}
 
@@ -783,7 +785,7 @@ def test_no_number_on_file_is_told_only_for_a_person_in_the_role_asked_and_every
              identity=dict(IN_PERSON, person_name="张小明", id_number=MOVER_ID))
     step(session, clock, DESK, family, "verify", match=match,
          identity=dict(IN_PERSON, person_name="张小明", id_number=MOVER_ID, attested=True, matched_archive=False))
-    assert family.status == "verified" and family.identity["household_role"] == "family"
+    assert family.status == "attested" and family.identity["household_role"] == "family"
     assert family.identity["attested"] is True and family.identity["matched_archive"] is False
 
 
@@ -820,5 +822,115 @@ def test_a_person_with_no_number_on_file_is_attested_in_person_and_not_counted(s
              identity=dict(BY_PHONE, person_name="张小明", id_number=MOVER_ID, attested=True))
     step(session, clock, DESK, release, "verify", match=not_on_file,
          identity=dict(seen, attested=True, matched_archive=False))
-    assert release.status == "verified"
+    assert release.status == "attested"                  # a supervisor approves it before finance signs
     assert release.identity["matched_archive"] is False and release.identity["attested"] is True
+
+
+# -- the attested in-person check's approval (主管复核, four eyes) ------------------------------------
+
+CENTRE = staff(G, ["p1"], roles=["centre_manager"], user_id="centre.mgr")
+
+
+def not_on_file(unit_id, name, number, id_type):
+    """archive: 张小明 has no ID number in the file (422 id_number_not_on_file, counted there)."""
+    from services.tickets.exceptions import IdNumberNotOnFile
+    if name == "张小明" and number is not None:
+        raise IdNumberNotOnFile("no ID number on file for the person")
+    return identity_file(unit_id, name, number, id_type)
+
+
+ATTESTED_CHECK = dict(IN_PERSON, person_name="张小明", id_number=MOVER_ID, attested=True, matched_archive=False)
+
+
+def test_an_attested_check_waits_for_a_supervisor_who_did_not_attest_it(session, clock, registry):
+    from services.tickets.exceptions import OwnAttestation
+    release = request(session, clock, requester_role="family", requester_name="张小明")
+    step(session, clock, CS, release, "verify", match=not_on_file, identity=ATTESTED_CHECK)
+    assert release.status == "attested" and release.identity["attested"] is True
+    assert release.history[-1].action == "attest"
+    # finance cannot sign it, the desk cannot issue it: not verified yet
+    with pytest.raises(TransitionNotAllowed) as refused:
+        step(session, clock, FINANCE, release, "approve")
+    assert refused.value.message.startswith("该放行单已当面核验待主管复核，不能财务签字 (")
+    with pytest.raises(TransitionNotAllowed):
+        step(session, clock, DESK, release, "issue")
+    # who attested it (the CS manager at the desk) does not approve it; the desk, finance are not supervisors
+    with pytest.raises(OwnAttestation) as refused:
+        step(session, clock, CS, release, "approve_attestation")
+    assert refused.value.code == "own_attestation" and refused.value.message.startswith("您是该证件的当面核验人")
+    assert refused.value.details == {"attested_by": {"user_id": "cs.mgr", "name": "cs.mgr"}}
+    for caller in (DESK, FINANCE, ME):
+        with pytest.raises((NotYourStep, NotFound)):
+            step(session, clock, caller, release, "approve_attestation")
+    assert release.status == "attested" and "reviewed" not in release.identity
+    step(session, clock, CENTRE, release, "approve_attestation", note="证件原件已复核")
+    assert release.status == "verified"
+    assert release.identity["reviewed"]["user_id"] == "centre.mgr"
+    assert release.identity["reviewed"]["note"] == "证件原件已复核"
+    step(session, clock, FINANCE, release, "approve")
+    step(session, clock, DESK, release, "issue")
+    assert release.status == "issued" and release.number.startswith("FX-")
+    assert [h.action for h in release.history] == ["request", "attest", "approve_attestation", "approve", "issue"]
+    changed = [e["data"] for e in events_of(session, "goods_release.changed")]
+    assert [(c["step"]["action"], c["step"]["from"], c["step"]["to"]) for c in changed][:3] == [
+        ("request", None, "requested"), ("attest", "requested", "attested"),
+        ("approve_attestation", "attested", "verified")]
+    assert changed[2]["identity"]["reviewed"]["user_id"] == "centre.mgr"
+    # approved once is no row any more
+    with pytest.raises(TransitionNotAllowed):
+        step(session, clock, CENTRE, release, "approve_attestation")
+
+
+def test_a_release_checked_attested_at_once_or_again_needs_the_approval_again(session, clock, registry):
+    release = request(session, clock, match=not_on_file, requester_role="family", requester_name="张小明",
+                      identity=ATTESTED_CHECK)
+    assert release.status == "attested" and [h.action for h in release.history] == ["request", "attest"]
+    step(session, clock, CS, release, "approve_attestation")
+    assert release.status == "verified"
+    step(session, clock, DESK, release, "verify", match=not_on_file, identity=ATTESTED_CHECK)   # checked again
+    assert release.status == "attested" and "reviewed" not in release.identity
+    # the desk checks a number now on file instead: verified without an approval
+    step(session, clock, DESK, release, "verify", identity=checked("李娜"))
+    assert release.status == "verified" and release.identity["attested"] is False
+    # an attested release may be withdrawn or voided like a verified one
+    again = request(session, clock, match=not_on_file, requester_role="family", requester_name="张小明",
+                    identity=ATTESTED_CHECK)
+    step(session, clock, CS, again, "void", reason="证件存疑")
+    assert again.status == "voided"
+    rows = {(st, a): (to, who) for st, a, to, who in gr.table_rows()}
+    assert rows[("attested", "approve_attestation")] == ("verified", "supervisor")
+    assert rows[("requested", "attest")] == ("attested", "desk")
+    assert ("attested", "approve") not in rows and ("attested", "issue") not in rows
+
+
+# -- a resident's own request: who he is in the file, not how his account spells his name ------------
+
+def test_a_residents_request_records_his_person_of_the_file_whatever_his_account_spells(session, clock, registry):
+    import dataclasses
+
+    def archive(unit_id, name, number, id_type):
+        # archive resolves the resident by his signed account (normalised: "张 伟" is 张伟) -- its own tests
+        MATCHES.append((unit_id, name, number))
+        return {"matched": True, "role": "owner", "person_id": "pe1", "name": "张伟"}
+    me = dataclasses.replace(ME, name="张 伟")
+    MATCHES.clear()
+    mine = gr.request(work(session, clock, me), body(requester_name="张伟"), None, archive)     # his own, normalised
+    assert (mine.requester_name, mine.requester_role, mine.requester_person_id) == ("张伟", "owner", "pe1")
+    assert gr.view(mine)["requester"] == {"name": "张伟", "role": "owner", "user_id": "r-zhang", "person_id": "pe1"}
+    assert MATCHES == [("u1", "张 伟", None)]                          # about himself: his account's name
+    full_width = dataclasses.replace(ME, name="ＺＨＡＮＧ　ＷＥＩ")
+    assert gr.request(work(session, clock, full_width), body(requester_name="zhang wei"), None,
+                      archive).requester_person_id == "pe1"
+    # archive's yes without his person (an older archive): no -- fail closed
+    with pytest.raises(IdentityNotMatched):
+        gr.request(work(session, clock, me), body(requester_name=None), None,
+                   lambda *_: {"matched": True, "role": "owner"})
+    # the desk's request names nobody's person
+    assert request(session, clock, identity=IN_PERSON).requester_person_id is None
+    # a tenant resolved so still needs the owner's consent at the desk's check
+    tenant = dataclasses.replace(resident(G, ["u1"], user_id="r-t"), name="赵 租客")
+    theirs = gr.request(work(session, clock, tenant), body(requester_name=None, requester_role="tenant"), None,
+                        lambda *_: {"matched": True, "role": "tenant", "person_id": "pe2", "name": "赵租客"})
+    assert theirs.requester_person_id == "pe2" and theirs.requester_name == "赵租客"
+    with pytest.raises(OwnerConsentRequired):
+        step(session, clock, DESK, theirs, "verify", identity=checked("赵租客"))
