@@ -3,7 +3,7 @@
 approval (主管复核) lives in the release's ``identity`` (JSON) and its state ``attested`` -- no column.
 
 Revision ID: 0071
-Revises: 0069
+Revises: 0070
 Create Date: 2026-11-27 10:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0071'
-down_revision = '0069'
+down_revision = '0070'
 branch_labels = None
 depends_on = None
 
