@@ -1590,7 +1590,11 @@ class PaymentIn(Schema):
 
 
 class OnlinePaymentIn(Schema):
-    """WeChat Pay / Alipay; ``auth_code``: the payer's payment code (付款码) scanned at the desk."""
+    """WeChat Pay / Alipay; ``auth_code``: the payer's payment code (付款码) scanned at the desk.
+    ``account_id``: one of the unit's accounts -- a closed one is a previous household's (原业主账户, from
+    GET /units/{unit_id}/accounts), paid by its own residents or the desk, at most what it owes; else the
+    unit's current account."""
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     method = fields.String(required=True, validate=validate.OneOf(ONLINE_METHODS))
     amount = _amount(required=True, positive=True, exact=True)
     auth_code = fields.String(load_default=None, allow_none=True,
