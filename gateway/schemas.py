@@ -224,6 +224,9 @@ class HouseholdFileOut(Out):
     catalogue = fields.List(fields.Nested(FileDocumentOut))
     missing = fields.List(fields.String())
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
+    move_out = fields.Nested(lambda: MoveOutRecordOut(), allow_none=True, metadata={
+        "description": "staff only: the household's move-out (迁出) or transfer (过户) record with fees_checked, "
+                       "what billing said when it left; null while it lives there"})
 
 
 AskedPurpose = v.AskedPurpose
@@ -3488,6 +3491,14 @@ class ChecklistItemOut(Out):
     note = fields.String()
 
 
+class FeesCheckedOut(Out):
+    """What billing said when the household left (its has_arrears for the unit, asked by the move-out or
+    the transfer and kept with the record)."""
+    unpaid = Amount(metadata={"description": "what the check counted as unpaid (0.00: else it was refused)"})
+    balance_due = Amount(metadata={"description": "billing's balance due; negative is prepaid credit left"})
+    as_of = fields.String(allow_none=True, metadata={"format": "date", "description": "the day billing stated it"})
+
+
 class MoveOutRecordOut(Out):
     id = fields.String()
     household_id = fields.String()
@@ -3504,6 +3515,8 @@ class MoveOutRecordOut(Out):
     recorded_by = fields.String()
     recorded_by_name = fields.String()
     recorded_at = DT()
+    fees_checked = fields.Nested(FeesCheckedOut, allow_none=True, metadata={
+        "description": "billing's word when the household left; null on a record from before it was kept"})
 
 
 class MoveOutOut(Out):
