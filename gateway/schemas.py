@@ -218,13 +218,41 @@ class FileHouseholdOut(HouseholdOut):
     people = fields.List(fields.Nested(FilePersonOut))
 
 
+class FeesCheckedOut(Out):
+    """What billing said when the household left (its has_arrears for the unit, asked by the move-out or
+    the transfer and kept with the record)."""
+    unpaid = Amount(metadata={"description": "what the check counted as unpaid (0.00: else it was refused)"})
+    balance_due = Amount(metadata={"description": "billing's balance due; negative is prepaid credit left"})
+    as_of = fields.String(allow_none=True, metadata={"format": "date", "description": "the day billing stated it"})
+
+
+class MoveOutRecordOut(Out):
+    id = fields.String()
+    household_id = fields.String()
+    unit_id = fields.String()
+    moved_out_on = fields.String(metadata={"format": "date"})
+    reason = fields.String()
+    note = fields.String()
+    keys_returned = fields.Boolean()
+    fees_settled = fields.Boolean()
+    fees_confirmed_by = fields.String()
+    meter_readings_recorded = fields.Boolean()
+    deposit_handling = fields.String()
+    ownership_id = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_by_name = fields.String()
+    recorded_at = DT()
+    fees_checked = fields.Nested(FeesCheckedOut, allow_none=True, metadata={
+        "description": "billing's word when the household left; null on a record from before it was kept"})
+
+
 class HouseholdFileOut(Out):
     household = fields.Nested(FileHouseholdOut)
     unit = fields.Nested(UnitOut)
     catalogue = fields.List(fields.Nested(FileDocumentOut))
     missing = fields.List(fields.String())
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
-    move_out = fields.Nested(lambda: MoveOutRecordOut(), allow_none=True, metadata={
+    move_out = fields.Nested(MoveOutRecordOut, allow_none=True, metadata={
         "description": "staff only: the household's move-out (迁出) or transfer (过户) record with fees_checked, "
                        "what billing said when it left; null while it lives there"})
 
@@ -3489,34 +3517,6 @@ class ChecklistItemOut(Out):
     received_by = fields.String(allow_none=True)
     received_by_name = fields.String(allow_none=True)
     note = fields.String()
-
-
-class FeesCheckedOut(Out):
-    """What billing said when the household left (its has_arrears for the unit, asked by the move-out or
-    the transfer and kept with the record)."""
-    unpaid = Amount(metadata={"description": "what the check counted as unpaid (0.00: else it was refused)"})
-    balance_due = Amount(metadata={"description": "billing's balance due; negative is prepaid credit left"})
-    as_of = fields.String(allow_none=True, metadata={"format": "date", "description": "the day billing stated it"})
-
-
-class MoveOutRecordOut(Out):
-    id = fields.String()
-    household_id = fields.String()
-    unit_id = fields.String()
-    moved_out_on = fields.String(metadata={"format": "date"})
-    reason = fields.String()
-    note = fields.String()
-    keys_returned = fields.Boolean()
-    fees_settled = fields.Boolean()
-    fees_confirmed_by = fields.String()
-    meter_readings_recorded = fields.Boolean()
-    deposit_handling = fields.String()
-    ownership_id = fields.String(allow_none=True)
-    recorded_by = fields.String()
-    recorded_by_name = fields.String()
-    recorded_at = DT()
-    fees_checked = fields.Nested(FeesCheckedOut, allow_none=True, metadata={
-        "description": "billing's word when the household left; null on a record from before it was kept"})
 
 
 class MoveOutOut(Out):
