@@ -218,12 +218,43 @@ class FileHouseholdOut(HouseholdOut):
     people = fields.List(fields.Nested(FilePersonOut))
 
 
+class FeesCheckedOut(Out):
+    """What billing said when the household left (its has_arrears for the unit, asked by the move-out or
+    the transfer and kept with the record)."""
+    unpaid = Amount(metadata={"description": "what the check counted as unpaid (0.00: else it was refused)"})
+    balance_due = Amount(metadata={"description": "billing's balance due; negative is prepaid credit left"})
+    as_of = fields.String(allow_none=True, metadata={"format": "date", "description": "the day billing stated it"})
+
+
+class MoveOutRecordOut(Out):
+    id = fields.String()
+    household_id = fields.String()
+    unit_id = fields.String()
+    moved_out_on = fields.String(metadata={"format": "date"})
+    reason = fields.String()
+    note = fields.String()
+    keys_returned = fields.Boolean()
+    fees_settled = fields.Boolean()
+    fees_confirmed_by = fields.String()
+    meter_readings_recorded = fields.Boolean()
+    deposit_handling = fields.String()
+    ownership_id = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_by_name = fields.String()
+    recorded_at = DT()
+    fees_checked = fields.Nested(FeesCheckedOut, allow_none=True, metadata={
+        "description": "billing's word when the household left; null on a record from before it was kept"})
+
+
 class HouseholdFileOut(Out):
     household = fields.Nested(FileHouseholdOut)
     unit = fields.Nested(UnitOut)
     catalogue = fields.List(fields.Nested(FileDocumentOut))
     missing = fields.List(fields.String())
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
+    move_out = fields.Nested(MoveOutRecordOut, allow_none=True, metadata={
+        "description": "staff only: the household's move-out (迁出) or transfer (过户) record with fees_checked, "
+                       "what billing said when it left; null while it lives there"})
 
 
 AskedPurpose = v.AskedPurpose
@@ -1591,7 +1622,11 @@ class PaymentIn(Schema):
 
 
 class OnlinePaymentIn(Schema):
-    """WeChat Pay / Alipay; ``auth_code``: the payer's payment code (付款码) scanned at the desk."""
+    """WeChat Pay / Alipay; ``auth_code``: the payer's payment code (付款码) scanned at the desk.
+    ``account_id``: one of the unit's accounts -- a closed one is a previous household's (原业主账户, from
+    GET /units/{unit_id}/accounts), paid by its own residents or the desk, at most what it owes; else the
+    unit's current account."""
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     method = fields.String(required=True, validate=validate.OneOf(ONLINE_METHODS))
     amount = _amount(required=True, positive=True, exact=True)
     auth_code = fields.String(load_default=None, allow_none=True,
@@ -3486,24 +3521,6 @@ class ChecklistItemOut(Out):
     received_by = fields.String(allow_none=True)
     received_by_name = fields.String(allow_none=True)
     note = fields.String()
-
-
-class MoveOutRecordOut(Out):
-    id = fields.String()
-    household_id = fields.String()
-    unit_id = fields.String()
-    moved_out_on = fields.String(metadata={"format": "date"})
-    reason = fields.String()
-    note = fields.String()
-    keys_returned = fields.Boolean()
-    fees_settled = fields.Boolean()
-    fees_confirmed_by = fields.String()
-    meter_readings_recorded = fields.Boolean()
-    deposit_handling = fields.String()
-    ownership_id = fields.String(allow_none=True)
-    recorded_by = fields.String()
-    recorded_by_name = fields.String()
-    recorded_at = DT()
 
 
 class MoveOutOut(Out):

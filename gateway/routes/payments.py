@@ -50,7 +50,13 @@ class PaymentRoutes(RouteModule):
            description="Answers the receipt when the provider took the payment at once (a scanned 付款码), "
                        "else the pending payment with `pay` (pay_url / qr_code) to open; it is recorded when "
                        "the provider's notification arrives or the payment is asked about. 503 "
-                       "provider_unavailable: retry with the same Idempotency-Key -- nothing is charged twice.")
+                       "provider_unavailable: retry with the same Idempotency-Key -- nothing is charged twice. "
+                       "account_id: one of the unit's accounts (GET /units/{unit_id}/accounts) -- an old owner pays "
+                       "his own closed account (原业主账户) after a transfer or move-out, at most what it owes (409 "
+                       "closed_account_overpaid, details: balance_due); a resident names only an account of a "
+                       "household he belongs or belonged to (/me's former_households), anyone else's is 404 "
+                       "account_not_found. A resident whose household moved out, without account_id: 404 "
+                       "account_not_found telling him to name his.")
     def start_online_payment(self, request, user, unit_id, body, idempotency_key):
         return self._write(user, "start_online_payment", unit_id, s.OnlinePaymentIn().dump(body),
                            idempotency_key=idempotency_key)

@@ -145,3 +145,17 @@ def test_a_refund_names_a_closed_account_and_a_closed_account_s_overpayment_is_a
                                                 "reason": "退还预存款"}))["account_id"] is None
     err = classify(ClosedAccountOverpaid("owes 245.00", details={"balance_due": "245.00"}))
     assert (err.status, err.code, err.details) == (409, "closed_account_overpaid", {"balance_due": "245.00"})
+
+
+def test_an_online_payment_names_an_account_and_a_malformed_one_is_refused_before_billing_is_asked():
+    """``POST /units/{id}/online-payments`` takes ``account_id`` (the old owner's closed account) and hands
+    it to billing; left out it is None (the unit's open account); a malformed one is a 400 here."""
+    from marshmallow import ValidationError
+    body = s.OnlinePaymentIn().load({"method": "wechat", "amount": "245.00", "account_id": "acc-old"})
+    assert s.OnlinePaymentIn().dump(body)["account_id"] == "acc-old"
+    assert s.OnlinePaymentIn().dump(s.OnlinePaymentIn().load({"method": "alipay", "amount": "1.00"}))[
+        "account_id"] is None
+    for bad in ("", "a" * 37):
+        with pytest.raises(ValidationError) as refused:
+            s.OnlinePaymentIn().load({"method": "wechat", "amount": "1.00", "account_id": bad})
+        assert "account_id" in refused.value.messages

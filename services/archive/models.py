@@ -319,6 +319,12 @@ class MoveOut(Base):
     deposit_handling: Mapped[str] = mapped_column(String(20))   # refunded | transferred | retained | none
     #: the ownership a transfer (过户) started, when the move-out was one
     ownership_id: Mapped[str | None] = mapped_column(ID)
+    #: billing's word when the household left (its ``has_arrears`` for the unit, revision 0038): what the
+    #: check counted as unpaid (0.00, else it was refused), billing's balance due (negative: credit left)
+    #: and the day billing stated them; None on records from before 0038
+    fees_unpaid: Mapped[Decimal | None] = mapped_column(MoneyType())
+    fees_balance_due: Mapped[Decimal | None] = mapped_column(MoneyType())
+    fees_as_of: Mapped[date | None] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_by_name: Mapped[str] = mapped_column(String(100), default="")
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -193,6 +193,8 @@ class HouseholdFileOut(Schema):
     catalogue = fields.List(fields.Nested(DocumentOut))
     missing = fields.List(fields.String())
     correspondence = fields.List(fields.Nested(CorrespondenceOut))
+    #: the household's move-out (迁出 / 过户) record with billing's word when it left -- staff's file only
+    move_out = fields.Nested(lambda: MoveOutOut(), allow_none=True)
 
 
 class AccessLogOut(Schema):
@@ -548,6 +550,13 @@ class ChecklistItemOut(Schema):
     note = fields.String()
 
 
+class FeesCheckedOut(Schema):
+    """billing's word when the household left (its ``has_arrears`` for the unit, kept with the move-out)."""
+    unpaid = fields.Decimal(as_string=True, places=2)
+    balance_due = fields.Decimal(as_string=True, places=2)
+    as_of = fields.Date(allow_none=True)
+
+
 class MoveOutOut(Schema):
     id = fields.String()
     household_id = fields.String()
@@ -564,6 +573,7 @@ class MoveOutOut(Schema):
     recorded_by = fields.String()
     recorded_by_name = fields.String()
     recorded_at = fields.AwareDateTime()
+    fees_checked = fields.Nested(FeesCheckedOut, allow_none=True)
 
 
 class OwnerOut(Schema):

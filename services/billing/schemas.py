@@ -610,8 +610,11 @@ class PaymentIn(Schema):
 class OnlinePaymentIn(Schema):
     """A WeChat Pay / Alipay payment for the unit. ``auth_code``: the payer's payment code
     (付款码) scanned at the desk -- the provider answers at once; without it the provider answers
-    with a pay URL / QR code the payer opens."""
+    with a pay URL / QR code the payer opens. ``account_id``: one of the unit's accounts -- a closed one
+    is a previous household's (原业主账户), paid by its own residents (or the desk) for at most what it
+    owes; else the unit's current account."""
     unit_id = fields.String(**UNIT_ID)
+    account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     method = fields.String(required=True, validate=validate.OneOf(ONLINE_METHODS))
     amount = Money(required=True, positive=True, exact=True)
     auth_code = fields.String(load_default=None, allow_none=True,

@@ -161,3 +161,11 @@ def test_a_move_out_with_arrears_is_refused_until_billing_says_settled(platform,
     assert out.status_code == 200, out.text
     assert out.json()["household"]["status"] == "moved_out"
     assert out.json()["move_out"]["fees_confirmed_by"] == "财务 钱"
+    # billing's word when he left is kept with the record and shown in the household file for staff
+    said = out.json()["move_out"]["fees_checked"]
+    assert (said["unpaid"], said["balance_due"]) == ("0.00", "0.00") and said["as_of"]
+    cs = token(web_session, "cs.lh")
+    file = web_session.get(f"/api/v1/households/{household}/file", headers=cs, params={"purpose": "迁出核对"})
+    assert file.status_code == 200, file.text
+    assert (file.json()["move_out"]["id"], file.json()["move_out"]["fees_checked"]) == (
+        out.json()["move_out"]["id"], said)

@@ -16,7 +16,7 @@ from kernel.work import Work
 
 from ..exceptions import FileAccessDenied
 from ..exceptions import ProjectNotFound
-from ..models import Correspondence, Document, Household, Project, ProjectCorrespondence, Unit
+from ..models import Correspondence, Document, Household, MoveOut, Project, ProjectCorrespondence, Unit
 from . import access
 from .registry import active_household
 
@@ -28,20 +28,26 @@ ACCESS_LOG_ROLES = access.LOG_READER_ROLES
 def read_file(work: Work, household_id: str, purpose: str | None) -> dict:
     """The household file, after the access check (``access.require_read``: by role, a resident's
     own, or under the CS head's grant), logged -- refusals too. The catalogue is the project's
-    (``documents.catalogue_for``: each expected type present or missing)."""
+    (``documents.catalogue_for``: each expected type present or missing). Staff's file also shows the
+    household's move-out (迁出 / 过户) record with what billing said when it left (``fees_checked``)."""
     from .documents import catalogue_for
     household = access.household_for_read(work, household_id)
     grant = access.require_read(work, household, "file", purpose, asks_purpose=True)
     documents = catalogue_for(work, household)
     letters = work.session.scalars(select(Correspondence).where(
         Correspondence.household_id == household.id).order_by(Correspondence.occurred_at.desc())).all()
-    return {
+    out = {
         "household": access.view(work, household, grant),
         "unit": work.session.get(Unit, household.unit_id),
         "catalogue": documents,
         "missing": [d["doc_type"] for d in documents if d["status"] == "missing"],
         "correspondence": letters,
     }
+    if not work.caller.is_resident:      # staff's file: the move-out record, with billing's word when it left
+        from .people import move_out_view
+        out["move_out"] = move_out_view(work.session.scalars(
+            select(MoveOut).where(MoveOut.household_id == household.id)).first())
+    return out
 
 
 def access_log(work: Work, household_id: str) -> list[dict]:

@@ -689,7 +689,7 @@ def _not_before_move_in(household: Household, on: date) -> None:
 
 
 def _leave(work: Work, household: Household, action: str, on: date, reason: str, data: dict,
-           ownership_id: str | None = None) -> MoveOut:
+           ownership_id: str | None = None, fees: dict | None = None) -> MoveOut:
     _not_before_move_in(household, on)
     _checked(data)
     transition(household, action)
@@ -708,10 +708,45 @@ def _leave(work: Work, household: Household, action: str, on: date, reason: str,
                      meter_readings_recorded=bool(data.get("meter_readings_recorded")),
                      deposit_handling=data["deposit_handling"], ownership_id=ownership_id,
                      recorded_by=work.caller.user_id, recorded_by_name=work.caller.name or "",
-                     recorded_at=work.clock.now())
+                     recorded_at=work.clock.now(), **_billings_word(fees))
     work.session.add(record)
     _changed(work, household)
     return record
+
+
+def _billings_word(fees: dict | None) -> dict:
+    """The move-out record's columns of billing's answer (:func:`check_fees`): what was unpaid, the
+    balance due and the day billing stated them -- kept so the file shows what billing said when the
+    household left."""
+    if fees is None:
+        return {"fees_unpaid": None, "fees_balance_due": None, "fees_as_of": None}
+    return {"fees_unpaid": money(fees["unpaid"]), "fees_balance_due": money(fees["balance_due"]),
+            "fees_as_of": _as_of_day(fees.get("as_of"))}
+
+
+def _as_of_day(value) -> date | None:
+    """billing's ``as_of`` (the site's day it stated the account, ISO text over RPC) as a date; an
+    answer without one keeps none."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def move_out_view(record: MoveOut | None) -> dict | None:
+    """The move-out record as the household file shows it (``schemas.MoveOutOut``), with billing's word
+    when the household left (``fees_checked``: ``unpaid``, ``balance_due``, ``as_of``; None on a record
+    from before it was kept)."""
+    if record is None:
+        return None
+    fees = None if record.fees_unpaid is None else {
+        "unpaid": record.fees_unpaid, "balance_due": record.fees_balance_due, "as_of": record.fees_as_of}
+    return {column: getattr(record, column) for column in (
+        "id", "household_id", "unit_id", "moved_out_on", "reason", "note", "keys_returned", "fees_settled",
+        "fees_confirmed_by", "meter_readings_recorded", "deposit_handling", "ownership_id", "recorded_by",
+        "recorded_by_name", "recorded_at")} | {"fees_checked": fees}
 
 
 def move_out(work: Work, household_id: str, data: dict, *, ask_fees: AskFees) -> tuple[Household, MoveOut]:
@@ -726,9 +761,9 @@ def move_out(work: Work, household_id: str, data: dict, *, ask_fees: AskFees) ->
     _not_before_move_in(household, on)
     _checked(data)
     next_state(household, "move_out")         # moved out already: 409, billing not asked for nothing
-    check_fees(work, work.session.get(Unit, household.unit_id), ask_fees, "move_out")
+    fees = check_fees(work, work.session.get(Unit, household.unit_id), ask_fees, "move_out")
     _lock(work, household)
-    return household, _leave(work, household, "move_out", on, data["reason"], data)
+    return household, _leave(work, household, "move_out", on, data["reason"], data, fees=fees)
 
 
 # -- ownership (产权) and its transfer (过户) ---------------------------------------------------------
@@ -837,12 +872,12 @@ def transfer(work: Work, unit_id: str, data: dict, *, ask_fees: AskFees) -> tupl
             raise _incomplete("the current household moves out: give its handover checklist (keys, fees, "
                               "meters, deposit)", ["handover"])
         _checked(data["handover"])
-        check_fees(work, unit, ask_fees, "transfer")    # billing's word on the fees, before anything is written
+        fees = check_fees(work, unit, ask_fees, "transfer")   # billing's word on the fees, before anything is written
         _lock(work, old)
         if old.status != "active":            # moved out meanwhile
             old = None
     if old is not None:
-        leaving = _leave(work, old, "transfer_out", on, "transfer", data["handover"])
+        leaving = _leave(work, old, "transfer_out", on, "transfer", data["handover"], fees=fees)
     if current is not None:
         current.to_on = on
     work.session.flush()

@@ -86,7 +86,7 @@ class PeopleRpcs:
         def run():
             household, record = people.move_out(work, household_id, command, ask_fees=self._ask_fees(work))
             return {"household": schemas.HouseholdOut().dump(registry.household_view(work.caller, household)),
-                    "move_out": schemas.MoveOutOut().dump(record)}
+                    "move_out": schemas.MoveOutOut().dump(people.move_out_view(record))}
         return work.idempotent(idempotency_key, "move_out", {"household_id": household_id, **command}, run)
 
     def _ask_fees(self, work):

@@ -697,3 +697,54 @@ def test_a_second_move_out_says_so_in_a_sentence():
     with pytest.raises(HouseholdNotActive) as twice:
         people.transition(gone, "move_out")
     assert twice.value.english.startswith("This household has moved out already: it cannot move out again")
+
+
+# -- billing's word kept with the move-out record, shown in the staff's file ----------------------------
+
+def _file_as(session, clock, caller):
+    from services.archive.domain import files
+    return schemas.HouseholdFileOut().dump(files.read_file(work(session, clock, caller), "h1", "迁出核对 check"))
+
+
+def test_the_move_out_keeps_what_billing_said_and_the_staff_s_file_shows_it(session, clock, estate):
+    """迁出 goes on when billing says nothing is unpaid; the figures it gave -- unpaid 0.00, its balance due
+    (-20.00: credit left on the account), the day it stated them -- are kept on the record, answered by the
+    move-out and shown in the household file for staff. Before the household leaves the file shows no
+    record; a resident's own file shows none at all."""
+    cs = staff(G, ["p1"], roles=["cs_manager"], user_id="cs-1")
+    assert _file_as(session, clock, cs)["move_out"] is None
+    own = resident(G, ["u-0101"], user_id="owner-1", households={"u-0101": "h1"})
+    assert "move_out" not in _file_as(session, clock, own)
+    household, out = people.move_out(work(session, clock, DESK), "h1", {
+        **HANDOVER, "moved_out_on": date(2027, 1, 31), "reason": "relocated"},
+        ask_fees=billing_says(balance_due="-20.00"))
+    session.commit()
+    record = session.get(MoveOut, out.id)
+    assert (record.fees_unpaid, record.fees_balance_due, record.fees_as_of) == (
+        Decimal("0.00"), Decimal("-20.00"), date(2027, 5, 20))
+    said = {"unpaid": "0.00", "balance_due": "-20.00", "as_of": "2027-05-20"}
+    assert schemas.MoveOutOut().dump(people.move_out_view(record))["fees_checked"] == said
+    shown = _file_as(session, clock, cs)["move_out"]
+    assert (shown["id"], shown["reason"], shown["fees_confirmed_by"], shown["fees_checked"]) == (
+        out.id, "relocated", "财务 王会计", said)
+
+
+def test_the_transfer_keeps_what_billing_said_on_the_old_household_s_record(session, clock, estate):
+    """过户: the old household's move-out record keeps billing's answer as the transfer checked it."""
+    transfer(session, clock, ask_fees=billing_says(balance_due="0.00"))
+    session.commit()
+    record = session.query(MoveOut).filter_by(household_id="h1").one()
+    assert (record.reason, record.fees_unpaid, record.fees_balance_due, record.fees_as_of) == (
+        "transfer", Decimal("0.00"), Decimal("0.00"), date(2027, 5, 20))
+    shown = _file_as(session, clock, staff(G, ["p1"], roles=["cs_manager"], user_id="cs-1"))["move_out"]
+    assert shown["fees_checked"] == {"unpaid": "0.00", "balance_due": "0.00", "as_of": "2027-05-20"}
+    assert shown["ownership_id"] == record.ownership_id
+
+
+def test_a_record_from_before_billing_s_word_was_kept_says_so():
+    record = MoveOut(id="m", household_id="h", unit_id="u", moved_out_on=date(2026, 1, 1), reason="sold", note="",
+                     keys_returned=True, fees_settled=True, fees_confirmed_by="", meter_readings_recorded=True,
+                     deposit_handling="none", recorded_by="x", recorded_by_name="")
+    assert people.move_out_view(record)["fees_checked"] is None
+    assert people._as_of_day("not a day") is None and people._as_of_day("2027-05-20T08:00:00+08:00") == \
+        date(2027, 5, 20)

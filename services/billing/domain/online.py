@@ -1,6 +1,8 @@
 """Online payments (线上缴费): WeChat Pay and Alipay through a provider (``domain/providers.py``).
 
-1. **Start** (:func:`start_online_payment`, the household for its own unit or the desk): a
+1. **Start** (:func:`start_online_payment`, the household for its own unit or the desk; ``account_id``
+   names one of the unit's accounts -- an old owner pays his own closed account, at most what it owes,
+   :func:`payable_account`): a
    ``pending`` :class:`Payment` is written and the provider asked to create the payment under
    **our payment id** (``out_trade_no``). The id is derived from the caller and the request's
    idempotency key, so a retry of a request whose first attempt died after the provider took it
@@ -42,7 +44,7 @@ from ..exceptions import (AmountMismatch, PaymentNotFound, PaymentNotPending, Pa
                           UnknownProvider)
 from ..models import FeeAccount, Payment
 from ..schemas import ONLINE_METHODS
-from . import payments, settings as billing_settings
+from . import journal, payments, settings as billing_settings
 from .accounts import get_account
 from .ledger import site_today
 from .providers import CLOSED, PAID, PaymentProvider, ProviderAnswer, ProviderDown, ProviderError, ProviderRefused
@@ -77,11 +79,14 @@ def provider_for(providers: dict[str, PaymentProvider], method: str) -> PaymentP
 
 def start_online_payment(work: Work, providers: dict[str, PaymentProvider], data: dict,
                          idempotency_key: str | None = None) -> Payment:
-    account = get_account(work, data["unit_id"])       # a household: its own units only
+    account = payable_account(work, data["unit_id"], data.get("account_id"))
     if not work.caller.is_resident:
         work.caller.require_role(*STAFF_ROLES)
     provider = provider_for(providers, data["method"])
     payments.check_ceiling(work, account, data["amount"])
+    if account.closed_on is not None:
+        account = journal.lock_account(work.session, account)   # two payments at once: one sees the other
+        payments.check_closed_account(work, account, data["amount"])
     payment = payments.new_payment(work, account, method=data["method"], amount=data["amount"], purpose="fees",
                                    payment_id=payment_id_for(work.caller.user_id, idempotency_key))
     try:
@@ -95,6 +100,21 @@ def start_online_payment(work: Work, providers: dict[str, PaymentProvider], data
         raise ProviderUnavailable(f"the payment provider did not answer; retry with the same Idempotency-Key "
                                   f"({exc})") from None
     return settle(work, payment, answer, via="create")
+
+
+def payable_account(work: Work, unit_id: str, account_id: str | None) -> FeeAccount:
+    """The account an online payment is for (线上缴费的账户). Without ``account_id``: the unit's open
+    account -- for a resident only if it is his household's (an old owner hears that he names his own,
+    ``accounts._no_account``); staff of the project, as before. With ``account_id``, one of the
+    unit's accounts: staff of its project, every one (as at the desk); a **resident**, only an account
+    of a household he belongs to or belonged to until it moved out -- the old owner pays his closed
+    account (原业主账户) after a transfer or a move-out -- by the very rule that lets him read it
+    (``accounts.require_reader``); anyone else's (the new owner naming the old owner's, a neighbour's) is
+    the 404 ``account_not_found`` of an id that does not exist. A closed account then takes at most what
+    it owes (``payments.check_closed_account``: 409 ``closed_account_overpaid``)."""
+    if work.caller.is_resident:      # his household's account only; an old owner without account_id is told
+        return get_account(work, unit_id, account_id, reading=True)   # to name it (as on the unit's reads)
+    return get_account(work, unit_id, account_id)
 
 
 def settle(work: Work, payment: Payment, answer: ProviderAnswer, *, via: str) -> Payment:

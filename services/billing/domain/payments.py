@@ -43,7 +43,7 @@ from .. import events
 from ..exceptions import AmountOverCeiling, ClosedAccountOverpaid, DuplicateReference, MethodNotAllowed, PaymentNotFound, ReferenceRequired
 from ..models import Allocation, Bill, Deposit, FeeAccount, Payment, Receipt
 from . import journal, settings as billing_settings
-from .accounts import get_account, snapshot
+from .accounts import get_account, require_reader, snapshot
 from .ledger import site_today
 
 METHODS = ("cash", "card", "transfer", "wechat", "alipay", "bank_debit")
@@ -193,12 +193,14 @@ def scoped_account(work: Work, account_id: str, not_found) -> FeeAccount:
 
 
 def get_payment(work: Work, payment_id: str) -> Payment:
-    """The payment if the caller may see it: the household its unit's, staff of the project."""
+    """The payment if the caller may see it: staff of the project; a resident, a payment on an account
+    of a household he belongs or belonged to (``accounts.require_reader``, the rule of a receipt by id --
+    so an old owner follows the online payment of his closed account)."""
     payment = work.session.get(Payment, payment_id)
     not_found = PaymentNotFound(f"no payment {payment_id}")
     if payment is None:
         raise not_found
-    scoped_account(work, payment.account_id, not_found)
+    require_reader(work, work.session.get(FeeAccount, payment.account_id), not_found)
     return payment
 
 

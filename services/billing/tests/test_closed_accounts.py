@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kernel.errors import Forbidden
 from kernel.testing import resident, staff
@@ -292,3 +292,105 @@ def test_the_old_owner_asking_the_unit_s_bills_is_told_to_name_his_account(sessi
             queries.list_bills(w, unit_id)
         answers.append((refused.value.english.replace(unit_id, "?"), refused.value.details))
     assert answers[0] == answers[1] and "account_id" not in answers[0][0]
+
+
+# -- the old owner pays his closed account online (线上缴纳原业主账户) ---------------------------------
+
+@pytest.fixture
+def providers():
+    from services.billing.domain.providers import providers_from_config
+
+    from .stub import PaymentProviderStub
+    with PaymentProviderStub() as stub:
+        yield stub, providers_from_config({**stub.config("wechat"), "PAYMENT_NOTIFY_BASE_URL": "https://wuye.example/"})
+
+
+def _online(session, clock, providers, caller, amount, key, **extra):
+    from .support import service_as
+    return service_as(session, clock, caller, providers[1]).start_online_payment(
+        "u1", {"method": "wechat", "amount": amount, **extra}, idempotency_key=key)
+
+
+def test_the_old_owner_pays_his_closed_account_online_up_to_what_it_owes(session, clock, transferred, providers):
+    """张伟 (his household moved out) names his closed account: WeChat Pay takes at most the 245.00 it
+    owes -- 245.01 is 409 ``closed_account_overpaid`` before the provider is asked -- the provider's
+    notification records it on his account, he follows the payment, and then it takes nothing more.
+    The new household's account is untouched."""
+    from services.billing.exceptions import ClosedAccountOverpaid
+    from services.billing.models import Payment
+
+    from .support import service_as
+    stub, _ = providers
+    old, new = transferred["old"], transferred["new"]
+    with pytest.raises(ClosedAccountOverpaid) as refused:
+        _online(session, clock, providers, ZHANG_AFTER, "245.01", "z-1", account_id=old)
+    session.rollback()
+    assert refused.value.details["balance_due"] == "245.00" and "尚欠 245.00" in refused.value.message
+    assert stub.requests == [] and session.scalar(select(Payment.id).where(Payment.method == "wechat")) is None
+    with pytest.raises(AccountNotFound) as told:                 # the unit's open account is not his
+        _online(session, clock, providers, ZHANG_AFTER, "10.00", "z-2")
+    assert told.value.details == {"unit_id": "u1", "name": "account_id"}
+
+    started = _online(session, clock, providers, ZHANG_AFTER, "245.00", "z-3", account_id=old)
+    session.commit()
+    assert (started["status"], started["account_id"], started["unit_id"]) == ("pending", old, "u1")
+    assert stub.requests[0]["json"]["amount"] == "245.00"
+    stub.pay(started["id"])
+    assert service_as(session, clock, PLATFORM, providers[1]).confirm_online_payment(
+        "wechat", *stub.notification(started["id"]))["status"] == "received"
+    session.commit()
+    paid = service_as(session, clock, ZHANG_AFTER, providers[1]).get_payment(started["id"])
+    assert (paid["status"], paid["receipt"]["account_id"], paid["receipt"]["payer_name"]) == ("received", old, "张伟")
+    assert (paid["account"]["balance_due"], paid["account"]["credit"]) == ("0.00", "0.00")
+    assert queries.list_bills(work(session, clock, ZHANG_AFTER), "u1", account_id=old)["items"][0]["status"] == \
+        "settled"
+    assert accounts.account_view(session, session.get(FeeAccount, new))["entry_count"] == 0
+    asked = len(stub.requests)
+    with pytest.raises(ClosedAccountOverpaid) as settled:        # settled: no payment at all
+        _online(session, clock, providers, ZHANG_AFTER, "0.01", "z-4", account_id=old)
+    session.rollback()
+    assert settled.value.details["balance_due"] == "0.00" and len(stub.requests) == asked
+
+
+def test_the_desk_scans_the_old_owner_s_code_for_his_closed_account_capped_the_same(session, clock, transferred,
+                                                                                    providers):
+    from services.billing.exceptions import ClosedAccountOverpaid
+    code = {"auth_code": "134567890123456789", "account_id": transferred["old"]}
+    with pytest.raises(ClosedAccountOverpaid):
+        _online(session, clock, providers, DESK, "300.00", "d-1", **code)
+    session.rollback()
+    paid = _online(session, clock, providers, DESK, "45.00", "d-2", **code)
+    assert (paid["status"], paid["account_id"], paid["account"]["balance_due"]) == (
+        "received", transferred["old"], "200.00")
+
+
+@pytest.mark.parametrize("caller", [
+    SUN,                                                                  # the new owner of the unit
+    resident(G, ["u1"], user_id="unbound"),                              # the unit's resident, household unknown
+    resident(G, [], user_id="other-former", former_households=[("u1", "h-someone-else")]),
+    resident(G, [], user_id="wrong-unit", former_households=[("u2", "h-u1")]),
+    resident("other-group", [], user_id="other-group", former_households=[("u1", "h-u1")]),
+    resident(G, ["u2"], user_id="neighbour", households={"u2": "h-u1"}),
+], ids=["new-owner", "unbound-scope", "another-former-household", "same-household-other-unit", "other-group",
+        "neighbour"])
+def test_no_other_resident_pays_or_follows_the_old_owner_s_account_online(session, clock, transferred, providers,
+                                                                          caller):
+    """Naming 张伟's closed account, anyone but his household hears the 404 of a missing account -- the
+    provider is never asked, nothing is written; and his online payment reads as a missing one."""
+    from services.billing.exceptions import PaymentNotFound
+    from services.billing.models import Payment
+
+    from .support import service_as
+    stub, _ = providers
+    mine = _online(session, clock, providers, ZHANG_AFTER, "20.00", "z-1", account_id=transferred["old"])
+    session.commit()
+    asked = len(stub.requests)
+    with pytest.raises(AccountNotFound):
+        _online(session, clock, providers, caller, "20.00", "x-1", account_id=transferred["old"])
+    session.rollback()
+    assert len(stub.requests) == asked
+    assert session.scalar(select(func.count(Payment.id)).where(Payment.method == "wechat")) == 1
+    for ask in (lambda: service_as(session, clock, caller, providers[1]).get_payment(mine["id"]),
+                lambda: service_as(session, clock, caller, providers[1]).refresh_payment(mine["id"])):
+        with pytest.raises(PaymentNotFound):
+            ask()
