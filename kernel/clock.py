@@ -106,3 +106,28 @@ def clock_from_setting(setting: str | None) -> Clock:
 def ensure_aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; every datetime we store is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def in_zone(value, zone: str | ZoneInfo | None = None):
+    """``value`` (a reply: dicts and lists) with every time in ``zone`` (default :data:`DEFAULT_TZ`, the
+    site's): an aware ``datetime`` anywhere, and an ISO-8601 date-time text with an offset under a key
+    ``at`` or ending ``_at`` (a stored document's ``due_at``) -- the same instant, its offset the zone's
+    (``2026-11-24T10:00:00+00:00`` -> ``2026-11-24T18:00:00+08:00``). A naive datetime, a day
+    (``2026-11-24``) or any other text is left as it is. A new tree; ``value`` is not changed."""
+    zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone or DEFAULT_TZ)
+
+    def convert(item, timed: bool = False):
+        if isinstance(item, dict):
+            return {k: convert(v, isinstance(k, str) and (k == "at" or k.endswith("_at"))) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [convert(v, timed) for v in item]
+        if isinstance(item, datetime):
+            return item.astimezone(zone) if item.tzinfo is not None else item
+        if timed and isinstance(item, str) and "T" in item:
+            try:
+                parsed = datetime.fromisoformat(item)
+            except ValueError:
+                return item
+            return parsed.astimezone(zone).isoformat() if parsed.tzinfo is not None else item
+        return item
+    return convert(value)

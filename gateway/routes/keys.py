@@ -11,6 +11,8 @@ Movements go to tickets by RPC, the reply projected into the portal's read model
 key with its register history (``GET /keys/{id}``) is tickets' own."""
 from __future__ import annotations
 
+from kernel.clock import in_zone
+
 from .. import schemas as s
 from ..readmodel import views
 from ..routing import route
@@ -168,6 +170,7 @@ class KeyRoutes(RouteModule):
            description="Tickets of kind task (numbers RW-), category key_return | key_spot_check | key_stock_check | "
                        "vacant_register | vacant_check | vacant_care; open_only (default) = still to do; sla_state=breached: "
                        "the ones past their due time. A missed one was told once to the answerable role's inbox. "
+                       "Every time in the project's zone (+08:00), as the register and check replies. "
                        "From the portal's read model (ticket.changed, the task part); a caller who is not a "
                        "reader of the project gets tickets' refusal.")
     def front_desk_tasks(self, request, user, project_id, query):
@@ -176,8 +179,10 @@ class KeyRoutes(RouteModule):
                                 sla_state=query.get("sla_state"), limit=query["limit"], offset=query["offset"])
         if page is None:
             _refuse_outsider(self._caller(user), project_id)
-        return page if page is not None else self._as(user)("tickets", "front_desk_tasks", project_id,
-                                                             s.FrontDeskTaskQuery().dump(query))
+            page = self._as(user)("tickets", "front_desk_tasks", project_id, s.FrontDeskTaskQuery().dump(query))
+        # the read model keeps times as tickets reads them back (UTC): answered in the site's zone (+08:00),
+        # as tickets answers the list and the register and check replies
+        return in_zone(page)
 
 
 def _refuse_outsider(caller, project_id: str) -> None:

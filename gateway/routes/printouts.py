@@ -1,6 +1,7 @@
 """The front desk's printouts (前台打印, tickets, issue 12): the goods release pass (物品放行条, 存根联 and
 通知联), the renovation permit (装修许可证) and its worker and material passes, the day's patrol sheet of an
-inspection area (巡检记录表), the month's inspection figures (日常巡检统计表) -- each an A4 PDF with the CJK font, drawn by tickets
+inspection area (巡检记录表), the month's inspection figures (日常巡检统计表), the key loan register of a month
+(钥匙借用记录表), the owners' deposited keys (业主寄存钥匙记录表), the month's vacant-unit checks (空置房检验统计表) -- each an A4 PDF with the CJK font, drawn by tickets
 (``services/tickets/domain/printouts.py`` with the kernel's renderer ``kernel/pdf.py``) and sent base64
 over RPC; here it is served as ``application/pdf`` with its file name, as notify's printed notices are
 (``gateway/routes/printing.py``). Who may print is who may read the record; another project's record is
@@ -92,3 +93,36 @@ class PrintoutRoutes(RouteModule):
     def inspection_figures_pdf(self, request, user, project_id, month):
         month = s.ReportMonthIn().load({"month": month})["month"]      # 400 before any RPC
         return _pdf(self._as(user)("tickets", "print_inspection_figures", project_id, month))
+
+    @route("GET", f"{V1}/projects/{{project_id}}/key-loans/{{month}}.pdf", tags=TAGS, media_type=PDF_TYPE,
+           errors=(400,) + ERRORS,
+           summary="The month's key loan register printed (钥匙借用记录表), A4 landscape (front desk, steward, CS "
+                   "manager, centre manager (and the GM / group admin))",
+           description="Every loan registered in the month (the project's calendar), oldest first: key, unit, "
+                       "borrower (name masked, phone masked, ID as stored -- masked), purpose, who approved, lent, "
+                       "due, returned, minutes late, status (待批准 / 未借出 / 借出中 / 已归还). Another project: 404."
+                       + FONT)
+    def key_loans_pdf(self, request, user, project_id, month):
+        month = s.ReportMonthIn().load({"month": month})["month"]      # 400 before any RPC
+        return _pdf(self._as(user)("tickets", "print_key_loans", project_id, month))
+
+    @route("GET", f"{V1}/projects/{{project_id}}/key-deposits.pdf", tags=TAGS, media_type=PDF_TYPE, errors=ERRORS,
+           summary="The owners' deposited keys register printed (业主寄存钥匙记录表), A4 landscape (front desk, "
+                   "steward, CS manager, centre manager (and the GM / group admin))",
+           description="Every deposit of a key by its owner, oldest first: key, unit, copies, the owner (name masked, "
+                       "phone masked, ID as stored -- masked), when, who received it, loans under the owner's "
+                       "consent, when and by whom it was taken back, the key's state now. Another project: 404."
+                       + FONT)
+    def key_deposits_pdf(self, request, user, project_id):
+        return _pdf(self._as(user)("tickets", "print_key_deposits", project_id))
+
+    @route("GET", f"{V1}/projects/{{project_id}}/vacant-checks/{{month}}.pdf", tags=TAGS, media_type=PDF_TYPE,
+           errors=(400,) + ERRORS,
+           summary="The month's vacant-unit check sheet printed (空置房检验统计表), A4 landscape (front desk, steward, "
+                   "CS manager, centre manager, engineering manager (and the GM / group admin))",
+           description="The month's checks of the units on the register (a cancelled one left out): unit, checked "
+                       "on, by whom, the findings per room (the note with ID numbers and mobiles masked, the repair "
+                       "opened), whether the result went to the owner by SMS. Another project: 404." + FONT)
+    def vacant_checks_pdf(self, request, user, project_id, month):
+        month = s.ReportMonthIn().load({"month": month})["month"]      # 400 before any RPC
+        return _pdf(self._as(user)("tickets", "print_vacant_checks", project_id, month))

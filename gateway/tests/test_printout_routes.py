@@ -24,6 +24,12 @@ PRINTOUTS = {
         "(steward, front desk, CS manager, centre manager (and the GM / group admin))",
     ("GET", "/api/v1/projects/{project_id}/inspection-figures/{month}.pdf"):
         "(steward, front desk, CS manager, centre manager (and the GM / group admin))",
+    ("GET", "/api/v1/projects/{project_id}/key-loans/{month}.pdf"):
+        "(front desk, steward, CS manager, centre manager (and the GM / group admin))",
+    ("GET", "/api/v1/projects/{project_id}/key-deposits.pdf"):
+        "(front desk, steward, CS manager, centre manager (and the GM / group admin))",
+    ("GET", "/api/v1/projects/{project_id}/vacant-checks/{month}.pdf"):
+        "(front desk, steward, CS manager, centre manager, engineering manager (and the GM / group admin))",
 }
 
 
@@ -84,6 +90,17 @@ def test_the_pdf_a_route_answers_is_tickets_file_as_an_attachment():
     with pytest.raises(ValidationError):                     # the gateway's 400
         Fake.inspection_figures_pdf.__wrapped__(routes, None, {"id": "u"}, "p1", "2026-13")
     assert len(calls) == 4
+    # the key registers and the vacant units' check sheet
+    Fake.key_loans_pdf.__wrapped__(routes, None, {"id": "u"}, "p1", "2026-11")
+    Fake.key_deposits_pdf.__wrapped__(routes, None, {"id": "u"}, "p1")
+    Fake.vacant_checks_pdf.__wrapped__(routes, None, {"id": "u"}, "p1", "2026-12")
+    assert calls[4:] == [("tickets", "print_key_loans", ("p1", "2026-11")),
+                         ("tickets", "print_key_deposits", ("p1",)),
+                         ("tickets", "print_vacant_checks", ("p1", "2026-12"))]
+    for route in (Fake.key_loans_pdf, Fake.vacant_checks_pdf):
+        with pytest.raises(ValidationError):                 # the gateway's 400, tickets not asked
+            route.__wrapped__(routes, None, {"id": "u"}, "p1", "2026-1")
+    assert len(calls) == 7
 
 
 def test_a_recorded_print_is_served_as_the_pdf_and_the_release_goes_into_the_read_model():

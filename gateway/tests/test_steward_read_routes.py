@@ -114,6 +114,10 @@ def test_the_desk_s_tasks_from_the_read_model_and_a_resident_gets_tickets_refusa
     tasks = web_session.get("/api/v1/projects/p1/front-desk-tasks", headers=desk)
     assert tasks.status_code == 200, tasks.text
     assert [t["id"] for t in tasks.json()["items"]] == ["k1"] and tasks.json()["items"][0]["number"].startswith("RW-")
+    # every time in the project's zone, as the register and check replies (the read model keeps UTC)
+    [listed] = tasks.json()["items"]
+    assert listed["deadlines"][0]["due_at"] == "2026-11-24T18:00:00+08:00"
+    assert listed["received_at"].endswith("+08:00") and listed["recorded_at"].endswith("+08:00")
     resident = login(web_session)
     for path in ("/api/v1/projects/p1/front-desk-tasks", "/api/v1/projects/p1/inspection-rounds",
                  "/api/v1/projects/p1/patrols-by-steward"):

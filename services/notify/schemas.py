@@ -498,6 +498,8 @@ class KeyStockCheckRecordedIn(_Consumed):
     expected = fields.Integer(required=True)
     counted = fields.Integer(required=True)
     discrepancies = fields.List(fields.Nested(_KeyDiscrepancyIn), required=True)
+    #: the role the count was made in (``cs_manager``, ``centre_manager``, ``front_desk``...); absent before
+    counted_as = fields.String(allow_none=True, load_default=None)
 
 
 

@@ -26,7 +26,7 @@
 | key.changed | a key of the register moves (receive, store, collect, deposit, request_loan, approve_loan, refuse_loan, return): the whole key + ``version``, its open loan (the request's party, phone and ID number masked, purpose, due time) and the movement (``kernel.privacy`` masks; a late return's ``late``, ``minutes_late``) | gateway (read model: the desk's keys out, a unit's keys) |
 | key.deposit_release_requested | a key loan's deposit (钥匙押金, billing's deposit of purpose ``key``) is to be given back: the key came back in time, the loan was refused, or the manager released a late borrower's kept deposit (``kept_released``) | billing (``mandatory``: a money event -- the pledge released, the deposit's refund requested) |
 | key.deposit_forfeit_requested | a late borrower's kept key deposit: the CS or centre manager decided it goes to income (押金扣除) | billing (``mandatory``: a money event -- the pledge released, what it holds forfeited, once) |
-| key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too) and the copies expected / counted | notify (``mandatory``: the CS manager told of a monthly count's discrepancies, ``key_stock_check.discrepancy``) |
+| key_stock_check.recorded | a key stock-check (monthly 盘点 or the CS manager's spot-check 抽查) was recorded with its discrepancies (a key short of its copies too), the copies expected / counted and the role it was counted in (``counted_as``: a spot-check by the centre manager is ``centre_manager``) | notify (``mandatory``: the CS manager told of a monthly count's discrepancies and of a spot-check's counted by another (``counted_as`` centre_manager), ``key_stock_check.discrepancy``) |
 | vacant_register.updated | the month's vacant-unit register (空置房登记表) was set: its units, the checks added and cancelled | -- |
 | vacant_finding.decided | the manager decided a crack found in a vacant unit (approve: its repair ticket; reject) | notify (the owner, ``vacancy.crack_decision``: the platform's sentence, never the manager's note) |
 | vacant_unit.checked | a vacant unit's monthly check was recorded (空置房检查, domain/vacant.py): the result, never the notes | notify (the owner, ``vacancy.check_result``) |
@@ -1041,6 +1041,9 @@ class KeyStockCheckRecorded(Schema):
     discrepancies = fields.List(fields.Nested(KeyDiscrepancy), required=True)
     task_id = fields.String(allow_none=True)                  # the month's task it finished
     note = fields.String(allow_none=True)
+    # the role the count was made in: the first of the kind's roles the counter holds (a spot-check:
+    # cs_manager, or centre_manager standing in -- notify tells the CS manager of the latter's discrepancies)
+    counted_as = fields.String(allow_none=True)
 
 
 class VacantRegisterUpdated(Schema):

@@ -114,3 +114,50 @@ def test_the_steward_prints_the_days_inspection_sheet(platform, demo, web_sessio
     assert web_session.get(url, headers=steward, params={"date": "tomorrow"}).status_code == 400
     assert web_session.get(url, headers=eng).json()["error"] == "role_required"
     assert web_session.get(url, headers=other).status_code == 404
+
+
+def test_the_desk_prints_the_key_registers_and_the_vacant_check_sheet(platform, demo, web_session):  # noqa: F811
+    """钥匙借用记录表, 业主寄存钥匙记录表, 空置房检验统计表 through the gateway: staff of the project print them,
+    the borrower masked (name, phone, ID); another project's desk 404, engineering 403 on the key registers."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kernel.testing import wait_for
+
+    from .test_idempotency_and_settings import project_id
+
+    desk, cs, eng, other = (token(web_session, u) for u in ("desk.lh", "cs.lh", "eng.lh", "desk.xh"))
+    pid = project_id(web_session, cs)
+    unit = seed.unit_id("LH", "1栋", "0102")
+
+    def handed_over():
+        response = web_session.post("/api/v1/keys", headers=dict(desk, **{"Idempotency-Key": f"print-key-{pid}"}),
+                                    json={"unit_id": unit, "label": "打印测试钥匙", "name": "开发商监理部"})
+        return response.json() if response.status_code == 201 else None
+    key = wait_for(handed_over, timeout=30)
+    moves = f"/keys/{key['id']}/moves"
+    send(web_session, desk, moves, {"action": "store"}, 200)
+    send(web_session, desk, moves, {"action": "request_loan", "name": "李师傅", "id_type": "resident_id",
+                                    "id_number": "110101199003071233", "phone": "13800001111",
+                                    "purpose": "检修水管"}, 200)
+    lent = send(web_session, cs, moves, {"action": "approve_loan"}, 200)
+    approved_at = datetime.fromisoformat(lent["loan"]["approved_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    month = approved_at.strftime("%Y-%m")
+
+    loans = web_session.get(f"/api/v1/projects/{pid}/key-loans/{month}.pdf", headers=desk)
+    assert loans.status_code == 200, loans.text
+    assert loans.headers["Content-Type"] == "application/pdf"
+    text = read(loans.content).replace("\n", " ")
+    assert "钥匙借用记录表" in text and "打印测试钥匙" in text and "1栋-0102" in text and "借出中" in text
+    assert "李**" in text and "李师傅" not in text and "138****1111" in text and "13800001111" not in text
+    assert "110101199003071233" not in text and approved_at.strftime("%Y-%m-%d %H:%M") in text
+    deposits = web_session.get(f"/api/v1/projects/{pid}/key-deposits.pdf", headers=cs)
+    assert deposits.status_code == 200 and "业主寄存钥匙记录表" in read(deposits.content)
+    checks = web_session.get(f"/api/v1/projects/{pid}/vacant-checks/{month}.pdf", headers=desk)
+    assert checks.status_code == 200 and "空置房检验统计表" in read(checks.content)
+
+    assert web_session.get(f"/api/v1/projects/{pid}/key-loans/{month}.pdf", headers=eng).status_code == 403
+    assert web_session.get(f"/api/v1/projects/{pid}/key-deposits.pdf", headers=eng).status_code == 403
+    for path in (f"key-loans/{month}.pdf", "key-deposits.pdf", f"vacant-checks/{month}.pdf"):
+        assert web_session.get(f"/api/v1/projects/{pid}/{path}", headers=other).status_code == 404, path
+    assert web_session.get(f"/api/v1/projects/{pid}/key-loans/2026-13.pdf", headers=desk).status_code == 400

@@ -7,8 +7,11 @@ says is out, a key short of its copies -- notify puts one staff in-app message (
 supervisors see it too): the month, who counted when, the figures and each discrepancy in the
 platform's words (the unit's label and the key's register label, never the counter's note).
 
-Nothing for a count that agrees (the month's task is finished; the list shows it), nor for the CS
-manager's own spot-check (抽查: the manager did it). Staff in-app only -- never SMS. Once per check
+A **spot-check** (抽查) with discrepancies is told the same way when someone other than the CS manager
+did it -- the service-centre manager standing in (``counted_as: centre_manager`` in the event): the CS
+manager, who keeps the keys, hears of what the centre manager found (the message says 钥匙抽查). Nothing
+for a count that agrees (the month's task is finished; the list shows it), nor for the CS manager's own
+spot-check (``counted_as: cs_manager``, or an event from before ``counted_as``: the manager did it). Staff in-app only -- never SMS. Once per check
 (``once_per_ref``, ref ``key_stock_check`` / the check's id): a redelivered event makes nothing new.
 """
 from __future__ import annotations
@@ -25,8 +28,10 @@ DISCREPANCY = "key_stock_check.discrepancy"
 #: who is told: 客服部经理
 DISCREPANCY_ROLE = Role.CS_MANAGER
 REF_TYPE = "key_stock_check"
-#: the counts told: the desk's monthly one (a spot-check is the CS manager's own)
-TOLD_KINDS = ("monthly",)
+#: the counts told: the desk's monthly one; a spot-check when not counted as the CS manager
+MONTHLY, SPOT = "monthly", "spot"
+#: what the message calls the count (钥匙盘点 / 钥匙抽查)
+KIND_WORDS = {"zh-CN": {MONTHLY: "盘点", SPOT: "抽查"}, "en": {MONTHLY: "stock-check", SPOT: "spot-check"}}
 #: at most this many discrepancies are listed in the message (the rest counted: the check's own view has all)
 LISTED_MAX = 20
 
@@ -59,11 +64,22 @@ def discrepancy_lines(discrepancies: list[dict], locale: str) -> str:
     return "\n".join(lines)
 
 
+def told(data: dict) -> bool:
+    """Whether the count is told to the CS manager: one with discrepancies, the desk's monthly count or a
+    spot-check counted by someone else than the CS manager (the centre manager)."""
+    if not data["discrepancies"]:
+        return False
+    if data["kind"] == MONTHLY:
+        return True
+    return data["kind"] == SPOT and data.get("counted_as") not in (None, DISCREPANCY_ROLE)
+
+
 def on_key_stock_check_recorded(work: Work, data: dict, *, event_id: str, group_id: str | None,
                                 project_id: str | None) -> Notification | None:
-    """``key_stock_check.recorded``: a monthly count with discrepancies -- one in-app message to the
-    project's CS manager inbox (zh-CN); anything else nothing. Returns the message made, or None."""
-    if data["kind"] not in TOLD_KINDS or not data["discrepancies"]:
+    """``key_stock_check.recorded``: a monthly count with discrepancies, or the centre manager's spot-check
+    with discrepancies -- one in-app message to the project's CS manager inbox (zh-CN); anything else
+    nothing (:func:`told`). Returns the message made, or None."""
+    if not told(data):
         return None
     project = work.session.get(ProjectCopy, project_id) if project_id else None
     if project is None:
@@ -75,7 +91,8 @@ def on_key_stock_check_recorded(work: Work, data: dict, *, event_id: str, group_
     by = data["by"]
 
     def values(locale: str) -> dict:
-        return {"project_name": project.name, "month": data["month"],
+        loc = locale if locale in KIND_WORDS else templates.DEFAULT_LOCALE
+        return {"project_name": project.name, "month": data["month"], "check_kind": KIND_WORDS[loc][data["kind"]],
                 "checked_by": by.get("name") or by.get("user_id") or templates.NO_VALUE[locale],
                 "checked_at": templates.local_time(data["at"], tz), "expected": str(data["expected"]),
                 "counted": str(data["counted"]), "discrepancy_count": str(len(data["discrepancies"])),

@@ -182,7 +182,7 @@ _RENOVATION_REINSPECTION = frozenset({"project_name", "unit_label", "renovation_
                                       "service_phone"})
 #: a monthly key stock-check that does not agree with the register, to the CS manager (staff in-app
 #: only): the month, who counted when, the figures and each discrepancy in the platform's words
-_KEY_DISCREPANCY = frozenset({"project_name", "month", "checked_by", "checked_at", "expected", "counted",
+_KEY_DISCREPANCY = frozenset({"project_name", "month", "check_kind", "checked_by", "checked_at", "expected", "counted",
                               "discrepancy_count", "discrepancy_list"})
 _CARE_ANOMALY = frozenset({"project_name", "unit_label", "care", "anomaly", "performed_by", "performed_at", "note"})
 _HOLIDAY = frozenset({"project_name", "holiday_name"})
@@ -265,8 +265,8 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
             "the renovation's re-inspection ahead (3 months after occupancy): book a time, the deposit comes back "
             "after a clean one (装修复查提醒)", sms_also=_RENOVATION_REINSPECTION, transactional=True),
     Purpose("key_stock_check.discrepancy", ("inapp",), _KEY_DISCREPANCY,
-            "the month's key stock-check does not agree with the register: to the project's CS manager "
-            "(钥匙盘点不符)"),
+            "the month's key stock-check, or a spot-check by the service-centre manager, does not agree with the "
+            "register: to the project's CS manager (钥匙盘点 / 抽查不符)"),
     Purpose("vacancy.care_anomaly", ("inapp",), _CARE_ANOMALY,
             "an anomaly found in a vacant unit on a care visit (fire risk, break-in, leak, mould ...): to the "
             "project's CS manager at once (空置房异常立即上报)"),
@@ -707,13 +707,13 @@ DEFAULTS.update({
             "{{ due_date }}; please book a time (deposit refunded after).{% if service_phone %} Phone "
             "{{ service_phone }}.{% endif %}"),
     ("key_stock_check.discrepancy", "inapp", "zh-CN"): Text(
-        "钥匙盘点不符：{{ month }}（{{ discrepancy_count }} 项）",
-        "【{{ project_name }}】{{ month }} 钥匙盘点（{{ checked_by }}，{{ checked_at }}）与登记不符：应在库 "
+        "钥匙{{ check_kind }}不符：{{ month }}（{{ discrepancy_count }} 项）",
+        "【{{ project_name }}】{{ month }} 钥匙{{ check_kind }}（{{ checked_by }}，{{ checked_at }}）与登记不符：应在库 "
         "{{ expected }} 把，点到 {{ counted }} 把，不符 {{ discrepancy_count }} 项：\n{{ discrepancy_list }}\n"
         "请核查处理。"),
     ("key_stock_check.discrepancy", "inapp", "en"): Text(
-        "Key stock-check discrepancies: {{ month }} ({{ discrepancy_count }})",
-        "[{{ project_name }}] The {{ month }} key stock-check ({{ checked_by }}, {{ checked_at }}) does not agree "
+        "Key {{ check_kind }} discrepancies: {{ month }} ({{ discrepancy_count }})",
+        "[{{ project_name }}] The {{ month }} key {{ check_kind }} ({{ checked_by }}, {{ checked_at }}) does not agree "
         "with the register: {{ expected }} keys expected in the store, {{ counted }} counted, "
         "{{ discrepancy_count }} discrepancy(ies):\n{{ discrepancy_list }}\nPlease look into them."),
     ("vacancy.care_anomaly", "inapp", "zh-CN"): Text(
@@ -882,6 +882,7 @@ SAMPLES: dict[str, str | dict[str, str]] = {
     "renovation_number": "ZX-20261101-0001",
     "state_label": {"zh-CN": "施工中", "en": "works under way"},
     "month": "2026-11",
+    "check_kind": {"zh-CN": "盘点", "en": "stock-check"},
     "checked_by": {"zh-CN": "王前台", "en": "Wang (front desk)"},
     "checked_at": "2026-11-20 16:00",
     "expected": "120",

@@ -197,7 +197,25 @@ def test_a_monthly_count_with_discrepancies_goes_to_the_cs_manager_in_app_once(s
 def test_a_count_that_agrees_and_the_managers_own_spot_check_say_nothing(session, clock, estate):
     assert counted(session, clock, discrepancies=[], counted=120) is None
     assert counted(session, clock, event_id="ev-spot", check_id="kc2", kind="spot") is None
+    assert counted(session, clock, event_id="ev-spot-cs", check_id="kc3", kind="spot", counted_as="cs_manager") is None
+    assert counted(session, clock, event_id="ev-spot-ok", check_id="kc4", kind="spot", counted_as="centre_manager",
+                   discrepancies=[], counted=120) is None
     assert session.scalars(select(Notification)).all() == []
+
+
+def test_the_centre_manager_s_spot_check_with_discrepancies_goes_to_the_cs_manager(session, clock, estate):
+    """A spot-check (抽查) the service-centre manager made: the CS manager, who keeps the keys, is told
+    what was found (钥匙抽查不符), once."""
+    message = counted(session, clock, event_id="ev-spot-cm", check_id="kc5", kind="spot", counted_as="centre_manager",
+                      by={"user_id": "cm-1", "name": "赵经理"}, at="2026-11-25T02:00:00+00:00")
+    assert (message.recipient_kind, message.recipient, message.purpose, message.ref_id) == (
+        "role", "cs_manager", "key_stock_check.discrepancy", "kc5")
+    assert message.subject == "钥匙抽查不符：2026-11（3 项）"
+    assert message.body.startswith("【绿湖花园】2026-11 钥匙抽查（赵经理，2026-11-25 10:00）与登记不符：应在库 120 把")
+    assert "- 1栋-0101 入户门：登记在库，未点到" in message.body and "13812345678" not in message.body
+    assert inbox(session, clock, "cs_manager") == [("key_stock_check.discrepancy", message.subject)]
+    assert counted(session, clock, event_id="ev-spot-cm-again", check_id="kc5", kind="spot",
+                   counted_as="centre_manager") is None
 
 
 def test_a_long_list_of_discrepancies_is_cut_and_counted(session, clock, estate):

@@ -90,7 +90,8 @@ opens it due the end of ``keys.stock_check_day`` (20 by default, DOMAIN.md 001's
 month's last day), answered by the front desk; a ``monthly`` stock-check in the month finishes it; missed, it breaches (once).
 
 **Events** (all in the step's transaction): ``key.changed`` after every movement (the whole key
-and the movement, phones and ID numbers masked), ``key_stock_check.recorded`` for every count.
+and the movement, phones and ID numbers masked), ``key_stock_check.recorded`` for every count (with
+``counted_as``, the role it was counted in: notify tells the CS manager of a centre manager's spot-check).
 """
 from __future__ import annotations
 
@@ -1037,9 +1038,18 @@ def record_stock_check(work: Work, project_id: str, data: dict) -> KeyStockCheck
         "month": month, "at": now, "by": {"user_id": check.by, "name": check.by_name},
         "expected": check.expected, "counted": check.counted, "copies_expected": copies_expected,
         "copies_counted": copies_counted, "discrepancies": discrepancies,
-        "task_id": task.id if task is not None else None, "note": check.note},
+        "task_id": task.id if task is not None else None, "note": check.note,
+        "counted_as": counted_as(work, kind)},
         group_id=check.group_id, project_id=check.project_id)
     return check
+
+
+def counted_as(work: Work, kind: str) -> str | None:
+    """The role a count is made in (``key_stock_check.recorded``'s ``counted_as``): the first of the kind's
+    roles (a spot-check: the CS manager, then the centre manager) the counter holds; None for the platform."""
+    if work.caller.is_system:
+        return None
+    return next((r for r in (SPOT_ROLES if kind == SPOT else DESK_ROLES) if r in work.caller.roles), None)
 
 
 def list_stock_checks(work: Work, project_id: str, month: str | None = None) -> list[KeyStockCheck]:

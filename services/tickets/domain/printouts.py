@@ -26,6 +26,14 @@ is who may read it today, and another project's record reads like a missing one 
   missed, open, cancelled, findings, repairs opened, completion), and every finding (day, area,
   item, note, who recorded it, the round, the repair and its status) -- the figures of
   ``inspection_figures.monthly_figures``, so the paper and the screen agree.
+- :func:`key_loan_register` -- the month's key loan register (钥匙借用记录表, 000 §九 / §十 支持文件),
+  landscape: every loan registered in the month -- key, unit, borrower (name masked, phone masked, ID as
+  stored), purpose, who approved, lent, due, returned, minutes late, status; :func:`key_deposit_register`
+  -- the owners' deposited keys (业主寄存钥匙记录表): every deposit, the owner (masked), when, who received
+  it, the loans under the owner's consent, when and by whom it was taken back, the key's state now;
+  :func:`vacant_check_sheet` -- the month's vacant-unit checks (空置房检验统计表): unit, checked on, by
+  whom, the findings per room (and the repair opened), whether the owner's SMS went. Staff only (the
+  key register's / the vacant units' readers), another project's: 404.
 
 **Personal data on paper** (000 §八): a paper leaves the system's access control, so nothing is
 printed in full that a screen masks for some of its readers. Residents' and workers' names are
@@ -48,13 +56,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from kernel import pdf as kpdf
-from kernel.privacy import mask_name
+from kernel.privacy import mask_free_text, mask_name, mask_phone
 from kernel.validators import ID_TYPE_NAMES
 from kernel.work import Work
 
 from ..exceptions import AreaNotFound, GoodsReleaseNotFound, NotPrintable, PassNotFound, TicketNotFound
-from ..models import GoodsRelease, InspectionArea, InspectionRound, ProjectCopy, RenovationPass, Ticket
-from . import goods_release as gr, inspection_figures, inspections, renovation, repairs
+from ..models import (GoodsRelease, InspectionArea, InspectionRound, Key, KeyMovement, ProjectCopy, RenovationPass,
+                      Ticket, TicketLog)
+from . import goods_release as gr, inspection_figures, inspections, keys, renovation, repairs, vacant
 
 STUB, NOTICE = "存根联", "通知联"
 PART_NOTES = {STUB: "此联由服务中心留存", NOTICE: "此联交门岗（护卫部）核验放行"}
@@ -337,3 +346,211 @@ def inspection_figures_sheet(work: Work, project_id: str, month: str, *, compres
     kpdf.signatures(pdf, ["制表人", "客服部经理"])
     return kpdf.as_file(pdf, f"inspection-figures-{figures['month']}.pdf",
                         f"{figures['project_name']}-日常巡检统计表-{figures['month']}.pdf")
+
+
+# -- the key registers and the vacant units' check sheet (seed 000 §九, §十 支持文件) ----------------------
+#
+# Staff only, project-scoped (another project's staff: 404, a resident: 404, as the registers' screens):
+# the key registers for who reads the key register (``keys.READER_ROLES``), the check sheet for who reads
+# the vacant units (``vacant.READER_ROLES``). On paper the borrower's and the owner's names are masked
+# (``mask_name``), phones masked (``mask_phone``), ID numbers as stored (masked); the desk's free text (a
+# purpose, a finding's note) with the ID numbers and mobiles typed into it masked (``mask_free_text``).
+# Staff names (who approved, who checked) are printed as they are.
+
+LOAN_STATUS_ZH = {"pending": "待批准", "refused": "未借出（拒绝/撤回）", "lent": "借出中", "returned": "已归还"}
+KEY_STATE_ZH = {"received_from_developer": "已移交", "in_store": "在库", "collected_by_owner": "业主已领取",
+                "deposited_by_owner": "寄存中", "loan_requested": "借用待批", "lent": "已借出"}
+CHECK_RESULT_ZH = {"ok": "完好", "defect": "一般问题", "crack": "裂缝"}
+CHECK_STATUS_ZH = {"scheduled": "未检验", "checked": "已检验", "cancelled": "已取消"}
+
+
+def _month_bounds(project: ProjectCopy, month: str) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's, in the project's zone."""
+    year, mon = (int(x) for x in month.split("-"))
+    zone = _zone(project)
+    return (datetime(year, mon, 1, tzinfo=zone),
+            datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=zone))
+
+
+def _key_project(work: Work, project_id: str, roles) -> ProjectCopy:
+    found = work.session.get(ProjectCopy, project_id)
+    _conceal(work, _Scope(found) if found is not None else None, repairs._no_project(project_id))
+    return repairs.staff_project(work, project_id, roles)
+
+
+def _party(m: KeyMovement) -> str:
+    """The borrower or owner on paper: the name masked, the kind, the phone masked, the ID as stored (masked)."""
+    kind = keys._party_label(m.party_kind)
+    lines = [f"{mask_name(m.party_name) or ''}" + (f"（{kind}）" if kind else "")]
+    if m.party_phone:
+        lines.append(mask_phone(m.party_phone))
+    if m.party_id_masked:
+        lines.append(f"{_id_type(m.party_id_type)} {m.party_id_masked}".strip())
+    return " ".join(line for line in lines if line)
+
+
+def _movements_by_key(work: Work, key_ids) -> dict[str, list[KeyMovement]]:
+    out: dict[str, list[KeyMovement]] = {}
+    if not key_ids:
+        return out
+    for m in work.session.scalars(select(KeyMovement).where(KeyMovement.key_id.in_(sorted(key_ids)))
+                                  .order_by(KeyMovement.key_id, KeyMovement.key_version)):
+        out.setdefault(m.key_id, []).append(m)
+    return out
+
+
+def _after(history: list[KeyMovement], row: KeyMovement, actions) -> KeyMovement | None:
+    """The first movement of ``actions`` after ``row`` in its key's history."""
+    return next((m for m in history if m.key_version > row.key_version and m.action in actions), None)
+
+
+def key_loan_rows(work: Work, project_id: str, month: str) -> tuple[ProjectCopy, list[dict]]:
+    """The loans registered in ``month`` (the project's calendar), oldest first, as the register prints
+    them (钥匙借用记录表): key, unit, borrower (masked), purpose, who approved, lent, due, returned, late,
+    and the loan's status (待批准 / 未借出 / 借出中 / 已归还)."""
+    project = _key_project(work, project_id, keys.READER_ROLES)
+    start, end = _month_bounds(project, month)
+    loans = list(work.session.scalars(select(KeyMovement).where(
+        KeyMovement.project_id == project.id, KeyMovement.action == keys.REQUEST_LOAN,
+        KeyMovement.at >= start, KeyMovement.at < end).order_by(KeyMovement.at, KeyMovement.id)))
+    key_rows = {k.id: k for k in work.session.scalars(select(Key).where(Key.id.in_({m.key_id for m in loans})))} \
+        if loans else {}
+    histories = _movements_by_key(work, {m.key_id for m in loans})
+    rows = []
+    for m in loans:
+        key = key_rows[m.key_id]
+        decided = _after(histories.get(m.key_id, []), m, (keys.APPROVE_LOAN, keys.REFUSE_LOAN))
+        status = ("returned" if m.returned_at else "lent" if m.approved_at else
+                  "pending" if key.loan_id == m.id else "refused")
+        rows.append({"key_label": key.label, "unit_label": key.unit_label, "party": _party(m),
+                     "purpose": mask_free_text(m.purpose) or "", "status": status,
+                     "approved_by": (decided.by_name or decided.by) if decided is not None
+                     and decided.action == keys.APPROVE_LOAN else "",
+                     "lent_at": m.approved_at, "due_back_at": m.due_back_at, "returned_at": m.returned_at,
+                     "late": bool(m.late), "minutes_late": m.minutes_late})
+    return project, rows
+
+
+def key_loan_register(work: Work, project_id: str, month: str, *, compress: bool = True) -> dict:
+    """The month's key loan register printed (钥匙借用记录表, 000 §九 / §十 支持文件), A4 landscape."""
+    project, rows = key_loan_rows(work, project_id, month)
+    zone = _zone(project)
+    late = sum(1 for r in rows if r["late"])
+    pdf = kpdf.document(f"钥匙借用记录表 {month}", compress=compress, orientation="L")
+    pdf.add_page()
+    kpdf.heading(pdf, project.name, "钥匙借用记录表", subtitle=f"{month}（借用登记 {len(rows)} 笔，逾期归还 {late} 笔）")
+    kpdf.table(pdf, ["序号", "钥匙", "房号", "借用人（电话、证件）", "用途", "批准人", "借出时间", "应还时间",
+                     "归还时间", "逾期时长", "状态"],
+               [[str(i), r["key_label"], r["unit_label"], r["party"], r["purpose"], r["approved_by"],
+                 _local(r["lent_at"], zone), _local(r["due_back_at"], zone), _local(r["returned_at"], zone),
+                 f"{r['minutes_late']}分钟" if r["late"] else "", LOAN_STATUS_ZH[r["status"]]]
+                for i, r in enumerate(rows, 1)] or [["无", "", "", "", "", "", "", "", "", "", ""]],
+               widths=[0.6, 1.4, 1.3, 3.1, 2, 1.2, 1.7, 1.7, 1.7, 1.1, 1.9], size=8.5, row_height=5.5)
+    kpdf.paragraph(pdf, "借用须经客服部经理批准，当日归还，不得转借；逾期归还者下次借用须交押金（确保金）。", size=9)
+    kpdf.signatures(pdf, ["制表人", "客服部经理"])
+    return kpdf.as_file(pdf, f"key-loans-{month}.pdf", f"{project.name}-钥匙借用记录表-{month}.pdf")
+
+
+def key_deposit_rows(work: Work, project_id: str) -> tuple[ProjectCopy, list[dict]]:
+    """Every deposit of a key by its owner in the project (业主寄存钥匙记录表), oldest first: the key,
+    the unit, the owner who left it (masked), when, who received it, when it was taken back (the
+    next collection) and the key's state now."""
+    project = _key_project(work, project_id, keys.READER_ROLES)
+    deposits = list(work.session.scalars(select(KeyMovement).where(
+        KeyMovement.project_id == project.id, KeyMovement.action == keys.DEPOSIT)
+        .order_by(KeyMovement.at, KeyMovement.id)))
+    key_rows = {k.id: k for k in work.session.scalars(select(Key).where(
+        Key.id.in_({m.key_id for m in deposits})))} if deposits else {}
+    histories = _movements_by_key(work, {m.key_id for m in deposits})
+    rows = []
+    for m in deposits:
+        key, history = key_rows[m.key_id], histories.get(m.key_id, [])
+        back = _after(history, m, (keys.COLLECT,))
+        loans = [x for x in history if x.action == keys.APPROVE_LOAN and x.key_version > m.key_version
+                 and (back is None or x.key_version < back.key_version)]
+        rows.append({"key_label": key.label, "unit_label": key.unit_label, "copies": key.copies, "party": _party(m),
+                     "deposited_at": m.at, "received_by": m.by_name or m.by, "note": mask_free_text(m.note) or "",
+                     "taken_back_at": back.at if back is not None else None,
+                     "taken_back_by": _party(back) if back is not None else "", "loans": len(loans),
+                     "state": key.state if back is None else None})
+    return project, rows
+
+
+def key_deposit_register(work: Work, project_id: str, *, compress: bool = True) -> dict:
+    """The owners' deposited keys register printed (业主寄存钥匙记录表, 000 §九 支持文件), A4 landscape."""
+    project, rows = key_deposit_rows(work, project_id)
+    zone = _zone(project)
+    today = work.clock.now().astimezone(zone).date().isoformat()
+    held = sum(1 for r in rows if r["taken_back_at"] is None)
+    pdf = kpdf.document(f"业主寄存钥匙记录表 {today}", compress=compress, orientation="L")
+    pdf.add_page()
+    kpdf.heading(pdf, project.name, "业主寄存钥匙记录表", subtitle=f"截至 {today}（寄存 {len(rows)} 次，仍在寄存 {held} 次）")
+    kpdf.table(pdf, ["序号", "钥匙", "房号", "把数", "寄存业主（电话、证件）", "寄存时间", "接收人", "经业主同意借出",
+                     "取回时间", "取回人", "现状", "备注"],
+               [[str(i), r["key_label"], r["unit_label"], str(r["copies"]), r["party"], _local(r["deposited_at"], zone),
+                 r["received_by"], f"{r['loans']}次" if r["loans"] else "", _local(r["taken_back_at"], zone),
+                 r["taken_back_by"], "已取回" if r["state"] is None else KEY_STATE_ZH.get(r["state"], r["state"]),
+                 r["note"]] for i, r in enumerate(rows, 1)] or [["无", "", "", "", "", "", "", "", "", "", "", ""]],
+               widths=[0.6, 1.4, 1.3, 0.6, 3.2, 1.7, 1.2, 1.2, 1.7, 2.4, 1.1, 1.6], size=8.5, row_height=5.5)
+    kpdf.paragraph(pdf, "业主寄存钥匙仅经业主本人当面同意方可借出（借用登记于钥匙借用记录表）；取回凭本人身份证件。", size=9)
+    kpdf.signatures(pdf, ["制表人", "客服部经理"])
+    return kpdf.as_file(pdf, f"key-deposits-{today}.pdf", f"{project.name}-业主寄存钥匙记录表-{today}.pdf")
+
+
+def vacant_check_rows(work: Work, project_id: str, month: str) -> tuple[ProjectCopy, list[dict]]:
+    """The month's checks of the vacant units (空置房检验统计表), by unit: checked on, by whom, the
+    findings (room, result, note masked), the repair opened, and whether the owner's SMS went (the
+    result reported: ``reported_at``). A cancelled check (the unit taken off) is left out."""
+    project = _key_project(work, project_id, vacant.READER_ROLES)
+    _, checks = vacant.month_view(work, project.id, month)
+    staff_names = _staff_names(work, checks)
+    rows = []
+    for c in checks:
+        if c.status == vacant.CANCELLED:
+            continue
+        findings = []
+        for f in c.findings:
+            repair = work.session.get(Ticket, f.repair_ticket_id) if f.repair_ticket_id else None
+            findings.append(f"{f.room}：{CHECK_RESULT_ZH.get(f.result, f.result)}"
+                            + (f"（{mask_free_text(f.note)}）" if f.note else "")
+                            + (f" 报修 {repair.number}" if repair is not None else "")
+                            + ("，待经理审批" if f.repair_state == vacant.AWAITING_APPROVAL else ""))
+        rows.append({"unit_label": c.unit_label, "status": c.status, "checked_at": c.checked_at,
+                     "checked_by": staff_names.get(c.checked_by or "", c.checked_by or ""),
+                     "findings": "；".join(findings), "reported_at": c.reported_at})
+    return project, rows
+
+
+def _staff_names(work: Work, checks) -> dict[str, str]:
+    """Who checked, by name: as the check's task log recorded them (the platform keeps no staff list)."""
+    pairs = {(c.ticket_id, c.checked_by) for c in checks if c.ticket_id and c.checked_by}
+    names: dict[str, str] = {}
+    if pairs:
+        for actor_id, name in work.session.execute(select(TicketLog.actor_id, TicketLog.actor_name).where(
+                TicketLog.ticket_id.in_(sorted({t for t, _ in pairs})),
+                TicketLog.actor_id.in_(sorted({a for _, a in pairs})))):
+            if name:
+                names[actor_id] = name
+    return names
+
+
+def vacant_check_sheet(work: Work, project_id: str, month: str, *, compress: bool = True) -> dict:
+    """The month's vacant-unit check sheet printed (空置房检验统计表, 000 §十 支持文件), A4 landscape."""
+    project, rows = vacant_check_rows(work, project_id, month)
+    zone = _zone(project)
+    done = sum(1 for r in rows if r["status"] == vacant.CHECKED)
+    sent = sum(1 for r in rows if r["reported_at"] is not None)
+    pdf = kpdf.document(f"空置房检验统计表 {month}", compress=compress, orientation="L")
+    pdf.add_page()
+    kpdf.heading(pdf, project.name, "空置房检验统计表",
+                 subtitle=f"{month}（空置房 {len(rows)} 套，已检验 {done} 套，已短信告知业主 {sent} 套）")
+    kpdf.table(pdf, ["序号", "房号", "检验日期", "检验人", "检验情况（房间：结果）", "短信告知业主"],
+               [[str(i), r["unit_label"], _local(r["checked_at"], zone, "%Y-%m-%d"), r["checked_by"],
+                 r["findings"] or CHECK_STATUS_ZH.get(r["status"], r["status"]),
+                 f"已发送 {_local(r['reported_at'], zone)}" if r["reported_at"] else "未发送"]
+                for i, r in enumerate(rows, 1)] or [["无", "", "", "", "", ""]],
+               widths=[0.6, 1.6, 1.4, 1.4, 7, 2.2], size=9, row_height=6)
+    kpdf.paragraph(pdf, "每月10日前完成检验，12日前将检验结果短信告知业主；一般问题即时报修，裂缝经客服部经理审批后报修。",
+                   size=9)
+    kpdf.signatures(pdf, ["检验人", "客服部经理"])
+    return kpdf.as_file(pdf, f"vacant-checks-{month}.pdf", f"{project.name}-空置房检验统计表-{month}.pdf")

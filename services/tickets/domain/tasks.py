@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from kernel.clock import in_zone
 from kernel.tenancy import Caller, Role
 from kernel.work import Work
 
@@ -60,6 +61,15 @@ TABLE: dict[tuple[str, str], workflow.Step] = {
 OPEN_STATES = (OPEN,)
 workflow.register(KIND, TABLE, OPEN_STATES, readers=READER_ROLES)
 repairs.NUMBER_PREFIX[KIND] = "RW"
+
+
+def task_view(work: Work, ticket: Ticket) -> dict:
+    """A front-desk task as its list answers it (``repairs.ticket_view``, the reader's masking) with every
+    time in the project's zone (+08:00), as the register's and the checks' replies give theirs
+    (``vacant._local``) -- never UTC offsets beside them."""
+    project = work.session.get(ProjectCopy, ticket.project_id)
+    return in_zone(repairs.ticket_view(ticket, work.clock.now(), work.caller),
+                   (project.timezone if project is not None else None) or None)
 
 
 def task_part(ticket: Ticket) -> dict | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from kernel.entrypoints import rpc
 
 from .. import schemas
-from ..domain import keys
+from ..domain import keys, tasks
 from ..exceptions import BillingUnavailable, KeyDepositNotFound, KeyDepositUsed
 
 KEY_OUT = schemas.KeyOut()
+TASK_OUT = schemas.TicketOut()
 
 
 class KeyRpcs:
@@ -98,11 +99,11 @@ class KeyRpcs:
     @rpc
     def front_desk_tasks(self, project_id, query=None):
         """The project's front-desk tasks (kind ``task``) with the ticket lists' filters: its desk, GM,
-        group admin (a resident: 404 as for another project)."""
+        group admin (a resident: 404 as for another project); every time in the project's zone."""
         work, q = self.work(), schemas.TicketQuery().load(query or {})
         q.pop("project_id", None)       # the path's project is the one listed
         tickets, total = keys.front_desk_tasks(work, str(project_id), **q)
-        return {"items": [self._out(t, work) for t in tickets], "total": total}
+        return {"items": [TASK_OUT.dump(tasks.task_view(work, t)) for t in tickets], "total": total}
 
     @rpc
     def record_stock_check(self, project_id, data, idempotency_key=None):

@@ -57,3 +57,20 @@ class PrintoutRpcs:
         """The month's inspection figures printed (日常巡检统计表): per area, per steward, the findings."""
         q = schemas.MonthlyReportIn().load({"project_id": str(project_id), "month": month})
         return PDF_OUT.dump(printouts.inspection_figures_sheet(self.work(), q["project_id"], q["month"]))
+
+    @rpc
+    def print_key_loans(self, project_id, month):
+        """The month's key loan register printed (钥匙借用记录表): the key register's readers."""
+        q = schemas.MonthlyReportIn().load({"project_id": str(project_id), "month": month})
+        return PDF_OUT.dump(printouts.key_loan_register(self.work(), q["project_id"], q["month"]))
+
+    @rpc
+    def print_key_deposits(self, project_id):
+        """The owners' deposited keys register printed (业主寄存钥匙记录表): the key register's readers."""
+        return PDF_OUT.dump(printouts.key_deposit_register(self.work(), str(project_id)))
+
+    @rpc
+    def print_vacant_checks(self, project_id, month):
+        """The month's vacant-unit check sheet printed (空置房检验统计表): the vacant units' staff readers."""
+        q = schemas.MonthlyReportIn().load({"project_id": str(project_id), "month": month})
+        return PDF_OUT.dump(printouts.vacant_check_sheet(self.work(), q["project_id"], q["month"]))
