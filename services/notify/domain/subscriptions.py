@@ -119,8 +119,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("tickets", "key_stock_check.recorded", "on_key_stock_check_recorded", key_checks.DISCREPANCY,
                  (INAPP,), f"the project's CS manager (role `{key_checks.DISCREPANCY_ROLE}` inbox); its supervisors "
                  "see it too -- staff in-app only: the unit's and the key's labels, never the counter's note",
-                 "kind `monthly` with discrepancies only (a count that agrees, the CS manager's own spot-check: "
-                 "nothing); once per check"),
+                 "with discrepancies only: a `monthly` count, or a spot-check counted by the centre manager "
+                 "(`counted_as`); a count that agrees or the CS manager's own spot-check: nothing; once per check"),
     Subscription("tickets", "vacant_care.recorded", "on_vacant_care_recorded", vacant_care.CARE_ANOMALY, (INAPP,),
                  f"the project's CS manager (role `{vacant_care.CARE_ANOMALY_ROLE}` inbox); its supervisors see it too "
                  "-- staff in-app only, never SMS (the visitor's note is staff text)",
