@@ -219,7 +219,7 @@ class DepositPledged(Conflict):
     zh = "该押金已作为钥匙借用押金质押，钥匙借用了结（按时归还、借用被拒或经理决定退还）前不能退款"
 
 
-class KeyDepositAmountRequired(RuleViolation):
+class KeyDepositAmountRequired(DepositAmountRequired):
     """A key deposit (钥匙押金) held without an amount: the desk names it (``keys.late_deposit``, 200.00 by
     default) -- HTTP 422 ``deposit_amount_required``."""
     default_code = "deposit_amount_required"
