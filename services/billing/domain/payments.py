@@ -201,6 +201,9 @@ def get_payment(work: Work, payment_id: str) -> Payment:
     if payment is None:
         raise not_found
     require_reader(work, work.session.get(FeeAccount, payment.account_id), not_found)
+    if work.caller.is_resident and payment.purpose == "deposit" and work.session.scalar(select(Deposit.id).where(
+            Deposit.payment_id == payment.id, Deposit.purpose == "key")):
+        raise not_found              # a key deposit's payment: the borrower's (deposits.hidden_from)
     return payment
 
 
