@@ -250,6 +250,16 @@ def key_entry_ids(session, account_id: str) -> set[str]:
     return ids
 
 
+def as_household_reads(work: Work, account_id: str, figures: dict) -> dict:
+    """The account's figures as the caller reads them: to a resident, ``deposits_held`` without what the
+    account's key deposits hold (a borrower's money, :func:`hidden_from`); to staff, unchanged. Nothing
+    else moves: a key deposit is in the deposit book only (balance due, credit, receivable are the
+    household's own)."""
+    if not work.caller.is_resident or figures is None or figures.get("deposits_held") is None:
+        return figures
+    return {**figures, "deposits_held": money(figures["deposits_held"]) - key_deposits_held(work.session, account_id)}
+
+
 def key_deposits_held(session, account_id: str) -> Decimal:
     """What the account's key deposits still hold (in its ``deposits_held``; not the household's)."""
     return sum((held(d) for d in session.scalars(select(Deposit).where(

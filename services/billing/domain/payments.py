@@ -266,6 +266,15 @@ def account_state(session: Session, account: FeeAccount) -> dict:
     return snapshot(session, account, account.stated_at)
 
 
+def payment_view_for(work: Work, payment: Payment) -> dict:
+    """:func:`payment_view` as the caller reads it: a resident's account state without the key deposits
+    held on it (``deposits.as_household_reads``)."""
+    from .deposits import as_household_reads
+    view = payment_view(work.session, payment)
+    view["account"] = as_household_reads(work, payment.account_id, view["account"])
+    return view
+
+
 def payment_view(session: Session, payment: Payment) -> dict:
     """``schemas.PaymentOut``: the payment, its receipt, the deposit it holds, the account."""
     account = session.get(FeeAccount, payment.account_id)

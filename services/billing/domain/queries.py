@@ -36,7 +36,7 @@ from ..models import (Allocation, Bill, BillLine, Deposit, FeeAccount, LedgerEnt
                       Receipt)
 from . import journal, payments
 from .accounts import get_account, require_reader, unit_accounts
-from .deposits import hidden_from, key_deposits_held, key_entry_ids, key_payment_ids
+from .deposits import as_household_reads, hidden_from, key_entry_ids, key_payment_ids
 from .ledger import site_today
 from .settings import project_in_scope
 
@@ -79,8 +79,7 @@ def _balance(work: Work, account: FeeAccount) -> dict:
     count, oldest = session.execute(select(func.count(Bill.id), func.min(Bill.due_on)).where(
         Bill.account_id == account.id, Bill.settled_at.is_(None))).one()
     overdue, overdue_bills = _overdue(session, account.id, today, sums["credit"])
-    if work.caller.is_resident:      # a key deposit is a borrower's, not the household's (deposits.hidden_from)
-        sums["deposits_held"] = sums["deposits_held"] - key_deposits_held(session, account.id)
+    sums = as_household_reads(work, account.id, sums)      # a key deposit is a borrower's (deposits.hidden_from)
     return {"account_id": account.id, "unit_id": account.unit_id, "unit_label": account.unit_label,
             "project_id": account.project_id, "currency": CURRENCY, **sums, "open_bills": count,
             "overdue": overdue, "overdue_bills": overdue_bills, "oldest_due_on": oldest, "as_of": today}

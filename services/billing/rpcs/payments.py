@@ -22,7 +22,7 @@ class PaymentRpcs:
     # Every write runs once per caller and Idempotency-Key; the stored reply is the whole dumped
     # answer (the receipt included), so a retry gets the same receipt.
     def _payment_out(self, work, payment):
-        return schemas.PaymentOut().dump(payments.payment_view(work.session, payment))
+        return schemas.PaymentOut().dump(payments.payment_view_for(work, payment))
 
     @rpc
     def record_payment(self, unit_id, data, idempotency_key=None):

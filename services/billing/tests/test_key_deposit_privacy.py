@@ -85,19 +85,24 @@ def test_a_resident_never_reads_a_key_deposit_held_on_his_unit(session, clock, e
 
 def test_a_resident_s_balance_and_statement_leave_out_a_key_deposit_held_and_refunded(session, clock, estate):
     desk, zhang = service_as(session, clock, DESK), service_as(session, clock, ZHANG)
+    own = hold(session, clock, "other", "1000.00", payer="张伟")
     key = hold(session, clock, "key", "200.00")
     session.commit()
-    assert desk.get_balance("u1")["deposits_held"] == "200.00"
-    assert zhang.get_balance("u1")["deposits_held"] == "0.00"
+    assert desk.get_balance("u1")["deposits_held"] == "1200.00"
+    assert zhang.get_balance("u1")["deposits_held"] == "1000.00"
+    assert (desk.get_account("u1")["deposits_held"], zhang.get_account("u1")["deposits_held"]) == (
+        "1200.00", "1000.00")
+    assert (desk.get_payment(own["id"])["account"]["deposits_held"],
+            zhang.get_payment(own["id"])["account"]["deposits_held"]) == ("1200.00", "1000.00")
     refund = desk.request_refund("u1", {"kind": "deposit", "deposit_id": key["deposit"]["id"], "amount": "200.00",
                                         "method": "cash", "reason": "钥匙押金退还 王五"})
     service_as(session, clock, FINANCE).approve_refund(refund["id"], {})
     service_as(session, clock, FINANCE).pay_refund(refund["id"])
     session.commit()
     date_from, date_to = period(clock)
-    assert zhang.statement("u1", date_from, date_to)["entries"] == []
+    assert [line["kind"] for line in zhang.statement("u1", date_from, date_to)["entries"]] == ["deposit_held"]
     assert [line["kind"] for line in desk.statement("u1", date_from, date_to)["entries"]] == [
-        "deposit_held", "deposit_refunded"]
+        "deposit_held", "deposit_held", "deposit_refunded"]
 
 
 def test_a_pledged_deposit_s_receipt_is_refused_as_a_void_not_a_refund(session, clock, estate):
