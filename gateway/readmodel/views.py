@@ -343,6 +343,17 @@ def unit_account(session: Session, caller: Caller, unit_id: str) -> dict | None:
 STAFF_ONLY_ACCOUNT_FIELDS = ("arrears_class",)
 
 
+def holds_others_money(caller: Caller, account: dict | None) -> bool:
+    """Must a resident's account figures come from billing rather than the read model? The read model keeps
+    the account as ``account.balance_changed`` stated it -- its ``deposits_held`` with any key deposit (钥匙押金)
+    a borrower left on the unit, a stranger's money the household never reads (billing's
+    ``deposits.as_household_reads``). So a resident's account with deposits held is asked of billing."""
+    if account is None or caller.is_staff or not caller.is_resident:
+        return False
+    held = account.get("deposits_held")
+    return held is not None and str(held) not in ("0", "0.00")
+
+
 def account_for(caller: Caller, account: dict | None) -> dict | None:
     """The fee account as ``caller`` may read it: a resident does not see the staff-only fields."""
     if account is None or caller.is_staff:

@@ -38,6 +38,10 @@ class RegistryRoutes(RouteModule):
                 view.update(fetched)
                 view["degraded"] = degraded
             view = views.combine_balance(view)
+        if views.holds_others_money(caller, view.get("account")):
+            # perhaps a borrower's key deposit in deposits held: billing's figure, without it
+            view["account"] = dict(view["account"], deposits_held=self._as(user)("billing", "get_account",
+                                                                                 unit_id)["deposits_held"])
         if view.get("account") is not None:
             view["account"] = views.account_for(caller, view["account"])
         return view

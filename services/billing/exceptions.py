@@ -227,9 +227,10 @@ class KeyDepositAmountRequired(DepositAmountRequired):
 
 
 class DepositNotHeld(Conflict):
-    """The deposit was refunded or voided (nothing, or not that much, is held)."""
+    """The deposit was refunded, forfeited (已扣除) or voided (nothing, or not that much, is held); the raise
+    says which."""
     default_code = "deposit_not_held"
-    zh = "该押金已退还或已作废，没有可退的金额"
+    zh = "该押金已退还、已扣除或已作废，没有可退的金额"
 
 
 class RefundTransitionNotAllowed(Conflict):

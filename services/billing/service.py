@@ -100,7 +100,8 @@ class BillingService(QueryRpcs, PaymentRpcs, BankRpcs, FeeRpcs, DunningRpcs, Har
         work = self.work()
         data = schemas.AccountQuery().load({"unit_id": unit_id})
         account = accounts.get_account(work, data["unit_id"])
-        return schemas.AccountOut().dump(accounts.account_view(work.session, account))
+        return schemas.AccountOut().dump(deposits.as_household_reads(work, account.id, accounts.account_view(
+            work.session, account)))
 
     @rpc
     def export_snapshots(self, kind, after=None, limit=200, project_id=None):

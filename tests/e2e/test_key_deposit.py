@@ -72,6 +72,13 @@ def test_a_late_borrower_leaves_a_deposit_given_back_when_the_key_returns_in_tim
     assert pledged.status_code == 200, pledged.text
     assert (pledged.json()["pledged_loan_id"], pledged.json()["holds"]) == (taken["id"], "200.00")
     assert [(step["kind"], len(step["occurred_on"])) for step in pledged.json()["history"]] == [("held", 10)]
+    # the borrower's money, not the household's: the unit's resident reads none of it (as an unknown id)
+    for path in (deposit_path, f"/api/v1/payments/{held['id']}", f"/api/v1/receipts/{held['receipt']['id']}"):
+        hidden = web_session.get(path, headers=owner)
+        assert hidden.status_code == 404 and "李师傅" not in hidden.text, (path, hidden.text)
+    receipts = web_session.get(f"/api/v1/units/{unit_id}/receipts", headers=owner)
+    assert receipts.status_code == 200 and held["receipt"]["id"] not in receipts.text, receipts.text
+    assert reno["receipt"]["id"] in receipts.text                           # the household's own deposit
     by_hand = post(desk, f"/api/v1/units/{unit_id}/refunds", {"kind": "deposit", "deposit_id": held["deposit"]["id"],
                                                               "amount": "200.00", "method": "cash",
                                                               "reason": "借用人要求退押金"}, expect=409)

@@ -120,13 +120,31 @@ def void_deposit(work: Work, account: FeeAccount, payment: Payment, *, reason: s
     none of it was refunded (refused otherwise: ``deposit_not_held``)."""
     deposit = work.session.scalars(select(Deposit).where(Deposit.payment_id == payment.id)
                                    .with_for_update().execution_options(populate_existing=True)).one()
-    refuse_if_pledged(deposit)                  # a key deposit standing for a key loan: its receipt stands
+    refuse_if_pledged(deposit, voiding=True)    # a key deposit standing for a key loan: its receipt stands
     if deposit.status != HELD or money(deposit.refunded) != ZERO or money(deposit.forfeited or ZERO) != ZERO:
-        raise DepositNotHeld(f"the deposit is {deposit.status} with {deposit.refunded} refunded; its receipt "
-                             "is not voided", zh=f"该押金已退还或已作废（已退 {deposit.refunded}），其收据未作废")
+        en, zh = what_became(deposit)
+        raise DepositNotHeld(f"{en}; its receipt is not voided", zh=f"{zh}，其收据不能作废")
     deposit.status = VOID
     return reverse_with_credit(work, account, payment.entry_id, reason=reason, occurred_on=occurred_on,
                                kinds=("deposit_held",))
+
+
+def what_became(deposit: Deposit) -> tuple[str, str]:
+    """What became of a deposit no longer (wholly) held, in English and Chinese: forfeited (已扣除),
+    refunded (已退还), voided (已作废) -- in its own words, with the amounts."""
+    refunded, forfeited = money(deposit.refunded), money(deposit.forfeited or ZERO)
+    if deposit.status == VOID:
+        return "the deposit was voided", "该押金已作废"
+    parts_en, parts_zh = [], []
+    if forfeited > ZERO:
+        parts_en.append(f"{forfeited} of it was forfeited")
+        parts_zh.append(f"已扣除 {forfeited}")
+    if refunded > ZERO:
+        parts_en.append(f"{refunded} of it was refunded")
+        parts_zh.append(f"已退还 {refunded}")
+    if not parts_en:
+        return f"the deposit is {deposit.status}", f"该押金状态为 {deposit.status}"
+    return f"the deposit is {deposit.status}: " + ", ".join(parts_en), "该押金" + "、".join(parts_zh)
 
 
 def held(deposit: Deposit) -> Decimal:
@@ -200,6 +218,54 @@ def deposit_history(session, deposit: Deposit) -> list[dict]:
     return out
 
 
+# -- a key deposit is not the household's money (residents never read it) ---------------------------
+
+def hidden_from(work: Work, deposit: Deposit | None) -> bool:
+    """Is ``deposit`` hidden from the caller? A key deposit (purpose ``key``) is a borrower's -- often a
+    contractor's, a stranger to the household -- held on the key's unit for want of an account of its own:
+    a resident of the unit never reads it, nor its payment, receipt, refunds and forfeiture (as an unknown
+    id: 404). Staff read it as any deposit."""
+    return deposit is not None and deposit.purpose == "key" and work.caller.is_resident
+
+
+def key_payment_ids(session, account_id: str) -> set[str]:
+    """The payments that hold the account's key deposits."""
+    return set(session.scalars(select(Deposit.payment_id).where(
+        Deposit.account_id == account_id, Deposit.purpose == "key", Deposit.payment_id.is_not(None))))
+
+
+def key_entry_ids(session, account_id: str) -> set[str]:
+    """The journal entries of the account's key deposits: held (their payments' entries) and its reversal
+    (the receipt voided), refunded, forfeited (reference ``key_loan``) -- the lines a resident's statement
+    leaves out. Each moves only the ``deposit`` book and money or income books: none changes the balance
+    due (its ``amount`` is 0.00), so the statement's running balance stands without them."""
+    ids = set(session.scalars(select(Payment.entry_id).join(Deposit, Deposit.payment_id == Payment.id).where(
+        Deposit.account_id == account_id, Deposit.purpose == "key", Payment.entry_id.is_not(None))))
+    if ids:
+        ids |= set(session.scalars(select(LedgerEntry.id).where(LedgerEntry.reverses_id.in_(list(ids)))))
+    ids |= set(session.scalars(select(Refund.entry_id).join(Deposit, Deposit.id == Refund.deposit_id).where(
+        Deposit.account_id == account_id, Deposit.purpose == "key", Refund.entry_id.is_not(None))))
+    ids |= set(session.scalars(select(LedgerEntry.id).where(
+        LedgerEntry.account_id == account_id, LedgerEntry.kind == FORFEIT_KIND, LedgerEntry.ref_type == KEY_LOAN_REF)))
+    return ids
+
+
+def as_household_reads(work: Work, account_id: str, figures: dict) -> dict:
+    """The account's figures as the caller reads them: to a resident, ``deposits_held`` without what the
+    account's key deposits hold (a borrower's money, :func:`hidden_from`); to staff, unchanged. Nothing
+    else moves: a key deposit is in the deposit book only (balance due, credit, receivable are the
+    household's own)."""
+    if not work.caller.is_resident or figures is None or figures.get("deposits_held") is None:
+        return figures
+    return {**figures, "deposits_held": money(figures["deposits_held"]) - key_deposits_held(work.session, account_id)}
+
+
+def key_deposits_held(session, account_id: str) -> Decimal:
+    """What the account's key deposits still hold (in its ``deposits_held``; not the household's)."""
+    return sum((held(d) for d in session.scalars(select(Deposit).where(
+        Deposit.account_id == account_id, Deposit.purpose == "key", Deposit.status == HELD))), ZERO)
+
+
 def pledged_to(deposit: Deposit) -> str | None:
     """The key loan the deposit is pledged to while the pledge stands (None: not pledged, or released)."""
     return deposit.pledged_loan_id if deposit.pledged_loan_id and deposit.pledge_released_at is None else None
@@ -263,8 +329,14 @@ def pledge_key_deposit(work: Work, deposit_id: str, loan_id: str, unit_id: str, 
     return deposit_facts(work, deposit_id)
 
 
-def refuse_if_pledged(deposit: Deposit) -> None:
-    """No refund of a deposit pledged to a key loan still standing (409 ``deposit_pledged``)."""
+def refuse_if_pledged(deposit: Deposit, *, voiding: bool = False) -> None:
+    """No refund of a deposit pledged to a key loan still standing, nor its receipt voided (``voiding``):
+    409 ``deposit_pledged``."""
+    if pledged_to(deposit) and voiding:
+        raise DepositPledged(f"deposit {deposit.id} is pledged to key loan {deposit.pledged_loan_id}: its receipt "
+                             "cannot be voided while the pledge stands",
+                             zh="该押金已作为钥匙借用押金质押，质押解除前其收据不能作废",
+                             details={"loan_id": deposit.pledged_loan_id})
     if pledged_to(deposit):
         raise DepositPledged(f"deposit {deposit.id} is pledged to key loan {deposit.pledged_loan_id}: it is "
                              "refunded once the loan is settled (the key back in time, the loan refused, or the "

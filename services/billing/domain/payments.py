@@ -201,6 +201,9 @@ def get_payment(work: Work, payment_id: str) -> Payment:
     if payment is None:
         raise not_found
     require_reader(work, work.session.get(FeeAccount, payment.account_id), not_found)
+    if work.caller.is_resident and payment.purpose == "deposit" and work.session.scalar(select(Deposit.id).where(
+            Deposit.payment_id == payment.id, Deposit.purpose == "key")):
+        raise not_found              # a key deposit's payment: the borrower's (deposits.hidden_from)
     return payment
 
 
@@ -261,6 +264,15 @@ def receipt_lines(text: str | None) -> list[dict]:
 def account_state(session: Session, account: FeeAccount) -> dict:
     """The account as its last ``account.balance_changed`` stated it (``schemas.AccountStateOut``)."""
     return snapshot(session, account, account.stated_at)
+
+
+def payment_view_for(work: Work, payment: Payment) -> dict:
+    """:func:`payment_view` as the caller reads it: a resident's account state without the key deposits
+    held on it (``deposits.as_household_reads``)."""
+    from .deposits import as_household_reads
+    view = payment_view(work.session, payment)
+    view["account"] = as_household_reads(work, payment.account_id, view["account"])
+    return view
 
 
 def payment_view(session: Session, payment: Payment) -> dict:

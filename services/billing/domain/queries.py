@@ -32,10 +32,11 @@ from kernel.tenancy import Role
 from kernel.work import Work
 
 from ..exceptions import AccountNotFound, BillNotFound, DepositNotFound, ReceiptNotFound
-from ..models import (Allocation, Bill, BillLine, FeeAccount, LedgerEntry, Payment, Posting, Project,
+from ..models import (Allocation, Bill, BillLine, Deposit, FeeAccount, LedgerEntry, Payment, Posting, Project,
                       Receipt)
 from . import journal, payments
 from .accounts import get_account, require_reader, unit_accounts
+from .deposits import as_household_reads, hidden_from, key_entry_ids, key_payment_ids
 from .ledger import site_today
 from .settings import project_in_scope
 
@@ -78,6 +79,7 @@ def _balance(work: Work, account: FeeAccount) -> dict:
     count, oldest = session.execute(select(func.count(Bill.id), func.min(Bill.due_on)).where(
         Bill.account_id == account.id, Bill.settled_at.is_(None))).one()
     overdue, overdue_bills = _overdue(session, account.id, today, sums["credit"])
+    sums = as_household_reads(work, account.id, sums)      # a key deposit is a borrower's (deposits.hidden_from)
     return {"account_id": account.id, "unit_id": account.unit_id, "unit_label": account.unit_label,
             "project_id": account.project_id, "currency": CURRENCY, **sums, "open_bills": count,
             "overdue": overdue, "overdue_bills": overdue_bills, "oldest_due_on": oldest, "as_of": today}
@@ -161,6 +163,9 @@ def statement(work: Work, unit_id: str, date_from: date, date_to: date, account_
     entries = session.scalars(select(LedgerEntry).where(
         LedgerEntry.account_id == account.id, LedgerEntry.occurred_on >= date_from,
         LedgerEntry.occurred_on <= date_to).order_by(LedgerEntry.occurred_on, LedgerEntry.line_no)).all()
+    if work.caller.is_resident:      # a key deposit's lines are a borrower's (none moves the balance due)
+        hidden = key_entry_ids(session, account.id)
+        entries = [entry for entry in entries if entry.id not in hidden]
     refs = _entry_refs(session, account.id, entries)
     running, lines = opening, []
     for entry in entries:
@@ -295,6 +300,10 @@ def list_receipts(work: Work, unit_id: str, limit: int = 50, offset: int = 0,
     :func:`statement`."""
     account = get_account(work, unit_id, account_id, reading=True)
     query = select(Receipt).where(Receipt.account_id == account.id)
+    if work.caller.is_resident:      # a key deposit's receipt is the borrower's (deposits.hidden_from)
+        hidden = key_payment_ids(work.session, account.id)
+        if hidden:
+            query = query.where(Receipt.payment_id.is_(None) | Receipt.payment_id.not_in(list(hidden)))
     total = work.session.scalar(select(func.count()).select_from(query.subquery()))
     receipts = work.session.scalars(query.order_by(Receipt.issued_at.desc(), Receipt.seq.desc())
                                     .limit(limit).offset(offset)).all()
@@ -303,7 +312,11 @@ def list_receipts(work: Work, unit_id: str, limit: int = 50, offset: int = 0,
 
 def get_receipt(work: Work, receipt_id: str) -> dict:
     receipt = work.session.get(Receipt, receipt_id)
-    account = _account_of(work, receipt, ReceiptNotFound(f"no receipt {receipt_id}"))
+    missing = ReceiptNotFound(f"no receipt {receipt_id}")
+    account = _account_of(work, receipt, missing)
+    if receipt.payment_id and hidden_from(work, work.session.scalars(select(Deposit).where(
+            Deposit.payment_id == receipt.payment_id)).first()):
+        raise missing                # a key deposit's receipt: the borrower's, unknown to the household
     return _receipt_views(work.session, account, [receipt])[0]
 
 
@@ -319,10 +332,12 @@ def _receipt_views(session: Session, account: FeeAccount, receipts) -> list[dict
 def get_deposit(work: Work, deposit_id: str) -> dict:
     """One deposit with what it still holds and its history from the journal (held, refunded,
     forfeited -- 押金扣除 --, voided): its unit's residents and the staff of its project."""
-    from ..models import Deposit
     from .deposits import deposit_history, held, pledged_to
     deposit = work.session.get(Deposit, deposit_id)
-    account = _account_of(work, deposit, DepositNotFound(f"no deposit {deposit_id}"))
+    missing = DepositNotFound(f"no deposit {deposit_id}")
+    account = _account_of(work, deposit, missing)
+    if hidden_from(work, deposit):
+        raise missing                # a key deposit: the borrower's, unknown to the household
     view = {column: getattr(deposit, column) for column in (
         "id", "account_id", "purpose", "amount", "refunded", "forfeited", "status", "payment_id", "held_at",
         "held_by")}

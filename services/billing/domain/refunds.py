@@ -48,7 +48,7 @@ from ..exceptions import (AmountOverAvailable, DepositNotFound, FourEyes, Refund
 from ..models import Deposit, FeeAccount, Refund
 from . import journal, payments
 from .accounts import get_account
-from .deposits import held, refuse_if_pledged, settle
+from .deposits import held, refuse_if_pledged, settle, what_became
 from .ledger import site_today
 from .settings import project_in_scope
 
@@ -100,6 +100,11 @@ def available(work: Work, refund: Refund) -> Decimal:
 
 def _check_amount(work: Work, refund: Refund) -> None:
     left = available(work, refund)
+    if refund.kind == DEPOSIT and money(refund.amount) > left:
+        deposit = work.session.get(Deposit, refund.deposit_id)
+        if held(deposit) <= ZERO:            # nothing left: say what became of it (forfeited: 已扣除)
+            en, zh = what_became(deposit)
+            raise AmountOverAvailable(f"{en}; nothing is left to refund", zh=f"{zh}，没有可退的金额")
     if money(refund.amount) > left:
         what = "the unit's prepaid credit" if refund.kind == OVERPAYMENT else "what the deposit still holds"
         raise AmountOverAvailable(f"{refund.amount} is more than {what} less approved refunds: {max(left, ZERO)}",

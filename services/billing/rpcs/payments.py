@@ -44,7 +44,8 @@ class PaymentRpcs:
     def get_payment(self, payment_id):
         work = self.work()
         data = schemas.PaymentRef().load({"payment_id": payment_id})
-        return self._payment_out(work, payments.get_payment(work, data["payment_id"]))
+        # a read (never projected): a resident's account state without the key deposits held on it
+        return schemas.PaymentOut().dump(payments.payment_view_for(work, payments.get_payment(work, data["payment_id"])))
 
     @rpc
     def refresh_payment(self, payment_id, idempotency_key=None):
