@@ -4310,6 +4310,24 @@ class StockCheckQuery(Schema):
     month = fields.String(load_default=None, allow_none=True, validate=v.Month())
 
 
+class KeyDepositOut(Out):
+    """A loan's key deposit (押金, a borrower who returned a key late before) and, kept after a late return
+    again, the CS manager's decision on it (release / forfeit: who, when, the note)."""
+    status = fields.String(metadata={"description": "as the loan's deposit_status: not_required | due | held | "
+                                                    "release_requested | kept | forfeit_requested"})
+    required = fields.Boolean()
+    amount = Amount(allow_none=True)
+    receipt = fields.String(allow_none=True)
+    taken_by = fields.String(allow_none=True)
+    taken_at = DT(allow_none=True)
+    released_at = DT(allow_none=True)
+    decision = fields.String(allow_none=True, metadata={"description": "the CS manager's on a kept deposit: "
+                                                                      "release | forfeit (none yet: null)"})
+    decided_by = fields.String(allow_none=True)
+    decided_at = DT(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
 class KeyMovementOut(Out):
     id = fields.String()
     action = fields.String()
@@ -4332,6 +4350,8 @@ class KeyMovementOut(Out):
     consented_name = fields.String(allow_none=True, metadata={"description": "owner_consent: who may borrow"})
     consented_id_type = fields.String(allow_none=True)
     consented_id_number = fields.String(allow_none=True, metadata={"description": "masked"})
+    deposit = fields.Nested(KeyDepositOut, allow_none=True,
+                            metadata={"description": "a loan request's deposit and the decision on it (null: none)"})
 
 
 class LateReturnOut(Out):

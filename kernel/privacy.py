@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 
 from .tenancy import Caller, Role
 
@@ -99,21 +100,57 @@ def id_number_digest(value: str | None, secret: str) -> str | None:
     return hmac.new(key, "".join(value.split()).upper().encode(), hashlib.sha256).hexdigest()
 
 
-#: an 18-character resident ID / residence-permit number (the last may be X) standing alone in text
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-#: a mainland mobile number (11 digits, 1[3-9]...), optionally +86 / 86 before it, standing alone
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9][0-9]{9})(?![0-9])")
+#: what may stand between the groups of a number typed into text (after NFKC, so a full-width space or
+#: hyphen is one of these): one space, hyphen or dash -- "139 1234 5678", "139-1234-5678"
+_SEP = r"[ \-\u2010\u2011\u2012\u2013]?"
+#: an 18-character resident ID / residence-permit number (the last may be X) standing alone in text,
+#: whole or in its usual groups (region 6, birth date 8 -- or 4 + 4 --, sequence and check 4)
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{5}" + _SEP + r"[0-9]{4}" + _SEP + r"[0-9]{4}" + _SEP
+                         + r"[0-9]{3}[0-9Xx](?![0-9A-Za-z])")
+#: a mainland mobile number (11 digits, 1[3-9]...), optionally +86 / 86 before it, standing alone, whole
+#: or in its usual 3-4-4 groups; group 1 is the number itself
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9][0-9]" + _SEP + r"[0-9]{4}" + _SEP
+                             + r"[0-9]{4})(?![0-9])")
+
+
+def _nfkc_aligned(text: str) -> str:
+    """``text`` with each character NFKC-normalised on its own where that gives one character (a full-width
+    digit, letter, space or hyphen becomes its ASCII self), else kept: the same length, so a match in it is
+    a match at the same place in ``text``."""
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+def _digits(value: str) -> str:
+    return "".join(c for c in value if c.isascii() and (c.isdigit() or c in "Xx"))
 
 
 def mask_free_text(text: str | None) -> str | None:
     """Staff free text (a note, a pass's detail, a void reason) as a reader who is not the writer's desk
     sees it: every 18-character ID number in it masked as :func:`mask_id_number` does
     (110101199003077774 -> 1101**********7774) and every 11-digit mobile as :func:`mask_phone`
-    (13912345678 -> 139****5678); the rest unchanged. Applied twice it gives the same."""
+    (13912345678 -> 139****5678); the rest unchanged. The numbers are found in the text NFKC-normalised
+    (full-width digits ``１３９…``, ``…123８`` count) and in their usual groups (``139 1234 5678``,
+    ``139-1234-5678``, ``110101 19900307 7774``; one space, hyphen or full-width space between groups);
+    a found number is written masked without its separators. Ordinary numbers (dates, amounts, unit
+    numbers such as 1栋-0101, ticket numbers) are left alone. Applied twice it gives the same."""
     if not text:
         return text
-    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + mask_phone(m.group(1)), text)
+    for pattern, mask in ((_ID_IN_TEXT, mask_id_number), (_MOBILE_IN_TEXT, mask_phone)):
+        view = _nfkc_aligned(text)
+        parts, at = [], 0
+        for m in pattern.finditer(view):
+            start, end = m.span(m.lastindex or 0)
+            parts += [text[at:start], mask(_digits(view[start:end]))]
+            at = end
+        text = "".join(parts) + text[at:]
+    return text
 
 
 #: what :func:`mask_free_text` leaves in a text: a masked ID number or a masked mobile

@@ -567,3 +567,16 @@ def test_no_gateway_answer_dumps_a_date_object_it_gets_as_text():
     bad = {cls.__name__: found for cls in responses if (found := _object_fields(cls))}
     assert bad == {}
 
+
+
+def _wire(tree: dict) -> dict:
+    """A ``_tree`` as JSON carries it: tickets' Money and the gateway's Amount are one decimal string."""
+    return {name: (kind, _wire(inner) if isinstance(inner, dict) else inner)
+            for name, (kind, inner) in ((n, ("String" if k == "Money" else k, i)) for n, (k, i) in tree.items())}
+
+
+def test_the_gateway_shows_a_key_its_loan_and_history_as_tickets_dumps_them():
+    """GET /keys/{id}: the open loan and every history entry, with a loan request's deposit and the CS
+    manager's decision on it (release / forfeit: who, when, the note)."""
+    assert _wire(_tree(gw.KeyOut)) == _wire(_tree(tickets.KeyOut))
+    assert "decision" in _tree(gw.KeyOut)["history"][1]["deposit"][1]

@@ -1116,6 +1116,22 @@ class StockCheckQuery(Schema):
     month = fields.String(load_default=None, allow_none=True, validate=v.Month())
 
 
+class KeyDepositOut(Schema):
+    """A loan's key deposit (押金, a borrower who returned a key late before) and, kept after a late return
+    again, the CS manager's decision on it (release / forfeit: who, when, the note)."""
+    status = fields.String()
+    required = fields.Boolean()
+    amount = Money(allow_none=True)
+    receipt = fields.String(allow_none=True)
+    taken_by = fields.String(allow_none=True)
+    taken_at = fields.AwareDateTime(allow_none=True)
+    released_at = fields.AwareDateTime(allow_none=True)
+    decision = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
 class KeyMovementOut(Schema):
     id = fields.String()
     action = fields.String()
@@ -1138,6 +1154,7 @@ class KeyMovementOut(Schema):
     consented_name = fields.String(allow_none=True)
     consented_id_type = fields.String(allow_none=True)
     consented_id_number = fields.String(allow_none=True)
+    deposit = fields.Nested(KeyDepositOut, allow_none=True)
 
 
 class LateReturnOut(Schema):

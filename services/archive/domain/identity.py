@@ -118,7 +118,9 @@ def _limits(work: Work, project: Project) -> tuple[int, int]:
 
 
 def _same(a: str, b: str) -> bool:
-    return " ".join((a or "").split()) == " ".join((b or "").split())
+    """One name as people read it (``kernel.validators.name_key``: NFKC, every blank dropped, case folded):
+    the desk's "李 娜" is the file's "李娜" -- the ID number is what a staff match proves."""
+    return v.name_key(a) == v.name_key(b)
 
 
 def _logged_row(work: Work) -> FileAccessLog | None:

@@ -285,3 +285,11 @@ def test_two_people_of_one_normalised_name_resolve_to_nobody(session, as_, estat
                        created_at=as_(DESK).clock.now()))
     session.commit()
     assert ask(session, as_, named("r-zhang", "张伟"), name="张伟", number=None, purpose=None) == {"matched": False}
+
+
+def test_the_desk_s_name_is_compared_as_people_read_it(session, as_, estate):
+    """"张 伟", full-width "张　伟" and "张伟" are one name (kernel.validators.name_key); the number still decides."""
+    for typed in ("张 伟", "张\u3000伟", " 张伟 "):
+        assert ask(session, as_, DESK, name=typed) == {"matched": True, "role": "owner"}
+    assert ask(session, as_, DESK, name="张 伟", number=TENANT_ID) == {"matched": False}
+    assert ask(session, as_, DESK, name="张 玮") == {"matched": False}

@@ -229,12 +229,13 @@ def _a(role: str) -> str:
 
 def requester_match(people: list, requester_name: str, requester_role: str) -> list[str]:
     """Is the requester the desk names one of the household's people in the role they claim (an
-    owner, a family member, a tenant; an agent need not be of the household)? The reasons not."""
+    owner, a family member, a tenant; an agent need not be of the household)? The reasons not. Names are
+    compared as ``kernel.validators.name_key`` folds them (blanks, full-width, case)."""
     if requester_role not in ROLE_MATCHES:
         return []
     if not people:
         return ["no household lives in the unit"]
-    roles = {p["role"] for p in people if p["name"] == requester_name}
+    roles = {p["role"] for p in people if name_key(p["name"]) == name_key(requester_name)}
     if requester_role in roles:
         return []
     return [f"{requester_name} is not {_a(requester_role)} of the household"
@@ -245,9 +246,10 @@ def household_match(people: list, requester_role: str, check: dict) -> dict:
     """Does the identity check agree with the household file? The person checked is one of the
     household's people in a role the requester's role allows (an owner is an owner there: a tenant
     cannot pose as one); an agent (代办) need not be of the household. By phone, every family member
-    the caller named is one of the household's people. ``{"matched", "person_role", "reasons"}``."""
-    names = {p["name"]: p["role"] for p in people}
-    reasons, person_role = [], names.get(check["person_name"])
+    the caller named is one of the household's people. ``{"matched", "person_role", "reasons"}``. Names are
+    compared as ``kernel.validators.name_key`` folds them ("李 娜", "李娜" and full-width are one name)."""
+    names = {name_key(p["name"]): p["role"] for p in people}
+    reasons, person_role = [], names.get(name_key(check["person_name"]))
     if not people:
         reasons.append("no household lives in the unit")
     elif requester_role in ROLE_MATCHES and person_role not in ROLE_MATCHES[requester_role]:
@@ -255,10 +257,10 @@ def household_match(people: list, requester_role: str, check: dict) -> dict:
                        + (f" (the file says {person_role})" if person_role else ""))
     if check["method"] == "by_phone" and requester_role in ROLE_MATCHES:
         named = list(check.get("family_members") or ())
-        strangers = [n for n in named if n not in names]
+        strangers = [n for n in named if name_key(n) not in names]
         if strangers:
             reasons.append(f"not of the household: {', '.join(strangers)}")
-        others = [n for n in names if n != check["person_name"]]
+        others = [n for n in names if n != name_key(check["person_name"])]
         if not named and others:
             # an empty list only when the file has no one else (a one-person household, trial 4 M8)
             reasons.append("the caller named no family members, and the file has other people")

@@ -109,7 +109,7 @@ from kernel.copies import snapshot_page
 from kernel.errors import NAMED_IDS_MAX, name_ids
 from kernel.errors import Forbidden
 from kernel.money import money
-from kernel.privacy import id_number_digest, mask_id_number, mask_phone, sees_phones
+from kernel.privacy import free_text_for, id_number_digest, mask_id_number, mask_phone, sees_phones
 from kernel.tenancy import Role
 from kernel.validators import IdNumberInvalid, guess_id_type, require_id_number
 from kernel.work import Work
@@ -965,7 +965,21 @@ def movement_view(work: Work, m: KeyMovement) -> dict:
             "contract_ref": m.contract_ref, "receipt_ref": m.receipt_ref, "proof_ref": m.proof_ref,
             "purpose": m.purpose, "note": m.note, "late": bool(m.late), "minutes_late": m.minutes_late,
             "consented_name": m.consented_name, "consented_id_type": m.consented_id_type,
-            "consented_id_number": m.consented_id_masked}
+            "consented_id_number": m.consented_id_masked, "deposit": deposit_view(work, m)}
+
+
+def deposit_view(work: Work, m: KeyMovement) -> dict | None:
+    """A loan request's deposit (押金) as its history entry and the loan show it -- status, amount, receipt,
+    who took it and when, when it was given back, and the CS manager's decision on a kept one (release /
+    forfeit: who, when, the note -- the note through ``kernel.privacy.free_text_for``). None for any
+    other movement and for a loan that needed no deposit."""
+    if m.action != REQUEST_LOAN or not (m.deposit_required or m.deposit_id):
+        return None
+    return {"status": deposit_status(m), "required": bool(m.deposit_required), "amount": m.deposit_amount,
+            "receipt": m.deposit_receipt, "taken_by": m.deposit_taken_by_name or m.deposit_taken_by,
+            "taken_at": m.deposit_taken_at, "released_at": m.deposit_released_at, "decision": m.deposit_decision,
+            "decided_by": m.deposit_decided_by_name or m.deposit_decided_by, "decided_at": m.deposit_decided_at,
+            "decision_note": free_text_for(work.caller, m.deposit_decision_note)}
 
 
 def loan_view(work: Work, m: KeyMovement) -> dict:

@@ -42,7 +42,10 @@ goods release's requester and mover are residents' people), ID numbers are print
 masked (1101**********4566; the full number is never kept). The rule is the same for the stub:
 the desk's copy is filed in a drawer, not a logged read -- the mover signs the stub by hand
 (领取人签字), which identifies them on the desk's copy without the platform printing anything more.
-Staff names (who issued, the steward) are printed as they are. The desk's free-text detail on a
+Staff names (who issued, the steward) are printed as they are. Every free-text field printed (an item's
+name, a contractor, a finding's room and note, a key's label, a purpose) goes through the one rule,
+``kernel.privacy.mask_free_text``: the mobiles and ID numbers typed into it masked, however typed
+(``139 1234 5678``, full-width digits). The desk's free-text detail on a
 renovation pass (a worker's phone typed in) is never printed. One exception: a worker's own pass
 (施工人员出入证), printed by staff for the gate, carries the holder's full name -- the guard checks the
 person against it (a masked 赵* identifies nobody); no ID number is printed on it. The permit's list
@@ -143,7 +146,7 @@ def goods_release_pass(work: Work, release_id: str, *, printed: dict | None = No
     zone = _zone(project)
     view = gr.view(release)
     identity = view["identity"] or {}
-    rows = [[str(i), item["name"], str(item["quantity"])] for i, item in enumerate(view["items"], 1)]
+    rows = [[str(i), mask_free_text(item["name"]), str(item["quantity"])] for i, item in enumerate(view["items"], 1)]
     facts = [
         ("放行单号", view["number"]),
         ("房号", view["unit_label"]),
@@ -208,7 +211,7 @@ def renovation_permit(work: Work, ticket_id: str, *, compress: bool = True) -> d
     kpdf.heading(pdf, project.name if project else "", "装修许可证")
     kpdf.fields(pdf, [
         ("许可证编号", row.permit_number), ("装修单号", ticket.number), ("房号", ticket.unit_label),
-        ("施工单位", row.contractor), ("装修期限", _period(row)),
+        ("施工单位", mask_free_text(row.contractor)), ("装修期限", _period(row)),
         ("发证日期", _local(row.permit_issued_at, zone, "%Y-%m-%d")),
     ], label_width=30)
     pdf.ln(3)
@@ -241,7 +244,7 @@ def renovation_pass(work: Work, ticket_id: str, pass_id: str, *, compress: bool 
     if issued.voided_at is not None:
         _mark(pdf, "已作废")
     kpdf.fields(pdf, [
-        ("出入证编号", issued.number), ("房号", ticket.unit_label), ("施工单位", row.contractor),
+        ("出入证编号", issued.number), ("房号", ticket.unit_label), ("施工单位", mask_free_text(row.contractor)),
         ("持证人", issued.holder_name if issued.kind == "worker" and not work.caller.is_resident
                   else mask_name(issued.holder_name)),
         ("有效期至", issued.valid_until.isoformat() if issued.valid_until else _period(row).split(" 至 ")[-1]),
@@ -338,7 +341,7 @@ def inspection_figures_sheet(work: Work, project_id: str, month: str, *, compres
     pdf.cell(pdf.epw, kpdf.LINE, "三、发现问题（不合格项）", new_x="LMARGIN", new_y="NEXT")
     kpdf.table(pdf, ["日期", "巡检区域", "巡检项目", "情况说明", "记录人", "巡检单号", "报修单号", "报修状态"],
                [[f["day"].isoformat() if hasattr(f["day"], "isoformat") else f["day"], f["area_name"], f["item_name"],
-                 f["note"] or "", f["recorded_by"]["name"], f["round_number"], f["repair_number"] or "",
+                 mask_free_text(f["note"]) or "", f["recorded_by"]["name"], f["round_number"], f["repair_number"] or "",
                  REPAIR_STATUS_ZH.get(f["repair_status"] or "", f["repair_status"] or "")]
                 for f in figures["findings"]] or [["无", "", "", "", "", "", "", ""]],
                widths=[1.6, 2.2, 2.8, 3.4, 1.4, 2.2, 2.2, 1.2], size=9, row_height=6)
@@ -354,7 +357,8 @@ def inspection_figures_sheet(work: Work, project_id: str, month: str, *, compres
 # the key registers for who reads the key register (``keys.READER_ROLES``), the check sheet for who reads
 # the vacant units (``vacant.READER_ROLES``). On paper the borrower's and the owner's names are masked
 # (``mask_name``), phones masked (``mask_phone``), ID numbers as stored (masked); the desk's free text (a
-# purpose, a finding's note) with the ID numbers and mobiles typed into it masked (``mask_free_text``).
+# purpose, a finding's room and note, a key's label) with the ID numbers and mobiles typed into it masked
+# (``mask_free_text``).
 # Staff names (who approved, who checked) are printed as they are.
 
 LOAN_STATUS_ZH = {"pending": "待批准", "refused": "未借出（拒绝/撤回）", "lent": "借出中", "returned": "已归还"}
@@ -422,7 +426,7 @@ def key_loan_rows(work: Work, project_id: str, month: str) -> tuple[ProjectCopy,
         decided = _after(histories.get(m.key_id, []), m, (keys.APPROVE_LOAN, keys.REFUSE_LOAN))
         status = ("returned" if m.returned_at else "lent" if m.approved_at else
                   "pending" if key.loan_id == m.id else "refused")
-        rows.append({"key_label": key.label, "unit_label": key.unit_label, "party": _party(m),
+        rows.append({"key_label": mask_free_text(key.label), "unit_label": key.unit_label, "party": _party(m),
                      "purpose": mask_free_text(m.purpose) or "", "status": status,
                      "approved_by": (decided.by_name or decided.by) if decided is not None
                      and decided.action == keys.APPROVE_LOAN else "",
@@ -468,7 +472,8 @@ def key_deposit_rows(work: Work, project_id: str) -> tuple[ProjectCopy, list[dic
         back = _after(history, m, (keys.COLLECT,))
         loans = [x for x in history if x.action == keys.APPROVE_LOAN and x.key_version > m.key_version
                  and (back is None or x.key_version < back.key_version)]
-        rows.append({"key_label": key.label, "unit_label": key.unit_label, "copies": key.copies, "party": _party(m),
+        rows.append({"key_label": mask_free_text(key.label), "unit_label": key.unit_label, "copies": key.copies,
+                     "party": _party(m),
                      "deposited_at": m.at, "received_by": m.by_name or m.by, "note": mask_free_text(m.note) or "",
                      "taken_back_at": back.at if back is not None else None,
                      "taken_back_by": _party(back) if back is not None else "", "loans": len(loans),
@@ -511,7 +516,7 @@ def vacant_check_rows(work: Work, project_id: str, month: str) -> tuple[ProjectC
         findings = []
         for f in c.findings:
             repair = work.session.get(Ticket, f.repair_ticket_id) if f.repair_ticket_id else None
-            findings.append(f"{f.room}：{CHECK_RESULT_ZH.get(f.result, f.result)}"
+            findings.append(f"{mask_free_text(f.room)}：{CHECK_RESULT_ZH.get(f.result, f.result)}"
                             + (f"（{mask_free_text(f.note)}）" if f.note else "")
                             + (f" 报修 {repair.number}" if repair is not None else "")
                             + ("，待经理审批" if f.repair_state == vacant.AWAITING_APPROVAL else ""))

@@ -60,6 +60,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from kernel.errors import name_ids
+from kernel.privacy import free_text_for
 from kernel.tenancy import Role
 from kernel.validators import text_key
 from kernel.work import Work
@@ -521,7 +522,10 @@ def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 
 def check_view(work: Work, check: VacantCheck) -> dict:
-    """A check as its reader may see it; every time in the project's zone."""
+    """A check as its reader may see it; every time in the project's zone. A finding's free text (its room,
+    note and the manager's decision note) through the one rule, ``kernel.privacy.free_text_for``: as
+    written for the desk (and the platform), the mobiles and ID numbers typed into it masked for everyone
+    else -- the engineering manager, the general manager, the owner."""
     zone = _zone(work.session, check.project_id)
     deadlines = {}
     if check.ticket_id:
@@ -534,9 +538,11 @@ def check_view(work: Work, check: VacantCheck) -> dict:
             "reported_at": _local(check.reported_at, zone),
             "task_id": None if work.caller.is_resident else check.ticket_id,
             **due, "summary": summary(check) if check.status == CHECKED else None,
-            "findings": [{"id": f.id, "room": f.room, "result": f.result, "note": f.note,
+            "findings": [{"id": f.id, "room": free_text_for(work.caller, f.room), "result": f.result,
+                          "note": free_text_for(work.caller, f.note),
                           "repair_state": f.repair_state, "repair_ticket_id": f.repair_ticket_id,
-                          "decided_at": _local(f.decided_at, zone), "decision_note": f.decision_note}
+                          "decided_at": _local(f.decided_at, zone),
+                          "decision_note": free_text_for(work.caller, f.decision_note)}
                          for f in check.findings]}
 
 

@@ -934,3 +934,24 @@ def test_a_residents_request_records_his_person_of_the_file_whatever_his_account
     assert theirs.requester_person_id == "pe2" and theirs.requester_name == "赵租客"
     with pytest.raises(OwnerConsentRequired):
         step(session, clock, DESK, theirs, "verify", identity=checked("赵租客"))
+
+
+def archive_normalising(unit_id, name, number, id_type):
+    """archive's match compares names as kernel.validators.name_key folds them (services/archive identity)."""
+    from kernel.validators import name_key
+    return identity_file(unit_id, {name_key(n): n for n in FILE.get(unit_id, {})}.get(name_key(name), name),
+                         number, id_type)
+
+
+def test_the_desk_s_names_are_compared_as_people_read_them(session, clock, registry):
+    """"李 娜", full-width "李　娜" and "李娜" are one name for the requester and the person checked."""
+    lina = request(session, clock, requester_role="family", requester_name="李 娜", match=archive_normalising)
+    assert lina.status == "requested"
+    verified = step(session, clock, DESK, lina, "verify", match=archive_normalising,
+                    identity=dict(checked("李娜"), person_name="李\u3000娜"))
+    assert verified.status == "verified" and verified.identity["household_role"] == "family"
+    by_phone = request(session, clock, requester_name="张 伟", match=archive_normalising,
+                       identity=dict(BY_PHONE, person_name="张 伟", family_members=["李 娜", "张小明"]))
+    assert by_phone.status == "verified" and by_phone.identity["household_role"] == "owner"
+    with pytest.raises(IdentityNotMatched):                      # another name is still another name
+        request(session, clock, requester_role="family", requester_name="李 玮", match=archive_normalising)

@@ -532,3 +532,33 @@ def test_the_centre_manager_may_release_a_kept_deposit(world):
     [release] = releases(world)
     assert (release["loan_id"], release["deposit_id"], release["reason"]) == (loan_id, "d-1", "kept_released")
     assert world.events("key.deposit_forfeit_requested") == []
+
+
+def test_the_key_s_history_shows_the_deposit_and_the_manager_s_decision_after_the_return(world):
+    from services.tickets.schemas import KeyOut
+    key_id = flagged(world)
+    loan_id = _loan_id(world, key_id)
+    step(world, DESK, key_id, "take_deposit", deposit_id=held("d-1"))
+    world.clock.set(local(2026, 11, 25, 10, 0))
+    move(world, CS, key_id, "approve_loan")
+    world.clock.set(local(2026, 11, 26, 8, 0))
+    move(world, DESK, key_id, "return")
+    world.clock.set(local(2026, 11, 26, 9, 30))
+    world.do(CS, keys.decide_deposit, key_id, loan_id, {"decision": "forfeit", "note": "第二次逾期 13912345678"})
+
+    def seen(caller) -> dict:
+        with world.Session() as session:
+            wk = work(session, world.clock, caller)
+            return KeyOut().dump(keys.view(wk, keys.get_key(wk, key_id), with_history=True))
+    key = seen(CS)
+    assert key["loan"] is None                                            # back in store: no open loan
+    [request] = [m for m in key["history"] if m["id"] == loan_id]
+    deposit = request["deposit"]
+    assert (deposit["status"], deposit["required"], deposit["amount"], deposit["receipt"]) == (
+        "forfeit_requested", True, "200.00", "SJ-P1-000123")
+    assert (deposit["decision"], deposit["decided_by"], deposit["decision_note"]) == (
+        "forfeit", CS.name or CS.user_id, "第二次逾期 13912345678")
+    assert datetime.fromisoformat(deposit["decided_at"]) == local(2026, 11, 26, 9, 30) and deposit["taken_at"]
+    assert all(m["deposit"] is None for m in key["history"] if m["id"] != loan_id)
+    assert [m for m in seen(GM)["history"] if m["id"] == loan_id][0]["deposit"]["decision_note"] == \
+        "第二次逾期 139****5678"                                           # the one masking rule for other readers

@@ -127,3 +127,37 @@ def test_the_month_s_vacant_check_sheet_says_who_checked_what_and_whether_the_ow
     world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
     assert "1栋-0003" not in printed(world, DESK, printouts.vacant_check_sheet, P, "2026-12")[1]
     refused_to_outsiders(world, printouts.vacant_check_sheet, P, "2026-12")
+
+
+def test_a_finding_s_room_and_note_are_printed_through_the_one_masking_rule(world):
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    _, checks = world.do(DESK, lambda wk: vacant.month_view(wk, P, "2026-12"))
+    world.clock.set(local(2026, 12, 9, 15, 0))
+    world.do(STEWARD, vacant.record_check, checks[0].id, VacantCheckIn().load({"findings": [
+        {"room": "卧室 13912345678", "result": "ok"},
+        {"room": "书房", "result": "defect", "note": "业主 139 1234 5678，证件 11010119900307777８"}]})["findings"])
+    _, sheet = printed(world, CS, printouts.vacant_check_sheet, P, "2026-12")
+    assert "卧室 139****5678：完好" in sheet and "13912345678" not in sheet
+    assert "139 1234 5678" not in sheet and "书房：一般问题（业主 139****5678，证件 1101**********7778）" in sheet
+
+
+def test_a_check_s_findings_are_read_whole_by_the_desk_and_masked_for_the_engineering_manager(world):
+    from services.tickets.tests.support import work
+    world.clock.set(local(2026, 12, 2, 9, 0))
+    world.do(DESK, vacant.update_register, P, "2026-12", ["u2"])
+    _, checks = world.do(DESK, lambda wk: vacant.month_view(wk, P, "2026-12"))
+    world.clock.set(local(2026, 12, 9, 15, 0))
+    world.do(STEWARD, vacant.record_check, checks[0].id, VacantCheckIn().load({"findings": [
+        {"room": "卧室 139-1234-5678", "result": "defect", "note": "业主电话 13800004444"}]})["findings"])
+
+    def finding(caller) -> dict:
+        with world.Session() as session:
+            wk = work(session, world.clock, caller)
+            return vacant.check_view(wk, vacant.get_check(wk, checks[0].id))["findings"][0]
+    for desk in (DESK, STEWARD, CS):
+        assert finding(desk)["room"] == "卧室 139-1234-5678" and finding(desk)["note"] == "业主电话 13800004444"
+    for other in (staff(G, [P], roles=["engineering_manager"], user_id="eng.m"),
+                  staff(G, [P], roles=["general_manager"], user_id="gm")):
+        seen = finding(other)
+        assert seen["room"] == "卧室 139****5678" and seen["note"] == "业主电话 138****4444"
