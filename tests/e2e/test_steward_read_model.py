@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from deploy import seed
 from gateway.models import PortalTicket
+from kernel.clock import in_zone
 from kernel.db import make_engine
 from kernel.testing import wait_for
 
@@ -99,8 +100,8 @@ def test_the_steward_s_rounds_and_the_desk_s_tasks_answer_from_the_read_model(pl
     for r in everything["items"]:
         theirs = get(steward, f"/api/v1/inspection-rounds/{r['id']}", min_version=r["version"] + 1)
         assert r == theirs, r["number"]
-    for t in tasks["items"]:
-        assert t == get(desk, f"/api/v1/tickets/{t['id']}"), t["number"]          # a task: tickets answers it
+    for t in tasks["items"]:              # a task: tickets answers it -- the same instants, the list in +08:00
+        assert t == in_zone(get(desk, f"/api/v1/tickets/{t['id']}")), t["number"]
     assert tasks["items"][0]["category"] == "key_return" and tasks["items"][0]["number"].startswith("RW-")
     # not theirs: tickets' refusal
     assert get(resident, f"/api/v1/projects/{project}/inspection-rounds", expect=404)["error"] == "project_not_found"
