@@ -394,3 +394,59 @@ def test_no_other_resident_pays_or_follows_the_old_owner_s_account_online(sessio
                 lambda: service_as(session, clock, caller, providers[1]).refresh_payment(mine["id"])):
         with pytest.raises(PaymentNotFound):
             ask()
+
+
+def test_a_closed_account_s_cap_counts_the_online_payments_still_pending(session, clock, transferred, providers):
+    """张伟 owes 245.00 and opens a QR code for 200.00, not paid yet: each further payment -- online or
+    at the desk -- takes at most the 45.00 not already asked, else both pending ones could be paid and
+    leave credit no bill ever uses. Once all 245.00 is asked, nothing more; the 200.00 code expiring
+    (closed at the provider: failed) frees it for the desk."""
+    from services.billing.exceptions import ClosedAccountOverpaid
+    from services.billing.models import Payment
+
+    from .support import service_as
+    stub, _ = providers
+    old, desk = transferred["old"], service_as(session, clock, DESK, providers[1])
+    first = _online(session, clock, providers, ZHANG_AFTER, "200.00", "z-1", account_id=old)
+    session.commit()
+    assert first["status"] == "pending"
+    asked = len(stub.requests)
+    with pytest.raises(ClosedAccountOverpaid) as refused:
+        _online(session, clock, providers, ZHANG_AFTER, "100.00", "z-2", account_id=old)
+    session.rollback()
+    assert {k: refused.value.details[k] for k in ("balance_due", "pending_online", "at_most", "amount")} == {
+        "balance_due": "245.00", "pending_online": "200.00", "at_most": "45.00", "amount": "100.00"}
+    assert "其中 200.00 已由待支付的线上缴费占用，本次最多收 45.00" in refused.value.message
+    assert "200.00 of it asked by online payments still pending: it takes at most 45.00" in refused.value.english
+    assert len(stub.requests) == asked
+    assert session.scalar(select(func.count(Payment.id)).where(Payment.account_id == old,
+                                                               Payment.method == "wechat")) == 1
+    with pytest.raises(ClosedAccountOverpaid) as at_desk:         # the desk's cash: the same cap
+        desk.record_payment("u1", {"method": "cash", "amount": "45.01", "account_id": old})
+    session.rollback()
+    assert at_desk.value.details["at_most"] == "45.00"
+
+    second = _online(session, clock, providers, ZHANG_AFTER, "45.00", "z-3", account_id=old)
+    session.commit()
+    assert second["status"] == "pending"
+    for attempt in (lambda: _online(session, clock, providers, ZHANG_AFTER, "0.01", "z-4", account_id=old),
+                    lambda: desk.record_payment("u1", {"method": "cash", "amount": "0.01", "account_id": old})):
+        with pytest.raises(ClosedAccountOverpaid) as full:
+            attempt()
+        session.rollback()
+        assert (full.value.details["pending_online"], full.value.details["at_most"]) == ("245.00", "0.00")
+        assert "已全部由待支付的线上缴费（245.00）占用，在其支付或失效前不能再收款" in full.value.message
+        assert "until they are paid or expire" in full.value.english
+
+    stub.close_trade(first["id"])                                  # the QR code expires unpaid
+    assert service_as(session, clock, ZHANG_AFTER, providers[1]).refresh_payment(first["id"])["status"] == "failed"
+    session.commit()
+    paid = desk.record_payment("u1", {"method": "cash", "amount": "200.00", "account_id": old})
+    session.commit()
+    assert paid["account"]["balance_due"] == "45.00"
+    stub.pay(second["id"])
+    assert service_as(session, clock, PLATFORM, providers[1]).confirm_online_payment(
+        "wechat", *stub.notification(second["id"]))["status"] == "received"
+    session.commit()
+    view = accounts.account_view(session, session.get(FeeAccount, old))
+    assert (view["balance_due"], view["credit"]) == (Decimal("0.00"), Decimal("0.00"))
