@@ -450,3 +450,87 @@ def test_a_closed_account_s_cap_counts_the_online_payments_still_pending(session
     session.commit()
     view = accounts.account_view(session, session.get(FeeAccount, old))
     assert (view["balance_due"], view["credit"]) == (Decimal("0.00"), Decimal("0.00"))
+
+
+@pytest.fixture
+def session(request):
+    """support's in-memory SQLite session; ``postgres`` (indirect parameter): a throw-away PostgreSQL
+    database on the service's engine (psycogreen: a connection waiting on a lock yields to the hub)."""
+    from sqlalchemy.orm import Session
+
+    from kernel.db import make_engine
+    from kernel.testing import domain_session, temporary_pg_database
+    from services.billing.models import Base
+    if getattr(request, "param", "sqlite") == "sqlite":
+        with domain_session(Base) as s:
+            yield s
+        return
+    with temporary_pg_database() as url:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        s = Session(engine, expire_on_commit=False)
+        try:
+            yield s
+        finally:
+            s.close()
+            engine.dispose()
+
+
+class _QrProvider:
+    """A provider that opens every payment as a QR code to scan (pending), in process."""
+
+    def create(self, *, out_trade_no, amount, description, auth_code=None, expire_minutes=30):
+        from services.billing.domain.providers import PENDING, ProviderAnswer
+        return ProviderAnswer(out_trade_no=out_trade_no, status=PENDING, amount=amount,
+                              qr_code=f"weixin://wxpay/bizpayurl?pr={out_trade_no}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("session", ["postgres"], indirect=True)
+def test_two_online_payments_started_at_once_on_a_closed_account_serialize_on_postgresql(session, clock,
+                                                                                        transferred):
+    """张伟 owes 245.00; his 200.00 QR payment is being started (the account's row locked, its pending
+    payment written, not committed) when a 100.00 one starts: the second waits for the row, then counts
+    the first -- 45.00 at most, 409 -- and only the first is written."""
+    import eventlet
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from services.billing.domain import online
+    from services.billing.exceptions import ClosedAccountOverpaid
+    from services.billing.models import Payment
+
+    old, providers = transferred["old"], {"wechat": _QrProvider()}
+
+    def start(s, amount):
+        return online.start_online_payment(work(s, clock, ZHANG_AFTER), providers, {
+            "unit_id": "u1", "method": "wechat", "amount": Decimal(amount), "account_id": old})
+    first = start(session, "200.00")                                  # holds the account's row
+    assert first.status == "pending"
+    engine = session.get_bind()
+    other = Session(engine, expire_on_commit=False)
+
+    def second():
+        try:
+            start(other, "100.00")
+        except ClosedAccountOverpaid as refused:
+            return refused.details
+        finally:
+            other.rollback()
+            other.close()
+
+    started = eventlet.spawn(second)
+
+    def waiting() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
+    for _ in range(400):                        # until the second start waits on the account's row
+        if waiting():
+            break
+        eventlet.sleep(0.05)
+    assert waiting() == 1
+    session.commit()
+    details = started.wait()
+    assert details is not None and (details["pending_online"], details["at_most"]) == ("200.00", "45.00")
+    assert session.scalars(select(Payment.amount).where(Payment.account_id == old,
+                                                        Payment.method == "wechat")).all() == [Decimal("200.00")]
