@@ -37,8 +37,9 @@ class PaymentRoutes(RouteModule):
                        "account_id: one of the unit's closed accounts -- the previous household's debt "
                        "after a transfer (原业主欠费; its id in the arrears ledger and the dunning case); "
                        "another unit's or a resident's: 404. A closed account takes at most what it still owes "
-                       "(its balance due): more, or anything once it is settled, is 409 closed_account_overpaid "
-                       "(details: balance_due) -- it takes no new charges, so credit there would pay nothing.")
+                       "(its balance due) less what its online payments still pending ask: more, or anything once it "
+                       "is settled, is 409 closed_account_overpaid (details: balance_due, pending_online, at_most) "
+                       "-- it takes no new charges, so credit there would pay nothing.")
     def record_payment(self, request, user, unit_id, body, idempotency_key):
         return self._write(user, "record_payment", unit_id, s.PaymentIn().dump(body),
                            idempotency_key=idempotency_key)
@@ -52,8 +53,9 @@ class PaymentRoutes(RouteModule):
                        "the provider's notification arrives or the payment is asked about. 503 "
                        "provider_unavailable: retry with the same Idempotency-Key -- nothing is charged twice. "
                        "account_id: one of the unit's accounts (GET /units/{unit_id}/accounts) -- an old owner pays "
-                       "his own closed account (原业主账户) after a transfer or move-out, at most what it owes (409 "
-                       "closed_account_overpaid, details: balance_due); a resident names only an account of a "
+                       "his own closed account (原业主账户) after a transfer or move-out, at most what it owes less what its "
+                       "online payments still pending ask (409 closed_account_overpaid, details: balance_due, "
+                       "pending_online, at_most); a resident names only an account of a "
                        "household he belongs or belonged to (/me's former_households), anyone else's is 404 "
                        "account_not_found. A resident whose household moved out, without account_id: 404 "
                        "account_not_found telling him to name his.")

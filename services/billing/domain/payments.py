@@ -31,7 +31,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -142,30 +142,60 @@ def check_desk(work: Work, account: FeeAccount, method: str, amount: Decimal, re
     check_ceiling(work, account, amount)
 
 
+def pending_online(session: Session, account_id: str) -> Decimal:
+    """What the account's online payments still pending (待支付的线上缴费) ask: money a payer may yet pay
+    at the provider, which the journal does not know yet."""
+    from ..schemas import ONLINE_METHODS     # schemas imports the domain (queries -> payments)
+    total = session.scalar(select(func.sum(Payment.amount)).where(
+        Payment.account_id == account_id, Payment.status == "pending", Payment.method.in_(ONLINE_METHODS)))
+    return money(total or Decimal("0.00"))
+
+
 def check_closed_account(work: Work, account: FeeAccount, amount: Decimal) -> None:
     """A closed account (原业主账户: a previous household's) takes money only for what it still owes.
     It takes no new charges, so credit left on it would pay nothing, ever: a payment is at most its
-    balance due (what is open on its bills less the credit it holds); a settled account takes none
-    (409 ``closed_account_overpaid``, naming what is due). Money the desk did not take stays the
-    payer's; what a closed account does hold (its credit, its deposits) goes back by a refund naming
-    it (``account_id``)."""
+    balance due (what is open on its bills less the credit it holds) less what its online payments
+    still pending already ask (:func:`pending_online` -- each of them may yet be paid); a settled
+    account takes none (409 ``closed_account_overpaid``, naming what is due, what is pending and what
+    it takes). The caller holds the account's row lock (``journal.lock_account``), so two payments
+    started at once on PostgreSQL see each other. Money the desk did not take stays the payer's; what
+    a closed account does hold (its credit, its deposits) goes back by a refund naming it
+    (``account_id``)."""
     due = journal.balances(work.session, account.id)["balance_due"]
+    pending = pending_online(work.session, account.id)
+    room = due - pending
     amount = money(amount)
-    if amount <= due:
+    if amount <= room:
         return
+    at_most = max(room, Decimal("0.00"))
     details = {"account_id": account.id, "closed_on": account.closed_on.isoformat(),
-               "balance_due": str(max(due, Decimal("0.00"))), "amount": str(amount)}
+               "balance_due": str(max(due, Decimal("0.00"))), "pending_online": str(pending),
+               "at_most": str(at_most), "amount": str(amount)}
+    who, who_zh = account.payer_name or "the previous household", account.payer_name or "原业户"
     if due <= 0:
         raise ClosedAccountOverpaid(
-            f"account {account.id} of {account.payer_name or 'the previous household'} closed on "
+            f"account {account.id} of {who} closed on "
             f"{account.closed_on} and owes nothing: it takes no payment (the unit's current account is "
             "paid without account_id)", details=details,
-            zh=f"该账户（{account.payer_name or '原业户'}）已于 {account.closed_on} 销户且已结清，不能再收款"
+            zh=f"该账户（{who_zh}）已于 {account.closed_on} 销户且已结清，不能再收款"
                "（本房屋当前账户的缴费请勿填写 account_id）")
+    if pending > 0 and room <= 0:
+        raise ClosedAccountOverpaid(
+            f"account {account.id} of {who} closed on {account.closed_on} and owes {due}, all of it asked "
+            f"by online payments still pending ({pending}): it takes no payment until they are paid or "
+            "expire", details=details,
+            zh=f"该账户（{who_zh}）已于 {account.closed_on} 销户，尚欠 {due}，已全部由待支付的线上缴费"
+               f"（{pending}）占用，在其支付或失效前不能再收款")
+    if pending > 0:
+        raise ClosedAccountOverpaid(
+            f"account {account.id} of {who} closed on {account.closed_on} and owes {due}, {pending} of it "
+            f"asked by online payments still pending: it takes at most {at_most}, not {amount}", details=details,
+            zh=f"该账户（{who_zh}）已于 {account.closed_on} 销户，尚欠 {due}，其中 {pending} 已由待支付的"
+               f"线上缴费占用，本次最多收 {at_most}，不能收 {amount}")
     raise ClosedAccountOverpaid(
-        f"account {account.id} of {account.payer_name or 'the previous household'} closed on {account.closed_on} "
+        f"account {account.id} of {who} closed on {account.closed_on} "
         f"and owes {due}: it takes at most {due}, not {amount}", details=details,
-        zh=f"该账户（{account.payer_name or '原业户'}）已于 {account.closed_on} 销户，尚欠 {due}，"
+        zh=f"该账户（{who_zh}）已于 {account.closed_on} 销户，尚欠 {due}，"
            f"本次最多收 {due}，不能收 {amount}")
 
 

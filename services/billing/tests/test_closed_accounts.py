@@ -394,3 +394,143 @@ def test_no_other_resident_pays_or_follows_the_old_owner_s_account_online(sessio
                 lambda: service_as(session, clock, caller, providers[1]).refresh_payment(mine["id"])):
         with pytest.raises(PaymentNotFound):
             ask()
+
+
+def test_a_closed_account_s_cap_counts_the_online_payments_still_pending(session, clock, transferred, providers):
+    """张伟 owes 245.00 and opens a QR code for 200.00, not paid yet: each further payment -- online or
+    at the desk -- takes at most the 45.00 not already asked, else both pending ones could be paid and
+    leave credit no bill ever uses. Once all 245.00 is asked, nothing more; the 200.00 code expiring
+    (closed at the provider: failed) frees it for the desk."""
+    from services.billing.exceptions import ClosedAccountOverpaid
+    from services.billing.models import Payment
+
+    from .support import service_as
+    stub, _ = providers
+    old, desk = transferred["old"], service_as(session, clock, DESK, providers[1])
+    first = _online(session, clock, providers, ZHANG_AFTER, "200.00", "z-1", account_id=old)
+    session.commit()
+    assert first["status"] == "pending"
+    asked = len(stub.requests)
+    with pytest.raises(ClosedAccountOverpaid) as refused:
+        _online(session, clock, providers, ZHANG_AFTER, "100.00", "z-2", account_id=old)
+    session.rollback()
+    assert {k: refused.value.details[k] for k in ("balance_due", "pending_online", "at_most", "amount")} == {
+        "balance_due": "245.00", "pending_online": "200.00", "at_most": "45.00", "amount": "100.00"}
+    assert "其中 200.00 已由待支付的线上缴费占用，本次最多收 45.00" in refused.value.message
+    assert "200.00 of it asked by online payments still pending: it takes at most 45.00" in refused.value.english
+    assert len(stub.requests) == asked
+    assert session.scalar(select(func.count(Payment.id)).where(Payment.account_id == old,
+                                                               Payment.method == "wechat")) == 1
+    with pytest.raises(ClosedAccountOverpaid) as at_desk:         # the desk's cash: the same cap
+        desk.record_payment("u1", {"method": "cash", "amount": "45.01", "account_id": old})
+    session.rollback()
+    assert at_desk.value.details["at_most"] == "45.00"
+
+    second = _online(session, clock, providers, ZHANG_AFTER, "45.00", "z-3", account_id=old)
+    session.commit()
+    assert second["status"] == "pending"
+    for attempt in (lambda: _online(session, clock, providers, ZHANG_AFTER, "0.01", "z-4", account_id=old),
+                    lambda: desk.record_payment("u1", {"method": "cash", "amount": "0.01", "account_id": old})):
+        with pytest.raises(ClosedAccountOverpaid) as full:
+            attempt()
+        session.rollback()
+        assert (full.value.details["pending_online"], full.value.details["at_most"]) == ("245.00", "0.00")
+        assert "已全部由待支付的线上缴费（245.00）占用，在其支付或失效前不能再收款" in full.value.message
+        assert "until they are paid or expire" in full.value.english
+
+    stub.close_trade(first["id"])                                  # the QR code expires unpaid
+    assert service_as(session, clock, ZHANG_AFTER, providers[1]).refresh_payment(first["id"])["status"] == "failed"
+    session.commit()
+    paid = desk.record_payment("u1", {"method": "cash", "amount": "200.00", "account_id": old})
+    session.commit()
+    assert paid["account"]["balance_due"] == "45.00"
+    stub.pay(second["id"])
+    assert service_as(session, clock, PLATFORM, providers[1]).confirm_online_payment(
+        "wechat", *stub.notification(second["id"]))["status"] == "received"
+    session.commit()
+    view = accounts.account_view(session, session.get(FeeAccount, old))
+    assert (view["balance_due"], view["credit"]) == (Decimal("0.00"), Decimal("0.00"))
+
+
+@pytest.fixture
+def session(request):
+    """support's in-memory SQLite session; ``postgres`` (indirect parameter): a throw-away PostgreSQL
+    database on the service's engine (psycogreen: a connection waiting on a lock yields to the hub)."""
+    from sqlalchemy.orm import Session
+
+    from kernel.db import make_engine
+    from kernel.testing import domain_session, temporary_pg_database
+    from services.billing.models import Base
+    if getattr(request, "param", "sqlite") == "sqlite":
+        with domain_session(Base) as s:
+            yield s
+        return
+    with temporary_pg_database() as url:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        s = Session(engine, expire_on_commit=False)
+        try:
+            yield s
+        finally:
+            s.close()
+            engine.dispose()
+
+
+class _QrProvider:
+    """A provider that opens every payment as a QR code to scan (pending), in process."""
+
+    def create(self, *, out_trade_no, amount, description, auth_code=None, expire_minutes=30):
+        from services.billing.domain.providers import PENDING, ProviderAnswer
+        return ProviderAnswer(out_trade_no=out_trade_no, status=PENDING, amount=amount,
+                              qr_code=f"weixin://wxpay/bizpayurl?pr={out_trade_no}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("session", ["postgres"], indirect=True)
+def test_two_online_payments_started_at_once_on_a_closed_account_serialize_on_postgresql(session, clock,
+                                                                                        transferred):
+    """张伟 owes 245.00; his 200.00 QR payment is being started (the account's row locked, its pending
+    payment written, not committed) when a 100.00 one starts: the second waits for the row, then counts
+    the first -- 45.00 at most, 409 -- and only the first is written."""
+    import eventlet
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from services.billing.domain import online
+    from services.billing.exceptions import ClosedAccountOverpaid
+    from services.billing.models import Payment
+
+    old, providers = transferred["old"], {"wechat": _QrProvider()}
+
+    def start(s, amount):
+        return online.start_online_payment(work(s, clock, ZHANG_AFTER), providers, {
+            "unit_id": "u1", "method": "wechat", "amount": Decimal(amount), "account_id": old})
+    first = start(session, "200.00")                                  # holds the account's row
+    assert first.status == "pending"
+    engine = session.get_bind()
+    other = Session(engine, expire_on_commit=False)
+
+    def second():
+        try:
+            start(other, "100.00")
+        except ClosedAccountOverpaid as refused:
+            return refused.details
+        finally:
+            other.rollback()
+            other.close()
+
+    started = eventlet.spawn(second)
+
+    def waiting() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
+    for _ in range(400):                        # until the second start waits on the account's row
+        if waiting():
+            break
+        eventlet.sleep(0.05)
+    assert waiting() == 1
+    session.commit()
+    details = started.wait()
+    assert details is not None and (details["pending_online"], details["at_most"]) == ("200.00", "45.00")
+    assert session.scalars(select(Payment.amount).where(Payment.account_id == old,
+                                                        Payment.method == "wechat")).all() == [Decimal("200.00")]
