@@ -57,6 +57,14 @@ def unmasked_history(caller: Caller, reply: dict) -> bool:
         privacy.free_text_masked(h.get("note")) for h in reply.get("history") or ())
 
 
+def unmasked_key(caller: Caller, reply: dict) -> bool:
+    """Does tickets' reply to a key write hold its loan's free text as written, so the read model may keep
+    it (read-your-writes)? The desk reads it so; for anyone else, when masking changed nothing in it."""
+    loan = reply.get("loan") or {}
+    return privacy.sees_free_text(caller) or not any(
+        privacy.free_text_masked(loan.get(k)) for k in ("purpose", "note"))
+
+
 def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
     """The stored ticket as ``caller`` may see it (the owner's ``ticket_view``): the reporter's phone and
     the step log's free text masked by the one rule."""
@@ -503,7 +511,8 @@ KEY_READERS = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAG
 def key_view(doc: dict, caller: Caller) -> dict:
     """tickets' ``keys.view`` from the stored key: a resident the state only; staff the holder and
     the open loan in ``loan_view``'s shape -- the borrower's phone and ID number masked (the list
-    is read all day at the desk; ``GET /keys/{id}`` asks tickets for the register entry itself)."""
+    is read all day at the desk; ``GET /keys/{id}`` asks tickets for the register entry itself), its
+    ``purpose`` and ``note`` as ``caller`` may read them (``privacy.free_text_for``, the owner's rule)."""
     out = {k: doc.get(k) for k in ("id", "group_id", "project_id", "unit_id", "unit_label", "label", "copies",
                                    "state", "updated_at", "version")}
     out.update(loan=None, history=None)
@@ -518,7 +527,8 @@ def key_view(doc: dict, caller: Caller) -> dict:
             "party_kind": loan.get("party_kind"), "party_name": loan.get("party_name"),
             "party_phone": loan.get("party_phone_masked"), "party_id_number": loan.get("party_id_number_masked"),
             "contract_ref": None, "receipt_ref": None, "proof_ref": loan.get("proof_ref"),
-            "purpose": loan.get("purpose"), "note": loan.get("note"), "approved_by": loan.get("approved_by"),
+            "purpose": privacy.free_text_for(caller, loan.get("purpose")),
+            "note": privacy.free_text_for(caller, loan.get("note")), "approved_by": loan.get("approved_by"),
             "approved_at": loan.get("approved_at"), "due_back_at": loan.get("due_back_at"), "returned_at": None,
             "late": False, "deposit_required": bool(loan.get("deposit_required")),
             "deposit_ref": loan.get("deposit_ref"), "ticket_id": loan.get("task_id"),

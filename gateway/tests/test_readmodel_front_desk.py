@@ -250,3 +250,27 @@ def test_a_rebuild_replays_releases_and_keys_and_fresh_empties_them(session):
     rebuild.clear(session, "p1")
     session.commit()
     assert stored(session, PortalGoodsRelease, "gr1") is None and stored(session, PortalKey, "k1") is None
+
+
+def test_a_loan_s_purpose_and_note_are_whole_for_the_desk_and_masked_for_the_other_readers(projected):
+    """``key.changed`` carries the loan's free text as written; the read masks the mobiles and ID numbers
+    typed into its purpose and note for every reader but the desk (``kernel.privacy.free_text_for``)."""
+    s = projected
+    purpose, note = "借给李师傅检修水管，电话 13912345678", "身份证 110101199003077774 已核"
+    projector.apply_key(s, key(6, "k1", "lent", loan(purpose=purpose, note=note)))
+    s.commit()
+    for desk in (DESK, staff(G, ["p1"], roles=["cs_manager"], user_id="cs")):
+        got = views.unit_keys(s, desk, "u1")[0]["loan"]
+        assert (got["purpose"], got["note"]) == (purpose, note)
+        assert views.keys_out(s, desk, "p1", NOW)["items"][0]["loan"]["purpose"] == purpose
+    gm = staff(G, ["p1"], roles=["general_manager"], user_id="gm")
+    for got in (views.unit_keys(s, gm, "u1")[0]["loan"], views.keys_out(s, gm, "p1", NOW)["items"][0]["loan"]):
+        assert got["purpose"] == "借给李师傅检修水管，电话 139****5678"
+        assert got["note"] == "身份证 1101**********7774 已核"
+    theirs = views.unit_keys(s, OWNER, "u1")                     # the household: the state only
+    assert "13912345678" not in str(theirs) and "110101199003077774" not in str(theirs)
+    assert purpose in stored(s, PortalKey, "k1").document       # kept as written, masked when read
+    # a write's reply masked for its writer (a GM approving in the CS manager's stead) is not kept
+    masked = {"id": "k1", "holder_name": "李师傅", "version": 7, "loan": views.unit_keys(s, gm, "u1")[0]["loan"]}
+    assert not views.unmasked_key(gm, masked) and views.unmasked_key(DESK, masked)
+    assert views.unmasked_key(gm, {"loan": {"purpose": "检修水管", "note": None}})
