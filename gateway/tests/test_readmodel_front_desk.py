@@ -274,3 +274,38 @@ def test_a_loan_s_purpose_and_note_are_whole_for_the_desk_and_masked_for_the_oth
     masked = {"id": "k1", "holder_name": "李师傅", "version": 7, "loan": views.unit_keys(s, gm, "u1")[0]["loan"]}
     assert not views.unmasked_key(gm, masked) and views.unmasked_key(DESK, masked)
     assert views.unmasked_key(gm, {"loan": {"purpose": "检修水管", "note": None}})
+
+
+def test_a_release_s_notes_are_whole_for_the_desk_and_masked_for_the_other_readers(projected):
+    """``goods_release.changed`` carries the notes as written; every read of a release masks the mobiles and
+    ID numbers typed into them for all but the desk (tickets' ``goods_release.view``, the one rule)."""
+    s = projected
+    note = "搬家公司电话 13912345678，身份证 110101199003077774"
+    masked = "搬家公司电话 139****5678，身份证 1101**********7774"
+    identity = {"method": "in_person", "id_number_masked": "1101**********1233", "note": note,
+                "reviewed": {"user_id": "cs", "name": "孙经理", "note": note}}
+    history = [{"at": "2026-11-24T09:00:00+08:00", "action": "request", "actor": {"user_id": "desk", "name": "王前台"},
+                "note": note}]
+    projector.apply_goods_release(s, issued(4, note=note, identity=identity, history=history,
+                                            owner_consent={"name": "张伟", "how": "phone", "note": note}))
+    s.commit()
+
+    def texts(doc):
+        return [doc["note"], doc["identity"]["note"], doc["identity"]["reviewed"]["note"],
+                doc["owner_consent"]["note"], *(h["note"] for h in doc["history"])]
+    reads = lambda caller: [views.goods_release(s, caller, "gr1"),  # noqa: E731
+                            views.unit_goods_releases(s, caller, "u1")["items"][0],
+                            views.goods_release_by_number(s, caller, "p1", "FX-20261124-0001"),
+                            views.project_goods_releases(s, caller, "p1")["items"][0]]
+    for doc in reads(DESK):
+        assert texts(doc) == [note] * 5
+    for caller in (GUARD, staff(G, ["p1"], roles=["general_manager"], user_id="gm")):
+        for doc in reads(caller):
+            assert texts(doc) == [masked] * 5
+    assert texts(views.goods_release(s, OWNER, "gr1")) == [masked] * 5
+    assert texts(views.unit_goods_releases(s, OWNER, "u1")["items"][0]) == [masked] * 5
+    assert note in stored(s, PortalGoodsRelease, "gr1").document               # kept as written
+    # a write's reply masked for its writer (the gate, finance, a resident) is not kept
+    reply = views.goods_release(s, GUARD, "gr1")
+    assert views.release_text_masked(reply) and not views.unmasked_release(GUARD, reply)
+    assert views.unmasked_release(DESK, reply) and not views.release_text_masked(issued(5))
