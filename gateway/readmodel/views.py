@@ -57,6 +57,14 @@ def unmasked_history(caller: Caller, reply: dict) -> bool:
         privacy.free_text_masked(h.get("note")) for h in reply.get("history") or ())
 
 
+def unmasked_key(caller: Caller, reply: dict) -> bool:
+    """Does tickets' reply to a key write hold its loan's free text as written, so the read model may keep
+    it (read-your-writes)? The desk reads it so; for anyone else, when masking changed nothing in it."""
+    loan = reply.get("loan") or {}
+    return privacy.sees_free_text(caller) or not any(
+        privacy.free_text_masked(loan.get(k)) for k in ("purpose", "note"))
+
+
 def ticket_view(doc: dict, caller: Caller, now: datetime) -> dict:
     """The stored ticket as ``caller`` may see it (the owner's ``ticket_view``): the reporter's phone and
     the step log's free text masked by the one rule."""
@@ -378,6 +386,40 @@ GOODS_RELEASE_READERS = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CE
                          Role.SECURITY, Role.GENERAL_MANAGER, Role.GROUP_ADMIN)
 
 
+def release_view(doc: dict, caller: Caller) -> dict:
+    """tickets' ``goods_release.view`` from the stored release (``goods_release.changed`` carries it as
+    written): its free text -- the note, the identity check's and its review's notes, the owner's consent
+    note, the void reason, the log's notes -- as ``caller`` may read it (``privacy.free_text_for``)."""
+    def read(text):
+        return privacy.free_text_for(caller, text)
+    identity, consent = doc.get("identity"), doc.get("owner_consent")
+    if identity:
+        identity = {**identity, "note": read(identity.get("note"))}
+        if isinstance(identity.get("reviewed"), dict):
+            identity["reviewed"] = {**identity["reviewed"], "note": read(identity["reviewed"].get("note"))}
+    return {**doc, "note": read(doc.get("note")), "void_reason": read(doc.get("void_reason")), "identity": identity,
+            "owner_consent": {**consent, "note": read(consent.get("note"))} if consent else consent,
+            "history": history_for(caller, doc.get("history"))}
+
+
+def _release_texts(reply: dict) -> list:
+    identity, consent = reply.get("identity") or {}, reply.get("owner_consent") or {}
+    return [reply.get("note"), reply.get("void_reason"), identity.get("note"),
+            (identity.get("reviewed") or {}).get("note") if isinstance(identity.get("reviewed"), dict) else None,
+            consent.get("note"), *((h or {}).get("note") for h in reply.get("history") or ())]
+
+
+def release_text_masked(reply: dict) -> bool:
+    """Does a release's view carry free text masked (a masked ID number or mobile in it)?"""
+    return any(privacy.free_text_masked(t) for t in _release_texts(reply))
+
+
+def unmasked_release(caller: Caller, reply: dict) -> bool:
+    """Does tickets' reply to a release write hold its free text as written, so the read model may keep it
+    (read-your-writes)? The desk reads it so; anyone else when masking changed nothing in it."""
+    return not release_text_masked(reply) or privacy.sees_free_text(caller)
+
+
 def _sees_release(session: Session, caller: Caller, row: PortalGoodsRelease) -> bool:
     """tickets' rule (``goods_release._load``): a resident reads the releases of their unit filed by
     their household (or of none), and the ones they asked for themselves; staff of the project with a
@@ -394,15 +436,15 @@ def _sees_release(session: Session, caller: Caller, row: PortalGoodsRelease) -> 
 
 def goods_release(session: Session, caller: Caller, release_id: str,
                   min_version: int | None = None) -> dict | None:
-    """One release as tickets answers it (the same view for every reader: ID numbers masked at the
-    source, no phones); None -- tickets answers -- if not projected, older than ``min_version`` or
+    """One release as tickets answers it (ID numbers masked at the source, no phones; its free text as
+    ``caller`` may read it: :func:`release_view`); None -- tickets answers -- if not projected, older than ``min_version`` or
     not the caller's."""
     row = session.get(PortalGoodsRelease, release_id)
     if row is None or (min_version is not None and row.version < min_version):
         return None
     if not _sees_release(session, caller, row):
         return None
-    return orjson.loads(row.document)
+    return release_view(orjson.loads(row.document), caller)
 
 
 def unit_goods_releases(session: Session, caller: Caller, unit_id: str, limit: int = 50,
@@ -423,7 +465,7 @@ def unit_goods_releases(session: Session, caller: Caller, unit_id: str, limit: i
                                     PortalGoodsRelease.household_id == household, mine))
     docs = session.scalars(query.order_by(PortalGoodsRelease.recorded_at.desc(), PortalGoodsRelease.id)
                            .limit(limit).offset(offset)).all()
-    return {"items": [orjson.loads(d) for d in docs]}
+    return {"items": [release_view(orjson.loads(d), caller) for d in docs]}
 
 
 def _project_reader(caller: Caller, project_id: str, roles: tuple) -> bool:
@@ -463,7 +505,7 @@ def goods_release_by_number(session: Session, caller: Caller, project_id: str, n
     doc = session.scalars(select(PortalGoodsRelease.document).where(
         PortalGoodsRelease.project_id == project_id, PortalGoodsRelease.group_id == caller.group_id,
         PortalGoodsRelease.number == number[:40])).first()
-    return orjson.loads(doc) if doc is not None else None
+    return release_view(orjson.loads(doc), caller) if doc is not None else None
 
 
 def project_goods_releases(session: Session, caller: Caller, project_id: str, *, day=None, status: str | None = None,
@@ -484,7 +526,7 @@ def project_goods_releases(session: Session, caller: Caller, project_id: str, *,
         query = query.where(PortalGoodsRelease.status == status)
     items = []
     for text in session.scalars(query.order_by(PortalGoodsRelease.number)):
-        doc = orjson.loads(text)
+        doc = release_view(orjson.loads(text), caller)
         move_day = local_day(doc.get("move_at"))
         if day is not None and move_day != day:
             continue
@@ -503,7 +545,8 @@ KEY_READERS = (Role.FRONT_DESK, Role.STEWARD, Role.CS_MANAGER, Role.CENTRE_MANAG
 def key_view(doc: dict, caller: Caller) -> dict:
     """tickets' ``keys.view`` from the stored key: a resident the state only; staff the holder and
     the open loan in ``loan_view``'s shape -- the borrower's phone and ID number masked (the list
-    is read all day at the desk; ``GET /keys/{id}`` asks tickets for the register entry itself)."""
+    is read all day at the desk; ``GET /keys/{id}`` asks tickets for the register entry itself), its
+    ``purpose`` and ``note`` as ``caller`` may read them (``privacy.free_text_for``, the owner's rule)."""
     out = {k: doc.get(k) for k in ("id", "group_id", "project_id", "unit_id", "unit_label", "label", "copies",
                                    "state", "updated_at", "version")}
     out.update(loan=None, history=None)
@@ -518,7 +561,8 @@ def key_view(doc: dict, caller: Caller) -> dict:
             "party_kind": loan.get("party_kind"), "party_name": loan.get("party_name"),
             "party_phone": loan.get("party_phone_masked"), "party_id_number": loan.get("party_id_number_masked"),
             "contract_ref": None, "receipt_ref": None, "proof_ref": loan.get("proof_ref"),
-            "purpose": loan.get("purpose"), "note": loan.get("note"), "approved_by": loan.get("approved_by"),
+            "purpose": privacy.free_text_for(caller, loan.get("purpose")),
+            "note": privacy.free_text_for(caller, loan.get("note")), "approved_by": loan.get("approved_by"),
             "approved_at": loan.get("approved_at"), "due_back_at": loan.get("due_back_at"), "returned_at": None,
             "late": False, "deposit_required": bool(loan.get("deposit_required")),
             "deposit_ref": loan.get("deposit_ref"), "ticket_id": loan.get("task_id"),

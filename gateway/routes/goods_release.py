@@ -51,8 +51,10 @@ class GoodsReleaseRoutes(RouteModule):
                                          user)
 
     def _goods_release_reply(self, reply, user):
-        """Read-your-writes: tickets' answer into the read model (the same view every reader gets)."""
-        self._project_reply("goods_release", reply, user)
+        """Read-your-writes: tickets' answer into the read model -- unless its free text came masked for the
+        writer (finance, the gate, a resident): the event brings it as written."""
+        if not views.release_text_masked(reply) or views.unmasked_release(self._caller(user), reply):
+            self._project_reply("goods_release", reply, user)
         return _in_zone(reply)
 
     def _goods_release_step(self, user, release_id, action, data, idempotency_key):

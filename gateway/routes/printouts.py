@@ -15,6 +15,7 @@ print --, so it answers a preview marked 【预览·不作放行凭证】."""
 from __future__ import annotations
 
 from .. import schemas as s
+from ..readmodel import views
 from ..routing import route
 from .base import V1, RouteModule
 from .printing import PDF_TYPE, _pdf
@@ -51,7 +52,9 @@ class PrintoutRoutes(RouteModule):
     def record_goods_release_print(self, request, user, release_id, idempotency_key, body=None):
         reply = self._as(user)("tickets", "record_goods_release_print", release_id, idempotency_key=idempotency_key)
         # read-your-writes: the desk's view of the release shows the print at once
-        self._project_reply("goods_release", reply["release"], user)
+        if (not views.release_text_masked(reply["release"])
+                or views.unmasked_release(self._caller(user), reply["release"])):   # else its event brings it
+            self._project_reply("goods_release", reply["release"], user)
         return _pdf(reply)
 
     @route("GET", f"{V1}/renovations/{{ticket_id}}/permit.pdf", tags=TAGS, media_type=PDF_TYPE, errors=ERRORS,

@@ -250,3 +250,62 @@ def test_a_rebuild_replays_releases_and_keys_and_fresh_empties_them(session):
     rebuild.clear(session, "p1")
     session.commit()
     assert stored(session, PortalGoodsRelease, "gr1") is None and stored(session, PortalKey, "k1") is None
+
+
+def test_a_loan_s_purpose_and_note_are_whole_for_the_desk_and_masked_for_the_other_readers(projected):
+    """``key.changed`` carries the loan's free text as written; the read masks the mobiles and ID numbers
+    typed into its purpose and note for every reader but the desk (``kernel.privacy.free_text_for``)."""
+    s = projected
+    purpose, note = "借给李师傅检修水管，电话 13912345678", "身份证 110101199003077774 已核"
+    projector.apply_key(s, key(6, "k1", "lent", loan(purpose=purpose, note=note)))
+    s.commit()
+    for desk in (DESK, staff(G, ["p1"], roles=["cs_manager"], user_id="cs")):
+        got = views.unit_keys(s, desk, "u1")[0]["loan"]
+        assert (got["purpose"], got["note"]) == (purpose, note)
+        assert views.keys_out(s, desk, "p1", NOW)["items"][0]["loan"]["purpose"] == purpose
+    gm = staff(G, ["p1"], roles=["general_manager"], user_id="gm")
+    for got in (views.unit_keys(s, gm, "u1")[0]["loan"], views.keys_out(s, gm, "p1", NOW)["items"][0]["loan"]):
+        assert got["purpose"] == "借给李师傅检修水管，电话 139****5678"
+        assert got["note"] == "身份证 1101**********7774 已核"
+    theirs = views.unit_keys(s, OWNER, "u1")                     # the household: the state only
+    assert "13912345678" not in str(theirs) and "110101199003077774" not in str(theirs)
+    assert purpose in stored(s, PortalKey, "k1").document       # kept as written, masked when read
+    # a write's reply masked for its writer (a GM approving in the CS manager's stead) is not kept
+    masked = {"id": "k1", "holder_name": "李师傅", "version": 7, "loan": views.unit_keys(s, gm, "u1")[0]["loan"]}
+    assert not views.unmasked_key(gm, masked) and views.unmasked_key(DESK, masked)
+    assert views.unmasked_key(gm, {"loan": {"purpose": "检修水管", "note": None}})
+
+
+def test_a_release_s_notes_are_whole_for_the_desk_and_masked_for_the_other_readers(projected):
+    """``goods_release.changed`` carries the notes as written; every read of a release masks the mobiles and
+    ID numbers typed into them for all but the desk (tickets' ``goods_release.view``, the one rule)."""
+    s = projected
+    note = "搬家公司电话 13912345678，身份证 110101199003077774"
+    masked = "搬家公司电话 139****5678，身份证 1101**********7774"
+    identity = {"method": "in_person", "id_number_masked": "1101**********1233", "note": note,
+                "reviewed": {"user_id": "cs", "name": "孙经理", "note": note}}
+    history = [{"at": "2026-11-24T09:00:00+08:00", "action": "request", "actor": {"user_id": "desk", "name": "王前台"},
+                "note": note}]
+    projector.apply_goods_release(s, issued(4, note=note, identity=identity, history=history,
+                                            owner_consent={"name": "张伟", "how": "phone", "note": note}))
+    s.commit()
+
+    def texts(doc):
+        return [doc["note"], doc["identity"]["note"], doc["identity"]["reviewed"]["note"],
+                doc["owner_consent"]["note"], *(h["note"] for h in doc["history"])]
+    reads = lambda caller: [views.goods_release(s, caller, "gr1"),  # noqa: E731
+                            views.unit_goods_releases(s, caller, "u1")["items"][0],
+                            views.goods_release_by_number(s, caller, "p1", "FX-20261124-0001"),
+                            views.project_goods_releases(s, caller, "p1")["items"][0]]
+    for doc in reads(DESK):
+        assert texts(doc) == [note] * 5
+    for caller in (GUARD, staff(G, ["p1"], roles=["general_manager"], user_id="gm")):
+        for doc in reads(caller):
+            assert texts(doc) == [masked] * 5
+    assert texts(views.goods_release(s, OWNER, "gr1")) == [masked] * 5
+    assert texts(views.unit_goods_releases(s, OWNER, "u1")["items"][0]) == [masked] * 5
+    assert note in stored(s, PortalGoodsRelease, "gr1").document               # kept as written
+    # a write's reply masked for its writer (the gate, finance, a resident) is not kept
+    reply = views.goods_release(s, GUARD, "gr1")
+    assert views.release_text_masked(reply) and not views.unmasked_release(GUARD, reply)
+    assert views.unmasked_release(DESK, reply) and not views.release_text_masked(issued(5))

@@ -79,8 +79,8 @@ from kernel.clock import DEFAULT_TZ
 from kernel.copies import snapshot_page
 from kernel.errors import InvalidInput
 from kernel.money import ZERO, money
-from kernel.privacy import mask_id_number
-from kernel.tenancy import Role
+from kernel.privacy import free_text_for, mask_id_number
+from kernel.tenancy import Caller, Role
 from kernel.validators import name_key, normalize_id_number, require_id_number
 from kernel.work import Work
 
@@ -670,7 +670,7 @@ def _changed(work: Work, release: GoodsRelease, action: str, before: str | None,
     transaction (a request the desk checks at once: one event, ``request`` to ``verified``)."""
     caller = work.caller
     work.events.record(events.GOODS_RELEASE_CHANGED, {
-        **view(release), "step": {"action": action, "from_": before, "to": release.status, "at": at,
+        **document(release), "step": {"action": action, "from_": before, "to": release.status, "at": at,
                                   "actor": {"user_id": caller.user_id, "name": caller.name or ""}}},
         group_id=release.group_id, project_id=release.project_id)
 
@@ -713,7 +713,27 @@ def for_unit(work: Work, unit_id: str, limit: int = 50, offset: int = 0) -> list
                                      .limit(limit).offset(offset)))
 
 
-def view(release: GoodsRelease) -> dict:
+def view(release: GoodsRelease, caller: Caller) -> dict:
+    """A release as ``caller`` may read it: its staff free text -- the request's ``note``, the identity check's
+    and its review's notes, the owner's consent note, the ``void_reason`` and every ``history`` note --
+    through the one rule, ``kernel.privacy.free_text_for`` (as typed for the desk; the ID numbers and
+    mobiles in it masked for finance, the gate, the managers and the residents); ID numbers masked at the
+    source, no phones. The gateway's read model (``views.release_view``) reads its stored copy the same way."""
+    def read(text):
+        return free_text_for(caller, text)
+    doc = document(release)
+    identity, consent = doc["identity"], doc["owner_consent"]
+    if identity:
+        identity = {**identity, "note": read(identity.get("note"))}
+        if isinstance(identity.get("reviewed"), dict):
+            identity["reviewed"] = {**identity["reviewed"], "note": read(identity["reviewed"].get("note"))}
+    return {**doc, "note": read(doc["note"]), "void_reason": read(doc["void_reason"]), "identity": identity,
+            "owner_consent": {**consent, "note": read(consent.get("note"))} if consent else consent,
+            "history": [{**h, "note": read(h["note"])} for h in doc["history"]]}
+
+
+def document(release: GoodsRelease) -> dict:
+    """The release as written (``goods_release.changed``, a rebuild's page): readers get :func:`view`."""
     def who(user_id, name):
         return {"user_id": user_id, "name": name or ""} if user_id else None
     return {
@@ -745,7 +765,7 @@ def snapshot(release: GoodsRelease) -> dict:
     """The ``goods_release.changed`` payload of a release as it stands (a rebuild's page): its last
     logged step as the step."""
     last = release.history[-1] if release.history else None
-    return {**view(release), "step": {
+    return {**document(release), "step": {
         "action": last.action if last else "request", "from_": None, "to": release.status,
         "at": last.at if last else release.recorded_at,
         "actor": {"user_id": last.actor_id if last else release.recorded_by, "name": (last.actor_name if last else "") or ""}}}

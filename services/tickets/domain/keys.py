@@ -957,13 +957,16 @@ def view(work: Work, key: Key, *, with_history: bool = False) -> dict:
 def movement_view(work: Work, m: KeyMovement) -> dict:
     """One register entry as every reader sees it: the phone and the ID number masked (the register
     keeps the number masked and hashed only; whole numbers are the household file's, a logged read);
-    a loan and its return marked ``late`` with the minutes past the due time."""
+    its free text -- the loan's ``purpose`` (借用用途) and the movement's ``note`` -- through the one rule,
+    ``kernel.privacy.free_text_for`` (as typed for the desk, the ID numbers and mobiles in it masked for
+    the other readers); a loan and its return marked ``late`` with the minutes past the due time."""
     return {"id": m.id, "action": m.action, "from_state": m.from_state, "to_state": m.to_state, "at": m.at,
             "by": m.by_name or m.by, "party_kind": m.party_kind, "party_name": m.party_name,
             "party_phone": mask_phone(m.party_phone), "party_id_type": m.party_id_type,
             "party_id_number": m.party_id_masked,
             "contract_ref": m.contract_ref, "receipt_ref": m.receipt_ref, "proof_ref": m.proof_ref,
-            "purpose": m.purpose, "note": m.note, "late": bool(m.late), "minutes_late": m.minutes_late,
+            "purpose": free_text_for(work.caller, m.purpose), "note": free_text_for(work.caller, m.note),
+            "late": bool(m.late), "minutes_late": m.minutes_late,
             "consented_name": m.consented_name, "consented_id_type": m.consented_id_type,
             "consented_id_number": m.consented_id_masked, "deposit": deposit_view(work, m)}
 

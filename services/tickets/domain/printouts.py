@@ -120,7 +120,7 @@ def record_goods_release_print(work: Work, release_id: str) -> dict:
     :func:`goods_release_pass` (``printed=`` the print)."""
     _conceal(work, work.session.get(GoodsRelease, release_id), GoodsReleaseNotFound(f"no goods release {release_id}"))
     release, printed = gr.record_print(work, release_id)
-    return {"print": printed, "release": gr.view(release)}
+    return {"print": printed, "release": gr.view(release, work.caller)}
 
 
 def _print_line(printed: dict, zone: ZoneInfo, *, by_resident: bool = False) -> str:
@@ -144,7 +144,7 @@ def goods_release_pass(work: Work, release_id: str, *, printed: dict | None = No
                            "issued", code="pass_not_issued", zh="放行条尚未签发，签发后才能打印")
     project = work.session.get(ProjectCopy, release.project_id)
     zone = _zone(project)
-    view = gr.view(release)
+    view = gr.view(release, work.caller)
     identity = view["identity"] or {}
     rows = [[str(i), mask_free_text(item["name"]), str(item["quantity"])] for i, item in enumerate(view["items"], 1)]
     facts = [

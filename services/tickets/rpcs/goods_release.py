@@ -61,7 +61,7 @@ class GoodsReleaseRpcs:
         work, command = self.work(), GOODS_RELEASE_IN.load(data)
         return work.idempotent(idempotency_key, "request_goods_release", command, lambda: GOODS_RELEASE_OUT.dump(
             goods_release.view(goods_release.request(work, command, self._ask_household(work),
-                                                    self._ask_identity(work)))))
+                                                    self._ask_identity(work)), work.caller)))
 
     @rpc
     def goods_release_step(self, release_id, data, idempotency_key=None):
@@ -71,20 +71,24 @@ class GoodsReleaseRpcs:
         command["release_id"] = str(release_id)
         return work.idempotent(idempotency_key, "goods_release_step", command, lambda: GOODS_RELEASE_OUT.dump(
             goods_release.view(goods_release.step(work, command["release_id"], command, self._ask_fees(work),
-                                                  self._ask_household(work), self._ask_identity(work)))))
+                                                  self._ask_household(work), self._ask_identity(work)),
+                               work.caller)))
 
     @rpc
     def get_goods_release(self, release_id):
-        return GOODS_RELEASE_OUT.dump(goods_release.view(goods_release.get(self.work(), str(release_id))))
+        work = self.work()
+        return GOODS_RELEASE_OUT.dump(goods_release.view(goods_release.get(work, str(release_id)), work.caller))
 
     @rpc
     def goods_release_by_number(self, project_id, number):
         """The pass shown at the gate, by its number (security, the desk, managers)."""
+        work = self.work()
         return GOODS_RELEASE_OUT.dump(goods_release.view(
-            goods_release.by_number(self.work(), str(project_id), str(number)[:40])))
+            goods_release.by_number(work, str(project_id), str(number)[:40]), work.caller))
 
     @rpc
     def unit_goods_releases(self, unit_id, query=None):
         q = schemas.GoodsReleaseQuery().load(query or {})
-        rows = goods_release.for_unit(self.work(), str(unit_id), q["limit"], q["offset"])
-        return GOODS_RELEASE_LIST_OUT.dump({"items": [goods_release.view(r) for r in rows]})
+        work = self.work()
+        rows = goods_release.for_unit(work, str(unit_id), q["limit"], q["offset"])
+        return GOODS_RELEASE_LIST_OUT.dump({"items": [goods_release.view(r, work.caller) for r in rows]})

@@ -137,8 +137,8 @@ def test_the_desk_records_a_release_with_an_in_person_check_kept_masked(session,
     assert release.mover_id_masked == "1101**********4566" and release.mover_id_type == "resident_id"
     assert release.identity["id_number_masked"] == "1101**********1233"
     assert release.identity["method"] == "in_person" and release.identity["checked_by"]["user_id"] == "desk"
-    assert ID_CARD not in str(gr.view(release)) and MOVER_ID not in str(gr.view(release))
-    assert gr.view(release)["id"] == gr.view(release)["release_id"] == release.id    # the common id, the old name kept
+    assert ID_CARD not in str(gr.document(release)) and MOVER_ID not in str(gr.document(release))
+    assert gr.document(release)["id"] == gr.document(release)["release_id"] == release.id    # the common id, the old name kept
     assert [h.action for h in release.history] == ["request", "verify"]
     assert release.items == [{"name": "冰箱", "quantity": 1}, {"name": "纸箱", "quantity": 12}]
 
@@ -524,7 +524,7 @@ def test_every_print_of_a_pass_is_recorded_and_the_later_ones_are_reprints(sessi
     assert refused.value.code == "pass_not_issued" and refused.value.message.startswith("放行条尚未签发")
     assert verified.print_count == 0 and verified.printed_at is None
     release = issued(session, clock)
-    assert gr.view(release)["print_count"] == 0 and gr.view(release)["printed"] is None
+    assert gr.document(release)["print_count"] == 0 and gr.document(release)["printed"] is None
     version = release.version
 
     _, first = gr.record_print(work(session, clock, DESK), release.id)
@@ -532,7 +532,7 @@ def test_every_print_of_a_pass_is_recorded_and_the_later_ones_are_reprints(sessi
     _, second = gr.record_print(work(session, clock, GUARD), release.id)
     assert (first["number"], first["reprint"], first["by"]["user_id"]) == (1, False, "desk")
     assert (second["number"], second["reprint"], second["by"]["user_id"]) == (2, True, "guard")
-    view = gr.view(release)
+    view = gr.document(release)
     assert view["print_count"] == 2 and view["printed"]["user_id"] == "desk"         # the first print's
     assert view["printed_at"] == datetime(2026, 11, 24, 9, 0, tzinfo=SH)
     assert view["status"] == "issued" and view["version"] == version + 2
@@ -916,7 +916,7 @@ def test_a_residents_request_records_his_person_of_the_file_whatever_his_account
     MATCHES.clear()
     mine = gr.request(work(session, clock, me), body(requester_name="张伟"), None, archive)     # his own, normalised
     assert (mine.requester_name, mine.requester_role, mine.requester_person_id) == ("张伟", "owner", "pe1")
-    assert gr.view(mine)["requester"] == {"name": "张伟", "role": "owner", "user_id": "r-zhang", "person_id": "pe1"}
+    assert gr.document(mine)["requester"] == {"name": "张伟", "role": "owner", "user_id": "r-zhang", "person_id": "pe1"}
     assert MATCHES == [("u1", "张 伟", None)]                          # about himself: his account's name
     full_width = dataclasses.replace(ME, name="ＺＨＡＮＧ　ＷＥＩ")
     assert gr.request(work(session, clock, full_width), body(requester_name="zhang wei"), None,
@@ -955,3 +955,22 @@ def test_the_desk_s_names_are_compared_as_people_read_them(session, clock, regis
     assert by_phone.status == "verified" and by_phone.identity["household_role"] == "owner"
     with pytest.raises(IdentityNotMatched):                      # another name is still another name
         request(session, clock, requester_role="family", requester_name="李 玮", match=archive_normalising)
+
+
+def test_a_release_s_notes_are_whole_for_the_desk_and_masked_for_the_other_readers(session, clock, registry):
+    """The request's note, the check's note and the log's notes go through the one rule
+    (``kernel.privacy.free_text_for``): as typed for the desk; the mobiles and ID numbers in them masked for
+    finance, the gate and the household -- the event keeps them as written (the read model masks when read)."""
+    note = "搬家公司电话 13912345678，身份证 110101199003077774"
+    masked = "搬家公司电话 139****5678，身份证 1101**********7774"
+    release = request(session, clock, identity={**IN_PERSON, "note": note}, note=note)
+    for desk in (DESK, CS):
+        seen = gr.view(release, desk)
+        assert seen["note"] == note and seen["identity"]["note"] == note
+        assert [h["note"] for h in seen["history"]] == [note, note]
+    for other in (FINANCE, GUARD, ME):
+        seen = gr.view(release, other)
+        assert seen["note"] == masked and seen["identity"]["note"] == masked
+        assert [h["note"] for h in seen["history"]] == [masked, masked]
+        assert "13912345678" not in str(seen) and "110101199003077774" not in str(seen)
+    assert note in str(events_of(session, "goods_release.changed")[-1])
