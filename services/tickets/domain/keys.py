@@ -1077,11 +1077,15 @@ def list_stock_checks(work: Work, project_id: str, month: str | None = None) -> 
     return list(work.session.scalars(query.order_by(KeyStockCheck.at)))
 
 
-def stock_check_view(c: KeyStockCheck) -> dict:
+def stock_check_view(c: KeyStockCheck, caller=None) -> dict:
+    """One stock-check as its reader sees it: the counter's ``note`` through the one free-text rule
+    (``kernel.privacy.free_text_for``: as typed for the desk, phones and ID numbers masked for the GM and
+    the group admin); ``caller`` None is the platform's own copy (as typed)."""
     return {"id": c.id, "project_id": c.project_id, "kind": c.kind, "month": c.month, "at": c.at,
             "by": c.by_name or c.by, "expected": c.expected, "counted": c.counted,
             "copies_expected": c.copies_expected, "copies_counted": c.copies_counted,
-            "discrepancies": c.discrepancies, "note": c.note}
+            "discrepancies": c.discrepancies,
+            "note": c.note if caller is None else free_text_for(caller, c.note)}
 
 
 def month_of(project: ProjectCopy, at: datetime) -> str:

@@ -111,10 +111,10 @@ class KeyRpcs:
         work, command = self.work(), schemas.StockCheckIn().load(data)
         command["project_id"] = str(project_id)
         return work.idempotent(idempotency_key, "record_stock_check", command, lambda: schemas.StockCheckOut().dump(
-            keys.stock_check_view(keys.record_stock_check(work, command["project_id"], command))))
+            keys.stock_check_view(keys.record_stock_check(work, command["project_id"], command), work.caller)))
 
     @rpc
     def list_stock_checks(self, project_id, query=None):
-        q = schemas.StockCheckQuery().load(query or {})
-        return [schemas.StockCheckOut().dump(keys.stock_check_view(c))
-                for c in keys.list_stock_checks(self.work(), str(project_id), q["month"])]
+        work, q = self.work(), schemas.StockCheckQuery().load(query or {})
+        return [schemas.StockCheckOut().dump(keys.stock_check_view(c, work.caller))
+                for c in keys.list_stock_checks(work, str(project_id), q["month"])]

@@ -222,6 +222,17 @@ def test_a_stock_check_counts_a_key_s_copies(world):
     assert (event["copies_expected"], event["copies_counted"]) == (3, 1)
 
 
+def test_a_stock_check_s_note_is_whole_for_the_desk_and_masked_for_the_gm(world):
+    one = key_in_store(world, "u1")
+    world.do(DESK, keys.record_stock_check, P, {"kind": "monthly", "found": [one],
+                                                "note": "缺的钥匙问业主 139 1234 5678"})
+
+    def notes(caller):
+        return [keys.stock_check_view(c, caller)["note"] for c in world.do(caller, keys.list_stock_checks, P)]
+    assert notes(DESK) == notes(CS) == ["缺的钥匙问业主 139 1234 5678"]
+    assert notes(GM) == ["缺的钥匙问业主 139****5678"]
+
+
 def test_a_loan_s_purpose_and_note_are_whole_for_the_desk_and_masked_for_the_other_readers(world):
     """The register's free text -- a loan's purpose, a movement's note -- goes through the one rule
     (``kernel.privacy.free_text_for``): as typed for the desk, the mobiles and ID numbers in it masked for the
