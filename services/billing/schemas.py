@@ -1700,9 +1700,8 @@ class StaffRefIn(Schema):
     name = fields.String(load_default="", validate=validate.Length(max=100))
 
 
-class KeyDepositReleaseRequestedIn(Schema):
-    """tickets' ``key.deposit_release_requested`` (the fields billing reads): the key deposit of a loan
-    whose key came back in time (or which was refused) -- its refund requested."""
+class _KeyDepositLoanIn(Schema):
+    """The key loan and its deposit, as tickets' ``key.deposit_*`` events name them (the fields billing reads)."""
     class Meta:
         unknown = EXCLUDE
     loan_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -1712,21 +1711,17 @@ class KeyDepositReleaseRequestedIn(Schema):
     unit_id = fields.String(required=True)
     unit_label = fields.String(load_default=None, allow_none=True)
     key_label = fields.String(load_default=None, allow_none=True)
+
+
+class KeyDepositReleaseRequestedIn(_KeyDepositLoanIn):
+    """tickets' ``key.deposit_release_requested``: the key deposit of a loan whose key came back in time
+    (or which was refused) -- its refund requested."""
     reason = fields.String(load_default=None, allow_none=True)
 
 
-class KeyDepositForfeitRequestedIn(Schema):
-    """tickets' ``key.deposit_forfeit_requested`` (the fields billing reads): a late borrower's kept key
-    deposit the CS or centre manager decided goes to income (押金扣除)."""
-    class Meta:
-        unknown = EXCLUDE
-    loan_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    deposit_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    group_id = fields.String(required=True)
-    project_id = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    unit_label = fields.String(load_default=None, allow_none=True)
-    key_label = fields.String(load_default=None, allow_none=True)
+class KeyDepositForfeitRequestedIn(_KeyDepositLoanIn):
+    """tickets' ``key.deposit_forfeit_requested``: a late borrower's kept key deposit the CS or centre
+    manager decided goes to income (押金扣除)."""
     decided_by_name = fields.String(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True)
 
