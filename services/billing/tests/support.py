@@ -24,6 +24,28 @@ def work(session, clock, caller) -> Work:
                       settings=settings.SETTINGS)
 
 
+def run_ledger_machine(machine, url: str | None, examples: int, steps: int) -> None:
+    """Run a hypothesis state machine of billing's ledger (``machine.engine`` is where it writes) on a
+    fresh schema: in-memory SQLite with foreign keys on (``url`` None) or the PostgreSQL at ``url``."""
+    from hypothesis import HealthCheck, settings as given
+    from hypothesis.stateful import run_state_machine_as_test
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+    if url is None:
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA foreign_keys=ON"))
+    else:
+        engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    machine.engine = engine
+    try:
+        run_state_machine_as_test(machine, settings=given(
+            max_examples=examples, stateful_step_count=steps, deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    finally:
+        engine.dispose()
+
+
 def job_executor(Session, clock, handlers=None):
     """billing's job runner as the service builds it (kernel.jobs, its settings catalogue)."""
     from functools import partial

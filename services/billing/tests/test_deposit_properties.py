@@ -21,18 +21,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import create_engine, event, func, select
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from kernel.clock import ManualClock
 from kernel.money import ZERO, money
 from services.billing import schemas
 from services.billing.domain import deposits, journal, payments, refunds, renovation_fees
 from services.billing.exceptions import AmountOverAvailable
-from services.billing.models import Base, Deposit, LedgerEntry, Posting, RenovationFees
+from services.billing.models import Deposit, LedgerEntry, Posting, RenovationFees
 
 from . import support
 from .support import CENTRE, DESK, FINANCE, G, PLATFORM
@@ -249,28 +248,10 @@ class DepositMachine(RuleBasedStateMachine):
                                    .having(func.sum(Posting.amount) != 0)).all()
 
 
-def run(engine, examples: int, steps: int):
-    DepositMachine.engine = engine
-    run_state_machine_as_test(DepositMachine, settings=settings(
-        max_examples=examples, stateful_step_count=steps, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
-
-
 def test_the_deposit_book_never_goes_negative_and_held_is_paid_in_less_refunded_less_forfeited():
-    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA foreign_keys=ON"))
-    Base.metadata.create_all(engine)
-    try:
-        run(engine, examples=30, steps=25)
-    finally:
-        engine.dispose()
+    support.run_ledger_machine(DepositMachine, None, examples=30, steps=25)
 
 
 @pytest.mark.postgres
 def test_the_deposit_book_holds_on_postgresql(pg_url):
-    engine = create_engine(pg_url)
-    Base.metadata.create_all(engine)
-    try:
-        run(engine, examples=3, steps=20)
-    finally:
-        engine.dispose()
+    support.run_ledger_machine(DepositMachine, pg_url, examples=3, steps=20)

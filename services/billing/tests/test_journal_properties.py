@@ -27,11 +27,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import case, create_engine, event, func, select
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from kernel.clock import ManualClock
 from kernel.money import ZERO
@@ -39,7 +38,7 @@ from kernel.tenancy import Caller
 from services.billing import schemas
 from services.billing.domain import journal, ledger, payments, queries
 from services.billing.domain.journal import BillHasPayments
-from services.billing.models import Allocation, Base, Bill, BillLine, LedgerEntry, Posting
+from services.billing.models import Allocation, Bill, BillLine, LedgerEntry, Posting
 
 from . import support
 
@@ -273,28 +272,10 @@ def exact(*values):
         assert type(value) is Decimal and value.as_tuple().exponent == -2, repr(value)
 
 
-def run(engine, examples: int, steps: int):
-    JournalMachine.engine = engine
-    run_state_machine_as_test(JournalMachine, settings=settings(
-        max_examples=examples, stateful_step_count=steps, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
-
-
 def test_the_journal_always_balances_on_sqlite():
-    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA foreign_keys=ON"))
-    Base.metadata.create_all(engine)
-    try:
-        run(engine, examples=30, steps=30)
-    finally:
-        engine.dispose()
+    support.run_ledger_machine(JournalMachine, None, examples=30, steps=30)
 
 
 @pytest.mark.postgres
 def test_the_journal_always_balances_on_postgresql(pg_url):
-    engine = create_engine(pg_url)
-    Base.metadata.create_all(engine)
-    try:
-        run(engine, examples=4, steps=25)
-    finally:
-        engine.dispose()
+    support.run_ledger_machine(JournalMachine, pg_url, examples=4, steps=25)
